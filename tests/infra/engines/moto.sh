@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# moto in server mode (one endpoint for DynamoDB, S3, SNS, SQS, Secrets Manager, ...), from PyPI,
+# in a virtualenv under $INFRA_DIR/moto/venv, on 127.0.0.1:$MOTO_PORT.
+# Usage: moto.sh {install|start|wait|up|stop|status}
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+ENGINE=moto
+ENGINE_PORT=$MOTO_PORT
+MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
+MOTO_DIR="$INFRA_DIR/moto"
+MOTO_VENV="$MOTO_DIR/venv"
+MOTO_PID="$MOTO_DIR/moto.pid"
+MOTO_LOG="$MOTO_DIR/moto.log"
+MOTO_TIMEOUT="${MOTO_TIMEOUT:-60}"
+
+# a Python 3 that can make a virtualenv with pip (pyenv shims may name versions that are not installed)
+python_bin() {
+  local p
+  for p in python3 python3.12 python3.11 /usr/bin/python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+      command -v "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+engine_install() {
+  if [ -x "$MOTO_VENV/bin/moto_server" ] && [ "$(cat "$MOTO_VENV/.moto-version" 2>/dev/null)" = "$MOTO_VERSION" ]; then
+    return 0
+  fi
+  mkdir -p "$MOTO_DIR"
+  local py
+  py="$(python_bin)" || { apt_install python3 python3-venv; py="$(python_bin)" || die "moto: no python3 with venv"; }
+  if [ ! -x "$MOTO_VENV/bin/python" ]; then
+    log "moto: creating virtualenv $MOTO_VENV"
+    rm -rf "$MOTO_VENV"
+    "$py" -m venv "$MOTO_VENV" || die "moto: could not create a virtualenv with $py"
+  fi
+  log "moto: pip install 'moto[server]==$MOTO_VERSION' (pip cache: default)..."
+  local t0=$SECONDS
+  # --progress-bar off: one line per package in the install log, not a redraw storm
+  if ! "$MOTO_VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+    "moto[server]==$MOTO_VERSION" >"$MOTO_DIR/pip.log" 2>&1; then
+    tail -n 20 "$MOTO_DIR/pip.log" | sed 's/^/[infra] moto| /' >&2
+    die "moto: pip install failed (see $MOTO_DIR/pip.log)"
+  fi
+  echo "$MOTO_VERSION" >"$MOTO_VENV/.moto-version"
+  log "moto: installed moto $MOTO_VERSION ($((SECONDS - t0))s)"
+}
+
+engine_healthy() {
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$MOTO_PORT/moto-api/data.json" 2>/dev/null)" = 200 ]
+}
+
+engine_start() {
+  mkdir -p "$MOTO_DIR"
+  if [ -n "$(pid_of "$MOTO_PID" 2>/dev/null)" ]; then
+    log "moto: already started (pid $(pid_of "$MOTO_PID"))"
+    return 0
+  fi
+  port_open "$MOTO_PORT" && die "moto: port $MOTO_PORT is taken by a process we did not start"
+  [ -f "$MOTO_LOG" ] && mv -f "$MOTO_LOG" "$MOTO_LOG.1"
+  log "moto: starting on 127.0.0.1:$MOTO_PORT"
+  (cd "$MOTO_DIR" && exec setsid nohup "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" \
+    >"$MOTO_LOG" 2>&1 </dev/null) &
+  echo $! >"$MOTO_PID"
+}
+
+engine_wait() { wait_until moto "$MOTO_TIMEOUT" "$MOTO_LOG" "$MOTO_PID" engine_healthy; }
+
+engine_stop() {
+  local pid p
+  pid="$(pid_of "$MOTO_PID" 2>/dev/null || true)"
+  if [ -n "$pid" ]; then
+    log "moto: stopping (pid $pid)"
+    stop_pid "$pid" 10
+  else
+    log "moto: not running"
+  fi
+  rm -f "$MOTO_PID"
+  for p in $(pids_matching "$MOTO_VENV/bin/moto_server"); do
+    log "moto: stopping stray server $p"
+    stop_pid "$p" 10
+  done
+}
+
+engine_main "$@"
