@@ -1,0 +1,43 @@
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from "kysely";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import pg from "pg";
+
+// One query layer (Kysely) over two engines: SQLite through better-sqlite3 in embedded mode,
+// PostgreSQL in distributed mode. Each store is written once against Kysely; only the
+// dialect differs. Money columns are TEXT/NUMERIC decimal integers, never REAL/double.
+
+export type Engine = "sqlite" | "postgres";
+
+export interface Database<DB> {
+  readonly db: Kysely<DB>;
+  readonly engine: Engine;
+  close(): Promise<void>;
+}
+
+/** `sqlite:/path/file.db`, `sqlite::memory:` or `postgres://user:pass@host:port/db`. */
+export function openDatabase<DB>(url: string): Database<DB> {
+  let dialect: Dialect;
+  let engine: Engine;
+  if (url.startsWith("sqlite:")) {
+    const file = url.slice("sqlite:".length);
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    const sqlite = new BetterSqlite3(file);
+    sqlite.pragma("journal_mode = WAL");
+    // NORMAL in WAL mode is durable across process crashes (kill -9); FULL adds power-loss safety.
+    sqlite.pragma(`synchronous = ${process.env.EXCHANGE_SQLITE_SYNCHRONOUS ?? "FULL"}`);
+    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma("foreign_keys = ON");
+    dialect = new SqliteDialect({ database: sqlite });
+    engine = "sqlite";
+  } else if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    // int8 and numeric come back as strings, so no value is squeezed through a double.
+    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
+    engine = "postgres";
+  } else {
+    throw new Error(`unsupported database url "${url}" (use sqlite:<file> or postgres://...)`);
+  }
+  const db = new Kysely<DB>({ dialect });
+  return { db, engine, close: () => db.destroy() };
+}

@@ -1,0 +1,19 @@
+import { Migrator, type Kysely, type Migration } from "kysely";
+
+/**
+ * Applies a service's migrations idempotently. Each service keeps its own migration table,
+ * so services sharing one embedded database never step on each other.
+ */
+export async function migrate(db: Kysely<unknown>, service: string, migrations: Record<string, Migration>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: `migrations_${service}`,
+    migrationLockTableName: `migrations_${service}_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === "Error")?.migrationName ?? "?";
+    throw new Error(`migration ${service}/${failed} failed: ${String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,59 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { BadRequestSchema, ErrorInfoSchema, type ErrorInfo, type BadRequest } from "#gen/google/rpc/error_details_pb.js";
+import { DomainError } from "./domain-error.js";
+import { ERROR_TABLE, httpStatusForCode } from "./error-table.js";
+
+export const ERROR_DOMAIN = "exchange";
+
+/** Turns a domain error into a ConnectError carrying ErrorInfo (reason = Binance code) and BadRequest. */
+export function toConnectError(error: DomainError): ConnectError {
+  const info = create(ErrorInfoSchema, {
+    reason: String(error.spec.binance),
+    domain: ERROR_DOMAIN,
+    metadata: { ...error.metadata, key: error.key, httpStatus: String(error.spec.http) },
+  });
+  const details: { desc: typeof ErrorInfoSchema | typeof BadRequestSchema; value: ErrorInfo | BadRequest }[] = [
+    { desc: ErrorInfoSchema, value: info },
+  ];
+  if (error.violations.length > 0) {
+    details.push({
+      desc: BadRequestSchema,
+      value: create(BadRequestSchema, { fieldViolations: error.violations.map((v) => ({ ...v })) }),
+    });
+  }
+  return new ConnectError(error.message, error.spec.grpc, undefined, details, error);
+}
+
+/** Server interceptor: domain errors thrown by handlers leave as ConnectErrors with details. */
+export function domainErrorInterceptor(): Interceptor {
+  return (next) => async (request) => {
+    try {
+      return await next(request);
+    } catch (error) {
+      if (error instanceof DomainError) throw toConnectError(error);
+      throw error;
+    }
+  };
+}
+
+/** What the REST edge sends for any error: HTTP status and Binance's {code, msg}. */
+export interface RestError {
+  readonly status: number;
+  readonly body: { code: number; msg: string };
+}
+
+/** Reads the Binance code and HTTP status back from a ConnectError (as received from a service). */
+export function toRestError(error: unknown): RestError {
+  const connectError = ConnectError.from(error);
+  const [info] = connectError.findDetails(ErrorInfoSchema);
+  if (info && info.domain === ERROR_DOMAIN) {
+    const status = Number(info.metadata.httpStatus) || httpStatusForCode(connectError.code);
+    return { status, body: { code: Number(info.reason), msg: connectError.rawMessage } };
+  }
+  if (connectError.code === Code.InvalidArgument) {
+    const spec = ERROR_TABLE.MANDATORY_PARAM_EMPTY_OR_MALFORMED;
+    return { status: spec.http, body: { code: spec.binance, msg: connectError.rawMessage } };
+  }
+  return { status: httpStatusForCode(connectError.code), body: { code: ERROR_TABLE.UNKNOWN.binance, msg: connectError.rawMessage } };
+}

@@ -1,0 +1,103 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Registry } from "prom-client";
+import { domainErrorInterceptor } from "../errors/connect-errors.js";
+import { validateInterceptor } from "./validate.interceptor.js";
+
+export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
+export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+type NodeHandler = (request: NodeRequest, response: NodeResponse) => void;
+
+/** The interceptors every service runs, outermost first. */
+export function standardInterceptors(extra: readonly Interceptor[] = []): Interceptor[] {
+  return [...extra, domainErrorInterceptor(), validateInterceptor()];
+}
+
+export interface HandlerOptions {
+  readonly routes: (router: ConnectRouter) => void;
+  readonly interceptors?: readonly Interceptor[];
+  readonly metricsRegistry?: Registry;
+  /** Plain HTTP routes served beside the RPCs (REST, health pages). Return false to fall through. */
+  readonly fallback?: (request: NodeRequest, response: NodeResponse) => boolean | Promise<boolean>;
+}
+
+/** One Node request handler serving gRPC, gRPC-Web and Connect, plus /metrics and /healthz. */
+export function buildHandler(options: HandlerOptions): NodeHandler {
+  return connectNodeAdapter({
+    routes: options.routes,
+    interceptors: standardInterceptors(options.interceptors),
+    // connect-node's response type only narrows `write`; both Node response classes fit.
+    fallback: (request, anyResponse) => {
+      const response = anyResponse as NodeResponse;
+      void (async () => {
+        if (options.fallback && (await options.fallback(request, response))) return;
+        if (request.url === "/healthz") {
+          response.writeHead(200, { "content-type": "text/plain" });
+          response.end("ok\n");
+          return;
+        }
+        if (request.url === "/metrics" && options.metricsRegistry) {
+          const body = await options.metricsRegistry.metrics();
+          response.writeHead(200, { "content-type": options.metricsRegistry.contentType });
+          response.end(body);
+          return;
+        }
+        response.writeHead(404, { "content-type": "application/json" });
+        response.end(JSON.stringify({ code: -1000, msg: "Not found." }));
+      })().catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
+        response.end(JSON.stringify({ code: -1000, msg: String(error) }));
+      });
+    },
+  }) as NodeHandler;
+}
+
+export interface Listening {
+  /** h2c: gRPC, gRPC-Web and Connect. */
+  readonly http2Url: string;
+  /** HTTP/1.1: Connect JSON, gRPC-Web, REST. */
+  readonly http1Url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on an HTTP/2 (cleartext) port and an HTTP/1.1 port; port 0 picks free ports. */
+export async function listen(handler: NodeHandler, host: string, http2Port: number, http1Port: number): Promise<Listening> {
+  const h2 = http2.createServer(handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  const h1 = http.createServer(handler as (req: http.IncomingMessage, res: http.ServerResponse) => void);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  await Promise.all([
+    new Promise<void>((resolve, reject) => h2.once("error", reject).listen(http2Port, host, resolve)),
+    new Promise<void>((resolve, reject) => h1.once("error", reject).listen(http1Port, host, resolve)),
+  ]);
+  const urlOf = (server: http.Server | http2.Http2Server) => {
+    const address = server.address() as AddressInfo;
+    const hostText = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    return `http://${hostText}:${address.port}`;
+  };
+  return {
+    http2Url: urlOf(h2),
+    http1Url: urlOf(h1),
+    close: async () => {
+      // Stop accepting, let in-flight calls finish briefly, then close lingering sessions.
+      const closing = Promise.all([
+        new Promise<void>((resolve) => h2.close(() => resolve())),
+        new Promise<void>((resolve) => h1.close(() => resolve())),
+      ]);
+      for (const session of sessions) session.close();
+      h1.closeIdleConnections();
+      const timer = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        h1.closeAllConnections();
+      }, 2_000);
+      await closing;
+      clearTimeout(timer);
+    },
+  };
+}

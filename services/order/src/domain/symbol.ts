@@ -1,0 +1,64 @@
+import { SelfTradePreventionMode, SymbolStatus } from "#gen/exchange/common/v1/common_pb.js";
+
+/**
+ * A tradable pair and its filters. Prices and quantities stay decimal strings here; order
+ * converts them to integer ticks and lots (tickSize, stepSize) before matching sees them.
+ */
+export interface SymbolSpec {
+  readonly symbol: string;
+  readonly baseAsset: string;
+  readonly quoteAsset: string;
+  readonly baseScale: number;
+  readonly quoteScale: number;
+  readonly status: SymbolStatus;
+  readonly tickSize: string;
+  readonly stepSize: string;
+  readonly minPrice: string;
+  readonly maxPrice: string;
+  readonly minQty: string;
+  readonly maxQty: string;
+  readonly minNotional: string;
+  readonly maxNotional: string;
+  readonly marketBandBps: number;
+  readonly defaultStpMode: SelfTradePreventionMode;
+}
+
+/** The symbols a fresh embedded exchange starts with. */
+export const DEFAULT_SYMBOLS: readonly SymbolSpec[] = [
+  {
+    symbol: "BTCUSDT",
+    baseAsset: "BTC",
+    quoteAsset: "USDT",
+    baseScale: 8,
+    quoteScale: 8,
+    status: SymbolStatus.TRADING,
+    tickSize: "0.01",
+    stepSize: "0.00001",
+    minPrice: "0.01",
+    maxPrice: "1000000",
+    minQty: "0.00001",
+    maxQty: "9000",
+    minNotional: "5",
+    maxNotional: "9000000",
+    marketBandBps: 500,
+    defaultStpMode: SelfTradePreventionMode.EXPIRE_MAKER,
+  },
+  {
+    symbol: "ETHUSDT",
+    baseAsset: "ETH",
+    quoteAsset: "USDT",
+    baseScale: 18,
+    quoteScale: 8,
+    status: SymbolStatus.TRADING,
+    tickSize: "0.01",
+    stepSize: "0.0001",
+    minPrice: "0.01",
+    maxPrice: "1000000",
+    minQty: "0.0001",
+    maxQty: "100000",
+    minNotional: "5",
+    maxNotional: "9000000",
+    marketBandBps: 500,
+    defaultStpMode: SelfTradePreventionMode.EXPIRE_MAKER,
+  },
+];

@@ -1,0 +1,77 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { resolve } from "node:path";
+import { envInt, envString, type Env } from "#kit/config/env.js";
+import { HealthRegistry } from "#kit/health/health.routes.js";
+import { buildHandler, listen, type Listening } from "#kit/rpc/server.js";
+import type { ServiceModule } from "#kit/rpc/service-module.js";
+import { createLogger, type Logger } from "#kit/telemetry/logger.js";
+import { createMetrics, metricsInterceptor } from "#kit/telemetry/metrics.js";
+import { SERVICE_FACTORIES, SERVICE_NAMES, type ServiceName } from "./registry.js";
+
+export interface RuntimeConfig {
+  /** "all" runs every service in this process (embedded mode); a name runs one (distributed). */
+  readonly service: ServiceName | "all";
+  readonly dataDir: string;
+  readonly host: string;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+}
+
+export function readRuntimeConfig(env: Env, argv: readonly string[] = []): RuntimeConfig {
+  const flag = argv.find((arg) => arg.startsWith("--service="))?.slice("--service=".length);
+  const service = flag ?? envString(env, "EXCHANGE_SERVICE", "all");
+  if (service !== "all" && !(SERVICE_NAMES as string[]).includes(service)) {
+    throw new Error(`unknown service "${service}"; one of: all, ${SERVICE_NAMES.join(", ")}`);
+  }
+  return {
+    service: service as RuntimeConfig["service"],
+    dataDir: resolve(envString(env, "EXCHANGE_DATA_DIR", "data")),
+    host: envString(env, "EXCHANGE_HOST", "127.0.0.1"),
+    grpcPort: envInt(env, "EXCHANGE_GRPC_PORT", 8080),
+    httpPort: envInt(env, "EXCHANGE_HTTP_PORT", 8081),
+  };
+}
+
+export interface RunningExchange {
+  readonly listening: Listening;
+  readonly modules: readonly ServiceModule[];
+  readonly health: HealthRegistry;
+  readonly routes: (router: ConnectRouter) => void;
+  stop(): Promise<void>;
+}
+
+/** Builds the selected services, mounts them with health and metrics on one server, starts them. */
+export async function startExchange(config: RuntimeConfig, env: Env, logger: Logger = createLogger()): Promise<RunningExchange> {
+  const names = config.service === "all" ? SERVICE_NAMES : [config.service];
+  const modules: ServiceModule[] = [];
+  for (const name of names) modules.push(await SERVICE_FACTORIES[name](env, config.dataDir));
+
+  const health = new HealthRegistry();
+  const metrics = createMetrics();
+  const routes = (router: ConnectRouter) => {
+    health.routes(router);
+    for (const module of modules) module.routes(router);
+  };
+  const handler = buildHandler({ routes, interceptors: [metricsInterceptor(metrics)], metricsRegistry: metrics.registry });
+  const listening = await listen(handler, config.host, config.grpcPort, config.httpPort);
+
+  for (const module of modules) {
+    await module.start?.();
+    for (const serviceName of module.serviceNames) health.set(serviceName, true);
+    logger.info({ service: module.name }, "service started");
+  }
+  health.set("", true);
+
+  return {
+    listening,
+    modules,
+    health,
+    routes,
+    stop: async () => {
+      health.set("", false);
+      for (const module of modules) for (const serviceName of module.serviceNames) health.set(serviceName, false);
+      await listening.close();
+      for (const module of [...modules].reverse()) await module.stop?.();
+    },
+  };
+}
