@@ -1,0 +1,858 @@
+/**
+ * The fast order book for one symbol: a deterministic state machine (command -> events). No I/O, no clock, no
+ * randomness, no floating point values (see rules.ts for the integer rule).
+ *
+ * Data layout (allocation-free hot path):
+ * - orders live in a struct-of-arrays pool (typed arrays, free list); an order-id -> slot Map gives O(1) cancel;
+ *   each price level is an intrusive doubly-linked FIFO of slots (prev/next arrays) with head/tail/visible/hidden
+ *   totals, also struct-of-arrays.
+ * - each side keeps its level ids in an array sorted by price so the best level is the LAST element: best lookup is
+ *   O(1); adding/removing a level is a binary search plus a short copyWithin (levels near the touch are near the end).
+ * - events go to an EventSink as primitive arguments (no objects in the hot path).
+ *
+ * Semantics (shared with order-book.reference.ts, which the property tests compare against):
+ * - price-time priority; trades at the maker price; a taker walks levels best first, FIFO within a level.
+ * - budgets: buy = quote units (1 tick x 1 lot), sell = lots. A taker never fills beyond its remaining budget: at
+ *   maker price P a buy fills at most floor(budget/P) lots; when that reaches 0 it stops (market buy by base qty
+ *   expires when its budget runs out). Limit orders must be fully funded at placement (price*qty <= budget).
+ * - iceberg: only min(peak, open) is visible; when the visible part is consumed the order refills and goes to the
+ *   back of its level's queue. Book deltas carry visible quantities.
+ * - STP by the taker's mode when maker.userId === taker.userId: EXPIRE_TAKER (taker stops, maker untouched),
+ *   EXPIRE_MAKER (maker expires, taker continues), EXPIRE_BOTH.
+ * - FOK: fills completely or expires with no side effects (checked before matching, honouring STP).
+ * - stops park outside the book and trigger on trade prices (rules.ts feedStop); after a command's matching, all
+ *   stops are fed that command's trade prices in order; the triggered ones execute in arrival order, their trades
+ *   feed the next round.
+ * - event order per command: see docs in this file's methods; each command is exactly one batch with seq+1.
+ */
+import type { AmendOrder, CancelAll, CancelOrder, CancelReplace, Command, PlaceOrder, SetStatus, SymbolStatus } from "./commands.js";
+import type { EventSink } from "./events.js";
+import {
+  BUY,
+  SELL,
+  ST_NEW,
+  ST_PARTIALLY_FILLED,
+  ST_FILLED,
+  ST_CANCELED,
+  ST_EXPIRED,
+  ST_EXPIRED_IN_MATCH,
+  ST_AMENDED,
+  ST_TRIGGERED,
+  RJ_INVALID_FIELD,
+  RJ_DUPLICATE_ORDER_ID,
+  RJ_UNKNOWN_ORDER,
+  RJ_NOT_OWNER,
+  RJ_INSUFFICIENT_BUDGET,
+  RJ_WOULD_TAKE,
+  RJ_SYMBOL_HALTED,
+  RJ_SYMBOL_BREAK,
+  RJ_CANCEL_ONLY,
+  RJ_NOT_AMENDABLE,
+  STP_NONE,
+  STP_EXPIRE_TAKER,
+  STP_EXPIRE_MAKER,
+  STP_EXPIRE_BOTH,
+  floorDiv,
+  productExceeds,
+  validatePlace,
+  isStopType,
+  isLimitLike,
+  newStopState,
+  feedStop,
+  stpCode,
+  type BookState,
+  type RestingOrderState,
+  type StopState,
+} from "./rules.js";
+
+/** What the engine needs from a book (the fast one and the reference one both implement it). */
+export interface MatchingBook {
+  readonly seq: number;
+  apply(cmd: Command, sink: EventSink): void;
+  state(): BookState;
+}
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const isSafe = Number.isSafeInteger;
+const pos = (x: unknown): x is number => typeof x === "number" && isSafe(x) && x > 0;
+const nonNeg = (x: unknown): x is number => typeof x === "number" && isSafe(x) && x >= 0;
+
+function growF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}
+function growI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+function growU8(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(n);
+  b.set(a);
+  return b;
+}
+
+export class OrderBook implements MatchingBook {
+  seq = 0;
+  tradeId = 0;
+  lastPrice = 0;
+  status: SymbolStatus = "TRADING";
+  cancelOnly = false;
+
+  // ---- order pool (struct of arrays)
+  private oCap = 0;
+  private oId = new Float64Array(0);
+  private oUser = new Float64Array(0);
+  private oPrice = new Float64Array(0);
+  private oVis = new Float64Array(0);
+  private oHid = new Float64Array(0);
+  private oPeak = new Float64Array(0);
+  private oFilled = new Float64Array(0);
+  private oCanceled = new Float64Array(0);
+  private oBudget = new Float64Array(0);
+  private oSide = new Uint8Array(0);
+  private oStp = new Uint8Array(0);
+  private oPost = new Uint8Array(0);
+  private oPrev = new Int32Array(0);
+  private oNext = new Int32Array(0);
+  private oLevel = new Int32Array(0);
+  private oFree = new Int32Array(0);
+  private oFreeTop = 0;
+  private oUsed = 0;
+  private readonly ids = new Map<number, number>();
+
+  // ---- levels (struct of arrays)
+  private lCap = 0;
+  private lPrice = new Float64Array(0);
+  private lVis = new Float64Array(0);
+  private lHid = new Float64Array(0);
+  private lHead = new Int32Array(0);
+  private lTail = new Int32Array(0);
+  private lFree = new Int32Array(0);
+  private lFreeTop = 0;
+  private lUsed = 0;
+  private readonly levelMap: [Map<number, number>, Map<number, number>] = [new Map(), new Map()];
+  /** per side: level ids sorted so that the best level is last; key = price (bids) or -price (asks), ascending. */
+  private sKey: [Float64Array, Float64Array] = [new Float64Array(64), new Float64Array(64)];
+  private sLvl: [Int32Array, Int32Array] = [new Int32Array(64), new Int32Array(64)];
+  private sLen: [number, number] = [0, 0];
+
+  // ---- stops
+  private stops: StopState[] = [];
+  private readonly stopIds = new Map<number, StopState>();
+  private readonly tradePrices: number[] = [];
+
+  // ---- taker scratch
+  private tkId = 0;
+  private tkUser = 0;
+  private tkSide = 0;
+  private tkLimit = 0;
+  private tkOpen = 0;
+  private tkQuote = -1;
+  private tkBudget = 0;
+  private tkFilled = 0;
+  private tkCanceled = 0;
+  private tkStp = 0;
+  private tkPeak = 0;
+  private tkPost = 0;
+  private tkRest = false;
+  private tkStopped = 0;
+
+  constructor(initialOrders = 1024, initialLevels = 256) {
+    this.growOrders(initialOrders);
+    this.growLevels(initialLevels);
+  }
+
+  /** live resting orders (for tests/benchmarks). */
+  get restingCount(): number {
+    return this.ids.size;
+  }
+  get stopCount(): number {
+    return this.stops.length;
+  }
+
+  // ======================================================================== pools
+  private growOrders(n: number): void {
+    const old = this.oCap;
+    this.oId = growF64(this.oId, n);
+    this.oUser = growF64(this.oUser, n);
+    this.oPrice = growF64(this.oPrice, n);
+    this.oVis = growF64(this.oVis, n);
+    this.oHid = growF64(this.oHid, n);
+    this.oPeak = growF64(this.oPeak, n);
+    this.oFilled = growF64(this.oFilled, n);
+    this.oCanceled = growF64(this.oCanceled, n);
+    this.oBudget = growF64(this.oBudget, n);
+    this.oSide = growU8(this.oSide, n);
+    this.oStp = growU8(this.oStp, n);
+    this.oPost = growU8(this.oPost, n);
+    this.oPrev = growI32(this.oPrev, n);
+    this.oNext = growI32(this.oNext, n);
+    this.oLevel = growI32(this.oLevel, n);
+    this.oFree = growI32(this.oFree, n);
+    this.oCap = n;
+    void old;
+  }
+  private allocOrder(): number {
+    if (this.oFreeTop > 0) return this.oFree[--this.oFreeTop];
+    if (this.oUsed === this.oCap) this.growOrders(this.oCap * 2);
+    return this.oUsed++;
+  }
+  private freeOrder(m: number): void {
+    this.oFree[this.oFreeTop++] = m;
+  }
+  private growLevels(n: number): void {
+    this.lPrice = growF64(this.lPrice, n);
+    this.lVis = growF64(this.lVis, n);
+    this.lHid = growF64(this.lHid, n);
+    this.lHead = growI32(this.lHead, n);
+    this.lTail = growI32(this.lTail, n);
+    this.lFree = growI32(this.lFree, n);
+    this.lCap = n;
+  }
+
+  // ======================================================================== levels
+  private best(side: number): number {
+    const n = this.sLen[side];
+    return n === 0 ? -1 : this.sLvl[side][n - 1];
+  }
+  /** index of the first key > k in side's sorted keys. */
+  private upper(side: number, k: number): number {
+    const keys = this.sKey[side];
+    let lo = 0;
+    let hi = this.sLen[side];
+    // fast path: new levels usually land at or near the top of the book
+    if (hi > 0 && keys[hi - 1] < k) return hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid] <= k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  private createLevel(side: number, price: number): number {
+    let lv: number;
+    if (this.lFreeTop > 0) lv = this.lFree[--this.lFreeTop];
+    else {
+      if (this.lUsed === this.lCap) this.growLevels(this.lCap * 2);
+      lv = this.lUsed++;
+    }
+    this.lPrice[lv] = price;
+    this.lVis[lv] = 0;
+    this.lHid[lv] = 0;
+    this.lHead[lv] = -1;
+    this.lTail[lv] = -1;
+    this.levelMap[side].set(price, lv);
+    const k = side === BUY ? price : -price;
+    const n = this.sLen[side];
+    if (n === this.sKey[side].length) {
+      this.sKey[side] = growF64(this.sKey[side], n * 2);
+      this.sLvl[side] = growI32(this.sLvl[side], n * 2);
+    }
+    const keys = this.sKey[side];
+    const lvls = this.sLvl[side];
+    const i = this.upper(side, k);
+    if (i < n) {
+      keys.copyWithin(i + 1, i, n);
+      lvls.copyWithin(i + 1, i, n);
+    }
+    keys[i] = k;
+    lvls[i] = lv;
+    this.sLen[side] = n + 1;
+    return lv;
+  }
+  private removeLevel(side: number, lv: number): void {
+    const price = this.lPrice[lv];
+    this.levelMap[side].delete(price);
+    const n = this.sLen[side];
+    const lvls = this.sLvl[side];
+    let i: number;
+    if (lvls[n - 1] === lv) i = n - 1;
+    else i = this.upper(side, side === BUY ? price : -price) - 1;
+    if (i < n - 1) {
+      this.sKey[side].copyWithin(i, i + 1, n);
+      lvls.copyWithin(i, i + 1, n);
+    }
+    this.sLen[side] = n - 1;
+    this.lFree[this.lFreeTop++] = lv;
+  }
+  private append(lv: number, m: number): void {
+    const t = this.lTail[lv];
+    this.oPrev[m] = t;
+    this.oNext[m] = -1;
+    this.oLevel[m] = lv;
+    if (t < 0) this.lHead[lv] = m;
+    else this.oNext[t] = m;
+    this.lTail[lv] = m;
+  }
+  private unlink(lv: number, m: number): void {
+    const p = this.oPrev[m];
+    const n = this.oNext[m];
+    if (p < 0) this.lHead[lv] = n;
+    else this.oNext[p] = n;
+    if (n < 0) this.lTail[lv] = p;
+    else this.oPrev[n] = p;
+  }
+  private crosses(side: number, price: number): boolean {
+    const lv = this.best(1 - side);
+    if (lv < 0) return false;
+    return side === BUY ? this.lPrice[lv] <= price : this.lPrice[lv] >= price;
+  }
+
+  // ======================================================================== apply
+  apply(cmd: Command, sink: EventSink): void {
+    const ts = nonNeg(cmd.ts) ? cmd.ts : 0;
+    sink.begin(++this.seq, ts);
+    if (ts !== cmd.ts) sink.rejected(0, RJ_INVALID_FIELD);
+    else {
+      switch (cmd.type) {
+        case "PLACE":
+          this.place(cmd, sink, true);
+          break;
+        case "CANCEL":
+          this.cancel(cmd, sink);
+          break;
+        case "AMEND":
+          this.amend(cmd, sink);
+          break;
+        case "CANCEL_REPLACE":
+          this.cancelReplace(cmd, sink);
+          break;
+        case "CANCEL_ALL":
+          this.cancelAll(cmd, sink);
+          break;
+        case "SET_STATUS":
+          this.setStatus(cmd, sink);
+          break;
+        default:
+          sink.rejected(0, RJ_INVALID_FIELD);
+      }
+    }
+    this.tradePrices.length = 0;
+    sink.end();
+  }
+
+  private statusReject(forNewOrder: boolean): number {
+    if (this.status === "BREAK") return RJ_SYMBOL_BREAK;
+    if (this.status === "HALT") return forNewOrder ? RJ_SYMBOL_HALTED : -1;
+    if (this.cancelOnly && forNewOrder) return RJ_CANCEL_ONLY;
+    return -1;
+  }
+
+  /** ACCEPTED, then trades/maker updates/level deltas, then the taker's final update (+ delta if it rests). */
+  private place(o: Omit<PlaceOrder, "type" | "ts">, sink: EventSink, checkStatus: boolean): void {
+    const id = pos(o.orderId) ? o.orderId : 0;
+    if (checkStatus) {
+      const s = this.statusReject(true);
+      if (s >= 0) return sink.rejected(id, s);
+    }
+    const v = validatePlace(o);
+    if (v >= 0) return sink.rejected(id, v);
+    if (this.ids.has(id) || this.stopIds.has(id)) return sink.rejected(id, RJ_DUPLICATE_ORDER_ID);
+    const side = o.side === "BUY" ? BUY : SELL;
+    const t = o.orderType;
+    if (t === "LIMIT_MAKER" && this.crosses(side, o.price as number)) return sink.rejected(id, RJ_WOULD_TAKE);
+    if (isStopType(t)) {
+      const s = newStopState(o, this.lastPrice);
+      if (typeof s === "number") return sink.rejected(id, s);
+      sink.accepted(id);
+      this.stops.push(s);
+      this.stopIds.set(id, s);
+      sink.orderUpdate(id, ST_NEW, 0, s.qty, 0, s.budget);
+      return;
+    }
+    sink.accepted(id);
+    const limitLike = isLimitLike(t);
+    const tif = o.tif ?? "GTC";
+    this.tkId = id;
+    this.tkUser = o.userId;
+    this.tkSide = side;
+    this.tkLimit = limitLike ? (o.price as number) : 0;
+    this.tkOpen = o.qty ?? MAX;
+    this.tkQuote = o.quoteQty ?? -1;
+    this.tkBudget = o.budget;
+    this.tkFilled = 0;
+    this.tkCanceled = 0;
+    this.tkStp = stpCode(o.stp);
+    this.tkPeak = o.icebergQty ?? 0;
+    this.tkPost = t === "LIMIT_MAKER" ? 1 : 0;
+    this.tkRest = limitLike && tif === "GTC";
+    this.execute(sink, limitLike && tif === "FOK");
+    this.runStops(sink);
+  }
+
+  private execute(sink: EventSink, fok: boolean): void {
+    this.tkStopped = 0;
+    if (fok && !this.fokFillable()) {
+      this.tkCanceled += this.tkOpen;
+      sink.orderUpdate(this.tkId, ST_EXPIRED, this.tkFilled, 0, this.tkCanceled, this.tkBudget);
+      return;
+    }
+    this.match(sink);
+    this.finish(sink);
+  }
+
+  private fokFillable(): boolean {
+    const opp = 1 - this.tkSide;
+    const lvls = this.sLvl[opp];
+    const need = this.tkOpen;
+    let avail = 0;
+    for (let i = this.sLen[opp] - 1; i >= 0; i--) {
+      const lv = lvls[i];
+      const P = this.lPrice[lv];
+      if (this.tkSide === BUY ? P > this.tkLimit : P < this.tkLimit) return false;
+      if (this.tkStp === STP_NONE) {
+        avail += this.lVis[lv] + this.lHid[lv];
+        if (avail >= need) return true;
+        continue;
+      }
+      for (let m = this.lHead[lv]; m >= 0; m = this.oNext[m]) {
+        if (this.oUser[m] === this.tkUser) {
+          if (this.tkStp === STP_EXPIRE_MAKER) continue;
+          return false;
+        }
+        avail += this.oVis[m] + this.oHid[m];
+        if (avail >= need) return true;
+      }
+    }
+    return false;
+  }
+
+  private match(sink: EventSink): void {
+    const side = this.tkSide;
+    const opp = 1 - side;
+    const limit = this.tkLimit;
+    const stp = this.tkStp;
+    const user = this.tkUser;
+    const quoteBased = this.tkQuote >= 0;
+    const oVis = this.oVis;
+    while (this.tkOpen > 0) {
+      const lv = this.best(opp);
+      if (lv < 0) break;
+      const P = this.lPrice[lv];
+      if (limit !== 0 && (side === BUY ? P > limit : P < limit)) break;
+      let touched = false;
+      let stop = 0;
+      while (this.tkOpen > 0) {
+        const m = this.lHead[lv];
+        if (m < 0) break;
+        if (stp !== STP_NONE && this.oUser[m] === user) {
+          if (stp === STP_EXPIRE_TAKER) {
+            stop = 1;
+            break;
+          }
+          // EXPIRE_MAKER / EXPIRE_BOTH: the maker expires
+          const open = oVis[m] + this.oHid[m];
+          this.lVis[lv] -= oVis[m];
+          this.lHid[lv] -= this.oHid[m];
+          this.oCanceled[m] += open;
+          this.unlink(lv, m);
+          this.ids.delete(this.oId[m]);
+          sink.orderUpdate(this.oId[m], ST_EXPIRED_IN_MATCH, this.oFilled[m], 0, this.oCanceled[m], this.oBudget[m]);
+          this.freeOrder(m);
+          touched = true;
+          if (stp === STP_EXPIRE_BOTH) {
+            stop = 1;
+            break;
+          }
+          continue;
+        }
+        let q = oVis[m];
+        if (this.tkOpen < q) q = this.tkOpen;
+        if (side === BUY) {
+          const a = floorDiv(this.tkBudget, P);
+          if (a < q) q = a;
+        } else if (this.tkBudget < q) q = this.tkBudget;
+        if (quoteBased) {
+          const a = floorDiv(this.tkQuote, P);
+          if (a < q) q = a;
+        }
+        if (q === 0) {
+          stop = 2;
+          break;
+        }
+        const notional = P * q;
+        if (!quoteBased) this.tkOpen -= q;
+        else this.tkQuote -= notional;
+        this.tkFilled += q;
+        this.tkBudget -= side === BUY ? notional : q;
+        const vis = oVis[m] - q;
+        oVis[m] = vis;
+        this.lVis[lv] -= q;
+        const filled = this.oFilled[m] + q;
+        this.oFilled[m] = filled;
+        this.oBudget[m] -= side === BUY ? q : notional;
+        this.lastPrice = P;
+        if (this.stops.length !== 0) this.tradePrices.push(P);
+        const makerId = this.oId[m];
+        sink.trade(++this.tradeId, P, q, makerId, this.tkId, this.oUser[m], user, side);
+        touched = true;
+        if (vis === 0) {
+          const hid = this.oHid[m];
+          if (hid > 0) {
+            const peak = this.oPeak[m];
+            const r = hid < peak ? hid : peak;
+            oVis[m] = r;
+            this.oHid[m] = hid - r;
+            this.lVis[lv] += r;
+            this.lHid[lv] -= r;
+            this.unlink(lv, m);
+            this.append(lv, m);
+            sink.orderUpdate(makerId, ST_PARTIALLY_FILLED, filled, hid, this.oCanceled[m], this.oBudget[m]);
+          } else {
+            this.unlink(lv, m);
+            this.ids.delete(makerId);
+            sink.orderUpdate(makerId, ST_FILLED, filled, 0, this.oCanceled[m], this.oBudget[m]);
+            this.freeOrder(m);
+          }
+        } else {
+          sink.orderUpdate(makerId, ST_PARTIALLY_FILLED, filled, vis + this.oHid[m], this.oCanceled[m], this.oBudget[m]);
+        }
+      }
+      if (this.lHead[lv] < 0) {
+        this.removeLevel(opp, lv);
+        sink.bookDelta(opp, P, 0);
+      } else if (touched) sink.bookDelta(opp, P, this.lVis[lv]);
+      if (stop !== 0) {
+        this.tkStopped = stop;
+        break;
+      }
+    }
+  }
+
+  private finish(sink: EventSink): void {
+    const id = this.tkId;
+    if (this.tkStopped === 1) {
+      if (this.tkQuote < 0) this.tkCanceled += this.tkOpen;
+      sink.orderUpdate(id, ST_EXPIRED_IN_MATCH, this.tkFilled, 0, this.tkCanceled, this.tkBudget);
+      return;
+    }
+    if (this.tkQuote >= 0) {
+      sink.orderUpdate(id, this.tkQuote === 0 ? ST_FILLED : ST_EXPIRED, this.tkFilled, 0, this.tkCanceled, this.tkBudget);
+      return;
+    }
+    if (this.tkOpen === 0) {
+      sink.orderUpdate(id, ST_FILLED, this.tkFilled, 0, this.tkCanceled, this.tkBudget);
+      return;
+    }
+    if (this.tkRest && this.tkStopped === 0) {
+      const side = this.tkSide;
+      const price = this.tkLimit;
+      const open = this.tkOpen;
+      const m = this.allocOrder();
+      this.oId[m] = id;
+      this.oUser[m] = this.tkUser;
+      this.oPrice[m] = price;
+      this.oSide[m] = side;
+      const peak = this.tkPeak;
+      const vis = peak > 0 && peak < open ? peak : open;
+      this.oVis[m] = vis;
+      this.oHid[m] = open - vis;
+      this.oPeak[m] = peak;
+      this.oFilled[m] = this.tkFilled;
+      this.oCanceled[m] = this.tkCanceled;
+      this.oBudget[m] = this.tkBudget;
+      this.oStp[m] = this.tkStp;
+      this.oPost[m] = this.tkPost;
+      let lv = this.levelMap[side].get(price);
+      if (lv === undefined) lv = this.createLevel(side, price);
+      this.append(lv, m);
+      this.lVis[lv] += vis;
+      this.lHid[lv] += open - vis;
+      this.ids.set(id, m);
+      sink.orderUpdate(id, this.tkFilled > 0 ? ST_PARTIALLY_FILLED : ST_NEW, this.tkFilled, open, this.tkCanceled, this.tkBudget);
+      sink.bookDelta(side, price, this.lVis[lv]);
+      return;
+    }
+    this.tkCanceled += this.tkOpen;
+    sink.orderUpdate(id, ST_EXPIRED, this.tkFilled, 0, this.tkCanceled, this.tkBudget);
+  }
+
+  private runStops(sink: EventSink): void {
+    const tp = this.tradePrices;
+    while (tp.length > 0 && this.stops.length > 0) {
+      const prices = tp.slice();
+      tp.length = 0;
+      const triggered: StopState[] = [];
+      for (const s of this.stops) {
+        for (const p of prices) {
+          if (feedStop(s, p)) {
+            triggered.push(s);
+            break;
+          }
+        }
+      }
+      if (triggered.length === 0) break;
+      this.stops = this.stops.filter((s) => !triggered.includes(s));
+      for (const s of triggered) this.stopIds.delete(s.orderId);
+      for (const s of triggered) {
+        sink.orderUpdate(s.orderId, ST_TRIGGERED, 0, s.qty, 0, s.budget);
+        const limitLike = isLimitLike(s.orderType);
+        this.tkId = s.orderId;
+        this.tkUser = s.userId;
+        this.tkSide = s.side;
+        this.tkLimit = limitLike ? s.price : 0;
+        this.tkOpen = s.qty;
+        this.tkQuote = -1;
+        this.tkBudget = s.budget;
+        this.tkFilled = 0;
+        this.tkCanceled = 0;
+        this.tkStp = s.stp;
+        this.tkPeak = 0;
+        this.tkPost = 0;
+        this.tkRest = limitLike && s.tif === "GTC";
+        this.execute(sink, limitLike && s.tif === "FOK");
+      }
+    }
+    tp.length = 0;
+  }
+
+  // ======================================================================== cancel
+  private cancelResting(m: number, sink: EventSink): void {
+    const lv = this.oLevel[m];
+    const side = this.oSide[m];
+    const open = this.oVis[m] + this.oHid[m];
+    this.oCanceled[m] += open;
+    this.lVis[lv] -= this.oVis[m];
+    this.lHid[lv] -= this.oHid[m];
+    this.unlink(lv, m);
+    const id = this.oId[m];
+    this.ids.delete(id);
+    sink.orderUpdate(id, ST_CANCELED, this.oFilled[m], 0, this.oCanceled[m], this.oBudget[m]);
+    const price = this.lPrice[lv];
+    if (this.lHead[lv] < 0) {
+      this.removeLevel(side, lv);
+      sink.bookDelta(side, price, 0);
+    } else sink.bookDelta(side, price, this.lVis[lv]);
+    this.freeOrder(m);
+  }
+  private cancelStop(s: StopState, sink: EventSink): void {
+    this.stopIds.delete(s.orderId);
+    this.stops.splice(this.stops.indexOf(s), 1);
+    sink.orderUpdate(s.orderId, ST_CANCELED, 0, 0, s.qty, s.budget);
+  }
+  /** returns reject code or -1 after canceling. */
+  private cancelById(id: number, userId: number | undefined, sink: EventSink): number {
+    const m = this.ids.get(id);
+    if (m !== undefined) {
+      if (userId !== undefined && this.oUser[m] !== userId) return RJ_NOT_OWNER;
+      this.cancelResting(m, sink);
+      return -1;
+    }
+    const s = this.stopIds.get(id);
+    if (s !== undefined) {
+      if (userId !== undefined && s.userId !== userId) return RJ_NOT_OWNER;
+      this.cancelStop(s, sink);
+      return -1;
+    }
+    return RJ_UNKNOWN_ORDER;
+  }
+  private cancel(c: CancelOrder, sink: EventSink): void {
+    const id = pos(c.orderId) ? c.orderId : 0;
+    const s = this.statusReject(false);
+    if (s >= 0) return sink.rejected(id, s);
+    if (id === 0 || (c.userId !== undefined && !nonNeg(c.userId))) return sink.rejected(id, RJ_INVALID_FIELD);
+    const r = this.cancelById(id, c.userId, sink);
+    if (r >= 0) sink.rejected(id, r);
+  }
+  /** cancels the user's resting and stop orders in ascending order id. */
+  private cancelAll(c: CancelAll, sink: EventSink): void {
+    const s = this.statusReject(false);
+    if (s >= 0) return sink.rejected(0, s);
+    if (!nonNeg(c.userId)) return sink.rejected(0, RJ_INVALID_FIELD);
+    const mine: number[] = [];
+    for (const [id, m] of this.ids) if (this.oUser[m] === c.userId) mine.push(id);
+    for (const st of this.stops) if (st.userId === c.userId) mine.push(st.orderId);
+    mine.sort((a, b) => a - b);
+    for (const id of mine) this.cancelById(id, undefined, sink);
+  }
+
+  // ======================================================================== amend
+  private amend(a: AmendOrder, sink: EventSink): void {
+    const id = pos(a.orderId) ? a.orderId : 0;
+    if (this.status === "BREAK") return sink.rejected(id, RJ_SYMBOL_BREAK);
+    if (this.status === "HALT") return sink.rejected(id, RJ_SYMBOL_HALTED);
+    if (
+      id === 0 ||
+      (a.newQty !== undefined && !pos(a.newQty)) ||
+      (a.newPrice !== undefined && !pos(a.newPrice)) ||
+      (a.budgetDelta !== undefined && !nonNeg(a.budgetDelta)) ||
+      (a.userId !== undefined && !nonNeg(a.userId)) ||
+      (a.newQty === undefined && a.newPrice === undefined)
+    )
+      return sink.rejected(id, RJ_INVALID_FIELD);
+    const m = this.ids.get(id);
+    if (m === undefined) return sink.rejected(id, this.stopIds.has(id) ? RJ_NOT_AMENDABLE : RJ_UNKNOWN_ORDER);
+    if (a.userId !== undefined && this.oUser[m] !== a.userId) return sink.rejected(id, RJ_NOT_OWNER);
+    const vis = this.oVis[m];
+    const hid = this.oHid[m];
+    const open = vis + hid;
+    const price = this.oPrice[m];
+    const side = this.oSide[m];
+    const nq = a.newQty ?? open;
+    const np = a.newPrice ?? price;
+    const budget = this.oBudget[m] + (a.budgetDelta ?? 0);
+    if (!isSafe(budget)) return sink.rejected(id, RJ_INVALID_FIELD);
+    const lv = this.oLevel[m];
+    if (np === price && nq <= open) {
+      // keep priority
+      this.oCanceled[m] += open - nq;
+      const nv = vis < nq ? vis : nq;
+      this.oVis[m] = nv;
+      this.oHid[m] = nq - nv;
+      this.lVis[lv] += nv - vis;
+      this.lHid[lv] += nq - nv - hid;
+      this.oBudget[m] = budget;
+      sink.orderUpdate(id, ST_AMENDED, this.oFilled[m], nq, this.oCanceled[m], budget);
+      if (nv !== vis) sink.bookDelta(side, price, this.lVis[lv]);
+      return;
+    }
+    if (this.cancelOnly) return sink.rejected(id, RJ_CANCEL_ONLY);
+    if (side === BUY ? productExceeds(np, nq, budget) : nq > budget) return sink.rejected(id, RJ_INSUFFICIENT_BUDGET);
+    if (this.oPost[m] === 1 && this.crosses(side, np)) return sink.rejected(id, RJ_WOULD_TAKE);
+    // move: leave the queue and re-enter as a new GTC limit with the same id
+    this.lVis[lv] -= vis;
+    this.lHid[lv] -= hid;
+    this.unlink(lv, m);
+    this.ids.delete(id);
+    if (this.lHead[lv] < 0) {
+      this.removeLevel(side, lv);
+      sink.bookDelta(side, price, 0);
+    } else sink.bookDelta(side, price, this.lVis[lv]);
+    let canceled = this.oCanceled[m];
+    if (nq < open) canceled += open - nq;
+    const filled = this.oFilled[m];
+    sink.orderUpdate(id, ST_AMENDED, filled, nq, canceled, budget);
+    this.tkId = id;
+    this.tkUser = this.oUser[m];
+    this.tkSide = side;
+    this.tkLimit = np;
+    this.tkOpen = nq;
+    this.tkQuote = -1;
+    this.tkBudget = budget;
+    this.tkFilled = filled;
+    this.tkCanceled = canceled;
+    this.tkStp = this.oStp[m];
+    this.tkPeak = this.oPeak[m];
+    this.tkPost = this.oPost[m];
+    this.tkRest = true;
+    this.freeOrder(m);
+    this.execute(sink, false);
+    this.runStops(sink);
+  }
+
+  // ======================================================================== cancel-replace, status
+  private cancelReplace(c: CancelReplace, sink: EventSink): void {
+    const cid = pos(c.cancelOrderId) ? c.cancelOrderId : 0;
+    const nid = c.order && pos(c.order.orderId) ? c.order.orderId : 0;
+    const s = this.statusReject(true);
+    if (s >= 0) {
+      sink.rejected(cid, s);
+      sink.rejected(nid, s);
+      return;
+    }
+    if (cid === 0 || !c.order || (c.mode !== undefined && c.mode !== "STOP_ON_FAILURE" && c.mode !== "ALLOW_FAILURE")) {
+      sink.rejected(cid, RJ_INVALID_FIELD);
+      sink.rejected(nid, RJ_INVALID_FIELD);
+      return;
+    }
+    const r = this.cancelById(cid, c.order.userId, sink);
+    if (r >= 0) {
+      sink.rejected(cid, r);
+      if (c.mode !== "ALLOW_FAILURE") return sink.rejected(nid, r);
+    }
+    this.place(c.order, sink, false);
+  }
+
+  private setStatus(c: SetStatus, sink: EventSink): void {
+    if (c.status !== "TRADING" && c.status !== "HALT" && c.status !== "BREAK") return sink.rejected(0, RJ_INVALID_FIELD);
+    this.status = c.status;
+    this.cancelOnly = c.cancelOnly === true;
+  }
+
+  // ======================================================================== state
+  state(): BookState {
+    const side = (s: number): RestingOrderState[] => {
+      const out: RestingOrderState[] = [];
+      for (let i = this.sLen[s] - 1; i >= 0; i--) {
+        for (let m = this.lHead[this.sLvl[s][i]]; m >= 0; m = this.oNext[m]) {
+          out.push({
+            orderId: this.oId[m],
+            userId: this.oUser[m],
+            side: s,
+            price: this.oPrice[m],
+            visible: this.oVis[m],
+            hidden: this.oHid[m],
+            peak: this.oPeak[m],
+            filled: this.oFilled[m],
+            canceled: this.oCanceled[m],
+            budget: this.oBudget[m],
+            stp: this.oStp[m],
+            postOnly: this.oPost[m] === 1,
+          });
+        }
+      }
+      return out;
+    };
+    return {
+      seq: this.seq,
+      tradeId: this.tradeId,
+      lastPrice: this.lastPrice,
+      status: this.status,
+      cancelOnly: this.cancelOnly,
+      bids: side(BUY),
+      asks: side(SELL),
+      stops: this.stops.map((s) => ({ ...s })),
+    };
+  }
+
+  static fromState(st: BookState): OrderBook {
+    const b = new OrderBook(Math.max(1024, st.bids.length + st.asks.length));
+    b.seq = st.seq;
+    b.tradeId = st.tradeId;
+    b.lastPrice = st.lastPrice;
+    b.status = st.status;
+    b.cancelOnly = st.cancelOnly;
+    for (const o of [...st.bids, ...st.asks]) b.insertResting(o);
+    for (const s of st.stops) {
+      const c = { ...s };
+      b.stops.push(c);
+      b.stopIds.set(c.orderId, c);
+    }
+    return b;
+  }
+
+  /** appends a resting order at the tail of its level (restore, and seeding books from market data). */
+  insertResting(o: RestingOrderState): void {
+    const m = this.allocOrder();
+    this.oId[m] = o.orderId;
+    this.oUser[m] = o.userId;
+    this.oPrice[m] = o.price;
+    this.oSide[m] = o.side;
+    this.oVis[m] = o.visible;
+    this.oHid[m] = o.hidden;
+    this.oPeak[m] = o.peak;
+    this.oFilled[m] = o.filled;
+    this.oCanceled[m] = o.canceled;
+    this.oBudget[m] = o.budget;
+    this.oStp[m] = o.stp;
+    this.oPost[m] = o.postOnly ? 1 : 0;
+    let lv = this.levelMap[o.side].get(o.price);
+    if (lv === undefined) lv = this.createLevel(o.side, o.price);
+    this.append(lv, m);
+    this.lVis[lv] += o.visible;
+    this.lHid[lv] += o.hidden;
+    this.ids.set(o.orderId, m);
+  }
+
+  /** visible depth, best first: [price, qty][] (tests, market data, LOBSTER comparison). */
+  depth(side: number, levels: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let i = this.sLen[side] - 1; i >= 0 && out.length < levels; i--) {
+      const lv = this.sLvl[side][i];
+      out.push([this.lPrice[lv], this.lVis[lv]]);
+    }
+    return out;
+  }
+}
