@@ -12,6 +12,23 @@ export default tseslint.config(
     },
   },
   {
+    // Hexagonal boundaries: domain logic is free of I/O, engines and transport; ports name
+    // capabilities without naming engines.
+    files: ["services/*/src/domain/**/*.ts", "services/*/src/ports/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/adapters/**", "**/rpc/**"], message: "domain/ and ports/ must not depend on adapters or rpc" },
+            { group: ["node:fs", "node:fs/*", "node:net", "node:http", "node:http2", "node:child_process", "fs", "net", "http"], message: "no I/O in domain/ or ports/" },
+            { group: ["kysely", "pg", "better-sqlite3", "kafkajs", "ioredis", "@aws-sdk/*", "@opensearch-project/*", "@grpc/*", "@connectrpc/*"], message: "engines and transports belong in adapters/ and rpc/" },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Money is never a JS float: parseFloat/Number.parseFloat/toFixed have no place in this code.
     files: ["services/**/*.ts", "edge/**/*.ts"],
     rules: {

@@ -1,16 +1,19 @@
 import { join } from "node:path";
 import type { Env } from "#kit/config/env.js";
 import { envString } from "#kit/config/env.js";
+import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { createMarketDataModule } from "./marketdata/src/main.js";
 import { createOrderModule } from "./order/src/main.js";
+
+export type ServiceFactory = (env: Env, dataDir: string, directory: ServiceDirectory) => Promise<ServiceModule>;
 
 /** Every service the exchange runs, by folder name, with how to build it from the environment. */
 export const SERVICE_FACTORIES = {
   order: (env: Env, dataDir: string) =>
     createOrderModule({ databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`) }),
   marketdata: () => createMarketDataModule(),
-} satisfies Record<string, (env: Env, dataDir: string) => Promise<ServiceModule>>;
+} satisfies Record<string, ServiceFactory>;
 
 export type ServiceName = keyof typeof SERVICE_FACTORIES;
 

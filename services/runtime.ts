@@ -2,11 +2,13 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { resolve } from "node:path";
 import { envInt, envString, type Env } from "#kit/config/env.js";
 import { HealthRegistry } from "#kit/health/health.routes.js";
+import { inProcessTransport } from "#kit/rpc/in-process.js";
 import { buildHandler, listen, type Listening } from "#kit/rpc/server.js";
+import { grpcDirectory, lazyTransport, type ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { createLogger, type Logger } from "#kit/telemetry/logger.js";
 import { createMetrics, metricsInterceptor } from "#kit/telemetry/metrics.js";
-import { SERVICE_FACTORIES, SERVICE_NAMES, type ServiceName } from "./registry.js";
+import { SERVICE_FACTORIES, SERVICE_NAMES, type ServiceFactory, type ServiceName } from "./registry.js";
 
 export interface RuntimeConfig {
   /** "all" runs every service in this process (embedded mode); a name runs one (distributed). */
@@ -42,16 +44,23 @@ export interface RunningExchange {
 
 /** Builds the selected services, mounts them with health and metrics on one server, starts them. */
 export async function startExchange(config: RuntimeConfig, env: Env, logger: Logger = createLogger()): Promise<RunningExchange> {
-  const names = config.service === "all" ? SERVICE_NAMES : [config.service];
+  const names: readonly ServiceName[] = config.service === "all" ? SERVICE_NAMES : [config.service];
   const modules: ServiceModule[] = [];
-  for (const name of names) modules.push(await SERVICE_FACTORIES[name](env, config.dataDir));
-
   const health = new HealthRegistry();
   const metrics = createMetrics();
   const routes = (router: ConnectRouter) => {
     health.routes(router);
     for (const module of modules) module.routes(router);
   };
+  // Services in this process call each other in-process (through the same interceptors);
+  // others over gRPC at <NAME>_ADDR.
+  const local = lazyTransport(() => inProcessTransport(routes));
+  const directory: ServiceDirectory = grpcDirectory(env, (service) => ((names as readonly string[]).includes(service) ? local : undefined));
+  for (const name of names) {
+    const factory: ServiceFactory = SERVICE_FACTORIES[name];
+    modules.push(await factory(env, config.dataDir, directory));
+  }
+
   const handler = buildHandler({ routes, interceptors: [metricsInterceptor(metrics)], metricsRegistry: metrics.registry });
   const listening = await listen(handler, config.host, config.grpcPort, config.httpPort);
 

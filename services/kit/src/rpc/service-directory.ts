@@ -1,0 +1,34 @@
+import type { Transport } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import type { Env } from "../config/env.js";
+
+/**
+ * How one service reaches another. Embedded mode answers with an in-process transport over
+ * the routes of this process; distributed mode with gRPC to `<NAME>_ADDR`
+ * (e.g. WALLET_ADDR=http://wallet:8080). Service code only ever asks for a transport by name.
+ */
+export interface ServiceDirectory {
+  transport(service: string): Transport;
+}
+
+/** A transport resolved on first use, so modules can be built before the whole process is. */
+export function lazyTransport(resolve: () => Transport): Transport {
+  let inner: Transport | undefined;
+  const get = () => (inner ??= resolve());
+  return {
+    unary: (...args) => get().unary(...args),
+    stream: (...args) => get().stream(...args),
+  };
+}
+
+export function grpcDirectory(env: Env, local?: (service: string) => Transport | undefined): ServiceDirectory {
+  return {
+    transport(service) {
+      const here = local?.(service);
+      if (here) return here;
+      const address = env[`${service.toUpperCase()}_ADDR`];
+      if (!address) throw new Error(`${service.toUpperCase()}_ADDR is not set and ${service} does not run in this process`);
+      return createGrpcTransport({ baseUrl: address });
+    },
+  };
+}
