@@ -1,0 +1,26 @@
+import type { Command } from "../domain/commands.js";
+
+/** One journaled command with the sequence id it is applied under. */
+export interface JournalRecord {
+  seq: number;
+  cmd: Command;
+}
+
+export interface ReplayResult {
+  /** last valid sequence id in the journal (0 when empty). */
+  lastSeq: number;
+  /** records handed to the callback (seq > afterSeq). */
+  replayed: number;
+  /** bytes of torn/corrupt tail cut off (never applied). */
+  truncatedBytes: number;
+}
+
+/**
+ * The per-symbol command log. `append` resolves only once every record is durable (one fsync per call: callers
+ * batch records for group commit). `replay` streams the valid records in order and cuts a torn/corrupt tail.
+ */
+export interface Journal {
+  append(records: readonly JournalRecord[]): Promise<void>;
+  replay(afterSeq: number, onRecord: (r: JournalRecord) => void): Promise<ReplayResult>;
+  close(): Promise<void>;
+}

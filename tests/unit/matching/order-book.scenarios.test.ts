@@ -1,0 +1,216 @@
+import { describe, expect, it } from "vitest";
+import { OrderBook, type MatchingBook } from "../../../services/matching/src/domain/order-book.js";
+import { ReferenceOrderBook } from "../../../services/matching/src/domain/order-book.reference.js";
+import { CollectingSink, type MatchingEvent, type TradeEvent, type OrderUpdateEvent } from "../../../services/matching/src/domain/events.js";
+import type { Command, PlaceOrder } from "../../../services/matching/src/domain/commands.js";
+
+type P = Omit<PlaceOrder, "type" | "ts">;
+let ts = 0;
+const place = (o: Partial<P> & { orderId: number; side: "BUY" | "SELL" }): Command => {
+  const orderType = o.orderType ?? "LIMIT";
+  const qty = o.qty ?? (o.quoteQty === undefined ? 10 : undefined);
+  const price = o.price ?? (orderType === "LIMIT" || orderType === "LIMIT_MAKER" ? 100 : undefined);
+  const budget = o.budget ?? (o.side === "BUY" ? (price ?? 1000) * (qty ?? 1000) : (qty ?? 1000));
+  return { type: "PLACE", ts: ++ts, userId: 1, ...o, orderType, qty, price, budget } as Command;
+};
+
+/** Runs on both books, checks they agree, returns the fast book's events per command. */
+function both(cmds: Command[]): { book: OrderBook; events: MatchingEvent[][] } {
+  const books: MatchingBook[] = [new OrderBook(), new ReferenceOrderBook()];
+  const outs = books.map((b) => {
+    const s = new CollectingSink();
+    for (const c of cmds) b.apply(c, s);
+    return s.take().map((x) => x.events);
+  });
+  expect(outs[0]).toEqual(outs[1]);
+  expect(books[0].state()).toEqual(books[1].state());
+  return { book: books[0] as OrderBook, events: outs[0] };
+}
+const trades = (ev: MatchingEvent[]) => ev.filter((e): e is TradeEvent => e.kind === "TRADE");
+const upd = (ev: MatchingEvent[], id: number) => ev.filter((e): e is OrderUpdateEvent => e.kind === "ORDER_UPDATE" && e.orderId === id);
+
+describe("matching scenarios", () => {
+  it("price-time priority: better price first, then FIFO within a level, trade at maker price", () => {
+    const { events } = both([
+      place({ orderId: 1, side: "SELL", price: 101, qty: 5, userId: 1 }),
+      place({ orderId: 2, side: "SELL", price: 100, qty: 5, userId: 2 }),
+      place({ orderId: 3, side: "SELL", price: 100, qty: 5, userId: 3 }),
+      place({ orderId: 4, side: "BUY", price: 102, qty: 12, userId: 4 }),
+    ]);
+    expect(trades(events[3]).map((t) => [t.makerOrderId, t.price, t.qty])).toEqual([
+      [2, 100, 5],
+      [3, 100, 5],
+      [1, 101, 2],
+    ]);
+    const last = upd(events[3], 4).at(-1)!;
+    expect(last).toMatchObject({ status: "FILLED", filledQty: 12, remainingBudget: 102 * 12 - (100 * 10 + 101 * 2) });
+  });
+
+  it("iceberg shows only its peak and each refill goes to the back of the queue", () => {
+    const { events, book } = both([
+      place({ orderId: 1, side: "SELL", price: 100, qty: 10, icebergQty: 3 }),
+      place({ orderId: 2, side: "SELL", price: 100, qty: 2, userId: 2 }),
+      place({ orderId: 3, side: "BUY", price: 100, qty: 6, userId: 3, tif: "IOC" }),
+    ]);
+    expect(events[0].find((e) => e.kind === "BOOK_DELTA")).toMatchObject({ qty: 3 });
+    expect(trades(events[2]).map((t) => [t.makerOrderId, t.qty])).toEqual([
+      [1, 3],
+      [2, 2],
+      [1, 1],
+    ]);
+    expect(book.depth(1, 5)).toEqual([[100, 2]]);
+  });
+
+  it("STP: EXPIRE_TAKER / EXPIRE_MAKER / EXPIRE_BOTH / NONE", () => {
+    const base = [place({ orderId: 1, side: "SELL", price: 100, qty: 5, userId: 7 }), place({ orderId: 2, side: "SELL", price: 100, qty: 5, userId: 8 })];
+    const taker = (stp: P["stp"]) => place({ orderId: 3, side: "BUY", price: 100, qty: 8, userId: 7, stp });
+    let r = both([...base, taker("EXPIRE_TAKER")]);
+    expect(trades(r.events[2])).toHaveLength(0);
+    expect(upd(r.events[2], 3).at(-1)!.status).toBe("EXPIRED_IN_MATCH");
+    r = both([...base, taker("EXPIRE_MAKER")]);
+    expect(upd(r.events[2], 1)[0].status).toBe("EXPIRED_IN_MATCH");
+    expect(trades(r.events[2]).map((t) => t.makerOrderId)).toEqual([2]);
+    expect(upd(r.events[2], 3).at(-1)).toMatchObject({ status: "PARTIALLY_FILLED", filledQty: 5, openQty: 3 });
+    r = both([...base, taker("EXPIRE_BOTH")]);
+    expect(upd(r.events[2], 1)[0].status).toBe("EXPIRED_IN_MATCH");
+    expect(upd(r.events[2], 3).at(-1)!.status).toBe("EXPIRED_IN_MATCH");
+    expect(r.book.depth(1, 5)).toEqual([[100, 5]]);
+    r = both([...base, taker("NONE")]);
+    expect(trades(r.events[2]).map((t) => t.makerOrderId)).toEqual([1, 2]);
+  });
+
+  it("FOK fills completely or expires without touching the book; IOC expires the rest", () => {
+    const base = [place({ orderId: 1, side: "SELL", price: 100, qty: 5 })];
+    let r = both([...base, place({ orderId: 2, side: "BUY", price: 100, qty: 6, tif: "FOK", userId: 2 })]);
+    expect(trades(r.events[1])).toHaveLength(0);
+    expect(upd(r.events[1], 2)[0]).toMatchObject({ status: "EXPIRED", canceledQty: 6 });
+    expect(r.book.depth(1, 1)).toEqual([[100, 5]]);
+    r = both([...base, place({ orderId: 2, side: "BUY", price: 100, qty: 7, tif: "IOC", userId: 2 })]);
+    expect(upd(r.events[1], 2).at(-1)).toMatchObject({ status: "EXPIRED", filledQty: 5, canceledQty: 2 });
+  });
+
+  it("market buy by quote amount and market buy by base quantity limited by its budget", () => {
+    const base = [place({ orderId: 1, side: "SELL", price: 100, qty: 5 }), place({ orderId: 2, side: "SELL", price: 110, qty: 5 })];
+    let r = both([...base, place({ orderId: 3, side: "BUY", orderType: "MARKET", quoteQty: 720, budget: 720, userId: 2 })]);
+    // 5 @ 100 = 500, then floor(220/110) = 2 @ 110
+    expect(trades(r.events[2]).map((t) => [t.price, t.qty])).toEqual([
+      [100, 5],
+      [110, 2],
+    ]);
+    expect(upd(r.events[2], 3).at(-1)).toMatchObject({ status: "FILLED", remainingBudget: 0 });
+    r = both([...base, place({ orderId: 3, side: "BUY", orderType: "MARKET", qty: 10, budget: 800, userId: 2 })]);
+    expect(trades(r.events[2]).map((t) => [t.price, t.qty])).toEqual([
+      [100, 5],
+      [110, 2],
+    ]);
+    expect(upd(r.events[2], 3).at(-1)).toMatchObject({ status: "EXPIRED", filledQty: 7, remainingBudget: 80, canceledQty: 3 });
+  });
+
+  it("rejects non-integer / unsafe numbers and under-funded limit orders; notional overflow is exact", () => {
+    const r = both([
+      place({ orderId: 1, side: "BUY", price: 100.5, qty: 1 }),
+      place({ orderId: 2, side: "BUY", price: 2 ** 53, qty: 1, budget: 1 }),
+      place({ orderId: 3, side: "BUY", price: 100, qty: 10, budget: 999 }),
+      // 2^30 * 2^30 overflows 2^53: must be rejected even with the largest budget
+      place({ orderId: 4, side: "BUY", price: 2 ** 30, qty: 2 ** 30, budget: Number.MAX_SAFE_INTEGER }),
+      place({ orderId: 5, side: "BUY", price: 2 ** 26, qty: 2 ** 26, budget: 2 ** 52 }),
+    ]);
+    expect(r.events.map((e) => (e[0].kind === "REJECTED" ? e[0].reason : e[0].kind))).toEqual([
+      "INVALID_FIELD",
+      "INVALID_FIELD",
+      "INSUFFICIENT_BUDGET",
+      "INSUFFICIENT_BUDGET",
+      "ACCEPTED",
+    ]);
+  });
+
+  it("LIMIT_MAKER is rejected when it would take", () => {
+    const r = both([place({ orderId: 1, side: "SELL", price: 100, qty: 5 }), place({ orderId: 2, side: "BUY", orderType: "LIMIT_MAKER", price: 100, qty: 1, userId: 2 })]);
+    expect(r.events[1][0]).toMatchObject({ kind: "REJECTED", reason: "WOULD_TAKE" });
+  });
+
+  it("amend: reducing keeps priority, raising quantity or changing price loses it", () => {
+    const base = [place({ orderId: 1, side: "SELL", price: 100, qty: 5 }), place({ orderId: 2, side: "SELL", price: 100, qty: 5, userId: 2 })];
+    let r = both([...base, { type: "AMEND", ts: 9, orderId: 1, newQty: 3 }, place({ orderId: 3, side: "BUY", price: 100, qty: 3, userId: 3 })]);
+    expect(trades(r.events[3]).map((t) => t.makerOrderId)).toEqual([1]);
+    r = both([...base, { type: "AMEND", ts: 9, orderId: 1, newQty: 6, budgetDelta: 1 }, place({ orderId: 3, side: "BUY", price: 100, qty: 3, userId: 3 })]);
+    expect(trades(r.events[3]).map((t) => t.makerOrderId)).toEqual([2]);
+    r = both([...base, { type: "AMEND", ts: 9, orderId: 1, newPrice: 99 }]);
+    expect(r.book.depth(1, 2)).toEqual([
+      [99, 5],
+      [100, 5],
+    ]);
+  });
+
+  it("stop loss triggers on last trade price; trailing stop follows the best price", () => {
+    const r = both([
+      place({ orderId: 1, side: "BUY", price: 100, qty: 50, userId: 1 }),
+      place({ orderId: 2, side: "BUY", price: 90, qty: 50, userId: 1 }),
+      place({ orderId: 3, side: "SELL", orderType: "STOP_LOSS", stopPrice: 100, qty: 5, userId: 2 }),
+      place({ orderId: 4, side: "SELL", price: 100, qty: 1, userId: 3 }), // trade @100 triggers #3 (<= 100)
+    ]);
+    expect(upd(r.events[3], 3)[0].status).toBe("TRIGGERED");
+    expect(trades(r.events[3]).map((t) => [t.takerOrderId, t.price, t.qty])).toEqual([
+      [4, 100, 1],
+      [3, 100, 5],
+    ]);
+    // trailing sell, 10% (1000 bps), activated immediately: peak 100 -> 120, triggers at <= 108
+    const t = both([
+      place({ orderId: 1, side: "BUY", price: 100, qty: 1, userId: 1 }),
+      place({ orderId: 2, side: "SELL", price: 100, qty: 1, userId: 2 }), // last = 100
+      place({ orderId: 3, side: "SELL", orderType: "STOP_LOSS", trailingDelta: 1000, qty: 1, userId: 3 }),
+      place({ orderId: 4, side: "SELL", price: 120, qty: 1, userId: 4 }),
+      place({ orderId: 5, side: "BUY", price: 120, qty: 1, userId: 5 }), // last = 120, peak 120
+      place({ orderId: 6, side: "BUY", price: 109, qty: 5, userId: 6 }),
+      place({ orderId: 7, side: "SELL", price: 109, qty: 1, userId: 7 }), // 109 > 108: no trigger
+      place({ orderId: 8, side: "SELL", price: 108, qty: 5, userId: 8 }), // 109 again then rests; bump with a buy
+      place({ orderId: 9, side: "BUY", price: 108, qty: 1, userId: 9 }), // last = 108 -> trigger
+    ]);
+    expect(t.events.slice(0, 8).flat().some((e) => e.kind === "ORDER_UPDATE" && e.orderId === 3 && e.status === "TRIGGERED")).toBe(false);
+    expect(upd(t.events[8], 3)[0].status).toBe("TRIGGERED");
+  });
+
+  it("symbol status: HALT allows cancels only, BREAK nothing, cancel-only rejects new orders", () => {
+    const r = both([
+      place({ orderId: 1, side: "SELL", price: 100, qty: 5 }),
+      { type: "SET_STATUS", ts: 1, status: "HALT" },
+      place({ orderId: 2, side: "SELL", price: 100, qty: 5 }),
+      { type: "SET_STATUS", ts: 2, status: "BREAK" },
+      { type: "CANCEL", ts: 3, orderId: 1 },
+      { type: "SET_STATUS", ts: 4, status: "TRADING", cancelOnly: true },
+      place({ orderId: 3, side: "SELL", price: 100, qty: 5 }),
+      { type: "CANCEL", ts: 5, orderId: 1 },
+    ]);
+    expect(r.events[2][0]).toMatchObject({ reason: "SYMBOL_HALTED" });
+    expect(r.events[4][0]).toMatchObject({ reason: "SYMBOL_BREAK" });
+    expect(r.events[6][0]).toMatchObject({ reason: "CANCEL_ONLY" });
+    expect(upd(r.events[7], 1)[0].status).toBe("CANCELED");
+  });
+
+  it("cancel-all cancels the user's resting and stop orders; cancel-replace is atomic per mode", () => {
+    const r = both([
+      place({ orderId: 1, side: "SELL", price: 100, qty: 5, userId: 1 }),
+      place({ orderId: 2, side: "SELL", price: 101, qty: 5, userId: 2 }),
+      place({ orderId: 3, side: "SELL", orderType: "STOP_LOSS", stopPrice: 50, qty: 5, userId: 1 }),
+      { type: "CANCEL_ALL", ts: 9, userId: 1 },
+      { type: "CANCEL_REPLACE", ts: 10, cancelOrderId: 42, order: { orderId: 4, userId: 2, side: "SELL", orderType: "LIMIT", price: 100, qty: 1, budget: 1 } },
+      { type: "CANCEL_REPLACE", ts: 11, cancelOrderId: 2, order: { orderId: 5, userId: 2, side: "SELL", orderType: "LIMIT", price: 99, qty: 1, budget: 1 } },
+    ]);
+    expect(r.events[3].filter((e) => e.kind === "ORDER_UPDATE").map((e) => (e as OrderUpdateEvent).orderId)).toEqual([1, 3]);
+    expect(r.events[4].map((e) => e.kind)).toEqual(["REJECTED", "REJECTED"]);
+    expect(r.book.depth(1, 5)).toEqual([[99, 1]]);
+  });
+
+  it("sequence ids are per command and gap-free, including rejected commands", () => {
+    const book = new OrderBook();
+    const s = new CollectingSink("BTCUSDT");
+    book.apply(place({ orderId: 1, side: "SELL" }), s);
+    book.apply({ type: "CANCEL", ts: 1, orderId: 77 }, s);
+    book.apply({ type: "SET_STATUS", ts: 2, status: "TRADING" }, s);
+    expect(s.take().map((b) => [b.symbol, b.seq])).toEqual([
+      ["BTCUSDT", 1],
+      ["BTCUSDT", 2],
+      ["BTCUSDT", 3],
+    ]);
+  });
+});
