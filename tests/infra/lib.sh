@@ -71,11 +71,11 @@ apt_install() {
     flock 9
     if [ ! -f "$INFRA_DIR/.apt-updated" ] || [ -n "$(find "$INFRA_DIR/.apt-updated" -mmin +1440 2>/dev/null)" ]; then
       log "apt-get update"
-      DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || true
+      DEBIAN_FRONTEND=noninteractive apt-get update -q 2>&1 | sed -u 's/^/[infra] apt| /' >&2 || true
       touch "$INFRA_DIR/.apt-updated"
     fi
     log "apt-get install $*"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" 2>&1 | sed -u 's/^/[infra] apt| /' >&2
   ) 9>"$INFRA_DIR/.apt.lock"
 }
 
@@ -130,7 +130,7 @@ wait_until() {
     fi
     if [ -n "$why" ]; then
       log "$name: $why; last lines of $logfile:"
-      tail -n 40 "$logfile" 2>/dev/null | sed "s/^/[infra] $name| /" >&2
+      tail -n 30 "$logfile" 2>/dev/null | cut -c1-400 | sed "s/^/[infra] $name| /" >&2
       return 1
     fi
     sleep 0.5

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# moto in server mode (one endpoint for DynamoDB, S3, SNS, SQS, Secrets Manager, ...), from PyPI,
+# moto in server mode (one endpoint for DynamoDB, S3, SNS, SQS, Secrets Manager, ...), from PyPI
+# (pip, into a virtualenv; MOTO_EXTRAS=server for `moto[server]`, all services' dependencies),
 # in a virtualenv under $INFRA_DIR/moto/venv, on 127.0.0.1:$MOTO_PORT.
 # Usage: moto.sh {install|start|wait|up|stop|status}
 set -euo pipefail
@@ -13,6 +14,11 @@ MOTO_VENV="$MOTO_DIR/venv"
 MOTO_PID="$MOTO_DIR/moto.pid"
 MOTO_LOG="$MOTO_DIR/moto.log"
 MOTO_TIMEOUT="${MOTO_TIMEOUT:-60}"
+# The extras for the services we use (+ flask/flask-cors, which moto_server needs) install in ~10s;
+# MOTO_EXTRAS=server brings every service's dependencies (cfn-lint, sympy, ...: ~35s).
+MOTO_EXTRAS="${MOTO_EXTRAS:-dynamodb,s3,sns,sqs,secretsmanager}"
+MOTO_REQS=("moto[$MOTO_EXTRAS]==$MOTO_VERSION" "flask!=2.2.0,!=2.2.1" "flask-cors")
+MOTO_WHEELHOUSE="${MOTO_WHEELHOUSE:-${XDG_CACHE_HOME:-$HOME/.cache}/exchange-infra/moto-$MOTO_VERSION-$(echo "$MOTO_EXTRAS" | tr ',' '-')-wheels}"
 
 # a Python 3 that can make a virtualenv with pip (pyenv shims may name versions that are not installed)
 python_bin() {
@@ -27,7 +33,7 @@ python_bin() {
 }
 
 engine_install() {
-  if [ -x "$MOTO_VENV/bin/moto_server" ] && [ "$(cat "$MOTO_VENV/.moto-version" 2>/dev/null)" = "$MOTO_VERSION" ]; then
+  if [ -x "$MOTO_VENV/bin/moto_server" ] && [ "$(cat "$MOTO_VENV/.moto-version" 2>/dev/null)" = "$MOTO_VERSION[$MOTO_EXTRAS]" ]; then
     return 0
   fi
   mkdir -p "$MOTO_DIR"
@@ -38,16 +44,28 @@ engine_install() {
     rm -rf "$MOTO_VENV"
     "$py" -m venv "$MOTO_VENV" || die "moto: could not create a virtualenv with $py"
   fi
-  log "moto: pip install 'moto[server]==$MOTO_VERSION' (pip cache: default)..."
-  local t0=$SECONDS
-  # --progress-bar off: one line per package in the install log, not a redraw storm
-  if ! "$MOTO_VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-    "moto[server]==$MOTO_VERSION" >"$MOTO_DIR/pip.log" 2>&1; then
-    tail -n 20 "$MOTO_DIR/pip.log" | sed 's/^/[infra] moto| /' >&2
-    die "moto: pip install failed (see $MOTO_DIR/pip.log)"
+  # pip's HTTP cache stays empty here (the registry's answers are not cacheable), so keep a wheelhouse
+  # outside $INFRA_DIR: deleting .infra/ then costs a local install, not a download.
+  local wheels="$MOTO_WHEELHOUSE" t0=$SECONDS
+  if [ ! -f "$wheels/.complete" ]; then
+    log "moto: downloading ${MOTO_REQS[*]} and their dependencies into $wheels (pip download)..."
+    mkdir -p "$wheels"
+    if ! "$MOTO_VENV/bin/python" -m pip download --disable-pip-version-check --progress-bar off -d "$wheels" \
+      "${MOTO_REQS[@]}" >"$MOTO_DIR/pip.log" 2>&1; then
+      tail -n 20 "$MOTO_DIR/pip.log" | sed 's/^/[infra] moto| /' >&2
+      die "moto: pip download failed (see $MOTO_DIR/pip.log)"
+    fi
+    touch "$wheels/.complete"
   fi
-  echo "$MOTO_VERSION" >"$MOTO_VENV/.moto-version"
-  log "moto: installed moto $MOTO_VERSION ($((SECONDS - t0))s)"
+  log "moto: pip install ${MOTO_REQS[*]} from $wheels..."
+  if ! "$MOTO_VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off --no-index \
+    --find-links "$wheels" "${MOTO_REQS[@]}" >>"$MOTO_DIR/pip.log" 2>&1; then
+    tail -n 20 "$MOTO_DIR/pip.log" | sed 's/^/[infra] moto| /' >&2
+    rm -f "$wheels/.complete"
+    die "moto: pip install failed (see $MOTO_DIR/pip.log); run again to re-download"
+  fi
+  echo "$MOTO_VERSION[$MOTO_EXTRAS]" >"$MOTO_VENV/.moto-version"
+  log "moto: installed moto[$MOTO_EXTRAS] $MOTO_VERSION ($((SECONDS - t0))s)"
 }
 
 engine_healthy() {

@@ -85,7 +85,7 @@ engine_start() {
     die "opensearch: port $OPENSEARCH_PORT or $OPENSEARCH_TRANSPORT_PORT is taken by a process we did not start"
   fi
   write_config
-  mkdir -p "$OS_DATA" "$OS_LOGS" "$OS_RUN"
+  mkdir -p "$OS_DATA" "$OS_LOGS" "$OS_RUN" "$OS_DIR/tmp"
   [ -f "$OS_OUT" ] && mv -f "$OS_OUT" "$OS_OUT.1"
   [ -f "$OS_LOG" ] && mv -f "$OS_LOG" "$OS_LOG.1"
   own_dir "$OS_DIR"
@@ -94,7 +94,7 @@ engine_start() {
   # The marker property lets down.sh find a JVM whose pid file was lost.
   as_infra_user env -u JAVA_TOOL_OPTIONS \
     OPENSEARCH_JAVA_HOME="$JAVA17_HOME" JAVA_HOME="$JAVA17_HOME" \
-    OPENSEARCH_PATH_CONF="$OS_CONF" \
+    OPENSEARCH_PATH_CONF="$OS_CONF" OPENSEARCH_TMPDIR="$OS_DIR/tmp" \
     OPENSEARCH_JAVA_OPTS="$OPENSEARCH_HEAP -Dexchange.infra=$OS_DIR" \
     setsid "$OS_HOME/bin/opensearch" -d -p "$OS_PID" >"$OS_OUT" 2>&1 </dev/null ||
     { tail -n 40 "$OS_OUT" "$OS_LOG" 2>/dev/null | sed 's/^/[infra] opensearch| /' >&2; die "opensearch: failed to start"; }

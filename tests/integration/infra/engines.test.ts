@@ -178,7 +178,7 @@ describe("redis (ioredis)", () => {
         .zadd(`${key}:z`, 101, "ask", 100.5, "bid")
         .get(`${key}:s`)
         .hgetall(`${key}:h`)
-        .zrange(`${key}:z`, 0, -1)
+        .zrange(`${key}:z`, "0", "-1")
         .exec();
       expect(results!.map(([err]) => err)).toEqual(Array(7).fill(null));
       expect(results!.map(([, v]) => v)).toEqual(["OK", 5, 2, 2, "hello", { bid: "100.5", ask: "101" }, ["bid", "ask"]]);
