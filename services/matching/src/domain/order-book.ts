@@ -846,6 +846,24 @@ export class OrderBook implements MatchingBook {
     this.ids.set(o.orderId, m);
   }
 
+  /** ids of the orders resting at (side, price), FIFO (tests and market-data tools). */
+  levelOrderIds(side: number, price: number): number[] {
+    const lv = this.levelMap[side].get(price);
+    const out: number[] = [];
+    if (lv === undefined) return out;
+    for (let m = this.lHead[lv]; m >= 0; m = this.oNext[m]) out.push(this.oId[m]);
+    return out;
+  }
+  /** open (visible + hidden) quantity of a resting order, or 0. */
+  openQty(orderId: number): number {
+    const m = this.ids.get(orderId);
+    return m === undefined ? 0 : this.oVis[m] + this.oHid[m];
+  }
+  /** is the order resting on the book? */
+  has(orderId: number): boolean {
+    return this.ids.has(orderId);
+  }
+
   /** visible depth, best first: [price, qty][] (tests, market data, LOBSTER comparison). */
   depth(side: number, levels: number): Array<[number, number]> {
     const out: Array<[number, number]> = [];
