@@ -67,15 +67,20 @@ own_dir() {
 
 # apt-get install, serialised across parallel engine installs (dpkg has one lock).
 apt_install() {
+  local sudo=""
+  if ! is_root; then
+    command -v sudo >/dev/null || die "apt-get install $* needs root (or sudo)"
+    sudo=sudo
+  fi
   (
     flock 9
     if [ ! -f "$INFRA_DIR/.apt-updated" ] || [ -n "$(find "$INFRA_DIR/.apt-updated" -mmin +1440 2>/dev/null)" ]; then
       log "apt-get update"
-      DEBIAN_FRONTEND=noninteractive apt-get update -q 2>&1 | sed -u 's/^/[infra] apt| /' >&2 || true
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q 2>&1 | sed -u 's/^/[infra] apt| /' >&2 || true
       touch "$INFRA_DIR/.apt-updated"
     fi
     log "apt-get install $*"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" 2>&1 | sed -u 's/^/[infra] apt| /' >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" 2>&1 | sed -u 's/^/[infra] apt| /' >&2
   ) 9>"$INFRA_DIR/.apt.lock"
 }
 
@@ -154,7 +159,7 @@ engine_main() {
       engine_wait
       log "$ENGINE: ready on 127.0.0.1:$ENGINE_PORT in $((SECONDS - t1))s (install+start $((SECONDS - t0))s)"
       ;;
-    restart) engine_stop; "$0" up ;;
+    restart) engine_stop; bash "$0" up ;;
     *) echo "usage: $0 {install|start|wait|up|stop|status|restart}" >&2; return 2 ;;
   esac
 }
