@@ -13,6 +13,7 @@ export const SERVICE_FACTORIES = {
   order: (env: Env, dataDir: string) =>
     createOrderModule({ databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`) }),
   marketdata: () => createMarketDataModule(),
+  auth: (env: Env, dataDir: string) => import("./auth/src/main.js").then((auth) => auth.createAuthModule(auth.readAuthConfig(env, dataDir))),
 } satisfies Record<string, ServiceFactory>;
 
 export type ServiceName = keyof typeof SERVICE_FACTORIES;

@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/auth/v1/auth.proto.
  */
 export const file_exchange_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChtleGNoYW5nZS9hdXRoL3YxL2F1dGgucHJvdG8SEGV4Y2hhbmdlLmF1dGgudjEiRQoNU2lnblVwUmVxdWVzdBIWCgVlbWFpbBgBIAEoCUIHukgEcgJgARIcCghwYXNzd29yZBgCIAEoCUIKukgHcgUQChiAASIhCg5TaWduVXBSZXNwb25zZRIPCgd1c2VyX2lkGAEgASgJIl0KBlRva2VucxIUCgxhY2Nlc3NfdG9rZW4YASABKAkSFQoNcmVmcmVzaF90b2tlbhgCIAEoCRISCgpleHBpcmVzX2luGAMgASgNEhIKCnNlc3Npb25faWQYBCABKAkifQoNU2lnbkluUmVxdWVzdBIWCgVlbWFpbBgBIAEoCUIHukgEcgJgARIaCghwYXNzd29yZBgCIAEoCUIIukgFcgMYgAESEQoJdG90cF9jb2RlGAMgASgJEhEKCWNsaWVudF9pcBgEIAEoCRISCgp1c2VyX2FnZW50GAUgASgJIjoKDlNpZ25JblJlc3BvbnNlEigKBnRva2VucxgBIAEoCzIYLmV4Y2hhbmdlLmF1dGgudjEuVG9rZW5zIjcKFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIeCg1yZWZyZXNoX3Rva2VuGAEgASgJQge6SARyAhABIkIKFlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USKAoGdG9rZW5zGAEgASgLMhguZXhjaGFuZ2UuYXV0aC52MS5Ub2tlbnMiTQoUUmV2b2tlU2Vzc2lvblJlcXVlc3QSGAoHdXNlcl9pZBgBIAEoCUIHukgEcgIQARIbCgpzZXNzaW9uX2lkGAIgASgJQge6SARyAhABIhcKFVJldm9rZVNlc3Npb25SZXNwb25zZSJuCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSEgoKY3JlYXRlZF9hdBgCIAEoAxIUCgxsYXN0X3VzZWRfYXQYAyABKAMSEQoJY2xpZW50X2lwGAQgASgJEhIKCnVzZXJfYWdlbnQYBSABKAkiLwoTTGlzdFNlc3Npb25zUmVxdWVzdBIYCgd1c2VyX2lkGAEgASgJQge6SARyAhABIkMKFExpc3RTZXNzaW9uc1Jlc3BvbnNlEisKCHNlc3Npb25zGAEgAygLMhkuZXhjaGFuZ2UuYXV0aC52MS5TZXNzaW9uIi0KEUVucm9sbFRvdHBSZXF1ZXN0EhgKB3VzZXJfaWQYASABKAlCB7pIBHICEAEiOQoSRW5yb2xsVG90cFJlc3BvbnNlEhMKC290cGF1dGhfdXJpGAEgASgJEg4KBnNlY3JldBgCIAEoCSJPChJDb25maXJtVG90cFJlcXVlc3QSGAoHdXNlcl9pZBgBIAEoCUIHukgEcgIQARIfCgRjb2RlGAIgASgJQhG6SA5yDDIKXlswLTldezZ9JCItChNDb25maXJtVG90cFJlc3BvbnNlEhYKDnJlY292ZXJ5X2NvZGVzGAEgAygJIpECChNDcmVhdGVBcGlLZXlSZXF1ZXN0EhgKB3VzZXJfaWQYASABKAlCB7pIBHICEAESFgoFbGFiZWwYAiABKAlCB7pIBHICGEASNgoEdHlwZRgDIAEoDjIcLmV4Y2hhbmdlLmF1dGgudjEuQXBpS2V5VHlwZUIKukgHggEEEAEgABJECgtwZXJtaXNzaW9ucxgEIAMoDjIcLmV4Y2hhbmdlLmF1dGgudjEuUGVybWlzc2lvbkIRukgOkgELCAEiB4IBBBABIAASIwoNaXBfYWxsb3dfbGlzdBgFIAMoCUIMukgJkgEGIgRyAnABEhIKCnB1YmxpY19rZXkYBiABKAkSEQoJdG90cF9jb2RlGAcgASgJIrIBCgZBcGlLZXkSDwoHYXBpX2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIqCgR0eXBlGAMgASgOMhwuZXhjaGFuZ2UuYXV0aC52MS5BcGlLZXlUeXBlEjEKC3Blcm1pc3Npb25zGAQgAygOMhwuZXhjaGFuZ2UuYXV0aC52MS5QZXJtaXNzaW9uEhUKDWlwX2FsbG93X2xpc3QYBSADKAkSEgoKY3JlYXRlZF9hdBgGIAEoAyJNChRDcmVhdGVBcGlLZXlSZXNwb25zZRIlCgNrZXkYASABKAsyGC5leGNoYW5nZS5hdXRoLnYxLkFwaUtleRIOCgZzZWNyZXQYAiABKAkiLgoSTGlzdEFwaUtleXNSZXF1ZXN0EhgKB3VzZXJfaWQYASABKAlCB7pIBHICEAEiPQoTTGlzdEFwaUtleXNSZXNwb25zZRImCgRrZXlzGAEgAygLMhguZXhjaGFuZ2UuYXV0aC52MS5BcGlLZXkiSQoTUmV2b2tlQXBpS2V5UmVxdWVzdBIYCgd1c2VyX2lkGAEgASgJQge6SARyAhABEhgKB2FwaV9rZXkYAiABKAlCB7pIBHICEAEiFgoUUmV2b2tlQXBpS2V5UmVzcG9uc2UiVwoNU2lnbmVkUmVxdWVzdBIPCgdhcGlfa2V5GAEgASgJEg8KB3BheWxvYWQYAiABKAkSEQoJc2lnbmF0dXJlGAMgASgJEhEKCWNsaWVudF9pcBgEIAEoCSK6AQoTQXV0aGVudGljYXRlUmVxdWVzdBIWCgxiZWFyZXJfdG9rZW4YASABKAlIABIxCgZzaWduZWQYAiABKAsyHy5leGNoYW5nZS5hdXRoLnYxLlNpZ25lZFJlcXVlc3RIABJDChNyZXF1aXJlZF9wZXJtaXNzaW9uGAMgASgOMhwuZXhjaGFuZ2UuYXV0aC52MS5QZXJtaXNzaW9uQgi6SAWCAQIQAUITCgpjcmVkZW50aWFsEgW6SAIIASKbAQoJUHJpbmNpcGFsEg8KB3VzZXJfaWQYASABKAkSJQoFcm9sZXMYAiADKA4yFi5leGNoYW5nZS5hdXRoLnYxLlJvbGUSMQoLcGVybWlzc2lvbnMYAyADKA4yHC5leGNoYW5nZS5hdXRoLnYxLlBlcm1pc3Npb24SDwoHYXBpX2tleRgEIAEoCRISCgpzZXNzaW9uX2lkGAUgASgJIkYKFEF1dGhlbnRpY2F0ZVJlc3BvbnNlEi4KCXByaW5jaXBhbBgBIAEoCzIbLmV4Y2hhbmdlLmF1dGgudjEuUHJpbmNpcGFsIhAKDkdldEp3a3NSZXF1ZXN0IiQKD0dldEp3a3NSZXNwb25zZRIRCglqd2tzX2pzb24YASABKAkiYgoKTG9naW5FdmVudBIMCgR0aW1lGAEgASgDEhEKCWNsaWVudF9pcBgCIAEoCRISCgp1c2VyX2FnZW50GAMgASgJEg8KB3N1Y2Nlc3MYBCABKAgSDgoGcmVhc29uGAUgASgJIjMKF0xpc3RMb2dpbkhpc3RvcnlSZXF1ZXN0EhgKB3VzZXJfaWQYASABKAlCB7pIBHICEAEiSAoYTGlzdExvZ2luSGlzdG9yeVJlc3BvbnNlEiwKBmV2ZW50cxgBIAMoCzIcLmV4Y2hhbmdlLmF1dGgudjEuTG9naW5FdmVudCJgChpTZXRBbnRpUGhpc2hpbmdDb2RlUmVxdWVzdBIYCgd1c2VyX2lkGAEgASgJQge6SARyAhABEigKBGNvZGUYAiABKAlCGrpIF3IVMhNeW0EtWmEtejAtOV17NCwyMH0kIh0KG1NldEFudGlQaGlzaGluZ0NvZGVSZXNwb25zZSpNCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABINCglST0xFX1VTRVIQARIQCgxST0xFX1NVUFBPUlQQAhIOCgpST0xFX0FETUlOEAMqbAoKUGVybWlzc2lvbhIaChZQRVJNSVNTSU9OX1VOU1BFQ0lGSUVEEAASEwoPUEVSTUlTU0lPTl9SRUFEEAESFAoQUEVSTUlTU0lPTl9UUkFERRACEhcKE1BFUk1JU1NJT05fV0lUSERSQVcQAypiCgpBcGlLZXlUeXBlEhwKGEFQSV9LRVlfVFlQRV9VTlNQRUNJRklFRBAAEhwKGEFQSV9LRVlfVFlQRV9ITUFDX1NIQTI1NhABEhgKFEFQSV9LRVlfVFlQRV9FRDI1NTE5EAIyqgoKC0F1dGhTZXJ2aWNlEksKBlNpZ25VcBIfLmV4Y2hhbmdlLmF1dGgudjEuU2lnblVwUmVxdWVzdBogLmV4Y2hhbmdlLmF1dGgudjEuU2lnblVwUmVzcG9uc2USSwoGU2lnbkluEh8uZXhjaGFuZ2UuYXV0aC52MS5TaWduSW5SZXF1ZXN0GiAuZXhjaGFuZ2UuYXV0aC52MS5TaWduSW5SZXNwb25zZRJjCg5SZWZyZXNoU2Vzc2lvbhInLmV4Y2hhbmdlLmF1dGgudjEuUmVmcmVzaFNlc3Npb25SZXF1ZXN0GiguZXhjaGFuZ2UuYXV0aC52MS5SZWZyZXNoU2Vzc2lvblJlc3BvbnNlEmAKDVJldm9rZVNlc3Npb24SJi5leGNoYW5nZS5hdXRoLnYxLlJldm9rZVNlc3Npb25SZXF1ZXN0GicuZXhjaGFuZ2UuYXV0aC52MS5SZXZva2VTZXNzaW9uUmVzcG9uc2USXQoMTGlzdFNlc3Npb25zEiUuZXhjaGFuZ2UuYXV0aC52MS5MaXN0U2Vzc2lvbnNSZXF1ZXN0GiYuZXhjaGFuZ2UuYXV0aC52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZRJXCgpFbnJvbGxUb3RwEiMuZXhjaGFuZ2UuYXV0aC52MS5FbnJvbGxUb3RwUmVxdWVzdBokLmV4Y2hhbmdlLmF1dGgudjEuRW5yb2xsVG90cFJlc3BvbnNlEloKC0NvbmZpcm1Ub3RwEiQuZXhjaGFuZ2UuYXV0aC52MS5Db25maXJtVG90cFJlcXVlc3QaJS5leGNoYW5nZS5hdXRoLnYxLkNvbmZpcm1Ub3RwUmVzcG9uc2USXQoMQ3JlYXRlQXBpS2V5EiUuZXhjaGFuZ2UuYXV0aC52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0GiYuZXhjaGFuZ2UuYXV0aC52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJaCgtMaXN0QXBpS2V5cxIkLmV4Y2hhbmdlLmF1dGgudjEuTGlzdEFwaUtleXNSZXF1ZXN0GiUuZXhjaGFuZ2UuYXV0aC52MS5MaXN0QXBpS2V5c1Jlc3BvbnNlEl0KDFJldm9rZUFwaUtleRIlLmV4Y2hhbmdlLmF1dGgudjEuUmV2b2tlQXBpS2V5UmVxdWVzdBomLmV4Y2hhbmdlLmF1dGgudjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USXQoMQXV0aGVudGljYXRlEiUuZXhjaGFuZ2UuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0GiYuZXhjaGFuZ2UuYXV0aC52MS5BdXRoZW50aWNhdGVSZXNwb25zZRJOCgdHZXRKd2tzEiAuZXhjaGFuZ2UuYXV0aC52MS5HZXRKd2tzUmVxdWVzdBohLmV4Y2hhbmdlLmF1dGgudjEuR2V0Sndrc1Jlc3BvbnNlEmkKEExpc3RMb2dpbkhpc3RvcnkSKS5leGNoYW5nZS5hdXRoLnYxLkxpc3RMb2dpbkhpc3RvcnlSZXF1ZXN0GiouZXhjaGFuZ2UuYXV0aC52MS5MaXN0TG9naW5IaXN0b3J5UmVzcG9uc2UScgoTU2V0QW50aVBoaXNoaW5nQ29kZRIsLmV4Y2hhbmdlLmF1dGgudjEuU2V0QW50aVBoaXNoaW5nQ29kZVJlcXVlc3QaLS5leGNoYW5nZS5hdXRoLnYxLlNldEFudGlQaGlzaGluZ0NvZGVSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate]);
+  fileDesc("ChtleGNoYW5nZS9hdXRoL3YxL2F1dGgucHJvdG8SEGV4Y2hhbmdlLmF1dGgudjEiRQoNU2lnblVwUmVxdWVzdBIWCgVlbWFpbBgBIAEoCUIHukgEcgJgARIcCghwYXNzd29yZBgCIAEoCUIKukgHcgUQChiAASIhCg5TaWduVXBSZXNwb25zZRIPCgd1c2VyX2lkGAEgASgJIl0KBlRva2VucxIUCgxhY2Nlc3NfdG9rZW4YASABKAkSFQoNcmVmcmVzaF90b2tlbhgCIAEoCRISCgpleHBpcmVzX2luGAMgASgNEhIKCnNlc3Npb25faWQYBCABKAkifQoNU2lnbkluUmVxdWVzdBIWCgVlbWFpbBgBIAEoCUIHukgEcgJgARIaCghwYXNzd29yZBgCIAEoCUIIukgFcgMYgAESEQoJdG90cF9jb2RlGAMgASgJEhEKCWNsaWVudF9pcBgEIAEoCRISCgp1c2VyX2FnZW50GAUgASgJIjoKDlNpZ25JblJlc3BvbnNlEigKBnRva2VucxgBIAEoCzIYLmV4Y2hhbmdlLmF1dGgudjEuVG9rZW5zIjcKFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIeCg1yZWZyZXNoX3Rva2VuGAEgASgJQge6SARyAhABIkIKFlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USKAoGdG9rZW5zGAEgASgLMhguZXhjaGFuZ2UuYXV0aC52MS5Ub2tlbnMiTQoUUmV2b2tlU2Vzc2lvblJlcXVlc3QSGAoHdXNlcl9pZBgBIAEoCUIHukgEcgIQARIbCgpzZXNzaW9uX2lkGAIgASgJQge6SARyAhABIhcKFVJldm9rZVNlc3Npb25SZXNwb25zZSJuCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSEgoKY3JlYXRlZF9hdBgCIAEoAxIUCgxsYXN0X3VzZWRfYXQYAyABKAMSEQoJY2xpZW50X2lwGAQgASgJEhIKCnVzZXJfYWdlbnQYBSABKAkiLwoTTGlzdFNlc3Npb25zUmVxdWVzdBIYCgd1c2VyX2lkGAEgASgJQge6SARyAhABIkMKFExpc3RTZXNzaW9uc1Jlc3BvbnNlEisKCHNlc3Npb25zGAEgAygLMhkuZXhjaGFuZ2UuYXV0aC52MS5TZXNzaW9uIi0KEUVucm9sbFRvdHBSZXF1ZXN0EhgKB3VzZXJfaWQYASABKAlCB7pIBHICEAEiOQoSRW5yb2xsVG90cFJlc3BvbnNlEhMKC290cGF1dGhfdXJpGAEgASgJEg4KBnNlY3JldBgCIAEoCSJPChJDb25maXJtVG90cFJlcXVlc3QSGAoHdXNlcl9pZBgBIAEoCUIHukgEcgIQARIfCgRjb2RlGAIgASgJQhG6SA5yDDIKXlswLTldezZ9JCItChNDb25maXJtVG90cFJlc3BvbnNlEhYKDnJlY292ZXJ5X2NvZGVzGAEgAygJIpECChNDcmVhdGVBcGlLZXlSZXF1ZXN0EhgKB3VzZXJfaWQYASABKAlCB7pIBHICEAESFgoFbGFiZWwYAiABKAlCB7pIBHICGEASNgoEdHlwZRgDIAEoDjIcLmV4Y2hhbmdlLmF1dGgudjEuQXBpS2V5VHlwZUIKukgHggEEEAEgABJECgtwZXJtaXNzaW9ucxgEIAMoDjIcLmV4Y2hhbmdlLmF1dGgudjEuUGVybWlzc2lvbkIRukgOkgELCAEiB4IBBBABIAASIwoNaXBfYWxsb3dfbGlzdBgFIAMoCUIMukgJkgEGIgRyAnABEhIKCnB1YmxpY19rZXkYBiABKAkSEQoJdG90cF9jb2RlGAcgASgJIrIBCgZBcGlLZXkSDwoHYXBpX2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIqCgR0eXBlGAMgASgOMhwuZXhjaGFuZ2UuYXV0aC52MS5BcGlLZXlUeXBlEjEKC3Blcm1pc3Npb25zGAQgAygOMhwuZXhjaGFuZ2UuYXV0aC52MS5QZXJtaXNzaW9uEhUKDWlwX2FsbG93X2xpc3QYBSADKAkSEgoKY3JlYXRlZF9hdBgGIAEoAyJNChRDcmVhdGVBcGlLZXlSZXNwb25zZRIlCgNrZXkYASABKAsyGC5leGNoYW5nZS5hdXRoLnYxLkFwaUtleRIOCgZzZWNyZXQYAiABKAkiLgoSTGlzdEFwaUtleXNSZXF1ZXN0EhgKB3VzZXJfaWQYASABKAlCB7pIBHICEAEiPQoTTGlzdEFwaUtleXNSZXNwb25zZRImCgRrZXlzGAEgAygLMhguZXhjaGFuZ2UuYXV0aC52MS5BcGlLZXkiSQoTUmV2b2tlQXBpS2V5UmVxdWVzdBIYCgd1c2VyX2lkGAEgASgJQge6SARyAhABEhgKB2FwaV9rZXkYAiABKAlCB7pIBHICEAEiFgoUUmV2b2tlQXBpS2V5UmVzcG9uc2UiVwoNU2lnbmVkUmVxdWVzdBIPCgdhcGlfa2V5GAEgASgJEg8KB3BheWxvYWQYAiABKAkSEQoJc2lnbmF0dXJlGAMgASgJEhEKCWNsaWVudF9pcBgEIAEoCSK6AQoTQXV0aGVudGljYXRlUmVxdWVzdBIWCgxiZWFyZXJfdG9rZW4YASABKAlIABIxCgZzaWduZWQYAiABKAsyHy5leGNoYW5nZS5hdXRoLnYxLlNpZ25lZFJlcXVlc3RIABJDChNyZXF1aXJlZF9wZXJtaXNzaW9uGAMgASgOMhwuZXhjaGFuZ2UuYXV0aC52MS5QZXJtaXNzaW9uQgi6SAWCAQIQAUITCgpjcmVkZW50aWFsEgW6SAIIASLRAQoJUHJpbmNpcGFsEg8KB3VzZXJfaWQYASABKAkSJQoFcm9sZXMYAiADKA4yFi5leGNoYW5nZS5hdXRoLnYxLlJvbGUSMQoLcGVybWlzc2lvbnMYAyADKA4yHC5leGNoYW5nZS5hdXRoLnYxLlBlcm1pc3Npb24SDwoHYXBpX2tleRgEIAEoCRISCgpzZXNzaW9uX2lkGAUgASgJEh8KF3dpdGhkcmF3YWxfbG9ja2VkX3VudGlsGAYgASgDEhMKC21mYV9lbmFibGVkGAcgASgIIkYKFEF1dGhlbnRpY2F0ZVJlc3BvbnNlEi4KCXByaW5jaXBhbBgBIAEoCzIbLmV4Y2hhbmdlLmF1dGgudjEuUHJpbmNpcGFsIhAKDkdldEp3a3NSZXF1ZXN0IiQKD0dldEp3a3NSZXNwb25zZRIRCglqd2tzX2pzb24YASABKAkiYgoKTG9naW5FdmVudBIMCgR0aW1lGAEgASgDEhEKCWNsaWVudF9pcBgCIAEoCRISCgp1c2VyX2FnZW50GAMgASgJEg8KB3N1Y2Nlc3MYBCABKAgSDgoGcmVhc29uGAUgASgJIjMKF0xpc3RMb2dpbkhpc3RvcnlSZXF1ZXN0EhgKB3VzZXJfaWQYASABKAlCB7pIBHICEAEiSAoYTGlzdExvZ2luSGlzdG9yeVJlc3BvbnNlEiwKBmV2ZW50cxgBIAMoCzIcLmV4Y2hhbmdlLmF1dGgudjEuTG9naW5FdmVudCJgChpTZXRBbnRpUGhpc2hpbmdDb2RlUmVxdWVzdBIYCgd1c2VyX2lkGAEgASgJQge6SARyAhABEigKBGNvZGUYAiABKAlCGrpIF3IVMhNeW0EtWmEtejAtOV17NCwyMH0kIh0KG1NldEFudGlQaGlzaGluZ0NvZGVSZXNwb25zZSKKAQoVQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0EhgKB3VzZXJfaWQYASABKAlCB7pIBHICEAESIgoQY3VycmVudF9wYXNzd29yZBgCIAEoCUIIukgFcgMYgAESIAoMbmV3X3Bhc3N3b3JkGAMgASgJQgq6SAdyBRAKGIABEhEKCXRvdHBfY29kZRgEIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIkUKEFZlcmlmeU1mYVJlcXVlc3QSGAoHdXNlcl9pZBgBIAEoCUIHukgEcgIQARIXCgRjb2RlGAIgASgJQgm6SAZyBBABGEAiQAoRVmVyaWZ5TWZhUmVzcG9uc2USKwoGcmVzdWx0GAEgASgOMhsuZXhjaGFuZ2UuYXV0aC52MS5NZmFSZXN1bHQiNQoZR2V0QWNjb3VudFNlY3VyaXR5UmVxdWVzdBIYCgd1c2VyX2lkGAEgASgJQge6SARyAhABIm4KGkdldEFjY291bnRTZWN1cml0eVJlc3BvbnNlEhMKC21mYV9lbmFibGVkGAEgASgIEh8KF3dpdGhkcmF3YWxfbG9ja2VkX3VudGlsGAIgASgDEhoKEmFudGlfcGhpc2hpbmdfY29kZRgDIAEoCSpNCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABINCglST0xFX1VTRVIQARIQCgxST0xFX1NVUFBPUlQQAhIOCgpST0xFX0FETUlOEAMqbAoKUGVybWlzc2lvbhIaChZQRVJNSVNTSU9OX1VOU1BFQ0lGSUVEEAASEwoPUEVSTUlTU0lPTl9SRUFEEAESFAoQUEVSTUlTU0lPTl9UUkFERRACEhcKE1BFUk1JU1NJT05fV0lUSERSQVcQAypiCgpBcGlLZXlUeXBlEhwKGEFQSV9LRVlfVFlQRV9VTlNQRUNJRklFRBAAEhwKGEFQSV9LRVlfVFlQRV9ITUFDX1NIQTI1NhABEhgKFEFQSV9LRVlfVFlQRV9FRDI1NTE5EAIqcgoJTWZhUmVzdWx0EhoKFk1GQV9SRVNVTFRfVU5TUEVDSUZJRUQQABIUChBNRkFfUkVTVUxUX1ZBTElEEAESFgoSTUZBX1JFU1VMVF9JTlZBTElEEAISGwoXTUZBX1JFU1VMVF9OT1RfRU5ST0xMRUQQAzLWDAoLQXV0aFNlcnZpY2USSwoGU2lnblVwEh8uZXhjaGFuZ2UuYXV0aC52MS5TaWduVXBSZXF1ZXN0GiAuZXhjaGFuZ2UuYXV0aC52MS5TaWduVXBSZXNwb25zZRJLCgZTaWduSW4SHy5leGNoYW5nZS5hdXRoLnYxLlNpZ25JblJlcXVlc3QaIC5leGNoYW5nZS5hdXRoLnYxLlNpZ25JblJlc3BvbnNlEmMKDlJlZnJlc2hTZXNzaW9uEicuZXhjaGFuZ2UuYXV0aC52MS5SZWZyZXNoU2Vzc2lvblJlcXVlc3QaKC5leGNoYW5nZS5hdXRoLnYxLlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USYAoNUmV2b2tlU2Vzc2lvbhImLmV4Y2hhbmdlLmF1dGgudjEuUmV2b2tlU2Vzc2lvblJlcXVlc3QaJy5leGNoYW5nZS5hdXRoLnYxLlJldm9rZVNlc3Npb25SZXNwb25zZRJdCgxMaXN0U2Vzc2lvbnMSJS5leGNoYW5nZS5hdXRoLnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaJi5leGNoYW5nZS5hdXRoLnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlElcKCkVucm9sbFRvdHASIy5leGNoYW5nZS5hdXRoLnYxLkVucm9sbFRvdHBSZXF1ZXN0GiQuZXhjaGFuZ2UuYXV0aC52MS5FbnJvbGxUb3RwUmVzcG9uc2USWgoLQ29uZmlybVRvdHASJC5leGNoYW5nZS5hdXRoLnYxLkNvbmZpcm1Ub3RwUmVxdWVzdBolLmV4Y2hhbmdlLmF1dGgudjEuQ29uZmlybVRvdHBSZXNwb25zZRJdCgxDcmVhdGVBcGlLZXkSJS5leGNoYW5nZS5hdXRoLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaJi5leGNoYW5nZS5hdXRoLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlEloKC0xpc3RBcGlLZXlzEiQuZXhjaGFuZ2UuYXV0aC52MS5MaXN0QXBpS2V5c1JlcXVlc3QaJS5leGNoYW5nZS5hdXRoLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USXQoMUmV2b2tlQXBpS2V5EiUuZXhjaGFuZ2UuYXV0aC52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GiYuZXhjaGFuZ2UuYXV0aC52MS5SZXZva2VBcGlLZXlSZXNwb25zZRJdCgxBdXRoZW50aWNhdGUSJS5leGNoYW5nZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaJi5leGNoYW5nZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlEk4KB0dldEp3a3MSIC5leGNoYW5nZS5hdXRoLnYxLkdldEp3a3NSZXF1ZXN0GiEuZXhjaGFuZ2UuYXV0aC52MS5HZXRKd2tzUmVzcG9uc2USaQoQTGlzdExvZ2luSGlzdG9yeRIpLmV4Y2hhbmdlLmF1dGgudjEuTGlzdExvZ2luSGlzdG9yeVJlcXVlc3QaKi5leGNoYW5nZS5hdXRoLnYxLkxpc3RMb2dpbkhpc3RvcnlSZXNwb25zZRJyChNTZXRBbnRpUGhpc2hpbmdDb2RlEiwuZXhjaGFuZ2UuYXV0aC52MS5TZXRBbnRpUGhpc2hpbmdDb2RlUmVxdWVzdBotLmV4Y2hhbmdlLmF1dGgudjEuU2V0QW50aVBoaXNoaW5nQ29kZVJlc3BvbnNlEmMKDkNoYW5nZVBhc3N3b3JkEicuZXhjaGFuZ2UuYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaKC5leGNoYW5nZS5hdXRoLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USVAoJVmVyaWZ5TWZhEiIuZXhjaGFuZ2UuYXV0aC52MS5WZXJpZnlNZmFSZXF1ZXN0GiMuZXhjaGFuZ2UuYXV0aC52MS5WZXJpZnlNZmFSZXNwb25zZRJvChJHZXRBY2NvdW50U2VjdXJpdHkSKy5leGNoYW5nZS5hdXRoLnYxLkdldEFjY291bnRTZWN1cml0eVJlcXVlc3QaLC5leGNoYW5nZS5hdXRoLnYxLkdldEFjY291bnRTZWN1cml0eVJlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate]);
 
 /**
  * @generated from message exchange.auth.v1.SignUpRequest
@@ -644,6 +644,18 @@ export type Principal = Message<"exchange.auth.v1.Principal"> & {
    * @generated from field: string session_id = 5;
    */
   sessionId: string;
+
+  /**
+   * Milliseconds since the epoch until which withdrawals are locked (0: not locked).
+   *
+   * @generated from field: int64 withdrawal_locked_until = 6;
+   */
+  withdrawalLockedUntil: bigint;
+
+  /**
+   * @generated from field: bool mfa_enabled = 7;
+   */
+  mfaEnabled: boolean;
 };
 
 /**
@@ -809,6 +821,138 @@ export const SetAntiPhishingCodeResponseSchema: GenMessage<SetAntiPhishingCodeRe
   messageDesc(file_exchange_auth_v1_auth, 33);
 
 /**
+ * @generated from message exchange.auth.v1.ChangePasswordRequest
+ */
+export type ChangePasswordRequest = Message<"exchange.auth.v1.ChangePasswordRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string current_password = 2;
+   */
+  currentPassword: string;
+
+  /**
+   * @generated from field: string new_password = 3;
+   */
+  newPassword: string;
+
+  /**
+   * Required when the account has TOTP enabled.
+   *
+   * @generated from field: string totp_code = 4;
+   */
+  totpCode: string;
+};
+
+/**
+ * Describes the message exchange.auth.v1.ChangePasswordRequest.
+ * Use `create(ChangePasswordRequestSchema)` to create a new message.
+ */
+export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_auth_v1_auth, 34);
+
+/**
+ * @generated from message exchange.auth.v1.ChangePasswordResponse
+ */
+export type ChangePasswordResponse = Message<"exchange.auth.v1.ChangePasswordResponse"> & {
+};
+
+/**
+ * Describes the message exchange.auth.v1.ChangePasswordResponse.
+ * Use `create(ChangePasswordResponseSchema)` to create a new message.
+ */
+export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_auth_v1_auth, 35);
+
+/**
+ * @generated from message exchange.auth.v1.VerifyMfaRequest
+ */
+export type VerifyMfaRequest = Message<"exchange.auth.v1.VerifyMfaRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string code = 2;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message exchange.auth.v1.VerifyMfaRequest.
+ * Use `create(VerifyMfaRequestSchema)` to create a new message.
+ */
+export const VerifyMfaRequestSchema: GenMessage<VerifyMfaRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_auth_v1_auth, 36);
+
+/**
+ * @generated from message exchange.auth.v1.VerifyMfaResponse
+ */
+export type VerifyMfaResponse = Message<"exchange.auth.v1.VerifyMfaResponse"> & {
+  /**
+   * @generated from field: exchange.auth.v1.MfaResult result = 1;
+   */
+  result: MfaResult;
+};
+
+/**
+ * Describes the message exchange.auth.v1.VerifyMfaResponse.
+ * Use `create(VerifyMfaResponseSchema)` to create a new message.
+ */
+export const VerifyMfaResponseSchema: GenMessage<VerifyMfaResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_auth_v1_auth, 37);
+
+/**
+ * @generated from message exchange.auth.v1.GetAccountSecurityRequest
+ */
+export type GetAccountSecurityRequest = Message<"exchange.auth.v1.GetAccountSecurityRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message exchange.auth.v1.GetAccountSecurityRequest.
+ * Use `create(GetAccountSecurityRequestSchema)` to create a new message.
+ */
+export const GetAccountSecurityRequestSchema: GenMessage<GetAccountSecurityRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_auth_v1_auth, 38);
+
+/**
+ * @generated from message exchange.auth.v1.GetAccountSecurityResponse
+ */
+export type GetAccountSecurityResponse = Message<"exchange.auth.v1.GetAccountSecurityResponse"> & {
+  /**
+   * @generated from field: bool mfa_enabled = 1;
+   */
+  mfaEnabled: boolean;
+
+  /**
+   * Milliseconds since the epoch until which withdrawals are locked (0: not locked).
+   *
+   * @generated from field: int64 withdrawal_locked_until = 2;
+   */
+  withdrawalLockedUntil: bigint;
+
+  /**
+   * @generated from field: string anti_phishing_code = 3;
+   */
+  antiPhishingCode: string;
+};
+
+/**
+ * Describes the message exchange.auth.v1.GetAccountSecurityResponse.
+ * Use `create(GetAccountSecurityResponseSchema)` to create a new message.
+ */
+export const GetAccountSecurityResponseSchema: GenMessage<GetAccountSecurityResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_auth_v1_auth, 39);
+
+/**
  * @generated from enum exchange.auth.v1.Role
  */
 export enum Role {
@@ -897,6 +1041,37 @@ export enum ApiKeyType {
  */
 export const ApiKeyTypeSchema: GenEnum<ApiKeyType> = /*@__PURE__*/
   enumDesc(file_exchange_auth_v1_auth, 2);
+
+/**
+ * @generated from enum exchange.auth.v1.MfaResult
+ */
+export enum MfaResult {
+  /**
+   * @generated from enum value: MFA_RESULT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: MFA_RESULT_VALID = 1;
+   */
+  VALID = 1,
+
+  /**
+   * @generated from enum value: MFA_RESULT_INVALID = 2;
+   */
+  INVALID = 2,
+
+  /**
+   * @generated from enum value: MFA_RESULT_NOT_ENROLLED = 3;
+   */
+  NOT_ENROLLED = 3,
+}
+
+/**
+ * Describes the enum exchange.auth.v1.MfaResult.
+ */
+export const MfaResultSchema: GenEnum<MfaResult> = /*@__PURE__*/
+  enumDesc(file_exchange_auth_v1_auth, 3);
 
 /**
  * Identities, credentials, API keys, sessions and permissions.
@@ -1017,6 +1192,34 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof SetAntiPhishingCodeRequestSchema;
     output: typeof SetAntiPhishingCodeResponseSchema;
+  },
+  /**
+   * @generated from rpc exchange.auth.v1.AuthService.ChangePassword
+   */
+  changePassword: {
+    methodKind: "unary";
+    input: typeof ChangePasswordRequestSchema;
+    output: typeof ChangePasswordResponseSchema;
+  },
+  /**
+   * Internal (wallet): checks a TOTP or recovery code of the account.
+   *
+   * @generated from rpc exchange.auth.v1.AuthService.VerifyMfa
+   */
+  verifyMfa: {
+    methodKind: "unary";
+    input: typeof VerifyMfaRequestSchema;
+    output: typeof VerifyMfaResponseSchema;
+  },
+  /**
+   * Internal (wallet, notifier): MFA state, withdrawal lock and anti-phishing code of an account.
+   *
+   * @generated from rpc exchange.auth.v1.AuthService.GetAccountSecurity
+   */
+  getAccountSecurity: {
+    methodKind: "unary";
+    input: typeof GetAccountSecurityRequestSchema;
+    output: typeof GetAccountSecurityResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_exchange_auth_v1_auth, 0);

@@ -1,0 +1,109 @@
+import { createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from "node:crypto";
+import { DomainError } from "#kit/errors/domain-error.js";
+
+// Binance-style signed requests: the client signs the exact query string / body it sends
+// (timestamp and recvWindow included, signature excluded) with HMAC-SHA256 (hex) or
+// Ed25519 (base64). Pure computation, no I/O.
+
+export const DEFAULT_RECV_WINDOW_MS = 5_000;
+export const MAX_RECV_WINDOW_MS = 60_000;
+/** How far ahead of our clock a timestamp may be (Binance allows 1 s). */
+export const MAX_FUTURE_MS = 1_000;
+
+export interface SignedTiming {
+  readonly timestamp: number;
+  readonly recvWindow: number;
+}
+
+/** Reads timestamp and recvWindow from the signed payload; a malformed one fails with -1102 / -1130. */
+export function parseTiming(payload: string): SignedTiming {
+  const params = new URLSearchParams(payload);
+  const timestampText = params.get("timestamp");
+  if (timestampText === null || !/^\d{1,16}$/.test(timestampText)) {
+    throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.", [{ field: "timestamp", description: "required, milliseconds since the epoch" }]);
+  }
+  const windowText = params.get("recvWindow");
+  let recvWindow = DEFAULT_RECV_WINDOW_MS;
+  if (windowText !== null) {
+    if (!/^\d{1,16}$/.test(windowText)) {
+      throw new DomainError("INVALID_PARAMETER", "Invalid recvWindow.", [{ field: "recvWindow", description: "an integer number of milliseconds" }]);
+    }
+    recvWindow = Number(windowText);
+    if (recvWindow <= 0 || recvWindow > MAX_RECV_WINDOW_MS) {
+      throw new DomainError("INVALID_PARAMETER", `recvWindow must be between 1 and ${MAX_RECV_WINDOW_MS}.`, [{ field: "recvWindow", description: `1..${MAX_RECV_WINDOW_MS}` }]);
+    }
+  }
+  return { timestamp: Number(timestampText), recvWindow };
+}
+
+/** Binance's rule: accepted when timestamp < now + 1000 and now - timestamp <= recvWindow; else -1021. */
+export function assertFresh(timing: SignedTiming, now: number): void {
+  if (timing.timestamp >= now + MAX_FUTURE_MS) {
+    throw new DomainError("INVALID_TIMESTAMP", "Timestamp for this request was 1000ms ahead of the server's time.", [], { cause: "future" });
+  }
+  if (now - timing.timestamp > timing.recvWindow) {
+    throw new DomainError("INVALID_TIMESTAMP", "Timestamp for this request is outside of the recvWindow.", [], { cause: "stale" });
+  }
+}
+
+export function hmacSha256Hex(secret: string, payload: string): string {
+  return createHmac("sha256", secret).update(payload, "utf8").digest("hex");
+}
+
+/** Constant-time check of a hex HMAC-SHA256 signature. */
+export function isValidHmacSignature(secret: string, payload: string, signature: string): boolean {
+  if (!/^[0-9a-fA-F]{64}$/.test(signature)) return false;
+  const expected = Buffer.from(hmacSha256Hex(secret, payload), "hex");
+  return timingSafeEqual(expected, Buffer.from(signature, "hex"));
+}
+
+const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+/** Accepts a PEM SPKI public key or the base64 of the raw 32-byte key; throws -1130 when it is neither. */
+export function parseEd25519PublicKey(text: string): KeyObject {
+  try {
+    const trimmed = text.trim();
+    const key = trimmed.startsWith("-----BEGIN")
+      ? createPublicKey(trimmed)
+      : createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, rawKey(trimmed)]), format: "der", type: "spki" });
+    if (key.asymmetricKeyType !== "ed25519") throw new Error("not an Ed25519 key");
+    return key;
+  } catch {
+    throw new DomainError("INVALID_PARAMETER", "public_key must be an Ed25519 public key (PEM or base64 of the 32 raw bytes).", [{ field: "public_key", description: "Ed25519 public key" }]);
+  }
+}
+
+function rawKey(base64: string): Buffer {
+  const bytes = Buffer.from(base64, "base64");
+  if (bytes.length !== 32) throw new Error("raw Ed25519 keys are 32 bytes");
+  return bytes;
+}
+
+/** Checks a base64 Ed25519 signature (percent-encoded or not) over the payload. */
+export function isValidEd25519Signature(publicKeyPem: string, payload: string, signature: string): boolean {
+  const decoded = signature.includes("%") ? safeDecode(signature) : signature;
+  if (decoded === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(decoded)) return false;
+  const bytes = Buffer.from(decoded, "base64");
+  if (bytes.length !== 64) return false;
+  return verifySignature(null, Buffer.from(payload, "utf8"), createPublicKey(publicKeyPem), bytes);
+}
+
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `clientIp` is in the allow-list (an empty list allows every address). */
+export function isIpAllowed(allowList: readonly string[], clientIp: string): boolean {
+  if (allowList.length === 0) return true;
+  const normalized = normalizeIp(clientIp);
+  return allowList.some((allowed) => normalizeIp(allowed) === normalized);
+}
+
+function normalizeIp(ip: string): string {
+  const trimmed = ip.trim().toLowerCase();
+  return trimmed.startsWith("::ffff:") && trimmed.includes(".") ? trimmed.slice("::ffff:".length) : trimmed;
+}

@@ -1,0 +1,141 @@
+import { join } from "node:path";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
+import { systemClock, type Clock } from "#kit/clock/clock.js";
+import { envInt, envOneOf, envString, type Env } from "#kit/config/env.js";
+import { openDatabase } from "#kit/db/database.js";
+import { migrate } from "#kit/db/migrate.js";
+import type { ServiceModule } from "#kit/rpc/service-module.js";
+import { CognitoAccessTokenVerifier, type CognitoConfig } from "./adapters/access-tokens.cognito.js";
+import { JoseAccessTokens } from "./adapters/access-tokens.jose.js";
+import { Argon2PasswordHasher, DEFAULT_ARGON2_COST, type Argon2Cost } from "./adapters/password-hasher.argon2.js";
+import { MemoryReplayCache } from "./adapters/replay-cache.memory.js";
+import { EnvelopeSecretBox } from "./adapters/secret-box.envelope.js";
+import { AwsSecrets } from "./adapters/secrets.aws.js";
+import { FileSecrets } from "./adapters/secrets.file.js";
+import { OtplibTotp } from "./adapters/totp.otplib.js";
+import { authMigrations, SqlUserStore, type AuthDb } from "./adapters/user-store.sql.js";
+import { createAuth, type Auth } from "./domain/auth.js";
+import { ACCOUNT_LOCKOUT, IP_LOCKOUT, type LockoutPolicy } from "./domain/lockout.js";
+import type { AccountSecurity, MfaVerifier } from "./ports/mfa-verifier.port.js";
+import type { ReplayCache } from "./ports/replay-cache.port.js";
+import type { Secrets } from "./ports/secrets.port.js";
+import type { UserStore } from "./ports/user-store.port.js";
+import { authRoutes } from "./rpc/auth.routes.js";
+import { jwksHttpRoute } from "./rpc/jwks.http.js";
+
+export type SecretsConfig =
+  | { readonly kind: "embedded"; readonly masterKey?: string; readonly keyFile: string }
+  | { readonly kind: "aws"; readonly secretId: string; readonly endpoint?: string; readonly region?: string };
+
+export interface AuthConfig {
+  /** sqlite:<file> (embedded) or postgres://... */
+  readonly databaseUrl: string;
+  /** "local": we issue tokens; "cognito": Amazon Cognito does, we verify them. */
+  readonly mode: "local" | "cognito";
+  readonly cognito?: CognitoConfig;
+  readonly secrets: SecretsConfig;
+  readonly argon2: Argon2Cost;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTtlSeconds: number;
+  readonly refreshTtlMs: number;
+  readonly rotateSigningKeyAfterMs: number;
+  readonly totpIssuer: string;
+  readonly accountLockout?: LockoutPolicy;
+  readonly ipLockout?: LockoutPolicy;
+  /** Injected in tests. */
+  readonly clock?: Clock;
+  readonly replayCache?: ReplayCache;
+}
+
+/** Reads AUTH_* (and COGNITO_*) variables; every default works in embedded mode with no setup. */
+export function readAuthConfig(env: Env, dataDir: string): AuthConfig {
+  const mode = envOneOf(env, "AUTH_MODE", ["local", "cognito"], "local");
+  const secretsKind = envOneOf(env, "AUTH_SECRETS", ["embedded", "aws"], "embedded");
+  return {
+    databaseUrl: envString(env, "AUTH_DATABASE_URL", `sqlite:${join(dataDir, "auth.sqlite")}`),
+    mode,
+    cognito:
+      mode === "cognito"
+        ? { jwksUrl: required(env, "COGNITO_JWKS_URL"), issuer: required(env, "COGNITO_ISSUER"), clientId: required(env, "COGNITO_CLIENT_ID") }
+        : undefined,
+    secrets:
+      secretsKind === "aws"
+        ? { kind: "aws", secretId: envString(env, "AUTH_MASTER_KEY_SECRET_ID", "exchange/auth/master-key"), endpoint: env.EXCHANGE_AWS_ENDPOINT || undefined, region: env.AWS_REGION || undefined }
+        : { kind: "embedded", masterKey: env.AUTH_MASTER_KEY || undefined, keyFile: envString(env, "AUTH_MASTER_KEY_FILE", join(dataDir, "auth-master.key")) },
+    argon2: {
+      memoryCost: envInt(env, "AUTH_ARGON2_MEMORY_KIB", DEFAULT_ARGON2_COST.memoryCost),
+      timeCost: envInt(env, "AUTH_ARGON2_TIME_COST", DEFAULT_ARGON2_COST.timeCost),
+      parallelism: envInt(env, "AUTH_ARGON2_PARALLELISM", DEFAULT_ARGON2_COST.parallelism),
+    },
+    issuer: envString(env, "AUTH_ISSUER", "exchange-auth"),
+    audience: envString(env, "AUTH_AUDIENCE", "exchange"),
+    accessTtlSeconds: envInt(env, "AUTH_ACCESS_TTL_SECONDS", 900),
+    refreshTtlMs: envInt(env, "AUTH_REFRESH_TTL_SECONDS", 30 * 24 * 3600) * 1000,
+    rotateSigningKeyAfterMs: envInt(env, "AUTH_SIGNING_KEY_ROTATE_SECONDS", 24 * 3600) * 1000,
+    totpIssuer: envString(env, "AUTH_TOTP_ISSUER", "Exchange"),
+  };
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is required when AUTH_MODE=cognito`);
+  return value;
+}
+
+export function createSecrets(config: SecretsConfig): Secrets {
+  if (config.kind === "embedded") return new FileSecrets({ envValue: config.masterKey, keyFile: config.keyFile });
+  return new AwsSecrets(new SecretsManagerClient({ endpoint: config.endpoint, region: config.region }), config.secretId);
+}
+
+export interface AuthModule extends ServiceModule {
+  readonly auth: Auth;
+  readonly store: UserStore;
+  /** For wallet in this process: TOTP / recovery-code check of a withdrawal. */
+  readonly mfa: MfaVerifier;
+  /** For wallet in this process: the 24 h withdrawal lock after a security change. */
+  readonly security: AccountSecurity;
+  /** Local mode only: forces a signing-key rotation. */
+  rotateSigningKey(): Promise<string>;
+  /** Serves /.well-known/jwks.json (a kit HandlerOptions.fallback). */
+  readonly httpRoute: ReturnType<typeof jwksHttpRoute>;
+}
+
+/** Composition root of auth: opens and migrates its store, picks the adapters, builds the routes. */
+export async function createAuthModule(config: AuthConfig): Promise<AuthModule> {
+  const clock = config.clock ?? systemClock;
+  const database = openDatabase<AuthDb>(config.databaseUrl);
+  await migrate(database.db as never, "auth", authMigrations);
+  const store = new SqlUserStore(database.db);
+  const box = new EnvelopeSecretBox(createSecrets(config.secrets));
+  await box.open(await box.seal("start-up check")); // fail fast on an unreadable master key
+  const local = config.mode === "local" ? new JoseAccessTokens(store, box, clock, { issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTtlSeconds, rotateAfterMs: config.rotateSigningKeyAfterMs }) : undefined;
+  const verifier = local ?? new CognitoAccessTokenVerifier(config.cognito!, clock);
+  const auth = createAuth({
+    store,
+    clock,
+    passwords: new Argon2PasswordHasher(config.argon2),
+    box,
+    totp: new OtplibTotp(),
+    replay: config.replayCache ?? new MemoryReplayCache(clock),
+    verifier,
+    issuer: local,
+    policy: { refreshTtlMs: config.refreshTtlMs, accountLockout: config.accountLockout ?? ACCOUNT_LOCKOUT, ipLockout: config.ipLockout ?? IP_LOCKOUT, totpIssuer: config.totpIssuer },
+  });
+  return {
+    name: "auth",
+    serviceNames: [AuthService.typeName],
+    routes: authRoutes(auth),
+    auth,
+    store,
+    mfa: auth.mfa,
+    security: auth.accounts,
+    rotateSigningKey: async () => {
+      if (!local) throw new Error("signing keys exist only in local mode");
+      return local.rotate();
+    },
+    httpRoute: jwksHttpRoute(() => auth.jwks()),
+    stop: () => database.close(),
+  };
+}
