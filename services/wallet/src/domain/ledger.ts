@@ -1,0 +1,279 @@
+import { createHash } from "node:crypto";
+
+// The ledger's data model, modelled on TigerBeetle. Every change is a command with a
+// caller-chosen id (its idempotency key). A command is planned against a view of the current
+// state (a pure function) into effects: balanced balance deltas (debits = credits for every
+// asset), new versions of documents (holds, withdrawals, deposits...) and a result. A store
+// applies the effects of one command atomically, or none of them.
+
+export type Units = bigint;
+
+/** The world outside the exchange: the counterparty of deposits and withdrawals. Never materialized. */
+export const EXTERNAL_ACCOUNT = "@external";
+/** The exchange's fee account: an ordinary account, counted once in the invariant. */
+export const FEE_ACCOUNT = "@fees";
+
+export const isExternal = (account: string): boolean => account === EXTERNAL_ACCOUNT;
+
+export interface Balance {
+  readonly available: Units;
+  readonly locked: Units;
+  readonly pending: Units;
+}
+
+export const ZERO_BALANCE: Balance = { available: 0n, locked: 0n, pending: 0n };
+
+export interface BalanceRow extends Balance {
+  readonly account: string;
+  readonly asset: string;
+}
+
+export const balanceKey = (account: string, asset: string): string => `${account}\u001f${asset}`;
+
+export function splitBalanceKey(key: string): { account: string; asset: string } {
+  const at = key.lastIndexOf("\u001f");
+  return { account: key.slice(0, at), asset: key.slice(at + 1) };
+}
+
+// ---------------------------------------------------------------- documents
+
+export type HoldState = "pending" | "posted" | "voided" | "expired";
+
+/** A pending transfer available -> locked. Settlements consume it; void/expiry releases the rest, once. */
+export interface HoldDoc {
+  readonly type: "hold";
+  readonly id: string;
+  readonly account: string;
+  readonly asset: string;
+  readonly amount: Units;
+  readonly remaining: Units;
+  readonly settled: Units;
+  readonly state: HoldState;
+  /** Ledger-clock milliseconds; 0: no timeout. */
+  readonly expiresAt: number;
+  readonly createdAt: number;
+}
+
+export type WithdrawalStatus = "pending" | "awaiting_approval" | "completed" | "rejected";
+
+export interface WithdrawalDoc {
+  readonly type: "withdrawal";
+  readonly id: string;
+  readonly account: string;
+  readonly asset: string;
+  readonly network: string;
+  /** Debited from the account; the chain receives amount - fee. */
+  readonly amount: Units;
+  readonly fee: Units;
+  readonly address: string;
+  readonly memo: string;
+  readonly status: WithdrawalStatus;
+  readonly txId: string;
+  readonly reason: string;
+  readonly day: number;
+  readonly createdAt: number;
+}
+
+export type DepositStatus = "pending" | "completed";
+
+export interface DepositDoc {
+  readonly type: "deposit";
+  readonly id: string;
+  readonly account: string;
+  readonly asset: string;
+  readonly network: string;
+  readonly amount: Units;
+  readonly txId: string;
+  readonly confirmations: number;
+  readonly status: DepositStatus;
+  readonly createdAt: number;
+}
+
+/** Reverse lookup of a deposit address (and memo) to its account. */
+export interface AddressDoc {
+  readonly type: "address";
+  readonly id: string;
+  readonly account: string;
+  readonly network: string;
+  readonly address: string;
+  readonly memo: string;
+  readonly createdAt: number;
+}
+
+/** Withdrawals requested by one account in one asset on one UTC day of the ledger clock. */
+export interface LimitDoc {
+  readonly type: "wlimit";
+  readonly id: string;
+  readonly account: string;
+  readonly used: Units;
+  readonly createdAt: number;
+}
+
+export interface AllowListDoc {
+  readonly type: "allowlist";
+  readonly id: string;
+  readonly account: string;
+  readonly enabled: boolean;
+  readonly addresses: readonly string[];
+  readonly createdAt: number;
+}
+
+export type Doc = HoldDoc | WithdrawalDoc | DepositDoc | AddressDoc | LimitDoc | AllowListDoc;
+export type DocType = Doc["type"];
+
+export interface VersionedDoc {
+  readonly doc: Doc;
+  /** 1 for a new document; each write adds one. Stores use it as the optimistic condition. */
+  readonly version: number;
+}
+
+/** When the ledger's clock should act on a document (hold timeouts); null: never. */
+export function docDue(doc: Doc): number | null {
+  return doc.type === "hold" && doc.state === "pending" && doc.expiresAt > 0 ? doc.expiresAt : null;
+}
+
+export const docIds = {
+  hold: (holdId: string) => `hold:${holdId}`,
+  withdrawal: (withdrawalId: string) => `withdrawal:${withdrawalId}`,
+  deposit: (network: string, txId: string) => `deposit:${network}:${txId}`,
+  address: (network: string, address: string, memo: string) => `address:${network}:${address}:${memo}`,
+  limit: (account: string, asset: string, day: number) => `wlimit:${account}:${asset}:${day}`,
+  allowList: (account: string) => `allowlist:${account}`,
+};
+
+// Documents travel as JSON; bigints are tagged so they come back as bigints.
+const BIGINT_TAG = "\u0000n:";
+
+export function encodeDoc(doc: Doc): string {
+  return JSON.stringify(doc, (_key, value: unknown) => (typeof value === "bigint" ? `${BIGINT_TAG}${value}` : value));
+}
+
+export function decodeDoc(text: string): Doc {
+  return JSON.parse(text, (_key, value: unknown) =>
+    typeof value === "string" && value.startsWith(BIGINT_TAG) ? BigInt(value.slice(BIGINT_TAG.length)) : value,
+  ) as Doc;
+}
+
+// ---------------------------------------------------------------- commands
+
+export interface SettleTrade {
+  readonly tradeId: string;
+  readonly symbol: string;
+  readonly baseAsset: string;
+  readonly quoteAsset: string;
+  readonly buyer: string;
+  readonly seller: string;
+  /** Empty: pay from available instead of a hold. */
+  readonly buyerHoldId: string;
+  readonly sellerHoldId: string;
+  readonly base: Units;
+  readonly quote: Units;
+  readonly buyerIsMaker: boolean;
+}
+
+export type CommandBody =
+  | { readonly kind: "deposit"; readonly depositId: string; readonly account: string; readonly asset: string; readonly network: string; readonly amount: Units; readonly txId: string; readonly confirmations: number; readonly required: number }
+  | { readonly kind: "hold"; readonly holdId: string; readonly account: string; readonly asset: string; readonly amount: Units; readonly timeoutMs: number }
+  | { readonly kind: "void"; readonly holdId: string; readonly expire: boolean }
+  | { readonly kind: "settle"; readonly trade: SettleTrade; readonly buyerFeeBps: number; readonly sellerFeeBps: number }
+  | { readonly kind: "transfer"; readonly from: string; readonly to: string; readonly asset: string; readonly amount: Units }
+  | {
+      readonly kind: "withdraw_request";
+      readonly withdrawalId: string;
+      readonly account: string;
+      readonly asset: string;
+      readonly network: string;
+      readonly amount: Units;
+      readonly fee: Units;
+      readonly address: string;
+      readonly memo: string;
+      readonly dailyLimit: Units;
+      readonly approvalThreshold: Units;
+    }
+  | { readonly kind: "withdraw_approve"; readonly withdrawalId: string }
+  | { readonly kind: "withdraw_complete"; readonly withdrawalId: string; readonly txId: string }
+  | { readonly kind: "withdraw_reject"; readonly withdrawalId: string; readonly reason: string }
+  | { readonly kind: "register_address"; readonly account: string; readonly network: string; readonly address: string; readonly memo: string }
+  | { readonly kind: "set_allowlist"; readonly account: string; readonly enabled: boolean; readonly addresses: readonly string[] };
+
+export type CommandKind = CommandBody["kind"];
+
+export interface Command {
+  /** The idempotency key. */
+  readonly id: string;
+  /** Ledger-clock milliseconds when the command was accepted. */
+  readonly time: number;
+  readonly body: CommandBody;
+  /** Hash of what the caller asked for (not of derived values such as fee rates). */
+  readonly fingerprint: string;
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === "bigint" ? inner.toString() : inner));
+}
+
+/** The part of a command's body that identifies the request: settlement fee rates are derived, so left out. */
+function requestContent(body: CommandBody): unknown {
+  if (body.kind === "settle") return { kind: body.kind, trade: body.trade };
+  if (body.kind === "withdraw_request") {
+    const { dailyLimit: _limit, approvalThreshold: _threshold, fee: _fee, ...request } = body;
+    return request;
+  }
+  if (body.kind === "deposit") {
+    const { required: _required, ...observed } = body;
+    return observed;
+  }
+  return body;
+}
+
+export function makeCommand(id: string, time: number, body: CommandBody): Command {
+  const fingerprint = createHash("sha256").update(canonical(requestContent(body))).digest("base64url").slice(0, 32);
+  return { id, time, body, fingerprint };
+}
+
+// ---------------------------------------------------------------- effects and outcomes
+
+export interface Delta {
+  readonly account: string;
+  readonly asset: string;
+  available: Units;
+  locked: Units;
+  pending: Units;
+}
+
+export interface Effects {
+  readonly deltas: ReadonlyMap<string, Delta>;
+  readonly docs: readonly Doc[];
+  readonly result: Readonly<Record<string, string>>;
+}
+
+/** One row of an account's history: the change one transfer made to one balance. */
+export interface LedgerEntry {
+  readonly transferId: string;
+  readonly kind: CommandKind;
+  readonly account: string;
+  readonly asset: string;
+  readonly available: Units;
+  readonly locked: Units;
+  readonly pending: Units;
+  readonly time: number;
+}
+
+/** What the store remembers of an applied command: enough to answer a retry. */
+export interface TransferRecord {
+  readonly id: string;
+  readonly kind: CommandKind;
+  readonly fingerprint: string;
+  readonly result: Readonly<Record<string, string>>;
+  readonly time: number;
+}
+
+export type Outcome =
+  | { readonly ok: true; readonly duplicate: boolean; readonly result: Readonly<Record<string, string>> }
+  | { readonly ok: false; readonly error: Error };
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Empty when there is nothing more. */
+  readonly next: string;
+}

@@ -1,0 +1,279 @@
+import { DomainError } from "#kit/errors/domain-error.js";
+import { feeFor } from "./fees.js";
+import {
+  EXTERNAL_ACCOUNT,
+  FEE_ACCOUNT,
+  balanceKey,
+  docIds,
+  isExternal,
+  type Balance,
+  type Command,
+  type CommandBody,
+  type Delta,
+  type Doc,
+  type Effects,
+  type HoldDoc,
+  type LimitDoc,
+  type Units,
+  type WithdrawalDoc,
+} from "./ledger.js";
+import { duplicateRequest, holdNotPending, insufficientBalance, invalidField, notFound, withdrawalNotInState } from "./wallet.errors.js";
+
+/** What planning may read: balances and documents as of now (a store's snapshot). */
+export interface LedgerView {
+  balance(account: string, asset: string): Balance;
+  doc(id: string): Doc | undefined;
+}
+
+export const DAY_MS = 86_400_000;
+
+class EffectsBuilder {
+  readonly deltas = new Map<string, Delta>();
+  readonly docs = new Map<string, Doc>();
+  result: Record<string, string> = {};
+
+  constructor(private readonly view: LedgerView) {}
+
+  move(account: string, asset: string, change: { available?: Units; locked?: Units; pending?: Units }): void {
+    const key = balanceKey(account, asset);
+    let delta = this.deltas.get(key);
+    if (!delta) {
+      delta = { account, asset, available: 0n, locked: 0n, pending: 0n };
+      this.deltas.set(key, delta);
+    }
+    delta.available += change.available ?? 0n;
+    delta.locked += change.locked ?? 0n;
+    delta.pending += change.pending ?? 0n;
+  }
+
+  /** The document as this command has left it so far. */
+  doc(id: string): Doc | undefined {
+    return this.docs.get(id) ?? this.view.doc(id);
+  }
+
+  put(doc: Doc): void {
+    this.docs.set(doc.id, doc);
+  }
+
+  finish(): Effects {
+    const totals = new Map<string, Units>();
+    for (const [key, delta] of this.deltas) {
+      if (delta.available === 0n && delta.locked === 0n && delta.pending === 0n) {
+        this.deltas.delete(key);
+        continue;
+      }
+      totals.set(delta.asset, (totals.get(delta.asset) ?? 0n) + delta.available + delta.locked + delta.pending);
+    }
+    for (const [asset, total] of totals) {
+      // Double entry: a transfer that creates or destroys money is a bug, never a user error.
+      if (total !== 0n) throw new Error(`unbalanced transfer in ${asset}: ${total}`);
+    }
+    for (const delta of this.deltas.values()) {
+      if (isExternal(delta.account)) continue;
+      const before = this.view.balance(delta.account, delta.asset);
+      for (const field of ["available", "locked", "pending"] as const) {
+        const after = before[field] + delta[field];
+        if (after < 0n) throw insufficientBalance(delta.account, delta.asset, field, -delta[field], before[field]);
+      }
+    }
+    return { deltas: this.deltas, docs: [...this.docs.values()], result: this.result };
+  }
+}
+
+function payFromHold(effects: EffectsBuilder, holdId: string, account: string, asset: string, amount: Units, now: number, field: string): void {
+  const hold = effects.doc(docIds.hold(holdId));
+  if (!hold || hold.type !== "hold") throw notFound("hold", holdId);
+  if (hold.account !== account || hold.asset !== asset) {
+    throw invalidField(field, `hold ${holdId} belongs to ${hold.account} in ${hold.asset}, not ${account} in ${asset}`);
+  }
+  if (hold.state !== "pending") throw holdNotPending(holdId, hold.state);
+  if (hold.expiresAt > 0 && now >= hold.expiresAt) throw holdNotPending(holdId, "expired");
+  if (hold.remaining < amount) throw insufficientBalance(account, asset, `hold ${holdId} remaining`, amount, hold.remaining);
+  effects.put({ ...hold, remaining: hold.remaining - amount, settled: hold.settled + amount });
+  effects.move(account, asset, { locked: -amount });
+}
+
+function planBody(effects: EffectsBuilder, body: CommandBody, command: Command): void {
+  const now = command.time;
+  switch (body.kind) {
+    case "deposit": {
+      const id = docIds.deposit(body.network, body.txId);
+      const existing = effects.doc(id);
+      if (existing && existing.type !== "deposit") throw new Error(`document ${id} is a ${existing.type}`);
+      if (existing && (existing.account !== body.account || existing.amount !== body.amount || existing.asset !== body.asset)) {
+        throw duplicateRequest(id);
+      }
+      if (existing?.status === "completed") {
+        effects.result = { status: "completed" };
+        return;
+      }
+      const credited = body.confirmations >= body.required;
+      effects.put({
+        type: "deposit",
+        id,
+        account: body.account,
+        asset: body.asset,
+        network: body.network,
+        amount: body.amount,
+        txId: body.txId,
+        confirmations: Math.max(body.confirmations, existing?.confirmations ?? 0),
+        status: credited ? "completed" : "pending",
+        createdAt: existing?.createdAt ?? now,
+      });
+      if (credited) {
+        effects.move(body.account, body.asset, { available: body.amount });
+        effects.move(EXTERNAL_ACCOUNT, body.asset, { available: -body.amount });
+      }
+      effects.result = { status: credited ? "completed" : "pending" };
+      return;
+    }
+    case "hold": {
+      const id = docIds.hold(body.holdId);
+      if (effects.doc(id)) throw duplicateRequest(body.holdId);
+      effects.move(body.account, body.asset, { available: -body.amount, locked: body.amount });
+      effects.put({
+        type: "hold",
+        id,
+        account: body.account,
+        asset: body.asset,
+        amount: body.amount,
+        remaining: body.amount,
+        settled: 0n,
+        state: "pending",
+        expiresAt: body.timeoutMs > 0 ? now + body.timeoutMs : 0,
+        createdAt: now,
+      });
+      return;
+    }
+    case "void": {
+      const hold = effects.doc(docIds.hold(body.holdId));
+      if (!hold || hold.type !== "hold") throw notFound("hold", body.holdId);
+      if (hold.state !== "pending") throw holdNotPending(body.holdId, hold.state);
+      if (body.expire && !(hold.expiresAt > 0 && now >= hold.expiresAt)) throw holdNotPending(body.holdId, "not yet due");
+      effects.move(hold.account, hold.asset, { locked: -hold.remaining, available: hold.remaining });
+      const state: HoldDoc["state"] = body.expire ? "expired" : hold.settled > 0n ? "posted" : "voided";
+      effects.put({ ...hold, remaining: 0n, state });
+      effects.result = { released: hold.remaining.toString(), state };
+      return;
+    }
+    case "settle": {
+      const trade = body.trade;
+      if (trade.buyerHoldId !== "") payFromHold(effects, trade.buyerHoldId, trade.buyer, trade.quoteAsset, trade.quote, now, "buyer_hold_id");
+      else effects.move(trade.buyer, trade.quoteAsset, { available: -trade.quote });
+      if (trade.sellerHoldId !== "") payFromHold(effects, trade.sellerHoldId, trade.seller, trade.baseAsset, trade.base, now, "seller_hold_id");
+      else effects.move(trade.seller, trade.baseAsset, { available: -trade.base });
+      const buyerFee = feeFor(trade.base, body.buyerFeeBps);
+      const sellerFee = feeFor(trade.quote, body.sellerFeeBps);
+      effects.move(trade.buyer, trade.baseAsset, { available: trade.base - buyerFee });
+      effects.move(trade.seller, trade.quoteAsset, { available: trade.quote - sellerFee });
+      effects.move(FEE_ACCOUNT, trade.baseAsset, { available: buyerFee });
+      effects.move(FEE_ACCOUNT, trade.quoteAsset, { available: sellerFee });
+      effects.result = { buyerFee: buyerFee.toString(), sellerFee: sellerFee.toString() };
+      return;
+    }
+    case "transfer": {
+      if (isExternal(body.from) || isExternal(body.to)) throw invalidField("account_id", "the external account cannot take part in a transfer");
+      effects.move(body.from, body.asset, { available: -body.amount });
+      effects.move(body.to, body.asset, { available: body.amount });
+      return;
+    }
+    case "withdraw_request": {
+      const id = docIds.withdrawal(body.withdrawalId);
+      if (effects.doc(id)) throw duplicateRequest(body.withdrawalId);
+      const allow = effects.doc(docIds.allowList(body.account));
+      if (allow?.type === "allowlist" && allow.enabled && !allow.addresses.includes(addressKey(body.address, body.memo))) {
+        throw invalidField("address", "address is not on the account's withdrawal allow-list");
+      }
+      const day = Math.floor(now / DAY_MS);
+      const limitId = docIds.limit(body.account, body.asset, day);
+      const limit = effects.doc(limitId) as LimitDoc | undefined;
+      const used = limit?.used ?? 0n;
+      if (used + body.amount > body.dailyLimit) {
+        throw invalidField("amount", `daily withdrawal limit exceeded: ${used} already requested today, limit ${body.dailyLimit}`);
+      }
+      effects.put({ type: "wlimit", id: limitId, account: body.account, used: used + body.amount, createdAt: limit?.createdAt ?? now });
+      effects.move(body.account, body.asset, { available: -body.amount, pending: body.amount });
+      const withdrawal: WithdrawalDoc = {
+        type: "withdrawal",
+        id,
+        account: body.account,
+        asset: body.asset,
+        network: body.network,
+        amount: body.amount,
+        fee: body.fee,
+        address: body.address,
+        memo: body.memo,
+        status: body.amount > body.approvalThreshold ? "awaiting_approval" : "pending",
+        txId: "",
+        reason: "",
+        day,
+        createdAt: now,
+      };
+      effects.put(withdrawal);
+      effects.result = { status: withdrawal.status };
+      return;
+    }
+    case "withdraw_approve": {
+      const withdrawal = requireWithdrawal(effects, body.withdrawalId);
+      if (withdrawal.status !== "awaiting_approval") throw withdrawalNotInState(body.withdrawalId, withdrawal.status, "awaiting_approval");
+      effects.put({ ...withdrawal, status: "pending" });
+      effects.result = { status: "pending" };
+      return;
+    }
+    case "withdraw_complete": {
+      const withdrawal = requireWithdrawal(effects, body.withdrawalId);
+      if (withdrawal.status !== "pending") throw withdrawalNotInState(body.withdrawalId, withdrawal.status, "pending");
+      effects.move(withdrawal.account, withdrawal.asset, { pending: -withdrawal.amount });
+      effects.move(FEE_ACCOUNT, withdrawal.asset, { available: withdrawal.fee });
+      effects.move(EXTERNAL_ACCOUNT, withdrawal.asset, { available: withdrawal.amount - withdrawal.fee });
+      effects.put({ ...withdrawal, status: "completed", txId: body.txId });
+      effects.result = { status: "completed" };
+      return;
+    }
+    case "withdraw_reject": {
+      const withdrawal = requireWithdrawal(effects, body.withdrawalId);
+      if (withdrawal.status !== "pending" && withdrawal.status !== "awaiting_approval") {
+        throw withdrawalNotInState(body.withdrawalId, withdrawal.status, "pending or awaiting_approval");
+      }
+      effects.move(withdrawal.account, withdrawal.asset, { pending: -withdrawal.amount, available: withdrawal.amount });
+      const limitId = docIds.limit(withdrawal.account, withdrawal.asset, withdrawal.day);
+      const limit = effects.doc(limitId);
+      if (limit?.type === "wlimit") effects.put({ ...limit, used: limit.used >= withdrawal.amount ? limit.used - withdrawal.amount : 0n });
+      effects.put({ ...withdrawal, status: "rejected", reason: body.reason });
+      effects.result = { status: "rejected" };
+      return;
+    }
+    case "register_address": {
+      const id = docIds.address(body.network, body.address, body.memo);
+      const existing = effects.doc(id);
+      if (existing && existing.account !== body.account) throw new DomainError("ALREADY_EXISTS", `address ${body.address} belongs to another account`);
+      if (!existing) effects.put({ type: "address", id, account: body.account, network: body.network, address: body.address, memo: body.memo, createdAt: now });
+      return;
+    }
+    case "set_allowlist": {
+      const id = docIds.allowList(body.account);
+      const existing = effects.doc(id);
+      effects.put({ type: "allowlist", id, account: body.account, enabled: body.enabled, addresses: [...body.addresses], createdAt: existing?.createdAt ?? now });
+      return;
+    }
+  }
+}
+
+/** An allow-list entry: the address, and the memo when the network needs one. */
+export const addressKey = (address: string, memo: string): string => (memo === "" ? address : `${address}#${memo}`);
+
+function requireWithdrawal(effects: EffectsBuilder, withdrawalId: string): WithdrawalDoc {
+  const doc = effects.doc(docIds.withdrawal(withdrawalId));
+  if (!doc || doc.type !== "withdrawal") throw notFound("withdrawal", withdrawalId);
+  return doc;
+}
+
+/**
+ * Plans one command against a view: a pure function. Throws a DomainError for an expected
+ * failure (insufficient balance, unknown hold...), in which case nothing may change.
+ */
+export function plan(view: LedgerView, command: Command): Effects {
+  const effects = new EffectsBuilder(view);
+  planBody(effects, command.body, command);
+  return effects.finish();
+}

@@ -1,0 +1,44 @@
+import { DomainError } from "#kit/errors/domain-error.js";
+
+// Wallet's expected failures, each a row of the kit's error table.
+
+export function insufficientBalance(account: string, asset: string, field: string, need: bigint, have: bigint): DomainError {
+  return new DomainError("INSUFFICIENT_BALANCE", `Account has insufficient balance for requested action: ${account} ${asset} ${field} ${have} < ${need}`, [], {
+    account,
+    asset,
+    field,
+  });
+}
+
+export function duplicateRequest(id: string): DomainError {
+  return new DomainError("DUPLICATE_REQUEST", `Duplicate request with different content: id ${id} was already used for another request`, [], { id });
+}
+
+export function invalidField(field: string, description: string, key: "INVALID_PARAMETER" | "BAD_PRECISION" | "MANDATORY_PARAM_EMPTY_OR_MALFORMED" = "INVALID_PARAMETER"): DomainError {
+  return new DomainError(key, `${field}: ${description}`, [{ field, description }]);
+}
+
+export function notFound(what: string, id: string): DomainError {
+  return new DomainError("NOT_FOUND", `${what} ${id} not found`, [], { id });
+}
+
+export function rejected(message: string): DomainError {
+  return new DomainError("NEW_ORDER_REJECTED", message);
+}
+
+export function failedPrecondition(message: string, field?: string): DomainError {
+  return new DomainError("INVALID_PARAMETER", message, field ? [{ field, description: message }] : []);
+}
+
+export function mfaRequired(message = "Two-factor authentication code required."): DomainError {
+  return new DomainError("MFA_REQUIRED", message);
+}
+
+/** A hold that is no longer pending (posted, voided or expired) cannot be used or voided again. */
+export function holdNotPending(holdId: string, state: string): DomainError {
+  return new DomainError("CANCEL_REJECTED", `hold ${holdId} is ${state}, not pending`, [{ field: "hold_id", description: `hold is ${state}` }], { holdId, state });
+}
+
+export function withdrawalNotInState(withdrawalId: string, status: string, wanted: string): DomainError {
+  return new DomainError("CANCEL_REJECTED", `withdrawal ${withdrawalId} is ${status}, not ${wanted}`, [{ field: "withdrawal_id", description: `withdrawal is ${status}` }], { withdrawalId, status });
+}

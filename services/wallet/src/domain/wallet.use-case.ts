@@ -1,0 +1,293 @@
+import type { Clock } from "#kit/clock/clock.js";
+import type { ChainGateway } from "../ports/chain-gateway.port.js";
+import type { FeeTierSource } from "../ports/fee-tier.port.js";
+import type { LedgerStore, PageRequest } from "../ports/ledger-store.port.js";
+import type { MfaVerifier } from "../ports/mfa-verifier.port.js";
+import { MAX_UNITS, type AssetRegistry, type AssetSpec, type NetworkSpec } from "./assets.js";
+import type { CommandExecutor } from "./command-batcher.js";
+import { FeeSchedule } from "./fees.js";
+import {
+  docIds,
+  makeCommand,
+  type BalanceRow,
+  type CommandBody,
+  type DepositDoc,
+  type HoldDoc,
+  type LedgerEntry,
+  type Page,
+  type SettleTrade,
+  type WithdrawalDoc,
+} from "./ledger.js";
+import { addressKey } from "./plan.js";
+import { invalidField, mfaRequired, notFound } from "./wallet.errors.js";
+
+export interface WalletDeps {
+  readonly store: LedgerStore;
+  /** Where commands go: the store itself, or a group-commit batcher in front of it. */
+  readonly executor: CommandExecutor;
+  readonly assets: AssetRegistry;
+  readonly clock: Clock;
+  readonly chain: ChainGateway;
+  readonly mfa: MfaVerifier;
+  readonly tiers: FeeTierSource;
+  readonly fees?: FeeSchedule;
+}
+
+export interface Executed {
+  readonly duplicate: boolean;
+  readonly result: Readonly<Record<string, string>>;
+}
+
+/** The wallet's use cases. Amounts are bigint in each asset's smallest unit. */
+export class Wallet {
+  private readonly fees: FeeSchedule;
+
+  constructor(private readonly deps: WalletDeps) {
+    this.fees = deps.fees ?? new FeeSchedule();
+  }
+
+  get assets(): AssetRegistry {
+    return this.deps.assets;
+  }
+
+  get store(): LedgerStore {
+    return this.deps.store;
+  }
+
+  /** Runs one command through the executor; an expected failure is thrown as its DomainError. */
+  async run(id: string, body: CommandBody): Promise<Executed> {
+    const [outcome] = await this.deps.executor.execute([makeCommand(id, this.deps.clock.now(), body)]);
+    if (!outcome!.ok) throw outcome!.error;
+    return { duplicate: outcome!.duplicate, result: outcome!.result };
+  }
+
+  // ------------------------------------------------------------ balances and holds
+
+  async balances(account: string, assets: readonly string[] = []): Promise<BalanceRow[]> {
+    const rows = await this.deps.store.balances(account);
+    return assets.length === 0 ? rows : rows.filter((row) => assets.includes(row.asset));
+  }
+
+  async createHold(request: { holdId: string; account: string; asset: string; amount: bigint; timeoutMs: number }): Promise<HoldDoc> {
+    this.requireAsset(request.asset, "asset");
+    requireUserAccount(request.account, "account_id");
+    requireAmount(request.amount, "amount");
+    await this.run(`hold:${request.holdId}`, { kind: "hold", ...request });
+    return this.hold(request.holdId);
+  }
+
+  async voidHold(holdId: string): Promise<HoldDoc> {
+    await this.run(`void:${holdId}`, { kind: "void", holdId, expire: false });
+    return this.hold(holdId);
+  }
+
+  async hold(holdId: string): Promise<HoldDoc> {
+    const found = await this.deps.store.doc(docIds.hold(holdId));
+    if (!found || found.doc.type !== "hold") throw notFound("hold", holdId);
+    return found.doc;
+  }
+
+  /** Voids every pending hold whose timeout has passed on the ledger's clock. Returns how many. */
+  async expireHolds(limit = 1000): Promise<number> {
+    const due = await this.deps.store.dueDocs("hold", this.deps.clock.now(), limit);
+    let expired = 0;
+    for (const doc of due) {
+      if (doc.type !== "hold") continue;
+      const [outcome] = await this.deps.executor.execute([makeCommand(`expire:${doc.id}`, this.deps.clock.now(), { kind: "void", holdId: doc.id.slice("hold:".length), expire: true })]);
+      if (outcome!.ok && !outcome!.duplicate) expired += 1;
+    }
+    return expired;
+  }
+
+  // ------------------------------------------------------------ trades and transfers
+
+  async settleTrade(trade: SettleTrade): Promise<{ buyerFee: bigint; sellerFee: bigint; duplicate: boolean }> {
+    this.requireAsset(trade.baseAsset, "base_asset");
+    this.requireAsset(trade.quoteAsset, "quote_asset");
+    if (trade.baseAsset === trade.quoteAsset) throw invalidField("quote_asset", "base and quote assets must differ");
+    requireUserAccount(trade.buyer, "buyer_account_id");
+    requireUserAccount(trade.seller, "seller_account_id");
+    requireAmount(trade.base, "base_amount");
+    requireAmount(trade.quote, "quote_amount");
+    if (trade.buyerHoldId !== "" && trade.buyerHoldId === trade.sellerHoldId) throw invalidField("seller_hold_id", "buyer and seller holds must differ");
+    const [buyerTier, sellerTier] = await Promise.all([this.deps.tiers.tier(trade.buyer), this.deps.tiers.tier(trade.seller)]);
+    const executed = await this.run(trade.tradeId, {
+      kind: "settle",
+      trade,
+      buyerFeeBps: this.fees.bps(buyerTier, trade.buyerIsMaker),
+      sellerFeeBps: this.fees.bps(sellerTier, !trade.buyerIsMaker),
+    });
+    return { buyerFee: BigInt(executed.result.buyerFee ?? "0"), sellerFee: BigInt(executed.result.sellerFee ?? "0"), duplicate: executed.duplicate };
+  }
+
+  async transfer(request: { transferId: string; from: string; to: string; asset: string; amount: bigint }): Promise<Executed> {
+    this.requireAsset(request.asset, "asset");
+    requireUserAccount(request.from, "from_account_id");
+    requireUserAccount(request.to, "to_account_id");
+    if (request.from === request.to) throw invalidField("to_account_id", "must differ from from_account_id");
+    requireAmount(request.amount, "amount");
+    return this.run(request.transferId, { kind: "transfer", from: request.from, to: request.to, asset: request.asset, amount: request.amount });
+  }
+
+  entries(account: string, asset: string, page: PageRequest): Promise<Page<LedgerEntry>> {
+    return this.deps.store.entries(account, asset, page);
+  }
+
+  // ------------------------------------------------------------ deposits
+
+  async depositAddress(account: string, asset: string, network: string): Promise<{ address: string; memo: string; network: string }> {
+    requireUserAccount(account, "account_id");
+    const spec = this.requireNetwork(asset, network);
+    const { address, memo } = await this.deps.chain.depositAddress(spec.network, account);
+    await this.run(`address:${spec.network}:${account}`, { kind: "register_address", account, network: spec.network, address, memo });
+    return { address, memo, network: spec.network };
+  }
+
+  /**
+   * Credits a deposit directly (an operator's credit, or a test's funding): a deposit on the
+   * "internal" network with nothing to confirm. Idempotent by id.
+   */
+  async creditDeposit(id: string, account: string, asset: string, amount: bigint): Promise<Executed> {
+    this.requireAsset(asset, "asset");
+    requireAmount(amount, "amount");
+    return this.run(`deposit:internal:${id}`, { kind: "deposit", depositId: id, account, asset, network: "internal", amount, txId: id, confirmations: 0, required: 0 });
+  }
+
+  /** Reads the chain: records pending deposits and credits those with enough confirmations. */
+  async syncDeposits(): Promise<{ credited: number; pending: number }> {
+    let credited = 0;
+    let pending = 0;
+    for (const seen of await this.deps.chain.observedDeposits()) {
+      const spec = this.deps.assets.network(seen.asset, seen.network);
+      if (!spec) continue;
+      const owner = await this.deps.store.doc(docIds.address(seen.network, seen.address, seen.memo));
+      if (!owner || owner.doc.type !== "address") continue;
+      const known = await this.deps.store.doc(docIds.deposit(seen.network, seen.txId));
+      if (known?.doc.type === "deposit" && (known.doc.status === "completed" || known.doc.confirmations >= seen.confirmations)) continue;
+      const confirmations = Math.min(seen.confirmations, spec.confirmations);
+      const executed = await this.run(`deposit:${seen.network}:${seen.txId}:${confirmations}`, {
+        kind: "deposit",
+        depositId: seen.txId,
+        account: owner.doc.account,
+        asset: seen.asset,
+        network: seen.network,
+        amount: seen.amount,
+        txId: seen.txId,
+        confirmations,
+        required: spec.confirmations,
+      });
+      if (executed.result.status === "completed") credited += 1;
+      else pending += 1;
+    }
+    return { credited, pending };
+  }
+
+  async listDeposits(account: string, page: PageRequest): Promise<Page<DepositDoc>> {
+    return (await this.deps.store.listDocs(account, "deposit", page)) as Page<DepositDoc>;
+  }
+
+  // ------------------------------------------------------------ withdrawals
+
+  async setAllowList(account: string, enabled: boolean, entries: readonly { address: string; memo: string }[]): Promise<void> {
+    requireUserAccount(account, "account_id");
+    const addresses = entries.map((entry) => addressKey(entry.address, entry.memo)).sort();
+    await this.run(`allowlist:${account}:${this.deps.clock.now()}:${addresses.join(",")}:${enabled}`, { kind: "set_allowlist", account, enabled, addresses });
+  }
+
+  async requestWithdrawal(request: {
+    withdrawalId: string;
+    account: string;
+    asset: string;
+    network: string;
+    amount: bigint;
+    address: string;
+    memo: string;
+    totpCode: string;
+  }): Promise<WithdrawalDoc> {
+    requireUserAccount(request.account, "account_id");
+    const asset = this.requireAsset(request.asset, "asset");
+    const network = this.requireNetwork(request.asset, request.network);
+    requireAmount(request.amount, "amount");
+    if (request.amount < network.withdrawMin) throw invalidField("amount", `below the minimum withdrawal ${network.withdrawMin} on ${network.network}`);
+    if (request.amount <= network.withdrawFee) throw invalidField("amount", `must exceed the network fee ${network.withdrawFee}`);
+    if (network.memoRequired && request.memo === "") throw invalidField("memo", `a memo is required on ${network.network}`);
+    const mfa = await this.deps.mfa.verify(request.account, request.totpCode);
+    if (mfa === "invalid") throw mfaRequired(request.totpCode === "" ? "Two-factor authentication code required." : "Invalid two-factor authentication code.");
+    const executed = await this.run(`withdraw:${request.withdrawalId}`, {
+      kind: "withdraw_request",
+      withdrawalId: request.withdrawalId,
+      account: request.account,
+      asset: request.asset,
+      network: network.network,
+      amount: request.amount,
+      fee: network.withdrawFee,
+      address: request.address,
+      memo: request.memo,
+      dailyLimit: asset.dailyWithdrawLimit,
+      approvalThreshold: asset.approvalThreshold,
+    });
+    if (executed.result.status === "pending") return this.processWithdrawal(request.withdrawalId);
+    return this.withdrawal(request.withdrawalId);
+  }
+
+  async approveWithdrawal(withdrawalId: string): Promise<WithdrawalDoc> {
+    await this.run(`withdraw-approve:${withdrawalId}`, { kind: "withdraw_approve", withdrawalId });
+    return this.processWithdrawal(withdrawalId);
+  }
+
+  async rejectWithdrawal(withdrawalId: string, reason: string): Promise<WithdrawalDoc> {
+    await this.run(`withdraw-reject:${withdrawalId}`, { kind: "withdraw_reject", withdrawalId, reason });
+    return this.withdrawal(withdrawalId);
+  }
+
+  /** Broadcasts a pending withdrawal (idempotent at the gateway) and completes it in the ledger. */
+  async processWithdrawal(withdrawalId: string): Promise<WithdrawalDoc> {
+    const withdrawal = await this.withdrawal(withdrawalId);
+    if (withdrawal.status !== "pending") return withdrawal;
+    const { txId } = await this.deps.chain.send({
+      withdrawalId,
+      network: withdrawal.network,
+      asset: withdrawal.asset,
+      address: withdrawal.address,
+      memo: withdrawal.memo,
+      amount: withdrawal.amount - withdrawal.fee,
+    });
+    await this.run(`withdraw-complete:${withdrawalId}`, { kind: "withdraw_complete", withdrawalId, txId });
+    return this.withdrawal(withdrawalId);
+  }
+
+  async withdrawal(withdrawalId: string): Promise<WithdrawalDoc> {
+    const found = await this.deps.store.doc(docIds.withdrawal(withdrawalId));
+    if (!found || found.doc.type !== "withdrawal") throw notFound("withdrawal", withdrawalId);
+    return found.doc;
+  }
+
+  async listWithdrawals(account: string, page: PageRequest): Promise<Page<WithdrawalDoc>> {
+    return (await this.deps.store.listDocs(account, "withdrawal", page)) as Page<WithdrawalDoc>;
+  }
+
+  // ------------------------------------------------------------ checks
+
+  private requireAsset(asset: string, field: string): AssetSpec {
+    const spec = this.deps.assets.get(asset);
+    if (!spec) throw invalidField(field, `unknown asset ${asset}`);
+    return spec;
+  }
+
+  private requireNetwork(asset: string, network: string): NetworkSpec {
+    this.requireAsset(asset, "asset");
+    const spec = this.deps.assets.network(asset, network);
+    if (!spec) throw invalidField("network", `${asset} does not move on network ${network}`);
+    return spec;
+  }
+}
+
+function requireAmount(amount: bigint, field: string): void {
+  if (amount <= 0n) throw invalidField(field, "must be greater than zero");
+  if (amount > MAX_UNITS) throw invalidField(field, "too large");
+}
+
+/** Accounts starting with "@" are the exchange's own (fees, the external world). */
+function requireUserAccount(account: string, field: string): void {
+  if (account === "" || account.startsWith("@")) throw invalidField(field, "not a user account");
+}

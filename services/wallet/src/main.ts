@@ -1,0 +1,90 @@
+import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { systemClock, type Clock } from "#kit/clock/clock.js";
+import { openDatabase } from "#kit/db/database.js";
+import type { ServiceModule } from "#kit/rpc/service-module.js";
+import { SimulatedChain } from "./adapters/chain-gateway.simulated.js";
+import { SqlLedgerStore, type WalletDb } from "./adapters/ledger-store.sql.js";
+import { EmbeddedMfaVerifier } from "./adapters/mfa-verifier.embedded.js";
+import { AssetRegistry } from "./domain/assets.js";
+import { CommandBatcher } from "./domain/command-batcher.js";
+import { Wallet } from "./domain/wallet.use-case.js";
+import type { ChainGateway } from "./ports/chain-gateway.port.js";
+import type { FeeTierSource } from "./ports/fee-tier.port.js";
+import type { LedgerStore } from "./ports/ledger-store.port.js";
+import type { MfaVerifier } from "./ports/mfa-verifier.port.js";
+import { walletRoutes } from "./rpc/wallet.routes.js";
+
+export interface WalletConfig {
+  /** The store of record: sqlite:<file> (embedded), postgres://..., or dynamodb:<table>. */
+  readonly ledgerUrl: string;
+  /** DynamoDB endpoint (moto / LocalStack); unset: the SDK's default for the region. */
+  readonly awsEndpoint?: string;
+  readonly clock?: Clock;
+  readonly chain?: ChainGateway;
+  readonly mfa?: MfaVerifier;
+  readonly tiers?: FeeTierSource;
+  /** Group commit in front of SQL stores (default on). */
+  readonly batching?: boolean;
+  /** How often the ledger's clock expires holds and the chain is read for deposits (ms; 0: never). */
+  readonly tickMs?: number;
+}
+
+export const defaultTiers: FeeTierSource = { tier: async () => 0 };
+
+/** Opens the configured store of record. */
+export async function openLedgerStore(url: string, awsEndpoint?: string): Promise<LedgerStore> {
+  if (url.startsWith("dynamodb:")) {
+    const { DynamoLedgerStore } = await import("./adapters/ledger-store.dynamodb.js");
+    return DynamoLedgerStore.open({ table: url.slice("dynamodb:".length), endpoint: awsEndpoint });
+  }
+  return SqlLedgerStore.open(openDatabase<WalletDb>(url));
+}
+
+export interface WalletParts {
+  readonly store: LedgerStore;
+  readonly wallet: Wallet;
+  readonly chain: ChainGateway;
+  readonly mfa: MfaVerifier;
+  readonly batcher?: CommandBatcher;
+}
+
+export function composeWallet(store: LedgerStore, options: Omit<WalletConfig, "ledgerUrl" | "awsEndpoint" | "tickMs"> = {}): WalletParts {
+  const clock = options.clock ?? systemClock;
+  const chain = options.chain ?? new SimulatedChain();
+  const mfa = options.mfa ?? new EmbeddedMfaVerifier(clock);
+  const batcher = store.engine !== "dynamodb" && (options.batching ?? true) ? new CommandBatcher(store) : undefined;
+  const wallet = new Wallet({ store, executor: batcher ?? store, assets: new AssetRegistry(), clock, chain, mfa, tiers: options.tiers ?? defaultTiers });
+  return { store, wallet, chain, mfa, batcher };
+}
+
+/** Composition root of the wallet service. */
+export async function createWalletModule(config: WalletConfig): Promise<ServiceModule & { readonly parts: WalletParts }> {
+  const store = await openLedgerStore(config.ledgerUrl, config.awsEndpoint);
+  const parts = composeWallet(store, config);
+  let timer: NodeJS.Timeout | undefined;
+  let ticking = false;
+  return {
+    name: "wallet",
+    serviceNames: [WalletService.typeName],
+    routes: walletRoutes({ wallet: parts.wallet }),
+    parts,
+    start: async () => {
+      const every = config.tickMs ?? 1000;
+      if (every <= 0) return;
+      timer = setInterval(() => {
+        if (ticking) return;
+        ticking = true;
+        void Promise.all([parts.wallet.expireHolds(), parts.wallet.syncDeposits()])
+          .catch(() => undefined)
+          .finally(() => {
+            ticking = false;
+          });
+      }, every);
+      timer.unref();
+    },
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  AssetSchema,
+  BalanceSchema,
+  DepositSchema,
+  HoldSchema,
+  HoldState,
+  LedgerEntrySchema,
+  TransferStatus,
+  WithdrawalSchema,
+  type Asset,
+  type Balance,
+  type Deposit,
+  type Hold,
+  type LedgerEntry as LedgerEntryMessage,
+  type Withdrawal,
+} from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { DecimalFormatError, formatUnits, parseUnits } from "#kit/money/decimal.js";
+import type { AssetRegistry, AssetSpec } from "../domain/assets.js";
+import type { BalanceRow, DepositDoc, HoldDoc, LedgerEntry, WithdrawalDoc } from "../domain/ledger.js";
+import { invalidField } from "../domain/wallet.errors.js";
+
+/** Decimal string -> smallest units of the asset; a bad value is an InvalidArgument naming the field. */
+export function toUnits(assets: AssetRegistry, asset: string, text: string, field: string, assetField = "asset"): bigint {
+  const spec = assets.get(asset);
+  if (!spec) throw invalidField(assetField, `unknown asset ${asset}`);
+  try {
+    return parseUnits(text, spec.scale);
+  } catch (error) {
+    if (error instanceof DecimalFormatError) throw invalidField(field, error.why, "BAD_PRECISION");
+    throw error;
+  }
+}
+
+function format(assets: AssetRegistry, asset: string, units: bigint): string {
+  return formatUnits(units, assets.get(asset)?.scale ?? 0);
+}
+
+export function toAssetMessage(spec: AssetSpec): Asset {
+  return create(AssetSchema, {
+    asset: spec.asset,
+    scale: spec.scale,
+    networks: spec.networks.map((network) => ({
+      network: network.network,
+      withdrawFee: formatUnits(network.withdrawFee, spec.scale),
+      withdrawMin: formatUnits(network.withdrawMin, spec.scale),
+      confirmations: network.confirmations,
+      memoRequired: network.memoRequired,
+    })),
+  });
+}
+
+export function toBalanceMessage(assets: AssetRegistry, row: BalanceRow): Balance {
+  return create(BalanceSchema, {
+    asset: row.asset,
+    free: format(assets, row.asset, row.available),
+    locked: format(assets, row.asset, row.locked),
+    pendingWithdrawal: format(assets, row.asset, row.pending),
+  });
+}
+
+const HOLD_STATES: Record<HoldDoc["state"], HoldState> = {
+  pending: HoldState.PENDING,
+  posted: HoldState.POSTED,
+  voided: HoldState.VOIDED,
+  expired: HoldState.VOIDED,
+};
+
+export function toHoldMessage(assets: AssetRegistry, hold: HoldDoc): Hold {
+  return create(HoldSchema, {
+    holdId: hold.id.slice("hold:".length),
+    accountId: hold.account,
+    asset: hold.asset,
+    amount: format(assets, hold.asset, hold.amount),
+    remaining: format(assets, hold.asset, hold.remaining),
+    state: HOLD_STATES[hold.state],
+  });
+}
+
+const WITHDRAWAL_STATUS: Record<WithdrawalDoc["status"], TransferStatus> = {
+  pending: TransferStatus.PENDING,
+  awaiting_approval: TransferStatus.AWAITING_APPROVAL,
+  completed: TransferStatus.COMPLETED,
+  rejected: TransferStatus.REJECTED,
+};
+
+export function toWithdrawalMessage(assets: AssetRegistry, withdrawal: WithdrawalDoc): Withdrawal {
+  return create(WithdrawalSchema, {
+    withdrawalId: withdrawal.id.slice("withdrawal:".length),
+    asset: withdrawal.asset,
+    network: withdrawal.network,
+    amount: format(assets, withdrawal.asset, withdrawal.amount),
+    fee: format(assets, withdrawal.asset, withdrawal.fee),
+    address: withdrawal.address,
+    memo: withdrawal.memo,
+    status: WITHDRAWAL_STATUS[withdrawal.status],
+    txId: withdrawal.txId,
+    time: BigInt(withdrawal.createdAt),
+  });
+}
+
+export function toDepositMessage(assets: AssetRegistry, deposit: DepositDoc): Deposit {
+  return create(DepositSchema, {
+    depositId: deposit.id.slice("deposit:".length),
+    asset: deposit.asset,
+    network: deposit.network,
+    amount: format(assets, deposit.asset, deposit.amount),
+    txId: deposit.txId,
+    confirmations: deposit.confirmations,
+    status: deposit.status === "completed" ? TransferStatus.COMPLETED : TransferStatus.PENDING,
+    time: BigInt(deposit.createdAt),
+  });
+}
+
+export function toEntryMessage(assets: AssetRegistry, entry: LedgerEntry): LedgerEntryMessage {
+  return create(LedgerEntrySchema, {
+    transferId: entry.transferId,
+    accountId: entry.account,
+    asset: entry.asset,
+    availableDelta: format(assets, entry.asset, entry.available),
+    lockedDelta: format(assets, entry.asset, entry.locked),
+    kind: entry.kind,
+    time: BigInt(entry.time),
+  });
+}

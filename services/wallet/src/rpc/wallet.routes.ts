@@ -1,0 +1,109 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { formatUnits } from "#kit/money/decimal.js";
+import type { Wallet } from "../domain/wallet.use-case.js";
+import { invalidField } from "../domain/wallet.errors.js";
+import { toAssetMessage, toBalanceMessage, toDepositMessage, toEntryMessage, toHoldMessage, toUnits, toWithdrawalMessage } from "./wallet.mapper.js";
+
+export interface WalletRoutesDeps {
+  readonly wallet: Wallet;
+}
+
+const MAX_TIMEOUT_MS = 366n * 86_400_000n;
+
+const page = (request?: { pageSize: number; pageToken: string }) => ({ size: request?.pageSize ?? 0, token: request?.pageToken ?? "" });
+
+/** wallet.v1 over the use cases: proto <-> domain, nothing else. Domain errors map through the kit's table. */
+export function walletRoutes(deps: WalletRoutesDeps) {
+  const { wallet } = deps;
+  const assets = wallet.assets;
+  return (router: ConnectRouter) =>
+    router.service(WalletService, {
+      async listAssets() {
+        return { assets: assets.assets.map(toAssetMessage) };
+      },
+      async getBalances(request) {
+        const rows = await wallet.balances(request.accountId, request.assets);
+        return { balances: rows.map((row) => toBalanceMessage(assets, row)) };
+      },
+      async createHold(request) {
+        if (request.timeoutMs > MAX_TIMEOUT_MS) throw invalidField("timeout_ms", "at most one year");
+        const hold = await wallet.createHold({
+          holdId: request.holdId,
+          account: request.accountId,
+          asset: request.asset,
+          amount: toUnits(assets, request.asset, request.amount, "amount"),
+          timeoutMs: Number(request.timeoutMs),
+        });
+        return { hold: toHoldMessage(assets, hold) };
+      },
+      async voidHold(request) {
+        return { hold: toHoldMessage(assets, await wallet.voidHold(request.holdId)) };
+      },
+      async settleTrade(request) {
+        const settled = await wallet.settleTrade({
+          tradeId: request.tradeId,
+          symbol: request.symbol,
+          baseAsset: request.baseAsset,
+          quoteAsset: request.quoteAsset,
+          buyer: request.buyerAccountId,
+          seller: request.sellerAccountId,
+          buyerHoldId: request.buyerHoldId,
+          sellerHoldId: request.sellerHoldId,
+          base: toUnits(assets, request.baseAsset, request.baseAmount, "base_amount", "base_asset"),
+          quote: toUnits(assets, request.quoteAsset, request.quoteAmount, "quote_amount", "quote_asset"),
+          buyerIsMaker: request.buyerIsMaker,
+        });
+        return {
+          buyerFee: formatUnits(settled.buyerFee, assets.get(request.baseAsset)!.scale),
+          sellerFee: formatUnits(settled.sellerFee, assets.get(request.quoteAsset)!.scale),
+          duplicate: settled.duplicate,
+        };
+      },
+      async transfer(request) {
+        const executed = await wallet.transfer({
+          transferId: request.transferId,
+          from: request.fromAccountId,
+          to: request.toAccountId,
+          asset: request.asset,
+          amount: toUnits(assets, request.asset, request.amount, "amount"),
+        });
+        return { duplicate: executed.duplicate };
+      },
+      async getDepositAddress(request) {
+        const { address, memo } = await wallet.depositAddress(request.accountId, request.asset, request.network);
+        return { address, memo };
+      },
+      async listDeposits(request) {
+        const found = await wallet.listDeposits(request.accountId, page(request.page));
+        return { deposits: found.items.map((deposit) => toDepositMessage(assets, deposit)), page: { nextPageToken: found.next } };
+      },
+      async requestWithdrawal(request) {
+        const withdrawal = await wallet.requestWithdrawal({
+          withdrawalId: request.withdrawalId,
+          account: request.accountId,
+          asset: request.asset,
+          network: request.network,
+          amount: toUnits(assets, request.asset, request.amount, "amount"),
+          address: request.address,
+          memo: request.memo,
+          totpCode: request.totpCode,
+        });
+        return { withdrawal: toWithdrawalMessage(assets, withdrawal) };
+      },
+      async approveWithdrawal(request) {
+        return { withdrawal: toWithdrawalMessage(assets, await wallet.approveWithdrawal(request.withdrawalId)) };
+      },
+      async rejectWithdrawal(request) {
+        return { withdrawal: toWithdrawalMessage(assets, await wallet.rejectWithdrawal(request.withdrawalId, request.reason)) };
+      },
+      async listWithdrawals(request) {
+        const found = await wallet.listWithdrawals(request.accountId, page(request.page));
+        return { withdrawals: found.items.map((withdrawal) => toWithdrawalMessage(assets, withdrawal)), page: { nextPageToken: found.next } };
+      },
+      async listLedgerEntries(request) {
+        const found = await wallet.entries(request.accountId, request.asset, page(request.page));
+        return { entries: found.items.map((entry) => toEntryMessage(assets, entry)), page: { nextPageToken: found.next } };
+      },
+    });
+}

@@ -1,0 +1,373 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "#kit/clock/clock.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import { SimulatedChain } from "../../../services/wallet/src/adapters/chain-gateway.simulated.js";
+import { EmbeddedMfaVerifier } from "../../../services/wallet/src/adapters/mfa-verifier.embedded.js";
+import { AssetRegistry } from "../../../services/wallet/src/domain/assets.js";
+import { CommandBatcher } from "../../../services/wallet/src/domain/command-batcher.js";
+import { FEE_ACCOUNT, makeCommand, type BalanceRow } from "../../../services/wallet/src/domain/ledger.js";
+import { Wallet } from "../../../services/wallet/src/domain/wallet.use-case.js";
+import type { LedgerStore } from "../../../services/wallet/src/ports/ledger-store.port.js";
+
+// One contract for every LedgerStore adapter (SQLite, PostgreSQL, DynamoDB): run it with a
+// factory that returns a fresh, empty store. `forceNegative` must try to write a negative
+// balance behind the planner's back, straight into the engine, and reject.
+
+export interface LedgerStoreFixture {
+  readonly store: LedgerStore;
+  /** Attempts to write a negative available balance directly; must throw. */
+  forceNegative(account: string, asset: string): Promise<void>;
+}
+
+export interface ContractOptions {
+  /** Also run the suite with a group-commit batcher in front of the store. */
+  readonly batching?: boolean;
+}
+
+export const BTC = (text: string) => units(text, 8);
+export const USDT = (text: string) => units(text, 8);
+
+function units(text: string, scale: number): bigint {
+  const [whole, fraction = ""] = text.split(".");
+  return BigInt(whole + fraction.padEnd(scale, "0"));
+}
+
+export function walletOver(store: LedgerStore, options: { clock?: ManualClock; batching?: boolean; tiers?: Record<string, number> } = {}) {
+  const clock = options.clock ?? new ManualClock(1_700_000_000_000);
+  const chain = new SimulatedChain();
+  const mfa = new EmbeddedMfaVerifier(clock);
+  const executor = options.batching ? new CommandBatcher(store) : store;
+  const tiers = options.tiers ?? {};
+  const wallet = new Wallet({ store, executor, assets: new AssetRegistry(), clock, chain, mfa, tiers: { tier: async (account) => tiers[account] ?? 0 } });
+  return { wallet, clock, chain, mfa, store };
+}
+
+export async function balanceOf(store: LedgerStore, account: string, asset: string): Promise<{ available: bigint; locked: bigint; pending: bigint }> {
+  const row = (await store.balances(account)).find((candidate: BalanceRow) => candidate.asset === asset);
+  return { available: row?.available ?? 0n, locked: row?.locked ?? 0n, pending: row?.pending ?? 0n };
+}
+
+export async function expectConserved(store: LedgerStore): Promise<void> {
+  const audit = await store.audit();
+  expect(audit.negative).toEqual([]);
+  const assets = new Set([...audit.balances.keys(), ...audit.netInflow.keys()]);
+  for (const asset of assets) expect([asset, audit.balances.get(asset) ?? 0n]).toEqual([asset, audit.netInflow.get(asset) ?? 0n]);
+}
+
+async function failure(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error("expected a DomainError");
+}
+
+let counter = 0;
+const uid = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter += 1)}`;
+
+export function ledgerStoreContract(name: string, factory: () => Promise<LedgerStoreFixture>, options: ContractOptions = {}): void {
+  describe(`LedgerStore contract: ${name}${options.batching ? " (group commit)" : ""}`, () => {
+    let fixture: LedgerStoreFixture;
+    beforeAll(async () => {
+      fixture = await factory();
+    });
+    afterAll(async () => {
+      await fixture?.store.close();
+    });
+    const setup = (tiers?: Record<string, number>) => walletOver(fixture.store, { batching: options.batching, tiers });
+
+    async function funded(wallet: Wallet, asset: string, amount: bigint): Promise<string> {
+      const account = uid("acct");
+      await wallet.creditDeposit(uid("dep"), account, asset, amount);
+      return account;
+    }
+
+    it("credits a deposit once per id, however often it is replayed", async () => {
+      const { wallet, store } = setup();
+      const account = uid("acct");
+      const id = uid("dep");
+      const first = await wallet.creditDeposit(id, account, "BTC", BTC("1.5"));
+      const again = await wallet.creditDeposit(id, account, "BTC", BTC("1.5"));
+      expect([first.duplicate, again.duplicate]).toEqual([false, true]);
+      expect(await balanceOf(store, account, "BTC")).toEqual({ available: BTC("1.5"), locked: 0n, pending: 0n });
+      const other = await failure(wallet.creditDeposit(id, account, "BTC", BTC("2")));
+      expect(other.key).toBe("DUPLICATE_REQUEST");
+      expect(await balanceOf(store, account, "BTC")).toEqual({ available: BTC("1.5"), locked: 0n, pending: 0n });
+    });
+
+    it("settles a trade from both holds with maker/taker fees rounded up, exactly once", async () => {
+      const { wallet, store } = setup();
+      const buyer = await funded(wallet, "USDT", USDT("1000"));
+      const seller = await funded(wallet, "BTC", BTC("1"));
+      const feesBefore = { btc: await balanceOf(store, FEE_ACCOUNT, "BTC"), usdt: await balanceOf(store, FEE_ACCOUNT, "USDT") };
+      const buyerHold = uid("order");
+      const sellerHold = uid("order");
+      await wallet.createHold({ holdId: buyerHold, account: buyer, asset: "USDT", amount: USDT("600"), timeoutMs: 0 });
+      await wallet.createHold({ holdId: sellerHold, account: seller, asset: "BTC", amount: BTC("0.02"), timeoutMs: 0 });
+      expect(await balanceOf(store, buyer, "USDT")).toEqual({ available: USDT("400"), locked: USDT("600"), pending: 0n });
+
+      const trade = {
+        tradeId: uid("BTCUSDT:42:0"),
+        symbol: "BTCUSDT",
+        baseAsset: "BTC",
+        quoteAsset: "USDT",
+        buyer,
+        seller,
+        buyerHoldId: buyerHold,
+        sellerHoldId: sellerHold,
+        base: 1_234_567n, // 0.01234567 BTC
+        quote: USDT("555.55555555"),
+        buyerIsMaker: true,
+      };
+      const settled = await wallet.settleTrade(trade);
+      // tier 0: 10 bps both sides. ceil(1234567 * 10 / 10000) = 1235; ceil(55555555555 * 10 / 10000) = 55555556.
+      expect(settled).toEqual({ buyerFee: 1235n, sellerFee: 55_555_556n, duplicate: false });
+      const after = async () => ({
+        buyerUsdt: await balanceOf(store, buyer, "USDT"),
+        buyerBtc: await balanceOf(store, buyer, "BTC"),
+        sellerBtc: await balanceOf(store, seller, "BTC"),
+        sellerUsdt: await balanceOf(store, seller, "USDT"),
+        feeBtc: await balanceOf(store, FEE_ACCOUNT, "BTC"),
+        feeUsdt: await balanceOf(store, FEE_ACCOUNT, "USDT"),
+      });
+      const state = await after();
+      expect(state.buyerUsdt).toEqual({ available: USDT("400"), locked: USDT("600") - USDT("555.55555555"), pending: 0n });
+      expect(state.buyerBtc.available).toBe(1_234_567n - 1235n);
+      expect(state.sellerBtc).toEqual({ available: BTC("0.98"), locked: BTC("0.02") - 1_234_567n, pending: 0n });
+      expect(state.sellerUsdt.available).toBe(USDT("555.55555555") - 55_555_556n);
+      expect(state.feeBtc.available - feesBefore.btc.available).toBe(1235n);
+      expect(state.feeUsdt.available - feesBefore.usdt.available).toBe(55_555_556n);
+
+      const replay = await wallet.settleTrade(trade);
+      expect(replay).toEqual({ buyerFee: 1235n, sellerFee: 55_555_556n, duplicate: true });
+      expect(await after()).toEqual(state);
+      const changed = await failure(wallet.settleTrade({ ...trade, quote: trade.quote + 1n }));
+      expect(changed.key).toBe("DUPLICATE_REQUEST");
+      expect(await after()).toEqual(state);
+
+      const hold = await wallet.voidHold(buyerHold);
+      expect(hold.state).toBe("posted");
+      expect(await balanceOf(store, buyer, "USDT")).toEqual({ available: USDT("1000") - USDT("555.55555555"), locked: 0n, pending: 0n });
+      await expectConserved(store);
+    });
+
+    it("uses the tier's maker and taker rates", async () => {
+      const base = { buyer: uid("maker"), seller: uid("taker") };
+      const { wallet } = setup({ [base.buyer]: 4, [base.seller]: 3 });
+      await wallet.creditDeposit(uid("d"), base.buyer, "USDT", USDT("100"));
+      await wallet.creditDeposit(uid("d"), base.seller, "BTC", BTC("1"));
+      const settled = await wallet.settleTrade({
+        tradeId: uid("t"),
+        symbol: "BTCUSDT",
+        baseAsset: "BTC",
+        quoteAsset: "USDT",
+        ...base,
+        buyerHoldId: "",
+        sellerHoldId: "",
+        base: 100_000n,
+        quote: USDT("50"),
+        buyerIsMaker: true,
+      });
+      // buyer tier 4 maker: 0 bps; seller tier 3 taker: 6 bps of 50 USDT = 0.03 USDT.
+      expect(settled).toEqual({ buyerFee: 0n, sellerFee: 3_000_000n, duplicate: false });
+    });
+
+    it("rejects a settlement beyond a hold with INSUFFICIENT_BALANCE and changes nothing (linked: both sides or neither)", async () => {
+      const { wallet, store } = setup();
+      const buyer = await funded(wallet, "USDT", USDT("100"));
+      const seller = await funded(wallet, "BTC", BTC("1"));
+      await wallet.createHold({ holdId: uid("b"), account: buyer, asset: "USDT", amount: USDT("100"), timeoutMs: 0 });
+      const sellerHold = uid("s");
+      await wallet.createHold({ holdId: sellerHold, account: seller, asset: "BTC", amount: BTC("0.001"), timeoutMs: 0 });
+      const before = [await store.balances(buyer), await store.balances(seller), await store.balances(FEE_ACCOUNT)];
+      const error = await failure(
+        wallet.settleTrade({
+          tradeId: uid("t"),
+          symbol: "BTCUSDT",
+          baseAsset: "BTC",
+          quoteAsset: "USDT",
+          buyer,
+          seller,
+          buyerHoldId: "",
+          sellerHoldId: sellerHold,
+          base: BTC("0.002"),
+          quote: USDT("50"),
+          buyerIsMaker: false,
+        }),
+      );
+      expect(error.key).toBe("INSUFFICIENT_BALANCE");
+      expect(error.spec.binance).toBe(-2010);
+      expect([await store.balances(buyer), await store.balances(seller), await store.balances(FEE_ACCOUNT)]).toEqual(before);
+      const overdraw = await failure(wallet.createHold({ holdId: uid("h"), account: buyer, asset: "USDT", amount: 1n, timeoutMs: 0 }));
+      expect(overdraw.key).toBe("INSUFFICIENT_BALANCE");
+      expect(await store.balances(buyer)).toEqual(before[0]);
+    });
+
+    it("resolves a hold at most once: void releases the rest, a second void is a duplicate, settling after void fails", async () => {
+      const { wallet, store } = setup();
+      const account = await funded(wallet, "BTC", BTC("2"));
+      const holdId = uid("h");
+      const hold = await wallet.createHold({ holdId, account, asset: "BTC", amount: BTC("1.5"), timeoutMs: 0 });
+      expect(hold).toMatchObject({ state: "pending", remaining: BTC("1.5") });
+      expect((await wallet.voidHold(holdId)).state).toBe("voided");
+      expect((await wallet.voidHold(holdId)).state).toBe("voided");
+      expect(await balanceOf(store, account, "BTC")).toEqual({ available: BTC("2"), locked: 0n, pending: 0n });
+      const buyer = await funded(wallet, "USDT", USDT("10"));
+      const late = await failure(
+        wallet.settleTrade({ tradeId: uid("t"), symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT", buyer, seller: account, buyerHoldId: "", sellerHoldId: holdId, base: 1n, quote: 1n, buyerIsMaker: false }),
+      );
+      expect(late.key).toBe("CANCEL_REJECTED");
+      expect((await failure(wallet.voidHold(uid("missing")))).key).toBe("NOT_FOUND");
+    });
+
+    it("expires a hold on the ledger's clock", async () => {
+      const { wallet, store, clock } = setup();
+      const account = await funded(wallet, "ETH", 10n ** 18n);
+      const holdId = uid("h");
+      await wallet.createHold({ holdId, account, asset: "ETH", amount: 4n * 10n ** 17n, timeoutMs: 60_000 });
+      clock.advance(59_999);
+      expect(await wallet.expireHolds()).toBe(0);
+      clock.advance(1);
+      expect(await wallet.expireHolds()).toBeGreaterThanOrEqual(1);
+      expect((await wallet.hold(holdId)).state).toBe("expired");
+      expect(await balanceOf(store, account, "ETH")).toEqual({ available: 10n ** 18n, locked: 0n, pending: 0n });
+      expect((await failure(wallet.voidHold(holdId))).key).toBe("CANCEL_REJECTED");
+    });
+
+    it("keeps values beyond int64 exact (ETH has 18 decimals)", async () => {
+      const { wallet, store } = setup();
+      const huge = 123_456_789_012_345_678_901_234_567_890n; // ~1.2e11 ETH in wei: far beyond 2^63
+      const account = await funded(wallet, "ETH", huge);
+      const other = uid("acct");
+      await wallet.transfer({ transferId: uid("x"), from: account, to: other, asset: "ETH", amount: huge - 1n });
+      expect(await balanceOf(store, account, "ETH")).toEqual({ available: 1n, locked: 0n, pending: 0n });
+      expect(await balanceOf(store, other, "ETH")).toEqual({ available: huge - 1n, locked: 0n, pending: 0n });
+    });
+
+    it("refuses a negative balance in the engine itself, not only in code", async () => {
+      const { wallet } = setup();
+      const account = await funded(wallet, "BTC", 5n);
+      await expect(fixture.forceNegative(account, "BTC")).rejects.toThrow();
+      expect(await balanceOf(fixture.store, account, "BTC")).toEqual({ available: 5n, locked: 0n, pending: 0n });
+    });
+
+    it("runs concurrent transfers without losing or creating money", async () => {
+      const { wallet, store } = setup();
+      const a = await funded(wallet, "USDT", 1000n);
+      const b = await funded(wallet, "USDT", 1000n);
+      const results = await Promise.allSettled(
+        Array.from({ length: 60 }, (_, i) => wallet.transfer({ transferId: uid("c"), from: i % 2 ? a : b, to: i % 2 ? b : a, asset: "USDT", amount: 97n })),
+      );
+      for (const result of results) if (result.status === "rejected") expect((result.reason as DomainError).key).toBe("INSUFFICIENT_BALANCE");
+      const total = (await balanceOf(store, a, "USDT")).available + (await balanceOf(store, b, "USDT")).available;
+      expect(total).toBe(2000n);
+      await expectConserved(store);
+    });
+
+    it("applies a batch of commands each on its own, in order", async () => {
+      const { clock } = setup();
+      const account = uid("acct");
+      const outcomes = await fixture.store.execute([
+        makeCommand(uid("dep"), clock.now(), { kind: "deposit", depositId: "x", account, asset: "BTC", network: "internal", amount: 10n, txId: uid("tx"), confirmations: 0, required: 0 }),
+        makeCommand(uid("hold"), clock.now(), { kind: "hold", holdId: uid("h"), account, asset: "BTC", amount: 11n, timeoutMs: 0 }),
+        makeCommand(uid("hold"), clock.now(), { kind: "hold", holdId: uid("h"), account, asset: "BTC", amount: 7n, timeoutMs: 0 }),
+      ]);
+      expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false, true]);
+      expect(await balanceOf(fixture.store, account, "BTC")).toEqual({ available: 3n, locked: 7n, pending: 0n });
+    });
+
+    it("pages ledger history newest first with a cursor", async () => {
+      const { wallet, store, clock } = setup();
+      const account = await funded(wallet, "USDT", 100n);
+      const other = uid("acct");
+      for (let i = 0; i < 5; i += 1) {
+        clock.advance(1);
+        await wallet.transfer({ transferId: uid(`p${i}`), from: account, to: other, asset: "USDT", amount: BigInt(i + 1) });
+      }
+      const first = await store.entries(account, "USDT", { size: 4, token: "" });
+      expect(first.items.map((entry) => entry.available)).toEqual([-5n, -4n, -3n, -2n]);
+      expect(first.next).not.toBe("");
+      const second = await store.entries(account, "", { size: 4, token: first.next });
+      expect(second.items.map((entry) => entry.available)).toEqual([-1n, 100n]);
+      expect(second.next).toBe("");
+    });
+
+    it("credits chain deposits after N confirmations, pending before", async () => {
+      const { wallet, store, chain } = setup();
+      const account = uid("acct");
+      const { address, memo } = await wallet.depositAddress(account, "BTC", "BTC");
+      expect(await wallet.depositAddress(account, "BTC", "")).toEqual({ address, memo, network: "BTC" });
+      const simulated = chain as SimulatedChain;
+      simulated.receive("BTC", address, memo, "BTC", BTC("0.5"));
+      simulated.mine(1);
+      await wallet.syncDeposits();
+      expect(await balanceOf(store, account, "BTC")).toEqual({ available: 0n, locked: 0n, pending: 0n });
+      expect((await wallet.listDeposits(account, { size: 10, token: "" })).items.map((d) => [d.status, d.confirmations])).toEqual([["pending", 1]]);
+      simulated.mine(5);
+      await wallet.syncDeposits();
+      await wallet.syncDeposits();
+      expect(await balanceOf(store, account, "BTC")).toEqual({ available: BTC("0.5"), locked: 0n, pending: 0n });
+      expect((await wallet.listDeposits(account, { size: 10, token: "" })).items.map((d) => [d.status, d.confirmations])).toEqual([["completed", 2]]);
+      // Memo networks: one address, the memo names the account.
+      const xrp = await wallet.depositAddress(account, "XRP", "XRP");
+      expect(xrp.memo).not.toBe("");
+    });
+
+    it("withdraws: hold in pending_withdrawal, fee to the fee account, approvals, rejection, limits, allow-list, MFA", async () => {
+      const { wallet, store, mfa, chain } = setup();
+      const account = await funded(wallet, "BTC", BTC("30"));
+      const feeBefore = (await balanceOf(store, FEE_ACCOUNT, "BTC")).available;
+      const small = await wallet.requestWithdrawal({ withdrawalId: uid("w"), account, asset: "BTC", network: "BTC", amount: BTC("1"), address: "bc1qdest", memo: "", totpCode: "" });
+      expect(small.status).toBe("completed");
+      expect(small.txId).not.toBe("");
+      expect((chain as SimulatedChain).sent.get(small.id.slice("withdrawal:".length))?.order.amount).toBe(BTC("1") - BTC("0.0002"));
+      expect((await balanceOf(store, FEE_ACCOUNT, "BTC")).available - feeBefore).toBe(BTC("0.0002"));
+
+      const largeId = uid("w");
+      const large = await wallet.requestWithdrawal({ withdrawalId: largeId, account, asset: "BTC", network: "BTC", amount: BTC("11"), address: "bc1qdest", memo: "", totpCode: "" });
+      expect(large.status).toBe("awaiting_approval");
+      expect(await balanceOf(store, account, "BTC")).toEqual({ available: BTC("18"), locked: 0n, pending: BTC("11") });
+      expect((await wallet.approveWithdrawal(largeId)).status).toBe("completed");
+      expect(await balanceOf(store, account, "BTC")).toEqual({ available: BTC("18"), locked: 0n, pending: 0n });
+
+      const rejectedId = uid("w");
+      await wallet.requestWithdrawal({ withdrawalId: rejectedId, account, asset: "BTC", network: "BTC", amount: BTC("12"), address: "bc1qdest", memo: "", totpCode: "" });
+      expect((await wallet.rejectWithdrawal(rejectedId, "suspicious")).status).toBe("rejected");
+      expect(await balanceOf(store, account, "BTC")).toEqual({ available: BTC("18"), locked: 0n, pending: 0n });
+      expect((await failure(wallet.approveWithdrawal(rejectedId))).key).toBe("CANCEL_REJECTED");
+
+      const tooSmall = await failure(wallet.requestWithdrawal({ withdrawalId: uid("w"), account, asset: "BTC", network: "BTC", amount: BTC("0.0001"), address: "x", memo: "", totpCode: "" }));
+      expect(tooSmall.violations[0]?.field).toBe("amount");
+      const noMemo = await failure(wallet.requestWithdrawal({ withdrawalId: uid("w"), account, asset: "XRP", network: "XRP", amount: 30_000_000n, address: "r1", memo: "", totpCode: "" }));
+      expect(noMemo.violations[0]?.field).toBe("memo");
+
+      // Daily limit 100 BTC: 1 + 11 used (the rejected 12 was given back).
+      const rich = await funded(wallet, "BTC", BTC("200"));
+      await wallet.requestWithdrawal({ withdrawalId: uid("w"), account: rich, asset: "BTC", network: "BTC", amount: BTC("9"), address: "a", memo: "", totpCode: "" });
+      await wallet.requestWithdrawal({ withdrawalId: uid("w"), account: rich, asset: "BTC", network: "BTC", amount: BTC("90"), address: "a", memo: "", totpCode: "" });
+      const overLimit = await failure(wallet.requestWithdrawal({ withdrawalId: uid("w"), account: rich, asset: "BTC", network: "BTC", amount: BTC("2"), address: "a", memo: "", totpCode: "" }));
+      expect(overLimit.message).toContain("daily withdrawal limit");
+
+      await wallet.setAllowList(account, true, [{ address: "bc1qallowed", memo: "" }]);
+      const notAllowed = await failure(wallet.requestWithdrawal({ withdrawalId: uid("w"), account, asset: "BTC", network: "BTC", amount: BTC("1"), address: "bc1qother", memo: "", totpCode: "" }));
+      expect(notAllowed.violations[0]?.field).toBe("address");
+      expect((await wallet.requestWithdrawal({ withdrawalId: uid("w"), account, asset: "BTC", network: "BTC", amount: BTC("1"), address: "bc1qallowed", memo: "", totpCode: "" })).status).toBe("completed");
+
+      (mfa as EmbeddedMfaVerifier).enable(account, "JBSWY3DPEHPK3PXP");
+      const before = await store.balances(account);
+      const noCode = await failure(wallet.requestWithdrawal({ withdrawalId: uid("w"), account, asset: "BTC", network: "BTC", amount: BTC("1"), address: "bc1qallowed", memo: "", totpCode: "" }));
+      expect(noCode.key).toBe("MFA_REQUIRED");
+      const badCode = await failure(wallet.requestWithdrawal({ withdrawalId: uid("w"), account, asset: "BTC", network: "BTC", amount: BTC("1"), address: "bc1qallowed", memo: "", totpCode: "000000" }));
+      expect(badCode.key).toBe("MFA_REQUIRED");
+      expect(await store.balances(account)).toEqual(before);
+
+      const listed = await wallet.listWithdrawals(account, { size: 2, token: "" });
+      expect(listed.items).toHaveLength(2);
+      const rest = await wallet.listWithdrawals(account, { size: 10, token: listed.next });
+      expect(rest.items.length).toBe(2);
+      await expectConserved(store);
+    });
+  });
+}
