@@ -2,8 +2,8 @@
 // @generated from file exchange/matching/v1/matching.proto (package exchange.matching.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "../../common/v1/common_pb.js";
 import { file_exchange_common_v1_common } from "../../common/v1/common_pb.js";
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/matching/v1/matching.proto.
  */
 export const file_exchange_matching_v1_matching: GenFile = /*@__PURE__*/
-  fileDesc("CiNleGNoYW5nZS9tYXRjaGluZy92MS9tYXRjaGluZy5wcm90bxIUZXhjaGFuZ2UubWF0Y2hpbmcudjEisgMKDFBsYWNlQ29tbWFuZBIQCghvcmRlcl9pZBgBIAEoBBISCgphY2NvdW50X2lkGAIgASgJEiYKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRIrCgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZRI2Cg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEhMKC3ByaWNlX3RpY2tzGAYgASgJEhUKDXF1YW50aXR5X2xvdHMYByABKAkSFgoOcXVvdGVfcXVhbnRpdHkYCCABKAkSGAoQc3RvcF9wcmljZV90aWNrcxgJIAEoCRIaChJ0cmFpbGluZ19kZWx0YV9icHMYCiABKA0SFAoMaWNlYmVyZ19sb3RzGAsgASgJEk8KGnNlbGZfdHJhZGVfcHJldmVudGlvbl9tb2RlGAwgASgOMisuZXhjaGFuZ2UuY29tbW9uLnYxLlNlbGZUcmFkZVByZXZlbnRpb25Nb2RlEg4KBmJ1ZGdldBgNIAEoCSI1Cg1DYW5jZWxDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkiaAoMQW1lbmRDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkSGQoRbmV3X3F1YW50aXR5X2xvdHMYAyABKAkSFwoPbmV3X3ByaWNlX3RpY2tzGAQgASgJIiYKEENhbmNlbEFsbENvbW1hbmQSEgoKYWNjb3VudF9pZBgBIAEoCSJEChBTZXRTdGF0dXNDb21tYW5kEjAKBnN0YXR1cxgBIAEoDjIgLmV4Y2hhbmdlLmNvbW1vbi52MS5TeW1ib2xTdGF0dXMi8QIKB0NvbW1hbmQSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIRCgl0aW1lc3RhbXAYAiABKAMSMwoFcGxhY2UYAyABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmRIABI1CgZjYW5jZWwYBCABKAsyIy5leGNoYW5nZS5tYXRjaGluZy52MS5DYW5jZWxDb21tYW5kSAASMwoFYW1lbmQYBSABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5BbWVuZENvbW1hbmRIABI8CgpjYW5jZWxfYWxsGAYgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ2FuY2VsQWxsQ29tbWFuZEgAEjwKCnNldF9zdGF0dXMYByABKAsyJi5leGNoYW5nZS5tYXRjaGluZy52MS5TZXRTdGF0dXNDb21tYW5kSABCDQoEa2luZBIFukgCCAEiRwoNU3VibWl0UmVxdWVzdBI2Cgdjb21tYW5kGAEgASgLMh0uZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ29tbWFuZEIGukgDyAEBIiEKDU9yZGVyQWNjZXB0ZWQSEAoIb3JkZXJfaWQYASABKAQiMQoNT3JkZXJSZWplY3RlZBIQCghvcmRlcl9pZBgBIAEoBBIOCgZyZWFzb24YAiABKAki3wEKDVRyYWRlRXhlY3V0ZWQSEAoIdHJhZGVfaWQYASABKAQSFgoObWFrZXJfb3JkZXJfaWQYAiABKAQSFgoOdGFrZXJfb3JkZXJfaWQYAyABKAQSGAoQbWFrZXJfYWNjb3VudF9pZBgEIAEoCRIYChB0YWtlcl9hY2NvdW50X2lkGAUgASgJEhMKC3ByaWNlX3RpY2tzGAYgASgJEhUKDXF1YW50aXR5X2xvdHMYByABKAkSLAoKdGFrZXJfc2lkZRgIIAEoDjIYLmV4Y2hhbmdlLmNvbW1vbi52MS5TaWRlIpgBCgxPcmRlclVwZGF0ZWQSEAoIb3JkZXJfaWQYASABKAQSLwoGc3RhdHVzGAIgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyU3RhdHVzEhMKC2ZpbGxlZF9sb3RzGAMgASgJEhYKDnJlbWFpbmluZ19sb3RzGAQgASgJEhgKEHJlbWFpbmluZ19idWRnZXQYBSABKAkiZgoQQm9va0xldmVsQ2hhbmdlZBImCgRzaWRlGAEgASgOMhguZXhjaGFuZ2UuY29tbW9uLnYxLlNpZGUSEwoLcHJpY2VfdGlja3MYAiABKAkSFQoNcXVhbnRpdHlfbG90cxgDIAEoCSKsAgoFRXZlbnQSNwoIYWNjZXB0ZWQYASABKAsyIy5leGNoYW5nZS5tYXRjaGluZy52MS5PcmRlckFjY2VwdGVkSAASNwoIcmVqZWN0ZWQYAiABKAsyIy5leGNoYW5nZS5tYXRjaGluZy52MS5PcmRlclJlamVjdGVkSAASNAoFdHJhZGUYAyABKAsyIy5leGNoYW5nZS5tYXRjaGluZy52MS5UcmFkZUV4ZWN1dGVkSAASOwoNb3JkZXJfdXBkYXRlZBgEIAEoCzIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLk9yZGVyVXBkYXRlZEgAEjYKBGJvb2sYBSABKAsyJi5leGNoYW5nZS5tYXRjaGluZy52MS5Cb29rTGV2ZWxDaGFuZ2VkSABCBgoEa2luZCJuCgpFdmVudEJhdGNoEg4KBnN5bWJvbBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBBIRCgl0aW1lc3RhbXAYAyABKAMSKwoGZXZlbnRzGAQgAygLMhsuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnQiQQoOU3VibWl0UmVzcG9uc2USLwoFYmF0Y2gYASABKAsyIC5leGNoYW5nZS5tYXRjaGluZy52MS5FdmVudEJhdGNoIlUKE1N0cmVhbUV2ZW50c1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIVCg1mcm9tX3NlcXVlbmNlGAIgASgEIkcKFFN0cmVhbUV2ZW50c1Jlc3BvbnNlEi8KBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaCJSCg5HZXRCb29rUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWRlcHRoGAIgASgNQgi6SAUqAxiIJyI3CglCb29rTGV2ZWwSEwoLcHJpY2VfdGlja3MYASABKAkSFQoNcXVhbnRpdHlfbG90cxgCIAEoCSKBAQoPR2V0Qm9va1Jlc3BvbnNlEhAKCHNlcXVlbmNlGAEgASgEEi0KBGJpZHMYAiADKAsyHy5leGNoYW5nZS5tYXRjaGluZy52MS5Cb29rTGV2ZWwSLQoEYXNrcxgDIAMoCzIfLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkJvb2tMZXZlbDKnAgoPTWF0Y2hpbmdTZXJ2aWNlElMKBlN1Ym1pdBIjLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN1Ym1pdFJlcXVlc3QaJC5leGNoYW5nZS5tYXRjaGluZy52MS5TdWJtaXRSZXNwb25zZRJnCgxTdHJlYW1FdmVudHMSKS5leGNoYW5nZS5tYXRjaGluZy52MS5TdHJlYW1FdmVudHNSZXF1ZXN0GiouZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3RyZWFtRXZlbnRzUmVzcG9uc2UwARJWCgdHZXRCb29rEiQuZXhjaGFuZ2UubWF0Y2hpbmcudjEuR2V0Qm9va1JlcXVlc3QaJS5leGNoYW5nZS5tYXRjaGluZy52MS5HZXRCb29rUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_exchange_common_v1_common]);
+  fileDesc("CiNleGNoYW5nZS9tYXRjaGluZy92MS9tYXRjaGluZy5wcm90bxIUZXhjaGFuZ2UubWF0Y2hpbmcudjEisgMKDFBsYWNlQ29tbWFuZBIQCghvcmRlcl9pZBgBIAEoBBISCgphY2NvdW50X2lkGAIgASgJEiYKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRIrCgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZRI2Cg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEhMKC3ByaWNlX3RpY2tzGAYgASgJEhUKDXF1YW50aXR5X2xvdHMYByABKAkSFgoOcXVvdGVfcXVhbnRpdHkYCCABKAkSGAoQc3RvcF9wcmljZV90aWNrcxgJIAEoCRIaChJ0cmFpbGluZ19kZWx0YV9icHMYCiABKA0SFAoMaWNlYmVyZ19sb3RzGAsgASgJEk8KGnNlbGZfdHJhZGVfcHJldmVudGlvbl9tb2RlGAwgASgOMisuZXhjaGFuZ2UuY29tbW9uLnYxLlNlbGZUcmFkZVByZXZlbnRpb25Nb2RlEg4KBmJ1ZGdldBgNIAEoCSI1Cg1DYW5jZWxDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkiaAoMQW1lbmRDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkSGQoRbmV3X3F1YW50aXR5X2xvdHMYAyABKAkSFwoPbmV3X3ByaWNlX3RpY2tzGAQgASgJIiYKEENhbmNlbEFsbENvbW1hbmQSEgoKYWNjb3VudF9pZBgBIAEoCSJ5ChRDYW5jZWxSZXBsYWNlQ29tbWFuZBIXCg9jYW5jZWxfb3JkZXJfaWQYASABKAQSMQoFcGxhY2UYAiABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmQSFQoNYWxsb3dfZmFpbHVyZRgDIAEoCCJEChBTZXRTdGF0dXNDb21tYW5kEjAKBnN0YXR1cxgBIAEoDjIgLmV4Y2hhbmdlLmNvbW1vbi52MS5TeW1ib2xTdGF0dXMitwMKB0NvbW1hbmQSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIRCgl0aW1lc3RhbXAYAiABKAMSMwoFcGxhY2UYAyABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmRIABI1CgZjYW5jZWwYBCABKAsyIy5leGNoYW5nZS5tYXRjaGluZy52MS5DYW5jZWxDb21tYW5kSAASMwoFYW1lbmQYBSABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5BbWVuZENvbW1hbmRIABI8CgpjYW5jZWxfYWxsGAYgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ2FuY2VsQWxsQ29tbWFuZEgAEjwKCnNldF9zdGF0dXMYByABKAsyJi5leGNoYW5nZS5tYXRjaGluZy52MS5TZXRTdGF0dXNDb21tYW5kSAASRAoOY2FuY2VsX3JlcGxhY2UYCCABKAsyKi5leGNoYW5nZS5tYXRjaGluZy52MS5DYW5jZWxSZXBsYWNlQ29tbWFuZEgAQg0KBGtpbmQSBbpIAggBIkcKDVN1Ym1pdFJlcXVlc3QSNgoHY29tbWFuZBgBIAEoCzIdLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNvbW1hbmRCBrpIA8gBASIhCg1PcmRlckFjY2VwdGVkEhAKCG9yZGVyX2lkGAEgASgEIjEKDU9yZGVyUmVqZWN0ZWQSEAoIb3JkZXJfaWQYASABKAQSDgoGcmVhc29uGAIgASgJIt8BCg1UcmFkZUV4ZWN1dGVkEhAKCHRyYWRlX2lkGAEgASgEEhYKDm1ha2VyX29yZGVyX2lkGAIgASgEEhYKDnRha2VyX29yZGVyX2lkGAMgASgEEhgKEG1ha2VyX2FjY291bnRfaWQYBCABKAkSGAoQdGFrZXJfYWNjb3VudF9pZBgFIAEoCRITCgtwcmljZV90aWNrcxgGIAEoCRIVCg1xdWFudGl0eV9sb3RzGAcgASgJEiwKCnRha2VyX3NpZGUYCCABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZSLjAQoMT3JkZXJVcGRhdGVkEhAKCG9yZGVyX2lkGAEgASgEEi8KBnN0YXR1cxgCIAEoDjIfLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclN0YXR1cxITCgtmaWxsZWRfbG90cxgDIAEoCRIWCg5yZW1haW5pbmdfbG90cxgEIAEoCRIYChByZW1haW5pbmdfYnVkZ2V0GAUgASgJEjIKBnJlYXNvbhgGIAEoDjIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlVwZGF0ZVJlYXNvbhIVCg1jYW5jZWxlZF9sb3RzGAcgASgJImYKEEJvb2tMZXZlbENoYW5nZWQSJgoEc2lkZRgBIAEoDjIYLmV4Y2hhbmdlLmNvbW1vbi52MS5TaWRlEhMKC3ByaWNlX3RpY2tzGAIgASgJEhUKDXF1YW50aXR5X2xvdHMYAyABKAkirAIKBUV2ZW50EjcKCGFjY2VwdGVkGAEgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJBY2NlcHRlZEgAEjcKCHJlamVjdGVkGAIgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJSZWplY3RlZEgAEjQKBXRyYWRlGAMgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuVHJhZGVFeGVjdXRlZEgAEjsKDW9yZGVyX3VwZGF0ZWQYBCABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5PcmRlclVwZGF0ZWRIABI2CgRib29rGAUgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQm9va0xldmVsQ2hhbmdlZEgAQgYKBGtpbmQibgoKRXZlbnRCYXRjaBIOCgZzeW1ib2wYASABKAkSEAoIc2VxdWVuY2UYAiABKAQSEQoJdGltZXN0YW1wGAMgASgDEisKBmV2ZW50cxgEIAMoCzIbLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkV2ZW50IkEKDlN1Ym1pdFJlc3BvbnNlEi8KBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaCJVChNTdHJlYW1FdmVudHNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSFQoNZnJvbV9zZXF1ZW5jZRgCIAEoBCJHChRTdHJlYW1FdmVudHNSZXNwb25zZRIvCgViYXRjaBgBIAEoCzIgLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkV2ZW50QmF0Y2giUgoOR2V0Qm9va1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIXCgVkZXB0aBgCIAEoDUIIukgFKgMYiCciNwoJQm9va0xldmVsEhMKC3ByaWNlX3RpY2tzGAEgASgJEhUKDXF1YW50aXR5X2xvdHMYAiABKAkigQEKD0dldEJvb2tSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBItCgRiaWRzGAIgAygLMh8uZXhjaGFuZ2UubWF0Y2hpbmcudjEuQm9va0xldmVsEi0KBGFza3MYAyADKAsyHy5leGNoYW5nZS5tYXRjaGluZy52MS5Cb29rTGV2ZWwqZQoMVXBkYXRlUmVhc29uEh0KGVVQREFURV9SRUFTT05fVU5TUEVDSUZJRUQQABIZChVVUERBVEVfUkVBU09OX0FNRU5ERUQQARIbChdVUERBVEVfUkVBU09OX1RSSUdHRVJFRBACMqcCCg9NYXRjaGluZ1NlcnZpY2USUwoGU3VibWl0EiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0UmVxdWVzdBokLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN1Ym1pdFJlc3BvbnNlEmcKDFN0cmVhbUV2ZW50cxIpLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN0cmVhbUV2ZW50c1JlcXVlc3QaKi5leGNoYW5nZS5tYXRjaGluZy52MS5TdHJlYW1FdmVudHNSZXNwb25zZTABElYKB0dldEJvb2sSJC5leGNoYW5nZS5tYXRjaGluZy52MS5HZXRCb29rUmVxdWVzdBolLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkdldEJvb2tSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_exchange_common_v1_common]);
 
 /**
  * @generated from message exchange.matching.v1.PlaceCommand
@@ -170,6 +170,36 @@ export const CancelAllCommandSchema: GenMessage<CancelAllCommand> = /*@__PURE__*
   messageDesc(file_exchange_matching_v1_matching, 3);
 
 /**
+ * Cancels one order and places another in one step. With allow_failure the new order is
+ * placed even when the cancel fails (Binance ALLOW_FAILURE); otherwise it is rejected too.
+ *
+ * @generated from message exchange.matching.v1.CancelReplaceCommand
+ */
+export type CancelReplaceCommand = Message<"exchange.matching.v1.CancelReplaceCommand"> & {
+  /**
+   * @generated from field: uint64 cancel_order_id = 1;
+   */
+  cancelOrderId: bigint;
+
+  /**
+   * @generated from field: exchange.matching.v1.PlaceCommand place = 2;
+   */
+  place?: PlaceCommand | undefined;
+
+  /**
+   * @generated from field: bool allow_failure = 3;
+   */
+  allowFailure: boolean;
+};
+
+/**
+ * Describes the message exchange.matching.v1.CancelReplaceCommand.
+ * Use `create(CancelReplaceCommandSchema)` to create a new message.
+ */
+export const CancelReplaceCommandSchema: GenMessage<CancelReplaceCommand> = /*@__PURE__*/
+  messageDesc(file_exchange_matching_v1_matching, 4);
+
+/**
  * @generated from message exchange.matching.v1.SetStatusCommand
  */
 export type SetStatusCommand = Message<"exchange.matching.v1.SetStatusCommand"> & {
@@ -184,7 +214,7 @@ export type SetStatusCommand = Message<"exchange.matching.v1.SetStatusCommand"> 
  * Use `create(SetStatusCommandSchema)` to create a new message.
  */
 export const SetStatusCommandSchema: GenMessage<SetStatusCommand> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 4);
+  messageDesc(file_exchange_matching_v1_matching, 5);
 
 /**
  * @generated from message exchange.matching.v1.Command
@@ -235,6 +265,12 @@ export type Command = Message<"exchange.matching.v1.Command"> & {
      */
     value: SetStatusCommand;
     case: "setStatus";
+  } | {
+    /**
+     * @generated from field: exchange.matching.v1.CancelReplaceCommand cancel_replace = 8;
+     */
+    value: CancelReplaceCommand;
+    case: "cancelReplace";
   } | { case: undefined; value?: undefined };
 };
 
@@ -243,7 +279,7 @@ export type Command = Message<"exchange.matching.v1.Command"> & {
  * Use `create(CommandSchema)` to create a new message.
  */
 export const CommandSchema: GenMessage<Command> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 5);
+  messageDesc(file_exchange_matching_v1_matching, 6);
 
 /**
  * @generated from message exchange.matching.v1.SubmitRequest
@@ -260,7 +296,7 @@ export type SubmitRequest = Message<"exchange.matching.v1.SubmitRequest"> & {
  * Use `create(SubmitRequestSchema)` to create a new message.
  */
 export const SubmitRequestSchema: GenMessage<SubmitRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 6);
+  messageDesc(file_exchange_matching_v1_matching, 7);
 
 /**
  * @generated from message exchange.matching.v1.OrderAccepted
@@ -277,7 +313,7 @@ export type OrderAccepted = Message<"exchange.matching.v1.OrderAccepted"> & {
  * Use `create(OrderAcceptedSchema)` to create a new message.
  */
 export const OrderAcceptedSchema: GenMessage<OrderAccepted> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 7);
+  messageDesc(file_exchange_matching_v1_matching, 8);
 
 /**
  * @generated from message exchange.matching.v1.OrderRejected
@@ -299,7 +335,7 @@ export type OrderRejected = Message<"exchange.matching.v1.OrderRejected"> & {
  * Use `create(OrderRejectedSchema)` to create a new message.
  */
 export const OrderRejectedSchema: GenMessage<OrderRejected> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 8);
+  messageDesc(file_exchange_matching_v1_matching, 9);
 
 /**
  * @generated from message exchange.matching.v1.TradeExecuted
@@ -351,7 +387,7 @@ export type TradeExecuted = Message<"exchange.matching.v1.TradeExecuted"> & {
  * Use `create(TradeExecutedSchema)` to create a new message.
  */
 export const TradeExecutedSchema: GenMessage<TradeExecuted> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 9);
+  messageDesc(file_exchange_matching_v1_matching, 10);
 
 /**
  * @generated from message exchange.matching.v1.OrderUpdated
@@ -373,6 +409,8 @@ export type OrderUpdated = Message<"exchange.matching.v1.OrderUpdated"> & {
   filledLots: string;
 
   /**
+   * Open (unfilled, not canceled) quantity; zero once the order is done.
+   *
    * @generated from field: string remaining_lots = 4;
    */
   remainingLots: string;
@@ -381,6 +419,18 @@ export type OrderUpdated = Message<"exchange.matching.v1.OrderUpdated"> & {
    * @generated from field: string remaining_budget = 5;
    */
   remainingBudget: string;
+
+  /**
+   * @generated from field: exchange.matching.v1.UpdateReason reason = 6;
+   */
+  reason: UpdateReason;
+
+  /**
+   * Quantity removed without trading (cancel, expiry, amendments that reduce).
+   *
+   * @generated from field: string canceled_lots = 7;
+   */
+  canceledLots: string;
 };
 
 /**
@@ -388,7 +438,7 @@ export type OrderUpdated = Message<"exchange.matching.v1.OrderUpdated"> & {
  * Use `create(OrderUpdatedSchema)` to create a new message.
  */
 export const OrderUpdatedSchema: GenMessage<OrderUpdated> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 10);
+  messageDesc(file_exchange_matching_v1_matching, 11);
 
 /**
  * @generated from message exchange.matching.v1.BookLevelChanged
@@ -417,7 +467,7 @@ export type BookLevelChanged = Message<"exchange.matching.v1.BookLevelChanged"> 
  * Use `create(BookLevelChangedSchema)` to create a new message.
  */
 export const BookLevelChangedSchema: GenMessage<BookLevelChanged> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 11);
+  messageDesc(file_exchange_matching_v1_matching, 12);
 
 /**
  * @generated from message exchange.matching.v1.Event
@@ -464,7 +514,7 @@ export type Event = Message<"exchange.matching.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 12);
+  messageDesc(file_exchange_matching_v1_matching, 13);
 
 /**
  * The events one command produced, under its gap-free per-symbol sequence number.
@@ -498,7 +548,7 @@ export type EventBatch = Message<"exchange.matching.v1.EventBatch"> & {
  * Use `create(EventBatchSchema)` to create a new message.
  */
 export const EventBatchSchema: GenMessage<EventBatch> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 13);
+  messageDesc(file_exchange_matching_v1_matching, 14);
 
 /**
  * @generated from message exchange.matching.v1.SubmitResponse
@@ -515,7 +565,7 @@ export type SubmitResponse = Message<"exchange.matching.v1.SubmitResponse"> & {
  * Use `create(SubmitResponseSchema)` to create a new message.
  */
 export const SubmitResponseSchema: GenMessage<SubmitResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 14);
+  messageDesc(file_exchange_matching_v1_matching, 15);
 
 /**
  * @generated from message exchange.matching.v1.StreamEventsRequest
@@ -537,7 +587,7 @@ export type StreamEventsRequest = Message<"exchange.matching.v1.StreamEventsRequ
  * Use `create(StreamEventsRequestSchema)` to create a new message.
  */
 export const StreamEventsRequestSchema: GenMessage<StreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 15);
+  messageDesc(file_exchange_matching_v1_matching, 16);
 
 /**
  * @generated from message exchange.matching.v1.StreamEventsResponse
@@ -554,7 +604,7 @@ export type StreamEventsResponse = Message<"exchange.matching.v1.StreamEventsRes
  * Use `create(StreamEventsResponseSchema)` to create a new message.
  */
 export const StreamEventsResponseSchema: GenMessage<StreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 16);
+  messageDesc(file_exchange_matching_v1_matching, 17);
 
 /**
  * @generated from message exchange.matching.v1.GetBookRequest
@@ -576,7 +626,7 @@ export type GetBookRequest = Message<"exchange.matching.v1.GetBookRequest"> & {
  * Use `create(GetBookRequestSchema)` to create a new message.
  */
 export const GetBookRequestSchema: GenMessage<GetBookRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 17);
+  messageDesc(file_exchange_matching_v1_matching, 18);
 
 /**
  * @generated from message exchange.matching.v1.BookLevel
@@ -598,7 +648,7 @@ export type BookLevel = Message<"exchange.matching.v1.BookLevel"> & {
  * Use `create(BookLevelSchema)` to create a new message.
  */
 export const BookLevelSchema: GenMessage<BookLevel> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 18);
+  messageDesc(file_exchange_matching_v1_matching, 19);
 
 /**
  * @generated from message exchange.matching.v1.GetBookResponse
@@ -625,7 +675,37 @@ export type GetBookResponse = Message<"exchange.matching.v1.GetBookResponse"> & 
  * Use `create(GetBookResponseSchema)` to create a new message.
  */
 export const GetBookResponseSchema: GenMessage<GetBookResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 19);
+  messageDesc(file_exchange_matching_v1_matching, 20);
+
+/**
+ * Why an update happened when the status alone does not say it.
+ *
+ * @generated from enum exchange.matching.v1.UpdateReason
+ */
+export enum UpdateReason {
+  /**
+   * @generated from enum value: UPDATE_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: UPDATE_REASON_AMENDED = 1;
+   */
+  AMENDED = 1,
+
+  /**
+   * A stop order fired and now executes.
+   *
+   * @generated from enum value: UPDATE_REASON_TRIGGERED = 2;
+   */
+  TRIGGERED = 2,
+}
+
+/**
+ * Describes the enum exchange.matching.v1.UpdateReason.
+ */
+export const UpdateReasonSchema: GenEnum<UpdateReason> = /*@__PURE__*/
+  enumDesc(file_exchange_matching_v1_matching, 0);
 
 /**
  * Deterministic per-symbol order books. Internal: called by the order service.

@@ -1,0 +1,129 @@
+import { join } from "node:path";
+import type { EventBatch as EventBatchMessage, Command as CommandMessage } from "#gen/exchange/matching/v1/matching_pb.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import { FileAccountIds } from "./adapters/account-ids.file.js";
+import { FileJournal } from "./adapters/journal.file.js";
+import { FileSnapshotStore } from "./adapters/snapshot-store.file.js";
+import { MatchingEngine } from "./engine.js";
+import { placedOrderIds, toDomainCommand, toEventBatchMessage } from "./rpc/matching.mapper.js";
+
+export interface SymbolBooksOptions {
+  /** Journals, snapshots and account numbers live under <dataDir>/<SYMBOL>/. */
+  readonly dataDir: string;
+  readonly snapshotEvery?: number;
+  /** How many recent event batches each symbol keeps for subscribers that fall behind. */
+  readonly retainBatches?: number;
+}
+
+interface SymbolBook {
+  readonly engine: MatchingEngine;
+  readonly accounts: FileAccountIds;
+  /** Highest order id ever placed: placements are delivered with increasing ids, so a lower or equal id is a retry. */
+  maxPlacedOrderId: number;
+  readonly recent: EventBatchMessage[];
+  readonly listeners: Set<() => void>;
+}
+
+/**
+ * One matching engine per symbol, opened on first use (journal replay + snapshot), with
+ * idempotent placement, and a fan-out of each symbol's event batches to live subscribers.
+ */
+export class SymbolBooks {
+  private readonly books = new Map<string, Promise<SymbolBook>>();
+
+  constructor(private readonly options: SymbolBooksOptions) {}
+
+  private book(symbol: string): Promise<SymbolBook> {
+    let book = this.books.get(symbol);
+    if (!book) {
+      book = this.open(symbol);
+      this.books.set(symbol, book);
+      book.catch(() => this.books.delete(symbol));
+    }
+    return book;
+  }
+
+  private async open(symbol: string): Promise<SymbolBook> {
+    const dir = join(this.options.dataDir, symbol);
+    // The whole journal is scanned once for the highest placed order id, before the engine
+    // opens it (no writer yet): that id makes a retried placement a no-op.
+    let maxPlacedOrderId = 0;
+    const scan = new FileJournal(join(dir, "journal"));
+    await scan.replay(0, (record) => {
+      for (const id of placedOrderIds(record.cmd)) maxPlacedOrderId = Math.max(maxPlacedOrderId, id);
+    });
+    await scan.close();
+    const engine = await MatchingEngine.open({
+      symbol,
+      journal: new FileJournal(join(dir, "journal")),
+      snapshots: new FileSnapshotStore(join(dir, "snapshots")),
+      snapshotEvery: this.options.snapshotEvery ?? 100_000,
+    });
+    return { engine, accounts: new FileAccountIds(join(dir, "accounts.tsv")), maxPlacedOrderId, recent: [], listeners: new Set() };
+  }
+
+  /** Journals and applies one command; a retried placement (id already placed) fails with AlreadyExists. */
+  async submit(message: CommandMessage): Promise<EventBatchMessage> {
+    const book = await this.book(message.symbol);
+    const command = await toDomainCommand(message, book.accounts);
+    const ids = placedOrderIds(command);
+    for (const id of ids) {
+      if (id <= book.maxPlacedOrderId) {
+        throw new DomainError("ALREADY_EXISTS", `order ${id} was already submitted to ${message.symbol}`, [], { orderId: String(id) });
+      }
+    }
+    for (const id of ids) book.maxPlacedOrderId = Math.max(book.maxPlacedOrderId, id);
+    const batch = toEventBatchMessage(await book.engine.submit(command), book.accounts);
+    book.recent.push(batch);
+    const retain = this.options.retainBatches ?? 100_000;
+    if (book.recent.length > retain * 2) book.recent.splice(0, book.recent.length - retain);
+    for (const notify of book.listeners) notify();
+    return batch;
+  }
+
+  async depth(symbol: string, levels: number) {
+    const book = await this.book(symbol);
+    return {
+      sequence: book.engine.lastSeq,
+      bids: book.engine.book.depth(0, levels),
+      asks: book.engine.book.depth(1, levels),
+    };
+  }
+
+  /**
+   * Event batches from `fromSequence` on, then live ones as they happen. Only recent batches
+   * are retained; a subscriber asking for older ones is told so (OutOfRange) and should
+   * rebuild from GetBook, whose sequence says where to resume.
+   */
+  async *events(symbol: string, fromSequence: number, signal: AbortSignal): AsyncGenerator<EventBatchMessage> {
+    const book = await this.book(symbol);
+    let next = Math.max(fromSequence, 1);
+    while (!signal.aborted) {
+      const oldest = book.recent.length > 0 ? Number(book.recent[0].sequence) : book.engine.lastSeq + 1;
+      if (next < oldest) throw new DomainError("INVALID_PARAMETER", `events before sequence ${oldest} are no longer retained for ${symbol}`, [{ field: "from_sequence", description: `must be >= ${oldest}` }]);
+      while (next <= book.engine.lastSeq && next - oldest < book.recent.length) {
+        yield book.recent[next - oldest];
+        next++;
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          book.listeners.delete(wake);
+          signal.removeEventListener("abort", wake);
+          resolve();
+        };
+        book.listeners.add(wake);
+        signal.addEventListener("abort", wake);
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const pending of this.books.values()) {
+      const book = await pending.catch(() => undefined);
+      if (!book) continue;
+      await book.engine.close();
+      book.accounts.close();
+    }
+    this.books.clear();
+  }
+}
