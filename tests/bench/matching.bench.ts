@@ -11,6 +11,7 @@ import * as hdr from "hdr-histogram-js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import os from "node:os";
 import { OrderBook as PeerBook, Side as PeerSide } from "nodejs-order-book";
 import { OrderBook } from "../../services/matching/src/domain/order-book.js";
@@ -145,7 +146,7 @@ class Gen {
 }
 
 // (a) steady state: ~70% passive adds within 10 ticks of the touch, ~25% cancels of live orders, ~5% crossing IOC
-function steady(n: number): Stream {
+export function steady(n: number): Stream {
   return generate("a) steady state", 1, n, (g) => {
     const x = g.r();
     const buy = g.r() < 0.5;
@@ -163,7 +164,7 @@ function steady(n: number): Stream {
 }
 
 // (b) exchange-core's mix: 9% GTC, 3% IOC, 6% cancel, 82% move (amend price)
-function exchangeCoreMix(n: number): Stream {
+export function exchangeCoreMix(n: number): Stream {
   return generate("b) exchange-core mix", 2, n, (g) => {
     const x = g.r();
     const buy = g.r() < 0.5;
@@ -183,7 +184,7 @@ function exchangeCoreMix(n: number): Stream {
 }
 
 // (c) growing book: 80% adds at 4 prices per side, 10% cancels anywhere in the queues, 10% small crossing IOC
-function growing(n: number): Stream {
+export function growing(n: number): Stream {
   return generate("c) growing book", 3, n, (g) => {
     const x = g.r();
     const buy = g.r() < 0.5;
@@ -343,4 +344,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) await main();

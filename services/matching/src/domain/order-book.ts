@@ -64,6 +64,7 @@ import {
   type RestingOrderState,
   type StopState,
 } from "./rules.js";
+import { IdIndex } from "./id-index.js";
 
 /** What the engine needs from a book (the fast one and the reference one both implement it). */
 export interface MatchingBook {
@@ -93,6 +94,35 @@ function growU8(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
   return b;
 }
 
+/**
+ * Fast path of validatePlace for the common case: a plain LIMIT order (no stp, iceberg, stop or quote fields) whose
+ * fields are all well formed. When this returns true, validatePlace(o) === limitBudgetCheck(o); otherwise the full
+ * validatePlace decides (same result, same reject code).
+ */
+function plainLimitFieldsOk(o: Omit<PlaceOrder, "type" | "ts">): boolean {
+  if (o.orderType !== "LIMIT") return false;
+  const tif = o.tif;
+  const side = o.side;
+  return (
+    (tif === undefined || tif === "GTC" || tif === "IOC" || tif === "FOK") &&
+    (side === "BUY" || side === "SELL") &&
+    o.stp === undefined &&
+    o.icebergQty === undefined &&
+    o.quoteQty === undefined &&
+    o.stopPrice === undefined &&
+    o.trailingDelta === undefined &&
+    pos(o.orderId) &&
+    nonNeg(o.userId) &&
+    nonNeg(o.budget) &&
+    pos(o.price) &&
+    pos(o.qty)
+  );
+}
+function limitBudgetCheck(o: Omit<PlaceOrder, "type" | "ts">): number {
+  if (o.side === "BUY") return productExceeds(o.price as number, o.qty as number, o.budget) ? RJ_INSUFFICIENT_BUDGET : -1;
+  return o.budget < (o.qty as number) ? RJ_INSUFFICIENT_BUDGET : -1;
+}
+
 export class OrderBook implements MatchingBook {
   seq = 0;
   tradeId = 0;
@@ -120,7 +150,7 @@ export class OrderBook implements MatchingBook {
   private oFree = new Int32Array(0);
   private oFreeTop = 0;
   private oUsed = 0;
-  private readonly ids = new Map<number, number>();
+  private readonly ids: IdIndex;
 
   // ---- levels (struct of arrays)
   private lCap = 0;
@@ -132,7 +162,7 @@ export class OrderBook implements MatchingBook {
   private lFree = new Int32Array(0);
   private lFreeTop = 0;
   private lUsed = 0;
-  private readonly levelMap: [Map<number, number>, Map<number, number>] = [new Map(), new Map()];
+  private readonly levelMap: [IdIndex, IdIndex] = [new IdIndex(64), new IdIndex(64)];
   /** per side: level ids sorted so that the best level is last; key = price (bids) or -price (asks), ascending. */
   private sKey: [Float64Array, Float64Array] = [new Float64Array(64), new Float64Array(64)];
   private sLvl: [Int32Array, Int32Array] = [new Int32Array(64), new Int32Array(64)];
@@ -141,7 +171,9 @@ export class OrderBook implements MatchingBook {
   // ---- stops
   private stops: StopState[] = [];
   private readonly stopIds = new Map<number, StopState>();
-  private readonly tradePrices: number[] = [];
+  /** trade prices of the current command (only collected while stops are parked). */
+  private tradePrices = new Float64Array(64);
+  private tpN = 0;
 
   // ---- taker scratch
   private tkId = 0;
@@ -160,6 +192,7 @@ export class OrderBook implements MatchingBook {
   private tkStopped = 0;
 
   constructor(initialOrders = 1024, initialLevels = 256) {
+    this.ids = new IdIndex(initialOrders);
     this.growOrders(initialOrders);
     this.growLevels(initialLevels);
   }
@@ -329,7 +362,7 @@ export class OrderBook implements MatchingBook {
           sink.rejected(0, RJ_INVALID_FIELD);
       }
     }
-    this.tradePrices.length = 0;
+    this.tpN = 0;
     sink.end();
   }
 
@@ -347,9 +380,9 @@ export class OrderBook implements MatchingBook {
       const s = this.statusReject(true);
       if (s >= 0) return sink.rejected(id, s);
     }
-    const v = validatePlace(o);
+    const v = plainLimitFieldsOk(o) ? limitBudgetCheck(o) : validatePlace(o);
     if (v >= 0) return sink.rejected(id, v);
-    if (this.ids.has(id) || this.stopIds.has(id)) return sink.rejected(id, RJ_DUPLICATE_ORDER_ID);
+    if (this.ids.get(id) >= 0 || (this.stopIds.size !== 0 && this.stopIds.has(id))) return sink.rejected(id, RJ_DUPLICATE_ORDER_ID);
     const side = o.side === "BUY" ? BUY : SELL;
     const t = o.orderType;
     if (t === "LIMIT_MAKER" && this.crosses(side, o.price as number)) return sink.rejected(id, RJ_WOULD_TAKE);
@@ -484,7 +517,7 @@ export class OrderBook implements MatchingBook {
         this.oFilled[m] = filled;
         this.oBudget[m] -= side === BUY ? q : notional;
         this.lastPrice = P;
-        if (this.stops.length !== 0) this.tradePrices.push(P);
+        if (this.stops.length !== 0) this.pushTradePrice(P);
         const makerId = this.oId[m];
         sink.trade(++this.tradeId, P, q, makerId, this.tkId, this.oUser[m], user, side);
         touched = true;
@@ -556,7 +589,7 @@ export class OrderBook implements MatchingBook {
       this.oStp[m] = this.tkStp;
       this.oPost[m] = this.tkPost;
       let lv = this.levelMap[side].get(price);
-      if (lv === undefined) lv = this.createLevel(side, price);
+      if (lv < 0) lv = this.createLevel(side, price);
       this.append(lv, m);
       this.lVis[lv] += vis;
       this.lHid[lv] += open - vis;
@@ -570,10 +603,9 @@ export class OrderBook implements MatchingBook {
   }
 
   private runStops(sink: EventSink): void {
-    const tp = this.tradePrices;
-    while (tp.length > 0 && this.stops.length > 0) {
-      const prices = tp.slice();
-      tp.length = 0;
+    while (this.tpN > 0 && this.stops.length > 0) {
+      const prices = Array.from(this.tradePrices.subarray(0, this.tpN));
+      this.tpN = 0;
       const triggered: StopState[] = [];
       for (const s of this.stops) {
         for (const p of prices) {
@@ -605,7 +637,12 @@ export class OrderBook implements MatchingBook {
         this.execute(sink, limitLike && s.tif === "FOK");
       }
     }
-    tp.length = 0;
+    this.tpN = 0;
+  }
+
+  private pushTradePrice(p: number): void {
+    if (this.tpN === this.tradePrices.length) this.tradePrices = growF64(this.tradePrices, this.tpN * 2);
+    this.tradePrices[this.tpN++] = p;
   }
 
   // ======================================================================== cancel
@@ -635,12 +672,12 @@ export class OrderBook implements MatchingBook {
   /** returns reject code or -1 after canceling. */
   private cancelById(id: number, userId: number | undefined, sink: EventSink): number {
     const m = this.ids.get(id);
-    if (m !== undefined) {
+    if (m >= 0) {
       if (userId !== undefined && this.oUser[m] !== userId) return RJ_NOT_OWNER;
       this.cancelResting(m, sink);
       return -1;
     }
-    const s = this.stopIds.get(id);
+    const s = this.stopIds.size === 0 ? undefined : this.stopIds.get(id);
     if (s !== undefined) {
       if (userId !== undefined && s.userId !== userId) return RJ_NOT_OWNER;
       this.cancelStop(s, sink);
@@ -662,7 +699,10 @@ export class OrderBook implements MatchingBook {
     if (s >= 0) return sink.rejected(0, s);
     if (!nonNeg(c.userId)) return sink.rejected(0, RJ_INVALID_FIELD);
     const mine: number[] = [];
-    for (const [id, m] of this.ids) if (this.oUser[m] === c.userId) mine.push(id);
+    const user = c.userId;
+    this.ids.forEach((id, m) => {
+      if (this.oUser[m] === user) mine.push(id);
+    });
     for (const st of this.stops) if (st.userId === c.userId) mine.push(st.orderId);
     mine.sort((a, b) => a - b);
     for (const id of mine) this.cancelById(id, undefined, sink);
@@ -683,7 +723,7 @@ export class OrderBook implements MatchingBook {
     )
       return sink.rejected(id, RJ_INVALID_FIELD);
     const m = this.ids.get(id);
-    if (m === undefined) return sink.rejected(id, this.stopIds.has(id) ? RJ_NOT_AMENDABLE : RJ_UNKNOWN_ORDER);
+    if (m < 0) return sink.rejected(id, this.stopIds.has(id) ? RJ_NOT_AMENDABLE : RJ_UNKNOWN_ORDER);
     if (a.userId !== undefined && this.oUser[m] !== a.userId) return sink.rejected(id, RJ_NOT_OWNER);
     const vis = this.oVis[m];
     const hid = this.oHid[m];
@@ -839,7 +879,7 @@ export class OrderBook implements MatchingBook {
     this.oStp[m] = o.stp;
     this.oPost[m] = o.postOnly ? 1 : 0;
     let lv = this.levelMap[o.side].get(o.price);
-    if (lv === undefined) lv = this.createLevel(o.side, o.price);
+    if (lv < 0) lv = this.createLevel(o.side, o.price);
     this.append(lv, m);
     this.lVis[lv] += o.visible;
     this.lHid[lv] += o.hidden;
@@ -850,18 +890,18 @@ export class OrderBook implements MatchingBook {
   levelOrderIds(side: number, price: number): number[] {
     const lv = this.levelMap[side].get(price);
     const out: number[] = [];
-    if (lv === undefined) return out;
+    if (lv < 0) return out;
     for (let m = this.lHead[lv]; m >= 0; m = this.oNext[m]) out.push(this.oId[m]);
     return out;
   }
   /** open (visible + hidden) quantity of a resting order, or 0. */
   openQty(orderId: number): number {
     const m = this.ids.get(orderId);
-    return m === undefined ? 0 : this.oVis[m] + this.oHid[m];
+    return m < 0 ? 0 : this.oVis[m] + this.oHid[m];
   }
   /** is the order resting on the book? */
   has(orderId: number): boolean {
-    return this.ids.has(orderId);
+    return this.ids.get(orderId) >= 0;
   }
 
   /** visible depth, best first: [price, qty][] (tests, market data, LOBSTER comparison). */
