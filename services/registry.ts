@@ -13,7 +13,14 @@ export const SERVICE_FACTORIES = {
   order: (env: Env, dataDir: string) =>
     createOrderModule({ databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`) }),
   marketdata: () => createMarketDataModule(),
-  matching: (env: Env, dataDir: string) => import("./matching/src/main.js").then((matching) => matching.createMatchingModule({ dataDir: envString(env, "MATCHING_DATA_DIR", join(dataDir, "matching")) })),
+  matching: (env: Env, dataDir: string) =>
+    import("./matching/src/main.js").then((matching) =>
+      matching.createMatchingModule({
+        dataDir: envString(env, "MATCHING_DATA_DIR", join(dataDir, "matching")),
+        kafkaBrokers: env.MATCHING_JOURNAL === "kafka" ? envString(env, "EXCHANGE_KAFKA_BROKERS", "127.0.0.1:59092").split(",") : undefined,
+        kafkaTopic: env.MATCHING_COMMANDS_TOPIC,
+      }),
+    ),
   wallet: async (env: Env, dataDir: string) => (await import("./wallet/src/main.js")).createWalletModule({ ledgerUrl: envString(env, "WALLET_LEDGER_URL", `sqlite:${join(dataDir, "wallet.sqlite")}`), awsEndpoint: env.EXCHANGE_AWS_ENDPOINT }),
   auth: (env: Env, dataDir: string) => import("./auth/src/main.js").then((auth) => auth.createAuthModule(auth.readAuthConfig(env, dataDir))),
 } satisfies Record<string, ServiceFactory>;

@@ -5,11 +5,14 @@ import { FileAccountIds } from "./adapters/account-ids.file.js";
 import { FileJournal } from "./adapters/journal.file.js";
 import { FileSnapshotStore } from "./adapters/snapshot-store.file.js";
 import { MatchingEngine } from "./engine.js";
+import type { Journal } from "./ports/journal.port.js";
 import { placedOrderIds, toDomainCommand, toEventBatchMessage } from "./rpc/matching.mapper.js";
 
 export interface SymbolBooksOptions {
   /** Journals, snapshots and account numbers live under <dataDir>/<SYMBOL>/. */
   readonly dataDir: string;
+  /** Where a symbol's command log lives: a file under its directory (default) or Kafka. */
+  readonly journal?: (symbol: string, dir: string) => Journal;
   readonly snapshotEvery?: number;
   /** How many recent event batches each symbol keeps for subscribers that fall behind. */
   readonly retainBatches?: number;
@@ -48,14 +51,15 @@ export class SymbolBooks {
     // The whole journal is scanned once for the highest placed order id, before the engine
     // opens it (no writer yet): that id makes a retried placement a no-op.
     let maxPlacedOrderId = 0;
-    const scan = new FileJournal(join(dir, "journal"));
+    const journal = this.options.journal ?? ((_: string, home: string) => new FileJournal(join(home, "journal")));
+    const scan = journal(symbol, dir);
     await scan.replay(0, (record) => {
       for (const id of placedOrderIds(record.cmd)) maxPlacedOrderId = Math.max(maxPlacedOrderId, id);
     });
     await scan.close();
     const engine = await MatchingEngine.open({
       symbol,
-      journal: new FileJournal(join(dir, "journal")),
+      journal: journal(symbol, dir),
       snapshots: new FileSnapshotStore(join(dir, "snapshots")),
       snapshotEvery: this.options.snapshotEvery ?? 100_000,
     });

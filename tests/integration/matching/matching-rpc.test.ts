@@ -9,105 +9,113 @@ import { MatchingService, type PlaceCommand } from "#gen/exchange/matching/v1/ma
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 
-// matching.v1 over real HTTP/2 gRPC: submit, events, idempotent placement, restart recovery.
+// matching.v1 over real HTTP/2 gRPC: submit, events, idempotent placement, restart recovery,
+// with the command log in files (embedded) and in the real Kafka broker (distributed).
 
-let dataDir: string;
-let exchange: RunningExchange;
-let client: Client<typeof MatchingService>;
+const journals: Record<string, Record<string, string>> = {
+  file: {},
+  kafka: { MATCHING_JOURNAL: "kafka", MATCHING_COMMANDS_TOPIC: `exchange.matching.commands.rpc-test-${Date.now()}` },
+};
 
-async function start() {
-  exchange = await startExchange({ service: "matching", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, {});
-  client = createClient(MatchingService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
-}
+describe.each(Object.keys(journals))("matching.v1 with the %s journal", (journal) => {
+  let dataDir: string;
+  let exchange: RunningExchange;
+  let client: Client<typeof MatchingService>;
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "matching-rpc-"));
-  await start();
-});
+  async function start() {
+    exchange = await startExchange({ service: "matching", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, journals[journal]);
+    client = createClient(MatchingService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+  }
 
-afterAll(async () => {
-  await exchange?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-const limit = (orderId: bigint, accountId: string, side: Side, price: number, qty: number): Partial<PlaceCommand> => ({
-  orderId,
-  accountId,
-  side,
-  type: OrderType.LIMIT,
-  timeInForce: TimeInForce.GTC,
-  priceTicks: String(price),
-  quantityLots: String(qty),
-  budget: String(side === Side.BUY ? price * qty : qty),
-});
-
-const place = (order: Partial<PlaceCommand>, timestamp = 1_700_000_000_000n) =>
-  client.submit({ command: { symbol: "BTCUSDT", timestamp, kind: { case: "place", value: order } } });
-
-describe("matching.v1", () => {
-  it("rests, matches at the maker price and reports trade, updates and book deltas", async () => {
-    const rest = await place(limit(1n, "alice", Side.SELL, 100, 10));
-    expect(rest.batch?.sequence).toBe(1n);
-    expect(rest.batch?.events.map((e) => e.kind.case)).toEqual(["accepted", "orderUpdated", "book"]);
-
-    const take = await place(limit(2n, "bob", Side.BUY, 101, 4));
-    expect(take.batch?.sequence).toBe(2n);
-    const trade = take.batch?.events.find((e) => e.kind.case === "trade")?.kind.value as { priceTicks: string; quantityLots: string; makerAccountId: string; takerAccountId: string; takerSide: Side };
-    expect(trade).toMatchObject({ priceTicks: "100", quantityLots: "4", makerAccountId: "alice", takerAccountId: "bob", takerSide: Side.BUY });
-
-    const book = await client.getBook({ symbol: "BTCUSDT", depth: 5 });
-    expect(book.sequence).toBe(2n);
-    expect(book.asks).toEqual([expect.objectContaining({ priceTicks: "100", quantityLots: "6" })]);
-    expect(book.bids).toEqual([]);
-  });
-
-  it("treats a retried placement as already delivered and changes nothing", async () => {
-    const error = ConnectError.from(await place(limit(2n, "bob", Side.BUY, 101, 4)).catch((e: unknown) => e));
-    expect(error.code).toBe(Code.AlreadyExists);
-    expect((await client.getBook({ symbol: "BTCUSDT" })).sequence).toBe(2n);
-  });
-
-  it("refuses fractional or oversized ticks with the field named, and changes nothing", async () => {
-    const fractional = ConnectError.from(await place({ ...limit(3n, "bob", Side.BUY, 1, 1), priceTicks: "100.5" }).catch((e: unknown) => e));
-    expect(fractional.code).toBe(Code.InvalidArgument);
-    expect(fractional.findDetails(BadRequestSchema)[0].fieldViolations[0].field).toBe("place.price_ticks");
-    expect(fractional.findDetails(ErrorInfoSchema)[0].reason).toBe("-1130");
-    const huge = ConnectError.from(await place({ ...limit(3n, "bob", Side.BUY, 1, 1), quantityLots: "9007199254740993" }).catch((e: unknown) => e));
-    expect(huge.code).toBe(Code.InvalidArgument);
-    const badSymbol = ConnectError.from(await client.submit({ command: { symbol: "btc", kind: { case: "cancel", value: { orderId: 1n } } } }).catch((e: unknown) => e));
-    expect(badSymbol.code).toBe(Code.InvalidArgument);
-    expect((await client.getBook({ symbol: "BTCUSDT" })).sequence).toBe(2n);
-  });
-
-  it("streams every batch in sequence, then live ones", async () => {
-    const abort = new AbortController();
-    const seen: bigint[] = [];
-    const reading = (async () => {
-      for await (const response of client.streamEvents({ symbol: "BTCUSDT", fromSequence: 1n }, { signal: abort.signal })) {
-        seen.push(response.batch!.sequence);
-        if (seen.length === 3) abort.abort();
-      }
-    })().catch((error: unknown) => {
-      if (ConnectError.from(error).code !== Code.Canceled) throw error;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const halted = await client.submit({ command: { symbol: "BTCUSDT", timestamp: 1_700_000_000_001n, kind: { case: "setStatus", value: { status: SymbolStatus.HALT } } } });
-    expect(halted.batch?.sequence).toBe(3n);
-    await reading;
-    expect(seen).toEqual([1n, 2n, 3n]);
-  });
-
-  it("recovers the same book and sequence after a restart, and still refuses the old order id", async () => {
-    const before = await client.getBook({ symbol: "BTCUSDT", depth: 10 });
-    await exchange.stop();
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "matching-rpc-"));
     await start();
-    const after = await client.getBook({ symbol: "BTCUSDT", depth: 10 });
-    expect(after).toEqual(before);
-    const retry = ConnectError.from(await place(limit(1n, "alice", Side.SELL, 100, 10)).catch((e: unknown) => e));
-    expect(retry.code).toBe(Code.AlreadyExists);
-    // Halted before the restart: a new placement is rejected by the engine, under the next sequence.
-    const rejected = await place(limit(10n, "carol", Side.SELL, 100, 1));
-    expect(rejected.batch?.sequence).toBe(4n);
-    expect(rejected.batch?.events[0].kind).toEqual({ case: "rejected", value: expect.objectContaining({ orderId: 10n, reason: "SYMBOL_HALTED" }) });
+  });
+
+  afterAll(async () => {
+    await exchange?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const limit = (orderId: bigint, accountId: string, side: Side, price: number, qty: number): Partial<PlaceCommand> => ({
+    orderId,
+    accountId,
+    side,
+    type: OrderType.LIMIT,
+    timeInForce: TimeInForce.GTC,
+    priceTicks: String(price),
+    quantityLots: String(qty),
+    budget: String(side === Side.BUY ? price * qty : qty),
+  });
+
+  const place = (order: Partial<PlaceCommand>, timestamp = 1_700_000_000_000n) =>
+    client.submit({ command: { symbol: "BTCUSDT", timestamp, kind: { case: "place", value: order } } });
+
+  describe("matching.v1", () => {
+    it("rests, matches at the maker price and reports trade, updates and book deltas", async () => {
+      const rest = await place(limit(1n, "alice", Side.SELL, 100, 10));
+      expect(rest.batch?.sequence).toBe(1n);
+      expect(rest.batch?.events.map((e) => e.kind.case)).toEqual(["accepted", "orderUpdated", "book"]);
+
+      const take = await place(limit(2n, "bob", Side.BUY, 101, 4));
+      expect(take.batch?.sequence).toBe(2n);
+      const trade = take.batch?.events.find((e) => e.kind.case === "trade")?.kind.value as { priceTicks: string; quantityLots: string; makerAccountId: string; takerAccountId: string; takerSide: Side };
+      expect(trade).toMatchObject({ priceTicks: "100", quantityLots: "4", makerAccountId: "alice", takerAccountId: "bob", takerSide: Side.BUY });
+
+      const book = await client.getBook({ symbol: "BTCUSDT", depth: 5 });
+      expect(book.sequence).toBe(2n);
+      expect(book.asks).toEqual([expect.objectContaining({ priceTicks: "100", quantityLots: "6" })]);
+      expect(book.bids).toEqual([]);
+    });
+
+    it("treats a retried placement as already delivered and changes nothing", async () => {
+      const error = ConnectError.from(await place(limit(2n, "bob", Side.BUY, 101, 4)).catch((e: unknown) => e));
+      expect(error.code).toBe(Code.AlreadyExists);
+      expect((await client.getBook({ symbol: "BTCUSDT" })).sequence).toBe(2n);
+    });
+
+    it("refuses fractional or oversized ticks with the field named, and changes nothing", async () => {
+      const fractional = ConnectError.from(await place({ ...limit(3n, "bob", Side.BUY, 1, 1), priceTicks: "100.5" }).catch((e: unknown) => e));
+      expect(fractional.code).toBe(Code.InvalidArgument);
+      expect(fractional.findDetails(BadRequestSchema)[0].fieldViolations[0].field).toBe("place.price_ticks");
+      expect(fractional.findDetails(ErrorInfoSchema)[0].reason).toBe("-1130");
+      const huge = ConnectError.from(await place({ ...limit(3n, "bob", Side.BUY, 1, 1), quantityLots: "9007199254740993" }).catch((e: unknown) => e));
+      expect(huge.code).toBe(Code.InvalidArgument);
+      const badSymbol = ConnectError.from(await client.submit({ command: { symbol: "btc", kind: { case: "cancel", value: { orderId: 1n } } } }).catch((e: unknown) => e));
+      expect(badSymbol.code).toBe(Code.InvalidArgument);
+      expect((await client.getBook({ symbol: "BTCUSDT" })).sequence).toBe(2n);
+    });
+
+    it("streams every batch in sequence, then live ones", async () => {
+      const abort = new AbortController();
+      const seen: bigint[] = [];
+      const reading = (async () => {
+        for await (const response of client.streamEvents({ symbol: "BTCUSDT", fromSequence: 1n }, { signal: abort.signal })) {
+          seen.push(response.batch!.sequence);
+          if (seen.length === 3) abort.abort();
+        }
+      })().catch((error: unknown) => {
+        if (ConnectError.from(error).code !== Code.Canceled) throw error;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const halted = await client.submit({ command: { symbol: "BTCUSDT", timestamp: 1_700_000_000_001n, kind: { case: "setStatus", value: { status: SymbolStatus.HALT } } } });
+      expect(halted.batch?.sequence).toBe(3n);
+      await reading;
+      expect(seen).toEqual([1n, 2n, 3n]);
+    });
+
+    it("recovers the same book and sequence after a restart, and still refuses the old order id", async () => {
+      const before = await client.getBook({ symbol: "BTCUSDT", depth: 10 });
+      await exchange.stop();
+      await start();
+      const after = await client.getBook({ symbol: "BTCUSDT", depth: 10 });
+      expect(after).toEqual(before);
+      const retry = ConnectError.from(await place(limit(1n, "alice", Side.SELL, 100, 10)).catch((e: unknown) => e));
+      expect(retry.code).toBe(Code.AlreadyExists);
+      // Halted before the restart: a new placement is rejected by the engine, under the next sequence.
+      const rejected = await place(limit(10n, "carol", Side.SELL, 100, 1));
+      expect(rejected.batch?.sequence).toBe(4n);
+      expect(rejected.batch?.events[0].kind).toEqual({ case: "rejected", value: expect.objectContaining({ orderId: 10n, reason: "SYMBOL_HALTED" }) });
+    });
   });
 });

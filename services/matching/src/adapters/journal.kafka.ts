@@ -1,0 +1,124 @@
+/**
+ * Distributed journal: every symbol's commands in one Kafka topic, keyed (and so partitioned)
+ * by symbol, produced by an idempotent producer with acks=all: append() resolves once every
+ * in-sync replica has the batch, which is matching's acknowledgement point. Record value =
+ * f64 LE seq | encoded command (the file journal's payload); Kafka's own CRC guards each batch.
+ * replay() reads the symbol's partition from the start up to the high-water mark it saw when
+ * called, skipping other symbols; duplicates (seq <= last) are ignored and a gap is an error.
+ */
+import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
+import type { Journal, JournalRecord, ReplayResult } from "../ports/journal.port.js";
+import { decodeCommand, encodeCommand, MAX_COMMAND_BYTES } from "./command.codec.js";
+
+export interface KafkaJournalOptions {
+  readonly brokers: readonly string[];
+  readonly symbol: string;
+  readonly topic?: string;
+  readonly partitions?: number;
+  readonly clientId?: string;
+}
+
+export const COMMANDS_TOPIC = "exchange.matching.commands.v1";
+
+export class KafkaJournal implements Journal {
+  private readonly kafka: Kafka;
+  private readonly topic: string;
+  private producer: Producer | null = null;
+  private lastSeq = 0;
+
+  constructor(private readonly options: KafkaJournalOptions) {
+    this.kafka = new Kafka({ clientId: options.clientId ?? `matching-${options.symbol}`, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+    this.topic = options.topic ?? COMMANDS_TOPIC;
+  }
+
+  /** Creates the topic with its partition count if it does not exist (idempotent). */
+  async provision(): Promise<void> {
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = await admin.listTopics();
+      if (!existing.includes(this.topic)) {
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.options.partitions ?? 8, replicationFactor: -1 }] });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** The partition this symbol's commands go to: the one its first record landed in, else the producer's choice by key. */
+  private async partitionOf(admin: Admin): Promise<number[]> {
+    const offsets = await admin.fetchTopicOffsets(this.topic);
+    return offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => o.partition);
+  }
+
+  async replay(afterSeq: number, onRecord: (record: JournalRecord) => void): Promise<ReplayResult> {
+    await this.provision();
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let replayed = 0;
+    let lastSeq = 0;
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.topic);
+      const partitions = await this.partitionOf(admin);
+      const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+      if (partitions.length > 0) {
+        const consumer = this.kafka.consumer({ groupId: `matching-replay-${this.options.symbol}-${process.pid}-${Date.now()}`, sessionTimeout: 10_000, rebalanceTimeout: 5_000 });
+        await consumer.connect();
+        await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+        const done = new Set<number>();
+        await new Promise<void>((resolve, reject) => {
+          consumer
+            .run({
+              autoCommit: false,
+              eachMessage: async ({ partition, message }) => {
+                const offset = Number(message.offset);
+                if (message.key?.toString() === this.options.symbol && message.value) {
+                  const payload = message.value;
+                  const seq = payload.readDoubleLE(0);
+                  if (seq > lastSeq) {
+                    if (lastSeq !== 0 && seq !== lastSeq + 1) throw new Error(`journal gap for ${this.options.symbol}: ${lastSeq} then ${seq}`);
+                    lastSeq = seq;
+                    if (seq > afterSeq) {
+                      onRecord({ seq, cmd: decodeCommand(payload, 8, payload.length) });
+                      replayed++;
+                    }
+                  }
+                }
+                if (offset + 1 >= (high.get(partition) ?? 0)) {
+                  done.add(partition);
+                  if (partitions.every((p) => done.has(p))) resolve();
+                }
+              },
+            })
+            .catch(reject);
+        });
+        await consumer.disconnect();
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    this.lastSeq = lastSeq;
+    return { lastSeq, replayed, truncatedBytes: 0 };
+  }
+
+  async append(records: readonly JournalRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    if (!this.producer) {
+      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await this.producer.connect();
+    }
+    const scratch = Buffer.allocUnsafe(8 + MAX_COMMAND_BYTES);
+    const messages = records.map((record) => {
+      scratch.writeDoubleLE(record.seq, 0);
+      const length = 8 + encodeCommand(record.cmd, scratch, 8);
+      return { key: this.options.symbol, value: Buffer.from(scratch.subarray(0, length)) };
+    });
+    await this.producer.send({ topic: this.topic, acks: -1, messages });
+    this.lastSeq = records[records.length - 1].seq;
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect();
+    this.producer = null;
+  }
+}
