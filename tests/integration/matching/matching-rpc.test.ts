@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { OrderType, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
-import { MatchingService, type PlaceCommand } from "#gen/exchange/matching/v1/matching_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { MatchingService, type PlaceCommandSchema } from "#gen/exchange/matching/v1/matching_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 
@@ -37,7 +38,7 @@ describe.each(Object.keys(journals))("matching.v1 with the %s journal", (journal
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const limit = (orderId: bigint, accountId: string, side: Side, price: number, qty: number): Partial<PlaceCommand> => ({
+  const limit = (orderId: bigint, accountId: string, side: Side, price: number, qty: number): MessageInitShape<typeof PlaceCommandSchema> => ({
     orderId,
     accountId,
     side,
@@ -48,7 +49,7 @@ describe.each(Object.keys(journals))("matching.v1 with the %s journal", (journal
     budget: String(side === Side.BUY ? price * qty : qty),
   });
 
-  const place = (order: Partial<PlaceCommand>, timestamp = 1_700_000_000_000n) =>
+  const place = (order: MessageInitShape<typeof PlaceCommandSchema>, timestamp = 1_700_000_000_000n) =>
     client.submit({ command: { symbol: "BTCUSDT", timestamp, kind: { case: "place", value: order } } });
 
   describe("matching.v1", () => {

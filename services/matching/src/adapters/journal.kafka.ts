@@ -20,6 +20,18 @@ export interface KafkaJournalOptions {
 
 export const COMMANDS_TOPIC = "exchange.matching.commands.v1";
 
+/** Retries a metadata call while the broker settles a new topic's leaders (retriable errors only). */
+async function retrying<T>(call: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts || !(error as { retriable?: boolean }).retriable) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 export class KafkaJournal implements Journal {
   private readonly kafka: Kafka;
   private readonly topic: string;
@@ -38,6 +50,7 @@ export class KafkaJournal implements Journal {
     try {
       const existing = await admin.listTopics();
       if (!existing.includes(this.topic)) {
+        // false when another client created it first: fine, it exists either way.
         await admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.options.partitions ?? 8, replicationFactor: -1 }] });
       }
     } finally {
@@ -47,7 +60,7 @@ export class KafkaJournal implements Journal {
 
   /** The partition this symbol's commands go to: the one its first record landed in, else the producer's choice by key. */
   private async partitionOf(admin: Admin): Promise<number[]> {
-    const offsets = await admin.fetchTopicOffsets(this.topic);
+    const offsets = await retrying(() => admin.fetchTopicOffsets(this.topic));
     return offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => o.partition);
   }
 
@@ -58,7 +71,7 @@ export class KafkaJournal implements Journal {
     let replayed = 0;
     let lastSeq = 0;
     try {
-      const offsets = await admin.fetchTopicOffsets(this.topic);
+      const offsets = await retrying(() => admin.fetchTopicOffsets(this.topic));
       const partitions = await this.partitionOf(admin);
       const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
       if (partitions.length > 0) {
