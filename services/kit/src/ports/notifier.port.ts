@@ -1,0 +1,88 @@
+/**
+ * Notifier: user-facing events (order filled, deposit credited, ...) published to a topic and fanned out to queues.
+ * Each subscriber owns a queue: it receives, handles and acknowledges. Delivery is at-least-once and unordered: an
+ * unacknowledged message comes back after its visibility timeout (or at once after `release`), and the same event
+ * may arrive twice, so consumers deduplicate by event id (`consumeOnce`).
+ */
+import type { Cache } from "./cache.port.js";
+
+export interface NotificationEvent {
+  /** unique per event: the deduplication key */
+  readonly id: string;
+  /** e.g. `exchange.order.filled.v1` */
+  readonly type: string;
+  readonly payload: unknown;
+  /** W3C trace context etc. */
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+export interface ReceivedNotification {
+  readonly event: NotificationEvent;
+  /** 1 on first delivery */
+  readonly receiveCount: number;
+  /** opaque handle for ack/release */
+  readonly receipt: string;
+}
+
+export interface ReceiveOptions {
+  /** 1..10 (SQS's maximum); default 10 */
+  readonly max?: number;
+  /** long poll: wait up to this long for a first message (0..20000 ms); default 0 */
+  readonly waitMs?: number;
+  /** how long received messages stay invisible unless acked (rounded up to whole seconds by SQS); default 30 s */
+  readonly visibilityTimeoutMs?: number;
+}
+
+export interface NotificationQueue {
+  receive(options?: ReceiveOptions): Promise<ReceivedNotification[]>;
+  /** Done: the message is deleted. */
+  ack(message: ReceivedNotification): Promise<void>;
+  /** Not done: make it visible again now. */
+  release(message: ReceivedNotification): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Notifier {
+  /** Creates the topic; idempotent. */
+  ensureTopic(topic: string): Promise<void>;
+  publish(topic: string, event: NotificationEvent): Promise<void>;
+  /**
+   * Creates (idempotently) the queue `queue` subscribed to `topic` and returns a handle on it. Events published after
+   * the subscription exists are delivered to it.
+   */
+  openQueue(topic: string, queue: string): Promise<NotificationQueue>;
+  close(): Promise<void>;
+}
+
+/**
+ * Receives one batch and hands each event to `handle` once per event id: an id already marked in `seen` is acked
+ * without handling; otherwise it is handled, marked (for `ttlMs`), then acked. A handler that throws releases its
+ * message for redelivery. Returns the number of events handled.
+ */
+export async function consumeOnce(
+  queue: NotificationQueue,
+  seen: Cache,
+  handle: (event: NotificationEvent) => Promise<void>,
+  options: ReceiveOptions & { readonly ttlMs?: number; readonly keyPrefix?: string } = {},
+): Promise<number> {
+  const ttlMs = options.ttlMs ?? 24 * 3600_000;
+  const prefix = options.keyPrefix ?? "notified:";
+  let handled = 0;
+  for (const message of await queue.receive(options)) {
+    const mark = prefix + message.event.id;
+    if ((await seen.get(mark)) !== undefined) {
+      await queue.ack(message);
+      continue;
+    }
+    try {
+      await handle(message.event);
+    } catch {
+      await queue.release(message);
+      continue;
+    }
+    await seen.set(mark, "1", { ttlMs });
+    await queue.ack(message);
+    handled++;
+  }
+  return handled;
+}
