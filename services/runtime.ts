@@ -61,7 +61,15 @@ export async function startExchange(config: RuntimeConfig, env: Env, logger: Log
     modules.push(await factory(env, config.dataDir, directory));
   }
 
-  const handler = buildHandler({ routes, interceptors: [metricsInterceptor(metrics)], metricsRegistry: metrics.registry });
+  const handler = buildHandler({
+    routes,
+    interceptors: [metricsInterceptor(metrics)],
+    metricsRegistry: metrics.registry,
+    fallback: async (request, response) => {
+      for (const module of modules) if (module.httpRoute && (await module.httpRoute(request, response))) return true;
+      return false;
+    },
+  });
   const listening = await listen(handler, config.host, config.grpcPort, config.httpPort);
 
   for (const module of modules) {

@@ -94,6 +94,14 @@ describe("one RPC, three transports", () => {
     expect((unknown as ConnectError).code).toBe(Code.NotFound);
   });
 
+  it("serves modules' plain HTTP routes beside the RPCs (auth's JWKS)", async () => {
+    const response = await fetch(`${exchange.listening.http1Url}/.well-known/jwks.json`);
+    expect(response.status).toBe(200);
+    const jwks = (await response.json()) as { keys: { kid: string; alg: string }[] };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    expect(jwks.keys[0].kid).toBeTruthy();
+  });
+
   it("serves Prometheus metrics counting the calls", async () => {
     const text = await (await fetch(`${exchange.listening.http1Url}/metrics`)).text();
     expect(text).toMatch(/exchange_rpc_duration_seconds_count\{service="exchange.order.v1.OrderService",method="GetExchangeInfo",code="ok"\} [1-9]/);

@@ -1,4 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
+import type { NodeRequest, NodeResponse } from "./server.js";
 
 /**
  * What every service exports from its composition root: its routes (a plain function over
@@ -11,6 +12,8 @@ export interface ServiceModule {
   /** Fully qualified gRPC service names this module serves (for health). */
   readonly serviceNames: readonly string[];
   routes(router: ConnectRouter): void;
+  /** Plain HTTP routes served beside the RPCs (e.g. /.well-known/jwks.json); false falls through. */
+  readonly httpRoute?: (request: NodeRequest, response: NodeResponse) => boolean | Promise<boolean>;
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }
