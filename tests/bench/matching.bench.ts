@@ -23,7 +23,7 @@ import { FileJournal } from "../../services/matching/src/adapters/journal.file.j
 const SCALE = Number(process.env.BENCH_SCALE ?? "1");
 
 /** Writes every event into a reusable Float64Array ring (no allocation) and counts trades / traded qty. */
-class BufferSink implements EventSink {
+export class BufferSink implements EventSink {
   buf = new Float64Array(1 << 16);
   p = 0;
   trades = 0;

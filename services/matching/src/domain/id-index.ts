@@ -1,44 +1,44 @@
 /**
- * Open-addressing hash map from a positive safe-integer key (order id, price) to a non-negative int32 value
- * (pool slot, level id). Typed arrays, linear probing, backward-shift deletion (no tombstones), load <= 1/2.
- * Replaces Map<number, number> in the book's hot path: no per-entry allocation, no rehash garbage between
- * growths, and the lookups inline into the callers.
+ * Open-addressing hash map from a safe-integer key (order id, price) to a non-negative int32 value (pool slot,
+ * level id). One Float64Array holds key and value side by side (one cache line per probe), linear probing,
+ * backward-shift deletion (no tombstones), load factor <= 1/2, grows by doubling from a small start so that the
+ * table stays as small as the live set (a book with a few thousand resting orders keeps its index in L1/L2).
+ * Replaces Map<number, number> in the book's hot path: no per-entry allocation, and lookups inline into callers.
  */
 const EMPTY = -1;
 
 export class IdIndex {
-  private keys: Float64Array<ArrayBuffer>;
-  private vals: Int32Array<ArrayBuffer>;
+  /** [key, value] pairs; value EMPTY marks a free slot. */
+  private kv: Float64Array<ArrayBuffer>;
+  /** (slots - 1) * 2: masks a pair offset. */
   private mask: number;
   private shift: number;
   size = 0;
 
-  constructor(capacity = 1024) {
-    let cap = 16;
-    while (cap < capacity * 2) cap *= 2;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(EMPTY);
-    this.mask = cap - 1;
-    this.shift = 32 - Math.log2(cap);
+  constructor(capacity = 64) {
+    let slots = 16;
+    while (slots < capacity * 2) slots *= 2;
+    this.kv = new Float64Array(slots * 2).fill(EMPTY);
+    this.mask = (slots - 1) * 2;
+    this.shift = 32 - Math.log2(slots);
   }
 
-  /** multiplicative hash of both 32-bit halves of a safe integer; top bits select the slot. */
-  private slot(k: number): number {
+  /** pair offset of k's home slot: multiplicative hash of both 32-bit halves, top bits. */
+  private home(k: number): number {
     const h = Math.imul((k | 0) ^ Math.imul((k / 4294967296) | 0, 0x85ebca6b), 0x9e3779b1);
-    return h >>> this.shift;
+    return (h >>> this.shift) << 1;
   }
 
   /** value for k, or -1. */
   get(k: number): number {
-    const keys = this.keys;
-    const vals = this.vals;
+    const kv = this.kv;
     const mask = this.mask;
-    let i = this.slot(k);
+    let i = this.home(k);
     for (;;) {
-      const v = vals[i];
+      const v = kv[i + 1];
       if (v === EMPTY) return EMPTY;
-      if (keys[i] === k) return v;
-      i = (i + 1) & mask;
+      if (kv[i] === k) return v;
+      i = (i + 2) & mask;
     }
   }
 
@@ -46,74 +46,68 @@ export class IdIndex {
     return this.get(k) !== EMPTY;
   }
 
-  /** inserts or overwrites. */
+  /** inserts or overwrites (v >= 0). */
   set(k: number, v: number): void {
-    if ((this.size + 1) * 2 > this.vals.length) this.grow();
-    const keys = this.keys;
-    const vals = this.vals;
+    if ((this.size + 1) * 4 > this.kv.length) this.grow();
+    const kv = this.kv;
     const mask = this.mask;
-    let i = this.slot(k);
+    let i = this.home(k);
     for (;;) {
-      if (vals[i] === EMPTY) {
-        keys[i] = k;
-        vals[i] = v;
+      if (kv[i + 1] === EMPTY) {
+        kv[i] = k;
+        kv[i + 1] = v;
         this.size++;
         return;
       }
-      if (keys[i] === k) {
-        vals[i] = v;
+      if (kv[i] === k) {
+        kv[i + 1] = v;
         return;
       }
-      i = (i + 1) & mask;
+      i = (i + 2) & mask;
     }
   }
 
   /** removes k; returns its value or -1. */
   delete(k: number): number {
-    const keys = this.keys;
-    const vals = this.vals;
+    const kv = this.kv;
     const mask = this.mask;
-    let i = this.slot(k);
+    let i = this.home(k);
     for (;;) {
-      const v = vals[i];
-      if (v === EMPTY) return EMPTY;
-      if (keys[i] === k) break;
-      i = (i + 1) & mask;
+      if (kv[i + 1] === EMPTY) return EMPTY;
+      if (kv[i] === k) break;
+      i = (i + 2) & mask;
     }
-    const out = vals[i];
+    const out = kv[i + 1];
     // backward shift: pull later members of the probe run into the hole when their home slot allows it
     let j = i;
     for (;;) {
-      j = (j + 1) & mask;
-      if (vals[j] === EMPTY) break;
-      const home = this.slot(keys[j]);
-      if (((j - home) & mask) >= ((j - i) & mask)) {
-        keys[i] = keys[j];
-        vals[i] = vals[j];
+      j = (j + 2) & mask;
+      if (kv[j + 1] === EMPTY) break;
+      const h = this.home(kv[j]);
+      if (((j - h) & mask) >= ((j - i) & mask)) {
+        kv[i] = kv[j];
+        kv[i + 1] = kv[j + 1];
         i = j;
       }
     }
-    vals[i] = EMPTY;
+    kv[i + 1] = EMPTY;
     this.size--;
     return out;
   }
 
   /** calls fn for every entry (unspecified order). */
   forEach(fn: (k: number, v: number) => void): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    for (let i = 0; i < vals.length; i++) if (vals[i] !== EMPTY) fn(keys[i], vals[i]);
+    const kv = this.kv;
+    for (let i = 0; i < kv.length; i += 2) if (kv[i + 1] !== EMPTY) fn(kv[i], kv[i + 1]);
   }
 
   private grow(): void {
-    const oldK = this.keys;
-    const oldV = this.vals;
-    const cap = oldV.length * 2;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(EMPTY);
-    this.mask = cap - 1;
-    this.shift = 32 - Math.log2(cap);
+    const old = this.kv;
+    const slots = old.length; // doubles: old.length / 2 slots -> old.length slots
+    this.kv = new Float64Array(slots * 2).fill(EMPTY);
+    this.mask = (slots - 1) * 2;
+    this.shift = 32 - Math.log2(slots);
     this.size = 0;
-    for (let i = 0; i < oldV.length; i++) if (oldV[i] !== EMPTY) this.set(oldK[i], oldV[i]);
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== EMPTY) this.set(old[i], old[i + 1]);
   }
 }

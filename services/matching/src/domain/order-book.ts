@@ -192,7 +192,7 @@ export class OrderBook implements MatchingBook {
   private tkStopped = 0;
 
   constructor(initialOrders = 1024, initialLevels = 256) {
-    this.ids = new IdIndex(initialOrders);
+    this.ids = new IdIndex();
     this.growOrders(initialOrders);
     this.growLevels(initialLevels);
   }
