@@ -4,6 +4,8 @@ import { DomainError } from "#kit/errors/domain-error.js";
 import { FileAccountIds } from "./adapters/account-ids.file.js";
 import { FileJournal } from "./adapters/journal.file.js";
 import { FileSnapshotStore } from "./adapters/snapshot-store.file.js";
+import { CollectingSink } from "./domain/events.js";
+import { OrderBook } from "./domain/order-book.js";
 import { MatchingEngine } from "./engine.js";
 import type { Journal } from "./ports/journal.port.js";
 import { placedOrderIds, toDomainCommand, toEventBatchMessage } from "./rpc/matching.mapper.js";
@@ -48,27 +50,38 @@ export class SymbolBooks {
 
   private async open(symbol: string): Promise<SymbolBook> {
     const dir = join(this.options.dataDir, symbol);
-    // The whole journal is scanned once for the highest placed order id, before the engine
-    // opens it (no writer yet): that id makes a retried placement a no-op.
-    let maxPlacedOrderId = 0;
+    // The whole journal is replayed once into a scratch book before the engine opens it (no
+    // writer yet). That yields the highest placed order id (a retried placement is a no-op) and
+    // re-derives the recent event batches, byte for byte, so consumers that were behind when
+    // the process stopped can catch up: the event stream is a function of the command log.
+    const accounts = new FileAccountIds(join(dir, "accounts.tsv"));
+    const retain = this.options.retainBatches ?? 100_000;
     const journal = this.options.journal ?? ((_: string, home: string) => new FileJournal(join(home, "journal")));
     const scan = journal(symbol, dir);
+    const scratch = new OrderBook();
+    const sink = new CollectingSink(symbol);
+    let maxPlacedOrderId = 0;
     await scan.replay(0, (record) => {
       for (const id of placedOrderIds(record.cmd)) maxPlacedOrderId = Math.max(maxPlacedOrderId, id);
+      scratch.apply(record.cmd, sink);
+      if (sink.batches.length > retain * 2) sink.batches.splice(0, sink.batches.length - retain);
     });
     await scan.close();
+    const recent = sink.batches.slice(-retain).map((batch) => toEventBatchMessage(batch, accounts));
     const engine = await MatchingEngine.open({
       symbol,
       journal: journal(symbol, dir),
       snapshots: new FileSnapshotStore(join(dir, "snapshots")),
       snapshotEvery: this.options.snapshotEvery ?? 100_000,
     });
-    return { engine, accounts: new FileAccountIds(join(dir, "accounts.tsv")), maxPlacedOrderId, recent: [], listeners: new Set() };
+    if (engine.lastSeq !== scratch.seq) throw new Error(`${symbol}: engine recovered to ${engine.lastSeq} but the journal replays to ${scratch.seq}`);
+    return { engine, accounts, maxPlacedOrderId, recent, listeners: new Set() };
   }
 
   /** Journals and applies one command; a retried placement (id already placed) fails with AlreadyExists. */
   async submit(message: CommandMessage): Promise<EventBatchMessage> {
     const book = await this.book(message.symbol);
+    const retain = this.options.retainBatches ?? 100_000;
     const command = await toDomainCommand(message, book.accounts);
     const ids = placedOrderIds(command);
     for (const id of ids) {
@@ -79,7 +92,6 @@ export class SymbolBooks {
     for (const id of ids) book.maxPlacedOrderId = Math.max(book.maxPlacedOrderId, id);
     const batch = toEventBatchMessage(await book.engine.submit(command), book.accounts);
     book.recent.push(batch);
-    const retain = this.options.retainBatches ?? 100_000;
     if (book.recent.length > retain * 2) book.recent.splice(0, book.recent.length - retain);
     for (const notify of book.listeners) notify();
     return batch;
