@@ -1,0 +1,119 @@
+/**
+ * Embedded Notifier: topics and queues in this process. A queue keeps messages until acked; a received message is
+ * invisible for its visibility timeout and then comes back (receiveCount + 1), like SQS. Not durable: messages in
+ * queues are lost with the process (the events they come from are in the event log and can be re-published).
+ */
+import { randomUUID } from "node:crypto";
+import type { NotificationEvent, NotificationQueue, Notifier, ReceivedNotification, ReceiveOptions } from "../ports/notifier.port.js";
+
+interface Message {
+  readonly event: NotificationEvent;
+  receiveCount: number;
+  visibleAt: number;
+  receipt: string | null;
+}
+
+class MemoryQueue {
+  readonly messages: Message[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  push(event: NotificationEvent): void {
+    this.messages.push({ event: structuredClone(event), receiveCount: 0, visibleAt: 0, receipt: null });
+    this.wake();
+  }
+
+  wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  take(max: number, visibilityMs: number): ReceivedNotification[] {
+    const now = Date.now();
+    const out: ReceivedNotification[] = [];
+    for (const m of this.messages) {
+      if (out.length >= max) break;
+      if (m.visibleAt > now) continue;
+      m.receiveCount++;
+      m.visibleAt = now + visibilityMs;
+      m.receipt = randomUUID();
+      out.push({ event: structuredClone(m.event), receiveCount: m.receiveCount, receipt: m.receipt });
+    }
+    return out;
+  }
+
+  /** resolves on a push or after ms, whichever is first */
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
+  nextVisibleIn(): number {
+    const now = Date.now();
+    let min = Infinity;
+    for (const m of this.messages) min = Math.min(min, Math.max(0, m.visibleAt - now));
+    return min;
+  }
+}
+
+class MemoryQueueHandle implements NotificationQueue {
+  constructor(private readonly queue: MemoryQueue) {}
+
+  async receive(options: ReceiveOptions = {}): Promise<ReceivedNotification[]> {
+    const max = Math.min(Math.max(options.max ?? 10, 1), 10);
+    const visibility = options.visibilityTimeoutMs ?? 30_000;
+    const deadline = Date.now() + Math.min(options.waitMs ?? 0, 20_000);
+    for (;;) {
+      const got = this.queue.take(max, visibility);
+      const left = deadline - Date.now();
+      if (got.length > 0 || left <= 0) return got;
+      await this.queue.wait(Math.min(left, Math.max(this.queue.nextVisibleIn(), 1)));
+    }
+  }
+
+  async ack(message: ReceivedNotification): Promise<void> {
+    const i = this.queue.messages.findIndex((m) => m.receipt === message.receipt);
+    if (i >= 0) this.queue.messages.splice(i, 1);
+  }
+
+  async release(message: ReceivedNotification): Promise<void> {
+    const m = this.queue.messages.find((x) => x.receipt === message.receipt);
+    if (m) {
+      m.visibleAt = 0;
+      m.receipt = null;
+      this.queue.wake();
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+export class MemoryNotifier implements Notifier {
+  private readonly topics = new Map<string, Set<string>>();
+  private readonly queues = new Map<string, MemoryQueue>();
+
+  async ensureTopic(topic: string): Promise<void> {
+    if (!this.topics.has(topic)) this.topics.set(topic, new Set());
+  }
+
+  async publish(topic: string, event: NotificationEvent): Promise<void> {
+    const subscribers = this.topics.get(topic);
+    if (!subscribers) throw new Error(`unknown notification topic "${topic}"`);
+    for (const name of subscribers) this.queues.get(name)!.push(event);
+  }
+
+  async openQueue(topic: string, queue: string): Promise<NotificationQueue> {
+    await this.ensureTopic(topic);
+    let q = this.queues.get(queue);
+    if (!q) this.queues.set(queue, (q = new MemoryQueue()));
+    this.topics.get(topic)!.add(queue);
+    return new MemoryQueueHandle(q);
+  }
+
+  async close(): Promise<void> {}
+}

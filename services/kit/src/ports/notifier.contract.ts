@@ -1,0 +1,108 @@
+/** The one contract suite every Notifier adapter passes. Names from `harness.name()` are unique per run. */
+import { describe, it, expect, afterEach } from "vitest";
+import { consumeOnce, type Notifier, type NotificationQueue, type ReceivedNotification } from "./notifier.port.js";
+import type { Cache } from "./cache.port.js";
+
+export interface NotifierHarness {
+  open(): Promise<Notifier>;
+  name(base: string): string;
+  /** a cache for deduplication marks */
+  seen(): Promise<Cache>;
+}
+
+async function drain(queue: NotificationQueue, expected: number, timeoutMs = 10_000): Promise<ReceivedNotification[]> {
+  const got: ReceivedNotification[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (got.length < expected && Date.now() < deadline) got.push(...(await queue.receive({ max: 10, waitMs: 1000 })));
+  return got;
+}
+
+export function notifierContract(engine: string, makeHarness: () => NotifierHarness): void {
+  describe(`Notifier contract: ${engine}`, () => {
+    const closers: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const c of closers.splice(0).reverse()) await c();
+    });
+    async function setup() {
+      const harness = makeHarness();
+      const notifier = await harness.open();
+      closers.push(() => notifier.close());
+      return { harness, notifier };
+    }
+
+    it("fans an event out to every subscribed queue, with id, type, payload and attributes", async () => {
+      const { harness, notifier } = await setup();
+      const topic = harness.name("exchange.user.events.v1");
+      await notifier.ensureTopic(topic);
+      await notifier.ensureTopic(topic);
+      const a = await notifier.openQueue(topic, harness.name("mail"));
+      const b = await notifier.openQueue(topic, harness.name("push"));
+      await notifier.openQueue(topic, harness.name("mail")); // idempotent: no second subscription
+      const event = {
+        id: "evt-1",
+        type: "exchange.order.filled.v1",
+        payload: { orderId: "42", price: "0.00000001", qty: "1.50" },
+        attributes: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" },
+      };
+      await notifier.publish(topic, event);
+      for (const q of [a, b]) {
+        const [m, ...rest] = await drain(q, 1);
+        expect(rest).toEqual([]);
+        expect(m.event).toEqual(event);
+        expect(m.receiveCount).toBe(1);
+        await q.ack(m);
+      }
+      expect(await a.receive({ waitMs: 500 })).toEqual([]); // acked, and delivered once despite two openQueue calls
+    });
+
+    it("redelivers what is not acked: at once after release, or after the visibility timeout", async () => {
+      const { harness, notifier } = await setup();
+      const topic = harness.name("redeliver");
+      const q = await notifier.openQueue(topic, harness.name("q"));
+      await notifier.publish(topic, { id: "e-1", type: "t", payload: 1 });
+      const [first] = await drain(q, 1);
+      expect(first.event.id).toBe("e-1");
+      expect(await q.receive({ waitMs: 0 })).toEqual([]); // invisible while in flight
+      await q.release(first);
+      const [second] = await q.receive({ waitMs: 2000, visibilityTimeoutMs: 1000 });
+      expect(second.event.id).toBe("e-1");
+      expect(second.receiveCount).toBe(2);
+      const t0 = Date.now();
+      const [third] = await q.receive({ waitMs: 5000, visibilityTimeoutMs: 1000 }); // comes back by itself
+      expect(third.event.id).toBe("e-1");
+      expect(third.receiveCount).toBe(3);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+      await q.ack(third);
+      expect(await q.receive({ waitMs: 1500 })).toEqual([]);
+    });
+
+    it("lets a consumer handle each event id once, however often it is delivered", async () => {
+      const { harness, notifier } = await setup();
+      const seen = await harness.seen();
+      closers.push(() => seen.close());
+      const topic = harness.name("dedupe");
+      const q = await notifier.openQueue(topic, harness.name("q"));
+      for (const id of ["a", "b", "a", "c", "b", "a"]) await notifier.publish(topic, { id, type: "t", payload: { id } });
+      const handled: string[] = [];
+      let failOnce = true;
+      const deadline = Date.now() + 15_000;
+      while (handled.length < 3 && Date.now() < deadline) {
+        await consumeOnce(
+          q,
+          seen,
+          async (e) => {
+            if (e.id === "c" && failOnce) {
+              failOnce = false;
+              throw new Error("transient");
+            }
+            handled.push(e.id);
+          },
+          { waitMs: 500, visibilityTimeoutMs: 1000 },
+        );
+      }
+      expect(handled.sort()).toEqual(["a", "b", "c"]);
+      expect(failOnce).toBe(false);
+      expect(await q.receive({ waitMs: 1500 })).toEqual([]); // duplicates were acked too
+    });
+  });
+}
