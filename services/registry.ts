@@ -10,8 +10,8 @@ export type ServiceFactory = (env: Env, dataDir: string, directory: ServiceDirec
 
 /** Every service the exchange runs, by folder name, with how to build it from the environment. */
 export const SERVICE_FACTORIES = {
-  order: (env: Env, dataDir: string) =>
-    createOrderModule({ databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`) }),
+  order: (env: Env, dataDir: string, directory: ServiceDirectory) =>
+    createOrderModule({ databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`), directory }),
   marketdata: () => createMarketDataModule(),
   matching: (env: Env, dataDir: string) =>
     import("./matching/src/main.js").then((matching) =>

@@ -1,26 +1,76 @@
+import type { Kysely } from "kysely";
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import { systemClock, type Clock } from "#kit/clock/clock.js";
 import { openDatabase } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
+import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import type { Logger } from "#kit/telemetry/logger.js";
+import { ConnectMatchingGateway } from "./adapters/matching-gateway.connect.js";
+import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "./adapters/order-store.sql.js";
 import { SqlSymbolStore, orderMigrations, type OrderDb } from "./adapters/symbol-store.sql.js";
+import { ConnectWalletGateway } from "./adapters/wallet-gateway.connect.js";
+import { Orders } from "./domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "./domain/symbol.js";
 import { orderRoutes } from "./rpc/order.routes.js";
 
 export interface OrderConfig {
   /** sqlite:<file> in embedded mode, postgres://... in distributed mode. */
   readonly databaseUrl: string;
+  /** Reaches wallet and matching (in-process or over gRPC). */
+  readonly directory: ServiceDirectory;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
 }
 
-/** Composition root of the order service: opens its store, migrates, seeds the registry. */
-export async function createOrderModule(config: OrderConfig): Promise<ServiceModule> {
-  const database = openDatabase<OrderDb>(config.databaseUrl);
-  await migrate(database.db as never, "order", orderMigrations);
-  const symbols = new SqlSymbolStore(database.db);
+export interface OrderModule extends ServiceModule {
+  readonly orders: Orders;
+}
+
+/** Composition root of the order service: store, registry, gateways, and one event consumer per symbol. */
+export async function createOrderModule(config: OrderConfig): Promise<OrderModule> {
+  const database = openDatabase<OrderDb & OrderTables>(config.databaseUrl);
+  await migrate(database.db as never, "order", { ...orderMigrations, ...orderStoreMigrations });
+  // One database, two stores: each sees only its own tables.
+  const symbols = new SqlSymbolStore(database.db as unknown as Kysely<OrderDb>);
   await symbols.seed(DEFAULT_SYMBOLS);
+  const specs = await symbols.list();
+  const orders = new Orders({
+    store: new SqlOrderStore(database.db as unknown as Kysely<OrderTables>),
+    matching: new ConnectMatchingGateway(config.directory.transport("matching")),
+    wallet: new ConnectWalletGateway(config.directory.transport("wallet")),
+    clock: config.clock ?? systemClock,
+    symbols: specs,
+  });
+  const consumers = new AbortController();
+  const running: Promise<void>[] = [];
   return {
     name: "order",
     serviceNames: [OrderService.typeName],
-    routes: orderRoutes({ symbols }),
-    stop: () => database.close(),
+    orders,
+    routes: orderRoutes({ symbols, orders }),
+    async start() {
+      for (const spec of specs) {
+        const follow = async () => {
+          // Follow matching's events; on a broken stream, back off and resume from the last applied sequence.
+          while (!consumers.signal.aborted) {
+            try {
+              await orders.consume(spec.symbol, consumers.signal);
+            } catch (error) {
+              if (consumers.signal.aborted) return;
+              config.logger?.warn({ err: error, symbol: spec.symbol }, "matching event stream broke; resuming");
+              await new Promise((resolve) => setTimeout(resolve, 500));
+            }
+          }
+        };
+        running.push(follow());
+        await orders.relay(spec.symbol);
+      }
+    },
+    async stop() {
+      consumers.abort();
+      await Promise.allSettled(running);
+      await database.close();
+    },
   };
 }

@@ -25,13 +25,20 @@ export function toConnectError(error: DomainError): ConnectError {
   return new ConnectError(error.message, error.spec.grpc, undefined, details, error);
 }
 
-/** Server interceptor: domain errors thrown by handlers leave as ConnectErrors with details. */
+/**
+ * Server interceptor: domain errors thrown by handlers leave as ConnectErrors with details. An
+ * error a handler got from a service it called is passed on with its code, message and details
+ * but without that call's response headers, which are not ours to send.
+ */
 export function domainErrorInterceptor(): Interceptor {
   return (next) => async (request) => {
     try {
       return await next(request);
     } catch (error) {
       if (error instanceof DomainError) throw toConnectError(error);
+      if (error instanceof ConnectError && [...error.metadata.keys()].length > 0) {
+        throw new ConnectError(error.rawMessage, error.code, undefined, error.details as ConstructorParameters<typeof ConnectError>[3], error.cause);
+      }
       throw error;
     }
   };

@@ -27,6 +27,7 @@ export const ERROR_TABLE = {
   BAD_PRECISION: { grpc: Code.InvalidArgument, http: 400, binance: -1111, msg: "Precision is over the maximum defined for this asset." },
   INVALID_PARAMETER: { grpc: Code.InvalidArgument, http: 400, binance: -1130, msg: "Invalid data sent for a parameter." },
   BAD_SYMBOL: { grpc: Code.InvalidArgument, http: 400, binance: -1121, msg: "Invalid symbol." },
+  FILTER_FAILURE: { grpc: Code.InvalidArgument, http: 400, binance: -1013, msg: "Filter failure." },
   NEW_ORDER_REJECTED: { grpc: Code.FailedPrecondition, http: 400, binance: -2010, msg: "New order rejected." },
   INSUFFICIENT_BALANCE: { grpc: Code.FailedPrecondition, http: 400, binance: -2010, msg: "Account has insufficient balance for requested action." },
   CANCEL_REJECTED: { grpc: Code.FailedPrecondition, http: 400, binance: -2011, msg: "Cancel rejected." },

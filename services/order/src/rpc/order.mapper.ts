@@ -1,7 +1,10 @@
 import { create } from "@bufbuild/protobuf";
-import { OrderType, SelfTradePreventionMode } from "#gen/exchange/common/v1/common_pb.js";
-import { SymbolInfoSchema, type SymbolInfo } from "#gen/exchange/order/v1/order_pb.js";
+import { OrderStatus, OrderType, SelfTradePreventionMode } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderSchema, SymbolInfoSchema, TradeSchema, type Order as OrderMessage, type SymbolInfo, type Trade as TradeMessage } from "#gen/exchange/order/v1/order_pb.js";
+import { formatUnits } from "#kit/money/decimal.js";
+import type { Order, UserTrade } from "../domain/order.js";
 import type { SymbolSpec } from "../domain/symbol.js";
+import type { SymbolUnits } from "../domain/symbol-units.js";
 
 const ORDER_TYPES = [
   OrderType.LIMIT,
@@ -44,5 +47,50 @@ export function toSymbolInfo(spec: SymbolSpec): SymbolInfo {
     },
     allowedSelfTradePreventionModes: STP_MODES,
     defaultSelfTradePreventionMode: spec.defaultStpMode,
+  });
+}
+
+export function toOrderMessage(order: Order, units: SymbolUnits): OrderMessage {
+  const { spec } = units;
+  const quote = (value: bigint) => formatUnits(value, spec.quoteScale);
+  const base = (lots: bigint) => formatUnits(units.baseOf(lots), spec.baseScale);
+  return create(OrderSchema, {
+    accountId: order.accountId,
+    symbol: order.symbol,
+    orderId: BigInt(order.orderId),
+    clientOrderId: order.clientOrderId,
+    price: quote(order.priceTicks * units.tickUnits),
+    origQty: base(order.quantityLots),
+    executedQty: base(order.filledLots),
+    cummulativeQuoteQty: quote(order.quoteUnits),
+    status: order.status,
+    timeInForce: order.timeInForce,
+    type: order.type,
+    side: order.side,
+    stopPrice: quote(order.stopPriceTicks * units.tickUnits),
+    icebergQty: base(order.icebergLots),
+    time: BigInt(order.createdAt),
+    updateTime: BigInt(order.updatedAt),
+    isWorking: order.status === OrderStatus.NEW || order.status === OrderStatus.PARTIALLY_FILLED,
+    origQuoteOrderQty: quote(order.quoteOrderUnits),
+    selfTradePreventionMode: order.stp,
+    trailingDelta: order.trailingDelta,
+  });
+}
+
+export function toTradeMessage(trade: UserTrade, units: SymbolUnits): TradeMessage {
+  const { spec } = units;
+  return create(TradeSchema, {
+    symbol: trade.symbol,
+    id: BigInt(trade.tradeId),
+    orderId: BigInt(trade.orderId),
+    price: formatUnits(trade.priceTicks * units.tickUnits, spec.quoteScale),
+    qty: formatUnits(units.baseOf(trade.quantityLots), spec.baseScale),
+    quoteQty: formatUnits(trade.quoteUnits, spec.quoteScale),
+    commission: formatUnits(trade.commissionUnits, trade.commissionAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale),
+    commissionAsset: trade.commissionAsset,
+    time: BigInt(trade.time),
+    isBuyer: trade.isBuyer,
+    isMaker: trade.isMaker,
   });
 }

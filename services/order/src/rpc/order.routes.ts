@@ -1,15 +1,33 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import { OrderService, type PlaceOrderRequest } from "#gen/exchange/order/v1/order_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
+import type { Orders } from "../domain/orders.use-case.js";
+import type { PlaceRequest } from "../domain/order-intent.js";
 import type { SymbolStore } from "../ports/symbol-store.port.js";
-import { toSymbolInfo } from "./order.mapper.js";
+import { toOrderMessage, toSymbolInfo, toTradeMessage } from "./order.mapper.js";
 
 export interface OrderRoutesDeps {
   readonly symbols: SymbolStore;
+  readonly orders: Orders;
 }
 
-/** order.v1 over the use cases. Methods not listed here answer Unimplemented. */
+const toPlaceRequest = (request: PlaceOrderRequest): PlaceRequest => ({
+  side: request.side,
+  type: request.type,
+  timeInForce: request.timeInForce,
+  quantity: request.quantity,
+  quoteOrderQty: request.quoteOrderQty,
+  price: request.price,
+  stopPrice: request.stopPrice,
+  trailingDelta: request.trailingDelta,
+  icebergQty: request.icebergQty,
+  stp: request.selfTradePreventionMode,
+});
+
+/** order.v1 over the use cases: proto <-> domain, nothing else. */
 export function orderRoutes(deps: OrderRoutesDeps) {
+  const { orders } = deps;
+  const units = (symbol: string) => orders.symbol(symbol).units;
   return (router: ConnectRouter) =>
     router.service(OrderService, {
       async getExchangeInfo(request) {
@@ -21,6 +39,34 @@ export function orderRoutes(deps: OrderRoutesDeps) {
           throw new DomainError("BAD_SYMBOL", `Invalid symbol: ${unknown.join(",")}`, unknown.map((symbol) => ({ field: "symbols", description: `unknown symbol ${symbol}` })));
         }
         return { symbols: request.symbols.map((symbol) => toSymbolInfo(bySymbol.get(symbol)!)) };
+      },
+      async placeOrder(request) {
+        const order = await orders.place(request.accountId, request.symbol, toPlaceRequest(request), request.clientOrderId);
+        return { order: toOrderMessage(order, units(order.symbol)) };
+      },
+      async cancelOrder(request) {
+        const order = await orders.cancel(request.accountId, request.symbol, request.orderId, request.origClientOrderId);
+        return { order: toOrderMessage(order, units(order.symbol)) };
+      },
+      async cancelAllOrders(request) {
+        const canceled = await orders.cancelAll(request.accountId, request.symbol);
+        return { orders: canceled.map((order) => toOrderMessage(order, units(order.symbol))) };
+      },
+      async getOrder(request) {
+        const order = await orders.get(request.accountId, request.symbol, request.orderId, request.origClientOrderId);
+        return { order: toOrderMessage(order, units(order.symbol)) };
+      },
+      async listOpenOrders(request) {
+        const open = await orders.listOpen(request.accountId, request.symbol);
+        return { orders: open.map((order) => toOrderMessage(order, units(order.symbol))) };
+      },
+      async listOrders(request) {
+        const page = await orders.list(request.accountId, request.symbol, request.page?.pageSize ?? 0, request.page?.pageToken ?? "");
+        return { orders: page.items.map((order) => toOrderMessage(order, units(order.symbol))), page: { nextPageToken: page.nextToken } };
+      },
+      async listMyTrades(request) {
+        const page = await orders.listTrades(request.accountId, request.symbol, request.page?.pageSize ?? 0, request.page?.pageToken ?? "");
+        return { trades: page.items.map((trade) => toTradeMessage(trade, units(trade.symbol))), page: { nextPageToken: page.nextToken } };
       },
     });
 }

@@ -1,0 +1,33 @@
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { MatchingService, type Command, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
+import type { MatchingGateway } from "../ports/matching-gateway.port.js";
+
+/** matching.v1 over any Connect transport (in-process in embedded mode, gRPC otherwise). */
+export class ConnectMatchingGateway implements MatchingGateway {
+  private readonly client;
+
+  constructor(transport: Transport) {
+    this.client = createClient(MatchingService, transport);
+  }
+
+  async submit(command: Command): Promise<EventBatch | "duplicate"> {
+    try {
+      const response = await this.client.submit({ command });
+      return response.batch!;
+    } catch (error) {
+      if (ConnectError.from(error).code === Code.AlreadyExists) return "duplicate";
+      throw error;
+    }
+  }
+
+  async *events(symbol: string, fromSequence: number, signal: AbortSignal): AsyncIterable<EventBatch> {
+    for await (const response of this.client.streamEvents({ symbol, fromSequence: BigInt(fromSequence) }, { signal })) {
+      if (response.batch) yield response.batch;
+    }
+  }
+
+  async bestAskTicks(symbol: string): Promise<bigint | undefined> {
+    const book = await this.client.getBook({ symbol, depth: 1 });
+    return book.asks.length > 0 ? BigInt(book.asks[0].priceTicks) : undefined;
+  }
+}

@@ -1,0 +1,209 @@
+import { sql, type Kysely, type Migration, type Selectable } from "kysely";
+import type { Order, UserTrade } from "../domain/order.js";
+import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
+
+// One implementation for SQLite and PostgreSQL through Kysely. Integer units are TEXT so
+// values beyond 2^63 (18-decimal assets) survive both engines; ids and times are BIGINT.
+
+interface OrdersTable {
+  symbol: string;
+  order_id: number | string;
+  account_id: string;
+  client_order_id: string;
+  body: string;
+  status: number;
+  open: number;
+  submitted: number;
+  created_at: number | string;
+}
+
+interface TradesTable {
+  symbol: string;
+  trade_id: number | string;
+  is_maker: number;
+  account_id: string;
+  order_id: number | string;
+  body: string;
+}
+
+export interface OrderTables {
+  order_orders: OrdersTable;
+  order_trades: TradesTable;
+  order_counters: { symbol: string; next_id: number | string };
+  order_consumers: { symbol: string; last_sequence: number | string };
+}
+
+export const orderStoreMigrations: Record<string, Migration> = {
+  "002_orders": {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema
+        .createTable("order_orders")
+        .ifNotExists()
+        .addColumn("symbol", "text", (c) => c.notNull())
+        .addColumn("order_id", "bigint", (c) => c.notNull())
+        .addColumn("account_id", "text", (c) => c.notNull())
+        .addColumn("client_order_id", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("status", "integer", (c) => c.notNull())
+        .addColumn("open", "integer", (c) => c.notNull())
+        .addColumn("submitted", "integer", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("order_orders_pk", ["symbol", "order_id"])
+        .addUniqueConstraint("order_orders_client_id", ["account_id", "client_order_id"])
+        .execute();
+      await db.schema.createIndex("order_orders_account").ifNotExists().on("order_orders").columns(["account_id", "symbol", "order_id"]).execute();
+      await db.schema.createIndex("order_orders_outbox").ifNotExists().on("order_orders").columns(["symbol", "submitted", "order_id"]).execute();
+      await db.schema
+        .createTable("order_trades")
+        .ifNotExists()
+        .addColumn("symbol", "text", (c) => c.notNull())
+        .addColumn("trade_id", "bigint", (c) => c.notNull())
+        .addColumn("is_maker", "integer", (c) => c.notNull())
+        .addColumn("account_id", "text", (c) => c.notNull())
+        .addColumn("order_id", "bigint", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("order_trades_pk", ["symbol", "trade_id", "is_maker"])
+        .execute();
+      await db.schema.createIndex("order_trades_account").ifNotExists().on("order_trades").columns(["account_id", "symbol", "trade_id"]).execute();
+      await db.schema
+        .createTable("order_counters")
+        .ifNotExists()
+        .addColumn("symbol", "text", (c) => c.primaryKey())
+        .addColumn("next_id", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("order_consumers")
+        .ifNotExists()
+        .addColumn("symbol", "text", (c) => c.primaryKey())
+        .addColumn("last_sequence", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+
+const OPEN_STATUSES = new Set([1, 2, 8]); // NEW, PARTIALLY_FILLED, PENDING_NEW
+
+function encodeOrder(order: Order): string {
+  return JSON.stringify(order, (_, value) => (typeof value === "bigint" ? `${value}n` : value));
+}
+
+function decode<T>(body: string): T {
+  return JSON.parse(body, (_, value) => (typeof value === "string" && /^-?\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value)) as T;
+}
+
+function orderRow(order: Order) {
+  return {
+    symbol: order.symbol,
+    order_id: order.orderId,
+    account_id: order.accountId,
+    client_order_id: order.clientOrderId,
+    body: encodeOrder(order),
+    status: order.status,
+    open: OPEN_STATUSES.has(order.status) ? 1 : 0,
+    submitted: order.submitted ? 1 : 0,
+    created_at: order.createdAt,
+  };
+}
+
+const toOrder = (row: Pick<Selectable<OrdersTable>, "body">): Order => decode<Order>(row.body);
+
+export class SqlOrderStore implements OrderStore {
+  constructor(private readonly db: Kysely<OrderTables>) {}
+
+  async nextOrderId(symbol: string): Promise<number> {
+    const row = await this.db
+      .insertInto("order_counters")
+      .values({ symbol, next_id: 1 })
+      .onConflict((conflict) => conflict.column("symbol").doUpdateSet({ next_id: sql`order_counters.next_id + 1` }))
+      .returning("next_id")
+      .executeTakeFirstOrThrow();
+    return Number(row.next_id);
+  }
+
+  async insert(order: Order): Promise<{ order: Order; created: boolean }> {
+    const inserted = await this.db
+      .insertInto("order_orders")
+      .values(orderRow(order))
+      .onConflict((conflict) => conflict.columns(["account_id", "client_order_id"]).doNothing())
+      .returning("order_id")
+      .executeTakeFirst();
+    if (inserted) return { order, created: true };
+    return { order: (await this.getByClientId(order.accountId, order.clientOrderId))!, created: false };
+  }
+
+  async get(symbol: string, orderId: number): Promise<Order | undefined> {
+    const row = await this.db.selectFrom("order_orders").select("body").where("symbol", "=", symbol).where("order_id", "=", orderId).executeTakeFirst();
+    return row && toOrder(row);
+  }
+
+  async getByClientId(accountId: string, clientOrderId: string): Promise<Order | undefined> {
+    const row = await this.db.selectFrom("order_orders").select("body").where("account_id", "=", accountId).where("client_order_id", "=", clientOrderId).executeTakeFirst();
+    return row && toOrder(row);
+  }
+
+  async update(order: Order): Promise<void> {
+    const row = orderRow(order);
+    await this.db
+      .updateTable("order_orders")
+      .set({ body: row.body, status: row.status, open: row.open, submitted: row.submitted })
+      .where("symbol", "=", order.symbol)
+      .where("order_id", "=", order.orderId)
+      .execute();
+  }
+
+  async undelivered(symbol: string): Promise<Order[]> {
+    const rows = await this.db.selectFrom("order_orders").select("body").where("symbol", "=", symbol).where("submitted", "=", 0).orderBy("order_id").execute();
+    return rows.map(toOrder);
+  }
+
+  async listOpen(accountId: string, symbol?: string): Promise<Order[]> {
+    let query = this.db.selectFrom("order_orders").select("body").where("account_id", "=", accountId).where("open", "=", 1);
+    if (symbol) query = query.where("symbol", "=", symbol);
+    return (await query.orderBy("symbol").orderBy("order_id").execute()).map(toOrder);
+  }
+
+  async list(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<Order>> {
+    let query = this.db.selectFrom("order_orders").select(["body", "order_id"]).where("account_id", "=", accountId).where("symbol", "=", symbol);
+    if (pageToken !== "") query = query.where("order_id", "<", Number(pageToken));
+    const rows = await query.orderBy("order_id", "desc").limit(pageSize + 1).execute();
+    const items = rows.slice(0, pageSize).map(toOrder);
+    return { items, nextToken: rows.length > pageSize ? String(items[items.length - 1].orderId) : "" };
+  }
+
+  async listTrades(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<UserTrade>> {
+    let query = this.db.selectFrom("order_trades").select(["body", "trade_id"]).where("account_id", "=", accountId).where("symbol", "=", symbol);
+    if (pageToken !== "") query = query.where("trade_id", "<", Number(pageToken));
+    const rows = await query.orderBy("trade_id", "desc").orderBy("is_maker").limit(pageSize + 1).execute();
+    const items = rows.slice(0, pageSize).map((row) => decode<UserTrade>(row.body));
+    return { items, nextToken: rows.length > pageSize ? String(items[items.length - 1].tradeId) : "" };
+  }
+
+  async lastSequence(symbol: string): Promise<number> {
+    const row = await this.db.selectFrom("order_consumers").select("last_sequence").where("symbol", "=", symbol).executeTakeFirst();
+    return row ? Number(row.last_sequence) : 0;
+  }
+
+  async applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[]): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom("order_consumers").select("last_sequence").where("symbol", "=", symbol).executeTakeFirst();
+      if (row && Number(row.last_sequence) >= sequence) return false;
+      for (const order of orders) {
+        const r = orderRow(order);
+        await tx.updateTable("order_orders").set({ body: r.body, status: r.status, open: r.open, submitted: r.submitted }).where("symbol", "=", symbol).where("order_id", "=", order.orderId).execute();
+      }
+      for (const trade of trades) {
+        await tx
+          .insertInto("order_trades")
+          .values({ symbol, trade_id: trade.tradeId, is_maker: trade.isMaker ? 1 : 0, account_id: trade.accountId, order_id: trade.orderId, body: encodeOrder(trade as never) })
+          .onConflict((conflict) => conflict.columns(["symbol", "trade_id", "is_maker"]).doNothing())
+          .execute();
+      }
+      await tx
+        .insertInto("order_consumers")
+        .values({ symbol, last_sequence: sequence })
+        .onConflict((conflict) => conflict.column("symbol").doUpdateSet({ last_sequence: sequence }))
+        .execute();
+      return true;
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import type { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+
+/**
+ * An order as its owner sees it. Quantities are kept in the symbol's integer units (ticks,
+ * lots, quote units) and turned into decimal strings only at the edge of the service.
+ */
+export interface Order {
+  readonly symbol: string;
+  readonly orderId: number;
+  readonly accountId: string;
+  readonly clientOrderId: string;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly timeInForce: TimeInForce;
+  /** Limit price in ticks (0 for market orders). */
+  readonly priceTicks: bigint;
+  readonly quantityLots: bigint;
+  /** Market buys by quote amount, in the quote asset's smallest units. */
+  readonly quoteOrderUnits: bigint;
+  readonly stopPriceTicks: bigint;
+  readonly icebergLots: bigint;
+  readonly trailingDelta: number;
+  readonly stp: SelfTradePreventionMode;
+  /** What wallet holds for the order (hold id = symbol:orderId). */
+  readonly holdAsset: string;
+  readonly holdUnits: bigint;
+  status: OrderStatus;
+  filledLots: bigint;
+  /** Cumulative quote traded, in the quote asset's smallest units. */
+  quoteUnits: bigint;
+  /** Delivered to matching (the order row doubles as the outbox until then). */
+  submitted: boolean;
+  readonly createdAt: number;
+  updatedAt: number;
+}
+
+export interface UserTrade {
+  readonly symbol: string;
+  readonly tradeId: number;
+  readonly orderId: number;
+  readonly accountId: string;
+  readonly priceTicks: bigint;
+  readonly quantityLots: bigint;
+  readonly quoteUnits: bigint;
+  readonly isBuyer: boolean;
+  readonly isMaker: boolean;
+  /** Fee charged in the asset received, in its smallest units. */
+  readonly commissionUnits: bigint;
+  readonly commissionAsset: string;
+  readonly time: number;
+}
+
+export const holdIdOf = (symbol: string, orderId: number): string => `${symbol}:${orderId}`;
+export const tradeIdOf = (symbol: string, tradeId: number): string => `${symbol}:T${tradeId}`;

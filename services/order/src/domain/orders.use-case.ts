@@ -1,0 +1,339 @@
+import { create } from "@bufbuild/protobuf";
+import { OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
+import { CommandSchema, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
+import type { Clock } from "#kit/clock/clock.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import { formatUnits, parseUnits } from "#kit/money/decimal.js";
+import type { MatchingGateway } from "../ports/matching-gateway.port.js";
+import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
+import type { WalletGateway } from "../ports/wallet-gateway.port.js";
+import { cancelRejected, placementRejected } from "./matching-reasons.js";
+import { holdIdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
+import { orderIntent, type PlaceRequest } from "./order-intent.js";
+import { SerialQueue } from "./serial-queue.js";
+import type { SymbolSpec } from "./symbol.js";
+import { SymbolUnits } from "./symbol-units.js";
+
+export interface OrdersDeps {
+  readonly store: OrderStore;
+  readonly matching: MatchingGateway;
+  readonly wallet: WalletGateway;
+  readonly clock: Clock;
+  readonly symbols: readonly SymbolSpec[];
+  /** How long a placement waits for its own events before answering with what it has. */
+  readonly waitMs?: number;
+  readonly newClientOrderId?: () => string;
+}
+
+const DONE = new Set([OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.EXPIRED_IN_MATCH, OrderStatus.REJECTED]);
+
+interface Waiter {
+  readonly sequence: number;
+  readonly resolve: () => void;
+}
+
+/**
+ * The order lifecycle: validate and convert (order-intent), allocate the id, persist (the row
+ * is the outbox), hold the budget in wallet, deliver to matching, and apply matching's events
+ * (settling trades in wallet, releasing what is left of holds) in sequence order, exactly once.
+ */
+export class Orders {
+  private readonly symbols = new Map<string, { spec: SymbolSpec; units: SymbolUnits }>();
+  private readonly queue = new SerialQueue();
+  private readonly applied = new Map<string, number>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly rejections = new Map<string, string>();
+
+  constructor(private readonly deps: OrdersDeps) {
+    for (const spec of deps.symbols) this.symbols.set(spec.symbol, { spec, units: new SymbolUnits(spec) });
+  }
+
+  symbol(symbol: string) {
+    const found = this.symbols.get(symbol);
+    if (!found) throw new DomainError("BAD_SYMBOL", "Invalid symbol.", [{ field: "symbol", description: `unknown symbol ${symbol}` }]);
+    return found;
+  }
+
+  // ------------------------------------------------------------------ placing
+
+  async place(accountId: string, symbol: string, request: PlaceRequest, clientOrderId: string): Promise<Order> {
+    const { spec, units } = this.symbol(symbol);
+    if (clientOrderId !== "") {
+      const existing = await this.deps.store.getByClientId(accountId, clientOrderId);
+      if (existing) return existing;
+    }
+    const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
+    const bestAsk = needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined;
+    const intent = orderIntent(request, spec, units, bestAsk);
+    const outcome = await this.queue.run(symbol, async (): Promise<{ existing: Order } | { sequence?: number; orderId: number }> => {
+      const now = this.deps.clock.now();
+      const orderId = await this.deps.store.nextOrderId(symbol);
+      const order: Order = {
+        symbol,
+        orderId,
+        accountId,
+        clientOrderId: clientOrderId || (this.deps.newClientOrderId?.() ?? `x-${symbol}-${orderId}`),
+        side: intent.side,
+        type: intent.type,
+        timeInForce: intent.timeInForce,
+        priceTicks: intent.priceTicks,
+        quantityLots: intent.quantityLots,
+        quoteOrderUnits: intent.quoteOrderUnits,
+        stopPriceTicks: intent.stopPriceTicks,
+        icebergLots: intent.icebergLots,
+        trailingDelta: intent.trailingDelta,
+        stp: intent.stp,
+        holdAsset: intent.holdAsset,
+        holdUnits: intent.holdUnits,
+        status: OrderStatus.PENDING_NEW,
+        filledLots: 0n,
+        quoteUnits: 0n,
+        submitted: false,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const { order: stored, created } = await this.deps.store.insert(order);
+      if (!created) return { existing: stored };
+      return this.deliver(stored, intent.budget, intent.quoteNotional);
+    });
+    if ("existing" in outcome) return outcome.existing;
+    return this.settled(symbol, outcome.sequence, outcome.orderId);
+  }
+
+  /** Holds the budget and hands the order to matching. Runs under the symbol's queue. */
+  private async deliver(order: Order, budget: bigint, quoteNotional: bigint): Promise<{ sequence?: number; orderId: number }> {
+    const { spec } = this.symbol(order.symbol);
+    try {
+      const scale = order.holdAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale;
+      await this.deps.wallet.hold(holdIdOf(order.symbol, order.orderId), order.accountId, order.holdAsset, formatUnits(order.holdUnits, scale));
+    } catch (error) {
+      order.status = OrderStatus.REJECTED;
+      order.submitted = true;
+      order.updatedAt = this.deps.clock.now();
+      await this.deps.store.update(order);
+      throw error;
+    }
+    const command = create(CommandSchema, {
+      symbol: order.symbol,
+      timestamp: BigInt(order.createdAt),
+      kind: {
+        case: "place",
+        value: {
+          orderId: BigInt(order.orderId),
+          accountId: order.accountId,
+          side: order.side,
+          type: order.type,
+          timeInForce: order.timeInForce,
+          priceTicks: order.priceTicks === 0n ? "" : String(order.priceTicks),
+          quantityLots: order.quantityLots === 0n ? "" : String(order.quantityLots),
+          quoteQuantity: quoteNotional === 0n ? "" : String(quoteNotional),
+          stopPriceTicks: order.stopPriceTicks === 0n ? "" : String(order.stopPriceTicks),
+          trailingDeltaBps: order.trailingDelta,
+          icebergLots: order.icebergLots === 0n ? "" : String(order.icebergLots),
+          selfTradePreventionMode: order.stp,
+          budget: String(budget),
+        },
+      },
+    });
+    const batch = await this.deps.matching.submit(command);
+    order.submitted = true;
+    await this.deps.store.update(order);
+    return { sequence: batch === "duplicate" ? undefined : Number(batch.sequence), orderId: order.orderId };
+  }
+
+  /** Waits (bounded) until the consumer applied `sequence`, then answers with the stored order or its rejection. */
+  private async settled(symbol: string, sequence: number | undefined, orderId: number): Promise<Order> {
+    if (sequence !== undefined) await this.waitFor(symbol, sequence);
+    const rejection = this.rejections.get(`${symbol}:${orderId}`);
+    if (rejection !== undefined) {
+      this.rejections.delete(`${symbol}:${orderId}`);
+      throw placementRejected(rejection);
+    }
+    return (await this.deps.store.get(symbol, orderId))!;
+  }
+
+  private waitFor(symbol: string, sequence: number): Promise<void> {
+    if ((this.applied.get(symbol) ?? 0) >= sequence) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.deps.waitMs ?? 3_000);
+      const list = this.waiters.get(symbol) ?? [];
+      list.push({ sequence, resolve: () => (clearTimeout(timer), resolve()) });
+      this.waiters.set(symbol, list);
+    });
+  }
+
+  /** Delivers orders persisted but not yet handed to matching (after a crash), oldest first. */
+  async relay(symbol: string): Promise<void> {
+    await this.queue.run(symbol, async () => {
+      for (const order of await this.deps.store.undelivered(symbol)) {
+        if (order.status !== OrderStatus.PENDING_NEW) continue;
+        const { units } = this.symbol(symbol);
+        const buy = order.side === Side.BUY;
+        const quoteNotional = order.quoteOrderUnits === 0n ? 0n : order.quoteOrderUnits / units.notionalUnits;
+        const budget = buy ? order.holdUnits / units.notionalUnits : order.quantityLots;
+        await this.deliver(order, budget, quoteNotional).catch(() => undefined);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ canceling
+
+  private async find(accountId: string, symbol: string, orderId: bigint, clientOrderId: string): Promise<Order> {
+    this.symbol(symbol);
+    const order =
+      orderId !== 0n ? await this.deps.store.get(symbol, Number(orderId)) : clientOrderId !== "" ? await this.deps.store.getByClientId(accountId, clientOrderId) : undefined;
+    if (orderId === 0n && clientOrderId === "") throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "Param 'orderId' or 'origClientOrderId' must be sent.", [{ field: "order_id", description: "orderId or origClientOrderId is required" }]);
+    // Another account's order is reported exactly like a missing one.
+    if (!order || order.accountId !== accountId || order.symbol !== symbol) throw new DomainError("NO_SUCH_ORDER");
+    return order;
+  }
+
+  async get(accountId: string, symbol: string, orderId: bigint, clientOrderId: string): Promise<Order> {
+    return this.find(accountId, symbol, orderId, clientOrderId);
+  }
+
+  async cancel(accountId: string, symbol: string, orderId: bigint, clientOrderId: string): Promise<Order> {
+    const order = await this.find(accountId, symbol, orderId, clientOrderId);
+    if (DONE.has(order.status)) throw new DomainError("CANCEL_REJECTED", "Unknown order sent.");
+    const batch = await this.queue.run(symbol, () =>
+      this.deps.matching.submit(
+        create(CommandSchema, { symbol, timestamp: BigInt(this.deps.clock.now()), kind: { case: "cancel", value: { orderId: BigInt(order.orderId), accountId } } }),
+      ),
+    );
+    if (batch === "duplicate") throw new DomainError("CANCEL_REJECTED");
+    const rejected = batch.events.find((event) => event.kind.case === "rejected");
+    if (rejected?.kind.case === "rejected") throw cancelRejected(rejected.kind.value.reason);
+    await this.waitFor(symbol, Number(batch.sequence));
+    return (await this.deps.store.get(symbol, order.orderId))!;
+  }
+
+  async cancelAll(accountId: string, symbol: string): Promise<Order[]> {
+    this.symbol(symbol);
+    const open = await this.deps.store.listOpen(accountId, symbol);
+    const batch = await this.queue.run(symbol, () =>
+      this.deps.matching.submit(create(CommandSchema, { symbol, timestamp: BigInt(this.deps.clock.now()), kind: { case: "cancelAll", value: { accountId } } })),
+    );
+    if (batch !== "duplicate") await this.waitFor(symbol, Number(batch.sequence));
+    const after = await Promise.all(open.map((order) => this.deps.store.get(symbol, order.orderId)));
+    return after.filter((order): order is Order => order !== undefined && order.status === OrderStatus.CANCELED);
+  }
+
+  listOpen(accountId: string, symbol: string): Promise<Order[]> {
+    if (symbol !== "") this.symbol(symbol);
+    return this.deps.store.listOpen(accountId, symbol === "" ? undefined : symbol);
+  }
+
+  list(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<Order>> {
+    this.symbol(symbol);
+    return this.deps.store.list(accountId, symbol, clampPage(pageSize), pageToken);
+  }
+
+  listTrades(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<UserTrade>> {
+    this.symbol(symbol);
+    return this.deps.store.listTrades(accountId, symbol, clampPage(pageSize), pageToken);
+  }
+
+  // ------------------------------------------------------------------ matching's events
+
+  /** Follows a symbol's event stream from the last applied sequence until `signal` aborts. */
+  async consume(symbol: string, signal: AbortSignal): Promise<void> {
+    const last = await this.deps.store.lastSequence(symbol);
+    this.markApplied(symbol, last);
+    for await (const batch of this.deps.matching.events(symbol, last + 1, signal)) await this.apply(symbol, batch);
+  }
+
+  /** Applies one batch: wallet effects first (idempotent by id), then the orders and sequence in one transaction. */
+  async apply(symbol: string, batch: EventBatch): Promise<void> {
+    const sequence = Number(batch.sequence);
+    if (sequence <= (this.applied.get(symbol) ?? 0)) return;
+    const { spec, units } = this.symbol(symbol);
+    const touched = new Map<number, Order | null>();
+    const load = async (orderId: bigint) => {
+      const id = Number(orderId);
+      if (!touched.has(id)) touched.set(id, (await this.deps.store.get(symbol, id)) ?? null);
+      return touched.get(id)!;
+    };
+    const trades: UserTrade[] = [];
+    const time = Number(batch.timestamp);
+    for (const event of batch.events) {
+      switch (event.kind.case) {
+        case "accepted": {
+          const order = await load(event.kind.value.orderId);
+          if (order && order.status === OrderStatus.PENDING_NEW) order.status = OrderStatus.NEW;
+          break;
+        }
+        case "rejected": {
+          const order = await load(event.kind.value.orderId);
+          if (order && order.status === OrderStatus.PENDING_NEW) {
+            order.status = OrderStatus.REJECTED;
+            this.rejections.set(`${symbol}:${order.orderId}`, event.kind.value.reason);
+            await this.deps.wallet.release(holdIdOf(symbol, order.orderId));
+          }
+          break;
+        }
+        case "trade": {
+          const trade = event.kind.value;
+          const maker = await load(trade.makerOrderId);
+          const taker = await load(trade.takerOrderId);
+          if (!maker || !taker) break;
+          const takerBuys = trade.takerSide === Side.BUY;
+          const [buyer, seller] = takerBuys ? [taker, maker] : [maker, taker];
+          const lots = BigInt(trade.quantityLots);
+          const ticks = BigInt(trade.priceTicks);
+          const base = units.baseOf(lots);
+          const quote = units.quoteOf(ticks, lots);
+          const fees = await this.deps.wallet.settle({
+            tradeId: tradeIdOf(symbol, Number(trade.tradeId)),
+            symbol,
+            baseAsset: spec.baseAsset,
+            quoteAsset: spec.quoteAsset,
+            buyerAccountId: buyer.accountId,
+            sellerAccountId: seller.accountId,
+            buyerHoldId: holdIdOf(symbol, buyer.orderId),
+            sellerHoldId: holdIdOf(symbol, seller.orderId),
+            baseAmount: formatUnits(base, spec.baseScale),
+            quoteAmount: formatUnits(quote, spec.quoteScale),
+            buyerIsMaker: !takerBuys,
+          });
+          for (const order of [buyer, seller]) order.quoteUnits += quote;
+          const common = { symbol, tradeId: Number(trade.tradeId), priceTicks: ticks, quantityLots: lots, quoteUnits: quote, time };
+          trades.push({ ...common, orderId: buyer.orderId, accountId: buyer.accountId, isBuyer: true, isMaker: !takerBuys, commissionUnits: parseUnits(fees.buyerFee, spec.baseScale), commissionAsset: spec.baseAsset });
+          trades.push({ ...common, orderId: seller.orderId, accountId: seller.accountId, isBuyer: false, isMaker: takerBuys, commissionUnits: parseUnits(fees.sellerFee, spec.quoteScale), commissionAsset: spec.quoteAsset });
+          break;
+        }
+        case "orderUpdated": {
+          const update = event.kind.value;
+          const order = await load(update.orderId);
+          if (!order) break;
+          order.filledLots = BigInt(update.filledLots);
+          if (update.status !== OrderStatus.UNSPECIFIED) order.status = update.status;
+          order.updatedAt = time;
+          if (DONE.has(order.status)) await this.deps.wallet.release(holdIdOf(symbol, order.orderId));
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    const orders = [...touched.values()].filter((order): order is Order => order !== null);
+    await this.deps.store.applyBatch(symbol, sequence, orders, trades);
+    this.markApplied(symbol, sequence);
+  }
+
+  private markApplied(symbol: string, sequence: number): void {
+    this.applied.set(symbol, Math.max(sequence, this.applied.get(symbol) ?? 0));
+    const list = this.waiters.get(symbol);
+    if (!list) return;
+    const still = list.filter((waiter) => {
+      if (waiter.sequence > sequence) return true;
+      waiter.resolve();
+      return false;
+    });
+    if (still.length > 0) this.waiters.set(symbol, still);
+    else this.waiters.delete(symbol);
+  }
+}
+
+function clampPage(pageSize: number): number {
+  return pageSize <= 0 ? 500 : Math.min(pageSize, 1000);
+}
