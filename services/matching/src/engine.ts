@@ -1,9 +1,12 @@
 /**
  * Engine runner for one symbol: journal-then-apply with group commit, periodic snapshots, recovery.
  *
- * submit()/submitBatch() queue commands; one flush at a time takes everything queued, assigns the next sequence
- * ids, appends them to the journal in ONE durable write (one fsync), and only then applies them to the book and
- * resolves the callers (acknowledgement = durable). Commands queued while a flush is in flight form the next group.
+ * submit()/submitBatch() queue commands; everything queued becomes one group: it gets the next sequence ids and is
+ * appended to the journal in ONE durable write (one fsync); only once that append resolved is the group applied to
+ * the book and are its callers resolved (acknowledgement = durable). Commands queued meanwhile form the next group.
+ * With a journal that supports pipelining (FileJournal: `pipelined`), the next group is started (encoded and
+ * written) while the previous one is still being synced, and groups are applied strictly in order, each only after
+ * its own append resolved; other journals get one group at a time.
  * Recovery: latest snapshot (if any) + replay of the journal records after its seq; a torn tail is cut by the
  * journal. The book is pure: the same journal always rebuilds the same state and the same last seq.
  */
@@ -39,20 +42,43 @@ class DiscardSink implements EventSink {
   end(): void {}
 }
 
+/** a group of queued submissions whose journal append has been started. */
+interface Group {
+  pending: Pending[];
+  recs: JournalRecord[];
+  durable: Promise<void>;
+}
+
+/** groups journaled at once with a pipelining journal: one being synced while the next one is encoded. */
+const PIPELINED_GROUPS = 2;
+
+/** optional journal capability: append() may be called again before the previous call resolved (calls are
+ * ordered on disk in call order, and each resolves only after it and every earlier call are durable). */
+interface PipelinedJournal {
+  readonly pipelined?: boolean;
+}
+
 export class MatchingEngine {
   private queue: Pending[] = [];
-  private flushing = false;
+  private queued = 0;
+  private readonly inFlight: Group[] = [];
+  private draining = false;
+  private nextSeq: number;
   private sinceSnapshot = 0;
   private snapshotting: Promise<void> | null = null;
   private failed: unknown = null;
-  private readonly records: JournalRecord[] = [];
+  /** reusable record arrays (with their record objects) for groups. */
+  private readonly recPool: JournalRecord[][] = [];
+  private readonly maxInFlight: number;
 
   private constructor(
     private readonly opts: EngineOptions,
     readonly book: OrderBook,
     readonly recovery: { fromSnapshotSeq: number; replayed: number; truncatedBytes: number },
-  ) {}
-
+  ) {
+    this.nextSeq = book.seq + 1;
+    this.maxInFlight = (opts.journal as PipelinedJournal).pipelined === true ? PIPELINED_GROUPS : 1;
+  }
   static async open(opts: EngineOptions): Promise<MatchingEngine> {
     const snap = opts.snapshots ? await opts.snapshots.loadLatest() : null;
     const book = snap ? OrderBook.fromState(snap) : new OrderBook();
@@ -92,7 +118,8 @@ export class MatchingEngine {
 
   private enqueue(cmds: readonly Command[], sink: EventSink | null): Promise<EventBatch[]> {
     if (this.failed) return Promise.reject(this.failed);
-    for (const c of cmds) {
+    for (let i = 0; i < cmds.length; i++) {
+      const c = cmds[i];
       // the journal codec needs the command's shape; field VALUES are validated (and rejected) by the book
       if (typeof c !== "object" || c === null || (c.type === "CANCEL_REPLACE" && (typeof c.order !== "object" || c.order === null))) {
         return Promise.reject(new TypeError("malformed command"));
@@ -100,33 +127,69 @@ export class MatchingEngine {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ cmds, sink, resolve, reject });
-      if (!this.flushing) void this.flush();
+      this.queued += cmds.length;
+      this.pump();
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
+  /**
+   * Starts a journal append for everything queued when fewer than maxInFlight groups are in flight (pipelined: the
+   * next group is encoded and written while the previous one syncs), and runs the drain loop.
+   */
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight.length < this.maxInFlight && !this.failed) {
+      const pending = this.queue;
+      this.queue = [];
+      const n = this.queued;
+      this.queued = 0;
+      const recs = this.recPool.pop() ?? [];
+      let k = 0;
+      let seq = this.nextSeq;
+      for (const p of pending) {
+        const cmds = p.cmds;
+        for (let i = 0; i < cmds.length; i++) {
+          const r = recs[k];
+          if (r === undefined) recs.push({ seq: seq++, cmd: cmds[i] });
+          else {
+            r.seq = seq++;
+            r.cmd = cmds[i];
+          }
+          k++;
+        }
+      }
+      recs.length = n;
+      this.nextSeq = seq;
+      const durable = this.opts.journal.append(recs);
+      durable.catch(() => {}); // observed by the drain loop; avoid an unhandled rejection while it waits on another group
+      this.inFlight.push({ pending, recs, durable });
+    }
+    if (!this.draining && this.inFlight.length > 0) void this.drain();
+  }
+
+  /** Applies groups in order once each is durable, then acknowledges their submissions. */
+  private async drain(): Promise<void> {
+    this.draining = true;
     try {
-      while (this.queue.length > 0) {
-        const group = this.queue;
-        this.queue = [];
-        const recs = this.records;
-        recs.length = 0;
-        let seq = this.book.seq;
-        for (const p of group) for (const cmd of p.cmds) recs.push({ seq: ++seq, cmd });
+      while (this.inFlight.length > 0) {
+        const g = this.inFlight[0];
         try {
-          await this.opts.journal.append(recs);
+          await g.durable;
         } catch (e) {
-          // not durable: nothing applied; the engine refuses further work (restart recovers from the journal)
+          // not durable: nothing of it applied; the engine refuses further work (restart recovers from the journal)
           this.failed = e;
-          for (const p of group) p.reject(e);
+          for (const x of this.inFlight.splice(0)) for (const p of x.pending) p.reject(e);
           for (const p of this.queue) p.reject(e);
           this.queue = [];
+          this.queued = 0;
           return;
         }
-        for (const p of group) {
+        this.inFlight.shift();
+        // start the next group (if any is queued) before applying this one: its encode/write/sync overlaps
+        this.pump();
+        for (const p of g.pending) {
           if (p.sink) {
-            for (const cmd of p.cmds) this.book.apply(cmd, p.sink);
+            const cmds = p.cmds;
+            for (let i = 0; i < cmds.length; i++) this.book.apply(cmds[i], p.sink);
             p.resolve([]);
           } else {
             const s = new CollectingSink(this.opts.symbol);
@@ -134,7 +197,10 @@ export class MatchingEngine {
             p.resolve(s.take());
           }
         }
-        this.sinceSnapshot += recs.length;
+        const applied = g.recs.length;
+        for (let i = 0; i < applied; i++) g.recs[i].cmd = null as unknown as Command; // do not retain commands
+        this.recPool.push(g.recs);
+        this.sinceSnapshot += applied;
         const every = this.opts.snapshotEvery ?? 0;
         if (every > 0 && this.opts.snapshots && this.sinceSnapshot >= every && !this.snapshotting) {
           this.sinceSnapshot = 0;
@@ -142,9 +208,10 @@ export class MatchingEngine {
           const st = this.book.state();
           this.snapshotting = this.opts.snapshots.save(st).finally(() => (this.snapshotting = null));
         }
+        this.pump();
       }
     } finally {
-      this.flushing = false;
+      this.draining = false;
     }
   }
 
@@ -155,7 +222,7 @@ export class MatchingEngine {
   }
 
   async close(): Promise<void> {
-    while (this.flushing || this.queue.length) await new Promise((r) => setImmediate(r));
+    while (this.draining || this.inFlight.length > 0 || this.queue.length > 0) await new Promise((r) => setImmediate(r));
     await this.snapshotting;
     await this.opts.journal.close();
   }

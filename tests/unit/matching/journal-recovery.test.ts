@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { MatchingEngine } from "../../../services/matching/src/engine.js";
-import { FileJournal } from "../../../services/matching/src/adapters/journal.file.js";
+import { FileJournal, JOURNAL_FILE_HEADER_BYTES } from "../../../services/matching/src/adapters/journal.file.js";
 import { FileSnapshotStore } from "../../../services/matching/src/adapters/snapshot-store.file.js";
 import { encodeCommand, decodeCommand } from "../../../services/matching/src/adapters/command.codec.js";
 import { OrderBook } from "../../../services/matching/src/domain/order-book.js";
@@ -112,8 +112,8 @@ describe("engine: journal-then-apply, snapshots, recovery", () => {
     await e.close();
     const file = path.join(dir, "journal.log");
     const bytes = readFileSync(file);
-    // find the offset of record 51 by walking the framing
-    let off = 0;
+    // find the offset of record 51 by walking the framing (after the file header)
+    let off = JOURNAL_FILE_HEADER_BYTES;
     for (let i = 0; i < 50; i++) off += 8 + bytes.readUInt32LE(off);
     bytes[off + 8 + 10] ^= 0x40; // flip a bit inside record 51's payload
     writeFileSync(file, bytes);

@@ -25,7 +25,8 @@ export class IdIndex {
 
   /** pair offset of k's home slot: multiplicative hash of both 32-bit halves, top bits. */
   private home(k: number): number {
-    const h = Math.imul((k | 0) ^ Math.imul((k / 4294967296) | 0, 0x85ebca6b), 0x9e3779b1);
+    // k * 2^-32 is exact (power of two) and cheaper than a division
+    const h = Math.imul((k | 0) ^ Math.imul((k * 2.3283064365386963e-10) | 0, 0x85ebca6b), 0x9e3779b1);
     return (h >>> this.shift) << 1;
   }
 
