@@ -68,8 +68,10 @@ export function notifierContract(engine: string, makeHarness: () => NotifierHarn
       expect(second.event.id).toBe("e-1");
       expect(second.receiveCount).toBe(2);
       const t0 = Date.now();
-      const [third] = await q.receive({ waitMs: 5000, visibilityTimeoutMs: 1000 }); // comes back by itself
-      expect(third.event.id).toBe("e-1");
+      let third: ReceivedNotification | undefined; // comes back by itself
+      while (!third && Date.now() - t0 < 10_000) [third] = await q.receive({ waitMs: 2000, visibilityTimeoutMs: 1000 });
+      expect(third?.event.id).toBe("e-1");
+      if (!third) return;
       expect(third.receiveCount).toBe(3);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
       await q.ack(third);
