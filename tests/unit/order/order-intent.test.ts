@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import { formatUnits } from "#kit/money/decimal.js";
+import { orderIntent, type PlaceRequest } from "../../../services/order/src/domain/order-intent.js";
+import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
+import { SymbolUnits } from "../../../services/order/src/domain/symbol-units.js";
+
+const btc = DEFAULT_SYMBOLS.find((s) => s.symbol === "BTCUSDT")!;
+const eth = DEFAULT_SYMBOLS.find((s) => s.symbol === "ETHUSDT")!;
+const units = new SymbolUnits(btc);
+
+const request = (overrides: Partial<PlaceRequest>): PlaceRequest => ({
+  side: Side.BUY,
+  type: OrderType.LIMIT,
+  timeInForce: TimeInForce.GTC,
+  quantity: "",
+  quoteOrderQty: "",
+  price: "",
+  stopPrice: "",
+  trailingDelta: 0,
+  icebergQty: "",
+  stp: SelfTradePreventionMode.UNSPECIFIED,
+  ...overrides,
+});
+
+const key = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof DomainError ? error.key : String(error);
+  }
+  return "ok";
+};
+
+describe("symbol units", () => {
+  it("makes one tick x one lot a whole number of quote units", () => {
+    expect(units.tickUnits).toBe(1_000_000n); // 0.01 USDT at scale 8
+    expect(units.lotUnits).toBe(1_000n); // 0.00001 BTC at scale 8
+    expect(units.notionalUnits).toBe(10n); // 1e-7 USDT
+    expect(new SymbolUnits(eth).notionalUnits).toBe(100n); // 0.01 x 0.0001 ETH(18) -> 1e-6 USDT
+  });
+});
+
+describe("order intent", () => {
+  it("holds price x quantity of quote for a limit buy, exactly", () => {
+    const intent = orderIntent(request({ quantity: "0.2", price: "30010" }), btc, units, undefined);
+    expect(intent.priceTicks).toBe(3_001_000n);
+    expect(intent.quantityLots).toBe(20_000n);
+    expect(intent.budget).toBe(3_001_000n * 20_000n);
+    expect(formatUnits(intent.holdUnits, 8)).toBe("6002.00000000");
+    expect(intent.holdAsset).toBe("USDT");
+  });
+
+  it("holds the quantity of base for any sell", () => {
+    const intent = orderIntent(request({ side: Side.SELL, type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quantity: "0.5" }), btc, units, undefined);
+    expect(intent.budget).toBe(50_000n);
+    expect(intent.holdAsset).toBe("BTC");
+    expect(formatUnits(intent.holdUnits, 8)).toBe("0.50000000");
+  });
+
+  it("protects a market buy by quantity with the band over the best ask, rounded up", () => {
+    const intent = orderIntent(request({ type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quantity: "0.1" }), btc, units, 3_000_001n);
+    // 3_000_001 x 1.05 = 3_150_001.05 -> 3_150_002 ticks
+    expect(intent.budget).toBe(3_150_002n * 10_000n);
+    expect(key(() => orderIntent(request({ type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quantity: "0.1" }), btc, units, undefined))).toBe("NEW_ORDER_REJECTED");
+  });
+
+  it("holds a market buy by quote amount down to whole notional units", () => {
+    const intent = orderIntent(request({ type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quoteOrderQty: "100.00000005" }), btc, units, undefined);
+    expect(intent.quoteNotional).toBe(1_000_000_000n);
+    expect(formatUnits(intent.holdUnits, 8)).toBe("100.00000000");
+  });
+
+  it("refuses what breaks the filters or the order type's rules", () => {
+    expect(key(() => orderIntent(request({ quantity: "0.1", price: "100.005" }), btc, units, undefined))).toBe("FILTER_FAILURE");
+    expect(key(() => orderIntent(request({ quantity: "0.1", price: "0.001" }), btc, units, undefined))).toBe("FILTER_FAILURE");
+    expect(key(() => orderIntent(request({ quantity: "0.1", price: "1.123456789" }), btc, units, undefined))).toBe("BAD_PRECISION");
+    expect(key(() => orderIntent(request({ quantity: "0.0001", price: "100" }), btc, units, undefined))).toBe("FILTER_FAILURE"); // notional 0.01 < 5
+    expect(key(() => orderIntent(request({ quantity: "10000", price: "100" }), btc, units, undefined))).toBe("FILTER_FAILURE"); // above max qty
+    expect(key(() => orderIntent(request({ quantity: "0.1" }), btc, units, undefined))).toBe("MANDATORY_PARAM_EMPTY_OR_MALFORMED");
+    expect(key(() => orderIntent(request({ type: OrderType.MARKET, quantity: "0.1", quoteOrderQty: "10" }), btc, units, 1n))).toBe("MANDATORY_PARAM_EMPTY_OR_MALFORMED");
+    expect(key(() => orderIntent(request({ type: OrderType.STOP_LOSS, timeInForce: TimeInForce.UNSPECIFIED, quantity: "0.1" }), btc, units, 1n))).toBe("MANDATORY_PARAM_EMPTY_OR_MALFORMED");
+    expect(key(() => orderIntent(request({ quantity: "1", price: "100", icebergQty: "1" }), btc, units, undefined))).toBe("INVALID_PARAMETER");
+    expect(key(() => orderIntent(request({ timeInForce: TimeInForce.IOC, quantity: "1", price: "100", icebergQty: "0.1" }), btc, units, undefined))).toBe("INVALID_PARAMETER");
+  });
+
+  it("never holds less quote than the order can spend at its limit price (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 500, max: 100_000_000 }), fc.integer({ min: 1, max: 900_000_000 }), (ticks, lots) => {
+        const price = formatUnits(BigInt(ticks) * units.tickUnits, 8);
+        const quantity = formatUnits(BigInt(lots) * units.lotUnits, 8);
+        let intent;
+        try {
+          intent = orderIntent(request({ quantity, price }), btc, units, undefined);
+        } catch (error) {
+          expect((error as DomainError).key).toBe("FILTER_FAILURE");
+          return;
+        }
+        expect(intent.holdUnits).toBe(units.quoteOf(BigInt(ticks), BigInt(lots)));
+        expect(intent.budget <= BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+      }),
+    );
+  });
+});
