@@ -86,7 +86,7 @@ describe("FileEventLog on disk", () => {
     const [segment] = segmentFiles(dir, "t", 0);
     const size = statSync(segment).size;
     const fd = await import("node:fs/promises").then((m) => m.open(segment, "r+"));
-    await fd.write(Buffer.from("X"), 0, 1, Math.floor((size * 3) / 5) + 12); // inside record 3's payload
+    await fd.write(Buffer.from("X"), 0, 1, Math.floor((size * 3) / 5) + 35); // inside record 3's value bytes
     await fd.close();
     log = new FileEventLog({ dir });
     const end = (await log.endOffsets("t"))[0];
