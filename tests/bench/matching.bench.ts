@@ -82,27 +82,41 @@ function prng(seed: number): () => number {
   };
 }
 
-interface Stream {
+export interface Stream {
   name: string;
+  /** applied before timing (not counted, not timed): seeds the book, like exchange-core's fill phase. */
+  prefill: Command[];
   cmds: Command[];
+  /** mix of `cmds` in percent. */
   mix: Record<string, number>;
   finalResting: number;
+  /** resting orders over the timed commands (sampled every 1000 commands). */
+  restingMin: number;
+  restingMax: number;
 }
 
 /** Generator with a scratch book so that cancels/moves target live orders. */
-function generate(name: string, seed: number, n: number, pick: (g: Gen) => Command): Stream {
+function generate(name: string, seed: number, n: number, pick: (g: Gen) => Command, prefill?: (g: Gen) => Command[]): Stream {
   const g = new Gen(seed);
+  const pre = prefill ? prefill(g) : [];
+  for (const c of pre) g.book.apply(c, g.sink);
   const cmds: Command[] = new Array(n);
   const mix: Record<string, number> = {};
+  let restingMin = Number.MAX_SAFE_INTEGER;
+  let restingMax = 0;
   for (let i = 0; i < n; i++) {
     const c = pick(g);
     cmds[i] = c;
     g.book.apply(c, g.sink);
     const k = c.type === "PLACE" ? `${c.type}/${c.tif ?? "GTC"}` : c.type;
     mix[k] = (mix[k] ?? 0) + 1;
+    if (i % 1000 === 999) {
+      restingMin = Math.min(restingMin, g.book.restingCount);
+      restingMax = Math.max(restingMax, g.book.restingCount);
+    }
   }
   for (const k of Object.keys(mix)) mix[k] = Math.round((mix[k] / n) * 1000) / 10;
-  return { name, cmds, mix, finalResting: g.book.restingCount };
+  return { name, prefill: pre, cmds, mix, finalResting: g.book.restingCount, restingMin, restingMax };
 }
 class Gen {
   r: () => number;
@@ -163,24 +177,44 @@ export function steady(n: number): Stream {
   });
 }
 
-// (b) exchange-core's mix: 9% GTC, 3% IOC, 6% cancel, 82% move (amend price)
+// (b) exchange-core's mix (its TestOrdersGenerator): 9% GTC, 3% IOC, 6% cancel, 82% move (amend price), on a book
+// that is first filled (untimed, like exchange-core's fill phase) with B_TARGET resting orders and stays around that
+// size: GTC adds (9) minus cancels (6) leave +3 orders per 100 commands, which the IOCs (3 per 100) take out: an IOC
+// is sized from the current book size (bigger above the target, smaller below), so the book is bounded.
+const B_TARGET = 3000;
 export function exchangeCoreMix(n: number): Stream {
-  return generate("b) exchange-core mix", 2, n, (g) => {
-    const x = g.r();
-    const buy = g.r() < 0.5;
-    if (x < 0.09 || g.live.length < 20) {
-      const px = buy ? g.bestAsk() - 1 - g.int(0, 15) : g.bestBid() + 1 + g.int(0, 15);
-      return g.limit(buy, px, g.int(1, 10));
-    }
-    if (x < 0.12) return g.limit(buy, buy ? g.bestAsk() + 1 : g.bestBid() - 1, g.int(1, 20), "IOC");
-    if (x < 0.18) return { type: "CANCEL", ts: g.ts++, orderId: g.liveId() };
-    const id = g.liveId();
-    // move to a new price within 12 ticks of the touch on its own side (passive); 5% of moves cross
-    const b = g.buyer.get(id) ?? buy;
-    const cross = g.r() < 0.05;
-    const newPrice = b ? (cross ? g.bestAsk() : g.bestAsk() - 1 - g.int(0, 12)) : cross ? g.bestBid() : g.bestBid() + 1 + g.int(0, 12);
-    return { type: "AMEND", ts: g.ts++, orderId: id, newPrice, budgetDelta: 1_000_000 };
-  });
+  const passive = (g: Gen, buy: boolean): number => (buy ? g.bestAsk() - 1 - g.int(0, 15) : g.bestBid() + 1 + g.int(0, 15));
+  return generate(
+    "b) exchange-core mix",
+    2,
+    n,
+    (g) => {
+      const x = g.r();
+      const buy = g.r() < 0.5;
+      if (x < 0.09) return g.limit(buy, passive(g, buy), g.int(1, 10));
+      if (x < 0.12) {
+        // crossing IOC, up to 2 ticks through the touch; average ~1 resting order taken at the target size
+        const over = g.book.restingCount - B_TARGET;
+        const qty = g.int(1, over <= -200 ? 1 : over <= 0 ? 6 : Math.min(60, 12 + (over >> 3)));
+        return g.limit(buy, buy ? g.bestAsk() + 2 : g.bestBid() - 2, qty, "IOC");
+      }
+      if (x < 0.18) return { type: "CANCEL", ts: g.ts++, orderId: g.liveId() };
+      const id = g.liveId();
+      // move to a new price within 16 ticks of the touch on its own side (passive); 0.5% of moves cross the spread
+      const b = g.buyer.get(id) ?? buy;
+      const newPrice = g.r() < 0.005 ? (b ? g.bestAsk() : g.bestBid()) : passive(g, b);
+      return { type: "AMEND", ts: g.ts++, orderId: id, newPrice, budgetDelta: 1_000_000 };
+    },
+    (g) => {
+      // fill phase: B_TARGET passive orders spread over 32 ticks per side around 10_000
+      const out: Command[] = [];
+      for (let i = 0; i < B_TARGET; i++) {
+        const buy = (i & 1) === 0;
+        out.push(g.limit(buy, buy ? 9_999 - g.int(0, 31) : 10_001 + g.int(0, 31), g.int(1, 10)));
+      }
+      return out;
+    },
+  );
 }
 
 // (c) growing book: 80% adds at 4 prices per side, 10% cancels anywhere in the queues, 10% small crossing IOC
@@ -200,6 +234,10 @@ function fmt(n: number): string {
 
 function runEngine(s: Stream, sink = new BufferSink()): { opsPerSec: number; sink: BufferSink; ms: number } {
   const book = new OrderBook(1 << 16);
+  for (const c of s.prefill) book.apply(c, sink);
+  sink.trades = 0;
+  sink.tradedQty = 0;
+  sink.events = 0;
   const cmds = s.cmds;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < cmds.length; i++) book.apply(cmds[i], sink);
@@ -211,6 +249,7 @@ function latency(s: Stream): hdr.Histogram {
   const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 1e10, numberOfSignificantValueDigits: 3 });
   const book = new OrderBook(1 << 16);
   const sink = new BufferSink();
+  for (const c of s.prefill) book.apply(c, sink);
   const cmds = s.cmds;
   for (let i = 0; i < cmds.length; i++) {
     if ((i & 15) === 0) {
@@ -298,7 +337,7 @@ async function main(): Promise<void> {
     const runs = [runEngine(s), runEngine(s), runEngine(s)];
     const best = runs.reduce((a, b) => (a.opsPerSec > b.opsPerSec ? a : b));
     const h = latency(s);
-    const line = `${s.name}: ${s.cmds.length} cmds, mix ${JSON.stringify(s.mix)}, resting at end ${s.finalResting}\n  engine: ${fmt(best.opsPerSec)} ops/s (best of 3: ${runs.map((r) => fmt(r.opsPerSec)).join(", ")}), trades ${best.sink.trades}, events ${best.sink.events}\n  latency (every 16th cmd, ns, incl. timer): p50 ${h.getValueAtPercentile(50)} p99 ${h.getValueAtPercentile(99)} p99.9 ${h.getValueAtPercentile(99.9)} max ${h.maxValue}`;
+    const line = `${s.name}: ${s.cmds.length} cmds, mix ${JSON.stringify(s.mix)}, ${s.prefill.length ? `after an untimed fill of ${s.prefill.length} orders, ` : ""}resting at end ${s.finalResting} (min ${s.restingMin}, max ${s.restingMax} over the run)\n  engine: ${fmt(best.opsPerSec)} ops/s (best of 3: ${runs.map((r) => fmt(r.opsPerSec)).join(", ")}), trades ${best.sink.trades}, events ${best.sink.events}\n  latency (every 16th cmd, ns, incl. timer): p50 ${h.getValueAtPercentile(50)} p99 ${h.getValueAtPercentile(99)} p99.9 ${h.getValueAtPercentile(99.9)} max ${h.maxValue}`;
     console.log(line);
     results[s.name] = { ops: best.opsPerSec, p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99), p999: h.getValueAtPercentile(99.9) };
   }
