@@ -1,31 +1,7 @@
-import { randomUUID } from "node:crypto";
-import pg from "pg";
 
-export const PG_URL = process.env.EXCHANGE_PG_URL ?? "postgres://exchange:exchange@127.0.0.1:55432/exchange";
+export { PG_URL, freshPgSchema } from "../../support/postgres.js";
 export const AWS_ENDPOINT = process.env.EXCHANGE_AWS_ENDPOINT ?? "http://127.0.0.1:55000";
 export const AWS_REGION = process.env.AWS_REGION ?? "us-east-1";
 process.env.AWS_ACCESS_KEY_ID ??= "test";
 process.env.AWS_SECRET_ACCESS_KEY ??= "test";
 
-/**
- * A fresh PostgreSQL schema on the shared test server, and a URL whose connections use it
- * (search_path), so each run starts empty and leaves nothing behind after drop().
- */
-export async function freshPgSchema(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const schema = `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    },
-  };
-}
