@@ -260,7 +260,7 @@ export function ledgerStoreContract(name: string, factory: () => Promise<LedgerS
       const results = await Promise.allSettled(
         Array.from({ length: 60 }, (_, i) => wallet.transfer({ transferId: uid("c"), from: i % 2 ? a : b, to: i % 2 ? b : a, asset: "USDT", amount: 97n })),
       );
-      for (const result of results) if (result.status === "rejected") expect((result.reason as DomainError).key).toBe("INSUFFICIENT_BALANCE");
+      for (const result of results) if (result.status === "rejected") expect(result.reason instanceof DomainError ? result.reason.key : String(result.reason)).toBe("INSUFFICIENT_BALANCE");
       const total = (await balanceOf(store, a, "USDT")).available + (await balanceOf(store, b, "USDT")).available;
       expect(total).toBe(2000n);
       await expectConserved(store);

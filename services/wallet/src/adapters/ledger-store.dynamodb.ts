@@ -140,16 +140,23 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   private async executeOne(command: Command): Promise<Outcome> {
+    // After an ambiguous failure (a 5xx, a lost response) the write may have happened: the retry
+    // then finds our own transfer, which is our success, not someone else's duplicate.
+    let ambiguous = false;
     for (let attempt = 1; ; attempt += 1) {
       const { outcomes, writes } = await runBatch([command], this.loader);
       const outcome = outcomes[0]!;
+      if (outcome.ok && outcome.duplicate && ambiguous) return { ok: true, duplicate: false, result: outcome.result };
       if (!outcome.ok || outcome.duplicate) return outcome;
       try {
         await this.client.send(new TransactWriteItemsCommand({ TransactItems: this.transactItems(writes) }));
         return outcome;
       } catch (error) {
-        const retryable = error instanceof TransactionCanceledException || (error as { name?: string }).name === "TransactionConflictException";
-        if (!retryable || attempt >= MAX_ATTEMPTS) throw error;
+        const conflict = error instanceof TransactionCanceledException || (error as { name?: string }).name === "TransactionConflictException";
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+        const unknownOutcome = !conflict && (status >= 500 || status === 0 || (error as { name?: string }).name === "SyntaxError");
+        if ((!conflict && !unknownOutcome) || attempt >= MAX_ATTEMPTS) throw error;
+        ambiguous ||= unknownOutcome;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
       }
     }

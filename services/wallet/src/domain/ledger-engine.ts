@@ -60,12 +60,15 @@ class Snapshot implements LedgerView {
   readonly docs = new Map<string, { before: number; current: VersionedDoc | null; dirty: boolean }>();
   missingBalances = new Map<string, { account: string; asset: string }>();
   missingDocs = new Set<string>();
+  /** Every read of something not loaded yet, counted (a repeated miss counts too). */
+  misses = 0;
 
   balance(account: string, asset: string): Balance {
     if (isExternal(account)) return ZERO_BALANCE;
     const key = balanceKey(account, asset);
     const row = this.balances.get(key);
     if (!row) {
+      this.misses += 1;
       this.missingBalances.set(key, { account, asset });
       return ZERO_BALANCE;
     }
@@ -75,6 +78,7 @@ class Snapshot implements LedgerView {
   doc(id: string): Doc | undefined {
     const entry = this.docs.get(id);
     if (!entry) {
+      this.misses += 1;
       this.missingDocs.add(id);
       return undefined;
     }
@@ -140,6 +144,10 @@ class Snapshot implements LedgerView {
 type Planned = { kind: "ok"; effects: Effects } | { kind: "error"; error: Error };
 
 function tryPlan(snapshot: Snapshot, command: Command): Planned | "missing" {
+  // Expected failures are values here; their stack traces are pure cost (and the pre-pass plans
+  // against a half-loaded snapshot, where "not found" is routine).
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const effects = plan(snapshot, command);
     return snapshot.hasMissing() ? "missing" : { kind: "ok", effects };
@@ -147,6 +155,8 @@ function tryPlan(snapshot: Snapshot, command: Command): Planned | "missing" {
     if (snapshot.hasMissing()) return "missing";
     if (error instanceof DomainError) return { kind: "error", error };
     throw error;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 
@@ -160,10 +170,17 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
   const snapshot = new Snapshot();
   // Read everything the batch needs up front, in a few bulk rounds (a read can reveal another:
   // a void reads its hold, then the hold's balance).
-  for (let round = 0; round < MAX_LOAD_ROUNDS; round += 1) {
-    for (const command of commands) if (!known.has(command.id)) tryPlan(snapshot, command);
+  let unresolved = commands.filter((command) => !known.has(command.id));
+  for (let round = 0; round < MAX_LOAD_ROUNDS && unresolved.length > 0; round += 1) {
+    const waiting: Command[] = [];
+    for (const command of unresolved) {
+      const before = snapshot.misses;
+      tryPlan(snapshot, command);
+      if (snapshot.misses > before) waiting.push(command);
+    }
     if (!snapshot.hasMissing()) break;
     await snapshot.loadMissing(loader);
+    unresolved = waiting;
   }
 
   const outcomes: Outcome[] = [];

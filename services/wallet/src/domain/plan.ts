@@ -68,9 +68,9 @@ class EffectsBuilder {
       // Double entry: a transfer that creates or destroys money is a bug, never a user error.
       if (total !== 0n) throw new Error(`unbalanced transfer in ${asset}: ${total}`);
     }
-    for (const delta of this.deltas.values()) {
-      if (isExternal(delta.account)) continue;
-      const before = this.view.balance(delta.account, delta.asset);
+    // Read every balance before judging any, so a store learns all it must load in one round.
+    const checks = [...this.deltas.values()].filter((delta) => !isExternal(delta.account)).map((delta) => ({ delta, before: this.view.balance(delta.account, delta.asset) }));
+    for (const { delta, before } of checks) {
       for (const field of ["available", "locked", "pending"] as const) {
         const after = before[field] + delta[field];
         if (after < 0n) throw insufficientBalance(delta.account, delta.asset, field, -delta[field], before[field]);
@@ -158,6 +158,9 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
     }
     case "settle": {
       const trade = body.trade;
+      // Ask for both holds up front (one read round for the store).
+      if (trade.buyerHoldId !== "") effects.doc(docIds.hold(trade.buyerHoldId));
+      if (trade.sellerHoldId !== "") effects.doc(docIds.hold(trade.sellerHoldId));
       if (trade.buyerHoldId !== "") payFromHold(effects, trade.buyerHoldId, trade.buyer, trade.quoteAsset, trade.quote, now, "buyer_hold_id");
       else effects.move(trade.buyer, trade.quoteAsset, { available: -trade.quote });
       if (trade.sellerHoldId !== "") payFromHold(effects, trade.sellerHoldId, trade.seller, trade.baseAsset, trade.base, now, "seller_hold_id");

@@ -1,0 +1,212 @@
+// Settlement throughput and latency: two-sided trades with maker/taker fees into the fee account,
+// each paid from holds, through the wallet's use case. For each store (embedded SQLite, PostgreSQL)
+// it runs the group-commit batcher and, on the same store, a naive one-transaction-per-settlement
+// baseline, and prints settlements/s, latency percentiles (hdr-histogram-js) and the ratio.
+//
+//   npx tsx tests/bench/ledger.bench.ts                    # both stores
+//   WALLET_BENCH_STORES=sqlite npx tsx tests/bench/ledger.bench.ts
+//   WALLET_BENCH_SETTLEMENTS=200000 WALLET_BENCH_ACCOUNTS=2000 ...
+//
+// PostgreSQL comes from EXCHANGE_PG_URL (default: the one tests/infra/up.sh starts); the bench
+// creates and drops its own database. SQLite runs in a temp file, WAL, synchronous=FULL unless
+// EXCHANGE_SQLITE_SYNCHRONOUS says otherwise: every acknowledged settlement is durable.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as hdr from "hdr-histogram-js";
+import pg from "pg";
+import { ManualClock } from "#kit/clock/clock.js";
+import { openDatabase } from "#kit/db/database.js";
+import { SimulatedChain } from "../../services/wallet/src/adapters/chain-gateway.simulated.js";
+import { SqlLedgerStore, type WalletDb } from "../../services/wallet/src/adapters/ledger-store.sql.js";
+import { EmbeddedMfaVerifier } from "../../services/wallet/src/adapters/mfa-verifier.embedded.js";
+import { AssetRegistry } from "../../services/wallet/src/domain/assets.js";
+import { CommandBatcher, type CommandExecutor } from "../../services/wallet/src/domain/command-batcher.js";
+import { Wallet } from "../../services/wallet/src/domain/wallet.use-case.js";
+import type { LedgerStore } from "../../services/wallet/src/ports/ledger-store.port.js";
+
+const SETTLEMENTS = Number(process.env.WALLET_BENCH_SETTLEMENTS ?? 100_000);
+const NAIVE_SETTLEMENTS = Number(process.env.WALLET_BENCH_NAIVE_SETTLEMENTS ?? 5_000);
+const ACCOUNTS = Number(process.env.WALLET_BENCH_ACCOUNTS ?? 2_000);
+const IN_FLIGHT = Number(process.env.WALLET_BENCH_IN_FLIGHT ?? 4_096);
+const NAIVE_IN_FLIGHT = Number(process.env.WALLET_BENCH_NAIVE_IN_FLIGHT ?? 32);
+const STORES = (process.env.WALLET_BENCH_STORES ?? "sqlite,postgres").split(",");
+const PG_URL = process.env.EXCHANGE_PG_URL ?? "postgres://exchange:exchange@127.0.0.1:55432/exchange";
+
+const log = (text: string) => process.stdout.write(`${text}\n`);
+
+interface Result {
+  readonly store: string;
+  readonly mode: string;
+  readonly settlements: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  readonly batches?: number;
+}
+
+function walletFor(store: LedgerStore, executor: CommandExecutor, clock: ManualClock): Wallet {
+  return new Wallet({ store, executor, assets: new AssetRegistry(), clock, chain: new SimulatedChain(), mfa: new EmbeddedMfaVerifier(clock), tiers: { tier: async () => 0 } });
+}
+
+/** Funds every account and opens one big buy hold (USDT) and one big sell hold (BTC) each. */
+async function prepare(store: LedgerStore, run: string): Promise<void> {
+  const clock = new ManualClock(1_700_000_000_000);
+  const batcher = new CommandBatcher(store);
+  const wallet = walletFor(store, batcher, clock);
+  const work: Promise<unknown>[] = [];
+  for (let n = 0; n < ACCOUNTS; n += 1) {
+    const account = `${run}-u${n}`;
+    work.push(
+      (async () => {
+        await wallet.creditDeposit(`${run}-fund-usdt-${n}`, account, "USDT", 10n ** 20n);
+        await wallet.creditDeposit(`${run}-fund-btc-${n}`, account, "BTC", 10n ** 16n);
+        await wallet.createHold({ holdId: `${run}-buy-${n}`, account, asset: "USDT", amount: 10n ** 19n, timeoutMs: 0 });
+        await wallet.createHold({ holdId: `${run}-sell-${n}`, account, asset: "BTC", amount: 10n ** 15n, timeoutMs: 0 });
+      })(),
+    );
+  }
+  await Promise.all(work);
+}
+
+async function measure(storeName: string, mode: string, store: LedgerStore, executor: CommandExecutor, run: string, total: number, inFlight: number): Promise<Result> {
+  const clock = new ManualClock(1_700_000_000_000);
+  const wallet = walletFor(store, executor, clock);
+  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  let issued = 0;
+  let done = 0;
+  const started = process.hrtime.bigint();
+  let lastReport = Date.now();
+  const worker = async () => {
+    while (issued < total) {
+      const n = issued;
+      issued += 1;
+      const buyer = n % ACCOUNTS;
+      const seller = (n * 7 + 1) % ACCOUNTS === buyer ? (buyer + 1) % ACCOUNTS : (n * 7 + 1) % ACCOUNTS;
+      const t0 = process.hrtime.bigint();
+      const settled = await wallet.settleTrade({
+        tradeId: `${run}-${mode}-t${n}`,
+        symbol: "BTCUSDT",
+        baseAsset: "BTC",
+        quoteAsset: "USDT",
+        buyer: `${run}-u${buyer}`,
+        seller: `${run}-u${seller}`,
+        buyerHoldId: `${run}-buy-${buyer}`,
+        sellerHoldId: `${run}-sell-${seller}`,
+        base: 1_000n + BigInt(n % 997),
+        quote: 27_000_000n + BigInt(n % 10_007),
+        buyerIsMaker: n % 2 === 0,
+      });
+      if (settled.duplicate) throw new Error("unexpected duplicate");
+      histogram.recordValue(Number(process.hrtime.bigint() - t0) / 1000);
+      done += 1;
+      if (Date.now() - lastReport > 2000) {
+        lastReport = Date.now();
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        log(`  [${storeName} ${mode}] ${done}/${total} settled, ${Math.round(done / seconds)}/s so far`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const result: Result = {
+    store: storeName,
+    mode,
+    settlements: total,
+    seconds,
+    perSecond: total / seconds,
+    p50: histogram.getValueAtPercentile(50) / 1000,
+    p99: histogram.getValueAtPercentile(99) / 1000,
+    p999: histogram.getValueAtPercentile(99.9) / 1000,
+    max: histogram.maxValue / 1000,
+    batches: executor instanceof CommandBatcher ? executor.batches : undefined,
+  };
+  log(
+    `  [${storeName} ${mode}] ${total} settlements in ${seconds.toFixed(2)} s: ${Math.round(result.perSecond)}/s, latency ms p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} p99.9 ${result.p999.toFixed(2)} max ${result.max.toFixed(2)}` +
+      (result.batches ? `, ${result.batches} batches (avg ${Math.round(total / result.batches)})` : ""),
+  );
+  return result;
+}
+
+async function verify(store: LedgerStore): Promise<void> {
+  const audit = await store.audit();
+  if (audit.negative.length > 0) throw new Error("negative balances after the bench");
+  for (const [asset, total] of audit.balances) {
+    if (total !== (audit.netInflow.get(asset) ?? 0n)) throw new Error(`funds not conserved in ${asset}`);
+  }
+  log(`  invariant checked: ${audit.transfers} transfers, funds conserved, no negative balance`);
+}
+
+async function benchStore(name: string, open: () => Promise<{ store: LedgerStore; dispose(): Promise<void> }>): Promise<Result[]> {
+  log(`\n== ${name}: ${ACCOUNTS} accounts, batched ${SETTLEMENTS} settlements (${IN_FLIGHT} in flight), naive ${NAIVE_SETTLEMENTS} (${NAIVE_IN_FLIGHT} in flight)`);
+  const { store, dispose } = await open();
+  try {
+    const run = `b${Date.now().toString(36)}`;
+    log("  preparing accounts and holds...");
+    await prepare(store, run);
+    const batched = await measure(name, "batched", store, new CommandBatcher(store), run, SETTLEMENTS, IN_FLIGHT);
+    const naive = await measure(name, "naive", store, store, run, NAIVE_SETTLEMENTS, NAIVE_IN_FLIGHT);
+    await verify(store);
+    return [batched, naive];
+  } finally {
+    await store.close();
+    await dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  log(`ledger bench: node ${process.version}, SQLite synchronous=${process.env.EXCHANGE_SQLITE_SYNCHRONOUS ?? "FULL"}`);
+  const results: Result[] = [];
+  if (STORES.includes("sqlite")) {
+    results.push(
+      ...(await benchStore("sqlite", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "ledger-bench-"));
+        const store = await SqlLedgerStore.open(openDatabase<WalletDb>(`sqlite:${join(dir, "ledger.sqlite")}`));
+        return { store, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+      })),
+    );
+  }
+  if (STORES.includes("postgres")) {
+    results.push(
+      ...(await benchStore("postgres", async () => {
+        const name = `wallet_bench_${Date.now().toString(36)}`;
+        const admin = async (statement: string) => {
+          const client = new pg.Client({ connectionString: PG_URL });
+          await client.connect();
+          await client.query(statement).finally(() => client.end());
+        };
+        await admin(`CREATE DATABASE ${name}`);
+        const url = new URL(PG_URL);
+        url.pathname = `/${name}`;
+        const store = await SqlLedgerStore.open(openDatabase<WalletDb>(url.toString()));
+        return {
+          store,
+          dispose: async () => {
+            await new Promise((resolve) => setTimeout(resolve, 250));
+            await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          },
+        };
+      })),
+    );
+  }
+  log("\n| store | mode | settlements | settlements/s | p50 ms | p99 ms | p99.9 ms | max ms |");
+  log("|---|---|---:|---:|---:|---:|---:|---:|");
+  for (const r of results) {
+    log(`| ${r.store} | ${r.mode} | ${r.settlements} | ${Math.round(r.perSecond)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${r.max.toFixed(2)} |`);
+  }
+  for (const store of new Set(results.map((r) => r.store))) {
+    const batched = results.find((r) => r.store === store && r.mode === "batched");
+    const naive = results.find((r) => r.store === store && r.mode === "naive");
+    if (batched && naive) log(`${store}: batched / naive throughput = ${(batched.perSecond / naive.perSecond).toFixed(1)}x`);
+  }
+  const targets = { sqlite: 100_000, postgres: 20_000 } as Record<string, number>;
+  for (const r of results.filter((candidate) => candidate.mode === "batched")) {
+    const target = targets[r.store];
+    if (target) log(`${r.store}: target ${target}/s ${r.perSecond >= target ? "MET" : "NOT MET"} (${Math.round(r.perSecond)}/s)`);
+  }
+}
+
+await main();

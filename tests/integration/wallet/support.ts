@@ -1,0 +1,111 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { DeleteTableCommand, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { openDatabase } from "#kit/db/database.js";
+import { DynamoLedgerStore } from "../../../services/wallet/src/adapters/ledger-store.dynamodb.js";
+import { SqlLedgerStore, type WalletDb } from "../../../services/wallet/src/adapters/ledger-store.sql.js";
+import type { LedgerStoreFixture } from "./ledger-store.contract.js";
+
+// Real engines on loopback, started by tests/infra/up.sh (postgres, moto).
+
+export const env = {
+  pgUrl: process.env.EXCHANGE_PG_URL ?? "postgres://exchange:exchange@127.0.0.1:55432/exchange",
+  awsEndpoint: process.env.EXCHANGE_AWS_ENDPOINT ?? "http://127.0.0.1:55000",
+  awsRegion: process.env.AWS_REGION ?? "us-east-1",
+  redisUrl: process.env.EXCHANGE_REDIS_URL ?? "redis://127.0.0.1:56379",
+};
+process.env.AWS_ACCESS_KEY_ID ??= "test";
+process.env.AWS_SECRET_ACCESS_KEY ??= "test";
+
+const run = () => `${Date.now().toString(36)}_${randomUUID().slice(0, 6)}`;
+
+/** A fresh PostgreSQL database: an empty ledger, dropped with `drop()`. */
+export async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `wallet_t_${run()}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: env.pgUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(env.pgUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name}`).catch(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+}
+
+export async function pgFixture(): Promise<LedgerStoreFixture> {
+  const { url, drop } = await pgDatabase();
+  const store = await SqlLedgerStore.open(openDatabase<WalletDb>(url));
+  const close = store.close.bind(store);
+  Object.assign(store, { close: async () => {
+    await close();
+    // Let the pool's sockets finish closing before the database goes away.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await drop();
+  } });
+  return {
+    store,
+    forceNegative: async (account, asset) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query("UPDATE wallet_balances SET available = available - 1000000 WHERE account = $1 AND asset = $2", [account, asset]);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/**
+ * A client for moto. moto's TransactWriteItems is not thread-safe: it deep-copies whole tables
+ * for its rollback while other requests mutate them (RuntimeError: dictionary changed size during
+ * iteration -> HTTP 500) and a rollback restores that copy over concurrent writes. Real DynamoDB
+ * isolates transactions per item. So against moto the test client sends one HTTP request at a
+ * time; commands still interleave between their reads and their conditional writes, which is
+ * where the adapter's conflicts and retries happen.
+ */
+export function dynamoClient(): DynamoDBClient {
+  const client = new DynamoDBClient({ region: env.awsRegion, endpoint: env.awsEndpoint });
+  let tail: Promise<unknown> = Promise.resolve();
+  client.middlewareStack.add(
+    (next) => (args) => {
+      const run = tail.then(() => next(args));
+      tail = run.catch(() => undefined);
+      return run;
+    },
+    { step: "finalizeRequest", name: "serializeForMoto" },
+  );
+  return client;
+}
+
+export async function dynamoFixture(): Promise<LedgerStoreFixture> {
+  const table = `wallet-ledger-${run()}`;
+  const client = dynamoClient();
+  const store = await DynamoLedgerStore.open({ table, client });
+  const close = store.close.bind(store);
+  Object.assign(store, { close: async () => {
+    await close();
+    await client.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+    client.destroy();
+  } });
+  return {
+    store,
+    // The adapter's own guarded update: ADD a negative delta under `av >= :need`.
+    forceNegative: async (account, asset) => {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: `bal#${account}` }, sk: { S: asset } },
+          UpdateExpression: "ADD av :d",
+          ConditionExpression: "av >= :need",
+          ExpressionAttributeValues: { ":d": { N: "-1000000" }, ":need": { N: "1000000" } },
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
+import { HoldState, TransferStatus, WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { inProcessTransport } from "#kit/rpc/in-process.js";
+import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { EmbeddedMfaVerifier } from "../../../services/wallet/src/adapters/mfa-verifier.embedded.js";
+import type { WalletParts } from "../../../services/wallet/src/main.js";
+
+// wallet.v1 through its real router: in-process and over HTTP/2 (gRPC), mounted by the runtime
+// exactly as `npm start` mounts it.
+
+let exchange: RunningExchange;
+let dataDir: string;
+let parts: WalletParts;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "wallet-rpc-"));
+  exchange = await startExchange({ service: "wallet", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, {});
+  parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+});
+
+afterAll(async () => {
+  await exchange?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const errorOf = async (promise: Promise<unknown>) => ConnectError.from(await promise.then(() => new Error("expected an error"), (e: unknown) => e));
+
+for (const transport of ["in-process", "gRPC over HTTP/2"] as const) {
+  describe(`wallet.v1 ${transport}`, () => {
+    let client: Client<typeof WalletService>;
+    const tag = transport === "in-process" ? "ip" : "h2";
+    const buyer = `${tag}-buyer`;
+    const seller = `${tag}-seller`;
+    beforeAll(async () => {
+      client = createClient(WalletService, transport === "in-process" ? inProcessTransport(exchange.routes) : createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+      await parts.wallet.creditDeposit(`${tag}-fund-usdt`, buyer, "USDT", 100_000n * 10n ** 8n);
+      await parts.wallet.creditDeposit(`${tag}-fund-btc`, seller, "BTC", 2n * 10n ** 8n);
+    });
+
+    it("lists assets with scales and networks", async () => {
+      const { assets } = await client.listAssets({});
+      expect(assets.map((asset) => [asset.asset, asset.scale])).toEqual([["BTC", 8], ["ETH", 18], ["USDT", 8], ["XRP", 6]]);
+      expect(assets[0]!.networks[0]).toMatchObject({ network: "BTC", withdrawFee: "0.00020000", confirmations: 2 });
+    });
+
+    it("holds, settles once (a replay answers duplicate and changes nothing), voids the rest", async () => {
+      const buyerHold = await client.createHold({ holdId: `${tag}-o1`, accountId: buyer, asset: "USDT", amount: "30000" });
+      expect(buyerHold.hold).toMatchObject({ state: HoldState.PENDING, remaining: "30000.00000000" });
+      await client.createHold({ holdId: `${tag}-o2`, accountId: seller, asset: "BTC", amount: "1" });
+      const request = {
+        tradeId: `BTCUSDT:${tag}:1:0`,
+        symbol: "BTCUSDT",
+        baseAsset: "BTC",
+        quoteAsset: "USDT",
+        buyerAccountId: buyer,
+        sellerAccountId: seller,
+        buyerHoldId: `${tag}-o1`,
+        sellerHoldId: `${tag}-o2`,
+        baseAmount: "0.5",
+        quoteAmount: "27123.45",
+        buyerIsMaker: false,
+      };
+      const first = await client.settleTrade(request);
+      expect(first).toMatchObject({ buyerFee: "0.00050000", sellerFee: "27.12345000", duplicate: false });
+      const balances = await client.getBalances({ accountId: buyer });
+      const again = await client.settleTrade(request);
+      expect(again).toMatchObject({ buyerFee: "0.00050000", sellerFee: "27.12345000", duplicate: true });
+      expect(await client.getBalances({ accountId: buyer })).toEqual(balances);
+      expect(balances.balances.map((b) => [b.asset, b.free, b.locked])).toEqual([
+        ["BTC", "0.49950000", "0.00000000"],
+        ["USDT", "70000.00000000", "2876.55000000"],
+      ]);
+      const voided = await client.voidHold({ holdId: `${tag}-o1` });
+      expect(voided.hold).toMatchObject({ state: HoldState.POSTED, remaining: "0.00000000" });
+      expect((await client.getBalances({ accountId: buyer, assets: ["USDT"] })).balances[0]).toMatchObject({ free: "72876.55000000", locked: "0.00000000" });
+    });
+
+    it("refuses bad input with InvalidArgument naming the field, and changes nothing", async () => {
+      const before = await client.getBalances({ accountId: seller });
+      const malformed = await errorOf(client.createHold({ holdId: `${tag}-bad1`, accountId: seller, asset: "BTC", amount: "1,5" }));
+      expect(malformed.code).toBe(Code.InvalidArgument);
+      expect(malformed.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-1102");
+      expect(malformed.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["amount"]);
+      const precision = await errorOf(client.createHold({ holdId: `${tag}-bad2`, accountId: seller, asset: "BTC", amount: "0.123456789" }));
+      expect(precision.code).toBe(Code.InvalidArgument);
+      expect(precision.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-1111");
+      expect(precision.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["amount"]);
+      const unknown = await errorOf(client.transfer({ transferId: `${tag}-bad3`, fromAccountId: seller, toAccountId: buyer, asset: "DOGE", amount: "1" }));
+      expect(unknown.code).toBe(Code.InvalidArgument);
+      expect(unknown.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["asset"]);
+      const zero = await errorOf(client.transfer({ transferId: `${tag}-bad4`, fromAccountId: seller, toAccountId: buyer, asset: "BTC", amount: "0" }));
+      expect(zero.code).toBe(Code.InvalidArgument);
+      const overdraft = await errorOf(client.transfer({ transferId: `${tag}-bad5`, fromAccountId: seller, toAccountId: buyer, asset: "BTC", amount: "100" }));
+      expect(overdraft.code).toBe(Code.FailedPrecondition);
+      expect(overdraft.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-2010");
+      expect(await client.getBalances({ accountId: seller })).toEqual(before);
+    });
+
+    it("pages the ledger history with a cursor", async () => {
+      const first = await client.listLedgerEntries({ accountId: buyer, asset: "USDT", page: { pageSize: 2 } });
+      expect(first.entries).toHaveLength(2);
+      expect(first.entries[0]).toMatchObject({ kind: "void", availableDelta: "2876.55000000", lockedDelta: "-2876.55000000" });
+      const second = await client.listLedgerEntries({ accountId: buyer, asset: "USDT", page: { pageSize: 10, pageToken: first.page!.nextPageToken } });
+      expect(second.entries.map((entry) => entry.kind)).toEqual(["hold", "deposit"]);
+      expect(second.page?.nextPageToken).toBe("");
+    });
+
+    it("withdraws through the approval queue, and requires MFA when the account has it", async () => {
+      const address = await client.getDepositAddress({ accountId: seller, asset: "BTC", network: "BTC" });
+      expect(address.address).toMatch(/^btc1/);
+      const small = await client.requestWithdrawal({ withdrawalId: `${tag}-w1`, accountId: buyer, asset: "USDT", network: "TRX", amount: "100", address: "T-dest" });
+      expect(small.withdrawal).toMatchObject({ status: TransferStatus.COMPLETED, fee: "1.00000000" });
+      const listed = await client.listWithdrawals({ accountId: buyer });
+      expect(listed.withdrawals.map((w) => w.withdrawalId)).toEqual([`${tag}-w1`]);
+      (parts.mfa as EmbeddedMfaVerifier).enable(seller, "JBSWY3DPEHPK3PXP");
+      const denied = await errorOf(client.requestWithdrawal({ withdrawalId: `${tag}-w2`, accountId: seller, asset: "BTC", network: "BTC", amount: "0.1", address: "bc1q" }));
+      expect(denied.code).toBe(Code.PermissionDenied);
+    });
+  });
+}
