@@ -3,9 +3,10 @@
  * randomness, no floating point values (see rules.ts for the integer rule).
  *
  * Data layout (allocation-free hot path):
- * - orders live in a struct-of-arrays pool (typed arrays, free list); an order-id -> slot Map gives O(1) cancel;
- *   each price level is an intrusive doubly-linked FIFO of slots (prev/next arrays) with head/tail/visible/hidden
- *   totals, also struct-of-arrays.
+ * - orders live in a pool of fixed-size records (one Float64Array, 16 doubles per order, the fields matching touches
+ *   in the first 64 bytes; links prev/next/level in an Int32Array, 4 per order; LIFO free list, so the working set
+ *   stays compact); an order-id -> slot open-addressing index (id-index.ts) gives O(1) cancel; each price level is an
+ *   intrusive doubly-linked FIFO of slots with head/tail/visible/hidden totals (struct-of-arrays, level-id index).
  * - each side keeps its level ids in an array sorted by price so the best level is the LAST element: best lookup is
  *   O(1); adding/removing a level is a binary search plus a short copyWithin (levels near the touch are near the end).
  * - events go to an EventSink as primitive arguments (no objects in the hot path).
@@ -73,6 +74,23 @@ export interface MatchingBook {
   state(): BookState;
 }
 
+const O_ID = 0;
+const O_USER = 1;
+const O_PRICE = 2;
+const O_VIS = 3;
+const O_HID = 4;
+const O_FILLED = 5;
+const O_CANCELED = 6;
+const O_BUDGET = 7;
+const O_PEAK = 8;
+const O_SIDE = 9;
+const O_STP = 10;
+const O_POST = 11;
+const K_PREV = 0;
+const K_NEXT = 1;
+const K_LEVEL = 2;
+const ORD = 16;
+const LNK = 4;
 const MAX = Number.MAX_SAFE_INTEGER;
 const isSafe = Number.isSafeInteger;
 const pos = (x: unknown): x is number => typeof x === "number" && isSafe(x) && x > 0;
@@ -85,11 +103,6 @@ function growF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
 }
 function growI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(n);
-  b.set(a);
-  return b;
-}
-function growU8(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(n);
   b.set(a);
   return b;
 }
@@ -132,21 +145,11 @@ export class OrderBook implements MatchingBook {
 
   // ---- order pool (struct of arrays)
   private oCap = 0;
-  private oId = new Float64Array(0);
-  private oUser = new Float64Array(0);
-  private oPrice = new Float64Array(0);
-  private oVis = new Float64Array(0);
-  private oHid = new Float64Array(0);
-  private oPeak = new Float64Array(0);
-  private oFilled = new Float64Array(0);
-  private oCanceled = new Float64Array(0);
-  private oBudget = new Float64Array(0);
-  private oSide = new Uint8Array(0);
-  private oStp = new Uint8Array(0);
-  private oPost = new Uint8Array(0);
-  private oPrev = new Int32Array(0);
-  private oNext = new Int32Array(0);
-  private oLevel = new Int32Array(0);
+  /** order records, ORD doubles each: id, user, price, visible, hidden, filled, canceled, budget (first cache line:
+   * everything matching touches), then peak, side, stp, postOnly. */
+  private ord = new Float64Array(0);
+  /** order links, LNK int32 each: prev, next, level. */
+  private lnk = new Int32Array(0);
   private oFree = new Int32Array(0);
   private oFreeTop = 0;
   private oUsed = 0;
@@ -208,21 +211,8 @@ export class OrderBook implements MatchingBook {
   // ======================================================================== pools
   private growOrders(n: number): void {
     const old = this.oCap;
-    this.oId = growF64(this.oId, n);
-    this.oUser = growF64(this.oUser, n);
-    this.oPrice = growF64(this.oPrice, n);
-    this.oVis = growF64(this.oVis, n);
-    this.oHid = growF64(this.oHid, n);
-    this.oPeak = growF64(this.oPeak, n);
-    this.oFilled = growF64(this.oFilled, n);
-    this.oCanceled = growF64(this.oCanceled, n);
-    this.oBudget = growF64(this.oBudget, n);
-    this.oSide = growU8(this.oSide, n);
-    this.oStp = growU8(this.oStp, n);
-    this.oPost = growU8(this.oPost, n);
-    this.oPrev = growI32(this.oPrev, n);
-    this.oNext = growI32(this.oNext, n);
-    this.oLevel = growI32(this.oLevel, n);
+    this.ord = growF64(this.ord, n * ORD);
+    this.lnk = growI32(this.lnk, n * LNK);
     this.oFree = growI32(this.oFree, n);
     this.oCap = n;
     void old;
@@ -312,20 +302,20 @@ export class OrderBook implements MatchingBook {
   }
   private append(lv: number, m: number): void {
     const t = this.lTail[lv];
-    this.oPrev[m] = t;
-    this.oNext[m] = -1;
-    this.oLevel[m] = lv;
+    this.lnk[(m << 2) + K_PREV] = t;
+    this.lnk[(m << 2) + K_NEXT] = -1;
+    this.lnk[(m << 2) + K_LEVEL] = lv;
     if (t < 0) this.lHead[lv] = m;
-    else this.oNext[t] = m;
+    else this.lnk[(t << 2) + K_NEXT] = m;
     this.lTail[lv] = m;
   }
   private unlink(lv: number, m: number): void {
-    const p = this.oPrev[m];
-    const n = this.oNext[m];
+    const p = this.lnk[(m << 2) + K_PREV];
+    const n = this.lnk[(m << 2) + K_NEXT];
     if (p < 0) this.lHead[lv] = n;
-    else this.oNext[p] = n;
+    else this.lnk[(p << 2) + K_NEXT] = n;
     if (n < 0) this.lTail[lv] = p;
-    else this.oPrev[n] = p;
+    else this.lnk[(n << 2) + K_PREV] = p;
   }
   private crosses(side: number, price: number): boolean {
     const lv = this.best(1 - side);
@@ -440,12 +430,12 @@ export class OrderBook implements MatchingBook {
         if (avail >= need) return true;
         continue;
       }
-      for (let m = this.lHead[lv]; m >= 0; m = this.oNext[m]) {
-        if (this.oUser[m] === this.tkUser) {
+      for (let m = this.lHead[lv]; m >= 0; m = this.lnk[(m << 2) + K_NEXT]) {
+        if (this.ord[(m << 4) + O_USER] === this.tkUser) {
           if (this.tkStp === STP_EXPIRE_MAKER) continue;
           return false;
         }
-        avail += this.oVis[m] + this.oHid[m];
+        avail += this.ord[(m << 4) + O_VIS] + this.ord[(m << 4) + O_HID];
         if (avail >= need) return true;
       }
     }
@@ -459,7 +449,7 @@ export class OrderBook implements MatchingBook {
     const stp = this.tkStp;
     const user = this.tkUser;
     const quoteBased = this.tkQuote >= 0;
-    const oVis = this.oVis;
+    const ord = this.ord;
     while (this.tkOpen > 0) {
       const lv = this.best(opp);
       if (lv < 0) break;
@@ -470,19 +460,19 @@ export class OrderBook implements MatchingBook {
       while (this.tkOpen > 0) {
         const m = this.lHead[lv];
         if (m < 0) break;
-        if (stp !== STP_NONE && this.oUser[m] === user) {
+        if (stp !== STP_NONE && this.ord[(m << 4) + O_USER] === user) {
           if (stp === STP_EXPIRE_TAKER) {
             stop = 1;
             break;
           }
           // EXPIRE_MAKER / EXPIRE_BOTH: the maker expires
-          const open = oVis[m] + this.oHid[m];
-          this.lVis[lv] -= oVis[m];
-          this.lHid[lv] -= this.oHid[m];
-          this.oCanceled[m] += open;
+          const open = ord[(m << 4) + O_VIS] + this.ord[(m << 4) + O_HID];
+          this.lVis[lv] -= ord[(m << 4) + O_VIS];
+          this.lHid[lv] -= this.ord[(m << 4) + O_HID];
+          this.ord[(m << 4) + O_CANCELED] += open;
           this.unlink(lv, m);
-          this.ids.delete(this.oId[m]);
-          sink.orderUpdate(this.oId[m], ST_EXPIRED_IN_MATCH, this.oFilled[m], 0, this.oCanceled[m], this.oBudget[m]);
+          this.ids.delete(this.ord[(m << 4) + O_ID]);
+          sink.orderUpdate(this.ord[(m << 4) + O_ID], ST_EXPIRED_IN_MATCH, this.ord[(m << 4) + O_FILLED], 0, this.ord[(m << 4) + O_CANCELED], this.ord[(m << 4) + O_BUDGET]);
           this.freeOrder(m);
           touched = true;
           if (stp === STP_EXPIRE_BOTH) {
@@ -491,7 +481,7 @@ export class OrderBook implements MatchingBook {
           }
           continue;
         }
-        let q = oVis[m];
+        let q = ord[(m << 4) + O_VIS];
         if (this.tkOpen < q) q = this.tkOpen;
         if (side === BUY) {
           const a = floorDiv(this.tkBudget, P);
@@ -510,37 +500,37 @@ export class OrderBook implements MatchingBook {
         else this.tkQuote -= notional;
         this.tkFilled += q;
         this.tkBudget -= side === BUY ? notional : q;
-        const vis = oVis[m] - q;
-        oVis[m] = vis;
+        const vis = ord[(m << 4) + O_VIS] - q;
+        ord[(m << 4) + O_VIS] = vis;
         this.lVis[lv] -= q;
-        const filled = this.oFilled[m] + q;
-        this.oFilled[m] = filled;
-        this.oBudget[m] -= side === BUY ? q : notional;
+        const filled = this.ord[(m << 4) + O_FILLED] + q;
+        this.ord[(m << 4) + O_FILLED] = filled;
+        this.ord[(m << 4) + O_BUDGET] -= side === BUY ? q : notional;
         this.lastPrice = P;
         if (this.stops.length !== 0) this.pushTradePrice(P);
-        const makerId = this.oId[m];
-        sink.trade(++this.tradeId, P, q, makerId, this.tkId, this.oUser[m], user, side);
+        const makerId = this.ord[(m << 4) + O_ID];
+        sink.trade(++this.tradeId, P, q, makerId, this.tkId, this.ord[(m << 4) + O_USER], user, side);
         touched = true;
         if (vis === 0) {
-          const hid = this.oHid[m];
+          const hid = this.ord[(m << 4) + O_HID];
           if (hid > 0) {
-            const peak = this.oPeak[m];
+            const peak = this.ord[(m << 4) + O_PEAK];
             const r = hid < peak ? hid : peak;
-            oVis[m] = r;
-            this.oHid[m] = hid - r;
+            ord[(m << 4) + O_VIS] = r;
+            this.ord[(m << 4) + O_HID] = hid - r;
             this.lVis[lv] += r;
             this.lHid[lv] -= r;
             this.unlink(lv, m);
             this.append(lv, m);
-            sink.orderUpdate(makerId, ST_PARTIALLY_FILLED, filled, hid, this.oCanceled[m], this.oBudget[m]);
+            sink.orderUpdate(makerId, ST_PARTIALLY_FILLED, filled, hid, this.ord[(m << 4) + O_CANCELED], this.ord[(m << 4) + O_BUDGET]);
           } else {
             this.unlink(lv, m);
             this.ids.delete(makerId);
-            sink.orderUpdate(makerId, ST_FILLED, filled, 0, this.oCanceled[m], this.oBudget[m]);
+            sink.orderUpdate(makerId, ST_FILLED, filled, 0, this.ord[(m << 4) + O_CANCELED], this.ord[(m << 4) + O_BUDGET]);
             this.freeOrder(m);
           }
         } else {
-          sink.orderUpdate(makerId, ST_PARTIALLY_FILLED, filled, vis + this.oHid[m], this.oCanceled[m], this.oBudget[m]);
+          sink.orderUpdate(makerId, ST_PARTIALLY_FILLED, filled, vis + this.ord[(m << 4) + O_HID], this.ord[(m << 4) + O_CANCELED], this.ord[(m << 4) + O_BUDGET]);
         }
       }
       if (this.lHead[lv] < 0) {
@@ -574,20 +564,20 @@ export class OrderBook implements MatchingBook {
       const price = this.tkLimit;
       const open = this.tkOpen;
       const m = this.allocOrder();
-      this.oId[m] = id;
-      this.oUser[m] = this.tkUser;
-      this.oPrice[m] = price;
-      this.oSide[m] = side;
+      this.ord[(m << 4) + O_ID] = id;
+      this.ord[(m << 4) + O_USER] = this.tkUser;
+      this.ord[(m << 4) + O_PRICE] = price;
+      this.ord[(m << 4) + O_SIDE] = side;
       const peak = this.tkPeak;
       const vis = peak > 0 && peak < open ? peak : open;
-      this.oVis[m] = vis;
-      this.oHid[m] = open - vis;
-      this.oPeak[m] = peak;
-      this.oFilled[m] = this.tkFilled;
-      this.oCanceled[m] = this.tkCanceled;
-      this.oBudget[m] = this.tkBudget;
-      this.oStp[m] = this.tkStp;
-      this.oPost[m] = this.tkPost;
+      this.ord[(m << 4) + O_VIS] = vis;
+      this.ord[(m << 4) + O_HID] = open - vis;
+      this.ord[(m << 4) + O_PEAK] = peak;
+      this.ord[(m << 4) + O_FILLED] = this.tkFilled;
+      this.ord[(m << 4) + O_CANCELED] = this.tkCanceled;
+      this.ord[(m << 4) + O_BUDGET] = this.tkBudget;
+      this.ord[(m << 4) + O_STP] = this.tkStp;
+      this.ord[(m << 4) + O_POST] = this.tkPost;
       let lv = this.levelMap[side].get(price);
       if (lv < 0) lv = this.createLevel(side, price);
       this.append(lv, m);
@@ -647,16 +637,16 @@ export class OrderBook implements MatchingBook {
 
   // ======================================================================== cancel
   private cancelResting(m: number, sink: EventSink): void {
-    const lv = this.oLevel[m];
-    const side = this.oSide[m];
-    const open = this.oVis[m] + this.oHid[m];
-    this.oCanceled[m] += open;
-    this.lVis[lv] -= this.oVis[m];
-    this.lHid[lv] -= this.oHid[m];
+    const lv = this.lnk[(m << 2) + K_LEVEL];
+    const side = this.ord[(m << 4) + O_SIDE];
+    const open = this.ord[(m << 4) + O_VIS] + this.ord[(m << 4) + O_HID];
+    this.ord[(m << 4) + O_CANCELED] += open;
+    this.lVis[lv] -= this.ord[(m << 4) + O_VIS];
+    this.lHid[lv] -= this.ord[(m << 4) + O_HID];
     this.unlink(lv, m);
-    const id = this.oId[m];
+    const id = this.ord[(m << 4) + O_ID];
     this.ids.delete(id);
-    sink.orderUpdate(id, ST_CANCELED, this.oFilled[m], 0, this.oCanceled[m], this.oBudget[m]);
+    sink.orderUpdate(id, ST_CANCELED, this.ord[(m << 4) + O_FILLED], 0, this.ord[(m << 4) + O_CANCELED], this.ord[(m << 4) + O_BUDGET]);
     const price = this.lPrice[lv];
     if (this.lHead[lv] < 0) {
       this.removeLevel(side, lv);
@@ -673,7 +663,7 @@ export class OrderBook implements MatchingBook {
   private cancelById(id: number, userId: number | undefined, sink: EventSink): number {
     const m = this.ids.get(id);
     if (m >= 0) {
-      if (userId !== undefined && this.oUser[m] !== userId) return RJ_NOT_OWNER;
+      if (userId !== undefined && this.ord[(m << 4) + O_USER] !== userId) return RJ_NOT_OWNER;
       this.cancelResting(m, sink);
       return -1;
     }
@@ -701,7 +691,7 @@ export class OrderBook implements MatchingBook {
     const mine: number[] = [];
     const user = c.userId;
     this.ids.forEach((id, m) => {
-      if (this.oUser[m] === user) mine.push(id);
+      if (this.ord[(m << 4) + O_USER] === user) mine.push(id);
     });
     for (const st of this.stops) if (st.userId === c.userId) mine.push(st.orderId);
     mine.sort((a, b) => a - b);
@@ -724,33 +714,33 @@ export class OrderBook implements MatchingBook {
       return sink.rejected(id, RJ_INVALID_FIELD);
     const m = this.ids.get(id);
     if (m < 0) return sink.rejected(id, this.stopIds.has(id) ? RJ_NOT_AMENDABLE : RJ_UNKNOWN_ORDER);
-    if (a.userId !== undefined && this.oUser[m] !== a.userId) return sink.rejected(id, RJ_NOT_OWNER);
-    const vis = this.oVis[m];
-    const hid = this.oHid[m];
+    if (a.userId !== undefined && this.ord[(m << 4) + O_USER] !== a.userId) return sink.rejected(id, RJ_NOT_OWNER);
+    const vis = this.ord[(m << 4) + O_VIS];
+    const hid = this.ord[(m << 4) + O_HID];
     const open = vis + hid;
-    const price = this.oPrice[m];
-    const side = this.oSide[m];
+    const price = this.ord[(m << 4) + O_PRICE];
+    const side = this.ord[(m << 4) + O_SIDE];
     const nq = a.newQty ?? open;
     const np = a.newPrice ?? price;
-    const budget = this.oBudget[m] + (a.budgetDelta ?? 0);
+    const budget = this.ord[(m << 4) + O_BUDGET] + (a.budgetDelta ?? 0);
     if (!isSafe(budget)) return sink.rejected(id, RJ_INVALID_FIELD);
-    const lv = this.oLevel[m];
+    const lv = this.lnk[(m << 2) + K_LEVEL];
     if (np === price && nq <= open) {
       // keep priority
-      this.oCanceled[m] += open - nq;
+      this.ord[(m << 4) + O_CANCELED] += open - nq;
       const nv = vis < nq ? vis : nq;
-      this.oVis[m] = nv;
-      this.oHid[m] = nq - nv;
+      this.ord[(m << 4) + O_VIS] = nv;
+      this.ord[(m << 4) + O_HID] = nq - nv;
       this.lVis[lv] += nv - vis;
       this.lHid[lv] += nq - nv - hid;
-      this.oBudget[m] = budget;
-      sink.orderUpdate(id, ST_AMENDED, this.oFilled[m], nq, this.oCanceled[m], budget);
+      this.ord[(m << 4) + O_BUDGET] = budget;
+      sink.orderUpdate(id, ST_AMENDED, this.ord[(m << 4) + O_FILLED], nq, this.ord[(m << 4) + O_CANCELED], budget);
       if (nv !== vis) sink.bookDelta(side, price, this.lVis[lv]);
       return;
     }
     if (this.cancelOnly) return sink.rejected(id, RJ_CANCEL_ONLY);
     if (side === BUY ? productExceeds(np, nq, budget) : nq > budget) return sink.rejected(id, RJ_INSUFFICIENT_BUDGET);
-    if (this.oPost[m] === 1 && this.crosses(side, np)) return sink.rejected(id, RJ_WOULD_TAKE);
+    if (this.ord[(m << 4) + O_POST] === 1 && this.crosses(side, np)) return sink.rejected(id, RJ_WOULD_TAKE);
     // move: leave the queue and re-enter as a new GTC limit with the same id
     this.lVis[lv] -= vis;
     this.lHid[lv] -= hid;
@@ -760,12 +750,12 @@ export class OrderBook implements MatchingBook {
       this.removeLevel(side, lv);
       sink.bookDelta(side, price, 0);
     } else sink.bookDelta(side, price, this.lVis[lv]);
-    let canceled = this.oCanceled[m];
+    let canceled = this.ord[(m << 4) + O_CANCELED];
     if (nq < open) canceled += open - nq;
-    const filled = this.oFilled[m];
+    const filled = this.ord[(m << 4) + O_FILLED];
     sink.orderUpdate(id, ST_AMENDED, filled, nq, canceled, budget);
     this.tkId = id;
-    this.tkUser = this.oUser[m];
+    this.tkUser = this.ord[(m << 4) + O_USER];
     this.tkSide = side;
     this.tkLimit = np;
     this.tkOpen = nq;
@@ -773,9 +763,9 @@ export class OrderBook implements MatchingBook {
     this.tkBudget = budget;
     this.tkFilled = filled;
     this.tkCanceled = canceled;
-    this.tkStp = this.oStp[m];
-    this.tkPeak = this.oPeak[m];
-    this.tkPost = this.oPost[m];
+    this.tkStp = this.ord[(m << 4) + O_STP];
+    this.tkPeak = this.ord[(m << 4) + O_PEAK];
+    this.tkPost = this.ord[(m << 4) + O_POST];
     this.tkRest = true;
     this.freeOrder(m);
     this.execute(sink, false);
@@ -816,20 +806,20 @@ export class OrderBook implements MatchingBook {
     const side = (s: number): RestingOrderState[] => {
       const out: RestingOrderState[] = [];
       for (let i = this.sLen[s] - 1; i >= 0; i--) {
-        for (let m = this.lHead[this.sLvl[s][i]]; m >= 0; m = this.oNext[m]) {
+        for (let m = this.lHead[this.sLvl[s][i]]; m >= 0; m = this.lnk[(m << 2) + K_NEXT]) {
           out.push({
-            orderId: this.oId[m],
-            userId: this.oUser[m],
+            orderId: this.ord[(m << 4) + O_ID],
+            userId: this.ord[(m << 4) + O_USER],
             side: s,
-            price: this.oPrice[m],
-            visible: this.oVis[m],
-            hidden: this.oHid[m],
-            peak: this.oPeak[m],
-            filled: this.oFilled[m],
-            canceled: this.oCanceled[m],
-            budget: this.oBudget[m],
-            stp: this.oStp[m],
-            postOnly: this.oPost[m] === 1,
+            price: this.ord[(m << 4) + O_PRICE],
+            visible: this.ord[(m << 4) + O_VIS],
+            hidden: this.ord[(m << 4) + O_HID],
+            peak: this.ord[(m << 4) + O_PEAK],
+            filled: this.ord[(m << 4) + O_FILLED],
+            canceled: this.ord[(m << 4) + O_CANCELED],
+            budget: this.ord[(m << 4) + O_BUDGET],
+            stp: this.ord[(m << 4) + O_STP],
+            postOnly: this.ord[(m << 4) + O_POST] === 1,
           });
         }
       }
@@ -866,18 +856,18 @@ export class OrderBook implements MatchingBook {
   /** appends a resting order at the tail of its level (restore, and seeding books from market data). */
   insertResting(o: RestingOrderState): void {
     const m = this.allocOrder();
-    this.oId[m] = o.orderId;
-    this.oUser[m] = o.userId;
-    this.oPrice[m] = o.price;
-    this.oSide[m] = o.side;
-    this.oVis[m] = o.visible;
-    this.oHid[m] = o.hidden;
-    this.oPeak[m] = o.peak;
-    this.oFilled[m] = o.filled;
-    this.oCanceled[m] = o.canceled;
-    this.oBudget[m] = o.budget;
-    this.oStp[m] = o.stp;
-    this.oPost[m] = o.postOnly ? 1 : 0;
+    this.ord[(m << 4) + O_ID] = o.orderId;
+    this.ord[(m << 4) + O_USER] = o.userId;
+    this.ord[(m << 4) + O_PRICE] = o.price;
+    this.ord[(m << 4) + O_SIDE] = o.side;
+    this.ord[(m << 4) + O_VIS] = o.visible;
+    this.ord[(m << 4) + O_HID] = o.hidden;
+    this.ord[(m << 4) + O_PEAK] = o.peak;
+    this.ord[(m << 4) + O_FILLED] = o.filled;
+    this.ord[(m << 4) + O_CANCELED] = o.canceled;
+    this.ord[(m << 4) + O_BUDGET] = o.budget;
+    this.ord[(m << 4) + O_STP] = o.stp;
+    this.ord[(m << 4) + O_POST] = o.postOnly ? 1 : 0;
     let lv = this.levelMap[o.side].get(o.price);
     if (lv < 0) lv = this.createLevel(o.side, o.price);
     this.append(lv, m);
@@ -891,13 +881,13 @@ export class OrderBook implements MatchingBook {
     const lv = this.levelMap[side].get(price);
     const out: number[] = [];
     if (lv < 0) return out;
-    for (let m = this.lHead[lv]; m >= 0; m = this.oNext[m]) out.push(this.oId[m]);
+    for (let m = this.lHead[lv]; m >= 0; m = this.lnk[(m << 2) + K_NEXT]) out.push(this.ord[(m << 4) + O_ID]);
     return out;
   }
   /** open (visible + hidden) quantity of a resting order, or 0. */
   openQty(orderId: number): number {
     const m = this.ids.get(orderId);
-    return m < 0 ? 0 : this.oVis[m] + this.oHid[m];
+    return m < 0 ? 0 : this.ord[(m << 4) + O_VIS] + this.ord[(m << 4) + O_HID];
   }
   /** is the order resting on the book? */
   has(orderId: number): boolean {
