@@ -5,7 +5,7 @@ import { defaultLobsterDir, replayLobster } from "../../../services/matching/src
 const dir = defaultLobsterDir();
 
 describe("LOBSTER GOOG 2012-06-21 (Nasdaq, level 5) replay", () => {
-  it("finds the data (LOBSTER_DIR or ../shared/data/lobster from the repo root)", () => {
+  it("finds the data (LOBSTER_DIR, ../shared/data/lobster beside the checkout, or /work/shared/data/lobster)", () => {
     expect(existsSync(dir)).toBe(true);
   });
 

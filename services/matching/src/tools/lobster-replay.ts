@@ -17,7 +17,7 @@
  *   synthetic resting liquidity (or stale liquidity removed) and counted. Every other level must match: mismatches.
  * Messages and rows inside a burst are compared at the end of the burst (the aggressor is one command).
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { OrderBook } from "../domain/order-book.js";
@@ -63,11 +63,13 @@ export interface LobsterReport {
   trades: number;
 }
 
+/** LOBSTER_DIR, else the workspace's shared data beside the checkout, else at its usual absolute place. */
 export function defaultLobsterDir(): string {
   if (process.env.LOBSTER_DIR) return process.env.LOBSTER_DIR;
   const here = path.dirname(fileURLToPath(import.meta.url));
   const repoRoot = path.resolve(here, "../../../..");
-  return path.resolve(repoRoot, "../shared/data/lobster");
+  const candidates = [path.resolve(repoRoot, "../shared/data/lobster"), "/work/shared/data/lobster"];
+  return candidates.find((dir) => existsSync(dir)) ?? candidates[0];
 }
 
 export function loadLobster(dir: string): { messages: Message[]; rows: Row[] } {
