@@ -329,11 +329,13 @@ async function main(): Promise<void> {
   console.log(`generated streams in ${(Number(process.hrtime.bigint() - tg) / 1e9).toFixed(1)}s (not timed)`);
   const overhead = timerOverhead();
   console.log(`hrtime.bigint pair overhead (median): ${overhead} ns`);
-  // warm-up (JIT) on a prefix
-  for (const s of streams) runEngine({ ...s, cmds: s.cmds.slice(0, 200_000) });
+  // warm-up (JIT): every stream once in full, untimed (the first pass over a stream runs partly in lower JIT tiers)
+  for (const s of streams) runEngine(s);
+  console.log("warm-up done");
 
   const results: Record<string, unknown> = {};
   for (const s of streams) {
+    console.log(`timing ${s.name} ...`);
     const runs = [runEngine(s), runEngine(s), runEngine(s)];
     const best = runs.reduce((a, b) => (a.opsPerSec > b.opsPerSec ? a : b));
     const h = latency(s);
@@ -360,6 +362,7 @@ async function main(): Promise<void> {
 
   // peer on stream (a)
   {
+    console.log("peer run (nodejs-order-book) ...");
     const s = streams[0];
     const cap = Math.min(s.cmds.length, Math.round(400_000 * SCALE));
     const prefix = s.cmds.slice(0, cap);
@@ -378,8 +381,12 @@ async function main(): Promise<void> {
   // journal on (group commit, fdatasync before acknowledgement)
   {
     const n = Math.min(streams[0].cmds.length, Math.round(1_000_000 * SCALE));
-    const j = await journaled(streams[0], n);
-    console.log(`journaled engine (file journal, group commit, fdatasync before ack) on ${fmt(n)} cmds of (a): ${fmt(j.opsPerSec)} ops/s, ${j.groups} fsync groups (avg ${(n / j.groups).toFixed(0)} cmds/group)`);
+    console.log("journaled runs (2) ...");
+    const js = [await journaled(streams[0], n), await journaled(streams[0], n)];
+    const j = js.reduce((a, b) => (a.opsPerSec > b.opsPerSec ? a : b));
+    console.log(
+      `journaled engine (file journal, group commit, fdatasync before ack) on ${fmt(n)} cmds of (a): ${fmt(j.opsPerSec)} ops/s (best of 2: ${js.map((x) => fmt(x.opsPerSec)).join(", ")}), ${j.groups} fsync groups (avg ${(n / j.groups).toFixed(0)} cmds/group)`,
+    );
   }
 }
 
