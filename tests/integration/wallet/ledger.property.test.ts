@@ -9,7 +9,7 @@ const OPERATIONS = Number(process.env.WALLET_PROPERTY_OPS ?? 10_000);
 // moto deep-copies the whole table on every TransactWriteItems (its rollback), so a write costs
 // O(table size) and 10k operations take far too long against it; real DynamoDB does not. The
 // default keeps the suite quick; WALLET_PROPERTY_DDB_OPS=10000 runs the full count.
-const DDB_OPERATIONS = Number(process.env.WALLET_PROPERTY_DDB_OPS ?? 300);
+const DDB_OPERATIONS = Number(process.env.WALLET_PROPERTY_DDB_OPS ?? 150);
 const progress = (engine: string) => (done: number) => {
   if (done % 2000 === 0) process.stdout.write(`[wallet property] ${engine}: ${done}/${OPERATIONS}\n`);
 };

@@ -120,7 +120,6 @@ export function walletMigrations(engine: Engine): Record<string, Migration> {
           .addColumn("time", "bigint", (c) => c.notNull())
           .execute();
         await db.schema.createIndex("wallet_entries_account").ifNotExists().on("wallet_entries").columns(["account", "seq"]).execute();
-        await db.schema.createIndex("wallet_entries_transfer").ifNotExists().on("wallet_entries").columns(["transfer_id"]).execute();
         await db.schema
           .createTable("wallet_docs")
           .ifNotExists()
@@ -178,6 +177,8 @@ export class SqlLedgerStore implements LedgerStore {
   /** Migrates (idempotently) and returns the store. */
   static async open(database: Database<WalletDb>, options: { ownsDatabase?: boolean } = {}): Promise<SqlLedgerStore> {
     await migrate(database.db as Kysely<unknown>, "wallet", walletMigrations(database.engine));
+    // A 64 MiB page cache keeps the balance and entry indexes in memory under batch writes.
+    if (database.engine === "sqlite") await sql`PRAGMA cache_size = -65536`.execute(database.db);
     return new SqlLedgerStore(database, options.ownsDatabase ?? true);
   }
 
