@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Env } from "#kit/config/env.js";
-import { envString } from "#kit/config/env.js";
+import { envBool, envString } from "#kit/config/env.js";
 import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { createMarketDataModule } from "./marketdata/src/main.js";
@@ -21,7 +21,11 @@ export const SERVICE_FACTORIES = {
         kafkaTopic: env.MATCHING_COMMANDS_TOPIC,
       }),
     ),
-  wallet: async (env: Env, dataDir: string) => (await import("./wallet/src/main.js")).createWalletModule({ ledgerUrl: envString(env, "WALLET_LEDGER_URL", `sqlite:${join(dataDir, "wallet.sqlite")}`), awsEndpoint: env.EXCHANGE_AWS_ENDPOINT }),
+  wallet: async (env: Env, dataDir: string) => (await import("./wallet/src/main.js")).createWalletModule({
+      ledgerUrl: envString(env, "WALLET_LEDGER_URL", `sqlite:${join(dataDir, "wallet.sqlite")}`),
+      awsEndpoint: env.EXCHANGE_AWS_ENDPOINT,
+      simulatedChainFaucet: envBool(env, "WALLET_SIMULATED_CHAIN_FAUCET", true),
+    }),
   auth: (env: Env, dataDir: string) => import("./auth/src/main.js").then((auth) => auth.createAuthModule(auth.readAuthConfig(env, dataDir))),
 } satisfies Record<string, ServiceFactory>;
 

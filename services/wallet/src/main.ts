@@ -12,6 +12,7 @@ import type { ChainGateway } from "./ports/chain-gateway.port.js";
 import type { FeeTierSource } from "./ports/fee-tier.port.js";
 import type { LedgerStore } from "./ports/ledger-store.port.js";
 import type { MfaVerifier } from "./ports/mfa-verifier.port.js";
+import { simulatedChainHttpRoute } from "./rpc/simulated-chain.http.js";
 import { walletRoutes } from "./rpc/wallet.routes.js";
 
 export interface WalletConfig {
@@ -27,6 +28,8 @@ export interface WalletConfig {
   readonly batching?: boolean;
   /** How often the ledger's clock expires holds and the chain is read for deposits (ms; 0: never). */
   readonly tickMs?: number;
+  /** With the simulated chain: mine one block per tick and accept transfers at /simulated-chain/transfers. */
+  readonly simulatedChainFaucet?: boolean;
 }
 
 export const defaultTiers: FeeTierSource = { tier: async () => 0 };
@@ -63,10 +66,12 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
   const parts = composeWallet(store, config);
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
+  const faucet = config.simulatedChainFaucet && parts.chain instanceof SimulatedChain ? parts.chain : undefined;
   return {
     name: "wallet",
     serviceNames: [WalletService.typeName],
     routes: walletRoutes({ wallet: parts.wallet }),
+    httpRoute: faucet ? simulatedChainHttpRoute(faucet, parts.wallet.assets) : undefined,
     parts,
     start: async () => {
       const every = config.tickMs ?? 1000;
@@ -74,6 +79,7 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
       timer = setInterval(() => {
         if (ticking) return;
         ticking = true;
+        faucet?.mine();
         void Promise.all([parts.wallet.expireHolds(), parts.wallet.syncDeposits()])
           .catch(() => undefined)
           .finally(() => {

@@ -131,6 +131,29 @@ describe("trading end to end", () => {
     await expectConserved();
   });
 
+  it("credits coins sent on the simulated chain after the network's confirmations", async () => {
+    const { address, memo } = await wallet.getDepositAddress({ accountId: "carol", asset: "BTC", network: "BTC" });
+    const sent = await fetch(`${exchange.listening.http1Url}/simulated-chain/transfers`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ network: "BTC", address, memo, asset: "BTC", amount: "0.25" }),
+    });
+    expect(sent.status).toBe(200);
+    const bad = await fetch(`${exchange.listening.http1Url}/simulated-chain/transfers`, { method: "POST", body: JSON.stringify({ network: "BTC", address, asset: "BTC", amount: "0.123456789" }) });
+    expect(bad.status).toBe(400);
+    const deadline = Date.now() + 15_000;
+    let credited = await balance("carol", "BTC");
+    while (credited.free !== "0.25000000" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      credited = await balance("carol", "BTC");
+    }
+    expect(credited.free).toBe("0.25000000");
+    const { deposits } = await wallet.listDeposits({ accountId: "carol" });
+    expect(deposits).toHaveLength(1);
+    expect(deposits[0].confirmations).toBeGreaterThanOrEqual(2);
+    await expectConserved();
+  });
+
   it("cancels the rest and returns the held funds; survives a restart unchanged", async () => {
     const canceled = await orders.cancelOrder({ accountId: "alice", symbol: "BTCUSDT", orderId: 1n });
     expect(canceled.order).toMatchObject({ status: OrderStatus.CANCELED, executedQty: "0.30000000" });

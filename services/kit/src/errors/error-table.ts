@@ -35,6 +35,7 @@ export const ERROR_TABLE = {
   BAD_API_KEY_FORMAT: { grpc: Code.Unauthenticated, http: 401, binance: -2014, msg: "API-key format invalid." },
   REJECTED_MBX_KEY: { grpc: Code.PermissionDenied, http: 401, binance: -2015, msg: "Invalid API-key, IP, or permissions for action." },
   FORBIDDEN: { grpc: Code.PermissionDenied, http: 403, binance: -2015, msg: "Not allowed to act on this account." },
+  INVALID_STATE: { grpc: Code.FailedPrecondition, http: 400, binance: -1000, msg: "The resource is not in a state that allows this action." },
   NOT_FOUND: { grpc: Code.NotFound, http: 404, binance: -1000, msg: "Not found." },
   ALREADY_EXISTS: { grpc: Code.AlreadyExists, http: 409, binance: -1000, msg: "Already exists." },
   DUPLICATE_REQUEST: { grpc: Code.AlreadyExists, http: 409, binance: -2026, msg: "Duplicate request with different content." },

@@ -8,6 +8,8 @@ import type { ChainDeposit, ChainGateway, WithdrawalOrder } from "../ports/chain
 export class SimulatedChain implements ChainGateway {
   private height = 0;
   private sequence = 0;
+  // The chain lives in memory, so a restarted process must not reuse tx ids the ledger already knows.
+  private readonly epoch = Date.now().toString(36);
   private readonly deposits: { deposit: Omit<ChainDeposit, "confirmations">; block: number }[] = [];
   readonly sent = new Map<string, { order: WithdrawalOrder; txId: string }>();
 
@@ -25,7 +27,7 @@ export class SimulatedChain implements ChainGateway {
   /** A transfer to one of our addresses, included in the next block. Returns its tx id. */
   receive(network: string, address: string, memo: string, asset: string, amount: bigint): string {
     this.sequence += 1;
-    const txId = `${network.toLowerCase()}tx${this.sequence.toString().padStart(8, "0")}`;
+    const txId = `${network.toLowerCase()}tx${this.epoch}${this.sequence.toString().padStart(8, "0")}`;
     this.deposits.push({ deposit: { network, txId, address, memo, asset, amount }, block: this.height + 1 });
     return txId;
   }
@@ -42,7 +44,7 @@ export class SimulatedChain implements ChainGateway {
     const previous = this.sent.get(order.withdrawalId);
     if (previous) return { txId: previous.txId };
     this.sequence += 1;
-    const txId = `${order.network.toLowerCase()}out${this.sequence.toString().padStart(8, "0")}`;
+    const txId = `${order.network.toLowerCase()}out${this.epoch}${this.sequence.toString().padStart(8, "0")}`;
     this.sent.set(order.withdrawalId, { order, txId });
     return { txId };
   }

@@ -36,9 +36,9 @@ export function mfaRequired(message = "Two-factor authentication code required."
 
 /** A hold that is no longer pending (posted, voided or expired) cannot be used or voided again. */
 export function holdNotPending(holdId: string, state: string): DomainError {
-  return new DomainError("CANCEL_REJECTED", `hold ${holdId} is ${state}, not pending`, [{ field: "hold_id", description: `hold is ${state}` }], { holdId, state });
+  return new DomainError("INVALID_STATE", `hold ${holdId} is ${state}, not pending`, [{ field: "hold_id", description: `hold is ${state}` }], { holdId, state });
 }
 
 export function withdrawalNotInState(withdrawalId: string, status: string, wanted: string): DomainError {
-  return new DomainError("CANCEL_REJECTED", `withdrawal ${withdrawalId} is ${status}, not ${wanted}`, [{ field: "withdrawal_id", description: `withdrawal is ${status}` }], { withdrawalId, status });
+  return new DomainError("INVALID_STATE", `withdrawal ${withdrawalId} is ${status}, not ${wanted}`, [{ field: "withdrawal_id", description: `withdrawal is ${status}` }], { withdrawalId, status });
 }
