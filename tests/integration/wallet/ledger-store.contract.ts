@@ -218,7 +218,7 @@ export function ledgerStoreContract(name: string, factory: () => Promise<LedgerS
       const late = await failure(
         wallet.settleTrade({ tradeId: uid("t"), symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT", buyer, seller: account, buyerHoldId: "", sellerHoldId: holdId, base: 1n, quote: 1n, buyerIsMaker: false }),
       );
-      expect(late.key).toBe("CANCEL_REJECTED");
+      expect(late.key).toBe("INVALID_STATE");
       expect((await failure(wallet.voidHold(uid("missing")))).key).toBe("NOT_FOUND");
     });
 
@@ -233,7 +233,7 @@ export function ledgerStoreContract(name: string, factory: () => Promise<LedgerS
       expect(await wallet.expireHolds()).toBeGreaterThanOrEqual(1);
       expect((await wallet.hold(holdId)).state).toBe("expired");
       expect(await balanceOf(store, account, "ETH")).toEqual({ available: 10n ** 18n, locked: 0n, pending: 0n });
-      expect((await failure(wallet.voidHold(holdId))).key).toBe("CANCEL_REJECTED");
+      expect((await failure(wallet.voidHold(holdId))).key).toBe("INVALID_STATE");
     });
 
     it("keeps values beyond int64 exact (ETH has 18 decimals)", async () => {
@@ -336,7 +336,7 @@ export function ledgerStoreContract(name: string, factory: () => Promise<LedgerS
       await wallet.requestWithdrawal({ withdrawalId: rejectedId, account, asset: "BTC", network: "BTC", amount: BTC("12"), address: "bc1qdest", memo: "", totpCode: "" });
       expect((await wallet.rejectWithdrawal(rejectedId, "suspicious")).status).toBe("rejected");
       expect(await balanceOf(store, account, "BTC")).toEqual({ available: BTC("18"), locked: 0n, pending: 0n });
-      expect((await failure(wallet.approveWithdrawal(rejectedId))).key).toBe("CANCEL_REJECTED");
+      expect((await failure(wallet.approveWithdrawal(rejectedId))).key).toBe("INVALID_STATE");
 
       const tooSmall = await failure(wallet.requestWithdrawal({ withdrawalId: uid("w"), account, asset: "BTC", network: "BTC", amount: BTC("0.0001"), address: "x", memo: "", totpCode: "" }));
       expect(tooSmall.violations[0]?.field).toBe("amount");

@@ -39,7 +39,7 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant("replay" as const), trade: index }) },
 );
 
-const EXPECTED = new Set(["INSUFFICIENT_BALANCE", "NOT_FOUND", "CANCEL_REJECTED", "INVALID_PARAMETER", "DUPLICATE_REQUEST"]);
+const EXPECTED = new Set(["INSUFFICIENT_BALANCE", "NOT_FOUND", "INVALID_STATE", "INVALID_PARAMETER", "DUPLICATE_REQUEST"]);
 
 export interface InvariantRun {
   readonly operations: number;
