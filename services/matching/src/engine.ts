@@ -52,12 +52,6 @@ interface Group {
 /** groups journaled at once with a pipelining journal: one being synced while the next one is encoded. */
 const PIPELINED_GROUPS = 2;
 
-/** optional journal capability: append() may be called again before the previous call resolved (calls are
- * ordered on disk in call order, and each resolves only after it and every earlier call are durable). */
-interface PipelinedJournal {
-  readonly pipelined?: boolean;
-}
-
 export class MatchingEngine {
   private queue: Pending[] = [];
   private queued = 0;
@@ -77,7 +71,7 @@ export class MatchingEngine {
     readonly recovery: { fromSnapshotSeq: number; replayed: number; truncatedBytes: number },
   ) {
     this.nextSeq = book.seq + 1;
-    this.maxInFlight = (opts.journal as PipelinedJournal).pipelined === true ? PIPELINED_GROUPS : 1;
+    this.maxInFlight = opts.journal.pipelined === true ? PIPELINED_GROUPS : 1;
   }
   static async open(opts: EngineOptions): Promise<MatchingEngine> {
     const snap = opts.snapshots ? await opts.snapshots.loadLatest() : null;

@@ -20,6 +20,11 @@ export interface ReplayResult {
  * batch records for group commit). `replay` streams the valid records in order and cuts a torn/corrupt tail.
  */
 export interface Journal {
+  /**
+   * True when append() may be called again before the previous call resolved: calls are ordered
+   * on disk in call order, and each resolves only after it and every earlier call are durable.
+   */
+  readonly pipelined?: boolean;
   append(records: readonly JournalRecord[]): Promise<void>;
   replay(afterSeq: number, onRecord: (r: JournalRecord) => void): Promise<ReplayResult>;
   close(): Promise<void>;
