@@ -16,7 +16,8 @@ import os from "node:os";
 import { OrderBook as PeerBook, Side as PeerSide } from "nodejs-order-book";
 import { OrderBook } from "../../services/matching/src/domain/order-book.js";
 import type { Command } from "../../services/matching/src/domain/commands.js";
-import type { EventSink } from "../../services/matching/src/domain/events.js";
+import { NullSink, type EventSink } from "../../services/matching/src/domain/events.js";
+import { prng } from "../support/prng.js";
 import { MatchingEngine } from "../../services/matching/src/engine.js";
 import { FileJournal } from "../../services/matching/src/adapters/journal.file.js";
 
@@ -61,26 +62,7 @@ export class BufferSink implements EventSink {
   }
   end(): void {}
 }
-class Null implements EventSink {
-  begin(): void {}
-  accepted(): void {}
-  rejected(): void {}
-  trade(): void {}
-  orderUpdate(): void {}
-  bookDelta(): void {}
-  end(): void {}
-}
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Stream {
   name: string;
@@ -121,7 +103,7 @@ function generate(name: string, seed: number, n: number, pick: (g: Gen) => Comma
 class Gen {
   r: () => number;
   book = new OrderBook(1 << 16);
-  sink = new Null();
+  sink = new NullSink();
   live: number[] = [];
   buyer = new Map<number, boolean>();
   next = 1;

@@ -11,7 +11,7 @@
  * journal. The book is pure: the same journal always rebuilds the same state and the same last seq.
  */
 import type { Command } from "./domain/commands.js";
-import { CollectingSink, type EventBatch, type EventSink } from "./domain/events.js";
+import { CollectingSink, NullSink, type EventBatch, type EventSink } from "./domain/events.js";
 import { OrderBook } from "./domain/order-book.js";
 import { stateHash } from "./domain/state-hash.js";
 import type { Journal, JournalRecord } from "./ports/journal.port.js";
@@ -32,15 +32,6 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-class DiscardSink implements EventSink {
-  begin(): void {}
-  accepted(): void {}
-  rejected(): void {}
-  trade(): void {}
-  orderUpdate(): void {}
-  bookDelta(): void {}
-  end(): void {}
-}
 
 /** a group of queued submissions whose journal append has been started. */
 interface Group {
@@ -76,7 +67,7 @@ export class MatchingEngine {
   static async open(opts: EngineOptions): Promise<MatchingEngine> {
     const snap = opts.snapshots ? await opts.snapshots.loadLatest() : null;
     const book = snap ? OrderBook.fromState(snap) : new OrderBook();
-    const sink = new DiscardSink();
+    const sink = new NullSink();
     const from = book.seq;
     const r = await opts.journal.replay(from, (rec) => {
       if (rec.seq !== book.seq + 1) throw new Error(`journal gap: expected seq ${book.seq + 1}, got ${rec.seq}`);

@@ -1,17 +1,9 @@
 import type { Command } from "../../../../services/matching/src/domain/commands.js";
+import { prng } from "../../../support/prng.js";
 import { build, type Recipe } from "./recipes.js";
 
-/** mulberry32: tiny seeded PRNG (deterministic streams for recovery tests and the kill -9 child). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
+
 
 export function seededCommands(seed: number, n: number): Command[] {
   const r = prng(seed);
