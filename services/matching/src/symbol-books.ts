@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { EventBatch as EventBatchMessage, Command as CommandMessage } from "#gen/exchange/matching/v1/matching_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
+import { Wakeups } from "#kit/lifecycle/wakeups.js";
 import { FileAccountIds } from "./adapters/account-ids.file.js";
 import { FileJournal } from "./adapters/journal.file.js";
 import { FileSnapshotStore } from "./adapters/snapshot-store.file.js";
@@ -26,7 +27,7 @@ interface SymbolBook {
   /** Highest order id ever placed: placements are delivered with increasing ids, so a lower or equal id is a retry. */
   maxPlacedOrderId: number;
   readonly recent: EventBatchMessage[];
-  readonly listeners: Set<() => void>;
+  readonly batches: Wakeups;
 }
 
 /**
@@ -75,7 +76,7 @@ export class SymbolBooks {
       snapshotEvery: this.options.snapshotEvery ?? 100_000,
     });
     if (engine.lastSeq !== scratch.seq) throw new Error(`${symbol}: engine recovered to ${engine.lastSeq} but the journal replays to ${scratch.seq}`);
-    return { engine, accounts, maxPlacedOrderId, recent, listeners: new Set() };
+    return { engine, accounts, maxPlacedOrderId, recent, batches: new Wakeups() };
   }
 
   /** Journals and applies one command; a retried placement (id already placed) fails with AlreadyExists. */
@@ -93,7 +94,7 @@ export class SymbolBooks {
     const batch = toEventBatchMessage(await book.engine.submit(command), book.accounts);
     book.recent.push(batch);
     if (book.recent.length > retain * 2) book.recent.splice(0, book.recent.length - retain);
-    for (const notify of book.listeners) notify();
+    book.batches.wakeAll();
     return batch;
   }
 
@@ -121,15 +122,7 @@ export class SymbolBooks {
         yield book.recent[next - oldest];
         next++;
       }
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          book.listeners.delete(wake);
-          signal.removeEventListener("abort", wake);
-          resolve();
-        };
-        book.listeners.add(wake);
-        signal.addEventListener("abort", wake);
-      });
+      await book.batches.wait({ signal });
     }
   }
 

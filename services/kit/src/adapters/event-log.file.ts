@@ -18,6 +18,7 @@
 import { promises as fsp, constants } from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
+import { Wakeups } from "../lifecycle/wakeups.js";
 import {
   partitionForKey,
   type AppendRecord,
@@ -77,7 +78,7 @@ export class FileEventLog implements EventLog {
   private readonly segmentBytes: number;
   private pending: Pending[] = [];
   private flushing: Promise<void> | null = null;
-  private readonly waiters = new Set<() => void>();
+  private readonly appends = new Wakeups();
   private readonly subscriptions = new Set<FileSubscription>();
   private readonly activeGroups = new Set<string>();
   private opened: Promise<void> | null = null;
@@ -283,21 +284,14 @@ export class FileEventLog implements EventLog {
   }
 
   private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.appends.wakeAll();
   }
 
   /** Resolves on the next flush or after `ms`. */
   waitForAppend(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.waiters.add(done);
-    });
+    return this.appends.wait({ ms });
   }
+
 
   /** Reads up to `max` durable records of a partition starting at `from`. */
   async read(partition: Partition, from: number, max: number): Promise<LogRecord[]> {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { NotificationEvent, NotificationQueue, Notifier, ReceivedNotification, ReceiveOptions } from "../ports/notifier.port.js";
+import { Wakeups } from "../lifecycle/wakeups.js";
 
 interface Message {
   readonly event: NotificationEvent;
@@ -15,7 +16,7 @@ interface Message {
 
 class MemoryQueue {
   readonly messages: Message[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly pushes = new Wakeups();
 
   push(event: NotificationEvent): void {
     this.messages.push({ event: structuredClone(event), receiveCount: 0, visibleAt: 0, receipt: null });
@@ -23,7 +24,7 @@ class MemoryQueue {
   }
 
   wake(): void {
-    for (const w of [...this.waiters]) w();
+    this.pushes.wakeAll();
   }
 
   take(max: number, visibilityMs: number): ReceivedNotification[] {
@@ -42,16 +43,9 @@ class MemoryQueue {
 
   /** resolves on a push or after ms, whichever is first */
   wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.waiters.add(done);
-    });
+    return this.pushes.wait({ ms });
   }
+
 
   nextVisibleIn(): number {
     const now = Date.now();

@@ -1,6 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "#gen/grpc/health/v1/health_pb.js";
+import { Wakeups } from "../lifecycle/wakeups.js";
 
 /**
  * The standard grpc.health.v1 service. "" is the whole process; each service registers its
@@ -8,11 +9,11 @@ import { Health, HealthCheckResponse_ServingStatus as Status } from "#gen/grpc/h
  */
 export class HealthRegistry {
   private readonly statuses = new Map<string, Status>([["", Status.NOT_SERVING]]);
-  private readonly watchers = new Set<() => void>();
+  private readonly changes = new Wakeups();
 
   set(service: string, serving: boolean): void {
     this.statuses.set(service, serving ? Status.SERVING : Status.NOT_SERVING);
-    for (const notify of this.watchers) notify();
+    this.changes.wakeAll();
   }
 
   status(service: string): Status | undefined {
@@ -38,15 +39,7 @@ export class HealthRegistry {
         last = current;
         yield { status: current };
       }
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.watchers.delete(done);
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        this.watchers.add(done);
-        signal.addEventListener("abort", done);
-      });
+      await this.changes.wait({ signal });
     }
   }
 }
