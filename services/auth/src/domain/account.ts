@@ -19,6 +19,11 @@ export interface User {
   readonly securityChangedAt: number;
 }
 
+/** A user as first stored: no MFA, no anti-phishing code, no security change yet. */
+export function newUser(fields: Pick<User, "id" | "email" | "passwordHash" | "roles" | "createdAt">): User {
+  return { ...fields, totpSecretSealed: null, totpPendingSealed: null, totpLastStep: 0, antiPhishingCode: null, securityChangedAt: 0 };
+}
+
 export interface Session {
   readonly id: string;
   readonly userId: string;

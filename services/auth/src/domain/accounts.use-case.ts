@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { AccountSecurity } from "../ports/mfa-verifier.port.js";
-import { withdrawalLockedUntil, type LoginEvent, type Session, type User } from "./account.js";
+import { newUser, withdrawalLockedUntil, type LoginEvent, type Session, type User } from "./account.js";
 import { opaqueToken, sha256Hex, type AuthDeps } from "./auth-deps.js";
 import { lockedUntil, recordFailure } from "./lockout.js";
 import type { Mfa } from "./mfa.use-case.js";
@@ -37,18 +37,7 @@ export class Accounts implements AccountSecurity {
   async signUp(email: string, password: string): Promise<string> {
     this.assertLocal();
     const normalized = normalizeEmail(email);
-    const user: User = {
-      id: randomUUID(),
-      email: normalized,
-      passwordHash: await this.deps.passwords.hash(password),
-      roles: ["user"],
-      createdAt: this.deps.clock.now(),
-      totpSecretSealed: null,
-      totpPendingSealed: null,
-      totpLastStep: 0,
-      antiPhishingCode: null,
-      securityChangedAt: 0,
-    };
+    const user = newUser({ id: randomUUID(), email: normalized, passwordHash: await this.deps.passwords.hash(password), roles: ["user"], createdAt: this.deps.clock.now() });
     if (!(await this.deps.store.createUser(user))) throw new DomainError("ALREADY_EXISTS", "An account with this e-mail already exists.");
     return user.id;
   }

@@ -1,6 +1,6 @@
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { ApiKey, User } from "./account.js";
-import { withdrawalLockedUntil } from "./account.js";
+import { newUser, withdrawalLockedUntil } from "./account.js";
 import { isActive } from "./accounts.use-case.js";
 import type { AuthDeps } from "./auth-deps.js";
 import { assertPermission, PERMISSIONS, type Permission, type Principal, type Role } from "./principal.js";
@@ -78,18 +78,7 @@ export class Authenticator {
 
   /** First sight of a Cognito user: a local row (no password) so MFA, keys and locks can hang off it. */
   private async provision(userId: string, roles: readonly Role[]): Promise<User> {
-    const user: User = {
-      id: userId,
-      email: `cognito:${userId}`,
-      passwordHash: "",
-      roles,
-      createdAt: this.deps.clock.now(),
-      totpSecretSealed: null,
-      totpPendingSealed: null,
-      totpLastStep: 0,
-      antiPhishingCode: null,
-      securityChangedAt: 0,
-    };
+    const user = newUser({ id: userId, email: `cognito:${userId}`, passwordHash: "", roles, createdAt: this.deps.clock.now() });
     await this.deps.store.createUser(user);
     return (await this.deps.store.findUserById(userId)) ?? user;
   }
