@@ -71,7 +71,7 @@ async function runScenario(actions: Action[], concurrency: number) {
       } catch (error) {
         const connectError = ConnectError.from(error);
         const reason = connectError.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
-        if (!EXPECTED_REASONS.has(reason)) throw new Error(`unexpected ${Code[connectError.code]} ${reason}: ${connectError.rawMessage}`);
+        if (!EXPECTED_REASONS.has(reason)) throw new Error(`unexpected ${Code[connectError.code]} ${reason}: ${connectError.rawMessage}`, { cause: error });
       }
     };
     for (let i = 0; i < actions.length; i += concurrency) await Promise.all(actions.slice(i, i + concurrency).map(perform));
