@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { OrderStatus, OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
-import { parseUnits } from "#kit/money/decimal.js";
 import { inProcessTransport } from "#kit/rpc/in-process.js";
 import { startExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
+import { reconcileClosedBook } from "./support.js";
 
 // Funds are conserved through the whole stack under random concurrent trading: orders are
 // validated and held by order + wallet, matched by matching, settled back into wallet. After
@@ -82,50 +82,7 @@ async function runScenario(actions: Action[], concurrency: number) {
     expect(audit.negative).toEqual([]);
     for (const [asset, total] of audit.balances) expect(total, asset).toBe(audit.netInflow.get(asset) ?? 0n);
 
-    let feesBtc = 0n;
-    let feesUsdt = 0n;
-    let tradeSides = 0;
-    const final = new Set([OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.EXPIRED_IN_MATCH, OrderStatus.REJECTED]);
-    for (const accountId of ACCOUNTS) {
-      const history = await orders.listOrders({ accountId, symbol: "BTCUSDT", page: { pageSize: 1000 } });
-      for (const order of history.orders) expect(final.has(order.status), `order ${order.orderId} is ${OrderStatus[order.status]}`).toBe(true);
-      // Every order is closed, so every hold is resolved and nothing stays locked.
-      expect((await orders.listOpenOrders({ accountId, symbol: "BTCUSDT" })).orders).toEqual([]);
-      const { balances } = await wallet.getBalances({ accountId });
-      const of = (asset: string) => balances.find((b) => b.asset === asset)!;
-      expect(of("BTC").locked).toBe("0.00000000");
-      expect(of("USDT").locked).toBe("0.00000000");
-      // Each account's balances are its deposits plus its own trades, minus its own fees.
-      let btc = 3n * BTC;
-      let usdt = 50_000n * BTC;
-      let token = "";
-      do {
-        const page = await orders.listMyTrades({ accountId, symbol: "BTCUSDT", page: { pageSize: 1000, pageToken: token } });
-        for (const trade of page.trades) {
-          tradeSides += 1;
-          const qty = parseUnits(trade.qty, 8);
-          const quote = parseUnits(trade.quoteQty, 8);
-          const fee = parseUnits(trade.commission, 8);
-          if (trade.isBuyer) {
-            btc += qty - fee;
-            usdt -= quote;
-            feesBtc += fee;
-          } else {
-            btc -= qty;
-            usdt += quote - fee;
-            feesUsdt += fee;
-          }
-        }
-        token = page.page?.nextPageToken ?? "";
-      } while (token !== "");
-      expect(parseUnits(of("BTC").free, 8), `${accountId} BTC`).toBe(btc);
-      expect(parseUnits(of("USDT").free, 8), `${accountId} USDT`).toBe(usdt);
-    }
-    const fees = await wallet.getBalances({ accountId: "@fees" });
-    const feeOf = (asset: string) => parseUnits(fees.balances.find((b) => b.asset === asset)?.free ?? "0", 8);
-    expect(feeOf("BTC")).toBe(feesBtc);
-    expect(feeOf("USDT")).toBe(feesUsdt);
-    return { trades: tradeSides / 2 };
+    return reconcileClosedBook(orders, wallet, new Map(ACCOUNTS.map((account) => [account, { btc: 3n * BTC, usdt: 50_000n * BTC }])));
   } finally {
     await exchange.stop();
     rmSync(dataDir, { recursive: true, force: true });
