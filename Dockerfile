@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# One image for every service: EXCHANGE_SERVICE (or --service=<name>) picks which one a container runs;
+# unset runs them all in one process (embedded mode). The Helm chart (helm/exchange) sets it per workload.
+#
+#   docker build -t exchange .
+#   docker run --rm -p 8080:8080 -p 8081:8081 exchange                                  # embedded
+#   docker run --rm -e EXCHANGE_SERVICE=order -e WALLET_ADDR=... -e MATCHING_ADDR=... exchange  # one service
+ARG NODE_VERSION=20
+
+# --- dependencies: production packages only, native modules (better-sqlite3, argon2) built for this image
+FROM node:${NODE_VERSION}-slim AS deps
+WORKDIR /app
+# Toolchain for node-gyp, used when a native module has no prebuilt binary for this platform.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+# The npm the lockfile was written with (npm 11).
+RUN npm install -g npm@11.19.1 --no-audit --no-fund
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --no-audit --no-fund
+
+# --- runtime: no compilers, no npm cache; code owned by root and read-only for the service user
+FROM node:${NODE_VERSION}-slim AS runtime
+LABEL org.opencontainers.image.title="exchange" \
+      org.opencontainers.image.description="Spot exchange backend: auth, wallet, order, matching, marketdata" \
+      org.opencontainers.image.licenses="Apache-2.0"
+ENV NODE_ENV=production \
+    EXCHANGE_HOST=0.0.0.0 \
+    EXCHANGE_GRPC_PORT=8080 \
+    EXCHANGE_HTTP_PORT=8081 \
+    EXCHANGE_DATA_DIR=/var/lib/exchange
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json tsconfig.json ./
+COPY gen ./gen
+COPY services ./services
+# The data dir for embedded mode and matching's volume; tsx compiles into $TMPDIR (an emptyDir on Kubernetes,
+# where the root filesystem is read-only).
+RUN mkdir -p /var/lib/exchange && chown 1000:1000 /var/lib/exchange
+# uid 1000 is the base image's `node` user; numeric so Kubernetes can check runAsNonRoot.
+USER 1000:1000
+EXPOSE 8080 8081
+ENTRYPOINT ["node", "--import", "tsx", "services/main.ts"]

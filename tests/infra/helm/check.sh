@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Checks the Helm chart offline: installs helm (go install, from the Go module proxy) and kubernetes-validate
+# (PyPI, into a virtualenv; it ships the Kubernetes JSON schemas, so nothing is downloaded at validation time)
+# if missing, then runs `helm lint --strict`, renders `helm template` with each ci/*-values.yaml and validates
+# every rendered document against the Kubernetes schemas (strict: unknown fields fail).
+#
+# Usage: tests/infra/helm/check.sh [install]   (`install` only installs the tools)
+# Env:   INFRA_DIR (default <repo>/.infra), HELM_VERSION, KUBERNETES_VALIDATE_VERSION,
+#        KUBE_VERSIONS (Kubernetes versions to validate against), HELM (a helm binary to use instead).
+# Prints the paths of the tools it uses; tests read them from $INFRA_DIR/helm/bin/helm and
+# $INFRA_DIR/helm/venv/bin/python.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+INFRA_DIR="${INFRA_DIR:-$REPO_ROOT/.infra}"
+HELM_VERSION="${HELM_VERSION:-v3.22.0}"
+KUBERNETES_VALIDATE_VERSION="${KUBERNETES_VALIDATE_VERSION:-1.37.0}"
+# The oldest EKS version we claim (native gRPC probes need 1.27+) and a current one.
+KUBE_VERSIONS="${KUBE_VERSIONS:-1.30.0 1.34.0}"
+CHART="$REPO_ROOT/helm/exchange"
+TOOLS="$INFRA_DIR/helm"
+HELM_BIN="${HELM:-$TOOLS/bin/helm}"
+VENV="$TOOLS/venv"
+
+log() { echo "[helm-check] $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+install_helm() {
+  if [ -n "${HELM:-}" ]; then
+    [ -x "$HELM" ] || die "HELM=$HELM is not an executable"
+    log "helm $("$HELM" version --short 2>/dev/null): $HELM (from \$HELM)"
+    return 0
+  fi
+  # `go install` builds carry no release version stamp (helm prints v3.22), so keep our own.
+  if [ -x "$HELM_BIN" ] && [ "$(cat "$TOOLS/bin/.helm-version" 2>/dev/null)" = "$HELM_VERSION" ]; then
+    log "helm $HELM_VERSION: $HELM_BIN"
+    return 0
+  fi
+  command -v go >/dev/null || die "go is needed to install helm (go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION)"
+  log "installing helm $HELM_VERSION with go install into $TOOLS/bin (a few minutes the first time, seconds from Go's build cache)..."
+  local t0=$SECONDS
+  mkdir -p "$TOOLS/bin"
+  GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" ||
+    die "go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION failed"
+  echo "$HELM_VERSION" >"$TOOLS/bin/.helm-version"
+  log "helm $("$HELM_BIN" version --short) installed in $((SECONDS - t0))s"
+}
+
+python_bin() {
+  local p
+  for p in python3 python3.12 python3.11 /usr/bin/python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+      command -v "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+install_validator() {
+  if [ -x "$VENV/bin/kubernetes-validate" ] && [ "$(cat "$VENV/.kubernetes-validate-version" 2>/dev/null)" = "$KUBERNETES_VALIDATE_VERSION" ]; then
+    log "kubernetes-validate $KUBERNETES_VALIDATE_VERSION: $VENV"
+    return 0
+  fi
+  local py t0=$SECONDS
+  py="$(python_bin)" || die "no python3 with venv/ensurepip (apt-get install python3-venv)"
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating virtualenv $VENV"
+    rm -rf "$VENV"
+    "$py" -m venv "$VENV" || die "could not create a virtualenv with $py"
+  fi
+  log "pip install kubernetes-validate==$KUBERNETES_VALIDATE_VERSION (and PyYAML) into $VENV..."
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -q \
+    "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" pyyaml >"$TOOLS/pip.log" 2>&1 || {
+    tail -n 20 "$TOOLS/pip.log" >&2
+    die "pip install failed (see $TOOLS/pip.log)"
+  }
+  echo "$KUBERNETES_VALIDATE_VERSION" >"$VENV/.kubernetes-validate-version"
+  log "kubernetes-validate installed in $((SECONDS - t0))s"
+}
+
+mkdir -p "$TOOLS"
+install_helm
+install_validator
+[ "${1:-}" = install ] && exit 0
+
+started=$SECONDS
+log "helm lint --strict $CHART"
+"$HELM_BIN" lint --strict "$CHART"
+for values in "$CHART"/ci/*-values.yaml; do
+  "$HELM_BIN" lint --strict "$CHART" -f "$values" >/dev/null || {
+    "$HELM_BIN" lint --strict "$CHART" -f "$values"
+    die "helm lint --strict with $values failed"
+  }
+done
+
+out="$TOOLS/rendered"
+rm -rf "$out"
+mkdir -p "$out"
+for values in "$CHART"/ci/*-values.yaml; do
+  fixture="$(basename "$values" -values.yaml)"
+  for kube in $KUBE_VERSIONS; do
+    dir="$out/$fixture-$kube"
+    log "helm template with ci/$(basename "$values") for Kubernetes $kube"
+    "$HELM_BIN" template exchange "$CHART" --namespace exchange --kube-version "$kube" -f "$values" --output-dir "$dir" >/dev/null
+    mapfile -t files < <(find "$dir" -name '*.yaml' | sort)
+    [ "${#files[@]}" -gt 0 ] || die "helm template rendered nothing for $values"
+    # Strict: fields the schema does not know fail; --quiet prints only problems.
+    "$VENV/bin/kubernetes-validate" --strict --quiet -k "$kube" "${files[@]}" ||
+      die "rendered manifests for ci/$(basename "$values") are not valid Kubernetes $kube objects (files under $dir)"
+    docs=$("$VENV/bin/python" -c 'import sys,yaml; print(sum(1 for f in sys.argv[1:] for d in yaml.safe_load_all(open(f)) if d))' "${files[@]}")
+    log "  $docs documents valid"
+  done
+done
+log "chart OK in $((SECONDS - started))s"

@@ -1,0 +1,247 @@
+// The Helm chart (helm/exchange), rendered with each ci/*-values.yaml fixture and checked as parsed objects:
+// one workload, Service and ServiceAccount per component, gRPC probes, locked-down pods, a default-deny
+// NetworkPolicy plus an allow-list per component naming its callers, matching as a StatefulSet without HPA,
+// and the <NAME>_ADDR wiring. Needs helm and the kubernetes-validate virtualenv (PyYAML) that
+// tests/infra/helm/check.sh installs under .infra/helm; tests/infra/helm/check.sh also validates the same
+// renders against the Kubernetes schemas.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const repo = resolve(import.meta.dirname, "../../..");
+const chart = join(repo, "helm/exchange");
+const tools = join(process.env.INFRA_DIR ? resolve(process.env.INFRA_DIR) : join(repo, ".infra"), "helm");
+const helm = process.env.HELM ?? join(tools, "bin/helm");
+const python = join(tools, "venv/bin/python");
+const KUBE_VERSION = "1.30.0";
+
+const COMPONENTS = ["auth", "marketdata", "matching", "order", "wallet"] as const;
+type Component = (typeof COMPONENTS)[number];
+/** Who calls whom (besides the edge): the chart's `calls` lists. */
+const CALLS: Record<Component, Component[]> = { auth: [], marketdata: [], matching: [], order: ["wallet", "matching"], wallet: ["auth"] };
+const EDGE_CALLS: Component[] = ["auth", "marketdata", "order", "wallet"];
+
+// Parsed Kubernetes objects: loosely typed on purpose, the assertions say what must be there.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = any;
+
+function toolsPresent(): string | undefined {
+  const missing = [
+    existsSync(helm) ? undefined : `helm (${helm})`,
+    existsSync(python) ? undefined : `the kubernetes-validate virtualenv (${python})`,
+  ].filter(Boolean);
+  return missing.length ? `missing ${missing.join(" and ")}: run tests/infra/helm/check.sh (or \`bash tests/infra/helm/check.sh install\`) first` : undefined;
+}
+
+function template(release: string, args: readonly string[]): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync(helm, ["template", release, chart, "--namespace", "exchange", "--kube-version", KUBE_VERSION, ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+function render(release: string, args: readonly string[]): Obj[] {
+  const result = template(release, args);
+  if (result.status !== 0) throw new Error(`helm template ${args.join(" ")} failed:\n${result.stderr}`);
+  const json = execFileSync(python, ["-c", "import json,sys,yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))"], {
+    input: result.stdout,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(json) as Obj[];
+}
+
+const FIXTURES = [
+  { file: "ci/default-values.yaml", release: "rel", prefix: "rel" },
+  { file: "ci/hardened-values.yaml", release: "rel", prefix: "exchange" }, // fullnameOverride: exchange
+];
+
+describe("helm chart helm/exchange", () => {
+  beforeAll(() => {
+    const problem = toolsPresent();
+    if (problem) throw new Error(problem);
+  });
+
+  it("passes helm lint --strict with its defaults and every ci fixture", () => {
+    for (const args of [[], ...FIXTURES.map((f) => ["-f", join(chart, f.file)])]) {
+      const lint = spawnSync(helm, ["lint", "--strict", chart, ...args], { encoding: "utf8" });
+      expect(lint.status, `${args.join(" ")}\n${lint.stdout}${lint.stderr}`).toBe(0);
+    }
+  });
+
+  describe.each(FIXTURES)("rendered with $file", ({ file, release, prefix }) => {
+    let docs: Obj[] = [];
+    const find = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata?.name === name);
+    const workloadOf = (c: Component) => find(c === "matching" ? "StatefulSet" : "Deployment", `${prefix}-${c}`);
+    const containerOf = (c: Component) => workloadOf(c).spec.template.spec.containers[0];
+    const envOf = (c: Component) => new Map<string, Obj>(containerOf(c).env.map((e: Obj) => [e.name, e]));
+
+    beforeAll(() => {
+      docs = render(release, ["-f", join(chart, file)]);
+    });
+
+    it("labels every object with the release", () => {
+      expect(docs.length).toBeGreaterThan(20);
+      for (const d of docs) expect(d.metadata.labels?.["app.kubernetes.io/instance"], `${d.kind}/${d.metadata.name}`).toBe(release);
+    });
+
+    it.each(COMPONENTS)("%s: a workload, a Service on 8080 (h2c) and 8081, and its own ServiceAccount", (c) => {
+      const workload = workloadOf(c);
+      expect(workload, `workload for ${c}`).toBeDefined();
+      expect(workload.metadata.labels["app.kubernetes.io/component"]).toBe(c);
+      expect(workload.spec.template.metadata.labels["app.kubernetes.io/component"]).toBe(c);
+      const service = find("Service", `${prefix}-${c}`);
+      expect(service, `Service for ${c}`).toBeDefined();
+      expect(service.spec.selector).toMatchObject({ "app.kubernetes.io/component": c, "app.kubernetes.io/instance": release });
+      expect(service.spec.ports).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: "grpc", port: 8080, appProtocol: "kubernetes.io/h2c" }),
+          expect.objectContaining({ name: "http", port: 8081 }),
+        ]),
+      );
+      const account = find("ServiceAccount", `${prefix}-${c}`);
+      expect(account, `ServiceAccount for ${c}`).toBeDefined();
+      expect(workload.spec.template.spec.serviceAccountName).toBe(`${prefix}-${c}`);
+    });
+
+    it.each(COMPONENTS)("%s: gRPC startup, readiness and liveness probes on 8080", (c) => {
+      const container = containerOf(c);
+      for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+        expect(container[probe], `${c} ${probe}`).toMatchObject({ grpc: { port: 8080 } });
+      }
+      expect(container.ports).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: "grpc", containerPort: 8080 }),
+          expect.objectContaining({ name: "http", containerPort: 8081 }),
+        ]),
+      );
+    });
+
+    it.each(COMPONENTS)("%s: non-root uid 1000, read-only root, no capabilities, RuntimeDefault seccomp, /tmp emptyDir", (c) => {
+      const pod = workloadOf(c).spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } });
+      const container = containerOf(c);
+      expect(container.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      expect(container.securityContext.capabilities.add ?? []).toEqual([]);
+      const tmp = container.volumeMounts.find((m: Obj) => m.mountPath === "/tmp");
+      expect(tmp).toBeDefined();
+      expect(pod.volumes.find((v: Obj) => v.name === tmp.name).emptyDir).toBeDefined();
+      expect(pod.automountServiceAccountToken).toBe(false);
+    });
+
+    it.each(COMPONENTS)("%s: runs one service from the one image, with <NAME>_ADDR for exactly the services it calls", (c) => {
+      const env = envOf(c);
+      expect(env.get("EXCHANGE_SERVICE")?.value).toBe(c);
+      expect(env.get("EXCHANGE_HOST")?.value).toBe("0.0.0.0");
+      expect(env.get("EXCHANGE_GRPC_PORT")?.value).toBe("8080");
+      expect(env.get("EXCHANGE_HTTP_PORT")?.value).toBe("8081");
+      expect(env.get("OTEL_SERVICE_NAME")?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.labels['app.kubernetes.io/component']");
+      const addrs = Object.fromEntries([...env.values()].filter((e) => e.name.endsWith("_ADDR")).map((e) => [e.name, e.value]));
+      expect(addrs).toEqual(Object.fromEntries(CALLS[c].map((callee) => [`${callee.toUpperCase()}_ADDR`, `http://${prefix}-${callee}:8080`])));
+      // every address names a Service this release renders
+      for (const callee of CALLS[c]) expect(find("Service", `${prefix}-${callee}`)).toBeDefined();
+      const images = new Set(COMPONENTS.map((other) => containerOf(other).image));
+      expect(images.size).toBe(1);
+      expect(containerOf(c).envFrom).toEqual(expect.arrayContaining([{ configMapRef: { name: `${prefix}-config` } }]));
+    });
+
+    it("takes engine settings from values: Kafka brokers, no AWS endpoint override, connection strings from a Secret", () => {
+      const config = find("ConfigMap", `${prefix}-config`);
+      expect(config.data.EXCHANGE_KAFKA_BROKERS).toMatch(/kafka\..+\.amazonaws\.com:9098/);
+      expect(config.data).not.toHaveProperty("EXCHANGE_AWS_ENDPOINT");
+      expect(envOf("matching").get("MATCHING_JOURNAL")?.value).toBe("kafka");
+      for (const [c, variable] of [["order", "ORDER_DATABASE_URL"], ["auth", "AUTH_DATABASE_URL"], ["wallet", "WALLET_LEDGER_URL"]] as const) {
+        const ref = envOf(c).get(variable)?.valueFrom?.secretKeyRef;
+        expect(ref, `${c} ${variable}`).toBeDefined();
+        expect(ref.name).toBe(file.includes("hardened") ? "exchange-connection-strings" : `${prefix}-secrets`);
+      }
+      for (const d of docs) if (d.kind === "Secret") expect(file).toContain("default"); // only the dev fixture renders one
+    });
+
+    it("denies all traffic to and from the release's pods by default", () => {
+      const deny = find("NetworkPolicy", `${prefix}-default-deny`);
+      expect(deny).toBeDefined();
+      expect(deny.spec.podSelector.matchLabels).toEqual({ "app.kubernetes.io/name": "exchange", "app.kubernetes.io/instance": release });
+      expect(deny.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+      expect(deny.spec.ingress ?? []).toEqual([]);
+      expect(deny.spec.egress ?? []).toEqual([]);
+    });
+
+    it.each(COMPONENTS)("%s: a NetworkPolicy that admits only its callers", (c) => {
+      const policy = find("NetworkPolicy", `${prefix}-${c}`);
+      expect(policy, `NetworkPolicy for ${c}`).toBeDefined();
+      expect(policy.spec.podSelector.matchLabels).toMatchObject({ "app.kubernetes.io/component": c, "app.kubernetes.io/instance": release });
+      const callers = new Set<string>();
+      for (const rule of policy.spec.ingress ?? []) {
+        for (const peer of rule.from ?? []) {
+          const component = peer.podSelector?.matchLabels?.["app.kubernetes.io/component"];
+          if (component) callers.add(component);
+        }
+      }
+      const expected = COMPONENTS.filter((other) => CALLS[other].includes(c)) as string[];
+      if (EDGE_CALLS.includes(c)) expected.push("edge");
+      expect([...callers].sort()).toEqual(expected.sort());
+      // and may reach the services it calls
+      const callees = new Set<string>();
+      for (const rule of policy.spec.egress ?? []) {
+        for (const peer of rule.to ?? []) {
+          const component = peer.podSelector?.matchLabels?.["app.kubernetes.io/component"];
+          if (component) callees.add(component);
+        }
+      }
+      expect([...callees].sort()).toEqual([...CALLS[c]].sort());
+    });
+
+    it("runs matching as a StatefulSet with a snapshot volume per replica, started in parallel, never autoscaled", () => {
+      const matching = find("StatefulSet", `${prefix}-matching`);
+      expect(matching.spec.podManagementPolicy).toBe("Parallel");
+      expect(matching.spec.serviceName).toBe(`${prefix}-matching-headless`);
+      expect(find("Service", `${prefix}-matching-headless`).spec.clusterIP).toBe("None");
+      expect(matching.spec.volumeClaimTemplates.map((t: Obj) => t.metadata.name)).toEqual(["data"]);
+      expect(containerOf("matching").volumeMounts.find((m: Obj) => m.name === "data").mountPath).toBe("/var/lib/exchange");
+      expect(envOf("matching").get("MATCHING_DATA_DIR")?.value).toBe("/var/lib/exchange/matching");
+      expect(find("Deployment", `${prefix}-matching`)).toBeUndefined();
+      const hpas = docs.filter((d) => d.kind === "HorizontalPodAutoscaler");
+      for (const hpa of hpas) {
+        expect(hpa.spec.scaleTargetRef.kind).toBe("Deployment");
+        expect(hpa.spec.scaleTargetRef.name).not.toBe(`${prefix}-matching`);
+      }
+      for (const c of COMPONENTS.filter((other) => other !== "matching")) expect(workloadOf(c).kind).toBe("Deployment");
+    });
+
+    if (file.includes("hardened")) {
+      it("adds HPAs and PodDisruptionBudgets for the stateless services and an IRSA role per ServiceAccount", () => {
+        for (const c of COMPONENTS) {
+          expect(find("ServiceAccount", `${prefix}-${c}`).metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(
+            `arn:aws:iam::123456789012:role/exchange-${c}`,
+          );
+          expect(find("PodDisruptionBudget", `${prefix}-${c}`), `PDB ${c}`).toBeDefined();
+          if (c === "matching") continue;
+          expect(find("HorizontalPodAutoscaler", `${prefix}-${c}`), `HPA ${c}`).toBeDefined();
+          expect(workloadOf(c).spec.replicas).toBeUndefined(); // the HPA owns the count
+        }
+      });
+    }
+  });
+
+  it("refuses an HPA on matching and calls to a component that is not there", () => {
+    const hpa = template("rel", ["--set", "components.matching.autoscaling.enabled=true"]);
+    expect(hpa.status).not.toBe(0);
+    expect(hpa.stderr).toMatch(/autoscaling|StatefulSet|partitions/);
+    const unknown = template("rel", ["--set", "components.order.calls={wallet,nosuch}"]);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/nosuch/);
+    const disabled = template("rel", ["--set", "components.auth.enabled=false"]);
+    expect(disabled.status).not.toBe(0); // wallet calls auth
+    expect(disabled.stderr).toMatch(/auth/);
+  });
+});
