@@ -156,7 +156,7 @@ describe("helm chart helm/exchange", () => {
 
     it("takes engine settings from values: Kafka brokers, no AWS endpoint override, connection strings from a Secret", () => {
       const config = find("ConfigMap", `${prefix}-config`);
-      expect(config.data.EXCHANGE_KAFKA_BROKERS).toMatch(/kafka\..+\.amazonaws\.com:9098/);
+      expect(config.data.EXCHANGE_KAFKA_BROKERS).toMatch(/kafka\..+\.amazonaws\.com:9092/);
       expect(config.data).not.toHaveProperty("EXCHANGE_AWS_ENDPOINT");
       expect(envOf("matching").get("MATCHING_JOURNAL")?.value).toBe("kafka");
       for (const [c, variable] of [["order", "ORDER_DATABASE_URL"], ["auth", "AUTH_DATABASE_URL"], ["wallet", "WALLET_LEDGER_URL"]] as const) {
