@@ -244,4 +244,18 @@ describe("helm chart helm/exchange", () => {
     expect(disabled.status).not.toBe(0); // wallet calls auth
     expect(disabled.stderr).toMatch(/auth/);
   });
+
+  it("refuses values that would unlock the pods (values.schema.json)", () => {
+    for (const setting of [
+      "default.securityContext.runAsNonRoot=false",
+      "components.order.securityContext.readOnlyRootFilesystem=false",
+      "components.wallet.securityContext.allowPrivilegeEscalation=true",
+      "components.order.workload=Job",
+      "components.auth.serviceAccount.roleArn=not-an-arn",
+    ]) {
+      const result = template("rel", ["--set", setting]);
+      expect(result.status, setting).not.toBe(0);
+      expect(result.stderr, setting).toMatch(/schema/);
+    }
+  });
 });
