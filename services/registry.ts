@@ -27,6 +27,7 @@ export const SERVICE_FACTORIES = {
       simulatedChainFaucet: envBool(env, "WALLET_SIMULATED_CHAIN_FAUCET", true),
     }),
   auth: (env: Env, dataDir: string) => import("./auth/src/main.js").then((auth) => auth.createAuthModule(auth.readAuthConfig(env, dataDir))),
+  edge: (env: Env, _dataDir: string, directory: ServiceDirectory) => import("../edge/src/main.js").then((edge) => edge.createEdgeModule(edge.readEdgeConfig(env, directory))),
 } satisfies Record<string, ServiceFactory>;
 
 export type ServiceName = keyof typeof SERVICE_FACTORIES;

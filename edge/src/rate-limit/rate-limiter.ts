@@ -1,0 +1,69 @@
+import type { Cache, RateLimitDecision } from "#kit/ports/cache.port.js";
+import { fixedWindowRateLimit } from "#kit/ports/cache.port.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+
+// Binance's limits, on the kit's Cache port (memory embedded, Redis when shared by replicas):
+// request weight per IP and per API key in fixed one-minute windows (what X-MBX-USED-WEIGHT-1M
+// reports), and new orders per account per 10 s and per day (X-MBX-ORDER-COUNT-10S / -1D).
+
+export interface RateLimits {
+  /** Request weight per client IP per minute (Binance: 6000). */
+  readonly ipWeightPerMinute: number;
+  /** Request weight per API key per minute, counted once the key authenticated. */
+  readonly apiKeyWeightPerMinute: number;
+  /** New orders per account per 10 s (Binance: 100). */
+  readonly ordersPer10s: number;
+  /** New orders per account per day (Binance: 200000). */
+  readonly ordersPerDay: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { ipWeightPerMinute: 6000, apiKeyWeightPerMinute: 6000, ordersPer10s: 100, ordersPerDay: 200_000 };
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+/** Headers to send with the answer, and why the request may not go on, if so. */
+export interface Admission {
+  readonly headers: Record<string, string>;
+  /** Set when over a limit: TOO_MANY_REQUESTS (-1003) with metadata retryAfterMs. */
+  readonly refused?: DomainError;
+}
+
+function refuse(what: string, decision: RateLimitDecision): DomainError {
+  const retryAfterMs = Math.max(1, decision.resetMs);
+  return new DomainError("TOO_MANY_REQUESTS", `Too many requests; current limit of ${what} is ${decision.limit}. Please use WebSocket Streams for live updates to avoid polling the API.`, [], {
+    retryAfterMs: String(retryAfterMs),
+  });
+}
+
+export class RateLimiter {
+  constructor(
+    private readonly cache: Cache,
+    private readonly limits: RateLimits,
+    private readonly now: () => number,
+  ) {}
+
+  /** Counts the request's weight against its IP. */
+  async admitIp(ip: string, weight: number): Promise<Admission> {
+    const decision = await fixedWindowRateLimit(this.cache, { key: `edge:ip:${ip}`, limit: this.limits.ipWeightPerMinute, windowMs: MINUTE, weight }, this.now());
+    const headers = { "X-MBX-USED-WEIGHT-1M": String(decision.count) };
+    return { headers, refused: decision.allowed ? undefined : refuse("request weight per minute per IP", decision) };
+  }
+
+  /** Counts the request's weight against the API key that signed it. */
+  async admitApiKey(apiKey: string, weight: number): Promise<Admission> {
+    const decision = await fixedWindowRateLimit(this.cache, { key: `edge:key:${apiKey}`, limit: this.limits.apiKeyWeightPerMinute, windowMs: MINUTE, weight }, this.now());
+    const headers = { "X-MBX-USED-WEIGHT-1M": String(decision.count) };
+    return { headers, refused: decision.allowed ? undefined : refuse("request weight per minute per API key", decision) };
+  }
+
+  /** Counts one new order of the account (10 s and 1 day windows). */
+  async admitOrder(userId: string): Promise<Admission> {
+    const now = this.now();
+    const short = await fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPer10s, windowMs: 10_000 }, now);
+    const day = await fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPerDay, windowMs: DAY }, now);
+    const headers = { "X-MBX-ORDER-COUNT-10S": String(short.count), "X-MBX-ORDER-COUNT-1D": String(day.count) };
+    const refused = !short.allowed ? refuse("orders per 10 seconds", short) : !day.allowed ? refuse("orders per day", day) : undefined;
+    return { headers, refused };
+  }
+}

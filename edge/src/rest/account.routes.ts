@@ -1,0 +1,72 @@
+import { Permission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { tradeResponse } from "./binance.mapper.js";
+import { collectPages, selectAscending } from "./order.routes.js";
+import { principalOf, type Route } from "./router.js";
+
+// The account: balances (wallet) and trades (order). Always the principal's own account.
+
+export interface CommissionRates {
+  /** Basis points, as Binance reports makerCommission / takerCommission. */
+  readonly makerBps: number;
+  readonly takerBps: number;
+}
+
+const rate = (bps: number) => {
+  const text = String(bps).padStart(5, "0");
+  return `${text.slice(0, -4)}.${text.slice(-4)}0000`;
+};
+
+export function accountRoutes(commission: CommissionRates): Route[] {
+  return [
+    {
+      method: "GET",
+      path: "/api/v3/account",
+      security: "USER_DATA",
+      weight: 20,
+      handle: async (context) => {
+        const principal = principalOf(context);
+        const omitZero = context.params.optional("omitZeroBalances") === "true";
+        const { balances } = await context.services.wallet.getBalances({ accountId: principal.userId });
+        const isZero = (text: string) => !/[1-9]/.test(text);
+        return {
+          makerCommission: commission.makerBps,
+          takerCommission: commission.takerBps,
+          buyerCommission: 0,
+          sellerCommission: 0,
+          commissionRates: { maker: rate(commission.makerBps), taker: rate(commission.takerBps), buyer: "0.00000000", seller: "0.00000000" },
+          canTrade: principal.permissions.includes(Permission.TRADE),
+          canWithdraw: principal.permissions.includes(Permission.WITHDRAW),
+          canDeposit: true,
+          brokered: false,
+          requireSelfTradePrevention: false,
+          preventSor: false,
+          updateTime: context.now(),
+          accountType: "SPOT",
+          balances: balances
+            .filter((b) => !omitZero || !isZero(b.free) || !isZero(b.locked))
+            .map((b) => ({ asset: b.asset, free: b.free, locked: b.locked })),
+          permissions: ["SPOT"],
+        };
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v3/myTrades",
+      security: "USER_DATA",
+      weight: 20,
+      handle: async (context) => {
+        const { params, services } = context;
+        const accountId = principalOf(context).userId;
+        const symbol = params.symbol();
+        const orderId = params.id("orderId");
+        const options = { fromId: params.id("fromId"), startTime: params.integer("startTime"), endTime: params.integer("endTime"), limit: params.integer("limit", 1, 1000) ?? 500 };
+        const all = await collectPages(async (pageToken) => {
+          const page = await services.order.listMyTrades({ accountId, symbol, page: { pageSize: 1000, pageToken } });
+          return { items: page.trades, next: page.page?.nextPageToken ?? "" };
+        });
+        const mine = orderId === undefined ? all : all.filter((t) => t.orderId === orderId);
+        return selectAscending(mine, (t) => t.id, (t) => Number(t.time), options).map(tradeResponse);
+      },
+    },
+  ];
+}

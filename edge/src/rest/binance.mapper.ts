@@ -1,0 +1,149 @@
+import { OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import type { Order, SymbolInfo, Trade } from "#gen/exchange/order/v1/order_pb.js";
+import { formatUnits, parseUnits } from "#kit/money/decimal.js";
+import { idNumber } from "./http.js";
+
+// Protobuf messages -> Binance's JSON shapes. Money stays a decimal string end to end; ids are
+// JSON numbers; enum names are Binance's (the generated enums drop the proto prefixes).
+
+const name = <E extends Record<number, string>>(values: E, value: number, fallback: string) => (value ? (values[value] ?? fallback) : fallback);
+
+export const sideName = (side: Side) => name(Side, side, "BUY");
+export const typeName = (type: OrderType) => name(OrderType, type, "LIMIT");
+export const statusName = (status: OrderStatus) => name(OrderStatus, status, "NEW");
+export const timeInForceName = (tif: TimeInForce) => name(TimeInForce, tif, "GTC");
+export const stpName = (mode: SelfTradePreventionMode) => name(SelfTradePreventionMode, mode, "NONE");
+export const symbolStatusName = (status: SymbolStatus) => name(SymbolStatus, status, "BREAK");
+
+const orZero = (value: string) => value || "0.00000000";
+
+/** The fields every order answer shares (RESULT). */
+function orderResult(order: Order) {
+  return {
+    symbol: order.symbol,
+    orderId: idNumber(order.orderId),
+    orderListId: -1,
+    clientOrderId: order.clientOrderId,
+    price: orZero(order.price),
+    origQty: orZero(order.origQty),
+    executedQty: orZero(order.executedQty),
+    origQuoteOrderQty: orZero(order.origQuoteOrderQty),
+    cummulativeQuoteQty: orZero(order.cummulativeQuoteQty),
+    status: statusName(order.status),
+    timeInForce: timeInForceName(order.timeInForce),
+    type: typeName(order.type),
+    side: sideName(order.side),
+  };
+}
+
+export type NewOrderRespType = "ACK" | "RESULT" | "FULL";
+
+/** POST /api/v3/order in the requested shape. */
+export function newOrderResponse(order: Order, respType: NewOrderRespType) {
+  const ack = { symbol: order.symbol, orderId: idNumber(order.orderId), orderListId: -1, clientOrderId: order.clientOrderId, transactTime: Number(order.time) };
+  if (respType === "ACK") return ack;
+  const result = {
+    ...orderResult(order),
+    transactTime: Number(order.time),
+    ...(order.stopPrice ? { stopPrice: order.stopPrice } : {}),
+    ...(order.icebergQty ? { icebergQty: order.icebergQty } : {}),
+    workingTime: order.isWorking ? Number(order.time) : -1,
+    selfTradePreventionMode: stpName(order.selfTradePreventionMode),
+  };
+  if (respType === "RESULT") return result;
+  return {
+    ...result,
+    fills: order.fills.map((fill) => ({ price: fill.price, qty: fill.quantity, commission: fill.commission, commissionAsset: fill.commissionAsset, tradeId: idNumber(fill.tradeId) })),
+  };
+}
+
+/** GET /api/v3/order, openOrders, allOrders. */
+export function queryOrderResponse(order: Order) {
+  return {
+    ...orderResult(order),
+    stopPrice: orZero(order.stopPrice),
+    icebergQty: orZero(order.icebergQty),
+    time: Number(order.time),
+    updateTime: Number(order.updateTime),
+    isWorking: order.isWorking,
+    workingTime: order.isWorking ? Number(order.time) : -1,
+    selfTradePreventionMode: stpName(order.selfTradePreventionMode),
+  };
+}
+
+/** DELETE /api/v3/order and each element of DELETE /api/v3/openOrders. */
+export function cancelOrderResponse(order: Order, transactTime: number) {
+  return {
+    ...orderResult(order),
+    origClientOrderId: order.clientOrderId,
+    transactTime,
+    selfTradePreventionMode: stpName(order.selfTradePreventionMode),
+  };
+}
+
+/** GET /api/v3/myTrades. */
+export function tradeResponse(trade: Trade) {
+  return {
+    symbol: trade.symbol,
+    id: idNumber(trade.id),
+    orderId: idNumber(trade.orderId),
+    orderListId: -1,
+    price: trade.price,
+    qty: trade.qty,
+    quoteQty: trade.quoteQty,
+    commission: trade.commission,
+    commissionAsset: trade.commissionAsset,
+    time: Number(trade.time),
+    isBuyer: trade.isBuyer,
+    isMaker: trade.isMaker,
+    isBestMatch: true,
+  };
+}
+
+/** One symbol of GET /api/v3/exchangeInfo. */
+export function symbolResponse(info: SymbolInfo) {
+  const f = info.filters;
+  const orderTypes = info.orderTypes.map((t) => typeName(t));
+  return {
+    symbol: info.symbol,
+    status: symbolStatusName(info.status),
+    baseAsset: info.baseAsset,
+    baseAssetPrecision: info.baseAssetPrecision,
+    quoteAsset: info.quoteAsset,
+    quotePrecision: info.quoteAssetPrecision,
+    quoteAssetPrecision: info.quoteAssetPrecision,
+    baseCommissionPrecision: info.baseAssetPrecision,
+    quoteCommissionPrecision: info.quoteAssetPrecision,
+    orderTypes,
+    icebergAllowed: info.icebergAllowed,
+    ocoAllowed: false,
+    otoAllowed: false,
+    quoteOrderQtyMarketAllowed: orderTypes.includes("MARKET"),
+    allowTrailingStop: false,
+    cancelReplaceAllowed: info.cancelReplaceAllowed,
+    isSpotTradingAllowed: true,
+    isMarginTradingAllowed: false,
+    filters: f
+      ? [
+          { filterType: "PRICE_FILTER", minPrice: f.minPrice, maxPrice: f.maxPrice, tickSize: f.tickSize },
+          { filterType: "LOT_SIZE", minQty: f.minQty, maxQty: f.maxQty, stepSize: f.stepSize },
+          { filterType: "NOTIONAL", minNotional: f.minNotional, applyMinToMarket: true, maxNotional: f.maxNotional, applyMaxToMarket: false, avgPriceMins: 0 },
+        ]
+      : [],
+    permissions: [],
+    permissionSets: [["SPOT"]],
+    defaultSelfTradePreventionMode: stpName(info.defaultSelfTradePreventionMode),
+    allowedSelfTradePreventionModes: info.allowedSelfTradePreventionModes.map((m) => stpName(m)),
+  };
+}
+
+const decimals = (text: string) => (text.split(".")[1] ?? "").replace(/0+$/, "").length;
+
+/**
+ * Integer ticks (or lots) -> a decimal string: count x size, exact in bigint, written with the
+ * asset's precision (or the size's own decimals when it has more).
+ */
+export function unitsToDecimal(count: string, size: string, precision: number): string {
+  const scale = Math.max(precision, decimals(size));
+  return formatUnits(BigInt(count) * parseUnits(size, scale), scale);
+}

@@ -1,0 +1,187 @@
+import { OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { ResponseType, type Order } from "#gen/exchange/order/v1/order_pb.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import { cancelOrderResponse, newOrderResponse, queryOrderResponse, type NewOrderRespType } from "./binance.mapper.js";
+import type { Params } from "./params.js";
+import { principalOf, type Route, type RouteContext } from "./router.js";
+
+// Orders: place, cancel, query, open orders, all orders. The account is always the
+// authenticated principal's user id; an accountId parameter, if any, is ignored.
+
+const SIDES = ["BUY", "SELL"] as const;
+const TYPES = ["LIMIT", "MARKET", "LIMIT_MAKER", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"] as const;
+const TIFS = ["GTC", "IOC", "FOK"] as const;
+const STP_MODES = ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"] as const;
+const RESP_TYPES = ["ACK", "RESULT", "FULL"] as const;
+
+type BinanceType = (typeof TYPES)[number];
+
+/** What each type needs (Binance's "Additional mandatory parameters"). */
+const NEEDS: Record<BinanceType, { timeInForce?: true; quantity?: true; price?: true; stop?: true; quantityOrQuote?: true }> = {
+  LIMIT: { timeInForce: true, quantity: true, price: true },
+  MARKET: { quantityOrQuote: true },
+  LIMIT_MAKER: { quantity: true, price: true },
+  STOP_LOSS: { quantity: true, stop: true },
+  STOP_LOSS_LIMIT: { timeInForce: true, quantity: true, price: true, stop: true },
+  TAKE_PROFIT: { quantity: true, stop: true },
+  TAKE_PROFIT_LIMIT: { timeInForce: true, quantity: true, price: true, stop: true },
+};
+
+const mandatory = (name: string) =>
+  new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`, [{ field: name, description: "required" }]);
+
+function newOrderRequest(params: Params, accountId: string) {
+  const symbol = params.symbol();
+  const side = params.oneOf("side", SIDES);
+  if (!side) throw mandatory("side");
+  const type = params.oneOf("type", TYPES);
+  if (!type) throw mandatory("type");
+  const timeInForce = params.oneOf("timeInForce", TIFS);
+  const quantity = params.decimal("quantity");
+  const quoteOrderQty = params.decimal("quoteOrderQty");
+  const price = params.decimal("price");
+  const stopPrice = params.decimal("stopPrice");
+  const trailingDelta = params.integer("trailingDelta", 1, 2000);
+  const icebergQty = params.decimal("icebergQty");
+  const needs = NEEDS[type];
+  if (needs.timeInForce && !timeInForce) throw mandatory("timeInForce");
+  if (needs.quantity && !quantity) throw mandatory("quantity");
+  if (needs.price && !price) throw mandatory("price");
+  if (needs.stop && !stopPrice && trailingDelta === undefined) throw mandatory("stopPrice");
+  if (needs.quantityOrQuote && !quantity && !quoteOrderQty) throw mandatory("quantity");
+  if (quantity && quoteOrderQty) throw new DomainError("INVALID_PARAMETER", "Send either quantity or quoteOrderQty, not both.");
+  const respType: NewOrderRespType = params.oneOf("newOrderRespType", RESP_TYPES) ?? (type === "LIMIT" || type === "MARKET" ? "FULL" : "ACK");
+  const stp = params.oneOf("selfTradePreventionMode", STP_MODES);
+  return {
+    respType,
+    message: {
+      accountId,
+      symbol,
+      side: Side[side],
+      type: OrderType[type],
+      timeInForce: timeInForce ? TimeInForce[timeInForce] : TimeInForce.UNSPECIFIED,
+      quantity: quantity ?? "",
+      quoteOrderQty: quoteOrderQty ?? "",
+      price: price ?? "",
+      stopPrice: stopPrice ?? "",
+      trailingDelta: trailingDelta ?? 0,
+      icebergQty: icebergQty ?? "",
+      clientOrderId: params.clientOrderId("newClientOrderId") ?? "",
+      selfTradePreventionMode: stp ? SelfTradePreventionMode[stp] : SelfTradePreventionMode.UNSPECIFIED,
+      responseType: ResponseType[respType],
+    },
+  };
+}
+
+/** orderId or origClientOrderId: one is required (Binance -1102 otherwise). */
+function orderRef(params: Params): { orderId: bigint; origClientOrderId: string } {
+  const orderId = params.id("orderId");
+  const origClientOrderId = params.clientOrderId("origClientOrderId");
+  if (orderId === undefined && origClientOrderId === undefined) {
+    throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!", [{ field: "orderId", description: "required" }]);
+  }
+  return { orderId: orderId ?? 0n, origClientOrderId: origClientOrderId ?? "" };
+}
+
+/** Walks a newest-first paged listing (up to `cap` items). */
+export async function collectPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; next: string }>, cap = 10_000): Promise<T[]> {
+  const items: T[] = [];
+  let token = "";
+  do {
+    const page = await fetch(token);
+    items.push(...page.items);
+    token = page.next;
+  } while (token !== "" && items.length < cap);
+  return items;
+}
+
+/** Binance's selection for allOrders / myTrades: ascending; from an id on, or the newest `limit` in a time range. */
+export function selectAscending<T>(items: readonly T[], idOf: (item: T) => bigint, timeOf: (item: T) => number, options: { fromId?: bigint; startTime?: number; endTime?: number; limit: number }): T[] {
+  const ascending = [...items].sort((a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
+  const inRange = ascending.filter(
+    (item) =>
+      (options.fromId === undefined || idOf(item) >= options.fromId) &&
+      (options.startTime === undefined || timeOf(item) >= options.startTime) &&
+      (options.endTime === undefined || timeOf(item) <= options.endTime),
+  );
+  if (options.fromId !== undefined || options.startTime !== undefined) return inRange.slice(0, options.limit);
+  return inRange.slice(Math.max(0, inRange.length - options.limit));
+}
+
+export function orderRoutes(): Route[] {
+  const place = async (context: RouteContext, test: boolean) => {
+    const { respType, message } = newOrderRequest(context.params, principalOf(context).userId);
+    if (test) return {};
+    const { order } = await context.services.order.placeOrder(message);
+    if (!order) throw new DomainError("UNKNOWN", "The order service returned no order.");
+    return newOrderResponse(order, respType);
+  };
+  return [
+    { method: "POST", path: "/api/v3/order", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => place(context, false) },
+    { method: "POST", path: "/api/v3/order/test", security: "TRADE", weight: 1, handle: (context) => place(context, true) },
+    {
+      method: "DELETE",
+      path: "/api/v3/order",
+      security: "TRADE",
+      weight: 1,
+      handle: async ({ params, services, principal, now }) => {
+        const symbol = params.symbol();
+        const { order } = await services.order.cancelOrder({ accountId: principal!.userId, symbol, ...orderRef(params) });
+        if (!order) throw new DomainError("NO_SUCH_ORDER");
+        return cancelOrderResponse(order, now());
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v3/order",
+      security: "USER_DATA",
+      weight: 4,
+      handle: async ({ params, services, principal }) => {
+        const symbol = params.symbol();
+        const { order } = await services.order.getOrder({ accountId: principal!.userId, symbol, ...orderRef(params) });
+        if (!order) throw new DomainError("NO_SUCH_ORDER");
+        return queryOrderResponse(order);
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v3/openOrders",
+      security: "USER_DATA",
+      weight: (params) => (params.has("symbol") ? 6 : 80),
+      handle: async ({ params, services, principal }) => {
+        const symbol = params.optionalSymbol() ?? "";
+        const { orders } = await services.order.listOpenOrders({ accountId: principal!.userId, symbol });
+        return [...orders].sort(byOrderId).map(queryOrderResponse);
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/api/v3/openOrders",
+      security: "TRADE",
+      weight: 1,
+      handle: async ({ params, services, principal, now }) => {
+        const symbol = params.symbol();
+        const { orders } = await services.order.cancelAllOrders({ accountId: principal!.userId, symbol });
+        const at = now();
+        return [...orders].sort(byOrderId).map((order) => cancelOrderResponse(order, at));
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v3/allOrders",
+      security: "USER_DATA",
+      weight: 20,
+      handle: async ({ params, services, principal }) => {
+        const symbol = params.symbol();
+        const options = { fromId: params.id("orderId"), startTime: params.integer("startTime"), endTime: params.integer("endTime"), limit: params.integer("limit", 1, 1000) ?? 500 };
+        const all = await collectPages(async (pageToken) => {
+          const page = await services.order.listOrders({ accountId: principal!.userId, symbol, page: { pageSize: 1000, pageToken } });
+          return { items: page.orders, next: page.page?.nextPageToken ?? "" };
+        });
+        return selectAscending(all, (o) => o.orderId, (o) => Number(o.time), options).map(queryOrderResponse);
+      },
+    },
+  ];
+}
+
+const byOrderId = (a: Order, b: Order) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0);

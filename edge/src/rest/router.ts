@@ -1,0 +1,123 @@
+import { ConnectError } from "@connectrpc/connect";
+import { Permission, type Principal } from "#gen/exchange/auth/v1/auth_pb.js";
+import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import type { NodeRequest, NodeResponse } from "#kit/rpc/server.js";
+import { authenticateSigned, signedParts } from "../auth/signed-request.js";
+import type { RateLimiter } from "../rate-limit/rate-limiter.js";
+import { readBody, restErrorOf, sendJson, type RestRequest } from "./http.js";
+import { Params } from "./params.js";
+import type { EdgeServices } from "./services.js";
+
+/** Binance's security types: NONE (public), USER_DATA (READ) and TRADE. */
+export type Security = "NONE" | "USER_DATA" | "TRADE";
+
+export interface RouteContext {
+  readonly request: RestRequest;
+  readonly params: Params;
+  readonly services: EdgeServices;
+  /** Set for USER_DATA and TRADE routes: the account is always principal.userId. */
+  readonly principal: Principal | undefined;
+  readonly now: () => number;
+}
+
+export interface Route {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
+  readonly path: string;
+  readonly security: Security;
+  /** Binance request weight, possibly depending on the parameters. */
+  readonly weight: number | ((params: Params) => number);
+  /** Counts as a new order for the order-rate limits. */
+  readonly placesOrder?: boolean;
+  handle(context: RouteContext): Promise<unknown>;
+}
+
+export interface RouterDeps {
+  readonly services: EdgeServices;
+  readonly limiter: RateLimiter;
+  readonly now: () => number;
+  /** Take the client IP from X-Forwarded-For (only behind a trusted proxy). */
+  readonly trustForwardedFor: boolean;
+  /** Paths this router answers (unknown ones under them are 404 with Binance's body). */
+  readonly prefix: string;
+}
+
+function clientIpOf(request: NodeRequest, trustForwardedFor: boolean): string {
+  const forwarded = request.headers["x-forwarded-for"];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+  const ip = (trustForwardedFor && first) || request.socket.remoteAddress || "unknown";
+  return ip.startsWith("::ffff:") ? ip.slice("::ffff:".length) : ip;
+}
+
+function mergeParams(rawQuery: string, rawBody: string): URLSearchParams {
+  const params = new URLSearchParams(rawQuery);
+  for (const [key, value] of new URLSearchParams(rawBody)) params.set(key, value);
+  return params;
+}
+
+function retryAfterMsOf(error: unknown): number | undefined {
+  if (error instanceof DomainError) return error.metadata.retryAfterMs ? Number(error.metadata.retryAfterMs) : undefined;
+  if (error instanceof ConnectError) {
+    const value = error.findDetails(ErrorInfoSchema)[0]?.metadata.retryAfterMs;
+    return value ? Number(value) : undefined;
+  }
+  return undefined;
+}
+
+/** A node:http handler for `routes`: false when the path is not under the prefix (falls through). */
+export function restRouter(routes: readonly Route[], deps: RouterDeps): (request: NodeRequest, response: NodeResponse) => Promise<boolean> {
+  const byKey = new Map(routes.map((route) => [`${route.method} ${route.path}`, route]));
+  return async (request, response) => {
+    const url = request.url ?? "/";
+    const queryAt = url.indexOf("?");
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    if (!path.startsWith(deps.prefix)) return false;
+    const headers: Record<string, string> = {};
+    try {
+      const route = byKey.get(`${request.method ?? "GET"} ${path}`);
+      if (!route) {
+        sendJson(response, 404, { code: -1000, msg: `Unknown endpoint: ${request.method} ${path}` });
+        return true;
+      }
+      const rawQuery = queryAt < 0 ? "" : url.slice(queryAt + 1);
+      const rawBody = request.method === "GET" ? "" : await readBody(request);
+      const clientIp = clientIpOf(request, deps.trustForwardedFor);
+      const params = mergeParams(rawQuery, rawBody);
+      const rest: RestRequest = { method: route.method, path, rawQuery, rawBody, params, headers: request.headers, clientIp };
+      const parsed = new Params(params);
+      const weight = typeof route.weight === "number" ? route.weight : route.weight(parsed);
+
+      const ip = await deps.limiter.admitIp(clientIp, weight);
+      Object.assign(headers, ip.headers);
+      if (ip.refused) throw ip.refused;
+
+      let principal: Principal | undefined;
+      if (route.security !== "NONE") {
+        const parts = signedParts(request.headers["x-mbx-apikey"], rawQuery, rawBody);
+        principal = await authenticateSigned(deps.services.auth, parts, clientIp, route.security === "TRADE" ? Permission.TRADE : Permission.READ);
+        const key = await deps.limiter.admitApiKey(principal.apiKey || parts.apiKey, weight);
+        if (key.refused) throw key.refused;
+        if (route.placesOrder) {
+          const orders = await deps.limiter.admitOrder(principal.userId);
+          Object.assign(headers, orders.headers);
+          if (orders.refused) throw orders.refused;
+        }
+      }
+      const body = await route.handle({ request: rest, params: parsed, services: deps.services, principal, now: deps.now });
+      sendJson(response, 200, body, headers);
+    } catch (error) {
+      const { status, body } = restErrorOf(error);
+      const retryAfterMs = status === 429 ? retryAfterMsOf(error) : undefined;
+      if (retryAfterMs !== undefined) headers["Retry-After"] = String(Math.ceil(retryAfterMs / 1000));
+      if (!response.headersSent) sendJson(response, status, body, headers);
+      else response.end();
+    }
+    return true;
+  };
+}
+
+/** The authenticated principal of a USER_DATA / TRADE route. */
+export function principalOf(context: RouteContext): Principal {
+  if (!context.principal) throw new DomainError("UNAUTHORIZED");
+  return context.principal;
+}
