@@ -39,7 +39,7 @@ function orderResult(order: Order) {
 export type NewOrderRespType = "ACK" | "RESULT" | "FULL";
 
 /** POST /api/v3/order in the requested shape. */
-export function newOrderResponse(order: Order, respType: NewOrderRespType) {
+export function newOrderResponse(order: Order, respType: NewOrderRespType, trades: readonly Trade[] = []) {
   const ack = { symbol: order.symbol, orderId: idNumber(order.orderId), orderListId: -1, clientOrderId: order.clientOrderId, transactTime: Number(order.time) };
   if (respType === "ACK") return ack;
   const result = {
@@ -53,7 +53,10 @@ export function newOrderResponse(order: Order, respType: NewOrderRespType) {
   if (respType === "RESULT") return result;
   return {
     ...result,
-    fills: order.fills.map((fill) => ({ price: fill.price, qty: fill.quantity, commission: fill.commission, commissionAsset: fill.commissionAsset, tradeId: idNumber(fill.tradeId) })),
+    fills:
+      order.fills.length > 0
+        ? order.fills.map((fill) => ({ price: fill.price, qty: fill.quantity, commission: fill.commission, commissionAsset: fill.commissionAsset, tradeId: idNumber(fill.tradeId) }))
+        : trades.map((trade) => ({ price: trade.price, qty: trade.qty, commission: trade.commission, commissionAsset: trade.commissionAsset, tradeId: idNumber(trade.id) })),
   };
 }
 

@@ -1,5 +1,6 @@
 import { OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
-import { ResponseType, type Order } from "#gen/exchange/order/v1/order_pb.js";
+import { ResponseType, type Order, type Trade } from "#gen/exchange/order/v1/order_pb.js";
+import { parseUnits } from "#kit/money/decimal.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { cancelOrderResponse, newOrderResponse, queryOrderResponse, type NewOrderRespType } from "./binance.mapper.js";
 import type { Params } from "./params.js";
@@ -73,6 +74,32 @@ function newOrderRequest(params: Params, accountId: string) {
   };
 }
 
+/**
+ * The order's own trades (FULL answers list them as fills): the account's newest trades, walked
+ * back until they add up to the executed quantity.
+ */
+async function fillsOf(context: RouteContext, order: Order): Promise<Trade[]> {
+  const executed = parseUnits(order.executedQty || "0", MAX_SCALE);
+  if (executed === 0n) return [];
+  const fills: Trade[] = [];
+  let total = 0n;
+  let pageToken = "";
+  for (let pages = 0; pages < 20; pages++) {
+    const page = await context.services.order.listMyTrades({ accountId: order.accountId, symbol: order.symbol, page: { pageSize: 200, pageToken } });
+    for (const trade of page.trades) {
+      if (trade.orderId !== order.orderId) continue;
+      fills.push(trade);
+      total += parseUnits(trade.qty, MAX_SCALE);
+    }
+    pageToken = page.page?.nextPageToken ?? "";
+    if (total >= executed || pageToken === "") break;
+  }
+  return fills.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** The most decimals a quantity has on the wire (proto pattern). */
+const MAX_SCALE = 18;
+
 /** orderId or origClientOrderId: one is required (Binance -1102 otherwise). */
 function orderRef(params: Params): { orderId: bigint; origClientOrderId: string } {
   const orderId = params.id("orderId");
@@ -114,7 +141,8 @@ export function orderRoutes(): Route[] {
     if (test) return {};
     const { order } = await context.services.order.placeOrder(message);
     if (!order) throw new DomainError("UNKNOWN", "The order service returned no order.");
-    return newOrderResponse(order, respType);
+    const fills = respType === "FULL" ? await fillsOf(context, order) : [];
+    return newOrderResponse(order, respType, fills);
   };
   return [
     { method: "POST", path: "/api/v3/order", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => place(context, false) },
