@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { signedParts, withoutSignature } from "../../../edge/src/auth/signed-request.js";
+import { unitsToDecimal } from "../../../edge/src/rest/binance.mapper.js";
+import { selectAscending } from "../../../edge/src/rest/order.routes.js";
+import { MemoryCache } from "#kit/adapters/cache.memory.js";
+import { RateLimiter } from "../../../edge/src/rate-limit/rate-limiter.js";
+
+describe("signed payload", () => {
+  it("is the query string concatenated with the body, both as sent, without signature (Binance totalParams)", () => {
+    expect(signedParts("k", "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC", "quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature=abc")).toEqual({
+      apiKey: "k",
+      payload: "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTCquantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559",
+      signature: "abc",
+    });
+    expect(signedParts("k", "a=1&timestamp=2&signature=x%2By%3D", "").signature).toBe("x%2By%3D");
+    expect(withoutSignature("signature=s&a=1")).toEqual({ rest: "a=1", signature: "s" });
+  });
+
+  it("needs the API key header (-2014) and a signature (-1102)", () => {
+    expect(() => signedParts(undefined, "timestamp=1&signature=a", "")).toThrow(expect.objectContaining({ key: "BAD_API_KEY_FORMAT" }));
+    expect(() => signedParts("k", "timestamp=1", "")).toThrow(expect.objectContaining({ key: "MANDATORY_PARAM_EMPTY_OR_MALFORMED" }));
+  });
+});
+
+describe("ticks and lots to decimals", () => {
+  it("multiplies exactly in bigint at the asset precision", () => {
+    expect(unitsToDecimal("3000000", "0.01", 8)).toBe("30000.00000000");
+    expect(unitsToDecimal("20000", "0.00001", 8)).toBe("0.20000000");
+    expect(unitsToDecimal("123456789012345678901", "0.0001", 18)).toBe("12345678901234567.890100000000000000");
+    expect(unitsToDecimal("7", "0.000000001", 8)).toBe("0.000000007");
+    expect(unitsToDecimal("3", "0.1", 0)).toBe("0.3");
+  });
+});
+
+describe("allOrders / myTrades selection", () => {
+  const items = [5n, 1n, 4n, 2n, 3n].map((id) => ({ id, time: Number(id) * 10 }));
+  const pick = (options: Parameters<typeof selectAscending>[3]) => selectAscending(items, (i) => i.id, (i) => i.time, options).map((i) => i.id);
+  it("is ascending: the newest `limit`, or the first `limit` from an id or a start time", () => {
+    expect(pick({ limit: 2 })).toEqual([4n, 5n]);
+    expect(pick({ limit: 2, fromId: 2n })).toEqual([2n, 3n]);
+    expect(pick({ limit: 10, startTime: 25, endTime: 40 })).toEqual([3n, 4n]);
+  });
+});
+
+describe("rate limiter", () => {
+  it("counts weight per IP in one-minute windows and refuses with -1003 and a retry time", async () => {
+    let now = 60_000 * 1000 + 45_000;
+    const limiter = new RateLimiter(new MemoryCache({ now: () => now, sweepMs: 0 }), { ipWeightPerMinute: 10, apiKeyWeightPerMinute: 10, ordersPer10s: 1, ordersPerDay: 5 }, () => now);
+    expect((await limiter.admitIp("1.2.3.4", 6)).headers["X-MBX-USED-WEIGHT-1M"]).toBe("6");
+    const over = await limiter.admitIp("1.2.3.4", 5);
+    expect(over.refused?.spec.binance).toBe(-1003);
+    expect(over.refused?.metadata.retryAfterMs).toBe("15000");
+    expect((await limiter.admitIp("5.6.7.8", 5)).refused).toBeUndefined();
+    now += 15_000;
+    expect((await limiter.admitIp("1.2.3.4", 5)).refused).toBeUndefined();
+    expect((await limiter.admitOrder("u")).refused).toBeUndefined();
+    expect((await limiter.admitOrder("u")).refused?.spec.http).toBe(429);
+  });
+});
