@@ -11,7 +11,7 @@
 // creates and drops its own database. SQLite runs in a temp file, WAL, synchronous=FULL unless
 // EXCHANGE_SQLITE_SYNCHRONOUS says otherwise: every acknowledged settlement is durable.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as hdr from "hdr-histogram-js";
 import pg from "pg";
@@ -46,6 +46,8 @@ interface Result {
   readonly p999: number;
   readonly max: number;
   readonly batches?: number;
+  /** This process's CPU time (user + system) per settlement, microseconds: less sensitive to a shared machine than wall time. */
+  readonly cpuPerSettlement: number;
 }
 
 function walletFor(store: LedgerStore, executor: CommandExecutor, clock: ManualClock): Wallet {
@@ -79,6 +81,7 @@ async function measure(storeName: string, mode: string, store: LedgerStore, exec
   let issued = 0;
   let done = 0;
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   let lastReport = Date.now();
   const worker = async () => {
     while (issued < total) {
@@ -112,6 +115,7 @@ async function measure(storeName: string, mode: string, store: LedgerStore, exec
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
   const result: Result = {
     store: storeName,
     mode,
@@ -123,9 +127,10 @@ async function measure(storeName: string, mode: string, store: LedgerStore, exec
     p999: histogram.getValueAtPercentile(99.9) / 1000,
     max: histogram.maxValue / 1000,
     batches: executor instanceof CommandBatcher ? executor.batches : undefined,
+    cpuPerSettlement: (cpu.user + cpu.system) / total,
   };
   log(
-    `  [${storeName} ${mode}] ${total} settlements in ${seconds.toFixed(2)} s: ${Math.round(result.perSecond)}/s, latency ms p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} p99.9 ${result.p999.toFixed(2)} max ${result.max.toFixed(2)}` +
+    `  [${storeName} ${mode}] ${total} settlements in ${seconds.toFixed(2)} s: ${Math.round(result.perSecond)}/s, latency ms p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} p99.9 ${result.p999.toFixed(2)} max ${result.max.toFixed(2)}, cpu ${result.cpuPerSettlement.toFixed(1)} us/settlement` +
       (result.batches ? `, ${result.batches} batches (avg ${Math.round(total / result.batches)})` : ""),
   );
   return result;
@@ -192,10 +197,11 @@ async function main(): Promise<void> {
       })),
     );
   }
-  log("\n| store | mode | settlements | settlements/s | p50 ms | p99 ms | p99.9 ms | max ms |");
-  log("|---|---|---:|---:|---:|---:|---:|---:|");
+  log(`\nload average at the end: ${loadavg().map((value) => value.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
+  log("| store | mode | settlements | settlements/s | p50 ms | p99 ms | p99.9 ms | max ms | cpu us/settlement |");
+  log("|---|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
-    log(`| ${r.store} | ${r.mode} | ${r.settlements} | ${Math.round(r.perSecond)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${r.max.toFixed(2)} |`);
+    log(`| ${r.store} | ${r.mode} | ${r.settlements} | ${Math.round(r.perSecond)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${r.max.toFixed(2)} | ${r.cpuPerSettlement.toFixed(1)} |`);
   }
   for (const store of new Set(results.map((r) => r.store))) {
     const batched = results.find((r) => r.store === store && r.mode === "batched");

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Migration, type Transaction } from "kysely";
+import { sql, type CompiledQuery, type Kysely, type Migration, type RawBuilder, type Transaction } from "kysely";
 import type { Database, Engine } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
 import { DomainError } from "#kit/errors/domain-error.js";
@@ -49,8 +49,10 @@ interface TransfersTable {
   time: Int8;
 }
 
+/** A view over wallet_history (read-only). */
 interface EntriesTable {
   seq: Int8;
+  pos: Int8;
   transfer_id: string;
   kind: string;
   account: string;
@@ -71,10 +73,23 @@ interface DocsTable {
   body: string;
 }
 
+/**
+ * History, packed: one row per account per batch, holding that account's entries of the batch in
+ * order (a JSON array of [transferId, kind, asset, available, locked, pending, time]). A hot
+ * account (the fee account, a market maker) costs one row per batch, not two per settlement.
+ * The view `wallet_entries` unpacks it into one row per entry for ad-hoc SQL.
+ */
+interface HistoryTable {
+  seq: Int8;
+  account: string;
+  entries: string;
+}
+
 export interface WalletDb {
   wallet_balances: BalancesTable;
   wallet_transfers: TransfersTable;
-  wallet_entries: Omit<EntriesTable, "seq"> & { seq?: Int8 };
+  wallet_entries: EntriesTable;
+  wallet_history: Omit<HistoryTable, "seq"> & { seq?: Int8 };
   wallet_docs: DocsTable;
 }
 
@@ -135,13 +150,50 @@ export function walletMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex("wallet_docs_due").ifNotExists().on("wallet_docs").columns(["type", "due"]).execute();
       },
     },
+    "002_packed_history": {
+      up: async (db: Kysely<unknown>) => {
+        let history = db.schema.createTable("wallet_history");
+        history =
+          engine === "postgres"
+            ? history.addColumn("seq", "bigserial", (c) => c.primaryKey())
+            : history.addColumn("seq", "integer", (c) => c.primaryKey().autoIncrement());
+        await history
+          .addColumn("account", "text", (c) => c.notNull())
+          .addColumn("entries", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("wallet_history_account").on("wallet_history").columns(["account", "seq"]).execute();
+        // Existing entries move over one per row, keeping their order.
+        if (engine === "postgres") {
+          await sql`INSERT INTO wallet_history (seq, account, entries)
+            SELECT seq, account, json_build_array(json_build_array(transfer_id, kind, asset, available::text, locked::text, pending::text, time))::text
+            FROM wallet_entries ORDER BY seq`.execute(db);
+          await sql`SELECT setval(pg_get_serial_sequence('wallet_history', 'seq'), GREATEST((SELECT max(seq) FROM wallet_history), 1))`.execute(db);
+        } else {
+          await sql`INSERT INTO wallet_history (seq, account, entries)
+            SELECT seq, account, json_array(json_array(transfer_id, kind, asset, available, locked, pending, time))
+            FROM wallet_entries ORDER BY seq`.execute(db);
+        }
+        await db.schema.dropTable("wallet_entries").execute();
+        await (engine === "postgres"
+          ? sql`CREATE VIEW wallet_entries AS
+              SELECT h.seq, e.ordinality AS pos, e.value->>0 AS transfer_id, e.value->>1 AS kind, h.account, e.value->>2 AS asset,
+                (e.value->>3)::numeric(78,0) AS available, (e.value->>4)::numeric(78,0) AS locked, (e.value->>5)::numeric(78,0) AS pending,
+                (e.value->>6)::bigint AS time
+              FROM wallet_history h CROSS JOIN LATERAL jsonb_array_elements(h.entries::jsonb) WITH ORDINALITY AS e(value, ordinality)`
+          : sql`CREATE VIEW wallet_entries AS
+              SELECT h.seq, e.key AS pos, json_extract(e.value, '$[0]') AS transfer_id, json_extract(e.value, '$[1]') AS kind, h.account,
+                json_extract(e.value, '$[2]') AS asset, json_extract(e.value, '$[3]') AS available, json_extract(e.value, '$[4]') AS locked,
+                json_extract(e.value, '$[5]') AS pending, json_extract(e.value, '$[6]') AS time
+              FROM wallet_history h, json_each(h.entries) e`
+        ).execute(db);
+      },
+    },
   };
 }
 
 const RETRYABLE_PG = new Set(["40001", "40P01", "23505"]);
 const CHECK_VIOLATION = "check";
 const MAX_ATTEMPTS = 12;
-const CHUNK = 1000;
 
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown }).code;
@@ -155,10 +207,96 @@ function classify(error: unknown): "retry" | typeof CHECK_VIOLATION | "fatal" {
   return "fatal";
 }
 
-function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
   return out;
+}
+
+/** Rows per bulk statement: each statement takes its rows as ONE array parameter, so its SQL text is constant. */
+const BULK = 20_000;
+
+type ColumnType = "text" | "money" | "int8" | "int4";
+
+interface Bulk {
+  readonly compiled: CompiledQuery;
+  /** One list parameter, or rows of this many columns. */
+  readonly columns: number;
+}
+
+/**
+ * The hot-path statements, built with Kysely's `sql` template and compiled once per store: a
+ * batch runs a handful of them, each with its rows as one array parameter. SQLite reads the rows
+ * from a JSON array (`json_each`), PostgreSQL from typed arrays (`unnest`): the only difference
+ * between the dialects is that row source.
+ */
+class Statements {
+  readonly selectTransfers: Bulk;
+  readonly selectBalances: Bulk;
+  readonly selectDocs: Bulk;
+  readonly insertBalances: Bulk;
+  readonly updateBalances: Bulk;
+  readonly insertDocs: Bulk;
+  readonly updateDocs: Bulk;
+  readonly insertTransfers: Bulk;
+  readonly insertHistory: Bulk;
+
+  constructor(
+    private readonly engine: Engine,
+    db: Kysely<WalletDb>,
+  ) {
+    const postgres = engine === "postgres";
+    const compile = (query: RawBuilder<unknown>, columns: number): Bulk => ({ compiled: query.compile(db), columns });
+    const list = (): RawBuilder<unknown> => (postgres ? sql`ANY(${[]}::text[])` : sql`(SELECT value FROM json_each(${"[]"}))`);
+    const inList = (column: string) => (postgres ? sql`${sql.ref(column)} = ${list()}` : sql`${sql.ref(column)} IN ${list()}`);
+    const forUpdate = postgres ? sql` FOR UPDATE` : sql``;
+    const rows = (columns: Record<string, ColumnType>): RawBuilder<unknown> => {
+      const names = Object.keys(columns);
+      if (postgres) {
+        const pgType = { text: "text", money: "numeric", int8: "bigint", int4: "integer" } as const;
+        const arrays = names.map((name) => sql`${[]}::${sql.raw(pgType[columns[name]!])}[]`);
+        return sql`(SELECT * FROM unnest(${sql.join(arrays)}) AS r(${sql.join(names.map((name) => sql.id(name)))}))`;
+      }
+      const fields = names.map((name, index) => sql`json_extract(value, ${sql.lit(`$[${index}]`)}) AS ${sql.id(name)}`);
+      return sql`(SELECT ${sql.join(fields)} FROM json_each(${"[]"}))`;
+    };
+    const balance = { account: "text", asset: "text", available: "money", locked: "money", pending: "money" } as const;
+    const doc = { id: "text", type: "text", account: "text", version: "int4", due: "int8", created: "int8", body: "text" } as const;
+    this.selectTransfers = compile(sql`SELECT id, kind, fingerprint, result, time FROM wallet_transfers WHERE ${inList("id")}`, 0);
+    this.selectBalances = compile(
+      sql`SELECT account, asset, available, locked, pending FROM wallet_balances WHERE ${inList("account")} ORDER BY account, asset${forUpdate}`,
+      0,
+    );
+    this.selectDocs = compile(sql`SELECT body, version FROM wallet_docs WHERE ${inList("id")} ORDER BY id${forUpdate}`, 0);
+    this.insertBalances = compile(sql`INSERT INTO wallet_balances (account, asset, available, locked, pending) SELECT * FROM ${rows(balance)} AS r`, 5);
+    this.updateBalances = compile(
+      sql`UPDATE wallet_balances SET available = r.available, locked = r.locked, pending = r.pending FROM ${rows(balance)} AS r
+        WHERE wallet_balances.account = r.account AND wallet_balances.asset = r.asset`,
+      5,
+    );
+    this.insertDocs = compile(sql`INSERT INTO wallet_docs (id, type, account, version, due, created, body) SELECT * FROM ${rows(doc)} AS r`, 7);
+    this.updateDocs = compile(
+      sql`UPDATE wallet_docs SET version = r.version, due = r.due, body = r.body FROM ${rows(doc)} AS r WHERE wallet_docs.id = r.id`,
+      7,
+    );
+    this.insertTransfers = compile(
+      sql`INSERT INTO wallet_transfers (id, kind, fingerprint, result, time) SELECT * FROM ${rows({ id: "text", kind: "text", fingerprint: "text", result: "text", time: "int8" })} AS r`,
+      5,
+    );
+    this.insertHistory = compile(sql`INSERT INTO wallet_history (account, entries) SELECT * FROM ${rows({ account: "text", entries: "text" })} AS r`, 2);
+  }
+
+  /** The statement with its data: a list (columns 0) or rows. */
+  bind(bulk: Bulk, data: readonly unknown[]): CompiledQuery {
+    let parameters: unknown[];
+    if (this.engine !== "postgres") parameters = [JSON.stringify(data)];
+    else if (bulk.columns === 0) parameters = [data];
+    else {
+      parameters = [];
+      for (let column = 0; column < bulk.columns; column += 1) parameters.push((data as unknown[][]).map((row) => row[column]));
+    }
+    return { ...bulk.compiled, parameters };
+  }
 }
 
 const toNumber = (value: Int8): number => Number(value);
@@ -167,11 +305,14 @@ const toUnits = (value: Money): bigint => BigInt(value);
 export class SqlLedgerStore implements LedgerStore {
   readonly engine: string;
 
+  private readonly statements: Statements;
+
   private constructor(
     private readonly database: Database<WalletDb>,
     private readonly ownsDatabase: boolean,
   ) {
     this.engine = database.engine;
+    this.statements = new Statements(database.engine, database.db);
   }
 
   /** Migrates (idempotently) and returns the store. */
@@ -219,13 +360,13 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   private loader(trx: Transaction<WalletDb>): StateLoader {
-    const postgres = this.engine === "postgres";
+    const q = this.statements;
     return {
       transfers: async (ids) => {
         const records: TransferRecord[] = [];
-        for (const part of chunks(ids)) {
-          const rows = await trx.selectFrom("wallet_transfers").selectAll().where("id", "in", part).execute();
-          for (const row of rows) records.push(toTransfer(row));
+        for (const part of chunks(ids, BULK)) {
+          const { rows } = await trx.executeQuery(q.bind(q.selectTransfers, part));
+          for (const row of rows) records.push(toTransfer(row as TransfersTable));
         }
         return records;
       },
@@ -233,30 +374,17 @@ export class SqlLedgerStore implements LedgerStore {
         const wanted = new Set(keys.map((key) => `${key.account}\u001f${key.asset}`));
         const accounts = [...new Set(keys.map((key) => key.account))].sort();
         const rows: BalanceRow[] = [];
-        for (const part of chunks(accounts)) {
-          const found = await trx
-            .selectFrom("wallet_balances")
-            .selectAll()
-            .where("account", "in", part)
-            .orderBy("account")
-            .orderBy("asset")
-            .$if(postgres, (query) => query.forUpdate())
-            .execute();
-          for (const row of found) if (wanted.has(`${row.account}\u001f${row.asset}`)) rows.push(toBalance(row));
+        for (const part of chunks(accounts, BULK)) {
+          const found = await trx.executeQuery(q.bind(q.selectBalances, part));
+          for (const row of found.rows as BalancesTable[]) if (wanted.has(`${row.account}\u001f${row.asset}`)) rows.push(toBalance(row));
         }
         return rows;
       },
       docs: async (ids) => {
         const docs: VersionedDoc[] = [];
-        for (const part of chunks([...ids].sort())) {
-          const rows = await trx
-            .selectFrom("wallet_docs")
-            .select(["body", "version"])
-            .where("id", "in", part)
-            .orderBy("id")
-            .$if(postgres, (query) => query.forUpdate())
-            .execute();
-          for (const row of rows) docs.push({ doc: decodeDoc(row.body), version: row.version });
+        for (const part of chunks([...ids].sort(), BULK)) {
+          const found = await trx.executeQuery(q.bind(q.selectDocs, part));
+          for (const row of found.rows as Pick<DocsTable, "body" | "version">[]) docs.push({ doc: decodeDoc(row.body), version: Number(row.version) });
         }
         return docs;
       },
@@ -264,75 +392,37 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   private async write(trx: Transaction<WalletDb>, writes: BatchWrites): Promise<void> {
-    const fresh = writes.balances.filter((write) => write.before === null);
-    const changed = writes.balances.filter((write) => write.before !== null);
-    const balanceRow = (write: (typeof writes.balances)[number]) => ({
-      account: write.account,
-      asset: write.asset,
-      available: write.after.available.toString(),
-      locked: write.after.locked.toString(),
-      pending: write.after.pending.toString(),
-    });
+    const q = this.statements;
+    const fresh: unknown[][] = [];
+    const changed: unknown[][] = [];
+    for (const write of writes.balances) {
+      const row = [write.account, write.asset, write.after.available.toString(), write.after.locked.toString(), write.after.pending.toString()];
+      (write.before === null ? fresh : changed).push(row);
+    }
     // New rows: a plain INSERT, so a concurrent creator makes one of us retry instead of overwriting.
-    for (const part of chunks(fresh)) await trx.insertInto("wallet_balances").values(part.map(balanceRow)).execute();
-    // Rows we hold locked: one multi-row upsert writes the netted values.
-    for (const part of chunks(changed)) {
-      await trx
-        .insertInto("wallet_balances")
-        .values(part.map(balanceRow))
-        .onConflict((conflict) =>
-          conflict.columns(["account", "asset"]).doUpdateSet((eb) => ({
-            available: eb.ref("excluded.available"),
-            locked: eb.ref("excluded.locked"),
-            pending: eb.ref("excluded.pending"),
-          })),
-        )
-        .execute();
+    // Rows we hold locked: one UPDATE ... FROM writes the netted values (the CHECK constraints still apply).
+    for (const part of chunks(fresh, BULK)) await trx.executeQuery(q.bind(q.insertBalances, part));
+    for (const part of chunks(changed, BULK)) await trx.executeQuery(q.bind(q.updateBalances, part));
+    const newDocs: unknown[][] = [];
+    const oldDocs: unknown[][] = [];
+    for (const write of writes.docs) {
+      const doc = write.doc;
+      (write.beforeVersion === 0 ? newDocs : oldDocs).push([doc.id, doc.type, doc.account, write.version, docDue(doc), doc.createdAt, encodeDoc(doc)]);
     }
-    const docRow = (write: (typeof writes.docs)[number]) => ({
-      id: write.doc.id,
-      type: write.doc.type,
-      account: write.doc.account,
-      version: write.version,
-      due: docDue(write.doc),
-      created: write.doc.createdAt,
-      body: encodeDoc(write.doc),
-    });
-    const newDocs = writes.docs.filter((write) => write.beforeVersion === 0);
-    const oldDocs = writes.docs.filter((write) => write.beforeVersion !== 0);
-    for (const part of chunks(newDocs)) await trx.insertInto("wallet_docs").values(part.map(docRow)).execute();
-    for (const part of chunks(oldDocs)) {
-      await trx
-        .insertInto("wallet_docs")
-        .values(part.map(docRow))
-        .onConflict((conflict) =>
-          conflict.column("id").doUpdateSet((eb) => ({ version: eb.ref("excluded.version"), due: eb.ref("excluded.due"), body: eb.ref("excluded.body") })),
-        )
-        .execute();
+    for (const part of chunks(newDocs, BULK)) await trx.executeQuery(q.bind(q.insertDocs, part));
+    for (const part of chunks(oldDocs, BULK)) await trx.executeQuery(q.bind(q.updateDocs, part));
+    const transfers = writes.transfers.map((record) => [record.id, record.kind, record.fingerprint, JSON.stringify(record.result), record.time]);
+    for (const part of chunks(transfers, BULK)) await trx.executeQuery(q.bind(q.insertTransfers, part));
+    // One history row per account for the whole batch, entries in command order.
+    const byAccount = new Map<string, unknown[][]>();
+    for (const entry of writes.entries) {
+      let list = byAccount.get(entry.account);
+      if (!list) byAccount.set(entry.account, (list = []));
+      list.push([entry.transferId, entry.kind, entry.asset, entry.available.toString(), entry.locked.toString(), entry.pending.toString(), entry.time]);
     }
-    for (const part of chunks(writes.transfers)) {
-      await trx
-        .insertInto("wallet_transfers")
-        .values(part.map((record) => ({ id: record.id, kind: record.kind, fingerprint: record.fingerprint, result: JSON.stringify(record.result), time: record.time })))
-        .execute();
-    }
-    for (const part of chunks(writes.entries)) {
-      await trx
-        .insertInto("wallet_entries")
-        .values(
-          part.map((entry) => ({
-            transfer_id: entry.transferId,
-            kind: entry.kind,
-            account: entry.account,
-            asset: entry.asset,
-            available: entry.available.toString(),
-            locked: entry.locked.toString(),
-            pending: entry.pending.toString(),
-            time: entry.time,
-          })),
-        )
-        .execute();
-    }
+    const history: unknown[][] = [];
+    for (const [account, list] of byAccount) history.push([account, JSON.stringify(list)]);
+    for (const part of chunks(history, BULK)) await trx.executeQuery(q.bind(q.insertHistory, part));
   }
 
   async balances(account: string): Promise<BalanceRow[]> {
@@ -387,30 +477,44 @@ export class SqlLedgerStore implements LedgerStore {
 
   async entries(account: string, asset: string, page: PageRequest): Promise<Page<LedgerEntry>> {
     const size = pageSize(page);
-    const rows = await this.db
-      .selectFrom("wallet_entries")
-      .selectAll()
-      .where("account", "=", account)
-      .$if(asset !== "", (query) => query.where("asset", "=", asset))
-      .$if(page.token !== "", (query) => query.where("seq", "<", Number(page.token)))
-      .orderBy("seq", "desc")
-      .limit(size + 1)
-      .execute();
-    const items = rows.slice(0, size);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((row) => ({
-        transferId: row.transfer_id,
-        kind: row.kind as CommandKind,
-        account: row.account,
-        asset: row.asset,
-        available: toUnits(row.available),
-        locked: toUnits(row.locked),
-        pending: toUnits(row.pending),
-        time: toNumber(row.time),
-      })),
-      next: rows.length > size && last?.seq !== undefined ? String(last.seq) : "",
-    };
+    // Token `seq:index`: continue in history row `seq` below entry `index` (rows are newest first,
+    // entries within a row oldest first).
+    let seq = Number.POSITIVE_INFINITY;
+    let below = Number.POSITIVE_INFINITY;
+    if (page.token !== "") {
+      const [rowSeq, index] = page.token.split(":");
+      seq = Number(rowSeq);
+      below = Number(index ?? Number.POSITIVE_INFINITY);
+    }
+    const items: LedgerEntry[] = [];
+    let next = "";
+    const ROWS = 64;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom("wallet_history")
+        .select(["seq", "entries"])
+        .where("account", "=", account)
+        .$if(Number.isFinite(seq), (query) => query.where("seq", "<=", seq))
+        .orderBy("seq", "desc")
+        .limit(ROWS)
+        .execute();
+      for (const row of rows) {
+        const rowSeq = Number(row.seq);
+        const packed = JSON.parse(row.entries) as PackedEntry[];
+        for (let index = Math.min(packed.length, rowSeq === seq ? below : packed.length) - 1; index >= 0; index -= 1) {
+          const entry = packed[index]!;
+          if (asset !== "" && entry[2] !== asset) continue;
+          if (items.length === size) {
+            next = `${rowSeq}:${index + 1}`;
+            return { items, next };
+          }
+          items.push(unpackEntry(account, entry));
+        }
+      }
+      if (rows.length < ROWS) return { items, next };
+      seq = Number(rows[rows.length - 1]!.seq) - 1;
+      below = Number.POSITIVE_INFINITY;
+    }
   }
 
   async audit(): Promise<LedgerAudit> {
@@ -421,8 +525,10 @@ export class SqlLedgerStore implements LedgerStore {
       if (row.available < 0n || row.locked < 0n || row.pending < 0n) negative.push(row);
     }
     const netInflow = new Map<string, bigint>();
-    const external = await this.db.selectFrom("wallet_entries").select(["asset", "available"]).where("account", "=", EXTERNAL_ACCOUNT).execute();
-    for (const row of external) netInflow.set(row.asset, (netInflow.get(row.asset) ?? 0n) - toUnits(row.available));
+    const external = await this.db.selectFrom("wallet_history").select("entries").where("account", "=", EXTERNAL_ACCOUNT).execute();
+    for (const row of external) {
+      for (const entry of JSON.parse(row.entries) as PackedEntry[]) netInflow.set(entry[2], (netInflow.get(entry[2]) ?? 0n) - toUnits(entry[3]));
+    }
     const count = await this.db.selectFrom("wallet_transfers").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
     return { balances, netInflow, negative, transfers: Number(count.n) };
   }
@@ -438,6 +544,13 @@ function pageSize(page: PageRequest): number {
 
 function toBalance(row: BalancesTable): BalanceRow {
   return { account: row.account, asset: row.asset, available: toUnits(row.available), locked: toUnits(row.locked), pending: toUnits(row.pending) };
+}
+
+/** [transferId, kind, asset, available, locked, pending, time] */
+type PackedEntry = [string, CommandKind, string, string, string, string, number];
+
+function unpackEntry(account: string, entry: PackedEntry): LedgerEntry {
+  return { transferId: entry[0], kind: entry[1], account, asset: entry[2], available: toUnits(entry[3]), locked: toUnits(entry[4]), pending: toUnits(entry[5]), time: entry[6] };
 }
 
 function toTransfer(row: TransfersTable): TransferRecord {

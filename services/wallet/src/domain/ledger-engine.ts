@@ -13,7 +13,7 @@ import {
   type TransferRecord,
   type VersionedDoc,
 } from "./ledger.js";
-import { plan, type LedgerView } from "./plan.js";
+import { plan, readSet, type LedgerView, type ReadSet } from "./plan.js";
 import { duplicateRequest } from "./wallet.errors.js";
 
 // The state machine every store runs: it loads what a batch of commands reads (through the
@@ -83,6 +83,16 @@ class Snapshot implements LedgerView {
       return undefined;
     }
     return entry.current?.doc;
+  }
+
+  /** Marks what a command will read as missing unless loaded already. */
+  want(reads: ReadSet): void {
+    for (const [account, asset] of reads.balances) {
+      if (isExternal(account)) continue;
+      const key = balanceKey(account, asset);
+      if (!this.balances.has(key)) this.missingBalances.set(key, { account, asset });
+    }
+    for (const id of reads.docs) if (!this.docs.has(id)) this.missingDocs.add(id);
   }
 
   hasMissing(): boolean {
@@ -170,7 +180,15 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
   const snapshot = new Snapshot();
   // Read everything the batch needs up front, in a few bulk rounds (a read can reveal another:
   // a void reads its hold, then the hold's balance).
-  let unresolved = commands.filter((command) => !known.has(command.id));
+  // Commands whose reads are known up front (settlements, transfers...) are not planned here;
+  // the rest are planned against what is loaded so far to learn what they read.
+  let unresolved: Command[] = [];
+  for (const command of commands) {
+    if (known.has(command.id)) continue;
+    const reads = readSet(command);
+    if (reads) snapshot.want(reads);
+    else unresolved.push(command);
+  }
   for (let round = 0; round < MAX_LOAD_ROUNDS && unresolved.length > 0; round += 1) {
     const waiting: Command[] = [];
     for (const command of unresolved) {
@@ -182,6 +200,7 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
     await snapshot.loadMissing(loader);
     unresolved = waiting;
   }
+  if (snapshot.hasMissing()) await snapshot.loadMissing(loader);
 
   const outcomes: Outcome[] = [];
   const transfers: TransferRecord[] = [];

@@ -144,14 +144,21 @@ export const docIds = {
 // Documents travel as JSON; bigints are tagged so they come back as bigints.
 const BIGINT_TAG = "\u0000n:";
 
+// Documents are flat (an allow-list's addresses are plain strings), so only top-level values are
+// converted: cheaper than a JSON replacer/reviver, which is called for every value.
 export function encodeDoc(doc: Doc): string {
-  return JSON.stringify(doc, (_key, value: unknown) => (typeof value === "bigint" ? `${BIGINT_TAG}${value}` : value));
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) out[key] = typeof value === "bigint" ? `${BIGINT_TAG}${value}` : value;
+  return JSON.stringify(out);
 }
 
 export function decodeDoc(text: string): Doc {
-  return JSON.parse(text, (_key, value: unknown) =>
-    typeof value === "string" && value.startsWith(BIGINT_TAG) ? BigInt(value.slice(BIGINT_TAG.length)) : value,
-  ) as Doc;
+  const doc = JSON.parse(text) as Record<string, unknown>;
+  for (const key in doc) {
+    const value = doc[key];
+    if (typeof value === "string" && value.startsWith(BIGINT_TAG)) doc[key] = BigInt(value.slice(BIGINT_TAG.length));
+  }
+  return doc as unknown as Doc;
 }
 
 // ---------------------------------------------------------------- commands

@@ -271,6 +271,48 @@ function requireWithdrawal(effects: EffectsBuilder, withdrawalId: string): Withd
   return doc;
 }
 
+export interface ReadSet {
+  readonly docs: readonly string[];
+  readonly balances: readonly (readonly [account: string, asset: string])[];
+}
+
+/**
+ * What planning `command` will read, when that is known without reading anything first (a store
+ * loads it for a whole batch in one round); undefined when a read depends on another (a void
+ * reads its hold, then the hold's balance). A superset is harmless; anything missed is still
+ * loaded on demand.
+ */
+export function readSet(command: Command): ReadSet | undefined {
+  const body = command.body;
+  switch (body.kind) {
+    case "settle": {
+      const trade = body.trade;
+      const docs: string[] = [];
+      if (trade.buyerHoldId !== "") docs.push(docIds.hold(trade.buyerHoldId));
+      if (trade.sellerHoldId !== "") docs.push(docIds.hold(trade.sellerHoldId));
+      return {
+        docs,
+        balances: [
+          [trade.buyer, trade.quoteAsset],
+          [trade.buyer, trade.baseAsset],
+          [trade.seller, trade.baseAsset],
+          [trade.seller, trade.quoteAsset],
+          [FEE_ACCOUNT, trade.baseAsset],
+          [FEE_ACCOUNT, trade.quoteAsset],
+        ],
+      };
+    }
+    case "transfer":
+      return { docs: [], balances: [[body.from, body.asset], [body.to, body.asset]] };
+    case "hold":
+      return { docs: [docIds.hold(body.holdId)], balances: [[body.account, body.asset]] };
+    case "deposit":
+      return { docs: [docIds.deposit(body.network, body.txId)], balances: [[body.account, body.asset]] };
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Plans one command against a view: a pure function. Throws a DomainError for an expected
  * failure (insufficient balance, unknown hold...), in which case nothing may change.
