@@ -55,8 +55,17 @@ export interface BatchResult {
   readonly writes: BatchWrites;
 }
 
+interface BalanceSlot {
+  account: string;
+  asset: string;
+  before: Balance | null;
+  current: Balance;
+  dirty: boolean;
+}
+
 class Snapshot implements LedgerView {
-  readonly balances = new Map<string, { account: string; asset: string; before: Balance | null; current: Balance; dirty: boolean }>();
+  /** account -> asset -> slot: two lookups instead of building a joined key per read. */
+  readonly balances = new Map<string, Map<string, BalanceSlot>>();
   readonly docs = new Map<string, { before: number; current: VersionedDoc | null; dirty: boolean }>();
   missingBalances = new Map<string, { account: string; asset: string }>();
   missingDocs = new Set<string>();
@@ -65,11 +74,10 @@ class Snapshot implements LedgerView {
 
   balance(account: string, asset: string): Balance {
     if (isExternal(account)) return ZERO_BALANCE;
-    const key = balanceKey(account, asset);
-    const row = this.balances.get(key);
+    const row = this.balances.get(account)?.get(asset);
     if (!row) {
       this.misses += 1;
-      this.missingBalances.set(key, { account, asset });
+      this.missingBalances.set(balanceKey(account, asset), { account, asset });
       return ZERO_BALANCE;
     }
     return row.current;
@@ -88,9 +96,8 @@ class Snapshot implements LedgerView {
   /** Marks what a command will read as missing unless loaded already. */
   want(reads: ReadSet): void {
     for (const [account, asset] of reads.balances) {
-      if (isExternal(account)) continue;
-      const key = balanceKey(account, asset);
-      if (!this.balances.has(key)) this.missingBalances.set(key, { account, asset });
+      if (isExternal(account) || this.balances.get(account)?.has(asset)) continue;
+      this.missingBalances.set(balanceKey(account, asset), { account, asset });
     }
     for (const id of reads.docs) if (!this.docs.has(id)) this.missingDocs.add(id);
   }
@@ -108,22 +115,28 @@ class Snapshot implements LedgerView {
       balanceKeys.length > 0 ? loader.balances(balanceKeys) : Promise.resolve([]),
       docIds.length > 0 ? loader.docs(docIds) : Promise.resolve([]),
     ]);
-    for (const key of balanceKeys) {
-      const id = balanceKey(key.account, key.asset);
-      if (!this.balances.has(id)) this.balances.set(id, { ...key, before: null, current: ZERO_BALANCE, dirty: false });
-    }
     for (const row of rows) {
       const balance = { available: row.available, locked: row.locked, pending: row.pending };
-      this.balances.set(balanceKey(row.account, row.asset), { account: row.account, asset: row.asset, before: balance, current: balance, dirty: false });
+      this.slots(row.account).set(row.asset, { account: row.account, asset: row.asset, before: balance, current: balance, dirty: false });
+    }
+    for (const key of balanceKeys) {
+      const slots = this.slots(key.account);
+      if (!slots.has(key.asset)) slots.set(key.asset, { account: key.account, asset: key.asset, before: null, current: ZERO_BALANCE, dirty: false });
     }
     for (const id of docIds) if (!this.docs.has(id)) this.docs.set(id, { before: 0, current: null, dirty: false });
     for (const versioned of docs) this.docs.set(versioned.doc.id, { before: versioned.version, current: versioned, dirty: false });
   }
 
+  private slots(account: string): Map<string, BalanceSlot> {
+    let slots = this.balances.get(account);
+    if (!slots) this.balances.set(account, (slots = new Map()));
+    return slots;
+  }
+
   apply(effects: Effects): void {
-    for (const [key, delta] of effects.deltas) {
+    for (const delta of effects.deltas.values()) {
       if (isExternal(delta.account)) continue;
-      const row = this.balances.get(key)!;
+      const row = this.balances.get(delta.account)!.get(delta.asset)!;
       row.current = {
         available: row.current.available + delta.available,
         locked: row.current.locked + delta.locked,
@@ -140,8 +153,8 @@ class Snapshot implements LedgerView {
 
   writes(transfers: TransferRecord[], entries: LedgerEntry[]): BatchWrites {
     const balances: BalanceWrite[] = [];
-    for (const row of this.balances.values()) {
-      if (row.dirty) balances.push({ account: row.account, asset: row.asset, before: row.before, after: row.current });
+    for (const slots of this.balances.values()) {
+      for (const row of slots.values()) if (row.dirty) balances.push({ account: row.account, asset: row.asset, before: row.before, after: row.current });
     }
     const docs: DocWrite[] = [];
     for (const entry of this.docs.values()) {

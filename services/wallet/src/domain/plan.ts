@@ -69,12 +69,19 @@ class EffectsBuilder {
       if (total !== 0n) throw new Error(`unbalanced transfer in ${asset}: ${total}`);
     }
     // Read every balance before judging any, so a store learns all it must load in one round.
-    const checks = [...this.deltas.values()].filter((delta) => !isExternal(delta.account)).map((delta) => ({ delta, before: this.view.balance(delta.account, delta.asset) }));
-    for (const { delta, before } of checks) {
-      for (const field of ["available", "locked", "pending"] as const) {
-        const after = before[field] + delta[field];
-        if (after < 0n) throw insufficientBalance(delta.account, delta.asset, field, -delta[field], before[field]);
-      }
+    const deltas: Delta[] = [];
+    const befores: Balance[] = [];
+    for (const delta of this.deltas.values()) {
+      if (isExternal(delta.account)) continue;
+      deltas.push(delta);
+      befores.push(this.view.balance(delta.account, delta.asset));
+    }
+    for (let index = 0; index < deltas.length; index += 1) {
+      const delta = deltas[index]!;
+      const before = befores[index]!;
+      if (before.available + delta.available < 0n) throw insufficientBalance(delta.account, delta.asset, "available", -delta.available, before.available);
+      if (before.locked + delta.locked < 0n) throw insufficientBalance(delta.account, delta.asset, "locked", -delta.locked, before.locked);
+      if (before.pending + delta.pending < 0n) throw insufficientBalance(delta.account, delta.asset, "pending", -delta.pending, before.pending);
     }
     return { deltas: this.deltas, docs: [...this.docs.values()], result: this.result };
   }
