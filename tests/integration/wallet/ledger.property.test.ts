@@ -7,9 +7,10 @@ import { dynamoFixture, pgFixture } from "./support.js";
 
 const OPERATIONS = Number(process.env.WALLET_PROPERTY_OPS ?? 10_000);
 // moto deep-copies the whole table on every TransactWriteItems (its rollback), so a write costs
-// O(table size) and 10k operations take far too long against it; real DynamoDB does not. The
-// default keeps the suite quick; WALLET_PROPERTY_DDB_OPS=10000 runs the full count.
-const DDB_OPERATIONS = Number(process.env.WALLET_PROPERTY_DDB_OPS ?? 150);
+// O(table size) and 10k operations take far too long against it; real DynamoDB does not. 1000
+// operations (about 100 s here, ~17 settlements: the mix needs holds of both assets first) keep
+// the suite within CI's budget; WALLET_PROPERTY_DDB_OPS=10000 runs the full count.
+const DDB_OPERATIONS = Number(process.env.WALLET_PROPERTY_DDB_OPS ?? 1000);
 const progress = (engine: string) => (done: number) => {
   if (done % 2000 === 0) process.stdout.write(`[wallet property] ${engine}: ${done}/${OPERATIONS}\n`);
 };
@@ -39,7 +40,7 @@ describe("funds invariant under random concurrent load", () => {
     const { store } = await dynamoFixture();
     try {
       const result = await checkFundsInvariant(store, { operations: DDB_OPERATIONS, concurrency: 16, seed: 77, progress: progress("dynamodb") });
-      expect(result.settled).toBeGreaterThan(3);
+      expect(result.settled).toBeGreaterThan(DDB_OPERATIONS >= 1000 ? 5 : 0);
     } finally {
       await store.close();
     }
