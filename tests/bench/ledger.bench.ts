@@ -24,6 +24,7 @@ import { AssetRegistry } from "../../services/wallet/src/domain/assets.js";
 import { CommandBatcher, type CommandExecutor } from "../../services/wallet/src/domain/command-batcher.js";
 import { Wallet } from "../../services/wallet/src/domain/wallet.use-case.js";
 import type { LedgerStore } from "../../services/wallet/src/ports/ledger-store.port.js";
+import { engines } from "../support/engines.js";
 
 const SETTLEMENTS = Number(process.env.WALLET_BENCH_SETTLEMENTS ?? 100_000);
 const NAIVE_SETTLEMENTS = Number(process.env.WALLET_BENCH_NAIVE_SETTLEMENTS ?? 5_000);
@@ -31,7 +32,7 @@ const ACCOUNTS = Number(process.env.WALLET_BENCH_ACCOUNTS ?? 2_000);
 const IN_FLIGHT = Number(process.env.WALLET_BENCH_IN_FLIGHT ?? 4_096);
 const NAIVE_IN_FLIGHT = Number(process.env.WALLET_BENCH_NAIVE_IN_FLIGHT ?? 32);
 const STORES = (process.env.WALLET_BENCH_STORES ?? "sqlite,postgres").split(",");
-const PG_URL = process.env.EXCHANGE_PG_URL ?? "postgres://exchange:exchange@127.0.0.1:55432/exchange";
+const PG_URL = engines.pgUrl;
 
 const log = (text: string) => process.stdout.write(`${text}\n`);
 

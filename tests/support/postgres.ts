@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 
-export const PG_URL = process.env.EXCHANGE_PG_URL ?? "postgres://exchange:exchange@127.0.0.1:55432/exchange";
+import { engines } from "./engines.js";
+
+export const PG_URL = engines.pgUrl;
 
 /**
  * A fresh PostgreSQL schema on the shared test server, and a URL whose connections use it

@@ -40,19 +40,9 @@ import {
   GetSecretValueCommand,
   DeleteSecretCommand,
 } from "@aws-sdk/client-secrets-manager";
+import { engines } from "../../support/engines.js";
 
-const env = {
-  pgUrl: process.env.EXCHANGE_PG_URL ?? "postgres://exchange:exchange@127.0.0.1:55432/exchange",
-  redisUrl: process.env.EXCHANGE_REDIS_URL ?? "redis://127.0.0.1:56379",
-  kafkaBrokers: (process.env.EXCHANGE_KAFKA_BROKERS ?? "127.0.0.1:59092").split(","),
-  opensearchUrl: process.env.EXCHANGE_OPENSEARCH_URL ?? "http://127.0.0.1:59200",
-  awsEndpoint: process.env.EXCHANGE_AWS_ENDPOINT ?? "http://127.0.0.1:55000",
-  awsRegion: process.env.AWS_REGION ?? "us-east-1",
-};
-
-// Credentials: the SDK's default chain (env vars in CI/dev, a role in production); moto accepts any.
-process.env.AWS_ACCESS_KEY_ID ??= "test";
-process.env.AWS_SECRET_ACCESS_KEY ??= "test";
+const env = engines;
 
 const awsConfig = { region: env.awsRegion, endpoint: env.awsEndpoint };
 

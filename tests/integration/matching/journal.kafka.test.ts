@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import { KafkaJournal } from "../../../services/matching/src/adapters/journal.kafka.js";
 import { MatchingEngine } from "../../../services/matching/src/engine.js";
 import type { Command } from "../../../services/matching/src/domain/commands.js";
+import { engines } from "../../support/engines.js";
 
 // The distributed journal against the real Kafka broker (tests/infra): what was acknowledged
 // is replayed after a restart into the same book, for each symbol on its own.
 
-const brokers = (process.env.EXCHANGE_KAFKA_BROKERS ?? "127.0.0.1:59092").split(",");
+const brokers = engines.kafkaBrokers;
 
 function commands(seed: number, count: number): Command[] {
   let state = seed;

@@ -4,18 +4,12 @@ import { DeleteTableCommand, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/
 import { openDatabase } from "#kit/db/database.js";
 import { DynamoLedgerStore } from "../../../services/wallet/src/adapters/ledger-store.dynamodb.js";
 import { SqlLedgerStore, type WalletDb } from "../../../services/wallet/src/adapters/ledger-store.sql.js";
+import { engines as env } from "../../support/engines.js";
 import type { LedgerStoreFixture } from "./ledger-store.contract.js";
 
 // Real engines on loopback, started by tests/infra/up.sh (postgres, moto).
 
-export const env = {
-  pgUrl: process.env.EXCHANGE_PG_URL ?? "postgres://exchange:exchange@127.0.0.1:55432/exchange",
-  awsEndpoint: process.env.EXCHANGE_AWS_ENDPOINT ?? "http://127.0.0.1:55000",
-  awsRegion: process.env.AWS_REGION ?? "us-east-1",
-  redisUrl: process.env.EXCHANGE_REDIS_URL ?? "redis://127.0.0.1:56379",
-};
-process.env.AWS_ACCESS_KEY_ID ??= "test";
-process.env.AWS_SECRET_ACCESS_KEY ??= "test";
+export { env };
 
 const run = () => `${Date.now().toString(36)}_${randomUUID().slice(0, 6)}`;
 
