@@ -1,12 +1,20 @@
 import { join } from "node:path";
 import type { Env } from "#kit/config/env.js";
-import { envBool, envString } from "#kit/config/env.js";
+import { envBool, envInt, envString } from "#kit/config/env.js";
 import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import type { Logger } from "#kit/telemetry/logger.js";
+import type { Registry } from "prom-client";
 import { createMarketDataModule } from "./marketdata/src/main.js";
 import { createOrderModule } from "./order/src/main.js";
 
-export type ServiceFactory = (env: Env, dataDir: string, directory: ServiceDirectory) => Promise<ServiceModule>;
+/** What the runtime shares with services: its /metrics registry and its logger. */
+export interface ServiceTelemetry {
+  readonly metrics: Registry;
+  readonly logger: Logger;
+}
+
+export type ServiceFactory = (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => Promise<ServiceModule>;
 
 /** Every service the exchange runs, by folder name, with how to build it from the environment. */
 export const SERVICE_FACTORIES = {
@@ -21,10 +29,14 @@ export const SERVICE_FACTORIES = {
         kafkaTopic: env.MATCHING_COMMANDS_TOPIC,
       }),
     ),
-  wallet: async (env: Env, dataDir: string) => (await import("./wallet/src/main.js")).createWalletModule({
+  wallet: async (env: Env, dataDir: string, _directory: ServiceDirectory, telemetry?: ServiceTelemetry) => (await import("./wallet/src/main.js")).createWalletModule({
       ledgerUrl: envString(env, "WALLET_LEDGER_URL", `sqlite:${join(dataDir, "wallet.sqlite")}`),
       awsEndpoint: env.EXCHANGE_AWS_ENDPOINT,
       simulatedChainFaucet: envBool(env, "WALLET_SIMULATED_CHAIN_FAUCET", true),
+      cacheUrl: env.WALLET_CACHE_URL || undefined,
+      cacheTtlMs: envInt(env, "WALLET_CACHE_TTL_MS", 30_000),
+      metrics: telemetry?.metrics,
+      logger: telemetry?.logger.child({ service: "wallet" }),
     }),
   auth: (env: Env, dataDir: string) => import("./auth/src/main.js").then((auth) => auth.createAuthModule(auth.readAuthConfig(env, dataDir))),
   edge: (env: Env, _dataDir: string, directory: ServiceDirectory) => import("../edge/src/main.js").then((edge) => edge.createEdgeModule(edge.readEdgeConfig(env, directory))),

@@ -2,6 +2,8 @@ import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { systemClock, type Clock } from "#kit/clock/clock.js";
 import { openDatabase } from "#kit/db/database.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import type { Logger } from "#kit/telemetry/logger.js";
+import type { Registry } from "prom-client";
 import { SimulatedChain } from "./adapters/chain-gateway.simulated.js";
 import { SqlLedgerStore, type WalletDb } from "./adapters/ledger-store.sql.js";
 import { EmbeddedMfaVerifier } from "./adapters/mfa-verifier.embedded.js";
@@ -30,6 +32,13 @@ export interface WalletConfig {
   readonly tickMs?: number;
   /** With the simulated chain: mine one block per tick and accept transfers at /simulated-chain/transfers. */
   readonly simulatedChainFaucet?: boolean;
+  /** redis://... or rediss://...: cache balance reads there (shared by replicas); unset: no cache. */
+  readonly cacheUrl?: string;
+  /** How long a cached balance lives: the staleness bound if an invalidation is lost (ms, default 30 000). */
+  readonly cacheTtlMs?: number;
+  /** Where the cache's metrics are registered (the service's /metrics). */
+  readonly metrics?: Registry;
+  readonly logger?: Logger;
 }
 
 export const defaultTiers: FeeTierSource = { tier: async () => 0 };
@@ -41,6 +50,19 @@ export async function openLedgerStore(url: string, awsEndpoint?: string): Promis
     return DynamoLedgerStore.open({ table: url.slice("dynamodb:".length), endpoint: awsEndpoint });
   }
   return SqlLedgerStore.open(openDatabase<WalletDb>(url));
+}
+
+/** Puts the optional shared balance cache in front of the store's balance reads. */
+export async function withBalanceCache(store: LedgerStore, config: Pick<WalletConfig, "cacheUrl" | "cacheTtlMs" | "metrics" | "logger">): Promise<LedgerStore> {
+  if (!config.cacheUrl) return store;
+  const [{ RedisBalanceCache }, { CachedLedgerStore }] = await Promise.all([import("./adapters/balance-cache.redis.js"), import("./adapters/ledger-store.cached.js")]);
+  const logger = config.logger;
+  const cache = new RedisBalanceCache({
+    url: config.cacheUrl,
+    ttlMs: config.cacheTtlMs,
+    onConnectionError: (error) => logger?.warn({ err: error }, "wallet balance cache: Redis unreachable; reading the store"),
+  });
+  return new CachedLedgerStore({ store, cache, ttlMs: cache.ttlMs, registry: config.metrics, logger });
 }
 
 export interface WalletParts {
@@ -62,7 +84,7 @@ export function composeWallet(store: LedgerStore, options: Omit<WalletConfig, "l
 
 /** Composition root of the wallet service. */
 export async function createWalletModule(config: WalletConfig): Promise<ServiceModule & { readonly parts: WalletParts }> {
-  const store = await openLedgerStore(config.ledgerUrl, config.awsEndpoint);
+  const store = await withBalanceCache(await openLedgerStore(config.ledgerUrl, config.awsEndpoint), config);
   const parts = composeWallet(store, config);
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
