@@ -77,24 +77,25 @@ export function dynamoClient(): DynamoDBClient {
   return client;
 }
 
-export async function dynamoFixture(): Promise<LedgerStoreFixture> {
-  const table = `wallet-ledger-${run()}`;
+export async function dynamoFixture(): Promise<LedgerStoreFixture & { store: DynamoLedgerStore; client: DynamoDBClient }> {
+  const name = `wallet-ledger-${run()}`;
   const client = dynamoClient();
-  const store = await DynamoLedgerStore.open({ table, client });
+  const store = await DynamoLedgerStore.open({ table: name, client });
   const close = store.close.bind(store);
   Object.assign(store, { close: async () => {
     await close();
-    await client.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+    for (const table of Object.values(store.tables)) await client.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
     client.destroy();
   } });
   return {
     store,
+    client,
     // The adapter's own guarded update: ADD a negative delta under `av >= :need`.
     forceNegative: async (account, asset) => {
       await client.send(
         new UpdateItemCommand({
-          TableName: table,
-          Key: { pk: { S: `bal#${account}` }, sk: { S: asset } },
+          TableName: store.tables.balances,
+          Key: { pk: { S: account }, sk: { S: asset } },
           UpdateExpression: "ADD av :d",
           ConditionExpression: "av >= :need",
           ExpressionAttributeValues: { ":d": { N: "-1000000" }, ":need": { N: "1000000" } },

@@ -11,8 +11,10 @@ import {
   TransactWriteItemsCommand,
   waitUntilTableExists,
   type AttributeValue,
+  type CreateTableCommandInput,
   type TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
+import { decodeHistoryCursor, encodeHistoryCursor, isOlder, type HistoryPosition } from "../domain/history-cursor.js";
 import { runBatch, type BatchWrites, type StateLoader } from "../domain/ledger-engine.js";
 import {
   EXTERNAL_ACCOUNT,
@@ -20,8 +22,6 @@ import {
   docDue,
   encodeDoc,
   type BalanceRow,
-  type Command,
-  type CommandKind,
   type Doc,
   type DocType,
   type LedgerEntry,
@@ -29,108 +29,103 @@ import {
   type Page,
   type TransferRecord,
   type VersionedDoc,
+  type Command,
 } from "../domain/ledger.js";
 import type { LedgerAudit, LedgerStore, PageRequest } from "../ports/ledger-store.port.js";
+import {
+  ACCOUNT_SLOTS,
+  N,
+  S,
+  decodeEntries,
+  decodeTransfer,
+  ledgerTables,
+  num,
+  pad,
+  str,
+  transferItem,
+  transferOrder,
+  type LedgerTables,
+} from "./ledger-items.dynamodb.js";
 
-// The ledger in one DynamoDB table (pk, sk) with one GSI for per-account listings.
-//   tx#<id>            -             a transfer: idempotency record (kind, fingerprint, result)
-//   bal#<account>      <asset>       a balance: av, lk, pw as Numbers (38 digits exact)
-//   doc#<id>           -             a document (hold, withdrawal...): ver, body, due
-//   ent#<account>      <time>#<id>#<asset>   a ledger entry
-// Each command is one TransactWriteItems: the transfer Put (attribute_not_exists: exactly once),
-// balance Updates as ADD deltas guarded by `av >= :need` conditions (DynamoDB refuses to take a
-// balance below zero, whatever the caller computed), documents Put under a version condition,
-// entries Put. A cancelled transaction is re-read and re-planned; after that a real shortfall
-// comes back as INSUFFICIENT_BALANCE from the planner.
+export { parseDynamoInteger } from "./ledger-items.dynamodb.js";
+
+// The ledger in three DynamoDB tables split by access pattern (see ledger-items.dynamodb.ts).
+// Each command is one TransactWriteItems: the transfer Put (attribute_not_exists: exactly once,
+// carrying its packed entries), balance Updates as ADD deltas guarded by `av >= :need`
+// conditions (DynamoDB refuses to take a balance below zero, whatever the caller computed), and
+// documents Put under a version condition. A cancelled transaction is re-read and re-planned;
+// after that a real shortfall comes back as INSUFFICIENT_BALANCE from the planner.
 
 const MAX_ATTEMPTS = 20;
-const TIME_WIDTH = 15;
 
 export interface DynamoLedgerOptions {
+  /** The tables' common prefix: `dynamodb:<name>` makes <name>-balances, -docs, -transfers. */
   readonly table: string;
   readonly endpoint?: string;
   readonly region?: string;
   readonly client?: DynamoDBClient;
 }
 
-const S = (value: string): AttributeValue => ({ S: value });
-const N = (value: bigint | number): AttributeValue => ({ N: value.toString() });
-
-/** DynamoDB may answer a Number in exponent form ("1.5E+30"): parse it exactly as an integer. */
-export function parseDynamoInteger(text: string): bigint {
-  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (!match) throw new Error(`not a DynamoDB number: ${text}`);
-  const [, sign, whole, fraction = "", exponentText = "0"] = match;
-  const exponent = Number(exponentText) - fraction.length;
-  let digits = BigInt(whole + fraction);
-  if (exponent >= 0) digits *= 10n ** BigInt(exponent);
-  else {
-    const divisor = 10n ** BigInt(-exponent);
-    if (digits % divisor !== 0n) throw new Error(`not an integer: ${text}`);
-    digits /= divisor;
-  }
-  return sign === "-" ? -digits : digits;
-}
-
-const num = (value: AttributeValue | undefined): bigint => (value?.N === undefined ? 0n : parseDynamoInteger(value.N));
-const str = (value: AttributeValue | undefined): string => value?.S ?? "";
-const pad = (time: number): string => time.toString().padStart(TIME_WIDTH, "0");
+type Item = Record<string, AttributeValue>;
 
 export class DynamoLedgerStore implements LedgerStore {
   readonly engine = "dynamodb";
+  readonly tables: LedgerTables;
 
   private constructor(
     private readonly client: DynamoDBClient,
-    private readonly table: string,
+    name: string,
     private readonly ownsClient: boolean,
-  ) {}
+  ) {
+    this.tables = ledgerTables(name);
+  }
 
-  /** Creates the table (idempotently) and returns the store. */
+  /** Creates the tables (idempotently) and returns the store. */
   static async open(options: DynamoLedgerOptions): Promise<DynamoLedgerStore> {
     const client = options.client ?? new DynamoDBClient({ region: options.region ?? process.env.AWS_REGION ?? "us-east-1", endpoint: options.endpoint });
     const store = new DynamoLedgerStore(client, options.table, options.client === undefined);
-    await store.ensureTable();
+    await store.ensureTables();
     return store;
   }
 
-  private async ensureTable(): Promise<void> {
+  private async ensureTables(): Promise<void> {
+    const { balances, docs, transfers } = this.tables;
+    const key = (hash: string, range?: string) => [{ AttributeName: hash, KeyType: "HASH" as const }, ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : [])];
+    const strings = (...names: string[]) => names.map((name) => ({ AttributeName: name, AttributeType: "S" as const }));
+    await Promise.all([
+      this.ensureTable({ TableName: balances, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: strings("pk", "sk"), KeySchema: key("pk", "sk") }),
+      this.ensureTable({
+        TableName: docs,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: strings("pk", "gpk", "gsk"),
+        KeySchema: key("pk"),
+        GlobalSecondaryIndexes: [{ IndexName: "by_account", KeySchema: key("gpk", "gsk"), Projection: { ProjectionType: "ALL" } }],
+      }),
+      this.ensureTable({
+        TableName: transfers,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: strings("pk", "t", ...ACCOUNT_SLOTS),
+        KeySchema: key("pk"),
+        GlobalSecondaryIndexes: ACCOUNT_SLOTS.map((slot) => ({ IndexName: `by_${slot}`, KeySchema: key(slot, "t"), Projection: { ProjectionType: "ALL" as const } })),
+        // The history projection reads this stream: the transaction of record is the only write.
+        StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" },
+      }),
+    ]);
+  }
+
+  private async ensureTable(input: CreateTableCommandInput): Promise<void> {
     try {
-      await this.client.send(new DescribeTableCommand({ TableName: this.table }));
+      await this.client.send(new DescribeTableCommand({ TableName: input.TableName }));
       return;
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
     try {
-      await this.client.send(
-        new CreateTableCommand({
-          TableName: this.table,
-          BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [
-            { AttributeName: "pk", AttributeType: "S" },
-            { AttributeName: "sk", AttributeType: "S" },
-            { AttributeName: "gpk", AttributeType: "S" },
-            { AttributeName: "gsk", AttributeType: "S" },
-          ],
-          KeySchema: [
-            { AttributeName: "pk", KeyType: "HASH" },
-            { AttributeName: "sk", KeyType: "RANGE" },
-          ],
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: "by_account",
-              KeySchema: [
-                { AttributeName: "gpk", KeyType: "HASH" },
-                { AttributeName: "gsk", KeyType: "RANGE" },
-              ],
-              Projection: { ProjectionType: "ALL" },
-            },
-          ],
-        }),
-      );
+      await this.client.send(new CreateTableCommand(input));
     } catch (error) {
       if ((error as { name?: string }).name !== "ResourceInUseException") throw error;
     }
-    await waitUntilTableExists({ client: this.client, maxWaitTime: 60 }, { TableName: this.table });
+    await waitUntilTableExists({ client: this.client, maxWaitTime: 60 }, { TableName: input.TableName });
   }
 
   async execute(commands: readonly Command[]): Promise<Outcome[]> {
@@ -165,13 +160,8 @@ export class DynamoLedgerStore implements LedgerStore {
   private transactItems(writes: BatchWrites): TransactWriteItem[] {
     const items: TransactWriteItem[] = [];
     for (const record of writes.transfers) {
-      items.push({
-        Put: {
-          TableName: this.table,
-          Item: { pk: S(`tx#${record.id}`), sk: S("-"), kind: S(record.kind), fp: S(record.fingerprint), result: S(JSON.stringify(record.result)), time: N(record.time) },
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      });
+      const entries = writes.entries.filter((entry) => entry.transferId === record.id);
+      items.push({ Put: { TableName: this.tables.transfers, Item: transferItem(record, entries), ConditionExpression: "attribute_not_exists(pk)" } });
     }
     for (const write of writes.balances) {
       const before = write.before ?? { available: 0n, locked: 0n, pending: 0n };
@@ -193,8 +183,8 @@ export class DynamoLedgerStore implements LedgerStore {
       }
       items.push({
         Update: {
-          TableName: this.table,
-          Key: { pk: S(`bal#${write.account}`), sk: S(write.asset) },
+          TableName: this.tables.balances,
+          Key: { pk: S(write.account), sk: S(write.asset) },
           UpdateExpression: `ADD ${changed.map(([field]) => `${field} :d${field}`).join(", ")}`,
           ConditionExpression: conditions.length > 0 ? conditions.join(" AND ") : undefined,
           ExpressionAttributeValues: values,
@@ -203,40 +193,20 @@ export class DynamoLedgerStore implements LedgerStore {
     }
     for (const write of writes.docs) {
       const due = docDue(write.doc);
-      const item: Record<string, AttributeValue> = {
-        pk: S(`doc#${write.doc.id}`),
-        sk: S("-"),
-        type: S(write.doc.type),
-        account: S(write.doc.account),
+      const item: Item = {
+        pk: S(write.doc.id),
         ver: N(write.version),
         body: S(encodeDoc(write.doc)),
         gpk: S(`${write.doc.account}#${write.doc.type}`),
         gsk: S(`${pad(write.doc.createdAt)}#${write.doc.id}`),
       };
       if (due !== null) item.due = N(due);
+      const table = this.tables.docs;
       items.push({
         Put:
           write.beforeVersion === 0
-            ? { TableName: this.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }
-            : { TableName: this.table, Item: item, ConditionExpression: "ver = :v", ExpressionAttributeValues: { ":v": N(write.beforeVersion) } },
-      });
-    }
-    for (const entry of writes.entries) {
-      items.push({
-        Put: {
-          TableName: this.table,
-          Item: {
-            pk: S(`ent#${entry.account}`),
-            sk: S(`${pad(entry.time)}#${entry.transferId}#${entry.asset}`),
-            tid: S(entry.transferId),
-            kind: S(entry.kind),
-            asset: S(entry.asset),
-            av: N(entry.available),
-            lk: N(entry.locked),
-            pw: N(entry.pending),
-            time: N(entry.time),
-          },
-        },
+            ? { TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }
+            : { TableName: table, Item: item, ConditionExpression: "ver = :v", ExpressionAttributeValues: { ":v": N(write.beforeVersion) } },
       });
     }
     if (items.length > 100) throw new Error(`a command touching ${items.length} items exceeds DynamoDB's 100-item transaction`);
@@ -244,40 +214,31 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   private readonly loader: StateLoader = {
-    transfers: async (ids) => {
-      const items = await this.batchGet(ids.map((id) => ({ pk: S(`tx#${id}`), sk: S("-") })));
-      return items.map(toTransfer);
-    },
-    balances: async (keys) => {
-      const items = await this.batchGet(keys.map((key) => ({ pk: S(`bal#${key.account}`), sk: S(key.asset) })));
-      return items.map(toBalance);
-    },
-    docs: async (ids) => {
-      const items = await this.batchGet(ids.map((id) => ({ pk: S(`doc#${id}`), sk: S("-") })));
-      return items.map((item) => ({ doc: decodeDoc(str(item.body)), version: Number(num(item.ver)) }));
-    },
+    transfers: async (ids) => (await this.batchGet(this.tables.transfers, ids.map((id) => ({ pk: S(id) })), "pk, r")).map(decodeTransfer),
+    balances: async (keys) => (await this.batchGet(this.tables.balances, keys.map((key) => ({ pk: S(key.account), sk: S(key.asset) })))).map(toBalance),
+    docs: async (ids) => (await this.batchGet(this.tables.docs, ids.map((id) => ({ pk: S(id) })), "body, ver")).map(toVersionedDoc),
   };
 
-  private async batchGet(keys: Record<string, AttributeValue>[]): Promise<Record<string, AttributeValue>[]> {
-    const found: Record<string, AttributeValue>[] = [];
+  private async batchGet(table: string, keys: Item[], projection?: string): Promise<Item[]> {
+    const found: Item[] = [];
     const unique = [...new Map(keys.map((key) => [`${str(key.pk)}\u0000${str(key.sk)}`, key])).values()];
     for (let start = 0; start < unique.length; start += 100) {
-      let pending: Record<string, AttributeValue>[] | undefined = unique.slice(start, start + 100);
+      let pending: Item[] | undefined = unique.slice(start, start + 100);
       while (pending && pending.length > 0) {
-        const response = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-        found.push(...(response.Responses?.[this.table] ?? []));
-        pending = response.UnprocessedKeys?.[this.table]?.Keys as Record<string, AttributeValue>[] | undefined;
+        const response = await this.client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: projection } } }));
+        found.push(...(response.Responses?.[table] ?? []));
+        pending = response.UnprocessedKeys?.[table]?.Keys as Item[] | undefined;
       }
     }
     return found;
   }
 
   async balances(account: string): Promise<BalanceRow[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
+    const items: Item[] = [];
+    let start: Item | undefined;
     do {
       const response = await this.client.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": S(`bal#${account}`) }, ConsistentRead: true, ExclusiveStartKey: start }),
+        new QueryCommand({ TableName: this.tables.balances, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": S(account) }, ConsistentRead: true, ExclusiveStartKey: start }),
       );
       items.push(...(response.Items ?? []));
       start = response.LastEvaluatedKey;
@@ -285,21 +246,26 @@ export class DynamoLedgerStore implements LedgerStore {
     return items.map(toBalance).sort((a, b) => (a.asset < b.asset ? -1 : 1));
   }
 
+  /** Every balance item, for reconciliation: one Scan of the small balances table. */
+  async allBalances(): Promise<BalanceRow[]> {
+    return (await this.scan(this.tables.balances)).map(toBalance);
+  }
+
   async doc(id: string): Promise<VersionedDoc | undefined> {
-    const response = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: S(`doc#${id}`), sk: S("-") }, ConsistentRead: true }));
-    return response.Item ? { doc: decodeDoc(str(response.Item.body)), version: Number(num(response.Item.ver)) } : undefined;
+    const response = await this.client.send(new GetItemCommand({ TableName: this.tables.docs, Key: { pk: S(id) }, ConsistentRead: true }));
+    return response.Item ? toVersionedDoc(response.Item) : undefined;
   }
 
   async transfer(id: string): Promise<TransferRecord | undefined> {
-    const response = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: S(`tx#${id}`), sk: S("-") }, ConsistentRead: true }));
-    return response.Item ? toTransfer(response.Item) : undefined;
+    const response = await this.client.send(new GetItemCommand({ TableName: this.tables.transfers, Key: { pk: S(id) }, ConsistentRead: true, ProjectionExpression: "pk, r" }));
+    return response.Item ? decodeTransfer(response.Item) : undefined;
   }
 
   async listDocs(account: string, type: DocType, page: PageRequest): Promise<Page<Doc>> {
     const size = pageSize(page);
     const response = await this.client.send(
       new QueryCommand({
-        TableName: this.table,
+        TableName: this.tables.docs,
         IndexName: "by_account",
         KeyConditionExpression: page.token === "" ? "gpk = :g" : "gpk = :g AND gsk < :c",
         ExpressionAttributeValues: page.token === "" ? { ":g": S(`${account}#${type}`) } : { ":g": S(`${account}#${type}`), ":c": S(page.token) },
@@ -313,87 +279,92 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async dueDocs(type: DocType, now: number, limit: number): Promise<Doc[]> {
-    const docs: Doc[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const response = await this.client.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: "#type = :t AND due <= :now",
-          ExpressionAttributeNames: { "#type": "type" },
-          ExpressionAttributeValues: { ":t": S(type), ":now": N(now) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of response.Items ?? []) docs.push(decodeDoc(str(item.body)));
-      start = response.LastEvaluatedKey;
-    } while (start);
+    // Only pending holds with a timeout carry `due`.
+    const items = await this.scan(this.tables.docs, { FilterExpression: "due <= :now", ExpressionAttributeValues: { ":now": N(now) } });
+    const docs = items.map((item) => decodeDoc(str(item.body))).filter((doc) => doc.type === type);
     return docs.sort((a, b) => (a.type === "hold" && b.type === "hold" ? a.expiresAt - b.expiresAt : 0)).slice(0, limit);
   }
 
+  /**
+   * Newest first by (time, transfer id, entry index): the three account indexes of the transfers
+   * table merged. Index reads are eventually consistent on DynamoDB (immediate on moto).
+   */
   async entries(account: string, asset: string, page: PageRequest): Promise<Page<LedgerEntry>> {
     const size = pageSize(page);
-    const collected: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
+    const after = decodeHistoryCursor(page.token);
+    const sources = ACCOUNT_SLOTS.map((slot) => this.historyOf(slot, account, after));
+    const heads = await Promise.all(sources.map((source) => source.next()));
+    const items: LedgerEntry[] = [];
+    let last: HistoryPosition | undefined;
+    for (;;) {
+      let pick = -1;
+      heads.forEach((head, at) => {
+        if (head.done) return;
+        if (pick < 0 || str(head.value.t) > str((heads[pick]!.value as Item).t)) pick = at;
+      });
+      if (pick < 0) return { items, next: "" };
+      const item = heads[pick]!.value as Item;
+      heads[pick] = await sources[pick]!.next();
+      const record = decodeTransfer(item);
+      const entries = decodeEntries(item, record);
+      for (let index = entries.length - 1; index >= 0; index -= 1) {
+        const entry = entries[index]!;
+        if (entry.account !== account || (asset !== "" && entry.asset !== asset)) continue;
+        const position = { time: record.time, transferId: record.id, index };
+        if (after && !isOlder(position, after)) continue;
+        if (items.length === size) return { items, next: encodeHistoryCursor(last!) };
+        items.push(entry);
+        last = position;
+      }
+    }
+  }
+
+  private async *historyOf(slot: string, account: string, after: HistoryPosition | undefined): AsyncGenerator<Item> {
+    let start: Item | undefined;
     do {
       const response = await this.client.send(
         new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: page.token === "" ? "pk = :pk" : "pk = :pk AND sk < :c",
-          FilterExpression: asset === "" ? undefined : "asset = :a",
-          ExpressionAttributeValues: {
-            ":pk": S(`ent#${account}`),
-            ...(page.token === "" ? {} : { ":c": S(page.token) }),
-            ...(asset === "" ? {} : { ":a": S(asset) }),
-          },
+          TableName: this.tables.transfers,
+          IndexName: `by_${slot}`,
+          KeyConditionExpression: after ? "#a = :a AND t <= :t" : "#a = :a",
+          ExpressionAttributeNames: { "#a": slot },
+          ExpressionAttributeValues: { ":a": S(account), ...(after ? { ":t": S(transferOrder(after.time, after.transferId)) } : {}) },
           ScanIndexForward: false,
-          ConsistentRead: true,
+          Limit: 100,
           ExclusiveStartKey: start,
         }),
       );
-      collected.push(...(response.Items ?? []));
+      yield* response.Items ?? [];
       start = response.LastEvaluatedKey;
-    } while (start && collected.length <= size);
-    const items = collected.slice(0, size);
-    return {
-      items: items.map((item) => ({
-        transferId: str(item.tid),
-        kind: str(item.kind) as CommandKind,
-        account,
-        asset: str(item.asset),
-        available: num(item.av),
-        locked: num(item.lk),
-        pending: num(item.pw),
-        time: Number(num(item.time)),
-      })),
-      next: collected.length > size ? str(items[items.length - 1]?.sk) : "",
-    };
+    } while (start);
   }
 
   async audit(): Promise<LedgerAudit> {
     const balances = new Map<string, bigint>();
     const netInflow = new Map<string, bigint>();
     const negative: BalanceRow[] = [];
-    let transfers = 0;
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const response = await this.client.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }));
-      for (const item of response.Items ?? []) {
-        const pk = str(item.pk);
-        if (pk.startsWith("bal#")) {
-          const row = toBalance(item);
-          balances.set(row.asset, (balances.get(row.asset) ?? 0n) + row.available + row.locked + row.pending);
-          if (row.available < 0n || row.locked < 0n || row.pending < 0n) negative.push(row);
-        } else if (pk === `ent#${EXTERNAL_ACCOUNT}`) {
-          const asset = str(item.asset);
-          netInflow.set(asset, (netInflow.get(asset) ?? 0n) - num(item.av));
-        } else if (pk.startsWith("tx#")) {
-          transfers += 1;
-        }
+    for (const row of await this.allBalances()) {
+      balances.set(row.asset, (balances.get(row.asset) ?? 0n) + row.available + row.locked + row.pending);
+      if (row.available < 0n || row.locked < 0n || row.pending < 0n) negative.push(row);
+    }
+    const transfers = await this.scan(this.tables.transfers, { ProjectionExpression: "pk, r, e" });
+    for (const item of transfers) {
+      for (const entry of decodeEntries(item)) {
+        if (entry.account === EXTERNAL_ACCOUNT) netInflow.set(entry.asset, (netInflow.get(entry.asset) ?? 0n) - entry.available);
       }
+    }
+    return { balances, netInflow, negative, transfers: transfers.length };
+  }
+
+  private async scan(table: string, input: { FilterExpression?: string; ExpressionAttributeValues?: Item; ProjectionExpression?: string } = {}): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const response = await this.client.send(new ScanCommand({ TableName: table, ...input, ExclusiveStartKey: start, ConsistentRead: true }));
+      items.push(...(response.Items ?? []));
       start = response.LastEvaluatedKey;
     } while (start);
-    return { balances, netInflow, negative, transfers };
+    return items;
   }
 
   async close(): Promise<void> {
@@ -405,16 +376,10 @@ function pageSize(page: PageRequest): number {
   return page.size > 0 ? Math.min(page.size, 1000) : 100;
 }
 
-function toBalance(item: Record<string, AttributeValue>): BalanceRow {
-  return { account: str(item.pk).slice("bal#".length), asset: str(item.sk), available: num(item.av), locked: num(item.lk), pending: num(item.pw) };
+function toBalance(item: Item): BalanceRow {
+  return { account: str(item.pk), asset: str(item.sk), available: num(item.av), locked: num(item.lk), pending: num(item.pw) };
 }
 
-function toTransfer(item: Record<string, AttributeValue>): TransferRecord {
-  return {
-    id: str(item.pk).slice("tx#".length),
-    kind: str(item.kind) as CommandKind,
-    fingerprint: str(item.fp),
-    result: JSON.parse(str(item.result) || "{}") as Record<string, string>,
-    time: Number(num(item.time)),
-  };
+function toVersionedDoc(item: Item): VersionedDoc {
+  return { doc: decodeDoc(str(item.body)), version: Number(num(item.ver)) };
 }
