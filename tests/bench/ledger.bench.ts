@@ -143,7 +143,8 @@ async function verify(store: LedgerStore): Promise<void> {
   for (const [asset, total] of audit.balances) {
     if (total !== (audit.netInflow.get(asset) ?? 0n)) throw new Error(`funds not conserved in ${asset}`);
   }
-  log(`  invariant checked: ${audit.transfers} transfers, funds conserved, no negative balance`);
+  const fallbacks = (store as { fallbacks?: number }).fallbacks;
+  log(`  invariant checked: ${audit.transfers} transfers, funds conserved, no negative balance${fallbacks === undefined ? "" : `; ${fallbacks} batches fell back to row locks`}`);
 }
 
 async function benchStore(name: string, open: () => Promise<{ store: LedgerStore; dispose(): Promise<void> }>): Promise<Result[]> {

@@ -2,7 +2,8 @@ import { sql, type CompiledQuery, type Kysely, type Migration, type RawBuilder, 
 import type { Database, Engine } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
 import { DomainError } from "#kit/errors/domain-error.js";
-import { runBatch, type BatchWrites, type StateLoader } from "../domain/ledger-engine.js";
+import { runBatch, type BatchResult, type BatchWrites, type StateLoader } from "../domain/ledger-engine.js";
+import { LedgerStateCache } from "../domain/state-cache.js";
 import {
   EXTERNAL_ACCOUNT,
   decodeDoc,
@@ -218,26 +219,29 @@ const BULK = 20_000;
 
 type ColumnType = "text" | "money" | "int8" | "int4";
 
-interface Bulk {
-  readonly compiled: CompiledQuery;
-  /** One list parameter, or rows of this many columns. */
-  readonly columns: number;
-}
+/** A compiled statement whose one parameter is its rows (or list) as JSON. */
+type Bulk = CompiledQuery;
 
 /**
  * The hot-path statements, built with Kysely's `sql` template and compiled once per store: a
- * batch runs a handful of them, each with its rows as one array parameter. SQLite reads the rows
- * from a JSON array (`json_each`), PostgreSQL from typed arrays (`unnest`): the only difference
- * between the dialects is that row source.
+ * batch runs a handful of them, each with its rows as one JSON array parameter. SQLite reads the
+ * rows with `json_each`, PostgreSQL with `json_array_elements`: the only difference between the
+ * dialects is that row source.
  */
 class Statements {
   readonly selectTransfers: Bulk;
   readonly selectBalances: Bulk;
   readonly selectDocs: Bulk;
+  /** The same reads without row locks: the cached path reads committed state and writes conditionally. */
+  readonly readBalances: Bulk;
+  readonly readDocs: Bulk;
   readonly insertBalances: Bulk;
   readonly updateBalances: Bulk;
+  /** Compare-and-set: a row changes only if it still holds the values the batch was planned against. */
+  readonly updateBalancesIfUnchanged: Bulk;
   readonly insertDocs: Bulk;
   readonly updateDocs: Bulk;
+  readonly updateDocsIfUnchanged: Bulk;
   readonly insertTransfers: Bulk;
   readonly insertHistory: Bulk;
 
@@ -246,57 +250,83 @@ class Statements {
     db: Kysely<WalletDb>,
   ) {
     const postgres = engine === "postgres";
-    const compile = (query: RawBuilder<unknown>, columns: number): Bulk => ({ compiled: query.compile(db), columns });
-    const list = (): RawBuilder<unknown> => (postgres ? sql`ANY(${[]}::text[])` : sql`(SELECT value FROM json_each(${"[]"}))`);
+    const compile = (query: RawBuilder<unknown>): Bulk => query.compile(db);
+    const list = (): RawBuilder<unknown> => (postgres ? sql`ANY(ARRAY(SELECT json_array_elements_text(${"[]"}::json)))` : sql`(SELECT value FROM json_each(${"[]"}))`);
     const inList = (column: string) => (postgres ? sql`${sql.ref(column)} = ${list()}` : sql`${sql.ref(column)} IN ${list()}`);
     const forUpdate = postgres ? sql` FOR UPDATE` : sql``;
     const rows = (columns: Record<string, ColumnType>): RawBuilder<unknown> => {
       const names = Object.keys(columns);
       if (postgres) {
+        // One JSON text parameter, as in SQLite: JSON.stringify is native, where node-postgres
+        // would escape every element of every array parameter in JavaScript.
         const pgType = { text: "text", money: "numeric", int8: "bigint", int4: "integer" } as const;
-        const arrays = names.map((name) => sql`${[]}::${sql.raw(pgType[columns[name]!])}[]`);
-        return sql`(SELECT * FROM unnest(${sql.join(arrays)}) AS r(${sql.join(names.map((name) => sql.id(name)))}))`;
+        const fields = names.map((name, index) => sql`(value->>${sql.lit(index)})::${sql.raw(pgType[columns[name]!])} AS ${sql.id(name)}`);
+        return sql`(SELECT ${sql.join(fields)} FROM json_array_elements(${"[]"}::json))`;
       }
       const fields = names.map((name, index) => sql`json_extract(value, ${sql.lit(`$[${index}]`)}) AS ${sql.id(name)}`);
       return sql`(SELECT ${sql.join(fields)} FROM json_each(${"[]"}))`;
     };
     const balance = { account: "text", asset: "text", available: "money", locked: "money", pending: "money" } as const;
     const doc = { id: "text", type: "text", account: "text", version: "int4", due: "int8", created: "int8", body: "text" } as const;
-    this.selectTransfers = compile(sql`SELECT id, kind, fingerprint, result, time FROM wallet_transfers WHERE ${inList("id")}`, 0);
+    this.selectTransfers = compile(sql`SELECT id, kind, fingerprint, result, time FROM wallet_transfers WHERE ${inList("id")}`);
     this.selectBalances = compile(
       sql`SELECT account, asset, available, locked, pending FROM wallet_balances WHERE ${inList("account")} ORDER BY account, asset${forUpdate}`,
-      0,
     );
-    this.selectDocs = compile(sql`SELECT body, version FROM wallet_docs WHERE ${inList("id")} ORDER BY id${forUpdate}`, 0);
-    this.insertBalances = compile(sql`INSERT INTO wallet_balances (account, asset, available, locked, pending) SELECT * FROM ${rows(balance)} AS r`, 5);
+    this.selectDocs = compile(sql`SELECT body, version FROM wallet_docs WHERE ${inList("id")} ORDER BY id${forUpdate}`);
+    this.readBalances = compile(sql`SELECT account, asset, available, locked, pending FROM wallet_balances WHERE ${inList("account")}`);
+    this.readDocs = compile(sql`SELECT body, version FROM wallet_docs WHERE ${inList("id")}`);
+    this.insertBalances = compile(sql`INSERT INTO wallet_balances (account, asset, available, locked, pending) SELECT * FROM ${rows(balance)} AS r`);
     this.updateBalances = compile(
       sql`UPDATE wallet_balances SET available = r.available, locked = r.locked, pending = r.pending FROM ${rows(balance)} AS r
         WHERE wallet_balances.account = r.account AND wallet_balances.asset = r.asset`,
-      5,
     );
-    this.insertDocs = compile(sql`INSERT INTO wallet_docs (id, type, account, version, due, created, body) SELECT * FROM ${rows(doc)} AS r`, 7);
+    const balanceChange = { ...balance, was_available: "money", was_locked: "money", was_pending: "money" } as const;
+    this.updateBalancesIfUnchanged = compile(
+      sql`UPDATE wallet_balances SET available = r.available, locked = r.locked, pending = r.pending FROM ${rows(balanceChange)} AS r
+        WHERE wallet_balances.account = r.account AND wallet_balances.asset = r.asset
+          AND wallet_balances.available = r.was_available AND wallet_balances.locked = r.was_locked AND wallet_balances.pending = r.was_pending`,
+    );
+    this.updateDocsIfUnchanged = compile(
+      sql`UPDATE wallet_docs SET version = r.version, due = r.due, body = r.body FROM ${rows({ id: "text", version: "int4", due: "int8", body: "text", was_version: "int4" })} AS r
+        WHERE wallet_docs.id = r.id AND wallet_docs.version = r.was_version`,
+    );
+    this.insertDocs = compile(sql`INSERT INTO wallet_docs (id, type, account, version, due, created, body) SELECT * FROM ${rows(doc)} AS r`);
     this.updateDocs = compile(
       sql`UPDATE wallet_docs SET version = r.version, due = r.due, body = r.body FROM ${rows(doc)} AS r WHERE wallet_docs.id = r.id`,
-      7,
     );
     this.insertTransfers = compile(
       sql`INSERT INTO wallet_transfers (id, kind, fingerprint, result, time) SELECT * FROM ${rows({ id: "text", kind: "text", fingerprint: "text", result: "text", time: "int8" })} AS r`,
-      5,
     );
-    this.insertHistory = compile(sql`INSERT INTO wallet_history (account, entries) SELECT * FROM ${rows({ account: "text", entries: "text" })} AS r`, 2);
+    this.insertHistory = compile(sql`INSERT INTO wallet_history (account, entries) SELECT * FROM ${rows({ account: "text", entries: "text" })} AS r`);
   }
 
-  /** The statement with its data: a list (columns 0) or rows. */
+  /** The statement with its data (a list, or rows), as its one JSON parameter. */
   bind(bulk: Bulk, data: readonly unknown[]): CompiledQuery {
-    let parameters: unknown[];
-    if (this.engine !== "postgres") parameters = [JSON.stringify(data)];
-    else if (bulk.columns === 0) parameters = [data];
-    else {
-      parameters = [];
-      for (let column = 0; column < bulk.columns; column += 1) parameters.push((data as unknown[][]).map((row) => row[column]));
-    }
-    return { ...bulk.compiled, parameters };
+    return { ...bulk, parameters: [JSON.stringify(data)] };
   }
+}
+
+/** A conditional write found a row changed since it was read: the batch must be planned again. */
+class StaleState extends Error {
+  constructor(expected: number, changed: number) {
+    super(`${expected - changed} of ${expected} rows changed since they were read`);
+  }
+}
+
+async function expectRows(result: Promise<{ numAffectedRows?: bigint }>, expected: number): Promise<void> {
+  const changed = Number((await result).numAffectedRows ?? 0n);
+  if (changed !== expected) throw new StaleState(expected, changed);
+}
+
+export interface SqlLedgerStoreOptions {
+  /** Close the database with the store (default true). */
+  readonly ownsDatabase?: boolean;
+  /**
+   * Keep the working set in memory and write conditionally instead of locking rows (default
+   * true). Safe with other writers (a changed row refuses the batch, which then runs locked),
+   * fast when this process is the only writer.
+   */
+  readonly cached?: boolean;
 }
 
 const toNumber = (value: Int8): number => Number(value);
@@ -306,21 +336,39 @@ export class SqlLedgerStore implements LedgerStore {
   readonly engine: string;
 
   private readonly statements: Statements;
+  private readonly cache: LedgerStateCache | undefined;
+  private readonly committedState: StateLoader;
+  /** The cached path: each batch plans after the previous one planned, and commits after it committed. */
+  private planning: Promise<void> = Promise.resolve();
+  private committing: Promise<void> = Promise.resolve();
+  /** Bumped whenever the cache starts over: batches planned before that are planned again. */
+  private generation = 0;
+  private drainBeforePlanning = false;
+  /** Batches the cached path handed to the locking path (a row changed behind the cache, or a refusal). */
+  fallbacks = 0;
+
+  /** The cached path plans and commits overlapping batches in call order. */
+  get appliesInCallOrder(): boolean {
+    return this.cache !== undefined;
+  }
 
   private constructor(
     private readonly database: Database<WalletDb>,
     private readonly ownsDatabase: boolean,
+    cached: boolean,
   ) {
     this.engine = database.engine;
     this.statements = new Statements(database.engine, database.db);
+    this.cache = cached ? new LedgerStateCache() : undefined;
+    this.committedState = this.loader(database.db, false);
   }
 
   /** Migrates (idempotently) and returns the store. */
-  static async open(database: Database<WalletDb>, options: { ownsDatabase?: boolean } = {}): Promise<SqlLedgerStore> {
+  static async open(database: Database<WalletDb>, options: SqlLedgerStoreOptions = {}): Promise<SqlLedgerStore> {
     await migrate(database.db as Kysely<unknown>, "wallet", walletMigrations(database.engine));
     // A 64 MiB page cache keeps the balance and entry indexes in memory under batch writes.
     if (database.engine === "sqlite") await sql`PRAGMA cache_size = -65536`.execute(database.db);
-    return new SqlLedgerStore(database, options.ownsDatabase ?? true);
+    return new SqlLedgerStore(database, options.ownsDatabase ?? true, options.cached ?? true);
   }
 
   private get db(): Kysely<WalletDb> {
@@ -329,11 +377,80 @@ export class SqlLedgerStore implements LedgerStore {
 
   async execute(commands: readonly Command[]): Promise<Outcome[]> {
     if (commands.length === 0) return [];
+    return this.cache ? this.executeCached(commands, this.cache) : this.executeLocked(commands);
+  }
+
+  /**
+   * The fast path: plan against the in-memory working set (reading only what it has not seen),
+   * write conditionally, and let the next batch plan while this one commits. Batches are planned
+   * and committed in submission order. A conditional write that finds a row changed behind the
+   * cache (another writer) refuses the batch: the cache starts over and the batch runs through
+   * the locking path, as does every batch planned before that.
+   */
+  private async executeCached(commands: readonly Command[], cache: LedgerStateCache): Promise<Outcome[]> {
+    const turn = this.planning;
+    let release!: () => void;
+    this.planning = new Promise<void>((resolve) => (release = resolve));
+    let planned: BatchResult | undefined;
+    let generation: number;
+    let commit: Promise<Outcome[]>;
+    try {
+      await turn;
+      // After the cache was cleared, plan only once every earlier batch is in the store.
+      if (this.drainBeforePlanning) {
+        await this.committing;
+        this.drainBeforePlanning = false;
+      }
+      generation = this.generation;
+      try {
+        planned = await runBatch(commands, cache.loader(this.committedState));
+        if (generation === this.generation) cache.absorb(planned.writes);
+      } catch {
+        planned = undefined;
+      }
+      const previous = this.committing;
+      commit = this.commitInTurn(previous, commands, planned, generation, cache);
+      this.committing = commit.then(
+        () => undefined,
+        () => undefined,
+      );
+    } finally {
+      release();
+    }
+    return commit;
+  }
+
+  private async commitInTurn(previous: Promise<void>, commands: readonly Command[], planned: BatchResult | undefined, generation: number, cache: LedgerStateCache): Promise<Outcome[]> {
+    await previous;
+    if (planned && generation === this.generation) {
+      try {
+        await this.db.transaction().execute((trx) => this.write(trx, planned.writes, true));
+        cache.committed(planned.writes);
+        return planned.outcomes;
+      } catch (error) {
+        if (!(error instanceof StaleState)) this.logFallback(error);
+      }
+    }
+    if (generation === this.generation) {
+      this.generation += 1;
+      this.drainBeforePlanning = true;
+      cache.clear();
+    }
+    this.fallbacks += 1;
+    return this.executeLocked(commands);
+  }
+
+  private logFallback(_error: unknown): void {
+    // Refusals (CHECK, unique violations) and transient failures are re-run by the locking path,
+    // which retries or reports them; nothing to do here but count.
+  }
+
+  private async executeLocked(commands: readonly Command[]): Promise<Outcome[]> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.db.transaction().execute(async (trx) => {
-          const { outcomes, writes } = await runBatch(commands, this.loader(trx));
-          await this.write(trx, writes);
+          const { outcomes, writes } = await runBatch(commands, this.loader(trx, true));
+          await this.write(trx, writes, false);
           return outcomes;
         });
       } catch (error) {
@@ -355,12 +472,18 @@ export class SqlLedgerStore implements LedgerStore {
 
   private async executeOneByOne(commands: readonly Command[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
-    for (const command of commands) outcomes.push(...(await this.execute([command])));
+    for (const command of commands) outcomes.push(...(await this.executeLocked([command])));
     return outcomes;
   }
 
-  private loader(trx: Transaction<WalletDb>): StateLoader {
+  /**
+   * Reads for planning. `locking`: inside the batch's transaction, rows locked (PostgreSQL);
+   * otherwise committed state, for the cached path whose writes are conditional.
+   */
+  private loader(trx: Kysely<WalletDb> | Transaction<WalletDb>, locking: boolean): StateLoader {
     const q = this.statements;
+    const selectBalances = locking ? q.selectBalances : q.readBalances;
+    const selectDocs = locking ? q.selectDocs : q.readDocs;
     return {
       transfers: async (ids) => {
         const records: TransferRecord[] = [];
@@ -375,7 +498,7 @@ export class SqlLedgerStore implements LedgerStore {
         const accounts = [...new Set(keys.map((key) => key.account))].sort();
         const rows: BalanceRow[] = [];
         for (const part of chunks(accounts, BULK)) {
-          const found = await trx.executeQuery(q.bind(q.selectBalances, part));
+          const found = await trx.executeQuery(q.bind(selectBalances, part));
           for (const row of found.rows as BalancesTable[]) if (wanted.has(`${row.account}\u001f${row.asset}`)) rows.push(toBalance(row));
         }
         return rows;
@@ -383,7 +506,7 @@ export class SqlLedgerStore implements LedgerStore {
       docs: async (ids) => {
         const docs: VersionedDoc[] = [];
         for (const part of chunks([...ids].sort(), BULK)) {
-          const found = await trx.executeQuery(q.bind(q.selectDocs, part));
+          const found = await trx.executeQuery(q.bind(selectDocs, part));
           for (const row of found.rows as Pick<DocsTable, "body" | "version">[]) docs.push({ doc: decodeDoc(row.body), version: Number(row.version) });
         }
         return docs;
@@ -391,26 +514,53 @@ export class SqlLedgerStore implements LedgerStore {
     };
   }
 
-  private async write(trx: Transaction<WalletDb>, writes: BatchWrites): Promise<void> {
+  /**
+   * Writes a planned batch. `conditional`: rows were not locked when read, so each update applies
+   * only if the row still holds what the batch was planned against, and a row that does not
+   * throws StaleState (the transaction rolls back).
+   */
+  private async write(trx: Transaction<WalletDb>, writes: BatchWrites, conditional: boolean): Promise<void> {
     const q = this.statements;
     const fresh: unknown[][] = [];
     const changed: unknown[][] = [];
     for (const write of writes.balances) {
-      const row = [write.account, write.asset, write.after.available.toString(), write.after.locked.toString(), write.after.pending.toString()];
-      (write.before === null ? fresh : changed).push(row);
+      const after = write.after;
+      if (write.before === null) fresh.push([write.account, write.asset, after.available.toString(), after.locked.toString(), after.pending.toString()]);
+      else if (!conditional) changed.push([write.account, write.asset, after.available.toString(), after.locked.toString(), after.pending.toString()]);
+      else {
+        const before = write.before;
+        changed.push([
+          write.account,
+          write.asset,
+          after.available.toString(),
+          after.locked.toString(),
+          after.pending.toString(),
+          before.available.toString(),
+          before.locked.toString(),
+          before.pending.toString(),
+        ]);
+      }
     }
     // New rows: a plain INSERT, so a concurrent creator makes one of us retry instead of overwriting.
-    // Rows we hold locked: one UPDATE ... FROM writes the netted values (the CHECK constraints still apply).
+    // Existing rows: one UPDATE ... FROM writes the netted values (the CHECK constraints still apply).
     for (const part of chunks(fresh, BULK)) await trx.executeQuery(q.bind(q.insertBalances, part));
-    for (const part of chunks(changed, BULK)) await trx.executeQuery(q.bind(q.updateBalances, part));
+    for (const part of chunks(changed, BULK)) {
+      if (!conditional) await trx.executeQuery(q.bind(q.updateBalances, part));
+      else await expectRows(trx.executeQuery(q.bind(q.updateBalancesIfUnchanged, part)), part.length);
+    }
     const newDocs: unknown[][] = [];
     const oldDocs: unknown[][] = [];
     for (const write of writes.docs) {
       const doc = write.doc;
-      (write.beforeVersion === 0 ? newDocs : oldDocs).push([doc.id, doc.type, doc.account, write.version, docDue(doc), doc.createdAt, encodeDoc(doc)]);
+      if (write.beforeVersion === 0) newDocs.push([doc.id, doc.type, doc.account, write.version, docDue(doc), doc.createdAt, encodeDoc(doc)]);
+      else if (!conditional) oldDocs.push([doc.id, doc.type, doc.account, write.version, docDue(doc), doc.createdAt, encodeDoc(doc)]);
+      else oldDocs.push([doc.id, write.version, docDue(doc), encodeDoc(doc), write.beforeVersion]);
     }
     for (const part of chunks(newDocs, BULK)) await trx.executeQuery(q.bind(q.insertDocs, part));
-    for (const part of chunks(oldDocs, BULK)) await trx.executeQuery(q.bind(q.updateDocs, part));
+    for (const part of chunks(oldDocs, BULK)) {
+      if (!conditional) await trx.executeQuery(q.bind(q.updateDocs, part));
+      else await expectRows(trx.executeQuery(q.bind(q.updateDocsIfUnchanged, part)), part.length);
+    }
     const transfers = writes.transfers.map((record) => [record.id, record.kind, record.fingerprint, JSON.stringify(record.result), record.time]);
     for (const part of chunks(transfers, BULK)) await trx.executeQuery(q.bind(q.insertTransfers, part));
     // One history row per account for the whole batch, entries in command order.

@@ -3,23 +3,30 @@ import type { Command, Outcome } from "./ledger.js";
 /** Something that applies a batch of commands atomically per command, durably. */
 export interface CommandExecutor {
   execute(commands: readonly Command[]): Promise<Outcome[]>;
+  /** True when concurrent execute() calls are applied in call order, so batches may overlap. */
+  readonly appliesInCallOrder?: boolean;
 }
 
 export interface BatcherOptions {
   /** Largest batch handed to the store at once. */
   readonly maxBatch?: number;
+  /** Batches handed to the store before the first is acknowledged (only if it applies them in call order). */
+  readonly maxInFlight?: number;
 }
 
 /**
  * Group commit: commands submitted while a batch is being written wait for the next one, and a
  * batch is applied in one store transaction (one fsync / one commit), with balances netted per
- * row. Each caller is acknowledged only after its batch committed. One batch is in flight at a
- * time, so commands are applied in submission order.
+ * row. Each caller is acknowledged only after its batch committed. Commands are applied in
+ * submission order: one batch is in flight at a time, or two when the store keeps the order of
+ * overlapping batches (it then plans the next batch while the previous one commits).
  */
 export class CommandBatcher implements CommandExecutor {
   private queue: { command: Command; resolve: (outcome: Outcome) => void; reject: (error: unknown) => void }[] = [];
-  private running = false;
+  private scheduled = false;
+  private inFlight = 0;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
   batches = 0;
   commands = 0;
 
@@ -28,6 +35,7 @@ export class CommandBatcher implements CommandExecutor {
     options: BatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 4096;
+    this.maxInFlight = store.appliesInCallOrder ? Math.max(1, options.maxInFlight ?? 2) : 1;
   }
 
   execute(commands: readonly Command[]): Promise<Outcome[]> {
@@ -37,26 +45,36 @@ export class CommandBatcher implements CommandExecutor {
   submit(command: Command): Promise<Outcome> {
     return new Promise<Outcome>((resolve, reject) => {
       this.queue.push({ command, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        // Let every caller of this tick enqueue before the first batch leaves.
-        setImmediate(() => void this.drain());
+      if (!this.scheduled && this.inFlight < this.maxInFlight) {
+        this.scheduled = true;
+        // Let every caller of this tick enqueue before the batch leaves.
+        setImmediate(() => {
+          this.scheduled = false;
+          this.drain();
+        });
       }
     });
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+  private drain(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
       const batch = this.queue.splice(0, this.maxBatch);
-      try {
-        const outcomes = await this.store.execute(batch.map((item) => item.command));
-        this.batches += 1;
-        this.commands += batch.length;
-        batch.forEach((item, index) => item.resolve(outcomes[index]!));
-      } catch (error) {
-        for (const item of batch) item.reject(error);
-      }
+      this.inFlight += 1;
+      void this.send(batch).finally(() => {
+        this.inFlight -= 1;
+        this.drain();
+      });
     }
-    this.running = false;
+  }
+
+  private async send(batch: CommandBatcher["queue"]): Promise<void> {
+    try {
+      const outcomes = await this.store.execute(batch.map((item) => item.command));
+      this.batches += 1;
+      this.commands += batch.length;
+      batch.forEach((item, index) => item.resolve(outcomes[index]!));
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+    }
   }
 }
