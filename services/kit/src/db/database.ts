@@ -13,6 +13,8 @@ export type Engine = "sqlite" | "postgres";
 export interface Database<DB> {
   readonly db: Kysely<DB>;
   readonly engine: Engine;
+  /** What it was opened with (a store may open a second connection, e.g. a writer thread). */
+  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -39,5 +41,5 @@ export function openDatabase<DB>(url: string): Database<DB> {
     throw new Error(`unsupported database url "${url}" (use sqlite:<file> or postgres://...)`);
   }
   const db = new Kysely<DB>({ dialect });
-  return { db, engine, close: () => db.destroy() };
+  return { db, engine, url, close: () => db.destroy() };
 }

@@ -4,6 +4,7 @@ import { migrate } from "#kit/db/migrate.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { runBatch, type BatchResult, type BatchWrites, type StateLoader } from "../domain/ledger-engine.js";
 import { LedgerStateCache } from "../domain/state-cache.js";
+import { SqliteWriter, StaleState } from "./sqlite-writer.js";
 import {
   EXTERNAL_ACCOUNT,
   decodeDoc,
@@ -306,18 +307,6 @@ class Statements {
   }
 }
 
-/** A conditional write found a row changed since it was read: the batch must be planned again. */
-class StaleState extends Error {
-  constructor(expected: number, changed: number) {
-    super(`${expected - changed} of ${expected} rows changed since they were read`);
-  }
-}
-
-async function expectRows(result: Promise<{ numAffectedRows?: bigint }>, expected: number): Promise<void> {
-  const changed = Number((await result).numAffectedRows ?? 0n);
-  if (changed !== expected) throw new StaleState(expected, changed);
-}
-
 export interface SqlLedgerStoreOptions {
   /** Close the database with the store (default true). */
   readonly ownsDatabase?: boolean;
@@ -327,9 +316,13 @@ export interface SqlLedgerStoreOptions {
    * fast when this process is the only writer.
    */
   readonly cached?: boolean;
+  /** SQLite files, cached path: write from a worker thread, beside the planning of the next batch (default true). */
+  readonly writerThread?: boolean;
 }
 
 const toNumber = (value: Int8): number => Number(value);
+/** Most fields of an entry are zero: no new string for those. */
+const decimal = (value: bigint): string => (value === 0n ? "0" : value.toString());
 const toUnits = (value: Money): bigint => BigInt(value);
 
 export class SqlLedgerStore implements LedgerStore {
@@ -337,6 +330,7 @@ export class SqlLedgerStore implements LedgerStore {
 
   private readonly statements: Statements;
   private readonly cache: LedgerStateCache | undefined;
+  private readonly writer: SqliteWriter | undefined;
   private readonly committedState: StateLoader;
   /** The cached path: each batch plans after the previous one planned, and commits after it committed. */
   private planning: Promise<void> = Promise.resolve();
@@ -356,10 +350,12 @@ export class SqlLedgerStore implements LedgerStore {
     private readonly database: Database<WalletDb>,
     private readonly ownsDatabase: boolean,
     cached: boolean,
+    writerFile: string | undefined,
   ) {
     this.engine = database.engine;
     this.statements = new Statements(database.engine, database.db);
     this.cache = cached ? new LedgerStateCache() : undefined;
+    this.writer = cached && writerFile ? new SqliteWriter(writerFile) : undefined;
     this.committedState = this.loader(database.db, false);
   }
 
@@ -368,7 +364,10 @@ export class SqlLedgerStore implements LedgerStore {
     await migrate(database.db as Kysely<unknown>, "wallet", walletMigrations(database.engine));
     // A 64 MiB page cache keeps the balance and entry indexes in memory under batch writes.
     if (database.engine === "sqlite") await sql`PRAGMA cache_size = -65536`.execute(database.db);
-    return new SqlLedgerStore(database, options.ownsDatabase ?? true, options.cached ?? true);
+    const cached = options.cached ?? true;
+    const file = database.engine === "sqlite" ? database.url.slice("sqlite:".length) : "";
+    const writerFile = file !== "" && file !== ":memory:" && (options.writerThread ?? true) ? file : undefined;
+    return new SqlLedgerStore(database, options.ownsDatabase ?? true, cached, writerFile);
   }
 
   private get db(): Kysely<WalletDb> {
@@ -424,7 +423,12 @@ export class SqlLedgerStore implements LedgerStore {
     await previous;
     if (planned && generation === this.generation) {
       try {
-        await this.db.transaction().execute((trx) => this.write(trx, planned.writes, true));
+        if (this.writer) {
+          const statements = this.writeStatements(planned.writes, true);
+          await this.writer.write(statements.map(({ query, expect }) => ({ sql: query.sql, parameter: query.parameters[0], expect })));
+        } else {
+          await this.db.transaction().execute((trx) => this.write(trx, planned.writes, true));
+        }
         cache.committed(planned.writes);
         return planned.outcomes;
       } catch (error) {
@@ -514,40 +518,43 @@ export class SqlLedgerStore implements LedgerStore {
     };
   }
 
-  /**
-   * Writes a planned batch. `conditional`: rows were not locked when read, so each update applies
-   * only if the row still holds what the batch was planned against, and a row that does not
-   * throws StaleState (the transaction rolls back).
-   */
+  /** Writes a planned batch inside `trx` (see writeStatements). */
   private async write(trx: Transaction<WalletDb>, writes: BatchWrites, conditional: boolean): Promise<void> {
+    for (const statement of this.writeStatements(writes, conditional)) {
+      const result = await trx.executeQuery(statement.query);
+      if (statement.expect >= 0) {
+        const changed = Number(result.numAffectedRows ?? 0n);
+        if (changed !== statement.expect) throw new StaleState(`${statement.expect - changed} of ${statement.expect} rows changed since they were read`);
+      }
+    }
+  }
+
+  /**
+   * The statements that write a planned batch, in order. `conditional`: rows were not locked when
+   * read, so each update applies only if the row still holds what the batch was planned against,
+   * and `expect` says how many rows it must change (fewer: StaleState, the transaction rolls back).
+   */
+  private writeStatements(writes: BatchWrites, conditional: boolean): { query: CompiledQuery; expect: number }[] {
     const q = this.statements;
+    const out: { query: CompiledQuery; expect: number }[] = [];
+    const add = (bulk: Bulk, rows: readonly unknown[], checked: boolean) => {
+      for (const part of chunks(rows, BULK)) out.push({ query: q.bind(bulk, part), expect: checked ? part.length : -1 });
+    };
     const fresh: unknown[][] = [];
     const changed: unknown[][] = [];
     for (const write of writes.balances) {
       const after = write.after;
-      if (write.before === null) fresh.push([write.account, write.asset, after.available.toString(), after.locked.toString(), after.pending.toString()]);
-      else if (!conditional) changed.push([write.account, write.asset, after.available.toString(), after.locked.toString(), after.pending.toString()]);
+      const row = [write.account, write.asset, after.available.toString(), after.locked.toString(), after.pending.toString()];
+      if (write.before === null) fresh.push(row);
       else {
-        const before = write.before;
-        changed.push([
-          write.account,
-          write.asset,
-          after.available.toString(),
-          after.locked.toString(),
-          after.pending.toString(),
-          before.available.toString(),
-          before.locked.toString(),
-          before.pending.toString(),
-        ]);
+        if (conditional) row.push(write.before.available.toString(), write.before.locked.toString(), write.before.pending.toString());
+        changed.push(row);
       }
     }
     // New rows: a plain INSERT, so a concurrent creator makes one of us retry instead of overwriting.
     // Existing rows: one UPDATE ... FROM writes the netted values (the CHECK constraints still apply).
-    for (const part of chunks(fresh, BULK)) await trx.executeQuery(q.bind(q.insertBalances, part));
-    for (const part of chunks(changed, BULK)) {
-      if (!conditional) await trx.executeQuery(q.bind(q.updateBalances, part));
-      else await expectRows(trx.executeQuery(q.bind(q.updateBalancesIfUnchanged, part)), part.length);
-    }
+    add(q.insertBalances, fresh, false);
+    add(conditional ? q.updateBalancesIfUnchanged : q.updateBalances, changed, conditional);
     const newDocs: unknown[][] = [];
     const oldDocs: unknown[][] = [];
     for (const write of writes.docs) {
@@ -556,23 +563,24 @@ export class SqlLedgerStore implements LedgerStore {
       else if (!conditional) oldDocs.push([doc.id, doc.type, doc.account, write.version, docDue(doc), doc.createdAt, encodeDoc(doc)]);
       else oldDocs.push([doc.id, write.version, docDue(doc), encodeDoc(doc), write.beforeVersion]);
     }
-    for (const part of chunks(newDocs, BULK)) await trx.executeQuery(q.bind(q.insertDocs, part));
-    for (const part of chunks(oldDocs, BULK)) {
-      if (!conditional) await trx.executeQuery(q.bind(q.updateDocs, part));
-      else await expectRows(trx.executeQuery(q.bind(q.updateDocsIfUnchanged, part)), part.length);
-    }
-    const transfers = writes.transfers.map((record) => [record.id, record.kind, record.fingerprint, JSON.stringify(record.result), record.time]);
-    for (const part of chunks(transfers, BULK)) await trx.executeQuery(q.bind(q.insertTransfers, part));
+    add(q.insertDocs, newDocs, false);
+    add(conditional ? q.updateDocsIfUnchanged : q.updateDocs, oldDocs, conditional);
+    add(
+      q.insertTransfers,
+      writes.transfers.map((record) => [record.id, record.kind, record.fingerprint, JSON.stringify(record.result), record.time]),
+      false,
+    );
     // One history row per account for the whole batch, entries in command order.
     const byAccount = new Map<string, unknown[][]>();
     for (const entry of writes.entries) {
       let list = byAccount.get(entry.account);
       if (!list) byAccount.set(entry.account, (list = []));
-      list.push([entry.transferId, entry.kind, entry.asset, entry.available.toString(), entry.locked.toString(), entry.pending.toString(), entry.time]);
+      list.push([entry.transferId, entry.kind, entry.asset, decimal(entry.available), decimal(entry.locked), decimal(entry.pending), entry.time]);
     }
     const history: unknown[][] = [];
     for (const [account, list] of byAccount) history.push([account, JSON.stringify(list)]);
-    for (const part of chunks(history, BULK)) await trx.executeQuery(q.bind(q.insertHistory, part));
+    add(q.insertHistory, history, false);
+    return out;
   }
 
   async balances(account: string): Promise<BalanceRow[]> {
@@ -684,6 +692,8 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   async close(): Promise<void> {
+    await this.committing;
+    await this.writer?.close();
     if (this.ownsDatabase) await this.database.close();
   }
 }

@@ -137,11 +137,19 @@ class Snapshot implements LedgerView {
     for (const delta of effects.deltas.values()) {
       if (isExternal(delta.account)) continue;
       const row = this.balances.get(delta.account)!.get(delta.asset)!;
-      row.current = {
-        available: row.current.available + delta.available,
-        locked: row.current.locked + delta.locked,
-        pending: row.current.pending + delta.pending,
-      };
+      if (row.dirty) {
+        // The slot's own copy since the first change in this batch: updated in place.
+        const current = row.current as { available: bigint; locked: bigint; pending: bigint };
+        current.available += delta.available;
+        current.locked += delta.locked;
+        current.pending += delta.pending;
+      } else {
+        row.current = {
+          available: row.current.available + delta.available,
+          locked: row.current.locked + delta.locked,
+          pending: row.current.pending + delta.pending,
+        };
+      }
       row.dirty = true;
     }
     for (const doc of effects.docs) {

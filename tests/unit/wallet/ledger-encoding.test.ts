@@ -1,0 +1,52 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { decodeDoc, encodeDoc, makeCommand, type HoldDoc, type SettleTrade } from "../../../services/wallet/src/domain/ledger.js";
+
+// The hot path spells out a settlement's fingerprint text and a hold's stored text by hand.
+// Both must stay byte-for-byte what the generic encoders produce: fingerprints are stored with
+// every transfer (a retry after an upgrade must still match), and holds are read back by decodeDoc.
+
+const canonical = (value: unknown) => JSON.stringify(value, (_key, inner: unknown) => (typeof inner === "bigint" ? inner.toString() : inner));
+const sha = (text: string) => createHash("sha256").update(text).digest("base64url").slice(0, 32);
+
+describe("ledger encodings on the hot path", () => {
+  it("fingerprints a settlement as the SHA-256 of its canonical JSON, whatever the caller's key order", () => {
+    const trade: SettleTrade = {
+      tradeId: 'BTCUSDT:7"quoted\\',
+      symbol: "BTCUSDT",
+      baseAsset: "BTC",
+      quoteAsset: "USDT",
+      buyer: "u\u00e9-1",
+      seller: "u2",
+      buyerHoldId: "h1",
+      sellerHoldId: "",
+      base: 123_456_789n,
+      quote: 10n ** 30n,
+      buyerIsMaker: false,
+    };
+    const reordered = Object.fromEntries(Object.entries(trade).reverse()) as unknown as SettleTrade;
+    const expected = sha(canonical({ kind: "settle", trade }));
+    expect(makeCommand("t", 1, { kind: "settle", trade, buyerFeeBps: 10, sellerFeeBps: 10 }).fingerprint).toBe(expected);
+    expect(makeCommand("t", 1, { kind: "settle", trade: reordered, buyerFeeBps: 5, sellerFeeBps: 0 }).fingerprint).toBe(expected);
+    expect(makeCommand("t", 1, { kind: "settle", trade: { ...trade, base: trade.base + 1n }, buyerFeeBps: 10, sellerFeeBps: 10 }).fingerprint).not.toBe(expected);
+  });
+
+  it("writes a hold as the generic document text and reads it back exactly", () => {
+    const hold: HoldDoc = {
+      type: "hold",
+      id: 'hold:o-"1"',
+      account: "acct\\x",
+      asset: "ETH",
+      amount: 10n ** 36n - 1n,
+      remaining: 7n,
+      settled: 10n ** 36n - 8n,
+      state: "pending",
+      expiresAt: 1_700_000_060_000,
+      createdAt: 1_700_000_000_000,
+    };
+    const generic: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(hold)) generic[key] = typeof value === "bigint" ? `\u0000n:${value}` : value;
+    expect(encodeDoc(hold)).toBe(JSON.stringify(generic));
+    expect(decodeDoc(encodeDoc(hold))).toEqual(hold);
+  });
+});
