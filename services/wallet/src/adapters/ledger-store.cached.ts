@@ -56,6 +56,11 @@ export class CachedLedgerStore implements LedgerStore {
     this.retryEveryMs = options.retryEveryMs ?? 1_000;
   }
 
+  /** Overlapping batches stay ordered if the store keeps them so (invalidation follows each commit). */
+  get appliesInCallOrder(): boolean {
+    return (this.store as { appliesInCallOrder?: boolean }).appliesInCallOrder === true;
+  }
+
   async balances(account: string): Promise<BalanceRow[]> {
     if (this.isPending(account)) {
       this.metrics.bypassed.inc();
