@@ -54,4 +54,21 @@ await step(`cache (${config.cache.engine}): nothing to provision${config.cache.e
   await cache.get("migrate:ping");
 });
 await cache.close();
+
+// The wallet's DynamoDB tables (WALLET_LEDGER_URL=dynamodb:<name>) and its PostgreSQL history projection.
+const walletLedger = process.env.WALLET_LEDGER_URL ?? "";
+if (walletLedger.startsWith("dynamodb:")) {
+  const name = walletLedger.slice("dynamodb:".length);
+  const { DynamoLedgerStore } = await import("./wallet/src/adapters/ledger-store.dynamodb.js");
+  await step(`wallet ledger (dynamodb): tables ${name}-balances, ${name}-docs, ${name}-transfers (stream on)`, async () => {
+    await (await DynamoLedgerStore.open({ table: name, endpoint: process.env.EXCHANGE_AWS_ENDPOINT || undefined })).close();
+  });
+  const projectionUrl = process.env.WALLET_PROJECTION_PG_URL;
+  if (projectionUrl) {
+    const { PostgresHistoryProjection } = await import("./wallet/src/adapters/history-projection.postgres.js");
+    await step("wallet history projection (postgres): migrations", async () => {
+      await (await PostgresHistoryProjection.open(projectionUrl)).close();
+    });
+  }
+}
 say("done");

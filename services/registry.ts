@@ -37,6 +37,7 @@ export const SERVICE_FACTORIES = {
       cacheTtlMs: envInt(env, "WALLET_CACHE_TTL_MS", 30_000),
       metrics: telemetry?.metrics,
       logger: telemetry?.logger.child({ service: "wallet" }),
+      projectionPgUrl: env.WALLET_PROJECTION_PG_URL || undefined,
     }),
   auth: (env: Env, dataDir: string) => import("./auth/src/main.js").then((auth) => auth.createAuthModule(auth.readAuthConfig(env, dataDir))),
   edge: (env: Env, _dataDir: string, directory: ServiceDirectory) => import("../edge/src/main.js").then((edge) => edge.createEdgeModule(edge.readEdgeConfig(env, directory))),

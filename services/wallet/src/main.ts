@@ -16,6 +16,7 @@ import type { LedgerStore } from "./ports/ledger-store.port.js";
 import type { MfaVerifier } from "./ports/mfa-verifier.port.js";
 import { simulatedChainHttpRoute } from "./rpc/simulated-chain.http.js";
 import { walletRoutes } from "./rpc/wallet.routes.js";
+import type { RunningHistoryProjection } from "./history-projection.module.js";
 
 export interface WalletConfig {
   /** The store of record: sqlite:<file> (embedded), postgres://..., or dynamodb:<table>. */
@@ -39,6 +40,11 @@ export interface WalletConfig {
   /** Where the cache's metrics are registered (the service's /metrics). */
   readonly metrics?: Registry;
   readonly logger?: Logger;
+  /** With a DynamoDB store: the PostgreSQL projection that serves history and is reconciled with it. */
+  readonly projectionPgUrl?: string;
+  /** How often the projection polls the stream / reconciles balances (ms). */
+  readonly projectionPollMs?: number;
+  readonly reconcileMs?: number;
 }
 
 export const defaultTiers: FeeTierSource = { tier: async () => 0 };
@@ -83,8 +89,12 @@ export function composeWallet(store: LedgerStore, options: Omit<WalletConfig, "l
 }
 
 /** Composition root of the wallet service. */
-export async function createWalletModule(config: WalletConfig): Promise<ServiceModule & { readonly parts: WalletParts }> {
-  const store = await withBalanceCache(await openLedgerStore(config.ledgerUrl, config.awsEndpoint), config);
+export async function createWalletModule(config: WalletConfig): Promise<ServiceModule & { readonly parts: WalletParts; readonly history?: RunningHistoryProjection }> {
+  const recordStore = await openLedgerStore(config.ledgerUrl, config.awsEndpoint);
+  const { projectionFor, historyFrom } = await import("./history-projection.module.js");
+  const history = await projectionFor(recordStore, { ...config, pgUrl: config.projectionPgUrl, pollMs: config.projectionPollMs, reconcileMs: config.reconcileMs });
+  const cached = await withBalanceCache(recordStore, config);
+  const store = history ? historyFrom(cached, history.projection) : cached;
   const parts = composeWallet(store, config);
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
@@ -95,7 +105,9 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
     routes: walletRoutes({ wallet: parts.wallet }),
     httpRoute: faucet ? simulatedChainHttpRoute(faucet, parts.wallet.assets) : undefined,
     parts,
+    history,
     start: async () => {
+      history?.start();
       const every = config.tickMs ?? 1000;
       if (every <= 0) return;
       timer = setInterval(() => {
@@ -112,6 +124,7 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
     },
     stop: async () => {
       if (timer) clearInterval(timer);
+      await history?.stop();
       await store.close();
     },
   };

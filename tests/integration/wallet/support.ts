@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { DeleteTableCommand, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { openDatabase } from "#kit/db/database.js";
 import { DynamoLedgerStore } from "../../../services/wallet/src/adapters/ledger-store.dynamodb.js";
 import { SqlLedgerStore, type WalletDb } from "../../../services/wallet/src/adapters/ledger-store.sql.js";
@@ -64,12 +65,35 @@ export async function pgFixture(): Promise<LedgerStoreFixture> {
  * where the adapter's conflicts and retries happen.
  */
 export function dynamoClient(): DynamoDBClient {
-  const client = new DynamoDBClient({ region: env.awsRegion, endpoint: env.awsEndpoint });
-  let tail: Promise<unknown> = Promise.resolve();
-  client.middlewareStack.add(
+  return serializedForMoto(new DynamoDBClient({ region: env.awsRegion, endpoint: env.awsEndpoint }));
+}
+
+/**
+ * Runs `read` with moto to itself: no request of a serialized client starts until it is done.
+ * moto answers a GetShardIterator with an iterator bound to the table object of that moment, and
+ * a cancelled transaction replaces that object with its rollback copy; an iterator taken before
+ * a rollback then shows the cancelled write at a sequence number the next commit reuses, and a
+ * reader would skip that commit. Real DynamoDB only streams committed writes; against moto a
+ * feed's read (iterator + records) must not straddle a transaction. `read` must use clients that
+ * are not serialized (plainDynamoClients), or it would wait for itself.
+ */
+export function exclusiveOnMoto<T>(read: () => Promise<T>): Promise<T> {
+  const run = motoTail.then(read);
+  motoTail = run.catch(() => undefined);
+  return run;
+}
+
+export function plainDynamoClients(): { client: DynamoDBClient; streams: DynamoDBStreamsClient } {
+  return { client: new DynamoDBClient({ region: env.awsRegion, endpoint: env.awsEndpoint }), streams: new DynamoDBStreamsClient({ region: env.awsRegion, endpoint: env.awsEndpoint }) };
+}
+
+let motoTail: Promise<unknown> = Promise.resolve();
+
+function serializedForMoto<T extends DynamoDBClient>(client: T): T {
+  (client as DynamoDBClient).middlewareStack.add(
     (next) => (args) => {
-      const run = tail.then(() => next(args));
-      tail = run.catch(() => undefined);
+      const run = motoTail.then(() => next(args));
+      motoTail = run.catch(() => undefined);
       return run;
     },
     { step: "finalizeRequest", name: "serializeForMoto" },

@@ -4,12 +4,14 @@ import { Migrator, type Kysely, type Migration } from "kysely";
  * Applies a service's migrations idempotently. Each service keeps its own migration table,
  * so services sharing one embedded database never step on each other.
  */
-export async function migrate(db: Kysely<unknown>, service: string, migrations: Record<string, Migration>): Promise<void> {
+export async function migrate(db: Kysely<unknown>, service: string, migrations: Record<string, Migration>, options: { schema?: string } = {}): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: `migrations_${service}`,
     migrationLockTableName: `migrations_${service}_lock`,
+    // Without a schema Kysely takes a migration table in ANY schema of the database for its own.
+    migrationTableSchema: options.schema,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
