@@ -13,7 +13,7 @@ import {
   type TransferRecord,
   type VersionedDoc,
 } from "./ledger.js";
-import { plan, readSet, type LedgerView, type ReadSet } from "./plan.js";
+import { declareReads, plan, type LedgerView, type ReadSink } from "./plan.js";
 import { duplicateRequest } from "./wallet.errors.js";
 
 // The state machine every store runs: it loads what a batch of commands reads (through the
@@ -93,14 +93,16 @@ class Snapshot implements LedgerView {
     return entry.current?.doc;
   }
 
-  /** Marks what a command will read as missing unless loaded already. */
-  want(reads: ReadSet): void {
-    for (const [account, asset] of reads.balances) {
-      if (isExternal(account) || this.balances.get(account)?.has(asset)) continue;
+  /** What a command will read, declared up front: marked missing unless loaded already. */
+  readonly wants: ReadSink = {
+    balance: (account, asset) => {
+      if (isExternal(account) || this.balances.get(account)?.has(asset)) return;
       this.missingBalances.set(balanceKey(account, asset), { account, asset });
-    }
-    for (const id of reads.docs) if (!this.docs.has(id)) this.missingDocs.add(id);
-  }
+    },
+    doc: (id) => {
+      if (!this.docs.has(id)) this.missingDocs.add(id);
+    },
+  };
 
   hasMissing(): boolean {
     return this.missingBalances.size > 0 || this.missingDocs.size > 0;
@@ -206,9 +208,7 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
   let unresolved: Command[] = [];
   for (const command of commands) {
     if (known.has(command.id)) continue;
-    const reads = readSet(command);
-    if (reads) snapshot.want(reads);
-    else unresolved.push(command);
+    if (!declareReads(command, snapshot.wants)) unresolved.push(command);
   }
   for (let round = 0; round < MAX_LOAD_ROUNDS && unresolved.length > 0; round += 1) {
     const waiting: Command[] = [];

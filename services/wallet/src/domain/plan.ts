@@ -34,16 +34,17 @@ class EffectsBuilder {
 
   constructor(private readonly view: LedgerView) {}
 
-  move(account: string, asset: string, change: { available?: Units; locked?: Units; pending?: Units }): void {
+  /** Adds to one balance's delta (positional: no object per call on the settlement path). */
+  move(account: string, asset: string, available: Units, locked: Units = 0n, pending: Units = 0n): void {
     const key = balanceKey(account, asset);
-    let delta = this.deltas.get(key);
+    const delta = this.deltas.get(key);
     if (!delta) {
-      delta = { account, asset, available: 0n, locked: 0n, pending: 0n };
-      this.deltas.set(key, delta);
+      this.deltas.set(key, { account, asset, available, locked, pending });
+      return;
     }
-    delta.available += change.available ?? 0n;
-    delta.locked += change.locked ?? 0n;
-    delta.pending += change.pending ?? 0n;
+    delta.available += available;
+    delta.locked += locked;
+    delta.pending += pending;
   }
 
   /** The document as this command has left it so far. */
@@ -97,7 +98,7 @@ function payFromHold(effects: EffectsBuilder, holdId: string, account: string, a
   if (hold.expiresAt > 0 && now >= hold.expiresAt) throw holdNotPending(holdId, "expired");
   if (hold.remaining < amount) throw insufficientBalance(account, asset, `hold ${holdId} remaining`, amount, hold.remaining);
   effects.put({ ...hold, remaining: hold.remaining - amount, settled: hold.settled + amount });
-  effects.move(account, asset, { locked: -amount });
+  effects.move(account, asset, 0n, -amount);
 }
 
 function planBody(effects: EffectsBuilder, body: CommandBody, command: Command): void {
@@ -128,8 +129,8 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
         createdAt: existing?.createdAt ?? now,
       });
       if (credited) {
-        effects.move(body.account, body.asset, { available: body.amount });
-        effects.move(EXTERNAL_ACCOUNT, body.asset, { available: -body.amount });
+        effects.move(body.account, body.asset, body.amount);
+        effects.move(EXTERNAL_ACCOUNT, body.asset, -body.amount);
       }
       effects.result = { status: credited ? "completed" : "pending" };
       return;
@@ -137,7 +138,7 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
     case "hold": {
       const id = docIds.hold(body.holdId);
       if (effects.doc(id)) throw duplicateRequest(body.holdId);
-      effects.move(body.account, body.asset, { available: -body.amount, locked: body.amount });
+      effects.move(body.account, body.asset, -body.amount, body.amount);
       effects.put({
         type: "hold",
         id,
@@ -157,7 +158,7 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
       if (!hold || hold.type !== "hold") throw notFound("hold", body.holdId);
       if (hold.state !== "pending") throw holdNotPending(body.holdId, hold.state);
       if (body.expire && !(hold.expiresAt > 0 && now >= hold.expiresAt)) throw holdNotPending(body.holdId, "not yet due");
-      effects.move(hold.account, hold.asset, { locked: -hold.remaining, available: hold.remaining });
+      effects.move(hold.account, hold.asset, hold.remaining, -hold.remaining);
       const state: HoldDoc["state"] = body.expire ? "expired" : hold.settled > 0n ? "posted" : "voided";
       effects.put({ ...hold, remaining: 0n, state });
       effects.result = { released: hold.remaining.toString(), state };
@@ -169,22 +170,22 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
       if (trade.buyerHoldId !== "") effects.doc(docIds.hold(trade.buyerHoldId));
       if (trade.sellerHoldId !== "") effects.doc(docIds.hold(trade.sellerHoldId));
       if (trade.buyerHoldId !== "") payFromHold(effects, trade.buyerHoldId, trade.buyer, trade.quoteAsset, trade.quote, now, "buyer_hold_id");
-      else effects.move(trade.buyer, trade.quoteAsset, { available: -trade.quote });
+      else effects.move(trade.buyer, trade.quoteAsset, -trade.quote);
       if (trade.sellerHoldId !== "") payFromHold(effects, trade.sellerHoldId, trade.seller, trade.baseAsset, trade.base, now, "seller_hold_id");
-      else effects.move(trade.seller, trade.baseAsset, { available: -trade.base });
+      else effects.move(trade.seller, trade.baseAsset, -trade.base);
       const buyerFee = feeFor(trade.base, body.buyerFeeBps);
       const sellerFee = feeFor(trade.quote, body.sellerFeeBps);
-      effects.move(trade.buyer, trade.baseAsset, { available: trade.base - buyerFee });
-      effects.move(trade.seller, trade.quoteAsset, { available: trade.quote - sellerFee });
-      effects.move(FEE_ACCOUNT, trade.baseAsset, { available: buyerFee });
-      effects.move(FEE_ACCOUNT, trade.quoteAsset, { available: sellerFee });
+      effects.move(trade.buyer, trade.baseAsset, trade.base - buyerFee);
+      effects.move(trade.seller, trade.quoteAsset, trade.quote - sellerFee);
+      effects.move(FEE_ACCOUNT, trade.baseAsset, buyerFee);
+      effects.move(FEE_ACCOUNT, trade.quoteAsset, sellerFee);
       effects.result = { buyerFee: buyerFee.toString(), sellerFee: sellerFee.toString() };
       return;
     }
     case "transfer": {
       if (isExternal(body.from) || isExternal(body.to)) throw invalidField("account_id", "the external account cannot take part in a transfer");
-      effects.move(body.from, body.asset, { available: -body.amount });
-      effects.move(body.to, body.asset, { available: body.amount });
+      effects.move(body.from, body.asset, -body.amount);
+      effects.move(body.to, body.asset, body.amount);
       return;
     }
     case "withdraw_request": {
@@ -202,7 +203,7 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
         throw invalidField("amount", `daily withdrawal limit exceeded: ${used} already requested today, limit ${body.dailyLimit}`);
       }
       effects.put({ type: "wlimit", id: limitId, account: body.account, used: used + body.amount, createdAt: limit?.createdAt ?? now });
-      effects.move(body.account, body.asset, { available: -body.amount, pending: body.amount });
+      effects.move(body.account, body.asset, -body.amount, 0n, body.amount);
       const withdrawal: WithdrawalDoc = {
         type: "withdrawal",
         id,
@@ -233,9 +234,9 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
     case "withdraw_complete": {
       const withdrawal = requireWithdrawal(effects, body.withdrawalId);
       if (withdrawal.status !== "pending") throw withdrawalNotInState(body.withdrawalId, withdrawal.status, "pending");
-      effects.move(withdrawal.account, withdrawal.asset, { pending: -withdrawal.amount });
-      effects.move(FEE_ACCOUNT, withdrawal.asset, { available: withdrawal.fee });
-      effects.move(EXTERNAL_ACCOUNT, withdrawal.asset, { available: withdrawal.amount - withdrawal.fee });
+      effects.move(withdrawal.account, withdrawal.asset, 0n, 0n, -withdrawal.amount);
+      effects.move(FEE_ACCOUNT, withdrawal.asset, withdrawal.fee);
+      effects.move(EXTERNAL_ACCOUNT, withdrawal.asset, withdrawal.amount - withdrawal.fee);
       effects.put({ ...withdrawal, status: "completed", txId: body.txId });
       effects.result = { status: "completed" };
       return;
@@ -245,7 +246,7 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
       if (withdrawal.status !== "pending" && withdrawal.status !== "awaiting_approval") {
         throw withdrawalNotInState(body.withdrawalId, withdrawal.status, "pending or awaiting_approval");
       }
-      effects.move(withdrawal.account, withdrawal.asset, { pending: -withdrawal.amount, available: withdrawal.amount });
+      effects.move(withdrawal.account, withdrawal.asset, withdrawal.amount, 0n, -withdrawal.amount);
       const limitId = docIds.limit(withdrawal.account, withdrawal.asset, withdrawal.day);
       const limit = effects.doc(limitId);
       if (limit?.type === "wlimit") effects.put({ ...limit, used: limit.used >= withdrawal.amount ? limit.used - withdrawal.amount : 0n });
@@ -278,45 +279,47 @@ function requireWithdrawal(effects: EffectsBuilder, withdrawalId: string): Withd
   return doc;
 }
 
-export interface ReadSet {
-  readonly docs: readonly string[];
-  readonly balances: readonly (readonly [account: string, asset: string])[];
+/** Where `declareReads` reports what a command will read. */
+export interface ReadSink {
+  balance(account: string, asset: string): void;
+  doc(id: string): void;
 }
 
 /**
- * What planning `command` will read, when that is known without reading anything first (a store
- * loads it for a whole batch in one round); undefined when a read depends on another (a void
- * reads its hold, then the hold's balance). A superset is harmless; anything missed is still
- * loaded on demand.
+ * Reports what planning `command` will read, when that is known without reading anything first
+ * (a store loads it for a whole batch in one round), and returns true; false when a read depends
+ * on another (a void reads its hold, then the hold's balance). A superset is harmless; anything
+ * missed is still loaded on demand.
  */
-export function readSet(command: Command): ReadSet | undefined {
+export function declareReads(command: Command, sink: ReadSink): boolean {
   const body = command.body;
   switch (body.kind) {
     case "settle": {
       const trade = body.trade;
-      const docs: string[] = [];
-      if (trade.buyerHoldId !== "") docs.push(docIds.hold(trade.buyerHoldId));
-      if (trade.sellerHoldId !== "") docs.push(docIds.hold(trade.sellerHoldId));
-      return {
-        docs,
-        balances: [
-          [trade.buyer, trade.quoteAsset],
-          [trade.buyer, trade.baseAsset],
-          [trade.seller, trade.baseAsset],
-          [trade.seller, trade.quoteAsset],
-          [FEE_ACCOUNT, trade.baseAsset],
-          [FEE_ACCOUNT, trade.quoteAsset],
-        ],
-      };
+      if (trade.buyerHoldId !== "") sink.doc(docIds.hold(trade.buyerHoldId));
+      if (trade.sellerHoldId !== "") sink.doc(docIds.hold(trade.sellerHoldId));
+      sink.balance(trade.buyer, trade.quoteAsset);
+      sink.balance(trade.buyer, trade.baseAsset);
+      sink.balance(trade.seller, trade.baseAsset);
+      sink.balance(trade.seller, trade.quoteAsset);
+      sink.balance(FEE_ACCOUNT, trade.baseAsset);
+      sink.balance(FEE_ACCOUNT, trade.quoteAsset);
+      return true;
     }
     case "transfer":
-      return { docs: [], balances: [[body.from, body.asset], [body.to, body.asset]] };
+      sink.balance(body.from, body.asset);
+      sink.balance(body.to, body.asset);
+      return true;
     case "hold":
-      return { docs: [docIds.hold(body.holdId)], balances: [[body.account, body.asset]] };
+      sink.doc(docIds.hold(body.holdId));
+      sink.balance(body.account, body.asset);
+      return true;
     case "deposit":
-      return { docs: [docIds.deposit(body.network, body.txId)], balances: [[body.account, body.asset]] };
+      sink.doc(docIds.deposit(body.network, body.txId));
+      sink.balance(body.account, body.asset);
+      return true;
     default:
-      return undefined;
+      return false;
   }
 }
 
