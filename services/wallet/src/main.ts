@@ -114,7 +114,7 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
         if (ticking) return;
         ticking = true;
         faucet?.mine();
-        void Promise.all([parts.wallet.expireHolds(), parts.wallet.syncDeposits()])
+        void Promise.all([parts.wallet.expireHolds(), parts.wallet.syncDeposits(), parts.wallet.resumeWithdrawals()])
           .catch(() => undefined)
           .finally(() => {
             ticking = false;

@@ -279,10 +279,10 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async dueDocs(type: DocType, now: number, limit: number): Promise<Doc[]> {
-    // Only pending holds with a timeout carry `due`.
+    // Only documents the ledger's clock acts on carry `due` (docDue): pending holds with a timeout, pending withdrawals.
     const items = await this.scan(this.tables.docs, { FilterExpression: "due <= :now", ExpressionAttributeValues: { ":now": N(now) } });
     const docs = items.map((item) => decodeDoc(str(item.body))).filter((doc) => doc.type === type);
-    return docs.sort((a, b) => (a.type === "hold" && b.type === "hold" ? a.expiresAt - b.expiresAt : 0)).slice(0, limit);
+    return docs.sort((a, b) => (docDue(a) ?? 0) - (docDue(b) ?? 0)).slice(0, limit);
   }
 
   /**

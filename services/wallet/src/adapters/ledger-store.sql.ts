@@ -200,6 +200,13 @@ export function walletMigrations(engine: Engine): Record<string, Migration> {
         await sql`ALTER TABLE wallet_docs SET (fillfactor = 70)`.execute(db);
       },
     },
+    "004_due_pending_withdrawals": {
+      // Withdrawals left pending now carry a due time (docDue), so the ledger's clock drives them again.
+      up: async (db: Kysely<unknown>) => {
+        const status = engine === "postgres" ? sql`(body::jsonb ->> 'status')` : sql`json_extract(body, '$.status')`;
+        await sql`UPDATE wallet_docs SET due = created WHERE type = 'withdrawal' AND ${status} = 'pending'`.execute(db);
+      },
+    },
   };
 }
 

@@ -127,9 +127,15 @@ export interface VersionedDoc {
   readonly version: number;
 }
 
-/** When the ledger's clock should act on a document (hold timeouts); null: never. */
+/**
+ * When the ledger's clock should act on a document; null: never. A pending hold with a timeout
+ * expires; a withdrawal left `pending` (approved, not yet completed: a crash between broadcast
+ * and completion) is driven again, from its creation time on (the sweep adds a grace period).
+ */
 export function docDue(doc: Doc): number | null {
-  return doc.type === "hold" && doc.state === "pending" && doc.expiresAt > 0 ? doc.expiresAt : null;
+  if (doc.type === "hold") return doc.state === "pending" && doc.expiresAt > 0 ? doc.expiresAt : null;
+  if (doc.type === "withdrawal") return doc.status === "pending" ? doc.createdAt : null;
+  return null;
 }
 
 export const docIds = {

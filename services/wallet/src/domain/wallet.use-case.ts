@@ -256,6 +256,24 @@ export class Wallet {
     return this.withdrawal(withdrawalId);
   }
 
+  /**
+   * Drives again every withdrawal left `pending` for longer than `graceMs` (the process died
+   * between broadcast and completion, or the chain was down): the broadcast is idempotent by
+   * withdrawal id at the gateway, and completion is one command id. Returns how many completed.
+   */
+  async resumeWithdrawals(graceMs = 30_000, limit = 100): Promise<number> {
+    const stuck = await this.deps.store.dueDocs("withdrawal", this.deps.clock.now() - graceMs, limit);
+    let completed = 0;
+    for (const doc of stuck) {
+      if (doc.type !== "withdrawal" || doc.status !== "pending") continue;
+      const withdrawalId = doc.id.slice("withdrawal:".length);
+      // One stuck withdrawal (its chain still failing) must not hold up the others.
+      const after = await this.processWithdrawal(withdrawalId).catch(() => undefined);
+      if (after?.status === "completed") completed += 1;
+    }
+    return completed;
+  }
+
   async withdrawal(withdrawalId: string): Promise<WithdrawalDoc> {
     const found = await this.deps.store.doc(docIds.withdrawal(withdrawalId));
     if (!found || found.doc.type !== "withdrawal") throw notFound("withdrawal", withdrawalId);
