@@ -18,6 +18,8 @@ import { decodeEntries, decodeTransfer } from "./ledger-items.dynamodb.js";
 // position's sequence number. A fresh iterator is taken for every read from the stored position:
 // nothing depends on an iterator surviving between reads (they expire after 15 minutes).
 
+const EMPTY_PAGES_FROM_START = 5;
+
 export interface DynamoStreamsFeedOptions {
   readonly table: string;
   readonly endpoint?: string;
@@ -57,7 +59,9 @@ export class DynamoStreamsFeed implements LedgerEventFeed {
 
   /** Reads one shard into `events` and advances `position`; true if `limit` was reached. */
   private async readShard(shardId: string, position: Record<string, string>, events: LedgerEvent[], limit: number): Promise<boolean> {
+    const fromStart = position[shardId] === undefined;
     let iterator = await this.iterator(shardId, position[shardId]);
+    let emptyPages = 0;
     while (iterator) {
       let response;
       try {
@@ -80,7 +84,8 @@ export class DynamoStreamsFeed implements LedgerEventFeed {
       }
       if (events.length >= limit) return true;
       // An open shard answers empty at its end; the next read starts again from the position.
-      if ((response.Records ?? []).length === 0) return false;
+      // From TRIM_HORIZON a few empty pages may come before the first record (trimmed data).
+      if ((response.Records ?? []).length === 0 && (emptyPages += 1) >= (fromStart ? EMPTY_PAGES_FROM_START : 1)) return false;
       iterator = response.NextShardIterator;
     }
     return false;
