@@ -122,5 +122,30 @@ for (const transport of ["in-process", "gRPC over HTTP/2"] as const) {
       const denied = await errorOf(client.requestWithdrawal({ withdrawalId: `${tag}-w2`, accountId: seller, asset: "BTC", network: "BTC", amount: "0.1", address: "bc1q" }));
       expect(denied.code).toBe(Code.PermissionDenied);
     });
+
+    it("keeps a withdrawal allow-list: only listed addresses (and memos) receive, changing it needs MFA when the account has it", async () => {
+      const account = `${tag}-allow`;
+      await parts.wallet.creditDeposit(`${tag}-allow-fund`, account, "USDT", 1_000n * 10n ** 8n);
+      expect(await client.getWithdrawalAllowList({ accountId: account })).toMatchObject({ enabled: false, entries: [] });
+      const set = await client.setWithdrawalAllowList({ accountId: account, enabled: true, entries: [{ address: "T-mine" }, { address: "r-xrp", memo: "42" }] });
+      expect(set.enabled).toBe(true);
+      expect(set.entries.map((entry) => [entry.address, entry.memo])).toEqual([["T-mine", ""], ["r-xrp", "42"]]);
+      expect((await client.getWithdrawalAllowList({ accountId: account })).entries).toHaveLength(2);
+
+      const refused = await errorOf(client.requestWithdrawal({ withdrawalId: `${tag}-allow-w1`, accountId: account, asset: "USDT", network: "TRX", amount: "10", address: "T-thief" }));
+      expect(refused.code).toBe(Code.InvalidArgument);
+      expect((await parts.wallet.balances(account, ["USDT"]))[0]!.pending).toBe(0n);
+      const sent = await client.requestWithdrawal({ withdrawalId: `${tag}-allow-w2`, accountId: account, asset: "USDT", network: "TRX", amount: "10", address: "T-mine" });
+      expect(sent.withdrawal?.status).toBe(TransferStatus.COMPLETED);
+
+      // Bad input changes nothing.
+      const tooLong = await errorOf(client.setWithdrawalAllowList({ accountId: account, enabled: true, entries: [{ address: "x".repeat(129) }] }));
+      expect(tooLong.code).toBe(Code.InvalidArgument);
+      // With MFA on, a change needs the code; without it nothing changes.
+      (parts.mfa as EmbeddedMfaVerifier).enable(account, "JBSWY3DPEHPK3PXP");
+      const noCode = await errorOf(client.setWithdrawalAllowList({ accountId: account, enabled: false, entries: [] }));
+      expect(noCode.code).toBe(Code.PermissionDenied);
+      expect(await client.getWithdrawalAllowList({ accountId: account })).toMatchObject({ enabled: true });
+    });
   });
 }

@@ -273,6 +273,12 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
 /** An allow-list entry: the address, and the memo when the network needs one. */
 export const addressKey = (address: string, memo: string): string => (memo === "" ? address : `${address}#${memo}`);
 
+/** The inverse of addressKey (addresses on the supported networks contain no '#'). */
+export function splitAddressKey(key: string): { address: string; memo: string } {
+  const at = key.indexOf("#");
+  return at < 0 ? { address: key, memo: "" } : { address: key.slice(0, at), memo: key.slice(at + 1) };
+}
+
 function requireWithdrawal(effects: EffectsBuilder, withdrawalId: string): WithdrawalDoc {
   const doc = effects.doc(docIds.withdrawal(withdrawalId));
   if (!doc || doc.type !== "withdrawal") throw notFound("withdrawal", withdrawalId);

@@ -18,7 +18,7 @@ import {
   type SettleTrade,
   type WithdrawalDoc,
 } from "./ledger.js";
-import { addressKey } from "./plan.js";
+import { addressKey, splitAddressKey } from "./plan.js";
 import { invalidField, mfaRequired, notFound } from "./wallet.errors.js";
 
 export interface WalletDeps {
@@ -31,6 +31,11 @@ export interface WalletDeps {
   readonly mfa: MfaVerifier;
   readonly tiers: FeeTierSource;
   readonly fees?: FeeSchedule;
+}
+
+export interface AllowList {
+  readonly enabled: boolean;
+  readonly entries: readonly { address: string; memo: string }[];
 }
 
 export interface Executed {
@@ -192,6 +197,23 @@ export class Wallet {
     requireUserAccount(account, "account_id");
     const addresses = entries.map((entry) => addressKey(entry.address, entry.memo)).sort();
     await this.run(`allowlist:${account}:${this.deps.clock.now()}:${addresses.join(",")}:${enabled}`, { kind: "set_allowlist", account, enabled, addresses });
+  }
+
+  /** setAllowList on a user's behalf: the account's TOTP code is required when it has MFA. */
+  async updateAllowList(request: { account: string; enabled: boolean; entries: readonly { address: string; memo: string }[]; totpCode: string }): Promise<AllowList> {
+    requireUserAccount(request.account, "account_id");
+    const mfa = await this.deps.mfa.verify(request.account, request.totpCode);
+    if (mfa === "invalid") throw mfaRequired(request.totpCode === "" ? "Two-factor authentication code required." : "Invalid two-factor authentication code.");
+    await this.setAllowList(request.account, request.enabled, request.entries);
+    return this.allowList(request.account);
+  }
+
+  /** The account's withdrawal allow-list; an account that never set one has it disabled and empty. */
+  async allowList(account: string): Promise<AllowList> {
+    requireUserAccount(account, "account_id");
+    const found = await this.deps.store.doc(docIds.allowList(account));
+    if (!found || found.doc.type !== "allowlist") return { enabled: false, entries: [] };
+    return { enabled: found.doc.enabled, entries: found.doc.addresses.map(splitAddressKey) };
   }
 
   async requestWithdrawal(request: {

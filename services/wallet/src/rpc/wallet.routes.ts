@@ -101,6 +101,15 @@ export function walletRoutes(deps: WalletRoutesDeps) {
         const found = await wallet.listWithdrawals(request.accountId, page(request.page));
         return { withdrawals: found.items.map((withdrawal) => toWithdrawalMessage(assets, withdrawal)), page: { nextPageToken: found.next } };
       },
+      async setWithdrawalAllowList(request) {
+        const entries = request.entries.map((entry) => ({ address: entry.address, memo: entry.memo }));
+        const list = await wallet.updateAllowList({ account: request.accountId, enabled: request.enabled, entries, totpCode: request.totpCode });
+        return { enabled: list.enabled, entries: [...list.entries] };
+      },
+      async getWithdrawalAllowList(request) {
+        const list = await wallet.allowList(request.accountId);
+        return { enabled: list.enabled, entries: [...list.entries] };
+      },
       async listLedgerEntries(request) {
         const found = await wallet.entries(request.accountId, request.asset, page(request.page));
         return { entries: found.items.map((entry) => toEntryMessage(assets, entry)), page: { nextPageToken: found.next } };
