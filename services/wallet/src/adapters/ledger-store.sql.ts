@@ -235,7 +235,8 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 /** Rows per bulk statement: each statement takes its rows as ONE array parameter, so its SQL text is constant. */
 const BULK = 20_000;
 
-type ColumnType = "text" | "money" | "int8" | "int4";
+/** `json`: a nested array or object, stored as its JSON text (no string-inside-JSON escaping on the way). */
+type ColumnType = "text" | "money" | "int8" | "int4" | "json";
 
 /** A compiled statement whose one parameter is its rows (or list) as JSON. */
 type Bulk = CompiledQuery;
@@ -278,9 +279,13 @@ class Statements {
         // One JSON text parameter, as in SQLite: JSON.stringify is native, where node-postgres
         // would escape every element of every array parameter in JavaScript.
         const pgType = { text: "text", money: "numeric", int8: "bigint", int4: "integer" } as const;
-        const fields = names.map((name, index) => sql`(value->>${sql.lit(index)})::${sql.raw(pgType[columns[name]!])} AS ${sql.id(name)}`);
+        const fields = names.map((name, index) => {
+          const type = columns[name]!;
+          return type === "json" ? sql`(value->${sql.lit(index)})::text AS ${sql.id(name)}` : sql`(value->>${sql.lit(index)})::${sql.raw(pgType[type])} AS ${sql.id(name)}`;
+        });
         return sql`(SELECT ${sql.join(fields)} FROM jsonb_array_elements(${"[]"}::jsonb))`;
       }
+      // json_extract gives a nested array or object back as its JSON text.
       const fields = names.map((name, index) => sql`json_extract(value, ${sql.lit(`$[${index}]`)}) AS ${sql.id(name)}`);
       return sql`(SELECT ${sql.join(fields)} FROM json_each(${"[]"}))`;
     };
@@ -315,7 +320,7 @@ class Statements {
     this.insertTransfers = compile(
       sql`INSERT INTO wallet_transfers (id, kind, fingerprint, result, time) SELECT * FROM ${rows({ id: "text", kind: "text", fingerprint: "text", result: "text", time: "int8" })} AS r`,
     );
-    this.insertHistory = compile(sql`INSERT INTO wallet_history (account, entries) SELECT * FROM ${rows({ account: "text", entries: "text" })} AS r`);
+    this.insertHistory = compile(sql`INSERT INTO wallet_history (account, entries) SELECT * FROM ${rows({ account: "text", entries: "json" })} AS r`);
   }
 
   /** The statement with its data (a list, or rows), as its one JSON parameter. */
@@ -595,7 +600,7 @@ export class SqlLedgerStore implements LedgerStore {
       list.push([entry.transferId, entry.kind, entry.asset, decimal(entry.available), decimal(entry.locked), decimal(entry.pending), entry.time]);
     }
     const history: unknown[][] = [];
-    for (const [account, list] of byAccount) history.push([account, JSON.stringify(list)]);
+    for (const [account, list] of byAccount) history.push([account, list]);
     add(q.insertHistory, history, false);
     return out;
   }

@@ -3,6 +3,8 @@ import type { Command, Outcome } from "./ledger.js";
 /** Something that applies a batch of commands atomically per command, durably. */
 export interface CommandExecutor {
   execute(commands: readonly Command[]): Promise<Outcome[]>;
+  /** One command, when the executor queues commands one by one (the batcher). */
+  submit?(command: Command): Promise<Outcome>;
   /** True when concurrent execute() calls are applied in call order, so batches may overlap. */
   readonly appliesInCallOrder?: boolean;
 }

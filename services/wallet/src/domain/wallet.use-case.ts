@@ -61,9 +61,12 @@ export class Wallet {
 
   /** Runs one command through the executor; an expected failure is thrown as its DomainError. */
   async run(id: string, body: CommandBody): Promise<Executed> {
-    const [outcome] = await this.deps.executor.execute([makeCommand(id, this.deps.clock.now(), body)]);
-    if (!outcome!.ok) throw outcome!.error;
-    return { duplicate: outcome!.duplicate, result: outcome!.result };
+    const command = makeCommand(id, this.deps.clock.now(), body);
+    const executor = this.deps.executor;
+    // One command: straight into the batcher's queue when there is one (no array, no Promise.all).
+    const outcome = executor.submit ? await executor.submit(command) : (await executor.execute([command]))[0]!;
+    if (!outcome.ok) throw outcome.error;
+    return { duplicate: outcome.duplicate, result: outcome.result };
   }
 
   // ------------------------------------------------------------ balances and holds
