@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "#kit/db/database.js";
 import { SqlLedgerStore, type WalletDb } from "../../../services/wallet/src/adapters/ledger-store.sql.js";
 import { CommandBatcher } from "../../../services/wallet/src/domain/command-batcher.js";
 import { makeCommand, type Command } from "../../../services/wallet/src/domain/ledger.js";
 import { balanceOf, expectConserved, ledgerStoreContract } from "../../integration/wallet/ledger-store.contract.js";
+import { sqliteLedgerFixture } from "./sqlite-ledger.fixture.js";
 
 // The SQL store keeps its working set in memory and writes conditionally (compare-and-set on
 // every balance, the version of every document). These tests change rows behind its back — a
@@ -21,21 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const nextFile = () => join(dir, `ledger-${(files += 1)}.sqlite`);
 
-ledgerStoreContract("SQLite, row locks (no working-set cache)", async () => {
-  const file = nextFile();
-  const store = await SqlLedgerStore.open(openDatabase<WalletDb>(`sqlite:${file}`), { cached: false });
-  return {
-    store,
-    forceNegative: async (account: string, asset: string) => {
-      const raw = new BetterSqlite3(file);
-      try {
-        raw.prepare("UPDATE wallet_balances SET available = '-1' WHERE account = ? AND asset = ?").run(account, asset);
-      } finally {
-        raw.close();
-      }
-    },
-  };
-});
+ledgerStoreContract("SQLite, row locks (no working-set cache)", () => sqliteLedgerFixture(nextFile(), { cached: false }));
 
 let ids = 0;
 const command = (body: Parameters<typeof makeCommand>[2]): Command => makeCommand(`c${(ids += 1)}`, 1_700_000_000_000, body);
