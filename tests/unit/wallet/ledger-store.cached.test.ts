@@ -36,6 +36,24 @@ async function twoWriters() {
   return { cached, other, close: async () => Promise.all([cached.close(), other.close()]) };
 }
 
+describe("SQL ledger store: the SQLite writer thread", () => {
+  it("keeps the ledger working when the writer thread is gone: batches run on the store's own connection", async () => {
+    const store = await SqlLedgerStore.open(openDatabase<WalletDb>(`sqlite:${nextFile()}`));
+    try {
+      expect((await store.execute([deposit("alice", 100n)]))[0]!.ok).toBe(true);
+      expect(store.fallbacks).toBe(0);
+      await (store as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer.worker.terminate();
+      expect((await store.execute([transfer("alice", "bob", 30n)]))[0]!.ok).toBe(true);
+      expect((await store.execute([transfer("alice", "bob", 30n)]))[0]!.ok).toBe(true);
+      expect(store.fallbacks).toBe(2);
+      expect(await balanceOf(store, "bob", "USDT")).toEqual({ available: 60n, locked: 0n, pending: 0n });
+      await expectConserved(store);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe("SQL ledger store: the working-set cache under a second writer", () => {
   it("refuses a batch planned on a balance another writer changed, and runs it again against the store", async () => {
     const { cached, other, close } = await twoWriters();

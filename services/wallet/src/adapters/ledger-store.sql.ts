@@ -453,8 +453,9 @@ export class SqlLedgerStore implements LedgerStore {
         }
         cache.committed(planned.writes);
         return planned.outcomes;
-      } catch (error) {
-        if (!(error instanceof StaleState)) this.logFallback(error);
+      } catch {
+        // A row changed behind the cache (StaleState), a refusal (CHECK, unique violation) or a
+        // transient failure: the locking path below runs the batch again and retries or reports it.
       }
     }
     if (generation === this.generation) {
@@ -464,11 +465,6 @@ export class SqlLedgerStore implements LedgerStore {
     }
     this.fallbacks += 1;
     return this.executeLocked(commands);
-  }
-
-  private logFallback(_error: unknown): void {
-    // Refusals (CHECK, unique violations) and transient failures are re-run by the locking path,
-    // which retries or reports them; nothing to do here but count.
   }
 
   private async executeLocked(commands: readonly Command[]): Promise<Outcome[]> {

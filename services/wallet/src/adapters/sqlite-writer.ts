@@ -31,6 +31,8 @@ export class SqliteWriter {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private next = 0;
+  /** Set once the thread is gone: every later write fails at once (the store then writes on its own connection). */
+  private failure: Error | undefined;
 
   constructor(file: string) {
     this.worker = new Worker(new URL("./sqlite-writer.worker.mjs", import.meta.url), {
@@ -52,6 +54,9 @@ export class SqliteWriter {
 
   /** Applies the statements in one transaction; resolves once committed (durable). */
   write(statements: readonly WriteStatement[]): Promise<void> {
+    // threadId turns -1 when the thread has stopped, even before its "exit" event is delivered.
+    if (!this.failure && this.worker.threadId < 0) this.failure = new Error("the SQLite writer thread has stopped");
+    if (this.failure) return Promise.reject(this.failure);
     const id = (this.next += 1);
     // Keep the process alive while a write is in flight, not while the writer idles.
     if (this.waiting.size === 0) this.worker.ref();
@@ -63,6 +68,7 @@ export class SqliteWriter {
 
   /** Closes the thread's connection once the writes sent so far are done. */
   async close(): Promise<void> {
+    if (this.failure) return; // the thread is gone already
     const exited = new Promise((resolve) => this.worker.once("exit", resolve));
     this.worker.ref();
     this.worker.postMessage({ close: true });
@@ -70,6 +76,7 @@ export class SqliteWriter {
   }
 
   private failAll(error: Error): void {
+    this.failure ??= error;
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
   }
