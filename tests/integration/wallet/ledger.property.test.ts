@@ -41,6 +41,7 @@ describe("funds invariant under random concurrent load", () => {
     const { store } = await dynamoFixture();
     try {
       const result = await checkFundsInvariant(store, { operations: DDB_OPERATIONS, concurrency: 16, seed: 77, progress: progress("dynamodb") });
+      process.stdout.write(`[wallet property] dynamodb: ${DDB_OPERATIONS} operations: ${result.ok} ok, ${result.refused} refused, ${result.settled} settled\n`);
       expect(result.settled).toBeGreaterThan(DDB_OPERATIONS >= 1000 ? 5 : 0);
     } finally {
       await store.close();
