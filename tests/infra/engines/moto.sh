@@ -81,7 +81,9 @@ engine_start() {
   port_open "$MOTO_PORT" && die "moto: port $MOTO_PORT is taken by a process we did not start"
   [ -f "$MOTO_LOG" ] && mv -f "$MOTO_LOG" "$MOTO_LOG.1"
   log "moto: starting on 127.0.0.1:$MOTO_PORT"
-  (cd "$MOTO_DIR" && exec setsid nohup "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" \
+  # moto_server, minus the dashboard's instance tracking that keeps every TransactWriteItems
+  # rollback copy alive (see moto-server-untracked.py): long DynamoDB runs would grow it by GBs.
+  (cd "$MOTO_DIR" && exec setsid nohup "$MOTO_VENV/bin/python" "$REPO_ROOT/tests/infra/engines/moto-server-untracked.py" -H 127.0.0.1 -p "$MOTO_PORT" \
     >"$MOTO_LOG" 2>&1 </dev/null) &
   echo $! >"$MOTO_PID"
 }

@@ -1,12 +1,12 @@
-"""moto's server with its dashboard's instance tracking turned off, for long DynamoDB runs.
+"""moto's server with its dashboard's instance tracking turned off: how tests/infra starts moto.
 
 moto (5.2.5) appends every model object it ever creates to a class-level list for its dashboard
 (/moto-api/data.json), deep copies included: TransactWriteItems deep-copies each table it touches
 once per item (its rollback copy), so every transaction leaks whole tables. A 10 000-operation
 wallet invariant run grows the server past 12 GB and the OOM killer ends it. With tracking off
-the copies are freed; everything else is moto as tests/infra starts it.
+the copies are freed; every API behaves as in moto_server (the dashboard lists nothing).
 
-  .infra/moto/venv/bin/python tests/integration/wallet/moto-server-untracked.py -H 127.0.0.1 -p 55023
+  .infra/moto/venv/bin/python tests/infra/engines/moto-server-untracked.py -H 127.0.0.1 -p 55023
 """
 import sys
 
