@@ -6,6 +6,7 @@ import type { DynamoLedgerStore } from "./adapters/ledger-store.dynamodb.js";
 import { HistoryProjector, Reconciler } from "./domain/history-projector.js";
 import type { HistoryProjection } from "./ports/history-projection.port.js";
 import type { LedgerStore } from "./ports/ledger-store.port.js";
+import { withOverrides } from "./adapters/ledger-store.overrides.js";
 
 // With DynamoDB as the store of record and WALLET_PROJECTION_PG_URL set: the projector follows
 // the transfers table's stream into PostgreSQL, the reconciler compares the projection's balances
@@ -92,18 +93,7 @@ export async function openHistoryProjection(store: DynamoLedgerStore, options: H
 
 /** The store with its history read from the projection instead. */
 export function historyFrom(store: LedgerStore, history: Pick<HistoryProjection, "entries">): LedgerStore {
-  return {
-    engine: store.engine,
-    execute: (commands) => store.execute(commands),
-    balances: (account) => store.balances(account),
-    doc: (id) => store.doc(id),
-    transfer: (id) => store.transfer(id),
-    listDocs: (account, type, page) => store.listDocs(account, type, page),
-    dueDocs: (type, now, limit) => store.dueDocs(type, now, limit),
-    entries: (account, asset, page) => history.entries(account, asset, page),
-    audit: () => store.audit(),
-    close: () => store.close(),
-  };
+  return withOverrides(store, { entries: (account, asset, page) => history.entries(account, asset, page) });
 }
 
 /** The projection for a store of record, if one is configured; only DynamoDB stores take one. */

@@ -17,6 +17,7 @@ import { createWalletModule } from "../../../services/wallet/src/main.js";
 import type { LedgerStore } from "../../../services/wallet/src/ports/ledger-store.port.js";
 import { BTC, USDT, ledgerStoreContract, walletOver, type LedgerStoreFixture } from "./ledger-store.contract.js";
 import { env, pgDatabase, pgFixture } from "./support.js";
+import { withOverrides } from "../../../services/wallet/src/adapters/ledger-store.overrides.js";
 
 // The optional Redis read cache for balances (CachedLedgerStore over RedisBalanceCache), against
 // the real Redis of tests/infra/up.sh. Every cache gets its own key prefix.
@@ -49,25 +50,9 @@ function replica(store: LedgerStore, cache: BalanceCache): CachedLedgerStore {
   return cached;
 }
 
-/** `store` with some methods replaced; the others called on the store itself. */
-function delegate(store: LedgerStore, overrides: Partial<LedgerStore>): LedgerStore {
-  return {
-    engine: store.engine,
-    execute: (commands) => store.execute(commands),
-    balances: (account) => store.balances(account),
-    doc: (id) => store.doc(id),
-    transfer: (id) => store.transfer(id),
-    listDocs: (account, type, page) => store.listDocs(account, type, page),
-    dueDocs: (type, now, limit) => store.dueDocs(type, now, limit),
-    entries: (account, asset, page) => store.entries(account, asset, page),
-    audit: () => store.audit(),
-    close: () => store.close(),
-    ...overrides,
-  };
-}
 
 /** The store's own close stays with the test; the decorator must not close a shared store twice. */
-const shared = (store: LedgerStore): LedgerStore => delegate(store, { close: async () => undefined });
+const shared = (store: LedgerStore): LedgerStore => withOverrides(store, { close: async () => undefined });
 
 const count = async (counter: Counter) => (await counter.get()).values.reduce((sum, value) => sum + value.value, 0);
 
@@ -190,7 +175,7 @@ describe("balance cache: every command kind invalidates what it changed", () => 
     const store = await sqliteStore();
     opened.push(store);
     // The commit happens, then the acknowledgement is lost.
-    const lossy = delegate(store, {
+    const lossy = withOverrides(store, {
       execute: async (commands: readonly Command[]): Promise<Outcome[]> => {
         await store.execute(commands);
         throw new Error("connection reset after commit");
@@ -214,7 +199,7 @@ function pausedReads(store: LedgerStore) {
   let release!: () => void;
   const done = new Promise<void>((resolve) => (readDone = resolve));
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const wrapped = delegate(store, {
+  const wrapped = withOverrides(store, {
     balances: async (account: string): Promise<BalanceRow[]> => {
       const rows = await store.balances(account);
       readDone();
