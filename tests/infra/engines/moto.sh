@@ -5,6 +5,7 @@
 # Usage: moto.sh {install|start|wait|up|stop|status}
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../python.sh"
 
 ENGINE=moto
 ENGINE_PORT=$MOTO_PORT
@@ -20,17 +21,6 @@ MOTO_EXTRAS="${MOTO_EXTRAS:-dynamodb,s3,sns,sqs,secretsmanager}"
 MOTO_REQS=("moto[$MOTO_EXTRAS]==$MOTO_VERSION" "flask!=2.2.0,!=2.2.1" "flask-cors")
 MOTO_WHEELHOUSE="${MOTO_WHEELHOUSE:-${XDG_CACHE_HOME:-$HOME/.cache}/exchange-infra/moto-$MOTO_VERSION-$(echo "$MOTO_EXTRAS" | tr ',' '-')-wheels}"
 
-# a Python 3 that can make a virtualenv with pip (pyenv shims may name versions that are not installed)
-python_bin() {
-  local p
-  for p in python3 python3.12 python3.11 /usr/bin/python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-      command -v "$p"
-      return 0
-    fi
-  done
-  return 1
-}
 
 engine_install() {
   if [ -x "$MOTO_VENV/bin/moto_server" ] && [ "$(cat "$MOTO_VENV/.moto-version" 2>/dev/null)" = "$MOTO_VERSION[$MOTO_EXTRAS]" ]; then

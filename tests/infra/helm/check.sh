@@ -24,6 +24,7 @@ VENV="$TOOLS/venv"
 
 log() { echo "[helm-check] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+source "$REPO_ROOT/tests/infra/python.sh"
 
 install_helm() {
   if [ -n "${HELM:-}" ]; then
@@ -44,17 +45,6 @@ install_helm() {
     die "go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION failed"
   echo "$HELM_VERSION" >"$TOOLS/bin/.helm-version"
   log "helm $("$HELM_BIN" version --short) installed in $((SECONDS - t0))s"
-}
-
-python_bin() {
-  local p
-  for p in python3 python3.12 python3.11 /usr/bin/python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-      command -v "$p"
-      return 0
-    fi
-  done
-  return 1
 }
 
 install_validator() {
