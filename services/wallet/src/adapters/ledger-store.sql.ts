@@ -577,9 +577,8 @@ export class SqlLedgerStore implements LedgerStore {
     const oldDocs: unknown[][] = [];
     for (const write of writes.docs) {
       const doc = write.doc;
-      if (write.beforeVersion === 0) newDocs.push([doc.id, doc.type, doc.account, write.version, docDue(doc), doc.createdAt, encodeDoc(doc)]);
-      else if (!conditional) oldDocs.push([doc.id, doc.type, doc.account, write.version, docDue(doc), doc.createdAt, encodeDoc(doc)]);
-      else oldDocs.push([doc.id, write.version, docDue(doc), encodeDoc(doc), write.beforeVersion]);
+      if (conditional && write.beforeVersion > 0) oldDocs.push([doc.id, write.version, docDue(doc), encodeDoc(doc), write.beforeVersion]);
+      else (write.beforeVersion === 0 ? newDocs : oldDocs).push([doc.id, doc.type, doc.account, write.version, docDue(doc), doc.createdAt, encodeDoc(doc)]);
     }
     add(q.insertDocs, newDocs, false);
     add(conditional ? q.updateDocsIfUnchanged : q.updateDocs, oldDocs, conditional);

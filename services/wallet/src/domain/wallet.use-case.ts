@@ -205,10 +205,16 @@ export class Wallet {
   /** setAllowList on a user's behalf: the account's TOTP code is required when it has MFA. */
   async updateAllowList(request: { account: string; enabled: boolean; entries: readonly { address: string; memo: string }[]; totpCode: string }): Promise<AllowList> {
     requireUserAccount(request.account, "account_id");
-    const mfa = await this.deps.mfa.verify(request.account, request.totpCode);
-    if (mfa === "invalid") throw mfaRequired(request.totpCode === "" ? "Two-factor authentication code required." : "Invalid two-factor authentication code.");
+    await this.requireMfa(request.account, request.totpCode);
     await this.setAllowList(request.account, request.enabled, request.entries);
     return this.allowList(request.account);
+  }
+
+  /** Passes accounts without MFA; an account with MFA needs its current TOTP code. */
+  private async requireMfa(account: string, totpCode: string): Promise<void> {
+    if ((await this.deps.mfa.verify(account, totpCode)) === "invalid") {
+      throw mfaRequired(totpCode === "" ? "Two-factor authentication code required." : "Invalid two-factor authentication code.");
+    }
   }
 
   /** The account's withdrawal allow-list; an account that never set one has it disabled and empty. */
@@ -236,8 +242,7 @@ export class Wallet {
     if (request.amount < network.withdrawMin) throw invalidField("amount", `below the minimum withdrawal ${network.withdrawMin} on ${network.network}`);
     if (request.amount <= network.withdrawFee) throw invalidField("amount", `must exceed the network fee ${network.withdrawFee}`);
     if (network.memoRequired && request.memo === "") throw invalidField("memo", `a memo is required on ${network.network}`);
-    const mfa = await this.deps.mfa.verify(request.account, request.totpCode);
-    if (mfa === "invalid") throw mfaRequired(request.totpCode === "" ? "Two-factor authentication code required." : "Invalid two-factor authentication code.");
+    await this.requireMfa(request.account, request.totpCode);
     const executed = await this.run(`withdraw:${request.withdrawalId}`, {
       kind: "withdraw_request",
       withdrawalId: request.withdrawalId,
