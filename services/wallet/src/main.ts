@@ -88,6 +88,9 @@ export function composeWallet(store: LedgerStore, options: Omit<WalletConfig, "l
   return { store, wallet, chain, mfa, batcher };
 }
 
+/** How often the module looks for withdrawals left pending (Wallet.resumeWithdrawals). */
+const RESUME_WITHDRAWALS_MS = 15_000;
+
 /** Composition root of the wallet service. */
 export async function createWalletModule(config: WalletConfig): Promise<ServiceModule & { readonly parts: WalletParts; readonly history?: RunningHistoryProjection }> {
   const recordStore = await openLedgerStore(config.ledgerUrl, config.awsEndpoint);
@@ -110,11 +113,17 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
       history?.start();
       const every = config.tickMs ?? 1000;
       if (every <= 0) return;
+      // Stuck withdrawals are looked for far less often than holds expire: each look is a due-time
+      // query (a table scan on DynamoDB), and a withdrawal only counts as stuck after 30 s anyway.
+      const resumeEvery = Math.max(1, Math.round(RESUME_WITHDRAWALS_MS / every));
+      let tick = 0;
       timer = setInterval(() => {
         if (ticking) return;
         ticking = true;
         faucet?.mine();
-        void Promise.all([parts.wallet.expireHolds(), parts.wallet.syncDeposits(), parts.wallet.resumeWithdrawals()])
+        tick += 1;
+        const resume = tick % resumeEvery === 0 ? parts.wallet.resumeWithdrawals() : undefined;
+        void Promise.all([parts.wallet.expireHolds(), parts.wallet.syncDeposits(), resume])
           .catch(() => undefined)
           .finally(() => {
             ticking = false;
