@@ -38,6 +38,11 @@ export interface AllowList {
   readonly entries: readonly { address: string; memo: string }[];
 }
 
+/** One trade's settlement: the fees charged (each in the asset that side received), or why it failed. */
+export type TradeSettlement =
+  | { readonly ok: true; readonly buyerFee: bigint; readonly sellerFee: bigint; readonly duplicate: boolean }
+  | { readonly ok: false; readonly error: Error };
+
 export interface Executed {
   readonly duplicate: boolean;
   readonly result: Readonly<Record<string, string>>;
@@ -110,6 +115,58 @@ export class Wallet {
   // ------------------------------------------------------------ trades and transfers
 
   async settleTrade(trade: SettleTrade): Promise<{ buyerFee: bigint; sellerFee: bigint; duplicate: boolean }> {
+    const [settled] = await this.settleTrades([trade]);
+    if (!settled!.ok) throw settled!.error;
+    return { buyerFee: settled!.buyerFee, sellerFee: settled!.sellerFee, duplicate: settled!.duplicate };
+  }
+
+  /**
+   * Settles trades in order, each on its own: one that fails (unknown hold, bad amount...) fails
+   * alone and changes nothing. The batch travels as one unit to the batcher (one promise, not one
+   * per trade), which is how the order service hands over the trades of one matching event.
+   */
+  async settleTrades(trades: readonly SettleTrade[]): Promise<TradeSettlement[]> {
+    const results: TradeSettlement[] = new Array(trades.length);
+    const accepted: number[] = [];
+    const tiers = new Map<string, number>();
+    for (let index = 0; index < trades.length; index += 1) {
+      const trade = trades[index]!;
+      try {
+        this.checkTrade(trade);
+        tiers.set(trade.buyer, 0);
+        tiers.set(trade.seller, 0);
+        accepted.push(index);
+      } catch (error) {
+        results[index] = { ok: false, error: error as Error };
+      }
+    }
+    if (accepted.length === 0) return results;
+    // Fee tiers once per account of the batch.
+    const accounts = [...tiers.keys()];
+    const found = await Promise.all(accounts.map((account) => this.deps.tiers.tier(account)));
+    accounts.forEach((account, index) => tiers.set(account, found[index]!));
+    const now = this.deps.clock.now();
+    const commands = accepted.map((index) => {
+      const trade = trades[index]!;
+      return makeCommand(trade.tradeId, now, {
+        kind: "settle",
+        trade,
+        buyerFeeBps: this.fees.bps(tiers.get(trade.buyer)!, trade.buyerIsMaker),
+        sellerFeeBps: this.fees.bps(tiers.get(trade.seller)!, !trade.buyerIsMaker),
+      });
+    });
+    const executor = this.deps.executor;
+    const outcomes = executor.submitAll ? await executor.submitAll(commands) : await executor.execute(commands);
+    accepted.forEach((tradeIndex, index) => {
+      const outcome = outcomes[index]!;
+      results[tradeIndex] = outcome.ok
+        ? { ok: true, buyerFee: BigInt(outcome.result.buyerFee ?? "0"), sellerFee: BigInt(outcome.result.sellerFee ?? "0"), duplicate: outcome.duplicate }
+        : { ok: false, error: outcome.error };
+    });
+    return results;
+  }
+
+  private checkTrade(trade: SettleTrade): void {
     this.requireAsset(trade.baseAsset, "base_asset");
     this.requireAsset(trade.quoteAsset, "quote_asset");
     if (trade.baseAsset === trade.quoteAsset) throw invalidField("quote_asset", "base and quote assets must differ");
@@ -118,14 +175,6 @@ export class Wallet {
     requireAmount(trade.base, "base_amount");
     requireAmount(trade.quote, "quote_amount");
     if (trade.buyerHoldId !== "" && trade.buyerHoldId === trade.sellerHoldId) throw invalidField("seller_hold_id", "buyer and seller holds must differ");
-    const [buyerTier, sellerTier] = await Promise.all([this.deps.tiers.tier(trade.buyer), this.deps.tiers.tier(trade.seller)]);
-    const executed = await this.run(trade.tradeId, {
-      kind: "settle",
-      trade,
-      buyerFeeBps: this.fees.bps(buyerTier, trade.buyerIsMaker),
-      sellerFeeBps: this.fees.bps(sellerTier, !trade.buyerIsMaker),
-    });
-    return { buyerFee: BigInt(executed.result.buyerFee ?? "0"), sellerFee: BigInt(executed.result.sellerFee ?? "0"), duplicate: executed.duplicate };
   }
 
   async transfer(request: { transferId: string; from: string; to: string; asset: string; amount: bigint }): Promise<Executed> {
