@@ -81,6 +81,86 @@ for (const transport of ["in-process", "gRPC over HTTP/2"] as const) {
       expect((await client.getBalances({ accountId: buyer, assets: ["USDT"] })).balances[0]).toMatchObject({ free: "72876.55000000", locked: "0.00000000" });
     });
 
+    it("settles a batch trade by trade: a bad trade fails alone in its slot, a resubmitted batch answers duplicate", async () => {
+      const batchBuyer = `${tag}-batch-buyer`;
+      const batchSeller = `${tag}-batch-seller`;
+      await parts.wallet.creditDeposit(`${tag}-batch-fund-usdt`, batchBuyer, "USDT", 10_000n * 10n ** 8n);
+      await parts.wallet.creditDeposit(`${tag}-batch-fund-btc`, batchSeller, "BTC", 10n ** 8n);
+      await client.createHold({ holdId: `${tag}-b-buy`, accountId: batchBuyer, asset: "USDT", amount: "5000" });
+      await client.createHold({ holdId: `${tag}-b-sell`, accountId: batchSeller, asset: "BTC", amount: "0.5" });
+      const trade = (index: number, fields: Partial<{ buyerHoldId: string; baseAmount: string; quoteAmount: string; buyerIsMaker: boolean }> = {}) => ({
+        tradeId: `BTCUSDT:${tag}:2:${index}`,
+        symbol: "BTCUSDT",
+        baseAsset: "BTC",
+        quoteAsset: "USDT",
+        buyerAccountId: batchBuyer,
+        sellerAccountId: batchSeller,
+        buyerHoldId: `${tag}-b-buy`,
+        sellerHoldId: `${tag}-b-sell`,
+        baseAmount: "0.1",
+        quoteAmount: "1000",
+        buyerIsMaker: false,
+        ...fields,
+      });
+      const trades = [
+        trade(0),
+        trade(1, { buyerHoldId: `${tag}-no-such-hold` }),
+        trade(2, { baseAmount: "0.123456789" }), // BTC has 8 digits
+        trade(3, { quoteAmount: "1,5" }), // not a decimal at all
+        trade(4, { baseAmount: "0.2", quoteAmount: "2000", buyerIsMaker: true }),
+      ];
+      const outcome = (result: { result: { case: string | undefined; value?: unknown } }) =>
+        result.result.case === "settled" ? result.result.value : result.result.case === "error" ? (result.result.value as { code: string }).code : "empty";
+      const settled = { buyerFee: "0.00010000", sellerFee: "1.00000000" };
+      const settledBig = { buyerFee: "0.00020000", sellerFee: "2.00000000" };
+      const first = await client.settleTrades({ trades });
+      expect(first.results.map(outcome)).toEqual([
+        expect.objectContaining({ ...settled, duplicate: false }),
+        "NOT_FOUND",
+        "BAD_PRECISION",
+        "MANDATORY_PARAM_EMPTY_OR_MALFORMED",
+        expect.objectContaining({ ...settledBig, duplicate: false }),
+      ]);
+      const errors = first.results.map((result) => (result.result.case === "error" ? result.result.value.message : ""));
+      expect(errors[1]).toContain(`${tag}-no-such-hold`);
+      expect(errors[2]).toContain("base_amount");
+      expect(errors[3]).toContain("quote_amount");
+
+      // Only trades 0 and 4 moved money: 0.3 BTC for 3000 USDT, 10 bps each side.
+      const balancesOf = async () =>
+        Promise.all([batchBuyer, batchSeller].map(async (accountId) => (await client.getBalances({ accountId })).balances.map((b) => [b.asset, b.free, b.locked])));
+      const after = await balancesOf();
+      expect(after).toEqual([
+        [
+          ["BTC", "0.29970000", "0.00000000"],
+          ["USDT", "5000.00000000", "2000.00000000"],
+        ],
+        [
+          ["BTC", "0.50000000", "0.20000000"],
+          ["USDT", "2997.00000000", "0.00000000"],
+        ],
+      ]);
+
+      const again = await client.settleTrades({ trades });
+      expect(again.results.map(outcome)).toEqual([
+        expect.objectContaining({ ...settled, duplicate: true }),
+        "NOT_FOUND",
+        "BAD_PRECISION",
+        "MANDATORY_PARAM_EMPTY_OR_MALFORMED",
+        expect.objectContaining({ ...settledBig, duplicate: true }),
+      ]);
+      expect(await balancesOf()).toEqual(after);
+
+      // A malformed batch fails as a whole, before anything runs.
+      const empty = await errorOf(client.settleTrades({ trades: [] }));
+      expect(empty.code).toBe(Code.InvalidArgument);
+      expect(empty.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["trades"]);
+      const tooMany = await errorOf(client.settleTrades({ trades: Array.from({ length: 4097 }, (_, index) => trade(100 + index, { baseAmount: "0.0001", quoteAmount: "1" })) }));
+      expect(tooMany.code).toBe(Code.InvalidArgument);
+      expect(tooMany.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["trades"]);
+      expect(await balancesOf()).toEqual(after);
+    });
+
     it("refuses bad input with InvalidArgument naming the field, and changes nothing", async () => {
       const before = await client.getBalances({ accountId: seller });
       const malformed = await errorOf(client.createHold({ holdId: `${tag}-bad1`, accountId: seller, asset: "BTC", amount: "1,5" }));

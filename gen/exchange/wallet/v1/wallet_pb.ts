@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/wallet/v1/wallet.proto.
  */
 export const file_exchange_wallet_v1_wallet: GenFile = /*@__PURE__*/
-  fileDesc("Ch9leGNoYW5nZS93YWxsZXQvdjEvd2FsbGV0LnByb3RvEhJleGNoYW5nZS53YWxsZXQudjEiVAoFQXNzZXQSDQoFYXNzZXQYASABKAkSDQoFc2NhbGUYAiABKA0SLQoIbmV0d29ya3MYAyADKAsyGy5leGNoYW5nZS53YWxsZXQudjEuTmV0d29yayJ0CgdOZXR3b3JrEg8KB25ldHdvcmsYASABKAkSFAoMd2l0aGRyYXdfZmVlGAIgASgJEhQKDHdpdGhkcmF3X21pbhgDIAEoCRIVCg1jb25maXJtYXRpb25zGAQgASgNEhUKDW1lbW9fcmVxdWlyZWQYBSABKAgiEwoRTGlzdEFzc2V0c1JlcXVlc3QiPwoSTGlzdEFzc2V0c1Jlc3BvbnNlEikKBmFzc2V0cxgBIAMoCzIZLmV4Y2hhbmdlLndhbGxldC52MS5Bc3NldCJSCgdCYWxhbmNlEg0KBWFzc2V0GAEgASgJEgwKBGZyZWUYAiABKAkSDgoGbG9ja2VkGAMgASgJEhoKEnBlbmRpbmdfd2l0aGRyYXdhbBgEIAEoCSJBChJHZXRCYWxhbmNlc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIOCgZhc3NldHMYAiADKAkiRAoTR2V0QmFsYW5jZXNSZXNwb25zZRItCghiYWxhbmNlcxgBIAMoCzIbLmV4Y2hhbmdlLndhbGxldC52MS5CYWxhbmNlIrwBChFDcmVhdGVIb2xkUmVxdWVzdBIYCgdob2xkX2lkGAEgASgJQge6SARyAhABEhsKCmFjY291bnRfaWQYAiABKAlCB7pIBHICEAESJgoFYXNzZXQYAyABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwxMH0kEjQKBmFtb3VudBgEIAEoCUIkukghch8yHV5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEhIKCnRpbWVvdXRfbXMYBSABKAQiiwEKBEhvbGQSDwoHaG9sZF9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBWFzc2V0GAMgASgJEg4KBmFtb3VudBgEIAEoCRIRCglyZW1haW5pbmcYBSABKAkSLAoFc3RhdGUYBiABKA4yHS5leGNoYW5nZS53YWxsZXQudjEuSG9sZFN0YXRlIjwKEkNyZWF0ZUhvbGRSZXNwb25zZRImCgRob2xkGAEgASgLMhguZXhjaGFuZ2Uud2FsbGV0LnYxLkhvbGQiKwoPVm9pZEhvbGRSZXF1ZXN0EhgKB2hvbGRfaWQYASABKAlCB7pIBHICEAEiOgoQVm9pZEhvbGRSZXNwb25zZRImCgRob2xkGAEgASgLMhguZXhjaGFuZ2Uud2FsbGV0LnYxLkhvbGQihgMKElNldHRsZVRyYWRlUmVxdWVzdBIZCgh0cmFkZV9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhIKCmJhc2VfYXNzZXQYAyABKAkSEwoLcXVvdGVfYXNzZXQYBCABKAkSIQoQYnV5ZXJfYWNjb3VudF9pZBgFIAEoCUIHukgEcgIQARIiChFzZWxsZXJfYWNjb3VudF9pZBgGIAEoCUIHukgEcgIQARIVCg1idXllcl9ob2xkX2lkGAcgASgJEhYKDnNlbGxlcl9ob2xkX2lkGAggASgJEjkKC2Jhc2VfYW1vdW50GAkgASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSOgoMcXVvdGVfYW1vdW50GAogASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSFgoOYnV5ZXJfaXNfbWFrZXIYCyABKAgiTwoTU2V0dGxlVHJhZGVSZXNwb25zZRIRCglidXllcl9mZWUYASABKAkSEgoKc2VsbGVyX2ZlZRgCIAEoCRIRCglkdXBsaWNhdGUYAyABKAgizwEKD1RyYW5zZmVyUmVxdWVzdBIcCgt0cmFuc2Zlcl9pZBgBIAEoCUIHukgEcgIQARIgCg9mcm9tX2FjY291bnRfaWQYAiABKAlCB7pIBHICEAESHgoNdG9fYWNjb3VudF9pZBgDIAEoCUIHukgEcgIQARImCgVhc3NldBgEIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDEwfSQSNAoGYW1vdW50GAUgASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQiJQoQVHJhbnNmZXJSZXNwb25zZRIRCglkdXBsaWNhdGUYASABKAgicAoYR2V0RGVwb3NpdEFkZHJlc3NSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESJgoFYXNzZXQYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwxMH0kEg8KB25ldHdvcmsYAyABKAkiOgoZR2V0RGVwb3NpdEFkZHJlc3NSZXNwb25zZRIPCgdhZGRyZXNzGAEgASgJEgwKBG1lbW8YAiABKAkitQEKB0RlcG9zaXQSEgoKZGVwb3NpdF9pZBgBIAEoCRINCgVhc3NldBgCIAEoCRIPCgduZXR3b3JrGAMgASgJEg4KBmFtb3VudBgEIAEoCRINCgV0eF9pZBgFIAEoCRIVCg1jb25maXJtYXRpb25zGAYgASgNEjIKBnN0YXR1cxgHIAEoDjIiLmV4Y2hhbmdlLndhbGxldC52MS5UcmFuc2ZlclN0YXR1cxIMCgR0aW1lGAggASgDImEKE0xpc3REZXBvc2l0c1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARItCgRwYWdlGAIgASgLMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0InUKFExpc3REZXBvc2l0c1Jlc3BvbnNlEi0KCGRlcG9zaXRzGAEgAygLMhsuZXhjaGFuZ2Uud2FsbGV0LnYxLkRlcG9zaXQSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2Ui0AEKCldpdGhkcmF3YWwSFQoNd2l0aGRyYXdhbF9pZBgBIAEoCRINCgVhc3NldBgCIAEoCRIPCgduZXR3b3JrGAMgASgJEg4KBmFtb3VudBgEIAEoCRILCgNmZWUYBSABKAkSDwoHYWRkcmVzcxgGIAEoCRIMCgRtZW1vGAcgASgJEjIKBnN0YXR1cxgIIAEoDjIiLmV4Y2hhbmdlLndhbGxldC52MS5UcmFuc2ZlclN0YXR1cxINCgV0eF9pZBgJIAEoCRIMCgR0aW1lGAogASgDIoECChhSZXF1ZXN0V2l0aGRyYXdhbFJlcXVlc3QSHgoNd2l0aGRyYXdhbF9pZBgBIAEoCUIHukgEcgIQARIbCgphY2NvdW50X2lkGAIgASgJQge6SARyAhABEiYKBWFzc2V0GAMgASgJQhe6SBRyEjIQXltBLVowLTldezIsMTB9JBIPCgduZXR3b3JrGAQgASgJEjQKBmFtb3VudBgFIAEoCUIkukghch8yHV5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEhgKB2FkZHJlc3MYBiABKAlCB7pIBHICEAESDAoEbWVtbxgHIAEoCRIRCgl0b3RwX2NvZGUYCCABKAkiTwoZUmVxdWVzdFdpdGhkcmF3YWxSZXNwb25zZRIyCgp3aXRoZHJhd2FsGAEgASgLMh4uZXhjaGFuZ2Uud2FsbGV0LnYxLldpdGhkcmF3YWwiOgoYQXBwcm92ZVdpdGhkcmF3YWxSZXF1ZXN0Eh4KDXdpdGhkcmF3YWxfaWQYASABKAlCB7pIBHICEAEiTwoZQXBwcm92ZVdpdGhkcmF3YWxSZXNwb25zZRIyCgp3aXRoZHJhd2FsGAEgASgLMh4uZXhjaGFuZ2Uud2FsbGV0LnYxLldpdGhkcmF3YWwiSQoXUmVqZWN0V2l0aGRyYXdhbFJlcXVlc3QSHgoNd2l0aGRyYXdhbF9pZBgBIAEoCUIHukgEcgIQARIOCgZyZWFzb24YAiABKAkiTgoYUmVqZWN0V2l0aGRyYXdhbFJlc3BvbnNlEjIKCndpdGhkcmF3YWwYASABKAsyHi5leGNoYW5nZS53YWxsZXQudjEuV2l0aGRyYXdhbCJkChZMaXN0V2l0aGRyYXdhbHNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESLQoEcGFnZRgCIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ+ChdMaXN0V2l0aGRyYXdhbHNSZXNwb25zZRIzCgt3aXRoZHJhd2FscxgBIAMoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsEi4KBHBhZ2UYAiABKAsyIC5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlc3BvbnNlIpABCgtMZWRnZXJFbnRyeRITCgt0cmFuc2Zlcl9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBWFzc2V0GAMgASgJEhcKD2F2YWlsYWJsZV9kZWx0YRgEIAEoCRIUCgxsb2NrZWRfZGVsdGEYBSABKAkSDAoEa2luZBgGIAEoCRIMCgR0aW1lGAcgASgDInUKGExpc3RMZWRnZXJFbnRyaWVzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEg0KBWFzc2V0GAIgASgJEi0KBHBhZ2UYAyABKAsyHy5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlcXVlc3QifQoZTGlzdExlZGdlckVudHJpZXNSZXNwb25zZRIwCgdlbnRyaWVzGAEgAygLMh8uZXhjaGFuZ2Uud2FsbGV0LnYxLkxlZGdlckVudHJ5Ei4KBHBhZ2UYAiABKAsyIC5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlc3BvbnNlIkQKDkFsbG93TGlzdEVudHJ5EhsKB2FkZHJlc3MYASABKAlCCrpIB3IFEAEYgAESFQoEbWVtbxgCIAEoCUIHukgEcgIYQCKgAQodU2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIPCgdlbmFibGVkGAIgASgIEj4KB2VudHJpZXMYAyADKAsyIi5leGNoYW5nZS53YWxsZXQudjEuQWxsb3dMaXN0RW50cnlCCbpIBpIBAxDIARIRCgl0b3RwX2NvZGUYBCABKAkiZgoeU2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlc3BvbnNlEg8KB2VuYWJsZWQYASABKAgSMwoHZW50cmllcxgCIAMoCzIiLmV4Y2hhbmdlLndhbGxldC52MS5BbGxvd0xpc3RFbnRyeSI8Ch1HZXRXaXRoZHJhd2FsQWxsb3dMaXN0UmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABImYKHkdldFdpdGhkcmF3YWxBbGxvd0xpc3RSZXNwb25zZRIPCgdlbmFibGVkGAEgASgIEjMKB2VudHJpZXMYAiADKAsyIi5leGNoYW5nZS53YWxsZXQudjEuQWxsb3dMaXN0RW50cnkqbQoJSG9sZFN0YXRlEhoKFkhPTERfU1RBVEVfVU5TUEVDSUZJRUQQABIWChJIT0xEX1NUQVRFX1BFTkRJTkcQARIVChFIT0xEX1NUQVRFX1BPU1RFRBACEhUKEUhPTERfU1RBVEVfVk9JREVEEAMqsgEKDlRyYW5zZmVyU3RhdHVzEh8KG1RSQU5TRkVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1RSQU5TRkVSX1NUQVRVU19QRU5ESU5HEAESJQohVFJBTlNGRVJfU1RBVFVTX0FXQUlUSU5HX0FQUFJPVkFMEAISHQoZVFJBTlNGRVJfU1RBVFVTX0NPTVBMRVRFRBADEhwKGFRSQU5TRkVSX1NUQVRVU19SRUpFQ1RFRBAEMr8MCg1XYWxsZXRTZXJ2aWNlElsKCkxpc3RBc3NldHMSJS5leGNoYW5nZS53YWxsZXQudjEuTGlzdEFzc2V0c1JlcXVlc3QaJi5leGNoYW5nZS53YWxsZXQudjEuTGlzdEFzc2V0c1Jlc3BvbnNlEl4KC0dldEJhbGFuY2VzEiYuZXhjaGFuZ2Uud2FsbGV0LnYxLkdldEJhbGFuY2VzUmVxdWVzdBonLmV4Y2hhbmdlLndhbGxldC52MS5HZXRCYWxhbmNlc1Jlc3BvbnNlElsKCkNyZWF0ZUhvbGQSJS5leGNoYW5nZS53YWxsZXQudjEuQ3JlYXRlSG9sZFJlcXVlc3QaJi5leGNoYW5nZS53YWxsZXQudjEuQ3JlYXRlSG9sZFJlc3BvbnNlElUKCFZvaWRIb2xkEiMuZXhjaGFuZ2Uud2FsbGV0LnYxLlZvaWRIb2xkUmVxdWVzdBokLmV4Y2hhbmdlLndhbGxldC52MS5Wb2lkSG9sZFJlc3BvbnNlEl4KC1NldHRsZVRyYWRlEiYuZXhjaGFuZ2Uud2FsbGV0LnYxLlNldHRsZVRyYWRlUmVxdWVzdBonLmV4Y2hhbmdlLndhbGxldC52MS5TZXR0bGVUcmFkZVJlc3BvbnNlElUKCFRyYW5zZmVyEiMuZXhjaGFuZ2Uud2FsbGV0LnYxLlRyYW5zZmVyUmVxdWVzdBokLmV4Y2hhbmdlLndhbGxldC52MS5UcmFuc2ZlclJlc3BvbnNlEnAKEUdldERlcG9zaXRBZGRyZXNzEiwuZXhjaGFuZ2Uud2FsbGV0LnYxLkdldERlcG9zaXRBZGRyZXNzUmVxdWVzdBotLmV4Y2hhbmdlLndhbGxldC52MS5HZXREZXBvc2l0QWRkcmVzc1Jlc3BvbnNlEmEKDExpc3REZXBvc2l0cxInLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0RGVwb3NpdHNSZXF1ZXN0GiguZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3REZXBvc2l0c1Jlc3BvbnNlEnAKEVJlcXVlc3RXaXRoZHJhd2FsEiwuZXhjaGFuZ2Uud2FsbGV0LnYxLlJlcXVlc3RXaXRoZHJhd2FsUmVxdWVzdBotLmV4Y2hhbmdlLndhbGxldC52MS5SZXF1ZXN0V2l0aGRyYXdhbFJlc3BvbnNlEnAKEUFwcHJvdmVXaXRoZHJhd2FsEiwuZXhjaGFuZ2Uud2FsbGV0LnYxLkFwcHJvdmVXaXRoZHJhd2FsUmVxdWVzdBotLmV4Y2hhbmdlLndhbGxldC52MS5BcHByb3ZlV2l0aGRyYXdhbFJlc3BvbnNlEm0KEFJlamVjdFdpdGhkcmF3YWwSKy5leGNoYW5nZS53YWxsZXQudjEuUmVqZWN0V2l0aGRyYXdhbFJlcXVlc3QaLC5leGNoYW5nZS53YWxsZXQudjEuUmVqZWN0V2l0aGRyYXdhbFJlc3BvbnNlEmoKD0xpc3RXaXRoZHJhd2FscxIqLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0V2l0aGRyYXdhbHNSZXF1ZXN0GisuZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3RXaXRoZHJhd2Fsc1Jlc3BvbnNlEnAKEUxpc3RMZWRnZXJFbnRyaWVzEiwuZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3RMZWRnZXJFbnRyaWVzUmVxdWVzdBotLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0TGVkZ2VyRW50cmllc1Jlc3BvbnNlEn8KFlNldFdpdGhkcmF3YWxBbGxvd0xpc3QSMS5leGNoYW5nZS53YWxsZXQudjEuU2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlcXVlc3QaMi5leGNoYW5nZS53YWxsZXQudjEuU2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlc3BvbnNlEn8KFkdldFdpdGhkcmF3YWxBbGxvd0xpc3QSMS5leGNoYW5nZS53YWxsZXQudjEuR2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlcXVlc3QaMi5leGNoYW5nZS53YWxsZXQudjEuR2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_exchange_common_v1_common]);
+  fileDesc("Ch9leGNoYW5nZS93YWxsZXQvdjEvd2FsbGV0LnByb3RvEhJleGNoYW5nZS53YWxsZXQudjEiVAoFQXNzZXQSDQoFYXNzZXQYASABKAkSDQoFc2NhbGUYAiABKA0SLQoIbmV0d29ya3MYAyADKAsyGy5leGNoYW5nZS53YWxsZXQudjEuTmV0d29yayJ0CgdOZXR3b3JrEg8KB25ldHdvcmsYASABKAkSFAoMd2l0aGRyYXdfZmVlGAIgASgJEhQKDHdpdGhkcmF3X21pbhgDIAEoCRIVCg1jb25maXJtYXRpb25zGAQgASgNEhUKDW1lbW9fcmVxdWlyZWQYBSABKAgiEwoRTGlzdEFzc2V0c1JlcXVlc3QiPwoSTGlzdEFzc2V0c1Jlc3BvbnNlEikKBmFzc2V0cxgBIAMoCzIZLmV4Y2hhbmdlLndhbGxldC52MS5Bc3NldCJSCgdCYWxhbmNlEg0KBWFzc2V0GAEgASgJEgwKBGZyZWUYAiABKAkSDgoGbG9ja2VkGAMgASgJEhoKEnBlbmRpbmdfd2l0aGRyYXdhbBgEIAEoCSJBChJHZXRCYWxhbmNlc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIOCgZhc3NldHMYAiADKAkiRAoTR2V0QmFsYW5jZXNSZXNwb25zZRItCghiYWxhbmNlcxgBIAMoCzIbLmV4Y2hhbmdlLndhbGxldC52MS5CYWxhbmNlIrwBChFDcmVhdGVIb2xkUmVxdWVzdBIYCgdob2xkX2lkGAEgASgJQge6SARyAhABEhsKCmFjY291bnRfaWQYAiABKAlCB7pIBHICEAESJgoFYXNzZXQYAyABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwxMH0kEjQKBmFtb3VudBgEIAEoCUIkukghch8yHV5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEhIKCnRpbWVvdXRfbXMYBSABKAQiiwEKBEhvbGQSDwoHaG9sZF9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBWFzc2V0GAMgASgJEg4KBmFtb3VudBgEIAEoCRIRCglyZW1haW5pbmcYBSABKAkSLAoFc3RhdGUYBiABKA4yHS5leGNoYW5nZS53YWxsZXQudjEuSG9sZFN0YXRlIjwKEkNyZWF0ZUhvbGRSZXNwb25zZRImCgRob2xkGAEgASgLMhguZXhjaGFuZ2Uud2FsbGV0LnYxLkhvbGQiKwoPVm9pZEhvbGRSZXF1ZXN0EhgKB2hvbGRfaWQYASABKAlCB7pIBHICEAEiOgoQVm9pZEhvbGRSZXNwb25zZRImCgRob2xkGAEgASgLMhguZXhjaGFuZ2Uud2FsbGV0LnYxLkhvbGQihgMKElNldHRsZVRyYWRlUmVxdWVzdBIZCgh0cmFkZV9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhIKCmJhc2VfYXNzZXQYAyABKAkSEwoLcXVvdGVfYXNzZXQYBCABKAkSIQoQYnV5ZXJfYWNjb3VudF9pZBgFIAEoCUIHukgEcgIQARIiChFzZWxsZXJfYWNjb3VudF9pZBgGIAEoCUIHukgEcgIQARIVCg1idXllcl9ob2xkX2lkGAcgASgJEhYKDnNlbGxlcl9ob2xkX2lkGAggASgJEjkKC2Jhc2VfYW1vdW50GAkgASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSOgoMcXVvdGVfYW1vdW50GAogASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSFgoOYnV5ZXJfaXNfbWFrZXIYCyABKAgiTwoTU2V0dGxlVHJhZGVSZXNwb25zZRIRCglidXllcl9mZWUYASABKAkSEgoKc2VsbGVyX2ZlZRgCIAEoCRIRCglkdXBsaWNhdGUYAyABKAgiXwoTU2V0dGxlVHJhZGVzUmVxdWVzdBJICgZ0cmFkZXMYASADKAsyJi5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVSZXF1ZXN0QhC6SA2SAQoIARCAICID2AEDIk8KFFNldHRsZVRyYWRlc1Jlc3BvbnNlEjcKB3Jlc3VsdHMYASADKAsyJi5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVzUmVzdWx0IpEBChJTZXR0bGVUcmFkZXNSZXN1bHQSOgoHc2V0dGxlZBgBIAEoCzInLmV4Y2hhbmdlLndhbGxldC52MS5TZXR0bGVUcmFkZVJlc3BvbnNlSAASNQoFZXJyb3IYAiABKAsyJC5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVFcnJvckgAQggKBnJlc3VsdCIxChBTZXR0bGVUcmFkZUVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSLPAQoPVHJhbnNmZXJSZXF1ZXN0EhwKC3RyYW5zZmVyX2lkGAEgASgJQge6SARyAhABEiAKD2Zyb21fYWNjb3VudF9pZBgCIAEoCUIHukgEcgIQARIeCg10b19hY2NvdW50X2lkGAMgASgJQge6SARyAhABEiYKBWFzc2V0GAQgASgJQhe6SBRyEjIQXltBLVowLTldezIsMTB9JBI0CgZhbW91bnQYBSABKAlCJLpIIXIfMh1eWzAtOV17MSwzMH0oXC5bMC05XXsxLDE4fSk/JCIlChBUcmFuc2ZlclJlc3BvbnNlEhEKCWR1cGxpY2F0ZRgBIAEoCCJwChhHZXREZXBvc2l0QWRkcmVzc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARImCgVhc3NldBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDEwfSQSDwoHbmV0d29yaxgDIAEoCSI6ChlHZXREZXBvc2l0QWRkcmVzc1Jlc3BvbnNlEg8KB2FkZHJlc3MYASABKAkSDAoEbWVtbxgCIAEoCSK1AQoHRGVwb3NpdBISCgpkZXBvc2l0X2lkGAEgASgJEg0KBWFzc2V0GAIgASgJEg8KB25ldHdvcmsYAyABKAkSDgoGYW1vdW50GAQgASgJEg0KBXR4X2lkGAUgASgJEhUKDWNvbmZpcm1hdGlvbnMYBiABKA0SMgoGc3RhdHVzGAcgASgOMiIuZXhjaGFuZ2Uud2FsbGV0LnYxLlRyYW5zZmVyU3RhdHVzEgwKBHRpbWUYCCABKAMiYQoTTGlzdERlcG9zaXRzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEi0KBHBhZ2UYAiABKAsyHy5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlcXVlc3QidQoUTGlzdERlcG9zaXRzUmVzcG9uc2USLQoIZGVwb3NpdHMYASADKAsyGy5leGNoYW5nZS53YWxsZXQudjEuRGVwb3NpdBIuCgRwYWdlGAIgASgLMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSLQAQoKV2l0aGRyYXdhbBIVCg13aXRoZHJhd2FsX2lkGAEgASgJEg0KBWFzc2V0GAIgASgJEg8KB25ldHdvcmsYAyABKAkSDgoGYW1vdW50GAQgASgJEgsKA2ZlZRgFIAEoCRIPCgdhZGRyZXNzGAYgASgJEgwKBG1lbW8YByABKAkSMgoGc3RhdHVzGAggASgOMiIuZXhjaGFuZ2Uud2FsbGV0LnYxLlRyYW5zZmVyU3RhdHVzEg0KBXR4X2lkGAkgASgJEgwKBHRpbWUYCiABKAMigQIKGFJlcXVlc3RXaXRoZHJhd2FsUmVxdWVzdBIeCg13aXRoZHJhd2FsX2lkGAEgASgJQge6SARyAhABEhsKCmFjY291bnRfaWQYAiABKAlCB7pIBHICEAESJgoFYXNzZXQYAyABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwxMH0kEg8KB25ldHdvcmsYBCABKAkSNAoGYW1vdW50GAUgASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSGAoHYWRkcmVzcxgGIAEoCUIHukgEcgIQARIMCgRtZW1vGAcgASgJEhEKCXRvdHBfY29kZRgIIAEoCSJPChlSZXF1ZXN0V2l0aGRyYXdhbFJlc3BvbnNlEjIKCndpdGhkcmF3YWwYASABKAsyHi5leGNoYW5nZS53YWxsZXQudjEuV2l0aGRyYXdhbCI6ChhBcHByb3ZlV2l0aGRyYXdhbFJlcXVlc3QSHgoNd2l0aGRyYXdhbF9pZBgBIAEoCUIHukgEcgIQASJPChlBcHByb3ZlV2l0aGRyYXdhbFJlc3BvbnNlEjIKCndpdGhkcmF3YWwYASABKAsyHi5leGNoYW5nZS53YWxsZXQudjEuV2l0aGRyYXdhbCJJChdSZWplY3RXaXRoZHJhd2FsUmVxdWVzdBIeCg13aXRoZHJhd2FsX2lkGAEgASgJQge6SARyAhABEg4KBnJlYXNvbhgCIAEoCSJOChhSZWplY3RXaXRoZHJhd2FsUmVzcG9uc2USMgoKd2l0aGRyYXdhbBgBIAEoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsImQKFkxpc3RXaXRoZHJhd2Fsc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARItCgRwYWdlGAIgASgLMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0In4KF0xpc3RXaXRoZHJhd2Fsc1Jlc3BvbnNlEjMKC3dpdGhkcmF3YWxzGAEgAygLMh4uZXhjaGFuZ2Uud2FsbGV0LnYxLldpdGhkcmF3YWwSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UikAEKC0xlZGdlckVudHJ5EhMKC3RyYW5zZmVyX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDQoFYXNzZXQYAyABKAkSFwoPYXZhaWxhYmxlX2RlbHRhGAQgASgJEhQKDGxvY2tlZF9kZWx0YRgFIAEoCRIMCgRraW5kGAYgASgJEgwKBHRpbWUYByABKAMidQoYTGlzdExlZGdlckVudHJpZXNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESDQoFYXNzZXQYAiABKAkSLQoEcGFnZRgDIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ9ChlMaXN0TGVkZ2VyRW50cmllc1Jlc3BvbnNlEjAKB2VudHJpZXMYASADKAsyHy5leGNoYW5nZS53YWxsZXQudjEuTGVkZ2VyRW50cnkSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiRAoOQWxsb3dMaXN0RW50cnkSGwoHYWRkcmVzcxgBIAEoCUIKukgHcgUQARiAARIVCgRtZW1vGAIgASgJQge6SARyAhhAIqABCh1TZXRXaXRoZHJhd2FsQWxsb3dMaXN0UmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEg8KB2VuYWJsZWQYAiABKAgSPgoHZW50cmllcxgDIAMoCzIiLmV4Y2hhbmdlLndhbGxldC52MS5BbGxvd0xpc3RFbnRyeUIJukgGkgEDEMgBEhEKCXRvdHBfY29kZRgEIAEoCSJmCh5TZXRXaXRoZHJhd2FsQWxsb3dMaXN0UmVzcG9uc2USDwoHZW5hYmxlZBgBIAEoCBIzCgdlbnRyaWVzGAIgAygLMiIuZXhjaGFuZ2Uud2FsbGV0LnYxLkFsbG93TGlzdEVudHJ5IjwKHUdldFdpdGhkcmF3YWxBbGxvd0xpc3RSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAEiZgoeR2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlc3BvbnNlEg8KB2VuYWJsZWQYASABKAgSMwoHZW50cmllcxgCIAMoCzIiLmV4Y2hhbmdlLndhbGxldC52MS5BbGxvd0xpc3RFbnRyeSptCglIb2xkU3RhdGUSGgoWSE9MRF9TVEFURV9VTlNQRUNJRklFRBAAEhYKEkhPTERfU1RBVEVfUEVORElORxABEhUKEUhPTERfU1RBVEVfUE9TVEVEEAISFQoRSE9MRF9TVEFURV9WT0lERUQQAyqyAQoOVHJhbnNmZXJTdGF0dXMSHwobVFJBTlNGRVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXVFJBTlNGRVJfU1RBVFVTX1BFTkRJTkcQARIlCiFUUkFOU0ZFUl9TVEFUVVNfQVdBSVRJTkdfQVBQUk9WQUwQAhIdChlUUkFOU0ZFUl9TVEFUVVNfQ09NUExFVEVEEAMSHAoYVFJBTlNGRVJfU1RBVFVTX1JFSkVDVEVEEAQyog0KDVdhbGxldFNlcnZpY2USWwoKTGlzdEFzc2V0cxIlLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0QXNzZXRzUmVxdWVzdBomLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0QXNzZXRzUmVzcG9uc2USXgoLR2V0QmFsYW5jZXMSJi5leGNoYW5nZS53YWxsZXQudjEuR2V0QmFsYW5jZXNSZXF1ZXN0GicuZXhjaGFuZ2Uud2FsbGV0LnYxLkdldEJhbGFuY2VzUmVzcG9uc2USWwoKQ3JlYXRlSG9sZBIlLmV4Y2hhbmdlLndhbGxldC52MS5DcmVhdGVIb2xkUmVxdWVzdBomLmV4Y2hhbmdlLndhbGxldC52MS5DcmVhdGVIb2xkUmVzcG9uc2USVQoIVm9pZEhvbGQSIy5leGNoYW5nZS53YWxsZXQudjEuVm9pZEhvbGRSZXF1ZXN0GiQuZXhjaGFuZ2Uud2FsbGV0LnYxLlZvaWRIb2xkUmVzcG9uc2USXgoLU2V0dGxlVHJhZGUSJi5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVSZXF1ZXN0GicuZXhjaGFuZ2Uud2FsbGV0LnYxLlNldHRsZVRyYWRlUmVzcG9uc2USYQoMU2V0dGxlVHJhZGVzEicuZXhjaGFuZ2Uud2FsbGV0LnYxLlNldHRsZVRyYWRlc1JlcXVlc3QaKC5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVzUmVzcG9uc2USVQoIVHJhbnNmZXISIy5leGNoYW5nZS53YWxsZXQudjEuVHJhbnNmZXJSZXF1ZXN0GiQuZXhjaGFuZ2Uud2FsbGV0LnYxLlRyYW5zZmVyUmVzcG9uc2UScAoRR2V0RGVwb3NpdEFkZHJlc3MSLC5leGNoYW5nZS53YWxsZXQudjEuR2V0RGVwb3NpdEFkZHJlc3NSZXF1ZXN0Gi0uZXhjaGFuZ2Uud2FsbGV0LnYxLkdldERlcG9zaXRBZGRyZXNzUmVzcG9uc2USYQoMTGlzdERlcG9zaXRzEicuZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3REZXBvc2l0c1JlcXVlc3QaKC5leGNoYW5nZS53YWxsZXQudjEuTGlzdERlcG9zaXRzUmVzcG9uc2UScAoRUmVxdWVzdFdpdGhkcmF3YWwSLC5leGNoYW5nZS53YWxsZXQudjEuUmVxdWVzdFdpdGhkcmF3YWxSZXF1ZXN0Gi0uZXhjaGFuZ2Uud2FsbGV0LnYxLlJlcXVlc3RXaXRoZHJhd2FsUmVzcG9uc2UScAoRQXBwcm92ZVdpdGhkcmF3YWwSLC5leGNoYW5nZS53YWxsZXQudjEuQXBwcm92ZVdpdGhkcmF3YWxSZXF1ZXN0Gi0uZXhjaGFuZ2Uud2FsbGV0LnYxLkFwcHJvdmVXaXRoZHJhd2FsUmVzcG9uc2USbQoQUmVqZWN0V2l0aGRyYXdhbBIrLmV4Y2hhbmdlLndhbGxldC52MS5SZWplY3RXaXRoZHJhd2FsUmVxdWVzdBosLmV4Y2hhbmdlLndhbGxldC52MS5SZWplY3RXaXRoZHJhd2FsUmVzcG9uc2USagoPTGlzdFdpdGhkcmF3YWxzEiouZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3RXaXRoZHJhd2Fsc1JlcXVlc3QaKy5leGNoYW5nZS53YWxsZXQudjEuTGlzdFdpdGhkcmF3YWxzUmVzcG9uc2UScAoRTGlzdExlZGdlckVudHJpZXMSLC5leGNoYW5nZS53YWxsZXQudjEuTGlzdExlZGdlckVudHJpZXNSZXF1ZXN0Gi0uZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3RMZWRnZXJFbnRyaWVzUmVzcG9uc2USfwoWU2V0V2l0aGRyYXdhbEFsbG93TGlzdBIxLmV4Y2hhbmdlLndhbGxldC52MS5TZXRXaXRoZHJhd2FsQWxsb3dMaXN0UmVxdWVzdBoyLmV4Y2hhbmdlLndhbGxldC52MS5TZXRXaXRoZHJhd2FsQWxsb3dMaXN0UmVzcG9uc2USfwoWR2V0V2l0aGRyYXdhbEFsbG93TGlzdBIxLmV4Y2hhbmdlLndhbGxldC52MS5HZXRXaXRoZHJhd2FsQWxsb3dMaXN0UmVxdWVzdBoyLmV4Y2hhbmdlLndhbGxldC52MS5HZXRXaXRoZHJhd2FsQWxsb3dMaXN0UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_exchange_common_v1_common]);
 
 /**
  * @generated from message exchange.wallet.v1.Asset
@@ -419,6 +419,102 @@ export const SettleTradeResponseSchema: GenMessage<SettleTradeResponse> = /*@__P
   messageDesc(file_exchange_wallet_v1_wallet, 13);
 
 /**
+ * @generated from message exchange.wallet.v1.SettleTradesRequest
+ */
+export type SettleTradesRequest = Message<"exchange.wallet.v1.SettleTradesRequest"> & {
+  /**
+   * The items' own SettleTradeRequest rules are not checked here (items: ignore) but by the
+   * service, trade by trade, so that a bad trade fails in its result instead of failing the batch.
+   *
+   * @generated from field: repeated exchange.wallet.v1.SettleTradeRequest trades = 1;
+   */
+  trades: SettleTradeRequest[];
+};
+
+/**
+ * Describes the message exchange.wallet.v1.SettleTradesRequest.
+ * Use `create(SettleTradesRequestSchema)` to create a new message.
+ */
+export const SettleTradesRequestSchema: GenMessage<SettleTradesRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_wallet_v1_wallet, 14);
+
+/**
+ * @generated from message exchange.wallet.v1.SettleTradesResponse
+ */
+export type SettleTradesResponse = Message<"exchange.wallet.v1.SettleTradesResponse"> & {
+  /**
+   * One per trade, in the request's order.
+   *
+   * @generated from field: repeated exchange.wallet.v1.SettleTradesResult results = 1;
+   */
+  results: SettleTradesResult[];
+};
+
+/**
+ * Describes the message exchange.wallet.v1.SettleTradesResponse.
+ * Use `create(SettleTradesResponseSchema)` to create a new message.
+ */
+export const SettleTradesResponseSchema: GenMessage<SettleTradesResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_wallet_v1_wallet, 15);
+
+/**
+ * @generated from message exchange.wallet.v1.SettleTradesResult
+ */
+export type SettleTradesResult = Message<"exchange.wallet.v1.SettleTradesResult"> & {
+  /**
+   * @generated from oneof exchange.wallet.v1.SettleTradesResult.result
+   */
+  result: {
+    /**
+     * @generated from field: exchange.wallet.v1.SettleTradeResponse settled = 1;
+     */
+    value: SettleTradeResponse;
+    case: "settled";
+  } | {
+    /**
+     * @generated from field: exchange.wallet.v1.SettleTradeError error = 2;
+     */
+    value: SettleTradeError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message exchange.wallet.v1.SettleTradesResult.
+ * Use `create(SettleTradesResultSchema)` to create a new message.
+ */
+export const SettleTradesResultSchema: GenMessage<SettleTradesResult> = /*@__PURE__*/
+  messageDesc(file_exchange_wallet_v1_wallet, 16);
+
+/**
+ * Why one trade of a batch was not settled. The same error a SettleTrade call would fail with.
+ *
+ * @generated from message exchange.wallet.v1.SettleTradeError
+ */
+export type SettleTradeError = Message<"exchange.wallet.v1.SettleTradeError"> & {
+  /**
+   * The error table's key, as in google.rpc.ErrorInfo's metadata "key": INSUFFICIENT_BALANCE,
+   * NOT_FOUND, INVALID_STATE, INVALID_PARAMETER, BAD_PRECISION, MANDATORY_PARAM_EMPTY_OR_MALFORMED,
+   * DUPLICATE_REQUEST (the trade id was settled with other content), UNKNOWN.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message exchange.wallet.v1.SettleTradeError.
+ * Use `create(SettleTradeErrorSchema)` to create a new message.
+ */
+export const SettleTradeErrorSchema: GenMessage<SettleTradeError> = /*@__PURE__*/
+  messageDesc(file_exchange_wallet_v1_wallet, 17);
+
+/**
  * @generated from message exchange.wallet.v1.TransferRequest
  */
 export type TransferRequest = Message<"exchange.wallet.v1.TransferRequest"> & {
@@ -453,7 +549,7 @@ export type TransferRequest = Message<"exchange.wallet.v1.TransferRequest"> & {
  * Use `create(TransferRequestSchema)` to create a new message.
  */
 export const TransferRequestSchema: GenMessage<TransferRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 14);
+  messageDesc(file_exchange_wallet_v1_wallet, 18);
 
 /**
  * @generated from message exchange.wallet.v1.TransferResponse
@@ -470,7 +566,7 @@ export type TransferResponse = Message<"exchange.wallet.v1.TransferResponse"> & 
  * Use `create(TransferResponseSchema)` to create a new message.
  */
 export const TransferResponseSchema: GenMessage<TransferResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 15);
+  messageDesc(file_exchange_wallet_v1_wallet, 19);
 
 /**
  * @generated from message exchange.wallet.v1.GetDepositAddressRequest
@@ -497,7 +593,7 @@ export type GetDepositAddressRequest = Message<"exchange.wallet.v1.GetDepositAdd
  * Use `create(GetDepositAddressRequestSchema)` to create a new message.
  */
 export const GetDepositAddressRequestSchema: GenMessage<GetDepositAddressRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 16);
+  messageDesc(file_exchange_wallet_v1_wallet, 20);
 
 /**
  * @generated from message exchange.wallet.v1.GetDepositAddressResponse
@@ -519,7 +615,7 @@ export type GetDepositAddressResponse = Message<"exchange.wallet.v1.GetDepositAd
  * Use `create(GetDepositAddressResponseSchema)` to create a new message.
  */
 export const GetDepositAddressResponseSchema: GenMessage<GetDepositAddressResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 17);
+  messageDesc(file_exchange_wallet_v1_wallet, 21);
 
 /**
  * @generated from message exchange.wallet.v1.Deposit
@@ -571,7 +667,7 @@ export type Deposit = Message<"exchange.wallet.v1.Deposit"> & {
  * Use `create(DepositSchema)` to create a new message.
  */
 export const DepositSchema: GenMessage<Deposit> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 18);
+  messageDesc(file_exchange_wallet_v1_wallet, 22);
 
 /**
  * @generated from message exchange.wallet.v1.ListDepositsRequest
@@ -593,7 +689,7 @@ export type ListDepositsRequest = Message<"exchange.wallet.v1.ListDepositsReques
  * Use `create(ListDepositsRequestSchema)` to create a new message.
  */
 export const ListDepositsRequestSchema: GenMessage<ListDepositsRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 19);
+  messageDesc(file_exchange_wallet_v1_wallet, 23);
 
 /**
  * @generated from message exchange.wallet.v1.ListDepositsResponse
@@ -615,7 +711,7 @@ export type ListDepositsResponse = Message<"exchange.wallet.v1.ListDepositsRespo
  * Use `create(ListDepositsResponseSchema)` to create a new message.
  */
 export const ListDepositsResponseSchema: GenMessage<ListDepositsResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 20);
+  messageDesc(file_exchange_wallet_v1_wallet, 24);
 
 /**
  * @generated from message exchange.wallet.v1.Withdrawal
@@ -677,7 +773,7 @@ export type Withdrawal = Message<"exchange.wallet.v1.Withdrawal"> & {
  * Use `create(WithdrawalSchema)` to create a new message.
  */
 export const WithdrawalSchema: GenMessage<Withdrawal> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 21);
+  messageDesc(file_exchange_wallet_v1_wallet, 25);
 
 /**
  * @generated from message exchange.wallet.v1.RequestWithdrawalRequest
@@ -731,7 +827,7 @@ export type RequestWithdrawalRequest = Message<"exchange.wallet.v1.RequestWithdr
  * Use `create(RequestWithdrawalRequestSchema)` to create a new message.
  */
 export const RequestWithdrawalRequestSchema: GenMessage<RequestWithdrawalRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 22);
+  messageDesc(file_exchange_wallet_v1_wallet, 26);
 
 /**
  * @generated from message exchange.wallet.v1.RequestWithdrawalResponse
@@ -748,7 +844,7 @@ export type RequestWithdrawalResponse = Message<"exchange.wallet.v1.RequestWithd
  * Use `create(RequestWithdrawalResponseSchema)` to create a new message.
  */
 export const RequestWithdrawalResponseSchema: GenMessage<RequestWithdrawalResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 23);
+  messageDesc(file_exchange_wallet_v1_wallet, 27);
 
 /**
  * @generated from message exchange.wallet.v1.ApproveWithdrawalRequest
@@ -765,7 +861,7 @@ export type ApproveWithdrawalRequest = Message<"exchange.wallet.v1.ApproveWithdr
  * Use `create(ApproveWithdrawalRequestSchema)` to create a new message.
  */
 export const ApproveWithdrawalRequestSchema: GenMessage<ApproveWithdrawalRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 24);
+  messageDesc(file_exchange_wallet_v1_wallet, 28);
 
 /**
  * @generated from message exchange.wallet.v1.ApproveWithdrawalResponse
@@ -782,7 +878,7 @@ export type ApproveWithdrawalResponse = Message<"exchange.wallet.v1.ApproveWithd
  * Use `create(ApproveWithdrawalResponseSchema)` to create a new message.
  */
 export const ApproveWithdrawalResponseSchema: GenMessage<ApproveWithdrawalResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 25);
+  messageDesc(file_exchange_wallet_v1_wallet, 29);
 
 /**
  * @generated from message exchange.wallet.v1.RejectWithdrawalRequest
@@ -804,7 +900,7 @@ export type RejectWithdrawalRequest = Message<"exchange.wallet.v1.RejectWithdraw
  * Use `create(RejectWithdrawalRequestSchema)` to create a new message.
  */
 export const RejectWithdrawalRequestSchema: GenMessage<RejectWithdrawalRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 26);
+  messageDesc(file_exchange_wallet_v1_wallet, 30);
 
 /**
  * @generated from message exchange.wallet.v1.RejectWithdrawalResponse
@@ -821,7 +917,7 @@ export type RejectWithdrawalResponse = Message<"exchange.wallet.v1.RejectWithdra
  * Use `create(RejectWithdrawalResponseSchema)` to create a new message.
  */
 export const RejectWithdrawalResponseSchema: GenMessage<RejectWithdrawalResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 27);
+  messageDesc(file_exchange_wallet_v1_wallet, 31);
 
 /**
  * @generated from message exchange.wallet.v1.ListWithdrawalsRequest
@@ -843,7 +939,7 @@ export type ListWithdrawalsRequest = Message<"exchange.wallet.v1.ListWithdrawals
  * Use `create(ListWithdrawalsRequestSchema)` to create a new message.
  */
 export const ListWithdrawalsRequestSchema: GenMessage<ListWithdrawalsRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 28);
+  messageDesc(file_exchange_wallet_v1_wallet, 32);
 
 /**
  * @generated from message exchange.wallet.v1.ListWithdrawalsResponse
@@ -865,7 +961,7 @@ export type ListWithdrawalsResponse = Message<"exchange.wallet.v1.ListWithdrawal
  * Use `create(ListWithdrawalsResponseSchema)` to create a new message.
  */
 export const ListWithdrawalsResponseSchema: GenMessage<ListWithdrawalsResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 29);
+  messageDesc(file_exchange_wallet_v1_wallet, 33);
 
 /**
  * @generated from message exchange.wallet.v1.LedgerEntry
@@ -914,7 +1010,7 @@ export type LedgerEntry = Message<"exchange.wallet.v1.LedgerEntry"> & {
  * Use `create(LedgerEntrySchema)` to create a new message.
  */
 export const LedgerEntrySchema: GenMessage<LedgerEntry> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 30);
+  messageDesc(file_exchange_wallet_v1_wallet, 34);
 
 /**
  * @generated from message exchange.wallet.v1.ListLedgerEntriesRequest
@@ -941,7 +1037,7 @@ export type ListLedgerEntriesRequest = Message<"exchange.wallet.v1.ListLedgerEnt
  * Use `create(ListLedgerEntriesRequestSchema)` to create a new message.
  */
 export const ListLedgerEntriesRequestSchema: GenMessage<ListLedgerEntriesRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 31);
+  messageDesc(file_exchange_wallet_v1_wallet, 35);
 
 /**
  * @generated from message exchange.wallet.v1.ListLedgerEntriesResponse
@@ -963,7 +1059,7 @@ export type ListLedgerEntriesResponse = Message<"exchange.wallet.v1.ListLedgerEn
  * Use `create(ListLedgerEntriesResponseSchema)` to create a new message.
  */
 export const ListLedgerEntriesResponseSchema: GenMessage<ListLedgerEntriesResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 32);
+  messageDesc(file_exchange_wallet_v1_wallet, 36);
 
 /**
  * @generated from message exchange.wallet.v1.AllowListEntry
@@ -987,7 +1083,7 @@ export type AllowListEntry = Message<"exchange.wallet.v1.AllowListEntry"> & {
  * Use `create(AllowListEntrySchema)` to create a new message.
  */
 export const AllowListEntrySchema: GenMessage<AllowListEntry> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 33);
+  messageDesc(file_exchange_wallet_v1_wallet, 37);
 
 /**
  * @generated from message exchange.wallet.v1.SetWithdrawalAllowListRequest
@@ -1019,7 +1115,7 @@ export type SetWithdrawalAllowListRequest = Message<"exchange.wallet.v1.SetWithd
  * Use `create(SetWithdrawalAllowListRequestSchema)` to create a new message.
  */
 export const SetWithdrawalAllowListRequestSchema: GenMessage<SetWithdrawalAllowListRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 34);
+  messageDesc(file_exchange_wallet_v1_wallet, 38);
 
 /**
  * @generated from message exchange.wallet.v1.SetWithdrawalAllowListResponse
@@ -1041,7 +1137,7 @@ export type SetWithdrawalAllowListResponse = Message<"exchange.wallet.v1.SetWith
  * Use `create(SetWithdrawalAllowListResponseSchema)` to create a new message.
  */
 export const SetWithdrawalAllowListResponseSchema: GenMessage<SetWithdrawalAllowListResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 35);
+  messageDesc(file_exchange_wallet_v1_wallet, 39);
 
 /**
  * @generated from message exchange.wallet.v1.GetWithdrawalAllowListRequest
@@ -1058,7 +1154,7 @@ export type GetWithdrawalAllowListRequest = Message<"exchange.wallet.v1.GetWithd
  * Use `create(GetWithdrawalAllowListRequestSchema)` to create a new message.
  */
 export const GetWithdrawalAllowListRequestSchema: GenMessage<GetWithdrawalAllowListRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 36);
+  messageDesc(file_exchange_wallet_v1_wallet, 40);
 
 /**
  * @generated from message exchange.wallet.v1.GetWithdrawalAllowListResponse
@@ -1080,7 +1176,7 @@ export type GetWithdrawalAllowListResponse = Message<"exchange.wallet.v1.GetWith
  * Use `create(GetWithdrawalAllowListResponseSchema)` to create a new message.
  */
 export const GetWithdrawalAllowListResponseSchema: GenMessage<GetWithdrawalAllowListResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 37);
+  messageDesc(file_exchange_wallet_v1_wallet, 41);
 
 /**
  * @generated from enum exchange.wallet.v1.HoldState
@@ -1201,6 +1297,18 @@ export const WalletService: GenService<{
     methodKind: "unary";
     input: typeof SettleTradeRequestSchema;
     output: typeof SettleTradeResponseSchema;
+  },
+  /**
+   * Settles a batch of trades in order, each on its own: one bad trade (unknown hold, bad amount,
+   * insufficient balance...) fails alone, with its error in its result, and changes nothing; the
+   * others settle. Only a malformed batch (empty, too big) fails the whole call.
+   *
+   * @generated from rpc exchange.wallet.v1.WalletService.SettleTrades
+   */
+  settleTrades: {
+    methodKind: "unary";
+    input: typeof SettleTradesRequestSchema;
+    output: typeof SettleTradesResponseSchema;
   },
   /**
    * @generated from rpc exchange.wallet.v1.WalletService.Transfer

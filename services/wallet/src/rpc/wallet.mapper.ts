@@ -6,6 +6,8 @@ import {
   HoldSchema,
   HoldState,
   LedgerEntrySchema,
+  SettleTradeResponseSchema,
+  SettleTradesResultSchema,
   TransferStatus,
   WithdrawalSchema,
   type Asset,
@@ -13,11 +15,16 @@ import {
   type Deposit,
   type Hold,
   type LedgerEntry as LedgerEntryMessage,
+  type SettleTradeRequest,
+  type SettleTradeResponse,
+  type SettleTradesResult,
   type Withdrawal,
 } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { isDomainError } from "#kit/errors/domain-error.js";
 import { DecimalFormatError, formatUnits, parseUnits } from "#kit/money/decimal.js";
 import type { AssetRegistry, AssetSpec } from "../domain/assets.js";
-import type { BalanceRow, DepositDoc, HoldDoc, LedgerEntry, WithdrawalDoc } from "../domain/ledger.js";
+import type { BalanceRow, DepositDoc, HoldDoc, LedgerEntry, SettleTrade, WithdrawalDoc } from "../domain/ledger.js";
+import type { TradeSettlement } from "../domain/wallet.use-case.js";
 import { invalidField } from "../domain/wallet.errors.js";
 
 /** Decimal string -> smallest units of the asset; a bad value is an InvalidArgument naming the field. */
@@ -30,6 +37,46 @@ export function toUnits(assets: AssetRegistry, asset: string, text: string, fiel
     if (error instanceof DecimalFormatError) throw invalidField(field, error.why, "BAD_PRECISION");
     throw error;
   }
+}
+
+/** A SettleTradeRequest as the domain's trade; an unknown asset or a bad amount throws, naming the field. */
+export function toSettleTrade(assets: AssetRegistry, request: SettleTradeRequest): SettleTrade {
+  return {
+    tradeId: request.tradeId,
+    symbol: request.symbol,
+    baseAsset: request.baseAsset,
+    quoteAsset: request.quoteAsset,
+    buyer: request.buyerAccountId,
+    seller: request.sellerAccountId,
+    buyerHoldId: request.buyerHoldId,
+    sellerHoldId: request.sellerHoldId,
+    base: toUnits(assets, request.baseAsset, request.baseAmount, "base_amount", "base_asset"),
+    quote: toUnits(assets, request.quoteAsset, request.quoteAmount, "quote_amount", "quote_asset"),
+    buyerIsMaker: request.buyerIsMaker,
+  };
+}
+
+/** A settled trade's fees, each in the asset that side received (buyer: base, seller: quote). */
+export function toSettledMessage(assets: AssetRegistry, trade: SettleTrade, settled: { buyerFee: bigint; sellerFee: bigint; duplicate: boolean }): SettleTradeResponse {
+  return create(SettleTradeResponseSchema, {
+    buyerFee: formatUnits(settled.buyerFee, assets.get(trade.baseAsset)!.scale),
+    sellerFee: formatUnits(settled.sellerFee, assets.get(trade.quoteAsset)!.scale),
+    duplicate: settled.duplicate,
+  });
+}
+
+/** One trade's slot of a SettleTrades answer: its fees, or the error a SettleTrade call would have failed with. */
+export function toSettlementResult(assets: AssetRegistry, trade: SettleTrade, settlement: TradeSettlement): SettleTradesResult {
+  return settlement.ok
+    ? create(SettleTradesResultSchema, { result: { case: "settled", value: toSettledMessage(assets, trade, settlement) } })
+    : toTradeErrorResult(settlement.error);
+}
+
+/** A trade that failed alone: the error table's key (UNKNOWN for anything but a DomainError) and the message. */
+export function toTradeErrorResult(error: unknown): SettleTradesResult {
+  const code = isDomainError(error) ? error.key : "UNKNOWN";
+  const message = error instanceof Error ? error.message : String(error);
+  return create(SettleTradesResultSchema, { result: { case: "error", value: { code, message } } });
 }
 
 function format(assets: AssetRegistry, asset: string, units: bigint): string {

@@ -1,9 +1,24 @@
+import { createValidator } from "@bufbuild/protovalidate";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
-import { formatUnits } from "#kit/money/decimal.js";
+import { SettleTradeRequestSchema, WalletService, type SettleTradeRequest } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { isDomainError, type DomainError } from "#kit/errors/domain-error.js";
+import { validationError } from "#kit/rpc/validate.interceptor.js";
+import type { SettleTrade } from "../domain/ledger.js";
 import type { Wallet } from "../domain/wallet.use-case.js";
 import { invalidField } from "../domain/wallet.errors.js";
-import { toAssetMessage, toBalanceMessage, toDepositMessage, toEntryMessage, toHoldMessage, toUnits, toWithdrawalMessage } from "./wallet.mapper.js";
+import {
+  toAssetMessage,
+  toBalanceMessage,
+  toDepositMessage,
+  toEntryMessage,
+  toHoldMessage,
+  toSettledMessage,
+  toSettlementResult,
+  toSettleTrade,
+  toTradeErrorResult,
+  toUnits,
+  toWithdrawalMessage,
+} from "./wallet.mapper.js";
 
 export interface WalletRoutesDeps {
   readonly wallet: Wallet;
@@ -17,6 +32,21 @@ const page = (request?: { pageSize: number; pageToken: string }) => ({ size: req
 export function walletRoutes(deps: WalletRoutesDeps) {
   const { wallet } = deps;
   const assets = wallet.assets;
+  const validator = createValidator();
+  /**
+   * One trade of a batch, checked here against SettleTradeRequest's rules (the request's own
+   * check leaves the items alone) and parsed: a bad one is its error, failing alone.
+   */
+  const tradeOf = (request: SettleTradeRequest): SettleTrade | DomainError => {
+    const invalid = validationError(validator, SettleTradeRequestSchema, request, "trade");
+    if (invalid) return invalid;
+    try {
+      return toSettleTrade(assets, request);
+    } catch (error) {
+      if (isDomainError(error)) return error;
+      throw error;
+    }
+  };
   return (router: ConnectRouter) =>
     router.service(WalletService, {
       async listAssets() {
@@ -41,24 +71,14 @@ export function walletRoutes(deps: WalletRoutesDeps) {
         return { hold: toHoldMessage(assets, await wallet.voidHold(request.holdId)) };
       },
       async settleTrade(request) {
-        const settled = await wallet.settleTrade({
-          tradeId: request.tradeId,
-          symbol: request.symbol,
-          baseAsset: request.baseAsset,
-          quoteAsset: request.quoteAsset,
-          buyer: request.buyerAccountId,
-          seller: request.sellerAccountId,
-          buyerHoldId: request.buyerHoldId,
-          sellerHoldId: request.sellerHoldId,
-          base: toUnits(assets, request.baseAsset, request.baseAmount, "base_amount", "base_asset"),
-          quote: toUnits(assets, request.quoteAsset, request.quoteAmount, "quote_amount", "quote_asset"),
-          buyerIsMaker: request.buyerIsMaker,
-        });
-        return {
-          buyerFee: formatUnits(settled.buyerFee, assets.get(request.baseAsset)!.scale),
-          sellerFee: formatUnits(settled.sellerFee, assets.get(request.quoteAsset)!.scale),
-          duplicate: settled.duplicate,
-        };
+        const trade = toSettleTrade(assets, request);
+        return toSettledMessage(assets, trade, await wallet.settleTrade(trade));
+      },
+      async settleTrades(request) {
+        const parsed = request.trades.map(tradeOf);
+        const settled = await wallet.settleTrades(parsed.filter((trade): trade is SettleTrade => !isDomainError(trade)));
+        let next = 0;
+        return { results: parsed.map((trade) => (isDomainError(trade) ? toTradeErrorResult(trade) : toSettlementResult(assets, trade, settled[next++]!))) };
       },
       async transfer(request) {
         const executed = await wallet.transfer({
