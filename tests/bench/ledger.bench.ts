@@ -34,6 +34,8 @@ const ACCOUNTS = Number(process.env.WALLET_BENCH_ACCOUNTS ?? 2_000);
 const IN_FLIGHT = Number(process.env.WALLET_BENCH_IN_FLIGHT ?? 8_192);
 /** Largest group commit; with more than this in flight the store plans the next batch while one commits. */
 const MAX_BATCH = Number(process.env.WALLET_BENCH_MAX_BATCH ?? 4_096);
+/** Trades per settleTrades call (the trades of a few matching events, as the order service sends them); the naive run settles one per call. */
+const CHUNK = Number(process.env.WALLET_BENCH_CHUNK ?? 64);
 const NAIVE_IN_FLIGHT = Number(process.env.WALLET_BENCH_NAIVE_IN_FLIGHT ?? 32);
 const STORES = (process.env.WALLET_BENCH_STORES ?? "sqlite,postgres").split(",");
 const PG_URL = engines.pgUrl;
@@ -79,7 +81,7 @@ async function prepare(store: LedgerStore, run: string): Promise<void> {
   await Promise.all(work);
 }
 
-async function measure(storeName: string, mode: string, store: LedgerStore, executor: CommandExecutor, run: string, total: number, inFlight: number): Promise<Result> {
+async function measure(storeName: string, mode: string, store: LedgerStore, executor: CommandExecutor, run: string, total: number, inFlight: number, chunk: number): Promise<Result> {
   const clock = new ManualClock(1_700_000_000_000);
   const wallet = walletFor(store, executor, clock);
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
@@ -108,20 +110,27 @@ async function measure(storeName: string, mode: string, store: LedgerStore, exec
   let lastReport = started;
   const worker = async () => {
     while (issued < total) {
-      const trade = trades[issued]!;
-      issued += 1;
+      const batch = trades.slice(issued, issued + chunk);
+      issued += batch.length;
       const t0 = performance.now();
-      const settled = await wallet.settleTrade(trade);
-      if (settled.duplicate) throw new Error("unexpected duplicate");
-      histogram.recordValue((performance.now() - t0) * 1000);
-      done += 1;
-      if (done % 1024 === 0 && performance.now() - lastReport > 2000) {
+      if (batch.length === 1) {
+        if ((await wallet.settleTrade(batch[0]!)).duplicate) throw new Error("unexpected duplicate");
+      } else {
+        for (const settled of await wallet.settleTrades(batch)) {
+          if (!settled.ok) throw settled.error;
+          if (settled.duplicate) throw new Error("unexpected duplicate");
+        }
+      }
+      histogram.recordValueWithCount((performance.now() - t0) * 1000, batch.length);
+      const before = done;
+      done += batch.length;
+      if (Math.floor(done / 8192) > Math.floor(before / 8192) && performance.now() - lastReport > 2000) {
         lastReport = performance.now();
         log(`  [${storeName} ${mode}] ${done}/${total} settled, ${Math.round(done / ((lastReport - started) / 1000))}/s so far`);
       }
     }
   };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.round(inFlight / chunk)) }, worker));
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const result: Result = {
@@ -156,15 +165,15 @@ async function verify(store: LedgerStore): Promise<void> {
 
 /** `store`: the store as the service runs it; `plain`: the same database without the working-set cache or writer thread. */
 async function benchStore(name: string, open: () => Promise<{ store: LedgerStore; plain: LedgerStore; dispose(): Promise<void> }>): Promise<Result[]> {
-  log(`\n== ${name}: ${ACCOUNTS} accounts, batched ${SETTLEMENTS} settlements (${IN_FLIGHT} in flight), naive ${NAIVE_SETTLEMENTS} (${NAIVE_IN_FLIGHT} in flight)`);
+  log(`\n== ${name}: ${ACCOUNTS} accounts, batched ${SETTLEMENTS} settlements (${IN_FLIGHT} in flight, ${CHUNK} per call), naive ${NAIVE_SETTLEMENTS} (${NAIVE_IN_FLIGHT} in flight)`);
   const { store, plain, dispose } = await open();
   try {
     const run = `b${Date.now().toString(36)}`;
     log("  preparing accounts and holds...");
     await prepare(store, run);
-    const batched = await measure(name, "batched", store, new CommandBatcher(store, { maxBatch: MAX_BATCH }), run, SETTLEMENTS, IN_FLIGHT);
+    const batched = await measure(name, "batched", store, new CommandBatcher(store, { maxBatch: MAX_BATCH }), run, SETTLEMENTS, IN_FLIGHT, CHUNK);
     // The naive baseline: one transaction per settlement, rows locked, no cache.
-    const naive = await measure(name, "naive", plain, plain, run, NAIVE_SETTLEMENTS, NAIVE_IN_FLIGHT);
+    const naive = await measure(name, "naive", plain, plain, run, NAIVE_SETTLEMENTS, NAIVE_IN_FLIGHT, 1);
     await verify(store);
     return [batched, naive];
   } finally {

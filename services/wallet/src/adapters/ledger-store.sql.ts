@@ -4,7 +4,7 @@ import { migrate } from "#kit/db/migrate.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { runBatch, type BatchResult, type BatchWrites, type StateLoader } from "../domain/ledger-engine.js";
 import { LedgerStateCache } from "../domain/state-cache.js";
-import { SqliteWriter, StaleState } from "./sqlite-writer.js";
+import { SqliteWriter, StaleState, type WriteStatement } from "./sqlite-writer.js";
 import {
   EXTERNAL_ACCOUNT,
   decodeDoc,
@@ -241,6 +241,13 @@ type ColumnType = "text" | "money" | "int8" | "int4" | "json";
 /** A compiled statement whose one parameter is its rows (or list) as JSON. */
 type Bulk = CompiledQuery;
 
+/** One statement of a batch's writes, with its rows (see SqlLedgerStore.plannedWrites). */
+interface PlannedWrite {
+  readonly name: "insertBalances" | "updateBalances" | "updateBalancesIfUnchanged" | "insertDocs" | "updateDocs" | "updateDocsIfUnchanged" | "insertTransfers" | "insertHistory";
+  readonly rows: unknown[][];
+  readonly checked: boolean;
+}
+
 /**
  * The hot-path statements, built with Kysely's `sql` template and compiled once per store: a
  * batch runs a handful of them, each with its rows as one JSON array parameter. SQLite reads the
@@ -303,14 +310,14 @@ class Statements {
       sql`UPDATE wallet_balances SET available = r.available, locked = r.locked, pending = r.pending FROM ${rows(balance)} AS r
         WHERE wallet_balances.account = r.account AND wallet_balances.asset = r.asset`,
     );
-    const balanceChange = { ...balance, was_available: "money", was_locked: "money", was_pending: "money" } as const;
+    const balanceChange = { available: "money", locked: "money", pending: "money", account: "text", asset: "text", was_available: "money", was_locked: "money", was_pending: "money" } as const;
     this.updateBalancesIfUnchanged = compile(
       sql`UPDATE wallet_balances SET available = r.available, locked = r.locked, pending = r.pending FROM ${rows(balanceChange)} AS r
         WHERE wallet_balances.account = r.account AND wallet_balances.asset = r.asset
           AND wallet_balances.available = r.was_available AND wallet_balances.locked = r.was_locked AND wallet_balances.pending = r.was_pending`,
     );
     this.updateDocsIfUnchanged = compile(
-      sql`UPDATE wallet_docs SET version = r.version, due = r.due, body = r.body FROM ${rows({ id: "text", version: "int4", due: "int8", body: "text", was_version: "int4" })} AS r
+      sql`UPDATE wallet_docs SET version = r.version, due = r.due, body = r.body FROM ${rows({ version: "int4", due: "int8", body: "text", id: "text", was_version: "int4" })} AS r
         WHERE wallet_docs.id = r.id AND wallet_docs.version = r.was_version`,
     );
     this.insertDocs = compile(sql`INSERT INTO wallet_docs (id, type, account, version, due, created, body) SELECT * FROM ${rows(doc)} AS r`);
@@ -446,8 +453,7 @@ export class SqlLedgerStore implements LedgerStore {
     if (planned && generation === this.generation) {
       try {
         if (this.writer) {
-          const statements = this.writeStatements(planned.writes, true);
-          await this.writer.write(statements.map(({ query, expect }) => ({ sql: query.sql, parameter: query.parameters[0], expect })));
+          await this.writer.write(this.writerStatements(planned.writes));
         } else {
           await this.db.transaction().execute((trx) => this.write(trx, planned.writes, true));
         }
@@ -536,54 +542,68 @@ export class SqlLedgerStore implements LedgerStore {
     };
   }
 
-  /** Writes a planned batch inside `trx` (see writeStatements). */
+  /** Writes a planned batch inside `trx` (see plannedWrites). */
   private async write(trx: Transaction<WalletDb>, writes: BatchWrites, conditional: boolean): Promise<void> {
-    for (const statement of this.writeStatements(writes, conditional)) {
-      const result = await trx.executeQuery(statement.query);
-      if (statement.expect >= 0) {
-        const changed = Number(result.numAffectedRows ?? 0n);
-        if (changed !== statement.expect) throw new StaleState(`${statement.expect - changed} of ${statement.expect} rows changed since they were read`);
+    const q = this.statements;
+    for (const { name, rows, checked } of this.plannedWrites(writes, conditional, false)) {
+      for (const part of chunks(rows, BULK)) {
+        const result = await trx.executeQuery(q.bind(q[name], part));
+        if (checked) {
+          const changed = Number(result.numAffectedRows ?? 0n);
+          if (changed !== part.length) throw new StaleState(`${part.length - changed} of ${part.length} rows changed since they were read`);
+        }
       }
     }
   }
 
-  /**
-   * The statements that write a planned batch, in order. `conditional`: rows were not locked when
-   * read, so each update applies only if the row still holds what the batch was planned against,
-   * and `expect` says how many rows it must change (fewer: StaleState, the transaction rolls back).
-   */
-  private writeStatements(writes: BatchWrites, conditional: boolean): { query: CompiledQuery; expect: number }[] {
+  /** The same writes for SQLite's writer thread: each statement's SQL and its one JSON parameter. */
+  private writerStatements(writes: BatchWrites): WriteStatement[] {
     const q = this.statements;
-    const out: { query: CompiledQuery; expect: number }[] = [];
-    const add = (bulk: Bulk, rows: readonly unknown[], checked: boolean) => {
-      for (const part of chunks(rows, BULK)) out.push({ query: q.bind(bulk, part), expect: checked ? part.length : -1 });
+    const out: WriteStatement[] = [];
+    for (const { name, rows, checked } of this.plannedWrites(writes, true, true)) {
+      for (const part of chunks(rows, BULK)) out.push({ sql: q[name].sql, parameter: JSON.stringify(part), expect: checked ? part.length : -1 });
+    }
+    return out;
+  }
+
+  /**
+   * What writing a planned batch takes, in order: each statement with its rows. `conditional`:
+   * rows were not locked when read, so each update applies only if the row still holds what the
+   * batch was planned against; `checked` statements must change exactly as many rows as they
+   * name (fewer: StaleState, the transaction rolls back). `historyAsText`: each history row's
+   * entries as a JSON string inside the parameter, not nested in it: SQLite's json_extract then
+   * copies the string out, where it would parse and write a nested array again.
+   */
+  private plannedWrites(writes: BatchWrites, conditional: boolean, historyAsText: boolean): PlannedWrite[] {
+    const out: PlannedWrite[] = [];
+    const add = (name: PlannedWrite["name"], rows: unknown[][], checked: boolean) => {
+      if (rows.length > 0) out.push({ name, rows, checked });
     };
     const fresh: unknown[][] = [];
     const changed: unknown[][] = [];
     for (const write of writes.balances) {
       const after = write.after;
-      const row = [write.account, write.asset, after.available.toString(), after.locked.toString(), after.pending.toString()];
-      if (write.before === null) fresh.push(row);
-      else {
-        if (conditional) row.push(write.before.available.toString(), write.before.locked.toString(), write.before.pending.toString());
-        changed.push(row);
-      }
+      if (write.before === null) fresh.push([write.account, write.asset, decimal(after.available), decimal(after.locked), decimal(after.pending)]);
+      else if (conditional) {
+        const before = write.before;
+        changed.push([decimal(after.available), decimal(after.locked), decimal(after.pending), write.account, write.asset, decimal(before.available), decimal(before.locked), decimal(before.pending)]);
+      } else changed.push([write.account, write.asset, decimal(after.available), decimal(after.locked), decimal(after.pending)]);
     }
     // New rows: a plain INSERT, so a concurrent creator makes one of us retry instead of overwriting.
     // Existing rows: one UPDATE ... FROM writes the netted values (the CHECK constraints still apply).
-    add(q.insertBalances, fresh, false);
-    add(conditional ? q.updateBalancesIfUnchanged : q.updateBalances, changed, conditional);
+    add("insertBalances", fresh, false);
+    add(conditional ? "updateBalancesIfUnchanged" : "updateBalances", changed, conditional);
     const newDocs: unknown[][] = [];
     const oldDocs: unknown[][] = [];
     for (const write of writes.docs) {
       const doc = write.doc;
-      if (conditional && write.beforeVersion > 0) oldDocs.push([doc.id, write.version, docDue(doc), encodeDoc(doc), write.beforeVersion]);
+      if (conditional && write.beforeVersion > 0) oldDocs.push([write.version, docDue(doc), encodeDoc(doc), doc.id, write.beforeVersion]);
       else (write.beforeVersion === 0 ? newDocs : oldDocs).push([doc.id, doc.type, doc.account, write.version, docDue(doc), doc.createdAt, encodeDoc(doc)]);
     }
-    add(q.insertDocs, newDocs, false);
-    add(conditional ? q.updateDocsIfUnchanged : q.updateDocs, oldDocs, conditional);
+    add("insertDocs", newDocs, false);
+    add(conditional ? "updateDocsIfUnchanged" : "updateDocs", oldDocs, conditional);
     add(
-      q.insertTransfers,
+      "insertTransfers",
       writes.transfers.map((record) => [record.id, record.kind, record.fingerprint, JSON.stringify(record.result), record.time]),
       false,
     );
@@ -595,8 +615,8 @@ export class SqlLedgerStore implements LedgerStore {
       list.push([entry.transferId, entry.kind, entry.asset, decimal(entry.available), decimal(entry.locked), decimal(entry.pending), entry.time]);
     }
     const history: unknown[][] = [];
-    for (const [account, list] of byAccount) history.push([account, list]);
-    add(q.insertHistory, history, false);
+    for (const [account, list] of byAccount) history.push([account, historyAsText ? JSON.stringify(list) : list]);
+    add("insertHistory", history, false);
     return out;
   }
 
