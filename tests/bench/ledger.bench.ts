@@ -9,8 +9,8 @@
 //   WALLET_BENCH_STORES=sqlite npx tsx tests/bench/ledger.bench.ts
 //   WALLET_BENCH_SETTLEMENTS=200000 WALLET_BENCH_ACCOUNTS=2000 ...
 //
-// PostgreSQL comes from EXCHANGE_PG_URL (default: the one tests/infra/up.sh starts); the bench
-// creates and drops its own database. SQLite runs in a temp file, WAL, synchronous=FULL unless
+// PostgreSQL comes from EXCHANGE_PG_URL (default: the one tests/infra/up.sh starts, made durable for
+// the run: see makeDurable); the bench creates and drops its own database. SQLite runs in a temp file, WAL, synchronous=FULL unless
 // EXCHANGE_SQLITE_SYNCHRONOUS says otherwise: every acknowledged settlement is durable.
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -183,6 +183,37 @@ async function benchStore(name: string, open: () => Promise<{ store: LedgerStore
   }
 }
 
+const DURABILITY = ["fsync", "synchronous_commit", "full_page_writes"] as const;
+
+/**
+ * Every acknowledged settlement must be on disk, so the server must flush its WAL at commit. The
+ * test server runs without (tests/infra: fsync, synchronous_commit and full_page_writes off, for
+ * speed): for the bench they are turned on with ALTER SYSTEM + reload (all three take effect
+ * without a restart), checked, and put back afterwards.
+ */
+async function makeDurable(admin: <T extends pg.QueryResultRow>(statement: string) => Promise<pg.QueryResult<T>>): Promise<() => Promise<void>> {
+  const show = async () => Object.fromEntries(await Promise.all(DURABILITY.map(async (setting) => [setting, (await admin<Record<string, string>>(`SHOW ${setting}`)).rows[0]![setting]!] as const)));
+  const before = await show();
+  const off = DURABILITY.filter((setting) => before[setting] !== "on");
+  if (off.length === 0) {
+    log("  PostgreSQL: fsync, synchronous_commit and full_page_writes are on");
+    return async () => {};
+  }
+  for (const setting of off) await admin(`ALTER SYSTEM SET ${setting} = on`);
+  await admin("SELECT pg_reload_conf()");
+  for (let attempt = 0; ; attempt += 1) {
+    const now = await show();
+    if (DURABILITY.every((setting) => now[setting] === "on")) break;
+    if (attempt === 50) throw new Error(`PostgreSQL did not turn on ${off.join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  log(`  PostgreSQL: turned on ${off.join(", ")} for the bench (ALTER SYSTEM; put back at the end): every commit is flushed`);
+  return async () => {
+    for (const setting of off) await admin(`ALTER SYSTEM RESET ${setting}`);
+    await admin("SELECT pg_reload_conf()");
+  };
+}
+
 async function main(): Promise<void> {
   log(`ledger bench: node ${process.version}, SQLite synchronous=${process.env.EXCHANGE_SQLITE_SYNCHRONOUS ?? "FULL"}`);
   const results: Result[] = [];
@@ -201,11 +232,12 @@ async function main(): Promise<void> {
     results.push(
       ...(await benchStore("postgres", async () => {
         const name = `wallet_bench_${Date.now().toString(36)}`;
-        const admin = async (statement: string) => {
+        const admin = async <T extends pg.QueryResultRow>(statement: string) => {
           const client = new pg.Client({ connectionString: PG_URL });
           await client.connect();
-          await client.query(statement).finally(() => client.end());
+          return client.query<T>(statement).finally(() => client.end());
         };
+        const restore = await makeDurable(admin);
         await admin(`CREATE DATABASE ${name}`);
         const url = new URL(PG_URL);
         url.pathname = `/${name}`;
@@ -217,6 +249,7 @@ async function main(): Promise<void> {
           dispose: async () => {
             await new Promise((resolve) => setTimeout(resolve, 250));
             await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            await restore();
           },
         };
       })),
