@@ -236,6 +236,24 @@ export function ledgerStoreContract(name: string, factory: () => Promise<LedgerS
       expect((await failure(wallet.voidHold(holdId))).key).toBe("INVALID_STATE");
     });
 
+    it("keeps a hold's timeout while trades draw on it, and forgets it once the hold is resolved", async () => {
+      const { wallet, store, clock } = setup();
+      const seller = await funded(wallet, "BTC", BTC("2"));
+      const buyer = await funded(wallet, "USDT", USDT("100"));
+      const holdId = uid("h");
+      await wallet.createHold({ holdId, account: seller, asset: "BTC", amount: BTC("1"), timeoutMs: 60_000 });
+      const trade = (n: number) => ({ tradeId: uid(`t${n}`), symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT", buyer, seller, buyerHoldId: "", sellerHoldId: holdId, base: BTC("0.1"), quote: USDT("1"), buyerIsMaker: true });
+      await wallet.settleTrade(trade(1));
+      await wallet.settleTrade(trade(2));
+      const dueIds = async () => (await store.dueDocs("hold", clock.now() + 60_000, 1000)).map((doc) => doc.id);
+      expect(await dueIds()).toContain(`hold:${holdId}`);
+      clock.advance(60_000);
+      expect(await wallet.expireHolds()).toBeGreaterThanOrEqual(1);
+      expect(await wallet.hold(holdId)).toMatchObject({ state: "expired", remaining: 0n, settled: BTC("0.2") });
+      expect(await dueIds()).not.toContain(`hold:${holdId}`);
+      expect(await balanceOf(store, seller, "BTC")).toEqual({ available: BTC("1.8"), locked: 0n, pending: 0n });
+    });
+
     it("keeps values beyond int64 exact (ETH has 18 decimals)", async () => {
       const { wallet, store } = setup();
       const huge = 123_456_789_012_345_678_901_234_567_890n; // ~1.2e11 ETH in wei: far beyond 2^63

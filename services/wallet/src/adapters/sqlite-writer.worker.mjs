@@ -12,6 +12,8 @@ db.pragma("journal_mode = WAL");
 db.pragma(`synchronous = ${workerData.synchronous}`);
 db.pragma("busy_timeout = 5000");
 db.pragma("cache_size = -65536");
+// Checkpoint every 64 MiB of WAL rather than 4: a checkpoint runs inside a commit, so fewer and larger ones spend less time in fsync.
+db.pragma("wal_autocheckpoint = 16384");
 
 const prepared = new Map();
 const statement = (sql) => {

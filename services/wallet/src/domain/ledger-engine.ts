@@ -4,6 +4,7 @@ import {
   FEE_ACCOUNT,
   ZERO_BALANCE,
   balanceKey,
+  docDue,
   docIds,
   isExternal,
   type Balance,
@@ -45,6 +46,8 @@ export interface DocWrite {
   readonly version: number;
   /** 0: a new document. */
   readonly beforeVersion: number;
+  /** When the ledger's clock was due to act on the document before (docDue); a store skips an unchanged due. */
+  readonly beforeDue: number | null;
 }
 
 export interface BatchWrites {
@@ -69,6 +72,7 @@ interface BalanceSlot {
 
 interface DocSlot {
   before: number;
+  beforeDue: number | null;
   current: VersionedDoc | null;
   dirty: boolean;
 }
@@ -135,8 +139,8 @@ class Snapshot implements LedgerView {
       const slots = this.slots(key.account);
       if (!slots.has(key.asset)) slots.set(key.asset, { account: key.account, asset: key.asset, before: null, current: ZERO_BALANCE, dirty: false });
     }
-    for (const id of docIds) if (!this.docs.has(id)) this.docs.set(id, { before: 0, current: null, dirty: false });
-    for (const versioned of docs) this.docs.set(versioned.doc.id, { before: versioned.version, current: versioned, dirty: false });
+    for (const id of docIds) if (!this.docs.has(id)) this.docs.set(id, { before: 0, beforeDue: null, current: null, dirty: false });
+    for (const versioned of docs) this.docs.set(versioned.doc.id, { before: versioned.version, beforeDue: docDue(versioned.doc), current: versioned, dirty: false });
   }
 
   private slots(account: string): Map<string, BalanceSlot> {
@@ -189,7 +193,7 @@ class Snapshot implements LedgerView {
     }
     const docs: DocWrite[] = [];
     for (const entry of this.docs.values()) {
-      if (entry.dirty && entry.current) docs.push({ doc: entry.current.doc, version: entry.current.version, beforeVersion: entry.before });
+      if (entry.dirty && entry.current) docs.push({ doc: entry.current.doc, version: entry.current.version, beforeVersion: entry.before, beforeDue: entry.beforeDue });
     }
     return { balances, docs, transfers, entries };
   }
