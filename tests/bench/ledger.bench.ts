@@ -55,6 +55,14 @@ interface Result {
   readonly batches?: number;
   /** This process's CPU time (user + system) per settlement, microseconds: less sensitive to a shared machine than wall time. */
   readonly cpuPerSettlement: number;
+  /** Time the main thread's event loop was busy, per settlement (us): what one JavaScript thread spends. */
+  readonly mainPerSettlement: number;
+  /** Time SQLite's writer thread was busy, per settlement (us), when there is one: its ceiling is 1e6 / this. */
+  readonly writerPerSettlement?: number;
+}
+
+function writerBusy(store: LedgerStore): number | undefined {
+  return store instanceof SqlLedgerStore ? store.writerBusyMs() : undefined;
 }
 
 function walletFor(store: LedgerStore, executor: CommandExecutor, clock: ManualClock): Wallet {
@@ -107,6 +115,8 @@ async function measure(storeName: string, mode: string, store: LedgerStore, exec
   let done = 0;
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
+  const loopBefore = performance.eventLoopUtilization();
+  const writerBefore = writerBusy(store);
   let lastReport = started;
   const worker = async () => {
     while (issued < total) {
@@ -133,6 +143,8 @@ async function measure(storeName: string, mode: string, store: LedgerStore, exec
   await Promise.all(Array.from({ length: Math.max(1, Math.round(inFlight / chunk)) }, worker));
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const loop = performance.eventLoopUtilization(loopBefore);
+  const writerAfter = writerBusy(store);
   const result: Result = {
     store: storeName,
     mode,
@@ -145,9 +157,12 @@ async function measure(storeName: string, mode: string, store: LedgerStore, exec
     max: histogram.maxValue / 1000,
     batches: executor instanceof CommandBatcher ? executor.batches : undefined,
     cpuPerSettlement: (cpu.user + cpu.system) / total,
+    mainPerSettlement: (loop.active * 1000) / total,
+    writerPerSettlement: writerBefore === undefined || writerAfter === undefined ? undefined : ((writerAfter - writerBefore) * 1000) / total,
   };
   log(
-    `  [${storeName} ${mode}] ${total} settlements in ${seconds.toFixed(2)} s: ${Math.round(result.perSecond)}/s, latency ms p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} p99.9 ${result.p999.toFixed(2)} max ${result.max.toFixed(2)}, cpu ${result.cpuPerSettlement.toFixed(1)} us/settlement` +
+    `  [${storeName} ${mode}] ${total} settlements in ${seconds.toFixed(2)} s: ${Math.round(result.perSecond)}/s, latency ms p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} p99.9 ${result.p999.toFixed(2)} max ${result.max.toFixed(2)}, cpu ${result.cpuPerSettlement.toFixed(1)} us/settlement, main thread busy ${result.mainPerSettlement.toFixed(1)} us/settlement` +
+      (result.writerPerSettlement === undefined ? "" : `, writer thread busy ${result.writerPerSettlement.toFixed(1)} us/settlement`) +
       (result.batches ? `, ${result.batches} batches (avg ${Math.round(total / result.batches)})` : ""),
   );
   return result;
@@ -256,10 +271,12 @@ async function main(): Promise<void> {
     );
   }
   log(`\nload average at the end: ${loadavg().map((value) => value.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
-  log("| store | mode | settlements | settlements/s | p50 ms | p99 ms | p99.9 ms | max ms | cpu us/settlement |");
-  log("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  log("| store | mode | settlements | settlements/s | p50 ms | p99 ms | p99.9 ms | max ms | cpu us/settlement | main thread us/settlement | writer thread us/settlement |");
+  log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
-    log(`| ${r.store} | ${r.mode} | ${r.settlements} | ${Math.round(r.perSecond)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${r.max.toFixed(2)} | ${r.cpuPerSettlement.toFixed(1)} |`);
+    log(
+      `| ${r.store} | ${r.mode} | ${r.settlements} | ${Math.round(r.perSecond)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${r.max.toFixed(2)} | ${r.cpuPerSettlement.toFixed(1)} | ${r.mainPerSettlement.toFixed(1)} | ${r.writerPerSettlement?.toFixed(1) ?? "-"} |`,
+    );
   }
   for (const store of new Set(results.map((r) => r.store))) {
     const batched = results.find((r) => r.store === store && r.mode === "batched");

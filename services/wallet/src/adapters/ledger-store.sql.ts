@@ -371,6 +371,11 @@ export class SqlLedgerStore implements LedgerStore {
   /** Batches the cached path handed to the locking path (a row changed behind the cache, or a refusal). */
   fallbacks = 0;
 
+  /** Milliseconds SQLite's writer thread has worked so far; undefined without one. */
+  writerBusyMs(): number | undefined {
+    return this.writer?.busyMs();
+  }
+
   /** The cached path plans and commits overlapping batches in call order. */
   get appliesInCallOrder(): boolean {
     return this.cache !== undefined;

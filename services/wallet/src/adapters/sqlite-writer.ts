@@ -66,6 +66,11 @@ export class SqliteWriter {
     });
   }
 
+  /** Milliseconds the thread has spent working (not waiting for a message) since it started. */
+  busyMs(): number {
+    return this.failure ? 0 : this.worker.performance.eventLoopUtilization().active;
+  }
+
   /** Closes the thread's connection once the writes sent so far are done. */
   async close(): Promise<void> {
     if (this.failure) return; // the thread is gone already
