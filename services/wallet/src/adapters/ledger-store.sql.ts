@@ -290,8 +290,11 @@ class Statements {
         const fields = names.map((name, index) => sql`(value->>${sql.lit(index)})::${sql.raw(pgType[columns[name]!])} AS ${sql.id(name)}`);
         return sql`(SELECT ${sql.join(fields)} FROM jsonb_array_elements(${"[]"}::jsonb))`;
       }
-      const fields = names.map((name, index) => sql`json_extract(value, ${sql.lit(`$[${index}]`)}) AS ${sql.id(name)}`);
-      return sql`(SELECT ${sql.join(fields)} FROM json_each(${"[]"}))`;
+      // SQLite: the text parsed once into its binary form (JSONB), so each column is a lookup in
+      // that, not a parse of the row's text (json_extract parses it again per column; ~25% of
+      // the statements' time on the settlement path).
+      const fields = names.map((name, index) => sql`value ->> ${sql.lit(index)} AS ${sql.id(name)}`);
+      return sql`(SELECT ${sql.join(fields)} FROM jsonb_each(jsonb(${"[]"})))`;
     };
     const balance = { account: "text", asset: "text", available: "money", locked: "money", pending: "money" } as const;
     const doc = { id: "text", type: "text", account: "text", version: "int4", due: "int8", created: "int8", body: "text" } as const;
