@@ -1,6 +1,12 @@
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
-import type { WalletGateway } from "../ports/wallet-gateway.port.js";
+import { toConnectError } from "#kit/errors/connect-errors.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import { ERROR_TABLE, type ErrorKey } from "#kit/errors/error-table.js";
+import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
+
+/** The most trades one SettleTrades call may carry (SettleTradesRequest.trades max_items). */
+export const SETTLE_TRADES_MAX = 4096;
 
 /** wallet.v1 over any Connect transport; its errors (e.g. insufficient balance) pass through unchanged. */
 export class ConnectWalletGateway implements WalletGateway {
@@ -23,8 +29,29 @@ export class ConnectWalletGateway implements WalletGateway {
     }
   }
 
-  async settle(trade: Parameters<WalletGateway["settle"]>[0]): Promise<{ buyerFee: string; sellerFee: string }> {
-    const response = await this.client.settleTrade(trade);
-    return { buyerFee: response.buyerFee, sellerFee: response.sellerFee };
+  /**
+   * One SettleTrades call per 4096 trades, in order. A trade that failed in its slot is thrown
+   * as the ConnectError a SettleTrade call for it would have failed with (same code, ErrorInfo
+   * key and Binance reason), its message and metadata naming the trade; later chunks are not sent.
+   */
+  async settleMany(trades: readonly TradeSettlement[]): Promise<TradeFees[]> {
+    const fees: TradeFees[] = [];
+    for (let start = 0; start < trades.length; start += SETTLE_TRADES_MAX) {
+      const chunk = trades.slice(start, start + SETTLE_TRADES_MAX);
+      const { results } = await this.client.settleTrades({ trades: chunk });
+      if (results.length !== chunk.length) throw new ConnectError(`SettleTrades answered ${results.length} results for ${chunk.length} trades`, Code.Internal);
+      for (const [index, { result }] of results.entries()) {
+        const tradeId = chunk[index]!.tradeId;
+        if (result.case === "settled") fees.push({ buyerFee: result.value.buyerFee, sellerFee: result.value.sellerFee });
+        else if (result.case === "error") throw tradeFailed(tradeId, result.value.code, result.value.message);
+        else throw tradeFailed(tradeId, "UNKNOWN", "SettleTrades answered neither fees nor an error");
+      }
+    }
+    return fees;
   }
+}
+
+function tradeFailed(tradeId: string, code: string, message: string): ConnectError {
+  const key: ErrorKey = Object.hasOwn(ERROR_TABLE, code) ? (code as ErrorKey) : "UNKNOWN";
+  return toConnectError(new DomainError(key, `settling trade ${tradeId} failed: ${message}`, [], { tradeId }));
 }

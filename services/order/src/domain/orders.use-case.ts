@@ -6,7 +6,7 @@ import { DomainError } from "#kit/errors/domain-error.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
-import type { WalletGateway } from "../ports/wallet-gateway.port.js";
+import type { TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
 import { cancelRejected, placementRejected } from "./matching-reasons.js";
 import { holdIdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
 import { orderIntent, type PlaceRequest } from "./order-intent.js";
@@ -242,7 +242,15 @@ export class Orders {
     for await (const batch of this.deps.matching.events(symbol, last + 1, signal)) await this.apply(symbol, batch);
   }
 
-  /** Applies one batch: wallet effects first (idempotent by id), then the orders and sequence in one transaction. */
+  /**
+   * Applies one batch: wallet effects first (idempotent by id), then the orders and sequence in
+   * one transaction. The batch's trades settle in one wallet call, in event order; the holds its
+   * events release are released after that call, in event order, so no hold is released before
+   * the trades that draw on it have settled (matching reports a maker's fill right after its
+   * trade, before the taker's next trade). Any wallet failure throws before anything is stored:
+   * the batch is applied again later, and wallet answers the trades already settled as
+   * duplicates with their original fees.
+   */
   async apply(symbol: string, batch: EventBatch): Promise<void> {
     const sequence = Number(batch.sequence);
     if (sequence <= (this.applied.get(symbol) ?? 0)) return;
@@ -253,7 +261,10 @@ export class Orders {
       if (!touched.has(id)) touched.set(id, (await this.deps.store.get(symbol, id)) ?? null);
       return touched.get(id)!;
     };
-    const trades: UserTrade[] = [];
+    const settlements: TradeSettlement[] = [];
+    /** Per settlement, in the same order: its buyer's and seller's UserTrade, short of the fee. */
+    const sides: { buyer: Omit<UserTrade, "commissionUnits">; seller: Omit<UserTrade, "commissionUnits"> }[] = [];
+    const releases: string[] = [];
     const time = Number(batch.timestamp);
     for (const event of batch.events) {
       switch (event.kind.case) {
@@ -267,7 +278,7 @@ export class Orders {
           if (order && order.status === OrderStatus.PENDING_NEW) {
             order.status = OrderStatus.REJECTED;
             this.rejections.set(`${symbol}:${order.orderId}`, event.kind.value.reason);
-            await this.deps.wallet.release(holdIdOf(symbol, order.orderId));
+            releases.push(holdIdOf(symbol, order.orderId));
           }
           break;
         }
@@ -282,7 +293,7 @@ export class Orders {
           const ticks = BigInt(trade.priceTicks);
           const base = units.baseOf(lots);
           const quote = units.quoteOf(ticks, lots);
-          const fees = await this.deps.wallet.settle({
+          settlements.push({
             tradeId: tradeIdOf(symbol, Number(trade.tradeId)),
             symbol,
             baseAsset: spec.baseAsset,
@@ -297,8 +308,10 @@ export class Orders {
           });
           for (const order of [buyer, seller]) order.quoteUnits += quote;
           const common = { symbol, tradeId: Number(trade.tradeId), priceTicks: ticks, quantityLots: lots, quoteUnits: quote, time };
-          trades.push({ ...common, orderId: buyer.orderId, accountId: buyer.accountId, isBuyer: true, isMaker: !takerBuys, commissionUnits: parseUnits(fees.buyerFee, spec.baseScale), commissionAsset: spec.baseAsset });
-          trades.push({ ...common, orderId: seller.orderId, accountId: seller.accountId, isBuyer: false, isMaker: takerBuys, commissionUnits: parseUnits(fees.sellerFee, spec.quoteScale), commissionAsset: spec.quoteAsset });
+          sides.push({
+            buyer: { ...common, orderId: buyer.orderId, accountId: buyer.accountId, isBuyer: true, isMaker: !takerBuys, commissionAsset: spec.baseAsset },
+            seller: { ...common, orderId: seller.orderId, accountId: seller.accountId, isBuyer: false, isMaker: takerBuys, commissionAsset: spec.quoteAsset },
+          });
           break;
         }
         case "orderUpdated": {
@@ -308,13 +321,19 @@ export class Orders {
           order.filledLots = BigInt(update.filledLots);
           if (update.status !== OrderStatus.UNSPECIFIED) order.status = update.status;
           order.updatedAt = time;
-          if (DONE.has(order.status)) await this.deps.wallet.release(holdIdOf(symbol, order.orderId));
+          if (DONE.has(order.status)) releases.push(holdIdOf(symbol, order.orderId));
           break;
         }
         default:
           break;
       }
     }
+    const fees = settlements.length > 0 ? await this.deps.wallet.settleMany(settlements) : [];
+    const trades: UserTrade[] = sides.flatMap(({ buyer, seller }, index) => [
+      { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },
+      { ...seller, commissionUnits: parseUnits(fees[index]!.sellerFee, spec.quoteScale) },
+    ]);
+    for (const holdId of releases) await this.deps.wallet.release(holdId);
     const orders = [...touched.values()].filter((order): order is Order => order !== null);
     await this.deps.store.applyBatch(symbol, sequence, orders, trades);
     this.markApplied(symbol, sequence);
