@@ -120,6 +120,26 @@ describe("signed requests", () => {
     expect((await rejection(module.auth.authenticator.signed(request))).spec.binance).toBe(-1021);
   });
 
+  it("refuses a replay whatever the signature's spelling: hex case, percent-encoding, base64 padding and spare bits", async () => {
+    const replayed = async (request: { apiKey: string; payload: string; signature: string; clientIp: string }) => (await rejection(module.auth.authenticator.signed(request))).metadata.cause;
+    const hmac = await create();
+    const payload = query(clock.now());
+    const signature = signHmac(hmac.secret, payload);
+    await module.auth.authenticator.signed({ apiKey: hmac.key.apiKey, payload, signature, clientIp: "1.2.3.4" });
+    expect(await replayed({ apiKey: hmac.key.apiKey, payload, signature: signature.toUpperCase(), clientIp: "1.2.3.4" })).toBe("replayed");
+
+    const client = ed25519Client();
+    const ed = await create({ type: "ed25519", publicKey: client.publicKeyPem });
+    const edSignature = client.sign(payload); // 64 bytes: 86 base64 characters and "=="
+    await module.auth.authenticator.signed({ apiKey: ed.key.apiKey, payload, signature: edSignature, clientIp: "1.2.3.4" });
+    const last = edSignature.at(-3)!; // carries 2 bits of the last byte and 4 unused ones
+    const spareBits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".indexOf(last) & 0b110000) | 0b0101];
+    for (const spelling of [encodeURIComponent(edSignature), edSignature.slice(0, -2), `${edSignature.slice(0, -3)}${spareBits}==`]) {
+      expect(spelling).not.toBe(edSignature);
+      expect(await replayed({ apiKey: ed.key.apiKey, payload, signature: spelling, clientIp: "1.2.3.4" }), spelling).toBe("replayed");
+    }
+  });
+
   it("rejects a missing permission with -2015", async () => {
     const { key, secret } = await create({ permissions: ["read"] });
     const payload = query(clock.now());

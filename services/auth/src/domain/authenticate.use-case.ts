@@ -4,7 +4,7 @@ import { newUser, withdrawalLockedUntil } from "./account.js";
 import { isActive } from "./accounts.use-case.js";
 import type { AuthDeps } from "./auth-deps.js";
 import { assertPermission, PERMISSIONS, type Permission, type Principal, type Role } from "./principal.js";
-import { assertFresh, isIpAllowed, isValidEd25519Signature, isValidHmacSignature, parseTiming } from "./request-signing.js";
+import { assertFresh, canonicalSignature, isIpAllowed, isValidEd25519Signature, isValidHmacSignature, parseTiming } from "./request-signing.js";
 
 export interface SignedRequestInput {
   readonly apiKey: string;
@@ -50,7 +50,9 @@ export class Authenticator {
     const timing = parseTiming(request.payload);
     assertFresh(timing, now);
     if (!(await this.signatureValid(key, request))) throw new DomainError("INVALID_SIGNATURE", undefined, [], { cause: "bad_signature" });
-    if (!(await this.deps.replay.firstSeen(`${key.apiKey}:${request.signature}`, timing.timestamp + timing.recvWindow + 1))) {
+    // Keyed on the signature's bytes, not its text: a re-spelled signature is the same request.
+    const replayKey = `${key.apiKey}:${canonicalSignature(key.type, request.signature)}`;
+    if (!(await this.deps.replay.firstSeen(replayKey, timing.timestamp + timing.recvWindow + 1))) {
       throw new DomainError("INVALID_SIGNATURE", "Signature for this request was already used.", [], { cause: "replayed" });
     }
     const user = await this.deps.store.findUserById(key.userId);

@@ -81,11 +81,30 @@ function rawKey(base64: string): Buffer {
 
 /** Checks a base64 Ed25519 signature (percent-encoded or not) over the payload. */
 export function isValidEd25519Signature(publicKeyPem: string, payload: string, signature: string): boolean {
-  const decoded = signature.includes("%") ? safeDecode(signature) : signature;
-  if (decoded === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(decoded)) return false;
-  const bytes = Buffer.from(decoded, "base64");
-  if (bytes.length !== 64) return false;
+  const bytes = ed25519SignatureBytes(signature);
+  if (bytes === undefined) return false;
   return verifySignature(null, Buffer.from(payload, "utf8"), createPublicKey(publicKeyPem), bytes);
+}
+
+/** The 64 bytes of a base64 (optionally percent-encoded) Ed25519 signature, or undefined. */
+function ed25519SignatureBytes(signature: string): Buffer | undefined {
+  const decoded = signature.includes("%") ? safeDecode(signature) : signature;
+  if (decoded === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(decoded)) return undefined;
+  const bytes = Buffer.from(decoded, "base64");
+  return bytes.length === 64 ? bytes : undefined;
+}
+
+/**
+ * What a signature the checks above accepted stands for, as lowercase hex of its bytes: the replay
+ * key. The same signature has many spellings that verify (hex in either case; base64 percent-encoded,
+ * with or without padding, with other values in the unused low bits of its last character), and a
+ * replay check on the text would take each one for a new request.
+ */
+export function canonicalSignature(type: "hmac-sha256" | "ed25519", signature: string): string {
+  if (type === "hmac-sha256") return signature.toLowerCase();
+  const bytes = ed25519SignatureBytes(signature);
+  if (bytes === undefined) throw new Error("canonicalSignature: not a valid Ed25519 signature encoding");
+  return bytes.toString("hex");
 }
 
 function safeDecode(text: string): string | undefined {
