@@ -39,7 +39,8 @@ export const SERVICE_FACTORIES = {
       logger: telemetry?.logger.child({ service: "wallet" }),
       projectionPgUrl: env.WALLET_PROJECTION_PG_URL || undefined,
     }),
-  auth: (env: Env, dataDir: string) => import("./auth/src/main.js").then((auth) => auth.createAuthModule(auth.readAuthConfig(env, dataDir))),
+  auth: (env: Env, dataDir: string, _directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
+    import("./auth/src/main.js").then((auth) => auth.createAuthModule({ ...auth.readAuthConfig(env, dataDir), logger: telemetry?.logger.child({ service: "auth" }) })),
   edge: (env: Env, _dataDir: string, directory: ServiceDirectory) => import("../edge/src/main.js").then((edge) => edge.createEdgeModule(edge.readEdgeConfig(env, directory))),
 } satisfies Record<string, ServiceFactory>;
 

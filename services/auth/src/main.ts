@@ -6,10 +6,12 @@ import { envInt, envOneOf, envString, type Env } from "#kit/config/env.js";
 import { openDatabase } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import type { Logger } from "#kit/telemetry/logger.js";
 import { CognitoAccessTokenVerifier, type CognitoConfig } from "./adapters/access-tokens.cognito.js";
 import { JoseAccessTokens } from "./adapters/access-tokens.jose.js";
 import { Argon2PasswordHasher, DEFAULT_ARGON2_COST, type Argon2Cost } from "./adapters/password-hasher.argon2.js";
 import { MemoryReplayCache } from "./adapters/replay-cache.memory.js";
+import { DEFAULT_REPLAY_KEY_PREFIX, RedisReplayCache } from "./adapters/replay-cache.redis.js";
 import { EnvelopeSecretBox } from "./adapters/secret-box.envelope.js";
 import { AwsSecrets } from "./adapters/secrets.aws.js";
 import { FileSecrets } from "./adapters/secrets.file.js";
@@ -44,6 +46,14 @@ export interface AuthConfig {
   readonly totpIssuer: string;
   readonly accountLockout?: LockoutPolicy;
   readonly ipLockout?: LockoutPolicy;
+  /**
+   * redis://... or rediss://...: signatures already used are kept there, shared by every replica
+   * (required with more than one auth replica); unset: in this process's memory.
+   */
+  readonly replayCacheUrl?: string;
+  /** Key prefix in that Redis (default `auth:replay:`). */
+  readonly replayCachePrefix?: string;
+  readonly logger?: Logger;
   /** Injected in tests. */
   readonly clock?: Clock;
   readonly replayCache?: ReplayCache;
@@ -75,7 +85,18 @@ export function readAuthConfig(env: Env, dataDir: string): AuthConfig {
     refreshTtlMs: envInt(env, "AUTH_REFRESH_TTL_SECONDS", 30 * 24 * 3600) * 1000,
     rotateSigningKeyAfterMs: envInt(env, "AUTH_SIGNING_KEY_ROTATE_SECONDS", 24 * 3600) * 1000,
     totpIssuer: envString(env, "AUTH_TOTP_ISSUER", "Exchange"),
+    replayCacheUrl: redisUrl(env, "AUTH_REPLAY_CACHE_URL"),
+    replayCachePrefix: envString(env, "AUTH_REPLAY_CACHE_PREFIX", DEFAULT_REPLAY_KEY_PREFIX),
   };
+}
+
+/** An optional redis:// or rediss:// URL; anything else fails start-up (without printing it: it may hold a password). */
+function redisUrl(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  if (/^rediss?:\/\//.test(value)) return value;
+  if (value.includes("$(")) throw new Error(`${name} holds an unexpanded Kubernetes reference (${value}): is the variable it names (config.EXCHANGE_REDIS_URL in the chart) set?`);
+  throw new Error(`${name} must be a redis:// or rediss:// URL`);
 }
 
 function required(env: Env, name: string): string {
@@ -112,13 +133,23 @@ export async function createAuthModule(config: AuthConfig): Promise<AuthModule> 
   await box.open(await box.seal("start-up check")); // fail fast on an unreadable master key
   const local = config.mode === "local" ? new JoseAccessTokens(store, box, clock, { issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTtlSeconds, rotateAfterMs: config.rotateSigningKeyAfterMs }) : undefined;
   const verifier = local ?? new CognitoAccessTokenVerifier(config.cognito!, clock);
+  const logger = config.logger;
+  const sharedReplay = !config.replayCache && config.replayCacheUrl
+    ? new RedisReplayCache({
+        url: config.replayCacheUrl,
+        clock,
+        keyPrefix: config.replayCachePrefix,
+        onError: (error) => logger?.error({ err: error }, "auth replay cache: Redis unreachable or failing; signed requests are refused until it is back"),
+      })
+    : undefined;
+  const replay = config.replayCache ?? sharedReplay ?? new MemoryReplayCache(clock);
   const auth = createAuth({
     store,
     clock,
     passwords: new Argon2PasswordHasher(config.argon2),
     box,
     totp: new OtplibTotp(),
-    replay: config.replayCache ?? new MemoryReplayCache(clock),
+    replay,
     verifier,
     issuer: local,
     policy: { refreshTtlMs: config.refreshTtlMs, accountLockout: config.accountLockout ?? ACCOUNT_LOCKOUT, ipLockout: config.ipLockout ?? IP_LOCKOUT, totpIssuer: config.totpIssuer },
@@ -136,6 +167,17 @@ export async function createAuthModule(config: AuthConfig): Promise<AuthModule> 
       return local.rotate();
     },
     httpRoute: jwksHttpRoute(() => auth.jwks()),
-    stop: () => database.close(),
+    start: async () => {
+      if (!sharedReplay) return;
+      // Best effort: an evicted key is a replay window, so say so when Redis may evict.
+      const policy = await sharedReplay.evictionPolicy();
+      if (policy !== undefined && policy !== "noeviction") {
+        logger?.warn({ maxmemoryPolicy: policy }, "auth replay cache: Redis may evict keys under memory pressure (maxmemory-policy is not noeviction); an evicted signature could be replayed");
+      }
+    },
+    stop: async () => {
+      await sharedReplay?.close();
+      await database.close();
+    },
   };
 }
