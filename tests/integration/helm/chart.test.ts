@@ -175,6 +175,14 @@ describe("helm chart helm/exchange", () => {
       for (const d of docs) if (d.kind === "Secret") expect(file).toContain("default"); // only the dev fixture renders one
     });
 
+    it("gives auth's replicas one shared replay cache: AUTH_REPLAY_CACHE_URL from the ConfigMap's Redis", () => {
+      expect(workloadOf("auth").spec.replicas ?? find("HorizontalPodAutoscaler", `${prefix}-auth`)?.spec.minReplicas).toBeGreaterThan(1);
+      // Kubernetes expands $(VAR) from envFrom (the ConfigMap) as well as from earlier env entries.
+      expect(envOf("auth").get("AUTH_REPLAY_CACHE_URL")?.value).toBe("$(EXCHANGE_REDIS_URL)");
+      expect(find("ConfigMap", `${prefix}-config`).data.EXCHANGE_REDIS_URL).toMatch(/^rediss:\/\//);
+      for (const c of COMPONENTS.filter((other) => other !== "auth")) expect(envOf(c).has("AUTH_REPLAY_CACHE_URL"), c).toBe(false);
+    });
+
     it("denies all traffic to and from the release's pods by default", () => {
       const deny = find("NetworkPolicy", `${prefix}-default-deny`);
       expect(deny).toBeDefined();
