@@ -20,7 +20,12 @@ export type ServiceFactory = (env: Env, dataDir: string, directory: ServiceDirec
 export const SERVICE_FACTORIES = {
   order: (env: Env, dataDir: string, directory: ServiceDirectory) =>
     createOrderModule({ databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`), directory }),
-  marketdata: () => createMarketDataModule(),
+  marketdata: (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
+    createMarketDataModule({
+      databaseUrl: envString(env, "MARKETDATA_DATABASE_URL", `sqlite:${join(dataDir, "marketdata.sqlite")}`),
+      directory,
+      logger: telemetry?.logger.child({ service: "marketdata" }),
+    }),
   matching: (env: Env, dataDir: string) =>
     import("./matching/src/main.js").then((matching) =>
       matching.createMatchingModule({

@@ -1,17 +1,84 @@
 import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { systemClock, type Clock } from "#kit/clock/clock.js";
+import { openDatabase } from "#kit/db/database.js";
+import { migrate } from "#kit/db/migrate.js";
+import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import type { Logger } from "#kit/telemetry/logger.js";
+import { SqlMarketDataStore, marketDataMigrations, type MarketDataTables } from "./adapters/market-data-store.sql.js";
+import { ConnectMatchingFeed } from "./adapters/matching-feed.connect.js";
+import { ConnectSymbolSource } from "./adapters/symbol-source.connect.js";
+import { MarketData } from "./domain/market-data.use-case.js";
 import { marketDataRoutes } from "./rpc/marketdata.routes.js";
 
 export interface MarketDataConfig {
+  /** sqlite:<file> in embedded mode, postgres://... in distributed mode. */
+  readonly databaseUrl: string;
+  /** Reaches matching (events, book) and order (the symbol registry). */
+  readonly directory: ServiceDirectory;
   readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Back-off after a broken event stream or an unreachable order service. */
+  readonly retryMs?: number;
 }
 
-/** Composition root of the marketdata service. */
-export async function createMarketDataModule(config: MarketDataConfig = {}): Promise<ServiceModule> {
+export interface MarketDataModule extends ServiceModule {
+  readonly marketData: MarketData;
+}
+
+/** Composition root of the marketdata service: store, symbol source, matching feed, one consumer per symbol. */
+export async function createMarketDataModule(config: MarketDataConfig): Promise<MarketDataModule> {
+  const database = openDatabase<MarketDataTables>(config.databaseUrl);
+  await migrate(database.db as never, "marketdata", marketDataMigrations);
+  const clock = config.clock ?? systemClock;
+  const marketData = new MarketData({
+    store: new SqlMarketDataStore(database.db),
+    matching: new ConnectMatchingFeed(config.directory.transport("matching")),
+    symbols: new ConnectSymbolSource(config.directory.transport("order")),
+    clock,
+  });
+  const consumers = new AbortController();
+  const running: Promise<void>[] = [];
+  const retryMs = config.retryMs ?? 500;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, retryMs));
+  const follow = async (symbol: string) => {
+    // Follow matching's events; on a broken stream, back off and resume from the last applied sequence.
+    while (!consumers.signal.aborted) {
+      try {
+        await marketData.consume(symbol, consumers.signal);
+      } catch (error) {
+        if (consumers.signal.aborted) return;
+        config.logger?.warn({ err: error, symbol }, "matching event stream broke; resuming");
+        await pause();
+      }
+    }
+  };
+  const followAll = async () => {
+    // Order may start after us (distributed mode): retry until its registry answers.
+    while (!consumers.signal.aborted) {
+      try {
+        const markets = await marketData.loadSymbols();
+        await Promise.all(markets.map((market) => follow(market.symbol)));
+        return;
+      } catch (error) {
+        if (consumers.signal.aborted) return;
+        config.logger?.warn({ err: error }, "symbol registry unavailable; retrying");
+        await pause();
+      }
+    }
+  };
   return {
     name: "marketdata",
     serviceNames: [MarketDataService.typeName],
-    routes: marketDataRoutes({ clock: config.clock ?? systemClock }),
+    marketData,
+    routes: marketDataRoutes({ clock, marketData }),
+    async start() {
+      running.push(followAll());
+    },
+    async stop() {
+      consumers.abort();
+      await Promise.allSettled(running);
+      await database.close();
+    },
   };
 }

@@ -26,6 +26,7 @@ export const ERROR_TABLE = {
   MANDATORY_PARAM_EMPTY_OR_MALFORMED: { grpc: Code.InvalidArgument, http: 400, binance: -1102, msg: "A mandatory parameter was not sent, was empty/null, or malformed." },
   BAD_PRECISION: { grpc: Code.InvalidArgument, http: 400, binance: -1111, msg: "Precision is over the maximum defined for this asset." },
   INVALID_PARAMETER: { grpc: Code.InvalidArgument, http: 400, binance: -1130, msg: "Invalid data sent for a parameter." },
+  BAD_INTERVAL: { grpc: Code.InvalidArgument, http: 400, binance: -1120, msg: "Invalid interval." },
   BAD_SYMBOL: { grpc: Code.InvalidArgument, http: 400, binance: -1121, msg: "Invalid symbol." },
   FILTER_FAILURE: { grpc: Code.InvalidArgument, http: 400, binance: -1013, msg: "Filter failure." },
   NEW_ORDER_REJECTED: { grpc: Code.FailedPrecondition, http: 400, binance: -2010, msg: "New order rejected." },

@@ -1,16 +1,48 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
+import type { MarketData } from "../domain/market-data.use-case.js";
+import { toKlineMessage, toLevel, toTickerMessage, toTradeMessage } from "./marketdata.mapper.js";
 
 export interface MarketDataRoutesDeps {
   readonly clock: Clock;
+  readonly marketData: MarketData;
 }
 
-/** marketdata.v1. Methods not listed here answer Unimplemented. */
+/** marketdata.v1 over the use case: proto <-> domain, nothing else. StreamDepth answers Unimplemented. */
 export function marketDataRoutes(deps: MarketDataRoutesDeps) {
+  const { marketData } = deps;
   return (router: ConnectRouter) =>
     router.service(MarketDataService, {
       ping: () => ({}),
       getServerTime: () => ({ serverTime: BigInt(deps.clock.now()) }),
+      async listTrades(request) {
+        const { market, trades } = await marketData.listTrades(request.symbol, request.limit, Number(request.fromId));
+        return { trades: trades.map((trade) => toTradeMessage(market, trade)) };
+      },
+      async listKlines(request) {
+        const { market, klines } = await marketData.listKlines(request.symbol, request.interval, Number(request.startTime), Number(request.endTime), request.limit);
+        return { klines: klines.map((kline) => toKlineMessage(market, kline)) };
+      },
+      async getTicker24h(request) {
+        return { ticker: toTickerMessage(await marketData.ticker24h(request.symbol)) };
+      },
+      async getAvgPrice(request) {
+        const { market, mins, price, closeTime } = await marketData.avgPrice(request.symbol);
+        return { mins, price: price === undefined ? "" : market.formatPrice(price), closeTime: BigInt(closeTime) };
+      },
+      async getDepth(request) {
+        const { market, book } = await marketData.depth(request.symbol, request.limit);
+        return { lastUpdateId: BigInt(book.sequence), bids: book.bids.map((l) => toLevel(market, l)), asks: book.asks.map((l) => toLevel(market, l)) };
+      },
+      async getBookTicker(request) {
+        const { market, book } = await marketData.depth(request.symbol, 1);
+        const bid = book.bids[0] && toLevel(market, book.bids[0]);
+        const ask = book.asks[0] && toLevel(market, book.asks[0]);
+        return { symbol: request.symbol, bidPrice: bid?.price ?? "", bidQty: bid?.quantity ?? "", askPrice: ask?.price ?? "", askQty: ask?.quantity ?? "" };
+      },
+      async *streamTrades(request, context) {
+        for await (const { market, trade } of marketData.streamTrades(request.symbol, context.signal)) yield { trade: toTradeMessage(market, trade) };
+      },
     });
 }

@@ -1,0 +1,272 @@
+import { Side } from "#gen/exchange/common/v1/common_pb.js";
+import type { EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
+import type { Clock } from "#kit/clock/clock.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import type { MarketDataStore } from "../ports/market-data-store.port.js";
+import type { BookSnapshot, MatchingFeed } from "../ports/matching-feed.port.js";
+import type { SymbolSource } from "../ports/symbol-source.port.js";
+import { INTERVALS, MINUTE_MS, bucketOpen, type Interval } from "./intervals.js";
+import { klineOf, mergeKlines, type Kline, type PublicTrade } from "./market.js";
+import { MarketSymbol } from "./market-symbol.js";
+import { percentChange, weightedAverage } from "./ticker.js";
+
+export interface MarketDataDeps {
+  readonly store: MarketDataStore;
+  readonly matching: MatchingFeed;
+  readonly symbols: SymbolSource;
+  readonly clock: Clock;
+  /** How often an unknown symbol may trigger a reload of the symbol list. */
+  readonly symbolRefreshMs?: number;
+}
+
+export const DAY_MS = 24 * 60 * MINUTE_MS;
+export const AVG_PRICE_MINS = 5;
+/** Trades a StreamTrades subscriber may fall behind by before its stream is ended. */
+const STREAM_BACKLOG = 10_000;
+
+/** A rolling window's aggregate: a kline over [from, to] without an interval. */
+export interface WindowStats {
+  readonly from: number;
+  readonly to: number;
+  readonly stats: Kline | undefined;
+  /** The most recent trade (the window's last one when the window has trades). */
+  readonly last: PublicTrade | undefined;
+}
+
+export interface Ticker {
+  readonly symbol: MarketSymbol;
+  readonly openTime: number;
+  readonly closeTime: number;
+  readonly open: bigint;
+  readonly high: bigint;
+  readonly low: bigint;
+  readonly last: bigint;
+  readonly lastQty: bigint;
+  readonly prevClose: bigint | undefined;
+  readonly priceChange: bigint;
+  readonly priceChangePercent: string;
+  readonly weightedAvg: bigint;
+  readonly volume: bigint;
+  readonly quoteVolume: bigint;
+  readonly count: number;
+  readonly firstId: number;
+  readonly lastId: number;
+}
+
+type TradeListener = (trades: readonly PublicTrade[]) => void;
+
+/** One batch's trades folded into one aggregate per (interval, bucket). */
+export function klinesOf(trades: readonly PublicTrade[]): Kline[] {
+  const buckets = new Map<string, Kline>();
+  for (const trade of trades) {
+    for (const interval of INTERVALS) {
+      const open = bucketOpen(interval, trade.time);
+      const key = `${interval}:${open}`;
+      const single = klineOf(interval, open, trade);
+      const existing = buckets.get(key);
+      buckets.set(key, existing ? mergeKlines(existing, single) : single);
+    }
+  }
+  return [...buckets.values()];
+}
+
+/**
+ * Public market data, projected from matching's per-symbol event streams: trades and klines
+ * (stored, exactly once per batch), tickers and average prices (computed from them on read),
+ * depth and best prices (read from matching's book), and live trades for subscribers.
+ */
+export class MarketData {
+  private readonly markets = new Map<string, MarketSymbol>();
+  private readonly applied = new Map<string, number>();
+  private readonly listeners = new Map<string, Set<TradeListener>>();
+  private loadedAt: number | undefined;
+
+  constructor(private readonly deps: MarketDataDeps) {}
+
+  /** Reloads the symbol list (order's registry). */
+  async loadSymbols(): Promise<MarketSymbol[]> {
+    const list = await this.deps.symbols.list();
+    for (const scales of list) if (!this.markets.has(scales.symbol)) this.markets.set(scales.symbol, new MarketSymbol(scales));
+    this.loadedAt = this.deps.clock.now();
+    return [...this.markets.values()];
+  }
+
+  /** The symbol, reloading the list (at most every few seconds) before calling it unknown. */
+  async symbol(symbol: string): Promise<MarketSymbol> {
+    const known = this.markets.get(symbol);
+    if (known) return known;
+    const now = this.deps.clock.now();
+    if (this.loadedAt === undefined || now - this.loadedAt >= (this.deps.symbolRefreshMs ?? 5_000)) await this.loadSymbols();
+    const found = this.markets.get(symbol);
+    if (!found) throw new DomainError("BAD_SYMBOL", "Invalid symbol.", [{ field: "symbol", description: `unknown symbol ${symbol}` }]);
+    return found;
+  }
+
+  // ------------------------------------------------------------------ projection
+
+  /** Follows a symbol's event stream from the last applied sequence until `signal` aborts. */
+  async consume(symbol: string, signal: AbortSignal): Promise<void> {
+    await this.symbol(symbol);
+    const last = await this.deps.store.lastSequence(symbol);
+    this.applied.set(symbol, Math.max(last, this.applied.get(symbol) ?? 0));
+    for await (const batch of this.deps.matching.events(symbol, this.applied.get(symbol)! + 1, signal)) await this.apply(symbol, batch);
+  }
+
+  /** Applies one batch: its trades and kline aggregates and its sequence in one store transaction. */
+  async apply(symbol: string, batch: EventBatch): Promise<void> {
+    const sequence = Number(batch.sequence);
+    if (sequence <= (this.applied.get(symbol) ?? 0)) return;
+    const market = await this.symbol(symbol);
+    const time = Number(batch.timestamp);
+    const trades: PublicTrade[] = [];
+    for (const event of batch.events) {
+      if (event.kind.case !== "trade") continue;
+      const trade = event.kind.value;
+      const ticks = BigInt(trade.priceTicks);
+      const lots = BigInt(trade.quantityLots);
+      trades.push({
+        tradeId: Number(trade.tradeId),
+        price: market.price(ticks),
+        qty: market.qty(lots),
+        quoteQty: market.quote(ticks, lots),
+        time,
+        isBuyerMaker: trade.takerSide === Side.SELL,
+      });
+    }
+    // Batches without trades are recorded too, so a restart resumes after them.
+    await this.deps.store.applyBatch(symbol, sequence, trades, klinesOf(trades));
+    this.applied.set(symbol, sequence);
+    // Subscribers hear the batch even when another replica stored it first.
+    if (trades.length > 0) for (const listener of this.listeners.get(symbol) ?? []) listener(trades);
+  }
+
+  appliedSequence(symbol: string): number {
+    return this.applied.get(symbol) ?? 0;
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  async listTrades(symbol: string, limit: number, fromId: number): Promise<{ market: MarketSymbol; trades: PublicTrade[] }> {
+    const market = await this.symbol(symbol);
+    const count = clampLimit(limit);
+    const trades = fromId > 0 ? await this.deps.store.tradesFrom(symbol, fromId, count) : await this.deps.store.latestTrades(symbol, count);
+    return { market, trades };
+  }
+
+  async listKlines(symbol: string, interval: string, startTime: number, endTime: number, limit: number): Promise<{ market: MarketSymbol; klines: Kline[] }> {
+    const market = await this.symbol(symbol);
+    if (!(INTERVALS as readonly string[]).includes(interval)) {
+      throw new DomainError("BAD_INTERVAL", "Invalid interval.", [{ field: "interval", description: INTERVALS.join("|") }]);
+    }
+    if (startTime > 0 && endTime > 0 && startTime > endTime) {
+      throw new DomainError("INVALID_PARAMETER", "startTime must not be after endTime.", [{ field: "start_time", description: "<= end_time" }]);
+    }
+    const klines = await this.deps.store.klines(symbol, interval as Interval, {
+      startTime: startTime > 0 ? startTime : undefined,
+      endTime: endTime > 0 ? endTime : undefined,
+      limit: clampLimit(limit),
+    });
+    return { market, klines };
+  }
+
+  /**
+   * The aggregate of the trades with from <= time <= to: the trades of the first, partial
+   * minute read one by one, every later whole minute from its 1m kline.
+   */
+  async window(symbol: string, from: number, to: number): Promise<WindowStats> {
+    const firstWholeMinute = Math.ceil(from / MINUTE_MS) * MINUTE_MS;
+    const partial = await this.deps.store.tradesBetween(symbol, from, Math.min(firstWholeMinute, to + 1));
+    const minutes = firstWholeMinute <= to ? await this.deps.store.klines(symbol, "1m", { startTime: firstWholeMinute, endTime: to, limit: Math.ceil((to - firstWholeMinute + 1) / MINUTE_MS) + 1 }) : [];
+    let stats: Kline | undefined;
+    for (const part of [...partial.map((trade) => klineOf("1m", from, trade)), ...minutes]) stats = stats ? mergeKlines(stats, part) : part;
+    const [last] = await this.deps.store.latestTrades(symbol, 1);
+    return { from, to, stats, last };
+  }
+
+  /** The rolling 24 h ticker ending now. */
+  async ticker24h(symbol: string): Promise<Ticker> {
+    const market = await this.symbol(symbol);
+    const now = this.deps.clock.now();
+    const { from, stats, last } = await this.window(symbol, now - DAY_MS, now);
+    const previous = await this.deps.store.lastTradeBefore(symbol, from);
+    const lastPrice = last?.price ?? 0n;
+    const open = stats?.open ?? lastPrice;
+    const close = stats?.close ?? lastPrice;
+    return {
+      symbol: market,
+      openTime: from,
+      closeTime: now,
+      open,
+      high: stats?.high ?? lastPrice,
+      low: stats?.low ?? lastPrice,
+      last: close,
+      lastQty: stats && last ? last.qty : 0n,
+      prevClose: previous?.price,
+      priceChange: close - open,
+      priceChangePercent: percentChange(open, close),
+      weightedAvg: stats ? weightedAverage(stats.quoteVolume, stats.volume, market.scales.baseScale) : 0n,
+      volume: stats?.volume ?? 0n,
+      quoteVolume: stats?.quoteVolume ?? 0n,
+      count: stats?.count ?? 0,
+      firstId: stats?.firstTradeId ?? 0,
+      lastId: stats?.lastTradeId ?? 0,
+    };
+  }
+
+  /** Binance's avgPrice: the volume-weighted price of the last 5 minutes' trades. */
+  async avgPrice(symbol: string): Promise<{ market: MarketSymbol; mins: number; price: bigint | undefined; closeTime: number }> {
+    const market = await this.symbol(symbol);
+    const now = this.deps.clock.now();
+    const { stats, last } = await this.window(symbol, now - AVG_PRICE_MINS * MINUTE_MS, now);
+    if (!stats || !last) return { market, mins: AVG_PRICE_MINS, price: undefined, closeTime: 0 };
+    return { market, mins: AVG_PRICE_MINS, price: weightedAverage(stats.quoteVolume, stats.volume, market.scales.baseScale), closeTime: last.time };
+  }
+
+  async depth(symbol: string, limit: number): Promise<{ market: MarketSymbol; book: BookSnapshot }> {
+    const market = await this.symbol(symbol);
+    const depth = limit <= 0 ? 100 : Math.min(limit, 5000);
+    const book = await this.deps.matching.book(symbol, depth);
+    return { market, book: { sequence: book.sequence, bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) } };
+  }
+
+  // ------------------------------------------------------------------ live trades
+
+  /** Trades of `symbol` as the projection applies them, until `signal` aborts. */
+  async *streamTrades(symbol: string, signal: AbortSignal): AsyncGenerator<{ market: MarketSymbol; trade: PublicTrade }> {
+    const market = await this.symbol(symbol);
+    const queue: PublicTrade[] = [];
+    let wake: (() => void) | undefined;
+    let overflow = false;
+    const listener: TradeListener = (trades) => {
+      queue.push(...trades);
+      if (queue.length > STREAM_BACKLOG) overflow = true;
+      wake?.();
+    };
+    const onAbort = () => wake?.();
+    const set = this.listeners.get(symbol) ?? new Set();
+    set.add(listener);
+    this.listeners.set(symbol, set);
+    signal.addEventListener("abort", onAbort);
+    try {
+      while (!signal.aborted) {
+        if (overflow) throw new DomainError("DISCONNECTED", "Trade stream fell too far behind; subscribe again.");
+        const trade = queue.shift();
+        if (trade) {
+          yield { market, trade };
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(symbol);
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+}
+
+/** Binance's limits: default 500, at most 1000. */
+export function clampLimit(limit: number): number {
+  return limit <= 0 ? 500 : Math.min(limit, 1000);
+}
