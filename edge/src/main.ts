@@ -5,13 +5,14 @@ import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit/rate-limiter.js";
 import { accountRoutes, type CommissionRates } from "./rest/account.routes.js";
+import { marketDataRoutes } from "./rest/market-data.routes.js";
 import { marketRoutes } from "./rest/market.routes.js";
 import { orderRoutes } from "./rest/order.routes.js";
 import { restRouter } from "./rest/router.js";
 import { edgeServices } from "./rest/services.js";
 
 export interface EdgeConfig {
-  /** How to reach order, wallet, auth and matching (in-process in embedded mode, <NAME>_ADDR otherwise). */
+  /** How to reach order, wallet, auth, matching and marketdata (in-process in embedded mode, <NAME>_ADDR otherwise). */
   readonly directory: ServiceDirectory;
   readonly limits?: Partial<RateLimits>;
   /** The rate-limit counters: the embedded memory cache unless given (Redis with several replicas). */
@@ -53,7 +54,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
   const cache = config.cache ?? ownCache!;
   const services = edgeServices(config.directory, now);
   const commission = config.commission ?? { makerBps: 10, takerBps: 10 };
-  const route = restRouter([...marketRoutes(limits), ...orderRoutes(), ...accountRoutes(commission)], {
+  const route = restRouter([...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(commission)], {
     services,
     limiter: new RateLimiter(cache, limits, now),
     now,

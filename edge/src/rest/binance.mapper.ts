@@ -1,4 +1,5 @@
 import { OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import type { GetBookTickerResponse, Kline, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { Order, SymbolInfo, Trade } from "#gen/exchange/order/v1/order_pb.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import { idNumber } from "./http.js";
@@ -149,4 +150,81 @@ const decimals = (text: string) => (text.split(".")[1] ?? "").replace(/0+$/, "")
 export function unitsToDecimal(count: string, size: string, precision: number): string {
   const scale = Math.max(precision, decimals(size));
   return formatUnits(BigInt(count) * parseUnits(size, scale), scale);
+}
+
+/** GET /api/v3/trades and historicalTrades. */
+export function publicTradeResponse(trade: PublicTrade) {
+  return { id: idNumber(trade.id), price: trade.price, qty: trade.qty, quoteQty: trade.quoteQty, time: Number(trade.time), isBuyerMaker: trade.isBuyerMaker, isBestMatch: true };
+}
+
+/** GET /api/v3/klines: Binance's array (the last element is an unused field, always "0"). */
+export function klineResponse(kline: Kline) {
+  return [
+    Number(kline.openTime),
+    kline.open,
+    kline.high,
+    kline.low,
+    kline.close,
+    kline.volume,
+    Number(kline.closeTime),
+    kline.quoteVolume,
+    Number(kline.tradeCount),
+    kline.takerBuyBaseVolume,
+    kline.takerBuyQuoteVolume,
+    "0",
+  ];
+}
+
+/** A side of the book or a price that is absent, as Binance writes it: zero at the asset's precision. */
+export const zeroAt = (precision: number) => formatUnits(0n, precision);
+
+/** GET /api/v3/ticker/bookTicker (empty sides as zeros). */
+export function bookTickerResponse(book: GetBookTickerResponse, info: SymbolInfo) {
+  const price = (value: string) => value || zeroAt(info.quoteAssetPrecision);
+  const qty = (value: string) => value || zeroAt(info.baseAssetPrecision);
+  return { symbol: book.symbol, bidPrice: price(book.bidPrice), bidQty: qty(book.bidQty), askPrice: price(book.askPrice), askQty: qty(book.askQty) };
+}
+
+/** GET /api/v3/ticker/24hr, MINI or FULL (FULL adds the best prices and the previous close). */
+export function ticker24hResponse(ticker: Ticker24h, type: "FULL" | "MINI", info: SymbolInfo, book?: GetBookTickerResponse) {
+  const id = (value: bigint) => (value === 0n ? -1 : idNumber(value));
+  const mini = {
+    symbol: ticker.symbol,
+    openPrice: ticker.openPrice,
+    highPrice: ticker.highPrice,
+    lowPrice: ticker.lowPrice,
+    lastPrice: ticker.lastPrice,
+    volume: ticker.volume,
+    quoteVolume: ticker.quoteVolume,
+    openTime: Number(ticker.openTime),
+    closeTime: Number(ticker.closeTime),
+    firstId: id(ticker.firstId),
+    lastId: id(ticker.lastId),
+    count: Number(ticker.count),
+  };
+  if (type === "MINI") return mini;
+  const best = book ? bookTickerResponse(book, info) : undefined;
+  return {
+    symbol: ticker.symbol,
+    priceChange: ticker.priceChange,
+    priceChangePercent: ticker.priceChangePercent,
+    weightedAvgPrice: ticker.weightedAvgPrice,
+    prevClosePrice: ticker.prevClosePrice || zeroAt(info.quoteAssetPrecision),
+    lastPrice: ticker.lastPrice,
+    lastQty: ticker.lastQty,
+    bidPrice: best?.bidPrice ?? zeroAt(info.quoteAssetPrecision),
+    bidQty: best?.bidQty ?? zeroAt(info.baseAssetPrecision),
+    askPrice: best?.askPrice ?? zeroAt(info.quoteAssetPrecision),
+    askQty: best?.askQty ?? zeroAt(info.baseAssetPrecision),
+    openPrice: mini.openPrice,
+    highPrice: mini.highPrice,
+    lowPrice: mini.lowPrice,
+    volume: mini.volume,
+    quoteVolume: mini.quoteVolume,
+    openTime: mini.openTime,
+    closeTime: mini.closeTime,
+    firstId: mini.firstId,
+    lastId: mini.lastId,
+    count: mini.count,
+  };
 }

@@ -1,5 +1,6 @@
 import { createClient, type Client } from "@connectrpc/connect";
 import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
+import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { MatchingService } from "#gen/exchange/matching/v1/matching_pb.js";
 import { OrderService, type SymbolInfo } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
@@ -12,6 +13,7 @@ export interface EdgeServices {
   readonly wallet: Client<typeof WalletService>;
   readonly auth: Client<typeof AuthService>;
   readonly matching: Client<typeof MatchingService>;
+  readonly marketData: Client<typeof MarketDataService>;
   readonly symbols: SymbolCatalog;
 }
 
@@ -27,6 +29,7 @@ export function edgeServices(directory: ServiceDirectory, now: () => number): Ed
     wallet: lazy(() => createClient(WalletService, directory.transport("wallet"))),
     auth: lazy(() => createClient(AuthService, directory.transport("auth"))),
     matching: lazy(() => createClient(MatchingService, directory.transport("matching"))),
+    marketData: lazy(() => createClient(MarketDataService, directory.transport("marketdata"))),
     symbols: new SymbolCatalog(order, now),
   };
 }

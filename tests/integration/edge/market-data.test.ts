@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { WalletParts } from "../../../services/wallet/src/main.js";
+
+// The public market-data endpoints end to end: the whole exchange in one process, trades placed
+// through order, and every call over plain fetch as a Binance client sends it.
+
+let dataDir: string;
+let exchange: RunningExchange;
+let base: string;
+let orders: Client<typeof OrderService>;
+
+async function get(path: string) {
+  const response = await fetch(`${base}${path}`);
+  return { status: response.status, weight: Number(response.headers.get("x-mbx-used-weight-1m")), body: (await response.json()) as unknown };
+}
+
+/** How much of the IP's weight a call used. */
+async function weightOf(path: string): Promise<number> {
+  const before = (await get("/api/v3/ping")).weight;
+  const after = (await get(path)).weight;
+  return after - before;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "edge-market-"));
+  exchange = await startExchange({ service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, { LOG_LEVEL: "warn", WALLET_SIMULATED_CHAIN_FAUCET: "false" });
+  base = exchange.listening.http1Url;
+  orders = createClient(OrderService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+  const parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+  await parts.wallet.creditDeposit("edge-md-alice", "alice", "BTC", 2n * 10n ** 8n);
+  await parts.wallet.creditDeposit("edge-md-bob", "bob", "USDT", 100_000n * 10n ** 8n);
+  const limit = { symbol: "BTCUSDT", type: OrderType.LIMIT, timeInForce: TimeInForce.GTC };
+  await orders.placeOrder({ ...limit, accountId: "alice", side: Side.SELL, quantity: "0.1", price: "30000" });
+  await orders.placeOrder({ ...limit, accountId: "alice", side: Side.SELL, quantity: "0.5", price: "30100.5" });
+  await orders.placeOrder({ ...limit, accountId: "bob", side: Side.BUY, quantity: "0.3", price: "30200" }); // 0.1 @ 30000, 0.2 @ 30100.5
+  await orders.placeOrder({ ...limit, accountId: "bob", side: Side.BUY, quantity: "0.01", price: "29000" }); // rests: the best bid
+  const deadline = Date.now() + 10_000;
+  while (((await get("/api/v3/trades?symbol=BTCUSDT")).body as unknown[]).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+});
+
+afterAll(async () => {
+  await exchange?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("market data endpoints", () => {
+  it("GET /api/v3/trades and historicalTrades: Binance's trade objects, oldest first", async () => {
+    const { status, body } = await get("/api/v3/trades?symbol=BTCUSDT");
+    expect(status).toBe(200);
+    expect(body).toEqual([
+      { id: 1, price: "30000.00000000", qty: "0.10000000", quoteQty: "3000.00000000", time: expect.any(Number), isBuyerMaker: false, isBestMatch: true },
+      { id: 2, price: "30100.50000000", qty: "0.20000000", quoteQty: "6020.10000000", time: expect.any(Number), isBuyerMaker: false, isBestMatch: true },
+    ]);
+    expect((await get("/api/v3/trades?symbol=BTCUSDT&limit=1")).body).toMatchObject([{ id: 2 }]);
+    expect((await get("/api/v3/historicalTrades?symbol=BTCUSDT&fromId=1&limit=1")).body).toMatchObject([{ id: 1 }]);
+    expect(await weightOf("/api/v3/trades?symbol=BTCUSDT")).toBe(25);
+  });
+
+  it("GET /api/v3/klines: Binance's arrays", async () => {
+    const { status, body } = await get("/api/v3/klines?symbol=BTCUSDT&interval=1d");
+    expect(status).toBe(200);
+    const day = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    expect(body).toEqual([[day, "30000.00000000", "30100.50000000", "30000.00000000", "30100.50000000", "0.30000000", day + 86_400_000 - 1, "9020.10000000", 2, "0.30000000", "9020.10000000", "0"]]);
+    const month = Date.UTC(new Date(day).getUTCFullYear(), new Date(day).getUTCMonth(), 1);
+    const months = (await get(`/api/v3/klines?symbol=BTCUSDT&interval=1M&startTime=${month}`)).body as unknown[][];
+    expect(months.map((k) => k[0])).toEqual([month]);
+    expect((await get(`/api/v3/klines?symbol=BTCUSDT&interval=1h&endTime=${day - 1}`)).body).toEqual([]);
+    expect(await weightOf("/api/v3/klines?symbol=BTCUSDT&interval=1m")).toBe(2);
+  });
+
+  it("GET /api/v3/ticker/24hr: FULL and MINI, one symbol or several", async () => {
+    const { status, body } = await get("/api/v3/ticker/24hr?symbol=BTCUSDT");
+    expect(status).toBe(200);
+    // 0.1 @ 30000 + 0.2 @ 30100.5 = 9020.1 for 0.3: weighted 30067; change 100.5 = 0.335 %
+    expect(body).toEqual({
+      symbol: "BTCUSDT",
+      priceChange: "100.50000000",
+      priceChangePercent: "0.335",
+      weightedAvgPrice: "30067.00000000",
+      prevClosePrice: "0.00000000",
+      lastPrice: "30100.50000000",
+      lastQty: "0.20000000",
+      bidPrice: "29000.00000000",
+      bidQty: "0.01000000",
+      askPrice: "30100.50000000",
+      askQty: "0.30000000",
+      openPrice: "30000.00000000",
+      highPrice: "30100.50000000",
+      lowPrice: "30000.00000000",
+      volume: "0.30000000",
+      quoteVolume: "9020.10000000",
+      openTime: expect.any(Number),
+      closeTime: expect.any(Number),
+      firstId: 1,
+      lastId: 2,
+      count: 2,
+    });
+    const mini = (await get('/api/v3/ticker/24hr?symbols=["BTCUSDT","ETHUSDT"]&type=MINI')).body as Record<string, unknown>[];
+    expect(mini.map((t) => [t.symbol, t.lastPrice, t.count, t.firstId])).toEqual([
+      ["BTCUSDT", "30100.50000000", 2, 1],
+      ["ETHUSDT", "0.00000000", 0, -1],
+    ]);
+    expect(mini[0]).not.toHaveProperty("priceChange");
+    expect(await weightOf("/api/v3/ticker/24hr?symbol=BTCUSDT")).toBe(2);
+    expect(await weightOf("/api/v3/ticker/24hr")).toBe(80);
+  });
+
+  it("GET /api/v3/ticker/price, ticker/bookTicker and avgPrice", async () => {
+    expect((await get("/api/v3/ticker/price?symbol=BTCUSDT")).body).toEqual({ symbol: "BTCUSDT", price: "30100.50000000" });
+    expect((await get("/api/v3/ticker/price")).body).toEqual([
+      { symbol: "BTCUSDT", price: "30100.50000000" },
+      { symbol: "ETHUSDT", price: "0.00000000" },
+    ]);
+    expect((await get("/api/v3/ticker/bookTicker?symbol=BTCUSDT")).body).toEqual({ symbol: "BTCUSDT", bidPrice: "29000.00000000", bidQty: "0.01000000", askPrice: "30100.50000000", askQty: "0.30000000" });
+    expect((await get('/api/v3/ticker/bookTicker?symbols=["ETHUSDT"]')).body).toEqual([
+      { symbol: "ETHUSDT", bidPrice: "0.00000000", bidQty: "0.000000000000000000", askPrice: "0.00000000", askQty: "0.000000000000000000" },
+    ]);
+    expect((await get("/api/v3/avgPrice?symbol=BTCUSDT")).body).toEqual({ mins: 5, price: "30067.00000000", closeTime: expect.any(Number) });
+    expect(await weightOf("/api/v3/ticker/price")).toBe(4);
+    expect(await weightOf("/api/v3/avgPrice?symbol=BTCUSDT")).toBe(2);
+  });
+
+  it("refuses bad input with Binance's status and code, and changes nothing", async () => {
+    const before = (await get("/api/v3/trades?symbol=BTCUSDT&limit=1000")).body;
+    const cases: [string, number, number][] = [
+      ["/api/v3/trades?symbol=NOPEUSDT", 400, -1121],
+      ["/api/v3/trades", 400, -1102],
+      ["/api/v3/trades?symbol=BTCUSDT&limit=1001", 400, -1130],
+      ["/api/v3/trades?symbol=BTCUSDT&limit=0", 400, -1130],
+      ["/api/v3/historicalTrades?symbol=BTCUSDT&fromId=x", 400, -1102],
+      ["/api/v3/klines?symbol=BTCUSDT&interval=2m", 400, -1120],
+      ["/api/v3/klines?symbol=BTCUSDT", 400, -1102],
+      ["/api/v3/klines?symbol=NOPEUSDT&interval=1m", 400, -1121],
+      ["/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1001", 400, -1130],
+      ["/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=2&endTime=1", 400, -1130],
+      ["/api/v3/ticker/24hr?symbol=NOPEUSDT", 400, -1121],
+      ['/api/v3/ticker/24hr?symbols=["BTCUSDT","NOPEUSDT"]', 400, -1121],
+      ["/api/v3/ticker/24hr?symbols=BTCUSDT", 400, -1102],
+      ["/api/v3/ticker/24hr?symbol=BTCUSDT&type=TINY", 400, -1130],
+      ["/api/v3/ticker/price?symbol=btcusdt", 400, -1121],
+      ["/api/v3/ticker/bookTicker?symbol=NOPEUSDT", 400, -1121],
+      ["/api/v3/avgPrice?symbol=NOPEUSDT", 400, -1121],
+    ];
+    for (const [path, status, code] of cases) {
+      const answer = await get(path);
+      expect({ path, status: answer.status, code: (answer.body as { code: number }).code }).toEqual({ path, status, code });
+    }
+    expect((await get("/api/v3/trades?symbol=BTCUSDT&limit=1000")).body).toEqual(before);
+  });
+});
