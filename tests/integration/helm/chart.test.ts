@@ -22,7 +22,7 @@ type Component = (typeof COMPONENTS)[number];
 const CALLS: Record<Component, Component[]> = {
   auth: [],
   edge: ["auth", "wallet", "order", "matching", "marketdata"],
-  marketdata: [],
+  marketdata: ["matching", "order"],
   matching: [],
   order: ["wallet", "matching"],
   wallet: ["auth"],
@@ -167,7 +167,7 @@ describe("helm chart helm/exchange", () => {
       expect(config.data.EXCHANGE_KAFKA_BROKERS).toMatch(/kafka\..+\.amazonaws\.com:9092/);
       expect(config.data).not.toHaveProperty("EXCHANGE_AWS_ENDPOINT");
       expect(envOf("matching").get("MATCHING_JOURNAL")?.value).toBe("kafka");
-      for (const [c, variable] of [["order", "ORDER_DATABASE_URL"], ["auth", "AUTH_DATABASE_URL"], ["wallet", "WALLET_LEDGER_URL"]] as const) {
+      for (const [c, variable] of [["order", "ORDER_DATABASE_URL"], ["auth", "AUTH_DATABASE_URL"], ["wallet", "WALLET_LEDGER_URL"], ["marketdata", "MARKETDATA_DATABASE_URL"]] as const) {
         const ref = envOf(c).get(variable)?.valueFrom?.secretKeyRef;
         expect(ref, `${c} ${variable}`).toBeDefined();
         expect(ref.name).toBe(file.includes("hardened") ? "exchange-connection-strings" : `${prefix}-secrets`);
