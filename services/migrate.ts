@@ -60,8 +60,8 @@ const walletLedger = process.env.WALLET_LEDGER_URL ?? "";
 if (walletLedger.startsWith("dynamodb:")) {
   const name = walletLedger.slice("dynamodb:".length);
   const { DynamoLedgerStore } = await import("./wallet/src/adapters/ledger-store.dynamodb.js");
-  await step(`wallet ledger (dynamodb): tables ${name}-balances, ${name}-docs, ${name}-transfers (stream on)`, async () => {
-    await (await DynamoLedgerStore.open({ table: name, endpoint: process.env.EXCHANGE_AWS_ENDPOINT || undefined })).close();
+  await step(`wallet ledger (dynamodb): tables ${name}-balances, ${name}-docs (approval queue index, backfilled), ${name}-transfers (stream on)`, async () => {
+    await (await DynamoLedgerStore.open({ table: name, endpoint: process.env.EXCHANGE_AWS_ENDPOINT || undefined, backfillApprovalQueue: true })).close();
   });
   const projectionUrl = process.env.WALLET_PROJECTION_PG_URL;
   if (projectionUrl) {

@@ -387,5 +387,73 @@ export function ledgerStoreContract(name: string, factory: () => Promise<LedgerS
       expect(rest.items.length).toBe(2);
       await expectConserved(store);
     });
+
+    it("keeps the approval queue: awaiting withdrawals of every account, oldest first, paged; approved and rejected ones leave it", async () => {
+      const { wallet, store, clock } = setup();
+      const alice = await funded(wallet, "BTC", BTC("100"));
+      const bob = await funded(wallet, "BTC", BTC("100"));
+      const request = (account: string, withdrawalId: string, amount: bigint) =>
+        wallet.requestWithdrawal({ withdrawalId, account, asset: "BTC", network: "BTC", amount, address: "bc1qdest", memo: "", totpCode: "" });
+      // Above the 10 BTC threshold: queued. Two in the same millisecond are ordered by id.
+      const base = uid("q");
+      const queued = [`${base}-1`, `${base}-2`, `${base}-3a`, `${base}-3b`, `${base}-5`];
+      clock.advance(1_000);
+      await request(alice, queued[0]!, BTC("11"));
+      clock.advance(1_000);
+      expect((await request(bob, `${base}-small`, BTC("1"))).status).toBe("completed");
+      clock.advance(1_000);
+      await request(bob, queued[1]!, BTC("12"));
+      clock.advance(1_000);
+      await request(bob, queued[3]!, BTC("13"));
+      await request(alice, queued[2]!, BTC("14"));
+      clock.advance(1_000);
+      await request(alice, queued[4]!, BTC("15"));
+
+      /** The whole queue, page by page. The store is shared with the other tests: theirs may wait in it too. */
+      const drain = async (size: number) => {
+        const pages: string[][] = [];
+        let token = "";
+        do {
+          const page = await store.awaitingApproval({ size, token });
+          expect(page.items.length).toBeLessThanOrEqual(size);
+          for (const item of page.items) expect(item).toMatchObject({ type: "withdrawal", status: "awaiting_approval" });
+          pages.push(page.items.map((item) => item.id));
+          token = page.next;
+          if (token !== "") expect(page.items).toHaveLength(size);
+        } while (token !== "");
+        const all = pages.flat();
+        expect(new Set(all).size).toBe(all.length);
+        return all;
+      };
+      const mine = (ids: string[]) => ids.filter((id) => id.startsWith(`withdrawal:${base}-`)).map((id) => id.slice(`withdrawal:${base}-`.length));
+      for (const size of [1, 2, 1000]) expect(mine(await drain(size))).toEqual(["1", "2", "3a", "3b", "5"]);
+
+      const first = await store.awaitingApproval({ size: 1000, token: "" });
+      const byId = new Map(first.items.map((item) => [item.id, item]));
+      expect(byId.get(`withdrawal:${queued[0]}`)).toMatchObject({ account: alice, amount: BTC("11"), asset: "BTC" });
+      expect(byId.get(`withdrawal:${queued[3]}`)).toMatchObject({ account: bob, amount: BTC("13") });
+      const times = first.items.map((item) => item.createdAt);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+
+      expect((await wallet.approveWithdrawal(queued[0]!)).status).toBe("completed");
+      expect((await wallet.rejectWithdrawal(queued[2]!, "not the owner")).status).toBe("rejected");
+      expect(mine(await drain(2))).toEqual(["2", "3b", "5"]);
+      // One decided while an operator pages does not break paging: the cursor is a position, not an item.
+      const seen: string[] = [];
+      let token = "";
+      do {
+        const page = await store.awaitingApproval({ size: 1, token });
+        const ids = mine(page.items.map((item) => item.id));
+        seen.push(...ids);
+        if (ids.includes("2")) await wallet.rejectWithdrawal(queued[1]!, "no");
+        token = page.next;
+      } while (token !== "");
+      expect(seen).toEqual(["2", "3b", "5"]);
+      expect(mine(await drain(1000))).toEqual(["3b", "5"]);
+
+      expect((await failure(store.awaitingApproval({ size: 10, token: "not-a-token" }))).key).toBe("INVALID_PARAMETER");
+      expect(await balanceOf(store, alice, "BTC")).toEqual({ available: BTC("100") - BTC("11") - BTC("15"), locked: 0n, pending: BTC("15") });
+      await expectConserved(store);
+    });
   });
 }

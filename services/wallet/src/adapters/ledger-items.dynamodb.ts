@@ -6,6 +6,8 @@ import type { CommandKind, LedgerEntry, TransferRecord } from "../domain/ledger.
 //   <name>-balances   pk account, sk asset: av, lk, pw Numbers (38 digits exact). Small and hot:
 //                     conditional ADD updates.
 //   <name>-docs       pk doc id: ver, body, due, gpk/gsk (GSI by_account). Version-conditioned Puts.
+//                     qpk/qsk only on withdrawals awaiting approval: the sparse GSI by_approval,
+//                     the operators' queue across accounts, oldest first.
 //   <name>-transfers  pk transfer id: one item per applied command, the idempotency record and
 //                     that command's ledger entries PACKED in one string (a settlement's six
 //                     entries are one attribute, not six items). GSIs by_a1..by_a3 on the
@@ -23,6 +25,14 @@ export const ledgerTables = (name: string): LedgerTables => ({ balances: `${name
 
 /** GSIs of the transfers table: a command touches at most three accounts (buyer, seller, @fees). */
 export const ACCOUNT_SLOTS = ["a1", "a2", "a3"] as const;
+
+/**
+ * The approval queue: a sparse GSI of the docs table. Only a withdrawal awaiting approval carries
+ * `qpk` (this queue's name) and `qsk` (the queue cursor: creation time, then document id); a Put
+ * of any later version of it leaves them out, which takes it out of the index.
+ */
+export const APPROVAL_INDEX = "by_approval";
+export const APPROVAL_QUEUE = "withdrawal";
 
 const TIME_WIDTH = 15;
 export const pad = (time: number): string => time.toString().padStart(TIME_WIDTH, "0");

@@ -106,6 +106,7 @@ export class CachedLedgerStore implements LedgerStore {
   transfer: LedgerStore["transfer"] = (id) => this.store.transfer(id);
   listDocs: LedgerStore["listDocs"] = (account, type, page) => this.store.listDocs(account, type, page);
   dueDocs: LedgerStore["dueDocs"] = (type, now, limit) => this.store.dueDocs(type, now, limit);
+  awaitingApproval: LedgerStore["awaitingApproval"] = (page) => this.store.awaitingApproval(page);
   entries: LedgerStore["entries"] = (account, asset, page) => this.store.entries(account, asset, page);
   audit: LedgerStore["audit"] = () => this.store.audit();
 

@@ -9,16 +9,22 @@ import {
   ScanCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
+  UpdateTableCommand,
   waitUntilTableExists,
   type AttributeValue,
   type CreateTableCommandInput,
+  type KeySchemaElement,
+  type TableDescription,
   type TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
+import { decodeQueueCursor, encodeQueueCursor } from "../domain/approval-queue.js";
 import { decodeHistoryCursor, encodeHistoryCursor, isOlder, type HistoryPosition } from "../domain/history-cursor.js";
 import { runBatch, type BatchWrites, type StateLoader } from "../domain/ledger-engine.js";
 import {
   EXTERNAL_ACCOUNT,
   decodeDoc,
+  docAwaitingSince,
   docDue,
   encodeDoc,
   type BalanceRow,
@@ -29,11 +35,14 @@ import {
   type Page,
   type TransferRecord,
   type VersionedDoc,
+  type WithdrawalDoc,
   type Command,
 } from "../domain/ledger.js";
 import type { LedgerAudit, LedgerStore, PageRequest } from "../ports/ledger-store.port.js";
 import {
   ACCOUNT_SLOTS,
+  APPROVAL_INDEX,
+  APPROVAL_QUEUE,
   N,
   S,
   decodeEntries,
@@ -64,7 +73,17 @@ export interface DynamoLedgerOptions {
   readonly endpoint?: string;
   readonly region?: string;
   readonly client?: DynamoDBClient;
+  /**
+   * Give every withdrawal awaiting approval that lacks them its approval-queue attributes (one
+   * Scan of the docs table), even when the queue's index exists already: `npm run migrate` does,
+   * to pick up withdrawals that replicas older than the queue requested during a rollout. Opening
+   * a table without the index does it anyway, before adding the index.
+   */
+  readonly backfillApprovalQueue?: boolean;
 }
+
+/** How long opening waits for DynamoDB to fill a new index on an existing docs table. */
+const INDEX_WAIT_MS = 15 * 60_000;
 
 type Item = Record<string, AttributeValue>;
 
@@ -84,22 +103,23 @@ export class DynamoLedgerStore implements LedgerStore {
   static async open(options: DynamoLedgerOptions): Promise<DynamoLedgerStore> {
     const client = options.client ?? new DynamoDBClient({ region: options.region ?? process.env.AWS_REGION ?? "us-east-1", endpoint: options.endpoint });
     const store = new DynamoLedgerStore(client, options.table, options.client === undefined);
-    await store.ensureTables();
+    await store.ensureTables(options.backfillApprovalQueue ?? false);
     return store;
   }
 
-  private async ensureTables(): Promise<void> {
+  private async ensureTables(backfill: boolean): Promise<void> {
     const { balances, docs, transfers } = this.tables;
-    const key = (hash: string, range?: string) => [{ AttributeName: hash, KeyType: "HASH" as const }, ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : [])];
-    const strings = (...names: string[]) => names.map((name) => ({ AttributeName: name, AttributeType: "S" as const }));
-    await Promise.all([
+    const [, docsTable] = await Promise.all([
       this.ensureTable({ TableName: balances, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: strings("pk", "sk"), KeySchema: key("pk", "sk") }),
       this.ensureTable({
         TableName: docs,
         BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: strings("pk", "gpk", "gsk"),
+        AttributeDefinitions: strings("pk", "gpk", "gsk", "qpk", "qsk"),
         KeySchema: key("pk"),
-        GlobalSecondaryIndexes: [{ IndexName: "by_account", KeySchema: key("gpk", "gsk"), Projection: { ProjectionType: "ALL" } }],
+        GlobalSecondaryIndexes: [
+          { IndexName: "by_account", KeySchema: key("gpk", "gsk"), Projection: { ProjectionType: "ALL" } },
+          { IndexName: APPROVAL_INDEX, KeySchema: key("qpk", "qsk"), Projection: { ProjectionType: "ALL" } },
+        ],
       }),
       this.ensureTable({
         TableName: transfers,
@@ -111,12 +131,85 @@ export class DynamoLedgerStore implements LedgerStore {
         StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" },
       }),
     ]);
+    // A docs table made before the approval queue: give it the queue's index (migration). One
+    // another replica is adding is waited for.
+    const index = docsTable === undefined ? { IndexStatus: "ACTIVE" } : docsTable.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === APPROVAL_INDEX);
+    if (!index || backfill) await this.backfillApprovalQueue();
+    if (!index) await this.addApprovalIndex();
+    else if (index.IndexStatus !== undefined && index.IndexStatus !== "ACTIVE") await this.approvalIndexActive();
   }
 
-  private async ensureTable(input: CreateTableCommandInput): Promise<void> {
+  /**
+   * Sets the approval-queue attributes on every withdrawal awaiting approval that lacks them (they
+   * were written before the queue existed). One Scan of the docs table, at migration only. Each
+   * update is conditioned on the version read, so a withdrawal approved or rejected meanwhile is
+   * left alone (its new version, written by this code, is right already).
+   */
+  private async backfillApprovalQueue(): Promise<void> {
+    const docs = this.tables.docs;
+    const waiting = await this.scan(docs, {
+      FilterExpression: "contains(body, :waiting) AND attribute_not_exists(qpk)",
+      ExpressionAttributeValues: { ":waiting": S('"status":"awaiting_approval"') },
+      ProjectionExpression: "pk, ver, body",
+    });
+    for (const item of waiting) {
+      const doc = decodeDoc(str(item.body));
+      const since = docAwaitingSince(doc);
+      if (since === null) continue;
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: docs,
+            Key: { pk: item.pk! },
+            UpdateExpression: "SET qpk = :q, qsk = :s",
+            ConditionExpression: "ver = :v",
+            ExpressionAttributeValues: { ":q": S(APPROVAL_QUEUE), ":s": S(encodeQueueCursor({ since, id: doc.id })), ":v": item.ver! },
+          }),
+        );
+      } catch (error) {
+        if ((error as { name?: string }).name !== "ConditionalCheckFailedException") throw error;
+      }
+    }
+  }
+
+  /** Adds the approval queue's index to an existing docs table and waits until DynamoDB has filled it. */
+  private async addApprovalIndex(): Promise<void> {
+    const docs = this.tables.docs;
     try {
-      await this.client.send(new DescribeTableCommand({ TableName: input.TableName }));
-      return;
+      await this.client.send(
+        new UpdateTableCommand({
+          TableName: docs,
+          AttributeDefinitions: strings("qpk", "qsk"),
+          GlobalSecondaryIndexUpdates: [{ Create: { IndexName: APPROVAL_INDEX, KeySchema: key("qpk", "qsk"), Projection: { ProjectionType: "ALL" } } }],
+        }),
+      );
+    } catch (error) {
+      // Another replica is adding it (the table is being updated, or the index exists by now): wait for it.
+      const name = (error as { name?: string }).name ?? "";
+      const message = (error as { message?: string }).message ?? "";
+      if (name !== "ResourceInUseException" && !(name === "ValidationException" && /already exists/i.test(message))) throw error;
+    }
+    await this.approvalIndexActive();
+  }
+
+  /** Waits until DynamoDB has filled the approval queue's index (it fills a new index from the existing items). */
+  private async approvalIndexActive(): Promise<void> {
+    const docs = this.tables.docs;
+    const deadline = Date.now() + INDEX_WAIT_MS;
+    for (;;) {
+      const { Table } = await this.client.send(new DescribeTableCommand({ TableName: docs }));
+      const index = Table?.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === APPROVAL_INDEX);
+      if (index && (index.IndexStatus === undefined || index.IndexStatus === "ACTIVE")) return;
+      if (Date.now() > deadline) throw new Error(`index ${APPROVAL_INDEX} of ${docs} is not active after ${INDEX_WAIT_MS / 60_000} minutes (${index?.IndexStatus ?? "missing"})`);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
+
+  /** The table's description if it existed; undefined when this call created it. */
+  private async ensureTable(input: CreateTableCommandInput): Promise<TableDescription | undefined> {
+    try {
+      const { Table } = await this.client.send(new DescribeTableCommand({ TableName: input.TableName }));
+      return Table ?? {};
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
@@ -126,6 +219,7 @@ export class DynamoLedgerStore implements LedgerStore {
       if ((error as { name?: string }).name !== "ResourceInUseException") throw error;
     }
     await waitUntilTableExists({ client: this.client, maxWaitTime: 60 }, { TableName: input.TableName });
+    return undefined;
   }
 
   async execute(commands: readonly Command[]): Promise<Outcome[]> {
@@ -201,6 +295,11 @@ export class DynamoLedgerStore implements LedgerStore {
         gsk: S(`${pad(write.doc.createdAt)}#${write.doc.id}`),
       };
       if (due !== null) item.due = N(due);
+      const since = docAwaitingSince(write.doc);
+      if (since !== null) {
+        item.qpk = S(APPROVAL_QUEUE);
+        item.qsk = S(encodeQueueCursor({ since, id: write.doc.id }));
+      }
       const table = this.tables.docs;
       items.push({
         Put:
@@ -283,6 +382,36 @@ export class DynamoLedgerStore implements LedgerStore {
     const items = await this.scan(this.tables.docs, { FilterExpression: "due <= :now", ExpressionAttributeValues: { ":now": N(now) } });
     const docs = items.map((item) => decodeDoc(str(item.body))).filter((doc) => doc.type === type);
     return docs.sort((a, b) => (docDue(a) ?? 0) - (docDue(b) ?? 0)).slice(0, limit);
+  }
+
+  /**
+   * The sparse index `by_approval`, oldest first: it holds only withdrawals awaiting approval, so a
+   * page costs what it returns. Index reads are eventually consistent on DynamoDB: a withdrawal
+   * approved a moment ago may still be listed (approving it again fails INVALID_STATE).
+   */
+  async awaitingApproval(page: PageRequest): Promise<Page<WithdrawalDoc>> {
+    const size = pageSize(page);
+    const after = decodeQueueCursor(page.token);
+    const items: Item[] = [];
+    let start: Item | undefined;
+    // Until one more than a page is found: DynamoDB may stop early (1 MB per response).
+    do {
+      const response = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.docs,
+          IndexName: APPROVAL_INDEX,
+          KeyConditionExpression: after ? "qpk = :q AND qsk > :c" : "qpk = :q",
+          ExpressionAttributeValues: { ":q": S(APPROVAL_QUEUE), ...(after ? { ":c": S(encodeQueueCursor(after)) } : {}) },
+          ScanIndexForward: true,
+          Limit: size + 1 - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(response.Items ?? []));
+      start = response.LastEvaluatedKey;
+    } while (start && items.length <= size);
+    const found = items.slice(0, size);
+    return { items: found.map((item) => decodeDoc(str(item.body)) as WithdrawalDoc), next: items.length > size ? str(found[found.length - 1]?.qsk) : "" };
   }
 
   /**
@@ -371,6 +500,9 @@ export class DynamoLedgerStore implements LedgerStore {
     if (this.ownsClient) this.client.destroy();
   }
 }
+
+const key = (hash: string, range?: string): KeySchemaElement[] => [{ AttributeName: hash, KeyType: "HASH" }, ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : [])];
+const strings = (...names: string[]) => names.map((name) => ({ AttributeName: name, AttributeType: "S" as const }));
 
 function pageSize(page: PageRequest): number {
   return page.size > 0 ? Math.min(page.size, 1000) : 100;

@@ -10,6 +10,7 @@ export function withOverrides(store: LedgerStore, overrides: Partial<LedgerStore
     transfer: (id) => store.transfer(id),
     listDocs: (account, type, page) => store.listDocs(account, type, page),
     dueDocs: (type, now, limit) => store.dueDocs(type, now, limit),
+    awaitingApproval: (page) => store.awaitingApproval(page),
     entries: (account, asset, page) => store.entries(account, asset, page),
     audit: () => store.audit(),
     close: () => store.close(),

@@ -8,6 +8,7 @@ import { SqliteWriter, StaleState, type WriteStatement } from "./sqlite-writer.j
 import {
   EXTERNAL_ACCOUNT,
   decodeDoc,
+  docAwaitingSince,
   docDue,
   encodeDoc,
   type BalanceRow,
@@ -20,7 +21,9 @@ import {
   type Page,
   type TransferRecord,
   type VersionedDoc,
+  type WithdrawalDoc,
 } from "../domain/ledger.js";
+import { decodeQueueCursor, encodeQueueCursor } from "../domain/approval-queue.js";
 import type { LedgerAudit, LedgerStore, PageRequest } from "../ports/ledger-store.port.js";
 
 // One implementation for SQLite (embedded) and PostgreSQL through the kit's Kysely layer.
@@ -71,6 +74,8 @@ interface DocsTable {
   account: string;
   version: number;
   due: Int8 | null;
+  /** docAwaitingSince: the creation time of a withdrawal awaiting approval, else null (partial index). */
+  awaiting_since: Int8 | null;
   created: Int8;
   body: string;
 }
@@ -99,6 +104,14 @@ export function walletMigrations(engine: Engine): Record<string, Migration> {
   const money = engine === "postgres" ? sql`numeric(78,0)` : sql`text`;
   const nonNegative = (column: string) =>
     engine === "postgres" ? sql`${sql.ref(column)} >= 0` : sql`typeof(${sql.ref(column)}) = 'text' AND ${sql.ref(column)} NOT LIKE '-%' AND ${sql.ref(column)} <> ''`;
+  /**
+   * A document body's status, for migrations. PostgreSQL's json and jsonb refuse to read a body at
+   * all (bigints are tagged "\u0000n:<digits>", and \u0000 has no text form), so there the text is
+   * matched: bodies are flat JSON.stringify output, where `"status":"<s>"` with bare quotes can only
+   * be the status field itself (quotes inside values are escaped).
+   */
+  const statusIs = (status: string) =>
+    engine === "postgres" ? sql`body LIKE ${`%"status":${JSON.stringify(status)}%`}` : sql`json_extract(body, '$.status') = ${status}`;
   return {
     "001_ledger": {
       up: async (db: Kysely<unknown>) => {
@@ -207,6 +220,17 @@ export function walletMigrations(engine: Engine): Record<string, Migration> {
         await sql`UPDATE wallet_docs SET due = created WHERE type = 'withdrawal' AND ${status} = 'pending'`.execute(db);
       },
     },
+    "005_approval_queue": {
+      // The operators' approval queue: a withdrawal awaiting approval carries its creation time in
+      // awaiting_since (docAwaitingSince), every other document null, and a partial index holds
+      // only the waiting ones, oldest first. Its predicate names only its own column, so an update
+      // that leaves the column alone stays a HOT update on PostgreSQL and touches no index on SQLite.
+      up: async (db: Kysely<unknown>) => {
+        await db.schema.alterTable("wallet_docs").addColumn("awaiting_since", "bigint").execute();
+        await sql`UPDATE wallet_docs SET awaiting_since = created WHERE type = 'withdrawal' AND ${statusIs("awaiting_approval")}`.execute(db);
+        await sql`CREATE INDEX wallet_docs_awaiting_approval ON wallet_docs (awaiting_since, id) WHERE awaiting_since IS NOT NULL`.execute(db);
+      },
+    },
   };
 }
 
@@ -242,7 +266,16 @@ type Bulk = CompiledQuery;
 
 /** One statement of a batch's writes, with its rows (see SqlLedgerStore.plannedWrites). */
 interface PlannedWrite {
-  readonly name: "insertBalances" | "updateBalances" | "updateBalancesIfUnchanged" | "insertDocs" | "updateDocs" | "updateDocsIfUnchanged" | "updateDocBodiesIfUnchanged" | "insertTransfers" | "insertHistory";
+  readonly name:
+    | "insertBalances"
+    | "updateBalances"
+    | "updateBalancesIfUnchanged"
+    | "insertDocs"
+    | "updateDocs"
+    | "updateDocsIfUnchanged"
+    | "updateDocBodiesIfUnchanged"
+    | "insertTransfers"
+    | "insertHistory";
   readonly rows: unknown[][];
   readonly checked: boolean;
 }
@@ -267,7 +300,7 @@ class Statements {
   readonly insertDocs: Bulk;
   readonly updateDocs: Bulk;
   readonly updateDocsIfUnchanged: Bulk;
-  /** The same for documents whose due time stays as it was. */
+  /** The same for documents whose due time and place in the approval queue stay as they were. */
   readonly updateDocBodiesIfUnchanged: Bulk;
   readonly insertTransfers: Bulk;
   readonly insertHistory: Bulk;
@@ -297,7 +330,7 @@ class Statements {
       return sql`(SELECT ${sql.join(fields)} FROM jsonb_each(jsonb(${"[]"})))`;
     };
     const balance = { account: "text", asset: "text", available: "money", locked: "money", pending: "money" } as const;
-    const doc = { id: "text", type: "text", account: "text", version: "int4", due: "int8", created: "int8", body: "text" } as const;
+    const doc = { id: "text", type: "text", account: "text", version: "int4", due: "int8", awaiting_since: "int8", created: "int8", body: "text" } as const;
     this.selectTransfers = compile(sql`SELECT id, kind, fingerprint, result, time FROM wallet_transfers WHERE ${inList("id")}`);
     this.selectBalances = compile(
       sql`SELECT account, asset, available, locked, pending FROM wallet_balances WHERE ${inList("account")} ORDER BY account, asset${forUpdate}`,
@@ -317,16 +350,17 @@ class Statements {
           AND wallet_balances.available = r.was_available AND wallet_balances.locked = r.was_locked AND wallet_balances.pending = r.was_pending`,
     );
     this.updateDocsIfUnchanged = compile(
-      sql`UPDATE wallet_docs SET version = r.version, due = r.due, body = r.body FROM ${rows({ version: "int4", due: "int8", body: "text", id: "text", was_version: "int4" })} AS r
+      sql`UPDATE wallet_docs SET version = r.version, due = r.due, awaiting_since = r.awaiting_since, body = r.body
+        FROM ${rows({ version: "int4", due: "int8", awaiting_since: "int8", body: "text", id: "text", was_version: "int4" })} AS r
         WHERE wallet_docs.id = r.id AND wallet_docs.version = r.was_version`,
     );
     this.updateDocBodiesIfUnchanged = compile(
       sql`UPDATE wallet_docs SET version = r.version, body = r.body FROM ${rows({ version: "int4", body: "text", id: "text", was_version: "int4" })} AS r
         WHERE wallet_docs.id = r.id AND wallet_docs.version = r.was_version`,
     );
-    this.insertDocs = compile(sql`INSERT INTO wallet_docs (id, type, account, version, due, created, body) SELECT * FROM ${rows(doc)} AS r`);
+    this.insertDocs = compile(sql`INSERT INTO wallet_docs (id, type, account, version, due, awaiting_since, created, body) SELECT * FROM ${rows(doc)} AS r`);
     this.updateDocs = compile(
-      sql`UPDATE wallet_docs SET version = r.version, due = r.due, body = r.body FROM ${rows(doc)} AS r WHERE wallet_docs.id = r.id`,
+      sql`UPDATE wallet_docs SET version = r.version, due = r.due, awaiting_since = r.awaiting_since, body = r.body FROM ${rows(doc)} AS r WHERE wallet_docs.id = r.id`,
     );
     this.insertTransfers = compile(
       sql`INSERT INTO wallet_transfers (id, kind, fingerprint, result, time) SELECT * FROM ${rows({ id: "text", kind: "text", fingerprint: "text", result: "text", time: "int8" })} AS r`,
@@ -605,13 +639,15 @@ export class SqlLedgerStore implements LedgerStore {
     const sameDue: unknown[][] = [];
     for (const write of writes.docs) {
       const doc = write.doc;
+      const due = docDue(doc);
+      const awaiting = docAwaitingSince(doc);
       if (conditional && write.beforeVersion > 0) {
-        // Most updates (a hold a settlement draws on) leave the due time as it was: not naming the
-        // column spares SQLite an index delete + insert per row.
-        const due = docDue(doc);
-        if (due === write.beforeDue) sameDue.push([write.version, encodeDoc(doc), doc.id, write.beforeVersion]);
-        else oldDocs.push([write.version, due, encodeDoc(doc), doc.id, write.beforeVersion]);
-      } else (write.beforeVersion === 0 ? newDocs : oldDocs).push([doc.id, doc.type, doc.account, write.version, docDue(doc), doc.createdAt, encodeDoc(doc)]);
+        // Most updates (a hold a settlement draws on) leave the due time and the approval queue as
+        // they were: not naming those columns spares SQLite an index delete + insert per row. An
+        // approval or rejection changes awaiting_since (to null), so it takes the full update.
+        if (due === write.beforeDue && awaiting === write.beforeAwaiting) sameDue.push([write.version, encodeDoc(doc), doc.id, write.beforeVersion]);
+        else oldDocs.push([write.version, due, awaiting, encodeDoc(doc), doc.id, write.beforeVersion]);
+      } else (write.beforeVersion === 0 ? newDocs : oldDocs).push([doc.id, doc.type, doc.account, write.version, due, awaiting, doc.createdAt, encodeDoc(doc)]);
     }
     add("insertDocs", newDocs, false);
     add(conditional ? "updateDocsIfUnchanged" : "updateDocs", oldDocs, conditional);
@@ -684,6 +720,28 @@ export class SqlLedgerStore implements LedgerStore {
       .limit(limit)
       .execute();
     return rows.map((row) => decodeDoc(row.body));
+  }
+
+  async awaitingApproval(page: PageRequest): Promise<Page<WithdrawalDoc>> {
+    const size = pageSize(page);
+    const after = decodeQueueCursor(page.token);
+    // `awaiting_since IS NOT NULL` is the partial index's own predicate: the index holds only
+    // the waiting withdrawals, in this order, so the page is read from it alone.
+    const rows = await this.db
+      .selectFrom("wallet_docs")
+      .select(["body", "awaiting_since", "id"])
+      .where("awaiting_since", "is not", null)
+      .$if(after !== undefined, (query) => query.where((eb) => eb(eb.refTuple("awaiting_since", "id"), ">", eb.tuple(after!.since, after!.id))))
+      .orderBy("awaiting_since")
+      .orderBy("id")
+      .limit(size + 1)
+      .execute();
+    const items = rows.slice(0, size);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((row) => decodeDoc(row.body) as WithdrawalDoc),
+      next: rows.length > size && last ? encodeQueueCursor({ since: toNumber(last.awaiting_since!), id: last.id }) : "",
+    };
   }
 
   async entries(account: string, asset: string, page: PageRequest): Promise<Page<LedgerEntry>> {

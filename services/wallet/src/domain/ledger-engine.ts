@@ -4,6 +4,7 @@ import {
   FEE_ACCOUNT,
   ZERO_BALANCE,
   balanceKey,
+  docAwaitingSince,
   docDue,
   docIds,
   isExternal,
@@ -48,6 +49,8 @@ export interface DocWrite {
   readonly beforeVersion: number;
   /** When the ledger's clock was due to act on the document before (docDue); a store skips an unchanged due. */
   readonly beforeDue: number | null;
+  /** Its place in the approval queue before (docAwaitingSince); likewise. */
+  readonly beforeAwaiting: number | null;
 }
 
 export interface BatchWrites {
@@ -73,6 +76,7 @@ interface BalanceSlot {
 interface DocSlot {
   before: number;
   beforeDue: number | null;
+  beforeAwaiting: number | null;
   current: VersionedDoc | null;
   dirty: boolean;
 }
@@ -139,8 +143,11 @@ class Snapshot implements LedgerView {
       const slots = this.slots(key.account);
       if (!slots.has(key.asset)) slots.set(key.asset, { account: key.account, asset: key.asset, before: null, current: ZERO_BALANCE, dirty: false });
     }
-    for (const id of docIds) if (!this.docs.has(id)) this.docs.set(id, { before: 0, beforeDue: null, current: null, dirty: false });
-    for (const versioned of docs) this.docs.set(versioned.doc.id, { before: versioned.version, beforeDue: docDue(versioned.doc), current: versioned, dirty: false });
+    for (const id of docIds) if (!this.docs.has(id)) this.docs.set(id, { before: 0, beforeDue: null, beforeAwaiting: null, current: null, dirty: false });
+    for (const versioned of docs) {
+      const doc = versioned.doc;
+      this.docs.set(doc.id, { before: versioned.version, beforeDue: docDue(doc), beforeAwaiting: docAwaitingSince(doc), current: versioned, dirty: false });
+    }
   }
 
   private slots(account: string): Map<string, BalanceSlot> {
@@ -193,7 +200,9 @@ class Snapshot implements LedgerView {
     }
     const docs: DocWrite[] = [];
     for (const entry of this.docs.values()) {
-      if (entry.dirty && entry.current) docs.push({ doc: entry.current.doc, version: entry.current.version, beforeVersion: entry.before, beforeDue: entry.beforeDue });
+      if (entry.dirty && entry.current) {
+        docs.push({ doc: entry.current.doc, version: entry.current.version, beforeVersion: entry.before, beforeDue: entry.beforeDue, beforeAwaiting: entry.beforeAwaiting });
+      }
     }
     return { balances, docs, transfers, entries };
   }

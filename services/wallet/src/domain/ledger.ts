@@ -87,6 +87,8 @@ export interface DepositDoc {
   readonly confirmations: number;
   readonly status: DepositStatus;
   readonly createdAt: number;
+  /** An operator's credit (network "internal"): why it was made. Absent on chain deposits. */
+  readonly reason?: string;
 }
 
 /** Reverse lookup of a deposit address (and memo) to its account. */
@@ -136,6 +138,15 @@ export function docDue(doc: Doc): number | null {
   if (doc.type === "hold") return doc.state === "pending" && doc.expiresAt > 0 ? doc.expiresAt : null;
   if (doc.type === "withdrawal") return doc.status === "pending" ? doc.createdAt : null;
   return null;
+}
+
+/**
+ * Where a document stands in the approval queue: a withdrawal above its asset's threshold waits
+ * there from its creation time until it is approved or rejected; null for everything else. Stores
+ * index it sparsely (only waiting documents carry it), so the queue is read without a scan.
+ */
+export function docAwaitingSince(doc: Doc): number | null {
+  return doc.type === "withdrawal" && doc.status === "awaiting_approval" ? doc.createdAt : null;
 }
 
 export const docIds = {
@@ -196,7 +207,19 @@ export interface SettleTrade {
 }
 
 export type CommandBody =
-  | { readonly kind: "deposit"; readonly depositId: string; readonly account: string; readonly asset: string; readonly network: string; readonly amount: Units; readonly txId: string; readonly confirmations: number; readonly required: number }
+  | {
+      readonly kind: "deposit";
+      readonly depositId: string;
+      readonly account: string;
+      readonly asset: string;
+      readonly network: string;
+      readonly amount: Units;
+      readonly txId: string;
+      readonly confirmations: number;
+      readonly required: number;
+      /** An operator's credit: why. Left out (not empty) otherwise, so other deposits' fingerprints stay as they were. */
+      readonly reason?: string;
+    }
   | { readonly kind: "hold"; readonly holdId: string; readonly account: string; readonly asset: string; readonly amount: Units; readonly timeoutMs: number }
   | { readonly kind: "void"; readonly holdId: string; readonly expire: boolean }
   | { readonly kind: "settle"; readonly trade: SettleTrade; readonly buyerFeeBps: number; readonly sellerFeeBps: number }

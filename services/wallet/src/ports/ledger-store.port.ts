@@ -1,4 +1,4 @@
-import type { BalanceRow, Command, Doc, DocType, LedgerEntry, Outcome, Page, TransferRecord, VersionedDoc } from "../domain/ledger.js";
+import type { BalanceRow, Command, Doc, DocType, LedgerEntry, Outcome, Page, TransferRecord, VersionedDoc, WithdrawalDoc } from "../domain/ledger.js";
 
 export interface PageRequest {
   readonly size: number;
@@ -34,6 +34,12 @@ export interface LedgerStore {
   listDocs(account: string, type: DocType, page: PageRequest): Promise<Page<Doc>>;
   /** Documents whose due time (hold timeouts) is at or before `now`, earliest first. */
   dueDocs(type: DocType, now: number, limit: number): Promise<Doc[]>;
+  /**
+   * The approval queue: withdrawals awaiting approval (docAwaitingSince), of every account, oldest
+   * first (creation time, then document id); the token is an approval-queue cursor. Served from an
+   * index holding only waiting withdrawals, never a scan of the documents.
+   */
+  awaitingApproval(page: PageRequest): Promise<Page<WithdrawalDoc>>;
   /** Newest first; `asset` empty: every asset. */
   entries(account: string, asset: string, page: PageRequest): Promise<Page<LedgerEntry>>;
   audit(): Promise<LedgerAudit>;
