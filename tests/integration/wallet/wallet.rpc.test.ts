@@ -203,6 +203,100 @@ for (const transport of ["in-process", "gRPC over HTTP/2"] as const) {
       expect(denied.code).toBe(Code.PermissionDenied);
     });
 
+    it("lists the approval queue of every account, oldest first, paged, each withdrawal with its account; approved and rejected ones leave it", async () => {
+      const [first, second] = [`${tag}-queue-a`, `${tag}-queue-b`];
+      await parts.wallet.creditDeposit(`${tag}-queue-fund-a`, first, "BTC", 50n * 10n ** 8n);
+      await parts.wallet.creditDeposit(`${tag}-queue-fund-b`, second, "BTC", 50n * 10n ** 8n);
+      const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+      // BTC waits for approval above 10.
+      const requested = [
+        { withdrawalId: `${tag}-qw1`, accountId: first, amount: "11" },
+        { withdrawalId: `${tag}-qw2`, accountId: second, amount: "12.5" },
+        { withdrawalId: `${tag}-qw3`, accountId: first, amount: "13" },
+      ];
+      for (const w of requested) {
+        const { withdrawal } = await client.requestWithdrawal({ ...w, asset: "BTC", network: "BTC", address: "bc1q-cold" });
+        expect(withdrawal).toMatchObject({ status: TransferStatus.AWAITING_APPROVAL, accountId: w.accountId });
+        await tick();
+      }
+      const ours = <T extends { withdrawalId: string }>(withdrawals: T[]) => withdrawals.filter((w) => w.withdrawalId.startsWith(`${tag}-qw`));
+      const drain = async (pageSize: number) => {
+        const all = [];
+        let pageToken = "";
+        do {
+          const page = await client.listWithdrawalApprovals({ page: { pageSize, pageToken } });
+          expect(page.withdrawals.length).toBeLessThanOrEqual(pageSize);
+          all.push(...page.withdrawals);
+          pageToken = page.page?.nextPageToken ?? "";
+        } while (pageToken !== "");
+        return all;
+      };
+      const queue = ours(await drain(1));
+      expect(queue.map((w) => [w.withdrawalId, w.accountId, w.amount, w.status])).toEqual([
+        [`${tag}-qw1`, first, "11.00000000", TransferStatus.AWAITING_APPROVAL],
+        [`${tag}-qw2`, second, "12.50000000", TransferStatus.AWAITING_APPROVAL],
+        [`${tag}-qw3`, first, "13.00000000", TransferStatus.AWAITING_APPROVAL],
+      ]);
+      expect(ours(await drain(100))).toEqual(queue);
+
+      expect((await client.approveWithdrawal({ withdrawalId: `${tag}-qw1` })).withdrawal?.status).toBe(TransferStatus.COMPLETED);
+      expect((await client.rejectWithdrawal({ withdrawalId: `${tag}-qw2`, reason: "unverified address" })).withdrawal?.status).toBe(TransferStatus.REJECTED);
+      expect(ours(await drain(2)).map((w) => w.withdrawalId)).toEqual([`${tag}-qw3`]);
+      await client.rejectWithdrawal({ withdrawalId: `${tag}-qw3`, reason: "test over" });
+      expect(ours(await drain(100))).toEqual([]);
+
+      const badToken = await errorOf(client.listWithdrawalApprovals({ page: { pageSize: 10, pageToken: "garbage" } }));
+      expect(badToken.code).toBe(Code.InvalidArgument);
+      expect(badToken.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["page_token"]);
+    });
+
+    it("credits an account for an operator: the reason is recorded, a retry answers duplicate, other content under the same id is refused", async () => {
+      const account = `${tag}-credited`;
+      const request = { creditId: `${tag}-credit-1`, accountId: account, asset: "USDT", amount: "250.5", reason: "compensation, ticket 42" };
+      const credited = await client.creditAccount(request);
+      expect(credited.duplicate).toBe(false);
+      expect(credited.deposit).toMatchObject({ depositId: `internal:${tag}-credit-1`, asset: "USDT", network: "internal", amount: "250.50000000", status: TransferStatus.COMPLETED });
+      const balances = await client.getBalances({ accountId: account });
+      expect(balances.balances.map((b) => [b.asset, b.free])).toEqual([["USDT", "250.50000000"]]);
+      const stored = await parts.wallet.store.doc(`deposit:internal:${tag}-credit-1`);
+      expect(stored?.doc).toMatchObject({ account, reason: "compensation, ticket 42" });
+
+      const again = await client.creditAccount(request);
+      expect(again.duplicate).toBe(true);
+      expect(again.deposit).toEqual(credited.deposit);
+      expect(await client.getBalances({ accountId: account })).toEqual(balances);
+
+      for (const changed of [{ amount: "250.6" }, { reason: "another reason" }, { accountId: `${tag}-someone-else` }, { asset: "BTC", amount: "1" }]) {
+        const refused = await errorOf(client.creditAccount({ ...request, ...changed }));
+        expect([changed, refused.code]).toEqual([changed, Code.AlreadyExists]);
+        expect(refused.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-2026");
+      }
+
+      // Bad input: InvalidArgument naming the field, and nothing changes.
+      const fees = await client.getBalances({ accountId: "@fees" });
+      const bad = async (fields: Partial<typeof request>, field: string, reason?: string) => {
+        const error = await errorOf(client.creditAccount({ ...request, creditId: `${tag}-credit-bad-${field}-${Math.random()}`, ...fields }));
+        expect([fields, error.code]).toEqual([fields, Code.InvalidArgument]);
+        expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual([field]);
+        if (reason) expect(error.findDetails(ErrorInfoSchema)[0]?.reason).toBe(reason);
+      };
+      await bad({ asset: "DOGE" }, "asset");
+      await bad({ asset: "usdt" }, "asset");
+      await bad({ amount: "1,5" }, "amount", "-1102");
+      await bad({ amount: "-1" }, "amount", "-1102");
+      await bad({ amount: "0" }, "amount");
+      await bad({ asset: "BTC", amount: "0.123456789" }, "amount", "-1111");
+      await bad({ accountId: "@fees" }, "account_id");
+      await bad({ accountId: "" }, "account_id");
+      await bad({ reason: "" }, "reason");
+      await bad({ reason: "   " }, "reason");
+      const noId = await errorOf(client.creditAccount({ ...request, creditId: "" }));
+      expect(noId.code).toBe(Code.InvalidArgument);
+      expect(await client.getBalances({ accountId: account })).toEqual(balances);
+      expect(await client.getBalances({ accountId: "@fees" })).toEqual(fees);
+      expect((await client.listDeposits({ accountId: account })).deposits.map((d) => d.depositId)).toEqual([`internal:${tag}-credit-1`]);
+    });
+
     it("keeps a withdrawal allow-list: only listed addresses (and memos) receive, changing it needs MFA when the account has it", async () => {
       const account = `${tag}-allow`;
       await parts.wallet.creditDeposit(`${tag}-allow-fund`, account, "USDT", 1_000n * 10n ** 8n);

@@ -127,6 +127,7 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
         confirmations: Math.max(body.confirmations, existing?.confirmations ?? 0),
         status: credited ? "completed" : "pending",
         createdAt: existing?.createdAt ?? now,
+        ...(body.reason === undefined ? {} : { reason: body.reason }),
       });
       if (credited) {
         effects.move(body.account, body.asset, body.amount);

@@ -210,6 +210,36 @@ export class Wallet {
     return this.run(`deposit:internal:${id}`, { kind: "deposit", depositId: id, account, asset, network: "internal", amount, txId: id, confirmations: 0, required: 0 });
   }
 
+  /**
+   * An operator's credit to a user account: creditDeposit with the reason recorded on its deposit
+   * (network "internal", listed among the account's deposits). Idempotent by `creditId`: a retry
+   * with the same content answers duplicate and changes nothing; the same id with another
+   * account, asset, amount or reason fails DUPLICATE_REQUEST (the command's fingerprint).
+   */
+  async creditAccount(request: { creditId: string; account: string; asset: string; amount: bigint; reason: string }): Promise<{ deposit: DepositDoc; duplicate: boolean }> {
+    requireUserAccount(request.account, "account_id");
+    this.requireAsset(request.asset, "asset");
+    requireAmount(request.amount, "amount");
+    if (request.creditId === "") throw invalidField("credit_id", "required");
+    if (request.reason.trim() === "") throw invalidField("reason", "required");
+    const { creditId, account, asset, amount, reason } = request;
+    const executed = await this.run(`deposit:internal:${creditId}`, {
+      kind: "deposit",
+      depositId: creditId,
+      account,
+      asset,
+      network: "internal",
+      amount,
+      txId: creditId,
+      confirmations: 0,
+      required: 0,
+      reason,
+    });
+    const found = await this.deps.store.doc(docIds.deposit("internal", creditId));
+    if (!found || found.doc.type !== "deposit") throw notFound("deposit", creditId);
+    return { deposit: found.doc, duplicate: executed.duplicate };
+  }
+
   /** Reads the chain: records pending deposits and credits those with enough confirmations. */
   async syncDeposits(): Promise<{ credited: number; pending: number }> {
     let credited = 0;
@@ -361,6 +391,11 @@ export class Wallet {
 
   async listWithdrawals(account: string, page: PageRequest): Promise<Page<WithdrawalDoc>> {
     return (await this.deps.store.listDocs(account, "withdrawal", page)) as Page<WithdrawalDoc>;
+  }
+
+  /** The approval queue: withdrawals awaiting approval, every account, oldest first. */
+  listWithdrawalApprovals(page: PageRequest): Promise<Page<WithdrawalDoc>> {
+    return this.deps.store.awaitingApproval(page);
   }
 
   // ------------------------------------------------------------ checks

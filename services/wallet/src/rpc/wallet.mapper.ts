@@ -143,6 +143,7 @@ export function toWithdrawalMessage(assets: AssetRegistry, withdrawal: Withdrawa
     status: WITHDRAWAL_STATUS[withdrawal.status],
     txId: withdrawal.txId,
     time: BigInt(withdrawal.createdAt),
+    accountId: withdrawal.account,
   });
 }
 

@@ -130,6 +130,20 @@ export function walletRoutes(deps: WalletRoutesDeps) {
         const list = await wallet.allowList(request.accountId);
         return { enabled: list.enabled, entries: [...list.entries] };
       },
+      async listWithdrawalApprovals(request) {
+        const found = await wallet.listWithdrawalApprovals(page(request.page));
+        return { withdrawals: found.items.map((withdrawal) => toWithdrawalMessage(assets, withdrawal)), page: { nextPageToken: found.next } };
+      },
+      async creditAccount(request) {
+        const credited = await wallet.creditAccount({
+          creditId: request.creditId,
+          account: request.accountId,
+          asset: request.asset,
+          amount: toUnits(assets, request.asset, request.amount, "amount"),
+          reason: request.reason,
+        });
+        return { deposit: toDepositMessage(assets, credited.deposit), duplicate: credited.duplicate };
+      },
       async listLedgerEntries(request) {
         const found = await wallet.entries(request.accountId, request.asset, page(request.page));
         return { entries: found.items.map((entry) => toEntryMessage(assets, entry)), page: { nextPageToken: found.next } };
