@@ -10,6 +10,7 @@ import { openDatabase } from "#kit/db/database.js";
 import { DynamoLedgerStore } from "../../../services/wallet/src/adapters/ledger-store.dynamodb.js";
 import { SqlLedgerStore, type SqlLedgerStoreOptions, type WalletDb } from "../../../services/wallet/src/adapters/ledger-store.sql.js";
 import type { LedgerStore } from "../../../services/wallet/src/ports/ledger-store.port.js";
+import { makeCommand } from "../../../services/wallet/src/domain/ledger.js";
 import { BTC, balanceOf, expectConserved, walletOver } from "./ledger-store.contract.js";
 import { dynamoClient, pgDatabase } from "./support.js";
 
@@ -19,13 +20,18 @@ import { dynamoClient, pgDatabase } from "./support.js";
 // 005; on DynamoDB deletes the index and the attributes), reopens the store, and expects the
 // migration to have put exactly the waiting withdrawals back in the queue, in order, read from
 // the index (query plans on SQL; no Scan on DynamoDB), with approvals and rejections leaving it.
+// SQL also forgets migration 004 (the due time of withdrawals left pending), which must run
+// again on a ledger holding withdrawals.
 
 const dir = mkdtempSync(join(tmpdir(), "wallet-approval-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const clockStart = 1_700_000_000_000;
 
-/** Three withdrawals left waiting (two accounts), one completed, one rejected; returns the waiting ids in queue order. */
+/**
+ * Three withdrawals left waiting (two accounts), one completed, one rejected, one left pending
+ * (debited, never broadcast: the request command alone); returns the waiting ids in queue order.
+ */
 async function seed(store: LedgerStore, run: string): Promise<string[]> {
   const clock = new ManualClock(clockStart);
   const { wallet } = walletOver(store, { clock });
@@ -43,6 +49,22 @@ async function seed(store: LedgerStore, run: string): Promise<string[]> {
   await wallet.rejectWithdrawal(`${run}-gone`, "no");
   clock.advance(10);
   await request("alice", `${run}-w3`, BTC("13"));
+  const [stuck] = await store.execute([
+    makeCommand(`withdraw:${run}-stuck`, clock.now(), {
+      kind: "withdraw_request",
+      withdrawalId: `${run}-stuck`,
+      account: `${run}-alice`,
+      asset: "BTC",
+      network: "BTC",
+      amount: BTC("1"),
+      fee: BTC("0.0002"),
+      address: "bc1qcold",
+      memo: "",
+      dailyLimit: BTC("100"),
+      approvalThreshold: BTC("10"),
+    }),
+  ]);
+  expect(stuck).toMatchObject({ ok: true, result: { status: "pending" } });
   return [`${run}-w1`, `${run}-w2`, `${run}-w3`].map((id) => `withdrawal:${id}`);
 }
 
@@ -87,7 +109,8 @@ interface SqlEngine {
 const REWIND = [
   "DROP INDEX wallet_docs_awaiting_approval",
   "ALTER TABLE wallet_docs DROP COLUMN awaiting_since",
-  "DELETE FROM migrations_wallet WHERE name = '005_approval_queue'",
+  "UPDATE wallet_docs SET due = NULL WHERE type = 'withdrawal'",
+  "DELETE FROM migrations_wallet WHERE name IN ('004_due_pending_withdrawals', '005_approval_queue')",
 ];
 
 function sqliteEngine(): SqlEngine {
@@ -145,7 +168,7 @@ for (const [name, make] of [
   ["PostgreSQL", postgresEngine],
 ] as const) {
   describe(`approval queue migration: ${name}`, () => {
-    it("migration 005 queues the withdrawals already waiting, the queue is read from its partial index, and every write path keeps it right", async () => {
+    it("migrations 004 and 005 run on a ledger with withdrawals: the waiting ones queued, read from the partial index; every write path keeps it right", async () => {
       const engine = await make();
       const run = `m${Date.now().toString(36)}`;
       try {
@@ -158,6 +181,7 @@ for (const [name, make] of [
         expect(await engine.hasColumn()).toBe(false);
         store = await engine.open(); // migrates
         expect(await engine.hasColumn()).toBe(true);
+        expect((await store.dueDocs("withdrawal", clockStart + 1_000, 10)).map((doc) => doc.id)).toEqual([`withdrawal:${run}-stuck`]);
         expect(await queueIds(store)).toEqual(waiting);
         expect(await queueIds(store, 1000)).toEqual(waiting);
         for (const query of QUEUE_QUERIES) {

@@ -215,9 +215,9 @@ export function walletMigrations(engine: Engine): Record<string, Migration> {
     },
     "004_due_pending_withdrawals": {
       // Withdrawals left pending now carry a due time (docDue), so the ledger's clock drives them again.
+      // (It read the status with body::jsonb on PostgreSQL, which fails on any withdrawal body.)
       up: async (db: Kysely<unknown>) => {
-        const status = engine === "postgres" ? sql`(body::jsonb ->> 'status')` : sql`json_extract(body, '$.status')`;
-        await sql`UPDATE wallet_docs SET due = created WHERE type = 'withdrawal' AND ${status} = 'pending'`.execute(db);
+        await sql`UPDATE wallet_docs SET due = created WHERE type = 'withdrawal' AND ${statusIs("pending")}`.execute(db);
       },
     },
     "005_approval_queue": {
