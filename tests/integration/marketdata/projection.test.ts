@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { sql } from "kysely";
 import { Side } from "#gen/exchange/common/v1/common_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { ManualClock } from "#kit/clock/clock.js";
@@ -250,6 +251,18 @@ describe.each(engines)("marketdata projection on $name", ({ open }) => {
     expect(trades.map((t) => Number(t.id))).toEqual([1, 2, 3, 4, 5]);
     const minute = (await projection.client.listKlines({ symbol: "BTCUSDT", interval: "1m", limit: 1 })).klines[0];
     expect(minute).toMatchObject({ open: "29900.00000000", close: "30000.00000000", volume: "0.45000000", quoteVolume: "13472.52500000", tradeCount: 3n, takerBuyBaseVolume: "0.35000000" });
+  });
+
+  it("rebuilds the same projection from sequence 0 after its tables are dropped", async () => {
+    const before = await snapshot(projection);
+    await projection.stop();
+    for (const table of ["marketdata_trades", "marketdata_klines", "marketdata_consumers"]) await database.db.schema.dropTable(table).execute();
+    await sql`delete from migrations_marketdata`.execute(database.db);
+    await migrate(database.db as never, "marketdata", marketDataMigrations);
+    projection = new Projection(database.db, matching, clock);
+    projection.follow("BTCUSDT");
+    await projection.caughtUp("BTCUSDT", matching.batches.at(-1)!);
+    expect(await snapshot(projection)).toEqual(before);
   });
 
   it("streams trades as the projection applies them", async () => {
