@@ -27,8 +27,8 @@ const CALLS: Record<Component, Component[]> = {
   order: ["wallet", "matching"],
   wallet: ["auth"],
 };
-/** Components that admit the edge and what fronts it (`edge: true`). */
-const EDGE_CALLS: Component[] = ["auth", "edge", "marketdata", "order", "wallet"];
+/** Components that admit the edge and what fronts it (`edge: true`); wallet and order trust their callers, so never. */
+const EDGE_CALLS: Component[] = ["auth", "edge", "marketdata"];
 
 // Parsed Kubernetes objects: loosely typed on purpose, the assertions say what must be there.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -235,6 +235,15 @@ describe("helm chart helm/exchange", () => {
     });
 
     if (file.includes("hardened")) {
+      it("admits the edge's peers (load balancer, ingress) to the edge, auth and marketdata only: never to wallet or order", () => {
+        const peersOf = (c: string): Obj[] =>
+          (find("NetworkPolicy", `${prefix}-${c}`).spec.ingress ?? [])
+            .filter((rule: Obj) => (rule.ports ?? []).some((port: Obj) => port.port === "grpc")) // metrics scrapers reach http only
+            .flatMap((rule: Obj) => (rule.from ?? []).filter((peer: Obj) => peer.ipBlock || peer.namespaceSelector));
+        for (const c of ["edge", "auth", "marketdata"]) expect(peersOf(c).length, c).toBeGreaterThan(0);
+        for (const c of ["wallet", "order", "matching"]) expect(peersOf(c), c).toEqual([]);
+      });
+
       it("adds HPAs and PodDisruptionBudgets for the stateless services and an IRSA role per ServiceAccount", () => {
         for (const c of COMPONENTS) {
           expect(find("ServiceAccount", `${prefix}-${c}`).metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(
