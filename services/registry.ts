@@ -46,7 +46,11 @@ export const SERVICE_FACTORIES = {
     }),
   auth: (env: Env, dataDir: string, _directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     import("./auth/src/main.js").then((auth) => auth.createAuthModule({ ...auth.readAuthConfig(env, dataDir), logger: telemetry?.logger.child({ service: "auth" }) })),
-  edge: (env: Env, _dataDir: string, directory: ServiceDirectory) => import("../edge/src/main.js").then((edge) => edge.createEdgeModule(edge.readEdgeConfig(env, directory))),
+  edge: (env: Env, _dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
+    import("../edge/src/main.js").then((edge) => {
+      const logger = telemetry?.logger.child({ service: "edge" });
+      return edge.createEdgeModule({ ...edge.readEdgeConfig(env, directory), onError: (error, context) => logger?.warn({ err: error, context }, "market stream upstream failed") });
+    }),
 } satisfies Record<string, ServiceFactory>;
 
 export type ServiceName = keyof typeof SERVICE_FACTORIES;

@@ -70,7 +70,11 @@ export async function startExchange(config: RuntimeConfig, env: Env, logger: Log
       return false;
     },
   });
-  const listening = await listen(handler, config.host, config.grpcPort, config.httpPort);
+  // Only when a module takes upgrades (the edge's WebSockets): otherwise node:http's default stays.
+  const upgradeHandlers = modules.flatMap((module) => (module.httpUpgrade ? [module.httpUpgrade] : []));
+  const upgrade =
+    upgradeHandlers.length > 0 ? (...args: Parameters<(typeof upgradeHandlers)[number]>) => upgradeHandlers.some((handle) => handle(...args)) : undefined;
+  const listening = await listen(handler, config.host, config.grpcPort, config.httpPort, upgrade);
 
   for (const module of modules) {
     await module.start?.();

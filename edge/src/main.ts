@@ -10,6 +10,7 @@ import { marketRoutes } from "./rest/market.routes.js";
 import { orderRoutes } from "./rest/order.routes.js";
 import { restRouter } from "./rest/router.js";
 import { edgeServices } from "./rest/services.js";
+import { DEFAULT_WEBSOCKET_LIMITS, MarketStreams, type WebSocketLimits } from "./ws/market-streams.js";
 
 export interface EdgeConfig {
   /** How to reach order, wallet, auth, matching and marketdata (in-process in embedded mode, <NAME>_ADDR otherwise). */
@@ -21,7 +22,11 @@ export interface EdgeConfig {
   readonly trustForwardedFor?: boolean;
   /** Reported by GET /api/v3/account; wallet's tier-0 schedule (10 / 10 bps) by default. */
   readonly commission?: CommissionRates;
+  /** WebSocket market streams: limits, keepalive and polling. */
+  readonly webSocket?: Partial<WebSocketLimits>;
   readonly now?: () => number;
+  /** Upstream failures of the market streams (logged by the caller; reconnects are automatic). */
+  readonly onError?: (error: unknown, context: string) => void;
 }
 
 /** EDGE_* variables; every default works in embedded mode. */
@@ -35,11 +40,24 @@ export function readEdgeConfig(env: Env, directory: ServiceDirectory): EdgeConfi
       ordersPerDay: envInt(env, "EDGE_ORDERS_PER_DAY", DEFAULT_RATE_LIMITS.ordersPerDay),
     },
     trustForwardedFor: envBool(env, "EDGE_TRUST_FORWARDED_FOR", false),
+    webSocket: {
+      maxStreamsPerConnection: envInt(env, "EDGE_WS_MAX_STREAMS", DEFAULT_WEBSOCKET_LIMITS.maxStreamsPerConnection),
+      connectionsPerIp: envInt(env, "EDGE_WS_CONNECTIONS_PER_IP", DEFAULT_WEBSOCKET_LIMITS.connectionsPerIp),
+      pingIntervalMs: envInt(env, "EDGE_WS_PING_INTERVAL_MS", DEFAULT_WEBSOCKET_LIMITS.pingIntervalMs),
+      pongTimeoutMs: envInt(env, "EDGE_WS_PONG_TIMEOUT_MS", DEFAULT_WEBSOCKET_LIMITS.pongTimeoutMs),
+      maxConnectionMs: envInt(env, "EDGE_WS_MAX_CONNECTION_MS", DEFAULT_WEBSOCKET_LIMITS.maxConnectionMs),
+      messagesPerSecond: envInt(env, "EDGE_WS_MESSAGES_PER_SECOND", DEFAULT_WEBSOCKET_LIMITS.messagesPerSecond),
+      maxBufferedBytes: envInt(env, "EDGE_WS_MAX_BUFFERED_BYTES", DEFAULT_WEBSOCKET_LIMITS.maxBufferedBytes),
+      bookTickerPollMs: envInt(env, "EDGE_WS_BOOK_TICKER_POLL_MS", DEFAULT_WEBSOCKET_LIMITS.bookTickerPollMs),
+    },
   };
 }
 
 export interface EdgeModule extends ServiceModule {
   readonly httpRoute: NonNullable<ServiceModule["httpRoute"]>;
+  readonly httpUpgrade: NonNullable<ServiceModule["httpUpgrade"]>;
+  /** The WebSocket market streams (connections, topics, upstream feeds). */
+  readonly marketStreams: MarketStreams;
 }
 
 /**
@@ -61,12 +79,22 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     trustForwardedFor: config.trustForwardedFor ?? false,
     prefix: "/api/",
   });
+  const marketStreams = new MarketStreams({
+    services,
+    limits: { ...DEFAULT_WEBSOCKET_LIMITS, ...config.webSocket },
+    trustForwardedFor: config.trustForwardedFor ?? false,
+    now,
+    onError: config.onError,
+  });
   return {
     name: "edge",
     serviceNames: [],
     routes: () => {},
     httpRoute: route,
+    httpUpgrade: (request, socket, head) => marketStreams.handleUpgrade(request, socket, head),
+    marketStreams,
     stop: async () => {
+      await marketStreams.close();
       await ownCache?.close();
     },
   };

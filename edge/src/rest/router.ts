@@ -42,7 +42,8 @@ export interface RouterDeps {
   readonly prefix: string;
 }
 
-function clientIpOf(request: NodeRequest, trustForwardedFor: boolean): string {
+/** The client's IP: the socket's address, or the first X-Forwarded-For entry behind a trusted proxy. */
+export function clientIpOf(request: Pick<NodeRequest, "headers" | "socket">, trustForwardedFor: boolean): string {
   const forwarded = request.headers["x-forwarded-for"];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
   const ip = (trustForwardedFor && first) || request.socket.remoteAddress || "unknown";

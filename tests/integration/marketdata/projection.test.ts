@@ -99,6 +99,8 @@ describe.each(engines)("marketdata projection on $name", ({ open }) => {
         tradeCount: 2n,
         takerBuyBaseVolume: "0.10000000",
         takerBuyQuoteVolume: "3000.00000000",
+        firstTradeId: 1n,
+        lastTradeId: 2n,
       },
       {
         $typeName: undefined,
@@ -113,6 +115,8 @@ describe.each(engines)("marketdata projection on $name", ({ open }) => {
         tradeCount: 2n,
         takerBuyBaseVolume: "0.35000000",
         takerBuyQuoteVolume: "10472.52500000",
+        firstTradeId: 3n,
+        lastTradeId: 4n,
       },
     ]);
     const weeks = (await projection.client.listKlines({ symbol: "BTCUSDT", interval: "1w" })).klines;

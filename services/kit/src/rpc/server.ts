@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Registry } from "prom-client";
@@ -10,6 +11,8 @@ import { validateInterceptor } from "./validate.interceptor.js";
 export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 type NodeHandler = (request: NodeRequest, response: NodeResponse) => void;
+/** An HTTP/1.1 'upgrade' request: true when the handler took the socket, false to fall through. */
+export type UpgradeHandler = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
 /** The interceptors every service runs, outermost first. */
 export function standardInterceptors(extra: readonly Interceptor[] = []): Interceptor[] {
@@ -63,11 +66,26 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Listens on an HTTP/2 (cleartext) port and an HTTP/1.1 port; port 0 picks free ports. */
-export async function listen(handler: NodeHandler, host: string, http2Port: number, http1Port: number): Promise<Listening> {
+/**
+ * Listens on an HTTP/2 (cleartext) port and an HTTP/1.1 port; port 0 picks free ports. With
+ * `upgrade`, HTTP/1.1 upgrade requests (WebSocket) go to it; unclaimed ones are answered 404.
+ */
+export async function listen(handler: NodeHandler, host: string, http2Port: number, http1Port: number, upgrade?: UpgradeHandler): Promise<Listening> {
   const h2 = http2.createServer(handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   const h1 = http.createServer(handler as (req: http.IncomingMessage, res: http.ServerResponse) => void);
   const sessions = new Set<http2.ServerHttp2Session>();
+  const upgraded = new Set<Duplex>();
+  if (upgrade) {
+    h1.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      upgraded.add(socket);
+      socket.once("close", () => upgraded.delete(socket));
+      socket.on("error", () => socket.destroy());
+      if (!upgrade(request, socket, head)) {
+        const body = JSON.stringify({ code: -1000, msg: "Not found." });
+        socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+      }
+    });
+  }
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
@@ -91,6 +109,8 @@ export async function listen(handler: NodeHandler, host: string, http2Port: numb
         new Promise<void>((resolve) => h1.close(() => resolve())),
       ]);
       for (const session of sessions) session.close();
+      // Upgraded connections (WebSockets) are long-lived, not calls in flight: they end now.
+      for (const socket of upgraded) socket.destroy();
       h1.closeIdleConnections();
       const timer = setTimeout(() => {
         for (const session of sessions) session.destroy();

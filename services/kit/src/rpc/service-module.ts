@@ -1,5 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import type { NodeRequest, NodeResponse } from "./server.js";
+import type { NodeRequest, NodeResponse, UpgradeHandler } from "./server.js";
 
 /**
  * What every service exports from its composition root: its routes (a plain function over
@@ -14,6 +14,8 @@ export interface ServiceModule {
   routes(router: ConnectRouter): void;
   /** Plain HTTP routes served beside the RPCs (e.g. /.well-known/jwks.json); false falls through. */
   readonly httpRoute?: (request: NodeRequest, response: NodeResponse) => boolean | Promise<boolean>;
+  /** HTTP/1.1 upgrade requests (e.g. WebSocket) on paths it serves: true when it took the socket. */
+  readonly httpUpgrade?: UpgradeHandler;
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }

@@ -32,6 +32,8 @@ export function toKlineMessage(market: MarketSymbol, kline: Kline) {
     tradeCount: BigInt(kline.count),
     takerBuyBaseVolume: market.formatQty(kline.takerBuyVolume),
     takerBuyQuoteVolume: market.formatQuote(kline.takerBuyQuoteVolume),
+    firstTradeId: BigInt(kline.firstTradeId),
+    lastTradeId: BigInt(kline.lastTradeId),
   };
 }
 

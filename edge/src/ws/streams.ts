@@ -1,0 +1,172 @@
+import type { GetDepthResponse, Kline, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { idNumber } from "../rest/http.js";
+
+// Binance's market stream names and payloads (pure: no I/O). Money stays the decimal strings the
+// marketdata service sends; ids and times are JSON numbers; names and field letters are Binance's.
+
+export const KLINE_INTERVALS = ["1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"] as const;
+export type KlineInterval = (typeof KLINE_INTERVALS)[number];
+
+export type StreamName =
+  | { readonly kind: "trade"; readonly symbol: string; readonly name: string }
+  | { readonly kind: "kline"; readonly symbol: string; readonly interval: KlineInterval; readonly name: string }
+  | { readonly kind: "bookTicker"; readonly symbol: string; readonly name: string }
+  | { readonly kind: "miniTicker"; readonly symbol: string; readonly name: string };
+
+const STREAM = /^([a-z0-9]{2,20})@(trade|bookTicker|miniTicker|kline_([0-9]{1,2}[smhdwM]))$/;
+
+/**
+ * `btcusdt@trade`, `btcusdt@kline_1m`, `btcusdt@bookTicker`, `btcusdt@miniTicker` -> what it is,
+ * with the symbol upper-cased as the services name it; undefined for anything else (the symbol
+ * must be lower case, as Binance's stream names are).
+ */
+export function parseStreamName(name: string): StreamName | undefined {
+  const match = STREAM.exec(name);
+  if (!match) return undefined;
+  const symbol = match[1]!.toUpperCase();
+  const kind = match[2]!;
+  if (kind === "trade" || kind === "bookTicker" || kind === "miniTicker") return { kind, symbol, name };
+  const interval = match[3] as KlineInterval;
+  if (!(KLINE_INTERVALS as readonly string[]).includes(interval)) return undefined;
+  return { kind: "kline", symbol, interval, name };
+}
+
+/** `<symbol>@trade`. */
+export function tradeEvent(trade: PublicTrade, eventTime: number) {
+  return {
+    e: "trade",
+    E: eventTime,
+    s: trade.symbol,
+    t: idNumber(trade.id),
+    p: trade.price,
+    q: trade.qty,
+    T: Number(trade.time),
+    m: trade.isBuyerMaker,
+    M: true,
+  };
+}
+
+/** `<symbol>@kline_<interval>`: the candle as it stands; `x` once its interval has ended. */
+export function klineEvent(symbol: string, interval: string, kline: Kline, closed: boolean, eventTime: number) {
+  const id = (value: bigint) => (value === 0n ? -1 : idNumber(value));
+  return {
+    e: "kline",
+    E: eventTime,
+    s: symbol,
+    k: {
+      t: Number(kline.openTime),
+      T: Number(kline.closeTime),
+      s: symbol,
+      i: interval,
+      f: id(kline.firstTradeId),
+      L: id(kline.lastTradeId),
+      o: kline.open,
+      c: kline.close,
+      h: kline.high,
+      l: kline.low,
+      v: kline.volume,
+      n: Number(kline.tradeCount),
+      x: closed,
+      q: kline.quoteVolume,
+      V: kline.takerBuyBaseVolume,
+      Q: kline.takerBuyQuoteVolume,
+      B: "0",
+    },
+  };
+}
+
+/** Zeros at the assets' precisions for an empty side of the book, as the REST bookTicker writes them. */
+export interface Zeros {
+  readonly price: string;
+  readonly qty: string;
+}
+
+/** `<symbol>@bookTicker` from the top level of GetDepth (`u` is matching's sequence). */
+export function bookTickerEvent(symbol: string, depth: GetDepthResponse, zeros: Zeros) {
+  const bid = depth.bids[0];
+  const ask = depth.asks[0];
+  return {
+    u: idNumber(depth.lastUpdateId),
+    s: symbol,
+    b: bid?.price || zeros.price,
+    B: bid?.quantity || zeros.qty,
+    a: ask?.price || zeros.price,
+    A: ask?.quantity || zeros.qty,
+  };
+}
+
+/** True when the best prices or quantities differ (the sequence alone moving is no change). */
+export function bookTickerChanged(previous: ReturnType<typeof bookTickerEvent> | undefined, next: ReturnType<typeof bookTickerEvent>): boolean {
+  return !previous || previous.b !== next.b || previous.B !== next.B || previous.a !== next.a || previous.A !== next.A;
+}
+
+/** `<symbol>@miniTicker`: the rolling 24 h window. */
+export function miniTickerEvent(ticker: Ticker24h, eventTime: number) {
+  return {
+    e: "24hrMiniTicker",
+    E: eventTime,
+    s: ticker.symbol,
+    c: ticker.lastPrice,
+    o: ticker.openPrice,
+    h: ticker.highPrice,
+    l: ticker.lowPrice,
+    v: ticker.volume,
+    q: ticker.quoteVolume,
+  };
+}
+
+/** A request id as Binance takes it: an integer, a string of at most 36 characters, or null. */
+export type RequestId = number | string | null;
+
+export type ControlRequest =
+  | { readonly method: "SUBSCRIBE" | "UNSUBSCRIBE"; readonly params: readonly string[]; readonly id: RequestId }
+  | { readonly method: "LIST_SUBSCRIPTIONS"; readonly id: RequestId }
+  | { readonly method: "SET_PROPERTY"; readonly property: string; readonly value: unknown; readonly id: RequestId }
+  | { readonly method: "GET_PROPERTY"; readonly property: string; readonly id: RequestId };
+
+/** Binance's error reply: `{"error":{"code":..,"msg":..},"id":..}`. */
+export function errorReply(code: number, msg: string, id: RequestId) {
+  return { error: { code, msg }, id };
+}
+
+const METHODS = ["SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY"];
+
+/** Parses one text frame; an error reply (Binance's codes 2 and 3) when it is not a valid request. */
+export function parseControl(text: string): ControlRequest | { readonly error: ReturnType<typeof errorReply> } {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return { error: errorReply(3, "Invalid JSON: expected value at line 1 column 1", null) };
+  }
+  if (typeof message !== "object" || message === null || Array.isArray(message)) return { error: errorReply(2, "Invalid request: expected an object", null) };
+  const body = message as Record<string, unknown>;
+  const rawId = body.id;
+  const idOk = rawId === null || (typeof rawId === "number" && Number.isSafeInteger(rawId)) || (typeof rawId === "string" && rawId.length <= 36);
+  if (!idOk) return { error: errorReply(2, "Invalid request: request ID must be an unsigned integer", null) };
+  const id = rawId as RequestId;
+  const method = body.method;
+  if (typeof method !== "string") return { error: errorReply(2, "Invalid request: missing field `method`", id) };
+  if (!METHODS.includes(method)) {
+    return { error: errorReply(2, `Invalid request: unknown variant \`${method}\`, expected one of \`SUBSCRIBE\`, \`UNSUBSCRIBE\`, \`LIST_SUBSCRIPTIONS\`, \`SET_PROPERTY\`, \`GET_PROPERTY\``, id) };
+  }
+  const params = body.params;
+  if (method === "LIST_SUBSCRIPTIONS") return { method, id };
+  if (!Array.isArray(params)) return { error: errorReply(2, "Invalid request: missing field `params`", id) };
+  if (method === "SUBSCRIBE" || method === "UNSUBSCRIBE") {
+    if (!params.every((p) => typeof p === "string")) return { error: errorReply(2, "Invalid request: stream names must be strings", id) };
+    return { method, params: params as string[], id };
+  }
+  if (typeof params[0] !== "string") return { error: errorReply(2, "Invalid request: property name must be a string", id) };
+  if (method === "GET_PROPERTY") {
+    if (params.length !== 1) return { error: errorReply(2, "Invalid request: too many parameters", id) };
+    return { method, property: params[0], id };
+  }
+  if (params.length !== 2) return { error: errorReply(2, "Invalid request: too many parameters", id) };
+  return { method: "SET_PROPERTY", property: params[0], value: params[1], id };
+}
+
+/** The `streams` of `/stream?streams=a/b/c` or the path after `/ws/` (`/ws/a/b` as Binance allows). */
+export function splitStreams(text: string): string[] {
+  return text.split("/").filter((s) => s.length > 0);
+}

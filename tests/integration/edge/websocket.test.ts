@@ -1,0 +1,307 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import WebSocket from "ws";
+import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { WalletParts } from "../../../services/wallet/src/main.js";
+import type { EdgeModule } from "../../../edge/src/main.js";
+
+// Binance's WebSocket market streams end to end: the whole exchange in one process, orders
+// placed through the signed REST API, and a real `ws` client on the edge's HTTP/1.1 port.
+
+let dataDir: string;
+let exchange: RunningExchange;
+let base: string;
+let wsBase: string;
+let edge: EdgeModule;
+let alice: Key;
+let bob: Key;
+
+interface Key {
+  readonly apiKey: string;
+  sign(payload: string): string;
+}
+
+const LIMITS = {
+  EDGE_WS_MAX_STREAMS: "5",
+  EDGE_WS_CONNECTIONS_PER_IP: "12",
+  EDGE_WS_PING_INTERVAL_MS: "200",
+  EDGE_WS_PONG_TIMEOUT_MS: "700",
+  EDGE_WS_MESSAGES_PER_SECOND: "50",
+  EDGE_WS_BOOK_TICKER_POLL_MS: "50",
+};
+
+type Msg = Record<string, unknown>;
+
+/** A `ws` client that keeps every message, and waits for the next one matching a test. */
+class StreamClient {
+  readonly messages: Msg[] = [];
+  private readonly waiters: (() => void)[] = [];
+  pings = 0;
+  closedWith: number | undefined;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on("message", (data) => {
+      this.messages.push(JSON.parse(String(data)) as Msg);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    socket.on("ping", () => (this.pings += 1));
+    socket.on("close", (code) => {
+      this.closedWith = code;
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  static open(path: string, options: WebSocket.ClientOptions = {}): Promise<StreamClient> {
+    const socket = new WebSocket(`${wsBase}${path}`, options);
+    return new Promise((resolve, reject) => {
+      socket.once("open", () => resolve(new StreamClient(socket)));
+      socket.once("unexpected-response", (_request, response) => {
+        let body = "";
+        response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        response.on("end", () => reject(Object.assign(new Error(`HTTP ${response.statusCode}`), { status: response.statusCode, body: JSON.parse(body || "null") as unknown })));
+      });
+      socket.once("error", reject);
+    });
+  }
+
+  send(message: unknown): void {
+    this.socket.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
+  /** Removes and returns the first message matching `test`, waiting up to `timeoutMs`. */
+  async next(test: (message: Msg) => boolean = () => true, timeoutMs = 10_000): Promise<Msg> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const at = this.messages.findIndex((m) => test(m));
+      if (at >= 0) return this.messages.splice(at, 1)[0]!;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closedWith !== undefined) throw new Error(`no matching message; got ${JSON.stringify(this.messages).slice(0, 2000)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** A control request and its reply (matched by id). */
+  async request(message: { method: string; params?: unknown[]; id: number }): Promise<Msg> {
+    this.send(message);
+    return this.next((m) => m.id === message.id && ("result" in m || "error" in m));
+  }
+
+  close(): Promise<void> {
+    if (this.closedWith !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once("close", () => resolve());
+      this.socket.close();
+    });
+  }
+}
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+let nonce = 0;
+async function placeOrder(key: Key, params: Record<string, string>) {
+  const query = new URLSearchParams({ ...params, recvWindow: String(5000 + (nonce++ % 1000)), timestamp: String(Date.now()) }).toString();
+  const response = await fetch(`${base}/api/v3/order?${query}&signature=${key.sign(query)}`, { method: "POST", headers: { "X-MBX-APIKEY": key.apiKey } });
+  const body = (await response.json()) as Record<string, unknown>;
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  return body;
+}
+
+async function userWithKey(auth: Client<typeof AuthService>, email: string): Promise<Key & { userId: string }> {
+  const password = "correct horse battery staple";
+  const { userId } = await auth.signUp({ email, password });
+  const { tokens } = await auth.signIn({ email, password });
+  const headers = { authorization: `Bearer ${tokens!.accessToken}` };
+  const { key, secret } = await auth.createApiKey({ userId, type: ApiKeyType.HMAC_SHA256, permissions: [Permission.READ, Permission.TRADE], label: "ws" }, { headers });
+  return { userId, apiKey: key!.apiKey, sign: (payload) => createHmac("sha256", secret).update(payload).digest("hex") };
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "edge-ws-"));
+  exchange = await startExchange(
+    { service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+    { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false", ...LIMITS },
+  );
+  base = exchange.listening.http1Url;
+  wsBase = base.replace(/^http/, "ws");
+  edge = exchange.modules.find((module) => module.name === "edge") as EdgeModule;
+  const auth = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+  const parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+  const a = await userWithKey(auth, "ws-alice@example.com");
+  const b = await userWithKey(auth, "ws-bob@example.com");
+  alice = a;
+  bob = b;
+  await parts.wallet.creditDeposit("ws-alice-btc", a.userId, "BTC", 2n * 10n ** 8n);
+  await parts.wallet.creditDeposit("ws-bob-usdt", b.userId, "USDT", 100_000n * 10n ** 8n);
+});
+
+afterAll(async () => {
+  await exchange?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("WebSocket market streams", () => {
+  it("sends a trade placed through REST on /ws/<symbol>@trade, a combined stream, and its kline", async () => {
+    const raw = await StreamClient.open("/ws/btcusdt@trade");
+    const combined = await StreamClient.open("/stream?streams=btcusdt@trade/btcusdt@kline_1m");
+    await until(() => edge.marketStreams.feeds.stats().tradeFeeds.includes("BTCUSDT"));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the upstream StreamTrades call is open
+
+    const before = Date.now();
+    await placeOrder(alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.1", price: "30000.01" });
+    await placeOrder(bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.1", price: "30010" });
+
+    const trade = { e: "trade", E: expect.any(Number), s: "BTCUSDT", t: 1, p: "30000.01000000", q: "0.10000000", T: expect.any(Number), m: false, M: true };
+    const onRaw = await raw.next();
+    expect(onRaw).toEqual(trade);
+    const tradeTime = onRaw.T as number;
+    expect(tradeTime).toBeGreaterThanOrEqual(before - 1000);
+    expect(onRaw.E).toBeGreaterThanOrEqual(tradeTime);
+    expect(await combined.next((m) => m.stream === "btcusdt@trade")).toEqual({ stream: "btcusdt@trade", data: trade });
+
+    const kline = await combined.next((m) => m.stream === "btcusdt@kline_1m");
+    const openTime = Math.floor(tradeTime / 60_000) * 60_000;
+    expect(kline).toEqual({
+      stream: "btcusdt@kline_1m",
+      data: {
+        e: "kline",
+        E: expect.any(Number),
+        s: "BTCUSDT",
+        k: {
+          t: openTime,
+          T: openTime + 59_999,
+          s: "BTCUSDT",
+          i: "1m",
+          f: 1,
+          L: 1,
+          o: "30000.01000000",
+          c: "30000.01000000",
+          h: "30000.01000000",
+          l: "30000.01000000",
+          v: "0.10000000",
+          n: 1,
+          x: expect.any(Boolean),
+          q: "3000.00100000",
+          V: "0.10000000",
+          Q: "3000.00100000",
+          B: "0",
+        },
+      },
+    });
+    await raw.close();
+    await combined.close();
+  });
+
+  it("closes the upstream StreamTrades after the last subscriber leaves, and reopens it for a new one", async () => {
+    await until(() => edge.marketStreams.connectionCount === 0);
+    expect(edge.marketStreams.feeds.stats()).toMatchObject({ topics: [], tradeFeeds: [] });
+    const a = await StreamClient.open("/ws/ethusdt@trade");
+    const b = await StreamClient.open("/ws/ethusdt@kline_1h");
+    expect(edge.marketStreams.feeds.stats()).toMatchObject({ topics: ["ethusdt@kline_1h", "ethusdt@trade"], tradeFeeds: ["ETHUSDT"] });
+    a.socket.terminate(); // a dead socket, not a polite close
+    await until(() => edge.marketStreams.feeds.stats().topics.length === 1);
+    expect(edge.marketStreams.feeds.stats().tradeFeeds).toEqual(["ETHUSDT"]);
+    await b.close();
+    await until(() => edge.marketStreams.feeds.stats().tradeFeeds.length === 0);
+    expect(edge.marketStreams.feeds.stats().topics).toEqual([]);
+  });
+
+  it("SUBSCRIBE, LIST_SUBSCRIPTIONS and UNSUBSCRIBE with Binance's replies; bookTicker sends the best prices", async () => {
+    const client = await StreamClient.open("/ws");
+    expect(await client.request({ method: "SUBSCRIBE", params: ["btcusdt@bookTicker", "btcusdt@miniTicker"], id: 1 })).toEqual({ result: null, id: 1 });
+    expect(await client.request({ method: "LIST_SUBSCRIPTIONS", id: 2 })).toEqual({ result: ["btcusdt@bookTicker", "btcusdt@miniTicker"], id: 2 });
+    // The book after the first test: alice's 0.1 sold to bob; nothing rests. A resting bid changes it.
+    await client.next((m) => m.u !== undefined);
+    await placeOrder(bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "29000.5" });
+    expect(await client.next((m) => m.u !== undefined && m.b === "29000.50000000")).toEqual({ u: expect.any(Number), s: "BTCUSDT", b: "29000.50000000", B: "0.01000000", a: "0.00000000", A: "0.00000000" });
+
+    // A trade moves the mini ticker (and takes the resting bid off the book).
+    await placeOrder(alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "29000.5" });
+    expect(await client.next((m) => m.e === "24hrMiniTicker")).toEqual({
+      e: "24hrMiniTicker",
+      E: expect.any(Number),
+      s: "BTCUSDT",
+      c: "29000.50000000",
+      o: "30000.01000000",
+      h: "30000.01000000",
+      l: "29000.50000000",
+      v: "0.11000000",
+      q: "3290.00600000",
+    });
+    expect(await client.next((m) => m.u !== undefined)).toMatchObject({ b: "0.00000000", B: "0.00000000" });
+
+    expect(await client.request({ method: "UNSUBSCRIBE", params: ["btcusdt@bookTicker"], id: 3 })).toEqual({ result: null, id: 3 });
+    expect(await client.request({ method: "LIST_SUBSCRIPTIONS", id: 4 })).toEqual({ result: ["btcusdt@miniTicker"], id: 4 });
+    expect(edge.marketStreams.feeds.stats().topics).toEqual(["btcusdt@miniTicker"]);
+    expect(await client.request({ method: "GET_PROPERTY", params: ["combined"], id: 5 })).toEqual({ result: false, id: 5 });
+    await client.close();
+  });
+
+  it("answers bad requests with Binance's error shape and subscribes nothing", async () => {
+    const client = await StreamClient.open("/ws");
+    expect(await client.request({ method: "SUBSCRIBE", params: ["btcusdt@trade", "BTCUSDT@trade"], id: 1 })).toEqual({ error: { code: 2, msg: "Invalid request: invalid stream name `BTCUSDT@trade`" }, id: 1 });
+    expect(await client.request({ method: "SUBSCRIBE", params: ["btcusdt@kline_2m"], id: 2 })).toMatchObject({ error: { code: 2 }, id: 2 });
+    expect(await client.request({ method: "SUBSCRIBE", params: ["btcusdt@trade", "nopeusdt@trade"], id: 3 })).toEqual({ error: { code: 2, msg: "Invalid request: unknown symbol in stream `nopeusdt@trade`" }, id: 3 });
+    expect(await client.request({ method: "SUBSCRIB", params: [], id: 4 })).toMatchObject({ error: { code: 2, msg: expect.stringContaining("unknown variant") }, id: 4 });
+    client.send("not json");
+    expect(await client.next()).toEqual({ error: { code: 3, msg: expect.stringContaining("Invalid JSON") }, id: null });
+    expect(await client.request({ method: "LIST_SUBSCRIPTIONS", id: 5 })).toEqual({ result: [], id: 5 });
+    expect(edge.marketStreams.feeds.stats().topics).toEqual([]);
+    await client.close();
+
+    await expect(StreamClient.open("/ws/nopeusdt@trade")).rejects.toMatchObject({ status: 400, body: { code: -1121 } });
+    await expect(StreamClient.open("/stream?streams=btcusdt@trade/btcusdt@depth")).rejects.toMatchObject({ status: 400 });
+    // Other upgrade paths are not the edge's.
+    await expect(StreamClient.open("/elsewhere")).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("holds at most EDGE_WS_MAX_STREAMS streams per connection", async () => {
+    const five = ["btcusdt@trade", "btcusdt@kline_1m", "btcusdt@kline_5m", "btcusdt@bookTicker", "ethusdt@trade"];
+    await expect(StreamClient.open(`/stream?streams=${[...five, "ethusdt@kline_1m"].join("/")}`)).rejects.toMatchObject({ status: 400 });
+    const client = await StreamClient.open("/stream");
+    expect(await client.request({ method: "SUBSCRIBE", params: [...five, "ethusdt@kline_1m"], id: 1 })).toMatchObject({ error: { code: 2, msg: expect.stringContaining("too many streams") }, id: 1 });
+    expect(await client.request({ method: "LIST_SUBSCRIPTIONS", id: 2 })).toEqual({ result: [], id: 2 });
+    expect(await client.request({ method: "SUBSCRIBE", params: five, id: 3 })).toEqual({ result: null, id: 3 });
+    expect(await client.request({ method: "SUBSCRIBE", params: ["btcusdt@trade"], id: 4 })).toEqual({ result: null, id: 4 }); // already held
+    expect(await client.request({ method: "SUBSCRIBE", params: ["ethusdt@kline_1m"], id: 5 })).toMatchObject({ error: { code: 2 }, id: 5 });
+    await client.close();
+    await until(() => edge.marketStreams.feeds.stats().tradeFeeds.length === 0);
+  });
+
+  it("pings, and drops a connection that does not answer with a pong", async () => {
+    const polite = await StreamClient.open("/ws");
+    const silent = await StreamClient.open("/ws", { autoPong: false });
+    await until(() => silent.closedWith !== undefined, 5_000);
+    expect(silent.closedWith).toBe(1006); // terminated without a close frame
+    expect(polite.pings).toBeGreaterThan(2);
+    expect(polite.closedWith).toBeUndefined();
+    await polite.close();
+  });
+
+  it("limits connections per IP", async () => {
+    await until(() => edge.marketStreams.connectionCount === 0);
+    const clients = await Promise.all(Array.from({ length: 12 }, () => StreamClient.open("/ws")));
+    await expect(StreamClient.open("/ws")).rejects.toMatchObject({ status: 429, body: { code: -1003 } });
+    await clients[0]!.close();
+    await until(() => edge.marketStreams.connectionCount === 11);
+    const again = await StreamClient.open("/ws");
+    await Promise.all([...clients.slice(1), again].map((c) => c.close()));
+  });
+});

@@ -1,0 +1,94 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { GetDepthResponseSchema, KlineSchema, PublicTradeSchema, Ticker24hSchema } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { bookTickerChanged, bookTickerEvent, klineEvent, miniTickerEvent, parseControl, parseStreamName, splitStreams, tradeEvent } from "../../../edge/src/ws/streams.js";
+
+describe("stream names", () => {
+  it("parses Binance's lowercase names, upper-casing the symbol for the services", () => {
+    expect(parseStreamName("btcusdt@trade")).toEqual({ kind: "trade", symbol: "BTCUSDT", name: "btcusdt@trade" });
+    expect(parseStreamName("btcusdt@kline_1m")).toEqual({ kind: "kline", symbol: "BTCUSDT", interval: "1m", name: "btcusdt@kline_1m" });
+    expect(parseStreamName("btcusdt@kline_1M")).toMatchObject({ kind: "kline", interval: "1M" });
+    expect(parseStreamName("ethusdt@bookTicker")).toEqual({ kind: "bookTicker", symbol: "ETHUSDT", name: "ethusdt@bookTicker" });
+    expect(parseStreamName("ethusdt@miniTicker")).toMatchObject({ kind: "miniTicker", symbol: "ETHUSDT" });
+  });
+
+  it("refuses anything else", () => {
+    for (const name of ["BTCUSDT@trade", "btcusdt@Trade", "btcusdt@kline_2m", "btcusdt@kline_1y", "btcusdt@kline_", "btcusdt@depth", "btcusdt", "@trade", "b@trade", "btcusdt@booktTicker", "btc usdt@trade", ""]) {
+      expect(parseStreamName(name), name).toBeUndefined();
+    }
+  });
+
+  it("splits the streams of a URL", () => {
+    expect(splitStreams("btcusdt@trade/ethusdt@kline_1m")).toEqual(["btcusdt@trade", "ethusdt@kline_1m"]);
+    expect(splitStreams("")).toEqual([]);
+  });
+});
+
+describe("payloads", () => {
+  it("trade: Binance's letters, decimal strings as sent, numbers for ids and times", () => {
+    const trade = create(PublicTradeSchema, { symbol: "BTCUSDT", id: 12n, price: "30000.10000000", qty: "0.00100000", quoteQty: "30.00010000", time: 1_700_000_000_123n, isBuyerMaker: true });
+    expect(tradeEvent(trade, 1_700_000_000_200)).toEqual({ e: "trade", E: 1_700_000_000_200, s: "BTCUSDT", t: 12, p: "30000.10000000", q: "0.00100000", T: 1_700_000_000_123, m: true, M: true });
+    expect(JSON.stringify(tradeEvent(trade, 1))).toBe('{"e":"trade","E":1,"s":"BTCUSDT","t":12,"p":"30000.10000000","q":"0.00100000","T":1700000000123,"m":true,"M":true}');
+  });
+
+  it("kline: the candle with its trade ids and closed flag", () => {
+    const kline = create(KlineSchema, {
+      openTime: 60_000n,
+      closeTime: 119_999n,
+      open: "1.00",
+      high: "3.00",
+      low: "0.50",
+      close: "2.00",
+      volume: "10.0",
+      quoteVolume: "20.0",
+      tradeCount: 4n,
+      takerBuyBaseVolume: "6.0",
+      takerBuyQuoteVolume: "12.0",
+      firstTradeId: 7n,
+      lastTradeId: 10n,
+    });
+    expect(klineEvent("BTCUSDT", "1m", kline, false, 99)).toEqual({
+      e: "kline",
+      E: 99,
+      s: "BTCUSDT",
+      k: { t: 60_000, T: 119_999, s: "BTCUSDT", i: "1m", f: 7, L: 10, o: "1.00", c: "2.00", h: "3.00", l: "0.50", v: "10.0", n: 4, x: false, q: "20.0", V: "6.0", Q: "12.0", B: "0" },
+    });
+    expect(klineEvent("BTCUSDT", "1m", create(KlineSchema, {}), true, 1).k).toMatchObject({ f: -1, L: -1, x: true });
+  });
+
+  it("bookTicker: the top level with zeros for an empty side; only price or quantity changes count", () => {
+    const zeros = { price: "0.00000000", qty: "0.00000000" };
+    const depth = create(GetDepthResponseSchema, { lastUpdateId: 41n, bids: [{ price: "29000.00000000", quantity: "0.01000000" }], asks: [] });
+    const event = bookTickerEvent("BTCUSDT", depth, zeros);
+    expect(event).toEqual({ u: 41, s: "BTCUSDT", b: "29000.00000000", B: "0.01000000", a: "0.00000000", A: "0.00000000" });
+    expect(bookTickerChanged(undefined, event)).toBe(true);
+    expect(bookTickerChanged(event, { ...event, u: 42 })).toBe(false);
+    expect(bookTickerChanged(event, { ...event, B: "0.02000000" })).toBe(true);
+  });
+
+  it("miniTicker", () => {
+    const ticker = create(Ticker24hSchema, { symbol: "BTCUSDT", lastPrice: "2", openPrice: "1", highPrice: "3", lowPrice: "0.5", volume: "10", quoteVolume: "20" });
+    expect(miniTickerEvent(ticker, 5)).toEqual({ e: "24hrMiniTicker", E: 5, s: "BTCUSDT", c: "2", o: "1", h: "3", l: "0.5", v: "10", q: "20" });
+  });
+});
+
+describe("control messages", () => {
+  it("parses SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS and the combined property", () => {
+    expect(parseControl('{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1}')).toEqual({ method: "SUBSCRIBE", params: ["btcusdt@trade"], id: 1 });
+    expect(parseControl('{"method":"UNSUBSCRIBE","params":[],"id":"abc"}')).toEqual({ method: "UNSUBSCRIBE", params: [], id: "abc" });
+    expect(parseControl('{"method":"LIST_SUBSCRIPTIONS","id":null}')).toEqual({ method: "LIST_SUBSCRIPTIONS", id: null });
+    expect(parseControl('{"method":"SET_PROPERTY","params":["combined",true],"id":5}')).toEqual({ method: "SET_PROPERTY", property: "combined", value: true, id: 5 });
+    expect(parseControl('{"method":"GET_PROPERTY","params":["combined"],"id":2}')).toEqual({ method: "GET_PROPERTY", property: "combined", id: 2 });
+  });
+
+  it("answers Binance's error shape for bad requests", () => {
+    expect(parseControl("{nope")).toEqual({ error: { error: { code: 3, msg: expect.stringContaining("Invalid JSON") }, id: null } });
+    expect(parseControl('{"method":"SUBSCRIB","params":[],"id":7}')).toEqual({ error: { error: { code: 2, msg: expect.stringContaining("unknown variant `SUBSCRIB`") }, id: 7 } });
+    expect(parseControl('{"method":"SUBSCRIBE","params":[],"id":1.5}')).toEqual({ error: { error: { code: 2, msg: "Invalid request: request ID must be an unsigned integer" }, id: null } });
+    expect(parseControl('{"method":"SUBSCRIBE","params":"btcusdt@trade","id":1}')).toMatchObject({ error: { error: { code: 2 }, id: 1 } });
+    expect(parseControl('{"method":"SUBSCRIBE","params":[1],"id":1}')).toMatchObject({ error: { error: { code: 2 }, id: 1 } });
+    expect(parseControl('{"params":[],"id":1}')).toMatchObject({ error: { error: { code: 2, msg: expect.stringContaining("method") }, id: 1 } });
+    expect(parseControl("[]")).toMatchObject({ error: { error: { code: 2 } } });
+    expect(parseControl('{"method":"GET_PROPERTY","params":[1],"id":1}')).toMatchObject({ error: { error: { code: 2, msg: "Invalid request: property name must be a string" } } });
+  });
+});
