@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/order/v1/order.proto.
  */
 export const file_exchange_order_v1_order: GenFile = /*@__PURE__*/
-  fileDesc("Ch1leGNoYW5nZS9vcmRlci92MS9vcmRlci5wcm90bxIRZXhjaGFuZ2Uub3JkZXIudjEiwgEKDVN5bWJvbEZpbHRlcnMSEQoJbWluX3ByaWNlGAEgASgJEhEKCW1heF9wcmljZRgCIAEoCRIRCgl0aWNrX3NpemUYAyABKAkSDwoHbWluX3F0eRgEIAEoCRIPCgdtYXhfcXR5GAUgASgJEhEKCXN0ZXBfc2l6ZRgGIAEoCRIUCgxtaW5fbm90aW9uYWwYByABKAkSFAoMbWF4X25vdGlvbmFsGAggASgJEhcKD21hcmtldF9iYW5kX2JwcxgJIAEoDSKHBAoKU3ltYm9sSW5mbxIOCgZzeW1ib2wYASABKAkSMAoGc3RhdHVzGAIgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1cxISCgpiYXNlX2Fzc2V0GAMgASgJEhMKC3F1b3RlX2Fzc2V0GAQgASgJEhwKFGJhc2VfYXNzZXRfcHJlY2lzaW9uGAUgASgNEh0KFXF1b3RlX2Fzc2V0X3ByZWNpc2lvbhgGIAEoDRIyCgtvcmRlcl90eXBlcxgHIAMoDjIdLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclR5cGUSFwoPaWNlYmVyZ19hbGxvd2VkGAggASgIEh4KFmNhbmNlbF9yZXBsYWNlX2FsbG93ZWQYCSABKAgSMQoHZmlsdGVycxgKIAEoCzIgLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEZpbHRlcnMSWAojYWxsb3dlZF9zZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZXMYCyADKA4yKy5leGNoYW5nZS5jb21tb24udjEuU2VsZlRyYWRlUHJldmVudGlvbk1vZGUSVwoiZGVmYXVsdF9zZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgMIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZSJJChZHZXRFeGNoYW5nZUluZm9SZXF1ZXN0Ei8KB3N5bWJvbHMYASADKAlCHrpIG5IBGBBkIhRyEjIQXltBLVowLTldezIsMjB9JCJJChdHZXRFeGNoYW5nZUluZm9SZXNwb25zZRIuCgdzeW1ib2xzGAEgAygLMh0uZXhjaGFuZ2Uub3JkZXIudjEuU3ltYm9sSW5mbyK0BgoRUGxhY2VPcmRlclJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEjIKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZUIKukgHggEEEAEgABI3CgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZUIKukgHggEEEAEgABJACg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlQgi6SAWCAQIQARI5CghxdWFudGl0eRgGIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEkAKD3F1b3RlX29yZGVyX3F0eRgHIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEjYKBXByaWNlGAggASgJQie6SCRyIjIgXiR8XlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSOwoKc3RvcF9wcmljZRgJIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEiAKDnRyYWlsaW5nX2RlbHRhGAogASgNQgi6SAUqAxjQDxI8CgtpY2ViZXJnX3F0eRgLIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEjsKD2NsaWVudF9vcmRlcl9pZBgMIAEoCUIiukgfch0yG14kfF5bYS16QS1aMC05Xy46Ly1dezEsMzZ9JBJZChpzZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgNIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZUIIukgFggECEAESQAoNcmVzcG9uc2VfdHlwZRgOIAEoDjIfLmV4Y2hhbmdlLm9yZGVyLnYxLlJlc3BvbnNlVHlwZUIIukgFggECEAEiZwoERmlsbBINCgVwcmljZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoCRISCgpjb21taXNzaW9uGAMgASgJEhgKEGNvbW1pc3Npb25fYXNzZXQYBCABKAkSEAoIdHJhZGVfaWQYBSABKAQi+QQKBU9yZGVyEhIKCmFjY291bnRfaWQYASABKAkSDgoGc3ltYm9sGAIgASgJEhAKCG9yZGVyX2lkGAMgASgEEhcKD2NsaWVudF9vcmRlcl9pZBgEIAEoCRINCgVwcmljZRgFIAEoCRIQCghvcmlnX3F0eRgGIAEoCRIUCgxleGVjdXRlZF9xdHkYByABKAkSHQoVY3VtbXVsYXRpdmVfcXVvdGVfcXR5GAggASgJEi8KBnN0YXR1cxgJIAEoDjIfLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclN0YXR1cxI2Cg10aW1lX2luX2ZvcmNlGAogASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEisKBHR5cGUYCyABKA4yHS5leGNoYW5nZS5jb21tb24udjEuT3JkZXJUeXBlEiYKBHNpZGUYDCABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRISCgpzdG9wX3ByaWNlGA0gASgJEhMKC2ljZWJlcmdfcXR5GA4gASgJEgwKBHRpbWUYDyABKAMSEwoLdXBkYXRlX3RpbWUYECABKAMSEgoKaXNfd29ya2luZxgRIAEoCBIcChRvcmlnX3F1b3RlX29yZGVyX3F0eRgSIAEoCRJPChpzZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgTIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZRIWCg50cmFpbGluZ19kZWx0YRgUIAEoDRImCgVmaWxscxgVIAMoCzIXLmV4Y2hhbmdlLm9yZGVyLnYxLkZpbGwiPQoSUGxhY2VPcmRlclJlc3BvbnNlEicKBW9yZGVyGAEgASgLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIiigEKEkNhbmNlbE9yZGVyUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSEAoIb3JkZXJfaWQYAyABKAQSHAoUb3JpZ19jbGllbnRfb3JkZXJfaWQYBCABKAkiPgoTQ2FuY2VsT3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyIpcBChlDYW5jZWxSZXBsYWNlT3JkZXJSZXF1ZXN0Ej0KBmNhbmNlbBgBIAEoCzIlLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbE9yZGVyUmVxdWVzdEIGukgDyAEBEjsKBXBsYWNlGAIgASgLMiQuZXhjaGFuZ2Uub3JkZXIudjEuUGxhY2VPcmRlclJlcXVlc3RCBrpIA8gBASJyChpDYW5jZWxSZXBsYWNlT3JkZXJSZXNwb25zZRIqCghjYW5jZWxlZBgBIAEoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyEigKBnBsYWNlZBgCIAEoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyIsABChFBbWVuZE9yZGVyUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSEAoIb3JkZXJfaWQYAyABKAQSHAoUb3JpZ19jbGllbnRfb3JkZXJfaWQYBCABKAkSNQoHbmV3X3F0eRgFIAEoCUIkukghch8yHV5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kIj0KEkFtZW5kT3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyIl4KFkNhbmNlbEFsbE9yZGVyc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kIkMKF0NhbmNlbEFsbE9yZGVyc1Jlc3BvbnNlEigKBm9yZGVycxgBIAMoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyIocBCg9HZXRPcmRlclJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhAKCG9yZGVyX2lkGAMgASgEEhwKFG9yaWdfY2xpZW50X29yZGVyX2lkGAQgASgJIjsKEEdldE9yZGVyUmVzcG9uc2USJwoFb3JkZXIYASABKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlciJgChVMaXN0T3Blbk9yZGVyc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIqCgZzeW1ib2wYAiABKAlCGrpIF3IVMhNeJHxeW0EtWjAtOV17MiwyMH0kIkIKFkxpc3RPcGVuT3JkZXJzUmVzcG9uc2USKAoGb3JkZXJzGAEgAygLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIiiAEKEUxpc3RPcmRlcnNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESJwoGc3ltYm9sGAIgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBItCgRwYWdlGAMgASgLMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0Im4KEkxpc3RPcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlchIuCgRwYWdlGAIgASgLMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSLEAQoFVHJhZGUSDgoGc3ltYm9sGAEgASgJEgoKAmlkGAIgASgEEhAKCG9yZGVyX2lkGAMgASgEEg0KBXByaWNlGAQgASgJEgsKA3F0eRgFIAEoCRIRCglxdW90ZV9xdHkYBiABKAkSEgoKY29tbWlzc2lvbhgHIAEoCRIYChBjb21taXNzaW9uX2Fzc2V0GAggASgJEgwKBHRpbWUYCSABKAMSEAoIaXNfYnV5ZXIYCiABKAgSEAoIaXNfbWFrZXIYCyABKAgiigEKE0xpc3RNeVRyYWRlc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEi0KBHBhZ2UYAyABKAsyHy5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlcXVlc3QicAoUTGlzdE15VHJhZGVzUmVzcG9uc2USKAoGdHJhZGVzGAEgAygLMhguZXhjaGFuZ2Uub3JkZXIudjEuVHJhZGUSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UqdgoMUmVzcG9uc2VUeXBlEh0KGVJFU1BPTlNFX1RZUEVfVU5TUEVDSUZJRUQQABIVChFSRVNQT05TRV9UWVBFX0FDSxABEhgKFFJFU1BPTlNFX1RZUEVfUkVTVUxUEAISFgoSUkVTUE9OU0VfVFlQRV9GVUxMEAMy4QcKDE9yZGVyU2VydmljZRJoCg9HZXRFeGNoYW5nZUluZm8SKS5leGNoYW5nZS5vcmRlci52MS5HZXRFeGNoYW5nZUluZm9SZXF1ZXN0GiouZXhjaGFuZ2Uub3JkZXIudjEuR2V0RXhjaGFuZ2VJbmZvUmVzcG9uc2USWQoKUGxhY2VPcmRlchIkLmV4Y2hhbmdlLm9yZGVyLnYxLlBsYWNlT3JkZXJSZXF1ZXN0GiUuZXhjaGFuZ2Uub3JkZXIudjEuUGxhY2VPcmRlclJlc3BvbnNlElwKC0NhbmNlbE9yZGVyEiUuZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsT3JkZXJSZXF1ZXN0GiYuZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsT3JkZXJSZXNwb25zZRJxChJDYW5jZWxSZXBsYWNlT3JkZXISLC5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxSZXBsYWNlT3JkZXJSZXF1ZXN0Gi0uZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsUmVwbGFjZU9yZGVyUmVzcG9uc2USWQoKQW1lbmRPcmRlchIkLmV4Y2hhbmdlLm9yZGVyLnYxLkFtZW5kT3JkZXJSZXF1ZXN0GiUuZXhjaGFuZ2Uub3JkZXIudjEuQW1lbmRPcmRlclJlc3BvbnNlEmgKD0NhbmNlbEFsbE9yZGVycxIpLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbEFsbE9yZGVyc1JlcXVlc3QaKi5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxBbGxPcmRlcnNSZXNwb25zZRJTCghHZXRPcmRlchIiLmV4Y2hhbmdlLm9yZGVyLnYxLkdldE9yZGVyUmVxdWVzdBojLmV4Y2hhbmdlLm9yZGVyLnYxLkdldE9yZGVyUmVzcG9uc2USZQoOTGlzdE9wZW5PcmRlcnMSKC5leGNoYW5nZS5vcmRlci52MS5MaXN0T3Blbk9yZGVyc1JlcXVlc3QaKS5leGNoYW5nZS5vcmRlci52MS5MaXN0T3Blbk9yZGVyc1Jlc3BvbnNlElkKCkxpc3RPcmRlcnMSJC5leGNoYW5nZS5vcmRlci52MS5MaXN0T3JkZXJzUmVxdWVzdBolLmV4Y2hhbmdlLm9yZGVyLnYxLkxpc3RPcmRlcnNSZXNwb25zZRJfCgxMaXN0TXlUcmFkZXMSJi5leGNoYW5nZS5vcmRlci52MS5MaXN0TXlUcmFkZXNSZXF1ZXN0GicuZXhjaGFuZ2Uub3JkZXIudjEuTGlzdE15VHJhZGVzUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_exchange_common_v1_common]);
+  fileDesc("Ch1leGNoYW5nZS9vcmRlci92MS9vcmRlci5wcm90bxIRZXhjaGFuZ2Uub3JkZXIudjEiwgEKDVN5bWJvbEZpbHRlcnMSEQoJbWluX3ByaWNlGAEgASgJEhEKCW1heF9wcmljZRgCIAEoCRIRCgl0aWNrX3NpemUYAyABKAkSDwoHbWluX3F0eRgEIAEoCRIPCgdtYXhfcXR5GAUgASgJEhEKCXN0ZXBfc2l6ZRgGIAEoCRIUCgxtaW5fbm90aW9uYWwYByABKAkSFAoMbWF4X25vdGlvbmFsGAggASgJEhcKD21hcmtldF9iYW5kX2JwcxgJIAEoDSKHBAoKU3ltYm9sSW5mbxIOCgZzeW1ib2wYASABKAkSMAoGc3RhdHVzGAIgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1cxISCgpiYXNlX2Fzc2V0GAMgASgJEhMKC3F1b3RlX2Fzc2V0GAQgASgJEhwKFGJhc2VfYXNzZXRfcHJlY2lzaW9uGAUgASgNEh0KFXF1b3RlX2Fzc2V0X3ByZWNpc2lvbhgGIAEoDRIyCgtvcmRlcl90eXBlcxgHIAMoDjIdLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclR5cGUSFwoPaWNlYmVyZ19hbGxvd2VkGAggASgIEh4KFmNhbmNlbF9yZXBsYWNlX2FsbG93ZWQYCSABKAgSMQoHZmlsdGVycxgKIAEoCzIgLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEZpbHRlcnMSWAojYWxsb3dlZF9zZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZXMYCyADKA4yKy5leGNoYW5nZS5jb21tb24udjEuU2VsZlRyYWRlUHJldmVudGlvbk1vZGUSVwoiZGVmYXVsdF9zZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgMIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZSJJChZHZXRFeGNoYW5nZUluZm9SZXF1ZXN0Ei8KB3N5bWJvbHMYASADKAlCHrpIG5IBGBBkIhRyEjIQXltBLVowLTldezIsMjB9JCJJChdHZXRFeGNoYW5nZUluZm9SZXNwb25zZRIuCgdzeW1ib2xzGAEgAygLMh0uZXhjaGFuZ2Uub3JkZXIudjEuU3ltYm9sSW5mbyK0BgoRUGxhY2VPcmRlclJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEjIKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZUIKukgHggEEEAEgABI3CgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZUIKukgHggEEEAEgABJACg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlQgi6SAWCAQIQARI5CghxdWFudGl0eRgGIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEkAKD3F1b3RlX29yZGVyX3F0eRgHIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEjYKBXByaWNlGAggASgJQie6SCRyIjIgXiR8XlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSOwoKc3RvcF9wcmljZRgJIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEiAKDnRyYWlsaW5nX2RlbHRhGAogASgNQgi6SAUqAxjQDxI8CgtpY2ViZXJnX3F0eRgLIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEjsKD2NsaWVudF9vcmRlcl9pZBgMIAEoCUIiukgfch0yG14kfF5bYS16QS1aMC05Xy46Ly1dezEsMzZ9JBJZChpzZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgNIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZUIIukgFggECEAESQAoNcmVzcG9uc2VfdHlwZRgOIAEoDjIfLmV4Y2hhbmdlLm9yZGVyLnYxLlJlc3BvbnNlVHlwZUIIukgFggECEAEiZwoERmlsbBINCgVwcmljZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoCRISCgpjb21taXNzaW9uGAMgASgJEhgKEGNvbW1pc3Npb25fYXNzZXQYBCABKAkSEAoIdHJhZGVfaWQYBSABKAQi+QQKBU9yZGVyEhIKCmFjY291bnRfaWQYASABKAkSDgoGc3ltYm9sGAIgASgJEhAKCG9yZGVyX2lkGAMgASgEEhcKD2NsaWVudF9vcmRlcl9pZBgEIAEoCRINCgVwcmljZRgFIAEoCRIQCghvcmlnX3F0eRgGIAEoCRIUCgxleGVjdXRlZF9xdHkYByABKAkSHQoVY3VtbXVsYXRpdmVfcXVvdGVfcXR5GAggASgJEi8KBnN0YXR1cxgJIAEoDjIfLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclN0YXR1cxI2Cg10aW1lX2luX2ZvcmNlGAogASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEisKBHR5cGUYCyABKA4yHS5leGNoYW5nZS5jb21tb24udjEuT3JkZXJUeXBlEiYKBHNpZGUYDCABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRISCgpzdG9wX3ByaWNlGA0gASgJEhMKC2ljZWJlcmdfcXR5GA4gASgJEgwKBHRpbWUYDyABKAMSEwoLdXBkYXRlX3RpbWUYECABKAMSEgoKaXNfd29ya2luZxgRIAEoCBIcChRvcmlnX3F1b3RlX29yZGVyX3F0eRgSIAEoCRJPChpzZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgTIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZRIWCg50cmFpbGluZ19kZWx0YRgUIAEoDRImCgVmaWxscxgVIAMoCzIXLmV4Y2hhbmdlLm9yZGVyLnYxLkZpbGwiPQoSUGxhY2VPcmRlclJlc3BvbnNlEicKBW9yZGVyGAEgASgLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIiigEKEkNhbmNlbE9yZGVyUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSEAoIb3JkZXJfaWQYAyABKAQSHAoUb3JpZ19jbGllbnRfb3JkZXJfaWQYBCABKAkiPgoTQ2FuY2VsT3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyIi8KDk9wZXJhdGlvbkVycm9yEgwKBGNvZGUYASABKBESDwoHbWVzc2FnZRgCIAEoCSKjAgoZQ2FuY2VsUmVwbGFjZU9yZGVyUmVxdWVzdBI9CgZjYW5jZWwYASABKAsyJS5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxPcmRlclJlcXVlc3RCBrpIA8gBARI7CgVwbGFjZRgCIAEoCzIkLmV4Y2hhbmdlLm9yZGVyLnYxLlBsYWNlT3JkZXJSZXF1ZXN0Qga6SAPIAQESPAoEbW9kZRgDIAEoDjIkLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbFJlcGxhY2VNb2RlQgi6SAWCAQIQARJMChNjYW5jZWxfcmVzdHJpY3Rpb25zGAQgASgOMiUuZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsUmVzdHJpY3Rpb25zQgi6SAWCAQIQASLgAgoaQ2FuY2VsUmVwbGFjZU9yZGVyUmVzcG9uc2USKgoIY2FuY2VsZWQYASABKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlchIoCgZwbGFjZWQYAiABKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlchI5Cg1jYW5jZWxfcmVzdWx0GAMgASgOMiIuZXhjaGFuZ2Uub3JkZXIudjEuT3BlcmF0aW9uUmVzdWx0EjwKEG5ld19vcmRlcl9yZXN1bHQYBCABKA4yIi5leGNoYW5nZS5vcmRlci52MS5PcGVyYXRpb25SZXN1bHQSNwoMY2FuY2VsX2Vycm9yGAUgASgLMiEuZXhjaGFuZ2Uub3JkZXIudjEuT3BlcmF0aW9uRXJyb3ISOgoPbmV3X29yZGVyX2Vycm9yGAYgASgLMiEuZXhjaGFuZ2Uub3JkZXIudjEuT3BlcmF0aW9uRXJyb3IiwAEKEUFtZW5kT3JkZXJSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESJwoGc3ltYm9sGAIgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIQCghvcmRlcl9pZBgDIAEoBBIcChRvcmlnX2NsaWVudF9vcmRlcl9pZBgEIAEoCRI1CgduZXdfcXR5GAUgASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQiPQoSQW1lbmRPcmRlclJlc3BvbnNlEicKBW9yZGVyGAEgASgLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIiXgoWQ2FuY2VsQWxsT3JkZXJzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQiQwoXQ2FuY2VsQWxsT3JkZXJzUmVzcG9uc2USKAoGb3JkZXJzGAEgAygLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIihwEKD0dldE9yZGVyUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSEAoIb3JkZXJfaWQYAyABKAQSHAoUb3JpZ19jbGllbnRfb3JkZXJfaWQYBCABKAkiOwoQR2V0T3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyImAKFUxpc3RPcGVuT3JkZXJzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEioKBnN5bWJvbBgCIAEoCUIaukgXchUyE14kfF5bQS1aMC05XXsyLDIwfSQiQgoWTGlzdE9wZW5PcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlciKIAQoRTGlzdE9yZGVyc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEi0KBHBhZ2UYAyABKAsyHy5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlcXVlc3QibgoSTGlzdE9yZGVyc1Jlc3BvbnNlEigKBm9yZGVycxgBIAMoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyEi4KBHBhZ2UYAiABKAsyIC5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlc3BvbnNlIsQBCgVUcmFkZRIOCgZzeW1ib2wYASABKAkSCgoCaWQYAiABKAQSEAoIb3JkZXJfaWQYAyABKAQSDQoFcHJpY2UYBCABKAkSCwoDcXR5GAUgASgJEhEKCXF1b3RlX3F0eRgGIAEoCRISCgpjb21taXNzaW9uGAcgASgJEhgKEGNvbW1pc3Npb25fYXNzZXQYCCABKAkSDAoEdGltZRgJIAEoAxIQCghpc19idXllchgKIAEoCBIQCghpc19tYWtlchgLIAEoCCKKAQoTTGlzdE15VHJhZGVzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSLQoEcGFnZRgDIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJwChRMaXN0TXlUcmFkZXNSZXNwb25zZRIoCgZ0cmFkZXMYASADKAsyGC5leGNoYW5nZS5vcmRlci52MS5UcmFkZRIuCgRwYWdlGAIgASgLMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSp2CgxSZXNwb25zZVR5cGUSHQoZUkVTUE9OU0VfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVJFU1BPTlNFX1RZUEVfQUNLEAESGAoUUkVTUE9OU0VfVFlQRV9SRVNVTFQQAhIWChJSRVNQT05TRV9UWVBFX0ZVTEwQAyqIAQoRQ2FuY2VsUmVwbGFjZU1vZGUSIwofQ0FOQ0VMX1JFUExBQ0VfTU9ERV9VTlNQRUNJRklFRBAAEicKI0NBTkNFTF9SRVBMQUNFX01PREVfU1RPUF9PTl9GQUlMVVJFEAESJQohQ0FOQ0VMX1JFUExBQ0VfTU9ERV9BTExPV19GQUlMVVJFEAIqigEKEkNhbmNlbFJlc3RyaWN0aW9ucxIjCh9DQU5DRUxfUkVTVFJJQ1RJT05TX1VOU1BFQ0lGSUVEEAASIAocQ0FOQ0VMX1JFU1RSSUNUSU9OU19PTkxZX05FVxABEi0KKUNBTkNFTF9SRVNUUklDVElPTlNfT05MWV9QQVJUSUFMTFlfRklMTEVEEAIqkwEKD09wZXJhdGlvblJlc3VsdBIgChxPUEVSQVRJT05fUkVTVUxUX1VOU1BFQ0lGSUVEEAASHAoYT1BFUkFUSU9OX1JFU1VMVF9TVUNDRVNTEAESHAoYT1BFUkFUSU9OX1JFU1VMVF9GQUlMVVJFEAISIgoeT1BFUkFUSU9OX1JFU1VMVF9OT1RfQVRURU1QVEVEEAMy4QcKDE9yZGVyU2VydmljZRJoCg9HZXRFeGNoYW5nZUluZm8SKS5leGNoYW5nZS5vcmRlci52MS5HZXRFeGNoYW5nZUluZm9SZXF1ZXN0GiouZXhjaGFuZ2Uub3JkZXIudjEuR2V0RXhjaGFuZ2VJbmZvUmVzcG9uc2USWQoKUGxhY2VPcmRlchIkLmV4Y2hhbmdlLm9yZGVyLnYxLlBsYWNlT3JkZXJSZXF1ZXN0GiUuZXhjaGFuZ2Uub3JkZXIudjEuUGxhY2VPcmRlclJlc3BvbnNlElwKC0NhbmNlbE9yZGVyEiUuZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsT3JkZXJSZXF1ZXN0GiYuZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsT3JkZXJSZXNwb25zZRJxChJDYW5jZWxSZXBsYWNlT3JkZXISLC5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxSZXBsYWNlT3JkZXJSZXF1ZXN0Gi0uZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsUmVwbGFjZU9yZGVyUmVzcG9uc2USWQoKQW1lbmRPcmRlchIkLmV4Y2hhbmdlLm9yZGVyLnYxLkFtZW5kT3JkZXJSZXF1ZXN0GiUuZXhjaGFuZ2Uub3JkZXIudjEuQW1lbmRPcmRlclJlc3BvbnNlEmgKD0NhbmNlbEFsbE9yZGVycxIpLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbEFsbE9yZGVyc1JlcXVlc3QaKi5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxBbGxPcmRlcnNSZXNwb25zZRJTCghHZXRPcmRlchIiLmV4Y2hhbmdlLm9yZGVyLnYxLkdldE9yZGVyUmVxdWVzdBojLmV4Y2hhbmdlLm9yZGVyLnYxLkdldE9yZGVyUmVzcG9uc2USZQoOTGlzdE9wZW5PcmRlcnMSKC5leGNoYW5nZS5vcmRlci52MS5MaXN0T3Blbk9yZGVyc1JlcXVlc3QaKS5leGNoYW5nZS5vcmRlci52MS5MaXN0T3Blbk9yZGVyc1Jlc3BvbnNlElkKCkxpc3RPcmRlcnMSJC5leGNoYW5nZS5vcmRlci52MS5MaXN0T3JkZXJzUmVxdWVzdBolLmV4Y2hhbmdlLm9yZGVyLnYxLkxpc3RPcmRlcnNSZXNwb25zZRJfCgxMaXN0TXlUcmFkZXMSJi5leGNoYW5nZS5vcmRlci52MS5MaXN0TXlUcmFkZXNSZXF1ZXN0GicuZXhjaGFuZ2Uub3JkZXIudjEuTGlzdE15VHJhZGVzUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_exchange_common_v1_common]);
 
 /**
  * @generated from message exchange.order.v1.SymbolFilters
@@ -501,10 +501,42 @@ export const CancelOrderResponseSchema: GenMessage<CancelOrderResponse> = /*@__P
   messageDesc(file_exchange_order_v1_order, 9);
 
 /**
+ * Why one half of a cancel-replace failed: Binance's {code, msg}.
+ *
+ * @generated from message exchange.order.v1.OperationError
+ */
+export type OperationError = Message<"exchange.order.v1.OperationError"> & {
+  /**
+   * @generated from field: sint32 code = 1;
+   */
+  code: number;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message exchange.order.v1.OperationError.
+ * Use `create(OperationErrorSchema)` to create a new message.
+ */
+export const OperationErrorSchema: GenMessage<OperationError> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 10);
+
+/**
+ * Cancels one order and places another on the same symbol for the same account: the cancel
+ * first (its hold released), then the placement (its hold taken), Binance's order/cancelReplace.
+ * The new order's parameters and filters are checked before anything is canceled. A request
+ * whose place.client_order_id already names an order of the account is a retry: nothing is
+ * canceled or placed again, and the answer reports the orders as they are.
+ *
  * @generated from message exchange.order.v1.CancelReplaceOrderRequest
  */
 export type CancelReplaceOrderRequest = Message<"exchange.order.v1.CancelReplaceOrderRequest"> & {
   /**
+   * account_id and symbol must equal place's.
+   *
    * @generated from field: exchange.order.v1.CancelOrderRequest cancel = 1;
    */
   cancel?: CancelOrderRequest | undefined;
@@ -513,6 +545,16 @@ export type CancelReplaceOrderRequest = Message<"exchange.order.v1.CancelReplace
    * @generated from field: exchange.order.v1.PlaceOrderRequest place = 2;
    */
   place?: PlaceOrderRequest | undefined;
+
+  /**
+   * @generated from field: exchange.order.v1.CancelReplaceMode mode = 3;
+   */
+  mode: CancelReplaceMode;
+
+  /**
+   * @generated from field: exchange.order.v1.CancelRestrictions cancel_restrictions = 4;
+   */
+  cancelRestrictions: CancelRestrictions;
 };
 
 /**
@@ -520,21 +562,52 @@ export type CancelReplaceOrderRequest = Message<"exchange.order.v1.CancelReplace
  * Use `create(CancelReplaceOrderRequestSchema)` to create a new message.
  */
 export const CancelReplaceOrderRequestSchema: GenMessage<CancelReplaceOrderRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 10);
+  messageDesc(file_exchange_order_v1_order, 11);
 
 /**
+ * Failures of either half are results, not RPC errors: the RPC fails only when nothing was
+ * done (bad request, unknown symbol, new order failing its filters).
+ *
  * @generated from message exchange.order.v1.CancelReplaceOrderResponse
  */
 export type CancelReplaceOrderResponse = Message<"exchange.order.v1.CancelReplaceOrderResponse"> & {
   /**
+   * The canceled order (cancel_result SUCCESS).
+   *
    * @generated from field: exchange.order.v1.Order canceled = 1;
    */
   canceled?: Order | undefined;
 
   /**
+   * The new order (new_order_result SUCCESS).
+   *
    * @generated from field: exchange.order.v1.Order placed = 2;
    */
   placed?: Order | undefined;
+
+  /**
+   * @generated from field: exchange.order.v1.OperationResult cancel_result = 3;
+   */
+  cancelResult: OperationResult;
+
+  /**
+   * @generated from field: exchange.order.v1.OperationResult new_order_result = 4;
+   */
+  newOrderResult: OperationResult;
+
+  /**
+   * Set when cancel_result is FAILURE.
+   *
+   * @generated from field: exchange.order.v1.OperationError cancel_error = 5;
+   */
+  cancelError?: OperationError | undefined;
+
+  /**
+   * Set when new_order_result is FAILURE.
+   *
+   * @generated from field: exchange.order.v1.OperationError new_order_error = 6;
+   */
+  newOrderError?: OperationError | undefined;
 };
 
 /**
@@ -542,7 +615,7 @@ export type CancelReplaceOrderResponse = Message<"exchange.order.v1.CancelReplac
  * Use `create(CancelReplaceOrderResponseSchema)` to create a new message.
  */
 export const CancelReplaceOrderResponseSchema: GenMessage<CancelReplaceOrderResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 11);
+  messageDesc(file_exchange_order_v1_order, 12);
 
 /**
  * @generated from message exchange.order.v1.AmendOrderRequest
@@ -579,7 +652,7 @@ export type AmendOrderRequest = Message<"exchange.order.v1.AmendOrderRequest"> &
  * Use `create(AmendOrderRequestSchema)` to create a new message.
  */
 export const AmendOrderRequestSchema: GenMessage<AmendOrderRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 12);
+  messageDesc(file_exchange_order_v1_order, 13);
 
 /**
  * @generated from message exchange.order.v1.AmendOrderResponse
@@ -596,7 +669,7 @@ export type AmendOrderResponse = Message<"exchange.order.v1.AmendOrderResponse">
  * Use `create(AmendOrderResponseSchema)` to create a new message.
  */
 export const AmendOrderResponseSchema: GenMessage<AmendOrderResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 13);
+  messageDesc(file_exchange_order_v1_order, 14);
 
 /**
  * @generated from message exchange.order.v1.CancelAllOrdersRequest
@@ -618,7 +691,7 @@ export type CancelAllOrdersRequest = Message<"exchange.order.v1.CancelAllOrdersR
  * Use `create(CancelAllOrdersRequestSchema)` to create a new message.
  */
 export const CancelAllOrdersRequestSchema: GenMessage<CancelAllOrdersRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 14);
+  messageDesc(file_exchange_order_v1_order, 15);
 
 /**
  * @generated from message exchange.order.v1.CancelAllOrdersResponse
@@ -635,7 +708,7 @@ export type CancelAllOrdersResponse = Message<"exchange.order.v1.CancelAllOrders
  * Use `create(CancelAllOrdersResponseSchema)` to create a new message.
  */
 export const CancelAllOrdersResponseSchema: GenMessage<CancelAllOrdersResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 15);
+  messageDesc(file_exchange_order_v1_order, 16);
 
 /**
  * @generated from message exchange.order.v1.GetOrderRequest
@@ -667,7 +740,7 @@ export type GetOrderRequest = Message<"exchange.order.v1.GetOrderRequest"> & {
  * Use `create(GetOrderRequestSchema)` to create a new message.
  */
 export const GetOrderRequestSchema: GenMessage<GetOrderRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 16);
+  messageDesc(file_exchange_order_v1_order, 17);
 
 /**
  * @generated from message exchange.order.v1.GetOrderResponse
@@ -684,7 +757,7 @@ export type GetOrderResponse = Message<"exchange.order.v1.GetOrderResponse"> & {
  * Use `create(GetOrderResponseSchema)` to create a new message.
  */
 export const GetOrderResponseSchema: GenMessage<GetOrderResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 17);
+  messageDesc(file_exchange_order_v1_order, 18);
 
 /**
  * @generated from message exchange.order.v1.ListOpenOrdersRequest
@@ -708,7 +781,7 @@ export type ListOpenOrdersRequest = Message<"exchange.order.v1.ListOpenOrdersReq
  * Use `create(ListOpenOrdersRequestSchema)` to create a new message.
  */
 export const ListOpenOrdersRequestSchema: GenMessage<ListOpenOrdersRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 18);
+  messageDesc(file_exchange_order_v1_order, 19);
 
 /**
  * @generated from message exchange.order.v1.ListOpenOrdersResponse
@@ -725,7 +798,7 @@ export type ListOpenOrdersResponse = Message<"exchange.order.v1.ListOpenOrdersRe
  * Use `create(ListOpenOrdersResponseSchema)` to create a new message.
  */
 export const ListOpenOrdersResponseSchema: GenMessage<ListOpenOrdersResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 19);
+  messageDesc(file_exchange_order_v1_order, 20);
 
 /**
  * @generated from message exchange.order.v1.ListOrdersRequest
@@ -752,7 +825,7 @@ export type ListOrdersRequest = Message<"exchange.order.v1.ListOrdersRequest"> &
  * Use `create(ListOrdersRequestSchema)` to create a new message.
  */
 export const ListOrdersRequestSchema: GenMessage<ListOrdersRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 20);
+  messageDesc(file_exchange_order_v1_order, 21);
 
 /**
  * @generated from message exchange.order.v1.ListOrdersResponse
@@ -774,7 +847,7 @@ export type ListOrdersResponse = Message<"exchange.order.v1.ListOrdersResponse">
  * Use `create(ListOrdersResponseSchema)` to create a new message.
  */
 export const ListOrdersResponseSchema: GenMessage<ListOrdersResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 21);
+  messageDesc(file_exchange_order_v1_order, 22);
 
 /**
  * @generated from message exchange.order.v1.Trade
@@ -841,7 +914,7 @@ export type Trade = Message<"exchange.order.v1.Trade"> & {
  * Use `create(TradeSchema)` to create a new message.
  */
 export const TradeSchema: GenMessage<Trade> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 22);
+  messageDesc(file_exchange_order_v1_order, 23);
 
 /**
  * @generated from message exchange.order.v1.ListMyTradesRequest
@@ -868,7 +941,7 @@ export type ListMyTradesRequest = Message<"exchange.order.v1.ListMyTradesRequest
  * Use `create(ListMyTradesRequestSchema)` to create a new message.
  */
 export const ListMyTradesRequestSchema: GenMessage<ListMyTradesRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 23);
+  messageDesc(file_exchange_order_v1_order, 24);
 
 /**
  * @generated from message exchange.order.v1.ListMyTradesResponse
@@ -890,7 +963,7 @@ export type ListMyTradesResponse = Message<"exchange.order.v1.ListMyTradesRespon
  * Use `create(ListMyTradesResponseSchema)` to create a new message.
  */
 export const ListMyTradesResponseSchema: GenMessage<ListMyTradesResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_order_v1_order, 24);
+  messageDesc(file_exchange_order_v1_order, 25);
 
 /**
  * @generated from enum exchange.order.v1.ResponseType
@@ -922,6 +995,101 @@ export enum ResponseType {
  */
 export const ResponseTypeSchema: GenEnum<ResponseType> = /*@__PURE__*/
   enumDesc(file_exchange_order_v1_order, 0);
+
+/**
+ * Binance's cancelReplaceMode.
+ *
+ * @generated from enum exchange.order.v1.CancelReplaceMode
+ */
+export enum CancelReplaceMode {
+  /**
+   * STOP_ON_FAILURE.
+   *
+   * @generated from enum value: CANCEL_REPLACE_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A failed cancel stops the request: the new order is not attempted.
+   *
+   * @generated from enum value: CANCEL_REPLACE_MODE_STOP_ON_FAILURE = 1;
+   */
+  STOP_ON_FAILURE = 1,
+
+  /**
+   * The new order is attempted whether the cancel succeeded or not.
+   *
+   * @generated from enum value: CANCEL_REPLACE_MODE_ALLOW_FAILURE = 2;
+   */
+  ALLOW_FAILURE = 2,
+}
+
+/**
+ * Describes the enum exchange.order.v1.CancelReplaceMode.
+ */
+export const CancelReplaceModeSchema: GenEnum<CancelReplaceMode> = /*@__PURE__*/
+  enumDesc(file_exchange_order_v1_order, 1);
+
+/**
+ * Binance's cancelRestrictions: cancel only an order in this status.
+ *
+ * @generated from enum exchange.order.v1.CancelRestrictions
+ */
+export enum CancelRestrictions {
+  /**
+   * @generated from enum value: CANCEL_RESTRICTIONS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CANCEL_RESTRICTIONS_ONLY_NEW = 1;
+   */
+  ONLY_NEW = 1,
+
+  /**
+   * @generated from enum value: CANCEL_RESTRICTIONS_ONLY_PARTIALLY_FILLED = 2;
+   */
+  ONLY_PARTIALLY_FILLED = 2,
+}
+
+/**
+ * Describes the enum exchange.order.v1.CancelRestrictions.
+ */
+export const CancelRestrictionsSchema: GenEnum<CancelRestrictions> = /*@__PURE__*/
+  enumDesc(file_exchange_order_v1_order, 2);
+
+/**
+ * How one half of a cancel-replace went.
+ *
+ * @generated from enum exchange.order.v1.OperationResult
+ */
+export enum OperationResult {
+  /**
+   * @generated from enum value: OPERATION_RESULT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: OPERATION_RESULT_SUCCESS = 1;
+   */
+  SUCCESS = 1,
+
+  /**
+   * @generated from enum value: OPERATION_RESULT_FAILURE = 2;
+   */
+  FAILURE = 2,
+
+  /**
+   * @generated from enum value: OPERATION_RESULT_NOT_ATTEMPTED = 3;
+   */
+  NOT_ATTEMPTED = 3,
+}
+
+/**
+ * Describes the enum exchange.order.v1.OperationResult.
+ */
+export const OperationResultSchema: GenEnum<OperationResult> = /*@__PURE__*/
+  enumDesc(file_exchange_order_v1_order, 3);
 
 /**
  * The order lifecycle as users see it, and the symbol registry.

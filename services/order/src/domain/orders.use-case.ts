@@ -25,6 +25,40 @@ export interface OrdersDeps {
   readonly newClientOrderId?: () => string;
 }
 
+/** Binance's cancelReplaceMode. */
+export type CancelReplaceMode = "STOP_ON_FAILURE" | "ALLOW_FAILURE";
+/** Binance's cancelRestrictions ("NONE": any open order). */
+export type CancelRestriction = "NONE" | "ONLY_NEW" | "ONLY_PARTIALLY_FILLED";
+
+export interface CancelReplaceRequest {
+  readonly accountId: string;
+  readonly symbol: string;
+  /** The order to cancel: by id, or (when 0) by its client order id. */
+  readonly cancelOrderId: bigint;
+  readonly cancelClientOrderId: string;
+  readonly place: PlaceRequest;
+  /** The new order's client order id; "" generates one. Reusing one makes the request a retry. */
+  readonly clientOrderId: string;
+  readonly mode: CancelReplaceMode;
+  readonly restriction: CancelRestriction;
+}
+
+/**
+ * How each half of a cancel-replace went. A half that failed carries its error (a DomainError,
+ * or an error a service answered with); the new order is not attempted after a failed cancel
+ * in STOP_ON_FAILURE mode.
+ */
+export interface CancelReplaceOutcome {
+  readonly canceled?: Order;
+  readonly cancelError?: unknown;
+  readonly placeAttempted: boolean;
+  readonly placed?: Order;
+  readonly placeError?: unknown;
+}
+
+/** How long a cancel-replace waits for the cancel's events (its hold released) before placing anyway. */
+const CANCEL_SETTLE_MS = 10_000;
+
 const DONE = new Set([OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.EXPIRED_IN_MATCH, OrderStatus.REJECTED]);
 
 interface Waiter {
@@ -194,17 +228,109 @@ export class Orders {
 
   async cancel(accountId: string, symbol: string, orderId: bigint, clientOrderId: string): Promise<Order> {
     const order = await this.find(accountId, symbol, orderId, clientOrderId);
+    const sequence = await this.submitCancel(order);
+    await this.waitFor(symbol, sequence);
+    return (await this.deps.store.get(symbol, order.orderId))!;
+  }
+
+  /** Asks matching to cancel an open order; answers the sequence of the cancel's events. */
+  private async submitCancel(order: Order): Promise<number> {
     if (DONE.has(order.status)) throw new DomainError("CANCEL_REJECTED", "Unknown order sent.");
+    const { symbol } = order;
     const batch = await this.queue.run(symbol, () =>
       this.deps.matching.submit(
-        create(CommandSchema, { symbol, timestamp: BigInt(this.deps.clock.now()), kind: { case: "cancel", value: { orderId: BigInt(order.orderId), accountId } } }),
+        create(CommandSchema, { symbol, timestamp: BigInt(this.deps.clock.now()), kind: { case: "cancel", value: { orderId: BigInt(order.orderId), accountId: order.accountId } } }),
       ),
     );
     if (batch === "duplicate") throw new DomainError("CANCEL_REJECTED");
     const rejected = batch.events.find((event) => event.kind.case === "rejected");
     if (rejected?.kind.case === "rejected") throw cancelRejected(rejected.kind.value.reason);
-    await this.waitFor(symbol, Number(batch.sequence));
-    return (await this.deps.store.get(symbol, order.orderId))!;
+    return Number(batch.sequence);
+  }
+
+  // ------------------------------------------------------------------ cancel-replace
+
+  /**
+   * Binance's order/cancelReplace: cancel one order, then place another on the same symbol.
+   * The new order's parameters and filters are checked first (a bad new order changes nothing,
+   * as Binance). The cancel goes to matching and its events are applied (the old hold released)
+   * before the new order is placed, so the new order may use the funds the old one held. A
+   * failed cancel stops the request in STOP_ON_FAILURE mode; ALLOW_FAILURE places anyway.
+   *
+   * Retries: a request whose clientOrderId already names an order of the account on this symbol
+   * cancels and places nothing again; it answers with the cancel target's and that order's
+   * current state. Another account's order is reported like a missing one.
+   */
+  async cancelReplace(request: CancelReplaceRequest): Promise<CancelReplaceOutcome> {
+    const { accountId, symbol } = request;
+    const { spec, units } = this.symbol(symbol);
+    if (request.cancelOrderId === 0n && request.cancelClientOrderId === "") {
+      throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "Param 'cancelOrderId' or 'cancelOrigClientOrderId' must be sent.", [
+        { field: "cancel.order_id", description: "cancelOrderId or cancelOrigClientOrderId is required" },
+      ]);
+    }
+    if (request.clientOrderId !== "") {
+      const existing = await this.deps.store.getByClientId(accountId, request.clientOrderId);
+      if (existing) return this.replayedCancelReplace(request, existing);
+    }
+    // Dry run of the new order's checks (filters, units): throws before anything changes.
+    const place = request.place;
+    const needsTouch = place.side === Side.BUY && place.type !== OrderType.LIMIT && place.type !== OrderType.LIMIT_MAKER && place.quoteOrderQty === "" && place.price === "";
+    orderIntent(place, spec, units, needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined);
+
+    let canceled: Order | undefined;
+    let cancelError: unknown;
+    try {
+      const target = await this.cancelTarget(request);
+      const sequence = await this.submitCancel(target);
+      await this.settleWithin(symbol, sequence, CANCEL_SETTLE_MS);
+      canceled = (await this.deps.store.get(symbol, target.orderId))!;
+    } catch (error) {
+      // Only refusals are a failed cancel; anything else (matching unreachable) leaves the
+      // outcome unknown and is the caller's error, with nothing placed.
+      if (!(error instanceof DomainError)) throw error;
+      cancelError = error;
+    }
+    if (cancelError !== undefined && request.mode === "STOP_ON_FAILURE") return { cancelError, placeAttempted: false };
+    try {
+      const placed = await this.place(accountId, symbol, place, request.clientOrderId);
+      return { canceled, cancelError, placeAttempted: true, placed };
+    } catch (error) {
+      return { canceled, cancelError, placeAttempted: true, placeError: error };
+    }
+  }
+
+  /** The order a cancel-replace cancels, with its restriction applied; unknown and foreign orders alike are Binance's -2011. */
+  private async cancelTarget(request: CancelReplaceRequest): Promise<Order> {
+    let target: Order;
+    try {
+      target = await this.find(request.accountId, request.symbol, request.cancelOrderId, request.cancelClientOrderId);
+    } catch (error) {
+      if (error instanceof DomainError && error.key === "NO_SUCH_ORDER") throw new DomainError("CANCEL_REJECTED", "Unknown order sent.");
+      throw error;
+    }
+    const allowed =
+      request.restriction === "ONLY_NEW" ? target.status === OrderStatus.NEW : request.restriction === "ONLY_PARTIALLY_FILLED" ? target.status === OrderStatus.PARTIALLY_FILLED : true;
+    if (!allowed && !DONE.has(target.status)) throw new DomainError("CANCEL_REJECTED", "Order was not canceled due to cancel restrictions.");
+    return target;
+  }
+
+  /** A cancel-replace whose new client order id is taken: report, change nothing. */
+  private async replayedCancelReplace(request: CancelReplaceRequest, existing: Order): Promise<CancelReplaceOutcome> {
+    const target = await this.cancelTarget({ ...request, restriction: "NONE" }).catch(() => undefined);
+    if (existing.symbol !== request.symbol || (target && target.orderId === existing.orderId)) {
+      throw new DomainError("NEW_ORDER_REJECTED", "Duplicate order sent.", [{ field: "place.client_order_id", description: "names another order" }]);
+    }
+    const canceled = target?.status === OrderStatus.CANCELED ? target : undefined;
+    const cancelError = canceled ? undefined : new DomainError("CANCEL_REJECTED", "Unknown order sent.");
+    if (existing.status === OrderStatus.REJECTED) return { canceled, cancelError, placeAttempted: true, placeError: new DomainError("NEW_ORDER_REJECTED", "Order was rejected.") };
+    return { canceled, cancelError, placeAttempted: true, placed: existing };
+  }
+
+  /** Waits until the consumer applied `sequence` (so the cancel's hold is released), at most `ms`. */
+  private async settleWithin(symbol: string, sequence: number, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while ((this.applied.get(symbol) ?? 0) < sequence && Date.now() < deadline) await this.waitFor(symbol, sequence);
   }
 
   async cancelAll(accountId: string, symbol: string): Promise<Order[]> {

@@ -1,7 +1,8 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import { OrderService, type PlaceOrderRequest } from "#gen/exchange/order/v1/order_pb.js";
+import { CancelReplaceMode, CancelRestrictions, OperationResult, OrderService, type PlaceOrderRequest } from "#gen/exchange/order/v1/order_pb.js";
+import { toRestError } from "#kit/errors/connect-errors.js";
 import { DomainError } from "#kit/errors/domain-error.js";
-import type { Orders } from "../domain/orders.use-case.js";
+import type { CancelRestriction, Orders } from "../domain/orders.use-case.js";
 import type { PlaceRequest } from "../domain/order-intent.js";
 import type { SymbolStore } from "../ports/symbol-store.port.js";
 import { toOrderMessage, toSymbolInfo, toTradeMessage } from "./order.mapper.js";
@@ -23,6 +24,19 @@ const toPlaceRequest = (request: PlaceOrderRequest): PlaceRequest => ({
   icebergQty: request.icebergQty,
   stp: request.selfTradePreventionMode,
 });
+
+const RESTRICTIONS: Record<CancelRestrictions, CancelRestriction> = {
+  [CancelRestrictions.UNSPECIFIED]: "NONE",
+  [CancelRestrictions.ONLY_NEW]: "ONLY_NEW",
+  [CancelRestrictions.ONLY_PARTIALLY_FILLED]: "ONLY_PARTIALLY_FILLED",
+};
+
+/** A failed half of a cancel-replace as Binance's {code, msg}. */
+export function operationError(error: unknown): { code: number; message: string } {
+  if (error instanceof DomainError) return { code: error.spec.binance, message: error.message };
+  const { body } = toRestError(error);
+  return { code: body.code, message: body.msg };
+}
 
 /** order.v1 over the use cases: proto <-> domain, nothing else. */
 export function orderRoutes(deps: OrderRoutesDeps) {
@@ -47,6 +61,32 @@ export function orderRoutes(deps: OrderRoutesDeps) {
       async cancelOrder(request) {
         const order = await orders.cancel(request.accountId, request.symbol, request.orderId, request.origClientOrderId);
         return { order: toOrderMessage(order, units(order.symbol)) };
+      },
+      async cancelReplaceOrder(request) {
+        const cancel = request.cancel!;
+        const place = request.place!;
+        if (cancel.accountId !== place.accountId || cancel.symbol !== place.symbol) {
+          throw new DomainError("INVALID_PARAMETER", "cancel and place must name the same account and symbol.", [{ field: "cancel", description: "account_id and symbol must equal place's" }]);
+        }
+        const outcome = await orders.cancelReplace({
+          accountId: place.accountId,
+          symbol: place.symbol,
+          cancelOrderId: cancel.orderId,
+          cancelClientOrderId: cancel.origClientOrderId,
+          place: toPlaceRequest(place),
+          clientOrderId: place.clientOrderId,
+          mode: request.mode === CancelReplaceMode.ALLOW_FAILURE ? "ALLOW_FAILURE" : "STOP_ON_FAILURE",
+          restriction: RESTRICTIONS[request.cancelRestrictions],
+        });
+        const symbolUnits = units(place.symbol);
+        return {
+          canceled: outcome.canceled && toOrderMessage(outcome.canceled, symbolUnits),
+          placed: outcome.placed && toOrderMessage(outcome.placed, symbolUnits),
+          cancelResult: outcome.canceled ? OperationResult.SUCCESS : OperationResult.FAILURE,
+          newOrderResult: !outcome.placeAttempted ? OperationResult.NOT_ATTEMPTED : outcome.placed ? OperationResult.SUCCESS : OperationResult.FAILURE,
+          cancelError: outcome.cancelError === undefined ? undefined : operationError(outcome.cancelError),
+          newOrderError: outcome.placeError === undefined ? undefined : operationError(outcome.placeError),
+        };
       },
       async cancelAllOrders(request) {
         const canceled = await orders.cancelAll(request.accountId, request.symbol);
