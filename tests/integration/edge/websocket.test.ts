@@ -57,8 +57,8 @@ class StreamClient {
     });
   }
 
-  static open(path: string, options: WebSocket.ClientOptions = {}): Promise<StreamClient> {
-    const socket = new WebSocket(`${wsBase}${path}`, options);
+  static open(path: string, options: WebSocket.ClientOptions = {}, url = wsBase): Promise<StreamClient> {
+    const socket = new WebSocket(`${url}${path}`, options);
     return new Promise((resolve, reject) => {
       socket.once("open", () => resolve(new StreamClient(socket)));
       socket.once("unexpected-response", (_request, response) => {
@@ -293,6 +293,34 @@ describe("WebSocket market streams", () => {
     expect(polite.pings).toBeGreaterThan(2);
     expect(polite.closedWith).toBeUndefined();
     await polite.close();
+  });
+
+  it("works when the edge runs alone and calls marketdata over gRPC at MARKETDATA_ADDR", async () => {
+    const address = exchange.listening.http2Url;
+    const alone = await startExchange(
+      { service: "edge", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+      { LOG_LEVEL: "warn", ORDER_ADDR: address, WALLET_ADDR: address, AUTH_ADDR: address, MATCHING_ADDR: address, MARKETDATA_ADDR: address, EDGE_WS_MAX_CONNECTION_MS: "1500" },
+    );
+    try {
+      const aloneEdge = alone.modules[0] as EdgeModule;
+      const client = await StreamClient.open("/ws/btcusdt@trade", {}, alone.listening.http1Url.replace(/^http/, "ws"));
+      await until(() => aloneEdge.marketStreams.feeds.stats().tradeFeeds.includes("BTCUSDT"));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the upstream gRPC stream is open
+      await placeOrder(alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.002", price: "30500" });
+      await placeOrder(bob, { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.002" });
+      expect(await client.next()).toMatchObject({ e: "trade", s: "BTCUSDT", p: "30500.00000000", q: "0.00200000", m: false });
+      await client.close();
+      await until(() => aloneEdge.marketStreams.feeds.stats().tradeFeeds.length === 0);
+
+      // EDGE_WS_MAX_CONNECTION_MS (Binance: 24 h) ends a connection at its age limit.
+      const opened = Date.now();
+      const old = await StreamClient.open("/ws", {}, alone.listening.http1Url.replace(/^http/, "ws"));
+      await until(() => old.closedWith !== undefined, 5_000);
+      expect(old.closedWith).toBe(1000);
+      expect(Date.now() - opened).toBeGreaterThanOrEqual(1400);
+    } finally {
+      await alone.stop();
+    }
   });
 
   it("limits connections per IP", async () => {
