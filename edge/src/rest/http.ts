@@ -44,8 +44,23 @@ export function restFailure(key: ErrorKey, msg?: string): DomainError {
   return new DomainError(key, msg);
 }
 
+/**
+ * A Binance error answer that carries more than {code, msg}: order/cancelReplace's -2021 and
+ * -2022 add `data` (what happened to each half).
+ */
+export class RestAnswerError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { code: number; msg: string; data?: unknown },
+  ) {
+    super(body.msg);
+    this.name = "RestAnswerError";
+  }
+}
+
 /** Any error (the edge's own DomainError or a service's ConnectError) as HTTP status + Binance {code, msg}. */
 export function restErrorOf(error: unknown): RestError {
+  if (error instanceof RestAnswerError) return { status: error.status, body: error.body };
   if (error instanceof DomainError) return { status: error.spec.http, body: { code: error.spec.binance, msg: error.message } };
   return toRestError(error);
 }

@@ -1,8 +1,9 @@
 import { OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
-import { ResponseType, type Order, type Trade } from "#gen/exchange/order/v1/order_pb.js";
+import { CancelReplaceMode, CancelRestrictions, OperationResult, ResponseType, type OperationError, type Order, type Trade } from "#gen/exchange/order/v1/order_pb.js";
 import { parseUnits } from "#kit/money/decimal.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { cancelOrderResponse, newOrderResponse, queryOrderResponse, type NewOrderRespType } from "./binance.mapper.js";
+import { RestAnswerError } from "./http.js";
 import type { Params } from "./params.js";
 import { principalOf, type Route, type RouteContext } from "./router.js";
 
@@ -14,6 +15,8 @@ const TYPES = ["LIMIT", "MARKET", "LIMIT_MAKER", "STOP_LOSS", "STOP_LOSS_LIMIT",
 const TIFS = ["GTC", "IOC", "FOK"] as const;
 const STP_MODES = ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"] as const;
 const RESP_TYPES = ["ACK", "RESULT", "FULL"] as const;
+const REPLACE_MODES = ["STOP_ON_FAILURE", "ALLOW_FAILURE"] as const;
+const CANCEL_RESTRICTIONS = ["ONLY_NEW", "ONLY_PARTIALLY_FILLED"] as const;
 
 type BinanceType = (typeof TYPES)[number];
 
@@ -110,6 +113,57 @@ function orderRef(params: Params): { orderId: bigint; origClientOrderId: string 
   return { orderId: orderId ?? 0n, origClientOrderId: origClientOrderId ?? "" };
 }
 
+const RESULT_NAMES: Record<OperationResult, string> = {
+  [OperationResult.UNSPECIFIED]: "FAILURE",
+  [OperationResult.SUCCESS]: "SUCCESS",
+  [OperationResult.FAILURE]: "FAILURE",
+  [OperationResult.NOT_ATTEMPTED]: "NOT_ATTEMPTED",
+};
+
+const errorBody = (error: OperationError | undefined) => ({ code: error?.code ?? -1000, msg: error?.message ?? "An unknown error occurred while processing the request." });
+
+/**
+ * POST /api/v3/order/cancelReplace: the new order's parameters as POST /api/v3/order, plus
+ * cancelReplaceMode, cancelOrderId or cancelOrigClientOrderId, cancelRestrictions. Both halves
+ * succeeded: 200 with both answers. One failed: 409 -2021; both failed (or the cancel failed
+ * in STOP_ON_FAILURE mode): 400 -2022; either with the same four fields under `data`.
+ */
+async function cancelReplace(context: RouteContext) {
+  const { params, services, now } = context;
+  const accountId = principalOf(context).userId;
+  const { respType, message } = newOrderRequest(params, accountId);
+  const mode = params.oneOf("cancelReplaceMode", REPLACE_MODES);
+  if (!mode) throw mandatory("cancelReplaceMode");
+  const cancelOrderId = params.id("cancelOrderId");
+  const cancelOrigClientOrderId = params.clientOrderId("cancelOrigClientOrderId");
+  if (cancelOrderId === undefined && cancelOrigClientOrderId === undefined) {
+    throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "Param 'cancelOrigClientOrderId' or 'cancelOrderId' must be sent, but both were empty/null!", [{ field: "cancelOrderId", description: "required" }]);
+  }
+  params.clientOrderId("cancelNewClientOrderId"); // checked; the canceled order keeps its client order id
+  const restriction = params.oneOf("cancelRestrictions", CANCEL_RESTRICTIONS);
+  const response = await services.order.cancelReplaceOrder({
+    cancel: { accountId, symbol: message.symbol, orderId: cancelOrderId ?? 0n, origClientOrderId: cancelOrigClientOrderId ?? "" },
+    place: message,
+    mode: CancelReplaceMode[mode],
+    cancelRestrictions: restriction ? CancelRestrictions[restriction] : CancelRestrictions.UNSPECIFIED,
+  });
+  const canceledOk = response.cancelResult === OperationResult.SUCCESS && response.canceled !== undefined;
+  const placedOk = response.newOrderResult === OperationResult.SUCCESS && response.placed !== undefined;
+  const body = {
+    cancelResult: RESULT_NAMES[response.cancelResult],
+    newOrderResult: RESULT_NAMES[response.newOrderResult],
+    cancelResponse: canceledOk ? cancelOrderResponse(response.canceled!, now()) : errorBody(response.cancelError),
+    newOrderResponse: placedOk
+      ? newOrderResponse(response.placed!, respType, respType === "FULL" ? await fillsOf(context, response.placed!) : [])
+      : response.newOrderResult === OperationResult.NOT_ATTEMPTED
+        ? null
+        : errorBody(response.newOrderError),
+  };
+  if (canceledOk && placedOk) return body;
+  if (canceledOk || placedOk) throw new RestAnswerError(409, { code: -2021, msg: "Order cancel-replace partially failed.", data: body });
+  throw new RestAnswerError(400, { code: -2022, msg: "Order cancel-replace failed.", data: body });
+}
+
 /** Walks a newest-first paged listing (up to `cap` items). */
 export async function collectPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; next: string }>, cap = 10_000): Promise<T[]> {
   const items: T[] = [];
@@ -147,6 +201,7 @@ export function orderRoutes(): Route[] {
   return [
     { method: "POST", path: "/api/v3/order", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => place(context, false) },
     { method: "POST", path: "/api/v3/order/test", security: "TRADE", weight: 1, handle: (context) => place(context, true) },
+    { method: "POST", path: "/api/v3/order/cancelReplace", security: "TRADE", weight: 1, placesOrder: true, handle: cancelReplace },
     {
       method: "DELETE",
       path: "/api/v3/order",

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { WalletParts } from "../../../services/wallet/src/main.js";
+
+// POST /api/v3/order/cancelReplace end to end: the whole exchange in one process, users with
+// real HMAC keys, Binance's answers for every outcome (200; 409 -2021 and 400 -2022 with
+// `data`), exact balances, retries, another user's order, and bad parameters that change nothing.
+
+let dataDir: string;
+let exchange: RunningExchange;
+let base: string;
+let auth: Client<typeof AuthService>;
+let parts: WalletParts;
+
+interface Key {
+  readonly userId: string;
+  readonly apiKey: string;
+  sign(payload: string): string;
+}
+let erin: Key;
+let frank: Key;
+
+async function user(email: string, permissions = [Permission.READ, Permission.TRADE]): Promise<Key> {
+  const password = "correct horse battery staple";
+  const { userId } = await auth.signUp({ email, password });
+  const { tokens } = await auth.signIn({ email, password });
+  const { key, secret } = await auth.createApiKey({ userId, type: ApiKeyType.HMAC_SHA256, permissions, label: "bot" }, { headers: { authorization: `Bearer ${tokens!.accessToken}` } });
+  return { userId, apiKey: key!.apiKey, sign: (payload) => createHmac("sha256", secret).update(payload).digest("hex") };
+}
+
+let nonce = 0;
+async function signed(method: string, path: string, key: Key, params: Record<string, string> = {}) {
+  const body = new URLSearchParams({ ...params, recvWindow: String(5000 + (nonce++ % 1000)), timestamp: String(Date.now()) }).toString();
+  const full = `${body}&signature=${key.sign(body)}`;
+  // GET in the query string, the rest in the form body, as clients send them.
+  const response =
+    method === "GET"
+      ? await fetch(`${base}${path}?${full}`, { headers: { "X-MBX-APIKEY": key.apiKey } })
+      : await fetch(`${base}${path}`, { method, headers: { "X-MBX-APIKEY": key.apiKey, "content-type": "application/x-www-form-urlencoded" }, body: full });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> & Record<number, unknown> };
+}
+
+async function usdt(key: Key) {
+  const account = await signed("GET", "/api/v3/account", key);
+  const balances = account.body.balances as { asset: string; free: string; locked: string }[];
+  return balances.find((b) => b.asset === "USDT") ?? { asset: "USDT", free: "0", locked: "0" };
+}
+
+async function openOrders(key: Key) {
+  return (await signed("GET", "/api/v3/openOrders", key, { symbol: "BTCUSDT" })).body as unknown as { orderId: number; clientOrderId: string }[];
+}
+
+const buy = (quantity: string, price: string, newClientOrderId: string) => ({ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity, price, newClientOrderId });
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "edge-cancel-replace-"));
+  exchange = await startExchange(
+    { service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+    { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false" },
+  );
+  base = exchange.listening.http1Url;
+  auth = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+  parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+  erin = await user("erin@example.com");
+  frank = await user("frank@example.com");
+  // Exactly 3000 USDT: a replacement at 0.1 x 30000 only fits once the old hold is released.
+  await parts.wallet.creditDeposit("cr-erin-usdt", erin.userId, "USDT", 3_000n * 10n ** 8n);
+  await parts.wallet.creditDeposit("cr-frank-usdt", frank.userId, "USDT", 1_000n * 10n ** 8n);
+});
+
+afterAll(async () => {
+  await exchange?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("POST /api/v3/order/cancelReplace", () => {
+  let oldId: number;
+  let newId: number;
+
+  it("cancels and places: 200 with both answers, old hold released, new one taken, counted as an order", async () => {
+    const old = await signed("POST", "/api/v3/order", erin, buy("0.1", "29000", "erin-old"));
+    expect(old.status, JSON.stringify(old.body)).toBe(200);
+    oldId = old.body.orderId as number;
+    expect(await usdt(erin)).toMatchObject({ free: "100.00000000", locked: "2900.00000000" });
+
+    const replaced = await signed("POST", "/api/v3/order/cancelReplace", erin, { ...buy("0.1", "30000", "erin-new"), cancelReplaceMode: "STOP_ON_FAILURE", cancelOrderId: String(oldId) });
+    expect(replaced.status, JSON.stringify(replaced.body)).toBe(200);
+    expect(replaced.headers.get("x-mbx-order-count-10s")).toBe("2");
+    expect(replaced.body).toMatchObject({
+      cancelResult: "SUCCESS",
+      newOrderResult: "SUCCESS",
+      cancelResponse: { symbol: "BTCUSDT", orderId: oldId, origClientOrderId: "erin-old", status: "CANCELED", price: "29000.00000000", origQty: "0.10000000", transactTime: expect.any(Number) },
+      newOrderResponse: { symbol: "BTCUSDT", clientOrderId: "erin-new", status: "NEW", price: "30000.00000000", origQty: "0.10000000", fills: [] },
+    });
+    newId = (replaced.body.newOrderResponse as { orderId: number }).orderId;
+    expect(newId).toBeGreaterThan(oldId);
+    expect(await usdt(erin)).toMatchObject({ free: "0.00000000", locked: "3000.00000000" });
+    expect((await openOrders(erin)).map((o) => o.orderId)).toEqual([newId]);
+  });
+
+  it("a retry with the same newClientOrderId answers the same orders and places nothing again", async () => {
+    const retry = await signed("POST", "/api/v3/order/cancelReplace", erin, { ...buy("0.1", "30000", "erin-new"), cancelReplaceMode: "STOP_ON_FAILURE", cancelOrderId: String(oldId) });
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(retry.body).toMatchObject({ cancelResult: "SUCCESS", newOrderResult: "SUCCESS", cancelResponse: { orderId: oldId }, newOrderResponse: { orderId: newId, clientOrderId: "erin-new" } });
+    const all = (await signed("GET", "/api/v3/allOrders", erin, { symbol: "BTCUSDT" })).body as unknown as unknown[];
+    expect(all).toHaveLength(2);
+    expect(await usdt(erin)).toMatchObject({ free: "0.00000000", locked: "3000.00000000" });
+  });
+
+  it("STOP_ON_FAILURE with a cancel that fails: 400 -2022 with data, nothing placed", async () => {
+    const failed = await signed("POST", "/api/v3/order/cancelReplace", erin, { ...buy("0.001", "10000", "erin-stop"), cancelReplaceMode: "STOP_ON_FAILURE", cancelOrderId: "987654" });
+    expect(failed).toMatchObject({
+      status: 400,
+      body: { code: -2022, msg: "Order cancel-replace failed.", data: { cancelResult: "FAILURE", newOrderResult: "NOT_ATTEMPTED", cancelResponse: { code: -2011, msg: "Unknown order sent." }, newOrderResponse: null } },
+    });
+    expect((await openOrders(erin)).map((o) => o.orderId)).toEqual([newId]);
+  });
+
+  it("another user's order answers exactly like an unknown one and stays open", async () => {
+    const foreign = await signed("POST", "/api/v3/order/cancelReplace", frank, { ...buy("0.001", "10000", "frank-steal"), cancelReplaceMode: "STOP_ON_FAILURE", cancelOrderId: String(newId) });
+    const unknown = await signed("POST", "/api/v3/order/cancelReplace", frank, { ...buy("0.001", "10000", "frank-steal"), cancelReplaceMode: "STOP_ON_FAILURE", cancelOrderId: "987654" });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body).toEqual(unknown.body);
+    const byClientId = await signed("POST", "/api/v3/order/cancelReplace", frank, { ...buy("0.001", "10000", "frank-steal"), cancelReplaceMode: "STOP_ON_FAILURE", cancelOrigClientOrderId: "erin-new" });
+    expect(byClientId.body).toEqual(unknown.body);
+    expect((await openOrders(erin)).map((o) => o.orderId)).toEqual([newId]);
+    expect(await openOrders(frank)).toEqual([]);
+  });
+
+  it("ALLOW_FAILURE places the new order although the cancel failed: 409 -2021", async () => {
+    const allowed = await signed("POST", "/api/v3/order/cancelReplace", frank, { ...buy("0.01", "20000", "frank-allow"), cancelReplaceMode: "ALLOW_FAILURE", cancelOrderId: "987654", newOrderRespType: "RESULT" });
+    expect(allowed).toMatchObject({
+      status: 409,
+      body: {
+        code: -2021,
+        msg: "Order cancel-replace partially failed.",
+        data: { cancelResult: "FAILURE", newOrderResult: "SUCCESS", cancelResponse: { code: -2011, msg: "Unknown order sent." }, newOrderResponse: { clientOrderId: "frank-allow", status: "NEW" } },
+      },
+    });
+    expect(await usdt(frank)).toMatchObject({ free: "800.00000000", locked: "200.00000000" });
+  });
+
+  it("a new order failing after a successful cancel: 409 -2021, the old order canceled and its hold released", async () => {
+    const [open] = await openOrders(frank);
+    const partial = await signed("POST", "/api/v3/order/cancelReplace", frank, { ...buy("1", "20000", "frank-too-big"), cancelReplaceMode: "STOP_ON_FAILURE", cancelOrderId: String(open!.orderId) });
+    expect(partial).toMatchObject({
+      status: 409,
+      body: { code: -2021, data: { cancelResult: "SUCCESS", newOrderResult: "FAILURE", cancelResponse: { orderId: open!.orderId, status: "CANCELED" }, newOrderResponse: { code: -2010 } } },
+    });
+    expect(await usdt(frank)).toMatchObject({ free: "1000.00000000", locked: "0.00000000" });
+    expect(await openOrders(frank)).toEqual([]);
+  });
+
+  it("ALLOW_FAILURE with both halves failing: 400 -2022", async () => {
+    const both = await signed("POST", "/api/v3/order/cancelReplace", frank, { ...buy("1", "20000", "frank-both"), cancelReplaceMode: "ALLOW_FAILURE", cancelOrderId: "987654" });
+    expect(both).toMatchObject({ status: 400, body: { code: -2022, data: { cancelResult: "FAILURE", newOrderResult: "FAILURE", cancelResponse: { code: -2011 }, newOrderResponse: { code: -2010 } } } });
+    expect(await usdt(frank)).toMatchObject({ free: "1000.00000000", locked: "0.00000000" });
+  });
+
+  it("bad parameters answer Binance's codes and change nothing", async () => {
+    const valid = { ...buy("0.1", "29500", "erin-bad"), cancelReplaceMode: "STOP_ON_FAILURE", cancelOrderId: String(newId) };
+    const { cancelReplaceMode: _mode, ...noMode } = valid;
+    expect(await signed("POST", "/api/v3/order/cancelReplace", erin, noMode)).toMatchObject({ status: 400, body: { code: -1102 } });
+    expect(await signed("POST", "/api/v3/order/cancelReplace", erin, { ...valid, cancelReplaceMode: "SOMETIMES" })).toMatchObject({ status: 400, body: { code: -1130 } });
+    const { cancelOrderId: _id, ...noCancel } = valid;
+    expect(await signed("POST", "/api/v3/order/cancelReplace", erin, noCancel)).toMatchObject({ status: 400, body: { code: -1102 } });
+    expect(await signed("POST", "/api/v3/order/cancelReplace", erin, { ...valid, cancelRestrictions: "ONLY_OLD" })).toMatchObject({ status: 400, body: { code: -1130 } });
+    expect(await signed("POST", "/api/v3/order/cancelReplace", erin, { ...valid, price: "29500.001" })).toMatchObject({ status: 400, body: { code: -1013 } });
+    const { price: _price, ...noPrice } = valid;
+    expect(await signed("POST", "/api/v3/order/cancelReplace", erin, noPrice)).toMatchObject({ status: 400, body: { code: -1102 } });
+    expect(await signed("POST", "/api/v3/order/cancelReplace", erin, { ...valid, symbol: "NOPE1" })).toMatchObject({ status: 400, body: { code: -1121 } });
+    expect((await openOrders(erin)).map((o) => o.orderId)).toEqual([newId]);
+    expect(await usdt(erin)).toMatchObject({ free: "0.00000000", locked: "3000.00000000" });
+  });
+
+  it("cancelRestrictions ONLY_PARTIALLY_FILLED refuses to cancel a NEW order: -2022, the order stays", async () => {
+    const restricted = await signed("POST", "/api/v3/order/cancelReplace", erin, {
+      ...buy("0.1", "29500", "erin-restricted"),
+      cancelReplaceMode: "STOP_ON_FAILURE",
+      cancelOrderId: String(newId),
+      cancelRestrictions: "ONLY_PARTIALLY_FILLED",
+    });
+    expect(restricted).toMatchObject({ status: 400, body: { code: -2022, data: { cancelResponse: { code: -2011, msg: "Order was not canceled due to cancel restrictions." }, newOrderResponse: null } } });
+    expect((await openOrders(erin)).map((o) => o.orderId)).toEqual([newId]);
+  });
+});
