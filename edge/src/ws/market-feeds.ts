@@ -19,6 +19,8 @@ export interface FeedOptions {
   /** Upstream reconnect backoff: first and largest delay. */
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
+  /** How long after a candle's close time its final state is read (the projection may lag a little). */
+  readonly klineCloseGraceMs: number;
   /** At most one mini ticker per symbol per this many ms (Binance: 1000). */
   readonly miniTickerMinIntervalMs: number;
   readonly now: () => number;
@@ -238,7 +240,7 @@ export class MarketFeeds {
       last = { kline, closed, json };
       this.publish(topic, data);
     };
-    const isClosed = (kline: Kline) => this.options.now() > Number(kline.closeTime);
+    const isClosed = (kline: Kline) => this.options.now() > Number(kline.closeTime) + this.options.klineCloseGraceMs;
     const closeLast = async () => {
       if (!last || last.closed) return;
       const final = (await read(last.kline.openTime)) ?? last.kline;
@@ -247,7 +249,7 @@ export class MarketFeeds {
     const scheduleClose = () => {
       clearTimeout(closeTimer);
       if (!last || last.closed || stopped) return;
-      const wait = Math.min(Number(last.kline.closeTime) + 1 - this.options.now(), MAX_TIMER_MS);
+      const wait = Math.min(Number(last.kline.closeTime) + 1 + this.options.klineCloseGraceMs - this.options.now(), MAX_TIMER_MS);
       closeTimer = setTimeout(() => refresh(), Math.max(wait, 0));
     };
     const refresh = coalesced(async () => {

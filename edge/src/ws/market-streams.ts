@@ -199,6 +199,7 @@ export class MarketStreams {
       reconnectMinMs: 200,
       reconnectMaxMs: 10_000,
       miniTickerMinIntervalMs: 1000,
+      klineCloseGraceMs: 250,
       now: options.now,
       onError: options.onError,
     });

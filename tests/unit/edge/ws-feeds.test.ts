@@ -1,0 +1,120 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { GetDepthResponseSchema, KlineSchema, PublicTradeSchema, type Kline, type PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import type { EdgeServices } from "../../../edge/src/rest/services.js";
+import { MarketFeeds, type FeedOptions, type TopicSubscriber } from "../../../edge/src/ws/market-feeds.js";
+import { parseStreamName, type StreamName } from "../../../edge/src/ws/streams.js";
+
+// The upstream side with fake marketdata calls: shared trade stream, reconnects, kline closing,
+// book ticker changes only.
+
+const OPTIONS: FeedOptions = { bookTickerPollMs: 10, reconnectMinMs: 5, reconnectMaxMs: 20, klineCloseGraceMs: 20, miniTickerMinIntervalMs: 1000, now: Date.now };
+const trade = (id: number) => create(PublicTradeSchema, { symbol: "BTCUSDT", id: BigInt(id), price: "1.00", qty: "2.00", quoteQty: "2.00", time: BigInt(Date.now()) });
+const stream = (name: string) => parseStreamName(name) as StreamName;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class Collector implements TopicSubscriber {
+  readonly events: { stream: string; data: Record<string, unknown> }[] = [];
+  deliver(stream: string, json: string): void {
+    this.events.push({ stream, data: JSON.parse(json) as Record<string, unknown> });
+  }
+}
+
+async function until(check: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(5);
+  }
+}
+
+/** StreamTrades calls: each call takes the next script (trades, then it ends), or waits until aborted. */
+function fakeServices(scripts: PublicTrade[][], extra: Partial<EdgeServices["marketData"]> = {}) {
+  const calls: AbortSignal[] = [];
+  const marketData = {
+    async *streamTrades(_request: unknown, options: { signal: AbortSignal }) {
+      calls.push(options.signal);
+      const script = scripts.shift();
+      if (script) {
+        for (const t of script) yield { trade: t };
+        return;
+      }
+      await new Promise<void>((resolve) => options.signal.addEventListener("abort", () => resolve()));
+    },
+    ...extra,
+  };
+  const symbols = { get: async () => ({ quoteAssetPrecision: 2, baseAssetPrecision: 3 }), all: async () => [] };
+  return { services: { marketData, symbols } as unknown as EdgeServices, calls };
+}
+
+describe("MarketFeeds", () => {
+  it("shares one upstream per symbol, reopens it when it ends without repeating trades, and closes it after the last subscriber", async () => {
+    const { services, calls } = fakeServices([[trade(1), trade(2)], [trade(2), trade(3)]]);
+    const feeds = new MarketFeeds(services, OPTIONS);
+    const a = new Collector();
+    const b = new Collector();
+    feeds.subscribe(stream("btcusdt@trade"), a);
+    feeds.subscribe(stream("btcusdt@trade"), b);
+    await until(() => a.events.length === 3);
+    expect(a.events.map((e) => e.data.t)).toEqual([1, 2, 3]);
+    expect(b.events.map((e) => e.data.t)).toEqual([1, 2, 3]);
+    await until(() => calls.length === 3); // the third call stays open
+    expect(feeds.stats()).toMatchObject({ tradeFeeds: ["BTCUSDT"], upstreamOpened: { BTCUSDT: 3 } });
+    feeds.unsubscribe("btcusdt@trade", a);
+    expect(calls[2]!.aborted).toBe(false);
+    feeds.unsubscribe("btcusdt@trade", b);
+    expect(calls[2]!.aborted).toBe(true);
+    expect(feeds.stats()).toMatchObject({ topics: [], tradeFeeds: [] });
+    feeds.close();
+  });
+
+  it("re-reads the candle after trades and sends it once more with x when its interval ends", async () => {
+    const openTime = Date.now();
+    const closeTime = openTime + 150;
+    let count = 0;
+    const kline = (): Kline => create(KlineSchema, { openTime: BigInt(openTime), closeTime: BigInt(closeTime), open: "1.00", close: "1.00", high: "1.00", low: "1.00", tradeCount: BigInt(count), firstTradeId: 1n, lastTradeId: BigInt(count) });
+    const { services } = fakeServices([[trade(1), trade(2)]], {
+      listKlines: (async () => {
+        count = 2;
+        return { klines: [kline()] };
+      }) as unknown as EdgeServices["marketData"]["listKlines"],
+    });
+    const feeds = new MarketFeeds(services, OPTIONS);
+    const c = new Collector();
+    feeds.subscribe(stream("btcusdt@kline_1m"), c);
+    await until(() => c.events.length === 1);
+    const k = c.events[0]!.data.k as Record<string, unknown>;
+    expect(k).toMatchObject({ t: openTime, T: closeTime, i: "1m", n: 2, f: 1, L: 2, x: false });
+    await until(() => c.events.length === 2);
+    expect(Date.now()).toBeGreaterThan(closeTime + OPTIONS.klineCloseGraceMs);
+    expect(c.events[1]!.data.k).toMatchObject({ t: openTime, n: 2, x: true });
+    await sleep(100);
+    expect(c.events).toHaveLength(2);
+    feeds.close();
+  });
+
+  it("polls the book ticker and sends only changes", async () => {
+    const depths = [
+      { lastUpdateId: 1n, bids: [{ price: "10.00", quantity: "1.000" }], asks: [] },
+      { lastUpdateId: 2n, bids: [{ price: "10.00", quantity: "1.000" }], asks: [] },
+      { lastUpdateId: 3n, bids: [{ price: "10.00", quantity: "1.000" }], asks: [{ price: "11.00", quantity: "0.500" }] },
+    ];
+    let polls = 0;
+    const { services } = fakeServices([], {
+      getDepth: (async () => create(GetDepthResponseSchema, depths[Math.min(polls++, depths.length - 1)])) as unknown as EdgeServices["marketData"]["getDepth"],
+    });
+    const feeds = new MarketFeeds(services, OPTIONS);
+    const c = new Collector();
+    feeds.subscribe(stream("btcusdt@bookTicker"), c);
+    await until(() => polls >= 5);
+    expect(c.events.map((e) => e.data)).toEqual([
+      { u: 1, s: "BTCUSDT", b: "10.00", B: "1.000", a: "0.00", A: "0.000" },
+      { u: 3, s: "BTCUSDT", b: "10.00", B: "1.000", a: "11.00", A: "0.500" },
+    ]);
+    feeds.unsubscribe("btcusdt@bookTicker", c);
+    const after = polls;
+    await sleep(50);
+    expect(polls).toBeLessThanOrEqual(after + 1); // polling stops with the last subscriber
+    feeds.close();
+  });
+});
