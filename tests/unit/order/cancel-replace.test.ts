@@ -1,0 +1,202 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Kysely } from "kysely";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { EventBatchSchema, type Command, type EventBatch, type EventSchema } from "#gen/exchange/matching/v1/matching_pb.js";
+import { systemClock } from "#kit/clock/clock.js";
+import { openDatabase, type Database } from "#kit/db/database.js";
+import { migrate } from "#kit/db/migrate.js";
+import { toConnectError } from "#kit/errors/connect-errors.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "../../../services/order/src/adapters/order-store.sql.js";
+import type { PlaceRequest } from "../../../services/order/src/domain/order-intent.js";
+import { Orders, type CancelReplaceRequest } from "../../../services/order/src/domain/orders.use-case.js";
+import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
+import type { MatchingGateway } from "../../../services/order/src/ports/matching-gateway.port.js";
+import type { TradeFees, TradeSettlement, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
+import { operationError } from "../../../services/order/src/rpc/order.routes.js";
+
+// Orders.cancelReplace against the real SQLite order store, with a scripted matching (accepts
+// placements, cancels what is open, applies each batch through the consumer's apply) and a
+// wallet that records its calls in order: what is asked of whom, and in which order.
+
+const SYMBOL = "BTCUSDT";
+
+class ScriptedMatching implements MatchingGateway {
+  orders!: Orders;
+  readonly commands: Command["kind"]["case"][] = [];
+  readonly open = new Set<bigint>();
+  down = false;
+  private sequence = 0;
+
+  async submit(command: Command): Promise<EventBatch> {
+    if (this.down) throw new ConnectError("matching is unreachable", Code.Unavailable);
+    this.commands.push(command.kind.case);
+    const events: MessageInitShape<typeof EventSchema>[] = [];
+    if (command.kind.case === "place") {
+      const orderId = command.kind.value.orderId;
+      this.open.add(orderId);
+      events.push({ kind: { case: "accepted", value: { orderId } } }, { kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.NEW, filledLots: "0", remainingLots: command.kind.value.quantityLots } } });
+    } else if (command.kind.case === "cancel") {
+      const orderId = command.kind.value.orderId;
+      if (this.open.delete(orderId)) events.push({ kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.CANCELED, filledLots: "0", remainingLots: "0" } } });
+      else events.push({ kind: { case: "rejected", value: { orderId, reason: "UNKNOWN_ORDER" } } });
+    }
+    const batch = create(EventBatchSchema, { symbol: command.symbol, sequence: BigInt(++this.sequence), timestamp: command.timestamp, events });
+    setImmediate(() => void this.orders.apply(command.symbol, batch));
+    return batch;
+  }
+
+  async *events(): AsyncIterable<EventBatch> {}
+
+  async bestAskTicks(): Promise<bigint | undefined> {
+    return undefined;
+  }
+}
+
+class RecordingWallet implements WalletGateway {
+  readonly calls: string[] = [];
+  /** Free USDT of the one account these tests use, in USDT. */
+  free = 3_000;
+  private readonly holds = new Map<string, number>();
+
+  async hold(holdId: string, _accountId: string, _asset: string, amount: string): Promise<void> {
+    const value = Number(amount);
+    if (value > this.free) throw toConnectError(new DomainError("INSUFFICIENT_BALANCE"));
+    this.free -= value;
+    this.holds.set(holdId, value);
+    this.calls.push(`hold ${holdId} ${value}`);
+  }
+
+  async release(holdId: string): Promise<void> {
+    this.free += this.holds.get(holdId) ?? 0;
+    this.holds.set(holdId, 0);
+    this.calls.push(`release ${holdId}`);
+  }
+
+  async settleMany(_trades: readonly TradeSettlement[]): Promise<TradeFees[]> {
+    return [];
+  }
+}
+
+let dir: string;
+let database: Database<OrderTables>;
+let matching: ScriptedMatching;
+let wallet: RecordingWallet;
+let orders: Orders;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "cancel-replace-unit-"));
+  database = openDatabase<OrderTables>(`sqlite:${join(dir, "order.sqlite")}`);
+  await migrate(database.db as never, "order", orderStoreMigrations);
+  matching = new ScriptedMatching();
+  wallet = new RecordingWallet();
+  orders = new Orders({ store: new SqlOrderStore(database.db as Kysely<OrderTables>), matching, wallet, clock: systemClock, symbols: DEFAULT_SYMBOLS, waitMs: 1_000 });
+  matching.orders = orders;
+});
+
+afterEach(async () => {
+  await database.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const buy = (quantity: string, price: string): PlaceRequest => ({
+  side: Side.BUY,
+  type: OrderType.LIMIT,
+  timeInForce: TimeInForce.GTC,
+  quantity,
+  quoteOrderQty: "",
+  price,
+  stopPrice: "",
+  trailingDelta: 0,
+  icebergQty: "",
+  stp: SelfTradePreventionMode.UNSPECIFIED,
+});
+
+const request = (cancelOrderId: number, place: PlaceRequest, clientOrderId: string, overrides: Partial<CancelReplaceRequest> = {}): CancelReplaceRequest => ({
+  accountId: "carol",
+  symbol: SYMBOL,
+  cancelOrderId: BigInt(cancelOrderId),
+  cancelClientOrderId: "",
+  place,
+  clientOrderId,
+  mode: "STOP_ON_FAILURE",
+  restriction: "NONE",
+  ...overrides,
+});
+
+describe("Orders.cancelReplace", () => {
+  it("releases the old hold before taking the new one, so the replacement may use the same funds", async () => {
+    const old = await orders.place("carol", SYMBOL, buy("0.1", "29000"), "old");
+    const outcome = await orders.cancelReplace(request(old.orderId, buy("0.1", "30000"), "new"));
+    expect(outcome.canceled).toMatchObject({ orderId: old.orderId, status: OrderStatus.CANCELED });
+    expect(outcome.placed).toMatchObject({ clientOrderId: "new", status: OrderStatus.NEW });
+    expect(wallet.calls).toEqual([`hold ${SYMBOL}:${old.orderId} 2900`, `release ${SYMBOL}:${old.orderId}`, `hold ${SYMBOL}:${outcome.placed!.orderId} 3000`]);
+    expect(matching.commands).toEqual(["place", "cancel", "place"]);
+  });
+
+  it("a retry with the same client order id sends nothing to matching or wallet", async () => {
+    const old = await orders.place("carol", SYMBOL, buy("0.1", "29000"), "old");
+    const first = await orders.cancelReplace(request(old.orderId, buy("0.1", "30000"), "new"));
+    const calls = [...wallet.calls];
+    const commands = [...matching.commands];
+    const again = await orders.cancelReplace(request(old.orderId, buy("0.1", "30000"), "new"));
+    expect(again.canceled?.orderId).toBe(old.orderId);
+    expect(again.placed?.orderId).toBe(first.placed!.orderId);
+    expect(wallet.calls).toEqual(calls);
+    expect(matching.commands).toEqual(commands);
+  });
+
+  it("STOP_ON_FAILURE: an unknown order is a failed cancel and nothing is held or placed", async () => {
+    const outcome = await orders.cancelReplace(request(42, buy("0.1", "30000"), "new"));
+    expect(outcome.placeAttempted).toBe(false);
+    expect(operationError(outcome.cancelError)).toEqual({ code: -2011, message: "Unknown order sent." });
+    expect(wallet.calls).toEqual([]);
+    expect(matching.commands).toEqual([]);
+  });
+
+  it("ALLOW_FAILURE: places although the cancel failed; a failing placement is reported with its code", async () => {
+    const allowed = await orders.cancelReplace(request(42, buy("0.01", "20000"), "allowed", { mode: "ALLOW_FAILURE" }));
+    expect(allowed.cancelError).toBeDefined();
+    expect(allowed.placed?.status).toBe(OrderStatus.NEW);
+    const tooBig = await orders.cancelReplace(request(allowed.placed!.orderId, buy("1", "20000"), "too-big"));
+    expect(tooBig.canceled?.status).toBe(OrderStatus.CANCELED);
+    expect(operationError(tooBig.placeError).code).toBe(-2010);
+    expect(wallet.free).toBe(3_000);
+  });
+
+  it("a new order failing its filters throws before anything is canceled", async () => {
+    const old = await orders.place("carol", SYMBOL, buy("0.1", "29000"), "old");
+    const commands = [...matching.commands];
+    await expect(orders.cancelReplace(request(old.orderId, buy("0.1", "29000.001"), "new"))).rejects.toMatchObject({ key: "FILTER_FAILURE" });
+    await expect(orders.cancelReplace(request(0, buy("0.1", "29000"), "new"))).rejects.toMatchObject({ key: "MANDATORY_PARAM_EMPTY_OR_MALFORMED" });
+    expect(matching.commands).toEqual(commands);
+    expect((await orders.get("carol", SYMBOL, BigInt(old.orderId), "")).status).toBe(OrderStatus.NEW);
+  });
+
+  it("matching unreachable during the cancel: the call fails, nothing is placed", async () => {
+    const old = await orders.place("carol", SYMBOL, buy("0.1", "29000"), "old");
+    matching.down = true;
+    await expect(orders.cancelReplace(request(old.orderId, buy("0.1", "30000"), "new", { mode: "ALLOW_FAILURE" }))).rejects.toBeInstanceOf(ConnectError);
+    expect(wallet.calls).toEqual([`hold ${SYMBOL}:${old.orderId} 2900`]);
+  });
+
+  it("another account's order is a failed cancel exactly like a missing one", async () => {
+    const theirs = await orders.place("carol", SYMBOL, buy("0.1", "29000"), "theirs");
+    const foreign = await orders.cancelReplace(request(theirs.orderId, buy("0.01", "20000"), "mine", { accountId: "dave" }));
+    const missing = await orders.cancelReplace(request(4242, buy("0.01", "20000"), "mine2", { accountId: "dave" }));
+    expect(operationError(foreign.cancelError)).toEqual(operationError(missing.cancelError));
+    expect(foreign.placeAttempted).toBe(false);
+  });
+});
+
+describe("operationError", () => {
+  it("answers Binance's code and message for domain errors and errors passed on from services", () => {
+    expect(operationError(new DomainError("CANCEL_REJECTED", "Unknown order sent."))).toEqual({ code: -2011, message: "Unknown order sent." });
+    expect(operationError(toConnectError(new DomainError("INSUFFICIENT_BALANCE")))).toEqual({ code: -2010, message: "Account has insufficient balance for requested action." });
+  });
+});
