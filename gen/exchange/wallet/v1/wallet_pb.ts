@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/wallet/v1/wallet.proto.
  */
 export const file_exchange_wallet_v1_wallet: GenFile = /*@__PURE__*/
-  fileDesc("Ch9leGNoYW5nZS93YWxsZXQvdjEvd2FsbGV0LnByb3RvEhJleGNoYW5nZS53YWxsZXQudjEiVAoFQXNzZXQSDQoFYXNzZXQYASABKAkSDQoFc2NhbGUYAiABKA0SLQoIbmV0d29ya3MYAyADKAsyGy5leGNoYW5nZS53YWxsZXQudjEuTmV0d29yayJ0CgdOZXR3b3JrEg8KB25ldHdvcmsYASABKAkSFAoMd2l0aGRyYXdfZmVlGAIgASgJEhQKDHdpdGhkcmF3X21pbhgDIAEoCRIVCg1jb25maXJtYXRpb25zGAQgASgNEhUKDW1lbW9fcmVxdWlyZWQYBSABKAgiEwoRTGlzdEFzc2V0c1JlcXVlc3QiPwoSTGlzdEFzc2V0c1Jlc3BvbnNlEikKBmFzc2V0cxgBIAMoCzIZLmV4Y2hhbmdlLndhbGxldC52MS5Bc3NldCJSCgdCYWxhbmNlEg0KBWFzc2V0GAEgASgJEgwKBGZyZWUYAiABKAkSDgoGbG9ja2VkGAMgASgJEhoKEnBlbmRpbmdfd2l0aGRyYXdhbBgEIAEoCSJBChJHZXRCYWxhbmNlc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIOCgZhc3NldHMYAiADKAkiRAoTR2V0QmFsYW5jZXNSZXNwb25zZRItCghiYWxhbmNlcxgBIAMoCzIbLmV4Y2hhbmdlLndhbGxldC52MS5CYWxhbmNlIrwBChFDcmVhdGVIb2xkUmVxdWVzdBIYCgdob2xkX2lkGAEgASgJQge6SARyAhABEhsKCmFjY291bnRfaWQYAiABKAlCB7pIBHICEAESJgoFYXNzZXQYAyABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwxMH0kEjQKBmFtb3VudBgEIAEoCUIkukghch8yHV5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEhIKCnRpbWVvdXRfbXMYBSABKAQiiwEKBEhvbGQSDwoHaG9sZF9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBWFzc2V0GAMgASgJEg4KBmFtb3VudBgEIAEoCRIRCglyZW1haW5pbmcYBSABKAkSLAoFc3RhdGUYBiABKA4yHS5leGNoYW5nZS53YWxsZXQudjEuSG9sZFN0YXRlIjwKEkNyZWF0ZUhvbGRSZXNwb25zZRImCgRob2xkGAEgASgLMhguZXhjaGFuZ2Uud2FsbGV0LnYxLkhvbGQiKwoPVm9pZEhvbGRSZXF1ZXN0EhgKB2hvbGRfaWQYASABKAlCB7pIBHICEAEiOgoQVm9pZEhvbGRSZXNwb25zZRImCgRob2xkGAEgASgLMhguZXhjaGFuZ2Uud2FsbGV0LnYxLkhvbGQihgMKElNldHRsZVRyYWRlUmVxdWVzdBIZCgh0cmFkZV9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhIKCmJhc2VfYXNzZXQYAyABKAkSEwoLcXVvdGVfYXNzZXQYBCABKAkSIQoQYnV5ZXJfYWNjb3VudF9pZBgFIAEoCUIHukgEcgIQARIiChFzZWxsZXJfYWNjb3VudF9pZBgGIAEoCUIHukgEcgIQARIVCg1idXllcl9ob2xkX2lkGAcgASgJEhYKDnNlbGxlcl9ob2xkX2lkGAggASgJEjkKC2Jhc2VfYW1vdW50GAkgASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSOgoMcXVvdGVfYW1vdW50GAogASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSFgoOYnV5ZXJfaXNfbWFrZXIYCyABKAgiTwoTU2V0dGxlVHJhZGVSZXNwb25zZRIRCglidXllcl9mZWUYASABKAkSEgoKc2VsbGVyX2ZlZRgCIAEoCRIRCglkdXBsaWNhdGUYAyABKAgiXwoTU2V0dGxlVHJhZGVzUmVxdWVzdBJICgZ0cmFkZXMYASADKAsyJi5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVSZXF1ZXN0QhC6SA2SAQoIARCAICID2AEDIk8KFFNldHRsZVRyYWRlc1Jlc3BvbnNlEjcKB3Jlc3VsdHMYASADKAsyJi5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVzUmVzdWx0IpEBChJTZXR0bGVUcmFkZXNSZXN1bHQSOgoHc2V0dGxlZBgBIAEoCzInLmV4Y2hhbmdlLndhbGxldC52MS5TZXR0bGVUcmFkZVJlc3BvbnNlSAASNQoFZXJyb3IYAiABKAsyJC5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVFcnJvckgAQggKBnJlc3VsdCIxChBTZXR0bGVUcmFkZUVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSLPAQoPVHJhbnNmZXJSZXF1ZXN0EhwKC3RyYW5zZmVyX2lkGAEgASgJQge6SARyAhABEiAKD2Zyb21fYWNjb3VudF9pZBgCIAEoCUIHukgEcgIQARIeCg10b19hY2NvdW50X2lkGAMgASgJQge6SARyAhABEiYKBWFzc2V0GAQgASgJQhe6SBRyEjIQXltBLVowLTldezIsMTB9JBI0CgZhbW91bnQYBSABKAlCJLpIIXIfMh1eWzAtOV17MSwzMH0oXC5bMC05XXsxLDE4fSk/JCIlChBUcmFuc2ZlclJlc3BvbnNlEhEKCWR1cGxpY2F0ZRgBIAEoCCJwChhHZXREZXBvc2l0QWRkcmVzc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARImCgVhc3NldBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDEwfSQSDwoHbmV0d29yaxgDIAEoCSI6ChlHZXREZXBvc2l0QWRkcmVzc1Jlc3BvbnNlEg8KB2FkZHJlc3MYASABKAkSDAoEbWVtbxgCIAEoCSK1AQoHRGVwb3NpdBISCgpkZXBvc2l0X2lkGAEgASgJEg0KBWFzc2V0GAIgASgJEg8KB25ldHdvcmsYAyABKAkSDgoGYW1vdW50GAQgASgJEg0KBXR4X2lkGAUgASgJEhUKDWNvbmZpcm1hdGlvbnMYBiABKA0SMgoGc3RhdHVzGAcgASgOMiIuZXhjaGFuZ2Uud2FsbGV0LnYxLlRyYW5zZmVyU3RhdHVzEgwKBHRpbWUYCCABKAMiYQoTTGlzdERlcG9zaXRzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEi0KBHBhZ2UYAiABKAsyHy5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlcXVlc3QidQoUTGlzdERlcG9zaXRzUmVzcG9uc2USLQoIZGVwb3NpdHMYASADKAsyGy5leGNoYW5nZS53YWxsZXQudjEuRGVwb3NpdBIuCgRwYWdlGAIgASgLMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSLkAQoKV2l0aGRyYXdhbBIVCg13aXRoZHJhd2FsX2lkGAEgASgJEg0KBWFzc2V0GAIgASgJEg8KB25ldHdvcmsYAyABKAkSDgoGYW1vdW50GAQgASgJEgsKA2ZlZRgFIAEoCRIPCgdhZGRyZXNzGAYgASgJEgwKBG1lbW8YByABKAkSMgoGc3RhdHVzGAggASgOMiIuZXhjaGFuZ2Uud2FsbGV0LnYxLlRyYW5zZmVyU3RhdHVzEg0KBXR4X2lkGAkgASgJEgwKBHRpbWUYCiABKAMSEgoKYWNjb3VudF9pZBgLIAEoCSKBAgoYUmVxdWVzdFdpdGhkcmF3YWxSZXF1ZXN0Eh4KDXdpdGhkcmF3YWxfaWQYASABKAlCB7pIBHICEAESGwoKYWNjb3VudF9pZBgCIAEoCUIHukgEcgIQARImCgVhc3NldBgDIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDEwfSQSDwoHbmV0d29yaxgEIAEoCRI0CgZhbW91bnQYBSABKAlCJLpIIXIfMh1eWzAtOV17MSwzMH0oXC5bMC05XXsxLDE4fSk/JBIYCgdhZGRyZXNzGAYgASgJQge6SARyAhABEgwKBG1lbW8YByABKAkSEQoJdG90cF9jb2RlGAggASgJIk8KGVJlcXVlc3RXaXRoZHJhd2FsUmVzcG9uc2USMgoKd2l0aGRyYXdhbBgBIAEoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsIjoKGEFwcHJvdmVXaXRoZHJhd2FsUmVxdWVzdBIeCg13aXRoZHJhd2FsX2lkGAEgASgJQge6SARyAhABIk8KGUFwcHJvdmVXaXRoZHJhd2FsUmVzcG9uc2USMgoKd2l0aGRyYXdhbBgBIAEoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsIkkKF1JlamVjdFdpdGhkcmF3YWxSZXF1ZXN0Eh4KDXdpdGhkcmF3YWxfaWQYASABKAlCB7pIBHICEAESDgoGcmVhc29uGAIgASgJIk4KGFJlamVjdFdpdGhkcmF3YWxSZXNwb25zZRIyCgp3aXRoZHJhd2FsGAEgASgLMh4uZXhjaGFuZ2Uud2FsbGV0LnYxLldpdGhkcmF3YWwiZAoWTGlzdFdpdGhkcmF3YWxzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEi0KBHBhZ2UYAiABKAsyHy5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlcXVlc3QifgoXTGlzdFdpdGhkcmF3YWxzUmVzcG9uc2USMwoLd2l0aGRyYXdhbHMYASADKAsyHi5leGNoYW5nZS53YWxsZXQudjEuV2l0aGRyYXdhbBIuCgRwYWdlGAIgASgLMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSKQAQoLTGVkZ2VyRW50cnkSEwoLdHJhbnNmZXJfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRINCgVhc3NldBgDIAEoCRIXCg9hdmFpbGFibGVfZGVsdGEYBCABKAkSFAoMbG9ja2VkX2RlbHRhGAUgASgJEgwKBGtpbmQYBiABKAkSDAoEdGltZRgHIAEoAyJ1ChhMaXN0TGVkZ2VyRW50cmllc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARINCgVhc3NldBgCIAEoCRItCgRwYWdlGAMgASgLMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0In0KGUxpc3RMZWRnZXJFbnRyaWVzUmVzcG9uc2USMAoHZW50cmllcxgBIAMoCzIfLmV4Y2hhbmdlLndhbGxldC52MS5MZWRnZXJFbnRyeRIuCgRwYWdlGAIgASgLMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSJECg5BbGxvd0xpc3RFbnRyeRIbCgdhZGRyZXNzGAEgASgJQgq6SAdyBRABGIABEhUKBG1lbW8YAiABKAlCB7pIBHICGEAioAEKHVNldFdpdGhkcmF3YWxBbGxvd0xpc3RSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESDwoHZW5hYmxlZBgCIAEoCBI+CgdlbnRyaWVzGAMgAygLMiIuZXhjaGFuZ2Uud2FsbGV0LnYxLkFsbG93TGlzdEVudHJ5Qgm6SAaSAQMQyAESEQoJdG90cF9jb2RlGAQgASgJImYKHlNldFdpdGhkcmF3YWxBbGxvd0xpc3RSZXNwb25zZRIPCgdlbmFibGVkGAEgASgIEjMKB2VudHJpZXMYAiADKAsyIi5leGNoYW5nZS53YWxsZXQudjEuQWxsb3dMaXN0RW50cnkiPAodR2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQASJmCh5HZXRXaXRoZHJhd2FsQWxsb3dMaXN0UmVzcG9uc2USDwoHZW5hYmxlZBgBIAEoCBIzCgdlbnRyaWVzGAIgAygLMiIuZXhjaGFuZ2Uud2FsbGV0LnYxLkFsbG93TGlzdEVudHJ5Ik8KHkxpc3RXaXRoZHJhd2FsQXBwcm92YWxzUmVxdWVzdBItCgRwYWdlGAEgASgLMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0IoYBCh9MaXN0V2l0aGRyYXdhbEFwcHJvdmFsc1Jlc3BvbnNlEjMKC3dpdGhkcmF3YWxzGAEgAygLMh4uZXhjaGFuZ2Uud2FsbGV0LnYxLldpdGhkcmF3YWwSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UizAEKFENyZWRpdEFjY291bnRSZXF1ZXN0Eh0KCWNyZWRpdF9pZBgBIAEoCUIKukgHcgUQARiAARIbCgphY2NvdW50X2lkGAIgASgJQge6SARyAhABEiYKBWFzc2V0GAMgASgJQhe6SBRyEjIQXltBLVowLTldezIsMTB9JBI0CgZhbW91bnQYBCABKAlCJLpIIXIfMh1eWzAtOV17MSwzMH0oXC5bMC05XXsxLDE4fSk/JBIaCgZyZWFzb24YBSABKAlCCrpIB3IFEAEY9AMiWAoVQ3JlZGl0QWNjb3VudFJlc3BvbnNlEiwKB2RlcG9zaXQYASABKAsyGy5leGNoYW5nZS53YWxsZXQudjEuRGVwb3NpdBIRCglkdXBsaWNhdGUYAiABKAgqbQoJSG9sZFN0YXRlEhoKFkhPTERfU1RBVEVfVU5TUEVDSUZJRUQQABIWChJIT0xEX1NUQVRFX1BFTkRJTkcQARIVChFIT0xEX1NUQVRFX1BPU1RFRBACEhUKEUhPTERfU1RBVEVfVk9JREVEEAMqsgEKDlRyYW5zZmVyU3RhdHVzEh8KG1RSQU5TRkVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1RSQU5TRkVSX1NUQVRVU19QRU5ESU5HEAESJQohVFJBTlNGRVJfU1RBVFVTX0FXQUlUSU5HX0FQUFJPVkFMEAISHQoZVFJBTlNGRVJfU1RBVFVTX0NPTVBMRVRFRBADEhwKGFRSQU5TRkVSX1NUQVRVU19SRUpFQ1RFRBAEMo0PCg1XYWxsZXRTZXJ2aWNlElsKCkxpc3RBc3NldHMSJS5leGNoYW5nZS53YWxsZXQudjEuTGlzdEFzc2V0c1JlcXVlc3QaJi5leGNoYW5nZS53YWxsZXQudjEuTGlzdEFzc2V0c1Jlc3BvbnNlEl4KC0dldEJhbGFuY2VzEiYuZXhjaGFuZ2Uud2FsbGV0LnYxLkdldEJhbGFuY2VzUmVxdWVzdBonLmV4Y2hhbmdlLndhbGxldC52MS5HZXRCYWxhbmNlc1Jlc3BvbnNlElsKCkNyZWF0ZUhvbGQSJS5leGNoYW5nZS53YWxsZXQudjEuQ3JlYXRlSG9sZFJlcXVlc3QaJi5leGNoYW5nZS53YWxsZXQudjEuQ3JlYXRlSG9sZFJlc3BvbnNlElUKCFZvaWRIb2xkEiMuZXhjaGFuZ2Uud2FsbGV0LnYxLlZvaWRIb2xkUmVxdWVzdBokLmV4Y2hhbmdlLndhbGxldC52MS5Wb2lkSG9sZFJlc3BvbnNlEl4KC1NldHRsZVRyYWRlEiYuZXhjaGFuZ2Uud2FsbGV0LnYxLlNldHRsZVRyYWRlUmVxdWVzdBonLmV4Y2hhbmdlLndhbGxldC52MS5TZXR0bGVUcmFkZVJlc3BvbnNlEmEKDFNldHRsZVRyYWRlcxInLmV4Y2hhbmdlLndhbGxldC52MS5TZXR0bGVUcmFkZXNSZXF1ZXN0GiguZXhjaGFuZ2Uud2FsbGV0LnYxLlNldHRsZVRyYWRlc1Jlc3BvbnNlElUKCFRyYW5zZmVyEiMuZXhjaGFuZ2Uud2FsbGV0LnYxLlRyYW5zZmVyUmVxdWVzdBokLmV4Y2hhbmdlLndhbGxldC52MS5UcmFuc2ZlclJlc3BvbnNlEnAKEUdldERlcG9zaXRBZGRyZXNzEiwuZXhjaGFuZ2Uud2FsbGV0LnYxLkdldERlcG9zaXRBZGRyZXNzUmVxdWVzdBotLmV4Y2hhbmdlLndhbGxldC52MS5HZXREZXBvc2l0QWRkcmVzc1Jlc3BvbnNlEmEKDExpc3REZXBvc2l0cxInLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0RGVwb3NpdHNSZXF1ZXN0GiguZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3REZXBvc2l0c1Jlc3BvbnNlEnAKEVJlcXVlc3RXaXRoZHJhd2FsEiwuZXhjaGFuZ2Uud2FsbGV0LnYxLlJlcXVlc3RXaXRoZHJhd2FsUmVxdWVzdBotLmV4Y2hhbmdlLndhbGxldC52MS5SZXF1ZXN0V2l0aGRyYXdhbFJlc3BvbnNlEnAKEUFwcHJvdmVXaXRoZHJhd2FsEiwuZXhjaGFuZ2Uud2FsbGV0LnYxLkFwcHJvdmVXaXRoZHJhd2FsUmVxdWVzdBotLmV4Y2hhbmdlLndhbGxldC52MS5BcHByb3ZlV2l0aGRyYXdhbFJlc3BvbnNlEm0KEFJlamVjdFdpdGhkcmF3YWwSKy5leGNoYW5nZS53YWxsZXQudjEuUmVqZWN0V2l0aGRyYXdhbFJlcXVlc3QaLC5leGNoYW5nZS53YWxsZXQudjEuUmVqZWN0V2l0aGRyYXdhbFJlc3BvbnNlEmoKD0xpc3RXaXRoZHJhd2FscxIqLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0V2l0aGRyYXdhbHNSZXF1ZXN0GisuZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3RXaXRoZHJhd2Fsc1Jlc3BvbnNlEnAKEUxpc3RMZWRnZXJFbnRyaWVzEiwuZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3RMZWRnZXJFbnRyaWVzUmVxdWVzdBotLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0TGVkZ2VyRW50cmllc1Jlc3BvbnNlEn8KFlNldFdpdGhkcmF3YWxBbGxvd0xpc3QSMS5leGNoYW5nZS53YWxsZXQudjEuU2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlcXVlc3QaMi5leGNoYW5nZS53YWxsZXQudjEuU2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlc3BvbnNlEn8KFkdldFdpdGhkcmF3YWxBbGxvd0xpc3QSMS5leGNoYW5nZS53YWxsZXQudjEuR2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlcXVlc3QaMi5leGNoYW5nZS53YWxsZXQudjEuR2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlc3BvbnNlEoIBChdMaXN0V2l0aGRyYXdhbEFwcHJvdmFscxIyLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0V2l0aGRyYXdhbEFwcHJvdmFsc1JlcXVlc3QaMy5leGNoYW5nZS53YWxsZXQudjEuTGlzdFdpdGhkcmF3YWxBcHByb3ZhbHNSZXNwb25zZRJkCg1DcmVkaXRBY2NvdW50EiguZXhjaGFuZ2Uud2FsbGV0LnYxLkNyZWRpdEFjY291bnRSZXF1ZXN0GikuZXhjaGFuZ2Uud2FsbGV0LnYxLkNyZWRpdEFjY291bnRSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_exchange_common_v1_common]);
+  fileDesc("Ch9leGNoYW5nZS93YWxsZXQvdjEvd2FsbGV0LnByb3RvEhJleGNoYW5nZS53YWxsZXQudjEiVAoFQXNzZXQSDQoFYXNzZXQYASABKAkSDQoFc2NhbGUYAiABKA0SLQoIbmV0d29ya3MYAyADKAsyGy5leGNoYW5nZS53YWxsZXQudjEuTmV0d29yayJ0CgdOZXR3b3JrEg8KB25ldHdvcmsYASABKAkSFAoMd2l0aGRyYXdfZmVlGAIgASgJEhQKDHdpdGhkcmF3X21pbhgDIAEoCRIVCg1jb25maXJtYXRpb25zGAQgASgNEhUKDW1lbW9fcmVxdWlyZWQYBSABKAgiEwoRTGlzdEFzc2V0c1JlcXVlc3QiPwoSTGlzdEFzc2V0c1Jlc3BvbnNlEikKBmFzc2V0cxgBIAMoCzIZLmV4Y2hhbmdlLndhbGxldC52MS5Bc3NldCJSCgdCYWxhbmNlEg0KBWFzc2V0GAEgASgJEgwKBGZyZWUYAiABKAkSDgoGbG9ja2VkGAMgASgJEhoKEnBlbmRpbmdfd2l0aGRyYXdhbBgEIAEoCSJBChJHZXRCYWxhbmNlc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIOCgZhc3NldHMYAiADKAkiRAoTR2V0QmFsYW5jZXNSZXNwb25zZRItCghiYWxhbmNlcxgBIAMoCzIbLmV4Y2hhbmdlLndhbGxldC52MS5CYWxhbmNlIrwBChFDcmVhdGVIb2xkUmVxdWVzdBIYCgdob2xkX2lkGAEgASgJQge6SARyAhABEhsKCmFjY291bnRfaWQYAiABKAlCB7pIBHICEAESJgoFYXNzZXQYAyABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwxMH0kEjQKBmFtb3VudBgEIAEoCUIkukghch8yHV5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEhIKCnRpbWVvdXRfbXMYBSABKAQiiwEKBEhvbGQSDwoHaG9sZF9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBWFzc2V0GAMgASgJEg4KBmFtb3VudBgEIAEoCRIRCglyZW1haW5pbmcYBSABKAkSLAoFc3RhdGUYBiABKA4yHS5leGNoYW5nZS53YWxsZXQudjEuSG9sZFN0YXRlIjwKEkNyZWF0ZUhvbGRSZXNwb25zZRImCgRob2xkGAEgASgLMhguZXhjaGFuZ2Uud2FsbGV0LnYxLkhvbGQiKwoPVm9pZEhvbGRSZXF1ZXN0EhgKB2hvbGRfaWQYASABKAlCB7pIBHICEAEiOgoQVm9pZEhvbGRSZXNwb25zZRImCgRob2xkGAEgASgLMhguZXhjaGFuZ2Uud2FsbGV0LnYxLkhvbGQigAEKEVJlZHVjZUhvbGRSZXF1ZXN0EhgKB2hvbGRfaWQYASABKAlCB7pIBHICEAESGwoKcmVxdWVzdF9pZBgCIAEoCUIHukgEcgIQARI0CgZhbW91bnQYAyABKAlCJLpIIXIfMh1eWzAtOV17MSwzMH0oXC5bMC05XXsxLDE4fSk/JCI8ChJSZWR1Y2VIb2xkUmVzcG9uc2USJgoEaG9sZBgBIAEoCzIYLmV4Y2hhbmdlLndhbGxldC52MS5Ib2xkIoYDChJTZXR0bGVUcmFkZVJlcXVlc3QSGQoIdHJhZGVfaWQYASABKAlCB7pIBHICEAESJwoGc3ltYm9sGAIgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBISCgpiYXNlX2Fzc2V0GAMgASgJEhMKC3F1b3RlX2Fzc2V0GAQgASgJEiEKEGJ1eWVyX2FjY291bnRfaWQYBSABKAlCB7pIBHICEAESIgoRc2VsbGVyX2FjY291bnRfaWQYBiABKAlCB7pIBHICEAESFQoNYnV5ZXJfaG9sZF9pZBgHIAEoCRIWCg5zZWxsZXJfaG9sZF9pZBgIIAEoCRI5CgtiYXNlX2Ftb3VudBgJIAEoCUIkukghch8yHV5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEjoKDHF1b3RlX2Ftb3VudBgKIAEoCUIkukghch8yHV5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEhYKDmJ1eWVyX2lzX21ha2VyGAsgASgIIk8KE1NldHRsZVRyYWRlUmVzcG9uc2USEQoJYnV5ZXJfZmVlGAEgASgJEhIKCnNlbGxlcl9mZWUYAiABKAkSEQoJZHVwbGljYXRlGAMgASgIIl8KE1NldHRsZVRyYWRlc1JlcXVlc3QSSAoGdHJhZGVzGAEgAygLMiYuZXhjaGFuZ2Uud2FsbGV0LnYxLlNldHRsZVRyYWRlUmVxdWVzdEIQukgNkgEKCAEQgCAiA9gBAyJPChRTZXR0bGVUcmFkZXNSZXNwb25zZRI3CgdyZXN1bHRzGAEgAygLMiYuZXhjaGFuZ2Uud2FsbGV0LnYxLlNldHRsZVRyYWRlc1Jlc3VsdCKRAQoSU2V0dGxlVHJhZGVzUmVzdWx0EjoKB3NldHRsZWQYASABKAsyJy5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVSZXNwb25zZUgAEjUKBWVycm9yGAIgASgLMiQuZXhjaGFuZ2Uud2FsbGV0LnYxLlNldHRsZVRyYWRlRXJyb3JIAEIICgZyZXN1bHQiMQoQU2V0dGxlVHJhZGVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkizwEKD1RyYW5zZmVyUmVxdWVzdBIcCgt0cmFuc2Zlcl9pZBgBIAEoCUIHukgEcgIQARIgCg9mcm9tX2FjY291bnRfaWQYAiABKAlCB7pIBHICEAESHgoNdG9fYWNjb3VudF9pZBgDIAEoCUIHukgEcgIQARImCgVhc3NldBgEIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDEwfSQSNAoGYW1vdW50GAUgASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQiJQoQVHJhbnNmZXJSZXNwb25zZRIRCglkdXBsaWNhdGUYASABKAgicAoYR2V0RGVwb3NpdEFkZHJlc3NSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESJgoFYXNzZXQYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwxMH0kEg8KB25ldHdvcmsYAyABKAkiOgoZR2V0RGVwb3NpdEFkZHJlc3NSZXNwb25zZRIPCgdhZGRyZXNzGAEgASgJEgwKBG1lbW8YAiABKAkitQEKB0RlcG9zaXQSEgoKZGVwb3NpdF9pZBgBIAEoCRINCgVhc3NldBgCIAEoCRIPCgduZXR3b3JrGAMgASgJEg4KBmFtb3VudBgEIAEoCRINCgV0eF9pZBgFIAEoCRIVCg1jb25maXJtYXRpb25zGAYgASgNEjIKBnN0YXR1cxgHIAEoDjIiLmV4Y2hhbmdlLndhbGxldC52MS5UcmFuc2ZlclN0YXR1cxIMCgR0aW1lGAggASgDImEKE0xpc3REZXBvc2l0c1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARItCgRwYWdlGAIgASgLMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0InUKFExpc3REZXBvc2l0c1Jlc3BvbnNlEi0KCGRlcG9zaXRzGAEgAygLMhsuZXhjaGFuZ2Uud2FsbGV0LnYxLkRlcG9zaXQSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2Ui5AEKCldpdGhkcmF3YWwSFQoNd2l0aGRyYXdhbF9pZBgBIAEoCRINCgVhc3NldBgCIAEoCRIPCgduZXR3b3JrGAMgASgJEg4KBmFtb3VudBgEIAEoCRILCgNmZWUYBSABKAkSDwoHYWRkcmVzcxgGIAEoCRIMCgRtZW1vGAcgASgJEjIKBnN0YXR1cxgIIAEoDjIiLmV4Y2hhbmdlLndhbGxldC52MS5UcmFuc2ZlclN0YXR1cxINCgV0eF9pZBgJIAEoCRIMCgR0aW1lGAogASgDEhIKCmFjY291bnRfaWQYCyABKAkigQIKGFJlcXVlc3RXaXRoZHJhd2FsUmVxdWVzdBIeCg13aXRoZHJhd2FsX2lkGAEgASgJQge6SARyAhABEhsKCmFjY291bnRfaWQYAiABKAlCB7pIBHICEAESJgoFYXNzZXQYAyABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwxMH0kEg8KB25ldHdvcmsYBCABKAkSNAoGYW1vdW50GAUgASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSGAoHYWRkcmVzcxgGIAEoCUIHukgEcgIQARIMCgRtZW1vGAcgASgJEhEKCXRvdHBfY29kZRgIIAEoCSJPChlSZXF1ZXN0V2l0aGRyYXdhbFJlc3BvbnNlEjIKCndpdGhkcmF3YWwYASABKAsyHi5leGNoYW5nZS53YWxsZXQudjEuV2l0aGRyYXdhbCI6ChhBcHByb3ZlV2l0aGRyYXdhbFJlcXVlc3QSHgoNd2l0aGRyYXdhbF9pZBgBIAEoCUIHukgEcgIQASJPChlBcHByb3ZlV2l0aGRyYXdhbFJlc3BvbnNlEjIKCndpdGhkcmF3YWwYASABKAsyHi5leGNoYW5nZS53YWxsZXQudjEuV2l0aGRyYXdhbCJJChdSZWplY3RXaXRoZHJhd2FsUmVxdWVzdBIeCg13aXRoZHJhd2FsX2lkGAEgASgJQge6SARyAhABEg4KBnJlYXNvbhgCIAEoCSJOChhSZWplY3RXaXRoZHJhd2FsUmVzcG9uc2USMgoKd2l0aGRyYXdhbBgBIAEoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsImQKFkxpc3RXaXRoZHJhd2Fsc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARItCgRwYWdlGAIgASgLMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0In4KF0xpc3RXaXRoZHJhd2Fsc1Jlc3BvbnNlEjMKC3dpdGhkcmF3YWxzGAEgAygLMh4uZXhjaGFuZ2Uud2FsbGV0LnYxLldpdGhkcmF3YWwSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UikAEKC0xlZGdlckVudHJ5EhMKC3RyYW5zZmVyX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDQoFYXNzZXQYAyABKAkSFwoPYXZhaWxhYmxlX2RlbHRhGAQgASgJEhQKDGxvY2tlZF9kZWx0YRgFIAEoCRIMCgRraW5kGAYgASgJEgwKBHRpbWUYByABKAMidQoYTGlzdExlZGdlckVudHJpZXNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESDQoFYXNzZXQYAiABKAkSLQoEcGFnZRgDIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ9ChlMaXN0TGVkZ2VyRW50cmllc1Jlc3BvbnNlEjAKB2VudHJpZXMYASADKAsyHy5leGNoYW5nZS53YWxsZXQudjEuTGVkZ2VyRW50cnkSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiRAoOQWxsb3dMaXN0RW50cnkSGwoHYWRkcmVzcxgBIAEoCUIKukgHcgUQARiAARIVCgRtZW1vGAIgASgJQge6SARyAhhAIqABCh1TZXRXaXRoZHJhd2FsQWxsb3dMaXN0UmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEg8KB2VuYWJsZWQYAiABKAgSPgoHZW50cmllcxgDIAMoCzIiLmV4Y2hhbmdlLndhbGxldC52MS5BbGxvd0xpc3RFbnRyeUIJukgGkgEDEMgBEhEKCXRvdHBfY29kZRgEIAEoCSJmCh5TZXRXaXRoZHJhd2FsQWxsb3dMaXN0UmVzcG9uc2USDwoHZW5hYmxlZBgBIAEoCBIzCgdlbnRyaWVzGAIgAygLMiIuZXhjaGFuZ2Uud2FsbGV0LnYxLkFsbG93TGlzdEVudHJ5IjwKHUdldFdpdGhkcmF3YWxBbGxvd0xpc3RSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAEiZgoeR2V0V2l0aGRyYXdhbEFsbG93TGlzdFJlc3BvbnNlEg8KB2VuYWJsZWQYASABKAgSMwoHZW50cmllcxgCIAMoCzIiLmV4Y2hhbmdlLndhbGxldC52MS5BbGxvd0xpc3RFbnRyeSJPCh5MaXN0V2l0aGRyYXdhbEFwcHJvdmFsc1JlcXVlc3QSLQoEcGFnZRgBIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCKGAQofTGlzdFdpdGhkcmF3YWxBcHByb3ZhbHNSZXNwb25zZRIzCgt3aXRoZHJhd2FscxgBIAMoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsEi4KBHBhZ2UYAiABKAsyIC5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlc3BvbnNlIswBChRDcmVkaXRBY2NvdW50UmVxdWVzdBIdCgljcmVkaXRfaWQYASABKAlCCrpIB3IFEAEYgAESGwoKYWNjb3VudF9pZBgCIAEoCUIHukgEcgIQARImCgVhc3NldBgDIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDEwfSQSNAoGYW1vdW50GAQgASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSGgoGcmVhc29uGAUgASgJQgq6SAdyBRABGPQDIlgKFUNyZWRpdEFjY291bnRSZXNwb25zZRIsCgdkZXBvc2l0GAEgASgLMhsuZXhjaGFuZ2Uud2FsbGV0LnYxLkRlcG9zaXQSEQoJZHVwbGljYXRlGAIgASgIKm0KCUhvbGRTdGF0ZRIaChZIT0xEX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSSE9MRF9TVEFURV9QRU5ESU5HEAESFQoRSE9MRF9TVEFURV9QT1NURUQQAhIVChFIT0xEX1NUQVRFX1ZPSURFRBADKrIBCg5UcmFuc2ZlclN0YXR1cxIfChtUUkFOU0ZFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdUUkFOU0ZFUl9TVEFUVVNfUEVORElORxABEiUKIVRSQU5TRkVSX1NUQVRVU19BV0FJVElOR19BUFBST1ZBTBACEh0KGVRSQU5TRkVSX1NUQVRVU19DT01QTEVURUQQAxIcChhUUkFOU0ZFUl9TVEFUVVNfUkVKRUNURUQQBDLqDwoNV2FsbGV0U2VydmljZRJbCgpMaXN0QXNzZXRzEiUuZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3RBc3NldHNSZXF1ZXN0GiYuZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3RBc3NldHNSZXNwb25zZRJeCgtHZXRCYWxhbmNlcxImLmV4Y2hhbmdlLndhbGxldC52MS5HZXRCYWxhbmNlc1JlcXVlc3QaJy5leGNoYW5nZS53YWxsZXQudjEuR2V0QmFsYW5jZXNSZXNwb25zZRJbCgpDcmVhdGVIb2xkEiUuZXhjaGFuZ2Uud2FsbGV0LnYxLkNyZWF0ZUhvbGRSZXF1ZXN0GiYuZXhjaGFuZ2Uud2FsbGV0LnYxLkNyZWF0ZUhvbGRSZXNwb25zZRJVCghWb2lkSG9sZBIjLmV4Y2hhbmdlLndhbGxldC52MS5Wb2lkSG9sZFJlcXVlc3QaJC5leGNoYW5nZS53YWxsZXQudjEuVm9pZEhvbGRSZXNwb25zZRJbCgpSZWR1Y2VIb2xkEiUuZXhjaGFuZ2Uud2FsbGV0LnYxLlJlZHVjZUhvbGRSZXF1ZXN0GiYuZXhjaGFuZ2Uud2FsbGV0LnYxLlJlZHVjZUhvbGRSZXNwb25zZRJeCgtTZXR0bGVUcmFkZRImLmV4Y2hhbmdlLndhbGxldC52MS5TZXR0bGVUcmFkZVJlcXVlc3QaJy5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVSZXNwb25zZRJhCgxTZXR0bGVUcmFkZXMSJy5leGNoYW5nZS53YWxsZXQudjEuU2V0dGxlVHJhZGVzUmVxdWVzdBooLmV4Y2hhbmdlLndhbGxldC52MS5TZXR0bGVUcmFkZXNSZXNwb25zZRJVCghUcmFuc2ZlchIjLmV4Y2hhbmdlLndhbGxldC52MS5UcmFuc2ZlclJlcXVlc3QaJC5leGNoYW5nZS53YWxsZXQudjEuVHJhbnNmZXJSZXNwb25zZRJwChFHZXREZXBvc2l0QWRkcmVzcxIsLmV4Y2hhbmdlLndhbGxldC52MS5HZXREZXBvc2l0QWRkcmVzc1JlcXVlc3QaLS5leGNoYW5nZS53YWxsZXQudjEuR2V0RGVwb3NpdEFkZHJlc3NSZXNwb25zZRJhCgxMaXN0RGVwb3NpdHMSJy5leGNoYW5nZS53YWxsZXQudjEuTGlzdERlcG9zaXRzUmVxdWVzdBooLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0RGVwb3NpdHNSZXNwb25zZRJwChFSZXF1ZXN0V2l0aGRyYXdhbBIsLmV4Y2hhbmdlLndhbGxldC52MS5SZXF1ZXN0V2l0aGRyYXdhbFJlcXVlc3QaLS5leGNoYW5nZS53YWxsZXQudjEuUmVxdWVzdFdpdGhkcmF3YWxSZXNwb25zZRJwChFBcHByb3ZlV2l0aGRyYXdhbBIsLmV4Y2hhbmdlLndhbGxldC52MS5BcHByb3ZlV2l0aGRyYXdhbFJlcXVlc3QaLS5leGNoYW5nZS53YWxsZXQudjEuQXBwcm92ZVdpdGhkcmF3YWxSZXNwb25zZRJtChBSZWplY3RXaXRoZHJhd2FsEisuZXhjaGFuZ2Uud2FsbGV0LnYxLlJlamVjdFdpdGhkcmF3YWxSZXF1ZXN0GiwuZXhjaGFuZ2Uud2FsbGV0LnYxLlJlamVjdFdpdGhkcmF3YWxSZXNwb25zZRJqCg9MaXN0V2l0aGRyYXdhbHMSKi5leGNoYW5nZS53YWxsZXQudjEuTGlzdFdpdGhkcmF3YWxzUmVxdWVzdBorLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0V2l0aGRyYXdhbHNSZXNwb25zZRJwChFMaXN0TGVkZ2VyRW50cmllcxIsLmV4Y2hhbmdlLndhbGxldC52MS5MaXN0TGVkZ2VyRW50cmllc1JlcXVlc3QaLS5leGNoYW5nZS53YWxsZXQudjEuTGlzdExlZGdlckVudHJpZXNSZXNwb25zZRJ/ChZTZXRXaXRoZHJhd2FsQWxsb3dMaXN0EjEuZXhjaGFuZ2Uud2FsbGV0LnYxLlNldFdpdGhkcmF3YWxBbGxvd0xpc3RSZXF1ZXN0GjIuZXhjaGFuZ2Uud2FsbGV0LnYxLlNldFdpdGhkcmF3YWxBbGxvd0xpc3RSZXNwb25zZRJ/ChZHZXRXaXRoZHJhd2FsQWxsb3dMaXN0EjEuZXhjaGFuZ2Uud2FsbGV0LnYxLkdldFdpdGhkcmF3YWxBbGxvd0xpc3RSZXF1ZXN0GjIuZXhjaGFuZ2Uud2FsbGV0LnYxLkdldFdpdGhkcmF3YWxBbGxvd0xpc3RSZXNwb25zZRKCAQoXTGlzdFdpdGhkcmF3YWxBcHByb3ZhbHMSMi5leGNoYW5nZS53YWxsZXQudjEuTGlzdFdpdGhkcmF3YWxBcHByb3ZhbHNSZXF1ZXN0GjMuZXhjaGFuZ2Uud2FsbGV0LnYxLkxpc3RXaXRoZHJhd2FsQXBwcm92YWxzUmVzcG9uc2USZAoNQ3JlZGl0QWNjb3VudBIoLmV4Y2hhbmdlLndhbGxldC52MS5DcmVkaXRBY2NvdW50UmVxdWVzdBopLmV4Y2hhbmdlLndhbGxldC52MS5DcmVkaXRBY2NvdW50UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_exchange_common_v1_common]);
 
 /**
  * @generated from message exchange.wallet.v1.Asset
@@ -319,6 +319,54 @@ export const VoidHoldResponseSchema: GenMessage<VoidHoldResponse> = /*@__PURE__*
   messageDesc(file_exchange_wallet_v1_wallet, 11);
 
 /**
+ * @generated from message exchange.wallet.v1.ReduceHoldRequest
+ */
+export type ReduceHoldRequest = Message<"exchange.wallet.v1.ReduceHoldRequest"> & {
+  /**
+   * @generated from field: string hold_id = 1;
+   */
+  holdId: string;
+
+  /**
+   * The idempotency key of this reduction (one per amendment).
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * In the hold's asset; at most what remains of the hold.
+   *
+   * @generated from field: string amount = 3;
+   */
+  amount: string;
+};
+
+/**
+ * Describes the message exchange.wallet.v1.ReduceHoldRequest.
+ * Use `create(ReduceHoldRequestSchema)` to create a new message.
+ */
+export const ReduceHoldRequestSchema: GenMessage<ReduceHoldRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_wallet_v1_wallet, 12);
+
+/**
+ * @generated from message exchange.wallet.v1.ReduceHoldResponse
+ */
+export type ReduceHoldResponse = Message<"exchange.wallet.v1.ReduceHoldResponse"> & {
+  /**
+   * @generated from field: exchange.wallet.v1.Hold hold = 1;
+   */
+  hold?: Hold | undefined;
+};
+
+/**
+ * Describes the message exchange.wallet.v1.ReduceHoldResponse.
+ * Use `create(ReduceHoldResponseSchema)` to create a new message.
+ */
+export const ReduceHoldResponseSchema: GenMessage<ReduceHoldResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_wallet_v1_wallet, 13);
+
+/**
  * @generated from message exchange.wallet.v1.SettleTradeRequest
  */
 export type SettleTradeRequest = Message<"exchange.wallet.v1.SettleTradeRequest"> & {
@@ -385,7 +433,7 @@ export type SettleTradeRequest = Message<"exchange.wallet.v1.SettleTradeRequest"
  * Use `create(SettleTradeRequestSchema)` to create a new message.
  */
 export const SettleTradeRequestSchema: GenMessage<SettleTradeRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 12);
+  messageDesc(file_exchange_wallet_v1_wallet, 14);
 
 /**
  * @generated from message exchange.wallet.v1.SettleTradeResponse
@@ -416,7 +464,7 @@ export type SettleTradeResponse = Message<"exchange.wallet.v1.SettleTradeRespons
  * Use `create(SettleTradeResponseSchema)` to create a new message.
  */
 export const SettleTradeResponseSchema: GenMessage<SettleTradeResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 13);
+  messageDesc(file_exchange_wallet_v1_wallet, 15);
 
 /**
  * @generated from message exchange.wallet.v1.SettleTradesRequest
@@ -436,7 +484,7 @@ export type SettleTradesRequest = Message<"exchange.wallet.v1.SettleTradesReques
  * Use `create(SettleTradesRequestSchema)` to create a new message.
  */
 export const SettleTradesRequestSchema: GenMessage<SettleTradesRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 14);
+  messageDesc(file_exchange_wallet_v1_wallet, 16);
 
 /**
  * @generated from message exchange.wallet.v1.SettleTradesResponse
@@ -455,7 +503,7 @@ export type SettleTradesResponse = Message<"exchange.wallet.v1.SettleTradesRespo
  * Use `create(SettleTradesResponseSchema)` to create a new message.
  */
 export const SettleTradesResponseSchema: GenMessage<SettleTradesResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 15);
+  messageDesc(file_exchange_wallet_v1_wallet, 17);
 
 /**
  * @generated from message exchange.wallet.v1.SettleTradesResult
@@ -484,7 +532,7 @@ export type SettleTradesResult = Message<"exchange.wallet.v1.SettleTradesResult"
  * Use `create(SettleTradesResultSchema)` to create a new message.
  */
 export const SettleTradesResultSchema: GenMessage<SettleTradesResult> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 16);
+  messageDesc(file_exchange_wallet_v1_wallet, 18);
 
 /**
  * Why one trade of a batch was not settled. The same error a SettleTrade call would fail with.
@@ -512,7 +560,7 @@ export type SettleTradeError = Message<"exchange.wallet.v1.SettleTradeError"> & 
  * Use `create(SettleTradeErrorSchema)` to create a new message.
  */
 export const SettleTradeErrorSchema: GenMessage<SettleTradeError> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 17);
+  messageDesc(file_exchange_wallet_v1_wallet, 19);
 
 /**
  * @generated from message exchange.wallet.v1.TransferRequest
@@ -549,7 +597,7 @@ export type TransferRequest = Message<"exchange.wallet.v1.TransferRequest"> & {
  * Use `create(TransferRequestSchema)` to create a new message.
  */
 export const TransferRequestSchema: GenMessage<TransferRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 18);
+  messageDesc(file_exchange_wallet_v1_wallet, 20);
 
 /**
  * @generated from message exchange.wallet.v1.TransferResponse
@@ -566,7 +614,7 @@ export type TransferResponse = Message<"exchange.wallet.v1.TransferResponse"> & 
  * Use `create(TransferResponseSchema)` to create a new message.
  */
 export const TransferResponseSchema: GenMessage<TransferResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 19);
+  messageDesc(file_exchange_wallet_v1_wallet, 21);
 
 /**
  * @generated from message exchange.wallet.v1.GetDepositAddressRequest
@@ -593,7 +641,7 @@ export type GetDepositAddressRequest = Message<"exchange.wallet.v1.GetDepositAdd
  * Use `create(GetDepositAddressRequestSchema)` to create a new message.
  */
 export const GetDepositAddressRequestSchema: GenMessage<GetDepositAddressRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 20);
+  messageDesc(file_exchange_wallet_v1_wallet, 22);
 
 /**
  * @generated from message exchange.wallet.v1.GetDepositAddressResponse
@@ -615,7 +663,7 @@ export type GetDepositAddressResponse = Message<"exchange.wallet.v1.GetDepositAd
  * Use `create(GetDepositAddressResponseSchema)` to create a new message.
  */
 export const GetDepositAddressResponseSchema: GenMessage<GetDepositAddressResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 21);
+  messageDesc(file_exchange_wallet_v1_wallet, 23);
 
 /**
  * @generated from message exchange.wallet.v1.Deposit
@@ -667,7 +715,7 @@ export type Deposit = Message<"exchange.wallet.v1.Deposit"> & {
  * Use `create(DepositSchema)` to create a new message.
  */
 export const DepositSchema: GenMessage<Deposit> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 22);
+  messageDesc(file_exchange_wallet_v1_wallet, 24);
 
 /**
  * @generated from message exchange.wallet.v1.ListDepositsRequest
@@ -689,7 +737,7 @@ export type ListDepositsRequest = Message<"exchange.wallet.v1.ListDepositsReques
  * Use `create(ListDepositsRequestSchema)` to create a new message.
  */
 export const ListDepositsRequestSchema: GenMessage<ListDepositsRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 23);
+  messageDesc(file_exchange_wallet_v1_wallet, 25);
 
 /**
  * @generated from message exchange.wallet.v1.ListDepositsResponse
@@ -711,7 +759,7 @@ export type ListDepositsResponse = Message<"exchange.wallet.v1.ListDepositsRespo
  * Use `create(ListDepositsResponseSchema)` to create a new message.
  */
 export const ListDepositsResponseSchema: GenMessage<ListDepositsResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 24);
+  messageDesc(file_exchange_wallet_v1_wallet, 26);
 
 /**
  * @generated from message exchange.wallet.v1.Withdrawal
@@ -780,7 +828,7 @@ export type Withdrawal = Message<"exchange.wallet.v1.Withdrawal"> & {
  * Use `create(WithdrawalSchema)` to create a new message.
  */
 export const WithdrawalSchema: GenMessage<Withdrawal> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 25);
+  messageDesc(file_exchange_wallet_v1_wallet, 27);
 
 /**
  * @generated from message exchange.wallet.v1.RequestWithdrawalRequest
@@ -834,7 +882,7 @@ export type RequestWithdrawalRequest = Message<"exchange.wallet.v1.RequestWithdr
  * Use `create(RequestWithdrawalRequestSchema)` to create a new message.
  */
 export const RequestWithdrawalRequestSchema: GenMessage<RequestWithdrawalRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 26);
+  messageDesc(file_exchange_wallet_v1_wallet, 28);
 
 /**
  * @generated from message exchange.wallet.v1.RequestWithdrawalResponse
@@ -851,7 +899,7 @@ export type RequestWithdrawalResponse = Message<"exchange.wallet.v1.RequestWithd
  * Use `create(RequestWithdrawalResponseSchema)` to create a new message.
  */
 export const RequestWithdrawalResponseSchema: GenMessage<RequestWithdrawalResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 27);
+  messageDesc(file_exchange_wallet_v1_wallet, 29);
 
 /**
  * @generated from message exchange.wallet.v1.ApproveWithdrawalRequest
@@ -868,7 +916,7 @@ export type ApproveWithdrawalRequest = Message<"exchange.wallet.v1.ApproveWithdr
  * Use `create(ApproveWithdrawalRequestSchema)` to create a new message.
  */
 export const ApproveWithdrawalRequestSchema: GenMessage<ApproveWithdrawalRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 28);
+  messageDesc(file_exchange_wallet_v1_wallet, 30);
 
 /**
  * @generated from message exchange.wallet.v1.ApproveWithdrawalResponse
@@ -885,7 +933,7 @@ export type ApproveWithdrawalResponse = Message<"exchange.wallet.v1.ApproveWithd
  * Use `create(ApproveWithdrawalResponseSchema)` to create a new message.
  */
 export const ApproveWithdrawalResponseSchema: GenMessage<ApproveWithdrawalResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 29);
+  messageDesc(file_exchange_wallet_v1_wallet, 31);
 
 /**
  * @generated from message exchange.wallet.v1.RejectWithdrawalRequest
@@ -907,7 +955,7 @@ export type RejectWithdrawalRequest = Message<"exchange.wallet.v1.RejectWithdraw
  * Use `create(RejectWithdrawalRequestSchema)` to create a new message.
  */
 export const RejectWithdrawalRequestSchema: GenMessage<RejectWithdrawalRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 30);
+  messageDesc(file_exchange_wallet_v1_wallet, 32);
 
 /**
  * @generated from message exchange.wallet.v1.RejectWithdrawalResponse
@@ -924,7 +972,7 @@ export type RejectWithdrawalResponse = Message<"exchange.wallet.v1.RejectWithdra
  * Use `create(RejectWithdrawalResponseSchema)` to create a new message.
  */
 export const RejectWithdrawalResponseSchema: GenMessage<RejectWithdrawalResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 31);
+  messageDesc(file_exchange_wallet_v1_wallet, 33);
 
 /**
  * @generated from message exchange.wallet.v1.ListWithdrawalsRequest
@@ -946,7 +994,7 @@ export type ListWithdrawalsRequest = Message<"exchange.wallet.v1.ListWithdrawals
  * Use `create(ListWithdrawalsRequestSchema)` to create a new message.
  */
 export const ListWithdrawalsRequestSchema: GenMessage<ListWithdrawalsRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 32);
+  messageDesc(file_exchange_wallet_v1_wallet, 34);
 
 /**
  * @generated from message exchange.wallet.v1.ListWithdrawalsResponse
@@ -968,7 +1016,7 @@ export type ListWithdrawalsResponse = Message<"exchange.wallet.v1.ListWithdrawal
  * Use `create(ListWithdrawalsResponseSchema)` to create a new message.
  */
 export const ListWithdrawalsResponseSchema: GenMessage<ListWithdrawalsResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 33);
+  messageDesc(file_exchange_wallet_v1_wallet, 35);
 
 /**
  * @generated from message exchange.wallet.v1.LedgerEntry
@@ -1017,7 +1065,7 @@ export type LedgerEntry = Message<"exchange.wallet.v1.LedgerEntry"> & {
  * Use `create(LedgerEntrySchema)` to create a new message.
  */
 export const LedgerEntrySchema: GenMessage<LedgerEntry> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 34);
+  messageDesc(file_exchange_wallet_v1_wallet, 36);
 
 /**
  * @generated from message exchange.wallet.v1.ListLedgerEntriesRequest
@@ -1044,7 +1092,7 @@ export type ListLedgerEntriesRequest = Message<"exchange.wallet.v1.ListLedgerEnt
  * Use `create(ListLedgerEntriesRequestSchema)` to create a new message.
  */
 export const ListLedgerEntriesRequestSchema: GenMessage<ListLedgerEntriesRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 35);
+  messageDesc(file_exchange_wallet_v1_wallet, 37);
 
 /**
  * @generated from message exchange.wallet.v1.ListLedgerEntriesResponse
@@ -1066,7 +1114,7 @@ export type ListLedgerEntriesResponse = Message<"exchange.wallet.v1.ListLedgerEn
  * Use `create(ListLedgerEntriesResponseSchema)` to create a new message.
  */
 export const ListLedgerEntriesResponseSchema: GenMessage<ListLedgerEntriesResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 36);
+  messageDesc(file_exchange_wallet_v1_wallet, 38);
 
 /**
  * @generated from message exchange.wallet.v1.AllowListEntry
@@ -1090,7 +1138,7 @@ export type AllowListEntry = Message<"exchange.wallet.v1.AllowListEntry"> & {
  * Use `create(AllowListEntrySchema)` to create a new message.
  */
 export const AllowListEntrySchema: GenMessage<AllowListEntry> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 37);
+  messageDesc(file_exchange_wallet_v1_wallet, 39);
 
 /**
  * @generated from message exchange.wallet.v1.SetWithdrawalAllowListRequest
@@ -1122,7 +1170,7 @@ export type SetWithdrawalAllowListRequest = Message<"exchange.wallet.v1.SetWithd
  * Use `create(SetWithdrawalAllowListRequestSchema)` to create a new message.
  */
 export const SetWithdrawalAllowListRequestSchema: GenMessage<SetWithdrawalAllowListRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 38);
+  messageDesc(file_exchange_wallet_v1_wallet, 40);
 
 /**
  * @generated from message exchange.wallet.v1.SetWithdrawalAllowListResponse
@@ -1144,7 +1192,7 @@ export type SetWithdrawalAllowListResponse = Message<"exchange.wallet.v1.SetWith
  * Use `create(SetWithdrawalAllowListResponseSchema)` to create a new message.
  */
 export const SetWithdrawalAllowListResponseSchema: GenMessage<SetWithdrawalAllowListResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 39);
+  messageDesc(file_exchange_wallet_v1_wallet, 41);
 
 /**
  * @generated from message exchange.wallet.v1.GetWithdrawalAllowListRequest
@@ -1161,7 +1209,7 @@ export type GetWithdrawalAllowListRequest = Message<"exchange.wallet.v1.GetWithd
  * Use `create(GetWithdrawalAllowListRequestSchema)` to create a new message.
  */
 export const GetWithdrawalAllowListRequestSchema: GenMessage<GetWithdrawalAllowListRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 40);
+  messageDesc(file_exchange_wallet_v1_wallet, 42);
 
 /**
  * @generated from message exchange.wallet.v1.GetWithdrawalAllowListResponse
@@ -1183,7 +1231,7 @@ export type GetWithdrawalAllowListResponse = Message<"exchange.wallet.v1.GetWith
  * Use `create(GetWithdrawalAllowListResponseSchema)` to create a new message.
  */
 export const GetWithdrawalAllowListResponseSchema: GenMessage<GetWithdrawalAllowListResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 41);
+  messageDesc(file_exchange_wallet_v1_wallet, 43);
 
 /**
  * @generated from message exchange.wallet.v1.ListWithdrawalApprovalsRequest
@@ -1200,7 +1248,7 @@ export type ListWithdrawalApprovalsRequest = Message<"exchange.wallet.v1.ListWit
  * Use `create(ListWithdrawalApprovalsRequestSchema)` to create a new message.
  */
 export const ListWithdrawalApprovalsRequestSchema: GenMessage<ListWithdrawalApprovalsRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 42);
+  messageDesc(file_exchange_wallet_v1_wallet, 44);
 
 /**
  * @generated from message exchange.wallet.v1.ListWithdrawalApprovalsResponse
@@ -1224,7 +1272,7 @@ export type ListWithdrawalApprovalsResponse = Message<"exchange.wallet.v1.ListWi
  * Use `create(ListWithdrawalApprovalsResponseSchema)` to create a new message.
  */
 export const ListWithdrawalApprovalsResponseSchema: GenMessage<ListWithdrawalApprovalsResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 43);
+  messageDesc(file_exchange_wallet_v1_wallet, 45);
 
 /**
  * @generated from message exchange.wallet.v1.CreditAccountRequest
@@ -1265,7 +1313,7 @@ export type CreditAccountRequest = Message<"exchange.wallet.v1.CreditAccountRequ
  * Use `create(CreditAccountRequestSchema)` to create a new message.
  */
 export const CreditAccountRequestSchema: GenMessage<CreditAccountRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 44);
+  messageDesc(file_exchange_wallet_v1_wallet, 46);
 
 /**
  * @generated from message exchange.wallet.v1.CreditAccountResponse
@@ -1291,7 +1339,7 @@ export type CreditAccountResponse = Message<"exchange.wallet.v1.CreditAccountRes
  * Use `create(CreditAccountResponseSchema)` to create a new message.
  */
 export const CreditAccountResponseSchema: GenMessage<CreditAccountResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_wallet_v1_wallet, 45);
+  messageDesc(file_exchange_wallet_v1_wallet, 47);
 
 /**
  * @generated from enum exchange.wallet.v1.HoldState
@@ -1402,6 +1450,17 @@ export const WalletService: GenService<{
     methodKind: "unary";
     input: typeof VoidHoldRequestSchema;
     output: typeof VoidHoldResponseSchema;
+  },
+  /**
+   * Returns part of a pending hold to available (an order reduced in place); the hold stays
+   * pending with the rest. Idempotent by request_id.
+   *
+   * @generated from rpc exchange.wallet.v1.WalletService.ReduceHold
+   */
+  reduceHold: {
+    methodKind: "unary";
+    input: typeof ReduceHoldRequestSchema;
+    output: typeof ReduceHoldResponseSchema;
   },
   /**
    * Settles one trade: both sides and both fees, as one set of linked transfers.

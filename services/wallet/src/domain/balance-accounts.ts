@@ -26,6 +26,7 @@ export function balanceAccounts(command: Command): BalanceAccounts {
     case "transfer":
       return named([body.from, body.to]);
     case "void":
+    case "reduce":
       return named([], [docIds.hold(body.holdId)]);
     case "withdraw_complete":
       return named([FEE_ACCOUNT], [docIds.withdrawal(body.withdrawalId)]);

@@ -222,6 +222,7 @@ export type CommandBody =
     }
   | { readonly kind: "hold"; readonly holdId: string; readonly account: string; readonly asset: string; readonly amount: Units; readonly timeoutMs: number }
   | { readonly kind: "void"; readonly holdId: string; readonly expire: boolean }
+  | { readonly kind: "reduce"; readonly holdId: string; readonly amount: Units }
   | { readonly kind: "settle"; readonly trade: SettleTrade; readonly buyerFeeBps: number; readonly sellerFeeBps: number }
   | { readonly kind: "transfer"; readonly from: string; readonly to: string; readonly asset: string; readonly amount: Units }
   | {

@@ -165,6 +165,16 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
       effects.result = { released: hold.remaining.toString(), state };
       return;
     }
+    case "reduce": {
+      const hold = effects.doc(docIds.hold(body.holdId));
+      if (!hold || hold.type !== "hold") throw notFound("hold", body.holdId);
+      if (hold.state !== "pending") throw holdNotPending(body.holdId, hold.state);
+      if (body.amount > hold.remaining) throw invalidField("amount", `hold ${body.holdId} has ${hold.remaining} left, less than ${body.amount}`);
+      effects.move(hold.account, hold.asset, body.amount, -body.amount);
+      effects.put({ ...hold, remaining: hold.remaining - body.amount });
+      effects.result = { released: body.amount.toString(), remaining: (hold.remaining - body.amount).toString() };
+      return;
+    }
     case "settle": {
       const trade = body.trade;
       // Ask for both holds up front (one read round for the store).

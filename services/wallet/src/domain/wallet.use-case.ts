@@ -94,6 +94,13 @@ export class Wallet {
     return this.hold(holdId);
   }
 
+  /** Releases `amount` of a pending hold (an order reduced in place); the rest stays held. */
+  async reduceHold(holdId: string, requestId: string, amount: bigint): Promise<HoldDoc> {
+    requireAmount(amount, "amount");
+    await this.run(`reduce:${holdId}:${requestId}`, { kind: "reduce", holdId, amount });
+    return this.hold(holdId);
+  }
+
   async hold(holdId: string): Promise<HoldDoc> {
     const found = await this.deps.store.doc(docIds.hold(holdId));
     if (!found || found.doc.type !== "hold") throw notFound("hold", holdId);

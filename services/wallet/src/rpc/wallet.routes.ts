@@ -70,6 +70,10 @@ export function walletRoutes(deps: WalletRoutesDeps) {
       async voidHold(request) {
         return { hold: toHoldMessage(assets, await wallet.voidHold(request.holdId)) };
       },
+      async reduceHold(request) {
+        const { asset } = await wallet.hold(request.holdId);
+        return { hold: toHoldMessage(assets, await wallet.reduceHold(request.holdId, request.requestId, toUnits(assets, asset, request.amount, "amount"))) };
+      },
       async settleTrade(request) {
         const trade = toSettleTrade(assets, request);
         return toSettledMessage(assets, trade, await wallet.settleTrade(trade));
