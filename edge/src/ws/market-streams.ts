@@ -68,6 +68,14 @@ async function resolveStreams(names: readonly string[], services: EdgeServices):
   return streams;
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // an invalid stream name, refused as such
+  }
+}
+
 function refuse(socket: Duplex, status: number, reason: string, body: { code: number; msg: string }): void {
   const text = JSON.stringify(body);
   socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
@@ -207,6 +215,7 @@ export class MarketStreams {
 
   /** The node:http 'upgrade' hook: true when the path is a stream endpoint (then this answers it). */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    if (request.headers.upgrade?.toLowerCase() !== "websocket") return false;
     const url = new URL(request.url ?? "/", "http://edge");
     const path = url.pathname;
     let combined: boolean;
@@ -216,7 +225,7 @@ export class MarketStreams {
       names = [];
     } else if (path.startsWith("/ws/")) {
       combined = false;
-      names = splitStreams(decodeURIComponent(path.slice("/ws/".length)));
+      names = splitStreams(safeDecode(path.slice("/ws/".length)));
     } else if (path === "/stream" || path === "/stream/") {
       combined = true;
       names = splitStreams(url.searchParams.get("streams") ?? "");

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHmac } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -321,6 +322,28 @@ describe("WebSocket market streams", () => {
     } finally {
       await alone.stop();
     }
+  });
+
+  it("answers other upgrade requests (curl --http2 sends Upgrade: h2c) as plain HTTP/1.1 requests", async () => {
+    const plain = (method: string, path: string, body?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(`${base}${path}`, {
+          method,
+          headers: { connection: "Upgrade, HTTP2-Settings", upgrade: "h2c", "http2-settings": "AAMAAABkAAQCAAAAAAIAAAAA", ...(body ? { "content-type": "application/json", "content-length": String(body.length) } : {}) },
+        });
+        request.on("response", (response) => {
+          let text = "";
+          response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+        });
+        request.on("error", reject);
+        request.end(body);
+      });
+    expect(await plain("GET", "/api/v3/ping")).toEqual({ status: 200, body: "{}" });
+    const info = await plain("POST", "/exchange.order.v1.OrderService/GetExchangeInfo", "{}");
+    expect(info.status).toBe(200);
+    expect(JSON.parse(info.body)).toMatchObject({ symbols: expect.arrayContaining([expect.objectContaining({ symbol: "BTCUSDT" })]) });
+    expect((await plain("GET", "/ws/btcusdt@trade")).status).toBe(404);
   });
 
   it("limits connections per IP", async () => {

@@ -1,5 +1,6 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
+import type * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
@@ -66,6 +67,47 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+/** An upgrade request nobody took, served by `handler` as an ordinary request on its socket, which then closes. */
+function servePlain(handler: NodeHandler, request: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+  const plain = new http.IncomingMessage(socket);
+  plain.method = request.method;
+  plain.url = request.url;
+  plain.headers = request.headers;
+  plain.rawHeaders = request.rawHeaders;
+  plain.httpVersion = request.httpVersion;
+  plain.httpVersionMajor = request.httpVersionMajor;
+  plain.httpVersionMinor = request.httpVersionMinor;
+  const response = new http.ServerResponse(plain);
+  response.shouldKeepAlive = false;
+  response.assignSocket(socket);
+  response.once("finish", () => socket.end());
+  if (request.headers["transfer-encoding"]) {
+    response.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ code: -1000, msg: "A chunked body cannot come with Upgrade." }));
+    return;
+  }
+  // The parser stopped at the headers: the body (content-length bytes) is `head` and what follows.
+  let left = Number(request.headers["content-length"] ?? 0) || 0;
+  const finish = () => {
+    plain.complete = true; // else the request's destroy at its end would destroy the socket
+    plain.push(null);
+  };
+  const feed = (chunk: Buffer) => {
+    const part = chunk.subarray(0, left);
+    left -= part.length;
+    if (part.length > 0) plain.push(part);
+    if (left <= 0) {
+      socket.off("data", feed);
+      finish();
+    }
+  };
+  if (left <= 0) finish();
+  else {
+    if (head.length > 0) feed(head);
+    if (left > 0) socket.on("data", feed);
+  }
+  handler(plain, response);
+}
+
 /**
  * Listens on an HTTP/2 (cleartext) port and an HTTP/1.1 port; port 0 picks free ports. With
  * `upgrade`, HTTP/1.1 upgrade requests (WebSocket) go to it; unclaimed ones are answered 404.
@@ -76,14 +118,23 @@ export async function listen(handler: NodeHandler, host: string, http2Port: numb
   const sessions = new Set<http2.ServerHttp2Session>();
   const upgraded = new Set<Duplex>();
   if (upgrade) {
+    // With an 'upgrade' listener node:http hands over every request carrying Upgrade (curl --http2
+    // sends "Upgrade: h2c" on plain requests); those no module takes are answered as plain requests.
     h1.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on("error", () => socket.destroy());
+      let taken: boolean;
+      try {
+        taken = upgrade(request, socket, head);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      if (!taken) {
+        servePlain(handler, request, socket as net.Socket, head);
+        return;
+      }
       upgraded.add(socket);
       socket.once("close", () => upgraded.delete(socket));
-      socket.on("error", () => socket.destroy());
-      if (!upgrade(request, socket, head)) {
-        const body = JSON.stringify({ code: -1000, msg: "Not found." });
-        socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
-      }
     });
   }
   h2.on("session", (session) => {
