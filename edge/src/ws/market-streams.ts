@@ -81,7 +81,8 @@ function refuse(socket: Duplex, status: number, reason: string, body: { code: nu
   socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
 }
 
-class Connection implements TopicSubscriber {
+/** One client connection: its streams, keepalive, lifetime and control messages. */
+export class Connection implements TopicSubscriber {
   readonly streams = new Set<string>();
   private lastPong: number;
   private windowStart = 0;

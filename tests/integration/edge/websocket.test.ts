@@ -346,6 +346,13 @@ describe("WebSocket market streams", () => {
     expect((await plain("GET", "/ws/btcusdt@trade")).status).toBe(404);
   });
 
+  it("closes a connection that sends more than EDGE_WS_MESSAGES_PER_SECOND control messages", async () => {
+    const client = await StreamClient.open("/ws");
+    for (let id = 1; id <= 60; id += 1) client.send({ method: "LIST_SUBSCRIPTIONS", id });
+    await until(() => client.closedWith !== undefined, 5_000);
+    expect(client.closedWith).toBe(1008);
+  });
+
   it("limits connections per IP", async () => {
     await until(() => edge.marketStreams.connectionCount === 0);
     const clients = await Promise.all(Array.from({ length: 12 }, () => StreamClient.open("/ws")));

@@ -1,8 +1,11 @@
+import { EventEmitter } from "node:events";
 import { create } from "@bufbuild/protobuf";
+import { WebSocket } from "ws";
 import { describe, expect, it } from "vitest";
 import { GetDepthResponseSchema, KlineSchema, PublicTradeSchema, type Kline, type PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { EdgeServices } from "../../../edge/src/rest/services.js";
 import { MarketFeeds, type FeedOptions, type TopicSubscriber } from "../../../edge/src/ws/market-feeds.js";
+import { Connection, DEFAULT_WEBSOCKET_LIMITS, type MarketStreams } from "../../../edge/src/ws/market-streams.js";
 import { parseStreamName, type StreamName } from "../../../edge/src/ws/streams.js";
 
 // The upstream side with fake marketdata calls: shared trade stream, reconnects, kline closing,
@@ -115,6 +118,40 @@ describe("MarketFeeds", () => {
     const after = polls;
     await sleep(50);
     expect(polls).toBeLessThanOrEqual(after + 1); // polling stops with the last subscriber
+    feeds.close();
+  });
+});
+
+describe("Connection", () => {
+  it("drops a slow consumer once more than maxBufferedBytes are queued for it, and unsubscribes on close", async () => {
+    const { services } = fakeServices([]);
+    const feeds = new MarketFeeds(services, OPTIONS);
+    const socket = Object.assign(new EventEmitter(), {
+      readyState: WebSocket.OPEN,
+      bufferedAmount: 0,
+      sent: [] as string[],
+      terminated: false,
+      send(data: string) {
+        this.sent.push(data);
+      },
+      terminate() {
+        this.terminated = true;
+      },
+      ping() {},
+      close() {},
+    });
+    const hub = { options: { limits: { ...DEFAULT_WEBSOCKET_LIMITS, maxBufferedBytes: 100 }, now: Date.now, services }, feeds };
+    const connection = new Connection(socket as unknown as WebSocket, true, hub as unknown as MarketStreams);
+    connection.open([stream("btcusdt@trade")]);
+    expect(feeds.stats().tradeFeeds).toEqual(["BTCUSDT"]);
+    connection.deliver("btcusdt@trade", '{"e":"trade"}');
+    expect(socket.sent).toEqual(['{"stream":"btcusdt@trade","data":{"e":"trade"}}']);
+    socket.bufferedAmount = 101;
+    connection.deliver("btcusdt@trade", '{"e":"trade"}');
+    expect(socket.terminated).toBe(true);
+    expect(socket.sent).toHaveLength(1);
+    connection.closed(); // what the socket's 'close' runs
+    expect(feeds.stats()).toMatchObject({ topics: [], tradeFeeds: [] });
     feeds.close();
   });
 });
