@@ -32,7 +32,7 @@ const LIMITS = {
   EDGE_WS_MAX_STREAMS: "5",
   EDGE_WS_CONNECTIONS_PER_IP: "12",
   EDGE_WS_PING_INTERVAL_MS: "200",
-  EDGE_WS_PONG_TIMEOUT_MS: "700",
+  EDGE_WS_PONG_TIMEOUT_MS: "1500",
   EDGE_WS_MESSAGES_PER_SECOND: "50",
   EDGE_WS_BOOK_TICKER_POLL_MS: "50",
 };
@@ -108,6 +108,12 @@ class StreamClient {
   }
 }
 
+/** StreamTrades subscribers marketdata holds for `symbol` (its use case's listeners: the upstream side, seen from marketdata). */
+function upstreamSubscribers(symbol: string): number {
+  const module = exchange.modules.find((m) => m.name === "marketdata") as unknown as { marketData: { listeners: Map<string, Set<unknown>> } };
+  return module.marketData.listeners.get(symbol)?.size ?? 0;
+}
+
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -162,8 +168,7 @@ describe("WebSocket market streams", () => {
   it("sends a trade placed through REST on /ws/<symbol>@trade, a combined stream, and its kline", async () => {
     const raw = await StreamClient.open("/ws/btcusdt@trade");
     const combined = await StreamClient.open("/stream?streams=btcusdt@trade/btcusdt@kline_1m");
-    await until(() => edge.marketStreams.feeds.stats().tradeFeeds.includes("BTCUSDT"));
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the upstream StreamTrades call is open
+    await until(() => upstreamSubscribers("BTCUSDT") === 1); // one upstream call for both connections
 
     const before = Date.now();
     await placeOrder(alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.1", price: "30000.01" });
@@ -213,15 +218,19 @@ describe("WebSocket market streams", () => {
   it("closes the upstream StreamTrades after the last subscriber leaves, and reopens it for a new one", async () => {
     await until(() => edge.marketStreams.connectionCount === 0);
     expect(edge.marketStreams.feeds.stats()).toMatchObject({ topics: [], tradeFeeds: [] });
+    expect(upstreamSubscribers("BTCUSDT")).toBe(0);
     const a = await StreamClient.open("/ws/ethusdt@trade");
     const b = await StreamClient.open("/ws/ethusdt@kline_1h");
     expect(edge.marketStreams.feeds.stats()).toMatchObject({ topics: ["ethusdt@kline_1h", "ethusdt@trade"], tradeFeeds: ["ETHUSDT"] });
+    await until(() => upstreamSubscribers("ETHUSDT") === 1);
     a.socket.terminate(); // a dead socket, not a polite close
     await until(() => edge.marketStreams.feeds.stats().topics.length === 1);
     expect(edge.marketStreams.feeds.stats().tradeFeeds).toEqual(["ETHUSDT"]);
+    expect(upstreamSubscribers("ETHUSDT")).toBe(1);
     await b.close();
     await until(() => edge.marketStreams.feeds.stats().tradeFeeds.length === 0);
     expect(edge.marketStreams.feeds.stats().topics).toEqual([]);
+    await until(() => upstreamSubscribers("ETHUSDT") === 0); // marketdata's side of the call ended too
   });
 
   it("SUBSCRIBE, LIST_SUBSCRIPTIONS and UNSUBSCRIBE with Binance's replies; bookTicker sends the best prices", async () => {
@@ -305,13 +314,13 @@ describe("WebSocket market streams", () => {
     try {
       const aloneEdge = alone.modules[0] as EdgeModule;
       const client = await StreamClient.open("/ws/btcusdt@trade", {}, alone.listening.http1Url.replace(/^http/, "ws"));
-      await until(() => aloneEdge.marketStreams.feeds.stats().tradeFeeds.includes("BTCUSDT"));
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the upstream gRPC stream is open
+      await until(() => upstreamSubscribers("BTCUSDT") === 1); // the upstream gRPC stream is open
       await placeOrder(alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.002", price: "30500" });
       await placeOrder(bob, { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.002" });
       expect(await client.next()).toMatchObject({ e: "trade", s: "BTCUSDT", p: "30500.00000000", q: "0.00200000", m: false });
       await client.close();
       await until(() => aloneEdge.marketStreams.feeds.stats().tradeFeeds.length === 0);
+      await until(() => upstreamSubscribers("BTCUSDT") === 0); // the gRPC call was cancelled
 
       // EDGE_WS_MAX_CONNECTION_MS (Binance: 24 h) ends a connection at its age limit.
       const opened = Date.now();
