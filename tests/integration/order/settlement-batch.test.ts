@@ -31,7 +31,7 @@ import { createWalletModule, type WalletParts } from "../../../services/wallet/s
 const BTC = 10n ** 8n;
 const SYMBOL = "BTCUSDT";
 
-type Call = { op: "hold" | "release" | "settle"; ids: string[] };
+type Call = { op: "hold" | "release" | "reduce" | "settle"; ids: string[] };
 
 /** The real adapter, logging each call; can lose the answer of one settlement (after wallet applied it). */
 class LoggingWallet implements WalletGateway {
@@ -48,6 +48,11 @@ class LoggingWallet implements WalletGateway {
   release(holdId: string) {
     this.calls.push({ op: "release", ids: [holdId] });
     return this.inner.release(holdId);
+  }
+
+  reduce(holdId: string, requestId: string, amount: string) {
+    this.calls.push({ op: "reduce", ids: [holdId] });
+    return this.inner.reduce(holdId, requestId, amount);
   }
 
   async settleMany(trades: readonly TradeSettlement[]) {

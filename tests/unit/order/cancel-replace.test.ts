@@ -6,7 +6,7 @@ import type { Kysely } from "kysely";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
-import { EventBatchSchema, type Command, type EventBatch, type EventSchema } from "#gen/exchange/matching/v1/matching_pb.js";
+import { EventBatchSchema, UpdateReason, type Command, type EventBatch, type EventSchema } from "#gen/exchange/matching/v1/matching_pb.js";
 import { systemClock } from "#kit/clock/clock.js";
 import { openDatabase, type Database } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
@@ -45,6 +45,9 @@ class ScriptedMatching implements MatchingGateway {
       const orderId = command.kind.value.orderId;
       if (this.open.delete(orderId)) events.push({ kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.CANCELED, filledLots: "0", remainingLots: "0" } } });
       else events.push({ kind: { case: "rejected", value: { orderId, reason: "UNKNOWN_ORDER" } } });
+    } else if (command.kind.case === "amend") {
+      const { orderId, newQuantityLots } = command.kind.value;
+      events.push({ kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.NEW, reason: UpdateReason.AMENDED, filledLots: "0", remainingLots: newQuantityLots } } });
     }
     const batch = create(EventBatchSchema, { symbol: command.symbol, sequence: BigInt(++this.sequence), timestamp: command.timestamp, events });
     setImmediate(() => void this.orders.apply(command.symbol, batch));
@@ -55,6 +58,10 @@ class ScriptedMatching implements MatchingGateway {
 
   async bestAskTicks(): Promise<bigint | undefined> {
     return undefined;
+  }
+
+  async headSequence(): Promise<number> {
+    return this.sequence;
   }
 }
 
@@ -76,6 +83,12 @@ class RecordingWallet implements WalletGateway {
     this.free += this.holds.get(holdId) ?? 0;
     this.holds.set(holdId, 0);
     this.calls.push(`release ${holdId}`);
+  }
+
+  async reduce(holdId: string, requestId: string, amount: string): Promise<void> {
+    this.free += Number(amount);
+    this.holds.set(holdId, (this.holds.get(holdId) ?? 0) - Number(amount));
+    this.calls.push(`reduce ${holdId} ${requestId} ${amount}`);
   }
 
   async settleMany(_trades: readonly TradeSettlement[]): Promise<TradeFees[]> {
@@ -191,6 +204,21 @@ describe("Orders.cancelReplace", () => {
     const missing = await orders.cancelReplace(request(4242, buy("0.01", "20000"), "mine2", { accountId: "dave" }));
     expect(operationError(foreign.cancelError)).toEqual(operationError(missing.cancelError));
     expect(foreign.placeAttempted).toBe(false);
+  });
+});
+
+describe("Orders.amend (keepPriority)", () => {
+  it("sends the new open quantity to matching and releases the freed part of the hold once", async () => {
+    const order = await orders.place("carol", SYMBOL, buy("0.1", "29000"), "big");
+    const amended = await orders.amend("carol", SYMBOL, BigInt(order.orderId), "", "0.04");
+    expect(amended.quantityLots).toBe(4_000n);
+    expect(matching.commands).toEqual(["place", "amend"]);
+    // 0.06 BTC freed at 29000: 1740 USDT back to available.
+    expect(wallet.calls).toEqual([`hold ${SYMBOL}:${order.orderId} 2900`, `reduce ${SYMBOL}:${order.orderId} A2 1740.00000000`]);
+    expect(wallet.free).toBe(3_000 - 1_160);
+    await expect(orders.amend("carol", SYMBOL, BigInt(order.orderId), "", "0.04")).rejects.toMatchObject({ key: "INVALID_PARAMETER" });
+    await expect(orders.amend("dave", SYMBOL, BigInt(order.orderId), "", "0.01")).rejects.toMatchObject({ key: "NO_SUCH_ORDER" });
+    expect(matching.commands).toEqual(["place", "amend"]);
   });
 });
 

@@ -26,6 +26,10 @@ export class ConnectMatchingGateway implements MatchingGateway {
     }
   }
 
+  async headSequence(symbol: string): Promise<number> {
+    return Number((await this.client.getBook({ symbol, depth: 1 })).sequence);
+  }
+
   async bestAskTicks(symbol: string): Promise<bigint | undefined> {
     const book = await this.client.getBook({ symbol, depth: 1 });
     return book.asks.length > 0 ? BigInt(book.asks[0].priceTicks) : undefined;

@@ -29,6 +29,10 @@ export class ConnectWalletGateway implements WalletGateway {
     }
   }
 
+  async reduce(holdId: string, requestId: string, amount: string): Promise<void> {
+    await this.client.reduceHold({ holdId, requestId, amount });
+  }
+
   /**
    * One SettleTrades call per 4096 trades, in order. A trade that failed in its slot is thrown
    * as the ConnectError a SettleTrade call for it would have failed with (same code, ErrorInfo

@@ -14,7 +14,8 @@ export interface Order {
   readonly timeInForce: TimeInForce;
   /** Limit price in ticks (0 for market orders). */
   readonly priceTicks: bigint;
-  readonly quantityLots: bigint;
+  /** Original quantity; lowered when the order is amended (keepPriority). */
+  quantityLots: bigint;
   /** Market buys by quote amount, in the quote asset's smallest units. */
   readonly quoteOrderUnits: bigint;
   readonly stopPriceTicks: bigint;

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
-import { CommandSchema, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
+import { CommandSchema, UpdateReason, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
@@ -333,6 +333,49 @@ export class Orders {
     while ((this.applied.get(symbol) ?? 0) < sequence && Date.now() < deadline) await this.waitFor(symbol, sequence);
   }
 
+  // ------------------------------------------------------------------ amend (keepPriority)
+
+  /**
+   * Binance's order/amend/keepPriority: lowers an open order's quantity to `newQty` (its new
+   * original quantity, above what it executed and below what it had) where it rests, keeping
+   * its place in the queue. Matching amends the OPEN quantity, so the order's fills must be
+   * current: under the symbol's queue (no other command can be submitted) the consumer is first
+   * brought up to matching's head. The freed part of the hold is released when the consumer
+   * applies the amendment (wallet ReduceHold, idempotent by the batch's sequence).
+   */
+  async amend(accountId: string, symbol: string, orderId: bigint, clientOrderId: string, newQty: string): Promise<Order> {
+    const { units } = this.symbol(symbol);
+    const newLots = units.lots("newQty", newQty);
+    if (newLots <= 0n) throw new DomainError("INVALID_PARAMETER", "newQty must be greater than zero.", [{ field: "new_qty", description: "must be > 0" }]);
+    const found = await this.find(accountId, symbol, orderId, clientOrderId);
+    const sequence = await this.queue.run(symbol, async () => {
+      const head = await this.deps.matching.headSequence(symbol);
+      await this.settleWithin(symbol, head, CANCEL_SETTLE_MS);
+      if ((this.applied.get(symbol) ?? 0) < head) throw new DomainError("TIMEOUT");
+      const order = (await this.deps.store.get(symbol, found.orderId))!;
+      if (order.status !== OrderStatus.NEW && order.status !== OrderStatus.PARTIALLY_FILLED) throw new DomainError("NO_SUCH_ORDER");
+      if (newLots >= order.quantityLots) throw new DomainError("INVALID_PARAMETER", "Order amend (quantity increase) is not supported.", [{ field: "new_qty", description: "must be less than the order's quantity" }]);
+      if (newLots <= order.filledLots) throw new DomainError("INVALID_PARAMETER", "newQty must be greater than the executed quantity.", [{ field: "new_qty", description: "must be above executedQty" }]);
+      const batch = await this.deps.matching.submit(
+        create(CommandSchema, {
+          symbol,
+          timestamp: BigInt(this.deps.clock.now()),
+          kind: { case: "amend", value: { orderId: BigInt(order.orderId), accountId, newQuantityLots: String(newLots - order.filledLots) } },
+        }),
+      );
+      if (batch === "duplicate") throw new DomainError("NEW_ORDER_REJECTED", "Order amend rejected.");
+      const rejected = batch.events.find((event) => event.kind.case === "rejected");
+      if (rejected?.kind.case === "rejected") {
+        const reason = rejected.kind.value.reason;
+        if (reason === "UNKNOWN_ORDER" || reason === "NOT_OWNER") throw new DomainError("NO_SUCH_ORDER");
+        throw new DomainError("NEW_ORDER_REJECTED", reason === "NOT_AMENDABLE" ? "Order amend is not supported for this order." : `Order amend rejected (${reason}).`, [], { matchingReason: reason });
+      }
+      return Number(batch.sequence);
+    });
+    await this.waitFor(symbol, sequence);
+    return (await this.deps.store.get(symbol, found.orderId))!;
+  }
+
   async cancelAll(accountId: string, symbol: string): Promise<Order[]> {
     this.symbol(symbol);
     const open = await this.deps.store.listOpen(accountId, symbol);
@@ -391,6 +434,8 @@ export class Orders {
     /** Per settlement, in the same order: its buyer's and seller's UserTrade, short of the fee. */
     const sides: { buyer: Omit<UserTrade, "commissionUnits">; seller: Omit<UserTrade, "commissionUnits"> }[] = [];
     const releases: string[] = [];
+    /** Parts of holds freed by amendments that lowered a resting order's quantity. */
+    const reductions: { holdId: string; amount: string }[] = [];
     const time = Number(batch.timestamp);
     for (const event of batch.events) {
       switch (event.kind.case) {
@@ -445,6 +490,18 @@ export class Orders {
           const order = await load(update.orderId);
           if (!order) break;
           order.filledLots = BigInt(update.filledLots);
+          if (update.reason === UpdateReason.AMENDED) {
+            const total = order.filledLots + BigInt(update.remainingLots);
+            const freed = order.quantityLots - total;
+            if (freed > 0n) {
+              order.quantityLots = total;
+              const buy = order.side === Side.BUY;
+              reductions.push({
+                holdId: holdIdOf(symbol, order.orderId),
+                amount: buy ? formatUnits(units.quoteOf(order.priceTicks, freed), spec.quoteScale) : formatUnits(units.baseOf(freed), spec.baseScale),
+              });
+            }
+          }
           if (update.status !== OrderStatus.UNSPECIFIED) order.status = update.status;
           order.updatedAt = time;
           if (DONE.has(order.status)) releases.push(holdIdOf(symbol, order.orderId));
@@ -459,6 +516,7 @@ export class Orders {
       { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },
       { ...seller, commissionUnits: parseUnits(fees[index]!.sellerFee, spec.quoteScale) },
     ]);
+    for (const { holdId, amount } of reductions) await this.deps.wallet.reduce(holdId, `A${sequence}`, amount);
     for (const holdId of releases) await this.deps.wallet.release(holdId);
     const orders = [...touched.values()].filter((order): order is Order => order !== null);
     await this.deps.store.applyBatch(symbol, sequence, orders, trades);

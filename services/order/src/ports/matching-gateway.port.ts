@@ -6,4 +6,6 @@ export interface MatchingGateway {
   submit(command: Command): Promise<EventBatch | "duplicate">;
   events(symbol: string, fromSequence: number, signal: AbortSignal): AsyncIterable<EventBatch>;
   bestAskTicks(symbol: string): Promise<bigint | undefined>;
+  /** The sequence of the symbol's last applied command (matching's head). */
+  headSequence(symbol: string): Promise<number>;
 }

@@ -25,6 +25,8 @@ export interface WalletGateway {
   hold(holdId: string, accountId: string, asset: string, amount: string): Promise<void>;
   /** Releases what is left of a hold (order done). */
   release(holdId: string): Promise<void>;
+  /** Releases part of a hold (order reduced in place); idempotent by (holdId, requestId). */
+  reduce(holdId: string, requestId: string, amount: string): Promise<void>;
   /**
    * Settles trades in order and answers their fees in the same order. A trade already settled
    * (a retry) answers the fees it was settled with. Throws on the first trade that failed,

@@ -88,6 +88,10 @@ export function orderRoutes(deps: OrderRoutesDeps) {
           newOrderError: outcome.placeError === undefined ? undefined : operationError(outcome.placeError),
         };
       },
+      async amendOrder(request) {
+        const order = await orders.amend(request.accountId, request.symbol, request.orderId, request.origClientOrderId, request.newQty);
+        return { order: toOrderMessage(order, units(order.symbol)) };
+      },
       async cancelAllOrders(request) {
         const canceled = await orders.cancelAll(request.accountId, request.symbol);
         return { orders: canceled.map((order) => toOrderMessage(order, units(order.symbol))) };
