@@ -2,8 +2,8 @@ import { OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exch
 import { CancelReplaceMode, CancelRestrictions, OperationResult, ResponseType, type OperationError, type Order, type Trade } from "#gen/exchange/order/v1/order_pb.js";
 import { parseUnits } from "#kit/money/decimal.js";
 import { DomainError } from "#kit/errors/domain-error.js";
-import { cancelOrderResponse, newOrderResponse, queryOrderResponse, type NewOrderRespType } from "./binance.mapper.js";
-import { RestAnswerError } from "./http.js";
+import { cancelOrderResponse, newOrderResponse, queryOrderResponse, sideName, statusName, stpName, timeInForceName, typeName, type NewOrderRespType } from "./binance.mapper.js";
+import { idNumber, RestAnswerError } from "./http.js";
 import type { Params } from "./params.js";
 import { principalOf, type Route, type RouteContext } from "./router.js";
 
@@ -164,6 +164,48 @@ async function cancelReplace(context: RouteContext) {
   throw new RestAnswerError(400, { code: -2022, msg: "Order cancel-replace failed.", data: body });
 }
 
+/**
+ * PUT /api/v3/order/amend/keepPriority: lowers an open order's quantity (`newQty`, its new
+ * original quantity) where it rests. Binance's shape; `executionId` is not tracked (0), and
+ * renaming the order (`newClientOrderId`) is not supported.
+ */
+async function amendKeepPriority(context: RouteContext) {
+  const { params, services, now } = context;
+  const accountId = principalOf(context).userId;
+  const symbol = params.symbol();
+  const ref = orderRef(params);
+  const newQty = params.decimal("newQty");
+  if (!newQty) throw mandatory("newQty");
+  if (params.clientOrderId("newClientOrderId") !== undefined) {
+    throw new DomainError("INVALID_PARAMETER", "newClientOrderId is not supported: the order keeps its client order id.", [{ field: "newClientOrderId", description: "not supported" }]);
+  }
+  const { order } = await services.order.amendOrder({ accountId, symbol, ...ref, newQty });
+  if (!order) throw new DomainError("NO_SUCH_ORDER");
+  return {
+    transactTime: now(),
+    executionId: 0,
+    amendedOrder: {
+      symbol: order.symbol,
+      orderId: idNumber(order.orderId),
+      orderListId: -1,
+      origClientOrderId: order.clientOrderId,
+      clientOrderId: order.clientOrderId,
+      price: order.price,
+      qty: order.origQty,
+      executedQty: order.executedQty,
+      preventedQty: "0.00000000",
+      quoteOrderQty: order.origQuoteOrderQty,
+      cumulativeQuoteQty: order.cummulativeQuoteQty,
+      status: statusName(order.status),
+      timeInForce: timeInForceName(order.timeInForce),
+      type: typeName(order.type),
+      side: sideName(order.side),
+      workingTime: order.isWorking ? Number(order.time) : -1,
+      selfTradePreventionMode: stpName(order.selfTradePreventionMode),
+    },
+  };
+}
+
 /** Walks a newest-first paged listing (up to `cap` items). */
 export async function collectPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; next: string }>, cap = 10_000): Promise<T[]> {
   const items: T[] = [];
@@ -202,6 +244,7 @@ export function orderRoutes(): Route[] {
     { method: "POST", path: "/api/v3/order", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => place(context, false) },
     { method: "POST", path: "/api/v3/order/test", security: "TRADE", weight: 1, handle: (context) => place(context, true) },
     { method: "POST", path: "/api/v3/order/cancelReplace", security: "TRADE", weight: 1, placesOrder: true, handle: cancelReplace },
+    { method: "PUT", path: "/api/v3/order/amend/keepPriority", security: "TRADE", weight: 4, handle: amendKeepPriority },
     {
       method: "DELETE",
       path: "/api/v3/order",

@@ -80,9 +80,11 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** erin's order before and after the first replacement (the second stays open throughout). */
+let oldId: number;
+let newId: number;
+
 describe("POST /api/v3/order/cancelReplace", () => {
-  let oldId: number;
-  let newId: number;
 
   it("cancels and places: 200 with both answers, old hold released, new one taken, counted as an order", async () => {
     const old = await signed("POST", "/api/v3/order", erin, buy("0.1", "29000", "erin-old"));
@@ -189,5 +191,33 @@ describe("POST /api/v3/order/cancelReplace", () => {
     });
     expect(restricted).toMatchObject({ status: 400, body: { code: -2022, data: { cancelResponse: { code: -2011, msg: "Order was not canceled due to cancel restrictions." }, newOrderResponse: null } } });
     expect((await openOrders(erin)).map((o) => o.orderId)).toEqual([newId]);
+  });
+});
+
+describe("PUT /api/v3/order/amend/keepPriority", () => {
+  it("lowers the quantity in place (weight 4, not counted as an order), frees the hold, and refuses bad requests", async () => {
+    const placed = await signed("POST", "/api/v3/order", frank, buy("0.04", "20000", "frank-amend"));
+    expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+    const orderId = placed.body.orderId as number;
+    expect(await usdt(frank)).toMatchObject({ free: "200.00000000", locked: "800.00000000" });
+
+    const amended = await signed("PUT", "/api/v3/order/amend/keepPriority", frank, { symbol: "BTCUSDT", orderId: String(orderId), newQty: "0.01" });
+    expect(amended.status, JSON.stringify(amended.body)).toBe(200);
+    expect(amended.headers.get("x-mbx-order-count-10s")).toBeNull();
+    expect(amended.body).toMatchObject({
+      transactTime: expect.any(Number),
+      executionId: expect.any(Number),
+      amendedOrder: { symbol: "BTCUSDT", orderId, orderListId: -1, origClientOrderId: "frank-amend", clientOrderId: "frank-amend", price: "20000.00000000", qty: "0.01000000", executedQty: "0.00000000", status: "NEW", type: "LIMIT", side: "BUY" },
+    });
+    expect(await usdt(frank)).toMatchObject({ free: "800.00000000", locked: "200.00000000" });
+
+    const amend = (params: Record<string, string>) => signed("PUT", "/api/v3/order/amend/keepPriority", frank, { symbol: "BTCUSDT", ...params });
+    expect(await amend({ orderId: String(orderId) })).toMatchObject({ status: 400, body: { code: -1102 } });
+    expect(await amend({ newQty: "0.005" })).toMatchObject({ status: 400, body: { code: -1102 } });
+    expect(await amend({ orderId: String(orderId), newQty: "0.02" })).toMatchObject({ status: 400, body: { code: -1130 } });
+    expect(await amend({ orderId: String(orderId), newQty: "0.005", newClientOrderId: "renamed" })).toMatchObject({ status: 400, body: { code: -1130 } });
+    expect(await amend({ orderId: String(newId), newQty: "0.005" })).toMatchObject({ status: 400, body: { code: -2013 } });
+    expect((await signed("GET", "/api/v3/order", erin, { symbol: "BTCUSDT", orderId: String(newId) })).body).toMatchObject({ origQty: "0.10000000", status: "NEW" });
+    expect(await usdt(frank)).toMatchObject({ free: "800.00000000", locked: "200.00000000" });
   });
 });
