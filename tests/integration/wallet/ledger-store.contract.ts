@@ -222,6 +222,22 @@ export function ledgerStoreContract(name: string, factory: () => Promise<LedgerS
       expect((await failure(wallet.voidHold(uid("missing")))).key).toBe("NOT_FOUND");
     });
 
+    it("reduces a pending hold once per request id, never below zero, and a voided one not at all", async () => {
+      const { wallet, store } = setup();
+      const account = await funded(wallet, "BTC", BTC("2"));
+      const holdId = uid("h");
+      await wallet.createHold({ holdId, account, asset: "BTC", amount: BTC("1.5"), timeoutMs: 0 });
+      expect(await wallet.reduceHold(holdId, "a1", BTC("0.5"))).toMatchObject({ state: "pending", remaining: BTC("1") });
+      expect(await wallet.reduceHold(holdId, "a1", BTC("0.5"))).toMatchObject({ remaining: BTC("1") });
+      expect(await balanceOf(store, account, "BTC")).toEqual({ available: BTC("1"), locked: BTC("1"), pending: 0n });
+      expect((await failure(wallet.reduceHold(holdId, "a1", BTC("0.4")))).key).toBe("DUPLICATE_REQUEST");
+      expect((await failure(wallet.reduceHold(holdId, "a2", BTC("1.1")))).key).toBe("INVALID_PARAMETER");
+      expect((await wallet.voidHold(holdId)).state).toBe("voided");
+      expect(await balanceOf(store, account, "BTC")).toEqual({ available: BTC("2"), locked: 0n, pending: 0n });
+      expect((await failure(wallet.reduceHold(holdId, "a3", 1n))).key).toBe("INVALID_STATE");
+      await expectConserved(store);
+    });
+
     it("expires a hold on the ledger's clock", async () => {
       const { wallet, store, clock } = setup();
       const account = await funded(wallet, "ETH", 10n ** 18n);
