@@ -92,6 +92,8 @@ class TradeFeed {
 interface Topic {
   readonly stream: StreamName;
   readonly subscribers: Set<TopicSubscriber>;
+  /** The last event of a state stream (kline, bookTicker), sent to whoever joins later. */
+  last?: string;
   stop(): void;
 }
 
@@ -135,7 +137,15 @@ export class MarketFeeds {
       topic = this.start(stream);
       this.topics.set(stream.name, topic);
     }
+    if (topic.subscribers.has(subscriber)) return;
     topic.subscribers.add(subscriber);
+    // A late joiner gets the current candle or best prices at once, after its SUBSCRIBE reply.
+    const joined = topic;
+    if (joined.last !== undefined) {
+      setImmediate(() => {
+        if (joined.last !== undefined && joined.subscribers.has(subscriber)) subscriber.deliver(joined.stream.name, joined.last);
+      });
+    }
   }
 
   /** Removes a subscriber; the topic (and its upstream) stops after its last one. */
@@ -171,6 +181,7 @@ export class MarketFeeds {
 
   private publish(topic: Topic, data: unknown): void {
     const json = JSON.stringify(data);
+    if (topic.stream.kind === "kline" || topic.stream.kind === "bookTicker") topic.last = json;
     for (const subscriber of [...topic.subscribers]) subscriber.deliver(topic.stream.name, json);
   }
 
@@ -263,6 +274,14 @@ export class MarketFeeds {
       scheduleClose();
     }, this.error(`kline ${symbol} ${interval}`));
     const stopTrades = this.listenTrades(symbol, () => refresh());
+    // The current candle, when there is one (a bucket that has trades and has not ended yet).
+    void (async () => {
+      const latest = await read();
+      if (!stopped && latest && !last && !isClosed(latest)) {
+        emit(latest, false);
+        scheduleClose();
+      }
+    })().catch(this.error(`kline ${symbol} ${interval}`));
     return topic;
   }
 

@@ -257,7 +257,11 @@ describe("WebSocket market streams", () => {
     });
     expect(await client.next((m) => m.u !== undefined)).toMatchObject({ b: "0.00000000", B: "0.00000000" });
 
-    expect(await client.request({ method: "UNSUBSCRIBE", params: ["btcusdt@bookTicker"], id: 3 })).toEqual({ result: null, id: 3 });
+    // A kline subscriber gets the current candle at once (today's: every trade of this file so far).
+    expect(await client.request({ method: "SUBSCRIBE", params: ["btcusdt@kline_1d"], id: 6 })).toEqual({ result: null, id: 6 });
+    const day = await client.next((m) => m.e === "kline");
+    expect(day.k).toMatchObject({ i: "1d", f: 1, L: 2, n: 2, o: "30000.01000000", c: "29000.50000000", l: "29000.50000000", v: "0.11000000", x: false });
+    expect(await client.request({ method: "UNSUBSCRIBE", params: ["btcusdt@bookTicker", "btcusdt@kline_1d"], id: 3 })).toEqual({ result: null, id: 3 });
     expect(await client.request({ method: "LIST_SUBSCRIPTIONS", id: 4 })).toEqual({ result: ["btcusdt@miniTicker"], id: 4 });
     expect(edge.marketStreams.feeds.stats().topics).toEqual(["btcusdt@miniTicker"]);
     expect(await client.request({ method: "GET_PROPERTY", params: ["combined"], id: 5 })).toEqual({ result: false, id: 5 });

@@ -114,6 +114,12 @@ describe("MarketFeeds", () => {
       { u: 1, s: "BTCUSDT", b: "10.00", B: "1.000", a: "0.00", A: "0.000" },
       { u: 3, s: "BTCUSDT", b: "10.00", B: "1.000", a: "11.00", A: "0.500" },
     ]);
+    // A late joiner gets the current best prices at once (then changes only, like everyone).
+    const late = new Collector();
+    feeds.subscribe(stream("btcusdt@bookTicker"), late);
+    await until(() => late.events.length === 1);
+    expect(late.events[0]!.data).toMatchObject({ u: 3, a: "11.00" });
+    feeds.unsubscribe("btcusdt@bookTicker", late);
     feeds.unsubscribe("btcusdt@bookTicker", c);
     const after = polls;
     await sleep(50);
