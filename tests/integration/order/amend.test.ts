@@ -11,6 +11,8 @@ import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
+import { expectConserved } from "../wallet/ledger-store.contract.js";
+import { balanceOf } from "./support.js";
 
 // AmendOrder (keepPriority) with the whole exchange in one process: the order's quantity is
 // lowered where it rests (it is still first in its queue), the freed part of its hold goes back
@@ -47,17 +49,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function balance(accountId: string, asset: string) {
-  const { balances } = await wallet.getBalances({ accountId, assets: [asset] });
-  return balances[0] ?? { asset, free: "0", locked: "0" };
-}
-
-async function expectConserved() {
-  const audit = await parts.store.audit();
-  expect(audit.negative).toEqual([]);
-  for (const [asset, total] of audit.balances) expect(total, asset).toBe(audit.netInflow.get(asset) ?? 0n);
-}
-
 const sell = (accountId: string, quantity: string, price: string, clientOrderId: string) =>
   orders.placeOrder({ accountId, symbol: SYMBOL, side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity, price, clientOrderId });
 const errorOf = async (promise: Promise<unknown>) => ConnectError.from(await promise.then(() => undefined, (e: unknown) => e));
@@ -69,14 +60,14 @@ describe("AmendOrder (keepPriority)", () => {
   it("lowers the quantity in place and releases the freed part of the hold", async () => {
     ginaId = (await sell("gina", "0.5", "40000", "gina-1")).order!.orderId;
     await sell("hank", "0.5", "40000", "hank-1");
-    expect(await balance("gina", "BTC")).toMatchObject({ free: "0.50000000", locked: "0.50000000" });
+    expect(await balanceOf(wallet, "gina", "BTC")).toMatchObject({ free: "0.50000000", locked: "0.50000000" });
 
     const amended = await orders.amendOrder({ accountId: "gina", symbol: SYMBOL, orderId: ginaId, newQty: "0.2" });
     expect(amended.order).toMatchObject({ orderId: ginaId, status: OrderStatus.NEW, origQty: "0.20000000", executedQty: "0.00000000" });
-    expect(await balance("gina", "BTC")).toMatchObject({ free: "0.80000000", locked: "0.20000000" });
+    expect(await balanceOf(wallet, "gina", "BTC")).toMatchObject({ free: "0.80000000", locked: "0.20000000" });
     const book = await matching.getBook({ symbol: SYMBOL, depth: 5 });
     expect(book.asks[0]).toMatchObject({ quantityLots: String(70_000) }); // 0.7 BTC in lots of 0.00001
-    await expectConserved();
+    await expectConserved(parts.store);
   });
 
   it("keeps the queue priority: the next buy fills the amended order first", async () => {
@@ -90,8 +81,8 @@ describe("AmendOrder (keepPriority)", () => {
   it("a partially filled order can be lowered to just above what it executed", async () => {
     const amended = await orders.amendOrder({ accountId: "gina", symbol: SYMBOL, origClientOrderId: "gina-1", newQty: "0.15" });
     expect(amended.order).toMatchObject({ status: OrderStatus.PARTIALLY_FILLED, origQty: "0.15000000", executedQty: "0.10000000" });
-    expect(await balance("gina", "BTC")).toMatchObject({ free: "0.85000000", locked: "0.05000000" });
-    await expectConserved();
+    expect(await balanceOf(wallet, "gina", "BTC")).toMatchObject({ free: "0.85000000", locked: "0.05000000" });
+    await expectConserved(parts.store);
   });
 
   it("refuses increases, quantities at or below the executed one, other users' and closed orders, changing nothing", async () => {
@@ -106,7 +97,7 @@ describe("AmendOrder (keepPriority)", () => {
     expect(buyer.order?.status).toBe(OrderStatus.FILLED);
     expect(reasonOf(await errorOf(orders.amendOrder({ accountId: "ivan", symbol: SYMBOL, orderId: ginaId + 2n, newQty: "0.05" })))).toBe("-2013");
     expect((await orders.getOrder({ accountId: "gina", symbol: SYMBOL, orderId: ginaId })).order).toEqual(before.order);
-    expect(await balance("gina", "BTC")).toMatchObject({ free: "0.85000000", locked: "0.05000000" });
+    expect(await balanceOf(wallet, "gina", "BTC")).toMatchObject({ free: "0.85000000", locked: "0.05000000" });
   });
 
   it("replays to the same book after a restart: the amended order keeps its size and place", async () => {
@@ -120,7 +111,7 @@ describe("AmendOrder (keepPriority)", () => {
     expect(buy.order?.status).toBe(OrderStatus.FILLED);
     expect((await orders.getOrder({ accountId: "gina", symbol: SYMBOL, orderId: ginaId })).order).toMatchObject({ status: OrderStatus.FILLED, executedQty: "0.15000000" });
     expect((await orders.getOrder({ accountId: "hank", symbol: SYMBOL, origClientOrderId: "hank-1" })).order?.executedQty).toBe("0.01000000");
-    expect(await balance("gina", "BTC")).toMatchObject({ free: "0.85000000", locked: "0.00000000" });
-    await expectConserved();
+    expect(await balanceOf(wallet, "gina", "BTC")).toMatchObject({ free: "0.85000000", locked: "0.00000000" });
+    await expectConserved(parts.store);
   });
 });

@@ -11,6 +11,8 @@ import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
+import { expectConserved } from "../wallet/ledger-store.contract.js";
+import { balanceOf } from "./support.js";
 
 // CancelReplaceOrder over real gRPC with the whole exchange in one process: the old order's
 // hold is released before the new one is taken (so a replacement may use the same funds), the
@@ -43,17 +45,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function balance(accountId: string, asset: string) {
-  const { balances } = await wallet.getBalances({ accountId, assets: [asset] });
-  return balances[0] ?? { asset, free: "0", locked: "0" };
-}
-
-async function expectConserved() {
-  const audit = await parts.store.audit();
-  expect(audit.negative).toEqual([]);
-  for (const [asset, total] of audit.balances) expect(total, asset).toBe(audit.netInflow.get(asset) ?? 0n);
-}
-
 const limitBuy = (accountId: string, quantity: string, price: string, clientOrderId = ""): PlaceOrderRequest =>
   create(PlaceOrderRequestSchema, { accountId, symbol: SYMBOL, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity, price, clientOrderId });
 
@@ -67,7 +58,7 @@ const reasonOf = (error: ConnectError) => error.findDetails(ErrorInfoSchema)[0]?
 describe("CancelReplaceOrder", () => {
   it("cancels, releases the old hold and takes the new one, with exact balances", async () => {
     const old = (await orders.placeOrder(limitBuy("carol", "0.1", "29000", "carol-old"))).order!;
-    expect(await balance("carol", "USDT")).toMatchObject({ free: "100.00000000", locked: "2900.00000000" });
+    expect(await balanceOf(wallet, "carol", "USDT")).toMatchObject({ free: "100.00000000", locked: "2900.00000000" });
 
     // 0.1 x 30000 = 3000 USDT: only fits because the 2900 held for the old order is released first.
     const answer = await replace("carol", { orderId: old.orderId }, limitBuy("carol", "0.1", "30000", "carol-new"));
@@ -76,9 +67,9 @@ describe("CancelReplaceOrder", () => {
     expect(answer.canceled).toMatchObject({ orderId: old.orderId, status: OrderStatus.CANCELED, clientOrderId: "carol-old" });
     expect(answer.placed).toMatchObject({ status: OrderStatus.NEW, clientOrderId: "carol-new", price: "30000.00000000", origQty: "0.10000000" });
     expect(answer.placed!.orderId).toBeGreaterThan(old.orderId);
-    expect(await balance("carol", "USDT")).toMatchObject({ free: "0.00000000", locked: "3000.00000000" });
+    expect(await balanceOf(wallet, "carol", "USDT")).toMatchObject({ free: "0.00000000", locked: "3000.00000000" });
     expect((await orders.listOpenOrders({ accountId: "carol", symbol: SYMBOL })).orders.map((o) => o.orderId)).toEqual([answer.placed!.orderId]);
-    await expectConserved();
+    await expectConserved(parts.store);
   });
 
   it("answers a retry with the same new client order id without canceling or placing again", async () => {
@@ -89,11 +80,11 @@ describe("CancelReplaceOrder", () => {
     expect(retry.canceled).toMatchObject({ clientOrderId: "carol-old", status: OrderStatus.CANCELED });
     expect(retry.placed).toMatchObject({ clientOrderId: "carol-new", status: OrderStatus.NEW });
     expect((await orders.listOrders({ accountId: "carol", symbol: SYMBOL, page: { pageSize: 1000 } })).orders).toHaveLength(before);
-    expect(await balance("carol", "USDT")).toMatchObject({ free: "0.00000000", locked: "3000.00000000" });
+    expect(await balanceOf(wallet, "carol", "USDT")).toMatchObject({ free: "0.00000000", locked: "3000.00000000" });
   });
 
   it("STOP_ON_FAILURE: a cancel that fails places nothing", async () => {
-    const before = await balance("carol", "USDT");
+    const before = await balanceOf(wallet, "carol", "USDT");
     const count = (await orders.listOrders({ accountId: "carol", symbol: SYMBOL, page: { pageSize: 1000 } })).orders.length;
     const answer = await replace("carol", { orderId: 999_999n }, limitBuy("carol", "0.001", "10000", "carol-stop"), { mode: CancelReplaceMode.STOP_ON_FAILURE });
     expect(answer.cancelResult).toBe(OperationResult.FAILURE);
@@ -101,7 +92,7 @@ describe("CancelReplaceOrder", () => {
     expect(answer.newOrderResult).toBe(OperationResult.NOT_ATTEMPTED);
     expect(answer.placed).toBeUndefined();
     expect((await orders.listOrders({ accountId: "carol", symbol: SYMBOL, page: { pageSize: 1000 } })).orders).toHaveLength(count);
-    expect(await balance("carol", "USDT")).toEqual(before);
+    expect(await balanceOf(wallet, "carol", "USDT")).toEqual(before);
   });
 
   it("another account's order answers like a missing one, and stays open", async () => {
@@ -121,20 +112,20 @@ describe("CancelReplaceOrder", () => {
     expect(answer.cancelError?.code).toBe(-2011);
     expect(answer.newOrderResult).toBe(OperationResult.SUCCESS);
     expect(answer.placed).toMatchObject({ clientOrderId: "dave-allow", status: OrderStatus.NEW });
-    expect(await balance("dave", "USDT")).toMatchObject({ free: "9800.00000000", locked: "200.00000000" });
+    expect(await balanceOf(wallet, "dave", "USDT")).toMatchObject({ free: "9800.00000000", locked: "200.00000000" });
   });
 
   it("reports a new order that fails after a successful cancel, with the old hold released", async () => {
     const old = (await orders.placeOrder(limitBuy("dave", "0.01", "19000", "dave-old2"))).order!;
-    expect(await balance("dave", "USDT")).toMatchObject({ free: "9610.00000000", locked: "390.00000000" });
+    expect(await balanceOf(wallet, "dave", "USDT")).toMatchObject({ free: "9610.00000000", locked: "390.00000000" });
     // 1 BTC at 20000 = 20000 USDT: more than dave has even with the old hold released.
     const answer = await replace("dave", { orderId: old.orderId }, limitBuy("dave", "1", "20000", "dave-too-big"));
     expect(answer.cancelResult).toBe(OperationResult.SUCCESS);
     expect(answer.canceled).toMatchObject({ orderId: old.orderId, status: OrderStatus.CANCELED });
     expect(answer.newOrderResult).toBe(OperationResult.FAILURE);
     expect(answer.newOrderError?.code).toBe(-2010);
-    expect(await balance("dave", "USDT")).toMatchObject({ free: "9800.00000000", locked: "200.00000000" });
-    await expectConserved();
+    expect(await balanceOf(wallet, "dave", "USDT")).toMatchObject({ free: "9800.00000000", locked: "200.00000000" });
+    await expectConserved(parts.store);
   });
 
   it("applies cancelRestrictions to the order's status", async () => {
@@ -150,7 +141,7 @@ describe("CancelReplaceOrder", () => {
 
   it("refuses bad requests before canceling anything", async () => {
     const open = (await orders.listOpenOrders({ accountId: "dave", symbol: SYMBOL })).orders;
-    const usdt = await balance("dave", "USDT");
+    const usdt = await balanceOf(wallet, "dave", "USDT");
     const target = open[0]!.orderId;
     // New order failing its filters (price off the tick): -1013, the old order stays.
     const filter = await errorOf(replace("dave", { orderId: target }, limitBuy("dave", "0.01", "18100.001", "dave-bad1")));
@@ -166,6 +157,6 @@ describe("CancelReplaceOrder", () => {
     );
     expect(reasonOf(unknown)).toBe("-1121");
     expect((await orders.listOpenOrders({ accountId: "dave", symbol: SYMBOL })).orders).toEqual(open);
-    expect(await balance("dave", "USDT")).toEqual(usdt);
+    expect(await balanceOf(wallet, "dave", "USDT")).toEqual(usdt);
   });
 });

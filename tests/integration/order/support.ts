@@ -58,3 +58,9 @@ export async function reconcileClosedBook(
   expect(feeOf("USDT")).toBe(feesUsdt);
   return { trades: tradeSides / 2 };
 }
+
+/** One asset's balance of an account as the wallet reports it (zeros when it has none). */
+export async function balanceOf(wallet: Client<typeof WalletService>, accountId: string, asset: string) {
+  const { balances } = await wallet.getBalances({ accountId, assets: [asset] });
+  return balances[0] ?? { asset, free: "0", locked: "0", pendingWithdrawal: "0" };
+}

@@ -10,6 +10,8 @@ import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
+import { expectConserved } from "../wallet/ledger-store.contract.js";
+import { balanceOf } from "./support.js";
 
 // The whole path of an order in embedded mode, over real HTTP/2 gRPC: order validates and
 // holds funds in wallet, matching fills it, order settles the trade in wallet (fees to the
@@ -41,17 +43,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function balance(accountId: string, asset: string) {
-  const { balances } = await wallet.getBalances({ accountId, assets: [asset] });
-  return balances[0] ?? { asset, free: "0", locked: "0", pendingWithdrawal: "0" };
-}
-
-async function expectConserved() {
-  const audit = await parts.store.audit();
-  expect(audit.negative).toEqual([]);
-  for (const [asset, total] of audit.balances) expect(total, asset).toBe(audit.netInflow.get(asset) ?? 0n);
-}
-
 const errorOf = async (promise: Promise<unknown>) => ConnectError.from(await promise.then(() => undefined, (e: unknown) => e));
 const reasonOf = (error: ConnectError) => error.findDetails(ErrorInfoSchema)[0]?.reason;
 
@@ -59,19 +50,19 @@ describe("trading end to end", () => {
   it("rests a sell, fills a crossing buy at the maker price, settles with fees, releases price improvement", async () => {
     const sell = await orders.placeOrder({ accountId: "alice", symbol: "BTCUSDT", side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.5", price: "30000", clientOrderId: "alice-1" });
     expect(sell.order?.status).toBe(OrderStatus.NEW);
-    expect(await balance("alice", "BTC")).toMatchObject({ free: "1.50000000", locked: "0.50000000" });
+    expect(await balanceOf(wallet, "alice", "BTC")).toMatchObject({ free: "1.50000000", locked: "0.50000000" });
 
     const buy = await orders.placeOrder({ accountId: "bob", symbol: "BTCUSDT", side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.2", price: "30010" });
     expect(buy.order).toMatchObject({ status: OrderStatus.FILLED, executedQty: "0.20000000", cummulativeQuoteQty: "6000.00000000" });
 
     // Bob held 0.2 x 30010 = 6002 USDT, paid 6000 at the maker's price: the 2 USDT improvement is free again.
-    expect(await balance("bob", "USDT")).toMatchObject({ free: "94000.00000000", locked: "0.00000000" });
-    const bobBtc = await balance("bob", "BTC");
-    const aliceUsdt = await balance("alice", "USDT");
+    expect(await balanceOf(wallet, "bob", "USDT")).toMatchObject({ free: "94000.00000000", locked: "0.00000000" });
+    const bobBtc = await balanceOf(wallet, "bob", "BTC");
+    const aliceUsdt = await balanceOf(wallet, "alice", "USDT");
     expect(BigInt(bobBtc.free.replace(".", ""))).toBeLessThan(20_000_000n); // 0.2 BTC minus the taker fee
     expect(BigInt(bobBtc.free.replace(".", ""))).toBeGreaterThan(19_900_000n);
     expect(BigInt(aliceUsdt.free.replace(".", ""))).toBeLessThan(600_000_000_000n);
-    expect(await balance("alice", "BTC")).toMatchObject({ free: "1.50000000", locked: "0.30000000" });
+    expect(await balanceOf(wallet, "alice", "BTC")).toMatchObject({ free: "1.50000000", locked: "0.30000000" });
 
     const { trades } = await orders.listMyTrades({ accountId: "bob", symbol: "BTCUSDT" });
     expect(trades).toHaveLength(1);
@@ -79,17 +70,17 @@ describe("trading end to end", () => {
     expect(20_000_000n - BigInt(trades[0].commission.replace(".", ""))).toBe(BigInt(bobBtc.free.replace(".", "")));
     const alice = await orders.getOrder({ accountId: "alice", symbol: "BTCUSDT", origClientOrderId: "alice-1" });
     expect(alice.order).toMatchObject({ status: OrderStatus.PARTIALLY_FILLED, executedQty: "0.20000000" });
-    await expectConserved();
+    await expectConserved(parts.store);
   });
 
   it("is idempotent on (account, clientOrderId)", async () => {
     const again = await orders.placeOrder({ accountId: "alice", symbol: "BTCUSDT", side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.5", price: "30000", clientOrderId: "alice-1" });
     expect(again.order?.orderId).toBe(1n);
-    expect(await balance("alice", "BTC")).toMatchObject({ locked: "0.30000000" });
+    expect(await balanceOf(wallet, "alice", "BTC")).toMatchObject({ locked: "0.30000000" });
   });
 
   it("refuses bad orders with Binance codes and changes nothing", async () => {
-    const before = await balance("bob", "USDT");
+    const before = await balanceOf(wallet, "bob", "USDT");
     const offTick = await errorOf(orders.placeOrder({ accountId: "bob", symbol: "BTCUSDT", side: Side.BUY, type: OrderType.LIMIT, quantity: "0.1", price: "100.001" }));
     expect(offTick.code).toBe(Code.InvalidArgument);
     expect(reasonOf(offTick)).toBe("-1013");
@@ -109,10 +100,10 @@ describe("trading end to end", () => {
     expect(wouldTake.rawMessage).toContain("immediately match");
     const badSymbol = await errorOf(orders.placeOrder({ accountId: "bob", symbol: "NOPEUSDT", side: Side.BUY, type: OrderType.LIMIT, quantity: "1", price: "1" }));
     expect(reasonOf(badSymbol)).toBe("-1121");
-    expect(await balance("bob", "USDT")).toEqual(before);
+    expect(await balanceOf(wallet, "bob", "USDT")).toEqual(before);
     const open = await orders.listOpenOrders({ accountId: "bob", symbol: "BTCUSDT" });
     expect(open.orders).toEqual([]);
-    await expectConserved();
+    await expectConserved(parts.store);
   });
 
   it("does not let one account read or cancel another's order", async () => {
@@ -127,8 +118,8 @@ describe("trading end to end", () => {
   it("buys at market by quote amount and expires nothing it cannot fill", async () => {
     const market = await orders.placeOrder({ accountId: "bob", symbol: "BTCUSDT", side: Side.BUY, type: OrderType.MARKET, quoteOrderQty: "3000" });
     expect(market.order).toMatchObject({ status: OrderStatus.FILLED, executedQty: "0.10000000", cummulativeQuoteQty: "3000.00000000" });
-    expect(await balance("bob", "USDT")).toMatchObject({ free: "91000.00000000", locked: "0.00000000" });
-    await expectConserved();
+    expect(await balanceOf(wallet, "bob", "USDT")).toMatchObject({ free: "91000.00000000", locked: "0.00000000" });
+    await expectConserved(parts.store);
   });
 
   it("credits coins sent on the simulated chain after the network's confirmations", async () => {
@@ -142,22 +133,22 @@ describe("trading end to end", () => {
     const bad = await fetch(`${exchange.listening.http1Url}/simulated-chain/transfers`, { method: "POST", body: JSON.stringify({ network: "BTC", address, asset: "BTC", amount: "0.123456789" }) });
     expect(bad.status).toBe(400);
     const deadline = Date.now() + 15_000;
-    let credited = await balance("carol", "BTC");
+    let credited = await balanceOf(wallet, "carol", "BTC");
     while (credited.free !== "0.25000000" && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      credited = await balance("carol", "BTC");
+      credited = await balanceOf(wallet, "carol", "BTC");
     }
     expect(credited.free).toBe("0.25000000");
     const { deposits } = await wallet.listDeposits({ accountId: "carol" });
     expect(deposits).toHaveLength(1);
     expect(deposits[0].confirmations).toBeGreaterThanOrEqual(2);
-    await expectConserved();
+    await expectConserved(parts.store);
   });
 
   it("cancels the rest and returns the held funds; survives a restart unchanged", async () => {
     const canceled = await orders.cancelOrder({ accountId: "alice", symbol: "BTCUSDT", orderId: 1n });
     expect(canceled.order).toMatchObject({ status: OrderStatus.CANCELED, executedQty: "0.30000000" });
-    expect(await balance("alice", "BTC")).toMatchObject({ free: "1.70000000", locked: "0.00000000" });
+    expect(await balanceOf(wallet, "alice", "BTC")).toMatchObject({ free: "1.70000000", locked: "0.00000000" });
     const twice = await errorOf(orders.cancelOrder({ accountId: "alice", symbol: "BTCUSDT", orderId: 1n }));
     expect(reasonOf(twice)).toBe("-2011");
 
@@ -167,6 +158,6 @@ describe("trading end to end", () => {
     await start();
     expect((await orders.listOrders({ accountId: "alice", symbol: "BTCUSDT" })).orders).toEqual(history.orders);
     expect(await wallet.getBalances({ accountId: "alice" })).toEqual(balancesBefore);
-    await expectConserved();
+    await expectConserved(parts.store);
   });
 });
