@@ -11,6 +11,7 @@ import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 import type { EdgeModule } from "../../../edge/src/main.js";
+import type { MarketData } from "../../../services/marketdata/src/domain/market-data.use-case.js";
 
 // Binance's WebSocket market streams end to end: the whole exchange in one process, orders
 // placed through the signed REST API, and a real `ws` client on the edge's HTTP/1.1 port.
@@ -110,8 +111,8 @@ class StreamClient {
 
 /** StreamTrades subscribers marketdata holds for `symbol` (its use case's listeners: the upstream side, seen from marketdata). */
 function upstreamSubscribers(symbol: string): number {
-  const module = exchange.modules.find((m) => m.name === "marketdata") as unknown as { marketData: { listeners: Map<string, Set<unknown>> } };
-  return module.marketData.listeners.get(symbol)?.size ?? 0;
+  const module = exchange.modules.find((m) => m.name === "marketdata") as unknown as { marketData: MarketData };
+  return module.marketData.subscribers(symbol).trades;
 }
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {

@@ -5,6 +5,7 @@ import { DomainError } from "#kit/errors/domain-error.js";
 import type { MarketDataStore } from "../ports/market-data-store.port.js";
 import type { BookSnapshot, MatchingFeed } from "../ports/matching-feed.port.js";
 import type { SymbolSource } from "../ports/symbol-source.port.js";
+import { depthChangeOf, type DepthChange } from "./depth.js";
 import { INTERVALS, MINUTE_MS, bucketOpen, type Interval } from "./intervals.js";
 import { klineOf, mergeKlines, type Kline, type PublicTrade } from "./market.js";
 import { MarketSymbol } from "./market-symbol.js";
@@ -21,7 +22,7 @@ export interface MarketDataDeps {
 
 export const DAY_MS = 24 * 60 * MINUTE_MS;
 export const AVG_PRICE_MINS = 5;
-/** Trades a StreamTrades subscriber may fall behind by before its stream is ended. */
+/** Trades a StreamTrades subscriber (or updates a StreamDepth subscriber) may fall behind by before its stream is ended. */
 const STREAM_BACKLOG = 10_000;
 
 /** A rolling window's aggregate: a kline over [from, to] without an interval. */
@@ -53,7 +54,62 @@ export interface Ticker {
   readonly lastId: number;
 }
 
-type TradeListener = (trades: readonly PublicTrade[]) => void;
+type Listener<T> = (items: readonly T[]) => void;
+
+/** Per-symbol listeners of one kind of live item (trades, depth changes). */
+class Listeners<T> {
+  private readonly bySymbol = new Map<string, Set<Listener<T>>>();
+
+  add(symbol: string, listener: Listener<T>): () => void {
+    const set = this.bySymbol.get(symbol) ?? new Set();
+    set.add(listener);
+    this.bySymbol.set(symbol, set);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.bySymbol.get(symbol) === set) this.bySymbol.delete(symbol);
+    };
+  }
+
+  has(symbol: string): boolean {
+    return this.bySymbol.has(symbol);
+  }
+
+  count(symbol: string): number {
+    return this.bySymbol.get(symbol)?.size ?? 0;
+  }
+
+  emit(symbol: string, items: readonly T[]): void {
+    for (const listener of this.bySymbol.get(symbol) ?? []) listener(items);
+  }
+
+  /** The items of `symbol` heard after this call, until `signal` aborts; more than STREAM_BACKLOG unread ends it with DISCONNECTED. */
+  async *follow(symbol: string, signal: AbortSignal, what: string): AsyncGenerator<T> {
+    const queue: T[] = [];
+    let wake: (() => void) | undefined;
+    let overflow = false;
+    const onAbort = () => wake?.();
+    const remove = this.add(symbol, (items) => {
+      queue.push(...items);
+      if (queue.length > STREAM_BACKLOG) overflow = true;
+      wake?.();
+    });
+    signal.addEventListener("abort", onAbort);
+    try {
+      while (!signal.aborted) {
+        if (overflow) throw new DomainError("DISCONNECTED", `${what} stream fell too far behind; subscribe again.`);
+        if (queue.length > 0) {
+          yield queue.shift()!;
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      remove();
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+}
 
 /** One batch's trades folded into one aggregate per (interval, bucket). */
 export function klinesOf(trades: readonly PublicTrade[]): Kline[] {
@@ -78,7 +134,10 @@ export function klinesOf(trades: readonly PublicTrade[]): Kline[] {
 export class MarketData {
   private readonly markets = new Map<string, MarketSymbol>();
   private readonly applied = new Map<string, number>();
-  private readonly listeners = new Map<string, Set<TradeListener>>();
+  /** Per symbol, the last applied batch that changed the book (or where the consumer started): the next update's U - 1. */
+  private readonly lastBookChange = new Map<string, number>();
+  private readonly tradeListeners = new Listeners<PublicTrade>();
+  private readonly depthListeners = new Listeners<DepthChange>();
   private loadedAt: number | undefined;
 
   constructor(private readonly deps: MarketDataDeps) {}
@@ -135,9 +194,18 @@ export class MarketData {
     }
     // Batches without trades are recorded too, so a restart resumes after them.
     await this.deps.store.applyBatch(symbol, sequence, trades, klinesOf(trades));
+    const previousChange = this.lastBookChange.get(symbol) ?? this.applied.get(symbol) ?? 0;
     this.applied.set(symbol, sequence);
+    const change = depthChangeOf(batch, previousChange);
+    if (change) this.lastBookChange.set(symbol, sequence);
     // Subscribers hear the batch even when another replica stored it first.
-    if (trades.length > 0) for (const listener of this.listeners.get(symbol) ?? []) listener(trades);
+    if (trades.length > 0) this.tradeListeners.emit(symbol, trades);
+    if (change) this.depthListeners.emit(symbol, [change]);
+  }
+
+  /** Live StreamTrades and StreamDepth subscribers of `symbol` (for tests and metrics). */
+  subscribers(symbol: string): { trades: number; depth: number } {
+    return { trades: this.tradeListeners.count(symbol), depth: this.depthListeners.count(symbol) };
   }
 
   appliedSequence(symbol: string): number {
@@ -234,35 +302,20 @@ export class MarketData {
   /** Trades of `symbol` as the projection applies them, until `signal` aborts. */
   async *streamTrades(symbol: string, signal: AbortSignal): AsyncGenerator<{ market: MarketSymbol; trade: PublicTrade }> {
     const market = await this.symbol(symbol);
-    const queue: PublicTrade[] = [];
-    let wake: (() => void) | undefined;
-    let overflow = false;
-    const listener: TradeListener = (trades) => {
-      queue.push(...trades);
-      if (queue.length > STREAM_BACKLOG) overflow = true;
-      wake?.();
-    };
-    const onAbort = () => wake?.();
-    const set = this.listeners.get(symbol) ?? new Set();
-    set.add(listener);
-    this.listeners.set(symbol, set);
-    signal.addEventListener("abort", onAbort);
-    try {
-      while (!signal.aborted) {
-        if (overflow) throw new DomainError("DISCONNECTED", "Trade stream fell too far behind; subscribe again.");
-        const trade = queue.shift();
-        if (trade) {
-          yield { market, trade };
-          continue;
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-    } finally {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(symbol);
-      signal.removeEventListener("abort", onAbort);
-    }
+    for await (const trade of this.tradeListeners.follow(symbol, signal, "Trade")) yield { market, trade };
+  }
+
+  // ------------------------------------------------------------------ live depth
+
+  /**
+   * The book's changes as the projection applies batches, one per batch that changed it, until
+   * `signal` aborts. U/u are matching's sequences, the space of GetDepth's lastUpdateId: u is the
+   * batch's own, U the sequence after the previous batch that changed the book (so batches that
+   * left the book alone are covered and U is always the previous update's u + 1).
+   */
+  async *streamDepth(symbol: string, signal: AbortSignal): AsyncGenerator<{ market: MarketSymbol; change: DepthChange }> {
+    const market = await this.symbol(symbol);
+    for await (const change of this.depthListeners.follow(symbol, signal, "Depth")) yield { market, change };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Kline, PublicTrade } from "../domain/market.js";
 import type { MarketSymbol } from "../domain/market-symbol.js";
 import { bucketClose } from "../domain/intervals.js";
+import type { DepthChange } from "../domain/depth.js";
 import type { Ticker } from "../domain/market-data.use-case.js";
 import type { BookSide } from "../ports/matching-feed.port.js";
 
@@ -62,4 +63,16 @@ export function toTickerMessage(ticker: Ticker) {
 
 export function toLevel(market: MarketSymbol, level: BookSide) {
   return { price: market.formatPrice(market.price(level.ticks)), quantity: market.formatQty(market.qty(level.lots)) };
+}
+
+/** A book diff as Binance's depthUpdate: levels as decimal strings, quantity "0" = the level is gone. */
+export function toDepthUpdateMessage(market: MarketSymbol, change: DepthChange) {
+  return {
+    symbol: market.symbol,
+    firstUpdateId: BigInt(change.firstSequence),
+    finalUpdateId: BigInt(change.finalSequence),
+    bids: change.bids.map((l) => toLevel(market, l)),
+    asks: change.asks.map((l) => toLevel(market, l)),
+    eventTime: BigInt(change.time),
+  };
 }

@@ -2,14 +2,14 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import type { MarketData } from "../domain/market-data.use-case.js";
-import { toKlineMessage, toLevel, toTickerMessage, toTradeMessage } from "./marketdata.mapper.js";
+import { toDepthUpdateMessage, toKlineMessage, toLevel, toTickerMessage, toTradeMessage } from "./marketdata.mapper.js";
 
 export interface MarketDataRoutesDeps {
   readonly clock: Clock;
   readonly marketData: MarketData;
 }
 
-/** marketdata.v1 over the use case: proto <-> domain, nothing else. StreamDepth answers Unimplemented. */
+/** marketdata.v1 over the use case: proto <-> domain, nothing else. */
 export function marketDataRoutes(deps: MarketDataRoutesDeps) {
   const { marketData } = deps;
   return (router: ConnectRouter) =>
@@ -43,6 +43,9 @@ export function marketDataRoutes(deps: MarketDataRoutesDeps) {
       },
       async *streamTrades(request, context) {
         for await (const { market, trade } of marketData.streamTrades(request.symbol, context.signal)) yield { trade: toTradeMessage(market, trade) };
+      },
+      async *streamDepth(request, context) {
+        for await (const { market, change } of marketData.streamDepth(request.symbol, context.signal)) yield { update: toDepthUpdateMessage(market, change) };
       },
     });
 }
