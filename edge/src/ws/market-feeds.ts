@@ -1,12 +1,14 @@
-import type { Kline, PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import type { DepthUpdate, Kline, PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { EdgeServices } from "../rest/services.js";
 import { zeroAt } from "../rest/binance.mapper.js";
-import { bookTickerChanged, bookTickerEvent, klineEvent, miniTickerEvent, tradeEvent, type StreamName } from "./streams.js";
+import { bookTickerChanged, bookTickerEvent, depthUpdateEvent, klineEvent, mergeDepthUpdates, miniTickerEvent, partialDepthEvent, tradeEvent, type StreamName } from "./streams.js";
 
 // The upstream side of the market streams: one topic per stream name, started on its first
 // subscriber and stopped after its last leaves. Trades come from marketdata's StreamTrades, one
 // upstream stream per symbol shared by every topic of that symbol (trade, kline_*, miniTicker);
 // klines and the mini ticker are re-read from marketdata after trades; the book ticker is polled.
+// Diff depth comes from marketdata's StreamDepth, likewise one upstream stream per symbol shared by
+// its @depth topics; partial book depth is polled from GetDepth.
 
 /** Receives a topic's events, each already serialized once for every subscriber. */
 export interface TopicSubscriber {
@@ -27,7 +29,8 @@ export interface FeedOptions {
   readonly onError?: (error: unknown, context: string) => void;
 }
 
-type TradeListener = (trades: readonly PublicTrade[]) => void;
+type Listener<T> = (items: readonly T[]) => void;
+type TradeListener = Listener<PublicTrade>;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -41,17 +44,20 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", done);
   });
 
-/** One StreamTrades call per symbol, reopened with backoff when it ends, while anyone listens. */
-class TradeFeed {
-  readonly listeners = new Set<TradeListener>();
+/**
+ * One upstream server stream per symbol (StreamTrades, StreamDepth), reopened with backoff when it
+ * ends, while anyone listens. `open` yields the items to hand on (already filtered: after a
+ * reconnect the stream starts anew, and nothing is ever handed on twice).
+ */
+class UpstreamFeed<T> {
+  readonly listeners = new Set<Listener<T>>();
   private readonly abort = new AbortController();
-  private lastId = 0n;
-  /** Upstream StreamTrades calls opened so far (for tests and metrics). */
+  /** Upstream calls opened so far (for tests and metrics). */
   opened = 0;
 
   constructor(
-    private readonly symbol: string,
-    private readonly services: EdgeServices,
+    private readonly label: string,
+    private readonly open: (signal: AbortSignal) => AsyncIterable<T>,
     private readonly options: FeedOptions,
   ) {
     void this.run();
@@ -71,22 +77,51 @@ class TradeFeed {
     while (!signal.aborted) {
       try {
         this.opened += 1;
-        for await (const { trade } of this.services.marketData.streamTrades({ symbol: this.symbol }, { signal })) {
+        for await (const item of this.open(signal)) {
           delay = this.options.reconnectMinMs;
-          // After a reconnect the stream starts anew; never send a trade twice.
-          if (!trade || trade.id <= this.lastId) continue;
-          this.lastId = trade.id;
-          for (const listener of [...this.listeners]) listener([trade]);
+          for (const listener of [...this.listeners]) listener([item]);
         }
       } catch (error) {
         if (signal.aborted) return;
-        this.options.onError?.(error, `StreamTrades ${this.symbol}`);
+        this.options.onError?.(error, this.label);
       }
       if (signal.aborted) return;
       await sleep(delay, signal);
       delay = Math.min(delay * 2, this.options.reconnectMaxMs);
     }
   }
+}
+
+function tradeFeed(symbol: string, services: EdgeServices, options: FeedOptions): UpstreamFeed<PublicTrade> {
+  let lastId = 0n;
+  return new UpstreamFeed(
+    `StreamTrades ${symbol}`,
+    async function* (signal) {
+      for await (const { trade } of services.marketData.streamTrades({ symbol }, { signal })) {
+        // After a reconnect the stream starts anew; never send a trade twice.
+        if (!trade || trade.id <= lastId) continue;
+        lastId = trade.id;
+        yield trade;
+      }
+    },
+    options,
+  );
+}
+
+function depthFeed(symbol: string, services: EdgeServices, options: FeedOptions): UpstreamFeed<DepthUpdate> {
+  let lastU = 0n;
+  return new UpstreamFeed(
+    `StreamDepth ${symbol}`,
+    async function* (signal) {
+      for await (const { update } of services.marketData.streamDepth({ symbol }, { signal })) {
+        // Updates made while the stream was down are not replayed: the next U jumps and clients resync.
+        if (!update || update.finalUpdateId <= lastU) continue;
+        lastU = update.finalUpdateId;
+        yield update;
+      }
+    },
+    options,
+  );
 }
 
 interface Topic {
@@ -123,7 +158,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class MarketFeeds {
   private readonly topics = new Map<string, Topic>();
-  private readonly tradeFeeds = new Map<string, TradeFeed>();
+  private readonly tradeFeeds = new Map<string, UpstreamFeed<PublicTrade>>();
+  private readonly depthFeeds = new Map<string, UpstreamFeed<DepthUpdate>>();
 
   constructor(
     private readonly services: EdgeServices,
@@ -159,20 +195,23 @@ export class MarketFeeds {
     }
   }
 
-  /** What is running: topic names and the symbols with an upstream StreamTrades open. */
-  stats(): { topics: string[]; tradeFeeds: string[]; upstreamOpened: Record<string, number> } {
+  /** What is running: topic names and the symbols with an upstream StreamTrades / StreamDepth open. */
+  stats(): { topics: string[]; tradeFeeds: string[]; depthFeeds: string[]; upstreamOpened: Record<string, number>; depthUpstreamOpened: Record<string, number> } {
     return {
       topics: [...this.topics.keys()].sort(),
       tradeFeeds: [...this.tradeFeeds.keys()].sort(),
+      depthFeeds: [...this.depthFeeds.keys()].sort(),
       upstreamOpened: Object.fromEntries([...this.tradeFeeds].map(([symbol, feed]) => [symbol, feed.opened])),
+      depthUpstreamOpened: Object.fromEntries([...this.depthFeeds].map(([symbol, feed]) => [symbol, feed.opened])),
     };
   }
 
   close(): void {
     for (const topic of this.topics.values()) topic.stop();
     this.topics.clear();
-    for (const feed of this.tradeFeeds.values()) feed.close();
+    for (const feed of [...this.tradeFeeds.values(), ...this.depthFeeds.values()]) feed.close();
     this.tradeFeeds.clear();
+    this.depthFeeds.clear();
   }
 
   private error(context: string) {
@@ -181,15 +220,16 @@ export class MarketFeeds {
 
   private publish(topic: Topic, data: unknown): void {
     const json = JSON.stringify(data);
-    if (topic.stream.kind === "kline" || topic.stream.kind === "bookTicker") topic.last = json;
+    if (topic.stream.kind === "kline" || topic.stream.kind === "bookTicker" || topic.stream.kind === "partialDepth") topic.last = json;
     for (const subscriber of [...topic.subscribers]) subscriber.deliver(topic.stream.name, json);
   }
 
-  private listenTrades(symbol: string, listener: TradeListener): () => void {
-    let feed = this.tradeFeeds.get(symbol);
+  /** Adds `listener` to the symbol's shared upstream feed (opened on the first); the returned function removes it (closing the feed after the last). */
+  private listen<T>(feeds: Map<string, UpstreamFeed<T>>, symbol: string, create: () => UpstreamFeed<T>, listener: Listener<T>): () => void {
+    let feed = feeds.get(symbol);
     if (!feed) {
-      feed = new TradeFeed(symbol, this.services, this.options);
-      this.tradeFeeds.set(symbol, feed);
+      feed = create();
+      feeds.set(symbol, feed);
     }
     feed.listeners.add(listener);
     const owned = feed;
@@ -197,9 +237,17 @@ export class MarketFeeds {
       owned.listeners.delete(listener);
       if (owned.listeners.size === 0) {
         owned.close();
-        if (this.tradeFeeds.get(symbol) === owned) this.tradeFeeds.delete(symbol);
+        if (feeds.get(symbol) === owned) feeds.delete(symbol);
       }
     };
+  }
+
+  private listenTrades(symbol: string, listener: TradeListener): () => void {
+    return this.listen(this.tradeFeeds, symbol, () => tradeFeed(symbol, this.services, this.options), listener);
+  }
+
+  private listenDepth(symbol: string, listener: Listener<DepthUpdate>): () => void {
+    return this.listen(this.depthFeeds, symbol, () => depthFeed(symbol, this.services, this.options), listener);
   }
 
   private start(stream: StreamName): Topic {
@@ -218,7 +266,68 @@ export class MarketFeeds {
         return this.startMiniTicker(stream, subscribers);
       case "bookTicker":
         return this.startBookTicker(stream, subscribers);
+      case "depth":
+        return this.startDepth(stream, subscribers);
+      case "partialDepth":
+        return this.startPartialDepth(stream, subscribers);
     }
+  }
+
+  /**
+   * StreamDepth's updates, gathered from the first one for `speedMs` (100 ms or 1 s) and sent as
+   * one diff: the first U, the last u, each price's last quantity. Nothing is sent while the book
+   * does not change.
+   */
+  private startDepth(stream: Extract<StreamName, { kind: "depth" }>, subscribers: Set<TopicSubscriber>): Topic {
+    let pending: DepthUpdate[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      const merged = mergeDepthUpdates(pending);
+      pending = [];
+      if (merged) this.publish(topic, depthUpdateEvent(merged, this.options.now()));
+    };
+    const topic: Topic = {
+      stream,
+      subscribers,
+      stop: () => {
+        clearTimeout(timer);
+        stopDepth();
+      },
+    };
+    const stopDepth = this.listenDepth(stream.symbol, (updates) => {
+      pending.push(...updates);
+      timer ??= setTimeout(flush, stream.speedMs);
+    });
+    return topic;
+  }
+
+  /** GetDepth (the top `levels`) every `speedMs` while subscribed; sent when the levels changed. */
+  private startPartialDepth(stream: Extract<StreamName, { kind: "partialDepth" }>, subscribers: Set<TopicSubscriber>): Topic {
+    const { symbol, levels } = stream;
+    let stopped = false;
+    let lastLevels: string | undefined;
+    const topic: Topic = {
+      stream,
+      subscribers,
+      stop: () => {
+        stopped = true;
+        clearInterval(timer);
+      },
+    };
+    const poll = coalesced(async () => {
+      if (stopped) return;
+      const depth = await this.services.marketData.getDepth({ symbol, limit: levels });
+      if (stopped) return;
+      const event = partialDepthEvent(depth);
+      const key = JSON.stringify([event.bids, event.asks]);
+      if (key === lastLevels) return;
+      lastLevels = key;
+      this.publish(topic, event);
+    }, this.error(`depth${levels} ${symbol}`));
+    const timer = setInterval(poll, stream.speedMs);
+    poll();
+    return topic;
   }
 
   /**

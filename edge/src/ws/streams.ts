@@ -1,4 +1,4 @@
-import type { GetDepthResponse, Kline, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import type { DepthUpdate, GetDepthResponse, Kline, PriceLevel, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { idNumber } from "../rest/http.js";
 
 // Binance's market stream names and payloads (pure: no I/O). Money stays the decimal strings the
@@ -11,9 +11,16 @@ export type StreamName =
   | { readonly kind: "trade"; readonly symbol: string; readonly name: string }
   | { readonly kind: "kline"; readonly symbol: string; readonly interval: KlineInterval; readonly name: string }
   | { readonly kind: "bookTicker"; readonly symbol: string; readonly name: string }
-  | { readonly kind: "miniTicker"; readonly symbol: string; readonly name: string };
+  | { readonly kind: "miniTicker"; readonly symbol: string; readonly name: string }
+  /** Diff depth: updates merged over `speedMs` windows. */
+  | { readonly kind: "depth"; readonly symbol: string; readonly speedMs: DepthSpeed; readonly name: string }
+  /** Partial book depth: the top `levels` of each side every `speedMs`, when changed. */
+  | { readonly kind: "partialDepth"; readonly symbol: string; readonly levels: PartialDepthLevels; readonly speedMs: DepthSpeed; readonly name: string };
 
-const STREAM = /^([a-z0-9]{2,20})@(trade|bookTicker|miniTicker|kline_([0-9]{1,2}[smhdwM]))$/;
+export type DepthSpeed = 100 | 1000;
+export type PartialDepthLevels = 5 | 10 | 20;
+
+const STREAM = /^([a-z0-9]{2,20})@(trade|bookTicker|miniTicker|kline_([0-9]{1,2}[smhdwM])|depth(5|10|20)?(@100ms)?)$/;
 
 /**
  * `btcusdt@trade`, `btcusdt@kline_1m`, `btcusdt@bookTicker`, `btcusdt@miniTicker` -> what it is,
@@ -26,6 +33,11 @@ export function parseStreamName(name: string): StreamName | undefined {
   const symbol = match[1]!.toUpperCase();
   const kind = match[2]!;
   if (kind === "trade" || kind === "bookTicker" || kind === "miniTicker") return { kind, symbol, name };
+  if (kind.startsWith("depth")) {
+    const speedMs: DepthSpeed = match[5] ? 100 : 1000;
+    if (!match[4]) return { kind: "depth", symbol, speedMs, name };
+    return { kind: "partialDepth", symbol, levels: Number(match[4]) as PartialDepthLevels, speedMs, name };
+  }
   const interval = match[3] as KlineInterval;
   if (!(KLINE_INTERVALS as readonly string[]).includes(interval)) return undefined;
   return { kind: "kline", symbol, interval, name };
@@ -113,6 +125,61 @@ export function miniTickerEvent(ticker: Ticker24h, eventTime: number) {
     v: ticker.volume,
     q: ticker.quoteVolume,
   };
+}
+
+const levelPair = (level: PriceLevel): [string, string] => [level.price, level.quantity];
+
+/** `<symbol>@depth[@100ms]`: Binance's diff (quantity "0..." removes the level; E is when the edge sent it). */
+export function depthUpdateEvent(update: DepthUpdate, eventTime: number) {
+  return {
+    e: "depthUpdate",
+    E: eventTime,
+    s: update.symbol,
+    U: idNumber(update.firstUpdateId),
+    u: idNumber(update.finalUpdateId),
+    b: update.bids.map(levelPair),
+    a: update.asks.map(levelPair),
+  };
+}
+
+/** Decimal strings of one symbol (same scale): numeric order without floats. */
+function compareDecimal(a: string, b: string): number {
+  const [ai = "", af = ""] = a.split(".");
+  const [bi = "", bf = ""] = b.split(".");
+  if (ai.length !== bi.length) return ai.length - bi.length;
+  if (ai !== bi) return ai < bi ? -1 : 1;
+  const width = Math.max(af.length, bf.length);
+  const x = af.padEnd(width, "0");
+  const y = bf.padEnd(width, "0");
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+/**
+ * Consecutive diffs of one symbol as one (a 100 ms or 1 s window): the first U, the last u and
+ * event time, each price's last quantity; bids highest first, asks lowest first.
+ */
+export function mergeDepthUpdates(updates: readonly DepthUpdate[]): DepthUpdate | undefined {
+  if (updates.length === 0) return undefined;
+  if (updates.length === 1) return updates[0];
+  const bids = new Map<string, PriceLevel>();
+  const asks = new Map<string, PriceLevel>();
+  for (const update of updates) {
+    for (const level of update.bids) bids.set(level.price, level);
+    for (const level of update.asks) asks.set(level.price, level);
+  }
+  const first = updates[0]!;
+  const last = updates[updates.length - 1]!;
+  return {
+    ...last,
+    firstUpdateId: first.firstUpdateId,
+    bids: [...bids.values()].sort((x, y) => compareDecimal(y.price, x.price)),
+    asks: [...asks.values()].sort((x, y) => compareDecimal(x.price, y.price)),
+  };
+}
+
+/** `<symbol>@depth<levels>[@100ms]`: the top of the book from GetDepth. */
+export function partialDepthEvent(depth: GetDepthResponse) {
+  return { lastUpdateId: idNumber(depth.lastUpdateId), bids: depth.bids.map(levelPair), asks: depth.asks.map(levelPair) };
 }
 
 /** A request id as Binance takes it: an integer, a string of at most 36 characters, or null. */

@@ -282,7 +282,7 @@ describe("WebSocket market streams", () => {
     await client.close();
 
     await expect(StreamClient.open("/ws/nopeusdt@trade")).rejects.toMatchObject({ status: 400, body: { code: -1121 } });
-    await expect(StreamClient.open("/stream?streams=btcusdt@trade/btcusdt@depth")).rejects.toMatchObject({ status: 400 });
+    await expect(StreamClient.open("/stream?streams=btcusdt@trade/btcusdt@aggTrade")).rejects.toMatchObject({ status: 400 });
     // Other upgrade paths are not the edge's.
     await expect(StreamClient.open("/elsewhere")).rejects.toMatchObject({ status: 404 });
   });
@@ -375,5 +375,68 @@ describe("WebSocket market streams", () => {
     await until(() => edge.marketStreams.connectionCount === 11);
     const again = await StreamClient.open("/ws");
     await Promise.all([...clients.slice(1), again].map((c) => c.close()));
+  });
+});
+
+describe("WebSocket depth streams", () => {
+  type Level = [string, string];
+  type Side = Map<string, string>;
+  const isZero = (q: string) => /^0(\.0+)?$/.test(q);
+  const applyLevels = (side: Side, levels: Level[]) => {
+    for (const [price, qty] of levels) {
+      if (isZero(qty)) side.delete(price);
+      else side.set(price, qty);
+    }
+  };
+  const restDepth = async (limit: number) => (await (await fetch(`${base}/api/v3/depth?symbol=BTCUSDT&limit=${limit}`)).json()) as { lastUpdateId: number; bids: Level[]; asks: Level[] };
+
+  it("@depth@100ms diffs after REST orders rebuild /api/v3/depth by Binance's procedure, with exact decimals; @depth5 is the top of the book", async () => {
+    const client = await StreamClient.open("/stream?streams=btcusdt@depth@100ms/btcusdt@depth5");
+    const marketData = (exchange.modules.find((m) => m.name === "marketdata") as unknown as { marketData: MarketData }).marketData;
+    await until(() => marketData.subscribers("BTCUSDT").depth === 1); // the edge's one upstream StreamDepth is open
+    expect(edge.marketStreams.feeds.stats()).toMatchObject({ depthFeeds: ["BTCUSDT"] });
+    const snapshot = await restDepth(5000);
+
+    await placeOrder(alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "45678.91" });
+    await placeOrder(alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.02", price: "45679" });
+    await placeOrder(bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.03", price: "1234.56" });
+    // Takes 0.004 of the 45678.91 level.
+    await placeOrder(bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.004", price: "45678.91" });
+    const expected = await restDepth(5000);
+
+    const book = { bids: new Map(snapshot.bids), asks: new Map(snapshot.asks) };
+    let previousU: number | undefined;
+    const seen = { bids: new Map<string, string>(), asks: new Map<string, string>() };
+    while (previousU === undefined || previousU < expected.lastUpdateId) {
+      const { data } = (await client.next((m) => m.stream === "btcusdt@depth@100ms")) as { data: { e: string; E: number; s: string; U: number; u: number; b: Level[]; a: Level[] } };
+      expect(data).toMatchObject({ e: "depthUpdate", s: "BTCUSDT" });
+      expect(typeof data.E).toBe("number");
+      if (data.u <= snapshot.lastUpdateId) continue;
+      if (previousU === undefined) expect(data.U <= snapshot.lastUpdateId + 1 && snapshot.lastUpdateId + 1 <= data.u).toBe(true);
+      else expect(data.U).toBe(previousU + 1);
+      previousU = data.u;
+      applyLevels(book.bids, data.b);
+      applyLevels(book.asks, data.a);
+      for (const [p, q] of data.b) seen.bids.set(p, q);
+      for (const [p, q] of data.a) seen.asks.set(p, q);
+    }
+    expect(previousU).toBe(expected.lastUpdateId);
+    // Exact decimal strings at the assets' scales, as REST writes them.
+    expect(seen.asks.get("45678.91000000")).toBe("0.00600000");
+    expect(seen.asks.get("45679.00000000")).toBe("0.02000000");
+    expect(seen.bids.get("1234.56000000")).toBe("0.03000000");
+    const order = (desc: boolean) => (x: Level, y: Level) => (Number(x[0]) - Number(y[0])) * (desc ? -1 : 1); // ordering only
+    expect({ bids: [...book.bids].sort(order(true)), asks: [...book.asks].sort(order(false)) }).toEqual({ bids: expected.bids, asks: expected.asks });
+
+    // Partial book depth: the top 5 levels, as /api/v3/depth?limit=5 (sent when they change, at 1 s).
+    const top = await restDepth(5);
+    const partial = await client.next((m) => m.stream === "btcusdt@depth5" && JSON.stringify((m.data as Msg).asks) === JSON.stringify(top.asks) && JSON.stringify((m.data as Msg).bids) === JSON.stringify(top.bids), 5_000);
+    expect(Object.keys(partial.data as Msg).sort()).toEqual(["asks", "bids", "lastUpdateId"]);
+    expect((partial.data as { lastUpdateId: number }).lastUpdateId).toBeLessThanOrEqual(top.lastUpdateId);
+    expect((partial.data as { asks: Level[] }).asks.length).toBeLessThanOrEqual(5);
+
+    await client.close();
+    await until(() => marketData.subscribers("BTCUSDT").depth === 0); // the upstream call ended after the last subscriber
+    expect(edge.marketStreams.feeds.stats()).toMatchObject({ depthFeeds: [] });
   });
 });

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { WebSocket } from "ws";
 import { describe, expect, it } from "vitest";
-import { GetDepthResponseSchema, KlineSchema, PublicTradeSchema, type Kline, type PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { DepthUpdateSchema, GetDepthResponseSchema, KlineSchema, type DepthUpdate, PublicTradeSchema, type Kline, type PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { EdgeServices } from "../../../edge/src/rest/services.js";
 import { MarketFeeds, type FeedOptions, type TopicSubscriber } from "../../../edge/src/ws/market-feeds.js";
 import { Connection, DEFAULT_WEBSOCKET_LIMITS, type MarketStreams } from "../../../edge/src/ws/market-streams.js";
@@ -68,6 +68,73 @@ describe("MarketFeeds", () => {
     feeds.unsubscribe("btcusdt@trade", b);
     expect(calls[2]!.aborted).toBe(true);
     expect(feeds.stats()).toMatchObject({ topics: [], tradeFeeds: [] });
+    feeds.close();
+  });
+
+  it("depth: one shared StreamDepth per symbol, updates merged per window (first U, last u), reopened without repeats, closed after the last", async () => {
+    const upd = (U: number, u: number, bid: string, qty: string) =>
+      create(DepthUpdateSchema, { symbol: "BTCUSDT", firstUpdateId: BigInt(U), finalUpdateId: BigInt(u), bids: [{ price: bid, quantity: qty }], asks: [], eventTime: 1n });
+    const depthCalls: AbortSignal[] = [];
+    const scripts: DepthUpdate[][] = [[upd(1, 1, "10.00", "1.000"), upd(2, 3, "10.00", "2.000"), upd(4, 4, "9.00", "1.000")], [upd(4, 4, "9.00", "1.000"), upd(5, 5, "9.00", "0.000")]];
+    const { services } = fakeServices([], {
+      async *streamDepth(_request: unknown, options: { signal: AbortSignal }) {
+        depthCalls.push(options.signal);
+        const script = scripts.shift();
+        if (script) {
+          for (const u of script) yield { update: u };
+          return;
+        }
+        await new Promise<void>((resolve) => options.signal.addEventListener("abort", () => resolve()));
+      },
+    } as never);
+    const feeds = new MarketFeeds(services, OPTIONS);
+    const fast = new Collector();
+    const slow = new Collector();
+    feeds.subscribe(stream("btcusdt@depth@100ms"), fast);
+    feeds.subscribe(stream("btcusdt@depth"), slow);
+    await until(() => depthCalls.length === 3);
+    await until(() => slow.events.length === 1, 3_000);
+    await sleep(150);
+    // Everything arrived within one window: one event each, the levels netted, 9.00 removed by update 5 (not sent twice).
+    const expected = { e: "depthUpdate", s: "BTCUSDT", U: 1, u: 5, b: [["10.00", "2.000"], ["9.00", "0.000"]], a: [] };
+    expect(fast.events.map((e) => e.data)).toEqual([expect.objectContaining(expected)]);
+    expect(slow.events.map((e) => e.data)).toEqual([expect.objectContaining(expected)]);
+    expect(feeds.stats()).toMatchObject({ depthFeeds: ["BTCUSDT"], depthUpstreamOpened: { BTCUSDT: 3 }, tradeFeeds: [] });
+    feeds.unsubscribe("btcusdt@depth@100ms", fast);
+    expect(depthCalls[2]!.aborted).toBe(false);
+    feeds.unsubscribe("btcusdt@depth", slow);
+    expect(depthCalls[2]!.aborted).toBe(true);
+    expect(feeds.stats()).toMatchObject({ topics: [], depthFeeds: [] });
+    feeds.close();
+  });
+
+  it("partial depth: GetDepth with the stream's levels at its cadence, sent when the levels changed, the current one to a late joiner", async () => {
+    let polls = 0;
+    const limits: number[] = [];
+    const { services } = fakeServices([], {
+      async getDepth(request: { limit: number }) {
+        polls += 1;
+        limits.push(request.limit);
+        const bids = polls >= 3 ? [{ price: "10.00", quantity: "2.000" }] : [{ price: "10.00", quantity: "1.000" }];
+        return create(GetDepthResponseSchema, { lastUpdateId: BigInt(polls), bids, asks: [] });
+      },
+    } as never);
+    const feeds = new MarketFeeds(services, OPTIONS);
+    const c = new Collector();
+    feeds.subscribe(stream("btcusdt@depth5@100ms"), c);
+    await until(() => polls >= 5, 3_000);
+    expect(limits.every((l) => l === 5)).toBe(true);
+    expect(c.events.map((e) => e.data)).toEqual([
+      { lastUpdateId: 1, bids: [["10.00", "1.000"]], asks: [] },
+      { lastUpdateId: 3, bids: [["10.00", "2.000"]], asks: [] },
+    ]);
+    const late = new Collector();
+    feeds.subscribe(stream("btcusdt@depth5@100ms"), late);
+    await until(() => late.events.length === 1);
+    expect(late.events[0]!.data).toMatchObject({ lastUpdateId: 3 });
+    feeds.unsubscribe("btcusdt@depth5@100ms", late);
+    feeds.unsubscribe("btcusdt@depth5@100ms", c);
+    expect(feeds.stats().topics).toEqual([]);
     feeds.close();
   });
 

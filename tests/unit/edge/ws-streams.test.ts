@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { GetDepthResponseSchema, KlineSchema, PublicTradeSchema, Ticker24hSchema } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
-import { bookTickerChanged, bookTickerEvent, klineEvent, miniTickerEvent, parseControl, parseStreamName, splitStreams, tradeEvent } from "../../../edge/src/ws/streams.js";
+import { DepthUpdateSchema, GetDepthResponseSchema, KlineSchema, PublicTradeSchema, Ticker24hSchema } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { bookTickerChanged, bookTickerEvent, depthUpdateEvent, klineEvent, mergeDepthUpdates, miniTickerEvent, parseControl, partialDepthEvent, parseStreamName, splitStreams, tradeEvent } from "../../../edge/src/ws/streams.js";
 
 describe("stream names", () => {
   it("parses Binance's lowercase names, upper-casing the symbol for the services", () => {
@@ -10,10 +10,14 @@ describe("stream names", () => {
     expect(parseStreamName("btcusdt@kline_1M")).toMatchObject({ kind: "kline", interval: "1M" });
     expect(parseStreamName("ethusdt@bookTicker")).toEqual({ kind: "bookTicker", symbol: "ETHUSDT", name: "ethusdt@bookTicker" });
     expect(parseStreamName("ethusdt@miniTicker")).toMatchObject({ kind: "miniTicker", symbol: "ETHUSDT" });
+    expect(parseStreamName("btcusdt@depth")).toEqual({ kind: "depth", symbol: "BTCUSDT", speedMs: 1000, name: "btcusdt@depth" });
+    expect(parseStreamName("btcusdt@depth@100ms")).toEqual({ kind: "depth", symbol: "BTCUSDT", speedMs: 100, name: "btcusdt@depth@100ms" });
+    expect(parseStreamName("btcusdt@depth5")).toEqual({ kind: "partialDepth", symbol: "BTCUSDT", levels: 5, speedMs: 1000, name: "btcusdt@depth5" });
+    expect(parseStreamName("btcusdt@depth20@100ms")).toEqual({ kind: "partialDepth", symbol: "BTCUSDT", levels: 20, speedMs: 100, name: "btcusdt@depth20@100ms" });
   });
 
   it("refuses anything else", () => {
-    for (const name of ["BTCUSDT@trade", "btcusdt@Trade", "btcusdt@kline_2m", "btcusdt@kline_1y", "btcusdt@kline_", "btcusdt@depth", "btcusdt", "@trade", "b@trade", "btcusdt@booktTicker", "btc usdt@trade", ""]) {
+    for (const name of ["BTCUSDT@trade", "btcusdt@Trade", "btcusdt@kline_2m", "btcusdt@kline_1y", "btcusdt@kline_", "btcusdt@depth15", "btcusdt@depth@1000ms", "btcusdt@depth5@250ms", "btcusdt@depth@", "BTCUSDT@depth", "btcusdt", "@trade", "b@trade", "btcusdt@booktTicker", "btc usdt@trade", ""]) {
       expect(parseStreamName(name), name).toBeUndefined();
     }
   });
@@ -69,6 +73,65 @@ describe("payloads", () => {
   it("miniTicker", () => {
     const ticker = create(Ticker24hSchema, { symbol: "BTCUSDT", lastPrice: "2", openPrice: "1", highPrice: "3", lowPrice: "0.5", volume: "10", quoteVolume: "20" });
     expect(miniTickerEvent(ticker, 5)).toEqual({ e: "24hrMiniTicker", E: 5, s: "BTCUSDT", c: "2", o: "1", h: "3", l: "0.5", v: "10", q: "20" });
+  });
+});
+
+describe("depth", () => {
+  const level = (price: string, quantity: string) => ({ price, quantity });
+  const update = (U: bigint, u: bigint, bids: [string, string][], asks: [string, string][], time = 1n) =>
+    create(DepthUpdateSchema, { symbol: "BTCUSDT", firstUpdateId: U, finalUpdateId: u, bids: bids.map(([p, q]) => level(p, q)), asks: asks.map(([p, q]) => level(p, q)), eventTime: time });
+
+  it("depthUpdate: Binance's letters, [price, quantity] pairs as sent", () => {
+    expect(depthUpdateEvent(update(7n, 9n, [["100.00000000", "0.50000000"]], [["101.00000000", "0.00000000"]]), 42)).toEqual({
+      e: "depthUpdate", E: 42, s: "BTCUSDT", U: 7, u: 9, b: [["100.00000000", "0.50000000"]], a: [["101.00000000", "0.00000000"]],
+    });
+  });
+
+  it("merges a window: first U, last u and time, each price's last quantity (a removal stays a removal), sorted best first", () => {
+    const merged = mergeDepthUpdates([
+      update(5n, 5n, [["99.50000000", "1.00000000"], ["100.00000000", "2.00000000"]], [["101.00000000", "1.00000000"]], 10n),
+      update(6n, 8n, [["100.00000000", "0.00000000"]], [["101.00000000", "3.00000000"], ["9.00000000", "0.10000000"]], 11n),
+      update(9n, 9n, [["1000.00000000", "0.10000000"], ["99.50000000", "0.00000000"]], [["101.00000000", "0.00000000"]], 12n),
+    ])!;
+    expect(depthUpdateEvent(merged, 1)).toEqual({
+      e: "depthUpdate",
+      E: 1,
+      s: "BTCUSDT",
+      U: 5,
+      u: 9,
+      b: [["1000.00000000", "0.10000000"], ["100.00000000", "0.00000000"], ["99.50000000", "0.00000000"]],
+      a: [["9.00000000", "0.10000000"], ["101.00000000", "0.00000000"]],
+    });
+    expect(merged.eventTime).toBe(12n);
+    expect(mergeDepthUpdates([])).toBeUndefined();
+    const single = update(3n, 4n, [], [["1.00000000", "1.00000000"]]);
+    expect(mergeDepthUpdates([single])).toBe(single);
+  });
+
+  it("merging then applying equals applying one by one", () => {
+    const updates = [
+      update(1n, 1n, [["10.00", "1.00"]], []),
+      update(2n, 2n, [["10.00", "0.00"], ["9.99", "2.00"]], [["10.01", "1.00"]]),
+      update(3n, 3n, [["10.00", "3.00"]], [["10.01", "0.00"]]),
+    ];
+    const apply = (book: Map<string, string>, levels: { price: string; quantity: string }[]) => {
+      for (const l of levels) if (l.quantity === "0.00") book.delete(l.price); else book.set(l.price, l.quantity);
+    };
+    const oneByOne = { b: new Map<string, string>([["9.98", "5.00"]]), a: new Map<string, string>() };
+    for (const u of updates) {
+      apply(oneByOne.b, u.bids);
+      apply(oneByOne.a, u.asks);
+    }
+    const merged = mergeDepthUpdates(updates)!;
+    const once = { b: new Map<string, string>([["9.98", "5.00"]]), a: new Map<string, string>() };
+    apply(once.b, merged.bids);
+    apply(once.a, merged.asks);
+    expect(once).toEqual(oneByOne);
+  });
+
+  it("partial depth: lastUpdateId and [price, quantity] pairs", () => {
+    const depth = create(GetDepthResponseSchema, { lastUpdateId: 41n, bids: [level("29000.00000000", "0.01000000")], asks: [level("29001.00000000", "1.00000000")] });
+    expect(partialDepthEvent(depth)).toEqual({ lastUpdateId: 41, bids: [["29000.00000000", "0.01000000"]], asks: [["29001.00000000", "1.00000000"]] });
   });
 });
 
