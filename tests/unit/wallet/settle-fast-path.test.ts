@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { runBatch, type BatchResult, type StateLoader } from "../../../services/wallet/src/domain/ledger-engine.js";
+import { LedgerStateCache } from "../../../services/wallet/src/domain/state-cache.js";
 import * as planner from "../../../services/wallet/src/domain/plan.js";
 import { FEE_ACCOUNT, docIds, makeCommand, type BalanceRow, type HoldDoc, type Outcome, type VersionedDoc } from "../../../services/wallet/src/domain/ledger.js";
 
@@ -137,5 +138,34 @@ describe("runBatch's settlement path", () => {
     expect(plan).toHaveBeenCalled();
     expect(fast.outcomes[0]).toMatchObject({ ok: true, result: { buyerFee: "1", sellerFee: "1" } });
     expect(view(fast)).toEqual(view(generic));
+  });
+
+  it("updates only the batch's own copies in place: an earlier batch's writes (which the cache hands on) stay as they were", async () => {
+    const hold = (id: string, account: string, asset: string, remaining: bigint): HoldDoc => ({
+      type: "hold", id: docIds.hold(id), account, asset, amount: remaining, remaining, settled: 0n, state: "pending", expiresAt: 0, createdAt: 1,
+    });
+    const balances: BalanceRow[] = [
+      { account: "a", asset: "USDT", available: 0n, locked: 10_000n, pending: 0n },
+      { account: "b", asset: "BTC", available: 0n, locked: 1_000n, pending: 0n },
+    ];
+    const settle = (n: number) =>
+      makeCommand(`t${n}`, 1_000, {
+        kind: "settle",
+        trade: { tradeId: `t${n}`, symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT", buyer: "a", seller: "b", buyerHoldId: "ha", sellerHoldId: "hb", base: 10n, quote: 500n, buyerIsMaker: true },
+        buyerFeeBps: 10,
+        sellerFeeBps: 10,
+      });
+    const cache = new LedgerStateCache();
+    const loader = cache.loader(loaderOf(balances, [hold("ha", "a", "USDT", 10_000n), hold("hb", "b", "BTC", 1_000n)]));
+    const first = await runBatch([settle(1), settle(2)], loader);
+    cache.absorb(first.writes);
+    const kept = structuredClone(first.writes);
+    const second = await runBatch([settle(3), settle(4), settle(5)], loader);
+    cache.absorb(second.writes);
+    expect(first.writes).toEqual(kept);
+    const remaining = (result: BatchResult) => result.writes.docs.map((write) => [write.doc.id, (write.doc as HoldDoc).remaining, write.beforeVersion, write.version]);
+    expect(remaining(first)).toEqual([["hold:ha", 9_000n, 3, 5], ["hold:hb", 980n, 3, 5]]);
+    expect(remaining(second)).toEqual([["hold:ha", 7_500n, 5, 8], ["hold:hb", 950n, 5, 8]]);
+    expect(second.writes.balances.find((write) => write.account === "a" && write.asset === "USDT")).toMatchObject({ before: { locked: 9_000n }, after: { locked: 7_500n } });
   });
 });

@@ -77,9 +77,15 @@ interface DocSlot {
   before: number;
   beforeDue: number | null;
   beforeAwaiting: number | null;
-  current: VersionedDoc | null;
+  /** null: no such document (yet). */
+  doc: Doc | null;
+  version: number;
+  /** Changed in this batch: `doc` is then the batch's own copy. */
   dirty: boolean;
 }
+
+/** A hold the batch owns (its own copy), updated in place. */
+type OwnedHold = { -readonly [K in keyof HoldDoc]: HoldDoc[K] };
 
 class Snapshot implements LedgerView {
   /** account -> asset -> slot: two lookups instead of building a joined key per read. */
@@ -108,7 +114,7 @@ class Snapshot implements LedgerView {
       this.missingDocs.add(id);
       return undefined;
     }
-    return entry.current?.doc;
+    return entry.doc ?? undefined;
   }
 
   /** What a command will read, declared up front: marked missing unless loaded already. */
@@ -143,10 +149,10 @@ class Snapshot implements LedgerView {
       const slots = this.slots(key.account);
       if (!slots.has(key.asset)) slots.set(key.asset, { account: key.account, asset: key.asset, before: null, current: ZERO_BALANCE, dirty: false });
     }
-    for (const id of docIds) if (!this.docs.has(id)) this.docs.set(id, { before: 0, beforeDue: null, beforeAwaiting: null, current: null, dirty: false });
+    for (const id of docIds) if (!this.docs.has(id)) this.docs.set(id, { before: 0, beforeDue: null, beforeAwaiting: null, doc: null, version: 0, dirty: false });
     for (const versioned of docs) {
       const doc = versioned.doc;
-      this.docs.set(doc.id, { before: versioned.version, beforeDue: docDue(doc), beforeAwaiting: docAwaitingSince(doc), current: versioned, dirty: false });
+      this.docs.set(doc.id, { before: versioned.version, beforeDue: docDue(doc), beforeAwaiting: docAwaitingSince(doc), doc, version: versioned.version, dirty: false });
     }
   }
 
@@ -174,11 +180,18 @@ class Snapshot implements LedgerView {
     }
   }
 
-  /** A settlement takes `amount` out of a (checked) pending hold. */
+  /** A settlement takes `amount` out of a (checked) pending hold: its own copy from the first change in the batch on, updated in place. */
   consumeHold(entry: DocSlot, amount: bigint): void {
-    const hold = entry.current!.doc as HoldDoc;
-    entry.current = { doc: { ...hold, remaining: hold.remaining - amount, settled: hold.settled + amount }, version: entry.current!.version + 1 };
-    entry.dirty = true;
+    const hold = entry.doc as HoldDoc;
+    if (entry.dirty) {
+      const owned = hold as OwnedHold;
+      owned.remaining -= amount;
+      owned.settled += amount;
+    } else {
+      entry.doc = { ...hold, remaining: hold.remaining - amount, settled: hold.settled + amount };
+      entry.dirty = true;
+    }
+    entry.version += 1;
   }
 
   apply(effects: Effects): void {
@@ -188,7 +201,8 @@ class Snapshot implements LedgerView {
     }
     for (const doc of effects.docs) {
       const entry = this.docs.get(doc.id)!;
-      entry.current = { doc, version: (entry.current?.version ?? 0) + 1 };
+      entry.doc = doc;
+      entry.version += 1;
       entry.dirty = true;
     }
   }
@@ -200,8 +214,8 @@ class Snapshot implements LedgerView {
     }
     const docs: DocWrite[] = [];
     for (const entry of this.docs.values()) {
-      if (entry.dirty && entry.current) {
-        docs.push({ doc: entry.current.doc, version: entry.current.version, beforeVersion: entry.before, beforeDue: entry.beforeDue, beforeAwaiting: entry.beforeAwaiting });
+      if (entry.dirty && entry.doc) {
+        docs.push({ doc: entry.doc, version: entry.version, beforeVersion: entry.before, beforeDue: entry.beforeDue, beforeAwaiting: entry.beforeAwaiting });
       }
     }
     return { balances, docs, transfers, entries };
@@ -246,7 +260,7 @@ function settleFromHolds(snapshot: Snapshot, command: Command, body: SettleBody,
   const now = command.time;
   const buyerHold = snapshot.docs.get(docIds.hold(trade.buyerHoldId));
   const sellerHold = snapshot.docs.get(docIds.hold(trade.sellerHoldId));
-  if (!usableHold(buyerHold?.current?.doc, buyer, quoteAsset, quote, now) || !usableHold(sellerHold?.current?.doc, seller, baseAsset, base, now)) return undefined;
+  if (!usableHold(buyerHold?.doc, buyer, quoteAsset, quote, now) || !usableHold(sellerHold?.doc, seller, baseAsset, base, now)) return undefined;
   const buyerPays = snapshot.slot(buyer, quoteAsset);
   const sellerPays = snapshot.slot(seller, baseAsset);
   const buyerGets = snapshot.slot(buyer, baseAsset);
@@ -260,25 +274,27 @@ function settleFromHolds(snapshot: Snapshot, command: Command, body: SettleBody,
 
   snapshot.consumeHold(buyerHold!, quote);
   snapshot.consumeHold(sellerHold!, base);
-  const kind = "settle";
   const id = command.id;
-  const add = (slot: BalanceSlot, available: bigint, locked: bigint) => {
-    if (available === 0n && locked === 0n) return;
-    snapshot.add(slot, available, locked);
-    entries.push({ transferId: id, kind, account: slot.account, asset: slot.asset, available, locked, pending: 0n, time: now });
-  };
-  add(buyerPays, 0n, -quote);
-  add(sellerPays, 0n, -base);
-  add(buyerGets, base - buyerFee, 0n);
-  add(sellerGets, quote - sellerFee, 0n);
-  add(feesBase, buyerFee, 0n);
-  add(feesQuote, sellerFee, 0n);
+  settleMove(snapshot, entries, id, now, buyerPays, 0n, -quote);
+  settleMove(snapshot, entries, id, now, sellerPays, 0n, -base);
+  settleMove(snapshot, entries, id, now, buyerGets, base - buyerFee, 0n);
+  settleMove(snapshot, entries, id, now, sellerGets, quote - sellerFee, 0n);
+  settleMove(snapshot, entries, id, now, feesBase, buyerFee, 0n);
+  settleMove(snapshot, entries, id, now, feesQuote, sellerFee, 0n);
   return { buyerFee: buyerFee.toString(), sellerFee: sellerFee.toString() };
 }
 
-function usableHold(doc: Doc | undefined, account: string, asset: string, amount: bigint, now: number): doc is HoldDoc {
+/** One balance change of a settlement and its history entry; a change of nothing is left out, as plan() does. */
+function settleMove(snapshot: Snapshot, entries: LedgerEntry[], id: string, now: number, slot: BalanceSlot, available: bigint, locked: bigint): void {
+  if (available === 0n && locked === 0n) return;
+  snapshot.add(slot, available, locked);
+  entries.push({ transferId: id, kind: "settle", account: slot.account, asset: slot.asset, available, locked, pending: 0n, time: now });
+}
+
+function usableHold(doc: Doc | null | undefined, account: string, asset: string, amount: bigint, now: number): doc is HoldDoc {
   return (
     doc !== undefined &&
+    doc !== null &&
     doc.type === "hold" &&
     doc.account === account &&
     doc.asset === asset &&
