@@ -1,5 +1,5 @@
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase } from "kysely";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pg from "pg";
@@ -31,7 +31,7 @@ export function openDatabase<DB>(url: string): Database<DB> {
     sqlite.pragma(`synchronous = ${process.env.EXCHANGE_SQLITE_SYNCHRONOUS ?? "FULL"}`);
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
-    dialect = new SqliteDialect({ database: sqlite });
+    dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
     engine = "sqlite";
   } else if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     // int8 and numeric come back as strings, so no value is squeezed through a double.
@@ -42,4 +42,32 @@ export function openDatabase<DB>(url: string): Database<DB> {
   }
   const db = new Kysely<DB>({ dialect });
   return { db, engine, url, close: () => db.destroy() };
+}
+
+/** Prepared statements kept per SQL text. */
+const STATEMENT_CACHE = 256;
+
+/**
+ * better-sqlite3 behind Kysely, with its prepared statements reused: Kysely's SQLite driver
+ * prepares every query it runs, and parsing and planning the SQL again cost the hot paths (the
+ * ledger's bulk reads) more than running it. Safe because Kysely runs one query at a time per
+ * connection; a statement is re-prepared by SQLite itself when the schema changes.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const prepared = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(text: string) {
+      let statement = prepared.get(text);
+      if (statement) {
+        // Most recently used last: the first entry is the one to evict.
+        prepared.delete(text);
+      } else {
+        statement = sqlite.prepare(text);
+        if (prepared.size >= STATEMENT_CACHE) prepared.delete(prepared.keys().next().value!);
+      }
+      prepared.set(text, statement);
+      return statement;
+    },
+    close: () => sqlite.close(),
+  };
 }
