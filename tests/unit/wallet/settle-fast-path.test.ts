@@ -28,6 +28,16 @@ function loaderOf(balances: readonly BalanceRow[], holds: readonly HoldDoc[]): S
 const outcomeView = (outcome: Outcome) => (outcome.ok ? outcome : { ok: false, error: `${outcome.error.constructor.name}: ${outcome.error.message}` });
 const view = (result: BatchResult) => ({ outcomes: result.outcomes.map(outcomeView), writes: result.writes });
 
+/** Writes in a canonical order: which row is read first depends on what the cache holds. */
+const sorted = ({ outcomes, writes }: ReturnType<typeof view>) => ({
+  outcomes,
+  writes: {
+    ...writes,
+    balances: [...writes.balances].sort((x, y) => `${x.account}/${x.asset}`.localeCompare(`${y.account}/${y.asset}`)),
+    docs: [...writes.docs].sort((x, y) => x.doc.id.localeCompare(y.doc.id)),
+  },
+});
+
 const USERS = ["a", "b", "c"];
 
 /** Per user and asset: a balance with some of it locked, and a hold on (usually) no more than that. */
@@ -61,55 +71,73 @@ describe("runBatch's settlement path", () => {
     let settled = 0;
     let total = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(accountArb, { minLength: 6, maxLength: 6 }), feeRowArb, fc.array(tradeArb, { minLength: 1, maxLength: 12 }), async (specs, fees, trades) => {
-        const balances: BalanceRow[] = [];
-        const holds: HoldDoc[] = [];
-        USERS.forEach((account, a) =>
-          ASSETS.forEach((asset, b) => {
-            const spec = specs[a * 2 + b]!;
-            balances.push({ account, asset, available: spec.available, locked: spec.locked, pending: 0n });
-            holds.push({
-              type: "hold",
-              id: docIds.hold(holdId(account, asset)),
-              account,
-              asset,
-              amount: spec.held + 10n,
-              remaining: spec.held,
-              settled: 10n,
-              state: spec.state,
-              expiresAt: spec.expiresAt,
-              createdAt: 1,
-            });
-          }),
-        );
-        if (fees !== undefined) balances.push({ account: FEE_ACCOUNT, asset: "BTC", available: fees, locked: 0n, pending: 0n });
-        const holdOf = (choice: string, account: string, asset: string) => (choice === "own" ? holdId(account, asset) : choice === "none" ? "" : choice);
-        const commands = trades.map((trade) =>
-          makeCommand(`t${trade.id}`, 1_000, {
-            kind: "settle",
-            trade: {
-              tradeId: `t${trade.id}`,
-              symbol: "BTCUSDT",
-              baseAsset: "BTC",
-              quoteAsset: "USDT",
-              buyer: trade.buyer,
-              seller: trade.seller,
-              buyerHoldId: holdOf(trade.buyerHold, trade.buyer, "USDT"),
-              sellerHoldId: holdOf(trade.sellerHold, trade.seller, "BTC"),
-              base: trade.base,
-              quote: trade.quote,
-              buyerIsMaker: trade.id % 2 === 0,
-            },
-            buyerFeeBps: trade.buyerFeeBps,
-            sellerFeeBps: trade.sellerFeeBps,
-          }),
-        );
-        const fast = await runBatch(commands, loaderOf(balances, holds));
-        const generic = await runBatch(commands, loaderOf(balances, holds), { fastPaths: false });
-        expect(view(fast)).toEqual(view(generic));
-        total += commands.length;
-        settled += fast.outcomes.filter((outcome) => outcome.ok && !outcome.duplicate).length;
-      }),
+      fc.asyncProperty(
+        fc.array(accountArb, { minLength: 6, maxLength: 6 }),
+        feeRowArb,
+        fc.array(tradeArb, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.boolean(), { minLength: 15, maxLength: 15 }),
+        async (specs, fees, trades, warm) => {
+          const balances: BalanceRow[] = [];
+          const holds: HoldDoc[] = [];
+          USERS.forEach((account, a) =>
+            ASSETS.forEach((asset, b) => {
+              const spec = specs[a * 2 + b]!;
+              balances.push({ account, asset, available: spec.available, locked: spec.locked, pending: 0n });
+              holds.push({
+                type: "hold",
+                id: docIds.hold(holdId(account, asset)),
+                account,
+                asset,
+                amount: spec.held + 10n,
+                remaining: spec.held,
+                settled: 10n,
+                state: spec.state,
+                expiresAt: spec.expiresAt,
+                createdAt: 1,
+              });
+            }),
+          );
+          if (fees !== undefined) balances.push({ account: FEE_ACCOUNT, asset: "BTC", available: fees, locked: 0n, pending: 0n });
+          const holdOf = (choice: string, account: string, asset: string) => (choice === "own" ? holdId(account, asset) : choice === "none" ? "" : choice);
+          const commands = trades.map((trade) =>
+            makeCommand(`t${trade.id}`, 1_000, {
+              kind: "settle",
+              trade: {
+                tradeId: `t${trade.id}`,
+                symbol: "BTCUSDT",
+                baseAsset: "BTC",
+                quoteAsset: "USDT",
+                buyer: trade.buyer,
+                seller: trade.seller,
+                buyerHoldId: holdOf(trade.buyerHold, trade.buyer, "USDT"),
+                sellerHoldId: holdOf(trade.sellerHold, trade.seller, "BTC"),
+                base: trade.base,
+                quote: trade.quote,
+                buyerIsMaker: trade.id % 2 === 0,
+              },
+              buyerFeeBps: trade.buyerFeeBps,
+              sellerFeeBps: trade.sellerFeeBps,
+            }),
+          );
+          const fast = await runBatch(commands, loaderOf(balances, holds));
+          const generic = await runBatch(commands, loaderOf(balances, holds), { fastPaths: false });
+          expect(view(fast)).toEqual(view(generic));
+          // Through the state cache, with some rows and holds already in memory (read from there at
+          // once): the same again, rows written in the order they were read.
+          const cached = async () => {
+            const loader = new LedgerStateCache().loader(loaderOf(balances, holds));
+            const keys = [...USERS, FEE_ACCOUNT].flatMap((account) => ASSETS.map((asset) => ({ account, asset })));
+            await loader.balances(keys.filter((_key, index) => warm[index]));
+            await loader.docs([...holds.map((hold) => hold.id), docIds.hold("nope")].filter((_id, index) => warm[8 + index]));
+            return loader;
+          };
+          const cachedFast = await runBatch(commands, await cached());
+          expect(view(cachedFast)).toEqual(view(await runBatch(commands, await cached(), { fastPaths: false })));
+          expect(sorted(view(cachedFast))).toEqual(sorted(view(generic)));
+          total += commands.length;
+          settled += fast.outcomes.filter((outcome) => outcome.ok && !outcome.duplicate).length;
+        },
+      ),
       { numRuns: 500 },
     );
     // Enough of them succeed for the comparison to cover the path (failures go generic anyway).

@@ -34,6 +34,22 @@ export interface StateLoader {
   docs(ids: readonly string[]): Promise<VersionedDoc[]>;
 }
 
+/**
+ * A loader that keeps some state in memory (the state cache) and answers for it at once: runBatch
+ * asks it first, and goes through the asynchronous methods only for what it does not know.
+ */
+export interface MemoryStateLoader extends StateLoader {
+  /** The balance as the loader would return it; null: known not to exist; undefined: not known. */
+  cachedBalance(account: string, asset: string): Balance | null | undefined;
+  /** Likewise for a document. */
+  cachedDoc(id: string): VersionedDoc | null | undefined;
+}
+
+function isMemoryLoader(loader: StateLoader): loader is MemoryStateLoader {
+  const memory = loader as Partial<MemoryStateLoader>;
+  return typeof memory.cachedBalance === "function" && typeof memory.cachedDoc === "function";
+}
+
 export interface BalanceWrite {
   readonly account: string;
   readonly asset: string;
@@ -96,9 +112,11 @@ class Snapshot implements LedgerView {
   /** Every read of something not loaded yet, counted (a repeated miss counts too). */
   misses = 0;
 
+  constructor(private readonly memory: MemoryStateLoader | undefined) {}
+
   balance(account: string, asset: string): Balance {
     if (isExternal(account)) return ZERO_BALANCE;
-    const row = this.balances.get(account)?.get(asset);
+    const row = this.balances.get(account)?.get(asset) ?? this.recallBalance(account, asset);
     if (!row) {
       this.misses += 1;
       this.missingBalances.set(balanceKey(account, asset), { account, asset });
@@ -108,7 +126,7 @@ class Snapshot implements LedgerView {
   }
 
   doc(id: string): Doc | undefined {
-    const entry = this.docs.get(id);
+    const entry = this.docs.get(id) ?? this.recallDoc(id);
     if (!entry) {
       this.misses += 1;
       this.missingDocs.add(id);
@@ -120,13 +138,34 @@ class Snapshot implements LedgerView {
   /** What a command will read, declared up front: marked missing unless loaded already. */
   readonly wants: ReadSink = {
     balance: (account, asset) => {
-      if (isExternal(account) || this.balances.get(account)?.has(asset)) return;
+      if (isExternal(account) || this.balances.get(account)?.has(asset) || this.recallBalance(account, asset)) return;
       this.missingBalances.set(balanceKey(account, asset), { account, asset });
     },
     doc: (id) => {
-      if (!this.docs.has(id)) this.missingDocs.add(id);
+      if (!this.docs.has(id) && !this.recallDoc(id)) this.missingDocs.add(id);
     },
   };
+
+  /** A balance the memory loader knows, as a loaded slot; undefined when it does not know it. */
+  private recallBalance(account: string, asset: string): BalanceSlot | undefined {
+    const cached = this.memory?.cachedBalance(account, asset);
+    if (cached === undefined) return undefined;
+    const slot: BalanceSlot = { account, asset, before: cached, current: cached ?? ZERO_BALANCE, dirty: false };
+    this.slots(account).set(asset, slot);
+    return slot;
+  }
+
+  /** Likewise for a document. */
+  private recallDoc(id: string): DocSlot | undefined {
+    const cached = this.memory?.cachedDoc(id);
+    if (cached === undefined) return undefined;
+    const slot: DocSlot =
+      cached === null
+        ? { before: 0, beforeDue: null, beforeAwaiting: null, doc: null, version: 0, dirty: false }
+        : { before: cached.version, beforeDue: docDue(cached.doc), beforeAwaiting: docAwaitingSince(cached.doc), doc: cached.doc, version: cached.version, dirty: false };
+    this.docs.set(id, slot);
+    return slot;
+  }
 
   hasMissing(): boolean {
     return this.missingBalances.size > 0 || this.missingDocs.size > 0;
@@ -310,7 +349,7 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
   const known = new Map<string, TransferRecord>();
   for (const record of await loader.transfers([...new Set(commands.map((command) => command.id))])) known.set(record.id, record);
 
-  const snapshot = new Snapshot();
+  const snapshot = new Snapshot(isMemoryLoader(loader) ? loader : undefined);
   // Read everything the batch needs up front, in a few bulk rounds (a read can reveal another:
   // a void reads its hold, then the hold's balance).
   // Commands whose reads are known up front (settlements, transfers...) are not planned here;

@@ -1,5 +1,5 @@
 import type { Balance, BalanceRow, TransferRecord, VersionedDoc } from "./ledger.js";
-import type { BatchWrites, StateLoader } from "./ledger-engine.js";
+import type { BatchWrites, MemoryStateLoader, StateLoader } from "./ledger-engine.js";
 
 // The ledger's working set kept in memory between batches, so a busy account (the fee account, a
 // market maker) is read from the store once, not once per batch. It holds the state as of the
@@ -26,7 +26,10 @@ export class LedgerStateCache {
 
   /** A loader that answers from memory and asks `store` only for what it has not seen. */
   loader(store: StateLoader): StateLoader {
-    return {
+    const loader: MemoryStateLoader = {
+      // What runBatch may read from memory at once, without a round through the methods below.
+      cachedBalance: (account, asset) => this.balances.get(account)?.get(asset),
+      cachedDoc: (id) => this.docs.get(id),
       transfers: async (ids) => {
         const found: TransferRecord[] = [];
         const ask: string[] = [];
@@ -75,6 +78,7 @@ export class LedgerStateCache {
         return found;
       },
     };
+    return loader;
   }
 
   /** Takes in a planned batch: what the next batch must plan against. */
