@@ -18,9 +18,12 @@ export const DEFAULT_FEE_TIERS: readonly FeeTier[] = [
   { tier: 4, makerBps: 0, takerBps: 5 },
 ];
 
+/** BigInt(bps) for the rates in use, made once each (two per settlement otherwise). */
+const BPS: bigint[] = [];
+
 export function feeFor(amount: bigint, bps: number): bigint {
   if (!Number.isInteger(bps) || bps < 0 || bps > 10_000) throw new RangeError(`fee bps out of range: ${bps}`);
-  return divCeil(amount * BigInt(bps), 10_000n);
+  return divCeil(amount * (BPS[bps] ??= BigInt(bps)), 10_000n);
 }
 
 export class FeeSchedule {

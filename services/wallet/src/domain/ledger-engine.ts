@@ -100,6 +100,8 @@ interface DocSlot {
   dirty: boolean;
 }
 
+type MutableBalance = { -readonly [K in keyof Balance]: Balance[K] };
+
 /** A hold the batch owns (its own copy), updated in place. */
 type OwnedHold = { -readonly [K in keyof HoldDoc]: HoldDoc[K] };
 
@@ -107,6 +109,8 @@ class Snapshot implements LedgerView {
   /** account -> asset -> slot: two lookups instead of building a joined key per read. */
   readonly balances = new Map<string, Map<string, BalanceSlot>>();
   readonly docs = new Map<string, DocSlot>();
+  /** Hold slots by the hold's own id (a settlement's two reads build no document id). */
+  private readonly holds = new Map<string, DocSlot>();
   missingBalances = new Map<string, { account: string; asset: string }>();
   missingDocs = new Set<string>();
   /** Every read of something not loaded yet, counted (a repeated miss counts too). */
@@ -144,7 +148,21 @@ class Snapshot implements LedgerView {
     doc: (id) => {
       if (!this.docs.has(id) && !this.recallDoc(id)) this.missingDocs.add(id);
     },
+    hold: (holdId) => {
+      if (!this.holdSlot(holdId)) this.missingDocs.add(docIds.hold(holdId));
+    },
   };
+
+  /** A hold's slot by the hold's id; undefined: not loaded. */
+  holdSlot(holdId: string): DocSlot | undefined {
+    let slot = this.holds.get(holdId);
+    if (slot === undefined) {
+      const id = docIds.hold(holdId);
+      slot = this.docs.get(id) ?? this.recallDoc(id);
+      if (slot !== undefined) this.holds.set(holdId, slot);
+    }
+    return slot;
+  }
 
   /** A balance the memory loader knows, as a loaded slot; undefined when it does not know it. */
   private recallBalance(account: string, asset: string): BalanceSlot | undefined {
@@ -209,7 +227,7 @@ class Snapshot implements LedgerView {
   /** Adds to a slot: its own copy from the first change in the batch on, updated in place. */
   add(row: BalanceSlot, available: bigint, locked: bigint, pending = 0n): void {
     if (row.dirty) {
-      const current = row.current as { available: bigint; locked: bigint; pending: bigint };
+      const current = row.current as MutableBalance;
       current.available += available;
       current.locked += locked;
       current.pending += pending;
@@ -297,8 +315,8 @@ function settleFromHolds(snapshot: Snapshot, command: Command, body: SettleBody,
   if (buyer === seller || trade.buyerHoldId === "" || trade.sellerHoldId === "") return undefined;
   if (buyer === FEE_ACCOUNT || seller === FEE_ACCOUNT || isExternal(buyer) || isExternal(seller)) return undefined;
   const now = command.time;
-  const buyerHold = snapshot.docs.get(docIds.hold(trade.buyerHoldId));
-  const sellerHold = snapshot.docs.get(docIds.hold(trade.sellerHoldId));
+  const buyerHold = snapshot.holdSlot(trade.buyerHoldId);
+  const sellerHold = snapshot.holdSlot(trade.sellerHoldId);
   if (!usableHold(buyerHold?.doc, buyer, quoteAsset, quote, now) || !usableHold(sellerHold?.doc, seller, baseAsset, base, now)) return undefined;
   const buyerPays = snapshot.slot(buyer, quoteAsset);
   const sellerPays = snapshot.slot(seller, baseAsset);
@@ -314,20 +332,40 @@ function settleFromHolds(snapshot: Snapshot, command: Command, body: SettleBody,
   snapshot.consumeHold(buyerHold!, quote);
   snapshot.consumeHold(sellerHold!, base);
   const id = command.id;
-  settleMove(snapshot, entries, id, now, buyerPays, 0n, -quote);
-  settleMove(snapshot, entries, id, now, sellerPays, 0n, -base);
-  settleMove(snapshot, entries, id, now, buyerGets, base - buyerFee, 0n);
-  settleMove(snapshot, entries, id, now, sellerGets, quote - sellerFee, 0n);
-  settleMove(snapshot, entries, id, now, feesBase, buyerFee, 0n);
-  settleMove(snapshot, entries, id, now, feesQuote, sellerFee, 0n);
+  settleLocked(entries, id, now, buyerPays, -quote);
+  settleLocked(entries, id, now, sellerPays, -base);
+  settleAvailable(entries, id, now, buyerGets, base - buyerFee);
+  settleAvailable(entries, id, now, sellerGets, quote - sellerFee);
+  settleAvailable(entries, id, now, feesBase, buyerFee);
+  settleAvailable(entries, id, now, feesQuote, sellerFee);
   return { buyerFee: buyerFee.toString(), sellerFee: sellerFee.toString() };
 }
 
-/** One balance change of a settlement and its history entry; a change of nothing is left out, as plan() does. */
-function settleMove(snapshot: Snapshot, entries: LedgerEntry[], id: string, now: number, slot: BalanceSlot, available: bigint, locked: bigint): void {
-  if (available === 0n && locked === 0n) return;
-  snapshot.add(slot, available, locked);
-  entries.push({ transferId: id, kind: "settle", account: slot.account, asset: slot.asset, available, locked, pending: 0n, time: now });
+// One balance change of a settlement and its history entry; a change of nothing is left out, as
+// plan() does. The slot is changed as Snapshot.add would, one field only.
+
+function settleLocked(entries: LedgerEntry[], id: string, now: number, slot: BalanceSlot, locked: bigint): void {
+  if (locked === 0n) return;
+  if (slot.dirty) {
+    (slot.current as MutableBalance).locked += locked;
+  } else {
+    const current = slot.current;
+    slot.current = { available: current.available, locked: current.locked + locked, pending: current.pending };
+    slot.dirty = true;
+  }
+  entries.push({ transferId: id, kind: "settle", account: slot.account, asset: slot.asset, available: 0n, locked, pending: 0n, time: now });
+}
+
+function settleAvailable(entries: LedgerEntry[], id: string, now: number, slot: BalanceSlot, available: bigint): void {
+  if (available === 0n) return;
+  if (slot.dirty) {
+    (slot.current as MutableBalance).available += available;
+  } else {
+    const current = slot.current;
+    slot.current = { available: current.available + available, locked: current.locked, pending: current.pending };
+    slot.dirty = true;
+  }
+  entries.push({ transferId: id, kind: "settle", account: slot.account, asset: slot.asset, available, locked: 0n, pending: 0n, time: now });
 }
 
 function usableHold(doc: Doc | null | undefined, account: string, asset: string, amount: bigint, now: number): doc is HoldDoc {

@@ -300,6 +300,8 @@ function requireWithdrawal(effects: EffectsBuilder, withdrawalId: string): Withd
 export interface ReadSink {
   balance(account: string, asset: string): void;
   doc(id: string): void;
+  /** A hold, by the hold's id (else reported through doc()). */
+  hold?(holdId: string): void;
 }
 
 /**
@@ -313,8 +315,13 @@ export function declareReads(command: Command, sink: ReadSink): boolean {
   switch (body.kind) {
     case "settle": {
       const trade = body.trade;
-      if (trade.buyerHoldId !== "") sink.doc(docIds.hold(trade.buyerHoldId));
-      if (trade.sellerHoldId !== "") sink.doc(docIds.hold(trade.sellerHoldId));
+      if (sink.hold) {
+        if (trade.buyerHoldId !== "") sink.hold(trade.buyerHoldId);
+        if (trade.sellerHoldId !== "") sink.hold(trade.sellerHoldId);
+      } else {
+        if (trade.buyerHoldId !== "") sink.doc(docIds.hold(trade.buyerHoldId));
+        if (trade.sellerHoldId !== "") sink.doc(docIds.hold(trade.sellerHoldId));
+      }
       sink.balance(trade.buyer, trade.quoteAsset);
       sink.balance(trade.buyer, trade.baseAsset);
       sink.balance(trade.seller, trade.baseAsset);
