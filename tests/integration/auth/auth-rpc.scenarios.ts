@@ -128,6 +128,23 @@ export function authRpcScenarios(harness: RpcHarness): void {
     expect([badSig.code, badSig.reason]).toEqual([Code.Unauthenticated, "-1022"]);
   });
 
+  it("Authenticate takes the API key alone (Binance's USER_STREAM): the key's user, refused for an unknown, revoked or IP-barred key", async () => {
+    const alice = await account("alice");
+    const { key } = await client().createApiKey({ userId: alice.userId, label: "stream", type: ApiKeyType.HMAC_SHA256, permissions: [Permission.READ], ipAllowList: ["127.0.0.1"] }, bearer(alice.token));
+    const credential = (apiKey: string, clientIp = "127.0.0.1") => ({ credential: { case: "apiKey" as const, value: { apiKey, clientIp } } });
+    const viaKey = await client().authenticate(credential(key!.apiKey));
+    expect(viaKey.principal).toMatchObject({ userId: alice.userId, apiKey: key!.apiKey });
+    const wrongIp = await wireError(client().authenticate(credential(key!.apiKey, "192.0.2.1")));
+    expect([wrongIp.code, wrongIp.reason]).toEqual([Code.PermissionDenied, "-2015"]);
+    const unknown = await wireError(client().authenticate(credential("NoSuchKey123")));
+    expect([unknown.code, unknown.reason]).toEqual([Code.PermissionDenied, "-2015"]);
+    const malformed = await wireError(client().authenticate(credential("not a key!")));
+    expect(malformed.reason).toBe("-2014");
+    await client().revokeApiKey({ userId: alice.userId, apiKey: key!.apiKey }, bearer(alice.token));
+    const revoked = await wireError(client().authenticate(credential(key!.apiKey)));
+    expect([revoked.code, revoked.reason]).toEqual([Code.PermissionDenied, "-2015"]);
+  });
+
   it("serves the JWKS, account security and MFA checks for other services", async () => {
     const alice = await account("alice");
     const jwks = JSON.parse((await client().getJwks({})).jwksJson) as { keys: { kid: string; alg: string; crv: string; d?: string }[] };

@@ -61,6 +61,22 @@ export class Authenticator {
     return principal;
   }
 
+  /**
+   * Binance's USER_STREAM security: the API key alone, no signature (listen keys). Checks the
+   * key (-2015) and the IP allow-list (-2015), then the permission when one is required.
+   */
+  async apiKey(apiKey: string, clientIp: string, required?: Permission): Promise<Principal> {
+    const now = this.deps.clock.now();
+    if (!/^[A-Za-z0-9]{1,128}$/.test(apiKey)) throw new DomainError("BAD_API_KEY_FORMAT");
+    const key = await this.deps.store.findApiKey(apiKey);
+    if (!key || key.revokedAt !== null) throw new DomainError("REJECTED_MBX_KEY", undefined, [], { cause: "unknown_key" });
+    if (!isIpAllowed(key.ipAllowList, clientIp)) throw new DomainError("REJECTED_MBX_KEY", `Invalid API-key, IP, or permissions for action, request ip: ${clientIp}`, [], { cause: "ip_not_allowed" });
+    const user = await this.deps.store.findUserById(key.userId);
+    const principal = this.principal(user, user?.roles ?? ["user"], key.permissions, now, { apiKey: key.apiKey, userId: key.userId });
+    if (required) assertPermission(principal, required);
+    return principal;
+  }
+
   private async signatureValid(key: ApiKey, request: SignedRequestInput): Promise<boolean> {
     if (key.type === "hmac-sha256") return isValidHmacSignature(await this.deps.box.open(key.secretSealed!), request.payload, request.signature);
     return isValidEd25519Signature(key.publicKey!, request.payload, request.signature);

@@ -35,7 +35,8 @@ export function authRoutes(auth: Auth) {
         const { apiKey, payload, signature, clientIp } = credential.value;
         return { principal: toPbPrincipal(await auth.authenticator.signed({ apiKey, payload, signature, clientIp }, required)) };
       }
-      throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "A bearer token or a signed request is required.");
+      if (credential.case === "apiKey") return { principal: toPbPrincipal(await auth.authenticator.apiKey(credential.value.apiKey, credential.value.clientIp, required)) };
+      throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "A bearer token, a signed request or an API key is required.");
     },
     async verifyMfa(request) {
       const result = await auth.mfa.verify(request.userId, request.code);
