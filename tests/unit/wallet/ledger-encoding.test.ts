@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeDoc, encodeDoc, makeCommand, type HoldDoc, type SettleTrade } from "../../../services/wallet/src/domain/ledger.js";
+import { decodeDoc, encodeDoc, jsonString, makeCommand, type HoldDoc, type SettleTrade } from "../../../services/wallet/src/domain/ledger.js";
 
 // The hot path spells out a settlement's fingerprint text and a hold's stored text by hand.
 // Both must stay byte-for-byte what the generic encoders produce: fingerprints are stored with
@@ -29,6 +30,35 @@ describe("ledger encodings on the hot path", () => {
     expect(makeCommand("t", 1, { kind: "settle", trade, buyerFeeBps: 10, sellerFeeBps: 10 }).fingerprint).toBe(expected);
     expect(makeCommand("t", 1, { kind: "settle", trade: reordered, buyerFeeBps: 5, sellerFeeBps: 0 }).fingerprint).toBe(expected);
     expect(makeCommand("t", 1, { kind: "settle", trade: { ...trade, base: trade.base + 1n }, buyerFeeBps: 10, sellerFeeBps: 10 }).fingerprint).not.toBe(expected);
+  });
+
+  it("spells any string as JSON.stringify does (quotes, backslashes, control characters, lone and paired surrogates)", () => {
+    for (const text of ["", "plain", '"', "\\", "\u0000", "\u001f", " ", "\u007f", "\u2028", "\ud800", "\udfff", "\ud83d\ude00", "a\udc00b", "\u00e9"]) {
+      expect(jsonString(text)).toBe(JSON.stringify(text));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (text) => jsonString(text) === JSON.stringify(text)),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string(), fc.string({ unit: "grapheme" }), (tradeId, buyer, holdId) => {
+        const trade: SettleTrade = {
+          tradeId,
+          symbol: "BTCUSDT",
+          baseAsset: "BTC",
+          quoteAsset: "USDT",
+          buyer,
+          seller: tradeId,
+          buyerHoldId: holdId,
+          sellerHoldId: buyer,
+          base: 1n,
+          quote: 2n,
+          buyerIsMaker: true,
+        };
+        return makeCommand("t", 1, { kind: "settle", trade, buyerFeeBps: 10, sellerFeeBps: 10 }).fingerprint === sha(canonical({ kind: "settle", trade }));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("writes a hold as the generic document text and reads it back exactly", () => {

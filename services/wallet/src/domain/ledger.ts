@@ -170,9 +170,21 @@ export function encodeDoc(doc: Doc): string {
   return JSON.stringify(out);
 }
 
+/**
+ * JSON.stringify of a string, without its call for the common string that needs no escape (no
+ * quote, backslash, control character or surrogate: JSON.stringify writes those differently).
+ */
+export function jsonString(value: string): string {
+  for (let at = 0; at < value.length; at += 1) {
+    const code = value.charCodeAt(at);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(value);
+  }
+  return `"${value}"`;
+}
+
 /** A hold is written on every settlement that touches it: its text spelled out, same format as the generic path. */
 function encodeHold(hold: HoldDoc): string {
-  const text = JSON.stringify;
+  const text = jsonString;
   const units = (value: bigint) => `"\\u0000n:${value}"`;
   return (
     `{"type":"hold","id":${text(hold.id)},"account":${text(hold.account)},"asset":${text(hold.asset)},"amount":${units(hold.amount)},` +
@@ -265,7 +277,7 @@ function canonical(value: unknown): string {
  * replacer call per value, no intermediate object. Keys in SettleTrade's declaration order.
  */
 function canonicalSettle(trade: SettleTrade): string {
-  const text = JSON.stringify;
+  const text = jsonString;
   return (
     `{"kind":"settle","trade":{"tradeId":${text(trade.tradeId)},"symbol":${text(trade.symbol)},"baseAsset":${text(trade.baseAsset)},` +
     `"quoteAsset":${text(trade.quoteAsset)},"buyer":${text(trade.buyer)},"seller":${text(trade.seller)},"buyerHoldId":${text(trade.buyerHoldId)},` +
