@@ -175,11 +175,16 @@ export function encodeDoc(doc: Doc): string {
  * quote, backslash, control character or surrogate: JSON.stringify writes those differently).
  */
 export function jsonString(value: string): string {
+  return plainJson(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+/** True when JSON.stringify(value) is the value between quotes. */
+function plainJson(value: string): boolean {
   for (let at = 0; at < value.length; at += 1) {
     const code = value.charCodeAt(at);
-    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(value);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return false;
   }
-  return `"${value}"`;
+  return true;
 }
 
 /** A hold is written on every settlement that touches it: its text spelled out, same format as the generic path. */
@@ -277,7 +282,24 @@ function canonical(value: unknown): string {
  * replacer call per value, no intermediate object. Keys in SettleTrade's declaration order.
  */
 function canonicalSettle(trade: SettleTrade): string {
-  const text = jsonString;
+  const { tradeId, symbol, baseAsset, quoteAsset, buyer, seller, buyerHoldId, sellerHoldId } = trade;
+  if (
+    plainJson(tradeId) &&
+    plainJson(symbol) &&
+    plainJson(baseAsset) &&
+    plainJson(quoteAsset) &&
+    plainJson(buyer) &&
+    plainJson(seller) &&
+    plainJson(buyerHoldId) &&
+    plainJson(sellerHoldId)
+  ) {
+    // The usual case, in one template: no string to escape.
+    return (
+      `{"kind":"settle","trade":{"tradeId":"${tradeId}","symbol":"${symbol}","baseAsset":"${baseAsset}","quoteAsset":"${quoteAsset}","buyer":"${buyer}",` +
+      `"seller":"${seller}","buyerHoldId":"${buyerHoldId}","sellerHoldId":"${sellerHoldId}","base":"${trade.base}","quote":"${trade.quote}","buyerIsMaker":${trade.buyerIsMaker}}}`
+    );
+  }
+  const text = JSON.stringify;
   return (
     `{"kind":"settle","trade":{"tradeId":${text(trade.tradeId)},"symbol":${text(trade.symbol)},"baseAsset":${text(trade.baseAsset)},` +
     `"quoteAsset":${text(trade.quoteAsset)},"buyer":${text(trade.buyer)},"seller":${text(trade.seller)},"buyerHoldId":${text(trade.buyerHoldId)},` +
