@@ -9,6 +9,7 @@ import type { Logger } from "#kit/telemetry/logger.js";
 import { ConnectMatchingGateway } from "./adapters/matching-gateway.connect.js";
 import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "./adapters/order-store.sql.js";
 import { SqlSymbolStore, orderMigrations, type OrderDb } from "./adapters/symbol-store.sql.js";
+import { MemoryOrderUpdates } from "./adapters/order-updates.memory.js";
 import { ConnectWalletGateway } from "./adapters/wallet-gateway.connect.js";
 import { Orders } from "./domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "./domain/symbol.js";
@@ -25,6 +26,8 @@ export interface OrderConfig {
 
 export interface OrderModule extends ServiceModule {
   readonly orders: Orders;
+  /** The order changes this process stored, per account (StreamOrderUpdates). */
+  readonly updates: MemoryOrderUpdates;
 }
 
 /** Composition root of the order service: store, registry, gateways, and one event consumer per symbol. */
@@ -35,12 +38,14 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
   const symbols = new SqlSymbolStore(database.db as unknown as Kysely<OrderDb>);
   await symbols.seed(DEFAULT_SYMBOLS);
   const specs = await symbols.list();
+  const updates = new MemoryOrderUpdates();
   const orders = new Orders({
     store: new SqlOrderStore(database.db as unknown as Kysely<OrderTables>),
     matching: new ConnectMatchingGateway(config.directory.transport("matching")),
     wallet: new ConnectWalletGateway(config.directory.transport("wallet")),
     clock: config.clock ?? systemClock,
     symbols: specs,
+    updates,
   });
   const consumers = new AbortController();
   const running: Promise<void>[] = [];
@@ -48,7 +53,8 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
     name: "order",
     serviceNames: [OrderService.typeName],
     orders,
-    routes: orderRoutes({ symbols, orders }),
+    updates,
+    routes: orderRoutes({ symbols, orders, updates }),
     async start() {
       for (const spec of specs) {
         const follow = async () => {

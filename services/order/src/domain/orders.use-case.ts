@@ -6,9 +6,11 @@ import { DomainError } from "#kit/errors/domain-error.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
-import type { TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
+import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
+import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
 import { cancelRejected, placementRejected } from "./matching-reasons.js";
 import { holdIdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
+import type { ExecutionType, OrderUpdate } from "./order-update.event.js";
 import { orderIntent, type PlaceRequest } from "./order-intent.js";
 import { SerialQueue } from "./serial-queue.js";
 import type { SymbolSpec } from "./symbol.js";
@@ -23,6 +25,8 @@ export interface OrdersDeps {
   /** How long a placement waits for its own events before answering with what it has. */
   readonly waitMs?: number;
   readonly newClientOrderId?: () => string;
+  /** Hears every order change after it is stored (StreamOrderUpdates); none when absent. */
+  readonly updates?: OrderUpdatePublisher;
 }
 
 /** Binance's cancelReplaceMode. */
@@ -60,6 +64,22 @@ export interface CancelReplaceOutcome {
 const CANCEL_SETTLE_MS = 10_000;
 
 const DONE = new Set([OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.EXPIRED_IN_MATCH, OrderStatus.REJECTED]);
+
+/** An update of the batch being applied, before its trade's fee is known. */
+interface Draft {
+  readonly order: Order;
+  readonly executionType: ExecutionType;
+  readonly rejectReason: string;
+  /** TRADE: the settlement's index in the batch and which side of it the order took. */
+  readonly fill?: { readonly index: number; readonly buyer: boolean; readonly isMaker: boolean; readonly tradeId: number; readonly priceTicks: bigint; readonly quantityLots: bigint; readonly quoteUnits: bigint };
+}
+
+/** What a matching status change is reported as (fills are reported by their trades). */
+const REPORTED: Partial<Record<OrderStatus, ExecutionType>> = {
+  [OrderStatus.CANCELED]: "CANCELED",
+  [OrderStatus.EXPIRED]: "EXPIRED",
+  [OrderStatus.EXPIRED_IN_MATCH]: "TRADE_PREVENTION",
+};
 
 interface Waiter {
   readonly sequence: number;
@@ -145,6 +165,7 @@ export class Orders {
       order.submitted = true;
       order.updatedAt = this.deps.clock.now();
       await this.deps.store.update(order);
+      this.deps.updates?.publish([{ order: { ...order }, executionType: "REJECTED", rejectReason: "HOLD_REFUSED", time: order.updatedAt, balancesChanged: false }]);
       throw error;
     }
     const command = create(CommandSchema, {
@@ -437,11 +458,19 @@ export class Orders {
     /** Parts of holds freed by amendments that lowered a resting order's quantity. */
     const reductions: { holdId: string; amount: string }[] = [];
     const time = Number(batch.timestamp);
+    /** What each touched order has filled so far in this batch (matching reports a taker's total only at its end). */
+    const filledSoFar = new Map<number, bigint>();
+    const drafts: Draft[] = [];
+    const draft = (order: Order, executionType: ExecutionType, rejectReason = "NONE", patch: Partial<Order> = {}, fill?: Draft["fill"]) =>
+      drafts.push({ order: { ...order, updatedAt: time, ...patch }, executionType, rejectReason, fill });
     for (const event of batch.events) {
       switch (event.kind.case) {
         case "accepted": {
           const order = await load(event.kind.value.orderId);
-          if (order && order.status === OrderStatus.PENDING_NEW) order.status = OrderStatus.NEW;
+          if (order && order.status === OrderStatus.PENDING_NEW) {
+            order.status = OrderStatus.NEW;
+            draft(order, "NEW");
+          }
           break;
         }
         case "rejected": {
@@ -450,6 +479,7 @@ export class Orders {
             order.status = OrderStatus.REJECTED;
             this.rejections.set(`${symbol}:${order.orderId}`, event.kind.value.reason);
             releases.push(holdIdOf(symbol, order.orderId));
+            draft(order, "REJECTED", event.kind.value.reason);
           }
           break;
         }
@@ -479,6 +509,13 @@ export class Orders {
           });
           for (const order of [buyer, seller]) order.quoteUnits += quote;
           const common = { symbol, tradeId: Number(trade.tradeId), priceTicks: ticks, quantityLots: lots, quoteUnits: quote, time };
+          for (const [order, isBuyer] of [[buyer, true], [seller, false]] as const) {
+            const filled = (filledSoFar.get(order.orderId) ?? order.filledLots) + lots;
+            filledSoFar.set(order.orderId, filled);
+            const status = order.quantityLots > 0n && filled >= order.quantityLots ? OrderStatus.FILLED : OrderStatus.PARTIALLY_FILLED;
+            const isMaker = order === maker;
+            draft(order, "TRADE", "NONE", { status, filledLots: filled }, { index: settlements.length - 1, buyer: isBuyer, isMaker, tradeId: common.tradeId, priceTicks: ticks, quantityLots: lots, quoteUnits: quote });
+          }
           sides.push({
             buyer: { ...common, orderId: buyer.orderId, accountId: buyer.accountId, isBuyer: true, isMaker: !takerBuys, commissionAsset: spec.baseAsset },
             seller: { ...common, orderId: seller.orderId, accountId: seller.accountId, isBuyer: false, isMaker: takerBuys, commissionAsset: spec.quoteAsset },
@@ -504,7 +541,10 @@ export class Orders {
           }
           if (update.status !== OrderStatus.UNSPECIFIED) order.status = update.status;
           order.updatedAt = time;
+          filledSoFar.set(order.orderId, order.filledLots);
           if (DONE.has(order.status)) releases.push(holdIdOf(symbol, order.orderId));
+          if (update.reason === UpdateReason.AMENDED) draft(order, "REPLACED");
+          else if (update.reason !== UpdateReason.TRIGGERED && REPORTED[order.status]) draft(order, REPORTED[order.status]!);
           break;
         }
         default:
@@ -519,8 +559,12 @@ export class Orders {
     for (const { holdId, amount } of reductions) await this.deps.wallet.reduce(holdId, `A${sequence}`, amount);
     for (const holdId of releases) await this.deps.wallet.release(holdId);
     const orders = [...touched.values()].filter((order): order is Order => order !== null);
-    await this.deps.store.applyBatch(symbol, sequence, orders, trades);
+    const stored = await this.deps.store.applyBatch(symbol, sequence, orders, trades);
     this.markApplied(symbol, sequence);
+    // Only the process that stored the batch reports it: another one loaded orders it had already changed.
+    if (stored && drafts.length > 0 && this.deps.updates) {
+      this.deps.updates.publish(updatesOf(drafts, fees, spec, (orderId) => touched.get(orderId)?.status, time));
+    }
   }
 
   private markApplied(symbol: string, sequence: number): void {
@@ -535,6 +579,38 @@ export class Orders {
     if (still.length > 0) this.waiters.set(symbol, still);
     else this.waiters.delete(symbol);
   }
+}
+
+/**
+ * The batch's drafts as updates, fees filled in. A fill's status is FILLED when it completed the
+ * quantity; an order without one (a market buy by quote amount) learns it from matching's final
+ * update, so its last fill of the batch takes the order's final FILLED status.
+ */
+function updatesOf(drafts: readonly Draft[], fees: readonly TradeFees[], spec: SymbolSpec, finalStatus: (orderId: number) => OrderStatus | undefined, time: number): OrderUpdate[] {
+  const lastFill = new Map<number, number>();
+  drafts.forEach((d, index) => d.fill && lastFill.set(d.order.orderId, index));
+  return drafts.map((d, index): OrderUpdate => {
+    const { fill } = d;
+    if (!fill) return { order: d.order, executionType: d.executionType, rejectReason: d.rejectReason, time, balancesChanged: true };
+    const fee = fees[fill.index]!;
+    const completes = lastFill.get(d.order.orderId) === index && finalStatus(d.order.orderId) === OrderStatus.FILLED;
+    return {
+      order: completes ? { ...d.order, status: OrderStatus.FILLED } : d.order,
+      executionType: "TRADE",
+      rejectReason: "NONE",
+      time,
+      balancesChanged: true,
+      fill: {
+        tradeId: fill.tradeId,
+        priceTicks: fill.priceTicks,
+        quantityLots: fill.quantityLots,
+        quoteUnits: fill.quoteUnits,
+        commissionUnits: fill.buyer ? parseUnits(fee.buyerFee, spec.baseScale) : parseUnits(fee.sellerFee, spec.quoteScale),
+        commissionAsset: fill.buyer ? spec.baseAsset : spec.quoteAsset,
+        isMaker: fill.isMaker,
+      },
+    };
+  });
 }
 
 function clampPage(pageSize: number): number {

@@ -1,8 +1,19 @@
 import { create } from "@bufbuild/protobuf";
 import { OrderStatus, OrderType, SelfTradePreventionMode } from "#gen/exchange/common/v1/common_pb.js";
-import { OrderSchema, SymbolInfoSchema, TradeSchema, type Order as OrderMessage, type SymbolInfo, type Trade as TradeMessage } from "#gen/exchange/order/v1/order_pb.js";
+import {
+  ExecutionType as ExecutionTypeMessage,
+  OrderSchema,
+  OrderUpdateSchema,
+  SymbolInfoSchema,
+  TradeSchema,
+  type Order as OrderMessage,
+  type OrderUpdate as OrderUpdateMessage,
+  type SymbolInfo,
+  type Trade as TradeMessage,
+} from "#gen/exchange/order/v1/order_pb.js";
 import { formatUnits } from "#kit/money/decimal.js";
 import type { Order, UserTrade } from "../domain/order.js";
+import type { ExecutionType, OrderUpdate } from "../domain/order-update.event.js";
 import type { SymbolSpec } from "../domain/symbol.js";
 import type { SymbolUnits } from "../domain/symbol-units.js";
 
@@ -92,5 +103,36 @@ export function toTradeMessage(trade: UserTrade, units: SymbolUnits): TradeMessa
     time: BigInt(trade.time),
     isBuyer: trade.isBuyer,
     isMaker: trade.isMaker,
+  });
+}
+
+const EXECUTION_TYPES: Record<ExecutionType, ExecutionTypeMessage> = {
+  NEW: ExecutionTypeMessage.NEW,
+  CANCELED: ExecutionTypeMessage.CANCELED,
+  REPLACED: ExecutionTypeMessage.REPLACED,
+  REJECTED: ExecutionTypeMessage.REJECTED,
+  TRADE: ExecutionTypeMessage.TRADE,
+  EXPIRED: ExecutionTypeMessage.EXPIRED,
+  TRADE_PREVENTION: ExecutionTypeMessage.TRADE_PREVENTION,
+};
+
+export function toOrderUpdateMessage(update: OrderUpdate, units: SymbolUnits): OrderUpdateMessage {
+  const { spec } = units;
+  const { fill } = update;
+  return create(OrderUpdateSchema, {
+    order: toOrderMessage(update.order as Order, units),
+    executionType: EXECUTION_TYPES[update.executionType],
+    rejectReason: update.rejectReason,
+    transactionTime: BigInt(update.time),
+    balancesChanged: update.balancesChanged,
+    ...(fill && {
+      tradeId: BigInt(fill.tradeId),
+      lastExecutedQty: formatUnits(units.baseOf(fill.quantityLots), spec.baseScale),
+      lastExecutedPrice: formatUnits(fill.priceTicks * units.tickUnits, spec.quoteScale),
+      lastQuoteQty: formatUnits(fill.quoteUnits, spec.quoteScale),
+      commission: formatUnits(fill.commissionUnits, fill.commissionAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale),
+      commissionAsset: fill.commissionAsset,
+      isMaker: fill.isMaker,
+    }),
   });
 }

@@ -1,15 +1,18 @@
-import type { ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { CancelReplaceMode, CancelRestrictions, OperationResult, OrderService, type PlaceOrderRequest } from "#gen/exchange/order/v1/order_pb.js";
 import { toRestError } from "#kit/errors/connect-errors.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { CancelRestriction, Orders } from "../domain/orders.use-case.js";
 import type { PlaceRequest } from "../domain/order-intent.js";
+import type { OrderUpdateFeed } from "../ports/order-updates.port.js";
 import type { SymbolStore } from "../ports/symbol-store.port.js";
-import { toOrderMessage, toSymbolInfo, toTradeMessage } from "./order.mapper.js";
+import { toOrderMessage, toOrderUpdateMessage, toSymbolInfo, toTradeMessage } from "./order.mapper.js";
 
 export interface OrderRoutesDeps {
   readonly symbols: SymbolStore;
   readonly orders: Orders;
+  /** StreamOrderUpdates' source; the RPC answers Unimplemented without one. */
+  readonly updates?: OrderUpdateFeed;
 }
 
 const toPlaceRequest = (request: PlaceOrderRequest): PlaceRequest => ({
@@ -111,6 +114,10 @@ export function orderRoutes(deps: OrderRoutesDeps) {
       async listMyTrades(request) {
         const page = await orders.listTrades(request.accountId, request.symbol, request.page?.pageSize ?? 0, request.page?.pageToken ?? "");
         return { trades: page.items.map((trade) => toTradeMessage(trade, units(trade.symbol))), page: { nextPageToken: page.nextToken } };
+      },
+      async *streamOrderUpdates(request, context) {
+        if (!deps.updates) throw new ConnectError("StreamOrderUpdates is not served here", Code.Unimplemented);
+        for await (const update of deps.updates.follow(request.accountId, context.signal)) yield { update: toOrderUpdateMessage(update, units(update.order.symbol)) };
       },
     });
 }
