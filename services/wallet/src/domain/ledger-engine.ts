@@ -87,6 +87,8 @@ interface BalanceSlot {
   before: Balance | null;
   current: Balance;
   dirty: boolean;
+  /** The account's next slot (another asset), in the order they were read. */
+  next: BalanceSlot | undefined;
 }
 
 interface DocSlot {
@@ -106,8 +108,8 @@ type MutableBalance = { -readonly [K in keyof Balance]: Balance[K] };
 type OwnedHold = { -readonly [K in keyof HoldDoc]: HoldDoc[K] };
 
 class Snapshot implements LedgerView {
-  /** account -> asset -> slot: two lookups instead of building a joined key per read. */
-  readonly balances = new Map<string, Map<string, BalanceSlot>>();
+  /** account -> its first slot, the others chained by asset (an account has a few): no joined key per read, no map per account. */
+  readonly balances = new Map<string, BalanceSlot>();
   readonly docs = new Map<string, DocSlot>();
   /** Hold slots by the hold's own id (a settlement's two reads build no document id). */
   private readonly holds = new Map<string, DocSlot>();
@@ -120,7 +122,7 @@ class Snapshot implements LedgerView {
 
   balance(account: string, asset: string): Balance {
     if (isExternal(account)) return ZERO_BALANCE;
-    const row = this.balances.get(account)?.get(asset) ?? this.recallBalance(account, asset);
+    const row = this.slot(account, asset) ?? this.recallBalance(account, asset);
     if (!row) {
       this.misses += 1;
       this.missingBalances.set(balanceKey(account, asset), { account, asset });
@@ -142,7 +144,7 @@ class Snapshot implements LedgerView {
   /** What a command will read, declared up front: marked missing unless loaded already. */
   readonly wants: ReadSink = {
     balance: (account, asset) => {
-      if (isExternal(account) || this.balances.get(account)?.has(asset) || this.recallBalance(account, asset)) return;
+      if (isExternal(account) || this.slot(account, asset) || this.recallBalance(account, asset)) return;
       this.missingBalances.set(balanceKey(account, asset), { account, asset });
     },
     doc: (id) => {
@@ -168,9 +170,7 @@ class Snapshot implements LedgerView {
   private recallBalance(account: string, asset: string): BalanceSlot | undefined {
     const cached = this.memory?.cachedBalance(account, asset);
     if (cached === undefined) return undefined;
-    const slot: BalanceSlot = { account, asset, before: cached, current: cached ?? ZERO_BALANCE, dirty: false };
-    this.slots(account).set(asset, slot);
-    return slot;
+    return this.putSlot(account, asset, cached, cached ?? ZERO_BALANCE);
   }
 
   /** Likewise for a document. */
@@ -200,12 +200,9 @@ class Snapshot implements LedgerView {
     ]);
     for (const row of rows) {
       const balance = { available: row.available, locked: row.locked, pending: row.pending };
-      this.slots(row.account).set(row.asset, { account: row.account, asset: row.asset, before: balance, current: balance, dirty: false });
+      this.putSlot(row.account, row.asset, balance, balance);
     }
-    for (const key of balanceKeys) {
-      const slots = this.slots(key.account);
-      if (!slots.has(key.asset)) slots.set(key.asset, { account: key.account, asset: key.asset, before: null, current: ZERO_BALANCE, dirty: false });
-    }
+    for (const key of balanceKeys) if (!this.slot(key.account, key.asset)) this.putSlot(key.account, key.asset, null, ZERO_BALANCE);
     for (const id of docIds) if (!this.docs.has(id)) this.docs.set(id, { before: 0, beforeDue: null, beforeAwaiting: null, doc: null, version: 0, dirty: false });
     for (const versioned of docs) {
       const doc = versioned.doc;
@@ -213,15 +210,31 @@ class Snapshot implements LedgerView {
     }
   }
 
-  private slots(account: string): Map<string, BalanceSlot> {
-    let slots = this.balances.get(account);
-    if (!slots) this.balances.set(account, (slots = new Map()));
-    return slots;
+  /** Sets a balance as loaded: a new slot at the end of the account's chain, or the account's slot for the asset reset. */
+  private putSlot(account: string, asset: string, before: Balance | null, current: Balance): BalanceSlot {
+    let slot = this.balances.get(account);
+    if (slot === undefined) {
+      slot = { account, asset, before, current, dirty: false, next: undefined };
+      this.balances.set(account, slot);
+      return slot;
+    }
+    for (;;) {
+      if (slot.asset === asset) {
+        slot.before = before;
+        slot.current = current;
+        slot.dirty = false;
+        return slot;
+      }
+      if (slot.next === undefined) return (slot.next = { account, asset, before, current, dirty: false, next: undefined });
+      slot = slot.next;
+    }
   }
 
   /** A loaded balance slot (undefined: not loaded). */
   slot(account: string, asset: string): BalanceSlot | undefined {
-    return this.balances.get(account)?.get(asset);
+    let slot = this.balances.get(account);
+    while (slot !== undefined && slot.asset !== asset) slot = slot.next;
+    return slot;
   }
 
   /** Adds to a slot: its own copy from the first change in the batch on, updated in place. */
@@ -254,7 +267,7 @@ class Snapshot implements LedgerView {
   apply(effects: Effects): void {
     for (const delta of effects.deltas.values()) {
       if (isExternal(delta.account)) continue;
-      this.add(this.balances.get(delta.account)!.get(delta.asset)!, delta.available, delta.locked, delta.pending);
+      this.add(this.slot(delta.account, delta.asset)!, delta.available, delta.locked, delta.pending);
     }
     for (const doc of effects.docs) {
       const entry = this.docs.get(doc.id)!;
@@ -266,8 +279,10 @@ class Snapshot implements LedgerView {
 
   writes(transfers: TransferRecord[], entries: LedgerEntry[]): BatchWrites {
     const balances: BalanceWrite[] = [];
-    for (const slots of this.balances.values()) {
-      for (const row of slots.values()) if (row.dirty) balances.push({ account: row.account, asset: row.asset, before: row.before, after: row.current });
+    for (const first of this.balances.values()) {
+      for (let row: BalanceSlot | undefined = first; row !== undefined; row = row.next) {
+        if (row.dirty) balances.push({ account: row.account, asset: row.asset, before: row.before, after: row.current });
+      }
     }
     const docs: DocWrite[] = [];
     for (const entry of this.docs.values()) {
@@ -384,8 +399,12 @@ function usableHold(doc: Doc | null | undefined, account: string, asset: string,
 /** Runs commands in order; each one succeeds or fails on its own, and fails without effects. */
 export async function runBatch(commands: readonly Command[], loader: StateLoader, options: { fastPaths?: boolean } = {}): Promise<BatchResult> {
   const fastPaths = options.fastPaths ?? true;
+  const ids = new Set<string>();
+  for (const command of commands) ids.add(command.id);
+  // A command applied in this batch answers a later one with its id; with no id twice, none is asked.
+  const repeats = ids.size < commands.length;
   const known = new Map<string, TransferRecord>();
-  for (const record of await loader.transfers([...new Set(commands.map((command) => command.id))])) known.set(record.id, record);
+  for (const record of await loader.transfers([...ids])) known.set(record.id, record);
 
   const snapshot = new Snapshot(isMemoryLoader(loader) ? loader : undefined);
   // Read everything the batch needs up front, in a few bulk rounds (a read can reveal another:
@@ -427,7 +446,7 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
       const result = settleFromHolds(snapshot, command, command.body, entries);
       if (result) {
         const record: TransferRecord = { id: command.id, kind: "settle", fingerprint: command.fingerprint, result, time: command.time };
-        known.set(command.id, record);
+        if (repeats) known.set(command.id, record);
         transfers.push(record);
         outcomes.push({ ok: true, duplicate: false, result });
         continue;
@@ -445,7 +464,7 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
     }
     snapshot.apply(planned.effects);
     const record: TransferRecord = { id: command.id, kind: command.body.kind, fingerprint: command.fingerprint, result: planned.effects.result, time: command.time };
-    known.set(command.id, record);
+    if (repeats) known.set(command.id, record);
     transfers.push(record);
     for (const delta of planned.effects.deltas.values()) {
       entries.push({
