@@ -15,8 +15,12 @@ type Cached<T> = T | null;
 export class LedgerStateCache {
   private balances = new Map<string, Map<string, Cached<Balance>>>();
   private docs = new Map<string, Cached<VersionedDoc>>();
-  /** Transfers of planned batches not yet known to be committed: the store cannot answer for them yet. */
-  private readonly pending = new Map<string, TransferRecord>();
+  /**
+   * Transfers of planned batches not yet known to be committed (the store cannot answer for them
+   * yet), a batch's list each; indexed by id only when asked while some are pending.
+   */
+  private pending: (readonly TransferRecord[])[] = [];
+  private pendingIndex: Map<string, TransferRecord> | undefined;
   private size = 0;
 
   constructor(
@@ -31,10 +35,12 @@ export class LedgerStateCache {
       cachedBalance: (account, asset) => this.balances.get(account)?.get(asset),
       cachedDoc: (id) => this.docs.get(id),
       transfers: async (ids) => {
+        if (this.pending.length === 0) return ids.length > 0 ? store.transfers(ids) : [];
+        const pending = this.pendingById();
         const found: TransferRecord[] = [];
         const ask: string[] = [];
         for (const id of ids) {
-          const record = this.pending.get(id);
+          const record = pending.get(id);
           if (record) found.push(record);
           else ask.push(id);
         }
@@ -84,32 +90,57 @@ export class LedgerStateCache {
   /** Takes in a planned batch: what the next batch must plan against. */
   absorb(writes: BatchWrites): void {
     for (const write of writes.balances) this.setBalance(write.account, write.asset, write.after);
-    for (const write of writes.docs) this.setDoc(write.doc.id, { doc: write.doc, version: write.version });
-    for (const record of writes.transfers) this.pending.set(record.id, record);
+    // A DocWrite is a VersionedDoc (its doc and version) with more fields: kept as it is.
+    for (const write of writes.docs) this.setDoc(write.doc.id, write);
+    if (writes.transfers.length > 0) {
+      this.pending.push(writes.transfers);
+      this.pendingIndex = undefined;
+    }
   }
 
   /** The batch is durable: the store answers for its transfers from now on. */
   committed(writes: BatchWrites): void {
-    for (const record of writes.transfers) this.pending.delete(record.id);
-    if (this.size > this.capacity && this.pending.size === 0) this.clear();
+    if (writes.transfers.length > 0 && this.pending.length > 0) {
+      const at = this.pending.indexOf(writes.transfers);
+      if (at >= 0) {
+        this.pending.splice(at, 1);
+      } else {
+        // Not the list absorb() took (a copy): its ids, wherever they are.
+        const ids = new Set(writes.transfers.map((record) => record.id));
+        this.pending = this.pending.map((batch) => batch.filter((record) => !ids.has(record.id))).filter((batch) => batch.length > 0);
+      }
+      this.pendingIndex = undefined;
+    }
+    if (this.size > this.capacity && this.pending.length === 0) this.clear();
   }
 
   clear(): void {
     this.balances = new Map();
     this.docs = new Map();
-    this.pending.clear();
+    this.pending = [];
+    this.pendingIndex = undefined;
     this.size = 0;
+  }
+
+  private pendingById(): Map<string, TransferRecord> {
+    if (!this.pendingIndex) {
+      this.pendingIndex = new Map();
+      for (const batch of this.pending) for (const record of batch) this.pendingIndex.set(record.id, record);
+    }
+    return this.pendingIndex;
   }
 
   private setBalance(account: string, asset: string, value: Cached<Balance>): void {
     let assets = this.balances.get(account);
     if (!assets) this.balances.set(account, (assets = new Map()));
-    if (!assets.has(asset)) this.size += 1;
+    const had = assets.size;
     assets.set(asset, value);
+    this.size += assets.size - had;
   }
 
   private setDoc(id: string, value: Cached<VersionedDoc>): void {
-    if (!this.docs.has(id)) this.size += 1;
+    const had = this.docs.size;
     this.docs.set(id, value);
+    this.size += this.docs.size - had;
   }
 }

@@ -10,6 +10,7 @@ import {
   docIds,
   makeCommand,
   type BalanceRow,
+  type Command,
   type CommandBody,
   type DepositDoc,
   type HoldDoc,
@@ -135,41 +136,54 @@ export class Wallet {
   async settleTrades(trades: readonly SettleTrade[]): Promise<TradeSettlement[]> {
     const results: TradeSettlement[] = new Array(trades.length);
     const accepted: number[] = [];
+    // Each account of the batch once, for its fee tier.
     const tiers = new Map<string, number>();
+    const accounts: string[] = [];
     for (let index = 0; index < trades.length; index += 1) {
       const trade = trades[index]!;
       try {
         this.checkTrade(trade);
-        tiers.set(trade.buyer, 0);
-        tiers.set(trade.seller, 0);
-        accepted.push(index);
       } catch (error) {
         results[index] = { ok: false, error: error as Error };
+        continue;
       }
+      if (!tiers.has(trade.buyer)) {
+        tiers.set(trade.buyer, 0);
+        accounts.push(trade.buyer);
+      }
+      if (!tiers.has(trade.seller)) {
+        tiers.set(trade.seller, 0);
+        accounts.push(trade.seller);
+      }
+      accepted.push(index);
     }
     if (accepted.length === 0) return results;
-    // Fee tiers once per account of the batch.
-    const accounts = [...tiers.keys()];
-    const found = await Promise.all(accounts.map((account) => this.deps.tiers.tier(account)));
-    accounts.forEach((account, index) => tiers.set(account, found[index]!));
+    const source = this.deps.tiers;
+    const pending: Promise<number>[] = new Array(accounts.length);
+    for (let index = 0; index < accounts.length; index += 1) pending[index] = source.tier(accounts[index]!);
+    const found = await Promise.all(pending);
+    for (let index = 0; index < accounts.length; index += 1) tiers.set(accounts[index]!, found[index]!);
+    // Every command of the batch is made here, synchronously; the batch is awaited once.
     const now = this.deps.clock.now();
-    const commands = accepted.map((index) => {
-      const trade = trades[index]!;
-      return makeCommand(trade.tradeId, now, {
+    const fees = this.fees;
+    const commands: Command[] = new Array(accepted.length);
+    for (let index = 0; index < accepted.length; index += 1) {
+      const trade = trades[accepted[index]!]!;
+      commands[index] = makeCommand(trade.tradeId, now, {
         kind: "settle",
         trade,
-        buyerFeeBps: this.fees.bps(tiers.get(trade.buyer)!, trade.buyerIsMaker),
-        sellerFeeBps: this.fees.bps(tiers.get(trade.seller)!, !trade.buyerIsMaker),
+        buyerFeeBps: fees.bps(tiers.get(trade.buyer)!, trade.buyerIsMaker),
+        sellerFeeBps: fees.bps(tiers.get(trade.seller)!, !trade.buyerIsMaker),
       });
-    });
+    }
     const executor = this.deps.executor;
     const outcomes = executor.submitAll ? await executor.submitAll(commands) : await executor.execute(commands);
-    accepted.forEach((tradeIndex, index) => {
+    for (let index = 0; index < accepted.length; index += 1) {
       const outcome = outcomes[index]!;
-      results[tradeIndex] = outcome.ok
+      results[accepted[index]!] = outcome.ok
         ? { ok: true, buyerFee: BigInt(outcome.result.buyerFee ?? "0"), sellerFee: BigInt(outcome.result.sellerFee ?? "0"), duplicate: outcome.duplicate }
         : { ok: false, error: outcome.error };
-    });
+    }
     return results;
   }
 
