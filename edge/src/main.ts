@@ -8,9 +8,14 @@ import { accountRoutes, type CommissionRates } from "./rest/account.routes.js";
 import { marketDataRoutes } from "./rest/market-data.routes.js";
 import { marketRoutes } from "./rest/market.routes.js";
 import { orderRoutes } from "./rest/order.routes.js";
+import { userStreamRoutes } from "./rest/user-stream.routes.js";
 import { restRouter } from "./rest/router.js";
 import { edgeServices } from "./rest/services.js";
 import { DEFAULT_WEBSOCKET_LIMITS, MarketStreams, type WebSocketLimits } from "./ws/market-streams.js";
+import { UserStreams } from "./ws/user-streams.js";
+
+/** Binance: a listen key is valid for 60 minutes after its creation or last keepalive. */
+export const DEFAULT_LISTEN_KEY_TTL_MS = 60 * 60 * 1000;
 
 export interface EdgeConfig {
   /** How to reach order, wallet, auth, matching and marketdata (in-process in embedded mode, <NAME>_ADDR otherwise). */
@@ -24,6 +29,8 @@ export interface EdgeConfig {
   readonly commission?: CommissionRates;
   /** WebSocket market streams: limits, keepalive and polling. */
   readonly webSocket?: Partial<WebSocketLimits>;
+  /** User data streams: how long a listen key lives after its last POST or PUT (60 minutes). */
+  readonly listenKeyTtlMs?: number;
   readonly now?: () => number;
   /** Upstream failures of the market streams (logged by the caller; reconnects are automatic). */
   readonly onError?: (error: unknown, context: string) => void;
@@ -40,6 +47,7 @@ export function readEdgeConfig(env: Env, directory: ServiceDirectory): EdgeConfi
       ordersPerDay: envInt(env, "EDGE_ORDERS_PER_DAY", DEFAULT_RATE_LIMITS.ordersPerDay),
     },
     trustForwardedFor: envBool(env, "EDGE_TRUST_FORWARDED_FOR", false),
+    listenKeyTtlMs: envInt(env, "EDGE_LISTEN_KEY_TTL_MS", DEFAULT_LISTEN_KEY_TTL_MS),
     webSocket: {
       maxStreamsPerConnection: envInt(env, "EDGE_WS_MAX_STREAMS", DEFAULT_WEBSOCKET_LIMITS.maxStreamsPerConnection),
       connectionsPerIp: envInt(env, "EDGE_WS_CONNECTIONS_PER_IP", DEFAULT_WEBSOCKET_LIMITS.connectionsPerIp),
@@ -58,6 +66,8 @@ export interface EdgeModule extends ServiceModule {
   readonly httpUpgrade: NonNullable<ServiceModule["httpUpgrade"]>;
   /** The WebSocket market streams (connections, topics, upstream feeds). */
   readonly marketStreams: MarketStreams;
+  /** The user data streams (listen keys, their sockets, one upstream order feed per user). */
+  readonly userStreams: UserStreams;
 }
 
 /**
@@ -72,7 +82,16 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
   const cache = config.cache ?? ownCache!;
   const services = edgeServices(config.directory, now);
   const commission = config.commission ?? { makerBps: 10, takerBps: 10 };
-  const route = restRouter([...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(commission)], {
+  const webSocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...config.webSocket };
+  const userStreams = new UserStreams({
+    services,
+    limits: webSocketLimits,
+    listenKeyTtlMs: config.listenKeyTtlMs ?? DEFAULT_LISTEN_KEY_TTL_MS,
+    trustForwardedFor: config.trustForwardedFor ?? false,
+    now,
+    onError: config.onError,
+  });
+  const route = restRouter([...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(commission), ...userStreamRoutes(userStreams.keys)], {
     services,
     limiter: new RateLimiter(cache, limits, now),
     now,
@@ -81,7 +100,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
   });
   const marketStreams = new MarketStreams({
     services,
-    limits: { ...DEFAULT_WEBSOCKET_LIMITS, ...config.webSocket },
+    limits: webSocketLimits,
     trustForwardedFor: config.trustForwardedFor ?? false,
     now,
     onError: config.onError,
@@ -91,9 +110,11 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     serviceNames: [],
     routes: () => {},
     httpRoute: route,
-    httpUpgrade: (request, socket, head) => marketStreams.handleUpgrade(request, socket, head),
+    httpUpgrade: (request, socket, head) => userStreams.handleUpgrade(request, socket, head) || marketStreams.handleUpgrade(request, socket, head),
     marketStreams,
+    userStreams,
     stop: async () => {
+      await userStreams.close();
       await marketStreams.close();
       await ownCache?.close();
     },

@@ -3,20 +3,20 @@ import { Permission, type Principal } from "#gen/exchange/auth/v1/auth_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { NodeRequest, NodeResponse } from "#kit/rpc/server.js";
-import { authenticateSigned, signedParts } from "../auth/signed-request.js";
+import { authenticateApiKey, authenticateSigned, signedParts } from "../auth/signed-request.js";
 import type { RateLimiter } from "../rate-limit/rate-limiter.js";
 import { readBody, restErrorOf, sendJson, type RestRequest } from "./http.js";
 import { Params } from "./params.js";
 import type { EdgeServices } from "./services.js";
 
-/** Binance's security types: NONE (public), USER_DATA (READ) and TRADE. */
-export type Security = "NONE" | "USER_DATA" | "TRADE";
+/** Binance's security types: NONE (public), USER_STREAM (API key, no signature), USER_DATA (READ) and TRADE. */
+export type Security = "NONE" | "USER_STREAM" | "USER_DATA" | "TRADE";
 
 export interface RouteContext {
   readonly request: RestRequest;
   readonly params: Params;
   readonly services: EdgeServices;
-  /** Set for USER_DATA and TRADE routes: the account is always principal.userId. */
+  /** Set for USER_STREAM, USER_DATA and TRADE routes: the account is always principal.userId. */
   readonly principal: Principal | undefined;
   readonly now: () => number;
 }
@@ -93,7 +93,11 @@ export function restRouter(routes: readonly Route[], deps: RouterDeps): (request
       if (ip.refused) throw ip.refused;
 
       let principal: Principal | undefined;
-      if (route.security !== "NONE") {
+      if (route.security === "USER_STREAM") {
+        principal = await authenticateApiKey(deps.services.auth, request.headers["x-mbx-apikey"], clientIp);
+        const key = await deps.limiter.admitApiKey(principal.apiKey, weight);
+        if (key.refused) throw key.refused;
+      } else if (route.security !== "NONE") {
         const parts = signedParts(request.headers["x-mbx-apikey"], rawQuery, rawBody);
         principal = await authenticateSigned(deps.services.auth, parts, clientIp, route.security === "TRADE" ? Permission.TRADE : Permission.READ);
         const key = await deps.limiter.admitApiKey(principal.apiKey || parts.apiKey, weight);

@@ -29,6 +29,7 @@ export const ERROR_TABLE = {
   BAD_INTERVAL: { grpc: Code.InvalidArgument, http: 400, binance: -1120, msg: "Invalid interval." },
   BAD_SYMBOL: { grpc: Code.InvalidArgument, http: 400, binance: -1121, msg: "Invalid symbol." },
   FILTER_FAILURE: { grpc: Code.InvalidArgument, http: 400, binance: -1013, msg: "Filter failure." },
+  INVALID_LISTEN_KEY: { grpc: Code.NotFound, http: 400, binance: -1125, msg: "This listenKey does not exist." },
   NEW_ORDER_REJECTED: { grpc: Code.FailedPrecondition, http: 400, binance: -2010, msg: "New order rejected." },
   INSUFFICIENT_BALANCE: { grpc: Code.FailedPrecondition, http: 400, binance: -2010, msg: "Account has insufficient balance for requested action." },
   CANCEL_REJECTED: { grpc: Code.FailedPrecondition, http: 400, binance: -2011, msg: "Cancel rejected." },

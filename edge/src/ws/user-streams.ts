@@ -1,0 +1,277 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocket, WebSocketServer } from "ws";
+import { clientIpOf } from "../rest/router.js";
+import type { EdgeServices } from "../rest/services.js";
+import { ListenKeys, looksLikeListenKey, type ListenKeyEnd } from "./listen-keys.js";
+import type { WebSocketLimits } from "./market-streams.js";
+import { executionReport, listenKeyExpired, outboundAccountPosition } from "./user-events.js";
+
+// Binance's user data streams on the edge's HTTP/1.1 port: /ws/<listenKey> delivers the key's
+// user's executionReport events (order StreamOrderUpdates, one upstream call per user on this
+// edge, shared by all of that user's sockets) and, after each update that moved funds, an
+// outboundAccountPosition read from wallet GetBalances. The key decides the account: a socket
+// only ever hears its key's user.
+
+export interface UserStreamsOptions {
+  readonly services: EdgeServices;
+  /** Keepalive, lifetime, per-IP and slow-consumer limits, as the market streams'. */
+  readonly limits: WebSocketLimits;
+  /** How long a listen key lives after its last POST or PUT (Binance: 60 minutes). */
+  readonly listenKeyTtlMs: number;
+  readonly trustForwardedFor: boolean;
+  readonly now: () => number;
+  /** Upstream reconnect backoff: first and largest delay. */
+  readonly reconnectMinMs?: number;
+  readonly reconnectMaxMs?: number;
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+function refuse(socket: Duplex, status: number, reason: string, body: { code: number; msg: string }): void {
+  const text = JSON.stringify(body);
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done);
+  });
+
+/** One client socket of a listen key: keepalive, lifetime, slow-consumer drop. Incoming frames are ignored. */
+class UserConnection {
+  private lastPong: number;
+  private readonly pinger: NodeJS.Timeout;
+  private readonly lifetime: NodeJS.Timeout;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly listenKey: string,
+    private readonly options: UserStreamsOptions,
+  ) {
+    const { limits, now } = options;
+    this.lastPong = now();
+    socket.on("pong", () => (this.lastPong = now()));
+    this.pinger = setInterval(() => {
+      if (now() - this.lastPong > limits.pongTimeoutMs) socket.terminate();
+      else socket.ping();
+    }, limits.pingIntervalMs);
+    this.lifetime = setTimeout(() => socket.close(1000, "connection lifetime reached"), limits.maxConnectionMs);
+  }
+
+  send(json: string): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.bufferedAmount > this.options.limits.maxBufferedBytes) {
+      this.socket.terminate(); // a slow consumer
+      return;
+    }
+    this.socket.send(json);
+  }
+
+  /** Sends `json` (listenKeyExpired), then closes. */
+  end(json: string, reason: string): void {
+    this.send(json);
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.close(1000, reason);
+  }
+
+  closed(): void {
+    clearInterval(this.pinger);
+    clearTimeout(this.lifetime);
+  }
+}
+
+/** One user's upstream StreamOrderUpdates, reopened with backoff while any of the user's sockets is open. */
+class AccountFeed {
+  readonly connections = new Set<UserConnection>();
+  private readonly abort = new AbortController();
+  private readonly touchedAssets = new Set<string>();
+  private lastUpdateTime = 0;
+  private reading = false;
+  private readAgain = false;
+
+  constructor(
+    private readonly userId: string,
+    private readonly options: UserStreamsOptions,
+  ) {
+    void this.run();
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+
+  private deliver(payload: unknown): void {
+    const json = JSON.stringify(payload);
+    for (const connection of this.connections) connection.send(json);
+  }
+
+  private async run(): Promise<void> {
+    const { services, now } = this.options;
+    const signal = this.abort.signal;
+    const minMs = this.options.reconnectMinMs ?? 200;
+    let delay = minMs;
+    while (!signal.aborted) {
+      try {
+        for await (const { update } of services.order.streamOrderUpdates({ accountId: this.userId }, { signal })) {
+          delay = minMs;
+          if (!update?.order || update.order.accountId !== this.userId) continue;
+          this.deliver(executionReport(update, now()));
+          if (update.balancesChanged) await this.balancesMoved(update.order.symbol, Number(update.transactionTime));
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        this.options.onError?.(error, `StreamOrderUpdates ${this.userId}`);
+      }
+      if (signal.aborted) return;
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, this.options.reconnectMaxMs ?? 10_000);
+    }
+  }
+
+  private async balancesMoved(symbol: string, time: number): Promise<void> {
+    try {
+      const info = await this.options.services.symbols.get(symbol);
+      this.touchedAssets.add(info.baseAsset).add(info.quoteAsset);
+    } catch (error) {
+      this.options.onError?.(error, `symbol ${symbol}`);
+      return;
+    }
+    this.lastUpdateTime = Math.max(this.lastUpdateTime, time);
+    this.readBalances();
+  }
+
+  /** outboundAccountPosition for the assets touched since the last read; reads never overlap (one more runs after). */
+  private readBalances(): void {
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = true;
+    void (async () => {
+      do {
+        this.readAgain = false;
+        const assets = new Set(this.touchedAssets);
+        this.touchedAssets.clear();
+        const updateTime = this.lastUpdateTime;
+        try {
+          const { balances } = await this.options.services.wallet.getBalances({ accountId: this.userId, assets: [...assets] });
+          if (!this.abort.signal.aborted) this.deliver(outboundAccountPosition(balances, assets, this.options.now(), updateTime));
+        } catch (error) {
+          this.options.onError?.(error, `GetBalances ${this.userId}`);
+        }
+      } while (this.readAgain && !this.abort.signal.aborted);
+      this.reading = false;
+    })();
+  }
+}
+
+/** The user data streams of this edge: listen keys, their sockets and one upstream feed per user. */
+export class UserStreams {
+  readonly keys: ListenKeys;
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 });
+  private readonly byKey = new Map<string, Set<UserConnection>>();
+  private readonly feeds = new Map<string, AccountFeed>();
+  private readonly perIp = new Map<string, number>();
+
+  constructor(readonly options: UserStreamsOptions) {
+    this.keys = new ListenKeys({ ttlMs: options.listenKeyTtlMs, onEnd: (key, _userId, why) => this.ended(key, why) });
+  }
+
+  /** The node:http 'upgrade' hook: true when the path is /ws/<listenKey> (then this answers it, or refuses an unknown key). */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    if (request.headers.upgrade?.toLowerCase() !== "websocket") return false;
+    const path = new URL(request.url ?? "/", "http://edge").pathname;
+    if (!path.startsWith("/ws/")) return false;
+    const listenKey = safeDecode(path.slice("/ws/".length));
+    if (!looksLikeListenKey(listenKey)) return false;
+    const userId = this.keys.userOf(listenKey);
+    if (userId === undefined) {
+      refuse(socket, 400, "Bad Request", { code: -1125, msg: "This listenKey does not exist." });
+      return true;
+    }
+    const { limits } = this.options;
+    const ip = clientIpOf(request, this.options.trustForwardedFor);
+    if ((this.perIp.get(ip) ?? 0) >= limits.connectionsPerIp) {
+      refuse(socket, 429, "Too Many Requests", { code: -1003, msg: `Too many connections from this IP; at most ${limits.connectionsPerIp}.` });
+      return true;
+    }
+    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+    socket.once("close", () => {
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, left);
+    });
+    this.server.handleUpgrade(request, socket, head, (ws) => this.attach(ws, listenKey, userId));
+    return true;
+  }
+
+  private attach(ws: WebSocket, listenKey: string, userId: string): void {
+    // The key may have ended during the handshake.
+    if (this.keys.userOf(listenKey) !== userId) {
+      ws.close(1000, "listenKey expired");
+      return;
+    }
+    const connection = new UserConnection(ws, listenKey, this.options);
+    const sockets = this.byKey.get(listenKey) ?? new Set();
+    sockets.add(connection);
+    this.byKey.set(listenKey, sockets);
+    let feed = this.feeds.get(userId);
+    if (!feed) {
+      feed = new AccountFeed(userId, this.options);
+      this.feeds.set(userId, feed);
+    }
+    feed.connections.add(connection);
+    const joined = feed;
+    ws.on("error", () => ws.terminate());
+    ws.once("close", () => {
+      connection.closed();
+      sockets.delete(connection);
+      if (sockets.size === 0 && this.byKey.get(listenKey) === sockets) this.byKey.delete(listenKey);
+      joined.connections.delete(connection);
+      if (joined.connections.size === 0 && this.feeds.get(userId) === joined) {
+        this.feeds.delete(userId);
+        joined.close();
+      }
+    });
+  }
+
+  /** A key expired or was deleted: its sockets hear listenKeyExpired and close. */
+  private ended(listenKey: string, why: ListenKeyEnd): void {
+    const json = JSON.stringify(listenKeyExpired(listenKey, this.options.now()));
+    for (const connection of this.byKey.get(listenKey) ?? []) connection.end(json, `listenKey ${why}`);
+  }
+
+  /** Open user data sockets, and users with an upstream feed (for tests and metrics). */
+  stats(): { connections: number; feeds: number; listenKeys: number } {
+    let connections = 0;
+    for (const set of this.byKey.values()) connections += set.size;
+    return { connections, feeds: this.feeds.size, listenKeys: this.keys.size };
+  }
+
+  /** Closes every socket ("going away"), every upstream feed, and forgets the keys. */
+  async close(): Promise<void> {
+    this.keys.clear();
+    const sockets = [...this.byKey.values()].flatMap((set) => [...set]);
+    for (const connection of sockets) connection.socket.close(1001, "server shutting down");
+    const deadline = Date.now() + 1_000;
+    while (sockets.some((c) => c.socket.readyState !== WebSocket.CLOSED) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const connection of sockets) connection.socket.terminate();
+    for (const feed of this.feeds.values()) feed.close();
+    this.feeds.clear();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

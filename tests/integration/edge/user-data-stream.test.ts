@@ -1,0 +1,380 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import WebSocket from "ws";
+import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { OrderModule } from "../../../services/order/src/main.js";
+import type { WalletParts } from "../../../services/wallet/src/main.js";
+import type { EdgeModule } from "../../../edge/src/main.js";
+
+// Binance's user data streams end to end: the whole exchange in one process, listen keys through
+// the REST API with the API key alone, orders through the signed REST API, and a real `ws`
+// client on /ws/<listenKey> reading executionReport and outboundAccountPosition.
+
+let dataDir: string;
+let exchange: RunningExchange;
+let base: string;
+let wsBase: string;
+let edge: EdgeModule;
+let order: OrderModule;
+let alice: User;
+let bob: User;
+let carol: User;
+
+interface User {
+  readonly userId: string;
+  readonly apiKey: string;
+  sign(payload: string): string;
+}
+
+type Msg = Record<string, unknown>;
+
+/** A `ws` client that keeps every message, and waits for the next one matching a test. */
+class StreamClient {
+  readonly messages: Msg[] = [];
+  private readonly waiters: (() => void)[] = [];
+  closedWith: number | undefined;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on("message", (data) => {
+      this.messages.push(JSON.parse(String(data)) as Msg);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    socket.on("close", (code) => {
+      this.closedWith = code;
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  static open(path: string, url = wsBase): Promise<StreamClient> {
+    const socket = new WebSocket(`${url}${path}`);
+    return new Promise((resolve, reject) => {
+      socket.once("open", () => resolve(new StreamClient(socket)));
+      socket.once("unexpected-response", (_request, response) => {
+        let body = "";
+        response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        response.on("end", () => reject(Object.assign(new Error(`HTTP ${response.statusCode}`), { status: response.statusCode, body: JSON.parse(body || "null") as unknown })));
+      });
+      socket.once("error", reject);
+    });
+  }
+
+  /** Removes and returns the first message matching `test`, waiting up to `timeoutMs`. */
+  async next(test: (message: Msg) => boolean = () => true, timeoutMs = 10_000): Promise<Msg> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const at = this.messages.findIndex((m) => test(m));
+      if (at >= 0) return this.messages.splice(at, 1)[0]!;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closedWith !== undefined) throw new Error(`no matching message; got ${JSON.stringify(this.messages).slice(0, 2000)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closedWith !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once("close", () => resolve());
+      this.socket.close();
+    });
+  }
+}
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+let nonce = 0;
+async function signed(method: string, path: string, user: User, params: Record<string, string>, url = base) {
+  const query = new URLSearchParams({ ...params, recvWindow: String(5000 + (nonce++ % 1000)), timestamp: String(Date.now()) }).toString();
+  const response = await fetch(`${url}${path}?${query}&signature=${user.sign(query)}`, { method, headers: { "X-MBX-APIKEY": user.apiKey } });
+  return { status: response.status, body: (await response.json()) as Msg };
+}
+
+/** USER_STREAM: the API key header alone. */
+async function userStream(method: "POST" | "PUT" | "DELETE", apiKey: string | undefined, listenKey?: string, url = base) {
+  const query = listenKey === undefined ? "" : `?listenKey=${listenKey}`;
+  const response = await fetch(`${url}/api/v3/userDataStream${query}`, { method, headers: apiKey === undefined ? {} : { "X-MBX-APIKEY": apiKey } });
+  return { status: response.status, body: (await response.json()) as Msg };
+}
+
+async function listenKeyOf(user: User, url = base): Promise<string> {
+  const { status, body } = await userStream("POST", user.apiKey, undefined, url);
+  expect(status, JSON.stringify(body)).toBe(200);
+  return body.listenKey as string;
+}
+
+async function userWithKey(auth: Client<typeof AuthService>, email: string): Promise<User> {
+  const password = "correct horse battery staple";
+  const { userId } = await auth.signUp({ email, password });
+  const { tokens } = await auth.signIn({ email, password });
+  const headers = { authorization: `Bearer ${tokens!.accessToken}` };
+  const { key, secret } = await auth.createApiKey({ userId, type: ApiKeyType.HMAC_SHA256, permissions: [Permission.READ, Permission.TRADE], label: "uds" }, { headers });
+  return { userId, apiKey: key!.apiKey, sign: (payload) => createHmac("sha256", secret).update(payload).digest("hex") };
+}
+
+/** Opens the user's stream and waits until the order service holds its subscription, so nothing after this is missed. */
+async function connect(user: User, url = wsBase, http = base): Promise<StreamClient> {
+  const before = order.updates.subscribers(user.userId);
+  const client = await StreamClient.open(`/ws/${await listenKeyOf(user, http)}`, url);
+  await until(() => order.updates.subscribers(user.userId) > before);
+  return client;
+}
+
+const reports = (m: Msg) => m.e === "executionReport";
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "edge-uds-"));
+  exchange = await startExchange(
+    { service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+    { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false" },
+  );
+  base = exchange.listening.http1Url;
+  wsBase = base.replace(/^http/, "ws");
+  edge = exchange.modules.find((module) => module.name === "edge") as EdgeModule;
+  order = exchange.modules.find((module) => module.name === "order") as OrderModule;
+  const auth = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+  const parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+  [alice, bob, carol] = await Promise.all([userWithKey(auth, "uds-alice@example.com"), userWithKey(auth, "uds-bob@example.com"), userWithKey(auth, "uds-carol@example.com")]);
+  await parts.wallet.creditDeposit("uds-alice-btc", alice.userId, "BTC", 2n * 10n ** 8n);
+  await parts.wallet.creditDeposit("uds-bob-usdt", bob.userId, "USDT", 100_000n * 10n ** 8n);
+  await parts.wallet.creditDeposit("uds-carol-usdt", carol.userId, "USDT", 1_000n * 10n ** 8n);
+});
+
+afterAll(async () => {
+  await exchange?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("user data streams", () => {
+  it("a bot's order placed, partly filled and canceled arrives as executionReports in order, with Binance's fields and exact decimals", async () => {
+    const aliceWs = await connect(alice);
+    const bobWs = await connect(bob);
+    const carolWs = await connect(carol);
+
+    const sell = await signed("POST", "/api/v3/order", alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.3", price: "30000.01", newClientOrderId: "alice-1" });
+    expect(sell.status, JSON.stringify(sell.body)).toBe(200);
+    const sellId = sell.body.orderId as number;
+    const buy = await signed("POST", "/api/v3/order", bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.1", price: "30010", newClientOrderId: "bob-1" });
+    expect(buy.body).toMatchObject({ status: "FILLED", executedQty: "0.10000000" });
+    const buyId = buy.body.orderId as number;
+    const cancel = await signed("DELETE", "/api/v3/order", alice, { symbol: "BTCUSDT", orderId: String(sellId) });
+    expect(cancel.body).toMatchObject({ status: "CANCELED" });
+
+    const { body: aliceTrades } = await signed("GET", "/api/v3/myTrades", alice, { symbol: "BTCUSDT" });
+    const { body: bobTrades } = await signed("GET", "/api/v3/myTrades", bob, { symbol: "BTCUSDT" });
+    const sellerTrade = (aliceTrades as unknown as Msg[])[0]!;
+    const buyerTrade = (bobTrades as unknown as Msg[])[0]!;
+    const stp = sell.body.selfTradePreventionMode;
+
+    const placed = await aliceWs.next(reports);
+    expect(placed).toEqual({
+      e: "executionReport",
+      E: expect.any(Number),
+      s: "BTCUSDT",
+      c: "alice-1",
+      S: "SELL",
+      o: "LIMIT",
+      f: "GTC",
+      q: "0.30000000",
+      p: "30000.01000000",
+      P: "0.00000000",
+      F: "0.00000000",
+      g: -1,
+      C: "",
+      x: "NEW",
+      X: "NEW",
+      r: "NONE",
+      i: sellId,
+      l: "0.00000000",
+      z: "0.00000000",
+      L: "0.00000000",
+      n: "0",
+      N: null,
+      T: expect.any(Number),
+      t: -1,
+      w: true,
+      m: false,
+      O: sell.body.transactTime,
+      Z: "0.00000000",
+      Y: "0.00000000",
+      Q: "0.00000000",
+      W: sell.body.transactTime,
+      V: stp,
+    });
+    const filled = await aliceWs.next(reports);
+    expect(filled).toMatchObject({
+      s: "BTCUSDT",
+      c: "alice-1",
+      i: sellId,
+      x: "TRADE",
+      X: "PARTIALLY_FILLED",
+      q: "0.30000000",
+      p: "30000.01000000",
+      l: "0.10000000",
+      z: "0.10000000",
+      L: "30000.01000000",
+      Y: "3000.00100000",
+      Z: "3000.00100000",
+      n: sellerTrade.commission,
+      N: "USDT",
+      t: sellerTrade.id,
+      T: sellerTrade.time,
+      m: true,
+      w: true,
+    });
+    expect(sellerTrade.commission).toBe("3.00000100"); // 10 bps of 3000.001 USDT, rounded up at 8 decimals
+    expect(await aliceWs.next(reports)).toMatchObject({ i: sellId, x: "CANCELED", X: "CANCELED", c: "alice-1", C: "alice-1", z: "0.10000000", Z: "3000.00100000", l: "0.00000000", t: -1, w: false });
+
+    expect(await bobWs.next(reports)).toMatchObject({ i: buyId, c: "bob-1", S: "BUY", x: "NEW", X: "NEW", z: "0.00000000" });
+    expect(await bobWs.next(reports)).toMatchObject({
+      i: buyId,
+      x: "TRADE",
+      X: "FILLED",
+      q: "0.10000000",
+      p: "30010.00000000",
+      l: "0.10000000",
+      z: "0.10000000",
+      L: "30000.01000000",
+      n: buyerTrade.commission,
+      N: "BTC",
+      t: buyerTrade.id,
+      m: false,
+      w: false,
+    });
+    expect(buyerTrade.commission).toBe("0.00010000");
+
+    // Balances after each change that moved funds; the last one is what /api/v3/account says now.
+    const { body: account } = await signed("GET", "/api/v3/account", alice, {});
+    const final = (account.balances as Msg[]).filter((b) => b.asset === "BTC" || b.asset === "USDT").map((b) => ({ a: b.asset, f: b.free, l: b.locked }));
+    const sameAs = (m: Msg) => m.e === "outboundAccountPosition" && JSON.stringify([...(m.B as Msg[])].sort((x, y) => String(x.a).localeCompare(String(y.a)))) === JSON.stringify(final);
+    expect(await aliceWs.next(sameAs)).toMatchObject({ E: expect.any(Number), u: expect.any(Number) });
+    expect(final).toEqual([
+      { a: "BTC", f: "1.90000000", l: "0.00000000" },
+      { a: "USDT", f: "2997.00099900", l: "0.00000000" }, // 3000.001 less its 3.000001 fee
+    ]);
+
+    // Nobody hears anyone else: every event names its own user's orders, and carol (no orders) hears nothing.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(aliceWs.messages.filter(reports)).toEqual([]);
+    expect(bobWs.messages.filter(reports)).toEqual([]);
+    expect(carolWs.messages).toEqual([]);
+    await Promise.all([aliceWs.close(), bobWs.close(), carolWs.close()]);
+    await until(() => edge.userStreams.stats().feeds === 0 && order.updates.subscribers(alice.userId) === 0);
+  });
+
+  it("reports amendments (REPLACED), expiries and rejections; a listen key's sockets share one upstream call", async () => {
+    const first = await connect(alice);
+    const second = await StreamClient.open(`/ws/${await listenKeyOf(alice)}`);
+    await until(() => edge.userStreams.stats().connections === 2);
+    expect(edge.userStreams.stats().feeds).toBe(1);
+    expect(order.updates.subscribers(alice.userId)).toBe(1);
+
+    const rest = await signed("POST", "/api/v3/order", alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.5", price: "31000" });
+    const restId = rest.body.orderId as number;
+    const amend = await signed("PUT", "/api/v3/order/amend/keepPriority", alice, { symbol: "BTCUSDT", orderId: String(restId), newQty: "0.4" });
+    expect(amend.status, JSON.stringify(amend.body)).toBe(200);
+    const maker = await signed("POST", "/api/v3/order", alice, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT_MAKER", quantity: "0.01", price: "40000" });
+    expect(maker.body).toMatchObject({ code: -2010 }); // it would take (her own ask): a REJECTED report
+    const ioc = await signed("POST", "/api/v3/order", alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "IOC", quantity: "0.1", price: "50000" });
+    expect(ioc.body).toMatchObject({ status: "EXPIRED" });
+    await signed("DELETE", "/api/v3/order", alice, { symbol: "BTCUSDT", orderId: String(restId) });
+
+    for (const client of [first, second]) {
+      const seen: Msg[] = [];
+      for (let i = 0; i < 6; i += 1) seen.push(await client.next(reports));
+      expect(seen.map((m) => [m.i, m.x, m.X, m.q, m.r])).toEqual([
+        [restId, "NEW", "NEW", "0.50000000", "NONE"],
+        [restId, "REPLACED", "NEW", "0.40000000", "NONE"],
+        [expect.any(Number), "REJECTED", "REJECTED", "0.01000000", "WOULD_TAKE"],
+        [ioc.body.orderId, "NEW", "NEW", "0.10000000", "NONE"],
+        [ioc.body.orderId, "EXPIRED", "EXPIRED", "0.10000000", "NONE"],
+        [restId, "CANCELED", "CANCELED", "0.40000000", "NONE"],
+      ]);
+    }
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  it("listen keys: POST with the API key alone (the user's live key again), PUT and DELETE only by its own user", async () => {
+    expect(await userStream("POST", undefined)).toMatchObject({ status: 401, body: { code: -2014 } });
+    expect(await userStream("POST", "NoSuchApiKey0")).toMatchObject({ status: 401, body: { code: -2015 } });
+    const key = await listenKeyOf(alice);
+    expect(key).toMatch(/^[A-Za-z0-9]{60}$/);
+    expect(await listenKeyOf(alice)).toBe(key);
+    expect(await listenKeyOf(bob)).not.toBe(key);
+
+    expect(await userStream("PUT", alice.apiKey, key)).toEqual({ status: 200, body: {} });
+    expect(await userStream("PUT", alice.apiKey)).toMatchObject({ status: 400, body: { code: -1102 } });
+    // Bob cannot keep alive or delete Alice's key: as if it did not exist.
+    expect(await userStream("PUT", bob.apiKey, key)).toEqual({ status: 400, body: { code: -1125, msg: "This listenKey does not exist." } });
+    expect(await userStream("DELETE", bob.apiKey, key)).toEqual({ status: 400, body: { code: -1125, msg: "This listenKey does not exist." } });
+
+    const socket = await StreamClient.open(`/ws/${key}`);
+    expect(await userStream("DELETE", alice.apiKey, key)).toEqual({ status: 200, body: {} });
+    expect(await socket.next()).toEqual({ e: "listenKeyExpired", E: expect.any(Number), listenKey: key });
+    await until(() => socket.closedWith !== undefined);
+    expect(socket.closedWith).toBe(1000);
+    expect(await userStream("PUT", alice.apiKey, key)).toMatchObject({ status: 400, body: { code: -1125 } });
+    await expect(StreamClient.open(`/ws/${key}`)).rejects.toMatchObject({ status: 400, body: { code: -1125, msg: "This listenKey does not exist." } });
+    expect(await listenKeyOf(alice)).not.toBe(key); // a new one after DELETE
+  });
+
+  it("refuses the upgrade for an unknown listen key with -1125; stream names still go to the market streams", async () => {
+    await expect(StreamClient.open(`/ws/${"A".repeat(60)}`)).rejects.toMatchObject({ status: 400, body: { code: -1125, msg: "This listenKey does not exist." } });
+    await expect(StreamClient.open("/ws/nope")).rejects.toMatchObject({ status: 400, body: { code: -1125 } });
+    await expect(StreamClient.open("/ws/nopeusdt@trade")).rejects.toMatchObject({ status: 400, body: { code: -1121 } });
+    const market = await StreamClient.open("/ws/btcusdt@trade");
+    await market.close();
+  });
+
+  it("expires a listen key not kept alive (listenKeyExpired, then the socket closes), over an edge calling order at ORDER_ADDR", async () => {
+    const address = exchange.listening.http2Url;
+    const alone = await startExchange(
+      { service: "edge", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+      { LOG_LEVEL: "warn", ORDER_ADDR: address, WALLET_ADDR: address, AUTH_ADDR: address, MATCHING_ADDR: address, MARKETDATA_ADDR: address, EDGE_LISTEN_KEY_TTL_MS: "2000" },
+    );
+    try {
+      const http = alone.listening.http1Url;
+      const ws = http.replace(/^http/, "ws");
+      const key = await listenKeyOf(carol, http);
+      const socket = await StreamClient.open(`/ws/${key}`, ws);
+      await until(() => order.updates.subscribers(carol.userId) === 1);
+      // Events arrive over gRPC's server stream.
+      const placed = await signed("POST", "/api/v3/order", carol, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "1000" }, http);
+      expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+      expect(await socket.next(reports)).toMatchObject({ i: placed.body.orderId, x: "NEW", p: "1000.00000000", q: "0.01000000" });
+      expect(await socket.next((m) => m.e === "outboundAccountPosition")).toMatchObject({ B: expect.arrayContaining([{ a: "USDT", f: "990.00000000", l: "10.00000000" }]) });
+      // Each keepalive moves the end 2 s on: two of them 1.2 s apart keep it past the first one's end.
+      expect(await userStream("PUT", carol.apiKey, key, http)).toEqual({ status: 200, body: {} });
+      const keptAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect(await userStream("PUT", carol.apiKey, key, http)).toEqual({ status: 200, body: {} });
+      await new Promise((resolve) => setTimeout(resolve, 1_200)); // past the first keepalive's end
+      expect(socket.closedWith).toBeUndefined();
+      expect(await socket.next((m) => m.e === "listenKeyExpired", 3_000)).toEqual({ e: "listenKeyExpired", E: expect.any(Number), listenKey: key });
+      await until(() => socket.closedWith !== undefined);
+      expect(socket.closedWith).toBe(1000);
+      expect(Date.now() - keptAt).toBeGreaterThanOrEqual(3_100);
+      await expect(StreamClient.open(`/ws/${key}`, ws)).rejects.toMatchObject({ status: 400, body: { code: -1125 } });
+      await until(() => order.updates.subscribers(carol.userId) === 0); // the gRPC call was cancelled
+      await signed("DELETE", "/api/v3/order", carol, { symbol: "BTCUSDT", orderId: String(placed.body.orderId) });
+    } finally {
+      await alone.stop();
+    }
+  });
+});
