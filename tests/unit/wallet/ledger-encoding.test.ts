@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeDoc, encodeDoc, jsonString, makeCommand, type HoldDoc, type SettleTrade } from "../../../services/wallet/src/domain/ledger.js";
+import { decodeDoc, encodeDoc, jsonString, makeCommand, parseUnits, type HoldDoc, type SettleTrade } from "../../../services/wallet/src/domain/ledger.js";
 
 // The hot path spells out a settlement's fingerprint text and a hold's stored text by hand.
 // Both must stay byte-for-byte what the generic encoders produce: fingerprints are stored with
@@ -58,6 +58,24 @@ describe("ledger encodings on the hot path", () => {
         return makeCommand("t", 1, { kind: "settle", trade, buyerFeeBps: 10, sellerFeeBps: 10 }).fingerprint === sha(canonical({ kind: "settle", trade }));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("reads amounts from text as BigInt does, or fails as it does", () => {
+    const outcome = (read: (text: string) => bigint, text: string) => {
+      try {
+        return read(text);
+      } catch (error) {
+        return (error as Error).constructor.name;
+      }
+    };
+    const samples = ["", "0", "7", "0012", "999999999999999", "9999999999999999", "123456789012345678901234567890", "-5", "+5", " 5", "5 ", "1e3", "0x1f", "1.5", "abc", "9".repeat(15)];
+    for (const text of samples) expect(outcome(parseUnits, text)).toEqual(outcome(BigInt, text));
+    fc.assert(
+      fc.property(fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 40n }).map(String), fc.stringMatching(/^[0-9+\- .ex]{0,18}$/)), (text) => {
+        expect(outcome(parseUnits, text)).toEqual(outcome(BigInt, text));
+      }),
+      { numRuns: 2000 },
     );
   });
 

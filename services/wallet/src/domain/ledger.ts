@@ -158,6 +158,22 @@ export const docIds = {
   allowList: (account: string) => `allowlist:${account}`,
 };
 
+/**
+ * BigInt(text), through a number when the text is a few digits only (exact below 2^53, and much
+ * cheaper than parsing text into a bigint): results carry amounts as decimal text.
+ */
+export function parseUnits(text: string): bigint {
+  const length = text.length;
+  if (length === 0 || length > 15) return BigInt(text);
+  let value = 0;
+  for (let at = 0; at < length; at += 1) {
+    const digit = text.charCodeAt(at) - 48;
+    if (digit < 0 || digit > 9) return BigInt(text);
+    value = value * 10 + digit;
+  }
+  return BigInt(value);
+}
+
 // Documents travel as JSON; bigints are tagged so they come back as bigints.
 const BIGINT_TAG = "\u0000n:";
 

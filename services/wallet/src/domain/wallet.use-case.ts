@@ -9,6 +9,7 @@ import { FeeSchedule } from "./fees.js";
 import {
   docIds,
   makeCommand,
+  parseUnits,
   type BalanceRow,
   type Command,
   type CommandBody,
@@ -136,8 +137,8 @@ export class Wallet {
   async settleTrades(trades: readonly SettleTrade[]): Promise<TradeSettlement[]> {
     const results: TradeSettlement[] = new Array(trades.length);
     const accepted: number[] = [];
-    // Each account of the batch once, for its fee tier.
-    const tiers = new Map<string, number>();
+    // Each account of the batch once, for its fee tier: account -> its place in `accounts`.
+    const places = new Map<string, number>();
     const accounts: string[] = [];
     for (let index = 0; index < trades.length; index += 1) {
       const trade = trades[index]!;
@@ -147,22 +148,15 @@ export class Wallet {
         results[index] = { ok: false, error: error as Error };
         continue;
       }
-      if (!tiers.has(trade.buyer)) {
-        tiers.set(trade.buyer, 0);
-        accounts.push(trade.buyer);
-      }
-      if (!tiers.has(trade.seller)) {
-        tiers.set(trade.seller, 0);
-        accounts.push(trade.seller);
-      }
+      if (!places.has(trade.buyer)) places.set(trade.buyer, accounts.push(trade.buyer) - 1);
+      if (!places.has(trade.seller)) places.set(trade.seller, accounts.push(trade.seller) - 1);
       accepted.push(index);
     }
     if (accepted.length === 0) return results;
     const source = this.deps.tiers;
     const pending: Promise<number>[] = new Array(accounts.length);
     for (let index = 0; index < accounts.length; index += 1) pending[index] = source.tier(accounts[index]!);
-    const found = await Promise.all(pending);
-    for (let index = 0; index < accounts.length; index += 1) tiers.set(accounts[index]!, found[index]!);
+    const tiers = await Promise.all(pending);
     // Every command of the batch is made here, synchronously; the batch is awaited once.
     const now = this.deps.clock.now();
     const fees = this.fees;
@@ -172,8 +166,8 @@ export class Wallet {
       commands[index] = makeCommand(trade.tradeId, now, {
         kind: "settle",
         trade,
-        buyerFeeBps: fees.bps(tiers.get(trade.buyer)!, trade.buyerIsMaker),
-        sellerFeeBps: fees.bps(tiers.get(trade.seller)!, !trade.buyerIsMaker),
+        buyerFeeBps: fees.bps(tiers[places.get(trade.buyer)!]!, trade.buyerIsMaker),
+        sellerFeeBps: fees.bps(tiers[places.get(trade.seller)!]!, !trade.buyerIsMaker),
       });
     }
     const executor = this.deps.executor;
@@ -181,7 +175,7 @@ export class Wallet {
     for (let index = 0; index < accepted.length; index += 1) {
       const outcome = outcomes[index]!;
       results[accepted[index]!] = outcome.ok
-        ? { ok: true, buyerFee: BigInt(outcome.result.buyerFee ?? "0"), sellerFee: BigInt(outcome.result.sellerFee ?? "0"), duplicate: outcome.duplicate }
+        ? { ok: true, buyerFee: parseUnits(outcome.result.buyerFee ?? "0"), sellerFee: parseUnits(outcome.result.sellerFee ?? "0"), duplicate: outcome.duplicate }
         : { ok: false, error: outcome.error };
     }
     return results;
