@@ -16,6 +16,7 @@ import {
   type HoldDoc,
   type LedgerEntry,
   type Outcome,
+  type SettleTrade,
   type TransferRecord,
   type VersionedDoc,
 } from "./ledger.js";
@@ -230,6 +231,11 @@ class Snapshot implements LedgerView {
     }
   }
 
+  /** A loaded balance slot, or one the memory loader knows (undefined: neither). */
+  loadedSlot(account: string, asset: string): BalanceSlot | undefined {
+    return this.slot(account, asset) ?? this.recallBalance(account, asset);
+  }
+
   /** A loaded balance slot (undefined: not loaded). */
   slot(account: string, asset: string): BalanceSlot | undefined {
     let slot = this.balances.get(account);
@@ -324,28 +330,26 @@ type SettleBody = Extract<Command["body"], { kind: "settle" }>;
  * hold, state not loaded, any failure) returns undefined and goes through plan(), which also
  * words the error.
  */
-function settleFromHolds(snapshot: Snapshot, command: Command, body: SettleBody, entries: LedgerEntry[]): Readonly<Record<string, string>> | undefined {
+function settleFromHolds(
+  snapshot: Snapshot,
+  command: Command,
+  body: SettleBody,
+  entries: LedgerEntry[],
+  prepared: SettleSlots | undefined,
+): Readonly<Record<string, string>> | undefined {
+  const slots = prepared ?? settleSlots(snapshot, body.trade);
+  if (!slots) return undefined;
+  const { buyerHold, sellerHold, buyerPays, sellerPays, buyerGets, sellerGets, feesBase, feesQuote } = slots;
   const trade = body.trade;
   const { buyer, seller, baseAsset, quoteAsset, base, quote } = trade;
-  if (buyer === seller || trade.buyerHoldId === "" || trade.sellerHoldId === "") return undefined;
-  if (buyer === FEE_ACCOUNT || seller === FEE_ACCOUNT || isExternal(buyer) || isExternal(seller)) return undefined;
   const now = command.time;
-  const buyerHold = snapshot.holdSlot(trade.buyerHoldId);
-  const sellerHold = snapshot.holdSlot(trade.sellerHoldId);
-  if (!usableHold(buyerHold?.doc, buyer, quoteAsset, quote, now) || !usableHold(sellerHold?.doc, seller, baseAsset, base, now)) return undefined;
-  const buyerPays = snapshot.slot(buyer, quoteAsset);
-  const sellerPays = snapshot.slot(seller, baseAsset);
-  const buyerGets = snapshot.slot(buyer, baseAsset);
-  const sellerGets = snapshot.slot(seller, quoteAsset);
-  const feesBase = snapshot.slot(FEE_ACCOUNT, baseAsset);
-  const feesQuote = snapshot.slot(FEE_ACCOUNT, quoteAsset);
-  if (!buyerPays || !sellerPays || !buyerGets || !sellerGets || !feesBase || !feesQuote) return undefined;
+  if (!usableHold(buyerHold.doc, buyer, quoteAsset, quote, now) || !usableHold(sellerHold.doc, seller, baseAsset, base, now)) return undefined;
   if (buyerPays.current.locked < quote || sellerPays.current.locked < base) return undefined;
   const buyerFee = feeFor(base, body.buyerFeeBps);
   const sellerFee = feeFor(quote, body.sellerFeeBps);
 
-  snapshot.consumeHold(buyerHold!, quote);
-  snapshot.consumeHold(sellerHold!, base);
+  snapshot.consumeHold(buyerHold, quote);
+  snapshot.consumeHold(sellerHold, base);
   const id = command.id;
   settleLocked(entries, id, now, buyerPays, -quote);
   settleLocked(entries, id, now, sellerPays, -base);
@@ -354,6 +358,46 @@ function settleFromHolds(snapshot: Snapshot, command: Command, body: SettleBody,
   settleAvailable(entries, id, now, feesBase, buyerFee);
   settleAvailable(entries, id, now, feesQuote, sellerFee);
   return { buyerFee: buyerFee.toString(), sellerFee: sellerFee.toString() };
+}
+
+/** What a settlement from two holds works on: its holds and six balances. */
+interface SettleSlots {
+  readonly buyerHold: DocSlot;
+  readonly sellerHold: DocSlot;
+  readonly buyerPays: BalanceSlot;
+  readonly buyerGets: BalanceSlot;
+  readonly sellerPays: BalanceSlot;
+  readonly sellerGets: BalanceSlot;
+  readonly feesBase: BalanceSlot;
+  readonly feesQuote: BalanceSlot;
+}
+
+/**
+ * The slots of a settlement between two user accounts paid from two holds, all loaded (or in the
+ * memory loader: read in declareReads' order, so the snapshot ends up as declareReads leaves it);
+ * undefined for any other settlement, or at the first read not loaded.
+ */
+function settleSlots(snapshot: Snapshot, trade: SettleTrade): SettleSlots | undefined {
+  const { buyer, seller, baseAsset, quoteAsset } = trade;
+  if (buyer === seller || trade.buyerHoldId === "" || trade.sellerHoldId === "") return undefined;
+  if (buyer === FEE_ACCOUNT || seller === FEE_ACCOUNT || isExternal(buyer) || isExternal(seller)) return undefined;
+  const buyerHold = snapshot.holdSlot(trade.buyerHoldId);
+  if (!buyerHold) return undefined;
+  const sellerHold = snapshot.holdSlot(trade.sellerHoldId);
+  if (!sellerHold) return undefined;
+  const buyerPays = snapshot.loadedSlot(buyer, quoteAsset);
+  if (!buyerPays) return undefined;
+  const buyerGets = snapshot.loadedSlot(buyer, baseAsset);
+  if (!buyerGets) return undefined;
+  const sellerPays = snapshot.loadedSlot(seller, baseAsset);
+  if (!sellerPays) return undefined;
+  const sellerGets = snapshot.loadedSlot(seller, quoteAsset);
+  if (!sellerGets) return undefined;
+  const feesBase = snapshot.loadedSlot(FEE_ACCOUNT, baseAsset);
+  if (!feesBase) return undefined;
+  const feesQuote = snapshot.loadedSlot(FEE_ACCOUNT, quoteAsset);
+  if (!feesQuote) return undefined;
+  return { buyerHold, sellerHold, buyerPays, buyerGets, sellerPays, sellerGets, feesBase, feesQuote };
 }
 
 // One balance change of a settlement and its history entry; a change of nothing is left out, as
@@ -411,9 +455,13 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
   // a void reads its hold, then the hold's balance).
   // Commands whose reads are known up front (settlements, transfers...) are not planned here;
   // the rest are planned against what is loaded so far to learn what they read.
+  // A settlement whose reads are all in memory already has its slots found here, once.
   let unresolved: Command[] = [];
-  for (const command of commands) {
+  const prepared: (SettleSlots | undefined)[] = new Array(commands.length);
+  for (let index = 0; index < commands.length; index += 1) {
+    const command = commands[index]!;
     if (known.has(command.id)) continue;
+    if (fastPaths && command.body.kind === "settle" && (prepared[index] = settleSlots(snapshot, command.body.trade))) continue;
     if (!declareReads(command, snapshot.wants)) unresolved.push(command);
   }
   for (let round = 0; round < MAX_LOAD_ROUNDS && unresolved.length > 0; round += 1) {
@@ -432,7 +480,8 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
   const outcomes: Outcome[] = [];
   const transfers: TransferRecord[] = [];
   const entries: LedgerEntry[] = [];
-  for (const command of commands) {
+  for (let index = 0; index < commands.length; index += 1) {
+    const command = commands[index]!;
     const previous = known.get(command.id);
     if (previous) {
       outcomes.push(
@@ -443,7 +492,7 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
       continue;
     }
     if (fastPaths && command.body.kind === "settle") {
-      const result = settleFromHolds(snapshot, command, command.body, entries);
+      const result = settleFromHolds(snapshot, command, command.body, entries, prepared[index]);
       if (result) {
         const record: TransferRecord = { id: command.id, kind: "settle", fingerprint: command.fingerprint, result, time: command.time };
         if (repeats) known.set(command.id, record);
