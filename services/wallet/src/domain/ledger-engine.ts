@@ -300,6 +300,26 @@ class Snapshot implements LedgerView {
   }
 }
 
+/** The batch's history entries, in an array sized up front; a command with more than its share only grows it. */
+class EntryLog {
+  private readonly items: LedgerEntry[];
+  private count = 0;
+
+  constructor(capacity: number) {
+    this.items = new Array<LedgerEntry>(capacity);
+  }
+
+  add(entry: LedgerEntry): void {
+    this.items[this.count++] = entry;
+  }
+
+  /** The entries, the array cut to what was written. */
+  finish(): LedgerEntry[] {
+    this.items.length = this.count;
+    return this.items;
+  }
+}
+
 type Planned = { kind: "ok"; effects: Effects } | { kind: "error"; error: Error };
 
 function tryPlan(snapshot: Snapshot, command: Command): Planned | "missing" {
@@ -334,7 +354,7 @@ function settleFromHolds(
   snapshot: Snapshot,
   command: Command,
   body: SettleBody,
-  entries: LedgerEntry[],
+  entries: EntryLog,
   prepared: SettleSlots | undefined,
 ): Readonly<Record<string, string>> | undefined {
   const slots = prepared ?? settleSlots(snapshot, body.trade);
@@ -403,7 +423,7 @@ function settleSlots(snapshot: Snapshot, trade: SettleTrade): SettleSlots | unde
 // One balance change of a settlement and its history entry; a change of nothing is left out, as
 // plan() does. The slot is changed as Snapshot.add would, one field only.
 
-function settleLocked(entries: LedgerEntry[], id: string, now: number, slot: BalanceSlot, locked: bigint): void {
+function settleLocked(entries: EntryLog, id: string, now: number, slot: BalanceSlot, locked: bigint): void {
   if (locked === 0n) return;
   if (slot.dirty) {
     (slot.current as MutableBalance).locked += locked;
@@ -412,10 +432,10 @@ function settleLocked(entries: LedgerEntry[], id: string, now: number, slot: Bal
     slot.current = { available: current.available, locked: current.locked + locked, pending: current.pending };
     slot.dirty = true;
   }
-  entries.push({ transferId: id, kind: "settle", account: slot.account, asset: slot.asset, available: 0n, locked, pending: 0n, time: now });
+  entries.add({ transferId: id, kind: "settle", account: slot.account, asset: slot.asset, available: 0n, locked, pending: 0n, time: now });
 }
 
-function settleAvailable(entries: LedgerEntry[], id: string, now: number, slot: BalanceSlot, available: bigint): void {
+function settleAvailable(entries: EntryLog, id: string, now: number, slot: BalanceSlot, available: bigint): void {
   if (available === 0n) return;
   if (slot.dirty) {
     (slot.current as MutableBalance).available += available;
@@ -424,7 +444,7 @@ function settleAvailable(entries: LedgerEntry[], id: string, now: number, slot: 
     slot.current = { available: current.available + available, locked: current.locked, pending: current.pending };
     slot.dirty = true;
   }
-  entries.push({ transferId: id, kind: "settle", account: slot.account, asset: slot.asset, available, locked: 0n, pending: 0n, time: now });
+  entries.add({ transferId: id, kind: "settle", account: slot.account, asset: slot.asset, available, locked: 0n, pending: 0n, time: now });
 }
 
 function usableHold(doc: Doc | null | undefined, account: string, asset: string, amount: bigint, now: number): doc is HoldDoc {
@@ -477,18 +497,17 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
   }
   if (snapshot.hasMissing()) await snapshot.loadMissing(loader);
 
-  const outcomes: Outcome[] = [];
-  const transfers: TransferRecord[] = [];
-  const entries: LedgerEntry[] = [];
+  // Sized up front (one outcome per command, at most one transfer, a settlement's six entries): no growth per push.
+  const outcomes = new Array<Outcome>(commands.length);
+  const transfers = new Array<TransferRecord>(commands.length);
+  let transferCount = 0;
+  const entries = new EntryLog(commands.length * 6);
   for (let index = 0; index < commands.length; index += 1) {
     const command = commands[index]!;
     const previous = known.get(command.id);
     if (previous) {
-      outcomes.push(
-        previous.fingerprint === command.fingerprint
-          ? { ok: true, duplicate: true, result: previous.result }
-          : { ok: false, error: duplicateRequest(command.id) },
-      );
+      outcomes[index] =
+        previous.fingerprint === command.fingerprint ? { ok: true, duplicate: true, result: previous.result } : { ok: false, error: duplicateRequest(command.id) };
       continue;
     }
     if (fastPaths && command.body.kind === "settle") {
@@ -496,8 +515,8 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
       if (result) {
         const record: TransferRecord = { id: command.id, kind: "settle", fingerprint: command.fingerprint, result, time: command.time };
         if (repeats) known.set(command.id, record);
-        transfers.push(record);
-        outcomes.push({ ok: true, duplicate: false, result });
+        transfers[transferCount++] = record;
+        outcomes[index] = { ok: true, duplicate: false, result };
         continue;
       }
     }
@@ -508,15 +527,15 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
     }
     if (planned === "missing") throw new Error(`command ${command.id}: state still missing after ${MAX_LOAD_ROUNDS} reads`);
     if (planned.kind === "error") {
-      outcomes.push({ ok: false, error: planned.error });
+      outcomes[index] = { ok: false, error: planned.error };
       continue;
     }
     snapshot.apply(planned.effects);
     const record: TransferRecord = { id: command.id, kind: command.body.kind, fingerprint: command.fingerprint, result: planned.effects.result, time: command.time };
     if (repeats) known.set(command.id, record);
-    transfers.push(record);
+    transfers[transferCount++] = record;
     for (const delta of planned.effects.deltas.values()) {
-      entries.push({
+      entries.add({
         transferId: command.id,
         kind: command.body.kind,
         account: delta.account,
@@ -527,7 +546,8 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
         time: command.time,
       });
     }
-    outcomes.push({ ok: true, duplicate: false, result: planned.effects.result });
+    outcomes[index] = { ok: true, duplicate: false, result: planned.effects.result };
   }
-  return { outcomes, writes: snapshot.writes(transfers, entries) };
+  transfers.length = transferCount;
+  return { outcomes, writes: snapshot.writes(transfers, entries.finish()) };
 }
