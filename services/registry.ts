@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Env } from "#kit/config/env.js";
-import { envBool, envInt, envString } from "#kit/config/env.js";
+import { envBool, envInt, envOneOf, envString } from "#kit/config/env.js";
 import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import type { Logger } from "#kit/telemetry/logger.js";
@@ -18,13 +18,26 @@ export type ServiceFactory = (env: Env, dataDir: string, directory: ServiceDirec
 
 /** Every service the exchange runs, by folder name, with how to build it from the environment. */
 export const SERVICE_FACTORIES = {
-  order: (env: Env, dataDir: string, directory: ServiceDirectory) =>
-    createOrderModule({ databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`), directory }),
+  order: (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
+    createOrderModule({
+      databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`),
+      directory,
+      logger: telemetry?.logger.child({ service: "order" }),
+      userDataKafka:
+        envOneOf(env, "ORDER_UPDATES", ["memory", "kafka"], "memory") === "kafka"
+          ? {
+              brokers: envString(env, "EXCHANGE_KAFKA_BROKERS", "127.0.0.1:59092").split(","),
+              partitions: envInt(env, "EXCHANGE_TOPIC_PARTITIONS", 12),
+              replicationFactor: envInt(env, "EXCHANGE_KAFKA_REPLICATION_FACTOR", 1),
+            }
+          : undefined,
+    }),
   marketdata: (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     createMarketDataModule({
       databaseUrl: envString(env, "MARKETDATA_DATABASE_URL", `sqlite:${join(dataDir, "marketdata.sqlite")}`),
       directory,
       logger: telemetry?.logger.child({ service: "marketdata" }),
+      symbolPollMs: envInt(env, "MARKETDATA_SYMBOL_POLL_MS", 10_000),
     }),
   matching: (env: Env, dataDir: string) =>
     import("./matching/src/main.js").then((matching) =>

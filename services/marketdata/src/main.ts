@@ -20,6 +20,8 @@ export interface MarketDataConfig {
   readonly logger?: Logger;
   /** Back-off after a broken event stream or an unreachable order service. */
   readonly retryMs?: number;
+  /** How often order's registry is read for symbols added since the start (MARKETDATA_SYMBOL_POLL_MS, default 10 s). */
+  readonly symbolPollMs?: number;
 }
 
 export interface MarketDataModule extends ServiceModule {
@@ -40,7 +42,18 @@ export async function createMarketDataModule(config: MarketDataConfig): Promise<
   const consumers = new AbortController();
   const running: Promise<void>[] = [];
   const retryMs = config.retryMs ?? 500;
-  const pause = () => new Promise((resolve) => setTimeout(resolve, retryMs));
+  const symbolPollMs = config.symbolPollMs ?? 10_000;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (consumers.signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        consumers.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      consumers.signal.addEventListener("abort", done);
+    });
   const follow = async (symbol: string) => {
     // Follow matching's events; on a broken stream, back off and resume from the last applied sequence.
     while (!consumers.signal.aborted) {
@@ -49,21 +62,31 @@ export async function createMarketDataModule(config: MarketDataConfig): Promise<
       } catch (error) {
         if (consumers.signal.aborted) return;
         config.logger?.warn({ err: error, symbol }, "matching event stream broke; resuming");
-        await pause();
+        await pause(retryMs);
       }
     }
   };
-  const followAll = async () => {
-    // Order may start after us (distributed mode): retry until its registry answers.
+  // One consumer per symbol, started the first time the symbol is seen: at start, by the poll
+  // below, or by a request that reloaded the list for a symbol not yet known.
+  const followed = new Set<string>();
+  const unsubscribe = marketData.onSymbolsAdded((added) => {
+    for (const market of added) {
+      if (consumers.signal.aborted || followed.has(market.symbol)) continue;
+      followed.add(market.symbol);
+      running.push(follow(market.symbol));
+    }
+  });
+  const pollSymbols = async () => {
+    // Order may start after us (distributed mode): retry until its registry answers, then poll it
+    // for symbols added while we run (order has no change stream for its registry).
     while (!consumers.signal.aborted) {
       try {
-        const markets = await marketData.loadSymbols();
-        await Promise.all(markets.map((market) => follow(market.symbol)));
-        return;
+        await marketData.loadSymbols();
+        await pause(symbolPollMs);
       } catch (error) {
         if (consumers.signal.aborted) return;
         config.logger?.warn({ err: error }, "symbol registry unavailable; retrying");
-        await pause();
+        await pause(retryMs);
       }
     }
   };
@@ -73,10 +96,11 @@ export async function createMarketDataModule(config: MarketDataConfig): Promise<
     marketData,
     routes: marketDataRoutes({ clock, marketData }),
     async start() {
-      running.push(followAll());
+      running.push(pollSymbols());
     },
     async stop() {
       consumers.abort();
+      unsubscribe();
       await Promise.allSettled(running);
       await database.close();
     },

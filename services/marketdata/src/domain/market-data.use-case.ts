@@ -138,16 +138,34 @@ export class MarketData {
   private readonly lastBookChange = new Map<string, number>();
   private readonly tradeListeners = new Listeners<PublicTrade>();
   private readonly depthListeners = new Listeners<DepthChange>();
+  private readonly symbolListeners = new Set<(added: readonly MarketSymbol[]) => void>();
   private loadedAt: number | undefined;
 
   constructor(private readonly deps: MarketDataDeps) {}
 
-  /** Reloads the symbol list (order's registry). */
+  /** Reloads the symbol list (order's registry); symbols seen for the first time go to the `onSymbolsAdded` listeners. */
   async loadSymbols(): Promise<MarketSymbol[]> {
     const list = await this.deps.symbols.list();
-    for (const scales of list) if (!this.markets.has(scales.symbol)) this.markets.set(scales.symbol, new MarketSymbol(scales));
+    const added: MarketSymbol[] = [];
+    for (const scales of list) {
+      if (this.markets.has(scales.symbol)) continue;
+      const market = new MarketSymbol(scales);
+      this.markets.set(scales.symbol, market);
+      added.push(market);
+    }
     this.loadedAt = this.deps.clock.now();
+    if (added.length > 0) for (const listener of this.symbolListeners) listener(added);
     return [...this.markets.values()];
+  }
+
+  /**
+   * Calls `listener` with the symbols already known, then with each reload's new ones (a
+   * periodic poll, or a request naming a symbol not yet known); returns the unsubscribe.
+   */
+  onSymbolsAdded(listener: (added: readonly MarketSymbol[]) => void): () => void {
+    this.symbolListeners.add(listener);
+    if (this.markets.size > 0) listener([...this.markets.values()]);
+    return () => this.symbolListeners.delete(listener);
   }
 
   /** The symbol, reloading the list (at most every few seconds) before calling it unknown. */
