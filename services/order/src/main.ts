@@ -9,10 +9,12 @@ import type { Logger } from "#kit/telemetry/logger.js";
 import { ConnectMatchingGateway } from "./adapters/matching-gateway.connect.js";
 import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "./adapters/order-store.sql.js";
 import { SqlSymbolStore, orderMigrations, type OrderDb } from "./adapters/symbol-store.sql.js";
+import { KafkaOrderUpdates, type KafkaOrderUpdatesOptions } from "./adapters/order-updates.kafka.js";
 import { MemoryOrderUpdates } from "./adapters/order-updates.memory.js";
 import { ConnectWalletGateway } from "./adapters/wallet-gateway.connect.js";
 import { Orders } from "./domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "./domain/symbol.js";
+import type { OrderUpdateFeed, OrderUpdatePublisher } from "./ports/order-updates.port.js";
 import { orderRoutes } from "./rpc/order.routes.js";
 
 export interface OrderConfig {
@@ -22,12 +24,17 @@ export interface OrderConfig {
   readonly directory: ServiceDirectory;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /**
+   * Distributed mode with several replicas: order updates go through Kafka (exchange.order.user-data.v1) so
+   * every replica's StreamOrderUpdates hears every replica's. Absent: the in-process emitter.
+   */
+  readonly userDataKafka?: Omit<KafkaOrderUpdatesOptions, "onError">;
 }
 
 export interface OrderModule extends ServiceModule {
   readonly orders: Orders;
-  /** The order changes this process stored, per account (StreamOrderUpdates). */
-  readonly updates: MemoryOrderUpdates;
+  /** The order changes stored, per account (StreamOrderUpdates): this process's, or every replica's through Kafka. */
+  readonly updates: OrderUpdateFeed & OrderUpdatePublisher;
 }
 
 /** Composition root of the order service: store, registry, gateways, and one event consumer per symbol. */
@@ -38,7 +45,10 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
   const symbols = new SqlSymbolStore(database.db as unknown as Kysely<OrderDb>);
   await symbols.seed(DEFAULT_SYMBOLS);
   const specs = await symbols.list();
-  const updates = new MemoryOrderUpdates();
+  const kafkaUpdates = config.userDataKafka
+    ? new KafkaOrderUpdates({ ...config.userDataKafka, onError: (error) => config.logger?.warn({ err: error }, "order update stream message lost") })
+    : undefined;
+  const updates = kafkaUpdates ?? new MemoryOrderUpdates();
   const orders = new Orders({
     store: new SqlOrderStore(database.db as unknown as Kysely<OrderTables>),
     matching: new ConnectMatchingGateway(config.directory.transport("matching")),
@@ -56,6 +66,8 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
     updates,
     routes: orderRoutes({ symbols, orders, updates }),
     async start() {
+      // Joined before the consumers run, so no update this replica stores is appended before it listens.
+      await kafkaUpdates?.start();
       for (const spec of specs) {
         const follow = async () => {
           // Follow matching's events; on a broken stream, back off and resume from the last applied sequence.
@@ -76,6 +88,7 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
     async stop() {
       consumers.abort();
       await Promise.allSettled(running);
+      await kafkaUpdates?.stop();
       await database.close();
     },
   };

@@ -562,9 +562,10 @@ export class Orders {
     const stored = await this.deps.store.applyBatch(symbol, sequence, orders, trades);
     this.markApplied(symbol, sequence);
     // Only the process that stored the batch reports it: another one loaded orders it had already changed.
-    if (stored && drafts.length > 0 && this.deps.updates) {
-      this.deps.updates.publish(updatesOf(drafts, fees, spec, (orderId) => touched.get(orderId)?.status, time));
-    }
+    // A stored batch is reported even without updates, so a publisher shared between processes knows it is done.
+    const updates = this.deps.updates;
+    if (updates && stored) updates.publish(drafts.length > 0 ? updatesOf(drafts, fees, spec, (orderId) => touched.get(orderId)?.status, time) : [], { symbol, sequence });
+    else if (updates) updates.storedElsewhere?.({ symbol, sequence });
   }
 
   private markApplied(symbol: string, sequence: number): void {

@@ -1,9 +1,24 @@
 import type { OrderUpdate } from "../domain/order-update.event.js";
 
+/** One batch of matching's event stream of a symbol, by its sequence. */
+export interface BatchRef {
+  readonly symbol: string;
+  readonly sequence: number;
+}
+
 /** Where the order use case hands the changes it has stored, in the order it stored them. */
 export interface OrderUpdatePublisher {
-  /** Never blocks and never throws: a subscriber that cannot keep up is dropped, not waited for. */
-  publish(updates: readonly OrderUpdate[]): void;
+  /**
+   * Never blocks and never throws: a subscriber that cannot keep up is dropped, not waited for.
+   * `batch` is the matching batch this process stored (possibly with no updates); absent for a
+   * change outside any batch (a hold refused at placement).
+   */
+  publish(updates: readonly OrderUpdate[], batch?: BatchRef): void;
+  /**
+   * A batch this process applied but another process had already stored (and reports). Publishers
+   * shared between processes use it to keep a symbol's batches in sequence order.
+   */
+  storedElsewhere?(batch: BatchRef): void;
 }
 
 /** Live order changes per account, for StreamOrderUpdates. */
