@@ -32,7 +32,7 @@ export class Matching {
     return new Matching(await createMatchingModule({ dataDir }));
   }
 
-  private async place(symbol: string, at: number, accountId: string, side: Side, priceTicks: bigint, lots: bigint): Promise<EventBatch> {
+  async place(symbol: string, at: number, accountId: string, side: Side, priceTicks: bigint, lots: bigint): Promise<EventBatch> {
     const { batch } = await this.client.submit({
       command: {
         symbol,

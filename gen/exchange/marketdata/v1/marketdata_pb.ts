@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/marketdata/v1/marketdata.proto.
  */
 export const file_exchange_marketdata_v1_marketdata: GenFile = /*@__PURE__*/
-  fileDesc("CidleGNoYW5nZS9tYXJrZXRkYXRhL3YxL21hcmtldGRhdGEucHJvdG8SFmV4Y2hhbmdlLm1hcmtldGRhdGEudjEiDQoLUGluZ1JlcXVlc3QiDgoMUGluZ1Jlc3BvbnNlIhYKFEdldFNlcnZlclRpbWVSZXF1ZXN0IiwKFUdldFNlcnZlclRpbWVSZXNwb25zZRITCgtzZXJ2ZXJfdGltZRgBIAEoAyItCgpQcmljZUxldmVsEg0KBXByaWNlGAEgASgJEhAKCHF1YW50aXR5GAIgASgJIlMKD0dldERlcHRoUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWxpbWl0GAIgASgNQgi6SAUqAxiIJyKOAQoQR2V0RGVwdGhSZXNwb25zZRIWCg5sYXN0X3VwZGF0ZV9pZBgBIAEoBBIwCgRiaWRzGAIgAygLMiIuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5QcmljZUxldmVsEjAKBGFza3MYAyADKAsyIi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlByaWNlTGV2ZWwifgoLUHVibGljVHJhZGUSDgoGc3ltYm9sGAEgASgJEgoKAmlkGAIgASgEEg0KBXByaWNlGAMgASgJEgsKA3F0eRgEIAEoCRIRCglxdW90ZV9xdHkYBSABKAkSDAoEdGltZRgGIAEoAxIWCg5pc19idXllcl9tYWtlchgHIAEoCCJmChFMaXN0VHJhZGVzUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWxpbWl0GAIgASgNQgi6SAUqAxjoBxIPCgdmcm9tX2lkGAMgASgEIkkKEkxpc3RUcmFkZXNSZXNwb25zZRIzCgZ0cmFkZXMYASADKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlB1YmxpY1RyYWRlIo8CCgVLbGluZRIRCglvcGVuX3RpbWUYASABKAMSDAoEb3BlbhgCIAEoCRIMCgRoaWdoGAMgASgJEgsKA2xvdxgEIAEoCRINCgVjbG9zZRgFIAEoCRIOCgZ2b2x1bWUYBiABKAkSEgoKY2xvc2VfdGltZRgHIAEoAxIUCgxxdW90ZV92b2x1bWUYCCABKAkSEwoLdHJhZGVfY291bnQYCSABKAQSHQoVdGFrZXJfYnV5X2Jhc2Vfdm9sdW1lGAogASgJEh4KFnRha2VyX2J1eV9xdW90ZV92b2x1bWUYCyABKAkSFgoOZmlyc3RfdHJhZGVfaWQYDCABKAQSFQoNbGFzdF90cmFkZV9pZBgNIAEoBCLXAQoRTGlzdEtsaW5lc1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBJaCghpbnRlcnZhbBgCIAEoCUJIukhFckNSAjFzUgIxbVICM21SAjVtUgMxNW1SAzMwbVICMWhSAjJoUgI0aFICNmhSAjhoUgMxMmhSAjFkUgIzZFICMXdSAjFNEhIKCnN0YXJ0X3RpbWUYAyABKAMSEAoIZW5kX3RpbWUYBCABKAMSFwoFbGltaXQYBSABKA1CCLpIBSoDGOgHIkMKEkxpc3RLbGluZXNSZXNwb25zZRItCgZrbGluZXMYASADKAsyHS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLktsaW5lIuUCCglUaWNrZXIyNGgSDgoGc3ltYm9sGAEgASgJEhQKDHByaWNlX2NoYW5nZRgCIAEoCRIcChRwcmljZV9jaGFuZ2VfcGVyY2VudBgDIAEoCRIaChJ3ZWlnaHRlZF9hdmdfcHJpY2UYBCABKAkSEgoKbGFzdF9wcmljZRgFIAEoCRISCgpvcGVuX3ByaWNlGAYgASgJEhIKCmhpZ2hfcHJpY2UYByABKAkSEQoJbG93X3ByaWNlGAggASgJEg4KBnZvbHVtZRgJIAEoCRIUCgxxdW90ZV92b2x1bWUYCiABKAkSEQoJb3Blbl90aW1lGAsgASgDEhIKCmNsb3NlX3RpbWUYDCABKAMSDQoFY291bnQYDSABKAQSGAoQcHJldl9jbG9zZV9wcmljZRgOIAEoCRIQCghsYXN0X3F0eRgPIAEoCRIQCghmaXJzdF9pZBgQIAEoBBIPCgdsYXN0X2lkGBEgASgEIj4KE0dldFRpY2tlcjI0aFJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJJChRHZXRUaWNrZXIyNGhSZXNwb25zZRIxCgZ0aWNrZXIYASABKAsyIS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlRpY2tlcjI0aCI/ChRHZXRCb29rVGlja2VyUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kIm8KFUdldEJvb2tUaWNrZXJSZXNwb25zZRIOCgZzeW1ib2wYASABKAkSEQoJYmlkX3ByaWNlGAIgASgJEg8KB2JpZF9xdHkYAyABKAkSEQoJYXNrX3ByaWNlGAQgASgJEg8KB2Fza19xdHkYBSABKAkiPQoSU3RyZWFtRGVwdGhSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQixwEKC0RlcHRoVXBkYXRlEg4KBnN5bWJvbBgBIAEoCRIXCg9maXJzdF91cGRhdGVfaWQYAiABKAQSFwoPZmluYWxfdXBkYXRlX2lkGAMgASgEEjAKBGJpZHMYBCADKAsyIi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlByaWNlTGV2ZWwSMAoEYXNrcxgFIAMoCzIiLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuUHJpY2VMZXZlbBISCgpldmVudF90aW1lGAYgASgDIj4KE1N0cmVhbVRyYWRlc1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJKChRTdHJlYW1UcmFkZXNSZXNwb25zZRIyCgV0cmFkZRgBIAEoCzIjLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuUHVibGljVHJhZGUiSgoTU3RyZWFtRGVwdGhSZXNwb25zZRIzCgZ1cGRhdGUYASABKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkRlcHRoVXBkYXRlIj0KEkdldEF2Z1ByaWNlUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kIkYKE0dldEF2Z1ByaWNlUmVzcG9uc2USDAoEbWlucxgBIAEoDRINCgVwcmljZRgCIAEoCRISCgpjbG9zZV90aW1lGAMgASgDMpUIChFNYXJrZXREYXRhU2VydmljZRJRCgRQaW5nEiMuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5QaW5nUmVxdWVzdBokLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuUGluZ1Jlc3BvbnNlEmwKDUdldFNlcnZlclRpbWUSLC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldFNlcnZlclRpbWVSZXF1ZXN0Gi0uZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRTZXJ2ZXJUaW1lUmVzcG9uc2USXQoIR2V0RGVwdGgSJy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldERlcHRoUmVxdWVzdBooLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0RGVwdGhSZXNwb25zZRJjCgpMaXN0VHJhZGVzEikuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5MaXN0VHJhZGVzUmVxdWVzdBoqLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuTGlzdFRyYWRlc1Jlc3BvbnNlEmMKCkxpc3RLbGluZXMSKS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkxpc3RLbGluZXNSZXF1ZXN0GiouZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5MaXN0S2xpbmVzUmVzcG9uc2USaQoMR2V0VGlja2VyMjRoEisuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRUaWNrZXIyNGhSZXF1ZXN0GiwuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRUaWNrZXIyNGhSZXNwb25zZRJsCg1HZXRCb29rVGlja2VyEiwuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRCb29rVGlja2VyUmVxdWVzdBotLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0Qm9va1RpY2tlclJlc3BvbnNlEmgKC1N0cmVhbURlcHRoEiouZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5TdHJlYW1EZXB0aFJlcXVlc3QaKy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlN0cmVhbURlcHRoUmVzcG9uc2UwARJrCgxTdHJlYW1UcmFkZXMSKy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlN0cmVhbVRyYWRlc1JlcXVlc3QaLC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlN0cmVhbVRyYWRlc1Jlc3BvbnNlMAESZgoLR2V0QXZnUHJpY2USKi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldEF2Z1ByaWNlUmVxdWVzdBorLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0QXZnUHJpY2VSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate]);
+  fileDesc("CidleGNoYW5nZS9tYXJrZXRkYXRhL3YxL21hcmtldGRhdGEucHJvdG8SFmV4Y2hhbmdlLm1hcmtldGRhdGEudjEiDQoLUGluZ1JlcXVlc3QiDgoMUGluZ1Jlc3BvbnNlIhYKFEdldFNlcnZlclRpbWVSZXF1ZXN0IiwKFUdldFNlcnZlclRpbWVSZXNwb25zZRITCgtzZXJ2ZXJfdGltZRgBIAEoAyItCgpQcmljZUxldmVsEg0KBXByaWNlGAEgASgJEhAKCHF1YW50aXR5GAIgASgJIlMKD0dldERlcHRoUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWxpbWl0GAIgASgNQgi6SAUqAxiIJyKOAQoQR2V0RGVwdGhSZXNwb25zZRIWCg5sYXN0X3VwZGF0ZV9pZBgBIAEoBBIwCgRiaWRzGAIgAygLMiIuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5QcmljZUxldmVsEjAKBGFza3MYAyADKAsyIi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlByaWNlTGV2ZWwifgoLUHVibGljVHJhZGUSDgoGc3ltYm9sGAEgASgJEgoKAmlkGAIgASgEEg0KBXByaWNlGAMgASgJEgsKA3F0eRgEIAEoCRIRCglxdW90ZV9xdHkYBSABKAkSDAoEdGltZRgGIAEoAxIWCg5pc19idXllcl9tYWtlchgHIAEoCCJmChFMaXN0VHJhZGVzUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWxpbWl0GAIgASgNQgi6SAUqAxjoBxIPCgdmcm9tX2lkGAMgASgEIkkKEkxpc3RUcmFkZXNSZXNwb25zZRIzCgZ0cmFkZXMYASADKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlB1YmxpY1RyYWRlIo8CCgVLbGluZRIRCglvcGVuX3RpbWUYASABKAMSDAoEb3BlbhgCIAEoCRIMCgRoaWdoGAMgASgJEgsKA2xvdxgEIAEoCRINCgVjbG9zZRgFIAEoCRIOCgZ2b2x1bWUYBiABKAkSEgoKY2xvc2VfdGltZRgHIAEoAxIUCgxxdW90ZV92b2x1bWUYCCABKAkSEwoLdHJhZGVfY291bnQYCSABKAQSHQoVdGFrZXJfYnV5X2Jhc2Vfdm9sdW1lGAogASgJEh4KFnRha2VyX2J1eV9xdW90ZV92b2x1bWUYCyABKAkSFgoOZmlyc3RfdHJhZGVfaWQYDCABKAQSFQoNbGFzdF90cmFkZV9pZBgNIAEoBCLXAQoRTGlzdEtsaW5lc1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBJaCghpbnRlcnZhbBgCIAEoCUJIukhFckNSAjFzUgIxbVICM21SAjVtUgMxNW1SAzMwbVICMWhSAjJoUgI0aFICNmhSAjhoUgMxMmhSAjFkUgIzZFICMXdSAjFNEhIKCnN0YXJ0X3RpbWUYAyABKAMSEAoIZW5kX3RpbWUYBCABKAMSFwoFbGltaXQYBSABKA1CCLpIBSoDGOgHIkMKEkxpc3RLbGluZXNSZXNwb25zZRItCgZrbGluZXMYASADKAsyHS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLktsaW5lIuUCCglUaWNrZXIyNGgSDgoGc3ltYm9sGAEgASgJEhQKDHByaWNlX2NoYW5nZRgCIAEoCRIcChRwcmljZV9jaGFuZ2VfcGVyY2VudBgDIAEoCRIaChJ3ZWlnaHRlZF9hdmdfcHJpY2UYBCABKAkSEgoKbGFzdF9wcmljZRgFIAEoCRISCgpvcGVuX3ByaWNlGAYgASgJEhIKCmhpZ2hfcHJpY2UYByABKAkSEQoJbG93X3ByaWNlGAggASgJEg4KBnZvbHVtZRgJIAEoCRIUCgxxdW90ZV92b2x1bWUYCiABKAkSEQoJb3Blbl90aW1lGAsgASgDEhIKCmNsb3NlX3RpbWUYDCABKAMSDQoFY291bnQYDSABKAQSGAoQcHJldl9jbG9zZV9wcmljZRgOIAEoCRIQCghsYXN0X3F0eRgPIAEoCRIQCghmaXJzdF9pZBgQIAEoBBIPCgdsYXN0X2lkGBEgASgEIj4KE0dldFRpY2tlcjI0aFJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJJChRHZXRUaWNrZXIyNGhSZXNwb25zZRIxCgZ0aWNrZXIYASABKAsyIS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlRpY2tlcjI0aCI/ChRHZXRCb29rVGlja2VyUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kIm8KFUdldEJvb2tUaWNrZXJSZXNwb25zZRIOCgZzeW1ib2wYASABKAkSEQoJYmlkX3ByaWNlGAIgASgJEg8KB2JpZF9xdHkYAyABKAkSEQoJYXNrX3ByaWNlGAQgASgJEg8KB2Fza19xdHkYBSABKAkiPQoSU3RyZWFtRGVwdGhSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQixwEKC0RlcHRoVXBkYXRlEg4KBnN5bWJvbBgBIAEoCRIXCg9maXJzdF91cGRhdGVfaWQYAiABKAQSFwoPZmluYWxfdXBkYXRlX2lkGAMgASgEEjAKBGJpZHMYBCADKAsyIi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlByaWNlTGV2ZWwSMAoEYXNrcxgFIAMoCzIiLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuUHJpY2VMZXZlbBISCgpldmVudF90aW1lGAYgASgDIj4KE1N0cmVhbVRyYWRlc1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJKChRTdHJlYW1UcmFkZXNSZXNwb25zZRIyCgV0cmFkZRgBIAEoCzIjLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuUHVibGljVHJhZGUiSgoTU3RyZWFtRGVwdGhSZXNwb25zZRIzCgZ1cGRhdGUYASABKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkRlcHRoVXBkYXRlIj0KEkdldEF2Z1ByaWNlUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kIkYKE0dldEF2Z1ByaWNlUmVzcG9uc2USDAoEbWlucxgBIAEoDRINCgVwcmljZRgCIAEoCRISCgpjbG9zZV90aW1lGAMgASgDIpcBCghBZ2dUcmFkZRIOCgZzeW1ib2wYASABKAkSCgoCaWQYAiABKAQSDQoFcHJpY2UYAyABKAkSCwoDcXR5GAQgASgJEhYKDmZpcnN0X3RyYWRlX2lkGAUgASgEEhUKDWxhc3RfdHJhZGVfaWQYBiABKAQSDAoEdGltZRgHIAEoAxIWCg5pc19idXllcl9tYWtlchgIIAEoCCLGAQoUTGlzdEFnZ1RyYWRlc1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIUCgdmcm9tX2lkGAIgASgESACIAQESFwoKc3RhcnRfdGltZRgDIAEoA0gBiAEBEhUKCGVuZF90aW1lGAQgASgDSAKIAQESFwoFbGltaXQYBSABKA1CCLpIBSoDGOgHQgoKCF9mcm9tX2lkQg0KC19zdGFydF90aW1lQgsKCV9lbmRfdGltZSJNChVMaXN0QWdnVHJhZGVzUmVzcG9uc2USNAoKYWdnX3RyYWRlcxgBIAMoCzIgLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuQWdnVHJhZGUiQQoWU3RyZWFtQWdnVHJhZGVzUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kIk4KF1N0cmVhbUFnZ1RyYWRlc1Jlc3BvbnNlEjMKCWFnZ190cmFkZRgBIAEoCzIgLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuQWdnVHJhZGUy+QkKEU1hcmtldERhdGFTZXJ2aWNlElEKBFBpbmcSIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlBpbmdSZXF1ZXN0GiQuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5QaW5nUmVzcG9uc2USbAoNR2V0U2VydmVyVGltZRIsLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0U2VydmVyVGltZVJlcXVlc3QaLS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldFNlcnZlclRpbWVSZXNwb25zZRJdCghHZXREZXB0aBInLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0RGVwdGhSZXF1ZXN0GiguZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXREZXB0aFJlc3BvbnNlEmMKCkxpc3RUcmFkZXMSKS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkxpc3RUcmFkZXNSZXF1ZXN0GiouZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5MaXN0VHJhZGVzUmVzcG9uc2USYwoKTGlzdEtsaW5lcxIpLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuTGlzdEtsaW5lc1JlcXVlc3QaKi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkxpc3RLbGluZXNSZXNwb25zZRJpCgxHZXRUaWNrZXIyNGgSKy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldFRpY2tlcjI0aFJlcXVlc3QaLC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldFRpY2tlcjI0aFJlc3BvbnNlEmwKDUdldEJvb2tUaWNrZXISLC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldEJvb2tUaWNrZXJSZXF1ZXN0Gi0uZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRCb29rVGlja2VyUmVzcG9uc2USaAoLU3RyZWFtRGVwdGgSKi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlN0cmVhbURlcHRoUmVxdWVzdBorLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuU3RyZWFtRGVwdGhSZXNwb25zZTABEmsKDFN0cmVhbVRyYWRlcxIrLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuU3RyZWFtVHJhZGVzUmVxdWVzdBosLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuU3RyZWFtVHJhZGVzUmVzcG9uc2UwARJmCgtHZXRBdmdQcmljZRIqLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0QXZnUHJpY2VSZXF1ZXN0GisuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRBdmdQcmljZVJlc3BvbnNlEmwKDUxpc3RBZ2dUcmFkZXMSLC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkxpc3RBZ2dUcmFkZXNSZXF1ZXN0Gi0uZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5MaXN0QWdnVHJhZGVzUmVzcG9uc2USdAoPU3RyZWFtQWdnVHJhZGVzEi4uZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5TdHJlYW1BZ2dUcmFkZXNSZXF1ZXN0Gi8uZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5TdHJlYW1BZ2dUcmFkZXNSZXNwb25zZTABYgZwcm90bzM", [file_buf_validate_validate]);
 
 /**
  * @generated from message exchange.marketdata.v1.PingRequest
@@ -716,6 +716,156 @@ export const GetAvgPriceResponseSchema: GenMessage<GetAvgPriceResponse> = /*@__P
   messageDesc(file_exchange_marketdata_v1_marketdata, 24);
 
 /**
+ * @generated from message exchange.marketdata.v1.AggTrade
+ */
+export type AggTrade = Message<"exchange.marketdata.v1.AggTrade"> & {
+  /**
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * Consecutive per symbol from 1, assigned when the batch is applied; never changes.
+   *
+   * @generated from field: uint64 id = 2;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: string price = 3;
+   */
+  price: string;
+
+  /**
+   * The sum of the trades' quantities.
+   *
+   * @generated from field: string qty = 4;
+   */
+  qty: string;
+
+  /**
+   * @generated from field: uint64 first_trade_id = 5;
+   */
+  firstTradeId: bigint;
+
+  /**
+   * @generated from field: uint64 last_trade_id = 6;
+   */
+  lastTradeId: bigint;
+
+  /**
+   * @generated from field: int64 time = 7;
+   */
+  time: bigint;
+
+  /**
+   * @generated from field: bool is_buyer_maker = 8;
+   */
+  isBuyerMaker: boolean;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.AggTrade.
+ * Use `create(AggTradeSchema)` to create a new message.
+ */
+export const AggTradeSchema: GenMessage<AggTrade> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 25);
+
+/**
+ * @generated from message exchange.marketdata.v1.ListAggTradesRequest
+ */
+export type ListAggTradesRequest = Message<"exchange.marketdata.v1.ListAggTradesRequest"> & {
+  /**
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * Aggregates with id >= from_id; not with start_time or end_time.
+   *
+   * @generated from field: optional uint64 from_id = 2;
+   */
+  fromId?: bigint | undefined;
+
+  /**
+   * Inclusive bounds on the time, at most one hour apart; one alone spans the hour after (or before) it.
+   *
+   * @generated from field: optional int64 start_time = 3;
+   */
+  startTime?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 end_time = 4;
+   */
+  endTime?: bigint | undefined;
+
+  /**
+   * Zero: 500.
+   *
+   * @generated from field: uint32 limit = 5;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.ListAggTradesRequest.
+ * Use `create(ListAggTradesRequestSchema)` to create a new message.
+ */
+export const ListAggTradesRequestSchema: GenMessage<ListAggTradesRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 26);
+
+/**
+ * @generated from message exchange.marketdata.v1.ListAggTradesResponse
+ */
+export type ListAggTradesResponse = Message<"exchange.marketdata.v1.ListAggTradesResponse"> & {
+  /**
+   * @generated from field: repeated exchange.marketdata.v1.AggTrade agg_trades = 1;
+   */
+  aggTrades: AggTrade[];
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.ListAggTradesResponse.
+ * Use `create(ListAggTradesResponseSchema)` to create a new message.
+ */
+export const ListAggTradesResponseSchema: GenMessage<ListAggTradesResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 27);
+
+/**
+ * @generated from message exchange.marketdata.v1.StreamAggTradesRequest
+ */
+export type StreamAggTradesRequest = Message<"exchange.marketdata.v1.StreamAggTradesRequest"> & {
+  /**
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.StreamAggTradesRequest.
+ * Use `create(StreamAggTradesRequestSchema)` to create a new message.
+ */
+export const StreamAggTradesRequestSchema: GenMessage<StreamAggTradesRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 28);
+
+/**
+ * @generated from message exchange.marketdata.v1.StreamAggTradesResponse
+ */
+export type StreamAggTradesResponse = Message<"exchange.marketdata.v1.StreamAggTradesResponse"> & {
+  /**
+   * @generated from field: exchange.marketdata.v1.AggTrade agg_trade = 1;
+   */
+  aggTrade?: AggTrade | undefined;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.StreamAggTradesResponse.
+ * Use `create(StreamAggTradesResponseSchema)` to create a new message.
+ */
+export const StreamAggTradesResponseSchema: GenMessage<StreamAggTradesResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 29);
+
+/**
  * Public market data, all derived from matching's events (rebuildable from them).
  *
  * @generated from service exchange.marketdata.v1.MarketDataService
@@ -804,6 +954,27 @@ export const MarketDataService: GenService<{
     methodKind: "unary";
     input: typeof GetAvgPriceRequestSchema;
     output: typeof GetAvgPriceResponseSchema;
+  },
+  /**
+   * Binance's aggregate trades: the consecutive trades of one taker order at one price within one
+   * matching batch, each published once complete, with ids that never change.
+   *
+   * @generated from rpc exchange.marketdata.v1.MarketDataService.ListAggTrades
+   */
+  listAggTrades: {
+    methodKind: "unary";
+    input: typeof ListAggTradesRequestSchema;
+    output: typeof ListAggTradesResponseSchema;
+  },
+  /**
+   * Aggregate trades as the projection applies their batch (live only, as StreamTrades).
+   *
+   * @generated from rpc exchange.marketdata.v1.MarketDataService.StreamAggTrades
+   */
+  streamAggTrades: {
+    methodKind: "server_streaming";
+    input: typeof StreamAggTradesRequestSchema;
+    output: typeof StreamAggTradesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_exchange_marketdata_v1_marketdata, 0);

@@ -1,6 +1,6 @@
 import type { Kysely, Migration } from "kysely";
 import type { Interval } from "../domain/intervals.js";
-import { mergeKlines, type Kline, type PublicTrade } from "../domain/market.js";
+import { mergeKlines, type AggTrade, type AggTradeDraft, type Kline, type PublicTrade } from "../domain/market.js";
 import type { KlineQuery, MarketDataStore } from "../ports/market-data-store.port.js";
 
 // One implementation for SQLite and PostgreSQL through Kysely (as order's stores). Integer
@@ -34,8 +34,20 @@ interface KlinesTable {
   last_trade_id: number | string;
 }
 
+interface AggTradesTable {
+  symbol: string;
+  agg_id: number | string;
+  price: string;
+  qty: string;
+  first_trade_id: number | string;
+  last_trade_id: number | string;
+  time: number | string;
+  is_buyer_maker: number;
+}
+
 export interface MarketDataTables {
   marketdata_trades: TradesTable;
+  marketdata_agg_trades: AggTradesTable;
   marketdata_klines: KlinesTable;
   marketdata_consumers: { symbol: string; last_sequence: number | string };
 }
@@ -86,6 +98,56 @@ export const marketDataMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "002_agg_trades": {
+    up: async (db: Kysely<unknown>) => {
+      // The primary key (symbol, agg_id) serves "latest N" and "from id"; the indexes serve time
+      // ranges and the live stream (a batch's aggregates by their first trade id).
+      await db.schema
+        .createTable("marketdata_agg_trades")
+        .ifNotExists()
+        .addColumn("symbol", "text", (c) => c.notNull())
+        .addColumn("agg_id", "bigint", (c) => c.notNull())
+        .addColumn("price", "text", (c) => c.notNull())
+        .addColumn("qty", "text", (c) => c.notNull())
+        .addColumn("first_trade_id", "bigint", (c) => c.notNull())
+        .addColumn("last_trade_id", "bigint", (c) => c.notNull())
+        .addColumn("time", "bigint", (c) => c.notNull())
+        .addColumn("is_buyer_maker", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("marketdata_agg_trades_pk", ["symbol", "agg_id"])
+        .execute();
+      await db.schema.createIndex("marketdata_agg_trades_time").ifNotExists().on("marketdata_agg_trades").columns(["symbol", "time"]).execute();
+      await db.schema.createIndex("marketdata_agg_trades_first").ifNotExists().on("marketdata_agg_trades").columns(["symbol", "first_trade_id"]).execute();
+      // Trades projected before this migration kept no taker order: each becomes its own aggregate,
+      // numbered in trade id order, so aggTrades covers the whole history (rebuild the projection to
+      // aggregate it exactly).
+      const tx = db as Kysely<MarketDataTables>;
+      let after = { symbol: "", tradeId: -1 };
+      const next = new Map<string, number>();
+      for (;;) {
+        const rows = await tx
+          .selectFrom("marketdata_trades")
+          .selectAll()
+          .where((eb) => eb.or([eb("symbol", ">", after.symbol), eb.and([eb("symbol", "=", after.symbol), eb("trade_id", ">", after.tradeId)])]))
+          .orderBy("symbol")
+          .orderBy("trade_id")
+          .limit(500)
+          .execute();
+        if (rows.length === 0) break;
+        await tx
+          .insertInto("marketdata_agg_trades")
+          .values(
+            rows.map((row) => {
+              const aggId = (next.get(row.symbol) ?? 0) + 1;
+              next.set(row.symbol, aggId);
+              return { symbol: row.symbol, agg_id: aggId, price: row.price, qty: row.qty, first_trade_id: row.trade_id, last_trade_id: row.trade_id, time: row.time, is_buyer_maker: row.is_buyer_maker };
+            }),
+          )
+          .execute();
+        const last = rows[rows.length - 1];
+        after = { symbol: last.symbol, tradeId: Number(last.trade_id) };
+      }
+    },
+  },
 };
 
 function toTrade(row: TradesTable): PublicTrade {
@@ -94,6 +156,18 @@ function toTrade(row: TradesTable): PublicTrade {
     price: BigInt(row.price),
     qty: BigInt(row.qty),
     quoteQty: BigInt(row.quote_qty),
+    time: Number(row.time),
+    isBuyerMaker: Number(row.is_buyer_maker) === 1,
+  };
+}
+
+function toAggTrade(row: AggTradesTable): AggTrade {
+  return {
+    aggId: Number(row.agg_id),
+    price: BigInt(row.price),
+    qty: BigInt(row.qty),
+    firstTradeId: Number(row.first_trade_id),
+    lastTradeId: Number(row.last_trade_id),
     time: Number(row.time),
     isBuyerMaker: Number(row.is_buyer_maker) === 1,
   };
@@ -141,7 +215,7 @@ export class SqlMarketDataStore implements MarketDataStore {
     return row ? Number(row.last_sequence) : 0;
   }
 
-  async applyBatch(symbol: string, sequence: number, trades: readonly PublicTrade[], klines: readonly Kline[]): Promise<boolean> {
+  async applyBatch(symbol: string, sequence: number, trades: readonly PublicTrade[], klines: readonly Kline[], aggTrades: readonly AggTradeDraft[] = []): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       await tx.insertInto("marketdata_consumers").values({ symbol, last_sequence: 0 }).onConflict((c) => c.column("symbol").doNothing()).execute();
       // Claims the sequence first: on PostgreSQL the row lock makes a second replica applying
@@ -170,6 +244,29 @@ export class SqlMarketDataStore implements MarketDataStore {
           )
           .onConflict((c) => c.columns(["symbol", "trade_id"]).doNothing())
           .execute();
+      }
+      if (aggTrades.length > 0) {
+        // Numbered after the symbol's last one, read after the claim: the batches of a symbol are
+        // stored one at a time, in sequence order, so the numbering is a function of the stream.
+        const last = await tx.selectFrom("marketdata_agg_trades").select("agg_id").where("symbol", "=", symbol).orderBy("agg_id", "desc").limit(1).executeTakeFirst();
+        const first = (last ? Number(last.agg_id) : 0) + 1;
+        for (let at = 0; at < aggTrades.length; at += 500) {
+          await tx
+            .insertInto("marketdata_agg_trades")
+            .values(
+              aggTrades.slice(at, at + 500).map((agg, index) => ({
+                symbol,
+                agg_id: first + at + index,
+                price: String(agg.price),
+                qty: String(agg.qty),
+                first_trade_id: agg.firstTradeId,
+                last_trade_id: agg.lastTradeId,
+                time: agg.time,
+                is_buyer_maker: agg.isBuyerMaker ? 1 : 0,
+              })),
+            )
+            .execute();
+        }
       }
       for (const kline of klines) {
         const row = await tx
@@ -232,6 +329,42 @@ export class SqlMarketDataStore implements MarketDataStore {
       .limit(1)
       .executeTakeFirst();
     return row && toTrade(row);
+  }
+
+  async latestAggTrades(symbol: string, limit: number): Promise<AggTrade[]> {
+    const rows = await this.db.selectFrom("marketdata_agg_trades").selectAll().where("symbol", "=", symbol).orderBy("agg_id", "desc").limit(limit).execute();
+    return rows.reverse().map(toAggTrade);
+  }
+
+  async aggTradesFrom(symbol: string, fromId: number, limit: number): Promise<AggTrade[]> {
+    const rows = await this.db.selectFrom("marketdata_agg_trades").selectAll().where("symbol", "=", symbol).where("agg_id", ">=", fromId).orderBy("agg_id").limit(limit).execute();
+    return rows.map(toAggTrade);
+  }
+
+  async aggTradesBetween(symbol: string, from: number, to: number, limit: number): Promise<AggTrade[]> {
+    if (to < from) return [];
+    const rows = await this.db
+      .selectFrom("marketdata_agg_trades")
+      .selectAll()
+      .where("symbol", "=", symbol)
+      .where("time", ">=", from)
+      .where("time", "<=", to)
+      .orderBy("agg_id")
+      .limit(limit)
+      .execute();
+    return rows.map(toAggTrade);
+  }
+
+  async aggTradesOfTrades(symbol: string, firstTradeId: number, lastTradeId: number): Promise<AggTrade[]> {
+    const rows = await this.db
+      .selectFrom("marketdata_agg_trades")
+      .selectAll()
+      .where("symbol", "=", symbol)
+      .where("first_trade_id", ">=", firstTradeId)
+      .where("first_trade_id", "<=", lastTradeId)
+      .orderBy("agg_id")
+      .execute();
+    return rows.map(toAggTrade);
   }
 
   async klines(symbol: string, interval: Interval, query: KlineQuery): Promise<Kline[]> {

@@ -7,7 +7,7 @@ import type { BookSnapshot, MatchingFeed } from "../ports/matching-feed.port.js"
 import type { SymbolSource } from "../ports/symbol-source.port.js";
 import { depthChangeOf, type DepthChange } from "./depth.js";
 import { INTERVALS, MINUTE_MS, bucketOpen, type Interval } from "./intervals.js";
-import { klineOf, mergeKlines, type Kline, type PublicTrade } from "./market.js";
+import { aggTradesOf, klineOf, mergeKlines, type AggTrade, type Kline, type PublicTrade } from "./market.js";
 import { MarketSymbol } from "./market-symbol.js";
 import { percentChange, weightedAverage } from "./ticker.js";
 
@@ -22,6 +22,8 @@ export interface MarketDataDeps {
 
 export const DAY_MS = 24 * 60 * MINUTE_MS;
 export const AVG_PRICE_MINS = 5;
+/** Binance's aggTrades: startTime and endTime at most an hour apart. */
+export const AGG_TRADES_WINDOW_MS = 60 * MINUTE_MS;
 /** Trades a StreamTrades subscriber (or updates a StreamDepth subscriber) may fall behind by before its stream is ended. */
 const STREAM_BACKLOG = 10_000;
 
@@ -52,6 +54,13 @@ export interface Ticker {
   readonly count: number;
   readonly firstId: number;
   readonly lastId: number;
+}
+
+export interface AggTradeQuery {
+  readonly fromId?: number;
+  readonly startTime?: number;
+  readonly endTime?: number;
+  readonly limit: number;
 }
 
 type Listener<T> = (items: readonly T[]) => void;
@@ -138,6 +147,7 @@ export class MarketData {
   private readonly lastBookChange = new Map<string, number>();
   private readonly tradeListeners = new Listeners<PublicTrade>();
   private readonly depthListeners = new Listeners<DepthChange>();
+  private readonly aggTradeListeners = new Listeners<AggTrade>();
   private readonly symbolListeners = new Set<(added: readonly MarketSymbol[]) => void>();
   private loadedAt: number | undefined;
 
@@ -195,7 +205,7 @@ export class MarketData {
     if (sequence <= (this.applied.get(symbol) ?? 0)) return;
     const market = await this.symbol(symbol);
     const time = Number(batch.timestamp);
-    const trades: PublicTrade[] = [];
+    const trades: (PublicTrade & { takerOrderId: bigint })[] = [];
     for (const event of batch.events) {
       if (event.kind.case !== "trade") continue;
       const trade = event.kind.value;
@@ -208,22 +218,33 @@ export class MarketData {
         quoteQty: market.quote(ticks, lots),
         time,
         isBuyerMaker: trade.takerSide === Side.SELL,
+        takerOrderId: trade.takerOrderId,
       });
     }
     // Batches without trades are recorded too, so a restart resumes after them.
-    await this.deps.store.applyBatch(symbol, sequence, trades, klinesOf(trades));
+    await this.deps.store.applyBatch(
+      symbol,
+      sequence,
+      trades.map(({ takerOrderId: _, ...trade }) => trade),
+      klinesOf(trades),
+      aggTradesOf(trades),
+    );
     const previousChange = this.lastBookChange.get(symbol) ?? this.applied.get(symbol) ?? 0;
     this.applied.set(symbol, sequence);
     const change = depthChangeOf(batch, previousChange);
     if (change) this.lastBookChange.set(symbol, sequence);
     // Subscribers hear the batch even when another replica stored it first.
-    if (trades.length > 0) this.tradeListeners.emit(symbol, trades);
+    if (trades.length > 0) this.tradeListeners.emit(symbol, trades.map(({ takerOrderId: _, ...trade }) => trade));
     if (change) this.depthListeners.emit(symbol, [change]);
+    // Aggregates are read back with the ids the store gave them (here or in the replica that stored the batch).
+    if (trades.length > 0 && this.aggTradeListeners.has(symbol)) {
+      this.aggTradeListeners.emit(symbol, await this.deps.store.aggTradesOfTrades(symbol, trades[0].tradeId, trades[trades.length - 1].tradeId));
+    }
   }
 
-  /** Live StreamTrades and StreamDepth subscribers of `symbol` (for tests and metrics). */
-  subscribers(symbol: string): { trades: number; depth: number } {
-    return { trades: this.tradeListeners.count(symbol), depth: this.depthListeners.count(symbol) };
+  /** Live StreamTrades, StreamDepth and StreamAggTrades subscribers of `symbol` (for tests and metrics). */
+  subscribers(symbol: string): { trades: number; depth: number; aggTrades: number } {
+    return { trades: this.tradeListeners.count(symbol), depth: this.depthListeners.count(symbol), aggTrades: this.aggTradeListeners.count(symbol) };
   }
 
   appliedSequence(symbol: string): number {
@@ -237,6 +258,34 @@ export class MarketData {
     const count = clampLimit(limit);
     const trades = fromId > 0 ? await this.deps.store.tradesFrom(symbol, fromId, count) : await this.deps.store.latestTrades(symbol, count);
     return { market, trades };
+  }
+
+  /**
+   * Binance's aggTrades: from an id (not with times), within a time range (inclusive, at most an
+   * hour; startTime alone spans the hour after it, endTime alone the hour before), or the latest.
+   */
+  async listAggTrades(symbol: string, query: AggTradeQuery): Promise<{ market: MarketSymbol; aggTrades: AggTrade[] }> {
+    const market = await this.symbol(symbol);
+    const count = clampLimit(query.limit);
+    const { fromId, startTime, endTime } = query;
+    const timed = startTime !== undefined || endTime !== undefined;
+    if (fromId !== undefined && timed) {
+      throw new DomainError("OPTIONAL_PARAMS_BAD_COMBO", undefined, [{ field: "from_id", description: "cannot be combined with start_time or end_time" }]);
+    }
+    if (startTime !== undefined && endTime !== undefined) {
+      if (startTime > endTime) throw new DomainError("INVALID_PARAMETER", "startTime must not be after endTime.", [{ field: "start_time", description: "<= end_time" }]);
+      if (endTime - startTime > AGG_TRADES_WINDOW_MS) {
+        throw new DomainError("MORE_THAN_XX_HOURS", "More than 1 hours between startTime and endTime.", [{ field: "end_time", description: "at most 1 hour after start_time" }]);
+      }
+    }
+    let aggTrades: AggTrade[];
+    if (fromId !== undefined) aggTrades = await this.deps.store.aggTradesFrom(symbol, fromId, count);
+    else if (timed) {
+      const from = startTime ?? endTime! - AGG_TRADES_WINDOW_MS;
+      const to = endTime ?? startTime! + AGG_TRADES_WINDOW_MS;
+      aggTrades = await this.deps.store.aggTradesBetween(symbol, from, to, count);
+    } else aggTrades = await this.deps.store.latestAggTrades(symbol, count);
+    return { market, aggTrades };
   }
 
   async listKlines(symbol: string, interval: string, startTime: number, endTime: number, limit: number): Promise<{ market: MarketSymbol; klines: Kline[] }> {
@@ -321,6 +370,12 @@ export class MarketData {
   async *streamTrades(symbol: string, signal: AbortSignal): AsyncGenerator<{ market: MarketSymbol; trade: PublicTrade }> {
     const market = await this.symbol(symbol);
     for await (const trade of this.tradeListeners.follow(symbol, signal, "Trade")) yield { market, trade };
+  }
+
+  /** Aggregate trades of `symbol` as the projection applies their batch (each complete, with its final id), until `signal` aborts. */
+  async *streamAggTrades(symbol: string, signal: AbortSignal): AsyncGenerator<{ market: MarketSymbol; aggTrade: AggTrade }> {
+    const market = await this.symbol(symbol);
+    for await (const aggTrade of this.aggTradeListeners.follow(symbol, signal, "Aggregate trade")) yield { market, aggTrade };
   }
 
   // ------------------------------------------------------------------ live depth

@@ -72,3 +72,45 @@ export function mergeKlines(a: Kline, b: Kline): Kline {
     lastTradeId: Math.max(a.lastTradeId, b.lastTradeId),
   };
 }
+
+/**
+ * Binance's aggregate trade: consecutive trades of one taker order at one price within one
+ * matching batch. `aggId` is consecutive per symbol from 1, assigned by the store when the batch
+ * is applied and never changed.
+ */
+export interface AggTrade {
+  readonly aggId: number;
+  readonly price: bigint;
+  readonly qty: bigint;
+  readonly firstTradeId: number;
+  readonly lastTradeId: number;
+  readonly time: number;
+  readonly isBuyerMaker: boolean;
+}
+
+/** An aggregate before the store numbers it. */
+export type AggTradeDraft = Omit<AggTrade, "aggId">;
+
+/**
+ * One batch's trades (in event order, with their taker order) as aggregates: a run of trades with
+ * the same taker order and price is one. A batch is one matching command and a taker order trades
+ * as taker only within the command that placed (or triggered) it, so every aggregate is complete
+ * when its batch is: a later batch never extends it.
+ */
+export function aggTradesOf(trades: readonly (PublicTrade & { readonly takerOrderId: bigint })[]): AggTradeDraft[] {
+  const drafts: AggTradeDraft[] = [];
+  let run: { draft: AggTradeDraft; takerOrderId: bigint } | undefined;
+  for (const trade of trades) {
+    if (run && run.takerOrderId === trade.takerOrderId && run.draft.price === trade.price && run.draft.lastTradeId + 1 === trade.tradeId) {
+      run.draft = { ...run.draft, qty: run.draft.qty + trade.qty, lastTradeId: trade.tradeId };
+      drafts[drafts.length - 1] = run.draft;
+      continue;
+    }
+    run = {
+      takerOrderId: trade.takerOrderId,
+      draft: { price: trade.price, qty: trade.qty, firstTradeId: trade.tradeId, lastTradeId: trade.tradeId, time: trade.time, isBuyerMaker: trade.isBuyerMaker },
+    };
+    drafts.push(run.draft);
+  }
+  return drafts;
+}

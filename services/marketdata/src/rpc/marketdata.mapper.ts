@@ -1,4 +1,4 @@
-import type { Kline, PublicTrade } from "../domain/market.js";
+import type { AggTrade, Kline, PublicTrade } from "../domain/market.js";
 import type { MarketSymbol } from "../domain/market-symbol.js";
 import { bucketClose } from "../domain/intervals.js";
 import type { DepthChange } from "../domain/depth.js";
@@ -17,6 +17,19 @@ export function toTradeMessage(market: MarketSymbol, trade: PublicTrade) {
     quoteQty: market.formatQuote(trade.quoteQty),
     time: BigInt(trade.time),
     isBuyerMaker: trade.isBuyerMaker,
+  };
+}
+
+export function toAggTradeMessage(market: MarketSymbol, agg: AggTrade) {
+  return {
+    symbol: market.symbol,
+    id: BigInt(agg.aggId),
+    price: market.formatPrice(agg.price),
+    qty: market.formatQty(agg.qty),
+    firstTradeId: BigInt(agg.firstTradeId),
+    lastTradeId: BigInt(agg.lastTradeId),
+    time: BigInt(agg.time),
+    isBuyerMaker: agg.isBuyerMaker,
   };
 }
 

@@ -2,7 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import type { MarketData } from "../domain/market-data.use-case.js";
-import { toDepthUpdateMessage, toKlineMessage, toLevel, toTickerMessage, toTradeMessage } from "./marketdata.mapper.js";
+import { toAggTradeMessage, toDepthUpdateMessage, toKlineMessage, toLevel, toTickerMessage, toTradeMessage } from "./marketdata.mapper.js";
 
 export interface MarketDataRoutesDeps {
   readonly clock: Clock;
@@ -19,6 +19,16 @@ export function marketDataRoutes(deps: MarketDataRoutesDeps) {
       async listTrades(request) {
         const { market, trades } = await marketData.listTrades(request.symbol, request.limit, Number(request.fromId));
         return { trades: trades.map((trade) => toTradeMessage(market, trade)) };
+      },
+      async listAggTrades(request) {
+        const num = (value: bigint | undefined) => (value === undefined ? undefined : Number(value));
+        const { market, aggTrades } = await marketData.listAggTrades(request.symbol, {
+          fromId: num(request.fromId),
+          startTime: num(request.startTime),
+          endTime: num(request.endTime),
+          limit: request.limit,
+        });
+        return { aggTrades: aggTrades.map((agg) => toAggTradeMessage(market, agg)) };
       },
       async listKlines(request) {
         const { market, klines } = await marketData.listKlines(request.symbol, request.interval, Number(request.startTime), Number(request.endTime), request.limit);
@@ -43,6 +53,9 @@ export function marketDataRoutes(deps: MarketDataRoutesDeps) {
       },
       async *streamTrades(request, context) {
         for await (const { market, trade } of marketData.streamTrades(request.symbol, context.signal)) yield { trade: toTradeMessage(market, trade) };
+      },
+      async *streamAggTrades(request, context) {
+        for await (const { market, aggTrade } of marketData.streamAggTrades(request.symbol, context.signal)) yield { aggTrade: toAggTradeMessage(market, aggTrade) };
       },
       async *streamDepth(request, context) {
         for await (const { market, change } of marketData.streamDepth(request.symbol, context.signal)) yield { update: toDepthUpdateMessage(market, change) };
