@@ -167,6 +167,7 @@ describe("helm chart helm/exchange", () => {
       expect(config.data.EXCHANGE_KAFKA_BROKERS).toMatch(/kafka\..+\.amazonaws\.com:9092/);
       expect(config.data).not.toHaveProperty("EXCHANGE_AWS_ENDPOINT");
       expect(envOf("matching").get("MATCHING_JOURNAL")?.value).toBe("kafka");
+      expect(envOf("order").get("ORDER_UPDATES")?.value).toBe("kafka"); // user data streams across order replicas
       for (const [c, variable] of [["order", "ORDER_DATABASE_URL"], ["auth", "AUTH_DATABASE_URL"], ["wallet", "WALLET_LEDGER_URL"], ["marketdata", "MARKETDATA_DATABASE_URL"]] as const) {
         const ref = envOf(c).get(variable)?.valueFrom?.secretKeyRef;
         expect(ref, `${c} ${variable}`).toBeDefined();

@@ -2,6 +2,7 @@
 // topic. An update either stores reaches subscribers on both exactly once, a symbol's batches keep their sequence
 // order per account even when the next batch's replica publishes first, and a slow subscriber is still dropped.
 import { randomUUID } from "node:crypto";
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { KafkaOrderUpdates } from "../../../services/order/src/adapters/order-updates.kafka.js";
@@ -71,6 +72,10 @@ beforeAll(async () => {
 afterAll(async () => {
   stop.abort();
   await Promise.all([a.stop(), b.stop()]);
+  const admin = new Kafka({ brokers: engines.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic] });
+  await admin.disconnect();
 });
 
 describe("KafkaOrderUpdates (two replicas on one topic)", () => {

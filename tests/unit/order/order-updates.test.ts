@@ -255,6 +255,21 @@ describe("Orders' updates", () => {
     expect(dave.seen.map((u) => u.executionType)).toEqual(["NEW"]);
   });
 
+  it("tells its publisher every batch it stored, one without updates too, and every batch another process had stored", async () => {
+    await orders.place("dave", SYMBOL, limit(Side.BUY, "0.1", "30000"), "");
+    await settle();
+    const heard: string[] = [];
+    const publisher = {
+      publish: (published: readonly OrderUpdate[], batch?: { symbol: string; sequence: number }) => heard.push(`stored ${batch?.symbol}#${batch?.sequence}: ${published.map((u) => u.executionType).join(",")}`),
+      storedElsewhere: (batch: { symbol: string; sequence: number }) => heard.push(`elsewhere ${batch.symbol}#${batch.sequence}`),
+    };
+    const second = new Orders({ store: new SqlOrderStore(database.db as Kysely<OrderTables>), matching, wallet, clock: systemClock, symbols: DEFAULT_SYMBOLS, updates: publisher });
+    await second.apply(SYMBOL, create(EventBatchSchema, { symbol: SYMBOL, sequence: 1n, timestamp: 1n, events: [accepted(1n), updated(1n, OrderStatus.NEW, "0", String(LOTS("0.1")))] }));
+    await second.apply(SYMBOL, create(EventBatchSchema, { symbol: SYMBOL, sequence: 2n, timestamp: 2n, events: [] }));
+    await second.apply(SYMBOL, create(EventBatchSchema, { symbol: SYMBOL, sequence: 3n, timestamp: 3n, events: [updated(1n, OrderStatus.CANCELED, "0", "0")] }));
+    expect(heard).toEqual([`elsewhere ${SYMBOL}#1`, `stored ${SYMBOL}#2: `, `stored ${SYMBOL}#3: CANCELED`]);
+  });
+
   it("drops a subscriber that falls more than its backlog behind, and forgets subscribers that left", async () => {
     const small = new MemoryOrderUpdates(3);
     const abort = new AbortController();
