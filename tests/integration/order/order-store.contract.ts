@@ -1,7 +1,36 @@
 import { describe, expect, it } from "vitest";
 import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import type { Order, UserTrade } from "../../../services/order/src/domain/order.js";
+import { scanOf, type OrderQuery, type TradeQuery } from "../../../services/order/src/domain/order-history.js";
 import type { OrderStore } from "../../../services/order/src/ports/order-store.port.js";
+
+const T0 = 1_700_000_000_000;
+const MINUTE = 60_000;
+
+/** The reference selection: filter the whole history in memory, then take the page Binance would answer. */
+function select<T>(
+  items: readonly T[],
+  idOf: (item: T) => number,
+  timeOf: (item: T) => number,
+  sideOf: (item: T) => number,
+  query: { fromId?: number; startTime?: number; endTime?: number; limit: number },
+  keep: (item: T) => boolean,
+): T[] {
+  const { ascending, byTime } = scanOf(query);
+  const matching = items.filter(
+    (item) =>
+      keep(item) &&
+      (query.fromId === undefined || idOf(item) >= query.fromId) &&
+      (query.startTime === undefined || timeOf(item) >= query.startTime) &&
+      (query.endTime === undefined || timeOf(item) <= query.endTime),
+  );
+  const key = (item: T) => [byTime ? timeOf(item) : 0, idOf(item), sideOf(item)];
+  matching.sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+  return ascending ? matching.slice(0, query.limit) : matching.slice(Math.max(0, matching.length - query.limit));
+}
 
 /** One contract for every OrderStore adapter: same tests, same assertions. */
 export function orderStoreContract(name: string, makeStore: () => OrderStore): void {
@@ -105,6 +134,72 @@ export function orderStoreContract(name: string, makeStore: () => OrderStore): v
       expect(last.items.map((o) => o.orderId)).toEqual([1]);
       expect(last.nextToken).toBe("");
       expect((await store.list("bob", symbol, 3, "")).items).toEqual([]);
+    });
+
+    it("finds orders as allOrders selects them: from an id, in a time window, or the newest, oldest first", async () => {
+      const { store, symbol } = fresh();
+      const all: Order[] = [];
+      for (let id = 1; id <= 120; id++) {
+        // Two orders a minute (equal creation times), one in five of them bob's.
+        const o = order(symbol, id, { accountId: id % 5 === 0 ? "bob" : "alice", createdAt: T0 + Math.floor(id / 2) * MINUTE });
+        await store.insert(o);
+        if (o.accountId === "alice") all.push(o);
+      }
+      const queries: OrderQuery[] = [
+        { limit: 500 },
+        { limit: 7 },
+        { fromOrderId: 50, limit: 10 },
+        { fromOrderId: 119, limit: 10 },
+        { fromOrderId: 500, limit: 10 },
+        { startTime: T0 + 30 * MINUTE, limit: 9 },
+        { endTime: T0 + 30 * MINUTE, limit: 9 },
+        { startTime: T0 + 10 * MINUTE, endTime: T0 + 20 * MINUTE, limit: 1000 },
+        { startTime: T0 + 10 * MINUTE, endTime: T0 + 20 * MINUTE, limit: 4 },
+        { fromOrderId: 30, startTime: T0 + 10 * MINUTE, endTime: T0 + 40 * MINUTE, limit: 6 },
+        { fromOrderId: 30, endTime: T0 + 20 * MINUTE, limit: 6 },
+      ];
+      for (const query of queries) {
+        const expected = select(all, (o) => o.orderId, (o) => o.createdAt, () => 0, { ...query, fromId: query.fromOrderId }, () => true);
+        expect((await store.findOrders("alice", symbol, query)).map((o) => o.orderId), JSON.stringify(query)).toEqual(expected.map((o) => o.orderId));
+      }
+      expect(await store.findOrders("alice", symbol, { fromOrderId: 3, limit: 1 })).toEqual([all.find((o) => o.orderId === 3)]);
+      expect(await store.findOrders("carol", symbol, { limit: 10 })).toEqual([]);
+    });
+
+    it("finds trades as myTrades selects them: by order, from an id, in a time window, or the newest, oldest first", async () => {
+      const { store, symbol } = fresh();
+      const all: UserTrade[] = [];
+      let sequence = 0;
+      for (let batch = 0; batch < 10; batch++) {
+        const trades: UserTrade[] = [];
+        for (let i = 0; i < 15; i++) {
+          const tradeId = batch * 15 + i + 1;
+          const time = T0 + Math.floor(tradeId / 3) * MINUTE;
+          // Alice takes from order 1..7; every fourth trade she is also the maker (a self-trade), and bob trades too.
+          trades.push({ ...trade(symbol, tradeId, (tradeId % 7) + 1, false), time });
+          trades.push({ ...trade(symbol, tradeId, 100 + (tradeId % 3), true), accountId: tradeId % 4 === 0 ? "alice" : "bob", time });
+        }
+        await store.applyBatch(symbol, ++sequence, [], trades);
+        all.push(...trades.filter((t) => t.accountId === "alice"));
+      }
+      const queries: TradeQuery[] = [
+        { limit: 500 },
+        { limit: 5 },
+        { orderId: 3, limit: 500 },
+        { orderId: 3, limit: 4 },
+        { orderId: 101, fromId: 40, limit: 5 },
+        { fromId: 60, limit: 11 },
+        { fromId: 148, limit: 11 },
+        { startTime: T0 + 20 * MINUTE, limit: 13 },
+        { endTime: T0 + 20 * MINUTE, limit: 13 },
+        { startTime: T0 + 5 * MINUTE, endTime: T0 + 15 * MINUTE, limit: 1000 },
+        { startTime: T0 + 5 * MINUTE, endTime: T0 + 15 * MINUTE, limit: 3 },
+      ];
+      for (const query of queries) {
+        const expected = select(all, (t) => t.tradeId, (t) => t.time, (t) => (t.isMaker ? 1 : 0), query, (t) => query.orderId === undefined || t.orderId === query.orderId);
+        expect((await store.findTrades("alice", symbol, query)).map((t) => [t.tradeId, t.isMaker]), JSON.stringify(query)).toEqual(expected.map((t) => [t.tradeId, t.isMaker]));
+      }
+      expect((await store.findTrades("alice", symbol, { fromId: 4, limit: 2 }))).toEqual([all[3], all[4]]);
     });
 
     it("applies a matching batch once, atomically with its sequence", async () => {

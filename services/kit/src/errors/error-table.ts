@@ -28,6 +28,8 @@ export const ERROR_TABLE = {
   INVALID_PARAMETER: { grpc: Code.InvalidArgument, http: 400, binance: -1130, msg: "Invalid data sent for a parameter." },
   BAD_INTERVAL: { grpc: Code.InvalidArgument, http: 400, binance: -1120, msg: "Invalid interval." },
   BAD_SYMBOL: { grpc: Code.InvalidArgument, http: 400, binance: -1121, msg: "Invalid symbol." },
+  MORE_THAN_XX_HOURS: { grpc: Code.InvalidArgument, http: 400, binance: -1127, msg: "More than 24 hours between startTime and endTime." },
+  OPTIONAL_PARAMS_BAD_COMBO: { grpc: Code.InvalidArgument, http: 400, binance: -1128, msg: "Combination of optional parameters invalid." },
   FILTER_FAILURE: { grpc: Code.InvalidArgument, http: 400, binance: -1013, msg: "Filter failure." },
   INVALID_LISTEN_KEY: { grpc: Code.NotFound, http: 400, binance: -1125, msg: "This listenKey does not exist." },
   NEW_ORDER_REJECTED: { grpc: Code.FailedPrecondition, http: 400, binance: -2010, msg: "New order rejected." },

@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Migration, type Selectable } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type Migration, type Selectable } from "kysely";
 import type { Order, UserTrade } from "../domain/order.js";
+import { scanOf, type OrderQuery, type TradeQuery } from "../domain/order-history.js";
 import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
 
 // One implementation for SQLite and PostgreSQL through Kysely. Integer units are TEXT so
@@ -24,6 +25,8 @@ interface TradesTable {
   account_id: string;
   order_id: number | string;
   body: string;
+  /** The trade's time (ms), for myTrades' time window; 003 filled it in for older rows. */
+  time: number | string;
 }
 
 export interface OrderTables {
@@ -77,6 +80,21 @@ export const orderStoreMigrations: Record<string, Migration> = {
         .addColumn("symbol", "text", (c) => c.primaryKey())
         .addColumn("last_sequence", "bigint", (c) => c.notNull())
         .execute();
+    },
+  },
+  // allOrders / myTrades filtered in SQL: orders by creation time, trades by time and by order.
+  "003_order_history": {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema.alterTable("order_trades").addColumn("time", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      const bodyTime = postgres ? sql`(body::jsonb ->> 'time')::bigint` : sql`CAST(json_extract(body, '$.time') AS INTEGER)`;
+      await sql`UPDATE order_trades SET time = ${bodyTime}`.execute(db);
+      await db.schema.createIndex("order_orders_account_time").ifNotExists().on("order_orders").columns(["account_id", "symbol", "created_at", "order_id"]).execute();
+      // is_maker last, so a self-trade's two sides come out in index order too (no sort, and the primary key is no better).
+      await db.schema.createIndex("order_trades_account_id").ifNotExists().on("order_trades").columns(["account_id", "symbol", "trade_id", "is_maker"]).execute();
+      await db.schema.dropIndex("order_trades_account").ifExists().execute();
+      await db.schema.createIndex("order_trades_account_time").ifNotExists().on("order_trades").columns(["account_id", "symbol", "time", "trade_id", "is_maker"]).execute();
+      await db.schema.createIndex("order_trades_account_order").ifNotExists().on("order_trades").columns(["account_id", "symbol", "order_id", "trade_id", "is_maker"]).execute();
     },
   },
 };
@@ -178,6 +196,33 @@ export class SqlOrderStore implements OrderStore {
     return { items, nextToken: rows.length > pageSize ? String(items[items.length - 1].tradeId) : "" };
   }
 
+  async findOrders(accountId: string, symbol: string, query: OrderQuery): Promise<Order[]> {
+    const { ascending, byTime } = scanOf({ fromId: query.fromOrderId, startTime: query.startTime, endTime: query.endTime });
+    const direction = ascending ? "asc" : "desc";
+    let select = this.db.selectFrom("order_orders").select("body").where("account_id", "=", accountId).where("symbol", "=", symbol);
+    if (query.fromOrderId !== undefined) select = select.where("order_id", ">=", query.fromOrderId);
+    if (query.startTime !== undefined) select = select.where("created_at", ">=", query.startTime);
+    if (query.endTime !== undefined) select = select.where("created_at", "<=", query.endTime);
+    if (byTime) select = select.orderBy("created_at", direction);
+    const rows = await select.orderBy("order_id", direction).limit(query.limit).execute();
+    const orders = rows.map(toOrder);
+    return ascending ? orders : orders.reverse();
+  }
+
+  async findTrades(accountId: string, symbol: string, query: TradeQuery): Promise<UserTrade[]> {
+    const { ascending, byTime } = scanOf(query);
+    const direction = ascending ? "asc" : "desc";
+    let select = this.db.selectFrom("order_trades").select("body").where("account_id", "=", accountId).where("symbol", "=", symbol);
+    if (query.orderId !== undefined) select = select.where("order_id", "=", query.orderId);
+    if (query.fromId !== undefined) select = select.where("trade_id", ">=", query.fromId);
+    if (query.startTime !== undefined) select = select.where("time", ">=", query.startTime);
+    if (query.endTime !== undefined) select = select.where("time", "<=", query.endTime);
+    if (byTime) select = select.orderBy("time", direction);
+    const rows = await select.orderBy("trade_id", direction).orderBy("is_maker", direction).limit(query.limit).execute();
+    const trades = rows.map((row) => decode<UserTrade>(row.body));
+    return ascending ? trades : trades.reverse();
+  }
+
   async lastSequence(symbol: string): Promise<number> {
     const row = await this.db.selectFrom("order_consumers").select("last_sequence").where("symbol", "=", symbol).executeTakeFirst();
     return row ? Number(row.last_sequence) : 0;
@@ -194,7 +239,7 @@ export class SqlOrderStore implements OrderStore {
       for (const trade of trades) {
         await tx
           .insertInto("order_trades")
-          .values({ symbol, trade_id: trade.tradeId, is_maker: trade.isMaker ? 1 : 0, account_id: trade.accountId, order_id: trade.orderId, body: encodeOrder(trade as never) })
+          .values({ symbol, trade_id: trade.tradeId, is_maker: trade.isMaker ? 1 : 0, account_id: trade.accountId, order_id: trade.orderId, body: encodeOrder(trade as never), time: trade.time })
           .onConflict((conflict) => conflict.columns(["symbol", "trade_id", "is_maker"]).doNothing())
           .execute();
       }

@@ -10,6 +10,7 @@ import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
 import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
 import { cancelRejected, placementRejected } from "./matching-reasons.js";
 import { holdIdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
+import type { OrderQuery, TradeQuery } from "./order-history.js";
 import type { ExecutionType, OrderUpdate } from "./order-update.event.js";
 import { orderIntent, type PlaceRequest } from "./order-intent.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -421,6 +422,18 @@ export class Orders {
   listTrades(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<UserTrade>> {
     this.symbol(symbol);
     return this.deps.store.listTrades(accountId, symbol, clampPage(pageSize), pageToken);
+  }
+
+  /** Binance allOrders, selected by the store (the query is checked by orderQueryOf). */
+  findOrders(accountId: string, symbol: string, query: OrderQuery): Promise<Order[]> {
+    this.symbol(symbol);
+    return this.deps.store.findOrders(accountId, symbol, query);
+  }
+
+  /** Binance myTrades, selected by the store (the query is checked by tradeQueryOf). */
+  findTrades(accountId: string, symbol: string, query: TradeQuery): Promise<UserTrade[]> {
+    this.symbol(symbol);
+    return this.deps.store.findTrades(accountId, symbol, query);
   }
 
   // ------------------------------------------------------------------ matching's events

@@ -1,4 +1,5 @@
 import type { Order, UserTrade } from "../domain/order.js";
+import type { OrderQuery, TradeQuery } from "../domain/order-history.js";
 
 export interface OrderPage<T> {
   readonly items: T[];
@@ -19,6 +20,10 @@ export interface OrderStore {
   listOpen(accountId: string, symbol?: string): Promise<Order[]>;
   list(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<Order>>;
   listTrades(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<UserTrade>>;
+  /** Binance allOrders: at most `limit` orders, oldest first, reading only those (see scanOf). */
+  findOrders(accountId: string, symbol: string, query: OrderQuery): Promise<Order[]>;
+  /** Binance myTrades: at most `limit` trades, oldest first (a self-trade's two sides by is_maker). */
+  findTrades(accountId: string, symbol: string, query: TradeQuery): Promise<UserTrade[]>;
   /** Last matching sequence applied for a symbol (0 = none). */
   lastSequence(symbol: string): Promise<number>;
   /** Applies one matching batch's effects and its sequence atomically; a batch at or below the last is ignored. */

@@ -2,6 +2,7 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { CancelReplaceMode, CancelRestrictions, OperationResult, OrderService, type PlaceOrderRequest } from "#gen/exchange/order/v1/order_pb.js";
 import { toRestError } from "#kit/errors/connect-errors.js";
 import { DomainError } from "#kit/errors/domain-error.js";
+import { isFiltered, orderQueryOf, tradeQueryOf } from "../domain/order-history.js";
 import type { CancelRestriction, Orders } from "../domain/orders.use-case.js";
 import type { PlaceRequest } from "../domain/order-intent.js";
 import type { OrderUpdateFeed } from "../ports/order-updates.port.js";
@@ -108,10 +109,20 @@ export function orderRoutes(deps: OrderRoutesDeps) {
         return { orders: open.map((order) => toOrderMessage(order, units(order.symbol))) };
       },
       async listOrders(request) {
+        const history = { fromId: request.fromOrderId, startTime: request.startTime, endTime: request.endTime, limit: request.limit, pageToken: request.page?.pageToken ?? "" };
+        if (isFiltered(history)) {
+          const found = await orders.findOrders(request.accountId, request.symbol, orderQueryOf(history));
+          return { orders: found.map((order) => toOrderMessage(order, units(order.symbol))), page: { nextPageToken: "" } };
+        }
         const page = await orders.list(request.accountId, request.symbol, request.page?.pageSize ?? 0, request.page?.pageToken ?? "");
         return { orders: page.items.map((order) => toOrderMessage(order, units(order.symbol))), page: { nextPageToken: page.nextToken } };
       },
       async listMyTrades(request) {
+        const history = { orderId: request.orderId, fromId: request.fromId, startTime: request.startTime, endTime: request.endTime, limit: request.limit, pageToken: request.page?.pageToken ?? "" };
+        if (isFiltered(history)) {
+          const found = await orders.findTrades(request.accountId, request.symbol, tradeQueryOf(history));
+          return { trades: found.map((trade) => toTradeMessage(trade, units(trade.symbol))), page: { nextPageToken: "" } };
+        }
         const page = await orders.listTrades(request.accountId, request.symbol, request.page?.pageSize ?? 0, request.page?.pageToken ?? "");
         return { trades: page.items.map((trade) => toTradeMessage(trade, units(trade.symbol))), page: { nextPageToken: page.nextToken } };
       },
