@@ -1,6 +1,6 @@
 import { Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { tradeResponse } from "./binance.mapper.js";
-import { collectPages, selectAscending } from "./order.routes.js";
+import { historyLimit, timeParam } from "./order.routes.js";
 import { principalOf, type Route } from "./router.js";
 
 // The account: balances (wallet) and trades (order). Always the principal's own account.
@@ -58,14 +58,16 @@ export function accountRoutes(commission: CommissionRates): Route[] {
         const { params, services } = context;
         const accountId = principalOf(context).userId;
         const symbol = params.symbol();
-        const orderId = params.id("orderId");
-        const options = { fromId: params.id("fromId"), startTime: params.integer("startTime"), endTime: params.integer("endTime"), limit: params.integer("limit", 1, 1000) ?? 500 };
-        const all = await collectPages(async (pageToken) => {
-          const page = await services.order.listMyTrades({ accountId, symbol, page: { pageSize: 1000, pageToken } });
-          return { items: page.trades, next: page.page?.nextPageToken ?? "" };
+        const { trades } = await services.order.listMyTrades({
+          accountId,
+          symbol,
+          orderId: params.id("orderId"),
+          fromId: params.id("fromId"),
+          startTime: timeParam(params, "startTime"),
+          endTime: timeParam(params, "endTime"),
+          limit: historyLimit(params),
         });
-        const mine = orderId === undefined ? all : all.filter((t) => t.orderId === orderId);
-        return selectAscending(mine, (t) => t.id, (t) => Number(t.time), options).map(tradeResponse);
+        return trades.map(tradeResponse);
       },
     },
   ];

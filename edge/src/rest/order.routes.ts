@@ -78,26 +78,20 @@ function newOrderRequest(params: Params, accountId: string) {
 }
 
 /**
- * The order's own trades (FULL answers list them as fills): the account's newest trades, walked
- * back until they add up to the executed quantity.
+ * The order's own trades (FULL answers list them as fills): ListMyTrades by order id, 1000 at a
+ * time, until a short page.
  */
 async function fillsOf(context: RouteContext, order: Order): Promise<Trade[]> {
-  const executed = parseUnits(order.executedQty || "0", MAX_SCALE);
-  if (executed === 0n) return [];
+  if (parseUnits(order.executedQty || "0", MAX_SCALE) === 0n) return [];
   const fills: Trade[] = [];
-  let total = 0n;
-  let pageToken = "";
-  for (let pages = 0; pages < 20; pages++) {
-    const page = await context.services.order.listMyTrades({ accountId: order.accountId, symbol: order.symbol, page: { pageSize: 200, pageToken } });
-    for (const trade of page.trades) {
-      if (trade.orderId !== order.orderId) continue;
-      fills.push(trade);
-      total += parseUnits(trade.qty, MAX_SCALE);
-    }
-    pageToken = page.page?.nextPageToken ?? "";
-    if (total >= executed || pageToken === "") break;
+  let fromId: bigint | undefined;
+  for (;;) {
+    const { trades } = await context.services.order.listMyTrades({ accountId: order.accountId, symbol: order.symbol, orderId: order.orderId, fromId, limit: HISTORY_MAX });
+    fills.push(...trades);
+    if (trades.length < HISTORY_MAX) return fills;
+    // One order is on one side of each trade: a trade id appears once.
+    fromId = trades[trades.length - 1].id + 1n;
   }
-  return fills.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** The most decimals a quantity has on the wire (proto pattern). */
@@ -206,30 +200,14 @@ async function amendKeepPriority(context: RouteContext) {
   };
 }
 
-/** Walks a newest-first paged listing (up to `cap` items). */
-export async function collectPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; next: string }>, cap = 10_000): Promise<T[]> {
-  const items: T[] = [];
-  let token = "";
-  do {
-    const page = await fetch(token);
-    items.push(...page.items);
-    token = page.next;
-  } while (token !== "" && items.length < cap);
-  return items;
-}
-
-/** Binance's selection for allOrders / myTrades: ascending; from an id on, or the newest `limit` in a time range. */
-export function selectAscending<T>(items: readonly T[], idOf: (item: T) => bigint, timeOf: (item: T) => number, options: { fromId?: bigint; startTime?: number; endTime?: number; limit: number }): T[] {
-  const ascending = [...items].sort((a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
-  const inRange = ascending.filter(
-    (item) =>
-      (options.fromId === undefined || idOf(item) >= options.fromId) &&
-      (options.startTime === undefined || timeOf(item) >= options.startTime) &&
-      (options.endTime === undefined || timeOf(item) <= options.endTime),
-  );
-  if (options.fromId !== undefined || options.startTime !== undefined) return inRange.slice(0, options.limit);
-  return inRange.slice(Math.max(0, inRange.length - options.limit));
-}
+/** Binance's limit on allOrders / myTrades: 1..1000, default 500. */
+const HISTORY_MAX = 1000;
+/** startTime / endTime as the RPC's optional int64. */
+export const timeParam = (params: Params, name: string): bigint | undefined => {
+  const value = params.integer(name);
+  return value === undefined ? undefined : BigInt(value);
+};
+export const historyLimit = (params: Params): number => params.integer("limit", 1, HISTORY_MAX) ?? 500;
 
 export function orderRoutes(): Route[] {
   const place = async (context: RouteContext, test: boolean) => {
@@ -299,12 +277,15 @@ export function orderRoutes(): Route[] {
       weight: 20,
       handle: async ({ params, services, principal }) => {
         const symbol = params.symbol();
-        const options = { fromId: params.id("orderId"), startTime: params.integer("startTime"), endTime: params.integer("endTime"), limit: params.integer("limit", 1, 1000) ?? 500 };
-        const all = await collectPages(async (pageToken) => {
-          const page = await services.order.listOrders({ accountId: principal!.userId, symbol, page: { pageSize: 1000, pageToken } });
-          return { items: page.orders, next: page.page?.nextPageToken ?? "" };
+        const { orders } = await services.order.listOrders({
+          accountId: principal!.userId,
+          symbol,
+          fromOrderId: params.id("orderId"),
+          startTime: timeParam(params, "startTime"),
+          endTime: timeParam(params, "endTime"),
+          limit: historyLimit(params),
         });
-        return selectAscending(all, (o) => o.orderId, (o) => Number(o.time), options).map(queryOrderResponse);
+        return orders.map(queryOrderResponse);
       },
     },
   ];

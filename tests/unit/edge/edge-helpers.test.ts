@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { signedParts, withoutSignature } from "../../../edge/src/auth/signed-request.js";
 import { unitsToDecimal } from "../../../edge/src/rest/binance.mapper.js";
-import { selectAscending } from "../../../edge/src/rest/order.routes.js";
 import { MemoryCache } from "#kit/adapters/cache.memory.js";
 import { RateLimiter } from "../../../edge/src/rate-limit/rate-limiter.js";
 
@@ -29,16 +28,6 @@ describe("ticks and lots to decimals", () => {
     expect(unitsToDecimal("123456789012345678901", "0.0001", 18)).toBe("12345678901234567.890100000000000000");
     expect(unitsToDecimal("7", "0.000000001", 8)).toBe("0.000000007");
     expect(unitsToDecimal("3", "0.1", 0)).toBe("0.3");
-  });
-});
-
-describe("allOrders / myTrades selection", () => {
-  const items = [5n, 1n, 4n, 2n, 3n].map((id) => ({ id, time: Number(id) * 10 }));
-  const pick = (options: Parameters<typeof selectAscending>[3]) => selectAscending(items, (i) => i.id, (i) => i.time, options).map((i) => i.id);
-  it("is ascending: the newest `limit`, or the first `limit` from an id or a start time", () => {
-    expect(pick({ limit: 2 })).toEqual([4n, 5n]);
-    expect(pick({ limit: 2, fromId: 2n })).toEqual([2n, 3n]);
-    expect(pick({ limit: 10, startTime: 25, endTime: 40 })).toEqual([3n, 4n]);
   });
 });
 
