@@ -11,10 +11,12 @@ import type { ExecutionType, OrderUpdate } from "../../../services/order/src/dom
 import { engines } from "../../support/engines.js";
 
 const topic = `exchange.order.user-data.test-${randomUUID()}`;
-const replica = (backlog = 10_000) =>
-  new KafkaOrderUpdates({ brokers: engines.kafkaBrokers, topic, partitions: 3, replicationFactor: 1, backlog, markerWaitMs: 5_000, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 });
+const replica = (backlog = 10_000, markerWaitMs = 5_000) =>
+  new KafkaOrderUpdates({ brokers: engines.kafkaBrokers, topic, partitions: 3, replicationFactor: 1, backlog, markerWaitMs, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 });
 const a = replica(5);
 const b = replica(5);
+/** A third replica that waits only 300 ms for another's marker. */
+const impatient = replica(5, 300);
 const stop = new AbortController();
 
 let nextOrderId = 1;
@@ -66,12 +68,12 @@ async function until(check: () => boolean, timeoutMs = 8_000): Promise<void> {
 
 beforeAll(async () => {
   await a.start(); // creates the topic
-  await b.start();
+  await Promise.all([b.start(), impatient.start()]);
 }, 30_000);
 
 afterAll(async () => {
   stop.abort();
-  await Promise.all([a.stop(), b.stop()]);
+  await Promise.all([a.stop(), b.stop(), impatient.stop()]);
   const admin = new Kafka({ brokers: engines.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   await admin.deleteTopics({ topics: [topic] });
@@ -147,6 +149,23 @@ describe("KafkaOrderUpdates (two replicas on one topic)", () => {
     await until(() => onA.heard.length >= 3 && onB.heard.length >= 3);
     expect(onA.ids()).toEqual([...expected, `${sentinel.order.orderId}:EXPIRED`]);
     expect(onB.ids()).toEqual([...expected, `${sentinel.order.orderId}:EXPIRED`]);
+  });
+
+  it("lets a batch go ahead when the previous batch's marker does not come in time, and skips that batch when it comes late", async () => {
+    const onA = listen(a, "fay");
+    const onB = listen(b, "fay");
+    await until(() => a.subscribers("fay") === 1 && b.subscribers("fay") === 1);
+    impatient.storedElsewhere({ symbol: "ADAUSDT", sequence: 30 });
+    const next = update("fay", "NEW", "ADAUSDT");
+    impatient.publish([next], { symbol: "ADAUSDT", sequence: 31 }); // 30's replica is silent: goes ahead after 300 ms
+    await until(() => onA.heard.length >= 1 && onB.heard.length >= 1);
+    a.publish([update("fay", "TRADE", "ADAUSDT")], { symbol: "ADAUSDT", sequence: 30 }); // too late
+    const sentinel = update("fay", "CANCELED", "ADAUSDT");
+    a.publish([sentinel], { symbol: "ADAUSDT", sequence: 32 }); // after the late one in a's own order
+    await until(() => onA.heard.length >= 2 && onB.heard.length >= 2);
+    const expected = [`${next.order.orderId}:NEW`, `${sentinel.order.orderId}:CANCELED`];
+    expect(onA.ids()).toEqual(expected);
+    expect(onB.ids()).toEqual(expected);
   });
 
   it("ends a subscriber that falls more than the backlog behind, not the others", async () => {

@@ -149,11 +149,11 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
     return this.local.subscribers(accountId);
   }
 
-  /** Finishes the appends already handed over, then leaves the group. */
+  /** Finishes the appends already handed over (waiting for no more markers), then leaves the group. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.allSettled([...this.chains.values()].map((chain) => chain.draining));
     for (const waiter of this.markerWaiters) waiter.resolve();
+    await Promise.allSettled([...this.chains.values()].map((chain) => chain.draining));
     await Promise.allSettled([this.consumer?.disconnect(), this.producer?.disconnect(), this.admin?.disconnect()]);
   }
 
