@@ -1,5 +1,5 @@
 import { OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
-import type { GetBookTickerResponse, Kline, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import type { AggTrade, GetBookTickerResponse, Kline, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { Order, SymbolInfo, Trade } from "#gen/exchange/order/v1/order_pb.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import { idNumber } from "./http.js";
@@ -155,6 +155,11 @@ export function unitsToDecimal(count: string, size: string, precision: number): 
 /** GET /api/v3/trades and historicalTrades. */
 export function publicTradeResponse(trade: PublicTrade) {
   return { id: idNumber(trade.id), price: trade.price, qty: trade.qty, quoteQty: trade.quoteQty, time: Number(trade.time), isBuyerMaker: trade.isBuyerMaker, isBestMatch: true };
+}
+
+/** GET /api/v3/aggTrades: Binance's one-letter fields (M, best price match, is always true). */
+export function aggTradeResponse(agg: AggTrade) {
+  return { a: idNumber(agg.id), p: agg.price, q: agg.qty, f: idNumber(agg.firstTradeId), l: idNumber(agg.lastTradeId), T: Number(agg.time), m: agg.isBuyerMaker, M: true };
 }
 
 /** GET /api/v3/klines: Binance's array (the last element is an unused field, always "0"). */

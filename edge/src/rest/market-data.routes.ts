@@ -1,5 +1,5 @@
 import { DomainError } from "#kit/errors/domain-error.js";
-import { bookTickerResponse, klineResponse, publicTradeResponse, ticker24hResponse, zeroAt } from "./binance.mapper.js";
+import { aggTradeResponse, bookTickerResponse, klineResponse, publicTradeResponse, ticker24hResponse, zeroAt } from "./binance.mapper.js";
 import type { Params } from "./params.js";
 import type { Route } from "./router.js";
 import type { EdgeServices } from "./services.js";
@@ -9,6 +9,8 @@ import type { EdgeServices } from "./services.js";
 
 const INTERVALS = ["1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"];
 const SYMBOL = /^[A-Z0-9]{2,20}$/;
+/** aggTrades: startTime and endTime at most an hour apart. */
+const AGG_TRADES_WINDOW_MS = 60 * 60 * 1000;
 
 /** `symbol`, or `symbols=["A","B"]`, or neither (every listed symbol). */
 async function symbolsOf(params: Params, services: EdgeServices): Promise<{ single: boolean; symbols: string[] }> {
@@ -77,6 +79,36 @@ export function marketDataRoutes(): Route[] {
     { method: "GET", path: "/api/v3/trades", security: "NONE", weight: 25, handle: trades(false) },
     // Binance asks for an API key here (MARKET_DATA); the trades are public, so this edge does not.
     { method: "GET", path: "/api/v3/historicalTrades", security: "NONE", weight: 25, handle: trades(true) },
+    {
+      method: "GET",
+      path: "/api/v3/aggTrades",
+      security: "NONE",
+      weight: 4,
+      handle: async ({ params, services }) => {
+        const symbol = params.symbol();
+        const fromId = params.id("fromId");
+        const startTime = params.integer("startTime");
+        const endTime = params.integer("endTime");
+        const limit = limitOf(params);
+        if (fromId !== undefined && (startTime !== undefined || endTime !== undefined)) {
+          throw new DomainError("OPTIONAL_PARAMS_BAD_COMBO", undefined, [{ field: "fromId", description: "not with startTime or endTime" }]);
+        }
+        if (startTime !== undefined && endTime !== undefined) {
+          if (startTime > endTime) throw new DomainError("INVALID_PARAMETER", "startTime must not be after endTime.", [{ field: "startTime", description: "<= endTime" }]);
+          if (endTime - startTime > AGG_TRADES_WINDOW_MS) {
+            throw new DomainError("MORE_THAN_XX_HOURS", "More than 1 hours between startTime and endTime.", [{ field: "endTime", description: "at most 1 hour after startTime" }]);
+          }
+        }
+        const answer = await services.marketData.listAggTrades({
+          symbol,
+          fromId,
+          startTime: startTime === undefined ? undefined : BigInt(startTime),
+          endTime: endTime === undefined ? undefined : BigInt(endTime),
+          limit,
+        });
+        return answer.aggTrades.map(aggTradeResponse);
+      },
+    },
     {
       method: "GET",
       path: "/api/v3/klines",

@@ -1,12 +1,13 @@
-import type { DepthUpdate, Kline, PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import type { AggTrade, DepthUpdate, Kline, PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { EdgeServices } from "../rest/services.js";
 import { zeroAt } from "../rest/binance.mapper.js";
-import { bookTickerChanged, bookTickerEvent, depthUpdateEvent, klineEvent, mergeDepthUpdates, miniTickerEvent, partialDepthEvent, tradeEvent, type StreamName } from "./streams.js";
+import { aggTradeEvent, bookTickerChanged, bookTickerEvent, depthUpdateEvent, klineEvent, mergeDepthUpdates, miniTickerEvent, partialDepthEvent, tradeEvent, type StreamName } from "./streams.js";
 
 // The upstream side of the market streams: one topic per stream name, started on its first
 // subscriber and stopped after its last leaves. Trades come from marketdata's StreamTrades, one
 // upstream stream per symbol shared by every topic of that symbol (trade, kline_*, miniTicker);
 // klines and the mini ticker are re-read from marketdata after trades; the book ticker is polled.
+// Aggregate trades come from marketdata's StreamAggTrades (one upstream stream per symbol), ids and all.
 // Diff depth comes from marketdata's StreamDepth, likewise one upstream stream per symbol shared by
 // its @depth topics; partial book depth is polled from GetDepth.
 
@@ -108,6 +109,22 @@ function tradeFeed(symbol: string, services: EdgeServices, options: FeedOptions)
   );
 }
 
+function aggTradeFeed(symbol: string, services: EdgeServices, options: FeedOptions): UpstreamFeed<AggTrade> {
+  let lastId = 0n;
+  return new UpstreamFeed(
+    `StreamAggTrades ${symbol}`,
+    async function* (signal) {
+      for await (const { aggTrade } of services.marketData.streamAggTrades({ symbol }, { signal })) {
+        // After a reconnect the stream starts anew; never send an aggregate twice.
+        if (!aggTrade || aggTrade.id <= lastId) continue;
+        lastId = aggTrade.id;
+        yield aggTrade;
+      }
+    },
+    options,
+  );
+}
+
 function depthFeed(symbol: string, services: EdgeServices, options: FeedOptions): UpstreamFeed<DepthUpdate> {
   let lastU = 0n;
   return new UpstreamFeed(
@@ -160,6 +177,7 @@ export class MarketFeeds {
   private readonly topics = new Map<string, Topic>();
   private readonly tradeFeeds = new Map<string, UpstreamFeed<PublicTrade>>();
   private readonly depthFeeds = new Map<string, UpstreamFeed<DepthUpdate>>();
+  private readonly aggTradeFeeds = new Map<string, UpstreamFeed<AggTrade>>();
 
   constructor(
     private readonly services: EdgeServices,
@@ -195,12 +213,13 @@ export class MarketFeeds {
     }
   }
 
-  /** What is running: topic names and the symbols with an upstream StreamTrades / StreamDepth open. */
-  stats(): { topics: string[]; tradeFeeds: string[]; depthFeeds: string[]; upstreamOpened: Record<string, number>; depthUpstreamOpened: Record<string, number> } {
+  /** What is running: topic names and the symbols with an upstream StreamTrades / StreamDepth / StreamAggTrades open. */
+  stats(): { topics: string[]; tradeFeeds: string[]; depthFeeds: string[]; aggTradeFeeds: string[]; upstreamOpened: Record<string, number>; depthUpstreamOpened: Record<string, number> } {
     return {
       topics: [...this.topics.keys()].sort(),
       tradeFeeds: [...this.tradeFeeds.keys()].sort(),
       depthFeeds: [...this.depthFeeds.keys()].sort(),
+      aggTradeFeeds: [...this.aggTradeFeeds.keys()].sort(),
       upstreamOpened: Object.fromEntries([...this.tradeFeeds].map(([symbol, feed]) => [symbol, feed.opened])),
       depthUpstreamOpened: Object.fromEntries([...this.depthFeeds].map(([symbol, feed]) => [symbol, feed.opened])),
     };
@@ -209,9 +228,10 @@ export class MarketFeeds {
   close(): void {
     for (const topic of this.topics.values()) topic.stop();
     this.topics.clear();
-    for (const feed of [...this.tradeFeeds.values(), ...this.depthFeeds.values()]) feed.close();
+    for (const feed of [...this.tradeFeeds.values(), ...this.depthFeeds.values(), ...this.aggTradeFeeds.values()]) feed.close();
     this.tradeFeeds.clear();
     this.depthFeeds.clear();
+    this.aggTradeFeeds.clear();
   }
 
   private error(context: string) {
@@ -257,6 +277,13 @@ export class MarketFeeds {
         const topic: Topic = { stream, subscribers, stop: () => stopTrades() };
         const stopTrades = this.listenTrades(stream.symbol, (trades) => {
           for (const trade of trades) this.publish(topic, tradeEvent(trade, this.options.now()));
+        });
+        return topic;
+      }
+      case "aggTrade": {
+        const topic: Topic = { stream, subscribers, stop: () => stopAggTrades() };
+        const stopAggTrades = this.listen(this.aggTradeFeeds, stream.symbol, () => aggTradeFeed(stream.symbol, this.services, this.options), (aggTrades) => {
+          for (const agg of aggTrades) this.publish(topic, aggTradeEvent(agg, this.options.now()));
         });
         return topic;
       }

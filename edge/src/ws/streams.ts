@@ -1,4 +1,4 @@
-import type { DepthUpdate, GetDepthResponse, Kline, PriceLevel, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import type { AggTrade, DepthUpdate, GetDepthResponse, Kline, PriceLevel, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { idNumber } from "../rest/http.js";
 
 // Binance's market stream names and payloads (pure: no I/O). Money stays the decimal strings the
@@ -9,6 +9,7 @@ export type KlineInterval = (typeof KLINE_INTERVALS)[number];
 
 export type StreamName =
   | { readonly kind: "trade"; readonly symbol: string; readonly name: string }
+  | { readonly kind: "aggTrade"; readonly symbol: string; readonly name: string }
   | { readonly kind: "kline"; readonly symbol: string; readonly interval: KlineInterval; readonly name: string }
   | { readonly kind: "bookTicker"; readonly symbol: string; readonly name: string }
   | { readonly kind: "miniTicker"; readonly symbol: string; readonly name: string }
@@ -20,10 +21,10 @@ export type StreamName =
 export type DepthSpeed = 100 | 1000;
 export type PartialDepthLevels = 5 | 10 | 20;
 
-const STREAM = /^([a-z0-9]{2,20})@(trade|bookTicker|miniTicker|kline_([0-9]{1,2}[smhdwM])|depth(5|10|20)?(@100ms)?)$/;
+const STREAM = /^([a-z0-9]{2,20})@(trade|aggTrade|bookTicker|miniTicker|kline_([0-9]{1,2}[smhdwM])|depth(5|10|20)?(@100ms)?)$/;
 
 /**
- * `btcusdt@trade`, `btcusdt@kline_1m`, `btcusdt@bookTicker`, `btcusdt@miniTicker` -> what it is,
+ * `btcusdt@trade`, `btcusdt@aggTrade`, `btcusdt@kline_1m`, `btcusdt@bookTicker`, `btcusdt@miniTicker` -> what it is,
  * with the symbol upper-cased as the services name it; undefined for anything else (the symbol
  * must be lower case, as Binance's stream names are).
  */
@@ -32,7 +33,7 @@ export function parseStreamName(name: string): StreamName | undefined {
   if (!match) return undefined;
   const symbol = match[1]!.toUpperCase();
   const kind = match[2]!;
-  if (kind === "trade" || kind === "bookTicker" || kind === "miniTicker") return { kind, symbol, name };
+  if (kind === "trade" || kind === "aggTrade" || kind === "bookTicker" || kind === "miniTicker") return { kind, symbol, name };
   if (kind.startsWith("depth")) {
     const speedMs: DepthSpeed = match[5] ? 100 : 1000;
     if (!match[4]) return { kind: "depth", symbol, speedMs, name };
@@ -54,6 +55,23 @@ export function tradeEvent(trade: PublicTrade, eventTime: number) {
     q: trade.qty,
     T: Number(trade.time),
     m: trade.isBuyerMaker,
+    M: true,
+  };
+}
+
+/** `<symbol>@aggTrade`: one aggregate trade, complete, under the id marketdata gave it. */
+export function aggTradeEvent(agg: AggTrade, eventTime: number) {
+  return {
+    e: "aggTrade",
+    E: eventTime,
+    s: agg.symbol,
+    a: idNumber(agg.id),
+    p: agg.price,
+    q: agg.qty,
+    f: idNumber(agg.firstTradeId),
+    l: idNumber(agg.lastTradeId),
+    T: Number(agg.time),
+    m: agg.isBuyerMaker,
     M: true,
   };
 }

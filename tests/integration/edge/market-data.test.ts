@@ -156,3 +156,67 @@ describe("market data endpoints", () => {
     expect((await get("/api/v3/trades?symbol=BTCUSDT&limit=1000")).body).toEqual(before);
   });
 });
+
+describe("GET /api/v3/aggTrades", () => {
+  type Agg = { a: number; p: string; q: string; f: number; l: number; T: number; m: boolean; M: boolean };
+  type Trade = { id: number; price: string; qty: string; time: number; isBuyerMaker: boolean };
+
+  it("aggregates the recorded trades of one taker at one price, with Binance's fields and selection", async () => {
+    // One more taker buy across two asks at one price (trades 3 and 4: one aggregate), then a taker
+    // sell into the resting bid (trade 5).
+    const limit = { symbol: "BTCUSDT", type: OrderType.LIMIT, timeInForce: TimeInForce.GTC };
+    await orders.placeOrder({ ...limit, accountId: "alice", side: Side.SELL, quantity: "0.05", price: "30150" });
+    await orders.placeOrder({ ...limit, accountId: "alice", side: Side.SELL, quantity: "0.07", price: "30150" });
+    await orders.placeOrder({ ...limit, accountId: "bob", side: Side.BUY, quantity: "0.42", price: "30150" }); // 0.3 @ 30100.5, 0.12 @ 30150
+    await orders.placeOrder({ ...limit, accountId: "alice", side: Side.SELL, quantity: "0.01", price: "29000" });
+    const deadline = Date.now() + 10_000;
+    while (((await get("/api/v3/aggTrades?symbol=BTCUSDT")).body as unknown[]).length < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const trades = (await get("/api/v3/trades?symbol=BTCUSDT")).body as Trade[];
+    expect(trades.map((t) => [t.id, t.price, t.qty, t.isBuyerMaker])).toEqual([
+      [1, "30000.00000000", "0.10000000", false],
+      [2, "30100.50000000", "0.20000000", false],
+      [3, "30100.50000000", "0.30000000", false],
+      [4, "30150.00000000", "0.05000000", false],
+      [5, "30150.00000000", "0.07000000", false],
+      [6, "29000.00000000", "0.01000000", true],
+    ]);
+    const { status, body } = await get("/api/v3/aggTrades?symbol=BTCUSDT");
+    expect(status).toBe(200);
+    const time = (id: number) => trades.find((t) => t.id === id)!.time;
+    // Trade 2 and 3 share a price but not a taker: two aggregates.
+    expect(body).toEqual([
+      { a: 1, p: "30000.00000000", q: "0.10000000", f: 1, l: 1, T: time(1), m: false, M: true },
+      { a: 2, p: "30100.50000000", q: "0.20000000", f: 2, l: 2, T: time(2), m: false, M: true },
+      { a: 3, p: "30100.50000000", q: "0.30000000", f: 3, l: 3, T: time(3), m: false, M: true },
+      { a: 4, p: "30150.00000000", q: "0.12000000", f: 4, l: 5, T: time(4), m: false, M: true },
+      { a: 5, p: "29000.00000000", q: "0.01000000", f: 6, l: 6, T: time(6), m: true, M: true },
+    ]);
+    const aggs = body as Agg[];
+    const ids = async (query: string) => ((await get(`/api/v3/aggTrades?symbol=BTCUSDT&${query}`)).body as Agg[]).map((a) => a.a);
+    expect(await ids("limit=2")).toEqual([4, 5]);
+    expect(await ids("fromId=2&limit=2")).toEqual([2, 3]);
+    expect(await ids("fromId=0")).toEqual([1, 2, 3, 4, 5]);
+    expect(await ids(`startTime=${aggs[3]!.T}&endTime=${aggs[3]!.T + 3_600_000}`)).toEqual(aggs.filter((a) => a.T >= aggs[3]!.T).map((a) => a.a));
+    expect(await ids(`startTime=${aggs[0]!.T}&limit=1`)).toEqual([1]);
+    expect(await ids(`endTime=${aggs[0]!.T - 1}`)).toEqual([]);
+    expect(await weightOf("/api/v3/aggTrades?symbol=BTCUSDT")).toBe(4);
+
+    const cases: [string, number][] = [
+      ["fromId=1&startTime=1", -1128],
+      ["fromId=1&endTime=1", -1128],
+      ["startTime=0&endTime=3600001", -1127],
+      ["startTime=2&endTime=1", -1130],
+      ["limit=1001", -1130],
+      ["limit=0", -1130],
+      ["fromId=x", -1102],
+    ];
+    for (const [query, code] of cases) {
+      const answer = await get(`/api/v3/aggTrades?symbol=BTCUSDT&${query}`);
+      expect({ query, status: answer.status, code: (answer.body as { code: number }).code }).toEqual({ query, status: 400, code });
+    }
+    expect((await get("/api/v3/aggTrades?symbol=NOPEUSDT")).body).toMatchObject({ code: -1121 });
+    expect((await get("/api/v3/aggTrades")).body).toMatchObject({ code: -1102 });
+    expect(await ids("startTime=0&endTime=3600000")).toEqual([]);
+  });
+});

@@ -21,7 +21,7 @@ let exchange: RunningExchange;
 let base: string;
 let wsBase: string;
 let edge: EdgeModule;
-let alice: Key;
+let alice: Key & { userId: string };
 let bob: Key;
 
 interface Key {
@@ -282,7 +282,7 @@ describe("WebSocket market streams", () => {
     await client.close();
 
     await expect(StreamClient.open("/ws/nopeusdt@trade")).rejects.toMatchObject({ status: 400, body: { code: -1121 } });
-    await expect(StreamClient.open("/stream?streams=btcusdt@trade/btcusdt@aggTrade")).rejects.toMatchObject({ status: 400 });
+    await expect(StreamClient.open("/stream?streams=btcusdt@trade/btcusdt@ticker")).rejects.toMatchObject({ status: 400 });
     // Other upgrade paths are not the edge's.
     await expect(StreamClient.open("/elsewhere")).rejects.toMatchObject({ status: 404 });
   });
@@ -438,5 +438,50 @@ describe("WebSocket depth streams", () => {
     await client.close();
     await until(() => marketData.subscribers("BTCUSDT").depth === 0); // the upstream call ended after the last subscriber
     expect(edge.marketStreams.feeds.stats()).toMatchObject({ depthFeeds: [] });
+  });
+});
+
+describe("the aggTrade stream", () => {
+  it("sends each aggregate once, complete, with the id and fields GET /api/v3/aggTrades reports", async () => {
+    const parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+    await parts.wallet.creditDeposit("ws-alice-eth", alice.userId, "ETH", 10n ** 18n);
+    const marketData = (exchange.modules.find((m) => m.name === "marketdata") as unknown as { marketData: MarketData }).marketData;
+    const raw = await StreamClient.open("/ws/ethusdt@aggTrade");
+    const combined = await StreamClient.open("/stream?streams=ethusdt@aggTrade");
+    expect(edge.marketStreams.feeds.stats().aggTradeFeeds).toEqual(["ETHUSDT"]);
+    await until(() => marketData.subscribers("ETHUSDT").aggTrades === 1); // one upstream StreamAggTrades for both
+
+    const limit = { symbol: "ETHUSDT", type: "LIMIT", timeInForce: "GTC" };
+    await placeOrder(alice, { ...limit, side: "SELL", quantity: "0.01", price: "2000" });
+    await placeOrder(alice, { ...limit, side: "SELL", quantity: "0.02", price: "2000" });
+    await placeOrder(alice, { ...limit, side: "SELL", quantity: "0.01", price: "2001" });
+    await placeOrder(bob, { ...limit, side: "BUY", quantity: "0.04", price: "2001" }); // 2 trades @ 2000 (one aggregate), 1 @ 2001
+    await placeOrder(bob, { ...limit, side: "BUY", quantity: "0.01", price: "1999" });
+    await placeOrder(alice, { ...limit, side: "SELL", quantity: "0.01", price: "1999" }); // the taker sold
+
+    const events = [await raw.next(), await raw.next(), await raw.next()];
+    const rest = (await (await fetch(`${base}/api/v3/aggTrades?symbol=ETHUSDT`)).json()) as Msg[];
+    const trades = (await (await fetch(`${base}/api/v3/trades?symbol=ETHUSDT`)).json()) as Msg[];
+    expect(trades.map((t) => [t.id, t.price, t.qty])).toEqual([
+      [1, "2000.00000000", "0.010000000000000000"],
+      [2, "2000.00000000", "0.020000000000000000"],
+      [3, "2001.00000000", "0.010000000000000000"],
+      [4, "1999.00000000", "0.010000000000000000"],
+    ]);
+    const expected = [
+      { a: 1, p: "2000.00000000", q: "0.030000000000000000", f: 1, l: 2, T: trades[0]!.time, m: false, M: true },
+      { a: 2, p: "2001.00000000", q: "0.010000000000000000", f: 3, l: 3, T: trades[2]!.time, m: false, M: true },
+      { a: 3, p: "1999.00000000", q: "0.010000000000000000", f: 4, l: 4, T: trades[3]!.time, m: true, M: true },
+    ];
+    expect(rest).toEqual(expected);
+    expect(events).toEqual(expected.map((agg) => ({ e: "aggTrade", E: expect.any(Number), s: "ETHUSDT", ...agg })));
+    for (const event of events) expect(event.E).toBeGreaterThanOrEqual(event.T as number);
+    for (const agg of expected) expect(await combined.next((m) => m.stream === "ethusdt@aggTrade")).toEqual({ stream: "ethusdt@aggTrade", data: { e: "aggTrade", E: expect.any(Number), s: "ETHUSDT", ...agg } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(raw.messages).toEqual([]); // nothing twice
+
+    await raw.close();
+    await combined.close();
+    await until(() => edge.marketStreams.feeds.stats().aggTradeFeeds.length === 0 && marketData.subscribers("ETHUSDT").aggTrades === 0);
   });
 });

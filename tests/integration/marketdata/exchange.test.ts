@@ -18,6 +18,7 @@ let dataDir: string;
 let exchange: RunningExchange;
 let orders: Client<typeof OrderService>;
 let marketData: Client<typeof MarketDataService>;
+let aggregatesBefore: (string | number)[][] = [];
 
 async function start() {
   exchange = await startExchange({ service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, { LOG_LEVEL: "warn" });
@@ -63,6 +64,12 @@ describe("marketdata in the embedded exchange", () => {
     const ticker = (await marketData.getTicker24h({ symbol: "BTCUSDT" })).ticker!;
     expect(ticker).toMatchObject({ openPrice: "30000.01000000", lastPrice: "30000.02000000", volume: "0.20020000", quoteVolume: "6006.00200400", count: 2n });
     expect(await marketData.getBookTicker({ symbol: "BTCUSDT" })).toMatchObject({ askPrice: "30000.02000000", askQty: "0.49980000", bidPrice: "" });
+    // One taker across two prices: two aggregates.
+    aggregatesBefore = (await marketData.listAggTrades({ symbol: "BTCUSDT" })).aggTrades.map((a) => [Number(a.id), a.price, a.qty, Number(a.firstTradeId), Number(a.lastTradeId)]);
+    expect(aggregatesBefore).toEqual([
+      [1, "30000.01000000", "0.20000000", 1, 1],
+      [2, "30000.02000000", "0.00020000", 2, 2],
+    ]);
   });
 
   it("resumes after a restart without losing or repeating trades", async () => {
@@ -78,5 +85,8 @@ describe("marketdata in the embedded exchange", () => {
     ]);
     const [day] = (await marketData.listKlines({ symbol: "BTCUSDT", interval: "1d" })).klines;
     expect(day).toMatchObject({ tradeCount: 3n, volume: "0.30020000" });
+    // Aggregate ids published before the restart are kept; the new taker's aggregate comes after them.
+    const { aggTrades } = await marketData.listAggTrades({ symbol: "BTCUSDT" });
+    expect(aggTrades.map((a) => [Number(a.id), a.price, a.qty, Number(a.firstTradeId), Number(a.lastTradeId)])).toEqual(aggregatesBefore.concat([[3, "30000.02000000", "0.10000000", 3, 3]]));
   });
 });

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { WebSocket } from "ws";
 import { describe, expect, it } from "vitest";
-import { DepthUpdateSchema, GetDepthResponseSchema, KlineSchema, type DepthUpdate, PublicTradeSchema, type Kline, type PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { AggTradeSchema, DepthUpdateSchema, GetDepthResponseSchema, KlineSchema, type DepthUpdate, PublicTradeSchema, type Kline, type PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { EdgeServices } from "../../../edge/src/rest/services.js";
 import { MarketFeeds, type FeedOptions, type TopicSubscriber } from "../../../edge/src/ws/market-feeds.js";
 import { Connection, DEFAULT_WEBSOCKET_LIMITS, type MarketStreams } from "../../../edge/src/ws/market-streams.js";
@@ -68,6 +68,41 @@ describe("MarketFeeds", () => {
     feeds.unsubscribe("btcusdt@trade", b);
     expect(calls[2]!.aborted).toBe(true);
     expect(feeds.stats()).toMatchObject({ topics: [], tradeFeeds: [] });
+    feeds.close();
+  });
+
+  it("aggTrade: one shared StreamAggTrades per symbol, reopened without repeating an aggregate, closed after the last", async () => {
+    const agg = (id: number) => create(AggTradeSchema, { symbol: "BTCUSDT", id: BigInt(id), price: "1.00", qty: "3.00", firstTradeId: BigInt(2 * id), lastTradeId: BigInt(2 * id + 1), time: 5n });
+    const scripts = [[agg(1), agg(2)], [agg(2), agg(3)]];
+    const calls: AbortSignal[] = [];
+    const { services } = fakeServices([], {
+      async *streamAggTrades(_request: unknown, options: { signal: AbortSignal }) {
+        calls.push(options.signal);
+        const script = scripts.shift();
+        if (script) {
+          for (const a of script) yield { aggTrade: a };
+          return;
+        }
+        await new Promise<void>((resolve) => options.signal.addEventListener("abort", () => resolve()));
+      },
+    } as unknown as Partial<EdgeServices["marketData"]>);
+    const feeds = new MarketFeeds(services, OPTIONS);
+    const a = new Collector();
+    const b = new Collector();
+    feeds.subscribe(stream("btcusdt@aggTrade"), a);
+    feeds.subscribe(stream("btcusdt@aggTrade"), b);
+    await until(() => a.events.length === 3 && calls.length === 3);
+    expect(a.events.map((e) => [e.data.e, e.data.a, e.data.f, e.data.l])).toEqual([
+      ["aggTrade", 1, 2, 3],
+      ["aggTrade", 2, 4, 5],
+      ["aggTrade", 3, 6, 7],
+    ]);
+    expect(b.events).toEqual(a.events);
+    expect(feeds.stats()).toMatchObject({ aggTradeFeeds: ["BTCUSDT"], tradeFeeds: [] });
+    feeds.unsubscribe("btcusdt@aggTrade", a);
+    feeds.unsubscribe("btcusdt@aggTrade", b);
+    expect(calls[2]!.aborted).toBe(true);
+    expect(feeds.stats()).toMatchObject({ topics: [], aggTradeFeeds: [] });
     feeds.close();
   });
 

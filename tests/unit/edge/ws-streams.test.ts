@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { DepthUpdateSchema, GetDepthResponseSchema, KlineSchema, PublicTradeSchema, Ticker24hSchema } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
-import { bookTickerChanged, bookTickerEvent, depthUpdateEvent, klineEvent, mergeDepthUpdates, miniTickerEvent, parseControl, partialDepthEvent, parseStreamName, splitStreams, tradeEvent } from "../../../edge/src/ws/streams.js";
+import { AggTradeSchema, DepthUpdateSchema, GetDepthResponseSchema, KlineSchema, PublicTradeSchema, Ticker24hSchema } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { aggTradeEvent, bookTickerChanged, bookTickerEvent, depthUpdateEvent, klineEvent, mergeDepthUpdates, miniTickerEvent, parseControl, partialDepthEvent, parseStreamName, splitStreams, tradeEvent } from "../../../edge/src/ws/streams.js";
 
 describe("stream names", () => {
   it("parses Binance's lowercase names, upper-casing the symbol for the services", () => {
@@ -10,6 +10,7 @@ describe("stream names", () => {
     expect(parseStreamName("btcusdt@kline_1M")).toMatchObject({ kind: "kline", interval: "1M" });
     expect(parseStreamName("ethusdt@bookTicker")).toEqual({ kind: "bookTicker", symbol: "ETHUSDT", name: "ethusdt@bookTicker" });
     expect(parseStreamName("ethusdt@miniTicker")).toMatchObject({ kind: "miniTicker", symbol: "ETHUSDT" });
+    expect(parseStreamName("btcusdt@aggTrade")).toEqual({ kind: "aggTrade", symbol: "BTCUSDT", name: "btcusdt@aggTrade" });
     expect(parseStreamName("btcusdt@depth")).toEqual({ kind: "depth", symbol: "BTCUSDT", speedMs: 1000, name: "btcusdt@depth" });
     expect(parseStreamName("btcusdt@depth@100ms")).toEqual({ kind: "depth", symbol: "BTCUSDT", speedMs: 100, name: "btcusdt@depth@100ms" });
     expect(parseStreamName("btcusdt@depth5")).toEqual({ kind: "partialDepth", symbol: "BTCUSDT", levels: 5, speedMs: 1000, name: "btcusdt@depth5" });
@@ -17,7 +18,7 @@ describe("stream names", () => {
   });
 
   it("refuses anything else", () => {
-    for (const name of ["BTCUSDT@trade", "btcusdt@Trade", "btcusdt@kline_2m", "btcusdt@kline_1y", "btcusdt@kline_", "btcusdt@depth15", "btcusdt@depth@1000ms", "btcusdt@depth5@250ms", "btcusdt@depth@", "BTCUSDT@depth", "btcusdt", "@trade", "b@trade", "btcusdt@booktTicker", "btc usdt@trade", ""]) {
+    for (const name of ["BTCUSDT@trade", "btcusdt@Trade", "btcusdt@kline_2m", "btcusdt@kline_1y", "btcusdt@kline_", "btcusdt@depth15", "btcusdt@depth@1000ms", "btcusdt@depth5@250ms", "btcusdt@depth@", "BTCUSDT@depth", "btcusdt", "@trade", "b@trade", "btcusdt@booktTicker", "btc usdt@trade", "btcusdt@aggtrade", "btcusdt@aggTrades", ""]) {
       expect(parseStreamName(name), name).toBeUndefined();
     }
   });
@@ -33,6 +34,13 @@ describe("payloads", () => {
     const trade = create(PublicTradeSchema, { symbol: "BTCUSDT", id: 12n, price: "30000.10000000", qty: "0.00100000", quoteQty: "30.00010000", time: 1_700_000_000_123n, isBuyerMaker: true });
     expect(tradeEvent(trade, 1_700_000_000_200)).toEqual({ e: "trade", E: 1_700_000_000_200, s: "BTCUSDT", t: 12, p: "30000.10000000", q: "0.00100000", T: 1_700_000_000_123, m: true, M: true });
     expect(JSON.stringify(tradeEvent(trade, 1))).toBe('{"e":"trade","E":1,"s":"BTCUSDT","t":12,"p":"30000.10000000","q":"0.00100000","T":1700000000123,"m":true,"M":true}');
+  });
+
+  it("aggTrade: Binance's letters, the aggregate's id and trade ids as numbers", () => {
+    const agg = create(AggTradeSchema, { symbol: "BTCUSDT", id: 7n, price: "30000.10000000", qty: "0.30000000", firstTradeId: 11n, lastTradeId: 13n, time: 1_700_000_000_123n, isBuyerMaker: false });
+    expect(JSON.stringify(aggTradeEvent(agg, 1_700_000_000_200))).toBe(
+      '{"e":"aggTrade","E":1700000000200,"s":"BTCUSDT","a":7,"p":"30000.10000000","q":"0.30000000","f":11,"l":13,"T":1700000000123,"m":false,"M":true}',
+    );
   });
 
   it("kline: the candle with its trade ids and closed flag", () => {
