@@ -220,5 +220,19 @@ export function orderStoreContract(name: string, makeStore: () => OrderStore): v
       expect(trades.items[0]).toEqual(trade(symbol, 1, 1, false));
       expect((await store.listOpen("alice", symbol)).length).toBe(0);
     });
+
+    it("lets exactly one of several concurrent writers (replicas) apply a batch, and never an older batch over a newer one", async () => {
+      const { store, symbol } = fresh();
+      await store.insert(order(symbol, 1));
+      for (let sequence = 1; sequence <= 20; sequence += 1) {
+        const filled = { ...order(symbol, 1), filledLots: BigInt(sequence), submitted: true };
+        const applied = await Promise.all(Array.from({ length: 4 }, () => store.applyBatch(symbol, sequence, [filled], [trade(symbol, sequence, 1, false)])));
+        expect(applied.filter(Boolean)).toHaveLength(1);
+        // A writer that lags behind arrives with the previous batch: it must change nothing.
+        expect(await store.applyBatch(symbol, sequence - 1, [{ ...filled, filledLots: 0n }], [])).toBe(false);
+        expect((await store.get(symbol, 1))?.filledLots).toBe(BigInt(sequence));
+      }
+      expect(await store.lastSequence(symbol)).toBe(20);
+    });
   });
 }

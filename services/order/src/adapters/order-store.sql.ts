@@ -230,8 +230,20 @@ export class SqlOrderStore implements OrderStore {
 
   async applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[]): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
-      const row = await tx.selectFrom("order_consumers").select("last_sequence").where("symbol", "=", symbol).executeTakeFirst();
-      if (row && Number(row.last_sequence) >= sequence) return false;
+      // Claim the batch first: moving the symbol's sequence forward locks its row, so of several
+      // replicas applying the same batch one goes on and the others, once it commits, find the
+      // sequence taken (PostgreSQL re-reads the row after the wait) and write nothing; a replica
+      // that lags behind cannot write an older batch over a newer one. A bare read of the
+      // sequence took no lock, and two replicas could both apply.
+      const moved = await tx.updateTable("order_consumers").set({ last_sequence: sequence }).where("symbol", "=", symbol).where("last_sequence", "<", sequence).executeTakeFirst();
+      if (Number(moved.numUpdatedRows) === 0) {
+        const created = await tx
+          .insertInto("order_consumers")
+          .values({ symbol, last_sequence: sequence })
+          .onConflict((conflict) => conflict.column("symbol").doNothing())
+          .executeTakeFirst();
+        if (Number(created.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+      }
       for (const order of orders) {
         const r = orderRow(order);
         await tx.updateTable("order_orders").set({ body: r.body, status: r.status, open: r.open, submitted: r.submitted }).where("symbol", "=", symbol).where("order_id", "=", order.orderId).execute();
@@ -243,11 +255,6 @@ export class SqlOrderStore implements OrderStore {
           .onConflict((conflict) => conflict.columns(["symbol", "trade_id", "is_maker"]).doNothing())
           .execute();
       }
-      await tx
-        .insertInto("order_consumers")
-        .values({ symbol, last_sequence: sequence })
-        .onConflict((conflict) => conflict.column("symbol").doUpdateSet({ last_sequence: sequence }))
-        .execute();
       return true;
     });
   }
