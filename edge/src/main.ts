@@ -1,8 +1,9 @@
-import { envBool, envInt, type Env } from "#kit/config/env.js";
+import { envBool, envInt, envString, type Env } from "#kit/config/env.js";
 import { MemoryCache } from "#kit/adapters/cache.memory.js";
 import type { Cache } from "#kit/ports/cache.port.js";
 import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import { publicConnectApi } from "./connect/public-api.js";
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit/rate-limiter.js";
 import { accountRoutes, type CommissionRates } from "./rest/account.routes.js";
 import { marketDataRoutes } from "./rest/market-data.routes.js";
@@ -31,6 +32,8 @@ export interface EdgeConfig {
   readonly webSocket?: Partial<WebSocketLimits>;
   /** User data streams: how long a listen key lives after its last POST or PUT (60 minutes). */
   readonly listenKeyTtlMs?: number;
+  /** Browser origins allowed to call the public Connect API (EDGE_CORS_ORIGINS, comma-separated); none by default. */
+  readonly corsOrigins?: readonly string[];
   readonly now?: () => number;
   /** Upstream failures of the market streams (logged by the caller; reconnects are automatic). */
   readonly onError?: (error: unknown, context: string) => void;
@@ -48,6 +51,10 @@ export function readEdgeConfig(env: Env, directory: ServiceDirectory): EdgeConfi
     },
     trustForwardedFor: envBool(env, "EDGE_TRUST_FORWARDED_FOR", false),
     listenKeyTtlMs: envInt(env, "EDGE_LISTEN_KEY_TTL_MS", DEFAULT_LISTEN_KEY_TTL_MS),
+    corsOrigins: envString(env, "EDGE_CORS_ORIGINS", "")
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ""),
     webSocket: {
       maxStreamsPerConnection: envInt(env, "EDGE_WS_MAX_STREAMS", DEFAULT_WEBSOCKET_LIMITS.maxStreamsPerConnection),
       connectionsPerIp: envInt(env, "EDGE_WS_CONNECTIONS_PER_IP", DEFAULT_WEBSOCKET_LIMITS.connectionsPerIp),
@@ -71,9 +78,10 @@ export interface EdgeModule extends ServiceModule {
 }
 
 /**
- * The public door: Binance's spot REST API (/api/v3) on the HTTP/1.1 port, beside the RPCs. It
- * serves no gRPC service of its own; it authenticates each signed call with auth and calls
- * order, wallet and matching with the caller's own account only.
+ * The public door: Binance's spot REST API (/api/v3) on the HTTP/1.1 port, beside the RPCs, and
+ * the public Connect API for browsers and SDKs under /connect. It serves no service at the root
+ * paths; it authenticates each call with auth and calls order, wallet and matching with the
+ * caller's own account only.
  */
 export function createEdgeModule(config: EdgeConfig): EdgeModule {
   const now = config.now ?? Date.now;
@@ -91,13 +99,15 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     now,
     onError: config.onError,
   });
-  const route = restRouter([...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(commission), ...userStreamRoutes(userStreams.keys)], {
+  const limiter = new RateLimiter(cache, limits, now);
+  const rest = restRouter([...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(commission), ...userStreamRoutes(userStreams.keys)], {
     services,
-    limiter: new RateLimiter(cache, limits, now),
+    limiter,
     now,
     trustForwardedFor: config.trustForwardedFor ?? false,
     prefix: "/api/",
   });
+  const connect = publicConnectApi({ services, limiter, trustForwardedFor: config.trustForwardedFor ?? false, corsOrigins: config.corsOrigins ?? [], onError: config.onError });
   const marketStreams = new MarketStreams({
     services,
     limits: webSocketLimits,
@@ -109,7 +119,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     name: "edge",
     serviceNames: [],
     routes: () => {},
-    httpRoute: route,
+    httpRoute: async (request, response) => connect(request, response) || (await rest(request, response)),
     httpUpgrade: (request, socket, head) => userStreams.handleUpgrade(request, socket, head) || marketStreams.handleUpgrade(request, socket, head),
     marketStreams,
     userStreams,

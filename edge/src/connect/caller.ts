@@ -1,0 +1,92 @@
+import { Code, ConnectError, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import type { Principal } from "#gen/exchange/auth/v1/auth_pb.js";
+import { toConnectError } from "#kit/errors/connect-errors.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import type { RateLimiter } from "../rate-limit/rate-limiter.js";
+import type { EdgeServices } from "../rest/services.js";
+import { PUBLIC_METHODS, permissionFor } from "./public-methods.js";
+
+// Who calls the public Connect API, and whether they may: the client IP (set by the adapter from
+// the socket, or X-Forwarded-For behind a trusted proxy), the bearer token verified through auth's
+// Authenticate, and the edge's rate limits, as for REST.
+
+/** The authenticated caller, set by callerInterceptor for every RPC that is not public. */
+export const callerKey = createContextKey<Principal | undefined>(undefined, { description: "exchange.edge.caller" });
+/** The client IP, set by the adapter before any interceptor runs. */
+export const clientIpKey = createContextKey<string>("unknown", { description: "exchange.edge.client-ip" });
+
+export function callerOf(context: HandlerContext): Principal {
+  const principal = context.values.get(callerKey);
+  if (!principal?.userId) throw new DomainError("UNAUTHORIZED", "Authentication required: send authorization: Bearer <access token>.");
+  return principal;
+}
+
+export function clientIpOf(context: HandlerContext): string {
+  return context.values.get(clientIpKey);
+}
+
+/** The token of an `authorization: Bearer <token>` header, if any. */
+export function bearerTokenOf(headers: Headers): string | undefined {
+  const value = headers.get("authorization");
+  const match = value ? /^Bearer\s+(\S+)\s*$/i.exec(value) : null;
+  return match?.[1];
+}
+
+/**
+ * Outermost: what leaves the public API is a Connect code with the domain error's details
+ * (ErrorInfo reason = Binance code, BadRequest), never a stack or an internal message.
+ */
+export function publicErrorInterceptor(onError?: (error: unknown, context: string) => void): Interceptor {
+  return (next) => async (request) => {
+    try {
+      return await next(request);
+    } catch (error) {
+      if (error instanceof DomainError) throw toConnectError(error);
+      if (error instanceof ConnectError) {
+        // A service's answer: its code, message and details, not the headers of that internal call.
+        throw new ConnectError(error.rawMessage, error.code, undefined, error.details as ConstructorParameters<typeof ConnectError>[3]);
+      }
+      onError?.(error, `connect ${request.url}`);
+      throw new ConnectError("Internal error.", Code.Internal);
+    }
+  };
+}
+
+export interface CallerDeps {
+  readonly services: EdgeServices;
+  readonly limiter: RateLimiter;
+}
+
+/**
+ * Admits each call: the IP's request weight; for RPCs that are not public, a bearer token that
+ * auth's Authenticate accepts with the permission the RPC needs, then the user's request weight
+ * and, for new orders, the order-rate limits. Puts the principal in the context (callerKey).
+ */
+export function callerInterceptor(deps: CallerDeps): Interceptor {
+  return (next) => async (request) => {
+    const policy = PUBLIC_METHODS.get(`${request.service.typeName}/${request.method.name}`);
+    if (!policy) throw new ConnectError(`${request.method.name} is not served by the public API`, Code.Unimplemented);
+    const headers: Record<string, string> = {};
+    const ip = await deps.limiter.admitIp(request.contextValues.get(clientIpKey), policy.weight);
+    Object.assign(headers, ip.headers);
+    if (ip.refused) throw ip.refused;
+    if (policy.access !== "public") {
+      const token = bearerTokenOf(request.header);
+      if (!token) throw new DomainError("UNAUTHORIZED", "Authentication required: send authorization: Bearer <access token>.");
+      const { principal } = await deps.services.auth.authenticate({ credential: { case: "bearerToken", value: token }, requiredPermission: permissionFor(policy.access) }, { signal: request.signal });
+      if (!principal?.userId) throw new DomainError("UNAUTHORIZED");
+      const user = await deps.limiter.admitApiKey(`user:${principal.userId}`, policy.weight);
+      Object.assign(headers, user.headers);
+      if (user.refused) throw user.refused;
+      if (policy.placesOrder) {
+        const orders = await deps.limiter.admitOrder(principal.userId);
+        Object.assign(headers, orders.headers);
+        if (orders.refused) throw orders.refused;
+      }
+      request.contextValues.set(callerKey, principal);
+    }
+    const response = await next(request);
+    for (const [name, value] of Object.entries(headers)) response.header.set(name, value);
+    return response;
+  };
+}

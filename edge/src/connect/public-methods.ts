@@ -1,0 +1,80 @@
+import { AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+
+// The public Connect API's allow-list: every RPC a browser or SDK may call through the edge, who
+// may call it and what it weighs. Anything else is not routed, or answers Unimplemented.
+
+/** public: no token needed; user: a valid bearer token; read / trade: one whose credential carries that permission. */
+export type Access = "public" | "user" | "read" | "trade";
+
+export interface MethodPolicy {
+  readonly access: Access;
+  /** Request weight, as the REST endpoint that does the same (1 when there is none). */
+  readonly weight: number;
+  /** Counts as a new order for the order-rate limits. */
+  readonly placesOrder?: boolean;
+  /** auth's account RPCs check the bearer token themselves: the edge forwards it. */
+  readonly forwardsToken?: boolean;
+}
+
+const order = OrderService.typeName;
+const wallet = WalletService.typeName;
+const marketData = MarketDataService.typeName;
+const auth = AuthService.typeName;
+
+/** "<service type name>/<method name>" of every RPC the public API serves. */
+export const PUBLIC_METHODS: ReadonlyMap<string, MethodPolicy> = new Map<string, MethodPolicy>([
+  [`${order}/GetExchangeInfo`, { access: "public", weight: 20 }],
+  [`${order}/PlaceOrder`, { access: "trade", weight: 1, placesOrder: true }],
+  [`${order}/CancelOrder`, { access: "trade", weight: 1 }],
+  [`${order}/CancelReplaceOrder`, { access: "trade", weight: 1, placesOrder: true }],
+  [`${order}/AmendOrder`, { access: "trade", weight: 4 }],
+  [`${order}/CancelAllOrders`, { access: "trade", weight: 1 }],
+  [`${order}/GetOrder`, { access: "read", weight: 4 }],
+  [`${order}/ListOpenOrders`, { access: "read", weight: 6 }],
+  [`${order}/ListOrders`, { access: "read", weight: 20 }],
+  [`${order}/ListMyTrades`, { access: "read", weight: 20 }],
+  [`${order}/StreamOrderUpdates`, { access: "read", weight: 2 }],
+
+  [`${wallet}/ListAssets`, { access: "public", weight: 1 }],
+  [`${wallet}/GetBalances`, { access: "read", weight: 20 }],
+  [`${wallet}/GetDepositAddress`, { access: "read", weight: 10 }],
+  [`${wallet}/ListDeposits`, { access: "read", weight: 10 }],
+  [`${wallet}/ListWithdrawals`, { access: "read", weight: 10 }],
+  [`${wallet}/ListLedgerEntries`, { access: "read", weight: 10 }],
+
+  [`${marketData}/Ping`, { access: "public", weight: 1 }],
+  [`${marketData}/GetServerTime`, { access: "public", weight: 1 }],
+  [`${marketData}/GetDepth`, { access: "public", weight: 25 }],
+  [`${marketData}/ListTrades`, { access: "public", weight: 25 }],
+  [`${marketData}/ListAggTrades`, { access: "public", weight: 4 }],
+  [`${marketData}/ListKlines`, { access: "public", weight: 2 }],
+  [`${marketData}/GetTicker24h`, { access: "public", weight: 2 }],
+  [`${marketData}/GetBookTicker`, { access: "public", weight: 2 }],
+  [`${marketData}/GetAvgPrice`, { access: "public", weight: 2 }],
+  [`${marketData}/StreamTrades`, { access: "public", weight: 2 }],
+  [`${marketData}/StreamAggTrades`, { access: "public", weight: 2 }],
+  [`${marketData}/StreamDepth`, { access: "public", weight: 2 }],
+
+  [`${auth}/SignUp`, { access: "public", weight: 10 }],
+  [`${auth}/SignIn`, { access: "public", weight: 10 }],
+  [`${auth}/RefreshSession`, { access: "public", weight: 1 }],
+  [`${auth}/GetJwks`, { access: "public", weight: 1 }],
+  [`${auth}/ListSessions`, { access: "user", weight: 1, forwardsToken: true }],
+  [`${auth}/RevokeSession`, { access: "user", weight: 1, forwardsToken: true }],
+  [`${auth}/ChangePassword`, { access: "user", weight: 10, forwardsToken: true }],
+  [`${auth}/EnrollTotp`, { access: "user", weight: 1, forwardsToken: true }],
+  [`${auth}/ConfirmTotp`, { access: "user", weight: 1, forwardsToken: true }],
+  [`${auth}/CreateApiKey`, { access: "user", weight: 1, forwardsToken: true }],
+  [`${auth}/ListApiKeys`, { access: "user", weight: 1, forwardsToken: true }],
+  [`${auth}/RevokeApiKey`, { access: "user", weight: 1, forwardsToken: true }],
+  [`${auth}/ListLoginHistory`, { access: "user", weight: 1, forwardsToken: true }],
+  [`${auth}/SetAntiPhishingCode`, { access: "user", weight: 1, forwardsToken: true }],
+]);
+
+/** The permission a bearer credential needs for `access` (none for public RPCs). */
+export function permissionFor(access: Access): Permission | undefined {
+  return access === "trade" ? Permission.TRADE : access === "read" ? Permission.READ : undefined;
+}

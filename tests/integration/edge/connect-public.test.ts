@@ -1,0 +1,292 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
+import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { MarketDataService, type PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { MatchingService } from "#gen/exchange/matching/v1/matching_pb.js";
+import { OrderService, type OrderUpdate } from "#gen/exchange/order/v1/order_pb.js";
+import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
+import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { WalletParts } from "../../../services/wallet/src/main.js";
+
+// The edge's public Connect API as a browser or SDK uses it: @connectrpc/connect-web's Connect
+// (JSON and binary) and gRPC-Web transports over fetch, against the whole exchange in one process.
+// Users sign up and in through the API itself and act with their bearer token only.
+
+const APP_ORIGIN = "https://app.example.com";
+const PASSWORD = "correct horse battery staple";
+
+let dataDir: string;
+let exchange: RunningExchange;
+let baseUrl: string;
+let parts: WalletParts;
+
+function bearer(token: () => string): Interceptor {
+  return (next) => (request) => {
+    request.header.set("authorization", `Bearer ${token()}`);
+    return next(request);
+  };
+}
+
+const TRANSPORTS = {
+  "Connect JSON": (interceptors: Interceptor[]) => createConnectTransport({ baseUrl, interceptors }),
+  "Connect binary": (interceptors: Interceptor[]) => createConnectTransport({ baseUrl, interceptors, useBinaryFormat: true }),
+  "gRPC-Web": (interceptors: Interceptor[]) => createGrpcWebTransport({ baseUrl, interceptors }),
+} as const;
+type TransportName = keyof typeof TRANSPORTS;
+
+interface User {
+  readonly userId: string;
+  readonly token: string;
+  transport(kind?: TransportName): Transport;
+  order(kind?: TransportName): Client<typeof OrderService>;
+  wallet(kind?: TransportName): Client<typeof WalletService>;
+}
+
+async function signUpAndIn(email: string): Promise<User> {
+  const auth = createClient(AuthService, TRANSPORTS["Connect JSON"]([]));
+  const { userId } = await auth.signUp({ email, password: PASSWORD });
+  const { tokens } = await auth.signIn({ email, password: PASSWORD });
+  const token = tokens!.accessToken;
+  const transport = (kind: TransportName = "Connect JSON") => TRANSPORTS[kind]([bearer(() => token)]);
+  return { userId, token, transport, order: (kind) => createClient(OrderService, transport(kind)), wallet: (kind) => createClient(WalletService, transport(kind)) };
+}
+
+async function failure(call: Promise<unknown>): Promise<ConnectError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConnectError);
+  return error as ConnectError;
+}
+
+let alice: User;
+let bob: User;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "edge-connect-"));
+  exchange = await startExchange(
+    { service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+    { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false", EDGE_CORS_ORIGINS: `${APP_ORIGIN}, https://other-app.example.com` },
+  );
+  baseUrl = `${exchange.listening.http1Url}/connect`;
+  parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+  alice = await signUpAndIn("alice@example.com");
+  bob = await signUpAndIn("bob@example.com");
+  await parts.wallet.creditDeposit("fund-alice-btc", alice.userId, "BTC", 2n * 10n ** 8n);
+  await parts.wallet.creditDeposit("fund-bob-usdt", bob.userId, "USDT", 100_000n * 10n ** 8n);
+});
+
+afterAll(async () => {
+  await exchange?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const sell = (price: string, quantity = "0.01000000") => ({ symbol: "BTCUSDT", side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, price, quantity });
+const buy = (price: string, quantity = "0.01000000") => ({ symbol: "BTCUSDT", side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, price, quantity });
+
+describe("a signed-in user over each transport", () => {
+  it.each(Object.keys(TRANSPORTS) as TransportName[])("reads balances, places, reads, lists and cancels its own order (%s)", async (kind) => {
+    const { balances } = await alice.wallet(kind).getBalances({});
+    expect(balances.find((b) => b.asset === "BTC")).toMatchObject({ asset: "BTC" });
+
+    const order = alice.order(kind);
+    const placed = (await order.placeOrder(sell("90000.00"))).order!;
+    expect(placed).toMatchObject({ accountId: alice.userId, symbol: "BTCUSDT", price: "90000.00000000", origQty: "0.01000000" });
+    expect((await order.getOrder({ symbol: "BTCUSDT", orderId: placed.orderId })).order?.orderId).toBe(placed.orderId);
+    expect((await order.listOpenOrders({ symbol: "BTCUSDT" })).orders.map((o) => o.orderId)).toContain(placed.orderId);
+    // Naming one's own account is allowed too.
+    await order.cancelOrder({ accountId: alice.userId, symbol: "BTCUSDT", orderId: placed.orderId });
+    expect((await order.listOpenOrders({ symbol: "BTCUSDT" })).orders.map((o) => o.orderId)).not.toContain(placed.orderId);
+  });
+
+  it("answers rate-limit counters in the response headers", async () => {
+    let headers: Headers | undefined;
+    await alice.order().placeOrder(sell("91000.00"), { onHeader: (h) => (headers = h) });
+    expect(headers?.get("x-mbx-used-weight-1m")).toMatch(/^\d+$/);
+    expect(headers?.get("x-mbx-order-count-10s")).toMatch(/^\d+$/);
+    await alice.order().cancelAllOrders({ symbol: "BTCUSDT" });
+  });
+});
+
+describe("acting only for the caller", () => {
+  it("refuses another account id with PermissionDenied and the error's details", async () => {
+    const placed = (await alice.order().placeOrder(sell("92000.00"))).order!;
+    for (const kind of Object.keys(TRANSPORTS) as TransportName[]) {
+      const error = await failure(bob.order(kind).getOrder({ accountId: alice.userId, symbol: "BTCUSDT", orderId: placed.orderId }));
+      expect(error.code).toBe(Code.PermissionDenied);
+      expect(error.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-2015", domain: "exchange", metadata: { userId: alice.userId } });
+      expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toBe("account_id");
+    }
+    expect((await failure(bob.order().cancelOrder({ accountId: alice.userId, symbol: "BTCUSDT", orderId: placed.orderId }))).code).toBe(Code.PermissionDenied);
+    expect((await failure(bob.wallet().getBalances({ accountId: alice.userId }))).code).toBe(Code.PermissionDenied);
+    expect((await failure(bob.order().placeOrder({ ...sell("92000.00"), accountId: alice.userId }))).code).toBe(Code.PermissionDenied);
+    const replace = { cancel: { accountId: alice.userId, symbol: "BTCUSDT", orderId: placed.orderId }, place: { ...buy("1.00"), accountId: "" } };
+    expect((await failure(bob.order().cancelReplaceOrder(replace))).code).toBe(Code.PermissionDenied);
+
+    // Another user's order under one's own account is unknown, as the order service answers it.
+    const read = await failure(bob.order().getOrder({ symbol: "BTCUSDT", orderId: placed.orderId }));
+    expect(read.code).toBe(Code.NotFound);
+    expect(read.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-2013");
+    const cancel = await failure(bob.order().cancelOrder({ symbol: "BTCUSDT", orderId: placed.orderId }));
+    expect(cancel.code).toBe(Code.NotFound);
+    expect((await alice.order().getOrder({ symbol: "BTCUSDT", orderId: placed.orderId })).order?.status).toBe(placed.status);
+    await alice.order().cancelOrder({ symbol: "BTCUSDT", orderId: placed.orderId });
+  });
+
+  it("lets auth's account RPCs act on the caller's own account", async () => {
+    const auth = createClient(AuthService, alice.transport());
+    const { sessions } = await auth.listSessions({});
+    expect(sessions.length).toBeGreaterThan(0);
+    expect((await failure(auth.listSessions({ userId: bob.userId }))).code).toBe(Code.PermissionDenied);
+  });
+});
+
+describe("authentication", () => {
+  it("refuses a call without a token, with a garbage token or with a revoked session's token", async () => {
+    const anonymous = createClient(WalletService, TRANSPORTS["Connect JSON"]([]));
+    expect((await failure(anonymous.getBalances({}))).code).toBe(Code.Unauthenticated);
+    for (const kind of Object.keys(TRANSPORTS) as TransportName[]) {
+      const garbage = createClient(OrderService, TRANSPORTS[kind]([bearer(() => "not.a.token")]));
+      expect((await failure(garbage.listOpenOrders({}))).code).toBe(Code.Unauthenticated);
+    }
+    const carol = await signUpAndIn("carol@example.com");
+    await carol.wallet().getBalances({});
+    const auth = createClient(AuthService, carol.transport());
+    const [session] = (await auth.listSessions({})).sessions;
+    await auth.revokeSession({ sessionId: session!.sessionId });
+    expect((await failure(carol.wallet().getBalances({}))).code).toBe(Code.Unauthenticated);
+  });
+
+  it("refuses an expired access token", async () => {
+    // A second exchange whose access tokens live one second.
+    const shortDir = mkdtempSync(join(tmpdir(), "edge-connect-ttl-"));
+    const short = await startExchange(
+      { service: "all", dataDir: shortDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+      { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false", AUTH_ACCESS_TTL_SECONDS: "1" },
+    );
+    try {
+      const transport = (token = "") => createConnectTransport({ baseUrl: `${short.listening.http1Url}/connect`, interceptors: token ? [bearer(() => token)] : [] });
+      const auth = createClient(AuthService, transport());
+      await auth.signUp({ email: "dave@example.com", password: PASSWORD });
+      const { tokens } = await auth.signIn({ email: "dave@example.com", password: PASSWORD });
+      const wallet = createClient(WalletService, transport(tokens!.accessToken));
+      await wallet.getBalances({});
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      expect((await failure(wallet.getBalances({}))).code).toBe(Code.Unauthenticated);
+    } finally {
+      await short.stop();
+      rmSync(shortDir, { recursive: true, force: true });
+    }
+  });
+
+  it("serves public market data without a token", async () => {
+    const market = createClient(MarketDataService, TRANSPORTS["gRPC-Web"]([]));
+    expect((await market.getServerTime({})).serverTime).toBeGreaterThan(0n);
+    const order = createClient(OrderService, TRANSPORTS["Connect JSON"]([]));
+    expect((await order.getExchangeInfo({})).symbols.map((s) => s.symbol)).toContain("BTCUSDT");
+  });
+});
+
+describe("internal RPCs", () => {
+  it("are unreachable: Unimplemented inside an allowed service, and other services are not routed", async () => {
+    const before = (await alice.wallet().getBalances({ assets: ["BTC"] })).balances;
+    for (const kind of Object.keys(TRANSPORTS) as TransportName[]) {
+      const wallet = alice.wallet(kind);
+      const credit = await failure(wallet.creditAccount({ creditId: `door-${kind}`, accountId: alice.userId, asset: "BTC", amount: "1000", reason: "free money" }));
+      expect(credit.code).toBe(Code.Unimplemented);
+      expect((await failure(wallet.approveWithdrawal({ withdrawalId: "w" }))).code).toBe(Code.Unimplemented);
+      const auth = createClient(AuthService, alice.transport(kind));
+      expect((await failure(auth.authenticate({ credential: { case: "bearerToken", value: alice.token } }))).code).toBe(Code.Unimplemented);
+      const matching = createClient(MatchingService, alice.transport(kind));
+      expect((await failure(matching.getBook({ symbol: "BTCUSDT" } as never))).code).toBe(Code.Unimplemented);
+    }
+    expect((await alice.wallet().getBalances({ assets: ["BTC"] })).balances).toEqual(before);
+  });
+});
+
+describe("streams", () => {
+  it("streams public trades and the caller's own order updates", async () => {
+    const controller = new AbortController();
+    const trades = createClient(MarketDataService, TRANSPORTS["gRPC-Web"]([])).streamTrades({ symbol: "BTCUSDT" }, { signal: controller.signal })[Symbol.asyncIterator]();
+    const updates = alice.order("Connect binary").streamOrderUpdates({}, { signal: controller.signal })[Symbol.asyncIterator]();
+    const within = <T>(next: Promise<T>) => Promise.race([next, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 250))]);
+    try {
+      // The streams have no history: trade until each has heard something (they open within a round trip or two).
+      const nextTrade = trades.next();
+      const nextUpdate = updates.next();
+      let trade: PublicTrade | undefined;
+      let update: OrderUpdate | undefined;
+      const soldIds: bigint[] = [];
+      for (let attempt = 0; attempt < 20 && !(trade && update); attempt++) {
+        soldIds.push((await alice.order().placeOrder(sell("30000.00", "0.00100000"))).order!.orderId);
+        await bob.order().placeOrder(buy("30000.00", "0.00100000"));
+        trade ??= (await within(nextTrade))?.value?.trade;
+        update ??= (await within(nextUpdate))?.value?.update;
+      }
+      expect(trade).toMatchObject({ symbol: "BTCUSDT", price: "30000.00000000", qty: "0.00100000" });
+      expect(update?.order?.accountId).toBe(alice.userId);
+      expect(soldIds).toContain(update?.order?.orderId);
+    } finally {
+      controller.abort();
+    }
+  });
+});
+
+describe("plain HTTP", () => {
+  it("answers a JSON POST as curl would send it, and errors as Connect JSON without a stack", async () => {
+    const url = `${baseUrl}/exchange.wallet.v1.WalletService/GetBalances`;
+    const ok = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${alice.token}` }, body: JSON.stringify({ assets: ["BTC"] }) });
+    expect(ok.status).toBe(200);
+    const body = (await ok.json()) as { balances: { asset: string; free: string }[] };
+    expect(body.balances[0]).toMatchObject({ asset: "BTC" });
+
+    const refused = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${bob.token}` }, body: JSON.stringify({ accountId: alice.userId }) });
+    expect(refused.status).toBe(403);
+    const error = (await refused.json()) as { code: string; message: string; details: { type: string }[] };
+    expect(error).toMatchObject({ code: "permission_denied" });
+    expect(error.details.map((d) => d.type)).toContain("google.rpc.ErrorInfo");
+    expect(JSON.stringify(error)).not.toMatch(/\bat .*\.ts:\d+/);
+
+    const anonymous = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(anonymous.status).toBe(401);
+  });
+});
+
+describe("CORS", () => {
+  const url = () => `${baseUrl}/exchange.order.v1.OrderService/PlaceOrder`;
+  const preflight = (origin: string) =>
+    fetch(url(), { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type, connect-protocol-version" } });
+
+  it("answers a preflight from an allowed origin with the Connect and gRPC-Web headers", async () => {
+    const response = await preflight(APP_ORIGIN);
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-origin")).toBe(APP_ORIGIN);
+    expect(response.headers.get("access-control-allow-credentials")).toBeNull();
+    const allowed = (response.headers.get("access-control-allow-headers") ?? "").toLowerCase().split(/,\s*/);
+    expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type", "connect-protocol-version", "x-grpc-web", "grpc-timeout"]));
+    expect(response.headers.get("access-control-allow-methods")).toMatch(/POST/);
+  });
+
+  it("gives another origin no CORS headers", async () => {
+    const response = await preflight("https://evil.example.com");
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
+    expect(response.headers.get("access-control-allow-headers")).toBeNull();
+    const actual = await fetch(`${baseUrl}/exchange.marketdata.v1.MarketDataService/Ping`, { method: "POST", headers: { origin: "https://evil.example.com", "content-type": "application/json" }, body: "{}" });
+    expect(actual.status).toBe(200);
+    expect(actual.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("lets an allowed origin read the answer and its headers", async () => {
+    const response = await fetch(`${baseUrl}/exchange.marketdata.v1.MarketDataService/Ping`, { method: "POST", headers: { origin: APP_ORIGIN, "content-type": "application/json" }, body: "{}" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBe(APP_ORIGIN);
+    expect((response.headers.get("access-control-expose-headers") ?? "").toLowerCase()).toMatch(/grpc-status.*x-mbx-used-weight-1m/);
+  });
+});
