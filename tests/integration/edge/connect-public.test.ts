@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
 import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
@@ -154,7 +155,9 @@ describe("authentication", () => {
     expect((await failure(anonymous.getBalances({}))).code).toBe(Code.Unauthenticated);
     for (const kind of Object.keys(TRANSPORTS) as TransportName[]) {
       const garbage = createClient(OrderService, TRANSPORTS[kind]([bearer(() => "not.a.token")]));
-      expect((await failure(garbage.listOpenOrders({}))).code).toBe(Code.Unauthenticated);
+      const error = await failure(garbage.listOpenOrders({}));
+      expect(error.code).toBe(Code.Unauthenticated);
+      expect(error.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-1002");
     }
     const carol = await signUpAndIn("carol@example.com");
     await carol.wallet().getBalances({});
@@ -191,6 +194,12 @@ describe("authentication", () => {
     expect((await market.getServerTime({})).serverTime).toBeGreaterThan(0n);
     const order = createClient(OrderService, TRANSPORTS["Connect JSON"]([]));
     expect((await order.getExchangeInfo({})).symbols.map((s) => s.symbol)).toContain("BTCUSDT");
+  });
+
+  it("serves the same API over gRPC on the h2c port", async () => {
+    const grpc = createGrpcTransport({ baseUrl: `${exchange.listening.http2Url}/connect`, interceptors: [bearer(() => alice.token)] });
+    expect((await createClient(WalletService, grpc).getBalances({})).balances.map((b) => b.asset)).toContain("BTC");
+    expect((await failure(createClient(WalletService, grpc).getBalances({ accountId: bob.userId }))).code).toBe(Code.PermissionDenied);
   });
 });
 
