@@ -47,7 +47,9 @@ describe("the edge does not expose the wallet's operator calls", () => {
       });
       expect([method, response.status]).toEqual([method, 404]);
     }
-    for (const transport of [createGrpcTransport({ baseUrl: edge.listening.http2Url }), createConnectTransport({ baseUrl: edge.listening.http1Url, httpVersion: "1.1" })]) {
+    // Nor does its public Connect API (/connect), on either port.
+    const publicApi = [createGrpcTransport({ baseUrl: `${edge.listening.http2Url}/connect` }), createConnectTransport({ baseUrl: `${edge.listening.http1Url}/connect`, httpVersion: "1.1" })];
+    for (const transport of [createGrpcTransport({ baseUrl: edge.listening.http2Url }), createConnectTransport({ baseUrl: edge.listening.http1Url, httpVersion: "1.1" }), ...publicApi]) {
       const client = createClient(WalletService, transport);
       for (const call of [() => client.creditAccount(credit), () => client.listWithdrawalApprovals({}), () => client.approveWithdrawal({ withdrawalId: "w" })]) {
         const error = ConnectError.from(await call().then(() => new Error("expected an error"), (e: unknown) => e));
