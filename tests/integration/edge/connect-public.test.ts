@@ -137,7 +137,8 @@ describe("acting only for the caller", () => {
     expect(read.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-2013");
     const cancel = await failure(bob.order().cancelOrder({ symbol: "BTCUSDT", orderId: placed.orderId }));
     expect(cancel.code).toBe(Code.NotFound);
-    expect((await alice.order().getOrder({ symbol: "BTCUSDT", orderId: placed.orderId })).order?.status).toBe(placed.status);
+    // Still alice's, still open.
+    expect((await alice.order().listOpenOrders({ symbol: "BTCUSDT" })).orders.map((o) => o.orderId)).toContain(placed.orderId);
     await alice.order().cancelOrder({ symbol: "BTCUSDT", orderId: placed.orderId });
   });
 
@@ -167,12 +168,13 @@ describe("authentication", () => {
     expect((await failure(carol.wallet().getBalances({}))).code).toBe(Code.Unauthenticated);
   });
 
-  it("refuses an expired access token", async () => {
-    // A second exchange whose access tokens live one second.
+  it("refuses an expired access token, and applies the order-rate limit", async () => {
+    // A second exchange whose access tokens live three seconds (so two to three from the sign-in:
+    // exp counts whole seconds), with one new order per day (a window that does not roll mid-test).
     const shortDir = mkdtempSync(join(tmpdir(), "edge-connect-ttl-"));
     const short = await startExchange(
       { service: "all", dataDir: shortDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
-      { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false", AUTH_ACCESS_TTL_SECONDS: "1" },
+      { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false", AUTH_ACCESS_TTL_SECONDS: "3", EDGE_ORDERS_PER_DAY: "1" },
     );
     try {
       const transport = (token = "") => createConnectTransport({ baseUrl: `${short.listening.http1Url}/connect`, interceptors: token ? [bearer(() => token)] : [] });
@@ -181,8 +183,21 @@ describe("authentication", () => {
       const { tokens } = await auth.signIn({ email: "dave@example.com", password: PASSWORD });
       const wallet = createClient(WalletService, transport(tokens!.accessToken));
       await wallet.getBalances({});
-      await new Promise((resolve) => setTimeout(resolve, 2_100));
-      expect((await failure(wallet.getBalances({}))).code).toBe(Code.Unauthenticated);
+      const order = createClient(OrderService, transport(tokens!.accessToken));
+      // The first order counts whatever the order service answers (dave has no funds); the second is refused at the edge.
+      const first = await order.placeOrder(sell("30000.00")).then(() => undefined, (e: unknown) => ConnectError.from(e));
+      expect(first?.code).not.toBe(Code.ResourceExhausted);
+      const limited = await failure(order.placeOrder(sell("30000.00")));
+      expect(limited.code).toBe(Code.ResourceExhausted);
+      expect(limited.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-1003", metadata: { retryAfterMs: expect.stringMatching(/^\d+$/) } });
+      // Valid until it expires, then refused.
+      const deadline = Date.now() + 4_000;
+      let expired: ConnectError | undefined;
+      while (!expired && Date.now() < deadline) {
+        expired = await wallet.getBalances({}).then(() => undefined, (e: unknown) => ConnectError.from(e));
+        if (!expired) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(expired?.code).toBe(Code.Unauthenticated);
     } finally {
       await short.stop();
       rmSync(shortDir, { recursive: true, force: true });
