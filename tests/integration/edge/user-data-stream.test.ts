@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import WebSocket from "ws";
+import { until } from "../../support/until.js";
+import { StreamClient, type Msg } from "./ws-client.js";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { OrderModule } from "../../../services/order/src/main.js";
@@ -32,72 +33,7 @@ interface User {
   sign(payload: string): string;
 }
 
-type Msg = Record<string, unknown>;
-
-/** A `ws` client that keeps every message, and waits for the next one matching a test. */
-class StreamClient {
-  readonly messages: Msg[] = [];
-  private readonly waiters: (() => void)[] = [];
-  closedWith: number | undefined;
-
-  private constructor(readonly socket: WebSocket) {
-    socket.on("message", (data) => {
-      this.messages.push(JSON.parse(String(data)) as Msg);
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-    socket.on("close", (code) => {
-      this.closedWith = code;
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-  }
-
-  static open(path: string, url = wsBase): Promise<StreamClient> {
-    const socket = new WebSocket(`${url}${path}`);
-    return new Promise((resolve, reject) => {
-      socket.once("open", () => resolve(new StreamClient(socket)));
-      socket.once("unexpected-response", (_request, response) => {
-        let body = "";
-        response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-        response.on("end", () => reject(Object.assign(new Error(`HTTP ${response.statusCode}`), { status: response.statusCode, body: JSON.parse(body || "null") as unknown })));
-      });
-      socket.once("error", reject);
-    });
-  }
-
-  /** Removes and returns the first message matching `test`, waiting up to `timeoutMs`. */
-  async next(test: (message: Msg) => boolean = () => true, timeoutMs = 10_000): Promise<Msg> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const at = this.messages.findIndex((m) => test(m));
-      if (at >= 0) return this.messages.splice(at, 1)[0]!;
-      const left = deadline - Date.now();
-      if (left <= 0 || this.closedWith !== undefined) throw new Error(`no matching message; got ${JSON.stringify(this.messages).slice(0, 2000)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  close(): Promise<void> {
-    if (this.closedWith !== undefined) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.socket.once("close", () => resolve());
-      this.socket.close();
-    });
-  }
-}
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const openStream = (path: string, url = wsBase) => StreamClient.open(`${url}${path}`);
 
 let nonce = 0;
 async function signed(method: string, path: string, user: User, params: Record<string, string>, url = base) {
@@ -131,7 +67,7 @@ async function userWithKey(auth: Client<typeof AuthService>, email: string): Pro
 /** Opens the user's stream and waits until the order service holds its subscription, so nothing after this is missed. */
 async function connect(user: User, url = wsBase, http = base): Promise<StreamClient> {
   const before = order.updates.subscribers(user.userId);
-  const client = await StreamClient.open(`/ws/${await listenKeyOf(user, http)}`, url);
+  const client = await openStream(`/ws/${await listenKeyOf(user, http)}`, url);
   await until(() => order.updates.subscribers(user.userId) > before);
   return client;
 }
@@ -280,7 +216,7 @@ describe("user data streams", () => {
 
   it("reports amendments (REPLACED), expiries and rejections; a listen key's sockets share one upstream call", async () => {
     const first = await connect(alice);
-    const second = await StreamClient.open(`/ws/${await listenKeyOf(alice)}`);
+    const second = await openStream(`/ws/${await listenKeyOf(alice)}`);
     await until(() => edge.userStreams.stats().connections === 2);
     expect(edge.userStreams.stats().feeds).toBe(1);
     expect(order.updates.subscribers(alice.userId)).toBe(1);
@@ -324,21 +260,21 @@ describe("user data streams", () => {
     expect(await userStream("PUT", bob.apiKey, key)).toEqual({ status: 400, body: { code: -1125, msg: "This listenKey does not exist." } });
     expect(await userStream("DELETE", bob.apiKey, key)).toEqual({ status: 400, body: { code: -1125, msg: "This listenKey does not exist." } });
 
-    const socket = await StreamClient.open(`/ws/${key}`);
+    const socket = await openStream(`/ws/${key}`);
     expect(await userStream("DELETE", alice.apiKey, key)).toEqual({ status: 200, body: {} });
     expect(await socket.next()).toEqual({ e: "listenKeyExpired", E: expect.any(Number), listenKey: key });
     await until(() => socket.closedWith !== undefined);
     expect(socket.closedWith).toBe(1000);
     expect(await userStream("PUT", alice.apiKey, key)).toMatchObject({ status: 400, body: { code: -1125 } });
-    await expect(StreamClient.open(`/ws/${key}`)).rejects.toMatchObject({ status: 400, body: { code: -1125, msg: "This listenKey does not exist." } });
+    await expect(openStream(`/ws/${key}`)).rejects.toMatchObject({ status: 400, body: { code: -1125, msg: "This listenKey does not exist." } });
     expect(await listenKeyOf(alice)).not.toBe(key); // a new one after DELETE
   });
 
   it("refuses the upgrade for an unknown listen key with -1125; stream names still go to the market streams", async () => {
-    await expect(StreamClient.open(`/ws/${"A".repeat(60)}`)).rejects.toMatchObject({ status: 400, body: { code: -1125, msg: "This listenKey does not exist." } });
-    await expect(StreamClient.open("/ws/nope")).rejects.toMatchObject({ status: 400, body: { code: -1125 } });
-    await expect(StreamClient.open("/ws/nopeusdt@trade")).rejects.toMatchObject({ status: 400, body: { code: -1121 } });
-    const market = await StreamClient.open("/ws/btcusdt@trade");
+    await expect(openStream(`/ws/${"A".repeat(60)}`)).rejects.toMatchObject({ status: 400, body: { code: -1125, msg: "This listenKey does not exist." } });
+    await expect(openStream("/ws/nope")).rejects.toMatchObject({ status: 400, body: { code: -1125 } });
+    await expect(openStream("/ws/nopeusdt@trade")).rejects.toMatchObject({ status: 400, body: { code: -1121 } });
+    const market = await openStream("/ws/btcusdt@trade");
     await market.close();
   });
 
@@ -352,7 +288,7 @@ describe("user data streams", () => {
       const http = alone.listening.http1Url;
       const ws = http.replace(/^http/, "ws");
       const key = await listenKeyOf(carol, http);
-      const socket = await StreamClient.open(`/ws/${key}`, ws);
+      const socket = await openStream(`/ws/${key}`, ws);
       await until(() => order.updates.subscribers(carol.userId) === 1);
       // Events arrive over gRPC's server stream.
       const placed = await signed("POST", "/api/v3/order", carol, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "1000" }, http);
@@ -370,7 +306,7 @@ describe("user data streams", () => {
       await until(() => socket.closedWith !== undefined);
       expect(socket.closedWith).toBe(1000);
       expect(Date.now() - keptAt).toBeGreaterThanOrEqual(3_100);
-      await expect(StreamClient.open(`/ws/${key}`, ws)).rejects.toMatchObject({ status: 400, body: { code: -1125 } });
+      await expect(openStream(`/ws/${key}`, ws)).rejects.toMatchObject({ status: 400, body: { code: -1125 } });
       await until(() => order.updates.subscribers(carol.userId) === 0); // the gRPC call was cancelled
       await signed("DELETE", "/api/v3/order", carol, { symbol: "BTCUSDT", orderId: String(placed.body.orderId) });
     } finally {

@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import WebSocket from "ws";
+import type WebSocket from "ws";
+import { until } from "../../support/until.js";
+import { StreamClient, type Msg } from "./ws-client.js";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
@@ -38,89 +40,12 @@ const LIMITS = {
   EDGE_WS_BOOK_TICKER_POLL_MS: "50",
 };
 
-type Msg = Record<string, unknown>;
-
-/** A `ws` client that keeps every message, and waits for the next one matching a test. */
-class StreamClient {
-  readonly messages: Msg[] = [];
-  private readonly waiters: (() => void)[] = [];
-  pings = 0;
-  closedWith: number | undefined;
-
-  private constructor(readonly socket: WebSocket) {
-    socket.on("message", (data) => {
-      this.messages.push(JSON.parse(String(data)) as Msg);
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-    socket.on("ping", () => (this.pings += 1));
-    socket.on("close", (code) => {
-      this.closedWith = code;
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-  }
-
-  static open(path: string, options: WebSocket.ClientOptions = {}, url = wsBase): Promise<StreamClient> {
-    const socket = new WebSocket(`${url}${path}`, options);
-    return new Promise((resolve, reject) => {
-      socket.once("open", () => resolve(new StreamClient(socket)));
-      socket.once("unexpected-response", (_request, response) => {
-        let body = "";
-        response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-        response.on("end", () => reject(Object.assign(new Error(`HTTP ${response.statusCode}`), { status: response.statusCode, body: JSON.parse(body || "null") as unknown })));
-      });
-      socket.once("error", reject);
-    });
-  }
-
-  send(message: unknown): void {
-    this.socket.send(typeof message === "string" ? message : JSON.stringify(message));
-  }
-
-  /** Removes and returns the first message matching `test`, waiting up to `timeoutMs`. */
-  async next(test: (message: Msg) => boolean = () => true, timeoutMs = 10_000): Promise<Msg> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const at = this.messages.findIndex((m) => test(m));
-      if (at >= 0) return this.messages.splice(at, 1)[0]!;
-      const left = deadline - Date.now();
-      if (left <= 0 || this.closedWith !== undefined) throw new Error(`no matching message; got ${JSON.stringify(this.messages).slice(0, 2000)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** A control request and its reply (matched by id). */
-  async request(message: { method: string; params?: unknown[]; id: number }): Promise<Msg> {
-    this.send(message);
-    return this.next((m) => m.id === message.id && ("result" in m || "error" in m));
-  }
-
-  close(): Promise<void> {
-    if (this.closedWith !== undefined) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.socket.once("close", () => resolve());
-      this.socket.close();
-    });
-  }
-}
+const openStream = (path: string, options: WebSocket.ClientOptions = {}, url = wsBase) => StreamClient.open(`${url}${path}`, options);
 
 /** StreamTrades subscribers marketdata holds for `symbol` (its use case's listeners: the upstream side, seen from marketdata). */
 function upstreamSubscribers(symbol: string): number {
   const module = exchange.modules.find((m) => m.name === "marketdata") as unknown as { marketData: MarketData };
   return module.marketData.subscribers(symbol).trades;
-}
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 let nonce = 0;
@@ -167,8 +92,8 @@ afterAll(async () => {
 
 describe("WebSocket market streams", () => {
   it("sends a trade placed through REST on /ws/<symbol>@trade, a combined stream, and its kline", async () => {
-    const raw = await StreamClient.open("/ws/btcusdt@trade");
-    const combined = await StreamClient.open("/stream?streams=btcusdt@trade/btcusdt@kline_1m");
+    const raw = await openStream("/ws/btcusdt@trade");
+    const combined = await openStream("/stream?streams=btcusdt@trade/btcusdt@kline_1m");
     await until(() => upstreamSubscribers("BTCUSDT") === 1); // one upstream call for both connections
 
     const before = Date.now();
@@ -220,8 +145,8 @@ describe("WebSocket market streams", () => {
     await until(() => edge.marketStreams.connectionCount === 0);
     expect(edge.marketStreams.feeds.stats()).toMatchObject({ topics: [], tradeFeeds: [] });
     expect(upstreamSubscribers("BTCUSDT")).toBe(0);
-    const a = await StreamClient.open("/ws/ethusdt@trade");
-    const b = await StreamClient.open("/ws/ethusdt@kline_1h");
+    const a = await openStream("/ws/ethusdt@trade");
+    const b = await openStream("/ws/ethusdt@kline_1h");
     expect(edge.marketStreams.feeds.stats()).toMatchObject({ topics: ["ethusdt@kline_1h", "ethusdt@trade"], tradeFeeds: ["ETHUSDT"] });
     await until(() => upstreamSubscribers("ETHUSDT") === 1);
     a.socket.terminate(); // a dead socket, not a polite close
@@ -235,7 +160,7 @@ describe("WebSocket market streams", () => {
   });
 
   it("SUBSCRIBE, LIST_SUBSCRIPTIONS and UNSUBSCRIBE with Binance's replies; bookTicker sends the best prices", async () => {
-    const client = await StreamClient.open("/ws");
+    const client = await openStream("/ws");
     expect(await client.request({ method: "SUBSCRIBE", params: ["btcusdt@bookTicker", "btcusdt@miniTicker"], id: 1 })).toEqual({ result: null, id: 1 });
     expect(await client.request({ method: "LIST_SUBSCRIPTIONS", id: 2 })).toEqual({ result: ["btcusdt@bookTicker", "btcusdt@miniTicker"], id: 2 });
     // The book after the first test: alice's 0.1 sold to bob; nothing rests. A resting bid changes it.
@@ -270,7 +195,7 @@ describe("WebSocket market streams", () => {
   });
 
   it("answers bad requests with Binance's error shape and subscribes nothing", async () => {
-    const client = await StreamClient.open("/ws");
+    const client = await openStream("/ws");
     expect(await client.request({ method: "SUBSCRIBE", params: ["btcusdt@trade", "BTCUSDT@trade"], id: 1 })).toEqual({ error: { code: 2, msg: "Invalid request: invalid stream name `BTCUSDT@trade`" }, id: 1 });
     expect(await client.request({ method: "SUBSCRIBE", params: ["btcusdt@kline_2m"], id: 2 })).toMatchObject({ error: { code: 2 }, id: 2 });
     expect(await client.request({ method: "SUBSCRIBE", params: ["btcusdt@trade", "nopeusdt@trade"], id: 3 })).toEqual({ error: { code: 2, msg: "Invalid request: unknown symbol in stream `nopeusdt@trade`" }, id: 3 });
@@ -281,16 +206,16 @@ describe("WebSocket market streams", () => {
     expect(edge.marketStreams.feeds.stats().topics).toEqual([]);
     await client.close();
 
-    await expect(StreamClient.open("/ws/nopeusdt@trade")).rejects.toMatchObject({ status: 400, body: { code: -1121 } });
-    await expect(StreamClient.open("/stream?streams=btcusdt@trade/btcusdt@ticker")).rejects.toMatchObject({ status: 400 });
+    await expect(openStream("/ws/nopeusdt@trade")).rejects.toMatchObject({ status: 400, body: { code: -1121 } });
+    await expect(openStream("/stream?streams=btcusdt@trade/btcusdt@ticker")).rejects.toMatchObject({ status: 400 });
     // Other upgrade paths are not the edge's.
-    await expect(StreamClient.open("/elsewhere")).rejects.toMatchObject({ status: 404 });
+    await expect(openStream("/elsewhere")).rejects.toMatchObject({ status: 404 });
   });
 
   it("holds at most EDGE_WS_MAX_STREAMS streams per connection", async () => {
     const five = ["btcusdt@trade", "btcusdt@kline_1m", "btcusdt@kline_5m", "btcusdt@bookTicker", "ethusdt@trade"];
-    await expect(StreamClient.open(`/stream?streams=${[...five, "ethusdt@kline_1m"].join("/")}`)).rejects.toMatchObject({ status: 400 });
-    const client = await StreamClient.open("/stream");
+    await expect(openStream(`/stream?streams=${[...five, "ethusdt@kline_1m"].join("/")}`)).rejects.toMatchObject({ status: 400 });
+    const client = await openStream("/stream");
     expect(await client.request({ method: "SUBSCRIBE", params: [...five, "ethusdt@kline_1m"], id: 1 })).toMatchObject({ error: { code: 2, msg: expect.stringContaining("too many streams") }, id: 1 });
     expect(await client.request({ method: "LIST_SUBSCRIPTIONS", id: 2 })).toEqual({ result: [], id: 2 });
     expect(await client.request({ method: "SUBSCRIBE", params: five, id: 3 })).toEqual({ result: null, id: 3 });
@@ -301,8 +226,8 @@ describe("WebSocket market streams", () => {
   });
 
   it("pings, and drops a connection that does not answer with a pong", async () => {
-    const polite = await StreamClient.open("/ws");
-    const silent = await StreamClient.open("/ws", { autoPong: false });
+    const polite = await openStream("/ws");
+    const silent = await openStream("/ws", { autoPong: false });
     await until(() => silent.closedWith !== undefined, 5_000);
     expect(silent.closedWith).toBe(1006); // terminated without a close frame
     expect(polite.pings).toBeGreaterThan(2);
@@ -318,7 +243,7 @@ describe("WebSocket market streams", () => {
     );
     try {
       const aloneEdge = alone.modules[0] as EdgeModule;
-      const client = await StreamClient.open("/ws/btcusdt@trade", {}, alone.listening.http1Url.replace(/^http/, "ws"));
+      const client = await openStream("/ws/btcusdt@trade", {}, alone.listening.http1Url.replace(/^http/, "ws"));
       await until(() => upstreamSubscribers("BTCUSDT") === 1); // the upstream gRPC stream is open
       await placeOrder(alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.002", price: "30500" });
       await placeOrder(bob, { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.002" });
@@ -329,7 +254,7 @@ describe("WebSocket market streams", () => {
 
       // EDGE_WS_MAX_CONNECTION_MS (Binance: 24 h) ends a connection at its age limit.
       const opened = Date.now();
-      const old = await StreamClient.open("/ws", {}, alone.listening.http1Url.replace(/^http/, "ws"));
+      const old = await openStream("/ws", {}, alone.listening.http1Url.replace(/^http/, "ws"));
       await until(() => old.closedWith !== undefined, 5_000);
       expect(old.closedWith).toBe(1000);
       expect(Date.now() - opened).toBeGreaterThanOrEqual(1400);
@@ -361,7 +286,7 @@ describe("WebSocket market streams", () => {
   });
 
   it("closes a connection that sends more than EDGE_WS_MESSAGES_PER_SECOND control messages", async () => {
-    const client = await StreamClient.open("/ws");
+    const client = await openStream("/ws");
     for (let id = 1; id <= 60; id += 1) client.send({ method: "LIST_SUBSCRIPTIONS", id });
     await until(() => client.closedWith !== undefined, 5_000);
     expect(client.closedWith).toBe(1008);
@@ -369,11 +294,11 @@ describe("WebSocket market streams", () => {
 
   it("limits connections per IP", async () => {
     await until(() => edge.marketStreams.connectionCount === 0);
-    const clients = await Promise.all(Array.from({ length: 12 }, () => StreamClient.open("/ws")));
-    await expect(StreamClient.open("/ws")).rejects.toMatchObject({ status: 429, body: { code: -1003 } });
+    const clients = await Promise.all(Array.from({ length: 12 }, () => openStream("/ws")));
+    await expect(openStream("/ws")).rejects.toMatchObject({ status: 429, body: { code: -1003 } });
     await clients[0]!.close();
     await until(() => edge.marketStreams.connectionCount === 11);
-    const again = await StreamClient.open("/ws");
+    const again = await openStream("/ws");
     await Promise.all([...clients.slice(1), again].map((c) => c.close()));
   });
 });
@@ -391,7 +316,7 @@ describe("WebSocket depth streams", () => {
   const restDepth = async (limit: number) => (await (await fetch(`${base}/api/v3/depth?symbol=BTCUSDT&limit=${limit}`)).json()) as { lastUpdateId: number; bids: Level[]; asks: Level[] };
 
   it("@depth@100ms diffs after REST orders rebuild /api/v3/depth by Binance's procedure, with exact decimals; @depth5 is the top of the book", async () => {
-    const client = await StreamClient.open("/stream?streams=btcusdt@depth@100ms/btcusdt@depth5");
+    const client = await openStream("/stream?streams=btcusdt@depth@100ms/btcusdt@depth5");
     const marketData = (exchange.modules.find((m) => m.name === "marketdata") as unknown as { marketData: MarketData }).marketData;
     await until(() => marketData.subscribers("BTCUSDT").depth === 1); // the edge's one upstream StreamDepth is open
     expect(edge.marketStreams.feeds.stats()).toMatchObject({ depthFeeds: ["BTCUSDT"] });
@@ -446,8 +371,8 @@ describe("the aggTrade stream", () => {
     const parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
     await parts.wallet.creditDeposit("ws-alice-eth", alice.userId, "ETH", 10n ** 18n);
     const marketData = (exchange.modules.find((m) => m.name === "marketdata") as unknown as { marketData: MarketData }).marketData;
-    const raw = await StreamClient.open("/ws/ethusdt@aggTrade");
-    const combined = await StreamClient.open("/stream?streams=ethusdt@aggTrade");
+    const raw = await openStream("/ws/ethusdt@aggTrade");
+    const combined = await openStream("/stream?streams=ethusdt@aggTrade");
     expect(edge.marketStreams.feeds.stats().aggTradeFeeds).toEqual(["ETHUSDT"]);
     await until(() => marketData.subscribers("ETHUSDT").aggTrades === 1); // one upstream StreamAggTrades for both
 
