@@ -2,6 +2,7 @@ import type { AggTrade, DepthUpdate, Kline, PublicTrade } from "#gen/exchange/ma
 import type { EdgeServices } from "../rest/services.js";
 import { zeroAt } from "../rest/binance.mapper.js";
 import { aggTradeEvent, bookTickerChanged, bookTickerEvent, depthUpdateEvent, klineEvent, mergeDepthUpdates, miniTickerEvent, partialDepthEvent, tradeEvent, type StreamName } from "./streams.js";
+import { sleep } from "./abortable-sleep.js";
 
 // The upstream side of the market streams: one topic per stream name, started on its first
 // subscriber and stopped after its last leaves. Trades come from marketdata's StreamTrades, one
@@ -32,18 +33,6 @@ export interface FeedOptions {
 
 type Listener<T> = (items: readonly T[]) => void;
 type TradeListener = Listener<PublicTrade>;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done);
-  });
 
 /**
  * One upstream server stream per symbol (StreamTrades, StreamDepth), reopened with backoff when it

@@ -6,6 +6,7 @@ import type { EdgeServices } from "../rest/services.js";
 import { ListenKeys, looksLikeListenKey, type ListenKeyEnd } from "./listen-keys.js";
 import type { WebSocketLimits } from "./market-streams.js";
 import { executionReport, listenKeyExpired, outboundAccountPosition } from "./user-events.js";
+import { sleep } from "./abortable-sleep.js";
 
 // Binance's user data streams on the edge's HTTP/1.1 port: /ws/<listenKey> delivers the key's
 // user's executionReport events (order StreamOrderUpdates, one upstream call per user on this
@@ -39,18 +40,6 @@ function safeDecode(text: string): string {
     return text;
   }
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done);
-  });
 
 /** One client socket of a listen key: keepalive, lifetime, slow-consumer drop. Incoming frames are ignored. */
 class UserConnection {
