@@ -41,7 +41,7 @@ export function publicErrorInterceptor(onError?: (error: unknown, context: strin
     try {
       return await next(request);
     } catch (error) {
-      if (error instanceof DomainError) throw toConnectError(error);
+      if (error instanceof DomainError) throw withRetryAfter(toConnectError(error), error);
       if (error instanceof ConnectError) {
         // A service's answer: its code, message and details, not the headers of that internal call.
         throw new ConnectError(error.rawMessage, error.code, undefined, error.details as ConstructorParameters<typeof ConnectError>[3]);
@@ -50,6 +50,13 @@ export function publicErrorInterceptor(onError?: (error: unknown, context: strin
       throw new ConnectError("Internal error.", Code.Internal);
     }
   };
+}
+
+/** A rate-limit refusal also says when to come back, as REST does: Retry-After in whole seconds, rounded up. */
+function withRetryAfter(connect: ConnectError, error: DomainError): ConnectError {
+  const retryAfterMs = Number(error.metadata.retryAfterMs);
+  if (error.key === "TOO_MANY_REQUESTS" && Number.isFinite(retryAfterMs)) connect.metadata.set("retry-after", String(Math.ceil(retryAfterMs / 1000)));
+  return connect;
 }
 
 export interface CallerDeps {

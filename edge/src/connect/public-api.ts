@@ -15,7 +15,7 @@ import { publicConnectRoutes } from "./public.routes.js";
 export const PUBLIC_CONNECT_PREFIX = "/connect";
 
 /** Headers the edge adds to answers (rate-limit counters), readable by browser scripts. */
-const EDGE_HEADERS = ["X-MBX-USED-WEIGHT-1M", "X-MBX-ORDER-COUNT-10S", "X-MBX-ORDER-COUNT-1D"];
+const EDGE_HEADERS = ["X-MBX-USED-WEIGHT-1M", "X-MBX-ORDER-COUNT-10S", "X-MBX-ORDER-COUNT-1D", "Retry-After"];
 const PREFLIGHT_MAX_AGE_SECONDS = 7200;
 
 export interface PublicConnectDeps {

@@ -21,6 +21,10 @@ exchange.component.values), raw (the component's own block).
 - name: MATCHING_DATA_DIR
   value: /var/lib/exchange/matching
 {{- end }}
+{{- if eq .name "edge" }}
+- name: EDGE_CORS_ORIGINS
+  value: {{ $c.corsOrigins | default "" | quote }}
+{{- end }}
 {{- range $callee := $c.calls }}
 {{- $target := index $root.Values.components $callee }}
 - name: {{ printf "%s_ADDR" (upper $callee) }}

@@ -189,7 +189,10 @@ describe("authentication", () => {
       expect(first?.code).not.toBe(Code.ResourceExhausted);
       const limited = await failure(order.placeOrder(sell("30000.00")));
       expect(limited.code).toBe(Code.ResourceExhausted);
-      expect(limited.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-1003", metadata: { retryAfterMs: expect.stringMatching(/^\d+$/) } });
+      const info = limited.findDetails(ErrorInfoSchema)[0];
+      expect(info).toMatchObject({ reason: "-1003", metadata: { retryAfterMs: expect.stringMatching(/^\d+$/) } });
+      // Retry-After as REST sends it: whole seconds, rounded up.
+      expect(limited.metadata.get("retry-after")).toBe(String(Math.ceil(Number(info!.metadata.retryAfterMs) / 1000)));
       // Valid until it expires, then refused.
       const deadline = Date.now() + 4_000;
       let expired: ConnectError | undefined;

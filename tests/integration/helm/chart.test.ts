@@ -259,6 +259,19 @@ describe("helm chart helm/exchange", () => {
     }
   });
 
+  it("passes components.edge.corsOrigins to the edge as EDGE_CORS_ORIGINS (empty by default) and to no other component", () => {
+    const envOf = (docs: Obj[], c: Component) => {
+      const workload = docs.find((d) => (d.kind === "Deployment" || d.kind === "StatefulSet") && d.metadata?.name === `rel-${c}`);
+      return new Map<string, Obj>(workload.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e]));
+    };
+    const defaults = render("rel", []);
+    expect(envOf(defaults, "edge").get("EDGE_CORS_ORIGINS")).toEqual({ name: "EDGE_CORS_ORIGINS", value: "" });
+    const origins = "https://app.example.com,https://admin.example.com";
+    const set = render("rel", ["--set-string", `components.edge.corsOrigins=${origins.replace(",", "\\,")}`]);
+    expect(envOf(set, "edge").get("EDGE_CORS_ORIGINS")?.value).toBe(origins);
+    for (const c of COMPONENTS.filter((other) => other !== "edge")) expect(envOf(set, c).has("EDGE_CORS_ORIGINS"), c).toBe(false);
+  });
+
   it("refuses an HPA on matching and calls to a component that is not there", () => {
     const hpa = template("rel", ["--set", "components.matching.autoscaling.enabled=true"]);
     expect(hpa.status).not.toBe(0);
