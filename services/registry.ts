@@ -16,6 +16,17 @@ export interface ServiceTelemetry {
 
 export type ServiceFactory = (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => Promise<ServiceModule>;
 
+async function authMfa(directory: ServiceDirectory) {
+  let transport;
+  try {
+    transport = directory.transport("auth");
+  } catch {
+    return undefined; // auth is neither in this process nor at AUTH_ADDR
+  }
+  const { AuthMfaVerifier } = await import("./wallet/src/adapters/mfa-verifier.auth.js");
+  return new AuthMfaVerifier(transport);
+}
+
 /** Every service the exchange runs, by folder name, with how to build it from the environment. */
 export const SERVICE_FACTORIES = {
   order: (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
@@ -47,8 +58,11 @@ export const SERVICE_FACTORIES = {
         kafkaTopic: env.MATCHING_COMMANDS_TOPIC,
       }),
     ),
-  wallet: async (env: Env, dataDir: string, _directory: ServiceDirectory, telemetry?: ServiceTelemetry) => (await import("./wallet/src/main.js")).createWalletModule({
+  wallet: async (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => (await import("./wallet/src/main.js")).createWalletModule({
       ledgerUrl: envString(env, "WALLET_LEDGER_URL", `sqlite:${join(dataDir, "wallet.sqlite")}`),
+      // Withdrawals' second factor as auth decides it, when auth runs here or at AUTH_ADDR; the
+      // embedded stand-in (no account has MFA unless a test registers one) for wallet alone.
+      mfa: await authMfa(directory),
       awsEndpoint: env.EXCHANGE_AWS_ENDPOINT,
       simulatedChainFaucet: envBool(env, "WALLET_SIMULATED_CHAIN_FAUCET", true),
       cacheUrl: env.WALLET_CACHE_URL || undefined,

@@ -62,6 +62,23 @@ function withRetryAfter(connect: ConnectError, error: DomainError): ConnectError
 export interface CallerDeps {
   readonly services: EdgeServices;
   readonly limiter: RateLimiter;
+  /** The clock the withdrawal lock is read against (default Date.now). */
+  readonly now?: () => number;
+}
+
+/**
+ * Withdrawals (and allow-list changes) wait 24 h after a password, MFA or API-key change: auth
+ * says until when in the principal (`withdrawal_locked_until`, 0 when not locked).
+ */
+export function assertWithdrawalsUnlocked(principal: Principal, now: number): void {
+  const until = Number(principal.withdrawalLockedUntil);
+  if (until <= now) return;
+  throw new DomainError(
+    "WITHDRAWALS_LOCKED",
+    `Withdrawals are locked until ${new Date(until).toISOString()} after a security change (password, two-factor authentication or API key).`,
+    [],
+    { lockedUntil: String(until) },
+  );
 }
 
 /**
@@ -85,6 +102,7 @@ export function callerInterceptor(deps: CallerDeps): Interceptor {
       const user = await deps.limiter.admitApiKey(`user:${principal.userId}`, policy.weight);
       Object.assign(headers, user.headers);
       if (user.refused) throw user.refused;
+      if (policy.withdrawalLock) assertWithdrawalsUnlocked(principal, deps.now?.() ?? Date.now());
       if (policy.placesOrder) {
         const orders = await deps.limiter.admitOrder(principal.userId);
         Object.assign(headers, orders.headers);

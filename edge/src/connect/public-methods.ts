@@ -6,8 +6,8 @@ import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 // The public Connect API's allow-list: every RPC a browser or SDK may call through the edge, who
 // may call it and what it weighs. Anything else is not routed, or answers Unimplemented.
 
-/** public: no token needed; user: a valid bearer token; read / trade: one whose credential carries that permission. */
-export type Access = "public" | "user" | "read" | "trade";
+/** public: no token needed; user: a valid bearer token; read / trade / withdraw: one whose credential carries that permission. */
+export type Access = "public" | "user" | "read" | "trade" | "withdraw";
 
 export interface MethodPolicy {
   readonly access: Access;
@@ -17,6 +17,8 @@ export interface MethodPolicy {
   readonly placesOrder?: boolean;
   /** auth's account RPCs check the bearer token themselves: the edge forwards it. */
   readonly forwardsToken?: boolean;
+  /** Refused while the caller's withdrawals are locked (24 h after a password, MFA or API-key change). */
+  readonly withdrawalLock?: boolean;
 }
 
 const order = OrderService.typeName;
@@ -44,6 +46,10 @@ export const PUBLIC_METHODS: ReadonlyMap<string, MethodPolicy> = new Map<string,
   [`${wallet}/ListDeposits`, { access: "read", weight: 10 }],
   [`${wallet}/ListWithdrawals`, { access: "read", weight: 10 }],
   [`${wallet}/ListLedgerEntries`, { access: "read", weight: 10 }],
+  [`${wallet}/GetWithdrawalAllowList`, { access: "read", weight: 10 }],
+  // Where funds may go: the withdraw permission, not during the lock, the TOTP code checked by wallet.
+  [`${wallet}/SetWithdrawalAllowList`, { access: "withdraw", weight: 10, withdrawalLock: true }],
+  [`${wallet}/RequestWithdrawal`, { access: "withdraw", weight: 10, withdrawalLock: true }],
 
   [`${marketData}/Ping`, { access: "public", weight: 1 }],
   [`${marketData}/GetServerTime`, { access: "public", weight: 1 }],
@@ -76,5 +82,6 @@ export const PUBLIC_METHODS: ReadonlyMap<string, MethodPolicy> = new Map<string,
 
 /** The permission a bearer credential needs for `access` (none for public RPCs). */
 export function permissionFor(access: Access): Permission | undefined {
+  if (access === "withdraw") return Permission.WITHDRAW;
   return access === "trade" ? Permission.TRADE : access === "read" ? Permission.READ : undefined;
 }

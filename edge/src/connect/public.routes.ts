@@ -65,6 +65,11 @@ export function publicConnectRoutes(services: EdgeServices) {
     listDeposits: (request, context) => services.wallet.listDeposits({ ...request, accountId: account(context, request.accountId) }, call(context)),
     listWithdrawals: (request, context) => services.wallet.listWithdrawals({ ...request, accountId: account(context, request.accountId) }, call(context)),
     listLedgerEntries: (request, context) => services.wallet.listLedgerEntries({ ...request, accountId: account(context, request.accountId) }, call(context)),
+    // The TOTP code goes through as sent: wallet asks auth (VerifyMfa) and alone decides; the lock and
+    // the withdraw permission were checked by callerInterceptor.
+    requestWithdrawal: (request, context) => services.wallet.requestWithdrawal({ ...request, accountId: account(context, request.accountId) }, call(context)),
+    getWithdrawalAllowList: (request, context) => services.wallet.getWithdrawalAllowList({ ...request, accountId: account(context, request.accountId) }, call(context)),
+    setWithdrawalAllowList: (request, context) => services.wallet.setWithdrawalAllowList({ ...request, accountId: account(context, request.accountId) }, call(context)),
   };
 
   const marketDataImpl: Partial<ServiceImpl<typeof MarketDataService>> = {

@@ -10,8 +10,10 @@ import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.
 import { MarketDataService, type PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { MatchingService } from "#gen/exchange/matching/v1/matching_pb.js";
 import { OrderService, type OrderUpdate } from "#gen/exchange/order/v1/order_pb.js";
-import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { TransferStatus, WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
+import { generate } from "otplib";
+import type { AuthModule } from "../../../services/auth/src/main.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 
@@ -218,6 +220,95 @@ describe("authentication", () => {
     const grpc = createGrpcTransport({ baseUrl: `${exchange.listening.http2Url}/connect`, interceptors: [bearer(() => alice.token)] });
     expect((await createClient(WalletService, grpc).getBalances({})).balances.map((b) => b.asset)).toContain("BTC");
     expect((await failure(createClient(WalletService, grpc).getBalances({ accountId: bob.userId }))).code).toBe(Code.PermissionDenied);
+  });
+});
+
+describe("withdrawals", () => {
+  const BTC = 10n ** 8n;
+  const address = "bc1qexampleexampleexampleexampleexample0";
+  const withdraw = (withdrawalId: string, amount: string, totpCode = "") => ({ withdrawalId, asset: "BTC", network: "BTC", amount, address, totpCode });
+  const authStore = () => (exchange.modules.find((module) => module.name === "auth") as unknown as AuthModule).store;
+  /** As if the last security change were 25 h ago: the 24 h withdrawal lock has run out. */
+  const ageLock = (userId: string) => authStore().markSecurityChange(userId, Date.now() - 25 * 60 * 60 * 1000);
+
+  it("takes the caller's own withdrawal and holds it for approval above the asset's threshold", async () => {
+    const carla = await signUpAndIn("carla@example.com");
+    await parts.wallet.creditDeposit("fund-carla-btc", carla.userId, "BTC", 20n * BTC);
+    const { withdrawal } = await carla.wallet().requestWithdrawal(withdraw("carla-w1", "12"));
+    expect(withdrawal).toMatchObject({ withdrawalId: "carla-w1", accountId: carla.userId, asset: "BTC", amount: "12.00000000", status: TransferStatus.AWAITING_APPROVAL });
+    expect((await carla.wallet("gRPC-Web").getBalances({ assets: ["BTC"] })).balances[0]).toMatchObject({ free: "8.00000000", pendingWithdrawal: "12.00000000" });
+    expect((await carla.wallet().listWithdrawals({})).withdrawals.map((w) => w.withdrawalId)).toEqual(["carla-w1"]);
+    // Its own allow-list: read, and replaced (no MFA, no lock for carla).
+    expect(await carla.wallet().getWithdrawalAllowList({})).toMatchObject({ enabled: false, entries: [] });
+    expect(await carla.wallet("Connect binary").setWithdrawalAllowList({ enabled: true, entries: [{ address, memo: "" }] })).toMatchObject({ enabled: true, entries: [{ address }] });
+  });
+
+  it("refuses to withdraw from, or read or set the allow-list of, another account", async () => {
+    const before = (await bob.wallet().getBalances({})).balances;
+    for (const kind of Object.keys(TRANSPORTS) as TransportName[]) {
+      const wallet = alice.wallet(kind);
+      for (const call of [
+        wallet.requestWithdrawal({ ...withdraw(`steal-${kind}`, "0.01"), accountId: bob.userId }),
+        wallet.getWithdrawalAllowList({ accountId: bob.userId }),
+        wallet.setWithdrawalAllowList({ accountId: bob.userId, enabled: true, entries: [{ address, memo: "" }] }),
+      ]) {
+        const refused = await failure(call);
+        expect(refused.code).toBe(Code.PermissionDenied);
+        expect(refused.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-2015", metadata: { userId: bob.userId } });
+      }
+    }
+    expect((await bob.wallet().getBalances({})).balances).toEqual(before);
+    expect((await bob.wallet().listWithdrawals({})).withdrawals).toEqual([]);
+    expect(await bob.wallet().getWithdrawalAllowList({})).toMatchObject({ enabled: false, entries: [] });
+  });
+
+  it("refuses a locked principal, then wants the MFA user's right TOTP code (checked by wallet through auth)", async () => {
+    const grace = await signUpAndIn("grace@example.com");
+    await parts.wallet.creditDeposit("fund-grace-btc", grace.userId, "BTC", BTC);
+    const auth = createClient(AuthService, grace.transport());
+    const { secret } = await auth.enrollTotp({});
+    const confirmedAt = Date.now();
+    await auth.confirmTotp({ code: await generate({ secret, epoch: Math.floor(confirmedAt / 1000) }) });
+
+    // Enabling MFA is a security change: withdrawals and allow-list changes wait 24 h.
+    for (const call of [grace.wallet().requestWithdrawal(withdraw("grace-locked", "0.1")), grace.wallet("gRPC-Web").setWithdrawalAllowList({ enabled: true, entries: [{ address, memo: "" }] })]) {
+      const locked = await failure(call);
+      expect(locked.code).toBe(Code.FailedPrecondition);
+      expect(locked.rawMessage).toMatch(/^Withdrawals are locked until \d{4}-\d\d-\d\dT.+Z after a security change/);
+      expect(locked.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-4000", metadata: { key: "WITHDRAWALS_LOCKED", lockedUntil: expect.stringMatching(/^\d+$/) } });
+    }
+    // Reading stays allowed.
+    expect((await grace.wallet().getWithdrawalAllowList({})).enabled).toBe(false);
+
+    await ageLock(grace.userId);
+    // The step after the one ConfirmTotp used (each step counts once; auth accepts one step of drift).
+    const right = await generate({ secret, epoch: Math.floor(confirmedAt / 1000) + 30 });
+    const wrong = String((Number(right) + 500_000) % 1_000_000).padStart(6, "0");
+    const missing = await failure(grace.wallet().requestWithdrawal(withdraw("grace-w1", "0.1")));
+    expect(missing.code).toBe(Code.PermissionDenied);
+    expect(missing.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-1002", metadata: { key: "MFA_REQUIRED" } });
+    expect(missing.rawMessage).toMatch(/code required/);
+    const mistaken = await failure(grace.wallet().requestWithdrawal(withdraw("grace-w1", "0.1", wrong)));
+    expect(mistaken.code).toBe(Code.PermissionDenied);
+    expect(mistaken.rawMessage).toMatch(/Invalid two-factor/);
+    expect((await grace.wallet().listWithdrawals({})).withdrawals).toEqual([]);
+
+    const { withdrawal } = await grace.wallet("Connect binary").requestWithdrawal(withdraw("grace-w1", "0.1", right));
+    expect(withdrawal).toMatchObject({ withdrawalId: "grace-w1", accountId: grace.userId, amount: "0.10000000" });
+    expect([TransferStatus.PENDING, TransferStatus.COMPLETED]).toContain(withdrawal!.status);
+    const btc = (await grace.wallet().getBalances({ assets: ["BTC"] })).balances[0]!;
+    expect(btc.free).toBe("0.90000000");
+  });
+
+  it("refuses a withdrawal after a password change, on the new session too", async () => {
+    const heidi = await signUpAndIn("heidi@example.com");
+    const newPassword = "another horse battery staple";
+    await createClient(AuthService, heidi.transport()).changePassword({ currentPassword: PASSWORD, newPassword });
+    const { tokens } = await createClient(AuthService, TRANSPORTS["Connect JSON"]([])).signIn({ email: "heidi@example.com", password: newPassword });
+    const wallet = createClient(WalletService, TRANSPORTS["Connect JSON"]([bearer(() => tokens!.accessToken)]));
+    const locked = await failure(wallet.requestWithdrawal(withdraw("heidi-w1", "0.01")));
+    expect(locked.code).toBe(Code.FailedPrecondition);
+    expect(locked.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-4000" });
   });
 });
 
