@@ -14,6 +14,7 @@ import { restRouter } from "./rest/router.js";
 import { edgeServices } from "./rest/services.js";
 import { DEFAULT_WEBSOCKET_LIMITS, MarketStreams, type WebSocketLimits } from "./ws/market-streams.js";
 import { UserStreams } from "./ws/user-streams.js";
+import { DEFAULT_LISTEN_KEY_PREFIX, RedisListenKeyStore } from "./ws/listen-key-store.redis.js";
 
 /** Binance: a listen key is valid for 60 minutes after its creation or last keepalive. */
 export const DEFAULT_LISTEN_KEY_TTL_MS = 60 * 60 * 1000;
@@ -32,6 +33,11 @@ export interface EdgeConfig {
   readonly webSocket?: Partial<WebSocketLimits>;
   /** User data streams: how long a listen key lives after its last POST or PUT (60 minutes). */
   readonly listenKeyTtlMs?: number;
+  /**
+   * Listen keys in Redis, shared by every edge replica (EDGE_LISTEN_KEY_REDIS_URL); unset: in this
+   * process's memory (one replica only).
+   */
+  readonly listenKeyRedis?: { readonly url: string; readonly keyPrefix?: string; readonly checkIntervalMs?: number };
   /** Browser origins allowed to call the public Connect API (EDGE_CORS_ORIGINS, comma-separated); none by default. */
   readonly corsOrigins?: readonly string[];
   readonly now?: () => number;
@@ -51,6 +57,7 @@ export function readEdgeConfig(env: Env, directory: ServiceDirectory): EdgeConfi
     },
     trustForwardedFor: envBool(env, "EDGE_TRUST_FORWARDED_FOR", false),
     listenKeyTtlMs: envInt(env, "EDGE_LISTEN_KEY_TTL_MS", DEFAULT_LISTEN_KEY_TTL_MS),
+    listenKeyRedis: listenKeyRedisOf(env),
     corsOrigins: envString(env, "EDGE_CORS_ORIGINS", "")
       .split(",")
       .map((origin) => origin.trim())
@@ -65,6 +72,19 @@ export function readEdgeConfig(env: Env, directory: ServiceDirectory): EdgeConfi
       maxBufferedBytes: envInt(env, "EDGE_WS_MAX_BUFFERED_BYTES", DEFAULT_WEBSOCKET_LIMITS.maxBufferedBytes),
       bookTickerPollMs: envInt(env, "EDGE_WS_BOOK_TICKER_POLL_MS", DEFAULT_WEBSOCKET_LIMITS.bookTickerPollMs),
     },
+  };
+}
+
+function listenKeyRedisOf(env: Env): EdgeConfig["listenKeyRedis"] {
+  const url = env.EDGE_LISTEN_KEY_REDIS_URL;
+  if (!url) return undefined;
+  // Never print the URL when it is wrong: it may hold a password.
+  if (url.includes("$(")) throw new Error(`EDGE_LISTEN_KEY_REDIS_URL holds an unexpanded Kubernetes reference (${url}): is the variable it names (config.EXCHANGE_REDIS_URL in the chart) set?`);
+  if (!/^rediss?:\/\//.test(url)) throw new Error("EDGE_LISTEN_KEY_REDIS_URL must be a redis:// or rediss:// URL");
+  return {
+    url,
+    keyPrefix: envString(env, "EDGE_LISTEN_KEY_REDIS_PREFIX", DEFAULT_LISTEN_KEY_PREFIX),
+    checkIntervalMs: envInt(env, "EDGE_LISTEN_KEY_CHECK_MS", 2_000),
   };
 }
 
@@ -95,6 +115,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     services,
     limits: webSocketLimits,
     listenKeyTtlMs: config.listenKeyTtlMs ?? DEFAULT_LISTEN_KEY_TTL_MS,
+    listenKeyStore: config.listenKeyRedis && new RedisListenKeyStore({ ...config.listenKeyRedis, onError: (error) => config.onError?.(error, "listen key store (Redis)") }),
     trustForwardedFor: config.trustForwardedFor ?? false,
     now,
     onError: config.onError,

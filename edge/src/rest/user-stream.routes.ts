@@ -3,6 +3,7 @@ import { principalOf, type Route } from "./router.js";
 
 // Binance's user data stream keys (USER_STREAM: the X-MBX-APIKEY header, no signature). A key
 // belongs to the API key's user: PUT and DELETE of anyone else's key are -1125, as unknown ones.
+// The keys live in the ListenKeys' store (per replica, or Redis shared by every edge replica).
 
 export function userStreamRoutes(keys: ListenKeys): Route[] {
   return [
@@ -11,7 +12,7 @@ export function userStreamRoutes(keys: ListenKeys): Route[] {
       path: "/api/v3/userDataStream",
       security: "USER_STREAM",
       weight: 2,
-      handle: async (context) => ({ listenKey: keys.open(principalOf(context).userId) }),
+      handle: async (context) => ({ listenKey: await keys.open(principalOf(context).userId) }),
     },
     {
       method: "PUT",
@@ -19,7 +20,7 @@ export function userStreamRoutes(keys: ListenKeys): Route[] {
       security: "USER_STREAM",
       weight: 2,
       handle: async (context) => {
-        keys.keepAlive(context.params.required("listenKey"), principalOf(context).userId);
+        await keys.keepAlive(context.params.required("listenKey"), principalOf(context).userId);
         return {};
       },
     },
@@ -29,7 +30,7 @@ export function userStreamRoutes(keys: ListenKeys): Route[] {
       security: "USER_STREAM",
       weight: 2,
       handle: async (context) => {
-        keys.delete(context.params.required("listenKey"), principalOf(context).userId);
+        await keys.delete(context.params.required("listenKey"), principalOf(context).userId);
         return {};
       },
     },

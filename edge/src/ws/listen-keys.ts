@@ -1,22 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { DomainError } from "#kit/errors/domain-error.js";
+import { MemoryListenKeyStore } from "./listen-key-store.memory.js";
+import type { ListenKeyEnd, ListenKeyStore } from "./listen-key-store.port.js";
 
 // Binance's listen keys: one per user (POST answers the user's live key and extends it), valid
 // for `ttlMs` after the last POST or PUT, gone after DELETE. A key names its user only: nothing
-// is ever looked up by key for anyone else.
+// is ever looked up by key for anyone else. Where they live is the store's business: this
+// process's memory by default, or one Redis shared by every edge replica.
 
-export type ListenKeyEnd = "expired" | "deleted";
+export type { ListenKeyEnd } from "./listen-key-store.port.js";
 
 export interface ListenKeysOptions {
   /** Validity after creation or the last keepalive (Binance: 60 minutes). */
   readonly ttlMs: number;
   /** Called once when a key ends, after it is forgotten (its sockets are closed there). */
   readonly onEnd: (listenKey: string, userId: string, why: ListenKeyEnd) => void;
-}
-
-interface Entry {
-  readonly userId: string;
-  timer: NodeJS.Timeout;
+  /** Where the keys live (default: this process's memory). */
+  readonly store?: ListenKeyStore;
 }
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -33,77 +33,50 @@ export function newListenKey(): string {
 /** A path segment that names a listen key rather than a stream (stream names always have an '@'). */
 export const looksLikeListenKey = (segment: string): boolean => /^[A-Za-z0-9]{1,128}$/.test(segment);
 
-/** The live listen keys of this edge replica (in memory). */
+/** The listen keys this edge replica serves, over a store; unknown keys and anyone else's are -1125. */
 export class ListenKeys {
-  private readonly byKey = new Map<string, Entry>();
-  private readonly byUser = new Map<string, string>();
+  readonly store: ListenKeyStore;
 
-  constructor(private readonly options: ListenKeysOptions) {}
+  constructor(private readonly options: ListenKeysOptions) {
+    this.store = options.store ?? new MemoryListenKeyStore();
+    this.store.onEnd(options.onEnd);
+  }
 
   /** The user's live key, extended; a new one when there is none. */
-  open(userId: string): string {
-    const existing = this.byUser.get(userId);
-    if (existing !== undefined) {
-      this.extend(existing);
-      return existing;
+  async open(userId: string): Promise<string> {
+    for (;;) {
+      const key = await this.store.open(userId, newListenKey(), this.options.ttlMs);
+      if (key !== undefined) return key;
     }
-    let key = newListenKey();
-    while (this.byKey.has(key)) key = newListenKey();
-    this.byKey.set(key, { userId, timer: this.expiry(key) });
-    this.byUser.set(userId, key);
-    return key;
   }
 
   /** PUT: extends the user's own key; anyone else's, or an unknown one, is -1125. */
-  keepAlive(listenKey: string, userId: string): void {
-    this.owned(listenKey, userId);
-    this.extend(listenKey);
+  async keepAlive(listenKey: string, userId: string): Promise<void> {
+    if (!(await this.store.keepAlive(listenKey, userId, this.options.ttlMs))) throw new DomainError("INVALID_LISTEN_KEY");
   }
 
-  /** DELETE: ends the user's own key; anyone else's, or an unknown one, is -1125. */
-  delete(listenKey: string, userId: string): void {
-    this.owned(listenKey, userId);
-    this.end(listenKey, "deleted");
+  /** DELETE: ends the user's own key (its sockets on every replica hear it); anyone else's, or an unknown one, is -1125. */
+  async delete(listenKey: string, userId: string): Promise<void> {
+    if (!(await this.store.delete(listenKey, userId))) throw new DomainError("INVALID_LISTEN_KEY");
   }
 
   /** The user a live key belongs to. */
-  userOf(listenKey: string): string | undefined {
-    return this.byKey.get(listenKey)?.userId;
+  userOf(listenKey: string): Promise<string | undefined> {
+    return this.store.userOf(listenKey);
   }
 
-  get size(): number {
-    return this.byKey.size;
+  /** This replica has sockets on the key: onEnd must hear when it ends, wherever that happens. */
+  watch(listenKey: string, userId: string): void {
+    this.store.watch(listenKey, userId);
   }
 
-  /** Forgets every key without ending anything (shutdown). */
-  clear(): void {
-    for (const entry of this.byKey.values()) clearTimeout(entry.timer);
-    this.byKey.clear();
-    this.byUser.clear();
+  /** The key's last socket here closed. */
+  unwatch(listenKey: string): void {
+    this.store.unwatch(listenKey);
   }
 
-  private owned(listenKey: string, userId: string): void {
-    if (this.byKey.get(listenKey)?.userId !== userId) throw new DomainError("INVALID_LISTEN_KEY");
-  }
-
-  private extend(listenKey: string): void {
-    const entry = this.byKey.get(listenKey)!;
-    clearTimeout(entry.timer);
-    entry.timer = this.expiry(listenKey);
-  }
-
-  private expiry(listenKey: string): NodeJS.Timeout {
-    const timer = setTimeout(() => this.end(listenKey, "expired"), this.options.ttlMs);
-    timer.unref();
-    return timer;
-  }
-
-  private end(listenKey: string, why: ListenKeyEnd): void {
-    const entry = this.byKey.get(listenKey);
-    if (!entry) return;
-    clearTimeout(entry.timer);
-    this.byKey.delete(listenKey);
-    if (this.byUser.get(entry.userId) === listenKey) this.byUser.delete(entry.userId);
-    this.options.onEnd(listenKey, entry.userId, why);
+  /** Stops watching; a memory store forgets every key without ending anything (shutdown). */
+  close(): Promise<void> {
+    return this.store.close();
   }
 }

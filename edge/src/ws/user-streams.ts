@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
 import { clientIpOf } from "../rest/router.js";
 import type { EdgeServices } from "../rest/services.js";
+import type { ListenKeyStore } from "./listen-key-store.port.js";
 import { ListenKeys, looksLikeListenKey, type ListenKeyEnd } from "./listen-keys.js";
 import type { WebSocketLimits } from "./market-streams.js";
 import { executionReport, listenKeyExpired, outboundAccountPosition } from "./user-events.js";
@@ -20,6 +21,8 @@ export interface UserStreamsOptions {
   readonly limits: WebSocketLimits;
   /** How long a listen key lives after its last POST or PUT (Binance: 60 minutes). */
   readonly listenKeyTtlMs: number;
+  /** Where listen keys live: this process's memory unless given (Redis, shared by the edge replicas). */
+  readonly listenKeyStore?: ListenKeyStore;
   readonly trustForwardedFor: boolean;
   readonly now: () => number;
   /** Upstream reconnect backoff: first and largest delay. */
@@ -177,7 +180,7 @@ export class UserStreams {
   private readonly perIp = new Map<string, number>();
 
   constructor(readonly options: UserStreamsOptions) {
-    this.keys = new ListenKeys({ ttlMs: options.listenKeyTtlMs, onEnd: (key, _userId, why) => this.ended(key, why) });
+    this.keys = new ListenKeys({ ttlMs: options.listenKeyTtlMs, store: options.listenKeyStore, onEnd: (key, _userId, why) => this.ended(key, why) });
   }
 
   /** The node:http 'upgrade' hook: true when the path is /ws/<listenKey> (then this answers it, or refuses an unknown key). */
@@ -187,16 +190,28 @@ export class UserStreams {
     if (!path.startsWith("/ws/")) return false;
     const listenKey = safeDecode(path.slice("/ws/".length));
     if (!looksLikeListenKey(listenKey)) return false;
-    const userId = this.keys.userOf(listenKey);
+    socket.on("error", () => socket.destroy()); // a client gone while the key is looked up
+    this.keys.userOf(listenKey).then(
+      (userId) => this.upgrade(request, socket, head, listenKey, userId),
+      (error: unknown) => {
+        this.options.onError?.(error, "listen key lookup");
+        refuse(socket, 503, "Service Unavailable", { code: -1001, msg: "Internal error; unable to process your request. Please try again." });
+      },
+    );
+    return true;
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, listenKey: string, userId: string | undefined): void {
+    if (socket.destroyed) return;
     if (userId === undefined) {
       refuse(socket, 400, "Bad Request", { code: -1125, msg: "This listenKey does not exist." });
-      return true;
+      return;
     }
     const { limits } = this.options;
     const ip = clientIpOf(request, this.options.trustForwardedFor);
     if ((this.perIp.get(ip) ?? 0) >= limits.connectionsPerIp) {
       refuse(socket, 429, "Too Many Requests", { code: -1003, msg: `Too many connections from this IP; at most ${limits.connectionsPerIp}.` });
-      return true;
+      return;
     }
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     socket.once("close", () => {
@@ -205,19 +220,21 @@ export class UserStreams {
       else this.perIp.set(ip, left);
     });
     this.server.handleUpgrade(request, socket, head, (ws) => this.attach(ws, listenKey, userId));
-    return true;
   }
 
   private attach(ws: WebSocket, listenKey: string, userId: string): void {
-    // The key may have ended during the handshake.
-    if (this.keys.userOf(listenKey) !== userId) {
-      ws.close(1000, "listenKey expired");
-      return;
-    }
     const connection = new UserConnection(ws, listenKey, this.options);
     const sockets = this.byKey.get(listenKey) ?? new Set();
     sockets.add(connection);
     this.byKey.set(listenKey, sockets);
+    this.keys.watch(listenKey, userId);
+    // The key may have ended since it was looked up, before it was watched: ask again.
+    this.keys.userOf(listenKey).then(
+      (owner) => {
+        if (owner !== userId) connection.end(JSON.stringify(listenKeyExpired(listenKey, this.options.now())), "listenKey expired");
+      },
+      () => {}, // Redis is away: the periodic check decides
+    );
     let feed = this.feeds.get(userId);
     if (!feed) {
       feed = new AccountFeed(userId, this.options);
@@ -229,7 +246,10 @@ export class UserStreams {
     ws.once("close", () => {
       connection.closed();
       sockets.delete(connection);
-      if (sockets.size === 0 && this.byKey.get(listenKey) === sockets) this.byKey.delete(listenKey);
+      if (sockets.size === 0 && this.byKey.get(listenKey) === sockets) {
+        this.byKey.delete(listenKey);
+        this.keys.unwatch(listenKey);
+      }
       joined.connections.delete(connection);
       if (joined.connections.size === 0 && this.feeds.get(userId) === joined) {
         this.feeds.delete(userId);
@@ -244,16 +264,16 @@ export class UserStreams {
     for (const connection of this.byKey.get(listenKey) ?? []) connection.end(json, `listenKey ${why}`);
   }
 
-  /** Open user data sockets, and users with an upstream feed (for tests and metrics). */
+  /** Open user data sockets, users with an upstream feed, and listen keys with sockets here (for tests and metrics). */
   stats(): { connections: number; feeds: number; listenKeys: number } {
     let connections = 0;
     for (const set of this.byKey.values()) connections += set.size;
-    return { connections, feeds: this.feeds.size, listenKeys: this.keys.size };
+    return { connections, feeds: this.feeds.size, listenKeys: this.byKey.size };
   }
 
-  /** Closes every socket ("going away"), every upstream feed, and forgets the keys. */
+  /** Closes every socket ("going away"), every upstream feed, and the key store (a memory one forgets its keys). */
   async close(): Promise<void> {
-    this.keys.clear();
+    await this.keys.close();
     const sockets = [...this.byKey.values()].flatMap((set) => [...set]);
     for (const connection of sockets) connection.socket.close(1001, "server shutting down");
     const deadline = Date.now() + 1_000;

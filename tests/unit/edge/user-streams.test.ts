@@ -129,43 +129,43 @@ describe("ListenKeys", () => {
   });
 
   afterEach(() => {
-    keys.clear();
+    void keys.close();
     vi.useRealTimers();
   });
 
-  it("gives each user one key: POST again answers it and extends it", () => {
-    const key = keys.open("alice");
+  it("gives each user one key: POST again answers it and extends it", async () => {
+    const key = await keys.open("alice");
     expect(key).toMatch(/^[A-Za-z0-9]{60}$/);
     expect(looksLikeListenKey(key)).toBe(true);
     expect(looksLikeListenKey("btcusdt@trade")).toBe(false);
     vi.advanceTimersByTime(59 * 60 * 1000);
-    expect(keys.open("alice")).toBe(key);
+    expect(await keys.open("alice")).toBe(key);
     vi.advanceTimersByTime(59 * 60 * 1000); // 118 minutes after creation, 59 after the second POST
-    expect(keys.userOf(key)).toBe("alice");
-    expect(keys.open("bob")).not.toBe(key);
+    expect(await keys.userOf(key)).toBe("alice");
+    expect(await keys.open("bob")).not.toBe(key);
     expect(new Set(Array.from({ length: 200 }, newListenKey)).size).toBe(200);
   });
 
-  it("expires a key 60 minutes after its last keepalive, once, and tells whose it was", () => {
-    const key = keys.open("alice");
+  it("expires a key 60 minutes after its last keepalive, once, and tells whose it was", async () => {
+    const key = await keys.open("alice");
     vi.advanceTimersByTime(50 * 60 * 1000);
-    keys.keepAlive(key, "alice");
+    await keys.keepAlive(key, "alice");
     vi.advanceTimersByTime(59 * 60 * 1000);
     expect(ended).toEqual([]);
     vi.advanceTimersByTime(60 * 1000);
     expect(ended).toEqual([[key, "alice", "expired"]]);
-    expect(keys.userOf(key)).toBeUndefined();
-    expect(() => keys.keepAlive(key, "alice")).toThrow(expect.objectContaining({ key: "INVALID_LISTEN_KEY" }));
-    expect(keys.open("alice")).not.toBe(key);
+    expect(await keys.userOf(key)).toBeUndefined();
+    await expect(keys.keepAlive(key, "alice")).rejects.toThrow(expect.objectContaining({ key: "INVALID_LISTEN_KEY" }));
+    expect(await keys.open("alice")).not.toBe(key);
   });
 
-  it("lets only the key's own user keep it alive or delete it; anyone else gets -1125 as for an unknown key", () => {
-    const key = keys.open("alice");
-    expect(() => keys.keepAlive(key, "bob")).toThrow(expect.objectContaining({ key: "INVALID_LISTEN_KEY" }));
-    expect(() => keys.delete(key, "bob")).toThrow(expect.objectContaining({ key: "INVALID_LISTEN_KEY" }));
-    expect(() => keys.delete("nope", "alice")).toThrow(expect.objectContaining({ key: "INVALID_LISTEN_KEY" }));
-    expect(keys.userOf(key)).toBe("alice");
-    keys.delete(key, "alice");
+  it("lets only the key's own user keep it alive or delete it; anyone else gets -1125 as for an unknown key", async () => {
+    const key = await keys.open("alice");
+    await expect(keys.keepAlive(key, "bob")).rejects.toThrow(expect.objectContaining({ key: "INVALID_LISTEN_KEY" }));
+    await expect(keys.delete(key, "bob")).rejects.toThrow(expect.objectContaining({ key: "INVALID_LISTEN_KEY" }));
+    await expect(keys.delete("nope", "alice")).rejects.toThrow(expect.objectContaining({ key: "INVALID_LISTEN_KEY" }));
+    expect(await keys.userOf(key)).toBe("alice");
+    await keys.delete(key, "alice");
     expect(ended).toEqual([[key, "alice", "deleted"]]);
     vi.advanceTimersByTime(2 * 60 * 60 * 1000);
     expect(ended).toHaveLength(1); // its expiry timer went with it
