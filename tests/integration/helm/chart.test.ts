@@ -184,6 +184,12 @@ describe("helm chart helm/exchange", () => {
       for (const c of COMPONENTS.filter((other) => other !== "auth")) expect(envOf(c).has("AUTH_REPLAY_CACHE_URL"), c).toBe(false);
     });
 
+    it("gives the edge's replicas one shared listen-key store: EDGE_LISTEN_KEY_REDIS_URL from the ConfigMap's Redis", () => {
+      expect(workloadOf("edge").spec.replicas ?? find("HorizontalPodAutoscaler", `${prefix}-edge`)?.spec.minReplicas).toBeGreaterThan(1);
+      expect(envOf("edge").get("EDGE_LISTEN_KEY_REDIS_URL")?.value).toBe("$(EXCHANGE_REDIS_URL)");
+      for (const c of COMPONENTS.filter((other) => other !== "edge")) expect(envOf(c).has("EDGE_LISTEN_KEY_REDIS_URL"), c).toBe(false);
+    });
+
     it("denies all traffic to and from the release's pods by default", () => {
       const deny = find("NetworkPolicy", `${prefix}-default-deny`);
       expect(deny).toBeDefined();
