@@ -14,6 +14,7 @@ import { startExchange, type RunningExchange } from "../../../services/runtime.j
 import type { EdgeModule } from "../../../edge/src/main.js";
 import { RedisListenKeyStore } from "../../../edge/src/ws/listen-key-store.redis.js";
 import { ListenKeys, type ListenKeyEnd } from "../../../edge/src/ws/listen-keys.js";
+import { listenKeyStoreContract } from "../../../edge/src/ws/listen-key-store.contract.js";
 
 // Listen keys shared by edge replicas through one Redis (the real one of tests/infra/up.sh): two
 // ListenKeys over two RedisListenKeyStores stand for two replicas, then two real edges behind one
@@ -22,6 +23,15 @@ import { ListenKeys, type ListenKeyEnd } from "../../../edge/src/ws/listen-keys.
 
 const prefixOf = () => `edge-lk-test:${randomUUID().slice(0, 8)}:`;
 const INVALID = expect.objectContaining({ key: "INVALID_LISTEN_KEY" });
+
+listenKeyStoreContract("redis", {
+  open: async () => {
+    const store = new RedisListenKeyStore({ url: engines.redisUrl, keyPrefix: prefixOf(), checkIntervalMs: 50 });
+    await store.ready();
+    return store;
+  },
+  checkWithinMs: 50,
+});
 
 describe("ListenKeys on one Redis shared by two replicas", () => {
   const opened: ListenKeys[] = [];
@@ -87,13 +97,13 @@ describe("ListenKeys on one Redis shared by two replicas", () => {
   });
 
   it("expiry is seen by both replicas watching the key, once each; a keepalive on either keeps it", async () => {
-    const { a, b } = await replicas(400);
+    const { a, b } = await replicas(600);
     const key = await a.keys.open("alice");
     a.keys.watch(key, "alice");
     b.keys.watch(key, "alice");
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 350));
     await b.keys.keepAlive(key, "alice");
-    await new Promise((resolve) => setTimeout(resolve, 250)); // 500 ms after creation, 250 after the keepalive
+    await new Promise((resolve) => setTimeout(resolve, 350)); // past creation's end, 350 ms after the keepalive
     expect(await a.keys.userOf(key)).toBe("alice");
     expect([...a.ended, ...b.ended]).toEqual([]);
     await until(() => a.ended.length === 1 && b.ended.length === 1, 3_000);
