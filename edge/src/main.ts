@@ -5,7 +5,7 @@ import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { publicConnectApi } from "./connect/public-api.js";
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit/rate-limiter.js";
-import { accountRoutes, type CommissionRates } from "./rest/account.routes.js";
+import { accountRoutes } from "./rest/account.routes.js";
 import { marketDataRoutes } from "./rest/market-data.routes.js";
 import { marketRoutes } from "./rest/market.routes.js";
 import { orderRoutes } from "./rest/order.routes.js";
@@ -27,8 +27,6 @@ export interface EdgeConfig {
   readonly cache?: Cache;
   /** Take the client IP from X-Forwarded-For: only behind a proxy that sets it. */
   readonly trustForwardedFor?: boolean;
-  /** Reported by GET /api/v3/account; wallet's tier-0 schedule (10 / 10 bps) by default. */
-  readonly commission?: CommissionRates;
   /** WebSocket market streams: limits, keepalive and polling. */
   readonly webSocket?: Partial<WebSocketLimits>;
   /** User data streams: how long a listen key lives after its last POST or PUT (60 minutes). */
@@ -109,7 +107,6 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
   const ownCache = config.cache ? undefined : new MemoryCache({ now });
   const cache = config.cache ?? ownCache!;
   const services = edgeServices(config.directory, now);
-  const commission = config.commission ?? { makerBps: 10, takerBps: 10 };
   const webSocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...config.webSocket };
   const userStreams = new UserStreams({
     services,
@@ -121,7 +118,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     onError: config.onError,
   });
   const limiter = new RateLimiter(cache, limits, now);
-  const rest = restRouter([...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(commission), ...userStreamRoutes(userStreams.keys)], {
+  const rest = restRouter([...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(), ...userStreamRoutes(userStreams.keys)], {
     services,
     limiter,
     now,

@@ -3,20 +3,15 @@ import { tradeResponse } from "./binance.mapper.js";
 import { historyLimit, timeParam } from "./order.routes.js";
 import { principalOf, type Route } from "./router.js";
 
-// The account: balances (wallet) and trades (order). Always the principal's own account.
+// The account: balances and fee rates (wallet) and trades (order). Always the principal's own account.
 
-export interface CommissionRates {
-  /** Basis points, as Binance reports makerCommission / takerCommission. */
-  readonly makerBps: number;
-  readonly takerBps: number;
-}
-
-const rate = (bps: number) => {
+/** Basis points as Binance's decimal rate: 10 -> "0.00100000". */
+export const commissionRate = (bps: number) => {
   const text = String(bps).padStart(5, "0");
   return `${text.slice(0, -4)}.${text.slice(-4)}0000`;
 };
 
-export function accountRoutes(commission: CommissionRates): Route[] {
+export function accountRoutes(): Route[] {
   return [
     {
       method: "GET",
@@ -26,14 +21,18 @@ export function accountRoutes(commission: CommissionRates): Route[] {
       handle: async (context) => {
         const principal = principalOf(context);
         const omitZero = context.params.optional("omitZeroBalances") === "true";
-        const { balances } = await context.services.wallet.getBalances({ accountId: principal.userId });
+        const [{ balances }, fees] = await Promise.all([
+          context.services.wallet.getBalances({ accountId: principal.userId }),
+          // The account's own tier's rates, as its trades are charged (legacy fields: whole basis points).
+          context.services.wallet.getFeeRates({ accountId: principal.userId }),
+        ]);
         const isZero = (text: string) => !/[1-9]/.test(text);
         return {
-          makerCommission: commission.makerBps,
-          takerCommission: commission.takerBps,
+          makerCommission: fees.makerBps,
+          takerCommission: fees.takerBps,
           buyerCommission: 0,
           sellerCommission: 0,
-          commissionRates: { maker: rate(commission.makerBps), taker: rate(commission.takerBps), buyer: "0.00000000", seller: "0.00000000" },
+          commissionRates: { maker: commissionRate(fees.makerBps), taker: commissionRate(fees.takerBps), buyer: "0.00000000", seller: "0.00000000" },
           canTrade: principal.permissions.includes(Permission.TRADE),
           canWithdraw: principal.permissions.includes(Permission.WITHDRAW),
           canDeposit: true,

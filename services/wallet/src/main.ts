@@ -6,6 +6,7 @@ import type { Logger } from "#kit/telemetry/logger.js";
 import type { Registry } from "prom-client";
 import { SimulatedChain } from "./adapters/chain-gateway.simulated.js";
 import { SqlLedgerStore, type WalletDb } from "./adapters/ledger-store.sql.js";
+import { MemoryFeeTiers } from "./adapters/fee-tier.memory.js";
 import { EmbeddedMfaVerifier } from "./adapters/mfa-verifier.embedded.js";
 import { AssetRegistry } from "./domain/assets.js";
 import { CommandBatcher } from "./domain/command-batcher.js";
@@ -47,7 +48,6 @@ export interface WalletConfig {
   readonly reconcileMs?: number;
 }
 
-export const defaultTiers: FeeTierSource = { tier: async () => 0 };
 
 /** Opens the configured store of record. */
 export async function openLedgerStore(url: string, awsEndpoint?: string): Promise<LedgerStore> {
@@ -76,6 +76,7 @@ export interface WalletParts {
   readonly wallet: Wallet;
   readonly chain: ChainGateway;
   readonly mfa: MfaVerifier;
+  readonly tiers: FeeTierSource;
   readonly batcher?: CommandBatcher;
 }
 
@@ -84,8 +85,9 @@ export function composeWallet(store: LedgerStore, options: Omit<WalletConfig, "l
   const chain = options.chain ?? new SimulatedChain();
   const mfa = options.mfa ?? new EmbeddedMfaVerifier(clock);
   const batcher = store.engine !== "dynamodb" && (options.batching ?? true) ? new CommandBatcher(store) : undefined;
-  const wallet = new Wallet({ store, executor: batcher ?? store, assets: new AssetRegistry(), clock, chain, mfa, tiers: options.tiers ?? defaultTiers });
-  return { store, wallet, chain, mfa, batcher };
+  const tiers = options.tiers ?? new MemoryFeeTiers();
+  const wallet = new Wallet({ store, executor: batcher ?? store, assets: new AssetRegistry(), clock, chain, mfa, tiers });
+  return { store, wallet, chain, mfa, tiers, batcher };
 }
 
 /** How often the module looks for withdrawals left pending (Wallet.resumeWithdrawals). */

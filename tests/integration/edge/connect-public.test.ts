@@ -238,6 +238,8 @@ describe("withdrawals", () => {
     expect(withdrawal).toMatchObject({ withdrawalId: "carla-w1", accountId: carla.userId, asset: "BTC", amount: "12.00000000", status: TransferStatus.AWAITING_APPROVAL });
     expect((await carla.wallet("gRPC-Web").getBalances({ assets: ["BTC"] })).balances[0]).toMatchObject({ free: "8.00000000", pendingWithdrawal: "12.00000000" });
     expect((await carla.wallet().listWithdrawals({})).withdrawals.map((w) => w.withdrawalId)).toEqual(["carla-w1"]);
+    expect(await carla.wallet().getFeeRates({})).toMatchObject({ tier: 0, makerBps: 10, takerBps: 10 });
+    expect((await failure(carla.wallet().getFeeRates({ accountId: bob.userId }))).code).toBe(Code.PermissionDenied);
     // Its own allow-list: read, and replaced (no MFA, no lock for carla).
     expect(await carla.wallet().getWithdrawalAllowList({})).toMatchObject({ enabled: false, entries: [] });
     expect(await carla.wallet("Connect binary").setWithdrawalAllowList({ enabled: true, entries: [{ address, memo: "" }] })).toMatchObject({ enabled: true, entries: [{ address }] });

@@ -10,6 +10,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { inProcessTransport } from "#kit/rpc/in-process.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { MemoryFeeTiers } from "../../../services/wallet/src/adapters/fee-tier.memory.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 import { createEdgeModule, type EdgeModule } from "../../../edge/src/main.js";
 
@@ -212,6 +213,27 @@ describe("trading over signed REST", () => {
     await signed("POST", "/api/v3/order", alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.1", price: "30000" });
     const market = await signed("POST", "/api/v3/order", bob, { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quoteOrderQty: "3000" });
     expect(market.body).toMatchObject({ status: "FILLED", type: "MARKET", executedQty: "0.10000000", cummulativeQuoteQty: "3000.00000000" });
+  });
+});
+
+describe("account commission", () => {
+  it("reports the account's own fee tier's rates: tier 0 at 10 / 10 bps, a tier-3 account at 4 / 6 bps", async () => {
+    const tier0 = await signed("GET", "/api/v3/account", alice);
+    expect(tier0.body).toMatchObject({
+      makerCommission: 10,
+      takerCommission: 10,
+      buyerCommission: 0,
+      sellerCommission: 0,
+      commissionRates: { maker: "0.00100000", taker: "0.00100000", buyer: "0.00000000", seller: "0.00000000" },
+    });
+
+    const c = await signUp("carol@example.com");
+    const carol = await hmacKey(c.userId, c.headers, [Permission.READ]);
+    (parts.tiers as MemoryFeeTiers).assign(c.userId, 3);
+    const tier3 = await signed("GET", "/api/v3/account", carol);
+    expect(tier3.status).toBe(200);
+    expect(tier3.body).toMatchObject({ makerCommission: 4, takerCommission: 6, commissionRates: { maker: "0.00040000", taker: "0.00060000", buyer: "0.00000000", seller: "0.00000000" } });
+    expect(await parts.wallet.feeRates(c.userId)).toEqual({ tier: 3, makerBps: 4, takerBps: 6 });
   });
 });
 

@@ -33,6 +33,11 @@ export class FeeSchedule {
     this.tiers = new Map(tiers.map((tier) => [tier.tier, tier]));
   }
 
+  /** The tier's maker and taker rates (an unknown tier's are tier 0's). */
+  rates(tier: number): FeeTier {
+    return { tier, makerBps: this.bps(tier, true), takerBps: this.bps(tier, false) };
+  }
+
   /** Basis points for one side of a trade; an unknown tier pays tier 0's rates. */
   bps(tier: number, maker: boolean): number {
     const spec = this.tiers.get(tier) ?? this.tiers.get(0) ?? { tier: 0, makerBps: 10, takerBps: 10 };

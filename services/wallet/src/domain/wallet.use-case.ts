@@ -5,7 +5,7 @@ import type { LedgerStore, PageRequest } from "../ports/ledger-store.port.js";
 import type { MfaVerifier } from "../ports/mfa-verifier.port.js";
 import { MAX_UNITS, type AssetRegistry, type AssetSpec, type NetworkSpec } from "./assets.js";
 import type { CommandExecutor } from "./command-batcher.js";
-import { FeeSchedule } from "./fees.js";
+import { FeeSchedule, type FeeTier } from "./fees.js";
 import {
   docIds,
   makeCommand,
@@ -122,6 +122,12 @@ export class Wallet {
   }
 
   // ------------------------------------------------------------ trades and transfers
+
+  /** The account's fee tier and its maker / taker rates in basis points, as settlements charge them. */
+  async feeRates(account: string): Promise<FeeTier> {
+    requireUserAccount(account, "account_id");
+    return this.fees.rates(await this.deps.tiers.tier(account));
+  }
 
   async settleTrade(trade: SettleTrade): Promise<{ buyerFee: bigint; sellerFee: bigint; duplicate: boolean }> {
     const [settled] = await this.settleTrades([trade]);

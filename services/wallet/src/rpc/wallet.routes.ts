@@ -130,6 +130,9 @@ export function walletRoutes(deps: WalletRoutesDeps) {
         const list = await wallet.updateAllowList({ account: request.accountId, enabled: request.enabled, entries, totpCode: request.totpCode });
         return { enabled: list.enabled, entries: [...list.entries] };
       },
+      async getFeeRates(request) {
+        return await wallet.feeRates(request.accountId);
+      },
       async getWithdrawalAllowList(request) {
         const list = await wallet.allowList(request.accountId);
         return { enabled: list.enabled, entries: [...list.entries] };
