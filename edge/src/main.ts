@@ -39,7 +39,7 @@ export interface EdgeConfig {
   /** Browser origins allowed to call the public Connect API (EDGE_CORS_ORIGINS, comma-separated); none by default. */
   readonly corsOrigins?: readonly string[];
   readonly now?: () => number;
-  /** Upstream failures of the market streams (logged by the caller; reconnects are automatic). */
+  /** Failures of the edge's background calls: market and user stream upstreams, the listen-key store, the public Connect API (logged by the caller with `context`; streams reconnect on their own). */
   readonly onError?: (error: unknown, context: string) => void;
 }
 
