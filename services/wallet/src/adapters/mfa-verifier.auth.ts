@@ -1,6 +1,6 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { AuthService, MfaResult } from "#gen/exchange/auth/v1/auth_pb.js";
-import type { MfaVerifier } from "../ports/mfa-verifier.port.js";
+import type { AccountSecurity, MfaVerifier } from "../ports/mfa-verifier.port.js";
 
 /** auth's VerifyMfa takes codes of 1 to 64 characters (a TOTP code or a recovery code). */
 const MAX_CODE_LENGTH = 64;
@@ -9,7 +9,8 @@ const MAX_CODE_LENGTH = 64;
  * The second factor as auth decides it, over auth's VerifyMfa (a TOTP code, or an unused recovery
  * code, which it then spends) and GetAccountSecurity: in-process in embedded mode, gRPC at
  * AUTH_ADDR in distributed mode. An empty code is not sent to VerifyMfa (which requires one):
- * it passes an account without MFA and fails one with MFA.
+ * it passes an account without MFA and fails one with MFA. The withdrawal lock comes from
+ * GetAccountSecurity too.
  */
 export class AuthMfaVerifier implements MfaVerifier {
   private readonly client: Client<typeof AuthService>;
@@ -25,5 +26,10 @@ export class AuthMfaVerifier implements MfaVerifier {
     }
     const { result } = await this.client.verifyMfa({ userId: account, code });
     return result === MfaResult.NOT_ENROLLED ? "not_enabled" : result === MfaResult.VALID ? "valid" : "invalid";
+  }
+
+  async security(account: string): Promise<AccountSecurity> {
+    const { mfaEnabled, withdrawalLockedUntil } = await this.client.getAccountSecurity({ userId: account });
+    return { mfaEnabled, withdrawalLockedUntil: Number(withdrawalLockedUntil) };
   }
 }

@@ -34,6 +34,19 @@ export function mfaRequired(message = "Two-factor authentication code required."
   return new DomainError("MFA_REQUIRED", message);
 }
 
+/**
+ * Withdrawals (and allow-list changes) wait after a password, MFA or API-key change: the same
+ * error the edge answers (-4000), with until when.
+ */
+export function withdrawalsLocked(until: number): DomainError {
+  return new DomainError(
+    "WITHDRAWALS_LOCKED",
+    `Withdrawals are locked until ${new Date(until).toISOString()} after a security change (password, two-factor authentication or API key).`,
+    [],
+    { lockedUntil: String(until) },
+  );
+}
+
 /** A hold that is no longer pending (posted, voided or expired) cannot be used or voided again. */
 export function holdNotPending(holdId: string, state: string): DomainError {
   return new DomainError("INVALID_STATE", `hold ${holdId} is ${state}, not pending`, [{ field: "hold_id", description: `hold is ${state}` }], { holdId, state });

@@ -21,7 +21,7 @@ import {
   type WithdrawalDoc,
 } from "./ledger.js";
 import { addressKey, splitAddressKey } from "./plan.js";
-import { invalidField, mfaRequired, notFound } from "./wallet.errors.js";
+import { invalidField, mfaRequired, notFound, withdrawalsLocked } from "./wallet.errors.js";
 
 export interface WalletDeps {
   readonly store: LedgerStore;
@@ -302,12 +302,25 @@ export class Wallet {
     await this.run(`allowlist:${account}:${this.deps.clock.now()}:${addresses.join(",")}:${enabled}`, { kind: "set_allowlist", account, enabled, addresses });
   }
 
-  /** setAllowList on a user's behalf: the account's TOTP code is required when it has MFA. */
+  /**
+   * setAllowList on a user's behalf: refused while auth's withdrawal lock holds, and the account's
+   * TOTP code is required when it has MFA.
+   */
   async updateAllowList(request: { account: string; enabled: boolean; entries: readonly { address: string; memo: string }[]; totpCode: string }): Promise<AllowList> {
     requireUserAccount(request.account, "account_id");
+    await this.requireUnlocked(request.account);
     await this.requireMfa(request.account, request.totpCode);
     await this.setAllowList(request.account, request.enabled, request.entries);
     return this.allowList(request.account);
+  }
+
+  /**
+   * Refuses while the account's withdrawal lock (auth's, after a password, MFA or API-key change)
+   * runs past the ledger's clock. Asked before the code, so a locked attempt spends no recovery code.
+   */
+  private async requireUnlocked(account: string): Promise<void> {
+    const { withdrawalLockedUntil } = await this.deps.mfa.security(account);
+    if (withdrawalLockedUntil > this.deps.clock.now()) throw withdrawalsLocked(withdrawalLockedUntil);
   }
 
   /** Passes accounts without MFA; an account with MFA needs its current TOTP code. */
@@ -342,6 +355,7 @@ export class Wallet {
     if (request.amount < network.withdrawMin) throw invalidField("amount", `below the minimum withdrawal ${network.withdrawMin} on ${network.network}`);
     if (request.amount <= network.withdrawFee) throw invalidField("amount", `must exceed the network fee ${network.withdrawFee}`);
     if (network.memoRequired && request.memo === "") throw invalidField("memo", `a memo is required on ${network.network}`);
+    await this.requireUnlocked(request.account);
     await this.requireMfa(request.account, request.totpCode);
     const executed = await this.run(`withdraw:${request.withdrawalId}`, {
       kind: "withdraw_request",
