@@ -5,6 +5,7 @@ import { clientIpOf } from "../rest/router.js";
 import type { EdgeServices } from "../rest/services.js";
 import { MarketFeeds, type TopicSubscriber } from "./market-feeds.js";
 import { errorReply, parseControl, parseStreamName, splitStreams, type RequestId, type StreamName } from "./streams.js";
+import { keepAlive } from "./keepalive.js";
 
 // Binance's WebSocket market streams on the edge's HTTP/1.1 port: /ws/<stream> (raw payloads),
 // /stream?streams=a/b (combined: {"stream","data"}), and SUBSCRIBE / UNSUBSCRIBE /
@@ -84,11 +85,10 @@ function refuse(socket: Duplex, status: number, reason: string, body: { code: nu
 /** One client connection: its streams, keepalive, lifetime and control messages. */
 export class Connection implements TopicSubscriber {
   readonly streams = new Set<string>();
-  private lastPong: number;
   private windowStart = 0;
   private windowCount = 0;
-  private readonly pinger: NodeJS.Timeout;
-  private readonly lifetime: NodeJS.Timeout;
+  /** Stops the keepalive and lifetime timers. */
+  private readonly stopKeepAlive: () => void;
   /** Control messages are answered in order. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -98,13 +98,7 @@ export class Connection implements TopicSubscriber {
     private readonly hub: MarketStreams,
   ) {
     const { limits, now } = hub.options;
-    this.lastPong = now();
-    socket.on("pong", () => (this.lastPong = now()));
-    this.pinger = setInterval(() => {
-      if (now() - this.lastPong > limits.pongTimeoutMs) socket.terminate();
-      else socket.ping();
-    }, limits.pingIntervalMs);
-    this.lifetime = setTimeout(() => socket.close(1000, "connection lifetime reached"), limits.maxConnectionMs);
+    this.stopKeepAlive = keepAlive(socket, limits, now);
     socket.on("message", (data, isBinary) => this.onMessage(data, isBinary));
   }
 
@@ -123,8 +117,7 @@ export class Connection implements TopicSubscriber {
   }
 
   closed(): void {
-    clearInterval(this.pinger);
-    clearTimeout(this.lifetime);
+    this.stopKeepAlive();
     for (const name of this.streams) this.hub.feeds.unsubscribe(name, this);
     this.streams.clear();
   }

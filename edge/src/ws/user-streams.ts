@@ -8,6 +8,7 @@ import { ListenKeys, looksLikeListenKey, type ListenKeyEnd } from "./listen-keys
 import type { WebSocketLimits } from "./market-streams.js";
 import { executionReport, listenKeyExpired, outboundAccountPosition } from "./user-events.js";
 import { sleep } from "./abortable-sleep.js";
+import { keepAlive } from "./keepalive.js";
 
 // Binance's user data streams on the edge's HTTP/1.1 port: /ws/<listenKey> delivers the key's
 // user's executionReport events (order StreamOrderUpdates, one upstream call per user on this
@@ -46,9 +47,8 @@ function safeDecode(text: string): string {
 
 /** One client socket of a listen key: keepalive, lifetime, slow-consumer drop. Incoming frames are ignored. */
 class UserConnection {
-  private lastPong: number;
-  private readonly pinger: NodeJS.Timeout;
-  private readonly lifetime: NodeJS.Timeout;
+  /** Stops the keepalive and lifetime timers. */
+  private readonly stopKeepAlive: () => void;
 
   constructor(
     readonly socket: WebSocket,
@@ -56,13 +56,7 @@ class UserConnection {
     private readonly options: UserStreamsOptions,
   ) {
     const { limits, now } = options;
-    this.lastPong = now();
-    socket.on("pong", () => (this.lastPong = now()));
-    this.pinger = setInterval(() => {
-      if (now() - this.lastPong > limits.pongTimeoutMs) socket.terminate();
-      else socket.ping();
-    }, limits.pingIntervalMs);
-    this.lifetime = setTimeout(() => socket.close(1000, "connection lifetime reached"), limits.maxConnectionMs);
+    this.stopKeepAlive = keepAlive(socket, limits, now);
   }
 
   send(json: string): void {
@@ -81,8 +75,7 @@ class UserConnection {
   }
 
   closed(): void {
-    clearInterval(this.pinger);
-    clearTimeout(this.lifetime);
+    this.stopKeepAlive();
   }
 }
 
