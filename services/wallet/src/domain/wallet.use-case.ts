@@ -308,26 +308,23 @@ export class Wallet {
    */
   async updateAllowList(request: { account: string; enabled: boolean; entries: readonly { address: string; memo: string }[]; totpCode: string }): Promise<AllowList> {
     requireUserAccount(request.account, "account_id");
-    await this.requireUnlocked(request.account);
-    await this.requireMfa(request.account, request.totpCode);
+    await this.requireSecondFactor(request.account, request.totpCode);
     await this.setAllowList(request.account, request.enabled, request.entries);
     return this.allowList(request.account);
   }
 
   /**
-   * Refuses while the account's withdrawal lock (auth's, after a password, MFA or API-key change)
-   * runs past the ledger's clock. Asked before the code, so a locked attempt spends no recovery code.
+   * A user's sensitive action (a withdrawal, an allow-list change), asked of auth once: refused
+   * while the account's withdrawal lock (after a password, MFA or API-key change) runs past the
+   * ledger's clock, checked before the code so a locked attempt spends no recovery code; an
+   * account with MFA needs its current code, one without passes.
    */
-  private async requireUnlocked(account: string): Promise<void> {
-    const { withdrawalLockedUntil } = await this.deps.mfa.security(account);
+  private async requireSecondFactor(account: string, totpCode: string): Promise<void> {
+    const { mfaEnabled, withdrawalLockedUntil } = await this.deps.mfa.security(account);
     if (withdrawalLockedUntil > this.deps.clock.now()) throw withdrawalsLocked(withdrawalLockedUntil);
-  }
-
-  /** Passes accounts without MFA; an account with MFA needs its current TOTP code. */
-  private async requireMfa(account: string, totpCode: string): Promise<void> {
-    if ((await this.deps.mfa.verify(account, totpCode)) === "invalid") {
-      throw mfaRequired(totpCode === "" ? "Two-factor authentication code required." : "Invalid two-factor authentication code.");
-    }
+    if (!mfaEnabled) return;
+    if (totpCode === "") throw mfaRequired("Two-factor authentication code required.");
+    if ((await this.deps.mfa.verify(account, totpCode)) === "invalid") throw mfaRequired("Invalid two-factor authentication code.");
   }
 
   /** The account's withdrawal allow-list; an account that never set one has it disabled and empty. */
@@ -355,8 +352,7 @@ export class Wallet {
     if (request.amount < network.withdrawMin) throw invalidField("amount", `below the minimum withdrawal ${network.withdrawMin} on ${network.network}`);
     if (request.amount <= network.withdrawFee) throw invalidField("amount", `must exceed the network fee ${network.withdrawFee}`);
     if (network.memoRequired && request.memo === "") throw invalidField("memo", `a memo is required on ${network.network}`);
-    await this.requireUnlocked(request.account);
-    await this.requireMfa(request.account, request.totpCode);
+    await this.requireSecondFactor(request.account, request.totpCode);
     const executed = await this.run(`withdraw:${request.withdrawalId}`, {
       kind: "withdraw_request",
       withdrawalId: request.withdrawalId,
