@@ -1,21 +1,23 @@
 import { create } from "@bufbuild/protobuf";
 import { OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
-import { CommandSchema, UpdateReason, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
+import { CommandSchema, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import { DomainError } from "#kit/errors/domain-error.js";
-import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
 import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
-import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
-import { cancelRejected, placementRejected } from "./matching-reasons.js";
-import { holdIdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
+import type { WalletGateway } from "../ports/wallet-gateway.port.js";
+import { AppliedSequences } from "./applied-sequences.js";
+import { ApplyMatchingEvents } from "./apply-matching-events.use-case.js";
+import { cancelRejected } from "./matching-reasons.js";
+import type { Order, UserTrade } from "./order.js";
 import type { OrderQuery, TradeQuery } from "./order-history.js";
-import type { ExecutionType, OrderUpdate } from "./order-update.event.js";
 import { orderIntent, type PlaceRequest } from "./order-intent.js";
+import { DONE_STATUSES } from "./order-status.js";
+import { PlaceOrder } from "./place-order.use-case.js";
 import { SerialQueue } from "./serial-queue.js";
+import { SymbolCatalog } from "./symbol-catalog.js";
 import type { SymbolSpec } from "./symbol.js";
-import { SymbolUnits } from "./symbol-units.js";
 
 export interface OrdersDeps {
   readonly store: OrderStore;
@@ -64,28 +66,6 @@ export interface CancelReplaceOutcome {
 /** How long a cancel-replace waits for the cancel's events (its hold released) before placing anyway. */
 const CANCEL_SETTLE_MS = 10_000;
 
-const DONE = new Set([OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.EXPIRED_IN_MATCH, OrderStatus.REJECTED]);
-
-/** An update of the batch being applied, before its trade's fee is known. */
-interface Draft {
-  readonly order: Order;
-  readonly executionType: ExecutionType;
-  readonly rejectReason: string;
-  /** TRADE: the settlement's index in the batch and which side of it the order took. */
-  readonly fill?: { readonly index: number; readonly buyer: boolean; readonly isMaker: boolean; readonly tradeId: number; readonly priceTicks: bigint; readonly quantityLots: bigint; readonly quoteUnits: bigint };
-}
-
-/** What a matching status change is reported as (fills are reported by their trades). */
-const REPORTED: Partial<Record<OrderStatus, ExecutionType>> = {
-  [OrderStatus.CANCELED]: "CANCELED",
-  [OrderStatus.EXPIRED]: "EXPIRED",
-  [OrderStatus.EXPIRED_IN_MATCH]: "TRADE_PREVENTION",
-};
-
-interface Waiter {
-  readonly sequence: number;
-  readonly resolve: () => void;
-}
 
 /**
  * The order lifecycle: validate and convert (order-intent), allocate the id, persist (the row
@@ -93,143 +73,45 @@ interface Waiter {
  * (settling trades in wallet, releasing what is left of holds) in sequence order, exactly once.
  */
 export class Orders {
-  private readonly symbols = new Map<string, { spec: SymbolSpec; units: SymbolUnits }>();
+  private readonly symbols: SymbolCatalog;
+  /** A symbol's commands reach matching one at a time, in order (order ids increase). */
   private readonly queue = new SerialQueue();
-  private readonly applied = new Map<string, number>();
-  private readonly waiters = new Map<string, Waiter[]>();
-  private readonly rejections = new Map<string, string>();
+  private readonly progress: AppliedSequences;
+  private readonly placing: PlaceOrder;
+  private readonly events: ApplyMatchingEvents;
 
   constructor(private readonly deps: OrdersDeps) {
-    for (const spec of deps.symbols) this.symbols.set(spec.symbol, { spec, units: new SymbolUnits(spec) });
+    this.symbols = new SymbolCatalog(deps.symbols);
+    this.progress = new AppliedSequences(deps.waitMs);
+    this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress);
+    this.events = new ApplyMatchingEvents(deps, this.symbols, this.progress);
   }
 
   symbol(symbol: string) {
-    const found = this.symbols.get(symbol);
-    if (!found) throw new DomainError("BAD_SYMBOL", "Invalid symbol.", [{ field: "symbol", description: `unknown symbol ${symbol}` }]);
-    return found;
+    return this.symbols.get(symbol);
   }
 
   // ------------------------------------------------------------------ placing
 
-  async place(accountId: string, symbol: string, request: PlaceRequest, clientOrderId: string): Promise<Order> {
-    const { spec, units } = this.symbol(symbol);
-    if (clientOrderId !== "") {
-      const existing = await this.deps.store.getByClientId(accountId, clientOrderId);
-      if (existing) return existing;
-    }
-    const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
-    const bestAsk = needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined;
-    const intent = orderIntent(request, spec, units, bestAsk);
-    const outcome = await this.queue.run(symbol, async (): Promise<{ existing: Order } | { sequence?: number; orderId: number }> => {
-      const now = this.deps.clock.now();
-      const orderId = await this.deps.store.nextOrderId(symbol);
-      const order: Order = {
-        symbol,
-        orderId,
-        accountId,
-        clientOrderId: clientOrderId || (this.deps.newClientOrderId?.() ?? `x-${symbol}-${orderId}`),
-        side: intent.side,
-        type: intent.type,
-        timeInForce: intent.timeInForce,
-        priceTicks: intent.priceTicks,
-        quantityLots: intent.quantityLots,
-        quoteOrderUnits: intent.quoteOrderUnits,
-        stopPriceTicks: intent.stopPriceTicks,
-        icebergLots: intent.icebergLots,
-        trailingDelta: intent.trailingDelta,
-        stp: intent.stp,
-        holdAsset: intent.holdAsset,
-        holdUnits: intent.holdUnits,
-        status: OrderStatus.PENDING_NEW,
-        filledLots: 0n,
-        quoteUnits: 0n,
-        submitted: false,
-        createdAt: now,
-        updatedAt: now,
-      };
-      const { order: stored, created } = await this.deps.store.insert(order);
-      if (!created) return { existing: stored };
-      return this.deliver(stored, intent.budget, intent.quoteNotional);
-    });
-    if ("existing" in outcome) return outcome.existing;
-    return this.settled(symbol, outcome.sequence, outcome.orderId);
-  }
-
-  /** Holds the budget and hands the order to matching. Runs under the symbol's queue. */
-  private async deliver(order: Order, budget: bigint, quoteNotional: bigint): Promise<{ sequence?: number; orderId: number }> {
-    const { spec } = this.symbol(order.symbol);
-    try {
-      const scale = order.holdAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale;
-      await this.deps.wallet.hold(holdIdOf(order.symbol, order.orderId), order.accountId, order.holdAsset, formatUnits(order.holdUnits, scale));
-    } catch (error) {
-      order.status = OrderStatus.REJECTED;
-      order.submitted = true;
-      order.updatedAt = this.deps.clock.now();
-      await this.deps.store.update(order);
-      this.deps.updates?.publish([{ order: { ...order }, executionType: "REJECTED", rejectReason: "HOLD_REFUSED", time: order.updatedAt, balancesChanged: false }]);
-      throw error;
-    }
-    const command = create(CommandSchema, {
-      symbol: order.symbol,
-      timestamp: BigInt(order.createdAt),
-      kind: {
-        case: "place",
-        value: {
-          orderId: BigInt(order.orderId),
-          accountId: order.accountId,
-          side: order.side,
-          type: order.type,
-          timeInForce: order.timeInForce,
-          priceTicks: order.priceTicks === 0n ? "" : String(order.priceTicks),
-          quantityLots: order.quantityLots === 0n ? "" : String(order.quantityLots),
-          quoteQuantity: quoteNotional === 0n ? "" : String(quoteNotional),
-          stopPriceTicks: order.stopPriceTicks === 0n ? "" : String(order.stopPriceTicks),
-          trailingDeltaBps: order.trailingDelta,
-          icebergLots: order.icebergLots === 0n ? "" : String(order.icebergLots),
-          selfTradePreventionMode: order.stp,
-          budget: String(budget),
-        },
-      },
-    });
-    const batch = await this.deps.matching.submit(command);
-    order.submitted = true;
-    await this.deps.store.update(order);
-    return { sequence: batch === "duplicate" ? undefined : Number(batch.sequence), orderId: order.orderId };
-  }
-
-  /** Waits (bounded) until the consumer applied `sequence`, then answers with the stored order or its rejection. */
-  private async settled(symbol: string, sequence: number | undefined, orderId: number): Promise<Order> {
-    if (sequence !== undefined) await this.waitFor(symbol, sequence);
-    const rejection = this.rejections.get(`${symbol}:${orderId}`);
-    if (rejection !== undefined) {
-      this.rejections.delete(`${symbol}:${orderId}`);
-      throw placementRejected(rejection);
-    }
-    return (await this.deps.store.get(symbol, orderId))!;
-  }
-
-  private waitFor(symbol: string, sequence: number): Promise<void> {
-    if ((this.applied.get(symbol) ?? 0) >= sequence) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.deps.waitMs ?? 3_000);
-      const list = this.waiters.get(symbol) ?? [];
-      list.push({ sequence, resolve: () => (clearTimeout(timer), resolve()) });
-      this.waiters.set(symbol, list);
-    });
+  place(accountId: string, symbol: string, request: PlaceRequest, clientOrderId: string): Promise<Order> {
+    return this.placing.place(accountId, symbol, request, clientOrderId);
   }
 
   /** Delivers orders persisted but not yet handed to matching (after a crash), oldest first. */
-  async relay(symbol: string): Promise<void> {
-    await this.queue.run(symbol, async () => {
-      for (const order of await this.deps.store.undelivered(symbol)) {
-        if (order.status !== OrderStatus.PENDING_NEW) continue;
-        const { units } = this.symbol(symbol);
-        const buy = order.side === Side.BUY;
-        const quoteNotional = order.quoteOrderUnits === 0n ? 0n : order.quoteOrderUnits / units.notionalUnits;
-        const budget = buy ? order.holdUnits / units.notionalUnits : order.quantityLots;
-        await this.deliver(order, budget, quoteNotional).catch(() => undefined);
-      }
-    });
+  relay(symbol: string): Promise<void> {
+    return this.placing.relay(symbol);
+  }
+
+  // ------------------------------------------------------------------ matching's events
+
+  /** Follows a symbol's event stream from the last applied sequence until `signal` aborts. */
+  consume(symbol: string, signal: AbortSignal): Promise<void> {
+    return this.events.consume(symbol, signal);
+  }
+
+  /** Applies one event batch (a batch at or below the applied sequence changes nothing). */
+  apply(symbol: string, batch: EventBatch): Promise<void> {
+    return this.events.apply(symbol, batch);
   }
 
   // ------------------------------------------------------------------ canceling
@@ -251,13 +133,13 @@ export class Orders {
   async cancel(accountId: string, symbol: string, orderId: bigint, clientOrderId: string): Promise<Order> {
     const order = await this.find(accountId, symbol, orderId, clientOrderId);
     const sequence = await this.submitCancel(order);
-    await this.waitFor(symbol, sequence);
+    await this.progress.waitFor(symbol, sequence);
     return (await this.deps.store.get(symbol, order.orderId))!;
   }
 
   /** Asks matching to cancel an open order; answers the sequence of the cancel's events. */
   private async submitCancel(order: Order): Promise<number> {
-    if (DONE.has(order.status)) throw new DomainError("CANCEL_REJECTED", "Unknown order sent.");
+    if (DONE_STATUSES.has(order.status)) throw new DomainError("CANCEL_REJECTED", "Unknown order sent.");
     const { symbol } = order;
     const batch = await this.queue.run(symbol, () =>
       this.deps.matching.submit(
@@ -305,7 +187,7 @@ export class Orders {
     try {
       const target = await this.cancelTarget(request);
       const sequence = await this.submitCancel(target);
-      await this.settleWithin(symbol, sequence, CANCEL_SETTLE_MS);
+      await this.progress.settleWithin(symbol, sequence, CANCEL_SETTLE_MS);
       canceled = (await this.deps.store.get(symbol, target.orderId))!;
     } catch (error) {
       // Only refusals are a failed cancel; anything else (matching unreachable) leaves the
@@ -333,7 +215,7 @@ export class Orders {
     }
     const allowed =
       request.restriction === "ONLY_NEW" ? target.status === OrderStatus.NEW : request.restriction === "ONLY_PARTIALLY_FILLED" ? target.status === OrderStatus.PARTIALLY_FILLED : true;
-    if (!allowed && !DONE.has(target.status)) throw new DomainError("CANCEL_REJECTED", "Order was not canceled due to cancel restrictions.");
+    if (!allowed && !DONE_STATUSES.has(target.status)) throw new DomainError("CANCEL_REJECTED", "Order was not canceled due to cancel restrictions.");
     return target;
   }
 
@@ -347,12 +229,6 @@ export class Orders {
     const cancelError = canceled ? undefined : new DomainError("CANCEL_REJECTED", "Unknown order sent.");
     if (existing.status === OrderStatus.REJECTED) return { canceled, cancelError, placeAttempted: true, placeError: new DomainError("NEW_ORDER_REJECTED", "Order was rejected.") };
     return { canceled, cancelError, placeAttempted: true, placed: existing };
-  }
-
-  /** Waits until the consumer applied `sequence` (so the cancel's hold is released), at most `ms`. */
-  private async settleWithin(symbol: string, sequence: number, ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    while ((this.applied.get(symbol) ?? 0) < sequence && Date.now() < deadline) await this.waitFor(symbol, sequence);
   }
 
   // ------------------------------------------------------------------ amend (keepPriority)
@@ -372,8 +248,8 @@ export class Orders {
     const found = await this.find(accountId, symbol, orderId, clientOrderId);
     const sequence = await this.queue.run(symbol, async () => {
       const head = await this.deps.matching.headSequence(symbol);
-      await this.settleWithin(symbol, head, CANCEL_SETTLE_MS);
-      if ((this.applied.get(symbol) ?? 0) < head) throw new DomainError("TIMEOUT");
+      await this.progress.settleWithin(symbol, head, CANCEL_SETTLE_MS);
+      if (this.progress.head(symbol) < head) throw new DomainError("TIMEOUT");
       const order = (await this.deps.store.get(symbol, found.orderId))!;
       if (order.status !== OrderStatus.NEW && order.status !== OrderStatus.PARTIALLY_FILLED) throw new DomainError("NO_SUCH_ORDER");
       if (newLots >= order.quantityLots) throw new DomainError("INVALID_PARAMETER", "Order amend (quantity increase) is not supported.", [{ field: "new_qty", description: "must be less than the order's quantity" }]);
@@ -394,7 +270,7 @@ export class Orders {
       }
       return Number(batch.sequence);
     });
-    await this.waitFor(symbol, sequence);
+    await this.progress.waitFor(symbol, sequence);
     return (await this.deps.store.get(symbol, found.orderId))!;
   }
 
@@ -404,7 +280,7 @@ export class Orders {
     const batch = await this.queue.run(symbol, () =>
       this.deps.matching.submit(create(CommandSchema, { symbol, timestamp: BigInt(this.deps.clock.now()), kind: { case: "cancelAll", value: { accountId } } })),
     );
-    if (batch !== "duplicate") await this.waitFor(symbol, Number(batch.sequence));
+    if (batch !== "duplicate") await this.progress.waitFor(symbol, Number(batch.sequence));
     const after = await Promise.all(open.map((order) => this.deps.store.get(symbol, order.orderId)));
     return after.filter((order): order is Order => order !== undefined && order.status === OrderStatus.CANCELED);
   }
@@ -436,195 +312,6 @@ export class Orders {
     return this.deps.store.findTrades(accountId, symbol, query);
   }
 
-  // ------------------------------------------------------------------ matching's events
-
-  /** Follows a symbol's event stream from the last applied sequence until `signal` aborts. */
-  async consume(symbol: string, signal: AbortSignal): Promise<void> {
-    const last = await this.deps.store.lastSequence(symbol);
-    this.markApplied(symbol, last);
-    for await (const batch of this.deps.matching.events(symbol, last + 1, signal)) await this.apply(symbol, batch);
-  }
-
-  /**
-   * Applies one batch: wallet effects first (idempotent by id), then the orders and sequence in
-   * one transaction. The batch's trades settle in one wallet call, in event order; the holds its
-   * events release are released after that call, in event order, so no hold is released before
-   * the trades that draw on it have settled (matching reports a maker's fill right after its
-   * trade, before the taker's next trade). Any wallet failure throws before anything is stored:
-   * the batch is applied again later, and wallet answers the trades already settled as
-   * duplicates with their original fees.
-   */
-  async apply(symbol: string, batch: EventBatch): Promise<void> {
-    const sequence = Number(batch.sequence);
-    if (sequence <= (this.applied.get(symbol) ?? 0)) return;
-    const { spec, units } = this.symbol(symbol);
-    const touched = new Map<number, Order | null>();
-    const load = async (orderId: bigint) => {
-      const id = Number(orderId);
-      if (!touched.has(id)) touched.set(id, (await this.deps.store.get(symbol, id)) ?? null);
-      return touched.get(id)!;
-    };
-    const settlements: TradeSettlement[] = [];
-    /** Per settlement, in the same order: its buyer's and seller's UserTrade, short of the fee. */
-    const sides: { buyer: Omit<UserTrade, "commissionUnits">; seller: Omit<UserTrade, "commissionUnits"> }[] = [];
-    const releases: string[] = [];
-    /** Parts of holds freed by amendments that lowered a resting order's quantity. */
-    const reductions: { holdId: string; amount: string }[] = [];
-    const time = Number(batch.timestamp);
-    /** What each touched order has filled so far in this batch (matching reports a taker's total only at its end). */
-    const filledSoFar = new Map<number, bigint>();
-    const drafts: Draft[] = [];
-    const draft = (order: Order, executionType: ExecutionType, rejectReason = "NONE", patch: Partial<Order> = {}, fill?: Draft["fill"]) =>
-      drafts.push({ order: { ...order, updatedAt: time, ...patch }, executionType, rejectReason, fill });
-    for (const event of batch.events) {
-      switch (event.kind.case) {
-        case "accepted": {
-          const order = await load(event.kind.value.orderId);
-          if (order && order.status === OrderStatus.PENDING_NEW) {
-            order.status = OrderStatus.NEW;
-            draft(order, "NEW");
-          }
-          break;
-        }
-        case "rejected": {
-          const order = await load(event.kind.value.orderId);
-          if (order && order.status === OrderStatus.PENDING_NEW) {
-            order.status = OrderStatus.REJECTED;
-            this.rejections.set(`${symbol}:${order.orderId}`, event.kind.value.reason);
-            releases.push(holdIdOf(symbol, order.orderId));
-            draft(order, "REJECTED", event.kind.value.reason);
-          }
-          break;
-        }
-        case "trade": {
-          const trade = event.kind.value;
-          const maker = await load(trade.makerOrderId);
-          const taker = await load(trade.takerOrderId);
-          if (!maker || !taker) break;
-          const takerBuys = trade.takerSide === Side.BUY;
-          const [buyer, seller] = takerBuys ? [taker, maker] : [maker, taker];
-          const lots = BigInt(trade.quantityLots);
-          const ticks = BigInt(trade.priceTicks);
-          const base = units.baseOf(lots);
-          const quote = units.quoteOf(ticks, lots);
-          settlements.push({
-            tradeId: tradeIdOf(symbol, Number(trade.tradeId)),
-            symbol,
-            baseAsset: spec.baseAsset,
-            quoteAsset: spec.quoteAsset,
-            buyerAccountId: buyer.accountId,
-            sellerAccountId: seller.accountId,
-            buyerHoldId: holdIdOf(symbol, buyer.orderId),
-            sellerHoldId: holdIdOf(symbol, seller.orderId),
-            baseAmount: formatUnits(base, spec.baseScale),
-            quoteAmount: formatUnits(quote, spec.quoteScale),
-            buyerIsMaker: !takerBuys,
-          });
-          for (const order of [buyer, seller]) order.quoteUnits += quote;
-          const common = { symbol, tradeId: Number(trade.tradeId), priceTicks: ticks, quantityLots: lots, quoteUnits: quote, time };
-          for (const [order, isBuyer] of [[buyer, true], [seller, false]] as const) {
-            const filled = (filledSoFar.get(order.orderId) ?? order.filledLots) + lots;
-            filledSoFar.set(order.orderId, filled);
-            const status = order.quantityLots > 0n && filled >= order.quantityLots ? OrderStatus.FILLED : OrderStatus.PARTIALLY_FILLED;
-            const isMaker = order === maker;
-            draft(order, "TRADE", "NONE", { status, filledLots: filled }, { index: settlements.length - 1, buyer: isBuyer, isMaker, tradeId: common.tradeId, priceTicks: ticks, quantityLots: lots, quoteUnits: quote });
-          }
-          sides.push({
-            buyer: { ...common, orderId: buyer.orderId, accountId: buyer.accountId, isBuyer: true, isMaker: !takerBuys, commissionAsset: spec.baseAsset },
-            seller: { ...common, orderId: seller.orderId, accountId: seller.accountId, isBuyer: false, isMaker: takerBuys, commissionAsset: spec.quoteAsset },
-          });
-          break;
-        }
-        case "orderUpdated": {
-          const update = event.kind.value;
-          const order = await load(update.orderId);
-          if (!order) break;
-          order.filledLots = BigInt(update.filledLots);
-          if (update.reason === UpdateReason.AMENDED) {
-            const total = order.filledLots + BigInt(update.remainingLots);
-            const freed = order.quantityLots - total;
-            if (freed > 0n) {
-              order.quantityLots = total;
-              const buy = order.side === Side.BUY;
-              reductions.push({
-                holdId: holdIdOf(symbol, order.orderId),
-                amount: buy ? formatUnits(units.quoteOf(order.priceTicks, freed), spec.quoteScale) : formatUnits(units.baseOf(freed), spec.baseScale),
-              });
-            }
-          }
-          if (update.status !== OrderStatus.UNSPECIFIED) order.status = update.status;
-          order.updatedAt = time;
-          filledSoFar.set(order.orderId, order.filledLots);
-          if (DONE.has(order.status)) releases.push(holdIdOf(symbol, order.orderId));
-          if (update.reason === UpdateReason.AMENDED) draft(order, "REPLACED");
-          else if (update.reason !== UpdateReason.TRIGGERED && REPORTED[order.status]) draft(order, REPORTED[order.status]!);
-          break;
-        }
-        default:
-          break;
-      }
-    }
-    const fees = settlements.length > 0 ? await this.deps.wallet.settleMany(settlements) : [];
-    const trades: UserTrade[] = sides.flatMap(({ buyer, seller }, index) => [
-      { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },
-      { ...seller, commissionUnits: parseUnits(fees[index]!.sellerFee, spec.quoteScale) },
-    ]);
-    for (const { holdId, amount } of reductions) await this.deps.wallet.reduce(holdId, `A${sequence}`, amount);
-    for (const holdId of releases) await this.deps.wallet.release(holdId);
-    const orders = [...touched.values()].filter((order): order is Order => order !== null);
-    const stored = await this.deps.store.applyBatch(symbol, sequence, orders, trades);
-    this.markApplied(symbol, sequence);
-    // Only the process that stored the batch reports it: another one loaded orders it had already changed.
-    // A stored batch is reported even without updates, so a publisher shared between processes knows it is done.
-    const updates = this.deps.updates;
-    if (updates && stored) updates.publish(drafts.length > 0 ? updatesOf(drafts, fees, spec, (orderId) => touched.get(orderId)?.status, time) : [], { symbol, sequence });
-    else if (updates) updates.storedElsewhere?.({ symbol, sequence });
-  }
-
-  private markApplied(symbol: string, sequence: number): void {
-    this.applied.set(symbol, Math.max(sequence, this.applied.get(symbol) ?? 0));
-    const list = this.waiters.get(symbol);
-    if (!list) return;
-    const still = list.filter((waiter) => {
-      if (waiter.sequence > sequence) return true;
-      waiter.resolve();
-      return false;
-    });
-    if (still.length > 0) this.waiters.set(symbol, still);
-    else this.waiters.delete(symbol);
-  }
-}
-
-/**
- * The batch's drafts as updates, fees filled in. A fill's status is FILLED when it completed the
- * quantity; an order without one (a market buy by quote amount) learns it from matching's final
- * update, so its last fill of the batch takes the order's final FILLED status.
- */
-function updatesOf(drafts: readonly Draft[], fees: readonly TradeFees[], spec: SymbolSpec, finalStatus: (orderId: number) => OrderStatus | undefined, time: number): OrderUpdate[] {
-  const lastFill = new Map<number, number>();
-  drafts.forEach((d, index) => d.fill && lastFill.set(d.order.orderId, index));
-  return drafts.map((d, index): OrderUpdate => {
-    const { fill } = d;
-    if (!fill) return { order: d.order, executionType: d.executionType, rejectReason: d.rejectReason, time, balancesChanged: true };
-    const fee = fees[fill.index]!;
-    const completes = lastFill.get(d.order.orderId) === index && finalStatus(d.order.orderId) === OrderStatus.FILLED;
-    return {
-      order: completes ? { ...d.order, status: OrderStatus.FILLED } : d.order,
-      executionType: "TRADE",
-      rejectReason: "NONE",
-      time,
-      balancesChanged: true,
-      fill: {
-        tradeId: fill.tradeId,
-        priceTicks: fill.priceTicks,
-        quantityLots: fill.quantityLots,
-        quoteUnits: fill.quoteUnits,
-        commissionUnits: fill.buyer ? parseUnits(fee.buyerFee, spec.baseScale) : parseUnits(fee.sellerFee, spec.quoteScale),
-        commissionAsset: fill.buyer ? spec.baseAsset : spec.quoteAsset,
-        isMaker: fill.isMaker,
-      },
-    };
-  });
 }
 
 function clampPage(pageSize: number): number {

@@ -1,0 +1,225 @@
+import { OrderStatus, Side } from "#gen/exchange/common/v1/common_pb.js";
+import { UpdateReason, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
+import { formatUnits, parseUnits } from "#kit/money/decimal.js";
+import type { MatchingGateway } from "../ports/matching-gateway.port.js";
+import type { OrderStore } from "../ports/order-store.port.js";
+import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
+import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
+import type { AppliedSequences } from "./applied-sequences.js";
+import { holdIdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
+import { DONE_STATUSES } from "./order-status.js";
+import type { ExecutionType, OrderUpdate } from "./order-update.event.js";
+import type { SymbolCatalog } from "./symbol-catalog.js";
+import type { SymbolSpec } from "./symbol.js";
+
+export interface ApplyMatchingEventsDeps {
+  readonly store: OrderStore;
+  readonly matching: MatchingGateway;
+  readonly wallet: WalletGateway;
+  /** Hears every order change after it is stored (StreamOrderUpdates); none when absent. */
+  readonly updates?: OrderUpdatePublisher;
+}
+
+/** An update of the batch being applied, before its trade's fee is known. */
+interface Draft {
+  readonly order: Order;
+  readonly executionType: ExecutionType;
+  readonly rejectReason: string;
+  /** TRADE: the settlement's index in the batch and which side of it the order took. */
+  readonly fill?: { readonly index: number; readonly buyer: boolean; readonly isMaker: boolean; readonly tradeId: number; readonly priceTicks: bigint; readonly quantityLots: bigint; readonly quoteUnits: bigint };
+}
+
+/** What a matching status change is reported as (fills are reported by their trades). */
+const REPORTED: Partial<Record<OrderStatus, ExecutionType>> = {
+  [OrderStatus.CANCELED]: "CANCELED",
+  [OrderStatus.EXPIRED]: "EXPIRED",
+  [OrderStatus.EXPIRED_IN_MATCH]: "TRADE_PREVENTION",
+};
+
+/**
+ * Applies matching's events to orders, trades and wallet, in sequence order, exactly once per
+ * sequence (the store claims each sequence), and tells the placements waiting for them.
+ */
+export class ApplyMatchingEvents {
+  constructor(
+    private readonly deps: ApplyMatchingEventsDeps,
+    private readonly symbols: SymbolCatalog,
+    private readonly progress: AppliedSequences,
+  ) {}
+
+
+  /** Follows a symbol's event stream from the last applied sequence until `signal` aborts. */
+  async consume(symbol: string, signal: AbortSignal): Promise<void> {
+    const last = await this.deps.store.lastSequence(symbol);
+    this.progress.mark(symbol, last);
+    for await (const batch of this.deps.matching.events(symbol, last + 1, signal)) await this.apply(symbol, batch);
+  }
+
+  /**
+   * Applies one batch: wallet effects first (idempotent by id), then the orders and sequence in
+   * one transaction. The batch's trades settle in one wallet call, in event order; the holds its
+   * events release are released after that call, in event order, so no hold is released before
+   * the trades that draw on it have settled (matching reports a maker's fill right after its
+   * trade, before the taker's next trade). Any wallet failure throws before anything is stored:
+   * the batch is applied again later, and wallet answers the trades already settled as
+   * duplicates with their original fees.
+   */
+  async apply(symbol: string, batch: EventBatch): Promise<void> {
+    const sequence = Number(batch.sequence);
+    if (sequence <= (this.progress.head(symbol))) return;
+    const { spec, units } = this.symbols.get(symbol);
+    const touched = new Map<number, Order | null>();
+    const load = async (orderId: bigint) => {
+      const id = Number(orderId);
+      if (!touched.has(id)) touched.set(id, (await this.deps.store.get(symbol, id)) ?? null);
+      return touched.get(id)!;
+    };
+    const settlements: TradeSettlement[] = [];
+    /** Per settlement, in the same order: its buyer's and seller's UserTrade, short of the fee. */
+    const sides: { buyer: Omit<UserTrade, "commissionUnits">; seller: Omit<UserTrade, "commissionUnits"> }[] = [];
+    const releases: string[] = [];
+    /** Parts of holds freed by amendments that lowered a resting order's quantity. */
+    const reductions: { holdId: string; amount: string }[] = [];
+    const time = Number(batch.timestamp);
+    /** What each touched order has filled so far in this batch (matching reports a taker's total only at its end). */
+    const filledSoFar = new Map<number, bigint>();
+    const drafts: Draft[] = [];
+    const draft = (order: Order, executionType: ExecutionType, rejectReason = "NONE", patch: Partial<Order> = {}, fill?: Draft["fill"]) =>
+      drafts.push({ order: { ...order, updatedAt: time, ...patch }, executionType, rejectReason, fill });
+    for (const event of batch.events) {
+      switch (event.kind.case) {
+        case "accepted": {
+          const order = await load(event.kind.value.orderId);
+          if (order && order.status === OrderStatus.PENDING_NEW) {
+            order.status = OrderStatus.NEW;
+            draft(order, "NEW");
+          }
+          break;
+        }
+        case "rejected": {
+          const order = await load(event.kind.value.orderId);
+          if (order && order.status === OrderStatus.PENDING_NEW) {
+            order.status = OrderStatus.REJECTED;
+            this.progress.rejected(symbol, order.orderId, event.kind.value.reason);
+            releases.push(holdIdOf(symbol, order.orderId));
+            draft(order, "REJECTED", event.kind.value.reason);
+          }
+          break;
+        }
+        case "trade": {
+          const trade = event.kind.value;
+          const maker = await load(trade.makerOrderId);
+          const taker = await load(trade.takerOrderId);
+          if (!maker || !taker) break;
+          const takerBuys = trade.takerSide === Side.BUY;
+          const [buyer, seller] = takerBuys ? [taker, maker] : [maker, taker];
+          const lots = BigInt(trade.quantityLots);
+          const ticks = BigInt(trade.priceTicks);
+          const base = units.baseOf(lots);
+          const quote = units.quoteOf(ticks, lots);
+          settlements.push({
+            tradeId: tradeIdOf(symbol, Number(trade.tradeId)),
+            symbol,
+            baseAsset: spec.baseAsset,
+            quoteAsset: spec.quoteAsset,
+            buyerAccountId: buyer.accountId,
+            sellerAccountId: seller.accountId,
+            buyerHoldId: holdIdOf(symbol, buyer.orderId),
+            sellerHoldId: holdIdOf(symbol, seller.orderId),
+            baseAmount: formatUnits(base, spec.baseScale),
+            quoteAmount: formatUnits(quote, spec.quoteScale),
+            buyerIsMaker: !takerBuys,
+          });
+          for (const order of [buyer, seller]) order.quoteUnits += quote;
+          const common = { symbol, tradeId: Number(trade.tradeId), priceTicks: ticks, quantityLots: lots, quoteUnits: quote, time };
+          for (const [order, isBuyer] of [[buyer, true], [seller, false]] as const) {
+            const filled = (filledSoFar.get(order.orderId) ?? order.filledLots) + lots;
+            filledSoFar.set(order.orderId, filled);
+            const status = order.quantityLots > 0n && filled >= order.quantityLots ? OrderStatus.FILLED : OrderStatus.PARTIALLY_FILLED;
+            const isMaker = order === maker;
+            draft(order, "TRADE", "NONE", { status, filledLots: filled }, { index: settlements.length - 1, buyer: isBuyer, isMaker, tradeId: common.tradeId, priceTicks: ticks, quantityLots: lots, quoteUnits: quote });
+          }
+          sides.push({
+            buyer: { ...common, orderId: buyer.orderId, accountId: buyer.accountId, isBuyer: true, isMaker: !takerBuys, commissionAsset: spec.baseAsset },
+            seller: { ...common, orderId: seller.orderId, accountId: seller.accountId, isBuyer: false, isMaker: takerBuys, commissionAsset: spec.quoteAsset },
+          });
+          break;
+        }
+        case "orderUpdated": {
+          const update = event.kind.value;
+          const order = await load(update.orderId);
+          if (!order) break;
+          order.filledLots = BigInt(update.filledLots);
+          if (update.reason === UpdateReason.AMENDED) {
+            const total = order.filledLots + BigInt(update.remainingLots);
+            const freed = order.quantityLots - total;
+            if (freed > 0n) {
+              order.quantityLots = total;
+              const buy = order.side === Side.BUY;
+              reductions.push({
+                holdId: holdIdOf(symbol, order.orderId),
+                amount: buy ? formatUnits(units.quoteOf(order.priceTicks, freed), spec.quoteScale) : formatUnits(units.baseOf(freed), spec.baseScale),
+              });
+            }
+          }
+          if (update.status !== OrderStatus.UNSPECIFIED) order.status = update.status;
+          order.updatedAt = time;
+          filledSoFar.set(order.orderId, order.filledLots);
+          if (DONE_STATUSES.has(order.status)) releases.push(holdIdOf(symbol, order.orderId));
+          if (update.reason === UpdateReason.AMENDED) draft(order, "REPLACED");
+          else if (update.reason !== UpdateReason.TRIGGERED && REPORTED[order.status]) draft(order, REPORTED[order.status]!);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    const fees = settlements.length > 0 ? await this.deps.wallet.settleMany(settlements) : [];
+    const trades: UserTrade[] = sides.flatMap(({ buyer, seller }, index) => [
+      { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },
+      { ...seller, commissionUnits: parseUnits(fees[index]!.sellerFee, spec.quoteScale) },
+    ]);
+    for (const { holdId, amount } of reductions) await this.deps.wallet.reduce(holdId, `A${sequence}`, amount);
+    for (const holdId of releases) await this.deps.wallet.release(holdId);
+    const orders = [...touched.values()].filter((order): order is Order => order !== null);
+    const stored = await this.deps.store.applyBatch(symbol, sequence, orders, trades);
+    this.progress.mark(symbol, sequence);
+    // Only the process that stored the batch reports it: another one loaded orders it had already changed.
+    // A stored batch is reported even without updates, so a publisher shared between processes knows it is done.
+    const updates = this.deps.updates;
+    if (updates && stored) updates.publish(drafts.length > 0 ? updatesOf(drafts, fees, spec, (orderId) => touched.get(orderId)?.status, time) : [], { symbol, sequence });
+    else if (updates) updates.storedElsewhere?.({ symbol, sequence });
+  }
+}
+
+/**
+ * The batch's drafts as updates, fees filled in. A fill's status is FILLED when it completed the
+ * quantity; an order without one (a market buy by quote amount) learns it from matching's final
+ * update, so its last fill of the batch takes the order's final FILLED status.
+ */
+function updatesOf(drafts: readonly Draft[], fees: readonly TradeFees[], spec: SymbolSpec, finalStatus: (orderId: number) => OrderStatus | undefined, time: number): OrderUpdate[] {
+  const lastFill = new Map<number, number>();
+  drafts.forEach((d, index) => d.fill && lastFill.set(d.order.orderId, index));
+  return drafts.map((d, index): OrderUpdate => {
+    const { fill } = d;
+    if (!fill) return { order: d.order, executionType: d.executionType, rejectReason: d.rejectReason, time, balancesChanged: true };
+    const fee = fees[fill.index]!;
+    const completes = lastFill.get(d.order.orderId) === index && finalStatus(d.order.orderId) === OrderStatus.FILLED;
+    return {
+      order: completes ? { ...d.order, status: OrderStatus.FILLED } : d.order,
+      executionType: "TRADE",
+      rejectReason: "NONE",
+      time,
+      balancesChanged: true,
+      fill: {
+        tradeId: fill.tradeId,
+        priceTicks: fill.priceTicks,
+        quantityLots: fill.quantityLots,
+        quoteUnits: fill.quoteUnits,
+        commissionUnits: fill.buyer ? parseUnits(fee.buyerFee, spec.baseScale) : parseUnits(fee.sellerFee, spec.quoteScale),
+        commissionAsset: fill.buyer ? spec.baseAsset : spec.quoteAsset,
+        isMaker: fill.isMaker,
+      },
+    };
+  });
+}
