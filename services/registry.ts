@@ -76,7 +76,7 @@ export const SERVICE_FACTORIES = {
   edge: (env: Env, _dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     import("../edge/src/main.js").then((edge) => {
       const logger = telemetry?.logger.child({ service: "edge" });
-      return edge.createEdgeModule({ ...edge.readEdgeConfig(env, directory), onError: (error, context) => logger?.warn({ err: error, context }, "edge background call failed") });
+      return edge.createEdgeModule({ ...edge.readEdgeConfig(env, directory), metrics: telemetry?.metrics, onError: (error, context) => logger?.warn({ err: error, context }, "edge background call failed") });
     }),
 } satisfies Record<string, ServiceFactory>;
 

@@ -1,9 +1,12 @@
 import { envBool, envInt, envString, type Env } from "#kit/config/env.js";
 import { MemoryCache } from "#kit/adapters/cache.memory.js";
+import { RedisCache } from "#kit/adapters/cache.redis.js";
 import type { Cache } from "#kit/ports/cache.port.js";
 import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { publicConnectApi } from "./connect/public-api.js";
+import { Counter, type Registry } from "prom-client";
+import { FallbackCache } from "./rate-limit/fallback-cache.js";
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit/rate-limiter.js";
 import { accountRoutes } from "./rest/account.routes.js";
 import { marketDataRoutes } from "./rest/market-data.routes.js";
@@ -23,8 +26,15 @@ export interface EdgeConfig {
   /** How to reach order, wallet, auth, matching and marketdata (in-process in embedded mode, <NAME>_ADDR otherwise). */
   readonly directory: ServiceDirectory;
   readonly limits?: Partial<RateLimits>;
-  /** The rate-limit counters: the embedded memory cache unless given (Redis with several replicas). */
+  /** The rate-limit counters, when given (tests); otherwise Redis with rateLimitRedis, else this process's memory. */
   readonly cache?: Cache;
+  /**
+   * Rate-limit counters in Redis, shared by every edge replica (EDGE_RATE_LIMIT_REDIS_URL), failing
+   * open to this replica's memory while Redis fails; unset: in this process's memory (one replica only).
+   */
+  readonly rateLimitRedis?: { readonly url: string; readonly keyPrefix?: string; readonly commandTimeoutMs?: number };
+  /** The process's Prometheus registry (the runtime's /metrics). */
+  readonly metrics?: Registry;
   /** Take the client IP from X-Forwarded-For: only behind a proxy that sets it. */
   readonly trustForwardedFor?: boolean;
   /** WebSocket market streams: limits, keepalive and polling. */
@@ -56,6 +66,7 @@ export function readEdgeConfig(env: Env, directory: ServiceDirectory): EdgeConfi
     trustForwardedFor: envBool(env, "EDGE_TRUST_FORWARDED_FOR", false),
     listenKeyTtlMs: envInt(env, "EDGE_LISTEN_KEY_TTL_MS", DEFAULT_LISTEN_KEY_TTL_MS),
     listenKeyRedis: listenKeyRedisOf(env),
+    rateLimitRedis: rateLimitRedisOf(env),
     corsOrigins: envString(env, "EDGE_CORS_ORIGINS", "")
       .split(",")
       .map((origin) => origin.trim())
@@ -73,17 +84,63 @@ export function readEdgeConfig(env: Env, directory: ServiceDirectory): EdgeConfi
   };
 }
 
-function listenKeyRedisOf(env: Env): EdgeConfig["listenKeyRedis"] {
-  const url = env.EDGE_LISTEN_KEY_REDIS_URL;
+/** A redis:// or rediss:// URL from `name`, or undefined when unset. */
+function redisUrlOf(env: Env, name: string): string | undefined {
+  const url = env[name];
   if (!url) return undefined;
   // Never print the URL when it is wrong: it may hold a password.
-  if (url.includes("$(")) throw new Error(`EDGE_LISTEN_KEY_REDIS_URL holds an unexpanded Kubernetes reference (${url}): is the variable it names (config.EXCHANGE_REDIS_URL in the chart) set?`);
-  if (!/^rediss?:\/\//.test(url)) throw new Error("EDGE_LISTEN_KEY_REDIS_URL must be a redis:// or rediss:// URL");
+  if (url.includes("$(")) throw new Error(`${name} holds an unexpanded Kubernetes reference (${url}): is the variable it names (config.EXCHANGE_REDIS_URL in the chart) set?`);
+  if (!/^rediss?:\/\//.test(url)) throw new Error(`${name} must be a redis:// or rediss:// URL`);
+  return url;
+}
+
+function listenKeyRedisOf(env: Env): EdgeConfig["listenKeyRedis"] {
+  const url = redisUrlOf(env, "EDGE_LISTEN_KEY_REDIS_URL");
+  if (!url) return undefined;
   return {
     url,
     keyPrefix: envString(env, "EDGE_LISTEN_KEY_REDIS_PREFIX", DEFAULT_LISTEN_KEY_PREFIX),
     checkIntervalMs: envInt(env, "EDGE_LISTEN_KEY_CHECK_MS", 2_000),
   };
+}
+
+export const DEFAULT_RATE_LIMIT_PREFIX = "edge:rate-limit:";
+
+function rateLimitRedisOf(env: Env): EdgeConfig["rateLimitRedis"] {
+  const url = redisUrlOf(env, "EDGE_RATE_LIMIT_REDIS_URL");
+  if (!url) return undefined;
+  return {
+    url,
+    keyPrefix: envString(env, "EDGE_RATE_LIMIT_REDIS_PREFIX", DEFAULT_RATE_LIMIT_PREFIX),
+    commandTimeoutMs: envInt(env, "EDGE_RATE_LIMIT_REDIS_TIMEOUT_MS", 250),
+  };
+}
+
+/** The rate-limit counters: given, shared in Redis (failing open to memory), or in memory. */
+function rateLimitCache(config: EdgeConfig, now: () => number): Cache {
+  if (config.cache) return config.cache;
+  const local = new MemoryCache({ now });
+  const redis = config.rateLimitRedis;
+  if (!redis) return local;
+  // Connection errors come at every reconnect attempt, failed counts at every retry: one line per 10 s.
+  let lastReport = Number.NEGATIVE_INFINITY;
+  const report = (error: unknown) => {
+    if (now() - lastReport < 10_000) return;
+    lastReport = now();
+    config.onError?.(error, "rate-limit counters (Redis): counting in this replica's memory, limits per replica until Redis answers");
+  };
+  const fallbacks = new Counter({
+    name: "exchange_edge_rate_limit_local_total",
+    help: "Rate-limit counts this edge replica took in its own memory because the shared Redis failed (limits per replica meanwhile)",
+    registers: config.metrics ? [config.metrics] : [],
+  });
+  return new FallbackCache({
+    shared: new RedisCache({ url: redis.url, keyPrefix: redis.keyPrefix ?? DEFAULT_RATE_LIMIT_PREFIX, commandTimeoutMs: redis.commandTimeoutMs ?? 250, onError: report }),
+    local,
+    now,
+    onFallback: () => fallbacks.inc(),
+    onError: report,
+  });
 }
 
 export interface EdgeModule extends ServiceModule {
@@ -104,8 +161,7 @@ export interface EdgeModule extends ServiceModule {
 export function createEdgeModule(config: EdgeConfig): EdgeModule {
   const now = config.now ?? Date.now;
   const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, ...config.limits };
-  const ownCache = config.cache ? undefined : new MemoryCache({ now });
-  const cache = config.cache ?? ownCache!;
+  const cache = rateLimitCache(config, now);
   const services = edgeServices(config.directory, now);
   const webSocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...config.webSocket };
   const userStreams = new UserStreams({
@@ -144,7 +200,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     stop: async () => {
       await userStreams.close();
       await marketStreams.close();
-      await ownCache?.close();
+      if (cache !== config.cache) await cache.close();
     },
   };
 }

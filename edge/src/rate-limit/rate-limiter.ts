@@ -2,7 +2,7 @@ import type { Cache, RateLimitDecision } from "#kit/ports/cache.port.js";
 import { fixedWindowRateLimit } from "#kit/ports/cache.port.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 
-// Binance's limits, on the kit's Cache port (memory embedded, Redis when shared by replicas):
+// Binance's limits, on the kit's Cache port (memory embedded, Redis shared by replicas: fallback-cache.ts):
 // request weight per IP and per API key in fixed one-minute windows (what X-MBX-USED-WEIGHT-1M
 // reports), and new orders per account per 10 s and per day (X-MBX-ORDER-COUNT-10S / -1D).
 
@@ -60,8 +60,11 @@ export class RateLimiter {
   /** Counts one new order of the account (10 s and 1 day windows). */
   async admitOrder(userId: string): Promise<Admission> {
     const now = this.now();
-    const short = await fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPer10s, windowMs: 10_000 }, now);
-    const day = await fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPerDay, windowMs: DAY }, now);
+    // Two counters, each one atomic increment; sent together so the order waits one round trip.
+    const [short, day] = await Promise.all([
+      fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPer10s, windowMs: 10_000 }, now),
+      fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPerDay, windowMs: DAY }, now),
+    ]);
     const headers = { "X-MBX-ORDER-COUNT-10S": String(short.count), "X-MBX-ORDER-COUNT-1D": String(day.count) };
     const refused = !short.allowed ? refuse("orders per 10 seconds", short) : !day.allowed ? refuse("orders per day", day) : undefined;
     return { headers, refused };

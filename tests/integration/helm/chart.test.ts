@@ -190,6 +190,12 @@ describe("helm chart helm/exchange", () => {
       for (const c of COMPONENTS.filter((other) => other !== "edge")) expect(envOf(c).has("EDGE_LISTEN_KEY_REDIS_URL"), c).toBe(false);
     });
 
+    it("gives the edge's replicas one rate-limit budget: EDGE_RATE_LIMIT_REDIS_URL from the ConfigMap's Redis", () => {
+      expect(envOf("edge").get("EDGE_RATE_LIMIT_REDIS_URL")?.value).toBe("$(EXCHANGE_REDIS_URL)");
+      expect(find("ConfigMap", `${prefix}-config`).data.EXCHANGE_REDIS_URL).toMatch(/^rediss:\/\//);
+      for (const c of COMPONENTS.filter((other) => other !== "edge")) expect(envOf(c).has("EDGE_RATE_LIMIT_REDIS_URL"), c).toBe(false);
+    });
+
     it("denies all traffic to and from the release's pods by default", () => {
       const deny = find("NetworkPolicy", `${prefix}-default-deny`);
       expect(deny).toBeDefined();

@@ -1,6 +1,7 @@
 /**
  * Cache on Redis (ioredis): works with ElastiCache / MemoryDB (pass a `rediss://` URL for TLS).
- * increment is one Lua script (INCRBY, then PEXPIRE only if the key has no expiry yet), so it is atomic.
+ * increment is one Lua script (INCRBY, then PEXPIRE only if the key has no expiry yet): one round trip, atomic,
+ * so clients on several processes sharing one counter never lose a count.
  * `keyPrefix` namespaces every key (one Redis shared by several services or test runs).
  */
 import { Redis } from "ioredis";
@@ -9,6 +10,14 @@ import type { Cache, CacheSetOptions, Counter } from "../ports/cache.port.js";
 export interface RedisCacheOptions {
   readonly url: string;
   readonly keyPrefix?: string;
+  /**
+   * For callers on a request path: a command that takes longer fails (ms), none is retried, and
+   * while the connection is known to be down a command fails at once instead of waiting for the
+   * reconnect. Unset: commands wait for the connection (3 retries), as before.
+   */
+  readonly commandTimeoutMs?: number;
+  /** Connection and command errors (ioredis keeps reconnecting); unset: ioredis prints them. */
+  readonly onError?: (error: Error) => void;
 }
 
 const INCREMENT = `
@@ -27,10 +36,19 @@ type RedisWithIncrement = Redis & {
 
 export class RedisCache implements Cache {
   private readonly redis: RedisWithIncrement;
+  private readonly failFast: boolean;
 
   constructor(options: RedisCacheOptions) {
-    const redis = new Redis(options.url, { keyPrefix: options.keyPrefix, lazyConnect: false, maxRetriesPerRequest: 3 });
+    this.failFast = options.commandTimeoutMs !== undefined;
+    const redis = new Redis(options.url, {
+      keyPrefix: options.keyPrefix,
+      lazyConnect: false,
+      ...(this.failFast
+        ? { maxRetriesPerRequest: 0, commandTimeout: options.commandTimeoutMs, connectTimeout: 2_000, retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000) }
+        : { maxRetriesPerRequest: 3 }),
+    });
     redis.defineCommand("exchangeIncrement", { numberOfKeys: 1, lua: INCREMENT });
+    if (options.onError) redis.on("error", options.onError);
     this.redis = redis as RedisWithIncrement;
   }
 
@@ -56,12 +74,22 @@ export class RedisCache implements Cache {
 
   async increment(key: string, ttlMs: number, by = 1): Promise<Counter> {
     if (!(ttlMs > 0)) throw new RangeError("ttlMs must be > 0");
+    this.assertReachable();
     const [value, ttl] = await this.redis.exchangeIncrement(key, by, Math.ceil(ttlMs));
     return { value: Number(value), ttlMs: Number(ttl) };
   }
 
   async close(): Promise<void> {
-    await this.redis.quit();
+    // Not connected: drop at once (a QUIT would wait for a reconnect that may never come).
+    if (this.redis.status !== "ready") this.redis.disconnect();
+    else await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /** Fail-fast mode: no waiting on a connection known to be down (it reconnects in the background). */
+  private assertReachable(): void {
+    if (!this.failFast) return;
+    const status = this.redis.status;
+    if (status === "reconnecting" || status === "close" || status === "end") throw new Error(`redis is ${status}`);
   }
 }
 
