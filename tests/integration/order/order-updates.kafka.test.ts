@@ -185,3 +185,21 @@ describe("KafkaOrderUpdates (two replicas on one topic)", () => {
     expect(b.subscribers("erin")).toBe(1);
   });
 });
+
+describe("KafkaOrderUpdates starting together", () => {
+  it("starts two replicas at once on a topic neither has made yet (one creates it while the other reads its offsets)", async () => {
+    for (let round = 0; round < 3; round++) {
+      const fresh = `exchange.order.user-data.test-${randomUUID()}`;
+      const replicas = [0, 1].map(() => new KafkaOrderUpdates({ brokers: engines.kafkaBrokers, topic: fresh, partitions: 12, replicationFactor: 1, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }));
+      try {
+        await Promise.all(replicas.map((r) => r.start()));
+      } finally {
+        await Promise.all(replicas.map((r) => r.stop()));
+        const admin = new Kafka({ brokers: engines.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+        await admin.connect();
+        await admin.deleteTopics({ topics: [fresh] });
+        await admin.disconnect();
+      }
+    }
+  }, 60_000);
+});

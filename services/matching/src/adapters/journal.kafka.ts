@@ -6,6 +6,7 @@
  * replay() reads the symbol's partition from the start up to the high-water mark it saw when
  * called, skipping other symbols; duplicates (seq <= last) are ignored and a gap is an error.
  */
+import { retryingKafka as retrying } from "#kit/adapters/kafka-retry.js";
 import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
 import type { Journal, JournalRecord, ReplayResult } from "../ports/journal.port.js";
 import { decodeCommand, encodeCommand, MAX_COMMAND_BYTES } from "./command.codec.js";
@@ -20,17 +21,6 @@ export interface KafkaJournalOptions {
 
 export const COMMANDS_TOPIC = "exchange.matching.commands.v1";
 
-/** Retries a metadata call while the broker settles a new topic's leaders (retriable errors only). */
-async function retrying<T>(call: () => Promise<T>, attempts = 20): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (attempt >= attempts || !(error as { retriable?: boolean }).retriable) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-    }
-  }
-}
 
 export class KafkaJournal implements Journal {
   private readonly kafka: Kafka;

@@ -17,6 +17,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { retryingKafka } from "#kit/adapters/kafka-retry.js";
 import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from "kafkajs";
 import type { Order } from "../domain/order.js";
 import type { OrderUpdate } from "../domain/order-update.event.js";
@@ -97,7 +98,8 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
       // false when another replica created it first: fine, it exists either way.
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.options.partitions ?? 12, replicationFactor: this.options.replicationFactor ?? -1 }] });
     }
-    for (const { partition, offset } of await admin.fetchTopicOffsets(this.topic)) this.nextOffset.set(partition, BigInt(offset));
+    // Another replica may have just created the topic: its partitions get leaders a moment later.
+    for (const { partition, offset } of await retryingKafka(() => admin.fetchTopicOffsets(this.topic))) this.nextOffset.set(partition, BigInt(offset));
     const producer = (this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
     await producer.connect();
     const consumer = (this.consumer = this.kafka.consumer({
