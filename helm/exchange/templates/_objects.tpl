@@ -20,6 +20,8 @@ exchange.component.values), raw (the component's own block).
 {{- if eq .name "matching" }}
 - name: MATCHING_DATA_DIR
   value: /var/lib/exchange/matching
+- name: MATCHING_COMMANDS_TOPIC
+  value: {{ $c.commandsTopic | default "exchange.matching.commands.v1" | quote }}
 {{- end }}
 {{- if eq .name "edge" }}
 - name: EDGE_CORS_ORIGINS

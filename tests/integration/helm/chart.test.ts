@@ -64,6 +64,7 @@ function render(release: string, args: readonly string[]): Obj[] {
 const FIXTURES = [
   { file: "ci/default-values.yaml", release: "rel", prefix: "rel" },
   { file: "ci/hardened-values.yaml", release: "rel", prefix: "exchange" }, // fullnameOverride: exchange
+  { file: "ci/loopback-values.yaml", release: "rel", prefix: "exchange" }, // the distributed end-to-end harness's
 ];
 
 describe("helm chart helm/exchange", () => {
@@ -162,10 +163,14 @@ describe("helm chart helm/exchange", () => {
       expect(containerOf(c).envFrom).toEqual(expect.arrayContaining([{ configMapRef: { name: `${prefix}-config` } }]));
     });
 
-    it("takes engine settings from values: Kafka brokers, no AWS endpoint override, connection strings from a Secret", () => {
+    it("takes engine settings from values: Kafka brokers, the AWS endpoint (only on loopback), connection strings from a Secret", () => {
       const config = find("ConfigMap", `${prefix}-config`);
-      expect(config.data.EXCHANGE_KAFKA_BROKERS).toMatch(/kafka\..+\.amazonaws\.com:9092/);
-      expect(config.data).not.toHaveProperty("EXCHANGE_AWS_ENDPOINT");
+      if (file.includes("loopback")) {
+        expect(config.data).toMatchObject({ EXCHANGE_KAFKA_BROKERS: "127.0.0.1:59092", EXCHANGE_AWS_ENDPOINT: "http://127.0.0.1:55000" });
+      } else {
+        expect(config.data.EXCHANGE_KAFKA_BROKERS).toMatch(/kafka\..+\.amazonaws\.com:9092/);
+        expect(config.data).not.toHaveProperty("EXCHANGE_AWS_ENDPOINT");
+      }
       expect(envOf("matching").get("MATCHING_JOURNAL")?.value).toBe("kafka");
       expect(envOf("order").get("ORDER_UPDATES")?.value).toBe("kafka"); // user data streams across order replicas
       for (const [c, variable] of [["order", "ORDER_DATABASE_URL"], ["auth", "AUTH_DATABASE_URL"], ["wallet", "WALLET_LEDGER_URL"], ["marketdata", "MARKETDATA_DATABASE_URL"]] as const) {
@@ -173,14 +178,14 @@ describe("helm chart helm/exchange", () => {
         expect(ref, `${c} ${variable}`).toBeDefined();
         expect(ref.name).toBe(file.includes("hardened") ? "exchange-connection-strings" : `${prefix}-secrets`);
       }
-      for (const d of docs) if (d.kind === "Secret") expect(file).toContain("default"); // only the dev fixture renders one
+      for (const d of docs) if (d.kind === "Secret") expect(file).not.toContain("hardened"); // only the dev and loopback fixtures render one
     });
 
     it("gives auth's replicas one shared replay cache: AUTH_REPLAY_CACHE_URL from the ConfigMap's Redis", () => {
       expect(workloadOf("auth").spec.replicas ?? find("HorizontalPodAutoscaler", `${prefix}-auth`)?.spec.minReplicas).toBeGreaterThan(1);
       // Kubernetes expands $(VAR) from envFrom (the ConfigMap) as well as from earlier env entries.
       expect(envOf("auth").get("AUTH_REPLAY_CACHE_URL")?.value).toBe("$(EXCHANGE_REDIS_URL)");
-      expect(find("ConfigMap", `${prefix}-config`).data.EXCHANGE_REDIS_URL).toMatch(/^rediss:\/\//);
+      expect(find("ConfigMap", `${prefix}-config`).data.EXCHANGE_REDIS_URL).toMatch(file.includes("loopback") ? /^redis:\/\/127\.0\.0\.1:/ : /^rediss:\/\//);
       for (const c of COMPONENTS.filter((other) => other !== "auth")) expect(envOf(c).has("AUTH_REPLAY_CACHE_URL"), c).toBe(false);
     });
 
@@ -192,7 +197,7 @@ describe("helm chart helm/exchange", () => {
 
     it("gives the edge's replicas one rate-limit budget: EDGE_RATE_LIMIT_REDIS_URL from the ConfigMap's Redis", () => {
       expect(envOf("edge").get("EDGE_RATE_LIMIT_REDIS_URL")?.value).toBe("$(EXCHANGE_REDIS_URL)");
-      expect(find("ConfigMap", `${prefix}-config`).data.EXCHANGE_REDIS_URL).toMatch(/^rediss:\/\//);
+      expect(find("ConfigMap", `${prefix}-config`).data.EXCHANGE_REDIS_URL).toMatch(file.includes("loopback") ? /^redis:\/\/127\.0\.0\.1:/ : /^rediss:\/\//);
       for (const c of COMPONENTS.filter((other) => other !== "edge")) expect(envOf(c).has("EDGE_RATE_LIMIT_REDIS_URL"), c).toBe(false);
     });
 
@@ -282,6 +287,18 @@ describe("helm chart helm/exchange", () => {
     const set = render("rel", ["--set-string", `components.edge.corsOrigins=${origins.replace(",", "\\,")}`]);
     expect(envOf(set, "edge").get("EDGE_CORS_ORIGINS")?.value).toBe(origins);
     for (const c of COMPONENTS.filter((other) => other !== "edge")) expect(envOf(set, c).has("EDGE_CORS_ORIGINS"), c).toBe(false);
+  });
+
+  it("passes components.matching.commandsTopic to matching as MATCHING_COMMANDS_TOPIC (the shared default otherwise) and to no other component", () => {
+    const envOf = (docs: Obj[], c: Component) => {
+      const workload = docs.find((d) => (d.kind === "Deployment" || d.kind === "StatefulSet") && d.metadata?.name === `rel-${c}`);
+      return new Map<string, Obj>(workload.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e]));
+    };
+    expect(envOf(render("rel", []), "matching").get("MATCHING_COMMANDS_TOPIC")).toEqual({ name: "MATCHING_COMMANDS_TOPIC", value: "exchange.matching.commands.v1" });
+    const set = render("rel", ["--set-string", "components.matching.commandsTopic=staging.matching.commands.v1"]);
+    expect(envOf(set, "matching").get("MATCHING_COMMANDS_TOPIC")?.value).toBe("staging.matching.commands.v1");
+    for (const c of COMPONENTS.filter((other) => other !== "matching")) expect(envOf(set, c).has("MATCHING_COMMANDS_TOPIC"), c).toBe(false);
+    expect(template("rel", ["--set-string", "components.matching.commandsTopic=no spaces"]).status).not.toBe(0);
   });
 
   it("refuses an HPA on matching and calls to a component that is not there", () => {
