@@ -2,15 +2,31 @@
 // edge, order, wallet, auth and marketdata, one matching) started by tests/support/distributed with the
 // environment Kubernetes would give each pod, on the real engines of tests/infra.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createClient } from "@connectrpc/connect";
+import { createHash } from "node:crypto";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { TransferStatus, WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
+import { generate } from "otplib";
+import { openDatabase } from "#kit/db/database.js";
+import { SqlUserStore, type AuthDb } from "../../../services/auth/src/adapters/user-store.sql.js";
 import { startDistributed, type Distributed } from "../../support/distributed/launch.js";
+import { StreamClient, type Msg } from "../edge/ws-client.js";
+import { EdgeUser, publicGet, units, type Json } from "./edge-client.js";
 
 let exchange: Distributed;
+/** The wallet's internal API through its Service stand-in: the operator's door (deposits, the fee account). */
+let walletOps: Client<typeof WalletService>;
+/** This run's client address (X-Forwarded-For), derived from the run id. */
+let clientIp: string;
 
 beforeAll(async () => {
   exchange = await startDistributed({ onProgress: (line) => console.log(`[distributed] ${line}`) });
+  walletOps = createClient(WalletService, createGrpcTransport({ baseUrl: exchange.grpcUrls.wallet! }));
+  const hash = createHash("sha256").update(exchange.runId).digest();
+  clientIp = `10.${hash[0]}.${hash[1]}.${1 + (hash[2]! % 250)}`;
 }, 240_000);
 
 afterAll(async () => {
@@ -50,5 +66,169 @@ describe("distributed mode from the chart", () => {
     const urls = [...exchange.processes.map((p) => p.grpcUrl), ...Object.values(exchange.grpcUrls)];
     const statuses = await Promise.all(urls.map(async (baseUrl) => (await createClient(Health, createGrpcTransport({ baseUrl })).check({ service: "" })).status));
     expect(statuses.every((s) => s === HealthCheckResponse_ServingStatus.SERVING)).toBe(true);
+  });
+});
+
+const BTC = "BTC";
+const USDT = "USDT";
+const reports = (m: Msg) => m.e === "executionReport";
+
+/** Credits an account as an operator would (wallet's CreditAccount, idempotent by credit id). */
+async function deposit(creditId: string, accountId: string, asset: string, amount: string): Promise<void> {
+  await walletOps.creditAccount({ creditId, accountId, asset, amount, reason: "distributed end-to-end test" });
+}
+
+/** free / locked / pending withdrawal of one account, in units (scale 8 for BTC and USDT). */
+async function balancesOf(accountId: string): Promise<Map<string, { free: bigint; locked: bigint; pending: bigint }>> {
+  const { balances } = await walletOps.getBalances({ accountId });
+  return new Map(balances.map((b) => [b.asset, { free: units(b.free), locked: units(b.locked), pending: units(b.pendingWithdrawal || "0") }]));
+}
+
+/**
+ * Opens the user's data stream (listen key made on one edge, socket on the other) and waits until it is live: a
+ * probe order far from the market is placed, and canceled, until its executionReport comes through the socket.
+ */
+async function openUserStream(user: EdgeUser): Promise<StreamClient> {
+  const [keyEdge, socketEdge] = [user.nextEdge(), user.nextEdge()];
+  const made = await user.userDataStream("POST", undefined, keyEdge);
+  expect(made.status, JSON.stringify(made.body)).toBe(200);
+  const socket = await StreamClient.open(`${socketEdge!.replace(/^http/, "ws")}/ws/${made.body.listenKey as string}`, { headers: { "x-forwarded-for": user.ip } });
+  for (let attempt = 0; ; attempt++) {
+    const probe = `probe-${attempt}`;
+    const placed = await user.signed("POST", "/api/v3/order", { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.001", price: "10000", newClientOrderId: probe });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+    const heard = await socket.next((m) => reports(m) && m.c === probe, 3_000).then(
+      () => true,
+      () => false,
+    );
+    const canceled = await user.signed("DELETE", "/api/v3/order", { symbol: "BTCUSDT", origClientOrderId: probe });
+    expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
+    if (heard) return socket;
+    if (attempt >= 10) throw new Error("the user data stream never delivered a report");
+  }
+}
+
+describe("a user's day through the edge's doors, across replicas", () => {
+  let alice: EdgeUser;
+  let bob: EdgeUser;
+  let bobStream: StreamClient;
+  let totpSecret = "";
+  let totpConfirmedAt = 0;
+
+  beforeAll(async () => {
+    alice = await EdgeUser.signUp(exchange.edgeUrls, `alice-${exchange.runId}@example.com`, clientIp);
+    bob = await EdgeUser.signUp(exchange.edgeUrls.slice().reverse(), `bob-${exchange.runId}@example.com`, clientIp);
+  });
+
+  afterAll(async () => {
+    await bobStream?.close();
+  });
+
+  it("signs up and in, makes an API key (Connect), is funded, and sees the funds over signed REST on both edges", async () => {
+    expect(alice.userId).not.toBe(bob.userId);
+    await alice.createApiKey();
+    await bob.createApiKey();
+    await deposit(`alice-btc-${exchange.runId}`, alice.userId, BTC, "1");
+    await deposit(`bob-usdt-${exchange.runId}`, bob.userId, USDT, "10000");
+    // A retried credit (same id) changes nothing.
+    await deposit(`bob-usdt-${exchange.runId}`, bob.userId, USDT, "10000");
+    for (const edge of exchange.edgeUrls) {
+      const account = await bob.signed("GET", "/api/v3/account", { omitZeroBalances: "true" }, edge);
+      expect(account.status, JSON.stringify(account.body)).toBe(200);
+      expect(account.body.balances).toEqual([{ asset: USDT, free: "10000.00000000", locked: "0.00000000" }]);
+    }
+  });
+
+  it("trades between the two users over signed REST; the buyer's stream (key on one edge, socket on the other) reports it", async () => {
+    bobStream = await openUserStream(bob);
+    const sell = await alice.signed("POST", "/api/v3/order", { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.1", price: "30000", newClientOrderId: "alice-sell-1" });
+    expect(sell.status, JSON.stringify(sell.body)).toBe(200);
+    expect(sell.body).toMatchObject({ symbol: "BTCUSDT", clientOrderId: "alice-sell-1", status: "NEW", side: "SELL" });
+    const buy = await bob.signed("POST", "/api/v3/order", { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.1", price: "30010", newClientOrderId: "bob-buy-1" });
+    expect(buy.status, JSON.stringify(buy.body)).toBe(200);
+    expect(buy.body).toMatchObject({ status: "FILLED", executedQty: "0.10000000", cummulativeQuoteQty: "3000.00000000" });
+    expect(buy.body.fills).toEqual([expect.objectContaining({ price: "30000.00000000", qty: "0.10000000", commission: "0.00010000", commissionAsset: BTC })]);
+    const buyId = buy.body.orderId as number;
+
+    expect(await bobStream.next((m) => reports(m) && m.i === buyId)).toMatchObject({ s: "BTCUSDT", c: "bob-buy-1", S: "BUY", x: "NEW", X: "NEW" });
+    expect(await bobStream.next((m) => reports(m) && m.i === buyId)).toMatchObject({ x: "TRADE", X: "FILLED", l: "0.10000000", z: "0.10000000", L: "30000.00000000", n: "0.00010000", N: BTC, m: false });
+
+    // Both sides' trades, orders and balances, from either edge: fees of 10 bps in the asset received.
+    const [aliceTrades, bobTrades] = [await alice.signed("GET", "/api/v3/myTrades", { symbol: "BTCUSDT" }), await bob.signed("GET", "/api/v3/myTrades", { symbol: "BTCUSDT" })];
+    expect(aliceTrades.body).toEqual([expect.objectContaining({ price: "30000.00000000", qty: "0.10000000", quoteQty: "3000.00000000", commission: "3.00000000", commissionAsset: USDT, isBuyer: false, isMaker: true })]);
+    expect(bobTrades.body).toEqual([expect.objectContaining({ id: (aliceTrades.body[0] as Json).id, commission: "0.00010000", commissionAsset: BTC, isBuyer: true, isMaker: false })]);
+    const order = await alice.signed("GET", "/api/v3/order", { symbol: "BTCUSDT", origClientOrderId: "alice-sell-1" });
+    expect(order.body).toMatchObject({ status: "FILLED", executedQty: "0.10000000" });
+    const balances = async (user: EdgeUser) => {
+      const { body } = await user.signed("GET", "/api/v3/account", { omitZeroBalances: "true" });
+      return Object.fromEntries((body.balances as { asset: string; free: string; locked: string }[]).map((b) => [b.asset, `${b.free}/${b.locked}`]));
+    };
+    expect(await balances(alice)).toEqual({ BTC: "0.90000000/0.00000000", USDT: "2997.00000000/0.00000000" });
+    expect(await balances(bob)).toEqual({ BTC: "0.09990000/0.00000000", USDT: "7000.00000000/0.00000000" });
+    expect(await balancesOf("@fees")).toEqual(new Map([[BTC, { free: 10_000n, locked: 0n, pending: 0n }], [USDT, { free: 300_000_000n, locked: 0n, pending: 0n }]]));
+
+    // Market data follows matching on its own replicas: the trade shows in the public trades on both edges.
+    for (const edge of exchange.edgeUrls) {
+      let trades: Json[] = [];
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        trades = (await publicGet(edge, "/api/v3/trades?symbol=BTCUSDT", clientIp)).body as Json[];
+        if (trades.length > 0) break;
+      }
+      expect(trades).toEqual([expect.objectContaining({ price: "30000.00000000", qty: "0.10000000", isBuyerMaker: false })]);
+    }
+  });
+
+  it("places, lists and cancels over the public Connect API, one call per edge", async () => {
+    const [first, second] = exchange.edgeUrls;
+    const placed = (await alice.order(first).placeOrder({ symbol: "BTCUSDT", side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, price: "40000", quantity: "0.05", clientOrderId: "alice-connect-1" })).order!;
+    expect(placed).toMatchObject({ accountId: alice.userId, clientOrderId: "alice-connect-1", price: "40000.00000000", origQty: "0.05000000" });
+    expect((await alice.order(second).listOpenOrders({ symbol: "BTCUSDT" })).orders.map((o) => o.orderId)).toEqual([placed.orderId]);
+    const { balances } = await alice.wallet(second).getBalances({ assets: [BTC] });
+    expect(balances[0]).toMatchObject({ free: "0.85000000", locked: "0.05000000" });
+    await alice.order(second).cancelOrder({ symbol: "BTCUSDT", orderId: placed.orderId });
+    expect((await alice.order(first).listOpenOrders({ symbol: "BTCUSDT" })).orders).toEqual([]);
+    expect((await alice.wallet(first).getBalances({ assets: [BTC] })).balances[0]).toMatchObject({ free: "0.90000000", locked: "0.00000000" });
+  });
+
+  it("withdraws with a TOTP code (MFA checked by wallet through auth): locked after the security change, refused without the code", async () => {
+    const auth = alice.auth();
+    const { secret } = await auth.enrollTotp({});
+    totpSecret = secret;
+    totpConfirmedAt = Date.now();
+    await auth.confirmTotp({ code: await generate({ secret, epoch: Math.floor(totpConfirmedAt / 1000) }) });
+    const address = "bc1qexampleexampleexampleexampleexample0";
+    const withdraw = (withdrawalId: string, totpCode = "") => alice.wallet().requestWithdrawal({ withdrawalId, asset: BTC, network: BTC, amount: "0.1", address, totpCode });
+    const failure = (call: Promise<unknown>): Promise<ConnectError> =>
+      call.then(
+        () => {
+          throw new Error("expected a refusal");
+        },
+        (error: unknown) => ConnectError.from(error),
+      );
+
+    const locked = await failure(withdraw("alice-w-locked"));
+    expect(locked.code).toBe(Code.FailedPrecondition);
+    expect(locked.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-4000" });
+
+    // The 24 h lock after a security change cannot be waited out here: age it in auth's store, as an operator.
+    const authDb = openDatabase<AuthDb>(exchange.stores.secrets["auth-database-url"]!);
+    try {
+      await new SqlUserStore(authDb.db).markSecurityChange(alice.userId, Date.now() - 25 * 3600 * 1000);
+    } finally {
+      await authDb.close();
+    }
+    const missing = await failure(withdraw("alice-w1"));
+    expect(missing.code).toBe(Code.PermissionDenied);
+    expect(missing.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-1002", metadata: { key: "MFA_REQUIRED" } });
+
+    // A step ConfirmTotp did not use (each counts once), within auth's one step of drift of now.
+    const step = Math.max(Math.floor(totpConfirmedAt / 30_000) + 1, Math.floor(Date.now() / 30_000));
+    const code = await generate({ secret: totpSecret, epoch: step * 30 });
+    const { withdrawal } = await withdraw("alice-w1", code);
+    expect(withdrawal).toMatchObject({ withdrawalId: "alice-w1", accountId: alice.userId, amount: "0.10000000" });
+    expect([TransferStatus.PENDING, TransferStatus.COMPLETED]).toContain(withdrawal!.status);
+    const btc = (await alice.wallet().getBalances({ assets: [BTC] })).balances[0]!;
+    expect(btc.free).toBe("0.80000000");
+    expect((await alice.wallet().listWithdrawals({})).withdrawals.map((w) => w.withdrawalId)).toEqual(["alice-w1"]);
   });
 });
