@@ -21,6 +21,9 @@ export interface SymbolBooksOptions {
   readonly retainBatches?: number;
 }
 
+/** One command's fate in a batch: its events, a retried placement, or why it was refused. */
+export type BatchResult = EventBatchMessage | "duplicate" | { readonly error: unknown };
+
 interface SymbolBook {
   readonly engine: MatchingEngine;
   readonly accounts: FileAccountIds;
@@ -96,6 +99,46 @@ export class SymbolBooks {
     if (book.recent.length > retain * 2) book.recent.splice(0, book.recent.length - retain);
     book.batches.wakeAll();
     return batch;
+  }
+
+  /**
+   * Journals and applies commands of one symbol in the order given, in one durable write. Each
+   * command gets its own result: its batch, "duplicate" (a placement already placed: nothing
+   * journaled) or, for a malformed command, the error (nothing of it journaled); the others go on.
+   */
+  async submitBatch(symbol: string, messages: readonly CommandMessage[]): Promise<BatchResult[]> {
+    const book = await this.book(symbol);
+    const retain = this.options.retainBatches ?? 100_000;
+    const results: BatchResult[] = new Array(messages.length);
+    const commands: Awaited<ReturnType<typeof toDomainCommand>>[] = [];
+    const slots: number[] = [];
+    const converted = await Promise.allSettled(messages.map((message) => toDomainCommand(message, book.accounts)));
+    // From here on nothing awaits until the engine has queued the group: ids are checked and
+    // claimed in the order given.
+    converted.forEach((outcome, index) => {
+      if (outcome.status === "rejected") {
+        results[index] = { error: outcome.reason };
+        return;
+      }
+      const ids = placedOrderIds(outcome.value);
+      if (ids.some((id) => id <= book.maxPlacedOrderId)) {
+        results[index] = "duplicate";
+        return;
+      }
+      for (const id of ids) book.maxPlacedOrderId = Math.max(book.maxPlacedOrderId, id);
+      commands.push(outcome.value);
+      slots.push(index);
+    });
+    if (commands.length === 0) return results;
+    const batches = await book.engine.submitBatch(commands);
+    batches.forEach((batch, k) => {
+      const message = toEventBatchMessage(batch, book.accounts);
+      book.recent.push(message);
+      results[slots[k]] = message;
+    });
+    if (book.recent.length > retain * 2) book.recent.splice(0, book.recent.length - retain);
+    book.batches.wakeAll();
+    return results;
   }
 
   async depth(symbol: string, levels: number) {

@@ -134,5 +134,47 @@ describe.each(Object.keys(journals))("matching.v1 with the %s journal", (journal
       expect(rejected.batch?.sequence).toBe(4n);
       expect(rejected.batch?.events[0].kind).toEqual({ case: "rejected", value: expect.objectContaining({ orderId: 10n, reason: "SYMBOL_HALTED" }) });
     });
+
+    it("journals a batch in the order given, one result per command: events, duplicate or invalid", async () => {
+      const command = (order: MessageInitShape<typeof PlaceCommandSchema>) => ({ symbol: "ETHUSDT", timestamp: 1_700_000_000_000n, kind: { case: "place" as const, value: order } });
+      const { results } = await client.submitBatch({
+        symbol: "ETHUSDT",
+        commands: [
+          command(limit(1n, "alice", Side.SELL, 100, 10)),
+          command(limit(2n, "bob", Side.BUY, 100, 4)),
+          command(limit(2n, "bob", Side.BUY, 100, 4)), // a retry of the one before
+          command({ ...limit(3n, "bob", Side.BUY, 1, 1), priceTicks: "100.5" }),
+          command(limit(4n, "carol", Side.BUY, 90, 1)),
+        ],
+      });
+      expect(results.map((r) => r.result.case)).toEqual(["batch", "batch", "duplicate", "invalid", "batch"]);
+      const batches = results.flatMap((r) => (r.result.case === "batch" ? [r.result.value] : []));
+      expect(batches.map((b) => b.sequence)).toEqual([1n, 2n, 3n]);
+      expect(batches[1]!.events.some((e) => e.kind.case === "trade")).toBe(true);
+      expect(results[3]!.result.value).toMatch(/price_ticks/);
+      const book = await client.getBook({ symbol: "ETHUSDT", depth: 5 });
+      expect(book.sequence).toBe(3n);
+      expect(book.asks).toEqual([expect.objectContaining({ priceTicks: "100", quantityLots: "6" })]);
+      expect(book.bids).toEqual([expect.objectContaining({ priceTicks: "90", quantityLots: "1" })]);
+      // The same events reach subscribers, in sequence.
+      const streamed: bigint[] = [];
+      const abort = new AbortController();
+      try {
+        for await (const response of client.streamEvents({ symbol: "ETHUSDT", fromSequence: 1n }, { signal: abort.signal })) {
+          expect(response.batch).toEqual(batches[streamed.length]);
+          streamed.push(response.batch!.sequence);
+          if (streamed.length === 3) abort.abort();
+        }
+      } catch (error) {
+        if (ConnectError.from(error).code !== Code.Canceled) throw error;
+      }
+      expect(streamed).toEqual([1n, 2n, 3n]);
+      // Another symbol's command in the batch refuses the whole batch, journaling nothing.
+      const mixed = ConnectError.from(
+        await client.submitBatch({ symbol: "ETHUSDT", commands: [command(limit(5n, "dave", Side.BUY, 80, 1)), { ...command(limit(6n, "dave", Side.BUY, 80, 1)), symbol: "BTCUSDT" }] }).catch((e: unknown) => e),
+      );
+      expect(mixed.code).toBe(Code.InvalidArgument);
+      expect((await client.getBook({ symbol: "ETHUSDT" })).sequence).toBe(3n);
+    });
   });
 });

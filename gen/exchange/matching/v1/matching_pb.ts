@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/matching/v1/matching.proto.
  */
 export const file_exchange_matching_v1_matching: GenFile = /*@__PURE__*/
-  fileDesc("CiNleGNoYW5nZS9tYXRjaGluZy92MS9tYXRjaGluZy5wcm90bxIUZXhjaGFuZ2UubWF0Y2hpbmcudjEisgMKDFBsYWNlQ29tbWFuZBIQCghvcmRlcl9pZBgBIAEoBBISCgphY2NvdW50X2lkGAIgASgJEiYKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRIrCgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZRI2Cg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEhMKC3ByaWNlX3RpY2tzGAYgASgJEhUKDXF1YW50aXR5X2xvdHMYByABKAkSFgoOcXVvdGVfcXVhbnRpdHkYCCABKAkSGAoQc3RvcF9wcmljZV90aWNrcxgJIAEoCRIaChJ0cmFpbGluZ19kZWx0YV9icHMYCiABKA0SFAoMaWNlYmVyZ19sb3RzGAsgASgJEk8KGnNlbGZfdHJhZGVfcHJldmVudGlvbl9tb2RlGAwgASgOMisuZXhjaGFuZ2UuY29tbW9uLnYxLlNlbGZUcmFkZVByZXZlbnRpb25Nb2RlEg4KBmJ1ZGdldBgNIAEoCSI1Cg1DYW5jZWxDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkiaAoMQW1lbmRDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkSGQoRbmV3X3F1YW50aXR5X2xvdHMYAyABKAkSFwoPbmV3X3ByaWNlX3RpY2tzGAQgASgJIiYKEENhbmNlbEFsbENvbW1hbmQSEgoKYWNjb3VudF9pZBgBIAEoCSJ5ChRDYW5jZWxSZXBsYWNlQ29tbWFuZBIXCg9jYW5jZWxfb3JkZXJfaWQYASABKAQSMQoFcGxhY2UYAiABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmQSFQoNYWxsb3dfZmFpbHVyZRgDIAEoCCJEChBTZXRTdGF0dXNDb21tYW5kEjAKBnN0YXR1cxgBIAEoDjIgLmV4Y2hhbmdlLmNvbW1vbi52MS5TeW1ib2xTdGF0dXMitwMKB0NvbW1hbmQSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIRCgl0aW1lc3RhbXAYAiABKAMSMwoFcGxhY2UYAyABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmRIABI1CgZjYW5jZWwYBCABKAsyIy5leGNoYW5nZS5tYXRjaGluZy52MS5DYW5jZWxDb21tYW5kSAASMwoFYW1lbmQYBSABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5BbWVuZENvbW1hbmRIABI8CgpjYW5jZWxfYWxsGAYgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ2FuY2VsQWxsQ29tbWFuZEgAEjwKCnNldF9zdGF0dXMYByABKAsyJi5leGNoYW5nZS5tYXRjaGluZy52MS5TZXRTdGF0dXNDb21tYW5kSAASRAoOY2FuY2VsX3JlcGxhY2UYCCABKAsyKi5leGNoYW5nZS5tYXRjaGluZy52MS5DYW5jZWxSZXBsYWNlQ29tbWFuZEgAQg0KBGtpbmQSBbpIAggBIkcKDVN1Ym1pdFJlcXVlc3QSNgoHY29tbWFuZBgBIAEoCzIdLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNvbW1hbmRCBrpIA8gBASIhCg1PcmRlckFjY2VwdGVkEhAKCG9yZGVyX2lkGAEgASgEIjEKDU9yZGVyUmVqZWN0ZWQSEAoIb3JkZXJfaWQYASABKAQSDgoGcmVhc29uGAIgASgJIt8BCg1UcmFkZUV4ZWN1dGVkEhAKCHRyYWRlX2lkGAEgASgEEhYKDm1ha2VyX29yZGVyX2lkGAIgASgEEhYKDnRha2VyX29yZGVyX2lkGAMgASgEEhgKEG1ha2VyX2FjY291bnRfaWQYBCABKAkSGAoQdGFrZXJfYWNjb3VudF9pZBgFIAEoCRITCgtwcmljZV90aWNrcxgGIAEoCRIVCg1xdWFudGl0eV9sb3RzGAcgASgJEiwKCnRha2VyX3NpZGUYCCABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZSLjAQoMT3JkZXJVcGRhdGVkEhAKCG9yZGVyX2lkGAEgASgEEi8KBnN0YXR1cxgCIAEoDjIfLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclN0YXR1cxITCgtmaWxsZWRfbG90cxgDIAEoCRIWCg5yZW1haW5pbmdfbG90cxgEIAEoCRIYChByZW1haW5pbmdfYnVkZ2V0GAUgASgJEjIKBnJlYXNvbhgGIAEoDjIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlVwZGF0ZVJlYXNvbhIVCg1jYW5jZWxlZF9sb3RzGAcgASgJImYKEEJvb2tMZXZlbENoYW5nZWQSJgoEc2lkZRgBIAEoDjIYLmV4Y2hhbmdlLmNvbW1vbi52MS5TaWRlEhMKC3ByaWNlX3RpY2tzGAIgASgJEhUKDXF1YW50aXR5X2xvdHMYAyABKAkirAIKBUV2ZW50EjcKCGFjY2VwdGVkGAEgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJBY2NlcHRlZEgAEjcKCHJlamVjdGVkGAIgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJSZWplY3RlZEgAEjQKBXRyYWRlGAMgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuVHJhZGVFeGVjdXRlZEgAEjsKDW9yZGVyX3VwZGF0ZWQYBCABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5PcmRlclVwZGF0ZWRIABI2CgRib29rGAUgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQm9va0xldmVsQ2hhbmdlZEgAQgYKBGtpbmQibgoKRXZlbnRCYXRjaBIOCgZzeW1ib2wYASABKAkSEAoIc2VxdWVuY2UYAiABKAQSEQoJdGltZXN0YW1wGAMgASgDEisKBmV2ZW50cxgEIAMoCzIbLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkV2ZW50IkEKDlN1Ym1pdFJlc3BvbnNlEi8KBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaCJVChNTdHJlYW1FdmVudHNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSFQoNZnJvbV9zZXF1ZW5jZRgCIAEoBCJHChRTdHJlYW1FdmVudHNSZXNwb25zZRIvCgViYXRjaBgBIAEoCzIgLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkV2ZW50QmF0Y2giUgoOR2V0Qm9va1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIXCgVkZXB0aBgCIAEoDUIIukgFKgMYiCciNwoJQm9va0xldmVsEhMKC3ByaWNlX3RpY2tzGAEgASgJEhUKDXF1YW50aXR5X2xvdHMYAiABKAkigQEKD0dldEJvb2tSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBItCgRiaWRzGAIgAygLMh8uZXhjaGFuZ2UubWF0Y2hpbmcudjEuQm9va0xldmVsEi0KBGFza3MYAyADKAsyHy5leGNoYW5nZS5tYXRjaGluZy52MS5Cb29rTGV2ZWwqZQoMVXBkYXRlUmVhc29uEh0KGVVQREFURV9SRUFTT05fVU5TUEVDSUZJRUQQABIZChVVUERBVEVfUkVBU09OX0FNRU5ERUQQARIbChdVUERBVEVfUkVBU09OX1RSSUdHRVJFRBACMqcCCg9NYXRjaGluZ1NlcnZpY2USUwoGU3VibWl0EiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0UmVxdWVzdBokLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN1Ym1pdFJlc3BvbnNlEmcKDFN0cmVhbUV2ZW50cxIpLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN0cmVhbUV2ZW50c1JlcXVlc3QaKi5leGNoYW5nZS5tYXRjaGluZy52MS5TdHJlYW1FdmVudHNSZXNwb25zZTABElYKB0dldEJvb2sSJC5leGNoYW5nZS5tYXRjaGluZy52MS5HZXRCb29rUmVxdWVzdBolLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkdldEJvb2tSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_exchange_common_v1_common]);
+  fileDesc("CiNleGNoYW5nZS9tYXRjaGluZy92MS9tYXRjaGluZy5wcm90bxIUZXhjaGFuZ2UubWF0Y2hpbmcudjEisgMKDFBsYWNlQ29tbWFuZBIQCghvcmRlcl9pZBgBIAEoBBISCgphY2NvdW50X2lkGAIgASgJEiYKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRIrCgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZRI2Cg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEhMKC3ByaWNlX3RpY2tzGAYgASgJEhUKDXF1YW50aXR5X2xvdHMYByABKAkSFgoOcXVvdGVfcXVhbnRpdHkYCCABKAkSGAoQc3RvcF9wcmljZV90aWNrcxgJIAEoCRIaChJ0cmFpbGluZ19kZWx0YV9icHMYCiABKA0SFAoMaWNlYmVyZ19sb3RzGAsgASgJEk8KGnNlbGZfdHJhZGVfcHJldmVudGlvbl9tb2RlGAwgASgOMisuZXhjaGFuZ2UuY29tbW9uLnYxLlNlbGZUcmFkZVByZXZlbnRpb25Nb2RlEg4KBmJ1ZGdldBgNIAEoCSI1Cg1DYW5jZWxDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkiaAoMQW1lbmRDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkSGQoRbmV3X3F1YW50aXR5X2xvdHMYAyABKAkSFwoPbmV3X3ByaWNlX3RpY2tzGAQgASgJIiYKEENhbmNlbEFsbENvbW1hbmQSEgoKYWNjb3VudF9pZBgBIAEoCSJ5ChRDYW5jZWxSZXBsYWNlQ29tbWFuZBIXCg9jYW5jZWxfb3JkZXJfaWQYASABKAQSMQoFcGxhY2UYAiABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmQSFQoNYWxsb3dfZmFpbHVyZRgDIAEoCCJEChBTZXRTdGF0dXNDb21tYW5kEjAKBnN0YXR1cxgBIAEoDjIgLmV4Y2hhbmdlLmNvbW1vbi52MS5TeW1ib2xTdGF0dXMitwMKB0NvbW1hbmQSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIRCgl0aW1lc3RhbXAYAiABKAMSMwoFcGxhY2UYAyABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmRIABI1CgZjYW5jZWwYBCABKAsyIy5leGNoYW5nZS5tYXRjaGluZy52MS5DYW5jZWxDb21tYW5kSAASMwoFYW1lbmQYBSABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5BbWVuZENvbW1hbmRIABI8CgpjYW5jZWxfYWxsGAYgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ2FuY2VsQWxsQ29tbWFuZEgAEjwKCnNldF9zdGF0dXMYByABKAsyJi5leGNoYW5nZS5tYXRjaGluZy52MS5TZXRTdGF0dXNDb21tYW5kSAASRAoOY2FuY2VsX3JlcGxhY2UYCCABKAsyKi5leGNoYW5nZS5tYXRjaGluZy52MS5DYW5jZWxSZXBsYWNlQ29tbWFuZEgAQg0KBGtpbmQSBbpIAggBIkcKDVN1Ym1pdFJlcXVlc3QSNgoHY29tbWFuZBgBIAEoCzIdLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNvbW1hbmRCBrpIA8gBASIhCg1PcmRlckFjY2VwdGVkEhAKCG9yZGVyX2lkGAEgASgEIjEKDU9yZGVyUmVqZWN0ZWQSEAoIb3JkZXJfaWQYASABKAQSDgoGcmVhc29uGAIgASgJIt8BCg1UcmFkZUV4ZWN1dGVkEhAKCHRyYWRlX2lkGAEgASgEEhYKDm1ha2VyX29yZGVyX2lkGAIgASgEEhYKDnRha2VyX29yZGVyX2lkGAMgASgEEhgKEG1ha2VyX2FjY291bnRfaWQYBCABKAkSGAoQdGFrZXJfYWNjb3VudF9pZBgFIAEoCRITCgtwcmljZV90aWNrcxgGIAEoCRIVCg1xdWFudGl0eV9sb3RzGAcgASgJEiwKCnRha2VyX3NpZGUYCCABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZSLjAQoMT3JkZXJVcGRhdGVkEhAKCG9yZGVyX2lkGAEgASgEEi8KBnN0YXR1cxgCIAEoDjIfLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclN0YXR1cxITCgtmaWxsZWRfbG90cxgDIAEoCRIWCg5yZW1haW5pbmdfbG90cxgEIAEoCRIYChByZW1haW5pbmdfYnVkZ2V0GAUgASgJEjIKBnJlYXNvbhgGIAEoDjIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlVwZGF0ZVJlYXNvbhIVCg1jYW5jZWxlZF9sb3RzGAcgASgJImYKEEJvb2tMZXZlbENoYW5nZWQSJgoEc2lkZRgBIAEoDjIYLmV4Y2hhbmdlLmNvbW1vbi52MS5TaWRlEhMKC3ByaWNlX3RpY2tzGAIgASgJEhUKDXF1YW50aXR5X2xvdHMYAyABKAkirAIKBUV2ZW50EjcKCGFjY2VwdGVkGAEgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJBY2NlcHRlZEgAEjcKCHJlamVjdGVkGAIgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJSZWplY3RlZEgAEjQKBXRyYWRlGAMgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuVHJhZGVFeGVjdXRlZEgAEjsKDW9yZGVyX3VwZGF0ZWQYBCABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5PcmRlclVwZGF0ZWRIABI2CgRib29rGAUgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQm9va0xldmVsQ2hhbmdlZEgAQgYKBGtpbmQibgoKRXZlbnRCYXRjaBIOCgZzeW1ib2wYASABKAkSEAoIc2VxdWVuY2UYAiABKAQSEQoJdGltZXN0YW1wGAMgASgDEisKBmV2ZW50cxgEIAMoCzIbLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkV2ZW50IkEKDlN1Ym1pdFJlc3BvbnNlEi8KBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaCJ7ChJTdWJtaXRCYXRjaFJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBI8Cghjb21tYW5kcxgCIAMoCzIdLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNvbW1hbmRCC7pICJIBBQgBEIAgInMKDFN1Ym1pdFJlc3VsdBIxCgViYXRjaBgBIAEoCzIgLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkV2ZW50QmF0Y2hIABITCglkdXBsaWNhdGUYAiABKAhIABIRCgdpbnZhbGlkGAMgASgJSABCCAoGcmVzdWx0IkoKE1N1Ym1pdEJhdGNoUmVzcG9uc2USMwoHcmVzdWx0cxgBIAMoCzIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN1Ym1pdFJlc3VsdCJVChNTdHJlYW1FdmVudHNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSFQoNZnJvbV9zZXF1ZW5jZRgCIAEoBCJHChRTdHJlYW1FdmVudHNSZXNwb25zZRIvCgViYXRjaBgBIAEoCzIgLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkV2ZW50QmF0Y2giUgoOR2V0Qm9va1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIXCgVkZXB0aBgCIAEoDUIIukgFKgMYiCciNwoJQm9va0xldmVsEhMKC3ByaWNlX3RpY2tzGAEgASgJEhUKDXF1YW50aXR5X2xvdHMYAiABKAkigQEKD0dldEJvb2tSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBItCgRiaWRzGAIgAygLMh8uZXhjaGFuZ2UubWF0Y2hpbmcudjEuQm9va0xldmVsEi0KBGFza3MYAyADKAsyHy5leGNoYW5nZS5tYXRjaGluZy52MS5Cb29rTGV2ZWwqZQoMVXBkYXRlUmVhc29uEh0KGVVQREFURV9SRUFTT05fVU5TUEVDSUZJRUQQABIZChVVUERBVEVfUkVBU09OX0FNRU5ERUQQARIbChdVUERBVEVfUkVBU09OX1RSSUdHRVJFRBACMosDCg9NYXRjaGluZ1NlcnZpY2USUwoGU3VibWl0EiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0UmVxdWVzdBokLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN1Ym1pdFJlc3BvbnNlEmIKC1N1Ym1pdEJhdGNoEiguZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0QmF0Y2hSZXF1ZXN0GikuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0QmF0Y2hSZXNwb25zZRJnCgxTdHJlYW1FdmVudHMSKS5leGNoYW5nZS5tYXRjaGluZy52MS5TdHJlYW1FdmVudHNSZXF1ZXN0GiouZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3RyZWFtRXZlbnRzUmVzcG9uc2UwARJWCgdHZXRCb29rEiQuZXhjaGFuZ2UubWF0Y2hpbmcudjEuR2V0Qm9va1JlcXVlc3QaJS5leGNoYW5nZS5tYXRjaGluZy52MS5HZXRCb29rUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_exchange_common_v1_common]);
 
 /**
  * @generated from message exchange.matching.v1.PlaceCommand
@@ -568,6 +568,90 @@ export const SubmitResponseSchema: GenMessage<SubmitResponse> = /*@__PURE__*/
   messageDesc(file_exchange_matching_v1_matching, 15);
 
 /**
+ * @generated from message exchange.matching.v1.SubmitBatchRequest
+ */
+export type SubmitBatchRequest = Message<"exchange.matching.v1.SubmitBatchRequest"> & {
+  /**
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * Every command names `symbol`.
+   *
+   * @generated from field: repeated exchange.matching.v1.Command commands = 2;
+   */
+  commands: Command[];
+};
+
+/**
+ * Describes the message exchange.matching.v1.SubmitBatchRequest.
+ * Use `create(SubmitBatchRequestSchema)` to create a new message.
+ */
+export const SubmitBatchRequestSchema: GenMessage<SubmitBatchRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_matching_v1_matching, 16);
+
+/**
+ * What became of one command of a batch.
+ *
+ * @generated from message exchange.matching.v1.SubmitResult
+ */
+export type SubmitResult = Message<"exchange.matching.v1.SubmitResult"> & {
+  /**
+   * @generated from oneof exchange.matching.v1.SubmitResult.result
+   */
+  result: {
+    /**
+     * Journaled and applied: its events.
+     *
+     * @generated from field: exchange.matching.v1.EventBatch batch = 1;
+     */
+    value: EventBatch;
+    case: "batch";
+  } | {
+    /**
+     * A placement whose order id matching already has (a retry): nothing journaled.
+     *
+     * @generated from field: bool duplicate = 2;
+     */
+    value: boolean;
+    case: "duplicate";
+  } | {
+    /**
+     * Refused before journaling (malformed): why. Nothing journaled.
+     *
+     * @generated from field: string invalid = 3;
+     */
+    value: string;
+    case: "invalid";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message exchange.matching.v1.SubmitResult.
+ * Use `create(SubmitResultSchema)` to create a new message.
+ */
+export const SubmitResultSchema: GenMessage<SubmitResult> = /*@__PURE__*/
+  messageDesc(file_exchange_matching_v1_matching, 17);
+
+/**
+ * @generated from message exchange.matching.v1.SubmitBatchResponse
+ */
+export type SubmitBatchResponse = Message<"exchange.matching.v1.SubmitBatchResponse"> & {
+  /**
+   * @generated from field: repeated exchange.matching.v1.SubmitResult results = 1;
+   */
+  results: SubmitResult[];
+};
+
+/**
+ * Describes the message exchange.matching.v1.SubmitBatchResponse.
+ * Use `create(SubmitBatchResponseSchema)` to create a new message.
+ */
+export const SubmitBatchResponseSchema: GenMessage<SubmitBatchResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_matching_v1_matching, 18);
+
+/**
  * @generated from message exchange.matching.v1.StreamEventsRequest
  */
 export type StreamEventsRequest = Message<"exchange.matching.v1.StreamEventsRequest"> & {
@@ -587,7 +671,7 @@ export type StreamEventsRequest = Message<"exchange.matching.v1.StreamEventsRequ
  * Use `create(StreamEventsRequestSchema)` to create a new message.
  */
 export const StreamEventsRequestSchema: GenMessage<StreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 16);
+  messageDesc(file_exchange_matching_v1_matching, 19);
 
 /**
  * @generated from message exchange.matching.v1.StreamEventsResponse
@@ -604,7 +688,7 @@ export type StreamEventsResponse = Message<"exchange.matching.v1.StreamEventsRes
  * Use `create(StreamEventsResponseSchema)` to create a new message.
  */
 export const StreamEventsResponseSchema: GenMessage<StreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 17);
+  messageDesc(file_exchange_matching_v1_matching, 20);
 
 /**
  * @generated from message exchange.matching.v1.GetBookRequest
@@ -626,7 +710,7 @@ export type GetBookRequest = Message<"exchange.matching.v1.GetBookRequest"> & {
  * Use `create(GetBookRequestSchema)` to create a new message.
  */
 export const GetBookRequestSchema: GenMessage<GetBookRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 18);
+  messageDesc(file_exchange_matching_v1_matching, 21);
 
 /**
  * @generated from message exchange.matching.v1.BookLevel
@@ -648,7 +732,7 @@ export type BookLevel = Message<"exchange.matching.v1.BookLevel"> & {
  * Use `create(BookLevelSchema)` to create a new message.
  */
 export const BookLevelSchema: GenMessage<BookLevel> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 19);
+  messageDesc(file_exchange_matching_v1_matching, 22);
 
 /**
  * @generated from message exchange.matching.v1.GetBookResponse
@@ -675,7 +759,7 @@ export type GetBookResponse = Message<"exchange.matching.v1.GetBookResponse"> & 
  * Use `create(GetBookResponseSchema)` to create a new message.
  */
 export const GetBookResponseSchema: GenMessage<GetBookResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 20);
+  messageDesc(file_exchange_matching_v1_matching, 23);
 
 /**
  * Why an update happened when the status alone does not say it.
@@ -725,6 +809,17 @@ export const MatchingService: GenService<{
     methodKind: "unary";
     input: typeof SubmitRequestSchema;
     output: typeof SubmitResponseSchema;
+  },
+  /**
+   * Appends commands of one symbol, in the order given, to its journal in one durable write and
+   * returns one result per command, in the same order (the order service's group commit).
+   *
+   * @generated from rpc exchange.matching.v1.MatchingService.SubmitBatch
+   */
+  submitBatch: {
+    methodKind: "unary";
+    input: typeof SubmitBatchRequestSchema;
+    output: typeof SubmitBatchResponseSchema;
   },
   /**
    * Events of one symbol from a sequence on, then live.
