@@ -79,6 +79,25 @@ export function orderStoreContract(name: string, makeStore: () => OrderStore): v
   });
 
   describe(`OrderStore contract: ${name}`, () => {
+    it("stores a group of new orders with consecutive ids in one go, answering a taken client id with the stored order", async () => {
+      const { store, symbol } = fresh();
+      expect(await store.nextOrderId(symbol)).toBe(1);
+      const first = await store.insertNew(symbol, 3, (id) => [order(symbol, id, { clientOrderId: "a" }), order(symbol, id + 1, { clientOrderId: "b" }), order(symbol, id + 2, { clientOrderId: "c" })]);
+      expect(first.map((r) => [r.order.orderId, r.created])).toEqual([[2, true], [3, true], [4, true]]);
+      // "b" is taken: the stored order comes back, its new id stays unused; the others go in.
+      const second = await store.insertNew(symbol, 2, (id) => [order(symbol, id, { clientOrderId: "b", priceTicks: 999n }), order(symbol, id + 1, { clientOrderId: "d" })]);
+      expect(second.map((r) => [r.order.orderId, r.created, r.order.priceTicks])).toEqual([[3, false, 100n], [6, true, 100n]]);
+      expect((await store.get(symbol, 5))).toBeUndefined();
+      expect((await store.get(symbol, 6))?.clientOrderId).toBe("d");
+      expect(await store.nextOrderId(symbol)).toBe(7);
+      // Groups of different callers never share an id.
+      const groups = await Promise.all(Array.from({ length: 5 }, (_, g) => store.insertNew(symbol, 4, (id) => [0, 1, 2, 3].map((k) => order(symbol, id + k, { clientOrderId: `g${g}-${k}` })))));
+      const ids = groups.flat().map((r) => r.order.orderId);
+      expect(new Set(ids).size).toBe(20);
+      expect(Math.min(...ids)).toBe(8);
+      expect(Math.max(...ids)).toBe(27);
+    });
+
     it("allocates strictly increasing ids per symbol, independently across symbols", async () => {
       const { store, symbol } = fresh();
       const ids = [];

@@ -55,6 +55,12 @@ class ScriptedMatching implements MatchingGateway {
     return batch;
   }
 
+  async submitBatch(_symbol: string, commands: readonly Command[]): Promise<(EventBatch | "duplicate")[]> {
+    const batches: (EventBatch | "duplicate")[] = [];
+    for (const command of commands) batches.push(await this.submit(command));
+    return batches;
+  }
+
   async *events(): AsyncIterable<EventBatch> {}
 
   async bestAskTicks(): Promise<bigint | undefined> {

@@ -215,7 +215,7 @@ export class SqlMarketDataStore implements MarketDataStore {
     return row ? Number(row.last_sequence) : 0;
   }
 
-  async applyBatch(symbol: string, sequence: number, trades: readonly PublicTrade[], klines: readonly Kline[], aggTrades: readonly AggTradeDraft[] = []): Promise<boolean> {
+  async applyBatch(symbol: string, sequence: number, trades: readonly PublicTrade[], klines: readonly Kline[], aggTrades: readonly AggTradeDraft[] = [], firstSequence = sequence): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       await tx.insertInto("marketdata_consumers").values({ symbol, last_sequence: 0 }).onConflict((c) => c.column("symbol").doNothing()).execute();
       // Claims the sequence first: on PostgreSQL the row lock makes a second replica applying
@@ -224,7 +224,7 @@ export class SqlMarketDataStore implements MarketDataStore {
         .updateTable("marketdata_consumers")
         .set({ last_sequence: sequence })
         .where("symbol", "=", symbol)
-        .where("last_sequence", "<", sequence)
+        .where("last_sequence", "<", firstSequence)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) === 0) return false;
       // In chunks: SQLite bounds the variables of one statement.

@@ -2,6 +2,7 @@ import { Side } from "#gen/exchange/common/v1/common_pb.js";
 import type { EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import { DomainError } from "#kit/errors/domain-error.js";
+import { inGroups } from "#kit/lifecycle/in-groups.js";
 import type { MarketDataStore } from "../ports/market-data-store.port.js";
 import type { BookSnapshot, MatchingFeed } from "../ports/matching-feed.port.js";
 import type { SymbolSource } from "../ports/symbol-source.port.js";
@@ -121,6 +122,9 @@ class Listeners<T> {
 }
 
 /** One batch's trades folded into one aggregate per (interval, bucket). */
+/** Event batches stored together at most. */
+const MAX_GROUP = 256;
+
 export function klinesOf(trades: readonly PublicTrade[]): Kline[] {
   const buckets = new Map<string, Kline>();
   for (const trade of trades) {
@@ -191,54 +195,76 @@ export class MarketData {
 
   // ------------------------------------------------------------------ projection
 
-  /** Follows a symbol's event stream from the last applied sequence until `signal` aborts. */
+  /**
+   * Follows a symbol's event stream from the last applied sequence until `signal` aborts; the
+   * batches that arrived while the previous ones were stored are stored together.
+   */
   async consume(symbol: string, signal: AbortSignal): Promise<void> {
     await this.symbol(symbol);
     const last = await this.deps.store.lastSequence(symbol);
     this.applied.set(symbol, Math.max(last, this.applied.get(symbol) ?? 0));
-    for await (const batch of this.deps.matching.events(symbol, this.applied.get(symbol)! + 1, signal)) await this.apply(symbol, batch);
+    for await (const group of inGroups(this.deps.matching.events(symbol, this.applied.get(symbol)! + 1, signal), MAX_GROUP)) await this.applyGroup(symbol, group);
   }
 
   /** Applies one batch: its trades and kline aggregates and its sequence in one store transaction. */
-  async apply(symbol: string, batch: EventBatch): Promise<void> {
-    const sequence = Number(batch.sequence);
-    if (sequence <= (this.applied.get(symbol) ?? 0)) return;
+  apply(symbol: string, batch: EventBatch): Promise<void> {
+    return this.applyGroup(symbol, [batch]);
+  }
+
+  /**
+   * Applies consecutive batches: their trades, kline aggregates and the last sequence in one
+   * store transaction, then tells subscribers batch by batch. Aggregate trades are formed per
+   * batch, so ids come out as when each batch is stored alone. When another replica stored
+   * part of the group first, each batch is applied on its own.
+   */
+  private async applyGroup(symbol: string, all: readonly EventBatch[]): Promise<void> {
+    const batches = all.filter((batch) => Number(batch.sequence) > (this.applied.get(symbol) ?? 0));
+    if (batches.length === 0) return;
     const market = await this.symbol(symbol);
-    const time = Number(batch.timestamp);
-    const trades: (PublicTrade & { takerOrderId: bigint })[] = [];
-    for (const event of batch.events) {
-      if (event.kind.case !== "trade") continue;
-      const trade = event.kind.value;
-      const ticks = BigInt(trade.priceTicks);
-      const lots = BigInt(trade.quantityLots);
-      trades.push({
-        tradeId: Number(trade.tradeId),
-        price: market.price(ticks),
-        qty: market.qty(lots),
-        quoteQty: market.quote(ticks, lots),
-        time,
-        isBuyerMaker: trade.takerSide === Side.SELL,
-        takerOrderId: trade.takerOrderId,
-      });
-    }
+    const tradesOf = batches.map((batch) => {
+      const time = Number(batch.timestamp);
+      const trades: (PublicTrade & { takerOrderId: bigint })[] = [];
+      for (const event of batch.events) {
+        if (event.kind.case !== "trade") continue;
+        const trade = event.kind.value;
+        const ticks = BigInt(trade.priceTicks);
+        const lots = BigInt(trade.quantityLots);
+        trades.push({
+          tradeId: Number(trade.tradeId),
+          price: market.price(ticks),
+          qty: market.qty(lots),
+          quoteQty: market.quote(ticks, lots),
+          time,
+          isBuyerMaker: trade.takerSide === Side.SELL,
+          takerOrderId: trade.takerOrderId,
+        });
+      }
+      return trades;
+    });
+    const trades = tradesOf.flat();
+    const publicTrades = trades.map(({ takerOrderId: _, ...trade }) => trade);
+    const first = Number(batches[0]!.sequence);
+    const last = Number(batches[batches.length - 1]!.sequence);
     // Batches without trades are recorded too, so a restart resumes after them.
-    await this.deps.store.applyBatch(
-      symbol,
-      sequence,
-      trades.map(({ takerOrderId: _, ...trade }) => trade),
-      klinesOf(trades),
-      aggTradesOf(trades),
-    );
-    const previousChange = this.lastBookChange.get(symbol) ?? this.applied.get(symbol) ?? 0;
-    this.applied.set(symbol, sequence);
-    const change = depthChangeOf(batch, previousChange);
-    if (change) this.lastBookChange.set(symbol, sequence);
-    // Subscribers hear the batch even when another replica stored it first.
-    if (trades.length > 0) this.tradeListeners.emit(symbol, trades.map(({ takerOrderId: _, ...trade }) => trade));
-    if (change) this.depthListeners.emit(symbol, [change]);
+    const stored = await this.deps.store.applyBatch(symbol, last, publicTrades, klinesOf(publicTrades), tradesOf.flatMap(aggTradesOf), first);
+    if (!stored && batches.length > 1) {
+      for (const batch of batches) await this.applyGroup(symbol, [batch]);
+      return;
+    }
+    batches.forEach((batch, index) => {
+      const sequence = Number(batch.sequence);
+      const previousChange = this.lastBookChange.get(symbol) ?? this.applied.get(symbol) ?? 0;
+      this.applied.set(symbol, sequence);
+      const change = depthChangeOf(batch, previousChange);
+      if (change) this.lastBookChange.set(symbol, sequence);
+      // Subscribers hear the batch even when another replica stored it first.
+      const batchTrades = tradesOf[index]!;
+      if (batchTrades.length > 0) this.tradeListeners.emit(symbol, batchTrades.map(({ takerOrderId: _, ...trade }) => trade));
+      if (change) this.depthListeners.emit(symbol, [change]);
+    });
     // Aggregates are read back with the ids the store gave them (here or in the replica that stored the batch).
     if (trades.length > 0 && this.aggTradeListeners.has(symbol)) {
-      this.aggTradeListeners.emit(symbol, await this.deps.store.aggTradesOfTrades(symbol, trades[0].tradeId, trades[trades.length - 1].tradeId));
+      this.aggTradeListeners.emit(symbol, await this.deps.store.aggTradesOfTrades(symbol, trades[0]!.tradeId, trades[trades.length - 1]!.tradeId));
     }
   }
 

@@ -17,8 +17,10 @@ export interface MarketDataStore {
    * stores its aggregate trades (after the symbol's last aggregate id) and records `sequence`, in
    * one transaction; does nothing (false) when `sequence` is not above the last one recorded, so
    * a replayed batch changes nothing and an aggregate id, once stored, is never given again.
+   * Several consecutive batches firstSequence..sequence may be stored at once (nothing is
+   * written when the recorded sequence is at or past `firstSequence`).
    */
-  applyBatch(symbol: string, sequence: number, trades: readonly PublicTrade[], klines: readonly Kline[], aggTrades?: readonly AggTradeDraft[]): Promise<boolean>;
+  applyBatch(symbol: string, sequence: number, trades: readonly PublicTrade[], klines: readonly Kline[], aggTrades?: readonly AggTradeDraft[], firstSequence?: number): Promise<boolean>;
   /** The most recent `limit` trades, oldest first. */
   latestTrades(symbol: string, limit: number): Promise<PublicTrade[]>;
   /** Trades with id >= fromId, oldest first. */

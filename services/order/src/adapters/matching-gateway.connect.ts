@@ -1,6 +1,6 @@
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { MatchingService, type Command, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
-import type { MatchingGateway } from "../ports/matching-gateway.port.js";
+import type { MatchingGateway, SubmitOutcome } from "../ports/matching-gateway.port.js";
 
 /** matching.v1 over any Connect transport (in-process in embedded mode, gRPC otherwise). */
 export class ConnectMatchingGateway implements MatchingGateway {
@@ -18,6 +18,12 @@ export class ConnectMatchingGateway implements MatchingGateway {
       if (ConnectError.from(error).code === Code.AlreadyExists) return "duplicate";
       throw error;
     }
+  }
+
+  async submitBatch(symbol: string, commands: readonly Command[]): Promise<SubmitOutcome[]> {
+    const response = await this.client.submitBatch({ symbol, commands: [...commands] });
+    if (response.results.length !== commands.length) throw new ConnectError(`matching answered ${response.results.length} results for ${commands.length} commands`, Code.Internal);
+    return response.results.map(({ result }) => (result.case === "batch" ? result.value : result.case === "duplicate" ? "duplicate" : { invalid: result.value ?? "refused" }));
   }
 
   async *events(symbol: string, fromSequence: number, signal: AbortSignal): AsyncIterable<EventBatch> {

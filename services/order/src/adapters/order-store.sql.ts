@@ -99,6 +99,9 @@ export const orderStoreMigrations: Record<string, Migration> = {
   },
 };
 
+/** Orders per INSERT statement when a batch is stored. */
+const INSERT_CHUNK = 500;
+
 const OPEN_STATUSES = new Set([1, 2, 8]); // NEW, PARTIALLY_FILLED, PENDING_NEW
 
 function encodeOrder(order: Order): string {
@@ -147,6 +150,33 @@ export class SqlOrderStore implements OrderStore {
       .executeTakeFirst();
     if (inserted) return { order, created: true };
     return { order: (await this.getByClientId(order.accountId, order.clientOrderId))!, created: false };
+  }
+
+  async insertNew(symbol: string, count: number, build: (firstOrderId: number) => Order[]): Promise<{ order: Order; created: boolean }[]> {
+    const { orders, inserted } = await this.db.transaction().execute(async (tx) => {
+      const counter = await tx
+        .insertInto("order_counters")
+        .values({ symbol, next_id: count })
+        .onConflict((conflict) => conflict.column("symbol").doUpdateSet({ next_id: sql`order_counters.next_id + ${count}` }))
+        .returning("next_id")
+        .executeTakeFirstOrThrow();
+      const orders = build(Number(counter.next_id) - count + 1);
+      const inserted = new Set<number>();
+      // Several rows per statement (9 parameters a row stays far below either engine's limit).
+      for (let from = 0; from < orders.length; from += INSERT_CHUNK) {
+        const rows = await tx
+          .insertInto("order_orders")
+          .values(orders.slice(from, from + INSERT_CHUNK).map(orderRow))
+          .onConflict((conflict) => conflict.columns(["account_id", "client_order_id"]).doNothing())
+          .returning("order_id")
+          .execute();
+        for (const row of rows) inserted.add(Number(row.order_id));
+      }
+      return { orders, inserted };
+    });
+    return Promise.all(
+      orders.map(async (order) => (inserted.has(order.orderId) ? { order, created: true } : { order: (await this.getByClientId(order.accountId, order.clientOrderId))!, created: false })),
+    );
   }
 
   async get(symbol: string, orderId: number): Promise<Order | undefined> {
@@ -228,14 +258,14 @@ export class SqlOrderStore implements OrderStore {
     return row ? Number(row.last_sequence) : 0;
   }
 
-  async applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[]): Promise<boolean> {
+  async applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[], firstSequence = sequence): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       // Claim the batch first: moving the symbol's sequence forward locks its row, so of several
       // replicas applying the same batch one goes on and the others, once it commits, find the
       // sequence taken (PostgreSQL re-reads the row after the wait) and write nothing; a replica
       // that lags behind cannot write an older batch over a newer one. A bare read of the
       // sequence took no lock, and two replicas could both apply.
-      const moved = await tx.updateTable("order_consumers").set({ last_sequence: sequence }).where("symbol", "=", symbol).where("last_sequence", "<", sequence).executeTakeFirst();
+      const moved = await tx.updateTable("order_consumers").set({ last_sequence: sequence }).where("symbol", "=", symbol).where("last_sequence", "<", firstSequence).executeTakeFirst();
       if (Number(moved.numUpdatedRows) === 0) {
         const created = await tx
           .insertInto("order_consumers")
@@ -248,10 +278,20 @@ export class SqlOrderStore implements OrderStore {
         const r = orderRow(order);
         await tx.updateTable("order_orders").set({ body: r.body, status: r.status, open: r.open, submitted: r.submitted }).where("symbol", "=", symbol).where("order_id", "=", order.orderId).execute();
       }
-      for (const trade of trades) {
+      for (let from = 0; from < trades.length; from += INSERT_CHUNK) {
         await tx
           .insertInto("order_trades")
-          .values({ symbol, trade_id: trade.tradeId, is_maker: trade.isMaker ? 1 : 0, account_id: trade.accountId, order_id: trade.orderId, body: encodeOrder(trade as never), time: trade.time })
+          .values(
+            trades.slice(from, from + INSERT_CHUNK).map((trade) => ({
+              symbol,
+              trade_id: trade.tradeId,
+              is_maker: trade.isMaker ? 1 : 0,
+              account_id: trade.accountId,
+              order_id: trade.orderId,
+              body: encodeOrder(trade as never),
+              time: trade.time,
+            })),
+          )
           .onConflict((conflict) => conflict.columns(["symbol", "trade_id", "is_maker"]).doNothing())
           .execute();
       }

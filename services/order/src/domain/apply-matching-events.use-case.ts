@@ -1,5 +1,6 @@
 import { OrderStatus, Side } from "#gen/exchange/common/v1/common_pb.js";
 import { UpdateReason, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
+import { inGroups } from "#kit/lifecycle/in-groups.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderStore } from "../ports/order-store.port.js";
@@ -19,6 +20,9 @@ export interface ApplyMatchingEventsDeps {
   /** Hears every order change after it is stored (StreamOrderUpdates); none when absent. */
   readonly updates?: OrderUpdatePublisher;
 }
+
+/** Event batches applied together at most. */
+const MAX_GROUP = 256;
 
 /** An update of the batch being applied, before its trade's fee is known. */
 interface Draft {
@@ -48,147 +52,177 @@ export class ApplyMatchingEvents {
   ) {}
 
 
-  /** Follows a symbol's event stream from the last applied sequence until `signal` aborts. */
+  /**
+   * Follows a symbol's event stream from the last applied sequence until `signal` aborts. The
+   * batches that arrived while the previous ones were being applied are applied together.
+   */
   async consume(symbol: string, signal: AbortSignal): Promise<void> {
     const last = await this.deps.store.lastSequence(symbol);
     this.progress.mark(symbol, last);
-    for await (const batch of this.deps.matching.events(symbol, last + 1, signal)) await this.apply(symbol, batch);
+    for await (const group of inGroups(this.deps.matching.events(symbol, last + 1, signal), MAX_GROUP)) await this.applyGroup(symbol, group);
+  }
+
+  /** Applies one batch (a batch at or below the applied sequence changes nothing). */
+  apply(symbol: string, batch: EventBatch): Promise<void> {
+    return this.applyGroup(symbol, [batch]);
   }
 
   /**
-   * Applies one batch: wallet effects first (idempotent by id), then the orders and sequence in
-   * one transaction. The batch's trades settle in one wallet call, in event order; the holds its
-   * events release are released after that call, in event order, so no hold is released before
-   * the trades that draw on it have settled (matching reports a maker's fill right after its
-   * trade, before the taker's next trade). Any wallet failure throws before anything is stored:
-   * the batch is applied again later, and wallet answers the trades already settled as
-   * duplicates with their original fees.
+   * Applies consecutive batches: wallet effects first (idempotent by id), then the orders and the
+   * last sequence in one transaction. The trades settle in one wallet call, in event order; the
+   * holds the events release are released after that call, so no hold is released before the
+   * trades that draw on it have settled (matching reports a maker's fill right after its trade,
+   * before the taker's next trade). Any wallet failure throws before anything is stored: the
+   * batches are applied again later, and wallet answers the trades already settled as duplicates
+   * with their original fees. When another replica stored part of the group first, each batch is
+   * applied on its own again, so the store claims them one by one.
    */
-  async apply(symbol: string, batch: EventBatch): Promise<void> {
-    const sequence = Number(batch.sequence);
-    if (sequence <= (this.progress.head(symbol))) return;
+  private async applyGroup(symbol: string, all: readonly EventBatch[]): Promise<void> {
+    const batches = all.filter((batch) => Number(batch.sequence) > this.progress.head(symbol));
+    if (batches.length === 0) return;
     const { spec, units } = this.symbols.get(symbol);
     const touched = new Map<number, Order | null>();
     const load = async (orderId: bigint) => {
       const id = Number(orderId);
-      if (!touched.has(id)) touched.set(id, (await this.deps.store.get(symbol, id)) ?? null);
+      if (!touched.has(id)) {
+        const order = (await this.deps.store.get(symbol, id)) ?? null;
+        // Its events are here, so matching has it: stored with them, the row leaves the outbox.
+        if (order) order.submitted = true;
+        touched.set(id, order);
+      }
       return touched.get(id)!;
     };
     const settlements: TradeSettlement[] = [];
     /** Per settlement, in the same order: its buyer's and seller's UserTrade, short of the fee. */
     const sides: { buyer: Omit<UserTrade, "commissionUnits">; seller: Omit<UserTrade, "commissionUnits"> }[] = [];
     const releases: string[] = [];
-    /** Parts of holds freed by amendments that lowered a resting order's quantity. */
-    const reductions: { holdId: string; amount: string }[] = [];
-    const time = Number(batch.timestamp);
-    /** What each touched order has filled so far in this batch (matching reports a taker's total only at its end). */
-    const filledSoFar = new Map<number, bigint>();
-    const drafts: Draft[] = [];
-    const draft = (order: Order, executionType: ExecutionType, rejectReason = "NONE", patch: Partial<Order> = {}, fill?: Draft["fill"]) =>
-      drafts.push({ order: { ...order, updatedAt: time, ...patch }, executionType, rejectReason, fill });
-    for (const event of batch.events) {
-      switch (event.kind.case) {
-        case "accepted": {
-          const order = await load(event.kind.value.orderId);
-          if (order && order.status === OrderStatus.PENDING_NEW) {
-            order.status = OrderStatus.NEW;
-            draft(order, "NEW");
-          }
-          break;
-        }
-        case "rejected": {
-          const order = await load(event.kind.value.orderId);
-          if (order && order.status === OrderStatus.PENDING_NEW) {
-            order.status = OrderStatus.REJECTED;
-            this.progress.rejected(symbol, order.orderId, event.kind.value.reason);
-            releases.push(holdIdOf(symbol, order.orderId));
-            draft(order, "REJECTED", event.kind.value.reason);
-          }
-          break;
-        }
-        case "trade": {
-          const trade = event.kind.value;
-          const maker = await load(trade.makerOrderId);
-          const taker = await load(trade.takerOrderId);
-          if (!maker || !taker) break;
-          const takerBuys = trade.takerSide === Side.BUY;
-          const [buyer, seller] = takerBuys ? [taker, maker] : [maker, taker];
-          const lots = BigInt(trade.quantityLots);
-          const ticks = BigInt(trade.priceTicks);
-          const base = units.baseOf(lots);
-          const quote = units.quoteOf(ticks, lots);
-          settlements.push({
-            tradeId: tradeIdOf(symbol, Number(trade.tradeId)),
-            symbol,
-            baseAsset: spec.baseAsset,
-            quoteAsset: spec.quoteAsset,
-            buyerAccountId: buyer.accountId,
-            sellerAccountId: seller.accountId,
-            buyerHoldId: holdIdOf(symbol, buyer.orderId),
-            sellerHoldId: holdIdOf(symbol, seller.orderId),
-            baseAmount: formatUnits(base, spec.baseScale),
-            quoteAmount: formatUnits(quote, spec.quoteScale),
-            buyerIsMaker: !takerBuys,
-          });
-          for (const order of [buyer, seller]) order.quoteUnits += quote;
-          const common = { symbol, tradeId: Number(trade.tradeId), priceTicks: ticks, quantityLots: lots, quoteUnits: quote, time };
-          for (const [order, isBuyer] of [[buyer, true], [seller, false]] as const) {
-            const filled = (filledSoFar.get(order.orderId) ?? order.filledLots) + lots;
-            filledSoFar.set(order.orderId, filled);
-            const status = order.quantityLots > 0n && filled >= order.quantityLots ? OrderStatus.FILLED : OrderStatus.PARTIALLY_FILLED;
-            const isMaker = order === maker;
-            draft(order, "TRADE", "NONE", { status, filledLots: filled }, { index: settlements.length - 1, buyer: isBuyer, isMaker, tradeId: common.tradeId, priceTicks: ticks, quantityLots: lots, quoteUnits: quote });
-          }
-          sides.push({
-            buyer: { ...common, orderId: buyer.orderId, accountId: buyer.accountId, isBuyer: true, isMaker: !takerBuys, commissionAsset: spec.baseAsset },
-            seller: { ...common, orderId: seller.orderId, accountId: seller.accountId, isBuyer: false, isMaker: takerBuys, commissionAsset: spec.quoteAsset },
-          });
-          break;
-        }
-        case "orderUpdated": {
-          const update = event.kind.value;
-          const order = await load(update.orderId);
-          if (!order) break;
-          order.filledLots = BigInt(update.filledLots);
-          if (update.reason === UpdateReason.AMENDED) {
-            const total = order.filledLots + BigInt(update.remainingLots);
-            const freed = order.quantityLots - total;
-            if (freed > 0n) {
-              order.quantityLots = total;
-              const buy = order.side === Side.BUY;
-              reductions.push({
-                holdId: holdIdOf(symbol, order.orderId),
-                amount: buy ? formatUnits(units.quoteOf(order.priceTicks, freed), spec.quoteScale) : formatUnits(units.baseOf(freed), spec.baseScale),
-              });
+    /** Parts of holds freed by amendments that lowered a resting order's quantity (idempotent per batch). */
+    const reductions: { holdId: string; requestId: string; amount: string }[] = [];
+    /** Per batch: what to report once stored, and each reported order's status at the batch's end. */
+    const reports: { sequence: number; time: number; drafts: Draft[]; finals: Map<number, OrderStatus | undefined> }[] = [];
+    for (const batch of batches) {
+      const sequence = Number(batch.sequence);
+      const time = Number(batch.timestamp);
+      /** What each touched order has filled so far in this batch (matching reports a taker's total only at its end). */
+      const filledSoFar = new Map<number, bigint>();
+      const drafts: Draft[] = [];
+      const draft = (order: Order, executionType: ExecutionType, rejectReason = "NONE", patch: Partial<Order> = {}, fill?: Draft["fill"]) =>
+        drafts.push({ order: { ...order, updatedAt: time, ...patch }, executionType, rejectReason, fill });
+      for (const event of batch.events) {
+        switch (event.kind.case) {
+          case "accepted": {
+            const order = await load(event.kind.value.orderId);
+            if (order && order.status === OrderStatus.PENDING_NEW) {
+              order.status = OrderStatus.NEW;
+              draft(order, "NEW");
             }
+            break;
           }
-          if (update.status !== OrderStatus.UNSPECIFIED) order.status = update.status;
-          order.updatedAt = time;
-          filledSoFar.set(order.orderId, order.filledLots);
-          if (DONE_STATUSES.has(order.status)) releases.push(holdIdOf(symbol, order.orderId));
-          if (update.reason === UpdateReason.AMENDED) draft(order, "REPLACED");
-          else if (update.reason !== UpdateReason.TRIGGERED && REPORTED[order.status]) draft(order, REPORTED[order.status]!);
-          break;
+          case "rejected": {
+            const order = await load(event.kind.value.orderId);
+            if (order && order.status === OrderStatus.PENDING_NEW) {
+              order.status = OrderStatus.REJECTED;
+              this.progress.rejected(symbol, order.orderId, event.kind.value.reason);
+              releases.push(holdIdOf(symbol, order.orderId));
+              draft(order, "REJECTED", event.kind.value.reason);
+            }
+            break;
+          }
+          case "trade": {
+            const trade = event.kind.value;
+            const maker = await load(trade.makerOrderId);
+            const taker = await load(trade.takerOrderId);
+            if (!maker || !taker) break;
+            const takerBuys = trade.takerSide === Side.BUY;
+            const [buyer, seller] = takerBuys ? [taker, maker] : [maker, taker];
+            const lots = BigInt(trade.quantityLots);
+            const ticks = BigInt(trade.priceTicks);
+            const base = units.baseOf(lots);
+            const quote = units.quoteOf(ticks, lots);
+            settlements.push({
+              tradeId: tradeIdOf(symbol, Number(trade.tradeId)),
+              symbol,
+              baseAsset: spec.baseAsset,
+              quoteAsset: spec.quoteAsset,
+              buyerAccountId: buyer.accountId,
+              sellerAccountId: seller.accountId,
+              buyerHoldId: holdIdOf(symbol, buyer.orderId),
+              sellerHoldId: holdIdOf(symbol, seller.orderId),
+              baseAmount: formatUnits(base, spec.baseScale),
+              quoteAmount: formatUnits(quote, spec.quoteScale),
+              buyerIsMaker: !takerBuys,
+            });
+            for (const order of [buyer, seller]) order.quoteUnits += quote;
+            const common = { symbol, tradeId: Number(trade.tradeId), priceTicks: ticks, quantityLots: lots, quoteUnits: quote, time };
+            for (const [order, isBuyer] of [[buyer, true], [seller, false]] as const) {
+              const filled = (filledSoFar.get(order.orderId) ?? order.filledLots) + lots;
+              filledSoFar.set(order.orderId, filled);
+              const status = order.quantityLots > 0n && filled >= order.quantityLots ? OrderStatus.FILLED : OrderStatus.PARTIALLY_FILLED;
+              const isMaker = order === maker;
+              draft(order, "TRADE", "NONE", { status, filledLots: filled }, { index: settlements.length - 1, buyer: isBuyer, isMaker, tradeId: common.tradeId, priceTicks: ticks, quantityLots: lots, quoteUnits: quote });
+            }
+            sides.push({
+              buyer: { ...common, orderId: buyer.orderId, accountId: buyer.accountId, isBuyer: true, isMaker: !takerBuys, commissionAsset: spec.baseAsset },
+              seller: { ...common, orderId: seller.orderId, accountId: seller.accountId, isBuyer: false, isMaker: takerBuys, commissionAsset: spec.quoteAsset },
+            });
+            break;
+          }
+          case "orderUpdated": {
+            const update = event.kind.value;
+            const order = await load(update.orderId);
+            if (!order) break;
+            order.filledLots = BigInt(update.filledLots);
+            if (update.reason === UpdateReason.AMENDED) {
+              const total = order.filledLots + BigInt(update.remainingLots);
+              const freed = order.quantityLots - total;
+              if (freed > 0n) {
+                order.quantityLots = total;
+                const buy = order.side === Side.BUY;
+                reductions.push({
+                  holdId: holdIdOf(symbol, order.orderId),
+                  requestId: `A${sequence}`,
+                  amount: buy ? formatUnits(units.quoteOf(order.priceTicks, freed), spec.quoteScale) : formatUnits(units.baseOf(freed), spec.baseScale),
+                });
+              }
+            }
+            if (update.status !== OrderStatus.UNSPECIFIED) order.status = update.status;
+            order.updatedAt = time;
+            filledSoFar.set(order.orderId, order.filledLots);
+            if (DONE_STATUSES.has(order.status)) releases.push(holdIdOf(symbol, order.orderId));
+            if (update.reason === UpdateReason.AMENDED) draft(order, "REPLACED");
+            else if (update.reason !== UpdateReason.TRIGGERED && REPORTED[order.status]) draft(order, REPORTED[order.status]!);
+            break;
+          }
+          default:
+            break;
         }
-        default:
-          break;
       }
+      reports.push({ sequence, time, drafts, finals: new Map(drafts.map((d) => [d.order.orderId, touched.get(d.order.orderId)?.status])) });
     }
     const fees = settlements.length > 0 ? await this.deps.wallet.settleMany(settlements) : [];
     const trades: UserTrade[] = sides.flatMap(({ buyer, seller }, index) => [
       { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },
       { ...seller, commissionUnits: parseUnits(fees[index]!.sellerFee, spec.quoteScale) },
     ]);
-    for (const { holdId, amount } of reductions) await this.deps.wallet.reduce(holdId, `A${sequence}`, amount);
-    for (const holdId of releases) await this.deps.wallet.release(holdId);
+    for (const { holdId, requestId, amount } of reductions) await this.deps.wallet.reduce(holdId, requestId, amount);
+    // Releases are independent of each other: requested together, committed together by wallet.
+    await Promise.all(releases.map((holdId) => this.deps.wallet.release(holdId)));
     const orders = [...touched.values()].filter((order): order is Order => order !== null);
-    const stored = await this.deps.store.applyBatch(symbol, sequence, orders, trades);
-    this.progress.mark(symbol, sequence);
+    const first = reports[0]!.sequence;
+    const last = reports[reports.length - 1]!.sequence;
+    const stored = await this.deps.store.applyBatch(symbol, last, orders, trades, first);
+    if (!stored && batches.length > 1) {
+      for (const batch of batches) await this.applyGroup(symbol, [batch]);
+      return;
+    }
+    this.progress.mark(symbol, last);
     // Only the process that stored the batch reports it: another one loaded orders it had already changed.
     // A stored batch is reported even without updates, so a publisher shared between processes knows it is done.
     const updates = this.deps.updates;
-    if (updates && stored) updates.publish(drafts.length > 0 ? updatesOf(drafts, fees, spec, (orderId) => touched.get(orderId)?.status, time) : [], { symbol, sequence });
-    else if (updates) updates.storedElsewhere?.({ symbol, sequence });
+    for (const { sequence, time, drafts, finals } of reports) {
+      if (updates && stored) updates.publish(drafts.length > 0 ? updatesOf(drafts, fees, spec, (orderId) => finals.get(orderId), time) : [], { symbol, sequence });
+      else if (updates) updates.storedElsewhere?.({ symbol, sequence });
+    }
   }
 }
 

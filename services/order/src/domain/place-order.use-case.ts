@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
-import { CommandSchema } from "#gen/exchange/matching/v1/matching_pb.js";
+import { CommandSchema, type Command } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import { formatUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
@@ -10,7 +10,7 @@ import type { WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
 import { placementRejected } from "./matching-reasons.js";
 import { holdIdOf, type Order } from "./order.js";
-import { orderIntent, type PlaceRequest } from "./order-intent.js";
+import { orderIntent, type OrderIntent, type PlaceRequest } from "./order-intent.js";
 import type { SerialQueue } from "./serial-queue.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
 
@@ -23,12 +23,41 @@ export interface PlaceOrderDeps {
   readonly updates?: OrderUpdatePublisher;
 }
 
+/** Placements stored, held and delivered together at most. */
+const MAX_GROUP = 1024;
+
+/** A placement waiting for its group. */
+interface Entry {
+  readonly accountId: string;
+  readonly clientOrderId: string;
+  readonly intent: OrderIntent;
+  readonly done: (outcome: Promise<Order>) => void;
+}
+
+/** An order stored and held, ready for matching. */
+interface Held {
+  readonly order: Order;
+  readonly budget: bigint;
+  readonly quoteNotional: bigint;
+}
+
 /**
  * Placing an order: validate and convert (order-intent), allocate the id, persist (the row is
  * the outbox), hold the budget in wallet, deliver to matching, and answer once the consumer
  * applied the order's events (or with what is stored after the wait).
+ *
+ * Group commit: placements of a symbol that arrive while a group is being stored wait and form
+ * the next group. A group's ids are allocated and its rows inserted in one transaction, its holds
+ * requested together (wallet commits them together), and its commands sent to matching in one
+ * call, journaled in one write. A group is delivered only after the previous one was (the
+ * symbol's queue), so matching sees ids increasing; the next group is stored while the previous
+ * one is delivered. Nothing is acknowledged before matching journaled it and its events were
+ * applied, as for a lone order.
  */
 export class PlaceOrder {
+  private readonly waiting = new Map<string, Entry[]>();
+  private readonly forming = new Set<string>();
+
   constructor(
     private readonly deps: PlaceOrderDeps,
     private readonly symbols: SymbolCatalog,
@@ -45,104 +74,187 @@ export class PlaceOrder {
     const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
     const bestAsk = needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined;
     const intent = orderIntent(request, spec, units, bestAsk);
-    const outcome = await this.queue.run(symbol, async (): Promise<{ existing: Order } | { sequence?: number; orderId: number }> => {
-      const now = this.deps.clock.now();
-      const orderId = await this.deps.store.nextOrderId(symbol);
-      const order: Order = {
-        symbol,
-        orderId,
-        accountId,
-        clientOrderId: clientOrderId || (this.deps.newClientOrderId?.() ?? `x-${symbol}-${orderId}`),
-        side: intent.side,
-        type: intent.type,
-        timeInForce: intent.timeInForce,
-        priceTicks: intent.priceTicks,
-        quantityLots: intent.quantityLots,
-        quoteOrderUnits: intent.quoteOrderUnits,
-        stopPriceTicks: intent.stopPriceTicks,
-        icebergLots: intent.icebergLots,
-        trailingDelta: intent.trailingDelta,
-        stp: intent.stp,
-        holdAsset: intent.holdAsset,
-        holdUnits: intent.holdUnits,
-        status: OrderStatus.PENDING_NEW,
-        filledLots: 0n,
-        quoteUnits: 0n,
-        submitted: false,
-        createdAt: now,
-        updatedAt: now,
-      };
-      const { order: stored, created } = await this.deps.store.insert(order);
-      if (!created) return { existing: stored };
-      return this.deliver(stored, intent.budget, intent.quoteNotional);
+    const outcome = new Promise<Promise<Order>>((resolve) => {
+      const list = this.waiting.get(symbol) ?? [];
+      list.push({ accountId, clientOrderId, intent, done: resolve });
+      this.waiting.set(symbol, list);
     });
-    if ("existing" in outcome) return outcome.existing;
-    return this.settled(symbol, outcome.sequence, outcome.orderId);
+    if (!this.forming.has(symbol)) void this.formGroups(symbol);
+    return outcome.then((order) => order);
   }
 
-  /** Holds the budget and hands the order to matching. Runs under the symbol's queue. */
-  private async deliver(order: Order, budget: bigint, quoteNotional: bigint): Promise<{ sequence?: number; orderId: number }> {
-    const { spec } = this.symbols.get(order.symbol);
+  /** Stores and holds the waiting placements group by group until none waits. */
+  private async formGroups(symbol: string): Promise<void> {
+    this.forming.add(symbol);
     try {
-      const scale = order.holdAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale;
-      await this.deps.wallet.hold(holdIdOf(order.symbol, order.orderId), order.accountId, order.holdAsset, formatUnits(order.holdUnits, scale));
-    } catch (error) {
-      order.status = OrderStatus.REJECTED;
-      order.submitted = true;
-      order.updatedAt = this.deps.clock.now();
-      await this.deps.store.update(order);
-      this.deps.updates?.publish([{ order: { ...order }, executionType: "REJECTED", rejectReason: "HOLD_REFUSED", time: order.updatedAt, balancesChanged: false }]);
-      throw error;
+      for (;;) {
+        const list = this.waiting.get(symbol) ?? [];
+        if (list.length === 0) break;
+        const group = list.splice(0, MAX_GROUP);
+        try {
+          await this.storeAndHold(symbol, group);
+        } catch (error) {
+          for (const entry of group) entry.done(Promise.reject(error));
+        }
+      }
+    } finally {
+      this.waiting.delete(symbol);
+      this.forming.delete(symbol);
     }
-    const command = create(CommandSchema, {
-      symbol: order.symbol,
-      timestamp: BigInt(order.createdAt),
-      kind: {
-        case: "place",
-        value: {
-          orderId: BigInt(order.orderId),
-          accountId: order.accountId,
-          side: order.side,
-          type: order.type,
-          timeInForce: order.timeInForce,
-          priceTicks: order.priceTicks === 0n ? "" : String(order.priceTicks),
-          quantityLots: order.quantityLots === 0n ? "" : String(order.quantityLots),
-          quoteQuantity: quoteNotional === 0n ? "" : String(quoteNotional),
-          stopPriceTicks: order.stopPriceTicks === 0n ? "" : String(order.stopPriceTicks),
-          trailingDeltaBps: order.trailingDelta,
-          icebergLots: order.icebergLots === 0n ? "" : String(order.icebergLots),
-          selfTradePreventionMode: order.stp,
-          budget: String(budget),
-        },
-      },
+  }
+
+  /** One group: ids and rows in one transaction, holds together, then delivery queued in order. */
+  private async storeAndHold(symbol: string, group: readonly Entry[]): Promise<void> {
+    const now = this.deps.clock.now();
+    const stored = await this.deps.store.insertNew(symbol, group.length, (first) => group.map((entry, index) => this.newOrder(symbol, first + index, entry, now)));
+    const fresh: { entry: Entry; order: Order }[] = [];
+    stored.forEach(({ order, created }, index) => {
+      if (created) fresh.push({ entry: group[index]!, order });
+      else group[index]!.done(Promise.resolve(order));
     });
-    const batch = await this.deps.matching.submit(command);
+    const holds = await Promise.allSettled(fresh.map(({ order }) => this.hold(order)));
+    const held: { entry: Entry; item: Held }[] = [];
+    for (const [index, { entry, order }] of fresh.entries()) {
+      const hold = holds[index]!;
+      if (hold.status === "fulfilled") held.push({ entry, item: { order, budget: entry.intent.budget, quoteNotional: entry.intent.quoteNotional } });
+      else entry.done(this.refuseHold(order, hold.reason));
+    }
+    if (held.length === 0) return;
+    // Queued now, under this group's turn: the next group's delivery queues behind it.
+    const delivered = this.queue.run(symbol, () => this.deliver(symbol, held.map(({ item }) => item)));
+    held.forEach(({ entry, item }, index) => entry.done(delivered.then((sequences) => this.settled(symbol, sequences[index], item.order.orderId))));
+  }
+
+  private newOrder(symbol: string, orderId: number, entry: Entry, now: number): Order {
+    const { intent } = entry;
+    return {
+      symbol,
+      orderId,
+      accountId: entry.accountId,
+      clientOrderId: entry.clientOrderId || (this.deps.newClientOrderId?.() ?? `x-${symbol}-${orderId}`),
+      side: intent.side,
+      type: intent.type,
+      timeInForce: intent.timeInForce,
+      priceTicks: intent.priceTicks,
+      quantityLots: intent.quantityLots,
+      quoteOrderUnits: intent.quoteOrderUnits,
+      stopPriceTicks: intent.stopPriceTicks,
+      icebergLots: intent.icebergLots,
+      trailingDelta: intent.trailingDelta,
+      stp: intent.stp,
+      holdAsset: intent.holdAsset,
+      holdUnits: intent.holdUnits,
+      status: OrderStatus.PENDING_NEW,
+      filledLots: 0n,
+      quoteUnits: 0n,
+      submitted: false,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  private hold(order: Order): Promise<void> {
+    const { spec } = this.symbols.get(order.symbol);
+    const scale = order.holdAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale;
+    return this.deps.wallet.hold(holdIdOf(order.symbol, order.orderId), order.accountId, order.holdAsset, formatUnits(order.holdUnits, scale));
+  }
+
+  /** Wallet refused the hold: the order is stored REJECTED, reported, and the caller gets wallet's error. */
+  private async refuseHold(order: Order, error: unknown): Promise<Order> {
+    order.status = OrderStatus.REJECTED;
     order.submitted = true;
+    order.updatedAt = this.deps.clock.now();
     await this.deps.store.update(order);
-    return { sequence: batch === "duplicate" ? undefined : Number(batch.sequence), orderId: order.orderId };
+    this.deps.updates?.publish([{ order: { ...order }, executionType: "REJECTED", rejectReason: "HOLD_REFUSED", time: order.updatedAt, balancesChanged: false }]);
+    throw error;
+  }
+
+  /**
+   * Hands held orders to matching in one call, in id order; runs under the symbol's queue.
+   * Answers, per order, the sequence of its events (undefined: matching already had it).
+   * The row stays "not submitted" until the consumer stores the order's events; an order
+   * matching already had is marked here, so the relay does not send it again.
+   */
+  private async deliver(symbol: string, items: readonly Held[]): Promise<(number | undefined)[]> {
+    const outcomes = await this.deps.matching.submitBatch(
+      symbol,
+      items.map(({ order, budget, quoteNotional }) => placeCommand(order, budget, quoteNotional)),
+    );
+    return Promise.all(
+      outcomes.map(async (outcome, index) => {
+        const { order } = items[index]!;
+        if (outcome === "duplicate") {
+          order.submitted = true;
+          await this.deps.store.update(order);
+          return undefined;
+        }
+        if ("invalid" in outcome) {
+          // Order's checks and matching's disagree: nothing was journaled; the order ends here.
+          order.status = OrderStatus.REJECTED;
+          order.submitted = true;
+          order.updatedAt = this.deps.clock.now();
+          await this.deps.store.update(order);
+          await this.deps.wallet.release(holdIdOf(symbol, order.orderId));
+          throw new Error(`matching refused order ${symbol}:${order.orderId}: ${outcome.invalid}`);
+        }
+        return Number(outcome.sequence);
+      }),
+    );
   }
 
   /** Waits (bounded) until the consumer applied `sequence`, then answers with the stored order or its rejection. */
   private async settled(symbol: string, sequence: number | undefined, orderId: number): Promise<Order> {
     if (sequence !== undefined) await this.progress.waitFor(symbol, sequence);
     const rejection = this.progress.takeRejection(symbol, orderId);
-    if (rejection !== undefined) {
-      throw placementRejected(rejection);
-    }
+    if (rejection !== undefined) throw placementRejected(rejection);
     return (await this.deps.store.get(symbol, orderId))!;
   }
 
-  /** Delivers orders persisted but not yet handed to matching (after a crash), oldest first. */
+  /**
+   * Delivers orders persisted but not yet handed to matching (after a crash), oldest first, under
+   * the symbol's queue, so no newer order reaches matching before them.
+   */
   async relay(symbol: string): Promise<void> {
+    const { units } = this.symbols.get(symbol);
     await this.queue.run(symbol, async () => {
-      for (const order of await this.deps.store.undelivered(symbol)) {
-        if (order.status !== OrderStatus.PENDING_NEW) continue;
-        const { units } = this.symbols.get(symbol);
+      const pending = (await this.deps.store.undelivered(symbol)).filter((order) => order.status === OrderStatus.PENDING_NEW);
+      const held: Held[] = [];
+      for (const order of pending) {
+        try {
+          await this.hold(order); // idempotent by the hold id: a hold made before the crash stands
+        } catch (error) {
+          await this.refuseHold(order, error).catch(() => undefined);
+          continue;
+        }
         const buy = order.side === Side.BUY;
-        const quoteNotional = order.quoteOrderUnits === 0n ? 0n : order.quoteOrderUnits / units.notionalUnits;
-        const budget = buy ? order.holdUnits / units.notionalUnits : order.quantityLots;
-        await this.deliver(order, budget, quoteNotional).catch(() => undefined);
+        held.push({ order, budget: buy ? order.holdUnits / units.notionalUnits : order.quantityLots, quoteNotional: order.quoteOrderUnits === 0n ? 0n : order.quoteOrderUnits / units.notionalUnits });
       }
+      for (let from = 0; from < held.length; from += MAX_GROUP) await this.deliver(symbol, held.slice(from, from + MAX_GROUP)).catch(() => undefined);
     });
   }
+}
+
+function placeCommand(order: Order, budget: bigint, quoteNotional: bigint): Command {
+  return create(CommandSchema, {
+    symbol: order.symbol,
+    timestamp: BigInt(order.createdAt),
+    kind: {
+      case: "place",
+      value: {
+        orderId: BigInt(order.orderId),
+        accountId: order.accountId,
+        side: order.side,
+        type: order.type,
+        timeInForce: order.timeInForce,
+        priceTicks: order.priceTicks === 0n ? "" : String(order.priceTicks),
+        quantityLots: order.quantityLots === 0n ? "" : String(order.quantityLots),
+        quoteQuantity: quoteNotional === 0n ? "" : String(quoteNotional),
+        stopPriceTicks: order.stopPriceTicks === 0n ? "" : String(order.stopPriceTicks),
+        trailingDeltaBps: order.trailingDelta,
+        icebergLots: order.icebergLots === 0n ? "" : String(order.icebergLots),
+        selfTradePreventionMode: order.stp,
+        budget: String(budget),
+      },
+    },
+  });
 }

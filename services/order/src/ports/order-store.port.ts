@@ -12,6 +12,12 @@ export interface OrderStore {
   nextOrderId(symbol: string): Promise<number>;
   /** Inserts a new order; returns the existing one instead when (account, clientOrderId) is taken. */
   insert(order: Order): Promise<{ order: Order; created: boolean }>;
+  /**
+   * In one transaction: allocates `count` consecutive order ids of the symbol, builds the orders
+   * with the first of them, and inserts each; an order whose (account, clientOrderId) is taken is
+   * answered with the stored one instead (its id stays unused).
+   */
+  insertNew(symbol: string, count: number, build: (firstOrderId: number) => Order[]): Promise<{ order: Order; created: boolean }[]>;
   get(symbol: string, orderId: number): Promise<Order | undefined>;
   getByClientId(accountId: string, clientOrderId: string): Promise<Order | undefined>;
   update(order: Order): Promise<void>;
@@ -26,6 +32,10 @@ export interface OrderStore {
   findTrades(accountId: string, symbol: string, query: TradeQuery): Promise<UserTrade[]>;
   /** Last matching sequence applied for a symbol (0 = none). */
   lastSequence(symbol: string): Promise<number>;
-  /** Applies one matching batch's effects and its sequence atomically; a batch at or below the last is ignored. */
-  applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[]): Promise<boolean>;
+  /**
+   * Applies the effects of matching's batches firstSequence..sequence (default: the one batch
+   * `sequence`) and moves the symbol's sequence to `sequence`, atomically; false (nothing
+   * written) when the applied sequence is already at or past `firstSequence`.
+   */
+  applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[], firstSequence?: number): Promise<boolean>;
 }

@@ -1,0 +1,202 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Kysely } from "kysely";
+import { create } from "@bufbuild/protobuf";
+import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { EventBatchSchema, type Command, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
+import { systemClock } from "#kit/clock/clock.js";
+import { openDatabase, type Database } from "#kit/db/database.js";
+import { migrate } from "#kit/db/migrate.js";
+import { toConnectError } from "#kit/errors/connect-errors.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "../../../services/order/src/adapters/order-store.sql.js";
+import type { PlaceRequest } from "../../../services/order/src/domain/order-intent.js";
+import { Orders } from "../../../services/order/src/domain/orders.use-case.js";
+import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
+import type { MatchingGateway, SubmitOutcome } from "../../../services/order/src/ports/matching-gateway.port.js";
+import type { TradeFees, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
+
+// Placements that arrive together are stored, held and delivered together (group commit), and
+// each caller is still answered only once its own order's events were applied.
+
+const SYMBOL = "BTCUSDT";
+
+/** Accepts every placement; records each SubmitBatch call; events are applied right after. */
+class RecordingMatching implements MatchingGateway {
+  orders!: Orders;
+  readonly calls: bigint[][] = [];
+  /** Placements answered as already placed (a retry). */
+  readonly duplicates = new Set<bigint>();
+  private sequence = 0;
+
+  async submit(command: Command): Promise<EventBatch | "duplicate"> {
+    return (await this.submitBatch(command.symbol, [command]))[0] as EventBatch | "duplicate";
+  }
+
+  async submitBatch(symbol: string, commands: readonly Command[]): Promise<SubmitOutcome[]> {
+    this.calls.push(commands.map((command) => (command.kind.case === "place" ? command.kind.value.orderId : -1n)));
+    const outcomes = commands.map((command): SubmitOutcome => {
+      if (command.kind.case !== "place") throw new Error("only placements here");
+      const { orderId, quantityLots } = command.kind.value;
+      if (this.duplicates.has(orderId)) return "duplicate";
+      return create(EventBatchSchema, {
+        symbol,
+        sequence: BigInt(++this.sequence),
+        timestamp: command.timestamp,
+        events: [
+          { kind: { case: "accepted", value: { orderId } } },
+          { kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.NEW, filledLots: "0", remainingLots: quantityLots } } },
+        ],
+      });
+    });
+    const batches = outcomes.filter((outcome): outcome is EventBatch => typeof outcome === "object" && "sequence" in outcome);
+    setImmediate(() => void (async () => { for (const batch of batches) await this.orders.apply(symbol, batch); })());
+    return outcomes;
+  }
+
+  async *events(): AsyncIterable<EventBatch> {}
+
+  async bestAskTicks(): Promise<bigint | undefined> {
+    return undefined;
+  }
+
+  async headSequence(): Promise<number> {
+    return this.sequence;
+  }
+}
+
+/** Holds for every account but `broke`; records the holds asked for. */
+class Wallet implements WalletGateway {
+  readonly holds: string[] = [];
+
+  async hold(holdId: string, accountId: string): Promise<void> {
+    this.holds.push(holdId);
+    if (accountId === "broke") throw toConnectError(new DomainError("INSUFFICIENT_BALANCE"));
+  }
+
+  async release(): Promise<void> {}
+
+  async reduce(): Promise<void> {}
+
+  async settleMany(): Promise<TradeFees[]> {
+    return [];
+  }
+}
+
+let dir: string;
+let database: Database<OrderTables>;
+let store: SqlOrderStore;
+let matching: RecordingMatching;
+let wallet: Wallet;
+let orders: Orders;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "order-group-commit-"));
+  database = openDatabase<OrderTables>(`sqlite:${join(dir, "order.sqlite")}`);
+  await migrate(database.db as never, "order", orderStoreMigrations);
+  store = new SqlOrderStore(database.db as Kysely<OrderTables>);
+  matching = new RecordingMatching();
+  wallet = new Wallet();
+  orders = new Orders({ store, matching, wallet, clock: systemClock, symbols: DEFAULT_SYMBOLS, waitMs: 5_000 });
+  matching.orders = orders;
+});
+
+afterEach(async () => {
+  await database.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const buy = (price: string): PlaceRequest => ({
+  side: Side.BUY,
+  type: OrderType.LIMIT,
+  timeInForce: TimeInForce.GTC,
+  quantity: "0.01",
+  quoteOrderQty: "",
+  price,
+  stopPrice: "",
+  trailingDelta: 0,
+  icebergQty: "",
+  stp: SelfTradePreventionMode.UNSPECIFIED,
+});
+
+describe("placing orders in groups", () => {
+  it("delivers concurrent placements in few calls, ids increasing across calls, each answered with its own order", async () => {
+    const placed = await Promise.all(Array.from({ length: 40 }, (_, i) => orders.place(`acct-${i % 7}`, SYMBOL, buy(String(20_000 + i)), `c-${i}`)));
+    // Each caller gets its own order, accepted (its events applied before the answer).
+    placed.forEach((order, i) => {
+      expect(order.clientOrderId).toBe(`c-${i}`);
+      expect(order.priceTicks).toBe(BigInt(20_000 + i) * 100n);
+      expect(order.status).toBe(OrderStatus.NEW);
+    });
+    expect(new Set(placed.map((order) => order.orderId)).size).toBe(40);
+    // Grouped: fewer calls than orders, and matching saw every id once, strictly increasing.
+    expect(matching.calls.length).toBeLessThan(40);
+    const delivered = matching.calls.flat();
+    expect(delivered).toHaveLength(40);
+    for (let i = 1; i < delivered.length; i++) expect(delivered[i]! > delivered[i - 1]!).toBe(true);
+    // Stored and out of the outbox once its events were applied.
+    expect(await store.undelivered(SYMBOL)).toEqual([]);
+  });
+
+  it("refuses only the placement whose hold failed; its group goes on", async () => {
+    const results = await Promise.allSettled([
+      orders.place("alice", SYMBOL, buy("20000"), "a-1"),
+      orders.place("broke", SYMBOL, buy("20001"), "b-1"),
+      orders.place("bob", SYMBOL, buy("20002"), "c-1"),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/insufficient/i);
+    const refused = await store.getByClientId("broke", "b-1");
+    expect(refused?.status).toBe(OrderStatus.REJECTED);
+    expect(matching.calls.flat()).not.toContain(BigInt(refused!.orderId));
+    expect(wallet.holds).toHaveLength(3);
+  });
+
+  it("answers a retried client order id with the stored order, placing nothing again", async () => {
+    const first = await orders.place("alice", SYMBOL, buy("20000"), "same");
+    const [again, other] = await Promise.all([orders.place("alice", SYMBOL, buy("21000"), "same"), orders.place("alice", SYMBOL, buy("21000"), "other")]);
+    expect(again.orderId).toBe(first.orderId);
+    expect(again.priceTicks).toBe(first.priceTicks);
+    expect(other.orderId).toBeGreaterThan(first.orderId);
+    expect(matching.calls.flat()).toEqual([BigInt(first.orderId), BigInt(other.orderId)]);
+  });
+
+  it("relays stored orders matching never got, oldest first, before newer ones, in one call", async () => {
+    // Three orders stored as if the process died before delivering them.
+    const stored = await store.insertNew(SYMBOL, 3, (first) =>
+      [0, 1, 2].map((i) => ({
+        symbol: SYMBOL,
+        orderId: first + i,
+        accountId: "alice",
+        clientOrderId: `r-${i}`,
+        side: Side.BUY,
+        type: OrderType.LIMIT,
+        timeInForce: TimeInForce.GTC,
+        priceTicks: 2_000_000n,
+        quantityLots: 1000n,
+        quoteOrderUnits: 0n,
+        stopPriceTicks: 0n,
+        icebergLots: 0n,
+        trailingDelta: 0,
+        stp: SelfTradePreventionMode.UNSPECIFIED,
+        holdAsset: "USDT",
+        holdUnits: 20_000_000_000n,
+        status: OrderStatus.PENDING_NEW,
+        filledLots: 0n,
+        quoteUnits: 0n,
+        submitted: false,
+        createdAt: 1,
+        updatedAt: 1,
+      })),
+    );
+    expect(stored.map((s) => s.order.orderId)).toEqual([1, 2, 3]);
+    matching.duplicates.add(2n); // matching had the second one already
+    await orders.relay(SYMBOL);
+    expect(matching.calls).toEqual([[1n, 2n, 3n]]);
+    const later = await orders.place("alice", SYMBOL, buy("20000"), "after");
+    expect(later.orderId).toBe(4);
+    expect((await store.get(SYMBOL, 2))?.submitted).toBe(true);
+  });
+});
