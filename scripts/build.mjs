@@ -3,13 +3,17 @@
 // left as written; tsconfig's isolatedModules keeps that safe); types are checked by `npm run typecheck`, not here.
 // Plain JavaScript so it runs with node alone.
 import { build } from "esbuild";
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist");
+// Built beside dist/ and swapped in whole (two renames), so a process starting from dist/ (the distributed harness
+// starts several right after a build) finds the old tree or the new one, never a mix, even with another build running.
+const scratch = join(root, ".dist-tmp");
+const staging = join(scratch, String(process.pid));
 const TREES = ["services", "edge", "gen"];
 const isTest = (file) => /\.test\.[cm]?ts$/.test(file);
 
@@ -22,7 +26,7 @@ function* files(dir) {
 }
 
 const started = Date.now();
-rmSync(out, { recursive: true, force: true });
+rmSync(staging, { recursive: true, force: true });
 const sources = [];
 const copied = [];
 for (const tree of TREES) {
@@ -35,7 +39,7 @@ for (const tree of TREES) {
 
 const result = await build({
   entryPoints: sources,
-  outdir: out,
+  outdir: staging,
   outbase: root,
   format: "esm",
   platform: "node",
@@ -44,10 +48,13 @@ const result = await build({
   logLevel: "warning",
   tsconfig: join(root, "tsconfig.json"),
 });
-if (result.errors.length > 0) process.exit(1);
+if (result.errors.length > 0) {
+  rmSync(staging, { recursive: true, force: true });
+  process.exit(1);
+}
 
 for (const file of copied) {
-  const target = join(out, relative(root, file));
+  const target = join(staging, relative(root, file));
   mkdirSync(dirname(target), { recursive: true });
   cpSync(file, target);
 }
@@ -55,6 +62,31 @@ for (const file of copied) {
 // The nearest package.json scopes `#gen/*` and `#kit/*` and marks .js as ES modules: the same map as the root's,
 // whose relative targets hold inside dist/ because the layout is the same.
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-writeFileSync(join(out, "package.json"), `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: pkg.type, imports: pkg.imports }, null, 2)}\n`);
+writeFileSync(join(staging, "package.json"), `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: pkg.type, imports: pkg.imports }, null, 2)}\n`);
 
+swapIn(staging, out);
 process.stdout.write(`build: ${sources.length} TypeScript files and ${copied.length} others into ${relative(process.cwd(), out) || "."}/ in ${Date.now() - started} ms\n`);
+
+function swapIn(built, target) {
+  const old = join(scratch, `${process.pid}.old`);
+  for (;;) {
+    rmSync(old, { recursive: true, force: true });
+    try {
+      renameSync(target, old);
+    } catch (error) {
+      if (error.code !== "ENOENT") throw error;
+    }
+    try {
+      renameSync(built, target);
+      break;
+    } catch (error) {
+      if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error; // another build swapped in first: go again
+    }
+  }
+  rmSync(old, { recursive: true, force: true });
+  try {
+    rmdirSync(scratch);
+  } catch {
+    // another build is still using it
+  }
+}
