@@ -1,11 +1,19 @@
 // `npm start`: every service in one process (embedded), or one with --service=<name>.
 import { onShutdown } from "#kit/lifecycle/shutdown.js";
+import { exitOnConfigError } from "#kit/lifecycle/start-failure.js";
 import { createLogger } from "#kit/telemetry/logger.js";
-import { readRuntimeConfig, startExchange } from "./runtime.js";
+import { readRuntimeConfig, startExchange, type RunningExchange, type RuntimeConfig } from "./runtime.js";
 
 const logger = createLogger();
-const config = readRuntimeConfig(process.env, process.argv.slice(2));
-const exchange = await startExchange(config, process.env, logger);
+let config: RuntimeConfig;
+let exchange: RunningExchange;
+try {
+  config = readRuntimeConfig(process.env, process.argv.slice(2));
+  exchange = await startExchange(config, process.env, logger);
+} catch (error) {
+  // A bad setting: one line naming it, exit 1. Anything else is a bug and keeps its stack.
+  throw exitOnConfigError(logger, error, process.env);
+}
 onShutdown(logger, () => exchange.stop());
 
 const { http2Url, http1Url } = exchange.listening;

@@ -1,5 +1,6 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { resolve } from "node:path";
+import { ConfigError } from "#kit/config/config-error.js";
 import { envInt, envString, type Env } from "#kit/config/env.js";
 import { HealthRegistry } from "#kit/health/health.routes.js";
 import { inProcessTransport } from "#kit/rpc/in-process.js";
@@ -23,7 +24,8 @@ export function readRuntimeConfig(env: Env, argv: readonly string[] = []): Runti
   const flag = argv.find((arg) => arg.startsWith("--service="))?.slice("--service=".length);
   const service = flag ?? envString(env, "EXCHANGE_SERVICE", "all");
   if (service !== "all" && !(SERVICE_NAMES as string[]).includes(service)) {
-    throw new Error(`unknown service "${service}"; one of: all, ${SERVICE_NAMES.join(", ")}`);
+    const setting = flag === undefined ? "EXCHANGE_SERVICE" : "--service";
+    throw new ConfigError(setting, `${setting} names an unknown service "${service}"; one of: all, ${SERVICE_NAMES.join(", ")}`);
   }
   return {
     service: service as RuntimeConfig["service"],

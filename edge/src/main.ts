@@ -1,3 +1,4 @@
+import { ConfigError } from "#kit/config/config-error.js";
 import { envBool, envInt, envString, type Env } from "#kit/config/env.js";
 import { MemoryCache } from "#kit/adapters/cache.memory.js";
 import { RedisCache } from "#kit/adapters/cache.redis.js";
@@ -89,8 +90,8 @@ function redisUrlOf(env: Env, name: string): string | undefined {
   const url = env[name];
   if (!url) return undefined;
   // Never print the URL when it is wrong: it may hold a password.
-  if (url.includes("$(")) throw new Error(`${name} holds an unexpanded Kubernetes reference (${url}): is the variable it names (config.EXCHANGE_REDIS_URL in the chart) set?`);
-  if (!/^rediss?:\/\//.test(url)) throw new Error(`${name} must be a redis:// or rediss:// URL`);
+  if (url.includes("$(")) throw new ConfigError(name, `${name} holds an unexpanded Kubernetes reference (${url}): is the variable it names (config.EXCHANGE_REDIS_URL in the chart) set?`);
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError(name, `${name} must be a redis:// or rediss:// URL`);
   return url;
 }
 
@@ -103,6 +104,9 @@ function listenKeyRedisOf(env: Env): EdgeConfig["listenKeyRedis"] {
     checkIntervalMs: envInt(env, "EDGE_LISTEN_KEY_CHECK_MS", 2_000),
   };
 }
+
+/** The services the edge calls (edgeServices). */
+const EDGE_PEERS = ["order", "wallet", "auth", "matching", "marketdata"] as const;
 
 export const DEFAULT_RATE_LIMIT_PREFIX = "edge:rate-limit:";
 
@@ -197,6 +201,11 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     httpUpgrade: (request, socket, head) => userStreams.handleUpgrade(request, socket, head) || marketStreams.handleUpgrade(request, socket, head),
     marketStreams,
     userStreams,
+    // Every peer resolved before the edge says it serves: a missing <NAME>_ADDR ends the start
+    // (ConfigError naming it), not each request that needs that peer.
+    start: async () => {
+      for (const peer of EDGE_PEERS) config.directory.transport(peer);
+    },
     stop: async () => {
       await userStreams.close();
       await marketStreams.close();

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
 import { systemClock, type Clock } from "#kit/clock/clock.js";
+import { ConfigError } from "#kit/config/config-error.js";
 import { envInt, envOneOf, envString, type Env } from "#kit/config/env.js";
 import { openDatabase } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
@@ -95,13 +96,13 @@ function redisUrl(env: Env, name: string): string | undefined {
   const value = env[name];
   if (!value) return undefined;
   if (/^rediss?:\/\//.test(value)) return value;
-  if (value.includes("$(")) throw new Error(`${name} holds an unexpanded Kubernetes reference (${value}): is the variable it names (config.EXCHANGE_REDIS_URL in the chart) set?`);
-  throw new Error(`${name} must be a redis:// or rediss:// URL`);
+  if (value.includes("$(")) throw new ConfigError(name, `${name} holds an unexpanded Kubernetes reference (${value}): is the variable it names (config.EXCHANGE_REDIS_URL in the chart) set?`);
+  throw new ConfigError(name, `${name} must be a redis:// or rediss:// URL`);
 }
 
 function required(env: Env, name: string): string {
   const value = env[name];
-  if (!value) throw new Error(`${name} is required when AUTH_MODE=cognito`);
+  if (!value) throw new ConfigError(name, `${name} is required when AUTH_MODE=cognito`);
   return value;
 }
 

@@ -1,4 +1,5 @@
 import { MatchingService } from "#gen/exchange/matching/v1/matching_pb.js";
+import { unreachable } from "#kit/config/config-error.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { KafkaJournal } from "./adapters/journal.kafka.js";
 import { matchingRoutes } from "./rpc/matching.routes.js";
@@ -25,6 +26,19 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
     name: "matching",
     serviceNames: [MatchingService.typeName],
     routes: matchingRoutes(books),
+    // With Kafka, its command topic is made sure of before the service says it serves: brokers that
+    // do not answer end the start (the broker list named), not the first order.
+    start: async () => {
+      if (!brokers || brokers.length === 0) return;
+      const journal = new KafkaJournal({ brokers, symbol: "start", topic: config.kafkaTopic });
+      try {
+        await journal.provision();
+      } catch (error) {
+        throw unreachable("Kafka", brokers.join(","), error);
+      } finally {
+        await journal.close();
+      }
+    },
     stop: () => books.close(),
   };
 }

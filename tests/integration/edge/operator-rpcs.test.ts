@@ -20,7 +20,12 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "edge-operator-"));
   const quiet = { LOG_LEVEL: "warn" };
   wallet = await startExchange({ service: "wallet", dataDir: join(dataDir, "wallet"), host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, { ...quiet, WALLET_SIMULATED_CHAIN_FAUCET: "false" });
-  edge = await startExchange({ service: "edge", dataDir: join(dataDir, "edge"), host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, { ...quiet, WALLET_ADDR: wallet.listening.http2Url });
+  edge = await startExchange({ service: "edge", dataDir: join(dataDir, "edge"), host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, {
+    ...quiet,
+    WALLET_ADDR: wallet.listening.http2Url,
+    // The edge needs every peer named at start; only wallet is called here.
+    ...Object.fromEntries(["ORDER_ADDR", "AUTH_ADDR", "MATCHING_ADDR", "MARKETDATA_ADDR"].map((name) => [name, wallet.listening.http2Url])),
+  });
 });
 
 afterAll(async () => {

@@ -4,6 +4,7 @@
  * engine. docs/ports.md lists the variables.
  */
 import path from "node:path";
+import { ConfigError } from "../config/config-error.js";
 import { envInt, envOneOf, envString, type Env } from "../config/env.js";
 import type { Cache } from "../ports/cache.port.js";
 import type { EventLog, TopicSpec } from "../ports/event-log.port.js";
@@ -44,7 +45,7 @@ export function readPortsConfig(env: Env = process.env): PortsConfig {
     .map((spec) => {
       const [name, count] = spec.split(":");
       const n = count === undefined ? partitions : Number(count);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`EXCHANGE_TOPICS: bad partition count in "${spec}"`);
+      if (!Number.isInteger(n) || n < 1) throw new ConfigError("EXCHANGE_TOPICS", `EXCHANGE_TOPICS: bad partition count in "${spec}"`);
       return { name, partitions: n };
     });
   const awsEndpoint = env.EXCHANGE_AWS_ENDPOINT || undefined;

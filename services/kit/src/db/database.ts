@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, SqliteDialect, type Dialect, type SqliteDataba
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pg from "pg";
+import { redactUrl, SettingValueError, unreachable } from "../config/config-error.js";
 
 // One query layer (Kysely) over two engines: SQLite through better-sqlite3 in embedded mode,
 // PostgreSQL in distributed mode. Each store is written once against Kysely; only the
@@ -35,10 +36,21 @@ export function openDatabase<DB>(url: string): Database<DB> {
     engine = "sqlite";
   } else if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     // int8 and numeric come back as strings, so no value is squeezed through a double.
-    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // A connection that cannot be made (refused, unknown host, bad password, no such database) names
+    // the URL, so a process that cannot reach its database at start says which setting to fix.
+    dialect = new PostgresDialect({
+      pool: {
+        connect: () =>
+          pool.connect().catch((error: unknown) => {
+            throw unreachable("PostgreSQL", url, error);
+          }),
+        end: () => pool.end(),
+      },
+    });
     engine = "postgres";
   } else {
-    throw new Error(`unsupported database url "${url}" (use sqlite:<file> or postgres://...)`);
+    throw new SettingValueError(url, `unsupported database URL "${redactUrl(url)}" (use sqlite:<file> or postgres://...)`);
   }
   const db = new Kysely<DB>({ dialect });
   return { db, engine, url, close: () => db.destroy() };

@@ -1,5 +1,6 @@
 import type { Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ConfigError } from "../config/config-error.js";
 import type { Env } from "../config/env.js";
 
 /**
@@ -26,8 +27,10 @@ export function grpcDirectory(env: Env, local?: (service: string) => Transport |
     transport(service) {
       const here = local?.(service);
       if (here) return here;
-      const address = env[`${service.toUpperCase()}_ADDR`];
-      if (!address) throw new Error(`${service.toUpperCase()}_ADDR is not set and ${service} does not run in this process`);
+      const setting = `${service.toUpperCase()}_ADDR`;
+      const address = env[setting];
+      if (!address) throw new ConfigError(setting, `${setting} is not set and ${service} does not run in this process`);
+      if (!/^https?:\/\/[^/?#]+/.test(address)) throw new ConfigError(setting, `${setting} must be an http:// or https:// URL (e.g. http://${service}:8080), got "${address}"`);
       return createGrpcTransport({ baseUrl: address });
     },
   };

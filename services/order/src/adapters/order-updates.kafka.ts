@@ -19,6 +19,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { retryingKafka } from "#kit/adapters/kafka-retry.js";
 import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from "kafkajs";
+import { unreachable } from "#kit/config/config-error.js";
 import type { Order } from "../domain/order.js";
 import type { OrderUpdate } from "../domain/order-update.event.js";
 import type { BatchRef, OrderUpdateFeed, OrderUpdatePublisher } from "../ports/order-updates.port.js";
@@ -93,7 +94,10 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
    */
   async start(): Promise<void> {
     const admin = (this.admin = this.kafka.admin());
-    await admin.connect();
+    // The first connection: failing here is the broker list's fault (EXCHANGE_KAFKA_BROKERS at start).
+    await admin.connect().catch((error: unknown) => {
+      throw unreachable("Kafka", this.options.brokers.join(","), error);
+    });
     if (!(await admin.listTopics()).includes(this.topic)) {
       // false when another replica created it first: fine, it exists either way.
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.options.partitions ?? 12, replicationFactor: this.options.replicationFactor ?? -1 }] });

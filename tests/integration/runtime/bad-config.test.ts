@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// The real entry point (`node --import tsx services/main.ts`, as `npm start` and the chart run it)
+// given bad configuration: it must end non-zero with exactly one structured line naming the
+// setting, and no stack trace. Each case gets a clean environment (nothing inherited but PATH).
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+let dataDir: string;
+let closedPort: number;
+
+/** A loopback port nothing listens on (bound once, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts services/main.ts with `env` and resolves with its exit code and every line it wrote (stdout and stderr). */
+async function runMain(env: Record<string, string>): Promise<{ code: number | null; lines: string[]; output: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "services/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", EXCHANGE_DATA_DIR: dataDir, EXCHANGE_GRPC_PORT: "0", EXCHANGE_HTTP_PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  // A process that starts after all would run forever: stop it, and the assertions say so.
+  const guard = setTimeout(() => child.kill("SIGKILL"), 90_000);
+  const code = await new Promise<number | null>((resolve) => child.on("close", (exitCode) => resolve(exitCode)));
+  clearTimeout(guard);
+  return { code, lines: output.split("\n").filter((line) => line.trim() !== ""), output };
+}
+
+async function expectOneLine(env: Record<string, string>, setting: string, message: string | RegExp) {
+  const { code, lines, output } = await runMain(env);
+  expect(code, output).toBe(1);
+  expect(lines, output).toHaveLength(1);
+  expect(output).not.toMatch(/^\s+at /m); // no stack frames
+  const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+  expect(line).toMatchObject({ level: 60, setting, msg: typeof message === "string" ? `cannot start: ${message}` : expect.stringMatching(message) });
+  expect(Object.keys(line).sort()).toEqual(["level", "msg", "pid", "setting", "time"]);
+  return line;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "bad-config-"));
+  closedPort = await freePort();
+});
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe.concurrent("a process with bad configuration ends with one line naming the setting", () => {
+  it("an unknown EXCHANGE_SERVICE", async () => {
+    await expectOneLine({ EXCHANGE_SERVICE: "ordr" }, "EXCHANGE_SERVICE", 'EXCHANGE_SERVICE names an unknown service "ordr"; one of: all, order, marketdata, matching, wallet, auth, edge');
+  });
+
+  it("order without WALLET_ADDR (wallet runs elsewhere, nobody said where)", async () => {
+    await expectOneLine({ EXCHANGE_SERVICE: "order", MATCHING_ADDR: "http://matching:8080" }, "WALLET_ADDR", "WALLET_ADDR is not set and wallet does not run in this process");
+  });
+
+  it("order with a WALLET_ADDR that is not a URL", async () => {
+    await expectOneLine({ EXCHANGE_SERVICE: "order", MATCHING_ADDR: "http://matching:8080", WALLET_ADDR: "wallet:8080" }, "WALLET_ADDR", 'WALLET_ADDR must be an http:// or https:// URL (e.g. http://wallet:8080), got "wallet:8080"');
+  });
+
+  it("order with an ORDER_DATABASE_URL where no PostgreSQL listens, its password not printed", async () => {
+    const url = `postgres://exchange:s3cret-pw@127.0.0.1:${closedPort}/exchange`;
+    const line = await expectOneLine(
+      { EXCHANGE_SERVICE: "order", MATCHING_ADDR: "http://matching:8080", WALLET_ADDR: "http://wallet:8080", ORDER_DATABASE_URL: url },
+      "ORDER_DATABASE_URL",
+      `ORDER_DATABASE_URL: cannot connect to PostgreSQL at postgres://exchange:***@127.0.0.1:${closedPort}/exchange: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+    );
+    expect(JSON.stringify(line)).not.toContain("s3cret");
+  });
+
+  it("order with an ORDER_DATABASE_URL of no supported kind", async () => {
+    await expectOneLine(
+      { EXCHANGE_SERVICE: "order", MATCHING_ADDR: "http://matching:8080", WALLET_ADDR: "http://wallet:8080", ORDER_DATABASE_URL: "mysql://root:pw@db/exchange" },
+      "ORDER_DATABASE_URL",
+      'ORDER_DATABASE_URL: unsupported database URL "mysql://root:***@db/exchange" (use sqlite:<file> or postgres://...)',
+    );
+  });
+
+  it("matching with its command log on Kafka brokers that do not answer", async () => {
+    await expectOneLine(
+      { EXCHANGE_SERVICE: "matching", MATCHING_JOURNAL: "kafka", EXCHANGE_KAFKA_BROKERS: `127.0.0.1:${closedPort}` },
+      "EXCHANGE_KAFKA_BROKERS",
+      `EXCHANGE_KAFKA_BROKERS: cannot connect to Kafka at 127.0.0.1:${closedPort}: Connection error: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+    );
+  });
+
+  it("the edge without MARKETDATA_ADDR, before it serves", async () => {
+    const peers = { ORDER_ADDR: "http://order:8080", WALLET_ADDR: "http://wallet:8080", AUTH_ADDR: "http://auth:8080", MATCHING_ADDR: "http://matching:8080" };
+    await expectOneLine({ EXCHANGE_SERVICE: "edge", ...peers }, "MARKETDATA_ADDR", "MARKETDATA_ADDR is not set and marketdata does not run in this process");
+  });
+
+  it("a port that is not a number", async () => {
+    await expectOneLine({ EXCHANGE_HTTP_PORT: "eighty" }, "EXCHANGE_HTTP_PORT", 'EXCHANGE_HTTP_PORT must be an integer, got "eighty"');
+  });
+});
