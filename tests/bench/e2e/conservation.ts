@@ -26,10 +26,9 @@ export interface AccountsReport {
 
 const MAX_VIOLATIONS = 50;
 
-export async function checkAccounts(grpcUrl: string, symbol: { symbol: string; base: string; quote: string }, credited: Credited): Promise<AccountsReport> {
-  const transport = createGrpcTransport({ baseUrl: grpcUrl });
-  const wallet = createClient(WalletService, transport);
-  const orders = createClient(OrderService, transport);
+export async function checkAccounts(urls: { order: string; wallet: string }, symbol: { symbol: string; base: string; quote: string }, credited: Credited): Promise<AccountsReport> {
+  const wallet = createClient(WalletService, createGrpcTransport({ baseUrl: urls.wallet }));
+  const orders = createClient(OrderService, createGrpcTransport({ baseUrl: urls.order }));
   const violations: string[] = [];
   const violation = (text: string) => {
     if (violations.length < MAX_VIOLATIONS) violations.push(text);
@@ -100,9 +99,9 @@ export async function checkAccounts(grpcUrl: string, symbol: { symbol: string; b
   return { violations, trades: tradeSides / 2, totals };
 }
 
-/** The store of record's own audit, with the exchange stopped. */
-export async function auditLedger(ledgerUrl: string, credited: Credited): Promise<{ violations: string[]; transfers: number }> {
-  const store = await openLedgerStore(ledgerUrl);
+/** The store of record's own audit, with the exchange quiet (stopped, when its store is an embedded file). */
+export async function auditLedger(ledger: { url: string; awsEndpoint?: string }, credited: Credited): Promise<{ violations: string[]; transfers: number }> {
+  const store = await openLedgerStore(ledger.url, ledger.awsEndpoint);
   try {
     const audit = await store.audit();
     const violations: string[] = [];

@@ -15,16 +15,27 @@ export interface BenchProcess {
   readonly pid: number;
 }
 
+/** Where each service answers gRPC (h2c); embedded, all in one process at one URL. */
+export interface ServiceUrls {
+  readonly order: string;
+  readonly wallet: string;
+  readonly auth: string;
+  readonly marketdata: string;
+}
+
 export interface Deployment {
   readonly mode: "embedded" | "distributed";
-  /** h2c: gRPC, gRPC-Web and Connect. */
-  readonly grpcUrl: string;
+  readonly urls: ServiceUrls;
   /** HTTP/1.1: the edge's REST API and WebSockets. */
   readonly restUrl: string;
-  /** The exchange's processes (one when embedded). */
+  /** The exchange's processes (one when embedded, one per service replica when distributed). */
   readonly processes: readonly BenchProcess[];
-  /** The wallet's store of record, to audit once the exchange is stopped. */
-  readonly ledgerUrl: string;
+  /** HTTP/2 connections the load process opens to a service, so that calls spread over its replicas. */
+  readonly connections: number;
+  /** The wallet's store of record, to audit at the end: after stopping (embedded SQLite) or before (the run's DynamoDB table is dropped on stop). */
+  readonly ledger: { readonly url: string; readonly awsEndpoint?: string; readonly auditWhileRunning: boolean };
+  /** Where its logs are, for a failure report. */
+  readonly logs: string;
   stop(): Promise<void>;
 }
 
@@ -34,6 +45,12 @@ export interface DeploymentOptions {
   readonly logFile: string;
   /** Added to this process's environment. */
   readonly env: Record<string, string>;
+}
+
+/** `stop` run at most once, however often it is called. */
+function once(stop: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () => (stopping ??= stop());
 }
 
 export async function freePort(): Promise<number> {
@@ -97,27 +114,43 @@ export async function startEmbedded(options: DeploymentOptions): Promise<Deploym
   }
   return {
     mode: "embedded",
-    grpcUrl,
+    urls: { order: grpcUrl, wallet: grpcUrl, auth: grpcUrl, marketdata: grpcUrl },
     restUrl: `http://127.0.0.1:${httpPort}`,
     processes: [{ name: "exchange", pid: child.pid! }],
-    ledgerUrl: `sqlite:${join(options.dataDir, "wallet.sqlite")}`,
-    stop: () => stopChild(child),
+    connections: 1,
+    ledger: { url: `sqlite:${join(options.dataDir, "wallet.sqlite")}`, auditWhileRunning: false },
+    logs: options.logFile,
+    stop: once(() => stopChild(child)),
   };
 }
 
 /**
- * Each service as its own process on the real engines of tests/infra. Extension point: when the
- * distributed launcher lands on main, start it here and return its processes (one BenchProcess
- * per service, so CPU per order is reported by service) and the edge's URLs.
+ * Each service as its own process on the real engines of tests/infra (PostgreSQL, Kafka, DynamoDB on moto, Redis),
+ * as tests/support/distributed/launch.ts starts them from the Helm chart: two replicas of each stateless service
+ * behind a loopback Service stand-in, one matching. The engines must be up (`npm run infra:up`) and helm installed
+ * (`bash tests/infra/helm/check.sh install`). The bench's settings go in as the chart's `config` values.
  */
-export async function startDistributed(_options: DeploymentOptions): Promise<Deployment> {
-  throw new DistributedNotAvailable();
-}
-
-export class DistributedNotAvailable extends Error {
-  constructor() {
-    super("--distributed is not available yet: the launcher that starts each service as its own process has not landed on main (see startDistributed in tests/bench/e2e/deployment.ts)");
-  }
+export async function startDistributed(options: DeploymentOptions, onProgress: (line: string) => void): Promise<Deployment> {
+  const { startDistributed: launch } = await import("../../support/distributed/launch.js");
+  const { engines } = await import("../../support/engines.js");
+  const exchange = await launch({
+    runDir: options.dataDir,
+    setString: Object.fromEntries(Object.entries(options.env).map(([name, value]) => [`config.${name}`, value])),
+    onProgress,
+  });
+  const replicas = Math.max(...["order", "marketdata", "edge"].map((component) => exchange.replicas(component).length), 1);
+  return {
+    mode: "distributed",
+    urls: { order: exchange.grpcUrls.order, wallet: exchange.grpcUrls.wallet, auth: exchange.grpcUrls.auth, marketdata: exchange.grpcUrls.marketdata },
+    restUrl: exchange.edgeServiceUrl,
+    get processes() {
+      return exchange.processes.filter((process) => process.pid !== undefined).map((process) => ({ name: process.name.replace(/^exchange-/, ""), pid: process.pid! }));
+    },
+    connections: replicas,
+    ledger: { url: exchange.stores.secrets["wallet-ledger-url"], awsEndpoint: engines.awsEndpoint, auditWhileRunning: true },
+    logs: join(exchange.runDir, "logs"),
+    stop: once(() => exchange.stop()),
+  };
 }
 
 /** The plain node:http2 server, as its own process. */

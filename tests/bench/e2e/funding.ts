@@ -24,10 +24,9 @@ export interface Credited {
 
 const PASSWORD = "bench correct horse battery staple";
 
-export async function fundAccounts(grpcUrl: string, count: number, credits: readonly Credit[], runTag: string, onProgress: (done: number) => void): Promise<{ accounts: BenchAccount[]; credited: Credited }> {
-  const transport = createGrpcTransport({ baseUrl: grpcUrl });
-  const auth = createClient(AuthService, transport);
-  const wallet = createClient(WalletService, transport);
+export async function fundAccounts(urls: { auth: string; wallet: string }, count: number, credits: readonly Credit[], runTag: string, onProgress: (done: number) => void): Promise<{ accounts: BenchAccount[]; credited: Credited }> {
+  const auth = createClient(AuthService, createGrpcTransport({ baseUrl: urls.auth }));
+  const wallet = createClient(WalletService, createGrpcTransport({ baseUrl: urls.wallet }));
   const scale = new Map((await wallet.listAssets({})).assets.map((asset) => [asset.asset, asset.scale]));
   for (const credit of credits) if (!scale.has(credit.asset)) throw new Error(`the wallet does not know asset ${credit.asset}`);
   const accounts: BenchAccount[] = new Array(count);

@@ -18,12 +18,13 @@ import { crossingOrders, makerTakerMix, noop, restCrossingOrders, type Operation
 const send = (message: FromLoad) => process.send!(message);
 
 const transports = new Map<string, Transport>();
-/** One HTTP/2 connection per server, kept across runs: a client that stays connected, as a trading system does. */
-function transportTo(url: string): Transport {
-  let transport = transports.get(url);
+/** HTTP/2 connections kept across runs (a client that stays connected, as a trading system does): `index` picks one. */
+function transportTo(url: string, index = 0): Transport {
+  const key = `${url} ${index}`;
+  let transport = transports.get(key);
   if (!transport) {
     transport = createGrpcTransport({ baseUrl: url });
-    transports.set(url, transport);
+    transports.set(key, transport);
   }
   return transport;
 }
@@ -47,14 +48,16 @@ function operationOf(spec: RunSpec, context: WorkloadContext): Operation {
 
 async function run(spec: RunSpec): Promise<RunResult> {
   const latency = new LatencyRecorder();
-  const transport = transportTo(spec.grpcUrl);
+  const connections = Array.from({ length: Math.max(1, spec.connections) }, (_, index) => transportTo(spec.grpcUrl, index));
+  const orders = connections.map((transport) => createClient(OrderService, transport) as Client<typeof OrderService>);
+  const market = connections.map((transport) => createClient(MarketDataService, transport) as Client<typeof MarketDataService>);
   const counts = { calls: 0, orders: 0, cancels: 0, errors: 0 };
   const refused: Record<string, number> = {};
   const errorSamples: string[] = [];
   const context: WorkloadContext = {
     spec,
-    orders: createClient(OrderService, transport) as Client<typeof OrderService>,
-    market: createClient(MarketDataService, transport) as Client<typeof MarketDataService>,
+    orders: (client) => orders[client % orders.length],
+    market: (client) => market[client % market.length],
     rest: new RestClient(spec.restUrl, spec.clients),
     latency,
     random: (client) => prng(spec.seed * 1_000_003 + client),

@@ -24,7 +24,7 @@ import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js"
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { auditLedger, checkAccounts } from "./conservation.js";
 import { cpuModel, cpuSeconds } from "./cpu.js";
-import { DistributedNotAvailable, startDistributed, startEmbedded, startPlainServer, type BenchProcess, type Deployment } from "./deployment.js";
+import { startDistributed, startEmbedded, startPlainServer, type BenchProcess, type Deployment } from "./deployment.js";
 import { fundAccounts } from "./funding.js";
 import { h2loadVersion, runH2load } from "./h2load.js";
 import { ForkedProcess } from "./ipc.js";
@@ -54,6 +54,8 @@ async function startLoad(): Promise<LoadProcess> {
 
 interface Bench {
   readonly options: BenchOptions;
+  /** The exchange's CPU use at rest (seconds per second): timers, pollers, consumers' heartbeats. */
+  readonly idleCpu: number;
   readonly deployment: Deployment;
   readonly plain: { url: string; process: BenchProcess };
   readonly load: LoadProcess;
@@ -67,13 +69,23 @@ async function lastTradeId(market: Client<typeof MarketDataService>): Promise<bi
   return trades[0]?.id ?? 0n;
 }
 
+const exchangeCpu = (deployment: Deployment) => deployment.processes.reduce((sum, process) => sum + cpuSeconds(process.pid), 0);
+
+/** The exchange's CPU use at rest, in seconds per second, over one second. */
+async function idleCpuOf(deployment: Deployment): Promise<number> {
+  const before = exchangeCpu(deployment);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  return exchangeCpu(deployment) - before;
+}
+
 /**
- * Waits until the exchange is quiet: its processes use under 5% of a core over two windows of
- * 200 ms in a row and the last trade id stops moving (settlements and projections caught up).
+ * Waits until the exchange is quiet: its processes use under 5% of a core more than at rest, over
+ * two windows of 200 ms in a row, and the last trade id stops moving (settlements and projections
+ * caught up).
  */
 async function quiesce(bench: Bench, timeoutMs = 30_000): Promise<{ trade: bigint; quiet: boolean }> {
   const deadline = Date.now() + timeoutMs;
-  const cpu = () => bench.deployment.processes.reduce((sum, process) => sum + cpuSeconds(process.pid), 0);
+  const cpu = () => exchangeCpu(bench.deployment);
   let calm = 0;
   let trade = await lastTradeId(bench.market);
   let before = cpu();
@@ -81,7 +93,7 @@ async function quiesce(bench: Bench, timeoutMs = 30_000): Promise<{ trade: bigin
     await new Promise((resolve) => setTimeout(resolve, 200));
     const now = cpu();
     const nextTrade = await lastTradeId(bench.market);
-    calm = now - before < 0.2 * 0.05 && nextTrade === trade ? calm + 1 : 0;
+    calm = now - before < 0.2 * (bench.idleCpu + 0.05) && nextTrade === trade ? calm + 1 : 0;
     before = now;
     trade = nextTrade;
     if (calm >= 2) return { trade, quiet: true };
@@ -109,7 +121,7 @@ async function measure(
 ): Promise<{ measurement: Measurement; fanout?: FanoutReport }> {
   const { options, load } = bench;
   // Every run starts from an empty book: what the previous one left resting would trade with it.
-  await load.ask({ type: "cancel-all", grpcUrl: bench.deployment.grpcUrl, symbol: SYMBOL, accounts: bench.accounts.map((account) => account.accountId) }, "canceled");
+  await load.ask({ type: "cancel-all", grpcUrl: bench.deployment.urls.order, symbol: SYMBOL, accounts: bench.accounts.map((account) => account.accountId) }, "canceled");
   const start = await quiesce(bench);
   if (!start.quiet) notes.push(`${label}: the exchange was not quiet before the run (30 s)`);
   const processes = processesOf(bench, name, subscribers);
@@ -126,7 +138,8 @@ async function measure(
       spec: {
         workload: name,
         label,
-        grpcUrl: name === "plain" ? bench.plain.url : bench.deployment.grpcUrl,
+        grpcUrl: name === "plain" ? bench.plain.url : name === "noop" ? bench.deployment.urls.marketdata : bench.deployment.urls.order,
+        connections: bench.deployment.connections,
         restUrl: bench.deployment.restUrl,
         clients: options.clients,
         durationMs,
@@ -153,7 +166,7 @@ async function measure(
 }
 
 function measureH2load(bench: Bench, name: "h2load plain" | "h2load noop", repeat: number): Measurement {
-  const url = `${name === "h2load plain" ? bench.plain.url : bench.deployment.grpcUrl}/exchange.marketdata.v1.MarketDataService/GetServerTime`;
+  const url = `${name === "h2load plain" ? bench.plain.url : bench.deployment.urls.marketdata}/exchange.marketdata.v1.MarketDataService/GetServerTime`;
   const server = name === "h2load plain" ? [bench.plain.process] : bench.deployment.processes;
   const before = server.map((process) => cpuSeconds(process.pid));
   progress.update(`${name} ${repeat}`, 0, "running h2load");
@@ -223,35 +236,30 @@ async function main(): Promise<number> {
       EDGE_WS_CONNECTIONS_PER_IP: "100000",
     },
   };
-  let deployment: Deployment;
-  try {
-    progress.update("starting", 0, options.distributed ? "the exchange (distributed)" : "the exchange (embedded) and the plain HTTP/2 server");
-    deployment = options.distributed ? await startDistributed(deploymentOptions) : await startEmbedded(deploymentOptions);
-  } catch (error) {
-    if (error instanceof DistributedNotAvailable) {
-      progress.done(error.message);
-      return 2;
-    }
-    throw error;
-  }
+  progress.update("starting", 0, options.distributed ? "the exchange (distributed: each service its own process, on the engines of tests/infra)" : "the exchange (embedded)");
+  const deployment = options.distributed
+    ? await startDistributed({ ...deploymentOptions, dataDir: join(workDir, "distributed") }, (line) => progress.update("starting", 0, line.slice(0, 90)))
+    : await startEmbedded(deploymentOptions);
   const stops: (() => Promise<void> | void)[] = [() => deployment.stop()];
   try {
     const plain = await startPlainServer(REPO);
     stops.push(() => plain.stop());
-    progress.done(`exchange SERVING at ${deployment.grpcUrl} (gRPC) and ${deployment.restUrl} (REST); plain HTTP/2 server at ${plain.url}`);
+    progress.done(
+      `exchange (${deployment.mode}, ${deployment.processes.length} process${deployment.processes.length > 1 ? "es" : ""}) SERVING: order at ${deployment.urls.order} (gRPC), REST at ${deployment.restUrl}; plain HTTP/2 server at ${plain.url}; logs: ${deployment.logs}`,
+    );
 
-    const transport = createGrpcTransport({ baseUrl: deployment.grpcUrl });
-    const info = await createClient(OrderService, transport).getExchangeInfo({ symbols: [SYMBOL] });
+    const info = await createClient(OrderService, createGrpcTransport({ baseUrl: deployment.urls.order })).getExchangeInfo({ symbols: [SYMBOL] });
     const symbol = info.symbols[0];
     if (!symbol || symbol.status !== SymbolStatus.TRADING) throw new Error(`${SYMBOL} is not trading on the exchange`);
 
     const fundingStarted = performance.now();
-    const { accounts, credited } = await fundAccounts(deployment.grpcUrl, options.accounts, CREDITS, runTag, (done) => progress.update("funding", done / options.accounts, `${done}/${options.accounts} accounts signed up, keyed and credited`));
+    const { accounts, credited } = await fundAccounts(deployment.urls, options.accounts, CREDITS, runTag, (done) => progress.update("funding", done / options.accounts, `${done}/${options.accounts} accounts signed up, keyed and credited`));
     progress.done(`funded ${accounts.length} accounts in ${((performance.now() - fundingStarted) / 1000).toFixed(1)} s (${CREDITS.map((credit) => `${credit.amount} ${credit.asset}`).join(" + ")} each)`);
 
     const load = await startLoad();
     stops.push(() => load.stop());
-    const bench: Bench = { options, deployment, plain, load, accounts, market: createClient(MarketDataService, transport), workDir };
+    const idleCpu = await idleCpuOf(deployment);
+    const bench: Bench = { options, idleCpu, deployment, plain, load, accounts, market: createClient(MarketDataService, createGrpcTransport({ baseUrl: deployment.urls.marketdata })), workDir };
 
     const h2load = options.h2load ? h2loadVersion() : undefined;
     if (options.smoke) notes.push("smoke run: figures are not measurements (too few calls, one run)");
@@ -287,17 +295,18 @@ async function main(): Promise<number> {
 
     // ---------------------------------------------------------------- conservation
     progress.update("checking", 0, "canceling every open order");
-    await load.ask({ type: "cancel-all", grpcUrl: deployment.grpcUrl, symbol: SYMBOL, accounts: accounts.map((account) => account.accountId) }, "canceled");
+    await load.ask({ type: "cancel-all", grpcUrl: deployment.urls.order, symbol: SYMBOL, accounts: accounts.map((account) => account.accountId) }, "canceled");
     const quiet = await quiesce(bench, 60_000);
     if (!quiet.quiet) notes.push("the exchange was still busy 60 s after the last run when conservation was checked");
     progress.update("checking", 0.2, "every acknowledged order");
-    const { report: acks } = await load.ask({ type: "verify", grpcUrl: deployment.grpcUrl, symbol: SYMBOL }, "verified");
+    const { report: acks } = await load.ask({ type: "verify", grpcUrl: deployment.urls.order, symbol: SYMBOL }, "verified");
     progress.update("checking", 0.5, "balances against credits, trades and fees");
-    const balances = await checkAccounts(deployment.grpcUrl, { symbol: SYMBOL, base: symbol.baseAsset, quote: symbol.quoteAsset }, credited);
+    const balances = await checkAccounts(deployment.urls, { symbol: SYMBOL, base: symbol.baseAsset, quote: symbol.quoteAsset }, credited);
     await load.stop();
+    progress.update("checking", 0.8, `the wallet's store of record${deployment.ledger.auditWhileRunning ? "" : " (exchange stopped)"}`);
+    if (!deployment.ledger.auditWhileRunning) await deployment.stop();
+    const ledger = await auditLedger(deployment.ledger, credited);
     await deployment.stop();
-    progress.update("checking", 0.8, "the wallet's store of record (exchange stopped)");
-    const ledger = await auditLedger(deployment.ledgerUrl, credited);
     const violations = [...acks.violations, ...balances.violations, ...ledger.violations, ...fanouts.flatMap((fanout) => fanout.violations)];
     progress.done(`checked ${acks.checked.toLocaleString("en-US")} acknowledged orders, ${balances.trades.toLocaleString("en-US")} trades, ${accounts.length} accounts + the fee account, ${ledger.transfers.toLocaleString("en-US")} ledger transfers: ${violations.length === 0 ? "money conserved" : `${violations.length} violation(s)`}`);
 

@@ -33,7 +33,7 @@ export function usage(): string {
     "  --subscribers=W     WebSocket subscribers (depth + trades) during workload b (default 1000; 0: none)",
     "  --seed=S            seed of workload b's generator (default 1)",
     "  --no-h2load         skip h2load's figures for the ceilings",
-    "  --distributed       each service as its own process on the real engines",
+    "  --distributed       each service as its own process on the real engines (npm run infra:up first)",
     "  --smoke             a few hundred orders, one run, conservation checked (CI)",
     "  --results=DIR       where the JSON and the plot go (default bench-results)",
   ].join("\n");

@@ -17,8 +17,10 @@ export interface RunSpec {
   readonly workload: WorkloadName;
   /** A label for client order ids and reports: "a1", "b3", "a-warmup"... */
   readonly label: string;
-  /** h2c URL the gRPC client calls (the exchange's, or the plain server's for "plain"). */
+  /** h2c URL the gRPC client calls (the order service's, marketdata's for "noop", the plain server's for "plain"). */
   readonly grpcUrl: string;
+  /** HTTP/2 connections to open to it (clients take them in turn), so that calls spread over a service's replicas. */
+  readonly connections: number;
   /** HTTP/1.1 URL of the exchange (the edge's REST API). */
   readonly restUrl: string;
   readonly clients: number;

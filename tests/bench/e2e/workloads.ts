@@ -25,8 +25,9 @@ const MID_CENTS = 3_000_000;
 
 export interface WorkloadContext {
   readonly spec: RunSpec;
-  readonly orders: Client<typeof OrderService>;
-  readonly market: Client<typeof MarketDataService>;
+  /** The client's connection to the order service, and to marketdata (or the plain server). */
+  orders(client: number): Client<typeof OrderService>;
+  market(client: number): Client<typeof MarketDataService>;
   readonly rest: RestClient;
   readonly latency: LatencyRecorder;
   /** A seeded generator for one client. */
@@ -57,10 +58,10 @@ function classify(context: WorkloadContext, reason: string, error: unknown): voi
   else context.failed(error);
 }
 
-async function placeOverGrpc(context: WorkloadContext, rpc: string, request: MessageInitShape<typeof PlaceOrderRequestSchema> & { accountId: string; clientOrderId: string }) {
+async function placeOverGrpc(context: WorkloadContext, client: number, rpc: string, request: MessageInitShape<typeof PlaceOrderRequestSchema> & { accountId: string; clientOrderId: string }) {
   const started = performance.now();
   try {
-    const { order } = await context.orders.placeOrder(request);
+    const { order } = await context.orders(client).placeOrder(request);
     context.latency.record(rpc, (performance.now() - started) * 1000);
     context.called();
     context.acknowledged({
@@ -90,7 +91,7 @@ export function crossingOrders(context: WorkloadContext): Operation {
       const side = slot % 2 === 0 ? Side.BUY : Side.SELL;
       let sequence = 0;
       return async () => {
-        await placeOverGrpc(context, "PlaceOrder", {
+        await placeOverGrpc(context, index, "PlaceOrder", {
           accountId,
           symbol: spec.symbol,
           side,
@@ -127,7 +128,7 @@ export function makerTakerMix(context: WorkloadContext): Operation {
           open.pop();
           const started = performance.now();
           try {
-            await context.orders.cancelOrder({ accountId, symbol: spec.symbol, orderId });
+            await context.orders(index).cancelOrder({ accountId, symbol: spec.symbol, orderId });
             context.latency.record("CancelOrder", (performance.now() - started) * 1000);
             context.called();
             context.canceled();
@@ -140,13 +141,13 @@ export function makerTakerMix(context: WorkloadContext): Operation {
         }
         const clientOrderId = `${spec.label}-${index}-${sequence++}`;
         if (roll >= 0.25 && roll < 0.3) {
-          await placeOverGrpc(context, "PlaceOrder MARKET", { accountId, symbol: spec.symbol, side, type: OrderType.MARKET, quantity: lots(100 + Math.floor(random() * 400)), clientOrderId });
+          await placeOverGrpc(context, index, "PlaceOrder MARKET", { accountId, symbol: spec.symbol, side, type: OrderType.MARKET, quantity: lots(100 + Math.floor(random() * 400)), clientOrderId });
           return;
         }
         // Distance from the mid in ticks, from 10 through it (taking) to 49 away (resting).
         const away = Math.floor(random() * 60) - 10;
         const price = cents(side === Side.BUY ? MID_CENTS - away : MID_CENTS + away);
-        const order = await placeOverGrpc(context, "PlaceOrder", {
+        const order = await placeOverGrpc(context, index, "PlaceOrder", {
           accountId,
           symbol: spec.symbol,
           side,
@@ -217,11 +218,12 @@ export function restCrossingOrders(context: WorkloadContext): Operation {
 export function noop(context: WorkloadContext): Operation {
   const rpc = context.spec.workload === "plain" ? "plain HTTP/2 (empty answer)" : "GetServerTime";
   return {
-    client() {
+    client(index) {
+      const market = context.market(index);
       return async () => {
         const started = performance.now();
         try {
-          await context.market.getServerTime({});
+          await market.getServerTime({});
           context.latency.record(rpc, (performance.now() - started) * 1000);
           context.called();
         } catch (error) {
