@@ -11,6 +11,7 @@ import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { prng } from "../../support/prng.js";
 import { orderChecks, type Ack } from "./acks.js";
 import { LatencyRecorder } from "./latency.js";
+import { LeanGrpcConnection, leanClient } from "./lean-grpc.js";
 import type { FromLoad, RunResult, RunSpec, ToLoad } from "./protocol.js";
 import { RestClient } from "./rest-client.js";
 import { crossingOrders, makerTakerMix, noop, restCrossingOrders, type Operation, type WorkloadContext } from "./workloads.js";
@@ -27,6 +28,14 @@ function transportTo(url: string, index = 0): Transport {
     transports.set(key, transport);
   }
   return transport;
+}
+
+const leanConnections = new Map<string, LeanGrpcConnection>();
+function leanConnectionTo(url: string, index: number): LeanGrpcConnection {
+  const key = `${url} ${index}`;
+  let connection = leanConnections.get(key);
+  if (!connection) leanConnections.set(key, (connection = new LeanGrpcConnection(url)));
+  return connection;
 }
 
 /** accountId -> orderId -> what the exchange acknowledged. */
@@ -48,9 +57,19 @@ function operationOf(spec: RunSpec, context: WorkloadContext): Operation {
 
 async function run(spec: RunSpec): Promise<RunResult> {
   const latency = new LatencyRecorder();
-  const connections = Array.from({ length: Math.max(1, spec.connections) }, (_, index) => transportTo(spec.grpcUrl, index));
-  const orders = connections.map((transport) => createClient(OrderService, transport) as Client<typeof OrderService>);
-  const market = connections.map((transport) => createClient(MarketDataService, transport) as Client<typeof MarketDataService>);
+  const connections = Math.max(1, spec.connections);
+  const orders: Client<typeof OrderService>[] = [];
+  const market: Client<typeof MarketDataService>[] = [];
+  for (let index = 0; index < connections; index++) {
+    if (spec.client === "h2") {
+      const connection = leanConnectionTo(spec.grpcUrl, index);
+      orders.push(leanClient(OrderService, connection));
+      market.push(leanClient(MarketDataService, connection));
+    } else {
+      orders.push(createClient(OrderService, transportTo(spec.grpcUrl, index)));
+      market.push(createClient(MarketDataService, transportTo(spec.grpcUrl, index)));
+    }
+  }
   const counts = { calls: 0, orders: 0, cancels: 0, errors: 0 };
   const refused: Record<string, number> = {};
   const errorSamples: string[] = [];

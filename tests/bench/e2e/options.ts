@@ -1,9 +1,10 @@
 // Flags of `npm run bench:e2e` (after `--`): see usage().
-import type { OrderWorkload } from "./protocol.js";
+import type { GrpcClientKind, OrderWorkload } from "./protocol.js";
 
 export interface BenchOptions {
   readonly workloads: readonly OrderWorkload[];
   readonly clients: number;
+  readonly client: GrpcClientKind;
   readonly accounts: number;
   /** Each measured run lasts this long, or makes this many calls. */
   readonly durationMs?: number;
@@ -26,6 +27,7 @@ export function usage(): string {
     "npm run bench:e2e -- [flags]",
     "  --workload=a,b,c    a: crossing LIMIT GTC over gRPC; b: maker/taker mix with cancels (gRPC); c: (a) over signed REST",
     "  --clients=K         concurrent clients (calls in flight), default 64",
+    "  --client=connect|h2 the load process's gRPC client: connect-node's (default), or a lean one on node:http2",
     "  --accounts=N        funded accounts, default 64",
     "  --duration=S        seconds per measured run (default 6), or",
     "  --orders=N          calls per measured run",
@@ -53,11 +55,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     if (!match) throw new Error(`unknown argument "${arg}"\n${usage()}`);
     flags.set(match[1], match[2] ?? "true");
   }
-  const known = new Set(["workload", "clients", "accounts", "duration", "orders", "repeats", "subscribers", "seed", "no-h2load", "distributed", "smoke", "results"]);
+  const known = new Set(["workload", "client", "clients", "accounts", "duration", "orders", "repeats", "subscribers", "seed", "no-h2load", "distributed", "smoke", "results"]);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}\n${usage()}`);
   const smoke = flags.has("smoke");
   const workloads = (flags.get("workload") ?? "a,b,c").split(",").map((name) => name.trim());
   for (const name of workloads) if (!["a", "b", "c"].includes(name)) throw new Error(`--workload: unknown workload "${name}" (a, b, c)`);
+  const client = flags.get("client") ?? "connect";
+  if (client !== "connect" && client !== "h2") throw new Error(`--client: connect or h2, got "${client}"`);
   if (flags.has("duration") && flags.has("orders")) throw new Error("--duration and --orders exclude each other");
   const operations = flags.has("orders") ? Math.round(positive("orders", flags.get("orders")!)) : smoke ? 300 : undefined;
   const durationMs = operations === undefined ? positive("duration", flags.get("duration") ?? "6") * 1000 : undefined;
@@ -66,6 +70,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
   return {
     workloads: workloads as OrderWorkload[],
     clients: Math.round(positive("clients", flags.get("clients") ?? (smoke ? "16" : "64"))),
+    client,
     accounts,
     durationMs,
     operations,

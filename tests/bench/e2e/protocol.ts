@@ -6,6 +6,8 @@ export type OrderWorkload = "a" | "b" | "c";
 export type CeilingWorkload = "noop" | "plain";
 export type WorkloadName = OrderWorkload | CeilingWorkload;
 
+export type GrpcClientKind = "connect" | "h2";
+
 export interface BenchAccount {
   readonly accountId: string;
   /** An HMAC-SHA256 API key with TRADE permission (workload c). */
@@ -19,6 +21,8 @@ export interface RunSpec {
   readonly label: string;
   /** h2c URL the gRPC client calls (the order service's, marketdata's for "noop", the plain server's for "plain"). */
   readonly grpcUrl: string;
+  /** The gRPC client: connect-node's (createGrpcTransport), or the lean one on node:http2 (lean-grpc.ts). */
+  readonly client: GrpcClientKind;
   /** HTTP/2 connections to open to it (clients take them in turn), so that calls spread over a service's replicas. */
   readonly connections: number;
   /** HTTP/1.1 URL of the exchange (the edge's REST API). */

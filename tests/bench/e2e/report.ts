@@ -144,6 +144,7 @@ export interface Context {
   readonly node: string;
   readonly mode: string;
   readonly clients: number;
+  readonly client: string;
   readonly accounts: number;
   readonly amount: string;
   readonly repeats: number;
@@ -152,12 +153,12 @@ export interface Context {
 
 export function renderTable(context: Context, ceilings: readonly Summary[], workloads: readonly Summary[], notes: readonly string[]): string {
   const out: string[] = [];
-  out.push(`bench:e2e on ${context.cpu} (${context.cores} cores), node ${context.node}, ${context.mode}; ${context.clients} clients in flight, ${context.accounts} accounts; ${context.amount} per run, ${context.repeats} run(s): median, ±half the spread (max-min)/median`);
+  out.push(`bench:e2e on ${context.cpu} (${context.cores} cores), node ${context.node}, ${context.mode}; ${context.clients} clients in flight (${context.client}), ${context.accounts} accounts; ${context.amount} per run, ${context.repeats} run(s): median, ±half the spread (max-min)/median`);
   out.push(`load average at start: ${context.loadAverage.map((value) => value.toFixed(2)).join(" ")} (the machine may be shared: figures of one run are comparable with each other)`);
   out.push("");
   const processesOf = (summaries: readonly Summary[]) => [...new Set(summaries.flatMap((summary) => Object.keys(summary.cpuPerCallUs)))];
   let processes = processesOf(ceilings);
-  out.push("ceilings: the same client (connect-node gRPC over one h2c connection) and concurrency; h2load: 1 connection, same streams, Connect JSON");
+  out.push(`ceilings: the same client (${context.client}) and concurrency; h2load: 1 connection, same streams, Connect JSON`);
   out.push(
     table(
       ["what", "calls/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", ...processes.map((process) => `CPU/call ${process}`)],
