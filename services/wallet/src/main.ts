@@ -1,5 +1,6 @@
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { systemClock, type Clock } from "#kit/clock/clock.js";
+import { isConnectionFailure, unreachable } from "#kit/config/config-error.js";
 import { openDatabase } from "#kit/db/database.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import type { Logger } from "#kit/telemetry/logger.js";
@@ -53,7 +54,13 @@ export interface WalletConfig {
 export async function openLedgerStore(url: string, awsEndpoint?: string): Promise<LedgerStore> {
   if (url.startsWith("dynamodb:")) {
     const { DynamoLedgerStore } = await import("./adapters/ledger-store.dynamodb.js");
-    return DynamoLedgerStore.open({ table: url.slice("dynamodb:".length), endpoint: awsEndpoint });
+    try {
+      return await DynamoLedgerStore.open({ table: url.slice("dynamodb:".length), endpoint: awsEndpoint });
+    } catch (error) {
+      // An endpoint that does not answer is EXCHANGE_AWS_ENDPOINT's fault; AWS's own answers stay as they are.
+      if (awsEndpoint && isConnectionFailure(error)) throw unreachable("DynamoDB", awsEndpoint, error);
+      throw error;
+    }
   }
   return SqlLedgerStore.open(openDatabase<WalletDb>(url));
 }

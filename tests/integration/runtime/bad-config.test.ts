@@ -25,9 +25,11 @@ async function freePort(): Promise<number> {
 
 /** Starts services/main.ts with `env` and resolves with its exit code and every line it wrote (stdout and stderr). */
 async function runMain(env: Record<string, string>): Promise<{ code: number | null; lines: string[]; output: string }> {
+  // A data dir each: cases run side by side, and two processes migrating one SQLite file would race.
+  const ownDataDir = mkdtempSync(join(dataDir, "run-"));
   const child = spawn(process.execPath, ["--import", "tsx", "services/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", EXCHANGE_DATA_DIR: dataDir, EXCHANGE_GRPC_PORT: "0", EXCHANGE_HTTP_PORT: "0", ...env },
+    env: { PATH: process.env.PATH ?? "", EXCHANGE_DATA_DIR: ownDataDir, EXCHANGE_GRPC_PORT: "0", EXCHANGE_HTTP_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -94,6 +96,16 @@ describe.concurrent("a process with bad configuration ends with one line naming 
       { EXCHANGE_SERVICE: "matching", MATCHING_JOURNAL: "kafka", EXCHANGE_KAFKA_BROKERS: `127.0.0.1:${closedPort}` },
       "EXCHANGE_KAFKA_BROKERS",
       `EXCHANGE_KAFKA_BROKERS: cannot connect to Kafka at 127.0.0.1:${closedPort}: Connection error: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+    );
+  });
+
+  it("wallet with its ledger on a DynamoDB endpoint that does not answer", async () => {
+    const endpoint = `http://127.0.0.1:${closedPort}`;
+    await expectOneLine(
+      // Node 20 draws the AWS SDK's support warning (a line of its own, not this process's).
+      { EXCHANGE_SERVICE: "wallet", WALLET_LEDGER_URL: "dynamodb:bad-config", EXCHANGE_AWS_ENDPOINT: endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      "EXCHANGE_AWS_ENDPOINT",
+      `EXCHANGE_AWS_ENDPOINT: cannot connect to DynamoDB at ${endpoint}: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
     );
   });
 

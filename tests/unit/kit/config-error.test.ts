@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, configErrorOf, redactUrl, SettingValueError, unreachable } from "#kit/config/config-error.js";
+import { ConfigError, configErrorOf, isConnectionFailure, redactUrl, SettingValueError, unreachable } from "#kit/config/config-error.js";
 import { envInt } from "#kit/config/env.js";
 
 describe("redactUrl", () => {
@@ -33,6 +33,16 @@ describe("configErrorOf", () => {
   it("is undefined for anything else: a bug keeps its stack", () => {
     expect(configErrorOf(new TypeError("x is undefined"), { A: "x is undefined" })).toBeUndefined();
     expect(configErrorOf("a string", {})).toBeUndefined();
+  });
+});
+
+describe("isConnectionFailure", () => {
+  it("is a connection not made (refused, no host, timed out), however deeply wrapped; not an answer that says no", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    expect(isConnectionFailure(refused)).toBe(true);
+    expect(isConnectionFailure(new Error("retries exceeded", { cause: Object.assign(new Error("getaddrinfo"), { code: "ENOTFOUND" }) }))).toBe(true);
+    expect(isConnectionFailure(Object.assign(new Error("AccessDeniedException"), { code: "AccessDenied" }))).toBe(false);
+    expect(isConnectionFailure(new Error("relation does not exist"))).toBe(false);
   });
 });
 

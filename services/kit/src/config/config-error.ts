@@ -55,6 +55,16 @@ export function reasonOf(error: unknown): string {
   return reason.split("\n")[0]!;
 }
 
+const CONNECTION_FAILURES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET"]);
+
+/** Whether an error (or one of its causes) is a connection that could not be made: refused, no such host, timed out. */
+export function isConnectionFailure(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 10; current = current.cause, depth++) {
+    if (CONNECTION_FAILURES.has(String((current as { code?: unknown }).code))) return true;
+  }
+  return false;
+}
+
 /** `value` (a URL, a broker list) named an engine that did not answer: an error saying so, with the driver's reason. */
 export function unreachable(engine: string, value: string, error: unknown): SettingValueError {
   return new SettingValueError(value, `cannot connect to ${engine} at ${redactUrl(value)}: ${reasonOf(error)}`, { cause: error });
