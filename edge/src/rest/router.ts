@@ -5,7 +5,7 @@ import { DomainError } from "#kit/errors/domain-error.js";
 import type { NodeRequest, NodeResponse } from "#kit/rpc/server.js";
 import { authenticateApiKey, authenticateSigned, signedParts } from "../auth/signed-request.js";
 import type { RateLimiter } from "../rate-limit/rate-limiter.js";
-import { readBody, restErrorOf, sendJson, type RestRequest } from "./http.js";
+import { BodyTooLargeError, readBody, restErrorOf, sendJson, type RestRequest } from "./http.js";
 import { Params } from "./params.js";
 import type { EdgeServices } from "./services.js";
 
@@ -114,6 +114,8 @@ export function restRouter(routes: readonly Route[], deps: RouterDeps): (request
       const { status, body } = restErrorOf(error);
       const retryAfterMs = status === 429 ? retryAfterMsOf(error) : undefined;
       if (retryAfterMs !== undefined) headers["Retry-After"] = String(Math.ceil(retryAfterMs / 1000));
+      // The rest of an oversize body was left unread: the connection cannot carry another request.
+      if (error instanceof BodyTooLargeError && error.close && request.httpVersionMajor === 1) headers.Connection = "close";
       if (!response.headersSent) sendJson(response, status, body, headers);
       else response.end();
     }
