@@ -64,3 +64,30 @@ export function toRestError(error: unknown): RestError {
   }
   return { status: httpStatusForCode(connectError.code), body: { code: ERROR_TABLE.UNKNOWN.binance, msg: connectError.rawMessage } };
 }
+
+/** An error as a status one message of a stream can carry: gRPC code, Binance's {code, msg}, fields at fault, retry delay. */
+export interface ErrorStatus {
+  readonly code: number;
+  readonly binanceCode: number;
+  readonly message: string;
+  readonly fieldViolations: readonly { field: string; description: string }[];
+  /** Over a rate limit: when to try again, ms (0: not said). */
+  readonly retryAfterMs: bigint;
+}
+
+/** A domain error, or an error a service answered with, as an ErrorStatus; anything else is -1000 Internal. */
+export function errorStatusOf(error: unknown): ErrorStatus {
+  const domain = error instanceof DomainError ? error : undefined;
+  const connectError = domain ? toConnectError(domain) : error instanceof ConnectError ? error : undefined;
+  if (!connectError) return { code: Code.Internal, binanceCode: ERROR_TABLE.UNKNOWN.binance, message: "Internal error.", fieldViolations: [], retryAfterMs: 0n };
+  const [info] = connectError.findDetails(ErrorInfoSchema);
+  const [badRequest] = connectError.findDetails(BadRequestSchema);
+  const retryAfterMs = Number(info?.metadata.retryAfterMs);
+  return {
+    code: connectError.code,
+    binanceCode: toRestError(connectError).body.code,
+    message: connectError.rawMessage,
+    fieldViolations: (badRequest?.fieldViolations ?? []).map(({ field, description }) => ({ field, description })),
+    retryAfterMs: Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? BigInt(Math.ceil(retryAfterMs)) : 0n,
+  };
+}

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { OrderStatus, OrderType, SelfTradePreventionMode } from "#gen/exchange/common/v1/common_pb.js";
 import {
   ExecutionType as ExecutionTypeMessage,
+  type PlaceOrderRequest,
   OrderSchema,
   OrderUpdateSchema,
   SymbolInfoSchema,
@@ -16,6 +17,7 @@ import type { Order, UserTrade } from "../domain/order.js";
 import type { ExecutionType, OrderUpdate } from "../domain/order-update.event.js";
 import type { SymbolSpec } from "../domain/symbol.js";
 import type { SymbolUnits } from "../domain/symbol-units.js";
+import type { PlaceRequest } from "../domain/order-intent.js";
 
 const ORDER_TYPES = [
   OrderType.LIMIT,
@@ -136,3 +138,17 @@ export function toOrderUpdateMessage(update: OrderUpdate, units: SymbolUnits): O
     }),
   });
 }
+
+/** PlaceOrder's parameters as the domain reads them. */
+export const toPlaceRequest = (request: PlaceOrderRequest): PlaceRequest => ({
+  side: request.side,
+  type: request.type,
+  timeInForce: request.timeInForce,
+  quantity: request.quantity,
+  quoteOrderQty: request.quoteOrderQty,
+  price: request.price,
+  stopPrice: request.stopPrice,
+  trailingDelta: request.trailingDelta,
+  icebergQty: request.icebergQty,
+  stp: request.selfTradePreventionMode,
+});

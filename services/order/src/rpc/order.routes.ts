@@ -1,13 +1,15 @@
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import { CancelReplaceMode, CancelRestrictions, OperationResult, OrderService, type PlaceOrderRequest } from "#gen/exchange/order/v1/order_pb.js";
-import { toRestError } from "#kit/errors/connect-errors.js";
+import { createValidator } from "@bufbuild/protovalidate";
+import { CancelReplaceMode, CancelRestrictions, OperationResult, OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import { toConnectError, toRestError } from "#kit/errors/connect-errors.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { isFiltered, orderQueryOf, tradeQueryOf } from "../domain/order-history.js";
 import type { CancelRestriction, Orders } from "../domain/orders.use-case.js";
-import type { PlaceRequest } from "../domain/order-intent.js";
+import { OrderEntry } from "../domain/order-entry.use-case.js";
 import type { OrderUpdateFeed } from "../ports/order-updates.port.js";
 import type { SymbolStore } from "../ports/symbol-store.port.js";
-import { toOrderMessage, toOrderUpdateMessage, toSymbolInfo, toTradeMessage } from "./order.mapper.js";
+import { toEntryRequests, toEntryResponse } from "./order-entry.mapper.js";
+import { toOrderMessage, toOrderUpdateMessage, toPlaceRequest, toSymbolInfo, toTradeMessage } from "./order.mapper.js";
 
 export interface OrderRoutesDeps {
   readonly symbols: SymbolStore;
@@ -16,18 +18,6 @@ export interface OrderRoutesDeps {
   readonly updates?: OrderUpdateFeed;
 }
 
-const toPlaceRequest = (request: PlaceOrderRequest): PlaceRequest => ({
-  side: request.side,
-  type: request.type,
-  timeInForce: request.timeInForce,
-  quantity: request.quantity,
-  quoteOrderQty: request.quoteOrderQty,
-  price: request.price,
-  stopPrice: request.stopPrice,
-  trailingDelta: request.trailingDelta,
-  icebergQty: request.icebergQty,
-  stp: request.selfTradePreventionMode,
-});
 
 const RESTRICTIONS: Record<CancelRestrictions, CancelRestriction> = {
   [CancelRestrictions.UNSPECIFIED]: "NONE",
@@ -46,6 +36,8 @@ export function operationError(error: unknown): { code: number; message: string 
 export function orderRoutes(deps: OrderRoutesDeps) {
   const { orders } = deps;
   const units = (symbol: string) => orders.symbol(symbol).units;
+  const entry = new OrderEntry(orders, deps.updates);
+  const validator = createValidator();
   return (router: ConnectRouter) =>
     router.service(OrderService, {
       async getExchangeInfo(request) {
@@ -129,6 +121,14 @@ export function orderRoutes(deps: OrderRoutesDeps) {
       async *streamOrderUpdates(request, context) {
         if (!deps.updates) throw new ConnectError("StreamOrderUpdates is not served here", Code.Unimplemented);
         for await (const update of deps.updates.follow(request.accountId, context.signal)) yield { update: toOrderUpdateMessage(update, units(update.order.symbol)) };
+      },
+      async *streamOrderEntry(requests, context) {
+        try {
+          for await (const response of entry.run(toEntryRequests(requests, validator), context.signal)) yield toEntryResponse(response, units);
+        } catch (error) {
+          // The stream's own end (its update feed fell behind): a stream's errors skip the interceptors.
+          throw error instanceof DomainError ? toConnectError(error) : error;
+        }
       },
     });
 }
