@@ -41,15 +41,20 @@ export function publicErrorInterceptor(onError?: (error: unknown, context: strin
     try {
       return await next(request);
     } catch (error) {
-      if (error instanceof DomainError) throw withRetryAfter(toConnectError(error), error);
-      if (error instanceof ConnectError) {
-        // A service's answer: its code, message and details, not the headers of that internal call.
-        throw new ConnectError(error.rawMessage, error.code, undefined, error.details as ConstructorParameters<typeof ConnectError>[3]);
-      }
-      onError?.(error, `connect ${request.url}`);
-      throw new ConnectError("Internal error.", Code.Internal);
+      throw toPublicError(error, (e) => onError?.(e, `connect ${request.url}`));
     }
   };
+}
+
+/** What the public API may say of an error: a domain error's code and details, a service's answer without its headers, else Internal. */
+export function toPublicError(error: unknown, onInternal?: (error: unknown) => void): ConnectError {
+  if (error instanceof DomainError) return withRetryAfter(toConnectError(error), error);
+  if (error instanceof ConnectError) {
+    // A service's answer: its code, message and details, not the headers of that internal call.
+    return new ConnectError(error.rawMessage, error.code, undefined, error.details as ConstructorParameters<typeof ConnectError>[3]);
+  }
+  onInternal?.(error);
+  return new ConnectError("Internal error.", Code.Internal);
 }
 
 /** A rate-limit refusal also says when to come back, as REST does: Retry-After in whole seconds, rounded up. */

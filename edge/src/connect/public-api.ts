@@ -55,7 +55,7 @@ function headerOf(request: NodeRequest, name: string): string | undefined {
 /** A node:http handler for the public Connect API: false when the path is not under the prefix (falls through). */
 export function publicConnectApi(deps: PublicConnectDeps): (request: NodeRequest, response: NodeResponse) => boolean {
   const handler = connectNodeAdapter({
-    routes: publicConnectRoutes(deps.services),
+    routes: publicConnectRoutes(deps.services, deps.limiter),
     requestPathPrefix: PUBLIC_CONNECT_PREFIX,
     interceptors: [publicErrorInterceptor(deps.onError), callerInterceptor({ services: deps.services, limiter: deps.limiter })],
     contextValues: (request) => createContextValues().set(clientIpKey, socketIpOf(request, deps.trustForwardedFor)),

@@ -15,6 +15,8 @@ export interface MethodPolicy {
   readonly weight: number;
   /** Counts as a new order for the order-rate limits. */
   readonly placesOrder?: boolean;
+  /** A stream of requests admitted one by one (weight 1 each, a place as a new order); `weight` is for opening it. */
+  readonly admitsEachMessage?: boolean;
   /** auth's account RPCs check the bearer token themselves: the edge forwards it. */
   readonly forwardsToken?: boolean;
   /** Refused while the caller's withdrawals are locked (24 h after a password, MFA or API-key change). */
@@ -39,6 +41,7 @@ export const PUBLIC_METHODS: ReadonlyMap<string, MethodPolicy> = new Map<string,
   [`${order}/ListOrders`, { access: "read", weight: 20 }],
   [`${order}/ListMyTrades`, { access: "read", weight: 20 }],
   [`${order}/StreamOrderUpdates`, { access: "read", weight: 2 }],
+  [`${order}/StreamOrderEntry`, { access: "trade", weight: 2, admitsEachMessage: true }],
 
   [`${wallet}/ListAssets`, { access: "public", weight: 1 }],
   [`${wallet}/GetBalances`, { access: "read", weight: 20 }],

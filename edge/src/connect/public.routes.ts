@@ -4,8 +4,10 @@ import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js"
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
+import type { RateLimiter } from "../rate-limit/rate-limiter.js";
 import type { EdgeServices } from "../rest/services.js";
 import { callerOf, clientIpOf } from "./caller.js";
+import { orderEntryThroughEdge } from "./order-entry.js";
 
 // The public Connect API's RPCs over the services behind (public-methods.ts says who may call
 // each). Every RPC that names an account acts for the caller only: an empty account_id is the
@@ -32,8 +34,8 @@ function bearerHeader(context: HandlerContext): { headers: Record<string, string
   return { headers: { authorization: context.requestHeader.get("authorization") ?? "" } };
 }
 
-/** The allow-listed RPCs over the services behind the edge. */
-export function publicConnectRoutes(services: EdgeServices) {
+/** The allow-listed RPCs over the services behind the edge; `limiter` admits each request of StreamOrderEntry. */
+export function publicConnectRoutes(services: EdgeServices, limiter?: RateLimiter) {
   const account = (context: HandlerContext, named: string, field = "account_id") => ownAccount(callerOf(context), named, field);
   const call = (context: HandlerContext) => ({ signal: context.signal });
 
@@ -56,6 +58,7 @@ export function publicConnectRoutes(services: EdgeServices) {
     async *streamOrderUpdates(request, context) {
       yield* services.order.streamOrderUpdates({ ...request, accountId: account(context, request.accountId) }, call(context));
     },
+    streamOrderEntry: orderEntryThroughEdge(services, limiter, ownAccount),
   };
 
   const walletImpl: Partial<ServiceImpl<typeof WalletService>> = {

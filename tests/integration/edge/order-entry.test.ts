@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
+import { OrderStatus, OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { ExecutionType, OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { WalletParts } from "../../../services/wallet/src/main.js";
+import { EntryStream } from "../../support/order-entry-stream.js";
+import { until } from "../../support/until.js";
+
+// StreamOrderEntry through the edge's public API (/connect, gRPC on the h2c port) with a bearer
+// token: authenticated once per stream, every request acting for the caller's account, each new
+// order counted against the order-rate limit (a refused one answered -1003 in its ack, the
+// stream going on), and the same stream of requests as order's own, acks numbered as sent.
+
+const PASSWORD = "correct horse battery staple";
+/** New orders per account per day: a window that does not roll during the test. */
+const ORDERS_PER_DAY = 6;
+
+let dataDir: string;
+let exchange: RunningExchange;
+
+function bearer(token: string): Interceptor {
+  return (next) => (request) => {
+    request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
+  };
+}
+
+const client = (token?: string) => createClient(OrderService, createGrpcTransport({ baseUrl: `${exchange.listening.http2Url}/connect`, interceptors: token ? [bearer(token)] : [] }));
+
+async function signUpAndIn(email: string): Promise<{ userId: string; token: string }> {
+  const auth = createClient(AuthService, createGrpcTransport({ baseUrl: `${exchange.listening.http2Url}/connect` }));
+  const { userId } = await auth.signUp({ email, password: PASSWORD });
+  const { tokens } = await auth.signIn({ email, password: PASSWORD });
+  return { userId, token: tokens!.accessToken };
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "edge-order-entry-"));
+  exchange = await startExchange(
+    { service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+    { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false", EDGE_ORDERS_PER_DAY: String(ORDERS_PER_DAY) },
+  );
+});
+
+afterAll(async () => {
+  await exchange?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const sell = (clientOrderId: string, price: string, accountId = "") => ({
+  action: { case: "place" as const, value: { accountId, symbol: "BTCUSDT", side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, price, quantity: "0.001", clientOrderId } },
+});
+
+describe("StreamOrderEntry through the edge", () => {
+  it("acts for the caller only, counts each new order, and goes on after a refusal", async () => {
+    const alice = await signUpAndIn("alice@example.com");
+    const bob = await signUpAndIn("bob@example.com");
+    const parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+    await parts.wallet.creditDeposit("fund-alice", alice.userId, "BTC", 10n ** 8n);
+
+    const stream = new EntryStream(client(alice.token));
+    stream.send(
+      sell("a-0", "50000"), // account empty: the caller's
+      sell("a-1", "50001", alice.userId), // one's own id: fine
+      sell("steal", "50002", bob.userId), // another account: refused here, not counted as an order
+      { action: { case: "cancel", value: { symbol: "BTCUSDT", origClientOrderId: "a-0" } } }, // a cancel is not a new order
+    );
+    // ORDERS_PER_DAY - 2 more fit; the ones beyond are refused with -1003.
+    for (let i = 2; i < ORDERS_PER_DAY + 2; i++) stream.send(sell(`a-${i}`, String(50_000 + i)));
+    const acks = await stream.untilAcks(ORDERS_PER_DAY + 4);
+    expect(acks.map((ack) => Number(ack.requestIndex))).toEqual(acks.map((_, i) => i));
+    const outcome = acks.map((ack) => `${ack.clientOrderId} ${ack.result.case === "order" ? OrderStatus[ack.result.value.status] : ack.result.value!.binanceCode}`);
+    expect(outcome).toEqual([
+      "a-0 NEW",
+      "a-1 NEW",
+      "steal -2015",
+      "a-0 CANCELED",
+      ...Array.from({ length: ORDERS_PER_DAY - 2 }, (_, i) => `a-${i + 2} NEW`),
+      "a-6 -1003",
+      "a-7 -1003",
+    ]);
+    for (const ack of acks) if (ack.result.case === "order") expect(ack.result.value.accountId).toBe(alice.userId);
+    const limited = acks.at(-1)!.result.value as { code: number; retryAfterMs: bigint };
+    expect(limited.code).toBe(Code.ResourceExhausted);
+    expect(limited.retryAfterMs).toBeGreaterThan(0n);
+    // The stream still works after the refusals: a cancel goes through, with its report after the ack.
+    stream.send({ action: { case: "cancel", value: { symbol: "BTCUSDT", origClientOrderId: "a-1" } } });
+    await stream.untilAcks(ORDERS_PER_DAY + 5);
+    await until(() => stream.reports().some((r) => r.order?.clientOrderId === "a-1" && r.executionType === ExecutionType.CANCELED));
+    expect(stream.acks().at(-1)!.result.value).toMatchObject({ clientOrderId: "a-1", status: OrderStatus.CANCELED });
+    await stream.end();
+    expect(stream.error).toBeUndefined();
+    // Only alice's orders were reported, and bob has none.
+    expect(new Set(stream.reports().map((r) => r.order!.accountId))).toEqual(new Set([alice.userId]));
+    expect((await client(bob.token).listOrders({ symbol: "BTCUSDT" })).orders).toEqual([]);
+  });
+
+  it("refuses a stream without a valid token", async () => {
+    for (const token of [undefined, "not-a-token"]) {
+      const stream = new EntryStream(client(token));
+      stream.send(sell("x-0", "50000"));
+      await stream.end();
+      expect(ConnectError.from(stream.error).code).toBe(Code.Unauthenticated);
+      expect(stream.acks()).toEqual([]);
+    }
+  });
+});
