@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { WalletParts } from "../../../services/wallet/src/main.js";
 
 // Places where a black-box run against the embedded edge found the REST door behaving
 // unlike Binance: the whole exchange in one process, called over real HTTP as a client would.
@@ -11,6 +16,30 @@ import { startExchange, type RunningExchange } from "../../../services/runtime.j
 let dataDir: string;
 let exchange: RunningExchange;
 let base: string;
+let auth: Client<typeof AuthService>;
+let parts: WalletParts;
+
+interface Key {
+  readonly userId: string;
+  readonly apiKey: string;
+  sign(payload: string): string;
+}
+
+async function trader(email: string): Promise<Key> {
+  const password = "correct horse battery staple";
+  const { userId } = await auth.signUp({ email, password });
+  const { tokens } = await auth.signIn({ email, password });
+  const headers = { authorization: `Bearer ${tokens!.accessToken}` };
+  const { key, secret } = await auth.createApiKey({ userId, type: ApiKeyType.HMAC_SHA256, permissions: [Permission.READ, Permission.TRADE], label: "bot" }, { headers });
+  return { userId, apiKey: key!.apiKey, sign: (payload) => createHmac("sha256", secret).update(payload).digest("hex") };
+}
+
+let nonce = 0;
+async function signed(method: string, path: string, key: Key, params: Record<string, string> = {}) {
+  const query = new URLSearchParams({ ...params, recvWindow: String(5000 + (nonce++ % 1000)), timestamp: String(Date.now()) }).toString();
+  const response = await fetch(`${base}${path}?${query}&signature=${key.sign(query)}`, { method, headers: { "X-MBX-APIKEY": key.apiKey } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
 
 interface Answer {
   readonly status: number;
@@ -44,6 +73,8 @@ beforeAll(async () => {
     { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false" },
   );
   base = exchange.listening.http1Url;
+  auth = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+  parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
 });
 
 afterAll(async () => {
@@ -86,5 +117,29 @@ describe("a request body over 64 KiB", () => {
     } finally {
       agent.destroy();
     }
+  });
+});
+
+describe("MIN_NOTIONAL of a market order", () => {
+  it("judges a MARKET SELL at the last price when the ask side is empty, and refuses dust with -1013", async () => {
+    const buyer = await trader("notional-buyer@example.com");
+    const seller = await trader("notional-seller@example.com");
+    await parts.wallet.creditDeposit("notional-buyer-usdt", buyer.userId, "USDT", 10_000n * 10n ** 8n);
+    await parts.wallet.creditDeposit("notional-seller-btc", seller.userId, "BTC", 10n ** 8n);
+    const limit = { symbol: "BTCUSDT", type: "LIMIT", timeInForce: "GTC" };
+    // A trade at 30000 sets the last price; then only a bid at 97.66 remains, and no ask.
+    expect((await signed("POST", "/api/v3/order", buyer, { ...limit, side: "BUY", quantity: "0.001", price: "30000" })).status).toBe(200);
+    expect((await signed("POST", "/api/v3/order", seller, { ...limit, side: "SELL", quantity: "0.001", price: "30000" })).body).toMatchObject({ status: "FILLED" });
+    expect((await signed("POST", "/api/v3/order", buyer, { ...limit, side: "BUY", quantity: "1", price: "97.66" })).status).toBe(200);
+    const book = (await (await fetch(`${base}/api/v3/depth?symbol=BTCUSDT`)).json()) as { bids: string[][]; asks: string[][] };
+    expect(book).toMatchObject({ bids: [["97.66000000", "1.00000000"]], asks: [] });
+
+    // 0.00001 BTC x 30000 = 0.30 USDT: dust, like the same sell as a LIMIT at the bid.
+    const dust = await signed("POST", "/api/v3/order", seller, { symbol: "BTCUSDT", side: "SELL", type: "MARKET", quantity: "0.00001" });
+    expect(dust).toMatchObject({ status: 400, body: { code: -1013 } });
+    expect(await signed("POST", "/api/v3/order", seller, { ...limit, side: "SELL", quantity: "0.00001", price: "97.66" })).toMatchObject({ status: 400, body: { code: -1013 } });
+    // 0.0002 BTC x 30000 = 6 USDT passes the filter and trades at the bid, as on Binance.
+    const enough = await signed("POST", "/api/v3/order", seller, { symbol: "BTCUSDT", side: "SELL", type: "MARKET", quantity: "0.0002" });
+    expect(enough.body, JSON.stringify(enough.body)).toMatchObject({ status: "FILLED", executedQty: "0.00020000", cummulativeQuoteQty: "0.01953200" });
   });
 });

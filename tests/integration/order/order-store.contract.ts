@@ -240,6 +240,15 @@ export function orderStoreContract(name: string, makeStore: () => OrderStore): v
       expect((await store.listOpen("alice", symbol)).length).toBe(0);
     });
 
+    it("answers the price of a symbol's latest trade, whoever's, and nothing before the first", async () => {
+      const { store, symbol } = fresh();
+      expect(await store.lastTradePriceTicks(symbol)).toBeUndefined();
+      await store.applyBatch(symbol, 1, [], [{ ...trade(symbol, 1, 1, true), priceTicks: 300n }, { ...trade(symbol, 1, 2, false), priceTicks: 300n }]);
+      await store.applyBatch(symbol, 2, [], [{ ...trade(symbol, 9, 3, true), accountId: "bob", priceTicks: 250n }, { ...trade(symbol, 2, 1, false), priceTicks: 310n }]);
+      expect(await store.lastTradePriceTicks(symbol)).toBe(250n);
+      expect(await store.lastTradePriceTicks(`${symbol}Z`)).toBeUndefined();
+    });
+
     it("lets exactly one of several concurrent writers (replicas) apply a batch, and never an older batch over a newer one", async () => {
       const { store, symbol } = fresh();
       await store.insert(order(symbol, 1));

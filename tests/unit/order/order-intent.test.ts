@@ -67,6 +67,20 @@ describe("order intent", () => {
     expect(key(() => orderIntent(request({ type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quantity: "0.1" }), btc, units, undefined))).toBe("NEW_ORDER_REJECTED");
   });
 
+  it("judges a market order's notional at the last price, as Binance with avgPriceMins 0, whatever the book", () => {
+    const market = (side: Side, quantity: string) => request({ side, type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quantity });
+    const lastPrice = 3_000_000n; // 30000.00
+    // 0.00001 BTC x 30000 = 0.30 USDT < 5: dust, on either side, even with no ask (a sell) or a far ask (a buy).
+    expect(key(() => orderIntent(market(Side.SELL, "0.00001"), btc, units, undefined, lastPrice))).toBe("FILTER_FAILURE");
+    expect(key(() => orderIntent(market(Side.BUY, "0.00001"), btc, units, 100_000_000n, lastPrice))).toBe("FILTER_FAILURE");
+    // 0.00017 x 30000 = 5.10: allowed; the buy's budget still follows the ask's band, not the last price.
+    expect(key(() => orderIntent(market(Side.SELL, "0.00017"), btc, units, undefined, lastPrice))).toBe("ok");
+    expect(orderIntent(market(Side.BUY, "0.00017"), btc, units, 3_000_001n, lastPrice).budget).toBe(3_150_002n * 17n);
+    // Without any trade yet a buy is judged at its protected price; a sell cannot be judged and passes.
+    expect(key(() => orderIntent(market(Side.BUY, "0.00001"), btc, units, 3_000_000n, undefined))).toBe("FILTER_FAILURE");
+    expect(key(() => orderIntent(market(Side.SELL, "0.00001"), btc, units, undefined, undefined))).toBe("ok");
+  });
+
   it("holds a market buy by quote amount down to whole notional units", () => {
     const intent = orderIntent(request({ type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quoteOrderQty: "100.00000005" }), btc, units, undefined);
     expect(intent.quoteNotional).toBe(1_000_000_000n);

@@ -258,6 +258,12 @@ export class SqlOrderStore implements OrderStore {
     return row ? Number(row.last_sequence) : 0;
   }
 
+  async lastTradePriceTicks(symbol: string): Promise<bigint | undefined> {
+    // The primary key (symbol, trade_id, is_maker) read backwards: one row.
+    const row = await this.db.selectFrom("order_trades").select("body").where("symbol", "=", symbol).orderBy("trade_id", "desc").limit(1).executeTakeFirst();
+    return row ? decode<UserTrade>(row.body).priceTicks : undefined;
+  }
+
   async applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[], firstSequence = sequence): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       // Claim the batch first: moving the symbol's sequence forward locks its row, so of several

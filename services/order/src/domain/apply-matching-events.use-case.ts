@@ -7,6 +7,7 @@ import type { OrderStore } from "../ports/order-store.port.js";
 import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
 import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
+import type { LastPrices } from "./last-prices.js";
 import { holdIdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
 import { DONE_STATUSES } from "./order-status.js";
 import type { ExecutionType, OrderUpdate } from "./order-update.event.js";
@@ -49,6 +50,7 @@ export class ApplyMatchingEvents {
     private readonly deps: ApplyMatchingEventsDeps,
     private readonly symbols: SymbolCatalog,
     private readonly progress: AppliedSequences,
+    private readonly lastPrices?: LastPrices,
   ) {}
 
 
@@ -100,6 +102,7 @@ export class ApplyMatchingEvents {
     const reductions: { holdId: string; requestId: string; amount: string }[] = [];
     /** Per batch: what to report once stored, and each reported order's status at the batch's end. */
     const reports: { sequence: number; time: number; drafts: Draft[]; finals: Map<number, OrderStatus | undefined> }[] = [];
+    let lastTradeTicks: bigint | undefined;
     for (const batch of batches) {
       const sequence = Number(batch.sequence);
       const time = Number(batch.timestamp);
@@ -137,6 +140,7 @@ export class ApplyMatchingEvents {
             const [buyer, seller] = takerBuys ? [taker, maker] : [maker, taker];
             const lots = BigInt(trade.quantityLots);
             const ticks = BigInt(trade.priceTicks);
+            lastTradeTicks = ticks;
             const base = units.baseOf(lots);
             const quote = units.quoteOf(ticks, lots);
             settlements.push({
@@ -199,6 +203,8 @@ export class ApplyMatchingEvents {
       }
       reports.push({ sequence, time, drafts, finals: new Map(drafts.map((d) => [d.order.orderId, touched.get(d.order.orderId)?.status])) });
     }
+    // Every replica sees every trade here, whichever stores it: the last price stays current on all.
+    if (lastTradeTicks !== undefined) this.lastPrices?.record(symbol, lastTradeTicks);
     const fees = settlements.length > 0 ? await this.deps.wallet.settleMany(settlements) : [];
     const trades: UserTrade[] = sides.flatMap(({ buyer, seller }, index) => [
       { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },

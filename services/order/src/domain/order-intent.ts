@@ -58,9 +58,11 @@ function withBand(ticks: bigint, bps: number): bigint {
 /**
  * Checks a placement against the symbol's filters and works out its budget (see the budget
  * rules in ARCHITECTURE.md). `bestAskTicks` is the touch a market or stop buy is protected
- * against when it has no price of its own. Pure: no I/O.
+ * against when it has no price of its own. `lastPriceTicks` is the symbol's last trade price,
+ * which a MARKET order's notional is judged at (Binance's NOTIONAL with avgPriceMins 0), not
+ * the book: a sell into an empty ask side is no exception. Pure: no I/O.
  */
-export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: SymbolUnits, bestAskTicks: bigint | undefined): OrderIntent {
+export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: SymbolUnits, bestAskTicks: bigint | undefined, lastPriceTicks?: bigint): OrderIntent {
   const { type, side } = request;
   const priced = LIMIT_PRICED.has(type);
   const stop = STOPS.has(type);
@@ -119,8 +121,10 @@ export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: Symb
   }
   const minNotional = units.quoteUnits("minNotional", spec.minNotional);
   const maxNotional = units.quoteUnits("maxNotional", spec.maxNotional);
-  const notionalQuote = request.quoteOrderQty !== "" ? quoteOrderUnits : units.quoteOf(referenceTicks, quantityLots);
-  if (referenceTicks !== 0n || request.quoteOrderQty !== "") {
+  // A market order by quantity is judged at the last price; with no trade yet, at its protected price (a buy) or not at all (a sell).
+  const notionalTicks = type === OrderType.MARKET && lastPriceTicks !== undefined && lastPriceTicks !== 0n ? lastPriceTicks : referenceTicks;
+  const notionalQuote = request.quoteOrderQty !== "" ? quoteOrderUnits : units.quoteOf(notionalTicks, quantityLots);
+  if (notionalTicks !== 0n || request.quoteOrderQty !== "") {
     if (notionalQuote < minNotional) throw filterFailure("quantity", `Filter failure: NOTIONAL (below ${spec.minNotional} ${spec.quoteAsset})`);
     if (notionalQuote > maxNotional) throw filterFailure("quantity", `Filter failure: NOTIONAL (above ${spec.maxNotional} ${spec.quoteAsset})`);
   }

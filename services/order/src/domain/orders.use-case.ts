@@ -12,6 +12,7 @@ import { ApplyMatchingEvents } from "./apply-matching-events.use-case.js";
 import { cancelRejected } from "./matching-reasons.js";
 import type { Order, UserTrade } from "./order.js";
 import type { OrderQuery, TradeQuery } from "./order-history.js";
+import { LastPrices } from "./last-prices.js";
 import { orderIntent, type PlaceRequest } from "./order-intent.js";
 import { DONE_STATUSES } from "./order-status.js";
 import { PlaceOrder } from "./place-order.use-case.js";
@@ -83,8 +84,9 @@ export class Orders {
   constructor(private readonly deps: OrdersDeps) {
     this.symbols = new SymbolCatalog(deps.symbols);
     this.progress = new AppliedSequences(deps.waitMs);
-    this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress);
-    this.events = new ApplyMatchingEvents(deps, this.symbols, this.progress);
+    const lastPrices = new LastPrices();
+    this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress, lastPrices);
+    this.events = new ApplyMatchingEvents(deps, this.symbols, this.progress, lastPrices);
   }
 
   symbol(symbol: string) {
@@ -180,7 +182,8 @@ export class Orders {
     // Dry run of the new order's checks (filters, units): throws before anything changes.
     const place = request.place;
     const needsTouch = place.side === Side.BUY && place.type !== OrderType.LIMIT && place.type !== OrderType.LIMIT_MAKER && place.quoteOrderQty === "" && place.price === "";
-    orderIntent(place, spec, units, needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined);
+    const lastPrice = place.type === OrderType.MARKET && place.quoteOrderQty === "" ? await this.placing.lastPriceTicks(symbol) : undefined;
+    orderIntent(place, spec, units, needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined, lastPrice);
 
     let canceled: Order | undefined;
     let cancelError: unknown;

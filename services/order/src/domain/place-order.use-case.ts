@@ -9,6 +9,7 @@ import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
 import type { WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
 import { placementRejected } from "./matching-reasons.js";
+import type { LastPrices } from "./last-prices.js";
 import { holdIdOf, type Order } from "./order.js";
 import { orderIntent, type OrderIntent, type PlaceRequest } from "./order-intent.js";
 import type { SerialQueue } from "./serial-queue.js";
@@ -63,7 +64,17 @@ export class PlaceOrder {
     private readonly symbols: SymbolCatalog,
     private readonly queue: SerialQueue,
     private readonly progress: AppliedSequences,
+    private readonly lastPrices: LastPrices,
   ) {}
+
+  /**
+   * The symbol's last trade price, for a market order's notional: from memory (the consumer keeps
+   * it), read from the store once per symbol after a start. LIMIT orders never ask.
+   */
+  async lastPriceTicks(symbol: string): Promise<bigint | undefined> {
+    const known = this.lastPrices.get(symbol) ?? this.lastPrices.seed(symbol, await this.deps.store.lastTradePriceTicks(symbol));
+    return known ?? undefined;
+  }
 
   async place(accountId: string, symbol: string, request: PlaceRequest, clientOrderId: string): Promise<Order> {
     const { spec, units } = this.symbols.get(symbol);
@@ -73,7 +84,8 @@ export class PlaceOrder {
     }
     const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
     const bestAsk = needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined;
-    const intent = orderIntent(request, spec, units, bestAsk);
+    const lastPrice = request.type === OrderType.MARKET && request.quoteOrderQty === "" ? await this.lastPriceTicks(symbol) : undefined;
+    const intent = orderIntent(request, spec, units, bestAsk, lastPrice);
     const outcome = new Promise<Promise<Order>>((resolve) => {
       const list = this.waiting.get(symbol) ?? [];
       list.push({ accountId, clientOrderId, intent, done: resolve });

@@ -32,6 +32,8 @@ export interface OrderStore {
   findTrades(accountId: string, symbol: string, query: TradeQuery): Promise<UserTrade[]>;
   /** Last matching sequence applied for a symbol (0 = none). */
   lastSequence(symbol: string): Promise<number>;
+  /** The price of the symbol's latest stored trade, in ticks (undefined: none yet). */
+  lastTradePriceTicks(symbol: string): Promise<bigint | undefined>;
   /**
    * Applies the effects of matching's batches firstSequence..sequence (default: the one batch
    * `sequence`) and moves the symbol's sequence to `sequence`, atomically; false (nothing
