@@ -14,6 +14,7 @@ import { LatencyRecorder } from "./latency.js";
 import { LeanGrpcConnection, leanClient } from "./lean-grpc.js";
 import type { FromLoad, RunResult, RunSpec, ToLoad } from "./protocol.js";
 import { RestClient } from "./rest-client.js";
+import { streamOrders } from "./stream-orders.js";
 import { crossingOrders, makerTakerMix, noop, restCrossingOrders, type Operation, type WorkloadContext } from "./workloads.js";
 
 const send = (message: FromLoad) => process.send!(message);
@@ -49,6 +50,8 @@ function operationOf(spec: RunSpec, context: WorkloadContext): Operation {
       return makerTakerMix(context);
     case "c":
       return restCrossingOrders(context);
+    case "stream":
+      return streamOrders(context);
     case "noop":
     case "plain":
       return noop(context);
@@ -115,6 +118,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
   } finally {
     clearInterval(progress);
     context.rest.close();
+    await operation.finish?.();
   }
   const elapsedMs = performance.now() - started;
   send({ type: "progress", done, elapsedMs });

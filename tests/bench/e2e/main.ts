@@ -7,7 +7,8 @@
 //   ceilings: the plain HTTP/2 server and a no-op RPC of the exchange (GetServerTime), same client
 //             and concurrency, and h2load's figure for both when it is installed;
 //   (a) crossing LIMIT GTC orders over gRPC PlaceOrder, (b) a maker/taker mix with cancels,
-//   (c) (a) over signed REST POST /api/v3/order through the edge.
+//   (c) (a) over signed REST POST /api/v3/order through the edge,
+//   (stream) (a) over StreamOrderEntry: a few streams, many orders in flight on each.
 // Each measurement runs R times, round-robin, with the exchange quiet (and the load process's
 // garbage collected) between runs; the table reports medians and spreads, CPU per call of each
 // process from /proc, and each workload as a fraction of the ceilings. At the end every open order
@@ -160,7 +161,7 @@ async function measure(
   const cpu: Record<string, number> = {};
   processes.forEach((process, index) => (cpu[process.name] = process.name === "load" ? loadCpu : cpuSeconds(process.pid) - cpuBefore[index]));
   const measurement = toMeasurement(name as MeasureName, repeat, result, Number(end.trade - start.trade), cpu);
-  const rateText = Math.round(name === "a" || name === "b" || name === "c" ? measurement.ordersPerSecond : measurement.callsPerSecond).toLocaleString("en-US");
+  const rateText = Math.round(name === "a" || name === "b" || name === "c" || name === "stream" ? measurement.ordersPerSecond : measurement.callsPerSecond).toLocaleString("en-US");
   const fanoutText = fanout ? `; ${fanout.subscribers} subscribers: ${fanout.messages.toLocaleString("en-US")} messages, trade p99 ${(fanout.latency["trade (T to arrival)"]?.p99 ?? Number.NaN).toFixed(1)} ms, ${fanout.violations.length} gaps/drops` : "";
   progress.done(`${title.padEnd(40)} ${rateText}/s${measurement.errors > 0 ? `, ${measurement.errors} errors` : ""}${fanoutText}`);
   return { measurement, fanout };
@@ -317,7 +318,7 @@ async function main(): Promise<number> {
     const ceilings = summariesOf(["plain", "noop", "h2load plain", "h2load noop"]);
     const ceilingOf = (name: MeasureName) => ceilings.find((summary) => summary.name === name)?.callsPerSecond.median;
     const workloads = summariesOf(options.workloads, { plain: ceilingOf("plain"), noop: ceilingOf("noop") });
-    const failures = runs.filter((run) => (run.name === "a" || run.name === "b" || run.name === "c") && (run.orders === 0 || run.errors > run.calls * 0.01));
+    const failures = runs.filter((run) => (run.name === "a" || run.name === "b" || run.name === "c" || run.name === "stream") && (run.orders === 0 || run.errors > run.calls * 0.01));
     for (const run of failures) notes.push(`${run.name}${run.repeat}: ${run.orders} orders acknowledged, ${run.errors} errors: the harness or the exchange is broken`);
     const context = {
       cpu: model,

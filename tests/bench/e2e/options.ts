@@ -25,7 +25,8 @@ export interface BenchOptions {
 export function usage(): string {
   return [
     "npm run bench:e2e -- [flags]",
-    "  --workload=a,b,c    a: crossing LIMIT GTC over gRPC; b: maker/taker mix with cancels (gRPC); c: (a) over signed REST",
+    "  --workload=a,b,c,stream  a: crossing LIMIT GTC over gRPC; b: maker/taker mix with cancels (gRPC); c: (a) over signed REST;",
+    "                      stream: (a) over StreamOrderEntry, 4 streams, each call a burst of 16 orders",
     "  --clients=K         concurrent clients (calls in flight), default 64",
     "  --client=connect|h2 the load process's gRPC client: connect-node's (default), or a lean one on node:http2",
     "  --accounts=N        funded accounts, default 64",
@@ -58,8 +59,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
   const known = new Set(["workload", "client", "clients", "accounts", "duration", "orders", "repeats", "subscribers", "seed", "no-h2load", "distributed", "smoke", "results"]);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}\n${usage()}`);
   const smoke = flags.has("smoke");
-  const workloads = (flags.get("workload") ?? "a,b,c").split(",").map((name) => name.trim());
-  for (const name of workloads) if (!["a", "b", "c"].includes(name)) throw new Error(`--workload: unknown workload "${name}" (a, b, c)`);
+  const workloads = (flags.get("workload") ?? "a,b,c,stream").split(",").map((name) => name.trim());
+  for (const name of workloads) if (!["a", "b", "c", "stream"].includes(name)) throw new Error(`--workload: unknown workload "${name}" (a, b, c, stream)`);
   const client = flags.get("client") ?? "connect";
   if (client !== "connect" && client !== "h2") throw new Error(`--client: connect or h2, got "${client}"`);
   if (flags.has("duration") && flags.has("orders")) throw new Error("--duration and --orders exclude each other");

@@ -1,7 +1,7 @@
 // What the bench runner and its load process say to each other over the fork's IPC channel.
 
-/** a: crossing limit orders over gRPC; b: maker/taker mix with cancels over gRPC; c: (a) over signed REST. */
-export type OrderWorkload = "a" | "b" | "c";
+/** a: crossing limit orders over gRPC; b: maker/taker mix with cancels over gRPC; c: (a) over signed REST; stream: (a) over StreamOrderEntry. */
+export type OrderWorkload = "a" | "b" | "c" | "stream";
 /** The ceilings: a no-op RPC of the exchange's own stack, and a plain node:http2 server. */
 export type CeilingWorkload = "noop" | "plain";
 export type WorkloadName = OrderWorkload | CeilingWorkload;

@@ -2,7 +2,7 @@
 // at the end, the JSON written beside it and a self-contained HTML latency plot (inline SVG).
 import type { Percentiles, RunResult } from "./protocol.js";
 
-export type MeasureName = "plain" | "noop" | "a" | "b" | "c" | "h2load plain" | "h2load noop";
+export type MeasureName = "plain" | "noop" | "a" | "b" | "c" | "stream" | "h2load plain" | "h2load noop";
 
 export const TITLES: Record<MeasureName, string> = {
   plain: "plain node:http2 answering {}",
@@ -12,6 +12,7 @@ export const TITLES: Record<MeasureName, string> = {
   a: "(a) crossing LIMIT GTC, gRPC",
   b: "(b) maker/taker + cancels, gRPC",
   c: "(c) crossing LIMIT GTC, signed REST",
+  stream: "(stream) crossing LIMIT GTC, StreamOrderEntry",
 };
 
 /** One measured run. */
@@ -83,7 +84,7 @@ export function summarize(name: MeasureName, runs: readonly Measurement[], ceili
   const refused: Record<string, number> = {};
   for (const run of runs) for (const [reason, count] of Object.entries(run.refused)) refused[reason] = (refused[reason] ?? 0) + count;
   const ordersPerSecond = spreadOf(runs.map((run) => run.ordersPerSecond));
-  const isOrders = name === "a" || name === "b" || name === "c";
+  const isOrders = name === "a" || name === "b" || name === "c" || name === "stream";
   const figure = isOrders ? ordersPerSecond.median : Number.NaN;
   return {
     name,
@@ -254,7 +255,7 @@ export function renderPlot(title: string, summaries: readonly Summary[], runs: r
   parts.push(`<text x="${(left + width - right) / 2}" y="${height - 15}" text-anchor="middle" font-size="13">percentile (log scale of 1/(1-p))</text>`);
   const legend = series.map((line, index) => `<li><span style="display:inline-block;width:14px;height:3px;background:${COLORS[index % COLORS.length]};vertical-align:middle;margin-right:6px"></span>${escape(line.label)}</li>`).join("");
   const throughput = summaries
-    .map((summary) => `<tr><td>${escape(summary.title)}</td><td>${rate(summary.name === "a" || summary.name === "b" || summary.name === "c" ? summary.ordersPerSecond.median : summary.callsPerSecond.median)}</td><td>${pct(summary.vsPlain)}</td><td>${pct(summary.vsNoop)}</td></tr>`)
+    .map((summary) => `<tr><td>${escape(summary.title)}</td><td>${rate(summary.name === "a" || summary.name === "b" || summary.name === "c" || summary.name === "stream" ? summary.ordersPerSecond.median : summary.callsPerSecond.median)}</td><td>${pct(summary.vsPlain)}</td><td>${pct(summary.vsNoop)}</td></tr>`)
     .join("");
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${escape(title)}</title>

@@ -42,6 +42,8 @@ export interface WorkloadContext {
 export interface Operation {
   /** The next call of client `index`, as a function to call in a loop. */
   client(index: number): () => Promise<void>;
+  /** After the run: what the workload holds open (streams) is closed. */
+  finish?(): Promise<void>;
 }
 
 const cents = (value: number) => `${Math.floor(value / 100)}.${String(value % 100).padStart(2, "0")}`;
