@@ -2,11 +2,27 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { MatchingService, type Command, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { MatchingGateway, SubmitOutcome } from "../ports/matching-gateway.port.js";
 
+/** Answers that say matching was not reached, or not heard back from: the command may or may not be journaled. */
+const UNREACHED = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Aborted, Code.Unknown]);
+
+export interface RetryPolicy {
+  /** How long to keep trying a batch of placements that did not reach matching. */
+  readonly forMs: number;
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** Matching restarting (a rollout, a crash) takes seconds; a group of placements waits that long. */
+const DEFAULT_RETRY: RetryPolicy = { forMs: 30_000, firstDelayMs: 50, maxDelayMs: 2_000 };
+
 /** matching.v1 over any Connect transport (in-process in embedded mode, gRPC otherwise). */
 export class ConnectMatchingGateway implements MatchingGateway {
   private readonly client;
 
-  constructor(transport: Transport) {
+  constructor(
+    transport: Transport,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {
     this.client = createClient(MatchingService, transport);
   }
 
@@ -20,7 +36,25 @@ export class ConnectMatchingGateway implements MatchingGateway {
     }
   }
 
+  /**
+   * A batch of placements that did not reach matching (or whose answer was lost) is sent again,
+   * with backoff, for a while: placements are idempotent by order id (one journaled before comes
+   * back "duplicate"), and the symbol's later orders wait behind it, so none overtakes it.
+   */
   async submitBatch(symbol: string, commands: readonly Command[]): Promise<SubmitOutcome[]> {
+    const placements = commands.every((command) => command.kind.case === "place");
+    const deadline = Date.now() + this.retry.forMs;
+    for (let delay = this.retry.firstDelayMs; ; delay = Math.min(delay * 2, this.retry.maxDelayMs)) {
+      try {
+        return await this.submitBatchOnce(symbol, commands);
+      } catch (error) {
+        if (!placements || !UNREACHED.has(ConnectError.from(error).code) || Date.now() + delay > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async submitBatchOnce(symbol: string, commands: readonly Command[]): Promise<SubmitOutcome[]> {
     const response = await this.client.submitBatch({ symbol, commands: [...commands] });
     if (response.results.length !== commands.length) throw new ConnectError(`matching answered ${response.results.length} results for ${commands.length} commands`, Code.Internal);
     return response.results.map(({ result }) => (result.case === "batch" ? result.value : result.case === "duplicate" ? "duplicate" : { invalid: result.value ?? "refused" }));
