@@ -143,3 +143,26 @@ describe("MIN_NOTIONAL of a market order", () => {
     expect(enough.body, JSON.stringify(enough.body)).toMatchObject({ status: "FILLED", executedQty: "0.00020000", cummulativeQuoteQty: "0.01953200" });
   });
 });
+
+describe("a MARKET BUY by quoteOrderQty", () => {
+  it("is FILLED when what it could not spend is less than one lot at the best ask", async () => {
+    const maker = await trader("quote-maker@example.com");
+    const taker = await trader("quote-taker@example.com");
+    await parts.wallet.creditDeposit("quote-maker-btc", maker.userId, "BTC", 10n ** 8n);
+    await parts.wallet.creditDeposit("quote-taker-usdt", taker.userId, "USDT", 1_000n * 10n ** 8n);
+    await signed("DELETE", "/api/v3/openOrders", maker, { symbol: "BTCUSDT" }); // a book of this test's making
+    const ask = await signed("POST", "/api/v3/order", maker, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "30000" });
+    expect(ask.status, JSON.stringify(ask.body)).toBe(200);
+    const book = (await (await fetch(`${base}/api/v3/depth?symbol=BTCUSDT&limit=1`)).json()) as { asks: string[][] };
+    expect(book.asks).toEqual([["30000.00000000", "0.01000000"]]);
+
+    // 40 USDT buys 0.00133 BTC (39.90); the 0.10 left is less than one lot (0.00001 x 30000 = 0.30).
+    const buy = await signed("POST", "/api/v3/order", taker, { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quoteOrderQty: "40" });
+    expect(buy.body, JSON.stringify(buy.body)).toMatchObject({ status: "FILLED", executedQty: "0.00133000", cummulativeQuoteQty: "39.90000000" });
+    const stored = await signed("GET", "/api/v3/order", taker, { symbol: "BTCUSDT", orderId: String(buy.body.orderId) });
+    expect(stored.body).toMatchObject({ status: "FILLED", executedQty: "0.00133000", isWorking: false });
+    // Nothing of the 40 stays held: the unspent 0.10 is free again.
+    const account = await signed("GET", "/api/v3/account", taker);
+    expect((account.body.balances as { asset: string; free: string; locked: string }[]).find((b) => b.asset === "USDT")).toEqual({ asset: "USDT", free: "960.10000000", locked: "0.00000000" });
+  });
+});

@@ -3,6 +3,7 @@ import { OrderBook, type MatchingBook } from "../../../services/matching/src/dom
 import { ReferenceOrderBook } from "../../../services/matching/src/domain/order-book.reference.js";
 import { CollectingSink, type MatchingEvent, type TradeEvent, type OrderUpdateEvent } from "../../../services/matching/src/domain/events.js";
 import type { Command, PlaceOrder } from "../../../services/matching/src/domain/commands.js";
+import { SELL } from "../../../services/matching/src/domain/rules.js";
 
 type P = Omit<PlaceOrder, "type" | "ts">;
 let ts = 0;
@@ -104,6 +105,25 @@ describe("matching scenarios", () => {
       [110, 2],
     ]);
     expect(upd(r.events[2], 3).at(-1)).toMatchObject({ status: "EXPIRED", filledQty: 7, remainingBudget: 80, canceledQty: 3 });
+  });
+
+  it("a market buy by quote amount is FILLED when what is left cannot buy one lot, EXPIRED when the book runs out first", () => {
+    const asks = [place({ orderId: 1, side: "SELL", price: 100, qty: 5 }), place({ orderId: 2, side: "SELL", price: 110, qty: 5 })];
+    // 5 @ 100, 1 @ 110, and 50 left: less than one lot at 110 with the ask still there.
+    let r = both([...asks, place({ orderId: 3, side: "BUY", orderType: "MARKET", quoteQty: 660, budget: 660, userId: 2 })]);
+    expect(trades(r.events[2]).map((t) => [t.price, t.qty])).toEqual([
+      [100, 5],
+      [110, 1],
+    ]);
+    expect(upd(r.events[2], 3).at(-1)).toMatchObject({ status: "FILLED", filledQty: 6, remainingBudget: 50 });
+    expect(r.book.depth(SELL, 1)).toEqual([[110, 4]]);
+    // Less than one lot at the best ask from the start: nothing trades, and that is no fill.
+    r = both([...asks, place({ orderId: 3, side: "BUY", orderType: "MARKET", quoteQty: 99, budget: 99, userId: 2 })]);
+    expect(trades(r.events[2])).toEqual([]);
+    expect(upd(r.events[2], 3).at(-1)).toMatchObject({ status: "EXPIRED", filledQty: 0, remainingBudget: 99 });
+    // The book runs out with enough left for more: EXPIRED, as before.
+    r = both([...asks, place({ orderId: 3, side: "BUY", orderType: "MARKET", quoteQty: 2000, budget: 2000, userId: 2 })]);
+    expect(upd(r.events[2], 3).at(-1)).toMatchObject({ status: "EXPIRED", filledQty: 10, remainingBudget: 950 });
   });
 
   it("rejects non-integer / unsafe numbers and under-funded limit orders; notional overflow is exact", () => {

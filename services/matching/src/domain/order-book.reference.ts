@@ -71,7 +71,7 @@ interface Taker {
   peak: number;
   post: boolean;
   rest: boolean;
-  stopped: number; // 0 no, 1 STP, 2 budget
+  stopped: number; // 0 no, 1 STP, 2 budget, 3 a quote amount's rest below one lot
 }
 
 const safe = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x);
@@ -232,7 +232,8 @@ export class ReferenceOrderBook implements MatchingBook {
         if (afford < q) q = afford;
         if (!t.qtyBased && BigInt(t.quote) / BigInt(P) < q) q = BigInt(t.quote) / BigInt(P);
         if (q === 0n) {
-          t.stopped = 2;
+          // 3: what is left of a quote amount cannot buy one lot here, nor deeper (FILLED, as Binance).
+          t.stopped = !t.qtyBased && BigInt(t.quote) / BigInt(P) === 0n ? 3 : 2;
           break;
         }
         const qty = Number(q);
@@ -270,7 +271,7 @@ export class ReferenceOrderBook implements MatchingBook {
       if (t.qtyBased) t.canceled += t.open;
       sink.orderUpdate(t.id, ST_EXPIRED_IN_MATCH, t.filled, 0, t.canceled, t.budget);
     } else if (!t.qtyBased) {
-      sink.orderUpdate(t.id, t.quote === 0 ? ST_FILLED : ST_EXPIRED, t.filled, 0, t.canceled, t.budget);
+      sink.orderUpdate(t.id, t.quote === 0 || (t.stopped === 3 && t.filled > 0) ? ST_FILLED : ST_EXPIRED, t.filled, 0, t.canceled, t.budget);
     } else if (t.open === 0) {
       sink.orderUpdate(t.id, ST_FILLED, t.filled, 0, t.canceled, t.budget);
     } else if (t.rest && t.stopped === 0) {

@@ -192,6 +192,7 @@ export class OrderBook implements MatchingBook {
   private tkPeak = 0;
   private tkPost = 0;
   private tkRest = false;
+  /** Why the taker stopped: 0 not, 1 self-trade prevention, 2 its budget, 3 a quote amount's rest below one lot. */
   private tkStopped = 0;
 
   constructor(initialOrders = 1024, initialLevels = 256) {
@@ -492,7 +493,8 @@ export class OrderBook implements MatchingBook {
           if (a < q) q = a;
         }
         if (q === 0) {
-          stop = 2;
+          // 3: what is left of a quote amount cannot buy one lot here, nor deeper (FILLED, as Binance).
+          stop = quoteBased && floorDiv(this.tkQuote, P) === 0 ? 3 : 2;
           break;
         }
         const notional = P * q;
@@ -552,7 +554,7 @@ export class OrderBook implements MatchingBook {
       return;
     }
     if (this.tkQuote >= 0) {
-      sink.orderUpdate(id, this.tkQuote === 0 ? ST_FILLED : ST_EXPIRED, this.tkFilled, 0, this.tkCanceled, this.tkBudget);
+      sink.orderUpdate(id, this.tkQuote === 0 || (this.tkStopped === 3 && this.tkFilled > 0) ? ST_FILLED : ST_EXPIRED, this.tkFilled, 0, this.tkCanceled, this.tkBudget);
       return;
     }
     if (this.tkOpen === 0) {
