@@ -1,4 +1,4 @@
-import type { Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigError } from "../config/config-error.js";
 import type { Env } from "../config/env.js";
@@ -31,7 +31,38 @@ export function grpcDirectory(env: Env, local?: (service: string) => Transport |
       const address = env[setting];
       if (!address) throw new ConfigError(setting, `${setting} is not set and ${service} does not run in this process`);
       if (!/^https?:\/\/[^/?#]+/.test(address)) throw new ConfigError(setting, `${setting} must be an http:// or https:// URL (e.g. http://${service}:8080), got "${address}"`);
-      return createGrpcTransport({ baseUrl: address });
+      return createGrpcTransport({ baseUrl: address, interceptors: [brokenPeerIsUnavailable] });
     },
   };
 }
+
+/**
+ * A peer that dies mid-call (killed, its connection reset) ends the call's HTTP/2 stream, which the transport
+ * reports as Canceled. The caller asked for no cancellation: for it the peer is unavailable (gRPC's code for a
+ * broken connection, which callers and the edge treat as retryable: 503, -1001), not a cancellation to pass on.
+ */
+export const brokenPeerIsUnavailable: Interceptor = (next) => async (request) => {
+  const asUnavailable = (error: unknown): unknown => {
+    const connectError = ConnectError.from(error);
+    if (connectError.code !== Code.Canceled || request.signal.aborted) return error;
+    return new ConnectError(`${request.service.typeName} unavailable: ${connectError.rawMessage}`, Code.Unavailable, undefined, undefined, connectError);
+  };
+  let response;
+  try {
+    response = await next(request);
+  } catch (error) {
+    throw asUnavailable(error);
+  }
+  if (!response.stream) return response;
+  const messages = response.message;
+  return {
+    ...response,
+    message: (async function* () {
+      try {
+        yield* messages;
+      } catch (error) {
+        throw asUnavailable(error);
+      }
+    })(),
+  };
+};

@@ -1,0 +1,71 @@
+// A peer that dies mid-call: to the caller (through the service directory, as services reach each other) that is
+// Unavailable, which callers and the edge retry (503, -1001), not a Canceled the caller never asked for.
+import { afterAll, describe, expect, it } from "vitest";
+import { createServer, type Http2Server } from "node:http2";
+import type { AddressInfo, Socket } from "node:net";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
+import { HealthRegistry } from "#kit/health/health.routes.js";
+import { grpcDirectory } from "#kit/rpc/service-directory.js";
+import { buildHandler, listen, type Listening } from "#kit/rpc/server.js";
+import { startServiceProxy } from "../../support/distributed/service-proxy.js";
+
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const close of closers) await close();
+});
+
+async function failure(call: Promise<unknown>): Promise<ConnectError> {
+  return call.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (error: unknown) => ConnectError.from(error),
+  );
+}
+
+/** An HTTP/2 server that drops the connection 50 ms into every call, like a process killed mid-call. */
+async function dyingPeer(): Promise<string> {
+  const server: Http2Server = createServer();
+  const sockets: Socket[] = [];
+  server.on("connection", (socket: Socket) => sockets.push(socket));
+  server.on("stream", () => void setTimeout(() => sockets.forEach((s) => s.destroy()), 50));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe("a peer that dies mid-call", () => {
+  it("fails a unary call with Unavailable", async () => {
+    const health = createClient(Health, grpcDirectory({ PEER_ADDR: await dyingPeer() }).transport("peer"));
+    const error = await failure(health.check({ service: "" }));
+    expect(error.code).toBe(Code.Unavailable);
+    expect(error.rawMessage).toMatch(/grpc\.health\.v1\.Health unavailable/);
+  });
+
+  it("ends a server stream with Unavailable after the messages it did deliver", async () => {
+    const registry = new HealthRegistry();
+    registry.set("", true);
+    const listening: Listening = await listen(buildHandler({ routes: (router) => registry.routes(router) }), "127.0.0.1", 0, 0);
+    closers.push(() => listening.close());
+    const proxy = await startServiceProxy([Number(new URL(listening.http2Url).port)]);
+    const health = createClient(Health, grpcDirectory({ PEER_ADDR: proxy.url }).transport("peer"));
+    const statuses: HealthCheckResponse_ServingStatus[] = [];
+    const watching = (async () => {
+      for await (const { status } of health.watch({ service: "" })) {
+        statuses.push(status);
+        await proxy.close(); // the connection breaks, as when the peer is killed
+      }
+    })();
+    const error = await failure(watching);
+    expect(statuses).toEqual([HealthCheckResponse_ServingStatus.SERVING]);
+    expect(error.code).toBe(Code.Unavailable);
+  });
+
+  it("keeps Canceled for a call the caller itself aborted", async () => {
+    const health = createClient(Health, grpcDirectory({ PEER_ADDR: await dyingPeer() }).transport("peer"));
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 10);
+    expect((await failure(health.check({ service: "" }, { signal: abort.signal }))).code).toBe(Code.Canceled);
+  });
+});
