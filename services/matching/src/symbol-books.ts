@@ -9,6 +9,7 @@ import { CollectingSink } from "./domain/events.js";
 import { OrderBook } from "./domain/order-book.js";
 import { MatchingEngine } from "./engine.js";
 import type { Journal } from "./ports/journal.port.js";
+import { PlacedIds } from "./placed-ids.js";
 import { placedOrderIds, toDomainCommand, toEventBatchMessage } from "./rpc/matching.mapper.js";
 
 export interface SymbolBooksOptions {
@@ -27,8 +28,8 @@ export type BatchResult = EventBatchMessage | "duplicate" | { readonly error: un
 interface SymbolBook {
   readonly engine: MatchingEngine;
   readonly accounts: FileAccountIds;
-  /** Highest order id ever placed: placements are delivered with increasing ids, so a lower or equal id is a retry. */
-  maxPlacedOrderId: number;
+  /** Order ids placed: a placement of one of them is a retry (several order replicas deliver out of id order). */
+  readonly placed: PlacedIds;
   readonly recent: EventBatchMessage[];
   readonly batches: Wakeups;
 }
@@ -55,7 +56,7 @@ export class SymbolBooks {
   private async open(symbol: string): Promise<SymbolBook> {
     const dir = join(this.options.dataDir, symbol);
     // The whole journal is replayed once into a scratch book before the engine opens it (no
-    // writer yet). That yields the highest placed order id (a retried placement is a no-op) and
+    // writer yet). That yields the order ids already placed (a retried placement is a no-op) and
     // re-derives the recent event batches, byte for byte, so consumers that were behind when
     // the process stopped can catch up: the event stream is a function of the command log.
     const accounts = new FileAccountIds(join(dir, "accounts.tsv"));
@@ -64,9 +65,9 @@ export class SymbolBooks {
     const scan = journal(symbol, dir);
     const scratch = new OrderBook();
     const sink = new CollectingSink(symbol);
-    let maxPlacedOrderId = 0;
+    const placed = new PlacedIds();
     await scan.replay(0, (record) => {
-      for (const id of placedOrderIds(record.cmd)) maxPlacedOrderId = Math.max(maxPlacedOrderId, id);
+      for (const id of placedOrderIds(record.cmd)) placed.add(id);
       scratch.apply(record.cmd, sink);
       if (sink.batches.length > retain * 2) sink.batches.splice(0, sink.batches.length - retain);
     });
@@ -79,7 +80,7 @@ export class SymbolBooks {
       snapshotEvery: this.options.snapshotEvery ?? 100_000,
     });
     if (engine.lastSeq !== scratch.seq) throw new Error(`${symbol}: engine recovered to ${engine.lastSeq} but the journal replays to ${scratch.seq}`);
-    return { engine, accounts, maxPlacedOrderId, recent, batches: new Wakeups() };
+    return { engine, accounts, placed, recent, batches: new Wakeups() };
   }
 
   /** Journals and applies one command; a retried placement (id already placed) fails with AlreadyExists. */
@@ -89,11 +90,11 @@ export class SymbolBooks {
     const command = await toDomainCommand(message, book.accounts);
     const ids = placedOrderIds(command);
     for (const id of ids) {
-      if (id <= book.maxPlacedOrderId) {
+      if (book.placed.has(id)) {
         throw new DomainError("ALREADY_EXISTS", `order ${id} was already submitted to ${message.symbol}`, [], { orderId: String(id) });
       }
     }
-    for (const id of ids) book.maxPlacedOrderId = Math.max(book.maxPlacedOrderId, id);
+    for (const id of ids) book.placed.add(id);
     const batch = toEventBatchMessage(await book.engine.submit(command), book.accounts);
     book.recent.push(batch);
     if (book.recent.length > retain * 2) book.recent.splice(0, book.recent.length - retain);
@@ -121,11 +122,11 @@ export class SymbolBooks {
         return;
       }
       const ids = placedOrderIds(outcome.value);
-      if (ids.some((id) => id <= book.maxPlacedOrderId)) {
+      if (ids.some((id) => book.placed.has(id))) {
         results[index] = "duplicate";
         return;
       }
-      for (const id of ids) book.maxPlacedOrderId = Math.max(book.maxPlacedOrderId, id);
+      for (const id of ids) book.placed.add(id);
       commands.push(outcome.value);
       slots.push(index);
     });
