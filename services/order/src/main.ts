@@ -37,6 +37,9 @@ export interface OrderModule extends ServiceModule {
   readonly updates: OrderUpdateFeed & OrderUpdatePublisher;
 }
 
+/** How often undelivered orders are looked for, and how old one must be to be delivered by the relay. */
+const RELAY_EVERY_MS = 5_000;
+
 /** Composition root of the order service: store, registry, gateways, and one event consumer per symbol. */
 export async function createOrderModule(config: OrderConfig): Promise<OrderModule> {
   const database = openDatabase<OrderDb & OrderTables>(config.databaseUrl);
@@ -59,6 +62,7 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
   });
   const consumers = new AbortController();
   const running: Promise<void>[] = [];
+  let relaying: NodeJS.Timeout | undefined;
   return {
     name: "order",
     serviceNames: [OrderService.typeName],
@@ -84,8 +88,15 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
         running.push(follow());
         await orders.relay(spec.symbol);
       }
+      // Deliveries that failed (matching or wallet unreachable) and were not retried by their client: the
+      // hold is taken or the order refused, so nothing stays PENDING_NEW with its funds held.
+      relaying = setInterval(() => {
+        for (const spec of specs) void orders.relay(spec.symbol, RELAY_EVERY_MS).catch((error: unknown) => config.logger?.warn({ err: error, symbol: spec.symbol }, "relay of undelivered orders failed"));
+      }, RELAY_EVERY_MS);
+      relaying.unref();
     },
     async stop() {
+      clearInterval(relaying);
       consumers.abort();
       await Promise.allSettled(running);
       await kafkaUpdates?.stop();

@@ -76,12 +76,12 @@ describe.each(Object.keys(journals))("matching.v1 with the %s journal", (journal
     });
 
     it("places an order whose id is below one already placed (order replicas deliver out of id order), and refuses its retry", async () => {
-      const ethSell = (orderId: bigint, price: number) =>
-        client.submit({ command: { symbol: "ETHUSDT", timestamp: 1_700_000_000_000n, kind: { case: "place", value: limit(orderId, "dave", Side.SELL, price, 1) } } });
-      expect((await ethSell(7n, 300)).batch?.events.map((e) => e.kind.case)).toContain("accepted");
-      expect((await ethSell(5n, 301)).batch?.events.map((e) => e.kind.case)).toContain("accepted");
-      for (const retried of [7n, 5n]) expect(ConnectError.from(await ethSell(retried, 302).catch((e: unknown) => e)).code).toBe(Code.AlreadyExists);
-      expect((await client.getBook({ symbol: "ETHUSDT", depth: 5 })).asks.map((a) => a.priceTicks)).toEqual(["300", "301"]);
+      const idsSell = (orderId: bigint, price: number) =>
+        client.submit({ command: { symbol: "IDSUSDT", timestamp: 1_700_000_000_000n, kind: { case: "place", value: limit(orderId, "dave", Side.SELL, price, 1) } } });
+      expect((await idsSell(7n, 300)).batch?.events.map((e) => e.kind.case)).toContain("accepted");
+      expect((await idsSell(5n, 301)).batch?.events.map((e) => e.kind.case)).toContain("accepted");
+      for (const retried of [7n, 5n]) expect(ConnectError.from(await idsSell(retried, 302).catch((e: unknown) => e)).code).toBe(Code.AlreadyExists);
+      expect((await client.getBook({ symbol: "IDSUSDT", depth: 5 })).asks.map((a) => a.priceTicks)).toEqual(["300", "301"]);
     });
 
     it("refuses fractional or oversized ticks with the field named, and changes nothing", async () => {
@@ -139,8 +139,8 @@ describe.each(Object.keys(journals))("matching.v1 with the %s journal", (journal
       const retry = ConnectError.from(await place(limit(1n, "alice", Side.SELL, 100, 10)).catch((e: unknown) => e));
       expect(retry.code).toBe(Code.AlreadyExists);
       // Ids placed out of order are recovered from the journal too.
-      const ethRetry = ConnectError.from(await client.submit({ command: { symbol: "ETHUSDT", timestamp: 1_700_000_000_000n, kind: { case: "place", value: limit(5n, "dave", Side.SELL, 301, 1) } } }).catch((e: unknown) => e));
-      expect(ethRetry.code).toBe(Code.AlreadyExists);
+      const idsRetry = ConnectError.from(await client.submit({ command: { symbol: "IDSUSDT", timestamp: 1_700_000_000_000n, kind: { case: "place", value: limit(5n, "dave", Side.SELL, 301, 1) } } }).catch((e: unknown) => e));
+      expect(idsRetry.code).toBe(Code.AlreadyExists);
       // Halted before the restart: a new placement is rejected by the engine, under the next sequence.
       const rejected = await place(limit(10n, "carol", Side.SELL, 100, 1));
       expect(rejected.batch?.sequence).toBe(4n);

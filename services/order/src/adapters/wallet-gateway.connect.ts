@@ -17,7 +17,14 @@ export class ConnectWalletGateway implements WalletGateway {
   }
 
   async hold(holdId: string, accountId: string, asset: string, amount: string): Promise<void> {
-    await this.client.createHold({ holdId, accountId, asset, amount });
+    try {
+      await this.client.createHold({ holdId, accountId, asset, amount });
+    } catch (error) {
+      // No answer, or wallet gone mid-call: the hold may have been taken. DISCONNECTED says so (and is retryable).
+      const code = ConnectError.from(error).code;
+      if (code === Code.Unavailable || code === Code.DeadlineExceeded) throw new DomainError("DISCONNECTED", `wallet did not answer the hold ${holdId}: ${ConnectError.from(error).rawMessage}`);
+      throw error;
+    }
   }
 
   async release(holdId: string): Promise<void> {

@@ -100,8 +100,8 @@ export class Orders {
   }
 
   /** Delivers orders persisted but not yet handed to matching (after a crash), oldest first. */
-  relay(symbol: string): Promise<void> {
-    return this.placing.relay(symbol);
+  relay(symbol: string, olderThanMs = 0): Promise<void> {
+    return this.placing.relay(symbol, olderThanMs);
   }
 
   // ------------------------------------------------------------------ matching's events

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
 import { CommandSchema, type Command } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
+import { isDomainError } from "#kit/errors/domain-error.js";
 import { formatUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderStore } from "../ports/order-store.port.js";
@@ -80,6 +81,9 @@ export class PlaceOrder {
     const { spec, units } = this.symbols.get(symbol);
     if (clientOrderId !== "") {
       const existing = await this.deps.store.getByClientId(accountId, clientOrderId);
+      // One not yet in matching (its delivery failed) is delivered by the relay, not by this retry: the row
+      // stays "not submitted" until the consumer stores its events, so a retry cannot tell a failed delivery
+      // from one in flight.
       if (existing) return existing;
     }
     const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
@@ -129,7 +133,7 @@ export class PlaceOrder {
     for (const [index, { entry, order }] of fresh.entries()) {
       const hold = holds[index]!;
       if (hold.status === "fulfilled") held.push({ entry, item: { order, budget: entry.intent.budget, quoteNotional: entry.intent.quoteNotional } });
-      else entry.done(this.refuseHold(order, hold.reason));
+      else entry.done(this.holdFailed(order, hold.reason));
     }
     if (held.length === 0) return;
     // Queued now, under this group's turn: the next group's delivery queues behind it.
@@ -169,6 +173,16 @@ export class PlaceOrder {
     const { spec } = this.symbols.get(order.symbol);
     const scale = order.holdAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale;
     return this.deps.wallet.hold(holdIdOf(order.symbol, order.orderId), order.accountId, order.holdAsset, formatUnits(order.holdUnits, scale));
+  }
+
+  /**
+   * Wallet did not take the hold. When its answer is unknown (unreachable, or gone mid-call) the hold may exist:
+   * the order stays undelivered, for the client's retry or the relay (the hold is idempotent by order id), and
+   * the caller gets the retryable error. Otherwise wallet refused it: see refuseHold.
+   */
+  private holdFailed(order: Order, error: unknown): Promise<Order> {
+    if (isDomainError(error) && error.key === "DISCONNECTED") return Promise.reject(error);
+    return this.refuseHold(order, error);
   }
 
   /** Wallet refused the hold: the order is stored REJECTED, reported, and the caller gets wallet's error. */
@@ -223,27 +237,38 @@ export class PlaceOrder {
   }
 
   /**
-   * Delivers orders persisted but not yet handed to matching (after a crash), oldest first, under
-   * the symbol's queue, so no newer order reaches matching before them.
+   * Delivers orders persisted but not yet handed to matching, oldest first, under the symbol's queue: after a
+   * crash, and periodically for deliveries that failed (only orders older than `olderThanMs`, so placements in
+   * flight are left to finish).
    */
-  async relay(symbol: string): Promise<void> {
+  async relay(symbol: string, olderThanMs = 0): Promise<void> {
     const { units } = this.symbols.get(symbol);
     await this.queue.run(symbol, async () => {
-      const pending = (await this.deps.store.undelivered(symbol)).filter((order) => order.status === OrderStatus.PENDING_NEW);
+      const before = this.deps.clock.now() - olderThanMs;
+      const pending = (await this.deps.store.undelivered(symbol)).filter((order) => undelivered(order) && order.createdAt <= before);
       const held: Held[] = [];
       for (const order of pending) {
         try {
           await this.hold(order); // idempotent by the hold id: a hold made before the crash stands
         } catch (error) {
-          await this.refuseHold(order, error).catch(() => undefined);
+          await this.holdFailed(order, error).catch(() => undefined);
           continue;
         }
-        const buy = order.side === Side.BUY;
-        held.push({ order, budget: buy ? order.holdUnits / units.notionalUnits : order.quantityLots, quoteNotional: order.quoteOrderUnits === 0n ? 0n : order.quoteOrderUnits / units.notionalUnits });
+        held.push(heldOf(order, units));
       }
       for (let from = 0; from < held.length; from += MAX_GROUP) await this.deliver(symbol, held.slice(from, from + MAX_GROUP)).catch(() => undefined);
     });
   }
+}
+
+function undelivered(order: Order): boolean {
+  return !order.submitted && order.status === OrderStatus.PENDING_NEW;
+}
+
+/** A stored order with the budget and quote notional matching needs, from its stored units. */
+function heldOf(order: Order, units: { readonly notionalUnits: bigint }): Held {
+  const buy = order.side === Side.BUY;
+  return { order, budget: buy ? order.holdUnits / units.notionalUnits : order.quantityLots, quoteNotional: order.quoteOrderUnits === 0n ? 0n : order.quoteOrderUnits / units.notionalUnits };
 }
 
 function placeCommand(order: Order, budget: bigint, quoteNotional: bigint): Command {

@@ -21,7 +21,10 @@ export interface TradeFees {
 
 /** wallet.v1 as order needs it. Every call is idempotent by its id. */
 export interface WalletGateway {
-  /** Holds an order's budget; throws INSUFFICIENT_BALANCE when the account cannot cover it. */
+  /**
+   * Holds an order's budget; throws INSUFFICIENT_BALANCE when the account cannot cover it, and DISCONNECTED when
+   * wallet's answer is unknown (unreachable, or gone mid-call: the hold may exist). Idempotent by hold id.
+   */
   hold(holdId: string, accountId: string, asset: string, amount: string): Promise<void>;
   /** Releases what is left of a hold (order done). */
   release(holdId: string): Promise<void>;

@@ -1,0 +1,94 @@
+// Test doubles of order's gateway ports: a scripted matching (accepts placements, cancels what is open, applies each
+// batch through the consumer's apply; `down` makes it unreachable) and a wallet that records its calls in order.
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { OrderStatus } from "#gen/exchange/common/v1/common_pb.js";
+import { EventBatchSchema, UpdateReason, type Command, type EventBatch, type EventSchema } from "#gen/exchange/matching/v1/matching_pb.js";
+import { toConnectError } from "#kit/errors/connect-errors.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import type { Orders } from "../../../services/order/src/domain/orders.use-case.js";
+import type { MatchingGateway } from "../../../services/order/src/ports/matching-gateway.port.js";
+import type { TradeFees, TradeSettlement, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
+
+export class ScriptedMatching implements MatchingGateway {
+  orders!: Orders;
+  readonly commands: Command["kind"]["case"][] = [];
+  readonly open = new Set<bigint>();
+  down = false;
+  private sequence = 0;
+
+  async submit(command: Command): Promise<EventBatch> {
+    if (this.down) throw new ConnectError("matching is unreachable", Code.Unavailable);
+    this.commands.push(command.kind.case);
+    const events: MessageInitShape<typeof EventSchema>[] = [];
+    if (command.kind.case === "place") {
+      const orderId = command.kind.value.orderId;
+      this.open.add(orderId);
+      events.push({ kind: { case: "accepted", value: { orderId } } }, { kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.NEW, filledLots: "0", remainingLots: command.kind.value.quantityLots } } });
+    } else if (command.kind.case === "cancel") {
+      const orderId = command.kind.value.orderId;
+      if (this.open.delete(orderId)) events.push({ kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.CANCELED, filledLots: "0", remainingLots: "0" } } });
+      else events.push({ kind: { case: "rejected", value: { orderId, reason: "UNKNOWN_ORDER" } } });
+    } else if (command.kind.case === "amend") {
+      const { orderId, newQuantityLots } = command.kind.value;
+      events.push({ kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.NEW, reason: UpdateReason.AMENDED, filledLots: "0", remainingLots: newQuantityLots } } });
+    }
+    const batch = create(EventBatchSchema, { symbol: command.symbol, sequence: BigInt(++this.sequence), timestamp: command.timestamp, events });
+    setImmediate(() => void this.orders.apply(command.symbol, batch));
+    return batch;
+  }
+
+  async submitBatch(_symbol: string, commands: readonly Command[]): Promise<(EventBatch | "duplicate")[]> {
+    const batches: (EventBatch | "duplicate")[] = [];
+    for (const command of commands) batches.push(await this.submit(command));
+    return batches;
+  }
+
+  async *events(): AsyncIterable<EventBatch> {}
+
+  async bestAskTicks(): Promise<bigint | undefined> {
+    return undefined;
+  }
+
+  async headSequence(): Promise<number> {
+    return this.sequence;
+  }
+}
+
+export class RecordingWallet implements WalletGateway {
+  readonly calls: string[] = [];
+  /** Takes the next hold but loses its answer (wallet killed mid-call). */
+  loseNextHoldAnswer = false;
+  /** Free USDT of the one account these tests use, in USDT. */
+  free = 3_000;
+  private readonly holds = new Map<string, number>();
+
+  async hold(holdId: string, _accountId: string, _asset: string, amount: string): Promise<void> {
+    if (this.holds.has(holdId)) return; // idempotent by hold id, as wallet is
+    const value = Number(amount);
+    if (value > this.free) throw toConnectError(new DomainError("INSUFFICIENT_BALANCE"));
+    this.free -= value;
+    this.holds.set(holdId, value);
+    this.calls.push(`hold ${holdId} ${value}`);
+    if (this.loseNextHoldAnswer) {
+      this.loseNextHoldAnswer = false;
+      throw new DomainError("DISCONNECTED", "wallet did not answer");
+    }
+  }
+
+  async release(holdId: string): Promise<void> {
+    this.free += this.holds.get(holdId) ?? 0;
+    this.holds.set(holdId, 0);
+    this.calls.push(`release ${holdId}`);
+  }
+
+  async reduce(holdId: string, requestId: string, amount: string): Promise<void> {
+    this.free += Number(amount);
+    this.holds.set(holdId, (this.holds.get(holdId) ?? 0) - Number(amount));
+    this.calls.push(`reduce ${holdId} ${requestId} ${amount}`);
+  }
+
+  async settleMany(_trades: readonly TradeSettlement[]): Promise<TradeFees[]> {
+    return [];
+  }
+}
