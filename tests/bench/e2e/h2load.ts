@@ -31,9 +31,16 @@ export function runH2load(url: string, streams: number, options: { durationS?: n
   const amount = options.requests !== undefined ? ["-n", String(options.requests)] : ["-D", String(options.durationS ?? 3), "--warm-up-time=1"];
   const run = spawnSync("h2load", [...amount, "-c", "1", "-m", String(streams), "-d", body, "-H", "content-type: application/json", url], { encoding: "utf8", timeout: 120_000 });
   const out = `${run.stdout ?? ""}\n${run.stderr ?? ""}`;
+  const result = parseH2load(out);
+  if (!result) throw new Error(`h2load gave no figures (exit ${run.status}):\n${out.slice(0, 2000)}`);
+  return result;
+}
+
+/** The figures of h2load's report, or undefined when it has none. */
+export function parseH2load(out: string): H2loadResult | undefined {
   const finished = /finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(out);
   const requests = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(out);
   const time = /time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)/.exec(out);
-  if (!finished || !requests) throw new Error(`h2load gave no figures (exit ${run.status}):\n${out.slice(0, 2000)}`);
+  if (!finished || !requests) return undefined;
   return { callsPerSecond: Number(finished[1]), succeeded: Number(requests[1]), failed: Number(requests[2]), meanMs: time ? toMs(time[5], time[6]) : Number.NaN };
 }
