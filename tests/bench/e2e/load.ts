@@ -17,7 +17,9 @@ import { RestClient } from "./rest-client.js";
 import { streamOrders } from "./stream-orders.js";
 import { crossingOrders, makerTakerMix, noop, restCrossingOrders, type Operation, type WorkloadContext } from "./workloads.js";
 
-const send = (message: FromLoad) => process.send!(message);
+const send = (message: FromLoad) => {
+  if (process.connected) process.send!(message);
+};
 
 const transports = new Map<string, Transport>();
 /** HTTP/2 connections kept across runs (a client that stays connected, as a trading system does): `index` picks one. */
@@ -160,4 +162,6 @@ process.on("message", (message: ToLoad) => {
   })();
 });
 process.on("disconnect", () => process.exit(0));
+// A message sent as the runner goes away (Ctrl-C) fails to write: nothing is left to tell.
+process.on("error", () => process.exit(0));
 send({ type: "ready" });

@@ -45,6 +45,8 @@ const CREDITS = [
 ];
 
 const progress = new Progress();
+/** Set on SIGINT/SIGTERM: the handler stops everything and exits; nothing else may exit first. */
+let interrupting = false;
 
 type LoadProcess = ForkedProcess<ToLoad, FromLoad>;
 
@@ -270,6 +272,17 @@ async function main(): Promise<number> {
     ? await startDistributed({ ...deploymentOptions, dataDir: join(workDir, "distributed") }, (line) => progress.update("starting", 0, line.slice(0, 90)))
     : await startEmbedded(deploymentOptions);
   const stops: (() => Promise<void> | void)[] = [() => deployment.stop()];
+  // Ctrl-C (or a CI timeout) stops what the bench started: the exchange's processes, the plain server, the helpers.
+  const interrupted = (signal: NodeJS.Signals) => {
+    interrupting = true;
+    progress.done(`bench:e2e: ${signal}, stopping what it started`);
+    void (async () => {
+      for (const stop of [...stops].reverse()) await Promise.resolve(stop()).catch(() => undefined);
+      process.exit(130);
+    })();
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     const plain = await startPlainServer(REPO);
     stops.push(() => plain.stop());
@@ -390,7 +403,7 @@ async function main(): Promise<number> {
     if (!failed) rmSync(deploymentOptions.dataDir, { recursive: true, force: true });
     return failed ? 1 : 0;
   } finally {
-    for (const stop of stops.reverse()) await stop();
+    if (!interrupting) for (const stop of [...stops].reverse()) await stop();
   }
 }
 
@@ -408,8 +421,11 @@ function fanoutSummary(runs: readonly FanoutReport[]): string | undefined {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    if (!interrupting) process.exit(code);
+  },
   (error: unknown) => {
+    if (interrupting) return;
     progress.done(`bench:e2e failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);
   },

@@ -27,7 +27,9 @@ export type FromSubscribers =
   | { readonly type: "failed"; readonly message: string };
 
 const MAX_VIOLATIONS = 50;
-const send = (message: FromSubscribers) => process.send!(message);
+const send = (message: FromSubscribers) => {
+  if (process.connected) process.send!(message);
+};
 
 interface Subscriber {
   readonly index: number;
@@ -138,3 +140,5 @@ process.on("message", (message: ToSubscribers) => {
   })();
 });
 process.on("disconnect", () => process.exit(0));
+// A message sent as the runner goes away (Ctrl-C) fails to write: nothing is left to tell.
+process.on("error", () => process.exit(0));
