@@ -103,4 +103,31 @@ describe("StreamOrderEntry over gRPC", () => {
     await orders.cancelAllOrders({ accountId: "alice", symbol: "BTCUSDT" });
     expect(await reconcileClosedBook(orders, wallet, deposits)).toEqual({ trades: 3 });
   });
+
+  it("places each order once when a client cut off mid-stream resends everything on a new stream", async () => {
+    const buy = (clientOrderId: string) => ({
+      action: { case: "place" as const, value: { accountId: "bob", symbol: "BTCUSDT", side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, price: "10000", quantity: "0.001", clientOrderId } },
+    });
+    const ids = Array.from({ length: 200 }, (_, i) => `cut-${i}`);
+    const abort = new AbortController();
+    const first = new EntryStream(orders, { signal: abort.signal });
+    first.send(...ids.map(buy));
+    await first.untilAcks(20);
+    abort.abort(); // the connection is lost with requests in flight
+    await first.done;
+    expect(first.acks().length).toBeLessThan(ids.length);
+    for (const ack of first.acks()) expect(ack.result.case).toBe("order");
+
+    const second = new EntryStream(orders);
+    second.send(...ids.map(buy));
+    const acks = await second.untilAcks(ids.length);
+    await second.end();
+    expect(acks.map((ack) => ack.clientOrderId)).toEqual(ids);
+    for (const ack of acks) expect(ack.result.case, `${ack.clientOrderId}: ${JSON.stringify(ack.result.value, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`).toBe("order");
+    // What the first stream had acknowledged is the same order on the second.
+    for (const ack of first.acks()) expect((acks[Number(ack.requestIndex)]!.result.value as { orderId: bigint }).orderId).toBe((ack.result.value as { orderId: bigint }).orderId);
+    const stored = (await orders.listOrders({ accountId: "bob", symbol: "BTCUSDT", page: { pageSize: 1000 } })).orders.filter((order) => order.clientOrderId.startsWith("cut-"));
+    expect(stored.map((order) => order.clientOrderId).sort()).toEqual([...ids].sort());
+    await orders.cancelAllOrders({ accountId: "bob", symbol: "BTCUSDT" });
+  });
 });
