@@ -29,6 +29,10 @@ class RecordingMatching implements MatchingGateway {
   readonly calls: bigint[][] = [];
   /** Placements answered as already placed (a retry). */
   readonly duplicates = new Set<bigint>();
+  /** Placements journaled by an earlier attempt whose answer was lost: their events are applied, then "duplicate" answered. */
+  readonly answerLost = new Set<bigint>();
+  /** Placements matching refuses as malformed. */
+  readonly invalid = new Set<bigint>();
   private sequence = 0;
 
   async submit(command: Command): Promise<EventBatch | "duplicate"> {
@@ -41,6 +45,7 @@ class RecordingMatching implements MatchingGateway {
       if (command.kind.case !== "place") throw new Error("only placements here");
       const { orderId, quantityLots } = command.kind.value;
       if (this.duplicates.has(orderId)) return "duplicate";
+      if (this.invalid.has(orderId)) return { invalid: "price_ticks: not an integer" };
       return create(EventBatchSchema, {
         symbol,
         sequence: BigInt(++this.sequence),
@@ -52,6 +57,11 @@ class RecordingMatching implements MatchingGateway {
       });
     });
     const batches = outcomes.filter((outcome): outcome is EventBatch => typeof outcome === "object" && "sequence" in outcome);
+    const lost = batches.filter((batch) => batch.events.some((event) => event.kind.case === "accepted" && this.answerLost.has(event.kind.value.orderId)));
+    if (lost.length > 0) {
+      for (const batch of lost) await this.orders.apply(symbol, batch);
+      return outcomes.map((outcome) => (lost.includes(outcome as EventBatch) ? "duplicate" : outcome));
+    }
     setImmediate(() => void (async () => { for (const batch of batches) await this.orders.apply(symbol, batch); })());
     return outcomes;
   }
@@ -197,6 +207,27 @@ describe("placing orders in groups", () => {
     expect(matching.calls).toEqual([[1n, 2n, 3n]]);
     const later = await orders.place("alice", SYMBOL, buy("20000"), "after");
     expect(later.orderId).toBe(4);
-    expect((await store.get(SYMBOL, 2))?.submitted).toBe(true);
+    // The one matching had is left as stored: its events, when they come, are the consumer's to store.
+    expect((await store.get(SYMBOL, 2))?.status).toBe(OrderStatus.PENDING_NEW);
+  });
+
+  it("a resend answered as duplicate leaves what the consumer stored (no stale row written over it)", async () => {
+    matching.answerLost.add(1n);
+    const placed = await orders.place("alice", SYMBOL, buy("20000"), "lost-answer");
+    expect(placed.orderId).toBe(1);
+    const row = await store.get(SYMBOL, 1);
+    expect(row?.status).toBe(OrderStatus.NEW);
+    expect(row?.submitted).toBe(true);
+    expect(await orders.listOpen("alice", SYMBOL)).toHaveLength(1);
+  });
+
+  it("fails only the order matching refused; the others of its group are placed and answered", async () => {
+    matching.invalid.add(2n);
+    // No client order ids: nothing is read before the placements join a group, so 2 and 3 share one.
+    const results = await Promise.allSettled([1, 2, 3].map((i) => orders.place("alice", SYMBOL, buy(String(20_000 + i)), "")));
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(matching.calls).toEqual([[1n], [2n, 3n]]);
+    expect((await store.get(SYMBOL, 2))?.status).toBe(OrderStatus.REJECTED);
+    expect((await store.get(SYMBOL, 3))?.status).toBe(OrderStatus.NEW);
   });
 });

@@ -36,6 +36,9 @@ interface Entry {
   readonly done: (outcome: Promise<Order>) => void;
 }
 
+/** What became of one order handed to matching. */
+type DeliveryOutcome = { readonly sequence: number | undefined } | { readonly error: Error };
+
 /** An order stored and held, ready for matching. */
 interface Held {
   readonly order: Order;
@@ -138,7 +141,15 @@ export class PlaceOrder {
     if (held.length === 0) return;
     // Queued now, under this group's turn: the next group's delivery queues behind it.
     const delivered = this.queue.run(symbol, () => this.deliver(symbol, held.map(({ item }) => item)));
-    held.forEach(({ entry, item }, index) => entry.done(delivered.then((sequences) => this.settled(symbol, sequences[index], item.order.orderId))));
+    held.forEach(({ entry, item }, index) =>
+      entry.done(
+        delivered.then((outcomes) => {
+          const outcome = outcomes[index]!;
+          if ("error" in outcome) throw outcome.error;
+          return this.settled(symbol, outcome.sequence, item.order.orderId);
+        }),
+      ),
+    );
   }
 
   private newOrder(symbol: string, orderId: number, entry: Entry, now: number): Order {
@@ -185,8 +196,12 @@ export class PlaceOrder {
     return this.refuseHold(order, error);
   }
 
-  /** Wallet refused the hold: the order is stored REJECTED, reported, and the caller gets wallet's error. */
+  /**
+   * Wallet refused the hold: the order is stored REJECTED, reported, and the caller gets wallet's
+   * error. The release is a no-op for a refused hold; it covers a hold wallet took after all.
+   */
   private async refuseHold(order: Order, error: unknown): Promise<Order> {
+    await this.deps.wallet.release(holdIdOf(order.symbol, order.orderId)).catch(() => undefined);
     order.status = OrderStatus.REJECTED;
     order.submitted = true;
     order.updatedAt = this.deps.clock.now();
@@ -197,33 +212,30 @@ export class PlaceOrder {
 
   /**
    * Hands held orders to matching in one call, in id order; runs under the symbol's queue.
-   * Answers, per order, the sequence of its events (undefined: matching already had it).
-   * The row stays "not submitted" until the consumer stores the order's events; an order
-   * matching already had is marked here, so the relay does not send it again.
+   * Answers, per order, the sequence of its events (undefined: matching already had it) or why
+   * it failed. The row stays "not submitted" until the consumer stores the order's events, in the
+   * same transaction; a group whose delivery failed is left to the relay.
    */
-  private async deliver(symbol: string, items: readonly Held[]): Promise<(number | undefined)[]> {
-    const outcomes = await this.deps.matching.submitBatch(
+  private async deliver(symbol: string, items: readonly Held[]): Promise<DeliveryOutcome[]> {
+    const own = await this.deps.matching.submitBatch(
       symbol,
       items.map(({ order, budget, quoteNotional }) => placeCommand(order, budget, quoteNotional)),
     );
     return Promise.all(
-      outcomes.map(async (outcome, index) => {
+      own.map(async (outcome, index): Promise<DeliveryOutcome> => {
         const { order } = items[index]!;
-        if (outcome === "duplicate") {
-          order.submitted = true;
-          await this.deps.store.update(order);
-          return undefined;
-        }
+        // Matching had it (a resend after a lost answer): its events are the consumer's to store.
+        if (outcome === "duplicate") return { sequence: undefined };
         if ("invalid" in outcome) {
-          // Order's checks and matching's disagree: nothing was journaled; the order ends here.
+          // Order's checks and matching's disagree: nothing was journaled; this order ends here.
           order.status = OrderStatus.REJECTED;
           order.submitted = true;
           order.updatedAt = this.deps.clock.now();
           await this.deps.store.update(order);
-          await this.deps.wallet.release(holdIdOf(symbol, order.orderId));
-          throw new Error(`matching refused order ${symbol}:${order.orderId}: ${outcome.invalid}`);
+          await this.deps.wallet.release(holdIdOf(symbol, order.orderId)).catch(() => undefined);
+          return { error: new Error(`matching refused order ${symbol}:${order.orderId}: ${outcome.invalid}`) };
         }
-        return Number(outcome.sequence);
+        return { sequence: Number(outcome.sequence) };
       }),
     );
   }
