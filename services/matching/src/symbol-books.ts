@@ -95,10 +95,11 @@ export class SymbolBooks {
       }
     }
     for (const id of ids) book.placed.add(id);
-    const batch = toEventBatchMessage(await book.engine.submit(command), book.accounts);
-    book.recent.push(batch);
-    if (book.recent.length > retain * 2) book.recent.splice(0, book.recent.length - retain);
-    book.batches.wakeAll();
+    // Through submitBatch like a batch: the same number of steps after the engine answers, so
+    // lone commands and batches resolved by one engine group are recorded in the group's order.
+    const [applied] = await this.journaled(message.symbol, book, [command]);
+    const batch = toEventBatchMessage(applied!, book.accounts);
+    this.record(book, [batch], retain);
     return batch;
   }
 
@@ -131,15 +132,45 @@ export class SymbolBooks {
       slots.push(index);
     });
     if (commands.length === 0) return results;
-    const batches = await book.engine.submitBatch(commands);
-    batches.forEach((batch, k) => {
-      const message = toEventBatchMessage(batch, book.accounts);
-      book.recent.push(message);
-      results[slots[k]] = message;
-    });
+    const batches = await this.journaled(symbol, book, commands);
+    const recorded = batches.map((batch, k) => (results[slots[k]!] = toEventBatchMessage(batch, book.accounts)));
+    this.record(book, recorded, retain);
+    return results;
+  }
+
+  /**
+   * The engine's batches for `commands`, once durable. If the engine failed (its journal could
+   * not be written), the ids claimed for these commands were never journaled: the book is
+   * dropped, so the next call reopens it from the journal (which knows only what was written),
+   * and the caller hears Unavailable, to try again.
+   */
+  private async journaled(symbol: string, book: SymbolBook, commands: Parameters<MatchingEngine["submitBatch"]>[0]) {
+    try {
+      return await book.engine.submitBatch(commands);
+    } catch (error) {
+      const current = this.books.get(symbol);
+      if (current && (await current.catch(() => undefined)) === book) {
+        this.books.delete(symbol);
+        await book.engine.close().catch(() => undefined);
+        book.accounts.close();
+      }
+      throw new DomainError("DISCONNECTED", `matching could not journal ${symbol}'s commands; try again`, [], { cause: String(error) });
+    }
+  }
+
+  /**
+   * Keeps recent batches in sequence order (subscribers read them by position) and wakes the
+   * subscribers. Calls resolved by one engine group may record out of order; a late one is
+   * put in its place.
+   */
+  private record(book: SymbolBook, batches: readonly EventBatchMessage[], retain: number): void {
+    for (const batch of batches) {
+      let at = book.recent.length;
+      while (at > 0 && book.recent[at - 1]!.sequence > batch.sequence) at--;
+      book.recent.splice(at, 0, batch);
+    }
     if (book.recent.length > retain * 2) book.recent.splice(0, book.recent.length - retain);
     book.batches.wakeAll();
-    return results;
   }
 
   async depth(symbol: string, levels: number) {
@@ -163,7 +194,10 @@ export class SymbolBooks {
       const oldest = book.recent.length > 0 ? Number(book.recent[0].sequence) : book.engine.lastSeq + 1;
       if (next < oldest) throw new DomainError("INVALID_PARAMETER", `events before sequence ${oldest} are no longer retained for ${symbol}`, [{ field: "from_sequence", description: `must be >= ${oldest}` }]);
       while (next <= book.engine.lastSeq && next - oldest < book.recent.length) {
-        yield book.recent[next - oldest];
+        const batch = book.recent[next - oldest]!;
+        // One before it is still being recorded: wait for it rather than skip it.
+        if (Number(batch.sequence) !== next) break;
+        yield batch;
         next++;
       }
       await book.batches.wait({ signal });
