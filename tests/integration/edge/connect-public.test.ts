@@ -94,6 +94,20 @@ afterAll(async () => {
 const sell = (price: string, quantity = "0.01000000") => ({ symbol: "BTCUSDT", side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, price, quantity });
 const buy = (price: string, quantity = "0.01000000") => ({ symbol: "BTCUSDT", side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, price, quantity });
 
+describe("an order the account cannot pay for", () => {
+  it.each(Object.keys(TRANSPORTS) as TransportName[])("is refused with Binance's -2010 message and details naming no account or internal units (%s)", async (kind) => {
+    const carol = await signUpAndIn(`carol-${kind.replace(/\W/g, "")}@example.com`);
+    const error = await failure(carol.order(kind).placeOrder(buy("55000.00")));
+    expect(error.code).toBe(Code.FailedPrecondition);
+    expect(error.rawMessage).toBe("Account has insufficient balance for requested action.");
+    const [info] = error.findDetails(ErrorInfoSchema);
+    expect(info).toMatchObject({ reason: "-2010", domain: "exchange" });
+    const said = JSON.stringify(info!.metadata);
+    expect(said).not.toContain(carol.userId);
+    expect(said).not.toMatch(/\d{6,}/); // no raw smallest units
+  });
+});
+
 describe("a signed-in user over each transport", () => {
   it.each(Object.keys(TRANSPORTS) as TransportName[])("reads balances, places, reads, lists and cancels its own order (%s)", async (kind) => {
     const { balances } = await alice.wallet(kind).getBalances({});

@@ -166,3 +166,13 @@ describe("a MARKET BUY by quoteOrderQty", () => {
     expect((account.body.balances as { asset: string; free: string; locked: string }[]).find((b) => b.asset === "USDT")).toEqual({ asset: "USDT", free: "960.10000000", locked: "0.00000000" });
   });
 });
+
+describe("an order the account cannot pay for", () => {
+  it("is refused with Binance's -2010 message, naming no account and no internal units", async () => {
+    const broke = await trader("broke@example.com");
+    const refused = await signed("POST", "/api/v3/order", broke, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "55000" });
+    expect(refused).toEqual({ status: 400, body: { code: -2010, msg: "Account has insufficient balance for requested action." } });
+    const sell = await signed("POST", "/api/v3/order", broke, { symbol: "BTCUSDT", side: "SELL", type: "MARKET", quantity: "0.01" });
+    expect(sell).toEqual({ status: 400, body: { code: -2010, msg: "Account has insufficient balance for requested action." } });
+  });
+});

@@ -529,7 +529,7 @@ export class SqlLedgerStore implements LedgerStore {
         if (kind === CHECK_VIOLATION) {
           // The planner let something through that the database refuses: isolate the culprit.
           if (commands.length > 1) return this.executeOneByOne(commands);
-          const failure = new DomainError("INSUFFICIENT_BALANCE", "Account has insufficient balance for requested action (refused by the store).");
+          const failure = new DomainError("INSUFFICIENT_BALANCE", undefined, [], { refusedBy: "store" });
           return [{ ok: false, error: failure }];
         }
         if (kind === "retry" && attempt < MAX_ATTEMPTS) {

@@ -80,9 +80,9 @@ class EffectsBuilder {
     for (let index = 0; index < deltas.length; index += 1) {
       const delta = deltas[index]!;
       const before = befores[index]!;
-      if (before.available + delta.available < 0n) throw insufficientBalance(delta.account, delta.asset, "available", -delta.available, before.available);
-      if (before.locked + delta.locked < 0n) throw insufficientBalance(delta.account, delta.asset, "locked", -delta.locked, before.locked);
-      if (before.pending + delta.pending < 0n) throw insufficientBalance(delta.account, delta.asset, "pending", -delta.pending, before.pending);
+      if (before.available + delta.available < 0n) throw insufficientBalance(delta.asset, "available");
+      if (before.locked + delta.locked < 0n) throw insufficientBalance(delta.asset, "locked");
+      if (before.pending + delta.pending < 0n) throw insufficientBalance(delta.asset, "pending");
     }
     return { deltas: this.deltas, docs: [...this.docs.values()], result: this.result };
   }
@@ -96,7 +96,7 @@ function payFromHold(effects: EffectsBuilder, holdId: string, account: string, a
   }
   if (hold.state !== "pending") throw holdNotPending(holdId, hold.state);
   if (hold.expiresAt > 0 && now >= hold.expiresAt) throw holdNotPending(holdId, "expired");
-  if (hold.remaining < amount) throw insufficientBalance(account, asset, `hold ${holdId} remaining`, amount, hold.remaining);
+  if (hold.remaining < amount) throw insufficientBalance(asset, "hold");
   effects.put({ ...hold, remaining: hold.remaining - amount, settled: hold.settled + amount });
   effects.move(account, asset, 0n, -amount);
 }

@@ -2,12 +2,13 @@ import { DomainError } from "#kit/errors/domain-error.js";
 
 // Wallet's expected failures, each a row of the kit's error table.
 
-export function insufficientBalance(account: string, asset: string, field: string, need: bigint, have: bigint): DomainError {
-  return new DomainError("INSUFFICIENT_BALANCE", `Account has insufficient balance for requested action: ${account} ${asset} ${field} ${have} < ${need}`, [], {
-    account,
-    asset,
-    field,
-  });
+/**
+ * Binance's -2010 in Binance's words. What reaches a client names no account and no amounts in
+ * smallest units (the message and ErrorInfo travel to the public APIs as they are): only the
+ * asset and which part of the balance was short (available, locked, pending, or a hold).
+ */
+export function insufficientBalance(asset: string, field: "available" | "locked" | "pending" | "hold"): DomainError {
+  return new DomainError("INSUFFICIENT_BALANCE", undefined, [], { asset, field });
 }
 
 export function duplicateRequest(id: string): DomainError {
