@@ -14,7 +14,9 @@ import { openDatabase } from "#kit/db/database.js";
 import { SqlUserStore, type AuthDb } from "../../../services/auth/src/adapters/user-store.sql.js";
 import { startDistributed, type Distributed } from "../../support/distributed/launch.js";
 import { StreamClient, type Msg } from "../edge/ws-client.js";
+import { prng } from "../../support/prng.js";
 import { EdgeUser, publicGet, units, type Json } from "./edge-client.js";
+import { trade, withRetries, type Outcomes } from "./trader.js";
 
 let exchange: Distributed;
 /** The wallet's internal API through its Service stand-in: the operator's door (deposits, the fee account). */
@@ -22,51 +24,21 @@ let walletOps: Client<typeof WalletService>;
 /** This run's client address (X-Forwarded-For), derived from the run id. */
 let clientIp: string;
 
-beforeAll(async () => {
-  exchange = await startDistributed({ onProgress: (line) => console.log(`[distributed] ${line}`) });
-  walletOps = createClient(WalletService, createGrpcTransport({ baseUrl: exchange.grpcUrls.wallet! }));
-  const hash = createHash("sha256").update(exchange.runId).digest();
-  clientIp = `10.${hash[0]}.${hash[1]}.${1 + (hash[2]! % 250)}`;
-}, 240_000);
-
-afterAll(async () => {
-  await exchange?.stop();
-}, 60_000);
+/** Starts a stack for the describe blocks that follow, and stops it after them. */
+function withStack(options: { walletLedger: "dynamodb" | "postgres" }) {
+  beforeAll(async () => {
+    exchange = await startDistributed({ ...options, onProgress: (line) => console.log(`[distributed] ${line}`) });
+    walletOps = createClient(WalletService, createGrpcTransport({ baseUrl: exchange.grpcUrls.wallet! }));
+    const hash = createHash("sha256").update(exchange.runId).digest();
+    clientIp = `10.${hash[0]}.${hash[1]}.${1 + (hash[2]! % 250)}`;
+  }, 240_000);
+  afterAll(async () => {
+    await exchange?.stop();
+  }, 60_000);
+}
 
 afterEach((context) => {
   if (context.task.result?.state === "fail" && exchange) console.log(`logs of the run (${exchange.runDir}):\n${exchange.tails(25)}`);
-});
-
-describe("distributed mode from the chart", () => {
-  it("runs one process per pod the chart renders, each with its pod's environment and only ports, data dirs and peers changed", () => {
-    const count = (component: string) => exchange.replicas(component).length;
-    expect(Object.fromEntries(["auth", "edge", "marketdata", "matching", "order", "wallet"].map((c) => [c, count(c)]))).toEqual({ auth: 2, edge: 2, marketdata: 2, matching: 1, order: 2, wallet: 2 });
-    for (const workload of exchange.chart.workloads) expect(count(workload.component), workload.component).toBe(workload.replicas);
-
-    const allowed = /^(EXCHANGE_GRPC_PORT|EXCHANGE_HTTP_PORT|EXCHANGE_DATA_DIR|MATCHING_DATA_DIR|[A-Z]+_ADDR)$/;
-    for (const p of exchange.processes) {
-      expect(p.env.EXCHANGE_SERVICE, p.name).toBe(p.component);
-      expect(Object.keys(p.overrides).filter((name) => !allowed.test(name)), p.name).toEqual([]);
-      // Everything else is the chart's: the ConfigMap through envFrom, the Secret, the fieldRefs, $(VAR) expanded.
-      expect(p.env.EXCHANGE_KAFKA_BROKERS).toBe("127.0.0.1:59092");
-      expect(p.env.OTEL_SERVICE_NAME).toBe(p.component);
-      expect(p.env.OTEL_RESOURCE_ATTRIBUTES).toBe(`service.namespace=exchange,k8s.namespace.name=exchange,k8s.pod.name=${p.name}`);
-      for (const [name, value] of Object.entries(p.env)) if (name.endsWith("_ADDR")) expect(value, `${p.name} ${name}`).toBe(exchange.grpcUrls[name.slice(0, -5).toLowerCase()]);
-    }
-    const envOf = (component: string) => exchange.replicas(component)[0]!.env;
-    expect(envOf("auth")).toMatchObject({ AUTH_DATABASE_URL: exchange.stores.secrets["auth-database-url"], AUTH_SECRETS: "aws", AUTH_REPLAY_CACHE_URL: "redis://127.0.0.1:56379" });
-    expect(envOf("wallet")).toMatchObject({ WALLET_LEDGER_URL: `dynamodb:${exchange.stores.ledgerTable}`, WALLET_PROJECTION_PG_URL: exchange.stores.secrets["wallet-projection-pg-url"], EXCHANGE_AWS_ENDPOINT: "http://127.0.0.1:55000" });
-    expect(envOf("order")).toMatchObject({ ORDER_DATABASE_URL: exchange.stores.secrets["order-database-url"], ORDER_UPDATES: "kafka" });
-    expect(envOf("matching")).toMatchObject({ MATCHING_JOURNAL: "kafka", MATCHING_COMMANDS_TOPIC: exchange.stores.commandsTopic });
-    expect(envOf("marketdata")).toMatchObject({ MARKETDATA_DATABASE_URL: exchange.stores.secrets["marketdata-database-url"] });
-    expect(envOf("edge")).toMatchObject({ EDGE_LISTEN_KEY_REDIS_URL: "redis://127.0.0.1:56379", EDGE_RATE_LIMIT_REDIS_URL: "redis://127.0.0.1:56379", EDGE_TRUST_FORWARDED_FOR: "true" });
-  });
-
-  it("answers grpc.health.v1 SERVING on every process, and through every Service stand-in", async () => {
-    const urls = [...exchange.processes.map((p) => p.grpcUrl), ...Object.values(exchange.grpcUrls)];
-    const statuses = await Promise.all(urls.map(async (baseUrl) => (await createClient(Health, createGrpcTransport({ baseUrl })).check({ service: "" })).status));
-    expect(statuses.every((s) => s === HealthCheckResponse_ServingStatus.SERVING)).toBe(true);
-  });
 });
 
 const BTC = "BTC";
@@ -107,6 +79,41 @@ async function openUserStream(user: EdgeUser): Promise<StreamClient> {
     if (attempt >= 10) throw new Error("the user data stream never delivered a report");
   }
 }
+
+describe("with wallet's ledger on DynamoDB (the chart's loopback values)", () => {
+  withStack({ walletLedger: "dynamodb" });
+
+describe("distributed mode from the chart", () => {
+  it("runs one process per pod the chart renders, each with its pod's environment and only ports, data dirs and peers changed", () => {
+    const count = (component: string) => exchange.replicas(component).length;
+    expect(Object.fromEntries(["auth", "edge", "marketdata", "matching", "order", "wallet"].map((c) => [c, count(c)]))).toEqual({ auth: 2, edge: 2, marketdata: 2, matching: 1, order: 2, wallet: 2 });
+    for (const workload of exchange.chart.workloads) expect(count(workload.component), workload.component).toBe(workload.replicas);
+
+    const allowed = /^(EXCHANGE_GRPC_PORT|EXCHANGE_HTTP_PORT|EXCHANGE_DATA_DIR|MATCHING_DATA_DIR|[A-Z]+_ADDR)$/;
+    for (const p of exchange.processes) {
+      expect(p.env.EXCHANGE_SERVICE, p.name).toBe(p.component);
+      expect(Object.keys(p.overrides).filter((name) => !allowed.test(name)), p.name).toEqual([]);
+      // Everything else is the chart's: the ConfigMap through envFrom, the Secret, the fieldRefs, $(VAR) expanded.
+      expect(p.env.EXCHANGE_KAFKA_BROKERS).toBe("127.0.0.1:59092");
+      expect(p.env.OTEL_SERVICE_NAME).toBe(p.component);
+      expect(p.env.OTEL_RESOURCE_ATTRIBUTES).toBe(`service.namespace=exchange,k8s.namespace.name=exchange,k8s.pod.name=${p.name}`);
+      for (const [name, value] of Object.entries(p.env)) if (name.endsWith("_ADDR")) expect(value, `${p.name} ${name}`).toBe(exchange.grpcUrls[name.slice(0, -5).toLowerCase()]);
+    }
+    const envOf = (component: string) => exchange.replicas(component)[0]!.env;
+    expect(envOf("auth")).toMatchObject({ AUTH_DATABASE_URL: exchange.stores.secrets["auth-database-url"], AUTH_SECRETS: "aws", AUTH_REPLAY_CACHE_URL: "redis://127.0.0.1:56379" });
+    expect(envOf("wallet")).toMatchObject({ WALLET_LEDGER_URL: `dynamodb:${exchange.stores.ledgerTable}`, WALLET_PROJECTION_PG_URL: exchange.stores.secrets["wallet-projection-pg-url"], EXCHANGE_AWS_ENDPOINT: "http://127.0.0.1:55000" });
+    expect(envOf("order")).toMatchObject({ ORDER_DATABASE_URL: exchange.stores.secrets["order-database-url"], ORDER_UPDATES: "kafka" });
+    expect(envOf("matching")).toMatchObject({ MATCHING_JOURNAL: "kafka", MATCHING_COMMANDS_TOPIC: exchange.stores.commandsTopic });
+    expect(envOf("marketdata")).toMatchObject({ MARKETDATA_DATABASE_URL: exchange.stores.secrets["marketdata-database-url"] });
+    expect(envOf("edge")).toMatchObject({ EDGE_LISTEN_KEY_REDIS_URL: "redis://127.0.0.1:56379", EDGE_RATE_LIMIT_REDIS_URL: "redis://127.0.0.1:56379", EDGE_TRUST_FORWARDED_FOR: "true" });
+  });
+
+  it("answers grpc.health.v1 SERVING on every process, and through every Service stand-in", async () => {
+    const urls = [...exchange.processes.map((p) => p.grpcUrl), ...Object.values(exchange.grpcUrls)];
+    const statuses = await Promise.all(urls.map(async (baseUrl) => (await createClient(Health, createGrpcTransport({ baseUrl })).check({ service: "" })).status));
+    expect(statuses.every((s) => s === HealthCheckResponse_ServingStatus.SERVING)).toBe(true);
+  });
+});
 
 describe("a user's day through the edge's doors, across replicas", () => {
   let alice: EdgeUser;
@@ -232,3 +239,170 @@ describe("a user's day through the edge's doors, across replicas", () => {
     expect((await alice.wallet().listWithdrawals({})).withdrawals.map((w) => w.withdrawalId)).toEqual(["alice-w1"]);
   });
 });
+});
+
+// The faults run on a stack of their own with wallet's ledger on PostgreSQL: on DynamoDB two wallet replicas and
+// two order consumers settling the same trades end in refusals ("insufficient balance", "hold ... is voided")
+// that stall order's event consumer (docs/kubernetes.md, "Known limits"); that is to be fixed in the DynamoDB
+// ledger store, not worked around here.
+describe("faults while orders flow: kill -9 one replica of each stateless service, restart matching", () => {
+  withStack({ walletLedger: "postgres" });
+
+  const TRADERS = 4;
+  const DEPOSIT = { BTC: "1", USDT: "50000" };
+  let traders: EdgeUser[] = [];
+  let feesBefore: Map<string, { free: bigint; locked: bigint; pending: bigint }>;
+  const outcomes: Outcomes = { acks: [], retried: new Map(), unexpected: [] };
+  const faults: string[] = [];
+
+  beforeAll(async () => {
+    traders = await Promise.all(
+      Array.from({ length: TRADERS }, async (_, n) => {
+        // Each trader is its own client: its own address for the rate limits, and its first edge in turn.
+        const ip = `${clientIp.split(".").slice(0, 3).join(".")}.${200 + n}`;
+        const user = await EdgeUser.signUp(n % 2 === 0 ? exchange.edgeUrls : exchange.edgeUrls.slice().reverse(), `trader-${n}-${exchange.runId}@example.com`, ip);
+        await user.createApiKey();
+        for (const [asset, amount] of Object.entries(DEPOSIT)) await deposit(`trader-${n}-${asset}-${exchange.runId}`, user.userId, asset, amount);
+        return user;
+      }),
+    );
+    feesBefore = await balancesOf("@fees");
+  });
+
+  it("acknowledges orders through every fault with only retryable errors; none is lost or applied twice, and every account reconciles", async () => {
+    const stop = new AbortController();
+    let acked = 0;
+    const waiters: { at: number; resolve: () => void }[] = [];
+    const onAck = () => {
+      acked += 1;
+      for (const waiter of waiters.filter((w) => acked >= w.at)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    };
+    /** Resolves once `count` more orders were acknowledged (orders keep flowing between faults). */
+    const moreAcks = (count: number) => new Promise<void>((resolve) => waiters.push({ at: acked + count, resolve }));
+    const running = traders.map((user, n) => trade({ user, prefix: `t${n}`, random: prng(1000 + n), stop: stop.signal, onAck }, outcomes));
+    // A public reader too (its own address; weight 25 a call, well under 6000 a minute): market data through the
+    // edges while marketdata replicas die.
+    const readerIp = `${clientIp.split(".").slice(0, 3).join(".")}.199`;
+    const reading = (async () => {
+      for (let i = 0; !stop.signal.aborted; i++) {
+        const edge = exchange.edgeUrls[i % exchange.edgeUrls.length]!;
+        const answer = await withRetries(() => publicGet(edge, "/api/v3/trades?symbol=BTCUSDT&limit=5", readerIp), outcomes, "public trades");
+        if (answer && answer.status !== 200) outcomes.unexpected.push(`public trades: ${answer.status} ${JSON.stringify(answer.body)}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    })();
+
+    try {
+      await withTimeout(moreAcks(20), "orders before the first fault");
+      for (const component of ["edge", "order", "wallet", "auth", "marketdata"]) {
+        const victim = exchange.replicas(component)[0]!;
+        await victim.kill("SIGKILL");
+        faults.push(`kill -9 ${victim.name} after ${acked} acks`);
+        await withTimeout(moreAcks(15), `orders with ${victim.name} dead`);
+        await victim.restart();
+        faults.push(`${victim.name} restarted after ${acked} acks`);
+        await withTimeout(moreAcks(10), `orders after ${victim.name} restarted`);
+      }
+      const matching = exchange.replicas("matching")[0]!;
+      await matching.kill("SIGKILL");
+      faults.push(`kill -9 ${matching.name} after ${acked} acks`);
+      await matching.restart();
+      faults.push(`${matching.name} restarted after ${acked} acks`);
+      await withTimeout(moreAcks(20), "orders after matching restarted");
+    } finally {
+      stop.abort();
+      await Promise.all([...running, reading]);
+    }
+    console.log(`faults: ${faults.join("; ")}\n${outcomes.acks.length} orders acknowledged; retried: ${JSON.stringify(Object.fromEntries(outcomes.retried))}`);
+    expect(outcomes.unexpected).toEqual([]);
+    expect(outcomes.retried.size).toBeGreaterThan(0); // the faults were felt
+
+    // Every order is done once nothing rests: cancel what rests, then wait for every order to be final.
+    for (const user of traders) {
+      const canceled = await withRetries(() => user.signed("DELETE", "/api/v3/openOrders", { symbol: "BTCUSDT" }), outcomes, "cancel all");
+      expect([200, 400]).toContain(canceled?.status);
+    }
+    const FINAL = new Set(["FILLED", "CANCELED", "EXPIRED", "REJECTED", "EXPIRED_IN_MATCH"]);
+    const ordersOf = new Map<EdgeUser, Json[]>();
+    for (const user of traders) {
+      let orders: Json[];
+      for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 200))) {
+        orders = (await user.signed("GET", "/api/v3/allOrders", { symbol: "BTCUSDT", limit: "1000" })).body as Json[];
+        if (orders.every((o) => FINAL.has(o.status as string)) || Date.now() > deadline) break;
+      }
+      expect(orders.filter((o) => !FINAL.has(o.status as string)).map((o) => `${o.clientOrderId as string} ${o.status as string}`), user.email).toEqual([]);
+      ordersOf.set(user, orders);
+    }
+
+    // No acknowledged order lost, none twice: each acknowledged clientOrderId is one order, with the acknowledged id.
+    const fees = new Map<string, bigint>([[BTC, 0n], [USDT, 0n]]);
+    const tradeSides = new Map<number, string[]>();
+    for (const [n, user] of traders.entries()) {
+      const orders = ordersOf.get(user)!;
+      const byClientId = new Map<string, Json[]>();
+      for (const o of orders) byClientId.set(o.clientOrderId as string, [...(byClientId.get(o.clientOrderId as string) ?? []), o]);
+      expect([...byClientId].filter(([, copies]) => copies.length > 1).map(([id]) => id), user.email).toEqual([]);
+      for (const ack of outcomes.acks.filter((a) => a.clientOrderId.startsWith(`t${n}-`))) {
+        expect(byClientId.get(ack.clientOrderId)?.[0]?.orderId, ack.clientOrderId).toBe(ack.orderId);
+      }
+
+      // Each order's executed quantity is exactly its trades; the account is exactly its deposits plus its trades less fees.
+      const trades = (await user.signed("GET", "/api/v3/myTrades", { symbol: "BTCUSDT", limit: "1000" })).body as Json[];
+      expect(trades.length).toBeLessThan(1000);
+      const executed = new Map<number, bigint>();
+      const expected = new Map<string, bigint>([[BTC, units(DEPOSIT.BTC)], [USDT, units(DEPOSIT.USDT)]]);
+      for (const t of trades) {
+        const qty = units(t.qty as string);
+        const quote = units(t.quoteQty as string);
+        const commission = units(t.commission as string);
+        executed.set(t.orderId as number, (executed.get(t.orderId as number) ?? 0n) + qty);
+        tradeSides.set(t.id as number, [...(tradeSides.get(t.id as number) ?? []), `${t.isBuyer ? "buyer" : "seller"} ${t.price as string} ${t.qty as string}`]);
+        if (t.isBuyer) {
+          expected.set(BTC, expected.get(BTC)! + qty - commission);
+          expected.set(USDT, expected.get(USDT)! - quote);
+          expect(t.commissionAsset).toBe(BTC);
+        } else {
+          expected.set(BTC, expected.get(BTC)! - qty);
+          expected.set(USDT, expected.get(USDT)! + quote - commission);
+          expect(t.commissionAsset).toBe(USDT);
+        }
+        fees.set(t.commissionAsset as string, fees.get(t.commissionAsset as string)! + commission);
+      }
+      for (const o of orders) expect(units(o.executedQty as string), `${o.clientOrderId as string} executed`).toBe(executed.get(o.orderId as number) ?? 0n);
+      const balances = await balancesOf(user.userId);
+      for (const asset of [BTC, USDT]) {
+        expect({ asset, ...balances.get(asset) }, user.email).toEqual({ asset, free: expected.get(asset), locked: 0n, pending: 0n });
+      }
+    }
+    // Each trade once on each side (traders trade only with each other here), and the fees are all in the fee account.
+    const role = (side: string) => side.split(" ")[0];
+    const terms = (side: string) => side.split(" ").slice(1).join(" ");
+    expect([...tradeSides.values()].filter((sides) => sides.length !== 2 || role(sides[0]!) === role(sides[1]!) || terms(sides[0]!) !== terms(sides[1]!))).toEqual([]);
+    expect(tradeSides.size).toBeGreaterThan(20);
+    const feesAfter = await balancesOf("@fees");
+    const feesTaken = (asset: string) => (feesAfter.get(asset)?.free ?? 0n) - (feesBefore.get(asset)?.free ?? 0n);
+    for (const asset of [BTC, USDT]) expect(feesTaken(asset), `${asset} fees`).toBe(fees.get(asset));
+    // Funds are conserved per asset: what the traders gained or lost together is exactly what the fee account took.
+    for (const asset of [BTC, USDT]) {
+      let change = feesTaken(asset);
+      for (const user of traders) change += (await balancesOf(user.userId)).get(asset)!.free - units(DEPOSIT[asset as keyof typeof DEPOSIT]);
+      expect(change, `${asset} conserved`).toBe(0n);
+    }
+
+    // Every process is back and serving.
+    const statuses = await Promise.all(exchange.processes.map(async (p) => (await createClient(Health, createGrpcTransport({ baseUrl: p.grpcUrl })).check({ service: "" })).status));
+    expect(statuses.every((s) => s === HealthCheckResponse_ServingStatus.SERVING)).toBe(true);
+  }, 300_000);
+});
+
+async function withTimeout<T>(promise: Promise<T>, what: string, ms = 60_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

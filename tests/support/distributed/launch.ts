@@ -41,6 +41,11 @@ export interface DistributedOptions {
   readonly command?: readonly string[];
   /** How long one process may take to answer SERVING (default 120 s). */
   readonly startTimeoutMs?: number;
+  /**
+   * wallet's store of record: DynamoDB (default, on moto, with its PostgreSQL history projection), or PostgreSQL
+   * (a schema of its own; no projection).
+   */
+  readonly walletLedger?: "dynamodb" | "postgres";
   /** Keep the run's schemas, tables and topic on stop (default: drop them). */
   readonly keepData?: boolean;
   /** Progress lines (starting, serving, stopping). */
@@ -167,7 +172,8 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
   const cleanups: (() => Promise<unknown>)[] = [];
 
   // Per run: the stores' names. Everything else comes from the values file.
-  const schemas = await Promise.all(["auth", "order", "marketdata", "wallet_projection"].map((name) => freshPgSchema(`dist_${name}`)));
+  const ledger = options.walletLedger ?? "dynamodb";
+  const schemas = await Promise.all(["auth", "order", "marketdata", ledger === "dynamodb" ? "wallet_projection" : "wallet_ledger"].map((name) => freshPgSchema(`dist_${name}`)));
   if (!options.keepData) for (const schema of schemas) cleanups.push(() => schema.drop());
   const ledgerTable = `ledger-${runId}`;
   const commandsTopic = `exchange.matching.commands.${runId}`;
@@ -175,8 +181,7 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
     "auth-database-url": schemas[0]!.url,
     "order-database-url": schemas[1]!.url,
     "marketdata-database-url": schemas[2]!.url,
-    "wallet-projection-pg-url": schemas[3]!.url,
-    "wallet-ledger-url": `dynamodb:${ledgerTable}`,
+    ...(ledger === "dynamodb" ? { "wallet-projection-pg-url": schemas[3]!.url, "wallet-ledger-url": `dynamodb:${ledgerTable}` } : { "wallet-ledger-url": schemas[3]!.url }),
   };
   if (!options.keepData) cleanups.push(() => dropLedgerTables(ledgerTable), () => dropTopic(commandsTopic));
   let chart: RenderedChart;
@@ -187,6 +192,8 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
       setString: {
         ...Object.fromEntries(Object.entries(secrets).map(([key, value]) => [`secrets.data.${key}`, value])),
         "components.matching.commandsTopic": commandsTopic,
+        // History from the PostgreSQL projection of the DynamoDB ledger (the chart's secretEnv, values only).
+        ...(ledger === "dynamodb" ? { "components.wallet.secretEnv.WALLET_PROJECTION_PG_URL": "wallet-projection-pg-url" } : {}),
         ...options.setString,
       },
     });
