@@ -110,12 +110,13 @@ const PER_PROCESS = {
   peerSuffix: "_ADDR",
 } as const;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** `count` distinct free ports: all held open until every one is picked, so none is handed out twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve))));
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  return ports;
 }
 
 /** Components in start order: each after the ones it calls (its <NAME>_ADDR entries). */
@@ -203,15 +204,13 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
   }
 
   // Ports for every replica, then one Service stand-in per component in front of them.
-  const plan = await Promise.all(
-    chart.workloads.flatMap((workload) =>
-      Array.from({ length: workload.replicas }, async (_, ordinal) => ({ workload, ordinal, grpcPort: await freePort(), httpPort: await freePort() })),
-    ),
-  );
+  const replicaCount = chart.workloads.reduce((sum, w) => sum + w.replicas, 0);
+  const ports = await freePorts(2 * replicaCount + 2 * chart.workloads.length);
+  const plan = chart.workloads.flatMap((workload) => Array.from({ length: workload.replicas }, (_, ordinal) => ({ workload, ordinal, grpcPort: ports.pop()!, httpPort: ports.pop()! })));
   const proxies = new Map<string, { grpc: ServiceProxy; http: ServiceProxy }>();
   for (const workload of chart.workloads) {
     const mine = plan.filter((p) => p.workload === workload);
-    proxies.set(workload.component, { grpc: await startServiceProxy(mine.map((p) => p.grpcPort)), http: await startServiceProxy(mine.map((p) => p.httpPort)) });
+    proxies.set(workload.component, { grpc: await startServiceProxy(mine.map((p) => p.grpcPort), ports.pop()!), http: await startServiceProxy(mine.map((p) => p.httpPort), ports.pop()!) });
   }
   cleanups.push(async () => {
     for (const { grpc, http } of proxies.values()) await Promise.all([grpc.close(), http.close()]);
