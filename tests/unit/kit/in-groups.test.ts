@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inGroups } from "#kit/lifecycle/in-groups.js";
+import { inGroups, untilDone } from "#kit/lifecycle/in-groups.js";
 
 /** A source the test feeds by hand. */
 function manualSource<T>() {
@@ -38,7 +38,10 @@ describe("inGroups", () => {
     source.push(2, 3, 4, 5, 6);
     await new Promise((resolve) => setImmediate(resolve));
     expect((await groups.next()).value).toEqual([2, 3, 4]);
-    expect((await groups.next()).value).toEqual([5, 6]);
+    // The rest follows in order (read once the caller made room).
+    const rest: number[] = [];
+    while (rest.length < 2) rest.push(...((await groups.next()).value as number[]));
+    expect(rest).toEqual([5, 6]);
     const waiting = groups.next();
     source.push(7);
     expect((await waiting).value).toEqual([7]);
@@ -61,5 +64,49 @@ describe("inGroups", () => {
     })();
     expect(seen).toEqual([1, 2]);
     expect(String(failure)).toContain("stream broke");
+  });
+
+  it("reads at most max ahead of the caller, and closes the source when the caller stops", async () => {
+    let pulled = 0;
+    let closed = false;
+    const source = {
+      [Symbol.asyncIterator]() {
+        return {
+          next: async () => ({ done: false as const, value: ++pulled }),
+          return: async () => {
+            closed = true;
+            return { done: true as const, value: undefined };
+          },
+        };
+      },
+    };
+    const groups = inGroups(source, 4);
+    expect((await groups.next()).value).toEqual([1]);
+    // While the caller holds its group, the reader fills at most 4 and waits.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pulled).toBeLessThanOrEqual(1 + 4 + 1);
+    await groups.return(undefined);
+    expect(closed).toBe(true);
+    const after = pulled;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pulled).toBeLessThanOrEqual(after + 1);
+  });
+
+  it("untilDone: the work's own signal ends with the work (a failure closes its stream) and with the caller's", async () => {
+    const outer = new AbortController();
+    let seen: AbortSignal | undefined;
+    await expect(
+      untilDone(outer.signal, async (signal) => {
+        seen = signal;
+        expect(signal.aborted).toBe(false);
+        throw new Error("apply failed");
+      }),
+    ).rejects.toThrow("apply failed");
+    expect(seen?.aborted).toBe(true);
+    expect(outer.signal.aborted).toBe(false);
+    const running = untilDone(outer.signal, (signal) => new Promise<boolean>((resolve) => signal.addEventListener("abort", () => resolve(true))));
+    outer.abort();
+    expect(await running).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { Side } from "#gen/exchange/common/v1/common_pb.js";
 import type { EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import { DomainError } from "#kit/errors/domain-error.js";
-import { inGroups } from "#kit/lifecycle/in-groups.js";
+import { inGroups, untilDone } from "#kit/lifecycle/in-groups.js";
 import type { MarketDataStore } from "../ports/market-data-store.port.js";
 import type { BookSnapshot, MatchingFeed } from "../ports/matching-feed.port.js";
 import type { SymbolSource } from "../ports/symbol-source.port.js";
@@ -203,7 +203,9 @@ export class MarketData {
     await this.symbol(symbol);
     const last = await this.deps.store.lastSequence(symbol);
     this.applied.set(symbol, Math.max(last, this.applied.get(symbol) ?? 0));
-    for await (const group of inGroups(this.deps.matching.events(symbol, this.applied.get(symbol)! + 1, signal), MAX_GROUP)) await this.applyGroup(symbol, group);
+    await untilDone(signal, async (stream) => {
+      for await (const group of inGroups(this.deps.matching.events(symbol, this.applied.get(symbol)! + 1, stream), MAX_GROUP)) await this.applyGroup(symbol, group);
+    });
   }
 
   /** Applies one batch: its trades and kline aggregates and its sequence in one store transaction. */

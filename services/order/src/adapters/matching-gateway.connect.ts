@@ -3,7 +3,7 @@ import { MatchingService, type Command, type EventBatch } from "#gen/exchange/ma
 import type { MatchingGateway, SubmitOutcome } from "../ports/matching-gateway.port.js";
 
 /** Answers that say matching was not reached, or not heard back from: the command may or may not be journaled. */
-const UNREACHED = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Aborted, Code.Unknown]);
+const UNREACHED = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Aborted]);
 
 export interface RetryPolicy {
   /** How long to keep trying a batch of placements that did not reach matching. */

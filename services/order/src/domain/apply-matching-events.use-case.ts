@@ -1,6 +1,6 @@
 import { OrderStatus, Side } from "#gen/exchange/common/v1/common_pb.js";
 import { UpdateReason, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
-import { inGroups } from "#kit/lifecycle/in-groups.js";
+import { inGroups, untilDone } from "#kit/lifecycle/in-groups.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderStore } from "../ports/order-store.port.js";
@@ -61,7 +61,9 @@ export class ApplyMatchingEvents {
   async consume(symbol: string, signal: AbortSignal): Promise<void> {
     const last = await this.deps.store.lastSequence(symbol);
     this.progress.mark(symbol, last);
-    for await (const group of inGroups(this.deps.matching.events(symbol, last + 1, signal), MAX_GROUP)) await this.applyGroup(symbol, group);
+    await untilDone(signal, async (stream) => {
+      for await (const group of inGroups(this.deps.matching.events(symbol, last + 1, stream), MAX_GROUP)) await this.applyGroup(symbol, group);
+    });
   }
 
   /** Applies one batch (a batch at or below the applied sequence changes nothing). */
