@@ -236,6 +236,10 @@ export class DynamoLedgerStore implements LedgerStore {
       const { outcomes, writes } = await runBatch([command], this.loader);
       const outcome = outcomes[0]!;
       if (outcome.ok && outcome.duplicate && ambiguous) return { ok: true, duplicate: false, result: outcome.result };
+      // The transfer, balances and documents are read in separate requests: a refusal may come from reads that
+      // straddle another replica's commit of this same command (its effects seen, its transfer not). If the
+      // transfer is there now, the next round answers the command as the duplicate it is.
+      if (!outcome.ok && attempt < MAX_ATTEMPTS && (await this.transfer(command.id))) continue;
       if (!outcome.ok || outcome.duplicate) return outcome;
       try {
         await this.client.send(new TransactWriteItemsCommand({ TransactItems: this.transactItems(writes) }));
