@@ -90,8 +90,12 @@ export function addConnectServiceToGrpcJs<S extends DescService>(server: grpc.Se
           }
         })();
       };
-    } else {
+    } else if (fn) {
       throw new ConnectError(`${method.methodKind} is not bridged`, Code.Unimplemented);
+    } else {
+      // A client- or bidi-streaming method the implementation leaves out: answered Unimplemented, as the others.
+      handlers[method.localName] = (call: grpc.ServerDuplexStream<unknown, unknown>) =>
+        call.destroy(Object.assign(new Error(`${method.name} is not implemented`), { code: grpc.status.UNIMPLEMENTED }));
     }
   }
   server.addService(grpcJsServiceDefinition(service), handlers);
