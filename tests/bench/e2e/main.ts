@@ -109,6 +109,8 @@ async function quiesce(bench: Bench, timeoutMs = 30_000): Promise<{ trade: bigin
  * Cancels every open order until none is left and nothing is locked (twice in a row, half a second
  * apart): orders still on their way to matching (PENDING_NEW), settlements still in a log, are let
  * through first. In distributed mode the pipeline runs through Kafka and may lag the calls by seconds.
+ * What stays exactly the same for 5 s is stuck, not lagging: it gives up then (the final checks
+ * report it), so that a stuck order does not cost every later run the whole timeout.
  */
 async function settle(bench: Bench, timeoutMs: number): Promise<boolean> {
   const orders = createClient(OrderService, createGrpcTransport({ baseUrl: bench.deployment.urls.order }));
@@ -116,17 +118,20 @@ async function settle(bench: Bench, timeoutMs: number): Promise<boolean> {
   const accounts = bench.accounts.map((account) => account.accountId);
   const deadline = Date.now() + timeoutMs;
   let calm = 0;
+  let last = "";
+  let unchangedSince = Date.now();
   for (;;) {
     await bench.load.ask({ type: "cancel-all", grpcUrl: bench.deployment.urls.order, symbol: SYMBOL, accounts }, "canceled");
-    let busy = false;
+    const left: string[] = [];
     for (const accountId of accounts) {
-      if ((await orders.listOpenOrders({ accountId, symbol: SYMBOL })).orders.length > 0) busy = true;
-      else if ((await wallet.getBalances({ accountId })).balances.some((balance) => !/^0(\.0*)?$/.test(balance.locked))) busy = true;
-      if (busy) break;
+      for (const order of (await orders.listOpenOrders({ accountId, symbol: SYMBOL })).orders) left.push(`${order.orderId}:${order.status}:${order.executedQty}`);
+      for (const balance of (await wallet.getBalances({ accountId })).balances) if (!/^0(\.0*)?$/.test(balance.locked)) left.push(`${accountId}:${balance.asset}:${balance.locked}`);
     }
-    calm = busy ? 0 : calm + 1;
+    calm = left.length === 0 ? calm + 1 : 0;
     if (calm >= 2) return true;
-    if (Date.now() > deadline) return false;
+    const state = left.join(",");
+    if (state !== last) [last, unchangedSince] = [state, Date.now()];
+    if (Date.now() > deadline || Date.now() - unchangedSince > 5_000) return false;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -151,7 +156,7 @@ async function measure(
 ): Promise<{ measurement: Measurement; fanout?: FanoutReport }> {
   const { options, load } = bench;
   // Every run starts from an empty book: what the previous one left resting would trade with it.
-  if (!(await settle(bench, 30_000))) notes.push(`${label}: open orders or locked funds were left 30 s after canceling before the run`);
+  if (!(await settle(bench, 30_000))) notes.push(`${label}: open orders or locked funds were left (stuck, or 30 s) after canceling before the run`);
   const start = await quiesce(bench);
   if (!start.quiet) notes.push(`${label}: the exchange was not quiet before the run (30 s)`);
   const processes = processesOf(bench, name, subscribers);
@@ -337,7 +342,7 @@ async function main(): Promise<number> {
 
     // ---------------------------------------------------------------- conservation
     progress.update("checking", 0, "canceling every open order, until none is left and nothing is locked");
-    if (!(await settle(bench, 120_000))) notes.push("open orders or locked funds were still left 120 s after the last run: the checks below see them");
+    if (!(await settle(bench, 120_000))) notes.push("open orders or locked funds were still left (stuck, or 120 s) after the last run: the checks below see them");
     const quiet = await quiesce(bench, 60_000);
     if (!quiet.quiet) notes.push("the exchange was still busy 60 s after the last run when conservation was checked");
     progress.update("checking", 0.2, "every acknowledged order");

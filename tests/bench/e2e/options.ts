@@ -30,7 +30,7 @@ export function usage(): string {
     "  --clients=K         concurrent clients (calls in flight), default 64",
     "  --client=connect|h2 the load process's gRPC client: connect-node's (default), or a lean one on node:http2",
     "  --accounts=N        funded accounts, default 64",
-    "  --duration=S        seconds per measured run (default 6), or",
+    "  --duration=S        seconds per measured run (default 5), or",
     "  --orders=N          calls per measured run",
     "  --repeats=R         measured runs of each workload and ceiling (default 3): median and spread",
     "  --subscribers=W     WebSocket subscribers (depth + trades) during workload b (default 1000; 0: none)",
@@ -65,7 +65,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
   if (client !== "connect" && client !== "h2") throw new Error(`--client: connect or h2, got "${client}"`);
   if (flags.has("duration") && flags.has("orders")) throw new Error("--duration and --orders exclude each other");
   const operations = flags.has("orders") ? Math.round(positive("orders", flags.get("orders")!)) : smoke ? 300 : undefined;
-  const durationMs = operations === undefined ? positive("duration", flags.get("duration") ?? "6") * 1000 : undefined;
+  const durationMs = operations === undefined ? positive("duration", flags.get("duration") ?? "5") * 1000 : undefined;
   const accounts = Math.round(positive("accounts", flags.get("accounts") ?? (smoke ? "8" : "64")));
   if (accounts < 2) throw new Error("--accounts: at least 2 (buyers and sellers)");
   return {

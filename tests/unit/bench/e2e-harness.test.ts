@@ -62,7 +62,7 @@ describe("h2load's report", () => {
 
 describe("flags", () => {
   it("default to a run under five minutes, and --smoke to a few hundred orders in one run", () => {
-    expect(parseOptions([])).toMatchObject({ workloads: ["a", "b", "c", "stream"], clients: 64, accounts: 64, durationMs: 6_000, repeats: 3, client: "connect", subscribers: 1000 });
+    expect(parseOptions([])).toMatchObject({ workloads: ["a", "b", "c", "stream"], clients: 64, accounts: 64, durationMs: 5_000, repeats: 3, client: "connect", subscribers: 1000 });
     expect(parseOptions(["--smoke"])).toMatchObject({ operations: 300, repeats: 1, warmupMs: 0, h2load: false, durationMs: undefined });
     expect(parseOptions(["--workload=a,c", "--clients=8", "--orders=1000", "--client=h2"])).toMatchObject({ workloads: ["a", "c"], clients: 8, operations: 1000, client: "h2" });
   });
