@@ -67,7 +67,7 @@ describe("order's matching gateway when matching restarts", () => {
   });
 
   it("does not resend other commands (a cancel): the caller hears Unavailable", async () => {
-    const url = matching!.listening.http2Url;
+    const url = (matching ?? (await start())).listening.http2Url;
     const gateway = new ConnectMatchingGateway(createGrpcTransport({ baseUrl: url }), { forMs: 30_000, firstDelayMs: 20, maxDelayMs: 200 });
     await matching!.stop();
     matching = undefined;

@@ -121,10 +121,10 @@ class Listeners<T> {
   }
 }
 
-/** One batch's trades folded into one aggregate per (interval, bucket). */
 /** Event batches stored together at most. */
 const MAX_GROUP = 256;
 
+/** Trades (of one batch or of several in a row) folded into one aggregate per (interval, bucket). */
 export function klinesOf(trades: readonly PublicTrade[]): Kline[] {
   const buckets = new Map<string, Kline>();
   for (const trade of trades) {
