@@ -24,16 +24,19 @@ async function failure(call: Promise<unknown>): Promise<ConnectError> {
   );
 }
 
-/** An HTTP/2 server that drops the connection 50 ms into every call, like a process killed mid-call. */
-async function dyingPeer(): Promise<string> {
+/** An HTTP/2 server that runs `onStream` with its open sockets when a call arrives. */
+async function peer(onStream: (sockets: readonly Socket[]) => void): Promise<string> {
   const server: Http2Server = createServer();
   const sockets: Socket[] = [];
   server.on("connection", (socket: Socket) => sockets.push(socket));
-  server.on("stream", () => void setTimeout(() => sockets.forEach((s) => s.destroy()), 50));
+  server.on("stream", () => onStream(sockets));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   closers.push(() => new Promise((resolve) => server.close(() => resolve())));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
+
+/** Drops the connection once a call has arrived, like a process killed mid-call. */
+const dyingPeer = () => peer((sockets) => sockets.forEach((s) => s.destroy()));
 
 describe("a peer that dies mid-call", () => {
   it("fails a unary call with Unavailable", async () => {
@@ -63,9 +66,14 @@ describe("a peer that dies mid-call", () => {
   });
 
   it("keeps Canceled for a call the caller itself aborted", async () => {
-    const health = createClient(Health, grpcDirectory({ PEER_ADDR: await dyingPeer() }).transport("peer"));
+    // A peer that never answers; the caller aborts once its call has reached it.
+    let arrived!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const health = createClient(Health, grpcDirectory({ PEER_ADDR: await peer(() => arrived()) }).transport("peer"));
     const abort = new AbortController();
-    setTimeout(() => abort.abort(), 10);
-    expect((await failure(health.check({ service: "" }, { signal: abort.signal }))).code).toBe(Code.Canceled);
+    const call = failure(health.check({ service: "" }, { signal: abort.signal }));
+    await reached;
+    abort.abort();
+    expect((await call).code).toBe(Code.Canceled);
   });
 });
