@@ -31,7 +31,12 @@ async function peer(onStream: (sockets: readonly Socket[]) => void): Promise<str
   server.on("connection", (socket: Socket) => sockets.push(socket));
   server.on("stream", () => onStream(sockets));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  // close() waits for every session to end, and a client keeps its idle session open: end them first.
+  closers.push(() => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    sockets.forEach((socket) => socket.destroy());
+    return closed;
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
