@@ -120,6 +120,9 @@ stop_pid() {
   sleep 0.2
 }
 
+# The pid a pid file records, or nothing while the file is missing or still being written.
+recorded_pid() { head -n 1 "$1" 2>/dev/null | tr -dc '0-9'; }
+
 # wait_until <name> <timeout-seconds> <log file> <pid file or -> <health command...>
 # Polls the health command until it succeeds. Fails (printing the log tail) on time-out, or at once
 # if the pid file names a process that has died.
@@ -130,8 +133,8 @@ wait_until() {
   while ! "$@" >/dev/null 2>&1; do
     if ((SECONDS - start >= timeout)); then
       why="NOT healthy after ${timeout}s"
-    elif [ "$pidfile" != - ] && [ -s "$pidfile" ] && [ -z "$(pid_of "$pidfile" 2>/dev/null)" ]; then
-      why="process $(head -n 1 "$pidfile" 2>/dev/null) died"
+    elif [ "$pidfile" != - ] && [ -n "$(recorded_pid "$pidfile")" ] && [ -z "$(pid_of "$pidfile" 2>/dev/null)" ]; then
+      why="process $(recorded_pid "$pidfile") died"
     fi
     if [ -n "$why" ]; then
       log "$name: $why; last lines of $logfile:"
