@@ -22,6 +22,8 @@ RUN apt-get update \
 # The npm the lockfile was written with (npm 11).
 RUN npm install -g npm@11.19.1 --no-audit --no-fund
 COPY package.json package-lock.json ./
+# The workspace's manifest (the TypeScript SDK, sdk/typescript): npm ci wants every workspace the lockfile names.
+COPY sdk/typescript/package.json sdk/typescript/
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund
 COPY . .
