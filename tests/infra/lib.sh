@@ -153,8 +153,15 @@ engine_main() {
     up)
       local t0=$SECONDS
       if engine_healthy >/dev/null 2>&1; then
-        log "$ENGINE: already running on port $ENGINE_PORT"
-        return 0
+        # An engine may say that the server running is older than this checkout's (engine_stale prints why).
+        local stale=""
+        if declare -F engine_stale >/dev/null; then stale="$(engine_stale || true)"; fi
+        if [ -z "$stale" ]; then
+          log "$ENGINE: already running on port $ENGINE_PORT"
+          return 0
+        fi
+        log "$ENGINE: restarting: $stale"
+        engine_stop
       fi
       engine_install
       local t1=$SECONDS

@@ -58,6 +58,23 @@ engine_install() {
   log "moto: installed moto[$MOTO_EXTRAS] $MOTO_VERSION ($((SECONDS - t0))s)"
 }
 
+# The server script's revision (its "revision: N" line), and the one of the server running, recorded at its
+# start (none recorded: 1). A server older than this checkout's script is restarted by `up`; a newer one is
+# kept, so checkouts of different ages sharing one INFRA_DIR do not restart it back and forth.
+MOTO_SCRIPT="$REPO_ROOT/tests/infra/engines/moto-server-untracked.py"
+MOTO_REVISION_FILE="$MOTO_DIR/moto.revision"
+script_revision() { sed -n 's/^revision: \([0-9][0-9]*\).*/\1/p' "$MOTO_SCRIPT" | head -n 1; }
+
+engine_stale() {
+  [ -n "$(pid_of "$MOTO_PID" 2>/dev/null)" ] || return 0 # not started by us: not ours to restart
+  local running wanted
+  running="$(cat "$MOTO_REVISION_FILE" 2>/dev/null || echo 1)"
+  wanted="$(script_revision)"
+  if [ -n "$wanted" ] && [ "$running" -lt "$wanted" ]; then
+    echo "it runs moto-server-untracked.py revision $running, this checkout has revision $wanted"
+  fi
+}
+
 engine_healthy() {
   [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$MOTO_PORT/moto-api/data.json" 2>/dev/null)" = 200 ]
 }
@@ -76,6 +93,7 @@ engine_start() {
   (cd "$MOTO_DIR" && exec setsid nohup "$MOTO_VENV/bin/python" "$REPO_ROOT/tests/infra/engines/moto-server-untracked.py" -H 127.0.0.1 -p "$MOTO_PORT" \
     >"$MOTO_LOG" 2>&1 </dev/null) &
   echo $! >"$MOTO_PID"
+  script_revision >"$MOTO_REVISION_FILE"
 }
 
 engine_wait() { wait_until moto "$MOTO_TIMEOUT" "$MOTO_LOG" "$MOTO_PID" engine_healthy; }

@@ -289,6 +289,51 @@ describe("aws (moto server)", () => {
     }
   });
 
+  // Two wallet replicas commit concurrently, and some of their transactions fail a condition. moto's own
+  // server puts back whole-table copies when a transaction fails, wiping what other requests wrote meanwhile
+  // (tests/infra/engines/moto-server-untracked.py serializes DynamoDB requests, as DynamoDB isolates them).
+  it("DynamoDB TransactWriteItems: concurrent transactions, half of them failing, lose no acknowledged write", async () => {
+    const ddb = new DynamoDBClient({ ...awsConfig, maxAttempts: 1 });
+    const TableName = `infra-test-concurrent-${run}`;
+    try {
+      await ddb.send(
+        new CreateTableCommand({ TableName, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }] }),
+      );
+      await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
+      await ddb.send(new PutItemCommand({ TableName, Item: { pk: { S: "taken" } } }));
+      const committed: string[] = [];
+      const client = async (n: number) => {
+        for (let i = 0; i < 40; i++) {
+          // Odd ones fail: their Put finds "taken". Even ones add one to the counter and put their own item.
+          const pk = i % 2 === 1 ? "taken" : `item-${n}-${i}`;
+          try {
+            await ddb.send(
+              new TransactWriteItemsCommand({
+                TransactItems: [
+                  { Put: { TableName, Item: { pk: { S: pk } }, ConditionExpression: "attribute_not_exists(pk)" } },
+                  { Update: { TableName, Key: { pk: { S: "counter" } }, UpdateExpression: "ADD n :one", ExpressionAttributeValues: { ":one": { N: "1" } } } },
+                ],
+              }),
+            );
+            committed.push(pk);
+          } catch (error) {
+            if (!(error instanceof TransactionCanceledException)) throw error;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, (_, n) => client(n)));
+      expect(committed).toHaveLength(8 * 20);
+      const counter = await ddb.send(new GetItemCommand({ TableName, Key: { pk: { S: "counter" } }, ConsistentRead: true }));
+      expect(counter.Item?.n).toEqual({ N: String(committed.length) });
+      const missing: string[] = [];
+      for (const pk of committed) if (!(await ddb.send(new GetItemCommand({ TableName, Key: { pk: { S: pk } }, ConsistentRead: true }))).Item) missing.push(pk);
+      expect(missing).toEqual([]);
+    } finally {
+      await ddb.send(new DeleteTableCommand({ TableName })).catch(() => {});
+      ddb.destroy();
+    }
+  }, 60_000);
+
   it("S3 put/get", async () => {
     const s3 = new S3Client({ ...awsConfig, forcePathStyle: true });
     const Bucket = `infra-test-${run}`;
