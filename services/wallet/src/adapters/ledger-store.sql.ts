@@ -501,7 +501,7 @@ export class SqlLedgerStore implements LedgerStore {
           await this.db.transaction().execute((trx) => this.write(trx, planned.writes, true));
         }
         cache.committed(planned.writes);
-        return planned.outcomes;
+        return await this.confirmRefusals(commands, planned.outcomes, generation, cache);
       } catch {
         // A row changed behind the cache (StaleState), a refusal (CHECK, unique violation) or a
         // transient failure: the locking path below runs the batch again and retries or reports it.
@@ -514,6 +514,34 @@ export class SqlLedgerStore implements LedgerStore {
     }
     this.fallbacks += 1;
     return this.executeLocked(commands);
+  }
+
+  /**
+   * Refusals planned on the working set, checked against the store on PostgreSQL, where other
+   * replicas write too: the set may be behind (a balance another replica raised), and a write made
+   * from it would be refused by its conditions, but a refusal writes nothing to be refused. Each
+   * refused command runs again under row locks, after the batch's other commands; if one then
+   * changes the store, the working set starts over (as after a conditional write refused). SQLite
+   * has one writer, this one: its working set is the store.
+   */
+  private async confirmRefusals(commands: readonly Command[], outcomes: Outcome[], generation: number, cache: LedgerStateCache): Promise<Outcome[]> {
+    if (this.engine !== "postgres") return outcomes;
+    const refused: number[] = [];
+    for (let index = 0; index < outcomes.length; index += 1) if (!outcomes[index]!.ok) refused.push(index);
+    if (refused.length === 0) return outcomes;
+    const again = await this.executeLocked(refused.map((index) => commands[index]!));
+    let changed = false;
+    refused.forEach((index, at) => {
+      const outcome = again[at]!;
+      outcomes[index] = outcome;
+      if (outcome.ok && !outcome.duplicate) changed = true;
+    });
+    if (changed && generation === this.generation) {
+      this.generation += 1;
+      this.drainBeforePlanning = true;
+      cache.clear();
+    }
+    return outcomes;
   }
 
   private async executeLocked(commands: readonly Command[]): Promise<Outcome[]> {

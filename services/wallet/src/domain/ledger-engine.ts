@@ -549,5 +549,27 @@ export async function runBatch(commands: readonly Command[], loader: StateLoader
     outcomes[index] = { ok: true, duplicate: false, result: planned.effects.result };
   }
   transfers.length = transferCount;
+  await answerLateDuplicates(commands, outcomes, known, loader);
   return { outcomes, writes: snapshot.writes(transfers, entries.finish()) };
+}
+
+/**
+ * A refusal planned from state that shows another writer's commit of this very command (two order
+ * replicas settling the same trade): its transfer was looked up before that commit, its balances
+ * and documents read after it (separate statements, or rows locked only after the lookup). Its
+ * transfer is there now: the command is answered as the duplicate it is. A refused command made
+ * no change to the snapshot, so the rest of the batch stands.
+ */
+async function answerLateDuplicates(commands: readonly Command[], outcomes: Outcome[], known: ReadonlyMap<string, TransferRecord>, loader: StateLoader): Promise<void> {
+  const refused = new Map<string, number[]>();
+  for (let index = 0; index < commands.length; index += 1) {
+    const id = commands[index]!.id;
+    if (!outcomes[index]!.ok && !known.has(id)) refused.set(id, [...(refused.get(id) ?? []), index]);
+  }
+  if (refused.size === 0) return;
+  for (const record of await loader.transfers([...refused.keys()])) {
+    for (const index of refused.get(record.id) ?? []) {
+      outcomes[index] = record.fingerprint === commands[index]!.fingerprint ? { ok: true, duplicate: true, result: record.result } : { ok: false, error: duplicateRequest(record.id) };
+    }
+  }
 }
