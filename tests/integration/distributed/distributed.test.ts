@@ -12,6 +12,7 @@ import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/h
 import { generate } from "otplib";
 import { openDatabase } from "#kit/db/database.js";
 import { SqlUserStore, type AuthDb } from "../../../services/auth/src/adapters/user-store.sql.js";
+import { engines } from "../../support/engines.js";
 import { startDistributed, type Distributed } from "../../support/distributed/launch.js";
 import { StreamClient, type Msg } from "../edge/ws-client.js";
 import { prng } from "../../support/prng.js";
@@ -103,18 +104,18 @@ describe("distributed mode from the chart", () => {
       expect(p.env.EXCHANGE_SERVICE, p.name).toBe(p.component);
       expect(Object.keys(p.overrides).filter((name) => !allowed.test(name)), p.name).toEqual([]);
       // Everything else is the chart's: the ConfigMap through envFrom, the Secret, the fieldRefs, $(VAR) expanded.
-      expect(p.env.EXCHANGE_KAFKA_BROKERS).toBe("127.0.0.1:59092");
+      expect(p.env.EXCHANGE_KAFKA_BROKERS).toBe(engines.kafkaBrokers.join(","));
       expect(p.env.OTEL_SERVICE_NAME).toBe(p.component);
       expect(p.env.OTEL_RESOURCE_ATTRIBUTES).toBe(`service.namespace=exchange,k8s.namespace.name=exchange,k8s.pod.name=${p.name}`);
       for (const [name, value] of Object.entries(p.env)) if (name.endsWith("_ADDR")) expect(value, `${p.name} ${name}`).toBe(exchange.grpcUrls[name.slice(0, -5).toLowerCase()]);
     }
     const envOf = (component: string) => exchange.replicas(component)[0]!.env;
-    expect(envOf("auth")).toMatchObject({ AUTH_DATABASE_URL: exchange.stores.secrets["auth-database-url"], AUTH_SECRETS: "aws", AUTH_REPLAY_CACHE_URL: "redis://127.0.0.1:56379" });
-    expect(envOf("wallet")).toMatchObject({ WALLET_LEDGER_URL: `dynamodb:${exchange.stores.ledgerTable}`, WALLET_PROJECTION_PG_URL: exchange.stores.secrets["wallet-projection-pg-url"], EXCHANGE_AWS_ENDPOINT: "http://127.0.0.1:55000" });
+    expect(envOf("auth")).toMatchObject({ AUTH_DATABASE_URL: exchange.stores.secrets["auth-database-url"], AUTH_SECRETS: "aws", AUTH_REPLAY_CACHE_URL: engines.redisUrl });
+    expect(envOf("wallet")).toMatchObject({ WALLET_LEDGER_URL: `dynamodb:${exchange.stores.ledgerTable}`, WALLET_PROJECTION_PG_URL: exchange.stores.secrets["wallet-projection-pg-url"], EXCHANGE_AWS_ENDPOINT: engines.awsEndpoint });
     expect(envOf("order")).toMatchObject({ ORDER_DATABASE_URL: exchange.stores.secrets["order-database-url"], ORDER_UPDATES: "kafka" });
     expect(envOf("matching")).toMatchObject({ MATCHING_JOURNAL: "kafka", MATCHING_COMMANDS_TOPIC: exchange.stores.commandsTopic });
     expect(envOf("marketdata")).toMatchObject({ MARKETDATA_DATABASE_URL: exchange.stores.secrets["marketdata-database-url"] });
-    expect(envOf("edge")).toMatchObject({ EDGE_LISTEN_KEY_REDIS_URL: "redis://127.0.0.1:56379", EDGE_RATE_LIMIT_REDIS_URL: "redis://127.0.0.1:56379", EDGE_TRUST_FORWARDED_FOR: "true" });
+    expect(envOf("edge")).toMatchObject({ EDGE_LISTEN_KEY_REDIS_URL: engines.redisUrl, EDGE_RATE_LIMIT_REDIS_URL: engines.redisUrl, EDGE_TRUST_FORWARDED_FOR: "true" });
   });
 
   it("answers grpc.health.v1 SERVING on every process, and through every Service stand-in", async () => {

@@ -172,7 +172,7 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
   const startTimeoutMs = options.startTimeoutMs ?? 120_000;
   const cleanups: (() => Promise<unknown>)[] = [];
 
-  // Per run: the stores' names. Everything else comes from the values file.
+  // Per run: the stores' names, and the engines' addresses. Everything else comes from the values file.
   const ledger = options.walletLedger ?? "dynamodb";
   const schemas = await Promise.all(["auth", "order", "marketdata", ledger === "dynamodb" ? "wallet_projection" : "wallet_ledger"].map((name) => freshPgSchema(`dist_${name}`)));
   if (!options.keepData) for (const schema of schemas) cleanups.push(() => schema.drop());
@@ -193,6 +193,11 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
       setString: {
         ...Object.fromEntries(Object.entries(secrets).map(([key, value]) => [`secrets.data.${key}`, value])),
         "components.matching.commandsTopic": commandsTopic,
+        // The engines where tests/infra runs them: the values file's loopback defaults, or the EXCHANGE_* overrides.
+        "config.EXCHANGE_AWS_ENDPOINT": engines.awsEndpoint,
+        "config.EXCHANGE_KAFKA_BROKERS": engines.kafkaBrokers.join(","),
+        "config.EXCHANGE_REDIS_URL": engines.redisUrl,
+        "config.EXCHANGE_OPENSEARCH_URL": engines.opensearchUrl,
         // History from the PostgreSQL projection of the DynamoDB ledger (the chart's secretEnv, values only).
         ...(ledger === "dynamodb" ? { "components.wallet.secretEnv.WALLET_PROJECTION_PG_URL": "wallet-projection-pg-url" } : {}),
         ...options.setString,
