@@ -34,6 +34,7 @@ export const SERVICE_FACTORIES = {
       databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`),
       directory,
       logger: telemetry?.logger.child({ service: "order" }),
+      metrics: telemetry?.metrics,
       userDataKafka:
         envOneOf(env, "ORDER_UPDATES", ["memory", "kafka"], "memory") === "kafka"
           ? {
@@ -48,14 +49,16 @@ export const SERVICE_FACTORIES = {
       databaseUrl: envString(env, "MARKETDATA_DATABASE_URL", `sqlite:${join(dataDir, "marketdata.sqlite")}`),
       directory,
       logger: telemetry?.logger.child({ service: "marketdata" }),
+      metrics: telemetry?.metrics,
       symbolPollMs: envInt(env, "MARKETDATA_SYMBOL_POLL_MS", 10_000),
     }),
-  matching: (env: Env, dataDir: string) =>
+  matching: (env: Env, dataDir: string, _directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     import("./matching/src/main.js").then((matching) =>
       matching.createMatchingModule({
         dataDir: envString(env, "MATCHING_DATA_DIR", join(dataDir, "matching")),
         kafkaBrokers: env.MATCHING_JOURNAL === "kafka" ? envString(env, "EXCHANGE_KAFKA_BROKERS", "127.0.0.1:59092").split(",") : undefined,
         kafkaTopic: env.MATCHING_COMMANDS_TOPIC,
+        metrics: telemetry?.metrics,
       }),
     ),
   wallet: async (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => (await import("./wallet/src/main.js")).createWalletModule({
@@ -70,6 +73,7 @@ export const SERVICE_FACTORIES = {
       metrics: telemetry?.metrics,
       logger: telemetry?.logger.child({ service: "wallet" }),
       projectionPgUrl: env.WALLET_PROJECTION_PG_URL || undefined,
+      auditMs: envInt(env, "WALLET_AUDIT_MS", 60_000),
     }),
   auth: (env: Env, dataDir: string, _directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     import("./auth/src/main.js").then((auth) => auth.createAuthModule({ ...auth.readAuthConfig(env, dataDir), logger: telemetry?.logger.child({ service: "auth" }) })),

@@ -5,8 +5,9 @@ import { RedisCache } from "#kit/adapters/cache.redis.js";
 import type { Cache } from "#kit/ports/cache.port.js";
 import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import { registered } from "#kit/telemetry/metrics.js";
 import { publicConnectApi } from "./connect/public-api.js";
-import { Counter, type Registry } from "prom-client";
+import { Counter, Histogram, type Registry } from "prom-client";
 import { FallbackCache } from "./rate-limit/fallback-cache.js";
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit/rate-limiter.js";
 import { accountRoutes } from "./rest/account.routes.js";
@@ -177,13 +178,30 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     now,
     onError: config.onError,
   });
-  const limiter = new RateLimiter(cache, limits, now);
+  const refusals = config.metrics
+    ? registered(config.metrics, "exchange_edge_rate_limit_refusals_total", (registers) =>
+        new Counter({ name: "exchange_edge_rate_limit_refusals_total", help: "Requests and orders the edge refused (-1003, HTTP 429) by the limit they hit", labelNames: ["limit"] as const, registers }),
+      )
+    : undefined;
+  const limiter = new RateLimiter(cache, limits, now, refusals && ((limit) => refusals.inc({ limit })));
+  const restDuration = config.metrics
+    ? registered(config.metrics, "exchange_edge_http_request_duration_seconds", (registers) =>
+        new Histogram({
+          name: "exchange_edge_http_request_duration_seconds",
+          help: "The edge's REST API (/api/v3): latency by route, method and HTTP status",
+          labelNames: ["route", "method", "status"] as const,
+          buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+          registers,
+        }),
+      )
+    : undefined;
   const rest = restRouter([...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(), ...userStreamRoutes(userStreams.keys)], {
     services,
     limiter,
     now,
     trustForwardedFor: config.trustForwardedFor ?? false,
     prefix: "/api/",
+    observe: restDuration && ((route, method, status, seconds) => restDuration.observe({ route, method, status: String(status) }, seconds)),
   });
   const connect = publicConnectApi({ services, limiter, trustForwardedFor: config.trustForwardedFor ?? false, corsOrigins: config.corsOrigins ?? [], onError: config.onError });
   const marketStreams = new MarketStreams({

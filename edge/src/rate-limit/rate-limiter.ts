@@ -36,17 +36,23 @@ function refuse(what: string, decision: RateLimitDecision): DomainError {
   });
 }
 
+/** Which limit refused a request (the label of exchange_edge_rate_limit_refusals_total). */
+export type RateLimitName = "ip_weight_1m" | "api_key_weight_1m" | "orders_10s" | "orders_1d";
+
 export class RateLimiter {
   constructor(
     private readonly cache: Cache,
     private readonly limits: RateLimits,
     private readonly now: () => number,
+    /** Hears each refusal (metrics). */
+    private readonly onRefused?: (limit: RateLimitName) => void,
   ) {}
 
   /** Counts the request's weight against its IP. */
   async admitIp(ip: string, weight: number): Promise<Admission> {
     const decision = await fixedWindowRateLimit(this.cache, { key: `edge:ip:${ip}`, limit: this.limits.ipWeightPerMinute, windowMs: MINUTE, weight }, this.now());
     const headers = { "X-MBX-USED-WEIGHT-1M": String(decision.count) };
+    if (!decision.allowed) this.onRefused?.("ip_weight_1m");
     return { headers, refused: decision.allowed ? undefined : refuse("request weight per minute per IP", decision) };
   }
 
@@ -54,6 +60,7 @@ export class RateLimiter {
   async admitApiKey(apiKey: string, weight: number): Promise<Admission> {
     const decision = await fixedWindowRateLimit(this.cache, { key: `edge:key:${apiKey}`, limit: this.limits.apiKeyWeightPerMinute, windowMs: MINUTE, weight }, this.now());
     const headers = { "X-MBX-USED-WEIGHT-1M": String(decision.count) };
+    if (!decision.allowed) this.onRefused?.("api_key_weight_1m");
     return { headers, refused: decision.allowed ? undefined : refuse("request weight per minute per API key", decision) };
   }
 
@@ -67,6 +74,7 @@ export class RateLimiter {
     ]);
     const headers = { "X-MBX-ORDER-COUNT-10S": String(short.count), "X-MBX-ORDER-COUNT-1D": String(day.count) };
     const refused = !short.allowed ? refuse("orders per 10 seconds", short) : !day.allowed ? refuse("orders per day", day) : undefined;
+    if (refused) this.onRefused?.(!short.allowed ? "orders_10s" : "orders_1d");
     return { headers, refused };
   }
 }

@@ -40,6 +40,8 @@ export interface RouterDeps {
   readonly trustForwardedFor: boolean;
   /** Paths this router answers (unknown ones under them are 404 with Binance's body). */
   readonly prefix: string;
+  /** Hears each answered request: its route (path template), method, HTTP status and duration (metrics). */
+  readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
 }
 
 /** The client's IP: the socket's address, or the first X-Forwarded-For entry behind a trusted proxy. */
@@ -74,8 +76,10 @@ export function restRouter(routes: readonly Route[], deps: RouterDeps): (request
     const path = queryAt < 0 ? url : url.slice(0, queryAt);
     if (!path.startsWith(deps.prefix)) return false;
     const headers: Record<string, string> = {};
+    const started = deps.observe ? process.hrtime.bigint() : 0n;
+    let route: Route | undefined;
     try {
-      const route = byKey.get(`${request.method ?? "GET"} ${path}`);
+      route = byKey.get(`${request.method ?? "GET"} ${path}`);
       if (!route) {
         sendJson(response, 404, { code: -1000, msg: `Unknown endpoint: ${request.method} ${path}` });
         return true;
@@ -118,6 +122,8 @@ export function restRouter(routes: readonly Route[], deps: RouterDeps): (request
       if (error instanceof BodyTooLargeError && error.close && request.httpVersionMajor === 1) headers.Connection = "close";
       if (!response.headersSent) sendJson(response, status, body, headers);
       else response.end();
+    } finally {
+      deps.observe?.(route?.path ?? "unknown", request.method ?? "GET", response.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     }
     return true;
   };

@@ -4,6 +4,8 @@ import { openDatabase } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
 import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import type { Registry } from "prom-client";
+import { exportConsumerPositions } from "#kit/telemetry/consumer-metrics.js";
 import type { Logger } from "#kit/telemetry/logger.js";
 import { SqlMarketDataStore, marketDataMigrations, type MarketDataTables } from "./adapters/market-data-store.sql.js";
 import { ConnectMatchingFeed } from "./adapters/matching-feed.connect.js";
@@ -18,6 +20,8 @@ export interface MarketDataConfig {
   readonly directory: ServiceDirectory;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** The process's Prometheus registry (served at /metrics). */
+  readonly metrics?: Registry;
   /** Back-off after a broken event stream or an unreachable order service. */
   readonly retryMs?: number;
   /** How often order's registry is read for symbols added since the start (MARKETDATA_SYMBOL_POLL_MS, default 10 s). */
@@ -39,6 +43,7 @@ export async function createMarketDataModule(config: MarketDataConfig): Promise<
     symbols: new ConnectSymbolSource(config.directory.transport("order")),
     clock,
   });
+  exportConsumerPositions(config.metrics, "marketdata", () => followed, (symbol) => marketData.appliedSequence(symbol));
   const consumers = new AbortController();
   const running: Promise<void>[] = [];
   const retryMs = config.retryMs ?? 500;

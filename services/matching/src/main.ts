@@ -1,7 +1,9 @@
 import { MatchingService } from "#gen/exchange/matching/v1/matching_pb.js";
 import { unreachable } from "#kit/config/config-error.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import type { Registry } from "prom-client";
 import { KafkaJournal } from "./adapters/journal.kafka.js";
+import { MatchingMetrics } from "./adapters/matching.metrics.js";
 import { matchingRoutes } from "./rpc/matching.routes.js";
 import { SymbolBooks } from "./symbol-books.js";
 
@@ -12,6 +14,8 @@ export interface MatchingConfig {
   /** Kafka brokers for the command log (distributed mode); unset keeps it in files. */
   readonly kafkaBrokers?: readonly string[];
   readonly kafkaTopic?: string;
+  /** The process's Prometheus registry (served at /metrics). */
+  readonly metrics?: Registry;
 }
 
 /** Composition root of the matching service. */
@@ -20,6 +24,7 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
   const books = new SymbolBooks({
     dataDir: config.dataDir,
     snapshotEvery: config.snapshotEvery,
+    metrics: config.metrics ? new MatchingMetrics(config.metrics) : undefined,
     journal: brokers && brokers.length > 0 ? (symbol) => new KafkaJournal({ brokers, symbol, topic: config.kafkaTopic }) : undefined,
   });
   return {

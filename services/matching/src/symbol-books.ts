@@ -4,6 +4,8 @@ import { DomainError } from "#kit/errors/domain-error.js";
 import { Wakeups } from "#kit/lifecycle/wakeups.js";
 import { FileAccountIds } from "./adapters/account-ids.file.js";
 import { FileJournal } from "./adapters/journal.file.js";
+import { TimedJournal } from "./adapters/journal.timed.js";
+import type { MatchingMetrics } from "./adapters/matching.metrics.js";
 import { FileSnapshotStore } from "./adapters/snapshot-store.file.js";
 import { CollectingSink } from "./domain/events.js";
 import { OrderBook } from "./domain/order-book.js";
@@ -20,6 +22,8 @@ export interface SymbolBooksOptions {
   readonly snapshotEvery?: number;
   /** How many recent event batches each symbol keeps for subscribers that fall behind. */
   readonly retainBatches?: number;
+  /** Counts orders, trades and journal latency (the process's /metrics). */
+  readonly metrics?: MatchingMetrics;
 }
 
 /** One command's fate in a batch: its events, a retried placement, or why it was refused. */
@@ -61,7 +65,9 @@ export class SymbolBooks {
     // the process stopped can catch up: the event stream is a function of the command log.
     const accounts = new FileAccountIds(join(dir, "accounts.tsv"));
     const retain = this.options.retainBatches ?? 100_000;
-    const journal = this.options.journal ?? ((_: string, home: string) => new FileJournal(join(home, "journal")));
+    const metrics = this.options.metrics;
+    const onSync = metrics ? (seconds: number) => metrics.journalFsync.observe(seconds) : undefined;
+    const journal = this.options.journal ?? ((_: string, home: string) => new FileJournal(join(home, "journal"), { onSync }));
     const scan = journal(symbol, dir);
     const scratch = new OrderBook();
     const sink = new CollectingSink(symbol);
@@ -75,7 +81,7 @@ export class SymbolBooks {
     const recent = sink.batches.slice(-retain).map((batch) => toEventBatchMessage(batch, accounts));
     const engine = await MatchingEngine.open({
       symbol,
-      journal: journal(symbol, dir),
+      journal: metrics ? new TimedJournal(journal(symbol, dir), this.options.journal ? "kafka" : "file", metrics) : journal(symbol, dir),
       snapshots: new FileSnapshotStore(join(dir, "snapshots")),
       snapshotEvery: this.options.snapshotEvery ?? 100_000,
     });
@@ -171,6 +177,7 @@ export class SymbolBooks {
     }
     if (book.recent.length > retain * 2) book.recent.splice(0, book.recent.length - retain);
     book.batches.wakeAll();
+    this.options.metrics?.applied(book.engine.symbol, batches);
   }
 
   async depth(symbol: string, levels: number) {

@@ -5,12 +5,15 @@ import { openDatabase } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
 import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import type { Registry } from "prom-client";
+import { exportConsumerPositions } from "#kit/telemetry/consumer-metrics.js";
 import type { Logger } from "#kit/telemetry/logger.js";
 import { ConnectMatchingGateway } from "./adapters/matching-gateway.connect.js";
 import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "./adapters/order-store.sql.js";
 import { SqlSymbolStore, orderMigrations, type OrderDb } from "./adapters/symbol-store.sql.js";
 import { KafkaOrderUpdates, type KafkaOrderUpdatesOptions } from "./adapters/order-updates.kafka.js";
 import { MemoryOrderUpdates } from "./adapters/order-updates.memory.js";
+import { settlementLag } from "./adapters/settlement.metrics.js";
 import { ConnectWalletGateway } from "./adapters/wallet-gateway.connect.js";
 import { Orders } from "./domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "./domain/symbol.js";
@@ -24,6 +27,8 @@ export interface OrderConfig {
   readonly directory: ServiceDirectory;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** The process's Prometheus registry (served at /metrics). */
+  readonly metrics?: Registry;
   /**
    * Distributed mode with several replicas: order updates go through Kafka (exchange.order.user-data.v1) so
    * every replica's StreamOrderUpdates hears every replica's. Absent: the in-process emitter.
@@ -52,14 +57,17 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
     ? new KafkaOrderUpdates({ ...config.userDataKafka, onError: (error) => config.logger?.warn({ err: error }, "order update stream message lost") })
     : undefined;
   const updates = kafkaUpdates ?? new MemoryOrderUpdates();
+  const clock = config.clock ?? systemClock;
   const orders = new Orders({
     store: new SqlOrderStore(database.db as unknown as Kysely<OrderTables>),
     matching: new ConnectMatchingGateway(config.directory.transport("matching")),
     wallet: new ConnectWalletGateway(config.directory.transport("wallet")),
-    clock: config.clock ?? systemClock,
+    clock,
     symbols: specs,
     updates,
+    settled: settlementLag(config.metrics, () => clock.now()),
   });
+  exportConsumerPositions(config.metrics, "order", () => specs.map((spec) => spec.symbol), (symbol) => orders.appliedSequence(symbol));
   const consumers = new AbortController();
   const running: Promise<void>[] = [];
   let relaying: NodeJS.Timeout | undefined;

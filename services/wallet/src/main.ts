@@ -19,6 +19,7 @@ import type { MfaVerifier } from "./ports/mfa-verifier.port.js";
 import { simulatedChainHttpRoute } from "./rpc/simulated-chain.http.js";
 import { walletRoutes } from "./rpc/wallet.routes.js";
 import type { RunningHistoryProjection } from "./history-projection.module.js";
+import { walletAudit } from "./audit.module.js";
 
 export interface WalletConfig {
   /** The store of record: sqlite:<file> (embedded), postgres://..., or dynamodb:<table>. */
@@ -47,6 +48,8 @@ export interface WalletConfig {
   /** How often the projection polls the stream / reconciles balances (ms). */
   readonly projectionPollMs?: number;
   readonly reconcileMs?: number;
+  /** How often the conservation invariant and the withdrawal queues are audited into `metrics` (ms; 0: never). */
+  readonly auditMs?: number;
 }
 
 
@@ -111,6 +114,9 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   const faucet = config.simulatedChainFaucet && parts.chain instanceof SimulatedChain ? parts.chain : undefined;
+  const audit = config.metrics
+    ? walletAudit({ store: parts.store, registry: config.metrics, clock: config.clock ?? systemClock, everyMs: config.auditMs ?? 60_000, logger: config.logger })
+    : undefined;
   return {
     name: "wallet",
     serviceNames: [WalletService.typeName],
@@ -120,6 +126,7 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
     history,
     start: async () => {
       history?.start();
+      audit?.start();
       const every = config.tickMs ?? 1000;
       if (every <= 0) return;
       // Stuck withdrawals are looked for far less often than holds expire: each look is a due-time
@@ -142,6 +149,7 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
     },
     stop: async () => {
       if (timer) clearInterval(timer);
+      await audit?.stop();
       await history?.stop();
       await store.close();
     },

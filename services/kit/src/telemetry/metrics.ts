@@ -1,6 +1,6 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { ConnectError } from "@connectrpc/connect";
-import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Histogram, Registry, type Metric } from "prom-client";
 
 /** Process-wide Prometheus registry plus the RPC metrics every service shares. */
 export interface Metrics {
@@ -34,4 +34,19 @@ export function metricsInterceptor(metrics: Metrics): Interceptor {
       throw error;
     }
   };
+}
+
+/**
+ * The metric named `name` in `registry`, made by `make` the first time: modules built twice on one registry
+ * (tests, a restarted module) share their series instead of failing on a duplicate name. No registry: a
+ * metric of its own, counted but served nowhere.
+ */
+export function registered<T extends Metric>(registry: Registry | undefined, name: string, make: (registers: Registry[]) => T): T {
+  const existing = registry?.getSingleMetric(name) as T | undefined;
+  return existing ?? make(registry ? [registry] : []);
+}
+
+/** Seconds since `start` (a process.hrtime.bigint() reading), for histograms in seconds. */
+export function secondsSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
 }

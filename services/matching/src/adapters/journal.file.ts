@@ -29,6 +29,8 @@ const MAX_RECORD = HEADER + MAX_SEQ_BYTES + MAX_COMMAND_BYTES;
 export interface FileJournalOptions {
   /** fdatasync after each batch (default true). false only for benchmarks of the encoding path. */
   fsync?: boolean;
+  /** Hears how long each fdatasync took, in seconds (metrics). */
+  onSync?: (seconds: number) => void;
 }
 
 function putVarint(buf: Buffer, p: number, v: number): number {
@@ -176,7 +178,12 @@ export class FileJournal implements Journal {
       const { bytesWritten } = await fh.write(buf, written, len - written, at + written);
       written += bytesWritten;
     }
-    if (this.opts.fsync !== false) await fh.datasync();
+    if (this.opts.fsync !== false) {
+      const onSync = this.opts.onSync;
+      const start = onSync ? process.hrtime.bigint() : 0n;
+      await fh.datasync();
+      if (onSync) onSync(Number(process.hrtime.bigint() - start) / 1e9);
+    }
     this.spare.push(buf);
   }
 

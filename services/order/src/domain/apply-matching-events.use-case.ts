@@ -20,6 +20,8 @@ export interface ApplyMatchingEventsDeps {
   readonly wallet: WalletGateway;
   /** Hears every order change after it is stored (StreamOrderUpdates); none when absent. */
   readonly updates?: OrderUpdatePublisher;
+  /** Hears, per stored group, matching's time of each batch whose trades it settled (settlement lag). */
+  readonly settled?: (symbol: string, batchTimes: readonly number[]) => void;
 }
 
 /** Event batches applied together at most. */
@@ -105,6 +107,8 @@ export class ApplyMatchingEvents {
     /** Per batch: what to report once stored, and each reported order's status at the batch's end. */
     const reports: { sequence: number; time: number; drafts: Draft[]; finals: Map<number, OrderStatus | undefined> }[] = [];
     let lastTradeTicks: bigint | undefined;
+    /** Matching's time of each batch with trades. */
+    const tradeTimes: number[] = [];
     for (const batch of batches) {
       const sequence = Number(batch.sequence);
       const time = Number(batch.timestamp);
@@ -203,6 +207,7 @@ export class ApplyMatchingEvents {
             break;
         }
       }
+      if (drafts.some((d) => d.fill)) tradeTimes.push(time);
       reports.push({ sequence, time, drafts, finals: new Map(drafts.map((d) => [d.order.orderId, touched.get(d.order.orderId)?.status])) });
     }
     // Every replica sees every trade here, whichever stores it: the last price stays current on all.
@@ -224,6 +229,7 @@ export class ApplyMatchingEvents {
       return;
     }
     this.progress.mark(symbol, last);
+    if (stored && tradeTimes.length > 0) this.deps.settled?.(symbol, tradeTimes);
     // Only the process that stored the batch reports it: another one loaded orders it had already changed.
     // A stored batch is reported even without updates, so a publisher shared between processes knows it is done.
     const updates = this.deps.updates;

@@ -31,6 +31,8 @@ export interface OrdersDeps {
   readonly newClientOrderId?: () => string;
   /** Hears every order change after it is stored (StreamOrderUpdates); none when absent. */
   readonly updates?: OrderUpdatePublisher;
+  /** Hears, per stored group of matching's batches, the time of each batch whose trades settled. */
+  readonly settled?: (symbol: string, batchTimes: readonly number[]) => void;
 }
 
 /** Binance's cancelReplaceMode. */
@@ -91,6 +93,11 @@ export class Orders {
 
   symbol(symbol: string) {
     return this.symbols.get(symbol);
+  }
+
+  /** The last of matching's sequences applied for `symbol` (here or by another replica). */
+  appliedSequence(symbol: string): number {
+    return this.progress.head(symbol);
   }
 
   // ------------------------------------------------------------------ placing

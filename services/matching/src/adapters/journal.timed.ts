@@ -1,0 +1,31 @@
+import type { Journal, JournalRecord, ReplayResult } from "../ports/journal.port.js";
+import type { MatchingMetrics } from "./matching.metrics.js";
+
+/** A journal whose appends are timed (one clock read per group, not per command). */
+export class TimedJournal implements Journal {
+  readonly pipelined?: boolean;
+
+  constructor(
+    private readonly inner: Journal,
+    private readonly kind: "file" | "kafka",
+    private readonly metrics: MatchingMetrics,
+  ) {
+    this.pipelined = inner.pipelined;
+  }
+
+  async append(records: readonly JournalRecord[]): Promise<void> {
+    const start = process.hrtime.bigint();
+    const count = records.length; // the engine reuses the array once the append resolved
+    await this.inner.append(records);
+    this.metrics.journalAppend.observe({ journal: this.kind }, Number(process.hrtime.bigint() - start) / 1e9);
+    this.metrics.journalRecords.inc({ journal: this.kind }, count);
+  }
+
+  replay(afterSeq: number, onRecord: (r: JournalRecord) => void): Promise<ReplayResult> {
+    return this.inner.replay(afterSeq, onRecord);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
