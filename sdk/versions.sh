@@ -1,6 +1,6 @@
 # The SDK toolchain's pinned versions (sourced by sdk/tools.sh). Go's runtime versions are in sdk/go/go.mod, the
 # Python SDK's in sdk/python/pyproject.toml: keep the generators and runtimes in step.
-PROTOC_GEN_GO_VERSION=v1.36.11
+PROTOC_GEN_GO_VERSION=v1.36.12
 CONNECT_GO_VERSION=v1.19.2
 PYTHON_REQUIREMENTS=(
   grpcio-tools==1.85.1

@@ -37,7 +37,10 @@ const UNIT = 10n ** 8n;
 const COMMANDS: Record<Sdk, { prepare?: () => void; command: string[]; cwd: string }> = {
   typescript: { command: [join(repo, "node_modules/.bin/tsx"), "--conditions=source", "examples/smoke.ts"], cwd: join(repo, "sdk/typescript") },
   go: {
-    prepare: () => run("go", ["build", "-o", join(tools, "bin/exchange-sdk-smoke"), "./cmd/smoke"], join(repo, "sdk/go")),
+    prepare: () => {
+      run("go", ["test", "."], join(repo, "sdk/go")); // the signing helpers' unit tests
+      run("go", ["build", "-o", join(tools, "bin/exchange-sdk-smoke"), "./cmd/smoke"], join(repo, "sdk/go"));
+    },
     command: [join(tools, "bin/exchange-sdk-smoke")],
     cwd: join(repo, "sdk/go"),
   },
@@ -50,7 +53,7 @@ const COMMANDS: Record<Sdk, { prepare?: () => void; command: string[]; cwd: stri
 };
 
 function run(command: string, args: string[], cwd: string): void {
-  const result = spawnSync(command, args, { cwd, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, GOFLAGS: "-mod=mod" } });
+  const result = spawnSync(command, args, { cwd, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, GOFLAGS: "-mod=readonly -buildvcs=false" } });
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`);
 }
 
@@ -112,6 +115,12 @@ function checkTranscript(sdk: Sdk, t: Transcript): void {
 }
 
 const started = Date.now();
+// Builds and installs first: a synchronous build would stall the exchange running in this process.
+for (const sdk of only) {
+  const t0 = Date.now();
+  COMMANDS[sdk].prepare?.();
+  if (COMMANDS[sdk].prepare) log(`${sdk}: built in ${Date.now() - t0} ms`);
+}
 mkdirSync(join(repo, "tmp"), { recursive: true });
 const dataDir = mkdtempSync(join(repo, "tmp", "sdk-smoke-"));
 const exchange = await startExchange(
@@ -128,7 +137,6 @@ try {
   const transcripts = new Map<Sdk, Transcript>();
   for (const sdk of only) {
     const t0 = Date.now();
-    COMMANDS[sdk].prepare?.();
     const users: Record<string, string> = {};
     const funding: Record<string, [string, bigint]> = { MAKER: ["BTC", 2n * UNIT], TAKER: ["USDT", 100_000n * UNIT], PROBE_MAKER: ["BTC", UNIT], PROBE_TAKER: ["USDT", 100_000n * UNIT] };
     for (const [role, [asset, amount]] of Object.entries(funding)) {
