@@ -10,6 +10,7 @@ PYTHON_REQUIREMENTS=(
   connect-python==0.9.0
   pyqwest==0.12.0
   cryptography==50.0.2
+  googleapis-common-protos==1.76.0
   setuptools==84.2.1
   opentelemetry-api==1.45.3
   typing_extensions==4.16.0

@@ -46,7 +46,10 @@ const COMMANDS: Record<Sdk, { prepare?: () => void; command: string[]; cwd: stri
   },
   python: {
     // The package as a user installs it (pyproject.toml), its pinned dependencies already in the venv.
-    prepare: () => run(join(tools, "venv/bin/python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-build-isolation", "--force-reinstall", "."], join(repo, "sdk/python")),
+    prepare: () => {
+      run(join(tools, "venv/bin/python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-build-isolation", "--force-reinstall", "."], join(repo, "sdk/python"));
+      run(join(tools, "venv/bin/python"), ["-m", "unittest", "discover", "-s", "tests"], join(repo, "sdk/python")); // the signing helpers' unit tests
+    },
     command: [join(tools, "venv/bin/python"), "examples/smoke.py"],
     cwd: join(repo, "sdk/python"),
   },
