@@ -4,7 +4,7 @@
  * queues are lost with the process (the events they come from are in the event log and can be re-published).
  */
 import { randomUUID } from "node:crypto";
-import type { NotificationEvent, NotificationQueue, Notifier, ReceivedNotification, ReceiveOptions } from "../ports/notifier.port.js";
+import type { NotificationEvent, NotificationQueue, Notifier, QueueOptions, ReceivedNotification, ReceiveOptions } from "../ports/notifier.port.js";
 import { Wakeups } from "../lifecycle/wakeups.js";
 
 interface Message {
@@ -17,6 +17,8 @@ interface Message {
 class MemoryQueue {
   readonly messages: Message[] = [];
   private readonly pushes = new Wakeups();
+  /** SQS's redrive policy: where a message goes instead of its (maxReceives + 1)-th receive. */
+  deadLetter: { queue: MemoryQueue; maxReceives: number } | undefined;
 
   push(event: NotificationEvent): void {
     this.messages.push({ event: structuredClone(event), receiveCount: 0, visibleAt: 0, receipt: null });
@@ -30,9 +32,14 @@ class MemoryQueue {
   take(max: number, visibilityMs: number): ReceivedNotification[] {
     const now = Date.now();
     const out: ReceivedNotification[] = [];
-    for (const m of this.messages) {
+    for (const m of [...this.messages]) {
       if (out.length >= max) break;
       if (m.visibleAt > now) continue;
+      if (this.deadLetter && m.receiveCount >= this.deadLetter.maxReceives) {
+        this.messages.splice(this.messages.indexOf(m), 1);
+        this.deadLetter.queue.push(m.event);
+        continue;
+      }
       m.receiveCount++;
       m.visibleAt = now + visibilityMs;
       m.receipt = randomUUID();
@@ -75,10 +82,10 @@ class MemoryQueueHandle implements NotificationQueue {
     if (i >= 0) this.queue.messages.splice(i, 1);
   }
 
-  async release(message: ReceivedNotification): Promise<void> {
+  async release(message: ReceivedNotification, delayMs = 0): Promise<void> {
     const m = this.queue.messages.find((x) => x.receipt === message.receipt);
     if (m) {
-      m.visibleAt = 0;
+      m.visibleAt = delayMs > 0 ? Date.now() + delayMs : 0;
       m.receipt = null;
       this.queue.wake();
     }
@@ -101,12 +108,22 @@ export class MemoryNotifier implements Notifier {
     for (const name of subscribers) this.queues.get(name)!.push(event);
   }
 
-  async openQueue(topic: string, queue: string): Promise<NotificationQueue> {
+  async openQueue(topic: string, queue: string, options: QueueOptions = {}): Promise<NotificationQueue> {
     await this.ensureTopic(topic);
-    let q = this.queues.get(queue);
-    if (!q) this.queues.set(queue, (q = new MemoryQueue()));
+    const q = this.queueOf(queue);
+    if (options.deadLetter) q.deadLetter = { queue: this.queueOf(options.deadLetter.queue), maxReceives: options.deadLetter.maxReceives };
     this.topics.get(topic)!.add(queue);
     return new MemoryQueueHandle(q);
+  }
+
+  async openDeadLetterQueue(queue: string): Promise<NotificationQueue> {
+    return new MemoryQueueHandle(this.queueOf(queue));
+  }
+
+  private queueOf(name: string): MemoryQueue {
+    let q = this.queues.get(name);
+    if (!q) this.queues.set(name, (q = new MemoryQueue()));
+    return q;
   }
 
   async close(): Promise<void> {}

@@ -3,6 +3,7 @@
  * delivery (the SQS body is our JSON, attributes pass through). Everything is created idempotently: topic, queue,
  * the queue policy that lets the topic send to it, and the subscription (reused when it exists). Receiving long-polls;
  * ack deletes the message; release sets its visibility to 0. `endpoint` points it at moto in tests.
+ * A dead-letter queue is SQS's redrive policy on the queue (maxReceiveCount), set idempotently.
  * SNS/SQS names allow [A-Za-z0-9_-]: other characters (the dots of `exchange.user.events.v1`) become `-`.
  */
 import {
@@ -22,7 +23,7 @@ import {
   ReceiveMessageCommand,
   SetQueueAttributesCommand,
 } from "@aws-sdk/client-sqs";
-import type { NotificationEvent, NotificationQueue, Notifier, ReceivedNotification, ReceiveOptions } from "../ports/notifier.port.js";
+import type { NotificationEvent, NotificationQueue, Notifier, QueueOptions, ReceivedNotification, ReceiveOptions } from "../ports/notifier.port.js";
 
 export interface SnsSqsNotifierOptions {
   readonly region?: string;
@@ -76,14 +77,21 @@ export class SnsSqsNotifier implements Notifier {
     );
   }
 
-  async openQueue(topic: string, queue: string): Promise<NotificationQueue> {
+  async openQueue(topic: string, queue: string, options: QueueOptions = {}): Promise<NotificationQueue> {
     const topicArn = await this.topicArn(topic);
     const { QueueUrl } = await this.sqs.send(new CreateQueueCommand({ QueueName: awsName(this.prefix, queue) }));
     const queueUrl = QueueUrl!;
-    const attrs = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn", "Policy"] }));
+    const attrs = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn", "Policy", "RedrivePolicy"] }));
     const queueArn = attrs.Attributes!.QueueArn!;
     const policy = mergePolicy(attrs.Attributes?.Policy, queueArn, topicArn);
     if (policy) await this.sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: policy } }));
+    if (options.deadLetter) {
+      const dlq = await this.createQueue(options.deadLetter.queue);
+      const redrive = JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: options.deadLetter.maxReceives });
+      if (!sameRedrive(attrs.Attributes?.RedrivePolicy, dlq.arn, options.deadLetter.maxReceives)) {
+        await this.sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { RedrivePolicy: redrive } }));
+      }
+    }
     if (!(await this.subscribed(topicArn, queueArn))) {
       await this.sns.send(
         new SubscribeCommand({
@@ -96,6 +104,16 @@ export class SnsSqsNotifier implements Notifier {
       );
     }
     return new SqsQueue(this.sqs, queueUrl);
+  }
+
+  async openDeadLetterQueue(queue: string): Promise<NotificationQueue> {
+    return new SqsQueue(this.sqs, (await this.createQueue(queue)).url);
+  }
+
+  private async createQueue(queue: string): Promise<{ url: string; arn: string }> {
+    const { QueueUrl } = await this.sqs.send(new CreateQueueCommand({ QueueName: awsName(this.prefix, queue) }));
+    const attrs = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: QueueUrl!, AttributeNames: ["QueueArn"] }));
+    return { url: QueueUrl!, arn: attrs.Attributes!.QueueArn! };
   }
 
   private async subscribed(topicArn: string, queueArn: string): Promise<boolean> {
@@ -112,6 +130,12 @@ export class SnsSqsNotifier implements Notifier {
     this.sns.destroy();
     this.sqs.destroy();
   }
+}
+
+function sameRedrive(existing: string | undefined, arn: string, maxReceives: number): boolean {
+  if (!existing) return false;
+  const policy = JSON.parse(existing) as { deadLetterTargetArn?: string; maxReceiveCount?: number | string };
+  return policy.deadLetterTargetArn === arn && Number(policy.maxReceiveCount) === maxReceives;
 }
 
 /** The queue policy with a statement allowing `topicArn` to send; undefined when it is already there. */
@@ -158,8 +182,9 @@ class SqsQueue implements NotificationQueue {
     await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.url, ReceiptHandle: message.receipt }));
   }
 
-  async release(message: ReceivedNotification): Promise<void> {
-    await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.url, ReceiptHandle: message.receipt, VisibilityTimeout: 0 }));
+  async release(message: ReceivedNotification, delayMs = 0): Promise<void> {
+    const seconds = Math.min(Math.ceil(Math.max(delayMs, 0) / 1000), 12 * 3600);
+    await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.url, ReceiptHandle: message.receipt, VisibilityTimeout: seconds }));
   }
 
   async close(): Promise<void> {}

@@ -106,5 +106,48 @@ export function notifierContract(engine: string, makeHarness: () => NotifierHarn
       expect(failOnce).toBe(false);
       expect(await q.receive({ waitMs: 1500 })).toEqual([]); // duplicates were acked too
     });
+
+    it("holds a released message back for its delay", async () => {
+      const { harness, notifier } = await setup();
+      const topic = harness.name("delay");
+      const q = await notifier.openQueue(topic, harness.name("q"));
+      await notifier.publish(topic, { id: "d-1", type: "t", payload: 1 });
+      const [first] = await drain(q, 1);
+      const t0 = Date.now();
+      await q.release(first, 1500);
+      expect(await q.receive({ waitMs: 0 })).toEqual([]);
+      const [again] = await drain(q, 1, 10_000);
+      expect(again.event.id).toBe("d-1");
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+      await q.ack(again);
+    });
+
+    it("moves a message received maxReceives times without an ack to its dead-letter queue", async () => {
+      const { harness, notifier } = await setup();
+      const topic = harness.name("redrive");
+      const dlqName = harness.name("dlq");
+      const q = await notifier.openQueue(topic, harness.name("q"), { deadLetter: { queue: dlqName, maxReceives: 2 } });
+      await notifier.openQueue(topic, harness.name("q"), { deadLetter: { queue: dlqName, maxReceives: 2 } }); // idempotent
+      const dlq = await notifier.openDeadLetterQueue(dlqName);
+      await notifier.publish(topic, { id: "poison", type: "t", payload: { n: 1 } });
+      await notifier.publish(topic, { id: "fine", type: "t", payload: { n: 2 } });
+      const receives = new Map<string, number>();
+      const deadline = Date.now() + 15_000;
+      let dead: ReceivedNotification[] = [];
+      while (dead.length === 0 && Date.now() < deadline) {
+        for (const m of await q.receive({ waitMs: 500, visibilityTimeoutMs: 1000 })) {
+          receives.set(m.event.id, m.receiveCount);
+          if (m.event.id === "fine") await q.ack(m);
+          else await q.release(m);
+        }
+        dead = await dlq.receive({ waitMs: 0 });
+      }
+      expect(dead.map((m) => m.event.id)).toEqual(["poison"]);
+      expect(dead[0].event.payload).toEqual({ n: 1 });
+      expect(receives.get("poison")).toBe(2);
+      expect(receives.get("fine")).toBe(1);
+      await dlq.ack(dead[0]);
+      expect(await q.receive({ waitMs: 1000 })).toEqual([]);
+    });
   });
 }

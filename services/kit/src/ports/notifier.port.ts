@@ -37,9 +37,20 @@ export interface NotificationQueue {
   receive(options?: ReceiveOptions): Promise<ReceivedNotification[]>;
   /** Done: the message is deleted. */
   ack(message: ReceivedNotification): Promise<void>;
-  /** Not done: make it visible again now. */
-  release(message: ReceivedNotification): Promise<void>;
+  /**
+   * Not done: make it visible again now, or after `delayMs` (a retry's back-off; SQS rounds it up to
+   * whole seconds, at most 12 h).
+   */
+  release(message: ReceivedNotification, delayMs?: number): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface QueueOptions {
+  /**
+   * A message received `maxReceives` times without an ack moves to the queue `queue` when it would be
+   * received once more (SQS's redrive policy). The dead-letter queue is created too.
+   */
+  readonly deadLetter?: { readonly queue: string; readonly maxReceives: number };
 }
 
 export interface Notifier {
@@ -50,7 +61,9 @@ export interface Notifier {
    * Creates (idempotently) the queue `queue` subscribed to `topic` and returns a handle on it. Events published after
    * the subscription exists are delivered to it.
    */
-  openQueue(topic: string, queue: string): Promise<NotificationQueue>;
+  openQueue(topic: string, queue: string, options?: QueueOptions): Promise<NotificationQueue>;
+  /** A queue subscribed to no topic, created idempotently: what a dead-letter queue is read through. */
+  openDeadLetterQueue(queue: string): Promise<NotificationQueue>;
   close(): Promise<void>;
 }
 
