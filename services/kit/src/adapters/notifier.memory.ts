@@ -48,9 +48,9 @@ class MemoryQueue {
     return out;
   }
 
-  /** resolves on a push or after ms, whichever is first */
-  wait(ms: number): Promise<void> {
-    return this.pushes.wait({ ms });
+  /** resolves on a push, after ms or on abort, whichever is first */
+  wait(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.pushes.wait({ ms, signal });
   }
 
 
@@ -72,8 +72,8 @@ class MemoryQueueHandle implements NotificationQueue {
     for (;;) {
       const got = this.queue.take(max, visibility);
       const left = deadline - Date.now();
-      if (got.length > 0 || left <= 0) return got;
-      await this.queue.wait(Math.min(left, Math.max(this.queue.nextVisibleIn(), 1)));
+      if (got.length > 0 || left <= 0 || options.signal?.aborted) return got;
+      await this.queue.wait(Math.min(left, Math.max(this.queue.nextVisibleIn(), 1)), options.signal);
     }
   }
 

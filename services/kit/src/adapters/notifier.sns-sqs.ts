@@ -161,7 +161,9 @@ class SqsQueue implements NotificationQueue {
   ) {}
 
   async receive(options: ReceiveOptions = {}): Promise<ReceivedNotification[]> {
-    const out = await this.sqs.send(
+    if (options.signal?.aborted) return [];
+    const out = await this.sqs
+      .send(
       new ReceiveMessageCommand({
         QueueUrl: this.url,
         MaxNumberOfMessages: Math.min(Math.max(options.max ?? 10, 1), 10),
@@ -170,7 +172,13 @@ class SqsQueue implements NotificationQueue {
         MessageSystemAttributeNames: ["ApproximateReceiveCount"],
         MessageAttributeNames: ["All"],
       }),
-    );
+      { abortSignal: options.signal },
+    )
+      .catch((error: unknown) => {
+        // Aborted: nothing was received (a message taken by the cut request comes back after its visibility).
+        if (options.signal?.aborted) return { Messages: [] };
+        throw error;
+      });
     return (out.Messages ?? []).map((m) => {
       const body = JSON.parse(m.Body ?? "{}") as NotificationEvent;
       const event: NotificationEvent = { id: body.id, type: body.type, payload: body.payload, attributes: body.attributes ?? {} };

@@ -149,5 +149,16 @@ export function notifierContract(engine: string, makeHarness: () => NotifierHarn
       await dlq.ack(dead[0]);
       expect(await q.receive({ waitMs: 1000 })).toEqual([]);
     });
+
+    it("ends a long poll when its signal aborts", async () => {
+      const { harness, notifier } = await setup();
+      const q = await notifier.openQueue(harness.name("abort"), harness.name("q"));
+      const stop = new AbortController();
+      const t0 = Date.now();
+      const polling = q.receive({ waitMs: 20_000, signal: stop.signal });
+      setTimeout(() => stop.abort(), 300);
+      expect(await polling).toEqual([]);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    });
   });
 }

@@ -31,6 +31,8 @@ export interface ReceiveOptions {
   readonly waitMs?: number;
   /** how long received messages stay invisible unless acked (rounded up to whole seconds by SQS); default 30 s */
   readonly visibilityTimeoutMs?: number;
+  /** ends a long poll early (with what has arrived: nothing) */
+  readonly signal?: AbortSignal;
 }
 
 export interface NotificationQueue {
