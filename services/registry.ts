@@ -7,11 +7,47 @@ import type { Logger } from "#kit/telemetry/logger.js";
 import type { Registry } from "prom-client";
 import { createMarketDataModule } from "./marketdata/src/main.js";
 import { createOrderModule } from "./order/src/main.js";
+import type { Notifier } from "#kit/ports/notifier.port.js";
+import { acquireNotifier } from "./shared-ports.js";
 
-/** What the runtime shares with services: its /metrics registry and its logger. */
+/** What the runtime shares with services: its /metrics registry, its logger, and which services run here. */
 export interface ServiceTelemetry {
   readonly metrics: Registry;
   readonly logger: Logger;
+  /** The services this process runs (all of them in embedded mode). */
+  readonly colocated?: readonly string[];
+}
+
+/**
+ * The notifier port for a service that publishes notifications, or undefined when they are off: EXCHANGE_NOTIFICATIONS
+ * (default on), and a notifier someone consumes (SNS/SQS, or the embedded one with the notifier service in this
+ * process). The module's stop releases the shared notifier.
+ */
+async function withNotifications<M extends ServiceModule>(
+  env: Env,
+  dataDir: string,
+  telemetry: ServiceTelemetry | undefined,
+  build: (notifications: { notifier: Notifier; topic: string } | undefined) => Promise<M>,
+): Promise<M> {
+  const lease = acquireNotifier(env, dataDir);
+  const consumed = lease.config.engine === "sns-sqs" || (telemetry?.colocated ?? []).includes("notifier");
+  if (!envBool(env, "EXCHANGE_NOTIFICATIONS", true) || !consumed) {
+    await lease.release();
+    return build(undefined);
+  }
+  try {
+    const module = await build({ notifier: lease.notifier, topic: lease.config.topics[0]! });
+    const stop = module.stop?.bind(module);
+    return Object.assign(module, {
+      stop: async () => {
+        await stop?.();
+        await lease.release();
+      },
+    });
+  } catch (error) {
+    await lease.release();
+    throw error;
+  }
 }
 
 export type ServiceFactory = (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => Promise<ServiceModule>;
@@ -30,7 +66,8 @@ async function authMfa(directory: ServiceDirectory) {
 /** Every service the exchange runs, by folder name, with how to build it from the environment. */
 export const SERVICE_FACTORIES = {
   order: (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
-    createOrderModule({
+    withNotifications(env, dataDir, telemetry, (notifications) => createOrderModule({
+      notifications,
       databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`),
       directory,
       logger: telemetry?.logger.child({ service: "order" }),
@@ -43,7 +80,7 @@ export const SERVICE_FACTORIES = {
               replicationFactor: envInt(env, "EXCHANGE_KAFKA_REPLICATION_FACTOR", 1),
             }
           : undefined,
-    }),
+    })),
   marketdata: (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     createMarketDataModule({
       databaseUrl: envString(env, "MARKETDATA_DATABASE_URL", `sqlite:${join(dataDir, "marketdata.sqlite")}`),
@@ -61,11 +98,15 @@ export const SERVICE_FACTORIES = {
         metrics: telemetry?.metrics,
       }),
     ),
-  wallet: async (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => (await import("./wallet/src/main.js")).createWalletModule({
+  wallet: async (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => {
+    const wallet = await import("./wallet/src/main.js");
+    const mfa = await authMfa(directory);
+    return withNotifications(env, dataDir, telemetry, (notifications) => wallet.createWalletModule({
+      notifications,
       ledgerUrl: envString(env, "WALLET_LEDGER_URL", `sqlite:${join(dataDir, "wallet.sqlite")}`),
       // Withdrawals' second factor as auth decides it, when auth runs here or at AUTH_ADDR; the
       // embedded stand-in (no account has MFA unless a test registers one) for wallet alone.
-      mfa: await authMfa(directory),
+      mfa,
       awsEndpoint: env.EXCHANGE_AWS_ENDPOINT,
       simulatedChainFaucet: envBool(env, "WALLET_SIMULATED_CHAIN_FAUCET", true),
       cacheUrl: env.WALLET_CACHE_URL || undefined,
@@ -74,9 +115,36 @@ export const SERVICE_FACTORIES = {
       logger: telemetry?.logger.child({ service: "wallet" }),
       projectionPgUrl: env.WALLET_PROJECTION_PG_URL || undefined,
       auditMs: envInt(env, "WALLET_AUDIT_MS", 60_000),
-    }),
+    }));
+  },
   auth: (env: Env, dataDir: string, _directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
-    import("./auth/src/main.js").then((auth) => auth.createAuthModule({ ...auth.readAuthConfig(env, dataDir), logger: telemetry?.logger.child({ service: "auth" }) })),
+    import("./auth/src/main.js").then((auth) =>
+      withNotifications(env, dataDir, telemetry, (notifications) => auth.createAuthModule({ ...auth.readAuthConfig(env, dataDir), notifications, logger: telemetry?.logger.child({ service: "auth" }) })),
+    ),
+  notifier: async (env: Env, dataDir: string, _directory: ServiceDirectory, telemetry?: ServiceTelemetry) => {
+    const { createNotifierModule } = await import("./notifier/src/main.js");
+    const lease = acquireNotifier(env, dataDir);
+    const queue = lease.config.queues[0]!;
+    try {
+      const module = await createNotifierModule({
+        databaseUrl: envString(env, "NOTIFIER_DATABASE_URL", `sqlite:${join(dataDir, "notifier.sqlite")}`),
+        notifier: lease.notifier,
+        topic: queue.topic,
+        queue: queue.queue,
+        deadLetterQueue: envString(env, "NOTIFIER_DEAD_LETTER_QUEUE", `${queue.queue}-dlq`),
+        maxAttempts: envInt(env, "NOTIFIER_MAX_ATTEMPTS", 8),
+        retryBaseMs: envInt(env, "NOTIFIER_RETRY_BASE_MS", 1_000),
+        retryCapMs: envInt(env, "NOTIFIER_RETRY_CAP_MS", 300_000),
+        webhookTimeoutMs: envInt(env, "NOTIFIER_WEBHOOK_TIMEOUT_MS", 5_000),
+        logger: telemetry?.logger.child({ service: "notifier" }),
+      });
+      const stop = module.stop!.bind(module);
+      return Object.assign(module, { stop: () => stop().finally(() => lease.release()) });
+    } catch (error) {
+      await lease.release();
+      throw error;
+    }
+  },
   edge: (env: Env, _dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     import("../edge/src/main.js").then((edge) => {
       const logger = telemetry?.logger.child({ service: "edge" });

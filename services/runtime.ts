@@ -60,7 +60,7 @@ export async function startExchange(config: RuntimeConfig, env: Env, logger: Log
   const directory: ServiceDirectory = grpcDirectory(env, (service) => ((names as readonly string[]).includes(service) ? local : undefined));
   for (const name of names) {
     const factory: ServiceFactory = SERVICE_FACTORIES[name];
-    modules.push(await factory(env, config.dataDir, directory, { metrics: metrics.registry, logger }));
+    modules.push(await factory(env, config.dataDir, directory, { metrics: metrics.registry, logger, colocated: names }));
   }
 
   const handler = buildHandler({

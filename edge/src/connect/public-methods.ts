@@ -1,5 +1,6 @@
 import { AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { NotifierService } from "#gen/exchange/notifier/v1/notifier_pb.js";
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 
@@ -27,6 +28,7 @@ const order = OrderService.typeName;
 const wallet = WalletService.typeName;
 const marketData = MarketDataService.typeName;
 const auth = AuthService.typeName;
+const notifier = NotifierService.typeName;
 
 /** "<service type name>/<method name>" of every RPC the public API serves. */
 export const PUBLIC_METHODS: ReadonlyMap<string, MethodPolicy> = new Map<string, MethodPolicy>([
@@ -82,6 +84,10 @@ export const PUBLIC_METHODS: ReadonlyMap<string, MethodPolicy> = new Map<string,
   [`${auth}/RevokeApiKey`, { access: "user", weight: 1, forwardsToken: true }],
   [`${auth}/ListLoginHistory`, { access: "user", weight: 1, forwardsToken: true }],
   [`${auth}/SetAntiPhishingCode`, { access: "user", weight: 1, forwardsToken: true }],
+
+  // Where notifications go: read with a read key; changing them (a webhook receives trade data) needs a user token.
+  [`${notifier}/GetNotificationPreferences`, { access: "read", weight: 1 }],
+  [`${notifier}/SetNotificationPreferences`, { access: "user", weight: 1 }],
 ]);
 
 /** The permission a bearer credential needs for `access` (none for public RPCs). */

@@ -1,6 +1,7 @@
 import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { AuthService, type Principal } from "#gen/exchange/auth/v1/auth_pb.js";
 import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { NotifierService } from "#gen/exchange/notifier/v1/notifier_pb.js";
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
@@ -117,7 +118,13 @@ export function publicConnectRoutes(services: EdgeServices, limiter?: RateLimite
     setAntiPhishingCode: (request, context) => services.auth.setAntiPhishingCode({ ...request, userId: userId(context, request.userId) }, forwarded(context)),
   };
 
+  const notifierImpl: Partial<ServiceImpl<typeof NotifierService>> = {
+    getNotificationPreferences: (request, context) => services.notifier.getNotificationPreferences({ ...request, accountId: account(context, request.accountId) }, call(context)),
+    setNotificationPreferences: (request, context) => services.notifier.setNotificationPreferences({ ...request, accountId: account(context, request.accountId) }, call(context)),
+  };
+
   return (router: ConnectRouter) => {
+    router.service(NotifierService, notifierImpl);
     router.service(OrderService, orderImpl);
     router.service(WalletService, walletImpl);
     router.service(MarketDataService, marketDataImpl);

@@ -2,6 +2,7 @@ import { createClient, type Client } from "@connectrpc/connect";
 import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
 import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { MatchingService } from "#gen/exchange/matching/v1/matching_pb.js";
+import { NotifierService } from "#gen/exchange/notifier/v1/notifier_pb.js";
 import { OrderService, type SymbolInfo } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
@@ -14,6 +15,7 @@ export interface EdgeServices {
   readonly auth: Client<typeof AuthService>;
   readonly matching: Client<typeof MatchingService>;
   readonly marketData: Client<typeof MarketDataService>;
+  readonly notifier: Client<typeof NotifierService>;
   readonly symbols: SymbolCatalog;
 }
 
@@ -30,6 +32,7 @@ export function edgeServices(directory: ServiceDirectory, now: () => number): Ed
     auth: lazy(() => createClient(AuthService, directory.transport("auth"))),
     matching: lazy(() => createClient(MatchingService, directory.transport("matching"))),
     marketData: lazy(() => createClient(MarketDataService, directory.transport("marketdata"))),
+    notifier: lazy(() => createClient(NotifierService, directory.transport("notifier"))),
     symbols: new SymbolCatalog(order, now),
   };
 }

@@ -17,7 +17,10 @@ import { EnvelopeSecretBox } from "./adapters/secret-box.envelope.js";
 import { AwsSecrets } from "./adapters/secrets.aws.js";
 import { FileSecrets } from "./adapters/secrets.file.js";
 import { OtplibTotp } from "./adapters/totp.otplib.js";
-import { authMigrations, SqlUserStore, type AuthDb } from "./adapters/user-store.sql.js";
+import { AUTH_OUTBOX, authMigrations, SqlUserStore, type AuthDb } from "./adapters/user-store.sql.js";
+import { OutboxRelay } from "#kit/outbox/outbox-relay.js";
+import { SqlOutbox } from "#kit/outbox/outbox.sql.js";
+import type { Notifier } from "#kit/ports/notifier.port.js";
 import { createAuth, type Auth } from "./domain/auth.js";
 import { ACCOUNT_LOCKOUT, IP_LOCKOUT, type LockoutPolicy } from "./domain/lockout.js";
 import type { AccountSecurity, MfaVerifier } from "./ports/mfa-verifier.port.js";
@@ -34,6 +37,8 @@ export type SecretsConfig =
 export interface AuthConfig {
   /** sqlite:<file> (embedded) or postgres://... */
   readonly databaseUrl: string;
+  /** Security notices (new API key, sign-in, password change) go to an outbox relayed to this topic. */
+  readonly notifications?: { readonly notifier: Notifier; readonly topic: string };
   /** "local": we issue tokens; "cognito": Amazon Cognito does, we verify them. */
   readonly mode: "local" | "cognito";
   readonly cognito?: CognitoConfig;
@@ -118,6 +123,8 @@ export interface AuthModule extends ServiceModule {
   readonly mfa: MfaVerifier;
   /** For wallet in this process: the 24 h withdrawal lock after a security change. */
   readonly security: AccountSecurity;
+  /** Publishes the security notices' outbox, when notifications are on. */
+  readonly relay?: OutboxRelay;
   /** Local mode only: forces a signing-key rotation. */
   rotateSigningKey(): Promise<string>;
   /** Serves /.well-known/jwks.json (a kit HandlerOptions.fallback). */
@@ -129,7 +136,15 @@ export async function createAuthModule(config: AuthConfig): Promise<AuthModule> 
   const clock = config.clock ?? systemClock;
   const database = openDatabase<AuthDb>(config.databaseUrl);
   await migrate(database.db as never, "auth", authMigrations);
-  const store = new SqlUserStore(database.db);
+  const store = new SqlUserStore(database.db, config.notifications !== undefined);
+  const relay = config.notifications
+    ? new OutboxRelay({
+        source: new SqlOutbox(database.db as never, AUTH_OUTBOX),
+        notifier: config.notifications.notifier,
+        topic: config.notifications.topic,
+        onError: (error) => config.logger?.warn({ err: error }, "security notifications not relayed; retrying"),
+      })
+    : undefined;
   const box = new EnvelopeSecretBox(createSecrets(config.secrets));
   await box.open(await box.seal("start-up check")); // fail fast on an unreadable master key
   const local = config.mode === "local" ? new JoseAccessTokens(store, box, clock, { issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTtlSeconds, rotateAfterMs: config.rotateSigningKeyAfterMs }) : undefined;
@@ -168,7 +183,9 @@ export async function createAuthModule(config: AuthConfig): Promise<AuthModule> 
       return local.rotate();
     },
     httpRoute: jwksHttpRoute(() => auth.jwks()),
+    relay,
     start: async () => {
+      relay?.start();
       if (!sharedReplay) return;
       // Best effort: an evicted key is a replay window, so say so when Redis may evict.
       const policy = await sharedReplay.evictionPolicy();
@@ -177,6 +194,7 @@ export async function createAuthModule(config: AuthConfig): Promise<AuthModule> 
       }
     },
     stop: async () => {
+      await relay?.stop();
       await sharedReplay?.close();
       await database.close();
     },

@@ -9,7 +9,10 @@ import type { Registry } from "prom-client";
 import { exportConsumerPositions } from "#kit/telemetry/consumer-metrics.js";
 import type { Logger } from "#kit/telemetry/logger.js";
 import { ConnectMatchingGateway } from "./adapters/matching-gateway.connect.js";
-import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "./adapters/order-store.sql.js";
+import { ORDER_OUTBOX, SqlOrderStore, orderStoreMigrations, type OrderTables } from "./adapters/order-store.sql.js";
+import { OutboxRelay } from "#kit/outbox/outbox-relay.js";
+import { SqlOutbox } from "#kit/outbox/outbox.sql.js";
+import type { Notifier } from "#kit/ports/notifier.port.js";
 import { SqlSymbolStore, orderMigrations, type OrderDb } from "./adapters/symbol-store.sql.js";
 import { KafkaOrderUpdates, type KafkaOrderUpdatesOptions } from "./adapters/order-updates.kafka.js";
 import { MemoryOrderUpdates } from "./adapters/order-updates.memory.js";
@@ -34,12 +37,16 @@ export interface OrderConfig {
    * every replica's StreamOrderUpdates hears every replica's. Absent: the in-process emitter.
    */
   readonly userDataKafka?: Omit<KafkaOrderUpdatesOptions, "onError">;
+  /** Fills and order state changes are stored in an outbox with their batch and relayed to this topic. */
+  readonly notifications?: { readonly notifier: Notifier; readonly topic: string };
 }
 
 export interface OrderModule extends ServiceModule {
   readonly orders: Orders;
   /** The order changes stored, per account (StreamOrderUpdates): this process's, or every replica's through Kafka. */
   readonly updates: OrderUpdateFeed & OrderUpdatePublisher;
+  /** Publishes the notifications outbox, when notifications are on. */
+  readonly relay?: OutboxRelay;
 }
 
 /** How often undelivered orders are looked for, and how old one must be to be delivered by the relay. */
@@ -58,7 +65,17 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
     : undefined;
   const updates = kafkaUpdates ?? new MemoryOrderUpdates();
   const clock = config.clock ?? systemClock;
+  const relay = config.notifications
+    ? new OutboxRelay({
+        source: new SqlOutbox(database.db as never, ORDER_OUTBOX),
+        notifier: config.notifications.notifier,
+        topic: config.notifications.topic,
+        onError: (error) => config.logger?.warn({ err: error }, "order notifications not relayed; retrying"),
+      })
+    : undefined;
   const orders = new Orders({
+    notices: relay !== undefined,
+    onNoticesStored: () => relay?.nudge(),
     store: new SqlOrderStore(database.db as unknown as Kysely<OrderTables>),
     matching: new ConnectMatchingGateway(config.directory.transport("matching")),
     wallet: new ConnectWalletGateway(config.directory.transport("wallet")),
@@ -77,7 +94,9 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
     orders,
     updates,
     routes: orderRoutes({ symbols, orders, updates }),
+    relay,
     async start() {
+      relay?.start();
       // Joined before the consumers run, so no update this replica stores is appended before it listens.
       await kafkaUpdates?.start();
       for (const spec of specs) {
@@ -108,6 +127,7 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
       consumers.abort();
       await Promise.allSettled(running);
       await kafkaUpdates?.stop();
+      await relay?.stop();
       await database.close();
     },
   };

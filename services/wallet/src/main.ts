@@ -1,12 +1,15 @@
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { systemClock, type Clock } from "#kit/clock/clock.js";
 import { isConnectionFailure, unreachable } from "#kit/config/config-error.js";
-import { openDatabase } from "#kit/db/database.js";
+import { openDatabase, type Database } from "#kit/db/database.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import type { Logger } from "#kit/telemetry/logger.js";
 import type { Registry } from "prom-client";
 import { SimulatedChain } from "./adapters/chain-gateway.simulated.js";
 import { SqlLedgerStore, type WalletDb } from "./adapters/ledger-store.sql.js";
+import { SqlLedgerNoticeSource } from "./adapters/notice-source.sql.js";
+import { OutboxRelay } from "#kit/outbox/outbox-relay.js";
+import type { Notifier } from "#kit/ports/notifier.port.js";
 import { MemoryFeeTiers } from "./adapters/fee-tier.memory.js";
 import { EmbeddedMfaVerifier } from "./adapters/mfa-verifier.embedded.js";
 import { AssetRegistry } from "./domain/assets.js";
@@ -43,6 +46,11 @@ export interface WalletConfig {
   /** Where the cache's metrics are registered (the service's /metrics). */
   readonly metrics?: Registry;
   readonly logger?: Logger;
+  /**
+   * Deposits and withdrawals are read from the ledger's history and published to this topic (SQL ledgers; a
+   * DynamoDB ledger publishes none yet).
+   */
+  readonly notifications?: { readonly notifier: Notifier; readonly topic: string };
   /** With a DynamoDB store: the PostgreSQL projection that serves history and is reconciled with it. */
   readonly projectionPgUrl?: string;
   /** How often the projection polls the stream / reconciles balances (ms). */
@@ -100,17 +108,33 @@ export function composeWallet(store: LedgerStore, options: Omit<WalletConfig, "l
   return { store, wallet, chain, mfa, tiers, batcher };
 }
 
+/** The relay of deposit and withdrawal notices, over its own connection to a SQL ledger. */
+async function noticeRelay(config: WalletConfig, parts: WalletParts): Promise<{ relay: OutboxRelay; database: Database<unknown> } | undefined> {
+  // A DynamoDB ledger has no wallet_history; an in-memory SQLite one cannot be opened twice.
+  if (!config.notifications || config.ledgerUrl.startsWith("dynamodb:") || config.ledgerUrl === "sqlite::memory:") return undefined;
+  const database = openDatabase<unknown>(config.ledgerUrl);
+  const source = await SqlLedgerNoticeSource.open(database.db, parts.wallet.assets);
+  const relay = new OutboxRelay({
+    source,
+    notifier: config.notifications.notifier,
+    topic: config.notifications.topic,
+    onError: (error) => config.logger?.warn({ err: error }, "wallet notifications not relayed; retrying"),
+  });
+  return { relay, database };
+}
+
 /** How often the module looks for withdrawals left pending (Wallet.resumeWithdrawals). */
 const RESUME_WITHDRAWALS_MS = 15_000;
 
 /** Composition root of the wallet service. */
-export async function createWalletModule(config: WalletConfig): Promise<ServiceModule & { readonly parts: WalletParts; readonly history?: RunningHistoryProjection }> {
+export async function createWalletModule(config: WalletConfig): Promise<ServiceModule & { readonly parts: WalletParts; readonly history?: RunningHistoryProjection; readonly notices?: OutboxRelay }> {
   const recordStore = await openLedgerStore(config.ledgerUrl, config.awsEndpoint);
   const { projectionFor, historyFrom } = await import("./history-projection.module.js");
   const history = await projectionFor(recordStore, { ...config, pgUrl: config.projectionPgUrl, pollMs: config.projectionPollMs, reconcileMs: config.reconcileMs });
   const cached = await withBalanceCache(recordStore, config);
   const store = history ? historyFrom(cached, history.projection) : cached;
   const parts = composeWallet(store, config);
+  const relay = await noticeRelay(config, parts);
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   const faucet = config.simulatedChainFaucet && parts.chain instanceof SimulatedChain ? parts.chain : undefined;
@@ -124,9 +148,11 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
     httpRoute: faucet ? simulatedChainHttpRoute(faucet, parts.wallet.assets) : undefined,
     parts,
     history,
+    notices: relay?.relay,
     start: async () => {
       history?.start();
       audit?.start();
+      relay?.relay.start();
       const every = config.tickMs ?? 1000;
       if (every <= 0) return;
       // Stuck withdrawals are looked for far less often than holds expire: each look is a due-time
@@ -150,6 +176,8 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
     stop: async () => {
       if (timer) clearInterval(timer);
       await audit?.stop();
+      await relay?.relay.stop();
+      await relay?.database.close();
       await history?.stop();
       await store.close();
     },

@@ -96,7 +96,7 @@ describe("with wallet's ledger on DynamoDB (the chart's loopback values)", () =>
 describe("distributed mode from the chart", () => {
   it("runs one process per pod the chart renders, each with its pod's environment and only ports, data dirs and peers changed", () => {
     const count = (component: string) => exchange.replicas(component).length;
-    expect(Object.fromEntries(["auth", "edge", "marketdata", "matching", "order", "wallet"].map((c) => [c, count(c)]))).toEqual({ auth: 2, edge: 2, marketdata: 2, matching: 1, order: 2, wallet: 2 });
+    expect(Object.fromEntries(["auth", "edge", "marketdata", "matching", "notifier", "order", "wallet"].map((c) => [c, count(c)]))).toEqual({ auth: 2, edge: 2, marketdata: 2, matching: 1, notifier: 2, order: 2, wallet: 2 });
     for (const workload of exchange.chart.workloads) expect(count(workload.component), workload.component).toBe(workload.replicas);
 
     const allowed = /^(EXCHANGE_GRPC_PORT|EXCHANGE_HTTP_PORT|EXCHANGE_DATA_DIR|MATCHING_DATA_DIR|[A-Z]+_ADDR)$/;
@@ -115,6 +115,7 @@ describe("distributed mode from the chart", () => {
     expect(envOf("order")).toMatchObject({ ORDER_DATABASE_URL: exchange.stores.secrets["order-database-url"], ORDER_UPDATES: "kafka" });
     expect(envOf("matching")).toMatchObject({ MATCHING_JOURNAL: "kafka", MATCHING_COMMANDS_TOPIC: exchange.stores.commandsTopic });
     expect(envOf("marketdata")).toMatchObject({ MARKETDATA_DATABASE_URL: exchange.stores.secrets["marketdata-database-url"] });
+    expect(envOf("notifier")).toMatchObject({ NOTIFIER_DATABASE_URL: exchange.stores.secrets["notifier-database-url"], EXCHANGE_NOTIFIER: "sns-sqs", EXCHANGE_AWS_ENDPOINT: engines.awsEndpoint });
     expect(envOf("edge")).toMatchObject({ EDGE_LISTEN_KEY_REDIS_URL: engines.redisUrl, EDGE_RATE_LIMIT_REDIS_URL: engines.redisUrl, EDGE_TRUST_FORWARDED_FOR: "true" });
   });
 

@@ -16,14 +16,15 @@ const helm = process.env.HELM ?? join(tools, "bin/helm");
 const python = join(tools, "venv/bin/python");
 const KUBE_VERSION = "1.30.0";
 
-const COMPONENTS = ["auth", "edge", "marketdata", "matching", "order", "wallet"] as const;
+const COMPONENTS = ["auth", "edge", "marketdata", "matching", "notifier", "order", "wallet"] as const;
 type Component = (typeof COMPONENTS)[number];
 /** Who calls whom: the chart's `calls` lists. */
 const CALLS: Record<Component, Component[]> = {
   auth: [],
-  edge: ["auth", "wallet", "order", "matching", "marketdata"],
+  edge: ["auth", "wallet", "order", "matching", "marketdata", "notifier"],
   marketdata: ["matching", "order"],
   matching: [],
+  notifier: [],
   order: ["wallet", "matching"],
   wallet: ["auth"],
 };
@@ -173,7 +174,7 @@ describe("helm chart helm/exchange", () => {
       }
       expect(envOf("matching").get("MATCHING_JOURNAL")?.value).toBe("kafka");
       expect(envOf("order").get("ORDER_UPDATES")?.value).toBe("kafka"); // user data streams across order replicas
-      for (const [c, variable] of [["order", "ORDER_DATABASE_URL"], ["auth", "AUTH_DATABASE_URL"], ["wallet", "WALLET_LEDGER_URL"], ["marketdata", "MARKETDATA_DATABASE_URL"]] as const) {
+      for (const [c, variable] of [["order", "ORDER_DATABASE_URL"], ["auth", "AUTH_DATABASE_URL"], ["wallet", "WALLET_LEDGER_URL"], ["marketdata", "MARKETDATA_DATABASE_URL"], ["notifier", "NOTIFIER_DATABASE_URL"]] as const) {
         const ref = envOf(c).get(variable)?.valueFrom?.secretKeyRef;
         expect(ref, `${c} ${variable}`).toBeDefined();
         expect(ref.name).toBe(file.includes("hardened") ? "exchange-connection-strings" : `${prefix}-secrets`);

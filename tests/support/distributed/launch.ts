@@ -174,7 +174,7 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
 
   // Per run: the stores' names, and the engines' addresses. Everything else comes from the values file.
   const ledger = options.walletLedger ?? "dynamodb";
-  const schemas = await Promise.all(["auth", "order", "marketdata", ledger === "dynamodb" ? "wallet_projection" : "wallet_ledger"].map((name) => freshPgSchema(`dist_${name}`)));
+  const schemas = await Promise.all(["auth", "order", "marketdata", ledger === "dynamodb" ? "wallet_projection" : "wallet_ledger", "notifier"].map((name) => freshPgSchema(`dist_${name}`)));
   if (!options.keepData) for (const schema of schemas) cleanups.push(() => schema.drop());
   const ledgerTable = `ledger-${runId}`;
   const commandsTopic = `exchange.matching.commands.${runId}`;
@@ -182,6 +182,7 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
     "auth-database-url": schemas[0]!.url,
     "order-database-url": schemas[1]!.url,
     "marketdata-database-url": schemas[2]!.url,
+    "notifier-database-url": schemas[4]!.url,
     ...(ledger === "dynamodb" ? { "wallet-projection-pg-url": schemas[3]!.url, "wallet-ledger-url": `dynamodb:${ledgerTable}` } : { "wallet-ledger-url": schemas[3]!.url }),
   };
   if (!options.keepData) cleanups.push(() => dropLedgerTables(ledgerTable), () => dropTopic(commandsTopic));
@@ -198,6 +199,8 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
         "config.EXCHANGE_KAFKA_BROKERS": engines.kafkaBrokers.join(","),
         "config.EXCHANGE_REDIS_URL": engines.redisUrl,
         "config.EXCHANGE_OPENSEARCH_URL": engines.opensearchUrl,
+        // This run's own SNS topic and SQS queues on moto.
+        "config.EXCHANGE_NOTIFIER_PREFIX": `${runId}-`,
         // History from the PostgreSQL projection of the DynamoDB ledger (the chart's secretEnv, values only).
         ...(ledger === "dynamodb" ? { "components.wallet.secretEnv.WALLET_PROJECTION_PG_URL": "wallet-projection-pg-url" } : {}),
         ...options.setString,

@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Migration } from "kysely";
+import { SqlOutbox, outboxMigration } from "#kit/outbox/outbox.sql.js";
+import type { NotificationEvent } from "#kit/ports/notifier.port.js";
+import type { Notice } from "#kit/outbox/notice.js";
+import { apiKeyCreatedNotice, passwordChangedNotice, signedInNotice } from "../domain/security-notices.js";
+
+export const AUTH_OUTBOX = "auth_outbox";
 import type { ApiKey, ApiKeyType, LoginEvent, RefreshToken, Session, SigningKey, User } from "../domain/account.js";
 import { NO_FAILURES, type FailureRecord } from "../domain/lockout.js";
 import type { Permission, Role } from "../domain/principal.js";
@@ -189,6 +195,8 @@ export const authMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Security notices (new API key, sign-in, password change), relayed to the notifier topic.
+  "002_outbox": outboxMigration(AUTH_OUTBOX),
 };
 
 const num = (value: Millis): number => Number(value);
@@ -238,7 +246,11 @@ function toApiKey(row: ApiKeysTable): ApiKey {
 }
 
 export class SqlUserStore implements UserStore {
-  constructor(private readonly db: Kysely<AuthDb>) {}
+  /** `notices`: write security notices to the outbox (when a notifier relays it). */
+  constructor(
+    private readonly db: Kysely<AuthDb>,
+    private readonly notices = false,
+  ) {}
 
   async createUser(user: User): Promise<boolean> {
     const result = await this.db
@@ -271,7 +283,10 @@ export class SqlUserStore implements UserStore {
   }
 
   async setPasswordHash(userId: string, passwordHash: string, securityChangedAt: number): Promise<void> {
-    await this.db.updateTable("auth_users").set({ password_hash: passwordHash, security_changed_at: securityChangedAt }).where("id", "=", userId).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable("auth_users").set({ password_hash: passwordHash, security_changed_at: securityChangedAt }).where("id", "=", userId).execute();
+      await this.notify(trx, passwordChangedNotice(randomUUID(), userId, securityChangedAt));
+    });
   }
 
   async setRoles(userId: string, roles: readonly Role[]): Promise<void> {
@@ -401,7 +416,14 @@ export class SqlUserStore implements UserStore {
   }
 
   async createApiKey(key: ApiKey): Promise<void> {
-    await this.db
+    await this.db.transaction().execute(async (trx) => {
+      await this.insertApiKey(trx, key);
+      await this.notify(trx, apiKeyCreatedNotice(randomUUID(), key));
+    });
+  }
+
+  private async insertApiKey(db: Kysely<AuthDb>, key: ApiKey): Promise<void> {
+    await db
       .insertInto("auth_api_keys")
       .values({
         api_key: key.apiKey,
@@ -447,10 +469,25 @@ export class SqlUserStore implements UserStore {
   }
 
   async addLoginEvent(event: LoginEvent): Promise<void> {
-    await this.db
+    const id = randomUUID();
+    const notice = signedInNotice(id, event);
+    if (!notice) return this.insertLoginEvent(this.db, id, event);
+    await this.db.transaction().execute(async (trx) => {
+      await this.insertLoginEvent(trx, id, event);
+      await this.notify(trx, notice);
+    });
+  }
+
+  /** A security notice for the user, in the outbox the notifier relay reads (same transaction as its record). */
+  private async notify(trx: Kysely<AuthDb>, notice: NotificationEvent): Promise<void> {
+    if (this.notices) await SqlOutbox.insert(trx as never, AUTH_OUTBOX, [notice], (notice.payload as Notice).time);
+  }
+
+  private async insertLoginEvent(db: Kysely<AuthDb>, id: string, event: LoginEvent): Promise<void> {
+    await db
       .insertInto("auth_login_events")
       .values({
-        id: randomUUID(),
+        id,
         user_id: event.userId,
         time: event.time,
         client_ip: event.clientIp,

@@ -2,6 +2,11 @@ import { PostgresAdapter, sql, type Kysely, type Migration, type Selectable } fr
 import type { Order, UserTrade } from "../domain/order.js";
 import { scanOf, type OrderQuery, type TradeQuery } from "../domain/order-history.js";
 import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
+import { SqlOutbox, outboxMigration } from "#kit/outbox/outbox.sql.js";
+import type { NotificationEvent } from "#kit/ports/notifier.port.js";
+
+/** User notifications stored with the batches they come from (relayed to the notifier topic). */
+export const ORDER_OUTBOX = "order_outbox";
 
 // One implementation for SQLite and PostgreSQL through Kysely. Integer units are TEXT so
 // values beyond 2^63 (18-decimal assets) survive both engines; ids and times are BIGINT.
@@ -97,6 +102,8 @@ export const orderStoreMigrations: Record<string, Migration> = {
       await db.schema.createIndex("order_trades_account_order").ifNotExists().on("order_trades").columns(["account_id", "symbol", "order_id", "trade_id", "is_maker"]).execute();
     },
   },
+  // The batches' user notifications, relayed to the notifier topic.
+  "004_outbox": outboxMigration(ORDER_OUTBOX),
 };
 
 /** Orders per INSERT statement when a batch is stored. */
@@ -264,7 +271,7 @@ export class SqlOrderStore implements OrderStore {
     return row ? decode<UserTrade>(row.body).priceTicks : undefined;
   }
 
-  async applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[], firstSequence = sequence): Promise<boolean> {
+  async applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[], firstSequence = sequence, notices: readonly NotificationEvent[] = []): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       // Claim the batch first: moving the symbol's sequence forward locks its row, so of several
       // replicas applying the same batch one goes on and the others, once it commits, find the
@@ -301,6 +308,7 @@ export class SqlOrderStore implements OrderStore {
           .onConflict((conflict) => conflict.columns(["symbol", "trade_id", "is_maker"]).doNothing())
           .execute();
       }
+      await SqlOutbox.insert(tx as never, ORDER_OUTBOX, notices, Date.now());
       return true;
     });
   }

@@ -11,6 +11,7 @@ import type { LastPrices } from "./last-prices.js";
 import { holdIdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
 import { DONE_STATUSES } from "./order-status.js";
 import type { ExecutionType, OrderUpdate } from "./order-update.event.js";
+import { orderNotices } from "./order-notices.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
 import type { SymbolSpec } from "./symbol.js";
 
@@ -22,6 +23,10 @@ export interface ApplyMatchingEventsDeps {
   readonly updates?: OrderUpdatePublisher;
   /** Hears, per stored group, matching's time of each batch whose trades it settled (settlement lag). */
   readonly settled?: (symbol: string, batchTimes: readonly number[]) => void;
+  /** Store each batch's user notifications with it (the outbox the notifier is fed from). */
+  readonly notices?: boolean;
+  /** Notices were stored: the outbox relay may look now. */
+  readonly onNoticesStored?: () => void;
 }
 
 /** Event batches applied together at most. */
@@ -223,20 +228,25 @@ export class ApplyMatchingEvents {
     const orders = [...touched.values()].filter((order): order is Order => order !== null);
     const first = reports[0]!.sequence;
     const last = reports[reports.length - 1]!.sequence;
-    const stored = await this.deps.store.applyBatch(symbol, last, orders, trades, first);
+    const updates = this.deps.updates;
+    // Each batch's updates, made once for the notices stored with the batch and for the live publisher.
+    const produced =
+      updates || this.deps.notices ? reports.map(({ time, drafts, finals }) => (drafts.length > 0 ? updatesOf(drafts, fees, spec, (orderId) => finals.get(orderId), time) : [])) : undefined;
+    const notices = this.deps.notices && produced ? reports.flatMap(({ sequence }, index) => orderNotices(symbol, sequence, produced[index]!, units)) : undefined;
+    const stored = await this.deps.store.applyBatch(symbol, last, orders, trades, first, notices);
     if (!stored && batches.length > 1) {
       for (const batch of batches) await this.applyGroup(symbol, [batch]);
       return;
     }
     this.progress.mark(symbol, last);
     if (stored && tradeTimes.length > 0) this.deps.settled?.(symbol, tradeTimes);
+    if (stored && notices && notices.length > 0) this.deps.onNoticesStored?.();
     // Only the process that stored the batch reports it: another one loaded orders it had already changed.
     // A stored batch is reported even without updates, so a publisher shared between processes knows it is done.
-    const updates = this.deps.updates;
-    for (const { sequence, time, drafts, finals } of reports) {
-      if (updates && stored) updates.publish(drafts.length > 0 ? updatesOf(drafts, fees, spec, (orderId) => finals.get(orderId), time) : [], { symbol, sequence });
+    reports.forEach(({ sequence }, index) => {
+      if (updates && stored) updates.publish(produced![index]!, { symbol, sequence });
       else if (updates) updates.storedElsewhere?.({ symbol, sequence });
-    }
+    });
   }
 }
 

@@ -33,6 +33,9 @@ export interface OrdersDeps {
   readonly updates?: OrderUpdatePublisher;
   /** Hears, per stored group of matching's batches, the time of each batch whose trades settled. */
   readonly settled?: (symbol: string, batchTimes: readonly number[]) => void;
+  /** Store user notifications with each batch (the notifier's outbox). */
+  readonly notices?: boolean;
+  readonly onNoticesStored?: () => void;
 }
 
 /** Binance's cancelReplaceMode. */

@@ -1,3 +1,4 @@
+import type { NotificationEvent } from "#kit/ports/notifier.port.js";
 import type { Order, UserTrade } from "../domain/order.js";
 import type { OrderQuery, TradeQuery } from "../domain/order-history.js";
 
@@ -37,7 +38,8 @@ export interface OrderStore {
   /**
    * Applies the effects of matching's batches firstSequence..sequence (default: the one batch
    * `sequence`) and moves the symbol's sequence to `sequence`, atomically; false (nothing
-   * written) when the applied sequence is already at or past `firstSequence`.
+   * written) when the applied sequence is already at or past `firstSequence`. `notices` go to the
+   * outbox in the same transaction.
    */
-  applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[], firstSequence?: number): Promise<boolean>;
+  applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[], firstSequence?: number, notices?: readonly NotificationEvent[]): Promise<boolean>;
 }

@@ -1,0 +1,41 @@
+// Ports that several services of one process share: in embedded mode auth, order, wallet and the notifier must
+// publish to and consume from the same embedded notifier, so it is made once per process and data dir and closed
+// when its last user stops.
+import type { Env } from "#kit/config/env.js";
+import { openNotifier, readPortsConfig, type PortsConfig } from "#kit/adapters/ports.config.js";
+import type { Notifier } from "#kit/ports/notifier.port.js";
+
+interface Shared {
+  readonly notifier: Notifier;
+  users: number;
+}
+
+const notifiers = new Map<string, Shared>();
+
+export interface NotifierLease {
+  readonly notifier: Notifier;
+  readonly config: PortsConfig["notifier"];
+  release(): Promise<void>;
+}
+
+/** The notifier this process's services share (EXCHANGE_NOTIFIER: memory by default, sns-sqs). */
+export function acquireNotifier(env: Env, dataDir: string): NotifierLease {
+  const ports = readPortsConfig({ ...env, EXCHANGE_DATA_DIR: dataDir });
+  const key = `${ports.notifier.engine}|${ports.notifier.endpoint ?? ""}|${ports.notifier.namePrefix}|${dataDir}`;
+  let shared = notifiers.get(key);
+  if (!shared) notifiers.set(key, (shared = { notifier: openNotifier(ports), users: 0 }));
+  shared.users++;
+  let released = false;
+  return {
+    notifier: shared.notifier,
+    config: ports.notifier,
+    release: async () => {
+      if (released) return;
+      released = true;
+      if (--shared.users === 0) {
+        notifiers.delete(key);
+        await shared.notifier.close();
+      }
+    },
+  };
+}
