@@ -62,7 +62,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe.concurrent("a process with bad configuration ends with one line naming the setting", () => {
   it("an unknown EXCHANGE_SERVICE", async () => {
-    await expectOneLine({ EXCHANGE_SERVICE: "ordr" }, "EXCHANGE_SERVICE", 'EXCHANGE_SERVICE names an unknown service "ordr"; one of: all, order, marketdata, matching, wallet, auth, edge, notifier');
+    await expectOneLine({ EXCHANGE_SERVICE: "ordr" }, "EXCHANGE_SERVICE", 'EXCHANGE_SERVICE names an unknown service "ordr"; one of: all, order, marketdata, matching, wallet, auth, notifier, edge');
   });
 
   it("order without WALLET_ADDR (wallet runs elsewhere, nobody said where)", async () => {
