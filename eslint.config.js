@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["gen/**", "dist/**", ".dist-tmp/**", "node_modules/**", "data/**", ".infra/**", "helm/**", "sdk/typescript/src/gen/**", "sdk/typescript/dist/**", "sdk/go/**", "sdk/python/**"] },
+  { ignores: ["gen/**", "dist/**", ".dist-tmp/**", "node_modules/**", "data/**", ".infra/**", "helm/**", "web/dist/**", "artifacts/**", "tmp/**", "sdk/typescript/src/gen/**", "sdk/typescript/dist/**", "sdk/go/**", "sdk/python/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdir
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { buildWeb } from "./build-web.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist");
@@ -63,6 +64,9 @@ for (const file of copied) {
 // whose relative targets hold inside dist/ because the layout is the same.
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 writeFileSync(join(staging, "package.json"), `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: pkg.type, imports: pkg.imports }, null, 2)}\n`);
+
+// The trading page where the compiled edge looks for it (edge/src/web/trading-page.ts: web/dist beside the code).
+await buildWeb(join(staging, "web", "dist"));
 
 swapIn(staging, out);
 process.stdout.write(`build: ${sources.length} TypeScript files and ${copied.length} others into ${relative(process.cwd(), out) || "."}/ in ${Date.now() - started} ms\n`);

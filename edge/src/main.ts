@@ -19,6 +19,7 @@ import { restRouter } from "./rest/router.js";
 import { edgeServices } from "./rest/services.js";
 import { DEFAULT_WEBSOCKET_LIMITS, MarketStreams, type WebSocketLimits } from "./ws/market-streams.js";
 import { UserStreams } from "./ws/user-streams.js";
+import { tradingPage } from "./web/trading-page.js";
 import { DEFAULT_LISTEN_KEY_PREFIX, RedisListenKeyStore } from "./ws/listen-key-store.redis.js";
 
 /** Binance: a listen key is valid for 60 minutes after its creation or last keepalive. */
@@ -50,6 +51,8 @@ export interface EdgeConfig {
   readonly listenKeyRedis?: { readonly url: string; readonly keyPrefix?: string; readonly checkIntervalMs?: number };
   /** Browser origins allowed to call the public Connect API (EDGE_CORS_ORIGINS, comma-separated); none by default. */
   readonly corsOrigins?: readonly string[];
+  /** The trading page's built files, served under /app/ (EDGE_WEB_DIR; default web/dist beside the code). */
+  readonly webDir?: string;
   readonly now?: () => number;
   /** Failures of the edge's background calls: market and user stream upstreams, the listen-key store, the public Connect API (logged by the caller with `context`; streams reconnect on their own). */
   readonly onError?: (error: unknown, context: string) => void;
@@ -73,6 +76,7 @@ export function readEdgeConfig(env: Env, directory: ServiceDirectory): EdgeConfi
       .split(",")
       .map((origin) => origin.trim())
       .filter((origin) => origin !== ""),
+    webDir: env.EDGE_WEB_DIR || undefined,
     webSocket: {
       maxStreamsPerConnection: envInt(env, "EDGE_WS_MAX_STREAMS", DEFAULT_WEBSOCKET_LIMITS.maxStreamsPerConnection),
       connectionsPerIp: envInt(env, "EDGE_WS_CONNECTIONS_PER_IP", DEFAULT_WEBSOCKET_LIMITS.connectionsPerIp),
@@ -204,6 +208,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     observe: restDuration && ((route, method, status, seconds) => restDuration.observe({ route, method, status: String(status) }, seconds)),
   });
   const connect = publicConnectApi({ services, limiter, trustForwardedFor: config.trustForwardedFor ?? false, corsOrigins: config.corsOrigins ?? [], onError: config.onError });
+  const page = tradingPage(config.webDir);
   const marketStreams = new MarketStreams({
     services,
     limits: webSocketLimits,
@@ -215,7 +220,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     name: "edge",
     serviceNames: [],
     routes: () => {},
-    httpRoute: async (request, response) => connect(request, response) || (await rest(request, response)),
+    httpRoute: async (request, response) => connect(request, response) || (await rest(request, response)) || (await page(request, response)),
     httpUpgrade: (request, socket, head) => userStreams.handleUpgrade(request, socket, head) || marketStreams.handleUpgrade(request, socket, head),
     marketStreams,
     userStreams,
