@@ -22,9 +22,19 @@ export const DEFAULT_RATE_LIMITS: RateLimits = { ipWeightPerMinute: 6000, apiKey
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-/** Headers to send with the answer, and why the request may not go on, if so. */
+/** One counter as the WebSocket API's `rateLimits` and exchangeInfo write it. */
+export interface RateLimitUsage {
+  readonly rateLimitType: "REQUEST_WEIGHT" | "ORDERS";
+  readonly interval: "SECOND" | "MINUTE" | "DAY";
+  readonly intervalNum: number;
+  readonly limit: number;
+  readonly count: number;
+}
+
+/** Headers to send with the answer, the counters behind them, and why the request may not go on, if so. */
 export interface Admission {
   readonly headers: Record<string, string>;
+  readonly usage: readonly RateLimitUsage[];
   /** Set when over a limit: TOO_MANY_REQUESTS (-1003) with metadata retryAfterMs. */
   readonly refused?: DomainError;
 }
@@ -38,6 +48,8 @@ function refuse(what: string, decision: RateLimitDecision): DomainError {
 
 /** Which limit refused a request (the label of exchange_edge_rate_limit_refusals_total). */
 export type RateLimitName = "ip_weight_1m" | "api_key_weight_1m" | "orders_10s" | "orders_1d";
+
+const weightUsage = (decision: RateLimitDecision): RateLimitUsage => ({ rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: decision.limit, count: decision.count });
 
 export class RateLimiter {
   constructor(
@@ -53,7 +65,7 @@ export class RateLimiter {
     const decision = await fixedWindowRateLimit(this.cache, { key: `edge:ip:${ip}`, limit: this.limits.ipWeightPerMinute, windowMs: MINUTE, weight }, this.now());
     const headers = { "X-MBX-USED-WEIGHT-1M": String(decision.count) };
     if (!decision.allowed) this.onRefused?.("ip_weight_1m");
-    return { headers, refused: decision.allowed ? undefined : refuse("request weight per minute per IP", decision) };
+    return { headers, usage: [weightUsage(decision)], refused: decision.allowed ? undefined : refuse("request weight per minute per IP", decision) };
   }
 
   /** Counts the request's weight against the API key that signed it. */
@@ -61,20 +73,33 @@ export class RateLimiter {
     const decision = await fixedWindowRateLimit(this.cache, { key: `edge:key:${apiKey}`, limit: this.limits.apiKeyWeightPerMinute, windowMs: MINUTE, weight }, this.now());
     const headers = { "X-MBX-USED-WEIGHT-1M": String(decision.count) };
     if (!decision.allowed) this.onRefused?.("api_key_weight_1m");
-    return { headers, refused: decision.allowed ? undefined : refuse("request weight per minute per API key", decision) };
+    return { headers, usage: [weightUsage(decision)], refused: decision.allowed ? undefined : refuse("request weight per minute per API key", decision) };
   }
 
   /** Counts one new order of the account (10 s and 1 day windows). */
-  async admitOrder(userId: string): Promise<Admission> {
+  admitOrder(userId: string): Promise<Admission> {
+    return this.countOrders(userId, 1);
+  }
+
+  /** The account's order counters as they stand, counting nothing (account.rateLimits.orders). */
+  async orderUsage(userId: string): Promise<readonly RateLimitUsage[]> {
+    return (await this.countOrders(userId, 0)).usage;
+  }
+
+  private async countOrders(userId: string, weight: number): Promise<Admission> {
     const now = this.now();
     // Two counters, each one atomic increment; sent together so the order waits one round trip.
     const [short, day] = await Promise.all([
-      fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPer10s, windowMs: 10_000 }, now),
-      fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPerDay, windowMs: DAY }, now),
+      fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPer10s, windowMs: 10_000, weight }, now),
+      fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPerDay, windowMs: DAY, weight }, now),
     ]);
     const headers = { "X-MBX-ORDER-COUNT-10S": String(short.count), "X-MBX-ORDER-COUNT-1D": String(day.count) };
+    const usage: RateLimitUsage[] = [
+      { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: short.limit, count: short.count },
+      { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: day.limit, count: day.count },
+    ];
     const refused = !short.allowed ? refuse("orders per 10 seconds", short) : !day.allowed ? refuse("orders per day", day) : undefined;
-    if (refused) this.onRefused?.(!short.allowed ? "orders_10s" : "orders_1d");
-    return { headers, refused };
+    if (refused && weight > 0) this.onRefused?.(!short.allowed ? "orders_10s" : "orders_1d");
+    return { headers, usage, refused };
   }
 }

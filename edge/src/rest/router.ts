@@ -1,12 +1,13 @@
 import { ConnectError } from "@connectrpc/connect";
-import { Permission, type Principal } from "#gen/exchange/auth/v1/auth_pb.js";
+import type { Principal } from "#gen/exchange/auth/v1/auth_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { NodeRequest, NodeResponse } from "#kit/rpc/server.js";
 import { authenticateApiKey, authenticateSigned, signedParts } from "../auth/signed-request.js";
 import type { RateLimiter } from "../rate-limit/rate-limiter.js";
 import { BodyTooLargeError, readBody, restErrorOf, sendJson, type RestRequest } from "./http.js";
-import { Params } from "./params.js";
+import { dispatch, type Credentials, type Outcome } from "./dispatch.js";
+import type { Params } from "./params.js";
 import type { EdgeServices } from "./services.js";
 
 /** Binance's security types: NONE (public), USER_STREAM (API key, no signature), USER_DATA (READ) and TRADE. */
@@ -58,13 +59,38 @@ function mergeParams(rawQuery: string, rawBody: string): URLSearchParams {
   return params;
 }
 
-function retryAfterMsOf(error: unknown): number | undefined {
+export function retryAfterMsOf(error: unknown): number | undefined {
   if (error instanceof DomainError) return error.metadata.retryAfterMs ? Number(error.metadata.retryAfterMs) : undefined;
   if (error instanceof ConnectError) {
     const value = error.findDetails(ErrorInfoSchema)[0]?.metadata.retryAfterMs;
     return value ? Number(value) : undefined;
   }
   return undefined;
+}
+
+/** REST's credentials: X-MBX-APIKEY, and the signature over the query string and body as sent. */
+function headerCredentials(services: EdgeServices, request: RestRequest): Credentials {
+  return {
+    apiKey: () => authenticateApiKey(services.auth, request.headers["x-mbx-apikey"], request.clientIp),
+    signed: (permission) => authenticateSigned(services.auth, signedParts(request.headers["x-mbx-apikey"], request.rawQuery, request.rawBody), request.clientIp, permission),
+  };
+}
+
+/** Writes the outcome: 200 with the answer, or the error's status, Binance body and headers. */
+function send(request: NodeRequest, response: NodeResponse, outcome: Outcome): void {
+  const headers = { ...outcome.headers };
+  if (outcome.ok) {
+    sendJson(response, 200, outcome.body, headers);
+    return;
+  }
+  const { error } = outcome;
+  const { status, body } = restErrorOf(error);
+  const retryAfterMs = status === 429 ? retryAfterMsOf(error) : undefined;
+  if (retryAfterMs !== undefined) headers["Retry-After"] = String(Math.ceil(retryAfterMs / 1000));
+  // The rest of an oversize body was left unread: the connection cannot carry another request.
+  if (error instanceof BodyTooLargeError && error.close && request.httpVersionMajor === 1) headers.Connection = "close";
+  if (!response.headersSent) sendJson(response, status, body, headers);
+  else response.end();
 }
 
 /** A node:http handler for `routes`: false when the path is not under the prefix (falls through). */
@@ -75,7 +101,6 @@ export function restRouter(routes: readonly Route[], deps: RouterDeps): (request
     const queryAt = url.indexOf("?");
     const path = queryAt < 0 ? url : url.slice(0, queryAt);
     if (!path.startsWith(deps.prefix)) return false;
-    const headers: Record<string, string> = {};
     const started = deps.observe ? process.hrtime.bigint() : 0n;
     let route: Route | undefined;
     try {
@@ -84,44 +109,18 @@ export function restRouter(routes: readonly Route[], deps: RouterDeps): (request
         sendJson(response, 404, { code: -1000, msg: `Unknown endpoint: ${request.method} ${path}` });
         return true;
       }
-      const rawQuery = queryAt < 0 ? "" : url.slice(queryAt + 1);
-      const rawBody = request.method === "GET" ? "" : await readBody(request);
-      const clientIp = clientIpOf(request, deps.trustForwardedFor);
-      const params = mergeParams(rawQuery, rawBody);
-      const rest: RestRequest = { method: route.method, path, rawQuery, rawBody, params, headers: request.headers, clientIp };
-      const parsed = new Params(params);
-      const weight = typeof route.weight === "number" ? route.weight : route.weight(parsed);
-
-      const ip = await deps.limiter.admitIp(clientIp, weight);
-      Object.assign(headers, ip.headers);
-      if (ip.refused) throw ip.refused;
-
-      let principal: Principal | undefined;
-      if (route.security === "USER_STREAM") {
-        principal = await authenticateApiKey(deps.services.auth, request.headers["x-mbx-apikey"], clientIp);
-        const key = await deps.limiter.admitApiKey(principal.apiKey, weight);
-        if (key.refused) throw key.refused;
-      } else if (route.security !== "NONE") {
-        const parts = signedParts(request.headers["x-mbx-apikey"], rawQuery, rawBody);
-        principal = await authenticateSigned(deps.services.auth, parts, clientIp, route.security === "TRADE" ? Permission.TRADE : Permission.READ);
-        const key = await deps.limiter.admitApiKey(principal.apiKey || parts.apiKey, weight);
-        if (key.refused) throw key.refused;
-        if (route.placesOrder) {
-          const orders = await deps.limiter.admitOrder(principal.userId);
-          Object.assign(headers, orders.headers);
-          if (orders.refused) throw orders.refused;
-        }
+      let outcome: Outcome;
+      try {
+        const rawQuery = queryAt < 0 ? "" : url.slice(queryAt + 1);
+        const rawBody = request.method === "GET" ? "" : await readBody(request);
+        const clientIp = clientIpOf(request, deps.trustForwardedFor);
+        const params = mergeParams(rawQuery, rawBody);
+        const rest: RestRequest = { method: route.method, path, rawQuery, rawBody, params, headers: request.headers, clientIp };
+        outcome = await dispatch(route, rest, headerCredentials(deps.services, rest), deps);
+      } catch (error) {
+        outcome = { ok: false, error, headers: {}, usage: [] };
       }
-      const body = await route.handle({ request: rest, params: parsed, services: deps.services, principal, now: deps.now });
-      sendJson(response, 200, body, headers);
-    } catch (error) {
-      const { status, body } = restErrorOf(error);
-      const retryAfterMs = status === 429 ? retryAfterMsOf(error) : undefined;
-      if (retryAfterMs !== undefined) headers["Retry-After"] = String(Math.ceil(retryAfterMs / 1000));
-      // The rest of an oversize body was left unread: the connection cannot carry another request.
-      if (error instanceof BodyTooLargeError && error.close && request.httpVersionMajor === 1) headers.Connection = "close";
-      if (!response.headersSent) sendJson(response, status, body, headers);
-      else response.end();
+      send(request, response, outcome);
     } finally {
       deps.observe?.(route?.path ?? "unknown", request.method ?? "GET", response.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     }
