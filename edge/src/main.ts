@@ -20,6 +20,8 @@ import { edgeServices } from "./rest/services.js";
 import { DEFAULT_WEBSOCKET_LIMITS, MarketStreams, type WebSocketLimits } from "./ws/market-streams.js";
 import { UserStreams } from "./ws/user-streams.js";
 import { tradingPage } from "./web/trading-page.js";
+import { WebSocketApi } from "./ws-api/ws-api.js";
+import { rateLimitRoutes } from "./rest/rate-limit.routes.js";
 import { DEFAULT_LISTEN_KEY_PREFIX, RedisListenKeyStore } from "./ws/listen-key-store.redis.js";
 
 /** Binance: a listen key is valid for 60 minutes after its creation or last keepalive. */
@@ -159,6 +161,8 @@ export interface EdgeModule extends ServiceModule {
   readonly marketStreams: MarketStreams;
   /** The user data streams (listen keys, their sockets, one upstream order feed per user). */
   readonly userStreams: UserStreams;
+  /** The WebSocket API (/ws-api/v3): REST's routes as request methods, sessions, user data subscriptions. */
+  readonly webSocketApi: WebSocketApi;
 }
 
 /**
@@ -199,7 +203,8 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
         }),
       )
     : undefined;
-  const rest = restRouter([...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(), ...userStreamRoutes(userStreams.keys)], {
+  const routes = [...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(), ...rateLimitRoutes(limiter), ...userStreamRoutes(userStreams.keys)];
+  const rest = restRouter(routes, {
     services,
     limiter,
     now,
@@ -216,20 +221,33 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     now,
     onError: config.onError,
   });
+  const webSocketApi = new WebSocketApi({
+    routes,
+    services,
+    limiter,
+    userEvents: userStreams,
+    limits: webSocketLimits,
+    trustForwardedFor: config.trustForwardedFor ?? false,
+    now,
+    onError: config.onError,
+  });
   return {
     name: "edge",
     serviceNames: [],
     routes: () => {},
     httpRoute: async (request, response) => connect(request, response) || (await rest(request, response)) || (await page(request, response)),
-    httpUpgrade: (request, socket, head) => userStreams.handleUpgrade(request, socket, head) || marketStreams.handleUpgrade(request, socket, head),
+    httpUpgrade: (request, socket, head) =>
+      webSocketApi.handleUpgrade(request, socket, head) || userStreams.handleUpgrade(request, socket, head) || marketStreams.handleUpgrade(request, socket, head),
     marketStreams,
     userStreams,
+    webSocketApi,
     // Every peer resolved before the edge says it serves: a missing <NAME>_ADDR ends the start
     // (ConfigError naming it), not each request that needs that peer.
     start: async () => {
       for (const peer of EDGE_PEERS) config.directory.transport(peer);
     },
     stop: async () => {
+      await webSocketApi.close();
       await userStreams.close();
       await marketStreams.close();
       if (cache !== config.cache) await cache.close();

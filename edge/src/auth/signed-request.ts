@@ -46,11 +46,14 @@ export async function authenticateSigned(auth: Client<typeof AuthService>, parts
   return principal;
 }
 
-/** Binance's USER_STREAM security: the X-MBX-APIKEY header alone, checked by auth (key and IP allow-list). */
-export async function authenticateApiKey(auth: Client<typeof AuthService>, apiKeyHeader: string | string[] | undefined, clientIp: string): Promise<Principal> {
+/**
+ * Binance's USER_STREAM security: the X-MBX-APIKEY header alone, checked by auth (key and IP
+ * allow-list); with `requiredPermission`, the key must also have it (a WebSocket API session's key).
+ */
+export async function authenticateApiKey(auth: Client<typeof AuthService>, apiKeyHeader: string | string[] | undefined, clientIp: string, requiredPermission?: Permission): Promise<Principal> {
   const apiKey = Array.isArray(apiKeyHeader) ? apiKeyHeader[0] : apiKeyHeader;
   if (!apiKey) throw new DomainError("BAD_API_KEY_FORMAT");
-  const { principal } = await auth.authenticate({ credential: { case: "apiKey", value: { apiKey, clientIp } } });
+  const { principal } = await auth.authenticate({ credential: { case: "apiKey", value: { apiKey, clientIp } }, requiredPermission });
   if (!principal?.userId) throw new DomainError("UNAUTHORIZED");
   return principal;
 }

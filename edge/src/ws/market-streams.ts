@@ -6,6 +6,7 @@ import type { EdgeServices } from "../rest/services.js";
 import { MarketFeeds, type TopicSubscriber } from "./market-feeds.js";
 import { errorReply, parseControl, parseStreamName, splitStreams, type RequestId, type StreamName } from "./streams.js";
 import { keepAlive } from "./keepalive.js";
+import { ConnectionsPerIp, refuseUpgrade } from "./upgrade.js";
 
 // Binance's WebSocket market streams on the edge's HTTP/1.1 port: /ws/<stream> (raw payloads),
 // /stream?streams=a/b (combined: {"stream","data"}), and SUBSCRIBE / UNSUBSCRIBE /
@@ -75,11 +76,6 @@ function safeDecode(text: string): string {
   } catch {
     return text; // an invalid stream name, refused as such
   }
-}
-
-function refuse(socket: Duplex, status: number, reason: string, body: { code: number; msg: string }): void {
-  const text = JSON.stringify(body);
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
 }
 
 /** One client connection: its streams, keepalive, lifetime and control messages. */
@@ -192,10 +188,11 @@ export class Connection implements TopicSubscriber {
 export class MarketStreams {
   readonly feeds: MarketFeeds;
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  private readonly perIp = new Map<string, number>();
+  private readonly perIp: ConnectionsPerIp;
   private readonly connections = new Set<WebSocket>();
 
   constructor(readonly options: MarketStreamsOptions) {
+    this.perIp = new ConnectionsPerIp(options.limits.connectionsPerIp);
     this.feeds = new MarketFeeds(options.services, {
       bookTickerPollMs: options.limits.bookTickerPollMs,
       reconnectMinMs: 200,
@@ -236,32 +233,17 @@ export class MarketStreams {
   private async accept(request: IncomingMessage, socket: Duplex, head: Buffer, combined: boolean, names: string[]): Promise<void> {
     const { limits } = this.options;
     if (names.length > limits.maxStreamsPerConnection) {
-      refuse(socket, 400, "Bad Request", { code: -1130, msg: `Too many streams; at most ${limits.maxStreamsPerConnection} per connection.` });
+      refuseUpgrade(socket, 400, "Bad Request", { code: -1130, msg: `Too many streams; at most ${limits.maxStreamsPerConnection} per connection.` });
       return;
     }
     const ip = clientIpOf(request, this.options.trustForwardedFor);
-    if ((this.perIp.get(ip) ?? 0) >= limits.connectionsPerIp) {
-      refuse(socket, 429, "Too Many Requests", { code: -1003, msg: `Too many connections from this IP; at most ${limits.connectionsPerIp}.` });
-      return;
-    }
+    if (this.perIp.refuseWhenFull(ip, socket)) return;
     const streams = names.length === 0 ? [] : await resolveStreams(names, this.options.services);
     if (typeof streams === "string") {
-      refuse(socket, 400, "Bad Request", { code: -1121, msg: streams });
+      refuseUpgrade(socket, 400, "Bad Request", { code: -1121, msg: streams });
       return;
     }
-    // Counted before the handshake completes, so concurrent upgrades cannot pass the limit.
-    if ((this.perIp.get(ip) ?? 0) >= limits.connectionsPerIp) {
-      refuse(socket, 429, "Too Many Requests", { code: -1003, msg: `Too many connections from this IP; at most ${limits.connectionsPerIp}.` });
-      return;
-    }
-    if (socket.destroyed) return;
-    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
-    // Released when the TCP connection ends, whether or not the handshake succeeded.
-    socket.once("close", () => {
-      const left = (this.perIp.get(ip) ?? 1) - 1;
-      if (left <= 0) this.perIp.delete(ip);
-      else this.perIp.set(ip, left);
-    });
+    if (socket.destroyed || !this.perIp.admit(ip, socket)) return;
     this.server.handleUpgrade(request, socket, head, (ws) => {
       this.connections.add(ws);
       const connection = new Connection(ws, combined, this);

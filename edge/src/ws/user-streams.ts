@@ -9,6 +9,7 @@ import type { WebSocketLimits } from "./market-streams.js";
 import { executionReport, listenKeyExpired, outboundAccountPosition } from "./user-events.js";
 import { sleep } from "./abortable-sleep.js";
 import { keepAlive } from "./keepalive.js";
+import { ConnectionsPerIp, refuseUpgrade } from "./upgrade.js";
 
 // Binance's user data streams on the edge's HTTP/1.1 port: /ws/<listenKey> delivers the key's
 // user's executionReport events (order StreamOrderUpdates, one upstream call per user on this
@@ -32,11 +33,6 @@ export interface UserStreamsOptions {
   readonly onError?: (error: unknown, context: string) => void;
 }
 
-function refuse(socket: Duplex, status: number, reason: string, body: { code: number; msg: string }): void {
-  const text = JSON.stringify(body);
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
-}
-
 function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
@@ -45,8 +41,14 @@ function safeDecode(text: string): string {
   }
 }
 
+/** Where a user's events go: a listen key's socket, or a WebSocket API subscription. */
+export interface EventSink {
+  /** One event as JSON text. */
+  send(json: string): void;
+}
+
 /** One client socket of a listen key: keepalive, lifetime, slow-consumer drop. Incoming frames are ignored. */
-class UserConnection {
+class UserConnection implements EventSink {
   /** Stops the keepalive and lifetime timers. */
   private readonly stopKeepAlive: () => void;
 
@@ -81,7 +83,7 @@ class UserConnection {
 
 /** One user's upstream StreamOrderUpdates, reopened with backoff while any of the user's sockets is open. */
 class AccountFeed {
-  readonly connections = new Set<UserConnection>();
+  readonly connections = new Set<EventSink>();
   private readonly abort = new AbortController();
   private readonly touchedAssets = new Set<string>();
   private lastUpdateTime = 0;
@@ -170,9 +172,10 @@ export class UserStreams {
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 });
   private readonly byKey = new Map<string, Set<UserConnection>>();
   private readonly feeds = new Map<string, AccountFeed>();
-  private readonly perIp = new Map<string, number>();
+  private readonly perIp: ConnectionsPerIp;
 
   constructor(readonly options: UserStreamsOptions) {
+    this.perIp = new ConnectionsPerIp(options.limits.connectionsPerIp);
     this.keys = new ListenKeys({ ttlMs: options.listenKeyTtlMs, store: options.listenKeyStore, onEnd: (key, _userId, why) => this.ended(key, why) });
   }
 
@@ -188,7 +191,7 @@ export class UserStreams {
       (userId) => this.upgrade(request, socket, head, listenKey, userId),
       (error: unknown) => {
         this.options.onError?.(error, "listen key lookup");
-        refuse(socket, 503, "Service Unavailable", { code: -1001, msg: "Internal error; unable to process your request. Please try again." });
+        refuseUpgrade(socket, 503, "Service Unavailable", { code: -1001, msg: "Internal error; unable to process your request. Please try again." });
       },
     );
     return true;
@@ -197,21 +200,10 @@ export class UserStreams {
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, listenKey: string, userId: string | undefined): void {
     if (socket.destroyed) return;
     if (userId === undefined) {
-      refuse(socket, 400, "Bad Request", { code: -1125, msg: "This listenKey does not exist." });
+      refuseUpgrade(socket, 400, "Bad Request", { code: -1125, msg: "This listenKey does not exist." });
       return;
     }
-    const { limits } = this.options;
-    const ip = clientIpOf(request, this.options.trustForwardedFor);
-    if ((this.perIp.get(ip) ?? 0) >= limits.connectionsPerIp) {
-      refuse(socket, 429, "Too Many Requests", { code: -1003, msg: `Too many connections from this IP; at most ${limits.connectionsPerIp}.` });
-      return;
-    }
-    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
-    socket.once("close", () => {
-      const left = (this.perIp.get(ip) ?? 1) - 1;
-      if (left <= 0) this.perIp.delete(ip);
-      else this.perIp.set(ip, left);
-    });
+    if (!this.perIp.admit(clientIpOf(request, this.options.trustForwardedFor), socket)) return;
     this.server.handleUpgrade(request, socket, head, (ws) => this.attach(ws, listenKey, userId));
   }
 
@@ -228,13 +220,7 @@ export class UserStreams {
       },
       () => {}, // Redis is away: the periodic check decides
     );
-    let feed = this.feeds.get(userId);
-    if (!feed) {
-      feed = new AccountFeed(userId, this.options);
-      this.feeds.set(userId, feed);
-    }
-    feed.connections.add(connection);
-    const joined = feed;
+    const leave = this.subscribe(userId, connection);
     ws.on("error", () => ws.terminate());
     ws.once("close", () => {
       connection.closed();
@@ -243,12 +229,32 @@ export class UserStreams {
         this.byKey.delete(listenKey);
         this.keys.unwatch(listenKey);
       }
-      joined.connections.delete(connection);
+      leave();
+    });
+  }
+
+  /**
+   * Sends the user's events (executionReport, outboundAccountPosition) to `sink` until the
+   * returned function is called; every sink of one user on this edge shares one upstream feed.
+   */
+  subscribe(userId: string, sink: EventSink): () => void {
+    let feed = this.feeds.get(userId);
+    if (!feed) {
+      feed = new AccountFeed(userId, this.options);
+      this.feeds.set(userId, feed);
+    }
+    feed.connections.add(sink);
+    const joined = feed;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      joined.connections.delete(sink);
       if (joined.connections.size === 0 && this.feeds.get(userId) === joined) {
         this.feeds.delete(userId);
         joined.close();
       }
-    });
+    };
   }
 
   /** A key expired or was deleted: its sockets hear listenKeyExpired and close. */

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHmac, generateKeyPairSync, sign as edSign, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,12 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { inProcessTransport } from "#kit/rpc/in-process.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { MemoryFeeTiers } from "../../../services/wallet/src/adapters/fee-tier.memory.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 import { createEdgeModule, type EdgeModule } from "../../../edge/src/main.js";
+import { ed25519Key, hmacKey, signUp, type Key } from "./api-keys.js";
 
 // The public REST door end to end: the whole exchange in one process, the edge on the HTTP/1.1
 // port, users signed up through auth with real API keys (HMAC-SHA256 and Ed25519), and every
@@ -24,32 +24,9 @@ let base: string;
 let auth: Client<typeof AuthService>;
 let parts: WalletParts;
 
-interface Key {
-  readonly apiKey: string;
-  sign(payload: string): string;
-}
 let alice: Key & { userId: string };
 let bob: Key & { userId: string };
 let aliceReadOnly: Key;
-
-async function signUp(email: string) {
-  const password = "correct horse battery staple";
-  const { userId } = await auth.signUp({ email, password });
-  const { tokens } = await auth.signIn({ email, password });
-  return { userId, headers: { authorization: `Bearer ${tokens!.accessToken}` } };
-}
-
-async function hmacKey(userId: string, headers: Record<string, string>, permissions: Permission[]): Promise<Key> {
-  const { key, secret } = await auth.createApiKey({ userId, type: ApiKeyType.HMAC_SHA256, permissions, label: "bot" }, { headers });
-  return { apiKey: key!.apiKey, sign: (payload) => createHmac("sha256", secret).update(payload).digest("hex") };
-}
-
-async function ed25519Key(userId: string, headers: Record<string, string>, permissions: Permission[]): Promise<Key> {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const pem = publicKey.export({ type: "spki", format: "pem" }).toString();
-  const { key } = await auth.createApiKey({ userId, type: ApiKeyType.ED25519, permissions, publicKey: pem, label: "ed" }, { headers });
-  return { apiKey: key!.apiKey, sign: (payload) => encodeURIComponent(edSign(null, Buffer.from(payload), privateKey as KeyObject).toString("base64")) };
-}
 
 let nonce = 0;
 /** A signed call: parameters (plus timestamp) in the query string or in the form body, signature last. */
@@ -82,11 +59,11 @@ beforeAll(async () => {
   auth = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
   parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
 
-  const a = await signUp("alice@example.com");
-  alice = { userId: a.userId, ...(await hmacKey(a.userId, a.headers, [Permission.READ, Permission.TRADE])) };
-  aliceReadOnly = await hmacKey(a.userId, a.headers, [Permission.READ]);
-  const b = await signUp("bob@example.com");
-  bob = { userId: b.userId, ...(await ed25519Key(b.userId, b.headers, [Permission.READ, Permission.TRADE])) };
+  const a = await signUp(auth, "alice@example.com");
+  alice = { userId: a.userId, ...(await hmacKey(auth, a.userId, a.headers, [Permission.READ, Permission.TRADE])) };
+  aliceReadOnly = await hmacKey(auth, a.userId, a.headers, [Permission.READ]);
+  const b = await signUp(auth, "bob@example.com");
+  bob = { userId: b.userId, ...(await ed25519Key(auth, b.userId, b.headers, [Permission.READ, Permission.TRADE], true)) };
   await parts.wallet.creditDeposit("fund-alice-btc", alice.userId, "BTC", 2n * 10n ** 8n);
   await parts.wallet.creditDeposit("fund-bob-usdt", bob.userId, "USDT", 100_000n * 10n ** 8n);
 });
@@ -227,8 +204,8 @@ describe("account commission", () => {
       commissionRates: { maker: "0.00100000", taker: "0.00100000", buyer: "0.00000000", seller: "0.00000000" },
     });
 
-    const c = await signUp("carol@example.com");
-    const carol = await hmacKey(c.userId, c.headers, [Permission.READ]);
+    const c = await signUp(auth, "carol@example.com");
+    const carol = await hmacKey(auth, c.userId, c.headers, [Permission.READ]);
     (parts.tiers as MemoryFeeTiers).assign(c.userId, 3);
     const tier3 = await signed("GET", "/api/v3/account", carol);
     expect(tier3.status).toBe(200);

@@ -48,6 +48,7 @@ export const ERROR_TABLE = {
   WITHDRAWALS_LOCKED: { grpc: Code.FailedPrecondition, http: 400, binance: -4000, msg: "Withdrawals are locked for 24 hours after a security change." },
   SYMBOL_NOT_TRADING: { grpc: Code.FailedPrecondition, http: 400, binance: -1013, msg: "Symbol is not trading." },
   UNIMPLEMENTED: { grpc: Code.Unimplemented, http: 501, binance: -1000, msg: "Not implemented." },
+  UNSUPPORTED_OPERATION: { grpc: Code.FailedPrecondition, http: 400, binance: -1020, msg: "This operation is not supported." },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorKey = keyof typeof ERROR_TABLE;
