@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -45,6 +45,8 @@ export interface DeploymentOptions {
   readonly logFile: string;
   /** Added to this process's environment. */
   readonly env: Record<string, string>;
+  /** Embedded only: run the exchange with --cpu-prof, its profiles written to this directory. */
+  readonly cpuProfDir?: string;
 }
 
 /** `stop` run at most once, however often it is called. */
@@ -98,7 +100,8 @@ export async function startEmbedded(options: DeploymentOptions): Promise<Deploym
   const grpcPort = await freePort();
   const httpPort = await freePort();
   const log = createWriteStream(options.logFile);
-  const child = spawn(process.execPath, ["--max-semi-space-size=64", "--import", "tsx", join("services", "main.ts")], {
+  const profile = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.cpuProfDir)}`] : [];
+  const child = spawn(process.execPath, ["--max-semi-space-size=64", ...profile, "--import", "tsx", join("services", "main.ts")], {
     cwd: options.repoRoot,
     env: { ...process.env, ...options.env, EXCHANGE_DATA_DIR: options.dataDir, EXCHANGE_GRPC_PORT: String(grpcPort), EXCHANGE_HTTP_PORT: String(httpPort) },
     stdio: ["ignore", "pipe", "pipe"],

@@ -257,6 +257,7 @@ async function main(): Promise<number> {
     repoRoot: REPO,
     dataDir: join(workDir, "data"),
     logFile: join(workDir, "exchange.log"),
+    cpuProfDir: options.cpuProfDir,
     env: {
       LOG_LEVEL: "warn",
       // Deposits only through CreditAccount, so the bench knows exactly what came in.

@@ -20,6 +20,8 @@ export interface BenchOptions {
   /** WebSocket subscribers on depth and trades while workload (b) runs (0: none). */
   readonly subscribers: number;
   readonly resultsDir: string;
+  /** Embedded only: the exchange runs with node's --cpu-prof, its profiles written here. */
+  readonly cpuProfDir?: string;
 }
 
 export function usage(): string {
@@ -39,6 +41,7 @@ export function usage(): string {
     "  --distributed       each service as its own process on the real engines (npm run infra:up first)",
     "  --smoke             a few hundred orders, one run, conservation checked (CI)",
     "  --results=DIR       where the JSON and the plot go (default bench-results)",
+    "  --cpu-prof=DIR      embedded: run the exchange with node --cpu-prof, profiles written to DIR when it stops",
   ].join("\n");
 }
 
@@ -56,9 +59,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     if (!match) throw new Error(`unknown argument "${arg}"\n${usage()}`);
     flags.set(match[1], match[2] ?? "true");
   }
-  const known = new Set(["workload", "client", "clients", "accounts", "duration", "orders", "repeats", "subscribers", "seed", "no-h2load", "distributed", "smoke", "results"]);
+  const known = new Set(["workload", "client", "clients", "accounts", "duration", "orders", "repeats", "subscribers", "seed", "no-h2load", "distributed", "smoke", "results", "cpu-prof"]);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}\n${usage()}`);
   const smoke = flags.has("smoke");
+  if (flags.has("cpu-prof") && (flags.get("cpu-prof") === "true" || flags.has("distributed"))) throw new Error("--cpu-prof=DIR names a directory, and profiles the embedded exchange only");
   const workloads = (flags.get("workload") ?? "a,b,c,stream").split(",").map((name) => name.trim());
   for (const name of workloads) if (!["a", "b", "c", "stream"].includes(name)) throw new Error(`--workload: unknown workload "${name}" (a, b, c, stream)`);
   const client = flags.get("client") ?? "connect";
@@ -83,5 +87,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     h2load: !flags.has("no-h2load") && !smoke,
     subscribers: flags.has("subscribers") ? Math.round(Number(flags.get("subscribers"))) : smoke ? 20 : 1000,
     resultsDir: flags.get("results") ?? "bench-results",
+    cpuProfDir: flags.get("cpu-prof"),
   };
 }

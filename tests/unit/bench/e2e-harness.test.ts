@@ -65,6 +65,8 @@ describe("flags", () => {
     expect(parseOptions([])).toMatchObject({ workloads: ["a", "b", "c", "stream"], clients: 64, accounts: 64, durationMs: 5_000, repeats: 3, client: "connect", subscribers: 1000 });
     expect(parseOptions(["--smoke"])).toMatchObject({ operations: 300, repeats: 1, warmupMs: 0, h2load: false, durationMs: undefined });
     expect(parseOptions(["--workload=a,c", "--clients=8", "--orders=1000", "--client=h2"])).toMatchObject({ workloads: ["a", "c"], clients: 8, operations: 1000, client: "h2" });
+    expect(parseOptions(["--cpu-prof=tmp/prof"])).toMatchObject({ cpuProfDir: "tmp/prof" });
+    expect(parseOptions([])).toMatchObject({ cpuProfDir: undefined });
   });
 
   it("refuses what they cannot mean", () => {
@@ -72,6 +74,8 @@ describe("flags", () => {
     expect(() => parseOptions(["--duration=5", "--orders=10"])).toThrow(/exclude/);
     expect(() => parseOptions(["--accounts=1"])).toThrow(/at least 2/);
     expect(() => parseOptions(["--nope"])).toThrow(/unknown flag/);
+    expect(() => parseOptions(["--cpu-prof"])).toThrow(/names a directory/);
+    expect(() => parseOptions(["--cpu-prof=tmp/prof", "--distributed"])).toThrow(/embedded exchange only/);
     expect(parseOptions(["--help"])).toBe("help");
   });
 });
