@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescMethodStreaming, type DescMethodUnary, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescMethodStreaming, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -15,11 +15,11 @@ import {
 } from "@connectrpc/connect";
 import { DomainError } from "../errors/domain-error.js";
 import { toConnectError } from "../errors/connect-errors.js";
+import { implementations, type AnyImpl } from "./route-table.js";
 
 /** Why a call's context ends when it completed normally (a shared reason: an AbortError per call costs a stack trace). */
 const COMPLETED = new ConnectError("the call completed", Code.Canceled);
 
-type AnyImpl = (request: unknown, context: HandlerContext) => unknown;
 type Next = (request: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>;
 
 /** A copy made as the wire would make it: the caller and the callee never share a message. */
@@ -30,27 +30,6 @@ function copy<Desc extends DescMessage>(schema: Desc, message: MessageInitShape<
 /** A handler's error as a client sees it: a ConnectError, domain errors with their details. */
 function asClientError(error: unknown): ConnectError {
   return error instanceof DomainError ? toConnectError(error) : ConnectError.from(error);
-}
-
-/** The service implementations `routes` registers, by method. */
-function implementations(routes: (router: ConnectRouter) => void): Map<DescMethod, AnyImpl> {
-  const found = new Map<DescMethod, AnyImpl>();
-  const recorder = {
-    handlers: [],
-    service(service: DescService, implementation: Record<string, unknown>) {
-      for (const method of service.methods) {
-        const impl = implementation[method.localName];
-        if (typeof impl === "function") found.set(method, impl.bind(implementation) as AnyImpl);
-      }
-      return recorder;
-    },
-    rpc(method: DescMethod, impl: AnyImpl) {
-      found.set(method, impl);
-      return recorder;
-    },
-  };
-  routes(recorder as unknown as ConnectRouter);
-  return found;
 }
 
 /**

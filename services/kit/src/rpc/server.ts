@@ -7,11 +7,13 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Registry } from "prom-client";
 import { domainErrorInterceptor } from "../errors/connect-errors.js";
+import { grpcUnaryServer, type Http2StreamHandler } from "./grpc-unary-server.js";
 import { validateInterceptor } from "./validate.interceptor.js";
 
 export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
-type NodeHandler = (request: NodeRequest, response: NodeResponse) => void;
+/** A Node request handler; with `grpcUnary`, listen() lets it take unary gRPC calls off HTTP/2 streams first. */
+type NodeHandler = ((request: NodeRequest, response: NodeResponse) => void) & { readonly grpcUnary?: Http2StreamHandler };
 /** An HTTP/1.1 'upgrade' request: true when the handler took the socket, false to fall through. */
 export type UpgradeHandler = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
@@ -28,11 +30,15 @@ export interface HandlerOptions {
   readonly fallback?: (request: NodeRequest, response: NodeResponse) => boolean | Promise<boolean>;
 }
 
-/** One Node request handler serving gRPC, gRPC-Web and Connect, plus /metrics and /healthz. */
+/**
+ * One Node request handler serving gRPC, gRPC-Web and Connect, plus /metrics and /healthz; unary
+ * gRPC calls take a leaner path on HTTP/2 (grpc-unary-server.ts) with the same interceptors.
+ */
 export function buildHandler(options: HandlerOptions): NodeHandler {
-  return connectNodeAdapter({
+  const interceptors = standardInterceptors(options.interceptors);
+  const handler = connectNodeAdapter({
     routes: options.routes,
-    interceptors: standardInterceptors(options.interceptors),
+    interceptors,
     // connect-node's response type only narrows `write`; both Node response classes fit.
     fallback: (request, anyResponse) => {
       const response = anyResponse as NodeResponse;
@@ -57,6 +63,19 @@ export function buildHandler(options: HandlerOptions): NodeHandler {
       });
     },
   }) as NodeHandler;
+  return Object.assign(handler, { grpcUnary: grpcUnaryServer(options.routes, interceptors) });
+}
+
+/** Streams `take` refuses go on to node's compatibility layer (the request handler), as before. */
+function takeStreamsFirst(server: http2.Http2Server, take: Http2StreamHandler): void {
+  // http2.createServer(handler) serves `handler` through a 'stream' listener of its own.
+  const compat = server.listeners("stream") as ((...args: unknown[]) => void)[];
+  if (compat.length === 0) throw new Error("node:http2 no longer serves requests through a 'stream' listener");
+  server.removeAllListeners("stream");
+  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) => {
+    if (take(stream, headers)) return;
+    for (const listener of compat) listener.call(server, stream, headers, ...rest);
+  });
 }
 
 export interface Listening {
@@ -115,6 +134,7 @@ function servePlain(handler: NodeHandler, request: http.IncomingMessage, socket:
 export async function listen(handler: NodeHandler, host: string, http2Port: number, http1Port: number, upgrade?: UpgradeHandler): Promise<Listening> {
   const h2 = http2.createServer(handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   const h1 = http.createServer(handler as (req: http.IncomingMessage, res: http.ServerResponse) => void);
+  if (handler.grpcUnary) takeStreamsFirst(h2, handler.grpcUnary);
   const sessions = new Set<http2.ServerHttp2Session>();
   const upgraded = new Set<Duplex>();
   if (upgrade) {
