@@ -98,6 +98,19 @@ export function orderStoreContract(name: string, makeStore: () => OrderStore): v
       expect(Math.max(...ids)).toBe(27);
     });
 
+    it("reads many orders of a symbol in one call: those that exist, as get reads each", async () => {
+      const { store, symbol } = fresh();
+      await store.insertNew(symbol, 3, (id) => [0, 1, 2].map((k) => order(symbol, id + k, { clientOrderId: `m${k}` })));
+      await store.insertNew(`${symbol}B`, 1, (id) => [order(`${symbol}B`, id, { clientOrderId: "other" })]);
+      const many = await store.getMany(symbol, [3, 1, 99, 2]);
+      expect(many.map((o) => o.orderId).sort((a, b) => a - b)).toEqual([1, 2, 3]);
+      for (const found of many) expect(found).toEqual(await store.get(symbol, found.orderId));
+      expect(await store.getMany(symbol, [])).toEqual([]);
+      // More ids than one statement takes.
+      const ids = Array.from({ length: 1_200 }, (_, k) => k + 1);
+      expect((await store.getMany(symbol, ids)).length).toBe(3);
+    });
+
     it("allocates strictly increasing ids per symbol, independently across symbols", async () => {
       const { store, symbol } = fresh();
       const ids = [];

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +33,8 @@ class RecordingMatching implements MatchingGateway {
   readonly answerLost = new Set<bigint>();
   /** Placements matching refuses as malformed. */
   readonly invalid = new Set<bigint>();
+  /** Another replica (same store) that applies the batches of these placements first. */
+  replica?: { orders: Orders; placements: Set<bigint> };
   private sequence = 0;
 
   async submit(command: Command): Promise<EventBatch | "duplicate"> {
@@ -62,7 +64,16 @@ class RecordingMatching implements MatchingGateway {
       for (const batch of lost) await this.orders.apply(symbol, batch);
       return outcomes.map((outcome) => (lost.includes(outcome as EventBatch) ? "duplicate" : outcome));
     }
-    setImmediate(() => void (async () => { for (const batch of batches) await this.orders.apply(symbol, batch); })());
+    const replica = this.replica;
+    setImmediate(
+      () =>
+        void (async () => {
+          for (const batch of batches) {
+            if (replica && batch.events.some((event) => event.kind.case === "accepted" && replica.placements.has(event.kind.value.orderId))) await replica.orders.apply(symbol, batch);
+            await this.orders.apply(symbol, batch);
+          }
+        })(),
+    );
     return outcomes;
   }
 
@@ -148,6 +159,25 @@ describe("placing orders in groups", () => {
     for (let i = 1; i < delivered.length; i++) expect(delivered[i]! > delivered[i - 1]!).toBe(true);
     // Stored and out of the outbox once its events were applied.
     expect(await store.undelivered(SYMBOL)).toEqual([]);
+  });
+
+  it("answers a placement with its order as this process's consumer stored it, read back only when another replica stored it", async () => {
+    const reads = vi.spyOn(store, "get");
+    const placed = await Promise.all(Array.from({ length: 20 }, (_, i) => orders.place(`acct-${i % 5}`, SYMBOL, buy(String(20_000 + i)), `s-${i}`)));
+    for (const order of placed) expect(order).toEqual(await store.get(SYMBOL, order.orderId));
+    expect(placed.every((order) => order.status === OrderStatus.NEW && order.submitted)).toBe(true);
+    // Not one read of an order just written (the reads above are the test's own).
+    expect(reads).toHaveBeenCalledTimes(20);
+    reads.mockClear();
+
+    const replica = new Orders({ store, matching, wallet, clock: systemClock, symbols: DEFAULT_SYMBOLS, waitMs: 5_000 });
+    const next = BigInt(placed.reduce((max, order) => Math.max(max, order.orderId), 0) + 1);
+    matching.replica = { orders: replica, placements: new Set([next]) };
+    const elsewhere = await orders.place("alice", SYMBOL, buy("19000"), "elsewhere");
+    expect(BigInt(elsewhere.orderId)).toBe(next);
+    expect(elsewhere.status).toBe(OrderStatus.NEW);
+    expect(reads).toHaveBeenCalledWith(SYMBOL, elsewhere.orderId);
+    expect(elsewhere).toEqual(await store.get(SYMBOL, elsewhere.orderId));
   });
 
   it("refuses only the placement whose hold failed; its group goes on", async () => {

@@ -191,6 +191,20 @@ export class SqlOrderStore implements OrderStore {
     return row && toOrder(row);
   }
 
+  async getMany(symbol: string, orderIds: readonly number[]): Promise<Order[]> {
+    const found: Order[] = [];
+    for (let from = 0; from < orderIds.length; from += INSERT_CHUNK) {
+      const rows = await this.db
+        .selectFrom("order_orders")
+        .select("body")
+        .where("symbol", "=", symbol)
+        .where("order_id", "in", orderIds.slice(from, from + INSERT_CHUNK))
+        .execute();
+      for (const row of rows) found.push(toOrder(row));
+    }
+    return found;
+  }
+
   async getByClientId(accountId: string, clientOrderId: string): Promise<Order | undefined> {
     const row = await this.db.selectFrom("order_orders").select("body").where("account_id", "=", accountId).where("client_order_id", "=", clientOrderId).executeTakeFirst();
     return row && toOrder(row);

@@ -1,3 +1,5 @@
+import type { Order } from "./order.js";
+
 /**
  * How far the event consumer has applied each symbol's matching sequence, and who waits for it:
  * a placement or cancel answers once its own events are applied (bounded by a wait), and a
@@ -7,6 +9,8 @@ export class AppliedSequences {
   private readonly applied = new Map<string, number>();
   private readonly waiters = new Map<string, { sequence: number; resolve: () => void }[]>();
   private readonly rejections = new Map<string, string>();
+  /** Per symbol, the placements waiting for their order as stored; the order once the consumer stored it. */
+  private readonly awaited = new Map<string, Map<number, Order | undefined>>();
 
   constructor(private readonly waitMs = 3_000) {}
 
@@ -55,5 +59,31 @@ export class AppliedSequences {
     const reason = this.rejections.get(key);
     if (reason !== undefined) this.rejections.delete(key);
     return reason;
+  }
+
+  /** A placement will ask for this order as the consumer stores it (see storedOrder). */
+  await(symbol: string, orderId: number): void {
+    let orders = this.awaited.get(symbol);
+    if (!orders) this.awaited.set(symbol, (orders = new Map()));
+    orders.set(orderId, undefined);
+  }
+
+  /** The consumer stored these orders: those awaited are kept (copies) for their placements. */
+  stored(symbol: string, orders: readonly Order[]): void {
+    const awaited = this.awaited.get(symbol);
+    if (!awaited) return;
+    for (const order of orders) if (awaited.has(order.orderId)) awaited.set(order.orderId, { ...order });
+  }
+
+  /**
+   * The awaited order as this process's consumer stored it (undefined when it did not: stored by
+   * another replica, or not yet), then forgotten. Saves the placement a read of what was just written.
+   */
+  storedOrder(symbol: string, orderId: number): Order | undefined {
+    const awaited = this.awaited.get(symbol);
+    const order = awaited?.get(orderId);
+    awaited?.delete(orderId);
+    if (awaited?.size === 0) this.awaited.delete(symbol);
+    return order;
   }
 }

@@ -93,6 +93,15 @@ export class ApplyMatchingEvents {
     if (batches.length === 0) return;
     const { spec, units } = this.symbols.get(symbol);
     const touched = new Map<number, Order | null>();
+    // The group's orders in one read, not one per event.
+    const ids = orderIdsOf(batches);
+    const found = new Map((await this.deps.store.getMany(symbol, ids)).map((order) => [order.orderId, order]));
+    for (const id of ids) {
+      const order = found.get(id) ?? null;
+      // Its events are here, so matching has it: stored with them, the row leaves the outbox.
+      if (order) order.submitted = true;
+      touched.set(id, order);
+    }
     const load = async (orderId: bigint) => {
       const id = Number(orderId);
       if (!touched.has(id)) {
@@ -238,6 +247,8 @@ export class ApplyMatchingEvents {
       for (const batch of batches) await this.applyGroup(symbol, [batch]);
       return;
     }
+    // What this process wrote is what its placements answer with; another replica's write is read back.
+    if (stored) this.progress.stored(symbol, orders);
     this.progress.mark(symbol, last);
     if (stored && tradeTimes.length > 0) this.deps.settled?.(symbol, tradeTimes);
     if (stored && notices && notices.length > 0) this.deps.onNoticesStored?.();
@@ -248,6 +259,29 @@ export class ApplyMatchingEvents {
       else if (updates) updates.storedElsewhere?.({ symbol, sequence });
     });
   }
+}
+
+/** The ids of the orders the batches' events name, each once. */
+function orderIdsOf(batches: readonly EventBatch[]): number[] {
+  const ids = new Set<number>();
+  for (const batch of batches) {
+    for (const event of batch.events) {
+      switch (event.kind.case) {
+        case "accepted":
+        case "rejected":
+        case "orderUpdated":
+          ids.add(Number(event.kind.value.orderId));
+          break;
+        case "trade":
+          ids.add(Number(event.kind.value.makerOrderId));
+          ids.add(Number(event.kind.value.takerOrderId));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return [...ids];
 }
 
 /**

@@ -139,6 +139,7 @@ export class PlaceOrder {
       else entry.done(this.holdFailed(order, hold.reason));
     }
     if (held.length === 0) return;
+    for (const { item } of held) this.progress.await(symbol, item.order.orderId);
     // Queued now, under this group's turn: the next group's delivery queues behind it.
     const delivered = this.queue.run(symbol, () => this.deliver(symbol, held.map(({ item }) => item)));
     held.forEach(({ entry, item }, index) =>
@@ -147,7 +148,7 @@ export class PlaceOrder {
           const outcome = outcomes[index]!;
           if ("error" in outcome) throw outcome.error;
           return this.settled(symbol, outcome.sequence, item.order.orderId);
-        }),
+        }).finally(() => this.progress.storedOrder(symbol, item.order.orderId)),
       ),
     );
   }
@@ -240,12 +241,15 @@ export class PlaceOrder {
     );
   }
 
-  /** Waits (bounded) until the consumer applied `sequence`, then answers with the stored order or its rejection. */
+  /**
+   * Waits (bounded) until the consumer applied `sequence`, then answers with the stored order (as
+   * this process's consumer stored it, else read back) or its rejection.
+   */
   private async settled(symbol: string, sequence: number | undefined, orderId: number): Promise<Order> {
     if (sequence !== undefined) await this.progress.waitFor(symbol, sequence);
     const rejection = this.progress.takeRejection(symbol, orderId);
     if (rejection !== undefined) throw placementRejected(rejection);
-    return (await this.deps.store.get(symbol, orderId))!;
+    return this.progress.storedOrder(symbol, orderId) ?? (await this.deps.store.get(symbol, orderId))!;
   }
 
   /**

@@ -20,6 +20,8 @@ export interface OrderStore {
    */
   insertNew(symbol: string, count: number, build: (firstOrderId: number) => Order[]): Promise<{ order: Order; created: boolean }[]>;
   get(symbol: string, orderId: number): Promise<Order | undefined>;
+  /** The symbol's orders of these ids that exist, in no particular order (one read for a batch's orders). */
+  getMany(symbol: string, orderIds: readonly number[]): Promise<Order[]>;
   getByClientId(accountId: string, clientOrderId: string): Promise<Order | undefined>;
   update(order: Order): Promise<void>;
   /** Orders not yet delivered to matching, oldest first. */
