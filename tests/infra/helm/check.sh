@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Checks the Helm chart offline: installs helm (go install, from the Go module proxy) and kubernetes-validate
+# Checks the Helm chart offline: installs helm (go install, from the Go module proxy), kubernetes-validate
 # (PyPI, into a virtualenv; it ships the Kubernetes JSON schemas, so nothing is downloaded at validation time)
-# if missing, then runs `helm lint --strict`, renders `helm template` with each ci/*-values.yaml and validates
-# every rendered document against the Kubernetes schemas (strict: unknown fields fail).
+# and promtool (built from the Go module tests/infra/promtool pins) if missing, then runs `helm lint --strict`,
+# renders `helm template` with each ci/*-values.yaml and validates every rendered document against the
+# Kubernetes schemas (strict: unknown fields fail). The alert rules (files/prometheus-rules.yaml) pass
+# `promtool check rules` as a file and as rendered into the PrometheusRule, and `promtool test rules`.
 #
 # Usage: tests/infra/helm/check.sh [install]   (`install` only installs the tools)
 # Env:   INFRA_DIR (default <repo>/.infra), HELM_VERSION, KUBERNETES_VALIDATE_VERSION,
@@ -69,9 +71,34 @@ install_validator() {
   log "kubernetes-validate installed in $((SECONDS - t0))s"
 }
 
+# promtool at the version tests/infra/promtool/go.mod pins; rebuilt when that file changes (seconds from Go's
+# build cache, a few minutes on a machine without it).
+PROMTOOL_MODULE="$REPO_ROOT/tests/infra/promtool"
+PROMTOOL_BIN="${PROMTOOL:-$TOOLS/bin/promtool}"
+install_promtool() {
+  if [ -n "${PROMTOOL:-}" ]; then
+    [ -x "$PROMTOOL" ] || die "PROMTOOL=$PROMTOOL is not an executable"
+    return 0
+  fi
+  local stamp
+  stamp="$(cat "$PROMTOOL_MODULE/go.mod" "$PROMTOOL_MODULE/go.sum" | sha256sum | cut -c1-16)"
+  if [ -x "$PROMTOOL_BIN" ] && [ "$(cat "$TOOLS/bin/.promtool-stamp" 2>/dev/null)" = "$stamp" ]; then
+    log "promtool ($(grep -m1 'prometheus/prometheus ' "$PROMTOOL_MODULE/go.mod" | awk '{print $2}')): $PROMTOOL_BIN"
+    return 0
+  fi
+  command -v go >/dev/null || die "go is needed to build promtool (tests/infra/promtool)"
+  log "building promtool from tests/infra/promtool into $TOOLS/bin (a few minutes the first time, seconds from Go's build cache)..."
+  local t0=$SECONDS
+  mkdir -p "$TOOLS/bin"
+  (cd "$PROMTOOL_MODULE" && go build -o "$PROMTOOL_BIN" github.com/prometheus/prometheus/cmd/promtool) || die "building promtool failed"
+  echo "$stamp" >"$TOOLS/bin/.promtool-stamp"
+  log "promtool built in $((SECONDS - t0))s"
+}
+
 mkdir -p "$TOOLS"
 install_helm
 install_validator
+install_promtool
 [ "${1:-}" = install ] && exit 0
 
 started=$SECONDS
@@ -101,5 +128,22 @@ for values in "$CHART"/ci/*-values.yaml; do
     docs=$("$VENV/bin/python" -c 'import sys,yaml; print(sum(1 for f in sys.argv[1:] for d in yaml.safe_load_all(open(f)) if d))' "${files[@]}")
     log "  $docs documents valid"
   done
+done
+
+rules="$CHART/files/prometheus-rules.yaml"
+log "promtool check rules + test rules ($(basename "$rules"))"
+"$PROMTOOL_BIN" check rules "$rules"
+(cd "$CHART/tests" && "$PROMTOOL_BIN" test rules prometheus-rules.test.yaml)
+# The PrometheusRule as rendered carries the same rules: its spec must check too.
+for rendered in "$out"/*/exchange/templates/monitoring.yaml; do
+  [ -f "$rendered" ] || continue
+  spec="$(dirname "$rendered")/prometheus-rule-spec.yaml"
+  "$VENV/bin/python" -c 'import sys,yaml
+docs=[d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get("kind")=="PrometheusRule"]
+if docs: yaml.safe_dump(docs[0]["spec"], open(sys.argv[2],"w"))' "$rendered" "$spec"
+  if [ -f "$spec" ]; then
+    "$PROMTOOL_BIN" check rules "$spec" >/dev/null || die "the rendered PrometheusRule in $rendered does not pass promtool check rules"
+    log "  rendered PrometheusRule ($(basename "$(dirname "$(dirname "$(dirname "$rendered")")")")) checks"
+  fi
 done
 log "chart OK in $((SECONDS - started))s"

@@ -327,4 +327,59 @@ describe("helm chart helm/exchange", () => {
       expect(result.stderr, setting).toMatch(/schema/);
     }
   });
+  describe("monitoring and ingress (ci/hardened-values.yaml turns them on)", () => {
+    let docs: Obj[] = [];
+    beforeAll(() => {
+      docs = render("rel", ["-f", join(chart, "ci/hardened-values.yaml")]);
+    });
+
+    it("scrapes every component's /metrics on its http port, labelled by component", () => {
+      const monitor = docs.find((d) => d.kind === "PodMonitor");
+      expect(monitor.metadata.labels.release).toBe("kube-prometheus-stack");
+      expect(monitor.spec.selector.matchLabels).toEqual({ "app.kubernetes.io/name": "exchange", "app.kubernetes.io/instance": "rel" });
+      const [endpoint] = monitor.spec.podMetricsEndpoints;
+      expect(endpoint).toMatchObject({ port: "http", path: "/metrics" });
+      expect(endpoint.relabelings).toContainEqual({ sourceLabels: ["__meta_kubernetes_pod_label_app_kubernetes_io_component"], targetLabel: "component" });
+      const service = render("rel", ["-f", join(chart, "ci/hardened-values.yaml"), "--set", "monitoring.scrape.kind=ServiceMonitor"]).find((d) => d.kind === "ServiceMonitor");
+      expect(service.spec.endpoints[0]).toMatchObject({ port: "http", path: "/metrics" });
+    });
+
+    it("carries files/prometheus-rules.yaml unchanged in the PrometheusRule", () => {
+      const rule = docs.find((d) => d.kind === "PrometheusRule");
+      const file = JSON.parse(
+        execFileSync(python, ["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", join(chart, "files/prometheus-rules.yaml")], { encoding: "utf8" }),
+      ) as Obj;
+      expect(rule.spec).toEqual(file);
+      const alerts = file.groups.flatMap((group: Obj) => group.rules.map((r: Obj) => r.alert).filter(Boolean));
+      expect(alerts).toEqual(expect.arrayContaining(["ExchangeConservationBroken", "ExchangeEventConsumerLagging", "ExchangeRpcErrorRate", "ExchangeRpcLatencyHigh", "ExchangeWithdrawalsWaitingTooLong", "ExchangeCertificateExpiresSoon", "ExchangeMatchingTwoWriters"]));
+    });
+
+    it("routes REST and WebSockets to the edge's http port and gRPC to its h2c port, both over TLS on one ALB", () => {
+      const http = docs.find((d) => d.kind === "Ingress" && d.metadata.name === "exchange-edge-http");
+      const grpc = docs.find((d) => d.kind === "Ingress" && d.metadata.name === "exchange-edge-grpc");
+      for (const ingress of [http, grpc]) {
+        expect(ingress.spec.ingressClassName).toBe("alb");
+        expect(ingress.metadata.annotations).toMatchObject({ "alb.ingress.kubernetes.io/group.name": "exchange", "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]', "alb.ingress.kubernetes.io/target-type": "ip" });
+        expect(ingress.metadata.annotations["alb.ingress.kubernetes.io/certificate-arn"]).toMatch(/^arn:aws:acm:/);
+        expect(ingress.spec.tls[0].hosts).toEqual([ingress.spec.rules[0].host]);
+      }
+      expect(http.spec.rules[0].http.paths.map((p: Obj) => [p.path, p.backend.service.name, p.backend.service.port.name])).toEqual([
+        ["/api/", "exchange-edge", "http"],
+        ["/ws", "exchange-edge", "http"],
+        ["/stream", "exchange-edge", "http"],
+        ["/connect/", "exchange-edge", "http"],
+      ]);
+      expect(grpc.metadata.annotations).toMatchObject({ "alb.ingress.kubernetes.io/backend-protocol-version": "GRPC", "alb.ingress.kubernetes.io/healthcheck-path": "/grpc.health.v1.Health/Check" });
+      expect(grpc.spec.rules[0].http.paths).toEqual([{ path: "/connect/", pathType: "Prefix", backend: { service: { name: "exchange-edge", port: { name: "grpc" } } } }]);
+      // One host for both: /connect/ goes to gRPC only, or the ALB would see two rules for one path.
+      const shared = render("rel", ["-f", join(chart, "ci/hardened-values.yaml"), "--set", "ingress.grpcHost=api.exchange.example.com"]);
+      const sharedHttp = shared.find((d) => d.kind === "Ingress" && d.metadata.name === "exchange-edge-http");
+      expect(sharedHttp.spec.rules[0].http.paths.map((p: Obj) => p.path)).toEqual(["/api/", "/ws", "/stream"]);
+    });
+
+    it("renders none of them by default", () => {
+      const defaults = render("rel", ["-f", join(chart, "ci/default-values.yaml")]);
+      expect(defaults.filter((d) => ["PodMonitor", "ServiceMonitor", "PrometheusRule", "Ingress"].includes(d.kind))).toEqual([]);
+    });
+  });
 });
