@@ -9,6 +9,7 @@ import { grpcDirectory, lazyTransport, type ServiceDirectory } from "#kit/rpc/se
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { createLogger, type Logger } from "#kit/telemetry/logger.js";
 import { createMetrics, metricsInterceptor } from "#kit/telemetry/metrics.js";
+import { clientTracingInterceptors, serverTracingInterceptors, startTracing } from "#kit/telemetry/tracing.js";
 import { SERVICE_FACTORIES, SERVICE_NAMES, type ServiceFactory, type ServiceName } from "./registry.js";
 
 export interface RuntimeConfig {
@@ -50,14 +51,16 @@ export async function startExchange(config: RuntimeConfig, env: Env, logger: Log
   const modules: ServiceModule[] = [];
   const health = new HealthRegistry();
   const metrics = createMetrics();
+  // Before any module or transport is built: they pick their interceptors and decorators once.
+  const tracing = await startTracing(env, config.service === "all" ? "exchange" : config.service);
   const routes = (router: ConnectRouter) => {
     health.routes(router);
     for (const module of modules) module.routes(router);
   };
   // Services in this process call each other in-process (through the same interceptors);
   // others over gRPC at <NAME>_ADDR.
-  const local = lazyTransport(() => inProcessTransport(routes));
-  const directory: ServiceDirectory = grpcDirectory(env, (service) => ((names as readonly string[]).includes(service) ? local : undefined));
+  const local = lazyTransport(() => inProcessTransport(routes, serverTracingInterceptors()));
+  const directory: ServiceDirectory = grpcDirectory(env, (service) => ((names as readonly string[]).includes(service) ? local : undefined), clientTracingInterceptors());
   for (const name of names) {
     const factory: ServiceFactory = SERVICE_FACTORIES[name];
     modules.push(await factory(env, config.dataDir, directory, { metrics: metrics.registry, logger, colocated: names }));
@@ -65,7 +68,7 @@ export async function startExchange(config: RuntimeConfig, env: Env, logger: Log
 
   const handler = buildHandler({
     routes,
-    interceptors: [metricsInterceptor(metrics)],
+    interceptors: [metricsInterceptor(metrics), ...serverTracingInterceptors()],
     metricsRegistry: metrics.registry,
     fallback: async (request, response) => {
       for (const module of modules) if (module.httpRoute && (await module.httpRoute(request, response))) return true;
@@ -95,6 +98,7 @@ export async function startExchange(config: RuntimeConfig, env: Env, logger: Log
       for (const module of modules) for (const serviceName of module.serviceNames) health.set(serviceName, false);
       await listening.close();
       for (const module of [...modules].reverse()) await module.stop?.();
+      await tracing?.shutdown();
     },
   };
 }

@@ -7,7 +7,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/lib.sh"
 
-ALL=(postgres redis kafka opensearch moto)
+ALL=(postgres redis kafka opensearch moto jaeger)
 engines=("$@")
 [ ${#engines[@]} -eq 0 ] && engines=("${ALL[@]}")
 
@@ -26,7 +26,7 @@ done
 # server from our virtualenv (the engine scripts already stopped these by pid file; this is the backstop).
 if [ ${#engines[@]} -eq ${#ALL[@]} ]; then
   for p in $( (pids_matching "-Dexchange.infra=$INFRA_DIR/"; pids_matching "-D $INFRA_DIR/postgres/data";
-    pids_matching "$INFRA_DIR/moto/venv/bin/") | sort -u); do
+    pids_matching "$INFRA_DIR/moto/venv/bin/"; pids_matching "$INFRA_DIR/jaeger/bin/jaeger") | sort -u); do
     [ "$p" = "$$" ] && continue
     log "down: stopping leftover process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-120)"
     stop_pid "$p" 20

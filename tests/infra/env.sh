@@ -14,7 +14,9 @@ _infra_env() {
     "EXCHANGE_AWS_ENDPOINT=${EXCHANGE_AWS_ENDPOINT:-http://127.0.0.1:55000}" \
     "AWS_REGION=${AWS_REGION:-us-east-1}" \
     "AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test}" \
-    "AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}"; do
+    "AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}" \
+    "EXCHANGE_JAEGER_OTLP_URL=${EXCHANGE_JAEGER_OTLP_URL:-http://127.0.0.1:54318}" \
+    "EXCHANGE_JAEGER_QUERY_URL=${EXCHANGE_JAEGER_QUERY_URL:-http://127.0.0.1:56686}"; do
     echo "export ${kv%%=*}='${kv#*=}'"
   done
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start the real engines on loopback (installing what is missing), wait until each is healthy.
-#   tests/infra/up.sh                    # all: postgres redis kafka opensearch moto
+#   tests/infra/up.sh                    # all: postgres redis kafka opensearch moto jaeger
 #   tests/infra/up.sh postgres redis     # a subset
 # Safe to run twice: an engine that is already healthy is left alone.
 # Exits non-zero, with the tail of the engine's log, if an engine does not become healthy in time.
@@ -8,7 +8,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/lib.sh"
 
-ALL=(postgres redis kafka opensearch moto)
+ALL=(postgres redis kafka opensearch moto jaeger)
 engines=("$@")
 [ ${#engines[@]} -eq 0 ] && engines=("${ALL[@]}")
 for e in "${engines[@]}"; do

@@ -1,8 +1,10 @@
 import { ConnectError } from "@connectrpc/connect";
+import { ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
 import type { Principal } from "#gen/exchange/auth/v1/auth_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { NodeRequest, NodeResponse } from "#kit/rpc/server.js";
+import { tracingEnabled, withSpan } from "#kit/telemetry/tracing.js";
 import { authenticateApiKey, authenticateSigned, signedParts } from "../auth/signed-request.js";
 import type { RateLimiter } from "../rate-limit/rate-limiter.js";
 import { BodyTooLargeError, readBody, restErrorOf, sendJson, type RestRequest } from "./http.js";
@@ -96,11 +98,7 @@ function send(request: NodeRequest, response: NodeResponse, outcome: Outcome): v
 /** A node:http handler for `routes`: false when the path is not under the prefix (falls through). */
 export function restRouter(routes: readonly Route[], deps: RouterDeps): (request: NodeRequest, response: NodeResponse) => Promise<boolean> {
   const byKey = new Map(routes.map((route) => [`${route.method} ${route.path}`, route]));
-  return async (request, response) => {
-    const url = request.url ?? "/";
-    const queryAt = url.indexOf("?");
-    const path = queryAt < 0 ? url : url.slice(0, queryAt);
-    if (!path.startsWith(deps.prefix)) return false;
+  const serve = async (request: NodeRequest, response: NodeResponse, url: string, queryAt: number, path: string): Promise<boolean> => {
     const started = deps.observe ? process.hrtime.bigint() : 0n;
     let route: Route | undefined;
     try {
@@ -125,6 +123,17 @@ export function restRouter(routes: readonly Route[], deps: RouterDeps): (request
       deps.observe?.(route?.path ?? "unknown", request.method ?? "GET", response.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     }
     return true;
+  };
+  return (request, response) => {
+    const url = request.url ?? "/";
+    const queryAt = url.indexOf("?");
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    if (!path.startsWith(deps.prefix)) return Promise.resolve(false);
+    if (!tracingEnabled()) return serve(request, response, url, queryAt, path);
+    // A trace starts here for each REST call (a client's traceparent is not trusted).
+    const method = request.method ?? "GET";
+    const route = byKey.has(`${method} ${path}`) ? path : "unknown";
+    return withSpan(`${method} ${route}`, { "http.request.method": method, "http.route": route }, () => serve(request, response, url, queryAt, path), { kind: SpanKind.SERVER, parent: ROOT_CONTEXT });
   };
 }
 

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { EventBatch as EventBatchMessage, Command as CommandMessage } from "#gen/exchange/matching/v1/matching_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { Wakeups } from "#kit/lifecycle/wakeups.js";
+import { currentTraceParent, tracingEnabled } from "#kit/telemetry/tracing.js";
 import { FileAccountIds } from "./adapters/account-ids.file.js";
 import { FileJournal } from "./adapters/journal.file.js";
 import { TimedJournal } from "./adapters/journal.timed.js";
@@ -105,6 +106,7 @@ export class SymbolBooks {
     // lone commands and batches resolved by one engine group are recorded in the group's order.
     const [applied] = await this.journaled(message.symbol, book, [command]);
     const batch = toEventBatchMessage(applied!, book.accounts);
+    if (tracingEnabled()) batch.traceParent = currentTraceParent();
     this.record(book, [batch], retain);
     return batch;
   }
@@ -140,6 +142,11 @@ export class SymbolBooks {
     if (commands.length === 0) return results;
     const batches = await this.journaled(symbol, book, commands);
     const recorded = batches.map((batch, k) => (results[slots[k]!] = toEventBatchMessage(batch, book.accounts)));
+    // Consumers continue the submitting call's trace (settlement, market data).
+    if (tracingEnabled()) {
+      const traceParent = currentTraceParent();
+      for (const batch of recorded) batch.traceParent = traceParent;
+    }
     this.record(book, recorded, retain);
     return results;
   }

@@ -8,6 +8,7 @@ import type { ServiceModule } from "#kit/rpc/service-module.js";
 import type { Registry } from "prom-client";
 import { exportConsumerPositions } from "#kit/telemetry/consumer-metrics.js";
 import type { Logger } from "#kit/telemetry/logger.js";
+import { tracedMethods } from "#kit/telemetry/tracing.js";
 import { ConnectMatchingGateway } from "./adapters/matching-gateway.connect.js";
 import { ORDER_OUTBOX, SqlOrderStore, orderStoreMigrations, type OrderTables } from "./adapters/order-store.sql.js";
 import { OutboxRelay } from "#kit/outbox/outbox-relay.js";
@@ -16,6 +17,7 @@ import type { Notifier } from "#kit/ports/notifier.port.js";
 import { SqlSymbolStore, orderMigrations, type OrderDb } from "./adapters/symbol-store.sql.js";
 import { KafkaOrderUpdates, type KafkaOrderUpdatesOptions } from "./adapters/order-updates.kafka.js";
 import { MemoryOrderUpdates } from "./adapters/order-updates.memory.js";
+import { traceMatchingGroups } from "./adapters/matching-events.tracing.js";
 import { settlementLag } from "./adapters/settlement.metrics.js";
 import { ConnectWalletGateway } from "./adapters/wallet-gateway.connect.js";
 import { Orders } from "./domain/orders.use-case.js";
@@ -76,13 +78,14 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
   const orders = new Orders({
     notices: relay !== undefined,
     onNoticesStored: () => relay?.nudge(),
-    store: new SqlOrderStore(database.db as unknown as Kysely<OrderTables>),
+    store: tracedMethods(new SqlOrderStore(database.db as unknown as Kysely<OrderTables>), "order.store", ["insertNew", "applyBatch"]),
     matching: new ConnectMatchingGateway(config.directory.transport("matching")),
     wallet: new ConnectWalletGateway(config.directory.transport("wallet")),
     clock,
     symbols: specs,
     updates,
     settled: settlementLag(config.metrics, () => clock.now()),
+    traceGroup: traceMatchingGroups(),
   });
   exportConsumerPositions(config.metrics, "order", () => specs.map((spec) => spec.symbol), (symbol) => orders.appliedSequence(symbol));
   const consumers = new AbortController();

@@ -4,6 +4,7 @@ import { isConnectionFailure, unreachable } from "#kit/config/config-error.js";
 import { openDatabase, type Database } from "#kit/db/database.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import type { Logger } from "#kit/telemetry/logger.js";
+import { tracedMethods } from "#kit/telemetry/tracing.js";
 import type { Registry } from "prom-client";
 import { SimulatedChain } from "./adapters/chain-gateway.simulated.js";
 import { SqlLedgerStore, type WalletDb } from "./adapters/ledger-store.sql.js";
@@ -128,7 +129,8 @@ const RESUME_WITHDRAWALS_MS = 15_000;
 
 /** Composition root of the wallet service. */
 export async function createWalletModule(config: WalletConfig): Promise<ServiceModule & { readonly parts: WalletParts; readonly history?: RunningHistoryProjection; readonly notices?: OutboxRelay }> {
-  const recordStore = await openLedgerStore(config.ledgerUrl, config.awsEndpoint);
+  // With tracing on, each commit to the store of record is a span (under SettleTrades, CreateHold, ...).
+  const recordStore = tracedMethods(await openLedgerStore(config.ledgerUrl, config.awsEndpoint), "wallet.ledger", ["execute"]);
   const { projectionFor, historyFrom } = await import("./history-projection.module.js");
   const history = await projectionFor(recordStore, { ...config, pgUrl: config.projectionPgUrl, pollMs: config.projectionPollMs, reconcileMs: config.reconcileMs });
   const cached = await withBalanceCache(recordStore, config);

@@ -22,7 +22,7 @@ export function lazyTransport(resolve: () => Transport): Transport {
   };
 }
 
-export function grpcDirectory(env: Env, local?: (service: string) => Transport | undefined): ServiceDirectory {
+export function grpcDirectory(env: Env, local?: (service: string) => Transport | undefined, interceptors: readonly Interceptor[] = []): ServiceDirectory {
   return {
     transport(service) {
       const here = local?.(service);
@@ -31,7 +31,7 @@ export function grpcDirectory(env: Env, local?: (service: string) => Transport |
       const address = env[setting];
       if (!address) throw new ConfigError(setting, `${setting} is not set and ${service} does not run in this process`);
       if (!/^https?:\/\/[^/?#]+/.test(address)) throw new ConfigError(setting, `${setting} must be an http:// or https:// URL (e.g. http://${service}:8080), got "${address}"`);
-      return createGrpcTransport({ baseUrl: address, interceptors: [brokenPeerIsUnavailable] });
+      return createGrpcTransport({ baseUrl: address, interceptors: [brokenPeerIsUnavailable, ...interceptors] });
     },
   };
 }

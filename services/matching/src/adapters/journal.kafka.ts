@@ -6,6 +6,7 @@
  * replay() reads the symbol's partition from the start up to the high-water mark it saw when
  * called, skipping other symbols; duplicates (seq <= last) are ignored and a gap is an error.
  */
+import { injectHeaders, tracingEnabled } from "#kit/telemetry/tracing.js";
 import { retryingKafka as retrying } from "#kit/adapters/kafka-retry.js";
 import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
 import type { Journal, JournalRecord, ReplayResult } from "../ports/journal.port.js";
@@ -111,10 +112,13 @@ export class KafkaJournal implements Journal {
       await this.producer.connect();
     }
     const scratch = Buffer.allocUnsafe(8 + MAX_COMMAND_BYTES);
+    // With tracing on, each record carries the appending span's traceparent (a reader continues the trace).
+    let headers: Record<string, string> | undefined;
+    if (tracingEnabled()) injectHeaders((headers = {}));
     const messages = records.map((record) => {
       scratch.writeDoubleLE(record.seq, 0);
       const length = 8 + encodeCommand(record.cmd, scratch, 8);
-      return { key: this.options.symbol, value: Buffer.from(scratch.subarray(0, length)) };
+      return { key: this.options.symbol, value: Buffer.from(scratch.subarray(0, length)), headers };
     });
     await this.producer.send({ topic: this.topic, acks: -1, messages });
     this.lastSeq = records[records.length - 1].seq;

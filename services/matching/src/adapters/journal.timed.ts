@@ -1,7 +1,8 @@
+import { withSpan } from "#kit/telemetry/tracing.js";
 import type { Journal, JournalRecord, ReplayResult } from "../ports/journal.port.js";
 import type { MatchingMetrics } from "./matching.metrics.js";
 
-/** A journal whose appends are timed (one clock read per group, not per command). */
+/** A journal whose appends are timed (one clock read per group, not per command) and, with tracing, spans. */
 export class TimedJournal implements Journal {
   readonly pipelined?: boolean;
 
@@ -16,7 +17,7 @@ export class TimedJournal implements Journal {
   async append(records: readonly JournalRecord[]): Promise<void> {
     const start = process.hrtime.bigint();
     const count = records.length; // the engine reuses the array once the append resolved
-    await this.inner.append(records);
+    await withSpan("matching.journal.append", { "exchange.journal": this.kind, "exchange.journal.records": count }, () => this.inner.append(records));
     this.metrics.journalAppend.observe({ journal: this.kind }, Number(process.hrtime.bigint() - start) / 1e9);
     this.metrics.journalRecords.inc({ journal: this.kind }, count);
   }

@@ -27,6 +27,8 @@ export interface ApplyMatchingEventsDeps {
   readonly notices?: boolean;
   /** Notices were stored: the outbox relay may look now. */
   readonly onNoticesStored?: () => void;
+  /** Runs the application of each group consumed (tracing: a span per group); absent: applied as is. */
+  readonly traceGroup?: (symbol: string, batches: readonly EventBatch[], apply: () => Promise<void>) => Promise<void>;
 }
 
 /** Event batches applied together at most. */
@@ -69,7 +71,10 @@ export class ApplyMatchingEvents {
     const last = await this.deps.store.lastSequence(symbol);
     this.progress.mark(symbol, last);
     await untilDone(signal, async (stream) => {
-      for await (const group of inGroups(this.deps.matching.events(symbol, last + 1, stream), MAX_GROUP)) await this.applyGroup(symbol, group);
+      const trace = this.deps.traceGroup;
+      for await (const group of inGroups(this.deps.matching.events(symbol, last + 1, stream), MAX_GROUP)) {
+        await (trace ? trace(symbol, group, () => this.applyGroup(symbol, group)) : this.applyGroup(symbol, group));
+      }
     });
   }
 

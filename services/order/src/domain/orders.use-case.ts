@@ -36,6 +36,8 @@ export interface OrdersDeps {
   /** Store user notifications with each batch (the notifier's outbox). */
   readonly notices?: boolean;
   readonly onNoticesStored?: () => void;
+  /** Runs the application of each group of matching's batches consumed (tracing: a span per group). */
+  readonly traceGroup?: (symbol: string, batches: readonly EventBatch[], apply: () => Promise<void>) => Promise<void>;
 }
 
 /** Binance's cancelReplaceMode. */
