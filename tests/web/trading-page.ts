@@ -6,13 +6,16 @@
  * Alice signs up and in on the page, turns on TOTP there, is funded, signs out and back in with a TOTP code. Bob
  * (a second user, through @exchange/sdk) offers BTC; his ask appears in the page's book over StreamDepth. Alice
  * buys part of it on the page: the fill, her balances changing to what the API says, the trade in the tape and in
- * her trades and history. She places a resting order and cancels it. Screenshots of each step go to
+ * her trades and history. She places a resting order and cancels it. A blank page on another origin reaches the API
+ * with a bearer token only when EDGE_CORS_ORIGINS lists that origin (the browser's preflight). Screenshots of each step go to
  * artifacts/web/ (not committed). The last line says how many checks passed and failed; exit 0 when all did.
  *
  *   npm run test:web      (installs chromium if missing, builds web/dist, runs this)
  * Env: CHROMIUM (the browser binary; default: chromium on PATH), ARTIFACTS_DIR (default artifacts/web).
  */
 import { spawnSync } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -77,6 +80,14 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
 
+/** A blank page on its own loopback port: another origin. */
+async function blankOrigin(): Promise<{ server: Server; origin: string; url: string }> {
+  const server = createServer((_request, response) => response.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>elsewhere</title>"));
+  await new Promise<void>((resolvePromise) => server.listen(0, "127.0.0.1", resolvePromise));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, origin, url: `${origin}/` };
+}
+
 if (!browserPath) {
   console.log("chromium not found: run tests/web/install-chromium.sh (or set CHROMIUM)");
   console.log("0 passed, 1 failed");
@@ -86,9 +97,11 @@ mkdirSync(artifacts, { recursive: true });
 mkdirSync(join(repo, "tmp"), { recursive: true });
 const started = Date.now();
 const dataDir = mkdtempSync(join(repo, "tmp", "web-"));
+// Two other origins (blank pages on their own ports) for the CORS checks: the edge allows the first only.
+const [allowed, refused] = await Promise.all([blankOrigin(), blankOrigin()]);
 const exchange = await startExchange(
   { service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
-  { ...process.env, LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false", EDGE_WEB_DIR: join(repo, "web", "dist") },
+  { ...process.env, LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false", EDGE_WEB_DIR: join(repo, "web", "dist"), EDGE_CORS_ORIGINS: allowed.origin },
   createLogger(process.env.LOG_LEVEL ?? "warn"),
 );
 const browser = await chromium.launch({ executablePath: browserPath, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
@@ -203,6 +216,35 @@ try {
     await shot(page, "06-canceled");
   });
 
+  await step("a page on another origin reaches the API with a bearer token only if EDGE_CORS_ORIGINS lists it", async () => {
+    const other = await context.newPage();
+    // A Connect JSON call as Connect-Web makes it: the Authorization header makes the browser ask first (preflight).
+    const call = (url: string, token: string) =>
+      other.evaluate(
+        async ([u, t]) => {
+          try {
+            const headers: Record<string, string> = { "content-type": "application/json" };
+            if (t) headers.authorization = `Bearer ${t}`;
+            const response = await fetch(u!, { method: "POST", headers, body: JSON.stringify({ assets: ["BTC"] }) });
+            return `${response.status} ${await response.text()}`;
+          } catch (error) {
+            return `refused: ${String(error)}`;
+          }
+        },
+        [url, token] as const,
+      );
+    const url = `${baseUrl}/connect/exchange.wallet.v1.WalletService/GetBalances`;
+    await other.goto(allowed.url);
+    const answer = await call(url, bob.accessToken!);
+    if (!answer.startsWith("200 ") || !answer.includes('"asset":"BTC"')) throw new Error(`allowed origin: ${answer}`);
+    const anonymous = await call(url, "");
+    if (!anonymous.startsWith("401 ")) throw new Error(`allowed origin, no token: ${anonymous}`);
+    await other.goto(refused.url);
+    const blocked = await call(url, bob.accessToken!);
+    if (!blocked.startsWith("refused: ")) throw new Error(`other origin: ${blocked}`);
+    await other.close();
+  });
+
   await step("the page raised no errors", async () => {
     if (pageErrors.length > 0) throw new Error(pageErrors.join("; "));
   });
@@ -215,6 +257,8 @@ try {
 } finally {
   await browser.close();
   await exchange.stop();
+  allowed.server.close();
+  refused.server.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
 log(`screenshots in ${artifacts}; done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
