@@ -106,7 +106,12 @@ export class MatchingEngine {
     for (let i = 0; i < cmds.length; i++) {
       const c = cmds[i];
       // the journal codec needs the command's shape; field VALUES are validated (and rejected) by the book
-      if (typeof c !== "object" || c === null || (c.type === "CANCEL_REPLACE" && (typeof c.order !== "object" || c.order === null))) {
+      if (
+        typeof c !== "object" ||
+        c === null ||
+        (c.type === "CANCEL_REPLACE" && (typeof c.order !== "object" || c.order === null)) ||
+        (c.type === "PLACE_LIST" && (!Array.isArray(c.orders) || c.orders.length > 3 || c.orders.some((o) => typeof o !== "object" || o === null)))
+      ) {
         return Promise.reject(new TypeError("malformed command"));
       }
     }

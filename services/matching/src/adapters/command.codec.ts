@@ -18,13 +18,17 @@
  */
 import type { Command } from "../domain/commands.js";
 
-const TYPES = ["?", "PLACE", "CANCEL", "AMEND", "CANCEL_REPLACE", "CANCEL_ALL", "SET_STATUS"] as const;
+const TYPES = ["?", "PLACE", "CANCEL", "AMEND", "CANCEL_REPLACE", "CANCEL_ALL", "SET_STATUS", "PLACE_LIST"] as const;
 const T_PLACE = 1;
 const T_CANCEL = 2;
 const T_AMEND = 3;
 const T_CANCEL_REPLACE = 4;
 const T_CANCEL_ALL = 5;
 const T_SET_STATUS = 6;
+const T_PLACE_LIST = 7;
+const CONTINGENCIES = ["OCO", "OTO", "OTOCO"] as const;
+/** legs of a list the journal keeps (the book accepts at most 3). */
+const MAX_LIST_LEGS = 3;
 
 const NUM_FIELDS = [
   "ts",
@@ -76,8 +80,13 @@ const E_CANCEL_ONLY = 6;
 const UNKNOWN = 255;
 const ORDER_KEYS = new Set(["orderId", "userId", "price", "qty", "quoteQty", "stopPrice", "trailingDelta", "icebergQty", "budget", "side", "orderType", "tif", "stp"]);
 
-/** max encoded size of one command (head, masks, enum codes, every field as a raw f64). */
-export const MAX_COMMAND_BYTES = 1 + 2 + 2 + 1 + ENUMS.length + NUM_FIELDS.length * 8;
+/** max encoded size of one plain command (head, masks, enum codes, every field as a raw f64). */
+const MAX_PLAIN_BYTES = 1 + 2 + 2 + 1 + ENUMS.length + NUM_FIELDS.length * 8;
+/**
+ * max encoded size of one command. An order list (PLACE_LIST) is its head, a contingency code, a leg count,
+ * then its ts and each leg as plain records (a CANCEL holding only ts; PLACE per leg), each prefixed by its length.
+ */
+export const MAX_COMMAND_BYTES = 3 + (1 + MAX_LIST_LEGS) * (1 + MAX_PLAIN_BYTES);
 
 // ------------------------------------------------------------------------------------------------- encoding
 /** per-command encoder state (module scope: encoding is synchronous and not re-entrant). */
@@ -172,6 +181,28 @@ function orderNums(o: OrderFields): void {
 
 /** Writes cmd into buf at off (at least MAX_COMMAND_BYTES free); returns bytes written. */
 export function encodeCommand(cmd: Command, buf: Buffer, off: number): number {
+  if (cmd.type === "PLACE_LIST") return encodeList(cmd as unknown as { ts?: unknown; contingency?: unknown; orders?: unknown }, buf, off);
+  return encodePlain(cmd, buf, off);
+}
+
+/** A list: its legs as PLACE records after one record holding ts (so every value keeps the plain encoding). */
+function encodeList(cmd: { ts?: unknown; contingency?: unknown; orders?: unknown }, buf: Buffer, off: number): number {
+  const legs = Array.isArray(cmd.orders) ? (cmd.orders as unknown[]) : [];
+  if (legs.length > MAX_LIST_LEGS || legs.some((o) => typeof o !== "object" || o === null)) throw new TypeError("malformed order list");
+  buf[off] = T_PLACE_LIST;
+  buf[off + 1] = enumCode(cmd.contingency, CONTINGENCIES);
+  buf[off + 2] = legs.length;
+  let p = off + 3;
+  const records = [{ type: "CANCEL", ts: cmd.ts }, ...legs.map((o) => ({ ...(o as object), type: "PLACE" }))];
+  for (const r of records) {
+    const n = encodePlain(r as unknown as Command, buf, p + 1);
+    buf[p] = n;
+    p += 1 + n;
+  }
+  return p - off;
+}
+
+function encodePlain(cmd: Command, buf: Buffer, off: number): number {
   const type = cmd.type;
   const t =
     type === "PLACE"
@@ -261,6 +292,33 @@ export function encodeCommand(cmd: Command, buf: Buffer, off: number): number {
 
 // ------------------------------------------------------------------------------------------------- decoding
 export function decodeCommand(buf: Buffer, off: number, end: number): Command {
+  if (off < end && buf[off] === T_PLACE_LIST) return decodeList(buf, off, end);
+  return decodePlain(buf, off, end);
+}
+
+function decodeList(buf: Buffer, off: number, end: number): Command {
+  if (off + 3 > end) throw new Error("command record too short");
+  const code = buf[off + 1];
+  const count = buf[off + 2];
+  let p = off + 3;
+  const records: Record<string, unknown>[] = [];
+  for (let i = 0; i <= count; i++) {
+    if (p >= end) throw new Error("command record too short");
+    const n = buf[p];
+    if (p + 1 + n > end) throw new Error("command record too short");
+    records.push(decodePlain(buf, p + 1, p + 1 + n) as unknown as Record<string, unknown>);
+    p += 1 + n;
+  }
+  if (p !== end) throw new Error("command record has trailing bytes");
+  const [first, ...legs] = records;
+  const cmd: Record<string, unknown> = { type: "PLACE_LIST" };
+  if ("ts" in first) cmd.ts = first.ts;
+  cmd.contingency = CONTINGENCIES[code] ?? "?";
+  cmd.orders = legs.map(({ type: _type, ...leg }) => leg);
+  return cmd as unknown as Command;
+}
+
+function decodePlain(buf: Buffer, off: number, end: number): Command {
   if (off + 4 > end) throw new Error("command record too short");
   const head = buf[off];
   const type = TYPES[head & 7] ?? "?";

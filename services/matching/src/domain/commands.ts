@@ -94,4 +94,23 @@ export interface SetStatus {
   cancelOnly?: boolean;
 }
 
-export type Command = PlaceOrder | CancelOrder | AmendOrder | CancelReplace | CancelAll | SetStatus;
+/** Binance's order list kinds. */
+export type ContingencyType = "OCO" | "OTO" | "OTOCO";
+
+/**
+ * An order list, placed as one command (all legs accepted or all rejected):
+ * - OCO [above, below]: both placed now; each is LIMIT_MAKER or a stop type, at most one LIMIT_MAKER. The first
+ *   fill or trigger of one leg expires the other in the same command (a user cancel cancels both).
+ * - OTO [working, pending]: the working order (LIMIT or LIMIT_MAKER) is placed now; the pending one is placed in
+ *   the command that fills the working order completely, and is canceled/expired with it otherwise.
+ * - OTOCO [working, pendingAbove, pendingBelow]: as OTO, the two pending orders placed as an OCO.
+ * Every leg carries the budget held for it (an OCO's two legs draw on one hold: only one of them can trade).
+ */
+export interface PlaceList {
+  type: "PLACE_LIST";
+  ts: number;
+  contingency: ContingencyType;
+  orders: Omit<PlaceOrder, "type" | "ts">[];
+}
+
+export type Command = PlaceOrder | CancelOrder | AmendOrder | CancelReplace | CancelAll | SetStatus | PlaceList;

@@ -25,8 +25,11 @@
  *   stops are fed that command's trade prices in order; the triggered ones execute in arrival order, their trades
  *   feed the next round.
  * - event order per command: see docs in this file's methods; each command is exactly one batch with seq+1.
+ * - order lists (order-lists.ts): while any exist, events pass through a watch that notes their legs' changes;
+ *   the book settles them (siblings expired, pending orders placed) before any stop can trigger and before the
+ *   command ends, so two legs of an OCO never both trade.
  */
-import type { AmendOrder, CancelAll, CancelOrder, CancelReplace, Command, PlaceOrder, SetStatus, SymbolStatus } from "./commands.js";
+import type { AmendOrder, CancelAll, CancelOrder, CancelReplace, Command, PlaceList, PlaceOrder, SetStatus, SymbolStatus } from "./commands.js";
 import type { EventSink } from "./events.js";
 import {
   BUY,
@@ -45,6 +48,7 @@ import {
   RJ_NOT_OWNER,
   RJ_INSUFFICIENT_BUDGET,
   RJ_WOULD_TAKE,
+  RJ_WOULD_TRIGGER_IMMEDIATELY,
   RJ_SYMBOL_HALTED,
   RJ_SYMBOL_BREAK,
   RJ_CANCEL_ONLY,
@@ -66,6 +70,7 @@ import {
   type StopState,
 } from "./rules.js";
 import { IdIndex } from "./id-index.js";
+import { ListWatch, OrderLists, type ListLeg, type PendingList } from "./order-lists.js";
 
 /** What the engine needs from a book (the fast one and the reference one both implement it). */
 export interface MatchingBook {
@@ -177,6 +182,14 @@ export class OrderBook implements MatchingBook {
   /** trade prices of the current command (only collected while stops are parked). */
   private tradePrices = new Float64Array(64);
   private tpN = 0;
+
+  // ---- order lists
+  private lists = new OrderLists();
+  private watch = new ListWatch(this.lists);
+  /** stops triggered in the current round and not yet executed (an OCO sibling may end them first). */
+  private readonly triggering = new Map<number, StopState>();
+  /** pending orders whose working order filled in this command, to place before it ends. */
+  private readonly toPlace: PendingList[] = [];
 
   // ---- taker scratch
   private tkId = 0;
@@ -328,6 +341,8 @@ export class OrderBook implements MatchingBook {
   apply(cmd: Command, sink: EventSink): void {
     const ts = nonNeg(cmd.ts) ? cmd.ts : 0;
     sink.begin(++this.seq, ts);
+    const outer = sink;
+    if (this.lists.active() || cmd.type === "PLACE_LIST") sink = this.watch.around(sink);
     if (ts !== cmd.ts) sink.rejected(0, RJ_INVALID_FIELD);
     else {
       switch (cmd.type) {
@@ -349,12 +364,16 @@ export class OrderBook implements MatchingBook {
         case "SET_STATUS":
           this.setStatus(cmd, sink);
           break;
+        case "PLACE_LIST":
+          this.placeList(cmd, sink);
+          break;
         default:
           sink.rejected(0, RJ_INVALID_FIELD);
       }
     }
+    if (sink !== outer) this.finishLists(sink);
     this.tpN = 0;
-    sink.end();
+    outer.end();
   }
 
   private statusReject(forNewOrder: boolean): number {
@@ -373,7 +392,7 @@ export class OrderBook implements MatchingBook {
     }
     const v = plainLimitFieldsOk(o) ? limitBudgetCheck(o) : validatePlace(o);
     if (v >= 0) return sink.rejected(id, v);
-    if (this.ids.get(id) >= 0 || (this.stopIds.size !== 0 && this.stopIds.has(id))) return sink.rejected(id, RJ_DUPLICATE_ORDER_ID);
+    if (this.ids.get(id) >= 0 || (this.stopIds.size !== 0 && this.stopIds.has(id)) || this.lists.knows(id)) return sink.rejected(id, RJ_DUPLICATE_ORDER_ID);
     const side = o.side === "BUY" ? BUY : SELL;
     const t = o.orderType;
     if (t === "LIMIT_MAKER" && this.crosses(side, o.price as number)) return sink.rejected(id, RJ_WOULD_TAKE);
@@ -596,6 +615,7 @@ export class OrderBook implements MatchingBook {
 
   private runStops(sink: EventSink): void {
     while (this.tpN > 0 && this.stops.length > 0) {
+      if (this.lists.active()) this.settleLists(sink);
       const prices = Array.from(this.tradePrices.subarray(0, this.tpN));
       this.tpN = 0;
       const triggered: StopState[] = [];
@@ -610,8 +630,15 @@ export class OrderBook implements MatchingBook {
       if (triggered.length === 0) break;
       this.stops = this.stops.filter((s) => !triggered.includes(s));
       for (const s of triggered) this.stopIds.delete(s.orderId);
+      const listed = this.lists.active();
+      if (listed) for (const s of triggered) this.triggering.set(s.orderId, s);
       for (const s of triggered) {
+        if (listed) {
+          // an OCO sibling that traded earlier in this round ended it
+          if (!this.triggering.delete(s.orderId)) continue;
+        }
         sink.orderUpdate(s.orderId, ST_TRIGGERED, 0, s.qty, 0, s.budget);
+        if (listed) this.settleLists(sink);
         const limitLike = isLimitLike(s.orderType);
         this.tkId = s.orderId;
         this.tkUser = s.userId;
@@ -627,6 +654,7 @@ export class OrderBook implements MatchingBook {
         this.tkPost = 0;
         this.tkRest = limitLike && s.tif === "GTC";
         this.execute(sink, limitLike && s.tif === "FOK");
+        if (listed) this.settleLists(sink);
       }
     }
     this.tpN = 0;
@@ -638,7 +666,7 @@ export class OrderBook implements MatchingBook {
   }
 
   // ======================================================================== cancel
-  private cancelResting(m: number, sink: EventSink): void {
+  private cancelResting(m: number, sink: EventSink, status = ST_CANCELED): void {
     const lv = this.lnk[(m << 2) + K_LEVEL];
     const side = this.ord[(m << 4) + O_SIDE];
     const open = this.ord[(m << 4) + O_VIS] + this.ord[(m << 4) + O_HID];
@@ -648,7 +676,7 @@ export class OrderBook implements MatchingBook {
     this.unlink(lv, m);
     const id = this.ord[(m << 4) + O_ID];
     this.ids.delete(id);
-    sink.orderUpdate(id, ST_CANCELED, this.ord[(m << 4) + O_FILLED], 0, this.ord[(m << 4) + O_CANCELED], this.ord[(m << 4) + O_BUDGET]);
+    sink.orderUpdate(id, status, this.ord[(m << 4) + O_FILLED], 0, this.ord[(m << 4) + O_CANCELED], this.ord[(m << 4) + O_BUDGET]);
     const price = this.lPrice[lv];
     if (this.lHead[lv] < 0) {
       this.removeLevel(side, lv);
@@ -656,10 +684,10 @@ export class OrderBook implements MatchingBook {
     } else sink.bookDelta(side, price, this.lVis[lv]);
     this.freeOrder(m);
   }
-  private cancelStop(s: StopState, sink: EventSink): void {
+  private cancelStop(s: StopState, sink: EventSink, status = ST_CANCELED): void {
     this.stopIds.delete(s.orderId);
     this.stops.splice(this.stops.indexOf(s), 1);
-    sink.orderUpdate(s.orderId, ST_CANCELED, 0, 0, s.qty, s.budget);
+    sink.orderUpdate(s.orderId, status, 0, 0, s.qty, s.budget);
   }
   /** returns reject code or -1 after canceling. */
   private cancelById(id: number, userId: number | undefined, sink: EventSink): number {
@@ -674,6 +702,12 @@ export class OrderBook implements MatchingBook {
       if (userId !== undefined && s.userId !== userId) return RJ_NOT_OWNER;
       this.cancelStop(s, sink);
       return -1;
+    }
+    // a pending order of a list: canceling it cancels its working order, which cancels the list
+    const working = this.lists.workingOfPending.get(id);
+    if (working !== undefined) {
+      if (userId !== undefined && this.lists.pendingByWorking.get(working)!.userId !== userId) return RJ_NOT_OWNER;
+      return this.cancelById(working, userId, sink);
     }
     return RJ_UNKNOWN_ORDER;
   }
@@ -794,7 +828,118 @@ export class OrderBook implements MatchingBook {
       sink.rejected(cid, r);
       if (c.mode !== "ALLOW_FAILURE") return sink.rejected(nid, r);
     }
+    // the canceled order's list ends before the new order can meet its siblings
+    if (this.lists.active()) this.settleLists(sink);
     this.place(c.order, sink, false);
+  }
+
+  // ======================================================================== order lists
+  /** All legs are accepted or all rejected (with the first problem found); see PlaceList. */
+  private placeList(c: PlaceList, sink: EventSink): void {
+    const legs: ListLeg[] = Array.isArray(c.orders) ? c.orders : [];
+    const ids = legs.map((o) => (typeof o === "object" && o !== null && pos(o.orderId) ? o.orderId : 0));
+    const rejectAll = (code: number): void => {
+      if (ids.length === 0) sink.rejected(0, code);
+      for (const id of ids) sink.rejected(id, code);
+    };
+    const st = this.statusReject(true);
+    if (st >= 0) return rejectAll(st);
+    const n = c.contingency === "OCO" || c.contingency === "OTO" ? 2 : c.contingency === "OTOCO" ? 3 : 0;
+    if (n === 0 || legs.length !== n || ids.includes(0) || new Set(ids).size !== n) return rejectAll(RJ_INVALID_FIELD);
+    for (const o of legs) {
+      const v = validatePlace(o);
+      if (v >= 0) return rejectAll(v);
+    }
+    if (legs.some((o) => o.userId !== legs[0].userId)) return rejectAll(RJ_INVALID_FIELD);
+    for (const id of ids) if (this.ids.get(id) >= 0 || this.stopIds.has(id) || this.lists.knows(id)) return rejectAll(RJ_DUPLICATE_ORDER_ID);
+    if (c.contingency === "OCO") {
+      const v = this.ocoCheck(legs);
+      if (v >= 0) return rejectAll(v);
+      return this.placeOco(legs, sink);
+    }
+    const working = legs[0];
+    const pending = legs.slice(1);
+    if (working.orderType !== "LIMIT" && working.orderType !== "LIMIT_MAKER") return rejectAll(RJ_INVALID_FIELD);
+    if (pending.some((o) => o.quoteQty !== undefined)) return rejectAll(RJ_INVALID_FIELD);
+    if (c.contingency === "OTOCO" && ocoShape(pending) >= 0) return rejectAll(RJ_INVALID_FIELD);
+    if (working.orderType === "LIMIT_MAKER" && this.crosses(working.side === "BUY" ? BUY : SELL, working.price as number)) return rejectAll(RJ_WOULD_TAKE);
+    this.lists.addPending({ working: working.orderId, userId: working.userId, oco: c.contingency === "OTOCO", orders: pending.map((o) => ({ ...o })) });
+    this.place(working, sink, false);
+  }
+
+  /** An OCO against the book now: shape, a LIMIT_MAKER that would take, a stop that would trigger at once. */
+  private ocoCheck(legs: readonly ListLeg[]): number {
+    const shape = ocoShape(legs);
+    if (shape >= 0) return shape;
+    for (const o of legs) {
+      if (o.orderType === "LIMIT_MAKER") {
+        if (this.crosses(o.side === "BUY" ? BUY : SELL, o.price as number)) return RJ_WOULD_TAKE;
+      } else if (typeof newStopState(o, this.lastPrice) === "number") return RJ_WOULD_TRIGGER_IMMEDIATELY;
+    }
+    return -1;
+  }
+
+  /** Places checked OCO legs (none of them trades on placement) and links them. */
+  private placeOco(legs: readonly ListLeg[], sink: EventSink): void {
+    for (const o of legs) this.place(o, sink, false);
+    this.lists.addOco(legs.map((o) => o.orderId));
+  }
+
+  /**
+   * Applies what the noted leg changes mean: an OCO leg that traded, triggered or ended ends its siblings
+   * (CANCELED when it was canceled, else EXPIRED); an OTO working order that filled queues its pending orders
+   * for placement, one that ended otherwise ends them.
+   */
+  private settleLists(sink: EventSink): void {
+    for (let change = this.lists.next(); change !== undefined; change = this.lists.next()) {
+      const [id, status] = change;
+      const end = status === ST_CANCELED ? ST_CANCELED : ST_EXPIRED;
+      const group = this.lists.oco.get(id);
+      if (group !== undefined) {
+        this.lists.dropOco(group);
+        for (const other of group) if (other !== id) this.endLeg(other, end, sink);
+      }
+      const p = this.lists.pendingByWorking.get(id);
+      if (p !== undefined) {
+        if (status === ST_FILLED) {
+          this.lists.dropPending(p);
+          this.toPlace.push(p);
+        } else if (status === ST_CANCELED || status === ST_EXPIRED || status === ST_EXPIRED_IN_MATCH) {
+          this.lists.dropPending(p);
+          for (const o of p.orders) sink.orderUpdate(o.orderId, end, 0, 0, o.qty ?? 0, o.budget);
+        }
+      }
+    }
+  }
+
+  /** Ends an OCO sibling wherever it is: resting, parked, or triggered but not yet executed. */
+  private endLeg(id: number, status: number, sink: EventSink): void {
+    const m = this.ids.get(id);
+    if (m >= 0) return this.cancelResting(m, sink, status);
+    const s = this.stopIds.get(id);
+    if (s !== undefined) return this.cancelStop(s, sink, status);
+    const t = this.triggering.get(id);
+    if (t !== undefined) {
+      this.triggering.delete(id);
+      sink.orderUpdate(id, status, 0, 0, t.qty, t.budget);
+    }
+  }
+
+  /** Settles the command's list changes, then places the pending orders released in it (which may release more). */
+  private finishLists(sink: EventSink): void {
+    this.settleLists(sink);
+    while (this.toPlace.length > 0) {
+      const p = this.toPlace.shift()!;
+      if (!p.oco) this.place(p.orders[0], sink, true);
+      else {
+        const s = this.statusReject(true);
+        const v = s >= 0 ? s : this.ocoCheck(p.orders);
+        if (v >= 0) for (const o of p.orders) sink.rejected(o.orderId, v);
+        else this.placeOco(p.orders, sink);
+      }
+      this.settleLists(sink);
+    }
+    this.triggering.clear();
   }
 
   private setStatus(c: SetStatus, sink: EventSink): void {
@@ -836,6 +981,7 @@ export class OrderBook implements MatchingBook {
       bids: side(BUY),
       asks: side(SELL),
       stops: this.stops.map((s) => ({ ...s })),
+      ...(this.lists.oco.size + this.lists.pendingByWorking.size > 0 ? { lists: this.lists.state() } : {}),
     };
   }
 
@@ -852,6 +998,8 @@ export class OrderBook implements MatchingBook {
       b.stops.push(c);
       b.stopIds.set(c.orderId, c);
     }
+    b.lists = OrderLists.fromState(st.lists);
+    b.watch = new ListWatch(b.lists);
     return b;
   }
 
@@ -905,4 +1053,17 @@ export class OrderBook implements MatchingBook {
     }
     return out;
   }
+}
+
+/** An OCO's legs: same side and user, each LIMIT_MAKER or a stop type, at most one LIMIT_MAKER. */
+function ocoShape(legs: readonly ListLeg[]): number {
+  if (legs.length !== 2) return RJ_INVALID_FIELD;
+  const [a, b] = legs;
+  if (a.side !== b.side || a.userId !== b.userId) return RJ_INVALID_FIELD;
+  let makers = 0;
+  for (const o of legs) {
+    if (o.orderType === "LIMIT_MAKER") makers++;
+    else if (!isStopType(o.orderType)) return RJ_INVALID_FIELD;
+  }
+  return makers > 1 ? RJ_INVALID_FIELD : -1;
 }

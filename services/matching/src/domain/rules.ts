@@ -12,6 +12,7 @@
  * - trailing-stop checks multiply a price by 10000 (basis points): done in bigint.
  */
 import type { OrderType, PlaceOrder, StpMode, Side, TimeInForce } from "./commands.js";
+import type { ListsState } from "./order-lists.js";
 
 export const BUY = 0;
 export const SELL = 1;
@@ -229,4 +230,6 @@ export interface BookState {
   asks: RestingOrderState[];
   /** arrival order. */
   stops: StopState[];
+  /** order lists (absent when there are none, as in snapshots taken before lists existed). */
+  lists?: ListsState;
 }

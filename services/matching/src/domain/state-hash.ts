@@ -1,3 +1,4 @@
+import type { ListLeg, ListsState } from "./order-lists.js";
 import type { BookState } from "./rules.js";
 
 /** Canonical text of a book state (key order fixed by construction, integers only). */
@@ -11,7 +12,17 @@ export function canonicalState(s: BookState): string {
     "B:" + s.bids.map(o).join("|"),
     "A:" + s.asks.map(o).join("|"),
     "S:" + s.stops.map(st).join("|"),
+    // only when lists exist, so states without any hash as they always did
+    ...(s.lists ? ["L:" + canonicalLists(s.lists)] : []),
   ].join("\n");
+}
+
+const LEG_KEYS = ["orderId", "userId", "side", "orderType", "tif", "price", "qty", "quoteQty", "stopPrice", "trailingDelta", "icebergQty", "budget", "stp"] as const;
+
+/** Lists in a fixed field order (a leg decoded from the journal may list its fields in another order). */
+function canonicalLists(l: ListsState): string {
+  const leg = (o: ListLeg) => LEG_KEYS.map((k) => String(o[k] ?? "")).join(",");
+  return [l.oco.map((g) => g.join(",")).join("|"), l.pending.map((p) => `${p.working},${p.userId},${p.oco ? 1 : 0}[${p.orders.map(leg).join(";")}]`).join("|")].join("/");
 }
 
 /** 64-bit FNV-1a style hash (two 32-bit lanes) of the canonical state, as 16 hex chars. */
