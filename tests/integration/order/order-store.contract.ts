@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { ContingencyType, OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import type { Order, UserTrade } from "../../../services/order/src/domain/order.js";
 import { scanOf, type OrderQuery, type TradeQuery } from "../../../services/order/src/domain/order-history.js";
 import type { OrderStore } from "../../../services/order/src/ports/order-store.port.js";
@@ -79,6 +79,32 @@ export function orderStoreContract(name: string, makeStore: () => OrderStore): v
   });
 
   describe(`OrderStore contract: ${name}`, () => {
+    it("stores an order list with its orders in one go; finds it by id, client id, history and while open", async () => {
+      const { store, symbol } = fresh();
+      const account = `acct-${symbol}`;
+      const build = (client: string) => (orderListId: number, first: number) => ({
+        list: { orderListId, symbol, accountId: account, listClientOrderId: client, contingency: ContingencyType.OCO, orderIds: [first, first + 1], createdAt: T0 + orderListId },
+        orders: [0, 1].map((k) => order(symbol, first + k, { accountId: account, clientOrderId: `${client}-${k}`, orderListId, sharedHold: [first, first + 1] })),
+      });
+      const a = await store.insertList(symbol, 2, build("list-a"));
+      expect(a.created).toBe(true);
+      expect(a.orders.map((o) => o.orderId)).toEqual([a.orders[0]!.orderId, a.orders[0]!.orderId + 1]);
+      const b = await store.insertList(symbol, 2, build("list-b"));
+      expect(b.list.orderListId).toBeGreaterThan(a.list.orderListId);
+      // a taken list client id answers the stored list and inserts nothing
+      const again = await store.insertList(symbol, 2, build("list-a"));
+      expect([again.created, again.list.orderListId, again.orders.map((o) => o.orderId)]).toEqual([false, a.list.orderListId, a.orders.map((o) => o.orderId)]);
+      expect(await store.getList(a.list.orderListId)).toEqual(a.list);
+      expect(await store.getListByClientId(account, "list-b")).toEqual(b.list);
+      expect((await store.get(symbol, a.orders[1]!.orderId))?.sharedHold).toEqual(a.orders[0]!.sharedHold);
+      expect((await store.findLists(account, { limit: 10 })).map((l) => l.listClientOrderId)).toEqual(["list-a", "list-b"]);
+      expect((await store.findLists(account, { fromId: b.list.orderListId, limit: 10 })).map((l) => l.listClientOrderId)).toEqual(["list-b"]);
+      expect((await store.findLists(account, { limit: 1 })).map((l) => l.listClientOrderId)).toEqual(["list-b"]);
+      expect((await store.openLists(account)).map((l) => l.listClientOrderId)).toEqual(["list-a", "list-b"]);
+      for (const o of a.orders) await store.update({ ...o, status: OrderStatus.CANCELED });
+      expect((await store.openLists(account)).map((l) => l.listClientOrderId)).toEqual(["list-b"]);
+    });
+
     it("stores a group of new orders with consecutive ids in one go, answering a taken client id with the stored order", async () => {
       const { store, symbol } = fresh();
       expect(await store.nextOrderId(symbol)).toBe(1);

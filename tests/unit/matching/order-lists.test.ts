@@ -60,7 +60,9 @@ describe("OCO in the book", () => {
       place({ orderId: 5, side: "SELL", price: 90, qty: 1, userId: 3 }),
     ]);
     const ev = events[5];
-    const order = ev.filter((e) => e.kind === "TRADE" || (e.kind === "ORDER_UPDATE" && (e.orderId === 1 || e.orderId === 2))).map((e) => (e.kind === "TRADE" ? `T${e.makerOrderId}-${e.takerOrderId}` : `${e.orderId}:${e.status}`));
+    const order = ev.flatMap((e) =>
+      e.kind === "TRADE" ? [`T${e.makerOrderId}-${e.takerOrderId}`] : e.kind === "ORDER_UPDATE" && (e.orderId === 1 || e.orderId === 2) ? [`${e.orderId}:${e.status}`] : [],
+    );
     expect(order).toEqual(["T3-5", "2:TRIGGERED", "1:EXPIRED", "T4-2", "2:FILLED"]);
     expect(book.has(1)).toBe(false);
   });

@@ -5,7 +5,7 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "../../common/v1/common_pb.js";
+import type { ContingencyType, OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "../../common/v1/common_pb.js";
 import { file_exchange_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/matching/v1/matching.proto.
  */
 export const file_exchange_matching_v1_matching: GenFile = /*@__PURE__*/
-  fileDesc("CiNleGNoYW5nZS9tYXRjaGluZy92MS9tYXRjaGluZy5wcm90bxIUZXhjaGFuZ2UubWF0Y2hpbmcudjEisgMKDFBsYWNlQ29tbWFuZBIQCghvcmRlcl9pZBgBIAEoBBISCgphY2NvdW50X2lkGAIgASgJEiYKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRIrCgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZRI2Cg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEhMKC3ByaWNlX3RpY2tzGAYgASgJEhUKDXF1YW50aXR5X2xvdHMYByABKAkSFgoOcXVvdGVfcXVhbnRpdHkYCCABKAkSGAoQc3RvcF9wcmljZV90aWNrcxgJIAEoCRIaChJ0cmFpbGluZ19kZWx0YV9icHMYCiABKA0SFAoMaWNlYmVyZ19sb3RzGAsgASgJEk8KGnNlbGZfdHJhZGVfcHJldmVudGlvbl9tb2RlGAwgASgOMisuZXhjaGFuZ2UuY29tbW9uLnYxLlNlbGZUcmFkZVByZXZlbnRpb25Nb2RlEg4KBmJ1ZGdldBgNIAEoCSI1Cg1DYW5jZWxDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkiaAoMQW1lbmRDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkSGQoRbmV3X3F1YW50aXR5X2xvdHMYAyABKAkSFwoPbmV3X3ByaWNlX3RpY2tzGAQgASgJIiYKEENhbmNlbEFsbENvbW1hbmQSEgoKYWNjb3VudF9pZBgBIAEoCSJ5ChRDYW5jZWxSZXBsYWNlQ29tbWFuZBIXCg9jYW5jZWxfb3JkZXJfaWQYASABKAQSMQoFcGxhY2UYAiABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmQSFQoNYWxsb3dfZmFpbHVyZRgDIAEoCCJEChBTZXRTdGF0dXNDb21tYW5kEjAKBnN0YXR1cxgBIAEoDjIgLmV4Y2hhbmdlLmNvbW1vbi52MS5TeW1ib2xTdGF0dXMitwMKB0NvbW1hbmQSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIRCgl0aW1lc3RhbXAYAiABKAMSMwoFcGxhY2UYAyABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmRIABI1CgZjYW5jZWwYBCABKAsyIy5leGNoYW5nZS5tYXRjaGluZy52MS5DYW5jZWxDb21tYW5kSAASMwoFYW1lbmQYBSABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5BbWVuZENvbW1hbmRIABI8CgpjYW5jZWxfYWxsGAYgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ2FuY2VsQWxsQ29tbWFuZEgAEjwKCnNldF9zdGF0dXMYByABKAsyJi5leGNoYW5nZS5tYXRjaGluZy52MS5TZXRTdGF0dXNDb21tYW5kSAASRAoOY2FuY2VsX3JlcGxhY2UYCCABKAsyKi5leGNoYW5nZS5tYXRjaGluZy52MS5DYW5jZWxSZXBsYWNlQ29tbWFuZEgAQg0KBGtpbmQSBbpIAggBIkcKDVN1Ym1pdFJlcXVlc3QSNgoHY29tbWFuZBgBIAEoCzIdLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNvbW1hbmRCBrpIA8gBASIhCg1PcmRlckFjY2VwdGVkEhAKCG9yZGVyX2lkGAEgASgEIjEKDU9yZGVyUmVqZWN0ZWQSEAoIb3JkZXJfaWQYASABKAQSDgoGcmVhc29uGAIgASgJIt8BCg1UcmFkZUV4ZWN1dGVkEhAKCHRyYWRlX2lkGAEgASgEEhYKDm1ha2VyX29yZGVyX2lkGAIgASgEEhYKDnRha2VyX29yZGVyX2lkGAMgASgEEhgKEG1ha2VyX2FjY291bnRfaWQYBCABKAkSGAoQdGFrZXJfYWNjb3VudF9pZBgFIAEoCRITCgtwcmljZV90aWNrcxgGIAEoCRIVCg1xdWFudGl0eV9sb3RzGAcgASgJEiwKCnRha2VyX3NpZGUYCCABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZSLjAQoMT3JkZXJVcGRhdGVkEhAKCG9yZGVyX2lkGAEgASgEEi8KBnN0YXR1cxgCIAEoDjIfLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclN0YXR1cxITCgtmaWxsZWRfbG90cxgDIAEoCRIWCg5yZW1haW5pbmdfbG90cxgEIAEoCRIYChByZW1haW5pbmdfYnVkZ2V0GAUgASgJEjIKBnJlYXNvbhgGIAEoDjIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlVwZGF0ZVJlYXNvbhIVCg1jYW5jZWxlZF9sb3RzGAcgASgJImYKEEJvb2tMZXZlbENoYW5nZWQSJgoEc2lkZRgBIAEoDjIYLmV4Y2hhbmdlLmNvbW1vbi52MS5TaWRlEhMKC3ByaWNlX3RpY2tzGAIgASgJEhUKDXF1YW50aXR5X2xvdHMYAyABKAkirAIKBUV2ZW50EjcKCGFjY2VwdGVkGAEgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJBY2NlcHRlZEgAEjcKCHJlamVjdGVkGAIgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJSZWplY3RlZEgAEjQKBXRyYWRlGAMgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuVHJhZGVFeGVjdXRlZEgAEjsKDW9yZGVyX3VwZGF0ZWQYBCABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5PcmRlclVwZGF0ZWRIABI2CgRib29rGAUgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQm9va0xldmVsQ2hhbmdlZEgAQgYKBGtpbmQihAEKCkV2ZW50QmF0Y2gSDgoGc3ltYm9sGAEgASgJEhAKCHNlcXVlbmNlGAIgASgEEhEKCXRpbWVzdGFtcBgDIAEoAxIrCgZldmVudHMYBCADKAsyGy5leGNoYW5nZS5tYXRjaGluZy52MS5FdmVudBIUCgx0cmFjZV9wYXJlbnQYBSABKAkiQQoOU3VibWl0UmVzcG9uc2USLwoFYmF0Y2gYASABKAsyIC5leGNoYW5nZS5tYXRjaGluZy52MS5FdmVudEJhdGNoInsKElN1Ym1pdEJhdGNoUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEjwKCGNvbW1hbmRzGAIgAygLMh0uZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ29tbWFuZEILukgIkgEFCAEQgCAicwoMU3VibWl0UmVzdWx0EjEKBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaEgAEhMKCWR1cGxpY2F0ZRgCIAEoCEgAEhEKB2ludmFsaWQYAyABKAlIAEIICgZyZXN1bHQiSgoTU3VibWl0QmF0Y2hSZXNwb25zZRIzCgdyZXN1bHRzGAEgAygLMiIuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0UmVzdWx0IlUKE1N0cmVhbUV2ZW50c1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIVCg1mcm9tX3NlcXVlbmNlGAIgASgEIkcKFFN0cmVhbUV2ZW50c1Jlc3BvbnNlEi8KBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaCJSCg5HZXRCb29rUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWRlcHRoGAIgASgNQgi6SAUqAxiIJyI3CglCb29rTGV2ZWwSEwoLcHJpY2VfdGlja3MYASABKAkSFQoNcXVhbnRpdHlfbG90cxgCIAEoCSKBAQoPR2V0Qm9va1Jlc3BvbnNlEhAKCHNlcXVlbmNlGAEgASgEEi0KBGJpZHMYAiADKAsyHy5leGNoYW5nZS5tYXRjaGluZy52MS5Cb29rTGV2ZWwSLQoEYXNrcxgDIAMoCzIfLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkJvb2tMZXZlbCplCgxVcGRhdGVSZWFzb24SHQoZVVBEQVRFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhkKFVVQREFURV9SRUFTT05fQU1FTkRFRBABEhsKF1VQREFURV9SRUFTT05fVFJJR0dFUkVEEAIyiwMKD01hdGNoaW5nU2VydmljZRJTCgZTdWJtaXQSIy5leGNoYW5nZS5tYXRjaGluZy52MS5TdWJtaXRSZXF1ZXN0GiQuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0UmVzcG9uc2USYgoLU3VibWl0QmF0Y2gSKC5leGNoYW5nZS5tYXRjaGluZy52MS5TdWJtaXRCYXRjaFJlcXVlc3QaKS5leGNoYW5nZS5tYXRjaGluZy52MS5TdWJtaXRCYXRjaFJlc3BvbnNlEmcKDFN0cmVhbUV2ZW50cxIpLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN0cmVhbUV2ZW50c1JlcXVlc3QaKi5leGNoYW5nZS5tYXRjaGluZy52MS5TdHJlYW1FdmVudHNSZXNwb25zZTABElYKB0dldEJvb2sSJC5leGNoYW5nZS5tYXRjaGluZy52MS5HZXRCb29rUmVxdWVzdBolLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkdldEJvb2tSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_exchange_common_v1_common]);
+  fileDesc("CiNleGNoYW5nZS9tYXRjaGluZy92MS9tYXRjaGluZy5wcm90bxIUZXhjaGFuZ2UubWF0Y2hpbmcudjEisgMKDFBsYWNlQ29tbWFuZBIQCghvcmRlcl9pZBgBIAEoBBISCgphY2NvdW50X2lkGAIgASgJEiYKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRIrCgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZRI2Cg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEhMKC3ByaWNlX3RpY2tzGAYgASgJEhUKDXF1YW50aXR5X2xvdHMYByABKAkSFgoOcXVvdGVfcXVhbnRpdHkYCCABKAkSGAoQc3RvcF9wcmljZV90aWNrcxgJIAEoCRIaChJ0cmFpbGluZ19kZWx0YV9icHMYCiABKA0SFAoMaWNlYmVyZ19sb3RzGAsgASgJEk8KGnNlbGZfdHJhZGVfcHJldmVudGlvbl9tb2RlGAwgASgOMisuZXhjaGFuZ2UuY29tbW9uLnYxLlNlbGZUcmFkZVByZXZlbnRpb25Nb2RlEg4KBmJ1ZGdldBgNIAEoCSI1Cg1DYW5jZWxDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkiaAoMQW1lbmRDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkSGQoRbmV3X3F1YW50aXR5X2xvdHMYAyABKAkSFwoPbmV3X3ByaWNlX3RpY2tzGAQgASgJIiYKEENhbmNlbEFsbENvbW1hbmQSEgoKYWNjb3VudF9pZBgBIAEoCSJ5ChRDYW5jZWxSZXBsYWNlQ29tbWFuZBIXCg9jYW5jZWxfb3JkZXJfaWQYASABKAQSMQoFcGxhY2UYAiABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmQSFQoNYWxsb3dfZmFpbHVyZRgDIAEoCCKRAQoQUGxhY2VMaXN0Q29tbWFuZBI9ChBjb250aW5nZW5jeV90eXBlGAEgASgOMiMuZXhjaGFuZ2UuY29tbW9uLnYxLkNvbnRpbmdlbmN5VHlwZRI+CgZvcmRlcnMYAiADKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmRCCrpIB5IBBAgCEAMiRAoQU2V0U3RhdHVzQ29tbWFuZBIwCgZzdGF0dXMYASABKA4yIC5leGNoYW5nZS5jb21tb24udjEuU3ltYm9sU3RhdHVzIvUDCgdDb21tYW5kEicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSEQoJdGltZXN0YW1wGAIgASgDEjMKBXBsYWNlGAMgASgLMiIuZXhjaGFuZ2UubWF0Y2hpbmcudjEuUGxhY2VDb21tYW5kSAASNQoGY2FuY2VsGAQgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ2FuY2VsQ29tbWFuZEgAEjMKBWFtZW5kGAUgASgLMiIuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQW1lbmRDb21tYW5kSAASPAoKY2FuY2VsX2FsbBgGIAEoCzImLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNhbmNlbEFsbENvbW1hbmRIABI8CgpzZXRfc3RhdHVzGAcgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU2V0U3RhdHVzQ29tbWFuZEgAEkQKDmNhbmNlbF9yZXBsYWNlGAggASgLMiouZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ2FuY2VsUmVwbGFjZUNvbW1hbmRIABI8CgpwbGFjZV9saXN0GAkgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuUGxhY2VMaXN0Q29tbWFuZEgAQg0KBGtpbmQSBbpIAggBIkcKDVN1Ym1pdFJlcXVlc3QSNgoHY29tbWFuZBgBIAEoCzIdLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNvbW1hbmRCBrpIA8gBASIhCg1PcmRlckFjY2VwdGVkEhAKCG9yZGVyX2lkGAEgASgEIjEKDU9yZGVyUmVqZWN0ZWQSEAoIb3JkZXJfaWQYASABKAQSDgoGcmVhc29uGAIgASgJIt8BCg1UcmFkZUV4ZWN1dGVkEhAKCHRyYWRlX2lkGAEgASgEEhYKDm1ha2VyX29yZGVyX2lkGAIgASgEEhYKDnRha2VyX29yZGVyX2lkGAMgASgEEhgKEG1ha2VyX2FjY291bnRfaWQYBCABKAkSGAoQdGFrZXJfYWNjb3VudF9pZBgFIAEoCRITCgtwcmljZV90aWNrcxgGIAEoCRIVCg1xdWFudGl0eV9sb3RzGAcgASgJEiwKCnRha2VyX3NpZGUYCCABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZSLjAQoMT3JkZXJVcGRhdGVkEhAKCG9yZGVyX2lkGAEgASgEEi8KBnN0YXR1cxgCIAEoDjIfLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclN0YXR1cxITCgtmaWxsZWRfbG90cxgDIAEoCRIWCg5yZW1haW5pbmdfbG90cxgEIAEoCRIYChByZW1haW5pbmdfYnVkZ2V0GAUgASgJEjIKBnJlYXNvbhgGIAEoDjIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlVwZGF0ZVJlYXNvbhIVCg1jYW5jZWxlZF9sb3RzGAcgASgJImYKEEJvb2tMZXZlbENoYW5nZWQSJgoEc2lkZRgBIAEoDjIYLmV4Y2hhbmdlLmNvbW1vbi52MS5TaWRlEhMKC3ByaWNlX3RpY2tzGAIgASgJEhUKDXF1YW50aXR5X2xvdHMYAyABKAkirAIKBUV2ZW50EjcKCGFjY2VwdGVkGAEgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJBY2NlcHRlZEgAEjcKCHJlamVjdGVkGAIgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJSZWplY3RlZEgAEjQKBXRyYWRlGAMgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuVHJhZGVFeGVjdXRlZEgAEjsKDW9yZGVyX3VwZGF0ZWQYBCABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5PcmRlclVwZGF0ZWRIABI2CgRib29rGAUgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQm9va0xldmVsQ2hhbmdlZEgAQgYKBGtpbmQihAEKCkV2ZW50QmF0Y2gSDgoGc3ltYm9sGAEgASgJEhAKCHNlcXVlbmNlGAIgASgEEhEKCXRpbWVzdGFtcBgDIAEoAxIrCgZldmVudHMYBCADKAsyGy5leGNoYW5nZS5tYXRjaGluZy52MS5FdmVudBIUCgx0cmFjZV9wYXJlbnQYBSABKAkiQQoOU3VibWl0UmVzcG9uc2USLwoFYmF0Y2gYASABKAsyIC5leGNoYW5nZS5tYXRjaGluZy52MS5FdmVudEJhdGNoInsKElN1Ym1pdEJhdGNoUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEjwKCGNvbW1hbmRzGAIgAygLMh0uZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ29tbWFuZEILukgIkgEFCAEQgCAicwoMU3VibWl0UmVzdWx0EjEKBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaEgAEhMKCWR1cGxpY2F0ZRgCIAEoCEgAEhEKB2ludmFsaWQYAyABKAlIAEIICgZyZXN1bHQiSgoTU3VibWl0QmF0Y2hSZXNwb25zZRIzCgdyZXN1bHRzGAEgAygLMiIuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0UmVzdWx0IlUKE1N0cmVhbUV2ZW50c1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIVCg1mcm9tX3NlcXVlbmNlGAIgASgEIkcKFFN0cmVhbUV2ZW50c1Jlc3BvbnNlEi8KBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaCJSCg5HZXRCb29rUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWRlcHRoGAIgASgNQgi6SAUqAxiIJyI3CglCb29rTGV2ZWwSEwoLcHJpY2VfdGlja3MYASABKAkSFQoNcXVhbnRpdHlfbG90cxgCIAEoCSKBAQoPR2V0Qm9va1Jlc3BvbnNlEhAKCHNlcXVlbmNlGAEgASgEEi0KBGJpZHMYAiADKAsyHy5leGNoYW5nZS5tYXRjaGluZy52MS5Cb29rTGV2ZWwSLQoEYXNrcxgDIAMoCzIfLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkJvb2tMZXZlbCplCgxVcGRhdGVSZWFzb24SHQoZVVBEQVRFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhkKFVVQREFURV9SRUFTT05fQU1FTkRFRBABEhsKF1VQREFURV9SRUFTT05fVFJJR0dFUkVEEAIyiwMKD01hdGNoaW5nU2VydmljZRJTCgZTdWJtaXQSIy5leGNoYW5nZS5tYXRjaGluZy52MS5TdWJtaXRSZXF1ZXN0GiQuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0UmVzcG9uc2USYgoLU3VibWl0QmF0Y2gSKC5leGNoYW5nZS5tYXRjaGluZy52MS5TdWJtaXRCYXRjaFJlcXVlc3QaKS5leGNoYW5nZS5tYXRjaGluZy52MS5TdWJtaXRCYXRjaFJlc3BvbnNlEmcKDFN0cmVhbUV2ZW50cxIpLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN0cmVhbUV2ZW50c1JlcXVlc3QaKi5leGNoYW5nZS5tYXRjaGluZy52MS5TdHJlYW1FdmVudHNSZXNwb25zZTABElYKB0dldEJvb2sSJC5leGNoYW5nZS5tYXRjaGluZy52MS5HZXRCb29rUmVxdWVzdBolLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkdldEJvb2tSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_exchange_common_v1_common]);
 
 /**
  * @generated from message exchange.matching.v1.PlaceCommand
@@ -200,6 +200,33 @@ export const CancelReplaceCommandSchema: GenMessage<CancelReplaceCommand> = /*@_
   messageDesc(file_exchange_matching_v1_matching, 4);
 
 /**
+ * Places an order list as one command: every order is accepted or every one rejected. OCO:
+ * [above, below]; OTO: [working, pending]; OTOCO: [working, pending above, pending below].
+ * Pending orders are placed in the command that fills their working order (their ids are
+ * taken now). An OCO's orders carry the budget of the one hold they share.
+ *
+ * @generated from message exchange.matching.v1.PlaceListCommand
+ */
+export type PlaceListCommand = Message<"exchange.matching.v1.PlaceListCommand"> & {
+  /**
+   * @generated from field: exchange.common.v1.ContingencyType contingency_type = 1;
+   */
+  contingencyType: ContingencyType;
+
+  /**
+   * @generated from field: repeated exchange.matching.v1.PlaceCommand orders = 2;
+   */
+  orders: PlaceCommand[];
+};
+
+/**
+ * Describes the message exchange.matching.v1.PlaceListCommand.
+ * Use `create(PlaceListCommandSchema)` to create a new message.
+ */
+export const PlaceListCommandSchema: GenMessage<PlaceListCommand> = /*@__PURE__*/
+  messageDesc(file_exchange_matching_v1_matching, 5);
+
+/**
  * @generated from message exchange.matching.v1.SetStatusCommand
  */
 export type SetStatusCommand = Message<"exchange.matching.v1.SetStatusCommand"> & {
@@ -214,7 +241,7 @@ export type SetStatusCommand = Message<"exchange.matching.v1.SetStatusCommand"> 
  * Use `create(SetStatusCommandSchema)` to create a new message.
  */
 export const SetStatusCommandSchema: GenMessage<SetStatusCommand> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 5);
+  messageDesc(file_exchange_matching_v1_matching, 6);
 
 /**
  * @generated from message exchange.matching.v1.Command
@@ -271,6 +298,12 @@ export type Command = Message<"exchange.matching.v1.Command"> & {
      */
     value: CancelReplaceCommand;
     case: "cancelReplace";
+  } | {
+    /**
+     * @generated from field: exchange.matching.v1.PlaceListCommand place_list = 9;
+     */
+    value: PlaceListCommand;
+    case: "placeList";
   } | { case: undefined; value?: undefined };
 };
 
@@ -279,7 +312,7 @@ export type Command = Message<"exchange.matching.v1.Command"> & {
  * Use `create(CommandSchema)` to create a new message.
  */
 export const CommandSchema: GenMessage<Command> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 6);
+  messageDesc(file_exchange_matching_v1_matching, 7);
 
 /**
  * @generated from message exchange.matching.v1.SubmitRequest
@@ -296,7 +329,7 @@ export type SubmitRequest = Message<"exchange.matching.v1.SubmitRequest"> & {
  * Use `create(SubmitRequestSchema)` to create a new message.
  */
 export const SubmitRequestSchema: GenMessage<SubmitRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 7);
+  messageDesc(file_exchange_matching_v1_matching, 8);
 
 /**
  * @generated from message exchange.matching.v1.OrderAccepted
@@ -313,7 +346,7 @@ export type OrderAccepted = Message<"exchange.matching.v1.OrderAccepted"> & {
  * Use `create(OrderAcceptedSchema)` to create a new message.
  */
 export const OrderAcceptedSchema: GenMessage<OrderAccepted> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 8);
+  messageDesc(file_exchange_matching_v1_matching, 9);
 
 /**
  * @generated from message exchange.matching.v1.OrderRejected
@@ -335,7 +368,7 @@ export type OrderRejected = Message<"exchange.matching.v1.OrderRejected"> & {
  * Use `create(OrderRejectedSchema)` to create a new message.
  */
 export const OrderRejectedSchema: GenMessage<OrderRejected> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 9);
+  messageDesc(file_exchange_matching_v1_matching, 10);
 
 /**
  * @generated from message exchange.matching.v1.TradeExecuted
@@ -387,7 +420,7 @@ export type TradeExecuted = Message<"exchange.matching.v1.TradeExecuted"> & {
  * Use `create(TradeExecutedSchema)` to create a new message.
  */
 export const TradeExecutedSchema: GenMessage<TradeExecuted> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 10);
+  messageDesc(file_exchange_matching_v1_matching, 11);
 
 /**
  * @generated from message exchange.matching.v1.OrderUpdated
@@ -438,7 +471,7 @@ export type OrderUpdated = Message<"exchange.matching.v1.OrderUpdated"> & {
  * Use `create(OrderUpdatedSchema)` to create a new message.
  */
 export const OrderUpdatedSchema: GenMessage<OrderUpdated> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 11);
+  messageDesc(file_exchange_matching_v1_matching, 12);
 
 /**
  * @generated from message exchange.matching.v1.BookLevelChanged
@@ -467,7 +500,7 @@ export type BookLevelChanged = Message<"exchange.matching.v1.BookLevelChanged"> 
  * Use `create(BookLevelChangedSchema)` to create a new message.
  */
 export const BookLevelChangedSchema: GenMessage<BookLevelChanged> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 12);
+  messageDesc(file_exchange_matching_v1_matching, 13);
 
 /**
  * @generated from message exchange.matching.v1.Event
@@ -514,7 +547,7 @@ export type Event = Message<"exchange.matching.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 13);
+  messageDesc(file_exchange_matching_v1_matching, 14);
 
 /**
  * The events one command produced, under its gap-free per-symbol sequence number.
@@ -555,7 +588,7 @@ export type EventBatch = Message<"exchange.matching.v1.EventBatch"> & {
  * Use `create(EventBatchSchema)` to create a new message.
  */
 export const EventBatchSchema: GenMessage<EventBatch> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 14);
+  messageDesc(file_exchange_matching_v1_matching, 15);
 
 /**
  * @generated from message exchange.matching.v1.SubmitResponse
@@ -572,7 +605,7 @@ export type SubmitResponse = Message<"exchange.matching.v1.SubmitResponse"> & {
  * Use `create(SubmitResponseSchema)` to create a new message.
  */
 export const SubmitResponseSchema: GenMessage<SubmitResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 15);
+  messageDesc(file_exchange_matching_v1_matching, 16);
 
 /**
  * @generated from message exchange.matching.v1.SubmitBatchRequest
@@ -596,7 +629,7 @@ export type SubmitBatchRequest = Message<"exchange.matching.v1.SubmitBatchReques
  * Use `create(SubmitBatchRequestSchema)` to create a new message.
  */
 export const SubmitBatchRequestSchema: GenMessage<SubmitBatchRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 16);
+  messageDesc(file_exchange_matching_v1_matching, 17);
 
 /**
  * What became of one command of a batch.
@@ -639,7 +672,7 @@ export type SubmitResult = Message<"exchange.matching.v1.SubmitResult"> & {
  * Use `create(SubmitResultSchema)` to create a new message.
  */
 export const SubmitResultSchema: GenMessage<SubmitResult> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 17);
+  messageDesc(file_exchange_matching_v1_matching, 18);
 
 /**
  * @generated from message exchange.matching.v1.SubmitBatchResponse
@@ -656,7 +689,7 @@ export type SubmitBatchResponse = Message<"exchange.matching.v1.SubmitBatchRespo
  * Use `create(SubmitBatchResponseSchema)` to create a new message.
  */
 export const SubmitBatchResponseSchema: GenMessage<SubmitBatchResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 18);
+  messageDesc(file_exchange_matching_v1_matching, 19);
 
 /**
  * @generated from message exchange.matching.v1.StreamEventsRequest
@@ -678,7 +711,7 @@ export type StreamEventsRequest = Message<"exchange.matching.v1.StreamEventsRequ
  * Use `create(StreamEventsRequestSchema)` to create a new message.
  */
 export const StreamEventsRequestSchema: GenMessage<StreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 19);
+  messageDesc(file_exchange_matching_v1_matching, 20);
 
 /**
  * @generated from message exchange.matching.v1.StreamEventsResponse
@@ -695,7 +728,7 @@ export type StreamEventsResponse = Message<"exchange.matching.v1.StreamEventsRes
  * Use `create(StreamEventsResponseSchema)` to create a new message.
  */
 export const StreamEventsResponseSchema: GenMessage<StreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 20);
+  messageDesc(file_exchange_matching_v1_matching, 21);
 
 /**
  * @generated from message exchange.matching.v1.GetBookRequest
@@ -717,7 +750,7 @@ export type GetBookRequest = Message<"exchange.matching.v1.GetBookRequest"> & {
  * Use `create(GetBookRequestSchema)` to create a new message.
  */
 export const GetBookRequestSchema: GenMessage<GetBookRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 21);
+  messageDesc(file_exchange_matching_v1_matching, 22);
 
 /**
  * @generated from message exchange.matching.v1.BookLevel
@@ -739,7 +772,7 @@ export type BookLevel = Message<"exchange.matching.v1.BookLevel"> & {
  * Use `create(BookLevelSchema)` to create a new message.
  */
 export const BookLevelSchema: GenMessage<BookLevel> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 22);
+  messageDesc(file_exchange_matching_v1_matching, 23);
 
 /**
  * @generated from message exchange.matching.v1.GetBookResponse
@@ -766,7 +799,7 @@ export type GetBookResponse = Message<"exchange.matching.v1.GetBookResponse"> & 
  * Use `create(GetBookResponseSchema)` to create a new message.
  */
 export const GetBookResponseSchema: GenMessage<GetBookResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 23);
+  messageDesc(file_exchange_matching_v1_matching, 24);
 
 /**
  * Why an update happened when the status alone does not say it.

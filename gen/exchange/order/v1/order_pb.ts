@@ -5,7 +5,7 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { OrderStatus, OrderType, PageRequest, PageResponse, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "../../common/v1/common_pb.js";
+import type { ContingencyType, OrderStatus, OrderType, PageRequest, PageResponse, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "../../common/v1/common_pb.js";
 import { file_exchange_common_v1_common } from "../../common/v1/common_pb.js";
 import type { BadRequest_FieldViolation } from "../../../google/rpc/error_details_pb.js";
 import { file_google_rpc_error_details } from "../../../google/rpc/error_details_pb.js";
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/order/v1/order.proto.
  */
 export const file_exchange_order_v1_order: GenFile = /*@__PURE__*/
-  fileDesc("Ch1leGNoYW5nZS9vcmRlci92MS9vcmRlci5wcm90bxIRZXhjaGFuZ2Uub3JkZXIudjEiwgEKDVN5bWJvbEZpbHRlcnMSEQoJbWluX3ByaWNlGAEgASgJEhEKCW1heF9wcmljZRgCIAEoCRIRCgl0aWNrX3NpemUYAyABKAkSDwoHbWluX3F0eRgEIAEoCRIPCgdtYXhfcXR5GAUgASgJEhEKCXN0ZXBfc2l6ZRgGIAEoCRIUCgxtaW5fbm90aW9uYWwYByABKAkSFAoMbWF4X25vdGlvbmFsGAggASgJEhcKD21hcmtldF9iYW5kX2JwcxgJIAEoDSKHBAoKU3ltYm9sSW5mbxIOCgZzeW1ib2wYASABKAkSMAoGc3RhdHVzGAIgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1cxISCgpiYXNlX2Fzc2V0GAMgASgJEhMKC3F1b3RlX2Fzc2V0GAQgASgJEhwKFGJhc2VfYXNzZXRfcHJlY2lzaW9uGAUgASgNEh0KFXF1b3RlX2Fzc2V0X3ByZWNpc2lvbhgGIAEoDRIyCgtvcmRlcl90eXBlcxgHIAMoDjIdLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclR5cGUSFwoPaWNlYmVyZ19hbGxvd2VkGAggASgIEh4KFmNhbmNlbF9yZXBsYWNlX2FsbG93ZWQYCSABKAgSMQoHZmlsdGVycxgKIAEoCzIgLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEZpbHRlcnMSWAojYWxsb3dlZF9zZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZXMYCyADKA4yKy5leGNoYW5nZS5jb21tb24udjEuU2VsZlRyYWRlUHJldmVudGlvbk1vZGUSVwoiZGVmYXVsdF9zZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgMIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZSJJChZHZXRFeGNoYW5nZUluZm9SZXF1ZXN0Ei8KB3N5bWJvbHMYASADKAlCHrpIG5IBGBBkIhRyEjIQXltBLVowLTldezIsMjB9JCJJChdHZXRFeGNoYW5nZUluZm9SZXNwb25zZRIuCgdzeW1ib2xzGAEgAygLMh0uZXhjaGFuZ2Uub3JkZXIudjEuU3ltYm9sSW5mbyK0BgoRUGxhY2VPcmRlclJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEjIKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZUIKukgHggEEEAEgABI3CgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZUIKukgHggEEEAEgABJACg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlQgi6SAWCAQIQARI5CghxdWFudGl0eRgGIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEkAKD3F1b3RlX29yZGVyX3F0eRgHIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEjYKBXByaWNlGAggASgJQie6SCRyIjIgXiR8XlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSOwoKc3RvcF9wcmljZRgJIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEiAKDnRyYWlsaW5nX2RlbHRhGAogASgNQgi6SAUqAxjQDxI8CgtpY2ViZXJnX3F0eRgLIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEjsKD2NsaWVudF9vcmRlcl9pZBgMIAEoCUIiukgfch0yG14kfF5bYS16QS1aMC05Xy46Ly1dezEsMzZ9JBJZChpzZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgNIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZUIIukgFggECEAESQAoNcmVzcG9uc2VfdHlwZRgOIAEoDjIfLmV4Y2hhbmdlLm9yZGVyLnYxLlJlc3BvbnNlVHlwZUIIukgFggECEAEiZwoERmlsbBINCgVwcmljZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoCRISCgpjb21taXNzaW9uGAMgASgJEhgKEGNvbW1pc3Npb25fYXNzZXQYBCABKAkSEAoIdHJhZGVfaWQYBSABKAQi+QQKBU9yZGVyEhIKCmFjY291bnRfaWQYASABKAkSDgoGc3ltYm9sGAIgASgJEhAKCG9yZGVyX2lkGAMgASgEEhcKD2NsaWVudF9vcmRlcl9pZBgEIAEoCRINCgVwcmljZRgFIAEoCRIQCghvcmlnX3F0eRgGIAEoCRIUCgxleGVjdXRlZF9xdHkYByABKAkSHQoVY3VtbXVsYXRpdmVfcXVvdGVfcXR5GAggASgJEi8KBnN0YXR1cxgJIAEoDjIfLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclN0YXR1cxI2Cg10aW1lX2luX2ZvcmNlGAogASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEisKBHR5cGUYCyABKA4yHS5leGNoYW5nZS5jb21tb24udjEuT3JkZXJUeXBlEiYKBHNpZGUYDCABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRISCgpzdG9wX3ByaWNlGA0gASgJEhMKC2ljZWJlcmdfcXR5GA4gASgJEgwKBHRpbWUYDyABKAMSEwoLdXBkYXRlX3RpbWUYECABKAMSEgoKaXNfd29ya2luZxgRIAEoCBIcChRvcmlnX3F1b3RlX29yZGVyX3F0eRgSIAEoCRJPChpzZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgTIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZRIWCg50cmFpbGluZ19kZWx0YRgUIAEoDRImCgVmaWxscxgVIAMoCzIXLmV4Y2hhbmdlLm9yZGVyLnYxLkZpbGwiPQoSUGxhY2VPcmRlclJlc3BvbnNlEicKBW9yZGVyGAEgASgLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIiigEKEkNhbmNlbE9yZGVyUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSEAoIb3JkZXJfaWQYAyABKAQSHAoUb3JpZ19jbGllbnRfb3JkZXJfaWQYBCABKAkiPgoTQ2FuY2VsT3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyIi8KDk9wZXJhdGlvbkVycm9yEgwKBGNvZGUYASABKBESDwoHbWVzc2FnZRgCIAEoCSKjAgoZQ2FuY2VsUmVwbGFjZU9yZGVyUmVxdWVzdBI9CgZjYW5jZWwYASABKAsyJS5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxPcmRlclJlcXVlc3RCBrpIA8gBARI7CgVwbGFjZRgCIAEoCzIkLmV4Y2hhbmdlLm9yZGVyLnYxLlBsYWNlT3JkZXJSZXF1ZXN0Qga6SAPIAQESPAoEbW9kZRgDIAEoDjIkLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbFJlcGxhY2VNb2RlQgi6SAWCAQIQARJMChNjYW5jZWxfcmVzdHJpY3Rpb25zGAQgASgOMiUuZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsUmVzdHJpY3Rpb25zQgi6SAWCAQIQASLgAgoaQ2FuY2VsUmVwbGFjZU9yZGVyUmVzcG9uc2USKgoIY2FuY2VsZWQYASABKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlchIoCgZwbGFjZWQYAiABKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlchI5Cg1jYW5jZWxfcmVzdWx0GAMgASgOMiIuZXhjaGFuZ2Uub3JkZXIudjEuT3BlcmF0aW9uUmVzdWx0EjwKEG5ld19vcmRlcl9yZXN1bHQYBCABKA4yIi5leGNoYW5nZS5vcmRlci52MS5PcGVyYXRpb25SZXN1bHQSNwoMY2FuY2VsX2Vycm9yGAUgASgLMiEuZXhjaGFuZ2Uub3JkZXIudjEuT3BlcmF0aW9uRXJyb3ISOgoPbmV3X29yZGVyX2Vycm9yGAYgASgLMiEuZXhjaGFuZ2Uub3JkZXIudjEuT3BlcmF0aW9uRXJyb3IiwAEKEUFtZW5kT3JkZXJSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESJwoGc3ltYm9sGAIgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIQCghvcmRlcl9pZBgDIAEoBBIcChRvcmlnX2NsaWVudF9vcmRlcl9pZBgEIAEoCRI1CgduZXdfcXR5GAUgASgJQiS6SCFyHzIdXlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQiPQoSQW1lbmRPcmRlclJlc3BvbnNlEicKBW9yZGVyGAEgASgLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIiXgoWQ2FuY2VsQWxsT3JkZXJzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQiQwoXQ2FuY2VsQWxsT3JkZXJzUmVzcG9uc2USKAoGb3JkZXJzGAEgAygLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIihwEKD0dldE9yZGVyUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSEAoIb3JkZXJfaWQYAyABKAQSHAoUb3JpZ19jbGllbnRfb3JkZXJfaWQYBCABKAkiOwoQR2V0T3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyImAKFUxpc3RPcGVuT3JkZXJzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEioKBnN5bWJvbBgCIAEoCUIaukgXchUyE14kfF5bQS1aMC05XXsyLDIwfSQiQgoWTGlzdE9wZW5PcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlciKbAgoRTGlzdE9yZGVyc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEi0KBHBhZ2UYAyABKAsyHy5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlcXVlc3QSGgoNZnJvbV9vcmRlcl9pZBgEIAEoBEgAiAEBEhcKCnN0YXJ0X3RpbWUYBSABKANIAYgBARIVCghlbmRfdGltZRgGIAEoA0gCiAEBEhcKBWxpbWl0GAcgASgNQgi6SAUqAxjoB0IQCg5fZnJvbV9vcmRlcl9pZEINCgtfc3RhcnRfdGltZUILCglfZW5kX3RpbWUibgoSTGlzdE9yZGVyc1Jlc3BvbnNlEigKBm9yZGVycxgBIAMoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyEi4KBHBhZ2UYAiABKAsyIC5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlc3BvbnNlIsQBCgVUcmFkZRIOCgZzeW1ib2wYASABKAkSCgoCaWQYAiABKAQSEAoIb3JkZXJfaWQYAyABKAQSDQoFcHJpY2UYBCABKAkSCwoDcXR5GAUgASgJEhEKCXF1b3RlX3F0eRgGIAEoCRISCgpjb21taXNzaW9uGAcgASgJEhgKEGNvbW1pc3Npb25fYXNzZXQYCCABKAkSDAoEdGltZRgJIAEoAxIQCghpc19idXllchgKIAEoCBIQCghpc19tYWtlchgLIAEoCCK1AgoTTGlzdE15VHJhZGVzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSLQoEcGFnZRgDIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdBIVCghvcmRlcl9pZBgEIAEoBEgAiAEBEhQKB2Zyb21faWQYBSABKARIAYgBARIXCgpzdGFydF90aW1lGAYgASgDSAKIAQESFQoIZW5kX3RpbWUYByABKANIA4gBARIXCgVsaW1pdBgIIAEoDUIIukgFKgMY6AdCCwoJX29yZGVyX2lkQgoKCF9mcm9tX2lkQg0KC19zdGFydF90aW1lQgsKCV9lbmRfdGltZSJwChRMaXN0TXlUcmFkZXNSZXNwb25zZRIoCgZ0cmFkZXMYASADKAsyGC5leGNoYW5nZS5vcmRlci52MS5UcmFkZRIuCgRwYWdlGAIgASgLMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSI4ChlTdHJlYW1PcmRlclVwZGF0ZXNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAEi3QIKC09yZGVyVXBkYXRlEicKBW9yZGVyGAEgASgLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXISOAoOZXhlY3V0aW9uX3R5cGUYAiABKA4yIC5leGNoYW5nZS5vcmRlci52MS5FeGVjdXRpb25UeXBlEhUKDXJlamVjdF9yZWFzb24YAyABKAkSGAoQdHJhbnNhY3Rpb25fdGltZRgEIAEoAxIQCgh0cmFkZV9pZBgFIAEoBBIZChFsYXN0X2V4ZWN1dGVkX3F0eRgGIAEoCRIbChNsYXN0X2V4ZWN1dGVkX3ByaWNlGAcgASgJEhYKDmxhc3RfcXVvdGVfcXR5GAggASgJEhIKCmNvbW1pc3Npb24YCSABKAkSGAoQY29tbWlzc2lvbl9hc3NldBgKIAEoCRIQCghpc19tYWtlchgLIAEoCBIYChBiYWxhbmNlc19jaGFuZ2VkGAwgASgIIkwKGlN0cmVhbU9yZGVyVXBkYXRlc1Jlc3BvbnNlEi4KBnVwZGF0ZRgBIAEoCzIeLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyVXBkYXRlIpoBChdTdHJlYW1PcmRlckVudHJ5UmVxdWVzdBI1CgVwbGFjZRgBIAEoCzIkLmV4Y2hhbmdlLm9yZGVyLnYxLlBsYWNlT3JkZXJSZXF1ZXN0SAASNwoGY2FuY2VsGAIgASgLMiUuZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsT3JkZXJSZXF1ZXN0SABCDwoGYWN0aW9uEgW6SAIIASKgAQoQT3JkZXJFbnRyeVN0YXR1cxIMCgRjb2RlGAEgASgFEhQKDGJpbmFuY2VfY29kZRgCIAEoERIPCgdtZXNzYWdlGAMgASgJEj8KEGZpZWxkX3Zpb2xhdGlvbnMYBCADKAsyJS5nb29nbGUucnBjLkJhZFJlcXVlc3QuRmllbGRWaW9sYXRpb24SFgoOcmV0cnlfYWZ0ZXJfbXMYBSABKAQiqgEKDU9yZGVyRW50cnlBY2sSFQoNcmVxdWVzdF9pbmRleBgBIAEoBBIXCg9jbGllbnRfb3JkZXJfaWQYAiABKAkSKQoFb3JkZXIYAyABKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlckgAEjQKBWVycm9yGAQgASgLMiMuZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXJFbnRyeVN0YXR1c0gAQggKBnJlc3VsdCKGAQoYU3RyZWFtT3JkZXJFbnRyeVJlc3BvbnNlEi8KA2FjaxgBIAEoCzIgLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyRW50cnlBY2tIABIwCgZyZXBvcnQYAiABKAsyHi5leGNoYW5nZS5vcmRlci52MS5PcmRlclVwZGF0ZUgAQgcKBWV2ZW50KnYKDFJlc3BvbnNlVHlwZRIdChlSRVNQT05TRV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRUkVTUE9OU0VfVFlQRV9BQ0sQARIYChRSRVNQT05TRV9UWVBFX1JFU1VMVBACEhYKElJFU1BPTlNFX1RZUEVfRlVMTBADKogBChFDYW5jZWxSZXBsYWNlTW9kZRIjCh9DQU5DRUxfUkVQTEFDRV9NT0RFX1VOU1BFQ0lGSUVEEAASJwojQ0FOQ0VMX1JFUExBQ0VfTU9ERV9TVE9QX09OX0ZBSUxVUkUQARIlCiFDQU5DRUxfUkVQTEFDRV9NT0RFX0FMTE9XX0ZBSUxVUkUQAiqKAQoSQ2FuY2VsUmVzdHJpY3Rpb25zEiMKH0NBTkNFTF9SRVNUUklDVElPTlNfVU5TUEVDSUZJRUQQABIgChxDQU5DRUxfUkVTVFJJQ1RJT05TX09OTFlfTkVXEAESLQopQ0FOQ0VMX1JFU1RSSUNUSU9OU19PTkxZX1BBUlRJQUxMWV9GSUxMRUQQAiqTAQoPT3BlcmF0aW9uUmVzdWx0EiAKHE9QRVJBVElPTl9SRVNVTFRfVU5TUEVDSUZJRUQQABIcChhPUEVSQVRJT05fUkVTVUxUX1NVQ0NFU1MQARIcChhPUEVSQVRJT05fUkVTVUxUX0ZBSUxVUkUQAhIiCh5PUEVSQVRJT05fUkVTVUxUX05PVF9BVFRFTVBURUQQAyr5AQoNRXhlY3V0aW9uVHlwZRIeChpFWEVDVVRJT05fVFlQRV9VTlNQRUNJRklFRBAAEhYKEkVYRUNVVElPTl9UWVBFX05FVxABEhsKF0VYRUNVVElPTl9UWVBFX0NBTkNFTEVEEAISGwoXRVhFQ1VUSU9OX1RZUEVfUkVQTEFDRUQQAxIbChdFWEVDVVRJT05fVFlQRV9SRUpFQ1RFRBAEEhgKFEVYRUNVVElPTl9UWVBFX1RSQURFEAUSGgoWRVhFQ1VUSU9OX1RZUEVfRVhQSVJFRBAGEiMKH0VYRUNVVElPTl9UWVBFX1RSQURFX1BSRVZFTlRJT04QBzLHCQoMT3JkZXJTZXJ2aWNlEmgKD0dldEV4Y2hhbmdlSW5mbxIpLmV4Y2hhbmdlLm9yZGVyLnYxLkdldEV4Y2hhbmdlSW5mb1JlcXVlc3QaKi5leGNoYW5nZS5vcmRlci52MS5HZXRFeGNoYW5nZUluZm9SZXNwb25zZRJZCgpQbGFjZU9yZGVyEiQuZXhjaGFuZ2Uub3JkZXIudjEuUGxhY2VPcmRlclJlcXVlc3QaJS5leGNoYW5nZS5vcmRlci52MS5QbGFjZU9yZGVyUmVzcG9uc2USXAoLQ2FuY2VsT3JkZXISJS5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxPcmRlclJlcXVlc3QaJi5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxPcmRlclJlc3BvbnNlEnEKEkNhbmNlbFJlcGxhY2VPcmRlchIsLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbFJlcGxhY2VPcmRlclJlcXVlc3QaLS5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxSZXBsYWNlT3JkZXJSZXNwb25zZRJZCgpBbWVuZE9yZGVyEiQuZXhjaGFuZ2Uub3JkZXIudjEuQW1lbmRPcmRlclJlcXVlc3QaJS5leGNoYW5nZS5vcmRlci52MS5BbWVuZE9yZGVyUmVzcG9uc2USaAoPQ2FuY2VsQWxsT3JkZXJzEikuZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsQWxsT3JkZXJzUmVxdWVzdBoqLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbEFsbE9yZGVyc1Jlc3BvbnNlElMKCEdldE9yZGVyEiIuZXhjaGFuZ2Uub3JkZXIudjEuR2V0T3JkZXJSZXF1ZXN0GiMuZXhjaGFuZ2Uub3JkZXIudjEuR2V0T3JkZXJSZXNwb25zZRJlCg5MaXN0T3Blbk9yZGVycxIoLmV4Y2hhbmdlLm9yZGVyLnYxLkxpc3RPcGVuT3JkZXJzUmVxdWVzdBopLmV4Y2hhbmdlLm9yZGVyLnYxLkxpc3RPcGVuT3JkZXJzUmVzcG9uc2USWQoKTGlzdE9yZGVycxIkLmV4Y2hhbmdlLm9yZGVyLnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiUuZXhjaGFuZ2Uub3JkZXIudjEuTGlzdE9yZGVyc1Jlc3BvbnNlEl8KDExpc3RNeVRyYWRlcxImLmV4Y2hhbmdlLm9yZGVyLnYxLkxpc3RNeVRyYWRlc1JlcXVlc3QaJy5leGNoYW5nZS5vcmRlci52MS5MaXN0TXlUcmFkZXNSZXNwb25zZRJzChJTdHJlYW1PcmRlclVwZGF0ZXMSLC5leGNoYW5nZS5vcmRlci52MS5TdHJlYW1PcmRlclVwZGF0ZXNSZXF1ZXN0Gi0uZXhjaGFuZ2Uub3JkZXIudjEuU3RyZWFtT3JkZXJVcGRhdGVzUmVzcG9uc2UwARJvChBTdHJlYW1PcmRlckVudHJ5EiouZXhjaGFuZ2Uub3JkZXIudjEuU3RyZWFtT3JkZXJFbnRyeVJlcXVlc3QaKy5leGNoYW5nZS5vcmRlci52MS5TdHJlYW1PcmRlckVudHJ5UmVzcG9uc2UoATABYgZwcm90bzM", [file_buf_validate_validate, file_exchange_common_v1_common, file_google_rpc_error_details]);
+  fileDesc("Ch1leGNoYW5nZS9vcmRlci92MS9vcmRlci5wcm90bxIRZXhjaGFuZ2Uub3JkZXIudjEiwgEKDVN5bWJvbEZpbHRlcnMSEQoJbWluX3ByaWNlGAEgASgJEhEKCW1heF9wcmljZRgCIAEoCRIRCgl0aWNrX3NpemUYAyABKAkSDwoHbWluX3F0eRgEIAEoCRIPCgdtYXhfcXR5GAUgASgJEhEKCXN0ZXBfc2l6ZRgGIAEoCRIUCgxtaW5fbm90aW9uYWwYByABKAkSFAoMbWF4X25vdGlvbmFsGAggASgJEhcKD21hcmtldF9iYW5kX2JwcxgJIAEoDSKxBAoKU3ltYm9sSW5mbxIOCgZzeW1ib2wYASABKAkSMAoGc3RhdHVzGAIgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1cxISCgpiYXNlX2Fzc2V0GAMgASgJEhMKC3F1b3RlX2Fzc2V0GAQgASgJEhwKFGJhc2VfYXNzZXRfcHJlY2lzaW9uGAUgASgNEh0KFXF1b3RlX2Fzc2V0X3ByZWNpc2lvbhgGIAEoDRIyCgtvcmRlcl90eXBlcxgHIAMoDjIdLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclR5cGUSFwoPaWNlYmVyZ19hbGxvd2VkGAggASgIEh4KFmNhbmNlbF9yZXBsYWNlX2FsbG93ZWQYCSABKAgSMQoHZmlsdGVycxgKIAEoCzIgLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEZpbHRlcnMSWAojYWxsb3dlZF9zZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZXMYCyADKA4yKy5leGNoYW5nZS5jb21tb24udjEuU2VsZlRyYWRlUHJldmVudGlvbk1vZGUSVwoiZGVmYXVsdF9zZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgMIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZRITCgtvY29fYWxsb3dlZBgNIAEoCBITCgtvdG9fYWxsb3dlZBgOIAEoCCJJChZHZXRFeGNoYW5nZUluZm9SZXF1ZXN0Ei8KB3N5bWJvbHMYASADKAlCHrpIG5IBGBBkIhRyEjIQXltBLVowLTldezIsMjB9JCJJChdHZXRFeGNoYW5nZUluZm9SZXNwb25zZRIuCgdzeW1ib2xzGAEgAygLMh0uZXhjaGFuZ2Uub3JkZXIudjEuU3ltYm9sSW5mbyK0BgoRUGxhY2VPcmRlclJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEjIKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZUIKukgHggEEEAEgABI3CgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZUIKukgHggEEEAEgABJACg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlQgi6SAWCAQIQARI5CghxdWFudGl0eRgGIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEkAKD3F1b3RlX29yZGVyX3F0eRgHIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEjYKBXByaWNlGAggASgJQie6SCRyIjIgXiR8XlswLTldezEsMzB9KFwuWzAtOV17MSwxOH0pPyQSOwoKc3RvcF9wcmljZRgJIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEiAKDnRyYWlsaW5nX2RlbHRhGAogASgNQgi6SAUqAxjQDxI8CgtpY2ViZXJnX3F0eRgLIAEoCUInukgkciIyIF4kfF5bMC05XXsxLDMwfShcLlswLTldezEsMTh9KT8kEjsKD2NsaWVudF9vcmRlcl9pZBgMIAEoCUIiukgfch0yG14kfF5bYS16QS1aMC05Xy46Ly1dezEsMzZ9JBJZChpzZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgNIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZUIIukgFggECEAESQAoNcmVzcG9uc2VfdHlwZRgOIAEoDjIfLmV4Y2hhbmdlLm9yZGVyLnYxLlJlc3BvbnNlVHlwZUIIukgFggECEAEiZwoERmlsbBINCgVwcmljZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoCRISCgpjb21taXNzaW9uGAMgASgJEhgKEGNvbW1pc3Npb25fYXNzZXQYBCABKAkSEAoIdHJhZGVfaWQYBSABKAQikAUKBU9yZGVyEhIKCmFjY291bnRfaWQYASABKAkSDgoGc3ltYm9sGAIgASgJEhAKCG9yZGVyX2lkGAMgASgEEhcKD2NsaWVudF9vcmRlcl9pZBgEIAEoCRINCgVwcmljZRgFIAEoCRIQCghvcmlnX3F0eRgGIAEoCRIUCgxleGVjdXRlZF9xdHkYByABKAkSHQoVY3VtbXVsYXRpdmVfcXVvdGVfcXR5GAggASgJEi8KBnN0YXR1cxgJIAEoDjIfLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclN0YXR1cxI2Cg10aW1lX2luX2ZvcmNlGAogASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEisKBHR5cGUYCyABKA4yHS5leGNoYW5nZS5jb21tb24udjEuT3JkZXJUeXBlEiYKBHNpZGUYDCABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRISCgpzdG9wX3ByaWNlGA0gASgJEhMKC2ljZWJlcmdfcXR5GA4gASgJEgwKBHRpbWUYDyABKAMSEwoLdXBkYXRlX3RpbWUYECABKAMSEgoKaXNfd29ya2luZxgRIAEoCBIcChRvcmlnX3F1b3RlX29yZGVyX3F0eRgSIAEoCRJPChpzZWxmX3RyYWRlX3ByZXZlbnRpb25fbW9kZRgTIAEoDjIrLmV4Y2hhbmdlLmNvbW1vbi52MS5TZWxmVHJhZGVQcmV2ZW50aW9uTW9kZRIWCg50cmFpbGluZ19kZWx0YRgUIAEoDRImCgVmaWxscxgVIAMoCzIXLmV4Y2hhbmdlLm9yZGVyLnYxLkZpbGwSFQoNb3JkZXJfbGlzdF9pZBgWIAEoBCI9ChJQbGFjZU9yZGVyUmVzcG9uc2USJwoFb3JkZXIYASABKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlciKKAQoSQ2FuY2VsT3JkZXJSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESJwoGc3ltYm9sGAIgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIQCghvcmRlcl9pZBgDIAEoBBIcChRvcmlnX2NsaWVudF9vcmRlcl9pZBgEIAEoCSI+ChNDYW5jZWxPcmRlclJlc3BvbnNlEicKBW9yZGVyGAEgASgLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIiLwoOT3BlcmF0aW9uRXJyb3ISDAoEY29kZRgBIAEoERIPCgdtZXNzYWdlGAIgASgJIqMCChlDYW5jZWxSZXBsYWNlT3JkZXJSZXF1ZXN0Ej0KBmNhbmNlbBgBIAEoCzIlLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbE9yZGVyUmVxdWVzdEIGukgDyAEBEjsKBXBsYWNlGAIgASgLMiQuZXhjaGFuZ2Uub3JkZXIudjEuUGxhY2VPcmRlclJlcXVlc3RCBrpIA8gBARI8CgRtb2RlGAMgASgOMiQuZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsUmVwbGFjZU1vZGVCCLpIBYIBAhABEkwKE2NhbmNlbF9yZXN0cmljdGlvbnMYBCABKA4yJS5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxSZXN0cmljdGlvbnNCCLpIBYIBAhABIuACChpDYW5jZWxSZXBsYWNlT3JkZXJSZXNwb25zZRIqCghjYW5jZWxlZBgBIAEoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyEigKBnBsYWNlZBgCIAEoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyEjkKDWNhbmNlbF9yZXN1bHQYAyABKA4yIi5leGNoYW5nZS5vcmRlci52MS5PcGVyYXRpb25SZXN1bHQSPAoQbmV3X29yZGVyX3Jlc3VsdBgEIAEoDjIiLmV4Y2hhbmdlLm9yZGVyLnYxLk9wZXJhdGlvblJlc3VsdBI3CgxjYW5jZWxfZXJyb3IYBSABKAsyIS5leGNoYW5nZS5vcmRlci52MS5PcGVyYXRpb25FcnJvchI6Cg9uZXdfb3JkZXJfZXJyb3IYBiABKAsyIS5leGNoYW5nZS5vcmRlci52MS5PcGVyYXRpb25FcnJvciLAAQoRQW1lbmRPcmRlclJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARInCgZzeW1ib2wYAiABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhAKCG9yZGVyX2lkGAMgASgEEhwKFG9yaWdfY2xpZW50X29yZGVyX2lkGAQgASgJEjUKB25ld19xdHkYBSABKAlCJLpIIXIfMh1eWzAtOV17MSwzMH0oXC5bMC05XXsxLDE4fSk/JCI9ChJBbWVuZE9yZGVyUmVzcG9uc2USJwoFb3JkZXIYASABKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlciJeChZDYW5jZWxBbGxPcmRlcnNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESJwoGc3ltYm9sGAIgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJDChdDYW5jZWxBbGxPcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlciKHAQoPR2V0T3JkZXJSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESJwoGc3ltYm9sGAIgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIQCghvcmRlcl9pZBgDIAEoBBIcChRvcmlnX2NsaWVudF9vcmRlcl9pZBgEIAEoCSI7ChBHZXRPcmRlclJlc3BvbnNlEicKBW9yZGVyGAEgASgLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIiYAoVTGlzdE9wZW5PcmRlcnNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESKgoGc3ltYm9sGAIgASgJQhq6SBdyFTITXiR8XltBLVowLTldezIsMjB9JCJCChZMaXN0T3Blbk9yZGVyc1Jlc3BvbnNlEigKBm9yZGVycxgBIAMoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyIpsCChFMaXN0T3JkZXJzUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSLQoEcGFnZRgDIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdBIaCg1mcm9tX29yZGVyX2lkGAQgASgESACIAQESFwoKc3RhcnRfdGltZRgFIAEoA0gBiAEBEhUKCGVuZF90aW1lGAYgASgDSAKIAQESFwoFbGltaXQYByABKA1CCLpIBSoDGOgHQhAKDl9mcm9tX29yZGVyX2lkQg0KC19zdGFydF90aW1lQgsKCV9lbmRfdGltZSJuChJMaXN0T3JkZXJzUmVzcG9uc2USKAoGb3JkZXJzGAEgAygLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXISLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UixAEKBVRyYWRlEg4KBnN5bWJvbBgBIAEoCRIKCgJpZBgCIAEoBBIQCghvcmRlcl9pZBgDIAEoBBINCgVwcmljZRgEIAEoCRILCgNxdHkYBSABKAkSEQoJcXVvdGVfcXR5GAYgASgJEhIKCmNvbW1pc3Npb24YByABKAkSGAoQY29tbWlzc2lvbl9hc3NldBgIIAEoCRIMCgR0aW1lGAkgASgDEhAKCGlzX2J1eWVyGAogASgIEhAKCGlzX21ha2VyGAsgASgIIrUCChNMaXN0TXlUcmFkZXNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESJwoGc3ltYm9sGAIgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBItCgRwYWdlGAMgASgLMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0EhUKCG9yZGVyX2lkGAQgASgESACIAQESFAoHZnJvbV9pZBgFIAEoBEgBiAEBEhcKCnN0YXJ0X3RpbWUYBiABKANIAogBARIVCghlbmRfdGltZRgHIAEoA0gDiAEBEhcKBWxpbWl0GAggASgNQgi6SAUqAxjoB0ILCglfb3JkZXJfaWRCCgoIX2Zyb21faWRCDQoLX3N0YXJ0X3RpbWVCCwoJX2VuZF90aW1lInAKFExpc3RNeVRyYWRlc1Jlc3BvbnNlEigKBnRyYWRlcxgBIAMoCzIYLmV4Y2hhbmdlLm9yZGVyLnYxLlRyYWRlEi4KBHBhZ2UYAiABKAsyIC5leGNoYW5nZS5jb21tb24udjEuUGFnZVJlc3BvbnNlIjgKGVN0cmVhbU9yZGVyVXBkYXRlc1JlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQASKPAwoLT3JkZXJVcGRhdGUSJwoFb3JkZXIYASABKAsyGC5leGNoYW5nZS5vcmRlci52MS5PcmRlchI4Cg5leGVjdXRpb25fdHlwZRgCIAEoDjIgLmV4Y2hhbmdlLm9yZGVyLnYxLkV4ZWN1dGlvblR5cGUSFQoNcmVqZWN0X3JlYXNvbhgDIAEoCRIYChB0cmFuc2FjdGlvbl90aW1lGAQgASgDEhAKCHRyYWRlX2lkGAUgASgEEhkKEWxhc3RfZXhlY3V0ZWRfcXR5GAYgASgJEhsKE2xhc3RfZXhlY3V0ZWRfcHJpY2UYByABKAkSFgoObGFzdF9xdW90ZV9xdHkYCCABKAkSEgoKY29tbWlzc2lvbhgJIAEoCRIYChBjb21taXNzaW9uX2Fzc2V0GAogASgJEhAKCGlzX21ha2VyGAsgASgIEhgKEGJhbGFuY2VzX2NoYW5nZWQYDCABKAgSMAoKb3JkZXJfbGlzdBgNIAEoCzIcLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyTGlzdCJMChpTdHJlYW1PcmRlclVwZGF0ZXNSZXNwb25zZRIuCgZ1cGRhdGUYASABKAsyHi5leGNoYW5nZS5vcmRlci52MS5PcmRlclVwZGF0ZSKaAQoXU3RyZWFtT3JkZXJFbnRyeVJlcXVlc3QSNQoFcGxhY2UYASABKAsyJC5leGNoYW5nZS5vcmRlci52MS5QbGFjZU9yZGVyUmVxdWVzdEgAEjcKBmNhbmNlbBgCIAEoCzIlLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbE9yZGVyUmVxdWVzdEgAQg8KBmFjdGlvbhIFukgCCAEioAEKEE9yZGVyRW50cnlTdGF0dXMSDAoEY29kZRgBIAEoBRIUCgxiaW5hbmNlX2NvZGUYAiABKBESDwoHbWVzc2FnZRgDIAEoCRI/ChBmaWVsZF92aW9sYXRpb25zGAQgAygLMiUuZ29vZ2xlLnJwYy5CYWRSZXF1ZXN0LkZpZWxkVmlvbGF0aW9uEhYKDnJldHJ5X2FmdGVyX21zGAUgASgEIqoBCg1PcmRlckVudHJ5QWNrEhUKDXJlcXVlc3RfaW5kZXgYASABKAQSFwoPY2xpZW50X29yZGVyX2lkGAIgASgJEikKBW9yZGVyGAMgASgLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXJIABI0CgVlcnJvchgEIAEoCzIjLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyRW50cnlTdGF0dXNIAEIICgZyZXN1bHQihgEKGFN0cmVhbU9yZGVyRW50cnlSZXNwb25zZRIvCgNhY2sYASABKAsyIC5leGNoYW5nZS5vcmRlci52MS5PcmRlckVudHJ5QWNrSAASMAoGcmVwb3J0GAIgASgLMh4uZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXJVcGRhdGVIAEIHCgVldmVudCLjAgoJT3JkZXJMaXN0EhUKDW9yZGVyX2xpc3RfaWQYASABKAQSPQoQY29udGluZ2VuY3lfdHlwZRgCIAEoDjIjLmV4Y2hhbmdlLmNvbW1vbi52MS5Db250aW5nZW5jeVR5cGUSOwoQbGlzdF9zdGF0dXNfdHlwZRgDIAEoDjIhLmV4Y2hhbmdlLm9yZGVyLnYxLkxpc3RTdGF0dXNUeXBlEj0KEWxpc3Rfb3JkZXJfc3RhdHVzGAQgASgOMiIuZXhjaGFuZ2Uub3JkZXIudjEuTGlzdE9yZGVyU3RhdHVzEhwKFGxpc3RfY2xpZW50X29yZGVyX2lkGAUgASgJEhgKEHRyYW5zYWN0aW9uX3RpbWUYBiABKAMSDgoGc3ltYm9sGAcgASgJEhIKCmFjY291bnRfaWQYCCABKAkSKAoGb3JkZXJzGAkgAygLMhguZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXIi7gIKFVBsYWNlT3JkZXJMaXN0UmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEicKBnN5bWJvbBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSSQoQY29udGluZ2VuY3lfdHlwZRgDIAEoDjIjLmV4Y2hhbmdlLmNvbW1vbi52MS5Db250aW5nZW5jeVR5cGVCCrpIB4IBBBABIAASQAoUbGlzdF9jbGllbnRfb3JkZXJfaWQYBCABKAlCIrpIH3IdMhteJHxeW2EtekEtWjAtOV8uOi8tXXsxLDM2fSQSQAoGb3JkZXJzGAUgAygLMiQuZXhjaGFuZ2Uub3JkZXIudjEuUGxhY2VPcmRlclJlcXVlc3RCCrpIB5IBBAgCEAMSQAoNcmVzcG9uc2VfdHlwZRgGIAEoDjIfLmV4Y2hhbmdlLm9yZGVyLnYxLlJlc3BvbnNlVHlwZUIIukgFggECEAEiSgoWUGxhY2VPcmRlckxpc3RSZXNwb25zZRIwCgpvcmRlcl9saXN0GAEgASgLMhwuZXhjaGFuZ2Uub3JkZXIudjEuT3JkZXJMaXN0IpMBChZDYW5jZWxPcmRlckxpc3RSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESJwoGc3ltYm9sGAIgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIVCg1vcmRlcl9saXN0X2lkGAMgASgEEhwKFGxpc3RfY2xpZW50X29yZGVyX2lkGAQgASgJIksKF0NhbmNlbE9yZGVyTGlzdFJlc3BvbnNlEjAKCm9yZGVyX2xpc3QYASABKAsyHC5leGNoYW5nZS5vcmRlci52MS5PcmRlckxpc3QiZwoTR2V0T3JkZXJMaXN0UmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEhUKDW9yZGVyX2xpc3RfaWQYAiABKAQSHAoUbGlzdF9jbGllbnRfb3JkZXJfaWQYAyABKAkiSAoUR2V0T3JkZXJMaXN0UmVzcG9uc2USMAoKb3JkZXJfbGlzdBgBIAEoCzIcLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyTGlzdCK7AQoVTGlzdE9yZGVyTGlzdHNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESFAoHZnJvbV9pZBgCIAEoBEgAiAEBEhcKCnN0YXJ0X3RpbWUYAyABKANIAYgBARIVCghlbmRfdGltZRgEIAEoA0gCiAEBEhcKBWxpbWl0GAUgASgNQgi6SAUqAxjoB0IKCghfZnJvbV9pZEINCgtfc3RhcnRfdGltZUILCglfZW5kX3RpbWUiSwoWTGlzdE9yZGVyTGlzdHNSZXNwb25zZRIxCgtvcmRlcl9saXN0cxgBIAMoCzIcLmV4Y2hhbmdlLm9yZGVyLnYxLk9yZGVyTGlzdCI4ChlMaXN0T3Blbk9yZGVyTGlzdHNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAEiTwoaTGlzdE9wZW5PcmRlckxpc3RzUmVzcG9uc2USMQoLb3JkZXJfbGlzdHMYASADKAsyHC5leGNoYW5nZS5vcmRlci52MS5PcmRlckxpc3QqdgoMUmVzcG9uc2VUeXBlEh0KGVJFU1BPTlNFX1RZUEVfVU5TUEVDSUZJRUQQABIVChFSRVNQT05TRV9UWVBFX0FDSxABEhgKFFJFU1BPTlNFX1RZUEVfUkVTVUxUEAISFgoSUkVTUE9OU0VfVFlQRV9GVUxMEAMqiAEKEUNhbmNlbFJlcGxhY2VNb2RlEiMKH0NBTkNFTF9SRVBMQUNFX01PREVfVU5TUEVDSUZJRUQQABInCiNDQU5DRUxfUkVQTEFDRV9NT0RFX1NUT1BfT05fRkFJTFVSRRABEiUKIUNBTkNFTF9SRVBMQUNFX01PREVfQUxMT1dfRkFJTFVSRRACKooBChJDYW5jZWxSZXN0cmljdGlvbnMSIwofQ0FOQ0VMX1JFU1RSSUNUSU9OU19VTlNQRUNJRklFRBAAEiAKHENBTkNFTF9SRVNUUklDVElPTlNfT05MWV9ORVcQARItCilDQU5DRUxfUkVTVFJJQ1RJT05TX09OTFlfUEFSVElBTExZX0ZJTExFRBACKpMBCg9PcGVyYXRpb25SZXN1bHQSIAocT1BFUkFUSU9OX1JFU1VMVF9VTlNQRUNJRklFRBAAEhwKGE9QRVJBVElPTl9SRVNVTFRfU1VDQ0VTUxABEhwKGE9QRVJBVElPTl9SRVNVTFRfRkFJTFVSRRACEiIKHk9QRVJBVElPTl9SRVNVTFRfTk9UX0FUVEVNUFRFRBADKvkBCg1FeGVjdXRpb25UeXBlEh4KGkVYRUNVVElPTl9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSRVhFQ1VUSU9OX1RZUEVfTkVXEAESGwoXRVhFQ1VUSU9OX1RZUEVfQ0FOQ0VMRUQQAhIbChdFWEVDVVRJT05fVFlQRV9SRVBMQUNFRBADEhsKF0VYRUNVVElPTl9UWVBFX1JFSkVDVEVEEAQSGAoURVhFQ1VUSU9OX1RZUEVfVFJBREUQBRIaChZFWEVDVVRJT05fVFlQRV9FWFBJUkVEEAYSIwofRVhFQ1VUSU9OX1RZUEVfVFJBREVfUFJFVkVOVElPThAHKpMBCg5MaXN0U3RhdHVzVHlwZRIgChxMSVNUX1NUQVRVU19UWVBFX1VOU1BFQ0lGSUVEEAASHQoZTElTVF9TVEFUVVNfVFlQRV9SRVNQT05TRRABEiEKHUxJU1RfU1RBVFVTX1RZUEVfRVhFQ19TVEFSVEVEEAISHQoZTElTVF9TVEFUVVNfVFlQRV9BTExfRE9ORRADKpMBCg9MaXN0T3JkZXJTdGF0dXMSIQodTElTVF9PUkRFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIfChtMSVNUX09SREVSX1NUQVRVU19FWEVDVVRJTkcQARIeChpMSVNUX09SREVSX1NUQVRVU19BTExfRE9ORRACEhwKGExJU1RfT1JERVJfU1RBVFVTX1JFSkVDVBADMtMNCgxPcmRlclNlcnZpY2USaAoPR2V0RXhjaGFuZ2VJbmZvEikuZXhjaGFuZ2Uub3JkZXIudjEuR2V0RXhjaGFuZ2VJbmZvUmVxdWVzdBoqLmV4Y2hhbmdlLm9yZGVyLnYxLkdldEV4Y2hhbmdlSW5mb1Jlc3BvbnNlElkKClBsYWNlT3JkZXISJC5leGNoYW5nZS5vcmRlci52MS5QbGFjZU9yZGVyUmVxdWVzdBolLmV4Y2hhbmdlLm9yZGVyLnYxLlBsYWNlT3JkZXJSZXNwb25zZRJcCgtDYW5jZWxPcmRlchIlLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbE9yZGVyUmVxdWVzdBomLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbE9yZGVyUmVzcG9uc2UScQoSQ2FuY2VsUmVwbGFjZU9yZGVyEiwuZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsUmVwbGFjZU9yZGVyUmVxdWVzdBotLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbFJlcGxhY2VPcmRlclJlc3BvbnNlElkKCkFtZW5kT3JkZXISJC5leGNoYW5nZS5vcmRlci52MS5BbWVuZE9yZGVyUmVxdWVzdBolLmV4Y2hhbmdlLm9yZGVyLnYxLkFtZW5kT3JkZXJSZXNwb25zZRJoCg9DYW5jZWxBbGxPcmRlcnMSKS5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxBbGxPcmRlcnNSZXF1ZXN0GiouZXhjaGFuZ2Uub3JkZXIudjEuQ2FuY2VsQWxsT3JkZXJzUmVzcG9uc2USUwoIR2V0T3JkZXISIi5leGNoYW5nZS5vcmRlci52MS5HZXRPcmRlclJlcXVlc3QaIy5leGNoYW5nZS5vcmRlci52MS5HZXRPcmRlclJlc3BvbnNlEmUKDkxpc3RPcGVuT3JkZXJzEiguZXhjaGFuZ2Uub3JkZXIudjEuTGlzdE9wZW5PcmRlcnNSZXF1ZXN0GikuZXhjaGFuZ2Uub3JkZXIudjEuTGlzdE9wZW5PcmRlcnNSZXNwb25zZRJZCgpMaXN0T3JkZXJzEiQuZXhjaGFuZ2Uub3JkZXIudjEuTGlzdE9yZGVyc1JlcXVlc3QaJS5leGNoYW5nZS5vcmRlci52MS5MaXN0T3JkZXJzUmVzcG9uc2USXwoMTGlzdE15VHJhZGVzEiYuZXhjaGFuZ2Uub3JkZXIudjEuTGlzdE15VHJhZGVzUmVxdWVzdBonLmV4Y2hhbmdlLm9yZGVyLnYxLkxpc3RNeVRyYWRlc1Jlc3BvbnNlEnMKElN0cmVhbU9yZGVyVXBkYXRlcxIsLmV4Y2hhbmdlLm9yZGVyLnYxLlN0cmVhbU9yZGVyVXBkYXRlc1JlcXVlc3QaLS5leGNoYW5nZS5vcmRlci52MS5TdHJlYW1PcmRlclVwZGF0ZXNSZXNwb25zZTABEm8KEFN0cmVhbU9yZGVyRW50cnkSKi5leGNoYW5nZS5vcmRlci52MS5TdHJlYW1PcmRlckVudHJ5UmVxdWVzdBorLmV4Y2hhbmdlLm9yZGVyLnYxLlN0cmVhbU9yZGVyRW50cnlSZXNwb25zZSgBMAESZQoOUGxhY2VPcmRlckxpc3QSKC5leGNoYW5nZS5vcmRlci52MS5QbGFjZU9yZGVyTGlzdFJlcXVlc3QaKS5leGNoYW5nZS5vcmRlci52MS5QbGFjZU9yZGVyTGlzdFJlc3BvbnNlEmgKD0NhbmNlbE9yZGVyTGlzdBIpLmV4Y2hhbmdlLm9yZGVyLnYxLkNhbmNlbE9yZGVyTGlzdFJlcXVlc3QaKi5leGNoYW5nZS5vcmRlci52MS5DYW5jZWxPcmRlckxpc3RSZXNwb25zZRJfCgxHZXRPcmRlckxpc3QSJi5leGNoYW5nZS5vcmRlci52MS5HZXRPcmRlckxpc3RSZXF1ZXN0GicuZXhjaGFuZ2Uub3JkZXIudjEuR2V0T3JkZXJMaXN0UmVzcG9uc2USZQoOTGlzdE9yZGVyTGlzdHMSKC5leGNoYW5nZS5vcmRlci52MS5MaXN0T3JkZXJMaXN0c1JlcXVlc3QaKS5leGNoYW5nZS5vcmRlci52MS5MaXN0T3JkZXJMaXN0c1Jlc3BvbnNlEnEKEkxpc3RPcGVuT3JkZXJMaXN0cxIsLmV4Y2hhbmdlLm9yZGVyLnYxLkxpc3RPcGVuT3JkZXJMaXN0c1JlcXVlc3QaLS5leGNoYW5nZS5vcmRlci52MS5MaXN0T3Blbk9yZGVyTGlzdHNSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_exchange_common_v1_common, file_google_rpc_error_details]);
 
 /**
  * @generated from message exchange.order.v1.SymbolFilters
@@ -145,6 +145,18 @@ export type SymbolInfo = Message<"exchange.order.v1.SymbolInfo"> & {
    * @generated from field: exchange.common.v1.SelfTradePreventionMode default_self_trade_prevention_mode = 12;
    */
   defaultSelfTradePreventionMode: SelfTradePreventionMode;
+
+  /**
+   * Order lists the symbol takes (PlaceOrderList).
+   *
+   * @generated from field: bool oco_allowed = 13;
+   */
+  ocoAllowed: boolean;
+
+  /**
+   * @generated from field: bool oto_allowed = 14;
+   */
+  otoAllowed: boolean;
 };
 
 /**
@@ -425,6 +437,13 @@ export type Order = Message<"exchange.order.v1.Order"> & {
    * @generated from field: repeated exchange.order.v1.Fill fills = 21;
    */
   fills: Fill[];
+
+  /**
+   * The order list the order belongs to; 0: none (Binance shows -1).
+   *
+   * @generated from field: uint64 order_list_id = 22;
+   */
+  orderListId: bigint;
 };
 
 /**
@@ -1134,6 +1153,14 @@ export type OrderUpdate = Message<"exchange.order.v1.OrderUpdate"> & {
    * @generated from field: bool balances_changed = 12;
    */
   balancesChanged: boolean;
+
+  /**
+   * Set on the last update of a batch that changed the status of the order's list (placed,
+   * started executing, done): Binance's listStatus event, which follows the executionReports.
+   *
+   * @generated from field: exchange.order.v1.OrderList order_list = 13;
+   */
+  orderList?: OrderList | undefined;
 };
 
 /**
@@ -1326,6 +1353,334 @@ export const StreamOrderEntryResponseSchema: GenMessage<StreamOrderEntryResponse
   messageDesc(file_exchange_order_v1_order, 32);
 
 /**
+ * An order list and its orders (Binance's orders plus orderReports).
+ *
+ * @generated from message exchange.order.v1.OrderList
+ */
+export type OrderList = Message<"exchange.order.v1.OrderList"> & {
+  /**
+   * @generated from field: uint64 order_list_id = 1;
+   */
+  orderListId: bigint;
+
+  /**
+   * @generated from field: exchange.common.v1.ContingencyType contingency_type = 2;
+   */
+  contingencyType: ContingencyType;
+
+  /**
+   * @generated from field: exchange.order.v1.ListStatusType list_status_type = 3;
+   */
+  listStatusType: ListStatusType;
+
+  /**
+   * @generated from field: exchange.order.v1.ListOrderStatus list_order_status = 4;
+   */
+  listOrderStatus: ListOrderStatus;
+
+  /**
+   * @generated from field: string list_client_order_id = 5;
+   */
+  listClientOrderId: string;
+
+  /**
+   * Milliseconds since the Unix epoch: when the list last changed status.
+   *
+   * @generated from field: int64 transaction_time = 6;
+   */
+  transactionTime: bigint;
+
+  /**
+   * @generated from field: string symbol = 7;
+   */
+  symbol: string;
+
+  /**
+   * @generated from field: string account_id = 8;
+   */
+  accountId: string;
+
+  /**
+   * In placement order: OCO [above, below]; OTO [working, pending]; OTOCO [working, pending
+   * above, pending below]. A pending order not yet placed is PENDING_NEW.
+   *
+   * @generated from field: repeated exchange.order.v1.Order orders = 9;
+   */
+  orders: Order[];
+};
+
+/**
+ * Describes the message exchange.order.v1.OrderList.
+ * Use `create(OrderListSchema)` to create a new message.
+ */
+export const OrderListSchema: GenMessage<OrderList> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 33);
+
+/**
+ * One order list on one symbol for one account. Each order is a PlaceOrderRequest whose
+ * account_id and symbol equal the list's and whose client_order_id, if set, is unused:
+ * - OCO [above, below]: same side and quantity; one LIMIT_MAKER, TAKE_PROFIT or
+ *   TAKE_PROFIT_LIMIT, the other STOP_LOSS or STOP_LOSS_LIMIT; the above order's price (or stop
+ *   price) above the last price, the below order's under it. Both draw on one hold.
+ * - OTO [working, pending]: the working order LIMIT or LIMIT_MAKER; the pending order any type
+ *   but a MARKET order by quote_order_qty.
+ * - OTOCO [working, pending above, pending below]: the pending pair follows the OCO rules.
+ * Each order must pass the symbol's filters. A bad list changes nothing (InvalidArgument with
+ * Binance's code as the reason). Holds: an OCO holds once, what its dearer order needs; a
+ * pending order's hold is taken with the list (this exchange does not lend a working order's
+ * proceeds to its pending order).
+ *
+ * @generated from message exchange.order.v1.PlaceOrderListRequest
+ */
+export type PlaceOrderListRequest = Message<"exchange.order.v1.PlaceOrderListRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string symbol = 2;
+   */
+  symbol: string;
+
+  /**
+   * @generated from field: exchange.common.v1.ContingencyType contingency_type = 3;
+   */
+  contingencyType: ContingencyType;
+
+  /**
+   * Idempotency: the same (account, list_client_order_id) returns the original list.
+   *
+   * @generated from field: string list_client_order_id = 4;
+   */
+  listClientOrderId: string;
+
+  /**
+   * @generated from field: repeated exchange.order.v1.PlaceOrderRequest orders = 5;
+   */
+  orders: PlaceOrderRequest[];
+
+  /**
+   * @generated from field: exchange.order.v1.ResponseType response_type = 6;
+   */
+  responseType: ResponseType;
+};
+
+/**
+ * Describes the message exchange.order.v1.PlaceOrderListRequest.
+ * Use `create(PlaceOrderListRequestSchema)` to create a new message.
+ */
+export const PlaceOrderListRequestSchema: GenMessage<PlaceOrderListRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 34);
+
+/**
+ * @generated from message exchange.order.v1.PlaceOrderListResponse
+ */
+export type PlaceOrderListResponse = Message<"exchange.order.v1.PlaceOrderListResponse"> & {
+  /**
+   * @generated from field: exchange.order.v1.OrderList order_list = 1;
+   */
+  orderList?: OrderList | undefined;
+};
+
+/**
+ * Describes the message exchange.order.v1.PlaceOrderListResponse.
+ * Use `create(PlaceOrderListResponseSchema)` to create a new message.
+ */
+export const PlaceOrderListResponseSchema: GenMessage<PlaceOrderListResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 35);
+
+/**
+ * @generated from message exchange.order.v1.CancelOrderListRequest
+ */
+export type CancelOrderListRequest = Message<"exchange.order.v1.CancelOrderListRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string symbol = 2;
+   */
+  symbol: string;
+
+  /**
+   * One of order_list_id or list_client_order_id; with both, they must name the same list.
+   *
+   * @generated from field: uint64 order_list_id = 3;
+   */
+  orderListId: bigint;
+
+  /**
+   * @generated from field: string list_client_order_id = 4;
+   */
+  listClientOrderId: string;
+};
+
+/**
+ * Describes the message exchange.order.v1.CancelOrderListRequest.
+ * Use `create(CancelOrderListRequestSchema)` to create a new message.
+ */
+export const CancelOrderListRequestSchema: GenMessage<CancelOrderListRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 36);
+
+/**
+ * @generated from message exchange.order.v1.CancelOrderListResponse
+ */
+export type CancelOrderListResponse = Message<"exchange.order.v1.CancelOrderListResponse"> & {
+  /**
+   * @generated from field: exchange.order.v1.OrderList order_list = 1;
+   */
+  orderList?: OrderList | undefined;
+};
+
+/**
+ * Describes the message exchange.order.v1.CancelOrderListResponse.
+ * Use `create(CancelOrderListResponseSchema)` to create a new message.
+ */
+export const CancelOrderListResponseSchema: GenMessage<CancelOrderListResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 37);
+
+/**
+ * @generated from message exchange.order.v1.GetOrderListRequest
+ */
+export type GetOrderListRequest = Message<"exchange.order.v1.GetOrderListRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * One of order_list_id or list_client_order_id.
+   *
+   * @generated from field: uint64 order_list_id = 2;
+   */
+  orderListId: bigint;
+
+  /**
+   * @generated from field: string list_client_order_id = 3;
+   */
+  listClientOrderId: string;
+};
+
+/**
+ * Describes the message exchange.order.v1.GetOrderListRequest.
+ * Use `create(GetOrderListRequestSchema)` to create a new message.
+ */
+export const GetOrderListRequestSchema: GenMessage<GetOrderListRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 38);
+
+/**
+ * @generated from message exchange.order.v1.GetOrderListResponse
+ */
+export type GetOrderListResponse = Message<"exchange.order.v1.GetOrderListResponse"> & {
+  /**
+   * @generated from field: exchange.order.v1.OrderList order_list = 1;
+   */
+  orderList?: OrderList | undefined;
+};
+
+/**
+ * Describes the message exchange.order.v1.GetOrderListResponse.
+ * Use `create(GetOrderListResponseSchema)` to create a new message.
+ */
+export const GetOrderListResponseSchema: GenMessage<GetOrderListResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 39);
+
+/**
+ * Binance allOrderList: from from_id on, or within start_time..end_time (at most 24 hours
+ * apart, on the list's creation time), else the newest; at most limit lists, oldest first.
+ *
+ * @generated from message exchange.order.v1.ListOrderListsRequest
+ */
+export type ListOrderListsRequest = Message<"exchange.order.v1.ListOrderListsRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: optional uint64 from_id = 2;
+   */
+  fromId?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 start_time = 3;
+   */
+  startTime?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 end_time = 4;
+   */
+  endTime?: bigint | undefined;
+
+  /**
+   * 0: 500; at most 1000.
+   *
+   * @generated from field: uint32 limit = 5;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message exchange.order.v1.ListOrderListsRequest.
+ * Use `create(ListOrderListsRequestSchema)` to create a new message.
+ */
+export const ListOrderListsRequestSchema: GenMessage<ListOrderListsRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 40);
+
+/**
+ * @generated from message exchange.order.v1.ListOrderListsResponse
+ */
+export type ListOrderListsResponse = Message<"exchange.order.v1.ListOrderListsResponse"> & {
+  /**
+   * @generated from field: repeated exchange.order.v1.OrderList order_lists = 1;
+   */
+  orderLists: OrderList[];
+};
+
+/**
+ * Describes the message exchange.order.v1.ListOrderListsResponse.
+ * Use `create(ListOrderListsResponseSchema)` to create a new message.
+ */
+export const ListOrderListsResponseSchema: GenMessage<ListOrderListsResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 41);
+
+/**
+ * @generated from message exchange.order.v1.ListOpenOrderListsRequest
+ */
+export type ListOpenOrderListsRequest = Message<"exchange.order.v1.ListOpenOrderListsRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+};
+
+/**
+ * Describes the message exchange.order.v1.ListOpenOrderListsRequest.
+ * Use `create(ListOpenOrderListsRequestSchema)` to create a new message.
+ */
+export const ListOpenOrderListsRequestSchema: GenMessage<ListOpenOrderListsRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 42);
+
+/**
+ * @generated from message exchange.order.v1.ListOpenOrderListsResponse
+ */
+export type ListOpenOrderListsResponse = Message<"exchange.order.v1.ListOpenOrderListsResponse"> & {
+  /**
+   * @generated from field: repeated exchange.order.v1.OrderList order_lists = 1;
+   */
+  orderLists: OrderList[];
+};
+
+/**
+ * Describes the message exchange.order.v1.ListOpenOrderListsResponse.
+ * Use `create(ListOpenOrderListsResponseSchema)` to create a new message.
+ */
+export const ListOpenOrderListsResponseSchema: GenMessage<ListOpenOrderListsResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_order_v1_order, 43);
+
+/**
  * @generated from enum exchange.order.v1.ResponseType
  */
 export enum ResponseType {
@@ -1513,6 +1868,78 @@ export const ExecutionTypeSchema: GenEnum<ExecutionType> = /*@__PURE__*/
   enumDesc(file_exchange_order_v1_order, 4);
 
 /**
+ * Binance's listStatusType.
+ *
+ * @generated from enum exchange.order.v1.ListStatusType
+ */
+export enum ListStatusType {
+  /**
+   * @generated from enum value: LIST_STATUS_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The answer to a request that changed nothing (a failed placement).
+   *
+   * @generated from enum value: LIST_STATUS_TYPE_RESPONSE = 1;
+   */
+  RESPONSE = 1,
+
+  /**
+   * Placed, or executing: some order of the list is still open or pending.
+   *
+   * @generated from enum value: LIST_STATUS_TYPE_EXEC_STARTED = 2;
+   */
+  EXEC_STARTED = 2,
+
+  /**
+   * Every order of the list is done.
+   *
+   * @generated from enum value: LIST_STATUS_TYPE_ALL_DONE = 3;
+   */
+  ALL_DONE = 3,
+}
+
+/**
+ * Describes the enum exchange.order.v1.ListStatusType.
+ */
+export const ListStatusTypeSchema: GenEnum<ListStatusType> = /*@__PURE__*/
+  enumDesc(file_exchange_order_v1_order, 5);
+
+/**
+ * Binance's listOrderStatus.
+ *
+ * @generated from enum exchange.order.v1.ListOrderStatus
+ */
+export enum ListOrderStatus {
+  /**
+   * @generated from enum value: LIST_ORDER_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: LIST_ORDER_STATUS_EXECUTING = 1;
+   */
+  EXECUTING = 1,
+
+  /**
+   * @generated from enum value: LIST_ORDER_STATUS_ALL_DONE = 2;
+   */
+  ALL_DONE = 2,
+
+  /**
+   * @generated from enum value: LIST_ORDER_STATUS_REJECT = 3;
+   */
+  REJECT = 3,
+}
+
+/**
+ * Describes the enum exchange.order.v1.ListOrderStatus.
+ */
+export const ListOrderStatusSchema: GenEnum<ListOrderStatus> = /*@__PURE__*/
+  enumDesc(file_exchange_order_v1_order, 6);
+
+/**
  * The order lifecycle as users see it, and the symbol registry.
  *
  * @generated from service exchange.order.v1.OrderService
@@ -1624,6 +2051,54 @@ export const OrderService: GenService<{
     methodKind: "bidi_streaming";
     input: typeof StreamOrderEntryRequestSchema;
     output: typeof StreamOrderEntryResponseSchema;
+  },
+  /**
+   * Order lists (Binance's orderList/oco, /oto, /otoco): placed, canceled and read as a whole.
+   *
+   * @generated from rpc exchange.order.v1.OrderService.PlaceOrderList
+   */
+  placeOrderList: {
+    methodKind: "unary";
+    input: typeof PlaceOrderListRequestSchema;
+    output: typeof PlaceOrderListResponseSchema;
+  },
+  /**
+   * Cancels every open order of the list (canceling any one of its orders does the same).
+   *
+   * @generated from rpc exchange.order.v1.OrderService.CancelOrderList
+   */
+  cancelOrderList: {
+    methodKind: "unary";
+    input: typeof CancelOrderListRequestSchema;
+    output: typeof CancelOrderListResponseSchema;
+  },
+  /**
+   * @generated from rpc exchange.order.v1.OrderService.GetOrderList
+   */
+  getOrderList: {
+    methodKind: "unary";
+    input: typeof GetOrderListRequestSchema;
+    output: typeof GetOrderListResponseSchema;
+  },
+  /**
+   * Binance allOrderList: the account's lists, oldest first.
+   *
+   * @generated from rpc exchange.order.v1.OrderService.ListOrderLists
+   */
+  listOrderLists: {
+    methodKind: "unary";
+    input: typeof ListOrderListsRequestSchema;
+    output: typeof ListOrderListsResponseSchema;
+  },
+  /**
+   * Binance openOrderList: the account's lists still executing.
+   *
+   * @generated from rpc exchange.order.v1.OrderService.ListOpenOrderLists
+   */
+  listOpenOrderLists: {
+    methodKind: "unary";
+    input: typeof ListOpenOrderListsRequestSchema;
+    output: typeof ListOpenOrderListsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_exchange_order_v1_order, 0);

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { ContingencyType, OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import {
   EventBatchSchema,
   UpdateReason,
@@ -59,6 +59,12 @@ const STP: Partial<Record<SelfTradePreventionMode, domain.StpMode>> = {
   [SelfTradePreventionMode.EXPIRE_BOTH]: "EXPIRE_BOTH",
 };
 
+const CONTINGENCIES: Partial<Record<ContingencyType, domain.ContingencyType>> = {
+  [ContingencyType.OCO]: "OCO",
+  [ContingencyType.OTO]: "OTO",
+  [ContingencyType.OTOCO]: "OTOCO",
+};
+
 async function toOrder(place: PlaceCommand, accounts: AccountIds): Promise<Omit<domain.PlaceOrder, "type" | "ts">> {
   const side = SIDES[place.side] ?? invalid("place.side", "must be BUY or SELL");
   const orderType = TYPES[place.type] ?? invalid("place.type", "unknown order type");
@@ -111,6 +117,13 @@ export async function toDomainCommand(message: CommandMessage, accounts: Account
         order: await toOrder(place, accounts),
       };
     }
+    case "placeList": {
+      const contingency = CONTINGENCIES[kind.value.contingencyType] ?? invalid("place_list.contingency_type", "must be OCO, OTO or OTOCO");
+      if (kind.value.orders.length < 2 || kind.value.orders.length > 3) invalid("place_list.orders", "must hold 2 or 3 orders");
+      const orders = [];
+      for (const place of kind.value.orders) orders.push(await toOrder(place, accounts));
+      return { type: "PLACE_LIST", ts, contingency, orders };
+    }
     case "setStatus":
       switch (kind.value.status) {
         case SymbolStatus.TRADING:
@@ -133,6 +146,7 @@ export async function toDomainCommand(message: CommandMessage, accounts: Account
 export function placedOrderIds(command: domain.Command): number[] {
   if (command.type === "PLACE") return [command.orderId];
   if (command.type === "CANCEL_REPLACE") return [command.order.orderId];
+  if (command.type === "PLACE_LIST") return command.orders.map((order) => order.orderId);
   return [];
 }
 

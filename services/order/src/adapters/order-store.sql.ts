@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql, type Kysely, type Migration, type Selectable } from "kysely";
 import type { Order, UserTrade } from "../domain/order.js";
+import type { OrderList, OrderListQuery } from "../domain/order-list.js";
 import { scanOf, type OrderQuery, type TradeQuery } from "../domain/order-history.js";
 import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
 import { SqlOutbox, outboxMigration } from "#kit/outbox/outbox.sql.js";
@@ -21,7 +22,21 @@ interface OrdersTable {
   open: number;
   submitted: number;
   created_at: number | string;
+  /** 0: none (004). */
+  order_list_id: number | string;
 }
+
+interface OrderListsTable {
+  order_list_id: number | string;
+  account_id: string;
+  symbol: string;
+  list_client_order_id: string;
+  body: string;
+  created_at: number | string;
+}
+
+/** The counter row of order list ids (no symbol has this name). */
+const LIST_COUNTER = "#order_lists";
 
 interface TradesTable {
   symbol: string;
@@ -37,6 +52,7 @@ interface TradesTable {
 export interface OrderTables {
   order_orders: OrdersTable;
   order_trades: TradesTable;
+  order_lists: OrderListsTable;
   order_counters: { symbol: string; next_id: number | string };
   order_consumers: { symbol: string; last_sequence: number | string };
 }
@@ -104,6 +120,25 @@ export const orderStoreMigrations: Record<string, Migration> = {
   },
   // The batches' user notifications, relayed to the notifier topic.
   "004_outbox": outboxMigration(ORDER_OUTBOX),
+  // Order lists: ids unique across symbols; a list is open while one of its orders is.
+  "005_order_lists": {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema.alterTable("order_orders").addColumn("order_list_id", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.createIndex("order_orders_list").ifNotExists().on("order_orders").columns(["order_list_id", "open"]).execute();
+      await db.schema
+        .createTable("order_lists")
+        .ifNotExists()
+        .addColumn("order_list_id", "bigint", (c) => c.primaryKey())
+        .addColumn("account_id", "text", (c) => c.notNull())
+        .addColumn("symbol", "text", (c) => c.notNull())
+        .addColumn("list_client_order_id", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addUniqueConstraint("order_lists_client_id", ["account_id", "list_client_order_id"])
+        .execute();
+      await db.schema.createIndex("order_lists_account_time").ifNotExists().on("order_lists").columns(["account_id", "created_at", "order_list_id"]).execute();
+    },
+  },
 };
 
 /** Orders per INSERT statement when a batch is stored. */
@@ -130,8 +165,22 @@ function orderRow(order: Order) {
     open: OPEN_STATUSES.has(order.status) ? 1 : 0,
     submitted: order.submitted ? 1 : 0,
     created_at: order.createdAt,
+    order_list_id: order.orderListId ?? 0,
   };
 }
+
+function listRow(list: OrderList) {
+  return {
+    order_list_id: list.orderListId,
+    account_id: list.accountId,
+    symbol: list.symbol,
+    list_client_order_id: list.listClientOrderId,
+    body: JSON.stringify(list),
+    created_at: list.createdAt,
+  };
+}
+
+const toList = (row: Pick<Selectable<OrderListsTable>, "body">): OrderList => JSON.parse(row.body) as OrderList;
 
 const toOrder = (row: Pick<Selectable<OrdersTable>, "body">): Order => decode<Order>(row.body);
 
@@ -184,6 +233,85 @@ export class SqlOrderStore implements OrderStore {
     return Promise.all(
       orders.map(async (order) => (inserted.has(order.orderId) ? { order, created: true } : { order: (await this.getByClientId(order.accountId, order.clientOrderId))!, created: false })),
     );
+  }
+
+  async insertList(
+    symbol: string,
+    count: number,
+    build: (orderListId: number, firstOrderId: number) => { list: OrderList; orders: Order[] },
+  ): Promise<{ list: OrderList; orders: Order[]; created: boolean }> {
+    const outcome = await this.db.transaction().execute(async (tx) => {
+      const bump = async (key: string, by: number) =>
+        Number(
+          (
+            await tx
+              .insertInto("order_counters")
+              .values({ symbol: key, next_id: by })
+              .onConflict((conflict) => conflict.column("symbol").doUpdateSet({ next_id: sql`order_counters.next_id + ${by}` }))
+              .returning("next_id")
+              .executeTakeFirstOrThrow()
+          ).next_id,
+        );
+      const orderListId = await bump(LIST_COUNTER, 1);
+      const first = (await bump(symbol, count)) - count + 1;
+      const built = build(orderListId, first);
+      const inserted = await tx
+        .insertInto("order_lists")
+        .values(listRow(built.list))
+        .onConflict((conflict) => conflict.columns(["account_id", "list_client_order_id"]).doNothing())
+        .returning("order_list_id")
+        .executeTakeFirst();
+      if (!inserted) return undefined;
+      await tx.insertInto("order_orders").values(built.orders.map(orderRow)).execute();
+      return built;
+    });
+    if (outcome) return { ...outcome, created: true };
+    const { accountId, listClientOrderId } = build(0, 0).list;
+    const list = (await this.getListByClientId(accountId, listClientOrderId))!;
+    const orders = await Promise.all(list.orderIds.map((id) => this.get(list.symbol, id)));
+    return { list, orders: orders.filter((order): order is Order => order !== undefined), created: false };
+  }
+
+  async getList(orderListId: number): Promise<OrderList | undefined> {
+    const row = await this.db.selectFrom("order_lists").select("body").where("order_list_id", "=", orderListId).executeTakeFirst();
+    return row && toList(row);
+  }
+
+  async getListByClientId(accountId: string, listClientOrderId: string): Promise<OrderList | undefined> {
+    const row = await this.db.selectFrom("order_lists").select("body").where("account_id", "=", accountId).where("list_client_order_id", "=", listClientOrderId).executeTakeFirst();
+    return row && toList(row);
+  }
+
+  async findLists(accountId: string, query: OrderListQuery): Promise<OrderList[]> {
+    const ascending = query.fromId !== undefined || query.startTime !== undefined;
+    const direction = ascending ? "asc" : "desc";
+    let select = this.db.selectFrom("order_lists").select("body").where("account_id", "=", accountId);
+    if (query.fromId !== undefined) select = select.where("order_list_id", ">=", query.fromId);
+    if (query.startTime !== undefined) select = select.where("created_at", ">=", query.startTime);
+    if (query.endTime !== undefined) select = select.where("created_at", "<=", query.endTime);
+    const rows = await select.orderBy("order_list_id", direction).limit(query.limit).execute();
+    const lists = rows.map(toList);
+    return ascending ? lists : lists.reverse();
+  }
+
+  async openLists(accountId: string): Promise<OrderList[]> {
+    const rows = await this.db
+      .selectFrom("order_lists as l")
+      .select("l.body")
+      .where("l.account_id", "=", accountId)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("order_orders as o")
+            .select("o.order_id")
+            .whereRef("o.order_list_id", "=", "l.order_list_id")
+            .whereRef("o.symbol", "=", "l.symbol")
+            .where("o.open", "=", 1),
+        ),
+      )
+      .orderBy("l.order_list_id")
+      .execute();
+    return rows.map(toList);
   }
 
   async get(symbol: string, orderId: number): Promise<Order | undefined> {

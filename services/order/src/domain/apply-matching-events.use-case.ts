@@ -8,8 +8,9 @@ import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
 import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
 import type { LastPrices } from "./last-prices.js";
-import { holdIdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
+import { holdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
 import { DONE_STATUSES } from "./order-status.js";
+import { viewOf, type OrderList } from "./order-list.js";
 import type { ExecutionType, OrderUpdate } from "./order-update.event.js";
 import { orderNotices } from "./order-notices.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
@@ -76,6 +77,38 @@ export class ApplyMatchingEvents {
         await (trace ? trace(symbol, group, () => this.applyGroup(symbol, group)) : this.applyGroup(symbol, group));
       }
     });
+  }
+
+  /**
+   * Whether a done order was the last one drawing on its hold: an OCO's orders share one, released
+   * when both are done (matching ends the other in the same command, or it goes on trading).
+   */
+  private async lastOfHold(order: Order, load: (orderId: bigint) => Promise<Order | null>): Promise<boolean> {
+    if (order.sharedHold === undefined) return true;
+    for (const id of order.sharedHold) {
+      if (id === order.orderId) continue;
+      const other = await load(BigInt(id));
+      if (other && !DONE_STATUSES.has(other.status)) return false;
+    }
+    return true;
+  }
+
+  /** The lists of the drafts' orders, with every order as it stands after the group. */
+  private async listsOf(symbol: string, drafts: readonly Draft[], touched: ReadonlyMap<number, Order | null>): Promise<Map<number, { list: OrderList; orders: Map<number, Order> }>> {
+    const out = new Map<number, { list: OrderList; orders: Map<number, Order> }>();
+    for (const { order } of drafts) {
+      const id = order.orderListId;
+      if (id === undefined || out.has(id)) continue;
+      const list = await this.deps.store.getList(id);
+      if (!list) continue;
+      const orders = new Map<number, Order>();
+      for (const orderId of list.orderIds) {
+        const leg = touched.get(orderId) ?? (await this.deps.store.get(symbol, orderId));
+        if (leg) orders.set(orderId, leg);
+      }
+      out.set(id, { list, orders });
+    }
+    return out;
   }
 
   /** Applies one batch (a batch at or below the applied sequence changes nothing). */
@@ -151,7 +184,7 @@ export class ApplyMatchingEvents {
             if (order && order.status === OrderStatus.PENDING_NEW) {
               order.status = OrderStatus.REJECTED;
               this.progress.rejected(symbol, order.orderId, event.kind.value.reason);
-              releases.push(holdIdOf(symbol, order.orderId));
+              if (await this.lastOfHold(order, load)) releases.push(holdOf(order));
               draft(order, "REJECTED", event.kind.value.reason);
             }
             break;
@@ -175,8 +208,8 @@ export class ApplyMatchingEvents {
               quoteAsset: spec.quoteAsset,
               buyerAccountId: buyer.accountId,
               sellerAccountId: seller.accountId,
-              buyerHoldId: holdIdOf(symbol, buyer.orderId),
-              sellerHoldId: holdIdOf(symbol, seller.orderId),
+              buyerHoldId: holdOf(buyer),
+              sellerHoldId: holdOf(seller),
               baseAmount: formatUnits(base, spec.baseScale),
               quoteAmount: formatUnits(quote, spec.quoteScale),
               buyerIsMaker: !takerBuys,
@@ -208,7 +241,7 @@ export class ApplyMatchingEvents {
                 order.quantityLots = total;
                 const buy = order.side === Side.BUY;
                 reductions.push({
-                  holdId: holdIdOf(symbol, order.orderId),
+                  holdId: holdOf(order),
                   requestId: `A${sequence}`,
                   amount: buy ? formatUnits(units.quoteOf(order.priceTicks, freed), spec.quoteScale) : formatUnits(units.baseOf(freed), spec.baseScale),
                 });
@@ -217,7 +250,7 @@ export class ApplyMatchingEvents {
             if (update.status !== OrderStatus.UNSPECIFIED) order.status = update.status;
             order.updatedAt = time;
             filledSoFar.set(order.orderId, order.filledLots);
-            if (DONE_STATUSES.has(order.status)) releases.push(holdIdOf(symbol, order.orderId));
+            if (DONE_STATUSES.has(order.status) && (await this.lastOfHold(order, load))) releases.push(holdOf(order));
             if (update.reason === UpdateReason.AMENDED) draft(order, "REPLACED");
             else if (update.reason !== UpdateReason.TRIGGERED && REPORTED[order.status]) draft(order, REPORTED[order.status]!);
             break;
@@ -257,10 +290,11 @@ export class ApplyMatchingEvents {
     this.progress.mark(symbol, last);
     if (stored && tradeTimes.length > 0) this.deps.settled?.(symbol, tradeTimes);
     if (stored && notices && notices.length > 0) this.deps.onNoticesStored?.();
+    const lists = updates && stored ? await this.listsOf(symbol, reports.flatMap(({ drafts }) => drafts), touched) : undefined;
     // Only the process that stored the batch reports it: another one loaded orders it had already changed.
     // A stored batch is reported even without updates, so a publisher shared between processes knows it is done.
     reports.forEach(({ sequence }, index) => {
-      if (updates && stored) updates.publish(produced![index]!, { symbol, sequence });
+      if (updates && stored) updates.publish(withListStatus(produced![index]!, lists!), { symbol, sequence });
       else if (updates) updates.storedElsewhere?.({ symbol, sequence });
     });
   }
@@ -287,6 +321,25 @@ function orderIdsOf(batches: readonly EventBatch[]): number[] {
     }
   }
   return [...ids];
+}
+
+/**
+ * Adds Binance's listStatus to the last update of each list in a batch where the list was placed
+ * (an order of it became NEW) or ended (every order done).
+ */
+function withListStatus(updates: OrderUpdate[], lists: ReadonlyMap<number, { list: OrderList; orders: Map<number, Order> }>): OrderUpdate[] {
+  const last = new Map<number, number>();
+  updates.forEach((update, index) => update.order.orderListId !== undefined && last.set(update.order.orderListId, index));
+  for (const [listId, index] of last) {
+    const known = lists.get(listId);
+    if (!known) continue;
+    const inBatch = updates.filter((update) => update.order.orderListId === listId);
+    const orders = new Map(known.orders);
+    for (const update of inBatch) orders.set(update.order.orderId, update.order as Order);
+    const view = viewOf(known.list, [...orders.values()]);
+    if (inBatch.some((update) => update.executionType === "NEW") || view.status.statusType === "ALL_DONE") updates[index] = { ...updates[index]!, orderList: view };
+  }
+  return updates;
 }
 
 /**

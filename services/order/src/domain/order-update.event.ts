@@ -1,4 +1,5 @@
 import type { Order } from "./order.js";
+import type { OrderListView } from "./order-list.js";
 
 /** Binance's executionReport "x": what happened to the order. */
 export type ExecutionType = "NEW" | "CANCELED" | "REPLACED" | "REJECTED" | "TRADE" | "EXPIRED" | "TRADE_PREVENTION";
@@ -32,4 +33,6 @@ export interface OrderUpdate {
   readonly fill?: OrderFill;
   /** Funds moved in wallet with this change (a hold taken, settled, released or reduced). */
   readonly balancesChanged: boolean;
+  /** The order's list, on the last update of a batch that changed the list's status (Binance's listStatus). */
+  readonly orderList?: OrderListView;
 }

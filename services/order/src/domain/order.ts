@@ -33,6 +33,13 @@ export interface Order {
   submitted: boolean;
   readonly createdAt: number;
   updatedAt: number;
+  /** The order list it belongs to (absent: none). */
+  readonly orderListId?: number;
+  /**
+   * An OCO's orders share one hold: the ids of the orders drawing on it, the first being the one
+   * whose hold it is (absent: the order has its own hold).
+   */
+  readonly sharedHold?: readonly number[];
 }
 
 export interface UserTrade {
@@ -52,4 +59,6 @@ export interface UserTrade {
 }
 
 export const holdIdOf = (symbol: string, orderId: number): string => `${symbol}:${orderId}`;
+/** The hold an order draws on: its own, or its OCO's shared one. */
+export const holdOf = (order: Pick<Order, "symbol" | "orderId" | "sharedHold">): string => holdIdOf(order.symbol, order.sharedHold?.[0] ?? order.orderId);
 export const tradeIdOf = (symbol: string, tradeId: number): string => `${symbol}:T${tradeId}`;

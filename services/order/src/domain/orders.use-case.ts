@@ -16,6 +16,9 @@ import { LastPrices } from "./last-prices.js";
 import { orderIntent, type PlaceRequest } from "./order-intent.js";
 import { DONE_STATUSES } from "./order-status.js";
 import { PlaceOrder } from "./place-order.use-case.js";
+import { PlaceOrderList } from "./place-order-list.use-case.js";
+import { CancelOrderList } from "./cancel-order-list.use-case.js";
+import { QueryOrderLists } from "./query-order-lists.use-case.js";
 import { SerialQueue } from "./serial-queue.js";
 import { SymbolCatalog } from "./symbol-catalog.js";
 import type { SymbolSpec } from "./symbol.js";
@@ -87,6 +90,10 @@ export class Orders {
   private readonly progress: AppliedSequences;
   private readonly placing: PlaceOrder;
   private readonly events: ApplyMatchingEvents;
+  /** Order lists: placed, canceled and read by their own use cases. */
+  readonly placingLists: PlaceOrderList;
+  readonly cancelingLists: CancelOrderList;
+  readonly orderLists: QueryOrderLists;
 
   constructor(private readonly deps: OrdersDeps) {
     this.symbols = new SymbolCatalog(deps.symbols);
@@ -94,6 +101,9 @@ export class Orders {
     const lastPrices = new LastPrices();
     this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress, lastPrices);
     this.events = new ApplyMatchingEvents(deps, this.symbols, this.progress, lastPrices);
+    this.placingLists = new PlaceOrderList(deps, this.symbols, this.queue, this.progress, (symbol) => this.placing.lastPriceTicks(symbol));
+    this.cancelingLists = new CancelOrderList(deps, this.symbols, this.queue, this.progress);
+    this.orderLists = new QueryOrderLists(deps.store);
   }
 
   symbol(symbol: string) {
@@ -112,8 +122,9 @@ export class Orders {
   }
 
   /** Delivers orders persisted but not yet handed to matching (after a crash), oldest first. */
-  relay(symbol: string, olderThanMs = 0): Promise<void> {
-    return this.placing.relay(symbol, olderThanMs);
+  async relay(symbol: string, olderThanMs = 0): Promise<void> {
+    await this.placing.relay(symbol, olderThanMs);
+    await this.placingLists.relay(symbol, olderThanMs);
   }
 
   // ------------------------------------------------------------------ matching's events

@@ -277,8 +277,9 @@ export class PlaceOrder {
   }
 }
 
+/** A lone order not yet delivered (lists are delivered whole, by PlaceOrderList's relay). */
 function undelivered(order: Order): boolean {
-  return !order.submitted && order.status === OrderStatus.PENDING_NEW;
+  return !order.submitted && order.status === OrderStatus.PENDING_NEW && order.orderListId === undefined;
 }
 
 /** A stored order with the budget and quote notional matching needs, from its stored units. */

@@ -1,6 +1,7 @@
 import type { NotificationEvent } from "#kit/ports/notifier.port.js";
 import type { Order, UserTrade } from "../domain/order.js";
 import type { OrderQuery, TradeQuery } from "../domain/order-history.js";
+import type { OrderList, OrderListQuery } from "../domain/order-list.js";
 
 export interface OrderPage<T> {
   readonly items: T[];
@@ -33,6 +34,23 @@ export interface OrderStore {
   findOrders(accountId: string, symbol: string, query: OrderQuery): Promise<Order[]>;
   /** Binance myTrades: at most `limit` trades, oldest first (a self-trade's two sides by is_maker). */
   findTrades(accountId: string, symbol: string, query: TradeQuery): Promise<UserTrade[]>;
+  /**
+   * In one transaction: allocates the list's id (unique across symbols) and `count` consecutive
+   * order ids of the symbol, builds the list and its orders with them, and inserts all. A list
+   * whose (account, listClientOrderId) is taken is answered with the stored one (created false,
+   * nothing inserted); an order whose (account, clientOrderId) is taken fails the whole insert.
+   */
+  insertList(
+    symbol: string,
+    count: number,
+    build: (orderListId: number, firstOrderId: number) => { list: OrderList; orders: Order[] },
+  ): Promise<{ list: OrderList; orders: Order[]; created: boolean }>;
+  getList(orderListId: number): Promise<OrderList | undefined>;
+  getListByClientId(accountId: string, listClientOrderId: string): Promise<OrderList | undefined>;
+  /** Binance allOrderList: at most `limit` lists of the account, oldest first. */
+  findLists(accountId: string, query: OrderListQuery): Promise<OrderList[]>;
+  /** The account's lists with an order still open (NEW, PARTIALLY_FILLED or PENDING_NEW), oldest first. */
+  openLists(accountId: string): Promise<OrderList[]>;
   /** Last matching sequence applied for a symbol (0 = none). */
   lastSequence(symbol: string): Promise<number>;
   /** The price of the symbol's latest stored trade, in ticks (undefined: none yet). */

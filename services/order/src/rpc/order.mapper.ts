@@ -2,6 +2,10 @@ import { create } from "@bufbuild/protobuf";
 import { OrderStatus, OrderType, SelfTradePreventionMode } from "#gen/exchange/common/v1/common_pb.js";
 import {
   ExecutionType as ExecutionTypeMessage,
+  ListOrderStatus,
+  ListStatusType,
+  OrderListSchema,
+  type OrderList as OrderListMessage,
   type PlaceOrderRequest,
   OrderSchema,
   OrderUpdateSchema,
@@ -14,6 +18,7 @@ import {
 } from "#gen/exchange/order/v1/order_pb.js";
 import { formatUnits } from "#kit/money/decimal.js";
 import type { Order, UserTrade } from "../domain/order.js";
+import type { OrderListView } from "../domain/order-list.js";
 import type { ExecutionType, OrderUpdate } from "../domain/order-update.event.js";
 import type { SymbolSpec } from "../domain/symbol.js";
 import type { SymbolUnits } from "../domain/symbol-units.js";
@@ -47,6 +52,8 @@ export function toSymbolInfo(spec: SymbolSpec): SymbolInfo {
     orderTypes: ORDER_TYPES,
     icebergAllowed: true,
     cancelReplaceAllowed: true,
+    ocoAllowed: true,
+    otoAllowed: true,
     filters: {
       minPrice: spec.minPrice,
       maxPrice: spec.maxPrice,
@@ -88,6 +95,25 @@ export function toOrderMessage(order: Order, units: SymbolUnits): OrderMessage {
     origQuoteOrderQty: quote(order.quoteOrderUnits),
     selfTradePreventionMode: order.stp,
     trailingDelta: order.trailingDelta,
+    orderListId: BigInt(order.orderListId ?? 0),
+  });
+}
+
+const LIST_STATUS_TYPES = { EXEC_STARTED: ListStatusType.EXEC_STARTED, ALL_DONE: ListStatusType.ALL_DONE } as const;
+const LIST_ORDER_STATUSES = { EXECUTING: ListOrderStatus.EXECUTING, ALL_DONE: ListOrderStatus.ALL_DONE, REJECT: ListOrderStatus.REJECT } as const;
+
+export function toOrderListMessage(view: OrderListView, units: SymbolUnits): OrderListMessage {
+  const { list } = view;
+  return create(OrderListSchema, {
+    orderListId: BigInt(list.orderListId),
+    contingencyType: list.contingency,
+    listStatusType: LIST_STATUS_TYPES[view.status.statusType],
+    listOrderStatus: LIST_ORDER_STATUSES[view.status.orderStatus],
+    listClientOrderId: list.listClientOrderId,
+    transactionTime: BigInt(view.transactionTime),
+    symbol: list.symbol,
+    accountId: list.accountId,
+    orders: view.orders.map((order) => toOrderMessage(order, units)),
   });
 }
 
@@ -127,6 +153,7 @@ export function toOrderUpdateMessage(update: OrderUpdate, units: SymbolUnits): O
     rejectReason: update.rejectReason,
     transactionTime: BigInt(update.time),
     balancesChanged: update.balancesChanged,
+    orderList: update.orderList && toOrderListMessage(update.orderList, units),
     ...(fill && {
       tradeId: BigInt(fill.tradeId),
       lastExecutedQty: formatUnits(units.baseOf(fill.quantityLots), spec.baseScale),

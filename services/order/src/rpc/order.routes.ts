@@ -9,7 +9,7 @@ import { OrderEntry } from "../domain/order-entry.use-case.js";
 import type { OrderUpdateFeed } from "../ports/order-updates.port.js";
 import type { SymbolStore } from "../ports/symbol-store.port.js";
 import { toEntryRequests, toEntryResponse } from "./order-entry.mapper.js";
-import { toOrderMessage, toOrderUpdateMessage, toPlaceRequest, toSymbolInfo, toTradeMessage } from "./order.mapper.js";
+import { toOrderListMessage, toOrderMessage, toOrderUpdateMessage, toPlaceRequest, toSymbolInfo, toTradeMessage } from "./order.mapper.js";
 
 export interface OrderRoutesDeps {
   readonly symbols: SymbolStore;
@@ -121,6 +121,36 @@ export function orderRoutes(deps: OrderRoutesDeps) {
       async *streamOrderUpdates(request, context) {
         if (!deps.updates) throw new ConnectError("StreamOrderUpdates is not served here", Code.Unimplemented);
         for await (const update of deps.updates.follow(request.accountId, context.signal)) yield { update: toOrderUpdateMessage(update, units(update.order.symbol)) };
+      },
+      async placeOrderList(request) {
+        const foreign = request.orders.findIndex((order) => order.accountId !== request.accountId || order.symbol !== request.symbol);
+        if (foreign >= 0) {
+          throw new DomainError("INVALID_PARAMETER", "Every order of a list names the list's account and symbol.", [{ field: `orders[${foreign}]`, description: "account_id and symbol must equal the list's" }]);
+        }
+        const view = await orders.placingLists.place({
+          accountId: request.accountId,
+          symbol: request.symbol,
+          contingency: request.contingencyType,
+          listClientOrderId: request.listClientOrderId,
+          orders: request.orders.map((order) => ({ ...toPlaceRequest(order), clientOrderId: order.clientOrderId })),
+        });
+        return { orderList: toOrderListMessage(view, units(view.list.symbol)) };
+      },
+      async cancelOrderList(request) {
+        const view = await orders.cancelingLists.cancel(request.accountId, request.symbol, request.orderListId, request.listClientOrderId);
+        return { orderList: toOrderListMessage(view, units(view.list.symbol)) };
+      },
+      async getOrderList(request) {
+        const view = await orders.orderLists.get(request.accountId, request.orderListId, request.listClientOrderId);
+        return { orderList: toOrderListMessage(view, units(view.list.symbol)) };
+      },
+      async listOrderLists(request) {
+        const views = await orders.orderLists.all(request.accountId, { fromId: request.fromId, startTime: request.startTime, endTime: request.endTime, limit: request.limit });
+        return { orderLists: views.map((view) => toOrderListMessage(view, units(view.list.symbol))) };
+      },
+      async listOpenOrderLists(request) {
+        const views = await orders.orderLists.open(request.accountId);
+        return { orderLists: views.map((view) => toOrderListMessage(view, units(view.list.symbol))) };
       },
       async *streamOrderEntry(requests, context) {
         try {
