@@ -14,6 +14,7 @@ import { accountRoutes } from "./rest/account.routes.js";
 import { marketDataRoutes } from "./rest/market-data.routes.js";
 import { marketRoutes } from "./rest/market.routes.js";
 import { orderRoutes } from "./rest/order.routes.js";
+import { orderListRoutes } from "./rest/order-list.routes.js";
 import { userStreamRoutes } from "./rest/user-stream.routes.js";
 import { restRouter } from "./rest/router.js";
 import { edgeServices } from "./rest/services.js";
@@ -203,7 +204,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
         }),
       )
     : undefined;
-  const routes = [...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...accountRoutes(), ...rateLimitRoutes(limiter), ...userStreamRoutes(userStreams.keys)];
+  const routes = [...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...orderListRoutes(), ...accountRoutes(), ...rateLimitRoutes(limiter), ...userStreamRoutes(userStreams.keys)];
   const rest = restRouter(routes, {
     services,
     limiter,

@@ -1,6 +1,6 @@
-import { OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { ContingencyType, OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import type { AggTrade, GetBookTickerResponse, Kline, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
-import type { Order, SymbolInfo, Trade } from "#gen/exchange/order/v1/order_pb.js";
+import { ListOrderStatus, ListStatusType, type Order, type OrderList, type SymbolInfo, type Trade } from "#gen/exchange/order/v1/order_pb.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import { idNumber } from "./http.js";
 
@@ -15,6 +15,11 @@ export const statusName = (status: OrderStatus) => name(OrderStatus, status, "NE
 export const timeInForceName = (tif: TimeInForce) => name(TimeInForce, tif, "GTC");
 export const stpName = (mode: SelfTradePreventionMode) => name(SelfTradePreventionMode, mode, "NONE");
 export const symbolStatusName = (status: SymbolStatus) => name(SymbolStatus, status, "BREAK");
+export const contingencyName = (type: ContingencyType) => name(ContingencyType, type, "OCO");
+export const listStatusTypeName = (type: ListStatusType) => name(ListStatusType, type, "RESPONSE");
+export const listOrderStatusName = (status: ListOrderStatus) => name(ListOrderStatus, status, "EXECUTING");
+/** Binance's orderListId: -1 for an order outside any list. */
+export const orderListIdOf = (order: Order) => (order.orderListId === 0n ? -1 : idNumber(order.orderListId));
 
 const orZero = (value: string) => value || "0.00000000";
 
@@ -23,7 +28,7 @@ function orderResult(order: Order) {
   return {
     symbol: order.symbol,
     orderId: idNumber(order.orderId),
-    orderListId: -1,
+    orderListId: orderListIdOf(order),
     clientOrderId: order.clientOrderId,
     price: orZero(order.price),
     origQty: orZero(order.origQty),
@@ -41,7 +46,7 @@ export type NewOrderRespType = "ACK" | "RESULT" | "FULL";
 
 /** POST /api/v3/order in the requested shape. */
 export function newOrderResponse(order: Order, respType: NewOrderRespType, trades: readonly Trade[] = []) {
-  const ack = { symbol: order.symbol, orderId: idNumber(order.orderId), orderListId: -1, clientOrderId: order.clientOrderId, transactTime: Number(order.time) };
+  const ack = { symbol: order.symbol, orderId: idNumber(order.orderId), orderListId: orderListIdOf(order), clientOrderId: order.clientOrderId, transactTime: Number(order.time) };
   if (respType === "ACK") return ack;
   const result = {
     ...orderResult(order),
@@ -120,8 +125,8 @@ export function symbolResponse(info: SymbolInfo) {
     quoteCommissionPrecision: info.quoteAssetPrecision,
     orderTypes,
     icebergAllowed: info.icebergAllowed,
-    ocoAllowed: false,
-    otoAllowed: false,
+    ocoAllowed: info.ocoAllowed,
+    otoAllowed: info.otoAllowed,
     quoteOrderQtyMarketAllowed: orderTypes.includes("MARKET"),
     allowTrailingStop: false,
     cancelReplaceAllowed: info.cancelReplaceAllowed,
@@ -233,3 +238,32 @@ export function ticker24hResponse(ticker: Ticker24h, type: "FULL" | "MINI", info
     count: mini.count,
   };
 }
+
+/** The head every order list answer shares: the list, its status and its orders by id. */
+function orderListHead(list: OrderList) {
+  return {
+    orderListId: idNumber(list.orderListId),
+    contingencyType: contingencyName(list.contingencyType),
+    listStatusType: listStatusTypeName(list.listStatusType),
+    listOrderStatus: listOrderStatusName(list.listOrderStatus),
+    listClientOrderId: list.listClientOrderId,
+    transactionTime: Number(list.transactionTime),
+    symbol: list.symbol,
+    orders: list.orders.map((order) => ({ symbol: order.symbol, orderId: idNumber(order.orderId), clientOrderId: order.clientOrderId })),
+  };
+}
+
+/** POST /api/v3/orderList/oco|oto|otoco and /api/v3/order/oco: the list, and each order in the requested shape. */
+export function newOrderListResponse(list: OrderList, respType: NewOrderRespType, fills: ReadonlyMap<bigint, readonly Trade[]> = new Map()) {
+  return { ...orderListHead(list), orderReports: list.orders.map((order) => newOrderResponse(order, respType, fills.get(order.orderId) ?? [])) };
+}
+
+/** DELETE /api/v3/orderList. */
+export function cancelOrderListResponse(list: OrderList, transactTime: number) {
+  return { ...orderListHead(list), orderReports: list.orders.map((order) => ({ ...cancelOrderResponse(order, transactTime), ...(order.stopPrice && order.stopPrice !== zeroLikeOf(order.stopPrice) ? { stopPrice: order.stopPrice } : {}) })) };
+}
+
+/** GET /api/v3/orderList, allOrderList, openOrderList: the list and its order ids. */
+export const queryOrderListResponse = (list: OrderList) => orderListHead(list);
+
+const zeroLikeOf = (decimal: string) => decimal.replace(/[1-9]/g, "0");

@@ -10,18 +10,18 @@ import { principalOf, type Route, type RouteContext } from "./router.js";
 // Orders: place, cancel, query, open orders, all orders. The account is always the
 // authenticated principal's user id; an accountId parameter, if any, is ignored.
 
-const SIDES = ["BUY", "SELL"] as const;
-const TYPES = ["LIMIT", "MARKET", "LIMIT_MAKER", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"] as const;
-const TIFS = ["GTC", "IOC", "FOK"] as const;
-const STP_MODES = ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"] as const;
-const RESP_TYPES = ["ACK", "RESULT", "FULL"] as const;
+export const SIDES = ["BUY", "SELL"] as const;
+export const TYPES = ["LIMIT", "MARKET", "LIMIT_MAKER", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"] as const;
+export const TIFS = ["GTC", "IOC", "FOK"] as const;
+export const STP_MODES = ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"] as const;
+export const RESP_TYPES = ["ACK", "RESULT", "FULL"] as const;
 const REPLACE_MODES = ["STOP_ON_FAILURE", "ALLOW_FAILURE"] as const;
 const CANCEL_RESTRICTIONS = ["ONLY_NEW", "ONLY_PARTIALLY_FILLED"] as const;
 
 type BinanceType = (typeof TYPES)[number];
 
 /** What each type needs (Binance's "Additional mandatory parameters"). */
-const NEEDS: Record<BinanceType, { timeInForce?: true; quantity?: true; price?: true; stop?: true; quantityOrQuote?: true }> = {
+export const NEEDS: Record<BinanceType, { timeInForce?: true; quantity?: true; price?: true; stop?: true; quantityOrQuote?: true }> = {
   LIMIT: { timeInForce: true, quantity: true, price: true },
   MARKET: { quantityOrQuote: true },
   LIMIT_MAKER: { quantity: true, price: true },
@@ -31,7 +31,7 @@ const NEEDS: Record<BinanceType, { timeInForce?: true; quantity?: true; price?: 
   TAKE_PROFIT_LIMIT: { timeInForce: true, quantity: true, price: true, stop: true },
 };
 
-const mandatory = (name: string) =>
+export const mandatory = (name: string) =>
   new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`, [{ field: name, description: "required" }]);
 
 function newOrderRequest(params: Params, accountId: string) {
@@ -81,7 +81,7 @@ function newOrderRequest(params: Params, accountId: string) {
  * The order's own trades (FULL answers list them as fills): ListMyTrades by order id, 1000 at a
  * time, until a short page.
  */
-async function fillsOf(context: RouteContext, order: Order): Promise<Trade[]> {
+export async function fillsOf(context: RouteContext, order: Order): Promise<Trade[]> {
   if (parseUnits(order.executedQty || "0", MAX_SCALE) === 0n) return [];
   const fills: Trade[] = [];
   let fromId: bigint | undefined;

@@ -1,6 +1,6 @@
-import { ExecutionType, type OrderUpdate } from "#gen/exchange/order/v1/order_pb.js";
+import { ExecutionType, type OrderList, type OrderUpdate } from "#gen/exchange/order/v1/order_pb.js";
 import type { Balance } from "#gen/exchange/wallet/v1/wallet_pb.js";
-import { sideName, statusName, stpName, timeInForceName, typeName } from "../rest/binance.mapper.js";
+import { contingencyName, listOrderStatusName, listStatusTypeName, sideName, statusName, stpName, timeInForceName, typeName } from "../rest/binance.mapper.js";
 import { idNumber } from "../rest/http.js";
 
 // Binance's user data stream payloads (pure: no I/O). Money stays the decimal strings the
@@ -43,7 +43,7 @@ export function executionReport(update: OrderUpdate, eventTime: number) {
     p: order.price || quoteZero,
     P: order.stopPrice || quoteZero,
     F: order.icebergQty || baseZero,
-    g: -1,
+    g: order.orderListId === 0n ? -1 : idNumber(order.orderListId),
     C: x === "CANCELED" ? order.clientOrderId : "",
     x,
     X: statusName(order.status),
@@ -64,6 +64,23 @@ export function executionReport(update: OrderUpdate, eventTime: number) {
     Q: order.origQuoteOrderQty || quoteZero,
     ...(order.isWorking ? { W: Number(order.time) } : {}),
     V: stpName(order.selfTradePreventionMode),
+  };
+}
+
+/** Binance's listStatus: an order list was placed, started executing or ended (after its orders' executionReports). */
+export function listStatus(list: OrderList, eventTime: number) {
+  return {
+    e: "listStatus",
+    E: eventTime,
+    s: list.symbol,
+    g: idNumber(list.orderListId),
+    c: contingencyName(list.contingencyType),
+    l: listStatusTypeName(list.listStatusType),
+    L: listOrderStatusName(list.listOrderStatus),
+    r: "NONE",
+    C: list.listClientOrderId,
+    T: Number(list.transactionTime),
+    O: list.orders.map((order) => ({ s: order.symbol, i: idNumber(order.orderId), c: order.clientOrderId })),
   };
 }
 

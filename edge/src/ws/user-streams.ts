@@ -6,7 +6,7 @@ import type { EdgeServices } from "../rest/services.js";
 import type { ListenKeyStore } from "./listen-key-store.port.js";
 import { ListenKeys, looksLikeListenKey, type ListenKeyEnd } from "./listen-keys.js";
 import type { WebSocketLimits } from "./market-streams.js";
-import { executionReport, listenKeyExpired, outboundAccountPosition } from "./user-events.js";
+import { executionReport, listenKeyExpired, listStatus, outboundAccountPosition } from "./user-events.js";
 import { sleep } from "./abortable-sleep.js";
 import { keepAlive } from "./keepalive.js";
 import { ConnectionsPerIp, refuseUpgrade } from "./upgrade.js";
@@ -117,6 +117,7 @@ class AccountFeed {
           delay = minMs;
           if (!update?.order || update.order.accountId !== this.userId) continue;
           this.deliver(executionReport(update, now()));
+          if (update.orderList) this.deliver(listStatus(update.orderList, now()));
           if (update.balancesChanged) await this.balancesMoved(update.order.symbol, Number(update.transactionTime));
         }
       } catch (error) {

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { create } from "@bufbuild/protobuf";
-import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
-import { ExecutionType, OrderUpdateSchema } from "#gen/exchange/order/v1/order_pb.js";
+import { ContingencyType, OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { ExecutionType, ListOrderStatus, ListStatusType, OrderListSchema, OrderUpdateSchema } from "#gen/exchange/order/v1/order_pb.js";
 import { BalanceSchema } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { ListenKeys, looksLikeListenKey, newListenKey, type ListenKeyEnd } from "../../../edge/src/ws/listen-keys.js";
-import { executionReport, listenKeyExpired, outboundAccountPosition } from "../../../edge/src/ws/user-events.js";
+import { executionReport, listenKeyExpired, listStatus, outboundAccountPosition } from "../../../edge/src/ws/user-events.js";
 
 // The user data streams' pure parts: Binance's payloads from order updates and balances, and
 // the listen keys' ownership, keepalive and expiry (on fake timers).
@@ -30,6 +30,41 @@ const order = {
   origQuoteOrderQty: "0.00000000",
   selfTradePreventionMode: SelfTradePreventionMode.EXPIRE_MAKER,
 };
+
+describe("order lists on the user stream", () => {
+  it("an order of a list carries its list id (g); listStatus names the list, its status and its orders", () => {
+    const leg = { ...order, orderListId: 3n };
+    const report = executionReport(create(OrderUpdateSchema, { order: leg, executionType: ExecutionType.NEW, transactionTime: 5n }), 6);
+    expect(report.g).toBe(3);
+    expect(executionReport(create(OrderUpdateSchema, { order, executionType: ExecutionType.NEW, transactionTime: 5n }), 6).g).toBe(-1);
+    const list = create(OrderListSchema, {
+      orderListId: 3n,
+      contingencyType: ContingencyType.OCO,
+      listStatusType: ListStatusType.ALL_DONE,
+      listOrderStatus: ListOrderStatus.ALL_DONE,
+      listClientOrderId: "my-oco",
+      transactionTime: 1_700_000_000_900n,
+      symbol: "BTCUSDT",
+      orders: [leg, { ...leg, orderId: 8n, clientOrderId: "bot-8" }],
+    });
+    expect(listStatus(list, 1_700_000_001_000)).toEqual({
+      e: "listStatus",
+      E: 1_700_000_001_000,
+      s: "BTCUSDT",
+      g: 3,
+      c: "OCO",
+      l: "ALL_DONE",
+      L: "ALL_DONE",
+      r: "NONE",
+      C: "my-oco",
+      T: 1_700_000_000_900,
+      O: [
+        { s: "BTCUSDT", i: 7, c: "bot-7" },
+        { s: "BTCUSDT", i: 8, c: "bot-8" },
+      ],
+    });
+  });
+});
 
 describe("executionReport", () => {
   it("maps a fill with Binance's letters, the fill's own decimals and the order's totals", () => {

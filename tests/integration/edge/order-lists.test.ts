@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { WalletParts } from "../../../services/wallet/src/main.js";
+
+// Order lists through the REST edge with Binance's wire format (HMAC-signed form bodies):
+// orderList/oco, the deprecated order/oco, orderList/oto and /otoco, DELETE and GET orderList,
+// allOrderList, openOrderList; Binance's answers and error codes; exact balances.
+
+let dataDir: string;
+let exchange: RunningExchange;
+let base: string;
+let auth: Client<typeof AuthService>;
+let parts: WalletParts;
+
+interface Key {
+  readonly userId: string;
+  readonly apiKey: string;
+  sign(payload: string): string;
+}
+let gina: Key;
+let hank: Key;
+
+async function user(email: string): Promise<Key> {
+  const password = "correct horse battery staple";
+  const { userId } = await auth.signUp({ email, password });
+  const { tokens } = await auth.signIn({ email, password });
+  const { key, secret } = await auth.createApiKey({ userId, type: ApiKeyType.HMAC_SHA256, permissions: [Permission.READ, Permission.TRADE], label: "bot" }, { headers: { authorization: `Bearer ${tokens!.accessToken}` } });
+  return { userId, apiKey: key!.apiKey, sign: (payload) => createHmac("sha256", secret).update(payload).digest("hex") };
+}
+
+/** Binance's JSON answers, as far as these tests read them (lists answer arrays, read through casts). */
+interface Answer {
+  [field: string]: unknown;
+  code?: number;
+  status?: string;
+  orderListId?: number;
+  contingencyType?: string;
+  orderReports?: Record<string, unknown>[];
+  orders?: { orderId: number }[];
+}
+
+let nonce = 0;
+async function signed(method: string, path: string, key: Key, params: Record<string, string> = {}) {
+  const body = new URLSearchParams({ ...params, recvWindow: String(5000 + (nonce++ % 1000)), timestamp: String(Date.now()) }).toString();
+  const full = `${body}&signature=${key.sign(body)}`;
+  const response =
+    method === "GET" || method === "DELETE"
+      ? await fetch(`${base}${path}?${full}`, { method, headers: { "X-MBX-APIKEY": key.apiKey } })
+      : await fetch(`${base}${path}`, { method, headers: { "X-MBX-APIKEY": key.apiKey, "content-type": "application/x-www-form-urlencoded" }, body: full });
+  return { status: response.status, body: (await response.json()) as Answer };
+}
+
+async function balance(key: Key, asset: string) {
+  const account = await signed("GET", "/api/v3/account", key);
+  const balances = account.body.balances as { asset: string; free: string; locked: string }[];
+  return balances.find((b) => b.asset === asset) ?? { asset, free: "0", locked: "0" };
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "edge-order-lists-"));
+  exchange = await startExchange(
+    { service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+    { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false" },
+  );
+  base = exchange.listening.http1Url;
+  auth = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+  parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+  gina = await user("gina@example.com");
+  hank = await user("hank@example.com");
+  await parts.wallet.creditDeposit("ol-gina-btc", gina.userId, "BTC", 1n * 10n ** 8n);
+  await parts.wallet.creditDeposit("ol-gina-usdt", gina.userId, "USDT", 10_000n * 10n ** 8n);
+  await parts.wallet.creditDeposit("ol-hank-btc", hank.userId, "BTC", 1n * 10n ** 8n);
+  await parts.wallet.creditDeposit("ol-hank-usdt", hank.userId, "USDT", 50_000n * 10n ** 8n);
+  // a last price of 30000
+  await signed("POST", "/api/v3/order", hank, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.001", price: "30000" });
+  await signed("POST", "/api/v3/order", gina, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.001", price: "30000" });
+});
+
+afterAll(async () => {
+  await exchange?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const oco = (extra: Record<string, string> = {}) => ({
+  symbol: "BTCUSDT",
+  side: "SELL",
+  quantity: "0.1",
+  aboveType: "LIMIT_MAKER",
+  abovePrice: "31000",
+  belowType: "STOP_LOSS_LIMIT",
+  belowStopPrice: "29000",
+  belowPrice: "28900",
+  belowTimeInForce: "GTC",
+  ...extra,
+});
+
+describe("order lists over REST", () => {
+  it("exchangeInfo allows OCO and OTO", async () => {
+    const info = await fetch(`${base}/api/v3/exchangeInfo?symbol=BTCUSDT`).then((r) => r.json() as Promise<{ symbols: Record<string, unknown>[] }>);
+    expect(info.symbols[0]).toMatchObject({ ocoAllowed: true, otoAllowed: true });
+  });
+
+  it("POST orderList/oco answers Binance's list, holds once, and a fill of the maker leg expires the stop leg", async () => {
+    const placed = await signed("POST", "/api/v3/orderList/oco", gina, oco({ listClientOrderId: "gina-oco-1", aboveClientOrderId: "gina-above", belowClientOrderId: "gina-below" }));
+    expect(placed.status).toBe(200);
+    expect(placed.body).toMatchObject({
+      contingencyType: "OCO",
+      listStatusType: "EXEC_STARTED",
+      listOrderStatus: "EXECUTING",
+      listClientOrderId: "gina-oco-1",
+      symbol: "BTCUSDT",
+      orders: [
+        { symbol: "BTCUSDT", clientOrderId: "gina-above" },
+        { symbol: "BTCUSDT", clientOrderId: "gina-below" },
+      ],
+    });
+    const listId = placed.body.orderListId as number;
+    expect(placed.body.orderReports).toHaveLength(2);
+    expect(placed.body.orderReports?.[0]).toMatchObject({ orderListId: listId, type: "LIMIT_MAKER", status: "NEW", price: "31000.00000000", origQty: "0.10000000" });
+    expect(placed.body.orderReports?.[1]).toMatchObject({ orderListId: listId, type: "STOP_LOSS_LIMIT", status: "NEW", stopPrice: "29000.00000000" });
+    expect(await balance(gina, "BTC")).toMatchObject({ locked: "0.10000000" });
+
+    const taker = await signed("POST", "/api/v3/order", hank, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "IOC", quantity: "0.04", price: "31000" });
+    expect(taker.body.status).toBe("FILLED");
+    const query = await signed("GET", "/api/v3/orderList", gina, { orderListId: String(listId) });
+    expect(query.body).toMatchObject({ orderListId: listId, listStatusType: "EXEC_STARTED", listOrderStatus: "EXECUTING" });
+    expect(query.body.orderReports).toBeUndefined();
+    const above = await signed("GET", "/api/v3/order", gina, { symbol: "BTCUSDT", origClientOrderId: "gina-above" });
+    const below = await signed("GET", "/api/v3/order", gina, { symbol: "BTCUSDT", origClientOrderId: "gina-below" });
+    expect([above.body.status, below.body.status]).toEqual(["PARTIALLY_FILLED", "EXPIRED"]);
+    expect(above.body.orderListId).toBe(listId);
+    expect(await balance(gina, "BTC")).toMatchObject({ locked: "0.06000000" });
+
+    const open = await signed("GET", "/api/v3/openOrderList", gina);
+    expect(open.body).toEqual([expect.objectContaining({ orderListId: listId })]);
+    const canceled = await signed("DELETE", "/api/v3/orderList", gina, { symbol: "BTCUSDT", listClientOrderId: "gina-oco-1" });
+    expect(canceled.status).toBe(200);
+    expect(canceled.body).toMatchObject({ orderListId: listId, listStatusType: "ALL_DONE", listOrderStatus: "ALL_DONE" });
+    expect((canceled.body.orderReports as { status: string }[]).map((r) => r.status)).toEqual(["CANCELED", "EXPIRED"]);
+    expect(await balance(gina, "BTC")).toMatchObject({ free: "0.96099900", locked: "0.00000000" });
+    expect((await signed("GET", "/api/v3/openOrderList", gina)).body).toEqual([]);
+    const again = await signed("DELETE", "/api/v3/orderList", gina, { symbol: "BTCUSDT", orderListId: String(listId) });
+    expect(again.status).toBe(400);
+    expect(again.body.code).toBe(-2011);
+  });
+
+  it("the deprecated order/oco places the same pair (limit above for a sell)", async () => {
+    const placed = await signed("POST", "/api/v3/order/oco", gina, { symbol: "BTCUSDT", side: "SELL", quantity: "0.05", price: "32000", stopPrice: "28000", stopLimitPrice: "27900", stopLimitTimeInForce: "GTC" });
+    expect(placed.status).toBe(200);
+    expect((placed.body.orderReports as { type: string }[]).map((r) => r.type)).toEqual(["LIMIT_MAKER", "STOP_LOSS_LIMIT"]);
+    await signed("DELETE", "/api/v3/orderList", gina, { symbol: "BTCUSDT", orderListId: String(placed.body.orderListId) });
+  });
+
+  it("OTO and OTOCO: pending orders wait, then go on the book when the working order fills", async () => {
+    const oto = await signed("POST", "/api/v3/orderList/oto", gina, {
+      symbol: "BTCUSDT",
+      workingType: "LIMIT",
+      workingSide: "BUY",
+      workingPrice: "29900",
+      workingQuantity: "0.02",
+      workingTimeInForce: "GTC",
+      pendingType: "LIMIT_MAKER",
+      pendingSide: "SELL",
+      pendingPrice: "31500",
+      pendingQuantity: "0.02",
+    });
+    expect(oto.status).toBe(200);
+    expect((oto.body.orderReports as { status: string }[]).map((r) => r.status)).toEqual(["NEW", "PENDING_NEW"]);
+    const otoco = await signed("POST", "/api/v3/orderList/otoco", gina, {
+      symbol: "BTCUSDT",
+      workingType: "LIMIT",
+      workingSide: "BUY",
+      workingPrice: "29900",
+      workingQuantity: "0.02",
+      workingTimeInForce: "GTC",
+      pendingSide: "SELL",
+      pendingQuantity: "0.02",
+      pendingAboveType: "LIMIT_MAKER",
+      pendingAbovePrice: "31600",
+      pendingBelowType: "STOP_LOSS",
+      pendingBelowStopPrice: "28500",
+    });
+    expect(otoco.status).toBe(200);
+    expect(otoco.body.contingencyType).toBe("OTOCO");
+    expect((otoco.body.orderReports as { status: string }[]).map((r) => r.status)).toEqual(["NEW", "PENDING_NEW", "PENDING_NEW"]);
+    await signed("POST", "/api/v3/order", hank, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "IOC", quantity: "0.04", price: "29900" });
+    const after = await signed("GET", "/api/v3/orderList", gina, { orderListId: String(otoco.body.orderListId) });
+    const statuses = await Promise.all(
+      (after.body.orders as { orderId: number }[]).map(async (o) => (await signed("GET", "/api/v3/order", gina, { symbol: "BTCUSDT", orderId: String(o.orderId) })).body.status),
+    );
+    expect(statuses).toEqual(["FILLED", "NEW", "NEW"]);
+    const all = await signed("GET", "/api/v3/allOrderList", gina);
+    expect((all.body as unknown as { contingencyType: string }[]).map((l) => l.contingencyType)).toEqual(["OCO", "OCO", "OTO", "OTOCO"]);
+    const open = await signed("GET", "/api/v3/openOrderList", gina);
+    expect((open.body as unknown as { orderListId: number }[]).map((l) => l.orderListId)).toEqual([oto.body.orderListId, otoco.body.orderListId]);
+    for (const list of open.body as unknown as { orderListId: number }[]) await signed("DELETE", "/api/v3/orderList", gina, { symbol: "BTCUSDT", orderListId: String(list.orderListId) });
+    expect(await balance(gina, "BTC")).toMatchObject({ locked: "0.00000000" });
+    expect(await balance(gina, "USDT")).toMatchObject({ locked: "0.00000000" });
+  });
+
+  it("bad lists get Binance's codes and change nothing", async () => {
+    const before = [await balance(gina, "BTC"), await balance(gina, "USDT")];
+    const cases: [Record<string, string>, number][] = [
+      [oco({ aboveType: "" }), -1102],
+      [oco({ aboveType: "LIMIT", aboveTimeInForce: "GTC" }), -1158],
+      [oco({ abovePrice: "29500" }), -2010],
+      [oco({ aboveType: "STOP_LOSS", aboveStopPrice: "35000", abovePrice: "", belowType: "LIMIT_MAKER", belowPrice: "29500", belowStopPrice: "", belowTimeInForce: "" }), -1166],
+      [oco({ quantity: "0.0000001" }), -1013],
+      [oco({ quantity: "5" }), -2010],
+    ];
+    for (const [params, code] of cases) {
+      const answer = await signed("POST", "/api/v3/orderList/oco", gina, params);
+      expect(answer.status, JSON.stringify(params)).toBe(400);
+      expect(answer.body.code, JSON.stringify(answer.body)).toBe(code);
+    }
+    const missing = await signed("GET", "/api/v3/orderList", gina, { orderListId: "424242" });
+    expect(missing.body.code).toBe(-2013);
+    const noRef = await signed("DELETE", "/api/v3/orderList", gina, { symbol: "BTCUSDT" });
+    expect(noRef.body.code).toBe(-1102);
+    // hank cannot see or cancel gina's lists
+    const foreign = await signed("GET", "/api/v3/allOrderList", hank);
+    expect(foreign.body).toEqual([]);
+    expect([await balance(gina, "BTC"), await balance(gina, "USDT")]).toEqual(before);
+  });
+});
