@@ -1,6 +1,6 @@
 // An order stored but never handed to matching (matching unreachable when it was placed, or wallet's answer to its
-// hold lost) must not stay PENDING_NEW with its funds held: the client's retry answers the stored order, and the
-// relay delivers it once it is older than the relay's age, after newer orders. Real SQLite order store; scripted
+// hold lost) must not stay PENDING_NEW with its funds held: the client's retry delivers it (and is acknowledged only
+// then), and without a retry the relay delivers it once it is older than the relay's age, after newer orders. Real SQLite order store; scripted
 // matching and recording wallet (./scripted.ts).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -55,11 +55,28 @@ async function unavailable(call: Promise<unknown>): Promise<void> {
 }
 
 describe("an order whose delivery to matching failed", () => {
-  it("is answered as stored to the client's retry, and delivered by the relay once, after newer orders", async () => {
+  it("is delivered by the client's retry and acknowledged only then: a cancel-all after the acknowledgement cancels it", async () => {
     matching.down = true;
     await unavailable(orders.place("carol", SYMBOL, buy, "first"));
     matching.down = false;
-    expect(await orders.place("carol", SYMBOL, buy, "first")).toMatchObject({ clientOrderId: "first", status: OrderStatus.PENDING_NEW });
+    // The retry holds (the same hold id) and delivers it: acknowledged once matching has it, not as stored.
+    expect(await orders.place("carol", SYMBOL, buy, "first")).toMatchObject({ clientOrderId: "first", status: OrderStatus.NEW });
+    expect(matching.commands).toEqual(["place"]);
+    expect((await orders.cancelAll("carol", SYMBOL)).map((o) => o.clientOrderId)).toEqual(["first"]);
+    // Nothing is left for the relay: the order does not come back on the book after the cancel-all.
+    clock.advance(5_000);
+    await orders.relay(SYMBOL, 5_000);
+    expect(matching.commands).toEqual(["place", "cancelAll"]);
+    expect((await orders.get("carol", SYMBOL, 0n, "first")).status).toBe(OrderStatus.CANCELED);
+    // Its hold was asked for twice (the same hold id: wallet answers the second with the first) and taken once.
+    const first = await orders.get("carol", SYMBOL, 0n, "first");
+    expect(wallet.calls.filter((call) => call.startsWith(`hold ${SYMBOL}:${first.orderId} `))).toHaveLength(1);
+  });
+
+  it("is delivered by the relay once it is older than the relay's age, after newer orders, when the client does not retry", async () => {
+    matching.down = true;
+    await unavailable(orders.place("carol", SYMBOL, buy, "first"));
+    matching.down = false;
     expect((await orders.place("carol", SYMBOL, buy, "second")).status).toBe(OrderStatus.NEW);
     expect(matching.commands).toEqual(["place"]);
 
@@ -69,9 +86,14 @@ describe("an order whose delivery to matching failed", () => {
     await orders.relay(SYMBOL, 5_000);
     await expect.poll(async () => (await orders.get("carol", SYMBOL, 0n, "first")).status).toBe(OrderStatus.NEW);
     expect(matching.commands).toEqual(["place", "place"]);
-    // Its hold was asked for twice (the same hold id: wallet answers the second with the first) and taken once.
-    const first = await orders.get("carol", SYMBOL, 0n, "first");
-    expect(wallet.calls.filter((call) => call.startsWith(`hold ${SYMBOL}:${first.orderId} `))).toHaveLength(1);
+  });
+
+  it("delivered twice (a retry while the first delivery is in flight) is one order: matching answers the second as a duplicate", async () => {
+    const placed = await orders.place("carol", SYMBOL, buy, "twice");
+    // As if the first delivery's answer had not been stored yet: the row still says undelivered.
+    await new SqlOrderStore(database.db as Kysely<OrderTables>).update({ ...placed, status: OrderStatus.PENDING_NEW, submitted: false });
+    expect(await orders.place("carol", SYMBOL, buy, "twice")).toMatchObject({ orderId: placed.orderId });
+    expect(matching.commands).toEqual(["place"]);
   });
 
   it("is not rejected when wallet's answer to its hold was lost (the hold may exist): the relay delivers it", async () => {

@@ -14,6 +14,8 @@ export class ScriptedMatching implements MatchingGateway {
   orders!: Orders;
   readonly commands: Command["kind"]["case"][] = [];
   readonly open = new Set<bigint>();
+  /** Placed order ids, with their account: a placement delivered again is answered "duplicate", as matching does. */
+  private readonly placed = new Map<bigint, string>();
   down = false;
   private sequence = 0;
 
@@ -24,11 +26,17 @@ export class ScriptedMatching implements MatchingGateway {
     if (command.kind.case === "place") {
       const orderId = command.kind.value.orderId;
       this.open.add(orderId);
+      this.placed.set(orderId, command.kind.value.accountId);
       events.push({ kind: { case: "accepted", value: { orderId } } }, { kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.NEW, filledLots: "0", remainingLots: command.kind.value.quantityLots } } });
     } else if (command.kind.case === "cancel") {
       const orderId = command.kind.value.orderId;
       if (this.open.delete(orderId)) events.push({ kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.CANCELED, filledLots: "0", remainingLots: "0" } } });
       else events.push({ kind: { case: "rejected", value: { orderId, reason: "UNKNOWN_ORDER" } } });
+    } else if (command.kind.case === "cancelAll") {
+      for (const orderId of [...this.open].filter((id) => this.placed.get(id) === (command.kind.value as { accountId: string }).accountId)) {
+        this.open.delete(orderId);
+        events.push({ kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.CANCELED, filledLots: "0", remainingLots: "0" } } });
+      }
     } else if (command.kind.case === "amend") {
       const { orderId, newQuantityLots } = command.kind.value;
       events.push({ kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.NEW, reason: UpdateReason.AMENDED, filledLots: "0", remainingLots: newQuantityLots } } });
@@ -40,7 +48,7 @@ export class ScriptedMatching implements MatchingGateway {
 
   async submitBatch(_symbol: string, commands: readonly Command[]): Promise<(EventBatch | "duplicate")[]> {
     const batches: (EventBatch | "duplicate")[] = [];
-    for (const command of commands) batches.push(await this.submit(command));
+    for (const command of commands) batches.push(command.kind.case === "place" && this.placed.has(command.kind.value.orderId) && !this.down ? "duplicate" : await this.submit(command));
     return batches;
   }
 

@@ -34,6 +34,8 @@ interface Entry {
   readonly clientOrderId: string;
   readonly intent: OrderIntent;
   readonly done: (outcome: Promise<Order>) => void;
+  /** What the caller is answered: settles once `done` was called (every path calls it once). */
+  readonly result: Promise<Order>;
 }
 
 /** What became of one order handed to matching. */
@@ -62,6 +64,8 @@ interface Held {
 export class PlaceOrder {
   private readonly waiting = new Map<string, Entry[]>();
   private readonly forming = new Set<string>();
+  /** Placements of this process stored and not yet answered, by symbol:orderId: a retry waits for its answer. */
+  private readonly inFlight = new Map<string, Promise<Order>>();
 
   constructor(
     private readonly deps: PlaceOrderDeps,
@@ -84,22 +88,19 @@ export class PlaceOrder {
     const { spec, units } = this.symbols.get(symbol);
     if (clientOrderId !== "") {
       const existing = await this.deps.store.getByClientId(accountId, clientOrderId);
-      // One not yet in matching (its delivery failed) is delivered by the relay, not by this retry: the row
-      // stays "not submitted" until the consumer stores its events, so a retry cannot tell a failed delivery
-      // from one in flight.
-      if (existing) return existing;
+      if (existing) return undelivered(existing) ? (this.inFlight.get(`${symbol}:${existing.orderId}`) ?? this.redeliver(existing)) : existing;
     }
     const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
     const bestAsk = needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined;
     const lastPrice = request.type === OrderType.MARKET && request.quoteOrderQty === "" ? await this.lastPriceTicks(symbol) : undefined;
     const intent = orderIntent(request, spec, units, bestAsk, lastPrice);
-    const outcome = new Promise<Promise<Order>>((resolve) => {
-      const list = this.waiting.get(symbol) ?? [];
-      list.push({ accountId, clientOrderId, intent, done: resolve });
-      this.waiting.set(symbol, list);
-    });
+    let done!: (outcome: Promise<Order>) => void;
+    const result = new Promise<Order>((resolve) => (done = resolve));
+    const list = this.waiting.get(symbol) ?? [];
+    list.push({ accountId, clientOrderId, intent, done, result });
+    this.waiting.set(symbol, list);
     if (!this.forming.has(symbol)) void this.formGroups(symbol);
-    return outcome.then((order) => order);
+    return result;
   }
 
   /** Stores and holds the waiting placements group by group until none waits. */
@@ -131,6 +132,12 @@ export class PlaceOrder {
       if (created) fresh.push({ entry: group[index]!, order });
       else group[index]!.done(Promise.resolve(order));
     });
+    for (const { entry, order } of fresh) {
+      const key = `${symbol}:${order.orderId}`;
+      this.inFlight.set(key, entry.result);
+      const forget = () => this.inFlight.get(key) === entry.result && this.inFlight.delete(key);
+      entry.result.then(forget, forget);
+    }
     const holds = await Promise.allSettled(fresh.map(({ order }) => this.hold(order)));
     const held: { entry: Entry; item: Held }[] = [];
     for (const [index, { entry, order }] of fresh.entries()) {
@@ -250,6 +257,24 @@ export class PlaceOrder {
     const rejection = this.progress.takeRejection(symbol, orderId);
     if (rejection !== undefined) throw placementRejected(rejection);
     return this.progress.storedOrder(symbol, orderId) ?? (await this.deps.store.get(symbol, orderId))!;
+  }
+
+  /**
+   * A client's retry of an order not known to be in matching (its delivery failed, or is still in flight): held
+   * and delivered again, both idempotent by the order id (matching answers a second delivery as a duplicate), and
+   * answered as a placement is. Answering the stored PENDING_NEW order instead would acknowledge an order matching
+   * may not have: a cancel-all that follows would miss it, and the relay would put it on the book afterwards.
+   */
+  private async redeliver(order: Order): Promise<Order> {
+    const { units } = this.symbols.get(order.symbol);
+    try {
+      await this.hold(order);
+    } catch (error) {
+      return this.holdFailed(order, error);
+    }
+    const [outcome] = await this.queue.run(order.symbol, () => this.deliver(order.symbol, [heldOf(order, units)]));
+    if ("error" in outcome!) throw outcome.error;
+    return this.settled(order.symbol, outcome!.sequence, order.orderId);
   }
 
   /**
