@@ -146,9 +146,11 @@ export const SERVICE_FACTORIES = {
     }
   },
   edge: (env: Env, _dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
-    import("../edge/src/main.js").then((edge) => {
+    import("../edge/src/main.js").then(async (edge) => {
       const logger = telemetry?.logger.child({ service: "edge" });
-      return edge.createEdgeModule({ ...edge.readEdgeConfig(env, directory), metrics: telemetry?.metrics, onError: (error, context) => logger?.warn({ err: error, context }, "edge background call failed") });
+      const config = { ...edge.readEdgeConfig(env, directory), metrics: telemetry?.metrics, onError: (error: unknown, context: string) => logger?.warn({ err: error, context }, "edge background call failed") };
+      await edge.requireEdgeEngines(config);
+      return edge.createEdgeModule(config);
     }),
 } satisfies Record<string, ServiceFactory>;
 

@@ -1,4 +1,5 @@
 import { ConfigError } from "#kit/config/config-error.js";
+import { requireRedis } from "#kit/adapters/redis-reachable.js";
 import { envBool, envInt, envString, type Env } from "#kit/config/env.js";
 import { MemoryCache } from "#kit/adapters/cache.memory.js";
 import { RedisCache } from "#kit/adapters/cache.redis.js";
@@ -172,6 +173,14 @@ export interface EdgeModule extends ServiceModule {
  * paths; it authenticates each call with auth and calls order, wallet and matching with the
  * caller's own account only.
  */
+/**
+ * Before the edge is made: a Redis of its configuration that does not answer ends the start with one
+ * line naming the setting (once serving, the edge rides out Redis outages: see rateLimitCache).
+ */
+export async function requireEdgeEngines(config: EdgeConfig): Promise<void> {
+  for (const url of new Set([config.listenKeyRedis?.url, config.rateLimitRedis?.url])) if (url) await requireRedis(url);
+}
+
 export function createEdgeModule(config: EdgeConfig): EdgeModule {
   const now = config.now ?? Date.now;
   const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, ...config.limits };

@@ -2,7 +2,8 @@ import { join } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
 import { systemClock, type Clock } from "#kit/clock/clock.js";
-import { ConfigError } from "#kit/config/config-error.js";
+import { ConfigError, isConnectionFailure, unreachable } from "#kit/config/config-error.js";
+import { requireRedis } from "#kit/adapters/redis-reachable.js";
 import { envInt, envOneOf, envString, type Env } from "#kit/config/env.js";
 import { openDatabase } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
@@ -146,10 +147,19 @@ export async function createAuthModule(config: AuthConfig): Promise<AuthModule> 
       })
     : undefined;
   const box = new EnvelopeSecretBox(createSecrets(config.secrets));
-  await box.open(await box.seal("start-up check")); // fail fast on an unreadable master key
+  try {
+    await box.open(await box.seal("start-up check")); // fail fast on an unreadable master key
+  } catch (error) {
+    // An endpoint that does not answer is EXCHANGE_AWS_ENDPOINT's fault; AWS's own answers stay as they are.
+    if (config.secrets.kind === "aws" && config.secrets.endpoint && isConnectionFailure(error)) throw unreachable("Secrets Manager", config.secrets.endpoint, error);
+    throw error;
+  }
   const local = config.mode === "local" ? new JoseAccessTokens(store, box, clock, { issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTtlSeconds, rotateAfterMs: config.rotateSigningKeyAfterMs }) : undefined;
   const verifier = local ?? new CognitoAccessTokenVerifier(config.cognito!, clock);
   const logger = config.logger;
+  // A Redis that does not answer at start is AUTH_REPLAY_CACHE_URL's fault: one line naming it (once
+  // serving, auth refuses signed requests while Redis is away).
+  if (!config.replayCache && config.replayCacheUrl) await requireRedis(config.replayCacheUrl);
   const sharedReplay = !config.replayCache && config.replayCacheUrl
     ? new RedisReplayCache({
         url: config.replayCacheUrl,

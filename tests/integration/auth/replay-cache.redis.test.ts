@@ -212,13 +212,17 @@ describe("two auth replicas (distributed runtime, one PostgreSQL, one Redis)", (
 
   it("a replica whose Redis is unreachable refuses signed requests: Unavailable, -1001, retryable", async () => {
     const a = await authReplica({ AUTH_REPLAY_CACHE_URL: engines.redisUrl, AUTH_REPLAY_CACHE_PREFIX: prefixOf() });
-    const down = await authReplica({ AUTH_REPLAY_CACHE_URL: "redis://127.0.0.1:1", AUTH_REPLAY_CACHE_PREFIX: prefixOf() });
+    // Its Redis answers at start (a replica refuses to start without it), then goes away.
+    const proxy = await tcpProxy(new URL(engines.redisUrl));
+    const down = await authReplica({ AUTH_REPLAY_CACHE_URL: proxy.url, AUTH_REPLAY_CACHE_PREFIX: prefixOf() });
+    await proxy.cut();
     const { request } = await signedRequest(a);
     const error = await wireError(down.authenticate(request));
     expect([error.code, error.reason]).toEqual([Code.Unavailable, "-1001"]);
     expect(error.message).toMatch(/Replay protection is unavailable/);
     // The refused request was never recorded: replica A, with Redis, still takes it once.
     await a.authenticate(request);
+    await proxy.close();
   });
 });
 

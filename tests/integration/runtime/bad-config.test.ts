@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { engines } from "../../support/engines.js";
 
 // The real entry point (`node --import tsx services/main.ts`, as `npm start` and the chart run it)
 // given bad configuration: it must end non-zero with exactly one structured line naming the
@@ -107,6 +108,64 @@ describe.concurrent("a process with bad configuration ends with one line naming 
       "EXCHANGE_AWS_ENDPOINT",
       `EXCHANGE_AWS_ENDPOINT: cannot connect to DynamoDB at ${endpoint}: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
     );
+  });
+
+  it("wallet with its ledger on DynamoDB and its history projection on a PostgreSQL that does not answer", async () => {
+    await expectOneLine(
+      {
+        EXCHANGE_SERVICE: "wallet",
+        WALLET_LEDGER_URL: "dynamodb:bad-config-projection",
+        EXCHANGE_AWS_ENDPOINT: engines.awsEndpoint,
+        WALLET_PROJECTION_PG_URL: `postgres://exchange:pw@127.0.0.1:${closedPort}/history`,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+      "WALLET_PROJECTION_PG_URL",
+      `WALLET_PROJECTION_PG_URL: cannot connect to PostgreSQL at postgres://exchange:***@127.0.0.1:${closedPort}/history: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+    );
+  });
+
+  it("order with its user-data stream on Kafka brokers that do not answer", async () => {
+    await expectOneLine(
+      { EXCHANGE_SERVICE: "order", MATCHING_ADDR: "http://matching:8080", WALLET_ADDR: "http://wallet:8080", ORDER_UPDATES: "kafka", EXCHANGE_KAFKA_BROKERS: `127.0.0.1:${closedPort}` },
+      "EXCHANGE_KAFKA_BROKERS",
+      `EXCHANGE_KAFKA_BROKERS: cannot connect to Kafka at 127.0.0.1:${closedPort}: Connection error: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+    );
+  });
+
+  it("marketdata without ORDER_ADDR, and with a MARKETDATA_DATABASE_URL where no PostgreSQL listens", async () => {
+    await expectOneLine({ EXCHANGE_SERVICE: "marketdata", MATCHING_ADDR: "http://matching:8080" }, "ORDER_ADDR", "ORDER_ADDR is not set and order does not run in this process");
+    await expectOneLine(
+      { EXCHANGE_SERVICE: "marketdata", MATCHING_ADDR: "http://matching:8080", ORDER_ADDR: "http://order:8080", MARKETDATA_DATABASE_URL: `postgres://exchange:pw@127.0.0.1:${closedPort}/md` },
+      "MARKETDATA_DATABASE_URL",
+      `MARKETDATA_DATABASE_URL: cannot connect to PostgreSQL at postgres://exchange:***@127.0.0.1:${closedPort}/md: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+    );
+  });
+
+  it("auth with its database, its replay cache or its master key's Secrets Manager where nothing answers", async () => {
+    await expectOneLine(
+      { EXCHANGE_SERVICE: "auth", AUTH_DATABASE_URL: `postgres://exchange:pw@127.0.0.1:${closedPort}/auth` },
+      "AUTH_DATABASE_URL",
+      `AUTH_DATABASE_URL: cannot connect to PostgreSQL at postgres://exchange:***@127.0.0.1:${closedPort}/auth: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+    );
+    await expectOneLine({ EXCHANGE_SERVICE: "auth", AUTH_REPLAY_CACHE_URL: `redis://127.0.0.1:${closedPort}` }, "AUTH_REPLAY_CACHE_URL", `AUTH_REPLAY_CACHE_URL: cannot connect to Redis at redis://127.0.0.1:${closedPort}: connect ECONNREFUSED 127.0.0.1:${closedPort}`);
+    const endpoint = `http://127.0.0.1:${closedPort}`;
+    await expectOneLine(
+      { EXCHANGE_SERVICE: "auth", AUTH_SECRETS: "aws", EXCHANGE_AWS_ENDPOINT: endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      "EXCHANGE_AWS_ENDPOINT",
+      `EXCHANGE_AWS_ENDPOINT: cannot connect to Secrets Manager at ${endpoint}: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+    );
+  });
+
+  it("the edge with its listen keys and rate limits on a Redis that does not answer (one setting or both)", async () => {
+    const peers = { ORDER_ADDR: "http://order:8080", WALLET_ADDR: "http://wallet:8080", AUTH_ADDR: "http://auth:8080", MATCHING_ADDR: "http://matching:8080", MARKETDATA_ADDR: "http://marketdata:8080" };
+    const redis = `redis://127.0.0.1:${closedPort}`;
+    const reason = `cannot connect to Redis at ${redis}: connect ECONNREFUSED 127.0.0.1:${closedPort}`;
+    await expectOneLine({ EXCHANGE_SERVICE: "edge", ...peers, EDGE_RATE_LIMIT_REDIS_URL: redis }, "EDGE_RATE_LIMIT_REDIS_URL", `EDGE_RATE_LIMIT_REDIS_URL: ${reason}`);
+    const both = "EDGE_LISTEN_KEY_REDIS_URL, EDGE_RATE_LIMIT_REDIS_URL";
+    await expectOneLine({ EXCHANGE_SERVICE: "edge", ...peers, EDGE_LISTEN_KEY_REDIS_URL: redis, EDGE_RATE_LIMIT_REDIS_URL: redis }, both, `${both}: ${reason}`);
   });
 
   it("the edge without MARKETDATA_ADDR, before it serves", async () => {
