@@ -19,15 +19,6 @@ import { prng } from "../../support/prng.js";
 import { EdgeUser, publicGet, units, type Json } from "./edge-client.js";
 import { trade, withRetries, type Outcomes } from "./trader.js";
 
-/**
- * The user flow and the faults run with DISTRIBUTED_E2E=1 (`npm run e2e:distributed` sets it); `npm test` starts the
- * stack and checks its environment and health only. Both still find bugs in the services, now and then: two order
- * replicas applying the same batches get refusals from wallet, which on DynamoDB stall order's event consumer (a
- * trade never settled, an order never released), and an acknowledged order may stay PENDING_NEW after the faults
- * (docs/kubernetes.md, "Known limits"). They are to be fixed there; until then these would make CI flaky.
- */
-const FULL = process.env.DISTRIBUTED_E2E === "1";
-
 let exchange: Distributed;
 /** The wallet's internal API through its Service stand-in: the operator's door (deposits, the fee account). */
 let walletOps: Client<typeof WalletService>;
@@ -126,7 +117,7 @@ describe("distributed mode from the chart", () => {
   });
 });
 
-describe.runIf(FULL)("a user's day through the edge's doors, across replicas", () => {
+describe("a user's day through the edge's doors, across replicas", () => {
   let alice: EdgeUser;
   let bob: EdgeUser;
   let bobStream: StreamClient;
@@ -252,8 +243,10 @@ describe.runIf(FULL)("a user's day through the edge's doors, across replicas", (
 });
 });
 
-// The faults run on a stack of their own with wallet's ledger on PostgreSQL (see FULL above).
-describe.runIf(FULL)("faults while orders flow: kill -9 one replica of each stateless service, restart matching", () => {
+// The faults run on a stack of their own with wallet's ledger on PostgreSQL (the user flow above runs on DynamoDB):
+// moto deep-copies every table a TransactWriteItems touches, so a DynamoDB ledger on moto settles about one order a
+// second and this run would take four minutes; on PostgreSQL it takes about one.
+describe("faults while orders flow: kill -9 one replica of each stateless service, restart matching", () => {
   withStack({ walletLedger: "postgres" });
 
   const TRADERS = 4;
