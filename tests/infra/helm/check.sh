@@ -102,6 +102,13 @@ install_promtool
 [ "${1:-}" = install ] && exit 0
 
 started=$SECONDS
+# The dashboards' JSON must be what their code builds (helm/exchange/dashboards/*.ts, @grafana/grafana-foundation-sdk).
+if [ -d "$REPO_ROOT/node_modules/@grafana/grafana-foundation-sdk" ]; then
+  log "dashboards: files/dashboards/*.json match helm/exchange/dashboards (npm run dashboards)"
+  (cd "$REPO_ROOT" && npx tsx helm/exchange/dashboards/build.ts --check) || die "files/dashboards/ is stale: run npm run dashboards and commit"
+else
+  log "dashboards: node_modules not installed (npm ci); not checking files/dashboards/"
+fi
 log "helm lint --strict $CHART"
 "$HELM_BIN" lint --strict "$CHART"
 for values in "$CHART"/ci/*-values.yaml; do

@@ -5,7 +5,7 @@
 // tests/infra/helm/check.sh installs under .infra/helm; tests/infra/helm/check.sh also validates the same
 // renders against the Kubernetes schemas.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -377,9 +377,19 @@ describe("helm chart helm/exchange", () => {
       expect(sharedHttp.spec.rules[0].http.paths.map((p: Obj) => p.path)).toEqual(["/api/", "/ws", "/stream"]);
     });
 
+    it("ships each dashboard in a ConfigMap Grafana's sidecar picks up, the JSON unchanged", () => {
+      const maps = docs.filter((d) => d.kind === "ConfigMap" && d.metadata.labels?.grafana_dashboard === "1");
+      expect(maps.map((m) => m.metadata.name).sort()).toEqual(["exchange-dashboard-exchange-edge", "exchange-dashboard-exchange-matching", "exchange-dashboard-exchange-order-path", "exchange-dashboard-exchange-overview", "exchange-dashboard-exchange-wallet"]);
+      for (const map of maps) {
+        expect(map.metadata.annotations).toEqual({ grafana_folder: "Exchange" });
+        const [[file, json]] = Object.entries(map.data) as [string, string][];
+        expect(JSON.parse(json)).toEqual(JSON.parse(readFileSync(join(chart, "files/dashboards", file), "utf8")));
+      }
+    });
+
     it("renders none of them by default", () => {
       const defaults = render("rel", ["-f", join(chart, "ci/default-values.yaml")]);
-      expect(defaults.filter((d) => ["PodMonitor", "ServiceMonitor", "PrometheusRule", "Ingress"].includes(d.kind))).toEqual([]);
+      expect(defaults.filter((d) => ["PodMonitor", "ServiceMonitor", "PrometheusRule", "Ingress"].includes(d.kind) || d.metadata.labels?.grafana_dashboard)).toEqual([]);
     });
   });
 });

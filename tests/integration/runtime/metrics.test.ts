@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -9,6 +10,8 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
+import { readdirSync, readFileSync } from "node:fs";
+import { metricNamesIn, rulesFile } from "../../support/promql.js";
 import { parseExposition, type Exposition } from "../../support/prometheus.js";
 
 // What an operator scrapes: the whole exchange in one process, two users trading over signed REST, then
@@ -149,5 +152,33 @@ describe("/metrics after real trading", () => {
     const broken = await scrapeUntil((m) => m.value("exchange_wallet_conservation_ok") === 0);
     expect(broken.value("exchange_wallet_conservation_ok")).toBe(0);
     expect(broken.value("exchange_wallet_conservation_unbalanced_assets")).toBe(1);
+  });
+
+  it("serves every metric the chart's alert rules and dashboards query", async () => {
+    const chart = resolve(import.meta.dirname, "../../../helm/exchange");
+    const rules = rulesFile(readFileSync(resolve(chart, "files/prometheus-rules.yaml"), "utf8"));
+    const dashboards = readdirSync(resolve(chart, "files/dashboards")).filter((file) => file.endsWith(".json"));
+    expect(dashboards.length).toBe(5);
+    const queries: { where: string; expr: string }[] = rules.exprs.map((expr) => ({ where: "files/prometheus-rules.yaml", expr }));
+    for (const file of dashboards) {
+      const json = JSON.parse(readFileSync(resolve(chart, "files/dashboards", file), "utf8")) as { panels: { targets?: { expr: string }[] }[]; templating: { list: { query?: unknown }[] } };
+      for (const panel of json.panels) for (const target of panel.targets ?? []) queries.push({ where: file, expr: target.expr });
+      for (const variable of json.templating.list) if (typeof variable.query === "string" && variable.query.startsWith("label_values(")) queries.push({ where: file, expr: variable.query.slice("label_values(".length).split(",")[0]! });
+    }
+    expect(queries.length).toBeGreaterThan(40);
+    // What /metrics serves: each family, a histogram's also as _bucket, _sum and _count.
+    const exposition = await scrape();
+    const served = new Set<string>();
+    for (const line of (await (await fetch(`${base}/metrics`)).text()).split("\n")) {
+      const type = /^# TYPE (\S+) (\S+)/.exec(line);
+      if (!type) continue;
+      served.add(type[1]!);
+      if (type[2] === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) served.add(`${type[1]}${suffix}`);
+    }
+    expect(exposition.samples.length).toBeGreaterThan(0);
+    // Not the services': Prometheus's own `up`, and cert-manager's certificate metrics (the certificate alerts).
+    const elsewhere = (name: string) => name === "up" || name.startsWith("certmanager_");
+    const unknown = queries.flatMap(({ where, expr }) => metricNamesIn(expr).filter((name) => !served.has(name) && !rules.records.includes(name) && !elsewhere(name)).map((name) => `${where}: ${name} in ${expr}`));
+    expect(unknown).toEqual([]);
   });
 });
