@@ -7,7 +7,8 @@
  */
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { signDownload } from "./object-download.http.js";
 import {
   assertObjectKey,
   compareKeys,
@@ -25,6 +26,10 @@ export interface FileObjectStoreOptions {
   readonly dir: string;
   /** fsync files and directories (default true) */
   readonly fsync?: boolean;
+  /** Signs download URLs (objectDownloadRoute checks them); random per process when absent. */
+  readonly urlSecret?: string;
+  /** Prefixed to download URLs, e.g. http://127.0.0.1:8081; empty: URLs are paths on the process's HTTP port. */
+  readonly publicBaseUrl?: string;
 }
 
 const SUFFIX = "@o";
@@ -37,10 +42,18 @@ interface Header {
 export class FileObjectStore implements ObjectStore {
   private readonly root: string;
   private readonly tmp: string;
+  /** What download URLs are signed with (objectDownloadRoute is given the same). */
+  readonly urlSecret: string;
 
   constructor(private readonly options: FileObjectStoreOptions) {
     this.root = path.join(options.dir, "objects");
     this.tmp = path.join(options.dir, ".tmp");
+    this.urlSecret = options.urlSecret ?? randomBytes(32).toString("hex");
+  }
+
+  async presign(key: string, options: { expiresInSec: number; downloadName?: string }): Promise<string> {
+    assertObjectKey(key);
+    return (this.options.publicBaseUrl ?? "") + signDownload(this.urlSecret, key, Date.now() + options.expiresInSec * 1000, options.downloadName);
   }
 
   async ensure(): Promise<void> {

@@ -14,6 +14,7 @@ import {
   PutObjectCommand,
   type BucketLocationConstraint,
 } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import {
   assertObjectKey,
   DEFAULT_CONTENT_TYPE,
@@ -142,6 +143,16 @@ export class S3ObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     assertObjectKey(key);
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+  }
+
+  async presign(key: string, options: { expiresInSec: number; downloadName?: string }): Promise<string> {
+    assertObjectKey(key);
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: this.prefix + key,
+      ResponseContentDisposition: options.downloadName ? `attachment; filename="${options.downloadName.replace(/[^\w.-]/g, "_")}"` : undefined,
+    });
+    return getSignedUrl(this.s3, command, { expiresIn: options.expiresInSec });
   }
 
   async close(): Promise<void> {

@@ -4,13 +4,22 @@ import type { ObjectStore } from "./object-store.port.js";
 
 export interface ObjectStoreHarness {
   open(): Promise<ObjectStore>;
+  /** GETs a URL from presign (default: fetch). */
+  download?(store: ObjectStore, url: string): Promise<{ status: number; body: Uint8Array }>;
+}
+
+async function fetchBytes(_store: ObjectStore, url: string): Promise<{ status: number; body: Uint8Array }> {
+  const response = await fetch(url);
+  return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
 }
 
 export function objectStoreContract(engine: string, makeHarness: () => ObjectStoreHarness): void {
   describe(`ObjectStore contract: ${engine}`, () => {
     let store: ObjectStore | undefined;
+    let harness: ObjectStoreHarness | undefined;
     const open = async () => {
-      store = await makeHarness().open();
+      harness = makeHarness();
+      store = await harness.open();
       await store.ensure();
       await store.ensure(); // idempotent
       return store;
@@ -80,6 +89,20 @@ export function objectStoreContract(engine: string, makeHarness: () => ObjectSto
     it("rejects keys with empty, . or .. segments", async () => {
       const s = await open();
       for (const bad of ["", "/abs", "a//b", "a/../b", "./a", "a/"]) await expect(s.put(bad, "x")).rejects.toThrow();
+    });
+
+    it("hands out a URL that downloads the object's bytes, and refuses it once altered", async () => {
+      const s = await open();
+      const body = "date,asset,amount\n2026-12-01,BTC,0.00000001\n";
+      await s.put("statements/account=a-1/month=2026-12/statement.csv", body, { contentType: "text/csv" });
+      const url = await s.presign("statements/account=a-1/month=2026-12/statement.csv", { expiresInSec: 300, downloadName: "statement-2026-12.csv" });
+      const download = harness!.download ?? fetchBytes;
+      const got = await download(s, url);
+      expect(got.status).toBe(200);
+      expect(Buffer.from(got.body).toString("utf8")).toBe(body);
+      const tampered = url.replace("month%3D2026-12", "month%3D2026-11").replace("month=2026-12", "month=2026-11");
+      expect(tampered).not.toBe(url);
+      expect((await download(s, tampered)).status).toBe(403);
     });
   });
 }

@@ -47,6 +47,11 @@ export interface ObjectStore {
   list(prefix: string, options?: ListOptions): Promise<ObjectPage>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * A URL anyone holding it can GET the object from until `expiresInSec` passes (S3: a SigV4 pre-signed URL; the
+   * directory store: a signed path served by objectDownloadRoute, relative unless the store knows its public URL).
+   */
+  presign(key: string, options: { readonly expiresInSec: number; readonly downloadName?: string }): Promise<string>;
   close(): Promise<void>;
 }
 

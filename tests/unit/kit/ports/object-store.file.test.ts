@@ -1,4 +1,5 @@
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
+import { objectDownloadRoute } from "#kit/adapters/object-download.http.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,5 +14,14 @@ objectStoreContract("file", () => ({
     const dir = mkdtempSync(path.join(tmpdir(), "objects-"));
     dirs.push(dir);
     return new FileObjectStore({ dir });
+  },
+  // The route the embedded process serves them on, called in process.
+  download: async (store, url) => {
+    let status = 0;
+    const chunks: Buffer[] = [];
+    const response = { writeHead: (code: number) => ((status = code), response), end: (data?: string | Buffer) => data !== undefined && chunks.push(Buffer.from(data)) };
+    const served = await objectDownloadRoute(store, (store as FileObjectStore).urlSecret)({ method: "GET", url } as never, response as never);
+    expect(served).toBe(true);
+    return { status, body: new Uint8Array(Buffer.concat(chunks)) };
   },
 }));
