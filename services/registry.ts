@@ -9,6 +9,9 @@ import { createMarketDataModule } from "./marketdata/src/main.js";
 import { createOrderModule } from "./order/src/main.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
 import { acquireNotifier } from "./shared-ports.js";
+import { openObjectStore, readPortsConfig } from "#kit/adapters/ports.config.js";
+import { FileObjectStore } from "#kit/adapters/object-store.file.js";
+import type { ObjectStore } from "#kit/ports/object-store.port.js";
 
 /** What the runtime shares with services: its /metrics registry, its logger, and which services run here. */
 export interface ServiceTelemetry {
@@ -16,6 +19,16 @@ export interface ServiceTelemetry {
   readonly logger: Logger;
   /** The services this process runs (all of them in embedded mode). */
   readonly colocated?: readonly string[];
+}
+
+/**
+ * The object store archives and statements go to (EXCHANGE_OBJECT_STORE: the data dir's object-store/ by default,
+ * S3). The directory store's download URLs start with EXCHANGE_PUBLIC_URL (empty: paths on this process's HTTP port).
+ */
+function archiveStore(env: Env, dataDir: string): ObjectStore {
+  const ports = readPortsConfig({ ...env, EXCHANGE_DATA_DIR: dataDir });
+  if (ports.objectStore.engine === "file") return new FileObjectStore({ dir: ports.objectStore.dir, publicBaseUrl: env.EXCHANGE_PUBLIC_URL || undefined });
+  return openObjectStore(ports);
 }
 
 /**
@@ -68,6 +81,7 @@ export const SERVICE_FACTORIES = {
   order: (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     withNotifications(env, dataDir, telemetry, (notifications) => createOrderModule({
       notifications,
+      archives: envBool(env, "EXCHANGE_ARCHIVES", true) ? { objects: archiveStore(env, dataDir), everyMs: envInt(env, "ORDER_ARCHIVE_EVERY_MS", 3_600_000) } : undefined,
       databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`),
       directory,
       logger: telemetry?.logger.child({ service: "order" }),
@@ -103,6 +117,7 @@ export const SERVICE_FACTORIES = {
     const mfa = await authMfa(directory);
     return withNotifications(env, dataDir, telemetry, (notifications) => wallet.createWalletModule({
       notifications,
+      archives: envBool(env, "EXCHANGE_ARCHIVES", true) ? { objects: archiveStore(env, dataDir), everyMs: envInt(env, "WALLET_ARCHIVE_EVERY_MS", 3_600_000) } : undefined,
       ledgerUrl: envString(env, "WALLET_LEDGER_URL", `sqlite:${join(dataDir, "wallet.sqlite")}`),
       // Withdrawals' second factor as auth decides it, when auth runs here or at AUTH_ADDR; the
       // embedded stand-in (no account has MFA unless a test registers one) for wallet alone.

@@ -73,6 +73,7 @@ export function publicConnectRoutes(services: EdgeServices, limiter?: RateLimite
     // the withdraw permission were checked by callerInterceptor.
     requestWithdrawal: (request, context) => services.wallet.requestWithdrawal({ ...request, accountId: account(context, request.accountId) }, call(context)),
     getFeeRates: (request, context) => services.wallet.getFeeRates({ ...request, accountId: account(context, request.accountId) }, call(context)),
+    requestAccountStatement: (request, context) => services.wallet.requestAccountStatement({ ...request, accountId: account(context, request.accountId) }, call(context)),
     getWithdrawalAllowList: (request, context) => services.wallet.getWithdrawalAllowList({ ...request, accountId: account(context, request.accountId) }, call(context)),
     setWithdrawalAllowList: (request, context) => services.wallet.setWithdrawalAllowList({ ...request, accountId: account(context, request.accountId) }, call(context)),
   };

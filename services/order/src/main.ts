@@ -12,6 +12,12 @@ import { tracedMethods } from "#kit/telemetry/tracing.js";
 import { ConnectMatchingGateway } from "./adapters/matching-gateway.connect.js";
 import { ORDER_OUTBOX, SqlOrderStore, orderStoreMigrations, type OrderTables } from "./adapters/order-store.sql.js";
 import { OutboxRelay } from "#kit/outbox/outbox-relay.js";
+import { partitionPrefix, readManifest, utcDay } from "#kit/archive/daily-partition.js";
+import type { ObjectStore } from "#kit/ports/object-store.port.js";
+import { SqlTradeArchiveSource } from "./adapters/trade-archive-source.sql.js";
+import { ArchiveTradesDay } from "./domain/archive-trades-day.use-case.js";
+import { VerifyTradesArchive } from "./domain/verify-trades-archive.use-case.js";
+import { TRADES_TABLE } from "./domain/trades-archive.js";
 import { SqlOutbox } from "#kit/outbox/outbox.sql.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
 import { SqlSymbolStore, orderMigrations, type OrderDb } from "./adapters/symbol-store.sql.js";
@@ -39,6 +45,11 @@ export interface OrderConfig {
    * every replica's StreamOrderUpdates hears every replica's. Absent: the in-process emitter.
    */
   readonly userDataKafka?: Omit<KafkaOrderUpdatesOptions, "onError">;
+  /**
+   * Daily Parquet archives of the trades (trades/date=YYYY-MM-DD/symbol=S/) in this object store; yesterday (UTC)
+   * is archived every `everyMs` unless its manifests exist (0: only on request).
+   */
+  readonly archives?: { readonly objects: ObjectStore; readonly everyMs?: number };
   /** Fills and order state changes are stored in an outbox with their batch and relayed to this topic. */
   readonly notifications?: { readonly notifier: Notifier; readonly topic: string };
 }
@@ -88,6 +99,26 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
     traceGroup: traceMatchingGroups(),
   });
   exportConsumerPositions(config.metrics, "order", () => specs.map((spec) => spec.symbol), (symbol) => orders.appliedSequence(symbol));
+  const archiveDeps = config.archives
+    ? {
+        source: new SqlTradeArchiveSource(database.db as unknown as Kysely<OrderTables>),
+        objects: config.archives.objects,
+        symbols: () => specs.map((spec) => ({ symbol: spec.symbol, units: orders.symbol(spec.symbol).units })),
+        clock,
+      }
+    : undefined;
+  const archives = archiveDeps ? { archiveDay: new ArchiveTradesDay(archiveDeps), verify: new VerifyTradesArchive(archiveDeps) } : undefined;
+  // The bucket usually exists (infrastructure code); an object store down at start delays archives, not the service.
+  if (archives) await config.archives!.objects.ensure().catch((error: unknown) => config.logger?.warn({ err: error }, "object store not ready; archives will retry"));
+  let archiving: NodeJS.Timeout | undefined;
+  const archiveYesterday = async () => {
+    if (!archives || !config.archives) return;
+    const date = utcDay(clock.now() - 86_400_000);
+    const done = await Promise.all(specs.map((spec) => readManifest(config.archives!.objects, partitionPrefix(TRADES_TABLE, date, [["symbol", spec.symbol]]))));
+    if (done.every(Boolean)) return;
+    const written = await archives.archiveDay.execute(date);
+    config.logger?.info({ date, partitions: written.length, rows: written.reduce((n, p) => n + p.rows, 0) }, "trades day archived");
+  };
   const consumers = new AbortController();
   const running: Promise<void>[] = [];
   let relaying: NodeJS.Timeout | undefined;
@@ -96,10 +127,15 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
     serviceNames: [OrderService.typeName],
     orders,
     updates,
-    routes: orderRoutes({ symbols, orders, updates }),
+    routes: orderRoutes({ symbols, orders, updates, archives }),
     relay,
     async start() {
       relay?.start();
+      const archiveEvery = config.archives?.everyMs ?? 3_600_000;
+      if (archives && archiveEvery > 0) {
+        archiving = setInterval(() => void archiveYesterday().catch((error: unknown) => config.logger?.warn({ err: error }, "trades archive failed; retrying")), archiveEvery);
+        archiving.unref();
+      }
       // Joined before the consumers run, so no update this replica stores is appended before it listens.
       await kafkaUpdates?.start();
       for (const spec of specs) {
@@ -130,7 +166,9 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
       consumers.abort();
       await Promise.allSettled(running);
       await kafkaUpdates?.stop();
+      clearInterval(archiving);
       await relay?.stop();
+      await config.archives?.objects.close();
       await database.close();
     },
   };

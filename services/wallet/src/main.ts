@@ -9,6 +9,15 @@ import type { Registry } from "prom-client";
 import { SimulatedChain } from "./adapters/chain-gateway.simulated.js";
 import { SqlLedgerStore, type WalletDb } from "./adapters/ledger-store.sql.js";
 import { SqlLedgerNoticeSource } from "./adapters/notice-source.sql.js";
+import { SqlLedgerArchiveSource } from "./adapters/ledger-archive-source.sql.js";
+import { AccountStatement } from "./domain/account-statement.use-case.js";
+import { ArchiveLedgerDay } from "./domain/archive-ledger-day.use-case.js";
+import { VerifyLedgerArchive } from "./domain/verify-ledger-archive.use-case.js";
+import { LEDGER_TABLE } from "./domain/ledger-archive.js";
+import { partitionPrefix, readManifest, utcDay } from "#kit/archive/daily-partition.js";
+import { FileObjectStore } from "#kit/adapters/object-store.file.js";
+import { objectDownloadRoute } from "#kit/adapters/object-download.http.js";
+import type { ObjectStore } from "#kit/ports/object-store.port.js";
 import { OutboxRelay } from "#kit/outbox/outbox-relay.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
 import { MemoryFeeTiers } from "./adapters/fee-tier.memory.js";
@@ -52,6 +61,11 @@ export interface WalletConfig {
    * DynamoDB ledger publishes none yet).
    */
   readonly notifications?: { readonly notifier: Notifier; readonly topic: string };
+  /**
+   * Daily Parquet archives of the ledger (ledger/date=YYYY-MM-DD/) and account statements in this object store
+   * (SQL ledgers). Yesterday (UTC) is archived every `everyMs` unless its manifest exists (0: only on request).
+   */
+  readonly archives?: { readonly objects: ObjectStore; readonly everyMs?: number };
   /** With a DynamoDB store: the PostgreSQL projection that serves history and is reconciled with it. */
   readonly projectionPgUrl?: string;
   /** How often the projection polls the stream / reconciles balances (ms). */
@@ -110,10 +124,9 @@ export function composeWallet(store: LedgerStore, options: Omit<WalletConfig, "l
 }
 
 /** The relay of deposit and withdrawal notices, over its own connection to a SQL ledger. */
-async function noticeRelay(config: WalletConfig, parts: WalletParts): Promise<{ relay: OutboxRelay; database: Database<unknown> } | undefined> {
+async function noticeRelay(config: WalletConfig, parts: WalletParts, database: Database<unknown> | undefined): Promise<{ relay: OutboxRelay } | undefined> {
   // A DynamoDB ledger has no wallet_history; an in-memory SQLite one cannot be opened twice.
-  if (!config.notifications || config.ledgerUrl.startsWith("dynamodb:") || config.ledgerUrl === "sqlite::memory:") return undefined;
-  const database = openDatabase<unknown>(config.ledgerUrl);
+  if (!config.notifications || !database) return undefined;
   const source = await SqlLedgerNoticeSource.open(database.db, parts.wallet.assets);
   const relay = new OutboxRelay({
     source,
@@ -121,7 +134,19 @@ async function noticeRelay(config: WalletConfig, parts: WalletParts): Promise<{ 
     topic: config.notifications.topic,
     onError: (error) => config.logger?.warn({ err: error }, "wallet notifications not relayed; retrying"),
   });
-  return { relay, database };
+  return { relay };
+}
+
+/** A second connection to a SQL ledger for the readers beside the store (notices, archives); none for DynamoDB or :memory:. */
+function ledgerReader(config: WalletConfig): Database<unknown> | undefined {
+  if (!(config.notifications || config.archives) || config.ledgerUrl.startsWith("dynamodb:") || config.ledgerUrl === "sqlite::memory:") return undefined;
+  return openDatabase<unknown>(config.ledgerUrl);
+}
+
+function archivesOf(config: WalletConfig, parts: WalletParts, database: Database<unknown> | undefined, clock: Clock) {
+  if (!config.archives || !database) return undefined;
+  const deps = { source: new SqlLedgerArchiveSource(database.db), objects: config.archives.objects, assets: parts.wallet.assets, clock };
+  return { archiveDay: new ArchiveLedgerDay(deps), verify: new VerifyLedgerArchive(deps), statement: new AccountStatement(deps) };
 }
 
 /** How often the module looks for withdrawals left pending (Wallet.resumeWithdrawals). */
@@ -136,7 +161,22 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
   const cached = await withBalanceCache(recordStore, config);
   const store = history ? historyFrom(cached, history.projection) : cached;
   const parts = composeWallet(store, config);
-  const relay = await noticeRelay(config, parts);
+  const reader = ledgerReader(config);
+  const relay = await noticeRelay(config, parts, reader);
+  const clock = config.clock ?? systemClock;
+  const archives = archivesOf(config, parts, reader, clock);
+  // The bucket usually exists (infrastructure code); an object store down at start delays archives, not the service.
+  if (archives) await config.archives!.objects.ensure().catch((error: unknown) => config.logger?.warn({ err: error }, "object store not ready; archives will retry"));
+  let archiving: NodeJS.Timeout | undefined;
+  const archiveYesterday = async () => {
+    if (!archives) return;
+    const date = utcDay(clock.now() - 86_400_000);
+    if (await readManifest(config.archives!.objects, partitionPrefix(LEDGER_TABLE, date))) return;
+    const written = await archives.archiveDay.execute(date);
+    config.logger?.info({ key: written.key, rows: written.rows }, "ledger day archived");
+  };
+  const downloads = config.archives?.objects instanceof FileObjectStore ? objectDownloadRoute(config.archives.objects, config.archives.objects.urlSecret) : undefined;
+  const faucetRoute = config.simulatedChainFaucet && parts.chain instanceof SimulatedChain ? simulatedChainHttpRoute(parts.chain, parts.wallet.assets) : undefined;
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   const faucet = config.simulatedChainFaucet && parts.chain instanceof SimulatedChain ? parts.chain : undefined;
@@ -146,8 +186,11 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
   return {
     name: "wallet",
     serviceNames: [WalletService.typeName],
-    routes: walletRoutes({ wallet: parts.wallet }),
-    httpRoute: faucet ? simulatedChainHttpRoute(faucet, parts.wallet.assets) : undefined,
+    routes: walletRoutes({ wallet: parts.wallet, archives }),
+    httpRoute:
+      faucetRoute || downloads
+        ? async (request, response) => (await faucetRoute?.(request, response)) === true || (await downloads?.(request, response)) === true
+        : undefined,
     parts,
     history,
     notices: relay?.relay,
@@ -155,6 +198,11 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
       history?.start();
       audit?.start();
       relay?.relay.start();
+      const archiveEvery = config.archives?.everyMs ?? 3_600_000;
+      if (archives && archiveEvery > 0) {
+        archiving = setInterval(() => void archiveYesterday().catch((error: unknown) => config.logger?.warn({ err: error }, "ledger archive failed; retrying")), archiveEvery);
+        archiving.unref();
+      }
       const every = config.tickMs ?? 1000;
       if (every <= 0) return;
       // Stuck withdrawals are looked for far less often than holds expire: each look is a due-time
@@ -178,8 +226,10 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
     stop: async () => {
       if (timer) clearInterval(timer);
       await audit?.stop();
+      clearInterval(archiving);
       await relay?.relay.stop();
-      await relay?.database.close();
+      await reader?.close();
+      await config.archives?.objects.close();
       await history?.stop();
       await store.close();
     },

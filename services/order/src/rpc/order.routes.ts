@@ -7,6 +7,8 @@ import { isFiltered, orderQueryOf, tradeQueryOf } from "../domain/order-history.
 import type { CancelRestriction, Orders } from "../domain/orders.use-case.js";
 import { OrderEntry } from "../domain/order-entry.use-case.js";
 import type { OrderUpdateFeed } from "../ports/order-updates.port.js";
+import type { ArchiveTradesDay } from "../domain/archive-trades-day.use-case.js";
+import type { VerifyTradesArchive } from "../domain/verify-trades-archive.use-case.js";
 import type { SymbolStore } from "../ports/symbol-store.port.js";
 import { toEntryRequests, toEntryResponse } from "./order-entry.mapper.js";
 import { toOrderListMessage, toOrderMessage, toOrderUpdateMessage, toPlaceRequest, toSymbolInfo, toTradeMessage } from "./order.mapper.js";
@@ -16,7 +18,16 @@ export interface OrderRoutesDeps {
   readonly orders: Orders;
   /** StreamOrderUpdates' source; the RPC answers Unimplemented without one. */
   readonly updates?: OrderUpdateFeed;
+  /** Trade archives; the RPCs answer Unimplemented without. */
+  readonly archives?: { readonly archiveDay: ArchiveTradesDay; readonly verify: VerifyTradesArchive };
 }
+
+function archivesOf(deps: OrderRoutesDeps): NonNullable<OrderRoutesDeps["archives"]> {
+  if (!deps.archives) throw new ConnectError("trade archives need an object store", Code.Unimplemented);
+  return deps.archives;
+}
+
+const big = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
 
 
 const RESTRICTIONS: Record<CancelRestrictions, CancelRestriction> = {
@@ -40,6 +51,24 @@ export function orderRoutes(deps: OrderRoutesDeps) {
   const validator = createValidator();
   return (router: ConnectRouter) =>
     router.service(OrderService, {
+      async archiveTradesDay(request) {
+        const written = await archivesOf(deps).archiveDay.execute(request.date);
+        return { partitions: written.map((p) => ({ symbol: p.symbol, key: p.key, rows: p.rows, sha256: p.sha256 })) };
+      },
+      async verifyTradesArchive(request) {
+        const checks = await archivesOf(deps).verify.execute(request.date);
+        return {
+          equal: checks.every((c) => c.equal),
+          symbols: checks.map((c) => ({
+            symbol: c.symbol,
+            equal: c.equal,
+            archived: c.archived,
+            archivedRows: c.archivedRows,
+            databaseRows: c.databaseRows,
+            difference: c.firstDifference ? `row ${c.firstDifference.index}: archived ${JSON.stringify(c.firstDifference.archived ?? null, big)} != stored ${JSON.stringify(c.firstDifference.database ?? null, big)}` : "",
+          })),
+        };
+      },
       async getExchangeInfo(request) {
         const all = await deps.symbols.list();
         if (request.symbols.length === 0) return { symbols: all.map(toSymbolInfo) };

@@ -1,5 +1,8 @@
 import { createValidator } from "@bufbuild/protovalidate";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { AccountStatement } from "../domain/account-statement.use-case.js";
+import type { ArchiveLedgerDay } from "../domain/archive-ledger-day.use-case.js";
+import type { VerifyLedgerArchive } from "../domain/verify-ledger-archive.use-case.js";
 import { SettleTradeRequestSchema, WalletService, type SettleTradeRequest } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { isDomainError, type DomainError } from "#kit/errors/domain-error.js";
 import { validationError } from "#kit/rpc/validate.interceptor.js";
@@ -22,6 +25,12 @@ import {
 
 export interface WalletRoutesDeps {
   readonly wallet: Wallet;
+  /** Archives and statements (SQL ledgers with an object store); Unimplemented without. */
+  readonly archives?: {
+    readonly archiveDay: ArchiveLedgerDay;
+    readonly verify: VerifyLedgerArchive;
+    readonly statement: AccountStatement;
+  };
 }
 
 const MAX_TIMEOUT_MS = 366n * 86_400_000n;
@@ -141,6 +150,20 @@ export function walletRoutes(deps: WalletRoutesDeps) {
         const found = await wallet.listWithdrawalApprovals(page(request.page));
         return { withdrawals: found.items.map((withdrawal) => toWithdrawalMessage(assets, withdrawal)), page: { nextPageToken: found.next } };
       },
+      async requestAccountStatement(request) {
+        const statement = await archivesOf(deps).statement.execute(request.accountId, request.month);
+        return { url: statement.url, expiresAt: BigInt(statement.expiresAt), entries: statement.entries };
+      },
+      async archiveLedgerDay(request) {
+        const written = await archivesOf(deps).archiveDay.execute(request.date);
+        return { key: written.key, rows: written.rows, sha256: written.sha256 };
+      },
+      async verifyLedgerArchive(request) {
+        const check = await archivesOf(deps).verify.execute(request.date);
+        const d = check.firstDifference;
+        const difference = d ? `row ${d.index}: archived ${JSON.stringify(d.archived ?? null, big)} != ledger ${JSON.stringify(d.database ?? null, big)}` : "";
+        return { equal: check.equal, archived: check.archived, archivedRows: check.archivedRows, databaseRows: check.databaseRows, difference };
+      },
       async creditAccount(request) {
         const credited = await wallet.creditAccount({
           creditId: request.creditId,
@@ -157,3 +180,10 @@ export function walletRoutes(deps: WalletRoutesDeps) {
       },
     });
 }
+
+function archivesOf(deps: WalletRoutesDeps): NonNullable<WalletRoutesDeps["archives"]> {
+  if (!deps.archives) throw new ConnectError("archives and statements need a SQL ledger", Code.Unimplemented);
+  return deps.archives;
+}
+
+const big = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);

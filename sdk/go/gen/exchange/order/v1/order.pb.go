@@ -2888,6 +2888,345 @@ func (*StreamOrderEntryResponse_Ack) isStreamOrderEntryResponse_Event() {}
 
 func (*StreamOrderEntryResponse_Report) isStreamOrderEntryResponse_Event() {}
 
+type ArchiveTradesDayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD, UTC.
+	Date          string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ArchiveTradesDayRequest) Reset() {
+	*x = ArchiveTradesDayRequest{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ArchiveTradesDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ArchiveTradesDayRequest) ProtoMessage() {}
+
+func (x *ArchiveTradesDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ArchiveTradesDayRequest.ProtoReflect.Descriptor instead.
+func (*ArchiveTradesDayRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ArchiveTradesDayRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+type ArchivedPartition struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Symbol        string                 `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Rows          uint32                 `protobuf:"varint,3,opt,name=rows,proto3" json:"rows,omitempty"`
+	Sha256        string                 `protobuf:"bytes,4,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ArchivedPartition) Reset() {
+	*x = ArchivedPartition{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ArchivedPartition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ArchivedPartition) ProtoMessage() {}
+
+func (x *ArchivedPartition) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ArchivedPartition.ProtoReflect.Descriptor instead.
+func (*ArchivedPartition) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ArchivedPartition) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *ArchivedPartition) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *ArchivedPartition) GetRows() uint32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *ArchivedPartition) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+type ArchiveTradesDayResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partitions    []*ArchivedPartition   `protobuf:"bytes,1,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ArchiveTradesDayResponse) Reset() {
+	*x = ArchiveTradesDayResponse{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ArchiveTradesDayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ArchiveTradesDayResponse) ProtoMessage() {}
+
+func (x *ArchiveTradesDayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ArchiveTradesDayResponse.ProtoReflect.Descriptor instead.
+func (*ArchiveTradesDayResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ArchiveTradesDayResponse) GetPartitions() []*ArchivedPartition {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
+type VerifyTradesArchiveRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Date          string                 `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyTradesArchiveRequest) Reset() {
+	*x = VerifyTradesArchiveRequest{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyTradesArchiveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyTradesArchiveRequest) ProtoMessage() {}
+
+func (x *VerifyTradesArchiveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyTradesArchiveRequest.ProtoReflect.Descriptor instead.
+func (*VerifyTradesArchiveRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *VerifyTradesArchiveRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+type TradesArchiveCheck struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Symbol string                 `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	// The partition exists and holds exactly the stored trades of that symbol and day, in order.
+	Equal         bool   `protobuf:"varint,2,opt,name=equal,proto3" json:"equal,omitempty"`
+	Archived      bool   `protobuf:"varint,3,opt,name=archived,proto3" json:"archived,omitempty"`
+	ArchivedRows  uint32 `protobuf:"varint,4,opt,name=archived_rows,json=archivedRows,proto3" json:"archived_rows,omitempty"`
+	DatabaseRows  uint32 `protobuf:"varint,5,opt,name=database_rows,json=databaseRows,proto3" json:"database_rows,omitempty"`
+	Difference    string `protobuf:"bytes,6,opt,name=difference,proto3" json:"difference,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TradesArchiveCheck) Reset() {
+	*x = TradesArchiveCheck{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TradesArchiveCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TradesArchiveCheck) ProtoMessage() {}
+
+func (x *TradesArchiveCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TradesArchiveCheck.ProtoReflect.Descriptor instead.
+func (*TradesArchiveCheck) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *TradesArchiveCheck) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *TradesArchiveCheck) GetEqual() bool {
+	if x != nil {
+		return x.Equal
+	}
+	return false
+}
+
+func (x *TradesArchiveCheck) GetArchived() bool {
+	if x != nil {
+		return x.Archived
+	}
+	return false
+}
+
+func (x *TradesArchiveCheck) GetArchivedRows() uint32 {
+	if x != nil {
+		return x.ArchivedRows
+	}
+	return 0
+}
+
+func (x *TradesArchiveCheck) GetDatabaseRows() uint32 {
+	if x != nil {
+		return x.DatabaseRows
+	}
+	return 0
+}
+
+func (x *TradesArchiveCheck) GetDifference() string {
+	if x != nil {
+		return x.Difference
+	}
+	return ""
+}
+
+type VerifyTradesArchiveResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every symbol's check passed.
+	Equal         bool                  `protobuf:"varint,1,opt,name=equal,proto3" json:"equal,omitempty"`
+	Symbols       []*TradesArchiveCheck `protobuf:"bytes,2,rep,name=symbols,proto3" json:"symbols,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyTradesArchiveResponse) Reset() {
+	*x = VerifyTradesArchiveResponse{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyTradesArchiveResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyTradesArchiveResponse) ProtoMessage() {}
+
+func (x *VerifyTradesArchiveResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyTradesArchiveResponse.ProtoReflect.Descriptor instead.
+func (*VerifyTradesArchiveResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *VerifyTradesArchiveResponse) GetEqual() bool {
+	if x != nil {
+		return x.Equal
+	}
+	return false
+}
+
+func (x *VerifyTradesArchiveResponse) GetSymbols() []*TradesArchiveCheck {
+	if x != nil {
+		return x.Symbols
+	}
+	return nil
+}
+
 var File_exchange_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_exchange_order_v1_order_proto_rawDesc = "" +
@@ -3126,7 +3465,32 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x18StreamOrderEntryResponse\x124\n" +
 	"\x03ack\x18\x01 \x01(\v2 .exchange.order.v1.OrderEntryAckH\x00R\x03ack\x128\n" +
 	"\x06report\x18\x02 \x01(\v2\x1e.exchange.order.v1.OrderUpdateH\x00R\x06reportB\a\n" +
-	"\x05event*v\n" +
+	"\x05event\"R\n" +
+	"\x17ArchiveTradesDayRequest\x127\n" +
+	"\x04date\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04date\"i\n" +
+	"\x11ArchivedPartition\x12\x16\n" +
+	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12\x12\n" +
+	"\x04rows\x18\x03 \x01(\rR\x04rows\x12\x16\n" +
+	"\x06sha256\x18\x04 \x01(\tR\x06sha256\"`\n" +
+	"\x18ArchiveTradesDayResponse\x12D\n" +
+	"\n" +
+	"partitions\x18\x01 \x03(\v2$.exchange.order.v1.ArchivedPartitionR\n" +
+	"partitions\"U\n" +
+	"\x1aVerifyTradesArchiveRequest\x127\n" +
+	"\x04date\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04date\"\xc8\x01\n" +
+	"\x12TradesArchiveCheck\x12\x16\n" +
+	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x14\n" +
+	"\x05equal\x18\x02 \x01(\bR\x05equal\x12\x1a\n" +
+	"\barchived\x18\x03 \x01(\bR\barchived\x12#\n" +
+	"\rarchived_rows\x18\x04 \x01(\rR\farchivedRows\x12#\n" +
+	"\rdatabase_rows\x18\x05 \x01(\rR\fdatabaseRows\x12\x1e\n" +
+	"\n" +
+	"difference\x18\x06 \x01(\tR\n" +
+	"difference\"t\n" +
+	"\x1bVerifyTradesArchiveResponse\x12\x14\n" +
+	"\x05equal\x18\x01 \x01(\bR\x05equal\x12?\n" +
+	"\asymbols\x18\x02 \x03(\v2%.exchange.order.v1.TradesArchiveCheckR\asymbols*v\n" +
 	"\fResponseType\x12\x1d\n" +
 	"\x19RESPONSE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11RESPONSE_TYPE_ACK\x10\x01\x12\x18\n" +
@@ -3153,7 +3517,7 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x17EXECUTION_TYPE_REJECTED\x10\x04\x12\x18\n" +
 	"\x14EXECUTION_TYPE_TRADE\x10\x05\x12\x1a\n" +
 	"\x16EXECUTION_TYPE_EXPIRED\x10\x06\x12#\n" +
-	"\x1fEXECUTION_TYPE_TRADE_PREVENTION\x10\a2\xc7\t\n" +
+	"\x1fEXECUTION_TYPE_TRADE_PREVENTION\x10\a2\xaa\v\n" +
 	"\fOrderService\x12h\n" +
 	"\x0fGetExchangeInfo\x12).exchange.order.v1.GetExchangeInfoRequest\x1a*.exchange.order.v1.GetExchangeInfoResponse\x12Y\n" +
 	"\n" +
@@ -3169,7 +3533,9 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"ListOrders\x12$.exchange.order.v1.ListOrdersRequest\x1a%.exchange.order.v1.ListOrdersResponse\x12_\n" +
 	"\fListMyTrades\x12&.exchange.order.v1.ListMyTradesRequest\x1a'.exchange.order.v1.ListMyTradesResponse\x12s\n" +
 	"\x12StreamOrderUpdates\x12,.exchange.order.v1.StreamOrderUpdatesRequest\x1a-.exchange.order.v1.StreamOrderUpdatesResponse0\x01\x12o\n" +
-	"\x10StreamOrderEntry\x12*.exchange.order.v1.StreamOrderEntryRequest\x1a+.exchange.order.v1.StreamOrderEntryResponse(\x010\x01B\xcc\x01\n" +
+	"\x10StreamOrderEntry\x12*.exchange.order.v1.StreamOrderEntryRequest\x1a+.exchange.order.v1.StreamOrderEntryResponse(\x010\x01\x12k\n" +
+	"\x10ArchiveTradesDay\x12*.exchange.order.v1.ArchiveTradesDayRequest\x1a+.exchange.order.v1.ArchiveTradesDayResponse\x12t\n" +
+	"\x13VerifyTradesArchive\x12-.exchange.order.v1.VerifyTradesArchiveRequest\x1a..exchange.order.v1.VerifyTradesArchiveResponseB\xcc\x01\n" +
 	"\x15com.exchange.order.v1B\n" +
 	"OrderProtoP\x01ZAgithub.com/exchange/exchange/sdk/go/gen/exchange/order/v1;orderv1\xa2\x02\x03EOX\xaa\x02\x11Exchange.Order.V1\xca\x02\x11Exchange\\Order\\V1\xe2\x02\x1dExchange\\Order\\V1\\GPBMetadata\xea\x02\x13Exchange::Order::V1b\x06proto3"
 
@@ -3186,7 +3552,7 @@ func file_exchange_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_exchange_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_exchange_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_exchange_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_exchange_order_v1_order_proto_goTypes = []any{
 	(ResponseType)(0),                            // 0: exchange.order.v1.ResponseType
 	(CancelReplaceMode)(0),                       // 1: exchange.order.v1.CancelReplaceMode
@@ -3226,33 +3592,39 @@ var file_exchange_order_v1_order_proto_goTypes = []any{
 	(*OrderEntryStatus)(nil),                     // 35: exchange.order.v1.OrderEntryStatus
 	(*OrderEntryAck)(nil),                        // 36: exchange.order.v1.OrderEntryAck
 	(*StreamOrderEntryResponse)(nil),             // 37: exchange.order.v1.StreamOrderEntryResponse
-	(v1.SymbolStatus)(0),                         // 38: exchange.common.v1.SymbolStatus
-	(v1.OrderType)(0),                            // 39: exchange.common.v1.OrderType
-	(v1.SelfTradePreventionMode)(0),              // 40: exchange.common.v1.SelfTradePreventionMode
-	(v1.Side)(0),                                 // 41: exchange.common.v1.Side
-	(v1.TimeInForce)(0),                          // 42: exchange.common.v1.TimeInForce
-	(v1.OrderStatus)(0),                          // 43: exchange.common.v1.OrderStatus
-	(*v1.PageRequest)(nil),                       // 44: exchange.common.v1.PageRequest
-	(*v1.PageResponse)(nil),                      // 45: exchange.common.v1.PageResponse
-	(*errdetails.BadRequest_FieldViolation)(nil), // 46: google.rpc.BadRequest.FieldViolation
+	(*ArchiveTradesDayRequest)(nil),              // 38: exchange.order.v1.ArchiveTradesDayRequest
+	(*ArchivedPartition)(nil),                    // 39: exchange.order.v1.ArchivedPartition
+	(*ArchiveTradesDayResponse)(nil),             // 40: exchange.order.v1.ArchiveTradesDayResponse
+	(*VerifyTradesArchiveRequest)(nil),           // 41: exchange.order.v1.VerifyTradesArchiveRequest
+	(*TradesArchiveCheck)(nil),                   // 42: exchange.order.v1.TradesArchiveCheck
+	(*VerifyTradesArchiveResponse)(nil),          // 43: exchange.order.v1.VerifyTradesArchiveResponse
+	(v1.SymbolStatus)(0),                         // 44: exchange.common.v1.SymbolStatus
+	(v1.OrderType)(0),                            // 45: exchange.common.v1.OrderType
+	(v1.SelfTradePreventionMode)(0),              // 46: exchange.common.v1.SelfTradePreventionMode
+	(v1.Side)(0),                                 // 47: exchange.common.v1.Side
+	(v1.TimeInForce)(0),                          // 48: exchange.common.v1.TimeInForce
+	(v1.OrderStatus)(0),                          // 49: exchange.common.v1.OrderStatus
+	(*v1.PageRequest)(nil),                       // 50: exchange.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                      // 51: exchange.common.v1.PageResponse
+	(*errdetails.BadRequest_FieldViolation)(nil), // 52: google.rpc.BadRequest.FieldViolation
 }
 var file_exchange_order_v1_order_proto_depIdxs = []int32{
-	38, // 0: exchange.order.v1.SymbolInfo.status:type_name -> exchange.common.v1.SymbolStatus
-	39, // 1: exchange.order.v1.SymbolInfo.order_types:type_name -> exchange.common.v1.OrderType
+	44, // 0: exchange.order.v1.SymbolInfo.status:type_name -> exchange.common.v1.SymbolStatus
+	45, // 1: exchange.order.v1.SymbolInfo.order_types:type_name -> exchange.common.v1.OrderType
 	5,  // 2: exchange.order.v1.SymbolInfo.filters:type_name -> exchange.order.v1.SymbolFilters
-	40, // 3: exchange.order.v1.SymbolInfo.allowed_self_trade_prevention_modes:type_name -> exchange.common.v1.SelfTradePreventionMode
-	40, // 4: exchange.order.v1.SymbolInfo.default_self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
+	46, // 3: exchange.order.v1.SymbolInfo.allowed_self_trade_prevention_modes:type_name -> exchange.common.v1.SelfTradePreventionMode
+	46, // 4: exchange.order.v1.SymbolInfo.default_self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
 	6,  // 5: exchange.order.v1.GetExchangeInfoResponse.symbols:type_name -> exchange.order.v1.SymbolInfo
-	41, // 6: exchange.order.v1.PlaceOrderRequest.side:type_name -> exchange.common.v1.Side
-	39, // 7: exchange.order.v1.PlaceOrderRequest.type:type_name -> exchange.common.v1.OrderType
-	42, // 8: exchange.order.v1.PlaceOrderRequest.time_in_force:type_name -> exchange.common.v1.TimeInForce
-	40, // 9: exchange.order.v1.PlaceOrderRequest.self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
+	47, // 6: exchange.order.v1.PlaceOrderRequest.side:type_name -> exchange.common.v1.Side
+	45, // 7: exchange.order.v1.PlaceOrderRequest.type:type_name -> exchange.common.v1.OrderType
+	48, // 8: exchange.order.v1.PlaceOrderRequest.time_in_force:type_name -> exchange.common.v1.TimeInForce
+	46, // 9: exchange.order.v1.PlaceOrderRequest.self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
 	0,  // 10: exchange.order.v1.PlaceOrderRequest.response_type:type_name -> exchange.order.v1.ResponseType
-	43, // 11: exchange.order.v1.Order.status:type_name -> exchange.common.v1.OrderStatus
-	42, // 12: exchange.order.v1.Order.time_in_force:type_name -> exchange.common.v1.TimeInForce
-	39, // 13: exchange.order.v1.Order.type:type_name -> exchange.common.v1.OrderType
-	41, // 14: exchange.order.v1.Order.side:type_name -> exchange.common.v1.Side
-	40, // 15: exchange.order.v1.Order.self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
+	49, // 11: exchange.order.v1.Order.status:type_name -> exchange.common.v1.OrderStatus
+	48, // 12: exchange.order.v1.Order.time_in_force:type_name -> exchange.common.v1.TimeInForce
+	45, // 13: exchange.order.v1.Order.type:type_name -> exchange.common.v1.OrderType
+	47, // 14: exchange.order.v1.Order.side:type_name -> exchange.common.v1.Side
+	46, // 15: exchange.order.v1.Order.self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
 	10, // 16: exchange.order.v1.Order.fills:type_name -> exchange.order.v1.Fill
 	11, // 17: exchange.order.v1.PlaceOrderResponse.order:type_name -> exchange.order.v1.Order
 	11, // 18: exchange.order.v1.CancelOrderResponse.order:type_name -> exchange.order.v1.Order
@@ -3270,51 +3642,57 @@ var file_exchange_order_v1_order_proto_depIdxs = []int32{
 	11, // 30: exchange.order.v1.CancelAllOrdersResponse.orders:type_name -> exchange.order.v1.Order
 	11, // 31: exchange.order.v1.GetOrderResponse.order:type_name -> exchange.order.v1.Order
 	11, // 32: exchange.order.v1.ListOpenOrdersResponse.orders:type_name -> exchange.order.v1.Order
-	44, // 33: exchange.order.v1.ListOrdersRequest.page:type_name -> exchange.common.v1.PageRequest
+	50, // 33: exchange.order.v1.ListOrdersRequest.page:type_name -> exchange.common.v1.PageRequest
 	11, // 34: exchange.order.v1.ListOrdersResponse.orders:type_name -> exchange.order.v1.Order
-	45, // 35: exchange.order.v1.ListOrdersResponse.page:type_name -> exchange.common.v1.PageResponse
-	44, // 36: exchange.order.v1.ListMyTradesRequest.page:type_name -> exchange.common.v1.PageRequest
+	51, // 35: exchange.order.v1.ListOrdersResponse.page:type_name -> exchange.common.v1.PageResponse
+	50, // 36: exchange.order.v1.ListMyTradesRequest.page:type_name -> exchange.common.v1.PageRequest
 	28, // 37: exchange.order.v1.ListMyTradesResponse.trades:type_name -> exchange.order.v1.Trade
-	45, // 38: exchange.order.v1.ListMyTradesResponse.page:type_name -> exchange.common.v1.PageResponse
+	51, // 38: exchange.order.v1.ListMyTradesResponse.page:type_name -> exchange.common.v1.PageResponse
 	11, // 39: exchange.order.v1.OrderUpdate.order:type_name -> exchange.order.v1.Order
 	4,  // 40: exchange.order.v1.OrderUpdate.execution_type:type_name -> exchange.order.v1.ExecutionType
 	32, // 41: exchange.order.v1.StreamOrderUpdatesResponse.update:type_name -> exchange.order.v1.OrderUpdate
 	9,  // 42: exchange.order.v1.StreamOrderEntryRequest.place:type_name -> exchange.order.v1.PlaceOrderRequest
 	13, // 43: exchange.order.v1.StreamOrderEntryRequest.cancel:type_name -> exchange.order.v1.CancelOrderRequest
-	46, // 44: exchange.order.v1.OrderEntryStatus.field_violations:type_name -> google.rpc.BadRequest.FieldViolation
+	52, // 44: exchange.order.v1.OrderEntryStatus.field_violations:type_name -> google.rpc.BadRequest.FieldViolation
 	11, // 45: exchange.order.v1.OrderEntryAck.order:type_name -> exchange.order.v1.Order
 	35, // 46: exchange.order.v1.OrderEntryAck.error:type_name -> exchange.order.v1.OrderEntryStatus
 	36, // 47: exchange.order.v1.StreamOrderEntryResponse.ack:type_name -> exchange.order.v1.OrderEntryAck
 	32, // 48: exchange.order.v1.StreamOrderEntryResponse.report:type_name -> exchange.order.v1.OrderUpdate
-	7,  // 49: exchange.order.v1.OrderService.GetExchangeInfo:input_type -> exchange.order.v1.GetExchangeInfoRequest
-	9,  // 50: exchange.order.v1.OrderService.PlaceOrder:input_type -> exchange.order.v1.PlaceOrderRequest
-	13, // 51: exchange.order.v1.OrderService.CancelOrder:input_type -> exchange.order.v1.CancelOrderRequest
-	16, // 52: exchange.order.v1.OrderService.CancelReplaceOrder:input_type -> exchange.order.v1.CancelReplaceOrderRequest
-	18, // 53: exchange.order.v1.OrderService.AmendOrder:input_type -> exchange.order.v1.AmendOrderRequest
-	20, // 54: exchange.order.v1.OrderService.CancelAllOrders:input_type -> exchange.order.v1.CancelAllOrdersRequest
-	22, // 55: exchange.order.v1.OrderService.GetOrder:input_type -> exchange.order.v1.GetOrderRequest
-	24, // 56: exchange.order.v1.OrderService.ListOpenOrders:input_type -> exchange.order.v1.ListOpenOrdersRequest
-	26, // 57: exchange.order.v1.OrderService.ListOrders:input_type -> exchange.order.v1.ListOrdersRequest
-	29, // 58: exchange.order.v1.OrderService.ListMyTrades:input_type -> exchange.order.v1.ListMyTradesRequest
-	31, // 59: exchange.order.v1.OrderService.StreamOrderUpdates:input_type -> exchange.order.v1.StreamOrderUpdatesRequest
-	34, // 60: exchange.order.v1.OrderService.StreamOrderEntry:input_type -> exchange.order.v1.StreamOrderEntryRequest
-	8,  // 61: exchange.order.v1.OrderService.GetExchangeInfo:output_type -> exchange.order.v1.GetExchangeInfoResponse
-	12, // 62: exchange.order.v1.OrderService.PlaceOrder:output_type -> exchange.order.v1.PlaceOrderResponse
-	14, // 63: exchange.order.v1.OrderService.CancelOrder:output_type -> exchange.order.v1.CancelOrderResponse
-	17, // 64: exchange.order.v1.OrderService.CancelReplaceOrder:output_type -> exchange.order.v1.CancelReplaceOrderResponse
-	19, // 65: exchange.order.v1.OrderService.AmendOrder:output_type -> exchange.order.v1.AmendOrderResponse
-	21, // 66: exchange.order.v1.OrderService.CancelAllOrders:output_type -> exchange.order.v1.CancelAllOrdersResponse
-	23, // 67: exchange.order.v1.OrderService.GetOrder:output_type -> exchange.order.v1.GetOrderResponse
-	25, // 68: exchange.order.v1.OrderService.ListOpenOrders:output_type -> exchange.order.v1.ListOpenOrdersResponse
-	27, // 69: exchange.order.v1.OrderService.ListOrders:output_type -> exchange.order.v1.ListOrdersResponse
-	30, // 70: exchange.order.v1.OrderService.ListMyTrades:output_type -> exchange.order.v1.ListMyTradesResponse
-	33, // 71: exchange.order.v1.OrderService.StreamOrderUpdates:output_type -> exchange.order.v1.StreamOrderUpdatesResponse
-	37, // 72: exchange.order.v1.OrderService.StreamOrderEntry:output_type -> exchange.order.v1.StreamOrderEntryResponse
-	61, // [61:73] is the sub-list for method output_type
-	49, // [49:61] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	39, // 49: exchange.order.v1.ArchiveTradesDayResponse.partitions:type_name -> exchange.order.v1.ArchivedPartition
+	42, // 50: exchange.order.v1.VerifyTradesArchiveResponse.symbols:type_name -> exchange.order.v1.TradesArchiveCheck
+	7,  // 51: exchange.order.v1.OrderService.GetExchangeInfo:input_type -> exchange.order.v1.GetExchangeInfoRequest
+	9,  // 52: exchange.order.v1.OrderService.PlaceOrder:input_type -> exchange.order.v1.PlaceOrderRequest
+	13, // 53: exchange.order.v1.OrderService.CancelOrder:input_type -> exchange.order.v1.CancelOrderRequest
+	16, // 54: exchange.order.v1.OrderService.CancelReplaceOrder:input_type -> exchange.order.v1.CancelReplaceOrderRequest
+	18, // 55: exchange.order.v1.OrderService.AmendOrder:input_type -> exchange.order.v1.AmendOrderRequest
+	20, // 56: exchange.order.v1.OrderService.CancelAllOrders:input_type -> exchange.order.v1.CancelAllOrdersRequest
+	22, // 57: exchange.order.v1.OrderService.GetOrder:input_type -> exchange.order.v1.GetOrderRequest
+	24, // 58: exchange.order.v1.OrderService.ListOpenOrders:input_type -> exchange.order.v1.ListOpenOrdersRequest
+	26, // 59: exchange.order.v1.OrderService.ListOrders:input_type -> exchange.order.v1.ListOrdersRequest
+	29, // 60: exchange.order.v1.OrderService.ListMyTrades:input_type -> exchange.order.v1.ListMyTradesRequest
+	31, // 61: exchange.order.v1.OrderService.StreamOrderUpdates:input_type -> exchange.order.v1.StreamOrderUpdatesRequest
+	34, // 62: exchange.order.v1.OrderService.StreamOrderEntry:input_type -> exchange.order.v1.StreamOrderEntryRequest
+	38, // 63: exchange.order.v1.OrderService.ArchiveTradesDay:input_type -> exchange.order.v1.ArchiveTradesDayRequest
+	41, // 64: exchange.order.v1.OrderService.VerifyTradesArchive:input_type -> exchange.order.v1.VerifyTradesArchiveRequest
+	8,  // 65: exchange.order.v1.OrderService.GetExchangeInfo:output_type -> exchange.order.v1.GetExchangeInfoResponse
+	12, // 66: exchange.order.v1.OrderService.PlaceOrder:output_type -> exchange.order.v1.PlaceOrderResponse
+	14, // 67: exchange.order.v1.OrderService.CancelOrder:output_type -> exchange.order.v1.CancelOrderResponse
+	17, // 68: exchange.order.v1.OrderService.CancelReplaceOrder:output_type -> exchange.order.v1.CancelReplaceOrderResponse
+	19, // 69: exchange.order.v1.OrderService.AmendOrder:output_type -> exchange.order.v1.AmendOrderResponse
+	21, // 70: exchange.order.v1.OrderService.CancelAllOrders:output_type -> exchange.order.v1.CancelAllOrdersResponse
+	23, // 71: exchange.order.v1.OrderService.GetOrder:output_type -> exchange.order.v1.GetOrderResponse
+	25, // 72: exchange.order.v1.OrderService.ListOpenOrders:output_type -> exchange.order.v1.ListOpenOrdersResponse
+	27, // 73: exchange.order.v1.OrderService.ListOrders:output_type -> exchange.order.v1.ListOrdersResponse
+	30, // 74: exchange.order.v1.OrderService.ListMyTrades:output_type -> exchange.order.v1.ListMyTradesResponse
+	33, // 75: exchange.order.v1.OrderService.StreamOrderUpdates:output_type -> exchange.order.v1.StreamOrderUpdatesResponse
+	37, // 76: exchange.order.v1.OrderService.StreamOrderEntry:output_type -> exchange.order.v1.StreamOrderEntryResponse
+	40, // 77: exchange.order.v1.OrderService.ArchiveTradesDay:output_type -> exchange.order.v1.ArchiveTradesDayResponse
+	43, // 78: exchange.order.v1.OrderService.VerifyTradesArchive:output_type -> exchange.order.v1.VerifyTradesArchiveResponse
+	65, // [65:79] is the sub-list for method output_type
+	51, // [51:65] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_exchange_order_v1_order_proto_init() }
@@ -3342,7 +3720,7 @@ func file_exchange_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_order_v1_order_proto_rawDesc), len(file_exchange_order_v1_order_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   33,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -130,6 +130,53 @@ func (TransferStatus) EnumDescriptor() ([]byte, []int) {
 	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{1}
 }
 
+type StatementFormat int32
+
+const (
+	StatementFormat_STATEMENT_FORMAT_UNSPECIFIED StatementFormat = 0
+	// One line per ledger entry, amounts as signed decimal strings.
+	StatementFormat_STATEMENT_FORMAT_CSV StatementFormat = 1
+)
+
+// Enum value maps for StatementFormat.
+var (
+	StatementFormat_name = map[int32]string{
+		0: "STATEMENT_FORMAT_UNSPECIFIED",
+		1: "STATEMENT_FORMAT_CSV",
+	}
+	StatementFormat_value = map[string]int32{
+		"STATEMENT_FORMAT_UNSPECIFIED": 0,
+		"STATEMENT_FORMAT_CSV":         1,
+	}
+)
+
+func (x StatementFormat) Enum() *StatementFormat {
+	p := new(StatementFormat)
+	*p = x
+	return p
+}
+
+func (x StatementFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (StatementFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_exchange_wallet_v1_wallet_proto_enumTypes[2].Descriptor()
+}
+
+func (StatementFormat) Type() protoreflect.EnumType {
+	return &file_exchange_wallet_v1_wallet_proto_enumTypes[2]
+}
+
+func (x StatementFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use StatementFormat.Descriptor instead.
+func (StatementFormat) EnumDescriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{2}
+}
+
 type Asset struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Asset string                 `protobuf:"bytes,1,opt,name=asset,proto3" json:"asset,omitempty"`
@@ -3130,6 +3177,357 @@ func (x *CreditAccountResponse) GetDuplicate() bool {
 	return false
 }
 
+type RequestAccountStatementRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// YYYY-MM, UTC.
+	Month string `protobuf:"bytes,2,opt,name=month,proto3" json:"month,omitempty"`
+	// CSV when unspecified.
+	Format        StatementFormat `protobuf:"varint,3,opt,name=format,proto3,enum=exchange.wallet.v1.StatementFormat" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestAccountStatementRequest) Reset() {
+	*x = RequestAccountStatementRequest{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestAccountStatementRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestAccountStatementRequest) ProtoMessage() {}
+
+func (x *RequestAccountStatementRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestAccountStatementRequest.ProtoReflect.Descriptor instead.
+func (*RequestAccountStatementRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *RequestAccountStatementRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *RequestAccountStatementRequest) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+func (x *RequestAccountStatementRequest) GetFormat() StatementFormat {
+	if x != nil {
+		return x.Format
+	}
+	return StatementFormat_STATEMENT_FORMAT_UNSPECIFIED
+}
+
+type RequestAccountStatementResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Url   string                 `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	// When the URL stops working, ms since the epoch.
+	ExpiresAt int64 `protobuf:"varint,2,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// Ledger entries in the statement.
+	Entries       uint32 `protobuf:"varint,3,opt,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestAccountStatementResponse) Reset() {
+	*x = RequestAccountStatementResponse{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestAccountStatementResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestAccountStatementResponse) ProtoMessage() {}
+
+func (x *RequestAccountStatementResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestAccountStatementResponse.ProtoReflect.Descriptor instead.
+func (*RequestAccountStatementResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *RequestAccountStatementResponse) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *RequestAccountStatementResponse) GetExpiresAt() int64 {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return 0
+}
+
+func (x *RequestAccountStatementResponse) GetEntries() uint32 {
+	if x != nil {
+		return x.Entries
+	}
+	return 0
+}
+
+type ArchiveLedgerDayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD, UTC.
+	Date          string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ArchiveLedgerDayRequest) Reset() {
+	*x = ArchiveLedgerDayRequest{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ArchiveLedgerDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ArchiveLedgerDayRequest) ProtoMessage() {}
+
+func (x *ArchiveLedgerDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ArchiveLedgerDayRequest.ProtoReflect.Descriptor instead.
+func (*ArchiveLedgerDayRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *ArchiveLedgerDayRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+type ArchiveLedgerDayResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Rows          uint32                 `protobuf:"varint,2,opt,name=rows,proto3" json:"rows,omitempty"`
+	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ArchiveLedgerDayResponse) Reset() {
+	*x = ArchiveLedgerDayResponse{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ArchiveLedgerDayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ArchiveLedgerDayResponse) ProtoMessage() {}
+
+func (x *ArchiveLedgerDayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ArchiveLedgerDayResponse.ProtoReflect.Descriptor instead.
+func (*ArchiveLedgerDayResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ArchiveLedgerDayResponse) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *ArchiveLedgerDayResponse) GetRows() uint32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *ArchiveLedgerDayResponse) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+type VerifyLedgerArchiveRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Date          string                 `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyLedgerArchiveRequest) Reset() {
+	*x = VerifyLedgerArchiveRequest{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyLedgerArchiveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyLedgerArchiveRequest) ProtoMessage() {}
+
+func (x *VerifyLedgerArchiveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyLedgerArchiveRequest.ProtoReflect.Descriptor instead.
+func (*VerifyLedgerArchiveRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *VerifyLedgerArchiveRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+type VerifyLedgerArchiveResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The archive exists and holds exactly the ledger's entries of that day, in order.
+	Equal        bool   `protobuf:"varint,1,opt,name=equal,proto3" json:"equal,omitempty"`
+	Archived     bool   `protobuf:"varint,2,opt,name=archived,proto3" json:"archived,omitempty"`
+	ArchivedRows uint32 `protobuf:"varint,3,opt,name=archived_rows,json=archivedRows,proto3" json:"archived_rows,omitempty"`
+	DatabaseRows uint32 `protobuf:"varint,4,opt,name=database_rows,json=databaseRows,proto3" json:"database_rows,omitempty"`
+	// Where they first differ, when they do.
+	Difference    string `protobuf:"bytes,5,opt,name=difference,proto3" json:"difference,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyLedgerArchiveResponse) Reset() {
+	*x = VerifyLedgerArchiveResponse{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyLedgerArchiveResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyLedgerArchiveResponse) ProtoMessage() {}
+
+func (x *VerifyLedgerArchiveResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyLedgerArchiveResponse.ProtoReflect.Descriptor instead.
+func (*VerifyLedgerArchiveResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *VerifyLedgerArchiveResponse) GetEqual() bool {
+	if x != nil {
+		return x.Equal
+	}
+	return false
+}
+
+func (x *VerifyLedgerArchiveResponse) GetArchived() bool {
+	if x != nil {
+		return x.Archived
+	}
+	return false
+}
+
+func (x *VerifyLedgerArchiveResponse) GetArchivedRows() uint32 {
+	if x != nil {
+		return x.ArchivedRows
+	}
+	return 0
+}
+
+func (x *VerifyLedgerArchiveResponse) GetDatabaseRows() uint32 {
+	if x != nil {
+		return x.DatabaseRows
+	}
+	return 0
+}
+
+func (x *VerifyLedgerArchiveResponse) GetDifference() string {
+	if x != nil {
+		return x.Difference
+	}
+	return ""
+}
+
 var File_exchange_wallet_v1_wallet_proto protoreflect.FileDescriptor
 
 const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
@@ -3364,7 +3762,33 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x06reason\"l\n" +
 	"\x15CreditAccountResponse\x125\n" +
 	"\adeposit\x18\x01 \x01(\v2\x1b.exchange.wallet.v1.DepositR\adeposit\x12\x1c\n" +
-	"\tduplicate\x18\x02 \x01(\bR\tduplicate*m\n" +
+	"\tduplicate\x18\x02 \x01(\bR\tduplicate\"\xc8\x01\n" +
+	"\x1eRequestAccountStatementRequest\x12&\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\x127\n" +
+	"\x05month\x18\x02 \x01(\tB!\xbaH\x1er\x1c2\x1a^[0-9]{4}-(0[1-9]|1[0-2])$R\x05month\x12E\n" +
+	"\x06format\x18\x03 \x01(\x0e2#.exchange.wallet.v1.StatementFormatB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06format\"l\n" +
+	"\x1fRequestAccountStatementResponse\x12\x10\n" +
+	"\x03url\x18\x01 \x01(\tR\x03url\x12\x1d\n" +
+	"\n" +
+	"expires_at\x18\x02 \x01(\x03R\texpiresAt\x12\x18\n" +
+	"\aentries\x18\x03 \x01(\rR\aentries\"R\n" +
+	"\x17ArchiveLedgerDayRequest\x127\n" +
+	"\x04date\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04date\"X\n" +
+	"\x18ArchiveLedgerDayResponse\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x12\n" +
+	"\x04rows\x18\x02 \x01(\rR\x04rows\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\"U\n" +
+	"\x1aVerifyLedgerArchiveRequest\x127\n" +
+	"\x04date\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04date\"\xb9\x01\n" +
+	"\x1bVerifyLedgerArchiveResponse\x12\x14\n" +
+	"\x05equal\x18\x01 \x01(\bR\x05equal\x12\x1a\n" +
+	"\barchived\x18\x02 \x01(\bR\barchived\x12#\n" +
+	"\rarchived_rows\x18\x03 \x01(\rR\farchivedRows\x12#\n" +
+	"\rdatabase_rows\x18\x04 \x01(\rR\fdatabaseRows\x12\x1e\n" +
+	"\n" +
+	"difference\x18\x05 \x01(\tR\n" +
+	"difference*m\n" +
 	"\tHoldState\x12\x1a\n" +
 	"\x16HOLD_STATE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12HOLD_STATE_PENDING\x10\x01\x12\x15\n" +
@@ -3375,7 +3799,10 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"\x17TRANSFER_STATUS_PENDING\x10\x01\x12%\n" +
 	"!TRANSFER_STATUS_AWAITING_APPROVAL\x10\x02\x12\x1d\n" +
 	"\x19TRANSFER_STATUS_COMPLETED\x10\x03\x12\x1c\n" +
-	"\x18TRANSFER_STATUS_REJECTED\x10\x042\xca\x10\n" +
+	"\x18TRANSFER_STATUS_REJECTED\x10\x04*M\n" +
+	"\x0fStatementFormat\x12 \n" +
+	"\x1cSTATEMENT_FORMAT_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14STATEMENT_FORMAT_CSV\x10\x012\xb6\x13\n" +
 	"\rWalletService\x12[\n" +
 	"\n" +
 	"ListAssets\x12%.exchange.wallet.v1.ListAssetsRequest\x1a&.exchange.wallet.v1.ListAssetsResponse\x12^\n" +
@@ -3399,7 +3826,10 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"\x16GetWithdrawalAllowList\x121.exchange.wallet.v1.GetWithdrawalAllowListRequest\x1a2.exchange.wallet.v1.GetWithdrawalAllowListResponse\x12^\n" +
 	"\vGetFeeRates\x12&.exchange.wallet.v1.GetFeeRatesRequest\x1a'.exchange.wallet.v1.GetFeeRatesResponse\x12\x82\x01\n" +
 	"\x17ListWithdrawalApprovals\x122.exchange.wallet.v1.ListWithdrawalApprovalsRequest\x1a3.exchange.wallet.v1.ListWithdrawalApprovalsResponse\x12d\n" +
-	"\rCreditAccount\x12(.exchange.wallet.v1.CreditAccountRequest\x1a).exchange.wallet.v1.CreditAccountResponseB\xd4\x01\n" +
+	"\rCreditAccount\x12(.exchange.wallet.v1.CreditAccountRequest\x1a).exchange.wallet.v1.CreditAccountResponse\x12\x82\x01\n" +
+	"\x17RequestAccountStatement\x122.exchange.wallet.v1.RequestAccountStatementRequest\x1a3.exchange.wallet.v1.RequestAccountStatementResponse\x12m\n" +
+	"\x10ArchiveLedgerDay\x12+.exchange.wallet.v1.ArchiveLedgerDayRequest\x1a,.exchange.wallet.v1.ArchiveLedgerDayResponse\x12v\n" +
+	"\x13VerifyLedgerArchive\x12..exchange.wallet.v1.VerifyLedgerArchiveRequest\x1a/.exchange.wallet.v1.VerifyLedgerArchiveResponseB\xd4\x01\n" +
 	"\x16com.exchange.wallet.v1B\vWalletProtoP\x01ZCgithub.com/exchange/exchange/sdk/go/gen/exchange/wallet/v1;walletv1\xa2\x02\x03EWX\xaa\x02\x12Exchange.Wallet.V1\xca\x02\x12Exchange\\Wallet\\V1\xe2\x02\x1eExchange\\Wallet\\V1\\GPBMetadata\xea\x02\x14Exchange::Wallet::V1b\x06proto3"
 
 var (
@@ -3414,142 +3844,156 @@ func file_exchange_wallet_v1_wallet_proto_rawDescGZIP() []byte {
 	return file_exchange_wallet_v1_wallet_proto_rawDescData
 }
 
-var file_exchange_wallet_v1_wallet_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_exchange_wallet_v1_wallet_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_exchange_wallet_v1_wallet_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_exchange_wallet_v1_wallet_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_exchange_wallet_v1_wallet_proto_goTypes = []any{
 	(HoldState)(0),                          // 0: exchange.wallet.v1.HoldState
 	(TransferStatus)(0),                     // 1: exchange.wallet.v1.TransferStatus
-	(*Asset)(nil),                           // 2: exchange.wallet.v1.Asset
-	(*Network)(nil),                         // 3: exchange.wallet.v1.Network
-	(*ListAssetsRequest)(nil),               // 4: exchange.wallet.v1.ListAssetsRequest
-	(*ListAssetsResponse)(nil),              // 5: exchange.wallet.v1.ListAssetsResponse
-	(*Balance)(nil),                         // 6: exchange.wallet.v1.Balance
-	(*GetBalancesRequest)(nil),              // 7: exchange.wallet.v1.GetBalancesRequest
-	(*GetBalancesResponse)(nil),             // 8: exchange.wallet.v1.GetBalancesResponse
-	(*CreateHoldRequest)(nil),               // 9: exchange.wallet.v1.CreateHoldRequest
-	(*Hold)(nil),                            // 10: exchange.wallet.v1.Hold
-	(*CreateHoldResponse)(nil),              // 11: exchange.wallet.v1.CreateHoldResponse
-	(*VoidHoldRequest)(nil),                 // 12: exchange.wallet.v1.VoidHoldRequest
-	(*VoidHoldResponse)(nil),                // 13: exchange.wallet.v1.VoidHoldResponse
-	(*ReduceHoldRequest)(nil),               // 14: exchange.wallet.v1.ReduceHoldRequest
-	(*ReduceHoldResponse)(nil),              // 15: exchange.wallet.v1.ReduceHoldResponse
-	(*SettleTradeRequest)(nil),              // 16: exchange.wallet.v1.SettleTradeRequest
-	(*SettleTradeResponse)(nil),             // 17: exchange.wallet.v1.SettleTradeResponse
-	(*SettleTradesRequest)(nil),             // 18: exchange.wallet.v1.SettleTradesRequest
-	(*SettleTradesResponse)(nil),            // 19: exchange.wallet.v1.SettleTradesResponse
-	(*SettleTradesResult)(nil),              // 20: exchange.wallet.v1.SettleTradesResult
-	(*SettleTradeError)(nil),                // 21: exchange.wallet.v1.SettleTradeError
-	(*TransferRequest)(nil),                 // 22: exchange.wallet.v1.TransferRequest
-	(*TransferResponse)(nil),                // 23: exchange.wallet.v1.TransferResponse
-	(*GetDepositAddressRequest)(nil),        // 24: exchange.wallet.v1.GetDepositAddressRequest
-	(*GetDepositAddressResponse)(nil),       // 25: exchange.wallet.v1.GetDepositAddressResponse
-	(*Deposit)(nil),                         // 26: exchange.wallet.v1.Deposit
-	(*ListDepositsRequest)(nil),             // 27: exchange.wallet.v1.ListDepositsRequest
-	(*ListDepositsResponse)(nil),            // 28: exchange.wallet.v1.ListDepositsResponse
-	(*Withdrawal)(nil),                      // 29: exchange.wallet.v1.Withdrawal
-	(*RequestWithdrawalRequest)(nil),        // 30: exchange.wallet.v1.RequestWithdrawalRequest
-	(*RequestWithdrawalResponse)(nil),       // 31: exchange.wallet.v1.RequestWithdrawalResponse
-	(*ApproveWithdrawalRequest)(nil),        // 32: exchange.wallet.v1.ApproveWithdrawalRequest
-	(*ApproveWithdrawalResponse)(nil),       // 33: exchange.wallet.v1.ApproveWithdrawalResponse
-	(*RejectWithdrawalRequest)(nil),         // 34: exchange.wallet.v1.RejectWithdrawalRequest
-	(*RejectWithdrawalResponse)(nil),        // 35: exchange.wallet.v1.RejectWithdrawalResponse
-	(*ListWithdrawalsRequest)(nil),          // 36: exchange.wallet.v1.ListWithdrawalsRequest
-	(*ListWithdrawalsResponse)(nil),         // 37: exchange.wallet.v1.ListWithdrawalsResponse
-	(*LedgerEntry)(nil),                     // 38: exchange.wallet.v1.LedgerEntry
-	(*ListLedgerEntriesRequest)(nil),        // 39: exchange.wallet.v1.ListLedgerEntriesRequest
-	(*ListLedgerEntriesResponse)(nil),       // 40: exchange.wallet.v1.ListLedgerEntriesResponse
-	(*AllowListEntry)(nil),                  // 41: exchange.wallet.v1.AllowListEntry
-	(*SetWithdrawalAllowListRequest)(nil),   // 42: exchange.wallet.v1.SetWithdrawalAllowListRequest
-	(*SetWithdrawalAllowListResponse)(nil),  // 43: exchange.wallet.v1.SetWithdrawalAllowListResponse
-	(*GetWithdrawalAllowListRequest)(nil),   // 44: exchange.wallet.v1.GetWithdrawalAllowListRequest
-	(*GetWithdrawalAllowListResponse)(nil),  // 45: exchange.wallet.v1.GetWithdrawalAllowListResponse
-	(*GetFeeRatesRequest)(nil),              // 46: exchange.wallet.v1.GetFeeRatesRequest
-	(*GetFeeRatesResponse)(nil),             // 47: exchange.wallet.v1.GetFeeRatesResponse
-	(*ListWithdrawalApprovalsRequest)(nil),  // 48: exchange.wallet.v1.ListWithdrawalApprovalsRequest
-	(*ListWithdrawalApprovalsResponse)(nil), // 49: exchange.wallet.v1.ListWithdrawalApprovalsResponse
-	(*CreditAccountRequest)(nil),            // 50: exchange.wallet.v1.CreditAccountRequest
-	(*CreditAccountResponse)(nil),           // 51: exchange.wallet.v1.CreditAccountResponse
-	(*v1.PageRequest)(nil),                  // 52: exchange.common.v1.PageRequest
-	(*v1.PageResponse)(nil),                 // 53: exchange.common.v1.PageResponse
+	(StatementFormat)(0),                    // 2: exchange.wallet.v1.StatementFormat
+	(*Asset)(nil),                           // 3: exchange.wallet.v1.Asset
+	(*Network)(nil),                         // 4: exchange.wallet.v1.Network
+	(*ListAssetsRequest)(nil),               // 5: exchange.wallet.v1.ListAssetsRequest
+	(*ListAssetsResponse)(nil),              // 6: exchange.wallet.v1.ListAssetsResponse
+	(*Balance)(nil),                         // 7: exchange.wallet.v1.Balance
+	(*GetBalancesRequest)(nil),              // 8: exchange.wallet.v1.GetBalancesRequest
+	(*GetBalancesResponse)(nil),             // 9: exchange.wallet.v1.GetBalancesResponse
+	(*CreateHoldRequest)(nil),               // 10: exchange.wallet.v1.CreateHoldRequest
+	(*Hold)(nil),                            // 11: exchange.wallet.v1.Hold
+	(*CreateHoldResponse)(nil),              // 12: exchange.wallet.v1.CreateHoldResponse
+	(*VoidHoldRequest)(nil),                 // 13: exchange.wallet.v1.VoidHoldRequest
+	(*VoidHoldResponse)(nil),                // 14: exchange.wallet.v1.VoidHoldResponse
+	(*ReduceHoldRequest)(nil),               // 15: exchange.wallet.v1.ReduceHoldRequest
+	(*ReduceHoldResponse)(nil),              // 16: exchange.wallet.v1.ReduceHoldResponse
+	(*SettleTradeRequest)(nil),              // 17: exchange.wallet.v1.SettleTradeRequest
+	(*SettleTradeResponse)(nil),             // 18: exchange.wallet.v1.SettleTradeResponse
+	(*SettleTradesRequest)(nil),             // 19: exchange.wallet.v1.SettleTradesRequest
+	(*SettleTradesResponse)(nil),            // 20: exchange.wallet.v1.SettleTradesResponse
+	(*SettleTradesResult)(nil),              // 21: exchange.wallet.v1.SettleTradesResult
+	(*SettleTradeError)(nil),                // 22: exchange.wallet.v1.SettleTradeError
+	(*TransferRequest)(nil),                 // 23: exchange.wallet.v1.TransferRequest
+	(*TransferResponse)(nil),                // 24: exchange.wallet.v1.TransferResponse
+	(*GetDepositAddressRequest)(nil),        // 25: exchange.wallet.v1.GetDepositAddressRequest
+	(*GetDepositAddressResponse)(nil),       // 26: exchange.wallet.v1.GetDepositAddressResponse
+	(*Deposit)(nil),                         // 27: exchange.wallet.v1.Deposit
+	(*ListDepositsRequest)(nil),             // 28: exchange.wallet.v1.ListDepositsRequest
+	(*ListDepositsResponse)(nil),            // 29: exchange.wallet.v1.ListDepositsResponse
+	(*Withdrawal)(nil),                      // 30: exchange.wallet.v1.Withdrawal
+	(*RequestWithdrawalRequest)(nil),        // 31: exchange.wallet.v1.RequestWithdrawalRequest
+	(*RequestWithdrawalResponse)(nil),       // 32: exchange.wallet.v1.RequestWithdrawalResponse
+	(*ApproveWithdrawalRequest)(nil),        // 33: exchange.wallet.v1.ApproveWithdrawalRequest
+	(*ApproveWithdrawalResponse)(nil),       // 34: exchange.wallet.v1.ApproveWithdrawalResponse
+	(*RejectWithdrawalRequest)(nil),         // 35: exchange.wallet.v1.RejectWithdrawalRequest
+	(*RejectWithdrawalResponse)(nil),        // 36: exchange.wallet.v1.RejectWithdrawalResponse
+	(*ListWithdrawalsRequest)(nil),          // 37: exchange.wallet.v1.ListWithdrawalsRequest
+	(*ListWithdrawalsResponse)(nil),         // 38: exchange.wallet.v1.ListWithdrawalsResponse
+	(*LedgerEntry)(nil),                     // 39: exchange.wallet.v1.LedgerEntry
+	(*ListLedgerEntriesRequest)(nil),        // 40: exchange.wallet.v1.ListLedgerEntriesRequest
+	(*ListLedgerEntriesResponse)(nil),       // 41: exchange.wallet.v1.ListLedgerEntriesResponse
+	(*AllowListEntry)(nil),                  // 42: exchange.wallet.v1.AllowListEntry
+	(*SetWithdrawalAllowListRequest)(nil),   // 43: exchange.wallet.v1.SetWithdrawalAllowListRequest
+	(*SetWithdrawalAllowListResponse)(nil),  // 44: exchange.wallet.v1.SetWithdrawalAllowListResponse
+	(*GetWithdrawalAllowListRequest)(nil),   // 45: exchange.wallet.v1.GetWithdrawalAllowListRequest
+	(*GetWithdrawalAllowListResponse)(nil),  // 46: exchange.wallet.v1.GetWithdrawalAllowListResponse
+	(*GetFeeRatesRequest)(nil),              // 47: exchange.wallet.v1.GetFeeRatesRequest
+	(*GetFeeRatesResponse)(nil),             // 48: exchange.wallet.v1.GetFeeRatesResponse
+	(*ListWithdrawalApprovalsRequest)(nil),  // 49: exchange.wallet.v1.ListWithdrawalApprovalsRequest
+	(*ListWithdrawalApprovalsResponse)(nil), // 50: exchange.wallet.v1.ListWithdrawalApprovalsResponse
+	(*CreditAccountRequest)(nil),            // 51: exchange.wallet.v1.CreditAccountRequest
+	(*CreditAccountResponse)(nil),           // 52: exchange.wallet.v1.CreditAccountResponse
+	(*RequestAccountStatementRequest)(nil),  // 53: exchange.wallet.v1.RequestAccountStatementRequest
+	(*RequestAccountStatementResponse)(nil), // 54: exchange.wallet.v1.RequestAccountStatementResponse
+	(*ArchiveLedgerDayRequest)(nil),         // 55: exchange.wallet.v1.ArchiveLedgerDayRequest
+	(*ArchiveLedgerDayResponse)(nil),        // 56: exchange.wallet.v1.ArchiveLedgerDayResponse
+	(*VerifyLedgerArchiveRequest)(nil),      // 57: exchange.wallet.v1.VerifyLedgerArchiveRequest
+	(*VerifyLedgerArchiveResponse)(nil),     // 58: exchange.wallet.v1.VerifyLedgerArchiveResponse
+	(*v1.PageRequest)(nil),                  // 59: exchange.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                 // 60: exchange.common.v1.PageResponse
 }
 var file_exchange_wallet_v1_wallet_proto_depIdxs = []int32{
-	3,  // 0: exchange.wallet.v1.Asset.networks:type_name -> exchange.wallet.v1.Network
-	2,  // 1: exchange.wallet.v1.ListAssetsResponse.assets:type_name -> exchange.wallet.v1.Asset
-	6,  // 2: exchange.wallet.v1.GetBalancesResponse.balances:type_name -> exchange.wallet.v1.Balance
+	4,  // 0: exchange.wallet.v1.Asset.networks:type_name -> exchange.wallet.v1.Network
+	3,  // 1: exchange.wallet.v1.ListAssetsResponse.assets:type_name -> exchange.wallet.v1.Asset
+	7,  // 2: exchange.wallet.v1.GetBalancesResponse.balances:type_name -> exchange.wallet.v1.Balance
 	0,  // 3: exchange.wallet.v1.Hold.state:type_name -> exchange.wallet.v1.HoldState
-	10, // 4: exchange.wallet.v1.CreateHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	10, // 5: exchange.wallet.v1.VoidHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	10, // 6: exchange.wallet.v1.ReduceHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	16, // 7: exchange.wallet.v1.SettleTradesRequest.trades:type_name -> exchange.wallet.v1.SettleTradeRequest
-	20, // 8: exchange.wallet.v1.SettleTradesResponse.results:type_name -> exchange.wallet.v1.SettleTradesResult
-	17, // 9: exchange.wallet.v1.SettleTradesResult.settled:type_name -> exchange.wallet.v1.SettleTradeResponse
-	21, // 10: exchange.wallet.v1.SettleTradesResult.error:type_name -> exchange.wallet.v1.SettleTradeError
+	11, // 4: exchange.wallet.v1.CreateHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
+	11, // 5: exchange.wallet.v1.VoidHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
+	11, // 6: exchange.wallet.v1.ReduceHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
+	17, // 7: exchange.wallet.v1.SettleTradesRequest.trades:type_name -> exchange.wallet.v1.SettleTradeRequest
+	21, // 8: exchange.wallet.v1.SettleTradesResponse.results:type_name -> exchange.wallet.v1.SettleTradesResult
+	18, // 9: exchange.wallet.v1.SettleTradesResult.settled:type_name -> exchange.wallet.v1.SettleTradeResponse
+	22, // 10: exchange.wallet.v1.SettleTradesResult.error:type_name -> exchange.wallet.v1.SettleTradeError
 	1,  // 11: exchange.wallet.v1.Deposit.status:type_name -> exchange.wallet.v1.TransferStatus
-	52, // 12: exchange.wallet.v1.ListDepositsRequest.page:type_name -> exchange.common.v1.PageRequest
-	26, // 13: exchange.wallet.v1.ListDepositsResponse.deposits:type_name -> exchange.wallet.v1.Deposit
-	53, // 14: exchange.wallet.v1.ListDepositsResponse.page:type_name -> exchange.common.v1.PageResponse
+	59, // 12: exchange.wallet.v1.ListDepositsRequest.page:type_name -> exchange.common.v1.PageRequest
+	27, // 13: exchange.wallet.v1.ListDepositsResponse.deposits:type_name -> exchange.wallet.v1.Deposit
+	60, // 14: exchange.wallet.v1.ListDepositsResponse.page:type_name -> exchange.common.v1.PageResponse
 	1,  // 15: exchange.wallet.v1.Withdrawal.status:type_name -> exchange.wallet.v1.TransferStatus
-	29, // 16: exchange.wallet.v1.RequestWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	29, // 17: exchange.wallet.v1.ApproveWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	29, // 18: exchange.wallet.v1.RejectWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	52, // 19: exchange.wallet.v1.ListWithdrawalsRequest.page:type_name -> exchange.common.v1.PageRequest
-	29, // 20: exchange.wallet.v1.ListWithdrawalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
-	53, // 21: exchange.wallet.v1.ListWithdrawalsResponse.page:type_name -> exchange.common.v1.PageResponse
-	52, // 22: exchange.wallet.v1.ListLedgerEntriesRequest.page:type_name -> exchange.common.v1.PageRequest
-	38, // 23: exchange.wallet.v1.ListLedgerEntriesResponse.entries:type_name -> exchange.wallet.v1.LedgerEntry
-	53, // 24: exchange.wallet.v1.ListLedgerEntriesResponse.page:type_name -> exchange.common.v1.PageResponse
-	41, // 25: exchange.wallet.v1.SetWithdrawalAllowListRequest.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	41, // 26: exchange.wallet.v1.SetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	41, // 27: exchange.wallet.v1.GetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	52, // 28: exchange.wallet.v1.ListWithdrawalApprovalsRequest.page:type_name -> exchange.common.v1.PageRequest
-	29, // 29: exchange.wallet.v1.ListWithdrawalApprovalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
-	53, // 30: exchange.wallet.v1.ListWithdrawalApprovalsResponse.page:type_name -> exchange.common.v1.PageResponse
-	26, // 31: exchange.wallet.v1.CreditAccountResponse.deposit:type_name -> exchange.wallet.v1.Deposit
-	4,  // 32: exchange.wallet.v1.WalletService.ListAssets:input_type -> exchange.wallet.v1.ListAssetsRequest
-	7,  // 33: exchange.wallet.v1.WalletService.GetBalances:input_type -> exchange.wallet.v1.GetBalancesRequest
-	9,  // 34: exchange.wallet.v1.WalletService.CreateHold:input_type -> exchange.wallet.v1.CreateHoldRequest
-	12, // 35: exchange.wallet.v1.WalletService.VoidHold:input_type -> exchange.wallet.v1.VoidHoldRequest
-	14, // 36: exchange.wallet.v1.WalletService.ReduceHold:input_type -> exchange.wallet.v1.ReduceHoldRequest
-	16, // 37: exchange.wallet.v1.WalletService.SettleTrade:input_type -> exchange.wallet.v1.SettleTradeRequest
-	18, // 38: exchange.wallet.v1.WalletService.SettleTrades:input_type -> exchange.wallet.v1.SettleTradesRequest
-	22, // 39: exchange.wallet.v1.WalletService.Transfer:input_type -> exchange.wallet.v1.TransferRequest
-	24, // 40: exchange.wallet.v1.WalletService.GetDepositAddress:input_type -> exchange.wallet.v1.GetDepositAddressRequest
-	27, // 41: exchange.wallet.v1.WalletService.ListDeposits:input_type -> exchange.wallet.v1.ListDepositsRequest
-	30, // 42: exchange.wallet.v1.WalletService.RequestWithdrawal:input_type -> exchange.wallet.v1.RequestWithdrawalRequest
-	32, // 43: exchange.wallet.v1.WalletService.ApproveWithdrawal:input_type -> exchange.wallet.v1.ApproveWithdrawalRequest
-	34, // 44: exchange.wallet.v1.WalletService.RejectWithdrawal:input_type -> exchange.wallet.v1.RejectWithdrawalRequest
-	36, // 45: exchange.wallet.v1.WalletService.ListWithdrawals:input_type -> exchange.wallet.v1.ListWithdrawalsRequest
-	39, // 46: exchange.wallet.v1.WalletService.ListLedgerEntries:input_type -> exchange.wallet.v1.ListLedgerEntriesRequest
-	42, // 47: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:input_type -> exchange.wallet.v1.SetWithdrawalAllowListRequest
-	44, // 48: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:input_type -> exchange.wallet.v1.GetWithdrawalAllowListRequest
-	46, // 49: exchange.wallet.v1.WalletService.GetFeeRates:input_type -> exchange.wallet.v1.GetFeeRatesRequest
-	48, // 50: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:input_type -> exchange.wallet.v1.ListWithdrawalApprovalsRequest
-	50, // 51: exchange.wallet.v1.WalletService.CreditAccount:input_type -> exchange.wallet.v1.CreditAccountRequest
-	5,  // 52: exchange.wallet.v1.WalletService.ListAssets:output_type -> exchange.wallet.v1.ListAssetsResponse
-	8,  // 53: exchange.wallet.v1.WalletService.GetBalances:output_type -> exchange.wallet.v1.GetBalancesResponse
-	11, // 54: exchange.wallet.v1.WalletService.CreateHold:output_type -> exchange.wallet.v1.CreateHoldResponse
-	13, // 55: exchange.wallet.v1.WalletService.VoidHold:output_type -> exchange.wallet.v1.VoidHoldResponse
-	15, // 56: exchange.wallet.v1.WalletService.ReduceHold:output_type -> exchange.wallet.v1.ReduceHoldResponse
-	17, // 57: exchange.wallet.v1.WalletService.SettleTrade:output_type -> exchange.wallet.v1.SettleTradeResponse
-	19, // 58: exchange.wallet.v1.WalletService.SettleTrades:output_type -> exchange.wallet.v1.SettleTradesResponse
-	23, // 59: exchange.wallet.v1.WalletService.Transfer:output_type -> exchange.wallet.v1.TransferResponse
-	25, // 60: exchange.wallet.v1.WalletService.GetDepositAddress:output_type -> exchange.wallet.v1.GetDepositAddressResponse
-	28, // 61: exchange.wallet.v1.WalletService.ListDeposits:output_type -> exchange.wallet.v1.ListDepositsResponse
-	31, // 62: exchange.wallet.v1.WalletService.RequestWithdrawal:output_type -> exchange.wallet.v1.RequestWithdrawalResponse
-	33, // 63: exchange.wallet.v1.WalletService.ApproveWithdrawal:output_type -> exchange.wallet.v1.ApproveWithdrawalResponse
-	35, // 64: exchange.wallet.v1.WalletService.RejectWithdrawal:output_type -> exchange.wallet.v1.RejectWithdrawalResponse
-	37, // 65: exchange.wallet.v1.WalletService.ListWithdrawals:output_type -> exchange.wallet.v1.ListWithdrawalsResponse
-	40, // 66: exchange.wallet.v1.WalletService.ListLedgerEntries:output_type -> exchange.wallet.v1.ListLedgerEntriesResponse
-	43, // 67: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:output_type -> exchange.wallet.v1.SetWithdrawalAllowListResponse
-	45, // 68: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:output_type -> exchange.wallet.v1.GetWithdrawalAllowListResponse
-	47, // 69: exchange.wallet.v1.WalletService.GetFeeRates:output_type -> exchange.wallet.v1.GetFeeRatesResponse
-	49, // 70: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:output_type -> exchange.wallet.v1.ListWithdrawalApprovalsResponse
-	51, // 71: exchange.wallet.v1.WalletService.CreditAccount:output_type -> exchange.wallet.v1.CreditAccountResponse
-	52, // [52:72] is the sub-list for method output_type
-	32, // [32:52] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	30, // 16: exchange.wallet.v1.RequestWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	30, // 17: exchange.wallet.v1.ApproveWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	30, // 18: exchange.wallet.v1.RejectWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	59, // 19: exchange.wallet.v1.ListWithdrawalsRequest.page:type_name -> exchange.common.v1.PageRequest
+	30, // 20: exchange.wallet.v1.ListWithdrawalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
+	60, // 21: exchange.wallet.v1.ListWithdrawalsResponse.page:type_name -> exchange.common.v1.PageResponse
+	59, // 22: exchange.wallet.v1.ListLedgerEntriesRequest.page:type_name -> exchange.common.v1.PageRequest
+	39, // 23: exchange.wallet.v1.ListLedgerEntriesResponse.entries:type_name -> exchange.wallet.v1.LedgerEntry
+	60, // 24: exchange.wallet.v1.ListLedgerEntriesResponse.page:type_name -> exchange.common.v1.PageResponse
+	42, // 25: exchange.wallet.v1.SetWithdrawalAllowListRequest.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	42, // 26: exchange.wallet.v1.SetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	42, // 27: exchange.wallet.v1.GetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	59, // 28: exchange.wallet.v1.ListWithdrawalApprovalsRequest.page:type_name -> exchange.common.v1.PageRequest
+	30, // 29: exchange.wallet.v1.ListWithdrawalApprovalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
+	60, // 30: exchange.wallet.v1.ListWithdrawalApprovalsResponse.page:type_name -> exchange.common.v1.PageResponse
+	27, // 31: exchange.wallet.v1.CreditAccountResponse.deposit:type_name -> exchange.wallet.v1.Deposit
+	2,  // 32: exchange.wallet.v1.RequestAccountStatementRequest.format:type_name -> exchange.wallet.v1.StatementFormat
+	5,  // 33: exchange.wallet.v1.WalletService.ListAssets:input_type -> exchange.wallet.v1.ListAssetsRequest
+	8,  // 34: exchange.wallet.v1.WalletService.GetBalances:input_type -> exchange.wallet.v1.GetBalancesRequest
+	10, // 35: exchange.wallet.v1.WalletService.CreateHold:input_type -> exchange.wallet.v1.CreateHoldRequest
+	13, // 36: exchange.wallet.v1.WalletService.VoidHold:input_type -> exchange.wallet.v1.VoidHoldRequest
+	15, // 37: exchange.wallet.v1.WalletService.ReduceHold:input_type -> exchange.wallet.v1.ReduceHoldRequest
+	17, // 38: exchange.wallet.v1.WalletService.SettleTrade:input_type -> exchange.wallet.v1.SettleTradeRequest
+	19, // 39: exchange.wallet.v1.WalletService.SettleTrades:input_type -> exchange.wallet.v1.SettleTradesRequest
+	23, // 40: exchange.wallet.v1.WalletService.Transfer:input_type -> exchange.wallet.v1.TransferRequest
+	25, // 41: exchange.wallet.v1.WalletService.GetDepositAddress:input_type -> exchange.wallet.v1.GetDepositAddressRequest
+	28, // 42: exchange.wallet.v1.WalletService.ListDeposits:input_type -> exchange.wallet.v1.ListDepositsRequest
+	31, // 43: exchange.wallet.v1.WalletService.RequestWithdrawal:input_type -> exchange.wallet.v1.RequestWithdrawalRequest
+	33, // 44: exchange.wallet.v1.WalletService.ApproveWithdrawal:input_type -> exchange.wallet.v1.ApproveWithdrawalRequest
+	35, // 45: exchange.wallet.v1.WalletService.RejectWithdrawal:input_type -> exchange.wallet.v1.RejectWithdrawalRequest
+	37, // 46: exchange.wallet.v1.WalletService.ListWithdrawals:input_type -> exchange.wallet.v1.ListWithdrawalsRequest
+	40, // 47: exchange.wallet.v1.WalletService.ListLedgerEntries:input_type -> exchange.wallet.v1.ListLedgerEntriesRequest
+	43, // 48: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:input_type -> exchange.wallet.v1.SetWithdrawalAllowListRequest
+	45, // 49: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:input_type -> exchange.wallet.v1.GetWithdrawalAllowListRequest
+	47, // 50: exchange.wallet.v1.WalletService.GetFeeRates:input_type -> exchange.wallet.v1.GetFeeRatesRequest
+	49, // 51: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:input_type -> exchange.wallet.v1.ListWithdrawalApprovalsRequest
+	51, // 52: exchange.wallet.v1.WalletService.CreditAccount:input_type -> exchange.wallet.v1.CreditAccountRequest
+	53, // 53: exchange.wallet.v1.WalletService.RequestAccountStatement:input_type -> exchange.wallet.v1.RequestAccountStatementRequest
+	55, // 54: exchange.wallet.v1.WalletService.ArchiveLedgerDay:input_type -> exchange.wallet.v1.ArchiveLedgerDayRequest
+	57, // 55: exchange.wallet.v1.WalletService.VerifyLedgerArchive:input_type -> exchange.wallet.v1.VerifyLedgerArchiveRequest
+	6,  // 56: exchange.wallet.v1.WalletService.ListAssets:output_type -> exchange.wallet.v1.ListAssetsResponse
+	9,  // 57: exchange.wallet.v1.WalletService.GetBalances:output_type -> exchange.wallet.v1.GetBalancesResponse
+	12, // 58: exchange.wallet.v1.WalletService.CreateHold:output_type -> exchange.wallet.v1.CreateHoldResponse
+	14, // 59: exchange.wallet.v1.WalletService.VoidHold:output_type -> exchange.wallet.v1.VoidHoldResponse
+	16, // 60: exchange.wallet.v1.WalletService.ReduceHold:output_type -> exchange.wallet.v1.ReduceHoldResponse
+	18, // 61: exchange.wallet.v1.WalletService.SettleTrade:output_type -> exchange.wallet.v1.SettleTradeResponse
+	20, // 62: exchange.wallet.v1.WalletService.SettleTrades:output_type -> exchange.wallet.v1.SettleTradesResponse
+	24, // 63: exchange.wallet.v1.WalletService.Transfer:output_type -> exchange.wallet.v1.TransferResponse
+	26, // 64: exchange.wallet.v1.WalletService.GetDepositAddress:output_type -> exchange.wallet.v1.GetDepositAddressResponse
+	29, // 65: exchange.wallet.v1.WalletService.ListDeposits:output_type -> exchange.wallet.v1.ListDepositsResponse
+	32, // 66: exchange.wallet.v1.WalletService.RequestWithdrawal:output_type -> exchange.wallet.v1.RequestWithdrawalResponse
+	34, // 67: exchange.wallet.v1.WalletService.ApproveWithdrawal:output_type -> exchange.wallet.v1.ApproveWithdrawalResponse
+	36, // 68: exchange.wallet.v1.WalletService.RejectWithdrawal:output_type -> exchange.wallet.v1.RejectWithdrawalResponse
+	38, // 69: exchange.wallet.v1.WalletService.ListWithdrawals:output_type -> exchange.wallet.v1.ListWithdrawalsResponse
+	41, // 70: exchange.wallet.v1.WalletService.ListLedgerEntries:output_type -> exchange.wallet.v1.ListLedgerEntriesResponse
+	44, // 71: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:output_type -> exchange.wallet.v1.SetWithdrawalAllowListResponse
+	46, // 72: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:output_type -> exchange.wallet.v1.GetWithdrawalAllowListResponse
+	48, // 73: exchange.wallet.v1.WalletService.GetFeeRates:output_type -> exchange.wallet.v1.GetFeeRatesResponse
+	50, // 74: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:output_type -> exchange.wallet.v1.ListWithdrawalApprovalsResponse
+	52, // 75: exchange.wallet.v1.WalletService.CreditAccount:output_type -> exchange.wallet.v1.CreditAccountResponse
+	54, // 76: exchange.wallet.v1.WalletService.RequestAccountStatement:output_type -> exchange.wallet.v1.RequestAccountStatementResponse
+	56, // 77: exchange.wallet.v1.WalletService.ArchiveLedgerDay:output_type -> exchange.wallet.v1.ArchiveLedgerDayResponse
+	58, // 78: exchange.wallet.v1.WalletService.VerifyLedgerArchive:output_type -> exchange.wallet.v1.VerifyLedgerArchiveResponse
+	56, // [56:79] is the sub-list for method output_type
+	33, // [33:56] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_exchange_wallet_v1_wallet_proto_init() }
@@ -3566,8 +4010,8 @@ func file_exchange_wallet_v1_wallet_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_wallet_v1_wallet_proto_rawDesc), len(file_exchange_wallet_v1_wallet_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   50,
+			NumEnums:      3,
+			NumMessages:   56,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -53,6 +53,12 @@ class OrderService(Protocol):
     def stream_order_entry(self, request: AsyncIterator[exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryRequest], ctx: RequestContext) -> AsyncIterator[exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryResponse]:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def archive_trades_day(self, request: exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def verify_trades_archive(self, request: exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class OrderServiceASGIApplication(ConnectASGIApplication[OrderService]):
     def __init__(self, service: OrderService | AsyncGenerator[OrderService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -178,6 +184,26 @@ class OrderServiceASGIApplication(ConnectASGIApplication[OrderService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.stream_order_entry,
+                ),
+                "/exchange.order.v1.OrderService/ArchiveTradesDay": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ArchiveTradesDay",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.archive_trades_day,
+                ),
+                "/exchange.order.v1.OrderService/VerifyTradesArchive": Endpoint.unary(
+                    method=MethodInfo(
+                        name="VerifyTradesArchive",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.verify_trades_archive,
                 ),
             },
             interceptors=interceptors,
@@ -432,6 +458,46 @@ class OrderServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def archive_trades_day(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ArchiveTradesDay",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def verify_trades_archive(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="VerifyTradesArchive",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class OrderServiceSync(Protocol):
     def get_exchange_info(self, request: exchange_dot_order_dot_v1_dot_order__pb2.GetExchangeInfoRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.GetExchangeInfoResponse:
@@ -457,6 +523,10 @@ class OrderServiceSync(Protocol):
     def stream_order_updates(self, request: exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderUpdatesRequest, ctx: RequestContext) -> Iterator[exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderUpdatesResponse]:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def stream_order_entry(self, request: Iterator[exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryRequest], ctx: RequestContext) -> Iterator[exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryResponse]:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def archive_trades_day(self, request: exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def verify_trades_archive(self, request: exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -583,6 +653,26 @@ class OrderServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.stream_order_entry,
+                ),
+                "/exchange.order.v1.OrderService/ArchiveTradesDay": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ArchiveTradesDay",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.archive_trades_day,
+                ),
+                "/exchange.order.v1.OrderService/VerifyTradesArchive": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="VerifyTradesArchive",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.verify_trades_archive,
                 ),
             },
             interceptors=interceptors,
@@ -831,6 +921,46 @@ class OrderServiceClientSync(ConnectClientSync):
                 service_name="exchange.order.v1.OrderService",
                 input=exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryRequest,
                 output=exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def archive_trades_day(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ArchiveTradesDay",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def verify_trades_archive(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="VerifyTradesArchive",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.VerifyTradesArchiveResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

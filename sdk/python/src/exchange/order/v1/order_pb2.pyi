@@ -510,3 +510,57 @@ class StreamOrderEntryResponse(_message.Message):
     ack: OrderEntryAck
     report: OrderUpdate
     def __init__(self, ack: _Optional[_Union[OrderEntryAck, _Mapping]] = ..., report: _Optional[_Union[OrderUpdate, _Mapping]] = ...) -> None: ...
+
+class ArchiveTradesDayRequest(_message.Message):
+    __slots__ = ("date",)
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    def __init__(self, date: _Optional[str] = ...) -> None: ...
+
+class ArchivedPartition(_message.Message):
+    __slots__ = ("symbol", "key", "rows", "sha256")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    key: str
+    rows: int
+    sha256: str
+    def __init__(self, symbol: _Optional[str] = ..., key: _Optional[str] = ..., rows: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
+
+class ArchiveTradesDayResponse(_message.Message):
+    __slots__ = ("partitions",)
+    PARTITIONS_FIELD_NUMBER: _ClassVar[int]
+    partitions: _containers.RepeatedCompositeFieldContainer[ArchivedPartition]
+    def __init__(self, partitions: _Optional[_Iterable[_Union[ArchivedPartition, _Mapping]]] = ...) -> None: ...
+
+class VerifyTradesArchiveRequest(_message.Message):
+    __slots__ = ("date",)
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    def __init__(self, date: _Optional[str] = ...) -> None: ...
+
+class TradesArchiveCheck(_message.Message):
+    __slots__ = ("symbol", "equal", "archived", "archived_rows", "database_rows", "difference")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    EQUAL_FIELD_NUMBER: _ClassVar[int]
+    ARCHIVED_FIELD_NUMBER: _ClassVar[int]
+    ARCHIVED_ROWS_FIELD_NUMBER: _ClassVar[int]
+    DATABASE_ROWS_FIELD_NUMBER: _ClassVar[int]
+    DIFFERENCE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    equal: bool
+    archived: bool
+    archived_rows: int
+    database_rows: int
+    difference: str
+    def __init__(self, symbol: _Optional[str] = ..., equal: _Optional[bool] = ..., archived: _Optional[bool] = ..., archived_rows: _Optional[int] = ..., database_rows: _Optional[int] = ..., difference: _Optional[str] = ...) -> None: ...
+
+class VerifyTradesArchiveResponse(_message.Message):
+    __slots__ = ("equal", "symbols")
+    EQUAL_FIELD_NUMBER: _ClassVar[int]
+    SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    equal: bool
+    symbols: _containers.RepeatedCompositeFieldContainer[TradesArchiveCheck]
+    def __init__(self, equal: _Optional[bool] = ..., symbols: _Optional[_Iterable[_Union[TradesArchiveCheck, _Mapping]]] = ...) -> None: ...

@@ -77,6 +77,15 @@ class WalletService(Protocol):
     async def credit_account(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreditAccountRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreditAccountResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def request_account_statement(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def archive_ledger_day(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def verify_ledger_archive(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class WalletServiceASGIApplication(ConnectASGIApplication[WalletService]):
     def __init__(self, service: WalletService | AsyncGenerator[WalletService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -282,6 +291,36 @@ class WalletServiceASGIApplication(ConnectASGIApplication[WalletService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.credit_account,
+                ),
+                "/exchange.wallet.v1.WalletService/RequestAccountStatement": Endpoint.unary(
+                    method=MethodInfo(
+                        name="RequestAccountStatement",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.request_account_statement,
+                ),
+                "/exchange.wallet.v1.WalletService/ArchiveLedgerDay": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ArchiveLedgerDay",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.archive_ledger_day,
+                ),
+                "/exchange.wallet.v1.WalletService/VerifyLedgerArchive": Endpoint.unary(
+                    method=MethodInfo(
+                        name="VerifyLedgerArchive",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.verify_ledger_archive,
                 ),
             },
             interceptors=interceptors,
@@ -696,6 +735,66 @@ class WalletServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def request_account_statement(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RequestAccountStatement",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def archive_ledger_day(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ArchiveLedgerDay",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def verify_ledger_archive(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="VerifyLedgerArchive",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class WalletServiceSync(Protocol):
     def list_assets(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ListAssetsRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ListAssetsResponse:
@@ -737,6 +836,12 @@ class WalletServiceSync(Protocol):
     def list_withdrawal_approvals(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ListWithdrawalApprovalsRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ListWithdrawalApprovalsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def credit_account(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreditAccountRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreditAccountResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def request_account_statement(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def archive_ledger_day(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def verify_ledger_archive(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -943,6 +1048,36 @@ class WalletServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.credit_account,
+                ),
+                "/exchange.wallet.v1.WalletService/RequestAccountStatement": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="RequestAccountStatement",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.request_account_statement,
+                ),
+                "/exchange.wallet.v1.WalletService/ArchiveLedgerDay": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ArchiveLedgerDay",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.archive_ledger_day,
+                ),
+                "/exchange.wallet.v1.WalletService/VerifyLedgerArchive": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="VerifyLedgerArchive",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.verify_ledger_archive,
                 ),
             },
             interceptors=interceptors,
@@ -1351,6 +1486,66 @@ class WalletServiceClientSync(ConnectClientSync):
                 service_name="exchange.wallet.v1.WalletService",
                 input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreditAccountRequest,
                 output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreditAccountResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def request_account_statement(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RequestAccountStatement",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.RequestAccountStatementResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def archive_ledger_day(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ArchiveLedgerDay",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def verify_ledger_archive(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="VerifyLedgerArchive",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

@@ -23,6 +23,11 @@ class TransferStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRANSFER_STATUS_AWAITING_APPROVAL: _ClassVar[TransferStatus]
     TRANSFER_STATUS_COMPLETED: _ClassVar[TransferStatus]
     TRANSFER_STATUS_REJECTED: _ClassVar[TransferStatus]
+
+class StatementFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    STATEMENT_FORMAT_UNSPECIFIED: _ClassVar[StatementFormat]
+    STATEMENT_FORMAT_CSV: _ClassVar[StatementFormat]
 HOLD_STATE_UNSPECIFIED: HoldState
 HOLD_STATE_PENDING: HoldState
 HOLD_STATE_POSTED: HoldState
@@ -32,6 +37,8 @@ TRANSFER_STATUS_PENDING: TransferStatus
 TRANSFER_STATUS_AWAITING_APPROVAL: TransferStatus
 TRANSFER_STATUS_COMPLETED: TransferStatus
 TRANSFER_STATUS_REJECTED: TransferStatus
+STATEMENT_FORMAT_UNSPECIFIED: StatementFormat
+STATEMENT_FORMAT_CSV: StatementFormat
 
 class Asset(_message.Message):
     __slots__ = ("asset", "scale", "networks")
@@ -518,3 +525,59 @@ class CreditAccountResponse(_message.Message):
     deposit: Deposit
     duplicate: bool
     def __init__(self, deposit: _Optional[_Union[Deposit, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+
+class RequestAccountStatementRequest(_message.Message):
+    __slots__ = ("account_id", "month", "format")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    month: str
+    format: StatementFormat
+    def __init__(self, account_id: _Optional[str] = ..., month: _Optional[str] = ..., format: _Optional[_Union[StatementFormat, str]] = ...) -> None: ...
+
+class RequestAccountStatementResponse(_message.Message):
+    __slots__ = ("url", "expires_at", "entries")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    expires_at: int
+    entries: int
+    def __init__(self, url: _Optional[str] = ..., expires_at: _Optional[int] = ..., entries: _Optional[int] = ...) -> None: ...
+
+class ArchiveLedgerDayRequest(_message.Message):
+    __slots__ = ("date",)
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    def __init__(self, date: _Optional[str] = ...) -> None: ...
+
+class ArchiveLedgerDayResponse(_message.Message):
+    __slots__ = ("key", "rows", "sha256")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    rows: int
+    sha256: str
+    def __init__(self, key: _Optional[str] = ..., rows: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
+
+class VerifyLedgerArchiveRequest(_message.Message):
+    __slots__ = ("date",)
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    def __init__(self, date: _Optional[str] = ...) -> None: ...
+
+class VerifyLedgerArchiveResponse(_message.Message):
+    __slots__ = ("equal", "archived", "archived_rows", "database_rows", "difference")
+    EQUAL_FIELD_NUMBER: _ClassVar[int]
+    ARCHIVED_FIELD_NUMBER: _ClassVar[int]
+    ARCHIVED_ROWS_FIELD_NUMBER: _ClassVar[int]
+    DATABASE_ROWS_FIELD_NUMBER: _ClassVar[int]
+    DIFFERENCE_FIELD_NUMBER: _ClassVar[int]
+    equal: bool
+    archived: bool
+    archived_rows: int
+    database_rows: int
+    difference: str
+    def __init__(self, equal: _Optional[bool] = ..., archived: _Optional[bool] = ..., archived_rows: _Optional[int] = ..., database_rows: _Optional[int] = ..., difference: _Optional[str] = ...) -> None: ...

@@ -65,6 +65,12 @@ const (
 	// OrderServiceStreamOrderEntryProcedure is the fully-qualified name of the OrderService's
 	// StreamOrderEntry RPC.
 	OrderServiceStreamOrderEntryProcedure = "/exchange.order.v1.OrderService/StreamOrderEntry"
+	// OrderServiceArchiveTradesDayProcedure is the fully-qualified name of the OrderService's
+	// ArchiveTradesDay RPC.
+	OrderServiceArchiveTradesDayProcedure = "/exchange.order.v1.OrderService/ArchiveTradesDay"
+	// OrderServiceVerifyTradesArchiveProcedure is the fully-qualified name of the OrderService's
+	// VerifyTradesArchive RPC.
+	OrderServiceVerifyTradesArchiveProcedure = "/exchange.order.v1.OrderService/VerifyTradesArchive"
 )
 
 // OrderServiceClient is a client for the exchange.order.v1.OrderService service.
@@ -88,6 +94,11 @@ type OrderServiceClient interface {
 	// request order, then execution reports of the orders this stream touched. Many requests are
 	// in flight at once; a failed request is answered in its acknowledgement and the stream goes on.
 	StreamOrderEntry(context.Context) *connect.BidiStreamForClient[v1.StreamOrderEntryRequest, v1.StreamOrderEntryResponse]
+	// Operators: writes (again) the archive of one UTC day of trades, trades/date=YYYY-MM-DD/symbol=<S>/ in Parquet,
+	// one partition per symbol. Not on the public API.
+	ArchiveTradesDay(context.Context, *connect.Request[v1.ArchiveTradesDayRequest]) (*connect.Response[v1.ArchiveTradesDayResponse], error)
+	// Operators: the restore check: each symbol's archived day read back equals the stored trades of that day.
+	VerifyTradesArchive(context.Context, *connect.Request[v1.VerifyTradesArchiveRequest]) (*connect.Response[v1.VerifyTradesArchiveResponse], error)
 }
 
 // NewOrderServiceClient constructs a client for the exchange.order.v1.OrderService service. By
@@ -173,23 +184,37 @@ func NewOrderServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(orderServiceMethods.ByName("StreamOrderEntry")),
 			connect.WithClientOptions(opts...),
 		),
+		archiveTradesDay: connect.NewClient[v1.ArchiveTradesDayRequest, v1.ArchiveTradesDayResponse](
+			httpClient,
+			baseURL+OrderServiceArchiveTradesDayProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("ArchiveTradesDay")),
+			connect.WithClientOptions(opts...),
+		),
+		verifyTradesArchive: connect.NewClient[v1.VerifyTradesArchiveRequest, v1.VerifyTradesArchiveResponse](
+			httpClient,
+			baseURL+OrderServiceVerifyTradesArchiveProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("VerifyTradesArchive")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // orderServiceClient implements OrderServiceClient.
 type orderServiceClient struct {
-	getExchangeInfo    *connect.Client[v1.GetExchangeInfoRequest, v1.GetExchangeInfoResponse]
-	placeOrder         *connect.Client[v1.PlaceOrderRequest, v1.PlaceOrderResponse]
-	cancelOrder        *connect.Client[v1.CancelOrderRequest, v1.CancelOrderResponse]
-	cancelReplaceOrder *connect.Client[v1.CancelReplaceOrderRequest, v1.CancelReplaceOrderResponse]
-	amendOrder         *connect.Client[v1.AmendOrderRequest, v1.AmendOrderResponse]
-	cancelAllOrders    *connect.Client[v1.CancelAllOrdersRequest, v1.CancelAllOrdersResponse]
-	getOrder           *connect.Client[v1.GetOrderRequest, v1.GetOrderResponse]
-	listOpenOrders     *connect.Client[v1.ListOpenOrdersRequest, v1.ListOpenOrdersResponse]
-	listOrders         *connect.Client[v1.ListOrdersRequest, v1.ListOrdersResponse]
-	listMyTrades       *connect.Client[v1.ListMyTradesRequest, v1.ListMyTradesResponse]
-	streamOrderUpdates *connect.Client[v1.StreamOrderUpdatesRequest, v1.StreamOrderUpdatesResponse]
-	streamOrderEntry   *connect.Client[v1.StreamOrderEntryRequest, v1.StreamOrderEntryResponse]
+	getExchangeInfo     *connect.Client[v1.GetExchangeInfoRequest, v1.GetExchangeInfoResponse]
+	placeOrder          *connect.Client[v1.PlaceOrderRequest, v1.PlaceOrderResponse]
+	cancelOrder         *connect.Client[v1.CancelOrderRequest, v1.CancelOrderResponse]
+	cancelReplaceOrder  *connect.Client[v1.CancelReplaceOrderRequest, v1.CancelReplaceOrderResponse]
+	amendOrder          *connect.Client[v1.AmendOrderRequest, v1.AmendOrderResponse]
+	cancelAllOrders     *connect.Client[v1.CancelAllOrdersRequest, v1.CancelAllOrdersResponse]
+	getOrder            *connect.Client[v1.GetOrderRequest, v1.GetOrderResponse]
+	listOpenOrders      *connect.Client[v1.ListOpenOrdersRequest, v1.ListOpenOrdersResponse]
+	listOrders          *connect.Client[v1.ListOrdersRequest, v1.ListOrdersResponse]
+	listMyTrades        *connect.Client[v1.ListMyTradesRequest, v1.ListMyTradesResponse]
+	streamOrderUpdates  *connect.Client[v1.StreamOrderUpdatesRequest, v1.StreamOrderUpdatesResponse]
+	streamOrderEntry    *connect.Client[v1.StreamOrderEntryRequest, v1.StreamOrderEntryResponse]
+	archiveTradesDay    *connect.Client[v1.ArchiveTradesDayRequest, v1.ArchiveTradesDayResponse]
+	verifyTradesArchive *connect.Client[v1.VerifyTradesArchiveRequest, v1.VerifyTradesArchiveResponse]
 }
 
 // GetExchangeInfo calls exchange.order.v1.OrderService.GetExchangeInfo.
@@ -252,6 +277,16 @@ func (c *orderServiceClient) StreamOrderEntry(ctx context.Context) *connect.Bidi
 	return c.streamOrderEntry.CallBidiStream(ctx)
 }
 
+// ArchiveTradesDay calls exchange.order.v1.OrderService.ArchiveTradesDay.
+func (c *orderServiceClient) ArchiveTradesDay(ctx context.Context, req *connect.Request[v1.ArchiveTradesDayRequest]) (*connect.Response[v1.ArchiveTradesDayResponse], error) {
+	return c.archiveTradesDay.CallUnary(ctx, req)
+}
+
+// VerifyTradesArchive calls exchange.order.v1.OrderService.VerifyTradesArchive.
+func (c *orderServiceClient) VerifyTradesArchive(ctx context.Context, req *connect.Request[v1.VerifyTradesArchiveRequest]) (*connect.Response[v1.VerifyTradesArchiveResponse], error) {
+	return c.verifyTradesArchive.CallUnary(ctx, req)
+}
+
 // OrderServiceHandler is an implementation of the exchange.order.v1.OrderService service.
 type OrderServiceHandler interface {
 	// Symbols, their status, filters and fee schedule (Binance exchangeInfo).
@@ -273,6 +308,11 @@ type OrderServiceHandler interface {
 	// request order, then execution reports of the orders this stream touched. Many requests are
 	// in flight at once; a failed request is answered in its acknowledgement and the stream goes on.
 	StreamOrderEntry(context.Context, *connect.BidiStream[v1.StreamOrderEntryRequest, v1.StreamOrderEntryResponse]) error
+	// Operators: writes (again) the archive of one UTC day of trades, trades/date=YYYY-MM-DD/symbol=<S>/ in Parquet,
+	// one partition per symbol. Not on the public API.
+	ArchiveTradesDay(context.Context, *connect.Request[v1.ArchiveTradesDayRequest]) (*connect.Response[v1.ArchiveTradesDayResponse], error)
+	// Operators: the restore check: each symbol's archived day read back equals the stored trades of that day.
+	VerifyTradesArchive(context.Context, *connect.Request[v1.VerifyTradesArchiveRequest]) (*connect.Response[v1.VerifyTradesArchiveResponse], error)
 }
 
 // NewOrderServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -354,6 +394,18 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(orderServiceMethods.ByName("StreamOrderEntry")),
 		connect.WithHandlerOptions(opts...),
 	)
+	orderServiceArchiveTradesDayHandler := connect.NewUnaryHandler(
+		OrderServiceArchiveTradesDayProcedure,
+		svc.ArchiveTradesDay,
+		connect.WithSchema(orderServiceMethods.ByName("ArchiveTradesDay")),
+		connect.WithHandlerOptions(opts...),
+	)
+	orderServiceVerifyTradesArchiveHandler := connect.NewUnaryHandler(
+		OrderServiceVerifyTradesArchiveProcedure,
+		svc.VerifyTradesArchive,
+		connect.WithSchema(orderServiceMethods.ByName("VerifyTradesArchive")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/exchange.order.v1.OrderService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case OrderServiceGetExchangeInfoProcedure:
@@ -380,6 +432,10 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 			orderServiceStreamOrderUpdatesHandler.ServeHTTP(w, r)
 		case OrderServiceStreamOrderEntryProcedure:
 			orderServiceStreamOrderEntryHandler.ServeHTTP(w, r)
+		case OrderServiceArchiveTradesDayProcedure:
+			orderServiceArchiveTradesDayHandler.ServeHTTP(w, r)
+		case OrderServiceVerifyTradesArchiveProcedure:
+			orderServiceVerifyTradesArchiveHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -435,4 +491,12 @@ func (UnimplementedOrderServiceHandler) StreamOrderUpdates(context.Context, *con
 
 func (UnimplementedOrderServiceHandler) StreamOrderEntry(context.Context, *connect.BidiStream[v1.StreamOrderEntryRequest, v1.StreamOrderEntryResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("exchange.order.v1.OrderService.StreamOrderEntry is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) ArchiveTradesDay(context.Context, *connect.Request[v1.ArchiveTradesDayRequest]) (*connect.Response[v1.ArchiveTradesDayResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.order.v1.OrderService.ArchiveTradesDay is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) VerifyTradesArchive(context.Context, *connect.Request[v1.VerifyTradesArchiveRequest]) (*connect.Response[v1.VerifyTradesArchiveResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.order.v1.OrderService.VerifyTradesArchive is not implemented"))
 }

@@ -91,6 +91,15 @@ const (
 	// WalletServiceCreditAccountProcedure is the fully-qualified name of the WalletService's
 	// CreditAccount RPC.
 	WalletServiceCreditAccountProcedure = "/exchange.wallet.v1.WalletService/CreditAccount"
+	// WalletServiceRequestAccountStatementProcedure is the fully-qualified name of the WalletService's
+	// RequestAccountStatement RPC.
+	WalletServiceRequestAccountStatementProcedure = "/exchange.wallet.v1.WalletService/RequestAccountStatement"
+	// WalletServiceArchiveLedgerDayProcedure is the fully-qualified name of the WalletService's
+	// ArchiveLedgerDay RPC.
+	WalletServiceArchiveLedgerDayProcedure = "/exchange.wallet.v1.WalletService/ArchiveLedgerDay"
+	// WalletServiceVerifyLedgerArchiveProcedure is the fully-qualified name of the WalletService's
+	// VerifyLedgerArchive RPC.
+	WalletServiceVerifyLedgerArchiveProcedure = "/exchange.wallet.v1.WalletService/VerifyLedgerArchive"
 )
 
 // WalletServiceClient is a client for the exchange.wallet.v1.WalletService service.
@@ -135,6 +144,13 @@ type WalletServiceClient interface {
 	// returns the original result and changes nothing; the same id with other content fails
 	// DUPLICATE_REQUEST. An internal operator call: the edge does not expose it.
 	CreditAccount(context.Context, *connect.Request[v1.CreditAccountRequest]) (*connect.Response[v1.CreditAccountResponse], error)
+	// The account's ledger entries of one month (UTC) as a statement file, written to the object store and handed
+	// out as a URL valid for a few minutes (S3 pre-signed; the embedded store's signed /objects/ path).
+	RequestAccountStatement(context.Context, *connect.Request[v1.RequestAccountStatementRequest]) (*connect.Response[v1.RequestAccountStatementResponse], error)
+	// Operators: writes (again) the archive of one UTC day of ledger entries, ledger/date=YYYY-MM-DD/ in Parquet.
+	ArchiveLedgerDay(context.Context, *connect.Request[v1.ArchiveLedgerDayRequest]) (*connect.Response[v1.ArchiveLedgerDayResponse], error)
+	// Operators: the restore check: the archived day read back equals the ledger's entries of that day.
+	VerifyLedgerArchive(context.Context, *connect.Request[v1.VerifyLedgerArchiveRequest]) (*connect.Response[v1.VerifyLedgerArchiveResponse], error)
 }
 
 // NewWalletServiceClient constructs a client for the exchange.wallet.v1.WalletService service. By
@@ -268,6 +284,24 @@ func NewWalletServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(walletServiceMethods.ByName("CreditAccount")),
 			connect.WithClientOptions(opts...),
 		),
+		requestAccountStatement: connect.NewClient[v1.RequestAccountStatementRequest, v1.RequestAccountStatementResponse](
+			httpClient,
+			baseURL+WalletServiceRequestAccountStatementProcedure,
+			connect.WithSchema(walletServiceMethods.ByName("RequestAccountStatement")),
+			connect.WithClientOptions(opts...),
+		),
+		archiveLedgerDay: connect.NewClient[v1.ArchiveLedgerDayRequest, v1.ArchiveLedgerDayResponse](
+			httpClient,
+			baseURL+WalletServiceArchiveLedgerDayProcedure,
+			connect.WithSchema(walletServiceMethods.ByName("ArchiveLedgerDay")),
+			connect.WithClientOptions(opts...),
+		),
+		verifyLedgerArchive: connect.NewClient[v1.VerifyLedgerArchiveRequest, v1.VerifyLedgerArchiveResponse](
+			httpClient,
+			baseURL+WalletServiceVerifyLedgerArchiveProcedure,
+			connect.WithSchema(walletServiceMethods.ByName("VerifyLedgerArchive")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -293,6 +327,9 @@ type walletServiceClient struct {
 	getFeeRates             *connect.Client[v1.GetFeeRatesRequest, v1.GetFeeRatesResponse]
 	listWithdrawalApprovals *connect.Client[v1.ListWithdrawalApprovalsRequest, v1.ListWithdrawalApprovalsResponse]
 	creditAccount           *connect.Client[v1.CreditAccountRequest, v1.CreditAccountResponse]
+	requestAccountStatement *connect.Client[v1.RequestAccountStatementRequest, v1.RequestAccountStatementResponse]
+	archiveLedgerDay        *connect.Client[v1.ArchiveLedgerDayRequest, v1.ArchiveLedgerDayResponse]
+	verifyLedgerArchive     *connect.Client[v1.VerifyLedgerArchiveRequest, v1.VerifyLedgerArchiveResponse]
 }
 
 // ListAssets calls exchange.wallet.v1.WalletService.ListAssets.
@@ -395,6 +432,21 @@ func (c *walletServiceClient) CreditAccount(ctx context.Context, req *connect.Re
 	return c.creditAccount.CallUnary(ctx, req)
 }
 
+// RequestAccountStatement calls exchange.wallet.v1.WalletService.RequestAccountStatement.
+func (c *walletServiceClient) RequestAccountStatement(ctx context.Context, req *connect.Request[v1.RequestAccountStatementRequest]) (*connect.Response[v1.RequestAccountStatementResponse], error) {
+	return c.requestAccountStatement.CallUnary(ctx, req)
+}
+
+// ArchiveLedgerDay calls exchange.wallet.v1.WalletService.ArchiveLedgerDay.
+func (c *walletServiceClient) ArchiveLedgerDay(ctx context.Context, req *connect.Request[v1.ArchiveLedgerDayRequest]) (*connect.Response[v1.ArchiveLedgerDayResponse], error) {
+	return c.archiveLedgerDay.CallUnary(ctx, req)
+}
+
+// VerifyLedgerArchive calls exchange.wallet.v1.WalletService.VerifyLedgerArchive.
+func (c *walletServiceClient) VerifyLedgerArchive(ctx context.Context, req *connect.Request[v1.VerifyLedgerArchiveRequest]) (*connect.Response[v1.VerifyLedgerArchiveResponse], error) {
+	return c.verifyLedgerArchive.CallUnary(ctx, req)
+}
+
 // WalletServiceHandler is an implementation of the exchange.wallet.v1.WalletService service.
 type WalletServiceHandler interface {
 	ListAssets(context.Context, *connect.Request[v1.ListAssetsRequest]) (*connect.Response[v1.ListAssetsResponse], error)
@@ -437,6 +489,13 @@ type WalletServiceHandler interface {
 	// returns the original result and changes nothing; the same id with other content fails
 	// DUPLICATE_REQUEST. An internal operator call: the edge does not expose it.
 	CreditAccount(context.Context, *connect.Request[v1.CreditAccountRequest]) (*connect.Response[v1.CreditAccountResponse], error)
+	// The account's ledger entries of one month (UTC) as a statement file, written to the object store and handed
+	// out as a URL valid for a few minutes (S3 pre-signed; the embedded store's signed /objects/ path).
+	RequestAccountStatement(context.Context, *connect.Request[v1.RequestAccountStatementRequest]) (*connect.Response[v1.RequestAccountStatementResponse], error)
+	// Operators: writes (again) the archive of one UTC day of ledger entries, ledger/date=YYYY-MM-DD/ in Parquet.
+	ArchiveLedgerDay(context.Context, *connect.Request[v1.ArchiveLedgerDayRequest]) (*connect.Response[v1.ArchiveLedgerDayResponse], error)
+	// Operators: the restore check: the archived day read back equals the ledger's entries of that day.
+	VerifyLedgerArchive(context.Context, *connect.Request[v1.VerifyLedgerArchiveRequest]) (*connect.Response[v1.VerifyLedgerArchiveResponse], error)
 }
 
 // NewWalletServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -566,6 +625,24 @@ func NewWalletServiceHandler(svc WalletServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(walletServiceMethods.ByName("CreditAccount")),
 		connect.WithHandlerOptions(opts...),
 	)
+	walletServiceRequestAccountStatementHandler := connect.NewUnaryHandler(
+		WalletServiceRequestAccountStatementProcedure,
+		svc.RequestAccountStatement,
+		connect.WithSchema(walletServiceMethods.ByName("RequestAccountStatement")),
+		connect.WithHandlerOptions(opts...),
+	)
+	walletServiceArchiveLedgerDayHandler := connect.NewUnaryHandler(
+		WalletServiceArchiveLedgerDayProcedure,
+		svc.ArchiveLedgerDay,
+		connect.WithSchema(walletServiceMethods.ByName("ArchiveLedgerDay")),
+		connect.WithHandlerOptions(opts...),
+	)
+	walletServiceVerifyLedgerArchiveHandler := connect.NewUnaryHandler(
+		WalletServiceVerifyLedgerArchiveProcedure,
+		svc.VerifyLedgerArchive,
+		connect.WithSchema(walletServiceMethods.ByName("VerifyLedgerArchive")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/exchange.wallet.v1.WalletService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case WalletServiceListAssetsProcedure:
@@ -608,6 +685,12 @@ func NewWalletServiceHandler(svc WalletServiceHandler, opts ...connect.HandlerOp
 			walletServiceListWithdrawalApprovalsHandler.ServeHTTP(w, r)
 		case WalletServiceCreditAccountProcedure:
 			walletServiceCreditAccountHandler.ServeHTTP(w, r)
+		case WalletServiceRequestAccountStatementProcedure:
+			walletServiceRequestAccountStatementHandler.ServeHTTP(w, r)
+		case WalletServiceArchiveLedgerDayProcedure:
+			walletServiceArchiveLedgerDayHandler.ServeHTTP(w, r)
+		case WalletServiceVerifyLedgerArchiveProcedure:
+			walletServiceVerifyLedgerArchiveHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -695,4 +778,16 @@ func (UnimplementedWalletServiceHandler) ListWithdrawalApprovals(context.Context
 
 func (UnimplementedWalletServiceHandler) CreditAccount(context.Context, *connect.Request[v1.CreditAccountRequest]) (*connect.Response[v1.CreditAccountResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.wallet.v1.WalletService.CreditAccount is not implemented"))
+}
+
+func (UnimplementedWalletServiceHandler) RequestAccountStatement(context.Context, *connect.Request[v1.RequestAccountStatementRequest]) (*connect.Response[v1.RequestAccountStatementResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.wallet.v1.WalletService.RequestAccountStatement is not implemented"))
+}
+
+func (UnimplementedWalletServiceHandler) ArchiveLedgerDay(context.Context, *connect.Request[v1.ArchiveLedgerDayRequest]) (*connect.Response[v1.ArchiveLedgerDayResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.wallet.v1.WalletService.ArchiveLedgerDay is not implemented"))
+}
+
+func (UnimplementedWalletServiceHandler) VerifyLedgerArchive(context.Context, *connect.Request[v1.VerifyLedgerArchiveRequest]) (*connect.Response[v1.VerifyLedgerArchiveResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.wallet.v1.WalletService.VerifyLedgerArchive is not implemented"))
 }

@@ -1,0 +1,3 @@
+import { archivesSuite } from "./archives.suite.js";
+
+archivesSuite("directory object store (embedded)", () => ({ EXCHANGE_OBJECT_STORE: "file" }));
