@@ -310,6 +310,62 @@ func (OrderStatus) EnumDescriptor() ([]byte, []int) {
 	return file_exchange_common_v1_common_proto_rawDescGZIP(), []int{4}
 }
 
+// Binance's contingencyType: how the orders of an order list depend on each other.
+type ContingencyType int32
+
+const (
+	ContingencyType_CONTINGENCY_TYPE_UNSPECIFIED ContingencyType = 0
+	// One cancels the other: the first fill or trigger of one order expires the other.
+	ContingencyType_CONTINGENCY_TYPE_OCO ContingencyType = 1
+	// One triggers the other: the pending order is placed when the working order fills completely.
+	ContingencyType_CONTINGENCY_TYPE_OTO ContingencyType = 2
+	// One triggers an OCO: the two pending orders are placed as an OCO when the working order fills.
+	ContingencyType_CONTINGENCY_TYPE_OTOCO ContingencyType = 3
+)
+
+// Enum value maps for ContingencyType.
+var (
+	ContingencyType_name = map[int32]string{
+		0: "CONTINGENCY_TYPE_UNSPECIFIED",
+		1: "CONTINGENCY_TYPE_OCO",
+		2: "CONTINGENCY_TYPE_OTO",
+		3: "CONTINGENCY_TYPE_OTOCO",
+	}
+	ContingencyType_value = map[string]int32{
+		"CONTINGENCY_TYPE_UNSPECIFIED": 0,
+		"CONTINGENCY_TYPE_OCO":         1,
+		"CONTINGENCY_TYPE_OTO":         2,
+		"CONTINGENCY_TYPE_OTOCO":       3,
+	}
+)
+
+func (x ContingencyType) Enum() *ContingencyType {
+	p := new(ContingencyType)
+	*p = x
+	return p
+}
+
+func (x ContingencyType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ContingencyType) Descriptor() protoreflect.EnumDescriptor {
+	return file_exchange_common_v1_common_proto_enumTypes[5].Descriptor()
+}
+
+func (ContingencyType) Type() protoreflect.EnumType {
+	return &file_exchange_common_v1_common_proto_enumTypes[5]
+}
+
+func (x ContingencyType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ContingencyType.Descriptor instead.
+func (ContingencyType) EnumDescriptor() ([]byte, []int) {
+	return file_exchange_common_v1_common_proto_rawDescGZIP(), []int{5}
+}
+
 type SymbolStatus int32
 
 const (
@@ -350,11 +406,11 @@ func (x SymbolStatus) String() string {
 }
 
 func (SymbolStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_exchange_common_v1_common_proto_enumTypes[5].Descriptor()
+	return file_exchange_common_v1_common_proto_enumTypes[6].Descriptor()
 }
 
 func (SymbolStatus) Type() protoreflect.EnumType {
-	return &file_exchange_common_v1_common_proto_enumTypes[5]
+	return &file_exchange_common_v1_common_proto_enumTypes[6]
 }
 
 func (x SymbolStatus) Number() protoreflect.EnumNumber {
@@ -363,7 +419,7 @@ func (x SymbolStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use SymbolStatus.Descriptor instead.
 func (SymbolStatus) EnumDescriptor() ([]byte, []int) {
-	return file_exchange_common_v1_common_proto_rawDescGZIP(), []int{5}
+	return file_exchange_common_v1_common_proto_rawDescGZIP(), []int{6}
 }
 
 // An amount of one asset, e.g. {asset: "BTC", amount: "0.00150000"}.
@@ -563,7 +619,12 @@ const file_exchange_common_v1_common_proto_rawDesc = "" +
 	"\x15ORDER_STATUS_REJECTED\x10\x05\x12\x18\n" +
 	"\x14ORDER_STATUS_EXPIRED\x10\x06\x12!\n" +
 	"\x1dORDER_STATUS_EXPIRED_IN_MATCH\x10\a\x12\x1c\n" +
-	"\x18ORDER_STATUS_PENDING_NEW\x10\b*\x98\x01\n" +
+	"\x18ORDER_STATUS_PENDING_NEW\x10\b*\x83\x01\n" +
+	"\x0fContingencyType\x12 \n" +
+	"\x1cCONTINGENCY_TYPE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14CONTINGENCY_TYPE_OCO\x10\x01\x12\x18\n" +
+	"\x14CONTINGENCY_TYPE_OTO\x10\x02\x12\x1a\n" +
+	"\x16CONTINGENCY_TYPE_OTOCO\x10\x03*\x98\x01\n" +
 	"\fSymbolStatus\x12\x1d\n" +
 	"\x19SYMBOL_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15SYMBOL_STATUS_TRADING\x10\x01\x12\x16\n" +
@@ -584,7 +645,7 @@ func file_exchange_common_v1_common_proto_rawDescGZIP() []byte {
 	return file_exchange_common_v1_common_proto_rawDescData
 }
 
-var file_exchange_common_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_exchange_common_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
 var file_exchange_common_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_exchange_common_v1_common_proto_goTypes = []any{
 	(Side)(0),                    // 0: exchange.common.v1.Side
@@ -592,10 +653,11 @@ var file_exchange_common_v1_common_proto_goTypes = []any{
 	(TimeInForce)(0),             // 2: exchange.common.v1.TimeInForce
 	(SelfTradePreventionMode)(0), // 3: exchange.common.v1.SelfTradePreventionMode
 	(OrderStatus)(0),             // 4: exchange.common.v1.OrderStatus
-	(SymbolStatus)(0),            // 5: exchange.common.v1.SymbolStatus
-	(*AssetAmount)(nil),          // 6: exchange.common.v1.AssetAmount
-	(*PageRequest)(nil),          // 7: exchange.common.v1.PageRequest
-	(*PageResponse)(nil),         // 8: exchange.common.v1.PageResponse
+	(ContingencyType)(0),         // 5: exchange.common.v1.ContingencyType
+	(SymbolStatus)(0),            // 6: exchange.common.v1.SymbolStatus
+	(*AssetAmount)(nil),          // 7: exchange.common.v1.AssetAmount
+	(*PageRequest)(nil),          // 8: exchange.common.v1.PageRequest
+	(*PageResponse)(nil),         // 9: exchange.common.v1.PageResponse
 }
 var file_exchange_common_v1_common_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -615,7 +677,7 @@ func file_exchange_common_v1_common_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_common_v1_common_proto_rawDesc), len(file_exchange_common_v1_common_proto_rawDesc)),
-			NumEnums:      6,
+			NumEnums:      7,
 			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -301,6 +301,115 @@ func (ExecutionType) EnumDescriptor() ([]byte, []int) {
 	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{4}
 }
 
+// Binance's listStatusType.
+type ListStatusType int32
+
+const (
+	ListStatusType_LIST_STATUS_TYPE_UNSPECIFIED ListStatusType = 0
+	// The answer to a request that changed nothing (a failed placement).
+	ListStatusType_LIST_STATUS_TYPE_RESPONSE ListStatusType = 1
+	// Placed, or executing: some order of the list is still open or pending.
+	ListStatusType_LIST_STATUS_TYPE_EXEC_STARTED ListStatusType = 2
+	// Every order of the list is done.
+	ListStatusType_LIST_STATUS_TYPE_ALL_DONE ListStatusType = 3
+)
+
+// Enum value maps for ListStatusType.
+var (
+	ListStatusType_name = map[int32]string{
+		0: "LIST_STATUS_TYPE_UNSPECIFIED",
+		1: "LIST_STATUS_TYPE_RESPONSE",
+		2: "LIST_STATUS_TYPE_EXEC_STARTED",
+		3: "LIST_STATUS_TYPE_ALL_DONE",
+	}
+	ListStatusType_value = map[string]int32{
+		"LIST_STATUS_TYPE_UNSPECIFIED":  0,
+		"LIST_STATUS_TYPE_RESPONSE":     1,
+		"LIST_STATUS_TYPE_EXEC_STARTED": 2,
+		"LIST_STATUS_TYPE_ALL_DONE":     3,
+	}
+)
+
+func (x ListStatusType) Enum() *ListStatusType {
+	p := new(ListStatusType)
+	*p = x
+	return p
+}
+
+func (x ListStatusType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ListStatusType) Descriptor() protoreflect.EnumDescriptor {
+	return file_exchange_order_v1_order_proto_enumTypes[5].Descriptor()
+}
+
+func (ListStatusType) Type() protoreflect.EnumType {
+	return &file_exchange_order_v1_order_proto_enumTypes[5]
+}
+
+func (x ListStatusType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ListStatusType.Descriptor instead.
+func (ListStatusType) EnumDescriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{5}
+}
+
+// Binance's listOrderStatus.
+type ListOrderStatus int32
+
+const (
+	ListOrderStatus_LIST_ORDER_STATUS_UNSPECIFIED ListOrderStatus = 0
+	ListOrderStatus_LIST_ORDER_STATUS_EXECUTING   ListOrderStatus = 1
+	ListOrderStatus_LIST_ORDER_STATUS_ALL_DONE    ListOrderStatus = 2
+	ListOrderStatus_LIST_ORDER_STATUS_REJECT      ListOrderStatus = 3
+)
+
+// Enum value maps for ListOrderStatus.
+var (
+	ListOrderStatus_name = map[int32]string{
+		0: "LIST_ORDER_STATUS_UNSPECIFIED",
+		1: "LIST_ORDER_STATUS_EXECUTING",
+		2: "LIST_ORDER_STATUS_ALL_DONE",
+		3: "LIST_ORDER_STATUS_REJECT",
+	}
+	ListOrderStatus_value = map[string]int32{
+		"LIST_ORDER_STATUS_UNSPECIFIED": 0,
+		"LIST_ORDER_STATUS_EXECUTING":   1,
+		"LIST_ORDER_STATUS_ALL_DONE":    2,
+		"LIST_ORDER_STATUS_REJECT":      3,
+	}
+)
+
+func (x ListOrderStatus) Enum() *ListOrderStatus {
+	p := new(ListOrderStatus)
+	*p = x
+	return p
+}
+
+func (x ListOrderStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ListOrderStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_exchange_order_v1_order_proto_enumTypes[6].Descriptor()
+}
+
+func (ListOrderStatus) Type() protoreflect.EnumType {
+	return &file_exchange_order_v1_order_proto_enumTypes[6]
+}
+
+func (x ListOrderStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ListOrderStatus.Descriptor instead.
+func (ListOrderStatus) EnumDescriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{6}
+}
+
 type SymbolFilters struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// PRICE_FILTER
@@ -427,8 +536,11 @@ type SymbolInfo struct {
 	Filters                         *SymbolFilters               `protobuf:"bytes,10,opt,name=filters,proto3" json:"filters,omitempty"`
 	AllowedSelfTradePreventionModes []v1.SelfTradePreventionMode `protobuf:"varint,11,rep,packed,name=allowed_self_trade_prevention_modes,json=allowedSelfTradePreventionModes,proto3,enum=exchange.common.v1.SelfTradePreventionMode" json:"allowed_self_trade_prevention_modes,omitempty"`
 	DefaultSelfTradePreventionMode  v1.SelfTradePreventionMode   `protobuf:"varint,12,opt,name=default_self_trade_prevention_mode,json=defaultSelfTradePreventionMode,proto3,enum=exchange.common.v1.SelfTradePreventionMode" json:"default_self_trade_prevention_mode,omitempty"`
-	unknownFields                   protoimpl.UnknownFields
-	sizeCache                       protoimpl.SizeCache
+	// Order lists the symbol takes (PlaceOrderList).
+	OcoAllowed    bool `protobuf:"varint,13,opt,name=oco_allowed,json=ocoAllowed,proto3" json:"oco_allowed,omitempty"`
+	OtoAllowed    bool `protobuf:"varint,14,opt,name=oto_allowed,json=otoAllowed,proto3" json:"oto_allowed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SymbolInfo) Reset() {
@@ -543,6 +655,20 @@ func (x *SymbolInfo) GetDefaultSelfTradePreventionMode() v1.SelfTradePreventionM
 		return x.DefaultSelfTradePreventionMode
 	}
 	return v1.SelfTradePreventionMode(0)
+}
+
+func (x *SymbolInfo) GetOcoAllowed() bool {
+	if x != nil {
+		return x.OcoAllowed
+	}
+	return false
+}
+
+func (x *SymbolInfo) GetOtoAllowed() bool {
+	if x != nil {
+		return x.OtoAllowed
+	}
+	return false
 }
 
 type GetExchangeInfoRequest struct {
@@ -885,8 +1011,10 @@ type Order struct {
 	SelfTradePreventionMode v1.SelfTradePreventionMode `protobuf:"varint,19,opt,name=self_trade_prevention_mode,json=selfTradePreventionMode,proto3,enum=exchange.common.v1.SelfTradePreventionMode" json:"self_trade_prevention_mode,omitempty"`
 	TrailingDelta           uint32                     `protobuf:"varint,20,opt,name=trailing_delta,json=trailingDelta,proto3" json:"trailing_delta,omitempty"`
 	Fills                   []*Fill                    `protobuf:"bytes,21,rep,name=fills,proto3" json:"fills,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// The order list the order belongs to; 0: none (Binance shows -1).
+	OrderListId   uint64 `protobuf:"varint,22,opt,name=order_list_id,json=orderListId,proto3" json:"order_list_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
@@ -1064,6 +1192,13 @@ func (x *Order) GetFills() []*Fill {
 		return x.Fills
 	}
 	return nil
+}
+
+func (x *Order) GetOrderListId() uint64 {
+	if x != nil {
+		return x.OrderListId
+	}
+	return 0
 }
 
 type PlaceOrderResponse struct {
@@ -2370,8 +2505,11 @@ type OrderUpdate struct {
 	// Funds in wallet moved with this change (a hold taken, a trade settled, a hold released or
 	// reduced): the account's balances of the symbol's assets are worth re-reading.
 	BalancesChanged bool `protobuf:"varint,12,opt,name=balances_changed,json=balancesChanged,proto3" json:"balances_changed,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Set on the last update of a batch that changed the status of the order's list (placed,
+	// started executing, done): Binance's listStatus event, which follows the executionReports.
+	OrderList     *OrderList `protobuf:"bytes,13,opt,name=order_list,json=orderList,proto3" json:"order_list,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OrderUpdate) Reset() {
@@ -2486,6 +2624,13 @@ func (x *OrderUpdate) GetBalancesChanged() bool {
 		return x.BalancesChanged
 	}
 	return false
+}
+
+func (x *OrderUpdate) GetOrderList() *OrderList {
+	if x != nil {
+		return x.OrderList
+	}
+	return nil
 }
 
 type StreamOrderUpdatesResponse struct {
@@ -2888,6 +3033,689 @@ func (*StreamOrderEntryResponse_Ack) isStreamOrderEntryResponse_Event() {}
 
 func (*StreamOrderEntryResponse_Report) isStreamOrderEntryResponse_Event() {}
 
+// An order list and its orders (Binance's orders plus orderReports).
+type OrderList struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	OrderListId       uint64                 `protobuf:"varint,1,opt,name=order_list_id,json=orderListId,proto3" json:"order_list_id,omitempty"`
+	ContingencyType   v1.ContingencyType     `protobuf:"varint,2,opt,name=contingency_type,json=contingencyType,proto3,enum=exchange.common.v1.ContingencyType" json:"contingency_type,omitempty"`
+	ListStatusType    ListStatusType         `protobuf:"varint,3,opt,name=list_status_type,json=listStatusType,proto3,enum=exchange.order.v1.ListStatusType" json:"list_status_type,omitempty"`
+	ListOrderStatus   ListOrderStatus        `protobuf:"varint,4,opt,name=list_order_status,json=listOrderStatus,proto3,enum=exchange.order.v1.ListOrderStatus" json:"list_order_status,omitempty"`
+	ListClientOrderId string                 `protobuf:"bytes,5,opt,name=list_client_order_id,json=listClientOrderId,proto3" json:"list_client_order_id,omitempty"`
+	// Milliseconds since the Unix epoch: when the list last changed status.
+	TransactionTime int64  `protobuf:"varint,6,opt,name=transaction_time,json=transactionTime,proto3" json:"transaction_time,omitempty"`
+	Symbol          string `protobuf:"bytes,7,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	AccountId       string `protobuf:"bytes,8,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// In placement order: OCO [above, below]; OTO [working, pending]; OTOCO [working, pending
+	// above, pending below]. A pending order not yet placed is PENDING_NEW.
+	Orders        []*Order `protobuf:"bytes,9,rep,name=orders,proto3" json:"orders,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderList) Reset() {
+	*x = OrderList{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderList) ProtoMessage() {}
+
+func (x *OrderList) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderList.ProtoReflect.Descriptor instead.
+func (*OrderList) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *OrderList) GetOrderListId() uint64 {
+	if x != nil {
+		return x.OrderListId
+	}
+	return 0
+}
+
+func (x *OrderList) GetContingencyType() v1.ContingencyType {
+	if x != nil {
+		return x.ContingencyType
+	}
+	return v1.ContingencyType(0)
+}
+
+func (x *OrderList) GetListStatusType() ListStatusType {
+	if x != nil {
+		return x.ListStatusType
+	}
+	return ListStatusType_LIST_STATUS_TYPE_UNSPECIFIED
+}
+
+func (x *OrderList) GetListOrderStatus() ListOrderStatus {
+	if x != nil {
+		return x.ListOrderStatus
+	}
+	return ListOrderStatus_LIST_ORDER_STATUS_UNSPECIFIED
+}
+
+func (x *OrderList) GetListClientOrderId() string {
+	if x != nil {
+		return x.ListClientOrderId
+	}
+	return ""
+}
+
+func (x *OrderList) GetTransactionTime() int64 {
+	if x != nil {
+		return x.TransactionTime
+	}
+	return 0
+}
+
+func (x *OrderList) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *OrderList) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *OrderList) GetOrders() []*Order {
+	if x != nil {
+		return x.Orders
+	}
+	return nil
+}
+
+// One order list on one symbol for one account. Each order is a PlaceOrderRequest whose
+// account_id and symbol equal the list's and whose client_order_id, if set, is unused:
+//   - OCO [above, below]: same side and quantity; one LIMIT_MAKER, TAKE_PROFIT or
+//     TAKE_PROFIT_LIMIT, the other STOP_LOSS or STOP_LOSS_LIMIT; the above order's price (or stop
+//     price) above the last price, the below order's under it. Both draw on one hold.
+//   - OTO [working, pending]: the working order LIMIT or LIMIT_MAKER; the pending order any type
+//     but a MARKET order by quote_order_qty.
+//   - OTOCO [working, pending above, pending below]: the pending pair follows the OCO rules.
+//
+// Each order must pass the symbol's filters. A bad list changes nothing (InvalidArgument with
+// Binance's code as the reason). Holds: an OCO holds once, what its dearer order needs; a
+// pending order's hold is taken with the list (this exchange does not lend a working order's
+// proceeds to its pending order).
+type PlaceOrderListRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	AccountId       string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Symbol          string                 `protobuf:"bytes,2,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	ContingencyType v1.ContingencyType     `protobuf:"varint,3,opt,name=contingency_type,json=contingencyType,proto3,enum=exchange.common.v1.ContingencyType" json:"contingency_type,omitempty"`
+	// Idempotency: the same (account, list_client_order_id) returns the original list.
+	ListClientOrderId string               `protobuf:"bytes,4,opt,name=list_client_order_id,json=listClientOrderId,proto3" json:"list_client_order_id,omitempty"`
+	Orders            []*PlaceOrderRequest `protobuf:"bytes,5,rep,name=orders,proto3" json:"orders,omitempty"`
+	ResponseType      ResponseType         `protobuf:"varint,6,opt,name=response_type,json=responseType,proto3,enum=exchange.order.v1.ResponseType" json:"response_type,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *PlaceOrderListRequest) Reset() {
+	*x = PlaceOrderListRequest{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceOrderListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceOrderListRequest) ProtoMessage() {}
+
+func (x *PlaceOrderListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceOrderListRequest.ProtoReflect.Descriptor instead.
+func (*PlaceOrderListRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *PlaceOrderListRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *PlaceOrderListRequest) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *PlaceOrderListRequest) GetContingencyType() v1.ContingencyType {
+	if x != nil {
+		return x.ContingencyType
+	}
+	return v1.ContingencyType(0)
+}
+
+func (x *PlaceOrderListRequest) GetListClientOrderId() string {
+	if x != nil {
+		return x.ListClientOrderId
+	}
+	return ""
+}
+
+func (x *PlaceOrderListRequest) GetOrders() []*PlaceOrderRequest {
+	if x != nil {
+		return x.Orders
+	}
+	return nil
+}
+
+func (x *PlaceOrderListRequest) GetResponseType() ResponseType {
+	if x != nil {
+		return x.ResponseType
+	}
+	return ResponseType_RESPONSE_TYPE_UNSPECIFIED
+}
+
+type PlaceOrderListResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderList     *OrderList             `protobuf:"bytes,1,opt,name=order_list,json=orderList,proto3" json:"order_list,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlaceOrderListResponse) Reset() {
+	*x = PlaceOrderListResponse{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceOrderListResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceOrderListResponse) ProtoMessage() {}
+
+func (x *PlaceOrderListResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceOrderListResponse.ProtoReflect.Descriptor instead.
+func (*PlaceOrderListResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *PlaceOrderListResponse) GetOrderList() *OrderList {
+	if x != nil {
+		return x.OrderList
+	}
+	return nil
+}
+
+type CancelOrderListRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Symbol    string                 `protobuf:"bytes,2,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	// One of order_list_id or list_client_order_id; with both, they must name the same list.
+	OrderListId       uint64 `protobuf:"varint,3,opt,name=order_list_id,json=orderListId,proto3" json:"order_list_id,omitempty"`
+	ListClientOrderId string `protobuf:"bytes,4,opt,name=list_client_order_id,json=listClientOrderId,proto3" json:"list_client_order_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *CancelOrderListRequest) Reset() {
+	*x = CancelOrderListRequest{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelOrderListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelOrderListRequest) ProtoMessage() {}
+
+func (x *CancelOrderListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelOrderListRequest.ProtoReflect.Descriptor instead.
+func (*CancelOrderListRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *CancelOrderListRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *CancelOrderListRequest) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *CancelOrderListRequest) GetOrderListId() uint64 {
+	if x != nil {
+		return x.OrderListId
+	}
+	return 0
+}
+
+func (x *CancelOrderListRequest) GetListClientOrderId() string {
+	if x != nil {
+		return x.ListClientOrderId
+	}
+	return ""
+}
+
+type CancelOrderListResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderList     *OrderList             `protobuf:"bytes,1,opt,name=order_list,json=orderList,proto3" json:"order_list,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelOrderListResponse) Reset() {
+	*x = CancelOrderListResponse{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelOrderListResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelOrderListResponse) ProtoMessage() {}
+
+func (x *CancelOrderListResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelOrderListResponse.ProtoReflect.Descriptor instead.
+func (*CancelOrderListResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *CancelOrderListResponse) GetOrderList() *OrderList {
+	if x != nil {
+		return x.OrderList
+	}
+	return nil
+}
+
+type GetOrderListRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// One of order_list_id or list_client_order_id.
+	OrderListId       uint64 `protobuf:"varint,2,opt,name=order_list_id,json=orderListId,proto3" json:"order_list_id,omitempty"`
+	ListClientOrderId string `protobuf:"bytes,3,opt,name=list_client_order_id,json=listClientOrderId,proto3" json:"list_client_order_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *GetOrderListRequest) Reset() {
+	*x = GetOrderListRequest{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrderListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrderListRequest) ProtoMessage() {}
+
+func (x *GetOrderListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrderListRequest.ProtoReflect.Descriptor instead.
+func (*GetOrderListRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *GetOrderListRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *GetOrderListRequest) GetOrderListId() uint64 {
+	if x != nil {
+		return x.OrderListId
+	}
+	return 0
+}
+
+func (x *GetOrderListRequest) GetListClientOrderId() string {
+	if x != nil {
+		return x.ListClientOrderId
+	}
+	return ""
+}
+
+type GetOrderListResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderList     *OrderList             `protobuf:"bytes,1,opt,name=order_list,json=orderList,proto3" json:"order_list,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrderListResponse) Reset() {
+	*x = GetOrderListResponse{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrderListResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrderListResponse) ProtoMessage() {}
+
+func (x *GetOrderListResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrderListResponse.ProtoReflect.Descriptor instead.
+func (*GetOrderListResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *GetOrderListResponse) GetOrderList() *OrderList {
+	if x != nil {
+		return x.OrderList
+	}
+	return nil
+}
+
+// Binance allOrderList: from from_id on, or within start_time..end_time (at most 24 hours
+// apart, on the list's creation time), else the newest; at most limit lists, oldest first.
+type ListOrderListsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	FromId    *uint64                `protobuf:"varint,2,opt,name=from_id,json=fromId,proto3,oneof" json:"from_id,omitempty"`
+	StartTime *int64                 `protobuf:"varint,3,opt,name=start_time,json=startTime,proto3,oneof" json:"start_time,omitempty"`
+	EndTime   *int64                 `protobuf:"varint,4,opt,name=end_time,json=endTime,proto3,oneof" json:"end_time,omitempty"`
+	// 0: 500; at most 1000.
+	Limit         uint32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrderListsRequest) Reset() {
+	*x = ListOrderListsRequest{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrderListsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrderListsRequest) ProtoMessage() {}
+
+func (x *ListOrderListsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrderListsRequest.ProtoReflect.Descriptor instead.
+func (*ListOrderListsRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListOrderListsRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *ListOrderListsRequest) GetFromId() uint64 {
+	if x != nil && x.FromId != nil {
+		return *x.FromId
+	}
+	return 0
+}
+
+func (x *ListOrderListsRequest) GetStartTime() int64 {
+	if x != nil && x.StartTime != nil {
+		return *x.StartTime
+	}
+	return 0
+}
+
+func (x *ListOrderListsRequest) GetEndTime() int64 {
+	if x != nil && x.EndTime != nil {
+		return *x.EndTime
+	}
+	return 0
+}
+
+func (x *ListOrderListsRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type ListOrderListsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderLists    []*OrderList           `protobuf:"bytes,1,rep,name=order_lists,json=orderLists,proto3" json:"order_lists,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrderListsResponse) Reset() {
+	*x = ListOrderListsResponse{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrderListsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrderListsResponse) ProtoMessage() {}
+
+func (x *ListOrderListsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrderListsResponse.ProtoReflect.Descriptor instead.
+func (*ListOrderListsResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ListOrderListsResponse) GetOrderLists() []*OrderList {
+	if x != nil {
+		return x.OrderLists
+	}
+	return nil
+}
+
+type ListOpenOrderListsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOpenOrderListsRequest) Reset() {
+	*x = ListOpenOrderListsRequest{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOpenOrderListsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOpenOrderListsRequest) ProtoMessage() {}
+
+func (x *ListOpenOrderListsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOpenOrderListsRequest.ProtoReflect.Descriptor instead.
+func (*ListOpenOrderListsRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ListOpenOrderListsRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+type ListOpenOrderListsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderLists    []*OrderList           `protobuf:"bytes,1,rep,name=order_lists,json=orderLists,proto3" json:"order_lists,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOpenOrderListsResponse) Reset() {
+	*x = ListOpenOrderListsResponse{}
+	mi := &file_exchange_order_v1_order_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOpenOrderListsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOpenOrderListsResponse) ProtoMessage() {}
+
+func (x *ListOpenOrderListsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_order_v1_order_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOpenOrderListsResponse.ProtoReflect.Descriptor instead.
+func (*ListOpenOrderListsResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ListOpenOrderListsResponse) GetOrderLists() []*OrderList {
+	if x != nil {
+		return x.OrderLists
+	}
+	return nil
+}
+
 type ArchiveTradesDayRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// YYYY-MM-DD, UTC.
@@ -2898,7 +3726,7 @@ type ArchiveTradesDayRequest struct {
 
 func (x *ArchiveTradesDayRequest) Reset() {
 	*x = ArchiveTradesDayRequest{}
-	mi := &file_exchange_order_v1_order_proto_msgTypes[33]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2910,7 +3738,7 @@ func (x *ArchiveTradesDayRequest) String() string {
 func (*ArchiveTradesDayRequest) ProtoMessage() {}
 
 func (x *ArchiveTradesDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_order_v1_order_proto_msgTypes[33]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2923,7 +3751,7 @@ func (x *ArchiveTradesDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveTradesDayRequest.ProtoReflect.Descriptor instead.
 func (*ArchiveTradesDayRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{33}
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ArchiveTradesDayRequest) GetDate() string {
@@ -2945,7 +3773,7 @@ type ArchivedPartition struct {
 
 func (x *ArchivedPartition) Reset() {
 	*x = ArchivedPartition{}
-	mi := &file_exchange_order_v1_order_proto_msgTypes[34]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2957,7 +3785,7 @@ func (x *ArchivedPartition) String() string {
 func (*ArchivedPartition) ProtoMessage() {}
 
 func (x *ArchivedPartition) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_order_v1_order_proto_msgTypes[34]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2970,7 +3798,7 @@ func (x *ArchivedPartition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchivedPartition.ProtoReflect.Descriptor instead.
 func (*ArchivedPartition) Descriptor() ([]byte, []int) {
-	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{34}
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ArchivedPartition) GetSymbol() string {
@@ -3010,7 +3838,7 @@ type ArchiveTradesDayResponse struct {
 
 func (x *ArchiveTradesDayResponse) Reset() {
 	*x = ArchiveTradesDayResponse{}
-	mi := &file_exchange_order_v1_order_proto_msgTypes[35]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3022,7 +3850,7 @@ func (x *ArchiveTradesDayResponse) String() string {
 func (*ArchiveTradesDayResponse) ProtoMessage() {}
 
 func (x *ArchiveTradesDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_order_v1_order_proto_msgTypes[35]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3035,7 +3863,7 @@ func (x *ArchiveTradesDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveTradesDayResponse.ProtoReflect.Descriptor instead.
 func (*ArchiveTradesDayResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{35}
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ArchiveTradesDayResponse) GetPartitions() []*ArchivedPartition {
@@ -3054,7 +3882,7 @@ type VerifyTradesArchiveRequest struct {
 
 func (x *VerifyTradesArchiveRequest) Reset() {
 	*x = VerifyTradesArchiveRequest{}
-	mi := &file_exchange_order_v1_order_proto_msgTypes[36]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3066,7 +3894,7 @@ func (x *VerifyTradesArchiveRequest) String() string {
 func (*VerifyTradesArchiveRequest) ProtoMessage() {}
 
 func (x *VerifyTradesArchiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_order_v1_order_proto_msgTypes[36]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3079,7 +3907,7 @@ func (x *VerifyTradesArchiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyTradesArchiveRequest.ProtoReflect.Descriptor instead.
 func (*VerifyTradesArchiveRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{36}
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *VerifyTradesArchiveRequest) GetDate() string {
@@ -3104,7 +3932,7 @@ type TradesArchiveCheck struct {
 
 func (x *TradesArchiveCheck) Reset() {
 	*x = TradesArchiveCheck{}
-	mi := &file_exchange_order_v1_order_proto_msgTypes[37]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3116,7 +3944,7 @@ func (x *TradesArchiveCheck) String() string {
 func (*TradesArchiveCheck) ProtoMessage() {}
 
 func (x *TradesArchiveCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_order_v1_order_proto_msgTypes[37]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3129,7 +3957,7 @@ func (x *TradesArchiveCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TradesArchiveCheck.ProtoReflect.Descriptor instead.
 func (*TradesArchiveCheck) Descriptor() ([]byte, []int) {
-	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{37}
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *TradesArchiveCheck) GetSymbol() string {
@@ -3185,7 +4013,7 @@ type VerifyTradesArchiveResponse struct {
 
 func (x *VerifyTradesArchiveResponse) Reset() {
 	*x = VerifyTradesArchiveResponse{}
-	mi := &file_exchange_order_v1_order_proto_msgTypes[38]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3197,7 +4025,7 @@ func (x *VerifyTradesArchiveResponse) String() string {
 func (*VerifyTradesArchiveResponse) ProtoMessage() {}
 
 func (x *VerifyTradesArchiveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_order_v1_order_proto_msgTypes[38]
+	mi := &file_exchange_order_v1_order_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3210,7 +4038,7 @@ func (x *VerifyTradesArchiveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyTradesArchiveResponse.ProtoReflect.Descriptor instead.
 func (*VerifyTradesArchiveResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{38}
+	return file_exchange_order_v1_order_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *VerifyTradesArchiveResponse) GetEqual() bool {
@@ -3241,7 +4069,7 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\tstep_size\x18\x06 \x01(\tR\bstepSize\x12!\n" +
 	"\fmin_notional\x18\a \x01(\tR\vminNotional\x12!\n" +
 	"\fmax_notional\x18\b \x01(\tR\vmaxNotional\x12&\n" +
-	"\x0fmarket_band_bps\x18\t \x01(\rR\rmarketBandBps\"\xd3\x05\n" +
+	"\x0fmarket_band_bps\x18\t \x01(\rR\rmarketBandBps\"\x95\x06\n" +
 	"\n" +
 	"SymbolInfo\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x128\n" +
@@ -3259,7 +4087,11 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\afilters\x18\n" +
 	" \x01(\v2 .exchange.order.v1.SymbolFiltersR\afilters\x12y\n" +
 	"#allowed_self_trade_prevention_modes\x18\v \x03(\x0e2+.exchange.common.v1.SelfTradePreventionModeR\x1fallowedSelfTradePreventionModes\x12w\n" +
-	"\"default_self_trade_prevention_mode\x18\f \x01(\x0e2+.exchange.common.v1.SelfTradePreventionModeR\x1edefaultSelfTradePreventionMode\"R\n" +
+	"\"default_self_trade_prevention_mode\x18\f \x01(\x0e2+.exchange.common.v1.SelfTradePreventionModeR\x1edefaultSelfTradePreventionMode\x12\x1f\n" +
+	"\voco_allowed\x18\r \x01(\bR\n" +
+	"ocoAllowed\x12\x1f\n" +
+	"\voto_allowed\x18\x0e \x01(\bR\n" +
+	"otoAllowed\"R\n" +
 	"\x16GetExchangeInfoRequest\x128\n" +
 	"\asymbols\x18\x01 \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10d\"\x14r\x122\x10^[A-Z0-9]{2,20}$R\asymbols\"R\n" +
 	"\x17GetExchangeInfoResponse\x127\n" +
@@ -3292,7 +4124,7 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"commission\x18\x03 \x01(\tR\n" +
 	"commission\x12)\n" +
 	"\x10commission_asset\x18\x04 \x01(\tR\x0fcommissionAsset\x12\x19\n" +
-	"\btrade_id\x18\x05 \x01(\x04R\atradeId\"\xed\x06\n" +
+	"\btrade_id\x18\x05 \x01(\x04R\atradeId\"\x91\a\n" +
 	"\x05Order\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x16\n" +
@@ -3320,7 +4152,8 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x14orig_quote_order_qty\x18\x12 \x01(\tR\x11origQuoteOrderQty\x12h\n" +
 	"\x1aself_trade_prevention_mode\x18\x13 \x01(\x0e2+.exchange.common.v1.SelfTradePreventionModeR\x17selfTradePreventionMode\x12%\n" +
 	"\x0etrailing_delta\x18\x14 \x01(\rR\rtrailingDelta\x12-\n" +
-	"\x05fills\x18\x15 \x03(\v2\x17.exchange.order.v1.FillR\x05fills\"D\n" +
+	"\x05fills\x18\x15 \x03(\v2\x17.exchange.order.v1.FillR\x05fills\x12\"\n" +
+	"\rorder_list_id\x18\x16 \x01(\x04R\vorderListId\"D\n" +
 	"\x12PlaceOrderResponse\x12.\n" +
 	"\x05order\x18\x01 \x01(\v2\x18.exchange.order.v1.OrderR\x05order\"\xb9\x01\n" +
 	"\x12CancelOrderRequest\x12&\n" +
@@ -3427,7 +4260,7 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x04page\x18\x02 \x01(\v2 .exchange.common.v1.PageResponseR\x04page\"C\n" +
 	"\x19StreamOrderUpdatesRequest\x12&\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\"\x84\x04\n" +
+	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\"\xc1\x04\n" +
 	"\vOrderUpdate\x12.\n" +
 	"\x05order\x18\x01 \x01(\v2\x18.exchange.order.v1.OrderR\x05order\x12G\n" +
 	"\x0eexecution_type\x18\x02 \x01(\x0e2 .exchange.order.v1.ExecutionTypeR\rexecutionType\x12#\n" +
@@ -3443,7 +4276,9 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x10commission_asset\x18\n" +
 	" \x01(\tR\x0fcommissionAsset\x12\x19\n" +
 	"\bis_maker\x18\v \x01(\bR\aisMaker\x12)\n" +
-	"\x10balances_changed\x18\f \x01(\bR\x0fbalancesChanged\"T\n" +
+	"\x10balances_changed\x18\f \x01(\bR\x0fbalancesChanged\x12;\n" +
+	"\n" +
+	"order_list\x18\r \x01(\v2\x1c.exchange.order.v1.OrderListR\torderList\"T\n" +
 	"\x1aStreamOrderUpdatesResponse\x126\n" +
 	"\x06update\x18\x01 \x01(\v2\x1e.exchange.order.v1.OrderUpdateR\x06update\"\xa9\x01\n" +
 	"\x17StreamOrderEntryRequest\x12<\n" +
@@ -3465,7 +4300,69 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x18StreamOrderEntryResponse\x124\n" +
 	"\x03ack\x18\x01 \x01(\v2 .exchange.order.v1.OrderEntryAckH\x00R\x03ack\x128\n" +
 	"\x06report\x18\x02 \x01(\v2\x1e.exchange.order.v1.OrderUpdateH\x00R\x06reportB\a\n" +
-	"\x05event\"R\n" +
+	"\x05event\"\xe1\x03\n" +
+	"\tOrderList\x12\"\n" +
+	"\rorder_list_id\x18\x01 \x01(\x04R\vorderListId\x12N\n" +
+	"\x10contingency_type\x18\x02 \x01(\x0e2#.exchange.common.v1.ContingencyTypeR\x0fcontingencyType\x12K\n" +
+	"\x10list_status_type\x18\x03 \x01(\x0e2!.exchange.order.v1.ListStatusTypeR\x0elistStatusType\x12N\n" +
+	"\x11list_order_status\x18\x04 \x01(\x0e2\".exchange.order.v1.ListOrderStatusR\x0flistOrderStatus\x12/\n" +
+	"\x14list_client_order_id\x18\x05 \x01(\tR\x11listClientOrderId\x12)\n" +
+	"\x10transaction_time\x18\x06 \x01(\x03R\x0ftransactionTime\x12\x16\n" +
+	"\x06symbol\x18\a \x01(\tR\x06symbol\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\b \x01(\tR\taccountId\x120\n" +
+	"\x06orders\x18\t \x03(\v2\x18.exchange.order.v1.OrderR\x06orders\"\xbb\x03\n" +
+	"\x15PlaceOrderListRequest\x12&\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\x12/\n" +
+	"\x06symbol\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{2,20}$R\x06symbol\x12Z\n" +
+	"\x10contingency_type\x18\x03 \x01(\x0e2#.exchange.common.v1.ContingencyTypeB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x0fcontingencyType\x12S\n" +
+	"\x14list_client_order_id\x18\x04 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^$|^[a-zA-Z0-9_.:/-]{1,36}$R\x11listClientOrderId\x12H\n" +
+	"\x06orders\x18\x05 \x03(\v2$.exchange.order.v1.PlaceOrderRequestB\n" +
+	"\xbaH\a\x92\x01\x04\b\x02\x10\x03R\x06orders\x12N\n" +
+	"\rresponse_type\x18\x06 \x01(\x0e2\x1f.exchange.order.v1.ResponseTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\fresponseType\"U\n" +
+	"\x16PlaceOrderListResponse\x12;\n" +
+	"\n" +
+	"order_list\x18\x01 \x01(\v2\x1c.exchange.order.v1.OrderListR\torderList\"\xc6\x01\n" +
+	"\x16CancelOrderListRequest\x12&\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\x12/\n" +
+	"\x06symbol\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{2,20}$R\x06symbol\x12\"\n" +
+	"\rorder_list_id\x18\x03 \x01(\x04R\vorderListId\x12/\n" +
+	"\x14list_client_order_id\x18\x04 \x01(\tR\x11listClientOrderId\"V\n" +
+	"\x17CancelOrderListResponse\x12;\n" +
+	"\n" +
+	"order_list\x18\x01 \x01(\v2\x1c.exchange.order.v1.OrderListR\torderList\"\x92\x01\n" +
+	"\x13GetOrderListRequest\x12&\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\x12\"\n" +
+	"\rorder_list_id\x18\x02 \x01(\x04R\vorderListId\x12/\n" +
+	"\x14list_client_order_id\x18\x03 \x01(\tR\x11listClientOrderId\"S\n" +
+	"\x14GetOrderListResponse\x12;\n" +
+	"\n" +
+	"order_list\x18\x01 \x01(\v2\x1c.exchange.order.v1.OrderListR\torderList\"\xe9\x01\n" +
+	"\x15ListOrderListsRequest\x12&\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\x12\x1c\n" +
+	"\afrom_id\x18\x02 \x01(\x04H\x00R\x06fromId\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"start_time\x18\x03 \x01(\x03H\x01R\tstartTime\x88\x01\x01\x12\x1e\n" +
+	"\bend_time\x18\x04 \x01(\x03H\x02R\aendTime\x88\x01\x01\x12\x1e\n" +
+	"\x05limit\x18\x05 \x01(\rB\b\xbaH\x05*\x03\x18\xe8\aR\x05limitB\n" +
+	"\n" +
+	"\b_from_idB\r\n" +
+	"\v_start_timeB\v\n" +
+	"\t_end_time\"W\n" +
+	"\x16ListOrderListsResponse\x12=\n" +
+	"\vorder_lists\x18\x01 \x03(\v2\x1c.exchange.order.v1.OrderListR\n" +
+	"orderLists\"C\n" +
+	"\x19ListOpenOrderListsRequest\x12&\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\"[\n" +
+	"\x1aListOpenOrderListsResponse\x12=\n" +
+	"\vorder_lists\x18\x01 \x03(\v2\x1c.exchange.order.v1.OrderListR\n" +
+	"orderLists\"R\n" +
 	"\x17ArchiveTradesDayRequest\x127\n" +
 	"\x04date\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04date\"i\n" +
 	"\x11ArchivedPartition\x12\x16\n" +
@@ -3517,7 +4414,17 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x17EXECUTION_TYPE_REJECTED\x10\x04\x12\x18\n" +
 	"\x14EXECUTION_TYPE_TRADE\x10\x05\x12\x1a\n" +
 	"\x16EXECUTION_TYPE_EXPIRED\x10\x06\x12#\n" +
-	"\x1fEXECUTION_TYPE_TRADE_PREVENTION\x10\a2\xaa\v\n" +
+	"\x1fEXECUTION_TYPE_TRADE_PREVENTION\x10\a*\x93\x01\n" +
+	"\x0eListStatusType\x12 \n" +
+	"\x1cLIST_STATUS_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19LIST_STATUS_TYPE_RESPONSE\x10\x01\x12!\n" +
+	"\x1dLIST_STATUS_TYPE_EXEC_STARTED\x10\x02\x12\x1d\n" +
+	"\x19LIST_STATUS_TYPE_ALL_DONE\x10\x03*\x93\x01\n" +
+	"\x0fListOrderStatus\x12!\n" +
+	"\x1dLIST_ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bLIST_ORDER_STATUS_EXECUTING\x10\x01\x12\x1e\n" +
+	"\x1aLIST_ORDER_STATUS_ALL_DONE\x10\x02\x12\x1c\n" +
+	"\x18LIST_ORDER_STATUS_REJECT\x10\x032\xb6\x0f\n" +
 	"\fOrderService\x12h\n" +
 	"\x0fGetExchangeInfo\x12).exchange.order.v1.GetExchangeInfoRequest\x1a*.exchange.order.v1.GetExchangeInfoResponse\x12Y\n" +
 	"\n" +
@@ -3533,7 +4440,12 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"ListOrders\x12$.exchange.order.v1.ListOrdersRequest\x1a%.exchange.order.v1.ListOrdersResponse\x12_\n" +
 	"\fListMyTrades\x12&.exchange.order.v1.ListMyTradesRequest\x1a'.exchange.order.v1.ListMyTradesResponse\x12s\n" +
 	"\x12StreamOrderUpdates\x12,.exchange.order.v1.StreamOrderUpdatesRequest\x1a-.exchange.order.v1.StreamOrderUpdatesResponse0\x01\x12o\n" +
-	"\x10StreamOrderEntry\x12*.exchange.order.v1.StreamOrderEntryRequest\x1a+.exchange.order.v1.StreamOrderEntryResponse(\x010\x01\x12k\n" +
+	"\x10StreamOrderEntry\x12*.exchange.order.v1.StreamOrderEntryRequest\x1a+.exchange.order.v1.StreamOrderEntryResponse(\x010\x01\x12e\n" +
+	"\x0ePlaceOrderList\x12(.exchange.order.v1.PlaceOrderListRequest\x1a).exchange.order.v1.PlaceOrderListResponse\x12h\n" +
+	"\x0fCancelOrderList\x12).exchange.order.v1.CancelOrderListRequest\x1a*.exchange.order.v1.CancelOrderListResponse\x12_\n" +
+	"\fGetOrderList\x12&.exchange.order.v1.GetOrderListRequest\x1a'.exchange.order.v1.GetOrderListResponse\x12e\n" +
+	"\x0eListOrderLists\x12(.exchange.order.v1.ListOrderListsRequest\x1a).exchange.order.v1.ListOrderListsResponse\x12q\n" +
+	"\x12ListOpenOrderLists\x12,.exchange.order.v1.ListOpenOrderListsRequest\x1a-.exchange.order.v1.ListOpenOrderListsResponse\x12k\n" +
 	"\x10ArchiveTradesDay\x12*.exchange.order.v1.ArchiveTradesDayRequest\x1a+.exchange.order.v1.ArchiveTradesDayResponse\x12t\n" +
 	"\x13VerifyTradesArchive\x12-.exchange.order.v1.VerifyTradesArchiveRequest\x1a..exchange.order.v1.VerifyTradesArchiveResponseB\xcc\x01\n" +
 	"\x15com.exchange.order.v1B\n" +
@@ -3551,148 +4463,185 @@ func file_exchange_order_v1_order_proto_rawDescGZIP() []byte {
 	return file_exchange_order_v1_order_proto_rawDescData
 }
 
-var file_exchange_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_exchange_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_exchange_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_exchange_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_exchange_order_v1_order_proto_goTypes = []any{
 	(ResponseType)(0),                            // 0: exchange.order.v1.ResponseType
 	(CancelReplaceMode)(0),                       // 1: exchange.order.v1.CancelReplaceMode
 	(CancelRestrictions)(0),                      // 2: exchange.order.v1.CancelRestrictions
 	(OperationResult)(0),                         // 3: exchange.order.v1.OperationResult
 	(ExecutionType)(0),                           // 4: exchange.order.v1.ExecutionType
-	(*SymbolFilters)(nil),                        // 5: exchange.order.v1.SymbolFilters
-	(*SymbolInfo)(nil),                           // 6: exchange.order.v1.SymbolInfo
-	(*GetExchangeInfoRequest)(nil),               // 7: exchange.order.v1.GetExchangeInfoRequest
-	(*GetExchangeInfoResponse)(nil),              // 8: exchange.order.v1.GetExchangeInfoResponse
-	(*PlaceOrderRequest)(nil),                    // 9: exchange.order.v1.PlaceOrderRequest
-	(*Fill)(nil),                                 // 10: exchange.order.v1.Fill
-	(*Order)(nil),                                // 11: exchange.order.v1.Order
-	(*PlaceOrderResponse)(nil),                   // 12: exchange.order.v1.PlaceOrderResponse
-	(*CancelOrderRequest)(nil),                   // 13: exchange.order.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),                  // 14: exchange.order.v1.CancelOrderResponse
-	(*OperationError)(nil),                       // 15: exchange.order.v1.OperationError
-	(*CancelReplaceOrderRequest)(nil),            // 16: exchange.order.v1.CancelReplaceOrderRequest
-	(*CancelReplaceOrderResponse)(nil),           // 17: exchange.order.v1.CancelReplaceOrderResponse
-	(*AmendOrderRequest)(nil),                    // 18: exchange.order.v1.AmendOrderRequest
-	(*AmendOrderResponse)(nil),                   // 19: exchange.order.v1.AmendOrderResponse
-	(*CancelAllOrdersRequest)(nil),               // 20: exchange.order.v1.CancelAllOrdersRequest
-	(*CancelAllOrdersResponse)(nil),              // 21: exchange.order.v1.CancelAllOrdersResponse
-	(*GetOrderRequest)(nil),                      // 22: exchange.order.v1.GetOrderRequest
-	(*GetOrderResponse)(nil),                     // 23: exchange.order.v1.GetOrderResponse
-	(*ListOpenOrdersRequest)(nil),                // 24: exchange.order.v1.ListOpenOrdersRequest
-	(*ListOpenOrdersResponse)(nil),               // 25: exchange.order.v1.ListOpenOrdersResponse
-	(*ListOrdersRequest)(nil),                    // 26: exchange.order.v1.ListOrdersRequest
-	(*ListOrdersResponse)(nil),                   // 27: exchange.order.v1.ListOrdersResponse
-	(*Trade)(nil),                                // 28: exchange.order.v1.Trade
-	(*ListMyTradesRequest)(nil),                  // 29: exchange.order.v1.ListMyTradesRequest
-	(*ListMyTradesResponse)(nil),                 // 30: exchange.order.v1.ListMyTradesResponse
-	(*StreamOrderUpdatesRequest)(nil),            // 31: exchange.order.v1.StreamOrderUpdatesRequest
-	(*OrderUpdate)(nil),                          // 32: exchange.order.v1.OrderUpdate
-	(*StreamOrderUpdatesResponse)(nil),           // 33: exchange.order.v1.StreamOrderUpdatesResponse
-	(*StreamOrderEntryRequest)(nil),              // 34: exchange.order.v1.StreamOrderEntryRequest
-	(*OrderEntryStatus)(nil),                     // 35: exchange.order.v1.OrderEntryStatus
-	(*OrderEntryAck)(nil),                        // 36: exchange.order.v1.OrderEntryAck
-	(*StreamOrderEntryResponse)(nil),             // 37: exchange.order.v1.StreamOrderEntryResponse
-	(*ArchiveTradesDayRequest)(nil),              // 38: exchange.order.v1.ArchiveTradesDayRequest
-	(*ArchivedPartition)(nil),                    // 39: exchange.order.v1.ArchivedPartition
-	(*ArchiveTradesDayResponse)(nil),             // 40: exchange.order.v1.ArchiveTradesDayResponse
-	(*VerifyTradesArchiveRequest)(nil),           // 41: exchange.order.v1.VerifyTradesArchiveRequest
-	(*TradesArchiveCheck)(nil),                   // 42: exchange.order.v1.TradesArchiveCheck
-	(*VerifyTradesArchiveResponse)(nil),          // 43: exchange.order.v1.VerifyTradesArchiveResponse
-	(v1.SymbolStatus)(0),                         // 44: exchange.common.v1.SymbolStatus
-	(v1.OrderType)(0),                            // 45: exchange.common.v1.OrderType
-	(v1.SelfTradePreventionMode)(0),              // 46: exchange.common.v1.SelfTradePreventionMode
-	(v1.Side)(0),                                 // 47: exchange.common.v1.Side
-	(v1.TimeInForce)(0),                          // 48: exchange.common.v1.TimeInForce
-	(v1.OrderStatus)(0),                          // 49: exchange.common.v1.OrderStatus
-	(*v1.PageRequest)(nil),                       // 50: exchange.common.v1.PageRequest
-	(*v1.PageResponse)(nil),                      // 51: exchange.common.v1.PageResponse
-	(*errdetails.BadRequest_FieldViolation)(nil), // 52: google.rpc.BadRequest.FieldViolation
+	(ListStatusType)(0),                          // 5: exchange.order.v1.ListStatusType
+	(ListOrderStatus)(0),                         // 6: exchange.order.v1.ListOrderStatus
+	(*SymbolFilters)(nil),                        // 7: exchange.order.v1.SymbolFilters
+	(*SymbolInfo)(nil),                           // 8: exchange.order.v1.SymbolInfo
+	(*GetExchangeInfoRequest)(nil),               // 9: exchange.order.v1.GetExchangeInfoRequest
+	(*GetExchangeInfoResponse)(nil),              // 10: exchange.order.v1.GetExchangeInfoResponse
+	(*PlaceOrderRequest)(nil),                    // 11: exchange.order.v1.PlaceOrderRequest
+	(*Fill)(nil),                                 // 12: exchange.order.v1.Fill
+	(*Order)(nil),                                // 13: exchange.order.v1.Order
+	(*PlaceOrderResponse)(nil),                   // 14: exchange.order.v1.PlaceOrderResponse
+	(*CancelOrderRequest)(nil),                   // 15: exchange.order.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),                  // 16: exchange.order.v1.CancelOrderResponse
+	(*OperationError)(nil),                       // 17: exchange.order.v1.OperationError
+	(*CancelReplaceOrderRequest)(nil),            // 18: exchange.order.v1.CancelReplaceOrderRequest
+	(*CancelReplaceOrderResponse)(nil),           // 19: exchange.order.v1.CancelReplaceOrderResponse
+	(*AmendOrderRequest)(nil),                    // 20: exchange.order.v1.AmendOrderRequest
+	(*AmendOrderResponse)(nil),                   // 21: exchange.order.v1.AmendOrderResponse
+	(*CancelAllOrdersRequest)(nil),               // 22: exchange.order.v1.CancelAllOrdersRequest
+	(*CancelAllOrdersResponse)(nil),              // 23: exchange.order.v1.CancelAllOrdersResponse
+	(*GetOrderRequest)(nil),                      // 24: exchange.order.v1.GetOrderRequest
+	(*GetOrderResponse)(nil),                     // 25: exchange.order.v1.GetOrderResponse
+	(*ListOpenOrdersRequest)(nil),                // 26: exchange.order.v1.ListOpenOrdersRequest
+	(*ListOpenOrdersResponse)(nil),               // 27: exchange.order.v1.ListOpenOrdersResponse
+	(*ListOrdersRequest)(nil),                    // 28: exchange.order.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),                   // 29: exchange.order.v1.ListOrdersResponse
+	(*Trade)(nil),                                // 30: exchange.order.v1.Trade
+	(*ListMyTradesRequest)(nil),                  // 31: exchange.order.v1.ListMyTradesRequest
+	(*ListMyTradesResponse)(nil),                 // 32: exchange.order.v1.ListMyTradesResponse
+	(*StreamOrderUpdatesRequest)(nil),            // 33: exchange.order.v1.StreamOrderUpdatesRequest
+	(*OrderUpdate)(nil),                          // 34: exchange.order.v1.OrderUpdate
+	(*StreamOrderUpdatesResponse)(nil),           // 35: exchange.order.v1.StreamOrderUpdatesResponse
+	(*StreamOrderEntryRequest)(nil),              // 36: exchange.order.v1.StreamOrderEntryRequest
+	(*OrderEntryStatus)(nil),                     // 37: exchange.order.v1.OrderEntryStatus
+	(*OrderEntryAck)(nil),                        // 38: exchange.order.v1.OrderEntryAck
+	(*StreamOrderEntryResponse)(nil),             // 39: exchange.order.v1.StreamOrderEntryResponse
+	(*OrderList)(nil),                            // 40: exchange.order.v1.OrderList
+	(*PlaceOrderListRequest)(nil),                // 41: exchange.order.v1.PlaceOrderListRequest
+	(*PlaceOrderListResponse)(nil),               // 42: exchange.order.v1.PlaceOrderListResponse
+	(*CancelOrderListRequest)(nil),               // 43: exchange.order.v1.CancelOrderListRequest
+	(*CancelOrderListResponse)(nil),              // 44: exchange.order.v1.CancelOrderListResponse
+	(*GetOrderListRequest)(nil),                  // 45: exchange.order.v1.GetOrderListRequest
+	(*GetOrderListResponse)(nil),                 // 46: exchange.order.v1.GetOrderListResponse
+	(*ListOrderListsRequest)(nil),                // 47: exchange.order.v1.ListOrderListsRequest
+	(*ListOrderListsResponse)(nil),               // 48: exchange.order.v1.ListOrderListsResponse
+	(*ListOpenOrderListsRequest)(nil),            // 49: exchange.order.v1.ListOpenOrderListsRequest
+	(*ListOpenOrderListsResponse)(nil),           // 50: exchange.order.v1.ListOpenOrderListsResponse
+	(*ArchiveTradesDayRequest)(nil),              // 51: exchange.order.v1.ArchiveTradesDayRequest
+	(*ArchivedPartition)(nil),                    // 52: exchange.order.v1.ArchivedPartition
+	(*ArchiveTradesDayResponse)(nil),             // 53: exchange.order.v1.ArchiveTradesDayResponse
+	(*VerifyTradesArchiveRequest)(nil),           // 54: exchange.order.v1.VerifyTradesArchiveRequest
+	(*TradesArchiveCheck)(nil),                   // 55: exchange.order.v1.TradesArchiveCheck
+	(*VerifyTradesArchiveResponse)(nil),          // 56: exchange.order.v1.VerifyTradesArchiveResponse
+	(v1.SymbolStatus)(0),                         // 57: exchange.common.v1.SymbolStatus
+	(v1.OrderType)(0),                            // 58: exchange.common.v1.OrderType
+	(v1.SelfTradePreventionMode)(0),              // 59: exchange.common.v1.SelfTradePreventionMode
+	(v1.Side)(0),                                 // 60: exchange.common.v1.Side
+	(v1.TimeInForce)(0),                          // 61: exchange.common.v1.TimeInForce
+	(v1.OrderStatus)(0),                          // 62: exchange.common.v1.OrderStatus
+	(*v1.PageRequest)(nil),                       // 63: exchange.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                      // 64: exchange.common.v1.PageResponse
+	(*errdetails.BadRequest_FieldViolation)(nil), // 65: google.rpc.BadRequest.FieldViolation
+	(v1.ContingencyType)(0),                      // 66: exchange.common.v1.ContingencyType
 }
 var file_exchange_order_v1_order_proto_depIdxs = []int32{
-	44, // 0: exchange.order.v1.SymbolInfo.status:type_name -> exchange.common.v1.SymbolStatus
-	45, // 1: exchange.order.v1.SymbolInfo.order_types:type_name -> exchange.common.v1.OrderType
-	5,  // 2: exchange.order.v1.SymbolInfo.filters:type_name -> exchange.order.v1.SymbolFilters
-	46, // 3: exchange.order.v1.SymbolInfo.allowed_self_trade_prevention_modes:type_name -> exchange.common.v1.SelfTradePreventionMode
-	46, // 4: exchange.order.v1.SymbolInfo.default_self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
-	6,  // 5: exchange.order.v1.GetExchangeInfoResponse.symbols:type_name -> exchange.order.v1.SymbolInfo
-	47, // 6: exchange.order.v1.PlaceOrderRequest.side:type_name -> exchange.common.v1.Side
-	45, // 7: exchange.order.v1.PlaceOrderRequest.type:type_name -> exchange.common.v1.OrderType
-	48, // 8: exchange.order.v1.PlaceOrderRequest.time_in_force:type_name -> exchange.common.v1.TimeInForce
-	46, // 9: exchange.order.v1.PlaceOrderRequest.self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
+	57, // 0: exchange.order.v1.SymbolInfo.status:type_name -> exchange.common.v1.SymbolStatus
+	58, // 1: exchange.order.v1.SymbolInfo.order_types:type_name -> exchange.common.v1.OrderType
+	7,  // 2: exchange.order.v1.SymbolInfo.filters:type_name -> exchange.order.v1.SymbolFilters
+	59, // 3: exchange.order.v1.SymbolInfo.allowed_self_trade_prevention_modes:type_name -> exchange.common.v1.SelfTradePreventionMode
+	59, // 4: exchange.order.v1.SymbolInfo.default_self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
+	8,  // 5: exchange.order.v1.GetExchangeInfoResponse.symbols:type_name -> exchange.order.v1.SymbolInfo
+	60, // 6: exchange.order.v1.PlaceOrderRequest.side:type_name -> exchange.common.v1.Side
+	58, // 7: exchange.order.v1.PlaceOrderRequest.type:type_name -> exchange.common.v1.OrderType
+	61, // 8: exchange.order.v1.PlaceOrderRequest.time_in_force:type_name -> exchange.common.v1.TimeInForce
+	59, // 9: exchange.order.v1.PlaceOrderRequest.self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
 	0,  // 10: exchange.order.v1.PlaceOrderRequest.response_type:type_name -> exchange.order.v1.ResponseType
-	49, // 11: exchange.order.v1.Order.status:type_name -> exchange.common.v1.OrderStatus
-	48, // 12: exchange.order.v1.Order.time_in_force:type_name -> exchange.common.v1.TimeInForce
-	45, // 13: exchange.order.v1.Order.type:type_name -> exchange.common.v1.OrderType
-	47, // 14: exchange.order.v1.Order.side:type_name -> exchange.common.v1.Side
-	46, // 15: exchange.order.v1.Order.self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
-	10, // 16: exchange.order.v1.Order.fills:type_name -> exchange.order.v1.Fill
-	11, // 17: exchange.order.v1.PlaceOrderResponse.order:type_name -> exchange.order.v1.Order
-	11, // 18: exchange.order.v1.CancelOrderResponse.order:type_name -> exchange.order.v1.Order
-	13, // 19: exchange.order.v1.CancelReplaceOrderRequest.cancel:type_name -> exchange.order.v1.CancelOrderRequest
-	9,  // 20: exchange.order.v1.CancelReplaceOrderRequest.place:type_name -> exchange.order.v1.PlaceOrderRequest
+	62, // 11: exchange.order.v1.Order.status:type_name -> exchange.common.v1.OrderStatus
+	61, // 12: exchange.order.v1.Order.time_in_force:type_name -> exchange.common.v1.TimeInForce
+	58, // 13: exchange.order.v1.Order.type:type_name -> exchange.common.v1.OrderType
+	60, // 14: exchange.order.v1.Order.side:type_name -> exchange.common.v1.Side
+	59, // 15: exchange.order.v1.Order.self_trade_prevention_mode:type_name -> exchange.common.v1.SelfTradePreventionMode
+	12, // 16: exchange.order.v1.Order.fills:type_name -> exchange.order.v1.Fill
+	13, // 17: exchange.order.v1.PlaceOrderResponse.order:type_name -> exchange.order.v1.Order
+	13, // 18: exchange.order.v1.CancelOrderResponse.order:type_name -> exchange.order.v1.Order
+	15, // 19: exchange.order.v1.CancelReplaceOrderRequest.cancel:type_name -> exchange.order.v1.CancelOrderRequest
+	11, // 20: exchange.order.v1.CancelReplaceOrderRequest.place:type_name -> exchange.order.v1.PlaceOrderRequest
 	1,  // 21: exchange.order.v1.CancelReplaceOrderRequest.mode:type_name -> exchange.order.v1.CancelReplaceMode
 	2,  // 22: exchange.order.v1.CancelReplaceOrderRequest.cancel_restrictions:type_name -> exchange.order.v1.CancelRestrictions
-	11, // 23: exchange.order.v1.CancelReplaceOrderResponse.canceled:type_name -> exchange.order.v1.Order
-	11, // 24: exchange.order.v1.CancelReplaceOrderResponse.placed:type_name -> exchange.order.v1.Order
+	13, // 23: exchange.order.v1.CancelReplaceOrderResponse.canceled:type_name -> exchange.order.v1.Order
+	13, // 24: exchange.order.v1.CancelReplaceOrderResponse.placed:type_name -> exchange.order.v1.Order
 	3,  // 25: exchange.order.v1.CancelReplaceOrderResponse.cancel_result:type_name -> exchange.order.v1.OperationResult
 	3,  // 26: exchange.order.v1.CancelReplaceOrderResponse.new_order_result:type_name -> exchange.order.v1.OperationResult
-	15, // 27: exchange.order.v1.CancelReplaceOrderResponse.cancel_error:type_name -> exchange.order.v1.OperationError
-	15, // 28: exchange.order.v1.CancelReplaceOrderResponse.new_order_error:type_name -> exchange.order.v1.OperationError
-	11, // 29: exchange.order.v1.AmendOrderResponse.order:type_name -> exchange.order.v1.Order
-	11, // 30: exchange.order.v1.CancelAllOrdersResponse.orders:type_name -> exchange.order.v1.Order
-	11, // 31: exchange.order.v1.GetOrderResponse.order:type_name -> exchange.order.v1.Order
-	11, // 32: exchange.order.v1.ListOpenOrdersResponse.orders:type_name -> exchange.order.v1.Order
-	50, // 33: exchange.order.v1.ListOrdersRequest.page:type_name -> exchange.common.v1.PageRequest
-	11, // 34: exchange.order.v1.ListOrdersResponse.orders:type_name -> exchange.order.v1.Order
-	51, // 35: exchange.order.v1.ListOrdersResponse.page:type_name -> exchange.common.v1.PageResponse
-	50, // 36: exchange.order.v1.ListMyTradesRequest.page:type_name -> exchange.common.v1.PageRequest
-	28, // 37: exchange.order.v1.ListMyTradesResponse.trades:type_name -> exchange.order.v1.Trade
-	51, // 38: exchange.order.v1.ListMyTradesResponse.page:type_name -> exchange.common.v1.PageResponse
-	11, // 39: exchange.order.v1.OrderUpdate.order:type_name -> exchange.order.v1.Order
+	17, // 27: exchange.order.v1.CancelReplaceOrderResponse.cancel_error:type_name -> exchange.order.v1.OperationError
+	17, // 28: exchange.order.v1.CancelReplaceOrderResponse.new_order_error:type_name -> exchange.order.v1.OperationError
+	13, // 29: exchange.order.v1.AmendOrderResponse.order:type_name -> exchange.order.v1.Order
+	13, // 30: exchange.order.v1.CancelAllOrdersResponse.orders:type_name -> exchange.order.v1.Order
+	13, // 31: exchange.order.v1.GetOrderResponse.order:type_name -> exchange.order.v1.Order
+	13, // 32: exchange.order.v1.ListOpenOrdersResponse.orders:type_name -> exchange.order.v1.Order
+	63, // 33: exchange.order.v1.ListOrdersRequest.page:type_name -> exchange.common.v1.PageRequest
+	13, // 34: exchange.order.v1.ListOrdersResponse.orders:type_name -> exchange.order.v1.Order
+	64, // 35: exchange.order.v1.ListOrdersResponse.page:type_name -> exchange.common.v1.PageResponse
+	63, // 36: exchange.order.v1.ListMyTradesRequest.page:type_name -> exchange.common.v1.PageRequest
+	30, // 37: exchange.order.v1.ListMyTradesResponse.trades:type_name -> exchange.order.v1.Trade
+	64, // 38: exchange.order.v1.ListMyTradesResponse.page:type_name -> exchange.common.v1.PageResponse
+	13, // 39: exchange.order.v1.OrderUpdate.order:type_name -> exchange.order.v1.Order
 	4,  // 40: exchange.order.v1.OrderUpdate.execution_type:type_name -> exchange.order.v1.ExecutionType
-	32, // 41: exchange.order.v1.StreamOrderUpdatesResponse.update:type_name -> exchange.order.v1.OrderUpdate
-	9,  // 42: exchange.order.v1.StreamOrderEntryRequest.place:type_name -> exchange.order.v1.PlaceOrderRequest
-	13, // 43: exchange.order.v1.StreamOrderEntryRequest.cancel:type_name -> exchange.order.v1.CancelOrderRequest
-	52, // 44: exchange.order.v1.OrderEntryStatus.field_violations:type_name -> google.rpc.BadRequest.FieldViolation
-	11, // 45: exchange.order.v1.OrderEntryAck.order:type_name -> exchange.order.v1.Order
-	35, // 46: exchange.order.v1.OrderEntryAck.error:type_name -> exchange.order.v1.OrderEntryStatus
-	36, // 47: exchange.order.v1.StreamOrderEntryResponse.ack:type_name -> exchange.order.v1.OrderEntryAck
-	32, // 48: exchange.order.v1.StreamOrderEntryResponse.report:type_name -> exchange.order.v1.OrderUpdate
-	39, // 49: exchange.order.v1.ArchiveTradesDayResponse.partitions:type_name -> exchange.order.v1.ArchivedPartition
-	42, // 50: exchange.order.v1.VerifyTradesArchiveResponse.symbols:type_name -> exchange.order.v1.TradesArchiveCheck
-	7,  // 51: exchange.order.v1.OrderService.GetExchangeInfo:input_type -> exchange.order.v1.GetExchangeInfoRequest
-	9,  // 52: exchange.order.v1.OrderService.PlaceOrder:input_type -> exchange.order.v1.PlaceOrderRequest
-	13, // 53: exchange.order.v1.OrderService.CancelOrder:input_type -> exchange.order.v1.CancelOrderRequest
-	16, // 54: exchange.order.v1.OrderService.CancelReplaceOrder:input_type -> exchange.order.v1.CancelReplaceOrderRequest
-	18, // 55: exchange.order.v1.OrderService.AmendOrder:input_type -> exchange.order.v1.AmendOrderRequest
-	20, // 56: exchange.order.v1.OrderService.CancelAllOrders:input_type -> exchange.order.v1.CancelAllOrdersRequest
-	22, // 57: exchange.order.v1.OrderService.GetOrder:input_type -> exchange.order.v1.GetOrderRequest
-	24, // 58: exchange.order.v1.OrderService.ListOpenOrders:input_type -> exchange.order.v1.ListOpenOrdersRequest
-	26, // 59: exchange.order.v1.OrderService.ListOrders:input_type -> exchange.order.v1.ListOrdersRequest
-	29, // 60: exchange.order.v1.OrderService.ListMyTrades:input_type -> exchange.order.v1.ListMyTradesRequest
-	31, // 61: exchange.order.v1.OrderService.StreamOrderUpdates:input_type -> exchange.order.v1.StreamOrderUpdatesRequest
-	34, // 62: exchange.order.v1.OrderService.StreamOrderEntry:input_type -> exchange.order.v1.StreamOrderEntryRequest
-	38, // 63: exchange.order.v1.OrderService.ArchiveTradesDay:input_type -> exchange.order.v1.ArchiveTradesDayRequest
-	41, // 64: exchange.order.v1.OrderService.VerifyTradesArchive:input_type -> exchange.order.v1.VerifyTradesArchiveRequest
-	8,  // 65: exchange.order.v1.OrderService.GetExchangeInfo:output_type -> exchange.order.v1.GetExchangeInfoResponse
-	12, // 66: exchange.order.v1.OrderService.PlaceOrder:output_type -> exchange.order.v1.PlaceOrderResponse
-	14, // 67: exchange.order.v1.OrderService.CancelOrder:output_type -> exchange.order.v1.CancelOrderResponse
-	17, // 68: exchange.order.v1.OrderService.CancelReplaceOrder:output_type -> exchange.order.v1.CancelReplaceOrderResponse
-	19, // 69: exchange.order.v1.OrderService.AmendOrder:output_type -> exchange.order.v1.AmendOrderResponse
-	21, // 70: exchange.order.v1.OrderService.CancelAllOrders:output_type -> exchange.order.v1.CancelAllOrdersResponse
-	23, // 71: exchange.order.v1.OrderService.GetOrder:output_type -> exchange.order.v1.GetOrderResponse
-	25, // 72: exchange.order.v1.OrderService.ListOpenOrders:output_type -> exchange.order.v1.ListOpenOrdersResponse
-	27, // 73: exchange.order.v1.OrderService.ListOrders:output_type -> exchange.order.v1.ListOrdersResponse
-	30, // 74: exchange.order.v1.OrderService.ListMyTrades:output_type -> exchange.order.v1.ListMyTradesResponse
-	33, // 75: exchange.order.v1.OrderService.StreamOrderUpdates:output_type -> exchange.order.v1.StreamOrderUpdatesResponse
-	37, // 76: exchange.order.v1.OrderService.StreamOrderEntry:output_type -> exchange.order.v1.StreamOrderEntryResponse
-	40, // 77: exchange.order.v1.OrderService.ArchiveTradesDay:output_type -> exchange.order.v1.ArchiveTradesDayResponse
-	43, // 78: exchange.order.v1.OrderService.VerifyTradesArchive:output_type -> exchange.order.v1.VerifyTradesArchiveResponse
-	65, // [65:79] is the sub-list for method output_type
-	51, // [51:65] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	40, // 41: exchange.order.v1.OrderUpdate.order_list:type_name -> exchange.order.v1.OrderList
+	34, // 42: exchange.order.v1.StreamOrderUpdatesResponse.update:type_name -> exchange.order.v1.OrderUpdate
+	11, // 43: exchange.order.v1.StreamOrderEntryRequest.place:type_name -> exchange.order.v1.PlaceOrderRequest
+	15, // 44: exchange.order.v1.StreamOrderEntryRequest.cancel:type_name -> exchange.order.v1.CancelOrderRequest
+	65, // 45: exchange.order.v1.OrderEntryStatus.field_violations:type_name -> google.rpc.BadRequest.FieldViolation
+	13, // 46: exchange.order.v1.OrderEntryAck.order:type_name -> exchange.order.v1.Order
+	37, // 47: exchange.order.v1.OrderEntryAck.error:type_name -> exchange.order.v1.OrderEntryStatus
+	38, // 48: exchange.order.v1.StreamOrderEntryResponse.ack:type_name -> exchange.order.v1.OrderEntryAck
+	34, // 49: exchange.order.v1.StreamOrderEntryResponse.report:type_name -> exchange.order.v1.OrderUpdate
+	66, // 50: exchange.order.v1.OrderList.contingency_type:type_name -> exchange.common.v1.ContingencyType
+	5,  // 51: exchange.order.v1.OrderList.list_status_type:type_name -> exchange.order.v1.ListStatusType
+	6,  // 52: exchange.order.v1.OrderList.list_order_status:type_name -> exchange.order.v1.ListOrderStatus
+	13, // 53: exchange.order.v1.OrderList.orders:type_name -> exchange.order.v1.Order
+	66, // 54: exchange.order.v1.PlaceOrderListRequest.contingency_type:type_name -> exchange.common.v1.ContingencyType
+	11, // 55: exchange.order.v1.PlaceOrderListRequest.orders:type_name -> exchange.order.v1.PlaceOrderRequest
+	0,  // 56: exchange.order.v1.PlaceOrderListRequest.response_type:type_name -> exchange.order.v1.ResponseType
+	40, // 57: exchange.order.v1.PlaceOrderListResponse.order_list:type_name -> exchange.order.v1.OrderList
+	40, // 58: exchange.order.v1.CancelOrderListResponse.order_list:type_name -> exchange.order.v1.OrderList
+	40, // 59: exchange.order.v1.GetOrderListResponse.order_list:type_name -> exchange.order.v1.OrderList
+	40, // 60: exchange.order.v1.ListOrderListsResponse.order_lists:type_name -> exchange.order.v1.OrderList
+	40, // 61: exchange.order.v1.ListOpenOrderListsResponse.order_lists:type_name -> exchange.order.v1.OrderList
+	52, // 62: exchange.order.v1.ArchiveTradesDayResponse.partitions:type_name -> exchange.order.v1.ArchivedPartition
+	55, // 63: exchange.order.v1.VerifyTradesArchiveResponse.symbols:type_name -> exchange.order.v1.TradesArchiveCheck
+	9,  // 64: exchange.order.v1.OrderService.GetExchangeInfo:input_type -> exchange.order.v1.GetExchangeInfoRequest
+	11, // 65: exchange.order.v1.OrderService.PlaceOrder:input_type -> exchange.order.v1.PlaceOrderRequest
+	15, // 66: exchange.order.v1.OrderService.CancelOrder:input_type -> exchange.order.v1.CancelOrderRequest
+	18, // 67: exchange.order.v1.OrderService.CancelReplaceOrder:input_type -> exchange.order.v1.CancelReplaceOrderRequest
+	20, // 68: exchange.order.v1.OrderService.AmendOrder:input_type -> exchange.order.v1.AmendOrderRequest
+	22, // 69: exchange.order.v1.OrderService.CancelAllOrders:input_type -> exchange.order.v1.CancelAllOrdersRequest
+	24, // 70: exchange.order.v1.OrderService.GetOrder:input_type -> exchange.order.v1.GetOrderRequest
+	26, // 71: exchange.order.v1.OrderService.ListOpenOrders:input_type -> exchange.order.v1.ListOpenOrdersRequest
+	28, // 72: exchange.order.v1.OrderService.ListOrders:input_type -> exchange.order.v1.ListOrdersRequest
+	31, // 73: exchange.order.v1.OrderService.ListMyTrades:input_type -> exchange.order.v1.ListMyTradesRequest
+	33, // 74: exchange.order.v1.OrderService.StreamOrderUpdates:input_type -> exchange.order.v1.StreamOrderUpdatesRequest
+	36, // 75: exchange.order.v1.OrderService.StreamOrderEntry:input_type -> exchange.order.v1.StreamOrderEntryRequest
+	41, // 76: exchange.order.v1.OrderService.PlaceOrderList:input_type -> exchange.order.v1.PlaceOrderListRequest
+	43, // 77: exchange.order.v1.OrderService.CancelOrderList:input_type -> exchange.order.v1.CancelOrderListRequest
+	45, // 78: exchange.order.v1.OrderService.GetOrderList:input_type -> exchange.order.v1.GetOrderListRequest
+	47, // 79: exchange.order.v1.OrderService.ListOrderLists:input_type -> exchange.order.v1.ListOrderListsRequest
+	49, // 80: exchange.order.v1.OrderService.ListOpenOrderLists:input_type -> exchange.order.v1.ListOpenOrderListsRequest
+	51, // 81: exchange.order.v1.OrderService.ArchiveTradesDay:input_type -> exchange.order.v1.ArchiveTradesDayRequest
+	54, // 82: exchange.order.v1.OrderService.VerifyTradesArchive:input_type -> exchange.order.v1.VerifyTradesArchiveRequest
+	10, // 83: exchange.order.v1.OrderService.GetExchangeInfo:output_type -> exchange.order.v1.GetExchangeInfoResponse
+	14, // 84: exchange.order.v1.OrderService.PlaceOrder:output_type -> exchange.order.v1.PlaceOrderResponse
+	16, // 85: exchange.order.v1.OrderService.CancelOrder:output_type -> exchange.order.v1.CancelOrderResponse
+	19, // 86: exchange.order.v1.OrderService.CancelReplaceOrder:output_type -> exchange.order.v1.CancelReplaceOrderResponse
+	21, // 87: exchange.order.v1.OrderService.AmendOrder:output_type -> exchange.order.v1.AmendOrderResponse
+	23, // 88: exchange.order.v1.OrderService.CancelAllOrders:output_type -> exchange.order.v1.CancelAllOrdersResponse
+	25, // 89: exchange.order.v1.OrderService.GetOrder:output_type -> exchange.order.v1.GetOrderResponse
+	27, // 90: exchange.order.v1.OrderService.ListOpenOrders:output_type -> exchange.order.v1.ListOpenOrdersResponse
+	29, // 91: exchange.order.v1.OrderService.ListOrders:output_type -> exchange.order.v1.ListOrdersResponse
+	32, // 92: exchange.order.v1.OrderService.ListMyTrades:output_type -> exchange.order.v1.ListMyTradesResponse
+	35, // 93: exchange.order.v1.OrderService.StreamOrderUpdates:output_type -> exchange.order.v1.StreamOrderUpdatesResponse
+	39, // 94: exchange.order.v1.OrderService.StreamOrderEntry:output_type -> exchange.order.v1.StreamOrderEntryResponse
+	42, // 95: exchange.order.v1.OrderService.PlaceOrderList:output_type -> exchange.order.v1.PlaceOrderListResponse
+	44, // 96: exchange.order.v1.OrderService.CancelOrderList:output_type -> exchange.order.v1.CancelOrderListResponse
+	46, // 97: exchange.order.v1.OrderService.GetOrderList:output_type -> exchange.order.v1.GetOrderListResponse
+	48, // 98: exchange.order.v1.OrderService.ListOrderLists:output_type -> exchange.order.v1.ListOrderListsResponse
+	50, // 99: exchange.order.v1.OrderService.ListOpenOrderLists:output_type -> exchange.order.v1.ListOpenOrderListsResponse
+	53, // 100: exchange.order.v1.OrderService.ArchiveTradesDay:output_type -> exchange.order.v1.ArchiveTradesDayResponse
+	56, // 101: exchange.order.v1.OrderService.VerifyTradesArchive:output_type -> exchange.order.v1.VerifyTradesArchiveResponse
+	83, // [83:102] is the sub-list for method output_type
+	64, // [64:83] is the sub-list for method input_type
+	64, // [64:64] is the sub-list for extension type_name
+	64, // [64:64] is the sub-list for extension extendee
+	0,  // [0:64] is the sub-list for field type_name
 }
 
 func init() { file_exchange_order_v1_order_proto_init() }
@@ -3714,13 +4663,14 @@ func file_exchange_order_v1_order_proto_init() {
 		(*StreamOrderEntryResponse_Ack)(nil),
 		(*StreamOrderEntryResponse_Report)(nil),
 	}
+	file_exchange_order_v1_order_proto_msgTypes[40].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_order_v1_order_proto_rawDesc), len(file_exchange_order_v1_order_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   39,
+			NumEnums:      7,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -49,6 +49,13 @@ class OrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ORDER_STATUS_EXPIRED_IN_MATCH: _ClassVar[OrderStatus]
     ORDER_STATUS_PENDING_NEW: _ClassVar[OrderStatus]
 
+class ContingencyType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONTINGENCY_TYPE_UNSPECIFIED: _ClassVar[ContingencyType]
+    CONTINGENCY_TYPE_OCO: _ClassVar[ContingencyType]
+    CONTINGENCY_TYPE_OTO: _ClassVar[ContingencyType]
+    CONTINGENCY_TYPE_OTOCO: _ClassVar[ContingencyType]
+
 class SymbolStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SYMBOL_STATUS_UNSPECIFIED: _ClassVar[SymbolStatus]
@@ -85,6 +92,10 @@ ORDER_STATUS_REJECTED: OrderStatus
 ORDER_STATUS_EXPIRED: OrderStatus
 ORDER_STATUS_EXPIRED_IN_MATCH: OrderStatus
 ORDER_STATUS_PENDING_NEW: OrderStatus
+CONTINGENCY_TYPE_UNSPECIFIED: ContingencyType
+CONTINGENCY_TYPE_OCO: ContingencyType
+CONTINGENCY_TYPE_OTO: ContingencyType
+CONTINGENCY_TYPE_OTOCO: ContingencyType
 SYMBOL_STATUS_UNSPECIFIED: SymbolStatus
 SYMBOL_STATUS_TRADING: SymbolStatus
 SYMBOL_STATUS_HALT: SymbolStatus

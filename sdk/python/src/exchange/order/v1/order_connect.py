@@ -53,6 +53,21 @@ class OrderService(Protocol):
     def stream_order_entry(self, request: AsyncIterator[exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryRequest], ctx: RequestContext) -> AsyncIterator[exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryResponse]:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def place_order_list(self, request: exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def cancel_order_list(self, request: exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_order_list(self, request: exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def list_order_lists(self, request: exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def list_open_order_lists(self, request: exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
     async def archive_trades_day(self, request: exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
@@ -184,6 +199,56 @@ class OrderServiceASGIApplication(ConnectASGIApplication[OrderService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.stream_order_entry,
+                ),
+                "/exchange.order.v1.OrderService/PlaceOrderList": Endpoint.unary(
+                    method=MethodInfo(
+                        name="PlaceOrderList",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.place_order_list,
+                ),
+                "/exchange.order.v1.OrderService/CancelOrderList": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CancelOrderList",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.cancel_order_list,
+                ),
+                "/exchange.order.v1.OrderService/GetOrderList": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetOrderList",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_order_list,
+                ),
+                "/exchange.order.v1.OrderService/ListOrderLists": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListOrderLists",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.list_order_lists,
+                ),
+                "/exchange.order.v1.OrderService/ListOpenOrderLists": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListOpenOrderLists",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.list_open_order_lists,
                 ),
                 "/exchange.order.v1.OrderService/ArchiveTradesDay": Endpoint.unary(
                     method=MethodInfo(
@@ -458,6 +523,106 @@ class OrderServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def place_order_list(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="PlaceOrderList",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def cancel_order_list(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CancelOrderList",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def get_order_list(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetOrderList",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def list_order_lists(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListOrderLists",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def list_open_order_lists(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListOpenOrderLists",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
     async def archive_trades_day(
         self,
         request: exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest,
@@ -523,6 +688,16 @@ class OrderServiceSync(Protocol):
     def stream_order_updates(self, request: exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderUpdatesRequest, ctx: RequestContext) -> Iterator[exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderUpdatesResponse]:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def stream_order_entry(self, request: Iterator[exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryRequest], ctx: RequestContext) -> Iterator[exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryResponse]:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def place_order_list(self, request: exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def cancel_order_list(self, request: exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_order_list(self, request: exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def list_order_lists(self, request: exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def list_open_order_lists(self, request: exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def archive_trades_day(self, request: exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayRequest, ctx: RequestContext) -> exchange_dot_order_dot_v1_dot_order__pb2.ArchiveTradesDayResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
@@ -653,6 +828,56 @@ class OrderServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.stream_order_entry,
+                ),
+                "/exchange.order.v1.OrderService/PlaceOrderList": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="PlaceOrderList",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.place_order_list,
+                ),
+                "/exchange.order.v1.OrderService/CancelOrderList": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="CancelOrderList",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.cancel_order_list,
+                ),
+                "/exchange.order.v1.OrderService/GetOrderList": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetOrderList",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_order_list,
+                ),
+                "/exchange.order.v1.OrderService/ListOrderLists": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListOrderLists",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.list_order_lists,
+                ),
+                "/exchange.order.v1.OrderService/ListOpenOrderLists": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListOpenOrderLists",
+                        service_name="exchange.order.v1.OrderService",
+                        input=exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsRequest,
+                        output=exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.list_open_order_lists,
                 ),
                 "/exchange.order.v1.OrderService/ArchiveTradesDay": EndpointSync.unary(
                     method=MethodInfo(
@@ -921,6 +1146,106 @@ class OrderServiceClientSync(ConnectClientSync):
                 service_name="exchange.order.v1.OrderService",
                 input=exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryRequest,
                 output=exchange_dot_order_dot_v1_dot_order__pb2.StreamOrderEntryResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def place_order_list(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="PlaceOrderList",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.PlaceOrderListResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def cancel_order_list(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CancelOrderList",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.CancelOrderListResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_order_list(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetOrderList",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.GetOrderListResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def list_order_lists(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListOrderLists",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.ListOrderListsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def list_open_order_lists(
+        self,
+        request: exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListOpenOrderLists",
+                service_name="exchange.order.v1.OrderService",
+                input=exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsRequest,
+                output=exchange_dot_order_dot_v1_dot_order__pb2.ListOpenOrderListsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

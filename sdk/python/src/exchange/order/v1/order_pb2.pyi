@@ -46,6 +46,20 @@ class ExecutionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EXECUTION_TYPE_TRADE: _ClassVar[ExecutionType]
     EXECUTION_TYPE_EXPIRED: _ClassVar[ExecutionType]
     EXECUTION_TYPE_TRADE_PREVENTION: _ClassVar[ExecutionType]
+
+class ListStatusType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LIST_STATUS_TYPE_UNSPECIFIED: _ClassVar[ListStatusType]
+    LIST_STATUS_TYPE_RESPONSE: _ClassVar[ListStatusType]
+    LIST_STATUS_TYPE_EXEC_STARTED: _ClassVar[ListStatusType]
+    LIST_STATUS_TYPE_ALL_DONE: _ClassVar[ListStatusType]
+
+class ListOrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LIST_ORDER_STATUS_UNSPECIFIED: _ClassVar[ListOrderStatus]
+    LIST_ORDER_STATUS_EXECUTING: _ClassVar[ListOrderStatus]
+    LIST_ORDER_STATUS_ALL_DONE: _ClassVar[ListOrderStatus]
+    LIST_ORDER_STATUS_REJECT: _ClassVar[ListOrderStatus]
 RESPONSE_TYPE_UNSPECIFIED: ResponseType
 RESPONSE_TYPE_ACK: ResponseType
 RESPONSE_TYPE_RESULT: ResponseType
@@ -68,6 +82,14 @@ EXECUTION_TYPE_REJECTED: ExecutionType
 EXECUTION_TYPE_TRADE: ExecutionType
 EXECUTION_TYPE_EXPIRED: ExecutionType
 EXECUTION_TYPE_TRADE_PREVENTION: ExecutionType
+LIST_STATUS_TYPE_UNSPECIFIED: ListStatusType
+LIST_STATUS_TYPE_RESPONSE: ListStatusType
+LIST_STATUS_TYPE_EXEC_STARTED: ListStatusType
+LIST_STATUS_TYPE_ALL_DONE: ListStatusType
+LIST_ORDER_STATUS_UNSPECIFIED: ListOrderStatus
+LIST_ORDER_STATUS_EXECUTING: ListOrderStatus
+LIST_ORDER_STATUS_ALL_DONE: ListOrderStatus
+LIST_ORDER_STATUS_REJECT: ListOrderStatus
 
 class SymbolFilters(_message.Message):
     __slots__ = ("min_price", "max_price", "tick_size", "min_qty", "max_qty", "step_size", "min_notional", "max_notional", "market_band_bps")
@@ -92,7 +114,7 @@ class SymbolFilters(_message.Message):
     def __init__(self, min_price: _Optional[str] = ..., max_price: _Optional[str] = ..., tick_size: _Optional[str] = ..., min_qty: _Optional[str] = ..., max_qty: _Optional[str] = ..., step_size: _Optional[str] = ..., min_notional: _Optional[str] = ..., max_notional: _Optional[str] = ..., market_band_bps: _Optional[int] = ...) -> None: ...
 
 class SymbolInfo(_message.Message):
-    __slots__ = ("symbol", "status", "base_asset", "quote_asset", "base_asset_precision", "quote_asset_precision", "order_types", "iceberg_allowed", "cancel_replace_allowed", "filters", "allowed_self_trade_prevention_modes", "default_self_trade_prevention_mode")
+    __slots__ = ("symbol", "status", "base_asset", "quote_asset", "base_asset_precision", "quote_asset_precision", "order_types", "iceberg_allowed", "cancel_replace_allowed", "filters", "allowed_self_trade_prevention_modes", "default_self_trade_prevention_mode", "oco_allowed", "oto_allowed")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     BASE_ASSET_FIELD_NUMBER: _ClassVar[int]
@@ -105,6 +127,8 @@ class SymbolInfo(_message.Message):
     FILTERS_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_SELF_TRADE_PREVENTION_MODES_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_SELF_TRADE_PREVENTION_MODE_FIELD_NUMBER: _ClassVar[int]
+    OCO_ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    OTO_ALLOWED_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     status: _common_pb2.SymbolStatus
     base_asset: str
@@ -117,7 +141,9 @@ class SymbolInfo(_message.Message):
     filters: SymbolFilters
     allowed_self_trade_prevention_modes: _containers.RepeatedScalarFieldContainer[_common_pb2.SelfTradePreventionMode]
     default_self_trade_prevention_mode: _common_pb2.SelfTradePreventionMode
-    def __init__(self, symbol: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.SymbolStatus, str]] = ..., base_asset: _Optional[str] = ..., quote_asset: _Optional[str] = ..., base_asset_precision: _Optional[int] = ..., quote_asset_precision: _Optional[int] = ..., order_types: _Optional[_Iterable[_Union[_common_pb2.OrderType, str]]] = ..., iceberg_allowed: _Optional[bool] = ..., cancel_replace_allowed: _Optional[bool] = ..., filters: _Optional[_Union[SymbolFilters, _Mapping]] = ..., allowed_self_trade_prevention_modes: _Optional[_Iterable[_Union[_common_pb2.SelfTradePreventionMode, str]]] = ..., default_self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePreventionMode, str]] = ...) -> None: ...
+    oco_allowed: bool
+    oto_allowed: bool
+    def __init__(self, symbol: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.SymbolStatus, str]] = ..., base_asset: _Optional[str] = ..., quote_asset: _Optional[str] = ..., base_asset_precision: _Optional[int] = ..., quote_asset_precision: _Optional[int] = ..., order_types: _Optional[_Iterable[_Union[_common_pb2.OrderType, str]]] = ..., iceberg_allowed: _Optional[bool] = ..., cancel_replace_allowed: _Optional[bool] = ..., filters: _Optional[_Union[SymbolFilters, _Mapping]] = ..., allowed_self_trade_prevention_modes: _Optional[_Iterable[_Union[_common_pb2.SelfTradePreventionMode, str]]] = ..., default_self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePreventionMode, str]] = ..., oco_allowed: _Optional[bool] = ..., oto_allowed: _Optional[bool] = ...) -> None: ...
 
 class GetExchangeInfoRequest(_message.Message):
     __slots__ = ("symbols",)
@@ -178,7 +204,7 @@ class Fill(_message.Message):
     def __init__(self, price: _Optional[str] = ..., quantity: _Optional[str] = ..., commission: _Optional[str] = ..., commission_asset: _Optional[str] = ..., trade_id: _Optional[int] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("account_id", "symbol", "order_id", "client_order_id", "price", "orig_qty", "executed_qty", "cummulative_quote_qty", "status", "time_in_force", "type", "side", "stop_price", "iceberg_qty", "time", "update_time", "is_working", "orig_quote_order_qty", "self_trade_prevention_mode", "trailing_delta", "fills")
+    __slots__ = ("account_id", "symbol", "order_id", "client_order_id", "price", "orig_qty", "executed_qty", "cummulative_quote_qty", "status", "time_in_force", "type", "side", "stop_price", "iceberg_qty", "time", "update_time", "is_working", "orig_quote_order_qty", "self_trade_prevention_mode", "trailing_delta", "fills", "order_list_id")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -200,6 +226,7 @@ class Order(_message.Message):
     SELF_TRADE_PREVENTION_MODE_FIELD_NUMBER: _ClassVar[int]
     TRAILING_DELTA_FIELD_NUMBER: _ClassVar[int]
     FILLS_FIELD_NUMBER: _ClassVar[int]
+    ORDER_LIST_ID_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     symbol: str
     order_id: int
@@ -221,7 +248,8 @@ class Order(_message.Message):
     self_trade_prevention_mode: _common_pb2.SelfTradePreventionMode
     trailing_delta: int
     fills: _containers.RepeatedCompositeFieldContainer[Fill]
-    def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., price: _Optional[str] = ..., orig_qty: _Optional[str] = ..., executed_qty: _Optional[str] = ..., cummulative_quote_qty: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., time_in_force: _Optional[_Union[_common_pb2.TimeInForce, str]] = ..., type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., stop_price: _Optional[str] = ..., iceberg_qty: _Optional[str] = ..., time: _Optional[int] = ..., update_time: _Optional[int] = ..., is_working: _Optional[bool] = ..., orig_quote_order_qty: _Optional[str] = ..., self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePreventionMode, str]] = ..., trailing_delta: _Optional[int] = ..., fills: _Optional[_Iterable[_Union[Fill, _Mapping]]] = ...) -> None: ...
+    order_list_id: int
+    def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., price: _Optional[str] = ..., orig_qty: _Optional[str] = ..., executed_qty: _Optional[str] = ..., cummulative_quote_qty: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., time_in_force: _Optional[_Union[_common_pb2.TimeInForce, str]] = ..., type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., stop_price: _Optional[str] = ..., iceberg_qty: _Optional[str] = ..., time: _Optional[int] = ..., update_time: _Optional[int] = ..., is_working: _Optional[bool] = ..., orig_quote_order_qty: _Optional[str] = ..., self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePreventionMode, str]] = ..., trailing_delta: _Optional[int] = ..., fills: _Optional[_Iterable[_Union[Fill, _Mapping]]] = ..., order_list_id: _Optional[int] = ...) -> None: ...
 
 class PlaceOrderResponse(_message.Message):
     __slots__ = ("order",)
@@ -436,7 +464,7 @@ class StreamOrderUpdatesRequest(_message.Message):
     def __init__(self, account_id: _Optional[str] = ...) -> None: ...
 
 class OrderUpdate(_message.Message):
-    __slots__ = ("order", "execution_type", "reject_reason", "transaction_time", "trade_id", "last_executed_qty", "last_executed_price", "last_quote_qty", "commission", "commission_asset", "is_maker", "balances_changed")
+    __slots__ = ("order", "execution_type", "reject_reason", "transaction_time", "trade_id", "last_executed_qty", "last_executed_price", "last_quote_qty", "commission", "commission_asset", "is_maker", "balances_changed", "order_list")
     ORDER_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_TYPE_FIELD_NUMBER: _ClassVar[int]
     REJECT_REASON_FIELD_NUMBER: _ClassVar[int]
@@ -449,6 +477,7 @@ class OrderUpdate(_message.Message):
     COMMISSION_ASSET_FIELD_NUMBER: _ClassVar[int]
     IS_MAKER_FIELD_NUMBER: _ClassVar[int]
     BALANCES_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    ORDER_LIST_FIELD_NUMBER: _ClassVar[int]
     order: Order
     execution_type: ExecutionType
     reject_reason: str
@@ -461,7 +490,8 @@ class OrderUpdate(_message.Message):
     commission_asset: str
     is_maker: bool
     balances_changed: bool
-    def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ..., execution_type: _Optional[_Union[ExecutionType, str]] = ..., reject_reason: _Optional[str] = ..., transaction_time: _Optional[int] = ..., trade_id: _Optional[int] = ..., last_executed_qty: _Optional[str] = ..., last_executed_price: _Optional[str] = ..., last_quote_qty: _Optional[str] = ..., commission: _Optional[str] = ..., commission_asset: _Optional[str] = ..., is_maker: _Optional[bool] = ..., balances_changed: _Optional[bool] = ...) -> None: ...
+    order_list: OrderList
+    def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ..., execution_type: _Optional[_Union[ExecutionType, str]] = ..., reject_reason: _Optional[str] = ..., transaction_time: _Optional[int] = ..., trade_id: _Optional[int] = ..., last_executed_qty: _Optional[str] = ..., last_executed_price: _Optional[str] = ..., last_quote_qty: _Optional[str] = ..., commission: _Optional[str] = ..., commission_asset: _Optional[str] = ..., is_maker: _Optional[bool] = ..., balances_changed: _Optional[bool] = ..., order_list: _Optional[_Union[OrderList, _Mapping]] = ...) -> None: ...
 
 class StreamOrderUpdatesResponse(_message.Message):
     __slots__ = ("update",)
@@ -510,6 +540,116 @@ class StreamOrderEntryResponse(_message.Message):
     ack: OrderEntryAck
     report: OrderUpdate
     def __init__(self, ack: _Optional[_Union[OrderEntryAck, _Mapping]] = ..., report: _Optional[_Union[OrderUpdate, _Mapping]] = ...) -> None: ...
+
+class OrderList(_message.Message):
+    __slots__ = ("order_list_id", "contingency_type", "list_status_type", "list_order_status", "list_client_order_id", "transaction_time", "symbol", "account_id", "orders")
+    ORDER_LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTINGENCY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LIST_STATUS_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LIST_ORDER_STATUS_FIELD_NUMBER: _ClassVar[int]
+    LIST_CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_TIME_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    order_list_id: int
+    contingency_type: _common_pb2.ContingencyType
+    list_status_type: ListStatusType
+    list_order_status: ListOrderStatus
+    list_client_order_id: str
+    transaction_time: int
+    symbol: str
+    account_id: str
+    orders: _containers.RepeatedCompositeFieldContainer[Order]
+    def __init__(self, order_list_id: _Optional[int] = ..., contingency_type: _Optional[_Union[_common_pb2.ContingencyType, str]] = ..., list_status_type: _Optional[_Union[ListStatusType, str]] = ..., list_order_status: _Optional[_Union[ListOrderStatus, str]] = ..., list_client_order_id: _Optional[str] = ..., transaction_time: _Optional[int] = ..., symbol: _Optional[str] = ..., account_id: _Optional[str] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ...) -> None: ...
+
+class PlaceOrderListRequest(_message.Message):
+    __slots__ = ("account_id", "symbol", "contingency_type", "list_client_order_id", "orders", "response_type")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    CONTINGENCY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LIST_CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    symbol: str
+    contingency_type: _common_pb2.ContingencyType
+    list_client_order_id: str
+    orders: _containers.RepeatedCompositeFieldContainer[PlaceOrderRequest]
+    response_type: ResponseType
+    def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., contingency_type: _Optional[_Union[_common_pb2.ContingencyType, str]] = ..., list_client_order_id: _Optional[str] = ..., orders: _Optional[_Iterable[_Union[PlaceOrderRequest, _Mapping]]] = ..., response_type: _Optional[_Union[ResponseType, str]] = ...) -> None: ...
+
+class PlaceOrderListResponse(_message.Message):
+    __slots__ = ("order_list",)
+    ORDER_LIST_FIELD_NUMBER: _ClassVar[int]
+    order_list: OrderList
+    def __init__(self, order_list: _Optional[_Union[OrderList, _Mapping]] = ...) -> None: ...
+
+class CancelOrderListRequest(_message.Message):
+    __slots__ = ("account_id", "symbol", "order_list_id", "list_client_order_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    ORDER_LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    LIST_CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    symbol: str
+    order_list_id: int
+    list_client_order_id: str
+    def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., order_list_id: _Optional[int] = ..., list_client_order_id: _Optional[str] = ...) -> None: ...
+
+class CancelOrderListResponse(_message.Message):
+    __slots__ = ("order_list",)
+    ORDER_LIST_FIELD_NUMBER: _ClassVar[int]
+    order_list: OrderList
+    def __init__(self, order_list: _Optional[_Union[OrderList, _Mapping]] = ...) -> None: ...
+
+class GetOrderListRequest(_message.Message):
+    __slots__ = ("account_id", "order_list_id", "list_client_order_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    LIST_CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    order_list_id: int
+    list_client_order_id: str
+    def __init__(self, account_id: _Optional[str] = ..., order_list_id: _Optional[int] = ..., list_client_order_id: _Optional[str] = ...) -> None: ...
+
+class GetOrderListResponse(_message.Message):
+    __slots__ = ("order_list",)
+    ORDER_LIST_FIELD_NUMBER: _ClassVar[int]
+    order_list: OrderList
+    def __init__(self, order_list: _Optional[_Union[OrderList, _Mapping]] = ...) -> None: ...
+
+class ListOrderListsRequest(_message.Message):
+    __slots__ = ("account_id", "from_id", "start_time", "end_time", "limit")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    from_id: int
+    start_time: int
+    end_time: int
+    limit: int
+    def __init__(self, account_id: _Optional[str] = ..., from_id: _Optional[int] = ..., start_time: _Optional[int] = ..., end_time: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListOrderListsResponse(_message.Message):
+    __slots__ = ("order_lists",)
+    ORDER_LISTS_FIELD_NUMBER: _ClassVar[int]
+    order_lists: _containers.RepeatedCompositeFieldContainer[OrderList]
+    def __init__(self, order_lists: _Optional[_Iterable[_Union[OrderList, _Mapping]]] = ...) -> None: ...
+
+class ListOpenOrderListsRequest(_message.Message):
+    __slots__ = ("account_id",)
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+
+class ListOpenOrderListsResponse(_message.Message):
+    __slots__ = ("order_lists",)
+    ORDER_LISTS_FIELD_NUMBER: _ClassVar[int]
+    order_lists: _containers.RepeatedCompositeFieldContainer[OrderList]
+    def __init__(self, order_lists: _Optional[_Iterable[_Union[OrderList, _Mapping]]] = ...) -> None: ...
 
 class ArchiveTradesDayRequest(_message.Message):
     __slots__ = ("date",)

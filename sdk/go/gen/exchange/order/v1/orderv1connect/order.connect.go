@@ -65,6 +65,21 @@ const (
 	// OrderServiceStreamOrderEntryProcedure is the fully-qualified name of the OrderService's
 	// StreamOrderEntry RPC.
 	OrderServiceStreamOrderEntryProcedure = "/exchange.order.v1.OrderService/StreamOrderEntry"
+	// OrderServicePlaceOrderListProcedure is the fully-qualified name of the OrderService's
+	// PlaceOrderList RPC.
+	OrderServicePlaceOrderListProcedure = "/exchange.order.v1.OrderService/PlaceOrderList"
+	// OrderServiceCancelOrderListProcedure is the fully-qualified name of the OrderService's
+	// CancelOrderList RPC.
+	OrderServiceCancelOrderListProcedure = "/exchange.order.v1.OrderService/CancelOrderList"
+	// OrderServiceGetOrderListProcedure is the fully-qualified name of the OrderService's GetOrderList
+	// RPC.
+	OrderServiceGetOrderListProcedure = "/exchange.order.v1.OrderService/GetOrderList"
+	// OrderServiceListOrderListsProcedure is the fully-qualified name of the OrderService's
+	// ListOrderLists RPC.
+	OrderServiceListOrderListsProcedure = "/exchange.order.v1.OrderService/ListOrderLists"
+	// OrderServiceListOpenOrderListsProcedure is the fully-qualified name of the OrderService's
+	// ListOpenOrderLists RPC.
+	OrderServiceListOpenOrderListsProcedure = "/exchange.order.v1.OrderService/ListOpenOrderLists"
 	// OrderServiceArchiveTradesDayProcedure is the fully-qualified name of the OrderService's
 	// ArchiveTradesDay RPC.
 	OrderServiceArchiveTradesDayProcedure = "/exchange.order.v1.OrderService/ArchiveTradesDay"
@@ -94,6 +109,15 @@ type OrderServiceClient interface {
 	// request order, then execution reports of the orders this stream touched. Many requests are
 	// in flight at once; a failed request is answered in its acknowledgement and the stream goes on.
 	StreamOrderEntry(context.Context) *connect.BidiStreamForClient[v1.StreamOrderEntryRequest, v1.StreamOrderEntryResponse]
+	// Order lists (Binance's orderList/oco, /oto, /otoco): placed, canceled and read as a whole.
+	PlaceOrderList(context.Context, *connect.Request[v1.PlaceOrderListRequest]) (*connect.Response[v1.PlaceOrderListResponse], error)
+	// Cancels every open order of the list (canceling any one of its orders does the same).
+	CancelOrderList(context.Context, *connect.Request[v1.CancelOrderListRequest]) (*connect.Response[v1.CancelOrderListResponse], error)
+	GetOrderList(context.Context, *connect.Request[v1.GetOrderListRequest]) (*connect.Response[v1.GetOrderListResponse], error)
+	// Binance allOrderList: the account's lists, oldest first.
+	ListOrderLists(context.Context, *connect.Request[v1.ListOrderListsRequest]) (*connect.Response[v1.ListOrderListsResponse], error)
+	// Binance openOrderList: the account's lists still executing.
+	ListOpenOrderLists(context.Context, *connect.Request[v1.ListOpenOrderListsRequest]) (*connect.Response[v1.ListOpenOrderListsResponse], error)
 	// Operators: writes (again) the archive of one UTC day of trades, trades/date=YYYY-MM-DD/symbol=<S>/ in Parquet,
 	// one partition per symbol. Not on the public API.
 	ArchiveTradesDay(context.Context, *connect.Request[v1.ArchiveTradesDayRequest]) (*connect.Response[v1.ArchiveTradesDayResponse], error)
@@ -184,6 +208,36 @@ func NewOrderServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(orderServiceMethods.ByName("StreamOrderEntry")),
 			connect.WithClientOptions(opts...),
 		),
+		placeOrderList: connect.NewClient[v1.PlaceOrderListRequest, v1.PlaceOrderListResponse](
+			httpClient,
+			baseURL+OrderServicePlaceOrderListProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("PlaceOrderList")),
+			connect.WithClientOptions(opts...),
+		),
+		cancelOrderList: connect.NewClient[v1.CancelOrderListRequest, v1.CancelOrderListResponse](
+			httpClient,
+			baseURL+OrderServiceCancelOrderListProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("CancelOrderList")),
+			connect.WithClientOptions(opts...),
+		),
+		getOrderList: connect.NewClient[v1.GetOrderListRequest, v1.GetOrderListResponse](
+			httpClient,
+			baseURL+OrderServiceGetOrderListProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("GetOrderList")),
+			connect.WithClientOptions(opts...),
+		),
+		listOrderLists: connect.NewClient[v1.ListOrderListsRequest, v1.ListOrderListsResponse](
+			httpClient,
+			baseURL+OrderServiceListOrderListsProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("ListOrderLists")),
+			connect.WithClientOptions(opts...),
+		),
+		listOpenOrderLists: connect.NewClient[v1.ListOpenOrderListsRequest, v1.ListOpenOrderListsResponse](
+			httpClient,
+			baseURL+OrderServiceListOpenOrderListsProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("ListOpenOrderLists")),
+			connect.WithClientOptions(opts...),
+		),
 		archiveTradesDay: connect.NewClient[v1.ArchiveTradesDayRequest, v1.ArchiveTradesDayResponse](
 			httpClient,
 			baseURL+OrderServiceArchiveTradesDayProcedure,
@@ -213,6 +267,11 @@ type orderServiceClient struct {
 	listMyTrades        *connect.Client[v1.ListMyTradesRequest, v1.ListMyTradesResponse]
 	streamOrderUpdates  *connect.Client[v1.StreamOrderUpdatesRequest, v1.StreamOrderUpdatesResponse]
 	streamOrderEntry    *connect.Client[v1.StreamOrderEntryRequest, v1.StreamOrderEntryResponse]
+	placeOrderList      *connect.Client[v1.PlaceOrderListRequest, v1.PlaceOrderListResponse]
+	cancelOrderList     *connect.Client[v1.CancelOrderListRequest, v1.CancelOrderListResponse]
+	getOrderList        *connect.Client[v1.GetOrderListRequest, v1.GetOrderListResponse]
+	listOrderLists      *connect.Client[v1.ListOrderListsRequest, v1.ListOrderListsResponse]
+	listOpenOrderLists  *connect.Client[v1.ListOpenOrderListsRequest, v1.ListOpenOrderListsResponse]
 	archiveTradesDay    *connect.Client[v1.ArchiveTradesDayRequest, v1.ArchiveTradesDayResponse]
 	verifyTradesArchive *connect.Client[v1.VerifyTradesArchiveRequest, v1.VerifyTradesArchiveResponse]
 }
@@ -277,6 +336,31 @@ func (c *orderServiceClient) StreamOrderEntry(ctx context.Context) *connect.Bidi
 	return c.streamOrderEntry.CallBidiStream(ctx)
 }
 
+// PlaceOrderList calls exchange.order.v1.OrderService.PlaceOrderList.
+func (c *orderServiceClient) PlaceOrderList(ctx context.Context, req *connect.Request[v1.PlaceOrderListRequest]) (*connect.Response[v1.PlaceOrderListResponse], error) {
+	return c.placeOrderList.CallUnary(ctx, req)
+}
+
+// CancelOrderList calls exchange.order.v1.OrderService.CancelOrderList.
+func (c *orderServiceClient) CancelOrderList(ctx context.Context, req *connect.Request[v1.CancelOrderListRequest]) (*connect.Response[v1.CancelOrderListResponse], error) {
+	return c.cancelOrderList.CallUnary(ctx, req)
+}
+
+// GetOrderList calls exchange.order.v1.OrderService.GetOrderList.
+func (c *orderServiceClient) GetOrderList(ctx context.Context, req *connect.Request[v1.GetOrderListRequest]) (*connect.Response[v1.GetOrderListResponse], error) {
+	return c.getOrderList.CallUnary(ctx, req)
+}
+
+// ListOrderLists calls exchange.order.v1.OrderService.ListOrderLists.
+func (c *orderServiceClient) ListOrderLists(ctx context.Context, req *connect.Request[v1.ListOrderListsRequest]) (*connect.Response[v1.ListOrderListsResponse], error) {
+	return c.listOrderLists.CallUnary(ctx, req)
+}
+
+// ListOpenOrderLists calls exchange.order.v1.OrderService.ListOpenOrderLists.
+func (c *orderServiceClient) ListOpenOrderLists(ctx context.Context, req *connect.Request[v1.ListOpenOrderListsRequest]) (*connect.Response[v1.ListOpenOrderListsResponse], error) {
+	return c.listOpenOrderLists.CallUnary(ctx, req)
+}
+
 // ArchiveTradesDay calls exchange.order.v1.OrderService.ArchiveTradesDay.
 func (c *orderServiceClient) ArchiveTradesDay(ctx context.Context, req *connect.Request[v1.ArchiveTradesDayRequest]) (*connect.Response[v1.ArchiveTradesDayResponse], error) {
 	return c.archiveTradesDay.CallUnary(ctx, req)
@@ -308,6 +392,15 @@ type OrderServiceHandler interface {
 	// request order, then execution reports of the orders this stream touched. Many requests are
 	// in flight at once; a failed request is answered in its acknowledgement and the stream goes on.
 	StreamOrderEntry(context.Context, *connect.BidiStream[v1.StreamOrderEntryRequest, v1.StreamOrderEntryResponse]) error
+	// Order lists (Binance's orderList/oco, /oto, /otoco): placed, canceled and read as a whole.
+	PlaceOrderList(context.Context, *connect.Request[v1.PlaceOrderListRequest]) (*connect.Response[v1.PlaceOrderListResponse], error)
+	// Cancels every open order of the list (canceling any one of its orders does the same).
+	CancelOrderList(context.Context, *connect.Request[v1.CancelOrderListRequest]) (*connect.Response[v1.CancelOrderListResponse], error)
+	GetOrderList(context.Context, *connect.Request[v1.GetOrderListRequest]) (*connect.Response[v1.GetOrderListResponse], error)
+	// Binance allOrderList: the account's lists, oldest first.
+	ListOrderLists(context.Context, *connect.Request[v1.ListOrderListsRequest]) (*connect.Response[v1.ListOrderListsResponse], error)
+	// Binance openOrderList: the account's lists still executing.
+	ListOpenOrderLists(context.Context, *connect.Request[v1.ListOpenOrderListsRequest]) (*connect.Response[v1.ListOpenOrderListsResponse], error)
 	// Operators: writes (again) the archive of one UTC day of trades, trades/date=YYYY-MM-DD/symbol=<S>/ in Parquet,
 	// one partition per symbol. Not on the public API.
 	ArchiveTradesDay(context.Context, *connect.Request[v1.ArchiveTradesDayRequest]) (*connect.Response[v1.ArchiveTradesDayResponse], error)
@@ -394,6 +487,36 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(orderServiceMethods.ByName("StreamOrderEntry")),
 		connect.WithHandlerOptions(opts...),
 	)
+	orderServicePlaceOrderListHandler := connect.NewUnaryHandler(
+		OrderServicePlaceOrderListProcedure,
+		svc.PlaceOrderList,
+		connect.WithSchema(orderServiceMethods.ByName("PlaceOrderList")),
+		connect.WithHandlerOptions(opts...),
+	)
+	orderServiceCancelOrderListHandler := connect.NewUnaryHandler(
+		OrderServiceCancelOrderListProcedure,
+		svc.CancelOrderList,
+		connect.WithSchema(orderServiceMethods.ByName("CancelOrderList")),
+		connect.WithHandlerOptions(opts...),
+	)
+	orderServiceGetOrderListHandler := connect.NewUnaryHandler(
+		OrderServiceGetOrderListProcedure,
+		svc.GetOrderList,
+		connect.WithSchema(orderServiceMethods.ByName("GetOrderList")),
+		connect.WithHandlerOptions(opts...),
+	)
+	orderServiceListOrderListsHandler := connect.NewUnaryHandler(
+		OrderServiceListOrderListsProcedure,
+		svc.ListOrderLists,
+		connect.WithSchema(orderServiceMethods.ByName("ListOrderLists")),
+		connect.WithHandlerOptions(opts...),
+	)
+	orderServiceListOpenOrderListsHandler := connect.NewUnaryHandler(
+		OrderServiceListOpenOrderListsProcedure,
+		svc.ListOpenOrderLists,
+		connect.WithSchema(orderServiceMethods.ByName("ListOpenOrderLists")),
+		connect.WithHandlerOptions(opts...),
+	)
 	orderServiceArchiveTradesDayHandler := connect.NewUnaryHandler(
 		OrderServiceArchiveTradesDayProcedure,
 		svc.ArchiveTradesDay,
@@ -432,6 +555,16 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 			orderServiceStreamOrderUpdatesHandler.ServeHTTP(w, r)
 		case OrderServiceStreamOrderEntryProcedure:
 			orderServiceStreamOrderEntryHandler.ServeHTTP(w, r)
+		case OrderServicePlaceOrderListProcedure:
+			orderServicePlaceOrderListHandler.ServeHTTP(w, r)
+		case OrderServiceCancelOrderListProcedure:
+			orderServiceCancelOrderListHandler.ServeHTTP(w, r)
+		case OrderServiceGetOrderListProcedure:
+			orderServiceGetOrderListHandler.ServeHTTP(w, r)
+		case OrderServiceListOrderListsProcedure:
+			orderServiceListOrderListsHandler.ServeHTTP(w, r)
+		case OrderServiceListOpenOrderListsProcedure:
+			orderServiceListOpenOrderListsHandler.ServeHTTP(w, r)
 		case OrderServiceArchiveTradesDayProcedure:
 			orderServiceArchiveTradesDayHandler.ServeHTTP(w, r)
 		case OrderServiceVerifyTradesArchiveProcedure:
@@ -491,6 +624,26 @@ func (UnimplementedOrderServiceHandler) StreamOrderUpdates(context.Context, *con
 
 func (UnimplementedOrderServiceHandler) StreamOrderEntry(context.Context, *connect.BidiStream[v1.StreamOrderEntryRequest, v1.StreamOrderEntryResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("exchange.order.v1.OrderService.StreamOrderEntry is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) PlaceOrderList(context.Context, *connect.Request[v1.PlaceOrderListRequest]) (*connect.Response[v1.PlaceOrderListResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.order.v1.OrderService.PlaceOrderList is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) CancelOrderList(context.Context, *connect.Request[v1.CancelOrderListRequest]) (*connect.Response[v1.CancelOrderListResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.order.v1.OrderService.CancelOrderList is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) GetOrderList(context.Context, *connect.Request[v1.GetOrderListRequest]) (*connect.Response[v1.GetOrderListResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.order.v1.OrderService.GetOrderList is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) ListOrderLists(context.Context, *connect.Request[v1.ListOrderListsRequest]) (*connect.Response[v1.ListOrderListsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.order.v1.OrderService.ListOrderLists is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) ListOpenOrderLists(context.Context, *connect.Request[v1.ListOpenOrderListsRequest]) (*connect.Response[v1.ListOpenOrderListsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.order.v1.OrderService.ListOpenOrderLists is not implemented"))
 }
 
 func (UnimplementedOrderServiceHandler) ArchiveTradesDay(context.Context, *connect.Request[v1.ArchiveTradesDayRequest]) (*connect.Response[v1.ArchiveTradesDayResponse], error) {
