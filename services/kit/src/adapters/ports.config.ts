@@ -17,6 +17,7 @@ import { FileEventLog } from "./event-log.file.js";
 import { KafkaEventLog } from "./event-log.kafka.js";
 import { MemoryNotifier } from "./notifier.memory.js";
 import { SnsSqsNotifier } from "./notifier.sns-sqs.js";
+import { SqliteNotifier } from "./notifier.sqlite.js";
 import { FileObjectStore } from "./object-store.file.js";
 import { S3ObjectStore } from "./object-store.s3.js";
 import { SqliteSearchIndex } from "./search-index.sqlite.js";
@@ -28,7 +29,7 @@ export interface PortsConfig {
   readonly topics: TopicSpec[];
   readonly cache: { engine: "memory" | "redis"; url: string; keyPrefix: string };
   readonly objectStore: { engine: "file" | "s3"; dir: string; bucket: string; endpoint?: string; region: string };
-  readonly notifier: { engine: "memory" | "sns-sqs"; endpoint?: string; region: string; namePrefix: string; topics: string[]; queues: { topic: string; queue: string }[] };
+  readonly notifier: { engine: "sqlite" | "memory" | "sns-sqs"; file: string; endpoint?: string; region: string; namePrefix: string; topics: string[]; queues: { topic: string; queue: string }[] };
   readonly searchIndex: { engine: "sqlite" | "opensearch"; file: string; url: string; index: string };
 }
 
@@ -73,7 +74,9 @@ export function readPortsConfig(env: Env = process.env): PortsConfig {
       region,
     },
     notifier: {
-      engine: envOneOf(env, "EXCHANGE_NOTIFIER", ["memory", "sns-sqs"], "memory"),
+      // sqlite: the embedded default, durable across restarts; memory: tests and throwaway runs.
+      engine: envOneOf(env, "EXCHANGE_NOTIFIER", ["sqlite", "memory", "sns-sqs"], "sqlite"),
+      file: path.join(dataDir, "notifier-queues.sqlite"),
       endpoint: awsEndpoint,
       region,
       namePrefix: envString(env, "EXCHANGE_NOTIFIER_PREFIX", ""),
@@ -106,7 +109,8 @@ export function openObjectStore(c: PortsConfig): ObjectStore {
 
 export function openNotifier(c: PortsConfig): Notifier {
   const n = c.notifier;
-  return n.engine === "sns-sqs" ? new SnsSqsNotifier({ endpoint: n.endpoint, region: n.region, namePrefix: n.namePrefix }) : new MemoryNotifier();
+  if (n.engine === "sns-sqs") return new SnsSqsNotifier({ endpoint: n.endpoint, region: n.region, namePrefix: n.namePrefix });
+  return n.engine === "sqlite" ? new SqliteNotifier({ file: n.file }) : new MemoryNotifier();
 }
 
 export function openSearchIndex(c: PortsConfig): SearchIndex {
