@@ -195,6 +195,14 @@ export function bookTickerResponse(book: GetBookTickerResponse, info: SymbolInfo
   return { symbol: book.symbol, bidPrice: price(book.bidPrice), bidQty: qty(book.bidQty), askPrice: price(book.askPrice), askQty: qty(book.askQty) };
 }
 
+/** GET /api/v3/ticker (rolling window): the 24 h ticker's fields without the previous close, last quantity and book. */
+export function rollingTickerResponse(ticker: Ticker24h, type: "FULL" | "MINI", info: SymbolInfo) {
+  const mini = ticker24hResponse(ticker, "MINI", info);
+  if (type === "MINI") return mini;
+  const { symbol, ...stats } = mini;
+  return { symbol, priceChange: ticker.priceChange, priceChangePercent: ticker.priceChangePercent, weightedAvgPrice: ticker.weightedAvgPrice, ...stats };
+}
+
 /** GET /api/v3/ticker/24hr, MINI or FULL (FULL adds the best prices and the previous close). */
 export function ticker24hResponse(ticker: Ticker24h, type: "FULL" | "MINI", info: SymbolInfo, book?: GetBookTickerResponse) {
   const id = (value: bigint) => (value === 0n ? -1 : idNumber(value));

@@ -1,5 +1,6 @@
 import { DomainError } from "#kit/errors/domain-error.js";
-import { aggTradeResponse, bookTickerResponse, klineResponse, publicTradeResponse, ticker24hResponse, zeroAt } from "./binance.mapper.js";
+import { aggTradeResponse, bookTickerResponse, klineResponse, publicTradeResponse, rollingTickerResponse, ticker24hResponse, zeroAt } from "./binance.mapper.js";
+import { parseWindowSize } from "./window-size.js";
 import type { Params } from "./params.js";
 import type { Route } from "./router.js";
 import type { EdgeServices } from "./services.js";
@@ -35,6 +36,13 @@ function parseSymbols(text: string): string[] {
   return list as string[];
 }
 
+/** One answer per symbol, read together; a lone object for `symbol`, an array for `symbols` or all. */
+async function perSymbol<T>({ single, symbols }: { single: boolean; symbols: string[] }, answer: (symbol: string) => Promise<T>, max = Infinity): Promise<T | T[]> {
+  if (symbols.length > max) throw new DomainError("INVALID_PARAMETER", `At most ${max} symbols.`, [{ field: "symbols", description: `at most ${max}` }]);
+  const answers = await Promise.all(symbols.map(answer));
+  return single ? answers[0]! : answers;
+}
+
 /** How many symbols a multi-symbol request names (for its weight); every listed symbol when none. */
 function symbolCount(params: Params): number | undefined {
   try {
@@ -51,6 +59,11 @@ function ticker24hWeight(params: Params): number {
   const count = symbolCount(params);
   if (count === undefined || count > 100) return 80;
   return count > 20 ? 40 : 2;
+}
+
+/** ticker (rolling window): 4 per symbol, at most 200. */
+function rollingTickerWeight(params: Params): number {
+  return Math.min(200, 4 * (symbolCount(params) ?? 50));
 }
 
 /** ticker/price and ticker/bookTicker: 2 for one symbol, 4 otherwise. */
@@ -134,16 +147,29 @@ export function marketDataRoutes(): Route[] {
       weight: ticker24hWeight,
       handle: async ({ params, services }) => {
         const type = params.oneOf("type", ["FULL", "MINI"] as const) ?? "FULL";
-        const { single, symbols } = await symbolsOf(params, services);
-        const answers = await Promise.all(
-          symbols.map(async (symbol) => {
-            const { ticker } = await services.marketData.getTicker24h({ symbol });
-            const info = await services.symbols.get(symbol);
-            const book = type === "FULL" ? await services.marketData.getBookTicker({ symbol }) : undefined;
-            return ticker24hResponse(ticker!, type, info, book);
-          }),
-        );
-        return single ? answers[0] : answers;
+        return perSymbol(await symbolsOf(params, services), async (symbol) => {
+          const { ticker } = await services.marketData.getTicker24h({ symbol });
+          const info = await services.symbols.get(symbol);
+          const book = type === "FULL" ? await services.marketData.getBookTicker({ symbol }) : undefined;
+          return ticker24hResponse(ticker!, type, info, book);
+        });
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v3/ticker",
+      security: "NONE",
+      weight: rollingTickerWeight,
+      handle: async ({ params, services }) => {
+        const type = params.oneOf("type", ["FULL", "MINI"] as const) ?? "FULL";
+        const windowMs = parseWindowSize(params.optional("windowSize"));
+        if (!params.optional("symbol") && !params.optional("symbols")) {
+          throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "Param 'symbol' or 'symbols' must be sent, but both were empty/null!", [{ field: "symbol", description: "required" }]);
+        }
+        return perSymbol(await symbolsOf(params, services), async (symbol) => {
+          const { ticker } = await services.marketData.getTicker24h({ symbol, windowMs: BigInt(windowMs) });
+          return rollingTickerResponse(ticker!, type, await services.symbols.get(symbol));
+        }, 100);
       },
     },
     {
@@ -152,15 +178,11 @@ export function marketDataRoutes(): Route[] {
       security: "NONE",
       weight: priceWeight,
       handle: async ({ params, services }) => {
-        const { single, symbols } = await symbolsOf(params, services);
-        const answers = await Promise.all(
-          symbols.map(async (symbol) => {
-            const { trades } = await services.marketData.listTrades({ symbol, limit: 1 });
-            const info = await services.symbols.get(symbol);
-            return { symbol, price: trades[0]?.price ?? zeroAt(info.quoteAssetPrecision) };
-          }),
-        );
-        return single ? answers[0] : answers;
+        return perSymbol(await symbolsOf(params, services), async (symbol) => {
+          const { trades } = await services.marketData.listTrades({ symbol, limit: 1 });
+          const info = await services.symbols.get(symbol);
+          return { symbol, price: trades[0]?.price ?? zeroAt(info.quoteAssetPrecision) };
+        });
       },
     },
     {
@@ -169,11 +191,7 @@ export function marketDataRoutes(): Route[] {
       security: "NONE",
       weight: priceWeight,
       handle: async ({ params, services }) => {
-        const { single, symbols } = await symbolsOf(params, services);
-        const answers = await Promise.all(
-          symbols.map(async (symbol) => bookTickerResponse(await services.marketData.getBookTicker({ symbol }), await services.symbols.get(symbol))),
-        );
-        return single ? answers[0] : answers;
+        return perSymbol(await symbolsOf(params, services), async (symbol) => bookTickerResponse(await services.marketData.getBookTicker({ symbol }), await services.symbols.get(symbol)));
       },
     },
     {

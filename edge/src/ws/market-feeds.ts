@@ -1,7 +1,7 @@
 import type { AggTrade, DepthUpdate, Kline, PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import type { EdgeServices } from "../rest/services.js";
 import { zeroAt } from "../rest/binance.mapper.js";
-import { aggTradeEvent, bookTickerChanged, bookTickerEvent, depthUpdateEvent, klineEvent, mergeDepthUpdates, miniTickerEvent, partialDepthEvent, tradeEvent, type StreamName } from "./streams.js";
+import { aggTradeEvent, avgPriceEvent, bookTickerChanged, bookTickerEvent, depthUpdateEvent, klineEvent, mergeDepthUpdates, miniTickerEvent, partialDepthEvent, tickerEvent, tradeEvent, windowTickerEvent, type StreamName, type TickerWindow } from "./streams.js";
 import { sleep } from "./abortable-sleep.js";
 
 // The upstream side of the market streams: one topic per stream name, started on its first
@@ -279,7 +279,13 @@ export class MarketFeeds {
       case "kline":
         return this.startKline(stream, subscribers);
       case "miniTicker":
-        return this.startMiniTicker(stream, subscribers);
+      case "ticker":
+      case "windowTicker":
+      case "avgPrice":
+        return this.startTicker(stream, subscribers);
+      case "allMiniTickers":
+      case "allTickers":
+        return this.startAllTickers(stream, subscribers);
       case "bookTicker":
         return this.startBookTicker(stream, subscribers);
       case "depth":
@@ -410,35 +416,103 @@ export class MarketFeeds {
     return topic;
   }
 
-  /** After trades, GetTicker24h, at most once per miniTickerMinIntervalMs. */
-  private startMiniTicker(stream: StreamName, subscribers: Set<TopicSubscriber>): Topic {
-    const { symbol } = stream;
+  /** A ticker stream's event for `symbol` as marketdata has it now; undefined when there is nothing to say. */
+  private async tickerOf(kind: "miniTicker" | "ticker" | "windowTicker" | "avgPrice", symbol: string, window?: { name: TickerWindow; ms: number }): Promise<unknown> {
+    const { marketData } = this.services;
+    const now = this.options.now;
+    if (kind === "avgPrice") return avgPriceEvent(symbol, await marketData.getAvgPrice({ symbol }), now());
+    const { ticker } = await marketData.getTicker24h({ symbol, windowMs: BigInt(window?.ms ?? 0) });
+    if (!ticker) return undefined;
+    if (kind === "miniTicker") return miniTickerEvent(ticker, now());
+    if (kind === "windowTicker") return windowTickerEvent(ticker, window!.name, now());
+    const [book, info] = await Promise.all([marketData.getBookTicker({ symbol }), this.services.symbols.get(symbol)]);
+    return tickerEvent(ticker, book, { price: zeroAt(info.quoteAssetPrecision), qty: zeroAt(info.baseAssetPrecision) }, now());
+  }
+
+  /**
+   * Calls `refresh` after `symbols`' trades, at most once per miniTickerMinIntervalMs (Binance
+   * updates tickers each second), with the symbols that traded since the last call.
+   */
+  private afterTrades(symbols: readonly string[], refresh: (traded: ReadonlySet<string>) => Promise<void>, context: string): () => void {
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let lastAt = -Infinity;
+    const traded = new Set<string>();
+    const run = coalesced(async () => {
+      if (stopped) return;
+      lastAt = this.options.now();
+      const batch = new Set(traded);
+      traded.clear();
+      await refresh(batch);
+    }, this.error(context));
+    const stops = symbols.map((symbol) =>
+      this.listenTrades(symbol, () => {
+        traded.add(symbol);
+        if (timer) return;
+        const wait = Math.max(0, lastAt + this.options.miniTickerMinIntervalMs - this.options.now());
+        timer = setTimeout(() => {
+          timer = undefined;
+          run();
+        }, wait);
+      }),
+    );
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      for (const stop of stops) stop();
+    };
+  }
+
+  /** `@miniTicker`, `@ticker`, `@ticker_<window>`, `@avgPrice`: read again after the symbol's trades. */
+  private startTicker(stream: Extract<StreamName, { kind: "miniTicker" | "ticker" | "windowTicker" | "avgPrice" }>, subscribers: Set<TopicSubscriber>): Topic {
+    const { symbol } = stream;
+    const window = stream.kind === "windowTicker" ? { name: stream.window, ms: stream.windowMs } : undefined;
+    let stopped = false;
     const topic: Topic = {
       stream,
       subscribers,
       stop: () => {
         stopped = true;
-        clearTimeout(timer);
         stopTrades();
       },
     };
-    const refresh = coalesced(async () => {
+    const stopTrades = this.afterTrades(
+      [symbol],
+      async () => {
+        const event = await this.tickerOf(stream.kind, symbol, window);
+        if (!stopped && event) this.publish(topic, event);
+      },
+      `${stream.kind} ${symbol}`,
+    );
+    return topic;
+  }
+
+  /** `!miniTicker@arr`, `!ticker@arr`: the symbols that traded since the last array, read again, as one array. */
+  private startAllTickers(stream: Extract<StreamName, { kind: "allMiniTickers" | "allTickers" }>, subscribers: Set<TopicSubscriber>): Topic {
+    let stopped = false;
+    let stopTrades = () => {};
+    const topic: Topic = {
+      stream,
+      subscribers,
+      stop: () => {
+        stopped = true;
+        stopTrades();
+      },
+    };
+    const kind = stream.kind === "allMiniTickers" ? "miniTicker" : "ticker";
+    // The symbols listed when the first subscriber came; one added later joins when the topic restarts.
+    void this.services.symbols.all().then((symbols) => {
       if (stopped) return;
-      lastAt = this.options.now();
-      const { ticker } = await this.services.marketData.getTicker24h({ symbol });
-      if (!stopped && ticker) this.publish(topic, miniTickerEvent(ticker, this.options.now()));
-    }, this.error(`miniTicker ${symbol}`));
-    const stopTrades = this.listenTrades(symbol, () => {
-      if (timer) return;
-      const wait = Math.max(0, lastAt + this.options.miniTickerMinIntervalMs - this.options.now());
-      timer = setTimeout(() => {
-        timer = undefined;
-        refresh();
-      }, wait);
-    });
+      stopTrades = this.afterTrades(
+        symbols.map((s) => s.symbol),
+        async (traded) => {
+          const events = await Promise.all([...traded].sort().map((symbol) => this.tickerOf(kind, symbol)));
+          const present = events.filter((event) => event !== undefined);
+          if (!stopped && present.length > 0) this.publish(topic, present);
+        },
+        stream.name,
+      );
+    }, this.error(stream.name));
     return topic;
   }
 

@@ -65,7 +65,7 @@ async function resolveStreams(names: readonly string[], services: EdgeServices):
   } catch {
     return "Invalid request: symbols are unavailable, try again";
   }
-  const unknown = streams.find((s) => !known.has(s.symbol));
+  const unknown = streams.find((s) => s.symbol !== "" && !known.has(s.symbol));
   if (unknown) return `Invalid request: unknown symbol in stream \`${unknown.name}\``;
   return streams;
 }

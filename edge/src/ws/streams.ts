@@ -1,5 +1,6 @@
-import type { AggTrade, DepthUpdate, GetDepthResponse, Kline, PriceLevel, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import type { AggTrade, DepthUpdate, GetAvgPriceResponse, GetBookTickerResponse, GetDepthResponse, Kline, PriceLevel, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { idNumber } from "../rest/http.js";
+import { windowSizeMs } from "../rest/window-size.js";
 
 // Binance's market stream names and payloads (pure: no I/O). Money stays the decimal strings the
 // marketdata service sends; ids and times are JSON numbers; names and field letters are Binance's.
@@ -13,15 +14,25 @@ export type StreamName =
   | { readonly kind: "kline"; readonly symbol: string; readonly interval: KlineInterval; readonly name: string }
   | { readonly kind: "bookTicker"; readonly symbol: string; readonly name: string }
   | { readonly kind: "miniTicker"; readonly symbol: string; readonly name: string }
+  /** The rolling 24 h ticker with the best prices (`@ticker`). */
+  | { readonly kind: "ticker"; readonly symbol: string; readonly name: string }
+  /** A rolling window of `window` (`@ticker_1h`, `_4h`, `_1d`). */
+  | { readonly kind: "windowTicker"; readonly symbol: string; readonly window: TickerWindow; readonly windowMs: number; readonly name: string }
+  | { readonly kind: "avgPrice"; readonly symbol: string; readonly name: string }
+  /** Every symbol's mini ticker (`!miniTicker@arr`) or ticker (`!ticker@arr`) that changed, as one array; symbol is "". */
+  | { readonly kind: "allMiniTickers" | "allTickers"; readonly symbol: ""; readonly name: string }
   /** Diff depth: updates merged over `speedMs` windows. */
   | { readonly kind: "depth"; readonly symbol: string; readonly speedMs: DepthSpeed; readonly name: string }
   /** Partial book depth: the top `levels` of each side every `speedMs`, when changed. */
   | { readonly kind: "partialDepth"; readonly symbol: string; readonly levels: PartialDepthLevels; readonly speedMs: DepthSpeed; readonly name: string };
 
 export type DepthSpeed = 100 | 1000;
+/** Binance's rolling-window ticker streams. */
+export const TICKER_WINDOWS = ["1h", "4h", "1d"] as const;
+export type TickerWindow = (typeof TICKER_WINDOWS)[number];
 export type PartialDepthLevels = 5 | 10 | 20;
 
-const STREAM = /^([a-z0-9]{2,20})@(trade|aggTrade|bookTicker|miniTicker|kline_([0-9]{1,2}[smhdwM])|depth(5|10|20)?(@100ms)?)$/;
+const STREAM = /^([a-z0-9]{2,20})@(trade|aggTrade|bookTicker|miniTicker|ticker|avgPrice|ticker_([0-9]{1,2}[hd])|kline_([0-9]{1,2}[smhdwM])|depth(5|10|20)?(@100ms)?)$/;
 
 /**
  * `btcusdt@trade`, `btcusdt@aggTrade`, `btcusdt@kline_1m`, `btcusdt@bookTicker`, `btcusdt@miniTicker` -> what it is,
@@ -29,17 +40,24 @@ const STREAM = /^([a-z0-9]{2,20})@(trade|aggTrade|bookTicker|miniTicker|kline_([
  * must be lower case, as Binance's stream names are).
  */
 export function parseStreamName(name: string): StreamName | undefined {
+  if (name === "!miniTicker@arr") return { kind: "allMiniTickers", symbol: "", name };
+  if (name === "!ticker@arr") return { kind: "allTickers", symbol: "", name };
   const match = STREAM.exec(name);
   if (!match) return undefined;
   const symbol = match[1]!.toUpperCase();
   const kind = match[2]!;
-  if (kind === "trade" || kind === "aggTrade" || kind === "bookTicker" || kind === "miniTicker") return { kind, symbol, name };
-  if (kind.startsWith("depth")) {
-    const speedMs: DepthSpeed = match[5] ? 100 : 1000;
-    if (!match[4]) return { kind: "depth", symbol, speedMs, name };
-    return { kind: "partialDepth", symbol, levels: Number(match[4]) as PartialDepthLevels, speedMs, name };
+  if (kind === "trade" || kind === "aggTrade" || kind === "bookTicker" || kind === "miniTicker" || kind === "ticker" || kind === "avgPrice") return { kind, symbol, name };
+  if (kind.startsWith("ticker_")) {
+    const window = match[3] as TickerWindow;
+    if (!(TICKER_WINDOWS as readonly string[]).includes(window)) return undefined;
+    return { kind: "windowTicker", symbol, window, windowMs: windowSizeMs(window)!, name };
   }
-  const interval = match[3] as KlineInterval;
+  if (kind.startsWith("depth")) {
+    const speedMs: DepthSpeed = match[6] ? 100 : 1000;
+    if (!match[5]) return { kind: "depth", symbol, speedMs, name };
+    return { kind: "partialDepth", symbol, levels: Number(match[5]) as PartialDepthLevels, speedMs, name };
+  }
+  const interval = match[4] as KlineInterval;
   if (!(KLINE_INTERVALS as readonly string[]).includes(interval)) return undefined;
   return { kind: "kline", symbol, interval, name };
 }
@@ -143,6 +161,64 @@ export function miniTickerEvent(ticker: Ticker24h, eventTime: number) {
     v: ticker.volume,
     q: ticker.quoteVolume,
   };
+}
+
+const tradeId = (value: bigint) => (value === 0n ? -1 : idNumber(value));
+
+/** What every rolling-window ticker event carries: prices, volumes, the window and its trades. */
+function windowStats(ticker: Ticker24h) {
+  return {
+    o: ticker.openPrice,
+    h: ticker.highPrice,
+    l: ticker.lowPrice,
+    v: ticker.volume,
+    q: ticker.quoteVolume,
+    O: Number(ticker.openTime),
+    C: Number(ticker.closeTime),
+    F: tradeId(ticker.firstId),
+    L: tradeId(ticker.lastId),
+    n: Number(ticker.count),
+  };
+}
+
+/** `<symbol>@ticker`: the rolling 24 h window with the best bid and ask (`x` the last price before the window). */
+export function tickerEvent(ticker: Ticker24h, book: GetBookTickerResponse, zeros: Zeros, eventTime: number) {
+  return {
+    e: "24hrTicker",
+    E: eventTime,
+    s: ticker.symbol,
+    p: ticker.priceChange,
+    P: ticker.priceChangePercent,
+    w: ticker.weightedAvgPrice,
+    x: ticker.prevClosePrice || zeros.price,
+    c: ticker.lastPrice,
+    Q: ticker.lastQty || zeros.qty,
+    b: book.bidPrice || zeros.price,
+    B: book.bidQty || zeros.qty,
+    a: book.askPrice || zeros.price,
+    A: book.askQty || zeros.qty,
+    ...windowStats(ticker),
+  };
+}
+
+/** `<symbol>@ticker_<window>`: the rolling window's statistics (`e` is "1hTicker", "4hTicker" or "1dTicker"). */
+export function windowTickerEvent(ticker: Ticker24h, window: TickerWindow, eventTime: number) {
+  return {
+    e: `${window}Ticker`,
+    E: eventTime,
+    s: ticker.symbol,
+    p: ticker.priceChange,
+    P: ticker.priceChangePercent,
+    c: ticker.lastPrice,
+    w: ticker.weightedAvgPrice,
+    ...windowStats(ticker),
+  };
+}
+
+/** `<symbol>@avgPrice`: the average price over its window (`i`), `T` the last trade's time; undefined without trades. */
+export function avgPriceEvent(symbol: string, average: GetAvgPriceResponse, eventTime: number) {
+  if (!average.price) return undefined;
+  return { e: "avgPrice", E: eventTime, s: symbol, i: `${average.mins}m`, w: average.price, T: Number(average.closeTime) };
 }
 
 const levelPair = (level: PriceLevel): [string, string] => [level.price, level.quantity];

@@ -113,6 +113,27 @@ describe("market data endpoints", () => {
     expect(await weightOf("/api/v3/ticker/24hr")).toBe(80);
   });
 
+  it("GET /api/v3/ticker: a rolling window (windowSize), FULL and MINI, with its weight and errors", async () => {
+    const { status, body } = await get("/api/v3/ticker?symbol=BTCUSDT&windowSize=1h");
+    expect(status).toBe(200);
+    const hour = body as Record<string, unknown>;
+    expect(Object.keys(hour)).toEqual(["symbol", "priceChange", "priceChangePercent", "weightedAvgPrice", "openPrice", "highPrice", "lowPrice", "lastPrice", "volume", "quoteVolume", "openTime", "closeTime", "firstId", "lastId", "count"]);
+    expect(hour).toMatchObject({ symbol: "BTCUSDT", priceChange: "100.50000000", priceChangePercent: "0.335", weightedAvgPrice: "30067.00000000", openPrice: "30000.00000000", lastPrice: "30100.50000000", volume: "0.30000000", quoteVolume: "9020.10000000", firstId: 1, lastId: 2, count: 2 });
+    expect((hour.closeTime as number) - (hour.openTime as number)).toBe(3_600_000);
+    const day = (await get("/api/v3/ticker?symbol=BTCUSDT")).body as Record<string, unknown>;
+    expect((day.closeTime as number) - (day.openTime as number)).toBe(86_400_000);
+    const mini = (await get('/api/v3/ticker?symbols=["BTCUSDT","ETHUSDT"]&windowSize=7d&type=MINI')).body as Record<string, unknown>[];
+    expect(mini.map((t) => [t.symbol, t.lastPrice, t.count])).toEqual([
+      ["BTCUSDT", "30100.50000000", 2],
+      ["ETHUSDT", "0.00000000", 0],
+    ]);
+    expect(mini[0]).not.toHaveProperty("priceChange");
+    expect(await weightOf("/api/v3/ticker?symbol=BTCUSDT&windowSize=1m")).toBe(4);
+    expect(await weightOf('/api/v3/ticker?symbols=["BTCUSDT","ETHUSDT"]')).toBe(8);
+    for (const bad of ["60m", "24h", "8d", "0m", "1w", "1.5h"]) expect((await get(`/api/v3/ticker?symbol=BTCUSDT&windowSize=${bad}`)).body, bad).toMatchObject({ code: -1130 });
+    expect((await get("/api/v3/ticker")).body).toMatchObject({ code: -1102 });
+  });
+
   it("GET /api/v3/ticker/price, ticker/bookTicker and avgPrice", async () => {
     expect((await get("/api/v3/ticker/price?symbol=BTCUSDT")).body).toEqual({ symbol: "BTCUSDT", price: "30100.50000000" });
     expect((await get("/api/v3/ticker/price")).body).toEqual([

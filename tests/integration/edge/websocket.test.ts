@@ -207,7 +207,7 @@ describe("WebSocket market streams", () => {
     await client.close();
 
     await expect(openStream("/ws/nopeusdt@trade")).rejects.toMatchObject({ status: 400, body: { code: -1121 } });
-    await expect(openStream("/stream?streams=btcusdt@trade/btcusdt@ticker")).rejects.toMatchObject({ status: 400 });
+    await expect(openStream("/stream?streams=btcusdt@trade/btcusdt@ticker_2h")).rejects.toMatchObject({ status: 400 });
     // Other upgrade paths are not the edge's.
     await expect(openStream("/elsewhere")).rejects.toMatchObject({ status: 404 });
   });
@@ -408,5 +408,87 @@ describe("the aggTrade stream", () => {
     await raw.close();
     await combined.close();
     await until(() => edge.marketStreams.feeds.stats().aggTradeFeeds.length === 0 && marketData.subscribers("ETHUSDT").aggTrades === 0);
+  });
+});
+
+describe("ticker streams", () => {
+  it("@ticker, @ticker_1h, @avgPrice, !miniTicker@arr and !ticker@arr after a trade, equal to the REST answers", async () => {
+    const client = await openStream("/stream?streams=btcusdt@ticker/btcusdt@ticker_1h/btcusdt@avgPrice/!miniTicker@arr/!ticker@arr");
+    await until(() => edge.marketStreams.feeds.stats().tradeFeeds.includes("BTCUSDT"));
+    const limit = { symbol: "BTCUSDT", type: "LIMIT", timeInForce: "GTC" };
+    await placeOrder(bob, { ...limit, side: "BUY", quantity: "0.01", price: "1000" });
+    await placeOrder(alice, { ...limit, side: "SELL", quantity: "0.01", price: "1000" }); // trades with the best bid, at 1000 or above
+
+    const of = async (stream: string) => (await client.next((m) => m.stream === stream, 15_000)).data as Msg;
+    const ticker = await of("btcusdt@ticker");
+    const hour = await of("btcusdt@ticker_1h");
+    const average = await of("btcusdt@avgPrice");
+    const minis = (await of("!miniTicker@arr")) as unknown as Msg[];
+    const tickers = (await of("!ticker@arr")) as unknown as Msg[];
+
+    const rest24h = (await (await fetch(`${base}/api/v3/ticker/24hr?symbol=BTCUSDT`)).json()) as Msg;
+    expect(ticker).toEqual({
+      e: "24hrTicker",
+      E: expect.any(Number),
+      s: "BTCUSDT",
+      p: rest24h.priceChange,
+      P: rest24h.priceChangePercent,
+      w: rest24h.weightedAvgPrice,
+      x: rest24h.prevClosePrice,
+      c: rest24h.lastPrice,
+      Q: rest24h.lastQty,
+      b: rest24h.bidPrice,
+      B: rest24h.bidQty,
+      a: rest24h.askPrice,
+      A: rest24h.askQty,
+      o: rest24h.openPrice,
+      h: rest24h.highPrice,
+      l: rest24h.lowPrice,
+      v: rest24h.volume,
+      q: rest24h.quoteVolume,
+      O: expect.any(Number),
+      C: expect.any(Number),
+      F: rest24h.firstId,
+      L: rest24h.lastId,
+      n: rest24h.count,
+    });
+    expect((ticker.C as number) - (ticker.O as number)).toBe(86_400_000);
+    const restHour = (await (await fetch(`${base}/api/v3/ticker?symbol=BTCUSDT&windowSize=1h`)).json()) as Msg;
+    expect(hour).toEqual({
+      e: "1hTicker",
+      E: expect.any(Number),
+      s: "BTCUSDT",
+      p: restHour.priceChange,
+      P: restHour.priceChangePercent,
+      o: restHour.openPrice,
+      h: restHour.highPrice,
+      l: restHour.lowPrice,
+      c: restHour.lastPrice,
+      w: restHour.weightedAvgPrice,
+      v: restHour.volume,
+      q: restHour.quoteVolume,
+      O: expect.any(Number),
+      C: expect.any(Number),
+      F: restHour.firstId,
+      L: restHour.lastId,
+      n: restHour.count,
+    });
+    expect((hour.C as number) - (hour.O as number)).toBe(3_600_000);
+    const restAvg = (await (await fetch(`${base}/api/v3/avgPrice?symbol=BTCUSDT`)).json()) as Msg;
+    expect(average).toEqual({ e: "avgPrice", E: expect.any(Number), s: "BTCUSDT", i: "5m", w: restAvg.price, T: restAvg.closeTime });
+    // The arrays hold the symbols that traded: BTCUSDT only.
+    expect(minis).toEqual([{ e: "24hrMiniTicker", E: expect.any(Number), s: "BTCUSDT", c: rest24h.lastPrice, o: rest24h.openPrice, h: rest24h.highPrice, l: rest24h.lowPrice, v: rest24h.volume, q: rest24h.quoteVolume }]);
+    // Read a moment later: the same statistics, a window that ends later.
+    expect(tickers).toEqual([{ ...ticker, E: expect.any(Number), O: expect.any(Number), C: expect.any(Number) }]);
+    await client.close();
+    await until(() => !edge.marketStreams.feeds.stats().tradeFeeds.includes("BTCUSDT"));
+  });
+
+  it("refuses ticker windows Binance has no stream for", async () => {
+    const client = await openStream("/ws");
+    for (const [id, name] of ["btcusdt@ticker_2h", "btcusdt@ticker_1m", "btcusdt@ticker_7d", "!bookTicker@arr"].entries()) {
+      expect(await client.request({ method: "SUBSCRIBE", params: [name], id })).toMatchObject({ error: { code: 2 }, id });
+    }
+    await client.close();
   });
 });

@@ -77,6 +77,10 @@ describe("public requests", () => {
       expect(await client.call("klines", { symbol: "BTCUSDT", interval: "1m", limit: 2 })).toMatchObject({ status: 200, result: expect.any(Array) });
       expect((await client.call("ticker.price", { symbol: "BTCUSDT" })).result).toEqual({ symbol: "BTCUSDT", price: expect.stringMatching(/^\d+\.\d{8}$/) });
       expect((await client.call("ticker.book", { symbol: "BTCUSDT" })).result).toMatchObject({ symbol: "BTCUSDT", bidPrice: expect.any(String), askQty: expect.any(String) });
+      const hour = await client.call("ticker", { symbol: "BTCUSDT", windowSize: "1h", type: "MINI" });
+      expect(hour).toMatchObject({ status: 200, result: { symbol: "BTCUSDT", lastPrice: expect.any(String), count: expect.any(Number) } });
+      expect((hour.result as { closeTime: number; openTime: number }).closeTime - (hour.result as { openTime: number }).openTime).toBe(3_600_000);
+      expect(await client.call("ticker", { symbol: "BTCUSDT", windowSize: "25h" })).toMatchObject({ status: 400, error: { code: -1130 } });
       expect((await client.call("avgPrice", { symbol: "BTCUSDT" })).result).toMatchObject({ mins: expect.any(Number), price: expect.any(String), closeTime: expect.any(Number) });
 
       // returnRateLimits=false leaves them out of this answer only.

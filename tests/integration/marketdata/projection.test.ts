@@ -199,6 +199,32 @@ describe.each(engines)("marketdata projection on $name", ({ open }) => {
     });
   });
 
+  it("computes a rolling ticker over any window from 1 minute to 7 days (windowSize)", async () => {
+    clock.set(at("2024-03-11T00:01:00Z"));
+    // 1 minute: trades 3 (0.3 @ 29900) and 4 (0.05 @ 30050.5); trade 2 is the close before it.
+    expect((await projection.client.getTicker24h({ symbol: "BTCUSDT", windowMs: 60_000n })).ticker).toMatchObject({
+      openPrice: "29900.00000000",
+      highPrice: "30050.50000000",
+      lowPrice: "29900.00000000",
+      lastPrice: "30050.50000000",
+      priceChange: "150.50000000",
+      priceChangePercent: "0.503", // 150.5 / 29900 = 0.50334 %
+      weightedAvgPrice: "29921.50000000", // 10472.525 / 0.35
+      volume: "0.35000000",
+      quoteVolume: "10472.52500000",
+      openTime: BigInt(at("2024-03-11T00:00:00Z")),
+      closeTime: BigInt(at("2024-03-11T00:01:00Z")),
+      count: 2n,
+      firstId: 3n,
+      lastId: 4n,
+      prevClosePrice: "30100.00000000",
+    });
+    // 2 minutes reach back past trade 1: the whole history, as the 24 h window.
+    expect((await projection.client.getTicker24h({ symbol: "BTCUSDT", windowMs: 120_000n })).ticker).toMatchObject({ count: 4n, firstId: 1n, volume: "0.65000000", prevClosePrice: "" });
+    expect(await reasonOf(projection.client.getTicker24h({ symbol: "BTCUSDT", windowMs: 59_999n }))).toEqual({ code: Code.InvalidArgument, reason: "-1130" });
+    expect((await reasonOf(projection.client.getTicker24h({ symbol: "BTCUSDT", windowMs: 7n * 86_400_000n + 1n }))).code).toBe(Code.InvalidArgument);
+  });
+
   it("averages the last 5 minutes' price by volume", async () => {
     clock.set(at("2024-03-11T00:01:00Z"));
     expect(await projection.client.getAvgPrice({ symbol: "BTCUSDT" })).toMatchObject({ mins: 5, price: "29988.50000000", closeTime: BigInt(at("2024-03-11T00:00:40Z")) });

@@ -1,6 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { AggTradeSchema, DepthUpdateSchema, GetDepthResponseSchema, KlineSchema, PublicTradeSchema, Ticker24hSchema } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { AggTradeSchema, DepthUpdateSchema, GetAvgPriceResponseSchema, GetBookTickerResponseSchema, GetDepthResponseSchema, KlineSchema, PublicTradeSchema, Ticker24hSchema } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
+import { parseWindowSize, windowSizeMs } from "../../../edge/src/rest/window-size.js";
+import { avgPriceEvent, tickerEvent, windowTickerEvent } from "../../../edge/src/ws/streams.js";
 import { aggTradeEvent, bookTickerChanged, bookTickerEvent, depthUpdateEvent, klineEvent, mergeDepthUpdates, miniTickerEvent, parseControl, partialDepthEvent, parseStreamName, splitStreams, tradeEvent } from "../../../edge/src/ws/streams.js";
 
 describe("stream names", () => {
@@ -81,6 +83,40 @@ describe("payloads", () => {
   it("miniTicker", () => {
     const ticker = create(Ticker24hSchema, { symbol: "BTCUSDT", lastPrice: "2", openPrice: "1", highPrice: "3", lowPrice: "0.5", volume: "10", quoteVolume: "20" });
     expect(miniTickerEvent(ticker, 5)).toEqual({ e: "24hrMiniTicker", E: 5, s: "BTCUSDT", c: "2", o: "1", h: "3", l: "0.5", v: "10", q: "20" });
+  });
+
+  const full = create(Ticker24hSchema, {
+    symbol: "BTCUSDT", priceChange: "1.00", priceChangePercent: "100.000", weightedAvgPrice: "1.50", lastPrice: "2.00", lastQty: "0.5", openPrice: "1.00",
+    highPrice: "3.00", lowPrice: "0.50", volume: "10", quoteVolume: "20", openTime: 100n, closeTime: 3_700n, count: 4n, prevClosePrice: "", firstId: 7n, lastId: 10n,
+  });
+  const zeros = { price: "0.00", qty: "0.0" };
+
+  it("ticker: the 24 h window with the best prices; zeros where the book or the past is empty", () => {
+    const book = create(GetBookTickerResponseSchema, { symbol: "BTCUSDT", bidPrice: "1.90", bidQty: "0.3", askPrice: "", askQty: "" });
+    expect(tickerEvent(full, book, zeros, 9)).toEqual({
+      e: "24hrTicker", E: 9, s: "BTCUSDT", p: "1.00", P: "100.000", w: "1.50", x: "0.00", c: "2.00", Q: "0.5", b: "1.90", B: "0.3", a: "0.00", A: "0.0",
+      o: "1.00", h: "3.00", l: "0.50", v: "10", q: "20", O: 100, C: 3_700, F: 7, L: 10, n: 4,
+    });
+    expect(tickerEvent(create(Ticker24hSchema, { ...full, firstId: 0n, lastId: 0n, count: 0n }), book, zeros, 9)).toMatchObject({ F: -1, L: -1, n: 0 });
+  });
+
+  it("window tickers and avgPrice", () => {
+    expect(windowTickerEvent(full, "4h", 9)).toEqual({ e: "4hTicker", E: 9, s: "BTCUSDT", p: "1.00", P: "100.000", o: "1.00", h: "3.00", l: "0.50", c: "2.00", w: "1.50", v: "10", q: "20", O: 100, C: 3_700, F: 7, L: 10, n: 4 });
+    expect(avgPriceEvent("BTCUSDT", create(GetAvgPriceResponseSchema, { mins: 5, price: "1.50", closeTime: 77n }), 9)).toEqual({ e: "avgPrice", E: 9, s: "BTCUSDT", i: "5m", w: "1.50", T: 77 });
+    expect(avgPriceEvent("BTCUSDT", create(GetAvgPriceResponseSchema, { mins: 5, price: "" }), 9)).toBeUndefined();
+  });
+
+  it("ticker stream names and window sizes", () => {
+    expect(parseStreamName("btcusdt@ticker")).toEqual({ kind: "ticker", symbol: "BTCUSDT", name: "btcusdt@ticker" });
+    expect(parseStreamName("btcusdt@avgPrice")).toEqual({ kind: "avgPrice", symbol: "BTCUSDT", name: "btcusdt@avgPrice" });
+    expect(parseStreamName("btcusdt@ticker_4h")).toEqual({ kind: "windowTicker", symbol: "BTCUSDT", window: "4h", windowMs: 14_400_000, name: "btcusdt@ticker_4h" });
+    expect(parseStreamName("!miniTicker@arr")).toEqual({ kind: "allMiniTickers", symbol: "", name: "!miniTicker@arr" });
+    expect(parseStreamName("!ticker@arr")).toEqual({ kind: "allTickers", symbol: "", name: "!ticker@arr" });
+    for (const bad of ["btcusdt@ticker_2h", "btcusdt@ticker_1m", "btcusdt@ticker_", "!ticker_1h@arr", "BTCUSDT@ticker"]) expect(parseStreamName(bad), bad).toBeUndefined();
+    expect([windowSizeMs("1m"), windowSizeMs("59m"), windowSizeMs("23h"), windowSizeMs("7d")]).toEqual([60_000, 3_540_000, 82_800_000, 604_800_000]);
+    for (const bad of ["0m", "60m", "24h", "8d", "01m", "1w", "m", "100m"]) expect(windowSizeMs(bad), bad).toBeUndefined();
+    expect(parseWindowSize(undefined)).toBe(86_400_000);
+    expect(() => parseWindowSize("2w")).toThrow(/windowSize/);
   });
 });
 

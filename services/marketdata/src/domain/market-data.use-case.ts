@@ -346,11 +346,14 @@ export class MarketData {
     return { from, to, stats, last };
   }
 
-  /** The rolling 24 h ticker ending now. */
-  async ticker24h(symbol: string): Promise<Ticker> {
+  /** The rolling ticker ending now, over `windowMs` (Binance's windowSize: 1 minute to 7 days; 24 h by default). */
+  async ticker24h(symbol: string, windowMs = DAY_MS): Promise<Ticker> {
+    if (!Number.isSafeInteger(windowMs) || windowMs < MINUTE_MS || windowMs > 7 * DAY_MS) {
+      throw new DomainError("INVALID_PARAMETER", "Invalid windowSize: from 1 minute to 7 days.", [{ field: "window_ms", description: `${MINUTE_MS}..${7 * DAY_MS}` }]);
+    }
     const market = await this.symbol(symbol);
     const now = this.deps.clock.now();
-    const { from, stats, last } = await this.window(symbol, now - DAY_MS, now);
+    const { from, stats, last } = await this.window(symbol, now - windowMs, now);
     const previous = await this.deps.store.lastTradeBefore(symbol, from);
     const lastPrice = last?.price ?? 0n;
     const open = stats?.open ?? lastPrice;

@@ -35,7 +35,7 @@ export function marketDataRoutes(deps: MarketDataRoutesDeps) {
         return { klines: klines.map((kline) => toKlineMessage(market, kline)) };
       },
       async getTicker24h(request) {
-        return { ticker: toTickerMessage(await marketData.ticker24h(request.symbol)) };
+        return { ticker: toTickerMessage(await marketData.ticker24h(request.symbol, request.windowMs === 0n ? undefined : Number(request.windowMs))) };
       },
       async getAvgPrice(request) {
         const { market, mins, price, closeTime } = await marketData.avgPrice(request.symbol);
