@@ -972,8 +972,10 @@ func (x *Ticker24H) GetLastId() uint64 {
 }
 
 type GetTicker24HRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Symbol        string                 `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Symbol string                 `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	// The rolling window's length in ms (Binance's windowSize: 1 minute to 7 days); 0 is 24 hours.
+	WindowMs      int64 `protobuf:"varint,2,opt,name=window_ms,json=windowMs,proto3" json:"window_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1013,6 +1015,13 @@ func (x *GetTicker24HRequest) GetSymbol() string {
 		return x.Symbol
 	}
 	return ""
+}
+
+func (x *GetTicker24HRequest) GetWindowMs() int64 {
+	if x != nil {
+		return x.WindowMs
+	}
+	return 0
 }
 
 type GetTicker24HResponse struct {
@@ -1942,9 +1951,11 @@ const file_exchange_marketdata_v1_marketdata_proto_rawDesc = "" +
 	"\x10prev_close_price\x18\x0e \x01(\tR\x0eprevClosePrice\x12\x19\n" +
 	"\blast_qty\x18\x0f \x01(\tR\alastQty\x12\x19\n" +
 	"\bfirst_id\x18\x10 \x01(\x04R\afirstId\x12\x17\n" +
-	"\alast_id\x18\x11 \x01(\x04R\x06lastId\"F\n" +
+	"\alast_id\x18\x11 \x01(\x04R\x06lastId\"r\n" +
 	"\x13GetTicker24hRequest\x12/\n" +
-	"\x06symbol\x18\x01 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{2,20}$R\x06symbol\"Q\n" +
+	"\x06symbol\x18\x01 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{2,20}$R\x06symbol\x12*\n" +
+	"\twindow_ms\x18\x02 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x88\xb2\xa0\x02(\x00R\bwindowMs\"Q\n" +
 	"\x14GetTicker24hResponse\x129\n" +
 	"\x06ticker\x18\x01 \x01(\v2!.exchange.marketdata.v1.Ticker24hR\x06ticker\"G\n" +
 	"\x14GetBookTickerRequest\x12/\n" +

@@ -174,10 +174,12 @@ class Ticker24h(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., price_change: _Optional[str] = ..., price_change_percent: _Optional[str] = ..., weighted_avg_price: _Optional[str] = ..., last_price: _Optional[str] = ..., open_price: _Optional[str] = ..., high_price: _Optional[str] = ..., low_price: _Optional[str] = ..., volume: _Optional[str] = ..., quote_volume: _Optional[str] = ..., open_time: _Optional[int] = ..., close_time: _Optional[int] = ..., count: _Optional[int] = ..., prev_close_price: _Optional[str] = ..., last_qty: _Optional[str] = ..., first_id: _Optional[int] = ..., last_id: _Optional[int] = ...) -> None: ...
 
 class GetTicker24hRequest(_message.Message):
-    __slots__ = ("symbol",)
+    __slots__ = ("symbol", "window_ms")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
     symbol: str
-    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+    window_ms: int
+    def __init__(self, symbol: _Optional[str] = ..., window_ms: _Optional[int] = ...) -> None: ...
 
 class GetTicker24hResponse(_message.Message):
     __slots__ = ("ticker",)
