@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,14 +12,17 @@ import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
 
 // One order's trace across processes, in a real trace backend: every service in a process of its own (as in
-// Kubernetes, gRPC between them), each exporting OTLP to the Jaeger that tests/infra starts on loopback. Two
-// users trade through the edge's REST API; the crossing order's trace must run from the edge's request through
-// order and matching (its journal append) to wallet settling the trade, as one trace, parent by parent.
+// Kubernetes, gRPC between them), matching's command log and order's user-data stream on Kafka, each process
+// exporting OTLP to the Jaeger that tests/infra starts on loopback. Two users trade through the edge's REST API;
+// the crossing order's trace must run from the edge's request through order and matching (its journal append to
+// Kafka) to wallet settling the trade, as one trace, parent by parent, and on through the traceparent that order's
+// Kafka records carry to the replica's delivery of the order update.
 
 const REPO = resolve(import.meta.dirname, "../../..");
 const OTLP = process.env.EXCHANGE_JAEGER_OTLP_URL ?? "http://127.0.0.1:54318";
 const QUERY = process.env.EXCHANGE_JAEGER_QUERY_URL ?? "http://127.0.0.1:56686";
 const SERVICES = ["auth", "wallet", "matching", "order", "marketdata", "edge"] as const;
+const KAFKA = process.env.EXCHANGE_KAFKA_BROKERS ?? "127.0.0.1:59092";
 type Service = (typeof SERVICES)[number];
 
 interface Running {
@@ -55,6 +58,7 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
 }
 
 let runDir: string;
+let runId: string;
 const processes = new Map<Service, Running>();
 
 async function jaegerAnswers(): Promise<boolean> {
@@ -68,6 +72,7 @@ async function jaegerAnswers(): Promise<boolean> {
 beforeAll(async () => {
   if (!(await jaegerAnswers())) throw new Error(`no Jaeger query API at ${QUERY}: run tests/infra/up.sh jaeger`);
   runDir = mkdtempSync(join(tmpdir(), "order-trace-"));
+  runId = randomBytes(4).toString("hex");
   const ports = new Map<Service, { grpc: number; http: number }>();
   for (const name of SERVICES) ports.set(name, { grpc: await freePort(), http: await freePort() });
   const addresses = Object.fromEntries(SERVICES.map((name) => [`${name.toUpperCase()}_ADDR`, `http://127.0.0.1:${ports.get(name)!.grpc}`]));
@@ -94,6 +99,12 @@ beforeAll(async () => {
       OTEL_SERVICE_NAME: name,
       OTEL_RESOURCE_ATTRIBUTES: `service.namespace=exchange-test,exchange.run=${runDir}`,
       OTEL_BSP_SCHEDULE_DELAY: "100",
+      EXCHANGE_KAFKA_BROKERS: KAFKA,
+      EXCHANGE_TOPIC_PARTITIONS: "1",
+      EXCHANGE_KAFKA_REPLICATION_FACTOR: "1",
+      // A command topic of this run's own: a book replays its whole partition.
+      ...(name === "matching" ? { MATCHING_JOURNAL: "kafka", MATCHING_COMMANDS_TOPIC: `exchange.matching.commands.trace-${runId}` } : {}),
+      ...(name === "order" ? { ORDER_UPDATES: "kafka" } : {}),
     };
     const child = spawn(process.execPath, ["--import", "tsx", "services/main.ts"], { cwd: REPO, env, stdio: ["ignore", out, out], detached: true });
     closeSync(out);
@@ -190,29 +201,37 @@ describe("an order's trace", () => {
 
     // The settlement's span reaches Jaeger once wallet's exporter has flushed (100 ms batches).
     const settle = "exchange.wallet.v1.WalletService/SettleTrades";
+    // Spans reach Jaeger in each process's own batches (100 ms): wait until the whole chain from wallet's
+    // settlement span up to the edge's request is there, each parent in the same trace, across processes.
+    const chainOf = (candidate: JaegerTrace) => {
+      const byId = new Map(candidate.spans.map((span) => [span.spanID, span]));
+      const settlement = candidate.spans.find((span) => span.operationName === settle && candidate.processes[span.processID]?.serviceName === "wallet");
+      const links: string[] = [];
+      for (let span: JaegerSpan | undefined = settlement; span; ) {
+        links.push(`${candidate.processes[span.processID]!.serviceName}: ${span.operationName}`);
+        const parent: { readonly spanID: string } | undefined = span.references.find((reference) => reference.refType === "CHILD_OF");
+        span = parent ? byId.get(parent.spanID) : undefined;
+      }
+      return links.reverse();
+    };
+    let seen: string[] = [];
     const found = await eventually(
       "a trace with wallet's SettleTrades under the edge's POST /api/v3/order",
       async () => {
         for (const candidate of await traces("wallet", settle)) {
-          const services = new Set(candidate.spans.map((span) => candidate.processes[span.processID]?.serviceName));
-          if (["edge", "order", "matching", "wallet"].every((service) => services.has(service))) return candidate;
+          const links = chainOf(candidate);
+          if (links.length > seen.length) seen = links;
+          const delivered = candidate.spans.some((span) => span.operationName === "exchange.order.user-data.v1 process");
+          if (links[0] === "edge: POST /api/v3/order" && delivered) return candidate;
         }
         return undefined;
       },
       60_000,
-    );
-
-    // Walk from wallet's settlement span up to the root: each parent in the same trace, across processes.
-    const byId = new Map(found.spans.map((span) => [span.spanID, span]));
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}; the longest chain seen:\n${seen.join("\n")}`);
+    });
     const serviceOf = (span: JaegerSpan) => found.processes[span.processID]!.serviceName;
-    const settlement = found.spans.find((span) => span.operationName === settle && serviceOf(span) === "wallet")!;
-    const chain: string[] = [];
-    for (let span: JaegerSpan | undefined = settlement; span; ) {
-      chain.push(`${serviceOf(span)}: ${span.operationName}`);
-      const parent: { readonly spanID: string } | undefined = span.references.find((reference) => reference.refType === "CHILD_OF");
-      span = parent ? byId.get(parent.spanID) : undefined;
-    }
-    chain.reverse();
+    const chain = chainOf(found);
     // Root first: the edge's request, order's PlaceOrder, matching's SubmitBatch, order's consumer, wallet.
     expect(chain[0]).toBe("edge: POST /api/v3/order");
     const position = (entry: string) => chain.findIndex((link) => link === entry);
@@ -231,5 +250,12 @@ describe("an order's trace", () => {
     expect(operations).toContain("matching: matching.journal.append");
     expect(operations).toContain("wallet: wallet.ledger.execute");
     expect(operations).toContain("order: order.store.applyBatch");
+    const append = found.spans.find((span) => span.operationName === "matching.journal.append")!;
+    expect(append.tags).toContainEqual(expect.objectContaining({ key: "exchange.journal", value: "kafka" }));
+    // Order's user-data records carry the consumer span's traceparent through Kafka; the delivery is its child.
+    const delivery = found.spans.find((span) => span.operationName === "exchange.order.user-data.v1 process");
+    expect(delivery, [...operations].join("\n")).toBeDefined();
+    const consumer = found.spans.find((span) => span.operationName === "exchange.matching.events process")!;
+    expect(delivery!.references).toContainEqual(expect.objectContaining({ refType: "CHILD_OF", spanID: consumer.spanID }));
   }, 120_000);
 });

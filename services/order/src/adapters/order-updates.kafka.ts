@@ -20,6 +20,8 @@ import { hostname } from "node:os";
 import { retryingKafka } from "#kit/adapters/kafka-retry.js";
 import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from "kafkajs";
 import { unreachable } from "#kit/config/config-error.js";
+import { contextFromHeaders, currentTraceParent, tracingEnabled, withSpan } from "#kit/telemetry/tracing.js";
+import { SpanKind } from "@opentelemetry/api";
 import type { Order } from "../domain/order.js";
 import type { OrderUpdate } from "../domain/order-update.event.js";
 import type { BatchRef, OrderUpdateFeed, OrderUpdatePublisher } from "../ports/order-updates.port.js";
@@ -55,6 +57,8 @@ interface Pending {
   readonly batch?: BatchRef;
   /** Sequence of the previous batch, stored by another replica, whose marker must be in the log first. */
   readonly after?: number;
+  /** With tracing on: the publishing span's traceparent, sent in the records' headers. */
+  readonly traceParent?: string;
 }
 
 interface SymbolChain {
@@ -139,7 +143,7 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
     const chain = this.chainOf(symbol);
     const previous = chain.previous;
     if (batch) chain.previous = { sequence: batch.sequence, own: true };
-    chain.pending.push({ updates, batch, after: batch && previous && !previous.own ? previous.sequence : undefined });
+    chain.pending.push({ updates, batch, after: batch && previous && !previous.own ? previous.sequence : undefined, traceParent: tracingEnabled() ? currentTraceParent() : undefined });
     chain.draining ??= this.drain(symbol, chain);
   }
 
@@ -196,7 +200,13 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
       item.updates.map((update) => ({
         key: update.order.accountId,
         value: encodeUpdate(update),
-        headers: { [KIND]: "update", [SYMBOL]: symbol, [ORIGIN]: this.origin, ...(item.batch ? { [SEQUENCE]: String(item.batch.sequence) } : {}) },
+        headers: {
+          [KIND]: "update",
+          [SYMBOL]: symbol,
+          [ORIGIN]: this.origin,
+          ...(item.batch ? { [SEQUENCE]: String(item.batch.sequence) } : {}),
+          ...(item.traceParent ? { traceparent: item.traceParent } : {}),
+        },
       })),
     );
     if (messages.length > 0) await producer.send({ topic: this.topic, acks: -1, messages });
@@ -249,7 +259,14 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
       if (last && (sequence < last.sequence || (sequence === last.sequence && origin !== last.origin))) return;
       bySymbol.set(symbol, { sequence, origin });
     }
-    this.local.publish([decodeUpdate(value)]);
+    const update = decodeUpdate(value);
+    if (!tracingEnabled()) {
+      this.local.publish([update]);
+      return;
+    }
+    // The publishing replica's trace goes on here, on every replica that delivers the update to its streams.
+    const attributes = { "messaging.system": "kafka", "messaging.destination.name": this.topic, "messaging.kafka.destination.partition": partition, "exchange.symbol": symbol };
+    withSpan(`${this.topic} process`, attributes, async () => this.local.publish([update]), { kind: SpanKind.CONSUMER, parent: contextFromHeaders(headers) }).catch((error: unknown) => this.options.onError?.(error));
   }
 }
 
