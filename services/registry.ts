@@ -110,6 +110,8 @@ export const SERVICE_FACTORIES = {
         kafkaBrokers: env.MATCHING_JOURNAL === "kafka" ? envString(env, "EXCHANGE_KAFKA_BROKERS", "127.0.0.1:59092").split(",") : undefined,
         kafkaTopic: env.MATCHING_COMMANDS_TOPIC,
         metrics: telemetry?.metrics,
+        logger: telemetry?.logger.child({ service: "matching" }),
+        archive: envBool(env, "MATCHING_ARCHIVE", true) ? { objects: archiveStore(env, dataDir), prefix: envString(env, "MATCHING_ARCHIVE_PREFIX", "matching") } : undefined,
       }),
     ),
   wallet: async (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => {

@@ -23,6 +23,11 @@ export interface EngineOptions {
   snapshots?: SnapshotStore;
   /** take a snapshot after this many applied commands (0 = never). */
   snapshotEvery?: number;
+  /**
+   * Runs after each snapshot is saved and the journal rolled to a new segment (archiving, retention), in the
+   * background of the hot path; its failure is its own to report, never the engine's.
+   */
+  afterSnapshot?: (seq: number) => Promise<void>;
 }
 
 interface Pending {
@@ -196,7 +201,7 @@ export class MatchingEngine {
           this.sinceSnapshot = 0;
           // state is captured synchronously (consistent at this seq); the write happens in the background
           const st = this.book.state();
-          this.snapshotting = this.opts.snapshots.save(st).finally(() => (this.snapshotting = null));
+          this.snapshotting = this.saveSnapshot(st).finally(() => (this.snapshotting = null));
         }
         this.pump();
       }
@@ -205,10 +210,23 @@ export class MatchingEngine {
     }
   }
 
-  /** Writes a snapshot of the current state now. */
+  /** Saves a snapshot, then rolls the journal to a new segment and runs afterSnapshot. */
+  private async saveSnapshot(state: ReturnType<OrderBook["state"]>): Promise<void> {
+    await this.opts.snapshots!.save(state);
+    await this.opts.journal.roll?.();
+    await this.opts.afterSnapshot?.(state.seq).catch(() => undefined);
+  }
+
+  /** Writes a snapshot of the current state now (and rolls the journal). */
   async snapshot(): Promise<void> {
     await this.snapshotting;
-    if (this.opts.snapshots) await this.opts.snapshots.save(this.book.state());
+    if (this.opts.snapshots) await this.saveSnapshot(this.book.state());
+  }
+
+  /** Closes the journal's current segment (segmented journals), once every command queued so far is journaled. */
+  async rollJournal(): Promise<void> {
+    while (this.draining || this.inFlight.length > 0 || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    await this.opts.journal.roll?.();
   }
 
   async close(): Promise<void> {

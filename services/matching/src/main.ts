@@ -1,6 +1,8 @@
 import { MatchingService } from "#gen/exchange/matching/v1/matching_pb.js";
 import { unreachable } from "#kit/config/config-error.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
+import type { ObjectStore } from "#kit/ports/object-store.port.js";
+import type { Logger } from "#kit/telemetry/logger.js";
 import type { Registry } from "prom-client";
 import { KafkaJournal } from "./adapters/journal.kafka.js";
 import { MatchingMetrics } from "./adapters/matching.metrics.js";
@@ -16,6 +18,9 @@ export interface MatchingConfig {
   readonly kafkaTopic?: string;
   /** The process's Prometheus registry (served at /metrics). */
   readonly metrics?: Registry;
+  /** Closed journal segments, snapshots and account numbers are archived here, and a node with an empty disk restores from it. */
+  readonly archive?: { readonly objects: ObjectStore; readonly prefix?: string };
+  readonly logger?: Logger;
 }
 
 /** Composition root of the matching service. */
@@ -26,6 +31,8 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
     snapshotEvery: config.snapshotEvery,
     metrics: config.metrics ? new MatchingMetrics(config.metrics) : undefined,
     journal: brokers && brokers.length > 0 ? (symbol) => new KafkaJournal({ brokers, symbol, topic: config.kafkaTopic }) : undefined,
+    archive: config.archive,
+    onError: (error, context) => config.logger?.warn({ err: error, context }, "matching background work failed"),
   });
   return {
     name: "matching",
@@ -34,6 +41,9 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
     // With Kafka, its command topic is made sure of before the service says it serves: brokers that
     // do not answer end the start (the broker list named), not the first order.
     start: async () => {
+      // The bucket usually exists (infrastructure code); a store down at start delays archiving, and a symbol
+      // that must be restored from it is refused until it answers, never opened empty.
+      await config.archive?.objects.ensure().catch((error: unknown) => config.logger?.warn({ err: error }, "object store not ready; matching's archive will retry"));
       if (!brokers || brokers.length === 0) return;
       const journal = new KafkaJournal({ brokers, symbol: "start", topic: config.kafkaTopic });
       try {
@@ -44,6 +54,9 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
         await journal.close();
       }
     },
-    stop: () => books.close(),
+    stop: async () => {
+      await books.close();
+      await config.archive?.objects.close();
+    },
   };
 }

@@ -12,7 +12,9 @@ import { CollectingSink } from "./domain/events.js";
 import { OrderBook } from "./domain/order-book.js";
 import { MatchingEngine } from "./engine.js";
 import type { Journal } from "./ports/journal.port.js";
+import { isEmpty, JournalArchive, type SymbolFiles } from "./journal-archive.js";
 import { PlacedIds } from "./placed-ids.js";
+import type { ObjectStore } from "#kit/ports/object-store.port.js";
 import { placedOrderIds, toDomainCommand, toEventBatchMessage } from "./rpc/matching.mapper.js";
 
 export interface SymbolBooksOptions {
@@ -25,6 +27,13 @@ export interface SymbolBooksOptions {
   readonly retainBatches?: number;
   /** Counts orders, trades and journal latency (the process's /metrics). */
   readonly metrics?: MatchingMetrics;
+  /**
+   * Archives closed journal segments, snapshots and account numbers here (journal-archive.ts), and restores a
+   * symbol from here when the node holds nothing of it (a new node, a lost disk).
+   */
+  readonly archive?: { readonly objects: ObjectStore; readonly prefix?: string };
+  /** Hears background failures (archiving) that do not stop matching. */
+  readonly onError?: (error: unknown, context: string) => void;
 }
 
 /** One command's fate in a batch: its events, a retried placement, or why it was refused. */
@@ -33,6 +42,8 @@ export type BatchResult = EventBatchMessage | "duplicate" | { readonly error: un
 interface SymbolBook {
   readonly engine: MatchingEngine;
   readonly accounts: FileAccountIds;
+  readonly archive?: JournalArchive;
+  readonly files: SymbolFiles;
   /** Order ids placed: a placement of one of them is a retry (several order replicas deliver out of id order). */
   readonly placed: PlacedIds;
   readonly recent: EventBatchMessage[];
@@ -60,34 +71,54 @@ export class SymbolBooks {
 
   private async open(symbol: string): Promise<SymbolBook> {
     const dir = join(this.options.dataDir, symbol);
-    // The whole journal is replayed once into a scratch book before the engine opens it (no
-    // writer yet). That yields the order ids already placed (a retried placement is a no-op) and
-    // re-derives the recent event batches, byte for byte, so consumers that were behind when
-    // the process stopped can catch up: the event stream is a function of the command log.
-    const accounts = new FileAccountIds(join(dir, "accounts.tsv"));
+    const files: SymbolFiles = { journalDir: join(dir, "journal"), snapshotDir: join(dir, "snapshots"), accountsFile: join(dir, "accounts.tsv") };
+    const archived = this.options.archive;
+    const archive = archived ? new JournalArchive(archived.objects, symbol, archived.prefix) : undefined;
+    // A node that holds nothing of the symbol (new, or its disk lost) starts from the archive: the newest
+    // snapshots, the closed segments after them, the account numbers; the log's tail (Kafka) does the rest.
+    if (archive && (await isEmpty(files))) await archive.restore(files);
+    // The journal is replayed once into a scratch book before the engine opens it (no writer yet), from the
+    // oldest snapshot the journal on disk follows (from the start while it holds every segment). That yields
+    // the order ids already placed (a retried placement is a no-op) and re-derives the recent event batches,
+    // byte for byte, so consumers that were behind when the process stopped can catch up: the event stream
+    // is a function of the command log.
+    const accounts = new FileAccountIds(files.accountsFile, archive ? (number, name) => archive.putAccount(number, name) : undefined);
     const retain = this.options.retainBatches ?? 100_000;
     const metrics = this.options.metrics;
     const onSync = metrics ? (seconds: number) => metrics.journalFsync.observe(seconds) : undefined;
     const journal = this.options.journal ?? ((_: string, home: string) => new FileJournal(join(home, "journal"), { onSync }));
+    const snapshots = new FileSnapshotStore(files.snapshotDir);
     const scan = journal(symbol, dir);
-    const scratch = new OrderBook();
+    const first = scan.firstSeq ? await scan.firstSeq() : 1;
+    const base = first > 1 ? await snapshots.loadOldestFrom(first - 1) : null;
+    if (first > 1 && !base) throw new Error(`${symbol}: the journal on disk starts at seq ${first} and no snapshot precedes it`);
+    const scratch = base ? OrderBook.fromState(base) : new OrderBook();
     const sink = new CollectingSink(symbol);
     const placed = new PlacedIds();
-    await scan.replay(0, (record) => {
+    if (base) for (const order of [...base.bids, ...base.asks, ...base.stops]) placed.add(order.orderId);
+    await scan.replay(scratch.seq, (record) => {
       for (const id of placedOrderIds(record.cmd)) placed.add(id);
       scratch.apply(record.cmd, sink);
       if (sink.batches.length > retain * 2) sink.batches.splice(0, sink.batches.length - retain);
     });
     await scan.close();
     const recent = sink.batches.slice(-retain).map((batch) => toEventBatchMessage(batch, accounts));
+    const onError = this.options.onError;
     const engine = await MatchingEngine.open({
       symbol,
       journal: metrics ? new TimedJournal(journal(symbol, dir), this.options.journal ? "kafka" : "file", metrics) : journal(symbol, dir),
-      snapshots: new FileSnapshotStore(join(dir, "snapshots")),
+      snapshots,
       snapshotEvery: this.options.snapshotEvery ?? 100_000,
+      afterSnapshot: archive
+        ? (seq) =>
+            archive.sync(files).then(
+              () => undefined,
+              (error) => onError?.(error, `archiving ${symbol}'s journal after snapshot ${seq}`),
+            )
+        : undefined,
     });
     if (engine.lastSeq !== scratch.seq) throw new Error(`${symbol}: engine recovered to ${engine.lastSeq} but the journal replays to ${scratch.seq}`);
-    return { engine, accounts, placed, recent, batches: new Wakeups() };
+    return { engine, accounts, archive, files, placed, recent, batches: new Wakeups() };
   }
 
   /** Journals and applies one command; a retried placement (id already placed) fails with AlreadyExists. */
@@ -187,6 +218,12 @@ export class SymbolBooks {
     this.options.metrics?.applied(book.engine.symbol, batches);
   }
 
+  /** The symbol's last applied sequence and the hash of its book (state-hash.ts): equal books, equal hashes. */
+  async state(symbol: string): Promise<{ sequence: number; hash: string }> {
+    const book = await this.book(symbol);
+    return { sequence: book.engine.lastSeq, hash: book.engine.stateHash() };
+  }
+
   async depth(symbol: string, levels: number) {
     const book = await this.book(symbol);
     return {
@@ -222,7 +259,11 @@ export class SymbolBooks {
     for (const pending of this.books.values()) {
       const book = await pending.catch(() => undefined);
       if (!book) continue;
+      // With an archive, a clean stop leaves everything in it: the journal's last segment is closed and
+      // uploaded (a node replacing this one then needs nothing from this disk).
+      if (book.archive) await book.engine.rollJournal().catch((error) => this.options.onError?.(error, `closing ${book.engine.symbol}'s journal segment at stop`));
       await book.engine.close();
+      if (book.archive) await book.archive.sync(book.files).catch((error) => this.options.onError?.(error, `archiving ${book.engine.symbol}'s journal at stop`));
       book.accounts.close();
     }
     this.books.clear();

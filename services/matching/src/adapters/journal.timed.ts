@@ -22,6 +22,14 @@ export class TimedJournal implements Journal {
     this.metrics.journalRecords.inc({ journal: this.kind }, count);
   }
 
+  roll(): Promise<unknown> {
+    return this.inner.roll ? this.inner.roll() : Promise.resolve(null);
+  }
+
+  firstSeq(): Promise<number> {
+    return this.inner.firstSeq ? this.inner.firstSeq() : Promise.resolve(1);
+  }
+
   replay(afterSeq: number, onRecord: (r: JournalRecord) => void): Promise<ReplayResult> {
     return this.inner.replay(afterSeq, onRecord);
   }

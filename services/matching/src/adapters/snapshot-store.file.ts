@@ -13,7 +13,13 @@ export class FileSnapshotStore implements SnapshotStore {
     private readonly keep = 2,
   ) {}
 
-  private async list(): Promise<number[]> {
+  /** The file name of the snapshot at `seq`. */
+  static fileName(seq: number): string {
+    return `snapshot-${String(seq).padStart(16, "0")}.json`;
+  }
+
+  /** The seqs of the snapshots on disk, newest first. */
+  async list(): Promise<number[]> {
     await fsp.mkdir(this.dir, { recursive: true });
     const names = await fsp.readdir(this.dir);
     return names
@@ -47,13 +53,27 @@ export class FileSnapshotStore implements SnapshotStore {
 
   async loadLatest(): Promise<BookState | null> {
     for (const s of await this.list()) {
-      try {
-        const text = await fsp.readFile(path.join(this.dir, `snapshot-${String(s).padStart(16, "0")}.json`), "utf8");
-        return JSON.parse(text) as BookState;
-      } catch {
-        // unreadable: fall back to an older one
-      }
+      const state = await this.load(s);
+      if (state) return state; // else unreadable: fall back to an older one
     }
     return null;
+  }
+
+  /** The oldest readable snapshot at or after `seq` (where a replay of a journal that starts at seq + 1 can begin). */
+  async loadOldestFrom(seq: number): Promise<BookState | null> {
+    for (const s of (await this.list()).reverse()) {
+      if (s < seq) continue;
+      const state = await this.load(s);
+      if (state) return state;
+    }
+    return null;
+  }
+
+  async load(seq: number): Promise<BookState | null> {
+    try {
+      return JSON.parse(await fsp.readFile(path.join(this.dir, FileSnapshotStore.fileName(seq)), "utf8")) as BookState;
+    } catch {
+      return null;
+    }
   }
 }

@@ -26,6 +26,13 @@ export interface Journal {
    */
   readonly pipelined?: boolean;
   append(records: readonly JournalRecord[]): Promise<void>;
+  /**
+   * Segmented journals: closes the current segment once every earlier append is durable and starts the next one
+   * (the engine calls it after each snapshot, so a segment spans the commands between two snapshots).
+   */
+  roll?(): Promise<unknown>;
+  /** The first seq the journal still holds (older segments archived and deleted); 1 when it holds them all. */
+  firstSeq?(): Promise<number>;
   replay(afterSeq: number, onRecord: (r: JournalRecord) => void): Promise<ReplayResult>;
   close(): Promise<void>;
 }
