@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Env } from "#kit/config/env.js";
 import { envBool, envInt, envOneOf, envString } from "#kit/config/env.js";
@@ -111,6 +112,9 @@ export const SERVICE_FACTORIES = {
         kafkaTopic: env.MATCHING_COMMANDS_TOPIC,
         metrics: telemetry?.metrics,
         logger: telemetry?.logger.child({ service: "matching" }),
+        lease: env.MATCHING_LEASE_DATABASE_URL
+          ? { databaseUrl: env.MATCHING_LEASE_DATABASE_URL, holder: envString(env, "MATCHING_REPLICA", `${hostname()}-${process.pid}`), ttlMs: envInt(env, "MATCHING_LEASE_TTL_MS", 5_000) }
+          : undefined,
         archive: envBool(env, "MATCHING_ARCHIVE", true) ? { objects: archiveStore(env, dataDir), prefix: envString(env, "MATCHING_ARCHIVE_PREFIX", "matching") } : undefined,
       }),
     ),

@@ -5,6 +5,8 @@ import type { ObjectStore } from "#kit/ports/object-store.port.js";
 import type { Logger } from "#kit/telemetry/logger.js";
 import type { Registry } from "prom-client";
 import { KafkaJournal } from "./adapters/journal.kafka.js";
+import { PgLeaseStore } from "./adapters/lease.pg.js";
+import { LeasedJournal } from "./leased-journal.js";
 import { MatchingMetrics } from "./adapters/matching.metrics.js";
 import { matchingRoutes } from "./rpc/matching.routes.js";
 import { SymbolBooks } from "./symbol-books.js";
@@ -21,16 +23,34 @@ export interface MatchingConfig {
   /** Closed journal segments, snapshots and account numbers are archived here, and a node with an empty disk restores from it. */
   readonly archive?: { readonly objects: ObjectStore; readonly prefix?: string };
   readonly logger?: Logger;
+  /**
+   * With the Kafka journal: a symbol's commands are appended only by the holder of its lease on this PostgreSQL
+   * database, each under the lease's epoch after a fence (leased-journal.ts).
+   */
+  readonly lease?: { readonly databaseUrl: string; readonly holder: string; readonly ttlMs: number };
 }
 
 /** Composition root of the matching service. */
 export async function createMatchingModule(config: MatchingConfig): Promise<ServiceModule> {
   const brokers = config.kafkaBrokers;
+  const leaseConfig = config.lease;
+  const leases = leaseConfig && brokers && brokers.length > 0 ? new PgLeaseStore(leaseConfig.databaseUrl) : undefined;
+  const topic = config.kafkaTopic;
+  const kafkaJournal = (symbol: string) => {
+    const journal = new KafkaJournal({ brokers: brokers!, symbol, topic });
+    if (!leases || !leaseConfig) return journal;
+    return new LeasedJournal(journal, leases, {
+      name: `${topic ?? "commands"}/${symbol}`,
+      holder: leaseConfig.holder,
+      ttlMs: leaseConfig.ttlMs,
+      onLost: (name) => config.logger?.warn({ lease: name }, "matching lost its lease; appends are refused"),
+    });
+  };
   const books = new SymbolBooks({
     dataDir: config.dataDir,
     snapshotEvery: config.snapshotEvery,
     metrics: config.metrics ? new MatchingMetrics(config.metrics) : undefined,
-    journal: brokers && brokers.length > 0 ? (symbol) => new KafkaJournal({ brokers, symbol, topic: config.kafkaTopic }) : undefined,
+    journal: brokers && brokers.length > 0 ? kafkaJournal : undefined,
     archive: config.archive,
     onError: (error, context) => config.logger?.warn({ err: error, context }, "matching background work failed"),
   });
@@ -57,6 +77,7 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
     stop: async () => {
       await books.close();
       await config.archive?.objects.close();
+      await leases?.close();
     },
   };
 }

@@ -5,6 +5,11 @@
  * f64 LE seq | encoded command (the file journal's payload); Kafka's own CRC guards each batch.
  * replay() reads the symbol's partition from the start up to the high-water mark it saw when
  * called, skipping other symbols; duplicates (seq <= last) are ignored and a gap is an error.
+ *
+ * Fencing: with a leader's epoch (fence()), a fence record (header `fence`, no command) is appended first and every
+ * record carries the epoch in its `epoch` header. Readers drop, deterministically, every record whose epoch is below
+ * the highest fence or epoch seen before it in the partition: a deposed leader that wakes up and appends after its
+ * successor's fence writes records no replica ever applies. Records without the header are epoch 0.
  */
 import { injectHeaders, tracingEnabled } from "#kit/telemetry/tracing.js";
 import { retryingKafka as retrying } from "#kit/adapters/kafka-retry.js";
@@ -28,6 +33,8 @@ export class KafkaJournal implements Journal {
   private readonly topic: string;
   private producer: Producer | null = null;
   private lastSeq = 0;
+  /** the leader's epoch this journal appends under (0: unfenced). */
+  private epoch = 0;
 
   constructor(private readonly options: KafkaJournalOptions) {
     this.kafka = new Kafka({ clientId: options.clientId ?? `matching-${options.symbol}`, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
@@ -61,6 +68,7 @@ export class KafkaJournal implements Journal {
     await admin.connect();
     let replayed = 0;
     let lastSeq = 0;
+    let epoch = 0;
     try {
       const offsets = await retrying(() => admin.fetchTopicOffsets(this.topic));
       const partitions = await this.partitionOf(admin);
@@ -76,7 +84,13 @@ export class KafkaJournal implements Journal {
               autoCommit: false,
               eachMessage: async ({ partition, message }) => {
                 const offset = Number(message.offset);
-                if (message.key?.toString() === this.options.symbol && message.value) {
+                const recordEpoch = message.key?.toString() === this.options.symbol ? epochOf(message.headers) : 0;
+                if (recordEpoch < epoch) {
+                  // a deposed leader's record, after its successor's fence: never applied
+                } else if (message.headers?.fence !== undefined && message.key?.toString() === this.options.symbol) {
+                  epoch = recordEpoch;
+                } else if (message.key?.toString() === this.options.symbol && message.value) {
+                  epoch = recordEpoch;
                   const payload = message.value;
                   const seq = payload.readDoubleLE(0);
                   if (seq > lastSeq) {
@@ -105,22 +119,38 @@ export class KafkaJournal implements Journal {
     return { lastSeq, replayed, truncatedBytes: 0 };
   }
 
-  async append(records: readonly JournalRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  private async connected(): Promise<Producer> {
     if (!this.producer) {
       this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await this.producer.connect();
     }
+    return this.producer;
+  }
+
+  /**
+   * Appends a fence at `epoch` (a leader that just took the lease calls it before replaying): from it on, readers
+   * drop records of lower epochs; later appends of this journal carry `epoch`.
+   */
+  async fence(epoch: number): Promise<void> {
+    await this.provision();
+    const producer = await this.connected();
+    await producer.send({ topic: this.topic, acks: -1, messages: [{ key: this.options.symbol, value: Buffer.alloc(0), headers: { fence: "1", epoch: String(epoch) } }] });
+    this.epoch = epoch;
+  }
+
+  async append(records: readonly JournalRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.connected();
     const scratch = Buffer.allocUnsafe(8 + MAX_COMMAND_BYTES);
     // With tracing on, each record carries the appending span's traceparent (a reader continues the trace).
-    let headers: Record<string, string> | undefined;
-    if (tracingEnabled()) injectHeaders((headers = {}));
+    let headers: Record<string, string> | undefined = this.epoch > 0 ? { epoch: String(this.epoch) } : undefined;
+    if (tracingEnabled()) injectHeaders((headers ??= {}));
     const messages = records.map((record) => {
       scratch.writeDoubleLE(record.seq, 0);
       const length = 8 + encodeCommand(record.cmd, scratch, 8);
       return { key: this.options.symbol, value: Buffer.from(scratch.subarray(0, length)), headers };
     });
-    await this.producer.send({ topic: this.topic, acks: -1, messages });
+    await this.producer!.send({ topic: this.topic, acks: -1, messages });
     this.lastSeq = records[records.length - 1].seq;
   }
 
@@ -128,4 +158,13 @@ export class KafkaJournal implements Journal {
     await this.producer?.disconnect();
     this.producer = null;
   }
+}
+
+/** The epoch header of a record (0 when absent). */
+function epochOf(headers: Record<string, unknown> | undefined): number {
+  const value = headers?.epoch;
+  if (value === undefined) return 0;
+  const text = Buffer.isBuffer(value) ? value.toString() : String(value);
+  const epoch = Number(text);
+  return Number.isSafeInteger(epoch) && epoch >= 0 ? epoch : 0;
 }

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { KafkaJournal } from "../../../services/matching/src/adapters/journal.kafka.js";
+import { NullSink } from "../../../services/matching/src/domain/events.js";
+import { OrderBook } from "../../../services/matching/src/domain/order-book.js";
+import { stateHash } from "../../../services/matching/src/domain/state-hash.js";
+import type { Command } from "../../../services/matching/src/domain/commands.js";
+import { engines } from "../../support/engines.js";
+import { seededCommands } from "../../unit/matching/support/seeded.js";
+
+// Split brain on the real engines: a leader (lease on PostgreSQL, journal on Kafka) is paused with SIGSTOP past its
+// lease, a new leader takes the lease, fences the log and goes on; the old one is resumed. None of the old leader's
+// writes after the fence lands: it acknowledges nothing more, and every reader of the log drops its late records.
+
+const child = path.join(path.dirname(fileURLToPath(import.meta.url)), "support", "leader-child.ts");
+const running: ChildProcess[] = [];
+afterEach(() => running.splice(0).forEach((p) => p.kill("SIGKILL")));
+const canon = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
+
+/** A child whose output lines are collected; `until` resolves once a line matches. */
+function start(args: string[]) {
+  const p = spawn(process.execPath, ["--import", "tsx", child, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  running.push(p);
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  let buf = "";
+  let err = "";
+  p.stdout!.on("data", (d: Buffer) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      lines.push(line);
+      for (const w of [...waiters]) {
+        const m = w.re.exec(line);
+        if (m) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
+      }
+    }
+  });
+  p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => p.on("exit", (code) => resolve(code)));
+  return {
+    process: p,
+    lines,
+    stderr: () => err,
+    exited,
+    until: (re: RegExp) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const seen = lines.map((l) => re.exec(l)).find((m) => m);
+        if (seen) return resolve(seen);
+        waiters.push({ re, resolve });
+        void exited.then((code) => reject(new Error(`child exited ${code} before ${re}: ${err}`)));
+      }),
+    acks: () => lines.filter((l) => l.startsWith("ACK ")).map((l) => Number(l.slice(4))),
+  };
+}
+
+describe("matching leadership: split brain", () => {
+  it("a leader paused past its lease and resumed lands none of its writes", async () => {
+    const topic = `exchange.matching.commands.split-${Date.now()}-${process.pid}`;
+    const count = 3_000;
+    const cmds = seededCommands(5150, count);
+    const a = start([topic, "replica-a", "1500", "5150", String(count)]);
+    expect((await a.until(/^LEADER (\d+) 0$/))[1]).toBe("1");
+    await a.until(/^ACK (\d{3,})$/);
+    a.process.kill("SIGSTOP");
+    const acksBeforePause = a.acks().length;
+    const lastAckOfA = Math.max(...a.acks());
+
+    const b = start([topic, "replica-b", "1500", "5150", String(count)]);
+    const [, epoch, resumedAt] = await b.until(/^LEADER (\d+) (\d+)$/);
+    expect(Number(epoch)).toBe(2);
+    expect(Number(resumedAt)).toBeGreaterThanOrEqual(lastAckOfA); // nothing A acknowledged is lost
+    await b.until(/^ACK \d+$/);
+
+    a.process.kill("SIGCONT");
+    expect(await a.exited).toBe(3); // its next append is refused
+    expect(a.lines).toContain("REFUSED");
+    expect(a.acks().length).toBe(acksBeforePause); // nothing acknowledged after the pause
+    await b.until(/^DONE$/);
+    expect(await b.exited).toBe(0);
+
+    // every reader sees exactly the stream's prefix, in order, and the state of an uninterrupted run
+    const seen: Command[] = [];
+    const r = await new KafkaJournal({ brokers: engines.kafkaBrokers, symbol: "SPLIT", topic }).replay(0, (rec) => {
+      expect(rec.seq).toBe(seen.length + 1);
+      seen.push(rec.cmd);
+    });
+    expect(r.lastSeq).toBe(cmds.length);
+    seen.forEach((cmd, i) => expect(canon(cmd)).toBe(canon(cmds[i])));
+    const replayed = new OrderBook();
+    const sink = new NullSink();
+    for (const cmd of seen) replayed.apply(cmd, sink);
+    const uninterrupted = new OrderBook();
+    for (const cmd of cmds) uninterrupted.apply(cmd, sink);
+    expect(stateHash(replayed.state())).toBe(stateHash(uninterrupted.state()));
+  }, 120_000);
+
+  it("records a deposed writer appends after its successor's fence are dropped by every reader", async () => {
+    const topic = `exchange.matching.commands.fence-${Date.now()}-${process.pid}`;
+    const cmds = seededCommands(77, 20);
+    const old = new KafkaJournal({ brokers: engines.kafkaBrokers, symbol: "FNC", topic, partitions: 1 });
+    await old.fence(1);
+    await old.append(cmds.slice(0, 5).map((cmd, i) => ({ seq: i + 1, cmd })));
+    const successor = new KafkaJournal({ brokers: engines.kafkaBrokers, symbol: "FNC", topic, partitions: 1 });
+    await successor.fence(2);
+    expect((await successor.replay(0, () => {})).lastSeq).toBe(5);
+    // the deposed writer goes on at seq 6 (it never learned): its records land in the log after the fence
+    await old.append(cmds.slice(5, 8).map((cmd, i) => ({ seq: i + 6, cmd })));
+    await successor.append(cmds.slice(10, 13).map((cmd, i) => ({ seq: i + 6, cmd })));
+    const seen: Command[] = [];
+    const r = await new KafkaJournal({ brokers: engines.kafkaBrokers, symbol: "FNC", topic }).replay(0, (rec) => seen.push(rec.cmd));
+    expect(r.lastSeq).toBe(8);
+    expect(seen.map(canon)).toEqual([...cmds.slice(0, 5), ...cmds.slice(10, 13)].map(canon));
+    await Promise.all([old.close(), successor.close()]);
+  }, 60_000);
+});
