@@ -3,10 +3,11 @@ import { DomainError } from "#kit/errors/domain-error.js";
 // Who is calling, and what they may do. Other services reuse assertCanAct so every RPC that
 // names an account checks that the caller may act on it (no BOLA).
 
-export type Role = "user" | "support" | "admin";
+/** operator: may run the back office (exchange.admin.v1); admin holds every role. */
+export type Role = "user" | "support" | "admin" | "operator";
 export type Permission = "read" | "trade" | "withdraw";
 
-export const ROLES: readonly Role[] = ["user", "support", "admin"];
+export const ROLES: readonly Role[] = ["user", "support", "admin", "operator"];
 export const PERMISSIONS: readonly Permission[] = ["read", "trade", "withdraw"];
 
 export interface Principal {
@@ -44,4 +45,14 @@ export function assertPermission(principal: Principal, permission: Permission): 
   if (!principal.permissions.includes(permission)) {
     throw new DomainError("REJECTED_MBX_KEY", `Invalid API-key, IP, or permissions for action (needs ${permission}).`, [], { permission });
   }
+}
+
+/** admin holds every role. */
+export function hasRole(principal: Principal, role: Role): boolean {
+  return principal.roles.includes(role) || principal.roles.includes("admin");
+}
+
+/** Throws FORBIDDEN (PermissionDenied) unless the principal holds `role`. */
+export function assertRole(principal: Principal, role: Role): void {
+  if (!hasRole(principal, role)) throw new DomainError("FORBIDDEN", `The ${role} role is required.`, [], { role });
 }

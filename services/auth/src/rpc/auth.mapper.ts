@@ -19,7 +19,11 @@ import type { Tokens } from "../domain/accounts.use-case.js";
 import type { Permission, Principal, Role } from "../domain/principal.js";
 
 const PERMISSION_TO_PB: Record<Permission, PbPermission> = { read: PbPermission.READ, trade: PbPermission.TRADE, withdraw: PbPermission.WITHDRAW };
-const ROLE_TO_PB: Record<Role, PbRole> = { user: PbRole.USER, support: PbRole.SUPPORT, admin: PbRole.ADMIN };
+const ROLE_TO_PB: Record<Role, PbRole> = { user: PbRole.USER, support: PbRole.SUPPORT, admin: PbRole.ADMIN, operator: PbRole.OPERATOR };
+
+export function roleFromPb(value: PbRole): Role | undefined {
+  return (Object.entries(ROLE_TO_PB) as [Role, PbRole][]).find(([, pb]) => pb === value)?.[0];
+}
 
 export function permissionFromPb(value: PbPermission): Permission | undefined {
   return (Object.entries(PERMISSION_TO_PB) as [Permission, PbPermission][]).find(([, pb]) => pb === value)?.[0];

@@ -1,10 +1,10 @@
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
-import { AuthService, MfaResult, Permission as PbPermission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { AuthService, MfaResult, Permission as PbPermission, Role as PbRole } from "#gen/exchange/auth/v1/auth_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { Auth } from "../domain/auth.js";
-import { assertCanAct, type Permission } from "../domain/principal.js";
+import { assertCanAct, assertRole, type Permission, type Principal } from "../domain/principal.js";
 import { authenticated, principalOf } from "./auth.context.js";
-import { apiKeyTypeFromPb, permissionFromPb, toPbApiKey, toPbLoginEvent, toPbPrincipal, toPbSession, toPbTokens } from "./auth.mapper.js";
+import { apiKeyTypeFromPb, permissionFromPb, roleFromPb, toPbApiKey, toPbLoginEvent, toPbPrincipal, toPbSession, toPbTokens } from "./auth.mapper.js";
 
 /**
  * auth.v1 over the use cases. Open RPCs: SignUp, SignIn, RefreshSession, GetJwks; internal ones
@@ -29,14 +29,17 @@ export function authRoutes(auth: Auth) {
     },
     async authenticate(request) {
       const required = request.requiredPermission === PbPermission.UNSPECIFIED ? undefined : permissionFromPb(request.requiredPermission);
+      const role = request.requiredRole === PbRole.UNSPECIFIED ? undefined : roleFromPb(request.requiredRole);
       const credential = request.credential;
-      if (credential.case === "bearerToken") return { principal: toPbPrincipal(await auth.authenticator.bearer(credential.value, required)) };
-      if (credential.case === "signed") {
+      let principal: Principal;
+      if (credential.case === "bearerToken") principal = await auth.authenticator.bearer(credential.value, required);
+      else if (credential.case === "signed") {
         const { apiKey, payload, signature, clientIp } = credential.value;
-        return { principal: toPbPrincipal(await auth.authenticator.signed({ apiKey, payload, signature, clientIp }, required)) };
-      }
-      if (credential.case === "apiKey") return { principal: toPbPrincipal(await auth.authenticator.apiKey(credential.value.apiKey, credential.value.clientIp, required)) };
-      throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "A bearer token, a signed request or an API key is required.");
+        principal = await auth.authenticator.signed({ apiKey, payload, signature, clientIp }, required);
+      } else if (credential.case === "apiKey") principal = await auth.authenticator.apiKey(credential.value.apiKey, credential.value.clientIp, required);
+      else throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "A bearer token, a signed request or an API key is required.");
+      if (role) assertRole(principal, role);
+      return { principal: toPbPrincipal(principal) };
     },
     async verifyMfa(request) {
       const result = await auth.mfa.verify(request.userId, request.code);

@@ -30,6 +30,8 @@ const (
 	// Read-only on other accounts.
 	Role_ROLE_SUPPORT Role = 2
 	Role_ROLE_ADMIN   Role = 3
+	// May run the back office (exchange.admin.v1); admin may too.
+	Role_ROLE_OPERATOR Role = 4
 )
 
 // Enum value maps for Role.
@@ -39,12 +41,14 @@ var (
 		1: "ROLE_USER",
 		2: "ROLE_SUPPORT",
 		3: "ROLE_ADMIN",
+		4: "ROLE_OPERATOR",
 	}
 	Role_value = map[string]int32{
 		"ROLE_UNSPECIFIED": 0,
 		"ROLE_USER":        1,
 		"ROLE_SUPPORT":     2,
 		"ROLE_ADMIN":       3,
+		"ROLE_OPERATOR":    4,
 	}
 )
 
@@ -1584,8 +1588,10 @@ type AuthenticateRequest struct {
 	Credential isAuthenticateRequest_Credential `protobuf_oneof:"credential"`
 	// The permission the call needs.
 	RequiredPermission Permission `protobuf:"varint,3,opt,name=required_permission,json=requiredPermission,proto3,enum=exchange.auth.v1.Permission" json:"required_permission,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The role the call needs (admin holds every role); a principal without it is PermissionDenied.
+	RequiredRole  Role `protobuf:"varint,5,opt,name=required_role,json=requiredRole,proto3,enum=exchange.auth.v1.Role" json:"required_role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AuthenticateRequest) Reset() {
@@ -1657,6 +1663,13 @@ func (x *AuthenticateRequest) GetRequiredPermission() Permission {
 		return x.RequiredPermission
 	}
 	return Permission_PERMISSION_UNSPECIFIED
+}
+
+func (x *AuthenticateRequest) GetRequiredRole() Role {
+	if x != nil {
+		return x.RequiredRole
+	}
+	return Role_ROLE_UNSPECIFIED
 }
 
 type isAuthenticateRequest_Credential interface {
@@ -2557,12 +2570,13 @@ const file_exchange_auth_v1_auth_proto_rawDesc = "" +
 	"\tclient_ip\x18\x04 \x01(\tR\bclientIp\"H\n" +
 	"\x10ApiKeyCredential\x12\x17\n" +
 	"\aapi_key\x18\x01 \x01(\tR\x06apiKey\x12\x1b\n" +
-	"\tclient_ip\x18\x02 \x01(\tR\bclientIp\"\xa2\x02\n" +
+	"\tclient_ip\x18\x02 \x01(\tR\bclientIp\"\xe9\x02\n" +
 	"\x13AuthenticateRequest\x12#\n" +
 	"\fbearer_token\x18\x01 \x01(\tH\x00R\vbearerToken\x129\n" +
 	"\x06signed\x18\x02 \x01(\v2\x1f.exchange.auth.v1.SignedRequestH\x00R\x06signed\x12=\n" +
 	"\aapi_key\x18\x04 \x01(\v2\".exchange.auth.v1.ApiKeyCredentialH\x00R\x06apiKey\x12W\n" +
-	"\x13required_permission\x18\x03 \x01(\x0e2\x1c.exchange.auth.v1.PermissionB\b\xbaH\x05\x82\x01\x02\x10\x01R\x12requiredPermissionB\x13\n" +
+	"\x13required_permission\x18\x03 \x01(\x0e2\x1c.exchange.auth.v1.PermissionB\b\xbaH\x05\x82\x01\x02\x10\x01R\x12requiredPermission\x12E\n" +
+	"\rrequired_role\x18\x05 \x01(\x0e2\x16.exchange.auth.v1.RoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\frequiredRoleB\x13\n" +
 	"\n" +
 	"credential\x12\x05\xbaH\x02\b\x01\"\xa3\x02\n" +
 	"\tPrincipal\x12\x17\n" +
@@ -2615,13 +2629,14 @@ const file_exchange_auth_v1_auth_proto_rawDesc = "" +
 	"\vmfa_enabled\x18\x01 \x01(\bR\n" +
 	"mfaEnabled\x126\n" +
 	"\x17withdrawal_locked_until\x18\x02 \x01(\x03R\x15withdrawalLockedUntil\x12,\n" +
-	"\x12anti_phishing_code\x18\x03 \x01(\tR\x10antiPhishingCode*M\n" +
+	"\x12anti_phishing_code\x18\x03 \x01(\tR\x10antiPhishingCode*`\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tROLE_USER\x10\x01\x12\x10\n" +
 	"\fROLE_SUPPORT\x10\x02\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x03*l\n" +
+	"ROLE_ADMIN\x10\x03\x12\x11\n" +
+	"\rROLE_OPERATOR\x10\x04*l\n" +
 	"\n" +
 	"Permission\x12\x1a\n" +
 	"\x16PERMISSION_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -2733,50 +2748,51 @@ var file_exchange_auth_v1_auth_proto_depIdxs = []int32{
 	27, // 9: exchange.auth.v1.AuthenticateRequest.signed:type_name -> exchange.auth.v1.SignedRequest
 	28, // 10: exchange.auth.v1.AuthenticateRequest.api_key:type_name -> exchange.auth.v1.ApiKeyCredential
 	1,  // 11: exchange.auth.v1.AuthenticateRequest.required_permission:type_name -> exchange.auth.v1.Permission
-	0,  // 12: exchange.auth.v1.Principal.roles:type_name -> exchange.auth.v1.Role
-	1,  // 13: exchange.auth.v1.Principal.permissions:type_name -> exchange.auth.v1.Permission
-	30, // 14: exchange.auth.v1.AuthenticateResponse.principal:type_name -> exchange.auth.v1.Principal
-	34, // 15: exchange.auth.v1.ListLoginHistoryResponse.events:type_name -> exchange.auth.v1.LoginEvent
-	3,  // 16: exchange.auth.v1.VerifyMfaResponse.result:type_name -> exchange.auth.v1.MfaResult
-	4,  // 17: exchange.auth.v1.AuthService.SignUp:input_type -> exchange.auth.v1.SignUpRequest
-	7,  // 18: exchange.auth.v1.AuthService.SignIn:input_type -> exchange.auth.v1.SignInRequest
-	9,  // 19: exchange.auth.v1.AuthService.RefreshSession:input_type -> exchange.auth.v1.RefreshSessionRequest
-	11, // 20: exchange.auth.v1.AuthService.RevokeSession:input_type -> exchange.auth.v1.RevokeSessionRequest
-	14, // 21: exchange.auth.v1.AuthService.ListSessions:input_type -> exchange.auth.v1.ListSessionsRequest
-	16, // 22: exchange.auth.v1.AuthService.EnrollTotp:input_type -> exchange.auth.v1.EnrollTotpRequest
-	18, // 23: exchange.auth.v1.AuthService.ConfirmTotp:input_type -> exchange.auth.v1.ConfirmTotpRequest
-	20, // 24: exchange.auth.v1.AuthService.CreateApiKey:input_type -> exchange.auth.v1.CreateApiKeyRequest
-	23, // 25: exchange.auth.v1.AuthService.ListApiKeys:input_type -> exchange.auth.v1.ListApiKeysRequest
-	25, // 26: exchange.auth.v1.AuthService.RevokeApiKey:input_type -> exchange.auth.v1.RevokeApiKeyRequest
-	29, // 27: exchange.auth.v1.AuthService.Authenticate:input_type -> exchange.auth.v1.AuthenticateRequest
-	32, // 28: exchange.auth.v1.AuthService.GetJwks:input_type -> exchange.auth.v1.GetJwksRequest
-	35, // 29: exchange.auth.v1.AuthService.ListLoginHistory:input_type -> exchange.auth.v1.ListLoginHistoryRequest
-	37, // 30: exchange.auth.v1.AuthService.SetAntiPhishingCode:input_type -> exchange.auth.v1.SetAntiPhishingCodeRequest
-	39, // 31: exchange.auth.v1.AuthService.ChangePassword:input_type -> exchange.auth.v1.ChangePasswordRequest
-	41, // 32: exchange.auth.v1.AuthService.VerifyMfa:input_type -> exchange.auth.v1.VerifyMfaRequest
-	43, // 33: exchange.auth.v1.AuthService.GetAccountSecurity:input_type -> exchange.auth.v1.GetAccountSecurityRequest
-	5,  // 34: exchange.auth.v1.AuthService.SignUp:output_type -> exchange.auth.v1.SignUpResponse
-	8,  // 35: exchange.auth.v1.AuthService.SignIn:output_type -> exchange.auth.v1.SignInResponse
-	10, // 36: exchange.auth.v1.AuthService.RefreshSession:output_type -> exchange.auth.v1.RefreshSessionResponse
-	12, // 37: exchange.auth.v1.AuthService.RevokeSession:output_type -> exchange.auth.v1.RevokeSessionResponse
-	15, // 38: exchange.auth.v1.AuthService.ListSessions:output_type -> exchange.auth.v1.ListSessionsResponse
-	17, // 39: exchange.auth.v1.AuthService.EnrollTotp:output_type -> exchange.auth.v1.EnrollTotpResponse
-	19, // 40: exchange.auth.v1.AuthService.ConfirmTotp:output_type -> exchange.auth.v1.ConfirmTotpResponse
-	22, // 41: exchange.auth.v1.AuthService.CreateApiKey:output_type -> exchange.auth.v1.CreateApiKeyResponse
-	24, // 42: exchange.auth.v1.AuthService.ListApiKeys:output_type -> exchange.auth.v1.ListApiKeysResponse
-	26, // 43: exchange.auth.v1.AuthService.RevokeApiKey:output_type -> exchange.auth.v1.RevokeApiKeyResponse
-	31, // 44: exchange.auth.v1.AuthService.Authenticate:output_type -> exchange.auth.v1.AuthenticateResponse
-	33, // 45: exchange.auth.v1.AuthService.GetJwks:output_type -> exchange.auth.v1.GetJwksResponse
-	36, // 46: exchange.auth.v1.AuthService.ListLoginHistory:output_type -> exchange.auth.v1.ListLoginHistoryResponse
-	38, // 47: exchange.auth.v1.AuthService.SetAntiPhishingCode:output_type -> exchange.auth.v1.SetAntiPhishingCodeResponse
-	40, // 48: exchange.auth.v1.AuthService.ChangePassword:output_type -> exchange.auth.v1.ChangePasswordResponse
-	42, // 49: exchange.auth.v1.AuthService.VerifyMfa:output_type -> exchange.auth.v1.VerifyMfaResponse
-	44, // 50: exchange.auth.v1.AuthService.GetAccountSecurity:output_type -> exchange.auth.v1.GetAccountSecurityResponse
-	34, // [34:51] is the sub-list for method output_type
-	17, // [17:34] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	0,  // 12: exchange.auth.v1.AuthenticateRequest.required_role:type_name -> exchange.auth.v1.Role
+	0,  // 13: exchange.auth.v1.Principal.roles:type_name -> exchange.auth.v1.Role
+	1,  // 14: exchange.auth.v1.Principal.permissions:type_name -> exchange.auth.v1.Permission
+	30, // 15: exchange.auth.v1.AuthenticateResponse.principal:type_name -> exchange.auth.v1.Principal
+	34, // 16: exchange.auth.v1.ListLoginHistoryResponse.events:type_name -> exchange.auth.v1.LoginEvent
+	3,  // 17: exchange.auth.v1.VerifyMfaResponse.result:type_name -> exchange.auth.v1.MfaResult
+	4,  // 18: exchange.auth.v1.AuthService.SignUp:input_type -> exchange.auth.v1.SignUpRequest
+	7,  // 19: exchange.auth.v1.AuthService.SignIn:input_type -> exchange.auth.v1.SignInRequest
+	9,  // 20: exchange.auth.v1.AuthService.RefreshSession:input_type -> exchange.auth.v1.RefreshSessionRequest
+	11, // 21: exchange.auth.v1.AuthService.RevokeSession:input_type -> exchange.auth.v1.RevokeSessionRequest
+	14, // 22: exchange.auth.v1.AuthService.ListSessions:input_type -> exchange.auth.v1.ListSessionsRequest
+	16, // 23: exchange.auth.v1.AuthService.EnrollTotp:input_type -> exchange.auth.v1.EnrollTotpRequest
+	18, // 24: exchange.auth.v1.AuthService.ConfirmTotp:input_type -> exchange.auth.v1.ConfirmTotpRequest
+	20, // 25: exchange.auth.v1.AuthService.CreateApiKey:input_type -> exchange.auth.v1.CreateApiKeyRequest
+	23, // 26: exchange.auth.v1.AuthService.ListApiKeys:input_type -> exchange.auth.v1.ListApiKeysRequest
+	25, // 27: exchange.auth.v1.AuthService.RevokeApiKey:input_type -> exchange.auth.v1.RevokeApiKeyRequest
+	29, // 28: exchange.auth.v1.AuthService.Authenticate:input_type -> exchange.auth.v1.AuthenticateRequest
+	32, // 29: exchange.auth.v1.AuthService.GetJwks:input_type -> exchange.auth.v1.GetJwksRequest
+	35, // 30: exchange.auth.v1.AuthService.ListLoginHistory:input_type -> exchange.auth.v1.ListLoginHistoryRequest
+	37, // 31: exchange.auth.v1.AuthService.SetAntiPhishingCode:input_type -> exchange.auth.v1.SetAntiPhishingCodeRequest
+	39, // 32: exchange.auth.v1.AuthService.ChangePassword:input_type -> exchange.auth.v1.ChangePasswordRequest
+	41, // 33: exchange.auth.v1.AuthService.VerifyMfa:input_type -> exchange.auth.v1.VerifyMfaRequest
+	43, // 34: exchange.auth.v1.AuthService.GetAccountSecurity:input_type -> exchange.auth.v1.GetAccountSecurityRequest
+	5,  // 35: exchange.auth.v1.AuthService.SignUp:output_type -> exchange.auth.v1.SignUpResponse
+	8,  // 36: exchange.auth.v1.AuthService.SignIn:output_type -> exchange.auth.v1.SignInResponse
+	10, // 37: exchange.auth.v1.AuthService.RefreshSession:output_type -> exchange.auth.v1.RefreshSessionResponse
+	12, // 38: exchange.auth.v1.AuthService.RevokeSession:output_type -> exchange.auth.v1.RevokeSessionResponse
+	15, // 39: exchange.auth.v1.AuthService.ListSessions:output_type -> exchange.auth.v1.ListSessionsResponse
+	17, // 40: exchange.auth.v1.AuthService.EnrollTotp:output_type -> exchange.auth.v1.EnrollTotpResponse
+	19, // 41: exchange.auth.v1.AuthService.ConfirmTotp:output_type -> exchange.auth.v1.ConfirmTotpResponse
+	22, // 42: exchange.auth.v1.AuthService.CreateApiKey:output_type -> exchange.auth.v1.CreateApiKeyResponse
+	24, // 43: exchange.auth.v1.AuthService.ListApiKeys:output_type -> exchange.auth.v1.ListApiKeysResponse
+	26, // 44: exchange.auth.v1.AuthService.RevokeApiKey:output_type -> exchange.auth.v1.RevokeApiKeyResponse
+	31, // 45: exchange.auth.v1.AuthService.Authenticate:output_type -> exchange.auth.v1.AuthenticateResponse
+	33, // 46: exchange.auth.v1.AuthService.GetJwks:output_type -> exchange.auth.v1.GetJwksResponse
+	36, // 47: exchange.auth.v1.AuthService.ListLoginHistory:output_type -> exchange.auth.v1.ListLoginHistoryResponse
+	38, // 48: exchange.auth.v1.AuthService.SetAntiPhishingCode:output_type -> exchange.auth.v1.SetAntiPhishingCodeResponse
+	40, // 49: exchange.auth.v1.AuthService.ChangePassword:output_type -> exchange.auth.v1.ChangePasswordResponse
+	42, // 50: exchange.auth.v1.AuthService.VerifyMfa:output_type -> exchange.auth.v1.VerifyMfaResponse
+	44, // 51: exchange.auth.v1.AuthService.GetAccountSecurity:output_type -> exchange.auth.v1.GetAccountSecurityResponse
+	35, // [35:52] is the sub-list for method output_type
+	18, // [18:35] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_exchange_auth_v1_auth_proto_init() }

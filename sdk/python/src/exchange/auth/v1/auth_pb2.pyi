@@ -14,6 +14,7 @@ class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROLE_USER: _ClassVar[Role]
     ROLE_SUPPORT: _ClassVar[Role]
     ROLE_ADMIN: _ClassVar[Role]
+    ROLE_OPERATOR: _ClassVar[Role]
 
 class Permission(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -38,6 +39,7 @@ ROLE_UNSPECIFIED: Role
 ROLE_USER: Role
 ROLE_SUPPORT: Role
 ROLE_ADMIN: Role
+ROLE_OPERATOR: Role
 PERMISSION_UNSPECIFIED: Permission
 PERMISSION_READ: Permission
 PERMISSION_TRADE: Permission
@@ -261,16 +263,18 @@ class ApiKeyCredential(_message.Message):
     def __init__(self, api_key: _Optional[str] = ..., client_ip: _Optional[str] = ...) -> None: ...
 
 class AuthenticateRequest(_message.Message):
-    __slots__ = ("bearer_token", "signed", "api_key", "required_permission")
+    __slots__ = ("bearer_token", "signed", "api_key", "required_permission", "required_role")
     BEARER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     SIGNED_FIELD_NUMBER: _ClassVar[int]
     API_KEY_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_PERMISSION_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_ROLE_FIELD_NUMBER: _ClassVar[int]
     bearer_token: str
     signed: SignedRequest
     api_key: ApiKeyCredential
     required_permission: Permission
-    def __init__(self, bearer_token: _Optional[str] = ..., signed: _Optional[_Union[SignedRequest, _Mapping]] = ..., api_key: _Optional[_Union[ApiKeyCredential, _Mapping]] = ..., required_permission: _Optional[_Union[Permission, str]] = ...) -> None: ...
+    required_role: Role
+    def __init__(self, bearer_token: _Optional[str] = ..., signed: _Optional[_Union[SignedRequest, _Mapping]] = ..., api_key: _Optional[_Union[ApiKeyCredential, _Mapping]] = ..., required_permission: _Optional[_Union[Permission, str]] = ..., required_role: _Optional[_Union[Role, str]] = ...) -> None: ...
 
 class Principal(_message.Message):
     __slots__ = ("user_id", "roles", "permissions", "api_key", "session_id", "withdrawal_locked_until", "mfa_enabled")

@@ -1,0 +1,92 @@
+/**
+ * The audit log in a service's own database (SQLite or PostgreSQL through Kysely), one table per service. Rows are
+ * only inserted: nothing here updates or deletes them. A store appends inside its own transaction (appendAudit) so an
+ * action and its record are committed together.
+ */
+import { PostgresAdapter, type Kysely, type Migration, type Transaction } from "kysely";
+import { auditJson, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../ports/audit-log.port.js";
+
+interface AuditRow {
+  id: number | string | bigint;
+  time: number | string | bigint;
+  actor: string;
+  action: string;
+  target: string;
+  reason: string;
+  before_json: string;
+  after_json: string;
+}
+
+type AnyDb = Kysely<Record<string, AuditRow>>;
+
+/** The migration creating `table` (idempotent): ids from the engine's own sequence. */
+export function auditLogMigration(table: string): Migration {
+  return {
+    up: async (db: Kysely<unknown>) => {
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema
+        .createTable(table)
+        .ifNotExists()
+        .addColumn("id", postgres ? "bigserial" : "integer", (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn("time", "bigint", (c) => c.notNull())
+        .addColumn("actor", "text", (c) => c.notNull())
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("target", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("before_json", "text", (c) => c.notNull())
+        .addColumn("after_json", "text", (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
+function toEntry(row: AuditRow): AuditEntry {
+  return {
+    id: Number(row.id),
+    time: Number(row.time),
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    reason: row.reason,
+    beforeJson: row.before_json,
+    afterJson: row.after_json,
+  };
+}
+
+/** Appends `record` inside the caller's transaction (or alone) and answers it with its id. */
+export async function appendAudit(tx: Transaction<never> | Kysely<never>, table: string, record: AuditRecord): Promise<AuditEntry> {
+  const db = tx as unknown as AnyDb;
+  const row = await db
+    .insertInto(table)
+    .values({
+      time: record.time,
+      actor: record.actor,
+      action: record.action,
+      target: record.target,
+      reason: record.reason,
+      before_json: auditJson(record.before),
+      after_json: auditJson(record.after),
+    } as never)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toEntry(row as AuditRow);
+}
+
+export class SqlAuditLog implements AuditLog {
+  constructor(
+    private readonly db: Kysely<never>,
+    readonly table: string,
+  ) {}
+
+  append(record: AuditRecord): Promise<AuditEntry> {
+    return appendAudit(this.db, this.table, record);
+  }
+
+  async list(query: AuditQuery): Promise<AuditEntry[]> {
+    const db = this.db as unknown as AnyDb;
+    let select = db.selectFrom(this.table).selectAll();
+    if (query.beforeId) select = select.where("id", "<", query.beforeId as never);
+    const rows = await select.orderBy("id", "desc").limit(query.limit).execute();
+    return rows.map((row) => toEntry(row as AuditRow));
+  }
+}

@@ -1,0 +1,20 @@
+import { auditLogMigration, SqlAuditLog } from "#kit/audit/audit-log.sql.js";
+import { openDatabase } from "#kit/db/database.js";
+import { migrate } from "#kit/db/migrate.js";
+import { auditLogContract } from "#kit/ports/audit-log.contract.js";
+import { freshPgSchema } from "../../../support/postgres.js";
+
+auditLogContract("postgres", () => ({
+  open: async () => {
+    const schema = await freshPgSchema("audit");
+    const database = openDatabase<never>(schema.url);
+    await migrate(database.db as never, "audit", { "001_audit": auditLogMigration("test_audit_log") });
+    return {
+      log: new SqlAuditLog(database.db, "test_audit_log"),
+      close: async () => {
+        await database.close();
+        await schema.drop();
+      },
+    };
+  },
+}));
