@@ -84,6 +84,7 @@ export const SERVICE_FACTORIES = {
       notifications,
       archives: envBool(env, "EXCHANGE_ARCHIVES", true) ? { objects: archiveStore(env, dataDir), everyMs: envInt(env, "ORDER_ARCHIVE_EVERY_MS", 3_600_000) } : undefined,
       databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`),
+      symbolPollMs: envInt(env, "ORDER_SYMBOL_POLL_MS", 5_000),
       directory,
       logger: telemetry?.logger.child({ service: "order" }),
       metrics: telemetry?.metrics,

@@ -1,5 +1,10 @@
 import type { Kysely } from "kysely";
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import { SymbolAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
+import { AuthOperatorGate } from "#kit/adapters/operator-gate.auth.js";
+import { SqlAuditLog } from "#kit/audit/audit-log.sql.js";
+import type { OperatorGate } from "#kit/ports/operator-gate.port.js";
+import { lazyTransport } from "#kit/rpc/service-directory.js";
 import { systemClock, type Clock } from "#kit/clock/clock.js";
 import { openDatabase } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
@@ -20,14 +25,17 @@ import { VerifyTradesArchive } from "./domain/verify-trades-archive.use-case.js"
 import { TRADES_TABLE } from "./domain/trades-archive.js";
 import { SqlOutbox } from "#kit/outbox/outbox.sql.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
-import { SqlSymbolStore, orderMigrations, type OrderDb } from "./adapters/symbol-store.sql.js";
+import { ORDER_AUDIT_LOG, SqlSymbolStore, orderMigrations, type OrderDb } from "./adapters/symbol-store.sql.js";
+import { ConnectAssetScales } from "./adapters/asset-scales.connect.js";
+import { SymbolAdmin } from "./domain/symbol-admin.use-case.js";
+import { symbolAdminRoutes } from "./rpc/symbol-admin.routes.js";
 import { KafkaOrderUpdates, type KafkaOrderUpdatesOptions } from "./adapters/order-updates.kafka.js";
 import { MemoryOrderUpdates } from "./adapters/order-updates.memory.js";
 import { traceMatchingGroups } from "./adapters/matching-events.tracing.js";
 import { settlementLag } from "./adapters/settlement.metrics.js";
 import { ConnectWalletGateway } from "./adapters/wallet-gateway.connect.js";
 import { Orders } from "./domain/orders.use-case.js";
-import { DEFAULT_SYMBOLS } from "./domain/symbol.js";
+import { DEFAULT_SYMBOLS, type SymbolSpec } from "./domain/symbol.js";
 import type { OrderUpdateFeed, OrderUpdatePublisher } from "./ports/order-updates.port.js";
 import { orderRoutes } from "./rpc/order.routes.js";
 
@@ -52,6 +60,10 @@ export interface OrderConfig {
   readonly archives?: { readonly objects: ObjectStore; readonly everyMs?: number };
   /** Fills and order state changes are stored in an outbox with their batch and relayed to this topic. */
   readonly notifications?: { readonly notifier: Notifier; readonly topic: string };
+  /** Who may run the back office (SymbolAdminService); default: auth (in this process or at AUTH_ADDR) decides. */
+  readonly operators?: OperatorGate;
+  /** How often the symbol registry is read again for listings and status changes made by other replicas (0: never). */
+  readonly symbolPollMs?: number;
 }
 
 export interface OrderModule extends ServiceModule {
@@ -60,6 +72,8 @@ export interface OrderModule extends ServiceModule {
   readonly updates: OrderUpdateFeed & OrderUpdatePublisher;
   /** Publishes the notifications outbox, when notifications are on. */
   readonly relay?: OutboxRelay;
+  /** The symbol lifecycle (exchange.admin.v1.SymbolAdminService). */
+  readonly symbolAdmin: SymbolAdmin;
 }
 
 /** How often undelivered orders are looked for, and how old one must be to be delivered by the relay. */
@@ -72,7 +86,7 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
   // One database, two stores: each sees only its own tables.
   const symbols = new SqlSymbolStore(database.db as unknown as Kysely<OrderDb>);
   await symbols.seed(DEFAULT_SYMBOLS);
-  const specs = await symbols.list();
+  const specs: SymbolSpec[] = await symbols.list();
   const kafkaUpdates = config.userDataKafka
     ? new KafkaOrderUpdates({ ...config.userDataKafka, onError: (error) => config.logger?.warn({ err: error }, "order update stream message lost") })
     : undefined;
@@ -86,10 +100,11 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
         onError: (error) => config.logger?.warn({ err: error }, "order notifications not relayed; retrying"),
       })
     : undefined;
+  const orderStore = tracedMethods(new SqlOrderStore(database.db as unknown as Kysely<OrderTables>), "order.store", ["insertNew", "applyBatch"]);
   const orders = new Orders({
     notices: relay !== undefined,
     onNoticesStored: () => relay?.nudge(),
-    store: tracedMethods(new SqlOrderStore(database.db as unknown as Kysely<OrderTables>), "order.store", ["insertNew", "applyBatch"]),
+    store: orderStore,
     matching: new ConnectMatchingGateway(config.directory.transport("matching")),
     wallet: new ConnectWalletGateway(config.directory.transport("wallet")),
     clock,
@@ -122,12 +137,56 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
   const consumers = new AbortController();
   const running: Promise<void>[] = [];
   let relaying: NodeJS.Timeout | undefined;
+  let polling: NodeJS.Timeout | undefined;
+  let started = false;
+  const follow = (spec: SymbolSpec) => {
+    // Follow matching's events; on a broken stream, back off and resume from the last applied sequence.
+    const loop = async () => {
+      while (!consumers.signal.aborted) {
+        try {
+          await orders.consume(spec.symbol, consumers.signal);
+        } catch (error) {
+          if (consumers.signal.aborted) return;
+          config.logger?.warn({ err: error, symbol: spec.symbol }, "matching event stream broke; resuming");
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+    };
+    running.push(loop());
+  };
+  /** A symbol listed after start (here, or by another replica): its events are followed from now on. */
+  const listed = (spec: SymbolSpec) => {
+    if (specs.some((known) => known.symbol === spec.symbol)) return;
+    specs.push(spec);
+    if (started) follow(spec);
+  };
+  /** Listings and status changes other replicas stored. */
+  const refreshSymbols = async () => {
+    for (const spec of await symbols.list()) {
+      orders.useSymbol(spec);
+      listed(spec);
+    }
+  };
+  const operators = config.operators ?? new AuthOperatorGate(lazyTransport(() => config.directory.transport("auth")));
+  const symbolAdmin = new SymbolAdmin({
+    symbols,
+    store: orderStore,
+    matching: new ConnectMatchingGateway(config.directory.transport("matching")),
+    assets: new ConnectAssetScales(config.directory.transport("wallet")),
+    clock,
+    orders,
+    onListed: listed,
+  });
+  const routes = [orderRoutes({ symbols, orders, updates, archives }), symbolAdminRoutes({ admin: symbolAdmin, gate: operators, audit: new SqlAuditLog(database.db as never, ORDER_AUDIT_LOG) })];
   return {
     name: "order",
-    serviceNames: [OrderService.typeName],
+    serviceNames: [OrderService.typeName, SymbolAdminService.typeName],
     orders,
     updates,
-    routes: orderRoutes({ symbols, orders, updates, archives }),
+    symbolAdmin,
+    routes: (router) => {
+      for (const mount of routes) mount(router);
+    },
     relay,
     async start() {
       relay?.start();
@@ -138,21 +197,15 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
       }
       // Joined before the consumers run, so no update this replica stores is appended before it listens.
       await kafkaUpdates?.start();
-      for (const spec of specs) {
-        const follow = async () => {
-          // Follow matching's events; on a broken stream, back off and resume from the last applied sequence.
-          while (!consumers.signal.aborted) {
-            try {
-              await orders.consume(spec.symbol, consumers.signal);
-            } catch (error) {
-              if (consumers.signal.aborted) return;
-              config.logger?.warn({ err: error, symbol: spec.symbol }, "matching event stream broke; resuming");
-              await new Promise((resolve) => setTimeout(resolve, 500));
-            }
-          }
-        };
-        running.push(follow());
+      started = true;
+      for (const spec of [...specs]) {
+        follow(spec);
         await orders.relay(spec.symbol);
+      }
+      const pollMs = config.symbolPollMs ?? 5_000;
+      if (pollMs > 0) {
+        polling = setInterval(() => void refreshSymbols().catch((error: unknown) => config.logger?.warn({ err: error }, "symbol registry not read; retrying")), pollMs);
+        polling.unref();
       }
       // Deliveries that failed (matching or wallet unreachable) and were not retried by their client: the
       // hold is taken or the order refused, so nothing stays PENDING_NEW with its funds held.
@@ -162,6 +215,7 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
       relaying.unref();
     },
     async stop() {
+      clearInterval(polling);
       clearInterval(relaying);
       consumers.abort();
       await Promise.allSettled(running);

@@ -25,7 +25,7 @@ const CALLS: Record<Component, Component[]> = {
   marketdata: ["matching", "order"],
   matching: [],
   notifier: [],
-  order: ["wallet", "matching"],
+  order: ["wallet", "matching", "auth"],
   wallet: ["auth"],
 };
 /** Components that admit the edge and what fronts it (`edge: true`); wallet and order trust their callers, so never. */

@@ -359,6 +359,11 @@ export class SqlOrderStore implements OrderStore {
     return (await query.orderBy("symbol").orderBy("order_id").execute()).map(toOrder);
   }
 
+  async openAccounts(symbol: string): Promise<string[]> {
+    const rows = await this.db.selectFrom("order_orders").select("account_id").distinct().where("symbol", "=", symbol).where("open", "=", 1).orderBy("account_id").execute();
+    return rows.map((row) => row.account_id);
+  }
+
   async list(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<Order>> {
     let query = this.db.selectFrom("order_orders").select(["body", "order_id"]).where("account_id", "=", accountId).where("symbol", "=", symbol);
     if (pageToken !== "") query = query.where("order_id", "<", Number(pageToken));

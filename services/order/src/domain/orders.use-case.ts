@@ -110,6 +110,15 @@ export class Orders {
     return this.symbols.get(symbol);
   }
 
+  /** Takes a symbol's spec from the registry: a new listing, or a changed status or filters. */
+  useSymbol(spec: SymbolSpec): void {
+    this.symbols.put(spec);
+  }
+
+  knowsSymbol(symbol: string): boolean {
+    return this.symbols.has(symbol);
+  }
+
   /** The last of matching's sequences applied for `symbol` (here or by another replica). */
   appliedSequence(symbol: string): number {
     return this.progress.head(symbol);

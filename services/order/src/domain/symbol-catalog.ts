@@ -7,7 +7,16 @@ export class SymbolCatalog {
   private readonly symbols = new Map<string, { spec: SymbolSpec; units: SymbolUnits }>();
 
   constructor(specs: readonly SymbolSpec[]) {
-    for (const spec of specs) this.symbols.set(spec.symbol, { spec, units: new SymbolUnits(spec) });
+    for (const spec of specs) this.put(spec);
+  }
+
+  /** Adds a symbol, or replaces its spec (a status change, a listing seen in the registry). */
+  put(spec: SymbolSpec): void {
+    this.symbols.set(spec.symbol, { spec, units: new SymbolUnits(spec) });
+  }
+
+  has(symbol: string): boolean {
+    return this.symbols.has(symbol);
   }
 
   get(symbol: string): { spec: SymbolSpec; units: SymbolUnits } {

@@ -28,6 +28,8 @@ export interface OrderStore {
   /** Orders not yet delivered to matching, oldest first. */
   undelivered(symbol: string): Promise<Order[]>;
   listOpen(accountId: string, symbol?: string): Promise<Order[]>;
+  /** The accounts with an order of `symbol` still open (NEW, PARTIALLY_FILLED or PENDING_NEW). */
+  openAccounts(symbol: string): Promise<string[]>;
   list(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<Order>>;
   listTrades(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<UserTrade>>;
   /** Binance allOrders: at most `limit` orders, oldest first, reading only those (see scanOf). */
