@@ -30,8 +30,12 @@ export function newListenKey(): string {
   return key;
 }
 
-/** A path segment that names a listen key rather than a stream (stream names always have an '@'). */
-export const looksLikeListenKey = (segment: string): boolean => /^[A-Za-z0-9]{1,128}$/.test(segment);
+/**
+ * A path segment that names a listen key: 60 letters and digits, as newListenKey makes them. Stream
+ * names always have an '@'; anything else after /ws/ (ccxt's `/ws/0`) opens a market stream
+ * connection without streams, as on Binance.
+ */
+export const looksLikeListenKey = (segment: string): boolean => /^[A-Za-z0-9]{60}$/.test(segment);
 
 /** The listen keys this edge replica serves, over a store; unknown keys and anyone else's are -1125. */
 export class ListenKeys {

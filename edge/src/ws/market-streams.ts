@@ -216,7 +216,9 @@ export class MarketStreams {
       names = [];
     } else if (path.startsWith("/ws/")) {
       combined = false;
-      names = splitStreams(safeDecode(path.slice("/ws/".length)));
+      // Binance takes any path here: a segment that cannot be a stream name (no '@', as ccxt's
+      // /ws/0, /ws/1, ... before its SUBSCRIBE frames) opens the connection without it.
+      names = splitStreams(safeDecode(path.slice("/ws/".length))).filter((name) => name.includes("@"));
     } else if (path === "/stream" || path === "/stream/") {
       combined = true;
       names = splitStreams(url.searchParams.get("streams") ?? "");

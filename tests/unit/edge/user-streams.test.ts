@@ -173,6 +173,8 @@ describe("ListenKeys", () => {
     expect(key).toMatch(/^[A-Za-z0-9]{60}$/);
     expect(looksLikeListenKey(key)).toBe(true);
     expect(looksLikeListenKey("btcusdt@trade")).toBe(false);
+    expect(looksLikeListenKey("0")).toBe(false); // ccxt's /ws/0 is a market stream connection
+    expect(looksLikeListenKey(key.slice(1))).toBe(false);
     vi.advanceTimersByTime(59 * 60 * 1000);
     expect(await keys.open("alice")).toBe(key);
     vi.advanceTimersByTime(59 * 60 * 1000); // 118 minutes after creation, 59 after the second POST
