@@ -107,6 +107,14 @@ export class OpenSearchIndex implements SearchIndex {
       if (q.toTime !== undefined) range.lt = q.toTime;
       filter.push({ range: { time: range } });
     }
+    // Units go as strings: OpenSearch parses them into longs exactly.
+    for (const [field, min, max] of [["priceUnits", q.minPriceUnits, q.maxPriceUnits], ["qtyUnits", q.minQtyUnits, q.maxQtyUnits]] as const) {
+      if (min === undefined && max === undefined) continue;
+      const range: Record<string, string> = {};
+      if (min !== undefined) range.gte = min.toString();
+      if (max !== undefined) range.lte = max.toString();
+      filter.push({ range: { [field]: range } });
+    }
     return { bool: { filter } };
   }
 

@@ -105,6 +105,16 @@ export class SqliteSearchIndex implements SearchIndex {
       parts.push("time < ?");
       params.push(BigInt(query.toTime));
     }
+    for (const [column, op, value] of [
+      ["price_units", ">=", query.minPriceUnits],
+      ["price_units", "<=", query.maxPriceUnits],
+      ["qty_units", ">=", query.minQtyUnits],
+      ["qty_units", "<=", query.maxQtyUnits],
+    ] as const) {
+      if (value === undefined) continue;
+      parts.push(`${column} ${op} ?`);
+      params.push(value);
+    }
     if (query.account !== undefined) {
       parts.push("id IN (SELECT doc_id FROM history_accounts WHERE account = ?)");
       params.push(query.account);

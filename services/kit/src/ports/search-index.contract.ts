@@ -1,5 +1,6 @@
 /** The one contract suite every SearchIndex adapter passes. `open()` returns an empty index private to this run. */
 import { describe, it, expect, afterEach } from "vitest";
+import { historyOhlcv, historyPriceLevels, historySummary } from "./history-aggregates.js";
 import type { HistoryDoc, SearchIndex } from "./search-index.port.js";
 
 export interface SearchIndexHarness {
@@ -123,6 +124,57 @@ export function searchIndexContract(engine: string, makeHarness: () => SearchInd
       expect(updated.priceUnits).toBe(300150n);
 
       await expect(ix.index([{ ...big, id: "overflow", qtyUnits: 2n ** 63n }])).rejects.toThrow(RangeError);
+    });
+    it("filters by inclusive price and quantity bands", async () => {
+      const ix = await open();
+      await ix.index(sampleDocs());
+      await ix.refresh();
+      // BTCUSDT trade i has priceUnits 3_000_010 + 100 i
+      const band = await ix.search({ symbol: "BTCUSDT", kind: "trade", minPriceUnits: 3_001_010n, maxPriceUnits: 3_002_010n });
+      expect(band.items.map((d) => d.id)).toEqual(Array.from({ length: 11 }, (_, k) => `BTCUSDT:${String(10 + k).padStart(4, "0")}`));
+      expect(await ix.count({ symbol: "BTCUSDT", minPriceUnits: 3_002_911n })).toBe(0);
+      expect(await ix.count({ symbol: "BTCUSDT", maxPriceUnits: 3_000_010n })).toBe(6); // trade 0 and the 5 orders at 2_999_900
+      expect(await ix.count({ symbol: "BTCUSDT", minQtyUnits: 100_000_000n, maxQtyUnits: 100_000_000n })).toBe(5);
+      expect(await ix.count({ symbol: "BTCUSDT", kind: "trade", maxQtyUnits: 99_999n })).toBe(0);
+    });
+
+    it("aggregates exactly: OHLCV of any interval, a summary for VWAP, volume by price level", async () => {
+      const ix = await open();
+      await ix.index(sampleDocs());
+      await ix.refresh();
+      const trades = { symbol: "BTCUSDT", kind: "trade" as const };
+      const price = (i: number) => BigInt(3_000_010 + 100 * i);
+      // Trades 2k and 2k+1 are at T0 + k s; 4 s buckets hold trades 8j..8j+7 (T0 is a multiple of 4000).
+      const candles = await historyOhlcv(ix, trades, 4000);
+      expect(candles.map((c) => [c.start, c.count, c.open.priceUnits, c.high.priceUnits, c.low.priceUnits, c.close.priceUnits, c.qtyUnits])).toEqual(
+        [0, 1, 2, 3].map((j) => {
+          const last = Math.min(8 * j + 7, 29);
+          return [T0 + 4000 * j, last - 8 * j + 1, price(8 * j), price(last), price(8 * j), price(last), BigInt(last - 8 * j + 1) * 100_000n];
+        }),
+      );
+      expect(candles[0]!.open.price).toBe("30000.10");
+      expect(candles[0]!.notionalUnits).toBe([0, 1, 2, 3, 4, 5, 6, 7].reduce((sum, i) => sum + price(i) * 100_000n, 0n));
+      await expect(historyOhlcv(ix, trades, 1000, 10)).rejects.toThrow(RangeError);
+
+      const summary = await historySummary(ix, { ...trades, fromTime: T0 + 2000, toTime: T0 + 4000 });
+      expect(summary).toMatchObject({ count: 4, firstId: "BTCUSDT:0004", lastId: "BTCUSDT:0007", qtyUnits: 400_000n });
+      expect(summary!.notionalUnits / summary!.qtyUnits).toBe((price(4) + price(7)) / 2n); // the VWAP of equal sizes
+      expect(await historySummary(ix, { symbol: "NOPE" })).toBeUndefined();
+
+      const levels = await historyPriceLevels(ix, trades, 1000n);
+      expect(levels.map((l) => [l.priceUnits, l.count, l.qtyUnits])).toEqual([
+        [3_000_000n, 10, 1_000_000n],
+        [3_001_000n, 10, 1_000_000n],
+        [3_002_000n, 10, 1_000_000n],
+      ]);
+
+      // Sums past 2^63 stay exact.
+      const big = (id: string): HistoryDoc => ({ id, kind: "trade", symbol: "BIGUSDT", accounts: [], time: T0, price: "x", priceUnits: 9_007_199_254_740_993n, qty: "y", qtyUnits: 9_223_372_036_854_775_807n });
+      await ix.index([big("BIGUSDT:1"), big("BIGUSDT:2")]);
+      await ix.refresh();
+      const whole = await historySummary(ix, { symbol: "BIGUSDT" });
+      expect(whole!.qtyUnits).toBe(2n * 9_223_372_036_854_775_807n);
+      expect(whole!.notionalUnits).toBe(2n * 9_007_199_254_740_993n * 9_223_372_036_854_775_807n);
     });
   });
 }

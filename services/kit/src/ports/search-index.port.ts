@@ -32,6 +32,11 @@ export interface HistoryQuery {
   readonly fromTime?: number;
   /** exclusive, ms */
   readonly toTime?: number;
+  /** inclusive bands on the scaled price and quantity */
+  readonly minPriceUnits?: bigint;
+  readonly maxPriceUnits?: bigint;
+  readonly minQtyUnits?: bigint;
+  readonly maxQtyUnits?: bigint;
 }
 
 export interface SearchOptions {
