@@ -1,7 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { KafkaJournal } from "../../../services/matching/src/adapters/journal.kafka.js";
 import { NullSink } from "../../../services/matching/src/domain/events.js";
 import { OrderBook } from "../../../services/matching/src/domain/order-book.js";
@@ -9,58 +6,15 @@ import { stateHash } from "../../../services/matching/src/domain/state-hash.js";
 import type { Command } from "../../../services/matching/src/domain/commands.js";
 import { engines } from "../../support/engines.js";
 import { seededCommands } from "../../unit/matching/support/seeded.js";
+import { startLeader as start, stopLeaders } from "./support/leaders.js";
 
 // Split brain on the real engines: a leader (lease on PostgreSQL, journal on Kafka) is paused with SIGSTOP past its
 // lease, a new leader takes the lease, fences the log and goes on; the old one is resumed. None of the old leader's
 // writes after the fence lands: it acknowledges nothing more, and every reader of the log drops its late records.
 
-const child = path.join(path.dirname(fileURLToPath(import.meta.url)), "support", "leader-child.ts");
-const running: ChildProcess[] = [];
-afterEach(() => running.splice(0).forEach((p) => p.kill("SIGKILL")));
+afterEach(stopLeaders);
 const canon = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
-
-/** A child whose output lines are collected; `until` resolves once a line matches. */
-function start(args: string[]) {
-  const p = spawn(process.execPath, ["--import", "tsx", child, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  running.push(p);
-  const lines: string[] = [];
-  const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
-  let buf = "";
-  let err = "";
-  p.stdout!.on("data", (d: Buffer) => {
-    buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      lines.push(line);
-      for (const w of [...waiters]) {
-        const m = w.re.exec(line);
-        if (m) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(m);
-        }
-      }
-    }
-  });
-  p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => p.on("exit", (code) => resolve(code)));
-  return {
-    process: p,
-    lines,
-    stderr: () => err,
-    exited,
-    until: (re: RegExp) =>
-      new Promise<RegExpExecArray>((resolve, reject) => {
-        const seen = lines.map((l) => re.exec(l)).find((m) => m);
-        if (seen) return resolve(seen);
-        waiters.push({ re, resolve });
-        void exited.then((code) => reject(new Error(`child exited ${code} before ${re}: ${err}`)));
-      }),
-    acks: () => lines.filter((l) => l.startsWith("ACK ")).map((l) => Number(l.slice(4))),
-  };
-}
 
 describe("matching leadership: split brain", () => {
   it("a leader paused past its lease and resumed lands none of its writes", async () => {
