@@ -13,6 +13,8 @@ import { acquireNotifier } from "./shared-ports.js";
 import { openObjectStore, readPortsConfig } from "#kit/adapters/ports.config.js";
 import { FileObjectStore } from "#kit/adapters/object-store.file.js";
 import type { ObjectStore } from "#kit/ports/object-store.port.js";
+import { AuthOperatorGate } from "#kit/adapters/operator-gate.auth.js";
+import { lazyTransport } from "#kit/rpc/service-directory.js";
 
 /** What the runtime shares with services: its /metrics registry, its logger, and which services run here. */
 export interface ServiceTelemetry {
@@ -62,6 +64,12 @@ async function withNotifications<M extends ServiceModule>(
     await lease.release();
     throw error;
   }
+}
+
+/** A PostgreSQL ledger keeps the audit log too; SQLite and DynamoDB ledgers a SQLite file of its own. */
+function walletAuditUrl(env: Env, dataDir: string): string {
+  const ledger = env.WALLET_LEDGER_URL ?? "";
+  return ledger.startsWith("postgres://") || ledger.startsWith("postgresql://") ? ledger : `sqlite:${join(dataDir, "wallet-audit.sqlite")}`;
 }
 
 export type ServiceFactory = (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => Promise<ServiceModule>;
@@ -126,6 +134,10 @@ export const SERVICE_FACTORIES = {
       notifications,
       archives: envBool(env, "EXCHANGE_ARCHIVES", true) ? { objects: archiveStore(env, dataDir), everyMs: envInt(env, "WALLET_ARCHIVE_EVERY_MS", 3_600_000) } : undefined,
       ledgerUrl: envString(env, "WALLET_LEDGER_URL", `sqlite:${join(dataDir, "wallet.sqlite")}`),
+      // The back office: auth decides who is an operator; the audit log beside a PostgreSQL ledger, else in a
+      // SQLite file of the data dir (WALLET_AUDIT_DATABASE_URL names another: a DynamoDB ledger's deployment).
+      operators: new AuthOperatorGate(lazyTransport(() => directory.transport("auth"))),
+      auditUrl: envString(env, "WALLET_AUDIT_DATABASE_URL", walletAuditUrl(env, dataDir)),
       // Withdrawals' second factor as auth decides it, when auth runs here or at AUTH_ADDR; the
       // embedded stand-in (no account has MFA unless a test registers one) for wallet alone.
       mfa,

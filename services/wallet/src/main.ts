@@ -31,12 +31,22 @@ import type { LedgerStore } from "./ports/ledger-store.port.js";
 import type { MfaVerifier } from "./ports/mfa-verifier.port.js";
 import { simulatedChainHttpRoute } from "./rpc/simulated-chain.http.js";
 import { walletRoutes } from "./rpc/wallet.routes.js";
+import { withdrawalAdminRoutes } from "./rpc/withdrawal-admin.routes.js";
+import { ReviewWithdrawal } from "./domain/review-withdrawal.use-case.js";
+import { WithdrawalAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
+import { lazySqlAuditLog } from "#kit/audit/audit-log.sql.js";
+import { DomainError } from "#kit/errors/domain-error.js";
+import type { OperatorGate } from "#kit/ports/operator-gate.port.js";
 import type { RunningHistoryProjection } from "./history-projection.module.js";
 import { walletAudit } from "./audit.module.js";
 
 export interface WalletConfig {
   /** The store of record: sqlite:<file> (embedded), postgres://..., or dynamodb:<table>. */
   readonly ledgerUrl: string;
+  /** Who may run the back office (WithdrawalAdminService); none: its RPCs answer Unimplemented. */
+  readonly operators?: OperatorGate;
+  /** The back office's audit log (sqlite:<file> or postgres://...), opened on first use; default: in memory. */
+  readonly auditUrl?: string;
   /** DynamoDB endpoint (moto / LocalStack); unset: the SDK's default for the region. */
   readonly awsEndpoint?: string;
   readonly clock?: Clock;
@@ -183,10 +193,18 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
   const audit = config.metrics
     ? walletAudit({ store: parts.store, registry: config.metrics, clock: config.clock ?? systemClock, everyMs: config.auditMs ?? 60_000, logger: config.logger })
     : undefined;
+  const auditLog = lazySqlAuditLog(config.auditUrl ?? "sqlite::memory:", "wallet_admin", "wallet_audit_log");
+  const operators: OperatorGate = config.operators ?? {
+    authorize: () => Promise.reject(new DomainError("UNIMPLEMENTED", "This wallet has no operator gate.")),
+  };
+  const review = new ReviewWithdrawal({ wallet: parts.wallet, audit: auditLog, clock });
+  const routes = [walletRoutes({ wallet: parts.wallet, archives }), withdrawalAdminRoutes({ review, assets: parts.wallet.assets, gate: operators, audit: auditLog })];
   return {
     name: "wallet",
-    serviceNames: [WalletService.typeName],
-    routes: walletRoutes({ wallet: parts.wallet, archives }),
+    serviceNames: [WalletService.typeName, WithdrawalAdminService.typeName],
+    routes: (router) => {
+      for (const mount of routes) mount(router);
+    },
     httpRoute:
       faucetRoute || downloads
         ? async (request, response) => (await faucetRoute?.(request, response)) === true || (await downloads?.(request, response)) === true
@@ -231,6 +249,7 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
       await reader?.close();
       await config.archives?.objects.close();
       await history?.stop();
+      await auditLog.close();
       await store.close();
     },
   };

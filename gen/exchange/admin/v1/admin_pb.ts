@@ -5,17 +5,19 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { SymbolStatus } from "../../common/v1/common_pb.js";
+import type { PageRequest, PageResponse, SymbolStatus } from "../../common/v1/common_pb.js";
 import { file_exchange_common_v1_common } from "../../common/v1/common_pb.js";
 import type { SymbolFilters, SymbolInfo } from "../../order/v1/order_pb.js";
 import { file_exchange_order_v1_order } from "../../order/v1/order_pb.js";
+import type { Withdrawal } from "../../wallet/v1/wallet_pb.js";
+import { file_exchange_wallet_v1_wallet } from "../../wallet/v1/wallet_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file exchange/admin/v1/admin.proto.
  */
 export const file_exchange_admin_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Ch1leGNoYW5nZS9hZG1pbi92MS9hZG1pbi5wcm90bxIRZXhjaGFuZ2UuYWRtaW4udjEijgEKCkF1ZGl0RW50cnkSCgoCaWQYASABKAQSDAoEdGltZRgCIAEoAxINCgVhY3RvchgDIAEoCRIOCgZhY3Rpb24YBCABKAkSDgoGdGFyZ2V0GAUgASgJEg4KBnJlYXNvbhgGIAEoCRITCgtiZWZvcmVfanNvbhgHIAEoCRISCgphZnRlcl9qc29uGAggASgJIhQKEkxpc3RTeW1ib2xzUmVxdWVzdCJFChNMaXN0U3ltYm9sc1Jlc3BvbnNlEi4KB3N5bWJvbHMYASADKAsyHS5leGNoYW5nZS5vcmRlci52MS5TeW1ib2xJbmZvIqkCChBBZGRTeW1ib2xSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSKwoKYmFzZV9hc3NldBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsxLDEwfSQSLAoLcXVvdGVfYXNzZXQYAyABKAlCF7pIFHISMhBeW0EtWjAtOV17MSwxMH0kEjkKB2ZpbHRlcnMYBCABKAsyIC5leGNoYW5nZS5vcmRlci52MS5TeW1ib2xGaWx0ZXJzQga6SAPIAQESOgoGc3RhdHVzGAUgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1c0IIukgFggECEAESGgoGcmVhc29uGAYgASgJQgq6SAdyBRABGPQDInAKEUFkZFN5bWJvbFJlc3BvbnNlEi0KBnN5bWJvbBgBIAEoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SLAoFYXVkaXQYAiABKAsyHS5leGNoYW5nZS5hZG1pbi52MS5BdWRpdEVudHJ5IpsBChZTZXRTeW1ib2xTdGF0dXNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSPAoGc3RhdHVzGAIgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1c0IKukgHggEEEAEgABIaCgZyZWFzb24YAyABKAlCCrpIB3IFEAEY9AMidgoXU2V0U3ltYm9sU3RhdHVzUmVzcG9uc2USLQoGc3ltYm9sGAEgASgLMh0uZXhjaGFuZ2Uub3JkZXIudjEuU3ltYm9sSW5mbxIsCgVhdWRpdBgCIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiYgoSSGFsdFN5bWJvbHNSZXF1ZXN0EjAKB3N5bWJvbHMYASADKAlCH7pIHJIBGRDoByIUchIyEF5bQS1aMC05XXsyLDIwfSQSGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGPQDInMKE0hhbHRTeW1ib2xzUmVzcG9uc2USLgoHc3ltYm9scxgBIAMoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SLAoFYXVkaXQYAiADKAsyHS5leGNoYW5nZS5hZG1pbi52MS5BdWRpdEVudHJ5IloKE0RlbGlzdFN5bWJvbFJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMijAEKFERlbGlzdFN5bWJvbFJlc3BvbnNlEi0KBnN5bWJvbBgBIAEoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SFwoPY2FuY2VsZWRfb3JkZXJzGAIgASgNEiwKBWF1ZGl0GAMgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJEChZMaXN0U3ltYm9sQXVkaXRSZXF1ZXN0EhEKCWJlZm9yZV9pZBgBIAEoBBIXCgVsaW1pdBgCIAEoDUIIukgFKgMY6AciSQoXTGlzdFN5bWJvbEF1ZGl0UmVzcG9uc2USLgoHZW50cmllcxgBIAMoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnky3QQKElN5bWJvbEFkbWluU2VydmljZRJcCgtMaXN0U3ltYm9scxIlLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xzUmVxdWVzdBomLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xzUmVzcG9uc2USVgoJQWRkU3ltYm9sEiMuZXhjaGFuZ2UuYWRtaW4udjEuQWRkU3ltYm9sUmVxdWVzdBokLmV4Y2hhbmdlLmFkbWluLnYxLkFkZFN5bWJvbFJlc3BvbnNlEmgKD1NldFN5bWJvbFN0YXR1cxIpLmV4Y2hhbmdlLmFkbWluLnYxLlNldFN5bWJvbFN0YXR1c1JlcXVlc3QaKi5leGNoYW5nZS5hZG1pbi52MS5TZXRTeW1ib2xTdGF0dXNSZXNwb25zZRJcCgtIYWx0U3ltYm9scxIlLmV4Y2hhbmdlLmFkbWluLnYxLkhhbHRTeW1ib2xzUmVxdWVzdBomLmV4Y2hhbmdlLmFkbWluLnYxLkhhbHRTeW1ib2xzUmVzcG9uc2USXwoMRGVsaXN0U3ltYm9sEiYuZXhjaGFuZ2UuYWRtaW4udjEuRGVsaXN0U3ltYm9sUmVxdWVzdBonLmV4Y2hhbmdlLmFkbWluLnYxLkRlbGlzdFN5bWJvbFJlc3BvbnNlEmgKD0xpc3RTeW1ib2xBdWRpdBIpLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xBdWRpdFJlcXVlc3QaKi5leGNoYW5nZS5hZG1pbi52MS5MaXN0U3ltYm9sQXVkaXRSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_exchange_common_v1_common, file_exchange_order_v1_order]);
+  fileDesc("Ch1leGNoYW5nZS9hZG1pbi92MS9hZG1pbi5wcm90bxIRZXhjaGFuZ2UuYWRtaW4udjEijgEKCkF1ZGl0RW50cnkSCgoCaWQYASABKAQSDAoEdGltZRgCIAEoAxINCgVhY3RvchgDIAEoCRIOCgZhY3Rpb24YBCABKAkSDgoGdGFyZ2V0GAUgASgJEg4KBnJlYXNvbhgGIAEoCRITCgtiZWZvcmVfanNvbhgHIAEoCRISCgphZnRlcl9qc29uGAggASgJIhQKEkxpc3RTeW1ib2xzUmVxdWVzdCJFChNMaXN0U3ltYm9sc1Jlc3BvbnNlEi4KB3N5bWJvbHMYASADKAsyHS5leGNoYW5nZS5vcmRlci52MS5TeW1ib2xJbmZvIqkCChBBZGRTeW1ib2xSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSKwoKYmFzZV9hc3NldBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsxLDEwfSQSLAoLcXVvdGVfYXNzZXQYAyABKAlCF7pIFHISMhBeW0EtWjAtOV17MSwxMH0kEjkKB2ZpbHRlcnMYBCABKAsyIC5leGNoYW5nZS5vcmRlci52MS5TeW1ib2xGaWx0ZXJzQga6SAPIAQESOgoGc3RhdHVzGAUgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1c0IIukgFggECEAESGgoGcmVhc29uGAYgASgJQgq6SAdyBRABGPQDInAKEUFkZFN5bWJvbFJlc3BvbnNlEi0KBnN5bWJvbBgBIAEoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SLAoFYXVkaXQYAiABKAsyHS5leGNoYW5nZS5hZG1pbi52MS5BdWRpdEVudHJ5IpsBChZTZXRTeW1ib2xTdGF0dXNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSPAoGc3RhdHVzGAIgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1c0IKukgHggEEEAEgABIaCgZyZWFzb24YAyABKAlCCrpIB3IFEAEY9AMidgoXU2V0U3ltYm9sU3RhdHVzUmVzcG9uc2USLQoGc3ltYm9sGAEgASgLMh0uZXhjaGFuZ2Uub3JkZXIudjEuU3ltYm9sSW5mbxIsCgVhdWRpdBgCIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiYgoSSGFsdFN5bWJvbHNSZXF1ZXN0EjAKB3N5bWJvbHMYASADKAlCH7pIHJIBGRDoByIUchIyEF5bQS1aMC05XXsyLDIwfSQSGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGPQDInMKE0hhbHRTeW1ib2xzUmVzcG9uc2USLgoHc3ltYm9scxgBIAMoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SLAoFYXVkaXQYAiADKAsyHS5leGNoYW5nZS5hZG1pbi52MS5BdWRpdEVudHJ5IloKE0RlbGlzdFN5bWJvbFJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMijAEKFERlbGlzdFN5bWJvbFJlc3BvbnNlEi0KBnN5bWJvbBgBIAEoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SFwoPY2FuY2VsZWRfb3JkZXJzGAIgASgNEiwKBWF1ZGl0GAMgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJEChZMaXN0U3ltYm9sQXVkaXRSZXF1ZXN0EhEKCWJlZm9yZV9pZBgBIAEoBBIXCgVsaW1pdBgCIAEoDUIIukgFKgMY6AciSQoXTGlzdFN5bWJvbEF1ZGl0UmVzcG9uc2USLgoHZW50cmllcxgBIAMoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiTgodTGlzdFBlbmRpbmdXaXRoZHJhd2Fsc1JlcXVlc3QSLQoEcGFnZRgBIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCKFAQoeTGlzdFBlbmRpbmdXaXRoZHJhd2Fsc1Jlc3BvbnNlEjMKC3dpdGhkcmF3YWxzGAEgAygLMh4uZXhjaGFuZ2Uud2FsbGV0LnYxLldpdGhkcmF3YWwSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiVgoYQXBwcm92ZVdpdGhkcmF3YWxSZXF1ZXN0Eh4KDXdpdGhkcmF3YWxfaWQYASABKAlCB7pIBHICEAESGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGPQDIn0KGUFwcHJvdmVXaXRoZHJhd2FsUmVzcG9uc2USMgoKd2l0aGRyYXdhbBgBIAEoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsEiwKBWF1ZGl0GAIgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJVChdSZWplY3RXaXRoZHJhd2FsUmVxdWVzdBIeCg13aXRoZHJhd2FsX2lkGAEgASgJQge6SARyAhABEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AyJ8ChhSZWplY3RXaXRoZHJhd2FsUmVzcG9uc2USMgoKd2l0aGRyYXdhbBgBIAEoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsEiwKBWF1ZGl0GAIgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJEChZMaXN0V2FsbGV0QXVkaXRSZXF1ZXN0EhEKCWJlZm9yZV9pZBgBIAEoBBIXCgVsaW1pdBgCIAEoDUIIukgFKgMY6AciSQoXTGlzdFdhbGxldEF1ZGl0UmVzcG9uc2USLgoHZW50cmllcxgBIAMoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnky3QQKElN5bWJvbEFkbWluU2VydmljZRJcCgtMaXN0U3ltYm9scxIlLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xzUmVxdWVzdBomLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xzUmVzcG9uc2USVgoJQWRkU3ltYm9sEiMuZXhjaGFuZ2UuYWRtaW4udjEuQWRkU3ltYm9sUmVxdWVzdBokLmV4Y2hhbmdlLmFkbWluLnYxLkFkZFN5bWJvbFJlc3BvbnNlEmgKD1NldFN5bWJvbFN0YXR1cxIpLmV4Y2hhbmdlLmFkbWluLnYxLlNldFN5bWJvbFN0YXR1c1JlcXVlc3QaKi5leGNoYW5nZS5hZG1pbi52MS5TZXRTeW1ib2xTdGF0dXNSZXNwb25zZRJcCgtIYWx0U3ltYm9scxIlLmV4Y2hhbmdlLmFkbWluLnYxLkhhbHRTeW1ib2xzUmVxdWVzdBomLmV4Y2hhbmdlLmFkbWluLnYxLkhhbHRTeW1ib2xzUmVzcG9uc2USXwoMRGVsaXN0U3ltYm9sEiYuZXhjaGFuZ2UuYWRtaW4udjEuRGVsaXN0U3ltYm9sUmVxdWVzdBonLmV4Y2hhbmdlLmFkbWluLnYxLkRlbGlzdFN5bWJvbFJlc3BvbnNlEmgKD0xpc3RTeW1ib2xBdWRpdBIpLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xBdWRpdFJlcXVlc3QaKi5leGNoYW5nZS5hZG1pbi52MS5MaXN0U3ltYm9sQXVkaXRSZXNwb25zZTLeAwoWV2l0aGRyYXdhbEFkbWluU2VydmljZRJ9ChZMaXN0UGVuZGluZ1dpdGhkcmF3YWxzEjAuZXhjaGFuZ2UuYWRtaW4udjEuTGlzdFBlbmRpbmdXaXRoZHJhd2Fsc1JlcXVlc3QaMS5leGNoYW5nZS5hZG1pbi52MS5MaXN0UGVuZGluZ1dpdGhkcmF3YWxzUmVzcG9uc2USbgoRQXBwcm92ZVdpdGhkcmF3YWwSKy5leGNoYW5nZS5hZG1pbi52MS5BcHByb3ZlV2l0aGRyYXdhbFJlcXVlc3QaLC5leGNoYW5nZS5hZG1pbi52MS5BcHByb3ZlV2l0aGRyYXdhbFJlc3BvbnNlEmsKEFJlamVjdFdpdGhkcmF3YWwSKi5leGNoYW5nZS5hZG1pbi52MS5SZWplY3RXaXRoZHJhd2FsUmVxdWVzdBorLmV4Y2hhbmdlLmFkbWluLnYxLlJlamVjdFdpdGhkcmF3YWxSZXNwb25zZRJoCg9MaXN0V2FsbGV0QXVkaXQSKS5leGNoYW5nZS5hZG1pbi52MS5MaXN0V2FsbGV0QXVkaXRSZXF1ZXN0GiouZXhjaGFuZ2UuYWRtaW4udjEuTGlzdFdhbGxldEF1ZGl0UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_exchange_common_v1_common, file_exchange_order_v1_order, file_exchange_wallet_v1_wallet]);
 
 /**
  * One operator action as the audit log keeps it.
@@ -371,6 +373,176 @@ export const ListSymbolAuditResponseSchema: GenMessage<ListSymbolAuditResponse> 
   messageDesc(file_exchange_admin_v1_admin, 12);
 
 /**
+ * @generated from message exchange.admin.v1.ListPendingWithdrawalsRequest
+ */
+export type ListPendingWithdrawalsRequest = Message<"exchange.admin.v1.ListPendingWithdrawalsRequest"> & {
+  /**
+   * @generated from field: exchange.common.v1.PageRequest page = 1;
+   */
+  page?: PageRequest | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.ListPendingWithdrawalsRequest.
+ * Use `create(ListPendingWithdrawalsRequestSchema)` to create a new message.
+ */
+export const ListPendingWithdrawalsRequestSchema: GenMessage<ListPendingWithdrawalsRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 13);
+
+/**
+ * @generated from message exchange.admin.v1.ListPendingWithdrawalsResponse
+ */
+export type ListPendingWithdrawalsResponse = Message<"exchange.admin.v1.ListPendingWithdrawalsResponse"> & {
+  /**
+   * @generated from field: repeated exchange.wallet.v1.Withdrawal withdrawals = 1;
+   */
+  withdrawals: Withdrawal[];
+
+  /**
+   * @generated from field: exchange.common.v1.PageResponse page = 2;
+   */
+  page?: PageResponse | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.ListPendingWithdrawalsResponse.
+ * Use `create(ListPendingWithdrawalsResponseSchema)` to create a new message.
+ */
+export const ListPendingWithdrawalsResponseSchema: GenMessage<ListPendingWithdrawalsResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 14);
+
+/**
+ * @generated from message exchange.admin.v1.ApproveWithdrawalRequest
+ */
+export type ApproveWithdrawalRequest = Message<"exchange.admin.v1.ApproveWithdrawalRequest"> & {
+  /**
+   * @generated from field: string withdrawal_id = 1;
+   */
+  withdrawalId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message exchange.admin.v1.ApproveWithdrawalRequest.
+ * Use `create(ApproveWithdrawalRequestSchema)` to create a new message.
+ */
+export const ApproveWithdrawalRequestSchema: GenMessage<ApproveWithdrawalRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 15);
+
+/**
+ * @generated from message exchange.admin.v1.ApproveWithdrawalResponse
+ */
+export type ApproveWithdrawalResponse = Message<"exchange.admin.v1.ApproveWithdrawalResponse"> & {
+  /**
+   * @generated from field: exchange.wallet.v1.Withdrawal withdrawal = 1;
+   */
+  withdrawal?: Withdrawal | undefined;
+
+  /**
+   * @generated from field: exchange.admin.v1.AuditEntry audit = 2;
+   */
+  audit?: AuditEntry | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.ApproveWithdrawalResponse.
+ * Use `create(ApproveWithdrawalResponseSchema)` to create a new message.
+ */
+export const ApproveWithdrawalResponseSchema: GenMessage<ApproveWithdrawalResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 16);
+
+/**
+ * @generated from message exchange.admin.v1.RejectWithdrawalRequest
+ */
+export type RejectWithdrawalRequest = Message<"exchange.admin.v1.RejectWithdrawalRequest"> & {
+  /**
+   * @generated from field: string withdrawal_id = 1;
+   */
+  withdrawalId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message exchange.admin.v1.RejectWithdrawalRequest.
+ * Use `create(RejectWithdrawalRequestSchema)` to create a new message.
+ */
+export const RejectWithdrawalRequestSchema: GenMessage<RejectWithdrawalRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 17);
+
+/**
+ * @generated from message exchange.admin.v1.RejectWithdrawalResponse
+ */
+export type RejectWithdrawalResponse = Message<"exchange.admin.v1.RejectWithdrawalResponse"> & {
+  /**
+   * @generated from field: exchange.wallet.v1.Withdrawal withdrawal = 1;
+   */
+  withdrawal?: Withdrawal | undefined;
+
+  /**
+   * @generated from field: exchange.admin.v1.AuditEntry audit = 2;
+   */
+  audit?: AuditEntry | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.RejectWithdrawalResponse.
+ * Use `create(RejectWithdrawalResponseSchema)` to create a new message.
+ */
+export const RejectWithdrawalResponseSchema: GenMessage<RejectWithdrawalResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 18);
+
+/**
+ * @generated from message exchange.admin.v1.ListWalletAuditRequest
+ */
+export type ListWalletAuditRequest = Message<"exchange.admin.v1.ListWalletAuditRequest"> & {
+  /**
+   * Only entries with an id below this one (0: from the newest).
+   *
+   * @generated from field: uint64 before_id = 1;
+   */
+  beforeId: bigint;
+
+  /**
+   * At most this many (0: 100; at most 1000).
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message exchange.admin.v1.ListWalletAuditRequest.
+ * Use `create(ListWalletAuditRequestSchema)` to create a new message.
+ */
+export const ListWalletAuditRequestSchema: GenMessage<ListWalletAuditRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 19);
+
+/**
+ * @generated from message exchange.admin.v1.ListWalletAuditResponse
+ */
+export type ListWalletAuditResponse = Message<"exchange.admin.v1.ListWalletAuditResponse"> & {
+  /**
+   * @generated from field: repeated exchange.admin.v1.AuditEntry entries = 1;
+   */
+  entries: AuditEntry[];
+};
+
+/**
+ * Describes the message exchange.admin.v1.ListWalletAuditResponse.
+ * Use `create(ListWalletAuditResponseSchema)` to create a new message.
+ */
+export const ListWalletAuditResponseSchema: GenMessage<ListWalletAuditResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 20);
+
+/**
  * Served by order (the symbol registry): the symbol lifecycle and its kill switches.
  *
  * @generated from service exchange.admin.v1.SymbolAdminService
@@ -438,4 +610,53 @@ export const SymbolAdminService: GenService<{
   },
 }> = /*@__PURE__*/
   serviceDesc(file_exchange_admin_v1_admin, 0);
+
+/**
+ * Served by wallet: the withdrawal review queue (withdrawals above their asset's approval threshold).
+ *
+ * @generated from service exchange.admin.v1.WithdrawalAdminService
+ */
+export const WithdrawalAdminService: GenService<{
+  /**
+   * Withdrawals awaiting review, oldest first, each with its account.
+   *
+   * @generated from rpc exchange.admin.v1.WithdrawalAdminService.ListPendingWithdrawals
+   */
+  listPendingWithdrawals: {
+    methodKind: "unary";
+    input: typeof ListPendingWithdrawalsRequestSchema;
+    output: typeof ListPendingWithdrawalsResponseSchema;
+  },
+  /**
+   * Releases a withdrawal awaiting review to the chain.
+   *
+   * @generated from rpc exchange.admin.v1.WithdrawalAdminService.ApproveWithdrawal
+   */
+  approveWithdrawal: {
+    methodKind: "unary";
+    input: typeof ApproveWithdrawalRequestSchema;
+    output: typeof ApproveWithdrawalResponseSchema;
+  },
+  /**
+   * Refuses a withdrawal awaiting review; its funds return to the account.
+   *
+   * @generated from rpc exchange.admin.v1.WithdrawalAdminService.RejectWithdrawal
+   */
+  rejectWithdrawal: {
+    methodKind: "unary";
+    input: typeof RejectWithdrawalRequestSchema;
+    output: typeof RejectWithdrawalResponseSchema;
+  },
+  /**
+   * Wallet's audit log, newest first.
+   *
+   * @generated from rpc exchange.admin.v1.WithdrawalAdminService.ListWalletAudit
+   */
+  listWalletAudit: {
+    methodKind: "unary";
+    input: typeof ListWalletAuditRequestSchema;
+    output: typeof ListWalletAuditResponseSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_exchange_admin_v1_admin, 1);
 

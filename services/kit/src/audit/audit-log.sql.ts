@@ -90,3 +90,34 @@ export class SqlAuditLog implements AuditLog {
     return rows.map((row) => toEntry(row as AuditRow));
   }
 }
+
+/**
+ * An audit log in a database of its own (`url`), opened and migrated on first use: a service whose store of record is
+ * not SQL (wallet on DynamoDB) keeps its audit log there, and a database that is down delays only the back office.
+ */
+export function lazySqlAuditLog(url: string, service: string, table: string): AuditLog & { close(): Promise<void> } {
+  let opened: Promise<{ log: SqlAuditLog; close(): Promise<void> }> | undefined;
+  const open = () =>
+    (opened ??= (async () => {
+      const { openDatabase } = await import("../db/database.js");
+      const { migrate } = await import("../db/migrate.js");
+      const database = openDatabase<never>(url);
+      try {
+        await migrate(database.db as never, service, { "001_audit_log": auditLogMigration(table) });
+      } catch (error) {
+        await database.close();
+        throw error;
+      }
+      return { log: new SqlAuditLog(database.db, table), close: () => database.close() };
+    })().catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    }));
+  return {
+    append: async (record) => (await open()).log.append(record),
+    list: async (query) => (await open()).log.list(query),
+    close: async () => {
+      if (opened) await (await opened.catch(() => undefined))?.close();
+    },
+  };
+}
