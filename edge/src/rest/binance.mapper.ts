@@ -42,6 +42,12 @@ function orderResult(order: Order) {
   };
 }
 
+/** Binance's workingTime: when the order started working on the book (a stop: its trigger), -1 while it does not. */
+export function workingTimeOf(order: Order): number {
+  if (!order.isWorking) return -1;
+  return order.workingTime !== 0n ? Number(order.workingTime) : Number(order.time);
+}
+
 export type NewOrderRespType = "ACK" | "RESULT" | "FULL";
 
 /** POST /api/v3/order in the requested shape. */
@@ -53,7 +59,7 @@ export function newOrderResponse(order: Order, respType: NewOrderRespType, trade
     transactTime: Number(order.time),
     ...(order.stopPrice ? { stopPrice: order.stopPrice } : {}),
     ...(order.icebergQty ? { icebergQty: order.icebergQty } : {}),
-    workingTime: order.isWorking ? Number(order.time) : -1,
+    workingTime: workingTimeOf(order),
     selfTradePreventionMode: stpName(order.selfTradePreventionMode),
   };
   if (respType === "RESULT") return result;
@@ -75,7 +81,7 @@ export function queryOrderResponse(order: Order) {
     time: Number(order.time),
     updateTime: Number(order.updateTime),
     isWorking: order.isWorking,
-    workingTime: order.isWorking ? Number(order.time) : -1,
+    workingTime: workingTimeOf(order),
     selfTradePreventionMode: stpName(order.selfTradePreventionMode),
   };
 }
@@ -128,7 +134,7 @@ export function symbolResponse(info: SymbolInfo) {
     ocoAllowed: info.ocoAllowed,
     otoAllowed: info.otoAllowed,
     quoteOrderQtyMarketAllowed: orderTypes.includes("MARKET"),
-    allowTrailingStop: false,
+    allowTrailingStop: info.allowTrailingStop,
     cancelReplaceAllowed: info.cancelReplaceAllowed,
     isSpotTradingAllowed: true,
     isMarginTradingAllowed: false,
@@ -137,6 +143,15 @@ export function symbolResponse(info: SymbolInfo) {
           { filterType: "PRICE_FILTER", minPrice: f.minPrice, maxPrice: f.maxPrice, tickSize: f.tickSize },
           { filterType: "LOT_SIZE", minQty: f.minQty, maxQty: f.maxQty, stepSize: f.stepSize },
           { filterType: "NOTIONAL", minNotional: f.minNotional, applyMinToMarket: true, maxNotional: f.maxNotional, applyMaxToMarket: false, avgPriceMins: 0 },
+          ...(f.bidMultiplierUp !== ""
+            ? [{ filterType: "PERCENT_PRICE_BY_SIDE", bidMultiplierUp: f.bidMultiplierUp, bidMultiplierDown: f.bidMultiplierDown, askMultiplierUp: f.askMultiplierUp, askMultiplierDown: f.askMultiplierDown, avgPriceMins: 0 }]
+            : []),
+          ...(f.maxTrailingDelta > 0
+            ? [{ filterType: "TRAILING_DELTA", minTrailingAboveDelta: f.minTrailingDelta, maxTrailingAboveDelta: f.maxTrailingDelta, minTrailingBelowDelta: f.minTrailingDelta, maxTrailingBelowDelta: f.maxTrailingDelta }]
+            : []),
+          ...(f.maxNumOrders > 0 ? [{ filterType: "MAX_NUM_ORDERS", maxNumOrders: f.maxNumOrders }] : []),
+          ...(f.maxNumAlgoOrders > 0 ? [{ filterType: "MAX_NUM_ALGO_ORDERS", maxNumAlgoOrders: f.maxNumAlgoOrders }] : []),
+          ...(f.maxNumIcebergOrders > 0 ? [{ filterType: "MAX_NUM_ICEBERG_ORDERS", maxNumIcebergOrders: f.maxNumIcebergOrders }] : []),
         ]
       : [],
     permissions: [],

@@ -2,7 +2,7 @@ import { OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exch
 import { CancelReplaceMode, CancelRestrictions, OperationResult, ResponseType, type OperationError, type Order, type Trade } from "#gen/exchange/order/v1/order_pb.js";
 import { parseUnits } from "#kit/money/decimal.js";
 import { DomainError } from "#kit/errors/domain-error.js";
-import { cancelOrderResponse, newOrderResponse, queryOrderResponse, sideName, statusName, stpName, timeInForceName, typeName, type NewOrderRespType } from "./binance.mapper.js";
+import { cancelOrderResponse, newOrderResponse, queryOrderResponse, sideName, statusName, stpName, timeInForceName, typeName, workingTimeOf, type NewOrderRespType } from "./binance.mapper.js";
 import { idNumber, RestAnswerError } from "./http.js";
 import type { Params } from "./params.js";
 import { principalOf, type Route, type RouteContext } from "./router.js";
@@ -194,7 +194,7 @@ async function amendKeepPriority(context: RouteContext) {
       timeInForce: timeInForceName(order.timeInForce),
       type: typeName(order.type),
       side: sideName(order.side),
-      workingTime: order.isWorking ? Number(order.time) : -1,
+      workingTime: workingTimeOf(order),
       selfTradePreventionMode: stpName(order.selfTradePreventionMode),
     },
   };

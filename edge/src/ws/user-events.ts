@@ -1,6 +1,6 @@
 import { ExecutionType, type OrderList, type OrderUpdate } from "#gen/exchange/order/v1/order_pb.js";
 import type { Balance } from "#gen/exchange/wallet/v1/wallet_pb.js";
-import { contingencyName, listOrderStatusName, listStatusTypeName, sideName, statusName, stpName, timeInForceName, typeName } from "../rest/binance.mapper.js";
+import { contingencyName, listOrderStatusName, listStatusTypeName, sideName, statusName, stpName, timeInForceName, typeName, workingTimeOf } from "../rest/binance.mapper.js";
 import { idNumber } from "../rest/http.js";
 
 // Binance's user data stream payloads (pure: no I/O). Money stays the decimal strings the
@@ -62,7 +62,8 @@ export function executionReport(update: OrderUpdate, eventTime: number) {
     Z: order.cummulativeQuoteQty || quoteZero,
     Y: trade ? update.lastQuoteQty : quoteZero,
     Q: order.origQuoteOrderQty || quoteZero,
-    ...(order.isWorking ? { W: Number(order.time) } : {}),
+    ...(order.isWorking ? { W: workingTimeOf(order) } : {}),
+    ...(order.trailingDelta > 0 ? { d: order.trailingDelta } : {}),
     V: stpName(order.selfTradePreventionMode),
   };
 }

@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql, type Kysely, type Migration, type Selectable } from "kysely";
 import type { Order, UserTrade } from "../domain/order.js";
+import type { OpenOrderCounts } from "../domain/symbol-filters.js";
 import type { OrderList, OrderListQuery } from "../domain/order-list.js";
 import { scanOf, type OrderQuery, type TradeQuery } from "../domain/order-history.js";
 import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
@@ -24,6 +25,8 @@ interface OrdersTable {
   created_at: number | string;
   /** 0: none (004). */
   order_list_id: number | string;
+  /** What the MAX_NUM_* filters count it as: 0 plain, 1 stop or take-profit ("algo"), 2 iceberg (007). */
+  kind: number;
 }
 
 interface OrderListsTable {
@@ -139,7 +142,29 @@ export const orderStoreMigrations: Record<string, Migration> = {
       await db.schema.createIndex("order_lists_account_time").ifNotExists().on("order_lists").columns(["account_id", "created_at", "order_list_id"]).execute();
     },
   },
+  // MAX_NUM_ORDERS / MAX_NUM_ALGO_ORDERS / MAX_NUM_ICEBERG_ORDERS: an account's open orders on a
+  // symbol counted by kind from the index alone.
+  "007_order_kinds": {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema.alterTable("order_orders").addColumn("kind", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      const type = postgres ? sql`(body::jsonb ->> 'type')::integer` : sql`CAST(json_extract(body, '$.type') AS INTEGER)`;
+      const iceberg = postgres ? sql`body::jsonb ->> 'icebergLots'` : sql`json_extract(body, '$.icebergLots')`;
+      await sql`UPDATE order_orders SET kind = CASE WHEN ${type} IN (4, 5, 6, 7) THEN 1 WHEN ${iceberg} <> '0n' THEN 2 ELSE 0 END WHERE open = 1`.execute(db);
+      await db.schema.createIndex("order_orders_open_kind").ifNotExists().on("order_orders").columns(["account_id", "symbol", "open", "kind"]).execute();
+    },
+  },
 };
+
+/** An order's kind column (007): what the MAX_NUM_* filters count it as. */
+const KIND_PLAIN = 0;
+const KIND_ALGO = 1;
+const KIND_ICEBERG = 2;
+const ALGO_TYPES = new Set([4, 5, 6, 7]); // STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT
+
+function kindOf(order: Order): number {
+  return ALGO_TYPES.has(order.type) ? KIND_ALGO : order.icebergLots > 0n ? KIND_ICEBERG : KIND_PLAIN;
+}
 
 /** Orders per INSERT statement when a batch is stored. */
 const INSERT_CHUNK = 500;
@@ -166,6 +191,7 @@ function orderRow(order: Order) {
     submitted: order.submitted ? 1 : 0,
     created_at: order.createdAt,
     order_list_id: order.orderListId ?? 0,
+    kind: kindOf(order),
   };
 }
 
@@ -362,6 +388,25 @@ export class SqlOrderStore implements OrderStore {
   async openAccounts(symbol: string): Promise<string[]> {
     const rows = await this.db.selectFrom("order_orders").select("account_id").distinct().where("symbol", "=", symbol).where("open", "=", 1).orderBy("account_id").execute();
     return rows.map((row) => row.account_id);
+  }
+
+  async openOrderCounts(accountId: string, symbol: string): Promise<OpenOrderCounts> {
+    const rows = await this.db
+      .selectFrom("order_orders")
+      .select(["kind", (eb) => eb.fn.countAll().as("n")])
+      .where("account_id", "=", accountId)
+      .where("symbol", "=", symbol)
+      .where("open", "=", 1)
+      .groupBy("kind")
+      .execute();
+    const counts: OpenOrderCounts = { orders: 0, algo: 0, iceberg: 0 };
+    for (const row of rows) {
+      const n = Number(row.n);
+      counts.orders += n;
+      if (Number(row.kind) === KIND_ALGO) counts.algo += n;
+      else if (Number(row.kind) === KIND_ICEBERG) counts.iceberg += n;
+    }
+    return counts;
   }
 
   async list(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<Order>> {

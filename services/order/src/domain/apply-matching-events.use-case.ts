@@ -252,7 +252,11 @@ export class ApplyMatchingEvents {
             filledSoFar.set(order.orderId, order.filledLots);
             if (DONE_STATUSES.has(order.status) && (await this.lastOfHold(order, load))) releases.push(holdOf(order));
             if (update.reason === UpdateReason.AMENDED) draft(order, "REPLACED");
-            else if (update.reason !== UpdateReason.TRIGGERED && REPORTED[order.status]) draft(order, REPORTED[order.status]!);
+            else if (update.reason === UpdateReason.TRIGGERED) {
+              // Binance reports a stop's trigger as NEW with the order now working (w, W).
+              order.workingTime = time;
+              draft(order, "NEW");
+            } else if (REPORTED[order.status]) draft(order, REPORTED[order.status]!);
             break;
           }
           default:

@@ -2,6 +2,7 @@ import { OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exch
 import { DomainError } from "#kit/errors/domain-error.js";
 import { divCeil } from "#kit/money/decimal.js";
 import type { SymbolSpec } from "./symbol.js";
+import { checkPercentPriceBySide, checkTrailingDelta, symbolFilters } from "./symbol-filters.js";
 import { filterFailure, type SymbolUnits } from "./symbol-units.js";
 
 /** A placement request as the user sent it (decimal strings; "" = absent). */
@@ -60,7 +61,8 @@ function withBand(ticks: bigint, bps: number): bigint {
  * rules in ARCHITECTURE.md). `bestAskTicks` is the touch a market or stop buy is protected
  * against when it has no price of its own. `lastPriceTicks` is the symbol's last trade price,
  * which a MARKET order's notional is judged at (Binance's NOTIONAL with avgPriceMins 0), not
- * the book: a sell into an empty ask side is no exception. Pure: no I/O.
+ * the book: a sell into an empty ask side is no exception; a priced order's price is held to
+ * PERCENT_PRICE_BY_SIDE around it (symbol-filters.ts). Pure: no I/O.
  */
 export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: SymbolUnits, bestAskTicks: bigint | undefined, lastPriceTicks?: bigint): OrderIntent {
   const { type, side } = request;
@@ -103,6 +105,9 @@ export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: Symb
       throw filterFailure("quantity", `Filter failure: LOT_SIZE (quantity outside [${spec.minQty}, ${spec.maxQty}])`);
     }
   }
+  const filters = symbolFilters(spec);
+  checkPercentPriceBySide(filters, side, priceTicks, lastPriceTicks);
+  checkTrailingDelta(filters, request.trailingDelta);
   if (icebergLots !== 0n) {
     if (!(type === OrderType.LIMIT || type === OrderType.LIMIT_MAKER) || timeInForce !== TimeInForce.GTC) throw notAllowed("icebergQty", "only GTC LIMIT and LIMIT_MAKER orders can be icebergs");
     if (icebergLots >= quantityLots) throw notAllowed("icebergQty", "must be less than quantity");

@@ -47,7 +47,7 @@ export function orderListIntent(
     if (legs.slice(1).some((leg) => leg.type === OrderType.MARKET && leg.quoteOrderQty !== "")) throw invalid("pendingQuoteOrderQty", "a pending MARKET order takes quantity, not quoteOrderQty");
   }
   if (pair) checkOcoShape(legs[pair[0]]!, legs[pair[1]]!);
-  const intents = legs.map((leg) => orderIntent(leg, spec, units, bestAskTicks, leg.type === OrderType.MARKET ? lastPriceTicks : undefined));
+  const intents = legs.map((leg) => orderIntent(leg, spec, units, bestAskTicks, lastPriceTicks));
   if (!pair) return { legs: intents };
   const [above, below] = [intents[pair[0]]!, intents[pair[1]]!];
   checkOcoPrices(above, below, lastPriceTicks);

@@ -33,6 +33,11 @@ export interface Order {
   submitted: boolean;
   readonly createdAt: number;
   updatedAt: number;
+  /**
+   * When a stop or take-profit order triggered and started working (matching's batch time);
+   * absent while it waits. Other orders work from their creation.
+   */
+  workingTime?: number;
   /** The order list it belongs to (absent: none). */
   readonly orderListId?: number;
   /**

@@ -15,6 +15,7 @@ import type { OrderQuery, TradeQuery } from "./order-history.js";
 import { LastPrices } from "./last-prices.js";
 import { orderIntent, type PlaceRequest } from "./order-intent.js";
 import { DONE_STATUSES } from "./order-status.js";
+import { OpenOrderLimits } from "./open-order-limits.js";
 import { PlaceOrder } from "./place-order.use-case.js";
 import { PlaceOrderList } from "./place-order-list.use-case.js";
 import { CancelOrderList } from "./cancel-order-list.use-case.js";
@@ -99,9 +100,10 @@ export class Orders {
     this.symbols = new SymbolCatalog(deps.symbols);
     this.progress = new AppliedSequences(deps.waitMs);
     const lastPrices = new LastPrices();
-    this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress, lastPrices);
+    const limits = new OpenOrderLimits((accountId, symbol) => deps.store.openOrderCounts(accountId, symbol));
+    this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress, lastPrices, limits);
     this.events = new ApplyMatchingEvents(deps, this.symbols, this.progress, lastPrices);
-    this.placingLists = new PlaceOrderList(deps, this.symbols, this.queue, this.progress, (symbol) => this.placing.lastPriceTicks(symbol));
+    this.placingLists = new PlaceOrderList(deps, this.symbols, this.queue, this.progress, (symbol) => this.placing.lastPriceTicks(symbol), limits);
     this.cancelingLists = new CancelOrderList(deps, this.symbols, this.queue, this.progress);
     this.orderLists = new QueryOrderLists(deps.store);
   }

@@ -13,8 +13,10 @@ import { placementRejected } from "./matching-reasons.js";
 import { holdIdOf, holdOf, type Order } from "./order.js";
 import type { OrderIntent } from "./order-intent.js";
 import { viewOf, type OrderList, type OrderListView } from "./order-list.js";
-import { orderListIntent, type ListLegRequest } from "./order-list-intent.js";
+import { orderListIntent, type ListLegRequest, type OrderListIntent } from "./order-list-intent.js";
+import { OpenOrderLimits } from "./open-order-limits.js";
 import type { SerialQueue } from "./serial-queue.js";
+import { addCounts, countsOf, symbolFilters } from "./symbol-filters.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
 
 export interface PlaceOrderListDeps {
@@ -49,6 +51,7 @@ export class PlaceOrderList {
     private readonly queue: SerialQueue,
     private readonly progress: AppliedSequences,
     private readonly lastPrice: (symbol: string) => Promise<bigint | undefined>,
+    private readonly limits: OpenOrderLimits = new OpenOrderLimits((accountId, symbol) => deps.store.openOrderCounts(accountId, symbol)),
   ) {}
 
   async place(request: PlaceOrderListRequest): Promise<OrderListView> {
@@ -65,7 +68,20 @@ export class PlaceOrderList {
     }
     const needsTouch = request.orders.some((leg) => leg.side === Side.BUY && leg.type !== OrderType.LIMIT && leg.type !== OrderType.LIMIT_MAKER && leg.quoteOrderQty === "" && leg.price === "");
     const bestAsk = needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined;
-    const intent = orderListIntent(request.contingency, request.orders, spec, units, bestAsk, await this.lastPrice(symbol));
+    const filters = symbolFilters(spec);
+    const [lastPrice, open] = await Promise.all([this.lastPrice(symbol), this.limits.read(accountId, symbol, filters)]);
+    const intent = orderListIntent(request.contingency, request.orders, spec, units, bestAsk, lastPrice);
+    const admitted = this.limits.admit(accountId, symbol, filters, open, intent.legs.map(countsOf).reduce(addCounts));
+    try {
+      return await this.placeChecked(request, intent);
+    } finally {
+      admitted();
+    }
+  }
+
+  private async placeChecked(request: PlaceOrderListRequest, intent: OrderListIntent): Promise<OrderListView> {
+    const { accountId, symbol } = request;
+    const { units } = this.symbols.get(symbol);
     const now = this.deps.clock.now();
     const stored = await this.deps.store.insertList(symbol, intent.legs.length, (orderListId, first) => {
       const orderIds = intent.legs.map((_, index) => first + index);

@@ -13,7 +13,9 @@ import { placementRejected } from "./matching-reasons.js";
 import type { LastPrices } from "./last-prices.js";
 import { holdIdOf, type Order } from "./order.js";
 import { orderIntent, type OrderIntent, type PlaceRequest } from "./order-intent.js";
+import { OpenOrderLimits } from "./open-order-limits.js";
 import type { SerialQueue } from "./serial-queue.js";
+import { countsOf, symbolFilters } from "./symbol-filters.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
 
 export interface PlaceOrderDeps {
@@ -73,6 +75,7 @@ export class PlaceOrder {
     private readonly queue: SerialQueue,
     private readonly progress: AppliedSequences,
     private readonly lastPrices: LastPrices,
+    private readonly limits: OpenOrderLimits = new OpenOrderLimits((accountId, symbol) => deps.store.openOrderCounts(accountId, symbol)),
   ) {}
 
   /**
@@ -91,11 +94,17 @@ export class PlaceOrder {
       if (existing) return undelivered(existing) ? (this.inFlight.get(`${symbol}:${existing.orderId}`) ?? this.redeliver(existing)) : existing;
     }
     const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
-    const bestAsk = needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined;
-    const lastPrice = request.type === OrderType.MARKET && request.quoteOrderQty === "" ? await this.lastPriceTicks(symbol) : undefined;
+    const filters = symbolFilters(spec);
+    const [bestAsk, lastPrice, open] = await Promise.all([
+      needsTouch ? this.deps.matching.bestAskTicks(symbol) : undefined,
+      this.lastPriceTicks(symbol),
+      this.limits.read(accountId, symbol, filters),
+    ]);
     const intent = orderIntent(request, spec, units, bestAsk, lastPrice);
+    const admitted = this.limits.admit(accountId, symbol, filters, open, countsOf(intent));
     let done!: (outcome: Promise<Order>) => void;
     const result = new Promise<Order>((resolve) => (done = resolve));
+    result.then(admitted, admitted);
     const list = this.waiting.get(symbol) ?? [];
     list.push({ accountId, clientOrderId, intent, done, result });
     this.waiting.set(symbol, list);

@@ -1,4 +1,5 @@
 import type { NotificationEvent } from "#kit/ports/notifier.port.js";
+import type { OpenOrderCounts } from "../domain/symbol-filters.js";
 import type { Order, UserTrade } from "../domain/order.js";
 import type { OrderQuery, TradeQuery } from "../domain/order-history.js";
 import type { OrderList, OrderListQuery } from "../domain/order-list.js";
@@ -30,6 +31,8 @@ export interface OrderStore {
   listOpen(accountId: string, symbol?: string): Promise<Order[]>;
   /** The accounts with an order of `symbol` still open (NEW, PARTIALLY_FILLED or PENDING_NEW). */
   openAccounts(symbol: string): Promise<string[]>;
+  /** The account's open orders on the symbol (PENDING_NEW included) as the MAX_NUM_* filters count them. */
+  openOrderCounts(accountId: string, symbol: string): Promise<OpenOrderCounts>;
   list(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<Order>>;
   listTrades(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<UserTrade>>;
   /** Binance allOrders: at most `limit` orders, oldest first, reading only those (see scanOf). */

@@ -21,6 +21,7 @@ import type { Order, UserTrade } from "../domain/order.js";
 import type { OrderListView } from "../domain/order-list.js";
 import type { ExecutionType, OrderUpdate } from "../domain/order-update.event.js";
 import type { SymbolSpec } from "../domain/symbol.js";
+import { symbolFilters } from "../domain/symbol-filters.js";
 import type { SymbolUnits } from "../domain/symbol-units.js";
 import type { PlaceRequest } from "../domain/order-intent.js";
 
@@ -42,6 +43,7 @@ const STP_MODES = [
 ];
 
 export function toSymbolInfo(spec: SymbolSpec): SymbolInfo {
+  const f = symbolFilters(spec);
   return create(SymbolInfoSchema, {
     symbol: spec.symbol,
     status: spec.status,
@@ -54,6 +56,7 @@ export function toSymbolInfo(spec: SymbolSpec): SymbolInfo {
     cancelReplaceAllowed: true,
     ocoAllowed: true,
     otoAllowed: true,
+    allowTrailingStop: true,
     filters: {
       minPrice: spec.minPrice,
       maxPrice: spec.maxPrice,
@@ -64,6 +67,12 @@ export function toSymbolInfo(spec: SymbolSpec): SymbolInfo {
       minNotional: spec.minNotional,
       maxNotional: spec.maxNotional,
       marketBandBps: spec.marketBandBps,
+      maxNumOrders: f.maxNumOrders,
+      maxNumAlgoOrders: f.maxNumAlgoOrders,
+      maxNumIcebergOrders: f.maxNumIcebergOrders,
+      ...f.percentPriceBySide,
+      minTrailingDelta: f.minTrailingDelta,
+      maxTrailingDelta: f.maxTrailingDelta,
     },
     allowedSelfTradePreventionModes: STP_MODES,
     defaultSelfTradePreventionMode: spec.defaultStpMode,
@@ -91,7 +100,8 @@ export function toOrderMessage(order: Order, units: SymbolUnits): OrderMessage {
     icebergQty: base(order.icebergLots),
     time: BigInt(order.createdAt),
     updateTime: BigInt(order.updatedAt),
-    isWorking: order.status === OrderStatus.NEW || order.status === OrderStatus.PARTIALLY_FILLED,
+    isWorking: (order.status === OrderStatus.NEW || order.status === OrderStatus.PARTIALLY_FILLED) && workingTimeOf(order) !== 0,
+    workingTime: BigInt(workingTimeOf(order)),
     origQuoteOrderQty: quote(order.quoteOrderUnits),
     selfTradePreventionMode: order.stp,
     trailingDelta: order.trailingDelta,
@@ -179,3 +189,10 @@ export const toPlaceRequest = (request: PlaceOrderRequest): PlaceRequest => ({
   icebergQty: request.icebergQty,
   stp: request.selfTradePreventionMode,
 });
+
+const ALGO_TYPES: ReadonlySet<OrderType> = new Set([OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT]);
+
+/** When the order started working: a stop or take-profit order at its trigger (0 before), any other at its creation. */
+function workingTimeOf(order: Order): number {
+  return ALGO_TYPES.has(order.type) ? (order.workingTime ?? 0) : order.createdAt;
+}

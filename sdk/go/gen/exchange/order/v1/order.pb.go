@@ -425,8 +425,22 @@ type SymbolFilters struct {
 	MaxNotional string `protobuf:"bytes,8,opt,name=max_notional,json=maxNotional,proto3" json:"max_notional,omitempty"`
 	// PERCENT_PRICE_BY_SIDE style market protection band, in basis points.
 	MarketBandBps uint32 `protobuf:"varint,9,opt,name=market_band_bps,json=marketBandBps,proto3" json:"market_band_bps,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS, MAX_NUM_ICEBERG_ORDERS: open orders an account may have
+	// on the symbol (all, stop and take-profit ones, icebergs); 0: no limit.
+	MaxNumOrders        uint32 `protobuf:"varint,10,opt,name=max_num_orders,json=maxNumOrders,proto3" json:"max_num_orders,omitempty"`
+	MaxNumAlgoOrders    uint32 `protobuf:"varint,11,opt,name=max_num_algo_orders,json=maxNumAlgoOrders,proto3" json:"max_num_algo_orders,omitempty"`
+	MaxNumIcebergOrders uint32 `protobuf:"varint,12,opt,name=max_num_iceberg_orders,json=maxNumIcebergOrders,proto3" json:"max_num_iceberg_orders,omitempty"`
+	// PERCENT_PRICE_BY_SIDE: a priced order's price within the last trade price times these
+	// multipliers (decimal strings; empty: the filter is off), by side.
+	BidMultiplierUp   string `protobuf:"bytes,13,opt,name=bid_multiplier_up,json=bidMultiplierUp,proto3" json:"bid_multiplier_up,omitempty"`
+	BidMultiplierDown string `protobuf:"bytes,14,opt,name=bid_multiplier_down,json=bidMultiplierDown,proto3" json:"bid_multiplier_down,omitempty"`
+	AskMultiplierUp   string `protobuf:"bytes,15,opt,name=ask_multiplier_up,json=askMultiplierUp,proto3" json:"ask_multiplier_up,omitempty"`
+	AskMultiplierDown string `protobuf:"bytes,16,opt,name=ask_multiplier_down,json=askMultiplierDown,proto3" json:"ask_multiplier_down,omitempty"`
+	// TRAILING_DELTA: trailingDelta bounds in basis points (one range for both directions).
+	MinTrailingDelta uint32 `protobuf:"varint,17,opt,name=min_trailing_delta,json=minTrailingDelta,proto3" json:"min_trailing_delta,omitempty"`
+	MaxTrailingDelta uint32 `protobuf:"varint,18,opt,name=max_trailing_delta,json=maxTrailingDelta,proto3" json:"max_trailing_delta,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *SymbolFilters) Reset() {
@@ -522,6 +536,69 @@ func (x *SymbolFilters) GetMarketBandBps() uint32 {
 	return 0
 }
 
+func (x *SymbolFilters) GetMaxNumOrders() uint32 {
+	if x != nil {
+		return x.MaxNumOrders
+	}
+	return 0
+}
+
+func (x *SymbolFilters) GetMaxNumAlgoOrders() uint32 {
+	if x != nil {
+		return x.MaxNumAlgoOrders
+	}
+	return 0
+}
+
+func (x *SymbolFilters) GetMaxNumIcebergOrders() uint32 {
+	if x != nil {
+		return x.MaxNumIcebergOrders
+	}
+	return 0
+}
+
+func (x *SymbolFilters) GetBidMultiplierUp() string {
+	if x != nil {
+		return x.BidMultiplierUp
+	}
+	return ""
+}
+
+func (x *SymbolFilters) GetBidMultiplierDown() string {
+	if x != nil {
+		return x.BidMultiplierDown
+	}
+	return ""
+}
+
+func (x *SymbolFilters) GetAskMultiplierUp() string {
+	if x != nil {
+		return x.AskMultiplierUp
+	}
+	return ""
+}
+
+func (x *SymbolFilters) GetAskMultiplierDown() string {
+	if x != nil {
+		return x.AskMultiplierDown
+	}
+	return ""
+}
+
+func (x *SymbolFilters) GetMinTrailingDelta() uint32 {
+	if x != nil {
+		return x.MinTrailingDelta
+	}
+	return 0
+}
+
+func (x *SymbolFilters) GetMaxTrailingDelta() uint32 {
+	if x != nil {
+		return x.MaxTrailingDelta
+	}
+	return 0
+}
+
 type SymbolInfo struct {
 	state                           protoimpl.MessageState       `protogen:"open.v1"`
 	Symbol                          string                       `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
@@ -537,10 +614,12 @@ type SymbolInfo struct {
 	AllowedSelfTradePreventionModes []v1.SelfTradePreventionMode `protobuf:"varint,11,rep,packed,name=allowed_self_trade_prevention_modes,json=allowedSelfTradePreventionModes,proto3,enum=exchange.common.v1.SelfTradePreventionMode" json:"allowed_self_trade_prevention_modes,omitempty"`
 	DefaultSelfTradePreventionMode  v1.SelfTradePreventionMode   `protobuf:"varint,12,opt,name=default_self_trade_prevention_mode,json=defaultSelfTradePreventionMode,proto3,enum=exchange.common.v1.SelfTradePreventionMode" json:"default_self_trade_prevention_mode,omitempty"`
 	// Order lists the symbol takes (PlaceOrderList).
-	OcoAllowed    bool `protobuf:"varint,13,opt,name=oco_allowed,json=ocoAllowed,proto3" json:"oco_allowed,omitempty"`
-	OtoAllowed    bool `protobuf:"varint,14,opt,name=oto_allowed,json=otoAllowed,proto3" json:"oto_allowed,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	OcoAllowed bool `protobuf:"varint,13,opt,name=oco_allowed,json=ocoAllowed,proto3" json:"oco_allowed,omitempty"`
+	OtoAllowed bool `protobuf:"varint,14,opt,name=oto_allowed,json=otoAllowed,proto3" json:"oto_allowed,omitempty"`
+	// Stop and take-profit orders may trail (trailingDelta).
+	AllowTrailingStop bool `protobuf:"varint,15,opt,name=allow_trailing_stop,json=allowTrailingStop,proto3" json:"allow_trailing_stop,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *SymbolInfo) Reset() {
@@ -667,6 +746,13 @@ func (x *SymbolInfo) GetOcoAllowed() bool {
 func (x *SymbolInfo) GetOtoAllowed() bool {
 	if x != nil {
 		return x.OtoAllowed
+	}
+	return false
+}
+
+func (x *SymbolInfo) GetAllowTrailingStop() bool {
+	if x != nil {
+		return x.AllowTrailingStop
 	}
 	return false
 }
@@ -1012,7 +1098,10 @@ type Order struct {
 	TrailingDelta           uint32                     `protobuf:"varint,20,opt,name=trailing_delta,json=trailingDelta,proto3" json:"trailing_delta,omitempty"`
 	Fills                   []*Fill                    `protobuf:"bytes,21,rep,name=fills,proto3" json:"fills,omitempty"`
 	// The order list the order belongs to; 0: none (Binance shows -1).
-	OrderListId   uint64 `protobuf:"varint,22,opt,name=order_list_id,json=orderListId,proto3" json:"order_list_id,omitempty"`
+	OrderListId uint64 `protobuf:"varint,22,opt,name=order_list_id,json=orderListId,proto3" json:"order_list_id,omitempty"`
+	// When the order started working on the book (ms since the epoch): its placement, or, for a
+	// stop or take-profit order, its trigger; 0 while it is not working (a stop not triggered).
+	WorkingTime   int64 `protobuf:"varint,23,opt,name=working_time,json=workingTime,proto3" json:"working_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1197,6 +1286,13 @@ func (x *Order) GetFills() []*Fill {
 func (x *Order) GetOrderListId() uint64 {
 	if x != nil {
 		return x.OrderListId
+	}
+	return 0
+}
+
+func (x *Order) GetWorkingTime() int64 {
+	if x != nil {
+		return x.WorkingTime
 	}
 	return 0
 }
@@ -4059,7 +4155,7 @@ var File_exchange_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\n" +
-	"\x1dexchange/order/v1/order.proto\x12\x11exchange.order.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fexchange/common/v1/common.proto\x1a\x1egoogle/rpc/error_details.proto\"\xa3\x02\n" +
+	"\x1dexchange/order/v1/order.proto\x12\x11exchange.order.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fexchange/common/v1/common.proto\x1a\x1egoogle/rpc/error_details.proto\"\xc1\x05\n" +
 	"\rSymbolFilters\x12\x1b\n" +
 	"\tmin_price\x18\x01 \x01(\tR\bminPrice\x12\x1b\n" +
 	"\tmax_price\x18\x02 \x01(\tR\bmaxPrice\x12\x1b\n" +
@@ -4069,7 +4165,17 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\tstep_size\x18\x06 \x01(\tR\bstepSize\x12!\n" +
 	"\fmin_notional\x18\a \x01(\tR\vminNotional\x12!\n" +
 	"\fmax_notional\x18\b \x01(\tR\vmaxNotional\x12&\n" +
-	"\x0fmarket_band_bps\x18\t \x01(\rR\rmarketBandBps\"\x95\x06\n" +
+	"\x0fmarket_band_bps\x18\t \x01(\rR\rmarketBandBps\x12$\n" +
+	"\x0emax_num_orders\x18\n" +
+	" \x01(\rR\fmaxNumOrders\x12-\n" +
+	"\x13max_num_algo_orders\x18\v \x01(\rR\x10maxNumAlgoOrders\x123\n" +
+	"\x16max_num_iceberg_orders\x18\f \x01(\rR\x13maxNumIcebergOrders\x12*\n" +
+	"\x11bid_multiplier_up\x18\r \x01(\tR\x0fbidMultiplierUp\x12.\n" +
+	"\x13bid_multiplier_down\x18\x0e \x01(\tR\x11bidMultiplierDown\x12*\n" +
+	"\x11ask_multiplier_up\x18\x0f \x01(\tR\x0faskMultiplierUp\x12.\n" +
+	"\x13ask_multiplier_down\x18\x10 \x01(\tR\x11askMultiplierDown\x12,\n" +
+	"\x12min_trailing_delta\x18\x11 \x01(\rR\x10minTrailingDelta\x12,\n" +
+	"\x12max_trailing_delta\x18\x12 \x01(\rR\x10maxTrailingDelta\"\xc5\x06\n" +
 	"\n" +
 	"SymbolInfo\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x128\n" +
@@ -4091,7 +4197,8 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\voco_allowed\x18\r \x01(\bR\n" +
 	"ocoAllowed\x12\x1f\n" +
 	"\voto_allowed\x18\x0e \x01(\bR\n" +
-	"otoAllowed\"R\n" +
+	"otoAllowed\x12.\n" +
+	"\x13allow_trailing_stop\x18\x0f \x01(\bR\x11allowTrailingStop\"R\n" +
 	"\x16GetExchangeInfoRequest\x128\n" +
 	"\asymbols\x18\x01 \x03(\tB\x1e\xbaH\x1b\x92\x01\x18\x10d\"\x14r\x122\x10^[A-Z0-9]{2,20}$R\asymbols\"R\n" +
 	"\x17GetExchangeInfoResponse\x127\n" +
@@ -4124,7 +4231,7 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"commission\x18\x03 \x01(\tR\n" +
 	"commission\x12)\n" +
 	"\x10commission_asset\x18\x04 \x01(\tR\x0fcommissionAsset\x12\x19\n" +
-	"\btrade_id\x18\x05 \x01(\x04R\atradeId\"\x91\a\n" +
+	"\btrade_id\x18\x05 \x01(\x04R\atradeId\"\xb4\a\n" +
 	"\x05Order\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x16\n" +
@@ -4153,7 +4260,8 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x1aself_trade_prevention_mode\x18\x13 \x01(\x0e2+.exchange.common.v1.SelfTradePreventionModeR\x17selfTradePreventionMode\x12%\n" +
 	"\x0etrailing_delta\x18\x14 \x01(\rR\rtrailingDelta\x12-\n" +
 	"\x05fills\x18\x15 \x03(\v2\x17.exchange.order.v1.FillR\x05fills\x12\"\n" +
-	"\rorder_list_id\x18\x16 \x01(\x04R\vorderListId\"D\n" +
+	"\rorder_list_id\x18\x16 \x01(\x04R\vorderListId\x12!\n" +
+	"\fworking_time\x18\x17 \x01(\x03R\vworkingTime\"D\n" +
 	"\x12PlaceOrderResponse\x12.\n" +
 	"\x05order\x18\x01 \x01(\v2\x18.exchange.order.v1.OrderR\x05order\"\xb9\x01\n" +
 	"\x12CancelOrderRequest\x12&\n" +

@@ -92,7 +92,7 @@ LIST_ORDER_STATUS_ALL_DONE: ListOrderStatus
 LIST_ORDER_STATUS_REJECT: ListOrderStatus
 
 class SymbolFilters(_message.Message):
-    __slots__ = ("min_price", "max_price", "tick_size", "min_qty", "max_qty", "step_size", "min_notional", "max_notional", "market_band_bps")
+    __slots__ = ("min_price", "max_price", "tick_size", "min_qty", "max_qty", "step_size", "min_notional", "max_notional", "market_band_bps", "max_num_orders", "max_num_algo_orders", "max_num_iceberg_orders", "bid_multiplier_up", "bid_multiplier_down", "ask_multiplier_up", "ask_multiplier_down", "min_trailing_delta", "max_trailing_delta")
     MIN_PRICE_FIELD_NUMBER: _ClassVar[int]
     MAX_PRICE_FIELD_NUMBER: _ClassVar[int]
     TICK_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -102,6 +102,15 @@ class SymbolFilters(_message.Message):
     MIN_NOTIONAL_FIELD_NUMBER: _ClassVar[int]
     MAX_NOTIONAL_FIELD_NUMBER: _ClassVar[int]
     MARKET_BAND_BPS_FIELD_NUMBER: _ClassVar[int]
+    MAX_NUM_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    MAX_NUM_ALGO_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    MAX_NUM_ICEBERG_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    BID_MULTIPLIER_UP_FIELD_NUMBER: _ClassVar[int]
+    BID_MULTIPLIER_DOWN_FIELD_NUMBER: _ClassVar[int]
+    ASK_MULTIPLIER_UP_FIELD_NUMBER: _ClassVar[int]
+    ASK_MULTIPLIER_DOWN_FIELD_NUMBER: _ClassVar[int]
+    MIN_TRAILING_DELTA_FIELD_NUMBER: _ClassVar[int]
+    MAX_TRAILING_DELTA_FIELD_NUMBER: _ClassVar[int]
     min_price: str
     max_price: str
     tick_size: str
@@ -111,10 +120,19 @@ class SymbolFilters(_message.Message):
     min_notional: str
     max_notional: str
     market_band_bps: int
-    def __init__(self, min_price: _Optional[str] = ..., max_price: _Optional[str] = ..., tick_size: _Optional[str] = ..., min_qty: _Optional[str] = ..., max_qty: _Optional[str] = ..., step_size: _Optional[str] = ..., min_notional: _Optional[str] = ..., max_notional: _Optional[str] = ..., market_band_bps: _Optional[int] = ...) -> None: ...
+    max_num_orders: int
+    max_num_algo_orders: int
+    max_num_iceberg_orders: int
+    bid_multiplier_up: str
+    bid_multiplier_down: str
+    ask_multiplier_up: str
+    ask_multiplier_down: str
+    min_trailing_delta: int
+    max_trailing_delta: int
+    def __init__(self, min_price: _Optional[str] = ..., max_price: _Optional[str] = ..., tick_size: _Optional[str] = ..., min_qty: _Optional[str] = ..., max_qty: _Optional[str] = ..., step_size: _Optional[str] = ..., min_notional: _Optional[str] = ..., max_notional: _Optional[str] = ..., market_band_bps: _Optional[int] = ..., max_num_orders: _Optional[int] = ..., max_num_algo_orders: _Optional[int] = ..., max_num_iceberg_orders: _Optional[int] = ..., bid_multiplier_up: _Optional[str] = ..., bid_multiplier_down: _Optional[str] = ..., ask_multiplier_up: _Optional[str] = ..., ask_multiplier_down: _Optional[str] = ..., min_trailing_delta: _Optional[int] = ..., max_trailing_delta: _Optional[int] = ...) -> None: ...
 
 class SymbolInfo(_message.Message):
-    __slots__ = ("symbol", "status", "base_asset", "quote_asset", "base_asset_precision", "quote_asset_precision", "order_types", "iceberg_allowed", "cancel_replace_allowed", "filters", "allowed_self_trade_prevention_modes", "default_self_trade_prevention_mode", "oco_allowed", "oto_allowed")
+    __slots__ = ("symbol", "status", "base_asset", "quote_asset", "base_asset_precision", "quote_asset_precision", "order_types", "iceberg_allowed", "cancel_replace_allowed", "filters", "allowed_self_trade_prevention_modes", "default_self_trade_prevention_mode", "oco_allowed", "oto_allowed", "allow_trailing_stop")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     BASE_ASSET_FIELD_NUMBER: _ClassVar[int]
@@ -129,6 +147,7 @@ class SymbolInfo(_message.Message):
     DEFAULT_SELF_TRADE_PREVENTION_MODE_FIELD_NUMBER: _ClassVar[int]
     OCO_ALLOWED_FIELD_NUMBER: _ClassVar[int]
     OTO_ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_TRAILING_STOP_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     status: _common_pb2.SymbolStatus
     base_asset: str
@@ -143,7 +162,8 @@ class SymbolInfo(_message.Message):
     default_self_trade_prevention_mode: _common_pb2.SelfTradePreventionMode
     oco_allowed: bool
     oto_allowed: bool
-    def __init__(self, symbol: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.SymbolStatus, str]] = ..., base_asset: _Optional[str] = ..., quote_asset: _Optional[str] = ..., base_asset_precision: _Optional[int] = ..., quote_asset_precision: _Optional[int] = ..., order_types: _Optional[_Iterable[_Union[_common_pb2.OrderType, str]]] = ..., iceberg_allowed: _Optional[bool] = ..., cancel_replace_allowed: _Optional[bool] = ..., filters: _Optional[_Union[SymbolFilters, _Mapping]] = ..., allowed_self_trade_prevention_modes: _Optional[_Iterable[_Union[_common_pb2.SelfTradePreventionMode, str]]] = ..., default_self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePreventionMode, str]] = ..., oco_allowed: _Optional[bool] = ..., oto_allowed: _Optional[bool] = ...) -> None: ...
+    allow_trailing_stop: bool
+    def __init__(self, symbol: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.SymbolStatus, str]] = ..., base_asset: _Optional[str] = ..., quote_asset: _Optional[str] = ..., base_asset_precision: _Optional[int] = ..., quote_asset_precision: _Optional[int] = ..., order_types: _Optional[_Iterable[_Union[_common_pb2.OrderType, str]]] = ..., iceberg_allowed: _Optional[bool] = ..., cancel_replace_allowed: _Optional[bool] = ..., filters: _Optional[_Union[SymbolFilters, _Mapping]] = ..., allowed_self_trade_prevention_modes: _Optional[_Iterable[_Union[_common_pb2.SelfTradePreventionMode, str]]] = ..., default_self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePreventionMode, str]] = ..., oco_allowed: _Optional[bool] = ..., oto_allowed: _Optional[bool] = ..., allow_trailing_stop: _Optional[bool] = ...) -> None: ...
 
 class GetExchangeInfoRequest(_message.Message):
     __slots__ = ("symbols",)
@@ -204,7 +224,7 @@ class Fill(_message.Message):
     def __init__(self, price: _Optional[str] = ..., quantity: _Optional[str] = ..., commission: _Optional[str] = ..., commission_asset: _Optional[str] = ..., trade_id: _Optional[int] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("account_id", "symbol", "order_id", "client_order_id", "price", "orig_qty", "executed_qty", "cummulative_quote_qty", "status", "time_in_force", "type", "side", "stop_price", "iceberg_qty", "time", "update_time", "is_working", "orig_quote_order_qty", "self_trade_prevention_mode", "trailing_delta", "fills", "order_list_id")
+    __slots__ = ("account_id", "symbol", "order_id", "client_order_id", "price", "orig_qty", "executed_qty", "cummulative_quote_qty", "status", "time_in_force", "type", "side", "stop_price", "iceberg_qty", "time", "update_time", "is_working", "orig_quote_order_qty", "self_trade_prevention_mode", "trailing_delta", "fills", "order_list_id", "working_time")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -227,6 +247,7 @@ class Order(_message.Message):
     TRAILING_DELTA_FIELD_NUMBER: _ClassVar[int]
     FILLS_FIELD_NUMBER: _ClassVar[int]
     ORDER_LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKING_TIME_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     symbol: str
     order_id: int
@@ -249,7 +270,8 @@ class Order(_message.Message):
     trailing_delta: int
     fills: _containers.RepeatedCompositeFieldContainer[Fill]
     order_list_id: int
-    def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., price: _Optional[str] = ..., orig_qty: _Optional[str] = ..., executed_qty: _Optional[str] = ..., cummulative_quote_qty: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., time_in_force: _Optional[_Union[_common_pb2.TimeInForce, str]] = ..., type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., stop_price: _Optional[str] = ..., iceberg_qty: _Optional[str] = ..., time: _Optional[int] = ..., update_time: _Optional[int] = ..., is_working: _Optional[bool] = ..., orig_quote_order_qty: _Optional[str] = ..., self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePreventionMode, str]] = ..., trailing_delta: _Optional[int] = ..., fills: _Optional[_Iterable[_Union[Fill, _Mapping]]] = ..., order_list_id: _Optional[int] = ...) -> None: ...
+    working_time: int
+    def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., price: _Optional[str] = ..., orig_qty: _Optional[str] = ..., executed_qty: _Optional[str] = ..., cummulative_quote_qty: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., time_in_force: _Optional[_Union[_common_pb2.TimeInForce, str]] = ..., type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., stop_price: _Optional[str] = ..., iceberg_qty: _Optional[str] = ..., time: _Optional[int] = ..., update_time: _Optional[int] = ..., is_working: _Optional[bool] = ..., orig_quote_order_qty: _Optional[str] = ..., self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePreventionMode, str]] = ..., trailing_delta: _Optional[int] = ..., fills: _Optional[_Iterable[_Union[Fill, _Mapping]]] = ..., order_list_id: _Optional[int] = ..., working_time: _Optional[int] = ...) -> None: ...
 
 class PlaceOrderResponse(_message.Message):
     __slots__ = ("order",)

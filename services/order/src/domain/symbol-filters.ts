@@ -1,0 +1,97 @@
+import { OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
+import { parseUnits } from "#kit/money/decimal.js";
+import type { PercentPriceBySide, SymbolSpec } from "./symbol.js";
+import { filterFailure } from "./symbol-units.js";
+
+/**
+ * Binance's per-account and reference-price filters of a symbol, beside PRICE_FILTER, LOT_SIZE
+ * and NOTIONAL (order-intent.ts):
+ * - MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS, MAX_NUM_ICEBERG_ORDERS: open orders an account may have
+ *   on the symbol: all of them, its stop and take-profit ("algo") orders, its icebergs; 0 = none.
+ * - PERCENT_PRICE_BY_SIDE: a priced order's price within the last trade price times the side's
+ *   multipliers (avgPriceMins 0: the last price; no trade yet, no check).
+ * - TRAILING_DELTA: trailingDelta within [min, max] basis points.
+ * Failures are -1013 with Binance's exact text, "Filter failure: <FILTER>".
+ */
+export interface SymbolFilters {
+  readonly maxNumOrders: number;
+  readonly maxNumAlgoOrders: number;
+  readonly maxNumIcebergOrders: number;
+  readonly percentPriceBySide: PercentPriceBySide;
+  readonly minTrailingDelta: number;
+  readonly maxTrailingDelta: number;
+}
+
+/** Binance's values for its large spot symbols. */
+export const DEFAULT_SYMBOL_FILTERS: SymbolFilters = {
+  maxNumOrders: 200,
+  maxNumAlgoOrders: 5,
+  maxNumIcebergOrders: 100,
+  percentPriceBySide: { bidMultiplierUp: "5", bidMultiplierDown: "0.2", askMultiplierUp: "5", askMultiplierDown: "0.2" },
+  minTrailingDelta: 10,
+  maxTrailingDelta: 2000,
+};
+
+export function symbolFilters(spec: SymbolSpec): SymbolFilters {
+  const d = DEFAULT_SYMBOL_FILTERS;
+  return {
+    maxNumOrders: spec.maxNumOrders ?? d.maxNumOrders,
+    maxNumAlgoOrders: spec.maxNumAlgoOrders ?? d.maxNumAlgoOrders,
+    maxNumIcebergOrders: spec.maxNumIcebergOrders ?? d.maxNumIcebergOrders,
+    percentPriceBySide: spec.percentPriceBySide ?? d.percentPriceBySide,
+    minTrailingDelta: spec.minTrailingDelta ?? d.minTrailingDelta,
+    maxTrailingDelta: spec.maxTrailingDelta ?? d.maxTrailingDelta,
+  };
+}
+
+/** An account's open orders on a symbol, as the MAX_NUM_* filters count them. */
+export interface OpenOrderCounts {
+  orders: number;
+  algo: number;
+  iceberg: number;
+}
+
+export const NO_OPEN_ORDERS: Readonly<OpenOrderCounts> = { orders: 0, algo: 0, iceberg: 0 };
+
+const ALGO_TYPES: ReadonlySet<OrderType> = new Set([OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT]);
+
+/** What one order adds to the counts. */
+export function countsOf(order: { readonly type: OrderType; readonly icebergLots: bigint }): OpenOrderCounts {
+  return { orders: 1, algo: ALGO_TYPES.has(order.type) ? 1 : 0, iceberg: order.icebergLots > 0n ? 1 : 0 };
+}
+
+export function addCounts(a: Readonly<OpenOrderCounts>, b: Readonly<OpenOrderCounts>): OpenOrderCounts {
+  return { orders: a.orders + b.orders, algo: a.algo + b.algo, iceberg: a.iceberg + b.iceberg };
+}
+
+/**
+ * Refuses `adding` when the open orders would exceed a MAX_NUM_* limit. An order that does not
+ * count for a filter (a LIMIT for MAX_NUM_ALGO_ORDERS) is never refused by it.
+ */
+export function checkOpenOrderLimits(filters: SymbolFilters, open: Readonly<OpenOrderCounts>, adding: Readonly<OpenOrderCounts>): void {
+  const over = (limit: number, now: number, more: number) => more > 0 && limit > 0 && now + more > limit;
+  if (over(filters.maxNumOrders, open.orders, adding.orders)) throw filterFailure("symbol", "Filter failure: MAX_NUM_ORDERS");
+  if (over(filters.maxNumAlgoOrders, open.algo, adding.algo)) throw filterFailure("symbol", "Filter failure: MAX_NUM_ALGO_ORDERS");
+  if (over(filters.maxNumIcebergOrders, open.iceberg, adding.iceberg)) throw filterFailure("symbol", "Filter failure: MAX_NUM_ICEBERG_ORDERS");
+}
+
+/** A decimal multiplier as a fraction of bigints (numerator, denominator). */
+function fraction(text: string): [bigint, bigint] {
+  const scale = (text.split(".")[1] ?? "").length;
+  return [parseUnits(text, scale), 10n ** BigInt(scale)];
+}
+
+/** PERCENT_PRICE_BY_SIDE for a priced order (price in ticks); off without a last price. Exact in bigint. */
+export function checkPercentPriceBySide(filters: SymbolFilters, side: Side, priceTicks: bigint, lastPriceTicks: bigint | undefined): void {
+  if (priceTicks === 0n || lastPriceTicks === undefined || lastPriceTicks === 0n) return;
+  const m = filters.percentPriceBySide;
+  const [upN, upD] = fraction(side === Side.BUY ? m.bidMultiplierUp : m.askMultiplierUp);
+  const [downN, downD] = fraction(side === Side.BUY ? m.bidMultiplierDown : m.askMultiplierDown);
+  if (priceTicks * upD > lastPriceTicks * upN || priceTicks * downD < lastPriceTicks * downN) throw filterFailure("price", "Filter failure: PERCENT_PRICE_BY_SIDE");
+}
+
+/** TRAILING_DELTA: a trailing order's delta within the symbol's range. */
+export function checkTrailingDelta(filters: SymbolFilters, trailingDelta: number): void {
+  if (trailingDelta === 0) return;
+  if (trailingDelta < filters.minTrailingDelta || trailingDelta > filters.maxTrailingDelta) throw filterFailure("trailingDelta", "Filter failure: TRAILING_DELTA");
+}
