@@ -12,6 +12,7 @@ import { Counter, Histogram, type Registry } from "prom-client";
 import { FallbackCache } from "./rate-limit/fallback-cache.js";
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit/rate-limiter.js";
 import { accountRoutes } from "./rest/account.routes.js";
+import { walletRoutes } from "./rest/wallet.routes.js";
 import { marketDataRoutes } from "./rest/market-data.routes.js";
 import { marketRoutes } from "./rest/market.routes.js";
 import { orderRoutes } from "./rest/order.routes.js";
@@ -213,13 +214,13 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
         }),
       )
     : undefined;
-  const routes = [...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...orderListRoutes(), ...accountRoutes(), ...rateLimitRoutes(limiter), ...userStreamRoutes(userStreams.keys)];
+  const routes = [...marketRoutes(limits), ...marketDataRoutes(), ...orderRoutes(), ...orderListRoutes(), ...accountRoutes(), ...walletRoutes(), ...rateLimitRoutes(limiter), ...userStreamRoutes(userStreams.keys)];
   const rest = restRouter(routes, {
     services,
     limiter,
     now,
     trustForwardedFor: config.trustForwardedFor ?? false,
-    prefix: "/api/",
+    prefixes: ["/api/", "/sapi/"],
     observe: restDuration && ((route, method, status, seconds) => restDuration.observe({ route, method, status: String(status) }, seconds)),
   });
   const connect = publicConnectApi({ services, limiter, trustForwardedFor: config.trustForwardedFor ?? false, corsOrigins: config.corsOrigins ?? [], onError: config.onError });

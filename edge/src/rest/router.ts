@@ -42,7 +42,7 @@ export interface RouterDeps {
   /** Take the client IP from X-Forwarded-For (only behind a trusted proxy). */
   readonly trustForwardedFor: boolean;
   /** Paths this router answers (unknown ones under them are 404 with Binance's body). */
-  readonly prefix: string;
+  readonly prefixes: readonly string[];
   /** Hears each answered request: its route (path template), method, HTTP status and duration (metrics). */
   readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
 }
@@ -95,7 +95,7 @@ function send(request: NodeRequest, response: NodeResponse, outcome: Outcome): v
   else response.end();
 }
 
-/** A node:http handler for `routes`: false when the path is not under the prefix (falls through). */
+/** A node:http handler for `routes`: false when the path is under none of the prefixes (falls through). */
 export function restRouter(routes: readonly Route[], deps: RouterDeps): (request: NodeRequest, response: NodeResponse) => Promise<boolean> {
   const byKey = new Map(routes.map((route) => [`${route.method} ${route.path}`, route]));
   const serve = async (request: NodeRequest, response: NodeResponse, url: string, queryAt: number, path: string): Promise<boolean> => {
@@ -128,7 +128,7 @@ export function restRouter(routes: readonly Route[], deps: RouterDeps): (request
     const url = request.url ?? "/";
     const queryAt = url.indexOf("?");
     const path = queryAt < 0 ? url : url.slice(0, queryAt);
-    if (!path.startsWith(deps.prefix)) return Promise.resolve(false);
+    if (!deps.prefixes.some((prefix) => path.startsWith(prefix))) return Promise.resolve(false);
     if (!tracingEnabled()) return serve(request, response, url, queryAt, path);
     // A trace starts here for each REST call (a client's traceparent is not trusted).
     const method = request.method ?? "GET";

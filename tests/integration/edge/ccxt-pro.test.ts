@@ -28,22 +28,24 @@ function localUrls(api: unknown, http: string, ws: string): unknown {
 
 type ProBinance = InstanceType<typeof ccxt.pro.binance>;
 
-function client(credentials: { apiKey: string; secret: string } | undefined = undefined): ProBinance {
+/** The options docs/edge.md names for a spot-only exchange. */
+const SPOT_ONLY = { fetchMarkets: { types: ["spot"] }, fetchCurrencies: false, fetchMargins: false };
+
+function client(credentials: { apiKey: string; secret: string } | undefined = undefined, options: Record<string, unknown> = SPOT_ONLY): ProBinance {
   const template = new ccxt.pro.binance();
-  const exchangeClient = new ccxt.pro.binance({
+  return new ccxt.pro.binance({
     ...credentials,
     urls: { ...template.urls, api: localUrls(template.urls.api, base, base.replace(/^http/, "ws")) },
-    options: { fetchMarkets: { types: ["spot"] }, fetchCurrencies: false, fetchMargins: false },
+    options,
   });
-  return exchangeClient;
 }
 
 /** A user funded with `units` of `asset`, as a ccxt client holding its HMAC key. */
-async function trader(email: string, asset: string, units: bigint): Promise<ProBinance> {
+async function trader(email: string, asset: string, units: bigint, options: Record<string, unknown> = SPOT_ONLY): Promise<ProBinance> {
   const { userId, headers } = await signUp(auth, email);
   await parts.wallet.creditDeposit(`${email}-${asset}`, userId, asset, units);
   const { key, secret } = await auth.createApiKey({ userId, type: ApiKeyType.HMAC_SHA256, permissions: [Permission.READ, Permission.TRADE], label: "ccxt" }, { headers });
-  return client({ apiKey: key!.apiKey, secret });
+  return client({ apiKey: key!.apiKey, secret }, options);
 }
 
 /** Resolves with `promise`'s value, or undefined while it is pending. */
@@ -119,6 +121,23 @@ describe("ccxt pro against the edge", () => {
       expect(next()!.at(-1)).toMatchObject({ symbol: "BTC/USDT", amount: 0.001 });
     } finally {
       await Promise.all([watcher.close(), seller.close(), buyer.close()]);
+    }
+  });
+
+  it("loads markets with fetchCurrencies on: currencies and networks, trading fees and status come from /sapi", async () => {
+    const holder = await trader("ccxt-currencies@example.com", "BTC", 3n * 10n ** 7n, { fetchMarkets: { types: ["spot"] }, fetchMargins: false });
+    try {
+      await holder.loadMarkets();
+      const btc = holder.currencies["BTC"]!;
+      expect(btc).toMatchObject({ code: "BTC", deposit: true, withdraw: true });
+      expect(Object.keys(btc.networks).length).toBeGreaterThan(0);
+      const fees = await holder.fetchTradingFees();
+      expect(fees["BTC/USDT"]).toMatchObject({ symbol: "BTC/USDT", maker: 0.001, taker: 0.001 }); // tier 0: 10 bps each
+      expect(await holder.fetchStatus()).toMatchObject({ status: "ok" });
+      const balance = await holder.fetchBalance();
+      expect(balance["BTC"]).toMatchObject({ free: 0.3 });
+    } finally {
+      await holder.close();
     }
   });
 });
