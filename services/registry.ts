@@ -10,7 +10,7 @@ import { createMarketDataModule } from "./marketdata/src/main.js";
 import { createOrderModule } from "./order/src/main.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
 import { acquireNotifier } from "./shared-ports.js";
-import { openObjectStore, readPortsConfig } from "#kit/adapters/ports.config.js";
+import { openObjectStore, openSearchIndex, readPortsConfig } from "#kit/adapters/ports.config.js";
 import { FileObjectStore } from "#kit/adapters/object-store.file.js";
 import type { ObjectStore } from "#kit/ports/object-store.port.js";
 import { AuthOperatorGate } from "#kit/adapters/operator-gate.auth.js";
@@ -112,6 +112,9 @@ export const SERVICE_FACTORIES = {
       logger: telemetry?.logger.child({ service: "marketdata" }),
       metrics: telemetry?.metrics,
       symbolPollMs: envInt(env, "MARKETDATA_SYMBOL_POLL_MS", 10_000),
+      // Market history (EXCHANGE_SEARCH_INDEX: the data dir's market-history.sqlite, or OpenSearch).
+      history: envBool(env, "MARKETDATA_HISTORY", true) ? openSearchIndex(readPortsConfig({ ...env, EXCHANGE_DATA_DIR: dataDir })) : undefined,
+      historyIndexMs: envInt(env, "MARKETDATA_HISTORY_INDEX_MS", 1_000),
     }),
   matching: (env: Env, dataDir: string, _directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     import("./matching/src/main.js").then((matching) =>

@@ -75,6 +75,11 @@ export const PUBLIC_METHODS: ReadonlyMap<string, MethodPolicy> = new Map<string,
   [`${marketData}/StreamTrades`, { access: "public", weight: 2 }],
   [`${marketData}/StreamAggTrades`, { access: "public", weight: 2 }],
   [`${marketData}/StreamDepth`, { access: "public", weight: 2 }],
+  // Market history: scans of the search index, weighed as the heavy REST reads.
+  [`${marketData}/SearchTrades`, { access: "public", weight: 10 }],
+  [`${marketData}/GetTradeCandles`, { access: "public", weight: 20 }],
+  [`${marketData}/GetTradeSummary`, { access: "public", weight: 20 }],
+  [`${marketData}/GetVolumeByPrice`, { access: "public", weight: 20 }],
 
   [`${auth}/SignUp`, { access: "public", weight: 10 }],
   [`${auth}/SignIn`, { access: "public", weight: 10 }],

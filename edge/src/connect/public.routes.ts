@@ -88,6 +88,10 @@ export function publicConnectRoutes(services: EdgeServices, limiter?: RateLimite
     getTicker24h: (request, context) => services.marketData.getTicker24h(request, call(context)),
     getBookTicker: (request, context) => services.marketData.getBookTicker(request, call(context)),
     getAvgPrice: (request, context) => services.marketData.getAvgPrice(request, call(context)),
+    searchTrades: (request, context) => services.marketData.searchTrades(request, call(context)),
+    getTradeCandles: (request, context) => services.marketData.getTradeCandles(request, call(context)),
+    getTradeSummary: (request, context) => services.marketData.getTradeSummary(request, call(context)),
+    getVolumeByPrice: (request, context) => services.marketData.getVolumeByPrice(request, call(context)),
     async *streamTrades(request, context) {
       yield* services.marketData.streamTrades(request, call(context));
     },

@@ -11,6 +11,9 @@ import { SqlMarketDataStore, marketDataMigrations, type MarketDataTables } from 
 import { ConnectMatchingFeed } from "./adapters/matching-feed.connect.js";
 import { ConnectSymbolSource } from "./adapters/symbol-source.connect.js";
 import { MarketData } from "./domain/market-data.use-case.js";
+import { IndexTrades } from "./domain/index-trades.use-case.js";
+import { TradeHistory } from "./domain/trade-history.use-case.js";
+import type { SearchIndex } from "#kit/ports/search-index.port.js";
 import { marketDataRoutes } from "./rpc/marketdata.routes.js";
 
 export interface MarketDataConfig {
@@ -26,6 +29,13 @@ export interface MarketDataConfig {
   readonly retryMs?: number;
   /** How often order's registry is read for symbols added since the start (MARKETDATA_SYMBOL_POLL_MS, default 10 s). */
   readonly symbolPollMs?: number;
+  /**
+   * Market history (EXCHANGE_SEARCH_INDEX: OpenSearch, or SQLite embedded): the stored trades are copied into it
+   * every `historyIndexMs` (MARKETDATA_HISTORY_INDEX_MS, default 1 s) and searched by SearchTrades and the
+   * aggregations. Closed by stop(). Without it those RPCs answer Unimplemented.
+   */
+  readonly history?: SearchIndex;
+  readonly historyIndexMs?: number;
 }
 
 export interface MarketDataModule extends ServiceModule {
@@ -37,8 +47,9 @@ export async function createMarketDataModule(config: MarketDataConfig): Promise<
   const database = openDatabase<MarketDataTables>(config.databaseUrl);
   await migrate(database.db as never, "marketdata", marketDataMigrations);
   const clock = config.clock ?? systemClock;
+  const store = new SqlMarketDataStore(database.db);
   const marketData = new MarketData({
-    store: new SqlMarketDataStore(database.db),
+    store,
     matching: new ConnectMatchingFeed(config.directory.transport("matching")),
     symbols: new ConnectSymbolSource(config.directory.transport("order")),
     clock,
@@ -95,18 +106,45 @@ export async function createMarketDataModule(config: MarketDataConfig): Promise<
       }
     }
   };
+  // Market history: a loop of its own behind the projection (never in the consumers' way), over what they stored.
+  const history = config.history;
+  const indexer = history && new IndexTrades({ store, index: history, symbol: (symbol) => marketData.symbol(symbol) });
+  const indexHistory = async () => {
+    if (!history || !indexer) return;
+    while (!consumers.signal.aborted) {
+      try {
+        await history.ensure();
+        break;
+      } catch (error) {
+        config.logger?.warn({ err: error }, "search index unavailable; retrying");
+        await pause(retryMs * 4);
+      }
+    }
+    while (!consumers.signal.aborted) {
+      for (const symbol of followed) {
+        if (consumers.signal.aborted) break;
+        try {
+          await indexer.catchUp(symbol);
+        } catch (error) {
+          config.logger?.warn({ err: error, symbol }, "indexing market history failed; retrying");
+        }
+      }
+      await pause(config.historyIndexMs ?? 1_000);
+    }
+  };
   return {
     name: "marketdata",
     serviceNames: [MarketDataService.typeName],
     marketData,
-    routes: marketDataRoutes({ clock, marketData }),
+    routes: marketDataRoutes({ clock, marketData, history: history && new TradeHistory(history, (symbol) => marketData.symbol(symbol)) }),
     async start() {
-      running.push(pollSymbols());
+      running.push(pollSymbols(), indexHistory());
     },
     async stop() {
       consumers.abort();
       unsubscribe();
       await Promise.allSettled(running);
+      await history?.close();
       await database.close();
     },
   };

@@ -199,6 +199,8 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
         "config.EXCHANGE_KAFKA_BROKERS": engines.kafkaBrokers.join(","),
         "config.EXCHANGE_REDIS_URL": engines.redisUrl,
         "config.EXCHANGE_OPENSEARCH_URL": engines.opensearchUrl,
+        // This run's own market-history index (trade ids restart with each run).
+        "config.EXCHANGE_OPENSEARCH_INDEX": `exchange-market-history-${runId}`,
         // This run's own SNS topic and SQS queues on moto.
         "config.EXCHANGE_NOTIFIER_PREFIX": `${runId}-`,
         // History from the PostgreSQL projection of the DynamoDB ledger (the chart's secretEnv, values only).

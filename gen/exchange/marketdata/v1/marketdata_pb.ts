@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/marketdata/v1/marketdata.proto.
  */
 export const file_exchange_marketdata_v1_marketdata: GenFile = /*@__PURE__*/
-  fileDesc("CidleGNoYW5nZS9tYXJrZXRkYXRhL3YxL21hcmtldGRhdGEucHJvdG8SFmV4Y2hhbmdlLm1hcmtldGRhdGEudjEiDQoLUGluZ1JlcXVlc3QiDgoMUGluZ1Jlc3BvbnNlIhYKFEdldFNlcnZlclRpbWVSZXF1ZXN0IiwKFUdldFNlcnZlclRpbWVSZXNwb25zZRITCgtzZXJ2ZXJfdGltZRgBIAEoAyItCgpQcmljZUxldmVsEg0KBXByaWNlGAEgASgJEhAKCHF1YW50aXR5GAIgASgJIlMKD0dldERlcHRoUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWxpbWl0GAIgASgNQgi6SAUqAxiIJyKOAQoQR2V0RGVwdGhSZXNwb25zZRIWCg5sYXN0X3VwZGF0ZV9pZBgBIAEoBBIwCgRiaWRzGAIgAygLMiIuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5QcmljZUxldmVsEjAKBGFza3MYAyADKAsyIi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlByaWNlTGV2ZWwifgoLUHVibGljVHJhZGUSDgoGc3ltYm9sGAEgASgJEgoKAmlkGAIgASgEEg0KBXByaWNlGAMgASgJEgsKA3F0eRgEIAEoCRIRCglxdW90ZV9xdHkYBSABKAkSDAoEdGltZRgGIAEoAxIWCg5pc19idXllcl9tYWtlchgHIAEoCCJmChFMaXN0VHJhZGVzUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWxpbWl0GAIgASgNQgi6SAUqAxjoBxIPCgdmcm9tX2lkGAMgASgEIkkKEkxpc3RUcmFkZXNSZXNwb25zZRIzCgZ0cmFkZXMYASADKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlB1YmxpY1RyYWRlIo8CCgVLbGluZRIRCglvcGVuX3RpbWUYASABKAMSDAoEb3BlbhgCIAEoCRIMCgRoaWdoGAMgASgJEgsKA2xvdxgEIAEoCRINCgVjbG9zZRgFIAEoCRIOCgZ2b2x1bWUYBiABKAkSEgoKY2xvc2VfdGltZRgHIAEoAxIUCgxxdW90ZV92b2x1bWUYCCABKAkSEwoLdHJhZGVfY291bnQYCSABKAQSHQoVdGFrZXJfYnV5X2Jhc2Vfdm9sdW1lGAogASgJEh4KFnRha2VyX2J1eV9xdW90ZV92b2x1bWUYCyABKAkSFgoOZmlyc3RfdHJhZGVfaWQYDCABKAQSFQoNbGFzdF90cmFkZV9pZBgNIAEoBCLXAQoRTGlzdEtsaW5lc1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBJaCghpbnRlcnZhbBgCIAEoCUJIukhFckNSAjFzUgIxbVICM21SAjVtUgMxNW1SAzMwbVICMWhSAjJoUgI0aFICNmhSAjhoUgMxMmhSAjFkUgIzZFICMXdSAjFNEhIKCnN0YXJ0X3RpbWUYAyABKAMSEAoIZW5kX3RpbWUYBCABKAMSFwoFbGltaXQYBSABKA1CCLpIBSoDGOgHIkMKEkxpc3RLbGluZXNSZXNwb25zZRItCgZrbGluZXMYASADKAsyHS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLktsaW5lIuUCCglUaWNrZXIyNGgSDgoGc3ltYm9sGAEgASgJEhQKDHByaWNlX2NoYW5nZRgCIAEoCRIcChRwcmljZV9jaGFuZ2VfcGVyY2VudBgDIAEoCRIaChJ3ZWlnaHRlZF9hdmdfcHJpY2UYBCABKAkSEgoKbGFzdF9wcmljZRgFIAEoCRISCgpvcGVuX3ByaWNlGAYgASgJEhIKCmhpZ2hfcHJpY2UYByABKAkSEQoJbG93X3ByaWNlGAggASgJEg4KBnZvbHVtZRgJIAEoCRIUCgxxdW90ZV92b2x1bWUYCiABKAkSEQoJb3Blbl90aW1lGAsgASgDEhIKCmNsb3NlX3RpbWUYDCABKAMSDQoFY291bnQYDSABKAQSGAoQcHJldl9jbG9zZV9wcmljZRgOIAEoCRIQCghsYXN0X3F0eRgPIAEoCRIQCghmaXJzdF9pZBgQIAEoBBIPCgdsYXN0X2lkGBEgASgEImAKE0dldFRpY2tlcjI0aFJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIgCgl3aW5kb3dfbXMYAiABKANCDbpICiIIGICIsqACKAAiSQoUR2V0VGlja2VyMjRoUmVzcG9uc2USMQoGdGlja2VyGAEgASgLMiEuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5UaWNrZXIyNGgiPwoUR2V0Qm9va1RpY2tlclJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJvChVHZXRCb29rVGlja2VyUmVzcG9uc2USDgoGc3ltYm9sGAEgASgJEhEKCWJpZF9wcmljZRgCIAEoCRIPCgdiaWRfcXR5GAMgASgJEhEKCWFza19wcmljZRgEIAEoCRIPCgdhc2tfcXR5GAUgASgJIj0KElN0cmVhbURlcHRoUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kIscBCgtEZXB0aFVwZGF0ZRIOCgZzeW1ib2wYASABKAkSFwoPZmlyc3RfdXBkYXRlX2lkGAIgASgEEhcKD2ZpbmFsX3VwZGF0ZV9pZBgDIAEoBBIwCgRiaWRzGAQgAygLMiIuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5QcmljZUxldmVsEjAKBGFza3MYBSADKAsyIi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlByaWNlTGV2ZWwSEgoKZXZlbnRfdGltZRgGIAEoAyI+ChNTdHJlYW1UcmFkZXNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQiSgoUU3RyZWFtVHJhZGVzUmVzcG9uc2USMgoFdHJhZGUYASABKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlB1YmxpY1RyYWRlIkoKE1N0cmVhbURlcHRoUmVzcG9uc2USMwoGdXBkYXRlGAEgASgLMiMuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5EZXB0aFVwZGF0ZSI9ChJHZXRBdmdQcmljZVJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJGChNHZXRBdmdQcmljZVJlc3BvbnNlEgwKBG1pbnMYASABKA0SDQoFcHJpY2UYAiABKAkSEgoKY2xvc2VfdGltZRgDIAEoAyKXAQoIQWdnVHJhZGUSDgoGc3ltYm9sGAEgASgJEgoKAmlkGAIgASgEEg0KBXByaWNlGAMgASgJEgsKA3F0eRgEIAEoCRIWCg5maXJzdF90cmFkZV9pZBgFIAEoBBIVCg1sYXN0X3RyYWRlX2lkGAYgASgEEgwKBHRpbWUYByABKAMSFgoOaXNfYnV5ZXJfbWFrZXIYCCABKAgixgEKFExpc3RBZ2dUcmFkZXNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSFAoHZnJvbV9pZBgCIAEoBEgAiAEBEhcKCnN0YXJ0X3RpbWUYAyABKANIAYgBARIVCghlbmRfdGltZRgEIAEoA0gCiAEBEhcKBWxpbWl0GAUgASgNQgi6SAUqAxjoB0IKCghfZnJvbV9pZEINCgtfc3RhcnRfdGltZUILCglfZW5kX3RpbWUiTQoVTGlzdEFnZ1RyYWRlc1Jlc3BvbnNlEjQKCmFnZ190cmFkZXMYASADKAsyIC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkFnZ1RyYWRlIkEKFlN0cmVhbUFnZ1RyYWRlc1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJOChdTdHJlYW1BZ2dUcmFkZXNSZXNwb25zZRIzCglhZ2dfdHJhZGUYASABKAsyIC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkFnZ1RyYWRlMvkJChFNYXJrZXREYXRhU2VydmljZRJRCgRQaW5nEiMuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5QaW5nUmVxdWVzdBokLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuUGluZ1Jlc3BvbnNlEmwKDUdldFNlcnZlclRpbWUSLC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldFNlcnZlclRpbWVSZXF1ZXN0Gi0uZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRTZXJ2ZXJUaW1lUmVzcG9uc2USXQoIR2V0RGVwdGgSJy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldERlcHRoUmVxdWVzdBooLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0RGVwdGhSZXNwb25zZRJjCgpMaXN0VHJhZGVzEikuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5MaXN0VHJhZGVzUmVxdWVzdBoqLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuTGlzdFRyYWRlc1Jlc3BvbnNlEmMKCkxpc3RLbGluZXMSKS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkxpc3RLbGluZXNSZXF1ZXN0GiouZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5MaXN0S2xpbmVzUmVzcG9uc2USaQoMR2V0VGlja2VyMjRoEisuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRUaWNrZXIyNGhSZXF1ZXN0GiwuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRUaWNrZXIyNGhSZXNwb25zZRJsCg1HZXRCb29rVGlja2VyEiwuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRCb29rVGlja2VyUmVxdWVzdBotLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0Qm9va1RpY2tlclJlc3BvbnNlEmgKC1N0cmVhbURlcHRoEiouZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5TdHJlYW1EZXB0aFJlcXVlc3QaKy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlN0cmVhbURlcHRoUmVzcG9uc2UwARJrCgxTdHJlYW1UcmFkZXMSKy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlN0cmVhbVRyYWRlc1JlcXVlc3QaLC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlN0cmVhbVRyYWRlc1Jlc3BvbnNlMAESZgoLR2V0QXZnUHJpY2USKi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldEF2Z1ByaWNlUmVxdWVzdBorLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0QXZnUHJpY2VSZXNwb25zZRJsCg1MaXN0QWdnVHJhZGVzEiwuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5MaXN0QWdnVHJhZGVzUmVxdWVzdBotLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuTGlzdEFnZ1RyYWRlc1Jlc3BvbnNlEnQKD1N0cmVhbUFnZ1RyYWRlcxIuLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuU3RyZWFtQWdnVHJhZGVzUmVxdWVzdBovLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuU3RyZWFtQWdnVHJhZGVzUmVzcG9uc2UwAWIGcHJvdG8z", [file_buf_validate_validate]);
+  fileDesc("CidleGNoYW5nZS9tYXJrZXRkYXRhL3YxL21hcmtldGRhdGEucHJvdG8SFmV4Y2hhbmdlLm1hcmtldGRhdGEudjEiDQoLUGluZ1JlcXVlc3QiDgoMUGluZ1Jlc3BvbnNlIhYKFEdldFNlcnZlclRpbWVSZXF1ZXN0IiwKFUdldFNlcnZlclRpbWVSZXNwb25zZRITCgtzZXJ2ZXJfdGltZRgBIAEoAyItCgpQcmljZUxldmVsEg0KBXByaWNlGAEgASgJEhAKCHF1YW50aXR5GAIgASgJIlMKD0dldERlcHRoUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWxpbWl0GAIgASgNQgi6SAUqAxiIJyKOAQoQR2V0RGVwdGhSZXNwb25zZRIWCg5sYXN0X3VwZGF0ZV9pZBgBIAEoBBIwCgRiaWRzGAIgAygLMiIuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5QcmljZUxldmVsEjAKBGFza3MYAyADKAsyIi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlByaWNlTGV2ZWwifgoLUHVibGljVHJhZGUSDgoGc3ltYm9sGAEgASgJEgoKAmlkGAIgASgEEg0KBXByaWNlGAMgASgJEgsKA3F0eRgEIAEoCRIRCglxdW90ZV9xdHkYBSABKAkSDAoEdGltZRgGIAEoAxIWCg5pc19idXllcl9tYWtlchgHIAEoCCJmChFMaXN0VHJhZGVzUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWxpbWl0GAIgASgNQgi6SAUqAxjoBxIPCgdmcm9tX2lkGAMgASgEIkkKEkxpc3RUcmFkZXNSZXNwb25zZRIzCgZ0cmFkZXMYASADKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlB1YmxpY1RyYWRlIo8CCgVLbGluZRIRCglvcGVuX3RpbWUYASABKAMSDAoEb3BlbhgCIAEoCRIMCgRoaWdoGAMgASgJEgsKA2xvdxgEIAEoCRINCgVjbG9zZRgFIAEoCRIOCgZ2b2x1bWUYBiABKAkSEgoKY2xvc2VfdGltZRgHIAEoAxIUCgxxdW90ZV92b2x1bWUYCCABKAkSEwoLdHJhZGVfY291bnQYCSABKAQSHQoVdGFrZXJfYnV5X2Jhc2Vfdm9sdW1lGAogASgJEh4KFnRha2VyX2J1eV9xdW90ZV92b2x1bWUYCyABKAkSFgoOZmlyc3RfdHJhZGVfaWQYDCABKAQSFQoNbGFzdF90cmFkZV9pZBgNIAEoBCLXAQoRTGlzdEtsaW5lc1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBJaCghpbnRlcnZhbBgCIAEoCUJIukhFckNSAjFzUgIxbVICM21SAjVtUgMxNW1SAzMwbVICMWhSAjJoUgI0aFICNmhSAjhoUgMxMmhSAjFkUgIzZFICMXdSAjFNEhIKCnN0YXJ0X3RpbWUYAyABKAMSEAoIZW5kX3RpbWUYBCABKAMSFwoFbGltaXQYBSABKA1CCLpIBSoDGOgHIkMKEkxpc3RLbGluZXNSZXNwb25zZRItCgZrbGluZXMYASADKAsyHS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLktsaW5lIuUCCglUaWNrZXIyNGgSDgoGc3ltYm9sGAEgASgJEhQKDHByaWNlX2NoYW5nZRgCIAEoCRIcChRwcmljZV9jaGFuZ2VfcGVyY2VudBgDIAEoCRIaChJ3ZWlnaHRlZF9hdmdfcHJpY2UYBCABKAkSEgoKbGFzdF9wcmljZRgFIAEoCRISCgpvcGVuX3ByaWNlGAYgASgJEhIKCmhpZ2hfcHJpY2UYByABKAkSEQoJbG93X3ByaWNlGAggASgJEg4KBnZvbHVtZRgJIAEoCRIUCgxxdW90ZV92b2x1bWUYCiABKAkSEQoJb3Blbl90aW1lGAsgASgDEhIKCmNsb3NlX3RpbWUYDCABKAMSDQoFY291bnQYDSABKAQSGAoQcHJldl9jbG9zZV9wcmljZRgOIAEoCRIQCghsYXN0X3F0eRgPIAEoCRIQCghmaXJzdF9pZBgQIAEoBBIPCgdsYXN0X2lkGBEgASgEImAKE0dldFRpY2tlcjI0aFJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIgCgl3aW5kb3dfbXMYAiABKANCDbpICiIIGICIsqACKAAiSQoUR2V0VGlja2VyMjRoUmVzcG9uc2USMQoGdGlja2VyGAEgASgLMiEuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5UaWNrZXIyNGgiPwoUR2V0Qm9va1RpY2tlclJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJvChVHZXRCb29rVGlja2VyUmVzcG9uc2USDgoGc3ltYm9sGAEgASgJEhEKCWJpZF9wcmljZRgCIAEoCRIPCgdiaWRfcXR5GAMgASgJEhEKCWFza19wcmljZRgEIAEoCRIPCgdhc2tfcXR5GAUgASgJIj0KElN0cmVhbURlcHRoUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kIscBCgtEZXB0aFVwZGF0ZRIOCgZzeW1ib2wYASABKAkSFwoPZmlyc3RfdXBkYXRlX2lkGAIgASgEEhcKD2ZpbmFsX3VwZGF0ZV9pZBgDIAEoBBIwCgRiaWRzGAQgAygLMiIuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5QcmljZUxldmVsEjAKBGFza3MYBSADKAsyIi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlByaWNlTGV2ZWwSEgoKZXZlbnRfdGltZRgGIAEoAyI+ChNTdHJlYW1UcmFkZXNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQiSgoUU3RyZWFtVHJhZGVzUmVzcG9uc2USMgoFdHJhZGUYASABKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlB1YmxpY1RyYWRlIkoKE1N0cmVhbURlcHRoUmVzcG9uc2USMwoGdXBkYXRlGAEgASgLMiMuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5EZXB0aFVwZGF0ZSI9ChJHZXRBdmdQcmljZVJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJGChNHZXRBdmdQcmljZVJlc3BvbnNlEgwKBG1pbnMYASABKA0SDQoFcHJpY2UYAiABKAkSEgoKY2xvc2VfdGltZRgDIAEoAyKXAQoIQWdnVHJhZGUSDgoGc3ltYm9sGAEgASgJEgoKAmlkGAIgASgEEg0KBXByaWNlGAMgASgJEgsKA3F0eRgEIAEoCRIWCg5maXJzdF90cmFkZV9pZBgFIAEoBBIVCg1sYXN0X3RyYWRlX2lkGAYgASgEEgwKBHRpbWUYByABKAMSFgoOaXNfYnV5ZXJfbWFrZXIYCCABKAgixgEKFExpc3RBZ2dUcmFkZXNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSFAoHZnJvbV9pZBgCIAEoBEgAiAEBEhcKCnN0YXJ0X3RpbWUYAyABKANIAYgBARIVCghlbmRfdGltZRgEIAEoA0gCiAEBEhcKBWxpbWl0GAUgASgNQgi6SAUqAxjoB0IKCghfZnJvbV9pZEINCgtfc3RhcnRfdGltZUILCglfZW5kX3RpbWUiTQoVTGlzdEFnZ1RyYWRlc1Jlc3BvbnNlEjQKCmFnZ190cmFkZXMYASADKAsyIC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkFnZ1RyYWRlIkEKFlN0cmVhbUFnZ1RyYWRlc1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JCJOChdTdHJlYW1BZ2dUcmFkZXNSZXNwb25zZRIzCglhZ2dfdHJhZGUYASABKAsyIC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkFnZ1RyYWRlIo0BCgtUcmFkZUZpbHRlchIbCgpzdGFydF90aW1lGAEgASgDQge6SAQiAigAEhkKCGVuZF90aW1lGAIgASgDQge6SAQiAigAEhEKCW1pbl9wcmljZRgDIAEoCRIRCgltYXhfcHJpY2UYBCABKAkSDwoHbWluX3F0eRgFIAEoCRIPCgdtYXhfcXR5GAYgASgJIroBChNTZWFyY2hUcmFkZXNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSMwoGZmlsdGVyGAIgASgLMiMuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5UcmFkZUZpbHRlchIXCgVsaW1pdBgDIAEoDUIIukgFKgMY6AcSGAoGY3Vyc29yGAQgASgJQgi6SAVyAxjIARISCgpkZXNjZW5kaW5nGAUgASgIImAKFFNlYXJjaFRyYWRlc1Jlc3BvbnNlEjMKBnRyYWRlcxgBIAMoCzIjLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuUHVibGljVHJhZGUSEwoLbmV4dF9jdXJzb3IYAiABKAki5AEKC1RyYWRlQ2FuZGxlEhEKCW9wZW5fdGltZRgBIAEoAxISCgpjbG9zZV90aW1lGAIgASgDEgwKBG9wZW4YAyABKAkSDAoEaGlnaBgEIAEoCRILCgNsb3cYBSABKAkSDQoFY2xvc2UYBiABKAkSDgoGdm9sdW1lGAcgASgJEhQKDHF1b3RlX3ZvbHVtZRgIIAEoCRIMCgR2d2FwGAkgASgJEhMKC3RyYWRlX2NvdW50GAogASgEEhYKDmZpcnN0X3RyYWRlX2lkGAsgASgEEhUKDWxhc3RfdHJhZGVfaWQYDCABKAQilAEKFkdldFRyYWRlQ2FuZGxlc1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIzCgZmaWx0ZXIYAiABKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlRyYWRlRmlsdGVyEhwKC2ludGVydmFsX21zGAMgASgDQge6SAQiAiAAIk8KF0dldFRyYWRlQ2FuZGxlc1Jlc3BvbnNlEjQKB2NhbmRsZXMYASADKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlRyYWRlQ2FuZGxlInYKFkdldFRyYWRlU3VtbWFyeVJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIzCgZmaWx0ZXIYAiABKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlRyYWRlRmlsdGVyIk8KF0dldFRyYWRlU3VtbWFyeVJlc3BvbnNlEjQKB3N1bW1hcnkYASABKAsyIy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlRyYWRlQ2FuZGxlIpQBChdHZXRWb2x1bWVCeVByaWNlUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEjMKBmZpbHRlchgCIAEoCzIjLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuVHJhZGVGaWx0ZXISGwoKcHJpY2Vfc3RlcBgDIAEoCUIHukgEcgIQASJcChBQcmljZUxldmVsVm9sdW1lEg0KBXByaWNlGAEgASgJEg4KBnZvbHVtZRgCIAEoCRIUCgxxdW90ZV92b2x1bWUYAyABKAkSEwoLdHJhZGVfY291bnQYBCABKAQiVAoYR2V0Vm9sdW1lQnlQcmljZVJlc3BvbnNlEjgKBmxldmVscxgBIAMoCzIoLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuUHJpY2VMZXZlbFZvbHVtZTLDDQoRTWFya2V0RGF0YVNlcnZpY2USUQoEUGluZxIjLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuUGluZ1JlcXVlc3QaJC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlBpbmdSZXNwb25zZRJsCg1HZXRTZXJ2ZXJUaW1lEiwuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRTZXJ2ZXJUaW1lUmVxdWVzdBotLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0U2VydmVyVGltZVJlc3BvbnNlEl0KCEdldERlcHRoEicuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXREZXB0aFJlcXVlc3QaKC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldERlcHRoUmVzcG9uc2USYwoKTGlzdFRyYWRlcxIpLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuTGlzdFRyYWRlc1JlcXVlc3QaKi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkxpc3RUcmFkZXNSZXNwb25zZRJjCgpMaXN0S2xpbmVzEikuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5MaXN0S2xpbmVzUmVxdWVzdBoqLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuTGlzdEtsaW5lc1Jlc3BvbnNlEmkKDEdldFRpY2tlcjI0aBIrLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0VGlja2VyMjRoUmVxdWVzdBosLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0VGlja2VyMjRoUmVzcG9uc2USbAoNR2V0Qm9va1RpY2tlchIsLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0Qm9va1RpY2tlclJlcXVlc3QaLS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldEJvb2tUaWNrZXJSZXNwb25zZRJoCgtTdHJlYW1EZXB0aBIqLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuU3RyZWFtRGVwdGhSZXF1ZXN0GisuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5TdHJlYW1EZXB0aFJlc3BvbnNlMAESawoMU3RyZWFtVHJhZGVzEisuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5TdHJlYW1UcmFkZXNSZXF1ZXN0GiwuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5TdHJlYW1UcmFkZXNSZXNwb25zZTABEmYKC0dldEF2Z1ByaWNlEiouZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5HZXRBdmdQcmljZVJlcXVlc3QaKy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldEF2Z1ByaWNlUmVzcG9uc2USbAoNTGlzdEFnZ1RyYWRlcxIsLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuTGlzdEFnZ1RyYWRlc1JlcXVlc3QaLS5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkxpc3RBZ2dUcmFkZXNSZXNwb25zZRJ0Cg9TdHJlYW1BZ2dUcmFkZXMSLi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlN0cmVhbUFnZ1RyYWRlc1JlcXVlc3QaLy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLlN0cmVhbUFnZ1RyYWRlc1Jlc3BvbnNlMAESaQoMU2VhcmNoVHJhZGVzEisuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5TZWFyY2hUcmFkZXNSZXF1ZXN0GiwuZXhjaGFuZ2UubWFya2V0ZGF0YS52MS5TZWFyY2hUcmFkZXNSZXNwb25zZRJyCg9HZXRUcmFkZUNhbmRsZXMSLi5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldFRyYWRlQ2FuZGxlc1JlcXVlc3QaLy5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldFRyYWRlQ2FuZGxlc1Jlc3BvbnNlEnIKD0dldFRyYWRlU3VtbWFyeRIuLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0VHJhZGVTdW1tYXJ5UmVxdWVzdBovLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0VHJhZGVTdW1tYXJ5UmVzcG9uc2USdQoQR2V0Vm9sdW1lQnlQcmljZRIvLmV4Y2hhbmdlLm1hcmtldGRhdGEudjEuR2V0Vm9sdW1lQnlQcmljZVJlcXVlc3QaMC5leGNoYW5nZS5tYXJrZXRkYXRhLnYxLkdldFZvbHVtZUJ5UHJpY2VSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate]);
 
 /**
  * @generated from message exchange.marketdata.v1.PingRequest
@@ -873,6 +873,361 @@ export const StreamAggTradesResponseSchema: GenMessage<StreamAggTradesResponse> 
   messageDesc(file_exchange_marketdata_v1_marketdata, 29);
 
 /**
+ * Which trades of market history: start_time inclusive, end_time exclusive (ms, 0 = open), price and
+ * quantity bands inclusive (decimal strings at the symbol's scales, "" = open).
+ *
+ * @generated from message exchange.marketdata.v1.TradeFilter
+ */
+export type TradeFilter = Message<"exchange.marketdata.v1.TradeFilter"> & {
+  /**
+   * @generated from field: int64 start_time = 1;
+   */
+  startTime: bigint;
+
+  /**
+   * @generated from field: int64 end_time = 2;
+   */
+  endTime: bigint;
+
+  /**
+   * @generated from field: string min_price = 3;
+   */
+  minPrice: string;
+
+  /**
+   * @generated from field: string max_price = 4;
+   */
+  maxPrice: string;
+
+  /**
+   * @generated from field: string min_qty = 5;
+   */
+  minQty: string;
+
+  /**
+   * @generated from field: string max_qty = 6;
+   */
+  maxQty: string;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.TradeFilter.
+ * Use `create(TradeFilterSchema)` to create a new message.
+ */
+export const TradeFilterSchema: GenMessage<TradeFilter> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 30);
+
+/**
+ * @generated from message exchange.marketdata.v1.SearchTradesRequest
+ */
+export type SearchTradesRequest = Message<"exchange.marketdata.v1.SearchTradesRequest"> & {
+  /**
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * @generated from field: exchange.marketdata.v1.TradeFilter filter = 2;
+   */
+  filter?: TradeFilter | undefined;
+
+  /**
+   * Zero: 500.
+   *
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * next_cursor of the previous page ("" for the first).
+   *
+   * @generated from field: string cursor = 4;
+   */
+  cursor: string;
+
+  /**
+   * Newest first.
+   *
+   * @generated from field: bool descending = 5;
+   */
+  descending: boolean;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.SearchTradesRequest.
+ * Use `create(SearchTradesRequestSchema)` to create a new message.
+ */
+export const SearchTradesRequestSchema: GenMessage<SearchTradesRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 31);
+
+/**
+ * @generated from message exchange.marketdata.v1.SearchTradesResponse
+ */
+export type SearchTradesResponse = Message<"exchange.marketdata.v1.SearchTradesResponse"> & {
+  /**
+   * @generated from field: repeated exchange.marketdata.v1.PublicTrade trades = 1;
+   */
+  trades: PublicTrade[];
+
+  /**
+   * Set when the page was full: pass it as cursor for the next one.
+   *
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.SearchTradesResponse.
+ * Use `create(SearchTradesResponseSchema)` to create a new message.
+ */
+export const SearchTradesResponseSchema: GenMessage<SearchTradesResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 32);
+
+/**
+ * @generated from message exchange.marketdata.v1.TradeCandle
+ */
+export type TradeCandle = Message<"exchange.marketdata.v1.TradeCandle"> & {
+  /**
+   * @generated from field: int64 open_time = 1;
+   */
+  openTime: bigint;
+
+  /**
+   * The bucket's last millisecond (for a summary, the last trade's time).
+   *
+   * @generated from field: int64 close_time = 2;
+   */
+  closeTime: bigint;
+
+  /**
+   * @generated from field: string open = 3;
+   */
+  open: string;
+
+  /**
+   * @generated from field: string high = 4;
+   */
+  high: string;
+
+  /**
+   * @generated from field: string low = 5;
+   */
+  low: string;
+
+  /**
+   * @generated from field: string close = 6;
+   */
+  close: string;
+
+  /**
+   * @generated from field: string volume = 7;
+   */
+  volume: string;
+
+  /**
+   * @generated from field: string quote_volume = 8;
+   */
+  quoteVolume: string;
+
+  /**
+   * Quote volume / volume, at the price's scale, rounded down.
+   *
+   * @generated from field: string vwap = 9;
+   */
+  vwap: string;
+
+  /**
+   * @generated from field: uint64 trade_count = 10;
+   */
+  tradeCount: bigint;
+
+  /**
+   * @generated from field: uint64 first_trade_id = 11;
+   */
+  firstTradeId: bigint;
+
+  /**
+   * @generated from field: uint64 last_trade_id = 12;
+   */
+  lastTradeId: bigint;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.TradeCandle.
+ * Use `create(TradeCandleSchema)` to create a new message.
+ */
+export const TradeCandleSchema: GenMessage<TradeCandle> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 33);
+
+/**
+ * @generated from message exchange.marketdata.v1.GetTradeCandlesRequest
+ */
+export type GetTradeCandlesRequest = Message<"exchange.marketdata.v1.GetTradeCandlesRequest"> & {
+  /**
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * @generated from field: exchange.marketdata.v1.TradeFilter filter = 2;
+   */
+  filter?: TradeFilter | undefined;
+
+  /**
+   * Any interval in ms; at most 1000 candles with trades.
+   *
+   * @generated from field: int64 interval_ms = 3;
+   */
+  intervalMs: bigint;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.GetTradeCandlesRequest.
+ * Use `create(GetTradeCandlesRequestSchema)` to create a new message.
+ */
+export const GetTradeCandlesRequestSchema: GenMessage<GetTradeCandlesRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 34);
+
+/**
+ * @generated from message exchange.marketdata.v1.GetTradeCandlesResponse
+ */
+export type GetTradeCandlesResponse = Message<"exchange.marketdata.v1.GetTradeCandlesResponse"> & {
+  /**
+   * @generated from field: repeated exchange.marketdata.v1.TradeCandle candles = 1;
+   */
+  candles: TradeCandle[];
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.GetTradeCandlesResponse.
+ * Use `create(GetTradeCandlesResponseSchema)` to create a new message.
+ */
+export const GetTradeCandlesResponseSchema: GenMessage<GetTradeCandlesResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 35);
+
+/**
+ * @generated from message exchange.marketdata.v1.GetTradeSummaryRequest
+ */
+export type GetTradeSummaryRequest = Message<"exchange.marketdata.v1.GetTradeSummaryRequest"> & {
+  /**
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * @generated from field: exchange.marketdata.v1.TradeFilter filter = 2;
+   */
+  filter?: TradeFilter | undefined;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.GetTradeSummaryRequest.
+ * Use `create(GetTradeSummaryRequestSchema)` to create a new message.
+ */
+export const GetTradeSummaryRequestSchema: GenMessage<GetTradeSummaryRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 36);
+
+/**
+ * @generated from message exchange.marketdata.v1.GetTradeSummaryResponse
+ */
+export type GetTradeSummaryResponse = Message<"exchange.marketdata.v1.GetTradeSummaryResponse"> & {
+  /**
+   * Absent when no trade matches.
+   *
+   * @generated from field: exchange.marketdata.v1.TradeCandle summary = 1;
+   */
+  summary?: TradeCandle | undefined;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.GetTradeSummaryResponse.
+ * Use `create(GetTradeSummaryResponseSchema)` to create a new message.
+ */
+export const GetTradeSummaryResponseSchema: GenMessage<GetTradeSummaryResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 37);
+
+/**
+ * @generated from message exchange.marketdata.v1.GetVolumeByPriceRequest
+ */
+export type GetVolumeByPriceRequest = Message<"exchange.marketdata.v1.GetVolumeByPriceRequest"> & {
+  /**
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * @generated from field: exchange.marketdata.v1.TradeFilter filter = 2;
+   */
+  filter?: TradeFilter | undefined;
+
+  /**
+   * The width of a level, a decimal price; at most 1000 levels.
+   *
+   * @generated from field: string price_step = 3;
+   */
+  priceStep: string;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.GetVolumeByPriceRequest.
+ * Use `create(GetVolumeByPriceRequestSchema)` to create a new message.
+ */
+export const GetVolumeByPriceRequestSchema: GenMessage<GetVolumeByPriceRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 38);
+
+/**
+ * @generated from message exchange.marketdata.v1.PriceLevelVolume
+ */
+export type PriceLevelVolume = Message<"exchange.marketdata.v1.PriceLevelVolume"> & {
+  /**
+   * The level's lowest price (a multiple of price_step).
+   *
+   * @generated from field: string price = 1;
+   */
+  price: string;
+
+  /**
+   * @generated from field: string volume = 2;
+   */
+  volume: string;
+
+  /**
+   * @generated from field: string quote_volume = 3;
+   */
+  quoteVolume: string;
+
+  /**
+   * @generated from field: uint64 trade_count = 4;
+   */
+  tradeCount: bigint;
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.PriceLevelVolume.
+ * Use `create(PriceLevelVolumeSchema)` to create a new message.
+ */
+export const PriceLevelVolumeSchema: GenMessage<PriceLevelVolume> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 39);
+
+/**
+ * @generated from message exchange.marketdata.v1.GetVolumeByPriceResponse
+ */
+export type GetVolumeByPriceResponse = Message<"exchange.marketdata.v1.GetVolumeByPriceResponse"> & {
+  /**
+   * @generated from field: repeated exchange.marketdata.v1.PriceLevelVolume levels = 1;
+   */
+  levels: PriceLevelVolume[];
+};
+
+/**
+ * Describes the message exchange.marketdata.v1.GetVolumeByPriceResponse.
+ * Use `create(GetVolumeByPriceResponseSchema)` to create a new message.
+ */
+export const GetVolumeByPriceResponseSchema: GenMessage<GetVolumeByPriceResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_marketdata_v1_marketdata, 40);
+
+/**
  * Public market data, all derived from matching's events (rebuildable from them).
  *
  * @generated from service exchange.marketdata.v1.MarketDataService
@@ -982,6 +1337,47 @@ export const MarketDataService: GenService<{
     methodKind: "server_streaming";
     input: typeof StreamAggTradesRequestSchema;
     output: typeof StreamAggTradesResponseSchema;
+  },
+  /**
+   * Market history (OpenSearch in distributed mode, SQLite embedded; a second or so behind the
+   * projection): trades by time range and price and size bands, page by page.
+   *
+   * @generated from rpc exchange.marketdata.v1.MarketDataService.SearchTrades
+   */
+  searchTrades: {
+    methodKind: "unary";
+    input: typeof SearchTradesRequestSchema;
+    output: typeof SearchTradesResponseSchema;
+  },
+  /**
+   * OHLCV candles of any interval (aligned to the epoch, only those with trades), each with its VWAP.
+   *
+   * @generated from rpc exchange.marketdata.v1.MarketDataService.GetTradeCandles
+   */
+  getTradeCandles: {
+    methodKind: "unary";
+    input: typeof GetTradeCandlesRequestSchema;
+    output: typeof GetTradeCandlesResponseSchema;
+  },
+  /**
+   * One candle over the whole filter: totals and the VWAP of the range.
+   *
+   * @generated from rpc exchange.marketdata.v1.MarketDataService.GetTradeSummary
+   */
+  getTradeSummary: {
+    methodKind: "unary";
+    input: typeof GetTradeSummaryRequestSchema;
+    output: typeof GetTradeSummaryResponseSchema;
+  },
+  /**
+   * Volume by price level: levels price_step wide, lowest first.
+   *
+   * @generated from rpc exchange.marketdata.v1.MarketDataService.GetVolumeByPrice
+   */
+  getVolumeByPrice: {
+    methodKind: "unary";
+    input: typeof GetVolumeByPriceRequestSchema;
+    output: typeof GetVolumeByPriceResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_exchange_marketdata_v1_marketdata, 0);

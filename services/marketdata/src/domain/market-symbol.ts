@@ -46,6 +46,11 @@ export class MarketSymbol {
     return (ticks * this.tickUnits * lots * this.lotUnits) / this.baseOne;
   }
 
+  /** A price in units x a quantity in units, in quote units (rounded down). */
+  quoteOf(priceUnits: bigint, qtyUnits: bigint): bigint {
+    return (priceUnits * qtyUnits) / this.baseOne;
+  }
+
   formatPrice(units: bigint): string {
     return formatUnits(units, this.scales.quoteScale);
   }

@@ -1867,6 +1867,734 @@ func (x *StreamAggTradesResponse) GetAggTrade() *AggTrade {
 	return nil
 }
 
+// Which trades of market history: start_time inclusive, end_time exclusive (ms, 0 = open), price and
+// quantity bands inclusive (decimal strings at the symbol's scales, "" = open).
+type TradeFilter struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StartTime     int64                  `protobuf:"varint,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime       int64                  `protobuf:"varint,2,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	MinPrice      string                 `protobuf:"bytes,3,opt,name=min_price,json=minPrice,proto3" json:"min_price,omitempty"`
+	MaxPrice      string                 `protobuf:"bytes,4,opt,name=max_price,json=maxPrice,proto3" json:"max_price,omitempty"`
+	MinQty        string                 `protobuf:"bytes,5,opt,name=min_qty,json=minQty,proto3" json:"min_qty,omitempty"`
+	MaxQty        string                 `protobuf:"bytes,6,opt,name=max_qty,json=maxQty,proto3" json:"max_qty,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TradeFilter) Reset() {
+	*x = TradeFilter{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TradeFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TradeFilter) ProtoMessage() {}
+
+func (x *TradeFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TradeFilter.ProtoReflect.Descriptor instead.
+func (*TradeFilter) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *TradeFilter) GetStartTime() int64 {
+	if x != nil {
+		return x.StartTime
+	}
+	return 0
+}
+
+func (x *TradeFilter) GetEndTime() int64 {
+	if x != nil {
+		return x.EndTime
+	}
+	return 0
+}
+
+func (x *TradeFilter) GetMinPrice() string {
+	if x != nil {
+		return x.MinPrice
+	}
+	return ""
+}
+
+func (x *TradeFilter) GetMaxPrice() string {
+	if x != nil {
+		return x.MaxPrice
+	}
+	return ""
+}
+
+func (x *TradeFilter) GetMinQty() string {
+	if x != nil {
+		return x.MinQty
+	}
+	return ""
+}
+
+func (x *TradeFilter) GetMaxQty() string {
+	if x != nil {
+		return x.MaxQty
+	}
+	return ""
+}
+
+type SearchTradesRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Symbol string                 `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	Filter *TradeFilter           `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Zero: 500.
+	Limit uint32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	// next_cursor of the previous page ("" for the first).
+	Cursor string `protobuf:"bytes,4,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// Newest first.
+	Descending    bool `protobuf:"varint,5,opt,name=descending,proto3" json:"descending,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchTradesRequest) Reset() {
+	*x = SearchTradesRequest{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchTradesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchTradesRequest) ProtoMessage() {}
+
+func (x *SearchTradesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchTradesRequest.ProtoReflect.Descriptor instead.
+func (*SearchTradesRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *SearchTradesRequest) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *SearchTradesRequest) GetFilter() *TradeFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *SearchTradesRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *SearchTradesRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *SearchTradesRequest) GetDescending() bool {
+	if x != nil {
+		return x.Descending
+	}
+	return false
+}
+
+type SearchTradesResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Trades []*PublicTrade         `protobuf:"bytes,1,rep,name=trades,proto3" json:"trades,omitempty"`
+	// Set when the page was full: pass it as cursor for the next one.
+	NextCursor    string `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchTradesResponse) Reset() {
+	*x = SearchTradesResponse{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchTradesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchTradesResponse) ProtoMessage() {}
+
+func (x *SearchTradesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchTradesResponse.ProtoReflect.Descriptor instead.
+func (*SearchTradesResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *SearchTradesResponse) GetTrades() []*PublicTrade {
+	if x != nil {
+		return x.Trades
+	}
+	return nil
+}
+
+func (x *SearchTradesResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
+}
+
+type TradeCandle struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	OpenTime int64                  `protobuf:"varint,1,opt,name=open_time,json=openTime,proto3" json:"open_time,omitempty"`
+	// The bucket's last millisecond (for a summary, the last trade's time).
+	CloseTime   int64  `protobuf:"varint,2,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	Open        string `protobuf:"bytes,3,opt,name=open,proto3" json:"open,omitempty"`
+	High        string `protobuf:"bytes,4,opt,name=high,proto3" json:"high,omitempty"`
+	Low         string `protobuf:"bytes,5,opt,name=low,proto3" json:"low,omitempty"`
+	Close       string `protobuf:"bytes,6,opt,name=close,proto3" json:"close,omitempty"`
+	Volume      string `protobuf:"bytes,7,opt,name=volume,proto3" json:"volume,omitempty"`
+	QuoteVolume string `protobuf:"bytes,8,opt,name=quote_volume,json=quoteVolume,proto3" json:"quote_volume,omitempty"`
+	// Quote volume / volume, at the price's scale, rounded down.
+	Vwap          string `protobuf:"bytes,9,opt,name=vwap,proto3" json:"vwap,omitempty"`
+	TradeCount    uint64 `protobuf:"varint,10,opt,name=trade_count,json=tradeCount,proto3" json:"trade_count,omitempty"`
+	FirstTradeId  uint64 `protobuf:"varint,11,opt,name=first_trade_id,json=firstTradeId,proto3" json:"first_trade_id,omitempty"`
+	LastTradeId   uint64 `protobuf:"varint,12,opt,name=last_trade_id,json=lastTradeId,proto3" json:"last_trade_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TradeCandle) Reset() {
+	*x = TradeCandle{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TradeCandle) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TradeCandle) ProtoMessage() {}
+
+func (x *TradeCandle) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TradeCandle.ProtoReflect.Descriptor instead.
+func (*TradeCandle) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *TradeCandle) GetOpenTime() int64 {
+	if x != nil {
+		return x.OpenTime
+	}
+	return 0
+}
+
+func (x *TradeCandle) GetCloseTime() int64 {
+	if x != nil {
+		return x.CloseTime
+	}
+	return 0
+}
+
+func (x *TradeCandle) GetOpen() string {
+	if x != nil {
+		return x.Open
+	}
+	return ""
+}
+
+func (x *TradeCandle) GetHigh() string {
+	if x != nil {
+		return x.High
+	}
+	return ""
+}
+
+func (x *TradeCandle) GetLow() string {
+	if x != nil {
+		return x.Low
+	}
+	return ""
+}
+
+func (x *TradeCandle) GetClose() string {
+	if x != nil {
+		return x.Close
+	}
+	return ""
+}
+
+func (x *TradeCandle) GetVolume() string {
+	if x != nil {
+		return x.Volume
+	}
+	return ""
+}
+
+func (x *TradeCandle) GetQuoteVolume() string {
+	if x != nil {
+		return x.QuoteVolume
+	}
+	return ""
+}
+
+func (x *TradeCandle) GetVwap() string {
+	if x != nil {
+		return x.Vwap
+	}
+	return ""
+}
+
+func (x *TradeCandle) GetTradeCount() uint64 {
+	if x != nil {
+		return x.TradeCount
+	}
+	return 0
+}
+
+func (x *TradeCandle) GetFirstTradeId() uint64 {
+	if x != nil {
+		return x.FirstTradeId
+	}
+	return 0
+}
+
+func (x *TradeCandle) GetLastTradeId() uint64 {
+	if x != nil {
+		return x.LastTradeId
+	}
+	return 0
+}
+
+type GetTradeCandlesRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Symbol string                 `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	Filter *TradeFilter           `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Any interval in ms; at most 1000 candles with trades.
+	IntervalMs    int64 `protobuf:"varint,3,opt,name=interval_ms,json=intervalMs,proto3" json:"interval_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTradeCandlesRequest) Reset() {
+	*x = GetTradeCandlesRequest{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTradeCandlesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTradeCandlesRequest) ProtoMessage() {}
+
+func (x *GetTradeCandlesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTradeCandlesRequest.ProtoReflect.Descriptor instead.
+func (*GetTradeCandlesRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GetTradeCandlesRequest) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *GetTradeCandlesRequest) GetFilter() *TradeFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *GetTradeCandlesRequest) GetIntervalMs() int64 {
+	if x != nil {
+		return x.IntervalMs
+	}
+	return 0
+}
+
+type GetTradeCandlesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Candles       []*TradeCandle         `protobuf:"bytes,1,rep,name=candles,proto3" json:"candles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTradeCandlesResponse) Reset() {
+	*x = GetTradeCandlesResponse{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTradeCandlesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTradeCandlesResponse) ProtoMessage() {}
+
+func (x *GetTradeCandlesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTradeCandlesResponse.ProtoReflect.Descriptor instead.
+func (*GetTradeCandlesResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *GetTradeCandlesResponse) GetCandles() []*TradeCandle {
+	if x != nil {
+		return x.Candles
+	}
+	return nil
+}
+
+type GetTradeSummaryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Symbol        string                 `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	Filter        *TradeFilter           `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTradeSummaryRequest) Reset() {
+	*x = GetTradeSummaryRequest{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTradeSummaryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTradeSummaryRequest) ProtoMessage() {}
+
+func (x *GetTradeSummaryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTradeSummaryRequest.ProtoReflect.Descriptor instead.
+func (*GetTradeSummaryRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *GetTradeSummaryRequest) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *GetTradeSummaryRequest) GetFilter() *TradeFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+type GetTradeSummaryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Absent when no trade matches.
+	Summary       *TradeCandle `protobuf:"bytes,1,opt,name=summary,proto3" json:"summary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTradeSummaryResponse) Reset() {
+	*x = GetTradeSummaryResponse{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTradeSummaryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTradeSummaryResponse) ProtoMessage() {}
+
+func (x *GetTradeSummaryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTradeSummaryResponse.ProtoReflect.Descriptor instead.
+func (*GetTradeSummaryResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *GetTradeSummaryResponse) GetSummary() *TradeCandle {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+type GetVolumeByPriceRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Symbol string                 `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	Filter *TradeFilter           `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
+	// The width of a level, a decimal price; at most 1000 levels.
+	PriceStep     string `protobuf:"bytes,3,opt,name=price_step,json=priceStep,proto3" json:"price_step,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVolumeByPriceRequest) Reset() {
+	*x = GetVolumeByPriceRequest{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVolumeByPriceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVolumeByPriceRequest) ProtoMessage() {}
+
+func (x *GetVolumeByPriceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVolumeByPriceRequest.ProtoReflect.Descriptor instead.
+func (*GetVolumeByPriceRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *GetVolumeByPriceRequest) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *GetVolumeByPriceRequest) GetFilter() *TradeFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *GetVolumeByPriceRequest) GetPriceStep() string {
+	if x != nil {
+		return x.PriceStep
+	}
+	return ""
+}
+
+type PriceLevelVolume struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The level's lowest price (a multiple of price_step).
+	Price         string `protobuf:"bytes,1,opt,name=price,proto3" json:"price,omitempty"`
+	Volume        string `protobuf:"bytes,2,opt,name=volume,proto3" json:"volume,omitempty"`
+	QuoteVolume   string `protobuf:"bytes,3,opt,name=quote_volume,json=quoteVolume,proto3" json:"quote_volume,omitempty"`
+	TradeCount    uint64 `protobuf:"varint,4,opt,name=trade_count,json=tradeCount,proto3" json:"trade_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PriceLevelVolume) Reset() {
+	*x = PriceLevelVolume{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PriceLevelVolume) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PriceLevelVolume) ProtoMessage() {}
+
+func (x *PriceLevelVolume) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PriceLevelVolume.ProtoReflect.Descriptor instead.
+func (*PriceLevelVolume) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *PriceLevelVolume) GetPrice() string {
+	if x != nil {
+		return x.Price
+	}
+	return ""
+}
+
+func (x *PriceLevelVolume) GetVolume() string {
+	if x != nil {
+		return x.Volume
+	}
+	return ""
+}
+
+func (x *PriceLevelVolume) GetQuoteVolume() string {
+	if x != nil {
+		return x.QuoteVolume
+	}
+	return ""
+}
+
+func (x *PriceLevelVolume) GetTradeCount() uint64 {
+	if x != nil {
+		return x.TradeCount
+	}
+	return 0
+}
+
+type GetVolumeByPriceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Levels        []*PriceLevelVolume    `protobuf:"bytes,1,rep,name=levels,proto3" json:"levels,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVolumeByPriceResponse) Reset() {
+	*x = GetVolumeByPriceResponse{}
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVolumeByPriceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVolumeByPriceResponse) ProtoMessage() {}
+
+func (x *GetVolumeByPriceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_marketdata_v1_marketdata_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVolumeByPriceResponse.ProtoReflect.Descriptor instead.
+func (*GetVolumeByPriceResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *GetVolumeByPriceResponse) GetLevels() []*PriceLevelVolume {
+	if x != nil {
+		return x.Levels
+	}
+	return nil
+}
+
 var File_exchange_marketdata_v1_marketdata_proto protoreflect.FileDescriptor
 
 const file_exchange_marketdata_v1_marketdata_proto_rawDesc = "" +
@@ -2015,7 +2743,68 @@ const file_exchange_marketdata_v1_marketdata_proto_rawDesc = "" +
 	"\x16StreamAggTradesRequest\x12/\n" +
 	"\x06symbol\x18\x01 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{2,20}$R\x06symbol\"X\n" +
 	"\x17StreamAggTradesResponse\x12=\n" +
-	"\tagg_trade\x18\x01 \x01(\v2 .exchange.marketdata.v1.AggTradeR\baggTrade2\xf9\t\n" +
+	"\tagg_trade\x18\x01 \x01(\v2 .exchange.marketdata.v1.AggTradeR\baggTrade\"\xc5\x01\n" +
+	"\vTradeFilter\x12&\n" +
+	"\n" +
+	"start_time\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\tstartTime\x12\"\n" +
+	"\bend_time\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aendTime\x12\x1b\n" +
+	"\tmin_price\x18\x03 \x01(\tR\bminPrice\x12\x1b\n" +
+	"\tmax_price\x18\x04 \x01(\tR\bmaxPrice\x12\x17\n" +
+	"\amin_qty\x18\x05 \x01(\tR\x06minQty\x12\x17\n" +
+	"\amax_qty\x18\x06 \x01(\tR\x06maxQty\"\xe5\x01\n" +
+	"\x13SearchTradesRequest\x12/\n" +
+	"\x06symbol\x18\x01 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{2,20}$R\x06symbol\x12;\n" +
+	"\x06filter\x18\x02 \x01(\v2#.exchange.marketdata.v1.TradeFilterR\x06filter\x12\x1e\n" +
+	"\x05limit\x18\x03 \x01(\rB\b\xbaH\x05*\x03\x18\xe8\aR\x05limit\x12 \n" +
+	"\x06cursor\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06cursor\x12\x1e\n" +
+	"\n" +
+	"descending\x18\x05 \x01(\bR\n" +
+	"descending\"t\n" +
+	"\x14SearchTradesResponse\x12;\n" +
+	"\x06trades\x18\x01 \x03(\v2#.exchange.marketdata.v1.PublicTradeR\x06trades\x12\x1f\n" +
+	"\vnext_cursor\x18\x02 \x01(\tR\n" +
+	"nextCursor\"\xd3\x02\n" +
+	"\vTradeCandle\x12\x1b\n" +
+	"\topen_time\x18\x01 \x01(\x03R\bopenTime\x12\x1d\n" +
+	"\n" +
+	"close_time\x18\x02 \x01(\x03R\tcloseTime\x12\x12\n" +
+	"\x04open\x18\x03 \x01(\tR\x04open\x12\x12\n" +
+	"\x04high\x18\x04 \x01(\tR\x04high\x12\x10\n" +
+	"\x03low\x18\x05 \x01(\tR\x03low\x12\x14\n" +
+	"\x05close\x18\x06 \x01(\tR\x05close\x12\x16\n" +
+	"\x06volume\x18\a \x01(\tR\x06volume\x12!\n" +
+	"\fquote_volume\x18\b \x01(\tR\vquoteVolume\x12\x12\n" +
+	"\x04vwap\x18\t \x01(\tR\x04vwap\x12\x1f\n" +
+	"\vtrade_count\x18\n" +
+	" \x01(\x04R\n" +
+	"tradeCount\x12$\n" +
+	"\x0efirst_trade_id\x18\v \x01(\x04R\ffirstTradeId\x12\"\n" +
+	"\rlast_trade_id\x18\f \x01(\x04R\vlastTradeId\"\xb0\x01\n" +
+	"\x16GetTradeCandlesRequest\x12/\n" +
+	"\x06symbol\x18\x01 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{2,20}$R\x06symbol\x12;\n" +
+	"\x06filter\x18\x02 \x01(\v2#.exchange.marketdata.v1.TradeFilterR\x06filter\x12(\n" +
+	"\vinterval_ms\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\n" +
+	"intervalMs\"X\n" +
+	"\x17GetTradeCandlesResponse\x12=\n" +
+	"\acandles\x18\x01 \x03(\v2#.exchange.marketdata.v1.TradeCandleR\acandles\"\x86\x01\n" +
+	"\x16GetTradeSummaryRequest\x12/\n" +
+	"\x06symbol\x18\x01 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{2,20}$R\x06symbol\x12;\n" +
+	"\x06filter\x18\x02 \x01(\v2#.exchange.marketdata.v1.TradeFilterR\x06filter\"X\n" +
+	"\x17GetTradeSummaryResponse\x12=\n" +
+	"\asummary\x18\x01 \x01(\v2#.exchange.marketdata.v1.TradeCandleR\asummary\"\xaf\x01\n" +
+	"\x17GetVolumeByPriceRequest\x12/\n" +
+	"\x06symbol\x18\x01 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{2,20}$R\x06symbol\x12;\n" +
+	"\x06filter\x18\x02 \x01(\v2#.exchange.marketdata.v1.TradeFilterR\x06filter\x12&\n" +
+	"\n" +
+	"price_step\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\tpriceStep\"\x84\x01\n" +
+	"\x10PriceLevelVolume\x12\x14\n" +
+	"\x05price\x18\x01 \x01(\tR\x05price\x12\x16\n" +
+	"\x06volume\x18\x02 \x01(\tR\x06volume\x12!\n" +
+	"\fquote_volume\x18\x03 \x01(\tR\vquoteVolume\x12\x1f\n" +
+	"\vtrade_count\x18\x04 \x01(\x04R\n" +
+	"tradeCount\"\\\n" +
+	"\x18GetVolumeByPriceResponse\x12@\n" +
+	"\x06levels\x18\x01 \x03(\v2(.exchange.marketdata.v1.PriceLevelVolumeR\x06levels2\xc3\r\n" +
 	"\x11MarketDataService\x12Q\n" +
 	"\x04Ping\x12#.exchange.marketdata.v1.PingRequest\x1a$.exchange.marketdata.v1.PingResponse\x12l\n" +
 	"\rGetServerTime\x12,.exchange.marketdata.v1.GetServerTimeRequest\x1a-.exchange.marketdata.v1.GetServerTimeResponse\x12]\n" +
@@ -2030,7 +2819,11 @@ const file_exchange_marketdata_v1_marketdata_proto_rawDesc = "" +
 	"\fStreamTrades\x12+.exchange.marketdata.v1.StreamTradesRequest\x1a,.exchange.marketdata.v1.StreamTradesResponse0\x01\x12f\n" +
 	"\vGetAvgPrice\x12*.exchange.marketdata.v1.GetAvgPriceRequest\x1a+.exchange.marketdata.v1.GetAvgPriceResponse\x12l\n" +
 	"\rListAggTrades\x12,.exchange.marketdata.v1.ListAggTradesRequest\x1a-.exchange.marketdata.v1.ListAggTradesResponse\x12t\n" +
-	"\x0fStreamAggTrades\x12..exchange.marketdata.v1.StreamAggTradesRequest\x1a/.exchange.marketdata.v1.StreamAggTradesResponse0\x01B\xf4\x01\n" +
+	"\x0fStreamAggTrades\x12..exchange.marketdata.v1.StreamAggTradesRequest\x1a/.exchange.marketdata.v1.StreamAggTradesResponse0\x01\x12i\n" +
+	"\fSearchTrades\x12+.exchange.marketdata.v1.SearchTradesRequest\x1a,.exchange.marketdata.v1.SearchTradesResponse\x12r\n" +
+	"\x0fGetTradeCandles\x12..exchange.marketdata.v1.GetTradeCandlesRequest\x1a/.exchange.marketdata.v1.GetTradeCandlesResponse\x12r\n" +
+	"\x0fGetTradeSummary\x12..exchange.marketdata.v1.GetTradeSummaryRequest\x1a/.exchange.marketdata.v1.GetTradeSummaryResponse\x12u\n" +
+	"\x10GetVolumeByPrice\x12/.exchange.marketdata.v1.GetVolumeByPriceRequest\x1a0.exchange.marketdata.v1.GetVolumeByPriceResponseB\xf4\x01\n" +
 	"\x1acom.exchange.marketdata.v1B\x0fMarketdataProtoP\x01ZKgithub.com/exchange/exchange/sdk/go/gen/exchange/marketdata/v1;marketdatav1\xa2\x02\x03EMX\xaa\x02\x16Exchange.Marketdata.V1\xca\x02\x16Exchange\\Marketdata\\V1\xe2\x02\"Exchange\\Marketdata\\V1\\GPBMetadata\xea\x02\x18Exchange::Marketdata::V1b\x06proto3"
 
 var (
@@ -2045,38 +2838,49 @@ func file_exchange_marketdata_v1_marketdata_proto_rawDescGZIP() []byte {
 	return file_exchange_marketdata_v1_marketdata_proto_rawDescData
 }
 
-var file_exchange_marketdata_v1_marketdata_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_exchange_marketdata_v1_marketdata_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_exchange_marketdata_v1_marketdata_proto_goTypes = []any{
-	(*PingRequest)(nil),             // 0: exchange.marketdata.v1.PingRequest
-	(*PingResponse)(nil),            // 1: exchange.marketdata.v1.PingResponse
-	(*GetServerTimeRequest)(nil),    // 2: exchange.marketdata.v1.GetServerTimeRequest
-	(*GetServerTimeResponse)(nil),   // 3: exchange.marketdata.v1.GetServerTimeResponse
-	(*PriceLevel)(nil),              // 4: exchange.marketdata.v1.PriceLevel
-	(*GetDepthRequest)(nil),         // 5: exchange.marketdata.v1.GetDepthRequest
-	(*GetDepthResponse)(nil),        // 6: exchange.marketdata.v1.GetDepthResponse
-	(*PublicTrade)(nil),             // 7: exchange.marketdata.v1.PublicTrade
-	(*ListTradesRequest)(nil),       // 8: exchange.marketdata.v1.ListTradesRequest
-	(*ListTradesResponse)(nil),      // 9: exchange.marketdata.v1.ListTradesResponse
-	(*Kline)(nil),                   // 10: exchange.marketdata.v1.Kline
-	(*ListKlinesRequest)(nil),       // 11: exchange.marketdata.v1.ListKlinesRequest
-	(*ListKlinesResponse)(nil),      // 12: exchange.marketdata.v1.ListKlinesResponse
-	(*Ticker24H)(nil),               // 13: exchange.marketdata.v1.Ticker24h
-	(*GetTicker24HRequest)(nil),     // 14: exchange.marketdata.v1.GetTicker24hRequest
-	(*GetTicker24HResponse)(nil),    // 15: exchange.marketdata.v1.GetTicker24hResponse
-	(*GetBookTickerRequest)(nil),    // 16: exchange.marketdata.v1.GetBookTickerRequest
-	(*GetBookTickerResponse)(nil),   // 17: exchange.marketdata.v1.GetBookTickerResponse
-	(*StreamDepthRequest)(nil),      // 18: exchange.marketdata.v1.StreamDepthRequest
-	(*DepthUpdate)(nil),             // 19: exchange.marketdata.v1.DepthUpdate
-	(*StreamTradesRequest)(nil),     // 20: exchange.marketdata.v1.StreamTradesRequest
-	(*StreamTradesResponse)(nil),    // 21: exchange.marketdata.v1.StreamTradesResponse
-	(*StreamDepthResponse)(nil),     // 22: exchange.marketdata.v1.StreamDepthResponse
-	(*GetAvgPriceRequest)(nil),      // 23: exchange.marketdata.v1.GetAvgPriceRequest
-	(*GetAvgPriceResponse)(nil),     // 24: exchange.marketdata.v1.GetAvgPriceResponse
-	(*AggTrade)(nil),                // 25: exchange.marketdata.v1.AggTrade
-	(*ListAggTradesRequest)(nil),    // 26: exchange.marketdata.v1.ListAggTradesRequest
-	(*ListAggTradesResponse)(nil),   // 27: exchange.marketdata.v1.ListAggTradesResponse
-	(*StreamAggTradesRequest)(nil),  // 28: exchange.marketdata.v1.StreamAggTradesRequest
-	(*StreamAggTradesResponse)(nil), // 29: exchange.marketdata.v1.StreamAggTradesResponse
+	(*PingRequest)(nil),              // 0: exchange.marketdata.v1.PingRequest
+	(*PingResponse)(nil),             // 1: exchange.marketdata.v1.PingResponse
+	(*GetServerTimeRequest)(nil),     // 2: exchange.marketdata.v1.GetServerTimeRequest
+	(*GetServerTimeResponse)(nil),    // 3: exchange.marketdata.v1.GetServerTimeResponse
+	(*PriceLevel)(nil),               // 4: exchange.marketdata.v1.PriceLevel
+	(*GetDepthRequest)(nil),          // 5: exchange.marketdata.v1.GetDepthRequest
+	(*GetDepthResponse)(nil),         // 6: exchange.marketdata.v1.GetDepthResponse
+	(*PublicTrade)(nil),              // 7: exchange.marketdata.v1.PublicTrade
+	(*ListTradesRequest)(nil),        // 8: exchange.marketdata.v1.ListTradesRequest
+	(*ListTradesResponse)(nil),       // 9: exchange.marketdata.v1.ListTradesResponse
+	(*Kline)(nil),                    // 10: exchange.marketdata.v1.Kline
+	(*ListKlinesRequest)(nil),        // 11: exchange.marketdata.v1.ListKlinesRequest
+	(*ListKlinesResponse)(nil),       // 12: exchange.marketdata.v1.ListKlinesResponse
+	(*Ticker24H)(nil),                // 13: exchange.marketdata.v1.Ticker24h
+	(*GetTicker24HRequest)(nil),      // 14: exchange.marketdata.v1.GetTicker24hRequest
+	(*GetTicker24HResponse)(nil),     // 15: exchange.marketdata.v1.GetTicker24hResponse
+	(*GetBookTickerRequest)(nil),     // 16: exchange.marketdata.v1.GetBookTickerRequest
+	(*GetBookTickerResponse)(nil),    // 17: exchange.marketdata.v1.GetBookTickerResponse
+	(*StreamDepthRequest)(nil),       // 18: exchange.marketdata.v1.StreamDepthRequest
+	(*DepthUpdate)(nil),              // 19: exchange.marketdata.v1.DepthUpdate
+	(*StreamTradesRequest)(nil),      // 20: exchange.marketdata.v1.StreamTradesRequest
+	(*StreamTradesResponse)(nil),     // 21: exchange.marketdata.v1.StreamTradesResponse
+	(*StreamDepthResponse)(nil),      // 22: exchange.marketdata.v1.StreamDepthResponse
+	(*GetAvgPriceRequest)(nil),       // 23: exchange.marketdata.v1.GetAvgPriceRequest
+	(*GetAvgPriceResponse)(nil),      // 24: exchange.marketdata.v1.GetAvgPriceResponse
+	(*AggTrade)(nil),                 // 25: exchange.marketdata.v1.AggTrade
+	(*ListAggTradesRequest)(nil),     // 26: exchange.marketdata.v1.ListAggTradesRequest
+	(*ListAggTradesResponse)(nil),    // 27: exchange.marketdata.v1.ListAggTradesResponse
+	(*StreamAggTradesRequest)(nil),   // 28: exchange.marketdata.v1.StreamAggTradesRequest
+	(*StreamAggTradesResponse)(nil),  // 29: exchange.marketdata.v1.StreamAggTradesResponse
+	(*TradeFilter)(nil),              // 30: exchange.marketdata.v1.TradeFilter
+	(*SearchTradesRequest)(nil),      // 31: exchange.marketdata.v1.SearchTradesRequest
+	(*SearchTradesResponse)(nil),     // 32: exchange.marketdata.v1.SearchTradesResponse
+	(*TradeCandle)(nil),              // 33: exchange.marketdata.v1.TradeCandle
+	(*GetTradeCandlesRequest)(nil),   // 34: exchange.marketdata.v1.GetTradeCandlesRequest
+	(*GetTradeCandlesResponse)(nil),  // 35: exchange.marketdata.v1.GetTradeCandlesResponse
+	(*GetTradeSummaryRequest)(nil),   // 36: exchange.marketdata.v1.GetTradeSummaryRequest
+	(*GetTradeSummaryResponse)(nil),  // 37: exchange.marketdata.v1.GetTradeSummaryResponse
+	(*GetVolumeByPriceRequest)(nil),  // 38: exchange.marketdata.v1.GetVolumeByPriceRequest
+	(*PriceLevelVolume)(nil),         // 39: exchange.marketdata.v1.PriceLevelVolume
+	(*GetVolumeByPriceResponse)(nil), // 40: exchange.marketdata.v1.GetVolumeByPriceResponse
 }
 var file_exchange_marketdata_v1_marketdata_proto_depIdxs = []int32{
 	4,  // 0: exchange.marketdata.v1.GetDepthResponse.bids:type_name -> exchange.marketdata.v1.PriceLevel
@@ -2090,35 +2894,51 @@ var file_exchange_marketdata_v1_marketdata_proto_depIdxs = []int32{
 	19, // 8: exchange.marketdata.v1.StreamDepthResponse.update:type_name -> exchange.marketdata.v1.DepthUpdate
 	25, // 9: exchange.marketdata.v1.ListAggTradesResponse.agg_trades:type_name -> exchange.marketdata.v1.AggTrade
 	25, // 10: exchange.marketdata.v1.StreamAggTradesResponse.agg_trade:type_name -> exchange.marketdata.v1.AggTrade
-	0,  // 11: exchange.marketdata.v1.MarketDataService.Ping:input_type -> exchange.marketdata.v1.PingRequest
-	2,  // 12: exchange.marketdata.v1.MarketDataService.GetServerTime:input_type -> exchange.marketdata.v1.GetServerTimeRequest
-	5,  // 13: exchange.marketdata.v1.MarketDataService.GetDepth:input_type -> exchange.marketdata.v1.GetDepthRequest
-	8,  // 14: exchange.marketdata.v1.MarketDataService.ListTrades:input_type -> exchange.marketdata.v1.ListTradesRequest
-	11, // 15: exchange.marketdata.v1.MarketDataService.ListKlines:input_type -> exchange.marketdata.v1.ListKlinesRequest
-	14, // 16: exchange.marketdata.v1.MarketDataService.GetTicker24h:input_type -> exchange.marketdata.v1.GetTicker24hRequest
-	16, // 17: exchange.marketdata.v1.MarketDataService.GetBookTicker:input_type -> exchange.marketdata.v1.GetBookTickerRequest
-	18, // 18: exchange.marketdata.v1.MarketDataService.StreamDepth:input_type -> exchange.marketdata.v1.StreamDepthRequest
-	20, // 19: exchange.marketdata.v1.MarketDataService.StreamTrades:input_type -> exchange.marketdata.v1.StreamTradesRequest
-	23, // 20: exchange.marketdata.v1.MarketDataService.GetAvgPrice:input_type -> exchange.marketdata.v1.GetAvgPriceRequest
-	26, // 21: exchange.marketdata.v1.MarketDataService.ListAggTrades:input_type -> exchange.marketdata.v1.ListAggTradesRequest
-	28, // 22: exchange.marketdata.v1.MarketDataService.StreamAggTrades:input_type -> exchange.marketdata.v1.StreamAggTradesRequest
-	1,  // 23: exchange.marketdata.v1.MarketDataService.Ping:output_type -> exchange.marketdata.v1.PingResponse
-	3,  // 24: exchange.marketdata.v1.MarketDataService.GetServerTime:output_type -> exchange.marketdata.v1.GetServerTimeResponse
-	6,  // 25: exchange.marketdata.v1.MarketDataService.GetDepth:output_type -> exchange.marketdata.v1.GetDepthResponse
-	9,  // 26: exchange.marketdata.v1.MarketDataService.ListTrades:output_type -> exchange.marketdata.v1.ListTradesResponse
-	12, // 27: exchange.marketdata.v1.MarketDataService.ListKlines:output_type -> exchange.marketdata.v1.ListKlinesResponse
-	15, // 28: exchange.marketdata.v1.MarketDataService.GetTicker24h:output_type -> exchange.marketdata.v1.GetTicker24hResponse
-	17, // 29: exchange.marketdata.v1.MarketDataService.GetBookTicker:output_type -> exchange.marketdata.v1.GetBookTickerResponse
-	22, // 30: exchange.marketdata.v1.MarketDataService.StreamDepth:output_type -> exchange.marketdata.v1.StreamDepthResponse
-	21, // 31: exchange.marketdata.v1.MarketDataService.StreamTrades:output_type -> exchange.marketdata.v1.StreamTradesResponse
-	24, // 32: exchange.marketdata.v1.MarketDataService.GetAvgPrice:output_type -> exchange.marketdata.v1.GetAvgPriceResponse
-	27, // 33: exchange.marketdata.v1.MarketDataService.ListAggTrades:output_type -> exchange.marketdata.v1.ListAggTradesResponse
-	29, // 34: exchange.marketdata.v1.MarketDataService.StreamAggTrades:output_type -> exchange.marketdata.v1.StreamAggTradesResponse
-	23, // [23:35] is the sub-list for method output_type
-	11, // [11:23] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	30, // 11: exchange.marketdata.v1.SearchTradesRequest.filter:type_name -> exchange.marketdata.v1.TradeFilter
+	7,  // 12: exchange.marketdata.v1.SearchTradesResponse.trades:type_name -> exchange.marketdata.v1.PublicTrade
+	30, // 13: exchange.marketdata.v1.GetTradeCandlesRequest.filter:type_name -> exchange.marketdata.v1.TradeFilter
+	33, // 14: exchange.marketdata.v1.GetTradeCandlesResponse.candles:type_name -> exchange.marketdata.v1.TradeCandle
+	30, // 15: exchange.marketdata.v1.GetTradeSummaryRequest.filter:type_name -> exchange.marketdata.v1.TradeFilter
+	33, // 16: exchange.marketdata.v1.GetTradeSummaryResponse.summary:type_name -> exchange.marketdata.v1.TradeCandle
+	30, // 17: exchange.marketdata.v1.GetVolumeByPriceRequest.filter:type_name -> exchange.marketdata.v1.TradeFilter
+	39, // 18: exchange.marketdata.v1.GetVolumeByPriceResponse.levels:type_name -> exchange.marketdata.v1.PriceLevelVolume
+	0,  // 19: exchange.marketdata.v1.MarketDataService.Ping:input_type -> exchange.marketdata.v1.PingRequest
+	2,  // 20: exchange.marketdata.v1.MarketDataService.GetServerTime:input_type -> exchange.marketdata.v1.GetServerTimeRequest
+	5,  // 21: exchange.marketdata.v1.MarketDataService.GetDepth:input_type -> exchange.marketdata.v1.GetDepthRequest
+	8,  // 22: exchange.marketdata.v1.MarketDataService.ListTrades:input_type -> exchange.marketdata.v1.ListTradesRequest
+	11, // 23: exchange.marketdata.v1.MarketDataService.ListKlines:input_type -> exchange.marketdata.v1.ListKlinesRequest
+	14, // 24: exchange.marketdata.v1.MarketDataService.GetTicker24h:input_type -> exchange.marketdata.v1.GetTicker24hRequest
+	16, // 25: exchange.marketdata.v1.MarketDataService.GetBookTicker:input_type -> exchange.marketdata.v1.GetBookTickerRequest
+	18, // 26: exchange.marketdata.v1.MarketDataService.StreamDepth:input_type -> exchange.marketdata.v1.StreamDepthRequest
+	20, // 27: exchange.marketdata.v1.MarketDataService.StreamTrades:input_type -> exchange.marketdata.v1.StreamTradesRequest
+	23, // 28: exchange.marketdata.v1.MarketDataService.GetAvgPrice:input_type -> exchange.marketdata.v1.GetAvgPriceRequest
+	26, // 29: exchange.marketdata.v1.MarketDataService.ListAggTrades:input_type -> exchange.marketdata.v1.ListAggTradesRequest
+	28, // 30: exchange.marketdata.v1.MarketDataService.StreamAggTrades:input_type -> exchange.marketdata.v1.StreamAggTradesRequest
+	31, // 31: exchange.marketdata.v1.MarketDataService.SearchTrades:input_type -> exchange.marketdata.v1.SearchTradesRequest
+	34, // 32: exchange.marketdata.v1.MarketDataService.GetTradeCandles:input_type -> exchange.marketdata.v1.GetTradeCandlesRequest
+	36, // 33: exchange.marketdata.v1.MarketDataService.GetTradeSummary:input_type -> exchange.marketdata.v1.GetTradeSummaryRequest
+	38, // 34: exchange.marketdata.v1.MarketDataService.GetVolumeByPrice:input_type -> exchange.marketdata.v1.GetVolumeByPriceRequest
+	1,  // 35: exchange.marketdata.v1.MarketDataService.Ping:output_type -> exchange.marketdata.v1.PingResponse
+	3,  // 36: exchange.marketdata.v1.MarketDataService.GetServerTime:output_type -> exchange.marketdata.v1.GetServerTimeResponse
+	6,  // 37: exchange.marketdata.v1.MarketDataService.GetDepth:output_type -> exchange.marketdata.v1.GetDepthResponse
+	9,  // 38: exchange.marketdata.v1.MarketDataService.ListTrades:output_type -> exchange.marketdata.v1.ListTradesResponse
+	12, // 39: exchange.marketdata.v1.MarketDataService.ListKlines:output_type -> exchange.marketdata.v1.ListKlinesResponse
+	15, // 40: exchange.marketdata.v1.MarketDataService.GetTicker24h:output_type -> exchange.marketdata.v1.GetTicker24hResponse
+	17, // 41: exchange.marketdata.v1.MarketDataService.GetBookTicker:output_type -> exchange.marketdata.v1.GetBookTickerResponse
+	22, // 42: exchange.marketdata.v1.MarketDataService.StreamDepth:output_type -> exchange.marketdata.v1.StreamDepthResponse
+	21, // 43: exchange.marketdata.v1.MarketDataService.StreamTrades:output_type -> exchange.marketdata.v1.StreamTradesResponse
+	24, // 44: exchange.marketdata.v1.MarketDataService.GetAvgPrice:output_type -> exchange.marketdata.v1.GetAvgPriceResponse
+	27, // 45: exchange.marketdata.v1.MarketDataService.ListAggTrades:output_type -> exchange.marketdata.v1.ListAggTradesResponse
+	29, // 46: exchange.marketdata.v1.MarketDataService.StreamAggTrades:output_type -> exchange.marketdata.v1.StreamAggTradesResponse
+	32, // 47: exchange.marketdata.v1.MarketDataService.SearchTrades:output_type -> exchange.marketdata.v1.SearchTradesResponse
+	35, // 48: exchange.marketdata.v1.MarketDataService.GetTradeCandles:output_type -> exchange.marketdata.v1.GetTradeCandlesResponse
+	37, // 49: exchange.marketdata.v1.MarketDataService.GetTradeSummary:output_type -> exchange.marketdata.v1.GetTradeSummaryResponse
+	40, // 50: exchange.marketdata.v1.MarketDataService.GetVolumeByPrice:output_type -> exchange.marketdata.v1.GetVolumeByPriceResponse
+	35, // [35:51] is the sub-list for method output_type
+	19, // [19:35] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_exchange_marketdata_v1_marketdata_proto_init() }
@@ -2133,7 +2953,7 @@ func file_exchange_marketdata_v1_marketdata_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_marketdata_v1_marketdata_proto_rawDesc), len(file_exchange_marketdata_v1_marketdata_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -53,6 +53,18 @@ class MarketDataService(Protocol):
     def stream_agg_trades(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.StreamAggTradesRequest, ctx: RequestContext) -> AsyncIterator[exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.StreamAggTradesResponse]:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def search_trades(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesRequest, ctx: RequestContext) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_trade_candles(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesRequest, ctx: RequestContext) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_trade_summary(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryRequest, ctx: RequestContext) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_volume_by_price(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceRequest, ctx: RequestContext) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class MarketDataServiceASGIApplication(ConnectASGIApplication[MarketDataService]):
     def __init__(self, service: MarketDataService | AsyncGenerator[MarketDataService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -178,6 +190,46 @@ class MarketDataServiceASGIApplication(ConnectASGIApplication[MarketDataService]
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.stream_agg_trades,
+                ),
+                "/exchange.marketdata.v1.MarketDataService/SearchTrades": Endpoint.unary(
+                    method=MethodInfo(
+                        name="SearchTrades",
+                        service_name="exchange.marketdata.v1.MarketDataService",
+                        input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesRequest,
+                        output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.search_trades,
+                ),
+                "/exchange.marketdata.v1.MarketDataService/GetTradeCandles": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetTradeCandles",
+                        service_name="exchange.marketdata.v1.MarketDataService",
+                        input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesRequest,
+                        output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_trade_candles,
+                ),
+                "/exchange.marketdata.v1.MarketDataService/GetTradeSummary": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetTradeSummary",
+                        service_name="exchange.marketdata.v1.MarketDataService",
+                        input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryRequest,
+                        output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_trade_summary,
+                ),
+                "/exchange.marketdata.v1.MarketDataService/GetVolumeByPrice": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetVolumeByPrice",
+                        service_name="exchange.marketdata.v1.MarketDataService",
+                        input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceRequest,
+                        output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_volume_by_price,
                 ),
             },
             interceptors=interceptors,
@@ -432,6 +484,86 @@ class MarketDataServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def search_trades(
+        self,
+        request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SearchTrades",
+                service_name="exchange.marketdata.v1.MarketDataService",
+                input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesRequest,
+                output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def get_trade_candles(
+        self,
+        request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetTradeCandles",
+                service_name="exchange.marketdata.v1.MarketDataService",
+                input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesRequest,
+                output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def get_trade_summary(
+        self,
+        request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetTradeSummary",
+                service_name="exchange.marketdata.v1.MarketDataService",
+                input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryRequest,
+                output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def get_volume_by_price(
+        self,
+        request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetVolumeByPrice",
+                service_name="exchange.marketdata.v1.MarketDataService",
+                input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceRequest,
+                output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class MarketDataServiceSync(Protocol):
     def ping(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.PingRequest, ctx: RequestContext) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.PingResponse:
@@ -457,6 +589,14 @@ class MarketDataServiceSync(Protocol):
     def list_agg_trades(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.ListAggTradesRequest, ctx: RequestContext) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.ListAggTradesResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def stream_agg_trades(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.StreamAggTradesRequest, ctx: RequestContext) -> Iterator[exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.StreamAggTradesResponse]:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def search_trades(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesRequest, ctx: RequestContext) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_trade_candles(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesRequest, ctx: RequestContext) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_trade_summary(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryRequest, ctx: RequestContext) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_volume_by_price(self, request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceRequest, ctx: RequestContext) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -583,6 +723,46 @@ class MarketDataServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.stream_agg_trades,
+                ),
+                "/exchange.marketdata.v1.MarketDataService/SearchTrades": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="SearchTrades",
+                        service_name="exchange.marketdata.v1.MarketDataService",
+                        input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesRequest,
+                        output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.search_trades,
+                ),
+                "/exchange.marketdata.v1.MarketDataService/GetTradeCandles": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetTradeCandles",
+                        service_name="exchange.marketdata.v1.MarketDataService",
+                        input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesRequest,
+                        output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_trade_candles,
+                ),
+                "/exchange.marketdata.v1.MarketDataService/GetTradeSummary": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetTradeSummary",
+                        service_name="exchange.marketdata.v1.MarketDataService",
+                        input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryRequest,
+                        output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_trade_summary,
+                ),
+                "/exchange.marketdata.v1.MarketDataService/GetVolumeByPrice": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetVolumeByPrice",
+                        service_name="exchange.marketdata.v1.MarketDataService",
+                        input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceRequest,
+                        output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_volume_by_price,
                 ),
             },
             interceptors=interceptors,
@@ -831,6 +1011,86 @@ class MarketDataServiceClientSync(ConnectClientSync):
                 service_name="exchange.marketdata.v1.MarketDataService",
                 input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.StreamAggTradesRequest,
                 output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.StreamAggTradesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def search_trades(
+        self,
+        request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SearchTrades",
+                service_name="exchange.marketdata.v1.MarketDataService",
+                input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesRequest,
+                output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.SearchTradesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_trade_candles(
+        self,
+        request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetTradeCandles",
+                service_name="exchange.marketdata.v1.MarketDataService",
+                input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesRequest,
+                output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeCandlesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_trade_summary(
+        self,
+        request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetTradeSummary",
+                service_name="exchange.marketdata.v1.MarketDataService",
+                input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryRequest,
+                output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetTradeSummaryResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_volume_by_price(
+        self,
+        request: exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetVolumeByPrice",
+                service_name="exchange.marketdata.v1.MarketDataService",
+                input=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceRequest,
+                output=exchange_dot_marketdata_dot_v1_dot_marketdata__pb2.GetVolumeByPriceResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

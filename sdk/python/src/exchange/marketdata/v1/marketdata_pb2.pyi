@@ -314,3 +314,127 @@ class StreamAggTradesResponse(_message.Message):
     AGG_TRADE_FIELD_NUMBER: _ClassVar[int]
     agg_trade: AggTrade
     def __init__(self, agg_trade: _Optional[_Union[AggTrade, _Mapping]] = ...) -> None: ...
+
+class TradeFilter(_message.Message):
+    __slots__ = ("start_time", "end_time", "min_price", "max_price", "min_qty", "max_qty")
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    MIN_PRICE_FIELD_NUMBER: _ClassVar[int]
+    MAX_PRICE_FIELD_NUMBER: _ClassVar[int]
+    MIN_QTY_FIELD_NUMBER: _ClassVar[int]
+    MAX_QTY_FIELD_NUMBER: _ClassVar[int]
+    start_time: int
+    end_time: int
+    min_price: str
+    max_price: str
+    min_qty: str
+    max_qty: str
+    def __init__(self, start_time: _Optional[int] = ..., end_time: _Optional[int] = ..., min_price: _Optional[str] = ..., max_price: _Optional[str] = ..., min_qty: _Optional[str] = ..., max_qty: _Optional[str] = ...) -> None: ...
+
+class SearchTradesRequest(_message.Message):
+    __slots__ = ("symbol", "filter", "limit", "cursor", "descending")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    DESCENDING_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    filter: TradeFilter
+    limit: int
+    cursor: str
+    descending: bool
+    def __init__(self, symbol: _Optional[str] = ..., filter: _Optional[_Union[TradeFilter, _Mapping]] = ..., limit: _Optional[int] = ..., cursor: _Optional[str] = ..., descending: _Optional[bool] = ...) -> None: ...
+
+class SearchTradesResponse(_message.Message):
+    __slots__ = ("trades", "next_cursor")
+    TRADES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    trades: _containers.RepeatedCompositeFieldContainer[PublicTrade]
+    next_cursor: str
+    def __init__(self, trades: _Optional[_Iterable[_Union[PublicTrade, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
+class TradeCandle(_message.Message):
+    __slots__ = ("open_time", "close_time", "open", "high", "low", "close", "volume", "quote_volume", "vwap", "trade_count", "first_trade_id", "last_trade_id")
+    OPEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    HIGH_FIELD_NUMBER: _ClassVar[int]
+    LOW_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_VOLUME_FIELD_NUMBER: _ClassVar[int]
+    VWAP_FIELD_NUMBER: _ClassVar[int]
+    TRADE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TRADE_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_TRADE_ID_FIELD_NUMBER: _ClassVar[int]
+    open_time: int
+    close_time: int
+    open: str
+    high: str
+    low: str
+    close: str
+    volume: str
+    quote_volume: str
+    vwap: str
+    trade_count: int
+    first_trade_id: int
+    last_trade_id: int
+    def __init__(self, open_time: _Optional[int] = ..., close_time: _Optional[int] = ..., open: _Optional[str] = ..., high: _Optional[str] = ..., low: _Optional[str] = ..., close: _Optional[str] = ..., volume: _Optional[str] = ..., quote_volume: _Optional[str] = ..., vwap: _Optional[str] = ..., trade_count: _Optional[int] = ..., first_trade_id: _Optional[int] = ..., last_trade_id: _Optional[int] = ...) -> None: ...
+
+class GetTradeCandlesRequest(_message.Message):
+    __slots__ = ("symbol", "filter", "interval_ms")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    filter: TradeFilter
+    interval_ms: int
+    def __init__(self, symbol: _Optional[str] = ..., filter: _Optional[_Union[TradeFilter, _Mapping]] = ..., interval_ms: _Optional[int] = ...) -> None: ...
+
+class GetTradeCandlesResponse(_message.Message):
+    __slots__ = ("candles",)
+    CANDLES_FIELD_NUMBER: _ClassVar[int]
+    candles: _containers.RepeatedCompositeFieldContainer[TradeCandle]
+    def __init__(self, candles: _Optional[_Iterable[_Union[TradeCandle, _Mapping]]] = ...) -> None: ...
+
+class GetTradeSummaryRequest(_message.Message):
+    __slots__ = ("symbol", "filter")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    filter: TradeFilter
+    def __init__(self, symbol: _Optional[str] = ..., filter: _Optional[_Union[TradeFilter, _Mapping]] = ...) -> None: ...
+
+class GetTradeSummaryResponse(_message.Message):
+    __slots__ = ("summary",)
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    summary: TradeCandle
+    def __init__(self, summary: _Optional[_Union[TradeCandle, _Mapping]] = ...) -> None: ...
+
+class GetVolumeByPriceRequest(_message.Message):
+    __slots__ = ("symbol", "filter", "price_step")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    PRICE_STEP_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    filter: TradeFilter
+    price_step: str
+    def __init__(self, symbol: _Optional[str] = ..., filter: _Optional[_Union[TradeFilter, _Mapping]] = ..., price_step: _Optional[str] = ...) -> None: ...
+
+class PriceLevelVolume(_message.Message):
+    __slots__ = ("price", "volume", "quote_volume", "trade_count")
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_VOLUME_FIELD_NUMBER: _ClassVar[int]
+    TRADE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    price: str
+    volume: str
+    quote_volume: str
+    trade_count: int
+    def __init__(self, price: _Optional[str] = ..., volume: _Optional[str] = ..., quote_volume: _Optional[str] = ..., trade_count: _Optional[int] = ...) -> None: ...
+
+class GetVolumeByPriceResponse(_message.Message):
+    __slots__ = ("levels",)
+    LEVELS_FIELD_NUMBER: _ClassVar[int]
+    levels: _containers.RepeatedCompositeFieldContainer[PriceLevelVolume]
+    def __init__(self, levels: _Optional[_Iterable[_Union[PriceLevelVolume, _Mapping]]] = ...) -> None: ...

@@ -68,6 +68,18 @@ const (
 	// MarketDataServiceStreamAggTradesProcedure is the fully-qualified name of the MarketDataService's
 	// StreamAggTrades RPC.
 	MarketDataServiceStreamAggTradesProcedure = "/exchange.marketdata.v1.MarketDataService/StreamAggTrades"
+	// MarketDataServiceSearchTradesProcedure is the fully-qualified name of the MarketDataService's
+	// SearchTrades RPC.
+	MarketDataServiceSearchTradesProcedure = "/exchange.marketdata.v1.MarketDataService/SearchTrades"
+	// MarketDataServiceGetTradeCandlesProcedure is the fully-qualified name of the MarketDataService's
+	// GetTradeCandles RPC.
+	MarketDataServiceGetTradeCandlesProcedure = "/exchange.marketdata.v1.MarketDataService/GetTradeCandles"
+	// MarketDataServiceGetTradeSummaryProcedure is the fully-qualified name of the MarketDataService's
+	// GetTradeSummary RPC.
+	MarketDataServiceGetTradeSummaryProcedure = "/exchange.marketdata.v1.MarketDataService/GetTradeSummary"
+	// MarketDataServiceGetVolumeByPriceProcedure is the fully-qualified name of the MarketDataService's
+	// GetVolumeByPrice RPC.
+	MarketDataServiceGetVolumeByPriceProcedure = "/exchange.marketdata.v1.MarketDataService/GetVolumeByPrice"
 )
 
 // MarketDataServiceClient is a client for the exchange.marketdata.v1.MarketDataService service.
@@ -89,6 +101,15 @@ type MarketDataServiceClient interface {
 	ListAggTrades(context.Context, *connect.Request[v1.ListAggTradesRequest]) (*connect.Response[v1.ListAggTradesResponse], error)
 	// Aggregate trades as the projection applies their batch (live only, as StreamTrades).
 	StreamAggTrades(context.Context, *connect.Request[v1.StreamAggTradesRequest]) (*connect.ServerStreamForClient[v1.StreamAggTradesResponse], error)
+	// Market history (OpenSearch in distributed mode, SQLite embedded; a second or so behind the
+	// projection): trades by time range and price and size bands, page by page.
+	SearchTrades(context.Context, *connect.Request[v1.SearchTradesRequest]) (*connect.Response[v1.SearchTradesResponse], error)
+	// OHLCV candles of any interval (aligned to the epoch, only those with trades), each with its VWAP.
+	GetTradeCandles(context.Context, *connect.Request[v1.GetTradeCandlesRequest]) (*connect.Response[v1.GetTradeCandlesResponse], error)
+	// One candle over the whole filter: totals and the VWAP of the range.
+	GetTradeSummary(context.Context, *connect.Request[v1.GetTradeSummaryRequest]) (*connect.Response[v1.GetTradeSummaryResponse], error)
+	// Volume by price level: levels price_step wide, lowest first.
+	GetVolumeByPrice(context.Context, *connect.Request[v1.GetVolumeByPriceRequest]) (*connect.Response[v1.GetVolumeByPriceResponse], error)
 }
 
 // NewMarketDataServiceClient constructs a client for the exchange.marketdata.v1.MarketDataService
@@ -174,23 +195,51 @@ func NewMarketDataServiceClient(httpClient connect.HTTPClient, baseURL string, o
 			connect.WithSchema(marketDataServiceMethods.ByName("StreamAggTrades")),
 			connect.WithClientOptions(opts...),
 		),
+		searchTrades: connect.NewClient[v1.SearchTradesRequest, v1.SearchTradesResponse](
+			httpClient,
+			baseURL+MarketDataServiceSearchTradesProcedure,
+			connect.WithSchema(marketDataServiceMethods.ByName("SearchTrades")),
+			connect.WithClientOptions(opts...),
+		),
+		getTradeCandles: connect.NewClient[v1.GetTradeCandlesRequest, v1.GetTradeCandlesResponse](
+			httpClient,
+			baseURL+MarketDataServiceGetTradeCandlesProcedure,
+			connect.WithSchema(marketDataServiceMethods.ByName("GetTradeCandles")),
+			connect.WithClientOptions(opts...),
+		),
+		getTradeSummary: connect.NewClient[v1.GetTradeSummaryRequest, v1.GetTradeSummaryResponse](
+			httpClient,
+			baseURL+MarketDataServiceGetTradeSummaryProcedure,
+			connect.WithSchema(marketDataServiceMethods.ByName("GetTradeSummary")),
+			connect.WithClientOptions(opts...),
+		),
+		getVolumeByPrice: connect.NewClient[v1.GetVolumeByPriceRequest, v1.GetVolumeByPriceResponse](
+			httpClient,
+			baseURL+MarketDataServiceGetVolumeByPriceProcedure,
+			connect.WithSchema(marketDataServiceMethods.ByName("GetVolumeByPrice")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // marketDataServiceClient implements MarketDataServiceClient.
 type marketDataServiceClient struct {
-	ping            *connect.Client[v1.PingRequest, v1.PingResponse]
-	getServerTime   *connect.Client[v1.GetServerTimeRequest, v1.GetServerTimeResponse]
-	getDepth        *connect.Client[v1.GetDepthRequest, v1.GetDepthResponse]
-	listTrades      *connect.Client[v1.ListTradesRequest, v1.ListTradesResponse]
-	listKlines      *connect.Client[v1.ListKlinesRequest, v1.ListKlinesResponse]
-	getTicker24H    *connect.Client[v1.GetTicker24HRequest, v1.GetTicker24HResponse]
-	getBookTicker   *connect.Client[v1.GetBookTickerRequest, v1.GetBookTickerResponse]
-	streamDepth     *connect.Client[v1.StreamDepthRequest, v1.StreamDepthResponse]
-	streamTrades    *connect.Client[v1.StreamTradesRequest, v1.StreamTradesResponse]
-	getAvgPrice     *connect.Client[v1.GetAvgPriceRequest, v1.GetAvgPriceResponse]
-	listAggTrades   *connect.Client[v1.ListAggTradesRequest, v1.ListAggTradesResponse]
-	streamAggTrades *connect.Client[v1.StreamAggTradesRequest, v1.StreamAggTradesResponse]
+	ping             *connect.Client[v1.PingRequest, v1.PingResponse]
+	getServerTime    *connect.Client[v1.GetServerTimeRequest, v1.GetServerTimeResponse]
+	getDepth         *connect.Client[v1.GetDepthRequest, v1.GetDepthResponse]
+	listTrades       *connect.Client[v1.ListTradesRequest, v1.ListTradesResponse]
+	listKlines       *connect.Client[v1.ListKlinesRequest, v1.ListKlinesResponse]
+	getTicker24H     *connect.Client[v1.GetTicker24HRequest, v1.GetTicker24HResponse]
+	getBookTicker    *connect.Client[v1.GetBookTickerRequest, v1.GetBookTickerResponse]
+	streamDepth      *connect.Client[v1.StreamDepthRequest, v1.StreamDepthResponse]
+	streamTrades     *connect.Client[v1.StreamTradesRequest, v1.StreamTradesResponse]
+	getAvgPrice      *connect.Client[v1.GetAvgPriceRequest, v1.GetAvgPriceResponse]
+	listAggTrades    *connect.Client[v1.ListAggTradesRequest, v1.ListAggTradesResponse]
+	streamAggTrades  *connect.Client[v1.StreamAggTradesRequest, v1.StreamAggTradesResponse]
+	searchTrades     *connect.Client[v1.SearchTradesRequest, v1.SearchTradesResponse]
+	getTradeCandles  *connect.Client[v1.GetTradeCandlesRequest, v1.GetTradeCandlesResponse]
+	getTradeSummary  *connect.Client[v1.GetTradeSummaryRequest, v1.GetTradeSummaryResponse]
+	getVolumeByPrice *connect.Client[v1.GetVolumeByPriceRequest, v1.GetVolumeByPriceResponse]
 }
 
 // Ping calls exchange.marketdata.v1.MarketDataService.Ping.
@@ -253,6 +302,26 @@ func (c *marketDataServiceClient) StreamAggTrades(ctx context.Context, req *conn
 	return c.streamAggTrades.CallServerStream(ctx, req)
 }
 
+// SearchTrades calls exchange.marketdata.v1.MarketDataService.SearchTrades.
+func (c *marketDataServiceClient) SearchTrades(ctx context.Context, req *connect.Request[v1.SearchTradesRequest]) (*connect.Response[v1.SearchTradesResponse], error) {
+	return c.searchTrades.CallUnary(ctx, req)
+}
+
+// GetTradeCandles calls exchange.marketdata.v1.MarketDataService.GetTradeCandles.
+func (c *marketDataServiceClient) GetTradeCandles(ctx context.Context, req *connect.Request[v1.GetTradeCandlesRequest]) (*connect.Response[v1.GetTradeCandlesResponse], error) {
+	return c.getTradeCandles.CallUnary(ctx, req)
+}
+
+// GetTradeSummary calls exchange.marketdata.v1.MarketDataService.GetTradeSummary.
+func (c *marketDataServiceClient) GetTradeSummary(ctx context.Context, req *connect.Request[v1.GetTradeSummaryRequest]) (*connect.Response[v1.GetTradeSummaryResponse], error) {
+	return c.getTradeSummary.CallUnary(ctx, req)
+}
+
+// GetVolumeByPrice calls exchange.marketdata.v1.MarketDataService.GetVolumeByPrice.
+func (c *marketDataServiceClient) GetVolumeByPrice(ctx context.Context, req *connect.Request[v1.GetVolumeByPriceRequest]) (*connect.Response[v1.GetVolumeByPriceResponse], error) {
+	return c.getVolumeByPrice.CallUnary(ctx, req)
+}
+
 // MarketDataServiceHandler is an implementation of the exchange.marketdata.v1.MarketDataService
 // service.
 type MarketDataServiceHandler interface {
@@ -273,6 +342,15 @@ type MarketDataServiceHandler interface {
 	ListAggTrades(context.Context, *connect.Request[v1.ListAggTradesRequest]) (*connect.Response[v1.ListAggTradesResponse], error)
 	// Aggregate trades as the projection applies their batch (live only, as StreamTrades).
 	StreamAggTrades(context.Context, *connect.Request[v1.StreamAggTradesRequest], *connect.ServerStream[v1.StreamAggTradesResponse]) error
+	// Market history (OpenSearch in distributed mode, SQLite embedded; a second or so behind the
+	// projection): trades by time range and price and size bands, page by page.
+	SearchTrades(context.Context, *connect.Request[v1.SearchTradesRequest]) (*connect.Response[v1.SearchTradesResponse], error)
+	// OHLCV candles of any interval (aligned to the epoch, only those with trades), each with its VWAP.
+	GetTradeCandles(context.Context, *connect.Request[v1.GetTradeCandlesRequest]) (*connect.Response[v1.GetTradeCandlesResponse], error)
+	// One candle over the whole filter: totals and the VWAP of the range.
+	GetTradeSummary(context.Context, *connect.Request[v1.GetTradeSummaryRequest]) (*connect.Response[v1.GetTradeSummaryResponse], error)
+	// Volume by price level: levels price_step wide, lowest first.
+	GetVolumeByPrice(context.Context, *connect.Request[v1.GetVolumeByPriceRequest]) (*connect.Response[v1.GetVolumeByPriceResponse], error)
 }
 
 // NewMarketDataServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -354,6 +432,30 @@ func NewMarketDataServiceHandler(svc MarketDataServiceHandler, opts ...connect.H
 		connect.WithSchema(marketDataServiceMethods.ByName("StreamAggTrades")),
 		connect.WithHandlerOptions(opts...),
 	)
+	marketDataServiceSearchTradesHandler := connect.NewUnaryHandler(
+		MarketDataServiceSearchTradesProcedure,
+		svc.SearchTrades,
+		connect.WithSchema(marketDataServiceMethods.ByName("SearchTrades")),
+		connect.WithHandlerOptions(opts...),
+	)
+	marketDataServiceGetTradeCandlesHandler := connect.NewUnaryHandler(
+		MarketDataServiceGetTradeCandlesProcedure,
+		svc.GetTradeCandles,
+		connect.WithSchema(marketDataServiceMethods.ByName("GetTradeCandles")),
+		connect.WithHandlerOptions(opts...),
+	)
+	marketDataServiceGetTradeSummaryHandler := connect.NewUnaryHandler(
+		MarketDataServiceGetTradeSummaryProcedure,
+		svc.GetTradeSummary,
+		connect.WithSchema(marketDataServiceMethods.ByName("GetTradeSummary")),
+		connect.WithHandlerOptions(opts...),
+	)
+	marketDataServiceGetVolumeByPriceHandler := connect.NewUnaryHandler(
+		MarketDataServiceGetVolumeByPriceProcedure,
+		svc.GetVolumeByPrice,
+		connect.WithSchema(marketDataServiceMethods.ByName("GetVolumeByPrice")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/exchange.marketdata.v1.MarketDataService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case MarketDataServicePingProcedure:
@@ -380,6 +482,14 @@ func NewMarketDataServiceHandler(svc MarketDataServiceHandler, opts ...connect.H
 			marketDataServiceListAggTradesHandler.ServeHTTP(w, r)
 		case MarketDataServiceStreamAggTradesProcedure:
 			marketDataServiceStreamAggTradesHandler.ServeHTTP(w, r)
+		case MarketDataServiceSearchTradesProcedure:
+			marketDataServiceSearchTradesHandler.ServeHTTP(w, r)
+		case MarketDataServiceGetTradeCandlesProcedure:
+			marketDataServiceGetTradeCandlesHandler.ServeHTTP(w, r)
+		case MarketDataServiceGetTradeSummaryProcedure:
+			marketDataServiceGetTradeSummaryHandler.ServeHTTP(w, r)
+		case MarketDataServiceGetVolumeByPriceProcedure:
+			marketDataServiceGetVolumeByPriceHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -435,4 +545,20 @@ func (UnimplementedMarketDataServiceHandler) ListAggTrades(context.Context, *con
 
 func (UnimplementedMarketDataServiceHandler) StreamAggTrades(context.Context, *connect.Request[v1.StreamAggTradesRequest], *connect.ServerStream[v1.StreamAggTradesResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("exchange.marketdata.v1.MarketDataService.StreamAggTrades is not implemented"))
+}
+
+func (UnimplementedMarketDataServiceHandler) SearchTrades(context.Context, *connect.Request[v1.SearchTradesRequest]) (*connect.Response[v1.SearchTradesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.marketdata.v1.MarketDataService.SearchTrades is not implemented"))
+}
+
+func (UnimplementedMarketDataServiceHandler) GetTradeCandles(context.Context, *connect.Request[v1.GetTradeCandlesRequest]) (*connect.Response[v1.GetTradeCandlesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.marketdata.v1.MarketDataService.GetTradeCandles is not implemented"))
+}
+
+func (UnimplementedMarketDataServiceHandler) GetTradeSummary(context.Context, *connect.Request[v1.GetTradeSummaryRequest]) (*connect.Response[v1.GetTradeSummaryResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.marketdata.v1.MarketDataService.GetTradeSummary is not implemented"))
+}
+
+func (UnimplementedMarketDataServiceHandler) GetVolumeByPrice(context.Context, *connect.Request[v1.GetVolumeByPriceRequest]) (*connect.Response[v1.GetVolumeByPriceResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.marketdata.v1.MarketDataService.GetVolumeByPrice is not implemented"))
 }
