@@ -1,6 +1,9 @@
 import type { Kysely } from "kysely";
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
-import { SymbolAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
+import { AccountAdminService, SymbolAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
+import { ConnectAccountFreezer } from "./adapters/account-freezer.connect.js";
+import { FreezeAccount } from "./domain/freeze-account.use-case.js";
+import { accountAdminRoutes } from "./rpc/account-admin.routes.js";
 import { AuthOperatorGate } from "#kit/adapters/operator-gate.auth.js";
 import { SqlAuditLog } from "#kit/audit/audit-log.sql.js";
 import type { OperatorGate } from "#kit/ports/operator-gate.port.js";
@@ -168,6 +171,7 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
     }
   };
   const operators = config.operators ?? new AuthOperatorGate(lazyTransport(() => config.directory.transport("auth")));
+
   const symbolAdmin = new SymbolAdmin({
     symbols,
     store: orderStore,
@@ -177,10 +181,17 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
     orders,
     onListed: listed,
   });
-  const routes = [orderRoutes({ symbols, orders, updates, archives }), symbolAdminRoutes({ admin: symbolAdmin, gate: operators, audit: new SqlAuditLog(database.db as never, ORDER_AUDIT_LOG) })];
+  const auditLog = new SqlAuditLog(database.db as never, ORDER_AUDIT_LOG);
+  const authTransport = lazyTransport(() => config.directory.transport("auth"));
+  const freezes = new FreezeAccount({ freezer: new ConnectAccountFreezer(authTransport), store: orderStore, orders, audit: auditLog, clock });
+  const routes = [
+    orderRoutes({ symbols, orders, updates, archives }),
+    symbolAdminRoutes({ admin: symbolAdmin, gate: operators, audit: auditLog }),
+    accountAdminRoutes({ freezes, gate: operators }),
+  ];
   return {
     name: "order",
-    serviceNames: [OrderService.typeName, SymbolAdminService.typeName],
+    serviceNames: [OrderService.typeName, SymbolAdminService.typeName, AccountAdminService.typeName],
     orders,
     updates,
     symbolAdmin,

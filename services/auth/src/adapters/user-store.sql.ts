@@ -28,6 +28,7 @@ interface UsersTable {
   totp_last_step: Millis;
   anti_phishing_code: string | null;
   security_changed_at: Millis;
+  frozen_at?: Millis;
 }
 
 interface SessionsTable {
@@ -197,6 +198,12 @@ export const authMigrations: Record<string, Migration> = {
   },
   // Security notices (new API key, sign-in, password change), relayed to the notifier topic.
   "002_outbox": outboxMigration(AUTH_OUTBOX),
+  // Account freezes by operators (the back office).
+  "003_account_freeze": {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema.alterTable("auth_users").addColumn("frozen_at", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 const num = (value: Millis): number => Number(value);
@@ -213,6 +220,7 @@ function toUser(row: UsersTable): User {
     totpPendingSealed: row.totp_pending,
     totpLastStep: num(row.totp_last_step),
     antiPhishingCode: row.anti_phishing_code,
+    frozenAt: num(row.frozen_at ?? 0),
     securityChangedAt: num(row.security_changed_at),
   };
 }
@@ -286,6 +294,15 @@ export class SqlUserStore implements UserStore {
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable("auth_users").set({ password_hash: passwordHash, security_changed_at: securityChangedAt }).where("id", "=", userId).execute();
       await this.notify(trx, passwordChangedNotice(randomUUID(), userId, securityChangedAt));
+    });
+  }
+
+  async setFrozenAt(userId: string, at: number): Promise<number | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom("auth_users").select("frozen_at").where("id", "=", userId).executeTakeFirst();
+      if (!row) return undefined;
+      await tx.updateTable("auth_users").set({ frozen_at: at }).where("id", "=", userId).execute();
+      return num(row.frozen_at ?? 0);
     });
   }
 

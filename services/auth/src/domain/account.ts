@@ -17,6 +17,8 @@ export interface User {
   readonly antiPhishingCode: string | null;
   /** Last password / MFA / API-key change: withdrawals stay locked for 24 h after it. */
   readonly securityChangedAt: number;
+  /** When an operator froze the account (0: not frozen): TRADE and WITHDRAW are refused while it is. */
+  readonly frozenAt?: number;
 }
 
 /** A user as first stored: no MFA, no anti-phishing code, no security change yet. */

@@ -144,6 +144,13 @@ export class Accounts implements AccountSecurity {
     return (await this.security(userId)).withdrawalLockedUntil;
   }
 
+  /** Operators (order's back office): freezes or unfreezes the account; answers whether it was frozen. */
+  async setFrozen(userId: string, frozen: boolean): Promise<boolean> {
+    const previous = await this.deps.store.setFrozenAt(userId, frozen ? Math.max(1, this.deps.clock.now()) : 0);
+    if (previous === undefined) throw new DomainError("NOT_FOUND", `Unknown account ${userId}.`, [{ field: "user_id", description: "unknown account" }]);
+    return previous > 0;
+  }
+
   /** Admin operation (and bootstrap): replaces the account's roles. */
   async setRoles(userId: string, roles: readonly Role[]): Promise<void> {
     await this.requireUser(userId);

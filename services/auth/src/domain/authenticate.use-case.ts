@@ -34,6 +34,7 @@ export class Authenticator {
     const roles = claims.sessionId !== undefined ? user.roles : claims.roles;
     const principal = this.principal(user, roles, PERMISSIONS, now, { sessionId: claims.sessionId });
     if (required) assertPermission(principal, required);
+    assertNotFrozen(user, required);
     return principal;
   }
 
@@ -58,6 +59,7 @@ export class Authenticator {
     const user = await this.deps.store.findUserById(key.userId);
     const principal = this.principal(user, user?.roles ?? ["user"], key.permissions, now, { apiKey: key.apiKey, userId: key.userId });
     if (required) assertPermission(principal, required);
+    assertNotFrozen(user, required);
     return principal;
   }
 
@@ -74,6 +76,7 @@ export class Authenticator {
     const user = await this.deps.store.findUserById(key.userId);
     const principal = this.principal(user, user?.roles ?? ["user"], key.permissions, now, { apiKey: key.apiKey, userId: key.userId });
     if (required) assertPermission(principal, required);
+    assertNotFrozen(user, required);
     return principal;
   }
 
@@ -99,5 +102,12 @@ export class Authenticator {
     const user = newUser({ id: userId, email: `cognito:${userId}`, passwordHash: "", roles, createdAt: this.deps.clock.now() });
     await this.deps.store.createUser(user);
     return (await this.deps.store.findUserById(userId)) ?? user;
+  }
+}
+
+/** A frozen account reads, but may not trade or withdraw (Binance's "This action is disabled on this account."). */
+function assertNotFrozen(user: User | undefined, required: Permission | undefined): void {
+  if ((required === "trade" || required === "withdraw") && (user?.frozenAt ?? 0) > 0) {
+    throw new DomainError("ACCOUNT_FROZEN", undefined, [], { frozenAt: String(user!.frozenAt) });
   }
 }

@@ -15,6 +15,8 @@ export interface UserStore {
   findUserById(id: string): Promise<User | undefined>;
   setPasswordHash(userId: string, passwordHash: string, securityChangedAt: number): Promise<void>;
   setRoles(userId: string, roles: readonly Role[]): Promise<void>;
+  /** Sets when the account was frozen (0: unfreezes); answers the previous value, undefined for an unknown user. */
+  setFrozenAt(userId: string, at: number): Promise<number | undefined>;
   setAntiPhishingCode(userId: string, code: string): Promise<void>;
   setTotpPending(userId: string, sealed: string): Promise<void>;
   /** Moves the pending secret to the active one and stores the recovery-code hashes. */

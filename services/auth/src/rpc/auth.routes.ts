@@ -41,6 +41,9 @@ export function authRoutes(auth: Auth) {
       if (role) assertRole(principal, role);
       return { principal: toPbPrincipal(principal) };
     },
+    async setAccountFrozen(request) {
+      return { wasFrozen: await auth.accounts.setFrozen(request.userId, request.frozen) };
+    },
     async verifyMfa(request) {
       const result = await auth.mfa.verify(request.userId, request.code);
       return { result: result === "not-enrolled" ? MfaResult.NOT_ENROLLED : result ? MfaResult.VALID : MfaResult.INVALID };
@@ -108,7 +111,7 @@ export function authRoutes(auth: Auth) {
     },
   };
 
-  const open = ["signUp", "signIn", "refreshSession", "getJwks", "authenticate", "verifyMfa", "getAccountSecurity"] as const;
+  const open = ["signUp", "signIn", "refreshSession", "getJwks", "authenticate", "verifyMfa", "getAccountSecurity", "setAccountFrozen"] as const;
   const guarded = authenticated(impl, open, auth.authenticator);
   return (router: ConnectRouter) => {
     router.service(AuthService, guarded);

@@ -54,6 +54,7 @@ export const ERROR_TABLE = {
   MFA_REQUIRED: { grpc: Code.PermissionDenied, http: 403, binance: -1002, msg: "Two-factor authentication code required." },
   ACCOUNT_LOCKED: { grpc: Code.ResourceExhausted, http: 429, binance: -1002, msg: "Too many failed attempts; try again later." },
   WITHDRAWALS_LOCKED: { grpc: Code.FailedPrecondition, http: 400, binance: -4000, msg: "Withdrawals are locked for 24 hours after a security change." },
+  ACCOUNT_FROZEN: { grpc: Code.FailedPrecondition, http: 400, binance: -2010, msg: "This action is disabled on this account." },
   SYMBOL_NOT_TRADING: { grpc: Code.FailedPrecondition, http: 400, binance: -1013, msg: "Symbol is not trading." },
   UNIMPLEMENTED: { grpc: Code.Unimplemented, http: 501, binance: -1000, msg: "Not implemented." },
   UNSUPPORTED_OPERATION: { grpc: Code.FailedPrecondition, http: 400, binance: -1020, msg: "This operation is not supported." },

@@ -2471,6 +2471,103 @@ func (x *GetAccountSecurityResponse) GetAntiPhishingCode() string {
 	return ""
 }
 
+type SetAccountFrozenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Frozen        bool                   `protobuf:"varint,2,opt,name=frozen,proto3" json:"frozen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAccountFrozenRequest) Reset() {
+	*x = SetAccountFrozenRequest{}
+	mi := &file_exchange_auth_v1_auth_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAccountFrozenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAccountFrozenRequest) ProtoMessage() {}
+
+func (x *SetAccountFrozenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_auth_v1_auth_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAccountFrozenRequest.ProtoReflect.Descriptor instead.
+func (*SetAccountFrozenRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_auth_v1_auth_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *SetAccountFrozenRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *SetAccountFrozenRequest) GetFrozen() bool {
+	if x != nil {
+		return x.Frozen
+	}
+	return false
+}
+
+type SetAccountFrozenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whether it was frozen before this call.
+	WasFrozen     bool `protobuf:"varint,1,opt,name=was_frozen,json=wasFrozen,proto3" json:"was_frozen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAccountFrozenResponse) Reset() {
+	*x = SetAccountFrozenResponse{}
+	mi := &file_exchange_auth_v1_auth_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAccountFrozenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAccountFrozenResponse) ProtoMessage() {}
+
+func (x *SetAccountFrozenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_auth_v1_auth_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAccountFrozenResponse.ProtoReflect.Descriptor instead.
+func (*SetAccountFrozenResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_auth_v1_auth_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *SetAccountFrozenResponse) GetWasFrozen() bool {
+	if x != nil {
+		return x.WasFrozen
+	}
+	return false
+}
+
 var File_exchange_auth_v1_auth_proto protoreflect.FileDescriptor
 
 const file_exchange_auth_v1_auth_proto_rawDesc = "" +
@@ -2629,7 +2726,13 @@ const file_exchange_auth_v1_auth_proto_rawDesc = "" +
 	"\vmfa_enabled\x18\x01 \x01(\bR\n" +
 	"mfaEnabled\x126\n" +
 	"\x17withdrawal_locked_until\x18\x02 \x01(\x03R\x15withdrawalLockedUntil\x12,\n" +
-	"\x12anti_phishing_code\x18\x03 \x01(\tR\x10antiPhishingCode*`\n" +
+	"\x12anti_phishing_code\x18\x03 \x01(\tR\x10antiPhishingCode\"S\n" +
+	"\x17SetAccountFrozenRequest\x12 \n" +
+	"\auser_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06userId\x12\x16\n" +
+	"\x06frozen\x18\x02 \x01(\bR\x06frozen\"9\n" +
+	"\x18SetAccountFrozenResponse\x12\x1d\n" +
+	"\n" +
+	"was_frozen\x18\x01 \x01(\bR\twasFrozen*`\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tROLE_USER\x10\x01\x12\x10\n" +
@@ -2652,7 +2755,7 @@ const file_exchange_auth_v1_auth_proto_rawDesc = "" +
 	"\x16MFA_RESULT_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10MFA_RESULT_VALID\x10\x01\x12\x16\n" +
 	"\x12MFA_RESULT_INVALID\x10\x02\x12\x1b\n" +
-	"\x17MFA_RESULT_NOT_ENROLLED\x10\x032\xd6\f\n" +
+	"\x17MFA_RESULT_NOT_ENROLLED\x10\x032\xc1\r\n" +
 	"\vAuthService\x12K\n" +
 	"\x06SignUp\x12\x1f.exchange.auth.v1.SignUpRequest\x1a .exchange.auth.v1.SignUpResponse\x12K\n" +
 	"\x06SignIn\x12\x1f.exchange.auth.v1.SignInRequest\x1a .exchange.auth.v1.SignInResponse\x12c\n" +
@@ -2671,7 +2774,8 @@ const file_exchange_auth_v1_auth_proto_rawDesc = "" +
 	"\x13SetAntiPhishingCode\x12,.exchange.auth.v1.SetAntiPhishingCodeRequest\x1a-.exchange.auth.v1.SetAntiPhishingCodeResponse\x12c\n" +
 	"\x0eChangePassword\x12'.exchange.auth.v1.ChangePasswordRequest\x1a(.exchange.auth.v1.ChangePasswordResponse\x12T\n" +
 	"\tVerifyMfa\x12\".exchange.auth.v1.VerifyMfaRequest\x1a#.exchange.auth.v1.VerifyMfaResponse\x12o\n" +
-	"\x12GetAccountSecurity\x12+.exchange.auth.v1.GetAccountSecurityRequest\x1a,.exchange.auth.v1.GetAccountSecurityResponseB\xc4\x01\n" +
+	"\x12GetAccountSecurity\x12+.exchange.auth.v1.GetAccountSecurityRequest\x1a,.exchange.auth.v1.GetAccountSecurityResponse\x12i\n" +
+	"\x10SetAccountFrozen\x12).exchange.auth.v1.SetAccountFrozenRequest\x1a*.exchange.auth.v1.SetAccountFrozenResponseB\xc4\x01\n" +
 	"\x14com.exchange.auth.v1B\tAuthProtoP\x01Z?github.com/exchange/exchange/sdk/go/gen/exchange/auth/v1;authv1\xa2\x02\x03EAX\xaa\x02\x10Exchange.Auth.V1\xca\x02\x10Exchange\\Auth\\V1\xe2\x02\x1cExchange\\Auth\\V1\\GPBMetadata\xea\x02\x12Exchange::Auth::V1b\x06proto3"
 
 var (
@@ -2687,7 +2791,7 @@ func file_exchange_auth_v1_auth_proto_rawDescGZIP() []byte {
 }
 
 var file_exchange_auth_v1_auth_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_exchange_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_exchange_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_exchange_auth_v1_auth_proto_goTypes = []any{
 	(Role)(0),                           // 0: exchange.auth.v1.Role
 	(Permission)(0),                     // 1: exchange.auth.v1.Permission
@@ -2734,6 +2838,8 @@ var file_exchange_auth_v1_auth_proto_goTypes = []any{
 	(*VerifyMfaResponse)(nil),           // 42: exchange.auth.v1.VerifyMfaResponse
 	(*GetAccountSecurityRequest)(nil),   // 43: exchange.auth.v1.GetAccountSecurityRequest
 	(*GetAccountSecurityResponse)(nil),  // 44: exchange.auth.v1.GetAccountSecurityResponse
+	(*SetAccountFrozenRequest)(nil),     // 45: exchange.auth.v1.SetAccountFrozenRequest
+	(*SetAccountFrozenResponse)(nil),    // 46: exchange.auth.v1.SetAccountFrozenResponse
 }
 var file_exchange_auth_v1_auth_proto_depIdxs = []int32{
 	6,  // 0: exchange.auth.v1.SignInResponse.tokens:type_name -> exchange.auth.v1.Tokens
@@ -2771,25 +2877,27 @@ var file_exchange_auth_v1_auth_proto_depIdxs = []int32{
 	39, // 32: exchange.auth.v1.AuthService.ChangePassword:input_type -> exchange.auth.v1.ChangePasswordRequest
 	41, // 33: exchange.auth.v1.AuthService.VerifyMfa:input_type -> exchange.auth.v1.VerifyMfaRequest
 	43, // 34: exchange.auth.v1.AuthService.GetAccountSecurity:input_type -> exchange.auth.v1.GetAccountSecurityRequest
-	5,  // 35: exchange.auth.v1.AuthService.SignUp:output_type -> exchange.auth.v1.SignUpResponse
-	8,  // 36: exchange.auth.v1.AuthService.SignIn:output_type -> exchange.auth.v1.SignInResponse
-	10, // 37: exchange.auth.v1.AuthService.RefreshSession:output_type -> exchange.auth.v1.RefreshSessionResponse
-	12, // 38: exchange.auth.v1.AuthService.RevokeSession:output_type -> exchange.auth.v1.RevokeSessionResponse
-	15, // 39: exchange.auth.v1.AuthService.ListSessions:output_type -> exchange.auth.v1.ListSessionsResponse
-	17, // 40: exchange.auth.v1.AuthService.EnrollTotp:output_type -> exchange.auth.v1.EnrollTotpResponse
-	19, // 41: exchange.auth.v1.AuthService.ConfirmTotp:output_type -> exchange.auth.v1.ConfirmTotpResponse
-	22, // 42: exchange.auth.v1.AuthService.CreateApiKey:output_type -> exchange.auth.v1.CreateApiKeyResponse
-	24, // 43: exchange.auth.v1.AuthService.ListApiKeys:output_type -> exchange.auth.v1.ListApiKeysResponse
-	26, // 44: exchange.auth.v1.AuthService.RevokeApiKey:output_type -> exchange.auth.v1.RevokeApiKeyResponse
-	31, // 45: exchange.auth.v1.AuthService.Authenticate:output_type -> exchange.auth.v1.AuthenticateResponse
-	33, // 46: exchange.auth.v1.AuthService.GetJwks:output_type -> exchange.auth.v1.GetJwksResponse
-	36, // 47: exchange.auth.v1.AuthService.ListLoginHistory:output_type -> exchange.auth.v1.ListLoginHistoryResponse
-	38, // 48: exchange.auth.v1.AuthService.SetAntiPhishingCode:output_type -> exchange.auth.v1.SetAntiPhishingCodeResponse
-	40, // 49: exchange.auth.v1.AuthService.ChangePassword:output_type -> exchange.auth.v1.ChangePasswordResponse
-	42, // 50: exchange.auth.v1.AuthService.VerifyMfa:output_type -> exchange.auth.v1.VerifyMfaResponse
-	44, // 51: exchange.auth.v1.AuthService.GetAccountSecurity:output_type -> exchange.auth.v1.GetAccountSecurityResponse
-	35, // [35:52] is the sub-list for method output_type
-	18, // [18:35] is the sub-list for method input_type
+	45, // 35: exchange.auth.v1.AuthService.SetAccountFrozen:input_type -> exchange.auth.v1.SetAccountFrozenRequest
+	5,  // 36: exchange.auth.v1.AuthService.SignUp:output_type -> exchange.auth.v1.SignUpResponse
+	8,  // 37: exchange.auth.v1.AuthService.SignIn:output_type -> exchange.auth.v1.SignInResponse
+	10, // 38: exchange.auth.v1.AuthService.RefreshSession:output_type -> exchange.auth.v1.RefreshSessionResponse
+	12, // 39: exchange.auth.v1.AuthService.RevokeSession:output_type -> exchange.auth.v1.RevokeSessionResponse
+	15, // 40: exchange.auth.v1.AuthService.ListSessions:output_type -> exchange.auth.v1.ListSessionsResponse
+	17, // 41: exchange.auth.v1.AuthService.EnrollTotp:output_type -> exchange.auth.v1.EnrollTotpResponse
+	19, // 42: exchange.auth.v1.AuthService.ConfirmTotp:output_type -> exchange.auth.v1.ConfirmTotpResponse
+	22, // 43: exchange.auth.v1.AuthService.CreateApiKey:output_type -> exchange.auth.v1.CreateApiKeyResponse
+	24, // 44: exchange.auth.v1.AuthService.ListApiKeys:output_type -> exchange.auth.v1.ListApiKeysResponse
+	26, // 45: exchange.auth.v1.AuthService.RevokeApiKey:output_type -> exchange.auth.v1.RevokeApiKeyResponse
+	31, // 46: exchange.auth.v1.AuthService.Authenticate:output_type -> exchange.auth.v1.AuthenticateResponse
+	33, // 47: exchange.auth.v1.AuthService.GetJwks:output_type -> exchange.auth.v1.GetJwksResponse
+	36, // 48: exchange.auth.v1.AuthService.ListLoginHistory:output_type -> exchange.auth.v1.ListLoginHistoryResponse
+	38, // 49: exchange.auth.v1.AuthService.SetAntiPhishingCode:output_type -> exchange.auth.v1.SetAntiPhishingCodeResponse
+	40, // 50: exchange.auth.v1.AuthService.ChangePassword:output_type -> exchange.auth.v1.ChangePasswordResponse
+	42, // 51: exchange.auth.v1.AuthService.VerifyMfa:output_type -> exchange.auth.v1.VerifyMfaResponse
+	44, // 52: exchange.auth.v1.AuthService.GetAccountSecurity:output_type -> exchange.auth.v1.GetAccountSecurityResponse
+	46, // 53: exchange.auth.v1.AuthService.SetAccountFrozen:output_type -> exchange.auth.v1.SetAccountFrozenResponse
+	36, // [36:54] is the sub-list for method output_type
+	18, // [18:36] is the sub-list for method input_type
 	18, // [18:18] is the sub-list for extension type_name
 	18, // [18:18] is the sub-list for extension extendee
 	0,  // [0:18] is the sub-list for field type_name
@@ -2811,7 +2919,7 @@ func file_exchange_auth_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_auth_v1_auth_proto_rawDesc), len(file_exchange_auth_v1_auth_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

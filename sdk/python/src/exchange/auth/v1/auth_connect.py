@@ -68,6 +68,9 @@ class AuthService(Protocol):
     async def get_account_security(self, request: exchange_dot_auth_dot_v1_dot_auth__pb2.GetAccountSecurityRequest, ctx: RequestContext) -> exchange_dot_auth_dot_v1_dot_auth__pb2.GetAccountSecurityResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def set_account_frozen(self, request: exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenRequest, ctx: RequestContext) -> exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class AuthServiceASGIApplication(ConnectASGIApplication[AuthService]):
     def __init__(self, service: AuthService | AsyncGenerator[AuthService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -243,6 +246,16 @@ class AuthServiceASGIApplication(ConnectASGIApplication[AuthService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.get_account_security,
+                ),
+                "/exchange.auth.v1.AuthService/SetAccountFrozen": Endpoint.unary(
+                    method=MethodInfo(
+                        name="SetAccountFrozen",
+                        service_name="exchange.auth.v1.AuthService",
+                        input=exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenRequest,
+                        output=exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.set_account_frozen,
                 ),
             },
             interceptors=interceptors,
@@ -597,6 +610,26 @@ class AuthServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def set_account_frozen(
+        self,
+        request: exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SetAccountFrozen",
+                service_name="exchange.auth.v1.AuthService",
+                input=exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenRequest,
+                output=exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class AuthServiceSync(Protocol):
     def sign_up(self, request: exchange_dot_auth_dot_v1_dot_auth__pb2.SignUpRequest, ctx: RequestContext) -> exchange_dot_auth_dot_v1_dot_auth__pb2.SignUpResponse:
@@ -632,6 +665,8 @@ class AuthServiceSync(Protocol):
     def verify_mfa(self, request: exchange_dot_auth_dot_v1_dot_auth__pb2.VerifyMfaRequest, ctx: RequestContext) -> exchange_dot_auth_dot_v1_dot_auth__pb2.VerifyMfaResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def get_account_security(self, request: exchange_dot_auth_dot_v1_dot_auth__pb2.GetAccountSecurityRequest, ctx: RequestContext) -> exchange_dot_auth_dot_v1_dot_auth__pb2.GetAccountSecurityResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def set_account_frozen(self, request: exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenRequest, ctx: RequestContext) -> exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -808,6 +843,16 @@ class AuthServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.get_account_security,
+                ),
+                "/exchange.auth.v1.AuthService/SetAccountFrozen": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="SetAccountFrozen",
+                        service_name="exchange.auth.v1.AuthService",
+                        input=exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenRequest,
+                        output=exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.set_account_frozen,
                 ),
             },
             interceptors=interceptors,
@@ -1156,6 +1201,26 @@ class AuthServiceClientSync(ConnectClientSync):
                 service_name="exchange.auth.v1.AuthService",
                 input=exchange_dot_auth_dot_v1_dot_auth__pb2.GetAccountSecurityRequest,
                 output=exchange_dot_auth_dot_v1_dot_auth__pb2.GetAccountSecurityResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def set_account_frozen(
+        self,
+        request: exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SetAccountFrozen",
+                service_name="exchange.auth.v1.AuthService",
+                input=exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenRequest,
+                output=exchange_dot_auth_dot_v1_dot_auth__pb2.SetAccountFrozenResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

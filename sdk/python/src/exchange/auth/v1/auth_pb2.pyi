@@ -393,3 +393,17 @@ class GetAccountSecurityResponse(_message.Message):
     withdrawal_locked_until: int
     anti_phishing_code: str
     def __init__(self, mfa_enabled: _Optional[bool] = ..., withdrawal_locked_until: _Optional[int] = ..., anti_phishing_code: _Optional[str] = ...) -> None: ...
+
+class SetAccountFrozenRequest(_message.Message):
+    __slots__ = ("user_id", "frozen")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    FROZEN_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    frozen: bool
+    def __init__(self, user_id: _Optional[str] = ..., frozen: _Optional[bool] = ...) -> None: ...
+
+class SetAccountFrozenResponse(_message.Message):
+    __slots__ = ("was_frozen",)
+    WAS_FROZEN_FIELD_NUMBER: _ClassVar[int]
+    was_frozen: bool
+    def __init__(self, was_frozen: _Optional[bool] = ...) -> None: ...

@@ -77,6 +77,9 @@ const (
 	// AuthServiceGetAccountSecurityProcedure is the fully-qualified name of the AuthService's
 	// GetAccountSecurity RPC.
 	AuthServiceGetAccountSecurityProcedure = "/exchange.auth.v1.AuthService/GetAccountSecurity"
+	// AuthServiceSetAccountFrozenProcedure is the fully-qualified name of the AuthService's
+	// SetAccountFrozen RPC.
+	AuthServiceSetAccountFrozenProcedure = "/exchange.auth.v1.AuthService/SetAccountFrozen"
 )
 
 // AuthServiceClient is a client for the exchange.auth.v1.AuthService service.
@@ -101,6 +104,9 @@ type AuthServiceClient interface {
 	VerifyMfa(context.Context, *connect.Request[v1.VerifyMfaRequest]) (*connect.Response[v1.VerifyMfaResponse], error)
 	// Internal (wallet, notifier): MFA state, withdrawal lock and anti-phishing code of an account.
 	GetAccountSecurity(context.Context, *connect.Request[v1.GetAccountSecurityRequest]) (*connect.Response[v1.GetAccountSecurityResponse], error)
+	// Internal (order's back office): freezes or unfreezes an account. A frozen account's credentials still
+	// authenticate, but a call needing TRADE or WITHDRAW is refused (-2010 "This action is disabled on this account.").
+	SetAccountFrozen(context.Context, *connect.Request[v1.SetAccountFrozenRequest]) (*connect.Response[v1.SetAccountFrozenResponse], error)
 }
 
 // NewAuthServiceClient constructs a client for the exchange.auth.v1.AuthService service. By
@@ -216,6 +222,12 @@ func NewAuthServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(authServiceMethods.ByName("GetAccountSecurity")),
 			connect.WithClientOptions(opts...),
 		),
+		setAccountFrozen: connect.NewClient[v1.SetAccountFrozenRequest, v1.SetAccountFrozenResponse](
+			httpClient,
+			baseURL+AuthServiceSetAccountFrozenProcedure,
+			connect.WithSchema(authServiceMethods.ByName("SetAccountFrozen")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -238,6 +250,7 @@ type authServiceClient struct {
 	changePassword      *connect.Client[v1.ChangePasswordRequest, v1.ChangePasswordResponse]
 	verifyMfa           *connect.Client[v1.VerifyMfaRequest, v1.VerifyMfaResponse]
 	getAccountSecurity  *connect.Client[v1.GetAccountSecurityRequest, v1.GetAccountSecurityResponse]
+	setAccountFrozen    *connect.Client[v1.SetAccountFrozenRequest, v1.SetAccountFrozenResponse]
 }
 
 // SignUp calls exchange.auth.v1.AuthService.SignUp.
@@ -325,6 +338,11 @@ func (c *authServiceClient) GetAccountSecurity(ctx context.Context, req *connect
 	return c.getAccountSecurity.CallUnary(ctx, req)
 }
 
+// SetAccountFrozen calls exchange.auth.v1.AuthService.SetAccountFrozen.
+func (c *authServiceClient) SetAccountFrozen(ctx context.Context, req *connect.Request[v1.SetAccountFrozenRequest]) (*connect.Response[v1.SetAccountFrozenResponse], error) {
+	return c.setAccountFrozen.CallUnary(ctx, req)
+}
+
 // AuthServiceHandler is an implementation of the exchange.auth.v1.AuthService service.
 type AuthServiceHandler interface {
 	SignUp(context.Context, *connect.Request[v1.SignUpRequest]) (*connect.Response[v1.SignUpResponse], error)
@@ -347,6 +365,9 @@ type AuthServiceHandler interface {
 	VerifyMfa(context.Context, *connect.Request[v1.VerifyMfaRequest]) (*connect.Response[v1.VerifyMfaResponse], error)
 	// Internal (wallet, notifier): MFA state, withdrawal lock and anti-phishing code of an account.
 	GetAccountSecurity(context.Context, *connect.Request[v1.GetAccountSecurityRequest]) (*connect.Response[v1.GetAccountSecurityResponse], error)
+	// Internal (order's back office): freezes or unfreezes an account. A frozen account's credentials still
+	// authenticate, but a call needing TRADE or WITHDRAW is refused (-2010 "This action is disabled on this account.").
+	SetAccountFrozen(context.Context, *connect.Request[v1.SetAccountFrozenRequest]) (*connect.Response[v1.SetAccountFrozenResponse], error)
 }
 
 // NewAuthServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -458,6 +479,12 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(authServiceMethods.ByName("GetAccountSecurity")),
 		connect.WithHandlerOptions(opts...),
 	)
+	authServiceSetAccountFrozenHandler := connect.NewUnaryHandler(
+		AuthServiceSetAccountFrozenProcedure,
+		svc.SetAccountFrozen,
+		connect.WithSchema(authServiceMethods.ByName("SetAccountFrozen")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/exchange.auth.v1.AuthService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AuthServiceSignUpProcedure:
@@ -494,6 +521,8 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 			authServiceVerifyMfaHandler.ServeHTTP(w, r)
 		case AuthServiceGetAccountSecurityProcedure:
 			authServiceGetAccountSecurityHandler.ServeHTTP(w, r)
+		case AuthServiceSetAccountFrozenProcedure:
+			authServiceSetAccountFrozenHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -569,4 +598,8 @@ func (UnimplementedAuthServiceHandler) VerifyMfa(context.Context, *connect.Reque
 
 func (UnimplementedAuthServiceHandler) GetAccountSecurity(context.Context, *connect.Request[v1.GetAccountSecurityRequest]) (*connect.Response[v1.GetAccountSecurityResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.auth.v1.AuthService.GetAccountSecurity is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) SetAccountFrozen(context.Context, *connect.Request[v1.SetAccountFrozenRequest]) (*connect.Response[v1.SetAccountFrozenResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.auth.v1.AuthService.SetAccountFrozen is not implemented"))
 }

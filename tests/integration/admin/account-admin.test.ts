@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { Code, createClient, type Client } from "@connectrpc/connect";
+import { AccountAdminService, SymbolAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
+import { OrderStatus, OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
+import { failure, startEmbedded, type Embedded, type Person } from "./support.js";
+
+// Account freezes from the back office (exchange.admin.v1.AccountAdminService on order's internal port): the
+// account's open orders are canceled, and through the edge it may read but neither trade nor withdraw
+// (-2010 "This action is disabled on this account.") until an operator unfreezes it.
+
+let env: Embedded;
+let operator: Person;
+let user: Person;
+let ops: Client<typeof AccountAdminService>;
+
+const buy = { symbol: "BTCUSDT", side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, price: "100.00", quantity: "0.1" };
+const withdraw = { withdrawalId: "w-1", asset: "USDT", network: "ETH", amount: "50", address: "0x1111111111111111111111111111111111111111", totpCode: "" };
+
+beforeAll(async () => {
+  env = await startEmbedded("account-admin-");
+  operator = await env.signUp("operator@example.com", ["user", "operator"]);
+  user = await env.signUp("user@example.com");
+  ops = createClient(AccountAdminService, operator.internal);
+  await env.wallet.wallet.creditDeposit("fund-user-usdt", user.userId, "USDT", 10_000n * 10n ** 8n);
+}, 60_000);
+
+afterAll(async () => {
+  await env?.exchange.stop();
+  if (env) rmSync(env.dataDir, { recursive: true, force: true });
+});
+
+async function disabled(call: Promise<unknown>): Promise<void> {
+  const error = await failure(call);
+  expect(error.code).toBe(Code.FailedPrecondition);
+  expect(error.rawMessage).toBe("This action is disabled on this account.");
+  expect(error.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-2010");
+}
+
+describe("account freeze", () => {
+  it("is refused to a user without the operator role, and nothing changes", async () => {
+    const order = createClient(OrderService, user.edge);
+    const resting = (await order.placeOrder(buy)).order!;
+    expect((await failure(createClient(AccountAdminService, user.internal).freezeAccount({ accountId: user.userId, reason: "x" }))).code).toBe(Code.PermissionDenied);
+    expect((await order.getOrder({ symbol: "BTCUSDT", orderId: resting.orderId })).order?.status).toBe(OrderStatus.NEW);
+    await order.cancelOrder({ symbol: "BTCUSDT", orderId: resting.orderId });
+  });
+
+  it("cancels the account's open orders and refuses it new orders, cancels and withdrawals; reading stays", async () => {
+    const order = createClient(OrderService, user.edge);
+    const wallet = createClient(WalletService, user.edge);
+    const resting = (await order.placeOrder(buy)).order!;
+    const { canceledOrders, audit } = await ops.freezeAccount({ accountId: user.userId, reason: "fraud report 17" });
+    expect(canceledOrders).toBe(1);
+    expect(audit).toMatchObject({ actor: operator.userId, action: "account.freeze", target: user.userId, reason: "fraud report 17" });
+    expect(JSON.parse(audit!.afterJson)).toEqual({ frozen: true, canceledOrders: 1 });
+    expect((await order.getOrder({ symbol: "BTCUSDT", orderId: resting.orderId })).order?.status).toBe(OrderStatus.CANCELED);
+    const usdt = (await wallet.getBalances({ assets: ["USDT"] })).balances[0]!;
+    expect(usdt).toMatchObject({ free: "10000.00000000", locked: "0.00000000" });
+    await disabled(order.placeOrder(buy));
+    await disabled(wallet.requestWithdrawal(withdraw));
+    expect((await order.listOpenOrders({ symbol: "BTCUSDT" })).orders).toEqual([]);
+    // In order's audit log with the symbol actions.
+    const { entries } = await createClient(SymbolAdminService, operator.internal).listSymbolAudit({ limit: 1 });
+    expect(entries[0]?.action).toBe("account.freeze");
+  });
+
+  it("unfreezes: the account trades again", async () => {
+    const { audit } = await ops.unfreezeAccount({ accountId: user.userId, reason: "cleared" });
+    expect(JSON.parse(audit!.beforeJson)).toEqual({ frozen: true });
+    const order = createClient(OrderService, user.edge);
+    const placed = (await order.placeOrder(buy)).order!;
+    expect(placed.status).toBe(OrderStatus.NEW);
+    await order.cancelOrder({ symbol: "BTCUSDT", orderId: placed.orderId });
+  });
+
+  it("refuses an unknown account with NotFound and records nothing", async () => {
+    const before = (await createClient(SymbolAdminService, operator.internal).listSymbolAudit({ limit: 1 })).entries[0]?.id;
+    expect((await failure(ops.freezeAccount({ accountId: "nobody", reason: "x" }))).code).toBe(Code.NotFound);
+    expect((await createClient(SymbolAdminService, operator.internal).listSymbolAudit({ limit: 1 })).entries[0]?.id).toBe(before);
+  });
+});
