@@ -15,6 +15,7 @@ const user = (id: string, email: string): User => ({
   totpLastStep: 0,
   antiPhishingCode: null,
   securityChangedAt: 0,
+  frozenAt: 0,
 });
 
 let counter = 0;
@@ -22,6 +23,16 @@ const unique = (tag: string) => `${tag}-${Date.now().toString(36)}-${counter++}`
 
 export function userStoreContract(name: string, store: () => UserStore): void {
   describe(`UserStore contract: ${name}`, () => {
+    it("freezes and unfreezes a user, answering the previous value; an unknown user is undefined", async () => {
+      const id = unique("u");
+      await store().createUser(user(id, `${id}@example.com`));
+      expect(await store().setFrozenAt(id, 1_700_000_000_123)).toBe(0);
+      expect((await store().findUserById(id))?.frozenAt).toBe(1_700_000_000_123);
+      expect(await store().setFrozenAt(id, 0)).toBe(1_700_000_000_123);
+      expect((await store().findUserById(id))?.frozenAt).toBe(0);
+      expect(await store().setFrozenAt("nope", 1)).toBeUndefined();
+    });
+
     it("creates users once per e-mail and reads them back by id and e-mail, times exact", async () => {
       const id = unique("u");
       const email = `${id}@example.com`;
