@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rmSync } from "node:fs";
 import { Code, createClient, type Client } from "@connectrpc/connect";
-import { AccountAdminService, SymbolAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
+import { AccountAdminService, SymbolAdminService, WithdrawalAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
+import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
 import { OrderStatus, OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
@@ -81,5 +82,19 @@ describe("account freeze", () => {
     const before = (await createClient(SymbolAdminService, operator.internal).listSymbolAudit({ limit: 1 })).entries[0]?.id;
     expect((await failure(ops.freezeAccount({ accountId: "nobody", reason: "x" }))).code).toBe(Code.NotFound);
     expect((await createClient(SymbolAdminService, operator.internal).listSymbolAudit({ limit: 1 })).entries[0]?.id).toBe(before);
+  });
+
+  it("is not reachable through the edge's public Connect API, not even with an operator's token", async () => {
+    for (const call of [
+      () => createClient(AuthService, operator.edge).setAccountFrozen({ userId: user.userId, frozen: true }),
+      () => createClient(AccountAdminService, operator.edge).freezeAccount({ accountId: user.userId, reason: "via the edge" }),
+      () => createClient(SymbolAdminService, operator.edge).haltSymbols({ reason: "via the edge" }),
+      () => createClient(WithdrawalAdminService, operator.edge).listPendingWithdrawals({}),
+    ]) {
+      expect((await failure(call())).code).toBe(Code.Unimplemented);
+    }
+    const placed = (await createClient(OrderService, user.edge).placeOrder(buy)).order!;
+    expect(placed.status).toBe(OrderStatus.NEW);
+    await createClient(OrderService, user.edge).cancelOrder({ symbol: "BTCUSDT", orderId: placed.orderId });
   });
 });
