@@ -47,6 +47,7 @@ export async function dispatch(route: Route, request: RestRequest, credentials: 
     if (ip.refused) throw ip.refused;
 
     let principal: Principal | undefined;
+    let ordersRefused: Error | undefined;
     if (route.security === "USER_STREAM") {
       principal = await credentials.apiKey();
       const key = await deps.limiter.admitApiKey(principal.apiKey, weight);
@@ -59,10 +60,11 @@ export async function dispatch(route: Route, request: RestRequest, credentials: 
         const orders = await deps.limiter.admitOrder(principal.userId);
         Object.assign(headers, orders.headers);
         usage.unshift(...orders.usage);
-        if (orders.refused) throw orders.refused;
+        if (orders.refused && !route.orderLimitToRoute) throw orders.refused;
+        ordersRefused = orders.refused;
       }
     }
-    const body = await route.handle({ request, params, services: deps.services, principal, now: deps.now });
+    const body = await route.handle({ request, params, services: deps.services, principal, now: deps.now, ordersRefused });
     return { ok: true, body, headers, usage };
   } catch (error) {
     return { ok: false, error, headers, usage };

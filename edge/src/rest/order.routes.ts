@@ -1,9 +1,9 @@
-import { OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { CancelReplaceMode, CancelRestrictions, OperationResult, ResponseType, type OperationError, type Order, type Trade } from "#gen/exchange/order/v1/order_pb.js";
 import { parseUnits } from "#kit/money/decimal.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { cancelOrderResponse, newOrderResponse, queryOrderResponse, sideName, statusName, stpName, timeInForceName, typeName, workingTimeOf, type NewOrderRespType } from "./binance.mapper.js";
-import { idNumber, RestAnswerError } from "./http.js";
+import { idNumber, RestAnswerError, restErrorOf } from "./http.js";
 import type { Params } from "./params.js";
 import { principalOf, type Route, type RouteContext } from "./router.js";
 
@@ -17,6 +17,7 @@ export const STP_MODES = ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"]
 export const RESP_TYPES = ["ACK", "RESULT", "FULL"] as const;
 const REPLACE_MODES = ["STOP_ON_FAILURE", "ALLOW_FAILURE"] as const;
 const CANCEL_RESTRICTIONS = ["ONLY_NEW", "ONLY_PARTIALLY_FILLED"] as const;
+const RATE_LIMIT_MODES = ["DO_NOTHING", "CANCEL_ONLY"] as const;
 
 type BinanceType = (typeof TYPES)[number];
 
@@ -135,6 +136,12 @@ async function cancelReplace(context: RouteContext) {
   }
   params.clientOrderId("cancelNewClientOrderId"); // checked; the canceled order keeps its client order id
   const restriction = params.oneOf("cancelRestrictions", CANCEL_RESTRICTIONS);
+  const rateLimitMode = params.oneOf("orderRateLimitExceededMode", RATE_LIMIT_MODES) ?? "DO_NOTHING";
+  if (context.ordersRefused) {
+    // Over the order-rate limit: DO_NOTHING answers the refusal alone; CANCEL_ONLY still cancels (429 either way).
+    if (rateLimitMode === "DO_NOTHING") throw context.ordersRefused;
+    return cancelOnly(context, message.symbol, cancelOrderId, cancelOrigClientOrderId, restriction, context.ordersRefused);
+  }
   const response = await services.order.cancelReplaceOrder({
     cancel: { accountId, symbol: message.symbol, orderId: cancelOrderId ?? 0n, origClientOrderId: cancelOrigClientOrderId ?? "" },
     place: message,
@@ -156,6 +163,34 @@ async function cancelReplace(context: RouteContext) {
   if (canceledOk && placedOk) return body;
   if (canceledOk || placedOk) throw new RestAnswerError(409, { code: -2021, msg: "Order cancel-replace partially failed.", data: body });
   throw new RestAnswerError(400, { code: -2022, msg: "Order cancel-replace failed.", data: body });
+}
+
+/**
+ * cancelReplace with orderRateLimitExceededMode=CANCEL_ONLY over the order-rate limit: the cancel
+ * alone (its restriction checked on the order as stored), answered 429 with Binance's -2021 (cancel
+ * done, new order refused with -1015) or -2022 (cancel failed too, new order not attempted).
+ */
+async function cancelOnly(context: RouteContext, symbol: string, orderId: bigint | undefined, origClientOrderId: string | undefined, restriction: (typeof CANCEL_RESTRICTIONS)[number] | undefined, refused: Error) {
+  const { services, now } = context;
+  const accountId = principalOf(context).userId;
+  const ref = { accountId, symbol, orderId: orderId ?? 0n, origClientOrderId: origClientOrderId ?? "" };
+  const newOrderResponse = { code: -1015, msg: refused.message };
+  let cancelResponse: unknown;
+  let canceled = false;
+  try {
+    if (restriction) {
+      const { order } = await services.order.getOrder(ref);
+      const wanted = restriction === "ONLY_NEW" ? OrderStatus.NEW : OrderStatus.PARTIALLY_FILLED;
+      if (order && order.status !== wanted) throw new DomainError("CANCEL_REJECTED", "Order was not canceled due to cancel restrictions.");
+    }
+    const { order } = await services.order.cancelOrder(ref);
+    cancelResponse = cancelOrderResponse(order!, now());
+    canceled = true;
+  } catch (error) {
+    cancelResponse = restErrorOf(error).body;
+  }
+  const data = { cancelResult: canceled ? "SUCCESS" : "FAILURE", newOrderResult: canceled ? "FAILURE" : "NOT_ATTEMPTED", cancelResponse, newOrderResponse: canceled ? newOrderResponse : null };
+  throw new RestAnswerError(429, canceled ? { code: -2021, msg: "Order cancel-replace partially failed.", data } : { code: -2022, msg: "Order cancel-replace failed.", data });
 }
 
 /**
@@ -221,7 +256,7 @@ export function orderRoutes(): Route[] {
   return [
     { method: "POST", path: "/api/v3/order", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => place(context, false) },
     { method: "POST", path: "/api/v3/order/test", security: "TRADE", weight: 1, handle: (context) => place(context, true) },
-    { method: "POST", path: "/api/v3/order/cancelReplace", security: "TRADE", weight: 1, placesOrder: true, handle: cancelReplace },
+    { method: "POST", path: "/api/v3/order/cancelReplace", security: "TRADE", weight: 1, placesOrder: true, orderLimitToRoute: true, handle: cancelReplace },
     { method: "PUT", path: "/api/v3/order/amend/keepPriority", security: "TRADE", weight: 4, handle: amendKeepPriority },
     {
       method: "DELETE",

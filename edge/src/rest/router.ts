@@ -22,6 +22,8 @@ export interface RouteContext {
   /** Set for USER_STREAM, USER_DATA and TRADE routes: the account is always principal.userId. */
   readonly principal: Principal | undefined;
   readonly now: () => number;
+  /** A route that takes its own order-rate refusal (orderLimitToRoute): why the new order may not be placed. */
+  readonly ordersRefused?: Error;
 }
 
 export interface Route {
@@ -32,6 +34,8 @@ export interface Route {
   readonly weight: number | ((params: Params) => number);
   /** Counts as a new order for the order-rate limits. */
   readonly placesOrder?: boolean;
+  /** An order-rate refusal is handed to the route (ordersRefused) rather than answered: cancelReplace's orderRateLimitExceededMode. */
+  readonly orderLimitToRoute?: boolean;
   handle(context: RouteContext): Promise<unknown>;
 }
 
