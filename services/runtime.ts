@@ -8,7 +8,7 @@ import { buildHandler, listen, type Listening } from "#kit/rpc/server.js";
 import { grpcDirectory, lazyTransport, type ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { createLogger, type Logger } from "#kit/telemetry/logger.js";
-import { createMetrics, metricsInterceptor } from "#kit/telemetry/metrics.js";
+import { createMetrics, metricsEndpoint, metricsInterceptor } from "#kit/telemetry/metrics.js";
 import { clientTracingInterceptors, serverTracingInterceptors, startTracing } from "#kit/telemetry/tracing.js";
 import { SERVICE_FACTORIES, SERVICE_NAMES, type ServiceFactory, type ServiceName } from "./registry.js";
 
@@ -68,8 +68,9 @@ export async function startExchange(config: RuntimeConfig, env: Env, logger: Log
 
   const handler = buildHandler({
     routes,
-    interceptors: [metricsInterceptor(metrics), ...serverTracingInterceptors()],
-    metricsRegistry: metrics.registry,
+    // Inside the server span, so each latency observation carries its trace id as an exemplar.
+    interceptors: [...serverTracingInterceptors(), metricsInterceptor(metrics)],
+    metrics: metricsEndpoint(metrics),
     fallback: async (request, response) => {
       for (const module of modules) if (module.httpRoute && (await module.httpRoute(request, response))) return true;
       return false;

@@ -6,6 +6,7 @@ import type { Duplex } from "node:stream";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Registry } from "prom-client";
+import type { MetricsEndpoint } from "../telemetry/metrics.js";
 import { domainErrorInterceptor } from "../errors/connect-errors.js";
 import { grpcUnaryServer, type Http2StreamHandler } from "./grpc-unary-server.js";
 import { validateInterceptor } from "./validate.interceptor.js";
@@ -26,6 +27,8 @@ export interface HandlerOptions {
   readonly routes: (router: ConnectRouter) => void;
   readonly interceptors?: readonly Interceptor[];
   readonly metricsRegistry?: Registry;
+  /** Serves /metrics instead of `metricsRegistry`: OpenMetrics with exemplars when the scraper asks for it. */
+  readonly metrics?: MetricsEndpoint;
   /** Plain HTTP routes served beside the RPCs (REST, health pages). Return false to fall through. */
   readonly fallback?: (request: NodeRequest, response: NodeResponse) => boolean | Promise<boolean>;
 }
@@ -47,6 +50,12 @@ export function buildHandler(options: HandlerOptions): NodeHandler {
         if (request.url === "/healthz") {
           response.writeHead(200, { "content-type": "text/plain" });
           response.end("ok\n");
+          return;
+        }
+        if (request.url === "/metrics" && options.metrics) {
+          const { contentType, body } = await options.metrics.render(request.headers.accept);
+          response.writeHead(200, { "content-type": contentType });
+          response.end(body);
           return;
         }
         if (request.url === "/metrics" && options.metricsRegistry) {

@@ -79,6 +79,12 @@ async function finish<T>(span: Span, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The active span's trace id (undefined without tracing or outside any span): exemplars on latency histograms. */
+export function currentTraceId(): string | undefined {
+  if (!tracer) return undefined;
+  return trace.getSpanContext(context.active())?.traceId;
+}
+
 /** W3C `traceparent` of the active span ("" without tracing or outside any span). */
 export function currentTraceParent(): string {
   if (!tracer) return "";
