@@ -72,6 +72,8 @@ export function readEdgeConfig(env: Env, directory: ServiceDirectory): EdgeConfi
       apiKeyWeightPerMinute: envInt(env, "EDGE_API_KEY_WEIGHT_PER_MINUTE", DEFAULT_RATE_LIMITS.apiKeyWeightPerMinute),
       ordersPer10s: envInt(env, "EDGE_ORDERS_PER_10S", DEFAULT_RATE_LIMITS.ordersPer10s),
       ordersPerDay: envInt(env, "EDGE_ORDERS_PER_DAY", DEFAULT_RATE_LIMITS.ordersPerDay),
+      ipBanAfter429sPerMinute: envInt(env, "EDGE_IP_BAN_AFTER_429S_PER_MINUTE", DEFAULT_RATE_LIMITS.ipBanAfter429sPerMinute),
+      ipBanMs: envInt(env, "EDGE_IP_BAN_MS", DEFAULT_RATE_LIMITS.ipBanMs),
     },
     trustForwardedFor: envBool(env, "EDGE_TRUST_FORWARDED_FOR", false),
     listenKeyTtlMs: envInt(env, "EDGE_LISTEN_KEY_TTL_MS", DEFAULT_LISTEN_KEY_TTL_MS),

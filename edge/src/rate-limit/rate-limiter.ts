@@ -5,6 +5,9 @@ import { DomainError } from "#kit/errors/domain-error.js";
 // Binance's limits, on the kit's Cache port (memory embedded, Redis shared by replicas: fallback-cache.ts):
 // request weight per IP and per API key in fixed one-minute windows (what X-MBX-USED-WEIGHT-1M
 // reports), and new orders per account per 10 s and per day (X-MBX-ORDER-COUNT-10S / -1D).
+// An IP that keeps going after 429s is banned for a while (418 with Retry-After), as on Binance:
+// its refusals are counted per minute and the ban is a key with a TTL, in the same cache, so
+// every replica sharing the cache bans it.
 
 export interface RateLimits {
   /** Request weight per client IP per minute (Binance: 6000). */
@@ -15,9 +18,20 @@ export interface RateLimits {
   readonly ordersPer10s: number;
   /** New orders per account per day (Binance: 200000). */
   readonly ordersPerDay: number;
+  /** 429s an IP may get in one minute; the next one bans it (418) for `ipBanMs`. */
+  readonly ipBanAfter429sPerMinute?: number;
+  /** How long a ban lasts (Binance: from 2 minutes up to 3 days). */
+  readonly ipBanMs?: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { ipWeightPerMinute: 6000, apiKeyWeightPerMinute: 6000, ordersPer10s: 100, ordersPerDay: 200_000 };
+export const DEFAULT_RATE_LIMITS = {
+  ipWeightPerMinute: 6000,
+  apiKeyWeightPerMinute: 6000,
+  ordersPer10s: 100,
+  ordersPerDay: 200_000,
+  ipBanAfter429sPerMinute: 100,
+  ipBanMs: 120_000,
+} as const satisfies RateLimits;
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -46,8 +60,17 @@ function refuse(what: string, decision: RateLimitDecision): DomainError {
   });
 }
 
+function banned(ip: string, until: number, now: number): DomainError {
+  return new DomainError(
+    "IP_BANNED",
+    `Way too many requests; IP(${ip}) banned until ${until}. Please use WebSocket Streams for live updates to avoid bans.`,
+    [],
+    { retryAfterMs: String(Math.max(1, until - now)) },
+  );
+}
+
 /** Which limit refused a request (the label of exchange_edge_rate_limit_refusals_total). */
-export type RateLimitName = "ip_weight_1m" | "api_key_weight_1m" | "orders_10s" | "orders_1d";
+export type RateLimitName = "ip_weight_1m" | "api_key_weight_1m" | "orders_10s" | "orders_1d" | "ip_banned";
 
 const weightUsage = (decision: RateLimitDecision): RateLimitUsage => ({ rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: decision.limit, count: decision.count });
 
@@ -60,12 +83,38 @@ export class RateLimiter {
     private readonly onRefused?: (limit: RateLimitName) => void,
   ) {}
 
-  /** Counts the request's weight against its IP. */
+  /**
+   * Counts the request's weight against its IP; a banned IP is refused 418 until its ban ends. The
+   * ban is read beside the count (one round trip to a shared cache, not two).
+   */
   async admitIp(ip: string, weight: number): Promise<Admission> {
-    const decision = await fixedWindowRateLimit(this.cache, { key: `edge:ip:${ip}`, limit: this.limits.ipWeightPerMinute, windowMs: MINUTE, weight }, this.now());
+    const now = this.now();
+    const [ban, decision] = await Promise.all([
+      this.cache.get(`edge:ban:${ip}`),
+      fixedWindowRateLimit(this.cache, { key: `edge:ip:${ip}`, limit: this.limits.ipWeightPerMinute, windowMs: MINUTE, weight }, now),
+    ]);
     const headers = { "X-MBX-USED-WEIGHT-1M": String(decision.count) };
-    if (!decision.allowed) this.onRefused?.("ip_weight_1m");
-    return { headers, usage: [weightUsage(decision)], refused: decision.allowed ? undefined : refuse("request weight per minute per IP", decision) };
+    const usage = [weightUsage(decision)];
+    const bannedUntil = Number(ban);
+    if (ban !== undefined && bannedUntil > now) {
+      this.onRefused?.("ip_banned");
+      return { headers, usage, refused: banned(ip, bannedUntil, now) };
+    }
+    if (decision.allowed) return { headers, usage };
+    this.onRefused?.("ip_weight_1m");
+    return { headers, usage, refused: (await this.banWhenPersistent(ip, now)) ?? refuse("request weight per minute per IP", decision) };
+  }
+
+  /** Counts a 429 of `ip`; past the allowance, bans it (a key with the ban's end, living as long as the ban). */
+  private async banWhenPersistent(ip: string, now: number): Promise<DomainError | undefined> {
+    const allowance = this.limits.ipBanAfter429sPerMinute ?? DEFAULT_RATE_LIMITS.ipBanAfter429sPerMinute;
+    const refusals = await fixedWindowRateLimit(this.cache, { key: `edge:429:${ip}`, limit: allowance, windowMs: MINUTE }, now);
+    if (refusals.allowed) return undefined;
+    const banMs = this.limits.ipBanMs ?? DEFAULT_RATE_LIMITS.ipBanMs;
+    const until = now + banMs;
+    await this.cache.set(`edge:ban:${ip}`, String(until), { ttlMs: banMs });
+    this.onRefused?.("ip_banned");
+    return banned(ip, until, now);
   }
 
   /** Counts the request's weight against the API key that signed it. */

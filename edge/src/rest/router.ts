@@ -91,7 +91,7 @@ function send(request: NodeRequest, response: NodeResponse, outcome: Outcome): v
   }
   const { error } = outcome;
   const { status, body } = restErrorOf(error);
-  const retryAfterMs = status === 429 ? retryAfterMsOf(error) : undefined;
+  const retryAfterMs = status === 429 || status === 418 ? retryAfterMsOf(error) : undefined;
   if (retryAfterMs !== undefined) headers["Retry-After"] = String(Math.ceil(retryAfterMs / 1000));
   // The rest of an oversize body was left unread: the connection cannot carry another request.
   if (error instanceof BodyTooLargeError && error.close && request.httpVersionMajor === 1) headers.Connection = "close";

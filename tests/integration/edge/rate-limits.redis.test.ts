@@ -83,6 +83,27 @@ describe("two rate limiters on one Redis", () => {
     expect((await b.admitIp("10.1.0.2", 1)).headers["X-MBX-USED-WEIGHT-1M"]).toBe("1"); // per IP
   });
 
+  it("ban an IP that keeps going after its 429s: 418 with the time left on every replica, until the ban ends", async () => {
+    let now = 1_900_000_020_000 + 1_000; // 59 s before the minute ends
+    const keyPrefix = prefixOf();
+    const limits = { ...LIMITS, ipBanAfter429sPerMinute: 3, ipBanMs: 120_000 };
+    const [a, b] = [0, 1].map(() => {
+      const cache = new RedisCache({ url: engines.redisUrl, keyPrefix, commandTimeoutMs: 2_000 });
+      caches.push(cache);
+      return new RateLimiter(cache, limits, () => now);
+    }) as [RateLimiter, RateLimiter];
+    for (let i = 0; i < LIMITS.ipWeightPerMinute; i++) expect((await a.admitIp("10.1.1.1", 1)).refused).toBeUndefined();
+    for (let i = 0; i < 3; i++) expect((await (i % 2 ? a : b).admitIp("10.1.1.1", 1)).refused).toMatchObject({ key: "TOO_MANY_REQUESTS", spec: { http: 429 } });
+    const ban = (await a.admitIp("10.1.1.1", 1)).refused;
+    expect(ban).toMatchObject({ key: "IP_BANNED", spec: { http: 418, binance: -1003 }, metadata: { retryAfterMs: "120000" } });
+    expect(ban!.message).toBe(`Way too many requests; IP(10.1.1.1) banned until ${now + 120_000}. Please use WebSocket Streams for live updates to avoid bans.`);
+    now += 61_000; // a new minute: the weight is back, the ban is not
+    expect((await b.admitIp("10.1.1.1", 1)).refused).toMatchObject({ key: "IP_BANNED", metadata: { retryAfterMs: "59000" } });
+    expect((await b.admitIp("10.1.1.2", 1)).refused).toBeUndefined(); // per IP
+    now += 59_000; // the ban's end
+    expect((await a.admitIp("10.1.1.1", 1)).refused).toBeUndefined();
+  });
+
   it("count one account's new orders per 10 s and per day, whichever replica takes them", async () => {
     let now = Date.UTC(2030, 0, 1, 12, 0, 1); // 9 s before a 10 s window ends, 12 h before the day does
     const [a, b] = replicas(() => now);
@@ -240,6 +261,8 @@ describe("two edges on one Redis", () => {
       EDGE_TRUST_FORWARDED_FOR: "true",
       EDGE_IP_WEIGHT_PER_MINUTE: "10",
       EDGE_ORDERS_PER_10S: "4",
+      EDGE_IP_BAN_AFTER_429S_PER_MINUTE: "10",
+      EDGE_IP_BAN_MS: "120000",
     };
     a = await startExchange(
       { service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
@@ -328,6 +351,28 @@ describe("two edges on one Redis", () => {
     }
     expect(otherIp.ok).toBe(true);
     expect(otherIp.headers.get("x-mbx-used-weight-1m")).toBe("1");
+  });
+
+  it("an IP that keeps calling after 429s is banned on both edges: 418 -1003 with Retry-After, another IP is not", async () => {
+    const ping = async (edge: string, ip: string) => {
+      const response = await fetch(`${edge}/api/v3/ping`, { headers: { "X-Forwarded-For": ip } });
+      return { status: response.status, body: (await response.json()) as { code?: number; msg?: string }, retryAfter: response.headers.get("retry-after") };
+    };
+    const { statuses, banned, onB, otherIp } = await inOneWindow(60_000, async (attempt) => {
+      const ip = `10.9.${attempt}.1`;
+      const statuses: number[] = [];
+      // 10 admitted, 10 refused (429), the 21st call is the 11th refusal: a ban.
+      for (let i = 0; i < 20; i++) statuses.push((await ping(edges()[i % 2]!, ip)).status);
+      const banned = await ping(edges()[0], ip);
+      const onB = await ping(edges()[1], ip);
+      const otherIp = await ping(edges()[1], `10.9.${attempt}.2`);
+      return { statuses, banned, onB, otherIp };
+    });
+    expect(statuses).toEqual([...Array<number>(10).fill(200), ...Array<number>(10).fill(429)]);
+    expect(banned).toMatchObject({ status: 418, body: { code: -1003, msg: expect.stringMatching(/^Way too many requests; IP\(10\.9\.\d\.1\) banned until \d+\. /) }, retryAfter: "120" });
+    expect(onB).toMatchObject({ status: 418, body: { code: -1003 } });
+    expect(Number(onB.retryAfter)).toBeGreaterThan(100);
+    expect(otherIp.status).toBe(200);
   });
 
   it("one count of an account's new orders across both edges, REST and Connect (X-MBX-ORDER-COUNT-10S / -1D)", async () => {
