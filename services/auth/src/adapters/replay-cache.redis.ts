@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import { RedisCache } from "#kit/adapters/cache.redis.js";
 import type { Clock } from "#kit/clock/clock.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { ReplayCache } from "../ports/replay-cache.port.js";
 
 /**
- * ReplayCache on Redis (ioredis; ElastiCache with a rediss:// URL), shared by every auth replica: a
+ * ReplayCache on Redis (the kit's Cache port on Redis, fail-fast; ElastiCache with a rediss:// URL), shared by every auth replica: a
  * signed request one replica accepted is a replay on all of them. Each check is one atomic
  * `SET <prefix><key> 1 PX <ttl> NX`: whichever replica sets the key first accepts, every other
  * attempt (same or another replica, concurrent or later) finds it and refuses.
@@ -34,7 +34,7 @@ export const DEFAULT_REPLAY_KEY_PREFIX = "auth:replay:";
 const MAX_PLAIN_KEY_LENGTH = 64;
 
 export class RedisReplayCache implements ReplayCache {
-  private readonly redis: Redis;
+  private readonly cache: RedisCache;
   private readonly clock: Clock;
   private readonly clockSkewMs: number;
   private lastErrorReport = Number.NEGATIVE_INFINITY;
@@ -43,16 +43,14 @@ export class RedisReplayCache implements ReplayCache {
     this.clock = options.clock;
     this.clockSkewMs = options.clockSkewMs ?? 1_000;
     if (!Number.isSafeInteger(this.clockSkewMs) || this.clockSkewMs < 1) throw new RangeError("clockSkewMs must be an integer >= 1");
-    this.redis = new Redis(options.url, {
+    // No retries of a command and a short timeout: a request waits at most commandTimeoutMs for its
+    // check, then is refused (see firstSeen); while the connection is down a check fails at once.
+    this.cache = new RedisCache({
+      url: options.url,
       keyPrefix: options.keyPrefix ?? DEFAULT_REPLAY_KEY_PREFIX,
-      // No retries of a command and a short timeout: a request waits at most commandTimeoutMs for
-      // its check, then is refused (see firstSeen). ioredis keeps reconnecting in the background.
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 500,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      commandTimeoutMs: options.commandTimeoutMs ?? 500,
+      onError: (error) => this.report(error),
     });
-    this.redis.on("error", (error: Error) => this.report(error));
   }
 
   async firstSeen(key: string, expiresAt: number): Promise<boolean> {
@@ -60,9 +58,8 @@ export class RedisReplayCache implements ReplayCache {
     // only means the request was slow to get here: it is still recorded (for clockSkewMs at least),
     // so a duplicate of it racing on another replica is refused too.
     const ttlMs = Math.ceil(Math.max(expiresAt - this.clock.now(), 0)) + this.clockSkewMs;
-    let reply: string | null;
     try {
-      reply = await this.client().set(storedKey(key), "1", "PX", ttlMs, "NX");
+      return await this.cache.setIfAbsent(storedKey(key), "1", { ttlMs });
     } catch (error) {
       // Fail closed. Without the shared record this replica cannot tell a first request from one
       // another replica already accepted, and accepting would let a captured request be replayed
@@ -71,28 +68,15 @@ export class RedisReplayCache implements ReplayCache {
       this.report(error instanceof Error ? error : new Error(String(error)));
       throw new DomainError("DISCONNECTED", "Replay protection is unavailable, so this signed request was refused; please sign it again with a new timestamp and retry.", [], { cause: "replay_cache_unavailable" });
     }
-    return reply === "OK";
   }
 
   /** The server's maxmemory-policy (from INFO, which ElastiCache allows), or undefined if it cannot tell. */
-  async evictionPolicy(): Promise<string | undefined> {
-    try {
-      const info = await this.redis.info("memory");
-      return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
-    } catch {
-      return undefined;
-    }
+  evictionPolicy(): Promise<string | undefined> {
+    return this.cache.evictionPolicy();
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
-  }
-
-  /** The connection, unless it is known to be down: then fail now rather than after a timeout. */
-  private client(): Redis {
-    const status = this.redis.status;
-    if (status === "reconnecting" || status === "close" || status === "end") throw new Error(`redis is ${status}`);
-    return this.redis;
+    await this.cache.close();
   }
 
   private report(error: Error): void {

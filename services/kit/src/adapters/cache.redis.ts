@@ -64,6 +64,7 @@ export class RedisCache implements Cache {
 
   async setIfAbsent(key: string, value: string, options?: CacheSetOptions): Promise<boolean> {
     const ttl = ttlOf(options);
+    this.assertReachable();
     const result = ttl === undefined ? await this.redis.set(key, value, "NX") : await this.redis.set(key, value, "PX", ttl, "NX");
     return result === "OK";
   }
@@ -77,6 +78,16 @@ export class RedisCache implements Cache {
     this.assertReachable();
     const [value, ttl] = await this.redis.exchangeIncrement(key, by, Math.ceil(ttlMs));
     return { value: Number(value), ttlMs: Number(ttl) };
+  }
+
+  /** The server's maxmemory-policy (from INFO, which ElastiCache allows), or undefined if it cannot tell. */
+  async evictionPolicy(): Promise<string | undefined> {
+    try {
+      const info = await this.redis.info("memory");
+      return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+    } catch {
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {
