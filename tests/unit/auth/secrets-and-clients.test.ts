@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inProcessTransport } from "#kit/rpc/in-process.js";
-import { authSecurityClient } from "../../../services/auth/src/adapters/mfa-verifier.grpc.js";
 import { EnvelopeSecretBox } from "../../../services/auth/src/adapters/secret-box.envelope.js";
 import { FileSecrets } from "../../../services/auth/src/adapters/secrets.file.js";
 import type { AuthModule } from "../../../services/auth/src/main.js";
+import { AuthMfaVerifier } from "../../../services/wallet/src/adapters/mfa-verifier.auth.js";
 import { testAuth, totpCode } from "./support/auth-harness.js";
 
 const dirs: string[] = [];
@@ -38,19 +38,19 @@ describe("embedded master key", () => {
   });
 });
 
-describe("MfaVerifier / AccountSecurity for wallet, over a transport", () => {
-  it("answers not-enrolled, valid, invalid and the withdrawal lock", async () => {
+describe("wallet's MfaVerifier over auth's API (VerifyMfa, GetAccountSecurity), over a transport", () => {
+  it("answers not-enabled, valid, invalid and the withdrawal lock", async () => {
     const built = await testAuth();
     module = built.module;
-    const client = authSecurityClient(inProcessTransport(module.routes));
+    const client = new AuthMfaVerifier(inProcessTransport(module.routes));
     const userId = await module.auth.accounts.signUp("w@example.com", "correct horse battery");
-    expect(await client.verify(userId, "123456")).toBe("not-enrolled");
-    expect(await client.withdrawalLockedUntil(userId)).toBe(0);
+    expect(await client.verify(userId, "123456")).toBe("not_enabled");
+    expect((await client.security(userId)).withdrawalLockedUntil).toBe(0);
     const { secret } = await module.auth.mfa.enroll(userId);
     await module.auth.mfa.confirm(userId, await totpCode(secret, built.clock.now()));
     built.clock.advance(30_000);
-    expect(await client.verify(userId, "000000")).toBe(false);
-    expect(await client.verify(userId, await totpCode(secret, built.clock.now()))).toBe(true);
-    expect(await client.withdrawalLockedUntil(userId)).toBe(built.clock.now() - 30_000 + 24 * 3600_000);
+    expect(await client.verify(userId, "000000")).toBe("invalid");
+    expect(await client.verify(userId, await totpCode(secret, built.clock.now()))).toBe("valid");
+    expect(await client.security(userId)).toEqual({ mfaEnabled: true, withdrawalLockedUntil: built.clock.now() - 30_000 + 24 * 3600_000 });
   });
 });
