@@ -72,7 +72,10 @@ describe.each(indexes)("market history on $name", ({ open }) => {
   }, 30_000);
 
   afterAll(async () => {
-    if (index instanceof OpenSearchIndex) await fetch(`${engines.opensearchUrl}/${index.indexName}`, { method: "DELETE" }).catch(() => undefined);
+    if (index instanceof OpenSearchIndex) {
+      await fetch(`${engines.opensearchUrl}/${index.indexName}`, { method: "DELETE" }).catch(() => undefined);
+      await fetch(`${engines.opensearchUrl}/_index_template/${index.indexName}-template`, { method: "DELETE" }).catch(() => undefined);
+    }
     await module?.stop?.();
     await matching?.module.stop?.();
     rmSync(dir, { recursive: true, force: true });

@@ -185,7 +185,9 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
     "notifier-database-url": schemas[4]!.url,
     ...(ledger === "dynamodb" ? { "wallet-projection-pg-url": schemas[3]!.url, "wallet-ledger-url": `dynamodb:${ledgerTable}` } : { "wallet-ledger-url": schemas[3]!.url }),
   };
-  if (!options.keepData) cleanups.push(() => dropLedgerTables(ledgerTable), () => dropTopic(commandsTopic));
+  // Not under exchange-market-history*: a default template there (npm run migrate) would overlap this run's.
+  const historyIndex = `market-history-${runId}`;
+  if (!options.keepData) cleanups.push(() => dropLedgerTables(ledgerTable), () => dropTopic(commandsTopic), () => dropSearchIndex(historyIndex));
   let chart: RenderedChart;
   try {
     chart = renderChart({
@@ -200,7 +202,7 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
         "config.EXCHANGE_REDIS_URL": engines.redisUrl,
         "config.EXCHANGE_OPENSEARCH_URL": engines.opensearchUrl,
         // This run's own market-history index (trade ids restart with each run).
-        "config.EXCHANGE_OPENSEARCH_INDEX": `exchange-market-history-${runId}`,
+        "config.EXCHANGE_OPENSEARCH_INDEX": historyIndex,
         // This run's own SNS topic and SQS queues on moto.
         "config.EXCHANGE_NOTIFIER_PREFIX": `${runId}-`,
         // History from the PostgreSQL projection of the DynamoDB ledger (the chart's secretEnv, values only).
@@ -355,6 +357,12 @@ async function dropLedgerTables(prefix: string): Promise<void> {
   } finally {
     dynamo.destroy();
   }
+}
+
+/** The run's market-history index and its template (marketdata's indexing loop made them). */
+async function dropSearchIndex(index: string): Promise<void> {
+  await fetch(`${engines.opensearchUrl}/${index}`, { method: "DELETE" });
+  await fetch(`${engines.opensearchUrl}/_index_template/${index}-template`, { method: "DELETE" });
 }
 
 async function dropTopic(topic: string): Promise<void> {
