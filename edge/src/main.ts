@@ -190,6 +190,12 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
   const cache = rateLimitCache(config, now);
   const services = edgeServices(config.directory, now);
   const webSocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...config.webSocket };
+  const refusals = config.metrics
+    ? registered(config.metrics, "exchange_edge_rate_limit_refusals_total", (registers) =>
+        new Counter({ name: "exchange_edge_rate_limit_refusals_total", help: "Requests and orders the edge refused (-1003, HTTP 429) by the limit they hit", labelNames: ["limit"] as const, registers }),
+      )
+    : undefined;
+  const limiter = new RateLimiter(cache, limits, now, refusals && ((limit) => refusals.inc({ limit })));
   const userStreams = new UserStreams({
     services,
     limits: webSocketLimits,
@@ -198,13 +204,8 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     trustForwardedFor: config.trustForwardedFor ?? false,
     now,
     onError: config.onError,
+    bannedIp: (ip) => limiter.banOf(ip),
   });
-  const refusals = config.metrics
-    ? registered(config.metrics, "exchange_edge_rate_limit_refusals_total", (registers) =>
-        new Counter({ name: "exchange_edge_rate_limit_refusals_total", help: "Requests and orders the edge refused (-1003, HTTP 429) by the limit they hit", labelNames: ["limit"] as const, registers }),
-      )
-    : undefined;
-  const limiter = new RateLimiter(cache, limits, now, refusals && ((limit) => refusals.inc({ limit })));
   const restDuration = config.metrics
     ? registered(config.metrics, "exchange_edge_http_request_duration_seconds", (registers) =>
         new Histogram({
@@ -233,6 +234,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
     trustForwardedFor: config.trustForwardedFor ?? false,
     now,
     onError: config.onError,
+    bannedIp: (ip) => limiter.banOf(ip),
   });
   const webSocketApi = new WebSocketApi({
     routes,

@@ -105,6 +105,15 @@ export class RateLimiter {
     return { headers, usage, refused: (await this.banWhenPersistent(ip, now)) ?? refuse("request weight per minute per IP", decision) };
   }
 
+  /** The IP's ban as the refusal to answer (418 with retryAfterMs), or undefined when it is not banned; counts nothing. */
+  async banOf(ip: string): Promise<DomainError | undefined> {
+    const now = this.now();
+    const until = Number(await this.cache.get(`edge:ban:${ip}`));
+    if (!(until > now)) return undefined;
+    this.onRefused?.("ip_banned");
+    return banned(ip, until, now);
+  }
+
   /** Counts a 429 of `ip`; past the allowance, bans it (a key with the ban's end, living as long as the ban). */
   private async banWhenPersistent(ip: string, now: number): Promise<DomainError | undefined> {
     const allowance = this.limits.ipBanAfter429sPerMinute ?? DEFAULT_RATE_LIMITS.ipBanAfter429sPerMinute;

@@ -6,7 +6,8 @@ import type { EdgeServices } from "../rest/services.js";
 import { MarketFeeds, type TopicSubscriber } from "./market-feeds.js";
 import { errorReply, parseControl, parseStreamName, splitStreams, type RequestId, type StreamName } from "./streams.js";
 import { keepAlive } from "./keepalive.js";
-import { ConnectionsPerIp, refuseUpgrade } from "./upgrade.js";
+import type { DomainError } from "#kit/errors/domain-error.js";
+import { ConnectionsPerIp, refuseUpgrade, refuseWhenBanned } from "./upgrade.js";
 
 // Binance's WebSocket market streams on the edge's HTTP/1.1 port: /ws/<stream> (raw payloads),
 // /stream?streams=a/b (combined: {"stream","data"}), and SUBSCRIBE / UNSUBSCRIBE /
@@ -47,6 +48,8 @@ export interface MarketStreamsOptions {
   readonly trustForwardedFor: boolean;
   readonly now: () => number;
   readonly onError?: (error: unknown, context: string) => void;
+  /** The IP's ban (418), if it is banned: such an IP cannot connect. */
+  readonly bannedIp?: (ip: string) => Promise<DomainError | undefined>;
 }
 
 type Reply = { result: unknown; id: RequestId } | ReturnType<typeof errorReply>;
@@ -240,6 +243,7 @@ export class MarketStreams {
     }
     const ip = clientIpOf(request, this.options.trustForwardedFor);
     if (this.perIp.refuseWhenFull(ip, socket)) return;
+    if (await refuseWhenBanned(ip, socket, this.options.bannedIp)) return;
     const streams = names.length === 0 ? [] : await resolveStreams(names, this.options.services);
     if (typeof streams === "string") {
       refuseUpgrade(socket, 400, "Bad Request", { code: -1121, msg: streams });

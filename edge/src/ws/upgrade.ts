@@ -1,4 +1,5 @@
 import type { Duplex } from "node:stream";
+import type { DomainError } from "#kit/errors/domain-error.js";
 
 // What every WebSocket door of the edge does before the handshake: refuse with an HTTP answer
 // and Binance's JSON body, and bound the open connections of each client IP.
@@ -10,6 +11,23 @@ export function refuseUpgrade(socket: Duplex, status: number, reason: string, bo
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join("");
   socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n${extra}connection: close\r\n\r\n${text}`);
+}
+
+/**
+ * Refuses the upgrade of a banned IP (the rate limiter's 418 refusal), with Retry-After; true when
+ * refused. Looking the ban up failing admits the connection (the limits fail open, as REST's do).
+ */
+export async function refuseWhenBanned(ip: string, socket: Duplex, bannedIp: ((ip: string) => Promise<DomainError | undefined>) | undefined): Promise<boolean> {
+  let ban: DomainError | undefined;
+  try {
+    ban = await bannedIp?.(ip);
+  } catch {
+    return false;
+  }
+  if (!ban) return false;
+  const retryAfterMs = Number(ban.metadata.retryAfterMs);
+  refuseUpgrade(socket, ban.spec.http, "I'm a teapot", { code: ban.spec.binance, msg: ban.message }, { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) });
+  return true;
 }
 
 /** Open connections per client IP, each released when its TCP connection ends. */

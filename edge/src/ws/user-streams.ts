@@ -9,7 +9,8 @@ import type { WebSocketLimits } from "./market-streams.js";
 import { executionReport, listenKeyExpired, listStatus, outboundAccountPosition } from "./user-events.js";
 import { sleep } from "./abortable-sleep.js";
 import { keepAlive } from "./keepalive.js";
-import { ConnectionsPerIp, refuseUpgrade } from "./upgrade.js";
+import type { DomainError } from "#kit/errors/domain-error.js";
+import { ConnectionsPerIp, refuseUpgrade, refuseWhenBanned } from "./upgrade.js";
 
 // Binance's user data streams on the edge's HTTP/1.1 port: /ws/<listenKey> delivers the key's
 // user's executionReport events (order StreamOrderUpdates, one upstream call per user on this
@@ -31,6 +32,8 @@ export interface UserStreamsOptions {
   readonly reconnectMinMs?: number;
   readonly reconnectMaxMs?: number;
   readonly onError?: (error: unknown, context: string) => void;
+  /** The IP's ban (418), if it is banned: such an IP cannot connect. */
+  readonly bannedIp?: (ip: string) => Promise<DomainError | undefined>;
 }
 
 function safeDecode(text: string): string {
@@ -189,7 +192,11 @@ export class UserStreams {
     if (!looksLikeListenKey(listenKey)) return false;
     socket.on("error", () => socket.destroy()); // a client gone while the key is looked up
     this.keys.userOf(listenKey).then(
-      (userId) => this.upgrade(request, socket, head, listenKey, userId),
+      (userId) =>
+        void this.upgrade(request, socket, head, listenKey, userId).catch((error: unknown) => {
+          this.options.onError?.(error, "user stream upgrade");
+          socket.destroy();
+        }),
       (error: unknown) => {
         this.options.onError?.(error, "listen key lookup");
         refuseUpgrade(socket, 503, "Service Unavailable", { code: -1001, msg: "Internal error; unable to process your request. Please try again." });
@@ -198,13 +205,16 @@ export class UserStreams {
     return true;
   }
 
-  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, listenKey: string, userId: string | undefined): void {
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, listenKey: string, userId: string | undefined): Promise<void> {
+    if (socket.destroyed) return;
+    const ip = clientIpOf(request, this.options.trustForwardedFor);
+    if (await refuseWhenBanned(ip, socket, this.options.bannedIp)) return;
     if (socket.destroyed) return;
     if (userId === undefined) {
       refuseUpgrade(socket, 400, "Bad Request", { code: -1125, msg: "This listenKey does not exist." });
       return;
     }
-    if (!this.perIp.admit(clientIpOf(request, this.options.trustForwardedFor), socket)) return;
+    if (!this.perIp.admit(ip, socket)) return;
     this.server.handleUpgrade(request, socket, head, (ws) => this.attach(ws, listenKey, userId));
   }
 

@@ -20,6 +20,7 @@ import { startExchange, type RunningExchange } from "../../../services/runtime.j
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 import { createEdgeModule, type EdgeModule } from "../../../edge/src/main.js";
 import { RateLimiter } from "../../../edge/src/rate-limit/rate-limiter.js";
+import { StreamClient } from "./ws-client.js";
 
 // Edge rate limits shared by replicas through the real Redis (tests/infra/up.sh): two limiters on
 // one Redis count one budget, even when they race; an edge whose Redis goes away (a TCP proxy cut
@@ -373,6 +374,14 @@ describe("two edges on one Redis", () => {
     expect(onB).toMatchObject({ status: 418, body: { code: -1003 } });
     expect(Number(onB.retryAfter)).toBeGreaterThan(100);
     expect(otherIp.status).toBe(200);
+    // Nor can it open a WebSocket: market streams or a user data stream, on either edge.
+    const ip = banned.body.msg!.match(/IP\((.+?)\)/)![1]!;
+    const ws = (edge: string) => edge.replace(/^http/, "ws");
+    const headers = { "X-Forwarded-For": ip };
+    await expect(StreamClient.open(`${ws(edges()[0])}/ws/btcusdt@trade`, { headers })).rejects.toMatchObject({ status: 418, body: { code: -1003 } });
+    await expect(StreamClient.open(`${ws(edges()[1])}/ws/${"A".repeat(60)}`, { headers })).rejects.toMatchObject({ status: 418, body: { code: -1003 } });
+    const other = await StreamClient.open(`${ws(edges()[1])}/ws/btcusdt@trade`, { headers: { "X-Forwarded-For": "10.9.200.1" } });
+    await other.close();
   });
 
   it("one count of an account's new orders across both edges, REST and Connect (X-MBX-ORDER-COUNT-10S / -1D)", async () => {
