@@ -51,6 +51,32 @@ describe("a peer that dies mid-call", () => {
     expect(error.rawMessage).toMatch(/grpc\.health\.v1\.Health unavailable/);
   });
 
+  it("fails a unary call with Unavailable when the peer's connection is reset (ECONNRESET)", async () => {
+    const resettingPeer = await peer((sockets) => sockets.forEach((s) => s.resetAndDestroy()));
+    const health = createClient(Health, grpcDirectory({ PEER_ADDR: resettingPeer }).transport("peer"));
+    const error = await failure(health.check({ service: "" }));
+    expect(error.code).toBe(Code.Unavailable);
+    expect(error.rawMessage).toMatch(/grpc\.health\.v1\.Health unavailable: .*ECONNRESET/);
+  });
+
+  it("keeps an Aborted the peer answered (a conflict, not a broken connection)", async () => {
+    const server = buildHandler({
+      routes: (router) =>
+        router.service(Health, {
+          check: () => {
+            throw new ConnectError("a concurrent update won", Code.Aborted);
+          },
+          watch: async function* () {},
+          list: () => ({ statuses: {} }),
+        } as never),
+    });
+    const listening: Listening = await listen(server, "127.0.0.1", 0, 0);
+    closers.push(() => listening.close());
+    const health = createClient(Health, grpcDirectory({ PEER_ADDR: listening.http2Url }).transport("peer"));
+    const error = await failure(health.check({ service: "" }));
+    expect(error.code).toBe(Code.Aborted);
+  });
+
   it("ends a server stream with Unavailable after the messages it did deliver", async () => {
     const registry = new HealthRegistry();
     registry.set("", true);

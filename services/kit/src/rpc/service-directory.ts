@@ -38,13 +38,15 @@ export function grpcDirectory(env: Env, local?: (service: string) => Transport |
 
 /**
  * A peer that dies mid-call (killed, its connection reset) ends the call's HTTP/2 stream, which the transport
- * reports as Canceled. The caller asked for no cancellation: for it the peer is unavailable (gRPC's code for a
- * broken connection, which callers and the edge treat as retryable: 503, -1001), not a cancellation to pass on.
+ * reports as Canceled, or as Aborted when the socket was reset (ECONNRESET). The caller asked for no cancellation
+ * and no transaction of its was aborted: for it the peer is unavailable (gRPC's code for a broken connection, which
+ * callers and the edge treat as retryable: 503, -1001), not an error to pass on. An Aborted the peer itself answered
+ * carries no Node error as its cause and stays Aborted.
  */
 export const brokenPeerIsUnavailable: Interceptor = (next) => async (request) => {
   const asUnavailable = (error: unknown): unknown => {
     const connectError = ConnectError.from(error);
-    if (connectError.code !== Code.Canceled || request.signal.aborted) return error;
+    if (request.signal.aborted || !(connectError.code === Code.Canceled || (connectError.code === Code.Aborted && brokenConnection(connectError)))) return error;
     return new ConnectError(`${request.service.typeName} unavailable: ${connectError.rawMessage}`, Code.Unavailable, undefined, undefined, connectError);
   };
   let response;
@@ -66,3 +68,14 @@ export const brokenPeerIsUnavailable: Interceptor = (next) => async (request) =>
     })(),
   };
 };
+
+/** Node's codes for a connection or stream that broke under a call (connect-node reports them as Aborted). */
+const BROKEN_CONNECTION = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_DESTROYED", "ERR_HTTP2_INVALID_STREAM", "ERR_HTTP2_STREAM_ERROR", "ERR_HTTP2_SESSION_ERROR", "ERR_HTTP2_GOAWAY_SESSION"]);
+
+function brokenConnection(error: ConnectError): boolean {
+  for (let cause: unknown = error.cause, depth = 0; cause && depth < 8; cause = (cause as { cause?: unknown }).cause, depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && BROKEN_CONNECTION.has(code)) return true;
+  }
+  return false;
+}
