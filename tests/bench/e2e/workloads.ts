@@ -112,6 +112,9 @@ export function crossingOrders(context: WorkloadContext): Operation {
  * (b) A maker/taker mix, Binance-like: ~70% limit orders (most resting near the mid, some
  * crossing it), ~25% cancels of the client's own open orders, ~5% market orders; seeded.
  */
+/** Open orders a client of (b) keeps at most: several clients may share an account, whose limit is 200. */
+const MAX_OPEN_PER_CLIENT = 40;
+
 export function makerTakerMix(context: WorkloadContext): Operation {
   const { spec } = context;
   return {
@@ -123,7 +126,8 @@ export function makerTakerMix(context: WorkloadContext): Operation {
       return async () => {
         const roll = random();
         const side = random() < 0.5 ? Side.BUY : Side.SELL;
-        if (roll < 0.25 && open.length > 0) {
+        // A bot keeps its resting orders well under the symbol's MAX_NUM_ORDERS (200): at the cap it cancels.
+        if ((roll < 0.25 && open.length > 0) || open.length >= MAX_OPEN_PER_CLIENT) {
           const pick = Math.floor(random() * open.length);
           const orderId = open[pick];
           open[pick] = open[open.length - 1];

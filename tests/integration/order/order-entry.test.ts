@@ -53,7 +53,8 @@ const cancel = (origClientOrderId: string, accountId = "alice") => ({ action: { 
 describe("StreamOrderEntry over gRPC", () => {
   it("acknowledges many orders in request order, refuses a bad one alone, then reports fills", async () => {
     const stream = new EntryStream(orders);
-    const N = 300;
+    // 199 orders and "bad-symbol": alice's 200 open orders, exactly the symbol's MAX_NUM_ORDERS.
+    const N = 199;
     for (let i = 0; i < N; i++) {
       stream.send(sell(`s-${i}`, String(30_000 + i)));
       if (i === 100) stream.send(sell("bad-symbol", "40000", "alice"), { action: { case: "place", value: { ...sell("x", "1").action.value, symbol: "btc usdt", clientOrderId: "malformed" } } });

@@ -253,11 +253,31 @@ describe("placing orders in groups", () => {
 
   it("fails only the order matching refused; the others of its group are placed and answered", async () => {
     matching.invalid.add(2n);
-    // Each placement reads its account's open orders (MAX_NUM_ORDERS) before it joins a group, so how they group may vary.
+    // The first placements read the symbol's last trade price before they join a group, so how they group may vary.
     const results = await Promise.allSettled([1, 2, 3].map((i) => orders.place("alice", SYMBOL, buy(String(20_000 + i)), "")));
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(matching.calls.flat()).toEqual([1n, 2n, 3n]);
     expect((await store.get(SYMBOL, 2))?.status).toBe(OrderStatus.REJECTED);
     expect((await store.get(SYMBOL, 3))?.status).toBe(OrderStatus.NEW);
+  });
+
+  it("admits a burst up to MAX_NUM_ORDERS exactly, refuses the next, and answers a retry at the limit with its order", async () => {
+    const limited = new Orders({ store, matching, wallet, clock: systemClock, symbols: DEFAULT_SYMBOLS.map((spec) => ({ ...spec, maxNumOrders: 5 })), waitMs: 5_000 });
+    matching.orders = limited;
+    const ids = Array.from({ length: 5 }, (_, i) => `burst-${i}`);
+    // Five new orders and a resend of each, all at once: the resends count once, so all five are placed.
+    const placed = await Promise.all([...ids, ...ids].map((id, i) => limited.place("alice", SYMBOL, buy(String(20_000 + (i % 5))), id)));
+    expect(new Set(placed.map((order) => order.orderId)).size).toBe(5);
+    for (const [i, order] of placed.entries()) expect(order.clientOrderId).toBe(ids[i % 5]);
+    const refusal = await limited.place("alice", SYMBOL, buy("20010"), "sixth").then(
+      () => "placed",
+      (error: unknown) => (error as DomainError).message,
+    );
+    expect(refusal).toBe("Filter failure: MAX_NUM_ORDERS");
+    expect(await store.getByClientId("alice", "sixth")).toBeUndefined();
+    // At the limit, a retry of a placed order is that order; another account is not limited by alice's.
+    expect((await limited.place("alice", SYMBOL, buy("20000"), "burst-0")).orderId).toBe(placed[0]!.orderId);
+    expect((await limited.place("bob", SYMBOL, buy("20000"), "bob-1")).status).toBe(OrderStatus.NEW);
+    expect(matching.calls.flat()).toHaveLength(6);
   });
 });

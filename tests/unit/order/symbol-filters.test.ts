@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
-import { OpenOrderLimits } from "../../../services/order/src/domain/open-order-limits.js";
+import { admitGroup, OpenOrderLimits } from "../../../services/order/src/domain/open-order-limits.js";
 import { orderIntent, type PlaceRequest } from "../../../services/order/src/domain/order-intent.js";
 import { countsOf, DEFAULT_SYMBOL_FILTERS, symbolFilters, type OpenOrderCounts } from "../../../services/order/src/domain/symbol-filters.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
@@ -97,6 +97,22 @@ describe("MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS, MAX_NUM_ICEBERG_ORDERS", () => {
     expect(failure(() => limits.admit("a", "BTCUSDT", filters, stored, plain))).toBe("FILTER_FAILURE: Filter failure: MAX_NUM_ORDERS");
     second();
     expect(failure(() => limits.admit("a", "BTCUSDT", filters, stored, plain))).toBe("ok");
+  });
+
+  it("admits a group in order against the stored counts: up to the limit, a repeated client order id once, per account", () => {
+    const stored = new Map([["a", { orders: 1, algo: 0, iceberg: 0 }]]);
+    const group = [
+      { accountId: "a", clientOrderId: "x", adding: plain },
+      { accountId: "a", clientOrderId: "x", adding: plain }, // the same order resent: counted once
+      { accountId: "a", clientOrderId: "", adding: algo },
+      { accountId: "a", clientOrderId: "y", adding: plain }, // 1 stored + x + the algo: a fourth is over
+      { accountId: "b", clientOrderId: "y", adding: plain }, // another account
+      { accountId: "a", clientOrderId: "", adding: algo },
+    ];
+    const refusals = admitGroup(filters, stored, group).map((refusal) => (refusal ? refusal.message : "ok"));
+    expect(refusals).toEqual(["ok", "ok", "ok", "Filter failure: MAX_NUM_ORDERS", "ok", "Filter failure: MAX_NUM_ORDERS"]);
+    expect(admitGroup({ ...filters, maxNumOrders: 0 }, stored, group.slice(3, 4))).toEqual([undefined]);
+    expect(stored.get("a")).toEqual({ orders: 1, algo: 0, iceberg: 0 }); // the caller's counts are left alone
   });
 
   it("refuses a second stop or iceberg with its own filter, not a plain order", () => {

@@ -409,6 +409,29 @@ export class SqlOrderStore implements OrderStore {
     return counts;
   }
 
+  async openOrderCountsOf(symbol: string, accountIds: readonly string[]): Promise<Map<string, OpenOrderCounts>> {
+    const counts = new Map<string, OpenOrderCounts>();
+    for (let from = 0; from < accountIds.length; from += INSERT_CHUNK) {
+      const rows = await this.db
+        .selectFrom("order_orders")
+        .select(["account_id", "kind", (eb) => eb.fn.countAll().as("n")])
+        .where("account_id", "in", accountIds.slice(from, from + INSERT_CHUNK))
+        .where("symbol", "=", symbol)
+        .where("open", "=", 1)
+        .groupBy(["account_id", "kind"])
+        .execute();
+      for (const row of rows) {
+        const n = Number(row.n);
+        const account = counts.get(row.account_id) ?? { orders: 0, algo: 0, iceberg: 0 };
+        account.orders += n;
+        if (Number(row.kind) === KIND_ALGO) account.algo += n;
+        else if (Number(row.kind) === KIND_ICEBERG) account.iceberg += n;
+        counts.set(row.account_id, account);
+      }
+    }
+    return counts;
+  }
+
   async list(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<Order>> {
     let query = this.db.selectFrom("order_orders").select(["body", "order_id"]).where("account_id", "=", accountId).where("symbol", "=", symbol);
     if (pageToken !== "") query = query.where("order_id", "<", Number(pageToken));

@@ -100,10 +100,10 @@ export class Orders {
     this.symbols = new SymbolCatalog(deps.symbols);
     this.progress = new AppliedSequences(deps.waitMs);
     const lastPrices = new LastPrices();
-    const limits = new OpenOrderLimits((accountId, symbol) => deps.store.openOrderCounts(accountId, symbol));
-    this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress, lastPrices, limits);
+    const listLimits = new OpenOrderLimits((accountId, symbol) => deps.store.openOrderCounts(accountId, symbol));
+    this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress, lastPrices);
     this.events = new ApplyMatchingEvents(deps, this.symbols, this.progress, lastPrices);
-    this.placingLists = new PlaceOrderList(deps, this.symbols, this.queue, this.progress, (symbol) => this.placing.lastPriceTicks(symbol), limits);
+    this.placingLists = new PlaceOrderList(deps, this.symbols, this.queue, this.progress, (symbol) => this.placing.lastPriceTicks(symbol), listLimits);
     this.cancelingLists = new CancelOrderList(deps, this.symbols, this.queue, this.progress);
     this.orderLists = new QueryOrderLists(deps.store);
   }

@@ -13,9 +13,9 @@ import { placementRejected } from "./matching-reasons.js";
 import type { LastPrices } from "./last-prices.js";
 import { holdIdOf, type Order } from "./order.js";
 import { orderIntent, type OrderIntent, type PlaceRequest } from "./order-intent.js";
-import { OpenOrderLimits } from "./open-order-limits.js";
+import { admitGroup, limitsOpenOrders } from "./open-order-limits.js";
 import type { SerialQueue } from "./serial-queue.js";
-import { countsOf, symbolFilters } from "./symbol-filters.js";
+import { countsOf, symbolFilters, type OpenOrderCounts } from "./symbol-filters.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
 
 export interface PlaceOrderDeps {
@@ -35,6 +35,8 @@ interface Entry {
   readonly accountId: string;
   readonly clientOrderId: string;
   readonly intent: OrderIntent;
+  /** What it adds to its account's open orders (MAX_NUM_* filters). */
+  readonly adding: OpenOrderCounts;
   readonly done: (outcome: Promise<Order>) => void;
   /** What the caller is answered: settles once `done` was called (every path calls it once). */
   readonly result: Promise<Order>;
@@ -75,7 +77,6 @@ export class PlaceOrder {
     private readonly queue: SerialQueue,
     private readonly progress: AppliedSequences,
     private readonly lastPrices: LastPrices,
-    private readonly limits: OpenOrderLimits = new OpenOrderLimits((accountId, symbol) => deps.store.openOrderCounts(accountId, symbol)),
   ) {}
 
   /**
@@ -91,22 +92,15 @@ export class PlaceOrder {
     const { spec, units } = this.symbols.get(symbol);
     if (clientOrderId !== "") {
       const existing = await this.deps.store.getByClientId(accountId, clientOrderId);
-      if (existing) return undelivered(existing) ? (this.inFlight.get(`${symbol}:${existing.orderId}`) ?? this.redeliver(existing)) : existing;
+      if (existing) return this.retried(existing);
     }
     const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
-    const filters = symbolFilters(spec);
-    const [bestAsk, lastPrice, open] = await Promise.all([
-      needsTouch ? this.deps.matching.bestAskTicks(symbol) : undefined,
-      this.lastPriceTicks(symbol),
-      this.limits.read(accountId, symbol, filters),
-    ]);
+    const [bestAsk, lastPrice] = await Promise.all([needsTouch ? this.deps.matching.bestAskTicks(symbol) : undefined, this.lastPriceTicks(symbol)]);
     const intent = orderIntent(request, spec, units, bestAsk, lastPrice);
-    const admitted = this.limits.admit(accountId, symbol, filters, open, countsOf(intent));
     let done!: (outcome: Promise<Order>) => void;
     const result = new Promise<Order>((resolve) => (done = resolve));
-    result.then(admitted, admitted);
     const list = this.waiting.get(symbol) ?? [];
-    list.push({ accountId, clientOrderId, intent, done, result });
+    list.push({ accountId, clientOrderId, intent, adding: countsOf(intent), done, result });
     this.waiting.set(symbol, list);
     if (!this.forming.has(symbol)) void this.formGroups(symbol);
     return result;
@@ -132,8 +126,40 @@ export class PlaceOrder {
     }
   }
 
+  /** A placement whose client order id is stored: the stored order, or its delivery (again) while not in matching. */
+  private retried(existing: Order): Promise<Order> | Order {
+    return undelivered(existing) ? (this.inFlight.get(`${existing.symbol}:${existing.orderId}`) ?? this.redeliver(existing)) : existing;
+  }
+
+  /**
+   * The group's placements within the symbol's MAX_NUM_* limits (one read of the accounts' open orders for the whole
+   * group); the others are answered with their refusal, or, when their client order id was stored meanwhile (a retry
+   * that raced its first attempt), with that order.
+   */
+  private async withinOpenOrderLimits(symbol: string, group: readonly Entry[]): Promise<Entry[]> {
+    const filters = symbolFilters(this.symbols.get(symbol).spec);
+    if (!limitsOpenOrders(filters)) return [...group];
+    const stored = await this.deps.store.openOrderCountsOf(symbol, [...new Set(group.map((entry) => entry.accountId))]);
+    const refusals = admitGroup(filters, stored, group);
+    const admitted: Entry[] = [];
+    for (const [index, entry] of group.entries()) {
+      const refusal = refusals[index];
+      if (!refusal) admitted.push(entry);
+      else entry.done(this.refusedOrRetried(entry, refusal));
+    }
+    return admitted;
+  }
+
+  private async refusedOrRetried(entry: Entry, refusal: Error): Promise<Order> {
+    const existing = entry.clientOrderId === "" ? undefined : await this.deps.store.getByClientId(entry.accountId, entry.clientOrderId);
+    if (existing) return this.retried(existing);
+    throw refusal;
+  }
+
   /** One group: ids and rows in one transaction, holds together, then delivery queued in order. */
-  private async storeAndHold(symbol: string, group: readonly Entry[]): Promise<void> {
+  private async storeAndHold(symbol: string, candidates: readonly Entry[]): Promise<void> {
+    const group = await this.withinOpenOrderLimits(symbol, candidates);
+    if (group.length === 0) return;
     const now = this.deps.clock.now();
     const stored = await this.deps.store.insertNew(symbol, group.length, (first) => group.map((entry, index) => this.newOrder(symbol, first + index, entry, now)));
     const fresh: { entry: Entry; order: Order }[] = [];

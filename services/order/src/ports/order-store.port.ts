@@ -33,6 +33,8 @@ export interface OrderStore {
   openAccounts(symbol: string): Promise<string[]>;
   /** The account's open orders on the symbol (PENDING_NEW included) as the MAX_NUM_* filters count them. */
   openOrderCounts(accountId: string, symbol: string): Promise<OpenOrderCounts>;
+  /** The same for several accounts in one read; an account without open orders may be absent. */
+  openOrderCountsOf(symbol: string, accountIds: readonly string[]): Promise<Map<string, OpenOrderCounts>>;
   list(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<Order>>;
   listTrades(accountId: string, symbol: string, pageSize: number, pageToken: string): Promise<OrderPage<UserTrade>>;
   /** Binance allOrders: at most `limit` orders, oldest first, reading only those (see scanOf). */
