@@ -108,6 +108,10 @@ export class MemoryNotifier implements Notifier {
     for (const name of subscribers) this.queues.get(name)!.push(event);
   }
 
+  async publishBatch(topic: string, events: readonly NotificationEvent[]): Promise<void> {
+    for (const event of events) await this.publish(topic, event);
+  }
+
   async openQueue(topic: string, queue: string, options: QueueOptions = {}): Promise<NotificationQueue> {
     await this.ensureTopic(topic);
     const q = this.queueOf(queue);

@@ -4,6 +4,9 @@
  * visibility timeout, comes back with receiveCount + 1 unless acked, and moves to its dead-letter queue instead of
  * a receive beyond maxReceives. What was published and not yet acked is still there after a crash or restart.
  * One process at a time owns the file (embedded mode).
+ *
+ * Every commit is fsynced (synchronous FULL), so commits are what it costs: a batch is published in one transaction,
+ * and the acks of one event-loop turn (a consumer acking what it handled) are deleted in one.
  */
 import BetterSqlite3 from "better-sqlite3";
 import { mkdirSync } from "node:fs";
@@ -18,9 +21,16 @@ interface MessageRow {
   receive_count: number;
 }
 
+type Statement = BetterSqlite3.Statement<unknown[]>;
+
 export class SqliteNotifier implements Notifier {
   private readonly db: BetterSqlite3.Database;
   private readonly pushes = new Wakeups();
+  private readonly statements: Readonly<Record<"topicExists" | "insertTopic" | "fanOut" | "deleteByReceipt" | "policy" | "visible" | "deadLetter" | "receive", Statement>>;
+  /** Topics known to exist (they are never dropped): a publish reads nothing. */
+  private readonly knownTopics = new Set<string>();
+  /** Receipts acked this turn, deleted together at its end. */
+  private acks: { receipts: string[]; done: Promise<void> } | undefined;
 
   constructor(options: { readonly file: string }) {
     if (options.file !== ":memory:") mkdirSync(dirname(options.file), { recursive: true });
@@ -37,16 +47,41 @@ export class SqliteNotifier implements Notifier {
       CREATE INDEX IF NOT EXISTS notifier_messages_queue ON notifier_messages (queue, visible_at, id);
       CREATE UNIQUE INDEX IF NOT EXISTS notifier_messages_receipt ON notifier_messages (receipt);
     `);
+    const prepare = (text: string) => this.db.prepare(text) as Statement;
+    this.statements = {
+      topicExists: prepare("SELECT 1 FROM notifier_topics WHERE name = ?"),
+      insertTopic: prepare("INSERT OR IGNORE INTO notifier_topics (name) VALUES (?)"),
+      fanOut: prepare("INSERT INTO notifier_messages (queue, body) SELECT queue, ? FROM notifier_subscriptions WHERE topic = ?"),
+      deleteByReceipt: prepare("DELETE FROM notifier_messages WHERE receipt = ?"),
+      policy: prepare("SELECT dead_letter, max_receives FROM notifier_queues WHERE name = ?"),
+      visible: prepare("SELECT id, body, receive_count FROM notifier_messages WHERE queue = ? AND visible_at <= ? ORDER BY id LIMIT ?"),
+      deadLetter: prepare("UPDATE notifier_messages SET queue = ?, receive_count = 0, visible_at = 0, receipt = NULL WHERE id = ?"),
+      receive: prepare("UPDATE notifier_messages SET receive_count = receive_count + 1, visible_at = ?, receipt = ? WHERE id = ?"),
+    };
   }
 
   async ensureTopic(topic: string): Promise<void> {
-    this.db.prepare("INSERT OR IGNORE INTO notifier_topics (name) VALUES (?)").run(topic);
+    if (this.knownTopics.has(topic)) return;
+    this.statements.insertTopic.run(topic);
+    this.knownTopics.add(topic);
   }
 
   async publish(topic: string, event: NotificationEvent): Promise<void> {
-    if (!this.db.prepare("SELECT 1 FROM notifier_topics WHERE name = ?").get(topic)) throw new Error(`unknown notification topic "${topic}"`);
-    const body = JSON.stringify({ id: event.id, type: event.type, payload: event.payload, attributes: event.attributes ?? {} });
-    this.db.prepare("INSERT INTO notifier_messages (queue, body) SELECT queue, ? FROM notifier_subscriptions WHERE topic = ?").run(body, topic);
+    await this.publishBatch(topic, [event]);
+  }
+
+  async publishBatch(topic: string, events: readonly NotificationEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    if (!this.knownTopics.has(topic)) {
+      if (!this.statements.topicExists.get(topic)) throw new Error(`unknown notification topic "${topic}"`);
+      this.knownTopics.add(topic);
+    }
+    this.db.transaction(() => {
+      for (const event of events) {
+        const body = JSON.stringify({ id: event.id, type: event.type, payload: event.payload, attributes: event.attributes ?? {} });
+        this.statements.fanOut.run(body, topic);
+      }
+    })();
     this.pushes.wakeAll();
   }
 
@@ -68,7 +103,29 @@ export class SqliteNotifier implements Notifier {
 
   async close(): Promise<void> {
     this.pushes.wakeAll();
+    await this.acks?.done.catch(() => undefined);
     if (this.db.open) this.db.close();
+  }
+
+  /** Deletes the message at the end of this turn, with the other acks of the turn, in one transaction. */
+  private ack(receipt: string): Promise<void> {
+    if (!this.acks) {
+      const receipts: string[] = [];
+      const done = new Promise<void>((resolve, reject) =>
+        setImmediate(() => {
+          this.acks = undefined;
+          try {
+            if (this.db.open) this.db.transaction(() => receipts.forEach((r) => this.statements.deleteByReceipt.run(r)))();
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        }),
+      );
+      this.acks = { receipts, done };
+    }
+    this.acks.receipts.push(receipt);
+    return this.acks.done;
   }
 
   private ensureQueue(name: string): void {
@@ -79,17 +136,17 @@ export class SqliteNotifier implements Notifier {
   private take(queue: string, max: number, visibilityMs: number): ReceivedNotification[] {
     return this.db.transaction(() => {
       const now = Date.now();
-      const policy = this.db.prepare("SELECT dead_letter, max_receives FROM notifier_queues WHERE name = ?").get(queue) as { dead_letter: string | null; max_receives: number | null } | undefined;
+      const policy = this.statements.policy.get(queue) as { dead_letter: string | null; max_receives: number | null } | undefined;
       const out: ReceivedNotification[] = [];
-      const rows = this.db.prepare("SELECT id, body, receive_count FROM notifier_messages WHERE queue = ? AND visible_at <= ? ORDER BY id LIMIT ?").all(queue, now, max * 4) as MessageRow[];
+      const rows = this.statements.visible.all(queue, now, max * 4) as MessageRow[];
       for (const row of rows) {
         if (out.length >= max) break;
         if (policy?.dead_letter && policy.max_receives !== null && row.receive_count >= policy.max_receives) {
-          this.db.prepare("UPDATE notifier_messages SET queue = ?, receive_count = 0, visible_at = 0, receipt = NULL WHERE id = ?").run(policy.dead_letter, row.id);
+          this.statements.deadLetter.run(policy.dead_letter, row.id);
           continue;
         }
         const receipt = randomUUID();
-        this.db.prepare("UPDATE notifier_messages SET receive_count = receive_count + 1, visible_at = ?, receipt = ? WHERE id = ?").run(now + visibilityMs, receipt, row.id);
+        this.statements.receive.run(now + visibilityMs, receipt, row.id);
         out.push({ event: JSON.parse(row.body) as NotificationEvent, receiveCount: row.receive_count + 1, receipt });
       }
       return out;
@@ -115,9 +172,7 @@ export class SqliteNotifier implements Notifier {
           await this.pushes.wait({ ms: Math.min(left, Math.max(this.nextVisibleIn(queue), 1)), signal: options.signal });
         }
       },
-      ack: async (message) => {
-        this.db.prepare("DELETE FROM notifier_messages WHERE receipt = ?").run(message.receipt);
-      },
+      ack: (message) => this.ack(message.receipt),
       release: async (message, delayMs = 0) => {
         this.db.prepare("UPDATE notifier_messages SET visible_at = ?, receipt = NULL WHERE receipt = ?").run(delayMs > 0 ? Date.now() + delayMs : 0, message.receipt);
         this.pushes.wakeAll();

@@ -65,7 +65,7 @@ export class OutboxRelay {
 
   private async publish(batch: OutboxBatch): Promise<void> {
     await this.options.notifier.ensureTopic(this.options.topic);
-    for (const event of batch.events) await this.options.notifier.publish(this.options.topic, event);
+    await this.options.notifier.publishBatch(this.options.topic, batch.events);
     await batch.done();
     this.published += batch.events.length;
   }

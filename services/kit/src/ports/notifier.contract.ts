@@ -55,6 +55,20 @@ export function notifierContract(engine: string, makeHarness: () => NotifierHarn
       expect(await a.receive({ waitMs: 500 })).toEqual([]); // acked, and delivered once despite two openQueue calls
     });
 
+    it("publishes a batch (more than one SNS batch of ten) in order, and acks many at once", async () => {
+      const { harness, notifier } = await setup();
+      const topic = harness.name("batch");
+      await notifier.ensureTopic(topic);
+      const queue = await notifier.openQueue(topic, harness.name("batch-q"));
+      const events = Array.from({ length: 23 }, (_, i) => ({ id: `b-${i}`, type: "exchange.test.v1", payload: { n: i, amount: "0.00000001" }, attributes: { seq: String(i) } }));
+      await notifier.publishBatch(topic, events);
+      await notifier.publishBatch(topic, []);
+      const got = await drain(queue, events.length);
+      expect(got.map((m) => m.event).sort((a, b) => Number(a.attributes!.seq) - Number(b.attributes!.seq))).toEqual(events);
+      await Promise.all(got.map((m) => queue.ack(m))); // acked together
+      expect(await queue.receive({ waitMs: 500 })).toEqual([]);
+    });
+
     it("redelivers what is not acked: at once after release, or after the visibility timeout", async () => {
       const { harness, notifier } = await setup();
       const topic = harness.name("redeliver");

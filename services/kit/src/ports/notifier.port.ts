@@ -59,6 +59,8 @@ export interface Notifier {
   /** Creates the topic; idempotent. */
   ensureTopic(topic: string): Promise<void>;
   publish(topic: string, event: NotificationEvent): Promise<void>;
+  /** Publishes several events, in order, with as few writes or calls as the engine allows; all or an error. */
+  publishBatch(topic: string, events: readonly NotificationEvent[]): Promise<void>;
   /**
    * Creates (idempotently) the queue `queue` subscribed to `topic` and returns a handle on it. Events published after
    * the subscription exists are delivered to it.
