@@ -44,7 +44,8 @@ export interface MarketDataModule extends ServiceModule {
 
 /** Composition root of the marketdata service: store, symbol source, matching feed, one consumer per symbol. */
 export async function createMarketDataModule(config: MarketDataConfig): Promise<MarketDataModule> {
-  const database = openDatabase<MarketDataTables>(config.databaseUrl);
+  // Trades, klines and the consumer's position move together, from matching's journal: a projection it rebuilds.
+  const database = openDatabase<MarketDataTables>(config.databaseUrl, { durability: "rebuildable" });
   await migrate(database.db as never, "marketdata", marketDataMigrations);
   const clock = config.clock ?? systemClock;
   const store = new SqlMarketDataStore(database.db);

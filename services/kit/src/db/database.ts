@@ -19,8 +19,20 @@ export interface Database<DB> {
   close(): Promise<void>;
 }
 
+export interface DatabaseOptions {
+  /**
+   * "rebuildable": a projection whose every commit also moves its consumer's position over a durable source (the
+   * matching journal), so a commit lost to a power cut is applied again from the source. Its commits are not
+   * flushed to disk one by one: SQLite WAL synchronous=NORMAL, PostgreSQL synchronous_commit=off. Both stay
+   * consistent (atomic, in order) after any crash; a process killed (kill -9) loses nothing either way.
+   * Default "durable": every commit flushed before it returns.
+   */
+  readonly durability?: "durable" | "rebuildable";
+}
+
 /** `sqlite:/path/file.db`, `sqlite::memory:` or `postgres://user:pass@host:port/db`. */
-export function openDatabase<DB>(url: string): Database<DB> {
+export function openDatabase<DB>(url: string, options: DatabaseOptions = {}): Database<DB> {
+  const rebuildable = options.durability === "rebuildable";
   let dialect: Dialect;
   let engine: Engine;
   if (url.startsWith("sqlite:")) {
@@ -29,7 +41,7 @@ export function openDatabase<DB>(url: string): Database<DB> {
     const sqlite = new BetterSqlite3(file);
     sqlite.pragma("journal_mode = WAL");
     // NORMAL in WAL mode is durable across process crashes (kill -9); FULL adds power-loss safety.
-    sqlite.pragma(`synchronous = ${process.env.EXCHANGE_SQLITE_SYNCHRONOUS ?? "FULL"}`);
+    sqlite.pragma(`synchronous = ${rebuildable ? "NORMAL" : (process.env.EXCHANGE_SQLITE_SYNCHRONOUS ?? "FULL")}`);
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
     dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
@@ -37,6 +49,8 @@ export function openDatabase<DB>(url: string): Database<DB> {
   } else if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     // int8 and numeric come back as strings, so no value is squeezed through a double.
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // Set per connection (the URL's own options, e.g. a search_path, stay as they are).
+    if (rebuildable) pool.on("connect", (client) => void client.query("SET synchronous_commit = off").catch(() => undefined));
     // A connection that cannot be made (refused, unknown host, bad password, no such database) names
     // the URL, so a process that cannot reach its database at start says which setting to fix.
     dialect = new PostgresDialect({

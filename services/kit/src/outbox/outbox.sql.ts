@@ -1,9 +1,11 @@
 /**
  * A transactional outbox in a service's own database (SQLite or PostgreSQL through Kysely): the service inserts its
  * notifications in the same transaction as the change they tell of, and an OutboxRelay publishes them and deletes
- * them. A crash between publishing and deleting publishes again with the same event ids (consumers deduplicate).
+ * them. A crash between publishing and deleting publishes again with the same event ids (consumers deduplicate), so
+ * the delete's commit is not flushed to disk on its own (relaxedCommit): a power cut may undo it, which publishes again.
  */
 import { sql, type Kysely, type Migration, type Transaction } from "kysely";
+import { relaxedCommit } from "../db/relaxed-commit.js";
 import type { NotificationEvent } from "../ports/notifier.port.js";
 import type { OutboxBatch, OutboxSource } from "./outbox-relay.js";
 
@@ -56,7 +58,9 @@ export class SqlOutbox implements OutboxSource {
     return {
       events: rows.map((row) => JSON.parse(row.body) as NotificationEvent),
       done: async () => {
-        if (rows.length > 0) await db.deleteFrom(this.table).where("id", "in", rows.map((row) => row.id)).execute();
+        if (rows.length === 0) return;
+        const ids = rows.map((row) => row.id);
+        await relaxedCommit(db, (tx) => tx.deleteFrom(this.table).where("id", "in", ids).execute());
       },
     };
   }
