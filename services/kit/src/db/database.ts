@@ -1,9 +1,10 @@
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, type DatabaseIntrospector, type Dialect, type Driver, type SqliteDatabase } from "kysely";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pg from "pg";
 import { redactUrl, SettingValueError, unreachable } from "../config/config-error.js";
+import { WalSync } from "./wal-sync.js";
 
 // One query layer (Kysely) over two engines: SQLite through better-sqlite3 in embedded mode,
 // PostgreSQL in distributed mode. Each store is written once against Kysely; only the
@@ -40,10 +41,20 @@ export function openDatabase<DB>(url: string, options: DatabaseOptions = {}): Da
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     const sqlite = new BetterSqlite3(file);
     sqlite.pragma("journal_mode = WAL");
-    // NORMAL in WAL mode is durable across process crashes (kill -9); FULL adds power-loss safety.
-    sqlite.pragma(`synchronous = ${rebuildable ? "NORMAL" : (process.env.EXCHANGE_SQLITE_SYNCHRONOUS ?? "FULL")}`);
+    // NORMAL in WAL mode is durable across process crashes (kill -9); a durable database adds power-loss safety
+    // by group commit (a WAL datasync off the main thread before a write's caller goes on), or FULL when asked.
+    const forced = process.env.EXCHANGE_SQLITE_SYNCHRONOUS;
+    const groupCommit = !rebuildable && !forced && file !== ":memory:";
+    sqlite.pragma(`synchronous = ${rebuildable || groupCommit ? "NORMAL" : (forced ?? "FULL")}`);
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
+    if (groupCommit) {
+      const state: CommitState = { wrote: false, relaxed: false };
+      dialect = new GroupCommitDialect(new SqliteDialect({ database: withStatementCache(sqlite, () => (state.wrote = true)) }), state, new WalSync(file));
+      const db = new Kysely<DB>({ dialect });
+      commitStates.set(db, state);
+      return { db, engine: "sqlite", url, close: () => db.destroy() };
+    }
     dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
     engine = "sqlite";
   } else if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
@@ -79,21 +90,101 @@ const STATEMENT_CACHE = 256;
  * ledger's bulk reads) more than running it. Safe because Kysely runs one query at a time per
  * connection; a statement is re-prepared by SQLite itself when the schema changes.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const prepared = new Map<string, BetterSqlite3.Statement>();
+function withStatementCache(sqlite: BetterSqlite3.Database, onWrite?: () => void): SqliteDatabase {
+  const prepared = new Map<string, { statement: BetterSqlite3.Statement; writes: boolean }>();
   return {
     prepare(text: string) {
-      let statement = prepared.get(text);
-      if (statement) {
+      let entry = prepared.get(text);
+      if (entry) {
         // Most recently used last: the first entry is the one to evict.
         prepared.delete(text);
       } else {
-        statement = sqlite.prepare(text);
+        const statement = sqlite.prepare(text);
+        entry = { statement, writes: !statement.reader && !NOT_A_WRITE.test(text) };
         if (prepared.size >= STATEMENT_CACHE) prepared.delete(prepared.keys().next().value!);
       }
-      prepared.set(text, statement);
-      return statement;
+      prepared.set(text, entry);
+      // Kysely prepares each statement it is about to run, on the connection it holds.
+      if (entry.writes) onWrite?.();
+      return entry.statement;
     },
     close: () => sqlite.close(),
   };
+}
+
+/** Statements that change nothing a commit would have to make durable. */
+const NOT_A_WRITE = /^\s*(begin|rollback|pragma|savepoint|release)\b/i;
+
+/** The acquisition of the one SQLite connection in progress: whether it wrote, and whether its writes may skip the flush. */
+interface CommitState {
+  wrote: boolean;
+  relaxed: boolean;
+}
+
+const commitStates = new WeakMap<object, CommitState>();
+
+/**
+ * For relaxedCommit, while it holds the connection of a group-commit database: its writes need no flush. False when
+ * `db` is not such a database (then the caller relaxes the commit itself).
+ */
+export function relaxCurrentCommit(db: object): boolean {
+  const state = commitStates.get(db);
+  if (!state) return false;
+  state.relaxed = true;
+  return true;
+}
+
+/**
+ * SQLite with group commit: the connection is handed back as soon as its work is done (commits run with
+ * synchronous=NORMAL), and the holder that wrote is answered once the WAL's datasync covers its commit (WalSync),
+ * so other transactions run while the disk syncs, on a thread of the pool.
+ */
+class GroupCommitDialect implements Dialect {
+  constructor(
+    private readonly inner: SqliteDialect,
+    private readonly state: CommitState,
+    private readonly wal: WalSync,
+  ) {}
+
+  createAdapter() {
+    return this.inner.createAdapter();
+  }
+
+  createQueryCompiler() {
+    return this.inner.createQueryCompiler();
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Dialect's own signature
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return this.inner.createIntrospector(db);
+  }
+
+  createDriver(): Driver {
+    const driver = this.inner.createDriver();
+    const { state, wal } = this;
+    return {
+      init: () => driver.init(),
+      acquireConnection: async () => {
+        const connection = await driver.acquireConnection();
+        state.wrote = false;
+        state.relaxed = false;
+        return connection;
+      },
+      beginTransaction: (connection, settings) => driver.beginTransaction(connection, settings),
+      commitTransaction: (connection) => driver.commitTransaction(connection),
+      rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
+      savepoint: (connection, name, compile) => driver.savepoint!(connection, name, compile),
+      rollbackToSavepoint: (connection, name, compile) => driver.rollbackToSavepoint!(connection, name, compile),
+      releaseSavepoint: (connection, name, compile) => driver.releaseSavepoint!(connection, name, compile),
+      releaseConnection: async (connection) => {
+        const flush = state.wrote && !state.relaxed;
+        await driver.releaseConnection(connection);
+        if (flush) await wal.flush();
+      },
+      destroy: async () => {
+        await driver.destroy();
+        await wal.close();
+      },
+    };
+  }
 }

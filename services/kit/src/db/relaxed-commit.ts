@@ -1,4 +1,5 @@
 import { PostgresAdapter, sql, type Kysely, type Transaction } from "kysely";
+import { relaxCurrentCommit } from "./database.js";
 
 /**
  * Runs `work` in a transaction whose commit is not flushed to disk on its own: SQLite commits it with synchronous
@@ -15,6 +16,8 @@ export async function relaxedCommit<DB, T>(db: Kysely<DB>, work: (tx: Transactio
   }
   // SQLite: one connection, held throughout, so nothing else commits under the relaxed setting.
   return db.connection().execute(async (connection) => {
+    // A group-commit database (the default): its commits run NORMAL already; this one skips the flush.
+    if (relaxCurrentCommit(db)) return connection.transaction().execute(work);
     const { rows } = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(connection);
     const before = Number(rows[0]?.synchronous ?? 2);
     if (before <= 1) return connection.transaction().execute(work); // OFF or NORMAL already
