@@ -5,9 +5,9 @@
  * a receive beyond maxReceives. What was published and not yet acked is still there after a crash or restart.
  * One process at a time owns the file (embedded mode).
  *
- * A publish is flushed to disk before it returns (synchronous FULL): the outbox that fed it forgets the events next.
- * Receives, acks and releases are not flushed one by one (NORMAL for their commits): after a power cut the last of
- * them may be undone, which redelivers a message, as at-least-once delivery allows (consumers deduplicate by event
+ * Commits run with WAL synchronous=NORMAL. A publish returns once the WAL's datasync (off the main thread, shared by
+ * the publishes waiting together: WalSync) covers it, since the outbox that fed it forgets the events next.
+ * Receives, acks and releases wait for no datasync: after a power cut the last of them may be undone, which redelivers a message, as at-least-once delivery allows (consumers deduplicate by event
  * id); a killed process loses none of them. A batch is published in one transaction, and the acks of one event-loop
  * turn (a consumer acking what it handled) are deleted in one.
  */
@@ -15,6 +15,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { randomUUID } from "node:crypto";
+import { WalSync } from "../db/wal-sync.js";
 import { Wakeups } from "../lifecycle/wakeups.js";
 import type { NotificationEvent, NotificationQueue, Notifier, QueueOptions, ReceivedNotification, ReceiveOptions } from "../ports/notifier.port.js";
 
@@ -32,8 +33,7 @@ export class SqliteNotifier implements Notifier {
   private readonly statements: Readonly<Record<"topicExists" | "insertTopic" | "fanOut" | "deleteByReceipt" | "policy" | "visible" | "deadLetter" | "receive", Statement>>;
   /** Topics known to exist (they are never dropped): a publish reads nothing. */
   private readonly knownTopics = new Set<string>();
-  private readonly relaxSync: Statement;
-  private readonly fullSync: Statement;
+  private readonly wal: WalSync | undefined;
   /** Receipts acked this turn, deleted together at its end. */
   private acks: { receipts: string[]; done: Promise<void> } | undefined;
 
@@ -41,9 +41,8 @@ export class SqliteNotifier implements Notifier {
     if (options.file !== ":memory:") mkdirSync(dirname(options.file), { recursive: true });
     this.db = new BetterSqlite3(options.file);
     this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.relaxSync = this.db.prepare("PRAGMA synchronous = NORMAL") as Statement;
-    this.fullSync = this.db.prepare("PRAGMA synchronous = FULL") as Statement;
+    this.db.pragma("synchronous = NORMAL");
+    this.wal = options.file === ":memory:" ? undefined : new WalSync(options.file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS notifier_topics (name TEXT PRIMARY KEY);
       CREATE TABLE IF NOT EXISTS notifier_subscriptions (topic TEXT NOT NULL, queue TEXT NOT NULL, PRIMARY KEY (topic, queue));
@@ -90,6 +89,7 @@ export class SqliteNotifier implements Notifier {
       }
     })();
     this.pushes.wakeAll();
+    await this.wal?.flush();
   }
 
   async openQueue(topic: string, queue: string, options: QueueOptions = {}): Promise<NotificationQueue> {
@@ -112,6 +112,7 @@ export class SqliteNotifier implements Notifier {
     this.pushes.wakeAll();
     await this.acks?.done.catch(() => undefined);
     if (this.db.open) this.db.close();
+    await this.wal?.close();
   }
 
   /** Deletes the message at the end of this turn, with the other acks of the turn, in one transaction. */
@@ -122,7 +123,7 @@ export class SqliteNotifier implements Notifier {
         setImmediate(() => {
           this.acks = undefined;
           try {
-            if (this.db.open) this.relaxed(() => this.db.transaction(() => receipts.forEach((r) => this.statements.deleteByReceipt.run(r)))());
+            if (this.db.open) this.db.transaction(() => receipts.forEach((r) => this.statements.deleteByReceipt.run(r)))();
             resolve();
           } catch (error) {
             reject(error);
@@ -141,7 +142,7 @@ export class SqliteNotifier implements Notifier {
 
   /** Takes up to `max` visible messages (moving those past maxReceives to the dead-letter queue), in one transaction. */
   private take(queue: string, max: number, visibilityMs: number): ReceivedNotification[] {
-    return this.relaxed(() => this.db.transaction(() => {
+    return this.db.transaction(() => {
       const now = Date.now();
       const policy = this.statements.policy.get(queue) as { dead_letter: string | null; max_receives: number | null } | undefined;
       const out: ReceivedNotification[] = [];
@@ -157,17 +158,7 @@ export class SqliteNotifier implements Notifier {
         out.push({ event: JSON.parse(row.body) as NotificationEvent, receiveCount: row.receive_count + 1, receipt });
       }
       return out;
-    })());
-  }
-
-  /** Runs `work` with its commits not flushed one by one (see the header); publishes are flushed again after. */
-  private relaxed<T>(work: () => T): T {
-    this.relaxSync.run();
-    try {
-      return work();
-    } finally {
-      this.fullSync.run();
-    }
+    })();
   }
 
   private nextVisibleIn(queue: string): number {
@@ -191,7 +182,7 @@ export class SqliteNotifier implements Notifier {
       },
       ack: (message) => this.ack(message.receipt),
       release: async (message, delayMs = 0) => {
-        this.relaxed(() => this.db.prepare("UPDATE notifier_messages SET visible_at = ?, receipt = NULL WHERE receipt = ?").run(delayMs > 0 ? Date.now() + delayMs : 0, message.receipt));
+        this.db.prepare("UPDATE notifier_messages SET visible_at = ?, receipt = NULL WHERE receipt = ?").run(delayMs > 0 ? Date.now() + delayMs : 0, message.receipt);
         this.pushes.wakeAll();
       },
       close: async () => {},
