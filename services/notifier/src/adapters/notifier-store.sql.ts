@@ -3,6 +3,7 @@
  * preferences with its webhook secret, and the delivery log that deduplicates by (event id, channel).
  */
 import type { Kysely, Migration } from "kysely";
+import { preparedQuery } from "#kit/db/prepared-query.js";
 import type { Claim, DeliveryLog } from "../ports/delivery-log.port.js";
 import type { PreferenceStore, StoredPreferences } from "../ports/preference-store.port.js";
 import type { Channel, Preferences } from "../domain/preferences.js";
@@ -41,8 +42,13 @@ export const notifierMigrations: Record<string, Migration> = {
 export class SqlNotifierStore implements PreferenceStore, DeliveryLog {
   constructor(private readonly db: Kysely<NotifierTables>) {}
 
+  /** Read once per notification delivered: compiled once. */
+  private readonly preferencesOf = preparedQuery(1, (accountId: string) =>
+    this.db.selectFrom("notifier_preferences").select(["body", "webhook_secret"]).where("account_id", "=", accountId),
+  );
+
   async get(accountId: string): Promise<StoredPreferences | undefined> {
-    const row = await this.db.selectFrom("notifier_preferences").select(["body", "webhook_secret"]).where("account_id", "=", accountId).executeTakeFirst();
+    const [row] = (await this.preferencesOf(this.db, accountId)).rows;
     return row ? { preferences: JSON.parse(row.body) as Preferences, webhookSecret: row.webhook_secret } : undefined;
   }
 

@@ -4,6 +4,7 @@ import type { OpenOrderCounts } from "../domain/symbol-filters.js";
 import type { OrderList, OrderListQuery } from "../domain/order-list.js";
 import { scanOf, type OrderQuery, type TradeQuery } from "../domain/order-history.js";
 import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
+import { preparedQuery } from "#kit/db/prepared-query.js";
 import { SqlOutbox, outboxMigration } from "#kit/outbox/outbox.sql.js";
 import type { NotificationEvent } from "#kit/ports/notifier.port.js";
 
@@ -213,6 +214,14 @@ const toOrder = (row: Pick<Selectable<OrdersTable>, "body">): Order => decode<Or
 export class SqlOrderStore implements OrderStore {
   constructor(private readonly db: Kysely<OrderTables>) {}
 
+  // The order path's per-order statements, compiled once (see preparedQuery).
+  private readonly orderByClientId = preparedQuery(2, (accountId: string, clientOrderId: string) =>
+    this.db.selectFrom("order_orders").select("body").where("account_id", "=", accountId).where("client_order_id", "=", clientOrderId),
+  );
+  private readonly updateOrderRow = preparedQuery(6, (body: string, status: number, open: number, submitted: number, symbol: string, orderId: number) =>
+    this.db.updateTable("order_orders").set({ body, status, open, submitted }).where("symbol", "=", symbol).where("order_id", "=", orderId),
+  );
+
   async nextOrderId(symbol: string): Promise<number> {
     const row = await this.db
       .insertInto("order_counters")
@@ -360,7 +369,7 @@ export class SqlOrderStore implements OrderStore {
   }
 
   async getByClientId(accountId: string, clientOrderId: string): Promise<Order | undefined> {
-    const row = await this.db.selectFrom("order_orders").select("body").where("account_id", "=", accountId).where("client_order_id", "=", clientOrderId).executeTakeFirst();
+    const [row] = (await this.orderByClientId(this.db, accountId, clientOrderId)).rows;
     return row && toOrder(row);
   }
 
@@ -504,7 +513,7 @@ export class SqlOrderStore implements OrderStore {
       }
       for (const order of orders) {
         const r = orderRow(order);
-        await tx.updateTable("order_orders").set({ body: r.body, status: r.status, open: r.open, submitted: r.submitted }).where("symbol", "=", symbol).where("order_id", "=", order.orderId).execute();
+        await this.updateOrderRow(tx, r.body, r.status, r.open, r.submitted, symbol, order.orderId);
       }
       for (let from = 0; from < trades.length; from += INSERT_CHUNK) {
         await tx

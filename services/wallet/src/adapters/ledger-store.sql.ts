@@ -1,6 +1,7 @@
 import { sql, type CompiledQuery, type Kysely, type Migration, type RawBuilder, type Transaction } from "kysely";
 import type { Database, Engine } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
+import { preparedQuery } from "#kit/db/prepared-query.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { runBatch, type BatchResult, type BatchWrites, type StateLoader } from "../domain/ledger-engine.js";
 import { LedgerStateCache } from "../domain/state-cache.js";
@@ -705,8 +706,11 @@ export class SqlLedgerStore implements LedgerStore {
     return rows.map(toBalance);
   }
 
+  /** Read for each hold, release and settlement not in the working set: compiled once. */
+  private readonly docById = preparedQuery(1, (id: string) => this.db.selectFrom("wallet_docs").select(["body", "version"]).where("id", "=", id));
+
   async doc(id: string): Promise<VersionedDoc | undefined> {
-    const row = await this.db.selectFrom("wallet_docs").select(["body", "version"]).where("id", "=", id).executeTakeFirst();
+    const [row] = (await this.docById(this.db, id)).rows;
     return row ? { doc: decodeDoc(row.body), version: row.version } : undefined;
   }
 
