@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pg from "pg";
 import { redactUrl, SettingValueError, unreachable } from "../config/config-error.js";
+import { walCheckpointer } from "./wal-checkpointer.js";
 import { WalSync } from "./wal-sync.js";
 
 // One query layer (Kysely) over two engines: SQLite through better-sqlite3 in embedded mode,
@@ -49,11 +50,23 @@ export function openDatabase<DB>(url: string, options: DatabaseOptions = {}): Da
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
     if (groupCommit) {
+      // Checkpoints run on their own thread (WalCheckpointer); the automatic one, inside a commit on the event loop,
+      // only past 64 MiB of WAL, as a backstop.
+      sqlite.pragma("wal_autocheckpoint = 16384");
+      const stopCheckpoints = walCheckpointer.register(file);
       const state: CommitState = { wrote: false, relaxed: false };
       dialect = new GroupCommitDialect(new SqliteDialect({ database: withStatementCache(sqlite, () => (state.wrote = true)) }), state, new WalSync(file));
       const db = new Kysely<DB>({ dialect });
       commitStates.set(db, state);
-      return { db, engine: "sqlite", url, close: () => db.destroy() };
+      return {
+        db,
+        engine: "sqlite",
+        url,
+        close: async () => {
+          await db.destroy();
+          await stopCheckpoints();
+        },
+      };
     }
     dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
     engine = "sqlite";
