@@ -23,8 +23,14 @@ describe("the WAL checkpoint thread", () => {
     const rows = Array.from({ length: 2000 }, (_, id) => ({ id, body: `row ${id} `.repeat(10) }));
     for (let from = 0; from < rows.length; from += 200) await database.db.insertInto("items").values(rows.slice(from, from + 200)).execute();
     // ~200 KB committed to the WAL; the thread checkpoints it into the file.
-    await vi.waitFor(() => expect(statSync(file).size).toBeGreaterThan(before + 150_000), { timeout: 10_000, interval: 100 });
-    expect(walCheckpointer.checkpoints.get(file) ?? 0).toBeGreaterThan(0);
+    // (The thread's report of a checkpoint may arrive after the file has grown: wait for both.)
+    await vi.waitFor(
+      () => {
+        expect(statSync(file).size).toBeGreaterThan(before + 150_000);
+        expect(walCheckpointer.checkpoints.get(file) ?? 0).toBeGreaterThan(0);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     expect((await database.db.selectFrom("items").select((eb) => eb.fn.countAll().as("n")).executeTakeFirst())?.n).toBe(2000);
     await database.close();
     // Every connection closed: SQLite removed the WAL (the last one to close checkpoints and deletes it).
