@@ -59,15 +59,6 @@ async function connect(user: User): Promise<StreamClient> {
   return client;
 }
 
-/** Polls an async check every 20 ms until it holds (10 s at most). */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in 10 s");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const place = (user: User, params: Record<string, string>) => signed("POST", "/api/v3/order", user, { symbol: "BTCUSDT", newOrderRespType: "RESULT", ...params });
 const reportOf = (orderId: unknown, x?: string) => (m: Msg) => m.e === "executionReport" && m.i === orderId && (x === undefined || m.x === x);
 
@@ -181,13 +172,13 @@ describe("conditional orders end to end", () => {
     expect(ice.body).toMatchObject({ status: "NEW", icebergQty: "0.00200000" });
     const id = ice.body.orderId;
     const depth = async () => ((await (await fetch(`${base}/api/v3/depth?symbol=BTCUSDT&limit=5`)).json()) as { asks: string[][] }).asks;
-    await eventually(async () => (await depth()).some(([price]) => price === "33000.00000000"));
+    await until(async () => (await depth()).some(([price]) => price === "33000.00000000"));
     expect((await depth()).find(([price]) => price === "33000.00000000")![1]).toBe("0.00200000");
     const take = await place(trader, { side: "BUY", type: "LIMIT", timeInForce: "IOC", quantity: "0.003", price: "33000" });
     expect(take.body).toMatchObject({ status: "FILLED", executedQty: "0.00300000" });
     expect(await ws.next(reportOf(id, "TRADE"))).toMatchObject({ X: "PARTIALLY_FILLED", l: "0.00200000", F: "0.00200000" });
     expect(await ws.next(reportOf(id, "TRADE"))).toMatchObject({ X: "PARTIALLY_FILLED", l: "0.00100000", z: "0.00300000" });
-    await eventually(async () => (await depth()).find(([price]) => price === "33000.00000000")?.[1] === "0.00100000");
+    await until(async () => (await depth()).find(([price]) => price === "33000.00000000")?.[1] === "0.00100000");
     const rest = await place(trader, { side: "BUY", type: "LIMIT", timeInForce: "IOC", quantity: "0.002", price: "33000" });
     expect(rest.body).toMatchObject({ status: "FILLED" });
     expect(await ws.next(reportOf(id, "TRADE"))).toMatchObject({ X: "PARTIALLY_FILLED", z: "0.00400000" });
