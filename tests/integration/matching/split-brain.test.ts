@@ -25,19 +25,18 @@ describe("matching leadership: split brain", () => {
     expect((await a.until(/^LEADER (\d+) 0$/))[1]).toBe("1");
     await a.until(/^ACK (\d{3,})$/);
     a.process.kill("SIGSTOP");
-    const acksBeforePause = a.acks().length;
-    const lastAckOfA = Math.max(...a.acks());
 
     const b = start([topic, "replica-b", "1500", "5150", String(count)]);
     const [, epoch, resumedAt] = await b.until(/^LEADER (\d+) (\d+)$/);
     expect(Number(epoch)).toBe(2);
-    expect(Number(resumedAt)).toBeGreaterThanOrEqual(lastAckOfA); // nothing A acknowledged is lost
     await b.until(/^ACK \d+$/);
 
     a.process.kill("SIGCONT");
     expect(await a.exited).toBe(3); // its next append is refused
     expect(a.lines).toContain("REFUSED");
-    expect(a.acks().length).toBe(acksBeforePause); // nothing acknowledged after the pause
+    // A's acknowledgements still in the pipe when it stopped arrive late; each of them, and any A printed after it
+    // resumed, must be in the log B took over from: nothing A acknowledged is lost, and it acknowledged no late write
+    expect(Math.max(...a.acks())).toBeLessThanOrEqual(Number(resumedAt));
     await b.until(/^DONE$/);
     expect(await b.exited).toBe(0);
 
