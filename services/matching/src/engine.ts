@@ -82,6 +82,14 @@ export class MatchingEngine {
     return new MatchingEngine(opts, book, { fromSnapshotSeq: from, replayed: r.replayed, truncatedBytes: r.truncatedBytes });
   }
 
+  /**
+   * An engine over a book already current with its journal (a warm standby that followed the log up to its own
+   * fence: warm-standby.ts): nothing is read; the next command gets book.seq + 1.
+   */
+  static resume(opts: EngineOptions, book: OrderBook): MatchingEngine {
+    return new MatchingEngine(opts, book, { fromSnapshotSeq: book.seq, replayed: 0, truncatedBytes: 0 });
+  }
+
   get symbol(): string {
     return this.opts.symbol;
   }

@@ -95,9 +95,18 @@ export class LeasedJournal implements Journal {
   }
 
   async replay(afterSeq: number, onRecord: (r: JournalRecord) => void): Promise<ReplayResult> {
+    await this.lead();
+    return this.inner.replay(afterSeq, onRecord);
+  }
+
+  /**
+   * Takes the lease (waiting as replay() does) and appends the fence at its epoch, without reading the log: a warm
+   * standby that follows the log knows everything before the fence once its reader reaches it (warm-standby.ts).
+   */
+  async lead(): Promise<number> {
     if (this.epoch === 0) await this.acquire();
     await this.inner.fence(this.epoch);
-    return this.inner.replay(afterSeq, onRecord);
+    return this.epoch;
   }
 
   append(records: readonly JournalRecord[]): Promise<void> {

@@ -17,17 +17,18 @@ const canon = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
 
 describe("matching leadership: split brain", () => {
-  it("a leader paused past its lease and resumed lands none of its writes", async () => {
-    const topic = `exchange.matching.commands.split-${Date.now()}-${process.pid}`;
+  it.each(["cold", "warm"] as const)("a leader paused past its lease and resumed lands none of its writes (%s successor)", async (mode) => {
+    const topic = `exchange.matching.commands.split-${mode}-${Date.now()}-${process.pid}`;
     const count = 3_000;
     const cmds = seededCommands(5150, count);
     const a = start([topic, "replica-a", "1500", "5150", String(count)]);
-    expect((await a.until(/^LEADER (\d+) 0$/))[1]).toBe("1");
+    expect((await a.until(/^LEADER (\d+) 0 [0-9a-f]+$/))[1]).toBe("1");
     await a.until(/^ACK (\d{3,})$/);
     a.process.kill("SIGSTOP");
 
-    const b = start([topic, "replica-b", "1500", "5150", String(count)]);
-    const [, epoch, resumedAt] = await b.until(/^LEADER (\d+) (\d+)$/);
+    // warm: B follows the log (A's records, then whatever A lands late) and promotes itself without a replay
+    const b = start([topic, "replica-b", "1500", "5150", String(count), ...(mode === "warm" ? ["warm"] : [])]);
+    const [, epoch, resumedAt] = await b.until(/^LEADER (\d+) (\d+) [0-9a-f]+$/);
     expect(Number(epoch)).toBe(2);
     await b.until(/^ACK \d+$/);
 

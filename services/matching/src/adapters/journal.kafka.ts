@@ -67,8 +67,7 @@ export class KafkaJournal implements Journal {
     const admin = this.kafka.admin();
     await admin.connect();
     let replayed = 0;
-    let lastSeq = 0;
-    let epoch = 0;
+    const log = new SymbolLog(this.options.symbol);
     try {
       const offsets = await retrying(() => admin.fetchTopicOffsets(this.topic));
       const partitions = await this.partitionOf(admin);
@@ -84,23 +83,10 @@ export class KafkaJournal implements Journal {
               autoCommit: false,
               eachMessage: async ({ partition, message }) => {
                 const offset = Number(message.offset);
-                const recordEpoch = message.key?.toString() === this.options.symbol ? epochOf(message.headers) : 0;
-                if (recordEpoch < epoch) {
-                  // a deposed leader's record, after its successor's fence: never applied
-                } else if (message.headers?.fence !== undefined && message.key?.toString() === this.options.symbol) {
-                  epoch = recordEpoch;
-                } else if (message.key?.toString() === this.options.symbol && message.value) {
-                  epoch = recordEpoch;
-                  const payload = message.value;
-                  const seq = payload.readDoubleLE(0);
-                  if (seq > lastSeq) {
-                    if (lastSeq !== 0 && seq !== lastSeq + 1) throw new Error(`journal gap for ${this.options.symbol}: ${lastSeq} then ${seq}`);
-                    lastSeq = seq;
-                    if (seq > afterSeq) {
-                      onRecord({ seq, cmd: decodeCommand(payload, 8, payload.length) });
-                      replayed++;
-                    }
-                  }
+                const record = log.read(message);
+                if (record && record !== FENCE && record.seq > afterSeq) {
+                  onRecord(record);
+                  replayed++;
                 }
                 if (offset + 1 >= (high.get(partition) ?? 0)) {
                   done.add(partition);
@@ -115,8 +101,45 @@ export class KafkaJournal implements Journal {
     } finally {
       await admin.disconnect();
     }
-    this.lastSeq = lastSeq;
-    return { lastSeq, replayed, truncatedBytes: 0 };
+    this.lastSeq = log.lastSeq;
+    return { lastSeq: log.lastSeq, replayed, truncatedBytes: 0 };
+  }
+
+  /**
+   * Follows the symbol's log from the start and goes on with every record appended after (a warm standby): each
+   * command once, in order, through the same epoch rule as replay(); `onFence` hears each fence's epoch, once every
+   * record before it was handed over. Runs until stop(); a failure (a gap, a broker gone for good) reaches `onError`.
+   */
+  follow(handlers: { onRecord(record: JournalRecord): void; onFence(epoch: number): void; onError(error: unknown): void }): { stop(): Promise<void> } {
+    const log = new SymbolLog(this.options.symbol);
+    let failed = false;
+    const consumer = this.kafka.consumer({ groupId: `matching-follow-${this.options.symbol}-${process.pid}-${Date.now()}`, sessionTimeout: 10_000, rebalanceTimeout: 5_000, maxWaitTimeInMs: 50 });
+    const running = (async () => {
+      await this.provision();
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ message }) => {
+          if (failed) return;
+          try {
+            const record = log.read(message);
+            if (record === FENCE) handlers.onFence(log.epoch);
+            else if (record) handlers.onRecord(record);
+          } catch (error) {
+            failed = true; // a gap: nothing after it may be applied
+            handlers.onError(error);
+          }
+        },
+      });
+    })();
+    running.catch(handlers.onError);
+    return {
+      stop: async () => {
+        await running.catch(() => undefined);
+        await consumer.disconnect();
+      },
+    };
   }
 
   private async connected(): Promise<Producer> {
@@ -157,6 +180,36 @@ export class KafkaJournal implements Journal {
   async close(): Promise<void> {
     await this.producer?.disconnect();
     this.producer = null;
+  }
+}
+
+/** What SymbolLog.read answers for a fence record of the symbol. */
+const FENCE = "fence";
+
+/**
+ * The symbol's records in a partition as readers apply them: other symbols' records skipped, a record whose epoch is
+ * below the highest fence or epoch seen before it dropped (a deposed leader's), duplicates (seq <= last) ignored, and
+ * a gap an error.
+ */
+class SymbolLog {
+  epoch = 0;
+  lastSeq = 0;
+
+  constructor(private readonly symbol: string) {}
+
+  read(message: { key: Buffer | null; value: Buffer | null; headers?: Record<string, unknown> }): JournalRecord | typeof FENCE | null {
+    if (message.key?.toString() !== this.symbol) return null;
+    const recordEpoch = epochOf(message.headers);
+    if (recordEpoch < this.epoch) return null; // a deposed leader's record, after its successor's fence: never applied
+    this.epoch = recordEpoch;
+    if (message.headers?.fence !== undefined) return FENCE;
+    const payload = message.value;
+    if (!payload) return null;
+    const seq = payload.readDoubleLE(0);
+    if (seq <= this.lastSeq) return null;
+    if (this.lastSeq !== 0 && seq !== this.lastSeq + 1) throw new Error(`journal gap for ${this.symbol}: ${this.lastSeq} then ${seq}`);
+    this.lastSeq = seq;
+    return { seq, cmd: decodeCommand(payload, 8, payload.length) };
   }
 }
 
