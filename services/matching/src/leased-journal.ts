@@ -10,7 +10,7 @@
  * where a retried placement is a duplicate if its record made it before the fence).
  */
 import { DomainError } from "#kit/errors/domain-error.js";
-import type { Journal, JournalRecord, ReplayResult } from "./ports/journal.port.js";
+import { JournalFencedError, type Journal, type JournalRecord, type ReplayResult } from "./ports/journal.port.js";
 import type { LeaseStore } from "./ports/lease.port.js";
 
 export interface LeasedJournalOptions {
@@ -111,9 +111,14 @@ export class LeasedJournal implements Journal {
 
   append(records: readonly JournalRecord[]): Promise<void> {
     if (!this.holds()) return Promise.reject(new NotLeaderError(this.options.name));
-    return this.inner.append(records).then(() => {
-      if (!this.holds()) throw new NotLeaderError(this.options.name);
-    });
+    return this.inner.append(records).then(
+      () => {
+        if (!this.holds()) throw new NotLeaderError(this.options.name);
+      },
+      (error: unknown) => {
+        throw error instanceof JournalFencedError ? new NotLeaderError(this.options.name) : error;
+      },
+    );
   }
 
   roll(): Promise<unknown> {

@@ -37,10 +37,12 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
   const leases = leaseConfig && brokers && brokers.length > 0 ? new PgLeaseStore(leaseConfig.databaseUrl) : undefined;
   const topic = config.kafkaTopic;
   const kafkaJournal = (symbol: string) => {
-    const journal = new KafkaJournal({ brokers: brokers!, symbol, topic });
-    if (!leases || !leaseConfig) return journal;
+    if (!leases || !leaseConfig) return new KafkaJournal({ brokers: brokers!, symbol, topic });
+    const name = `${topic ?? "commands"}/${symbol}`;
+    // The lease's name is also the transactional id: the broker refuses a deposed leader's appends.
+    const journal = new KafkaJournal({ brokers: brokers!, symbol, topic, transactionalId: name });
     return new LeasedJournal(journal, leases, {
-      name: `${topic ?? "commands"}/${symbol}`,
+      name,
       holder: leaseConfig.holder,
       ttlMs: leaseConfig.ttlMs,
       onLost: (name) => config.logger?.warn({ lease: name }, "matching lost its lease; appends are refused"),

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { KafkaJournal } from "../../../services/matching/src/adapters/journal.kafka.js";
+import { PgLeaseStore } from "../../../services/matching/src/adapters/lease.pg.js";
+import { LeasedJournal, NotLeaderError } from "../../../services/matching/src/leased-journal.js";
+import { JournalFencedError } from "../../../services/matching/src/ports/journal.port.js";
 import { NullSink } from "../../../services/matching/src/domain/events.js";
 import { OrderBook } from "../../../services/matching/src/domain/order-book.js";
 import { stateHash } from "../../../services/matching/src/domain/state-hash.js";
@@ -73,6 +76,36 @@ describe("matching leadership: split brain", () => {
     const r = await new KafkaJournal({ brokers: engines.kafkaBrokers, symbol: "FNC", topic }).replay(0, (rec) => seen.push(rec.cmd));
     expect(r.lastSeq).toBe(8);
     expect(seen.map(canon)).toEqual([...cmds.slice(0, 5), ...cmds.slice(10, 13)].map(canon));
+    await Promise.all([old.close(), successor.close()]);
+  }, 60_000);
+
+  it("a transactional writer whose id its successor took over is refused at the broker, and lands nothing", async () => {
+    const topic = `exchange.matching.commands.txn-${Date.now()}-${process.pid}`;
+    const cmds = seededCommands(78, 20);
+    const writer = () => new KafkaJournal({ brokers: engines.kafkaBrokers, symbol: "TXN", topic, partitions: 1, transactionalId: `${topic}/TXN` });
+    const old = writer();
+    await old.fence(1);
+    await old.append(cmds.slice(0, 5).map((cmd, i) => ({ seq: i + 1, cmd })));
+    const successor = writer();
+    await successor.fence(2); // takes the transactional id over
+    expect((await successor.replay(0, () => {})).lastSeq).toBe(5);
+    await expect(old.append(cmds.slice(5, 8).map((cmd, i) => ({ seq: i + 6, cmd })))).rejects.toBeInstanceOf(JournalFencedError);
+    await successor.append(cmds.slice(10, 13).map((cmd, i) => ({ seq: i + 6, cmd })));
+    const seen: Command[] = [];
+    const r = await new KafkaJournal({ brokers: engines.kafkaBrokers, symbol: "TXN", topic }).replay(0, (rec) => seen.push(rec.cmd));
+    expect(r.lastSeq).toBe(8);
+    expect(seen.map(canon)).toEqual([...cmds.slice(0, 5), ...cmds.slice(10, 13)].map(canon));
+    // behind a lease the refusal is the leader's NotLeaderError, which callers retry elsewhere
+    const leases = new PgLeaseStore(engines.pgUrl);
+    try {
+      const deposed = new LeasedJournal(writer(), leases, { name: `${topic}/TXN-lease`, holder: "deposed", ttlMs: 5_000 });
+      await deposed.replay(0, () => {});
+      await writer().fence(3); // a successor takes the transactional id while the deposed one still believes it leads
+      await expect(deposed.append([{ seq: 9, cmd: cmds[13]! }])).rejects.toBeInstanceOf(NotLeaderError);
+      await deposed.close();
+    } finally {
+      await leases.close();
+    }
     await Promise.all([old.close(), successor.close()]);
   }, 60_000);
 });

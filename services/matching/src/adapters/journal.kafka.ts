@@ -9,12 +9,14 @@
  * Fencing: with a leader's epoch (fence()), a fence record (header `fence`, no command) is appended first and every
  * record carries the epoch in its `epoch` header. Readers drop, deterministically, every record whose epoch is below
  * the highest fence or epoch seen before it in the partition: a deposed leader that wakes up and appends after its
- * successor's fence writes records no replica ever applies. Records without the header are epoch 0.
+ * successor's fence writes records no replica ever applies. Records without the header are epoch 0. With a
+ * transactional id the broker fences too: the successor's producer takes the id over (its open transaction, if the
+ * old leader died in one, is aborted), and the deposed leader's appends are refused before they land.
  */
 import { injectHeaders, tracingEnabled } from "#kit/telemetry/tracing.js";
 import { retryingKafka as retrying } from "#kit/adapters/kafka-retry.js";
-import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
-import type { Journal, JournalRecord, ReplayResult } from "../ports/journal.port.js";
+import { Kafka, logLevel, type Admin, type Message, type Producer } from "kafkajs";
+import { JournalFencedError, type Journal, type JournalRecord, type ReplayResult } from "../ports/journal.port.js";
 import { decodeCommand, encodeCommand, MAX_COMMAND_BYTES } from "./command.codec.js";
 
 export interface KafkaJournalOptions {
@@ -23,6 +25,12 @@ export interface KafkaJournalOptions {
   readonly topic?: string;
   readonly partitions?: number;
   readonly clientId?: string;
+  /**
+   * Appends as Kafka transactions under this transactional id (one per symbol's writer, e.g. the lease's name): a
+   * writer that starts with the same id fences the older one at the broker, whose next append is then refused
+   * (ProducerFenced / INVALID_PRODUCER_EPOCH) instead of landing to be dropped by readers. Readers read committed.
+   */
+  readonly transactionalId?: string;
 }
 
 export const COMMANDS_TOPIC = "exchange.matching.commands.v1";
@@ -78,19 +86,20 @@ export class KafkaJournal implements Journal {
         await consumer.subscribe({ topic: this.topic, fromBeginning: true });
         const done = new Set<number>();
         await new Promise<void>((resolve, reject) => {
+          // Done per partition once a fetched batch reaches the high-water mark seen at the start. Batch events rather
+          // than messages: a transaction's commit marker takes an offset but is never handed over as a message.
+          consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+            if (Number(payload.lastOffset) + 1 >= (high.get(payload.partition) ?? 0)) done.add(payload.partition);
+            if (partitions.every((p) => done.has(p))) resolve();
+          });
           consumer
             .run({
               autoCommit: false,
-              eachMessage: async ({ partition, message }) => {
-                const offset = Number(message.offset);
+              eachMessage: async ({ message }) => {
                 const record = log.read(message);
                 if (record && record !== FENCE && record.seq > afterSeq) {
                   onRecord(record);
                   replayed++;
-                }
-                if (offset + 1 >= (high.get(partition) ?? 0)) {
-                  done.add(partition);
-                  if (partitions.every((p) => done.has(p))) resolve();
                 }
               },
             })
@@ -144,10 +153,45 @@ export class KafkaJournal implements Journal {
 
   private async connected(): Promise<Producer> {
     if (!this.producer) {
-      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const transactionalId = this.options.transactionalId;
+      this.producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        ...(transactionalId
+          ? {
+              transactionalId,
+              // A transaction begun right after the previous commit is refused (CONCURRENT_TRANSACTIONS) until the
+              // coordinator finished it; retry within milliseconds, not the client's default quarter second.
+              retry: { initialRetryTime: 2, maxRetryTime: 50, retries: 30 },
+            }
+          : {}),
+      });
       await this.producer.connect();
     }
     return this.producer;
+  }
+
+  /** Sends one batch of messages: as one transaction with a transactional id, else as one idempotent send. */
+  private async send(messages: Message[]): Promise<void> {
+    const producer = await this.connected();
+    if (!this.options.transactionalId) {
+      await producer.send({ topic: this.topic, acks: -1, messages });
+      return;
+    }
+    try {
+      const transaction = await producer.transaction();
+      try {
+        await transaction.send({ topic: this.topic, acks: -1, messages });
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      if (fenced(error)) throw new JournalFencedError(`${this.options.symbol}: a newer writer took transactional id ${this.options.transactionalId} over`, { cause: error });
+      throw error;
+    }
   }
 
   /**
@@ -156,14 +200,12 @@ export class KafkaJournal implements Journal {
    */
   async fence(epoch: number): Promise<void> {
     await this.provision();
-    const producer = await this.connected();
-    await producer.send({ topic: this.topic, acks: -1, messages: [{ key: this.options.symbol, value: Buffer.alloc(0), headers: { fence: "1", epoch: String(epoch) } }] });
+    await this.send([{ key: this.options.symbol, value: Buffer.alloc(0), headers: { fence: "1", epoch: String(epoch) } }]);
     this.epoch = epoch;
   }
 
   async append(records: readonly JournalRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.connected();
     const scratch = Buffer.allocUnsafe(8 + MAX_COMMAND_BYTES);
     // With tracing on, each record carries the appending span's traceparent (a reader continues the trace).
     let headers: Record<string, string> | undefined = this.epoch > 0 ? { epoch: String(this.epoch) } : undefined;
@@ -173,7 +215,7 @@ export class KafkaJournal implements Journal {
       const length = 8 + encodeCommand(record.cmd, scratch, 8);
       return { key: this.options.symbol, value: Buffer.from(scratch.subarray(0, length)), headers };
     });
-    await this.producer!.send({ topic: this.topic, acks: -1, messages });
+    await this.send(messages);
     this.lastSeq = records[records.length - 1].seq;
   }
 
@@ -211,6 +253,12 @@ class SymbolLog {
     this.lastSeq = seq;
     return { seq, cmd: decodeCommand(payload, 8, payload.length) };
   }
+}
+
+/** The broker's answer to a producer whose transactional id a newer producer took over. */
+function fenced(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return type === "INVALID_PRODUCER_EPOCH" || type === "PRODUCER_FENCED";
 }
 
 /** The epoch header of a record (0 when absent). */

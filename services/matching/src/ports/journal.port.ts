@@ -36,3 +36,11 @@ export interface Journal {
   replay(afterSeq: number, onRecord: (r: JournalRecord) => void): Promise<ReplayResult>;
   close(): Promise<void>;
 }
+
+/** The journal refused an append because a newer writer took it over (a Kafka transactional id fenced). */
+export class JournalFencedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "JournalFencedError";
+  }
+}

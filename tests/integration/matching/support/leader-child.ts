@@ -18,7 +18,8 @@ import { seededCommands } from "../../../unit/matching/support/seeded.js";
 
 const [topic, holder, ttlMs, seed, count, mode] = process.argv.slice(2);
 const leases = new PgLeaseStore(engines.pgUrl);
-const log = new KafkaJournal({ brokers: engines.kafkaBrokers, symbol: "SPLIT", topic, partitions: 1 });
+// as the service does with a lease: the lease's name is the transactional id
+const log = new KafkaJournal({ brokers: engines.kafkaBrokers, symbol: "SPLIT", topic, partitions: 1, transactionalId: `${topic}/SPLIT` });
 const journal = new LeasedJournal(log, leases, { name: `${topic}/SPLIT`, holder, ttlMs: Number(ttlMs), waitMs: 60_000 });
 const engine = mode === "warm" ? await warm() : await MatchingEngine.open({ symbol: "SPLIT", journal });
 process.stdout.write(`LEADER ${journal.leaderEpoch} ${engine.lastSeq} ${engine.stateHash()}\n`);
