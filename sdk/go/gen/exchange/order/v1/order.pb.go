@@ -2866,12 +2866,13 @@ type OrderEntryStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The gRPC status code (google.rpc.Code): 3 InvalidArgument, 7 PermissionDenied, 8 ResourceExhausted, 9 FailedPrecondition...
 	Code int32 `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
-	// Binance's error code (-1102, -2010, -2011, -1003...) and message.
+	// Binance's error code (-1102, -2010, -2011, -1015...) and message.
 	BinanceCode int32  `protobuf:"zigzag32,2,opt,name=binance_code,json=binanceCode,proto3" json:"binance_code,omitempty"`
 	Message     string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
 	// The fields at fault, when the request was malformed.
 	FieldViolations []*errdetails.BadRequest_FieldViolation `protobuf:"bytes,4,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
-	// Set for -1003 (too many orders): when a new order may be sent again, ms from now.
+	// Set for -1015 (too many new orders) and -1003 (too much request weight): when a new order
+	// may be sent again, ms from now.
 	RetryAfterMs  uint64 `protobuf:"varint,5,opt,name=retry_after_ms,json=retryAfterMs,proto3" json:"retry_after_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -1307,7 +1307,7 @@ export type OrderEntryStatus = Message<"exchange.order.v1.OrderEntryStatus"> & {
   code: number;
 
   /**
-   * Binance's error code (-1102, -2010, -2011, -1003...) and message.
+   * Binance's error code (-1102, -2010, -2011, -1015...) and message.
    *
    * @generated from field: sint32 binance_code = 2;
    */
@@ -1326,7 +1326,8 @@ export type OrderEntryStatus = Message<"exchange.order.v1.OrderEntryStatus"> & {
   fieldViolations: BadRequest_FieldViolation[];
 
   /**
-   * Set for -1003 (too many orders): when a new order may be sent again, ms from now.
+   * Set for -1015 (too many new orders) and -1003 (too much request weight): when a new order
+   * may be sent again, ms from now.
    *
    * @generated from field: uint64 retry_after_ms = 5;
    */
