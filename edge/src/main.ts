@@ -192,7 +192,7 @@ export function createEdgeModule(config: EdgeConfig): EdgeModule {
   const webSocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...config.webSocket };
   const refusals = config.metrics
     ? registered(config.metrics, "exchange_edge_rate_limit_refusals_total", (registers) =>
-        new Counter({ name: "exchange_edge_rate_limit_refusals_total", help: "Requests and orders the edge refused (-1003, HTTP 429) by the limit they hit", labelNames: ["limit"] as const, registers }),
+        new Counter({ name: "exchange_edge_rate_limit_refusals_total", help: "Requests and orders the edge refused (HTTP 429 -1003 or -1015, 418 when banned) by the limit they hit", labelNames: ["limit"] as const, registers }),
       )
     : undefined;
   const limiter = new RateLimiter(cache, limits, now, refusals && ((limit) => refusals.inc({ limit })));

@@ -60,7 +60,9 @@ export function toPublicError(error: unknown, onInternal?: (error: unknown) => v
 /** A rate-limit refusal also says when to come back, as REST does: Retry-After in whole seconds, rounded up. */
 function withRetryAfter(connect: ConnectError, error: DomainError): ConnectError {
   const retryAfterMs = Number(error.metadata.retryAfterMs);
-  if ((error.key === "TOO_MANY_REQUESTS" || error.key === "IP_BANNED") && Number.isFinite(retryAfterMs)) connect.metadata.set("retry-after", String(Math.ceil(retryAfterMs / 1000)));
+  if ((error.key === "TOO_MANY_REQUESTS" || error.key === "TOO_MANY_ORDERS" || error.key === "IP_BANNED") && Number.isFinite(retryAfterMs)) {
+    connect.metadata.set("retry-after", String(Math.ceil(retryAfterMs / 1000)));
+  }
   return connect;
 }
 

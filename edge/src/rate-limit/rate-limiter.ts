@@ -49,7 +49,10 @@ export interface RateLimitUsage {
 export interface Admission {
   readonly headers: Record<string, string>;
   readonly usage: readonly RateLimitUsage[];
-  /** Set when over a limit: TOO_MANY_REQUESTS (-1003) with metadata retryAfterMs. */
+  /**
+   * Set when over a limit, with metadata retryAfterMs: TOO_MANY_REQUESTS (-1003) for request
+   * weight, TOO_MANY_ORDERS (-1015) for the order counters, IP_BANNED (418) for a banned IP.
+   */
   readonly refused?: DomainError;
 }
 
@@ -57,6 +60,13 @@ function refuse(what: string, decision: RateLimitDecision): DomainError {
   const retryAfterMs = Math.max(1, decision.resetMs);
   return new DomainError("TOO_MANY_REQUESTS", `Too many requests; current limit of ${what} is ${decision.limit}. Please use WebSocket Streams for live updates to avoid polling the API.`, [], {
     retryAfterMs: String(retryAfterMs),
+  });
+}
+
+/** Binance's -1015: the account placed as many new orders as the interval allows. */
+function refuseOrder(interval: "TEN_SECONDS" | "DAY", decision: RateLimitDecision): DomainError {
+  return new DomainError("TOO_MANY_ORDERS", `Too many new orders; current limit is ${decision.limit} orders per ${interval}.`, [], {
+    retryAfterMs: String(Math.max(1, decision.resetMs)),
   });
 }
 
@@ -156,7 +166,7 @@ export class RateLimiter {
       { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: short.limit, count: short.count },
       { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: day.limit, count: day.count },
     ];
-    const refused = !short.allowed ? refuse("orders per 10 seconds", short) : !day.allowed ? refuse("orders per day", day) : undefined;
+    const refused = !short.allowed ? refuseOrder("TEN_SECONDS", short) : !day.allowed ? refuseOrder("DAY", day) : undefined;
     if (refused && weight > 0) this.onRefused?.(!short.allowed ? "orders_10s" : "orders_1d");
     return { headers, usage, refused };
   }

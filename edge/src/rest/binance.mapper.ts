@@ -48,6 +48,15 @@ export function workingTimeOf(order: Order): number {
   return order.workingTime !== 0n ? Number(order.workingTime) : Number(order.time);
 }
 
+/**
+ * Binance's fields of a trailing stop, on trailing stops only: trailingDelta, and trailingTime,
+ * when it started tracking the market (-1 until then: an activation price not reached yet).
+ */
+export function trailingOf(order: Order): { trailingDelta?: number; trailingTime?: number } {
+  if (order.trailingDelta <= 0) return {};
+  return { trailingDelta: order.trailingDelta, trailingTime: order.trailingTime > 0n ? Number(order.trailingTime) : -1 };
+}
+
 export type NewOrderRespType = "ACK" | "RESULT" | "FULL";
 
 /** POST /api/v3/order in the requested shape. */
@@ -59,6 +68,7 @@ export function newOrderResponse(order: Order, respType: NewOrderRespType, trade
     transactTime: Number(order.time),
     ...(order.stopPrice ? { stopPrice: order.stopPrice } : {}),
     ...(order.icebergQty ? { icebergQty: order.icebergQty } : {}),
+    ...trailingOf(order),
     workingTime: workingTimeOf(order),
     selfTradePreventionMode: stpName(order.selfTradePreventionMode),
   };
@@ -78,6 +88,7 @@ export function queryOrderResponse(order: Order) {
     ...orderResult(order),
     stopPrice: orZero(order.stopPrice),
     icebergQty: orZero(order.icebergQty),
+    ...trailingOf(order),
     time: Number(order.time),
     updateTime: Number(order.updateTime),
     isWorking: order.isWorking,
@@ -92,6 +103,7 @@ export function cancelOrderResponse(order: Order, transactTime: number) {
     ...orderResult(order),
     origClientOrderId: order.clientOrderId,
     transactTime,
+    ...trailingOf(order),
     selfTradePreventionMode: stpName(order.selfTradePreventionMode),
   };
 }

@@ -174,7 +174,7 @@ async function cancelOnly(context: RouteContext, symbol: string, orderId: bigint
   const { services, now } = context;
   const accountId = principalOf(context).userId;
   const ref = { accountId, symbol, orderId: orderId ?? 0n, origClientOrderId: origClientOrderId ?? "" };
-  const newOrderResponse = { code: -1015, msg: refused.message };
+  const newOrderResponse = restErrorOf(refused).body;
   let cancelResponse: unknown;
   let canceled = false;
   try {

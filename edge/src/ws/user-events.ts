@@ -64,6 +64,7 @@ export function executionReport(update: OrderUpdate, eventTime: number) {
     Q: order.origQuoteOrderQty || quoteZero,
     ...(order.isWorking ? { W: workingTimeOf(order) } : {}),
     ...(order.trailingDelta > 0 ? { d: order.trailingDelta } : {}),
+    ...(order.trailingDelta > 0 && order.trailingTime > 0n ? { D: Number(order.trailingTime) } : {}),
     V: stpName(order.selfTradePreventionMode),
   };
 }

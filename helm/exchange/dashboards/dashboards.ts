@@ -57,7 +57,7 @@ const orderPath = dashboard({
       title: "Throughput and refusals",
       panels: [
         line({ title: "Commands journaled", description: "Commands per second written to the command log, and groups per second (their ratio is the group-commit batch size).", unit: "ops", queries: [["sum(rate(exchange_matching_journal_records_total[$__rate_interval]))", "commands"], ["sum(rate(exchange_matching_journal_append_duration_seconds_count[$__rate_interval]))", "groups"]] }),
-        line({ title: "Rate-limit refusals", description: "Requests and orders the edge answered 429 (-1003), by limit.", unit: "ops", queries: [["sum by (limit) (rate(exchange_edge_rate_limit_refusals_total[$__rate_interval]))", "{{limit}}"]] }),
+        line({ title: "Rate-limit refusals", description: "Requests and orders the edge answered 429 (-1003 weight, -1015 new orders) or 418 (banned), by limit.", unit: "ops", queries: [["sum by (limit) (rate(exchange_edge_rate_limit_refusals_total[$__rate_interval]))", "{{limit}}"]] }),
         line({ title: "RPC server errors", description: "Failed RPCs per second by service and gRPC code (server-side codes only).", unit: "ops", queries: [[`sum by (service, code) (rate(exchange_rpc_duration_seconds_count{${SERVER_ERRORS}}[$__rate_interval]))`, "{{service}} {{code}}"]] }),
       ],
     },
@@ -133,7 +133,7 @@ const edge = dashboard({
         line({ title: "Requests by route", description: "Per second, by route and HTTP status.", unit: "reqps", queries: [["sum by (route, status) (rate(exchange_edge_http_request_duration_seconds_count[$__rate_interval]))", "{{route}} {{status}}"]] }),
         line({ title: "Latency p99 by route", description: "Server side, from the request to the answer written.", unit: "s", queries: [[quantile(0.99, "exchange_edge_http_request_duration_seconds_bucket", "", "route"), "{{route}}"]] }),
         line({ title: "5xx share", description: "Share of REST answers that are 5xx.", unit: "percentunit", queries: [["exchange:edge_http_5xx:ratio_5m", "5xx"]] }),
-        line({ title: "Rate-limit refusals", description: "Answered 429 (-1003), by limit.", unit: "ops", queries: [["sum by (limit) (rate(exchange_edge_rate_limit_refusals_total[$__rate_interval]))", "{{limit}}"]] }),
+        line({ title: "Rate-limit refusals", description: "Answered 429 (-1003 weight, -1015 new orders) or 418 (banned), by limit.", unit: "ops", queries: [["sum by (limit) (rate(exchange_edge_rate_limit_refusals_total[$__rate_interval]))", "{{limit}}"]] }),
       ],
     },
   ],

@@ -10,7 +10,7 @@ import { startExchange, type RunningExchange } from "../../../services/runtime.j
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 
 // POST /api/v3/order/cancelReplace over the order-rate limit (EDGE_ORDERS_PER_10S=2), Binance's
-// orderRateLimitExceededMode: DO_NOTHING (the default) cancels nothing and answers the refusal;
+// orderRateLimitExceededMode: DO_NOTHING (the default) cancels nothing and answers the refusal (429 -1015);
 // CANCEL_ONLY cancels anyway and answers 429 -2021 with the new order refused (-1015), or -2022
 // when the cancel failed too (here: its cancelRestrictions).
 
@@ -87,7 +87,7 @@ const statusOf = async (orderId: unknown) => (await signed("GET", "/api/v3/order
 describe("cancelReplace over the order-rate limit", () => {
   it("DO_NOTHING (the default): the refusal alone, the order left working", async () => {
     const { resting, answer } = await overTheLimit((orderId) => replace(orderId, {}));
-    expect(answer.body).toMatchObject({ code: -1003 });
+    expect(answer.body).toEqual({ code: -1015, msg: "Too many new orders; current limit is 2 orders per TEN_SECONDS." });
     expect(answer.body.data).toBeUndefined();
     expect(await statusOf(resting)).toBe("NEW");
   });
@@ -97,7 +97,7 @@ describe("cancelReplace over the order-rate limit", () => {
     expect(answer.body).toMatchObject({
       code: -2021,
       msg: "Order cancel-replace partially failed.",
-      data: { cancelResult: "SUCCESS", newOrderResult: "FAILURE", cancelResponse: { orderId: resting, status: "CANCELED" }, newOrderResponse: { code: -1015 } },
+      data: { cancelResult: "SUCCESS", newOrderResult: "FAILURE", cancelResponse: { orderId: resting, status: "CANCELED" }, newOrderResponse: { code: -1015, msg: "Too many new orders; current limit is 2 orders per TEN_SECONDS." } },
     });
     expect(await statusOf(resting)).toBe("CANCELED");
     expect((await signed("GET", "/api/v3/order", { symbol: "BTCUSDT", origClientOrderId: "never-placed" })).body).toMatchObject({ code: -2013 });

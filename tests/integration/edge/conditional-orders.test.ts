@@ -156,6 +156,8 @@ describe("conditional orders end to end", () => {
     const trail = await place(maker, { side: "SELL", type: "STOP_LOSS", quantity: "0.004", trailingDelta: "100" });
     expect(trail.status, JSON.stringify(trail.body)).toBe(200);
     const id = trail.body.orderId;
+    // No activation price: it tracks from its placement.
+    expect(trail.body).toMatchObject({ trailingDelta: 100, trailingTime: trail.body.transactTime });
     expect(await ws.next(reportOf(id, "NEW"))).toMatchObject({ w: false, d: 100 });
     await tradeAt("32000"); // the high
     await tradeAt("31700"); // -0.94%: not yet
@@ -164,6 +166,44 @@ describe("conditional orders end to end", () => {
     await tradeAt("31680"); // -1%: triggers, sells into the 31000 bid
     expect(await ws.next(reportOf(id, "NEW"))).toMatchObject({ w: true, d: 100 });
     expect(await ws.next(reportOf(id, "TRADE"))).toMatchObject({ X: "FILLED", L: "31000.00000000" });
+  });
+
+  it("a trailing TAKE_PROFIT sell with an activation price ignores a drop before it, tracks from it, and triggers after the delta", async () => {
+    // The last price is 31000. Activation at 32000 (market >= stopPrice, as a take-profit sell's stop), then 1% down from the high.
+    const ws = makerWs;
+    // An activation price the market already reaches is refused as a plain stop's would be.
+    const reached = await place(maker, { side: "SELL", type: "TAKE_PROFIT", quantity: "0.004", stopPrice: "30000", trailingDelta: "100" });
+    expect(reached).toEqual({ status: 400, body: { code: -2010, msg: "Order would trigger immediately." } });
+    const trail = await place(maker, { side: "SELL", type: "TAKE_PROFIT", quantity: "0.004", stopPrice: "32000", trailingDelta: "100", newClientOrderId: "trail-act" });
+    expect(trail.status, JSON.stringify(trail.body)).toBe(200);
+    const id = trail.body.orderId;
+    expect(trail.body).toMatchObject({ status: "NEW", type: "TAKE_PROFIT", stopPrice: "32000.00000000", trailingDelta: 100, trailingTime: -1, workingTime: -1 });
+    expect(await ws.next(reportOf(id, "NEW"))).toMatchObject({ X: "NEW", o: "TAKE_PROFIT", P: "32000.00000000", d: 100, w: false });
+    const query = async () => (await signed("GET", "/api/v3/order", maker, { symbol: "BTCUSDT", orderId: String(id) })).body;
+
+    // (a) 1.6% down from 31000: a trail already tracking would fire, this one has not started.
+    await tradeAt("30500");
+    expect(await query()).toMatchObject({ status: "NEW", isWorking: false, stopPrice: "32000.00000000", trailingDelta: 100, trailingTime: -1 });
+
+    // (b) Up through the activation price: tracking starts at 32000, follows the high to 32500.
+    await place(trader, { side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.004", price: "31500" }); // the bid it will sell into
+    const beforeActivation = Date.now();
+    await tradeAt("32000");
+    await tradeAt("32500");
+    await tradeAt("32200"); // -0.92% from the high: not yet
+    const tracking = await query();
+    expect(tracking).toMatchObject({ status: "NEW", isWorking: false });
+    expect(tracking.trailingTime).toBeGreaterThanOrEqual(beforeActivation - 1000);
+    const activatedAt = tracking.trailingTime as number;
+    const beforeTrigger = Date.now();
+    await tradeAt("32175"); // -1% from 32500: triggers, sells into the 31500 bid
+
+    // (c) The user data stream reports the trigger (NEW, working), then the trade.
+    const triggered = await ws.next(reportOf(id, "NEW"));
+    expect(triggered).toMatchObject({ c: "trail-act", w: true, d: 100, D: activatedAt, P: "32000.00000000" });
+    expect(triggered.W).toBeGreaterThanOrEqual(beforeTrigger - 1000);
+    expect(await ws.next(reportOf(id, "TRADE"))).toMatchObject({ X: "FILLED", L: "31500.00000000", z: "0.00400000", d: 100, D: activatedAt });
+    expect(await query()).toMatchObject({ status: "FILLED", stopPrice: "32000.00000000", trailingDelta: 100, trailingTime: activatedAt });
   });
 
   it("an iceberg shows only its peak in the book, refills after each peak trades, and fills whole", async () => {

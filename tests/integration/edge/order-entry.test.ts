@@ -14,7 +14,7 @@ import { until } from "../../support/until.js";
 
 // StreamOrderEntry through the edge's public API (/connect, gRPC on the h2c port) with a bearer
 // token: authenticated once per stream, every request acting for the caller's account, each new
-// order counted against the order-rate limit (a refused one answered -1003 in its ack, the
+// order counted against the order-rate limit (a refused one answered -1015 in its ack, the
 // stream going on), and the same stream of requests as order's own, acks numbered as sent.
 
 const PASSWORD = "correct horse battery staple";
@@ -71,7 +71,7 @@ describe("StreamOrderEntry through the edge", () => {
       sell("steal", "50002", bob.userId), // another account: refused here, not counted as an order
       { action: { case: "cancel", value: { symbol: "BTCUSDT", origClientOrderId: "a-0" } } }, // a cancel is not a new order
     );
-    // ORDERS_PER_DAY - 2 more fit; the ones beyond are refused with -1003.
+    // ORDERS_PER_DAY - 2 more fit; the ones beyond are refused with -1015, as Binance refuses them.
     for (let i = 2; i < ORDERS_PER_DAY + 2; i++) stream.send(sell(`a-${i}`, String(50_000 + i)));
     const acks = await stream.untilAcks(ORDERS_PER_DAY + 4);
     expect(acks.map((ack) => Number(ack.requestIndex))).toEqual(acks.map((_, i) => i));
@@ -82,12 +82,13 @@ describe("StreamOrderEntry through the edge", () => {
       "steal -2015",
       "a-0 CANCELED",
       ...Array.from({ length: ORDERS_PER_DAY - 2 }, (_, i) => `a-${i + 2} NEW`),
-      "a-6 -1003",
-      "a-7 -1003",
+      "a-6 -1015",
+      "a-7 -1015",
     ]);
     for (const ack of acks) if (ack.result.case === "order") expect(ack.result.value.accountId).toBe(alice.userId);
-    const limited = acks.at(-1)!.result.value as { code: number; retryAfterMs: bigint };
+    const limited = acks.at(-1)!.result.value as { code: number; message: string; retryAfterMs: bigint };
     expect(limited.code).toBe(Code.ResourceExhausted);
+    expect(limited.message).toBe(`Too many new orders; current limit is ${ORDERS_PER_DAY} orders per DAY.`);
     expect(limited.retryAfterMs).toBeGreaterThan(0n);
     // The stream still works after the refusals: a cancel goes through, with its report after the ack.
     stream.send({ action: { case: "cancel", value: { symbol: "BTCUSDT", origClientOrderId: "a-1" } } });

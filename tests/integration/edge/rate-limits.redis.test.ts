@@ -117,13 +117,13 @@ describe("two rate limiters on one Redis", () => {
     expect(await counts(a)).toEqual({ s10: "3", d1: "3", refused: undefined });
     const tooFast = await counts(b);
     expect(tooFast).toMatchObject({ s10: "4", d1: "4" });
-    expect(tooFast.refused).toMatchObject({ key: "TOO_MANY_REQUESTS", message: expect.stringContaining("orders per 10 seconds is 3"), metadata: { retryAfterMs: "9000" } });
+    expect(tooFast.refused).toMatchObject({ key: "TOO_MANY_ORDERS", spec: { http: 429, binance: -1015 }, message: "Too many new orders; current limit is 3 orders per TEN_SECONDS.", metadata: { retryAfterMs: "9000" } });
 
     now += 10_000; // the next 10 s window; the day goes on
     expect(await counts(b)).toEqual({ s10: "1", d1: "5", refused: undefined });
     const overDay = await counts(a);
     expect(overDay).toMatchObject({ s10: "2", d1: "6" });
-    expect(overDay.refused).toMatchObject({ key: "TOO_MANY_REQUESTS", message: expect.stringContaining("orders per day is 5"), metadata: { retryAfterMs: String(12 * 3_600_000 - 11_000) } });
+    expect(overDay.refused).toMatchObject({ key: "TOO_MANY_ORDERS", spec: { http: 429, binance: -1015 }, message: "Too many new orders; current limit is 5 orders per DAY.", metadata: { retryAfterMs: String(12 * 3_600_000 - 11_000) } });
     expect(await counts(b)).toMatchObject({ s10: "3", d1: "7" });
   });
 });
@@ -384,7 +384,7 @@ describe("two edges on one Redis", () => {
     await other.close();
   });
 
-  it("one count of an account's new orders across both edges, REST and Connect (X-MBX-ORDER-COUNT-10S / -1D)", async () => {
+  it("one count of an account's new orders across both edges, REST and Connect (X-MBX-ORDER-COUNT-10S / -1D), then 429 -1015", async () => {
     const auth = createClient(AuthService, createGrpcTransport({ baseUrl: a.listening.http2Url }));
     let nonce = 0;
     const { placed, restRefused, connectRefused } = await inOneWindow(10_000, async (attempt) => {
@@ -421,9 +421,9 @@ describe("two edges on one Redis", () => {
       ["REST B", true, "3", "3"],
       ["Connect A", true, "4", "4"],
     ]);
-    expect(restRefused).toMatchObject({ ok: false, binance: -1003 });
+    expect(restRefused).toMatchObject({ ok: false, binance: -1015 });
     expect(restRefused.headers.get("x-mbx-order-count-10s")).toBe("5");
-    expect(connectRefused).toMatchObject({ ok: false, binance: -1003 });
+    expect(connectRefused).toMatchObject({ ok: false, binance: -1015 });
     for (const refused of [restRefused, connectRefused]) {
       expect(refused.retryAfter).toBeGreaterThanOrEqual(1);
       expect(refused.retryAfter).toBeLessThanOrEqual(10);

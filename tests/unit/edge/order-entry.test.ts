@@ -75,11 +75,11 @@ describe("StreamOrderEntry at the edge", () => {
       const id = request.action!.case === "place" ? (value as { clientOrderId: string }).clientOrderId : "";
       return id.startsWith("steal") ? `${id} -2015` : id;
     });
-    // The first five new orders of alice pass; the later ones are -1003; cancels are not new orders.
+    // The first five new orders of alice pass; the later ones are -1015; cancels are not new orders.
     let placed = 0;
     const outcome = expected.map((id) => {
       if (id.endsWith("-2015") || id === "") return id;
-      return ++placed <= 5 ? id : `${id} -1003`;
+      return ++placed <= 5 ? id : `${id} -1015`;
     });
     expect(acks.map((ack) => (ack.result.case === "error" ? `${ack.clientOrderId} ${ack.result.value.binanceCode}` : ack.clientOrderId))).toEqual(outcome);
     // order got only what was admitted, in request order, each for alice.

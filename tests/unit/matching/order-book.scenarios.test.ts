@@ -188,6 +188,33 @@ describe("matching scenarios", () => {
     ]);
     expect(t.events.slice(0, 8).flat().some((e) => e.kind === "ORDER_UPDATE" && e.orderId === 3 && e.status === "TRIGGERED")).toBe(false);
     expect(upd(t.events[8], 3)[0].status).toBe("TRIGGERED");
+    // no stop price: tracking from placement, reported right after NEW
+    expect(upd(t.events[2], 3).map((u) => u.status)).toEqual(["NEW", "TRAILING_ACTIVATED"]);
+  });
+
+  it("trailing take-profit sell with an activation price: ignores moves before it, activates on a trade at it, then trails", () => {
+    const t = both([
+      place({ orderId: 1, side: "BUY", price: 100, qty: 1, userId: 1 }),
+      place({ orderId: 2, side: "SELL", price: 100, qty: 1, userId: 2 }), // last = 100
+      place({ orderId: 3, side: "SELL", orderType: "TAKE_PROFIT", stopPrice: 120, trailingDelta: 1000, qty: 1, userId: 3 }),
+      place({ orderId: 4, side: "BUY", price: 80, qty: 1, userId: 4 }),
+      place({ orderId: 5, side: "SELL", price: 80, qty: 1, userId: 5 }), // -20%: not tracking yet
+      place({ orderId: 6, side: "SELL", price: 125, qty: 1, userId: 6 }),
+      place({ orderId: 7, side: "BUY", price: 125, qty: 1, userId: 7 }), // >= 120: activates, high 125
+      place({ orderId: 8, side: "BUY", price: 113, qty: 1, userId: 8 }),
+      place({ orderId: 9, side: "SELL", price: 113, qty: 1, userId: 9 }), // 113 > 112.5: not yet
+      place({ orderId: 10, side: "BUY", price: 110, qty: 2, userId: 10 }),
+      place({ orderId: 11, side: "SELL", price: 110, qty: 1, userId: 11 }), // 110 <= 125 x 0.9: triggers
+    ]);
+    expect(upd(t.events[2], 3).map((u) => u.status)).toEqual(["NEW"]);
+    expect(t.events.slice(3, 6).flat().some((e) => e.kind === "ORDER_UPDATE" && e.orderId === 3)).toBe(false);
+    expect(upd(t.events[6], 3)).toEqual([{ kind: "ORDER_UPDATE", orderId: 3, status: "TRAILING_ACTIVATED", filledQty: 0, openQty: 1, canceledQty: 0, remainingBudget: 1 }]);
+    expect(t.events.slice(7, 10).flat().some((e) => e.kind === "ORDER_UPDATE" && e.orderId === 3)).toBe(false);
+    expect(upd(t.events[10], 3)[0].status).toBe("TRIGGERED");
+    expect(trades(t.events[10]).map((x) => [x.takerOrderId, x.price, x.qty])).toEqual([
+      [11, 110, 1],
+      [3, 110, 1],
+    ]);
   });
 
   it("symbol status: HALT allows cancels only, BREAK nothing, cancel-only rejects new orders", () => {

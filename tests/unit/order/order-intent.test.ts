@@ -67,6 +67,16 @@ describe("order intent", () => {
     expect(key(() => orderIntent(request({ type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quantity: "0.1" }), btc, units, undefined))).toBe("NEW_ORDER_REJECTED");
   });
 
+  it("holds a trailing market buy on its activation price (or the touch) plus its delta and the band", () => {
+    const trailing = (stopPrice: string) => request({ type: OrderType.STOP_LOSS, timeInForce: TimeInForce.UNSPECIFIED, quantity: "0.1", stopPrice, trailingDelta: 200 });
+    // 31000 x (1 + 5% band + 2% delta) = 33170 per BTC.
+    expect(orderIntent(trailing("31000"), btc, units, 3_000_000n).budget).toBe(3_317_000n * 10_000n);
+    // No activation price: from the best ask, 30000 x 1.07.
+    expect(orderIntent(trailing(""), btc, units, 3_000_000n).budget).toBe(3_210_000n * 10_000n);
+    // A plain stop buy: its stop price and the band.
+    expect(orderIntent(request({ type: OrderType.STOP_LOSS, timeInForce: TimeInForce.UNSPECIFIED, quantity: "0.1", stopPrice: "31000" }), btc, units, 3_000_000n).budget).toBe(3_255_000n * 10_000n);
+  });
+
   it("judges a market order's notional at the last price, as Binance with avgPriceMins 0, whatever the book", () => {
     const market = (side: Side, quantity: string) => request({ side, type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quantity });
     const lastPrice = 3_000_000n; // 30000.00

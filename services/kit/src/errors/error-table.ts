@@ -20,6 +20,7 @@ export const ERROR_TABLE = {
   UNAUTHORIZED: { grpc: Code.Unauthenticated, http: 401, binance: -1002, msg: "You are not authorized to execute this request." },
   TOO_MANY_REQUESTS: { grpc: Code.ResourceExhausted, http: 429, binance: -1003, msg: "Too many requests." },
   IP_BANNED: { grpc: Code.ResourceExhausted, http: 418, binance: -1003, msg: "Way too many requests; IP banned. Please use WebSocket Streams for live updates to avoid bans." },
+  TOO_MANY_ORDERS: { grpc: Code.ResourceExhausted, http: 429, binance: -1015, msg: "Too many new orders." },
   TIMEOUT: { grpc: Code.DeadlineExceeded, http: 503, binance: -1007, msg: "Timeout waiting for response from backend server. Send status unknown; execution status unknown." },
   INVALID_TIMESTAMP: { grpc: Code.InvalidArgument, http: 400, binance: -1021, msg: "Timestamp for this request is outside of the recvWindow." },
   INVALID_SIGNATURE: { grpc: Code.Unauthenticated, http: 401, binance: -1022, msg: "Signature for this request is not valid." },

@@ -32,6 +32,8 @@ export const REJECT_REASONS: readonly RejectReason[] = [
  * Order status reported in order updates.
  * NEW: rested on the book (or parked as a stop) after acceptance. AMENDED: an amendment applied.
  * TRIGGERED: a stop order fired and now executes as market/limit. EXPIRED_IN_MATCH: expired by self-trade prevention.
+ * TRAILING_ACTIVATED: a trailing stop started tracking the market (placed without a stop price while there is a last
+ * price, or a trade reached its stop price); it still waits for its delta.
  */
 export type OrderStatus =
   | "NEW"
@@ -41,7 +43,8 @@ export type OrderStatus =
   | "EXPIRED"
   | "EXPIRED_IN_MATCH"
   | "AMENDED"
-  | "TRIGGERED";
+  | "TRIGGERED"
+  | "TRAILING_ACTIVATED";
 
 export const ORDER_STATUSES: readonly OrderStatus[] = [
   "NEW",
@@ -52,6 +55,7 @@ export const ORDER_STATUSES: readonly OrderStatus[] = [
   "EXPIRED_IN_MATCH",
   "AMENDED",
   "TRIGGERED",
+  "TRAILING_ACTIVATED",
 ];
 
 export interface AcceptedEvent {

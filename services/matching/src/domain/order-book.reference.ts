@@ -17,6 +17,7 @@ import {
   ST_EXPIRED_IN_MATCH,
   ST_AMENDED,
   ST_TRIGGERED,
+  ST_TRAILING_ACTIVATED,
   RJ_INVALID_FIELD,
   RJ_DUPLICATE_ORDER_ID,
   RJ_UNKNOWN_ORDER,
@@ -152,6 +153,7 @@ export class ReferenceOrderBook implements MatchingBook {
       sink.accepted(id);
       this.stops.push(s);
       sink.orderUpdate(id, ST_NEW, 0, s.qty, 0, s.budget);
+      if (s.active) sink.orderUpdate(id, ST_TRAILING_ACTIVATED, 0, s.qty, 0, s.budget);
       return;
     }
     sink.accepted(id);
@@ -303,7 +305,20 @@ export class ReferenceOrderBook implements MatchingBook {
     while (this.prices.length > 0 && this.stops.length > 0) {
       const prices = this.prices;
       this.prices = [];
-      const fired = this.stops.filter((s) => prices.some((p) => feedStop(s, p)));
+      const fired: StopState[] = [];
+      for (const s of this.stops) {
+        let waiting = s.trailingDelta !== 0 && !s.active;
+        for (const p of prices) {
+          if (feedStop(s, p)) {
+            fired.push(s);
+            break;
+          }
+          if (waiting && s.active) {
+            waiting = false;
+            sink.orderUpdate(s.orderId, ST_TRAILING_ACTIVATED, 0, s.qty, 0, s.budget);
+          }
+        }
+      }
       if (fired.length === 0) break;
       this.stops = this.stops.filter((s) => !fired.includes(s));
       for (const s of fired) {

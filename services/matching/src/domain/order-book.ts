@@ -42,6 +42,7 @@ import {
   ST_EXPIRED_IN_MATCH,
   ST_AMENDED,
   ST_TRIGGERED,
+  ST_TRAILING_ACTIVATED,
   RJ_INVALID_FIELD,
   RJ_DUPLICATE_ORDER_ID,
   RJ_UNKNOWN_ORDER,
@@ -403,6 +404,7 @@ export class OrderBook implements MatchingBook {
       this.stops.push(s);
       this.stopIds.set(id, s);
       sink.orderUpdate(id, ST_NEW, 0, s.qty, 0, s.budget);
+      if (s.active) sink.orderUpdate(id, ST_TRAILING_ACTIVATED, 0, s.qty, 0, s.budget);
       return;
     }
     sink.accepted(id);
@@ -620,10 +622,15 @@ export class OrderBook implements MatchingBook {
       this.tpN = 0;
       const triggered: StopState[] = [];
       for (const s of this.stops) {
+        let waiting = s.trailingDelta !== 0 && !s.active;
         for (const p of prices) {
           if (feedStop(s, p)) {
             triggered.push(s);
             break;
+          }
+          if (waiting && s.active) {
+            waiting = false;
+            sink.orderUpdate(s.orderId, ST_TRAILING_ACTIVATED, 0, s.qty, 0, s.budget);
           }
         }
       }

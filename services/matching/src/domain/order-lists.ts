@@ -5,7 +5,7 @@
  */
 import type { PlaceOrder } from "./commands.js";
 import type { EventSink } from "./events.js";
-import { ST_AMENDED, ST_NEW } from "./rules.js";
+import { ST_AMENDED, ST_NEW, ST_TRAILING_ACTIVATED } from "./rules.js";
 
 export type ListLeg = Omit<PlaceOrder, "type" | "ts">;
 
@@ -113,7 +113,7 @@ export class ListWatch implements EventSink {
     this.inner.trade(tradeId, price, qty, makerOrderId, takerOrderId, makerUserId, takerUserId, takerSide);
   }
   orderUpdate(orderId: number, status: number, filledQty: number, openQty: number, canceledQty: number, remainingBudget: number): void {
-    if (status !== ST_NEW && status !== ST_AMENDED && this.lists.isLeg(orderId)) this.lists.note(orderId, status);
+    if (status !== ST_NEW && status !== ST_AMENDED && status !== ST_TRAILING_ACTIVATED && this.lists.isLeg(orderId)) this.lists.note(orderId, status);
     this.inner.orderUpdate(orderId, status, filledQty, openQty, canceledQty, remainingBudget);
   }
   bookDelta(side: number, price: number, qty: number): void {

@@ -25,6 +25,7 @@ export const ST_EXPIRED = 4;
 export const ST_EXPIRED_IN_MATCH = 5;
 export const ST_AMENDED = 6;
 export const ST_TRIGGERED = 7;
+export const ST_TRAILING_ACTIVATED = 8;
 
 export const RJ_INVALID_FIELD = 0;
 export const RJ_DUPLICATE_ORDER_ID = 1;
@@ -152,7 +153,8 @@ export interface StopState {
 }
 
 /**
- * Feeds one trade price to a stop; returns true when it triggers. Mutates trailing state.
+ * Feeds one trade price to a stop; returns true when it triggers. Mutates trailing state: an
+ * activation shows as `active` turning true (the books report it as TRAILING_ACTIVATED).
  * Trailing (delta d bps): a SELL tracks the highest price since activation and triggers when
  * p <= ref * (1 - d/10000); a BUY tracks the lowest and triggers when p >= ref * (1 + d/10000).
  * Activation: immediately at placement when there is no stopPrice (ref = last price, or the first trade price if

@@ -159,6 +159,7 @@ const STATUS: Record<string, { status: OrderStatus; reason: UpdateReason }> = {
   EXPIRED_IN_MATCH: { status: OrderStatus.EXPIRED_IN_MATCH, reason: UpdateReason.UNSPECIFIED },
   AMENDED: { status: OrderStatus.NEW, reason: UpdateReason.AMENDED },
   TRIGGERED: { status: OrderStatus.NEW, reason: UpdateReason.TRIGGERED },
+  TRAILING_ACTIVATED: { status: OrderStatus.NEW, reason: UpdateReason.TRAILING_ACTIVATED },
 };
 
 function toEvent(event: MatchingEvent, accounts: AccountIds) {

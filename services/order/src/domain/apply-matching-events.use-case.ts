@@ -256,6 +256,9 @@ export class ApplyMatchingEvents {
               // Binance reports a stop's trigger as NEW with the order now working (w, W).
               order.workingTime = time;
               draft(order, "NEW");
+            } else if (update.reason === UpdateReason.TRAILING_ACTIVATED) {
+              // Binance sends no executionReport for it: later reports and queries show trailingTime.
+              order.trailingTime = time;
             } else if (REPORTED[order.status]) draft(order, REPORTED[order.status]!);
             break;
           }

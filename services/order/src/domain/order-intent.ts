@@ -119,7 +119,9 @@ export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: Symb
     const anchor = stopPriceTicks !== 0n ? stopPriceTicks : bestAskTicks;
     if (side === Side.BUY && request.quoteOrderQty === "") {
       if (anchor === undefined || anchor === 0n) throw new DomainError("NEW_ORDER_REJECTED", "No liquidity to price a market buy by quantity; use quoteOrderQty.");
-      referenceTicks = withBand(anchor, spec.marketBandBps + (stopPriceTicks === 0n ? request.trailingDelta : 0));
+      // A trailing buy fires once the price rose by its delta from the low it tracks, which starts at
+      // its activation price (a stop price) or the touch: hold for that rise too.
+      referenceTicks = withBand(anchor, spec.marketBandBps + request.trailingDelta);
     } else {
       referenceTicks = anchor ?? 0n;
     }

@@ -38,6 +38,11 @@ export interface Order {
    * absent while it waits. Other orders work from their creation.
    */
   workingTime?: number;
+  /**
+   * A trailing stop: when it started tracking the market (matching's batch time), at placement
+   * without a stop price, else when a trade reached its stop price; absent before.
+   */
+  trailingTime?: number;
   /** The order list it belongs to (absent: none). */
   readonly orderListId?: number;
   /**

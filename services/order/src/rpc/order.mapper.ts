@@ -105,6 +105,7 @@ export function toOrderMessage(order: Order, units: SymbolUnits): OrderMessage {
     origQuoteOrderQty: quote(order.quoteOrderUnits),
     selfTradePreventionMode: order.stp,
     trailingDelta: order.trailingDelta,
+    trailingTime: BigInt(order.trailingTime ?? 0),
     orderListId: BigInt(order.orderListId ?? 0),
   });
 }

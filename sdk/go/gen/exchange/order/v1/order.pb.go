@@ -1101,7 +1101,11 @@ type Order struct {
 	OrderListId uint64 `protobuf:"varint,22,opt,name=order_list_id,json=orderListId,proto3" json:"order_list_id,omitempty"`
 	// When the order started working on the book (ms since the epoch): its placement, or, for a
 	// stop or take-profit order, its trigger; 0 while it is not working (a stop not triggered).
-	WorkingTime   int64 `protobuf:"varint,23,opt,name=working_time,json=workingTime,proto3" json:"working_time,omitempty"`
+	WorkingTime int64 `protobuf:"varint,23,opt,name=working_time,json=workingTime,proto3" json:"working_time,omitempty"`
+	// A trailing stop (trailing_delta set): when it started tracking the market (ms since the
+	// epoch), at placement without a stop_price, else when a trade reached its stop_price (the
+	// activation price); 0 while it has not (Binance's trailingTime -1).
+	TrailingTime  int64 `protobuf:"varint,24,opt,name=trailing_time,json=trailingTime,proto3" json:"trailing_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1293,6 +1297,13 @@ func (x *Order) GetOrderListId() uint64 {
 func (x *Order) GetWorkingTime() int64 {
 	if x != nil {
 		return x.WorkingTime
+	}
+	return 0
+}
+
+func (x *Order) GetTrailingTime() int64 {
+	if x != nil {
+		return x.TrailingTime
 	}
 	return 0
 }
@@ -2866,12 +2877,13 @@ type OrderEntryStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The gRPC status code (google.rpc.Code): 3 InvalidArgument, 7 PermissionDenied, 8 ResourceExhausted, 9 FailedPrecondition...
 	Code int32 `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
-	// Binance's error code (-1102, -2010, -2011, -1003...) and message.
+	// Binance's error code (-1102, -2010, -2011, -1015...) and message.
 	BinanceCode int32  `protobuf:"zigzag32,2,opt,name=binance_code,json=binanceCode,proto3" json:"binance_code,omitempty"`
 	Message     string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
 	// The fields at fault, when the request was malformed.
 	FieldViolations []*errdetails.BadRequest_FieldViolation `protobuf:"bytes,4,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
-	// Set for -1003 (too many orders): when a new order may be sent again, ms from now.
+	// Set for -1015 (too many new orders) and -1003 (too much request weight): when a new order
+	// may be sent again, ms from now.
 	RetryAfterMs  uint64 `protobuf:"varint,5,opt,name=retry_after_ms,json=retryAfterMs,proto3" json:"retry_after_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4231,7 +4243,7 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"commission\x18\x03 \x01(\tR\n" +
 	"commission\x12)\n" +
 	"\x10commission_asset\x18\x04 \x01(\tR\x0fcommissionAsset\x12\x19\n" +
-	"\btrade_id\x18\x05 \x01(\x04R\atradeId\"\xb4\a\n" +
+	"\btrade_id\x18\x05 \x01(\x04R\atradeId\"\xd9\a\n" +
 	"\x05Order\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x16\n" +
@@ -4261,7 +4273,8 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x0etrailing_delta\x18\x14 \x01(\rR\rtrailingDelta\x12-\n" +
 	"\x05fills\x18\x15 \x03(\v2\x17.exchange.order.v1.FillR\x05fills\x12\"\n" +
 	"\rorder_list_id\x18\x16 \x01(\x04R\vorderListId\x12!\n" +
-	"\fworking_time\x18\x17 \x01(\x03R\vworkingTime\"D\n" +
+	"\fworking_time\x18\x17 \x01(\x03R\vworkingTime\x12#\n" +
+	"\rtrailing_time\x18\x18 \x01(\x03R\ftrailingTime\"D\n" +
 	"\x12PlaceOrderResponse\x12.\n" +
 	"\x05order\x18\x01 \x01(\v2\x18.exchange.order.v1.OrderR\x05order\"\xb9\x01\n" +
 	"\x12CancelOrderRequest\x12&\n" +

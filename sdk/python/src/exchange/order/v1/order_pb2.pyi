@@ -224,7 +224,7 @@ class Fill(_message.Message):
     def __init__(self, price: _Optional[str] = ..., quantity: _Optional[str] = ..., commission: _Optional[str] = ..., commission_asset: _Optional[str] = ..., trade_id: _Optional[int] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("account_id", "symbol", "order_id", "client_order_id", "price", "orig_qty", "executed_qty", "cummulative_quote_qty", "status", "time_in_force", "type", "side", "stop_price", "iceberg_qty", "time", "update_time", "is_working", "orig_quote_order_qty", "self_trade_prevention_mode", "trailing_delta", "fills", "order_list_id", "working_time")
+    __slots__ = ("account_id", "symbol", "order_id", "client_order_id", "price", "orig_qty", "executed_qty", "cummulative_quote_qty", "status", "time_in_force", "type", "side", "stop_price", "iceberg_qty", "time", "update_time", "is_working", "orig_quote_order_qty", "self_trade_prevention_mode", "trailing_delta", "fills", "order_list_id", "working_time", "trailing_time")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -248,6 +248,7 @@ class Order(_message.Message):
     FILLS_FIELD_NUMBER: _ClassVar[int]
     ORDER_LIST_ID_FIELD_NUMBER: _ClassVar[int]
     WORKING_TIME_FIELD_NUMBER: _ClassVar[int]
+    TRAILING_TIME_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     symbol: str
     order_id: int
@@ -271,7 +272,8 @@ class Order(_message.Message):
     fills: _containers.RepeatedCompositeFieldContainer[Fill]
     order_list_id: int
     working_time: int
-    def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., price: _Optional[str] = ..., orig_qty: _Optional[str] = ..., executed_qty: _Optional[str] = ..., cummulative_quote_qty: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., time_in_force: _Optional[_Union[_common_pb2.TimeInForce, str]] = ..., type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., stop_price: _Optional[str] = ..., iceberg_qty: _Optional[str] = ..., time: _Optional[int] = ..., update_time: _Optional[int] = ..., is_working: _Optional[bool] = ..., orig_quote_order_qty: _Optional[str] = ..., self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePreventionMode, str]] = ..., trailing_delta: _Optional[int] = ..., fills: _Optional[_Iterable[_Union[Fill, _Mapping]]] = ..., order_list_id: _Optional[int] = ..., working_time: _Optional[int] = ...) -> None: ...
+    trailing_time: int
+    def __init__(self, account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., price: _Optional[str] = ..., orig_qty: _Optional[str] = ..., executed_qty: _Optional[str] = ..., cummulative_quote_qty: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., time_in_force: _Optional[_Union[_common_pb2.TimeInForce, str]] = ..., type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., stop_price: _Optional[str] = ..., iceberg_qty: _Optional[str] = ..., time: _Optional[int] = ..., update_time: _Optional[int] = ..., is_working: _Optional[bool] = ..., orig_quote_order_qty: _Optional[str] = ..., self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePreventionMode, str]] = ..., trailing_delta: _Optional[int] = ..., fills: _Optional[_Iterable[_Union[Fill, _Mapping]]] = ..., order_list_id: _Optional[int] = ..., working_time: _Optional[int] = ..., trailing_time: _Optional[int] = ...) -> None: ...
 
 class PlaceOrderResponse(_message.Message):
     __slots__ = ("order",)
