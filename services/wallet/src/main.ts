@@ -21,6 +21,15 @@ import type { ObjectStore } from "#kit/ports/object-store.port.js";
 import { OutboxRelay } from "#kit/outbox/outbox-relay.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
 import { MemoryFeeTiers } from "./adapters/fee-tier.memory.js";
+import { SqlFeeTierStore } from "./adapters/fee-tier-store.sql.js";
+import { AssignFeeTiers } from "./domain/assign-fee-tiers.use-case.js";
+import { dayOf } from "./domain/fee-tier-assignment.js";
+import { FeeTierBook } from "./domain/fee-tier-book.js";
+import { FeeSchedule } from "./domain/fees.js";
+import { OverrideFeeTier } from "./domain/override-fee-tier.use-case.js";
+import { recordingVolume, TradeVolumeRecorder } from "./domain/record-trade-volume.js";
+import { feeTierAdminRoutes } from "./rpc/fee-tier-admin.routes.js";
+import { FeeTierAdminService } from "#gen/exchange/admin/v1/fee_tier_pb.js";
 import { EmbeddedMfaVerifier } from "./adapters/mfa-verifier.embedded.js";
 import { AssetRegistry } from "./domain/assets.js";
 import { CommandBatcher } from "./domain/command-batcher.js";
@@ -37,6 +46,7 @@ import { WithdrawalAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
 import { lazySqlAuditLog } from "#kit/audit/audit-log.sql.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { OperatorGate } from "#kit/ports/operator-gate.port.js";
+import type { AuditLog } from "#kit/ports/audit-log.port.js";
 import type { RunningHistoryProjection } from "./history-projection.module.js";
 import { walletAudit } from "./audit.module.js";
 
@@ -52,7 +62,12 @@ export interface WalletConfig {
   readonly clock?: Clock;
   readonly chain?: ChainGateway;
   readonly mfa?: MfaVerifier;
+  /** Fee tiers set by hand instead of the persisted, volume-assigned ones (tests, tools). */
   readonly tiers?: FeeTierSource;
+  /** The fee schedule: rates and 30-day volume thresholds per tier (default DEFAULT_FEE_TIERS, volume in USDT). */
+  readonly fees?: FeeSchedule;
+  /** How often trades' volume is written to the fee-tier store, and other replicas' tier changes read (ms). */
+  readonly feeTierFlushMs?: number;
   /** Group commit in front of SQL stores (default on). */
   readonly batching?: boolean;
   /** How often the ledger's clock expires holds and the chain is read for deposits (ms; 0: never). */
@@ -120,17 +135,34 @@ export interface WalletParts {
   readonly chain: ChainGateway;
   readonly mfa: MfaVerifier;
   readonly tiers: FeeTierSource;
+  readonly fees: FeeSchedule;
   readonly batcher?: CommandBatcher;
+  /** Settled trades' volume on its way to the fee-tier store (when tiers are assigned from volume). */
+  readonly volumes?: TradeVolumeRecorder;
 }
 
-export function composeWallet(store: LedgerStore, options: Omit<WalletConfig, "ledgerUrl" | "awsEndpoint" | "tickMs"> = {}): WalletParts {
+export function composeWallet(
+  store: LedgerStore,
+  options: Omit<WalletConfig, "ledgerUrl" | "awsEndpoint" | "tickMs"> & { readonly volumes?: TradeVolumeRecorder } = {},
+): WalletParts {
   const clock = options.clock ?? systemClock;
   const chain = options.chain ?? new SimulatedChain();
   const mfa = options.mfa ?? new EmbeddedMfaVerifier(clock);
   const batcher = store.engine !== "dynamodb" && (options.batching ?? true) ? new CommandBatcher(store) : undefined;
   const tiers = options.tiers ?? new MemoryFeeTiers();
-  const wallet = new Wallet({ store, executor: batcher ?? store, assets: new AssetRegistry(), clock, chain, mfa, tiers });
-  return { store, wallet, chain, mfa, tiers, batcher };
+  const fees = options.fees ?? new FeeSchedule();
+  const executor = options.volumes ? recordingVolume(batcher ?? store, options.volumes) : (batcher ?? store);
+  const wallet = new Wallet({ store, executor, assets: new AssetRegistry(), clock, chain, mfa, tiers, fees });
+  return { store, wallet, chain, mfa, tiers, fees, batcher, volumes: options.volumes };
+}
+
+/**
+ * Fee tiers kept in wallet's back-office database (the audit log's: `auditUrl`), assigned from each account's
+ * 30-day volume; settlement reads them from memory (FeeTierBook).
+ */
+async function feeTiersOf(config: WalletConfig) {
+  const store = await SqlFeeTierStore.open(openDatabase(config.auditUrl ?? "sqlite::memory:"));
+  return { store, book: new FeeTierBook(store), volumes: new TradeVolumeRecorder(store) };
 }
 
 /** The relay of deposit and withdrawal notices, over its own connection to a SQL ledger. */
@@ -159,18 +191,70 @@ function archivesOf(config: WalletConfig, parts: WalletParts, database: Database
   return { archiveDay: new ArchiveLedgerDay(deps), verify: new VerifyLedgerArchive(deps), statement: new AccountStatement(deps) };
 }
 
+const FEE_TIER_RELOAD_MS = 30_000;
+
+/** The fee-tier use cases, and their timers: volume flushed every `feeTierFlushMs`, tiers recomputed when the ledger's clock enters a new UTC day. */
+function feeTierWork(config: WalletConfig, parts: WalletParts, tiers: Awaited<ReturnType<typeof feeTiersOf>>, audit: AuditLog, clock: Clock) {
+  const deps = { store: tiers.store, book: tiers.book, schedule: parts.fees, clock, audit };
+  const assign = new AssignFeeTiers({ ...deps, flush: () => tiers.volumes.flush() });
+  const overrides = new OverrideFeeTier(deps);
+  const every = config.feeTierFlushMs ?? 1000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  // Other replicas' changes (overrides, their recomputes) are read every FEE_TIER_RELOAD_MS.
+  const reloadEvery = Math.max(1, Math.round(FEE_TIER_RELOAD_MS / Math.max(1, every)));
+  let rounds = 0;
+  let lastDay = "";
+  const round = async () => {
+    await tiers.volumes.flush();
+    rounds += 1;
+    const today = dayOf(clock.now());
+    if (today !== lastDay) {
+      await assign.execute();
+      lastDay = today;
+    } else if (rounds % reloadEvery === 0) await tiers.book.reload();
+  };
+  const tick = () => {
+    running ??= round()
+      .catch((error: unknown) => config.logger?.warn({ err: error }, "fee tiers: volume not recorded or tiers not read; retrying"))
+      .finally(() => (running = undefined));
+  };
+  return {
+    assign,
+    overrides,
+    book: tiers.book,
+    volumes: tiers.volumes,
+    async start() {
+      await tiers.book.ready();
+      if (every <= 0) return;
+      tick();
+      timer = setInterval(tick, every);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await running;
+      await tiers.volumes.flush().catch((error: unknown) => config.logger?.warn({ err: error }, "fee tiers: volume not recorded at stop"));
+      await tiers.store.close();
+    },
+  };
+}
+
 /** How often the module looks for withdrawals left pending (Wallet.resumeWithdrawals). */
 const RESUME_WITHDRAWALS_MS = 15_000;
 
 /** Composition root of the wallet service. */
-export async function createWalletModule(config: WalletConfig): Promise<ServiceModule & { readonly parts: WalletParts; readonly history?: RunningHistoryProjection; readonly notices?: OutboxRelay }> {
+export async function createWalletModule(config: WalletConfig): Promise<
+  ServiceModule & { readonly parts: WalletParts; readonly history?: RunningHistoryProjection; readonly notices?: OutboxRelay; readonly feeTiers?: ReturnType<typeof feeTierWork> }
+> {
   // With tracing on, each commit to the store of record is a span (under SettleTrades, CreateHold, ...).
   const recordStore = tracedMethods(await openLedgerStore(config.ledgerUrl, config.awsEndpoint), "wallet.ledger", ["execute"]);
   const { projectionFor, historyFrom } = await import("./history-projection.module.js");
   const history = await projectionFor(recordStore, { ...config, pgUrl: config.projectionPgUrl, pollMs: config.projectionPollMs, reconcileMs: config.reconcileMs });
   const cached = await withBalanceCache(recordStore, config);
   const store = history ? historyFrom(cached, history.projection) : cached;
-  const parts = composeWallet(store, config);
+  const feeTiers = config.tiers ? undefined : await feeTiersOf(config);
+  const parts = composeWallet(store, { ...config, tiers: config.tiers ?? feeTiers?.book, volumes: feeTiers?.volumes });
   const reader = ledgerReader(config);
   const relay = await noticeRelay(config, parts, reader);
   const clock = config.clock ?? systemClock;
@@ -199,9 +283,11 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
   };
   const review = new ReviewWithdrawal({ wallet: parts.wallet, audit: auditLog, clock });
   const routes = [walletRoutes({ wallet: parts.wallet, archives }), withdrawalAdminRoutes({ review, assets: parts.wallet.assets, gate: operators, audit: auditLog })];
+  const tierWork = feeTiers && feeTierWork(config, parts, feeTiers, auditLog, clock);
+  if (tierWork) routes.push(feeTierAdminRoutes({ schedule: parts.fees, overrides: tierWork.overrides, assign: tierWork.assign, assets: parts.wallet.assets, gate: operators }));
   return {
     name: "wallet",
-    serviceNames: [WalletService.typeName, WithdrawalAdminService.typeName],
+    serviceNames: [WalletService.typeName, WithdrawalAdminService.typeName, ...(tierWork ? [FeeTierAdminService.typeName] : [])],
     routes: (router) => {
       for (const mount of routes) mount(router);
     },
@@ -212,7 +298,9 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
     parts,
     history,
     notices: relay?.relay,
+    feeTiers: tierWork,
     start: async () => {
+      await tierWork?.start();
       history?.start();
       audit?.start();
       relay?.relay.start();
@@ -249,6 +337,7 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
       await reader?.close();
       await config.archives?.objects.close();
       await history?.stop();
+      await tierWork?.stop();
       await auditLog.close();
       await store.close();
     },

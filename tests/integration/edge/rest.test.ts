@@ -9,7 +9,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { inProcessTransport } from "#kit/rpc/in-process.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
-import type { MemoryFeeTiers } from "../../../services/wallet/src/adapters/fee-tier.memory.js";
+import type { OverrideFeeTier } from "../../../services/wallet/src/domain/override-fee-tier.use-case.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 import { createEdgeModule, type EdgeModule } from "../../../edge/src/main.js";
 import { ed25519Key, hmacKey, signUp, type Key } from "./api-keys.js";
@@ -206,7 +206,8 @@ describe("account commission", () => {
 
     const c = await signUp(auth, "carol@example.com");
     const carol = await hmacKey(auth, c.userId, c.headers, [Permission.READ]);
-    (parts.tiers as MemoryFeeTiers).assign(c.userId, 3);
+    const wallet = exchange.modules.find((module) => module.name === "wallet") as unknown as { feeTiers: { overrides: OverrideFeeTier } };
+    await wallet.feeTiers.overrides.set({ userId: "ops" }, c.userId, 3, "VIP deal");
     const tier3 = await signed("GET", "/api/v3/account", carol);
     expect(tier3.status).toBe(200);
     expect(tier3.body).toMatchObject({ makerCommission: 4, takerCommission: 6, commissionRates: { maker: "0.00040000", taker: "0.00060000", buyer: "0.00000000", seller: "0.00000000" } });

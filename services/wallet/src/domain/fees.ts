@@ -10,13 +10,24 @@ export interface FeeTier {
   readonly takerBps: number;
 }
 
-export const DEFAULT_FEE_TIERS: readonly FeeTier[] = [
-  { tier: 0, makerBps: 10, takerBps: 10 },
-  { tier: 1, makerBps: 9, takerBps: 10 },
-  { tier: 2, makerBps: 8, takerBps: 10 },
-  { tier: 3, makerBps: 4, takerBps: 6 },
-  { tier: 4, makerBps: 0, takerBps: 5 },
+/** A tier of the schedule: its rates, and the 30-day quote volume (volume asset's smallest units) that earns it. */
+export interface FeeTierSpec extends FeeTier {
+  readonly minVolume: bigint;
+}
+
+const USDT = 10n ** 8n;
+
+/** Binance-like VIP levels, by 30-day volume in USDT (scale 8). */
+export const DEFAULT_FEE_TIERS: readonly FeeTierSpec[] = [
+  { tier: 0, makerBps: 10, takerBps: 10, minVolume: 0n },
+  { tier: 1, makerBps: 9, takerBps: 10, minVolume: 1_000_000n * USDT },
+  { tier: 2, makerBps: 8, takerBps: 10, minVolume: 5_000_000n * USDT },
+  { tier: 3, makerBps: 4, takerBps: 6, minVolume: 20_000_000n * USDT },
+  { tier: 4, makerBps: 0, takerBps: 5, minVolume: 100_000_000n * USDT },
 ];
+
+/** The quote asset whose traded volume earns tiers by default. */
+export const DEFAULT_VOLUME_ASSET = "USDT";
 
 /** BigInt(bps) for the rates in use, made once each (two per settlement otherwise). */
 const BPS: bigint[] = [];
@@ -27,10 +38,36 @@ export function feeFor(amount: bigint, bps: number): bigint {
 }
 
 export class FeeSchedule {
-  private readonly tiers: Map<number, FeeTier>;
+  private readonly tiers: Map<number, FeeTierSpec>;
+  /** By minVolume, highest first (ties: the higher tier). */
+  private readonly byVolume: readonly FeeTierSpec[];
 
-  constructor(tiers: readonly FeeTier[] = DEFAULT_FEE_TIERS) {
-    this.tiers = new Map(tiers.map((tier) => [tier.tier, tier]));
+  /**
+   * `tiers` each with the 30-day volume (in `volumeAsset`'s smallest units) that earns it; a tier without one is
+   * only reached by an operator's override.
+   */
+  constructor(
+    tiers: readonly (FeeTier & { readonly minVolume?: bigint })[] = DEFAULT_FEE_TIERS,
+    readonly volumeAsset: string = DEFAULT_VOLUME_ASSET,
+  ) {
+    const specs = tiers.map((tier) => ({ tier: tier.tier, makerBps: tier.makerBps, takerBps: tier.takerBps, minVolume: tier.minVolume ?? -1n }));
+    this.tiers = new Map(specs.map((tier) => [tier.tier, tier]));
+    this.byVolume = specs.filter((tier) => tier.minVolume >= 0n).sort((a, b) => (a.minVolume === b.minVolume ? b.tier - a.tier : a.minVolume > b.minVolume ? -1 : 1));
+  }
+
+  /** Every tier, lowest first; minVolume -1n: by override only. */
+  list(): FeeTierSpec[] {
+    return [...this.tiers.values()].sort((a, b) => a.tier - b.tier);
+  }
+
+  has(tier: number): boolean {
+    return this.tiers.has(tier);
+  }
+
+  /** The tier a 30-day volume earns: the highest threshold it reaches (at the threshold counts), else 0. */
+  tierForVolume(volume: bigint): number {
+    for (const spec of this.byVolume) if (volume >= spec.minVolume) return spec.tier;
+    return 0;
   }
 
   /** The tier's maker and taker rates (an unknown tier's are tier 0's). */
