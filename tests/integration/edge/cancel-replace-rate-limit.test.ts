@@ -8,6 +8,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
+import { until } from "../../support/until.js";
 
 // POST /api/v3/order/cancelReplace over the order-rate limit (EDGE_ORDERS_PER_10S=2), Binance's
 // orderRateLimitExceededMode: DO_NOTHING (the default) cancels nothing and answers the refusal (429 -1015);
@@ -48,8 +49,8 @@ async function overTheLimit(request: (orderId: unknown) => Promise<{ status: num
   const order = () => signed("POST", "/api/v3/order", { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.001", price: "20000" });
   for (let attempt = 0; attempt < 5; attempt += 1) {
     // The order to replace, once the window has room (polled: the window is 10 s).
-    let placed = await order();
-    for (const deadline = Date.now() + 15_000; placed.status === 429 && Date.now() < deadline; placed = await order()) await new Promise((resolve) => setTimeout(resolve, 100));
+    let placed!: Awaited<ReturnType<typeof order>>;
+    await until(async () => (placed = await order()).status !== 429, 15_000, 100);
     expect(placed.status, JSON.stringify(placed.body)).toBe(200);
     const resting = placed.body.orderId;
     // Fill the window.
