@@ -26,17 +26,17 @@ export interface RoleChange {
 export class ManageRoles {
   constructor(private readonly deps: ManageRolesDeps) {}
 
-  grant(admin: Principal, userId: string, role: Role, reason: string): Promise<RoleChange> {
+  async grant(admin: Principal, userId: string, role: Role, reason: string): Promise<RoleChange> {
     return this.change(admin, userId, role, reason, "role.grant", (roles) => (roles.includes(role) ? roles : [...roles, role]));
   }
 
-  revoke(admin: Principal, userId: string, role: Role, reason: string): Promise<RoleChange> {
+  async revoke(admin: Principal, userId: string, role: Role, reason: string): Promise<RoleChange> {
     assertRole(admin, "admin");
     if (role === "user") throw new DomainError("INVALID_PARAMETER", "role: every account keeps the user role.", [{ field: "role", description: "user cannot be revoked" }]);
     return this.change(admin, userId, role, reason, "role.revoke", (roles) => roles.filter((held) => held !== role));
   }
 
-  list(admin: Principal, query: AuditQuery): Promise<AuditEntry[]> {
+  async list(admin: Principal, query: AuditQuery): Promise<AuditEntry[]> {
     assertRole(admin, "admin");
     return this.deps.audit.list(query);
   }
