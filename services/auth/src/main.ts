@@ -18,7 +18,11 @@ import { EnvelopeSecretBox } from "./adapters/secret-box.envelope.js";
 import { AwsSecrets } from "./adapters/secrets.aws.js";
 import { FileSecrets } from "./adapters/secrets.file.js";
 import { OtplibTotp } from "./adapters/totp.otplib.js";
-import { AUTH_OUTBOX, authMigrations, SqlUserStore, type AuthDb } from "./adapters/user-store.sql.js";
+import { AUTH_AUDIT_LOG, AUTH_OUTBOX, authMigrations, SqlUserStore, type AuthDb } from "./adapters/user-store.sql.js";
+import { RoleAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
+import { SqlAuditLog } from "#kit/audit/audit-log.sql.js";
+import { ManageRoles } from "./domain/manage-roles.use-case.js";
+import { roleAdminRoutes } from "./rpc/role-admin.routes.js";
 import { OutboxRelay } from "#kit/outbox/outbox-relay.js";
 import { SqlOutbox } from "#kit/outbox/outbox.sql.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
@@ -180,10 +184,14 @@ export async function createAuthModule(config: AuthConfig): Promise<AuthModule> 
     issuer: local,
     policy: { refreshTtlMs: config.refreshTtlMs, accountLockout: config.accountLockout ?? ACCOUNT_LOCKOUT, ipLockout: config.ipLockout ?? IP_LOCKOUT, totpIssuer: config.totpIssuer },
   });
+  const roles = new ManageRoles({ store, audit: new SqlAuditLog(database.db as never, AUTH_AUDIT_LOG), clock });
+  const routes = [authRoutes(auth), roleAdminRoutes({ roles, authenticator: auth.authenticator })];
   return {
     name: "auth",
-    serviceNames: [AuthService.typeName],
-    routes: authRoutes(auth),
+    serviceNames: [AuthService.typeName, RoleAdminService.typeName],
+    routes: (router) => {
+      for (const mount of routes) mount(router);
+    },
     auth,
     store,
     mfa: auth.mfa,

@@ -6,7 +6,8 @@ import { ConservationCheck } from "./domain/conservation.js";
 import type { LedgerStore } from "./ports/ledger-store.port.js";
 
 // The continuous audit: every WALLET_AUDIT_MS, the conservation invariant (per asset, every account's
-// available + locked + pending equals deposits credited minus withdrawals completed, no balance negative) and
+// available + locked + pending equals deposits credited minus withdrawals completed plus manual adjustments
+// applied, no balance negative) and
 // the withdrawal queues, exported at /metrics for the chart's alerts.
 
 export interface WalletAuditOptions {
@@ -31,8 +32,8 @@ export function walletAudit(options: WalletAuditOptions): WalletAudit {
   const { store, registry, clock, logger } = options;
   const gauge = (name: string, help: string, labelNames: readonly string[] = []) =>
     registered(registry, name, (registers) => new Gauge({ name, help, labelNames, registers }));
-  const ok = gauge("exchange_wallet_conservation_ok", "1 when the last audit found every asset's balances equal to deposits credited minus withdrawals completed and no negative balance, else 0");
-  const unbalanced = gauge("exchange_wallet_conservation_unbalanced_assets", "Assets whose balances differ from their net inflow (confirmed by two audits in a row)");
+  const ok = gauge("exchange_wallet_conservation_ok", "1 when the last audit found every asset's balances equal to deposits credited minus withdrawals completed plus adjustments applied and no negative balance, else 0");
+  const unbalanced = gauge("exchange_wallet_conservation_unbalanced_assets", "Assets whose balances differ from their net inflow plus adjustments (confirmed by two audits in a row)");
   const negative = gauge("exchange_wallet_negative_balances", "Balance rows with a negative field (the store should make this impossible)");
   const lastRun = gauge("exchange_wallet_audit_last_success_timestamp_seconds", "When the last audit finished (Unix time)");
   const duration = gauge("exchange_wallet_audit_duration_seconds", "How long the last audit took");

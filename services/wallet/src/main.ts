@@ -42,7 +42,9 @@ import { simulatedChainHttpRoute } from "./rpc/simulated-chain.http.js";
 import { walletRoutes } from "./rpc/wallet.routes.js";
 import { withdrawalAdminRoutes } from "./rpc/withdrawal-admin.routes.js";
 import { ReviewWithdrawal } from "./domain/review-withdrawal.use-case.js";
-import { WithdrawalAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
+import { AdjustBalance } from "./domain/adjust-balance.use-case.js";
+import { adjustmentAdminRoutes } from "./rpc/adjustment-admin.routes.js";
+import { AdjustmentAdminService, WithdrawalAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
 import { lazySqlAuditLog } from "#kit/audit/audit-log.sql.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { OperatorGate } from "#kit/ports/operator-gate.port.js";
@@ -53,7 +55,7 @@ import { walletAudit } from "./audit.module.js";
 export interface WalletConfig {
   /** The store of record: sqlite:<file> (embedded), postgres://..., or dynamodb:<table>. */
   readonly ledgerUrl: string;
-  /** Who may run the back office (WithdrawalAdminService); none: its RPCs answer Unimplemented. */
+  /** Who may run the back office (WithdrawalAdminService, AdjustmentAdminService); none: its RPCs answer Unimplemented. */
   readonly operators?: OperatorGate;
   /** The back office's audit log (sqlite:<file> or postgres://...), opened on first use; default: in memory. */
   readonly auditUrl?: string;
@@ -282,12 +284,17 @@ export async function createWalletModule(config: WalletConfig): Promise<
     authorize: () => Promise.reject(new DomainError("UNIMPLEMENTED", "This wallet has no operator gate.")),
   };
   const review = new ReviewWithdrawal({ wallet: parts.wallet, audit: auditLog, clock });
-  const routes = [walletRoutes({ wallet: parts.wallet, archives }), withdrawalAdminRoutes({ review, assets: parts.wallet.assets, gate: operators, audit: auditLog })];
+  const adjust = new AdjustBalance({ wallet: parts.wallet, store: parts.store, assets: parts.wallet.assets, audit: auditLog, clock });
+  const routes = [
+    walletRoutes({ wallet: parts.wallet, archives }),
+    withdrawalAdminRoutes({ review, assets: parts.wallet.assets, gate: operators, audit: auditLog }),
+    adjustmentAdminRoutes({ adjust, assets: parts.wallet.assets, gate: operators }),
+  ];
   const tierWork = feeTiers && feeTierWork(config, parts, feeTiers, auditLog, clock);
   if (tierWork) routes.push(feeTierAdminRoutes({ schedule: parts.fees, overrides: tierWork.overrides, assign: tierWork.assign, assets: parts.wallet.assets, gate: operators }));
   return {
     name: "wallet",
-    serviceNames: [WalletService.typeName, WithdrawalAdminService.typeName, ...(tierWork ? [FeeTierAdminService.typeName] : [])],
+    serviceNames: [WalletService.typeName, WithdrawalAdminService.typeName, AdjustmentAdminService.typeName, ...(tierWork ? [FeeTierAdminService.typeName] : [])],
     routes: (router) => {
       for (const mount of routes) mount(router);
     },

@@ -106,12 +106,17 @@ export async function auditLedger(ledger: { url: string; awsEndpoint?: string },
     const audit = await store.audit();
     const violations: string[] = [];
     for (const row of audit.negative) violations.push(`ledger: negative balance ${JSON.stringify(row, (_key, value) => (typeof value === "bigint" ? value.toString() : value))}`);
-    for (const asset of new Set([...audit.balances.keys(), ...audit.netInflow.keys(), ...credited.units.keys()])) {
+    for (const asset of new Set([...audit.balances.keys(), ...audit.netInflow.keys(), ...audit.adjustments.keys(), ...credited.units.keys()])) {
       const scale = credited.scale.get(asset) ?? 18;
       const balances = audit.balances.get(asset) ?? 0n;
       const inflow = audit.netInflow.get(asset) ?? 0n;
+      const adjusted = audit.adjustments.get(asset) ?? 0n;
       const credit = credited.units.get(asset) ?? 0n;
-      if (balances !== inflow) violations.push(`ledger ${asset}: balances sum to ${formatUnits(balances, scale)}, deposits minus withdrawals are ${formatUnits(inflow, scale)}`);
+      if (balances !== inflow + adjusted) {
+        violations.push(`ledger ${asset}: balances sum to ${formatUnits(balances, scale)}, deposits minus withdrawals are ${formatUnits(inflow, scale)}, adjustments ${formatUnits(adjusted, scale)}`);
+      }
+      // The bench makes no adjustment: one found means something else changed balances.
+      if (adjusted !== 0n) violations.push(`ledger ${asset}: manual adjustments of ${formatUnits(adjusted, scale)} during the bench`);
       if (inflow !== credit) violations.push(`ledger ${asset}: deposits minus withdrawals are ${formatUnits(inflow, scale)}, the bench credited ${formatUnits(credit, scale)}`);
     }
     return { violations, transfers: audit.transfers };

@@ -80,7 +80,7 @@ async function runScenario(actions: Action[], concurrency: number) {
     // Funds conserved, nothing negative.
     const audit = await parts.store.audit();
     expect(audit.negative).toEqual([]);
-    for (const [asset, total] of audit.balances) expect(total, asset).toBe(audit.netInflow.get(asset) ?? 0n);
+    for (const [asset, total] of audit.balances) expect(total, asset).toBe((audit.netInflow.get(asset) ?? 0n) + (audit.adjustments.get(asset) ?? 0n));
 
     return reconcileClosedBook(orders, wallet, new Map(ACCOUNTS.map((account) => [account, { btc: 3n * BTC, usdt: 50_000n * BTC }])));
   } finally {

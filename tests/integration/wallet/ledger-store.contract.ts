@@ -5,7 +5,10 @@ import { SimulatedChain } from "../../../services/wallet/src/adapters/chain-gate
 import { EmbeddedMfaVerifier } from "../../../services/wallet/src/adapters/mfa-verifier.embedded.js";
 import { AssetRegistry } from "../../../services/wallet/src/domain/assets.js";
 import { CommandBatcher } from "../../../services/wallet/src/domain/command-batcher.js";
-import { FEE_ACCOUNT, makeCommand, type BalanceRow } from "../../../services/wallet/src/domain/ledger.js";
+import type { AuditEntry, AuditLog } from "#kit/ports/audit-log.port.js";
+import { auditJson } from "#kit/ports/audit-log.port.js";
+import { AdjustBalance } from "../../../services/wallet/src/domain/adjust-balance.use-case.js";
+import { ADJUSTMENT_ACCOUNT, FEE_ACCOUNT, makeCommand, type BalanceRow } from "../../../services/wallet/src/domain/ledger.js";
 import { Wallet } from "../../../services/wallet/src/domain/wallet.use-case.js";
 import type { LedgerStore } from "../../../services/wallet/src/ports/ledger-store.port.js";
 
@@ -50,8 +53,10 @@ export async function balanceOf(store: LedgerStore, account: string, asset: stri
 export async function expectConserved(store: LedgerStore): Promise<void> {
   const audit = await store.audit();
   expect(audit.negative).toEqual([]);
-  const assets = new Set([...audit.balances.keys(), ...audit.netInflow.keys()]);
-  for (const asset of assets) expect([asset, audit.balances.get(asset) ?? 0n]).toEqual([asset, audit.netInflow.get(asset) ?? 0n]);
+  const assets = new Set([...audit.balances.keys(), ...audit.netInflow.keys(), ...audit.adjustments.keys()]);
+  for (const asset of assets) {
+    expect([asset, audit.balances.get(asset) ?? 0n]).toEqual([asset, (audit.netInflow.get(asset) ?? 0n) + (audit.adjustments.get(asset) ?? 0n)]);
+  }
 }
 
 async function failure(promise: Promise<unknown>): Promise<DomainError> {
@@ -471,5 +476,105 @@ export function ledgerStoreContract(name: string, factory: () => Promise<LedgerS
       expect(await balanceOf(store, alice, "BTC")).toEqual({ available: BTC("100") - BTC("11") - BTC("15"), locked: 0n, pending: BTC("15") });
       await expectConserved(store);
     });
+
+    it("adjusts a balance with four eyes: a request changes nothing, another operator applies it once, against the adjustment account", async () => {
+      const { wallet, clock } = setup();
+      const log = memoryAuditLog();
+      const adjust = new AdjustBalance({ wallet, store: fixture.store, assets: wallet.assets, audit: log, clock });
+      const store = fixture.store;
+      const alice = uid("alice");
+      const requester = { userId: uid("op-a") };
+      const approver = { userId: uid("op-b") };
+      await wallet.creditDeposit(uid("fund"), alice, "BTC", BTC("1"));
+      const adjustedBefore = (await store.audit()).adjustments.get("BTC") ?? 0n;
+
+      const credit = uid("adj-credit");
+      const requested = await adjust.request(requester, { adjustmentId: credit, account: alice, asset: "BTC", amount: BTC("0.5"), reason: "ticket 1: missed deposit" });
+      expect(requested.adjustment).toMatchObject({ status: "pending", account: ADJUSTMENT_ACCOUNT, target: alice, asset: "BTC", amount: BTC("0.5"), requestedBy: requester.userId });
+      expect(requested.audit).toMatchObject({ actor: requester.userId, action: "adjustment.request", target: `${alice}:${credit}` });
+      expect(await balanceOf(store, alice, "BTC")).toEqual({ available: BTC("1"), locked: 0n, pending: 0n });
+      // Idempotent by its key: the same request again is a duplicate (nothing new recorded); other content is refused.
+      const again = await adjust.request(requester, { adjustmentId: credit, account: alice, asset: "BTC", amount: BTC("0.5"), reason: "ticket 1: missed deposit" });
+      expect([again.duplicate, again.audit]).toEqual([true, undefined]);
+      expect((await failure(adjust.request(requester, { adjustmentId: credit, account: alice, asset: "BTC", amount: BTC("5"), reason: "ticket 1: missed deposit" }))).key).toBe("DUPLICATE_REQUEST");
+
+      // The requester cannot approve their own: refused, nothing changes.
+      expect((await failure(adjust.approve(requester, credit, "looks right"))).key).toBe("FORBIDDEN");
+      // Not even past the use case's own check: the ledger refuses it too.
+      const own = makeCommand(uid("own"), clock.now(), { kind: "adjustment", adjustmentId: credit, account: alice, asset: "BTC", amount: BTC("0.5"), approvedBy: requester.userId, reason: "x" });
+      const [refused] = await store.execute([own]);
+      expect(refused!.ok ? "" : (refused!.error as DomainError).key).toBe("FORBIDDEN");
+      expect((await adjust.adjustment(credit)).status).toBe("pending");
+      expect(await balanceOf(store, alice, "BTC")).toEqual({ available: BTC("1"), locked: 0n, pending: 0n });
+
+      clock.advance(1000);
+      const approved = await adjust.approve(approver, credit, "checked against the chain");
+      expect(approved.adjustment).toMatchObject({ status: "applied", decidedBy: approver.userId, decisionReason: "checked against the chain" });
+      expect(JSON.parse(approved.audit!.beforeJson)).toMatchObject({ status: "pending" });
+      expect(JSON.parse(approved.audit!.afterJson)).toMatchObject({ status: "applied", amount: String(BTC("0.5")) });
+      expect(await balanceOf(store, alice, "BTC")).toEqual({ available: BTC("1.5"), locked: 0n, pending: 0n });
+      // Exactly once: approving again is refused, and so is the same application under another command id.
+      expect((await failure(adjust.approve(approver, credit, "again"))).key).toBe("INVALID_STATE");
+      const twice = makeCommand(uid("twice"), clock.now(), { kind: "adjustment", adjustmentId: credit, account: alice, asset: "BTC", amount: BTC("0.5"), approvedBy: approver.userId, reason: "x" });
+      const [second] = await store.execute([twice]);
+      expect(second!.ok ? "" : (second!.error as DomainError).key).toBe("INVALID_STATE");
+      expect(await balanceOf(store, alice, "BTC")).toEqual({ available: BTC("1.5"), locked: 0n, pending: 0n });
+      const { items: entries } = await store.entries(alice, "BTC", { size: 10, token: "" });
+      expect(entries[0]).toMatchObject({ kind: "adjustment", transferId: `adjustment-approve:${credit}`, available: BTC("0.5"), locked: 0n });
+
+      // A debit never takes available below zero: refused with nothing changed, the request still pending.
+      const overdraft = uid("adj-overdraft");
+      clock.advance(1000);
+      await adjust.request(requester, { adjustmentId: overdraft, account: alice, asset: "BTC", amount: -BTC("2"), reason: "ticket 2" });
+      expect((await failure(adjust.approve(approver, overdraft, "ok"))).key).toBe("INSUFFICIENT_BALANCE");
+      expect((await adjust.adjustment(overdraft)).status).toBe("pending");
+      expect(await balanceOf(store, alice, "BTC")).toEqual({ available: BTC("1.5"), locked: 0n, pending: 0n });
+      const rejected = await adjust.reject(approver, overdraft, "would overdraw");
+      expect(rejected.adjustment).toMatchObject({ status: "rejected", decidedBy: approver.userId });
+      expect((await failure(adjust.approve(approver, overdraft, "ok"))).key).toBe("INVALID_STATE");
+
+      const debit = uid("adj-debit");
+      clock.advance(1000);
+      await adjust.request(requester, { adjustmentId: debit, account: alice, asset: "BTC", amount: -BTC("0.25"), reason: "ticket 3: double credit" });
+      const pendingDebit = (await adjust.list({ pendingOnly: true }, { size: 1000, token: "" })).items.map((doc) => doc.id);
+      expect(pendingDebit).toContain(`adjustment:${debit}`);
+      expect(pendingDebit).not.toContain(`adjustment:${credit}`);
+      await adjust.approve(approver, debit, "confirmed");
+      expect(await balanceOf(store, alice, "BTC")).toEqual({ available: BTC("1.25"), locked: 0n, pending: 0n });
+
+      // Every adjustment, newest first, by pages; applied ones counted in the audit's own term.
+      const listed: string[] = [];
+      let token = "";
+      do {
+        const page = await adjust.list({ pendingOnly: false }, { size: 1, token });
+        listed.push(...page.items.map((doc) => doc.id).filter((id) => [credit, overdraft, debit].some((mine) => id === `adjustment:${mine}`)));
+        token = page.next;
+      } while (token !== "");
+      expect(listed).toEqual([`adjustment:${debit}`, `adjustment:${overdraft}`, `adjustment:${credit}`]);
+      expect((await adjust.list({ pendingOnly: true }, { size: 1000, token: "" })).items.map((doc) => doc.id)).not.toContain(`adjustment:${debit}`);
+      expect(((await store.audit()).adjustments.get("BTC") ?? 0n) - adjustedBefore).toBe(BTC("0.25"));
+      expect((await log.list({ limit: 100 })).map((entry) => entry.action)).toEqual([
+        "adjustment.approve",
+        "adjustment.request",
+        "adjustment.reject",
+        "adjustment.request",
+        "adjustment.approve",
+        "adjustment.request",
+      ]);
+      await expectConserved(store);
+    });
   });
+}
+
+/** An append-only audit log in memory, for the use case's records. */
+function memoryAuditLog(): AuditLog {
+  const entries: AuditEntry[] = [];
+  return {
+    append: async (record) => {
+      const entry = { ...record, id: entries.length + 1, beforeJson: auditJson(record.before), afterJson: auditJson(record.after) };
+      entries.push({ id: entry.id, time: entry.time, actor: entry.actor, action: entry.action, target: entry.target, reason: entry.reason, beforeJson: entry.beforeJson, afterJson: entry.afterJson });
+      return entries[entries.length - 1]!;
+    },
+    list: async ({ beforeId, limit }) => entries.filter((entry) => !beforeId || entry.id < beforeId).reverse().slice(0, limit),
+  };
 }

@@ -2,13 +2,15 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { ManualClock } from "#kit/clock/clock.js";
 import { DomainError } from "#kit/errors/domain-error.js";
+import { AdjustBalance } from "../../../services/wallet/src/domain/adjust-balance.use-case.js";
 import { FEE_ACCOUNT } from "../../../services/wallet/src/domain/ledger.js";
 import type { LedgerStore } from "../../../services/wallet/src/ports/ledger-store.port.js";
 import { walletOver } from "./ledger-store.contract.js";
 
 // The funds invariant under random concurrent load, for any LedgerStore: after N random
 // operations run by C concurrent workers, for every asset the sum over all accounts (fee account
-// included, once) of available + locked + pending == deposits credited - withdrawals completed,
+// included, once) of available + locked + pending == deposits credited - withdrawals completed
+// + manual adjustments applied (the audit's own term, checked against what the run applied),
 // no balance is negative, replaying settlements changes nothing, and overdrafts are refused with
 // INSUFFICIENT_BALANCE without changing anything.
 
@@ -22,7 +24,8 @@ type Op =
   | { t: "settle"; buyerHold: number; sellerHold: number; base: number; quote: number; maker: boolean }
   | { t: "transfer"; from: number; to: number; asset: number; amount: number }
   | { t: "withdraw"; account: number; asset: number; amount: number; decide: number }
-  | { t: "replay"; trade: number };
+  | { t: "replay"; trade: number }
+  | { t: "adjust"; account: number; asset: number; amount: number; credit: boolean };
 
 const amount = fc.integer({ min: 1, max: 5_000_000 });
 const account = fc.integer({ min: 0, max: ACCOUNTS - 1 });
@@ -37,6 +40,7 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant("transfer" as const), from: account, to: account, asset, amount }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("withdraw" as const), account, asset, amount: fc.integer({ min: 1, max: 20_000_000 }), decide: fc.nat({ max: 2 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("replay" as const), trade: index }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("adjust" as const), account, asset, amount, credit: fc.boolean() }) },
 );
 
 const EXPECTED = new Set(["INSUFFICIENT_BALANCE", "NOT_FOUND", "INVALID_STATE", "INVALID_PARAMETER", "DUPLICATE_REQUEST"]);
@@ -54,6 +58,8 @@ export async function checkFundsInvariant(store: LedgerStore, options: Invariant
   const clock = new ManualClock(1_700_000_000_000);
   // Large daily limits: withdrawals are exercised, the limit has its own contract test.
   const { wallet } = walletOver(store, { clock, batching: options.batching });
+  // Adjustments are recorded nowhere else here: the ledger's own term is what this run checks.
+  const adjust = new AdjustBalance({ wallet, store, assets: wallet.assets, clock, audit: { append: async (record) => ({ id: 0, ...record, beforeJson: "", afterJson: "" }), list: async () => [] } });
   const run = `p${options.seed.toString(36)}${Date.now().toString(36)}`;
   const user = (n: number) => `${run}-u${n}`;
 
@@ -61,6 +67,7 @@ export async function checkFundsInvariant(store: LedgerStore, options: Invariant
   const trades: Parameters<typeof wallet.settleTrade>[0][] = [];
   const credited = new Map<string, bigint>();
   const withdrawn = new Map<string, bigint>();
+  const adjusted = new Map<string, bigint>();
   const add = (map: Map<string, bigint>, key: string, value: bigint) => map.set(key, (map.get(key) ?? 0n) + value);
   let ok = 0;
   let refused = 0;
@@ -129,6 +136,16 @@ export async function checkFundsInvariant(store: LedgerStore, options: Invariant
         if (withdrawal.status === "completed") add(withdrawn, a, withdrawal.amount - withdrawal.fee);
         return;
       }
+      case "adjust": {
+        const a = ASSETS[op.asset]!;
+        const id = `${run}-a${next()}`;
+        const units = op.credit ? BigInt(op.amount) : -BigInt(op.amount);
+        await adjust.request({ userId: "op-a" }, { adjustmentId: id, account: user(op.account), asset: a, amount: units, reason: "property" });
+        // A debit beyond available is refused (INSUFFICIENT_BALANCE) and stays pending: it never counts.
+        await adjust.approve({ userId: "op-b" }, id, "checked");
+        add(adjusted, a, units);
+        return;
+      }
       case "replay": {
         if (trades.length === 0) return;
         const result = await wallet.settleTrade(trades[op.trade % trades.length]!);
@@ -158,9 +175,10 @@ export async function checkFundsInvariant(store: LedgerStore, options: Invariant
   const audit = await store.audit();
   expect(audit.negative).toEqual([]);
   for (const a of ASSETS) {
-    const expected = (credited.get(a) ?? 0n) - (withdrawn.get(a) ?? 0n);
-    expect([a, audit.balances.get(a) ?? 0n]).toEqual([a, expected]);
-    expect([a, audit.netInflow.get(a) ?? 0n]).toEqual([a, expected]);
+    const inflow = (credited.get(a) ?? 0n) - (withdrawn.get(a) ?? 0n);
+    expect([a, audit.balances.get(a) ?? 0n]).toEqual([a, inflow + (adjusted.get(a) ?? 0n)]);
+    expect([a, audit.netInflow.get(a) ?? 0n]).toEqual([a, inflow]);
+    expect([a, audit.adjustments.get(a) ?? 0n]).toEqual([a, adjusted.get(a) ?? 0n]);
   }
 
   // Replaying settlements changes nothing, balances of every account included.

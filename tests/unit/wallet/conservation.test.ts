@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ConservationCheck, imbalancesOf } from "../../../services/wallet/src/domain/conservation.js";
 
-const audit = (balances: Record<string, bigint>, netInflow: Record<string, bigint>) => ({ balances: new Map(Object.entries(balances)), netInflow: new Map(Object.entries(netInflow)) });
+const audit = (balances: Record<string, bigint>, netInflow: Record<string, bigint>, adjustments: Record<string, bigint> = {}) => ({
+  balances: new Map(Object.entries(balances)),
+  netInflow: new Map(Object.entries(netInflow)),
+  adjustments: new Map(Object.entries(adjustments)),
+});
 
 describe("imbalancesOf", () => {
   it("finds nothing when every asset's balances equal its net inflow", () => {
@@ -14,6 +18,12 @@ describe("imbalancesOf", () => {
       { asset: "ETH", difference: 1n },
       { asset: "USDT", difference: -3n },
     ]);
+  });
+
+  it("counts manual adjustments as their own term: balances = net inflow + adjustments", () => {
+    expect(imbalancesOf(audit({ BTC: 7n, ETH: 2n }, { BTC: 5n, ETH: 3n }, { BTC: 2n, ETH: -1n }))).toEqual([]);
+    expect(imbalancesOf(audit({ BTC: 7n }, { BTC: 5n }))).toEqual([{ asset: "BTC", difference: 2n }]);
+    expect(imbalancesOf(audit({}, {}, { XRP: 4n }))).toEqual([{ asset: "XRP", difference: -4n }]);
   });
 });
 

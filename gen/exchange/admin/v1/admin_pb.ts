@@ -2,9 +2,11 @@
 // @generated from file exchange/admin/v1/admin.proto (package exchange.admin.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import type { Role } from "../../auth/v1/auth_pb.js";
+import { file_exchange_auth_v1_auth } from "../../auth/v1/auth_pb.js";
 import type { PageRequest, PageResponse, SymbolStatus } from "../../common/v1/common_pb.js";
 import { file_exchange_common_v1_common } from "../../common/v1/common_pb.js";
 import type { SymbolFilters, SymbolInfo } from "../../order/v1/order_pb.js";
@@ -17,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/admin/v1/admin.proto.
  */
 export const file_exchange_admin_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Ch1leGNoYW5nZS9hZG1pbi92MS9hZG1pbi5wcm90bxIRZXhjaGFuZ2UuYWRtaW4udjEijgEKCkF1ZGl0RW50cnkSCgoCaWQYASABKAQSDAoEdGltZRgCIAEoAxINCgVhY3RvchgDIAEoCRIOCgZhY3Rpb24YBCABKAkSDgoGdGFyZ2V0GAUgASgJEg4KBnJlYXNvbhgGIAEoCRITCgtiZWZvcmVfanNvbhgHIAEoCRISCgphZnRlcl9qc29uGAggASgJIhQKEkxpc3RTeW1ib2xzUmVxdWVzdCJFChNMaXN0U3ltYm9sc1Jlc3BvbnNlEi4KB3N5bWJvbHMYASADKAsyHS5leGNoYW5nZS5vcmRlci52MS5TeW1ib2xJbmZvIqkCChBBZGRTeW1ib2xSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSKwoKYmFzZV9hc3NldBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsxLDEwfSQSLAoLcXVvdGVfYXNzZXQYAyABKAlCF7pIFHISMhBeW0EtWjAtOV17MSwxMH0kEjkKB2ZpbHRlcnMYBCABKAsyIC5leGNoYW5nZS5vcmRlci52MS5TeW1ib2xGaWx0ZXJzQga6SAPIAQESOgoGc3RhdHVzGAUgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1c0IIukgFggECEAESGgoGcmVhc29uGAYgASgJQgq6SAdyBRABGPQDInAKEUFkZFN5bWJvbFJlc3BvbnNlEi0KBnN5bWJvbBgBIAEoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SLAoFYXVkaXQYAiABKAsyHS5leGNoYW5nZS5hZG1pbi52MS5BdWRpdEVudHJ5IpsBChZTZXRTeW1ib2xTdGF0dXNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSPAoGc3RhdHVzGAIgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1c0IKukgHggEEEAEgABIaCgZyZWFzb24YAyABKAlCCrpIB3IFEAEY9AMidgoXU2V0U3ltYm9sU3RhdHVzUmVzcG9uc2USLQoGc3ltYm9sGAEgASgLMh0uZXhjaGFuZ2Uub3JkZXIudjEuU3ltYm9sSW5mbxIsCgVhdWRpdBgCIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiYgoSSGFsdFN5bWJvbHNSZXF1ZXN0EjAKB3N5bWJvbHMYASADKAlCH7pIHJIBGRDoByIUchIyEF5bQS1aMC05XXsyLDIwfSQSGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGPQDInMKE0hhbHRTeW1ib2xzUmVzcG9uc2USLgoHc3ltYm9scxgBIAMoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SLAoFYXVkaXQYAiADKAsyHS5leGNoYW5nZS5hZG1pbi52MS5BdWRpdEVudHJ5IloKE0RlbGlzdFN5bWJvbFJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMijAEKFERlbGlzdFN5bWJvbFJlc3BvbnNlEi0KBnN5bWJvbBgBIAEoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SFwoPY2FuY2VsZWRfb3JkZXJzGAIgASgNEiwKBWF1ZGl0GAMgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJEChZMaXN0U3ltYm9sQXVkaXRSZXF1ZXN0EhEKCWJlZm9yZV9pZBgBIAEoBBIXCgVsaW1pdBgCIAEoDUIIukgFKgMY6AciSQoXTGlzdFN5bWJvbEF1ZGl0UmVzcG9uc2USLgoHZW50cmllcxgBIAMoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiTgodTGlzdFBlbmRpbmdXaXRoZHJhd2Fsc1JlcXVlc3QSLQoEcGFnZRgBIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCKFAQoeTGlzdFBlbmRpbmdXaXRoZHJhd2Fsc1Jlc3BvbnNlEjMKC3dpdGhkcmF3YWxzGAEgAygLMh4uZXhjaGFuZ2Uud2FsbGV0LnYxLldpdGhkcmF3YWwSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiVgoYQXBwcm92ZVdpdGhkcmF3YWxSZXF1ZXN0Eh4KDXdpdGhkcmF3YWxfaWQYASABKAlCB7pIBHICEAESGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGPQDIn0KGUFwcHJvdmVXaXRoZHJhd2FsUmVzcG9uc2USMgoKd2l0aGRyYXdhbBgBIAEoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsEiwKBWF1ZGl0GAIgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJVChdSZWplY3RXaXRoZHJhd2FsUmVxdWVzdBIeCg13aXRoZHJhd2FsX2lkGAEgASgJQge6SARyAhABEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AyJ8ChhSZWplY3RXaXRoZHJhd2FsUmVzcG9uc2USMgoKd2l0aGRyYXdhbBgBIAEoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsEiwKBWF1ZGl0GAIgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJEChZMaXN0V2FsbGV0QXVkaXRSZXF1ZXN0EhEKCWJlZm9yZV9pZBgBIAEoBBIXCgVsaW1pdBgCIAEoDUIIukgFKgMY6AciSQoXTGlzdFdhbGxldEF1ZGl0UmVzcG9uc2USLgoHZW50cmllcxgBIAMoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiTwoURnJlZXplQWNjb3VudFJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMiXgoVRnJlZXplQWNjb3VudFJlc3BvbnNlEhcKD2NhbmNlbGVkX29yZGVycxgBIAEoDRIsCgVhdWRpdBgCIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiUQoWVW5mcmVlemVBY2NvdW50UmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AyJHChdVbmZyZWV6ZUFjY291bnRSZXNwb25zZRIsCgVhdWRpdBgBIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnky3QQKElN5bWJvbEFkbWluU2VydmljZRJcCgtMaXN0U3ltYm9scxIlLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xzUmVxdWVzdBomLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xzUmVzcG9uc2USVgoJQWRkU3ltYm9sEiMuZXhjaGFuZ2UuYWRtaW4udjEuQWRkU3ltYm9sUmVxdWVzdBokLmV4Y2hhbmdlLmFkbWluLnYxLkFkZFN5bWJvbFJlc3BvbnNlEmgKD1NldFN5bWJvbFN0YXR1cxIpLmV4Y2hhbmdlLmFkbWluLnYxLlNldFN5bWJvbFN0YXR1c1JlcXVlc3QaKi5leGNoYW5nZS5hZG1pbi52MS5TZXRTeW1ib2xTdGF0dXNSZXNwb25zZRJcCgtIYWx0U3ltYm9scxIlLmV4Y2hhbmdlLmFkbWluLnYxLkhhbHRTeW1ib2xzUmVxdWVzdBomLmV4Y2hhbmdlLmFkbWluLnYxLkhhbHRTeW1ib2xzUmVzcG9uc2USXwoMRGVsaXN0U3ltYm9sEiYuZXhjaGFuZ2UuYWRtaW4udjEuRGVsaXN0U3ltYm9sUmVxdWVzdBonLmV4Y2hhbmdlLmFkbWluLnYxLkRlbGlzdFN5bWJvbFJlc3BvbnNlEmgKD0xpc3RTeW1ib2xBdWRpdBIpLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xBdWRpdFJlcXVlc3QaKi5leGNoYW5nZS5hZG1pbi52MS5MaXN0U3ltYm9sQXVkaXRSZXNwb25zZTLeAwoWV2l0aGRyYXdhbEFkbWluU2VydmljZRJ9ChZMaXN0UGVuZGluZ1dpdGhkcmF3YWxzEjAuZXhjaGFuZ2UuYWRtaW4udjEuTGlzdFBlbmRpbmdXaXRoZHJhd2Fsc1JlcXVlc3QaMS5leGNoYW5nZS5hZG1pbi52MS5MaXN0UGVuZGluZ1dpdGhkcmF3YWxzUmVzcG9uc2USbgoRQXBwcm92ZVdpdGhkcmF3YWwSKy5leGNoYW5nZS5hZG1pbi52MS5BcHByb3ZlV2l0aGRyYXdhbFJlcXVlc3QaLC5leGNoYW5nZS5hZG1pbi52MS5BcHByb3ZlV2l0aGRyYXdhbFJlc3BvbnNlEmsKEFJlamVjdFdpdGhkcmF3YWwSKi5leGNoYW5nZS5hZG1pbi52MS5SZWplY3RXaXRoZHJhd2FsUmVxdWVzdBorLmV4Y2hhbmdlLmFkbWluLnYxLlJlamVjdFdpdGhkcmF3YWxSZXNwb25zZRJoCg9MaXN0V2FsbGV0QXVkaXQSKS5leGNoYW5nZS5hZG1pbi52MS5MaXN0V2FsbGV0QXVkaXRSZXF1ZXN0GiouZXhjaGFuZ2UuYWRtaW4udjEuTGlzdFdhbGxldEF1ZGl0UmVzcG9uc2Uy4wEKE0FjY291bnRBZG1pblNlcnZpY2USYgoNRnJlZXplQWNjb3VudBInLmV4Y2hhbmdlLmFkbWluLnYxLkZyZWV6ZUFjY291bnRSZXF1ZXN0GiguZXhjaGFuZ2UuYWRtaW4udjEuRnJlZXplQWNjb3VudFJlc3BvbnNlEmgKD1VuZnJlZXplQWNjb3VudBIpLmV4Y2hhbmdlLmFkbWluLnYxLlVuZnJlZXplQWNjb3VudFJlcXVlc3QaKi5leGNoYW5nZS5hZG1pbi52MS5VbmZyZWV6ZUFjY291bnRSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_exchange_common_v1_common, file_exchange_order_v1_order, file_exchange_wallet_v1_wallet]);
+  fileDesc("Ch1leGNoYW5nZS9hZG1pbi92MS9hZG1pbi5wcm90bxIRZXhjaGFuZ2UuYWRtaW4udjEijgEKCkF1ZGl0RW50cnkSCgoCaWQYASABKAQSDAoEdGltZRgCIAEoAxINCgVhY3RvchgDIAEoCRIOCgZhY3Rpb24YBCABKAkSDgoGdGFyZ2V0GAUgASgJEg4KBnJlYXNvbhgGIAEoCRITCgtiZWZvcmVfanNvbhgHIAEoCRISCgphZnRlcl9qc29uGAggASgJIhQKEkxpc3RTeW1ib2xzUmVxdWVzdCJFChNMaXN0U3ltYm9sc1Jlc3BvbnNlEi4KB3N5bWJvbHMYASADKAsyHS5leGNoYW5nZS5vcmRlci52MS5TeW1ib2xJbmZvIqkCChBBZGRTeW1ib2xSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSKwoKYmFzZV9hc3NldBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsxLDEwfSQSLAoLcXVvdGVfYXNzZXQYAyABKAlCF7pIFHISMhBeW0EtWjAtOV17MSwxMH0kEjkKB2ZpbHRlcnMYBCABKAsyIC5leGNoYW5nZS5vcmRlci52MS5TeW1ib2xGaWx0ZXJzQga6SAPIAQESOgoGc3RhdHVzGAUgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1c0IIukgFggECEAESGgoGcmVhc29uGAYgASgJQgq6SAdyBRABGPQDInAKEUFkZFN5bWJvbFJlc3BvbnNlEi0KBnN5bWJvbBgBIAEoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SLAoFYXVkaXQYAiABKAsyHS5leGNoYW5nZS5hZG1pbi52MS5BdWRpdEVudHJ5IpsBChZTZXRTeW1ib2xTdGF0dXNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSPAoGc3RhdHVzGAIgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1c0IKukgHggEEEAEgABIaCgZyZWFzb24YAyABKAlCCrpIB3IFEAEY9AMidgoXU2V0U3ltYm9sU3RhdHVzUmVzcG9uc2USLQoGc3ltYm9sGAEgASgLMh0uZXhjaGFuZ2Uub3JkZXIudjEuU3ltYm9sSW5mbxIsCgVhdWRpdBgCIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiYgoSSGFsdFN5bWJvbHNSZXF1ZXN0EjAKB3N5bWJvbHMYASADKAlCH7pIHJIBGRDoByIUchIyEF5bQS1aMC05XXsyLDIwfSQSGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGPQDInMKE0hhbHRTeW1ib2xzUmVzcG9uc2USLgoHc3ltYm9scxgBIAMoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SLAoFYXVkaXQYAiADKAsyHS5leGNoYW5nZS5hZG1pbi52MS5BdWRpdEVudHJ5IloKE0RlbGlzdFN5bWJvbFJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMijAEKFERlbGlzdFN5bWJvbFJlc3BvbnNlEi0KBnN5bWJvbBgBIAEoCzIdLmV4Y2hhbmdlLm9yZGVyLnYxLlN5bWJvbEluZm8SFwoPY2FuY2VsZWRfb3JkZXJzGAIgASgNEiwKBWF1ZGl0GAMgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJEChZMaXN0U3ltYm9sQXVkaXRSZXF1ZXN0EhEKCWJlZm9yZV9pZBgBIAEoBBIXCgVsaW1pdBgCIAEoDUIIukgFKgMY6AciSQoXTGlzdFN5bWJvbEF1ZGl0UmVzcG9uc2USLgoHZW50cmllcxgBIAMoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiTgodTGlzdFBlbmRpbmdXaXRoZHJhd2Fsc1JlcXVlc3QSLQoEcGFnZRgBIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCKFAQoeTGlzdFBlbmRpbmdXaXRoZHJhd2Fsc1Jlc3BvbnNlEjMKC3dpdGhkcmF3YWxzGAEgAygLMh4uZXhjaGFuZ2Uud2FsbGV0LnYxLldpdGhkcmF3YWwSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiVgoYQXBwcm92ZVdpdGhkcmF3YWxSZXF1ZXN0Eh4KDXdpdGhkcmF3YWxfaWQYASABKAlCB7pIBHICEAESGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGPQDIn0KGUFwcHJvdmVXaXRoZHJhd2FsUmVzcG9uc2USMgoKd2l0aGRyYXdhbBgBIAEoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsEiwKBWF1ZGl0GAIgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJVChdSZWplY3RXaXRoZHJhd2FsUmVxdWVzdBIeCg13aXRoZHJhd2FsX2lkGAEgASgJQge6SARyAhABEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AyJ8ChhSZWplY3RXaXRoZHJhd2FsUmVzcG9uc2USMgoKd2l0aGRyYXdhbBgBIAEoCzIeLmV4Y2hhbmdlLndhbGxldC52MS5XaXRoZHJhd2FsEiwKBWF1ZGl0GAIgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJEChZMaXN0V2FsbGV0QXVkaXRSZXF1ZXN0EhEKCWJlZm9yZV9pZBgBIAEoBBIXCgVsaW1pdBgCIAEoDUIIukgFKgMY6AciSQoXTGlzdFdhbGxldEF1ZGl0UmVzcG9uc2USLgoHZW50cmllcxgBIAMoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkihgIKCkFkanVzdG1lbnQSFQoNYWRqdXN0bWVudF9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBWFzc2V0GAMgASgJEg4KBmFtb3VudBgEIAEoCRIOCgZyZWFzb24YBSABKAkSMwoGc3RhdHVzGAYgASgOMiMuZXhjaGFuZ2UuYWRtaW4udjEuQWRqdXN0bWVudFN0YXR1cxIUCgxyZXF1ZXN0ZWRfYnkYByABKAkSEgoKZGVjaWRlZF9ieRgIIAEoCRISCgpkZWNpZGVkX2F0GAkgASgDEhcKD2RlY2lzaW9uX3JlYXNvbhgKIAEoCRISCgpjcmVhdGVkX2F0GAsgASgDItgBChhSZXF1ZXN0QWRqdXN0bWVudFJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARImCgVhc3NldBgCIAEoCUIXukgUchIyEF5bQS1aMC05XXsxLDEwfSQSNgoGYW1vdW50GAMgASgJQia6SCNyITIfXi0/WzAtOV17MSw0MH0oXC5bMC05XXsxLDQwfSk/JBIaCgZyZWFzb24YBCABKAlCCrpIB3IFEAEY9AMSIwoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQgq6SAdyBRABGIABIo8BChlSZXF1ZXN0QWRqdXN0bWVudFJlc3BvbnNlEjEKCmFkanVzdG1lbnQYASABKAsyHS5leGNoYW5nZS5hZG1pbi52MS5BZGp1c3RtZW50EhEKCWR1cGxpY2F0ZRgCIAEoCBIsCgVhdWRpdBgDIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiVgoYQXBwcm92ZUFkanVzdG1lbnRSZXF1ZXN0Eh4KDWFkanVzdG1lbnRfaWQYASABKAlCB7pIBHICEAESGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGPQDInwKGUFwcHJvdmVBZGp1c3RtZW50UmVzcG9uc2USMQoKYWRqdXN0bWVudBgBIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkFkanVzdG1lbnQSLAoFYXVkaXQYAiABKAsyHS5leGNoYW5nZS5hZG1pbi52MS5BdWRpdEVudHJ5IlUKF1JlamVjdEFkanVzdG1lbnRSZXF1ZXN0Eh4KDWFkanVzdG1lbnRfaWQYASABKAlCB7pIBHICEAESGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGPQDInsKGFJlamVjdEFkanVzdG1lbnRSZXNwb25zZRIxCgphZGp1c3RtZW50GAEgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQWRqdXN0bWVudBIsCgVhdWRpdBgCIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiXQoWTGlzdEFkanVzdG1lbnRzUmVxdWVzdBIUCgxwZW5kaW5nX29ubHkYASABKAgSLQoEcGFnZRgCIAEoCzIfLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ9ChdMaXN0QWRqdXN0bWVudHNSZXNwb25zZRIyCgthZGp1c3RtZW50cxgBIAMoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkFkanVzdG1lbnQSLgoEcGFnZRgCIAEoCzIgLmV4Y2hhbmdlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiegoQR3JhbnRSb2xlUmVxdWVzdBIYCgd1c2VyX2lkGAEgASgJQge6SARyAhABEjAKBHJvbGUYAiABKA4yFi5leGNoYW5nZS5hdXRoLnYxLlJvbGVCCrpIB4IBBBABIAASGgoGcmVhc29uGAMgASgJQgq6SAdyBRABGPQDImgKEUdyYW50Um9sZVJlc3BvbnNlEiUKBXJvbGVzGAEgAygOMhYuZXhjaGFuZ2UuYXV0aC52MS5Sb2xlEiwKBWF1ZGl0GAIgASgLMh0uZXhjaGFuZ2UuYWRtaW4udjEuQXVkaXRFbnRyeSJ7ChFSZXZva2VSb2xlUmVxdWVzdBIYCgd1c2VyX2lkGAEgASgJQge6SARyAhABEjAKBHJvbGUYAiABKA4yFi5leGNoYW5nZS5hdXRoLnYxLlJvbGVCCrpIB4IBBBABIAASGgoGcmVhc29uGAMgASgJQgq6SAdyBRABGPQDImkKElJldm9rZVJvbGVSZXNwb25zZRIlCgVyb2xlcxgBIAMoDjIWLmV4Y2hhbmdlLmF1dGgudjEuUm9sZRIsCgVhdWRpdBgCIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiQgoUTGlzdEF1dGhBdWRpdFJlcXVlc3QSEQoJYmVmb3JlX2lkGAEgASgEEhcKBWxpbWl0GAIgASgNQgi6SAUqAxjoByJHChVMaXN0QXV0aEF1ZGl0UmVzcG9uc2USLgoHZW50cmllcxgBIAMoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiTwoURnJlZXplQWNjb3VudFJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY9AMiXgoVRnJlZXplQWNjb3VudFJlc3BvbnNlEhcKD2NhbmNlbGVkX29yZGVycxgBIAEoDRIsCgVhdWRpdBgCIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkiUQoWVW5mcmVlemVBY2NvdW50UmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARj0AyJHChdVbmZyZWV6ZUFjY291bnRSZXNwb25zZRIsCgVhdWRpdBgBIAEoCzIdLmV4Y2hhbmdlLmFkbWluLnYxLkF1ZGl0RW50cnkqkwEKEEFkanVzdG1lbnRTdGF0dXMSIQodQURKVVNUTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlBREpVU1RNRU5UX1NUQVRVU19QRU5ESU5HEAESHQoZQURKVVNUTUVOVF9TVEFUVVNfQVBQTElFRBACEh4KGkFESlVTVE1FTlRfU1RBVFVTX1JFSkVDVEVEEAMy3QQKElN5bWJvbEFkbWluU2VydmljZRJcCgtMaXN0U3ltYm9scxIlLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xzUmVxdWVzdBomLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xzUmVzcG9uc2USVgoJQWRkU3ltYm9sEiMuZXhjaGFuZ2UuYWRtaW4udjEuQWRkU3ltYm9sUmVxdWVzdBokLmV4Y2hhbmdlLmFkbWluLnYxLkFkZFN5bWJvbFJlc3BvbnNlEmgKD1NldFN5bWJvbFN0YXR1cxIpLmV4Y2hhbmdlLmFkbWluLnYxLlNldFN5bWJvbFN0YXR1c1JlcXVlc3QaKi5leGNoYW5nZS5hZG1pbi52MS5TZXRTeW1ib2xTdGF0dXNSZXNwb25zZRJcCgtIYWx0U3ltYm9scxIlLmV4Y2hhbmdlLmFkbWluLnYxLkhhbHRTeW1ib2xzUmVxdWVzdBomLmV4Y2hhbmdlLmFkbWluLnYxLkhhbHRTeW1ib2xzUmVzcG9uc2USXwoMRGVsaXN0U3ltYm9sEiYuZXhjaGFuZ2UuYWRtaW4udjEuRGVsaXN0U3ltYm9sUmVxdWVzdBonLmV4Y2hhbmdlLmFkbWluLnYxLkRlbGlzdFN5bWJvbFJlc3BvbnNlEmgKD0xpc3RTeW1ib2xBdWRpdBIpLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RTeW1ib2xBdWRpdFJlcXVlc3QaKi5leGNoYW5nZS5hZG1pbi52MS5MaXN0U3ltYm9sQXVkaXRSZXNwb25zZTLeAwoWV2l0aGRyYXdhbEFkbWluU2VydmljZRJ9ChZMaXN0UGVuZGluZ1dpdGhkcmF3YWxzEjAuZXhjaGFuZ2UuYWRtaW4udjEuTGlzdFBlbmRpbmdXaXRoZHJhd2Fsc1JlcXVlc3QaMS5leGNoYW5nZS5hZG1pbi52MS5MaXN0UGVuZGluZ1dpdGhkcmF3YWxzUmVzcG9uc2USbgoRQXBwcm92ZVdpdGhkcmF3YWwSKy5leGNoYW5nZS5hZG1pbi52MS5BcHByb3ZlV2l0aGRyYXdhbFJlcXVlc3QaLC5leGNoYW5nZS5hZG1pbi52MS5BcHByb3ZlV2l0aGRyYXdhbFJlc3BvbnNlEmsKEFJlamVjdFdpdGhkcmF3YWwSKi5leGNoYW5nZS5hZG1pbi52MS5SZWplY3RXaXRoZHJhd2FsUmVxdWVzdBorLmV4Y2hhbmdlLmFkbWluLnYxLlJlamVjdFdpdGhkcmF3YWxSZXNwb25zZRJoCg9MaXN0V2FsbGV0QXVkaXQSKS5leGNoYW5nZS5hZG1pbi52MS5MaXN0V2FsbGV0QXVkaXRSZXF1ZXN0GiouZXhjaGFuZ2UuYWRtaW4udjEuTGlzdFdhbGxldEF1ZGl0UmVzcG9uc2UyzwMKFkFkanVzdG1lbnRBZG1pblNlcnZpY2USbgoRUmVxdWVzdEFkanVzdG1lbnQSKy5leGNoYW5nZS5hZG1pbi52MS5SZXF1ZXN0QWRqdXN0bWVudFJlcXVlc3QaLC5leGNoYW5nZS5hZG1pbi52MS5SZXF1ZXN0QWRqdXN0bWVudFJlc3BvbnNlEm4KEUFwcHJvdmVBZGp1c3RtZW50EisuZXhjaGFuZ2UuYWRtaW4udjEuQXBwcm92ZUFkanVzdG1lbnRSZXF1ZXN0GiwuZXhjaGFuZ2UuYWRtaW4udjEuQXBwcm92ZUFkanVzdG1lbnRSZXNwb25zZRJrChBSZWplY3RBZGp1c3RtZW50EiouZXhjaGFuZ2UuYWRtaW4udjEuUmVqZWN0QWRqdXN0bWVudFJlcXVlc3QaKy5leGNoYW5nZS5hZG1pbi52MS5SZWplY3RBZGp1c3RtZW50UmVzcG9uc2USaAoPTGlzdEFkanVzdG1lbnRzEikuZXhjaGFuZ2UuYWRtaW4udjEuTGlzdEFkanVzdG1lbnRzUmVxdWVzdBoqLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RBZGp1c3RtZW50c1Jlc3BvbnNlMqkCChBSb2xlQWRtaW5TZXJ2aWNlElYKCUdyYW50Um9sZRIjLmV4Y2hhbmdlLmFkbWluLnYxLkdyYW50Um9sZVJlcXVlc3QaJC5leGNoYW5nZS5hZG1pbi52MS5HcmFudFJvbGVSZXNwb25zZRJZCgpSZXZva2VSb2xlEiQuZXhjaGFuZ2UuYWRtaW4udjEuUmV2b2tlUm9sZVJlcXVlc3QaJS5leGNoYW5nZS5hZG1pbi52MS5SZXZva2VSb2xlUmVzcG9uc2USYgoNTGlzdEF1dGhBdWRpdBInLmV4Y2hhbmdlLmFkbWluLnYxLkxpc3RBdXRoQXVkaXRSZXF1ZXN0GiguZXhjaGFuZ2UuYWRtaW4udjEuTGlzdEF1dGhBdWRpdFJlc3BvbnNlMuMBChNBY2NvdW50QWRtaW5TZXJ2aWNlEmIKDUZyZWV6ZUFjY291bnQSJy5leGNoYW5nZS5hZG1pbi52MS5GcmVlemVBY2NvdW50UmVxdWVzdBooLmV4Y2hhbmdlLmFkbWluLnYxLkZyZWV6ZUFjY291bnRSZXNwb25zZRJoCg9VbmZyZWV6ZUFjY291bnQSKS5leGNoYW5nZS5hZG1pbi52MS5VbmZyZWV6ZUFjY291bnRSZXF1ZXN0GiouZXhjaGFuZ2UuYWRtaW4udjEuVW5mcmVlemVBY2NvdW50UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_exchange_auth_v1_auth, file_exchange_common_v1_common, file_exchange_order_v1_order, file_exchange_wallet_v1_wallet]);
 
 /**
  * One operator action as the audit log keeps it.
@@ -543,6 +545,429 @@ export const ListWalletAuditResponseSchema: GenMessage<ListWalletAuditResponse> 
   messageDesc(file_exchange_admin_v1_admin, 20);
 
 /**
+ * @generated from message exchange.admin.v1.Adjustment
+ */
+export type Adjustment = Message<"exchange.admin.v1.Adjustment"> & {
+  /**
+   * The idempotency key it was requested with.
+   *
+   * @generated from field: string adjustment_id = 1;
+   */
+  adjustmentId: string;
+
+  /**
+   * @generated from field: string account_id = 2;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string asset = 3;
+   */
+  asset: string;
+
+  /**
+   * Signed decimal: positive credits the account's available balance, negative debits it.
+   *
+   * @generated from field: string amount = 4;
+   */
+  amount: string;
+
+  /**
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: exchange.admin.v1.AdjustmentStatus status = 6;
+   */
+  status: AdjustmentStatus;
+
+  /**
+   * Operators' user ids.
+   *
+   * @generated from field: string requested_by = 7;
+   */
+  requestedBy: string;
+
+  /**
+   * Who applied or rejected it, when (ms) and why; empty / 0 while pending.
+   *
+   * @generated from field: string decided_by = 8;
+   */
+  decidedBy: string;
+
+  /**
+   * @generated from field: int64 decided_at = 9;
+   */
+  decidedAt: bigint;
+
+  /**
+   * @generated from field: string decision_reason = 10;
+   */
+  decisionReason: string;
+
+  /**
+   * Milliseconds since the epoch (the ledger's clock).
+   *
+   * @generated from field: int64 created_at = 11;
+   */
+  createdAt: bigint;
+};
+
+/**
+ * Describes the message exchange.admin.v1.Adjustment.
+ * Use `create(AdjustmentSchema)` to create a new message.
+ */
+export const AdjustmentSchema: GenMessage<Adjustment> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 21);
+
+/**
+ * @generated from message exchange.admin.v1.RequestAdjustmentRequest
+ */
+export type RequestAdjustmentRequest = Message<"exchange.admin.v1.RequestAdjustmentRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string asset = 2;
+   */
+  asset: string;
+
+  /**
+   * Signed decimal in the asset's precision, not zero: "12.5" credits, "-0.3" debits.
+   *
+   * @generated from field: string amount = 3;
+   */
+  amount: string;
+
+  /**
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: string idempotency_key = 5;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message exchange.admin.v1.RequestAdjustmentRequest.
+ * Use `create(RequestAdjustmentRequestSchema)` to create a new message.
+ */
+export const RequestAdjustmentRequestSchema: GenMessage<RequestAdjustmentRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 22);
+
+/**
+ * @generated from message exchange.admin.v1.RequestAdjustmentResponse
+ */
+export type RequestAdjustmentResponse = Message<"exchange.admin.v1.RequestAdjustmentResponse"> & {
+  /**
+   * @generated from field: exchange.admin.v1.Adjustment adjustment = 1;
+   */
+  adjustment?: Adjustment | undefined;
+
+  /**
+   * True when this was a retry of a request already made (nothing new recorded; audit unset).
+   *
+   * @generated from field: bool duplicate = 2;
+   */
+  duplicate: boolean;
+
+  /**
+   * @generated from field: exchange.admin.v1.AuditEntry audit = 3;
+   */
+  audit?: AuditEntry | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.RequestAdjustmentResponse.
+ * Use `create(RequestAdjustmentResponseSchema)` to create a new message.
+ */
+export const RequestAdjustmentResponseSchema: GenMessage<RequestAdjustmentResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 23);
+
+/**
+ * @generated from message exchange.admin.v1.ApproveAdjustmentRequest
+ */
+export type ApproveAdjustmentRequest = Message<"exchange.admin.v1.ApproveAdjustmentRequest"> & {
+  /**
+   * @generated from field: string adjustment_id = 1;
+   */
+  adjustmentId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message exchange.admin.v1.ApproveAdjustmentRequest.
+ * Use `create(ApproveAdjustmentRequestSchema)` to create a new message.
+ */
+export const ApproveAdjustmentRequestSchema: GenMessage<ApproveAdjustmentRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 24);
+
+/**
+ * @generated from message exchange.admin.v1.ApproveAdjustmentResponse
+ */
+export type ApproveAdjustmentResponse = Message<"exchange.admin.v1.ApproveAdjustmentResponse"> & {
+  /**
+   * @generated from field: exchange.admin.v1.Adjustment adjustment = 1;
+   */
+  adjustment?: Adjustment | undefined;
+
+  /**
+   * @generated from field: exchange.admin.v1.AuditEntry audit = 2;
+   */
+  audit?: AuditEntry | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.ApproveAdjustmentResponse.
+ * Use `create(ApproveAdjustmentResponseSchema)` to create a new message.
+ */
+export const ApproveAdjustmentResponseSchema: GenMessage<ApproveAdjustmentResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 25);
+
+/**
+ * @generated from message exchange.admin.v1.RejectAdjustmentRequest
+ */
+export type RejectAdjustmentRequest = Message<"exchange.admin.v1.RejectAdjustmentRequest"> & {
+  /**
+   * @generated from field: string adjustment_id = 1;
+   */
+  adjustmentId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message exchange.admin.v1.RejectAdjustmentRequest.
+ * Use `create(RejectAdjustmentRequestSchema)` to create a new message.
+ */
+export const RejectAdjustmentRequestSchema: GenMessage<RejectAdjustmentRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 26);
+
+/**
+ * @generated from message exchange.admin.v1.RejectAdjustmentResponse
+ */
+export type RejectAdjustmentResponse = Message<"exchange.admin.v1.RejectAdjustmentResponse"> & {
+  /**
+   * @generated from field: exchange.admin.v1.Adjustment adjustment = 1;
+   */
+  adjustment?: Adjustment | undefined;
+
+  /**
+   * @generated from field: exchange.admin.v1.AuditEntry audit = 2;
+   */
+  audit?: AuditEntry | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.RejectAdjustmentResponse.
+ * Use `create(RejectAdjustmentResponseSchema)` to create a new message.
+ */
+export const RejectAdjustmentResponseSchema: GenMessage<RejectAdjustmentResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 27);
+
+/**
+ * @generated from message exchange.admin.v1.ListAdjustmentsRequest
+ */
+export type ListAdjustmentsRequest = Message<"exchange.admin.v1.ListAdjustmentsRequest"> & {
+  /**
+   * Only those still PENDING. A page may then hold fewer than page_size (even none) with more to come: continue
+   * while next_page_token is not empty.
+   *
+   * @generated from field: bool pending_only = 1;
+   */
+  pendingOnly: boolean;
+
+  /**
+   * @generated from field: exchange.common.v1.PageRequest page = 2;
+   */
+  page?: PageRequest | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.ListAdjustmentsRequest.
+ * Use `create(ListAdjustmentsRequestSchema)` to create a new message.
+ */
+export const ListAdjustmentsRequestSchema: GenMessage<ListAdjustmentsRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 28);
+
+/**
+ * @generated from message exchange.admin.v1.ListAdjustmentsResponse
+ */
+export type ListAdjustmentsResponse = Message<"exchange.admin.v1.ListAdjustmentsResponse"> & {
+  /**
+   * @generated from field: repeated exchange.admin.v1.Adjustment adjustments = 1;
+   */
+  adjustments: Adjustment[];
+
+  /**
+   * @generated from field: exchange.common.v1.PageResponse page = 2;
+   */
+  page?: PageResponse | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.ListAdjustmentsResponse.
+ * Use `create(ListAdjustmentsResponseSchema)` to create a new message.
+ */
+export const ListAdjustmentsResponseSchema: GenMessage<ListAdjustmentsResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 29);
+
+/**
+ * @generated from message exchange.admin.v1.GrantRoleRequest
+ */
+export type GrantRoleRequest = Message<"exchange.admin.v1.GrantRoleRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: exchange.auth.v1.Role role = 2;
+   */
+  role: Role;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message exchange.admin.v1.GrantRoleRequest.
+ * Use `create(GrantRoleRequestSchema)` to create a new message.
+ */
+export const GrantRoleRequestSchema: GenMessage<GrantRoleRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 30);
+
+/**
+ * @generated from message exchange.admin.v1.GrantRoleResponse
+ */
+export type GrantRoleResponse = Message<"exchange.admin.v1.GrantRoleResponse"> & {
+  /**
+   * The account's roles after the change.
+   *
+   * @generated from field: repeated exchange.auth.v1.Role roles = 1;
+   */
+  roles: Role[];
+
+  /**
+   * @generated from field: exchange.admin.v1.AuditEntry audit = 2;
+   */
+  audit?: AuditEntry | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.GrantRoleResponse.
+ * Use `create(GrantRoleResponseSchema)` to create a new message.
+ */
+export const GrantRoleResponseSchema: GenMessage<GrantRoleResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 31);
+
+/**
+ * @generated from message exchange.admin.v1.RevokeRoleRequest
+ */
+export type RevokeRoleRequest = Message<"exchange.admin.v1.RevokeRoleRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: exchange.auth.v1.Role role = 2;
+   */
+  role: Role;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message exchange.admin.v1.RevokeRoleRequest.
+ * Use `create(RevokeRoleRequestSchema)` to create a new message.
+ */
+export const RevokeRoleRequestSchema: GenMessage<RevokeRoleRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 32);
+
+/**
+ * @generated from message exchange.admin.v1.RevokeRoleResponse
+ */
+export type RevokeRoleResponse = Message<"exchange.admin.v1.RevokeRoleResponse"> & {
+  /**
+   * @generated from field: repeated exchange.auth.v1.Role roles = 1;
+   */
+  roles: Role[];
+
+  /**
+   * @generated from field: exchange.admin.v1.AuditEntry audit = 2;
+   */
+  audit?: AuditEntry | undefined;
+};
+
+/**
+ * Describes the message exchange.admin.v1.RevokeRoleResponse.
+ * Use `create(RevokeRoleResponseSchema)` to create a new message.
+ */
+export const RevokeRoleResponseSchema: GenMessage<RevokeRoleResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 33);
+
+/**
+ * @generated from message exchange.admin.v1.ListAuthAuditRequest
+ */
+export type ListAuthAuditRequest = Message<"exchange.admin.v1.ListAuthAuditRequest"> & {
+  /**
+   * Only entries with an id below this one (0: from the newest).
+   *
+   * @generated from field: uint64 before_id = 1;
+   */
+  beforeId: bigint;
+
+  /**
+   * At most this many (0: 100; at most 1000).
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message exchange.admin.v1.ListAuthAuditRequest.
+ * Use `create(ListAuthAuditRequestSchema)` to create a new message.
+ */
+export const ListAuthAuditRequestSchema: GenMessage<ListAuthAuditRequest> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 34);
+
+/**
+ * @generated from message exchange.admin.v1.ListAuthAuditResponse
+ */
+export type ListAuthAuditResponse = Message<"exchange.admin.v1.ListAuthAuditResponse"> & {
+  /**
+   * @generated from field: repeated exchange.admin.v1.AuditEntry entries = 1;
+   */
+  entries: AuditEntry[];
+};
+
+/**
+ * Describes the message exchange.admin.v1.ListAuthAuditResponse.
+ * Use `create(ListAuthAuditResponseSchema)` to create a new message.
+ */
+export const ListAuthAuditResponseSchema: GenMessage<ListAuthAuditResponse> = /*@__PURE__*/
+  messageDesc(file_exchange_admin_v1_admin, 35);
+
+/**
  * @generated from message exchange.admin.v1.FreezeAccountRequest
  */
 export type FreezeAccountRequest = Message<"exchange.admin.v1.FreezeAccountRequest"> & {
@@ -562,7 +987,7 @@ export type FreezeAccountRequest = Message<"exchange.admin.v1.FreezeAccountReque
  * Use `create(FreezeAccountRequestSchema)` to create a new message.
  */
 export const FreezeAccountRequestSchema: GenMessage<FreezeAccountRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_admin_v1_admin, 21);
+  messageDesc(file_exchange_admin_v1_admin, 36);
 
 /**
  * @generated from message exchange.admin.v1.FreezeAccountResponse
@@ -588,7 +1013,7 @@ export type FreezeAccountResponse = Message<"exchange.admin.v1.FreezeAccountResp
  * Use `create(FreezeAccountResponseSchema)` to create a new message.
  */
 export const FreezeAccountResponseSchema: GenMessage<FreezeAccountResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_admin_v1_admin, 22);
+  messageDesc(file_exchange_admin_v1_admin, 37);
 
 /**
  * @generated from message exchange.admin.v1.UnfreezeAccountRequest
@@ -610,7 +1035,7 @@ export type UnfreezeAccountRequest = Message<"exchange.admin.v1.UnfreezeAccountR
  * Use `create(UnfreezeAccountRequestSchema)` to create a new message.
  */
 export const UnfreezeAccountRequestSchema: GenMessage<UnfreezeAccountRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_admin_v1_admin, 23);
+  messageDesc(file_exchange_admin_v1_admin, 38);
 
 /**
  * @generated from message exchange.admin.v1.UnfreezeAccountResponse
@@ -627,7 +1052,38 @@ export type UnfreezeAccountResponse = Message<"exchange.admin.v1.UnfreezeAccount
  * Use `create(UnfreezeAccountResponseSchema)` to create a new message.
  */
 export const UnfreezeAccountResponseSchema: GenMessage<UnfreezeAccountResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_admin_v1_admin, 24);
+  messageDesc(file_exchange_admin_v1_admin, 39);
+
+/**
+ * @generated from enum exchange.admin.v1.AdjustmentStatus
+ */
+export enum AdjustmentStatus {
+  /**
+   * @generated from enum value: ADJUSTMENT_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: ADJUSTMENT_STATUS_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * @generated from enum value: ADJUSTMENT_STATUS_APPLIED = 2;
+   */
+  APPLIED = 2,
+
+  /**
+   * @generated from enum value: ADJUSTMENT_STATUS_REJECTED = 3;
+   */
+  REJECTED = 3,
+}
+
+/**
+ * Describes the enum exchange.admin.v1.AdjustmentStatus.
+ */
+export const AdjustmentStatusSchema: GenEnum<AdjustmentStatus> = /*@__PURE__*/
+  enumDesc(file_exchange_admin_v1_admin, 0);
 
 /**
  * Served by order (the symbol registry): the symbol lifecycle and its kill switches.
@@ -748,6 +1204,102 @@ export const WithdrawalAdminService: GenService<{
   serviceDesc(file_exchange_admin_v1_admin, 1);
 
 /**
+ * Served by wallet: manual balance adjustments with four-eyes approval. One operator requests an adjustment
+ * (PENDING: no balance changes); a different operator approves it, which applies it to the ledger exactly once as a
+ * double entry against the adjustment account (counted in the conservation audit as its own term), or either
+ * operator rejects it. Each step is in wallet's audit log (ListWalletAudit) and an applied adjustment is in the
+ * account's ledger history (wallet.v1 ListLedgerEntries) with kind "adjustment".
+ *
+ * @generated from service exchange.admin.v1.AdjustmentAdminService
+ */
+export const AdjustmentAdminService: GenService<{
+  /**
+   * Creates a PENDING adjustment; idempotent by idempotency_key (a retry with the same content answers the same
+   * adjustment, duplicate set; other content: AlreadyExists).
+   *
+   * @generated from rpc exchange.admin.v1.AdjustmentAdminService.RequestAdjustment
+   */
+  requestAdjustment: {
+    methodKind: "unary";
+    input: typeof RequestAdjustmentRequestSchema;
+    output: typeof RequestAdjustmentResponseSchema;
+  },
+  /**
+   * Applies a PENDING adjustment. Its requester: PermissionDenied. A debit beyond the account's available balance:
+   * FailedPrecondition (-2010), nothing changed, still PENDING. Not PENDING: FailedPrecondition (-1000).
+   *
+   * @generated from rpc exchange.admin.v1.AdjustmentAdminService.ApproveAdjustment
+   */
+  approveAdjustment: {
+    methodKind: "unary";
+    input: typeof ApproveAdjustmentRequestSchema;
+    output: typeof ApproveAdjustmentResponseSchema;
+  },
+  /**
+   * Refuses a PENDING adjustment (its requester may withdraw it); no balance changes.
+   *
+   * @generated from rpc exchange.admin.v1.AdjustmentAdminService.RejectAdjustment
+   */
+  rejectAdjustment: {
+    methodKind: "unary";
+    input: typeof RejectAdjustmentRequestSchema;
+    output: typeof RejectAdjustmentResponseSchema;
+  },
+  /**
+   * Adjustments of every account, newest first.
+   *
+   * @generated from rpc exchange.admin.v1.AdjustmentAdminService.ListAdjustments
+   */
+  listAdjustments: {
+    methodKind: "unary";
+    input: typeof ListAdjustmentsRequestSchema;
+    output: typeof ListAdjustmentsResponseSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_exchange_admin_v1_admin, 2);
+
+/**
+ * Served by auth: who may run the back office. Only an admin may call it (an operator may not grant roles); each
+ * change is appended to auth's audit log and takes effect at once (auth reads an account's roles on every
+ * Authenticate of a session token).
+ *
+ * @generated from service exchange.admin.v1.RoleAdminService
+ */
+export const RoleAdminService: GenService<{
+  /**
+   * Adds a role to an account (no change when it holds it already).
+   *
+   * @generated from rpc exchange.admin.v1.RoleAdminService.GrantRole
+   */
+  grantRole: {
+    methodKind: "unary";
+    input: typeof GrantRoleRequestSchema;
+    output: typeof GrantRoleResponseSchema;
+  },
+  /**
+   * Removes a role from an account ("user" cannot be removed).
+   *
+   * @generated from rpc exchange.admin.v1.RoleAdminService.RevokeRole
+   */
+  revokeRole: {
+    methodKind: "unary";
+    input: typeof RevokeRoleRequestSchema;
+    output: typeof RevokeRoleResponseSchema;
+  },
+  /**
+   * Auth's audit log, newest first.
+   *
+   * @generated from rpc exchange.admin.v1.RoleAdminService.ListAuthAudit
+   */
+  listAuthAudit: {
+    methodKind: "unary";
+    input: typeof ListAuthAuditRequestSchema;
+    output: typeof ListAuthAuditResponseSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_exchange_admin_v1_admin, 3);
+
+/**
  * Served by order: account freezes. auth refuses a frozen account anything needing TRADE or WITHDRAW (new orders,
  * cancels, withdrawals: -2010 "This action is disabled on this account."); reading stays allowed.
  *
@@ -773,5 +1325,5 @@ export const AccountAdminService: GenService<{
     output: typeof UnfreezeAccountResponseSchema;
   },
 }> = /*@__PURE__*/
-  serviceDesc(file_exchange_admin_v1_admin, 2);
+  serviceDesc(file_exchange_admin_v1_admin, 4);
 

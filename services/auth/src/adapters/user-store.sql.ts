@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Migration } from "kysely";
 import { SqlOutbox, outboxMigration } from "#kit/outbox/outbox.sql.js";
+import { auditLogMigration } from "#kit/audit/audit-log.sql.js";
 import type { NotificationEvent } from "#kit/ports/notifier.port.js";
 import type { Notice } from "#kit/outbox/notice.js";
 import { apiKeyCreatedNotice, passwordChangedNotice, signedInNotice } from "../domain/security-notices.js";
@@ -104,6 +105,9 @@ export interface AuthDb {
   auth_signing_keys: SigningKeysTable;
 }
 
+/** Auth's audit log: role grants and revocations. */
+export const AUTH_AUDIT_LOG = "auth_audit_log";
+
 export const authMigrations: Record<string, Migration> = {
   "001_auth": {
     up: async (db: Kysely<unknown>) => {
@@ -204,6 +208,8 @@ export const authMigrations: Record<string, Migration> = {
       await db.schema.alterTable("auth_users").addColumn("frozen_at", "bigint", (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  // The back office's role changes (RoleAdminService), append-only.
+  "004_audit_log": auditLogMigration(AUTH_AUDIT_LOG),
 };
 
 const num = (value: Millis): number => Number(value);

@@ -21,6 +21,10 @@ import type { Permission, Principal, Role } from "../domain/principal.js";
 const PERMISSION_TO_PB: Record<Permission, PbPermission> = { read: PbPermission.READ, trade: PbPermission.TRADE, withdraw: PbPermission.WITHDRAW };
 const ROLE_TO_PB: Record<Role, PbRole> = { user: PbRole.USER, support: PbRole.SUPPORT, admin: PbRole.ADMIN, operator: PbRole.OPERATOR };
 
+export function roleToPb(role: Role): PbRole {
+  return ROLE_TO_PB[role];
+}
+
 export function roleFromPb(value: PbRole): Role | undefined {
   return (Object.entries(ROLE_TO_PB) as [Role, PbRole][]).find(([, pb]) => pb === value)?.[0];
 }

@@ -22,6 +22,7 @@ import { decodeQueueCursor, encodeQueueCursor } from "../domain/approval-queue.j
 import { decodeHistoryCursor, encodeHistoryCursor, isOlder, type HistoryPosition } from "../domain/history-cursor.js";
 import { runBatch, type BatchWrites, type StateLoader } from "../domain/ledger-engine.js";
 import {
+  ADJUSTMENT_ACCOUNT,
   EXTERNAL_ACCOUNT,
   decodeDoc,
   docAwaitingSince,
@@ -475,6 +476,7 @@ export class DynamoLedgerStore implements LedgerStore {
   async audit(): Promise<LedgerAudit> {
     const balances = new Map<string, bigint>();
     const netInflow = new Map<string, bigint>();
+    const adjustments = new Map<string, bigint>();
     const negative: BalanceRow[] = [];
     for (const row of await this.allBalances()) {
       balances.set(row.asset, (balances.get(row.asset) ?? 0n) + row.available + row.locked + row.pending);
@@ -484,9 +486,10 @@ export class DynamoLedgerStore implements LedgerStore {
     for (const item of transfers) {
       for (const entry of decodeEntries(item)) {
         if (entry.account === EXTERNAL_ACCOUNT) netInflow.set(entry.asset, (netInflow.get(entry.asset) ?? 0n) - entry.available);
+        else if (entry.account === ADJUSTMENT_ACCOUNT) adjustments.set(entry.asset, (adjustments.get(entry.asset) ?? 0n) - entry.available);
       }
     }
-    return { balances, netInflow, negative, transfers: transfers.length };
+    return { balances, netInflow, adjustments, negative, transfers: transfers.length };
   }
 
   private async scan(table: string, input: { FilterExpression?: string; ExpressionAttributeValues?: Item; ProjectionExpression?: string } = {}): Promise<Item[]> {

@@ -7,6 +7,7 @@ import { runBatch, type BatchResult, type BatchWrites, type StateLoader } from "
 import { LedgerStateCache } from "../domain/state-cache.js";
 import { SqliteWriter, StaleState, type WriteStatement } from "./sqlite-writer.js";
 import {
+  ADJUSTMENT_ACCOUNT,
   EXTERNAL_ACCOUNT,
   decodeDoc,
   docAwaitingSince,
@@ -825,13 +826,19 @@ export class SqlLedgerStore implements LedgerStore {
       balances.set(row.asset, (balances.get(row.asset) ?? 0n) + row.available + row.locked + row.pending);
       if (row.available < 0n || row.locked < 0n || row.pending < 0n) negative.push(row);
     }
-    const netInflow = new Map<string, bigint>();
-    const external = await this.db.selectFrom("wallet_history").select("entries").where("account", "=", EXTERNAL_ACCOUNT).execute();
-    for (const row of external) {
-      for (const entry of JSON.parse(row.entries) as PackedEntry[]) netInflow.set(entry[2], (netInflow.get(entry[2]) ?? 0n) - toUnits(entry[3]));
-    }
+    // The flows of the two counterparties outside the books, negated: what came in through each.
+    const inflowOf = async (account: string) => {
+      const flow = new Map<string, bigint>();
+      const rows = await this.db.selectFrom("wallet_history").select("entries").where("account", "=", account).execute();
+      for (const row of rows) {
+        for (const entry of JSON.parse(row.entries) as PackedEntry[]) flow.set(entry[2], (flow.get(entry[2]) ?? 0n) - toUnits(entry[3]));
+      }
+      return flow;
+    };
+    const netInflow = await inflowOf(EXTERNAL_ACCOUNT);
+    const adjustments = await inflowOf(ADJUSTMENT_ACCOUNT);
     const count = await this.db.selectFrom("wallet_transfers").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
-    return { balances, netInflow, negative, transfers: Number(count.n) };
+    return { balances, netInflow, adjustments, negative, transfers: Number(count.n) };
   }
 
   async close(): Promise<void> {

@@ -20,6 +20,7 @@ export function balanceAccounts(command: Command): BalanceAccounts {
     case "deposit":
     case "hold":
     case "withdraw_request":
+    case "adjustment":
       return named([body.account]);
     case "settle":
       return named([body.trade.buyer, body.trade.seller, FEE_ACCOUNT]);
@@ -36,6 +37,8 @@ export function balanceAccounts(command: Command): BalanceAccounts {
     case "withdraw_approve":
     case "register_address":
     case "set_allowlist":
+    case "adjustment_request":
+    case "adjustment_reject":
       return none;
   }
 }

@@ -12,8 +12,16 @@ export type Units = bigint;
 export const EXTERNAL_ACCOUNT = "@external";
 /** The exchange's fee account: an ordinary account, counted once in the invariant. */
 export const FEE_ACCOUNT = "@fees";
+/**
+ * The counterparty of operators' manual balance adjustments (four-eyes approved): outside the books like the
+ * external account, never materialized. Its flow is the audit's own term (LedgerAudit.adjustments), so an
+ * adjustment shows in the conservation check instead of hiding among deposits. Every adjustment document is
+ * listed under it.
+ */
+export const ADJUSTMENT_ACCOUNT = "@adjustments";
 
-export const isExternal = (account: string): boolean => account === EXTERNAL_ACCOUNT;
+/** The counterparties outside the books (the world, adjustments): never materialized, no balance to check. */
+export const isExternal = (account: string): boolean => account === EXTERNAL_ACCOUNT || account === ADJUSTMENT_ACCOUNT;
 
 export interface Balance {
   readonly available: Units;
@@ -120,7 +128,33 @@ export interface AllowListDoc {
   readonly createdAt: number;
 }
 
-export type Doc = HoldDoc | WithdrawalDoc | DepositDoc | AddressDoc | LimitDoc | AllowListDoc;
+export type AdjustmentStatus = "pending" | "applied" | "rejected";
+
+/**
+ * An operator's manual change to one account's available balance, waiting for a second operator: requested
+ * (pending, no balance changed), then applied once by another operator or rejected. `account` is always
+ * ADJUSTMENT_ACCOUNT (so one listing holds every adjustment); the account it changes is `target`.
+ */
+export interface AdjustmentDoc {
+  readonly type: "adjustment";
+  readonly id: string;
+  readonly account: string;
+  readonly target: string;
+  readonly asset: string;
+  /** Signed: a credit (> 0) or a debit (< 0) of the target's available balance. */
+  readonly amount: Units;
+  readonly reason: string;
+  readonly status: AdjustmentStatus;
+  /** The operator who asked for it. */
+  readonly requestedBy: string;
+  /** The operator who applied or rejected it, when, and why ("" / 0 while pending). */
+  readonly decidedBy: string;
+  readonly decidedAt: number;
+  readonly decisionReason: string;
+  readonly createdAt: number;
+}
+
+export type Doc = HoldDoc | WithdrawalDoc | DepositDoc | AddressDoc | LimitDoc | AllowListDoc | AdjustmentDoc;
 export type DocType = Doc["type"];
 
 export interface VersionedDoc {
@@ -156,6 +190,7 @@ export const docIds = {
   address: (network: string, address: string, memo: string) => `address:${network}:${address}:${memo}`,
   limit: (account: string, asset: string, day: number) => `wlimit:${account}:${asset}:${day}`,
   allowList: (account: string) => `allowlist:${account}`,
+  adjustment: (adjustmentId: string) => `adjustment:${adjustmentId}`,
 };
 
 /**
@@ -275,7 +310,27 @@ export type CommandBody =
   | { readonly kind: "withdraw_complete"; readonly withdrawalId: string; readonly txId: string }
   | { readonly kind: "withdraw_reject"; readonly withdrawalId: string; readonly reason: string }
   | { readonly kind: "register_address"; readonly account: string; readonly network: string; readonly address: string; readonly memo: string }
-  | { readonly kind: "set_allowlist"; readonly account: string; readonly enabled: boolean; readonly addresses: readonly string[] };
+  | { readonly kind: "set_allowlist"; readonly account: string; readonly enabled: boolean; readonly addresses: readonly string[] }
+  | {
+      readonly kind: "adjustment_request";
+      readonly adjustmentId: string;
+      readonly account: string;
+      readonly asset: string;
+      readonly amount: Units;
+      readonly reason: string;
+      readonly requestedBy: string;
+    }
+  /** Applies a pending adjustment (its account, asset and amount restated, checked against the document). */
+  | {
+      readonly kind: "adjustment";
+      readonly adjustmentId: string;
+      readonly account: string;
+      readonly asset: string;
+      readonly amount: Units;
+      readonly approvedBy: string;
+      readonly reason: string;
+    }
+  | { readonly kind: "adjustment_reject"; readonly adjustmentId: string; readonly rejectedBy: string; readonly reason: string };
 
 export type CommandKind = CommandBody["kind"];
 

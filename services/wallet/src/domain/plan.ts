@@ -1,6 +1,7 @@
 import { DomainError } from "#kit/errors/domain-error.js";
 import { feeFor } from "./fees.js";
 import {
+  ADJUSTMENT_ACCOUNT,
   EXTERNAL_ACCOUNT,
   FEE_ACCOUNT,
   balanceKey,
@@ -14,10 +15,11 @@ import {
   type Effects,
   type HoldDoc,
   type LimitDoc,
+  type AdjustmentDoc,
   type Units,
   type WithdrawalDoc,
 } from "./ledger.js";
-import { duplicateRequest, holdNotPending, insufficientBalance, invalidField, notFound, withdrawalNotInState } from "./wallet.errors.js";
+import { adjustmentNotPending, duplicateRequest, holdNotPending, insufficientBalance, invalidField, notFound, ownAdjustment, withdrawalNotInState } from "./wallet.errors.js";
 
 /** What planning may read: balances and documents as of now (a store's snapshot). */
 export interface LedgerView {
@@ -278,7 +280,55 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
       effects.put({ type: "allowlist", id, account: body.account, enabled: body.enabled, addresses: [...body.addresses], createdAt: existing?.createdAt ?? now });
       return;
     }
+    case "adjustment_request": {
+      const id = docIds.adjustment(body.adjustmentId);
+      if (effects.doc(id)) throw duplicateRequest(body.adjustmentId);
+      if (body.amount === 0n) throw invalidField("amount", "must not be zero");
+      effects.put({
+        type: "adjustment",
+        id,
+        account: ADJUSTMENT_ACCOUNT,
+        target: body.account,
+        asset: body.asset,
+        amount: body.amount,
+        reason: body.reason,
+        status: "pending",
+        requestedBy: body.requestedBy,
+        decidedBy: "",
+        decidedAt: 0,
+        decisionReason: "",
+        createdAt: now,
+      });
+      effects.result = { status: "pending" };
+      return;
+    }
+    case "adjustment": {
+      const adjustment = requirePendingAdjustment(effects, body.adjustmentId);
+      if (adjustment.target !== body.account || adjustment.asset !== body.asset || adjustment.amount !== body.amount) {
+        throw invalidField("adjustment_id", `adjustment ${body.adjustmentId} changes ${adjustment.target} by ${adjustment.amount} ${adjustment.asset}`);
+      }
+      if (adjustment.requestedBy === body.approvedBy) throw ownAdjustment(body.adjustmentId);
+      // Double entry against the adjustment account; finish() refuses a debit below zero available.
+      effects.move(adjustment.target, adjustment.asset, adjustment.amount);
+      effects.move(ADJUSTMENT_ACCOUNT, adjustment.asset, -adjustment.amount);
+      effects.put({ ...adjustment, status: "applied", decidedBy: body.approvedBy, decidedAt: now, decisionReason: body.reason });
+      effects.result = { status: "applied" };
+      return;
+    }
+    case "adjustment_reject": {
+      const adjustment = requirePendingAdjustment(effects, body.adjustmentId);
+      effects.put({ ...adjustment, status: "rejected", decidedBy: body.rejectedBy, decidedAt: now, decisionReason: body.reason });
+      effects.result = { status: "rejected" };
+      return;
+    }
   }
+}
+
+function requirePendingAdjustment(effects: EffectsBuilder, adjustmentId: string): AdjustmentDoc {
+  const doc = effects.doc(docIds.adjustment(adjustmentId));
+  if (!doc || doc.type !== "adjustment") throw notFound("adjustment", adjustmentId);
+  if (doc.status !== "pending") throw adjustmentNotPending(adjustmentId, doc.status);
+  return doc;
 }
 
 /** An allow-list entry: the address, and the memo when the network needs one. */

@@ -56,3 +56,12 @@ export function holdNotPending(holdId: string, state: string): DomainError {
 export function withdrawalNotInState(withdrawalId: string, status: string, wanted: string): DomainError {
   return new DomainError("INVALID_STATE", `withdrawal ${withdrawalId} is ${status}, not ${wanted}`, [{ field: "withdrawal_id", description: `withdrawal is ${status}` }], { withdrawalId, status });
 }
+
+export function adjustmentNotPending(adjustmentId: string, status: string): DomainError {
+  return new DomainError("INVALID_STATE", `adjustment ${adjustmentId} is ${status}, not pending`, [{ field: "adjustment_id", description: `adjustment is ${status}` }], { adjustmentId, status });
+}
+
+/** Four eyes: whoever asked for an adjustment cannot be the one who applies it. */
+export function ownAdjustment(adjustmentId: string): DomainError {
+  return new DomainError("FORBIDDEN", `adjustment ${adjustmentId} was requested by this operator; another operator must approve it`, [{ field: "adjustment_id", description: "requested by the same operator" }], { adjustmentId });
+}

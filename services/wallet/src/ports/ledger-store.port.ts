@@ -12,6 +12,11 @@ export interface LedgerAudit {
   readonly balances: ReadonlyMap<string, bigint>;
   /** Per asset: deposits credited minus withdrawals completed (the external account's flow, negated). */
   readonly netInflow: ReadonlyMap<string, bigint>;
+  /**
+   * Per asset: operators' manual adjustments applied, credits minus debits (the adjustment account's flow,
+   * negated). Conservation: balances = netInflow + adjustments.
+   */
+  readonly adjustments: ReadonlyMap<string, bigint>;
   /** Rows where some field is negative: always empty unless the store is broken. */
   readonly negative: readonly BalanceRow[];
   readonly transfers: number;
