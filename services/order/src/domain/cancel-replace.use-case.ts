@@ -1,10 +1,11 @@
-import { OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
-import { DomainError } from "#kit/errors/domain-error.js";
+import { OrderStatus } from "#gen/exchange/common/v1/common_pb.js";
+import { DomainError, isDomainError } from "#kit/errors/domain-error.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderStore } from "../ports/order-store.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
 import type { Order } from "./order.js";
-import { orderIntent, type PlaceRequest } from "./order-intent.js";
+import type { PlaceRequest } from "./order-intent.js";
+import { cancelRejected } from "./matching-reasons.js";
 import { DONE_STATUSES } from "./order-status.js";
 import type { PlaceOrder } from "./place-order.use-case.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
@@ -40,7 +41,7 @@ export interface CancelReplaceOutcome {
   readonly placeError?: unknown;
 }
 
-/** How long a cancel-replace waits for the cancel's events (its hold released) before placing anyway. */
+/** How long a cancel-replace waits for its command's events (or the fallback's cancel, its hold released) to be applied. */
 export const CANCEL_SETTLE_MS = 10_000;
 
 export interface CancelReplaceDeps {
@@ -67,11 +68,22 @@ export class CancelReplaceOrder {
   ) {}
 
   /**
-   * Binance's order/cancelReplace: cancel one order, then place another on the same symbol.
-   * The new order's parameters and filters are checked first (a bad new order changes nothing,
-   * as Binance). The cancel goes to matching and its events are applied (the old hold released)
-   * before the new order is placed, so the new order may use the funds the old one held. A
-   * failed cancel stops the request in STOP_ON_FAILURE mode; ALLOW_FAILURE places anyway.
+   * Binance's order/cancelReplace: cancel one order and place another on the same symbol.
+   *
+   * The new order's parameters and filters are checked first, and the target is found with its
+   * restriction applied (a bad new order changes nothing, as Binance; a target not found or not
+   * allowed is a failed cancel: STOP_ON_FAILURE stops there, ALLOW_FAILURE places alone). Then the
+   * new order is stored (PENDING_NEW, marked as replacing the target) and its hold taken, and ONE
+   * matching command, CANCEL_REPLACE, cancels the target and places the new order: no other
+   * command of the symbol can come between them, and matching applies the mode (STOP_ON_FAILURE:
+   * a failed cancel rejects the new order too, whose hold the consumer then releases). Both
+   * halves are answered from that command's events, once the consumer applied them.
+   *
+   * Funds: the new order's hold must be taken before matching sees it, while the target still
+   * holds its own. When wallet refuses the hold (the free balance does not cover it: typically the
+   * funds are the target's), the request falls back to two commands: cancel, wait until the
+   * consumer applied it (the target's hold released), then place the same stored order alone. In
+   * that fallback another order can trade between the cancel and the place.
    *
    * Retries: a request whose clientOrderId already names an order of the account on this symbol
    * cancels and places nothing again; it answers with the cancel target's and that order's
@@ -79,7 +91,7 @@ export class CancelReplaceOrder {
    */
   async cancelReplace(request: CancelReplaceRequest): Promise<CancelReplaceOutcome> {
     const { accountId, symbol } = request;
-    const { spec, units } = this.symbols.get(symbol);
+    this.symbols.get(symbol);
     if (request.cancelOrderId === 0n && request.cancelClientOrderId === "") {
       throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "Param 'cancelOrderId' or 'cancelOrigClientOrderId' must be sent.", [
         { field: "cancel.order_id", description: "cancelOrderId or cancelOrigClientOrderId is required" },
@@ -89,31 +101,99 @@ export class CancelReplaceOrder {
       const existing = await this.deps.store.getByClientId(accountId, request.clientOrderId);
       if (existing) return this.replayedCancelReplace(request, existing);
     }
-    // Dry run of the new order's checks (filters, units): throws before anything changes.
-    const place = request.place;
-    const needsTouch = place.side === Side.BUY && place.type !== OrderType.LIMIT && place.type !== OrderType.LIMIT_MAKER && place.quoteOrderQty === "" && place.price === "";
-    const lastPrice = place.type === OrderType.MARKET && place.quoteOrderQty === "" ? await this.placing.lastPriceTicks(symbol) : undefined;
-    orderIntent(place, spec, units, needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined, lastPrice);
+    // The new order's checks (filters, units), as its placement makes them: throws before anything changes.
+    const intent = await this.placing.intentOf(symbol, request.place);
 
+    let target: Order;
+    try {
+      target = await this.cancelTarget(request);
+      if (DONE_STATUSES.has(target.status)) throw new DomainError("CANCEL_REJECTED", "Unknown order sent.");
+    } catch (error) {
+      // Only refusals are a failed cancel; anything else (the store unreachable) is the caller's error.
+      if (!(error instanceof DomainError)) throw error;
+      if (request.mode === "STOP_ON_FAILURE") return { cancelError: error, placeAttempted: false };
+      return this.placeAlone(request, error);
+    }
+    const { order, created } = await this.placing.storeReplacement(accountId, request.clientOrderId, intent, target, request.mode === "ALLOW_FAILURE");
+    // The client order id was stored meanwhile (a retry racing its first attempt).
+    if (!created) return this.replayedCancelReplace(request, order);
+    try {
+      await this.placing.hold(order);
+    } catch (error) {
+      // No answer: the hold may exist. The order stays undelivered (the relay delivers it as the same CANCEL_REPLACE).
+      if (isDomainError(error) && error.key === "DISCONNECTED") throw error;
+      return this.cancelThenPlace(request, target, order);
+    }
+    return this.atomically(request, target, order);
+  }
+
+  /** The target canceled and the new order placed by one CANCEL_REPLACE command; both halves read from its events. */
+  private async atomically(request: CancelReplaceRequest, target: Order, order: Order): Promise<CancelReplaceOutcome> {
+    const { symbol } = request;
+    // Matching unreachable: the outcome is unknown, the caller's error; the row stays for the relay.
+    const delivered = await this.placing.deliverAlone(order);
+    // Matching had it already (a retry or the relay delivered it first): its events are at or before the head.
+    const sequence = delivered.sequence ?? (await this.deps.matching.headSequence(symbol));
+    await this.progress.settleWithin(symbol, sequence, CANCEL_SETTLE_MS);
+    let cancelError: DomainError | undefined;
+    const refused = delivered.batch?.events.find((event) => event.kind.case === "rejected" && Number(event.kind.value.orderId) === target.orderId);
+    const after = (await this.deps.store.get(symbol, target.orderId))!;
+    if (refused?.kind.case === "rejected") cancelError = cancelRejected(refused.kind.value.reason);
+    else if (!delivered.batch && after.status !== OrderStatus.CANCELED) cancelError = new DomainError("CANCEL_REJECTED", "Unknown order sent.");
+    let placed: Order | undefined;
+    let placeError: unknown;
+    try {
+      placed = await this.placing.settled(symbol, delivered.sequence, order.orderId);
+      // Rejected as another process's consumer stored it (its reason was heard there).
+      if (placed.status === OrderStatus.REJECTED) throw new DomainError("NEW_ORDER_REJECTED", "Order was rejected.");
+    } catch (error) {
+      placed = undefined;
+      placeError = error;
+    }
+    // STOP_ON_FAILURE: matching rejected the new order with the cancel, and the consumer released its hold.
+    if (cancelError && request.mode === "STOP_ON_FAILURE") return { cancelError, placeAttempted: false };
+    return { canceled: cancelError ? undefined : after, cancelError, placeAttempted: true, placed, placeError };
+  }
+
+  /**
+   * The fallback when wallet refused the new order's hold: cancel, wait until the consumer applied
+   * the cancel (the target's hold released), then hold and place the stored new order alone (no
+   * longer marked as replacing: its cancel is done). STOP_ON_FAILURE with a failed cancel rejects
+   * the stored order without placing it.
+   */
+  private async cancelThenPlace(request: CancelReplaceRequest, target: Order, order: Order): Promise<CancelReplaceOutcome> {
+    const { symbol } = request;
     let canceled: Order | undefined;
     let cancelError: unknown;
     try {
-      const target = await this.cancelTarget(request);
       const sequence = await this.canceling.submitCancel(target);
       await this.progress.settleWithin(symbol, sequence, CANCEL_SETTLE_MS);
       canceled = (await this.deps.store.get(symbol, target.orderId))!;
     } catch (error) {
-      // Only refusals are a failed cancel; anything else (matching unreachable) leaves the
-      // outcome unknown and is the caller's error, with nothing placed.
+      // Not a refusal (matching unreachable): unknown, the caller's error; the row stays for the relay.
       if (!(error instanceof DomainError)) throw error;
       cancelError = error;
     }
-    if (cancelError !== undefined && request.mode === "STOP_ON_FAILURE") return { cancelError, placeAttempted: false };
+    if (cancelError !== undefined && request.mode === "STOP_ON_FAILURE") {
+      await this.placing.rejectUndelivered(order, "CANCEL_FAILED");
+      return { cancelError, placeAttempted: false };
+    }
+    order.replaces = undefined;
+    await this.deps.store.update(order);
     try {
-      const placed = await this.placing.place(accountId, symbol, place, request.clientOrderId);
-      return { canceled, cancelError, placeAttempted: true, placed };
+      return { canceled, cancelError, placeAttempted: true, placed: await this.placing.redeliver(order) };
     } catch (error) {
       return { canceled, cancelError, placeAttempted: true, placeError: error };
+    }
+  }
+
+  /** ALLOW_FAILURE with no order to cancel: the new order is placed as any placement. */
+  private async placeAlone(request: CancelReplaceRequest, cancelError: DomainError): Promise<CancelReplaceOutcome> {
+    try {
+      const placed = await this.placing.place(request.accountId, request.symbol, request.place, request.clientOrderId);
+      return { cancelError, placeAttempted: true, placed };
+    } catch (error) {
+      return { cancelError, placeAttempted: true, placeError: error };
     }
   }
 
