@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
-import type { Command, EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
+import { OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { CommandSchema, type Command, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import { systemClock } from "#kit/clock/clock.js";
 import { openDatabase, type Database } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
@@ -348,6 +349,21 @@ describe("cancelReplace is one matching command", () => {
     expect(outcome.placed).toMatchObject({ clientOrderId: "x2", status: OrderStatus.NEW });
     expect(matching.sent.at(-1)).toBe(`cancelReplace ${x.orderId} ${outcome.placed!.orderId} ALLOW_FAILURE`);
     expect(await balance("alice", "USDT")).toEqual({ available: usdt("7100") - usdt("2800"), locked: usdt("2800") });
+    expect(consumerErrors).toEqual([]);
+  });
+
+  it("a market in cancel-only refuses the whole command: the cancel is then sent alone, the new order fails, funds exact", async () => {
+    const x = await orders.place("alice", SYMBOL, limit(Side.BUY, "0.1", "29000"), "x");
+    await matching.inner.submit(create(CommandSchema, { symbol: SYMBOL, timestamp: BigInt(Date.now()), kind: { case: "setStatus", value: { status: SymbolStatus.CANCEL_ONLY } } }));
+    const sent = matching.sent.length;
+    const outcome = await orders.cancelReplace(replace("alice", x, limit(Side.BUY, "0.1", "28000"), "x2"));
+    expect(outcome.canceled).toMatchObject({ orderId: x.orderId, status: OrderStatus.CANCELED });
+    expect(outcome.placeAttempted).toBe(true);
+    expect(operationError(outcome.placeError)).toEqual({ code: -2010, message: "Market is closed." });
+    const x2 = (await store.getByClientId("alice", "x2"))!;
+    expect(x2.status).toBe(OrderStatus.REJECTED);
+    expect(matching.sent.slice(sent)).toEqual([`cancelReplace ${x.orderId} ${x2.orderId} STOP_ON_FAILURE`, `cancel ${x.orderId}`]);
+    expect(await balance("alice", "USDT")).toEqual({ available: usdt("10000"), locked: 0n });
     expect(consumerErrors).toEqual([]);
   });
 

@@ -44,6 +44,9 @@ export interface CancelReplaceOutcome {
 /** How long a cancel-replace waits for its command's events (or the fallback's cancel, its hold released) to be applied. */
 export const CANCEL_SETTLE_MS = 10_000;
 
+/** Matching's reasons for refusing a whole CANCEL_REPLACE because the market takes no new orders (a cancel alone it takes). */
+const MARKET_CLOSED = new Set(["SYMBOL_HALTED", "CANCEL_ONLY"]);
+
 export interface CancelReplaceDeps {
   readonly store: OrderStore;
   readonly matching: MatchingGateway;
@@ -150,9 +153,25 @@ export class CancelReplaceOrder {
       placed = undefined;
       placeError = error;
     }
+    // The market takes no new orders (HALT, cancel-only): matching refused the whole command, the new order's hold
+    // is released. The cancel alone is still allowed there: sent as a plain cancel, the new order failed.
+    if (refused?.kind.case === "rejected" && MARKET_CLOSED.has(refused.kind.value.reason)) return this.cancelAlone(request, target, placeError);
     // STOP_ON_FAILURE: matching rejected the new order with the cancel, and the consumer released its hold.
     if (cancelError && request.mode === "STOP_ON_FAILURE") return { cancelError, placeAttempted: false };
     return { canceled: cancelError ? undefined : after, cancelError, placeAttempted: true, placed, placeError };
+  }
+
+  /** The target canceled by a plain cancel; the new order already failed with `placeError`. */
+  private async cancelAlone(request: CancelReplaceRequest, target: Order, placeError: unknown): Promise<CancelReplaceOutcome> {
+    try {
+      const sequence = await this.canceling.submitCancel(target);
+      await this.progress.settleWithin(request.symbol, sequence, CANCEL_SETTLE_MS);
+      return { canceled: (await this.deps.store.get(request.symbol, target.orderId))!, placeAttempted: true, placeError };
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (request.mode === "STOP_ON_FAILURE") return { cancelError: error, placeAttempted: false };
+      return { cancelError: error, placeAttempted: true, placeError };
+    }
   }
 
   /**
