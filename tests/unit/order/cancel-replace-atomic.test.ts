@@ -382,6 +382,25 @@ describe("cancelReplace is one matching command", () => {
     expect(consumerErrors).toEqual([]);
   });
 
+  it("the relay rejecting the stored order during the fallback's cancel: the fallback answers that rejection, never overwrites it", async () => {
+    const x = await orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "29000"), "x");
+    matching.pause(); // the fallback's cancel is in matching, its release not yet applied
+    const replacing = orders.cancelReplace(replace("carol", x, limit(Side.BUY, "0.1", "30000"), "x2"));
+    await until(() => matching.sent.includes(`cancel ${x.orderId}`));
+    // The relay finds the marked row undelivered: its hold is refused (X's funds are not released yet), so it is rejected.
+    await orders.relay(SYMBOL);
+    const x2 = (await store.getByClientId("carol", "x2"))!;
+    expect(x2.status).toBe(OrderStatus.REJECTED);
+    matching.unpause();
+    const outcome = await replacing;
+    expect(outcome.canceled).toMatchObject({ orderId: x.orderId, status: OrderStatus.CANCELED });
+    expect(operationError(outcome.placeError)).toEqual({ code: -2010, message: "Order was rejected." });
+    expect((await store.getByClientId("carol", "x2"))!.status).toBe(OrderStatus.REJECTED);
+    expect(matching.sent.filter((sent) => sent.endsWith(` ${x2.orderId}`) || sent.includes(` ${x2.orderId} `))).toEqual([]);
+    expect(await balance("carol", "USDT")).toEqual({ available: usdt("3000"), locked: 0n });
+    expect(consumerErrors).toEqual([]);
+  });
+
   it("an undelivered cancel-replace is delivered whole (one CANCEL_REPLACE) by a retry or the relay, never as a plain placement", async () => {
     const x = await orders.place("alice", SYMBOL, limit(Side.BUY, "0.1", "29000"), "x");
     matching.down = true;

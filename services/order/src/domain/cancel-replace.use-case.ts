@@ -193,14 +193,20 @@ export class CancelReplaceOrder {
       if (!(error instanceof DomainError)) throw error;
       cancelError = error;
     }
-    if (cancelError !== undefined && request.mode === "STOP_ON_FAILURE") {
-      await this.placing.rejectUndelivered(order, "CANCEL_FAILED");
-      return { cancelError, placeAttempted: false };
-    }
-    order.replaces = undefined;
-    await this.deps.store.update(order);
+    // Under the symbol's queue: the relay may have delivered the stored order (as the cancel-replace) meanwhile.
     try {
-      return { canceled, cancelError, placeAttempted: true, placed: await this.placing.redeliver(order) };
+      if (cancelError !== undefined && request.mode === "STOP_ON_FAILURE") {
+        await this.placing.whileUndelivered(order, CANCEL_SETTLE_MS, (stored) => this.placing.rejectUndelivered(stored, "CANCEL_FAILED"));
+        return { cancelError, placeAttempted: false };
+      }
+      const stored = await this.placing.whileUndelivered(order, CANCEL_SETTLE_MS, async (stored) => {
+        stored.replaces = undefined;
+        await this.deps.store.update(stored);
+      });
+      if (stored.replaces === undefined) return { canceled, cancelError, placeAttempted: true, placed: await this.placing.redeliver(stored) };
+      // Delivered meanwhile as the cancel-replace: answered as it stands.
+      if (stored.status === OrderStatus.REJECTED) throw new DomainError("NEW_ORDER_REJECTED", "Order was rejected.");
+      return { canceled, cancelError, placeAttempted: true, placed: stored };
     } catch (error) {
       return { canceled, cancelError, placeAttempted: true, placeError: error };
     }

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
 import { CancelReplaceCommandSchema, CommandSchema, PlaceCommandSchema, type Command, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
-import { isDomainError } from "#kit/errors/domain-error.js";
+import { DomainError, isDomainError } from "#kit/errors/domain-error.js";
 import { formatUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderStore } from "../ports/order-store.port.js";
@@ -343,6 +343,25 @@ export class PlaceOrder {
     const [outcome] = await this.queue.run(order.symbol, () => this.deliver(order.symbol, [heldOf(order, units)]));
     if ("error" in outcome!) throw outcome.error;
     return this.settled(order.symbol, outcome!.sequence, order.orderId);
+  }
+
+  /**
+   * Runs `change` on the order as stored while it is still undelivered, under the symbol's queue, so neither the
+   * relay nor a retry delivers it meanwhile; answers the order as stored (changed, or as another delivery left it).
+   * The consumer is first brought up to matching's head (as amend does), so a delivery made before (the row stays
+   * "not submitted" until its events are stored) is seen, and `change` cannot overwrite what the consumer stores;
+   * TIMEOUT when it does not get there within `settleMs`.
+   */
+  async whileUndelivered(order: Order, settleMs: number, change: (stored: Order) => Promise<void>): Promise<Order> {
+    const { symbol } = order;
+    return this.queue.run(symbol, async () => {
+      const head = await this.deps.matching.headSequence(symbol);
+      await this.progress.settleWithin(symbol, head, settleMs);
+      if (this.progress.head(symbol) < head) throw new DomainError("TIMEOUT");
+      const stored = (await this.deps.store.get(symbol, order.orderId))!;
+      if (undelivered(stored)) await change(stored);
+      return stored;
+    });
   }
 
   /**
