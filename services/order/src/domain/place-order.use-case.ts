@@ -332,6 +332,8 @@ export class PlaceOrder {
    * and delivered again, both idempotent by the order id (matching answers a second delivery as a duplicate), and
    * answered as a placement is. Answering the stored PENDING_NEW order instead would acknowledge an order matching
    * may not have: a cancel-all that follows would miss it, and the relay would put it on the book afterwards.
+   * Also how a cancel-replace's fallback places its stored order once the cancel is done. A cancel-replace's order
+   * still marked is delivered as its CANCEL_REPLACE (see commandOf), never alone.
    */
   async redeliver(order: Order): Promise<Order> {
     const { units } = this.symbols.get(order.symbol);
