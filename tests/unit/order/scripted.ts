@@ -32,6 +32,18 @@ export class ScriptedMatching implements MatchingGateway {
       const orderId = command.kind.value.orderId;
       if (this.open.delete(orderId)) events.push({ kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.CANCELED, filledLots: "0", remainingLots: "0" } } });
       else events.push({ kind: { case: "rejected", value: { orderId, reason: "UNKNOWN_ORDER" } } });
+    } else if (command.kind.case === "cancelReplace") {
+      // One command: the cancel, then (unless it failed in STOP_ON_FAILURE mode) the placement.
+      const { cancelOrderId, allowFailure, place } = command.kind.value;
+      const orderId = place!.orderId;
+      this.placed.set(orderId, place!.accountId);
+      if (this.open.delete(cancelOrderId)) events.push({ kind: { case: "orderUpdated", value: { orderId: cancelOrderId, status: OrderStatus.CANCELED, filledLots: "0", remainingLots: "0" } } });
+      else events.push({ kind: { case: "rejected", value: { orderId: cancelOrderId, reason: "UNKNOWN_ORDER" } } });
+      if (events[0]!.kind!.case === "rejected" && !allowFailure) events.push({ kind: { case: "rejected", value: { orderId, reason: "UNKNOWN_ORDER" } } });
+      else {
+        this.open.add(orderId);
+        events.push({ kind: { case: "accepted", value: { orderId } } }, { kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.NEW, filledLots: "0", remainingLots: place!.quantityLots } } });
+      }
     } else if (command.kind.case === "cancelAll") {
       for (const orderId of [...this.open].filter((id) => this.placed.get(id) === (command.kind.value as { accountId: string }).accountId)) {
         this.open.delete(orderId);
@@ -48,7 +60,10 @@ export class ScriptedMatching implements MatchingGateway {
 
   async submitBatch(_symbol: string, commands: readonly Command[]): Promise<(EventBatch | "duplicate")[]> {
     const batches: (EventBatch | "duplicate")[] = [];
-    for (const command of commands) batches.push(command.kind.case === "place" && this.placed.has(command.kind.value.orderId) && !this.down ? "duplicate" : await this.submit(command));
+    for (const command of commands) {
+      const placing = command.kind.case === "place" ? command.kind.value : command.kind.case === "cancelReplace" ? command.kind.value.place : undefined;
+      batches.push(placing && this.placed.has(placing.orderId) && !this.down ? "duplicate" : await this.submit(command));
+    }
     return batches;
   }
 

@@ -38,11 +38,12 @@ export class ConnectMatchingGateway implements MatchingGateway {
 
   /**
    * A batch of placements that did not reach matching (or whose answer was lost) is sent again,
-   * with backoff, for a while: placements are idempotent by order id (one journaled before comes
-   * back "duplicate"), and the symbol's later orders wait behind it, so none overtakes it.
+   * with backoff, for a while: placements (and cancel-replaces, known by their new order's id) are
+   * idempotent by order id (one journaled before comes back "duplicate"), and the symbol's later
+   * orders wait behind it, so none overtakes it.
    */
   async submitBatch(symbol: string, commands: readonly Command[]): Promise<SubmitOutcome[]> {
-    const placements = commands.every((command) => command.kind.case === "place");
+    const placements = commands.every((command) => command.kind.case === "place" || command.kind.case === "cancelReplace");
     const deadline = Date.now() + this.retry.forMs;
     for (let delay = this.retry.firstDelayMs; ; delay = Math.min(delay * 2, this.retry.maxDelayMs)) {
       try {

@@ -50,6 +50,18 @@ export interface Order {
    * whose hold it is (absent: the order has its own hold).
    */
   readonly sharedHold?: readonly number[];
+  /**
+   * A cancel-replace's new order while it is not yet delivered: matching is to cancel this order
+   * and place the new one in one command (CANCEL_REPLACE), never the new one alone. Absent: a
+   * plain placement (also once a cancel-replace fell back to cancel, then place).
+   */
+  replaces?: Replacing;
+}
+
+/** What a cancel-replace's new order replaces, and whether it is placed even if that cancel fails (Binance ALLOW_FAILURE). */
+export interface Replacing {
+  readonly orderId: number;
+  readonly allowFailure: boolean;
 }
 
 export interface UserTrade {

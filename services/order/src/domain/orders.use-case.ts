@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderStatus } from "#gen/exchange/common/v1/common_pb.js";
 import { CommandSchema, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import { DomainError } from "#kit/errors/domain-error.js";
@@ -13,16 +13,19 @@ import { cancelRejected } from "./matching-reasons.js";
 import type { Order, UserTrade } from "./order.js";
 import type { OrderQuery, TradeQuery } from "./order-history.js";
 import { LastPrices } from "./last-prices.js";
-import { orderIntent, type PlaceRequest } from "./order-intent.js";
+import type { PlaceRequest } from "./order-intent.js";
 import { DONE_STATUSES } from "./order-status.js";
 import { OpenOrderLimits } from "./open-order-limits.js";
 import { PlaceOrder } from "./place-order.use-case.js";
 import { PlaceOrderList } from "./place-order-list.use-case.js";
 import { CancelOrderList } from "./cancel-order-list.use-case.js";
+import { CANCEL_SETTLE_MS, CancelReplaceOrder, type CancelReplaceOutcome, type CancelReplaceRequest } from "./cancel-replace.use-case.js";
 import { QueryOrderLists } from "./query-order-lists.use-case.js";
 import { SerialQueue } from "./serial-queue.js";
 import { SymbolCatalog } from "./symbol-catalog.js";
 import type { SymbolSpec } from "./symbol.js";
+
+export type { CancelReplaceMode, CancelReplaceOutcome, CancelReplaceRequest, CancelRestriction } from "./cancel-replace.use-case.js";
 
 export interface OrdersDeps {
   readonly store: OrderStore;
@@ -44,41 +47,6 @@ export interface OrdersDeps {
   readonly traceGroup?: (symbol: string, batches: readonly EventBatch[], apply: () => Promise<void>) => Promise<void>;
 }
 
-/** Binance's cancelReplaceMode. */
-export type CancelReplaceMode = "STOP_ON_FAILURE" | "ALLOW_FAILURE";
-/** Binance's cancelRestrictions ("NONE": any open order). */
-export type CancelRestriction = "NONE" | "ONLY_NEW" | "ONLY_PARTIALLY_FILLED";
-
-export interface CancelReplaceRequest {
-  readonly accountId: string;
-  readonly symbol: string;
-  /** The order to cancel: by id, or (when 0) by its client order id. */
-  readonly cancelOrderId: bigint;
-  readonly cancelClientOrderId: string;
-  readonly place: PlaceRequest;
-  /** The new order's client order id; "" generates one. Reusing one makes the request a retry. */
-  readonly clientOrderId: string;
-  readonly mode: CancelReplaceMode;
-  readonly restriction: CancelRestriction;
-}
-
-/**
- * How each half of a cancel-replace went. A half that failed carries its error (a DomainError,
- * or an error a service answered with); the new order is not attempted after a failed cancel
- * in STOP_ON_FAILURE mode.
- */
-export interface CancelReplaceOutcome {
-  readonly canceled?: Order;
-  readonly cancelError?: unknown;
-  readonly placeAttempted: boolean;
-  readonly placed?: Order;
-  readonly placeError?: unknown;
-}
-
-/** How long a cancel-replace waits for the cancel's events (its hold released) before placing anyway. */
-const CANCEL_SETTLE_MS = 10_000;
-
-
 /**
  * The order lifecycle: validate and convert (order-intent), allocate the id, persist (the row
  * is the outbox), hold the budget in wallet, deliver to matching, and apply matching's events
@@ -95,6 +63,7 @@ export class Orders {
   readonly placingLists: PlaceOrderList;
   readonly cancelingLists: CancelOrderList;
   readonly orderLists: QueryOrderLists;
+  private readonly cancelReplacing: CancelReplaceOrder;
 
   constructor(private readonly deps: OrdersDeps) {
     this.symbols = new SymbolCatalog(deps.symbols);
@@ -106,6 +75,10 @@ export class Orders {
     this.placingLists = new PlaceOrderList(deps, this.symbols, this.queue, this.progress, (symbol) => this.placing.lastPriceTicks(symbol), listLimits);
     this.cancelingLists = new CancelOrderList(deps, this.symbols, this.queue, this.progress);
     this.orderLists = new QueryOrderLists(deps.store);
+    this.cancelReplacing = new CancelReplaceOrder(deps, this.symbols, this.progress, this.placing, {
+      find: (accountId, symbol, orderId, clientOrderId) => this.find(accountId, symbol, orderId, clientOrderId),
+      submitCancel: (order) => this.submitCancel(order),
+    });
   }
 
   symbol(symbol: string) {
@@ -190,82 +163,9 @@ export class Orders {
 
   // ------------------------------------------------------------------ cancel-replace
 
-  /**
-   * Binance's order/cancelReplace: cancel one order, then place another on the same symbol.
-   * The new order's parameters and filters are checked first (a bad new order changes nothing,
-   * as Binance). The cancel goes to matching and its events are applied (the old hold released)
-   * before the new order is placed, so the new order may use the funds the old one held. A
-   * failed cancel stops the request in STOP_ON_FAILURE mode; ALLOW_FAILURE places anyway.
-   *
-   * Retries: a request whose clientOrderId already names an order of the account on this symbol
-   * cancels and places nothing again; it answers with the cancel target's and that order's
-   * current state. Another account's order is reported like a missing one.
-   */
-  async cancelReplace(request: CancelReplaceRequest): Promise<CancelReplaceOutcome> {
-    const { accountId, symbol } = request;
-    const { spec, units } = this.symbol(symbol);
-    if (request.cancelOrderId === 0n && request.cancelClientOrderId === "") {
-      throw new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", "Param 'cancelOrderId' or 'cancelOrigClientOrderId' must be sent.", [
-        { field: "cancel.order_id", description: "cancelOrderId or cancelOrigClientOrderId is required" },
-      ]);
-    }
-    if (request.clientOrderId !== "") {
-      const existing = await this.deps.store.getByClientId(accountId, request.clientOrderId);
-      if (existing) return this.replayedCancelReplace(request, existing);
-    }
-    // Dry run of the new order's checks (filters, units): throws before anything changes.
-    const place = request.place;
-    const needsTouch = place.side === Side.BUY && place.type !== OrderType.LIMIT && place.type !== OrderType.LIMIT_MAKER && place.quoteOrderQty === "" && place.price === "";
-    const lastPrice = place.type === OrderType.MARKET && place.quoteOrderQty === "" ? await this.placing.lastPriceTicks(symbol) : undefined;
-    orderIntent(place, spec, units, needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined, lastPrice);
-
-    let canceled: Order | undefined;
-    let cancelError: unknown;
-    try {
-      const target = await this.cancelTarget(request);
-      const sequence = await this.submitCancel(target);
-      await this.progress.settleWithin(symbol, sequence, CANCEL_SETTLE_MS);
-      canceled = (await this.deps.store.get(symbol, target.orderId))!;
-    } catch (error) {
-      // Only refusals are a failed cancel; anything else (matching unreachable) leaves the
-      // outcome unknown and is the caller's error, with nothing placed.
-      if (!(error instanceof DomainError)) throw error;
-      cancelError = error;
-    }
-    if (cancelError !== undefined && request.mode === "STOP_ON_FAILURE") return { cancelError, placeAttempted: false };
-    try {
-      const placed = await this.place(accountId, symbol, place, request.clientOrderId);
-      return { canceled, cancelError, placeAttempted: true, placed };
-    } catch (error) {
-      return { canceled, cancelError, placeAttempted: true, placeError: error };
-    }
-  }
-
-  /** The order a cancel-replace cancels, with its restriction applied; unknown and foreign orders alike are Binance's -2011. */
-  private async cancelTarget(request: CancelReplaceRequest): Promise<Order> {
-    let target: Order;
-    try {
-      target = await this.find(request.accountId, request.symbol, request.cancelOrderId, request.cancelClientOrderId);
-    } catch (error) {
-      if (error instanceof DomainError && error.key === "NO_SUCH_ORDER") throw new DomainError("CANCEL_REJECTED", "Unknown order sent.");
-      throw error;
-    }
-    const allowed =
-      request.restriction === "ONLY_NEW" ? target.status === OrderStatus.NEW : request.restriction === "ONLY_PARTIALLY_FILLED" ? target.status === OrderStatus.PARTIALLY_FILLED : true;
-    if (!allowed && !DONE_STATUSES.has(target.status)) throw new DomainError("CANCEL_REJECTED", "Order was not canceled due to cancel restrictions.");
-    return target;
-  }
-
-  /** A cancel-replace whose new client order id is taken: report, change nothing. */
-  private async replayedCancelReplace(request: CancelReplaceRequest, existing: Order): Promise<CancelReplaceOutcome> {
-    const target = await this.cancelTarget({ ...request, restriction: "NONE" }).catch(() => undefined);
-    if (existing.symbol !== request.symbol || (target && target.orderId === existing.orderId)) {
-      throw new DomainError("NEW_ORDER_REJECTED", "Duplicate order sent.", [{ field: "place.client_order_id", description: "names another order" }]);
-    }
-    const canceled = target?.status === OrderStatus.CANCELED ? target : undefined;
-    const cancelError = canceled ? undefined : new DomainError("CANCEL_REJECTED", "Unknown order sent.");
-    if (existing.status === OrderStatus.REJECTED) return { canceled, cancelError, placeAttempted: true, placeError: new DomainError("NEW_ORDER_REJECTED", "Order was rejected.") };
-    return { canceled, cancelError, placeAttempted: true, placed: existing };
+  /** Binance's order/cancelReplace (see CancelReplaceOrder). */
+  cancelReplace(request: CancelReplaceRequest): Promise<CancelReplaceOutcome> {
+    return this.cancelReplacing.cancelReplace(request);
   }
 
   // ------------------------------------------------------------------ amend (keepPriority)

@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
-import { CommandSchema, type Command } from "#gen/exchange/matching/v1/matching_pb.js";
+import { CancelReplaceCommandSchema, CommandSchema, PlaceCommandSchema, type Command, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
-import { isDomainError } from "#kit/errors/domain-error.js";
+import { DomainError, isDomainError } from "#kit/errors/domain-error.js";
 import { formatUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderStore } from "../ports/order-store.port.js";
@@ -15,7 +15,7 @@ import { holdIdOf, type Order } from "./order.js";
 import { orderIntent, type OrderIntent, type PlaceRequest } from "./order-intent.js";
 import { admitGroup, limitsOpenOrders } from "./open-order-limits.js";
 import type { SerialQueue } from "./serial-queue.js";
-import { countsOf, symbolFilters, type OpenOrderCounts } from "./symbol-filters.js";
+import { checkOpenOrderLimits, countsOf, symbolFilters, type OpenOrderCounts } from "./symbol-filters.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
 
 export interface PlaceOrderDeps {
@@ -42,8 +42,8 @@ interface Entry {
   readonly result: Promise<Order>;
 }
 
-/** What became of one order handed to matching. */
-type DeliveryOutcome = { readonly sequence: number | undefined } | { readonly error: Error };
+/** What became of one order handed to matching: its batch (undefined: matching already had it), or why it failed. */
+type DeliveryOutcome = { readonly sequence: number | undefined; readonly batch?: EventBatch } | { readonly error: Error };
 
 /** An order stored and held, ready for matching. */
 interface Held {
@@ -88,15 +88,21 @@ export class PlaceOrder {
     return known ?? undefined;
   }
 
-  async place(accountId: string, symbol: string, request: PlaceRequest, clientOrderId: string): Promise<Order> {
+  /** The request checked (filters, units) and converted, as a placement takes it; throws before anything changes. */
+  async intentOf(symbol: string, request: PlaceRequest): Promise<OrderIntent> {
     const { spec, units } = this.symbols.get(symbol);
+    const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
+    const [bestAsk, lastPrice] = await Promise.all([needsTouch ? this.deps.matching.bestAskTicks(symbol) : undefined, this.lastPriceTicks(symbol)]);
+    return orderIntent(request, spec, units, bestAsk, lastPrice);
+  }
+
+  async place(accountId: string, symbol: string, request: PlaceRequest, clientOrderId: string): Promise<Order> {
+    this.symbols.get(symbol);
     if (clientOrderId !== "") {
       const existing = await this.deps.store.getByClientId(accountId, clientOrderId);
       if (existing) return this.retried(existing);
     }
-    const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
-    const [bestAsk, lastPrice] = await Promise.all([needsTouch ? this.deps.matching.bestAskTicks(symbol) : undefined, this.lastPriceTicks(symbol)]);
-    const intent = orderIntent(request, spec, units, bestAsk, lastPrice);
+    const intent = await this.intentOf(symbol, request);
     let done!: (outcome: Promise<Order>) => void;
     const result = new Promise<Order>((resolve) => (done = resolve));
     const list = this.waiting.get(symbol) ?? [];
@@ -195,7 +201,7 @@ export class PlaceOrder {
     );
   }
 
-  private newOrder(symbol: string, orderId: number, entry: Entry, now: number): Order {
+  private newOrder(symbol: string, orderId: number, entry: Pick<Entry, "accountId" | "clientOrderId" | "intent">, now: number): Order {
     const { intent } = entry;
     return {
       symbol,
@@ -223,7 +229,29 @@ export class PlaceOrder {
     };
   }
 
-  private hold(order: Order): Promise<void> {
+  /**
+   * Stores a cancel-replace's new order as a placement stores it (PENDING_NEW, its own id and client order id, the
+   * row is the outbox), marked as replacing `target`: every delivery of it (this one, a retry's, the relay's) is one
+   * CANCEL_REPLACE command. MAX_NUM_* filters count the account's open orders without the target, which the same
+   * command cancels. Answers the stored order instead (created false) when the client order id is taken.
+   */
+  async storeReplacement(accountId: string, clientOrderId: string, intent: OrderIntent, target: Order, allowFailure: boolean): Promise<{ order: Order; created: boolean }> {
+    const { symbol } = target;
+    const filters = symbolFilters(this.symbols.get(symbol).spec);
+    if (limitsOpenOrders(filters)) {
+      const open = await this.deps.store.openOrderCounts(accountId, symbol);
+      const gone = countsOf(target);
+      checkOpenOrderLimits(filters, { orders: open.orders - gone.orders, algo: open.algo - gone.algo, iceberg: open.iceberg - gone.iceberg }, countsOf(intent));
+    }
+    const now = this.deps.clock.now();
+    const [stored] = await this.deps.store.insertNew(symbol, 1, (first) => [
+      { ...this.newOrder(symbol, first, { accountId, clientOrderId, intent }, now), replaces: { orderId: target.orderId, allowFailure } },
+    ]);
+    return stored!;
+  }
+
+  /** Takes an order's hold in wallet (idempotent by the order's hold id); see WalletGateway.hold for its errors. */
+  hold(order: Order): Promise<void> {
     const { spec } = this.symbols.get(order.symbol);
     const scale = order.holdAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale;
     return this.deps.wallet.hold(holdIdOf(order.symbol, order.orderId), order.accountId, order.holdAsset, formatUnits(order.holdUnits, scale));
@@ -245,12 +273,17 @@ export class PlaceOrder {
    */
   private async refuseHold(order: Order, error: unknown): Promise<Order> {
     await this.deps.wallet.release(holdIdOf(order.symbol, order.orderId)).catch(() => undefined);
+    await this.rejectUndelivered(order, "HOLD_REFUSED");
+    throw error;
+  }
+
+  /** An order never delivered (and never to be), stored REJECTED and reported; it holds nothing. */
+  async rejectUndelivered(order: Order, rejectReason: string): Promise<void> {
     order.status = OrderStatus.REJECTED;
     order.submitted = true;
     order.updatedAt = this.deps.clock.now();
     await this.deps.store.update(order);
-    this.deps.updates?.publish([{ order: { ...order }, executionType: "REJECTED", rejectReason: "HOLD_REFUSED", time: order.updatedAt, balancesChanged: false }]);
-    throw error;
+    this.deps.updates?.publish([{ order: { ...order }, executionType: "REJECTED", rejectReason, time: order.updatedAt, balancesChanged: false }]);
   }
 
   /**
@@ -262,7 +295,7 @@ export class PlaceOrder {
   private async deliver(symbol: string, items: readonly Held[]): Promise<DeliveryOutcome[]> {
     const own = await this.deps.matching.submitBatch(
       symbol,
-      items.map(({ order, budget, quoteNotional }) => placeCommand(order, budget, quoteNotional)),
+      items.map(({ order, budget, quoteNotional }) => commandOf(order, budget, quoteNotional)),
     );
     return Promise.all(
       own.map(async (outcome, index): Promise<DeliveryOutcome> => {
@@ -278,7 +311,7 @@ export class PlaceOrder {
           await this.deps.wallet.release(holdIdOf(symbol, order.orderId)).catch(() => undefined);
           return { error: new Error(`matching refused order ${symbol}:${order.orderId}: ${outcome.invalid}`) };
         }
-        return { sequence: Number(outcome.sequence) };
+        return { sequence: Number(outcome.sequence), batch: outcome };
       }),
     );
   }
@@ -287,7 +320,7 @@ export class PlaceOrder {
    * Waits (bounded) until the consumer applied `sequence`, then answers with the stored order (as
    * this process's consumer stored it, else read back) or its rejection.
    */
-  private async settled(symbol: string, sequence: number | undefined, orderId: number): Promise<Order> {
+  async settled(symbol: string, sequence: number | undefined, orderId: number): Promise<Order> {
     if (sequence !== undefined) await this.progress.waitFor(symbol, sequence);
     const rejection = this.progress.takeRejection(symbol, orderId);
     if (rejection !== undefined) throw placementRejected(rejection);
@@ -299,8 +332,10 @@ export class PlaceOrder {
    * and delivered again, both idempotent by the order id (matching answers a second delivery as a duplicate), and
    * answered as a placement is. Answering the stored PENDING_NEW order instead would acknowledge an order matching
    * may not have: a cancel-all that follows would miss it, and the relay would put it on the book afterwards.
+   * Also how a cancel-replace's fallback places its stored order once the cancel is done. A cancel-replace's order
+   * still marked is delivered as its CANCEL_REPLACE (see commandOf), never alone.
    */
-  private async redeliver(order: Order): Promise<Order> {
+  async redeliver(order: Order): Promise<Order> {
     const { units } = this.symbols.get(order.symbol);
     try {
       await this.hold(order);
@@ -310,6 +345,38 @@ export class PlaceOrder {
     const [outcome] = await this.queue.run(order.symbol, () => this.deliver(order.symbol, [heldOf(order, units)]));
     if ("error" in outcome!) throw outcome.error;
     return this.settled(order.symbol, outcome!.sequence, order.orderId);
+  }
+
+  /**
+   * Runs `change` on the order as stored while it is still undelivered, under the symbol's queue, so neither the
+   * relay nor a retry delivers it meanwhile; answers the order as stored (changed, or as another delivery left it).
+   * The consumer is first brought up to matching's head (as amend does), so a delivery made before (the row stays
+   * "not submitted" until its events are stored) is seen, and `change` cannot overwrite what the consumer stores;
+   * TIMEOUT when it does not get there within `settleMs`.
+   */
+  async whileUndelivered(order: Order, settleMs: number, change: (stored: Order) => Promise<void>): Promise<Order> {
+    const { symbol } = order;
+    return this.queue.run(symbol, async () => {
+      const head = await this.deps.matching.headSequence(symbol);
+      await this.progress.settleWithin(symbol, head, settleMs);
+      if (this.progress.head(symbol) < head) throw new DomainError("TIMEOUT");
+      const stored = (await this.deps.store.get(symbol, order.orderId))!;
+      if (undelivered(stored)) await change(stored);
+      return stored;
+    });
+  }
+
+  /**
+   * Hands one stored, held order to matching alone, under the symbol's queue (a cancel-replace's new order: one
+   * CANCEL_REPLACE command). Answers its sequence and batch (sequence undefined: matching already had it); throws
+   * when matching refused the command (the order is then REJECTED, its hold released) or was not reached (the
+   * order stays undelivered, for a retry or the relay). Answer it with `settled`.
+   */
+  async deliverAlone(order: Order): Promise<{ readonly sequence: number | undefined; readonly batch?: EventBatch }> {
+    const { units } = this.symbols.get(order.symbol);
+    const [outcome] = await this.queue.run(order.symbol, () => this.deliver(order.symbol, [heldOf(order, units)]));
+    if ("error" in outcome!) throw outcome.error;
+    return outcome!;
   }
 
   /**
@@ -348,27 +415,33 @@ function heldOf(order: Order, units: { readonly notionalUnits: bigint }): Held {
   return { order, budget: buy ? order.holdUnits / units.notionalUnits : order.quantityLots, quoteNotional: order.quoteOrderUnits === 0n ? 0n : order.quoteOrderUnits / units.notionalUnits };
 }
 
-function placeCommand(order: Order, budget: bigint, quoteNotional: bigint): Command {
-  return create(CommandSchema, {
-    symbol: order.symbol,
-    timestamp: BigInt(order.createdAt),
-    kind: {
-      case: "place",
-      value: {
-        orderId: BigInt(order.orderId),
-        accountId: order.accountId,
-        side: order.side,
-        type: order.type,
-        timeInForce: order.timeInForce,
-        priceTicks: order.priceTicks === 0n ? "" : String(order.priceTicks),
-        quantityLots: order.quantityLots === 0n ? "" : String(order.quantityLots),
-        quoteQuantity: quoteNotional === 0n ? "" : String(quoteNotional),
-        stopPriceTicks: order.stopPriceTicks === 0n ? "" : String(order.stopPriceTicks),
-        trailingDeltaBps: order.trailingDelta,
-        icebergLots: order.icebergLots === 0n ? "" : String(order.icebergLots),
-        selfTradePreventionMode: order.stp,
-        budget: String(budget),
-      },
-    },
+/**
+ * The command that delivers an order: its placement, or, for a cancel-replace's new order, one CANCEL_REPLACE (the
+ * cancel and the placement in one matching command; matching knows it by the new order's id, so a second delivery is
+ * a duplicate).
+ */
+function commandOf(order: Order, budget: bigint, quoteNotional: bigint): Command {
+  const place = placeOf(order, budget, quoteNotional);
+  const kind: Command["kind"] = order.replaces
+    ? { case: "cancelReplace", value: create(CancelReplaceCommandSchema, { cancelOrderId: BigInt(order.replaces.orderId), allowFailure: order.replaces.allowFailure, place }) }
+    : { case: "place", value: place };
+  return create(CommandSchema, { symbol: order.symbol, timestamp: BigInt(order.createdAt), kind });
+}
+
+function placeOf(order: Order, budget: bigint, quoteNotional: bigint) {
+  return create(PlaceCommandSchema, {
+    orderId: BigInt(order.orderId),
+    accountId: order.accountId,
+    side: order.side,
+    type: order.type,
+    timeInForce: order.timeInForce,
+    priceTicks: order.priceTicks === 0n ? "" : String(order.priceTicks),
+    quantityLots: order.quantityLots === 0n ? "" : String(order.quantityLots),
+    quoteQuantity: quoteNotional === 0n ? "" : String(quoteNotional),
+    stopPriceTicks: order.stopPriceTicks === 0n ? "" : String(order.stopPriceTicks),
+    trailingDeltaBps: order.trailingDelta,
+    icebergLots: order.icebergLots === 0n ? "" : String(order.icebergLots),
+    selfTradePreventionMode: order.stp,
+    budget: String(budget),
   });
 }
