@@ -10,6 +10,9 @@ import { SimulatedChain } from "./adapters/chain-gateway.simulated.js";
 import { SqlLedgerStore, type WalletDb } from "./adapters/ledger-store.sql.js";
 import { SqlLedgerNoticeSource } from "./adapters/notice-source.sql.js";
 import { SqlLedgerArchiveSource } from "./adapters/ledger-archive-source.sql.js";
+import { SqlBalanceUpdateSource } from "./adapters/balance-update-source.sql.js";
+import { CommitSignal, signallingCommits } from "./domain/commit-signal.js";
+import { FollowBalanceUpdates } from "./domain/follow-balance-updates.use-case.js";
 import { AccountStatement } from "./domain/account-statement.use-case.js";
 import { ArchiveLedgerDay } from "./domain/archive-ledger-day.use-case.js";
 import { VerifyLedgerArchive } from "./domain/verify-ledger-archive.use-case.js";
@@ -121,6 +124,8 @@ export interface WalletParts {
   readonly mfa: MfaVerifier;
   readonly tiers: FeeTierSource;
   readonly batcher?: CommandBatcher;
+  /** Notified after this process commits a command that can make a balance update. */
+  readonly commits: CommitSignal;
 }
 
 export function composeWallet(store: LedgerStore, options: Omit<WalletConfig, "ledgerUrl" | "awsEndpoint" | "tickMs"> = {}): WalletParts {
@@ -129,8 +134,9 @@ export function composeWallet(store: LedgerStore, options: Omit<WalletConfig, "l
   const mfa = options.mfa ?? new EmbeddedMfaVerifier(clock);
   const batcher = store.engine !== "dynamodb" && (options.batching ?? true) ? new CommandBatcher(store) : undefined;
   const tiers = options.tiers ?? new MemoryFeeTiers();
-  const wallet = new Wallet({ store, executor: batcher ?? store, assets: new AssetRegistry(), clock, chain, mfa, tiers });
-  return { store, wallet, chain, mfa, tiers, batcher };
+  const commits = new CommitSignal();
+  const wallet = new Wallet({ store, executor: signallingCommits(batcher ?? store, commits), assets: new AssetRegistry(), clock, chain, mfa, tiers });
+  return { store, wallet, chain, mfa, tiers, batcher, commits };
 }
 
 /** The relay of deposit and withdrawal notices, over its own connection to a SQL ledger. */
@@ -147,10 +153,19 @@ async function noticeRelay(config: WalletConfig, parts: WalletParts, database: D
   return { relay };
 }
 
-/** A second connection to a SQL ledger for the readers beside the store (notices, archives); none for DynamoDB or :memory:. */
+/**
+ * A second connection to a SQL ledger for the readers beside the store (balance updates, notices, archives); none for
+ * DynamoDB or :memory:.
+ */
 function ledgerReader(config: WalletConfig): Database<unknown> | undefined {
-  if (!(config.notifications || config.archives) || config.ledgerUrl.startsWith("dynamodb:") || config.ledgerUrl === "sqlite::memory:") return undefined;
+  if (config.ledgerUrl.startsWith("dynamodb:") || config.ledgerUrl === "sqlite::memory:") return undefined;
   return openDatabase<unknown>(config.ledgerUrl);
+}
+
+/** StreamBalanceUpdates over the ledger's history (SQL ledgers), woken by this process's commits. */
+function balanceUpdatesOf(parts: WalletParts, database: Database<unknown> | undefined): FollowBalanceUpdates | undefined {
+  if (!database) return undefined;
+  return new FollowBalanceUpdates({ source: new SqlBalanceUpdateSource(database.db, database.engine), commits: parts.commits });
 }
 
 function archivesOf(config: WalletConfig, parts: WalletParts, database: Database<unknown> | undefined, clock: Clock) {
@@ -163,7 +178,9 @@ function archivesOf(config: WalletConfig, parts: WalletParts, database: Database
 const RESUME_WITHDRAWALS_MS = 15_000;
 
 /** Composition root of the wallet service. */
-export async function createWalletModule(config: WalletConfig): Promise<ServiceModule & { readonly parts: WalletParts; readonly history?: RunningHistoryProjection; readonly notices?: OutboxRelay }> {
+export async function createWalletModule(
+  config: WalletConfig,
+): Promise<ServiceModule & { readonly parts: WalletParts; readonly history?: RunningHistoryProjection; readonly notices?: OutboxRelay; readonly balanceUpdates?: FollowBalanceUpdates }> {
   // With tracing on, each commit to the store of record is a span (under SettleTrades, CreateHold, ...).
   const recordStore = tracedMethods(await openLedgerStore(config.ledgerUrl, config.awsEndpoint), "wallet.ledger", ["execute"]);
   const { projectionFor, historyFrom } = await import("./history-projection.module.js");
@@ -173,6 +190,7 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
   const parts = composeWallet(store, config);
   const reader = ledgerReader(config);
   const relay = await noticeRelay(config, parts, reader);
+  const balanceUpdates = balanceUpdatesOf(parts, reader);
   const clock = config.clock ?? systemClock;
   const archives = archivesOf(config, parts, reader, clock);
   // The bucket usually exists (infrastructure code); an object store down at start delays archives, not the service.
@@ -198,7 +216,7 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
     authorize: () => Promise.reject(new DomainError("UNIMPLEMENTED", "This wallet has no operator gate.")),
   };
   const review = new ReviewWithdrawal({ wallet: parts.wallet, audit: auditLog, clock });
-  const routes = [walletRoutes({ wallet: parts.wallet, archives }), withdrawalAdminRoutes({ review, assets: parts.wallet.assets, gate: operators, audit: auditLog })];
+  const routes = [walletRoutes({ wallet: parts.wallet, archives, balanceUpdates }), withdrawalAdminRoutes({ review, assets: parts.wallet.assets, gate: operators, audit: auditLog })];
   return {
     name: "wallet",
     serviceNames: [WalletService.typeName, WithdrawalAdminService.typeName],
@@ -212,6 +230,7 @@ export async function createWalletModule(config: WalletConfig): Promise<ServiceM
     parts,
     history,
     notices: relay?.relay,
+    balanceUpdates,
     start: async () => {
       history?.start();
       audit?.start();
