@@ -147,6 +147,28 @@ export function balanceUpdatesContract(name: string, open: () => Promise<Balance
       expect(fromNow.updates().map((u) => u.delta)).toEqual([3n]);
     });
 
+    it("a follower whose account has no new history polls without a query of its own, and still hears its update", async () => {
+      run += 1;
+      const idle = `${prefix()}-idle`;
+      const source = new SqlBalanceUpdateSource(reader.db, reader.engine, { refreshMs: 0 });
+      let polls = 0;
+      const counted = { head: () => source.head(), read: (...args: Parameters<SqlBalanceUpdateSource["read"]>) => ((polls += 1), source.read(...args)) };
+      const quiet = new FollowBalanceUpdates({ source: counted, pollMs: 10 });
+      const stream = collect(quiet, idle);
+      await stream.started();
+      await activity(`${prefix()}-busy`, `${prefix()}-other`);
+      const last = (await source.head()).seq;
+      await until(() => stream.messages.length > 0 && polls > 0);
+      const polled = polls;
+      await until(async () => polls >= polled + 3 && (await source.head()).seq >= last);
+      expect(source.reads).toBe(0);
+      await parts.wallet.creditDeposit(`${prefix()}-idle-dep`, idle, "BTC", 42n);
+      await until(() => stream.updates().length >= 1);
+      await stream.stop();
+      expect(stream.updates().map((u) => u.delta)).toEqual([42n]);
+      expect(source.reads).toBeGreaterThan(0);
+    });
+
     it("refuses a cursor it did not send (INVALID_PARAMETER)", async () => {
       const stream = collect(follow, "anyone", "not-a-cursor");
       await stream.started();

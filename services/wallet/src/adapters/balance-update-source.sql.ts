@@ -13,6 +13,11 @@
  * that set, or has ended. Once every transaction of the set has ended, history up to M is final. A mark
  * whose set outlives `graceMs` (a long transaction of something else in this database) is taken as
  * final anyway, as the notice relay does with a hole.
+ *
+ * Followers poll, so the source remembers which accounts the recent advances of the horizon touched (one
+ * query per advance, shared by every follower of the process): a follower whose account is not among them
+ * moves to the horizon without a query of its own. The cost follows the ledger's write rate, not the number
+ * of followers.
  */
 import { sql, type Kysely } from "kysely";
 import type { Engine } from "#kit/db/database.js";
@@ -28,6 +33,18 @@ type PackedEntry = [string, CommandKind, string, string, string, string, number]
 
 /** The index of a position after every entry of its row. */
 export const END_OF_ROW = 999_999_999;
+
+/** The accounts with history rows in (from, to]. */
+interface Window {
+  readonly from: number;
+  readonly to: number;
+  readonly accounts: ReadonlySet<string>;
+}
+
+/** How many recent advances of the horizon are remembered (at one per 20 ms, a few seconds). */
+const WINDOWS = 256;
+/** The longest advance whose accounts are looked up (history rows). */
+const MAX_WINDOW_ROWS = 50_000;
 
 interface Mark {
   readonly seq: number;
@@ -47,6 +64,10 @@ export class SqlBalanceUpdateSource implements BalanceUpdateSource {
   private readonly db: Kysely<HistoryTables>;
   private readonly marks: Mark[] = [];
   private final = 0;
+  /** Consecutive, oldest first; empty until the horizon has moved once. */
+  private readonly windows: Window[] = [];
+  /** History reads made for one account (skipped ones not counted). */
+  reads = 0;
   private refreshed = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<number> | undefined;
   private readonly graceMs: number;
@@ -72,6 +93,8 @@ export class SqlBalanceUpdateSource implements BalanceUpdateSource {
   async read(account: string, after: BalanceCursor, limit: number): Promise<BalanceUpdateRead> {
     const horizon = await this.horizon();
     if (after.seq > horizon || (after.seq === horizon && after.index >= END_OF_ROW)) return { updates: [], position: after, more: false };
+    if (after.index >= END_OF_ROW && this.untouched(account, after.seq, horizon)) return { updates: [], position: { seq: horizon, index: END_OF_ROW }, more: false };
+    this.reads += 1;
     const rows = await this.db
       .selectFrom("wallet_history")
       .select(["seq", "entries"])
@@ -97,6 +120,37 @@ export class SqlBalanceUpdateSource implements BalanceUpdateSource {
     return { updates, position: position.seq < after.seq ? after : position, more: rows.length === limit };
   }
 
+  /** True when the remembered windows cover (after, horizon] and none touched `account`. */
+  private untouched(account: string, after: number, horizon: number): boolean {
+    const oldest = this.windows[0];
+    const newest = this.windows.at(-1);
+    if (!oldest || !newest || oldest.from > after || newest.to < horizon) return false;
+    for (let i = this.windows.length - 1; i >= 0 && this.windows[i]!.to > after; i -= 1) {
+      if (this.windows[i]!.accounts.has(account)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The horizon moved from `from` to `to`: remember which accounts that brought. A jump too long to scan (the
+   * first one over an old ledger, a long stall) is not looked at: followers read for themselves past it.
+   */
+  private async advanced(from: number, to: number): Promise<void> {
+    if (to <= from) return;
+    if (to - from > MAX_WINDOW_ROWS) {
+      this.windows.length = 0;
+      return;
+    }
+    try {
+      const rows = await this.db.selectFrom("wallet_history").select("account").distinct().where("seq", ">", from).where("seq", "<=", to).execute();
+      this.windows.push({ from, to, accounts: new Set(rows.map((row) => row.account)) });
+      if (this.windows.length > WINDOWS) this.windows.shift();
+    } catch (error) {
+      this.windows.length = 0; // a gap: every follower reads for itself until the windows cover it again
+      throw error;
+    }
+  }
+
   /** The highest seq at or below which history is final. */
   private horizon(): Promise<number> {
     if (this.now() - this.refreshed < this.refreshMs) return Promise.resolve(this.final);
@@ -110,8 +164,10 @@ export class SqlBalanceUpdateSource implements BalanceUpdateSource {
   private async refresh(): Promise<number> {
     const last = await this.db.selectFrom("wallet_history").select("seq").orderBy("seq", "desc").limit(1).executeTakeFirst();
     const highest = Number(last?.seq ?? 0);
+    const before = this.final;
     if (this.engine === "sqlite") {
       this.final = Math.max(this.final, highest);
+      await this.advanced(before, this.final);
       return this.final;
     }
     const running = await this.runningTransactions();
@@ -125,6 +181,7 @@ export class SqlBalanceUpdateSource implements BalanceUpdateSource {
       this.final = Math.max(this.final, mark.seq);
       this.marks.shift();
     }
+    await this.advanced(before, this.final);
     return this.final;
   }
 
