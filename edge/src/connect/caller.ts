@@ -34,16 +34,28 @@ export function bearerTokenOf(headers: Headers): string | undefined {
 
 /**
  * Outermost: what leaves the public API is a Connect code with the domain error's details
- * (ErrorInfo reason = Binance code, BadRequest), never a stack or an internal message.
+ * (ErrorInfo reason = Binance code, BadRequest), never a stack or an internal message; a server
+ * stream's errors too, which its handler throws while the messages are read (another account named).
  */
 export function publicErrorInterceptor(onError?: (error: unknown, context: string) => void): Interceptor {
   return (next) => async (request) => {
+    const internal = (e: unknown) => onError?.(e, `connect ${request.url}`);
     try {
-      return await next(request);
+      const response = await next(request);
+      if (!response.stream) return response;
+      return { ...response, message: publicErrorsOf(response.message, internal) };
     } catch (error) {
-      throw toPublicError(error, (e) => onError?.(e, `connect ${request.url}`));
+      throw toPublicError(error, internal);
     }
   };
+}
+
+async function* publicErrorsOf<T>(messages: AsyncIterable<T>, onInternal: (error: unknown) => void): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw toPublicError(error, onInternal);
+  }
 }
 
 /** What the public API may say of an error: a domain error's code and details, a service's answer without its headers, else Internal. */

@@ -59,6 +59,7 @@ export const PUBLIC_METHODS: ReadonlyMap<string, MethodPolicy> = new Map<string,
   [`${wallet}/GetWithdrawalAllowList`, { access: "read", weight: 10 }],
   [`${wallet}/GetFeeRates`, { access: "read", weight: 20 }],
   [`${wallet}/RequestAccountStatement`, { access: "read", weight: 20 }],
+  [`${wallet}/StreamBalanceUpdates`, { access: "read", weight: 2 }],
   // Where funds may go: the withdraw permission, not during the lock, the TOTP code checked by wallet.
   [`${wallet}/SetWithdrawalAllowList`, { access: "withdraw", weight: 10, withdrawalLock: true }],
   [`${wallet}/RequestWithdrawal`, { access: "withdraw", weight: 10, withdrawalLock: true }],

@@ -76,6 +76,9 @@ export function publicConnectRoutes(services: EdgeServices, limiter?: RateLimite
     requestAccountStatement: (request, context) => services.wallet.requestAccountStatement({ ...request, accountId: account(context, request.accountId) }, call(context)),
     getWithdrawalAllowList: (request, context) => services.wallet.getWithdrawalAllowList({ ...request, accountId: account(context, request.accountId) }, call(context)),
     setWithdrawalAllowList: (request, context) => services.wallet.setWithdrawalAllowList({ ...request, accountId: account(context, request.accountId) }, call(context)),
+    async *streamBalanceUpdates(request, context) {
+      yield* services.wallet.streamBalanceUpdates({ ...request, accountId: account(context, request.accountId) }, call(context));
+    },
   };
 
   const marketDataImpl: Partial<ServiceImpl<typeof MarketDataService>> = {

@@ -1,5 +1,5 @@
 import { ExecutionType, type OrderList, type OrderUpdate } from "#gen/exchange/order/v1/order_pb.js";
-import type { Balance } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import type { Balance, BalanceUpdate } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { contingencyName, listOrderStatusName, listStatusTypeName, sideName, statusName, stpName, timeInForceName, typeName, workingTimeOf } from "../rest/binance.mapper.js";
 import { idNumber } from "../rest/http.js";
 
@@ -94,6 +94,11 @@ export function outboundAccountPosition(balances: readonly Balance[], assets: Re
     u: updateTime,
     B: balances.filter((b) => assets.has(b.asset)).map((b) => ({ a: b.asset, f: b.free, l: b.locked })),
   };
+}
+
+/** Binance's balanceUpdate: a non-trade change to the asset's free balance, the signed delta as wallet wrote it. */
+export function balanceUpdate(update: BalanceUpdate, eventTime: number) {
+  return { e: "balanceUpdate", E: eventTime, a: update.asset, d: update.delta, T: Number(update.time) };
 }
 
 /** Sent on a user data stream's sockets when its listen key expired or was deleted, before they close. */

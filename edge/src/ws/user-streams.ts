@@ -6,7 +6,8 @@ import type { EdgeServices } from "../rest/services.js";
 import type { ListenKeyStore } from "./listen-key-store.port.js";
 import { ListenKeys, looksLikeListenKey, type ListenKeyEnd } from "./listen-keys.js";
 import type { WebSocketLimits } from "./market-streams.js";
-import { executionReport, listenKeyExpired, listStatus, outboundAccountPosition } from "./user-events.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { balanceUpdate, executionReport, listenKeyExpired, listStatus, outboundAccountPosition } from "./user-events.js";
 import { sleep } from "./abortable-sleep.js";
 import { keepAlive } from "./keepalive.js";
 import type { DomainError } from "#kit/errors/domain-error.js";
@@ -15,8 +16,10 @@ import { ConnectionsPerIp, refuseUpgrade, refuseWhenBanned } from "./upgrade.js"
 // Binance's user data streams on the edge's HTTP/1.1 port: /ws/<listenKey> delivers the key's
 // user's executionReport events (order StreamOrderUpdates, one upstream call per user on this
 // edge, shared by all of that user's sockets) and, after each update that moved funds, an
-// outboundAccountPosition read from wallet GetBalances. The key decides the account: a socket
-// only ever hears its key's user.
+// outboundAccountPosition read from wallet GetBalances; and the user's balanceUpdate events (wallet
+// StreamBalanceUpdates, resumed from its last cursor when it breaks), each followed by an
+// outboundAccountPosition of its asset. The key decides the account: a socket only ever hears its
+// key's user.
 
 export interface UserStreamsOptions {
   readonly services: EdgeServices;
@@ -84,7 +87,10 @@ class UserConnection implements EventSink {
   }
 }
 
-/** One user's upstream StreamOrderUpdates, reopened with backoff while any of the user's sockets is open. */
+/**
+ * One user's upstream StreamOrderUpdates and StreamBalanceUpdates, each reopened with backoff while
+ * any of the user's sockets is open (balance updates from the last cursor: no gap, no duplicate).
+ */
 class AccountFeed {
   readonly connections = new Set<EventSink>();
   private readonly abort = new AbortController();
@@ -92,12 +98,15 @@ class AccountFeed {
   private lastUpdateTime = 0;
   private reading = false;
   private readAgain = false;
+  /** Where the balance updates resume ("": from now, until the first message). */
+  private balanceCursor = "";
 
   constructor(
     private readonly userId: string,
     private readonly options: UserStreamsOptions,
   ) {
     void this.run();
+    void this.runBalanceUpdates();
   }
 
   close(): void {
@@ -126,6 +135,34 @@ class AccountFeed {
       } catch (error) {
         if (signal.aborted) return;
         this.options.onError?.(error, `StreamOrderUpdates ${this.userId}`);
+      }
+      if (signal.aborted) return;
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, this.options.reconnectMaxMs ?? 10_000);
+    }
+  }
+
+  private async runBalanceUpdates(): Promise<void> {
+    const { services, now } = this.options;
+    const signal = this.abort.signal;
+    const minMs = this.options.reconnectMinMs ?? 200;
+    let delay = minMs;
+    while (!signal.aborted) {
+      try {
+        for await (const { cursor, update } of services.wallet.streamBalanceUpdates({ accountId: this.userId, cursor: this.balanceCursor }, { signal })) {
+          delay = minMs;
+          this.balanceCursor = cursor;
+          if (!update || update.accountId !== this.userId) continue;
+          this.deliver(balanceUpdate(update, now()));
+          this.touchedAssets.add(update.asset);
+          this.lastUpdateTime = Math.max(this.lastUpdateTime, Number(update.time));
+          this.readBalances();
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        // A wallet without them (a DynamoDB ledger): order updates still flow.
+        if (error instanceof ConnectError && error.code === Code.Unimplemented) return;
+        this.options.onError?.(error, `StreamBalanceUpdates ${this.userId}`);
       }
       if (signal.aborted) return;
       await sleep(delay, signal);
@@ -245,7 +282,7 @@ export class UserStreams {
   }
 
   /**
-   * Sends the user's events (executionReport, outboundAccountPosition) to `sink` until the
+   * Sends the user's events (executionReport, listStatus, balanceUpdate, outboundAccountPosition) to `sink` until the
    * returned function is called; every sink of one user on this edge shares one upstream feed.
    */
   subscribe(userId: string, sink: EventSink): () => void {

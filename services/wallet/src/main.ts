@@ -10,6 +10,9 @@ import { SimulatedChain } from "./adapters/chain-gateway.simulated.js";
 import { SqlLedgerStore, type WalletDb } from "./adapters/ledger-store.sql.js";
 import { SqlLedgerNoticeSource } from "./adapters/notice-source.sql.js";
 import { SqlLedgerArchiveSource } from "./adapters/ledger-archive-source.sql.js";
+import { SqlBalanceUpdateSource } from "./adapters/balance-update-source.sql.js";
+import { CommitSignal, signallingCommits } from "./domain/commit-signal.js";
+import { FollowBalanceUpdates } from "./domain/follow-balance-updates.use-case.js";
 import { AccountStatement } from "./domain/account-statement.use-case.js";
 import { ArchiveLedgerDay } from "./domain/archive-ledger-day.use-case.js";
 import { VerifyLedgerArchive } from "./domain/verify-ledger-archive.use-case.js";
@@ -141,6 +144,8 @@ export interface WalletParts {
   readonly batcher?: CommandBatcher;
   /** Settled trades' volume on its way to the fee-tier store (when tiers are assigned from volume). */
   readonly volumes?: TradeVolumeRecorder;
+  /** Notified after this process commits a command that can make a balance update. */
+  readonly commits: CommitSignal;
 }
 
 export function composeWallet(
@@ -153,9 +158,10 @@ export function composeWallet(
   const batcher = store.engine !== "dynamodb" && (options.batching ?? true) ? new CommandBatcher(store) : undefined;
   const tiers = options.tiers ?? new MemoryFeeTiers();
   const fees = options.fees ?? new FeeSchedule();
-  const executor = options.volumes ? recordingVolume(batcher ?? store, options.volumes) : (batcher ?? store);
+  const commits = new CommitSignal();
+  const executor = signallingCommits(options.volumes ? recordingVolume(batcher ?? store, options.volumes) : (batcher ?? store), commits);
   const wallet = new Wallet({ store, executor, assets: new AssetRegistry(), clock, chain, mfa, tiers, fees });
-  return { store, wallet, chain, mfa, tiers, fees, batcher, volumes: options.volumes };
+  return { store, wallet, chain, mfa, tiers, fees, batcher, volumes: options.volumes, commits };
 }
 
 /**
@@ -181,10 +187,19 @@ async function noticeRelay(config: WalletConfig, parts: WalletParts, database: D
   return { relay };
 }
 
-/** A second connection to a SQL ledger for the readers beside the store (notices, archives); none for DynamoDB or :memory:. */
+/**
+ * A second connection to a SQL ledger for the readers beside the store (balance updates, notices, archives); none for
+ * DynamoDB or :memory:.
+ */
 function ledgerReader(config: WalletConfig): Database<unknown> | undefined {
-  if (!(config.notifications || config.archives) || config.ledgerUrl.startsWith("dynamodb:") || config.ledgerUrl === "sqlite::memory:") return undefined;
+  if (config.ledgerUrl.startsWith("dynamodb:") || config.ledgerUrl === "sqlite::memory:") return undefined;
   return openDatabase<unknown>(config.ledgerUrl);
+}
+
+/** StreamBalanceUpdates over the ledger's history (SQL ledgers), woken by this process's commits. */
+function balanceUpdatesOf(parts: WalletParts, database: Database<unknown> | undefined): FollowBalanceUpdates | undefined {
+  if (!database) return undefined;
+  return new FollowBalanceUpdates({ source: new SqlBalanceUpdateSource(database.db, database.engine), commits: parts.commits });
 }
 
 function archivesOf(config: WalletConfig, parts: WalletParts, database: Database<unknown> | undefined, clock: Clock) {
@@ -247,7 +262,13 @@ const RESUME_WITHDRAWALS_MS = 15_000;
 
 /** Composition root of the wallet service. */
 export async function createWalletModule(config: WalletConfig): Promise<
-  ServiceModule & { readonly parts: WalletParts; readonly history?: RunningHistoryProjection; readonly notices?: OutboxRelay; readonly feeTiers?: ReturnType<typeof feeTierWork> }
+  ServiceModule & {
+    readonly parts: WalletParts;
+    readonly history?: RunningHistoryProjection;
+    readonly notices?: OutboxRelay;
+    readonly feeTiers?: ReturnType<typeof feeTierWork>;
+    readonly balanceUpdates?: FollowBalanceUpdates;
+  }
 > {
   // With tracing on, each commit to the store of record is a span (under SettleTrades, CreateHold, ...).
   const recordStore = tracedMethods(await openLedgerStore(config.ledgerUrl, config.awsEndpoint), "wallet.ledger", ["execute"]);
@@ -259,6 +280,7 @@ export async function createWalletModule(config: WalletConfig): Promise<
   const parts = composeWallet(store, { ...config, tiers: config.tiers ?? feeTiers?.book, volumes: feeTiers?.volumes });
   const reader = ledgerReader(config);
   const relay = await noticeRelay(config, parts, reader);
+  const balanceUpdates = balanceUpdatesOf(parts, reader);
   const clock = config.clock ?? systemClock;
   const archives = archivesOf(config, parts, reader, clock);
   // The bucket usually exists (infrastructure code); an object store down at start delays archives, not the service.
@@ -286,7 +308,7 @@ export async function createWalletModule(config: WalletConfig): Promise<
   const review = new ReviewWithdrawal({ wallet: parts.wallet, audit: auditLog, clock });
   const adjust = new AdjustBalance({ wallet: parts.wallet, store: parts.store, assets: parts.wallet.assets, audit: auditLog, clock });
   const routes = [
-    walletRoutes({ wallet: parts.wallet, archives }),
+    walletRoutes({ wallet: parts.wallet, archives, balanceUpdates }),
     withdrawalAdminRoutes({ review, assets: parts.wallet.assets, gate: operators, audit: auditLog }),
     adjustmentAdminRoutes({ adjust, assets: parts.wallet.assets, gate: operators }),
   ];
@@ -306,6 +328,7 @@ export async function createWalletModule(config: WalletConfig): Promise<
     history,
     notices: relay?.relay,
     feeTiers: tierWork,
+    balanceUpdates,
     start: async () => {
       await tierWork?.start();
       history?.start();

@@ -375,6 +375,29 @@ describe("streams", () => {
   });
 });
 
+describe("balance updates", () => {
+  it("streams the caller's own balance updates from its cursor, and refuses another account's", async () => {
+    const controller = new AbortController();
+    try {
+      const stream = alice.wallet("Connect binary").streamBalanceUpdates({}, { signal: controller.signal })[Symbol.asyncIterator]();
+      const start = (await stream.next()).value!;
+      expect(start.update).toBeUndefined();
+      await parts.wallet.creditDeposit("connect-bob-eth", bob.userId, "ETH", 5n);
+      await parts.wallet.creditDeposit("connect-alice-btc", alice.userId, "BTC", 12_345n);
+      const next = (await stream.next()).value!;
+      expect(next.update).toMatchObject({ accountId: alice.userId, asset: "BTC", delta: "0.00012345" });
+      // Resumed from the starting cursor: the same update, and nothing of bob's before it.
+      const resumed = alice.wallet("gRPC-Web").streamBalanceUpdates({ cursor: start.cursor }, { signal: controller.signal })[Symbol.asyncIterator]();
+      expect((await resumed.next()).value!.cursor).toBe(start.cursor);
+      expect((await resumed.next()).value!).toEqual(next);
+      const foreign = bob.wallet().streamBalanceUpdates({ accountId: alice.userId }, { signal: controller.signal })[Symbol.asyncIterator]();
+      expect((await failure(foreign.next())).code).toBe(Code.PermissionDenied);
+    } finally {
+      controller.abort();
+    }
+  });
+});
+
 describe("plain HTTP", () => {
   it("answers a JSON POST as curl would send it, and errors as Connect JSON without a stack", async () => {
     const url = `${baseUrl}/exchange.wallet.v1.WalletService/GetBalances`;

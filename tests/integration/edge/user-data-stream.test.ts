@@ -4,14 +4,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type Client } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { until } from "../../support/until.js";
 import { StreamClient, type Msg } from "./ws-client.js";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { OrderModule } from "../../../services/order/src/main.js";
-import type { WalletParts } from "../../../services/wallet/src/main.js";
+import type { WalletParts, createWalletModule } from "../../../services/wallet/src/main.js";
 import type { EdgeModule } from "../../../edge/src/main.js";
+import type { AuthModule } from "../../../services/auth/src/main.js";
 
 // Binance's user data streams end to end: the whole exchange in one process, listen keys through
 // the REST API with the API key alone, orders through the signed REST API, and a real `ws`
@@ -26,10 +28,14 @@ let order: OrderModule;
 let alice: User;
 let bob: User;
 let carol: User;
+let auth: Client<typeof AuthService>;
+let parts: WalletParts;
+let walletModule: Awaited<ReturnType<typeof createWalletModule>>;
 
 interface User {
   readonly userId: string;
   readonly apiKey: string;
+  readonly accessToken: string;
   sign(payload: string): string;
 }
 
@@ -61,7 +67,7 @@ async function userWithKey(auth: Client<typeof AuthService>, email: string): Pro
   const { tokens } = await auth.signIn({ email, password });
   const headers = { authorization: `Bearer ${tokens!.accessToken}` };
   const { key, secret } = await auth.createApiKey({ userId, type: ApiKeyType.HMAC_SHA256, permissions: [Permission.READ, Permission.TRADE], label: "uds" }, { headers });
-  return { userId, apiKey: key!.apiKey, sign: (payload) => createHmac("sha256", secret).update(payload).digest("hex") };
+  return { userId, apiKey: key!.apiKey, accessToken: tokens!.accessToken, sign: (payload) => createHmac("sha256", secret).update(payload).digest("hex") };
 }
 
 /** Opens the user's stream and waits until the order service holds its subscription, so nothing after this is missed. */
@@ -84,8 +90,9 @@ beforeAll(async () => {
   wsBase = base.replace(/^http/, "ws");
   edge = exchange.modules.find((module) => module.name === "edge") as EdgeModule;
   order = exchange.modules.find((module) => module.name === "order") as OrderModule;
-  const auth = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
-  const parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+  auth = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+  walletModule = exchange.modules.find((module) => module.name === "wallet") as unknown as typeof walletModule;
+  parts = walletModule.parts;
   [alice, bob, carol] = await Promise.all([userWithKey(auth, "uds-alice@example.com"), userWithKey(auth, "uds-bob@example.com"), userWithKey(auth, "uds-carol@example.com")]);
   await parts.wallet.creditDeposit("uds-alice-btc", alice.userId, "BTC", 2n * 10n ** 8n);
   await parts.wallet.creditDeposit("uds-bob-usdt", bob.userId, "USDT", 100_000n * 10n ** 8n);
@@ -313,5 +320,47 @@ describe("user data streams", () => {
     } finally {
       await alone.stop();
     }
+  });
+
+  it("a deposit credited and a withdrawal requested arrive as balanceUpdate with the exact signed delta, then outboundAccountPosition; nobody else hears them", async () => {
+    const [dave, erin] = await Promise.all([userWithKey(auth, "uds-dave@example.com"), userWithKey(auth, "uds-erin@example.com")]);
+    /** The user's socket, once both of its upstream feeds (order updates, wallet balance updates) are open. */
+    const connectBoth = async (user: User) => {
+      const client = await connect(user);
+      await until(() => (walletModule.balanceUpdates?.followers(user.userId) ?? 0) > 0);
+      return client;
+    };
+    // dave's API key (a security change) is taken as made a day ago: his 24 h withdrawal lock has passed.
+    const authModule = exchange.modules.find((module) => module.name === "auth") as unknown as AuthModule;
+    await authModule.store.markSecurityChange(dave.userId, Date.now() - 25 * 60 * 60 * 1000);
+    const daveWs = await connectBoth(dave);
+    const erinWs = await connectBoth(erin);
+    const ofEvent = (e: string) => (m: Msg) => m.e === e;
+
+    await parts.wallet.creditDeposit("uds-dave-deposit", dave.userId, "BTC", 150_000_000n);
+    const deposit = await daveWs.next();
+    expect(deposit).toEqual({ e: "balanceUpdate", E: expect.any(Number), a: "BTC", d: "1.50000000", T: expect.any(Number) });
+    const afterDeposit = await daveWs.next();
+    expect(afterDeposit).toEqual({ e: "outboundAccountPosition", E: expect.any(Number), u: deposit.T, B: [{ a: "BTC", f: "1.50000000", l: "0.00000000" }] });
+
+    // The withdrawal through the edge's public Connect API, with dave's session.
+    const wallet = createClient(
+      WalletService,
+      createConnectTransport({ baseUrl: `${base}/connect`, httpVersion: "1.1", interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${dave.accessToken}`), next(request))] }),
+    );
+    const { withdrawal } = await wallet.requestWithdrawal({ withdrawalId: "uds-dave-w1", asset: "BTC", network: "BTC", amount: "0.5", address: "bc1qdave", memo: "", totpCode: "" });
+    expect(withdrawal).toMatchObject({ amount: "0.50000000" });
+    const withdrawn = await daveWs.next(ofEvent("balanceUpdate"));
+    expect(withdrawn).toEqual({ e: "balanceUpdate", E: expect.any(Number), a: "BTC", d: "-0.50000000", T: expect.any(Number) });
+    const afterWithdrawal = await daveWs.next();
+    expect(afterWithdrawal).toMatchObject({ e: "outboundAccountPosition", B: [{ a: "BTC", f: "1.00000000", l: "0.00000000" }] });
+
+    // erin hears her own deposit, after dave's; and nothing of dave's before it.
+    await parts.wallet.creditDeposit("uds-erin-deposit", erin.userId, "USDT", 12_345n);
+    expect(await erinWs.next()).toMatchObject({ e: "balanceUpdate", a: "USDT", d: "0.00012345" });
+    expect(await erinWs.next()).toMatchObject({ e: "outboundAccountPosition", B: [{ a: "USDT", f: "0.00012345", l: "0.00000000" }] });
+    expect(erinWs.messages).toEqual([]);
+    expect(daveWs.messages).toEqual([]);
+    await Promise.all([daveWs.close(), erinWs.close()]);
   });
 });

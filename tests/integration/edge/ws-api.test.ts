@@ -8,6 +8,7 @@ import { AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 import { ed25519Key, hmacKey, signUp } from "./api-keys.js";
+import { until } from "../../support/until.js";
 import { WsApiClient, type ApiAnswer, type SigningKey } from "./ws-api-client.js";
 
 // The WebSocket API (/ws-api/v3) end to end: the whole exchange in one process, users with real
@@ -239,6 +240,16 @@ describe("sessions and user data", () => {
       const placed = await client.signedCall("order.place", carol, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "50000", newClientOrderId: "carol-sub" });
       expect(placed.status).toBe(200);
       expect(await client.nextEvent((m) => (m.event as { c?: string }).c === "carol-sub")).toMatchObject({ subscriptionId: 0, event: { e: "executionReport", x: "NEW", X: "NEW", q: "0.01000000" } });
+      // A deposit: balanceUpdate, then the asset's position, on carol's subscription only.
+      const wallet = exchange.modules.find((module) => module.name === "wallet") as unknown as { balanceUpdates: { followers(account: string): number } };
+      await until(() => wallet.balanceUpdates.followers(carol.userId) > 0);
+      await parts.wallet.creditDeposit("ws-api-carol-eth", carol.userId, "ETH", 25n * 10n ** 16n);
+      expect(await client.nextEvent((m) => (m.event as { e: string }).e === "balanceUpdate")).toEqual({
+        subscriptionId: 0,
+        event: { e: "balanceUpdate", E: expect.any(Number), a: "ETH", d: "0.250000000000000000", T: expect.any(Number) },
+      });
+      const ethPosition = (m: { event?: unknown }) => (m.event as { e: string; B?: { a: string }[] }).e === "outboundAccountPosition" && (m.event as { B: { a: string }[] }).B.some((b) => b.a === "ETH");
+      expect(await client.nextEvent(ethPosition)).toMatchObject({ subscriptionId: 0, event: { B: [{ a: "ETH", f: "0.250000000000000000" }] } });
 
       expect(await client.call("userDataStream.unsubscribe", { subscriptionId: 0 })).toMatchObject({ status: 200, result: {} });
       expect((await client.call("session.subscriptions")).result).toEqual([{ subscriptionId: 1 }]);

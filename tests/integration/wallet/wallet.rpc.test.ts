@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
-import { HoldState, TransferStatus, WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { BalanceUpdateReason, HoldState, TransferStatus, WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { inProcessTransport } from "#kit/rpc/in-process.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { EmbeddedMfaVerifier } from "../../../services/wallet/src/adapters/mfa-verifier.embedded.js";
@@ -295,6 +295,31 @@ for (const transport of ["in-process", "gRPC over HTTP/2"] as const) {
       expect(await client.getBalances({ accountId: account })).toEqual(balances);
       expect(await client.getBalances({ accountId: "@fees" })).toEqual(fees);
       expect((await client.listDeposits({ accountId: account })).deposits.map((d) => d.depositId)).toEqual([`internal:${tag}-credit-1`]);
+    });
+
+    it("streams one account's balance updates as signed decimals from its cursor, and refuses a bad cursor", async () => {
+      const account = `${tag}-streamer`;
+      const abort = new AbortController();
+      try {
+        const stream = client.streamBalanceUpdates({ accountId: account }, { signal: abort.signal })[Symbol.asyncIterator]();
+        const start = (await stream.next()).value!;
+        expect(start.update).toBeUndefined();
+        await parts.wallet.creditDeposit(`${tag}-stream-other`, `${tag}-someone-else`, "BTC", 1n);
+        await parts.wallet.creditDeposit(`${tag}-stream-dep`, account, "XRP", 30_000_000n);
+        await parts.wallet.requestWithdrawal({ withdrawalId: `${tag}-stream-w`, account, asset: "XRP", network: "", amount: 21_500_000n, address: "rDest", memo: "7", totpCode: "" });
+        const deposit = (await stream.next()).value!;
+        const withdrawal = (await stream.next()).value!;
+        expect(deposit.update).toMatchObject({ accountId: account, asset: "XRP", delta: "30.000000", reason: BalanceUpdateReason.DEPOSIT, reference: expect.stringContaining(`${tag}-stream-dep`) });
+        expect(withdrawal.update).toMatchObject({ accountId: account, asset: "XRP", delta: "-21.500000", reason: BalanceUpdateReason.WITHDRAWAL, reference: `withdraw:${tag}-stream-w` });
+        const resumed = client.streamBalanceUpdates({ accountId: account, cursor: deposit.cursor }, { signal: abort.signal })[Symbol.asyncIterator]();
+        expect((await resumed.next()).value!.cursor).toBe(deposit.cursor);
+        expect((await resumed.next()).value!).toEqual(withdrawal);
+      } finally {
+        abort.abort();
+      }
+      const bad = client.streamBalanceUpdates({ accountId: account, cursor: "12:x" })[Symbol.asyncIterator]();
+      const error = await errorOf(bad.next());
+      expect(error.code).toBe(Code.InvalidArgument);
     });
 
     it("keeps a withdrawal allow-list: only listed addresses (and memos) receive, changing it needs MFA when the account has it", async () => {

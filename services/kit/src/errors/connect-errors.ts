@@ -28,20 +28,35 @@ export function toConnectError(error: DomainError): ConnectError {
 /**
  * Server interceptor: domain errors thrown by handlers leave as ConnectErrors with details. An
  * error a handler got from a service it called is passed on with its code, message and details
- * but without that call's response headers, which are not ours to send.
+ * but without that call's response headers, which are not ours to send. A server stream's handler
+ * runs while its messages are read, after this returned: its errors are mapped the same way there.
  */
 export function domainErrorInterceptor(): Interceptor {
   return (next) => async (request) => {
     try {
-      return await next(request);
+      const response = await next(request);
+      if (!response.stream) return response;
+      return { ...response, message: mappedErrors(response.message) };
     } catch (error) {
-      if (error instanceof DomainError) throw toConnectError(error);
-      if (error instanceof ConnectError && [...error.metadata.keys()].length > 0) {
-        throw new ConnectError(error.rawMessage, error.code, undefined, error.details as ConstructorParameters<typeof ConnectError>[3], error.cause);
-      }
-      throw error;
+      throw outgoingError(error);
     }
   };
+}
+
+async function* mappedErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw outgoingError(error);
+  }
+}
+
+function outgoingError(error: unknown): unknown {
+  if (error instanceof DomainError) return toConnectError(error);
+  if (error instanceof ConnectError && [...error.metadata.keys()].length > 0) {
+    return new ConnectError(error.rawMessage, error.code, undefined, error.details as ConstructorParameters<typeof ConnectError>[3], error.cause);
+  }
+  return error;
 }
 
 /** What the REST edge sends for any error: HTTP status and Binance's {code, msg}. */

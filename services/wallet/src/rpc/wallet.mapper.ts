@@ -2,6 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import {
   AssetSchema,
   BalanceSchema,
+  BalanceUpdateReason,
+  BalanceUpdateSchema,
   DepositSchema,
   HoldSchema,
   HoldState,
@@ -12,6 +14,7 @@ import {
   WithdrawalSchema,
   type Asset,
   type Balance,
+  type BalanceUpdate as BalanceUpdateMessage,
   type Deposit,
   type Hold,
   type LedgerEntry as LedgerEntryMessage,
@@ -24,6 +27,8 @@ import { isDomainError } from "#kit/errors/domain-error.js";
 import { DecimalFormatError, formatUnits, parseUnits } from "#kit/money/decimal.js";
 import type { AssetRegistry, AssetSpec } from "../domain/assets.js";
 import type { BalanceRow, DepositDoc, HoldDoc, LedgerEntry, SettleTrade, WithdrawalDoc } from "../domain/ledger.js";
+import { encodeBalanceCursor, type BalanceUpdateReason as Reason } from "../domain/balance-updates.js";
+import type { BalanceStreamMessage } from "../domain/follow-balance-updates.use-case.js";
 import type { TradeSettlement } from "../domain/wallet.use-case.js";
 import { invalidField } from "../domain/wallet.errors.js";
 
@@ -170,4 +175,29 @@ export function toEntryMessage(assets: AssetRegistry, entry: LedgerEntry): Ledge
     kind: entry.kind,
     time: BigInt(entry.time),
   });
+}
+
+const REASONS: Record<Reason, BalanceUpdateReason> = {
+  deposit: BalanceUpdateReason.DEPOSIT,
+  withdrawal: BalanceUpdateReason.WITHDRAWAL,
+  withdrawal_returned: BalanceUpdateReason.WITHDRAWAL_RETURNED,
+  transfer: BalanceUpdateReason.TRANSFER,
+};
+
+/** One message of StreamBalanceUpdates: its cursor and, past the first, the update (delta in the asset's scale). */
+export function toBalanceStreamMessage(assets: AssetRegistry, message: BalanceStreamMessage): { cursor: string; update?: BalanceUpdateMessage } {
+  const cursor = encodeBalanceCursor(message.cursor);
+  const update = message.update;
+  if (!update) return { cursor };
+  return {
+    cursor,
+    update: create(BalanceUpdateSchema, {
+      accountId: update.account,
+      asset: update.asset,
+      delta: format(assets, update.asset, update.delta),
+      reason: REASONS[update.reason],
+      reference: update.reference,
+      time: BigInt(update.time),
+    }),
+  };
 }

@@ -2,6 +2,7 @@ import { createValidator } from "@bufbuild/protovalidate";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import type { AccountStatement } from "../domain/account-statement.use-case.js";
 import type { ArchiveLedgerDay } from "../domain/archive-ledger-day.use-case.js";
+import type { FollowBalanceUpdates } from "../domain/follow-balance-updates.use-case.js";
 import type { VerifyLedgerArchive } from "../domain/verify-ledger-archive.use-case.js";
 import { SettleTradeRequestSchema, WalletService, type SettleTradeRequest } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { isDomainError, type DomainError } from "#kit/errors/domain-error.js";
@@ -12,6 +13,7 @@ import { invalidField } from "../domain/wallet.errors.js";
 import {
   toAssetMessage,
   toBalanceMessage,
+  toBalanceStreamMessage,
   toDepositMessage,
   toEntryMessage,
   toHoldMessage,
@@ -31,6 +33,8 @@ export interface WalletRoutesDeps {
     readonly verify: VerifyLedgerArchive;
     readonly statement: AccountStatement;
   };
+  /** StreamBalanceUpdates (SQL ledgers); Unimplemented without. */
+  readonly balanceUpdates?: FollowBalanceUpdates;
 }
 
 const MAX_TIMEOUT_MS = 366n * 86_400_000n;
@@ -177,6 +181,10 @@ export function walletRoutes(deps: WalletRoutesDeps) {
       async listLedgerEntries(request) {
         const found = await wallet.entries(request.accountId, request.asset, page(request.page));
         return { entries: found.items.map((entry) => toEntryMessage(assets, entry)), page: { nextPageToken: found.next } };
+      },
+      async *streamBalanceUpdates(request, context) {
+        if (!deps.balanceUpdates) throw new ConnectError("StreamBalanceUpdates needs a SQL ledger", Code.Unimplemented);
+        for await (const message of deps.balanceUpdates.follow(request.accountId, request.cursor, context.signal)) yield toBalanceStreamMessage(assets, message);
       },
     });
 }

@@ -130,6 +130,65 @@ func (TransferStatus) EnumDescriptor() ([]byte, []int) {
 	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{1}
 }
 
+type BalanceUpdateReason int32
+
+const (
+	BalanceUpdateReason_BALANCE_UPDATE_REASON_UNSPECIFIED BalanceUpdateReason = 0
+	// A deposit credited (an operator credit is a deposit on the "internal" network).
+	BalanceUpdateReason_BALANCE_UPDATE_REASON_DEPOSIT BalanceUpdateReason = 1
+	// A withdrawal requested: the amount left available.
+	BalanceUpdateReason_BALANCE_UPDATE_REASON_WITHDRAWAL BalanceUpdateReason = 2
+	// A rejected withdrawal: the amount returned to available.
+	BalanceUpdateReason_BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED BalanceUpdateReason = 3
+	// A transfer between accounts.
+	BalanceUpdateReason_BALANCE_UPDATE_REASON_TRANSFER BalanceUpdateReason = 4
+)
+
+// Enum value maps for BalanceUpdateReason.
+var (
+	BalanceUpdateReason_name = map[int32]string{
+		0: "BALANCE_UPDATE_REASON_UNSPECIFIED",
+		1: "BALANCE_UPDATE_REASON_DEPOSIT",
+		2: "BALANCE_UPDATE_REASON_WITHDRAWAL",
+		3: "BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED",
+		4: "BALANCE_UPDATE_REASON_TRANSFER",
+	}
+	BalanceUpdateReason_value = map[string]int32{
+		"BALANCE_UPDATE_REASON_UNSPECIFIED":         0,
+		"BALANCE_UPDATE_REASON_DEPOSIT":             1,
+		"BALANCE_UPDATE_REASON_WITHDRAWAL":          2,
+		"BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED": 3,
+		"BALANCE_UPDATE_REASON_TRANSFER":            4,
+	}
+)
+
+func (x BalanceUpdateReason) Enum() *BalanceUpdateReason {
+	p := new(BalanceUpdateReason)
+	*p = x
+	return p
+}
+
+func (x BalanceUpdateReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (BalanceUpdateReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_exchange_wallet_v1_wallet_proto_enumTypes[2].Descriptor()
+}
+
+func (BalanceUpdateReason) Type() protoreflect.EnumType {
+	return &file_exchange_wallet_v1_wallet_proto_enumTypes[2]
+}
+
+func (x BalanceUpdateReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use BalanceUpdateReason.Descriptor instead.
+func (BalanceUpdateReason) EnumDescriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{2}
+}
+
 type StatementFormat int32
 
 const (
@@ -161,11 +220,11 @@ func (x StatementFormat) String() string {
 }
 
 func (StatementFormat) Descriptor() protoreflect.EnumDescriptor {
-	return file_exchange_wallet_v1_wallet_proto_enumTypes[2].Descriptor()
+	return file_exchange_wallet_v1_wallet_proto_enumTypes[3].Descriptor()
 }
 
 func (StatementFormat) Type() protoreflect.EnumType {
-	return &file_exchange_wallet_v1_wallet_proto_enumTypes[2]
+	return &file_exchange_wallet_v1_wallet_proto_enumTypes[3]
 }
 
 func (x StatementFormat) Number() protoreflect.EnumNumber {
@@ -174,7 +233,7 @@ func (x StatementFormat) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use StatementFormat.Descriptor instead.
 func (StatementFormat) EnumDescriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{2}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{3}
 }
 
 type Asset struct {
@@ -2462,6 +2521,200 @@ func (x *LedgerEntry) GetTime() int64 {
 	return 0
 }
 
+type StreamBalanceUpdatesRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// A cursor from an earlier message of this account's stream: resume after it. Empty: from now.
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamBalanceUpdatesRequest) Reset() {
+	*x = StreamBalanceUpdatesRequest{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamBalanceUpdatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamBalanceUpdatesRequest) ProtoMessage() {}
+
+func (x *StreamBalanceUpdatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamBalanceUpdatesRequest.ProtoReflect.Descriptor instead.
+func (*StreamBalanceUpdatesRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *StreamBalanceUpdatesRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *StreamBalanceUpdatesRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+type BalanceUpdate struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Asset     string                 `protobuf:"bytes,2,opt,name=asset,proto3" json:"asset,omitempty"`
+	// Signed change to available, in the asset's scale ("-0.50000000").
+	Delta  string              `protobuf:"bytes,3,opt,name=delta,proto3" json:"delta,omitempty"`
+	Reason BalanceUpdateReason `protobuf:"varint,4,opt,name=reason,proto3,enum=exchange.wallet.v1.BalanceUpdateReason" json:"reason,omitempty"`
+	// The ledger command (transfer id) that made the change.
+	Reference string `protobuf:"bytes,5,opt,name=reference,proto3" json:"reference,omitempty"`
+	// When the ledger committed it (ms).
+	Time          int64 `protobuf:"varint,6,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BalanceUpdate) Reset() {
+	*x = BalanceUpdate{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BalanceUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BalanceUpdate) ProtoMessage() {}
+
+func (x *BalanceUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BalanceUpdate.ProtoReflect.Descriptor instead.
+func (*BalanceUpdate) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *BalanceUpdate) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *BalanceUpdate) GetAsset() string {
+	if x != nil {
+		return x.Asset
+	}
+	return ""
+}
+
+func (x *BalanceUpdate) GetDelta() string {
+	if x != nil {
+		return x.Delta
+	}
+	return ""
+}
+
+func (x *BalanceUpdate) GetReason() BalanceUpdateReason {
+	if x != nil {
+		return x.Reason
+	}
+	return BalanceUpdateReason_BALANCE_UPDATE_REASON_UNSPECIFIED
+}
+
+func (x *BalanceUpdate) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *BalanceUpdate) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+type StreamBalanceUpdatesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where this message leaves the stream: pass it back to resume after it.
+	Cursor string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// Absent in the first message (the starting position).
+	Update        *BalanceUpdate `protobuf:"bytes,2,opt,name=update,proto3" json:"update,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamBalanceUpdatesResponse) Reset() {
+	*x = StreamBalanceUpdatesResponse{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamBalanceUpdatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamBalanceUpdatesResponse) ProtoMessage() {}
+
+func (x *StreamBalanceUpdatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamBalanceUpdatesResponse.ProtoReflect.Descriptor instead.
+func (*StreamBalanceUpdatesResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *StreamBalanceUpdatesResponse) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *StreamBalanceUpdatesResponse) GetUpdate() *BalanceUpdate {
+	if x != nil {
+		return x.Update
+	}
+	return nil
+}
+
 type ListLedgerEntriesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
@@ -2473,7 +2726,7 @@ type ListLedgerEntriesRequest struct {
 
 func (x *ListLedgerEntriesRequest) Reset() {
 	*x = ListLedgerEntriesRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2485,7 +2738,7 @@ func (x *ListLedgerEntriesRequest) String() string {
 func (*ListLedgerEntriesRequest) ProtoMessage() {}
 
 func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2498,7 +2751,7 @@ func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{37}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListLedgerEntriesRequest) GetAccountId() string {
@@ -2532,7 +2785,7 @@ type ListLedgerEntriesResponse struct {
 
 func (x *ListLedgerEntriesResponse) Reset() {
 	*x = ListLedgerEntriesResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2544,7 +2797,7 @@ func (x *ListLedgerEntriesResponse) String() string {
 func (*ListLedgerEntriesResponse) ProtoMessage() {}
 
 func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2557,7 +2810,7 @@ func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{38}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListLedgerEntriesResponse) GetEntries() []*LedgerEntry {
@@ -2585,7 +2838,7 @@ type AllowListEntry struct {
 
 func (x *AllowListEntry) Reset() {
 	*x = AllowListEntry{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2597,7 +2850,7 @@ func (x *AllowListEntry) String() string {
 func (*AllowListEntry) ProtoMessage() {}
 
 func (x *AllowListEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2610,7 +2863,7 @@ func (x *AllowListEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllowListEntry.ProtoReflect.Descriptor instead.
 func (*AllowListEntry) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{39}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *AllowListEntry) GetAddress() string {
@@ -2639,7 +2892,7 @@ type SetWithdrawalAllowListRequest struct {
 
 func (x *SetWithdrawalAllowListRequest) Reset() {
 	*x = SetWithdrawalAllowListRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2651,7 +2904,7 @@ func (x *SetWithdrawalAllowListRequest) String() string {
 func (*SetWithdrawalAllowListRequest) ProtoMessage() {}
 
 func (x *SetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2664,7 +2917,7 @@ func (x *SetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetWithdrawalAllowListRequest.ProtoReflect.Descriptor instead.
 func (*SetWithdrawalAllowListRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{40}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SetWithdrawalAllowListRequest) GetAccountId() string {
@@ -2705,7 +2958,7 @@ type SetWithdrawalAllowListResponse struct {
 
 func (x *SetWithdrawalAllowListResponse) Reset() {
 	*x = SetWithdrawalAllowListResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2717,7 +2970,7 @@ func (x *SetWithdrawalAllowListResponse) String() string {
 func (*SetWithdrawalAllowListResponse) ProtoMessage() {}
 
 func (x *SetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2730,7 +2983,7 @@ func (x *SetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetWithdrawalAllowListResponse.ProtoReflect.Descriptor instead.
 func (*SetWithdrawalAllowListResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{41}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SetWithdrawalAllowListResponse) GetEnabled() bool {
@@ -2756,7 +3009,7 @@ type GetWithdrawalAllowListRequest struct {
 
 func (x *GetWithdrawalAllowListRequest) Reset() {
 	*x = GetWithdrawalAllowListRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2768,7 +3021,7 @@ func (x *GetWithdrawalAllowListRequest) String() string {
 func (*GetWithdrawalAllowListRequest) ProtoMessage() {}
 
 func (x *GetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2781,7 +3034,7 @@ func (x *GetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWithdrawalAllowListRequest.ProtoReflect.Descriptor instead.
 func (*GetWithdrawalAllowListRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{42}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetWithdrawalAllowListRequest) GetAccountId() string {
@@ -2801,7 +3054,7 @@ type GetWithdrawalAllowListResponse struct {
 
 func (x *GetWithdrawalAllowListResponse) Reset() {
 	*x = GetWithdrawalAllowListResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2813,7 +3066,7 @@ func (x *GetWithdrawalAllowListResponse) String() string {
 func (*GetWithdrawalAllowListResponse) ProtoMessage() {}
 
 func (x *GetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2826,7 +3079,7 @@ func (x *GetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWithdrawalAllowListResponse.ProtoReflect.Descriptor instead.
 func (*GetWithdrawalAllowListResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{43}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetWithdrawalAllowListResponse) GetEnabled() bool {
@@ -2852,7 +3105,7 @@ type GetFeeRatesRequest struct {
 
 func (x *GetFeeRatesRequest) Reset() {
 	*x = GetFeeRatesRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2864,7 +3117,7 @@ func (x *GetFeeRatesRequest) String() string {
 func (*GetFeeRatesRequest) ProtoMessage() {}
 
 func (x *GetFeeRatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2877,7 +3130,7 @@ func (x *GetFeeRatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFeeRatesRequest.ProtoReflect.Descriptor instead.
 func (*GetFeeRatesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{44}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GetFeeRatesRequest) GetAccountId() string {
@@ -2899,7 +3152,7 @@ type GetFeeRatesResponse struct {
 
 func (x *GetFeeRatesResponse) Reset() {
 	*x = GetFeeRatesResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2911,7 +3164,7 @@ func (x *GetFeeRatesResponse) String() string {
 func (*GetFeeRatesResponse) ProtoMessage() {}
 
 func (x *GetFeeRatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2924,7 +3177,7 @@ func (x *GetFeeRatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFeeRatesResponse.ProtoReflect.Descriptor instead.
 func (*GetFeeRatesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{45}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetFeeRatesResponse) GetTier() int32 {
@@ -2957,7 +3210,7 @@ type ListWithdrawalApprovalsRequest struct {
 
 func (x *ListWithdrawalApprovalsRequest) Reset() {
 	*x = ListWithdrawalApprovalsRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2969,7 +3222,7 @@ func (x *ListWithdrawalApprovalsRequest) String() string {
 func (*ListWithdrawalApprovalsRequest) ProtoMessage() {}
 
 func (x *ListWithdrawalApprovalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2982,7 +3235,7 @@ func (x *ListWithdrawalApprovalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWithdrawalApprovalsRequest.ProtoReflect.Descriptor instead.
 func (*ListWithdrawalApprovalsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{46}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListWithdrawalApprovalsRequest) GetPage() *v1.PageRequest {
@@ -3003,7 +3256,7 @@ type ListWithdrawalApprovalsResponse struct {
 
 func (x *ListWithdrawalApprovalsResponse) Reset() {
 	*x = ListWithdrawalApprovalsResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3015,7 +3268,7 @@ func (x *ListWithdrawalApprovalsResponse) String() string {
 func (*ListWithdrawalApprovalsResponse) ProtoMessage() {}
 
 func (x *ListWithdrawalApprovalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3028,7 +3281,7 @@ func (x *ListWithdrawalApprovalsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWithdrawalApprovalsResponse.ProtoReflect.Descriptor instead.
 func (*ListWithdrawalApprovalsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{47}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListWithdrawalApprovalsResponse) GetWithdrawals() []*Withdrawal {
@@ -3060,7 +3313,7 @@ type CreditAccountRequest struct {
 
 func (x *CreditAccountRequest) Reset() {
 	*x = CreditAccountRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3072,7 +3325,7 @@ func (x *CreditAccountRequest) String() string {
 func (*CreditAccountRequest) ProtoMessage() {}
 
 func (x *CreditAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3085,7 +3338,7 @@ func (x *CreditAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditAccountRequest.ProtoReflect.Descriptor instead.
 func (*CreditAccountRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{48}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *CreditAccountRequest) GetCreditId() string {
@@ -3135,7 +3388,7 @@ type CreditAccountResponse struct {
 
 func (x *CreditAccountResponse) Reset() {
 	*x = CreditAccountResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3147,7 +3400,7 @@ func (x *CreditAccountResponse) String() string {
 func (*CreditAccountResponse) ProtoMessage() {}
 
 func (x *CreditAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3160,7 +3413,7 @@ func (x *CreditAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditAccountResponse.ProtoReflect.Descriptor instead.
 func (*CreditAccountResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{49}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *CreditAccountResponse) GetDeposit() *Deposit {
@@ -3190,7 +3443,7 @@ type RequestAccountStatementRequest struct {
 
 func (x *RequestAccountStatementRequest) Reset() {
 	*x = RequestAccountStatementRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3202,7 +3455,7 @@ func (x *RequestAccountStatementRequest) String() string {
 func (*RequestAccountStatementRequest) ProtoMessage() {}
 
 func (x *RequestAccountStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3215,7 +3468,7 @@ func (x *RequestAccountStatementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestAccountStatementRequest.ProtoReflect.Descriptor instead.
 func (*RequestAccountStatementRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{50}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *RequestAccountStatementRequest) GetAccountId() string {
@@ -3252,7 +3505,7 @@ type RequestAccountStatementResponse struct {
 
 func (x *RequestAccountStatementResponse) Reset() {
 	*x = RequestAccountStatementResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3264,7 +3517,7 @@ func (x *RequestAccountStatementResponse) String() string {
 func (*RequestAccountStatementResponse) ProtoMessage() {}
 
 func (x *RequestAccountStatementResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3277,7 +3530,7 @@ func (x *RequestAccountStatementResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestAccountStatementResponse.ProtoReflect.Descriptor instead.
 func (*RequestAccountStatementResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{51}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *RequestAccountStatementResponse) GetUrl() string {
@@ -3311,7 +3564,7 @@ type ArchiveLedgerDayRequest struct {
 
 func (x *ArchiveLedgerDayRequest) Reset() {
 	*x = ArchiveLedgerDayRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3323,7 +3576,7 @@ func (x *ArchiveLedgerDayRequest) String() string {
 func (*ArchiveLedgerDayRequest) ProtoMessage() {}
 
 func (x *ArchiveLedgerDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3336,7 +3589,7 @@ func (x *ArchiveLedgerDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveLedgerDayRequest.ProtoReflect.Descriptor instead.
 func (*ArchiveLedgerDayRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{52}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ArchiveLedgerDayRequest) GetDate() string {
@@ -3357,7 +3610,7 @@ type ArchiveLedgerDayResponse struct {
 
 func (x *ArchiveLedgerDayResponse) Reset() {
 	*x = ArchiveLedgerDayResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3369,7 +3622,7 @@ func (x *ArchiveLedgerDayResponse) String() string {
 func (*ArchiveLedgerDayResponse) ProtoMessage() {}
 
 func (x *ArchiveLedgerDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3382,7 +3635,7 @@ func (x *ArchiveLedgerDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveLedgerDayResponse.ProtoReflect.Descriptor instead.
 func (*ArchiveLedgerDayResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{53}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ArchiveLedgerDayResponse) GetKey() string {
@@ -3415,7 +3668,7 @@ type VerifyLedgerArchiveRequest struct {
 
 func (x *VerifyLedgerArchiveRequest) Reset() {
 	*x = VerifyLedgerArchiveRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3427,7 +3680,7 @@ func (x *VerifyLedgerArchiveRequest) String() string {
 func (*VerifyLedgerArchiveRequest) ProtoMessage() {}
 
 func (x *VerifyLedgerArchiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3440,7 +3693,7 @@ func (x *VerifyLedgerArchiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyLedgerArchiveRequest.ProtoReflect.Descriptor instead.
 func (*VerifyLedgerArchiveRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{54}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *VerifyLedgerArchiveRequest) GetDate() string {
@@ -3465,7 +3718,7 @@ type VerifyLedgerArchiveResponse struct {
 
 func (x *VerifyLedgerArchiveResponse) Reset() {
 	*x = VerifyLedgerArchiveResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3477,7 +3730,7 @@ func (x *VerifyLedgerArchiveResponse) String() string {
 func (*VerifyLedgerArchiveResponse) ProtoMessage() {}
 
 func (x *VerifyLedgerArchiveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3490,7 +3743,7 @@ func (x *VerifyLedgerArchiveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyLedgerArchiveResponse.ProtoReflect.Descriptor instead.
 func (*VerifyLedgerArchiveResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{55}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *VerifyLedgerArchiveResponse) GetEqual() bool {
@@ -3711,7 +3964,22 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"\x0favailable_delta\x18\x04 \x01(\tR\x0eavailableDelta\x12!\n" +
 	"\flocked_delta\x18\x05 \x01(\tR\vlockedDelta\x12\x12\n" +
 	"\x04kind\x18\x06 \x01(\tR\x04kind\x12\x12\n" +
-	"\x04time\x18\a \x01(\x03R\x04time\"\x8d\x01\n" +
+	"\x04time\x18\a \x01(\x03R\x04time\"f\n" +
+	"\x1bStreamBalanceUpdatesRequest\x12&\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\x12\x1f\n" +
+	"\x06cursor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06cursor\"\xcd\x01\n" +
+	"\rBalanceUpdate\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x14\n" +
+	"\x05asset\x18\x02 \x01(\tR\x05asset\x12\x14\n" +
+	"\x05delta\x18\x03 \x01(\tR\x05delta\x12?\n" +
+	"\x06reason\x18\x04 \x01(\x0e2'.exchange.wallet.v1.BalanceUpdateReasonR\x06reason\x12\x1c\n" +
+	"\treference\x18\x05 \x01(\tR\treference\x12\x12\n" +
+	"\x04time\x18\x06 \x01(\x03R\x04time\"q\n" +
+	"\x1cStreamBalanceUpdatesResponse\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x129\n" +
+	"\x06update\x18\x02 \x01(\v2!.exchange.wallet.v1.BalanceUpdateR\x06update\"\x8d\x01\n" +
 	"\x18ListLedgerEntriesRequest\x12&\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\x12\x14\n" +
@@ -3799,10 +4067,16 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"\x17TRANSFER_STATUS_PENDING\x10\x01\x12%\n" +
 	"!TRANSFER_STATUS_AWAITING_APPROVAL\x10\x02\x12\x1d\n" +
 	"\x19TRANSFER_STATUS_COMPLETED\x10\x03\x12\x1c\n" +
-	"\x18TRANSFER_STATUS_REJECTED\x10\x04*M\n" +
+	"\x18TRANSFER_STATUS_REJECTED\x10\x04*\xd8\x01\n" +
+	"\x13BalanceUpdateReason\x12%\n" +
+	"!BALANCE_UPDATE_REASON_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dBALANCE_UPDATE_REASON_DEPOSIT\x10\x01\x12$\n" +
+	" BALANCE_UPDATE_REASON_WITHDRAWAL\x10\x02\x12-\n" +
+	")BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED\x10\x03\x12\"\n" +
+	"\x1eBALANCE_UPDATE_REASON_TRANSFER\x10\x04*M\n" +
 	"\x0fStatementFormat\x12 \n" +
 	"\x1cSTATEMENT_FORMAT_UNSPECIFIED\x10\x00\x12\x18\n" +
-	"\x14STATEMENT_FORMAT_CSV\x10\x012\xb6\x13\n" +
+	"\x14STATEMENT_FORMAT_CSV\x10\x012\xb3\x14\n" +
 	"\rWalletService\x12[\n" +
 	"\n" +
 	"ListAssets\x12%.exchange.wallet.v1.ListAssetsRequest\x1a&.exchange.wallet.v1.ListAssetsResponse\x12^\n" +
@@ -3829,7 +4103,8 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"\rCreditAccount\x12(.exchange.wallet.v1.CreditAccountRequest\x1a).exchange.wallet.v1.CreditAccountResponse\x12\x82\x01\n" +
 	"\x17RequestAccountStatement\x122.exchange.wallet.v1.RequestAccountStatementRequest\x1a3.exchange.wallet.v1.RequestAccountStatementResponse\x12m\n" +
 	"\x10ArchiveLedgerDay\x12+.exchange.wallet.v1.ArchiveLedgerDayRequest\x1a,.exchange.wallet.v1.ArchiveLedgerDayResponse\x12v\n" +
-	"\x13VerifyLedgerArchive\x12..exchange.wallet.v1.VerifyLedgerArchiveRequest\x1a/.exchange.wallet.v1.VerifyLedgerArchiveResponseB\xd4\x01\n" +
+	"\x13VerifyLedgerArchive\x12..exchange.wallet.v1.VerifyLedgerArchiveRequest\x1a/.exchange.wallet.v1.VerifyLedgerArchiveResponse\x12{\n" +
+	"\x14StreamBalanceUpdates\x12/.exchange.wallet.v1.StreamBalanceUpdatesRequest\x1a0.exchange.wallet.v1.StreamBalanceUpdatesResponse0\x01B\xd4\x01\n" +
 	"\x16com.exchange.wallet.v1B\vWalletProtoP\x01ZCgithub.com/exchange/exchange/sdk/go/gen/exchange/wallet/v1;walletv1\xa2\x02\x03EWX\xaa\x02\x12Exchange.Wallet.V1\xca\x02\x12Exchange\\Wallet\\V1\xe2\x02\x1eExchange\\Wallet\\V1\\GPBMetadata\xea\x02\x14Exchange::Wallet::V1b\x06proto3"
 
 var (
@@ -3844,156 +4119,164 @@ func file_exchange_wallet_v1_wallet_proto_rawDescGZIP() []byte {
 	return file_exchange_wallet_v1_wallet_proto_rawDescData
 }
 
-var file_exchange_wallet_v1_wallet_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_exchange_wallet_v1_wallet_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
+var file_exchange_wallet_v1_wallet_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_exchange_wallet_v1_wallet_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_exchange_wallet_v1_wallet_proto_goTypes = []any{
 	(HoldState)(0),                          // 0: exchange.wallet.v1.HoldState
 	(TransferStatus)(0),                     // 1: exchange.wallet.v1.TransferStatus
-	(StatementFormat)(0),                    // 2: exchange.wallet.v1.StatementFormat
-	(*Asset)(nil),                           // 3: exchange.wallet.v1.Asset
-	(*Network)(nil),                         // 4: exchange.wallet.v1.Network
-	(*ListAssetsRequest)(nil),               // 5: exchange.wallet.v1.ListAssetsRequest
-	(*ListAssetsResponse)(nil),              // 6: exchange.wallet.v1.ListAssetsResponse
-	(*Balance)(nil),                         // 7: exchange.wallet.v1.Balance
-	(*GetBalancesRequest)(nil),              // 8: exchange.wallet.v1.GetBalancesRequest
-	(*GetBalancesResponse)(nil),             // 9: exchange.wallet.v1.GetBalancesResponse
-	(*CreateHoldRequest)(nil),               // 10: exchange.wallet.v1.CreateHoldRequest
-	(*Hold)(nil),                            // 11: exchange.wallet.v1.Hold
-	(*CreateHoldResponse)(nil),              // 12: exchange.wallet.v1.CreateHoldResponse
-	(*VoidHoldRequest)(nil),                 // 13: exchange.wallet.v1.VoidHoldRequest
-	(*VoidHoldResponse)(nil),                // 14: exchange.wallet.v1.VoidHoldResponse
-	(*ReduceHoldRequest)(nil),               // 15: exchange.wallet.v1.ReduceHoldRequest
-	(*ReduceHoldResponse)(nil),              // 16: exchange.wallet.v1.ReduceHoldResponse
-	(*SettleTradeRequest)(nil),              // 17: exchange.wallet.v1.SettleTradeRequest
-	(*SettleTradeResponse)(nil),             // 18: exchange.wallet.v1.SettleTradeResponse
-	(*SettleTradesRequest)(nil),             // 19: exchange.wallet.v1.SettleTradesRequest
-	(*SettleTradesResponse)(nil),            // 20: exchange.wallet.v1.SettleTradesResponse
-	(*SettleTradesResult)(nil),              // 21: exchange.wallet.v1.SettleTradesResult
-	(*SettleTradeError)(nil),                // 22: exchange.wallet.v1.SettleTradeError
-	(*TransferRequest)(nil),                 // 23: exchange.wallet.v1.TransferRequest
-	(*TransferResponse)(nil),                // 24: exchange.wallet.v1.TransferResponse
-	(*GetDepositAddressRequest)(nil),        // 25: exchange.wallet.v1.GetDepositAddressRequest
-	(*GetDepositAddressResponse)(nil),       // 26: exchange.wallet.v1.GetDepositAddressResponse
-	(*Deposit)(nil),                         // 27: exchange.wallet.v1.Deposit
-	(*ListDepositsRequest)(nil),             // 28: exchange.wallet.v1.ListDepositsRequest
-	(*ListDepositsResponse)(nil),            // 29: exchange.wallet.v1.ListDepositsResponse
-	(*Withdrawal)(nil),                      // 30: exchange.wallet.v1.Withdrawal
-	(*RequestWithdrawalRequest)(nil),        // 31: exchange.wallet.v1.RequestWithdrawalRequest
-	(*RequestWithdrawalResponse)(nil),       // 32: exchange.wallet.v1.RequestWithdrawalResponse
-	(*ApproveWithdrawalRequest)(nil),        // 33: exchange.wallet.v1.ApproveWithdrawalRequest
-	(*ApproveWithdrawalResponse)(nil),       // 34: exchange.wallet.v1.ApproveWithdrawalResponse
-	(*RejectWithdrawalRequest)(nil),         // 35: exchange.wallet.v1.RejectWithdrawalRequest
-	(*RejectWithdrawalResponse)(nil),        // 36: exchange.wallet.v1.RejectWithdrawalResponse
-	(*ListWithdrawalsRequest)(nil),          // 37: exchange.wallet.v1.ListWithdrawalsRequest
-	(*ListWithdrawalsResponse)(nil),         // 38: exchange.wallet.v1.ListWithdrawalsResponse
-	(*LedgerEntry)(nil),                     // 39: exchange.wallet.v1.LedgerEntry
-	(*ListLedgerEntriesRequest)(nil),        // 40: exchange.wallet.v1.ListLedgerEntriesRequest
-	(*ListLedgerEntriesResponse)(nil),       // 41: exchange.wallet.v1.ListLedgerEntriesResponse
-	(*AllowListEntry)(nil),                  // 42: exchange.wallet.v1.AllowListEntry
-	(*SetWithdrawalAllowListRequest)(nil),   // 43: exchange.wallet.v1.SetWithdrawalAllowListRequest
-	(*SetWithdrawalAllowListResponse)(nil),  // 44: exchange.wallet.v1.SetWithdrawalAllowListResponse
-	(*GetWithdrawalAllowListRequest)(nil),   // 45: exchange.wallet.v1.GetWithdrawalAllowListRequest
-	(*GetWithdrawalAllowListResponse)(nil),  // 46: exchange.wallet.v1.GetWithdrawalAllowListResponse
-	(*GetFeeRatesRequest)(nil),              // 47: exchange.wallet.v1.GetFeeRatesRequest
-	(*GetFeeRatesResponse)(nil),             // 48: exchange.wallet.v1.GetFeeRatesResponse
-	(*ListWithdrawalApprovalsRequest)(nil),  // 49: exchange.wallet.v1.ListWithdrawalApprovalsRequest
-	(*ListWithdrawalApprovalsResponse)(nil), // 50: exchange.wallet.v1.ListWithdrawalApprovalsResponse
-	(*CreditAccountRequest)(nil),            // 51: exchange.wallet.v1.CreditAccountRequest
-	(*CreditAccountResponse)(nil),           // 52: exchange.wallet.v1.CreditAccountResponse
-	(*RequestAccountStatementRequest)(nil),  // 53: exchange.wallet.v1.RequestAccountStatementRequest
-	(*RequestAccountStatementResponse)(nil), // 54: exchange.wallet.v1.RequestAccountStatementResponse
-	(*ArchiveLedgerDayRequest)(nil),         // 55: exchange.wallet.v1.ArchiveLedgerDayRequest
-	(*ArchiveLedgerDayResponse)(nil),        // 56: exchange.wallet.v1.ArchiveLedgerDayResponse
-	(*VerifyLedgerArchiveRequest)(nil),      // 57: exchange.wallet.v1.VerifyLedgerArchiveRequest
-	(*VerifyLedgerArchiveResponse)(nil),     // 58: exchange.wallet.v1.VerifyLedgerArchiveResponse
-	(*v1.PageRequest)(nil),                  // 59: exchange.common.v1.PageRequest
-	(*v1.PageResponse)(nil),                 // 60: exchange.common.v1.PageResponse
+	(BalanceUpdateReason)(0),                // 2: exchange.wallet.v1.BalanceUpdateReason
+	(StatementFormat)(0),                    // 3: exchange.wallet.v1.StatementFormat
+	(*Asset)(nil),                           // 4: exchange.wallet.v1.Asset
+	(*Network)(nil),                         // 5: exchange.wallet.v1.Network
+	(*ListAssetsRequest)(nil),               // 6: exchange.wallet.v1.ListAssetsRequest
+	(*ListAssetsResponse)(nil),              // 7: exchange.wallet.v1.ListAssetsResponse
+	(*Balance)(nil),                         // 8: exchange.wallet.v1.Balance
+	(*GetBalancesRequest)(nil),              // 9: exchange.wallet.v1.GetBalancesRequest
+	(*GetBalancesResponse)(nil),             // 10: exchange.wallet.v1.GetBalancesResponse
+	(*CreateHoldRequest)(nil),               // 11: exchange.wallet.v1.CreateHoldRequest
+	(*Hold)(nil),                            // 12: exchange.wallet.v1.Hold
+	(*CreateHoldResponse)(nil),              // 13: exchange.wallet.v1.CreateHoldResponse
+	(*VoidHoldRequest)(nil),                 // 14: exchange.wallet.v1.VoidHoldRequest
+	(*VoidHoldResponse)(nil),                // 15: exchange.wallet.v1.VoidHoldResponse
+	(*ReduceHoldRequest)(nil),               // 16: exchange.wallet.v1.ReduceHoldRequest
+	(*ReduceHoldResponse)(nil),              // 17: exchange.wallet.v1.ReduceHoldResponse
+	(*SettleTradeRequest)(nil),              // 18: exchange.wallet.v1.SettleTradeRequest
+	(*SettleTradeResponse)(nil),             // 19: exchange.wallet.v1.SettleTradeResponse
+	(*SettleTradesRequest)(nil),             // 20: exchange.wallet.v1.SettleTradesRequest
+	(*SettleTradesResponse)(nil),            // 21: exchange.wallet.v1.SettleTradesResponse
+	(*SettleTradesResult)(nil),              // 22: exchange.wallet.v1.SettleTradesResult
+	(*SettleTradeError)(nil),                // 23: exchange.wallet.v1.SettleTradeError
+	(*TransferRequest)(nil),                 // 24: exchange.wallet.v1.TransferRequest
+	(*TransferResponse)(nil),                // 25: exchange.wallet.v1.TransferResponse
+	(*GetDepositAddressRequest)(nil),        // 26: exchange.wallet.v1.GetDepositAddressRequest
+	(*GetDepositAddressResponse)(nil),       // 27: exchange.wallet.v1.GetDepositAddressResponse
+	(*Deposit)(nil),                         // 28: exchange.wallet.v1.Deposit
+	(*ListDepositsRequest)(nil),             // 29: exchange.wallet.v1.ListDepositsRequest
+	(*ListDepositsResponse)(nil),            // 30: exchange.wallet.v1.ListDepositsResponse
+	(*Withdrawal)(nil),                      // 31: exchange.wallet.v1.Withdrawal
+	(*RequestWithdrawalRequest)(nil),        // 32: exchange.wallet.v1.RequestWithdrawalRequest
+	(*RequestWithdrawalResponse)(nil),       // 33: exchange.wallet.v1.RequestWithdrawalResponse
+	(*ApproveWithdrawalRequest)(nil),        // 34: exchange.wallet.v1.ApproveWithdrawalRequest
+	(*ApproveWithdrawalResponse)(nil),       // 35: exchange.wallet.v1.ApproveWithdrawalResponse
+	(*RejectWithdrawalRequest)(nil),         // 36: exchange.wallet.v1.RejectWithdrawalRequest
+	(*RejectWithdrawalResponse)(nil),        // 37: exchange.wallet.v1.RejectWithdrawalResponse
+	(*ListWithdrawalsRequest)(nil),          // 38: exchange.wallet.v1.ListWithdrawalsRequest
+	(*ListWithdrawalsResponse)(nil),         // 39: exchange.wallet.v1.ListWithdrawalsResponse
+	(*LedgerEntry)(nil),                     // 40: exchange.wallet.v1.LedgerEntry
+	(*StreamBalanceUpdatesRequest)(nil),     // 41: exchange.wallet.v1.StreamBalanceUpdatesRequest
+	(*BalanceUpdate)(nil),                   // 42: exchange.wallet.v1.BalanceUpdate
+	(*StreamBalanceUpdatesResponse)(nil),    // 43: exchange.wallet.v1.StreamBalanceUpdatesResponse
+	(*ListLedgerEntriesRequest)(nil),        // 44: exchange.wallet.v1.ListLedgerEntriesRequest
+	(*ListLedgerEntriesResponse)(nil),       // 45: exchange.wallet.v1.ListLedgerEntriesResponse
+	(*AllowListEntry)(nil),                  // 46: exchange.wallet.v1.AllowListEntry
+	(*SetWithdrawalAllowListRequest)(nil),   // 47: exchange.wallet.v1.SetWithdrawalAllowListRequest
+	(*SetWithdrawalAllowListResponse)(nil),  // 48: exchange.wallet.v1.SetWithdrawalAllowListResponse
+	(*GetWithdrawalAllowListRequest)(nil),   // 49: exchange.wallet.v1.GetWithdrawalAllowListRequest
+	(*GetWithdrawalAllowListResponse)(nil),  // 50: exchange.wallet.v1.GetWithdrawalAllowListResponse
+	(*GetFeeRatesRequest)(nil),              // 51: exchange.wallet.v1.GetFeeRatesRequest
+	(*GetFeeRatesResponse)(nil),             // 52: exchange.wallet.v1.GetFeeRatesResponse
+	(*ListWithdrawalApprovalsRequest)(nil),  // 53: exchange.wallet.v1.ListWithdrawalApprovalsRequest
+	(*ListWithdrawalApprovalsResponse)(nil), // 54: exchange.wallet.v1.ListWithdrawalApprovalsResponse
+	(*CreditAccountRequest)(nil),            // 55: exchange.wallet.v1.CreditAccountRequest
+	(*CreditAccountResponse)(nil),           // 56: exchange.wallet.v1.CreditAccountResponse
+	(*RequestAccountStatementRequest)(nil),  // 57: exchange.wallet.v1.RequestAccountStatementRequest
+	(*RequestAccountStatementResponse)(nil), // 58: exchange.wallet.v1.RequestAccountStatementResponse
+	(*ArchiveLedgerDayRequest)(nil),         // 59: exchange.wallet.v1.ArchiveLedgerDayRequest
+	(*ArchiveLedgerDayResponse)(nil),        // 60: exchange.wallet.v1.ArchiveLedgerDayResponse
+	(*VerifyLedgerArchiveRequest)(nil),      // 61: exchange.wallet.v1.VerifyLedgerArchiveRequest
+	(*VerifyLedgerArchiveResponse)(nil),     // 62: exchange.wallet.v1.VerifyLedgerArchiveResponse
+	(*v1.PageRequest)(nil),                  // 63: exchange.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                 // 64: exchange.common.v1.PageResponse
 }
 var file_exchange_wallet_v1_wallet_proto_depIdxs = []int32{
-	4,  // 0: exchange.wallet.v1.Asset.networks:type_name -> exchange.wallet.v1.Network
-	3,  // 1: exchange.wallet.v1.ListAssetsResponse.assets:type_name -> exchange.wallet.v1.Asset
-	7,  // 2: exchange.wallet.v1.GetBalancesResponse.balances:type_name -> exchange.wallet.v1.Balance
+	5,  // 0: exchange.wallet.v1.Asset.networks:type_name -> exchange.wallet.v1.Network
+	4,  // 1: exchange.wallet.v1.ListAssetsResponse.assets:type_name -> exchange.wallet.v1.Asset
+	8,  // 2: exchange.wallet.v1.GetBalancesResponse.balances:type_name -> exchange.wallet.v1.Balance
 	0,  // 3: exchange.wallet.v1.Hold.state:type_name -> exchange.wallet.v1.HoldState
-	11, // 4: exchange.wallet.v1.CreateHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	11, // 5: exchange.wallet.v1.VoidHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	11, // 6: exchange.wallet.v1.ReduceHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	17, // 7: exchange.wallet.v1.SettleTradesRequest.trades:type_name -> exchange.wallet.v1.SettleTradeRequest
-	21, // 8: exchange.wallet.v1.SettleTradesResponse.results:type_name -> exchange.wallet.v1.SettleTradesResult
-	18, // 9: exchange.wallet.v1.SettleTradesResult.settled:type_name -> exchange.wallet.v1.SettleTradeResponse
-	22, // 10: exchange.wallet.v1.SettleTradesResult.error:type_name -> exchange.wallet.v1.SettleTradeError
+	12, // 4: exchange.wallet.v1.CreateHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
+	12, // 5: exchange.wallet.v1.VoidHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
+	12, // 6: exchange.wallet.v1.ReduceHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
+	18, // 7: exchange.wallet.v1.SettleTradesRequest.trades:type_name -> exchange.wallet.v1.SettleTradeRequest
+	22, // 8: exchange.wallet.v1.SettleTradesResponse.results:type_name -> exchange.wallet.v1.SettleTradesResult
+	19, // 9: exchange.wallet.v1.SettleTradesResult.settled:type_name -> exchange.wallet.v1.SettleTradeResponse
+	23, // 10: exchange.wallet.v1.SettleTradesResult.error:type_name -> exchange.wallet.v1.SettleTradeError
 	1,  // 11: exchange.wallet.v1.Deposit.status:type_name -> exchange.wallet.v1.TransferStatus
-	59, // 12: exchange.wallet.v1.ListDepositsRequest.page:type_name -> exchange.common.v1.PageRequest
-	27, // 13: exchange.wallet.v1.ListDepositsResponse.deposits:type_name -> exchange.wallet.v1.Deposit
-	60, // 14: exchange.wallet.v1.ListDepositsResponse.page:type_name -> exchange.common.v1.PageResponse
+	63, // 12: exchange.wallet.v1.ListDepositsRequest.page:type_name -> exchange.common.v1.PageRequest
+	28, // 13: exchange.wallet.v1.ListDepositsResponse.deposits:type_name -> exchange.wallet.v1.Deposit
+	64, // 14: exchange.wallet.v1.ListDepositsResponse.page:type_name -> exchange.common.v1.PageResponse
 	1,  // 15: exchange.wallet.v1.Withdrawal.status:type_name -> exchange.wallet.v1.TransferStatus
-	30, // 16: exchange.wallet.v1.RequestWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	30, // 17: exchange.wallet.v1.ApproveWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	30, // 18: exchange.wallet.v1.RejectWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	59, // 19: exchange.wallet.v1.ListWithdrawalsRequest.page:type_name -> exchange.common.v1.PageRequest
-	30, // 20: exchange.wallet.v1.ListWithdrawalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
-	60, // 21: exchange.wallet.v1.ListWithdrawalsResponse.page:type_name -> exchange.common.v1.PageResponse
-	59, // 22: exchange.wallet.v1.ListLedgerEntriesRequest.page:type_name -> exchange.common.v1.PageRequest
-	39, // 23: exchange.wallet.v1.ListLedgerEntriesResponse.entries:type_name -> exchange.wallet.v1.LedgerEntry
-	60, // 24: exchange.wallet.v1.ListLedgerEntriesResponse.page:type_name -> exchange.common.v1.PageResponse
-	42, // 25: exchange.wallet.v1.SetWithdrawalAllowListRequest.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	42, // 26: exchange.wallet.v1.SetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	42, // 27: exchange.wallet.v1.GetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	59, // 28: exchange.wallet.v1.ListWithdrawalApprovalsRequest.page:type_name -> exchange.common.v1.PageRequest
-	30, // 29: exchange.wallet.v1.ListWithdrawalApprovalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
-	60, // 30: exchange.wallet.v1.ListWithdrawalApprovalsResponse.page:type_name -> exchange.common.v1.PageResponse
-	27, // 31: exchange.wallet.v1.CreditAccountResponse.deposit:type_name -> exchange.wallet.v1.Deposit
-	2,  // 32: exchange.wallet.v1.RequestAccountStatementRequest.format:type_name -> exchange.wallet.v1.StatementFormat
-	5,  // 33: exchange.wallet.v1.WalletService.ListAssets:input_type -> exchange.wallet.v1.ListAssetsRequest
-	8,  // 34: exchange.wallet.v1.WalletService.GetBalances:input_type -> exchange.wallet.v1.GetBalancesRequest
-	10, // 35: exchange.wallet.v1.WalletService.CreateHold:input_type -> exchange.wallet.v1.CreateHoldRequest
-	13, // 36: exchange.wallet.v1.WalletService.VoidHold:input_type -> exchange.wallet.v1.VoidHoldRequest
-	15, // 37: exchange.wallet.v1.WalletService.ReduceHold:input_type -> exchange.wallet.v1.ReduceHoldRequest
-	17, // 38: exchange.wallet.v1.WalletService.SettleTrade:input_type -> exchange.wallet.v1.SettleTradeRequest
-	19, // 39: exchange.wallet.v1.WalletService.SettleTrades:input_type -> exchange.wallet.v1.SettleTradesRequest
-	23, // 40: exchange.wallet.v1.WalletService.Transfer:input_type -> exchange.wallet.v1.TransferRequest
-	25, // 41: exchange.wallet.v1.WalletService.GetDepositAddress:input_type -> exchange.wallet.v1.GetDepositAddressRequest
-	28, // 42: exchange.wallet.v1.WalletService.ListDeposits:input_type -> exchange.wallet.v1.ListDepositsRequest
-	31, // 43: exchange.wallet.v1.WalletService.RequestWithdrawal:input_type -> exchange.wallet.v1.RequestWithdrawalRequest
-	33, // 44: exchange.wallet.v1.WalletService.ApproveWithdrawal:input_type -> exchange.wallet.v1.ApproveWithdrawalRequest
-	35, // 45: exchange.wallet.v1.WalletService.RejectWithdrawal:input_type -> exchange.wallet.v1.RejectWithdrawalRequest
-	37, // 46: exchange.wallet.v1.WalletService.ListWithdrawals:input_type -> exchange.wallet.v1.ListWithdrawalsRequest
-	40, // 47: exchange.wallet.v1.WalletService.ListLedgerEntries:input_type -> exchange.wallet.v1.ListLedgerEntriesRequest
-	43, // 48: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:input_type -> exchange.wallet.v1.SetWithdrawalAllowListRequest
-	45, // 49: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:input_type -> exchange.wallet.v1.GetWithdrawalAllowListRequest
-	47, // 50: exchange.wallet.v1.WalletService.GetFeeRates:input_type -> exchange.wallet.v1.GetFeeRatesRequest
-	49, // 51: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:input_type -> exchange.wallet.v1.ListWithdrawalApprovalsRequest
-	51, // 52: exchange.wallet.v1.WalletService.CreditAccount:input_type -> exchange.wallet.v1.CreditAccountRequest
-	53, // 53: exchange.wallet.v1.WalletService.RequestAccountStatement:input_type -> exchange.wallet.v1.RequestAccountStatementRequest
-	55, // 54: exchange.wallet.v1.WalletService.ArchiveLedgerDay:input_type -> exchange.wallet.v1.ArchiveLedgerDayRequest
-	57, // 55: exchange.wallet.v1.WalletService.VerifyLedgerArchive:input_type -> exchange.wallet.v1.VerifyLedgerArchiveRequest
-	6,  // 56: exchange.wallet.v1.WalletService.ListAssets:output_type -> exchange.wallet.v1.ListAssetsResponse
-	9,  // 57: exchange.wallet.v1.WalletService.GetBalances:output_type -> exchange.wallet.v1.GetBalancesResponse
-	12, // 58: exchange.wallet.v1.WalletService.CreateHold:output_type -> exchange.wallet.v1.CreateHoldResponse
-	14, // 59: exchange.wallet.v1.WalletService.VoidHold:output_type -> exchange.wallet.v1.VoidHoldResponse
-	16, // 60: exchange.wallet.v1.WalletService.ReduceHold:output_type -> exchange.wallet.v1.ReduceHoldResponse
-	18, // 61: exchange.wallet.v1.WalletService.SettleTrade:output_type -> exchange.wallet.v1.SettleTradeResponse
-	20, // 62: exchange.wallet.v1.WalletService.SettleTrades:output_type -> exchange.wallet.v1.SettleTradesResponse
-	24, // 63: exchange.wallet.v1.WalletService.Transfer:output_type -> exchange.wallet.v1.TransferResponse
-	26, // 64: exchange.wallet.v1.WalletService.GetDepositAddress:output_type -> exchange.wallet.v1.GetDepositAddressResponse
-	29, // 65: exchange.wallet.v1.WalletService.ListDeposits:output_type -> exchange.wallet.v1.ListDepositsResponse
-	32, // 66: exchange.wallet.v1.WalletService.RequestWithdrawal:output_type -> exchange.wallet.v1.RequestWithdrawalResponse
-	34, // 67: exchange.wallet.v1.WalletService.ApproveWithdrawal:output_type -> exchange.wallet.v1.ApproveWithdrawalResponse
-	36, // 68: exchange.wallet.v1.WalletService.RejectWithdrawal:output_type -> exchange.wallet.v1.RejectWithdrawalResponse
-	38, // 69: exchange.wallet.v1.WalletService.ListWithdrawals:output_type -> exchange.wallet.v1.ListWithdrawalsResponse
-	41, // 70: exchange.wallet.v1.WalletService.ListLedgerEntries:output_type -> exchange.wallet.v1.ListLedgerEntriesResponse
-	44, // 71: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:output_type -> exchange.wallet.v1.SetWithdrawalAllowListResponse
-	46, // 72: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:output_type -> exchange.wallet.v1.GetWithdrawalAllowListResponse
-	48, // 73: exchange.wallet.v1.WalletService.GetFeeRates:output_type -> exchange.wallet.v1.GetFeeRatesResponse
-	50, // 74: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:output_type -> exchange.wallet.v1.ListWithdrawalApprovalsResponse
-	52, // 75: exchange.wallet.v1.WalletService.CreditAccount:output_type -> exchange.wallet.v1.CreditAccountResponse
-	54, // 76: exchange.wallet.v1.WalletService.RequestAccountStatement:output_type -> exchange.wallet.v1.RequestAccountStatementResponse
-	56, // 77: exchange.wallet.v1.WalletService.ArchiveLedgerDay:output_type -> exchange.wallet.v1.ArchiveLedgerDayResponse
-	58, // 78: exchange.wallet.v1.WalletService.VerifyLedgerArchive:output_type -> exchange.wallet.v1.VerifyLedgerArchiveResponse
-	56, // [56:79] is the sub-list for method output_type
-	33, // [33:56] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	31, // 16: exchange.wallet.v1.RequestWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	31, // 17: exchange.wallet.v1.ApproveWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	31, // 18: exchange.wallet.v1.RejectWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	63, // 19: exchange.wallet.v1.ListWithdrawalsRequest.page:type_name -> exchange.common.v1.PageRequest
+	31, // 20: exchange.wallet.v1.ListWithdrawalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
+	64, // 21: exchange.wallet.v1.ListWithdrawalsResponse.page:type_name -> exchange.common.v1.PageResponse
+	2,  // 22: exchange.wallet.v1.BalanceUpdate.reason:type_name -> exchange.wallet.v1.BalanceUpdateReason
+	42, // 23: exchange.wallet.v1.StreamBalanceUpdatesResponse.update:type_name -> exchange.wallet.v1.BalanceUpdate
+	63, // 24: exchange.wallet.v1.ListLedgerEntriesRequest.page:type_name -> exchange.common.v1.PageRequest
+	40, // 25: exchange.wallet.v1.ListLedgerEntriesResponse.entries:type_name -> exchange.wallet.v1.LedgerEntry
+	64, // 26: exchange.wallet.v1.ListLedgerEntriesResponse.page:type_name -> exchange.common.v1.PageResponse
+	46, // 27: exchange.wallet.v1.SetWithdrawalAllowListRequest.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	46, // 28: exchange.wallet.v1.SetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	46, // 29: exchange.wallet.v1.GetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	63, // 30: exchange.wallet.v1.ListWithdrawalApprovalsRequest.page:type_name -> exchange.common.v1.PageRequest
+	31, // 31: exchange.wallet.v1.ListWithdrawalApprovalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
+	64, // 32: exchange.wallet.v1.ListWithdrawalApprovalsResponse.page:type_name -> exchange.common.v1.PageResponse
+	28, // 33: exchange.wallet.v1.CreditAccountResponse.deposit:type_name -> exchange.wallet.v1.Deposit
+	3,  // 34: exchange.wallet.v1.RequestAccountStatementRequest.format:type_name -> exchange.wallet.v1.StatementFormat
+	6,  // 35: exchange.wallet.v1.WalletService.ListAssets:input_type -> exchange.wallet.v1.ListAssetsRequest
+	9,  // 36: exchange.wallet.v1.WalletService.GetBalances:input_type -> exchange.wallet.v1.GetBalancesRequest
+	11, // 37: exchange.wallet.v1.WalletService.CreateHold:input_type -> exchange.wallet.v1.CreateHoldRequest
+	14, // 38: exchange.wallet.v1.WalletService.VoidHold:input_type -> exchange.wallet.v1.VoidHoldRequest
+	16, // 39: exchange.wallet.v1.WalletService.ReduceHold:input_type -> exchange.wallet.v1.ReduceHoldRequest
+	18, // 40: exchange.wallet.v1.WalletService.SettleTrade:input_type -> exchange.wallet.v1.SettleTradeRequest
+	20, // 41: exchange.wallet.v1.WalletService.SettleTrades:input_type -> exchange.wallet.v1.SettleTradesRequest
+	24, // 42: exchange.wallet.v1.WalletService.Transfer:input_type -> exchange.wallet.v1.TransferRequest
+	26, // 43: exchange.wallet.v1.WalletService.GetDepositAddress:input_type -> exchange.wallet.v1.GetDepositAddressRequest
+	29, // 44: exchange.wallet.v1.WalletService.ListDeposits:input_type -> exchange.wallet.v1.ListDepositsRequest
+	32, // 45: exchange.wallet.v1.WalletService.RequestWithdrawal:input_type -> exchange.wallet.v1.RequestWithdrawalRequest
+	34, // 46: exchange.wallet.v1.WalletService.ApproveWithdrawal:input_type -> exchange.wallet.v1.ApproveWithdrawalRequest
+	36, // 47: exchange.wallet.v1.WalletService.RejectWithdrawal:input_type -> exchange.wallet.v1.RejectWithdrawalRequest
+	38, // 48: exchange.wallet.v1.WalletService.ListWithdrawals:input_type -> exchange.wallet.v1.ListWithdrawalsRequest
+	44, // 49: exchange.wallet.v1.WalletService.ListLedgerEntries:input_type -> exchange.wallet.v1.ListLedgerEntriesRequest
+	47, // 50: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:input_type -> exchange.wallet.v1.SetWithdrawalAllowListRequest
+	49, // 51: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:input_type -> exchange.wallet.v1.GetWithdrawalAllowListRequest
+	51, // 52: exchange.wallet.v1.WalletService.GetFeeRates:input_type -> exchange.wallet.v1.GetFeeRatesRequest
+	53, // 53: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:input_type -> exchange.wallet.v1.ListWithdrawalApprovalsRequest
+	55, // 54: exchange.wallet.v1.WalletService.CreditAccount:input_type -> exchange.wallet.v1.CreditAccountRequest
+	57, // 55: exchange.wallet.v1.WalletService.RequestAccountStatement:input_type -> exchange.wallet.v1.RequestAccountStatementRequest
+	59, // 56: exchange.wallet.v1.WalletService.ArchiveLedgerDay:input_type -> exchange.wallet.v1.ArchiveLedgerDayRequest
+	61, // 57: exchange.wallet.v1.WalletService.VerifyLedgerArchive:input_type -> exchange.wallet.v1.VerifyLedgerArchiveRequest
+	41, // 58: exchange.wallet.v1.WalletService.StreamBalanceUpdates:input_type -> exchange.wallet.v1.StreamBalanceUpdatesRequest
+	7,  // 59: exchange.wallet.v1.WalletService.ListAssets:output_type -> exchange.wallet.v1.ListAssetsResponse
+	10, // 60: exchange.wallet.v1.WalletService.GetBalances:output_type -> exchange.wallet.v1.GetBalancesResponse
+	13, // 61: exchange.wallet.v1.WalletService.CreateHold:output_type -> exchange.wallet.v1.CreateHoldResponse
+	15, // 62: exchange.wallet.v1.WalletService.VoidHold:output_type -> exchange.wallet.v1.VoidHoldResponse
+	17, // 63: exchange.wallet.v1.WalletService.ReduceHold:output_type -> exchange.wallet.v1.ReduceHoldResponse
+	19, // 64: exchange.wallet.v1.WalletService.SettleTrade:output_type -> exchange.wallet.v1.SettleTradeResponse
+	21, // 65: exchange.wallet.v1.WalletService.SettleTrades:output_type -> exchange.wallet.v1.SettleTradesResponse
+	25, // 66: exchange.wallet.v1.WalletService.Transfer:output_type -> exchange.wallet.v1.TransferResponse
+	27, // 67: exchange.wallet.v1.WalletService.GetDepositAddress:output_type -> exchange.wallet.v1.GetDepositAddressResponse
+	30, // 68: exchange.wallet.v1.WalletService.ListDeposits:output_type -> exchange.wallet.v1.ListDepositsResponse
+	33, // 69: exchange.wallet.v1.WalletService.RequestWithdrawal:output_type -> exchange.wallet.v1.RequestWithdrawalResponse
+	35, // 70: exchange.wallet.v1.WalletService.ApproveWithdrawal:output_type -> exchange.wallet.v1.ApproveWithdrawalResponse
+	37, // 71: exchange.wallet.v1.WalletService.RejectWithdrawal:output_type -> exchange.wallet.v1.RejectWithdrawalResponse
+	39, // 72: exchange.wallet.v1.WalletService.ListWithdrawals:output_type -> exchange.wallet.v1.ListWithdrawalsResponse
+	45, // 73: exchange.wallet.v1.WalletService.ListLedgerEntries:output_type -> exchange.wallet.v1.ListLedgerEntriesResponse
+	48, // 74: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:output_type -> exchange.wallet.v1.SetWithdrawalAllowListResponse
+	50, // 75: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:output_type -> exchange.wallet.v1.GetWithdrawalAllowListResponse
+	52, // 76: exchange.wallet.v1.WalletService.GetFeeRates:output_type -> exchange.wallet.v1.GetFeeRatesResponse
+	54, // 77: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:output_type -> exchange.wallet.v1.ListWithdrawalApprovalsResponse
+	56, // 78: exchange.wallet.v1.WalletService.CreditAccount:output_type -> exchange.wallet.v1.CreditAccountResponse
+	58, // 79: exchange.wallet.v1.WalletService.RequestAccountStatement:output_type -> exchange.wallet.v1.RequestAccountStatementResponse
+	60, // 80: exchange.wallet.v1.WalletService.ArchiveLedgerDay:output_type -> exchange.wallet.v1.ArchiveLedgerDayResponse
+	62, // 81: exchange.wallet.v1.WalletService.VerifyLedgerArchive:output_type -> exchange.wallet.v1.VerifyLedgerArchiveResponse
+	43, // 82: exchange.wallet.v1.WalletService.StreamBalanceUpdates:output_type -> exchange.wallet.v1.StreamBalanceUpdatesResponse
+	59, // [59:83] is the sub-list for method output_type
+	35, // [35:59] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_exchange_wallet_v1_wallet_proto_init() }
@@ -4010,8 +4293,8 @@ func file_exchange_wallet_v1_wallet_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_wallet_v1_wallet_proto_rawDesc), len(file_exchange_wallet_v1_wallet_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   56,
+			NumEnums:      4,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

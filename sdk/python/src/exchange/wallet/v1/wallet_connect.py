@@ -86,6 +86,9 @@ class WalletService(Protocol):
     async def verify_ledger_archive(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    def stream_balance_updates(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesRequest, ctx: RequestContext) -> AsyncIterator[exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesResponse]:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class WalletServiceASGIApplication(ConnectASGIApplication[WalletService]):
     def __init__(self, service: WalletService | AsyncGenerator[WalletService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -321,6 +324,16 @@ class WalletServiceASGIApplication(ConnectASGIApplication[WalletService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.verify_ledger_archive,
+                ),
+                "/exchange.wallet.v1.WalletService/StreamBalanceUpdates": Endpoint.server_stream(
+                    method=MethodInfo(
+                        name="StreamBalanceUpdates",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.stream_balance_updates,
                 ),
             },
             interceptors=interceptors,
@@ -795,6 +808,26 @@ class WalletServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    def stream_balance_updates(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> AsyncIterator[exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesResponse]:
+        return self.execute_server_stream(
+            request=request,
+            method=MethodInfo(
+                name="StreamBalanceUpdates",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class WalletServiceSync(Protocol):
     def list_assets(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ListAssetsRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ListAssetsResponse:
@@ -842,6 +875,8 @@ class WalletServiceSync(Protocol):
     def archive_ledger_day(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ArchiveLedgerDayResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def verify_ledger_archive(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def stream_balance_updates(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesRequest, ctx: RequestContext) -> Iterator[exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesResponse]:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -1078,6 +1113,16 @@ class WalletServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.verify_ledger_archive,
+                ),
+                "/exchange.wallet.v1.WalletService/StreamBalanceUpdates": EndpointSync.server_stream(
+                    method=MethodInfo(
+                        name="StreamBalanceUpdates",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.stream_balance_updates,
                 ),
             },
             interceptors=interceptors,
@@ -1546,6 +1591,26 @@ class WalletServiceClientSync(ConnectClientSync):
                 service_name="exchange.wallet.v1.WalletService",
                 input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveRequest,
                 output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VerifyLedgerArchiveResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def stream_balance_updates(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> Iterator[exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesResponse]:
+        return self.execute_server_stream(
+            request=request,
+            method=MethodInfo(
+                name="StreamBalanceUpdates",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.StreamBalanceUpdatesResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

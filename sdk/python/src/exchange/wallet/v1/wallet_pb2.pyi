@@ -24,6 +24,14 @@ class TransferStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRANSFER_STATUS_COMPLETED: _ClassVar[TransferStatus]
     TRANSFER_STATUS_REJECTED: _ClassVar[TransferStatus]
 
+class BalanceUpdateReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BALANCE_UPDATE_REASON_UNSPECIFIED: _ClassVar[BalanceUpdateReason]
+    BALANCE_UPDATE_REASON_DEPOSIT: _ClassVar[BalanceUpdateReason]
+    BALANCE_UPDATE_REASON_WITHDRAWAL: _ClassVar[BalanceUpdateReason]
+    BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED: _ClassVar[BalanceUpdateReason]
+    BALANCE_UPDATE_REASON_TRANSFER: _ClassVar[BalanceUpdateReason]
+
 class StatementFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     STATEMENT_FORMAT_UNSPECIFIED: _ClassVar[StatementFormat]
@@ -37,6 +45,11 @@ TRANSFER_STATUS_PENDING: TransferStatus
 TRANSFER_STATUS_AWAITING_APPROVAL: TransferStatus
 TRANSFER_STATUS_COMPLETED: TransferStatus
 TRANSFER_STATUS_REJECTED: TransferStatus
+BALANCE_UPDATE_REASON_UNSPECIFIED: BalanceUpdateReason
+BALANCE_UPDATE_REASON_DEPOSIT: BalanceUpdateReason
+BALANCE_UPDATE_REASON_WITHDRAWAL: BalanceUpdateReason
+BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED: BalanceUpdateReason
+BALANCE_UPDATE_REASON_TRANSFER: BalanceUpdateReason
 STATEMENT_FORMAT_UNSPECIFIED: StatementFormat
 STATEMENT_FORMAT_CSV: StatementFormat
 
@@ -413,6 +426,38 @@ class LedgerEntry(_message.Message):
     kind: str
     time: int
     def __init__(self, transfer_id: _Optional[str] = ..., account_id: _Optional[str] = ..., asset: _Optional[str] = ..., available_delta: _Optional[str] = ..., locked_delta: _Optional[str] = ..., kind: _Optional[str] = ..., time: _Optional[int] = ...) -> None: ...
+
+class StreamBalanceUpdatesRequest(_message.Message):
+    __slots__ = ("account_id", "cursor")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    cursor: str
+    def __init__(self, account_id: _Optional[str] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class BalanceUpdate(_message.Message):
+    __slots__ = ("account_id", "asset", "delta", "reason", "reference", "time")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSET_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    asset: str
+    delta: str
+    reason: BalanceUpdateReason
+    reference: str
+    time: int
+    def __init__(self, account_id: _Optional[str] = ..., asset: _Optional[str] = ..., delta: _Optional[str] = ..., reason: _Optional[_Union[BalanceUpdateReason, str]] = ..., reference: _Optional[str] = ..., time: _Optional[int] = ...) -> None: ...
+
+class StreamBalanceUpdatesResponse(_message.Message):
+    __slots__ = ("cursor", "update")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_FIELD_NUMBER: _ClassVar[int]
+    cursor: str
+    update: BalanceUpdate
+    def __init__(self, cursor: _Optional[str] = ..., update: _Optional[_Union[BalanceUpdate, _Mapping]] = ...) -> None: ...
 
 class ListLedgerEntriesRequest(_message.Message):
     __slots__ = ("account_id", "asset", "page")

@@ -100,6 +100,9 @@ const (
 	// WalletServiceVerifyLedgerArchiveProcedure is the fully-qualified name of the WalletService's
 	// VerifyLedgerArchive RPC.
 	WalletServiceVerifyLedgerArchiveProcedure = "/exchange.wallet.v1.WalletService/VerifyLedgerArchive"
+	// WalletServiceStreamBalanceUpdatesProcedure is the fully-qualified name of the WalletService's
+	// StreamBalanceUpdates RPC.
+	WalletServiceStreamBalanceUpdatesProcedure = "/exchange.wallet.v1.WalletService/StreamBalanceUpdates"
 )
 
 // WalletServiceClient is a client for the exchange.wallet.v1.WalletService service.
@@ -151,6 +154,13 @@ type WalletServiceClient interface {
 	ArchiveLedgerDay(context.Context, *connect.Request[v1.ArchiveLedgerDayRequest]) (*connect.Response[v1.ArchiveLedgerDayResponse], error)
 	// Operators: the restore check: the archived day read back equals the ledger's entries of that day.
 	VerifyLedgerArchive(context.Context, *connect.Request[v1.VerifyLedgerArchiveRequest]) (*connect.Response[v1.VerifyLedgerArchiveResponse], error)
+	// The account's non-trade changes to its available balance (deposits credited, withdrawals
+	// requested, rejected withdrawals returned, transfers, operator credits), in commit order, read
+	// from the ledger's history (shared by every replica). The first message carries only a cursor,
+	// the position the stream starts from; each update carries its own. A subscriber that reconnects
+	// with the last cursor it saw resumes after it, without gaps or duplicates. Only the named
+	// account's updates are sent. SQL ledgers; a DynamoDB ledger answers Unimplemented.
+	StreamBalanceUpdates(context.Context, *connect.Request[v1.StreamBalanceUpdatesRequest]) (*connect.ServerStreamForClient[v1.StreamBalanceUpdatesResponse], error)
 }
 
 // NewWalletServiceClient constructs a client for the exchange.wallet.v1.WalletService service. By
@@ -302,6 +312,12 @@ func NewWalletServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(walletServiceMethods.ByName("VerifyLedgerArchive")),
 			connect.WithClientOptions(opts...),
 		),
+		streamBalanceUpdates: connect.NewClient[v1.StreamBalanceUpdatesRequest, v1.StreamBalanceUpdatesResponse](
+			httpClient,
+			baseURL+WalletServiceStreamBalanceUpdatesProcedure,
+			connect.WithSchema(walletServiceMethods.ByName("StreamBalanceUpdates")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -330,6 +346,7 @@ type walletServiceClient struct {
 	requestAccountStatement *connect.Client[v1.RequestAccountStatementRequest, v1.RequestAccountStatementResponse]
 	archiveLedgerDay        *connect.Client[v1.ArchiveLedgerDayRequest, v1.ArchiveLedgerDayResponse]
 	verifyLedgerArchive     *connect.Client[v1.VerifyLedgerArchiveRequest, v1.VerifyLedgerArchiveResponse]
+	streamBalanceUpdates    *connect.Client[v1.StreamBalanceUpdatesRequest, v1.StreamBalanceUpdatesResponse]
 }
 
 // ListAssets calls exchange.wallet.v1.WalletService.ListAssets.
@@ -447,6 +464,11 @@ func (c *walletServiceClient) VerifyLedgerArchive(ctx context.Context, req *conn
 	return c.verifyLedgerArchive.CallUnary(ctx, req)
 }
 
+// StreamBalanceUpdates calls exchange.wallet.v1.WalletService.StreamBalanceUpdates.
+func (c *walletServiceClient) StreamBalanceUpdates(ctx context.Context, req *connect.Request[v1.StreamBalanceUpdatesRequest]) (*connect.ServerStreamForClient[v1.StreamBalanceUpdatesResponse], error) {
+	return c.streamBalanceUpdates.CallServerStream(ctx, req)
+}
+
 // WalletServiceHandler is an implementation of the exchange.wallet.v1.WalletService service.
 type WalletServiceHandler interface {
 	ListAssets(context.Context, *connect.Request[v1.ListAssetsRequest]) (*connect.Response[v1.ListAssetsResponse], error)
@@ -496,6 +518,13 @@ type WalletServiceHandler interface {
 	ArchiveLedgerDay(context.Context, *connect.Request[v1.ArchiveLedgerDayRequest]) (*connect.Response[v1.ArchiveLedgerDayResponse], error)
 	// Operators: the restore check: the archived day read back equals the ledger's entries of that day.
 	VerifyLedgerArchive(context.Context, *connect.Request[v1.VerifyLedgerArchiveRequest]) (*connect.Response[v1.VerifyLedgerArchiveResponse], error)
+	// The account's non-trade changes to its available balance (deposits credited, withdrawals
+	// requested, rejected withdrawals returned, transfers, operator credits), in commit order, read
+	// from the ledger's history (shared by every replica). The first message carries only a cursor,
+	// the position the stream starts from; each update carries its own. A subscriber that reconnects
+	// with the last cursor it saw resumes after it, without gaps or duplicates. Only the named
+	// account's updates are sent. SQL ledgers; a DynamoDB ledger answers Unimplemented.
+	StreamBalanceUpdates(context.Context, *connect.Request[v1.StreamBalanceUpdatesRequest], *connect.ServerStream[v1.StreamBalanceUpdatesResponse]) error
 }
 
 // NewWalletServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -643,6 +672,12 @@ func NewWalletServiceHandler(svc WalletServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(walletServiceMethods.ByName("VerifyLedgerArchive")),
 		connect.WithHandlerOptions(opts...),
 	)
+	walletServiceStreamBalanceUpdatesHandler := connect.NewServerStreamHandler(
+		WalletServiceStreamBalanceUpdatesProcedure,
+		svc.StreamBalanceUpdates,
+		connect.WithSchema(walletServiceMethods.ByName("StreamBalanceUpdates")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/exchange.wallet.v1.WalletService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case WalletServiceListAssetsProcedure:
@@ -691,6 +726,8 @@ func NewWalletServiceHandler(svc WalletServiceHandler, opts ...connect.HandlerOp
 			walletServiceArchiveLedgerDayHandler.ServeHTTP(w, r)
 		case WalletServiceVerifyLedgerArchiveProcedure:
 			walletServiceVerifyLedgerArchiveHandler.ServeHTTP(w, r)
+		case WalletServiceStreamBalanceUpdatesProcedure:
+			walletServiceStreamBalanceUpdatesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -790,4 +827,8 @@ func (UnimplementedWalletServiceHandler) ArchiveLedgerDay(context.Context, *conn
 
 func (UnimplementedWalletServiceHandler) VerifyLedgerArchive(context.Context, *connect.Request[v1.VerifyLedgerArchiveRequest]) (*connect.Response[v1.VerifyLedgerArchiveResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.wallet.v1.WalletService.VerifyLedgerArchive is not implemented"))
+}
+
+func (UnimplementedWalletServiceHandler) StreamBalanceUpdates(context.Context, *connect.Request[v1.StreamBalanceUpdatesRequest], *connect.ServerStream[v1.StreamBalanceUpdatesResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("exchange.wallet.v1.WalletService.StreamBalanceUpdates is not implemented"))
 }
