@@ -70,7 +70,7 @@ describe("the public Connect API's pure parts", () => {
     const orderOperators = ["ArchiveTradesDay", "VerifyTradesArchive"];
     for (const method of OrderService.methods) expect(PUBLIC_METHODS.has(`${OrderService.typeName}/${method.name}`), method.name).toBe(!orderOperators.includes(method.name));
     const wallet = [...PUBLIC_METHODS.keys()].filter((key) => key.startsWith(WalletService.typeName)).map((key) => key.split("/")[1]);
-    expect(wallet.sort()).toEqual(["GetBalances", "GetDepositAddress", "GetFeeRates", "GetWithdrawalAllowList", "ListAssets", "ListDeposits", "ListLedgerEntries", "ListWithdrawals", "RequestAccountStatement", "RequestWithdrawal", "SetWithdrawalAllowList"]);
+    expect(wallet.sort()).toEqual(["GetBalances", "GetDepositAddress", "GetFeeRates", "GetWithdrawalAllowList", "ListAssets", "ListDeposits", "ListLedgerEntries", "ListWithdrawals", "RequestAccountStatement", "RequestWithdrawal", "SetWithdrawalAllowList", "StreamBalanceUpdates"]);
     // Moving funds out needs the withdraw permission and waits out the lock; reading does not.
     for (const name of ["RequestWithdrawal", "SetWithdrawalAllowList"]) expect(PUBLIC_METHODS.get(`${WalletService.typeName}/${name}`)).toMatchObject({ access: "withdraw", withdrawalLock: true });
     expect(permissionFor("withdraw")).toBe(Permission.WITHDRAW);
