@@ -115,6 +115,30 @@ export function balanceUpdatesContract(name: string, open: () => Promise<Balance
       }
     });
 
+    it("delivers an operator's adjustment once a second operator approved it, not while it is pending", async () => {
+      run += 1;
+      const alice = `${prefix()}-alice`;
+      const stream = collect(follow, alice);
+      await stream.started();
+      const adjust = (id: string, amount: bigint) =>
+        parts.wallet.run(`adjustment-request:${id}`, { kind: "adjustment_request", adjustmentId: id, account: alice, asset: "BTC", amount, reason: "test", requestedBy: "op-a" });
+      const approve = (id: string, amount: bigint) =>
+        parts.wallet.run(`adjustment-approve:${id}`, { kind: "adjustment", adjustmentId: id, account: alice, asset: "BTC", amount, approvedBy: "op-b", reason: "test" });
+      await adjust(`${prefix()}-credit`, 3n * BTC);
+      await adjust(`${prefix()}-debit`, -BTC);
+      await approve(`${prefix()}-credit`, 3n * BTC);
+      await approve(`${prefix()}-debit`, -BTC);
+      await adjust(`${prefix()}-pending`, 7n * BTC); // never approved: no update
+      await parts.wallet.creditDeposit(`${prefix()}-marker`, alice, "ETH", 1n);
+      await until(() => stream.updates().some((u) => u.asset === "ETH"));
+      await stream.stop();
+      expect(stream.updates().map((u) => [u.asset, u.delta, u.reason])).toEqual([
+        ["BTC", 3n * BTC, "adjustment"],
+        ["BTC", -BTC, "adjustment"],
+        ["ETH", 1n, "deposit"],
+      ]);
+    });
+
     it("resumes after any cursor it sent, without a gap or a duplicate, and a stream from now sees nothing older", async () => {
       run += 1;
       const [alice, bob] = [`${prefix()}-alice`, `${prefix()}-bob`];

@@ -3,10 +3,10 @@ import { invalidField } from "./wallet.errors.js";
 
 // An account's non-trade balance updates (Binance's balanceUpdate), read from the ledger's history:
 // a change to `available` made by a deposit credited, a withdrawal requested, a rejected withdrawal
-// returned, or a transfer. Holds, voids, reductions and settlements are trading (their positions
+// returned, a transfer, or an operator's balance adjustment once approved. Holds, voids, reductions and settlements are trading (their positions
 // reach users through order updates), and a withdrawal's completion moves only `pending`.
 
-export type BalanceUpdateReason = "deposit" | "withdrawal" | "withdrawal_returned" | "transfer";
+export type BalanceUpdateReason = "deposit" | "withdrawal" | "withdrawal_returned" | "transfer" | "adjustment";
 
 /**
  * A place in an account's history: history row `seq` (a global commit sequence), entry `index` in
@@ -49,6 +49,8 @@ function reasonOf(entry: LedgerEntry): BalanceUpdateReason | undefined {
       return "withdrawal_returned";
     case "transfer":
       return "transfer";
+    case "adjustment":
+      return "adjustment";
     default:
       return undefined;
   }

@@ -34,7 +34,7 @@ export class CommitSignal {
 }
 
 /** The command kinds that can make a balance update (balanceUpdateOf). */
-const UPDATING: ReadonlySet<CommandKind> = new Set<CommandKind>(["deposit", "transfer", "withdraw_request", "withdraw_reject"]);
+const UPDATING: ReadonlySet<CommandKind> = new Set<CommandKind>(["deposit", "transfer", "withdraw_request", "withdraw_reject", "adjustment"]);
 
 /** `executor`, notifying `commits` after each call that carried a command that can make a balance update. */
 export function signallingCommits(executor: CommandExecutor, commits: CommitSignal): CommandExecutor {

@@ -181,6 +181,7 @@ const REASONS: Record<Reason, BalanceUpdateReason> = {
   deposit: BalanceUpdateReason.DEPOSIT,
   withdrawal: BalanceUpdateReason.WITHDRAWAL,
   withdrawal_returned: BalanceUpdateReason.WITHDRAWAL_RETURNED,
+  adjustment: BalanceUpdateReason.ADJUSTMENT,
   transfer: BalanceUpdateReason.TRANSFER,
 };
 

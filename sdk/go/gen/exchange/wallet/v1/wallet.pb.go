@@ -142,6 +142,8 @@ const (
 	BalanceUpdateReason_BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED BalanceUpdateReason = 3
 	// A transfer between accounts.
 	BalanceUpdateReason_BALANCE_UPDATE_REASON_TRANSFER BalanceUpdateReason = 4
+	// An operator's balance adjustment, once a second operator approved it (exchange.admin.v1).
+	BalanceUpdateReason_BALANCE_UPDATE_REASON_ADJUSTMENT BalanceUpdateReason = 5
 )
 
 // Enum value maps for BalanceUpdateReason.
@@ -152,6 +154,7 @@ var (
 		2: "BALANCE_UPDATE_REASON_WITHDRAWAL",
 		3: "BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED",
 		4: "BALANCE_UPDATE_REASON_TRANSFER",
+		5: "BALANCE_UPDATE_REASON_ADJUSTMENT",
 	}
 	BalanceUpdateReason_value = map[string]int32{
 		"BALANCE_UPDATE_REASON_UNSPECIFIED":         0,
@@ -159,6 +162,7 @@ var (
 		"BALANCE_UPDATE_REASON_WITHDRAWAL":          2,
 		"BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED": 3,
 		"BALANCE_UPDATE_REASON_TRANSFER":            4,
+		"BALANCE_UPDATE_REASON_ADJUSTMENT":          5,
 	}
 )
 
@@ -4067,13 +4071,14 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"\x17TRANSFER_STATUS_PENDING\x10\x01\x12%\n" +
 	"!TRANSFER_STATUS_AWAITING_APPROVAL\x10\x02\x12\x1d\n" +
 	"\x19TRANSFER_STATUS_COMPLETED\x10\x03\x12\x1c\n" +
-	"\x18TRANSFER_STATUS_REJECTED\x10\x04*\xd8\x01\n" +
+	"\x18TRANSFER_STATUS_REJECTED\x10\x04*\xfe\x01\n" +
 	"\x13BalanceUpdateReason\x12%\n" +
 	"!BALANCE_UPDATE_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dBALANCE_UPDATE_REASON_DEPOSIT\x10\x01\x12$\n" +
 	" BALANCE_UPDATE_REASON_WITHDRAWAL\x10\x02\x12-\n" +
 	")BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED\x10\x03\x12\"\n" +
-	"\x1eBALANCE_UPDATE_REASON_TRANSFER\x10\x04*M\n" +
+	"\x1eBALANCE_UPDATE_REASON_TRANSFER\x10\x04\x12$\n" +
+	" BALANCE_UPDATE_REASON_ADJUSTMENT\x10\x05*M\n" +
 	"\x0fStatementFormat\x12 \n" +
 	"\x1cSTATEMENT_FORMAT_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14STATEMENT_FORMAT_CSV\x10\x012\xb3\x14\n" +

@@ -31,6 +31,7 @@ class BalanceUpdateReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BALANCE_UPDATE_REASON_WITHDRAWAL: _ClassVar[BalanceUpdateReason]
     BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED: _ClassVar[BalanceUpdateReason]
     BALANCE_UPDATE_REASON_TRANSFER: _ClassVar[BalanceUpdateReason]
+    BALANCE_UPDATE_REASON_ADJUSTMENT: _ClassVar[BalanceUpdateReason]
 
 class StatementFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -50,6 +51,7 @@ BALANCE_UPDATE_REASON_DEPOSIT: BalanceUpdateReason
 BALANCE_UPDATE_REASON_WITHDRAWAL: BalanceUpdateReason
 BALANCE_UPDATE_REASON_WITHDRAWAL_RETURNED: BalanceUpdateReason
 BALANCE_UPDATE_REASON_TRANSFER: BalanceUpdateReason
+BALANCE_UPDATE_REASON_ADJUSTMENT: BalanceUpdateReason
 STATEMENT_FORMAT_UNSPECIFIED: StatementFormat
 STATEMENT_FORMAT_CSV: StatementFormat
 
