@@ -168,7 +168,8 @@ export class JournalArchive {
     return { snapshots, segments, accounts };
   }
 
-  private async restoreAccounts(file: string): Promise<number> {
+  /** Writes the archived account numbers into `file` (replacing it: the archive holds every number handed out). */
+  async restoreAccounts(file: string): Promise<number> {
     const lines: string[] = [];
     const consolidated = await this.objects.head(`${this.root}/accounts.tsv`);
     if (consolidated) {

@@ -19,7 +19,7 @@ export interface LeasedJournalOptions {
   /** this replica's name (stable across restarts: a restarted leader takes its own lease back at once). */
   readonly holder: string;
   readonly ttlMs: number;
-  /** how long replay() waits for the lease (default 3 x ttl). */
+  /** how long replay() and lead() wait for the lease (default 3 x ttl; 0: one attempt). */
   readonly waitMs?: number;
   /** hears that the lease was lost (renewal refused). */
   readonly onLost?: (name: string) => void;
@@ -29,9 +29,13 @@ export interface Fenceable extends Journal {
   fence(epoch: number): Promise<void>;
 }
 
+/**
+ * This replica does not lead the journal (yet, or any more). Callers retry; ErrorInfo's `notLeader` metadata (the
+ * lease's name) tells a routing client to try another replica at once (kit/rpc/leader-routing.ts).
+ */
 export class NotLeaderError extends DomainError {
   constructor(name: string) {
-    super("DISCONNECTED", `this matching replica is not the leader of ${name}; try again`);
+    super("DISCONNECTED", `this matching replica is not the leader of ${name}; try again`, [], { notLeader: name });
   }
 }
 

@@ -36,24 +36,42 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
   const leaseConfig = config.lease;
   const leases = leaseConfig && brokers && brokers.length > 0 ? new PgLeaseStore(leaseConfig.databaseUrl) : undefined;
   const topic = config.kafkaTopic;
-  const kafkaJournal = (symbol: string) => {
-    if (!leases || !leaseConfig) return new KafkaJournal({ brokers: brokers!, symbol, topic });
+  const leased = (symbol: string, waitMs?: number) => {
     const name = `${topic ?? "commands"}/${symbol}`;
     // The lease's name is also the transactional id: the broker refuses a deposed leader's appends.
     const journal = new KafkaJournal({ brokers: brokers!, symbol, topic, transactionalId: name });
-    return new LeasedJournal(journal, leases, {
+    return new LeasedJournal(journal, leases!, {
       name,
-      holder: leaseConfig.holder,
-      ttlMs: leaseConfig.ttlMs,
+      holder: leaseConfig!.holder,
+      ttlMs: leaseConfig!.ttlMs,
+      waitMs,
       onLost: (name) => config.logger?.warn({ lease: name }, "matching lost its lease; appends are refused"),
     });
   };
+  const kafkaJournal = (symbol: string) => (leases && leaseConfig ? leased(symbol) : new KafkaJournal({ brokers: brokers!, symbol, topic }));
+  // With leases and an archive, replicas are leader or warm standby per symbol (symbol-books.ts, warm-standby.ts).
+  const standby =
+    leases && leaseConfig && config.archive
+      ? {
+          follow: (symbol: string) => new KafkaJournal({ brokers: brokers!, symbol, topic, clientId: `matching-standby-${symbol}` }),
+          lead: (symbol: string) => leased(symbol, 0),
+          discover: async () => {
+            const prefix = `${topic ?? "commands"}/`;
+            return (await leases.names(prefix)).map((name) => name.slice(prefix.length));
+          },
+          retryMs: Math.max(10, Math.floor(leaseConfig.ttlMs / 3)),
+          promoteTimeoutMs: 60_000,
+          onChange: (symbol: string, role: "standby" | "leader") =>
+            config.logger?.info({ symbol, role }, role === "leader" ? "matching leads the symbol (from its warm book)" : "matching follows the symbol as a warm standby"),
+        }
+      : undefined;
   const books = new SymbolBooks({
     dataDir: config.dataDir,
     snapshotEvery: config.snapshotEvery,
     metrics: config.metrics ? new MatchingMetrics(config.metrics) : undefined,
     journal: brokers && brokers.length > 0 ? kafkaJournal : undefined,
     archive: config.archive,
+    standby,
     onError: (error, context) => config.logger?.warn({ err: error, context }, "matching background work failed"),
   });
   return {
@@ -75,6 +93,7 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
       } finally {
         await journal.close();
       }
+      books.startStandby();
     },
     stop: async () => {
       await books.close();

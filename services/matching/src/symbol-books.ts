@@ -16,6 +16,7 @@ import { isEmpty, JournalArchive, type SymbolFiles } from "./journal-archive.js"
 import { PlacedIds } from "./placed-ids.js";
 import type { ObjectStore } from "#kit/ports/object-store.port.js";
 import { placedOrderIds, toDomainCommand, toEventBatchMessage } from "./rpc/matching.mapper.js";
+import { StandbyFailedError, WarmStandby, type FollowableLog, type Leadership } from "./warm-standby.js";
 
 export interface SymbolBooksOptions {
   /** Journals, snapshots and account numbers live under <dataDir>/<SYMBOL>/. */
@@ -34,6 +35,36 @@ export interface SymbolBooksOptions {
   readonly archive?: { readonly objects: ObjectStore; readonly prefix?: string };
   /** Hears background failures (archiving) that do not stop matching. */
   readonly onError?: (error: unknown, context: string) => void;
+  /**
+   * Leader and warm standbys (distributed mode, with leases): a replica that does not lead a symbol answers
+   * NotLeader at once, follows the symbol's log from then on, and takes the symbol over when its lease is free. Needs
+   * the archive (a standby learns the account numbers the leader assigned from it when it takes over).
+   */
+  readonly standby?: StandbyOptions;
+}
+
+export interface StandbyOptions {
+  /** The symbol's log, to follow (read only). */
+  readonly follow: (symbol: string) => FollowableLog;
+  /** A journal behind the symbol's lease that tries the lease once (NotLeaderError when another replica holds it). */
+  readonly lead: (symbol: string) => Journal & Leadership;
+  /** The symbols some replica leads (or led): this replica follows those it does not lead. */
+  readonly discover: () => Promise<readonly string[]>;
+  /** How often a standby tries the lease, and looks for symbols to follow. */
+  readonly retryMs: number;
+  /** How long a standby that took the lease may take to read its own fence. */
+  readonly promoteTimeoutMs: number;
+  /** Hears that this replica follows a symbol as a standby, and that it leads one it followed. */
+  readonly onChange?: (symbol: string, role: "standby" | "leader") => void;
+}
+
+/** A symbol this replica follows while another leads it: the book, ids and batches its log has built so far. */
+interface Following {
+  readonly standby: WarmStandby;
+  readonly scratch: OrderBook;
+  readonly sink: CollectingSink;
+  readonly placed: PlacedIds;
+  readonly retry: NodeJS.Timeout;
 }
 
 /** One command's fate in a batch: its events, a retried placement, or why it was refused. */
@@ -56,8 +87,26 @@ interface SymbolBook {
  */
 export class SymbolBooks {
   private readonly books = new Map<string, Promise<SymbolBook>>();
+  private readonly following = new Map<string, Following>();
+  private discovering: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: SymbolBooksOptions) {}
+
+  /**
+   * Standby mode: from now on, follows every symbol another replica leads (polled every retryMs), so each is warm
+   * here before its leader fails. A symbol this replica is asked for first is followed from then on anyway.
+   */
+  startStandby(): void {
+    const standby = this.options.standby;
+    if (!standby || !this.options.archive || this.discovering) return;
+    const look = async () => {
+      for (const symbol of await standby.discover()) if (!this.books.has(symbol) && !this.following.has(symbol)) this.follow(symbol, standby);
+    };
+    const tick = () => void look().catch((error: unknown) => this.options.onError?.(error, "looking for symbols to follow"));
+    tick();
+    this.discovering = setInterval(tick, standby.retryMs);
+    this.discovering.unref();
+  }
 
   private book(symbol: string): Promise<SymbolBook> {
     let book = this.books.get(symbol);
@@ -74,6 +123,7 @@ export class SymbolBooks {
     const files: SymbolFiles = { journalDir: join(dir, "journal"), snapshotDir: join(dir, "snapshots"), accountsFile: join(dir, "accounts.tsv") };
     const archived = this.options.archive;
     const archive = archived ? new JournalArchive(archived.objects, symbol, archived.prefix) : undefined;
+    if (this.options.standby && archive) return this.takeOver(symbol, files, archive, this.options.standby);
     // A node that holds nothing of the symbol (new, or its disk lost) starts from the archive: the newest
     // snapshots, the closed segments after them, the account numbers; the log's tail (Kafka) does the rest.
     if (archive && (await isEmpty(files))) await archive.restore(files);
@@ -119,6 +169,83 @@ export class SymbolBooks {
     });
     if (engine.lastSeq !== scratch.seq) throw new Error(`${symbol}: engine recovered to ${engine.lastSeq} but the journal replays to ${scratch.seq}`);
     return { engine, accounts, archive, files, placed, recent, batches: new Wakeups() };
+  }
+
+  /**
+   * Leads `symbol` with the book its log built while this replica followed it (warm-standby.ts): one attempt at the
+   * lease; while another replica holds it, NotLeaderError, and this replica follows the symbol from now on (trying the
+   * lease every retryMs, so it takes over once the leader is gone).
+   */
+  private async takeOver(symbol: string, files: SymbolFiles, archive: JournalArchive, options: StandbyOptions): Promise<SymbolBook> {
+    const following = this.following.get(symbol) ?? this.follow(symbol, options);
+    const journal = options.lead(symbol);
+    try {
+      await following.standby.promote(journal, options.promoteTimeoutMs);
+    } catch (error) {
+      await journal.close().catch(() => undefined); // stops renewing a lease it may have taken
+      if (error instanceof StandbyFailedError) this.unfollow(symbol); // the next attempt follows afresh
+      throw error;
+    }
+    this.unfollow(symbol);
+    options.onChange?.(symbol, "leader");
+    // The leader before this one may have numbered new accounts: every number is archived before it is handed out.
+    await archive.restoreAccounts(files.accountsFile);
+    const accounts = new FileAccountIds(files.accountsFile, (number, name) => archive.putAccount(number, name));
+    const retain = this.options.retainBatches ?? 100_000;
+    const recent = following.sink.batches.slice(-retain).map((batch) => toEventBatchMessage(batch, accounts));
+    const metrics = this.options.metrics;
+    const onError = this.options.onError;
+    const engine = MatchingEngine.resume(
+      {
+        symbol,
+        journal: metrics ? new TimedJournal(journal, "kafka", metrics) : journal,
+        snapshots: new FileSnapshotStore(files.snapshotDir),
+        snapshotEvery: this.options.snapshotEvery ?? 100_000,
+        afterSnapshot: (seq) =>
+          archive.sync(files).then(
+            () => undefined,
+            (error) => onError?.(error, `archiving ${symbol}'s journal after snapshot ${seq}`),
+          ),
+      },
+      following.scratch,
+    );
+    return { engine, accounts, archive, files, placed: following.placed, recent, batches: new Wakeups() };
+  }
+
+  /** Follows the symbol's log into a scratch book, trying its lease every retryMs until this replica leads it. */
+  private follow(symbol: string, options: StandbyOptions): Following {
+    const retain = this.options.retainBatches ?? 100_000;
+    const scratch = new OrderBook();
+    const sink = new CollectingSink(symbol);
+    const placed = new PlacedIds();
+    const standby = new WarmStandby(
+      options.follow(symbol),
+      (record) => {
+        for (const id of placedOrderIds(record.cmd)) placed.add(id);
+        scratch.apply(record.cmd, sink);
+        if (sink.batches.length > retain * 2) sink.batches.splice(0, sink.batches.length - retain);
+      },
+      symbol,
+    );
+    const retry = setInterval(() => void this.book(symbol).catch(() => undefined), options.retryMs);
+    retry.unref();
+    const following: Following = { standby, scratch, sink, placed, retry };
+    this.following.set(symbol, following);
+    options.onChange?.(symbol, "standby");
+    return following;
+  }
+
+  private unfollow(symbol: string): void {
+    const following = this.following.get(symbol);
+    if (!following) return;
+    this.following.delete(symbol);
+    clearInterval(following.retry);
+    void following.standby.stop();
+  }
+
+  /** The symbols this replica follows as a standby (it leads none of them). */
+  followedSymbols(): string[] {
+    return [...this.following.keys()];
   }
 
   /** Journals and applies one command; a retried placement (id already placed) fails with AlreadyExists. */
@@ -256,6 +383,9 @@ export class SymbolBooks {
   }
 
   async close(): Promise<void> {
+    if (this.discovering) clearInterval(this.discovering);
+    this.discovering = null;
+    for (const symbol of [...this.following.keys()]) this.unfollow(symbol);
     for (const pending of this.books.values()) {
       const book = await pending.catch(() => undefined);
       if (!book) continue;

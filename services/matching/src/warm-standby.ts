@@ -9,7 +9,6 @@
  * stops and the book goes to an engine appending under the new epoch (MatchingEngine.resume).
  */
 import { Wakeups } from "#kit/lifecycle/wakeups.js";
-import { NotLeaderError } from "./leased-journal.js";
 import type { JournalRecord } from "./ports/journal.port.js";
 
 /** A log that can be followed live (KafkaJournal.follow). */
@@ -20,6 +19,14 @@ export interface FollowableLog {
 /** The leader side of promotion (LeasedJournal.lead): lease taken, fence appended, its epoch answered. */
 export interface Leadership {
   lead(): Promise<number>;
+}
+
+/** A standby that cannot take over with its book: its reader failed or never reached its fence. */
+export class StandbyFailedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StandbyFailedError";
+  }
 }
 
 export class WarmStandby {
@@ -54,16 +61,18 @@ export class WarmStandby {
 
   /**
    * Leads (lease and fence through `leadership`), waits up to `timeoutMs` for the follower to read its own fence,
-   * then stops following: the owner's book is then current with the log. A follower that failed (a gap) or did not
-   * reach the fence in time refuses the promotion (the caller falls back to a cold replay).
+   * then stops following: the owner's book is then current with the log. The lease held by another replica is
+   * `leadership`'s NotLeaderError, with the follower still following; a follower that failed (a gap) or did not reach
+   * the fence in time is stopped and refuses the promotion with StandbyFailedError (the lease, taken, is the
+   * caller's to give up).
    */
   async promote(leadership: Leadership, timeoutMs: number): Promise<number> {
     const epoch = await leadership.lead();
     const deadline = performance.now() + timeoutMs;
     while (this.fenced < epoch && this.failure === undefined && performance.now() < deadline) await this.changed.wait({ ms: Math.max(1, deadline - performance.now()) });
     await this.stop();
-    if (this.failure !== undefined) throw this.failure;
-    if (this.fenced < epoch) throw new NotLeaderError(`${this.name} (the standby did not read its fence in ${timeoutMs} ms)`);
+    if (this.failure !== undefined) throw new StandbyFailedError(`${this.name}: the standby's log reader failed`, { cause: this.failure });
+    if (this.fenced < epoch) throw new StandbyFailedError(`${this.name}: the standby did not read its own fence in ${timeoutMs} ms`);
     return epoch;
   }
 

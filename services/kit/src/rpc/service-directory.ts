@@ -1,7 +1,8 @@
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigError } from "../config/config-error.js";
-import type { Env } from "../config/env.js";
+import { leaderRoutingTransport, symbolOf } from "./leader-routing.js";
+import { envInt, type Env } from "../config/env.js";
 
 /**
  * How one service reaches another. Embedded mode answers with an in-process transport over
@@ -28,10 +29,16 @@ export function grpcDirectory(env: Env, local?: (service: string) => Transport |
       const here = local?.(service);
       if (here) return here;
       const setting = `${service.toUpperCase()}_ADDR`;
-      const address = env[setting];
-      if (!address) throw new ConfigError(setting, `${setting} is not set and ${service} does not run in this process`);
-      if (!/^https?:\/\/[^/?#]+/.test(address)) throw new ConfigError(setting, `${setting} must be an http:// or https:// URL (e.g. http://${service}:8080), got "${address}"`);
-      return createGrpcTransport({ baseUrl: address, interceptors: [brokenPeerIsUnavailable, ...interceptors] });
+      const configured = env[setting];
+      if (!configured) throw new ConfigError(setting, `${setting} is not set and ${service} does not run in this process`);
+      // Several addresses: the replicas of a service led per key (matching: a leader per symbol, warm standbys).
+      const addresses = configured.split(",").map((address) => address.trim());
+      for (const address of addresses) {
+        if (!/^https?:\/\/[^/?#]+/.test(address)) throw new ConfigError(setting, `${setting} must be an http:// or https:// URL (e.g. http://${service}:8080), or several separated by commas, got "${address}"`);
+      }
+      const replicas = addresses.map((baseUrl) => createGrpcTransport({ baseUrl, interceptors: [brokenPeerIsUnavailable, ...interceptors] }));
+      if (replicas.length === 1) return replicas[0]!;
+      return leaderRoutingTransport(replicas, { keyOf: symbolOf, retryForMs: envInt(env, "EXCHANGE_LEADER_RETRY_MS", 30_000) });
     },
   };
 }

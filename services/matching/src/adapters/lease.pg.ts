@@ -50,6 +50,12 @@ export class PgLeaseStore implements LeaseStore {
     return rowCount === 1;
   }
 
+  async names(prefix: string): Promise<string[]> {
+    await this.migrate();
+    const { rows } = await this.pool.query<{ name: string }>(`SELECT name FROM matching_leases WHERE starts_with(name, $1) ORDER BY name`, [prefix]);
+    return rows.map((row) => row.name);
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -8,5 +8,7 @@ export interface LeaseStore {
   acquire(name: string, holder: string, ttlMs: number): Promise<{ epoch: number } | null>;
   /** Extends our lease at `epoch`; false when it is no longer ours (expired and taken, or a newer epoch). */
   renew(name: string, holder: string, epoch: number, ttlMs: number): Promise<boolean>;
+  /** The names of every lease under `prefix`, held or expired (a standby follows the symbols others lead). */
+  names(prefix: string): Promise<string[]>;
   close(): Promise<void>;
 }
