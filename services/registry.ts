@@ -9,7 +9,7 @@ import type { Registry } from "prom-client";
 import { createMarketDataModule } from "./marketdata/src/main.js";
 import { createOrderModule } from "./order/src/main.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
-import { acquireNotifier } from "./shared-ports.js";
+import { acquireEventLog, acquireNotifier } from "./shared-ports.js";
 import { openObjectStore, openSearchIndex, readPortsConfig } from "#kit/adapters/ports.config.js";
 import { FileObjectStore } from "#kit/adapters/object-store.file.js";
 import type { ObjectStore } from "#kit/ports/object-store.port.js";
@@ -66,6 +66,23 @@ async function withNotifications<M extends ServiceModule>(
   }
 }
 
+/**
+ * The event backbone (MATCHING_EVENTS=event-log; default `stream`, matching's gRPC stream): matching publishes its
+ * batches to MATCHING_EVENTS_TOPIC on the shared event log (EXCHANGE_EVENT_LOG) and `consumer` services read them as
+ * consumer group MATCHING_EVENTS_GROUP (default exchange-<service>-<pod or host name>: one group per replica).
+ */
+function matchingEvents(env: Env, dataDir: string, consumer?: string) {
+  if (envOneOf(env, "MATCHING_EVENTS", ["stream", "event-log"], "stream") !== "event-log") return undefined;
+  const lease = acquireEventLog(env, dataDir);
+  return {
+    log: lease.log,
+    topic: envString(env, "MATCHING_EVENTS_TOPIC", "exchange.matching.events.v1"),
+    partitions: lease.partitions,
+    group: envString(env, "MATCHING_EVENTS_GROUP", `exchange-${consumer ?? "matching"}-${env.POD_NAME || hostname()}`),
+    release: () => lease.release(),
+  };
+}
+
 /** A PostgreSQL ledger keeps the audit log too; SQLite and DynamoDB ledgers a SQLite file of its own. */
 function walletAuditUrl(env: Env, dataDir: string): string {
   const ledger = env.WALLET_LEDGER_URL ?? "";
@@ -93,6 +110,7 @@ export const SERVICE_FACTORIES = {
       archives: envBool(env, "EXCHANGE_ARCHIVES", true) ? { objects: archiveStore(env, dataDir), everyMs: envInt(env, "ORDER_ARCHIVE_EVERY_MS", 3_600_000) } : undefined,
       databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`),
       symbolPollMs: envInt(env, "ORDER_SYMBOL_POLL_MS", 5_000),
+      matchingEvents: matchingEvents(env, dataDir, "order"),
       directory,
       logger: telemetry?.logger.child({ service: "order" }),
       metrics: telemetry?.metrics,
@@ -112,6 +130,7 @@ export const SERVICE_FACTORIES = {
       logger: telemetry?.logger.child({ service: "marketdata" }),
       metrics: telemetry?.metrics,
       symbolPollMs: envInt(env, "MARKETDATA_SYMBOL_POLL_MS", 10_000),
+      matchingEvents: matchingEvents(env, dataDir, "marketdata"),
       // Market history (EXCHANGE_SEARCH_INDEX: the data dir's market-history.sqlite, or OpenSearch).
       history: envBool(env, "MARKETDATA_HISTORY", true) ? openSearchIndex(readPortsConfig({ ...env, EXCHANGE_DATA_DIR: dataDir })) : undefined,
       historyIndexMs: envInt(env, "MARKETDATA_HISTORY_INDEX_MS", 1_000),
@@ -128,6 +147,7 @@ export const SERVICE_FACTORIES = {
           ? { databaseUrl: env.MATCHING_LEASE_DATABASE_URL, holder: envString(env, "MATCHING_REPLICA", `${hostname()}-${process.pid}`), ttlMs: envInt(env, "MATCHING_LEASE_TTL_MS", 5_000) }
           : undefined,
         archive: envBool(env, "MATCHING_ARCHIVE", true) ? { objects: archiveStore(env, dataDir), prefix: envString(env, "MATCHING_ARCHIVE_PREFIX", "matching") } : undefined,
+        events: matchingEvents(env, dataDir),
       }),
     ),
   wallet: async (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => {

@@ -9,6 +9,8 @@ import { exportConsumerPositions } from "#kit/telemetry/consumer-metrics.js";
 import type { Logger } from "#kit/telemetry/logger.js";
 import { SqlMarketDataStore, marketDataMigrations, type MarketDataTables } from "./adapters/market-data-store.sql.js";
 import { ConnectMatchingFeed } from "./adapters/matching-feed.connect.js";
+import { EventLogMatchingFeed } from "./adapters/matching-feed.event-log.js";
+import type { EventLog } from "#kit/ports/event-log.port.js";
 import { ConnectSymbolSource } from "./adapters/symbol-source.connect.js";
 import { MarketData } from "./domain/market-data.use-case.js";
 import { IndexTrades } from "./domain/index-trades.use-case.js";
@@ -36,6 +38,11 @@ export interface MarketDataConfig {
    */
   readonly history?: SearchIndex;
   readonly historyIndexMs?: number;
+  /**
+   * The event backbone: matching's batches are read from this EventLog topic as consumer group `group`
+   * (MATCHING_EVENTS=event-log) instead of matching's stream; `release` is called at stop.
+   */
+  readonly matchingEvents?: { readonly log: EventLog; readonly topic: string; readonly group: string; readonly release?: () => Promise<void> };
 }
 
 export interface MarketDataModule extends ServiceModule {
@@ -49,9 +56,14 @@ export async function createMarketDataModule(config: MarketDataConfig): Promise<
   await migrate(database.db as never, "marketdata", marketDataMigrations);
   const clock = config.clock ?? systemClock;
   const store = new SqlMarketDataStore(database.db);
+  const matchingRpc = new ConnectMatchingFeed(config.directory.transport("matching"));
+  const eventsConfig = config.matchingEvents;
+  const fromLog = eventsConfig
+    ? new EventLogMatchingFeed(matchingRpc, { ...eventsConfig, onError: (error) => config.logger?.warn({ err: error }, "matching events from the log failed; retrying") })
+    : undefined;
   const marketData = new MarketData({
     store,
-    matching: new ConnectMatchingFeed(config.directory.transport("matching")),
+    matching: fromLog ?? matchingRpc,
     symbols: new ConnectSymbolSource(config.directory.transport("order")),
     clock,
   });
@@ -139,12 +151,15 @@ export async function createMarketDataModule(config: MarketDataConfig): Promise<
     marketData,
     routes: marketDataRoutes({ clock, marketData, history: history && new TradeHistory(history, (symbol) => marketData.symbol(symbol)) }),
     async start() {
+      await fromLog?.start();
       running.push(pollSymbols(), indexHistory());
     },
     async stop() {
       consumers.abort();
       unsubscribe();
       await Promise.allSettled(running);
+      await fromLog?.stop();
+      await eventsConfig?.release?.();
       await history?.close();
       await database.close();
     },

@@ -10,6 +10,9 @@ import { LeasedJournal } from "./leased-journal.js";
 import { MatchingMetrics } from "./adapters/matching.metrics.js";
 import { matchingRoutes } from "./rpc/matching.routes.js";
 import { SymbolBooks } from "./symbol-books.js";
+import { EVENTS_TOPIC } from "./event-publisher.js";
+import type { EventLog } from "#kit/ports/event-log.port.js";
+import { readdir } from "node:fs/promises";
 
 export interface MatchingConfig {
   /** Per-symbol journals and snapshots live under this directory. */
@@ -28,6 +31,11 @@ export interface MatchingConfig {
    * database, each under the lease's epoch after a fence (leased-journal.ts).
    */
   readonly lease?: { readonly databaseUrl: string; readonly holder: string; readonly ttlMs: number };
+  /**
+   * The event backbone: every symbol's event batches are published to this EventLog topic once journaled
+   * (MATCHING_EVENTS=event-log; Kafka or the file log per EXCHANGE_EVENT_LOG). `release` is called at stop.
+   */
+  readonly events?: { readonly log: EventLog; readonly topic?: string; readonly partitions?: number; readonly release?: () => Promise<void> };
 }
 
 /** Composition root of the matching service. */
@@ -72,6 +80,11 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
     journal: brokers && brokers.length > 0 ? kafkaJournal : undefined,
     archive: config.archive,
     standby,
+    publish: config.events && {
+      log: config.events.log,
+      topic: config.events.topic,
+      onError: (error, context) => config.logger?.warn({ err: error, context }, "matching events not published; retrying"),
+    },
     onError: (error, context) => config.logger?.warn({ err: error, context }, "matching background work failed"),
   });
   return {
@@ -84,19 +97,32 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
       // The bucket usually exists (infrastructure code); a store down at start delays archiving, and a symbol
       // that must be restored from it is refused until it answers, never opened empty.
       await config.archive?.objects.ensure().catch((error: unknown) => config.logger?.warn({ err: error }, "object store not ready; matching's archive will retry"));
-      if (!brokers || brokers.length === 0) return;
-      const journal = new KafkaJournal({ brokers, symbol: "start", topic: config.kafkaTopic });
-      try {
-        await journal.provision();
-      } catch (error) {
-        throw unreachable("Kafka", brokers.join(","), error);
-      } finally {
-        await journal.close();
+      if (config.events) await config.events.log.ensureTopics([{ name: config.events.topic ?? EVENTS_TOPIC, partitions: config.events.partitions ?? 12 }]);
+      if (brokers && brokers.length > 0) {
+        const journal = new KafkaJournal({ brokers, symbol: "start", topic: config.kafkaTopic });
+        try {
+          await journal.provision();
+        } catch (error) {
+          throw unreachable("Kafka", brokers.join(","), error);
+        } finally {
+          await journal.close();
+        }
+      }
+      if (config.events && !standby) {
+        // Every symbol this node holds is opened now, so what was journaled and not yet published (a crash) is
+        // published without waiting for the symbol's next command. Others open (and publish) on first use. With
+        // standbys, a symbol opens (and publishes) here once this replica takes its lease over.
+        const held = await readdir(config.dataDir, { withFileTypes: true }).catch(() => []);
+        for (const entry of held) {
+          if (!entry.isDirectory() || !/^[A-Z0-9]{2,20}$/.test(entry.name)) continue;
+          void books.warm(entry.name).catch((error: unknown) => config.logger?.warn({ err: error, symbol: entry.name }, "matching could not open a symbol at start"));
+        }
       }
       books.startStandby();
     },
     stop: async () => {
       await books.close();
+      await config.events?.release?.();
       await config.archive?.objects.close();
       await leases?.close();
     },

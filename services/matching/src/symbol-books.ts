@@ -17,6 +17,7 @@ import { PlacedIds } from "./placed-ids.js";
 import type { ObjectStore } from "#kit/ports/object-store.port.js";
 import { placedOrderIds, toDomainCommand, toEventBatchMessage } from "./rpc/matching.mapper.js";
 import { StandbyFailedError, WarmStandby, type FollowableLog, type Leadership } from "./warm-standby.js";
+import { publishEvents, type EventPublishing } from "./event-publisher.js";
 
 export interface SymbolBooksOptions {
   /** Journals, snapshots and account numbers live under <dataDir>/<SYMBOL>/. */
@@ -33,6 +34,11 @@ export interface SymbolBooksOptions {
    * symbol from here when the node holds nothing of it (a new node, a lost disk).
    */
   readonly archive?: { readonly objects: ObjectStore; readonly prefix?: string };
+  /**
+   * Publishes each symbol's event batches to the events topic once journaled (event-publisher.ts): from the last
+   * sequence published (a checkpoint beside the journal) when the symbol opens, then live, in order.
+   */
+  readonly publish?: EventPublishing;
   /** Hears background failures (archiving) that do not stop matching. */
   readonly onError?: (error: unknown, context: string) => void;
   /**
@@ -79,6 +85,8 @@ interface SymbolBook {
   readonly placed: PlacedIds;
   readonly recent: EventBatchMessage[];
   readonly batches: Wakeups;
+  /** The publisher of its batches to the events topic, while the book is open. */
+  publisher?: { readonly stop: AbortController; readonly running: Promise<void> };
 }
 
 /**
@@ -113,9 +121,54 @@ export class SymbolBooks {
     if (!book) {
       book = this.open(symbol);
       this.books.set(symbol, book);
-      book.catch(() => this.books.delete(symbol));
+      book.then(
+        (opened) => this.startPublishing(symbol, opened),
+        () => this.books.delete(symbol),
+      );
     }
     return book;
+  }
+
+  /** Opens the symbol's book now (its publisher starts with it), rather than on first use. */
+  async warm(symbol: string): Promise<void> {
+    await this.book(symbol);
+  }
+
+  /**
+   * The publisher of an opened book: from the checkpoint on, through events() (the retained and live batches, in
+   * sequence order). Batches older than the retained window cannot be published again: that is reported and the
+   * publisher goes on from the oldest retained one.
+   */
+  private startPublishing(symbol: string, book: SymbolBook): void {
+    const publishing = this.options.publish;
+    if (!publishing || this.books.get(symbol) === undefined) return;
+    const stop = new AbortController();
+    const checkpoint = join(this.options.dataDir, symbol, "events-published");
+    const events = async function* (this: SymbolBooks, from: number, signal: AbortSignal) {
+      const oldest = book.recent.length > 0 ? Number(book.recent[0]!.sequence) : book.engine.lastSeq + 1;
+      if (from < oldest) publishing.onError?.(new Error(`${symbol}: batches ${from}..${oldest - 1} are no longer retained and were not published`), "publishing events");
+      yield* this.events(symbol, Math.max(from, oldest), signal);
+    }.bind(this);
+    const running = (async () => {
+      while (!stop.signal.aborted) {
+        try {
+          await publishEvents(symbol, checkpoint, events, publishing, stop.signal);
+        } catch (error) {
+          if (stop.signal.aborted) return;
+          publishing.onError?.(error, `publishing ${symbol}'s events`);
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 1_000);
+            stop.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+          });
+        }
+      }
+    })();
+    book.publisher = { stop, running };
+  }
+
+  private async stopPublishing(book: SymbolBook): Promise<void> {
+    book.publisher?.stop.abort();
+    await book.publisher?.running;
   }
 
   private async open(symbol: string): Promise<SymbolBook> {
@@ -322,6 +375,7 @@ export class SymbolBooks {
       const current = this.books.get(symbol);
       if (current && (await current.catch(() => undefined)) === book) {
         this.books.delete(symbol);
+        await this.stopPublishing(book);
         await book.engine.close().catch(() => undefined);
         book.accounts.close();
       }
@@ -389,6 +443,7 @@ export class SymbolBooks {
     for (const pending of this.books.values()) {
       const book = await pending.catch(() => undefined);
       if (!book) continue;
+      await this.stopPublishing(book);
       // With an archive, a clean stop leaves everything in it: the journal's last segment is closed and
       // uploaded (a node replacing this one then needs nothing from this disk).
       if (book.archive) await book.engine.rollJournal().catch((error) => this.options.onError?.(error, `closing ${book.engine.symbol}'s journal segment at stop`));

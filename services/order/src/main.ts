@@ -18,6 +18,8 @@ import { exportConsumerPositions } from "#kit/telemetry/consumer-metrics.js";
 import type { Logger } from "#kit/telemetry/logger.js";
 import { tracedMethods } from "#kit/telemetry/tracing.js";
 import { ConnectMatchingGateway } from "./adapters/matching-gateway.connect.js";
+import { EventLogMatchingGateway } from "./adapters/matching-gateway.event-log.js";
+import type { EventLog } from "#kit/ports/event-log.port.js";
 import { ORDER_OUTBOX, SqlOrderStore, orderStoreMigrations, type OrderTables } from "./adapters/order-store.sql.js";
 import { OutboxRelay } from "#kit/outbox/outbox-relay.js";
 import { partitionPrefix, readManifest, utcDay } from "#kit/archive/daily-partition.js";
@@ -65,6 +67,11 @@ export interface OrderConfig {
   readonly notifications?: { readonly notifier: Notifier; readonly topic: string };
   /** Who may run the back office (SymbolAdminService); default: auth (in this process or at AUTH_ADDR) decides. */
   readonly operators?: OperatorGate;
+  /**
+   * The event backbone: matching's batches are read from this EventLog topic as consumer group `group`
+   * (MATCHING_EVENTS=event-log) instead of matching's stream; `release` is called at stop.
+   */
+  readonly matchingEvents?: { readonly log: EventLog; readonly topic: string; readonly group: string; readonly release?: () => Promise<void> };
   /** How often the symbol registry is read again for listings and status changes made by other replicas (0: never). */
   readonly symbolPollMs?: number;
 }
@@ -103,12 +110,17 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
         onError: (error) => config.logger?.warn({ err: error }, "order notifications not relayed; retrying"),
       })
     : undefined;
+  const matchingRpc = new ConnectMatchingGateway(config.directory.transport("matching"));
+  const eventsConfig = config.matchingEvents;
+  const fromLog = eventsConfig
+    ? new EventLogMatchingGateway(matchingRpc, { ...eventsConfig, onError: (error) => config.logger?.warn({ err: error }, "matching events from the log failed; retrying") })
+    : undefined;
   const orderStore = tracedMethods(new SqlOrderStore(database.db as unknown as Kysely<OrderTables>), "order.store", ["insertNew", "applyBatch"]);
   const orders = new Orders({
     notices: relay !== undefined,
     onNoticesStored: () => relay?.nudge(),
     store: orderStore,
-    matching: new ConnectMatchingGateway(config.directory.transport("matching")),
+    matching: fromLog ?? matchingRpc,
     wallet: new ConnectWalletGateway(config.directory.transport("wallet")),
     clock,
     symbols: specs,
@@ -208,6 +220,7 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
       }
       // Joined before the consumers run, so no update this replica stores is appended before it listens.
       await kafkaUpdates?.start();
+      await fromLog?.start();
       started = true;
       for (const spec of [...specs]) {
         follow(spec);
@@ -230,6 +243,8 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
       clearInterval(relaying);
       consumers.abort();
       await Promise.allSettled(running);
+      await fromLog?.stop();
+      await eventsConfig?.release?.();
       await kafkaUpdates?.stop();
       clearInterval(archiving);
       await relay?.stop();

@@ -204,7 +204,10 @@ export class MarketData {
     const last = await this.deps.store.lastSequence(symbol);
     this.applied.set(symbol, Math.max(last, this.applied.get(symbol) ?? 0));
     await untilDone(signal, async (stream) => {
-      for await (const group of inGroups(this.deps.matching.events(symbol, this.applied.get(symbol)! + 1, stream), MAX_GROUP)) await this.applyGroup(symbol, group);
+      for await (const group of inGroups(this.deps.matching.events(symbol, this.applied.get(symbol)! + 1, stream), MAX_GROUP)) {
+        await this.applyGroup(symbol, group);
+        this.deps.matching.applied?.(symbol, this.applied.get(symbol) ?? 0);
+      }
     });
   }
 

@@ -75,6 +75,7 @@ export class ApplyMatchingEvents {
       const trace = this.deps.traceGroup;
       for await (const group of inGroups(this.deps.matching.events(symbol, last + 1, stream), MAX_GROUP)) {
         await (trace ? trace(symbol, group, () => this.applyGroup(symbol, group)) : this.applyGroup(symbol, group));
+        this.deps.matching.applied?.(symbol, this.progress.head(symbol));
       }
     });
   }

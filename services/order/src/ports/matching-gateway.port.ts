@@ -13,6 +13,8 @@ export interface MatchingGateway {
    */
   submitBatch(symbol: string, commands: readonly Command[]): Promise<SubmitOutcome[]>;
   events(symbol: string, fromSequence: number, signal: AbortSignal): AsyncIterable<EventBatch>;
+  /** Everything of `symbol` up to `sequence` is stored (a source reading a log commits its position past it). */
+  applied?(symbol: string, sequence: number): void;
   bestAskTicks(symbol: string): Promise<bigint | undefined>;
   /** The sequence of the symbol's last applied command (matching's head). */
   headSequence(symbol: string): Promise<number>;
