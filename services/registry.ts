@@ -69,7 +69,7 @@ async function withNotifications<M extends ServiceModule>(
 /**
  * The event backbone (MATCHING_EVENTS=event-log; default `stream`, matching's gRPC stream): matching publishes its
  * batches to MATCHING_EVENTS_TOPIC on the shared event log (EXCHANGE_EVENT_LOG) and `consumer` services read them as
- * consumer group MATCHING_EVENTS_GROUP (default exchange-<service>-<pod or host name>: one group per replica).
+ * consumer group exchange-<service>-<MATCHING_EVENTS_GROUP> (default the pod's or host's name: a group per replica).
  */
 function matchingEvents(env: Env, dataDir: string, consumer?: string) {
   if (envOneOf(env, "MATCHING_EVENTS", ["stream", "event-log"], "stream") !== "event-log") return undefined;
@@ -78,7 +78,7 @@ function matchingEvents(env: Env, dataDir: string, consumer?: string) {
     log: lease.log,
     topic: envString(env, "MATCHING_EVENTS_TOPIC", "exchange.matching.events.v1"),
     partitions: lease.partitions,
-    group: envString(env, "MATCHING_EVENTS_GROUP", `exchange-${consumer ?? "matching"}-${env.POD_NAME || hostname()}`),
+    group: `exchange-${consumer ?? "matching"}-${envString(env, "MATCHING_EVENTS_GROUP", env.POD_NAME || hostname())}`,
     release: () => lease.release(),
   };
 }

@@ -42,7 +42,7 @@ export interface MarketDataConfig {
    * The event backbone: matching's batches are read from this EventLog topic as consumer group `group`
    * (MATCHING_EVENTS=event-log) instead of matching's stream; `release` is called at stop.
    */
-  readonly matchingEvents?: { readonly log: EventLog; readonly topic: string; readonly group: string; readonly release?: () => Promise<void> };
+  readonly matchingEvents?: { readonly log: EventLog; readonly topic: string; readonly group: string; readonly partitions?: number; readonly release?: () => Promise<void> };
 }
 
 export interface MarketDataModule extends ServiceModule {

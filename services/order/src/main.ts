@@ -71,7 +71,7 @@ export interface OrderConfig {
    * The event backbone: matching's batches are read from this EventLog topic as consumer group `group`
    * (MATCHING_EVENTS=event-log) instead of matching's stream; `release` is called at stop.
    */
-  readonly matchingEvents?: { readonly log: EventLog; readonly topic: string; readonly group: string; readonly release?: () => Promise<void> };
+  readonly matchingEvents?: { readonly log: EventLog; readonly topic: string; readonly group: string; readonly partitions?: number; readonly release?: () => Promise<void> };
   /** How often the symbol registry is read again for listings and status changes made by other replicas (0: never). */
   readonly symbolPollMs?: number;
 }

@@ -30,6 +30,8 @@ export interface SequencedFeedOptions<T> {
   readonly log: EventLog;
   readonly topic: string;
   readonly group: string;
+  /** The topic is created with this many partitions when missing (the publisher may start later); default 12. */
+  readonly partitions?: number;
   /** where a group with no committed offset starts (default "earliest") */
   readonly start?: "earliest" | "latest";
   readonly decode: (record: LogRecord) => T;
@@ -56,6 +58,7 @@ export class SequencedFeed<T> {
 
   /** Joins the group; resolves once it consumes. */
   async start(): Promise<void> {
+    await this.options.log.ensureTopics([{ name: this.options.topic, partitions: this.options.partitions ?? 12 }]);
     this.subscription = await this.options.log.subscribe({
       group: this.options.group,
       topics: [this.options.topic],

@@ -10,6 +10,8 @@ export interface EventLogFeedOptions {
   readonly topic: string;
   /** this consumer's group: one per replica, since every replica streams every symbol to its subscribers */
   readonly group: string;
+  /** the topic's partitions, should it be created here (matching's publisher may start later) */
+  readonly partitions?: number;
   readonly onError?: (error: unknown) => void;
 }
 
