@@ -69,16 +69,18 @@ async function withNotifications<M extends ServiceModule>(
 /**
  * The event backbone (MATCHING_EVENTS=event-log; default `stream`, matching's gRPC stream): matching publishes its
  * batches to MATCHING_EVENTS_TOPIC on the shared event log (EXCHANGE_EVENT_LOG) and `consumer` services read them as
- * consumer group exchange-<service>-<MATCHING_EVENTS_GROUP> (default the pod's or host's name: a group per replica).
+ * consumer group <topic>.<service>.<MATCHING_EVENTS_GROUP> (default the pod's or host's name: a group per replica).
  */
 function matchingEvents(env: Env, dataDir: string, consumer?: string) {
   if (envOneOf(env, "MATCHING_EVENTS", ["stream", "event-log"], "stream") !== "event-log") return undefined;
   const lease = acquireEventLog(env, dataDir);
+  const topic = envString(env, "MATCHING_EVENTS_TOPIC", "exchange.matching.events.v1");
   return {
     log: lease.log,
-    topic: envString(env, "MATCHING_EVENTS_TOPIC", "exchange.matching.events.v1"),
+    topic,
     partitions: lease.partitions,
-    group: `exchange-${consumer ?? "matching"}-${envString(env, "MATCHING_EVENTS_GROUP", env.POD_NAME || hostname())}`,
+    // Named after the topic too: releases (or test runs) sharing a cluster with a topic each never share a group.
+    group: `${topic}.${consumer ?? "matching"}.${envString(env, "MATCHING_EVENTS_GROUP", env.POD_NAME || hostname())}`,
     release: () => lease.release(),
   };
 }

@@ -106,6 +106,8 @@ describe("distributed mode from the chart", () => {
     expect(envOf("order")).toMatchObject({ ORDER_DATABASE_URL: exchange.stores.secrets["order-database-url"], ORDER_UPDATES: "kafka" });
     expect(envOf("matching")).toMatchObject({ MATCHING_JOURNAL: "kafka", MATCHING_COMMANDS_TOPIC: exchange.stores.commandsTopic });
     expect(envOf("marketdata")).toMatchObject({ MARKETDATA_DATABASE_URL: exchange.stores.secrets["marketdata-database-url"] });
+    // the event backbone: matching publishes to the run's events topic, order and marketdata consume it
+    for (const c of ["matching", "order", "marketdata"]) expect(envOf(c)).toMatchObject({ MATCHING_EVENTS: "event-log", MATCHING_EVENTS_TOPIC: exchange.stores.eventsTopic });
     expect(envOf("notifier")).toMatchObject({ NOTIFIER_DATABASE_URL: exchange.stores.secrets["notifier-database-url"], EXCHANGE_NOTIFIER: "sns-sqs", EXCHANGE_AWS_ENDPOINT: engines.awsEndpoint });
     expect(envOf("edge")).toMatchObject({ EDGE_LISTEN_KEY_REDIS_URL: engines.redisUrl, EDGE_RATE_LIMIT_REDIS_URL: engines.redisUrl, EDGE_TRUST_FORWARDED_FOR: "true" });
   });

@@ -174,6 +174,7 @@ describe("helm chart helm/exchange", () => {
       }
       expect(envOf("matching").get("MATCHING_JOURNAL")?.value).toBe("kafka");
       expect(envOf("order").get("ORDER_UPDATES")?.value).toBe("kafka"); // user data streams across order replicas
+      expect(config.data).toMatchObject({ EXCHANGE_EVENT_LOG: "kafka", MATCHING_EVENTS: "event-log", MATCHING_EVENTS_TOPIC: "exchange.matching.events.v1" }); // the event backbone
       for (const [c, variable] of [["order", "ORDER_DATABASE_URL"], ["auth", "AUTH_DATABASE_URL"], ["wallet", "WALLET_LEDGER_URL"], ["marketdata", "MARKETDATA_DATABASE_URL"], ["notifier", "NOTIFIER_DATABASE_URL"]] as const) {
         const ref = envOf(c).get(variable)?.valueFrom?.secretKeyRef;
         expect(ref, `${c} ${variable}`).toBeDefined();

@@ -72,8 +72,8 @@ describe.each(engineEnvs)("the exchange on the event backbone ($name)", ({ name,
     expect(mine.orders.map((o) => o.status)).toEqual(Array(10).fill(OrderStatus.FILLED));
 
     // Both consumers read the topic as groups of their own, and committed what they applied.
-    const groups = ["order", "marketdata"].map((service) => `exchange-${service}-${run}`);
     const eventsTopic = `${topic}-${name === "Kafka" ? "k" : "f"}`;
+    const groups = ["order", "marketdata"].map((service) => `${eventsTopic}.${service}.${run}`);
     if (env.EXCHANGE_EVENT_LOG === "kafka") {
       const log = new KafkaEventLog({ brokers: engines.kafkaBrokers });
       try {

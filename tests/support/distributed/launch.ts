@@ -92,7 +92,7 @@ export interface Distributed {
   /** The edge's HTTP port behind one Service stand-in: a single address for a user or a load generator. */
   readonly edgeServiceUrl: string;
   /** The run's stores: PostgreSQL URLs (with their schema) by secret key, the ledger table, the command-log topic. */
-  readonly stores: { readonly secrets: Readonly<Record<string, string>>; readonly ledgerTable: string; readonly commandsTopic: string };
+  readonly stores: { readonly secrets: Readonly<Record<string, string>>; readonly ledgerTable: string; readonly commandsTopic: string; readonly eventsTopic: string };
   /** Processes of one component. */
   replicas(component: string): ServiceProcess[];
   /** The last lines of every log, for a failure report. */
@@ -178,6 +178,7 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
   if (!options.keepData) for (const schema of schemas) cleanups.push(() => schema.drop());
   const ledgerTable = `ledger-${runId}`;
   const commandsTopic = `exchange.matching.commands.${runId}`;
+  const eventsTopic = `exchange.matching.events.${runId}`;
   const secrets = {
     "auth-database-url": schemas[0]!.url,
     "order-database-url": schemas[1]!.url,
@@ -187,7 +188,7 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
   };
   // Not under exchange-market-history*: a default template there (npm run migrate) would overlap this run's.
   const historyIndex = `market-history-${runId}`;
-  if (!options.keepData) cleanups.push(() => dropLedgerTables(ledgerTable), () => dropTopic(commandsTopic), () => dropSearchIndex(historyIndex));
+  if (!options.keepData) cleanups.push(() => dropLedgerTables(ledgerTable), () => dropTopic(commandsTopic), () => dropTopic(eventsTopic), () => dropSearchIndex(historyIndex));
   let chart: RenderedChart;
   try {
     chart = renderChart({
@@ -196,6 +197,8 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
       setString: {
         ...Object.fromEntries(Object.entries(secrets).map(([key, value]) => [`secrets.data.${key}`, value])),
         "components.matching.commandsTopic": commandsTopic,
+        // This run's own events topic (sequences restart with each run's books).
+        "config.MATCHING_EVENTS_TOPIC": eventsTopic,
         // The engines where tests/infra runs them: the values file's loopback defaults, or the EXCHANGE_* overrides.
         "config.EXCHANGE_AWS_ENDPOINT": engines.awsEndpoint,
         "config.EXCHANGE_KAFKA_BROKERS": engines.kafkaBrokers.join(","),
@@ -342,7 +345,7 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
     edgeGrpcUrls: replicas("edge").map((p) => p.grpcUrl),
     grpcUrls: Object.fromEntries([...proxies].map(([component, proxy]) => [component, proxy.grpc.url])),
     edgeServiceUrl: proxies.get("edge")!.http.url,
-    stores: { secrets, ledgerTable, commandsTopic },
+    stores: { secrets, ledgerTable, commandsTopic, eventsTopic },
     replicas,
     tails: (lines = 30) => processes.map((p) => `--- ${p.name} (${p.running ? "running" : "exited"}) ${p.logFile}\n${p.tail(lines)}`).join("\n"),
     stop,
