@@ -39,6 +39,8 @@ export class EventLogMatchingFeed implements MatchingFeed {
   }
 
   events(symbol: string, fromSequence: number, signal: AbortSignal): AsyncIterable<EventBatch> {
+    // Opens the symbol at matching, whose publisher then publishes what it journaled and had not published.
+    void this.matching.book(symbol, 1).catch(() => undefined);
     return withGapsFilled(this.feed, (key, from, stop) => this.matching.events(key, from, stop), (batch) => Number(batch.sequence), symbol, fromSequence, signal);
   }
 
