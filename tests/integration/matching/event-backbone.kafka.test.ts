@@ -1,3 +1,4 @@
+import { Kafka, logLevel } from "kafkajs";
 import { KafkaEventLog } from "#kit/adapters/event-log.kafka.js";
 import { engines } from "../../support/engines.js";
 import { eventBackboneSuite } from "./event-backbone.suite.js";
@@ -14,4 +15,13 @@ eventBackboneSuite("Kafka", {
       heartbeatIntervalMs: 500,
       maxWaitTimeMs: 50,
     }),
+  dropTopic: async (topic) => {
+    const admin = new Kafka({ clientId: "backbone-test-cleanup", brokers: engines.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [topic] });
+    } finally {
+      await admin.disconnect();
+    }
+  },
 });

@@ -38,6 +38,8 @@ export interface BackboneEngine {
   open(dir: string): EventLog;
   /** Extra environment for the child (the brokers). */
   readonly childEnv?: Record<string, string>;
+  /** Removes a topic a test made (Kafka; the file log goes with its directory). */
+  readonly dropTopic?: (topic: string) => Promise<void>;
 }
 
 const SYMBOL = "EVTUSDT";
@@ -133,11 +135,16 @@ export function eventBackboneSuite(name: string, backbone: BackboneEngine): void
       dirs.push(dir);
       return dir;
     };
-    afterAll(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+    const topics: string[] = [];
+    afterAll(async () => {
+      dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+      for (const topic of topics.splice(0)) await backbone.dropTopic?.(topic).catch(() => undefined);
+    });
 
     it("a publisher killed between journaling and publishing loses nothing after its restart", async () => {
       const dir = tempDir("backbone-publisher-");
       const topic = `exchange.matching.events.test-${process.pid}-${Date.now()}`;
+      topics.push(topic);
       const seed = 17;
       const count = 600;
       const args = (stallAfter: number) => [dir, backbone.engine, topic, String(seed), String(count), String(stallAfter)];
@@ -170,6 +177,7 @@ export function eventBackboneSuite(name: string, backbone: BackboneEngine): void
     it("marketdata, restarted under a flow of trades, applies each batch once", async () => {
       const dir = tempDir("backbone-marketdata-");
       const topic = `exchange.matching.events.test-md-${process.pid}-${Date.now()}`;
+      topics.push(topic);
       const log = backbone.open(dir);
       const matchingModule = await createMatchingModule({ dataDir: path.join(dir, "matching"), events: { log, topic, partitions: 3 } });
       await matchingModule.start?.();

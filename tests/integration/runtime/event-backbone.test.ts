@@ -7,6 +7,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { OrderStatus, OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import { Kafka, logLevel } from "kafkajs";
 import { KafkaEventLog } from "#kit/adapters/event-log.kafka.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
@@ -32,6 +33,12 @@ describe.each(engineEnvs)("the exchange on the event backbone ($name)", ({ name,
   afterAll(async () => {
     await exchange?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    if (env.EXCHANGE_EVENT_LOG === "kafka") {
+      const admin = new Kafka({ clientId: "backbone-runtime-cleanup", brokers: engines.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [`${topic}-k`] }).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 
   const start = async () => {
