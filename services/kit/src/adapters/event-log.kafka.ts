@@ -243,6 +243,7 @@ class KafkaSubscription implements Subscription {
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: (this.options.start ?? "earliest") === "earliest" });
     await this.consumer.run({
       autoCommit: false,
+      partitionsConsumedConcurrently: this.options.concurrentPartitions ?? 1,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         if (this.stopping || batch.messages.length === 0) return;

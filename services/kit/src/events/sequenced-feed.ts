@@ -63,6 +63,8 @@ export class SequencedFeed<T> {
       group: this.options.group,
       topics: [this.options.topic],
       start: this.options.start ?? "earliest",
+      // A partition waits for its symbols' consumers; the others need not wait behind it.
+      concurrentPartitions: this.options.partitions ?? 12,
       onError: this.options.onError,
       handler: (records) => this.deliver(records),
     });

@@ -49,6 +49,11 @@ export interface SubscribeOptions {
   /** where a group with no committed offset starts (default "earliest") */
   readonly start?: "earliest" | "latest";
   readonly handler: BatchHandler;
+  /**
+   * How many partitions' batches may be in the handler at once (default 1). Batches of one partition are always
+   * handed over one after the other. An adapter may hand them over one at a time regardless (the file log does).
+   */
+  readonly concurrentPartitions?: number;
   /** called when a handler throws (the batch is retried); default: ignored */
   readonly onError?: (error: unknown) => void;
 }
