@@ -17,15 +17,21 @@ import { reconcileClosedBook } from "./support.js";
 // clients trade, then restarted on the same data, several times. Every order acknowledged
 // before a kill is still there with the same id afterwards; funds are conserved at every
 // restart; and once all orders are closed, every account reconciles exactly to its own trades
-// and fees: no trade lost or settled twice, no hold left behind.
+// and fees: no trade lost or settled twice, no hold left behind. Twice: with matching's events
+// reaching order over its stream (the embedded default), and over the event backbone (the file
+// event log, MATCHING_EVENTS=event-log), where a kill also lands between matching's journal and its
+// publisher and between order's store and its group's commit.
 
 const ACCOUNTS = ["k1", "k2", "k3", "k4"];
 const KILLS = 4;
-const dir = mkdtempSync(join(tmpdir(), "exchange-kill9-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-async function startChild(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "exchange-child.ts"), dir, ACCOUNTS.join(",")], { stdio: ["ignore", "pipe", "inherit"] });
+async function startChild(dir: string, events: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "exchange-child.ts"), dir, ACCOUNTS.join(",")], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, MATCHING_EVENTS: events },
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`exchange child exited with ${code} before it was ready`)));
     createInterface({ input: child.stdout! }).on("line", (line) => {
@@ -52,13 +58,15 @@ async function totals(wallet: Client<typeof WalletService>): Promise<Map<string,
   return sums;
 }
 
-describe("the whole exchange under kill -9", () => {
+describe.each(["stream", "event-log"])("the whole exchange under kill -9 (MATCHING_EVENTS=%s)", (events) => {
   it(`keeps every acknowledged order, conserves funds and settles exactly once across ${KILLS} kills`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "exchange-kill9-"));
+    dirs.push(dir);
     const random = prng(2024);
     const acknowledged = new Map<string, { accountId: string; orderId: bigint }>();
     let sequence = 0;
     for (let round = 0; round <= KILLS; round++) {
-      const { child, url } = await startChild();
+      const { child, url } = await startChild(dir, events);
       const transport = createGrpcTransport({ baseUrl: url });
       const orders = createClient(OrderService, transport);
       const wallet = createClient(WalletService, transport);
