@@ -1,7 +1,7 @@
 // A peer that dies mid-call: to the caller (through the service directory, as services reach each other) that is
 // Unavailable, which callers and the edge retry (503, -1001), not a Canceled the caller never asked for.
 import { afterAll, describe, expect, it } from "vitest";
-import { createServer, type Http2Server } from "node:http2";
+import { constants as http2constants, createServer, type Http2Server } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
@@ -57,6 +57,26 @@ describe("a peer that dies mid-call", () => {
     const error = await failure(health.check({ service: "" }));
     expect(error.code).toBe(Code.Unavailable);
     expect(error.rawMessage).toMatch(/grpc\.health\.v1\.Health unavailable: .*ECONNRESET/);
+  });
+
+  it("fails a unary call with Unavailable when the peer refuses its stream unprocessed (REFUSED_STREAM, as a server shutting down)", async () => {
+    const server: Http2Server = createServer();
+    server.on("stream", (stream) => {
+      stream.on("error", () => undefined); // the refusal, as seen by our own end
+      stream.close(http2constants.NGHTTP2_REFUSED_STREAM);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const sessions = new Set<import("node:http2").ServerHttp2Session>();
+    server.on("session", (session) => sessions.add(session));
+    closers.push(() => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      sessions.forEach((session) => session.destroy());
+      return closed;
+    });
+    const health = createClient(Health, grpcDirectory({ PEER_ADDR: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }).transport("peer"));
+    const error = await failure(health.check({ service: "" }));
+    expect(error.code).toBe(Code.Unavailable);
+    expect(error.rawMessage).toMatch(/REFUSED_STREAM/);
   });
 
   it("keeps an Aborted the peer answered (a conflict, not a broken connection)", async () => {

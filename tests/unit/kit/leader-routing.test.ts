@@ -34,7 +34,7 @@ describe("leader routing", () => {
   it("finds each symbol's leader, remembers it, and moves when leadership moves", async () => {
     const calls: string[] = [];
     const [aLeads, bLeads] = [new Set(["BTCUSDT"]), new Set(["ETHUSDT"])];
-    const client = createClient(MatchingService, leaderRoutingTransport([replica("a", aLeads, calls), replica("b", bLeads, calls)], { keyOf: symbolOf, retryForMs: 1_000, pauseMs: 5 }));
+    const client = createClient(MatchingService, leaderRoutingTransport([replica("a", aLeads, calls), replica("b", bLeads, calls)], { keyOf: symbolOf, retryForMs: 1_000, pauseMs: 5, homeOf: () => 0 }));
     expect((await client.getBook({ symbol: "ETHUSDT" })).sequence).toBe(2n);
     expect((await client.getBook({ symbol: "ETHUSDT" })).sequence).toBe(2n);
     expect((await client.getBook({ symbol: "BTCUSDT" })).sequence).toBe(1n);
@@ -50,7 +50,7 @@ describe("leader routing", () => {
   it("waits out an election: every replica refusing is tried again until one leads, or the time is up", async () => {
     const calls: string[] = [];
     const [aLeads, bLeads] = [new Set<string>(), new Set<string>()];
-    const client = createClient(MatchingService, leaderRoutingTransport([replica("a", aLeads, calls), replica("b", bLeads, calls)], { keyOf: symbolOf, retryForMs: 2_000, pauseMs: 5 }));
+    const client = createClient(MatchingService, leaderRoutingTransport([replica("a", aLeads, calls), replica("b", bLeads, calls)], { keyOf: symbolOf, retryForMs: 2_000, pauseMs: 5, homeOf: () => 0 }));
     const answer = client.getBook({ symbol: "SOLUSDT" });
     setTimeout(() => bLeads.add("SOLUSDT"), 50);
     expect((await answer).sequence).toBe(2n);
@@ -61,18 +61,31 @@ describe("leader routing", () => {
 
   it("passes every other answer on without trying another replica", async () => {
     const calls: string[] = [];
-    const client = createClient(MatchingService, leaderRoutingTransport([replica("a", new Set(), calls), replica("b", new Set(), calls)], { keyOf: symbolOf, retryForMs: 1_000, pauseMs: 5 }));
+    const client = createClient(MatchingService, leaderRoutingTransport([replica("a", new Set(), calls), replica("b", new Set(), calls)], { keyOf: symbolOf, retryForMs: 1_000, pauseMs: 5, homeOf: () => 0 }));
     await expect(client.getBook({ symbol: "BROKEN" })).rejects.toMatchObject({ code: Code.Internal });
     expect(calls).toEqual(["a:BROKEN"]);
   });
 
   it("routes a server stream by its request until its first message", async () => {
     const calls: string[] = [];
-    const client = createClient(MatchingService, leaderRoutingTransport([replica("a", new Set(), calls), replica("b", new Set(["XRPUSDT"]), calls)], { keyOf: symbolOf, retryForMs: 1_000, pauseMs: 5 }));
+    const client = createClient(MatchingService, leaderRoutingTransport([replica("a", new Set(), calls), replica("b", new Set(["XRPUSDT"]), calls)], { keyOf: symbolOf, retryForMs: 1_000, pauseMs: 5, homeOf: () => 0 }));
     const sequences: bigint[] = [];
     for await (const { batch } of client.streamEvents({ symbol: "XRPUSDT", fromSequence: 1n })) sequences.push(batch!.sequence);
     expect(sequences).toEqual([7n]);
     expect(calls).toEqual(["a:stream:XRPUSDT", "b:stream:XRPUSDT"]);
+  });
+
+  it("tries a symbol first at its home replica, the same for every client, spreading symbols over replicas", async () => {
+    const calls: string[] = [];
+    const leads = new Set(["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT"]);
+    const client = () => createClient(MatchingService, leaderRoutingTransport([replica("a", leads, calls), replica("b", leads, calls)], { keyOf: symbolOf, retryForMs: 1_000 }));
+    const [first, second] = [client(), client()];
+    for (const symbol of leads) await first.getBook({ symbol });
+    const homes = [...calls];
+    calls.length = 0;
+    for (const symbol of leads) await second.getBook({ symbol });
+    expect(calls).toEqual(homes); // every client agrees
+    expect(new Set(homes.map((call) => call.split(":")[0]))).toEqual(new Set(["a", "b"])); // both replicas are home to some
   });
 
   it("keys a matching request by its symbol or its command's", () => {

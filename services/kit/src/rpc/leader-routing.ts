@@ -1,10 +1,13 @@
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
+import { partitionForKey } from "../ports/event-log.port.js";
+import { refusedStream } from "./refused-stream.js";
 
 /**
  * A transport over the replicas of a service whose calls must reach the leader of their key (matching: a symbol is
  * led by one replica at a time, the others are warm standbys that answer NotLeader). Each call goes to the replica
- * that last answered for its key; a replica that answers NotLeader (ErrorInfo metadata `notLeader`) or cannot be
+ * that last answered for its key, at first to the key's home replica (`homeOf`: every client agrees on it, so the
+ * first call for a symbol makes its home replica the leader and symbols spread over replicas); a replica that answers NotLeader (ErrorInfo metadata `notLeader`) or cannot be
  * connected to (nothing was sent) is skipped for the next, at once; when every replica refused, the round is tried
  * again after a short pause until `retryForMs` has passed (an election takes about a lease's ttl). Any other answer,
  * error or not, is the caller's. Server streams are routed by their one request; a stream is rerouted only until
@@ -14,9 +17,10 @@ export function leaderRoutingTransport(replicas: readonly Transport[], options: 
   if (replicas.length === 0) throw new Error("leaderRoutingTransport needs at least one replica");
   const leaders = new Map<string, number>();
   const pauseMs = options.pauseMs ?? 50;
+  const homeOf = options.homeOf ?? partitionForKey;
 
   async function route<T>(key: string | undefined, signal: AbortSignal | undefined, call: (replica: Transport) => Promise<T>): Promise<T> {
-    const first = key === undefined ? 0 : (leaders.get(key) ?? 0);
+    const first = key === undefined ? 0 : (leaders.get(key) ?? homeOf(key, replicas.length) % replicas.length);
     const deadline = Date.now() + options.retryForMs;
     for (;;) {
       let refusal: unknown;
@@ -60,6 +64,8 @@ export interface LeaderRoutingOptions {
   readonly retryForMs: number;
   /** Pause between rounds (50 ms). */
   readonly pauseMs?: number;
+  /** The replica (index) a key is tried at first; default: Kafka's partitioner over the replicas. */
+  readonly homeOf?: (key: string, replicas: number) => number;
 }
 
 /** The routing key of a matching request: its `symbol`, or its command's. */
@@ -76,8 +82,9 @@ export function isNotLeader(error: unknown): boolean {
   return connectError.findDetails(ErrorInfoSchema).some((info) => info.metadata.notLeader !== undefined);
 }
 
-/** A call that never left: the replica refused the connection (down, or not listening yet). */
+/** A call that never ran: the replica refused the connection (down, not listening yet) or the stream (shutting down). */
 function neverSent(error: unknown): boolean {
+  if (refusedStream(error)) return true;
   for (let cause: unknown = error, depth = 0; cause && depth < 8; cause = (cause as { cause?: unknown }).cause, depth++) {
     if ((cause as { code?: unknown }).code === "ECONNREFUSED") return true;
   }

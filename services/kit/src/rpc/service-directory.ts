@@ -1,7 +1,9 @@
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigError } from "../config/config-error.js";
+import { partitionForKey } from "../ports/event-log.port.js";
 import { leaderRoutingTransport, symbolOf } from "./leader-routing.js";
+import { refusedStream } from "./refused-stream.js";
 import { envInt, type Env } from "../config/env.js";
 
 /**
@@ -38,7 +40,13 @@ export function grpcDirectory(env: Env, local?: (service: string) => Transport |
       }
       const replicas = addresses.map((baseUrl) => createGrpcTransport({ baseUrl, interceptors: [brokenPeerIsUnavailable, ...interceptors] }));
       if (replicas.length === 1) return replicas[0]!;
-      return leaderRoutingTransport(replicas, { keyOf: symbolOf, retryForMs: envInt(env, "EXCHANGE_LEADER_RETRY_MS", 30_000) });
+      // A symbol's home replica follows its command-log partition, so a partition's symbols share a first leader.
+      const partitions = envInt(env, "EXCHANGE_TOPIC_PARTITIONS", 12);
+      return leaderRoutingTransport(replicas, {
+        keyOf: symbolOf,
+        homeOf: (symbol, count) => partitionForKey(symbol, partitions) % count,
+        retryForMs: envInt(env, "EXCHANGE_LEADER_RETRY_MS", 30_000),
+      });
     },
   };
 }
@@ -48,12 +56,14 @@ export function grpcDirectory(env: Env, local?: (service: string) => Transport |
  * reports as Canceled, or as Aborted when the socket was reset (ECONNRESET). The caller asked for no cancellation
  * and no transaction of its was aborted: for it the peer is unavailable (gRPC's code for a broken connection, which
  * callers and the edge treat as retryable: 503, -1001), not an error to pass on. An Aborted the peer itself answered
- * carries no Node error as its cause and stays Aborted.
+ * carries no Node error as its cause and stays Aborted. A stream the peer refused unprocessed (REFUSED_STREAM, as a
+ * server shutting down answers new calls) is Unavailable too.
  */
 export const brokenPeerIsUnavailable: Interceptor = (next) => async (request) => {
   const asUnavailable = (error: unknown): unknown => {
     const connectError = ConnectError.from(error);
-    if (request.signal.aborted || !(connectError.code === Code.Canceled || (connectError.code === Code.Aborted && brokenConnection(connectError)))) return error;
+    const broken = connectError.code === Code.Canceled || (connectError.code === Code.Aborted && brokenConnection(connectError)) || refusedStream(connectError);
+    if (request.signal.aborted || !broken) return error;
     return new ConnectError(`${request.service.typeName} unavailable: ${connectError.rawMessage}`, Code.Unavailable, undefined, undefined, connectError);
   };
   let response;
