@@ -29,8 +29,19 @@ exchange.component.values), raw (the component's own block).
 {{- end }}
 {{- range $callee := $c.calls }}
 {{- $target := index $root.Values.components $callee }}
+{{- $calleeName := include "exchange.component.fullname" (dict "root" $root "name" $callee) }}
+{{- $calleeReplicas := int (ternary $target.replicas 1 (hasKey $target "replicas")) }}
 - name: {{ printf "%s_ADDR" (upper $callee) }}
-  value: {{ printf "http://%s:%v" (include "exchange.component.fullname" (dict "root" $root "name" $callee)) $target.ports.grpc | quote }}
+{{- if and (eq ($target.workload | default "Deployment") "StatefulSet") (gt $calleeReplicas 1) }}
+  {{- /* Replicas that lead per key (matching: a leader per symbol, warm standbys): every pod, by its stable name. */}}
+  {{- $pods := list }}
+  {{- range $i := until $calleeReplicas }}
+  {{- $pods = append $pods (printf "http://%s-%d.%s-headless:%v" $calleeName $i $calleeName $target.ports.grpc) }}
+  {{- end }}
+  value: {{ join "," $pods | quote }}
+{{- else }}
+  value: {{ printf "http://%s:%v" $calleeName $target.ports.grpc | quote }}
+{{- end }}
 {{- end }}
 - name: POD_NAME
   valueFrom:

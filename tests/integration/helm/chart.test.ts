@@ -156,7 +156,12 @@ describe("helm chart helm/exchange", () => {
       expect(env.get("EXCHANGE_HTTP_PORT")?.value).toBe("8081");
       expect(env.get("OTEL_SERVICE_NAME")?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.labels['app.kubernetes.io/component']");
       const addrs = Object.fromEntries([...env.values()].filter((e) => e.name.endsWith("_ADDR")).map((e) => [e.name, e.value]));
-      expect(addrs).toEqual(Object.fromEntries(CALLS[c].map((callee) => [`${callee.toUpperCase()}_ADDR`, `http://${prefix}-${callee}:8080`])));
+      // hardened runs two matching replicas (a leader and a warm standby per symbol): its callers get every pod
+      const addressOf = (callee: string) =>
+        callee === "matching" && file.includes("hardened")
+          ? [0, 1].map((i) => `http://${prefix}-matching-${i}.${prefix}-matching-headless:8080`).join(",")
+          : `http://${prefix}-${callee}:8080`;
+      expect(addrs).toEqual(Object.fromEntries(CALLS[c].map((callee) => [`${callee.toUpperCase()}_ADDR`, addressOf(callee)])));
       // every address names a Service this release renders
       for (const callee of CALLS[c]) expect(find("Service", `${prefix}-${callee}`)).toBeDefined();
       const images = new Set(COMPONENTS.map((other) => containerOf(other).image));
@@ -276,6 +281,18 @@ describe("helm chart helm/exchange", () => {
         }
       });
     }
+  });
+
+  it("refuses more than one matching replica without leases, and runs them with leases as leader and standbys", () => {
+    const without = template("rel", ["--set", "components.matching.replicas=2"]);
+    expect(without.status).not.toBe(0);
+    expect(without.stderr).toContain("components.matching.replicas > 1 needs leases");
+    const docs = render("rel", ["--set", "components.matching.replicas=3", "--set", "components.matching.secretEnv.MATCHING_LEASE_DATABASE_URL=lease-url"]);
+    const matching = docs.find((d) => d.kind === "StatefulSet" && d.metadata?.name === "rel-matching");
+    expect(matching.spec.replicas).toBe(3);
+    const order = docs.find((d) => d.kind === "Deployment" && d.metadata?.name === "rel-order");
+    const addr = order.spec.template.spec.containers[0].env.find((e: Obj) => e.name === "MATCHING_ADDR");
+    expect(addr.value.split(",")).toEqual([0, 1, 2].map((i) => `http://rel-matching-${i}.rel-matching-headless:8080`));
   });
 
   it("passes components.edge.corsOrigins to the edge as EDGE_CORS_ORIGINS (empty by default) and to no other component", () => {

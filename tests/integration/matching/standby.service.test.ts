@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
 import { CommandSchema, MatchingService } from "#gen/exchange/matching/v1/matching_pb.js";
+import { partitionForKey } from "#kit/ports/event-log.port.js";
 import { grpcDirectory } from "#kit/rpc/service-directory.js";
 import { KafkaJournal } from "../../../services/matching/src/adapters/journal.kafka.js";
 import { ConnectMatchingGateway } from "../../../services/order/src/adapters/matching-gateway.connect.js";
@@ -39,6 +40,7 @@ async function freePort(): Promise<number> {
 interface Replica {
   readonly name: string;
   readonly url: string;
+  readonly ports: readonly [number, number];
   readonly log: string;
   process: ChildProcess;
   exited: Promise<unknown>;
@@ -51,8 +53,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startReplica(name: string, topic: string, bucket: string): Promise<Replica> {
-  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+/** A matching service process; a restart passes the ports it had (its callers know its address). */
+async function startReplica(name: string, topic: string, bucket: string, ports?: readonly [number, number]): Promise<Replica> {
+  const [grpcPort, httpPort] = ports ?? [await freePort(), await freePort()];
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, "a");
   const env = {
@@ -77,7 +80,7 @@ async function startReplica(name: string, topic: string, bucket: string): Promis
   };
   const child = spawn(process.execPath, ["--import", "tsx", "services/main.ts"], { cwd: REPO, env, stdio: ["ignore", fd, fd] });
   closeSync(fd);
-  const replica: Replica = { name, url: `http://127.0.0.1:${grpcPort}`, log, process: child, exited: new Promise((resolve) => child.once("exit", resolve)) };
+  const replica: Replica = { name, url: `http://127.0.0.1:${grpcPort}`, ports: [grpcPort, httpPort], log, process: child, exited: new Promise((resolve) => child.once("exit", resolve)) };
   started.push(replica);
   const health = createClient(Health, createGrpcTransport({ baseUrl: replica.url }));
   await until(
@@ -106,8 +109,11 @@ describe("matching replicas: leader and warm standby behind one routing client",
   it("kill -9 of the leader under a steady flow: the standby takes over, nothing acknowledged is lost or applied twice", async () => {
     const topic = `exchange.matching.commands.standby-${Date.now()}-${process.pid}`;
     const bucket = `matching-standby-${Date.now()}`;
-    const [a, b] = [await startReplica("matching-0", topic, bucket), await startReplica("matching-1", topic, bucket)];
-    const transport = grpcDirectory({ MATCHING_ADDR: `${a.url},${b.url}`, EXCHANGE_LEADER_RETRY_MS: "30000" }).transport("matching");
+    const replicas = [await startReplica("matching-0", topic, bucket), await startReplica("matching-1", topic, bucket)];
+    const transport = grpcDirectory({ MATCHING_ADDR: replicas.map((r) => r.url).join(","), EXCHANGE_LEADER_RETRY_MS: "30000" }).transport("matching");
+    // the symbol's home replica (its command-log partition over the replicas) is asked first and leads
+    const home = partitionForKey(SYMBOL, 12) % 2;
+    const [a, b] = [replicas[home]!, replicas[1 - home]!];
     const gateway = new ConnectMatchingGateway(transport, { forMs: 30_000, firstDelayMs: 50, maxDelayMs: 500 });
     const matching = createClient(MatchingService, transport);
 
@@ -124,7 +130,7 @@ describe("matching replicas: leader and warm standby behind one routing client",
         ackedAt.push(performance.now());
       }
     };
-    // a (asked first) leads; b finds the symbol's lease and follows it as a warm standby
+    // a (the home replica, asked first) leads; b finds the symbol's lease and follows it as a warm standby
     await flow(() => acknowledged.length >= 20);
     await until(() => /follows the symbol as a warm standby/.test(readFileSync(b.log, "utf8")), 20_000, 100);
 
@@ -163,4 +169,48 @@ describe("matching replicas: leader and warm standby behind one routing client",
     expect(readFileSync(b.log, "utf8")).toMatch(/leads the symbol \(from its warm book\)/);
     console.log(`matching service failover (warm standby, lease ttl 1000 ms): first acknowledgement ${failoverMs.toFixed(0)} ms after kill -9`);
   }, 180_000);
+
+  it("a rolling restart (SIGTERM, standby first, then the leader) with placements flowing loses nothing", async () => {
+    const topic = `exchange.matching.commands.rolling-${Date.now()}-${process.pid}`;
+    const bucket = `matching-rolling-${Date.now()}`;
+    const names = ["matching-r0", "matching-r1"];
+    const replicas = [await startReplica(names[0]!, topic, bucket), await startReplica(names[1]!, topic, bucket)];
+    const gateway = new ConnectMatchingGateway(grpcDirectory({ MATCHING_ADDR: replicas.map((r) => r.url).join(",") }).transport("matching"), { forMs: 30_000, firstDelayMs: 50, maxDelayMs: 500 });
+    const home = partitionForKey(SYMBOL, 12) % 2;
+    const following = (replica: Replica) => (readFileSync(replica.log, "utf8").match(/follows the symbol as a warm standby/g) ?? []).length;
+
+    const acknowledged: number[] = [];
+    let stop = false;
+    let next = 1;
+    const flow = (async () => {
+      while (!stop) {
+        const id = next++;
+        await gateway.submitBatch(SYMBOL, [place(id, id % 2 === 0 ? Side.BUY : Side.SELL, 98 + (id % 5))]);
+        acknowledged.push(id);
+      }
+    })();
+    const restart = async (index: number) => {
+      const old = replicas[index]!;
+      const followedBefore = following(old);
+      old.process.kill("SIGTERM");
+      expect(await old.exited).toBe(0);
+      const before = acknowledged.length;
+      replicas[index] = await startReplica(old.name, topic, bucket, old.ports);
+      await until(() => following(replicas[index]!) > followedBefore, 30_000, 100); // back, as a warm standby
+      await until(() => acknowledged.length >= before + 20, 30_000, 20); // and orders flowed meanwhile
+    };
+    await until(() => acknowledged.length >= 20, 30_000, 20);
+    await until(() => following(replicas[1 - home]!) > 0, 20_000, 100);
+    await restart(1 - home); // the standby
+    await restart(home); // the leader: it gives its lease up on the way out, the standby leads at once
+    stop = true;
+    await flow;
+
+    const ids: number[] = [];
+    await new KafkaJournal({ brokers: engines.kafkaBrokers, symbol: SYMBOL, topic }).replay(0, (record) => {
+      if (record.cmd.type === "PLACE") ids.push(record.cmd.orderId);
+    });
+    expect(ids).toEqual(acknowledged);
+    expect(readFileSync(replicas[1 - home]!.log, "utf8")).toMatch(/leads the symbol \(from its warm book\)/);
+  }, 240_000);
 });

@@ -50,6 +50,11 @@ export class PgLeaseStore implements LeaseStore {
     return rowCount === 1;
   }
 
+  async release(name: string, holder: string, epoch: number): Promise<void> {
+    await this.migrate();
+    await this.pool.query(`UPDATE matching_leases SET expires_at = now() - interval '1 millisecond' WHERE name = $1 AND holder = $2 AND epoch = $3`, [name, holder, epoch]);
+  }
+
   async names(prefix: string): Promise<string[]> {
     await this.migrate();
     const { rows } = await this.pool.query<{ name: string }>(`SELECT name FROM matching_leases WHERE starts_with(name, $1) ORDER BY name`, [prefix]);

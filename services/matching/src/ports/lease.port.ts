@@ -8,6 +8,8 @@ export interface LeaseStore {
   acquire(name: string, holder: string, ttlMs: number): Promise<{ epoch: number } | null>;
   /** Extends our lease at `epoch`; false when it is no longer ours (expired and taken, or a newer epoch). */
   renew(name: string, holder: string, epoch: number, ttlMs: number): Promise<boolean>;
+  /** Gives our lease at `epoch` up (a clean stop): another replica may take it at once. No-op when not ours. */
+  release(name: string, holder: string, epoch: number): Promise<void>;
   /** The names of every lease under `prefix`, held or expired (a standby follows the symbols others lead). */
   names(prefix: string): Promise<string[]>;
   close(): Promise<void>;
