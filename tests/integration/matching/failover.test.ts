@@ -41,7 +41,8 @@ describe.each(["cold", "warm"] as const)("matching failover (%s standby): kill -
   it(`${rounds} kills: nothing acknowledged lost, nothing applied twice, the uninterrupted state`, async () => {
     const topic = `exchange.matching.commands.failover-${mode}-${Date.now()}-${process.pid}`;
     const seed = 424242;
-    const count = 1_000 * (rounds + 2);
+    // enough for the leaders of every round to never run out: a warm round lasts as long as a standby takes to start
+    const count = 5_000 * (rounds + 2);
     const ttlMs = "1000";
     const cmds = seededCommands(seed, count);
     const args = (holder: string) => [topic, holder, ttlMs, String(seed), String(count), ...(mode === "warm" ? ["warm"] : [])];
