@@ -146,7 +146,7 @@ export const SERVICE_FACTORIES = {
         metrics: telemetry?.metrics,
         logger: telemetry?.logger.child({ service: "matching" }),
         lease: env.MATCHING_LEASE_DATABASE_URL
-          ? { databaseUrl: env.MATCHING_LEASE_DATABASE_URL, holder: envString(env, "MATCHING_REPLICA", `${hostname()}-${process.pid}`), ttlMs: envInt(env, "MATCHING_LEASE_TTL_MS", 5_000) }
+          ? { databaseUrl: env.MATCHING_LEASE_DATABASE_URL, holder: envString(env, "MATCHING_REPLICA", `${hostname()}-${process.pid}`), ttlMs: envInt(env, "MATCHING_LEASE_TTL_MS", 5_000), partitions: envInt(env, "EXCHANGE_TOPIC_PARTITIONS", 12) }
           : undefined,
         archive: envBool(env, "MATCHING_ARCHIVE", true) ? { objects: archiveStore(env, dataDir), prefix: envString(env, "MATCHING_ARCHIVE_PREFIX", "matching") } : undefined,
         events: matchingEvents(env, dataDir),

@@ -11,18 +11,14 @@
  */
 import { DomainError } from "#kit/errors/domain-error.js";
 import { JournalFencedError, type Journal, type JournalRecord, type ReplayResult } from "./ports/journal.port.js";
+import { HeldLease, type HeldLeaseOptions } from "./held-lease.js";
 import type { LeaseStore } from "./ports/lease.port.js";
 
-export interface LeasedJournalOptions {
-  /** the lease's name: the partition (or symbol) this journal writes. */
-  readonly name: string;
-  /** this replica's name (stable across restarts: a restarted leader takes its own lease back at once). */
-  readonly holder: string;
-  readonly ttlMs: number;
+export interface LeasedJournalOptions extends HeldLeaseOptions {
   /** how long replay() and lead() wait for the lease (default 3 x ttl; 0: one attempt). */
   readonly waitMs?: number;
-  /** hears that the lease was lost (renewal refused). */
-  readonly onLost?: (name: string) => void;
+  /** the lease, when journals share one (a partition's symbols: HeldLeases); by default the journal's own. */
+  readonly lease?: HeldLease;
 }
 
 export interface Fenceable extends Journal {
@@ -41,19 +37,18 @@ export class NotLeaderError extends DomainError {
 
 export class LeasedJournal implements Journal {
   readonly pipelined?: boolean;
+  private readonly lease: HeldLease;
+  /** the lease's epoch this journal fenced and appends under (0 before it led). */
   private epoch = 0;
-  /** performance.now() until which the lease is ours. */
-  private validUntil = 0;
-  private timer: NodeJS.Timeout | null = null;
-  /** whether an append succeeded (this journal led, not only replayed). */
-  private appended = false;
+  private joined = false;
 
   constructor(
     private readonly inner: Fenceable,
-    private readonly leases: LeaseStore,
+    leases: LeaseStore,
     private readonly options: LeasedJournalOptions,
   ) {
     this.pipelined = inner.pipelined;
+    this.lease = options.lease ?? new HeldLease(leases, options);
   }
 
   /** The epoch this journal appends under (0 before it took the lease). */
@@ -61,43 +56,18 @@ export class LeasedJournal implements Journal {
     return this.epoch;
   }
 
-  /** True while the lease is ours by this process's monotonic clock. */
+  /** True while the lease is ours, under the epoch this journal fenced at. */
   holds(): boolean {
-    return this.epoch > 0 && performance.now() < this.validUntil;
+    return this.epoch > 0 && this.lease.epoch === this.epoch && this.lease.holds();
   }
 
   private async acquire(): Promise<void> {
-    const { name, holder, ttlMs } = this.options;
-    const deadline = performance.now() + (this.options.waitMs ?? 3 * ttlMs);
+    const deadline = performance.now() + (this.options.waitMs ?? 3 * this.options.ttlMs);
     for (;;) {
-      const started = performance.now();
-      const taken = await this.leases.acquire(name, holder, ttlMs);
-      if (taken) {
-        this.epoch = taken.epoch;
-        this.validUntil = started + ttlMs;
-        break;
-      }
-      if (performance.now() >= deadline) throw new NotLeaderError(name);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(20, ttlMs / 10)));
+      if (await this.lease.tryTake()) return;
+      if (performance.now() >= deadline) throw new NotLeaderError(this.options.name);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(20, this.options.ttlMs / 10)));
     }
-    this.timer = setInterval(() => void this.renew(), Math.max(10, Math.floor(ttlMs / 3)));
-    this.timer.unref();
-  }
-
-  private async renew(): Promise<void> {
-    const started = performance.now();
-    try {
-      if (await this.leases.renew(this.options.name, this.options.holder, this.epoch, this.options.ttlMs)) {
-        this.validUntil = Math.max(this.validUntil, started + this.options.ttlMs);
-        return;
-      }
-    } catch {
-      return; // the store did not answer: the lease runs out on its own unless a later renewal succeeds
-    }
-    this.validUntil = 0;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.options.onLost?.(this.options.name);
   }
 
   async replay(afterSeq: number, onRecord: (r: JournalRecord) => void): Promise<ReplayResult> {
@@ -110,8 +80,15 @@ export class LeasedJournal implements Journal {
    * standby that follows the log knows everything before the fence once its reader reaches it (warm-standby.ts).
    */
   async lead(): Promise<number> {
-    if (this.epoch === 0) await this.acquire();
-    await this.inner.fence(this.epoch);
+    if (!this.joined) {
+      this.lease.join();
+      this.joined = true;
+    }
+    if (!this.holds()) {
+      await this.acquire();
+      await this.inner.fence(this.lease.epoch);
+      this.epoch = this.lease.epoch;
+    }
     return this.epoch;
   }
 
@@ -120,7 +97,7 @@ export class LeasedJournal implements Journal {
     return this.inner.append(records).then(
       () => {
         if (!this.holds()) throw new NotLeaderError(this.options.name);
-        this.appended = true;
+        this.lease.markUsed();
       },
       (error: unknown) => {
         throw error instanceof JournalFencedError ? new NotLeaderError(this.options.name) : error;
@@ -133,15 +110,13 @@ export class LeasedJournal implements Journal {
   }
 
   /**
-   * Stops renewing and, when this journal appended under a lease still ours, gives the lease up once the journal is
-   * closed (every append finished): a standby takes over at once instead of waiting out the ttl (a rolling restart).
-   * A journal that only replayed (a scan before the engine opens) keeps it for the engine's.
+   * Closes the journal, then leaves the lease: the last journal of a lease under which something was appended gives
+   * it up while still ours, so a standby takes over at once instead of waiting out the ttl (a rolling restart). A
+   * journal that only replayed (a scan before the engine opens) keeps nothing from being taken again.
    */
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    const held = this.appended && this.holds();
     await this.inner.close();
-    if (held) await this.leases.release(this.options.name, this.options.holder, this.epoch).catch(() => undefined);
+    if (this.joined) await this.lease.leave();
+    this.joined = false;
   }
 }

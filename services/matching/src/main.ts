@@ -2,10 +2,12 @@ import { MatchingService } from "#gen/exchange/matching/v1/matching_pb.js";
 import { unreachable } from "#kit/config/config-error.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import type { ObjectStore } from "#kit/ports/object-store.port.js";
+import { partitionForKey } from "#kit/ports/event-log.port.js";
 import type { Logger } from "#kit/telemetry/logger.js";
 import type { Registry } from "prom-client";
 import { KafkaJournal } from "./adapters/journal.kafka.js";
 import { PgLeaseStore } from "./adapters/lease.pg.js";
+import { HeldLeases } from "./held-lease.js";
 import { LeasedJournal } from "./leased-journal.js";
 import { MatchingMetrics } from "./adapters/matching.metrics.js";
 import { matchingRoutes } from "./rpc/matching.routes.js";
@@ -30,7 +32,13 @@ export interface MatchingConfig {
    * With the Kafka journal: a symbol's commands are appended only by the holder of its lease on this PostgreSQL
    * database, each under the lease's epoch after a fence (leased-journal.ts).
    */
-  readonly lease?: { readonly databaseUrl: string; readonly holder: string; readonly ttlMs: number };
+  readonly lease?: {
+    readonly databaseUrl: string;
+    readonly holder: string;
+    readonly ttlMs: number;
+    /** Symbols map to this many partitions (Kafka's partitioner over the symbol), one lease each (default 12). */
+    readonly partitions?: number;
+  };
   /**
    * The event backbone: every symbol's event batches are published to this EventLog topic once journaled
    * (MATCHING_EVENTS=event-log; Kafka or the file log per EXCHANGE_EVENT_LOG). `release` is called at stop.
@@ -44,17 +52,20 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
   const leaseConfig = config.lease;
   const leases = leaseConfig && brokers && brokers.length > 0 ? new PgLeaseStore(leaseConfig.databaseUrl) : undefined;
   const topic = config.kafkaTopic;
+  const group = topic ?? "commands";
+  // One lease per partition of symbols, shared by the journals of its symbols: a partition has one leader at a time.
+  const held = leases && leaseConfig ? new HeldLeases(leases, { holder: leaseConfig.holder, ttlMs: leaseConfig.ttlMs, onLost: (name) => config.logger?.warn({ lease: name }, "matching lost its lease; appends are refused") }) : undefined;
+  const members = new Set<string>();
   const leased = (symbol: string, waitMs?: number) => {
-    const name = `${topic ?? "commands"}/${symbol}`;
-    // The lease's name is also the transactional id: the broker refuses a deposed leader's appends.
-    const journal = new KafkaJournal({ brokers: brokers!, symbol, topic, transactionalId: name });
-    return new LeasedJournal(journal, leases!, {
-      name,
-      holder: leaseConfig!.holder,
-      ttlMs: leaseConfig!.ttlMs,
-      waitMs,
-      onLost: (name) => config.logger?.warn({ lease: name }, "matching lost its lease; appends are refused"),
-    });
+    const name = `${group}/p${partitionForKey(symbol, leaseConfig!.partitions ?? 12)}`;
+    if (!members.has(symbol)) {
+      // Standbys follow every symbol some replica leads or led (SymbolBooks.startStandby).
+      members.add(symbol);
+      void leases!.addMember(group, symbol).catch(() => members.delete(symbol));
+    }
+    // The symbol's writer is also its transactional id: the broker refuses a deposed leader's appends.
+    const journal = new KafkaJournal({ brokers: brokers!, symbol, topic, transactionalId: `${group}/${symbol}` });
+    return new LeasedJournal(journal, leases!, { name, holder: leaseConfig!.holder, ttlMs: leaseConfig!.ttlMs, waitMs, lease: held!.lease(name) });
   };
   const kafkaJournal = (symbol: string) => (leases && leaseConfig ? leased(symbol) : new KafkaJournal({ brokers: brokers!, symbol, topic }));
   // With leases and an archive, replicas are leader or warm standby per symbol (symbol-books.ts, warm-standby.ts).
@@ -63,10 +74,7 @@ export async function createMatchingModule(config: MatchingConfig): Promise<Serv
       ? {
           follow: (symbol: string) => new KafkaJournal({ brokers: brokers!, symbol, topic, clientId: `matching-standby-${symbol}` }),
           lead: (symbol: string) => leased(symbol, 0),
-          discover: async () => {
-            const prefix = `${topic ?? "commands"}/`;
-            return (await leases.names(prefix)).map((name) => name.slice(prefix.length));
-          },
+          discover: () => leases.members(group),
           retryMs: Math.max(10, Math.floor(leaseConfig.ttlMs / 3)),
           promoteTimeoutMs: 60_000,
           onChange: (symbol: string, role: "standby" | "leader") =>

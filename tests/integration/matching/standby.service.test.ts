@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
@@ -95,9 +96,33 @@ async function startReplica(name: string, topic: string, bucket: string, ports?:
   return replica;
 }
 
-const place = (orderId: number, side: Side, price: number) =>
+/** Who holds a lease, and the partition leases of a command log, from the lease table. */
+async function holderOf(name: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: engines.pgUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ holder: string }>("SELECT holder FROM matching_leases WHERE name = $1", [name])).rows[0]?.holder;
+  } finally {
+    await client.end();
+  }
+}
+async function leadersOf(topic: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: engines.pgUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ name: string }>("SELECT name FROM matching_leases WHERE starts_with(name, $1) ORDER BY name", [`${topic}/`])).rows.map((r) => r.name);
+  } finally {
+    await client.end();
+  }
+}
+/** Another symbol in the same partition (of 12) as `symbol`. */
+function siblingOf(symbol: string): string {
+  for (let i = 0; ; i++) if (partitionForKey(`SIB${i}USDT`, 12) === partitionForKey(symbol, 12)) return `SIB${i}USDT`;
+}
+
+const place = (orderId: number, side: Side, price: number, symbol = SYMBOL) =>
   create(CommandSchema, {
-    symbol: SYMBOL,
+    symbol,
     timestamp: BigInt(Date.now()),
     kind: {
       case: "place",
@@ -134,6 +159,13 @@ describe("matching replicas: leader and warm standby behind one routing client",
     await flow(() => acknowledged.length >= 20);
     await until(() => /follows the symbol as a warm standby/.test(readFileSync(b.log, "utf8")), 20_000, 100);
 
+    // one lease per partition of symbols, held by the leader; a second symbol of that partition is led by it too
+    const lease = `${topic}/p${partitionForKey(SYMBOL, 12)}`;
+    const sibling = siblingOf(SYMBOL);
+    await gateway.submitBatch(sibling, [place(1, Side.BUY, 90, sibling)]);
+    expect(await holderOf(lease)).toBe(a.name);
+    expect(await leadersOf(topic)).toEqual([lease]);
+
     // a steady flow, and kill -9 of the leader in the middle of it
     let killedAt = 0;
     const steady = flow(() => acknowledged.length >= 120);
@@ -143,6 +175,8 @@ describe("matching replicas: leader and warm standby behind one routing client",
     await a.exited;
     await steady;
     const failoverMs = ackedAt.find((at) => at > killedAt)! - killedAt;
+    expect(await holderOf(lease)).toBe(b.name);
+    await gateway.submitBatch(sibling, [place(2, Side.SELL, 90, sibling)]); // the partition's other symbol moved with it
 
     // every acknowledged placement is in the log exactly once, in order
     const ids: number[] = [];

@@ -18,7 +18,9 @@ export class PgLeaseStore implements LeaseStore {
     this.ready ??= this.pool
       .query(
         `CREATE TABLE IF NOT EXISTS matching_leases (
-           name text PRIMARY KEY, holder text NOT NULL, epoch bigint NOT NULL, expires_at timestamptz NOT NULL)`,
+           name text PRIMARY KEY, holder text NOT NULL, epoch bigint NOT NULL, expires_at timestamptz NOT NULL);
+         CREATE TABLE IF NOT EXISTS matching_lease_members (
+           lease_group text NOT NULL, member text NOT NULL, PRIMARY KEY (lease_group, member))`,
       )
       .catch((error: unknown) => {
         this.ready = null;
@@ -55,10 +57,15 @@ export class PgLeaseStore implements LeaseStore {
     await this.pool.query(`UPDATE matching_leases SET expires_at = now() - interval '1 millisecond' WHERE name = $1 AND holder = $2 AND epoch = $3`, [name, holder, epoch]);
   }
 
-  async names(prefix: string): Promise<string[]> {
+  async addMember(group: string, member: string): Promise<void> {
     await this.migrate();
-    const { rows } = await this.pool.query<{ name: string }>(`SELECT name FROM matching_leases WHERE starts_with(name, $1) ORDER BY name`, [prefix]);
-    return rows.map((row) => row.name);
+    await this.pool.query(`INSERT INTO matching_lease_members (lease_group, member) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [group, member]);
+  }
+
+  async members(group: string): Promise<string[]> {
+    await this.migrate();
+    const { rows } = await this.pool.query<{ member: string }>(`SELECT member FROM matching_lease_members WHERE lease_group = $1 ORDER BY member`, [group]);
+    return rows.map((row) => row.member);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,9 @@ export interface LeaseStore {
   renew(name: string, holder: string, epoch: number, ttlMs: number): Promise<boolean>;
   /** Gives our lease at `epoch` up (a clean stop): another replica may take it at once. No-op when not ours. */
   release(name: string, holder: string, epoch: number): Promise<void>;
-  /** The names of every lease under `prefix`, held or expired (a standby follows the symbols others lead). */
-  names(prefix: string): Promise<string[]>;
+  /** Records that `member` (a symbol) is led under leases of `group` (the command log): idempotent. */
+  addMember(group: string, member: string): Promise<void>;
+  /** Every member recorded in `group` (a standby follows the symbols others lead). */
+  members(group: string): Promise<string[]>;
   close(): Promise<void>;
 }
