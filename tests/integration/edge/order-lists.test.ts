@@ -206,7 +206,16 @@ describe("order lists over REST", () => {
   });
 
   it("bad lists get Binance's codes and change nothing", async () => {
-    const before = [await balance(gina, "BTC"), await balance(gina, "USDT")];
+    // everything gina can see: orders, lists, open ones, balances
+    const visible = async () => ({
+      allOrders: (await signed("GET", "/api/v3/allOrders", gina, { symbol: "BTCUSDT" })).body,
+      allOrderList: (await signed("GET", "/api/v3/allOrderList", gina)).body,
+      openOrders: (await signed("GET", "/api/v3/openOrders", gina, { symbol: "BTCUSDT" })).body,
+      openOrderList: (await signed("GET", "/api/v3/openOrderList", gina)).body,
+      balances: [await balance(gina, "BTC"), await balance(gina, "USDT")],
+    });
+    const seen = await visible();
+    const before = seen.balances;
     const cases: [Record<string, string>, number][] = [
       [oco({ aboveType: "" }), -1102],
       [oco({ aboveType: "LIMIT", aboveTimeInForce: "GTC" }), -1158],
@@ -228,5 +237,10 @@ describe("order lists over REST", () => {
     const foreign = await signed("GET", "/api/v3/allOrderList", hank);
     expect(foreign.body).toEqual([]);
     expect([await balance(gina, "BTC"), await balance(gina, "USDT")]).toEqual(before);
+    // a single order refused for its balance leaves nothing either
+    const poor = await signed("POST", "/api/v3/order", gina, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "50", price: "30000" });
+    expect(poor.body.code).toBe(-2010);
+    // refused lists (a -2010 for a hold included) and orders are nowhere: as on Binance
+    expect(await visible()).toEqual(seen);
   });
 });

@@ -188,8 +188,31 @@ describe("order lists through the order service", () => {
   });
 
   it("bad lists are refused with Binance's codes and change nothing", async () => {
-    const before = await balanceOf(wallet, "alice", "BTC");
-    const history = (await orders.listOrders({ accountId: "alice", symbol: SYMBOL, page: { pageSize: 1000 } })).orders.length;
+    // what alice can see: orders, lists, open ones and balances
+    const visible = async () => ({
+      orders: (await orders.listOrders({ accountId: "alice", symbol: SYMBOL, page: { pageSize: 1000 } })).orders,
+      lists: (await orders.listOrderLists({ accountId: "alice" })).orderLists,
+      open: (await orders.listOpenOrders({ accountId: "alice", symbol: SYMBOL })).orders,
+      openLists: (await orders.listOpenOrderLists({ accountId: "alice" })).orderLists,
+      btc: await balanceOf(wallet, "alice", "BTC"),
+      usdt: await balanceOf(wallet, "alice", "USDT"),
+    });
+    const before = await visible();
+    const updates: bigint[] = [];
+    const stop = new AbortController();
+    const feed = (async () => {
+      try {
+        for await (const { update } of orders.streamOrderUpdates({ accountId: "alice" }, { signal: stop.signal })) updates.push(update!.order!.orderId);
+      } catch {
+        // aborted
+      }
+    })();
+    // the stream is live once it reports an order placed after it was opened
+    const probe = await orders.placeOrder({ accountId: "alice", symbol: SYMBOL, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.01", price: "1000" });
+    await until(() => updates.includes(probe.order!.orderId));
+    await orders.cancelOrder({ accountId: "alice", symbol: SYMBOL, orderId: probe.order!.orderId });
+    await until(() => updates.filter((id) => id === probe.order!.orderId).length === 2);
+    const baseline = await visible();
     // prices on the wrong side of the last trade
     const wrong = await errorOf(sellOco("alice", "0.1", "29000", "28000"));
     expect(reasonOf(wrong)).toBe("-2010");
@@ -222,11 +245,30 @@ describe("order lists through the order service", () => {
     // more funds than the account has
     const poor = await errorOf(sellOco("alice", "50", "31000", "29000"));
     expect(reasonOf(poor)).toBe("-2010");
-    expect(await balanceOf(wallet, "alice", "BTC")).toEqual(before);
-    const orderCount = (await orders.listOrders({ accountId: "alice", symbol: SYMBOL, page: { pageSize: 1000 } })).orders;
-    // the refused hold stores its list's orders as REJECTED; nothing else was stored
-    expect(orderCount.length).toBe(history + 2);
-    expect(orderCount.slice(0, 2).map((o) => o.status)).toEqual([OrderStatus.REJECTED, OrderStatus.REJECTED]);
+    // one leg's hold refused, the other's taken: both released, the list gone
+    const poorBuy = await errorOf(
+      orders.placeOrderList({
+        accountId: "alice",
+        symbol: SYMBOL,
+        contingencyType: ContingencyType.OTO,
+        orders: [
+          leg("alice", { side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.1", price: "31000" }),
+          leg("alice", { side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "50", price: "30000" }),
+        ],
+      }),
+    );
+    expect(reasonOf(poorBuy)).toBe("-2010");
+    // a refused list leaves nothing visible: no order, no list, no event, no balance change (as on Binance)
+    expect(await visible()).toEqual(baseline);
+    expect(baseline.orders.length).toBe(before.orders.length + 1); // the probe only
+    expect({ ...baseline, orders: before.orders }).toEqual(before);
+    // the next placement is the first event after the probe's two
+    const next = await orders.placeOrder({ accountId: "alice", symbol: SYMBOL, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.01", price: "1000" });
+    await until(() => updates.includes(next.order!.orderId));
+    expect(updates).toEqual([probe.order!.orderId, probe.order!.orderId, next.order!.orderId]);
+    await orders.cancelOrder({ accountId: "alice", symbol: SYMBOL, orderId: next.order!.orderId });
+    stop.abort();
+    await feed;
     const unknown = await errorOf(orders.getOrderList({ accountId: "alice", orderListId: 999_999n }));
     expect(reasonOf(unknown)).toBe("-2013");
     await expectConserved(parts.store);

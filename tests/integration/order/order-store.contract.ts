@@ -105,6 +105,30 @@ export function orderStoreContract(name: string, makeStore: () => OrderStore): v
       expect((await store.openLists(account)).map((l) => l.listClientOrderId)).toEqual(["list-b"]);
     });
 
+    it("discards a refused list or order never delivered, leaving delivered rows and the id counters alone", async () => {
+      const { store, symbol } = fresh();
+      const account = `acct-${symbol}`;
+      const listed = await store.insertList(symbol, 2, (orderListId, first) => ({
+        list: { orderListId, symbol, accountId: account, listClientOrderId: "refused", contingency: ContingencyType.OCO, orderIds: [first, first + 1], createdAt: T0 },
+        orders: [0, 1].map((k) => order(symbol, first + k, { accountId: account, clientOrderId: `refused-${k}`, orderListId })),
+      }));
+      const [lone, delivered] = await store.insertNew(symbol, 2, (id) => [order(symbol, id, { accountId: account, clientOrderId: "lone" }), order(symbol, id + 1, { accountId: account, clientOrderId: "delivered" })]);
+      await store.update({ ...delivered!.order, status: OrderStatus.NEW, submitted: true });
+
+      await store.discardUndelivered(symbol, listed.orders.map((o) => o.orderId), listed.list.orderListId);
+      await store.discardUndelivered(symbol, [lone!.order.orderId, delivered!.order.orderId]);
+
+      expect(await store.getList(listed.list.orderListId)).toBeUndefined();
+      expect(await store.getListByClientId(account, "refused")).toBeUndefined();
+      expect(await store.findLists(account, { limit: 10 })).toEqual([]);
+      expect(await store.getMany(symbol, [...listed.orders.map((o) => o.orderId), lone!.order.orderId])).toEqual([]);
+      expect(await store.getByClientId(account, "lone")).toBeUndefined();
+      // a delivered order stays
+      expect((await store.findOrders(account, symbol, { limit: 10 })).map((o) => o.clientOrderId)).toEqual(["delivered"]);
+      expect(await store.undelivered(symbol)).toEqual([]);
+      expect(await store.nextOrderId(symbol)).toBe(delivered!.order.orderId + 1);
+    });
+
     it("stores a group of new orders with consecutive ids in one go, answering a taken client id with the stored order", async () => {
       const { store, symbol } = fresh();
       expect(await store.nextOrderId(symbol)).toBe(1);

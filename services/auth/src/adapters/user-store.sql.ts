@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Migration } from "kysely";
 import { SqlOutbox, outboxMigration } from "#kit/outbox/outbox.sql.js";
-import { auditLogMigration } from "#kit/audit/audit-log.sql.js";
+import { appendOnlyAuditMigration, auditLogMigration } from "#kit/audit/audit-log.sql.js";
 import type { NotificationEvent } from "#kit/ports/notifier.port.js";
 import type { Notice } from "#kit/outbox/notice.js";
 import { apiKeyCreatedNotice, passwordChangedNotice, signedInNotice } from "../domain/security-notices.js";
@@ -210,6 +210,8 @@ export const authMigrations: Record<string, Migration> = {
   },
   // The back office's role changes (RoleAdminService), append-only.
   "004_audit_log": auditLogMigration(AUTH_AUDIT_LOG),
+  // The database refuses UPDATE, DELETE and TRUNCATE of the audit log, not only this code.
+  "005_audit_log_append_only": appendOnlyAuditMigration(AUTH_AUDIT_LOG),
 };
 
 const num = (value: Millis): number => Number(value);

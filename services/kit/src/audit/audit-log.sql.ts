@@ -1,9 +1,9 @@
 /**
  * The audit log in a service's own database (SQLite or PostgreSQL through Kysely), one table per service. Rows are
- * only inserted: nothing here updates or deletes them. A store appends inside its own transaction (appendAudit) so an
- * action and its record are committed together.
+ * only inserted: nothing here updates or deletes them, and the database itself refuses to (appendOnlyAuditMigration).
+ * A store appends inside its own transaction (appendAudit) so an action and its record are committed together.
  */
-import { PostgresAdapter, type Kysely, type Migration, type Transaction } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type Migration, type Transaction } from "kysely";
 import { auditJson, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../ports/audit-log.port.js";
 
 interface AuditRow {
@@ -36,6 +36,34 @@ export function auditLogMigration(table: string): Migration {
         .addColumn("before_json", "text", (c) => c.notNull())
         .addColumn("after_json", "text", (c) => c.notNull())
         .execute();
+    },
+  };
+}
+
+/**
+ * The migration making `table` append-only in the database itself (idempotent): on PostgreSQL a trigger function
+ * raising an exception, fired before every UPDATE or DELETE row and before TRUNCATE; on SQLite BEFORE UPDATE and
+ * BEFORE DELETE triggers that RAISE(ABORT) (SQLite has no TRUNCATE; DROP TABLE stays an owner's act on either engine).
+ * Whoever writes through the service's own connection can then only insert.
+ */
+export function appendOnlyAuditMigration(table: string): Migration {
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`audit table name ${table} is not a plain identifier`);
+  return {
+    up: async (db: Kysely<unknown>) => {
+      const name = sql.raw(table);
+      const fn = sql.raw(`${table}_append_only`);
+      const message = sql.lit(`${table} is append-only`);
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        await sql`create or replace function ${fn}() returns trigger language plpgsql as $$
+          begin raise exception ${message} using errcode = 'insufficient_privilege'; end $$`.execute(db);
+        await sql`drop trigger if exists ${sql.raw(`${table}_no_change`)} on ${name}`.execute(db);
+        await sql`create trigger ${sql.raw(`${table}_no_change`)} before update or delete on ${name} for each row execute function ${fn}()`.execute(db);
+        await sql`drop trigger if exists ${sql.raw(`${table}_no_truncate`)} on ${name}`.execute(db);
+        await sql`create trigger ${sql.raw(`${table}_no_truncate`)} before truncate on ${name} for each statement execute function ${fn}()`.execute(db);
+        return;
+      }
+      await sql`create trigger if not exists ${sql.raw(`${table}_no_update`)} before update on ${name} begin select raise(abort, ${message}); end`.execute(db);
+      await sql`create trigger if not exists ${sql.raw(`${table}_no_delete`)} before delete on ${name} begin select raise(abort, ${message}); end`.execute(db);
     },
   };
 }
@@ -103,7 +131,7 @@ export function lazySqlAuditLog(url: string, service: string, table: string): Au
       const { migrate } = await import("../db/migrate.js");
       const database = openDatabase<never>(url);
       try {
-        await migrate(database.db as never, service, { "001_audit_log": auditLogMigration(table) });
+        await migrate(database.db as never, service, { "001_audit_log": auditLogMigration(table), "002_audit_log_append_only": appendOnlyAuditMigration(table) });
       } catch (error) {
         await database.close();
         throw error;

@@ -383,6 +383,14 @@ export class SqlOrderStore implements OrderStore {
       .execute();
   }
 
+  async discardUndelivered(symbol: string, orderIds: readonly number[], orderListId?: number): Promise<void> {
+    if (orderIds.length === 0 && orderListId === undefined) return;
+    await this.db.transaction().execute(async (tx) => {
+      if (orderIds.length > 0) await tx.deleteFrom("order_orders").where("symbol", "=", symbol).where("order_id", "in", [...orderIds]).where("submitted", "=", 0).execute();
+      if (orderListId !== undefined) await tx.deleteFrom("order_lists").where("order_list_id", "=", orderListId).execute();
+    });
+  }
+
   async undelivered(symbol: string): Promise<Order[]> {
     const rows = await this.db.selectFrom("order_orders").select("body").where("symbol", "=", symbol).where("submitted", "=", 0).orderBy("order_id").execute();
     return rows.map(toOrder);

@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from "kysely";
-import { appendAudit, auditLogMigration } from "#kit/audit/audit-log.sql.js";
+import { appendAudit, appendOnlyAuditMigration, auditLogMigration } from "#kit/audit/audit-log.sql.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { AuditEntry, AuditRecord } from "#kit/ports/audit-log.port.js";
 import type { SymbolSpec } from "../domain/symbol.js";
@@ -31,6 +31,8 @@ export const orderMigrations: Record<string, Migration> = {
     },
   },
   "006_audit_log": auditLogMigration(ORDER_AUDIT_LOG),
+  // The database refuses UPDATE, DELETE and TRUNCATE of the audit log, not only this code.
+  "008_audit_log_append_only": appendOnlyAuditMigration(ORDER_AUDIT_LOG),
 };
 
 export class SqlSymbolStore implements SymbolStore {

@@ -42,9 +42,13 @@ export interface PlaceOrderListRequest {
  * and its orders in one transaction (the rows are the outbox), hold each order's budget (an
  * OCO pair once), and deliver the list to matching as ONE command, which accepts or rejects
  * every order together and then runs the contingency itself. Answers once the consumer applied
- * the list's events. A refused hold or a rejection by matching ends every order of the list.
+ * the list's events. A list refused before matching accepted it (a refused hold, or matching's refusal of the
+ * command) leaves nothing visible: its rows are removed (their ids stay used), and no event is published.
  */
 export class PlaceOrderList {
+  /** Lists this process stored and is placing: the relay leaves them to their placement. */
+  private readonly inFlight = new Set<number>();
+
   constructor(
     private readonly deps: PlaceOrderListDeps,
     private readonly symbols: SymbolCatalog,
@@ -101,8 +105,15 @@ export class PlaceOrderList {
       return { list, orders };
     });
     if (!stored.created) return this.view(stored.list);
-    await this.holdAll(stored.orders);
-    const sequence = await this.queue.run(symbol, () => this.deliver(symbol, request.contingency, stored.orders, units));
+    const { orderListId } = stored.list;
+    this.inFlight.add(orderListId);
+    let sequence: number | undefined;
+    try {
+      await this.holdAll(stored.list, stored.orders);
+      sequence = await this.queue.run(symbol, () => this.deliver(stored.list, stored.orders, units));
+    } finally {
+      this.inFlight.delete(orderListId);
+    }
     if (sequence !== undefined) await this.progress.waitFor(symbol, sequence);
     const reasons = stored.orders.map((order) => this.progress.takeRejection(symbol, order.orderId));
     const reason = reasons.find((r) => r !== undefined);
@@ -110,23 +121,18 @@ export class PlaceOrderList {
     return this.view(stored.list);
   }
 
-  /** Holds every order's budget (an OCO pair's once); a refusal releases what was taken and ends the list. */
-  private async holdAll(orders: readonly Order[]): Promise<void> {
+  /**
+   * Holds every order's budget (an OCO pair's once). A refusal releases what was taken and removes the list: it was
+   * never delivered (this placement delivers it only once held, and the relay leaves it alone meanwhile).
+   */
+  private async holdAll(list: OrderList, orders: readonly Order[]): Promise<void> {
     const owners = orders.filter((order) => order.sharedHold === undefined || order.sharedHold[0] === order.orderId);
     const results = await Promise.allSettled(owners.map((order) => this.hold(order)));
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (!failed) return;
     // Unknown answer (wallet unreachable): the holds may exist; nothing was delivered, the relay may retry.
     if (isDomainError(failed.reason) && failed.reason.key === "DISCONNECTED") throw failed.reason;
-    await Promise.all(owners.map((order) => this.deps.wallet.release(holdOf(order)).catch(() => undefined)));
-    const time = this.deps.clock.now();
-    for (const order of orders) {
-      order.status = OrderStatus.REJECTED;
-      order.submitted = true;
-      order.updatedAt = time;
-      await this.deps.store.update(order);
-    }
-    this.deps.updates?.publish(orders.map((order) => ({ order: { ...order }, executionType: "REJECTED" as const, rejectReason: "HOLD_REFUSED", time, balancesChanged: false })));
+    await this.discard(list, orders);
     throw failed.reason;
   }
 
@@ -136,11 +142,25 @@ export class PlaceOrderList {
     return this.deps.wallet.hold(holdIdOf(order.symbol, order.orderId), order.accountId, order.holdAsset, formatUnits(order.holdUnits, scale));
   }
 
-  /** The list as one matching command; answers the sequence of its events (undefined: matching had it). */
-  private async deliver(symbol: string, contingency: ContingencyType, orders: readonly Order[], units: ListUnits): Promise<number | undefined> {
-    const [outcome] = await this.deps.matching.submitBatch(symbol, [listCommand(symbol, contingency, orders, units)]);
+  /** Releases the list's holds and removes its rows: for a list matching never got, and never will. */
+  private async discard(list: OrderList, orders: readonly Order[]): Promise<void> {
+    await Promise.all(orders.map((order) => this.deps.wallet.release(holdOf(order)).catch(() => undefined)));
+    await this.deps.store.discardUndelivered(list.symbol, list.orderIds, list.orderListId);
+  }
+
+  /**
+   * The list as one matching command; answers the sequence of its events (undefined: matching had it). Refused by
+   * matching (nothing journaled; a list it had is answered as a duplicate), the list is removed as a refused hold's.
+   */
+  private async deliver(list: OrderList, orders: readonly Order[], units: ListUnits): Promise<number | undefined> {
+    const { symbol } = list;
+    const [outcome] = await this.deps.matching.submitBatch(symbol, [listCommand(symbol, list.contingency, orders, units)]);
     if (outcome === "duplicate") return undefined;
-    if (outcome === undefined || "invalid" in outcome) {
+    if (outcome !== undefined && "invalid" in outcome) {
+      await this.discard(list, orders);
+      throw new DomainError("NEW_ORDER_REJECTED", `Order list rejected (${outcome.invalid}).`);
+    }
+    if (outcome === undefined) {
       const time = this.deps.clock.now();
       for (const order of orders) {
         order.status = OrderStatus.REJECTED;
@@ -149,7 +169,7 @@ export class PlaceOrderList {
         await this.deps.store.update(order);
       }
       await Promise.all(orders.map((order) => this.deps.wallet.release(holdOf(order)).catch(() => undefined)));
-      throw new DomainError("NEW_ORDER_REJECTED", `Order list rejected (${outcome === undefined ? "no answer" : outcome.invalid}).`);
+      throw new DomainError("NEW_ORDER_REJECTED", "Order list rejected (no answer).");
     }
     return Number(outcome.sequence);
   }
@@ -168,7 +188,7 @@ export class PlaceOrderList {
         if (seen.has(first.orderListId!)) continue;
         seen.add(first.orderListId!);
         const list = await this.deps.store.getList(first.orderListId!);
-        if (!list || list.orderIds[0] !== first.orderId) continue;
+        if (!list || list.orderIds[0] !== first.orderId || this.inFlight.has(list.orderListId)) continue;
         const orders = (await Promise.all(list.orderIds.map((id) => this.deps.store.get(symbol, id)))).filter((order): order is Order => order !== undefined);
         try {
           for (const order of orders) if (order.sharedHold === undefined || order.sharedHold[0] === order.orderId) await this.hold(order);

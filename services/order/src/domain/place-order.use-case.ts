@@ -184,7 +184,7 @@ export class PlaceOrder {
     for (const [index, { entry, order }] of fresh.entries()) {
       const hold = holds[index]!;
       if (hold.status === "fulfilled") held.push({ entry, item: { order, budget: entry.intent.budget, quoteNotional: entry.intent.quoteNotional } });
-      else entry.done(this.holdFailed(order, hold.reason));
+      else entry.done(this.firstHoldFailed(order, hold.reason));
     }
     if (held.length === 0) return;
     for (const { item } of held) this.progress.await(symbol, item.order.orderId);
@@ -268,7 +268,21 @@ export class PlaceOrder {
   }
 
   /**
-   * Wallet refused the hold: the order is stored REJECTED, reported, and the caller gets wallet's
+   * A new placement's hold failed. Unknown answer: as holdFailed. Refused: matching never got the order (this
+   * placement delivers it only once held, and while it is in flight a retry waits for it and the relay leaves it
+   * alone), so its row, the outbox, is removed: as on Binance, an order refused for its balance leaves nothing in
+   * allOrders or openOrders and no executionReport; its id stays used. The caller gets wallet's error.
+   */
+  private async firstHoldFailed(order: Order, error: unknown): Promise<Order> {
+    if (isDomainError(error) && error.key === "DISCONNECTED") throw error;
+    await this.deps.wallet.release(holdIdOf(order.symbol, order.orderId)).catch(() => undefined);
+    await this.deps.store.discardUndelivered(order.symbol, [order.orderId]);
+    throw error;
+  }
+
+  /**
+   * Wallet refused the hold of an order stored before (a retry's or the relay's delivery, when an earlier delivery
+   * may have reached matching): the order is stored REJECTED, reported, and the caller gets wallet's
    * error. The release is a no-op for a refused hold; it covers a hold wallet took after all.
    */
   private async refuseHold(order: Order, error: unknown): Promise<Order> {
@@ -388,7 +402,8 @@ export class PlaceOrder {
     const { units } = this.symbols.get(symbol);
     await this.queue.run(symbol, async () => {
       const before = this.deps.clock.now() - olderThanMs;
-      const pending = (await this.deps.store.undelivered(symbol)).filter((order) => undelivered(order) && order.createdAt <= before);
+      // A placement of this process still in flight delivers (or discards) its order itself.
+      const pending = (await this.deps.store.undelivered(symbol)).filter((order) => undelivered(order) && order.createdAt <= before && !this.inFlight.has(`${symbol}:${order.orderId}`));
       const held: Held[] = [];
       for (const order of pending) {
         try {

@@ -26,6 +26,11 @@ export interface OrderStore {
   getMany(symbol: string, orderIds: readonly number[]): Promise<Order[]>;
   getByClientId(accountId: string, clientOrderId: string): Promise<Order | undefined>;
   update(order: Order): Promise<void>;
+  /**
+   * Removes orders matching never got (refused before delivery: their rows were the outbox and nothing else points to
+   * them), and their list, in one transaction; only rows still not submitted are removed. Their ids stay used.
+   */
+  discardUndelivered(symbol: string, orderIds: readonly number[], orderListId?: number): Promise<void>;
   /** Orders not yet delivered to matching, oldest first. */
   undelivered(symbol: string): Promise<Order[]>;
   listOpen(accountId: string, symbol?: string): Promise<Order[]>;

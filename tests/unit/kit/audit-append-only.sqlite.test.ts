@@ -1,0 +1,3 @@
+import { auditAppendOnlySuite, scratchSqlite } from "../../support/audit-append-only.js";
+
+auditAppendOnlySuite("sqlite", scratchSqlite);
