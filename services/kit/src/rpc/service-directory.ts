@@ -36,7 +36,7 @@ export function grpcDirectory(env: Env, local?: (service: string) => Transport |
       // Several addresses: the replicas of a service led per key (matching: a leader per symbol, warm standbys).
       const addresses = configured.split(",").map((address) => address.trim());
       for (const address of addresses) {
-        if (!/^https?:\/\/[^/?#]+/.test(address)) throw new ConfigError(setting, `${setting} must be an http:// or https:// URL (e.g. http://${service}:8080), or several separated by commas, got "${address}"`);
+        if (!/^https?:\/\/[^/?#]+/.test(address)) throw new ConfigError(setting, `${setting} must be an http:// or https:// URL (e.g. http://${service}:8080), got "${address}"`);
       }
       const replicas = addresses.map((baseUrl) => createGrpcTransport({ baseUrl, interceptors: [brokenPeerIsUnavailable, ...interceptors] }));
       if (replicas.length === 1) return replicas[0]!;
