@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +17,7 @@ import { createMatchingModule } from "../../../services/matching/src/main.js";
 import { until } from "../../support/until.js";
 import { Matching } from "../marketdata/support.js";
 import { expectComplete, readTopic } from "./event-backbone.suite.js";
+import { freePort } from "../../support/free-port.js";
 
 // A Kafka broker restart under a steady flow of trades: matching publishes to the events topic, marketdata consumes
 // it as a consumer group, and the broker is stopped and started again mid-flow. Nothing is lost from the topic or
@@ -29,16 +29,6 @@ const SHARED_INFRA = process.env.INFRA_DIR ?? path.join(REPO, ".infra");
 const KAFKA_VERSION = process.env.KAFKA_VERSION ?? "4.1.1";
 const run = promisify(execFile);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe("event backbone across a Kafka broker restart", () => {
   let dir: string;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
@@ -17,6 +16,7 @@ import { KafkaJournal } from "../../../services/matching/src/adapters/journal.ka
 import { ConnectMatchingGateway } from "../../../services/order/src/adapters/matching-gateway.connect.js";
 import { engines } from "../../support/engines.js";
 import { until } from "../../support/until.js";
+import { freePort } from "../../support/free-port.js";
 
 // Two matching service processes on the real engines (leases on PostgreSQL, the command log on Kafka, the archive
 // on S3/moto), reached as order reaches them: MATCHING_ADDR naming both, routed to each symbol's leader. The
@@ -27,16 +27,6 @@ import { until } from "../../support/until.js";
 const REPO = join(import.meta.dirname, "../../..");
 const SYMBOL = "STBYUSDT";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Replica {
   readonly name: string;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { engines } from "../../support/engines.js";
+import { freePort } from "../../support/free-port.js";
 
 // The real entry point (`node --import tsx services/main.ts`, as `npm start` and the chart run it)
 // given bad configuration: it must end non-zero with exactly one structured line naming the
@@ -15,14 +15,6 @@ const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 let dataDir: string;
 let closedPort: number;
 
-/** A loopback port nothing listens on (bound once, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts services/main.ts with `env` and resolves with its exit code and every line it wrote (stdout and stderr). */
 async function runMain(env: Record<string, string>): Promise<{ code: number | null; lines: string[]; output: string }> {

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createClient } from "@connectrpc/connect";
@@ -10,6 +9,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
+import { freePort } from "../../support/free-port.js";
 
 // One order's trace across processes, in a real trace backend: every service in a process of its own (as in
 // Kubernetes, gRPC between them), matching's command log and order's user-data stream on Kafka, each process
@@ -33,13 +33,6 @@ interface Running {
   readonly log: string;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 /** Polls `check` until it returns a value; fails with `what` after `timeoutMs`. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
