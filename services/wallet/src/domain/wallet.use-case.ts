@@ -58,7 +58,7 @@ export class Wallet {
 
   constructor(private readonly deps: WalletDeps) {
     this.fees = deps.fees ?? new FeeSchedule();
-    this.sending = new SendWithdrawal({ wallet: this, store: deps.store, chain: deps.chain, clock: deps.clock });
+    this.sending = new SendWithdrawal({ wallet: this, store: deps.store, chain: deps.chain, security: deps.mfa, clock: deps.clock });
   }
 
   get assets(): AssetRegistry {
