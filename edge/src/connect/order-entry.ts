@@ -14,11 +14,13 @@ import { errorStatusOf } from "#kit/errors/connect-errors.js";
 import type { RateLimiter } from "../rate-limit/rate-limiter.js";
 import type { EdgeServices } from "../rest/services.js";
 import { callerOf, clientIpOf, toPublicError } from "./caller.js";
+import { FrozenAccountCheck } from "./frozen-account.js";
 
 // StreamOrderEntry through the edge: the stream was authenticated once (callerInterceptor); each
-// request is then admitted on its own: its account forced to the caller's, its weight counted
-// against the IP and the user, and a place counted as a new order, as PlaceOrder and CancelOrder
-// are. A refused request is acknowledged here, in its turn, and the stream goes on; admitted ones
+// request is then admitted on its own: its account forced to the caller's, refused while an operator
+// has frozen the account (frozen-account.ts: auth asked again, as PlaceOrder and CancelOrder ask it
+// at authentication), its weight counted against the IP and the user, and a place counted as a new
+// order, as PlaceOrder and CancelOrder are. A refused request is acknowledged here, in its turn, and the stream goes on; admitted ones
 // go on to order in request order, and order's acks are renumbered to the client's requests.
 
 /** Requests read and not yet acknowledged; the edge stops reading at this many (order's own window). */
@@ -39,12 +41,14 @@ export function orderEntryThroughEdge(services: EdgeServices, limiter: RateLimit
     const principal = callerOf(context);
     const ip = clientIpOf(context);
     const session = new EntryRelay();
+    const frozen = new FrozenAccountCheck(services.auth, principal.userId, context.signal);
 
     /** Why the request may not go on, if so; else the request for order, with the caller's account. */
     const admit = async (message: StreamOrderEntryRequest): Promise<StreamOrderEntryRequest> => {
       const { action } = message;
       if (action.case === undefined) return message; // order refuses it (-1102)
       const accountId = ownAccount(principal, action.value.accountId, `${action.case}.account_id`);
+      await frozen.assertNotFrozen();
       if (limiter) {
         for (const admission of [() => limiter.admitIp(ip, 1), () => limiter.admitApiKey(`user:${principal.userId}`, 1), ...(action.case === "place" ? [() => limiter.admitOrder(principal.userId)] : [])]) {
           const { refused } = await admission();

@@ -5,7 +5,7 @@ import { AccountAdminService, SymbolAdminService, WithdrawalAdminService } from 
 import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
 import { OrderStatus, OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
-import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { TransferStatus, WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { failure, startEmbedded, type Embedded, type Person } from "./support.js";
 
@@ -96,5 +96,33 @@ describe("account freeze", () => {
     const placed = (await createClient(OrderService, user.edge).placeOrder(buy)).order!;
     expect(placed.status).toBe(OrderStatus.NEW);
     await createClient(OrderService, user.edge).cancelOrder({ symbol: "BTCUSDT", orderId: placed.orderId });
+  });
+
+  it("holds the account's withdrawals: one awaiting approval cannot be approved while frozen, and nothing changes", async () => {
+    const holder = await env.signUp("holder@example.com");
+    await env.wallet.wallet.creditDeposit("fund-holder-btc", holder.userId, "BTC", 50n * 10n ** 8n);
+    const wallet = createClient(WalletService, holder.edge);
+    const reviews = createClient(WithdrawalAdminService, operator.internal);
+    const btc = async () => (await wallet.getBalances({ assets: ["BTC"] })).balances[0]!;
+    // Above BTC's approval threshold (10 BTC): it waits for an operator.
+    const big = { withdrawalId: "big-1", asset: "BTC", network: "BTC", amount: "12", address: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", totpCode: "" };
+    expect((await wallet.requestWithdrawal(big)).withdrawal?.status).toBe(TransferStatus.AWAITING_APPROVAL);
+    await ops.freezeAccount({ accountId: holder.userId, reason: "chargeback investigation" });
+    const before = await btc();
+    expect(before).toMatchObject({ free: "38.00000000", pendingWithdrawal: "12.00000000" });
+    const auditBefore = (await reviews.listWalletAudit({})).entries.length;
+
+    const refused = await failure(reviews.approveWithdrawal({ withdrawalId: "big-1", reason: "looks fine" }));
+    expect(refused.code).toBe(Code.FailedPrecondition);
+    expect(refused.rawMessage).toMatch(/frozen/);
+    expect(refused.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-2010");
+    expect(await btc()).toEqual(before);
+    expect((await reviews.listPendingWithdrawals({})).withdrawals.map((w) => w.withdrawalId)).toEqual(["big-1"]);
+    expect((await reviews.listWalletAudit({})).entries.length).toBe(auditBefore);
+
+    await ops.unfreezeAccount({ accountId: holder.userId, reason: "cleared" });
+    const { withdrawal } = await reviews.approveWithdrawal({ withdrawalId: "big-1", reason: "cleared, ticket 18" });
+    expect(withdrawal?.status).toBe(TransferStatus.COMPLETED);
+    expect(await btc()).toMatchObject({ free: "38.00000000", pendingWithdrawal: "0.00000000" });
   });
 });

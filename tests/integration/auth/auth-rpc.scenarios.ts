@@ -152,7 +152,12 @@ export function authRpcScenarios(harness: RpcHarness): void {
     expect(jwks.keys.every((k) => k.alg === "EdDSA" && k.crv === "Ed25519" && k.d === undefined)).toBe(true);
     await client().setAntiPhishingCode({ userId: alice.userId, code: "Blue42" }, bearer(alice.token));
     const security = await client().getAccountSecurity({ userId: alice.userId });
-    expect(security).toMatchObject({ mfaEnabled: false, withdrawalLockedUntil: 0n, antiPhishingCode: "Blue42" });
+    expect(security).toMatchObject({ mfaEnabled: false, withdrawalLockedUntil: 0n, antiPhishingCode: "Blue42", frozenAt: 0n });
+    // A freeze shows there (the edge and wallet ask it before trading and sending withdrawals), and goes away.
+    await client().setAccountFrozen({ userId: alice.userId, frozen: true });
+    expect((await client().getAccountSecurity({ userId: alice.userId })).frozenAt).toBeGreaterThan(0n);
+    await client().setAccountFrozen({ userId: alice.userId, frozen: false });
+    expect((await client().getAccountSecurity({ userId: alice.userId })).frozenAt).toBe(0n);
     expect((await client().verifyMfa({ userId: alice.userId, code: "123456" })).result).toBe(MfaResult.NOT_ENROLLED);
   });
 }

@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AccountAdminService } from "#gen/exchange/admin/v1/admin_pb.js";
 import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
 import { OrderStatus, OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { ExecutionType, OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import type { AuthModule } from "../../../services/auth/src/main.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 import { EntryStream } from "../../support/order-entry-stream.js";
@@ -111,4 +113,42 @@ describe("StreamOrderEntry through the edge", () => {
       expect(stream.acks()).toEqual([]);
     }
   });
+
+  it("refuses a frozen account's requests on a stream opened before the freeze (-2010), places nothing, and trades again after the unfreeze", async () => {
+    const carol = await signUpAndIn("carol@example.com");
+    const parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+    await parts.wallet.creditDeposit("fund-carol", carol.userId, "BTC", 10n ** 8n);
+    const ops = await operatorAdmin();
+
+    const stream = new EntryStream(client(carol.token));
+    stream.send(sell("c-0", "60000"));
+    await stream.untilAcks(1);
+    const { canceledOrders } = await ops.freezeAccount({ accountId: carol.userId, reason: "fraud report 21" });
+    expect(canceledOrders).toBe(1);
+    stream.send(sell("c-1", "60001"), { action: { case: "cancel", value: { symbol: "BTCUSDT", origClientOrderId: "c-0" } } });
+    const acks = await stream.untilAcks(3);
+    for (const ack of acks.slice(1)) {
+      expect(ack.result.case).toBe("error");
+      expect(ack.result.value).toMatchObject({ code: Code.FailedPrecondition, binanceCode: -2010, message: "This action is disabled on this account." });
+    }
+    // Nothing was placed: carol's only order is the one the freeze canceled, and nothing rests for her.
+    const orders = (await client(carol.token).listOrders({ symbol: "BTCUSDT" })).orders;
+    expect(orders.map((o) => [o.clientOrderId, OrderStatus[o.status]])).toEqual([["c-0", "CANCELED"]]);
+
+    await ops.unfreezeAccount({ accountId: carol.userId, reason: "cleared" });
+    stream.send(sell("c-2", "60002"));
+    const after = (await stream.untilAcks(4)).at(-1)!;
+    expect(after.result.case === "order" ? OrderStatus[after.result.value.status] : after.result.value).toBe("NEW");
+    await stream.end();
+    expect(stream.error).toBeUndefined();
+  });
 });
+
+/** The back office's account admin (order's internal port, the root path) as an operator. */
+async function operatorAdmin() {
+  const operator = await signUpAndIn("operator@example.com");
+  const auth = exchange.modules.find((module) => module.name === "auth") as unknown as AuthModule;
+  await auth.auth.accounts.setRoles(operator.userId, ["user", "operator"]);
+  const { tokens } = await createClient(AuthService, createGrpcTransport({ baseUrl: `${exchange.listening.http2Url}/connect` })).signIn({ email: "operator@example.com", password: PASSWORD });
+  return createClient(AccountAdminService, createGrpcTransport({ baseUrl: exchange.listening.http2Url, interceptors: [bearer(tokens!.accessToken)] }));
+}

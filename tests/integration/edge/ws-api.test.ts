@@ -217,6 +217,30 @@ describe("sessions and user data", () => {
     }
   });
 
+  it("refuses order.place on a session logged on before the account was frozen (-2010), placing nothing", async () => {
+    const e = await signUp(auth, "erin@example.com");
+    const erin = await ed25519Key(auth, e.userId, e.headers, [Permission.READ, Permission.TRADE], false);
+    await parts.wallet.creditDeposit("fund-erin-usdt", e.userId, "USDT", 1_000n * 10n ** 8n);
+    const client = await WsApiClient.open(wsUrl);
+    const bid = (id: string) => ({ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.001", price: "20000", newClientOrderId: id, timestamp: Date.now() });
+    try {
+      expect((await client.signedCall("session.logon", erin)).status).toBe(200);
+      // What the back office's FreezeAccount sets in auth (it then cancels open orders: erin has none).
+      await auth.setAccountFrozen({ userId: e.userId, frozen: true });
+      expect(await client.call("order.place", bid("erin-1"))).toMatchObject({ status: 400, error: { code: -2010, msg: "This action is disabled on this account." } });
+      // Reading stays allowed on the session, and nothing was placed.
+      const open = await client.call("openOrders.status", { symbol: "BTCUSDT", timestamp: Date.now() });
+      expect(open).toMatchObject({ status: 200, result: [] });
+
+      await auth.setAccountFrozen({ userId: e.userId, frozen: false });
+      const placed = await client.call("order.place", bid("erin-2"));
+      expect(placed, JSON.stringify(placed)).toMatchObject({ status: 200, result: { clientOrderId: "erin-2", status: "NEW" } });
+      await client.call("openOrders.cancelAll", { symbol: "BTCUSDT", timestamp: Date.now() });
+    } finally {
+      await client.close();
+    }
+  });
+
   it("refuses session.logon with an HMAC key, and userDataStream.subscribe without a session", async () => {
     const client = await WsApiClient.open(wsUrl);
     try {

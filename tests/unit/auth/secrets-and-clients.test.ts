@@ -51,6 +51,6 @@ describe("wallet's MfaVerifier over auth's API (VerifyMfa, GetAccountSecurity), 
     built.clock.advance(30_000);
     expect(await client.verify(userId, "000000")).toBe("invalid");
     expect(await client.verify(userId, await totpCode(secret, built.clock.now()))).toBe("valid");
-    expect(await client.security(userId)).toEqual({ mfaEnabled: true, withdrawalLockedUntil: built.clock.now() - 30_000 + 24 * 3600_000 });
+    expect(await client.security(userId)).toEqual({ mfaEnabled: true, withdrawalLockedUntil: built.clock.now() - 30_000 + 24 * 3600_000, frozenAt: 0 });
   });
 });

@@ -18,6 +18,9 @@ import { prng } from "../../support/prng.js";
 
 type Request = MessageInitShape<typeof StreamOrderEntryRequestSchema>;
 
+/** auth's GetAccountSecurity for an account no operator froze. */
+const notFrozen = { getAccountSecurity: async () => ({ frozenAt: 0n }) };
+
 /** order's StreamOrderEntry: acks every request in order after a seeded random delay, then a report of it. */
 function fakeOrder(seen: StreamOrderEntryRequest[], seed: number) {
   const random = prng(seed);
@@ -59,7 +62,7 @@ describe("StreamOrderEntry at the edge", () => {
     const seen: StreamOrderEntryRequest[] = [];
     const now = Date.UTC(2026, 0, 1);
     const limiter = new RateLimiter(new MemoryCache({ now: () => now, sweepMs: 0 }), { ipWeightPerMinute: 1000, apiKeyWeightPerMinute: 1000, ordersPer10s: 5, ordersPerDay: 1000 }, () => now);
-    const relay = orderEntryThroughEdge({ order: fakeOrder(seen, seed) } as unknown as EdgeServices, limiter, ownAccount);
+    const relay = orderEntryThroughEdge({ order: fakeOrder(seen, seed), auth: notFrozen } as unknown as EdgeServices, limiter, ownAccount);
     const requests: Request[] = [];
     for (let i = 0; i < 12; i++) {
       requests.push(i % 4 === 2 ? place(`steal-${i}`, "bob") : place(`p-${i}`, i % 2 === 0 ? "" : "alice"));

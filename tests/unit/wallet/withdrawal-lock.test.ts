@@ -64,6 +64,6 @@ describe("the withdrawal lock, as auth reports it", () => {
 
   it("does not lock an account the verifier reports unlocked", async () => {
     const mfa = new EmbeddedMfaVerifier(new ManualClock(0));
-    expect(await mfa.security("bob")).toEqual({ mfaEnabled: false, withdrawalLockedUntil: 0 });
+    expect(await mfa.security("bob")).toEqual({ mfaEnabled: false, withdrawalLockedUntil: 0, frozenAt: 0 });
   });
 });

@@ -88,4 +88,41 @@ describe("withdrawals left pending are driven again by the ledger's clock", () =
       await store.close();
     }
   });
+
+  it("holds a frozen account's withdrawals: approval refused, a pending one not broadcast, sent after the unfreeze", async () => {
+    const store = await SqlLedgerStore.open(openDatabase<WalletDb>(`sqlite:${join(dir, "frozen.sqlite")}`));
+    const clock = new ManualClock(1_700_000_000_000);
+    const chain = new FlakyChain();
+    const mfa = new EmbeddedMfaVerifier(clock);
+    const wallet = new Wallet({ store, executor: store, assets: new AssetRegistry(), clock, chain, mfa, tiers: { tier: async () => 0 } });
+    try {
+      const threshold = wallet.assets.get("BTC")!.approvalThreshold;
+      await wallet.creditDeposit("fund", "carol", "BTC", threshold * 4n);
+      // One left pending by a chain outage, one awaiting approval; then the account is frozen and the chain is back.
+      await expect(wallet.requestWithdrawal({ withdrawalId: "small", account: "carol", asset: "BTC", network: "", amount: 10_000_000n, address: "bc1dest", memo: "", totpCode: "" })).rejects.toThrow("unreachable");
+      await wallet.requestWithdrawal({ withdrawalId: "big", account: "carol", asset: "BTC", network: "", amount: threshold + 1n, address: "bc1dest", memo: "", totpCode: "" });
+      mfa.setFrozen("carol", clock.now());
+      chain.up = true;
+      const before = await balanceOf(store, "carol", "BTC");
+
+      await expect(wallet.approveWithdrawal("big")).rejects.toMatchObject({ key: "ACCOUNT_FROZEN" });
+      clock.advance(3_600_000);
+      expect(await wallet.resumeWithdrawals(30_000)).toBe(0);
+      expect((await wallet.processWithdrawal("small")).status).toBe("pending");
+      expect(chain.broadcast.size).toBe(0);
+      expect((await wallet.withdrawal("big")).status).toBe("awaiting_approval");
+      expect(await balanceOf(store, "carol", "BTC")).toEqual(before);
+
+      mfa.setFrozen("carol", 0);
+      expect(await wallet.resumeWithdrawals(30_000)).toBe(1);
+      expect((await wallet.approveWithdrawal("big")).status).toBe("completed");
+      expect([...chain.broadcast]).toEqual([
+        ["small", 1],
+        ["big", 1],
+      ]);
+      await expectConserved(store);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -134,10 +134,16 @@ export class Accounts implements AccountSecurity {
     await this.deps.store.setAntiPhishingCode(userId, code);
   }
 
-  async security(userId: string): Promise<{ mfaEnabled: boolean; withdrawalLockedUntil: number; antiPhishingCode: string }> {
+  /** What services ask before a sensitive action: MFA, the withdrawal lock, the freeze (frozenAt 0: not frozen). */
+  async security(userId: string): Promise<{ mfaEnabled: boolean; withdrawalLockedUntil: number; antiPhishingCode: string; frozenAt: number }> {
     const user = await this.deps.store.findUserById(userId);
-    if (!user) return { mfaEnabled: false, withdrawalLockedUntil: 0, antiPhishingCode: "" };
-    return { mfaEnabled: user.totpSecretSealed !== null, withdrawalLockedUntil: withdrawalLockedUntil(user, this.deps.clock.now()), antiPhishingCode: user.antiPhishingCode ?? "" };
+    if (!user) return { mfaEnabled: false, withdrawalLockedUntil: 0, antiPhishingCode: "", frozenAt: 0 };
+    return {
+      mfaEnabled: user.totpSecretSealed !== null,
+      withdrawalLockedUntil: withdrawalLockedUntil(user, this.deps.clock.now()),
+      antiPhishingCode: user.antiPhishingCode ?? "",
+      frozenAt: user.frozenAt ?? 0,
+    };
   }
 
   async withdrawalLockedUntil(userId: string): Promise<number> {

@@ -50,7 +50,7 @@ export function authRoutes(auth: Auth) {
     },
     async getAccountSecurity(request) {
       const security = await auth.accounts.security(request.userId);
-      return { ...security, withdrawalLockedUntil: BigInt(security.withdrawalLockedUntil) };
+      return { ...security, withdrawalLockedUntil: BigInt(security.withdrawalLockedUntil), frozenAt: BigInt(security.frozenAt) };
     },
 
     async listSessions(request, context) {

@@ -9,8 +9,8 @@ const MAX_CODE_LENGTH = 64;
  * The second factor as auth decides it, over auth's VerifyMfa (a TOTP code, or an unused recovery
  * code, which it then spends) and GetAccountSecurity: in-process in embedded mode, gRPC at
  * AUTH_ADDR in distributed mode. An empty code is not sent to VerifyMfa (which requires one):
- * it passes an account without MFA and fails one with MFA. The withdrawal lock comes from
- * GetAccountSecurity too.
+ * it passes an account without MFA and fails one with MFA. The withdrawal lock and the freeze
+ * come from GetAccountSecurity too.
  */
 export class AuthMfaVerifier implements MfaVerifier {
   private readonly client: Client<typeof AuthService>;
@@ -29,7 +29,7 @@ export class AuthMfaVerifier implements MfaVerifier {
   }
 
   async security(account: string): Promise<AccountSecurity> {
-    const { mfaEnabled, withdrawalLockedUntil } = await this.client.getAccountSecurity({ userId: account });
-    return { mfaEnabled, withdrawalLockedUntil: Number(withdrawalLockedUntil) };
+    const { mfaEnabled, withdrawalLockedUntil, frozenAt } = await this.client.getAccountSecurity({ userId: account });
+    return { mfaEnabled, withdrawalLockedUntil: Number(withdrawalLockedUntil), frozenAt: Number(frozenAt) };
   }
 }

@@ -48,6 +48,19 @@ export function withdrawalsLocked(until: number): DomainError {
   );
 }
 
+/**
+ * An operator froze the account: its withdrawals are held (pending, or awaiting approval) until it is unfrozen.
+ * The kit's -2010 row ("This action is disabled on this account."), with what is held said for the operator.
+ */
+export function accountFrozen(withdrawalId: string, frozenAt: number): DomainError {
+  return new DomainError(
+    "ACCOUNT_FROZEN",
+    `The account of withdrawal ${withdrawalId} is frozen: its withdrawals can be neither approved nor sent until it is unfrozen (or reject it).`,
+    [{ field: "withdrawal_id", description: "the account is frozen" }],
+    { withdrawalId, frozenAt: String(frozenAt) },
+  );
+}
+
 /** A hold that is no longer pending (posted, voided or expired) cannot be used or voided again. */
 export function holdNotPending(holdId: string, state: string): DomainError {
   return new DomainError("INVALID_STATE", `hold ${holdId} is ${state}, not pending`, [{ field: "hold_id", description: `hold is ${state}` }], { holdId, state });

@@ -21,6 +21,7 @@ import {
   type WithdrawalDoc,
 } from "./ledger.js";
 import { addressKey, splitAddressKey } from "./plan.js";
+import { SendWithdrawal } from "./send-withdrawal.use-case.js";
 import { invalidField, mfaRequired, notFound, withdrawalsLocked } from "./wallet.errors.js";
 
 export interface WalletDeps {
@@ -53,9 +54,11 @@ export interface Executed {
 /** The wallet's use cases. Amounts are bigint in each asset's smallest unit. */
 export class Wallet {
   private readonly fees: FeeSchedule;
+  private readonly sending: SendWithdrawal;
 
   constructor(private readonly deps: WalletDeps) {
     this.fees = deps.fees ?? new FeeSchedule();
+    this.sending = new SendWithdrawal({ wallet: this, store: deps.store, chain: deps.chain, security: deps.mfa, clock: deps.clock });
   }
 
   get assets(): AssetRegistry {
@@ -371,8 +374,7 @@ export class Wallet {
   }
 
   async approveWithdrawal(withdrawalId: string): Promise<WithdrawalDoc> {
-    await this.run(`withdraw-approve:${withdrawalId}`, { kind: "withdraw_approve", withdrawalId });
-    return this.processWithdrawal(withdrawalId);
+    return this.sending.approve(withdrawalId);
   }
 
   async rejectWithdrawal(withdrawalId: string, reason: string): Promise<WithdrawalDoc> {
@@ -380,38 +382,14 @@ export class Wallet {
     return this.withdrawal(withdrawalId);
   }
 
-  /** Broadcasts a pending withdrawal (idempotent at the gateway) and completes it in the ledger. */
-  async processWithdrawal(withdrawalId: string): Promise<WithdrawalDoc> {
-    const withdrawal = await this.withdrawal(withdrawalId);
-    if (withdrawal.status !== "pending") return withdrawal;
-    const { txId } = await this.deps.chain.send({
-      withdrawalId,
-      network: withdrawal.network,
-      asset: withdrawal.asset,
-      address: withdrawal.address,
-      memo: withdrawal.memo,
-      amount: withdrawal.amount - withdrawal.fee,
-    });
-    await this.run(`withdraw-complete:${withdrawalId}`, { kind: "withdraw_complete", withdrawalId, txId });
-    return this.withdrawal(withdrawalId);
+  /** Broadcasts a pending withdrawal and completes it in the ledger (SendWithdrawal). */
+  processWithdrawal(withdrawalId: string): Promise<WithdrawalDoc> {
+    return this.sending.process(withdrawalId);
   }
 
-  /**
-   * Drives again every withdrawal left `pending` for longer than `graceMs` (the process died
-   * between broadcast and completion, or the chain was down): the broadcast is idempotent by
-   * withdrawal id at the gateway, and completion is one command id. Returns how many completed.
-   */
-  async resumeWithdrawals(graceMs = 30_000, limit = 100): Promise<number> {
-    const stuck = await this.deps.store.dueDocs("withdrawal", this.deps.clock.now() - graceMs, limit);
-    let completed = 0;
-    for (const doc of stuck) {
-      if (doc.type !== "withdrawal" || doc.status !== "pending") continue;
-      const withdrawalId = doc.id.slice("withdrawal:".length);
-      // One stuck withdrawal (its chain still failing) must not hold up the others.
-      const after = await this.processWithdrawal(withdrawalId).catch(() => undefined);
-      if (after?.status === "completed") completed += 1;
-    }
-    return completed;
+  /** Drives again the withdrawals left pending for longer than `graceMs` (SendWithdrawal); how many completed. */
+  resumeWithdrawals(graceMs = 30_000, limit = 100): Promise<number> {
+    return this.sending.resume(graceMs, limit);
   }
 
   async withdrawal(withdrawalId: string): Promise<WithdrawalDoc> {

@@ -2416,8 +2416,12 @@ type GetAccountSecurityResponse struct {
 	// Milliseconds since the epoch until which withdrawals are locked (0: not locked).
 	WithdrawalLockedUntil int64  `protobuf:"varint,2,opt,name=withdrawal_locked_until,json=withdrawalLockedUntil,proto3" json:"withdrawal_locked_until,omitempty"`
 	AntiPhishingCode      string `protobuf:"bytes,3,opt,name=anti_phishing_code,json=antiPhishingCode,proto3" json:"anti_phishing_code,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// Milliseconds since the epoch when an operator froze the account (0: not frozen). A frozen account may
+	// neither trade nor withdraw: the edge refuses its requests on streams opened before the freeze, and
+	// wallet neither approves nor sends its withdrawals.
+	FrozenAt      int64 `protobuf:"varint,4,opt,name=frozen_at,json=frozenAt,proto3" json:"frozen_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetAccountSecurityResponse) Reset() {
@@ -2469,6 +2473,13 @@ func (x *GetAccountSecurityResponse) GetAntiPhishingCode() string {
 		return x.AntiPhishingCode
 	}
 	return ""
+}
+
+func (x *GetAccountSecurityResponse) GetFrozenAt() int64 {
+	if x != nil {
+		return x.FrozenAt
+	}
+	return 0
 }
 
 type SetAccountFrozenRequest struct {
@@ -2721,12 +2732,13 @@ const file_exchange_auth_v1_auth_proto_rawDesc = "" +
 	"\x11VerifyMfaResponse\x123\n" +
 	"\x06result\x18\x01 \x01(\x0e2\x1b.exchange.auth.v1.MfaResultR\x06result\"=\n" +
 	"\x19GetAccountSecurityRequest\x12 \n" +
-	"\auser_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06userId\"\xa3\x01\n" +
+	"\auser_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06userId\"\xc0\x01\n" +
 	"\x1aGetAccountSecurityResponse\x12\x1f\n" +
 	"\vmfa_enabled\x18\x01 \x01(\bR\n" +
 	"mfaEnabled\x126\n" +
 	"\x17withdrawal_locked_until\x18\x02 \x01(\x03R\x15withdrawalLockedUntil\x12,\n" +
-	"\x12anti_phishing_code\x18\x03 \x01(\tR\x10antiPhishingCode\"S\n" +
+	"\x12anti_phishing_code\x18\x03 \x01(\tR\x10antiPhishingCode\x12\x1b\n" +
+	"\tfrozen_at\x18\x04 \x01(\x03R\bfrozenAt\"S\n" +
 	"\x17SetAccountFrozenRequest\x12 \n" +
 	"\auser_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06userId\x12\x16\n" +
 	"\x06frozen\x18\x02 \x01(\bR\x06frozen\"9\n" +

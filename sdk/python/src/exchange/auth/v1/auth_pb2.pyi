@@ -385,14 +385,16 @@ class GetAccountSecurityRequest(_message.Message):
     def __init__(self, user_id: _Optional[str] = ...) -> None: ...
 
 class GetAccountSecurityResponse(_message.Message):
-    __slots__ = ("mfa_enabled", "withdrawal_locked_until", "anti_phishing_code")
+    __slots__ = ("mfa_enabled", "withdrawal_locked_until", "anti_phishing_code", "frozen_at")
     MFA_ENABLED_FIELD_NUMBER: _ClassVar[int]
     WITHDRAWAL_LOCKED_UNTIL_FIELD_NUMBER: _ClassVar[int]
     ANTI_PHISHING_CODE_FIELD_NUMBER: _ClassVar[int]
+    FROZEN_AT_FIELD_NUMBER: _ClassVar[int]
     mfa_enabled: bool
     withdrawal_locked_until: int
     anti_phishing_code: str
-    def __init__(self, mfa_enabled: _Optional[bool] = ..., withdrawal_locked_until: _Optional[int] = ..., anti_phishing_code: _Optional[str] = ...) -> None: ...
+    frozen_at: int
+    def __init__(self, mfa_enabled: _Optional[bool] = ..., withdrawal_locked_until: _Optional[int] = ..., anti_phishing_code: _Optional[str] = ..., frozen_at: _Optional[int] = ...) -> None: ...
 
 class SetAccountFrozenRequest(_message.Message):
     __slots__ = ("user_id", "frozen")
