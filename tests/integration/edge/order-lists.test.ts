@@ -220,6 +220,36 @@ describe("order lists over REST", () => {
       expect(answer.status, JSON.stringify(params)).toBe(400);
       expect(answer.body.code, JSON.stringify(answer.body)).toBe(code);
     }
+    // An unknown list type, side or timeInForce: Binance's enum codes (not -1130), and no list,
+    // no order, no hold.
+    const listsBefore = (await signed("GET", "/api/v3/allOrderList", gina)).body;
+    const ordersBefore = (await signed("GET", "/api/v3/allOrders", gina, { symbol: "BTCUSDT" })).body;
+    const working = { symbol: "BTCUSDT", workingType: "LIMIT", workingSide: "BUY", workingPrice: "29000", workingQuantity: "0.1", workingTimeInForce: "GTC" };
+    const pending = { pendingType: "LIMIT_MAKER", pendingSide: "SELL", pendingPrice: "31000", pendingQuantity: "0.1" };
+    const enumCases: [string, Record<string, string>, number, string][] = [
+      ["/api/v3/orderList/oco", oco({ aboveType: "FOO" }), -1116, "Invalid orderType."],
+      ["/api/v3/orderList/oco", oco({ belowType: "STOP_MARKET" }), -1116, "Invalid orderType."],
+      ["/api/v3/orderList/oco", oco({ side: "SIDEWAYS" }), -1117, "Invalid side."],
+      ["/api/v3/orderList/oco", oco({ belowTimeInForce: "GTX" }), -1115, "Invalid timeInForce."],
+      ["/api/v3/orderList/oto", { ...working, ...pending, workingType: "FOO" }, -1116, "Invalid orderType."],
+      ["/api/v3/orderList/oto", { ...working, ...pending, pendingType: "FOO" }, -1116, "Invalid orderType."],
+      ["/api/v3/orderList/oto", { ...working, ...pending, workingSide: "LONG" }, -1117, "Invalid side."],
+      ["/api/v3/orderList/oto", { ...working, ...pending, workingTimeInForce: "DAY" }, -1115, "Invalid timeInForce."],
+      [
+        "/api/v3/orderList/otoco",
+        { ...working, pendingSide: "SELL", pendingQuantity: "0.1", pendingAboveType: "FOO", pendingAbovePrice: "31000", pendingBelowType: "STOP_LOSS", pendingBelowStopPrice: "28000" },
+        -1116,
+        "Invalid orderType.",
+      ],
+      ["/api/v3/order/oco", { symbol: "BTCUSDT", side: "SELL", quantity: "0.1", price: "31000", stopPrice: "29000", stopLimitPrice: "28900", stopLimitTimeInForce: "NOW" }, -1115, "Invalid timeInForce."],
+    ];
+    for (const [path, params, code, msg] of enumCases) {
+      const answer = await signed("POST", path, gina, params);
+      expect(answer.status, JSON.stringify(params)).toBe(400);
+      expect(answer.body, JSON.stringify(params)).toEqual({ code, msg });
+    }
+    expect((await signed("GET", "/api/v3/allOrderList", gina)).body).toEqual(listsBefore);
+    expect((await signed("GET", "/api/v3/allOrders", gina, { symbol: "BTCUSDT" })).body).toEqual(ordersBefore);
     const missing = await signed("GET", "/api/v3/orderList", gina, { orderListId: "424242" });
     expect(missing.body.code).toBe(-2013);
     const noRef = await signed("DELETE", "/api/v3/orderList", gina, { symbol: "BTCUSDT" });

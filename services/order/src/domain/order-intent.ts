@@ -41,6 +41,8 @@ export interface OrderIntent {
 
 const LIMIT_PRICED = new Set([OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT]);
 const STOPS = new Set([OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT]);
+const ORDER_TYPES = new Set([OrderType.MARKET, ...LIMIT_PRICED, ...STOPS]);
+const TIME_IN_FORCES = new Set([TimeInForce.UNSPECIFIED, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK]);
 const MAX_MATCHING_INTEGER = BigInt(Number.MAX_SAFE_INTEGER);
 
 function missing(field: string): DomainError {
@@ -66,6 +68,10 @@ function withBand(ticks: bigint, bps: number): bigint {
  */
 export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: SymbolUnits, bestAskTicks: bigint | undefined, lastPriceTicks?: bigint): OrderIntent {
   const { type, side } = request;
+  // Binance's codes for an enum out of range (a gRPC caller can send any number).
+  if (side !== Side.BUY && side !== Side.SELL) throw new DomainError("INVALID_SIDE", undefined, [{ field: "side", description: "BUY or SELL" }]);
+  if (!ORDER_TYPES.has(type)) throw new DomainError("INVALID_ORDER_TYPE", undefined, [{ field: "type", description: "a spot order type" }]);
+  if (!TIME_IN_FORCES.has(request.timeInForce)) throw new DomainError("INVALID_TIF", undefined, [{ field: "time_in_force", description: "GTC, IOC or FOK" }]);
   const priced = LIMIT_PRICED.has(type);
   const stop = STOPS.has(type);
 
