@@ -151,10 +151,10 @@ const byListId = (a: OrderList, b: OrderList) => (a.orderListId < b.orderListId 
 
 export function orderListRoutes(): Route[] {
   return [
-    { method: "POST", path: "/api/v3/orderList/oco", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => placeList(context, ContingencyType.OCO, ocoLegs) },
-    { method: "POST", path: "/api/v3/order/oco", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => placeList(context, ContingencyType.OCO, legacyOcoLegs) },
-    { method: "POST", path: "/api/v3/orderList/oto", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => placeList(context, ContingencyType.OTO, otoLegs) },
-    { method: "POST", path: "/api/v3/orderList/otoco", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => placeList(context, ContingencyType.OTOCO, otocoLegs) },
+    { method: "POST", path: "/api/v3/orderList/oco", security: "TRADE", weight: 1, placesOrder: 2, handle: (context) => placeList(context, ContingencyType.OCO, ocoLegs) },
+    { method: "POST", path: "/api/v3/order/oco", security: "TRADE", weight: 1, placesOrder: 2, handle: (context) => placeList(context, ContingencyType.OCO, legacyOcoLegs) },
+    { method: "POST", path: "/api/v3/orderList/oto", security: "TRADE", weight: 1, placesOrder: 2, handle: (context) => placeList(context, ContingencyType.OTO, otoLegs) },
+    { method: "POST", path: "/api/v3/orderList/otoco", security: "TRADE", weight: 1, placesOrder: 3, handle: (context) => placeList(context, ContingencyType.OTOCO, otocoLegs) },
     {
       method: "DELETE",
       path: "/api/v3/orderList",

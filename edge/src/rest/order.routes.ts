@@ -252,9 +252,9 @@ export function orderRoutes(): Route[] {
     return newOrderResponse(order, respType, fills);
   };
   return [
-    { method: "POST", path: "/api/v3/order", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => place(context, false) },
+    { method: "POST", path: "/api/v3/order", security: "TRADE", weight: 1, placesOrder: 1, handle: (context) => place(context, false) },
     { method: "POST", path: "/api/v3/order/test", security: "TRADE", weight: 1, handle: (context) => place(context, true) },
-    { method: "POST", path: "/api/v3/order/cancelReplace", security: "TRADE", weight: 1, placesOrder: true, orderLimitToRoute: true, handle: cancelReplace },
+    { method: "POST", path: "/api/v3/order/cancelReplace", security: "TRADE", weight: 1, placesOrder: 1, orderLimitToRoute: true, handle: cancelReplace },
     { method: "PUT", path: "/api/v3/order/amend/keepPriority", security: "TRADE", weight: 4, handle: amendKeepPriority },
     {
       method: "DELETE",
