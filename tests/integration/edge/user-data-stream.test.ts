@@ -299,10 +299,10 @@ describe("user data streams", () => {
       const socket = await openStream(`/ws/${key}`, ws);
       await until(() => order.updates.subscribers(carol.userId) === 1);
       // Events arrive over gRPC's server stream.
-      const placed = await signed("POST", "/api/v3/order", carol, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "1000" }, http);
+      const placed = await signed("POST", "/api/v3/order", carol, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "10000" }, http);
       expect(placed.status, JSON.stringify(placed.body)).toBe(200);
-      expect(await socket.next(reports)).toMatchObject({ i: placed.body.orderId, x: "NEW", p: "1000.00000000", q: "0.01000000" });
-      expect(await socket.next((m) => m.e === "outboundAccountPosition")).toMatchObject({ B: expect.arrayContaining([{ a: "USDT", f: "990.00000000", l: "10.00000000" }]) });
+      expect(await socket.next(reports)).toMatchObject({ i: placed.body.orderId, x: "NEW", p: "10000.00000000", q: "0.01000000" });
+      expect(await socket.next((m) => m.e === "outboundAccountPosition")).toMatchObject({ B: expect.arrayContaining([{ a: "USDT", f: "900.00000000", l: "100.00000000" }]) });
       // Each keepalive moves the end 2 s on: two of them 1.2 s apart keep it past the first one's end.
       expect(await userStream("PUT", carol.apiKey, key, http)).toEqual({ status: 200, body: {} });
       const keptAt = Date.now();
