@@ -123,7 +123,8 @@ export function callerInterceptor(deps: CallerDeps): Interceptor {
       if (user.refused) throw user.refused;
       if (policy.withdrawalLock) assertWithdrawalsUnlocked(principal, deps.now?.() ?? Date.now());
       if (policy.placesOrder) {
-        const orders = await deps.limiter.admitOrder(principal.userId);
+        const count = policy.placesOrder === true || request.stream ? 1 : policy.placesOrder(request.message);
+        const orders = await deps.limiter.admitOrder(principal.userId, count);
         Object.assign(headers, orders.headers);
         if (orders.refused) throw orders.refused;
       }

@@ -1,7 +1,7 @@
 import { AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { NotifierService } from "#gen/exchange/notifier/v1/notifier_pb.js";
-import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import { OrderService, type PlaceOrderListRequest } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 
 // The public Connect API's allow-list: every RPC a browser or SDK may call through the edge, who
@@ -14,8 +14,8 @@ export interface MethodPolicy {
   readonly access: Access;
   /** Request weight, as the REST endpoint that does the same (1 when there is none). */
   readonly weight: number;
-  /** Counts as a new order for the order-rate limits. */
-  readonly placesOrder?: boolean;
+  /** Counts as new orders for the order-rate limits: one, or as many as the request places (an order list's). */
+  readonly placesOrder?: true | ((message: unknown) => number);
   /** A stream of requests admitted one by one (weight 1 each, a place as a new order); `weight` is for opening it. */
   readonly admitsEachMessage?: boolean;
   /** auth's account RPCs check the bearer token themselves: the edge forwards it. */
@@ -44,7 +44,7 @@ export const PUBLIC_METHODS: ReadonlyMap<string, MethodPolicy> = new Map<string,
   [`${order}/ListMyTrades`, { access: "read", weight: 20 }],
   [`${order}/StreamOrderUpdates`, { access: "read", weight: 2 }],
   [`${order}/StreamOrderEntry`, { access: "trade", weight: 2, admitsEachMessage: true }],
-  [`${order}/PlaceOrderList`, { access: "trade", weight: 1, placesOrder: true }],
+  [`${order}/PlaceOrderList`, { access: "trade", weight: 1, placesOrder: (message) => Math.max(1, (message as PlaceOrderListRequest).orders.length) }],
   [`${order}/CancelOrderList`, { access: "trade", weight: 1 }],
   [`${order}/GetOrderList`, { access: "read", weight: 4 }],
   [`${order}/ListOrderLists`, { access: "read", weight: 20 }],

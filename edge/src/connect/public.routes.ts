@@ -60,6 +60,15 @@ export function publicConnectRoutes(services: EdgeServices, limiter?: RateLimite
       yield* services.order.streamOrderUpdates({ ...request, accountId: account(context, request.accountId) }, call(context));
     },
     streamOrderEntry: orderEntryThroughEdge(services, limiter, ownAccount),
+    placeOrderList: (request, context) => {
+      const accountId = account(context, request.accountId);
+      const orders = request.orders.map((order, i) => ({ ...order, accountId: account(context, order.accountId, `orders[${i}].account_id`) }));
+      return services.order.placeOrderList({ ...request, accountId, orders }, call(context));
+    },
+    cancelOrderList: (request, context) => services.order.cancelOrderList({ ...request, accountId: account(context, request.accountId) }, call(context)),
+    getOrderList: (request, context) => services.order.getOrderList({ ...request, accountId: account(context, request.accountId) }, call(context)),
+    listOrderLists: (request, context) => services.order.listOrderLists({ ...request, accountId: account(context, request.accountId) }, call(context)),
+    listOpenOrderLists: (request, context) => services.order.listOpenOrderLists({ ...request, accountId: account(context, request.accountId) }, call(context)),
   };
 
   const walletImpl: Partial<ServiceImpl<typeof WalletService>> = {

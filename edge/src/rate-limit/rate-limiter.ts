@@ -144,9 +144,9 @@ export class RateLimiter {
     return { headers, usage: [weightUsage(decision)], refused: decision.allowed ? undefined : refuse("request weight per minute per API key", decision) };
   }
 
-  /** Counts one new order of the account (10 s and 1 day windows). */
-  admitOrder(userId: string): Promise<Admission> {
-    return this.countOrders(userId, 1);
+  /** Counts `orders` new orders of the account (10 s and 1 day windows): 1, or an order list's orders. */
+  admitOrder(userId: string, orders = 1): Promise<Admission> {
+    return this.countOrders(userId, orders);
   }
 
   /** The account's order counters as they stand, counting nothing (account.rateLimits.orders). */

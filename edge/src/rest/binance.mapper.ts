@@ -154,6 +154,7 @@ export function symbolResponse(info: SymbolInfo) {
       ? [
           { filterType: "PRICE_FILTER", minPrice: f.minPrice, maxPrice: f.maxPrice, tickSize: f.tickSize },
           { filterType: "LOT_SIZE", minQty: f.minQty, maxQty: f.maxQty, stepSize: f.stepSize },
+          ...(f.icebergParts > 0 ? [{ filterType: "ICEBERG_PARTS", limit: f.icebergParts }] : []),
           { filterType: "NOTIONAL", minNotional: f.minNotional, applyMinToMarket: true, maxNotional: f.maxNotional, applyMaxToMarket: false, avgPriceMins: 0 },
           ...(f.bidMultiplierUp !== ""
             ? [{ filterType: "PERCENT_PRICE_BY_SIDE", bidMultiplierUp: f.bidMultiplierUp, bidMultiplierDown: f.bidMultiplierDown, askMultiplierUp: f.askMultiplierUp, askMultiplierDown: f.askMultiplierDown, avgPriceMins: 0 }]

@@ -57,7 +57,7 @@ export async function dispatch(route: Route, request: RestRequest, credentials: 
       const key = await deps.limiter.admitApiKey(principal.apiKey, weight);
       if (key.refused) throw key.refused;
       if (route.placesOrder) {
-        const orders = await deps.limiter.admitOrder(principal.userId);
+        const orders = await deps.limiter.admitOrder(principal.userId, route.placesOrder);
         Object.assign(headers, orders.headers);
         usage.unshift(...orders.usage);
         if (orders.refused && !route.orderLimitToRoute) throw orders.refused;

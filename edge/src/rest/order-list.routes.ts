@@ -2,7 +2,7 @@ import { ContingencyType, OrderType, SelfTradePreventionMode, Side, TimeInForce 
 import { ResponseType, type OrderList, type PlaceOrderRequest, type Trade } from "#gen/exchange/order/v1/order_pb.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { cancelOrderListResponse, newOrderListResponse, queryOrderListResponse, type NewOrderRespType } from "./binance.mapper.js";
-import { fillsOf, mandatory, NEEDS, RESP_TYPES, SIDES, STP_MODES, TIFS, TYPES, timeParam } from "./order.routes.js";
+import { fillsOf, mandatory, NEEDS, RESP_TYPES, STP_MODES, TYPES, timeParam } from "./order.routes.js";
 import type { Params } from "./params.js";
 import { principalOf, type Route, type RouteContext } from "./router.js";
 
@@ -20,11 +20,11 @@ interface ListContext {
 
 /** One order of a list from its prefixed parameters (aboveType, pendingAbovePrice...). */
 function legOf(params: Params, prefix: string, list: ListContext, fixed: { side?: Side; quantity?: string } = {}): Leg {
-  const type = params.oneOf(`${prefix}Type`, TYPES);
+  const type = params.orderType(`${prefix}Type`, TYPES);
   if (!type) throw mandatory(`${prefix}Type`);
   let side = fixed.side;
   if (side === undefined) {
-    const named = params.oneOf(`${prefix}Side`, SIDES);
+    const named = params.side(`${prefix}Side`);
     if (!named) throw mandatory(`${prefix}Side`);
     side = Side[named];
   }
@@ -33,7 +33,7 @@ function legOf(params: Params, prefix: string, list: ListContext, fixed: { side?
   const price = params.decimal(`${prefix}Price`);
   const stopPrice = params.decimal(`${prefix}StopPrice`);
   const trailingDelta = params.integer(`${prefix}TrailingDelta`, 1, 2000);
-  const timeInForce = params.oneOf(`${prefix}TimeInForce`, TIFS);
+  const timeInForce = params.timeInForce(`${prefix}TimeInForce`);
   const needs = NEEDS[type];
   if (needs.timeInForce && !timeInForce) throw mandatory(`${prefix}TimeInForce`);
   if (needs.price && !price) throw mandatory(`${prefix}Price`);
@@ -63,7 +63,7 @@ function listContext(context: RouteContext): ListContext {
 
 /** An OCO's side and quantity, given once for both orders. */
 function ocoShared(params: Params): { side: Side; quantity: string } {
-  const side = params.oneOf("side", SIDES);
+  const side = params.side();
   if (!side) throw mandatory("side");
   const quantity = params.decimal("quantity");
   if (!quantity) throw mandatory("quantity");
@@ -88,7 +88,7 @@ function legacyOcoLegs(params: Params, list: ListContext): Leg[] {
   const stopPrice = params.decimal("stopPrice");
   if (!stopPrice) throw mandatory("stopPrice");
   const stopLimitPrice = params.decimal("stopLimitPrice");
-  const stopTif = params.oneOf("stopLimitTimeInForce", TIFS);
+  const stopTif = params.timeInForce("stopLimitTimeInForce");
   if (stopLimitPrice && !stopTif) throw mandatory("stopLimitTimeInForce");
   const base = { accountId: list.accountId, symbol: list.symbol, side, quantity, quoteOrderQty: "", selfTradePreventionMode: list.stp, responseType: ResponseType.UNSPECIFIED };
   const limit: Leg = {
@@ -119,7 +119,7 @@ function otoLegs(params: Params, list: ListContext): Leg[] {
 }
 
 function otocoLegs(params: Params, list: ListContext): Leg[] {
-  const side = params.oneOf("pendingSide", SIDES);
+  const side = params.side("pendingSide");
   if (!side) throw mandatory("pendingSide");
   const quantity = params.decimal("pendingQuantity");
   if (!quantity) throw mandatory("pendingQuantity");
@@ -151,10 +151,10 @@ const byListId = (a: OrderList, b: OrderList) => (a.orderListId < b.orderListId 
 
 export function orderListRoutes(): Route[] {
   return [
-    { method: "POST", path: "/api/v3/orderList/oco", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => placeList(context, ContingencyType.OCO, ocoLegs) },
-    { method: "POST", path: "/api/v3/order/oco", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => placeList(context, ContingencyType.OCO, legacyOcoLegs) },
-    { method: "POST", path: "/api/v3/orderList/oto", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => placeList(context, ContingencyType.OTO, otoLegs) },
-    { method: "POST", path: "/api/v3/orderList/otoco", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => placeList(context, ContingencyType.OTOCO, otocoLegs) },
+    { method: "POST", path: "/api/v3/orderList/oco", security: "TRADE", weight: 1, placesOrder: 2, handle: (context) => placeList(context, ContingencyType.OCO, ocoLegs) },
+    { method: "POST", path: "/api/v3/order/oco", security: "TRADE", weight: 1, placesOrder: 2, handle: (context) => placeList(context, ContingencyType.OCO, legacyOcoLegs) },
+    { method: "POST", path: "/api/v3/orderList/oto", security: "TRADE", weight: 1, placesOrder: 2, handle: (context) => placeList(context, ContingencyType.OTO, otoLegs) },
+    { method: "POST", path: "/api/v3/orderList/otoco", security: "TRADE", weight: 1, placesOrder: 3, handle: (context) => placeList(context, ContingencyType.OTOCO, otocoLegs) },
     {
       method: "DELETE",
       path: "/api/v3/orderList",

@@ -10,9 +10,7 @@ import { principalOf, type Route, type RouteContext } from "./router.js";
 // Orders: place, cancel, query, open orders, all orders. The account is always the
 // authenticated principal's user id; an accountId parameter, if any, is ignored.
 
-export const SIDES = ["BUY", "SELL"] as const;
 export const TYPES = ["LIMIT", "MARKET", "LIMIT_MAKER", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"] as const;
-export const TIFS = ["GTC", "IOC", "FOK"] as const;
 export const STP_MODES = ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"] as const;
 export const RESP_TYPES = ["ACK", "RESULT", "FULL"] as const;
 const REPLACE_MODES = ["STOP_ON_FAILURE", "ALLOW_FAILURE"] as const;
@@ -37,11 +35,11 @@ export const mandatory = (name: string) =>
 
 function newOrderRequest(params: Params, accountId: string) {
   const symbol = params.symbol();
-  const side = params.oneOf("side", SIDES);
+  const side = params.side();
   if (!side) throw mandatory("side");
-  const type = params.oneOf("type", TYPES);
+  const type = params.orderType("type", TYPES);
   if (!type) throw mandatory("type");
-  const timeInForce = params.oneOf("timeInForce", TIFS);
+  const timeInForce = params.timeInForce();
   const quantity = params.decimal("quantity");
   const quoteOrderQty = params.decimal("quoteOrderQty");
   const price = params.decimal("price");
@@ -254,9 +252,9 @@ export function orderRoutes(): Route[] {
     return newOrderResponse(order, respType, fills);
   };
   return [
-    { method: "POST", path: "/api/v3/order", security: "TRADE", weight: 1, placesOrder: true, handle: (context) => place(context, false) },
+    { method: "POST", path: "/api/v3/order", security: "TRADE", weight: 1, placesOrder: 1, handle: (context) => place(context, false) },
     { method: "POST", path: "/api/v3/order/test", security: "TRADE", weight: 1, handle: (context) => place(context, true) },
-    { method: "POST", path: "/api/v3/order/cancelReplace", security: "TRADE", weight: 1, placesOrder: true, orderLimitToRoute: true, handle: cancelReplace },
+    { method: "POST", path: "/api/v3/order/cancelReplace", security: "TRADE", weight: 1, placesOrder: 1, orderLimitToRoute: true, handle: cancelReplace },
     { method: "PUT", path: "/api/v3/order/amend/keepPriority", security: "TRADE", weight: 4, handle: amendKeepPriority },
     {
       method: "DELETE",

@@ -8,6 +8,12 @@ const SYMBOL = /^[A-Z0-9]{2,20}$/;
 const CLIENT_ORDER_ID = /^[a-zA-Z0-9_.:/-]{1,36}$/;
 const SAFE_CHARS = /^[A-Za-z0-9_.:/\-[\]",]*$/;
 
+export const SIDES = ["BUY", "SELL"] as const;
+export const TIFS = ["GTC", "IOC", "FOK"] as const;
+
+/** The codes an enum parameter's bad value answers. */
+type EnumErrorKey = "INVALID_PARAMETER" | "INVALID_SIDE" | "INVALID_ORDER_TYPE" | "INVALID_TIF";
+
 function mandatory(name: string): DomainError {
   return new DomainError("MANDATORY_PARAM_EMPTY_OR_MALFORMED", `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`, [{ field: name, description: "required" }]);
 }
@@ -68,12 +74,32 @@ export class Params {
     return number;
   }
 
-  /** One of `allowed` (Binance's upper-case enum names), or undefined when absent. */
-  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+  /**
+   * One of `allowed` (Binance's upper-case enum names), or undefined when absent. Anything else
+   * is -1130, or the enum's own code where Binance has one: -1117 for a side, -1116 for an
+   * order type, -1115 for a timeInForce (with Binance's bare message; the allowed values go in
+   * the details).
+   */
+  oneOf<T extends string>(name: string, allowed: readonly T[], invalid: EnumErrorKey = "INVALID_PARAMETER"): T | undefined {
     const value = this.optional(name);
     if (value === undefined) return undefined;
-    if (!(allowed as readonly string[]).includes(value)) throw new DomainError("INVALID_PARAMETER", `Invalid ${name}: one of ${allowed.join(", ")}.`, [{ field: name, description: allowed.join("|") }]);
+    if (!(allowed as readonly string[]).includes(value)) {
+      const message = invalid === "INVALID_PARAMETER" ? `Invalid ${name}: one of ${allowed.join(", ")}.` : undefined;
+      throw new DomainError(invalid, message, [{ field: name, description: allowed.join("|") }]);
+    }
     return value as T;
+  }
+
+  side(name = "side"): "BUY" | "SELL" | undefined {
+    return this.oneOf(name, SIDES, "INVALID_SIDE");
+  }
+
+  orderType<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    return this.oneOf(name, allowed, "INVALID_ORDER_TYPE");
+  }
+
+  timeInForce(name = "timeInForce"): "GTC" | "IOC" | "FOK" | undefined {
+    return this.oneOf(name, TIFS, "INVALID_TIF");
   }
 
   clientOrderId(name: string): string | undefined {

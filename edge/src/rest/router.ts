@@ -32,8 +32,8 @@ export interface Route {
   readonly security: Security;
   /** Binance request weight, possibly depending on the parameters. */
   readonly weight: number | ((params: Params) => number);
-  /** Counts as a new order for the order-rate limits. */
-  readonly placesOrder?: boolean;
+  /** How many new orders a call counts for the order-rate limits (Binance: an OCO or OTO 2, an OTOCO 3). */
+  readonly placesOrder?: number;
   /** An order-rate refusal is handed to the route (ordersRefused) rather than answered: cancelReplace's orderRateLimitExceededMode. */
   readonly orderLimitToRoute?: boolean;
   handle(context: RouteContext): Promise<unknown>;

@@ -6,7 +6,7 @@ import { Code, ConnectError, createClient, type Client, type Interceptor, type T
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
-import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { ContingencyType, OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { MarketDataService, type PublicTrade } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { MatchingService } from "#gen/exchange/matching/v1/matching_pb.js";
 import { OrderService, type OrderUpdate } from "#gen/exchange/order/v1/order_pb.js";
@@ -128,6 +128,35 @@ describe("a signed-in user over each transport", () => {
     await alice.order().placeOrder(sell("91000.00"), { onHeader: (h) => (headers = h) });
     expect(headers?.get("x-mbx-used-weight-1m")).toMatch(/^\d+$/);
     expect(headers?.get("x-mbx-order-count-10s")).toMatch(/^\d+$/);
+    await alice.order().cancelAllOrders({ symbol: "BTCUSDT" });
+  });
+
+  it("counts an order list as its orders on the ORDERS counters (an OCO: 2)", async () => {
+    const today = (headers: Headers | undefined) => Number(headers?.get("x-mbx-order-count-1d"));
+    let single: Headers | undefined;
+    await alice.order().placeOrder(sell("91500.00"), { onHeader: (h) => (single = h) });
+    let list: Headers | undefined;
+    const { orderList } = await alice.order().placeOrderList(
+      {
+        symbol: "BTCUSDT",
+        contingencyType: ContingencyType.OCO,
+        orders: [
+          { ...sell("93000.00"), type: OrderType.LIMIT_MAKER, timeInForce: TimeInForce.UNSPECIFIED },
+          { ...sell(""), type: OrderType.STOP_LOSS, timeInForce: TimeInForce.UNSPECIFIED, stopPrice: "20000.00" },
+        ],
+      },
+      { onHeader: (h) => (list = h) },
+    );
+    expect(orderList?.orders).toHaveLength(2);
+    expect(today(list)).toBe(today(single) + 2);
+    expect((await alice.order().getOrderList({ orderListId: orderList!.orderListId })).orderList?.orderListId).toBe(orderList!.orderListId);
+    expect((await alice.order().listOpenOrderLists({})).orderLists.map((l) => l.orderListId)).toEqual([orderList!.orderListId]);
+    expect((await alice.order().listOrderLists({})).orderLists.map((l) => l.orderListId)).toContain(orderList!.orderListId);
+    // Nobody lists or acts for another account, whichever field names it.
+    const foreign = { symbol: "BTCUSDT", contingencyType: ContingencyType.OCO, orders: [{ ...sell("93000.00"), type: OrderType.LIMIT_MAKER, timeInForce: TimeInForce.UNSPECIFIED, accountId: alice.userId }] };
+    expect((await failure(bob.order().placeOrderList(foreign))).code).toBe(Code.PermissionDenied);
+    expect((await failure(bob.order().cancelOrderList({ accountId: alice.userId, symbol: "BTCUSDT", orderListId: orderList!.orderListId }))).code).toBe(Code.PermissionDenied);
+    await alice.order().cancelOrderList({ symbol: "BTCUSDT", orderListId: orderList!.orderListId });
     await alice.order().cancelAllOrders({ symbol: "BTCUSDT" });
   });
 });

@@ -54,7 +54,7 @@ async function signed(method: string, path: string, key: Key, params: Record<str
     method === "GET" || method === "DELETE"
       ? await fetch(`${base}${path}?${full}`, { method, headers: { "X-MBX-APIKEY": key.apiKey } })
       : await fetch(`${base}${path}`, { method, headers: { "X-MBX-APIKEY": key.apiKey, "content-type": "application/x-www-form-urlencoded" }, body: full });
-  return { status: response.status, body: (await response.json()) as Answer };
+  return { status: response.status, body: (await response.json()) as Answer, headers: response.headers };
 }
 
 async function balance(key: Key, asset: string) {
@@ -205,6 +205,37 @@ describe("order lists over REST", () => {
     expect(await balance(gina, "USDT")).toMatchObject({ locked: "0.00000000" });
   });
 
+  it("an order list counts as its orders on the ORDERS limits: OCO and OTO 2, OTOCO 3", async () => {
+    const ivan = await user("ivan@example.com");
+    await parts.wallet.creditDeposit("ol-ivan-btc", ivan.userId, "BTC", 1n * 10n ** 8n);
+    await parts.wallet.creditDeposit("ol-ivan-usdt", ivan.userId, "USDT", 10_000n * 10n ** 8n);
+    const counts: string[] = [];
+    const count = (answer: { status: number; headers: Headers }) => {
+      expect(answer.status).toBe(200);
+      counts.push(answer.headers.get("x-mbx-order-count-1d") ?? "none");
+    };
+    count(await signed("POST", "/api/v3/orderList/oco", ivan, oco({ quantity: "0.01" })));
+    count(await signed("POST", "/api/v3/order/oco", ivan, { symbol: "BTCUSDT", side: "SELL", quantity: "0.01", price: "32000", stopPrice: "28000" }));
+    const working = { symbol: "BTCUSDT", workingType: "LIMIT", workingSide: "BUY", workingPrice: "29000", workingQuantity: "0.01", workingTimeInForce: "GTC" };
+    count(await signed("POST", "/api/v3/orderList/oto", ivan, { ...working, pendingType: "LIMIT_MAKER", pendingSide: "SELL", pendingPrice: "31000", pendingQuantity: "0.01" }));
+    count(
+      await signed("POST", "/api/v3/orderList/otoco", ivan, {
+        ...working,
+        pendingSide: "SELL",
+        pendingQuantity: "0.01",
+        pendingAboveType: "LIMIT_MAKER",
+        pendingAbovePrice: "31000",
+        pendingBelowType: "STOP_LOSS",
+        pendingBelowStopPrice: "28000",
+      }),
+    );
+    count(await signed("POST", "/api/v3/order", ivan, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "29000" }));
+    expect(counts).toEqual(["2", "4", "6", "9", "10"]);
+    const usage = await signed("GET", "/api/v3/rateLimit/order", ivan);
+    expect(usage.body).toEqual(expect.arrayContaining([expect.objectContaining({ rateLimitType: "ORDERS", interval: "DAY", count: 10 })]));
+    await signed("DELETE", "/api/v3/openOrders", ivan, { symbol: "BTCUSDT" });
+  });
+
   it("bad lists get Binance's codes and change nothing", async () => {
     // everything gina can see: orders, lists, open ones, balances
     const visible = async () => ({
@@ -229,6 +260,36 @@ describe("order lists over REST", () => {
       expect(answer.status, JSON.stringify(params)).toBe(400);
       expect(answer.body.code, JSON.stringify(answer.body)).toBe(code);
     }
+    // An unknown list type, side or timeInForce: Binance's enum codes (not -1130), and no list,
+    // no order, no hold.
+    const listsBefore = (await signed("GET", "/api/v3/allOrderList", gina)).body;
+    const ordersBefore = (await signed("GET", "/api/v3/allOrders", gina, { symbol: "BTCUSDT" })).body;
+    const working = { symbol: "BTCUSDT", workingType: "LIMIT", workingSide: "BUY", workingPrice: "29000", workingQuantity: "0.1", workingTimeInForce: "GTC" };
+    const pending = { pendingType: "LIMIT_MAKER", pendingSide: "SELL", pendingPrice: "31000", pendingQuantity: "0.1" };
+    const enumCases: [string, Record<string, string>, number, string][] = [
+      ["/api/v3/orderList/oco", oco({ aboveType: "FOO" }), -1116, "Invalid orderType."],
+      ["/api/v3/orderList/oco", oco({ belowType: "STOP_MARKET" }), -1116, "Invalid orderType."],
+      ["/api/v3/orderList/oco", oco({ side: "SIDEWAYS" }), -1117, "Invalid side."],
+      ["/api/v3/orderList/oco", oco({ belowTimeInForce: "GTX" }), -1115, "Invalid timeInForce."],
+      ["/api/v3/orderList/oto", { ...working, ...pending, workingType: "FOO" }, -1116, "Invalid orderType."],
+      ["/api/v3/orderList/oto", { ...working, ...pending, pendingType: "FOO" }, -1116, "Invalid orderType."],
+      ["/api/v3/orderList/oto", { ...working, ...pending, workingSide: "LONG" }, -1117, "Invalid side."],
+      ["/api/v3/orderList/oto", { ...working, ...pending, workingTimeInForce: "DAY" }, -1115, "Invalid timeInForce."],
+      [
+        "/api/v3/orderList/otoco",
+        { ...working, pendingSide: "SELL", pendingQuantity: "0.1", pendingAboveType: "FOO", pendingAbovePrice: "31000", pendingBelowType: "STOP_LOSS", pendingBelowStopPrice: "28000" },
+        -1116,
+        "Invalid orderType.",
+      ],
+      ["/api/v3/order/oco", { symbol: "BTCUSDT", side: "SELL", quantity: "0.1", price: "31000", stopPrice: "29000", stopLimitPrice: "28900", stopLimitTimeInForce: "NOW" }, -1115, "Invalid timeInForce."],
+    ];
+    for (const [path, params, code, msg] of enumCases) {
+      const answer = await signed("POST", path, gina, params);
+      expect(answer.status, JSON.stringify(params)).toBe(400);
+      expect(answer.body, JSON.stringify(params)).toEqual({ code, msg });
+    }
+    expect((await signed("GET", "/api/v3/allOrderList", gina)).body).toEqual(listsBefore);
+    expect((await signed("GET", "/api/v3/allOrders", gina, { symbol: "BTCUSDT" })).body).toEqual(ordersBefore);
     const missing = await signed("GET", "/api/v3/orderList", gina, { orderListId: "424242" });
     expect(missing.body.code).toBe(-2013);
     const noRef = await signed("DELETE", "/api/v3/orderList", gina, { symbol: "BTCUSDT" });

@@ -127,20 +127,21 @@ describe("MIN_NOTIONAL of a market order", () => {
     await parts.wallet.creditDeposit("notional-buyer-usdt", buyer.userId, "USDT", 10_000n * 10n ** 8n);
     await parts.wallet.creditDeposit("notional-seller-btc", seller.userId, "BTC", 10n ** 8n);
     const limit = { symbol: "BTCUSDT", type: "LIMIT", timeInForce: "GTC" };
-    // A trade at 30000 sets the last price; then only a bid at 97.66 remains, and no ask.
+    // A trade at 30000 sets the last price; then only a bid at 6000 (the lowest PERCENT_PRICE_BY_SIDE allows, 0.2 x)
+    // remains, and no ask.
     expect((await signed("POST", "/api/v3/order", buyer, { ...limit, side: "BUY", quantity: "0.001", price: "30000" })).status).toBe(200);
     expect((await signed("POST", "/api/v3/order", seller, { ...limit, side: "SELL", quantity: "0.001", price: "30000" })).body).toMatchObject({ status: "FILLED" });
-    expect((await signed("POST", "/api/v3/order", buyer, { ...limit, side: "BUY", quantity: "1", price: "97.66" })).status).toBe(200);
+    expect((await signed("POST", "/api/v3/order", buyer, { ...limit, side: "BUY", quantity: "1", price: "6000" })).status).toBe(200);
     const book = (await (await fetch(`${base}/api/v3/depth?symbol=BTCUSDT`)).json()) as { bids: string[][]; asks: string[][] };
-    expect(book).toMatchObject({ bids: [["97.66000000", "1.00000000"]], asks: [] });
+    expect(book).toMatchObject({ bids: [["6000.00000000", "1.00000000"]], asks: [] });
 
     // 0.00001 BTC x 30000 = 0.30 USDT: dust, like the same sell as a LIMIT at the bid.
     const dust = await signed("POST", "/api/v3/order", seller, { symbol: "BTCUSDT", side: "SELL", type: "MARKET", quantity: "0.00001" });
     expect(dust).toMatchObject({ status: 400, body: { code: -1013 } });
-    expect(await signed("POST", "/api/v3/order", seller, { ...limit, side: "SELL", quantity: "0.00001", price: "97.66" })).toMatchObject({ status: 400, body: { code: -1013 } });
+    expect(await signed("POST", "/api/v3/order", seller, { ...limit, side: "SELL", quantity: "0.00001", price: "6000" })).toMatchObject({ status: 400, body: { code: -1013 } });
     // 0.0002 BTC x 30000 = 6 USDT passes the filter and trades at the bid, as on Binance.
     const enough = await signed("POST", "/api/v3/order", seller, { symbol: "BTCUSDT", side: "SELL", type: "MARKET", quantity: "0.0002" });
-    expect(enough.body, JSON.stringify(enough.body)).toMatchObject({ status: "FILLED", executedQty: "0.00020000", cummulativeQuoteQty: "0.01953200" });
+    expect(enough.body, JSON.stringify(enough.body)).toMatchObject({ status: "FILLED", executedQty: "0.00020000", cummulativeQuoteQty: "1.20000000" });
   });
 });
 

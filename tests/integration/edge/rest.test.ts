@@ -257,7 +257,10 @@ describe("refusals", () => {
     expect(await signed("POST", "/api/v3/order", bob, { ...order, quantity: "0.000001" })).toMatchObject({ status: 400, body: { code: -1013 } });
     const { price: _price, ...noPrice } = order;
     expect(await signed("POST", "/api/v3/order", bob, noPrice)).toMatchObject({ status: 400, body: { code: -1102 } });
-    expect(await signed("POST", "/api/v3/order", bob, { ...order, side: "SIDEWAYS" })).toMatchObject({ status: 400, body: { code: -1130 } });
+    expect(await signed("POST", "/api/v3/order", bob, { ...order, side: "SIDEWAYS" })).toMatchObject({ status: 400, body: { code: -1117, msg: "Invalid side." } });
+    expect(await signed("POST", "/api/v3/order", bob, { ...order, type: "STOP_MARKET" })).toMatchObject({ status: 400, body: { code: -1116, msg: "Invalid orderType." } });
+    expect(await signed("POST", "/api/v3/order", bob, { ...order, timeInForce: "GTX" })).toMatchObject({ status: 400, body: { code: -1115, msg: "Invalid timeInForce." } });
+    expect(await signed("POST", "/api/v3/order", bob, { ...order, newOrderRespType: "ALL" })).toMatchObject({ status: 400, body: { code: -1130 } });
     expect(await signed("POST", "/api/v3/order", bob, { ...order, newClientOrderId: "bad id!" })).toMatchObject({ status: 400, body: { code: -1100 } });
     expect(await signed("DELETE", "/api/v3/order", bob, { symbol: "BTCUSDT" })).toMatchObject({ status: 400, body: { code: -1102 } });
     expect(await signed("POST", "/api/v3/order", bob, { ...order, symbol: "NOPEUSDT" })).toMatchObject({ status: 400, body: { code: -1121 } });

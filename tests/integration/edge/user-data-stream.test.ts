@@ -299,10 +299,10 @@ describe("user data streams", () => {
       const socket = await openStream(`/ws/${key}`, ws);
       await until(() => order.updates.subscribers(carol.userId) === 1);
       // Events arrive over gRPC's server stream.
-      const placed = await signed("POST", "/api/v3/order", carol, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "1000" }, http);
+      const placed = await signed("POST", "/api/v3/order", carol, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "10000" }, http);
       expect(placed.status, JSON.stringify(placed.body)).toBe(200);
-      expect(await socket.next(reports)).toMatchObject({ i: placed.body.orderId, x: "NEW", p: "1000.00000000", q: "0.01000000" });
-      expect(await socket.next((m) => m.e === "outboundAccountPosition")).toMatchObject({ B: expect.arrayContaining([{ a: "USDT", f: "990.00000000", l: "10.00000000" }]) });
+      expect(await socket.next(reports)).toMatchObject({ i: placed.body.orderId, x: "NEW", p: "10000.00000000", q: "0.01000000" });
+      expect(await socket.next((m) => m.e === "outboundAccountPosition")).toMatchObject({ B: expect.arrayContaining([{ a: "USDT", f: "900.00000000", l: "100.00000000" }]) });
       // Each keepalive moves the end 2 s on: two of them 1.2 s apart keep it past the first one's end.
       expect(await userStream("PUT", carol.apiKey, key, http)).toEqual({ status: 200, body: {} });
       const keptAt = Date.now();
@@ -320,6 +320,58 @@ describe("user data streams", () => {
     } finally {
       await alone.stop();
     }
+  });
+
+  it("an OCO placed, one leg filled (the other expires) and another canceled arrive as executionReports then listStatus", async () => {
+    const aliceWs = await connect(alice);
+    const listEvents = (m: Msg) => m.e === "executionReport" || m.e === "listStatus";
+    const oco = { symbol: "BTCUSDT", side: "SELL", quantity: "0.1", aboveType: "LIMIT_MAKER", belowType: "STOP_LOSS_LIMIT", belowStopPrice: "28000", belowPrice: "27900", belowTimeInForce: "GTC" };
+    const placed = await signed("POST", "/api/v3/orderList/oco", alice, { ...oco, abovePrice: "31500", listClientOrderId: "alice-oco-1" });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+    const listId = placed.body.orderListId as number;
+    const [aboveId, belowId] = (placed.body.orders as { orderId: number }[]).map((o) => o.orderId);
+    const taker = await signed("POST", "/api/v3/order", bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "IOC", quantity: "0.1", price: "31500" });
+    expect(taker.body).toMatchObject({ status: "FILLED" });
+    const second = await signed("POST", "/api/v3/orderList/oco", alice, { ...oco, abovePrice: "32000", listClientOrderId: "alice-oco-2" });
+    const secondId = second.body.orderListId as number;
+    const [above2, below2] = (second.body.orders as { orderId: number }[]).map((o) => o.orderId);
+    expect((await signed("DELETE", "/api/v3/orderList", alice, { symbol: "BTCUSDT", orderListId: String(secondId) })).status).toBe(200);
+
+    const seen: Msg[] = [];
+    for (let i = 0; i < 12; i += 1) seen.push(await aliceWs.next(listEvents));
+    const summary = seen.map((m) => (m.e === "listStatus" ? ["list", m.g, m.l, m.L, m.C] : ["order", m.i, m.x, m.X, m.g]));
+    expect(summary).toEqual([
+      ["order", aboveId, "NEW", "NEW", listId],
+      ["order", belowId, "NEW", "NEW", listId],
+      ["list", listId, "EXEC_STARTED", "EXECUTING", "alice-oco-1"],
+      ["order", aboveId, "TRADE", "FILLED", listId],
+      ["order", belowId, "EXPIRED", "EXPIRED", listId],
+      ["list", listId, "ALL_DONE", "ALL_DONE", "alice-oco-1"],
+      ["order", above2, "NEW", "NEW", secondId],
+      ["order", below2, "NEW", "NEW", secondId],
+      ["list", secondId, "EXEC_STARTED", "EXECUTING", "alice-oco-2"],
+      ["order", above2, "CANCELED", "CANCELED", secondId],
+      ["order", below2, "CANCELED", "CANCELED", secondId],
+      ["list", secondId, "ALL_DONE", "ALL_DONE", "alice-oco-2"],
+    ]);
+    // Binance's listStatus fields, the orders named by symbol, id and client order id.
+    expect(seen[5]).toEqual({
+      e: "listStatus",
+      E: expect.any(Number),
+      s: "BTCUSDT",
+      g: listId,
+      c: "OCO",
+      l: "ALL_DONE",
+      L: "ALL_DONE",
+      r: "NONE",
+      C: "alice-oco-1",
+      T: expect.any(Number),
+      O: [
+        { s: "BTCUSDT", i: aboveId, c: expect.any(String) },
+        { s: "BTCUSDT", i: belowId, c: expect.any(String) },
+      ],
+    });
+    await aliceWs.close();
   });
 
   it("a deposit credited and a withdrawal requested arrive as balanceUpdate with the exact signed delta, then outboundAccountPosition; nobody else hears them", async () => {

@@ -324,7 +324,7 @@ describe("WebSocket depth streams", () => {
 
     await placeOrder(alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "45678.91" });
     await placeOrder(alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.02", price: "45679" });
-    await placeOrder(bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.03", price: "1234.56" });
+    await placeOrder(bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.03", price: "12345.67" });
     // Takes 0.004 of the 45678.91 level.
     await placeOrder(bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.004", price: "45678.91" });
     const expected = await restDepth(5000);
@@ -349,7 +349,7 @@ describe("WebSocket depth streams", () => {
     // Exact decimal strings at the assets' scales, as REST writes them.
     expect(seen.asks.get("45678.91000000")).toBe("0.00600000");
     expect(seen.asks.get("45679.00000000")).toBe("0.02000000");
-    expect(seen.bids.get("1234.56000000")).toBe("0.03000000");
+    expect(seen.bids.get("12345.67000000")).toBe("0.03000000");
     const order = (desc: boolean) => (x: Level, y: Level) => (Number(x[0]) - Number(y[0])) * (desc ? -1 : 1); // ordering only
     expect({ bids: [...book.bids].sort(order(true)), asks: [...book.asks].sort(order(false)) }).toEqual({ bids: expected.bids, asks: expected.asks });
 
@@ -416,8 +416,8 @@ describe("ticker streams", () => {
     const client = await openStream("/stream?streams=btcusdt@ticker/btcusdt@ticker_1h/btcusdt@avgPrice/!miniTicker@arr/!ticker@arr");
     await until(() => edge.marketStreams.feeds.stats().tradeFeeds.includes("BTCUSDT"));
     const limit = { symbol: "BTCUSDT", type: "LIMIT", timeInForce: "GTC" };
-    await placeOrder(bob, { ...limit, side: "BUY", quantity: "0.01", price: "1000" });
-    await placeOrder(alice, { ...limit, side: "SELL", quantity: "0.01", price: "1000" }); // trades with the best bid, at 1000 or above
+    await placeOrder(bob, { ...limit, side: "BUY", quantity: "0.01", price: "10000" });
+    await placeOrder(alice, { ...limit, side: "SELL", quantity: "0.01", price: "10000" }); // trades with the best bid, at 10000 or above
 
     const of = async (stream: string) => (await client.next((m) => m.stream === stream, 15_000)).data as Msg;
     const ticker = await of("btcusdt@ticker");

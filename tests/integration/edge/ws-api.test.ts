@@ -152,6 +152,55 @@ describe("signed requests", () => {
     }
   });
 
+  it("places an OCO (orderList.place.oco), queries it (orderList.status, openOrderLists.status) and cancels it (orderList.cancel), counting 2 orders", async () => {
+    const client = await WsApiClient.open(wsUrl);
+    try {
+      const oco = { symbol: "BTCUSDT", side: "SELL", quantity: "0.2", aboveType: "LIMIT_MAKER", abovePrice: "40000", belowType: "STOP_LOSS_LIMIT", belowStopPrice: "20000", belowPrice: "19900", belowTimeInForce: "GTC" };
+      const dayCount = (answer: ApiAnswer) => answer.rateLimits?.find((r) => r.rateLimitType === "ORDERS" && r.interval === "DAY")?.count;
+      const ordersToday = async () => ((await client.signedCall("account.rateLimits.orders", carol)).result as { interval: string; count: number }[]).find((r) => r.interval === "DAY")?.count;
+      // Unknown enum values: Binance's codes, nothing placed.
+      expect(await client.signedCall("orderList.place.oco", carol, { ...oco, aboveType: "FOO" })).toMatchObject({ status: 400, error: { code: -1116, msg: "Invalid orderType." } });
+      expect(await client.signedCall("orderList.place.oco", carol, { ...oco, side: "UP" })).toMatchObject({ status: 400, error: { code: -1117, msg: "Invalid side." } });
+      expect(await client.signedCall("order.place", carol, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTD", quantity: "0.1", price: "40000" })).toMatchObject({ status: 400, error: { code: -1115, msg: "Invalid timeInForce." } });
+      expect(((await client.signedCall("openOrderLists.status", carol)).result as unknown[]).length).toBe(0);
+
+      const before = await ordersToday();
+      const placed = await client.signedCall("orderList.place.oco", carol, { ...oco, listClientOrderId: "carol-ws-oco" });
+      expect(placed.status, JSON.stringify(placed)).toBe(200);
+      expect(placed.result).toMatchObject({
+        contingencyType: "OCO",
+        listStatusType: "EXEC_STARTED",
+        listOrderStatus: "EXECUTING",
+        listClientOrderId: "carol-ws-oco",
+        symbol: "BTCUSDT",
+        orders: [{ symbol: "BTCUSDT" }, { symbol: "BTCUSDT" }],
+        orderReports: [
+          { type: "LIMIT_MAKER", side: "SELL", status: "NEW", price: "40000.00000000", origQty: "0.20000000" },
+          { type: "STOP_LOSS_LIMIT", side: "SELL", status: "NEW", stopPrice: "20000.00000000" },
+        ],
+      });
+      expect(dayCount(placed)).toBe(before! + 2);
+      expect(await ordersToday()).toBe(before! + 2);
+      const orderListId = (placed.result as { orderListId: number }).orderListId;
+
+      const status = await client.signedCall("orderList.status", carol, { orderListId });
+      expect(status.result).toMatchObject({ orderListId, contingencyType: "OCO", listStatusType: "EXEC_STARTED", listOrderStatus: "EXECUTING", listClientOrderId: "carol-ws-oco" });
+      const byClientId = await client.signedCall("orderList.status", carol, { origClientOrderId: "carol-ws-oco" });
+      expect(byClientId.result).toMatchObject({ orderListId });
+      expect(((await client.signedCall("openOrderLists.status", carol)).result as { orderListId: number }[]).map((l) => l.orderListId)).toEqual([orderListId]);
+
+      const canceled = await client.signedCall("orderList.cancel", carol, { symbol: "BTCUSDT", orderListId });
+      expect(canceled.status, JSON.stringify(canceled)).toBe(200);
+      expect(canceled.result).toMatchObject({ orderListId, listStatusType: "ALL_DONE", listOrderStatus: "ALL_DONE", orderReports: [{ status: "CANCELED" }, { status: "CANCELED" }] });
+      expect(((await client.signedCall("openOrderLists.status", carol)).result as unknown[]).length).toBe(0);
+      expect(await client.signedCall("orderList.cancel", carol, { symbol: "BTCUSDT", orderListId })).toMatchObject({ status: 400, error: { code: -2011 } });
+      const account = await client.signedCall("account.status", carol, { omitZeroBalances: true });
+      expect((account.result as { balances: { asset: string; locked: string }[] }).balances.find((b) => b.asset === "BTC")).toMatchObject({ locked: "0.00000000" });
+    } finally {
+      await client.close();
+    }
+  });
+
   it("refuses a bad signature, a stale timestamp, a replay and a missing permission, placing nothing", async () => {
     const client = await WsApiClient.open(wsUrl);
     try {

@@ -88,7 +88,7 @@ describe("order lists through the order service", () => {
       }
     })();
     // the stream is live once it reports an order placed after it was opened
-    const probe = await orders.placeOrder({ accountId: "alice", symbol: SYMBOL, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.01", price: "1000" });
+    const probe = await orders.placeOrder({ accountId: "alice", symbol: SYMBOL, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.01", price: "10000" });
     await until(() => updates.some((u) => u.orderId === probe.order!.orderId));
     await orders.cancelOrder({ accountId: "alice", symbol: SYMBOL, orderId: probe.order!.orderId });
 

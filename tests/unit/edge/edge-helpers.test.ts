@@ -45,4 +45,15 @@ describe("rate limiter", () => {
     expect((await limiter.admitOrder("u")).refused).toBeUndefined();
     expect((await limiter.admitOrder("u")).refused?.spec.http).toBe(429);
   });
+
+  it("counts an order list as its orders: an OCO 2, an OTOCO 3, refused when they do not all fit", async () => {
+    const now = 10_000 * 1000;
+    const limiter = new RateLimiter(new MemoryCache({ now: () => now, sweepMs: 0 }), { ipWeightPerMinute: 10, apiKeyWeightPerMinute: 10, ordersPer10s: 6, ordersPerDay: 100 }, () => now);
+    const oco = await limiter.admitOrder("u", 2);
+    expect([oco.refused, oco.headers["X-MBX-ORDER-COUNT-10S"], oco.headers["X-MBX-ORDER-COUNT-1D"]]).toEqual([undefined, "2", "2"]);
+    const otoco = await limiter.admitOrder("u", 3);
+    expect([otoco.refused, otoco.headers["X-MBX-ORDER-COUNT-10S"]]).toEqual([undefined, "5"]);
+    const another = await limiter.admitOrder("u", 2);
+    expect(another.refused?.spec.binance).toBe(-1015);
+  });
 });

@@ -44,6 +44,16 @@ describe("symbol units", () => {
 });
 
 describe("order intent", () => {
+  it("answers an enum out of range with Binance's code for it (-1117, -1116, -1115)", () => {
+    const valid = { quantity: "0.1", price: "30000" };
+    expect(key(() => orderIntent(request({ ...valid, side: Side.UNSPECIFIED }), btc, units, undefined))).toBe("INVALID_SIDE");
+    expect(key(() => orderIntent(request({ ...valid, side: 7 as Side }), btc, units, undefined))).toBe("INVALID_SIDE");
+    expect(key(() => orderIntent(request({ ...valid, type: OrderType.UNSPECIFIED }), btc, units, undefined))).toBe("INVALID_ORDER_TYPE");
+    expect(key(() => orderIntent(request({ ...valid, type: 99 as OrderType }), btc, units, undefined))).toBe("INVALID_ORDER_TYPE");
+    expect(key(() => orderIntent(request({ ...valid, timeInForce: 9 as TimeInForce }), btc, units, undefined))).toBe("INVALID_TIF");
+    expect(key(() => orderIntent(request(valid), btc, units, undefined))).toBe("ok");
+  });
+
   it("holds price x quantity of quote for a limit buy, exactly", () => {
     const intent = orderIntent(request({ quantity: "0.2", price: "30010" }), btc, units, undefined);
     expect(intent.priceTicks).toBe(3_001_000n);

@@ -8,8 +8,8 @@ import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import { SymbolUnits } from "../../../services/order/src/domain/symbol-units.js";
 
 const embedded = DEFAULT_SYMBOLS.find((s) => s.symbol === "BTCUSDT")!;
-/** BTCUSDT with Binance's defaults (a spec stored without the new fields). */
-const { percentPriceBySide: _wide, ...btc } = embedded;
+/** BTCUSDT as seeded: Binance's default filters. */
+const btc = embedded;
 const units = new SymbolUnits(btc);
 const LAST = 3_000_000n; // 30000.00 in ticks
 
@@ -61,6 +61,36 @@ describe("PERCENT_PRICE_BY_SIDE", () => {
     expect(at(Side.BUY, "33000.01")).toMatch(/PERCENT_PRICE_BY_SIDE/);
     expect(at(Side.SELL, "45000")).toBe("ok");
     expect(at(Side.SELL, "28499.99")).toMatch(/PERCENT_PRICE_BY_SIDE/);
+  });
+});
+
+describe("ICEBERG_PARTS", () => {
+  it("allows an iceberg of at most 10 parts, ceil(quantity / icebergQty), or the symbol's own limit", () => {
+    const iceberg = (quantity: string, icebergQty: string, spec = btc) => failure(() => orderIntent(request({ quantity, icebergQty }), spec, units, undefined, LAST));
+    expect(iceberg("1", "0.1")).toBe("ok");
+    expect(iceberg("1", "0.09999")).toBe("FILTER_FAILURE: Filter failure: ICEBERG_PARTS");
+    expect(iceberg("1.00001", "0.1")).toBe("FILTER_FAILURE: Filter failure: ICEBERG_PARTS");
+    expect(iceberg("1", "0.25", { ...btc, icebergParts: 4 })).toBe("ok");
+    expect(iceberg("1", "0.2", { ...btc, icebergParts: 4 })).toBe("FILTER_FAILURE: Filter failure: ICEBERG_PARTS");
+  });
+});
+
+describe("filter failure messages", () => {
+  it("are Binance's bare 'Filter failure: <FILTER>', the detail in the field violation (gRPC BadRequest)", () => {
+    const violation = (overrides: Partial<PlaceRequest>) => {
+      try {
+        orderIntent(request(overrides), btc, units, undefined, LAST);
+      } catch (error) {
+        if (error instanceof DomainError) return [error.message, error.violations];
+        throw error;
+      }
+      return "ok";
+    };
+    expect(violation({ price: "30000.001" })).toEqual(["Filter failure: PRICE_FILTER", [{ field: "price", description: "must be a multiple of 0.01" }]]);
+    expect(violation({ price: "2000000" })).toEqual(["Filter failure: PRICE_FILTER", [{ field: "price", description: "outside [0.01, 1000000]" }]]);
+    expect(violation({ quantity: "0.000001" })).toEqual(["Filter failure: LOT_SIZE", [{ field: "quantity", description: "must be a multiple of 0.00001" }]]);
+    expect(violation({ quantity: "0.0001" })).toEqual(["Filter failure: NOTIONAL", [{ field: "quantity", description: "notional below 5 USDT" }]]);
+    expect(violation({ quantity: "1", icebergQty: "0.01" })).toEqual(["Filter failure: ICEBERG_PARTS", [{ field: "icebergQty", description: "100 parts, at most 10" }]]);
   });
 });
 
@@ -133,10 +163,11 @@ describe("MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS, MAX_NUM_ICEBERG_ORDERS", () => {
     expect(reads).toBe(0);
     await limits.read("a", "BTCUSDT", symbolFilters(btc));
     expect(reads).toBe(1);
-    expect(symbolFilters(btc)).toMatchObject({ maxNumOrders: 200, maxNumAlgoOrders: 5, maxNumIcebergOrders: 100, minTrailingDelta: 10, maxTrailingDelta: 2000 });
+    expect(symbolFilters(btc)).toMatchObject({ maxNumOrders: 200, maxNumAlgoOrders: 5, maxNumIcebergOrders: 100, minTrailingDelta: 10, maxTrailingDelta: 2000, icebergParts: 10 });
     expect(symbolFilters(btc).percentPriceBySide).toEqual({ bidMultiplierUp: "5", bidMultiplierDown: "0.2", askMultiplierUp: "5", askMultiplierDown: "0.2" });
-    // The embedded symbols' wide band: a fat finger of 1000x.
-    expect(failure(() => orderIntent(request({ price: "30", quantity: "1" }), embedded, units, undefined, LAST))).toBe("ok");
-    expect(failure(() => orderIntent(request({ price: "29.99", quantity: "1" }), embedded, units, undefined, LAST))).toMatch(/PERCENT_PRICE_BY_SIDE/);
+    // The seeded symbols take Binance's band (5 and 0.2 of the last price), not a wide one.
+    for (const seeded of DEFAULT_SYMBOLS) expect(seeded.percentPriceBySide).toBeUndefined();
+    expect(failure(() => orderIntent(request({ price: "6000", quantity: "1" }), embedded, units, undefined, LAST))).toBe("ok");
+    expect(failure(() => orderIntent(request({ price: "5999.99", quantity: "1" }), embedded, units, undefined, LAST))).toMatch(/PERCENT_PRICE_BY_SIDE/);
   });
 });

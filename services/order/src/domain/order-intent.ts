@@ -2,7 +2,7 @@ import { OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exch
 import { DomainError } from "#kit/errors/domain-error.js";
 import { divCeil } from "#kit/money/decimal.js";
 import type { SymbolSpec } from "./symbol.js";
-import { checkPercentPriceBySide, checkTrailingDelta, symbolFilters } from "./symbol-filters.js";
+import { checkIcebergParts, checkPercentPriceBySide, checkTrailingDelta, symbolFilters } from "./symbol-filters.js";
 import { filterFailure, type SymbolUnits } from "./symbol-units.js";
 
 /** A placement request as the user sent it (decimal strings; "" = absent). */
@@ -41,6 +41,8 @@ export interface OrderIntent {
 
 const LIMIT_PRICED = new Set([OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT]);
 const STOPS = new Set([OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT]);
+const ORDER_TYPES = new Set([OrderType.MARKET, ...LIMIT_PRICED, ...STOPS]);
+const TIME_IN_FORCES = new Set([TimeInForce.UNSPECIFIED, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK]);
 const MAX_MATCHING_INTEGER = BigInt(Number.MAX_SAFE_INTEGER);
 
 function missing(field: string): DomainError {
@@ -66,6 +68,10 @@ function withBand(ticks: bigint, bps: number): bigint {
  */
 export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: SymbolUnits, bestAskTicks: bigint | undefined, lastPriceTicks?: bigint): OrderIntent {
   const { type, side } = request;
+  // Binance's codes for an enum out of range (a gRPC caller can send any number).
+  if (side !== Side.BUY && side !== Side.SELL) throw new DomainError("INVALID_SIDE", undefined, [{ field: "side", description: "BUY or SELL" }]);
+  if (!ORDER_TYPES.has(type)) throw new DomainError("INVALID_ORDER_TYPE", undefined, [{ field: "type", description: "a spot order type" }]);
+  if (!TIME_IN_FORCES.has(request.timeInForce)) throw new DomainError("INVALID_TIF", undefined, [{ field: "time_in_force", description: "GTC, IOC or FOK" }]);
   const priced = LIMIT_PRICED.has(type);
   const stop = STOPS.has(type);
 
@@ -98,11 +104,11 @@ export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: Symb
   const minPrice = units.ticks("minPrice", spec.minPrice);
   const maxPrice = units.ticks("maxPrice", spec.maxPrice);
   for (const [field, ticks] of [["price", priceTicks], ["stopPrice", stopPriceTicks]] as const) {
-    if (ticks !== 0n && (ticks < minPrice || ticks > maxPrice)) throw filterFailure(field, `Filter failure: PRICE_FILTER (${field} outside [${spec.minPrice}, ${spec.maxPrice}])`);
+    if (ticks !== 0n && (ticks < minPrice || ticks > maxPrice)) throw filterFailure("PRICE_FILTER", field, `outside [${spec.minPrice}, ${spec.maxPrice}]`);
   }
   if (request.quantity !== "") {
     if (quantityLots < units.lots("minQty", spec.minQty) || quantityLots > units.lots("maxQty", spec.maxQty)) {
-      throw filterFailure("quantity", `Filter failure: LOT_SIZE (quantity outside [${spec.minQty}, ${spec.maxQty}])`);
+      throw filterFailure("LOT_SIZE", "quantity", `outside [${spec.minQty}, ${spec.maxQty}]`);
     }
   }
   const filters = symbolFilters(spec);
@@ -111,6 +117,7 @@ export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: Symb
   if (icebergLots !== 0n) {
     if (!(type === OrderType.LIMIT || type === OrderType.LIMIT_MAKER) || timeInForce !== TimeInForce.GTC) throw notAllowed("icebergQty", "only GTC LIMIT and LIMIT_MAKER orders can be icebergs");
     if (icebergLots >= quantityLots) throw notAllowed("icebergQty", "must be less than quantity");
+    checkIcebergParts(filters, quantityLots, icebergLots);
   }
 
   // The price the order's notional is judged (and a buy's budget held) at.
@@ -132,8 +139,8 @@ export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: Symb
   const notionalTicks = type === OrderType.MARKET && lastPriceTicks !== undefined && lastPriceTicks !== 0n ? lastPriceTicks : referenceTicks;
   const notionalQuote = request.quoteOrderQty !== "" ? quoteOrderUnits : units.quoteOf(notionalTicks, quantityLots);
   if (notionalTicks !== 0n || request.quoteOrderQty !== "") {
-    if (notionalQuote < minNotional) throw filterFailure("quantity", `Filter failure: NOTIONAL (below ${spec.minNotional} ${spec.quoteAsset})`);
-    if (notionalQuote > maxNotional) throw filterFailure("quantity", `Filter failure: NOTIONAL (above ${spec.maxNotional} ${spec.quoteAsset})`);
+    if (notionalQuote < minNotional) throw filterFailure("NOTIONAL", "quantity", `notional below ${spec.minNotional} ${spec.quoteAsset}`);
+    if (notionalQuote > maxNotional) throw filterFailure("NOTIONAL", "quantity", `notional above ${spec.maxNotional} ${spec.quoteAsset}`);
   }
 
   let budget: bigint;
@@ -142,13 +149,13 @@ export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: Symb
     budget = quantityLots;
   } else if (request.quoteOrderQty !== "") {
     quoteNotional = quoteOrderUnits / units.notionalUnits;
-    if (quoteNotional === 0n) throw filterFailure("quoteOrderQty", "Filter failure: NOTIONAL (quoteOrderQty below one tick x one lot)");
+    if (quoteNotional === 0n) throw filterFailure("NOTIONAL", "quoteOrderQty", "below one tick x one lot");
     budget = quoteNotional;
   } else {
     budget = referenceTicks * quantityLots;
   }
   for (const [field, value] of [["price", priceTicks], ["quantity", quantityLots], ["budget", budget], ["stopPrice", stopPriceTicks]] as const) {
-    if (value > MAX_MATCHING_INTEGER) throw filterFailure(field, `Filter failure: ${field} too large`);
+    if (value > MAX_MATCHING_INTEGER) throw filterFailure(field === "price" || field === "stopPrice" ? "PRICE_FILTER" : field === "quantity" ? "LOT_SIZE" : "NOTIONAL", field, "too large");
   }
   const holdAsset = side === Side.SELL ? spec.baseAsset : spec.quoteAsset;
   const holdUnits = side === Side.SELL ? units.baseOf(budget) : budget * units.notionalUnits;

@@ -11,6 +11,7 @@ import { filterFailure } from "./symbol-units.js";
  * - PERCENT_PRICE_BY_SIDE: a priced order's price within the last trade price times the side's
  *   multipliers (avgPriceMins 0: the last price; no trade yet, no check).
  * - TRAILING_DELTA: trailingDelta within [min, max] basis points.
+ * - ICEBERG_PARTS: an iceberg's parts, ceil(quantity / icebergQty), at most the limit.
  * Failures are -1013 with Binance's exact text, "Filter failure: <FILTER>".
  */
 export interface SymbolFilters {
@@ -20,6 +21,7 @@ export interface SymbolFilters {
   readonly percentPriceBySide: PercentPriceBySide;
   readonly minTrailingDelta: number;
   readonly maxTrailingDelta: number;
+  readonly icebergParts: number;
 }
 
 /** Binance's values for its large spot symbols. */
@@ -30,6 +32,7 @@ export const DEFAULT_SYMBOL_FILTERS: SymbolFilters = {
   percentPriceBySide: { bidMultiplierUp: "5", bidMultiplierDown: "0.2", askMultiplierUp: "5", askMultiplierDown: "0.2" },
   minTrailingDelta: 10,
   maxTrailingDelta: 2000,
+  icebergParts: 10,
 };
 
 export function symbolFilters(spec: SymbolSpec): SymbolFilters {
@@ -41,6 +44,7 @@ export function symbolFilters(spec: SymbolSpec): SymbolFilters {
     percentPriceBySide: spec.percentPriceBySide ?? d.percentPriceBySide,
     minTrailingDelta: spec.minTrailingDelta ?? d.minTrailingDelta,
     maxTrailingDelta: spec.maxTrailingDelta ?? d.maxTrailingDelta,
+    icebergParts: spec.icebergParts ?? d.icebergParts,
   };
 }
 
@@ -70,9 +74,9 @@ export function addCounts(a: Readonly<OpenOrderCounts>, b: Readonly<OpenOrderCou
  */
 export function checkOpenOrderLimits(filters: SymbolFilters, open: Readonly<OpenOrderCounts>, adding: Readonly<OpenOrderCounts>): void {
   const over = (limit: number, now: number, more: number) => more > 0 && limit > 0 && now + more > limit;
-  if (over(filters.maxNumOrders, open.orders, adding.orders)) throw filterFailure("symbol", "Filter failure: MAX_NUM_ORDERS");
-  if (over(filters.maxNumAlgoOrders, open.algo, adding.algo)) throw filterFailure("symbol", "Filter failure: MAX_NUM_ALGO_ORDERS");
-  if (over(filters.maxNumIcebergOrders, open.iceberg, adding.iceberg)) throw filterFailure("symbol", "Filter failure: MAX_NUM_ICEBERG_ORDERS");
+  if (over(filters.maxNumOrders, open.orders, adding.orders)) throw filterFailure("MAX_NUM_ORDERS", "symbol", `at most ${filters.maxNumOrders} open`);
+  if (over(filters.maxNumAlgoOrders, open.algo, adding.algo)) throw filterFailure("MAX_NUM_ALGO_ORDERS", "symbol", `at most ${filters.maxNumAlgoOrders} open`);
+  if (over(filters.maxNumIcebergOrders, open.iceberg, adding.iceberg)) throw filterFailure("MAX_NUM_ICEBERG_ORDERS", "symbol", `at most ${filters.maxNumIcebergOrders} open`);
 }
 
 /** A decimal multiplier as a fraction of bigints (numerator, denominator). */
@@ -87,11 +91,18 @@ export function checkPercentPriceBySide(filters: SymbolFilters, side: Side, pric
   const m = filters.percentPriceBySide;
   const [upN, upD] = fraction(side === Side.BUY ? m.bidMultiplierUp : m.askMultiplierUp);
   const [downN, downD] = fraction(side === Side.BUY ? m.bidMultiplierDown : m.askMultiplierDown);
-  if (priceTicks * upD > lastPriceTicks * upN || priceTicks * downD < lastPriceTicks * downN) throw filterFailure("price", "Filter failure: PERCENT_PRICE_BY_SIDE");
+  if (priceTicks * upD > lastPriceTicks * upN || priceTicks * downD < lastPriceTicks * downN) throw filterFailure("PERCENT_PRICE_BY_SIDE", "price", "outside the last price times the side's multipliers");
 }
 
 /** TRAILING_DELTA: a trailing order's delta within the symbol's range. */
 export function checkTrailingDelta(filters: SymbolFilters, trailingDelta: number): void {
   if (trailingDelta === 0) return;
-  if (trailingDelta < filters.minTrailingDelta || trailingDelta > filters.maxTrailingDelta) throw filterFailure("trailingDelta", "Filter failure: TRAILING_DELTA");
+  if (trailingDelta < filters.minTrailingDelta || trailingDelta > filters.maxTrailingDelta) throw filterFailure("TRAILING_DELTA", "trailingDelta", `outside [${filters.minTrailingDelta}, ${filters.maxTrailingDelta}]`);
+}
+
+/** ICEBERG_PARTS: an iceberg of `quantityLots` showing `icebergLots` at a time has ceil(q / i) parts. */
+export function checkIcebergParts(filters: SymbolFilters, quantityLots: bigint, icebergLots: bigint): void {
+  if (icebergLots === 0n) return;
+  const parts = (quantityLots + icebergLots - 1n) / icebergLots;
+  if (parts > BigInt(filters.icebergParts)) throw filterFailure("ICEBERG_PARTS", "icebergQty", `${parts} parts, at most ${filters.icebergParts}`);
 }

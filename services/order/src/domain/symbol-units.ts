@@ -38,14 +38,14 @@ export class SymbolUnits {
   /** Decimal price -> ticks; refuses prices off the tick grid (PRICE_FILTER). */
   ticks(field: string, price: string): bigint {
     const units = this.parse(field, price, this.spec.quoteScale);
-    if (units % this.tickUnits !== 0n) throw filterFailure(field, `Filter failure: PRICE_FILTER (${field} must be a multiple of ${this.spec.tickSize})`);
+    if (units % this.tickUnits !== 0n) throw filterFailure("PRICE_FILTER", field, `must be a multiple of ${this.spec.tickSize}`);
     return units / this.tickUnits;
   }
 
   /** Decimal quantity -> lots; refuses quantities off the step grid (LOT_SIZE). */
   lots(field: string, quantity: string): bigint {
     const units = this.parse(field, quantity, this.spec.baseScale);
-    if (units % this.lotUnits !== 0n) throw filterFailure(field, `Filter failure: LOT_SIZE (${field} must be a multiple of ${this.spec.stepSize})`);
+    if (units % this.lotUnits !== 0n) throw filterFailure("LOT_SIZE", field, `must be a multiple of ${this.spec.stepSize}`);
     return units / this.lotUnits;
   }
 
@@ -62,6 +62,6 @@ export class SymbolUnits {
   }
 }
 
-export function filterFailure(field: string, message: string): DomainError {
-  return new DomainError("FILTER_FAILURE", message, [{ field, description: message }]);
+export function filterFailure(filter: string, field: string, detail: string = filter): DomainError {
+  return new DomainError("FILTER_FAILURE", `Filter failure: ${filter}`, [{ field, description: detail }]);
 }

@@ -22,8 +22,8 @@ export interface SymbolSpec {
   readonly marketBandBps: number;
   readonly defaultStpMode: SelfTradePreventionMode;
   /**
-   * Binance's MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS, MAX_NUM_ICEBERG_ORDERS, PERCENT_PRICE_BY_SIDE
-   * and TRAILING_DELTA (see symbol-filters.ts). Absent (a spec stored before they existed): the
+   * Binance's MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS, MAX_NUM_ICEBERG_ORDERS, PERCENT_PRICE_BY_SIDE,
+   * TRAILING_DELTA and ICEBERG_PARTS (see symbol-filters.ts). Absent (a spec stored before they existed): the
    * defaults there.
    */
   readonly maxNumOrders?: number;
@@ -32,6 +32,8 @@ export interface SymbolSpec {
   readonly percentPriceBySide?: PercentPriceBySide;
   readonly minTrailingDelta?: number;
   readonly maxTrailingDelta?: number;
+  /** Binance's ICEBERG_PARTS. */
+  readonly icebergParts?: number;
 }
 
 /** PERCENT_PRICE_BY_SIDE's multipliers of the last trade price, decimal strings. */
@@ -41,13 +43,6 @@ export interface PercentPriceBySide {
   readonly askMultiplierUp: string;
   readonly askMultiplierDown: string;
 }
-
-/**
- * A wide PERCENT_PRICE_BY_SIDE band for the embedded symbols (a fat finger of 1000x is refused):
- * Binance's 5 / 0.2 would refuse the far-from-the-market resting orders that tools, tests and
- * demos place on a fresh book. An operator sets a symbol's real band.
- */
-const WIDE_BAND: PercentPriceBySide = { bidMultiplierUp: "1000", bidMultiplierDown: "0.001", askMultiplierUp: "1000", askMultiplierDown: "0.001" };
 
 /** The symbols a fresh embedded exchange starts with. */
 export const DEFAULT_SYMBOLS: readonly SymbolSpec[] = [
@@ -68,7 +63,6 @@ export const DEFAULT_SYMBOLS: readonly SymbolSpec[] = [
     maxNotional: "9000000",
     marketBandBps: 500,
     defaultStpMode: SelfTradePreventionMode.EXPIRE_MAKER,
-    percentPriceBySide: WIDE_BAND,
   },
   {
     symbol: "ETHUSDT",
@@ -87,6 +81,5 @@ export const DEFAULT_SYMBOLS: readonly SymbolSpec[] = [
     maxNotional: "9000000",
     marketBandBps: 500,
     defaultStpMode: SelfTradePreventionMode.EXPIRE_MAKER,
-    percentPriceBySide: WIDE_BAND,
   },
 ];

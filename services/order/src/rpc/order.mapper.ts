@@ -73,6 +73,7 @@ export function toSymbolInfo(spec: SymbolSpec): SymbolInfo {
       ...f.percentPriceBySide,
       minTrailingDelta: f.minTrailingDelta,
       maxTrailingDelta: f.maxTrailingDelta,
+      icebergParts: f.icebergParts,
     },
     allowedSelfTradePreventionModes: STP_MODES,
     defaultSelfTradePreventionMode: spec.defaultStpMode,

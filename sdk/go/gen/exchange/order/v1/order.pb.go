@@ -439,8 +439,10 @@ type SymbolFilters struct {
 	// TRAILING_DELTA: trailingDelta bounds in basis points (one range for both directions).
 	MinTrailingDelta uint32 `protobuf:"varint,17,opt,name=min_trailing_delta,json=minTrailingDelta,proto3" json:"min_trailing_delta,omitempty"`
 	MaxTrailingDelta uint32 `protobuf:"varint,18,opt,name=max_trailing_delta,json=maxTrailingDelta,proto3" json:"max_trailing_delta,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// ICEBERG_PARTS: an iceberg shows at most this many parts, ceil(quantity / icebergQty); 0: no icebergs.
+	IcebergParts  uint32 `protobuf:"varint,19,opt,name=iceberg_parts,json=icebergParts,proto3" json:"iceberg_parts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SymbolFilters) Reset() {
@@ -595,6 +597,13 @@ func (x *SymbolFilters) GetMinTrailingDelta() uint32 {
 func (x *SymbolFilters) GetMaxTrailingDelta() uint32 {
 	if x != nil {
 		return x.MaxTrailingDelta
+	}
+	return 0
+}
+
+func (x *SymbolFilters) GetIcebergParts() uint32 {
+	if x != nil {
+		return x.IcebergParts
 	}
 	return 0
 }
@@ -4167,7 +4176,7 @@ var File_exchange_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\n" +
-	"\x1dexchange/order/v1/order.proto\x12\x11exchange.order.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fexchange/common/v1/common.proto\x1a\x1egoogle/rpc/error_details.proto\"\xc1\x05\n" +
+	"\x1dexchange/order/v1/order.proto\x12\x11exchange.order.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fexchange/common/v1/common.proto\x1a\x1egoogle/rpc/error_details.proto\"\xe6\x05\n" +
 	"\rSymbolFilters\x12\x1b\n" +
 	"\tmin_price\x18\x01 \x01(\tR\bminPrice\x12\x1b\n" +
 	"\tmax_price\x18\x02 \x01(\tR\bmaxPrice\x12\x1b\n" +
@@ -4187,7 +4196,8 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x11ask_multiplier_up\x18\x0f \x01(\tR\x0faskMultiplierUp\x12.\n" +
 	"\x13ask_multiplier_down\x18\x10 \x01(\tR\x11askMultiplierDown\x12,\n" +
 	"\x12min_trailing_delta\x18\x11 \x01(\rR\x10minTrailingDelta\x12,\n" +
-	"\x12max_trailing_delta\x18\x12 \x01(\rR\x10maxTrailingDelta\"\xc5\x06\n" +
+	"\x12max_trailing_delta\x18\x12 \x01(\rR\x10maxTrailingDelta\x12#\n" +
+	"\riceberg_parts\x18\x13 \x01(\rR\ficebergParts\"\xc5\x06\n" +
 	"\n" +
 	"SymbolInfo\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x128\n" +
