@@ -208,7 +208,7 @@ describe("order lists through the order service", () => {
       }
     })();
     // the stream is live once it reports an order placed after it was opened
-    const probe = await orders.placeOrder({ accountId: "alice", symbol: SYMBOL, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.01", price: "1000" });
+    const probe = await orders.placeOrder({ accountId: "alice", symbol: SYMBOL, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.01", price: "10000" });
     await until(() => updates.includes(probe.order!.orderId));
     await orders.cancelOrder({ accountId: "alice", symbol: SYMBOL, orderId: probe.order!.orderId });
     await until(() => updates.filter((id) => id === probe.order!.orderId).length === 2);
@@ -263,7 +263,7 @@ describe("order lists through the order service", () => {
     expect(baseline.orders.length).toBe(before.orders.length + 1); // the probe only
     expect({ ...baseline, orders: before.orders }).toEqual(before);
     // the next placement is the first event after the probe's two
-    const next = await orders.placeOrder({ accountId: "alice", symbol: SYMBOL, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.01", price: "1000" });
+    const next = await orders.placeOrder({ accountId: "alice", symbol: SYMBOL, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.01", price: "10000" });
     await until(() => updates.includes(next.order!.orderId));
     expect(updates).toEqual([probe.order!.orderId, probe.order!.orderId, next.order!.orderId]);
     await orders.cancelOrder({ accountId: "alice", symbol: SYMBOL, orderId: next.order!.orderId });
