@@ -295,11 +295,12 @@ describe("withdrawals", () => {
     for (const kind of Object.keys(TRANSPORTS) as TransportName[]) {
       const wallet = alice.wallet(kind);
       for (const call of [
-        wallet.requestWithdrawal({ ...withdraw(`steal-${kind}`, "0.01"), accountId: bob.userId }),
-        wallet.getWithdrawalAllowList({ accountId: bob.userId }),
-        wallet.setWithdrawalAllowList({ accountId: bob.userId, enabled: true, entries: [{ address, memo: "" }] }),
+        () => wallet.requestWithdrawal({ ...withdraw(`steal-${kind}`, "0.01"), accountId: bob.userId }),
+        () => wallet.getWithdrawalAllowList({ accountId: bob.userId }),
+        () => wallet.setWithdrawalAllowList({ accountId: bob.userId, enabled: true, entries: [{ address, memo: "" }] }),
       ]) {
-        const refused = await failure(call);
+        // one call at a time: a call made before the previous one's answer was awaited rejects unobserved
+        const refused = await failure(call());
         expect(refused.code).toBe(Code.PermissionDenied);
         expect(refused.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-2015", metadata: { userId: bob.userId } });
       }
@@ -318,8 +319,8 @@ describe("withdrawals", () => {
     await auth.confirmTotp({ code: await generate({ secret, epoch: Math.floor(confirmedAt / 1000) }) });
 
     // Enabling MFA is a security change: withdrawals and allow-list changes wait 24 h.
-    for (const call of [grace.wallet().requestWithdrawal(withdraw("grace-locked", "0.1")), grace.wallet("gRPC-Web").setWithdrawalAllowList({ enabled: true, entries: [{ address, memo: "" }] })]) {
-      const locked = await failure(call);
+    for (const call of [() => grace.wallet().requestWithdrawal(withdraw("grace-locked", "0.1")), () => grace.wallet("gRPC-Web").setWithdrawalAllowList({ enabled: true, entries: [{ address, memo: "" }] })]) {
+      const locked = await failure(call());
       expect(locked.code).toBe(Code.FailedPrecondition);
       expect(locked.rawMessage).toMatch(/^Withdrawals are locked until \d{4}-\d\d-\d\dT.+Z after a security change/);
       expect(locked.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "-4000", metadata: { key: "WITHDRAWALS_LOCKED", lockedUntil: expect.stringMatching(/^\d+$/) } });

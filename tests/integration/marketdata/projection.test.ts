@@ -244,14 +244,14 @@ describe.each(engines)("marketdata projection on $name", ({ open }) => {
 
   it("refuses unknown symbols and intervals with the table's errors", async () => {
     for (const call of [
-      projection.client.listTrades({ symbol: "NOPEUSDT" }),
-      projection.client.listKlines({ symbol: "NOPEUSDT", interval: "1m" }),
-      projection.client.getTicker24h({ symbol: "NOPEUSDT" }),
-      projection.client.getBookTicker({ symbol: "NOPEUSDT" }),
-      projection.client.getDepth({ symbol: "NOPEUSDT" }),
-      projection.client.getAvgPrice({ symbol: "NOPEUSDT" }),
+      () => projection.client.listTrades({ symbol: "NOPEUSDT" }),
+      () => projection.client.listKlines({ symbol: "NOPEUSDT", interval: "1m" }),
+      () => projection.client.getTicker24h({ symbol: "NOPEUSDT" }),
+      () => projection.client.getBookTicker({ symbol: "NOPEUSDT" }),
+      () => projection.client.getDepth({ symbol: "NOPEUSDT" }),
+      () => projection.client.getAvgPrice({ symbol: "NOPEUSDT" }),
     ]) {
-      expect(await reasonOf(call)).toEqual({ code: Code.InvalidArgument, reason: "-1121" });
+      expect(await reasonOf(call())).toEqual({ code: Code.InvalidArgument, reason: "-1121" });
     }
     await expect(projection.marketData.listKlines("BTCUSDT", "2m", 0, 0, 0)).rejects.toMatchObject({ key: "BAD_INTERVAL", spec: { binance: -1120 } });
     expect((await reasonOf(projection.client.listKlines({ symbol: "BTCUSDT", interval: "2m" }))).code).toBe(Code.InvalidArgument);

@@ -67,8 +67,8 @@ for (const transport of ["in-process", "gRPC over HTTP/2"] as const) {
     it("refuses a user who just changed their password, changing nothing, until the lock has run out", async () => {
       const userId = await userWhoJustChangedPassword(`${tag}-ivan@example.com`);
       const withdraw = { withdrawalId: `${tag}-ivan-w1`, accountId: userId, asset: "BTC", network: "BTC", amount: "0.1", address, memo: "", totpCode: "" };
-      for (const call of [wallet().requestWithdrawal(withdraw), wallet().setWithdrawalAllowList({ accountId: userId, enabled: true, entries: [{ address, memo: "" }] })]) {
-        const locked = await failure(call);
+      for (const call of [() => wallet().requestWithdrawal(withdraw), () => wallet().setWithdrawalAllowList({ accountId: userId, enabled: true, entries: [{ address, memo: "" }] })]) {
+        const locked = await failure(call());
         expect(locked.code).toBe(Code.FailedPrecondition);
         expect(locked.rawMessage).toMatch(/^Withdrawals are locked until \d{4}-\d\d-\d\dT.+Z after a security change/);
         const lockedUntil = Number(locked.findDetails(ErrorInfoSchema)[0]?.metadata.lockedUntil);

@@ -40,8 +40,8 @@ describe("the withdrawal lock, as auth reports it", () => {
       const request = { withdrawalId: "w1", account: "alice", asset: "BTC", network: "", amount: 10_000_000n, address: "bc1dest", memo: "", totpCode: "" };
       const entries = [{ address: "bc1dest", memo: "" }];
 
-      for (const call of [wallet.requestWithdrawal(request), wallet.updateAllowList({ account: "alice", enabled: true, entries, totpCode: "" })]) {
-        const locked = await refusal(call);
+      for (const call of [() => wallet.requestWithdrawal(request), () => wallet.updateAllowList({ account: "alice", enabled: true, entries, totpCode: "" })]) {
+        const locked = await refusal(call());
         expect(locked.key).toBe("WITHDRAWALS_LOCKED");
         expect(locked.metadata).toMatchObject({ lockedUntil: String(until) });
         expect(locked.message).toMatch(/^Withdrawals are locked until 2023-11-15T22:13:20.000Z after a security change/);
