@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { Code, ConnectError, createClient, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
-import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderStatus, Side } from "#gen/exchange/common/v1/common_pb.js";
 import { WalletService, type SettleTradesRequest } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { systemClock } from "#kit/clock/clock.js";
@@ -16,12 +16,12 @@ import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { ConnectMatchingGateway } from "../../../services/order/src/adapters/matching-gateway.connect.js";
 import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "../../../services/order/src/adapters/order-store.sql.js";
 import { ConnectWalletGateway } from "../../../services/order/src/adapters/wallet-gateway.connect.js";
-import type { PlaceRequest } from "../../../services/order/src/domain/order-intent.js";
 import { Orders } from "../../../services/order/src/domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import type { TradeSettlement, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
 import { createMatchingModule } from "../../../services/matching/src/main.js";
 import { createWalletModule, type WalletParts } from "../../../services/wallet/src/main.js";
+import { limitRequest } from "../../support/place-request.js";
 
 // How order hands a matching event batch's trades to wallet: all of them in one SettleTrades
 // call, in event order, before any hold of the batch is released; each UserTrade carries the
@@ -135,18 +135,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const limit = (side: Side, quantity: string, price: string): PlaceRequest => ({
-  side,
-  type: OrderType.LIMIT,
-  timeInForce: TimeInForce.GTC,
-  quantity,
-  price,
-  quoteOrderQty: "",
-  stopPrice: "",
-  trailingDelta: 0,
-  icebergQty: "",
-  stp: SelfTradePreventionMode.UNSPECIFIED,
-});
+const limit = limitRequest;
 
 const free = async (account: string, asset: string) => (await parts.wallet.balances(account, [asset]))[0]?.available ?? 0n;
 const usdt = (text: string) => parseUnits(text, 8);

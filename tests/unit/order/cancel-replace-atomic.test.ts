@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import { OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderStatus, Side, SymbolStatus } from "#gen/exchange/common/v1/common_pb.js";
 import { CommandSchema, type Command, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import { systemClock } from "#kit/clock/clock.js";
 import { openDatabase, type Database } from "#kit/db/database.js";
@@ -26,6 +26,7 @@ import { operationError } from "../../../services/order/src/rpc/order.routes.js"
 import { createMatchingModule } from "../../../services/matching/src/main.js";
 import { createWalletModule, type WalletParts } from "../../../services/wallet/src/main.js";
 import { until } from "../../support/until.js";
+import { limitRequest } from "../../support/place-request.js";
 
 // Orders.cancelReplace with the real matching engine and the real wallet (SQLite) in process, the real
 // SQLite order store and its consumer: the cancel and the new order are ONE matching command
@@ -148,18 +149,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const limit = (side: Side, quantity: string, price: string): PlaceRequest => ({
-  side,
-  type: OrderType.LIMIT,
-  timeInForce: TimeInForce.GTC,
-  quantity,
-  price,
-  quoteOrderQty: "",
-  stopPrice: "",
-  trailingDelta: 0,
-  icebergQty: "",
-  stp: SelfTradePreventionMode.UNSPECIFIED,
-});
+const limit = limitRequest;
 
 const replace = (accountId: string, target: Order, place: PlaceRequest, clientOrderId: string, overrides: Partial<CancelReplaceRequest> = {}): CancelReplaceRequest => ({
   accountId,

@@ -21,24 +21,14 @@ import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import type { MatchingGateway } from "../../../services/order/src/ports/matching-gateway.port.js";
 import type { TradeFees, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
 import { prng } from "../../support/prng.js";
+import { limitRequest } from "../../support/place-request.js";
 
 // Order entry over a stream: many requests in flight, one ack per request in request order,
 // reports of the stream's orders after their ack, idempotent by client order id.
 
 const SYMBOL = "BTCUSDT";
 
-const limit = (side: Side, price: string, quantity = "0.01"): PlaceRequest => ({
-  side,
-  type: OrderType.LIMIT,
-  timeInForce: TimeInForce.GTC,
-  quantity,
-  quoteOrderQty: "",
-  price,
-  stopPrice: "",
-  trailingDelta: 0,
-  icebergQty: "",
-  stp: SelfTradePreventionMode.UNSPECIFIED,
-});
+const limit = (side: Side, price: string, quantity = "0.01") => limitRequest(side, quantity, price);
 
 const place = (clientOrderId: string, accountId = "alice", price = "20000"): EntryRequest => ({ kind: "place", accountId, symbol: SYMBOL, clientOrderId, request: limit(Side.BUY, price) });
 

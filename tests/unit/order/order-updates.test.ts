@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderStatus, OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import { EventBatchSchema, UpdateReason, type Command, type EventBatch, type EventSchema } from "#gen/exchange/matching/v1/matching_pb.js";
 import { ExecutionType, OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { systemClock } from "#kit/clock/clock.js";
@@ -16,13 +16,13 @@ import { DomainError } from "#kit/errors/domain-error.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import { MemoryOrderUpdates } from "../../../services/order/src/adapters/order-updates.memory.js";
 import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "../../../services/order/src/adapters/order-store.sql.js";
-import type { PlaceRequest } from "../../../services/order/src/domain/order-intent.js";
 import type { OrderUpdate } from "../../../services/order/src/domain/order-update.event.js";
 import { Orders } from "../../../services/order/src/domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import type { MatchingGateway } from "../../../services/order/src/ports/matching-gateway.port.js";
 import type { TradeFees, TradeSettlement, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
 import { orderRoutes } from "../../../services/order/src/rpc/order.routes.js";
+import { limitRequest } from "../../support/place-request.js";
 
 // The order use case reports each order change it stored (StreamOrderUpdates' source): one
 // update per change, in the order matching's events made them, with cumulative quantities as of
@@ -120,18 +120,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const limit = (side: Side, quantity: string, price: string, type = OrderType.LIMIT): PlaceRequest => ({
-  side,
-  type,
-  timeInForce: type === OrderType.LIMIT ? TimeInForce.GTC : TimeInForce.UNSPECIFIED,
-  quantity,
-  quoteOrderQty: "",
-  price,
-  stopPrice: "",
-  trailingDelta: 0,
-  icebergQty: "",
-  stp: SelfTradePreventionMode.UNSPECIFIED,
-});
+const limit = limitRequest;
 
 /** Collects an account's updates from now on. */
 function collect(accountId: string) {
