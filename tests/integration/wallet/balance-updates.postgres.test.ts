@@ -33,7 +33,6 @@ describe("balance updates on PostgreSQL, with another replica writing", () => {
   afterAll(async () => {
     await reader?.close();
     await writer?.store.close();
-    await new Promise((resolve) => setTimeout(resolve, 250)); // the pools' sockets close before the database goes
     await database?.drop();
   });
 

@@ -29,7 +29,8 @@ export async function pgDatabase(): Promise<{ url: string; drop(): Promise<void>
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(env.pgUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name}`).catch(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+  // FORCE ends connections of pools that were closed but whose sockets are still going away.
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 export async function pgFixture(): Promise<LedgerStoreFixture> {
@@ -38,9 +39,7 @@ export async function pgFixture(): Promise<LedgerStoreFixture> {
   const close = store.close.bind(store);
   Object.assign(store, { close: async () => {
     await close();
-    // Let the pool's sockets finish closing before the database goes away.
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    await drop();
+    await drop(); // a connection still closing is ended by DROP ... WITH (FORCE)
   } });
   return {
     store,

@@ -50,11 +50,17 @@ describe("leader routing", () => {
   it("waits out an election: every replica refusing is tried again until one leads, or the time is up", async () => {
     const calls: string[] = [];
     const [aLeads, bLeads] = [new Set<string>(), new Set<string>()];
-    const client = createClient(MatchingService, leaderRoutingTransport([replica("a", aLeads, calls), replica("b", bLeads, calls)], { keyOf: symbolOf, retryForMs: 2_000, pauseMs: 5, homeOf: () => 0 }));
-    const answer = client.getBook({ symbol: "SOLUSDT" });
-    setTimeout(() => bLeads.add("SOLUSDT"), 50);
-    expect((await answer).sequence).toBe(2n);
-    expect(calls.length).toBeGreaterThan(2);
+    // b wins the election after two full rounds of refusals
+    const counting = (name: string, leads: Set<string>) => {
+      const inner = replica(name, leads, calls);
+      return { ...inner, unary: ((...args: Parameters<Transport["unary"]>) => {
+        if (calls.length === 4) bLeads.add("SOLUSDT");
+        return inner.unary(...args);
+      }) as Transport["unary"] };
+    };
+    const client = createClient(MatchingService, leaderRoutingTransport([counting("a", aLeads), counting("b", bLeads)], { keyOf: symbolOf, retryForMs: 2_000, pauseMs: 5, homeOf: () => 0 }));
+    expect((await client.getBook({ symbol: "SOLUSDT" })).sequence).toBe(2n);
+    expect(calls).toEqual(["a:SOLUSDT", "b:SOLUSDT", "a:SOLUSDT", "b:SOLUSDT", "a:SOLUSDT", "b:SOLUSDT"]);
     const never = createClient(MatchingService, leaderRoutingTransport([replica("a", new Set(), []), replica("b", new Set(), [])], { keyOf: symbolOf, retryForMs: 100, pauseMs: 5 }));
     await expect(never.getBook({ symbol: "SOLUSDT" })).rejects.toMatchObject({ code: Code.Unavailable });
   });
