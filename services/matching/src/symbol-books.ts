@@ -10,8 +10,8 @@ import type { MatchingMetrics } from "./adapters/matching.metrics.js";
 import { FileSnapshotStore } from "./adapters/snapshot-store.file.js";
 import { CollectingSink } from "./domain/events.js";
 import { OrderBook } from "./domain/order-book.js";
-import { MatchingEngine } from "./engine.js";
-import type { Journal } from "./ports/journal.port.js";
+import { MatchingEngine, type EngineOptions } from "./engine.js";
+import type { Journal, JournalRecord } from "./ports/journal.port.js";
 import { isEmpty, JournalArchive, type SymbolFiles } from "./journal-archive.js";
 import { PlacedIds } from "./placed-ids.js";
 import type { ObjectStore } from "#kit/ports/object-store.port.js";
@@ -64,13 +64,40 @@ export interface StandbyOptions {
   readonly onChange?: (symbol: string, role: "standby" | "leader") => void;
 }
 
-/** A symbol this replica follows while another leads it: the book, ids and batches its log has built so far. */
+/** A symbol this replica follows while another leads it: what its log has built so far. */
 interface Following {
   readonly standby: WarmStandby;
-  readonly scratch: OrderBook;
-  readonly sink: CollectingSink;
-  readonly placed: PlacedIds;
+  readonly log: ReplayedLog;
   readonly retry: NodeJS.Timeout;
+}
+
+/**
+ * What a symbol's log builds when it is read before its engine opens (a replay at start, or a standby following it):
+ * the book, the order ids placed (a retried placement is a no-op) and the recent event batches, re-derived byte for
+ * byte, so consumers that were behind can catch up: the event stream is a function of the command log.
+ */
+class ReplayedLog {
+  readonly sink: CollectingSink;
+  readonly placed = new PlacedIds();
+
+  constructor(
+    readonly book: OrderBook,
+    symbol: string,
+    private readonly retain: number,
+  ) {
+    this.sink = new CollectingSink(symbol);
+  }
+
+  readonly apply = (record: JournalRecord): void => {
+    for (const id of placedOrderIds(record.cmd)) this.placed.add(id);
+    this.book.apply(record.cmd, this.sink);
+    if (this.sink.batches.length > this.retain * 2) this.sink.batches.splice(0, this.sink.batches.length - this.retain);
+  };
+
+  /** The retained batches as messages, with the accounts' names. */
+  recent(accounts: FileAccountIds): EventBatchMessage[] {
+    return this.sink.batches.slice(-this.retain).map((batch) => toEventBatchMessage(batch, accounts));
+  }
 }
 
 /** One command's fate in a batch: its events, a retried placement, or why it was refused. */
@@ -180,13 +207,9 @@ export class SymbolBooks {
     // A node that holds nothing of the symbol (new, or its disk lost) starts from the archive: the newest
     // snapshots, the closed segments after them, the account numbers; the log's tail (Kafka) does the rest.
     if (archive && (await isEmpty(files))) await archive.restore(files);
-    // The journal is replayed once into a scratch book before the engine opens it (no writer yet), from the
-    // oldest snapshot the journal on disk follows (from the start while it holds every segment). That yields
-    // the order ids already placed (a retried placement is a no-op) and re-derives the recent event batches,
-    // byte for byte, so consumers that were behind when the process stopped can catch up: the event stream
-    // is a function of the command log.
+    // The journal is replayed once into a scratch book (ReplayedLog) before the engine opens it (no writer yet), from
+    // the oldest snapshot the journal on disk follows (from the start while it holds every segment).
     const accounts = new FileAccountIds(files.accountsFile, archive ? (number, name) => archive.putAccount(number, name) : undefined);
-    const retain = this.options.retainBatches ?? 100_000;
     const metrics = this.options.metrics;
     const onSync = metrics ? (seconds: number) => metrics.journalFsync.observe(seconds) : undefined;
     const journal = this.options.journal ?? ((_: string, home: string) => new FileJournal(join(home, "journal"), { onSync }));
@@ -195,21 +218,21 @@ export class SymbolBooks {
     const first = scan.firstSeq ? await scan.firstSeq() : 1;
     const base = first > 1 ? await snapshots.loadOldestFrom(first - 1) : null;
     if (first > 1 && !base) throw new Error(`${symbol}: the journal on disk starts at seq ${first} and no snapshot precedes it`);
-    const scratch = base ? OrderBook.fromState(base) : new OrderBook();
-    const sink = new CollectingSink(symbol);
-    const placed = new PlacedIds();
-    if (base) for (const order of [...base.bids, ...base.asks, ...base.stops]) placed.add(order.orderId);
-    await scan.replay(scratch.seq, (record) => {
-      for (const id of placedOrderIds(record.cmd)) placed.add(id);
-      scratch.apply(record.cmd, sink);
-      if (sink.batches.length > retain * 2) sink.batches.splice(0, sink.batches.length - retain);
-    });
+    const log = new ReplayedLog(base ? OrderBook.fromState(base) : new OrderBook(), symbol, this.options.retainBatches ?? 100_000);
+    if (base) for (const order of [...base.bids, ...base.asks, ...base.stops]) log.placed.add(order.orderId);
+    await scan.replay(log.book.seq, log.apply);
     await scan.close();
-    const recent = sink.batches.slice(-retain).map((batch) => toEventBatchMessage(batch, accounts));
-    const onError = this.options.onError;
-    const engine = await MatchingEngine.open({
+    const engine = await MatchingEngine.open(this.engineOptions(symbol, journal(symbol, dir), this.options.journal ? "kafka" : "file", files, snapshots, archive));
+    if (engine.lastSeq !== log.book.seq) throw new Error(`${symbol}: engine recovered to ${engine.lastSeq} but the journal replays to ${log.book.seq}`);
+    return { engine, accounts, archive, files, placed: log.placed, recent: log.recent(accounts), batches: new Wakeups() };
+  }
+
+  /** How a symbol's engine journals (timed when there are metrics), snapshots, and archives after each snapshot. */
+  private engineOptions(symbol: string, journal: Journal, kind: "kafka" | "file", files: SymbolFiles, snapshots: FileSnapshotStore, archive: JournalArchive | undefined): EngineOptions {
+    const { metrics, onError } = this.options;
+    return {
       symbol,
-      journal: metrics ? new TimedJournal(journal(symbol, dir), this.options.journal ? "kafka" : "file", metrics) : journal(symbol, dir),
+      journal: metrics ? new TimedJournal(journal, kind, metrics) : journal,
       snapshots,
       snapshotEvery: this.options.snapshotEvery ?? 100_000,
       afterSnapshot: archive
@@ -219,9 +242,7 @@ export class SymbolBooks {
               (error) => onError?.(error, `archiving ${symbol}'s journal after snapshot ${seq}`),
             )
         : undefined,
-    });
-    if (engine.lastSeq !== scratch.seq) throw new Error(`${symbol}: engine recovered to ${engine.lastSeq} but the journal replays to ${scratch.seq}`);
-    return { engine, accounts, archive, files, placed, recent, batches: new Wakeups() };
+    };
   }
 
   /**
@@ -244,45 +265,18 @@ export class SymbolBooks {
     // The leader before this one may have numbered new accounts: every number is archived before it is handed out.
     await archive.restoreAccounts(files.accountsFile);
     const accounts = new FileAccountIds(files.accountsFile, (number, name) => archive.putAccount(number, name));
-    const retain = this.options.retainBatches ?? 100_000;
-    const recent = following.sink.batches.slice(-retain).map((batch) => toEventBatchMessage(batch, accounts));
-    const metrics = this.options.metrics;
-    const onError = this.options.onError;
-    const engine = MatchingEngine.resume(
-      {
-        symbol,
-        journal: metrics ? new TimedJournal(journal, "kafka", metrics) : journal,
-        snapshots: new FileSnapshotStore(files.snapshotDir),
-        snapshotEvery: this.options.snapshotEvery ?? 100_000,
-        afterSnapshot: (seq) =>
-          archive.sync(files).then(
-            () => undefined,
-            (error) => onError?.(error, `archiving ${symbol}'s journal after snapshot ${seq}`),
-          ),
-      },
-      following.scratch,
-    );
-    return { engine, accounts, archive, files, placed: following.placed, recent, batches: new Wakeups() };
+    const { log } = following;
+    const engine = MatchingEngine.resume(this.engineOptions(symbol, journal, "kafka", files, new FileSnapshotStore(files.snapshotDir), archive), log.book);
+    return { engine, accounts, archive, files, placed: log.placed, recent: log.recent(accounts), batches: new Wakeups() };
   }
 
   /** Follows the symbol's log into a scratch book, trying its lease every retryMs until this replica leads it. */
   private follow(symbol: string, options: StandbyOptions): Following {
-    const retain = this.options.retainBatches ?? 100_000;
-    const scratch = new OrderBook();
-    const sink = new CollectingSink(symbol);
-    const placed = new PlacedIds();
-    const standby = new WarmStandby(
-      options.follow(symbol),
-      (record) => {
-        for (const id of placedOrderIds(record.cmd)) placed.add(id);
-        scratch.apply(record.cmd, sink);
-        if (sink.batches.length > retain * 2) sink.batches.splice(0, sink.batches.length - retain);
-      },
-      symbol,
-    );
+    const log = new ReplayedLog(new OrderBook(), symbol, this.options.retainBatches ?? 100_000);
+    const standby = new WarmStandby(options.follow(symbol), log.apply, symbol);
     const retry = setInterval(() => void this.book(symbol).catch(() => undefined), options.retryMs);
     retry.unref();
-    const following: Following = { standby, scratch, sink, placed, retry };
+    const following: Following = { standby, log, retry };
     this.following.set(symbol, following);
     options.onChange?.(symbol, "standby");
     return following;
@@ -294,11 +288,6 @@ export class SymbolBooks {
     this.following.delete(symbol);
     clearInterval(following.retry);
     void following.standby.stop();
-  }
-
-  /** The symbols this replica follows as a standby (it leads none of them). */
-  followedSymbols(): string[] {
-    return [...this.following.keys()];
   }
 
   /** Journals and applies one command; a retried placement (id already placed) fails with AlreadyExists. */

@@ -54,11 +54,6 @@ export class WarmStandby {
     });
   }
 
-  /** The highest fence epoch the follower has read (0: none yet). */
-  get fencedEpoch(): number {
-    return this.fenced;
-  }
-
   /**
    * Leads (lease and fence through `leadership`), waits up to `timeoutMs` for the follower to read its own fence,
    * then stops following: the owner's book is then current with the log. The lease held by another replica is
