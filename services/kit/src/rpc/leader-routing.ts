@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { partitionForKey } from "../ports/event-log.port.js";
-import { refusedStream } from "./refused-stream.js";
+import { causesOf, refusedStream } from "./error-causes.js";
 
 /**
  * A transport over the replicas of a service whose calls must reach the leader of their key (matching: a symbol is
@@ -85,9 +85,7 @@ export function isNotLeader(error: unknown): boolean {
 /** A call that never ran: the replica refused the connection (down, not listening yet) or the stream (shutting down). */
 function neverSent(error: unknown): boolean {
   if (refusedStream(error)) return true;
-  for (let cause: unknown = error, depth = 0; cause && depth < 8; cause = (cause as { cause?: unknown }).cause, depth++) {
-    if ((cause as { code?: unknown }).code === "ECONNREFUSED") return true;
-  }
+  for (const { code } of causesOf(error)) if (code === "ECONNREFUSED") return true;
   return false;
 }
 

@@ -3,7 +3,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigError } from "../config/config-error.js";
 import { partitionForKey } from "../ports/event-log.port.js";
 import { leaderRoutingTransport, symbolOf } from "./leader-routing.js";
-import { refusedStream } from "./refused-stream.js";
+import { causesOf, refusedStream } from "./error-causes.js";
 import { envInt, type Env } from "../config/env.js";
 
 /**
@@ -90,9 +90,6 @@ export const brokenPeerIsUnavailable: Interceptor = (next) => async (request) =>
 const BROKEN_CONNECTION = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_DESTROYED", "ERR_HTTP2_INVALID_STREAM", "ERR_HTTP2_STREAM_ERROR", "ERR_HTTP2_SESSION_ERROR", "ERR_HTTP2_GOAWAY_SESSION"]);
 
 function brokenConnection(error: ConnectError): boolean {
-  for (let cause: unknown = error.cause, depth = 0; cause && depth < 8; cause = (cause as { cause?: unknown }).cause, depth++) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === "string" && BROKEN_CONNECTION.has(code)) return true;
-  }
+  for (const { code } of causesOf(error.cause)) if (typeof code === "string" && BROKEN_CONNECTION.has(code)) return true;
   return false;
 }
