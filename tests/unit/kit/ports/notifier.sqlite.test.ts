@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { MemoryCache } from "#kit/adapters/cache.memory.js";
-import { SqliteNotifier } from "#kit/adapters/notifier.sqlite.js";
+import BetterSqlite3 from "better-sqlite3";
+import { SqliteNotifier, VISIBLE_MESSAGES } from "#kit/adapters/notifier.sqlite.js";
 import { notifierContract } from "#kit/ports/notifier.contract.js";
 
 const dirs: string[] = [];
@@ -35,5 +36,30 @@ describe("SqliteNotifier across a restart", () => {
     const q2 = await second.openQueue("t", "q");
     expect((await q2.receive({ max: 10 })).map((m) => m.event.id)).toEqual(["b"]);
     await second.close();
+  });
+});
+
+describe("SqliteNotifier's receive", () => {
+  it("reads a queue's messages in index order, with no sort over the whole backlog", async () => {
+    const file = path.join(dir(), "notifier.sqlite");
+    const notifier = new SqliteNotifier({ file });
+    await notifier.openQueue("t", "q");
+    await notifier.close();
+    const db = new BetterSqlite3(file, { readonly: true });
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${VISIBLE_MESSAGES}`).all("q", 0, 40) as { detail: string }[]).map((row) => row.detail);
+    db.close();
+    expect(plan.join("\n")).toMatch(/USING INDEX notifier_messages_queue/);
+    expect(plan.join("\n")).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it("hands out messages in the order they became visible: a redelivery due earlier comes before later publishes", async () => {
+    const notifier = new SqliteNotifier({ file: path.join(dir(), "notifier.sqlite") });
+    const queue = await notifier.openQueue("t", "q");
+    await notifier.publish("t", { id: "a", type: "x", payload: {} });
+    const [a] = await queue.receive({ max: 1 });
+    await queue.release(a!);
+    await notifier.publish("t", { id: "b", type: "x", payload: {} });
+    expect((await queue.receive({ max: 10 })).map((m) => m.event.id)).toEqual(["a", "b"]);
+    await notifier.close();
   });
 });
