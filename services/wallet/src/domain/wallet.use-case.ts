@@ -3,15 +3,13 @@ import type { ChainGateway } from "../ports/chain-gateway.port.js";
 import type { FeeTierSource } from "../ports/fee-tier.port.js";
 import type { LedgerStore, PageRequest } from "../ports/ledger-store.port.js";
 import type { MfaVerifier } from "../ports/mfa-verifier.port.js";
-import { MAX_UNITS, type AssetRegistry, type AssetSpec, type NetworkSpec } from "./assets.js";
+import { type AssetRegistry, type AssetSpec, type NetworkSpec } from "./assets.js";
 import type { CommandExecutor } from "./command-batcher.js";
 import { FeeSchedule, type FeeTier } from "./fees.js";
 import {
   docIds,
   makeCommand,
-  parseUnits,
   type BalanceRow,
-  type Command,
   type CommandBody,
   type DepositDoc,
   type HoldDoc,
@@ -21,7 +19,9 @@ import {
   type WithdrawalDoc,
 } from "./ledger.js";
 import { addressKey, splitAddressKey } from "./plan.js";
+import { requireAmount, requireUserAccount } from "./request-checks.js";
 import { SendWithdrawal } from "./send-withdrawal.use-case.js";
+import { SettleTrades, type TradeSettlement } from "./settle-trades.use-case.js";
 import { invalidField, mfaRequired, notFound, withdrawalsLocked } from "./wallet.errors.js";
 
 export interface WalletDeps {
@@ -41,10 +41,7 @@ export interface AllowList {
   readonly entries: readonly { address: string; memo: string }[];
 }
 
-/** One trade's settlement: the fees charged (each in the asset that side received), or why it failed. */
-export type TradeSettlement =
-  | { readonly ok: true; readonly buyerFee: bigint; readonly sellerFee: bigint; readonly duplicate: boolean }
-  | { readonly ok: false; readonly error: Error };
+export type { TradeSettlement } from "./settle-trades.use-case.js";
 
 export interface Executed {
   readonly duplicate: boolean;
@@ -55,9 +52,11 @@ export interface Executed {
 export class Wallet {
   private readonly fees: FeeSchedule;
   private readonly sending: SendWithdrawal;
+  private readonly settling: SettleTrades;
 
   constructor(private readonly deps: WalletDeps) {
     this.fees = deps.fees ?? new FeeSchedule();
+    this.settling = new SettleTrades({ executor: deps.executor, assets: deps.assets, clock: deps.clock, tiers: deps.tiers, fees: this.fees });
     this.sending = new SendWithdrawal({ wallet: this, store: deps.store, chain: deps.chain, security: deps.mfa, clock: deps.clock });
   }
 
@@ -132,73 +131,13 @@ export class Wallet {
     return this.fees.rates(await this.deps.tiers.tier(account));
   }
 
-  async settleTrade(trade: SettleTrade): Promise<{ buyerFee: bigint; sellerFee: bigint; duplicate: boolean }> {
-    const [settled] = await this.settleTrades([trade]);
-    if (!settled!.ok) throw settled!.error;
-    return { buyerFee: settled!.buyerFee, sellerFee: settled!.sellerFee, duplicate: settled!.duplicate };
+  settleTrade(trade: SettleTrade): Promise<{ buyerFee: bigint; sellerFee: bigint; duplicate: boolean }> {
+    return this.settling.one(trade);
   }
 
-  /**
-   * Settles trades in order, each on its own: one that fails (unknown hold, bad amount...) fails
-   * alone and changes nothing. The batch travels as one unit to the batcher (one promise, not one
-   * per trade), which is how the order service hands over the trades of one matching event.
-   */
-  async settleTrades(trades: readonly SettleTrade[]): Promise<TradeSettlement[]> {
-    const results: TradeSettlement[] = new Array(trades.length);
-    const accepted: number[] = [];
-    // Each account of the batch once, for its fee tier: account -> its place in `accounts`.
-    const places = new Map<string, number>();
-    const accounts: string[] = [];
-    for (let index = 0; index < trades.length; index += 1) {
-      const trade = trades[index]!;
-      try {
-        this.checkTrade(trade);
-      } catch (error) {
-        results[index] = { ok: false, error: error as Error };
-        continue;
-      }
-      if (!places.has(trade.buyer)) places.set(trade.buyer, accounts.push(trade.buyer) - 1);
-      if (!places.has(trade.seller)) places.set(trade.seller, accounts.push(trade.seller) - 1);
-      accepted.push(index);
-    }
-    if (accepted.length === 0) return results;
-    const source = this.deps.tiers;
-    const pending: Promise<number>[] = new Array(accounts.length);
-    for (let index = 0; index < accounts.length; index += 1) pending[index] = source.tier(accounts[index]!);
-    const tiers = await Promise.all(pending);
-    // Every command of the batch is made here, synchronously; the batch is awaited once.
-    const now = this.deps.clock.now();
-    const fees = this.fees;
-    const commands: Command[] = new Array(accepted.length);
-    for (let index = 0; index < accepted.length; index += 1) {
-      const trade = trades[accepted[index]!]!;
-      commands[index] = makeCommand(trade.tradeId, now, {
-        kind: "settle",
-        trade,
-        buyerFeeBps: fees.bps(tiers[places.get(trade.buyer)!]!, trade.buyerIsMaker),
-        sellerFeeBps: fees.bps(tiers[places.get(trade.seller)!]!, !trade.buyerIsMaker),
-      });
-    }
-    const executor = this.deps.executor;
-    const outcomes = executor.submitAll ? await executor.submitAll(commands) : await executor.execute(commands);
-    for (let index = 0; index < accepted.length; index += 1) {
-      const outcome = outcomes[index]!;
-      results[accepted[index]!] = outcome.ok
-        ? { ok: true, buyerFee: parseUnits(outcome.result.buyerFee ?? "0"), sellerFee: parseUnits(outcome.result.sellerFee ?? "0"), duplicate: outcome.duplicate }
-        : { ok: false, error: outcome.error };
-    }
-    return results;
-  }
-
-  private checkTrade(trade: SettleTrade): void {
-    this.requireAsset(trade.baseAsset, "base_asset");
-    this.requireAsset(trade.quoteAsset, "quote_asset");
-    if (trade.baseAsset === trade.quoteAsset) throw invalidField("quote_asset", "base and quote assets must differ");
-    requireUserAccount(trade.buyer, "buyer_account_id");
-    requireUserAccount(trade.seller, "seller_account_id");
-    requireAmount(trade.base, "base_amount");
-    requireAmount(trade.quote, "quote_amount");
-    if (trade.buyerHoldId !== "" && trade.buyerHoldId === trade.sellerHoldId) throw invalidField("seller_hold_id", "buyer and seller holds must differ");
+  /** See SettleTrades.many. */
+  settleTrades(trades: readonly SettleTrade[]): Promise<TradeSettlement[]> {
+    return this.settling.many(trades);
   }
 
   async transfer(request: { transferId: string; from: string; to: string; asset: string; amount: bigint }): Promise<Executed> {
@@ -423,12 +362,3 @@ export class Wallet {
   }
 }
 
-function requireAmount(amount: bigint, field: string): void {
-  if (amount <= 0n) throw invalidField(field, "must be greater than zero");
-  if (amount > MAX_UNITS) throw invalidField(field, "too large");
-}
-
-/** Accounts starting with "@" are the exchange's own (fees, the external world). */
-function requireUserAccount(account: string, field: string): void {
-  if (account === "" || account.startsWith("@")) throw invalidField(field, "not a user account");
-}
