@@ -48,7 +48,7 @@ const orderPath = dashboard({
       title: "Latency along the path (p99)",
       panels: [
         line({ title: "Edge: POST /api/v3/order", description: "The REST call as the client sees it, minus the network.", unit: "s", queries: [[quantile(0.99, "exchange_edge_http_request_duration_seconds_bucket", '{route="/api/v3/order",method="POST"}', ""), "p99"], [quantile(0.5, "exchange_edge_http_request_duration_seconds_bucket", '{route="/api/v3/order",method="POST"}', ""), "p50"]] }),
-        line({ title: "Order, wallet and matching RPCs", description: "p99 of each RPC on the order path, server side.", unit: "s", queries: [[quantile(0.99, "exchange_rpc_duration_seconds_bucket", '{method=~"PlaceOrder|CreateHold|SubmitBatch|SettleTrades|VoidHold"}', "method"), "{{method}}"]] }),
+        line({ title: "Order, wallet and matching RPCs", description: "p99 of each RPC on the order path, server side.", unit: "s", queries: [[quantile(0.99, "exchange_rpc_duration_seconds_bucket", '{method=~"PlaceOrder|CreateHolds?|SubmitBatch|SettleTrades|VoidHold"}', "method"), "{{method}}"]] }),
         line({ title: "Journal append and fsync", description: "matching: a group of commands made durable (append) and the file log's fdatasync within it.", unit: "s", queries: [[quantile(0.99, "exchange_matching_journal_append_duration_seconds_bucket", "", "journal"), "append p99 ({{journal}})"], [quantile(0.99, "exchange_matching_journal_fsync_duration_seconds_bucket", "", ""), "fsync p99"]] }),
         line({ title: "Settlement lag", description: "Trade in matching to settled in wallet and stored in order, per symbol.", unit: "s", queries: [[quantile(0.99, "exchange_settlement_lag_seconds_bucket", "", "symbol"), "p99 {{symbol}}"]] }),
       ],

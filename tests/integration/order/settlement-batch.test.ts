@@ -18,7 +18,7 @@ import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "../../../
 import { ConnectWalletGateway } from "../../../services/order/src/adapters/wallet-gateway.connect.js";
 import { Orders } from "../../../services/order/src/domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
-import type { TradeSettlement, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
+import { type HoldRequest, type TradeSettlement, type WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
 import { createMatchingModule } from "../../../services/matching/src/main.js";
 import { createWalletModule, type WalletParts } from "../../../services/wallet/src/main.js";
 import { limitRequest } from "../../support/place-request.js";
@@ -31,7 +31,7 @@ import { limitRequest } from "../../support/place-request.js";
 const BTC = 10n ** 8n;
 const SYMBOL = "BTCUSDT";
 
-type Call = { op: "hold" | "release" | "reduce" | "settle"; ids: string[] };
+type Call = { op: "hold" | "release" | "reduce" | "settle"; ids: string[]; releases?: string[] };
 
 /** The real adapter, logging each call; can lose the answer of one settlement (after wallet applied it). */
 class LoggingWallet implements WalletGateway {
@@ -43,6 +43,21 @@ class LoggingWallet implements WalletGateway {
   hold(holdId: string, accountId: string, asset: string, amount: string) {
     this.calls.push({ op: "hold", ids: [holdId] });
     return this.inner.hold(holdId, accountId, asset, amount);
+  }
+
+  holdAll(holds: readonly HoldRequest[]) {
+    this.calls.push({ op: "hold", ids: holds.map((hold) => hold.holdId) });
+    return this.inner.holdAll(holds);
+  }
+
+  async settleAndRelease(trades: readonly TradeSettlement[], releaseHoldIds: readonly string[]) {
+    this.calls.push({ op: "settle", ids: trades.map((trade) => trade.tradeId), releases: [...releaseHoldIds] });
+    const fees = await this.inner.settleAndRelease(trades, releaseHoldIds);
+    if (this.loseNextSettlementAnswer) {
+      this.loseNextSettlementAnswer = false;
+      throw new ConnectError("connection reset before the answer", Code.Unavailable);
+    }
+    return fees;
   }
 
   release(holdId: string) {
@@ -74,7 +89,7 @@ let wallet: LoggingWallet;
 let orders: Orders;
 let adapter: ConnectWalletGateway;
 /** Every SettleTrade / SettleTrades request wallet's router received: method and trade count. */
-const walletRpcs: { method: string; trades: number }[] = [];
+const walletRpcs: { method: string; trades: number; voids: number }[] = [];
 const consumerErrors: unknown[] = [];
 const consumer = new AbortController();
 let consuming: Promise<void>;
@@ -82,7 +97,8 @@ let consuming: Promise<void>;
 const countSettlements: Interceptor = (next) => async (request) => {
   if (request.service.typeName === WalletService.typeName && request.method.name.startsWith("SettleTrade")) {
     const trades = request.method.name === "SettleTrades" ? (request.message as SettleTradesRequest).trades.length : 1;
-    walletRpcs.push({ method: request.method.name, trades });
+    const voids = request.method.name === "SettleTrades" ? (request.message as SettleTradesRequest).voidHoldIds.length : 0;
+    walletRpcs.push({ method: request.method.name, trades, voids });
   }
   return next(request);
 };
@@ -146,7 +162,7 @@ async function tradesOf(account: string) {
 }
 
 describe("order settles an event batch's trades in one wallet call", () => {
-  it("sends every trade of a sweep in one SettleTrades call, in order, then releases the holds, and records wallet's fees", async () => {
+  it("sends every trade of a sweep and the holds it finished in one SettleTrades call, in order, and records wallet's fees", async () => {
     const s1 = await orders.place("s1", SYMBOL, limit(Side.SELL, "0.1", "30000"), "s1-a");
     const s2 = await orders.place("s2", SYMBOL, limit(Side.SELL, "0.1", "30001"), "s2-a");
     const s3 = await orders.place("s3", SYMBOL, limit(Side.SELL, "0.3", "30002"), "s3-a");
@@ -160,12 +176,9 @@ describe("order settles an event batch's trades in one wallet call", () => {
     const hold = (orderId: number) => `${SYMBOL}:${orderId}`;
     expect(wallet.calls).toEqual([
       { op: "hold", ids: [hold(bob.orderId)] },
-      { op: "settle", ids: [`${SYMBOL}:T1`, `${SYMBOL}:T2`, `${SYMBOL}:T3`] },
-      { op: "release", ids: [hold(s1.orderId)] },
-      { op: "release", ids: [hold(s2.orderId)] },
-      { op: "release", ids: [hold(bob.orderId)] },
+      { op: "settle", ids: [`${SYMBOL}:T1`, `${SYMBOL}:T2`, `${SYMBOL}:T3`], releases: [hold(s1.orderId), hold(s2.orderId), hold(bob.orderId)] },
     ]);
-    expect(walletRpcs).toEqual([{ method: "SettleTrades", trades: 3 }]);
+    expect(walletRpcs).toEqual([{ method: "SettleTrades", trades: 3, voids: 3 }]);
 
     // Fees: ceil(amount x bps / 10 000) in the asset received. Bob takes at 10 bps of the BTC;
     // s1 and s3 make at 10 bps of the USDT, s2 at its tier's 4 bps.
@@ -189,7 +202,7 @@ describe("order settles an event batch's trades in one wallet call", () => {
     expect(consumerErrors).toEqual([]);
   });
 
-  it("applies a batch whose settlement answer was lost again: wallet answers the duplicate with the original fees, nothing is released early", async () => {
+  it("applies a batch whose settlement answer was lost again: wallet answers the duplicate with the original fees, releases once", async () => {
     const s4 = await orders.place("s4", SYMBOL, limit(Side.SELL, "0.1", "30000"), "s4-a");
     wallet.calls.length = 0;
     walletRpcs.length = 0;
@@ -201,10 +214,10 @@ describe("order settles an event batch's trades in one wallet call", () => {
     const hold = (orderId: number) => `${SYMBOL}:${orderId}`;
     expect(wallet.calls).toEqual([
       { op: "hold", ids: [hold(bob.orderId)] },
-      { op: "settle", ids: [`${SYMBOL}:T4`] }, // settled in wallet; the answer never arrived, nothing stored
-      { op: "settle", ids: [`${SYMBOL}:T4`] }, // the batch again: a duplicate
-      { op: "release", ids: [hold(s4.orderId)] },
-      { op: "release", ids: [hold(bob.orderId)] },
+      // Settled and released in wallet; the answer never arrived, nothing stored.
+      { op: "settle", ids: [`${SYMBOL}:T4`], releases: [hold(s4.orderId), hold(bob.orderId)] },
+      // The batch again: a duplicate settlement, the holds already voided.
+      { op: "settle", ids: [`${SYMBOL}:T4`], releases: [hold(s4.orderId), hold(bob.orderId)] },
     ]);
     expect(consumerErrors.map((error) => ConnectError.from(error).code)).toEqual([Code.Unavailable]);
     expect(await tradesOf("s4")).toEqual([{ tradeId: 4, orderId: s4.orderId, isBuyer: false, isMaker: true, fee: "3.00000000", asset: "USDT" }]);
@@ -264,8 +277,8 @@ describe("ConnectWalletGateway.settleMany", () => {
     const trades = Array.from({ length: 4097 }, (_, index) => trade(`g-chunk-${index}`, { baseAmount: index === 4096 ? "0.002" : "0.001", quoteAmount: index === 4096 ? "60" : "30" }));
     const fees = await adapter.settleMany(trades);
     expect(walletRpcs).toEqual([
-      { method: "SettleTrades", trades: 4096 },
-      { method: "SettleTrades", trades: 1 },
+      { method: "SettleTrades", trades: 4096, voids: 0 },
+      { method: "SettleTrades", trades: 1, voids: 0 },
     ]);
     expect(fees).toHaveLength(4097);
     expect(fees[0]).toEqual({ buyerFee: "0.00000100", sellerFee: "0.03000000" });

@@ -154,11 +154,53 @@ for (const transport of ["in-process", "gRPC over HTTP/2"] as const) {
       // A malformed batch fails as a whole, before anything runs.
       const empty = await errorOf(client.settleTrades({ trades: [] }));
       expect(empty.code).toBe(Code.InvalidArgument);
-      expect(empty.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["trades"]);
+      expect(empty.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.description)).toEqual(["trades or void_hold_ids must not be empty"]);
       const tooMany = await errorOf(client.settleTrades({ trades: Array.from({ length: 4097 }, (_, index) => trade(100 + index, { baseAmount: "0.0001", quoteAmount: "1" })) }));
       expect(tooMany.code).toBe(Code.InvalidArgument);
       expect(tooMany.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["trades"]);
       expect(await balancesOf()).toEqual(after);
+    });
+
+    it("takes a group's holds in one call, each on its own: a refused or malformed hold fails alone, a retry holds nothing twice", async () => {
+      const account = `${tag}-group`;
+      await parts.wallet.creditDeposit(`${tag}-group-fund`, account, "USDT", 1_000n * 10n ** 8n);
+      const holds = [
+        { holdId: `${tag}-g1`, accountId: account, asset: "USDT", amount: "600" },
+        { holdId: `${tag}-g2`, accountId: account, asset: "USDT", amount: "600" }, // 400 left: refused
+        { holdId: `${tag}-g3`, accountId: account, asset: "usdt", amount: "1" }, // malformed asset
+        { holdId: `${tag}-g4`, accountId: account, asset: "USDT", amount: "400" },
+      ];
+      const { results } = await client.createHolds({ holds });
+      expect(results.map(({ result }) => (result.case === "error" ? result.value.code : result.case))).toEqual(["done", "INSUFFICIENT_BALANCE", "MANDATORY_PARAM_EMPTY_OR_MALFORMED", "done"]);
+      const again = await client.createHolds({ holds: [holds[0]!, holds[3]!] });
+      expect(again.results.map(({ result }) => result.case)).toEqual(["done", "done"]);
+      expect((await client.getBalances({ accountId: account })).balances.map((b) => [b.asset, b.free, b.locked])).toEqual([["USDT", "0.00000000", "1000.00000000"]]);
+      expect((await errorOf(client.createHolds({ holds: [] }))).code).toBe(Code.InvalidArgument);
+    });
+
+    it("voids the holds a batch of trades finished in the same call, only once every trade settled", async () => {
+      const [b, s] = [`${tag}-sv-buyer`, `${tag}-sv-seller`];
+      await parts.wallet.creditDeposit(`${tag}-sv-usdt`, b, "USDT", 10_000n * 10n ** 8n);
+      await parts.wallet.creditDeposit(`${tag}-sv-btc`, s, "BTC", 10n ** 8n);
+      await client.createHolds({ holds: [
+        { holdId: `${tag}-svb`, accountId: b, asset: "USDT", amount: "3100" },
+        { holdId: `${tag}-svs`, accountId: s, asset: "BTC", amount: "0.1" },
+      ] });
+      const trade = (n: number, quote: string) => ({ tradeId: `BTCUSDT:${tag}:sv:${n}`, symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT", buyerAccountId: b, sellerAccountId: s, buyerHoldId: `${tag}-svb`, sellerHoldId: `${tag}-svs`, baseAmount: "0.1", quoteAmount: quote, buyerIsMaker: false });
+      // The second trade needs more than the buyer's hold has left: it fails, so no hold is voided.
+      const failed = await client.settleTrades({ trades: [trade(1, "3000"), trade(2, "3000")], voidHoldIds: [`${tag}-svb`, `${tag}-svs`] });
+      expect(failed.results.map(({ result }) => result.case)).toEqual(["settled", "error"]);
+      expect(failed.voids).toEqual([]);
+      expect((await client.getBalances({ accountId: b })).balances.map((x) => [x.asset, x.free, x.locked])).toEqual([["BTC", "0.09990000", "0.00000000"], ["USDT", "6900.00000000", "100.00000000"]]);
+      // Every trade settles (the first again, a duplicate): then both holds are voided, the buyer's 100 USDT back.
+      const settled = await client.settleTrades({ trades: [trade(1, "3000")], voidHoldIds: [`${tag}-svb`, `${tag}-svs`, `${tag}-never-held`] });
+      expect(settled.results[0]!.result).toMatchObject({ case: "settled", value: { duplicate: true } });
+      expect(settled.voids.map(({ result }) => (result.case === "error" ? result.value.code : result.case))).toEqual(["done", "done", "NOT_FOUND"]);
+      expect((await client.getBalances({ accountId: b })).balances.map((x) => [x.asset, x.free, x.locked])).toEqual([["BTC", "0.09990000", "0.00000000"], ["USDT", "7000.00000000", "0.00000000"]]);
+      // Voids alone (an order group without trades), again: idempotent.
+      const alone = await client.settleTrades({ voidHoldIds: [`${tag}-svb`] });
+      expect(alone.voids.map(({ result }) => result.case)).toEqual(["done"]);
+      expect((await errorOf(client.settleTrades({}))).code).toBe(Code.InvalidArgument);
     });
 
     it("refuses bad input with InvalidArgument naming the field, and changes nothing", async () => {

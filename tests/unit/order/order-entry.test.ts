@@ -19,7 +19,7 @@ import type { PlaceRequest } from "../../../services/order/src/domain/order-inte
 import { Orders } from "../../../services/order/src/domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import type { MatchingGateway } from "../../../services/order/src/ports/matching-gateway.port.js";
-import type { TradeFees, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
+import { holdEach, settleThenReleaseEach, type HoldRequest, type TradeFees, type TradeSettlement, type WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
 import { prng } from "../../support/prng.js";
 import { limitRequest } from "../../support/place-request.js";
 
@@ -246,6 +246,14 @@ class RestingMatching implements MatchingGateway {
 }
 
 class Wallet implements WalletGateway {
+  holdAll(holds: readonly HoldRequest[]) {
+    return holdEach(this, holds);
+  }
+
+  settleAndRelease(trades: readonly TradeSettlement[], releaseHoldIds: readonly string[]) {
+    return settleThenReleaseEach(this, trades, releaseHoldIds);
+  }
+
   async hold(): Promise<void> {}
   async release(): Promise<void> {}
   async reduce(): Promise<void> {}

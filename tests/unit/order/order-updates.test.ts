@@ -20,7 +20,7 @@ import type { OrderUpdate } from "../../../services/order/src/domain/order-updat
 import { Orders } from "../../../services/order/src/domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import type { MatchingGateway } from "../../../services/order/src/ports/matching-gateway.port.js";
-import type { TradeFees, TradeSettlement, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
+import { holdEach, settleThenReleaseEach, type HoldRequest, type TradeFees, type TradeSettlement, type WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
 import { orderRoutes } from "../../../services/order/src/rpc/order.routes.js";
 import { limitRequest } from "../../support/place-request.js";
 
@@ -82,6 +82,14 @@ const trade = (tradeId: number, makerOrderId: bigint, takerOrderId: bigint, pric
 
 /** Holds anything (or refuses when told to); fees are 10 bps of what each side receives. */
 class Wallet implements WalletGateway {
+  holdAll(holds: readonly HoldRequest[]) {
+    return holdEach(this, holds);
+  }
+
+  settleAndRelease(trades: readonly TradeSettlement[], releaseHoldIds: readonly string[]) {
+    return settleThenReleaseEach(this, trades, releaseHoldIds);
+  }
+
   refuse = false;
 
   async hold(): Promise<void> {

@@ -16,7 +16,7 @@ import type { PlaceRequest } from "../../../services/order/src/domain/order-inte
 import { Orders } from "../../../services/order/src/domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import type { MatchingGateway, SubmitOutcome } from "../../../services/order/src/ports/matching-gateway.port.js";
-import type { TradeFees, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
+import { holdEach, settleThenReleaseEach, type HoldRequest, type TradeFees, type TradeSettlement, type WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
 
 // Placements that arrive together are stored, held and delivered together (group commit), and
 // each caller is still answered only once its own order's events were applied.
@@ -90,6 +90,14 @@ class RecordingMatching implements MatchingGateway {
 
 /** Holds for every account but `broke`; records the holds asked for. */
 class Wallet implements WalletGateway {
+  holdAll(holds: readonly HoldRequest[]) {
+    return holdEach(this, holds);
+  }
+
+  settleAndRelease(trades: readonly TradeSettlement[], releaseHoldIds: readonly string[]) {
+    return settleThenReleaseEach(this, trades, releaseHoldIds);
+  }
+
   readonly holds: string[] = [];
 
   async hold(holdId: string, accountId: string): Promise<void> {

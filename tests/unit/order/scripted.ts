@@ -8,7 +8,7 @@ import { toConnectError } from "#kit/errors/connect-errors.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { Orders } from "../../../services/order/src/domain/orders.use-case.js";
 import type { MatchingGateway } from "../../../services/order/src/ports/matching-gateway.port.js";
-import type { TradeFees, TradeSettlement, WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
+import { holdEach, settleThenReleaseEach, type HoldRequest, type TradeFees, type TradeSettlement, type WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
 
 export class ScriptedMatching implements MatchingGateway {
   orders!: Orders;
@@ -79,6 +79,14 @@ export class ScriptedMatching implements MatchingGateway {
 }
 
 export class RecordingWallet implements WalletGateway {
+  holdAll(holds: readonly HoldRequest[]) {
+    return holdEach(this, holds);
+  }
+
+  settleAndRelease(trades: readonly TradeSettlement[], releaseHoldIds: readonly string[]) {
+    return settleThenReleaseEach(this, trades, releaseHoldIds);
+  }
+
   readonly calls: string[] = [];
   /** Takes the next hold but loses its answer (wallet killed mid-call). */
   loseNextHoldAnswer = false;

@@ -272,14 +272,11 @@ export class ApplyMatchingEvents {
     }
     // Every replica sees every trade here, whichever stores it: the last price stays current on all.
     if (lastTradeTicks !== undefined) this.lastPrices?.record(symbol, lastTradeTicks);
-    const fees = settlements.length > 0 ? await this.deps.wallet.settleMany(settlements) : [];
+    const fees = await this.settleAndRelease(settlements, reductions, releases);
     const trades: UserTrade[] = sides.flatMap(({ buyer, seller }, index) => [
       { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },
       { ...seller, commissionUnits: parseUnits(fees[index]!.sellerFee, spec.quoteScale) },
     ]);
-    for (const { holdId, requestId, amount } of reductions) await this.deps.wallet.reduce(holdId, requestId, amount);
-    // Releases are independent of each other: requested together, committed together by wallet.
-    await Promise.all(releases.map((holdId) => this.deps.wallet.release(holdId)));
     const orders = [...touched.values()].filter((order): order is Order => order !== null);
     const first = reports[0]!.sequence;
     const last = reports[reports.length - 1]!.sequence;
@@ -305,6 +302,20 @@ export class ApplyMatchingEvents {
       if (updates && stored) updates.publish(withListStatus(produced![index]!, lists!), { symbol, sequence });
       else if (updates) updates.storedElsewhere?.({ symbol, sequence });
     });
+  }
+
+  /**
+   * Wallet's part of a group in one call: the trades settled, in order, then, once every one settled, the finished
+   * orders' holds released. Amendments that lowered a resting order's hold go between the two, in their own calls,
+   * since a reduction must not follow its hold's release.
+   */
+  private async settleAndRelease(settlements: readonly TradeSettlement[], reductions: readonly { holdId: string; requestId: string; amount: string }[], releases: readonly string[]): Promise<TradeFees[]> {
+    const wallet = this.deps.wallet;
+    if (reductions.length === 0) return wallet.settleAndRelease(settlements, releases);
+    const fees = settlements.length > 0 ? await wallet.settleMany(settlements) : [];
+    for (const { holdId, requestId, amount } of reductions) await wallet.reduce(holdId, requestId, amount);
+    await wallet.settleAndRelease([], releases);
+    return fees;
   }
 }
 

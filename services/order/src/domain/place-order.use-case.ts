@@ -7,7 +7,7 @@ import { formatUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderStore } from "../ports/order-store.port.js";
 import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
-import type { WalletGateway } from "../ports/wallet-gateway.port.js";
+import type { HoldRequest, WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
 import { placementRejected } from "./matching-reasons.js";
 import type { LastPrices } from "./last-prices.js";
@@ -179,12 +179,13 @@ export class PlaceOrder {
       const forget = () => this.inFlight.get(key) === entry.result && this.inFlight.delete(key);
       entry.result.then(forget, forget);
     }
-    const holds = await Promise.allSettled(fresh.map(({ order }) => this.hold(order)));
+    // One wallet call for the group's holds, each taken or refused on its own.
+    const refusals = await this.holdAll(fresh.map(({ order }) => order));
     const held: { entry: Entry; item: Held }[] = [];
     for (const [index, { entry, order }] of fresh.entries()) {
-      const hold = holds[index]!;
-      if (hold.status === "fulfilled") held.push({ entry, item: { order, budget: entry.intent.budget, quoteNotional: entry.intent.quoteNotional } });
-      else entry.done(this.firstHoldFailed(order, hold.reason));
+      const refusal = refusals[index];
+      if (refusal === undefined) held.push({ entry, item: { order, budget: entry.intent.budget, quoteNotional: entry.intent.quoteNotional } });
+      else entry.done(this.firstHoldFailed(order, refusal));
     }
     if (held.length === 0) return;
     for (const { item } of held) this.progress.await(symbol, item.order.orderId);
@@ -252,9 +253,19 @@ export class PlaceOrder {
 
   /** Takes an order's hold in wallet (idempotent by the order's hold id); see WalletGateway.hold for its errors. */
   hold(order: Order): Promise<void> {
+    const { holdId, accountId, asset, amount } = this.holdRequestOf(order);
+    return this.deps.wallet.hold(holdId, accountId, asset, amount);
+  }
+
+  /** Takes the orders' holds in one wallet call: per order, undefined when taken, else the error `hold` would throw. */
+  private holdAll(orders: readonly Order[]): Promise<(Error | undefined)[]> {
+    return this.deps.wallet.holdAll(orders.map((order) => this.holdRequestOf(order)));
+  }
+
+  private holdRequestOf(order: Order): HoldRequest {
     const { spec } = this.symbols.get(order.symbol);
     const scale = order.holdAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale;
-    return this.deps.wallet.hold(holdIdOf(order.symbol, order.orderId), order.accountId, order.holdAsset, formatUnits(order.holdUnits, scale));
+    return { holdId: holdIdOf(order.symbol, order.orderId), accountId: order.accountId, asset: order.holdAsset, amount: formatUnits(order.holdUnits, scale) };
   }
 
   /**

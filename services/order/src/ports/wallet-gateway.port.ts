@@ -19,6 +19,26 @@ export interface TradeFees {
   sellerFee: string;
 }
 
+/** One order's hold, as `hold` takes it. */
+export interface HoldRequest {
+  readonly holdId: string;
+  readonly accountId: string;
+  readonly asset: string;
+  readonly amount: string;
+}
+
+/** holdAll by one `hold` call per hold (for gateways without a batch call): the same answers. */
+export function holdEach(wallet: Pick<WalletGateway, "hold">, holds: readonly HoldRequest[]): Promise<(Error | undefined)[]> {
+  return Promise.all(holds.map(({ holdId, accountId, asset, amount }) => wallet.hold(holdId, accountId, asset, amount).then(() => undefined, (error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+}
+
+/** settleAndRelease by settleMany and one `release` per hold: the same effect. */
+export async function settleThenReleaseEach(wallet: Pick<WalletGateway, "settleMany" | "release">, trades: readonly TradeSettlement[], releaseHoldIds: readonly string[]): Promise<TradeFees[]> {
+  const fees = trades.length > 0 ? await wallet.settleMany(trades) : [];
+  await Promise.all(releaseHoldIds.map((holdId) => wallet.release(holdId)));
+  return fees;
+}
+
 /** wallet.v1 as order needs it. Every call is idempotent by its id. */
 export interface WalletGateway {
   /**
@@ -26,6 +46,11 @@ export interface WalletGateway {
    * wallet's answer is unknown (unreachable, or gone mid-call: the hold may exist). Idempotent by hold id.
    */
   hold(holdId: string, accountId: string, asset: string, amount: string): Promise<void>;
+  /**
+   * The holds of a group of orders in one call, each on its own: per hold, in order, undefined when it was taken,
+   * else the error `hold` would have thrown for it (DISCONNECTED for every hold when the answer is unknown).
+   */
+  holdAll(holds: readonly HoldRequest[]): Promise<(Error | undefined)[]>;
   /** Releases what is left of a hold (order done). */
   release(holdId: string): Promise<void>;
   /** Releases part of a hold (order reduced in place); idempotent by (holdId, requestId). */
@@ -37,4 +62,11 @@ export interface WalletGateway {
    * the whole list, which settles nothing twice.
    */
   settleMany(trades: readonly TradeSettlement[]): Promise<TradeFees[]>;
+  /**
+   * settleMany, then, only once every trade settled, releases `releaseHoldIds` (the holds of the orders those
+   * trades and the batches' other events finished) in the same call; a hold never taken is skipped. Throws as
+   * settleMany does, or with the first release that failed; the caller retries the whole call, which changes
+   * nothing twice.
+   */
+  settleAndRelease(trades: readonly TradeSettlement[], releaseHoldIds: readonly string[]): Promise<TradeFees[]>;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from "#kit/clock/clock.js";
 import type { FeeTierSource } from "../ports/fee-tier.port.js";
 import type { AssetRegistry } from "./assets.js";
+import type { BatchHolds, HoldOutcome } from "./batch-holds.use-case.js";
 import type { CommandExecutor } from "./command-batcher.js";
 import type { FeeSchedule } from "./fees.js";
 import { makeCommand, parseUnits, type Command, type SettleTrade } from "./ledger.js";
@@ -18,6 +19,7 @@ export interface SettleTradesDeps {
   readonly clock: Clock;
   readonly tiers: FeeTierSource;
   readonly fees: FeeSchedule;
+  readonly holds: BatchHolds;
 }
 
 /** Settling matched trades: base and quote move between the two orders' holds, each side charged its fee tier's rate. */
@@ -29,6 +31,17 @@ export class SettleTrades {
     const [settled] = await this.many([trade]);
     if (!settled!.ok) throw settled!.error;
     return { buyerFee: settled!.buyerFee, sellerFee: settled!.sellerFee, duplicate: settled!.duplicate };
+  }
+
+  /**
+   * Settles trades (see many), then voids the holds of the orders they finished, only when every trade settled:
+   * a hold voided while one of its trades failed to settle would free what that trade needs when it is retried.
+   * `voids` is undefined when nothing was voided for that reason. One call for a consumer's whole group.
+   */
+  async manyThenVoid(trades: readonly SettleTrade[], voidHoldIds: readonly string[]): Promise<{ settlements: TradeSettlement[]; voids: HoldOutcome[] | undefined }> {
+    const settlements = trades.length > 0 ? await this.many(trades) : [];
+    if (settlements.some((settled) => !settled.ok)) return { settlements, voids: undefined };
+    return { settlements, voids: voidHoldIds.length > 0 ? await this.deps.holds.void(voidHoldIds) : [] };
   }
 
   /**

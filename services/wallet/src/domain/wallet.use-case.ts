@@ -19,6 +19,7 @@ import {
   type WithdrawalDoc,
 } from "./ledger.js";
 import { addressKey, splitAddressKey } from "./plan.js";
+import { BatchHolds, type HoldOutcome } from "./batch-holds.use-case.js";
 import { requireAmount, requireUserAccount } from "./request-checks.js";
 import { SendWithdrawal } from "./send-withdrawal.use-case.js";
 import { SettleTrades, type TradeSettlement } from "./settle-trades.use-case.js";
@@ -53,10 +54,13 @@ export class Wallet {
   private readonly fees: FeeSchedule;
   private readonly sending: SendWithdrawal;
   private readonly settling: SettleTrades;
+  /** Holds taken and voided by the batch (an order group's). */
+  readonly batchHolds: BatchHolds;
 
   constructor(private readonly deps: WalletDeps) {
     this.fees = deps.fees ?? new FeeSchedule();
-    this.settling = new SettleTrades({ executor: deps.executor, assets: deps.assets, clock: deps.clock, tiers: deps.tiers, fees: this.fees });
+    this.batchHolds = new BatchHolds({ executor: deps.executor, assets: deps.assets, clock: deps.clock });
+    this.settling = new SettleTrades({ executor: deps.executor, assets: deps.assets, clock: deps.clock, tiers: deps.tiers, fees: this.fees, holds: this.batchHolds });
     this.sending = new SendWithdrawal({ wallet: this, store: deps.store, chain: deps.chain, security: deps.mfa, clock: deps.clock });
   }
 
@@ -138,6 +142,11 @@ export class Wallet {
   /** See SettleTrades.many. */
   settleTrades(trades: readonly SettleTrade[]): Promise<TradeSettlement[]> {
     return this.settling.many(trades);
+  }
+
+  /** See SettleTrades.manyThenVoid. */
+  settleTradesThenVoid(trades: readonly SettleTrade[], voidHoldIds: readonly string[]): Promise<{ settlements: TradeSettlement[]; voids: HoldOutcome[] | undefined }> {
+    return this.settling.manyThenVoid(trades, voidHoldIds);
   }
 
   async transfer(request: { transferId: string; from: string; to: string; asset: string; amount: bigint }): Promise<Executed> {

@@ -5,6 +5,7 @@ import {
   BalanceUpdateReason,
   BalanceUpdateSchema,
   DepositSchema,
+  HoldResultSchema,
   HoldSchema,
   HoldState,
   LedgerEntrySchema,
@@ -17,6 +18,7 @@ import {
   type BalanceUpdate as BalanceUpdateMessage,
   type Deposit,
   type Hold,
+  type HoldResult,
   type LedgerEntry as LedgerEntryMessage,
   type SettleTradeRequest,
   type SettleTradeResponse,
@@ -29,6 +31,7 @@ import type { AssetRegistry, AssetSpec } from "../domain/assets.js";
 import type { BalanceRow, DepositDoc, HoldDoc, LedgerEntry, SettleTrade, WithdrawalDoc } from "../domain/ledger.js";
 import { encodeBalanceCursor, type BalanceUpdateReason as Reason } from "../domain/balance-updates.js";
 import type { BalanceStreamMessage } from "../domain/follow-balance-updates.use-case.js";
+import type { HoldOutcome } from "../domain/batch-holds.use-case.js";
 import type { TradeSettlement } from "../domain/wallet.use-case.js";
 import { invalidField } from "../domain/wallet.errors.js";
 
@@ -82,6 +85,13 @@ export function toTradeErrorResult(error: unknown): SettleTradesResult {
   const code = isDomainError(error) ? error.key : "UNKNOWN";
   const message = error instanceof Error ? error.message : String(error);
   return create(SettleTradesResultSchema, { result: { case: "error", value: { code, message } } });
+}
+
+/** One hold of a batch: done, or its error as a trade's (the error table's key and the message). */
+export function toHoldResult(outcome: HoldOutcome): HoldResult {
+  if (outcome.ok) return create(HoldResultSchema, { result: { case: "done", value: true } });
+  const { error } = outcome;
+  return create(HoldResultSchema, { result: { case: "error", value: { code: isDomainError(error) ? error.key : "UNKNOWN", message: error.message } } });
 }
 
 function format(assets: AssetRegistry, asset: string, units: bigint): string {

@@ -4,7 +4,8 @@ import type { AccountStatement } from "../domain/account-statement.use-case.js";
 import type { ArchiveLedgerDay } from "../domain/archive-ledger-day.use-case.js";
 import type { FollowBalanceUpdates } from "../domain/follow-balance-updates.use-case.js";
 import type { VerifyLedgerArchive } from "../domain/verify-ledger-archive.use-case.js";
-import { SettleTradeRequestSchema, WalletService, type SettleTradeRequest } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { CreateHoldRequestSchema, SettleTradeRequestSchema, WalletService, type CreateHoldRequest, type SettleTradeRequest } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import type { HoldRequest } from "../domain/batch-holds.use-case.js";
 import { isDomainError, type DomainError } from "#kit/errors/domain-error.js";
 import { validationError } from "#kit/rpc/validate.interceptor.js";
 import type { SettleTrade } from "../domain/ledger.js";
@@ -17,6 +18,7 @@ import {
   toDepositMessage,
   toEntryMessage,
   toHoldMessage,
+  toHoldResult,
   toSettledMessage,
   toSettlementResult,
   toSettleTrade,
@@ -60,6 +62,18 @@ export function walletRoutes(deps: WalletRoutesDeps) {
       throw error;
     }
   };
+  /** One hold of a batch, checked here against CreateHoldRequest's rules and parsed: a bad one is its error, failing alone. */
+  const holdOf = (request: CreateHoldRequest): HoldRequest | DomainError => {
+    const invalid = validationError(validator, CreateHoldRequestSchema, request, "hold");
+    if (invalid) return invalid;
+    try {
+      if (request.timeoutMs > MAX_TIMEOUT_MS) throw invalidField("timeout_ms", "at most one year");
+      return { holdId: request.holdId, account: request.accountId, asset: request.asset, amount: toUnits(assets, request.asset, request.amount, "amount"), timeoutMs: Number(request.timeoutMs) };
+    } catch (error) {
+      if (isDomainError(error)) return error;
+      throw error;
+    }
+  };
   return (router: ConnectRouter) =>
     router.service(WalletService, {
       async listAssets() {
@@ -80,6 +94,12 @@ export function walletRoutes(deps: WalletRoutesDeps) {
         });
         return { hold: toHoldMessage(assets, hold) };
       },
+      async createHolds(request) {
+        const parsed = request.holds.map(holdOf);
+        const taken = await wallet.batchHolds.take(parsed.filter((hold): hold is HoldRequest => !isDomainError(hold)));
+        let next = 0;
+        return { results: parsed.map((hold) => toHoldResult(isDomainError(hold) ? { ok: false, error: hold } : taken[next++]!)) };
+      },
       async voidHold(request) {
         return { hold: toHoldMessage(assets, await wallet.voidHold(request.holdId)) };
       },
@@ -93,9 +113,14 @@ export function walletRoutes(deps: WalletRoutesDeps) {
       },
       async settleTrades(request) {
         const parsed = request.trades.map(tradeOf);
-        const settled = await wallet.settleTrades(parsed.filter((trade): trade is SettleTrade => !isDomainError(trade)));
+        // A trade refused here fails like one the ledger refused: nothing is voided.
+        const valid = parsed.filter((trade): trade is SettleTrade => !isDomainError(trade));
+        const { settlements, voids } = await wallet.settleTradesThenVoid(valid, valid.length === parsed.length ? request.voidHoldIds : []);
         let next = 0;
-        return { results: parsed.map((trade) => (isDomainError(trade) ? toTradeErrorResult(trade) : toSettlementResult(assets, trade, settled[next++]!))) };
+        return {
+          results: parsed.map((trade) => (isDomainError(trade) ? toTradeErrorResult(trade) : toSettlementResult(assets, trade, settlements[next++]!))),
+          voids: valid.length === parsed.length ? (voids ?? []).map(toHoldResult) : [],
+        };
       },
       async transfer(request) {
         const executed = await wallet.transfer({

@@ -828,6 +828,181 @@ func (x *CreateHoldResponse) GetHold() *Hold {
 	return nil
 }
 
+type CreateHoldsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The items' own CreateHoldRequest rules are checked by the service, hold by hold, so that a bad
+	// hold fails in its result instead of failing the batch.
+	Holds         []*CreateHoldRequest `protobuf:"bytes,1,rep,name=holds,proto3" json:"holds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateHoldsRequest) Reset() {
+	*x = CreateHoldsRequest{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateHoldsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateHoldsRequest) ProtoMessage() {}
+
+func (x *CreateHoldsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateHoldsRequest.ProtoReflect.Descriptor instead.
+func (*CreateHoldsRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CreateHoldsRequest) GetHolds() []*CreateHoldRequest {
+	if x != nil {
+		return x.Holds
+	}
+	return nil
+}
+
+type CreateHoldsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per hold, in the request's order.
+	Results       []*HoldResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateHoldsResponse) Reset() {
+	*x = CreateHoldsResponse{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateHoldsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateHoldsResponse) ProtoMessage() {}
+
+func (x *CreateHoldsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateHoldsResponse.ProtoReflect.Descriptor instead.
+func (*CreateHoldsResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CreateHoldsResponse) GetResults() []*HoldResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// What became of one hold of a batch (taken, or voided: see the call), or why not.
+type HoldResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Result:
+	//
+	//	*HoldResult_Done
+	//	*HoldResult_Error
+	Result        isHoldResult_Result `protobuf_oneof:"result"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoldResult) Reset() {
+	*x = HoldResult{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoldResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoldResult) ProtoMessage() {}
+
+func (x *HoldResult) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoldResult.ProtoReflect.Descriptor instead.
+func (*HoldResult) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *HoldResult) GetResult() isHoldResult_Result {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *HoldResult) GetDone() bool {
+	if x != nil {
+		if x, ok := x.Result.(*HoldResult_Done); ok {
+			return x.Done
+		}
+	}
+	return false
+}
+
+func (x *HoldResult) GetError() *SettleTradeError {
+	if x != nil {
+		if x, ok := x.Result.(*HoldResult_Error); ok {
+			return x.Error
+		}
+	}
+	return nil
+}
+
+type isHoldResult_Result interface {
+	isHoldResult_Result()
+}
+
+type HoldResult_Done struct {
+	// Always true: the hold was taken (or voided), now or by an earlier call with the same id.
+	Done bool `protobuf:"varint,1,opt,name=done,proto3,oneof"`
+}
+
+type HoldResult_Error struct {
+	Error *SettleTradeError `protobuf:"bytes,2,opt,name=error,proto3,oneof"`
+}
+
+func (*HoldResult_Done) isHoldResult_Result() {}
+
+func (*HoldResult_Error) isHoldResult_Result() {}
+
 type VoidHoldRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	HoldId        string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
@@ -837,7 +1012,7 @@ type VoidHoldRequest struct {
 
 func (x *VoidHoldRequest) Reset() {
 	*x = VoidHoldRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[10]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -849,7 +1024,7 @@ func (x *VoidHoldRequest) String() string {
 func (*VoidHoldRequest) ProtoMessage() {}
 
 func (x *VoidHoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[10]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -862,7 +1037,7 @@ func (x *VoidHoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoidHoldRequest.ProtoReflect.Descriptor instead.
 func (*VoidHoldRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{10}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *VoidHoldRequest) GetHoldId() string {
@@ -881,7 +1056,7 @@ type VoidHoldResponse struct {
 
 func (x *VoidHoldResponse) Reset() {
 	*x = VoidHoldResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[11]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -893,7 +1068,7 @@ func (x *VoidHoldResponse) String() string {
 func (*VoidHoldResponse) ProtoMessage() {}
 
 func (x *VoidHoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[11]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -906,7 +1081,7 @@ func (x *VoidHoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoidHoldResponse.ProtoReflect.Descriptor instead.
 func (*VoidHoldResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{11}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *VoidHoldResponse) GetHold() *Hold {
@@ -929,7 +1104,7 @@ type ReduceHoldRequest struct {
 
 func (x *ReduceHoldRequest) Reset() {
 	*x = ReduceHoldRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[12]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -941,7 +1116,7 @@ func (x *ReduceHoldRequest) String() string {
 func (*ReduceHoldRequest) ProtoMessage() {}
 
 func (x *ReduceHoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[12]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -954,7 +1129,7 @@ func (x *ReduceHoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceHoldRequest.ProtoReflect.Descriptor instead.
 func (*ReduceHoldRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{12}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ReduceHoldRequest) GetHoldId() string {
@@ -987,7 +1162,7 @@ type ReduceHoldResponse struct {
 
 func (x *ReduceHoldResponse) Reset() {
 	*x = ReduceHoldResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[13]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -999,7 +1174,7 @@ func (x *ReduceHoldResponse) String() string {
 func (*ReduceHoldResponse) ProtoMessage() {}
 
 func (x *ReduceHoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[13]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1012,7 +1187,7 @@ func (x *ReduceHoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceHoldResponse.ProtoReflect.Descriptor instead.
 func (*ReduceHoldResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{13}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReduceHoldResponse) GetHold() *Hold {
@@ -1042,7 +1217,7 @@ type SettleTradeRequest struct {
 
 func (x *SettleTradeRequest) Reset() {
 	*x = SettleTradeRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[14]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1054,7 +1229,7 @@ func (x *SettleTradeRequest) String() string {
 func (*SettleTradeRequest) ProtoMessage() {}
 
 func (x *SettleTradeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[14]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1067,7 +1242,7 @@ func (x *SettleTradeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradeRequest.ProtoReflect.Descriptor instead.
 func (*SettleTradeRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{14}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SettleTradeRequest) GetTradeId() string {
@@ -1160,7 +1335,7 @@ type SettleTradeResponse struct {
 
 func (x *SettleTradeResponse) Reset() {
 	*x = SettleTradeResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[15]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1172,7 +1347,7 @@ func (x *SettleTradeResponse) String() string {
 func (*SettleTradeResponse) ProtoMessage() {}
 
 func (x *SettleTradeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[15]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1185,7 +1360,7 @@ func (x *SettleTradeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradeResponse.ProtoReflect.Descriptor instead.
 func (*SettleTradeResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{15}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SettleTradeResponse) GetBuyerFee() string {
@@ -1213,14 +1388,17 @@ type SettleTradesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The items' own SettleTradeRequest rules are not checked here (items: ignore) but by the
 	// service, trade by trade, so that a bad trade fails in its result instead of failing the batch.
-	Trades        []*SettleTradeRequest `protobuf:"bytes,1,rep,name=trades,proto3" json:"trades,omitempty"`
+	Trades []*SettleTradeRequest `protobuf:"bytes,1,rep,name=trades,proto3" json:"trades,omitempty"`
+	// Holds to void once every trade settled (the orders they finished), in order. Voiding is
+	// idempotent; a hold never taken answers NOT_FOUND in its result.
+	VoidHoldIds   []string `protobuf:"bytes,2,rep,name=void_hold_ids,json=voidHoldIds,proto3" json:"void_hold_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SettleTradesRequest) Reset() {
 	*x = SettleTradesRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[16]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1232,7 +1410,7 @@ func (x *SettleTradesRequest) String() string {
 func (*SettleTradesRequest) ProtoMessage() {}
 
 func (x *SettleTradesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[16]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1245,7 +1423,7 @@ func (x *SettleTradesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradesRequest.ProtoReflect.Descriptor instead.
 func (*SettleTradesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{16}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SettleTradesRequest) GetTrades() []*SettleTradeRequest {
@@ -1255,17 +1433,26 @@ func (x *SettleTradesRequest) GetTrades() []*SettleTradeRequest {
 	return nil
 }
 
+func (x *SettleTradesRequest) GetVoidHoldIds() []string {
+	if x != nil {
+		return x.VoidHoldIds
+	}
+	return nil
+}
+
 type SettleTradesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One per trade, in the request's order.
-	Results       []*SettleTradesResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	Results []*SettleTradesResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// One per void_hold_ids, in the request's order; empty when a trade failed (nothing voided).
+	Voids         []*HoldResult `protobuf:"bytes,2,rep,name=voids,proto3" json:"voids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SettleTradesResponse) Reset() {
 	*x = SettleTradesResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[17]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1277,7 +1464,7 @@ func (x *SettleTradesResponse) String() string {
 func (*SettleTradesResponse) ProtoMessage() {}
 
 func (x *SettleTradesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[17]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1290,12 +1477,19 @@ func (x *SettleTradesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradesResponse.ProtoReflect.Descriptor instead.
 func (*SettleTradesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{17}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SettleTradesResponse) GetResults() []*SettleTradesResult {
 	if x != nil {
 		return x.Results
+	}
+	return nil
+}
+
+func (x *SettleTradesResponse) GetVoids() []*HoldResult {
+	if x != nil {
+		return x.Voids
 	}
 	return nil
 }
@@ -1313,7 +1507,7 @@ type SettleTradesResult struct {
 
 func (x *SettleTradesResult) Reset() {
 	*x = SettleTradesResult{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[18]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1325,7 +1519,7 @@ func (x *SettleTradesResult) String() string {
 func (*SettleTradesResult) ProtoMessage() {}
 
 func (x *SettleTradesResult) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[18]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1338,7 +1532,7 @@ func (x *SettleTradesResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradesResult.ProtoReflect.Descriptor instead.
 func (*SettleTradesResult) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{18}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SettleTradesResult) GetResult() isSettleTradesResult_Result {
@@ -1396,7 +1590,7 @@ type SettleTradeError struct {
 
 func (x *SettleTradeError) Reset() {
 	*x = SettleTradeError{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[19]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1408,7 +1602,7 @@ func (x *SettleTradeError) String() string {
 func (*SettleTradeError) ProtoMessage() {}
 
 func (x *SettleTradeError) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[19]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1421,7 +1615,7 @@ func (x *SettleTradeError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradeError.ProtoReflect.Descriptor instead.
 func (*SettleTradeError) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{19}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SettleTradeError) GetCode() string {
@@ -1451,7 +1645,7 @@ type TransferRequest struct {
 
 func (x *TransferRequest) Reset() {
 	*x = TransferRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[20]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1657,7 @@ func (x *TransferRequest) String() string {
 func (*TransferRequest) ProtoMessage() {}
 
 func (x *TransferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[20]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,7 +1670,7 @@ func (x *TransferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferRequest.ProtoReflect.Descriptor instead.
 func (*TransferRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{20}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *TransferRequest) GetTransferId() string {
@@ -1523,7 +1717,7 @@ type TransferResponse struct {
 
 func (x *TransferResponse) Reset() {
 	*x = TransferResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[21]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1535,7 +1729,7 @@ func (x *TransferResponse) String() string {
 func (*TransferResponse) ProtoMessage() {}
 
 func (x *TransferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[21]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1548,7 +1742,7 @@ func (x *TransferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferResponse.ProtoReflect.Descriptor instead.
 func (*TransferResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{21}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *TransferResponse) GetDuplicate() bool {
@@ -1569,7 +1763,7 @@ type GetDepositAddressRequest struct {
 
 func (x *GetDepositAddressRequest) Reset() {
 	*x = GetDepositAddressRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[22]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1581,7 +1775,7 @@ func (x *GetDepositAddressRequest) String() string {
 func (*GetDepositAddressRequest) ProtoMessage() {}
 
 func (x *GetDepositAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[22]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1594,7 +1788,7 @@ func (x *GetDepositAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDepositAddressRequest.ProtoReflect.Descriptor instead.
 func (*GetDepositAddressRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{22}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetDepositAddressRequest) GetAccountId() string {
@@ -1628,7 +1822,7 @@ type GetDepositAddressResponse struct {
 
 func (x *GetDepositAddressResponse) Reset() {
 	*x = GetDepositAddressResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[23]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1640,7 +1834,7 @@ func (x *GetDepositAddressResponse) String() string {
 func (*GetDepositAddressResponse) ProtoMessage() {}
 
 func (x *GetDepositAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[23]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1653,7 +1847,7 @@ func (x *GetDepositAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDepositAddressResponse.ProtoReflect.Descriptor instead.
 func (*GetDepositAddressResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{23}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetDepositAddressResponse) GetAddress() string {
@@ -1686,7 +1880,7 @@ type Deposit struct {
 
 func (x *Deposit) Reset() {
 	*x = Deposit{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[24]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1698,7 +1892,7 @@ func (x *Deposit) String() string {
 func (*Deposit) ProtoMessage() {}
 
 func (x *Deposit) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[24]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1711,7 +1905,7 @@ func (x *Deposit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deposit.ProtoReflect.Descriptor instead.
 func (*Deposit) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{24}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Deposit) GetDepositId() string {
@@ -1780,7 +1974,7 @@ type ListDepositsRequest struct {
 
 func (x *ListDepositsRequest) Reset() {
 	*x = ListDepositsRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[25]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1792,7 +1986,7 @@ func (x *ListDepositsRequest) String() string {
 func (*ListDepositsRequest) ProtoMessage() {}
 
 func (x *ListDepositsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[25]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1805,7 +1999,7 @@ func (x *ListDepositsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDepositsRequest.ProtoReflect.Descriptor instead.
 func (*ListDepositsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{25}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListDepositsRequest) GetAccountId() string {
@@ -1832,7 +2026,7 @@ type ListDepositsResponse struct {
 
 func (x *ListDepositsResponse) Reset() {
 	*x = ListDepositsResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[26]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1844,7 +2038,7 @@ func (x *ListDepositsResponse) String() string {
 func (*ListDepositsResponse) ProtoMessage() {}
 
 func (x *ListDepositsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[26]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1857,7 +2051,7 @@ func (x *ListDepositsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDepositsResponse.ProtoReflect.Descriptor instead.
 func (*ListDepositsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{26}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListDepositsResponse) GetDeposits() []*Deposit {
@@ -1894,7 +2088,7 @@ type Withdrawal struct {
 
 func (x *Withdrawal) Reset() {
 	*x = Withdrawal{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[27]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1906,7 +2100,7 @@ func (x *Withdrawal) String() string {
 func (*Withdrawal) ProtoMessage() {}
 
 func (x *Withdrawal) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[27]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1919,7 +2113,7 @@ func (x *Withdrawal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Withdrawal.ProtoReflect.Descriptor instead.
 func (*Withdrawal) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{27}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Withdrawal) GetWithdrawalId() string {
@@ -2016,7 +2210,7 @@ type RequestWithdrawalRequest struct {
 
 func (x *RequestWithdrawalRequest) Reset() {
 	*x = RequestWithdrawalRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[28]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2028,7 +2222,7 @@ func (x *RequestWithdrawalRequest) String() string {
 func (*RequestWithdrawalRequest) ProtoMessage() {}
 
 func (x *RequestWithdrawalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[28]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2041,7 +2235,7 @@ func (x *RequestWithdrawalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestWithdrawalRequest.ProtoReflect.Descriptor instead.
 func (*RequestWithdrawalRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{28}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RequestWithdrawalRequest) GetWithdrawalId() string {
@@ -2109,7 +2303,7 @@ type RequestWithdrawalResponse struct {
 
 func (x *RequestWithdrawalResponse) Reset() {
 	*x = RequestWithdrawalResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[29]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2121,7 +2315,7 @@ func (x *RequestWithdrawalResponse) String() string {
 func (*RequestWithdrawalResponse) ProtoMessage() {}
 
 func (x *RequestWithdrawalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[29]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2134,7 +2328,7 @@ func (x *RequestWithdrawalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestWithdrawalResponse.ProtoReflect.Descriptor instead.
 func (*RequestWithdrawalResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{29}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RequestWithdrawalResponse) GetWithdrawal() *Withdrawal {
@@ -2153,7 +2347,7 @@ type ApproveWithdrawalRequest struct {
 
 func (x *ApproveWithdrawalRequest) Reset() {
 	*x = ApproveWithdrawalRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[30]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2165,7 +2359,7 @@ func (x *ApproveWithdrawalRequest) String() string {
 func (*ApproveWithdrawalRequest) ProtoMessage() {}
 
 func (x *ApproveWithdrawalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[30]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2178,7 +2372,7 @@ func (x *ApproveWithdrawalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveWithdrawalRequest.ProtoReflect.Descriptor instead.
 func (*ApproveWithdrawalRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{30}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ApproveWithdrawalRequest) GetWithdrawalId() string {
@@ -2197,7 +2391,7 @@ type ApproveWithdrawalResponse struct {
 
 func (x *ApproveWithdrawalResponse) Reset() {
 	*x = ApproveWithdrawalResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[31]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2209,7 +2403,7 @@ func (x *ApproveWithdrawalResponse) String() string {
 func (*ApproveWithdrawalResponse) ProtoMessage() {}
 
 func (x *ApproveWithdrawalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[31]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2222,7 +2416,7 @@ func (x *ApproveWithdrawalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveWithdrawalResponse.ProtoReflect.Descriptor instead.
 func (*ApproveWithdrawalResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{31}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ApproveWithdrawalResponse) GetWithdrawal() *Withdrawal {
@@ -2242,7 +2436,7 @@ type RejectWithdrawalRequest struct {
 
 func (x *RejectWithdrawalRequest) Reset() {
 	*x = RejectWithdrawalRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[32]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2254,7 +2448,7 @@ func (x *RejectWithdrawalRequest) String() string {
 func (*RejectWithdrawalRequest) ProtoMessage() {}
 
 func (x *RejectWithdrawalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[32]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2267,7 +2461,7 @@ func (x *RejectWithdrawalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectWithdrawalRequest.ProtoReflect.Descriptor instead.
 func (*RejectWithdrawalRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{32}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RejectWithdrawalRequest) GetWithdrawalId() string {
@@ -2293,7 +2487,7 @@ type RejectWithdrawalResponse struct {
 
 func (x *RejectWithdrawalResponse) Reset() {
 	*x = RejectWithdrawalResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[33]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2305,7 +2499,7 @@ func (x *RejectWithdrawalResponse) String() string {
 func (*RejectWithdrawalResponse) ProtoMessage() {}
 
 func (x *RejectWithdrawalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[33]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2318,7 +2512,7 @@ func (x *RejectWithdrawalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectWithdrawalResponse.ProtoReflect.Descriptor instead.
 func (*RejectWithdrawalResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{33}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *RejectWithdrawalResponse) GetWithdrawal() *Withdrawal {
@@ -2338,7 +2532,7 @@ type ListWithdrawalsRequest struct {
 
 func (x *ListWithdrawalsRequest) Reset() {
 	*x = ListWithdrawalsRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[34]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2350,7 +2544,7 @@ func (x *ListWithdrawalsRequest) String() string {
 func (*ListWithdrawalsRequest) ProtoMessage() {}
 
 func (x *ListWithdrawalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[34]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2363,7 +2557,7 @@ func (x *ListWithdrawalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWithdrawalsRequest.ProtoReflect.Descriptor instead.
 func (*ListWithdrawalsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{34}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListWithdrawalsRequest) GetAccountId() string {
@@ -2390,7 +2584,7 @@ type ListWithdrawalsResponse struct {
 
 func (x *ListWithdrawalsResponse) Reset() {
 	*x = ListWithdrawalsResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[35]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2402,7 +2596,7 @@ func (x *ListWithdrawalsResponse) String() string {
 func (*ListWithdrawalsResponse) ProtoMessage() {}
 
 func (x *ListWithdrawalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[35]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2415,7 +2609,7 @@ func (x *ListWithdrawalsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWithdrawalsResponse.ProtoReflect.Descriptor instead.
 func (*ListWithdrawalsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{35}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListWithdrawalsResponse) GetWithdrawals() []*Withdrawal {
@@ -2448,7 +2642,7 @@ type LedgerEntry struct {
 
 func (x *LedgerEntry) Reset() {
 	*x = LedgerEntry{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[36]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +2654,7 @@ func (x *LedgerEntry) String() string {
 func (*LedgerEntry) ProtoMessage() {}
 
 func (x *LedgerEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[36]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2473,7 +2667,7 @@ func (x *LedgerEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerEntry.ProtoReflect.Descriptor instead.
 func (*LedgerEntry) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{36}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *LedgerEntry) GetTransferId() string {
@@ -2536,7 +2730,7 @@ type StreamBalanceUpdatesRequest struct {
 
 func (x *StreamBalanceUpdatesRequest) Reset() {
 	*x = StreamBalanceUpdatesRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2548,7 +2742,7 @@ func (x *StreamBalanceUpdatesRequest) String() string {
 func (*StreamBalanceUpdatesRequest) ProtoMessage() {}
 
 func (x *StreamBalanceUpdatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2561,7 +2755,7 @@ func (x *StreamBalanceUpdatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamBalanceUpdatesRequest.ProtoReflect.Descriptor instead.
 func (*StreamBalanceUpdatesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{37}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *StreamBalanceUpdatesRequest) GetAccountId() string {
@@ -2595,7 +2789,7 @@ type BalanceUpdate struct {
 
 func (x *BalanceUpdate) Reset() {
 	*x = BalanceUpdate{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2607,7 +2801,7 @@ func (x *BalanceUpdate) String() string {
 func (*BalanceUpdate) ProtoMessage() {}
 
 func (x *BalanceUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2620,7 +2814,7 @@ func (x *BalanceUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BalanceUpdate.ProtoReflect.Descriptor instead.
 func (*BalanceUpdate) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{38}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *BalanceUpdate) GetAccountId() string {
@@ -2677,7 +2871,7 @@ type StreamBalanceUpdatesResponse struct {
 
 func (x *StreamBalanceUpdatesResponse) Reset() {
 	*x = StreamBalanceUpdatesResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2689,7 +2883,7 @@ func (x *StreamBalanceUpdatesResponse) String() string {
 func (*StreamBalanceUpdatesResponse) ProtoMessage() {}
 
 func (x *StreamBalanceUpdatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2702,7 +2896,7 @@ func (x *StreamBalanceUpdatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamBalanceUpdatesResponse.ProtoReflect.Descriptor instead.
 func (*StreamBalanceUpdatesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{39}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *StreamBalanceUpdatesResponse) GetCursor() string {
@@ -2730,7 +2924,7 @@ type ListLedgerEntriesRequest struct {
 
 func (x *ListLedgerEntriesRequest) Reset() {
 	*x = ListLedgerEntriesRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2742,7 +2936,7 @@ func (x *ListLedgerEntriesRequest) String() string {
 func (*ListLedgerEntriesRequest) ProtoMessage() {}
 
 func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2755,7 +2949,7 @@ func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{40}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListLedgerEntriesRequest) GetAccountId() string {
@@ -2789,7 +2983,7 @@ type ListLedgerEntriesResponse struct {
 
 func (x *ListLedgerEntriesResponse) Reset() {
 	*x = ListLedgerEntriesResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2801,7 +2995,7 @@ func (x *ListLedgerEntriesResponse) String() string {
 func (*ListLedgerEntriesResponse) ProtoMessage() {}
 
 func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2814,7 +3008,7 @@ func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{41}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListLedgerEntriesResponse) GetEntries() []*LedgerEntry {
@@ -2842,7 +3036,7 @@ type AllowListEntry struct {
 
 func (x *AllowListEntry) Reset() {
 	*x = AllowListEntry{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2854,7 +3048,7 @@ func (x *AllowListEntry) String() string {
 func (*AllowListEntry) ProtoMessage() {}
 
 func (x *AllowListEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2867,7 +3061,7 @@ func (x *AllowListEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllowListEntry.ProtoReflect.Descriptor instead.
 func (*AllowListEntry) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{42}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *AllowListEntry) GetAddress() string {
@@ -2896,7 +3090,7 @@ type SetWithdrawalAllowListRequest struct {
 
 func (x *SetWithdrawalAllowListRequest) Reset() {
 	*x = SetWithdrawalAllowListRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2908,7 +3102,7 @@ func (x *SetWithdrawalAllowListRequest) String() string {
 func (*SetWithdrawalAllowListRequest) ProtoMessage() {}
 
 func (x *SetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2921,7 +3115,7 @@ func (x *SetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetWithdrawalAllowListRequest.ProtoReflect.Descriptor instead.
 func (*SetWithdrawalAllowListRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{43}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *SetWithdrawalAllowListRequest) GetAccountId() string {
@@ -2962,7 +3156,7 @@ type SetWithdrawalAllowListResponse struct {
 
 func (x *SetWithdrawalAllowListResponse) Reset() {
 	*x = SetWithdrawalAllowListResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2974,7 +3168,7 @@ func (x *SetWithdrawalAllowListResponse) String() string {
 func (*SetWithdrawalAllowListResponse) ProtoMessage() {}
 
 func (x *SetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2987,7 +3181,7 @@ func (x *SetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetWithdrawalAllowListResponse.ProtoReflect.Descriptor instead.
 func (*SetWithdrawalAllowListResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{44}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *SetWithdrawalAllowListResponse) GetEnabled() bool {
@@ -3013,7 +3207,7 @@ type GetWithdrawalAllowListRequest struct {
 
 func (x *GetWithdrawalAllowListRequest) Reset() {
 	*x = GetWithdrawalAllowListRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3025,7 +3219,7 @@ func (x *GetWithdrawalAllowListRequest) String() string {
 func (*GetWithdrawalAllowListRequest) ProtoMessage() {}
 
 func (x *GetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3038,7 +3232,7 @@ func (x *GetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWithdrawalAllowListRequest.ProtoReflect.Descriptor instead.
 func (*GetWithdrawalAllowListRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{45}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetWithdrawalAllowListRequest) GetAccountId() string {
@@ -3058,7 +3252,7 @@ type GetWithdrawalAllowListResponse struct {
 
 func (x *GetWithdrawalAllowListResponse) Reset() {
 	*x = GetWithdrawalAllowListResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3070,7 +3264,7 @@ func (x *GetWithdrawalAllowListResponse) String() string {
 func (*GetWithdrawalAllowListResponse) ProtoMessage() {}
 
 func (x *GetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3083,7 +3277,7 @@ func (x *GetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWithdrawalAllowListResponse.ProtoReflect.Descriptor instead.
 func (*GetWithdrawalAllowListResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{46}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *GetWithdrawalAllowListResponse) GetEnabled() bool {
@@ -3109,7 +3303,7 @@ type GetFeeRatesRequest struct {
 
 func (x *GetFeeRatesRequest) Reset() {
 	*x = GetFeeRatesRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3121,7 +3315,7 @@ func (x *GetFeeRatesRequest) String() string {
 func (*GetFeeRatesRequest) ProtoMessage() {}
 
 func (x *GetFeeRatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3134,7 +3328,7 @@ func (x *GetFeeRatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFeeRatesRequest.ProtoReflect.Descriptor instead.
 func (*GetFeeRatesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{47}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *GetFeeRatesRequest) GetAccountId() string {
@@ -3156,7 +3350,7 @@ type GetFeeRatesResponse struct {
 
 func (x *GetFeeRatesResponse) Reset() {
 	*x = GetFeeRatesResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3168,7 +3362,7 @@ func (x *GetFeeRatesResponse) String() string {
 func (*GetFeeRatesResponse) ProtoMessage() {}
 
 func (x *GetFeeRatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3181,7 +3375,7 @@ func (x *GetFeeRatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFeeRatesResponse.ProtoReflect.Descriptor instead.
 func (*GetFeeRatesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{48}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *GetFeeRatesResponse) GetTier() int32 {
@@ -3214,7 +3408,7 @@ type ListWithdrawalApprovalsRequest struct {
 
 func (x *ListWithdrawalApprovalsRequest) Reset() {
 	*x = ListWithdrawalApprovalsRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3226,7 +3420,7 @@ func (x *ListWithdrawalApprovalsRequest) String() string {
 func (*ListWithdrawalApprovalsRequest) ProtoMessage() {}
 
 func (x *ListWithdrawalApprovalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3239,7 +3433,7 @@ func (x *ListWithdrawalApprovalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWithdrawalApprovalsRequest.ProtoReflect.Descriptor instead.
 func (*ListWithdrawalApprovalsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{49}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListWithdrawalApprovalsRequest) GetPage() *v1.PageRequest {
@@ -3260,7 +3454,7 @@ type ListWithdrawalApprovalsResponse struct {
 
 func (x *ListWithdrawalApprovalsResponse) Reset() {
 	*x = ListWithdrawalApprovalsResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3272,7 +3466,7 @@ func (x *ListWithdrawalApprovalsResponse) String() string {
 func (*ListWithdrawalApprovalsResponse) ProtoMessage() {}
 
 func (x *ListWithdrawalApprovalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3285,7 +3479,7 @@ func (x *ListWithdrawalApprovalsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWithdrawalApprovalsResponse.ProtoReflect.Descriptor instead.
 func (*ListWithdrawalApprovalsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{50}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ListWithdrawalApprovalsResponse) GetWithdrawals() []*Withdrawal {
@@ -3317,7 +3511,7 @@ type CreditAccountRequest struct {
 
 func (x *CreditAccountRequest) Reset() {
 	*x = CreditAccountRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3329,7 +3523,7 @@ func (x *CreditAccountRequest) String() string {
 func (*CreditAccountRequest) ProtoMessage() {}
 
 func (x *CreditAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3342,7 +3536,7 @@ func (x *CreditAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditAccountRequest.ProtoReflect.Descriptor instead.
 func (*CreditAccountRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{51}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *CreditAccountRequest) GetCreditId() string {
@@ -3392,7 +3586,7 @@ type CreditAccountResponse struct {
 
 func (x *CreditAccountResponse) Reset() {
 	*x = CreditAccountResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3404,7 +3598,7 @@ func (x *CreditAccountResponse) String() string {
 func (*CreditAccountResponse) ProtoMessage() {}
 
 func (x *CreditAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3417,7 +3611,7 @@ func (x *CreditAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditAccountResponse.ProtoReflect.Descriptor instead.
 func (*CreditAccountResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{52}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *CreditAccountResponse) GetDeposit() *Deposit {
@@ -3447,7 +3641,7 @@ type RequestAccountStatementRequest struct {
 
 func (x *RequestAccountStatementRequest) Reset() {
 	*x = RequestAccountStatementRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3459,7 +3653,7 @@ func (x *RequestAccountStatementRequest) String() string {
 func (*RequestAccountStatementRequest) ProtoMessage() {}
 
 func (x *RequestAccountStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3472,7 +3666,7 @@ func (x *RequestAccountStatementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestAccountStatementRequest.ProtoReflect.Descriptor instead.
 func (*RequestAccountStatementRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{53}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *RequestAccountStatementRequest) GetAccountId() string {
@@ -3509,7 +3703,7 @@ type RequestAccountStatementResponse struct {
 
 func (x *RequestAccountStatementResponse) Reset() {
 	*x = RequestAccountStatementResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3521,7 +3715,7 @@ func (x *RequestAccountStatementResponse) String() string {
 func (*RequestAccountStatementResponse) ProtoMessage() {}
 
 func (x *RequestAccountStatementResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3534,7 +3728,7 @@ func (x *RequestAccountStatementResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestAccountStatementResponse.ProtoReflect.Descriptor instead.
 func (*RequestAccountStatementResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{54}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *RequestAccountStatementResponse) GetUrl() string {
@@ -3568,7 +3762,7 @@ type ArchiveLedgerDayRequest struct {
 
 func (x *ArchiveLedgerDayRequest) Reset() {
 	*x = ArchiveLedgerDayRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3580,7 +3774,7 @@ func (x *ArchiveLedgerDayRequest) String() string {
 func (*ArchiveLedgerDayRequest) ProtoMessage() {}
 
 func (x *ArchiveLedgerDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3593,7 +3787,7 @@ func (x *ArchiveLedgerDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveLedgerDayRequest.ProtoReflect.Descriptor instead.
 func (*ArchiveLedgerDayRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{55}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ArchiveLedgerDayRequest) GetDate() string {
@@ -3614,7 +3808,7 @@ type ArchiveLedgerDayResponse struct {
 
 func (x *ArchiveLedgerDayResponse) Reset() {
 	*x = ArchiveLedgerDayResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[56]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3626,7 +3820,7 @@ func (x *ArchiveLedgerDayResponse) String() string {
 func (*ArchiveLedgerDayResponse) ProtoMessage() {}
 
 func (x *ArchiveLedgerDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[56]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3639,7 +3833,7 @@ func (x *ArchiveLedgerDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveLedgerDayResponse.ProtoReflect.Descriptor instead.
 func (*ArchiveLedgerDayResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{56}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ArchiveLedgerDayResponse) GetKey() string {
@@ -3672,7 +3866,7 @@ type VerifyLedgerArchiveRequest struct {
 
 func (x *VerifyLedgerArchiveRequest) Reset() {
 	*x = VerifyLedgerArchiveRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[57]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3684,7 +3878,7 @@ func (x *VerifyLedgerArchiveRequest) String() string {
 func (*VerifyLedgerArchiveRequest) ProtoMessage() {}
 
 func (x *VerifyLedgerArchiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[57]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3697,7 +3891,7 @@ func (x *VerifyLedgerArchiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyLedgerArchiveRequest.ProtoReflect.Descriptor instead.
 func (*VerifyLedgerArchiveRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{57}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *VerifyLedgerArchiveRequest) GetDate() string {
@@ -3722,7 +3916,7 @@ type VerifyLedgerArchiveResponse struct {
 
 func (x *VerifyLedgerArchiveResponse) Reset() {
 	*x = VerifyLedgerArchiveResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[58]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3734,7 +3928,7 @@ func (x *VerifyLedgerArchiveResponse) String() string {
 func (*VerifyLedgerArchiveResponse) ProtoMessage() {}
 
 func (x *VerifyLedgerArchiveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[58]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3747,7 +3941,7 @@ func (x *VerifyLedgerArchiveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyLedgerArchiveResponse.ProtoReflect.Descriptor instead.
 func (*VerifyLedgerArchiveResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{58}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *VerifyLedgerArchiveResponse) GetEqual() bool {
@@ -3831,7 +4025,17 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"\tremaining\x18\x05 \x01(\tR\tremaining\x123\n" +
 	"\x05state\x18\x06 \x01(\x0e2\x1d.exchange.wallet.v1.HoldStateR\x05state\"B\n" +
 	"\x12CreateHoldResponse\x12,\n" +
-	"\x04hold\x18\x01 \x01(\v2\x18.exchange.wallet.v1.HoldR\x04hold\"3\n" +
+	"\x04hold\x18\x01 \x01(\v2\x18.exchange.wallet.v1.HoldR\x04hold\"c\n" +
+	"\x12CreateHoldsRequest\x12M\n" +
+	"\x05holds\x18\x01 \x03(\v2%.exchange.wallet.v1.CreateHoldRequestB\x10\xbaH\r\x92\x01\n" +
+	"\b\x01\x10\x80 \"\x03\xd8\x01\x03R\x05holds\"O\n" +
+	"\x13CreateHoldsResponse\x128\n" +
+	"\aresults\x18\x01 \x03(\v2\x1e.exchange.wallet.v1.HoldResultR\aresults\"j\n" +
+	"\n" +
+	"HoldResult\x12\x14\n" +
+	"\x04done\x18\x01 \x01(\bH\x00R\x04done\x12<\n" +
+	"\x05error\x18\x02 \x01(\v2$.exchange.wallet.v1.SettleTradeErrorH\x00R\x05errorB\b\n" +
+	"\x06result\"3\n" +
 	"\x0fVoidHoldRequest\x12 \n" +
 	"\ahold_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06holdId\"@\n" +
 	"\x10VoidHoldResponse\x12,\n" +
@@ -3863,12 +4067,14 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"\tbuyer_fee\x18\x01 \x01(\tR\bbuyerFee\x12\x1d\n" +
 	"\n" +
 	"seller_fee\x18\x02 \x01(\tR\tsellerFee\x12\x1c\n" +
-	"\tduplicate\x18\x03 \x01(\bR\tduplicate\"g\n" +
-	"\x13SettleTradesRequest\x12P\n" +
-	"\x06trades\x18\x01 \x03(\v2&.exchange.wallet.v1.SettleTradeRequestB\x10\xbaH\r\x92\x01\n" +
-	"\b\x01\x10\x80 \"\x03\xd8\x01\x03R\x06trades\"X\n" +
+	"\tduplicate\x18\x03 \x01(\bR\tduplicate\"\x9d\x02\n" +
+	"\x13SettleTradesRequest\x12N\n" +
+	"\x06trades\x18\x01 \x03(\v2&.exchange.wallet.v1.SettleTradeRequestB\x0e\xbaH\v\x92\x01\b\x10\x80 \"\x03\xd8\x01\x03R\x06trades\x123\n" +
+	"\rvoid_hold_ids\x18\x02 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10\x80 \"\x04r\x02\x10\x01R\vvoidHoldIds:\x80\x01\xbaH}\x1a{\n" +
+	"\x17settle_trades.not_empty\x12)trades or void_hold_ids must not be empty\x1a5size(this.trades) > 0 || size(this.void_hold_ids) > 0\"\x8e\x01\n" +
 	"\x14SettleTradesResponse\x12@\n" +
-	"\aresults\x18\x01 \x03(\v2&.exchange.wallet.v1.SettleTradesResultR\aresults\"\xa1\x01\n" +
+	"\aresults\x18\x01 \x03(\v2&.exchange.wallet.v1.SettleTradesResultR\aresults\x124\n" +
+	"\x05voids\x18\x02 \x03(\v2\x1e.exchange.wallet.v1.HoldResultR\x05voids\"\xa1\x01\n" +
 	"\x12SettleTradesResult\x12C\n" +
 	"\asettled\x18\x01 \x01(\v2'.exchange.wallet.v1.SettleTradeResponseH\x00R\asettled\x12<\n" +
 	"\x05error\x18\x02 \x01(\v2$.exchange.wallet.v1.SettleTradeErrorH\x00R\x05errorB\b\n" +
@@ -4081,13 +4287,14 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	" BALANCE_UPDATE_REASON_ADJUSTMENT\x10\x05*M\n" +
 	"\x0fStatementFormat\x12 \n" +
 	"\x1cSTATEMENT_FORMAT_UNSPECIFIED\x10\x00\x12\x18\n" +
-	"\x14STATEMENT_FORMAT_CSV\x10\x012\xb3\x14\n" +
+	"\x14STATEMENT_FORMAT_CSV\x10\x012\x93\x15\n" +
 	"\rWalletService\x12[\n" +
 	"\n" +
 	"ListAssets\x12%.exchange.wallet.v1.ListAssetsRequest\x1a&.exchange.wallet.v1.ListAssetsResponse\x12^\n" +
 	"\vGetBalances\x12&.exchange.wallet.v1.GetBalancesRequest\x1a'.exchange.wallet.v1.GetBalancesResponse\x12[\n" +
 	"\n" +
-	"CreateHold\x12%.exchange.wallet.v1.CreateHoldRequest\x1a&.exchange.wallet.v1.CreateHoldResponse\x12U\n" +
+	"CreateHold\x12%.exchange.wallet.v1.CreateHoldRequest\x1a&.exchange.wallet.v1.CreateHoldResponse\x12^\n" +
+	"\vCreateHolds\x12&.exchange.wallet.v1.CreateHoldsRequest\x1a'.exchange.wallet.v1.CreateHoldsResponse\x12U\n" +
 	"\bVoidHold\x12#.exchange.wallet.v1.VoidHoldRequest\x1a$.exchange.wallet.v1.VoidHoldResponse\x12[\n" +
 	"\n" +
 	"ReduceHold\x12%.exchange.wallet.v1.ReduceHoldRequest\x1a&.exchange.wallet.v1.ReduceHoldResponse\x12^\n" +
@@ -4125,7 +4332,7 @@ func file_exchange_wallet_v1_wallet_proto_rawDescGZIP() []byte {
 }
 
 var file_exchange_wallet_v1_wallet_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_exchange_wallet_v1_wallet_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
+var file_exchange_wallet_v1_wallet_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_exchange_wallet_v1_wallet_proto_goTypes = []any{
 	(HoldState)(0),                          // 0: exchange.wallet.v1.HoldState
 	(TransferStatus)(0),                     // 1: exchange.wallet.v1.TransferStatus
@@ -4141,57 +4348,60 @@ var file_exchange_wallet_v1_wallet_proto_goTypes = []any{
 	(*CreateHoldRequest)(nil),               // 11: exchange.wallet.v1.CreateHoldRequest
 	(*Hold)(nil),                            // 12: exchange.wallet.v1.Hold
 	(*CreateHoldResponse)(nil),              // 13: exchange.wallet.v1.CreateHoldResponse
-	(*VoidHoldRequest)(nil),                 // 14: exchange.wallet.v1.VoidHoldRequest
-	(*VoidHoldResponse)(nil),                // 15: exchange.wallet.v1.VoidHoldResponse
-	(*ReduceHoldRequest)(nil),               // 16: exchange.wallet.v1.ReduceHoldRequest
-	(*ReduceHoldResponse)(nil),              // 17: exchange.wallet.v1.ReduceHoldResponse
-	(*SettleTradeRequest)(nil),              // 18: exchange.wallet.v1.SettleTradeRequest
-	(*SettleTradeResponse)(nil),             // 19: exchange.wallet.v1.SettleTradeResponse
-	(*SettleTradesRequest)(nil),             // 20: exchange.wallet.v1.SettleTradesRequest
-	(*SettleTradesResponse)(nil),            // 21: exchange.wallet.v1.SettleTradesResponse
-	(*SettleTradesResult)(nil),              // 22: exchange.wallet.v1.SettleTradesResult
-	(*SettleTradeError)(nil),                // 23: exchange.wallet.v1.SettleTradeError
-	(*TransferRequest)(nil),                 // 24: exchange.wallet.v1.TransferRequest
-	(*TransferResponse)(nil),                // 25: exchange.wallet.v1.TransferResponse
-	(*GetDepositAddressRequest)(nil),        // 26: exchange.wallet.v1.GetDepositAddressRequest
-	(*GetDepositAddressResponse)(nil),       // 27: exchange.wallet.v1.GetDepositAddressResponse
-	(*Deposit)(nil),                         // 28: exchange.wallet.v1.Deposit
-	(*ListDepositsRequest)(nil),             // 29: exchange.wallet.v1.ListDepositsRequest
-	(*ListDepositsResponse)(nil),            // 30: exchange.wallet.v1.ListDepositsResponse
-	(*Withdrawal)(nil),                      // 31: exchange.wallet.v1.Withdrawal
-	(*RequestWithdrawalRequest)(nil),        // 32: exchange.wallet.v1.RequestWithdrawalRequest
-	(*RequestWithdrawalResponse)(nil),       // 33: exchange.wallet.v1.RequestWithdrawalResponse
-	(*ApproveWithdrawalRequest)(nil),        // 34: exchange.wallet.v1.ApproveWithdrawalRequest
-	(*ApproveWithdrawalResponse)(nil),       // 35: exchange.wallet.v1.ApproveWithdrawalResponse
-	(*RejectWithdrawalRequest)(nil),         // 36: exchange.wallet.v1.RejectWithdrawalRequest
-	(*RejectWithdrawalResponse)(nil),        // 37: exchange.wallet.v1.RejectWithdrawalResponse
-	(*ListWithdrawalsRequest)(nil),          // 38: exchange.wallet.v1.ListWithdrawalsRequest
-	(*ListWithdrawalsResponse)(nil),         // 39: exchange.wallet.v1.ListWithdrawalsResponse
-	(*LedgerEntry)(nil),                     // 40: exchange.wallet.v1.LedgerEntry
-	(*StreamBalanceUpdatesRequest)(nil),     // 41: exchange.wallet.v1.StreamBalanceUpdatesRequest
-	(*BalanceUpdate)(nil),                   // 42: exchange.wallet.v1.BalanceUpdate
-	(*StreamBalanceUpdatesResponse)(nil),    // 43: exchange.wallet.v1.StreamBalanceUpdatesResponse
-	(*ListLedgerEntriesRequest)(nil),        // 44: exchange.wallet.v1.ListLedgerEntriesRequest
-	(*ListLedgerEntriesResponse)(nil),       // 45: exchange.wallet.v1.ListLedgerEntriesResponse
-	(*AllowListEntry)(nil),                  // 46: exchange.wallet.v1.AllowListEntry
-	(*SetWithdrawalAllowListRequest)(nil),   // 47: exchange.wallet.v1.SetWithdrawalAllowListRequest
-	(*SetWithdrawalAllowListResponse)(nil),  // 48: exchange.wallet.v1.SetWithdrawalAllowListResponse
-	(*GetWithdrawalAllowListRequest)(nil),   // 49: exchange.wallet.v1.GetWithdrawalAllowListRequest
-	(*GetWithdrawalAllowListResponse)(nil),  // 50: exchange.wallet.v1.GetWithdrawalAllowListResponse
-	(*GetFeeRatesRequest)(nil),              // 51: exchange.wallet.v1.GetFeeRatesRequest
-	(*GetFeeRatesResponse)(nil),             // 52: exchange.wallet.v1.GetFeeRatesResponse
-	(*ListWithdrawalApprovalsRequest)(nil),  // 53: exchange.wallet.v1.ListWithdrawalApprovalsRequest
-	(*ListWithdrawalApprovalsResponse)(nil), // 54: exchange.wallet.v1.ListWithdrawalApprovalsResponse
-	(*CreditAccountRequest)(nil),            // 55: exchange.wallet.v1.CreditAccountRequest
-	(*CreditAccountResponse)(nil),           // 56: exchange.wallet.v1.CreditAccountResponse
-	(*RequestAccountStatementRequest)(nil),  // 57: exchange.wallet.v1.RequestAccountStatementRequest
-	(*RequestAccountStatementResponse)(nil), // 58: exchange.wallet.v1.RequestAccountStatementResponse
-	(*ArchiveLedgerDayRequest)(nil),         // 59: exchange.wallet.v1.ArchiveLedgerDayRequest
-	(*ArchiveLedgerDayResponse)(nil),        // 60: exchange.wallet.v1.ArchiveLedgerDayResponse
-	(*VerifyLedgerArchiveRequest)(nil),      // 61: exchange.wallet.v1.VerifyLedgerArchiveRequest
-	(*VerifyLedgerArchiveResponse)(nil),     // 62: exchange.wallet.v1.VerifyLedgerArchiveResponse
-	(*v1.PageRequest)(nil),                  // 63: exchange.common.v1.PageRequest
-	(*v1.PageResponse)(nil),                 // 64: exchange.common.v1.PageResponse
+	(*CreateHoldsRequest)(nil),              // 14: exchange.wallet.v1.CreateHoldsRequest
+	(*CreateHoldsResponse)(nil),             // 15: exchange.wallet.v1.CreateHoldsResponse
+	(*HoldResult)(nil),                      // 16: exchange.wallet.v1.HoldResult
+	(*VoidHoldRequest)(nil),                 // 17: exchange.wallet.v1.VoidHoldRequest
+	(*VoidHoldResponse)(nil),                // 18: exchange.wallet.v1.VoidHoldResponse
+	(*ReduceHoldRequest)(nil),               // 19: exchange.wallet.v1.ReduceHoldRequest
+	(*ReduceHoldResponse)(nil),              // 20: exchange.wallet.v1.ReduceHoldResponse
+	(*SettleTradeRequest)(nil),              // 21: exchange.wallet.v1.SettleTradeRequest
+	(*SettleTradeResponse)(nil),             // 22: exchange.wallet.v1.SettleTradeResponse
+	(*SettleTradesRequest)(nil),             // 23: exchange.wallet.v1.SettleTradesRequest
+	(*SettleTradesResponse)(nil),            // 24: exchange.wallet.v1.SettleTradesResponse
+	(*SettleTradesResult)(nil),              // 25: exchange.wallet.v1.SettleTradesResult
+	(*SettleTradeError)(nil),                // 26: exchange.wallet.v1.SettleTradeError
+	(*TransferRequest)(nil),                 // 27: exchange.wallet.v1.TransferRequest
+	(*TransferResponse)(nil),                // 28: exchange.wallet.v1.TransferResponse
+	(*GetDepositAddressRequest)(nil),        // 29: exchange.wallet.v1.GetDepositAddressRequest
+	(*GetDepositAddressResponse)(nil),       // 30: exchange.wallet.v1.GetDepositAddressResponse
+	(*Deposit)(nil),                         // 31: exchange.wallet.v1.Deposit
+	(*ListDepositsRequest)(nil),             // 32: exchange.wallet.v1.ListDepositsRequest
+	(*ListDepositsResponse)(nil),            // 33: exchange.wallet.v1.ListDepositsResponse
+	(*Withdrawal)(nil),                      // 34: exchange.wallet.v1.Withdrawal
+	(*RequestWithdrawalRequest)(nil),        // 35: exchange.wallet.v1.RequestWithdrawalRequest
+	(*RequestWithdrawalResponse)(nil),       // 36: exchange.wallet.v1.RequestWithdrawalResponse
+	(*ApproveWithdrawalRequest)(nil),        // 37: exchange.wallet.v1.ApproveWithdrawalRequest
+	(*ApproveWithdrawalResponse)(nil),       // 38: exchange.wallet.v1.ApproveWithdrawalResponse
+	(*RejectWithdrawalRequest)(nil),         // 39: exchange.wallet.v1.RejectWithdrawalRequest
+	(*RejectWithdrawalResponse)(nil),        // 40: exchange.wallet.v1.RejectWithdrawalResponse
+	(*ListWithdrawalsRequest)(nil),          // 41: exchange.wallet.v1.ListWithdrawalsRequest
+	(*ListWithdrawalsResponse)(nil),         // 42: exchange.wallet.v1.ListWithdrawalsResponse
+	(*LedgerEntry)(nil),                     // 43: exchange.wallet.v1.LedgerEntry
+	(*StreamBalanceUpdatesRequest)(nil),     // 44: exchange.wallet.v1.StreamBalanceUpdatesRequest
+	(*BalanceUpdate)(nil),                   // 45: exchange.wallet.v1.BalanceUpdate
+	(*StreamBalanceUpdatesResponse)(nil),    // 46: exchange.wallet.v1.StreamBalanceUpdatesResponse
+	(*ListLedgerEntriesRequest)(nil),        // 47: exchange.wallet.v1.ListLedgerEntriesRequest
+	(*ListLedgerEntriesResponse)(nil),       // 48: exchange.wallet.v1.ListLedgerEntriesResponse
+	(*AllowListEntry)(nil),                  // 49: exchange.wallet.v1.AllowListEntry
+	(*SetWithdrawalAllowListRequest)(nil),   // 50: exchange.wallet.v1.SetWithdrawalAllowListRequest
+	(*SetWithdrawalAllowListResponse)(nil),  // 51: exchange.wallet.v1.SetWithdrawalAllowListResponse
+	(*GetWithdrawalAllowListRequest)(nil),   // 52: exchange.wallet.v1.GetWithdrawalAllowListRequest
+	(*GetWithdrawalAllowListResponse)(nil),  // 53: exchange.wallet.v1.GetWithdrawalAllowListResponse
+	(*GetFeeRatesRequest)(nil),              // 54: exchange.wallet.v1.GetFeeRatesRequest
+	(*GetFeeRatesResponse)(nil),             // 55: exchange.wallet.v1.GetFeeRatesResponse
+	(*ListWithdrawalApprovalsRequest)(nil),  // 56: exchange.wallet.v1.ListWithdrawalApprovalsRequest
+	(*ListWithdrawalApprovalsResponse)(nil), // 57: exchange.wallet.v1.ListWithdrawalApprovalsResponse
+	(*CreditAccountRequest)(nil),            // 58: exchange.wallet.v1.CreditAccountRequest
+	(*CreditAccountResponse)(nil),           // 59: exchange.wallet.v1.CreditAccountResponse
+	(*RequestAccountStatementRequest)(nil),  // 60: exchange.wallet.v1.RequestAccountStatementRequest
+	(*RequestAccountStatementResponse)(nil), // 61: exchange.wallet.v1.RequestAccountStatementResponse
+	(*ArchiveLedgerDayRequest)(nil),         // 62: exchange.wallet.v1.ArchiveLedgerDayRequest
+	(*ArchiveLedgerDayResponse)(nil),        // 63: exchange.wallet.v1.ArchiveLedgerDayResponse
+	(*VerifyLedgerArchiveRequest)(nil),      // 64: exchange.wallet.v1.VerifyLedgerArchiveRequest
+	(*VerifyLedgerArchiveResponse)(nil),     // 65: exchange.wallet.v1.VerifyLedgerArchiveResponse
+	(*v1.PageRequest)(nil),                  // 66: exchange.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                 // 67: exchange.common.v1.PageResponse
 }
 var file_exchange_wallet_v1_wallet_proto_depIdxs = []int32{
 	5,  // 0: exchange.wallet.v1.Asset.networks:type_name -> exchange.wallet.v1.Network
@@ -4199,89 +4409,95 @@ var file_exchange_wallet_v1_wallet_proto_depIdxs = []int32{
 	8,  // 2: exchange.wallet.v1.GetBalancesResponse.balances:type_name -> exchange.wallet.v1.Balance
 	0,  // 3: exchange.wallet.v1.Hold.state:type_name -> exchange.wallet.v1.HoldState
 	12, // 4: exchange.wallet.v1.CreateHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	12, // 5: exchange.wallet.v1.VoidHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	12, // 6: exchange.wallet.v1.ReduceHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	18, // 7: exchange.wallet.v1.SettleTradesRequest.trades:type_name -> exchange.wallet.v1.SettleTradeRequest
-	22, // 8: exchange.wallet.v1.SettleTradesResponse.results:type_name -> exchange.wallet.v1.SettleTradesResult
-	19, // 9: exchange.wallet.v1.SettleTradesResult.settled:type_name -> exchange.wallet.v1.SettleTradeResponse
-	23, // 10: exchange.wallet.v1.SettleTradesResult.error:type_name -> exchange.wallet.v1.SettleTradeError
-	1,  // 11: exchange.wallet.v1.Deposit.status:type_name -> exchange.wallet.v1.TransferStatus
-	63, // 12: exchange.wallet.v1.ListDepositsRequest.page:type_name -> exchange.common.v1.PageRequest
-	28, // 13: exchange.wallet.v1.ListDepositsResponse.deposits:type_name -> exchange.wallet.v1.Deposit
-	64, // 14: exchange.wallet.v1.ListDepositsResponse.page:type_name -> exchange.common.v1.PageResponse
-	1,  // 15: exchange.wallet.v1.Withdrawal.status:type_name -> exchange.wallet.v1.TransferStatus
-	31, // 16: exchange.wallet.v1.RequestWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	31, // 17: exchange.wallet.v1.ApproveWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	31, // 18: exchange.wallet.v1.RejectWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	63, // 19: exchange.wallet.v1.ListWithdrawalsRequest.page:type_name -> exchange.common.v1.PageRequest
-	31, // 20: exchange.wallet.v1.ListWithdrawalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
-	64, // 21: exchange.wallet.v1.ListWithdrawalsResponse.page:type_name -> exchange.common.v1.PageResponse
-	2,  // 22: exchange.wallet.v1.BalanceUpdate.reason:type_name -> exchange.wallet.v1.BalanceUpdateReason
-	42, // 23: exchange.wallet.v1.StreamBalanceUpdatesResponse.update:type_name -> exchange.wallet.v1.BalanceUpdate
-	63, // 24: exchange.wallet.v1.ListLedgerEntriesRequest.page:type_name -> exchange.common.v1.PageRequest
-	40, // 25: exchange.wallet.v1.ListLedgerEntriesResponse.entries:type_name -> exchange.wallet.v1.LedgerEntry
-	64, // 26: exchange.wallet.v1.ListLedgerEntriesResponse.page:type_name -> exchange.common.v1.PageResponse
-	46, // 27: exchange.wallet.v1.SetWithdrawalAllowListRequest.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	46, // 28: exchange.wallet.v1.SetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	46, // 29: exchange.wallet.v1.GetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	63, // 30: exchange.wallet.v1.ListWithdrawalApprovalsRequest.page:type_name -> exchange.common.v1.PageRequest
-	31, // 31: exchange.wallet.v1.ListWithdrawalApprovalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
-	64, // 32: exchange.wallet.v1.ListWithdrawalApprovalsResponse.page:type_name -> exchange.common.v1.PageResponse
-	28, // 33: exchange.wallet.v1.CreditAccountResponse.deposit:type_name -> exchange.wallet.v1.Deposit
-	3,  // 34: exchange.wallet.v1.RequestAccountStatementRequest.format:type_name -> exchange.wallet.v1.StatementFormat
-	6,  // 35: exchange.wallet.v1.WalletService.ListAssets:input_type -> exchange.wallet.v1.ListAssetsRequest
-	9,  // 36: exchange.wallet.v1.WalletService.GetBalances:input_type -> exchange.wallet.v1.GetBalancesRequest
-	11, // 37: exchange.wallet.v1.WalletService.CreateHold:input_type -> exchange.wallet.v1.CreateHoldRequest
-	14, // 38: exchange.wallet.v1.WalletService.VoidHold:input_type -> exchange.wallet.v1.VoidHoldRequest
-	16, // 39: exchange.wallet.v1.WalletService.ReduceHold:input_type -> exchange.wallet.v1.ReduceHoldRequest
-	18, // 40: exchange.wallet.v1.WalletService.SettleTrade:input_type -> exchange.wallet.v1.SettleTradeRequest
-	20, // 41: exchange.wallet.v1.WalletService.SettleTrades:input_type -> exchange.wallet.v1.SettleTradesRequest
-	24, // 42: exchange.wallet.v1.WalletService.Transfer:input_type -> exchange.wallet.v1.TransferRequest
-	26, // 43: exchange.wallet.v1.WalletService.GetDepositAddress:input_type -> exchange.wallet.v1.GetDepositAddressRequest
-	29, // 44: exchange.wallet.v1.WalletService.ListDeposits:input_type -> exchange.wallet.v1.ListDepositsRequest
-	32, // 45: exchange.wallet.v1.WalletService.RequestWithdrawal:input_type -> exchange.wallet.v1.RequestWithdrawalRequest
-	34, // 46: exchange.wallet.v1.WalletService.ApproveWithdrawal:input_type -> exchange.wallet.v1.ApproveWithdrawalRequest
-	36, // 47: exchange.wallet.v1.WalletService.RejectWithdrawal:input_type -> exchange.wallet.v1.RejectWithdrawalRequest
-	38, // 48: exchange.wallet.v1.WalletService.ListWithdrawals:input_type -> exchange.wallet.v1.ListWithdrawalsRequest
-	44, // 49: exchange.wallet.v1.WalletService.ListLedgerEntries:input_type -> exchange.wallet.v1.ListLedgerEntriesRequest
-	47, // 50: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:input_type -> exchange.wallet.v1.SetWithdrawalAllowListRequest
-	49, // 51: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:input_type -> exchange.wallet.v1.GetWithdrawalAllowListRequest
-	51, // 52: exchange.wallet.v1.WalletService.GetFeeRates:input_type -> exchange.wallet.v1.GetFeeRatesRequest
-	53, // 53: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:input_type -> exchange.wallet.v1.ListWithdrawalApprovalsRequest
-	55, // 54: exchange.wallet.v1.WalletService.CreditAccount:input_type -> exchange.wallet.v1.CreditAccountRequest
-	57, // 55: exchange.wallet.v1.WalletService.RequestAccountStatement:input_type -> exchange.wallet.v1.RequestAccountStatementRequest
-	59, // 56: exchange.wallet.v1.WalletService.ArchiveLedgerDay:input_type -> exchange.wallet.v1.ArchiveLedgerDayRequest
-	61, // 57: exchange.wallet.v1.WalletService.VerifyLedgerArchive:input_type -> exchange.wallet.v1.VerifyLedgerArchiveRequest
-	41, // 58: exchange.wallet.v1.WalletService.StreamBalanceUpdates:input_type -> exchange.wallet.v1.StreamBalanceUpdatesRequest
-	7,  // 59: exchange.wallet.v1.WalletService.ListAssets:output_type -> exchange.wallet.v1.ListAssetsResponse
-	10, // 60: exchange.wallet.v1.WalletService.GetBalances:output_type -> exchange.wallet.v1.GetBalancesResponse
-	13, // 61: exchange.wallet.v1.WalletService.CreateHold:output_type -> exchange.wallet.v1.CreateHoldResponse
-	15, // 62: exchange.wallet.v1.WalletService.VoidHold:output_type -> exchange.wallet.v1.VoidHoldResponse
-	17, // 63: exchange.wallet.v1.WalletService.ReduceHold:output_type -> exchange.wallet.v1.ReduceHoldResponse
-	19, // 64: exchange.wallet.v1.WalletService.SettleTrade:output_type -> exchange.wallet.v1.SettleTradeResponse
-	21, // 65: exchange.wallet.v1.WalletService.SettleTrades:output_type -> exchange.wallet.v1.SettleTradesResponse
-	25, // 66: exchange.wallet.v1.WalletService.Transfer:output_type -> exchange.wallet.v1.TransferResponse
-	27, // 67: exchange.wallet.v1.WalletService.GetDepositAddress:output_type -> exchange.wallet.v1.GetDepositAddressResponse
-	30, // 68: exchange.wallet.v1.WalletService.ListDeposits:output_type -> exchange.wallet.v1.ListDepositsResponse
-	33, // 69: exchange.wallet.v1.WalletService.RequestWithdrawal:output_type -> exchange.wallet.v1.RequestWithdrawalResponse
-	35, // 70: exchange.wallet.v1.WalletService.ApproveWithdrawal:output_type -> exchange.wallet.v1.ApproveWithdrawalResponse
-	37, // 71: exchange.wallet.v1.WalletService.RejectWithdrawal:output_type -> exchange.wallet.v1.RejectWithdrawalResponse
-	39, // 72: exchange.wallet.v1.WalletService.ListWithdrawals:output_type -> exchange.wallet.v1.ListWithdrawalsResponse
-	45, // 73: exchange.wallet.v1.WalletService.ListLedgerEntries:output_type -> exchange.wallet.v1.ListLedgerEntriesResponse
-	48, // 74: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:output_type -> exchange.wallet.v1.SetWithdrawalAllowListResponse
-	50, // 75: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:output_type -> exchange.wallet.v1.GetWithdrawalAllowListResponse
-	52, // 76: exchange.wallet.v1.WalletService.GetFeeRates:output_type -> exchange.wallet.v1.GetFeeRatesResponse
-	54, // 77: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:output_type -> exchange.wallet.v1.ListWithdrawalApprovalsResponse
-	56, // 78: exchange.wallet.v1.WalletService.CreditAccount:output_type -> exchange.wallet.v1.CreditAccountResponse
-	58, // 79: exchange.wallet.v1.WalletService.RequestAccountStatement:output_type -> exchange.wallet.v1.RequestAccountStatementResponse
-	60, // 80: exchange.wallet.v1.WalletService.ArchiveLedgerDay:output_type -> exchange.wallet.v1.ArchiveLedgerDayResponse
-	62, // 81: exchange.wallet.v1.WalletService.VerifyLedgerArchive:output_type -> exchange.wallet.v1.VerifyLedgerArchiveResponse
-	43, // 82: exchange.wallet.v1.WalletService.StreamBalanceUpdates:output_type -> exchange.wallet.v1.StreamBalanceUpdatesResponse
-	59, // [59:83] is the sub-list for method output_type
-	35, // [35:59] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	11, // 5: exchange.wallet.v1.CreateHoldsRequest.holds:type_name -> exchange.wallet.v1.CreateHoldRequest
+	16, // 6: exchange.wallet.v1.CreateHoldsResponse.results:type_name -> exchange.wallet.v1.HoldResult
+	26, // 7: exchange.wallet.v1.HoldResult.error:type_name -> exchange.wallet.v1.SettleTradeError
+	12, // 8: exchange.wallet.v1.VoidHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
+	12, // 9: exchange.wallet.v1.ReduceHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
+	21, // 10: exchange.wallet.v1.SettleTradesRequest.trades:type_name -> exchange.wallet.v1.SettleTradeRequest
+	25, // 11: exchange.wallet.v1.SettleTradesResponse.results:type_name -> exchange.wallet.v1.SettleTradesResult
+	16, // 12: exchange.wallet.v1.SettleTradesResponse.voids:type_name -> exchange.wallet.v1.HoldResult
+	22, // 13: exchange.wallet.v1.SettleTradesResult.settled:type_name -> exchange.wallet.v1.SettleTradeResponse
+	26, // 14: exchange.wallet.v1.SettleTradesResult.error:type_name -> exchange.wallet.v1.SettleTradeError
+	1,  // 15: exchange.wallet.v1.Deposit.status:type_name -> exchange.wallet.v1.TransferStatus
+	66, // 16: exchange.wallet.v1.ListDepositsRequest.page:type_name -> exchange.common.v1.PageRequest
+	31, // 17: exchange.wallet.v1.ListDepositsResponse.deposits:type_name -> exchange.wallet.v1.Deposit
+	67, // 18: exchange.wallet.v1.ListDepositsResponse.page:type_name -> exchange.common.v1.PageResponse
+	1,  // 19: exchange.wallet.v1.Withdrawal.status:type_name -> exchange.wallet.v1.TransferStatus
+	34, // 20: exchange.wallet.v1.RequestWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	34, // 21: exchange.wallet.v1.ApproveWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	34, // 22: exchange.wallet.v1.RejectWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	66, // 23: exchange.wallet.v1.ListWithdrawalsRequest.page:type_name -> exchange.common.v1.PageRequest
+	34, // 24: exchange.wallet.v1.ListWithdrawalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
+	67, // 25: exchange.wallet.v1.ListWithdrawalsResponse.page:type_name -> exchange.common.v1.PageResponse
+	2,  // 26: exchange.wallet.v1.BalanceUpdate.reason:type_name -> exchange.wallet.v1.BalanceUpdateReason
+	45, // 27: exchange.wallet.v1.StreamBalanceUpdatesResponse.update:type_name -> exchange.wallet.v1.BalanceUpdate
+	66, // 28: exchange.wallet.v1.ListLedgerEntriesRequest.page:type_name -> exchange.common.v1.PageRequest
+	43, // 29: exchange.wallet.v1.ListLedgerEntriesResponse.entries:type_name -> exchange.wallet.v1.LedgerEntry
+	67, // 30: exchange.wallet.v1.ListLedgerEntriesResponse.page:type_name -> exchange.common.v1.PageResponse
+	49, // 31: exchange.wallet.v1.SetWithdrawalAllowListRequest.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	49, // 32: exchange.wallet.v1.SetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	49, // 33: exchange.wallet.v1.GetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	66, // 34: exchange.wallet.v1.ListWithdrawalApprovalsRequest.page:type_name -> exchange.common.v1.PageRequest
+	34, // 35: exchange.wallet.v1.ListWithdrawalApprovalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
+	67, // 36: exchange.wallet.v1.ListWithdrawalApprovalsResponse.page:type_name -> exchange.common.v1.PageResponse
+	31, // 37: exchange.wallet.v1.CreditAccountResponse.deposit:type_name -> exchange.wallet.v1.Deposit
+	3,  // 38: exchange.wallet.v1.RequestAccountStatementRequest.format:type_name -> exchange.wallet.v1.StatementFormat
+	6,  // 39: exchange.wallet.v1.WalletService.ListAssets:input_type -> exchange.wallet.v1.ListAssetsRequest
+	9,  // 40: exchange.wallet.v1.WalletService.GetBalances:input_type -> exchange.wallet.v1.GetBalancesRequest
+	11, // 41: exchange.wallet.v1.WalletService.CreateHold:input_type -> exchange.wallet.v1.CreateHoldRequest
+	14, // 42: exchange.wallet.v1.WalletService.CreateHolds:input_type -> exchange.wallet.v1.CreateHoldsRequest
+	17, // 43: exchange.wallet.v1.WalletService.VoidHold:input_type -> exchange.wallet.v1.VoidHoldRequest
+	19, // 44: exchange.wallet.v1.WalletService.ReduceHold:input_type -> exchange.wallet.v1.ReduceHoldRequest
+	21, // 45: exchange.wallet.v1.WalletService.SettleTrade:input_type -> exchange.wallet.v1.SettleTradeRequest
+	23, // 46: exchange.wallet.v1.WalletService.SettleTrades:input_type -> exchange.wallet.v1.SettleTradesRequest
+	27, // 47: exchange.wallet.v1.WalletService.Transfer:input_type -> exchange.wallet.v1.TransferRequest
+	29, // 48: exchange.wallet.v1.WalletService.GetDepositAddress:input_type -> exchange.wallet.v1.GetDepositAddressRequest
+	32, // 49: exchange.wallet.v1.WalletService.ListDeposits:input_type -> exchange.wallet.v1.ListDepositsRequest
+	35, // 50: exchange.wallet.v1.WalletService.RequestWithdrawal:input_type -> exchange.wallet.v1.RequestWithdrawalRequest
+	37, // 51: exchange.wallet.v1.WalletService.ApproveWithdrawal:input_type -> exchange.wallet.v1.ApproveWithdrawalRequest
+	39, // 52: exchange.wallet.v1.WalletService.RejectWithdrawal:input_type -> exchange.wallet.v1.RejectWithdrawalRequest
+	41, // 53: exchange.wallet.v1.WalletService.ListWithdrawals:input_type -> exchange.wallet.v1.ListWithdrawalsRequest
+	47, // 54: exchange.wallet.v1.WalletService.ListLedgerEntries:input_type -> exchange.wallet.v1.ListLedgerEntriesRequest
+	50, // 55: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:input_type -> exchange.wallet.v1.SetWithdrawalAllowListRequest
+	52, // 56: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:input_type -> exchange.wallet.v1.GetWithdrawalAllowListRequest
+	54, // 57: exchange.wallet.v1.WalletService.GetFeeRates:input_type -> exchange.wallet.v1.GetFeeRatesRequest
+	56, // 58: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:input_type -> exchange.wallet.v1.ListWithdrawalApprovalsRequest
+	58, // 59: exchange.wallet.v1.WalletService.CreditAccount:input_type -> exchange.wallet.v1.CreditAccountRequest
+	60, // 60: exchange.wallet.v1.WalletService.RequestAccountStatement:input_type -> exchange.wallet.v1.RequestAccountStatementRequest
+	62, // 61: exchange.wallet.v1.WalletService.ArchiveLedgerDay:input_type -> exchange.wallet.v1.ArchiveLedgerDayRequest
+	64, // 62: exchange.wallet.v1.WalletService.VerifyLedgerArchive:input_type -> exchange.wallet.v1.VerifyLedgerArchiveRequest
+	44, // 63: exchange.wallet.v1.WalletService.StreamBalanceUpdates:input_type -> exchange.wallet.v1.StreamBalanceUpdatesRequest
+	7,  // 64: exchange.wallet.v1.WalletService.ListAssets:output_type -> exchange.wallet.v1.ListAssetsResponse
+	10, // 65: exchange.wallet.v1.WalletService.GetBalances:output_type -> exchange.wallet.v1.GetBalancesResponse
+	13, // 66: exchange.wallet.v1.WalletService.CreateHold:output_type -> exchange.wallet.v1.CreateHoldResponse
+	15, // 67: exchange.wallet.v1.WalletService.CreateHolds:output_type -> exchange.wallet.v1.CreateHoldsResponse
+	18, // 68: exchange.wallet.v1.WalletService.VoidHold:output_type -> exchange.wallet.v1.VoidHoldResponse
+	20, // 69: exchange.wallet.v1.WalletService.ReduceHold:output_type -> exchange.wallet.v1.ReduceHoldResponse
+	22, // 70: exchange.wallet.v1.WalletService.SettleTrade:output_type -> exchange.wallet.v1.SettleTradeResponse
+	24, // 71: exchange.wallet.v1.WalletService.SettleTrades:output_type -> exchange.wallet.v1.SettleTradesResponse
+	28, // 72: exchange.wallet.v1.WalletService.Transfer:output_type -> exchange.wallet.v1.TransferResponse
+	30, // 73: exchange.wallet.v1.WalletService.GetDepositAddress:output_type -> exchange.wallet.v1.GetDepositAddressResponse
+	33, // 74: exchange.wallet.v1.WalletService.ListDeposits:output_type -> exchange.wallet.v1.ListDepositsResponse
+	36, // 75: exchange.wallet.v1.WalletService.RequestWithdrawal:output_type -> exchange.wallet.v1.RequestWithdrawalResponse
+	38, // 76: exchange.wallet.v1.WalletService.ApproveWithdrawal:output_type -> exchange.wallet.v1.ApproveWithdrawalResponse
+	40, // 77: exchange.wallet.v1.WalletService.RejectWithdrawal:output_type -> exchange.wallet.v1.RejectWithdrawalResponse
+	42, // 78: exchange.wallet.v1.WalletService.ListWithdrawals:output_type -> exchange.wallet.v1.ListWithdrawalsResponse
+	48, // 79: exchange.wallet.v1.WalletService.ListLedgerEntries:output_type -> exchange.wallet.v1.ListLedgerEntriesResponse
+	51, // 80: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:output_type -> exchange.wallet.v1.SetWithdrawalAllowListResponse
+	53, // 81: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:output_type -> exchange.wallet.v1.GetWithdrawalAllowListResponse
+	55, // 82: exchange.wallet.v1.WalletService.GetFeeRates:output_type -> exchange.wallet.v1.GetFeeRatesResponse
+	57, // 83: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:output_type -> exchange.wallet.v1.ListWithdrawalApprovalsResponse
+	59, // 84: exchange.wallet.v1.WalletService.CreditAccount:output_type -> exchange.wallet.v1.CreditAccountResponse
+	61, // 85: exchange.wallet.v1.WalletService.RequestAccountStatement:output_type -> exchange.wallet.v1.RequestAccountStatementResponse
+	63, // 86: exchange.wallet.v1.WalletService.ArchiveLedgerDay:output_type -> exchange.wallet.v1.ArchiveLedgerDayResponse
+	65, // 87: exchange.wallet.v1.WalletService.VerifyLedgerArchive:output_type -> exchange.wallet.v1.VerifyLedgerArchiveResponse
+	46, // 88: exchange.wallet.v1.WalletService.StreamBalanceUpdates:output_type -> exchange.wallet.v1.StreamBalanceUpdatesResponse
+	64, // [64:89] is the sub-list for method output_type
+	39, // [39:64] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_exchange_wallet_v1_wallet_proto_init() }
@@ -4289,7 +4505,11 @@ func file_exchange_wallet_v1_wallet_proto_init() {
 	if File_exchange_wallet_v1_wallet_proto != nil {
 		return
 	}
-	file_exchange_wallet_v1_wallet_proto_msgTypes[18].OneofWrappers = []any{
+	file_exchange_wallet_v1_wallet_proto_msgTypes[12].OneofWrappers = []any{
+		(*HoldResult_Done)(nil),
+		(*HoldResult_Error)(nil),
+	}
+	file_exchange_wallet_v1_wallet_proto_msgTypes[21].OneofWrappers = []any{
 		(*SettleTradesResult_Settled)(nil),
 		(*SettleTradesResult_Error)(nil),
 	}
@@ -4299,7 +4519,7 @@ func file_exchange_wallet_v1_wallet_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_wallet_v1_wallet_proto_rawDesc), len(file_exchange_wallet_v1_wallet_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   59,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,9 @@ class WalletService(Protocol):
     async def create_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def create_holds(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
     async def void_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
@@ -124,6 +127,16 @@ class WalletServiceASGIApplication(ConnectASGIApplication[WalletService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.create_hold,
+                ),
+                "/exchange.wallet.v1.WalletService/CreateHolds": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CreateHolds",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.create_holds,
                 ),
                 "/exchange.wallet.v1.WalletService/VoidHold": Endpoint.unary(
                     method=MethodInfo(
@@ -402,6 +415,26 @@ class WalletServiceClient(ConnectClient):
                 service_name="exchange.wallet.v1.WalletService",
                 input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldRequest,
                 output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def create_holds(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateHolds",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,
@@ -836,6 +869,8 @@ class WalletServiceSync(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def create_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def create_holds(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def void_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def reduce_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ReduceHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ReduceHoldResponse:
@@ -913,6 +948,16 @@ class WalletServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.create_hold,
+                ),
+                "/exchange.wallet.v1.WalletService/CreateHolds": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="CreateHolds",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.create_holds,
                 ),
                 "/exchange.wallet.v1.WalletService/VoidHold": EndpointSync.unary(
                     method=MethodInfo(
@@ -1191,6 +1236,26 @@ class WalletServiceClientSync(ConnectClientSync):
                 service_name="exchange.wallet.v1.WalletService",
                 input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldRequest,
                 output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def create_holds(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateHolds",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.CreateHoldsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

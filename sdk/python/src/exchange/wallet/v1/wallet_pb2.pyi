@@ -151,6 +151,26 @@ class CreateHoldResponse(_message.Message):
     hold: Hold
     def __init__(self, hold: _Optional[_Union[Hold, _Mapping]] = ...) -> None: ...
 
+class CreateHoldsRequest(_message.Message):
+    __slots__ = ("holds",)
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    holds: _containers.RepeatedCompositeFieldContainer[CreateHoldRequest]
+    def __init__(self, holds: _Optional[_Iterable[_Union[CreateHoldRequest, _Mapping]]] = ...) -> None: ...
+
+class CreateHoldsResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[HoldResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[HoldResult, _Mapping]]] = ...) -> None: ...
+
+class HoldResult(_message.Message):
+    __slots__ = ("done", "error")
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    done: bool
+    error: SettleTradeError
+    def __init__(self, done: _Optional[bool] = ..., error: _Optional[_Union[SettleTradeError, _Mapping]] = ...) -> None: ...
+
 class VoidHoldRequest(_message.Message):
     __slots__ = ("hold_id",)
     HOLD_ID_FIELD_NUMBER: _ClassVar[int]
@@ -216,16 +236,20 @@ class SettleTradeResponse(_message.Message):
     def __init__(self, buyer_fee: _Optional[str] = ..., seller_fee: _Optional[str] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class SettleTradesRequest(_message.Message):
-    __slots__ = ("trades",)
+    __slots__ = ("trades", "void_hold_ids")
     TRADES_FIELD_NUMBER: _ClassVar[int]
+    VOID_HOLD_IDS_FIELD_NUMBER: _ClassVar[int]
     trades: _containers.RepeatedCompositeFieldContainer[SettleTradeRequest]
-    def __init__(self, trades: _Optional[_Iterable[_Union[SettleTradeRequest, _Mapping]]] = ...) -> None: ...
+    void_hold_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, trades: _Optional[_Iterable[_Union[SettleTradeRequest, _Mapping]]] = ..., void_hold_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SettleTradesResponse(_message.Message):
-    __slots__ = ("results",)
+    __slots__ = ("results", "voids")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    VOIDS_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[SettleTradesResult]
-    def __init__(self, results: _Optional[_Iterable[_Union[SettleTradesResult, _Mapping]]] = ...) -> None: ...
+    voids: _containers.RepeatedCompositeFieldContainer[HoldResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[SettleTradesResult, _Mapping]]] = ..., voids: _Optional[_Iterable[_Union[HoldResult, _Mapping]]] = ...) -> None: ...
 
 class SettleTradesResult(_message.Message):
     __slots__ = ("settled", "error")

@@ -42,6 +42,9 @@ const (
 	// WalletServiceCreateHoldProcedure is the fully-qualified name of the WalletService's CreateHold
 	// RPC.
 	WalletServiceCreateHoldProcedure = "/exchange.wallet.v1.WalletService/CreateHold"
+	// WalletServiceCreateHoldsProcedure is the fully-qualified name of the WalletService's CreateHolds
+	// RPC.
+	WalletServiceCreateHoldsProcedure = "/exchange.wallet.v1.WalletService/CreateHolds"
 	// WalletServiceVoidHoldProcedure is the fully-qualified name of the WalletService's VoidHold RPC.
 	WalletServiceVoidHoldProcedure = "/exchange.wallet.v1.WalletService/VoidHold"
 	// WalletServiceReduceHoldProcedure is the fully-qualified name of the WalletService's ReduceHold
@@ -111,6 +114,10 @@ type WalletServiceClient interface {
 	GetBalances(context.Context, *connect.Request[v1.GetBalancesRequest]) (*connect.Response[v1.GetBalancesResponse], error)
 	// Moves funds from available to locked for an order (a pending transfer).
 	CreateHold(context.Context, *connect.Request[v1.CreateHoldRequest]) (*connect.Response[v1.CreateHoldResponse], error)
+	// Takes several holds in one call (the orders of one group), each on its own: one refused
+	// (insufficient balance, unknown asset...) fails alone, with its error in its result. Committed
+	// together. Only a malformed batch (empty, too big) fails the whole call.
+	CreateHolds(context.Context, *connect.Request[v1.CreateHoldsRequest]) (*connect.Response[v1.CreateHoldsResponse], error)
 	// Returns what is left of a hold to available. Resolves the hold at most once.
 	VoidHold(context.Context, *connect.Request[v1.VoidHoldRequest]) (*connect.Response[v1.VoidHoldResponse], error)
 	// Returns part of a pending hold to available (an order reduced in place); the hold stays
@@ -120,7 +127,9 @@ type WalletServiceClient interface {
 	SettleTrade(context.Context, *connect.Request[v1.SettleTradeRequest]) (*connect.Response[v1.SettleTradeResponse], error)
 	// Settles a batch of trades in order, each on its own: one bad trade (unknown hold, bad amount,
 	// insufficient balance...) fails alone, with its error in its result, and changes nothing; the
-	// others settle. Only a malformed batch (empty, too big) fails the whole call.
+	// others settle. Only a malformed batch (too big, or neither trades nor holds to void) fails the
+	// whole call. The holds in void_hold_ids (orders the trades finished) are voided after the
+	// trades, only when every trade settled, in the same call.
 	SettleTrades(context.Context, *connect.Request[v1.SettleTradesRequest]) (*connect.Response[v1.SettleTradesResponse], error)
 	Transfer(context.Context, *connect.Request[v1.TransferRequest]) (*connect.Response[v1.TransferResponse], error)
 	GetDepositAddress(context.Context, *connect.Request[v1.GetDepositAddressRequest]) (*connect.Response[v1.GetDepositAddressResponse], error)
@@ -190,6 +199,12 @@ func NewWalletServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			httpClient,
 			baseURL+WalletServiceCreateHoldProcedure,
 			connect.WithSchema(walletServiceMethods.ByName("CreateHold")),
+			connect.WithClientOptions(opts...),
+		),
+		createHolds: connect.NewClient[v1.CreateHoldsRequest, v1.CreateHoldsResponse](
+			httpClient,
+			baseURL+WalletServiceCreateHoldsProcedure,
+			connect.WithSchema(walletServiceMethods.ByName("CreateHolds")),
 			connect.WithClientOptions(opts...),
 		),
 		voidHold: connect.NewClient[v1.VoidHoldRequest, v1.VoidHoldResponse](
@@ -326,6 +341,7 @@ type walletServiceClient struct {
 	listAssets              *connect.Client[v1.ListAssetsRequest, v1.ListAssetsResponse]
 	getBalances             *connect.Client[v1.GetBalancesRequest, v1.GetBalancesResponse]
 	createHold              *connect.Client[v1.CreateHoldRequest, v1.CreateHoldResponse]
+	createHolds             *connect.Client[v1.CreateHoldsRequest, v1.CreateHoldsResponse]
 	voidHold                *connect.Client[v1.VoidHoldRequest, v1.VoidHoldResponse]
 	reduceHold              *connect.Client[v1.ReduceHoldRequest, v1.ReduceHoldResponse]
 	settleTrade             *connect.Client[v1.SettleTradeRequest, v1.SettleTradeResponse]
@@ -362,6 +378,11 @@ func (c *walletServiceClient) GetBalances(ctx context.Context, req *connect.Requ
 // CreateHold calls exchange.wallet.v1.WalletService.CreateHold.
 func (c *walletServiceClient) CreateHold(ctx context.Context, req *connect.Request[v1.CreateHoldRequest]) (*connect.Response[v1.CreateHoldResponse], error) {
 	return c.createHold.CallUnary(ctx, req)
+}
+
+// CreateHolds calls exchange.wallet.v1.WalletService.CreateHolds.
+func (c *walletServiceClient) CreateHolds(ctx context.Context, req *connect.Request[v1.CreateHoldsRequest]) (*connect.Response[v1.CreateHoldsResponse], error) {
+	return c.createHolds.CallUnary(ctx, req)
 }
 
 // VoidHold calls exchange.wallet.v1.WalletService.VoidHold.
@@ -475,6 +496,10 @@ type WalletServiceHandler interface {
 	GetBalances(context.Context, *connect.Request[v1.GetBalancesRequest]) (*connect.Response[v1.GetBalancesResponse], error)
 	// Moves funds from available to locked for an order (a pending transfer).
 	CreateHold(context.Context, *connect.Request[v1.CreateHoldRequest]) (*connect.Response[v1.CreateHoldResponse], error)
+	// Takes several holds in one call (the orders of one group), each on its own: one refused
+	// (insufficient balance, unknown asset...) fails alone, with its error in its result. Committed
+	// together. Only a malformed batch (empty, too big) fails the whole call.
+	CreateHolds(context.Context, *connect.Request[v1.CreateHoldsRequest]) (*connect.Response[v1.CreateHoldsResponse], error)
 	// Returns what is left of a hold to available. Resolves the hold at most once.
 	VoidHold(context.Context, *connect.Request[v1.VoidHoldRequest]) (*connect.Response[v1.VoidHoldResponse], error)
 	// Returns part of a pending hold to available (an order reduced in place); the hold stays
@@ -484,7 +509,9 @@ type WalletServiceHandler interface {
 	SettleTrade(context.Context, *connect.Request[v1.SettleTradeRequest]) (*connect.Response[v1.SettleTradeResponse], error)
 	// Settles a batch of trades in order, each on its own: one bad trade (unknown hold, bad amount,
 	// insufficient balance...) fails alone, with its error in its result, and changes nothing; the
-	// others settle. Only a malformed batch (empty, too big) fails the whole call.
+	// others settle. Only a malformed batch (too big, or neither trades nor holds to void) fails the
+	// whole call. The holds in void_hold_ids (orders the trades finished) are voided after the
+	// trades, only when every trade settled, in the same call.
 	SettleTrades(context.Context, *connect.Request[v1.SettleTradesRequest]) (*connect.Response[v1.SettleTradesResponse], error)
 	Transfer(context.Context, *connect.Request[v1.TransferRequest]) (*connect.Response[v1.TransferResponse], error)
 	GetDepositAddress(context.Context, *connect.Request[v1.GetDepositAddressRequest]) (*connect.Response[v1.GetDepositAddressResponse], error)
@@ -550,6 +577,12 @@ func NewWalletServiceHandler(svc WalletServiceHandler, opts ...connect.HandlerOp
 		WalletServiceCreateHoldProcedure,
 		svc.CreateHold,
 		connect.WithSchema(walletServiceMethods.ByName("CreateHold")),
+		connect.WithHandlerOptions(opts...),
+	)
+	walletServiceCreateHoldsHandler := connect.NewUnaryHandler(
+		WalletServiceCreateHoldsProcedure,
+		svc.CreateHolds,
+		connect.WithSchema(walletServiceMethods.ByName("CreateHolds")),
 		connect.WithHandlerOptions(opts...),
 	)
 	walletServiceVoidHoldHandler := connect.NewUnaryHandler(
@@ -686,6 +719,8 @@ func NewWalletServiceHandler(svc WalletServiceHandler, opts ...connect.HandlerOp
 			walletServiceGetBalancesHandler.ServeHTTP(w, r)
 		case WalletServiceCreateHoldProcedure:
 			walletServiceCreateHoldHandler.ServeHTTP(w, r)
+		case WalletServiceCreateHoldsProcedure:
+			walletServiceCreateHoldsHandler.ServeHTTP(w, r)
 		case WalletServiceVoidHoldProcedure:
 			walletServiceVoidHoldHandler.ServeHTTP(w, r)
 		case WalletServiceReduceHoldProcedure:
@@ -747,6 +782,10 @@ func (UnimplementedWalletServiceHandler) GetBalances(context.Context, *connect.R
 
 func (UnimplementedWalletServiceHandler) CreateHold(context.Context, *connect.Request[v1.CreateHoldRequest]) (*connect.Response[v1.CreateHoldResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.wallet.v1.WalletService.CreateHold is not implemented"))
+}
+
+func (UnimplementedWalletServiceHandler) CreateHolds(context.Context, *connect.Request[v1.CreateHoldsRequest]) (*connect.Response[v1.CreateHoldsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.wallet.v1.WalletService.CreateHolds is not implemented"))
 }
 
 func (UnimplementedWalletServiceHandler) VoidHold(context.Context, *connect.Request[v1.VoidHoldRequest]) (*connect.Response[v1.VoidHoldResponse], error) {
