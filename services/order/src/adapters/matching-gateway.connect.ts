@@ -2,6 +2,9 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { MatchingService, type Command, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { MatchingGateway, SubmitOutcome } from "../ports/matching-gateway.port.js";
 
+/** Commands matching knows by the order ids they place: sending one again is harmless. */
+const PLACEMENTS = new Set<Command["kind"]["case"]>(["place", "cancelReplace", "placeList"]);
+
 /** Answers that say matching was not reached, or not heard back from: the command may or may not be journaled. */
 const UNREACHED = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Aborted]);
 
@@ -38,12 +41,12 @@ export class ConnectMatchingGateway implements MatchingGateway {
 
   /**
    * A batch of placements that did not reach matching (or whose answer was lost) is sent again,
-   * with backoff, for a while: placements (and cancel-replaces, known by their new order's id) are
-   * idempotent by order id (one journaled before comes back "duplicate"), and the symbol's later
-   * orders wait behind it, so none overtakes it.
+   * with backoff, for a while: placements (cancel-replaces and order lists too, known by their new
+   * orders' ids) are idempotent by order id (one journaled before comes back "duplicate"), and the
+   * symbol's later orders wait behind it, so none overtakes it.
    */
   async submitBatch(symbol: string, commands: readonly Command[]): Promise<SubmitOutcome[]> {
-    const placements = commands.every((command) => command.kind.case === "place" || command.kind.case === "cancelReplace");
+    const placements = commands.every((command) => PLACEMENTS.has(command.kind.case));
     const deadline = Date.now() + this.retry.forMs;
     for (let delay = this.retry.firstDelayMs; ; delay = Math.min(delay * 2, this.retry.maxDelayMs)) {
       try {

@@ -44,10 +44,13 @@ export interface PlaceOrderListRequest {
  * every order together and then runs the contingency itself. Answers once the consumer applied
  * the list's events. A list refused before matching accepted it (a refused hold, or matching's refusal of the
  * command) leaves nothing visible: its rows are removed (their ids stay used), and no event is published.
+ * A list matching did not answer for stays undelivered with its holds, as a lone order does: a retry with its
+ * listClientOrderId, or the relay, delivers the same command again (matching answers a list it has as a
+ * duplicate), so what became of it is decided by matching's events only.
  */
 export class PlaceOrderList {
-  /** Lists this process stored and is placing: the relay leaves them to their placement. */
-  private readonly inFlight = new Set<number>();
+  /** Lists this process stored and is placing, by id: a retry waits for the placement, the relay leaves it alone. */
+  private readonly inFlight = new Map<number, Promise<OrderListView>>();
 
   constructor(
     private readonly deps: PlaceOrderListDeps,
@@ -63,7 +66,7 @@ export class PlaceOrderList {
     const { spec, units } = this.symbols.get(symbol);
     if (request.listClientOrderId !== "") {
       const existing = await this.deps.store.getListByClientId(accountId, request.listClientOrderId);
-      if (existing) return this.view(existing);
+      if (existing) return this.retried(existing);
     }
     for (const leg of request.orders) {
       if (leg.clientOrderId !== "" && (await this.deps.store.getByClientId(accountId, leg.clientOrderId))) {
@@ -85,7 +88,6 @@ export class PlaceOrderList {
 
   private async placeChecked(request: PlaceOrderListRequest, intent: OrderListIntent): Promise<OrderListView> {
     const { accountId, symbol } = request;
-    const { units } = this.symbols.get(symbol);
     const now = this.deps.clock.now();
     const stored = await this.deps.store.insertList(symbol, intent.legs.length, (orderListId, first) => {
       const orderIds = intent.legs.map((_, index) => first + index);
@@ -104,21 +106,94 @@ export class PlaceOrderList {
       );
       return { list, orders };
     });
-    if (!stored.created) return this.view(stored.list);
-    const { orderListId } = stored.list;
-    this.inFlight.add(orderListId);
-    let sequence: number | undefined;
+    if (!stored.created) return this.retried(stored.list);
+    return this.tracked(stored.list.orderListId, this.placeNew(stored.list, stored.orders));
+  }
+
+  /** Registers a placement in flight in this process until it settles (a retry awaits it; the relay skips it). */
+  private async tracked(orderListId: number, placing: Promise<OrderListView>): Promise<OrderListView> {
+    this.inFlight.set(orderListId, placing);
     try {
-      await this.holdAll(stored.list, stored.orders);
-      sequence = await this.queue.run(symbol, () => this.deliver(stored.list, stored.orders, units));
+      return await placing;
     } finally {
       this.inFlight.delete(orderListId);
     }
-    if (sequence !== undefined) await this.progress.waitFor(symbol, sequence);
-    const reasons = stored.orders.map((order) => this.progress.takeRejection(symbol, order.orderId));
+  }
+
+  /** A new list: held (a refusal removes it), delivered, answered once its events are applied. */
+  private async placeNew(list: OrderList, orders: readonly Order[]): Promise<OrderListView> {
+    await this.holdAll(list, orders);
+    return this.deliverAndSettle(list, orders);
+  }
+
+  private async deliverAndSettle(list: OrderList, orders: readonly Order[]): Promise<OrderListView> {
+    const { units } = this.symbols.get(list.symbol);
+    const sequence = await this.queue.run(list.symbol, () => this.deliver(list, orders, units));
+    if (sequence !== undefined) await this.progress.waitFor(list.symbol, sequence);
+    const reasons = orders.map((order) => this.progress.takeRejection(list.symbol, order.orderId));
     const reason = reasons.find((r) => r !== undefined);
     if (reason !== undefined) throw placementRejected(reason);
-    return this.view(stored.list);
+    return this.view(list);
+  }
+
+  /**
+   * A list whose listClientOrderId is stored: as stored once matching has it; while it is not known to be in
+   * matching, the placement in flight here is awaited, or the list is held and delivered again (both idempotent),
+   * and answered as a placement is. Answering the stored PENDING_NEW list instead would acknowledge a list matching
+   * may not have.
+   */
+  private async retried(list: OrderList): Promise<OrderListView> {
+    const placing = this.inFlight.get(list.orderListId);
+    if (placing) return placing;
+    const orders = await this.legs(list);
+    if (!undeliveredList(list, orders)) return viewOf(list, orders);
+    return this.tracked(list.orderListId, this.redeliver(list, orders));
+  }
+
+  /**
+   * Holds (again: idempotent by hold id) and delivers a stored list. Wallet's unknown answer leaves it for later;
+   * a refusal ends it REJECTED (see refuseHeld).
+   */
+  private async redeliver(list: OrderList, orders: readonly Order[]): Promise<OrderListView> {
+    await this.holdAgain(list, orders);
+    return this.deliverAndSettle(list, orders);
+  }
+
+  private async holdAgain(list: OrderList, orders: readonly Order[]): Promise<void> {
+    try {
+      for (const order of holders(orders)) await this.hold(order);
+    } catch (error) {
+      if (isDomainError(error) && error.key === "DISCONNECTED") throw error;
+      await this.refuseHeld(list, orders, error);
+    }
+  }
+
+  /**
+   * Wallet refused a hold of a list stored before (a retry's or the relay's delivery): as a lone order's refused
+   * redelivery, its orders are stored REJECTED (HOLD_REFUSED), the holds taken released, and the caller gets
+   * wallet's error.
+   */
+  private async refuseHeld(list: OrderList, orders: readonly Order[], error: unknown): Promise<never> {
+    await Promise.all(orders.map((order) => this.deps.wallet.release(holdOf(order)).catch(() => undefined)));
+    const time = this.deps.clock.now();
+    for (const order of orders) {
+      order.status = OrderStatus.REJECTED;
+      order.submitted = true;
+      order.updatedAt = time;
+      await this.deps.store.update(order);
+    }
+    const view = viewOf(list, orders);
+    this.deps.updates?.publish(
+      orders.map((order, index) => ({
+        order: { ...order },
+        executionType: "REJECTED" as const,
+        rejectReason: "HOLD_REFUSED",
+        time,
+        balancesChanged: false,
+        ...(index === orders.length - 1 ? { orderList: view } : {}),
+      })),
+    );
+    throw error;
   }
 
   /**
@@ -126,8 +201,7 @@ export class PlaceOrderList {
    * never delivered (this placement delivers it only once held, and the relay leaves it alone meanwhile).
    */
   private async holdAll(list: OrderList, orders: readonly Order[]): Promise<void> {
-    const owners = orders.filter((order) => order.sharedHold === undefined || order.sharedHold[0] === order.orderId);
-    const results = await Promise.allSettled(owners.map((order) => this.hold(order)));
+    const results = await Promise.allSettled(holders(orders).map((order) => this.hold(order)));
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (!failed) return;
     // Unknown answer (wallet unreachable): the holds may exist; nothing was delivered, the relay may retry.
@@ -151,59 +225,67 @@ export class PlaceOrderList {
   /**
    * The list as one matching command; answers the sequence of its events (undefined: matching had it). Refused by
    * matching (nothing journaled; a list it had is answered as a duplicate), the list is removed as a refused hold's.
+   * Matching not reached, or its answer lost (it may have journaled the list): the list stays undelivered with its
+   * holds, for a retry or the relay, and the caller gets a retryable error.
    */
   private async deliver(list: OrderList, orders: readonly Order[], units: ListUnits): Promise<number | undefined> {
     const { symbol } = list;
     const [outcome] = await this.deps.matching.submitBatch(symbol, [listCommand(symbol, list.contingency, orders, units)]);
+    if (outcome === undefined) throw new DomainError("DISCONNECTED", `matching did not answer for order list ${list.orderListId}; it is delivered again`);
     if (outcome === "duplicate") return undefined;
-    if (outcome !== undefined && "invalid" in outcome) {
+    if ("invalid" in outcome) {
       await this.discard(list, orders);
       throw new DomainError("NEW_ORDER_REJECTED", `Order list rejected (${outcome.invalid}).`);
-    }
-    if (outcome === undefined) {
-      const time = this.deps.clock.now();
-      for (const order of orders) {
-        order.status = OrderStatus.REJECTED;
-        order.submitted = true;
-        order.updatedAt = time;
-        await this.deps.store.update(order);
-      }
-      await Promise.all(orders.map((order) => this.deps.wallet.release(holdOf(order)).catch(() => undefined)));
-      throw new DomainError("NEW_ORDER_REJECTED", "Order list rejected (no answer).");
     }
     return Number(outcome.sequence);
   }
 
   /**
    * Delivers lists stored but not yet handed to matching (their first order still undelivered),
-   * oldest first, under the symbol's queue: after a crash, or a delivery that failed.
+   * oldest first: after a crash, or a delivery that failed or went unanswered. Lists placed by this
+   * process and still in flight are left to their placement.
    */
   async relay(symbol: string, olderThanMs = 0): Promise<void> {
     const { units } = this.symbols.get(symbol);
-    await this.queue.run(symbol, async () => {
-      const before = this.deps.clock.now() - olderThanMs;
-      const firsts = (await this.deps.store.undelivered(symbol)).filter((order) => order.orderListId !== undefined && order.status === OrderStatus.PENDING_NEW && order.createdAt <= before);
-      const seen = new Set<number>();
-      for (const first of firsts) {
-        if (seen.has(first.orderListId!)) continue;
-        seen.add(first.orderListId!);
-        const list = await this.deps.store.getList(first.orderListId!);
-        if (!list || list.orderIds[0] !== first.orderId || this.inFlight.has(list.orderListId)) continue;
-        const orders = (await Promise.all(list.orderIds.map((id) => this.deps.store.get(symbol, id)))).filter((order): order is Order => order !== undefined);
-        try {
-          for (const order of orders) if (order.sharedHold === undefined || order.sharedHold[0] === order.orderId) await this.hold(order);
-          await this.deps.matching.submitBatch(symbol, [listCommand(symbol, list.contingency, orders, units)]);
-        } catch {
-          // left for the next round
-        }
-      }
-    });
+    const before = this.deps.clock.now() - olderThanMs;
+    const firsts = (await this.deps.store.undelivered(symbol)).filter((order) => order.orderListId !== undefined && order.status === OrderStatus.PENDING_NEW && order.createdAt <= before);
+    const seen = new Set<number>();
+    for (const first of firsts) {
+      if (seen.has(first.orderListId!)) continue;
+      seen.add(first.orderListId!);
+      const list = await this.deps.store.getList(first.orderListId!);
+      if (!list || list.orderIds[0] !== first.orderId || this.inFlight.has(list.orderListId)) continue;
+      const orders = await this.legs(list);
+      const delivering = (async () => {
+        await this.holdAgain(list, orders);
+        await this.queue.run(symbol, () => this.deliver(list, orders, units));
+        return this.view(list);
+      })();
+      // left for the next round when it fails again
+      await this.tracked(list.orderListId, delivering).catch(() => undefined);
+    }
+  }
+
+  /** The list's orders as stored, in list order. */
+  private async legs(list: OrderList): Promise<Order[]> {
+    const orders = await Promise.all(list.orderIds.map((id) => this.deps.store.get(list.symbol, id)));
+    return orders.filter((order): order is Order => order !== undefined);
   }
 
   private async view(list: OrderList): Promise<OrderListView> {
-    const orders = await Promise.all(list.orderIds.map((id) => this.deps.store.get(list.symbol, id)));
-    return viewOf(list, orders.filter((order): order is Order => order !== undefined));
+    return viewOf(list, await this.legs(list));
   }
+}
+
+/** The orders whose budget is held at placement: each order, an OCO pair once (by its first order). */
+function holders(orders: readonly Order[]): Order[] {
+  return orders.filter((order) => order.sharedHold === undefined || order.sharedHold[0] === order.orderId);
+}
+
+/** Not yet known to be in matching: its first order has no events applied (the row is still the outbox). */
+function undeliveredList(list: OrderList, orders: readonly Order[]): boolean {
+  const first = orders.find((order) => order.orderId === list.orderIds[0]);
+  return first !== undefined && !first.submitted && first.status === OrderStatus.PENDING_NEW;
 }
 
 function newOrder(symbol: string, orderId: number, accountId: string, clientOrderId: string, intent: OrderIntent, now: number, orderListId: number, sharedHold: readonly number[] | undefined): Order {

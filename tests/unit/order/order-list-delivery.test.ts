@@ -1,0 +1,232 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Kysely } from "kysely";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { ContingencyType, OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
+import type { Command, EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
+import { ManualClock, systemClock } from "#kit/clock/clock.js";
+import { openDatabase, type Database } from "#kit/db/database.js";
+import { migrate } from "#kit/db/migrate.js";
+import { isDomainError } from "#kit/errors/domain-error.js";
+import { toConnectError } from "#kit/errors/connect-errors.js";
+import { parseUnits } from "#kit/money/decimal.js";
+import { inProcessTransport } from "#kit/rpc/in-process.js";
+import type { ServiceModule } from "#kit/rpc/service-module.js";
+import { ConnectMatchingGateway } from "../../../services/order/src/adapters/matching-gateway.connect.js";
+import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "../../../services/order/src/adapters/order-store.sql.js";
+import { ConnectWalletGateway } from "../../../services/order/src/adapters/wallet-gateway.connect.js";
+import type { ListLegRequest } from "../../../services/order/src/domain/order-list-intent.js";
+import type { OrderListView } from "../../../services/order/src/domain/order-list.js";
+import { Orders } from "../../../services/order/src/domain/orders.use-case.js";
+import type { PlaceOrderListRequest } from "../../../services/order/src/domain/place-order-list.use-case.js";
+import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
+import type { MatchingGateway, SubmitOutcome } from "../../../services/order/src/ports/matching-gateway.port.js";
+import { createMatchingModule } from "../../../services/matching/src/main.js";
+import { createWalletModule, type WalletParts } from "../../../services/wallet/src/main.js";
+import { limitRequest } from "../../support/place-request.js";
+import { until } from "../../support/until.js";
+
+// Order lists whose delivery to matching goes unanswered, with the real matching engine and the real wallet (SQLite)
+// in process and the real SQLite order store and its consumer. A list matching did not answer for may be in its
+// book: it is never ended by the order service on its own (no REJECTED, no hold released), but stays undelivered,
+// and the same command is delivered again (a retry with its listClientOrderId, or the relay), which matching answers
+// as a duplicate when it has the list. What becomes of the list is decided by matching's events only.
+
+const SYMBOL = "BTCUSDT";
+const units = (text: string) => parseUnits(text, 8);
+
+/** The real gateway, able to be unreachable, or to lose matching's answer after matching journaled the command. */
+class FlakyMatching implements MatchingGateway {
+  readonly sent: string[] = [];
+  down = false;
+  /** The next submission reaches matching, then its answer is lost: the gateway throws Unavailable. */
+  loseNextAnswer = false;
+  /** The next submission reaches matching, then the gateway answers with no outcome at all. */
+  dropNextOutcome = false;
+
+  private paused = false;
+  private resume: () => void = () => undefined;
+  private resumed: Promise<void> = Promise.resolve();
+
+  constructor(readonly inner: ConnectMatchingGateway) {}
+
+  /** Holds back the events the consumer reads (a slow consumer), until unpause. */
+  pause(): void {
+    this.paused = true;
+    this.resumed = new Promise((resolve) => (this.resume = resolve));
+  }
+
+  unpause(): void {
+    this.paused = false;
+    this.resume();
+  }
+
+  submit(command: Command): Promise<EventBatch | "duplicate"> {
+    if (this.down) return Promise.reject(new ConnectError("matching is unreachable", Code.Unavailable));
+    this.sent.push(command.kind.case ?? "?");
+    return this.inner.submit(command);
+  }
+
+  async submitBatch(symbol: string, commands: readonly Command[]): Promise<SubmitOutcome[]> {
+    if (this.down) throw new ConnectError("matching is unreachable", Code.Unavailable);
+    for (const command of commands) this.sent.push(command.kind.case ?? "?");
+    const outcomes = await this.inner.submitBatch(symbol, commands);
+    if (this.loseNextAnswer) {
+      this.loseNextAnswer = false;
+      throw new ConnectError("matching's answer was lost", Code.Unavailable);
+    }
+    if (this.dropNextOutcome) {
+      this.dropNextOutcome = false;
+      return [];
+    }
+    return outcomes;
+  }
+
+  async *events(symbol: string, fromSequence: number, signal: AbortSignal): AsyncIterable<EventBatch> {
+    for await (const batch of this.inner.events(symbol, fromSequence, signal)) {
+      while (this.paused) await this.resumed;
+      yield batch;
+    }
+  }
+
+  bestAskTicks(symbol: string): Promise<bigint | undefined> {
+    return this.inner.bestAskTicks(symbol);
+  }
+
+  headSequence(symbol: string): Promise<number> {
+    return this.inner.headSequence(symbol);
+  }
+}
+
+let dir: string;
+let modules: ServiceModule[];
+let parts: WalletParts;
+let orderDb: Database<OrderTables>;
+let matching: FlakyMatching;
+let clock: ManualClock;
+let orders: Orders;
+let consumer: AbortController;
+let consuming: Promise<void>;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "order-list-delivery-"));
+  const walletModule = await createWalletModule({ ledgerUrl: `sqlite:${join(dir, "wallet.sqlite")}`, tickMs: 0 });
+  parts = walletModule.parts;
+  modules = [walletModule, await createMatchingModule({ dataDir: join(dir, "matching") })];
+  const transport = inProcessTransport((router: ConnectRouter) => {
+    for (const module of modules) module.routes(router);
+  });
+  orderDb = openDatabase<OrderTables>(`sqlite:${join(dir, "order.sqlite")}`);
+  await migrate(orderDb.db as never, "order", orderStoreMigrations);
+  // Lists must not go back to a gateway retry loop for these tests: one attempt, the use case decides.
+  matching = new FlakyMatching(new ConnectMatchingGateway(transport, { forMs: 0, firstDelayMs: 1, maxDelayMs: 1 }));
+  clock = new ManualClock(systemClock.now());
+  orders = new Orders({ store: new SqlOrderStore(orderDb.db as Kysely<OrderTables>), matching, wallet: new ConnectWalletGateway(transport), clock, symbols: DEFAULT_SYMBOLS, waitMs: 2_000 });
+  consumer = new AbortController();
+  const signal = consumer.signal;
+  consuming = (async () => {
+    while (!signal.aborted) {
+      try {
+        await orders.consume(SYMBOL, signal);
+      } catch {
+        if (signal.aborted) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  })();
+  await parts.wallet.creditDeposit("alice-usdt", "alice", "USDT", units("10000"));
+  await parts.wallet.creditDeposit("alice-btc", "alice", "BTC", units("1"));
+});
+
+afterEach(async () => {
+  matching.unpause();
+  consumer.abort();
+  await consuming;
+  for (const module of modules ?? []) await module.stop?.();
+  await orderDb?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function balance(account: string, asset: string): Promise<{ available: bigint; locked: bigint }> {
+  const row = (await parts.wallet.balances(account, [asset]))[0];
+  return { available: row?.available ?? 0n, locked: row?.locked ?? 0n };
+}
+
+const legOf = (side: Side, quantity: string, price: string, type = OrderType.LIMIT): ListLegRequest => ({ ...limitRequest(side, quantity, price, type), clientOrderId: "" });
+
+/** alice's sell OCO: LIMIT_MAKER above at 31000, STOP_LOSS below at 29000 (0.1 BTC, held once). */
+const oco = (listClientOrderId: string): PlaceOrderListRequest => ({
+  accountId: "alice",
+  symbol: SYMBOL,
+  contingency: ContingencyType.OCO,
+  listClientOrderId,
+  orders: [legOf(Side.SELL, "0.1", "31000", OrderType.LIMIT_MAKER), { ...limitRequest(Side.SELL, "0.1", "", OrderType.STOP_LOSS), stopPrice: "29000", clientOrderId: "" }],
+});
+
+async function unavailable(call: Promise<unknown>): Promise<void> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => (isDomainError(e) ? toConnectError(e) : ConnectError.from(e)), // as order's rpc layer answers it
+  );
+  expect(error?.code).toBe(Code.Unavailable);
+}
+
+const statuses = (view: OrderListView) => view.orders.map((order) => order.status);
+
+describe("an order list matching did not answer for", () => {
+  it("with no outcome at all: stays as matching placed it, its hold kept; nothing is rejected or released", async () => {
+    matching.dropNextOutcome = true;
+    await unavailable(orders.placingLists.place(oco("no-outcome")));
+    // matching has it: its events make both legs NEW, and the one hold of the pair stays taken
+    await until(async () => statuses(await orders.orderLists.get("alice", 0n, "no-outcome")).every((status) => status === OrderStatus.NEW));
+    expect(await balance("alice", "BTC")).toEqual({ available: units("0.9"), locked: units("0.1") });
+    // the retry is answered with the list as matching has it; nothing is delivered twice
+    const retried = await orders.placingLists.place(oco("no-outcome"));
+    expect(retried.status).toEqual({ statusType: "EXEC_STARTED", orderStatus: "EXECUTING" });
+    expect(statuses(retried)).toEqual([OrderStatus.NEW, OrderStatus.NEW]);
+    expect(matching.sent).toEqual(["placeList"]);
+    // and it trades: canceled by matching's events, its hold released exactly
+    await orders.cancelingLists.cancel("alice", SYMBOL, 0n, "no-outcome");
+    expect(await balance("alice", "BTC")).toEqual({ available: units("1"), locked: 0n });
+  });
+
+  it("whose answer was lost after matching journaled it: a retry delivers the same command, matching answers a duplicate", async () => {
+    // the consumer has not applied its events yet: the retry cannot know matching has it
+    matching.pause();
+    matching.loseNextAnswer = true;
+    await unavailable(orders.placingLists.place(oco("lost-answer")));
+    await orders.placingLists.place(oco("lost-answer"));
+    expect(matching.sent).toEqual(["placeList", "placeList"]);
+    matching.unpause();
+    await until(async () => statuses(await orders.orderLists.get("alice", 0n, "lost-answer")).every((status) => status === OrderStatus.NEW));
+    expect(await balance("alice", "BTC")).toEqual({ available: units("0.9"), locked: units("0.1") });
+    expect((await orders.orderLists.all("alice", { limit: 0 })).map((view) => view.list.listClientOrderId)).toEqual(["lost-answer"]);
+  });
+
+  it("not reached: the client's retry delivers it and is answered only once matching has it", async () => {
+    matching.down = true;
+    await unavailable(orders.placingLists.place(oco("down")));
+    expect(statuses(await orders.orderLists.get("alice", 0n, "down"))).toEqual([OrderStatus.PENDING_NEW, OrderStatus.PENDING_NEW]);
+    matching.down = false;
+    // not the stored PENDING_NEW list: delivered (held again: the same hold), then answered
+    const retried = await orders.placingLists.place(oco("down"));
+    expect(statuses(retried)).toEqual([OrderStatus.NEW, OrderStatus.NEW]);
+    expect(matching.sent).toEqual(["placeList"]);
+    expect(await balance("alice", "BTC")).toEqual({ available: units("0.9"), locked: units("0.1") });
+  });
+
+  it("not reached and not retried: the relay delivers it once older than the relay's age", async () => {
+    matching.down = true;
+    await unavailable(orders.placingLists.place(oco("relayed")));
+    matching.down = false;
+    await orders.relay(SYMBOL, 5_000);
+    expect(matching.sent).toEqual([]);
+    clock.advance(5_000);
+    await orders.relay(SYMBOL, 5_000);
+    expect(matching.sent).toEqual(["placeList"]);
+    await until(async () => statuses(await orders.orderLists.get("alice", 0n, "relayed")).every((status) => status === OrderStatus.NEW));
+    expect(await balance("alice", "BTC")).toEqual({ available: units("0.9"), locked: units("0.1") });
+  });
+});
