@@ -7,7 +7,10 @@ import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
+import type { OrderModule } from "../../../services/order/src/main.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
+import { until } from "../../support/until.js";
+import { StreamClient, type Msg } from "./ws-client.js";
 
 // Order lists through the REST edge with Binance's wire format (HMAC-signed form bodies):
 // orderList/oco, the deprecated order/oco, orderList/oto and /otoco, DELETE and GET orderList,
@@ -55,6 +58,16 @@ async function signed(method: string, path: string, key: Key, params: Record<str
       ? await fetch(`${base}${path}?${full}`, { method, headers: { "X-MBX-APIKEY": key.apiKey } })
       : await fetch(`${base}${path}`, { method, headers: { "X-MBX-APIKEY": key.apiKey, "content-type": "application/x-www-form-urlencoded" }, body: full });
   return { status: response.status, body: (await response.json()) as Answer, headers: response.headers };
+}
+
+/** The user's data stream (/ws/<listenKey>), once the order service holds its subscription. */
+async function userStream(key: Key): Promise<StreamClient> {
+  const order = exchange.modules.find((module) => module.name === "order") as OrderModule;
+  const before = order.updates.subscribers(key.userId);
+  const { listenKey } = (await (await fetch(`${base}/api/v3/userDataStream`, { method: "POST", headers: { "X-MBX-APIKEY": key.apiKey } })).json()) as { listenKey: string };
+  const client = await StreamClient.open(`${base.replace(/^http/, "ws")}/ws/${listenKey}`);
+  await until(() => order.updates.subscribers(key.userId) > before);
+  return client;
 }
 
 async function balance(key: Key, asset: string) {
@@ -234,6 +247,49 @@ describe("order lists over REST", () => {
     const usage = await signed("GET", "/api/v3/rateLimit/order", ivan);
     expect(usage.body).toEqual(expect.arrayContaining([expect.objectContaining({ rateLimitType: "ORDERS", interval: "DAY", count: 10 })]));
     await signed("DELETE", "/api/v3/openOrders", ivan, { symbol: "BTCUSDT" });
+  });
+
+  it("a list matching refuses (a LIMIT_MAKER leg that would take) gets -2010 and leaves no list, order, event or hold", async () => {
+    const visible = async () => ({
+      allOrders: (await signed("GET", "/api/v3/allOrders", gina, { symbol: "BTCUSDT" })).body,
+      allOrderList: (await signed("GET", "/api/v3/allOrderList", gina)).body,
+      openOrders: (await signed("GET", "/api/v3/openOrders", gina, { symbol: "BTCUSDT" })).body,
+      openOrderList: (await signed("GET", "/api/v3/openOrderList", gina)).body,
+      balances: [await balance(gina, "BTC"), await balance(gina, "USDT")],
+    });
+    // hank bids above gina's LIMIT_MAKER: the order service's checks pass (31000 is above the last price), matching's do not
+    const bid = await signed("POST", "/api/v3/order", hank, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.001", price: "31500" });
+    expect(bid.body.status).toBe("NEW");
+    const stream = await userStream(gina);
+    const before = await visible();
+    const refused = await signed("POST", "/api/v3/orderList/oco", gina, oco({ listClientOrderId: "gina-would-take" }));
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({ code: -2010, msg: "Order would immediately match and take." });
+    // an OTO whose LIMIT_MAKER working order would take: the same
+    const oto = await signed("POST", "/api/v3/orderList/oto", gina, {
+      symbol: "BTCUSDT",
+      workingType: "LIMIT_MAKER",
+      workingSide: "SELL",
+      workingPrice: "31000",
+      workingQuantity: "0.01",
+      pendingType: "LIMIT",
+      pendingSide: "BUY",
+      pendingPrice: "29000",
+      pendingQuantity: "0.01",
+      pendingTimeInForce: "GTC",
+    });
+    expect(oto.body).toEqual({ code: -2010, msg: "Order would immediately match and take." });
+    expect(await visible()).toEqual(before);
+    expect((await signed("GET", "/api/v3/orderList", gina, { origClientOrderId: "gina-would-take" })).body.code).toBe(-2013);
+    // the stream's next event is a later order's: the refused lists sent none
+    const probe = await signed("POST", "/api/v3/order", gina, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.001", price: "20000" });
+    const first = await stream.next((m: Msg) => m.e === "executionReport" || m.e === "listStatus");
+    expect(first).toMatchObject({ e: "executionReport", i: probe.body.orderId, x: "NEW" });
+    await signed("DELETE", "/api/v3/order", gina, { symbol: "BTCUSDT", orderId: String(probe.body.orderId) });
+    await signed("DELETE", "/api/v3/order", hank, { symbol: "BTCUSDT", orderId: String(bid.body.orderId) });
+    await stream.close();
+    expect(await balance(gina, "BTC")).toEqual(before.balances[0]);
+    expect(await balance(gina, "USDT")).toEqual(before.balances[1]);
   });
 
   it("bad lists get Binance's codes and change nothing", async () => {

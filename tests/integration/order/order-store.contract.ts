@@ -129,6 +129,27 @@ export function orderStoreContract(name: string, makeStore: () => OrderStore): v
       expect(await store.nextOrderId(symbol)).toBe(delivered!.order.orderId + 1);
     });
 
+    it("removes a list matching refused whole with the batch that says so, and only when that batch is claimed", async () => {
+      const { store, symbol } = fresh();
+      const account = `acct-${symbol}`;
+      const listed = await store.insertList(symbol, 2, (orderListId, first) => ({
+        list: { orderListId, symbol, accountId: account, listClientOrderId: "would-take", contingency: ContingencyType.OCO, orderIds: [first, first + 1], createdAt: T0 },
+        orders: [0, 1].map((k) => order(symbol, first + k, { accountId: account, clientOrderId: `would-take-${k}`, orderListId })),
+      }));
+      const [other] = await store.insertNew(symbol, 1, (id) => [order(symbol, id, { accountId: account, clientOrderId: "other" })]);
+      const discarded = [{ orderListId: listed.list.orderListId, orderIds: listed.orders.map((o) => o.orderId) }];
+      // a batch already applied claims nothing and removes nothing
+      expect(await store.applyBatch(symbol, 1, [{ ...other!.order, status: OrderStatus.NEW, submitted: true }], [])).toBe(true);
+      expect(await store.applyBatch(symbol, 1, [], [], 1, [], discarded)).toBe(false);
+      expect(await store.getList(listed.list.orderListId)).toBeDefined();
+      expect(await store.applyBatch(symbol, 2, [], [], 2, [], discarded)).toBe(true);
+      expect(await store.getList(listed.list.orderListId)).toBeUndefined();
+      expect(await store.getListByClientId(account, "would-take")).toBeUndefined();
+      expect(await store.getMany(symbol, listed.orders.map((o) => o.orderId))).toEqual([]);
+      expect((await store.findOrders(account, symbol, { limit: 10 })).map((o) => o.clientOrderId)).toEqual(["other"]);
+      expect(await store.lastSequence(symbol)).toBe(2);
+    });
+
     it("stores a group of new orders with consecutive ids in one go, answering a taken client id with the stored order", async () => {
       const { store, symbol } = fresh();
       expect(await store.nextOrderId(symbol)).toBe(1);

@@ -3,7 +3,7 @@ import type { Order, UserTrade } from "../domain/order.js";
 import type { OpenOrderCounts } from "../domain/symbol-filters.js";
 import type { OrderList, OrderListQuery } from "../domain/order-list.js";
 import { scanOf, type OrderQuery, type TradeQuery } from "../domain/order-history.js";
-import type { OrderPage, OrderStore } from "../ports/order-store.port.js";
+import type { DiscardedList, OrderPage, OrderStore } from "../ports/order-store.port.js";
 import { preparedQuery } from "#kit/db/prepared-query.js";
 import { SqlOutbox, outboxMigration } from "#kit/outbox/outbox.sql.js";
 import type { NotificationEvent } from "#kit/ports/notifier.port.js";
@@ -503,7 +503,15 @@ export class SqlOrderStore implements OrderStore {
     return row ? decode<UserTrade>(row.body).priceTicks : undefined;
   }
 
-  async applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[], firstSequence = sequence, notices: readonly NotificationEvent[] = []): Promise<boolean> {
+  async applyBatch(
+    symbol: string,
+    sequence: number,
+    orders: readonly Order[],
+    trades: readonly UserTrade[],
+    firstSequence = sequence,
+    notices: readonly NotificationEvent[] = [],
+    discarded: readonly DiscardedList[] = [],
+  ): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       // Claim the batch first: moving the symbol's sequence forward locks its row, so of several
       // replicas applying the same batch one goes on and the others, once it commits, find the
@@ -539,6 +547,10 @@ export class SqlOrderStore implements OrderStore {
           )
           .onConflict((conflict) => conflict.columns(["symbol", "trade_id", "is_maker"]).doNothing())
           .execute();
+      }
+      for (const list of discarded) {
+        if (list.orderIds.length > 0) await tx.deleteFrom("order_orders").where("symbol", "=", symbol).where("order_id", "in", [...list.orderIds]).execute();
+        await tx.deleteFrom("order_lists").where("order_list_id", "=", list.orderListId).execute();
       }
       await SqlOutbox.insert(tx as never, ORDER_OUTBOX, notices, Date.now());
       return true;

@@ -112,6 +112,16 @@ export class ApplyMatchingEvents {
     return out;
   }
 
+  /** The lists every order of which matching rejected at placement (a refused list command: rejected together). */
+  private async refusedLists(rejectedNew: ReadonlyMap<number, ReadonlySet<number>>): Promise<OrderList[]> {
+    const refused: OrderList[] = [];
+    for (const [id, rejected] of rejectedNew) {
+      const list = await this.deps.store.getList(id);
+      if (list && list.orderIds.every((orderId) => rejected.has(orderId))) refused.push(list);
+    }
+    return refused;
+  }
+
   /** Applies one batch (a batch at or below the applied sequence changes nothing). */
   apply(symbol: string, batch: EventBatch): Promise<void> {
     return this.applyGroup(symbol, [batch]);
@@ -159,6 +169,8 @@ export class ApplyMatchingEvents {
     const reductions: { holdId: string; requestId: string; amount: string }[] = [];
     /** Per batch: what to report once stored, and each reported order's status at the batch's end. */
     const reports: { sequence: number; time: number; drafts: Draft[]; finals: Map<number, OrderStatus | undefined> }[] = [];
+    /** Per list, its orders matching rejected at placement (PENDING_NEW) in this group. */
+    const rejectedNew = new Map<number, Set<number>>();
     let lastTradeTicks: bigint | undefined;
     /** Matching's time of each batch with trades. */
     const tradeTimes: number[] = [];
@@ -185,6 +197,7 @@ export class ApplyMatchingEvents {
             if (order && order.status === OrderStatus.PENDING_NEW) {
               order.status = OrderStatus.REJECTED;
               this.progress.rejected(symbol, order.orderId, event.kind.value.reason);
+              if (order.orderListId !== undefined) rejectedNew.set(order.orderListId, (rejectedNew.get(order.orderListId) ?? new Set()).add(order.orderId));
               if (await this.lastOfHold(order, load)) releases.push(holdOf(order));
               draft(order, "REJECTED", event.kind.value.reason);
             }
@@ -277,7 +290,11 @@ export class ApplyMatchingEvents {
       { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },
       { ...seller, commissionUnits: parseUnits(fees[index]!.sellerFee, spec.quoteScale) },
     ]);
-    const orders = [...touched.values()].filter((order): order is Order => order !== null);
+    // A list matching refused whole at placement leaves no trace, as on Binance: its rows go, nothing is reported.
+    const refused = await this.refusedLists(rejectedNew);
+    const gone = new Set(refused.flatMap((list) => list.orderIds));
+    if (gone.size > 0) for (const report of reports) report.drafts = report.drafts.filter((d) => !gone.has(d.order.orderId));
+    const orders = [...touched.values()].filter((order): order is Order => order !== null && !gone.has(order.orderId));
     const first = reports[0]!.sequence;
     const last = reports[reports.length - 1]!.sequence;
     const updates = this.deps.updates;
@@ -285,7 +302,7 @@ export class ApplyMatchingEvents {
     const produced =
       updates || this.deps.notices ? reports.map(({ time, drafts, finals }) => (drafts.length > 0 ? updatesOf(drafts, fees, spec, (orderId) => finals.get(orderId), time) : [])) : undefined;
     const notices = this.deps.notices && produced ? reports.flatMap(({ sequence }, index) => orderNotices(symbol, sequence, produced[index]!, units)) : undefined;
-    const stored = await this.deps.store.applyBatch(symbol, last, orders, trades, first, notices);
+    const stored = await this.deps.store.applyBatch(symbol, last, orders, trades, first, notices, refused.length > 0 ? refused.map((list) => ({ orderIds: list.orderIds, orderListId: list.orderListId })) : undefined);
     if (!stored && batches.length > 1) {
       for (const batch of batches) await this.applyGroup(symbol, [batch]);
       return;

@@ -4,6 +4,12 @@ import type { Order, UserTrade } from "../domain/order.js";
 import type { OrderQuery, TradeQuery } from "../domain/order-history.js";
 import type { OrderList, OrderListQuery } from "../domain/order-list.js";
 
+/** A list and its orders to remove: matching refused it whole, so nothing of it is kept or shown. */
+export interface DiscardedList {
+  readonly orderListId: number;
+  readonly orderIds: readonly number[];
+}
+
 export interface OrderPage<T> {
   readonly items: T[];
   readonly nextToken: string;
@@ -71,7 +77,16 @@ export interface OrderStore {
    * Applies the effects of matching's batches firstSequence..sequence (default: the one batch
    * `sequence`) and moves the symbol's sequence to `sequence`, atomically; false (nothing
    * written) when the applied sequence is already at or past `firstSequence`. `notices` go to the
-   * outbox in the same transaction.
+   * outbox in the same transaction, and the `discarded` lists (refused whole by matching) are removed
+   * with their orders.
    */
-  applyBatch(symbol: string, sequence: number, orders: readonly Order[], trades: readonly UserTrade[], firstSequence?: number, notices?: readonly NotificationEvent[]): Promise<boolean>;
+  applyBatch(
+    symbol: string,
+    sequence: number,
+    orders: readonly Order[],
+    trades: readonly UserTrade[],
+    firstSequence?: number,
+    notices?: readonly NotificationEvent[],
+    discarded?: readonly DiscardedList[],
+  ): Promise<boolean>;
 }
