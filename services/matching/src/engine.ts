@@ -123,7 +123,8 @@ export class MatchingEngine {
         typeof c !== "object" ||
         c === null ||
         (c.type === "CANCEL_REPLACE" && (typeof c.order !== "object" || c.order === null)) ||
-        (c.type === "PLACE_LIST" && (!Array.isArray(c.orders) || c.orders.length > 3 || c.orders.some((o) => typeof o !== "object" || o === null)))
+        (c.type === "PLACE_LIST" && (!Array.isArray(c.orders) || c.orders.length > 3 || c.orders.some((o) => typeof o !== "object" || o === null))) ||
+        (c.type === "FUND_PENDING" && c.budgets !== undefined && (!Array.isArray(c.budgets) || c.budgets.length > 3))
       ) {
         return Promise.reject(new TypeError("malformed command"));
       }

@@ -58,8 +58,9 @@ describe("order lists in the journal", () => {
   it("a list command round-trips the codec to the same command and the same events", () => {
     const buf = Buffer.alloc(1024);
     const cmds = seededListCommands(17, 400);
-    const lists = cmds.filter((c) => c.type === "PLACE_LIST");
-    expect(lists.length).toBeGreaterThan(20);
+    const lists = cmds.filter((c) => c.type === "PLACE_LIST" || c.type === "FUND_PENDING");
+    expect(lists.filter((c) => c.type === "PLACE_LIST").length).toBeGreaterThan(20);
+    expect(lists.filter((c) => c.type === "FUND_PENDING").length).toBeGreaterThan(10);
     for (const c of lists) expect(canon(decodeCommand(buf, 0, encodeCommand(c, buf, 0)))).toBe(canon(c));
     const a = new CollectingSink();
     const b = new CollectingSink();
@@ -73,6 +74,9 @@ describe("order lists in the journal", () => {
     const flat = events.flatMap((x) => x.events);
     expect(flat.some((e) => e.kind === "ORDER_UPDATE" && e.orderId > 1_000_000 && e.status === "EXPIRED")).toBe(true);
     expect(flat.some((e) => e.kind === "TRADE" && e.makerOrderId > 1_000_000)).toBe(true);
+    // pending orders funded after their working order filled, and others expired unfunded
+    expect(events.some((x, i) => cmds[i]!.type === "FUND_PENDING" && x.events.some((e) => e.kind === "ACCEPTED"))).toBe(true);
+    expect(events.some((x, i) => cmds[i]!.type === "FUND_PENDING" && x.events.some((e) => e.kind === "ORDER_UPDATE" && e.status === "EXPIRED"))).toBe(true);
   });
 
   it("malformed lists are journaled faithfully and rejected alike after decoding", () => {
@@ -81,6 +85,9 @@ describe("order lists in the journal", () => {
       { type: "PLACE_LIST", ts: 5, contingency: "NOPE", orders: [] },
       { type: "PLACE_LIST", ts: -1, contingency: "OCO", orders: [{ orderId: 1, userId: 1, side: "SELL", orderType: "LIMIT_MAKER", price: 1.5, qty: 1, budget: 1 }] },
       { type: "PLACE_LIST", ts: 6, contingency: "OTO", orders: [{ orderId: 2 }, { orderId: 2 }] },
+      { type: "FUND_PENDING", ts: 7, workingOrderId: 2, funded: true, budgets: [1.5, -1] },
+      { type: "FUND_PENDING", ts: 8, funded: "yes", budgets: [] },
+      { type: "FUND_PENDING", ts: 9, workingOrderId: 0, funded: false, budgets: [] },
     ] as unknown as Command[];
     const a = new CollectingSink();
     const b = new CollectingSink();
@@ -88,8 +95,8 @@ describe("order lists in the journal", () => {
     const bb = new OrderBook();
     for (const c of cmds) {
       const d = decodeCommand(buf, 0, encodeCommand(c, buf, 0));
-      // an unknown contingency decodes to "?" (still unknown), as unknown enums do
-      expect(canon(d)).toBe(canon(c).replace('"NOPE"', '"?"'));
+      // an unknown contingency decodes to "?" (still unknown), as unknown enums do; so does a funded that is no boolean
+      expect(canon(d)).toBe(canon(c).replace('"NOPE"', '"?"').replace('"yes"', '"?"'));
       ba.apply(c, a);
       bb.apply(d, b);
     }

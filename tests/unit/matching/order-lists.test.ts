@@ -175,3 +175,92 @@ describe("OTO and OTOCO in the book", () => {
     expect(stateHash(copy.state())).toBe(stateHash(book.state()));
   });
 });
+
+describe("OTO and OTOCO whose pending orders are funded once the working order fills", () => {
+  /** user 1 buys 3 at 100 (id 1); the pending sell of 3 at 110 (id 2) carries no budget. */
+  const oto = () => list("OTO", leg({ orderId: 1, side: "BUY", price: 100, qty: 3 }), leg({ orderId: 2, side: "SELL", price: 110, qty: 3, budget: 0 }));
+  const fill = (orderId = 9): Command => place({ orderId, side: "SELL", price: 100, qty: 3, userId: 2 });
+  const fund = (workingOrderId: number, funded: boolean, budgets: number[] = []): Command => ({ type: "FUND_PENDING", ts: ++ts, workingOrderId, funded, budgets });
+  const rejections = (ev: MatchingEvent[]) => ev.filter((e) => e.kind === "REJECTED");
+
+  it("the working order fills: the pending order waits, and is placed with the budget FUND_PENDING brings", () => {
+    const { book, events } = run([oto(), fill()]);
+    expect(statuses(events[1], 1)).toEqual(["FILLED"]);
+    expect(events[1].some((e) => (e.kind === "ACCEPTED" || e.kind === "ORDER_UPDATE") && e.orderId === 2)).toBe(false);
+    expect(book.state().lists?.pending).toEqual([expect.objectContaining({ working: 1, awaiting: true })]);
+    // another order cannot take the pending order's id meanwhile
+    const taken = run([place({ orderId: 2, side: "SELL", price: 120, qty: 1, userId: 3 })], book);
+    expect(taken.events[0]).toEqual([{ kind: "REJECTED", orderId: 2, reason: "DUPLICATE_ORDER_ID" }]);
+    const funded = run([fund(1, true, [3])], book);
+    expect(funded.events[0].some((e) => e.kind === "ACCEPTED" && e.orderId === 2)).toBe(true);
+    expect(statuses(funded.events[0], 2)).toEqual(["NEW"]);
+    expect(book.has(2)).toBe(true);
+    expect(book.state().lists).toBeUndefined();
+    // funded already: a second FUND_PENDING changes nothing
+    const before = stateHash({ ...book.state(), seq: 0 });
+    expect(run([fund(1, true, [3])], book).events[0]).toEqual([{ kind: "REJECTED", orderId: 1, reason: "UNKNOWN_ORDER" }]);
+    expect(stateHash({ ...book.state(), seq: 0 })).toBe(before);
+  });
+
+  it("not funded: the pending orders expire and the list ends", () => {
+    const { book, events } = run([oto(), fill(), fund(1, false)]);
+    expect(statuses(events[2], 2)).toEqual(["EXPIRED"]);
+    expect(events[2].some((e) => e.kind === "ACCEPTED")).toBe(false);
+    expect(book.has(2)).toBe(false);
+    expect(book.state().lists).toBeUndefined();
+  });
+
+  it("a FUND_PENDING before the fill, or with budgets that do not fit, is rejected and changes nothing", () => {
+    const early = run([oto(), fund(1, true, [3])]);
+    expect(early.events[1]).toEqual([{ kind: "REJECTED", orderId: 1, reason: "UNKNOWN_ORDER" }]);
+    const { book } = run([fill()], early.book);
+    const before = stateHash({ ...book.state(), seq: 0 });
+    for (const bad of [fund(1, true, []), fund(1, true, [3, 3]), fund(1, true, [0])]) expect(rejections(run([bad], book).events[0])).toEqual([{ kind: "REJECTED", orderId: 1, reason: "INVALID_FIELD" }]);
+    expect(stateHash({ ...book.state(), seq: 0 })).toBe(before);
+    // too small a budget: matching's own check rejects the pending order, as any placement's
+    const short = run([fund(1, true, [2])], book);
+    expect(short.events[0]).toEqual([{ kind: "REJECTED", orderId: 2, reason: "INSUFFICIENT_BUDGET" }]);
+  });
+
+  it("canceled while waiting (by a pending order's id, or by cancel-all): the pending orders are canceled, a later FUND_PENDING changes nothing", () => {
+    const byId = run([oto(), fill(), { type: "CANCEL", ts: ++ts, orderId: 2, userId: 1 }, fund(1, true, [3])]);
+    expect(statuses(byId.events[2], 2)).toEqual(["CANCELED"]);
+    expect(byId.events[3]).toEqual([{ kind: "REJECTED", orderId: 1, reason: "UNKNOWN_ORDER" }]);
+    expect(byId.book.has(2)).toBe(false);
+    const foreign = run([oto(), fill(3), { type: "CANCEL", ts: ++ts, orderId: 2, userId: 5 }]);
+    expect(foreign.events[2]).toEqual([{ kind: "REJECTED", orderId: 2, reason: "NOT_OWNER" }]);
+    const all = run([{ type: "CANCEL_ALL", ts: ++ts, userId: 1 }], foreign.book);
+    expect(statuses(all.events[0], 2)).toEqual(["CANCELED"]);
+    expect(all.book.state().lists).toBeUndefined();
+  });
+
+  it("OTOCO: the funded pair is placed as an OCO (a fill of one expires the other)", () => {
+    const { book, events } = run([
+      ...warm(),
+      list(
+        "OTOCO",
+        leg({ orderId: 1, side: "BUY", price: 100, qty: 3 }),
+        leg({ orderId: 2, side: "SELL", orderType: "LIMIT_MAKER", price: 120, qty: 3, budget: 0 }),
+        leg({ orderId: 3, side: "SELL", orderType: "STOP_LOSS", stopPrice: 80, qty: 3, budget: 0 }),
+      ),
+      place({ orderId: 4, side: "SELL", price: 100, qty: 3, userId: 2 }),
+      fund(1, true, [3, 3]),
+      place({ orderId: 5, side: "BUY", price: 120, qty: 1, userId: 3 }),
+    ]);
+    expect(statuses(events[3], 1)).toEqual(["FILLED"]);
+    expect(statuses(events[4], 2)).toEqual(["NEW"]);
+    expect(statuses(events[4], 3)).toEqual(["NEW"]);
+    expect(statuses(events[5], 2)).toEqual(["PARTIALLY_FILLED"]);
+    expect(statuses(events[5], 3)).toEqual(["EXPIRED"]);
+    expect(book.stopCount).toBe(0);
+  });
+
+  it("a snapshot taken while a list waits for its funds restores to the same state and the same future", () => {
+    const { book } = run([oto(), fill()]);
+    const copy = OrderBook.fromState(JSON.parse(JSON.stringify(book.state())));
+    expect(stateHash(copy.state())).toBe(stateHash(book.state()));
+    const next: Command[] = [fund(1, true, [3]), place({ orderId: 20, side: "BUY", price: 110, qty: 5, userId: 2 })];
+    expect(run(next, copy).events).toEqual(run(next, book).events);
+    expect(stateHash(copy.state())).toBe(stateHash(book.state()));
+  });
+});

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file exchange/matching/v1/matching.proto.
  */
 export const file_exchange_matching_v1_matching: GenFile = /*@__PURE__*/
-  fileDesc("CiNleGNoYW5nZS9tYXRjaGluZy92MS9tYXRjaGluZy5wcm90bxIUZXhjaGFuZ2UubWF0Y2hpbmcudjEisgMKDFBsYWNlQ29tbWFuZBIQCghvcmRlcl9pZBgBIAEoBBISCgphY2NvdW50X2lkGAIgASgJEiYKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRIrCgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZRI2Cg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEhMKC3ByaWNlX3RpY2tzGAYgASgJEhUKDXF1YW50aXR5X2xvdHMYByABKAkSFgoOcXVvdGVfcXVhbnRpdHkYCCABKAkSGAoQc3RvcF9wcmljZV90aWNrcxgJIAEoCRIaChJ0cmFpbGluZ19kZWx0YV9icHMYCiABKA0SFAoMaWNlYmVyZ19sb3RzGAsgASgJEk8KGnNlbGZfdHJhZGVfcHJldmVudGlvbl9tb2RlGAwgASgOMisuZXhjaGFuZ2UuY29tbW9uLnYxLlNlbGZUcmFkZVByZXZlbnRpb25Nb2RlEg4KBmJ1ZGdldBgNIAEoCSI1Cg1DYW5jZWxDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkiaAoMQW1lbmRDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkSGQoRbmV3X3F1YW50aXR5X2xvdHMYAyABKAkSFwoPbmV3X3ByaWNlX3RpY2tzGAQgASgJIiYKEENhbmNlbEFsbENvbW1hbmQSEgoKYWNjb3VudF9pZBgBIAEoCSJ5ChRDYW5jZWxSZXBsYWNlQ29tbWFuZBIXCg9jYW5jZWxfb3JkZXJfaWQYASABKAQSMQoFcGxhY2UYAiABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmQSFQoNYWxsb3dfZmFpbHVyZRgDIAEoCCKRAQoQUGxhY2VMaXN0Q29tbWFuZBI9ChBjb250aW5nZW5jeV90eXBlGAEgASgOMiMuZXhjaGFuZ2UuY29tbW9uLnYxLkNvbnRpbmdlbmN5VHlwZRI+CgZvcmRlcnMYAiADKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmRCCrpIB5IBBAgCEAMiRAoQU2V0U3RhdHVzQ29tbWFuZBIwCgZzdGF0dXMYASABKA4yIC5leGNoYW5nZS5jb21tb24udjEuU3ltYm9sU3RhdHVzIvUDCgdDb21tYW5kEicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSEQoJdGltZXN0YW1wGAIgASgDEjMKBXBsYWNlGAMgASgLMiIuZXhjaGFuZ2UubWF0Y2hpbmcudjEuUGxhY2VDb21tYW5kSAASNQoGY2FuY2VsGAQgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ2FuY2VsQ29tbWFuZEgAEjMKBWFtZW5kGAUgASgLMiIuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQW1lbmRDb21tYW5kSAASPAoKY2FuY2VsX2FsbBgGIAEoCzImLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNhbmNlbEFsbENvbW1hbmRIABI8CgpzZXRfc3RhdHVzGAcgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU2V0U3RhdHVzQ29tbWFuZEgAEkQKDmNhbmNlbF9yZXBsYWNlGAggASgLMiouZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ2FuY2VsUmVwbGFjZUNvbW1hbmRIABI8CgpwbGFjZV9saXN0GAkgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuUGxhY2VMaXN0Q29tbWFuZEgAQg0KBGtpbmQSBbpIAggBIkcKDVN1Ym1pdFJlcXVlc3QSNgoHY29tbWFuZBgBIAEoCzIdLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNvbW1hbmRCBrpIA8gBASIhCg1PcmRlckFjY2VwdGVkEhAKCG9yZGVyX2lkGAEgASgEIjEKDU9yZGVyUmVqZWN0ZWQSEAoIb3JkZXJfaWQYASABKAQSDgoGcmVhc29uGAIgASgJIt8BCg1UcmFkZUV4ZWN1dGVkEhAKCHRyYWRlX2lkGAEgASgEEhYKDm1ha2VyX29yZGVyX2lkGAIgASgEEhYKDnRha2VyX29yZGVyX2lkGAMgASgEEhgKEG1ha2VyX2FjY291bnRfaWQYBCABKAkSGAoQdGFrZXJfYWNjb3VudF9pZBgFIAEoCRITCgtwcmljZV90aWNrcxgGIAEoCRIVCg1xdWFudGl0eV9sb3RzGAcgASgJEiwKCnRha2VyX3NpZGUYCCABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZSLjAQoMT3JkZXJVcGRhdGVkEhAKCG9yZGVyX2lkGAEgASgEEi8KBnN0YXR1cxgCIAEoDjIfLmV4Y2hhbmdlLmNvbW1vbi52MS5PcmRlclN0YXR1cxITCgtmaWxsZWRfbG90cxgDIAEoCRIWCg5yZW1haW5pbmdfbG90cxgEIAEoCRIYChByZW1haW5pbmdfYnVkZ2V0GAUgASgJEjIKBnJlYXNvbhgGIAEoDjIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlVwZGF0ZVJlYXNvbhIVCg1jYW5jZWxlZF9sb3RzGAcgASgJImYKEEJvb2tMZXZlbENoYW5nZWQSJgoEc2lkZRgBIAEoDjIYLmV4Y2hhbmdlLmNvbW1vbi52MS5TaWRlEhMKC3ByaWNlX3RpY2tzGAIgASgJEhUKDXF1YW50aXR5X2xvdHMYAyABKAkirAIKBUV2ZW50EjcKCGFjY2VwdGVkGAEgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJBY2NlcHRlZEgAEjcKCHJlamVjdGVkGAIgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJSZWplY3RlZEgAEjQKBXRyYWRlGAMgASgLMiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuVHJhZGVFeGVjdXRlZEgAEjsKDW9yZGVyX3VwZGF0ZWQYBCABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5PcmRlclVwZGF0ZWRIABI2CgRib29rGAUgASgLMiYuZXhjaGFuZ2UubWF0Y2hpbmcudjEuQm9va0xldmVsQ2hhbmdlZEgAQgYKBGtpbmQihAEKCkV2ZW50QmF0Y2gSDgoGc3ltYm9sGAEgASgJEhAKCHNlcXVlbmNlGAIgASgEEhEKCXRpbWVzdGFtcBgDIAEoAxIrCgZldmVudHMYBCADKAsyGy5leGNoYW5nZS5tYXRjaGluZy52MS5FdmVudBIUCgx0cmFjZV9wYXJlbnQYBSABKAkiQQoOU3VibWl0UmVzcG9uc2USLwoFYmF0Y2gYASABKAsyIC5leGNoYW5nZS5tYXRjaGluZy52MS5FdmVudEJhdGNoInsKElN1Ym1pdEJhdGNoUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEjwKCGNvbW1hbmRzGAIgAygLMh0uZXhjaGFuZ2UubWF0Y2hpbmcudjEuQ29tbWFuZEILukgIkgEFCAEQgCAicwoMU3VibWl0UmVzdWx0EjEKBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaEgAEhMKCWR1cGxpY2F0ZRgCIAEoCEgAEhEKB2ludmFsaWQYAyABKAlIAEIICgZyZXN1bHQiSgoTU3VibWl0QmF0Y2hSZXNwb25zZRIzCgdyZXN1bHRzGAEgAygLMiIuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0UmVzdWx0IlUKE1N0cmVhbUV2ZW50c1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIVCg1mcm9tX3NlcXVlbmNlGAIgASgEIkcKFFN0cmVhbUV2ZW50c1Jlc3BvbnNlEi8KBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaCJSCg5HZXRCb29rUmVxdWVzdBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhcKBWRlcHRoGAIgASgNQgi6SAUqAxiIJyI3CglCb29rTGV2ZWwSEwoLcHJpY2VfdGlja3MYASABKAkSFQoNcXVhbnRpdHlfbG90cxgCIAEoCSKBAQoPR2V0Qm9va1Jlc3BvbnNlEhAKCHNlcXVlbmNlGAEgASgEEi0KBGJpZHMYAiADKAsyHy5leGNoYW5nZS5tYXRjaGluZy52MS5Cb29rTGV2ZWwSLQoEYXNrcxgDIAMoCzIfLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkJvb2tMZXZlbCqLAQoMVXBkYXRlUmVhc29uEh0KGVVQREFURV9SRUFTT05fVU5TUEVDSUZJRUQQABIZChVVUERBVEVfUkVBU09OX0FNRU5ERUQQARIbChdVUERBVEVfUkVBU09OX1RSSUdHRVJFRBACEiQKIFVQREFURV9SRUFTT05fVFJBSUxJTkdfQUNUSVZBVEVEEAMyiwMKD01hdGNoaW5nU2VydmljZRJTCgZTdWJtaXQSIy5leGNoYW5nZS5tYXRjaGluZy52MS5TdWJtaXRSZXF1ZXN0GiQuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0UmVzcG9uc2USYgoLU3VibWl0QmF0Y2gSKC5leGNoYW5nZS5tYXRjaGluZy52MS5TdWJtaXRCYXRjaFJlcXVlc3QaKS5leGNoYW5nZS5tYXRjaGluZy52MS5TdWJtaXRCYXRjaFJlc3BvbnNlEmcKDFN0cmVhbUV2ZW50cxIpLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN0cmVhbUV2ZW50c1JlcXVlc3QaKi5leGNoYW5nZS5tYXRjaGluZy52MS5TdHJlYW1FdmVudHNSZXNwb25zZTABElYKB0dldEJvb2sSJC5leGNoYW5nZS5tYXRjaGluZy52MS5HZXRCb29rUmVxdWVzdBolLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkdldEJvb2tSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_exchange_common_v1_common]);
+  fileDesc("CiNleGNoYW5nZS9tYXRjaGluZy92MS9tYXRjaGluZy5wcm90bxIUZXhjaGFuZ2UubWF0Y2hpbmcudjEisgMKDFBsYWNlQ29tbWFuZBIQCghvcmRlcl9pZBgBIAEoBBISCgphY2NvdW50X2lkGAIgASgJEiYKBHNpZGUYAyABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRIrCgR0eXBlGAQgASgOMh0uZXhjaGFuZ2UuY29tbW9uLnYxLk9yZGVyVHlwZRI2Cg10aW1lX2luX2ZvcmNlGAUgASgOMh8uZXhjaGFuZ2UuY29tbW9uLnYxLlRpbWVJbkZvcmNlEhMKC3ByaWNlX3RpY2tzGAYgASgJEhUKDXF1YW50aXR5X2xvdHMYByABKAkSFgoOcXVvdGVfcXVhbnRpdHkYCCABKAkSGAoQc3RvcF9wcmljZV90aWNrcxgJIAEoCRIaChJ0cmFpbGluZ19kZWx0YV9icHMYCiABKA0SFAoMaWNlYmVyZ19sb3RzGAsgASgJEk8KGnNlbGZfdHJhZGVfcHJldmVudGlvbl9tb2RlGAwgASgOMisuZXhjaGFuZ2UuY29tbW9uLnYxLlNlbGZUcmFkZVByZXZlbnRpb25Nb2RlEg4KBmJ1ZGdldBgNIAEoCSI1Cg1DYW5jZWxDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkiaAoMQW1lbmRDb21tYW5kEhAKCG9yZGVyX2lkGAEgASgEEhIKCmFjY291bnRfaWQYAiABKAkSGQoRbmV3X3F1YW50aXR5X2xvdHMYAyABKAkSFwoPbmV3X3ByaWNlX3RpY2tzGAQgASgJIiYKEENhbmNlbEFsbENvbW1hbmQSEgoKYWNjb3VudF9pZBgBIAEoCSJ5ChRDYW5jZWxSZXBsYWNlQ29tbWFuZBIXCg9jYW5jZWxfb3JkZXJfaWQYASABKAQSMQoFcGxhY2UYAiABKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmQSFQoNYWxsb3dfZmFpbHVyZRgDIAEoCCKRAQoQUGxhY2VMaXN0Q29tbWFuZBI9ChBjb250aW5nZW5jeV90eXBlGAEgASgOMiMuZXhjaGFuZ2UuY29tbW9uLnYxLkNvbnRpbmdlbmN5VHlwZRI+CgZvcmRlcnMYAiADKAsyIi5leGNoYW5nZS5tYXRjaGluZy52MS5QbGFjZUNvbW1hbmRCCrpIB5IBBAgCEAMiWQoSRnVuZFBlbmRpbmdDb21tYW5kEhgKEHdvcmtpbmdfb3JkZXJfaWQYASABKAQSDgoGZnVuZGVkGAIgASgIEhkKB2J1ZGdldHMYAyADKAlCCLpIBZIBAhACIkQKEFNldFN0YXR1c0NvbW1hbmQSMAoGc3RhdHVzGAEgASgOMiAuZXhjaGFuZ2UuY29tbW9uLnYxLlN5bWJvbFN0YXR1cyK3BAoHQ29tbWFuZBInCgZzeW1ib2wYASABKAlCF7pIFHISMhBeW0EtWjAtOV17MiwyMH0kEhEKCXRpbWVzdGFtcBgCIAEoAxIzCgVwbGFjZRgDIAEoCzIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlBsYWNlQ29tbWFuZEgAEjUKBmNhbmNlbBgEIAEoCzIjLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNhbmNlbENvbW1hbmRIABIzCgVhbWVuZBgFIAEoCzIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkFtZW5kQ29tbWFuZEgAEjwKCmNhbmNlbF9hbGwYBiABKAsyJi5leGNoYW5nZS5tYXRjaGluZy52MS5DYW5jZWxBbGxDb21tYW5kSAASPAoKc2V0X3N0YXR1cxgHIAEoCzImLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlNldFN0YXR1c0NvbW1hbmRIABJECg5jYW5jZWxfcmVwbGFjZRgIIAEoCzIqLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNhbmNlbFJlcGxhY2VDb21tYW5kSAASPAoKcGxhY2VfbGlzdBgJIAEoCzImLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlBsYWNlTGlzdENvbW1hbmRIABJACgxmdW5kX3BlbmRpbmcYCiABKAsyKC5leGNoYW5nZS5tYXRjaGluZy52MS5GdW5kUGVuZGluZ0NvbW1hbmRIAEINCgRraW5kEgW6SAIIASJHCg1TdWJtaXRSZXF1ZXN0EjYKB2NvbW1hbmQYASABKAsyHS5leGNoYW5nZS5tYXRjaGluZy52MS5Db21tYW5kQga6SAPIAQEiIQoNT3JkZXJBY2NlcHRlZBIQCghvcmRlcl9pZBgBIAEoBCIxCg1PcmRlclJlamVjdGVkEhAKCG9yZGVyX2lkGAEgASgEEg4KBnJlYXNvbhgCIAEoCSLfAQoNVHJhZGVFeGVjdXRlZBIQCgh0cmFkZV9pZBgBIAEoBBIWCg5tYWtlcl9vcmRlcl9pZBgCIAEoBBIWCg50YWtlcl9vcmRlcl9pZBgDIAEoBBIYChBtYWtlcl9hY2NvdW50X2lkGAQgASgJEhgKEHRha2VyX2FjY291bnRfaWQYBSABKAkSEwoLcHJpY2VfdGlja3MYBiABKAkSFQoNcXVhbnRpdHlfbG90cxgHIAEoCRIsCgp0YWtlcl9zaWRlGAggASgOMhguZXhjaGFuZ2UuY29tbW9uLnYxLlNpZGUi4wEKDE9yZGVyVXBkYXRlZBIQCghvcmRlcl9pZBgBIAEoBBIvCgZzdGF0dXMYAiABKA4yHy5leGNoYW5nZS5jb21tb24udjEuT3JkZXJTdGF0dXMSEwoLZmlsbGVkX2xvdHMYAyABKAkSFgoOcmVtYWluaW5nX2xvdHMYBCABKAkSGAoQcmVtYWluaW5nX2J1ZGdldBgFIAEoCRIyCgZyZWFzb24YBiABKA4yIi5leGNoYW5nZS5tYXRjaGluZy52MS5VcGRhdGVSZWFzb24SFQoNY2FuY2VsZWRfbG90cxgHIAEoCSJmChBCb29rTGV2ZWxDaGFuZ2VkEiYKBHNpZGUYASABKA4yGC5leGNoYW5nZS5jb21tb24udjEuU2lkZRITCgtwcmljZV90aWNrcxgCIAEoCRIVCg1xdWFudGl0eV9sb3RzGAMgASgJIqwCCgVFdmVudBI3CghhY2NlcHRlZBgBIAEoCzIjLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLk9yZGVyQWNjZXB0ZWRIABI3CghyZWplY3RlZBgCIAEoCzIjLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLk9yZGVyUmVqZWN0ZWRIABI0CgV0cmFkZRgDIAEoCzIjLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlRyYWRlRXhlY3V0ZWRIABI7Cg1vcmRlcl91cGRhdGVkGAQgASgLMiIuZXhjaGFuZ2UubWF0Y2hpbmcudjEuT3JkZXJVcGRhdGVkSAASNgoEYm9vaxgFIAEoCzImLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkJvb2tMZXZlbENoYW5nZWRIAEIGCgRraW5kIoQBCgpFdmVudEJhdGNoEg4KBnN5bWJvbBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBBIRCgl0aW1lc3RhbXAYAyABKAMSKwoGZXZlbnRzGAQgAygLMhsuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnQSFAoMdHJhY2VfcGFyZW50GAUgASgJIkEKDlN1Ym1pdFJlc3BvbnNlEi8KBWJhdGNoGAEgASgLMiAuZXhjaGFuZ2UubWF0Y2hpbmcudjEuRXZlbnRCYXRjaCJ7ChJTdWJtaXRCYXRjaFJlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBI8Cghjb21tYW5kcxgCIAMoCzIdLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkNvbW1hbmRCC7pICJIBBQgBEIAgInMKDFN1Ym1pdFJlc3VsdBIxCgViYXRjaBgBIAEoCzIgLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkV2ZW50QmF0Y2hIABITCglkdXBsaWNhdGUYAiABKAhIABIRCgdpbnZhbGlkGAMgASgJSABCCAoGcmVzdWx0IkoKE1N1Ym1pdEJhdGNoUmVzcG9uc2USMwoHcmVzdWx0cxgBIAMoCzIiLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN1Ym1pdFJlc3VsdCJVChNTdHJlYW1FdmVudHNSZXF1ZXN0EicKBnN5bWJvbBgBIAEoCUIXukgUchIyEF5bQS1aMC05XXsyLDIwfSQSFQoNZnJvbV9zZXF1ZW5jZRgCIAEoBCJHChRTdHJlYW1FdmVudHNSZXNwb25zZRIvCgViYXRjaBgBIAEoCzIgLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLkV2ZW50QmF0Y2giUgoOR2V0Qm9va1JlcXVlc3QSJwoGc3ltYm9sGAEgASgJQhe6SBRyEjIQXltBLVowLTldezIsMjB9JBIXCgVkZXB0aBgCIAEoDUIIukgFKgMYiCciNwoJQm9va0xldmVsEhMKC3ByaWNlX3RpY2tzGAEgASgJEhUKDXF1YW50aXR5X2xvdHMYAiABKAkigQEKD0dldEJvb2tSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBItCgRiaWRzGAIgAygLMh8uZXhjaGFuZ2UubWF0Y2hpbmcudjEuQm9va0xldmVsEi0KBGFza3MYAyADKAsyHy5leGNoYW5nZS5tYXRjaGluZy52MS5Cb29rTGV2ZWwqiwEKDFVwZGF0ZVJlYXNvbhIdChlVUERBVEVfUkVBU09OX1VOU1BFQ0lGSUVEEAASGQoVVVBEQVRFX1JFQVNPTl9BTUVOREVEEAESGwoXVVBEQVRFX1JFQVNPTl9UUklHR0VSRUQQAhIkCiBVUERBVEVfUkVBU09OX1RSQUlMSU5HX0FDVElWQVRFRBADMosDCg9NYXRjaGluZ1NlcnZpY2USUwoGU3VibWl0EiMuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0UmVxdWVzdBokLmV4Y2hhbmdlLm1hdGNoaW5nLnYxLlN1Ym1pdFJlc3BvbnNlEmIKC1N1Ym1pdEJhdGNoEiguZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0QmF0Y2hSZXF1ZXN0GikuZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3VibWl0QmF0Y2hSZXNwb25zZRJnCgxTdHJlYW1FdmVudHMSKS5leGNoYW5nZS5tYXRjaGluZy52MS5TdHJlYW1FdmVudHNSZXF1ZXN0GiouZXhjaGFuZ2UubWF0Y2hpbmcudjEuU3RyZWFtRXZlbnRzUmVzcG9uc2UwARJWCgdHZXRCb29rEiQuZXhjaGFuZ2UubWF0Y2hpbmcudjEuR2V0Qm9va1JlcXVlc3QaJS5leGNoYW5nZS5tYXRjaGluZy52MS5HZXRCb29rUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_exchange_common_v1_common]);
 
 /**
  * @generated from message exchange.matching.v1.PlaceCommand
@@ -202,8 +202,10 @@ export const CancelReplaceCommandSchema: GenMessage<CancelReplaceCommand> = /*@_
 /**
  * Places an order list as one command: every order is accepted or every one rejected. OCO:
  * [above, below]; OTO: [working, pending]; OTOCO: [working, pending above, pending below].
- * Pending orders are placed in the command that fills their working order (their ids are
- * taken now). An OCO's orders carry the budget of the one hold they share.
+ * Pending orders (their ids taken now) are placed once their working order has filled: in the
+ * command that fills it when they carry a budget; with budget "0" they wait for a
+ * FundPendingCommand (their funds are held only once the working order has filled, as on
+ * Binance). An OCO's orders carry the budget of the one hold they share.
  *
  * @generated from message exchange.matching.v1.PlaceListCommand
  */
@@ -227,6 +229,39 @@ export const PlaceListCommandSchema: GenMessage<PlaceListCommand> = /*@__PURE__*
   messageDesc(file_exchange_matching_v1_matching, 5);
 
 /**
+ * The funds of an OTO / OTOCO's pending orders placed with budget "0", once its working order has
+ * filled. funded: they are placed with these budgets (one per pending order, in list order; an
+ * OTOCO pair shares one hold, so both carry its budget). Not funded (the account could not cover
+ * them): they expire. A list not waiting for it (canceled meanwhile, funded already) gets an
+ * OrderRejected (UNKNOWN_ORDER) for working_order_id and nothing changes.
+ *
+ * @generated from message exchange.matching.v1.FundPendingCommand
+ */
+export type FundPendingCommand = Message<"exchange.matching.v1.FundPendingCommand"> & {
+  /**
+   * @generated from field: uint64 working_order_id = 1;
+   */
+  workingOrderId: bigint;
+
+  /**
+   * @generated from field: bool funded = 2;
+   */
+  funded: boolean;
+
+  /**
+   * @generated from field: repeated string budgets = 3;
+   */
+  budgets: string[];
+};
+
+/**
+ * Describes the message exchange.matching.v1.FundPendingCommand.
+ * Use `create(FundPendingCommandSchema)` to create a new message.
+ */
+export const FundPendingCommandSchema: GenMessage<FundPendingCommand> = /*@__PURE__*/
+  messageDesc(file_exchange_matching_v1_matching, 6);
+
+/**
  * @generated from message exchange.matching.v1.SetStatusCommand
  */
 export type SetStatusCommand = Message<"exchange.matching.v1.SetStatusCommand"> & {
@@ -241,7 +276,7 @@ export type SetStatusCommand = Message<"exchange.matching.v1.SetStatusCommand"> 
  * Use `create(SetStatusCommandSchema)` to create a new message.
  */
 export const SetStatusCommandSchema: GenMessage<SetStatusCommand> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 6);
+  messageDesc(file_exchange_matching_v1_matching, 7);
 
 /**
  * @generated from message exchange.matching.v1.Command
@@ -304,6 +339,12 @@ export type Command = Message<"exchange.matching.v1.Command"> & {
      */
     value: PlaceListCommand;
     case: "placeList";
+  } | {
+    /**
+     * @generated from field: exchange.matching.v1.FundPendingCommand fund_pending = 10;
+     */
+    value: FundPendingCommand;
+    case: "fundPending";
   } | { case: undefined; value?: undefined };
 };
 
@@ -312,7 +353,7 @@ export type Command = Message<"exchange.matching.v1.Command"> & {
  * Use `create(CommandSchema)` to create a new message.
  */
 export const CommandSchema: GenMessage<Command> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 7);
+  messageDesc(file_exchange_matching_v1_matching, 8);
 
 /**
  * @generated from message exchange.matching.v1.SubmitRequest
@@ -329,7 +370,7 @@ export type SubmitRequest = Message<"exchange.matching.v1.SubmitRequest"> & {
  * Use `create(SubmitRequestSchema)` to create a new message.
  */
 export const SubmitRequestSchema: GenMessage<SubmitRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 8);
+  messageDesc(file_exchange_matching_v1_matching, 9);
 
 /**
  * @generated from message exchange.matching.v1.OrderAccepted
@@ -346,7 +387,7 @@ export type OrderAccepted = Message<"exchange.matching.v1.OrderAccepted"> & {
  * Use `create(OrderAcceptedSchema)` to create a new message.
  */
 export const OrderAcceptedSchema: GenMessage<OrderAccepted> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 9);
+  messageDesc(file_exchange_matching_v1_matching, 10);
 
 /**
  * @generated from message exchange.matching.v1.OrderRejected
@@ -368,7 +409,7 @@ export type OrderRejected = Message<"exchange.matching.v1.OrderRejected"> & {
  * Use `create(OrderRejectedSchema)` to create a new message.
  */
 export const OrderRejectedSchema: GenMessage<OrderRejected> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 10);
+  messageDesc(file_exchange_matching_v1_matching, 11);
 
 /**
  * @generated from message exchange.matching.v1.TradeExecuted
@@ -420,7 +461,7 @@ export type TradeExecuted = Message<"exchange.matching.v1.TradeExecuted"> & {
  * Use `create(TradeExecutedSchema)` to create a new message.
  */
 export const TradeExecutedSchema: GenMessage<TradeExecuted> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 11);
+  messageDesc(file_exchange_matching_v1_matching, 12);
 
 /**
  * @generated from message exchange.matching.v1.OrderUpdated
@@ -471,7 +512,7 @@ export type OrderUpdated = Message<"exchange.matching.v1.OrderUpdated"> & {
  * Use `create(OrderUpdatedSchema)` to create a new message.
  */
 export const OrderUpdatedSchema: GenMessage<OrderUpdated> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 12);
+  messageDesc(file_exchange_matching_v1_matching, 13);
 
 /**
  * @generated from message exchange.matching.v1.BookLevelChanged
@@ -500,7 +541,7 @@ export type BookLevelChanged = Message<"exchange.matching.v1.BookLevelChanged"> 
  * Use `create(BookLevelChangedSchema)` to create a new message.
  */
 export const BookLevelChangedSchema: GenMessage<BookLevelChanged> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 13);
+  messageDesc(file_exchange_matching_v1_matching, 14);
 
 /**
  * @generated from message exchange.matching.v1.Event
@@ -547,7 +588,7 @@ export type Event = Message<"exchange.matching.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 14);
+  messageDesc(file_exchange_matching_v1_matching, 15);
 
 /**
  * The events one command produced, under its gap-free per-symbol sequence number.
@@ -588,7 +629,7 @@ export type EventBatch = Message<"exchange.matching.v1.EventBatch"> & {
  * Use `create(EventBatchSchema)` to create a new message.
  */
 export const EventBatchSchema: GenMessage<EventBatch> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 15);
+  messageDesc(file_exchange_matching_v1_matching, 16);
 
 /**
  * @generated from message exchange.matching.v1.SubmitResponse
@@ -605,7 +646,7 @@ export type SubmitResponse = Message<"exchange.matching.v1.SubmitResponse"> & {
  * Use `create(SubmitResponseSchema)` to create a new message.
  */
 export const SubmitResponseSchema: GenMessage<SubmitResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 16);
+  messageDesc(file_exchange_matching_v1_matching, 17);
 
 /**
  * @generated from message exchange.matching.v1.SubmitBatchRequest
@@ -629,7 +670,7 @@ export type SubmitBatchRequest = Message<"exchange.matching.v1.SubmitBatchReques
  * Use `create(SubmitBatchRequestSchema)` to create a new message.
  */
 export const SubmitBatchRequestSchema: GenMessage<SubmitBatchRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 17);
+  messageDesc(file_exchange_matching_v1_matching, 18);
 
 /**
  * What became of one command of a batch.
@@ -672,7 +713,7 @@ export type SubmitResult = Message<"exchange.matching.v1.SubmitResult"> & {
  * Use `create(SubmitResultSchema)` to create a new message.
  */
 export const SubmitResultSchema: GenMessage<SubmitResult> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 18);
+  messageDesc(file_exchange_matching_v1_matching, 19);
 
 /**
  * @generated from message exchange.matching.v1.SubmitBatchResponse
@@ -689,7 +730,7 @@ export type SubmitBatchResponse = Message<"exchange.matching.v1.SubmitBatchRespo
  * Use `create(SubmitBatchResponseSchema)` to create a new message.
  */
 export const SubmitBatchResponseSchema: GenMessage<SubmitBatchResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 19);
+  messageDesc(file_exchange_matching_v1_matching, 20);
 
 /**
  * @generated from message exchange.matching.v1.StreamEventsRequest
@@ -711,7 +752,7 @@ export type StreamEventsRequest = Message<"exchange.matching.v1.StreamEventsRequ
  * Use `create(StreamEventsRequestSchema)` to create a new message.
  */
 export const StreamEventsRequestSchema: GenMessage<StreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 20);
+  messageDesc(file_exchange_matching_v1_matching, 21);
 
 /**
  * @generated from message exchange.matching.v1.StreamEventsResponse
@@ -728,7 +769,7 @@ export type StreamEventsResponse = Message<"exchange.matching.v1.StreamEventsRes
  * Use `create(StreamEventsResponseSchema)` to create a new message.
  */
 export const StreamEventsResponseSchema: GenMessage<StreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 21);
+  messageDesc(file_exchange_matching_v1_matching, 22);
 
 /**
  * @generated from message exchange.matching.v1.GetBookRequest
@@ -750,7 +791,7 @@ export type GetBookRequest = Message<"exchange.matching.v1.GetBookRequest"> & {
  * Use `create(GetBookRequestSchema)` to create a new message.
  */
 export const GetBookRequestSchema: GenMessage<GetBookRequest> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 22);
+  messageDesc(file_exchange_matching_v1_matching, 23);
 
 /**
  * @generated from message exchange.matching.v1.BookLevel
@@ -772,7 +813,7 @@ export type BookLevel = Message<"exchange.matching.v1.BookLevel"> & {
  * Use `create(BookLevelSchema)` to create a new message.
  */
 export const BookLevelSchema: GenMessage<BookLevel> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 23);
+  messageDesc(file_exchange_matching_v1_matching, 24);
 
 /**
  * @generated from message exchange.matching.v1.GetBookResponse
@@ -799,7 +840,7 @@ export type GetBookResponse = Message<"exchange.matching.v1.GetBookResponse"> & 
  * Use `create(GetBookResponseSchema)` to create a new message.
  */
 export const GetBookResponseSchema: GenMessage<GetBookResponse> = /*@__PURE__*/
-  messageDesc(file_exchange_matching_v1_matching, 24);
+  messageDesc(file_exchange_matching_v1_matching, 25);
 
 /**
  * Why an update happened when the status alone does not say it.

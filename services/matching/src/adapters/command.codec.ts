@@ -13,6 +13,8 @@
  *   raw f64 LE and has its bit set in the raw mask. A non-number and NaN are rejected alike by the book.
  * - enums: code = index in the known values; 255 = a value outside the set (decodes to "?": still invalid,
  *   rejected the same way). cancelOnly: 0 = false, 1 = true, 255 = anything else.
+ * Order lists (PLACE_LIST, head 7) and funds of pending orders (FUND_PENDING, head 8: no plain record has it) are
+ * sequences of plain records after a short head (see encodeList, encodeFund).
  * Encoding reads each command's own properties directly (no generic field loops) and writes into the caller's
  * buffer: this is the journal's hot path.
  */
@@ -26,6 +28,7 @@ const T_CANCEL_REPLACE = 4;
 const T_CANCEL_ALL = 5;
 const T_SET_STATUS = 6;
 const T_PLACE_LIST = 7;
+const T_FUND_PENDING = 8;
 const CONTINGENCIES = ["OCO", "OTO", "OTOCO"] as const;
 /** legs of a list the journal keeps (the book accepts at most 3). */
 const MAX_LIST_LEGS = 3;
@@ -182,7 +185,28 @@ function orderNums(o: OrderFields): void {
 /** Writes cmd into buf at off (at least MAX_COMMAND_BYTES free); returns bytes written. */
 export function encodeCommand(cmd: Command, buf: Buffer, off: number): number {
   if (cmd.type === "PLACE_LIST") return encodeList(cmd as unknown as { ts?: unknown; contingency?: unknown; orders?: unknown }, buf, off);
+  if (cmd.type === "FUND_PENDING") return encodeFund(cmd as unknown as { ts?: unknown; workingOrderId?: unknown; funded?: unknown; budgets?: unknown }, buf, off);
   return encodePlain(cmd, buf, off);
+}
+
+/**
+ * Funds of pending orders: head, funded (0 false, 1 true, 255 anything else), a budget count, then one record holding
+ * ts and the working order id (as a CANCEL's orderId) and one per budget (as a PLACE's budget).
+ */
+function encodeFund(cmd: { ts?: unknown; workingOrderId?: unknown; funded?: unknown; budgets?: unknown }, buf: Buffer, off: number): number {
+  const budgets = Array.isArray(cmd.budgets) ? (cmd.budgets as unknown[]) : [];
+  if (budgets.length > MAX_LIST_LEGS) throw new TypeError("malformed funds of pending orders");
+  buf[off] = T_FUND_PENDING;
+  buf[off + 1] = cmd.funded === false ? 0 : cmd.funded === true ? 1 : UNKNOWN;
+  buf[off + 2] = budgets.length;
+  let p = off + 3;
+  const records = [{ type: "CANCEL", ts: cmd.ts, orderId: cmd.workingOrderId }, ...budgets.map((budget) => ({ type: "PLACE", budget }))];
+  for (const r of records) {
+    const n = encodePlain(r as unknown as Command, buf, p + 1);
+    buf[p] = n;
+    p += 1 + n;
+  }
+  return p - off;
 }
 
 /** A list: its legs as PLACE records after one record holding ts (so every value keeps the plain encoding). */
@@ -293,12 +317,13 @@ function encodePlain(cmd: Command, buf: Buffer, off: number): number {
 // ------------------------------------------------------------------------------------------------- decoding
 export function decodeCommand(buf: Buffer, off: number, end: number): Command {
   if (off < end && buf[off] === T_PLACE_LIST) return decodeList(buf, off, end);
+  if (off < end && buf[off] === T_FUND_PENDING) return decodeFund(buf, off, end);
   return decodePlain(buf, off, end);
 }
 
-function decodeList(buf: Buffer, off: number, end: number): Command {
+/** The plain records after a 3-byte head whose last byte counts them (less the first). */
+function recordsAfterHead(buf: Buffer, off: number, end: number): Record<string, unknown>[] {
   if (off + 3 > end) throw new Error("command record too short");
-  const code = buf[off + 1];
   const count = buf[off + 2];
   let p = off + 3;
   const records: Record<string, unknown>[] = [];
@@ -310,7 +335,23 @@ function decodeList(buf: Buffer, off: number, end: number): Command {
     p += 1 + n;
   }
   if (p !== end) throw new Error("command record has trailing bytes");
-  const [first, ...legs] = records;
+  return records;
+}
+
+function decodeFund(buf: Buffer, off: number, end: number): Command {
+  const [first, ...budgets] = recordsAfterHead(buf, off, end);
+  const code = buf[off + 1];
+  const cmd: Record<string, unknown> = { type: "FUND_PENDING" };
+  if ("ts" in first) cmd.ts = first.ts;
+  if ("orderId" in first) cmd.workingOrderId = first.orderId;
+  cmd.funded = code === 0 ? false : code === 1 ? true : "?";
+  cmd.budgets = budgets.map((record) => record.budget);
+  return cmd as unknown as Command;
+}
+
+function decodeList(buf: Buffer, off: number, end: number): Command {
+  const code = buf[off + 1];
+  const [first, ...legs] = recordsAfterHead(buf, off, end);
   const cmd: Record<string, unknown> = { type: "PLACE_LIST" };
   if ("ts" in first) cmd.ts = first.ts;
   cmd.contingency = CONTINGENCIES[code] ?? "?";

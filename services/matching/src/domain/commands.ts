@@ -101,10 +101,13 @@ export type ContingencyType = "OCO" | "OTO" | "OTOCO";
  * An order list, placed as one command (all legs accepted or all rejected):
  * - OCO [above, below]: both placed now; each is LIMIT_MAKER or a stop type, at most one LIMIT_MAKER. The first
  *   fill or trigger of one leg expires the other in the same command (a user cancel cancels both).
- * - OTO [working, pending]: the working order (LIMIT or LIMIT_MAKER) is placed now; the pending one is placed in
- *   the command that fills the working order completely, and is canceled/expired with it otherwise.
+ * - OTO [working, pending]: the working order (LIMIT or LIMIT_MAKER) is placed now; the pending one is placed once
+ *   the working order fills completely, and is canceled/expired with it otherwise.
  * - OTOCO [working, pendingAbove, pendingBelow]: as OTO, the two pending orders placed as an OCO.
- * Every leg carries the budget held for it (an OCO's two legs draw on one hold: only one of them can trade).
+ * Every leg carries the budget held for it (an OCO's two legs draw on one hold: only one of them can trade). Pending
+ * orders with budget 0 are funded when their working order has filled (as on Binance, whose pending orders need
+ * their funds only then, the working order's proceeds included): the list then waits for FUND_PENDING. Pending
+ * orders with a budget are placed in the command that fills the working order.
  */
 export interface PlaceList {
   type: "PLACE_LIST";
@@ -113,4 +116,19 @@ export interface PlaceList {
   orders: Omit<PlaceOrder, "type" | "ts">[];
 }
 
-export type Command = PlaceOrder | CancelOrder | AmendOrder | CancelReplace | CancelAll | SetStatus | PlaceList;
+/**
+ * The funds of an OTO / OTOCO's pending orders placed without a budget, once its working order has filled: funded,
+ * they are placed with `budgets` (one per pending order, in list order; an OTOCO pair draws on one hold, so both
+ * carry its budget); not funded (the account could not cover them), they expire. A list not waiting for it (never
+ * placed, canceled meanwhile, funded already) is answered REJECTED (UNKNOWN_ORDER) for `workingOrderId`; nothing
+ * changes.
+ */
+export interface FundPending {
+  type: "FUND_PENDING";
+  ts: number;
+  workingOrderId: number;
+  funded: boolean;
+  budgets: number[];
+}
+
+export type Command = PlaceOrder | CancelOrder | AmendOrder | CancelReplace | CancelAll | SetStatus | PlaceList | FundPending;

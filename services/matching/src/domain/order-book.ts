@@ -29,7 +29,7 @@
  *   the book settles them (siblings expired, pending orders placed) before any stop can trigger and before the
  *   command ends, so two legs of an OCO never both trade.
  */
-import type { AmendOrder, CancelAll, CancelOrder, CancelReplace, Command, PlaceList, PlaceOrder, SetStatus, SymbolStatus } from "./commands.js";
+import type { AmendOrder, CancelAll, CancelOrder, CancelReplace, Command, FundPending, PlaceList, PlaceOrder, SetStatus, SymbolStatus } from "./commands.js";
 import type { EventSink } from "./events.js";
 import {
   BUY,
@@ -61,6 +61,7 @@ import {
   floorDiv,
   productExceeds,
   validatePlace,
+  validateFields,
   isStopType,
   isLimitLike,
   newStopState,
@@ -71,7 +72,7 @@ import {
   type StopState,
 } from "./rules.js";
 import { IdIndex } from "./id-index.js";
-import { ListWatch, OrderLists, type ListLeg, type PendingList } from "./order-lists.js";
+import { ListWatch, OrderLists, fundedLater, type ListLeg, type PendingList } from "./order-lists.js";
 
 /** What the engine needs from a book (the fast one and the reference one both implement it). */
 export interface MatchingBook {
@@ -367,6 +368,9 @@ export class OrderBook implements MatchingBook {
           break;
         case "PLACE_LIST":
           this.placeList(cmd, sink);
+          break;
+        case "FUND_PENDING":
+          this.fundPending(cmd, sink);
           break;
         default:
           sink.rejected(0, RJ_INVALID_FIELD);
@@ -710,11 +714,16 @@ export class OrderBook implements MatchingBook {
       this.cancelStop(s, sink);
       return -1;
     }
-    // a pending order of a list: canceling it cancels its working order, which cancels the list
+    // a pending order of a list: canceling it cancels its working order, which cancels the list; once the working
+    // order filled (the list waits for its pending orders' funds), it cancels the pending orders
     const working = this.lists.workingOfPending.get(id);
     if (working !== undefined) {
-      if (userId !== undefined && this.lists.pendingByWorking.get(working)!.userId !== userId) return RJ_NOT_OWNER;
-      return this.cancelById(working, userId, sink);
+      const p = this.lists.pendingByWorking.get(working)!;
+      if (userId !== undefined && p.userId !== userId) return RJ_NOT_OWNER;
+      if (!p.awaiting) return this.cancelById(working, userId, sink);
+      this.lists.dropPending(p);
+      for (const o of p.orders) sink.orderUpdate(o.orderId, ST_CANCELED, 0, 0, o.qty ?? 0, 0);
+      return -1;
     }
     return RJ_UNKNOWN_ORDER;
   }
@@ -737,6 +746,8 @@ export class OrderBook implements MatchingBook {
       if (this.ord[(m << 4) + O_USER] === user) mine.push(id);
     });
     for (const st of this.stops) if (st.userId === c.userId) mine.push(st.orderId);
+    // lists whose working order filled and whose pending orders wait for their funds
+    for (const p of this.lists.pendingByWorking.values()) if (p.awaiting && p.userId === c.userId) mine.push(p.orders[0].orderId);
     mine.sort((a, b) => a - b);
     for (const id of mine) this.cancelById(id, undefined, sink);
   }
@@ -853,8 +864,10 @@ export class OrderBook implements MatchingBook {
     if (st >= 0) return rejectAll(st);
     const n = c.contingency === "OCO" || c.contingency === "OTO" ? 2 : c.contingency === "OTOCO" ? 3 : 0;
     if (n === 0 || legs.length !== n || ids.includes(0) || new Set(ids).size !== n) return rejectAll(RJ_INVALID_FIELD);
-    for (const o of legs) {
-      const v = validatePlace(o);
+    // pending orders without a budget are funded once the working order has filled (FUND_PENDING)
+    const later = c.contingency !== "OCO" && legs.slice(1).every((o) => o.budget === 0);
+    for (let i = 0; i < legs.length; i++) {
+      const v = i > 0 && later ? validateFields(legs[i]) : validatePlace(legs[i]);
       if (v >= 0) return rejectAll(v);
     }
     if (legs.some((o) => o.userId !== legs[0].userId)) return rejectAll(RJ_INVALID_FIELD);
@@ -886,6 +899,25 @@ export class OrderBook implements MatchingBook {
     return -1;
   }
 
+  /**
+   * The funds of a list's pending orders, once its working order filled: placed with their budgets (in this
+   * command, as finishLists places any released pending orders), or expired when the account could not cover them.
+   */
+  private fundPending(c: FundPending, sink: EventSink): void {
+    const id = pos(c.workingOrderId) ? c.workingOrderId : 0;
+    const p = id === 0 ? undefined : this.lists.pendingByWorking.get(id);
+    if (p === undefined || !p.awaiting) return sink.rejected(id, RJ_UNKNOWN_ORDER);
+    if (c.funded === false) {
+      this.lists.dropPending(p);
+      for (const o of p.orders) sink.orderUpdate(o.orderId, ST_EXPIRED, 0, 0, o.qty ?? 0, 0);
+      return;
+    }
+    const budgets: unknown[] = Array.isArray(c.budgets) ? c.budgets : [];
+    if (c.funded !== true || budgets.length !== p.orders.length || !budgets.every((b) => pos(b))) return sink.rejected(id, RJ_INVALID_FIELD);
+    this.lists.dropPending(p);
+    this.toPlace.push({ ...p, awaiting: false, orders: p.orders.map((o, i) => ({ ...o, budget: budgets[i] as number })) });
+  }
+
   /** Places checked OCO legs (none of them trades on placement) and links them. */
   private placeOco(legs: readonly ListLeg[], sink: EventSink): void {
     for (const o of legs) this.place(o, sink, false);
@@ -907,8 +939,9 @@ export class OrderBook implements MatchingBook {
         for (const other of group) if (other !== id) this.endLeg(other, end, sink);
       }
       const p = this.lists.pendingByWorking.get(id);
-      if (p !== undefined) {
-        if (status === ST_FILLED) {
+      if (p !== undefined && !p.awaiting) {
+        if (status === ST_FILLED && fundedLater(p)) p.awaiting = true;
+        else if (status === ST_FILLED) {
           this.lists.dropPending(p);
           this.toPlace.push(p);
         } else if (status === ST_CANCELED || status === ST_EXPIRED || status === ST_EXPIRED_IN_MATCH) {

@@ -16,6 +16,13 @@ export interface PendingList {
   /** the pending orders form an OCO once placed (OTOCO). */
   oco: boolean;
   orders: ListLeg[];
+  /** the working order filled and the pending orders (placed without a budget) wait for FUND_PENDING. */
+  awaiting?: boolean;
+}
+
+/** Pending orders placed without a budget: funded (FUND_PENDING) once their working order has filled. */
+export function fundedLater(p: PendingList): boolean {
+  return p.orders.every((o) => o.budget === 0);
 }
 
 /** Snapshot shape (also the state-hash input). */

@@ -80,6 +80,12 @@ export function floorDiv(a: number, b: number): number {
 
 /** Returns a reject code or -1. Field shape only (no book state). */
 export function validatePlace(o: Omit<PlaceOrder, "type" | "ts">): number {
+  const v = validateFields(o);
+  return v >= 0 ? v : budgetCheck(o);
+}
+
+/** validatePlace without the budget: an order funded later (an OTO's pending order). */
+export function validateFields(o: Omit<PlaceOrder, "type" | "ts">): number {
   if (!pos(o.orderId) || !nonNeg(o.userId) || !nonNeg(o.budget)) return RJ_INVALID_FIELD;
   if (o.side !== "BUY" && o.side !== "SELL") return RJ_INVALID_FIELD;
   if (!ORDER_TYPES.has(o.orderType)) return RJ_INVALID_FIELD;
@@ -109,7 +115,12 @@ export function validatePlace(o: Omit<PlaceOrder, "type" | "ts">): number {
     const gtcLimit = (t === "LIMIT" && (o.tif === undefined || o.tif === "GTC")) || t === "LIMIT_MAKER";
     if (!gtcLimit || !pos(o.icebergQty) || o.icebergQty >= (o.qty as number)) return RJ_INVALID_FIELD;
   }
-  // budgets
+  return -1;
+}
+
+/** Whether the budget covers the order (fields already checked). */
+function budgetCheck(o: Omit<PlaceOrder, "type" | "ts">): number {
+  const limitLike = isLimitLike(o.orderType);
   if (o.side === "BUY") {
     if (limitLike) {
       if (productExceeds(o.price as number, o.qty as number, o.budget)) return RJ_INSUFFICIENT_BUDGET;

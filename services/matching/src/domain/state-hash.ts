@@ -22,7 +22,7 @@ const LEG_KEYS = ["orderId", "userId", "side", "orderType", "tif", "price", "qty
 /** Lists in a fixed field order (a leg decoded from the journal may list its fields in another order). */
 function canonicalLists(l: ListsState): string {
   const leg = (o: ListLeg) => LEG_KEYS.map((k) => String(o[k] ?? "")).join(",");
-  return [l.oco.map((g) => g.join(",")).join("|"), l.pending.map((p) => `${p.working},${p.userId},${p.oco ? 1 : 0}[${p.orders.map(leg).join(";")}]`).join("|")].join("/");
+  return [l.oco.map((g) => g.join(",")).join("|"), l.pending.map((p) => `${p.working},${p.userId},${p.oco ? 1 : 0}${p.awaiting ? ",w" : ""}[${p.orders.map(leg).join(";")}]`).join("|")].join("/");
 }
 
 /** 64-bit FNV-1a style hash (two 32-bit lanes) of the canonical state, as 16 hex chars. */

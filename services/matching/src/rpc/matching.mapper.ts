@@ -124,6 +124,14 @@ export async function toDomainCommand(message: CommandMessage, accounts: Account
       for (const place of kind.value.orders) orders.push(await toOrder(place, accounts));
       return { type: "PLACE_LIST", ts, contingency, orders };
     }
+    case "fundPending":
+      return {
+        type: "FUND_PENDING",
+        ts,
+        workingOrderId: orderId("fund_pending.working_order_id", kind.value.workingOrderId),
+        funded: kind.value.funded,
+        budgets: kind.value.budgets.map((budget, index) => safeInteger(`fund_pending.budgets[${index}]`, budget)),
+      };
     case "setStatus":
       switch (kind.value.status) {
         case SymbolStatus.TRADING:

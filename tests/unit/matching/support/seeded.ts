@@ -16,8 +16,10 @@ export function seededCommands(seed: number, n: number): Command[] {
 }
 
 /**
- * seededCommands with order lists mixed in (OCO, OTO, OTOCO around the mid price, and cancels of their legs):
- * for replay and codec tests (the reference book has no lists, so the property comparison does not use these).
+ * seededCommands with order lists mixed in (OCO, OTO, OTOCO around the mid price, and cancels of their legs; half
+ * the OTO / OTOCO pending orders funded once their working order fills, by FUND_PENDING commands sent at random
+ * times, most after the fill, some before, some twice, some refusing): for replay and codec tests (the reference
+ * book has no lists, so the property comparison does not use these).
  */
 export function seededListCommands(seed: number, n: number): Command[] {
   const base = seededCommands(seed, n);
@@ -25,6 +27,8 @@ export function seededListCommands(seed: number, n: number): Command[] {
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const out: Command[] = [];
   const legs: number[] = [];
+  /** OTO / OTOCO funded later: the working order's id and its pending orders' budgets. */
+  const later: { working: number; budgets: number[] }[] = [];
   let id = 1_000_000;
   for (const cmd of base) {
     out.push(cmd);
@@ -46,12 +50,18 @@ export function seededListCommands(seed: number, n: number): Command[] {
         const wSide = sell ? "BUY" : "SELL";
         const wPrice = 100 + int(-3, 3);
         const working = { orderId: ++id, userId, side: wSide, orderType: "LIMIT", price: wPrice, qty, budget: wSide === "BUY" ? wPrice * qty : qty } as const;
-        if (kind === 1) out.push({ type: "PLACE_LIST", ts, contingency: "OTO", orders: [working, maker] });
-        else out.push({ type: "PLACE_LIST", ts, contingency: "OTOCO", orders: [working, maker, stopLeg] });
+        const pending = kind === 1 ? [maker] : [maker, stopLeg];
+        const fundedLater = r() < 0.5;
+        const orders = [working, ...(fundedLater ? pending.map((o) => ({ ...o, budget: 0 })) : pending)];
+        if (fundedLater) later.push({ working: working.orderId, budgets: pending.map((o) => o.budget) });
+        out.push({ type: "PLACE_LIST", ts, contingency: kind === 1 ? "OTO" : "OTOCO", orders });
       }
       legs.push(id - 1, id);
     } else if (roll < 0.16 && legs.length > 0) {
       out.push({ type: "CANCEL", ts, orderId: legs[int(0, legs.length - 1)] });
+    } else if (roll < 0.24 && later.length > 0) {
+      const { working, budgets } = later[int(0, later.length - 1)];
+      out.push({ type: "FUND_PENDING", ts, workingOrderId: working, funded: r() < 0.8, budgets });
     }
   }
   return out;
