@@ -66,6 +66,7 @@ export function executionReport(update: OrderUpdate, eventTime: number) {
     ...(order.trailingDelta > 0 ? { d: order.trailingDelta } : {}),
     ...(order.trailingDelta > 0 && order.trailingTime > 0n ? { D: Number(order.trailingTime) } : {}),
     V: stpName(order.selfTradePreventionMode),
+    ...(x === "EXPIRED" && update.expiryReason !== "" ? { eR: update.expiryReason } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export interface OrderUpdate {
   readonly executionType: ExecutionType;
   /** REJECTED: matching's reason (WOULD_TAKE, ...), or HOLD_REFUSED when wallet refused the hold; "NONE" otherwise. */
   readonly rejectReason: string;
+  /** EXPIRED: why, when known (Binance's eR: REJECTED for an OTO's pending order the account could not fund). */
+  readonly expiryReason?: string;
   /** When the change happened (matching's batch time), ms since the epoch. */
   readonly time: number;
   /** TRADE only. */

@@ -163,6 +163,7 @@ export function toOrderUpdateMessage(update: OrderUpdate, units: SymbolUnits): O
     order: toOrderMessage(update.order as Order, units),
     executionType: EXECUTION_TYPES[update.executionType],
     rejectReason: update.rejectReason,
+    expiryReason: update.expiryReason ?? "",
     transactionTime: BigInt(update.time),
     balancesChanged: update.balancesChanged,
     orderList: update.orderList && toOrderListMessage(update.orderList, units),

@@ -2623,7 +2623,10 @@ type OrderUpdate struct {
 	BalancesChanged bool `protobuf:"varint,12,opt,name=balances_changed,json=balancesChanged,proto3" json:"balances_changed,omitempty"`
 	// Set on the last update of a batch that changed the status of the order's list (placed,
 	// started executing, done): Binance's listStatus event, which follows the executionReports.
-	OrderList     *OrderList `protobuf:"bytes,13,opt,name=order_list,json=orderList,proto3" json:"order_list,omitempty"`
+	OrderList *OrderList `protobuf:"bytes,13,opt,name=order_list,json=orderList,proto3" json:"order_list,omitempty"`
+	// EXPIRED: why, when known (Binance's expiry reason eR): REJECTED for an OTO / OTOCO's pending
+	// order the account could not fund once its working order filled. Empty otherwise.
+	ExpiryReason  string `protobuf:"bytes,14,opt,name=expiry_reason,json=expiryReason,proto3" json:"expiry_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2747,6 +2750,13 @@ func (x *OrderUpdate) GetOrderList() *OrderList {
 		return x.OrderList
 	}
 	return nil
+}
+
+func (x *OrderUpdate) GetExpiryReason() string {
+	if x != nil {
+		return x.ExpiryReason
+	}
+	return ""
 }
 
 type StreamOrderUpdatesResponse struct {
@@ -4391,7 +4401,7 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x04page\x18\x02 \x01(\v2 .exchange.common.v1.PageResponseR\x04page\"C\n" +
 	"\x19StreamOrderUpdatesRequest\x12&\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\"\xc1\x04\n" +
+	"account_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\taccountId\"\xe6\x04\n" +
 	"\vOrderUpdate\x12.\n" +
 	"\x05order\x18\x01 \x01(\v2\x18.exchange.order.v1.OrderR\x05order\x12G\n" +
 	"\x0eexecution_type\x18\x02 \x01(\x0e2 .exchange.order.v1.ExecutionTypeR\rexecutionType\x12#\n" +
@@ -4409,7 +4419,8 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\bis_maker\x18\v \x01(\bR\aisMaker\x12)\n" +
 	"\x10balances_changed\x18\f \x01(\bR\x0fbalancesChanged\x12;\n" +
 	"\n" +
-	"order_list\x18\r \x01(\v2\x1c.exchange.order.v1.OrderListR\torderList\"T\n" +
+	"order_list\x18\r \x01(\v2\x1c.exchange.order.v1.OrderListR\torderList\x12#\n" +
+	"\rexpiry_reason\x18\x0e \x01(\tR\fexpiryReason\"T\n" +
 	"\x1aStreamOrderUpdatesResponse\x126\n" +
 	"\x06update\x18\x01 \x01(\v2\x1e.exchange.order.v1.OrderUpdateR\x06update\"\xa9\x01\n" +
 	"\x17StreamOrderEntryRequest\x12<\n" +

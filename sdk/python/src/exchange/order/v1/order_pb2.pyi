@@ -490,7 +490,7 @@ class StreamOrderUpdatesRequest(_message.Message):
     def __init__(self, account_id: _Optional[str] = ...) -> None: ...
 
 class OrderUpdate(_message.Message):
-    __slots__ = ("order", "execution_type", "reject_reason", "transaction_time", "trade_id", "last_executed_qty", "last_executed_price", "last_quote_qty", "commission", "commission_asset", "is_maker", "balances_changed", "order_list")
+    __slots__ = ("order", "execution_type", "reject_reason", "transaction_time", "trade_id", "last_executed_qty", "last_executed_price", "last_quote_qty", "commission", "commission_asset", "is_maker", "balances_changed", "order_list", "expiry_reason")
     ORDER_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_TYPE_FIELD_NUMBER: _ClassVar[int]
     REJECT_REASON_FIELD_NUMBER: _ClassVar[int]
@@ -504,6 +504,7 @@ class OrderUpdate(_message.Message):
     IS_MAKER_FIELD_NUMBER: _ClassVar[int]
     BALANCES_CHANGED_FIELD_NUMBER: _ClassVar[int]
     ORDER_LIST_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_REASON_FIELD_NUMBER: _ClassVar[int]
     order: Order
     execution_type: ExecutionType
     reject_reason: str
@@ -517,7 +518,8 @@ class OrderUpdate(_message.Message):
     is_maker: bool
     balances_changed: bool
     order_list: OrderList
-    def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ..., execution_type: _Optional[_Union[ExecutionType, str]] = ..., reject_reason: _Optional[str] = ..., transaction_time: _Optional[int] = ..., trade_id: _Optional[int] = ..., last_executed_qty: _Optional[str] = ..., last_executed_price: _Optional[str] = ..., last_quote_qty: _Optional[str] = ..., commission: _Optional[str] = ..., commission_asset: _Optional[str] = ..., is_maker: _Optional[bool] = ..., balances_changed: _Optional[bool] = ..., order_list: _Optional[_Union[OrderList, _Mapping]] = ...) -> None: ...
+    expiry_reason: str
+    def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ..., execution_type: _Optional[_Union[ExecutionType, str]] = ..., reject_reason: _Optional[str] = ..., transaction_time: _Optional[int] = ..., trade_id: _Optional[int] = ..., last_executed_qty: _Optional[str] = ..., last_executed_price: _Optional[str] = ..., last_quote_qty: _Optional[str] = ..., commission: _Optional[str] = ..., commission_asset: _Optional[str] = ..., is_maker: _Optional[bool] = ..., balances_changed: _Optional[bool] = ..., order_list: _Optional[_Union[OrderList, _Mapping]] = ..., expiry_reason: _Optional[str] = ...) -> None: ...
 
 class StreamOrderUpdatesResponse(_message.Message):
     __slots__ = ("update",)
