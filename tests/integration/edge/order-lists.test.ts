@@ -205,10 +205,11 @@ describe("order lists over REST", () => {
     expect((otoco.body.orderReports as { status: string }[]).map((r) => r.status)).toEqual(["NEW", "PENDING_NEW", "PENDING_NEW"]);
     await signed("POST", "/api/v3/order", hank, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "IOC", quantity: "0.04", price: "29900" });
     const after = await signed("GET", "/api/v3/orderList", gina, { orderListId: String(otoco.body.orderListId) });
-    const statuses = await Promise.all(
-      (after.body.orders as { orderId: number }[]).map(async (o) => (await signed("GET", "/api/v3/order", gina, { symbol: "BTCUSDT", orderId: String(o.orderId) })).body.status),
-    );
-    expect(statuses).toEqual(["FILLED", "NEW", "NEW"]);
+    const statuses = () =>
+      Promise.all((after.body.orders as { orderId: number }[]).map(async (o) => (await signed("GET", "/api/v3/order", gina, { symbol: "BTCUSDT", orderId: String(o.orderId) })).body.status));
+    // placed once their funds are held, right after the fill
+    await until(async () => !(await statuses()).includes("PENDING_NEW"));
+    expect(await statuses()).toEqual(["FILLED", "NEW", "NEW"]);
     const all = await signed("GET", "/api/v3/allOrderList", gina);
     expect((all.body as unknown as { contingencyType: string }[]).map((l) => l.contingencyType)).toEqual(["OCO", "OCO", "OTO", "OTOCO"]);
     const open = await signed("GET", "/api/v3/openOrderList", gina);
@@ -216,6 +217,133 @@ describe("order lists over REST", () => {
     for (const list of open.body as unknown as { orderListId: number }[]) await signed("DELETE", "/api/v3/orderList", gina, { symbol: "BTCUSDT", orderListId: String(list.orderListId) });
     expect(await balance(gina, "BTC")).toMatchObject({ locked: "0.00000000" });
     expect(await balance(gina, "USDT")).toMatchObject({ locked: "0.00000000" });
+  });
+
+  describe("an OTO's pending order is funded once its working order fills, as on Binance", () => {
+    /** A user with 1000 USDT and no BTC, and their user data stream. */
+    const fresh = async (email: string) => {
+      const key = await user(email);
+      await parts.wallet.creditDeposit(`ol-${email}-usdt`, key.userId, "USDT", 1_000n * 10n ** 8n);
+      return { key, stream: await userStream(key) };
+    };
+    /** Buys 0.02 BTC at 29950, then sells what the pending order says: funded from the BTC bought. */
+    const buyThenSell = (key: Key, pendingQuantity: string) =>
+      signed("POST", "/api/v3/orderList/oto", key, {
+        symbol: "BTCUSDT",
+        workingType: "LIMIT",
+        workingSide: "BUY",
+        workingPrice: "29950",
+        workingQuantity: "0.02",
+        workingTimeInForce: "GTC",
+        pendingType: "LIMIT_MAKER",
+        pendingSide: "SELL",
+        pendingPrice: "31500",
+        pendingQuantity,
+      });
+    /** hank sells into the working order: 0.02 at 29950 (the only bid there). */
+    const fill = async () => {
+      const sold = await signed("POST", "/api/v3/order", hank, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "IOC", quantity: "0.02", price: "29950" });
+      expect(sold.body).toMatchObject({ status: "FILLED", executedQty: "0.02000000" });
+    };
+    /** The list's events on the stream (executionReport x/X/i, eR when sent; listStatus l/L), up to one matching `last`. */
+    const listEvents = async (stream: StreamClient, listId: number, last: (m: Msg) => boolean) => {
+      const seen: string[] = [];
+      for (;;) {
+        const m = await stream.next((e) => (e.e === "executionReport" || e.e === "listStatus") && e.g === listId);
+        seen.push(m.e === "listStatus" ? `list ${String(m.l)}/${String(m.L)}` : `${String(m.i)} ${String(m.x)}/${String(m.X)}${m.eR === undefined ? "" : ` eR=${String(m.eR)}`}`);
+        if (last(m)) return seen;
+      }
+    };
+
+    it("OTO: no BTC up front; once the buy fills, the sell is held from the BTC bought (net of the fee) and placed", async () => {
+      const { key: olga, stream } = await fresh("olga@example.com");
+      // 0.02 bought at 10 bps (maker): 0.01998 BTC received, so a sell of 0.0199 is covered
+      const placed = await buyThenSell(olga, "0.0199");
+      expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+      const listId = placed.body.orderListId as number;
+      const [working, pending] = (placed.body.orders as { orderId: number }[]).map((o) => o.orderId);
+      expect((placed.body.orderReports as { status: string }[]).map((r) => r.status)).toEqual(["NEW", "PENDING_NEW"]);
+      // only the working order's funds are held: 0.02 x 29950 = 599 USDT
+      expect(await balance(olga, "USDT")).toEqual({ asset: "USDT", free: "401.00000000", locked: "599.00000000" });
+      expect(await balance(olga, "BTC")).toEqual({ asset: "BTC", free: "0", locked: "0" });
+      expect(await listEvents(stream, listId, (m) => m.e === "listStatus")).toEqual([`${working} NEW/NEW`, "list EXEC_STARTED/EXECUTING"]);
+
+      await fill();
+      expect(await listEvents(stream, listId, (m) => m.e === "listStatus")).toEqual([`${working} TRADE/FILLED`, `${pending} NEW/NEW`, "list EXEC_STARTED/EXECUTING"]);
+      const statuses = await Promise.all([working, pending].map(async (id) => (await signed("GET", "/api/v3/order", olga, { symbol: "BTCUSDT", orderId: String(id) })).body.status));
+      expect(statuses).toEqual(["FILLED", "NEW"]);
+      expect(await balance(olga, "USDT")).toMatchObject({ free: "401.00000000", locked: "0.00000000" });
+      expect(await balance(olga, "BTC")).toMatchObject({ free: "0.00008000", locked: "0.01990000" });
+
+      // canceled while the sell rests: the BTC held for it comes back, to the unit
+      const canceled = await signed("DELETE", "/api/v3/orderList", olga, { symbol: "BTCUSDT", orderListId: String(listId) });
+      expect((canceled.body.orderReports as { status: string }[]).map((r) => r.status)).toEqual(["FILLED", "CANCELED"]);
+      expect(await balance(olga, "BTC")).toMatchObject({ free: "0.01998000", locked: "0.00000000" });
+      expect(await balance(olga, "USDT")).toMatchObject({ free: "401.00000000", locked: "0.00000000" });
+      await stream.close();
+    });
+
+    it("OTO: a sell the account cannot cover once the buy fills expires (eR REJECTED) and ends the list; nothing stays held", async () => {
+      const { key: pia, stream } = await fresh("pia@example.com");
+      // 0.02 is more than the 0.01998 BTC the buy brings (its fee is taken in BTC)
+      const placed = await buyThenSell(pia, "0.02");
+      expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+      const listId = placed.body.orderListId as number;
+      const [working, pending] = (placed.body.orders as { orderId: number }[]).map((o) => o.orderId);
+      await listEvents(stream, listId, (m) => m.e === "listStatus");
+      await fill();
+      expect(await listEvents(stream, listId, (m) => m.e === "listStatus")).toEqual([`${working} TRADE/FILLED`, `${pending} EXPIRED/EXPIRED eR=REJECTED`, "list ALL_DONE/ALL_DONE"]);
+      const list = await signed("GET", "/api/v3/orderList", pia, { orderListId: String(listId) });
+      expect(list.body).toMatchObject({ listStatusType: "ALL_DONE", listOrderStatus: "ALL_DONE" });
+      expect((await signed("GET", "/api/v3/openOrderList", pia)).body).toEqual([]);
+      const expired = await signed("GET", "/api/v3/order", pia, { symbol: "BTCUSDT", orderId: String(pending) });
+      expect(expired.body).toMatchObject({ status: "EXPIRED", executedQty: "0.00000000" });
+      expect(await balance(pia, "BTC")).toMatchObject({ free: "0.01998000", locked: "0.00000000" });
+      expect(await balance(pia, "USDT")).toMatchObject({ free: "401.00000000", locked: "0.00000000" });
+      await stream.close();
+    });
+
+    it("OTOCO: the pending pair is held once from the BTC bought; a list canceled before its buy fills never held BTC", async () => {
+      const { key: quinn, stream } = await fresh("quinn@example.com");
+      const otoco = (listClientOrderId: string) =>
+        signed("POST", "/api/v3/orderList/otoco", quinn, {
+          symbol: "BTCUSDT",
+          listClientOrderId,
+          workingType: "LIMIT",
+          workingSide: "BUY",
+          workingPrice: "29950",
+          workingQuantity: "0.02",
+          workingTimeInForce: "GTC",
+          pendingSide: "SELL",
+          pendingQuantity: "0.0199",
+          pendingAboveType: "LIMIT_MAKER",
+          pendingAbovePrice: "31600",
+          pendingBelowType: "STOP_LOSS",
+          pendingBelowStopPrice: "28500",
+        });
+      // canceled before the working order fills: its USDT back, no BTC ever asked for
+      const early = await otoco("quinn-early");
+      expect(early.status, JSON.stringify(early.body)).toBe(200);
+      expect(await balance(quinn, "USDT")).toMatchObject({ free: "401.00000000", locked: "599.00000000" });
+      const dropped = await signed("DELETE", "/api/v3/orderList", quinn, { symbol: "BTCUSDT", listClientOrderId: "quinn-early" });
+      expect((dropped.body.orderReports as { status: string }[]).map((r) => r.status)).toEqual(["CANCELED", "CANCELED", "CANCELED"]);
+      expect(await balance(quinn, "USDT")).toMatchObject({ free: "1000.00000000", locked: "0.00000000" });
+      expect(await balance(quinn, "BTC")).toEqual({ asset: "BTC", free: "0", locked: "0" });
+
+      const placed = await otoco("quinn-otoco");
+      const listId = placed.body.orderListId as number;
+      const [working, above, below] = (placed.body.orders as { orderId: number }[]).map((o) => o.orderId);
+      await listEvents(stream, listId, (m) => m.e === "listStatus" && m.L === "EXECUTING");
+      await fill();
+      expect(await listEvents(stream, listId, (m) => m.e === "listStatus")).toEqual([`${working} TRADE/FILLED`, `${above} NEW/NEW`, `${below} NEW/NEW`, "list EXEC_STARTED/EXECUTING"]);
+      // one hold for the pair
+      expect(await balance(quinn, "BTC")).toMatchObject({ free: "0.00008000", locked: "0.01990000" });
+      const canceled = await signed("DELETE", "/api/v3/orderList", quinn, { symbol: "BTCUSDT", orderListId: String(listId) });
+      expect((canceled.body.orderReports as { status: string }[]).map((r) => r.status)).toEqual(["FILLED", "CANCELED", "CANCELED"]);
+      expect(await balance(quinn, "BTC")).toMatchObject({ free: "0.01998000", locked: "0.00000000" });
+      expect(await balance(quinn, "USDT")).toMatchObject({ free: "401.00000000", locked: "0.00000000" });
+      await stream.close();
+    });
   });
 
   it("an order list counts as its orders on the ORDERS limits: OCO and OTO 2, OTOCO 3", async () => {

@@ -168,8 +168,10 @@ describe("order lists through the order service", () => {
     const first = (await place("alice-oto-1")).orderList!;
     expect(first.orders.map((o) => o.status)).toEqual([OrderStatus.NEW, OrderStatus.PENDING_NEW]);
     await orders.placeOrder({ accountId: "carol", symbol: SYMBOL, side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.IOC, quantity: "0.1", price: "29800" });
-    const filled = (await orders.getOrderList({ accountId: "alice", listClientOrderId: "alice-oto-1" })).orderList!;
-    expect(filled.orders.map((o) => o.status)).toEqual([OrderStatus.FILLED, OrderStatus.NEW]);
+    // placed once its funds are held, right after the fill
+    const statuses = async () => (await orders.getOrderList({ accountId: "alice", listClientOrderId: "alice-oto-1" })).orderList!.orders.map((o) => o.status);
+    await eventually(async () => (await statuses())[1] !== OrderStatus.PENDING_NEW);
+    expect(await statuses()).toEqual([OrderStatus.FILLED, OrderStatus.NEW]);
     expect((await orders.listOpenOrderLists({ accountId: "alice" })).orderLists.map((l) => l.orderListId)).toEqual([first.orderListId]);
 
     const second = (await place("alice-oto-2")).orderList!;
@@ -245,15 +247,15 @@ describe("order lists through the order service", () => {
     // more funds than the account has
     const poor = await errorOf(sellOco("alice", "50", "31000", "29000"));
     expect(reasonOf(poor)).toBe("-2010");
-    // one leg's hold refused, the other's taken: both released, the list gone
+    // an OTO whose working order the account cannot fund (its pending order's funds are checked only once it fills)
     const poorBuy = await errorOf(
       orders.placeOrderList({
         accountId: "alice",
         symbol: SYMBOL,
         contingencyType: ContingencyType.OTO,
         orders: [
-          leg("alice", { side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.1", price: "31000" }),
-          leg("alice", { side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "50", price: "30000" }),
+          leg("alice", { side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "50", price: "29000" }),
+          leg("alice", { side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "50", price: "31000" }),
         ],
       }),
     );

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type Transport } from "@connectrpc/connect";
 import { ContingencyType, OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
 import type { Command, EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import { ManualClock, systemClock } from "#kit/clock/clock.js";
@@ -23,6 +23,7 @@ import { Orders } from "../../../services/order/src/domain/orders.use-case.js";
 import type { PlaceOrderListRequest } from "../../../services/order/src/domain/place-order-list.use-case.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import type { MatchingGateway, SubmitOutcome } from "../../../services/order/src/ports/matching-gateway.port.js";
+import type { WalletGateway } from "../../../services/order/src/ports/wallet-gateway.port.js";
 import { createMatchingModule } from "../../../services/matching/src/main.js";
 import { createWalletModule, type WalletParts } from "../../../services/wallet/src/main.js";
 import { limitRequest } from "../../support/place-request.js";
@@ -45,6 +46,8 @@ class FlakyMatching implements MatchingGateway {
   loseNextAnswer = false;
   /** The next submission reaches matching, then the gateway answers with no outcome at all. */
   dropNextOutcome = false;
+  /** FUND_PENDING commands do not reach matching (Unavailable). */
+  dropFunds = false;
 
   private paused = false;
   private resume: () => void = () => undefined;
@@ -64,7 +67,7 @@ class FlakyMatching implements MatchingGateway {
   }
 
   submit(command: Command): Promise<EventBatch | "duplicate"> {
-    if (this.down) return Promise.reject(new ConnectError("matching is unreachable", Code.Unavailable));
+    if (this.down || (this.dropFunds && command.kind.case === "fundPending")) return Promise.reject(new ConnectError("matching is unreachable", Code.Unavailable));
     this.sent.push(command.kind.case ?? "?");
     return this.inner.submit(command);
   }
@@ -101,6 +104,7 @@ class FlakyMatching implements MatchingGateway {
 }
 
 let dir: string;
+let transport: Transport;
 let modules: ServiceModule[];
 let parts: WalletParts;
 let orderDb: Database<OrderTables>;
@@ -115,7 +119,7 @@ beforeEach(async () => {
   const walletModule = await createWalletModule({ ledgerUrl: `sqlite:${join(dir, "wallet.sqlite")}`, tickMs: 0 });
   parts = walletModule.parts;
   modules = [walletModule, await createMatchingModule({ dataDir: join(dir, "matching") })];
-  const transport = inProcessTransport((router: ConnectRouter) => {
+  transport = inProcessTransport((router: ConnectRouter) => {
     for (const module of modules) module.routes(router);
   });
   orderDb = openDatabase<OrderTables>(`sqlite:${join(dir, "order.sqlite")}`);
@@ -138,6 +142,8 @@ beforeEach(async () => {
   })();
   await parts.wallet.creditDeposit("alice-usdt", "alice", "USDT", units("10000"));
   await parts.wallet.creditDeposit("alice-btc", "alice", "BTC", units("1"));
+  await parts.wallet.creditDeposit("bob-usdt", "bob", "USDT", units("1000"));
+  await parts.wallet.creditDeposit("carol-btc", "carol", "BTC", units("1"));
 });
 
 afterEach(async () => {
@@ -228,5 +234,112 @@ describe("an order list matching did not answer for", () => {
     expect(matching.sent).toEqual(["placeList"]);
     await until(async () => statuses(await orders.orderLists.get("alice", 0n, "relayed")).every((status) => status === OrderStatus.NEW));
     expect(await balance("alice", "BTC")).toEqual({ available: units("0.9"), locked: units("0.1") });
+  });
+});
+
+/** bob (1000 USDT, no BTC) buys 0.02 BTC at 29950, then sells `pendingQuantity` at 31500: funded from what he bought. */
+const buyThenSell = (listClientOrderId: string, pendingQuantity: string): PlaceOrderListRequest => ({
+  accountId: "bob",
+  symbol: SYMBOL,
+  contingency: ContingencyType.OTO,
+  listClientOrderId,
+  orders: [legOf(Side.BUY, "0.02", "29950"), legOf(Side.SELL, pendingQuantity, "31500", OrderType.LIMIT_MAKER)],
+});
+
+/** carol sells into bob's working order (a maker fill at 10 bps: bob receives 0.01998 BTC). */
+const fill = () => orders.place("carol", SYMBOL, limitRequest(Side.SELL, "0.02", "29950"), "");
+
+/** Matching's batch of `sequence`, as its stream serves it. */
+async function batchAt(sequence: number): Promise<EventBatch> {
+  const stop = new AbortController();
+  for await (const batch of matching.inner.events(SYMBOL, sequence, stop.signal)) {
+    stop.abort();
+    return batch;
+  }
+  throw new Error(`no batch ${sequence}`);
+}
+
+describe("an OTO's pending order, funded once its working order filled", () => {
+  const pendingOf = async (client: string) => (await orders.orderLists.get("bob", 0n, client)).orders[1]!;
+
+  it("whose FUND_PENDING did not reach matching: stays held and undelivered, and the relay sends it again", async () => {
+    matching.dropFunds = true;
+    await orders.placingLists.place(buyThenSell("fund-lost", "0.0199"));
+    await fill();
+    await until(async () => (await pendingOf("fund-lost")).pendingFunds?.held === true);
+    expect(await pendingOf("fund-lost")).toMatchObject({ status: OrderStatus.PENDING_NEW, submitted: false });
+    expect(await balance("bob", "BTC")).toEqual({ available: units("0.00008"), locked: units("0.0199") });
+    matching.dropFunds = false;
+    await orders.relay(SYMBOL, 5_000);
+    expect(matching.sent).not.toContain("fundPending"); // decided less than the relay's age ago
+    clock.advance(5_000);
+    await orders.relay(SYMBOL, 5_000);
+    expect(matching.sent.filter((kind) => kind === "fundPending")).toEqual(["fundPending"]);
+    await until(async () => (await pendingOf("fund-lost")).status === OrderStatus.NEW);
+    expect(await balance("bob", "BTC")).toEqual({ available: units("0.00008"), locked: units("0.0199") });
+    // placed: nothing is left for the relay
+    clock.advance(5_000);
+    await orders.relay(SYMBOL, 5_000);
+    expect(matching.sent.filter((kind) => kind === "fundPending")).toEqual(["fundPending"]);
+  });
+
+  it("canceled before its FUND_PENDING reached matching: canceled there, the hold taken for it released to the unit", async () => {
+    matching.dropFunds = true;
+    await orders.placingLists.place(buyThenSell("fund-canceled", "0.0199"));
+    await fill();
+    await until(async () => (await pendingOf("fund-canceled")).pendingFunds?.held === true);
+    const canceled = await orders.cancelingLists.cancel("bob", SYMBOL, 0n, "fund-canceled");
+    expect(canceled.orders.map((order) => order.status)).toEqual([OrderStatus.FILLED, OrderStatus.CANCELED]);
+    expect(canceled.status).toEqual({ statusType: "ALL_DONE", orderStatus: "ALL_DONE" });
+    expect(await balance("bob", "BTC")).toEqual({ available: units("0.01998"), locked: 0n });
+    expect(await balance("bob", "USDT")).toEqual({ available: units("401"), locked: 0n });
+    matching.dropFunds = false;
+    clock.advance(5_000);
+    await orders.relay(SYMBOL, 5_000);
+    expect(matching.sent).not.toContain("fundPending");
+  });
+
+  it("decided apart by two replicas: the hold taken by the one whose batch was not stored is released", async () => {
+    await orders.placingLists.place(buyThenSell("two-replicas", "0.02"));
+    // this test's replicas apply the fill themselves
+    matching.pause();
+    await fill();
+    const head = await matching.inner.headSequence(SYMBOL);
+    const fillBatch = await batchAt(head);
+    const db = new SqlOrderStore(orderDb.db as Kysely<OrderTables>);
+    const wallet = new ConnectWalletGateway(transport);
+    // B reads the pending order (undecided) and settles the fill, then is slow to hold its funds
+    let letHold!: () => void;
+    const holdGate = new Promise<void>((resolve) => (letHold = resolve));
+    let holding!: () => void;
+    const reachedHold = new Promise<void>((resolve) => (holding = resolve));
+    const slowWallet: WalletGateway = {
+      hold: async (...args) => {
+        holding();
+        await holdGate;
+        return wallet.hold(...args);
+      },
+      holdAll: (holds) => wallet.holdAll(holds),
+      release: (holdId) => wallet.release(holdId),
+      reduce: (...args) => wallet.reduce(...args),
+      settleMany: (trades) => wallet.settleMany(trades),
+      settleAndRelease: (trades, releaseHoldIds) => wallet.settleAndRelease(trades, releaseHoldIds),
+    };
+    const replica = (gateway: WalletGateway) => new Orders({ store: db, matching, wallet: gateway, clock, symbols: DEFAULT_SYMBOLS, waitMs: 2_000 });
+    const b = replica(slowWallet);
+    const bApplied = b.apply(SYMBOL, fillBatch);
+    await reachedHold;
+    // A: the 0.01998 BTC bought cannot cover 0.02: refused, stored, matching told; the expiry is applied (nothing to release)
+    const a = replica(wallet);
+    await a.apply(SYMBOL, fillBatch);
+    await until(async () => (await matching.inner.headSequence(SYMBOL)) === head + 1);
+    await a.apply(SYMBOL, await batchAt(head + 1));
+    expect((await pendingOf("two-replicas")).status).toBe(OrderStatus.EXPIRED);
+    // bob gets BTC meanwhile, so B's late hold is taken; its batch is not stored (A's was): B releases it
+    await parts.wallet.creditDeposit("bob-btc", "bob", "BTC", units("0.1"));
+    letHold();
+    await bApplied;
+    expect(await balance("bob", "BTC")).toEqual({ available: units("0.11998"), locked: 0n });
+    expect(await balance("bob", "USDT")).toEqual({ available: units("401"), locked: 0n });
   });
 });

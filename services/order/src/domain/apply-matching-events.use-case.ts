@@ -1,4 +1,4 @@
-import { OrderStatus, Side } from "#gen/exchange/common/v1/common_pb.js";
+import { ContingencyType, OrderStatus, Side } from "#gen/exchange/common/v1/common_pb.js";
 import { UpdateReason, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import { inGroups, untilDone } from "#kit/lifecycle/in-groups.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
@@ -8,6 +8,7 @@ import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
 import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
 import type { LastPrices } from "./last-prices.js";
+import type { FundPendingOrders } from "./fund-pending-orders.use-case.js";
 import { holdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
 import { DONE_STATUSES } from "./order-status.js";
 import { viewOf, type OrderList } from "./order-list.js";
@@ -40,6 +41,7 @@ interface Draft {
   readonly order: Order;
   readonly executionType: ExecutionType;
   readonly rejectReason: string;
+  readonly expiryReason?: string;
   /** TRADE: the settlement's index in the batch and which side of it the order took. */
   readonly fill?: { readonly index: number; readonly buyer: boolean; readonly isMaker: boolean; readonly tradeId: number; readonly priceTicks: bigint; readonly quantityLots: bigint; readonly quoteUnits: bigint };
 }
@@ -61,6 +63,7 @@ export class ApplyMatchingEvents {
     private readonly symbols: SymbolCatalog,
     private readonly progress: AppliedSequences,
     private readonly lastPrices?: LastPrices,
+    private readonly funding?: FundPendingOrders,
   ) {}
 
 
@@ -110,6 +113,37 @@ export class ApplyMatchingEvents {
       out.set(id, { list, orders });
     }
     return out;
+  }
+
+  /**
+   * The OTO / OTOCO lists whose working order is FILLED after this group and whose pending orders (as stored: they
+   * have no events of their own yet, so they are no touched order) still wait for their funds to be decided.
+   */
+  private async fillsToFund(symbol: string, touched: ReadonlyMap<number, Order | null>): Promise<{ list: OrderList; pending: Order[] }[]> {
+    const out: { list: OrderList; pending: Order[] }[] = [];
+    for (const order of touched.values()) {
+      if (!order || order.orderListId === undefined || order.sharedHold !== undefined || order.status !== OrderStatus.FILLED) continue;
+      const list = await this.deps.store.getList(order.orderListId);
+      if (!list || list.orderIds[0] !== order.orderId || list.contingency === ContingencyType.OCO) continue;
+      const ids = list.orderIds.slice(1);
+      if (ids.some((id) => touched.has(id))) continue; // their own events are here: placed or ended already
+      const pending = await this.deps.store.getMany(symbol, ids);
+      if (pending.length === ids.length && pending.every((leg) => leg.status === OrderStatus.PENDING_NEW && !leg.submitted && leg.pendingFunds === undefined)) out.push({ list, pending });
+    }
+    return out;
+  }
+
+  /**
+   * Another replica stored these batches first, with its own decision on the pending orders' funds: a hold taken
+   * here that it did not take (it found the account short a moment earlier) is released, so no hold is left that no
+   * order draws on.
+   */
+  private async releaseUnstoredFunds(symbol: string, fundings: readonly { pending: readonly Order[] }[]): Promise<void> {
+    for (const { pending } of fundings) {
+      if (!pending.some((order) => order.pendingFunds?.held)) continue;
+      const stored = await this.deps.store.getMany(symbol, pending.map((order) => order.orderId));
+      if (stored.some((order) => order.pendingFunds?.held !== true)) await this.deps.wallet.release(holdOf(pending[0]!));
+    }
   }
 
   /** The lists every order of which matching rejected at placement (a refused list command: rejected together). */
@@ -180,8 +214,8 @@ export class ApplyMatchingEvents {
       /** What each touched order has filled so far in this batch (matching reports a taker's total only at its end). */
       const filledSoFar = new Map<number, bigint>();
       const drafts: Draft[] = [];
-      const draft = (order: Order, executionType: ExecutionType, rejectReason = "NONE", patch: Partial<Order> = {}, fill?: Draft["fill"]) =>
-        drafts.push({ order: { ...order, updatedAt: time, ...patch }, executionType, rejectReason, fill });
+      const draft = (order: Order, executionType: ExecutionType, rejectReason = "NONE", patch: Partial<Order> = {}, fill?: Draft["fill"], expiryReason?: string) =>
+        drafts.push({ order: { ...order, updatedAt: time, ...patch }, executionType, rejectReason, fill, ...(expiryReason ? { expiryReason } : {}) });
       for (const event of batch.events) {
         switch (event.kind.case) {
           case "accepted": {
@@ -273,6 +307,9 @@ export class ApplyMatchingEvents {
             } else if (update.reason === UpdateReason.TRAILING_ACTIVATED) {
               // Binance sends no executionReport for it: later reports and queries show trailingTime.
               order.trailingTime = time;
+            } else if (order.status === OrderStatus.EXPIRED && order.pendingFunds?.held === false) {
+              // an OTO's pending order the account could not fund once its working order filled: Binance's eR
+              draft(order, "EXPIRED", "NONE", {}, undefined, "REJECTED");
             } else if (REPORTED[order.status]) draft(order, REPORTED[order.status]!);
             break;
           }
@@ -285,7 +322,16 @@ export class ApplyMatchingEvents {
     }
     // Every replica sees every trade here, whichever stores it: the last price stays current on all.
     if (lastTradeTicks !== undefined) this.lastPrices?.record(symbol, lastTradeTicks);
+    // OTO / OTOCO working orders filled in this group: their pending orders' funds are held (or refused) now, after
+    // the fill's trades settled and the group's finished orders released their holds (what the account has then
+    // counts, the proceeds included, as on Binance), and the decision is stored with the batch
+    const fundings = this.funding ? await this.fillsToFund(symbol, touched) : [];
     const fees = await this.settleAndRelease(settlements, reductions, releases);
+    const decidedAt = reports[reports.length - 1]!.time;
+    for (const funding of fundings) {
+      const held = await this.funding!.hold(funding.pending);
+      for (const order of funding.pending) order.pendingFunds = { held, at: decidedAt };
+    }
     const trades: UserTrade[] = sides.flatMap(({ buyer, seller }, index) => [
       { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },
       { ...seller, commissionUnits: parseUnits(fees[index]!.sellerFee, spec.quoteScale) },
@@ -294,7 +340,7 @@ export class ApplyMatchingEvents {
     const refused = await this.refusedLists(rejectedNew);
     const gone = new Set(refused.flatMap((list) => list.orderIds));
     if (gone.size > 0) for (const report of reports) report.drafts = report.drafts.filter((d) => !gone.has(d.order.orderId));
-    const orders = [...touched.values()].filter((order): order is Order => order !== null && !gone.has(order.orderId));
+    const orders = [...[...touched.values()].filter((order): order is Order => order !== null && !gone.has(order.orderId)), ...fundings.flatMap((funding) => funding.pending)];
     const first = reports[0]!.sequence;
     const last = reports[reports.length - 1]!.sequence;
     const updates = this.deps.updates;
@@ -307,6 +353,9 @@ export class ApplyMatchingEvents {
       for (const batch of batches) await this.applyGroup(symbol, [batch]);
       return;
     }
+    if (!stored && fundings.length > 0) await this.releaseUnstoredFunds(symbol, fundings);
+    // Matching is told what was decided (FUND_PENDING) once it is stored; a failure is left to the relay.
+    if (stored) for (const { list } of fundings) void this.funding!.deliver(symbol, list.orderIds[0]!, list.orderIds.slice(1));
     // What this process wrote is what its placements answer with; another replica's write is read back.
     if (stored) this.progress.stored(symbol, orders);
     this.progress.mark(symbol, last);
@@ -388,7 +437,7 @@ function updatesOf(drafts: readonly Draft[], fees: readonly TradeFees[], spec: S
   drafts.forEach((d, index) => d.fill && lastFill.set(d.order.orderId, index));
   return drafts.map((d, index): OrderUpdate => {
     const { fill } = d;
-    if (!fill) return { order: d.order, executionType: d.executionType, rejectReason: d.rejectReason, time, balancesChanged: true };
+    if (!fill) return { order: d.order, executionType: d.executionType, rejectReason: d.rejectReason, time, balancesChanged: true, ...(d.expiryReason ? { expiryReason: d.expiryReason } : {}) };
     const fee = fees[fill.index]!;
     const completes = lastFill.get(d.order.orderId) === index && finalStatus(d.order.orderId) === OrderStatus.FILLED;
     return {

@@ -51,6 +51,13 @@ export interface Order {
    */
   readonly sharedHold?: readonly number[];
   /**
+   * An OTO / OTOCO's pending order once its working order filled: whether its funds were held then (false: the
+   * account could not cover them, and matching is to expire it), decided at `at` (matching's batch time). Absent
+   * before, and on other orders. Until matching places or ends it, the order stays undelivered (the outbox of the
+   * FUND_PENDING command: see FundPendingOrders).
+   */
+  pendingFunds?: { readonly held: boolean; readonly at: number };
+  /**
    * A cancel-replace's new order while it is not yet delivered: matching is to cancel this order
    * and place the new one in one command (CANCEL_REPLACE), never the new one alone. Absent: a
    * plain placement (also once a cancel-replace fell back to cancel, then place).

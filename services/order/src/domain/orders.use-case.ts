@@ -15,6 +15,7 @@ import type { OrderQuery, TradeQuery } from "./order-history.js";
 import { LastPrices } from "./last-prices.js";
 import type { PlaceRequest } from "./order-intent.js";
 import { DONE_STATUSES } from "./order-status.js";
+import { FundPendingOrders } from "./fund-pending-orders.use-case.js";
 import { OpenOrderLimits } from "./open-order-limits.js";
 import { PlaceOrder } from "./place-order.use-case.js";
 import { PlaceOrderList } from "./place-order-list.use-case.js";
@@ -63,6 +64,8 @@ export class Orders {
   readonly placingLists: PlaceOrderList;
   readonly cancelingLists: CancelOrderList;
   readonly orderLists: QueryOrderLists;
+  /** An OTO's pending orders: funded once the working order filled. */
+  private readonly funding: FundPendingOrders;
   private readonly cancelReplacing: CancelReplaceOrder;
 
   constructor(private readonly deps: OrdersDeps) {
@@ -71,7 +74,8 @@ export class Orders {
     const lastPrices = new LastPrices();
     const listLimits = new OpenOrderLimits((accountId, symbol) => deps.store.openOrderCounts(accountId, symbol));
     this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress, lastPrices);
-    this.events = new ApplyMatchingEvents(deps, this.symbols, this.progress, lastPrices);
+    this.funding = new FundPendingOrders(deps, this.symbols, this.queue);
+    this.events = new ApplyMatchingEvents(deps, this.symbols, this.progress, lastPrices, this.funding);
     this.placingLists = new PlaceOrderList(deps, this.symbols, this.queue, this.progress, (symbol) => this.placing.lastPriceTicks(symbol), listLimits);
     this.cancelingLists = new CancelOrderList(deps, this.symbols, this.queue, this.progress);
     this.orderLists = new QueryOrderLists(deps.store);
@@ -109,6 +113,7 @@ export class Orders {
   async relay(symbol: string, olderThanMs = 0): Promise<void> {
     await this.placing.relay(symbol, olderThanMs);
     await this.placingLists.relay(symbol, olderThanMs);
+    await this.funding.relay(symbol, olderThanMs);
   }
 
   // ------------------------------------------------------------------ matching's events

@@ -39,9 +39,10 @@ export interface PlaceOrderListRequest {
 
 /**
  * Placing an order list (OCO, OTO, OTOCO): check it whole (order-list-intent), store the list
- * and its orders in one transaction (the rows are the outbox), hold each order's budget (an
- * OCO pair once), and deliver the list to matching as ONE command, which accepts or rejects
- * every order together and then runs the contingency itself. Answers once the consumer applied
+ * and its orders in one transaction (the rows are the outbox), hold the budget of each order
+ * that works now (an OCO pair once; an OTO's working order: its pending orders are funded once
+ * it has filled, see FundPendingOrders), and deliver the list to matching as ONE command, which
+ * accepts or rejects every order together and then runs the contingency itself. Answers once the consumer applied
  * the list's events. A list refused before matching accepted it (a refused hold, or matching's refusal of the
  * command) leaves nothing visible: its rows are removed (their ids stay used), and no event is published.
  * A list matching did not answer for stays undelivered with its holds, as a lone order does: a retry with its
@@ -161,7 +162,7 @@ export class PlaceOrderList {
 
   private async holdAgain(list: OrderList, orders: readonly Order[]): Promise<void> {
     try {
-      for (const order of holders(orders)) await this.hold(order);
+      for (const order of holders(list, orders)) await this.hold(order);
     } catch (error) {
       if (isDomainError(error) && error.key === "DISCONNECTED") throw error;
       await this.refuseHeld(list, orders, error);
@@ -197,11 +198,11 @@ export class PlaceOrderList {
   }
 
   /**
-   * Holds every order's budget (an OCO pair's once). A refusal releases what was taken and removes the list: it was
+   * Holds the budget of every order that works at once (an OCO pair's once). A refusal releases what was taken and removes the list: it was
    * never delivered (this placement delivers it only once held, and the relay leaves it alone meanwhile).
    */
   private async holdAll(list: OrderList, orders: readonly Order[]): Promise<void> {
-    const results = await Promise.allSettled(holders(orders).map((order) => this.hold(order)));
+    const results = await Promise.allSettled(holders(list, orders).map((order) => this.hold(order)));
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (!failed) return;
     // Unknown answer (wallet unreachable): the holds may exist; nothing was delivered, the relay may retry.
@@ -277,8 +278,12 @@ export class PlaceOrderList {
   }
 }
 
-/** The orders whose budget is held at placement: each order, an OCO pair once (by its first order). */
-function holders(orders: readonly Order[]): Order[] {
+/**
+ * The orders whose budget is held at placement: an OCO's pair once (by its first order); an OTO / OTOCO's working
+ * order only (its pending orders are funded once it has filled).
+ */
+function holders(list: OrderList, orders: readonly Order[]): Order[] {
+  if (list.contingency !== ContingencyType.OCO) return orders.filter((order) => order.orderId === list.orderIds[0]);
   return orders.filter((order) => order.sharedHold === undefined || order.sharedHold[0] === order.orderId);
 }
 
@@ -322,17 +327,19 @@ interface ListUnits {
   readonly lotUnits: bigint;
 }
 
+/** The list as one command; an OTO / OTOCO's pending orders go without a budget (funded once the working order filled). */
 function listCommand(symbol: string, contingency: ContingencyType, orders: readonly Order[], units: ListUnits): Command {
+  const later = contingency !== ContingencyType.OCO;
   return create(CommandSchema, {
     symbol,
     timestamp: BigInt(orders[0]!.createdAt),
-    kind: { case: "placeList", value: { contingencyType: contingency, orders: orders.map((order) => placeOf(order, units)) } },
+    kind: { case: "placeList", value: { contingencyType: contingency, orders: orders.map((order, index) => placeOf(order, units, later && index > 0)) } },
   });
 }
 
-/** A stored order as matching places it; its budget from what is held (an OCO pair: the shared hold). */
-function placeOf(order: Order, units: ListUnits): Omit<PlaceCommand, "$typeName"> {
-  const budget = order.side === Side.BUY ? order.holdUnits / units.notionalUnits : order.holdUnits / units.lotUnits;
+/** A stored order as matching places it; its budget from what is held (an OCO pair: the shared hold; none: 0). */
+function placeOf(order: Order, units: ListUnits, unfunded: boolean): Omit<PlaceCommand, "$typeName"> {
+  const budget = unfunded ? 0n : order.side === Side.BUY ? order.holdUnits / units.notionalUnits : order.holdUnits / units.lotUnits;
   return {
     orderId: BigInt(order.orderId),
     accountId: order.accountId,
