@@ -202,6 +202,14 @@ describe("OTO and OTOCO whose pending orders are funded once the working order f
     expect(stateHash({ ...book.state(), seq: 0 })).toBe(before);
   });
 
+  it("a working order filled on placement: the list waits in the same command, nothing of the pending order is placed", () => {
+    const { book, events } = run([place({ orderId: 9, side: "SELL", price: 100, qty: 3, userId: 2 }), oto()]);
+    expect(statuses(events[1], 1)).toEqual(["FILLED"]);
+    expect(events[1].some((e) => (e.kind === "ACCEPTED" || e.kind === "ORDER_UPDATE") && e.orderId === 2)).toBe(false);
+    expect(book.state().lists?.pending).toEqual([expect.objectContaining({ working: 1, awaiting: true })]);
+    expect(statuses(run([fund(1, true, [3])], book).events[0], 2)).toEqual(["NEW"]);
+  });
+
   it("not funded: the pending orders expire and the list ends", () => {
     const { book, events } = run([oto(), fill(), fund(1, false)]);
     expect(statuses(events[2], 2)).toEqual(["EXPIRED"]);

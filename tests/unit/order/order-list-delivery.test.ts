@@ -262,6 +262,16 @@ async function batchAt(sequence: number): Promise<EventBatch> {
 describe("an OTO's pending order, funded once its working order filled", () => {
   const pendingOf = async (client: string) => (await orders.orderLists.get("bob", 0n, client)).orders[1]!;
 
+  it("whose working order fills on placement: answered FILLED and PENDING_NEW (as on Binance), then placed", async () => {
+    await orders.place("carol", SYMBOL, limitRequest(Side.SELL, "0.02", "29950"), "resting-ask");
+    const placed = await orders.placingLists.place(buyThenSell("at-once", "0.0199"));
+    expect(placed.orders.map((order) => order.status)).toEqual([OrderStatus.FILLED, OrderStatus.PENDING_NEW]);
+    await until(async () => (await pendingOf("at-once")).status === OrderStatus.NEW);
+    // taker fee 10 bps: 0.01998 received, 0.0199 of it held for the sell
+    expect(await balance("bob", "BTC")).toEqual({ available: units("0.00008"), locked: units("0.0199") });
+    expect(await balance("bob", "USDT")).toEqual({ available: units("401"), locked: 0n });
+  });
+
   it("whose FUND_PENDING did not reach matching: stays held and undelivered, and the relay sends it again", async () => {
     matching.dropFunds = true;
     await orders.placingLists.place(buyThenSell("fund-lost", "0.0199"));
