@@ -7,7 +7,6 @@ import type { OrderStore } from "../ports/order-store.port.js";
 import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
 import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
-import type { LastPrices } from "./last-prices.js";
 import { holdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
 import { DONE_STATUSES } from "./order-status.js";
 import { viewOf, type OrderList } from "./order-list.js";
@@ -15,6 +14,7 @@ import type { ExecutionType, OrderUpdate } from "./order-update.event.js";
 import { orderNotices } from "./order-notices.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
 import type { SymbolSpec } from "./symbol.js";
+import type { TradePrint, TradePrices } from "./trade-prices.js";
 
 export interface ApplyMatchingEventsDeps {
   readonly store: OrderStore;
@@ -60,7 +60,7 @@ export class ApplyMatchingEvents {
     private readonly deps: ApplyMatchingEventsDeps,
     private readonly symbols: SymbolCatalog,
     private readonly progress: AppliedSequences,
-    private readonly lastPrices?: LastPrices,
+    private readonly prices?: TradePrices,
   ) {}
 
 
@@ -159,7 +159,8 @@ export class ApplyMatchingEvents {
     const reductions: { holdId: string; requestId: string; amount: string }[] = [];
     /** Per batch: what to report once stored, and each reported order's status at the batch's end. */
     const reports: { sequence: number; time: number; drafts: Draft[]; finals: Map<number, OrderStatus | undefined> }[] = [];
-    let lastTradeTicks: bigint | undefined;
+    /** Every trade of the group, whoever's, at its batch's time (the average price's window). */
+    const prints: TradePrint[] = [];
     /** Matching's time of each batch with trades. */
     const tradeTimes: number[] = [];
     for (const batch of batches) {
@@ -192,6 +193,7 @@ export class ApplyMatchingEvents {
           }
           case "trade": {
             const trade = event.kind.value;
+            prints.push({ tradeId: Number(trade.tradeId), time, priceTicks: BigInt(trade.priceTicks), quantityLots: BigInt(trade.quantityLots) });
             const maker = await load(trade.makerOrderId);
             const taker = await load(trade.takerOrderId);
             if (!maker || !taker) break;
@@ -199,7 +201,6 @@ export class ApplyMatchingEvents {
             const [buyer, seller] = takerBuys ? [taker, maker] : [maker, taker];
             const lots = BigInt(trade.quantityLots);
             const ticks = BigInt(trade.priceTicks);
-            lastTradeTicks = ticks;
             const base = units.baseOf(lots);
             const quote = units.quoteOf(ticks, lots);
             settlements.push({
@@ -270,8 +271,6 @@ export class ApplyMatchingEvents {
       if (drafts.some((d) => d.fill)) tradeTimes.push(time);
       reports.push({ sequence, time, drafts, finals: new Map(drafts.map((d) => [d.order.orderId, touched.get(d.order.orderId)?.status])) });
     }
-    // Every replica sees every trade here, whichever stores it: the last price stays current on all.
-    if (lastTradeTicks !== undefined) this.lastPrices?.record(symbol, lastTradeTicks);
     const fees = settlements.length > 0 ? await this.deps.wallet.settleMany(settlements) : [];
     const trades: UserTrade[] = sides.flatMap(({ buyer, seller }, index) => [
       { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },
@@ -295,6 +294,9 @@ export class ApplyMatchingEvents {
     }
     // What this process wrote is what its placements answer with; another replica's write is read back.
     if (stored) this.progress.stored(symbol, orders);
+    // Every replica sees every trade here, whichever stored it: prices stay current on all, and a
+    // placement answered after this group is judged with its trades.
+    this.prices?.record(symbol, prints);
     this.progress.mark(symbol, last);
     if (stored && tradeTimes.length > 0) this.deps.settled?.(symbol, tradeTimes);
     if (stored && notices && notices.length > 0) this.deps.onNoticesStored?.();
