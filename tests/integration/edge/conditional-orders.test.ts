@@ -105,7 +105,7 @@ describe("conditional orders end to end", () => {
     expect(btc.orderTypes).toEqual(expect.arrayContaining(["STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]));
     expect(btc.filters).toEqual(
       expect.arrayContaining([
-        { filterType: "PERCENT_PRICE_BY_SIDE", bidMultiplierUp: "5", bidMultiplierDown: "0.2", askMultiplierUp: "5", askMultiplierDown: "0.2", avgPriceMins: 0 },
+        { filterType: "PERCENT_PRICE_BY_SIDE", bidMultiplierUp: "5", bidMultiplierDown: "0.2", askMultiplierUp: "5", askMultiplierDown: "0.2", avgPriceMins: 5 },
         { filterType: "ICEBERG_PARTS", limit: 10 },
         { filterType: "TRAILING_DELTA", minTrailingAboveDelta: 10, maxTrailingAboveDelta: 2000, minTrailingBelowDelta: 10, maxTrailingBelowDelta: 2000 },
         { filterType: "MAX_NUM_ORDERS", maxNumOrders: 200 },
