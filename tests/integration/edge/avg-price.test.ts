@@ -28,6 +28,7 @@ async function trader(email: string): Promise<Key & { userId: string }> {
   const key = await hmacKey(auth, user.userId, user.headers, [Permission.READ, Permission.TRADE]);
   await parts.wallet.creditDeposit(`${email}-usdt`, user.userId, "USDT", 100_000n * 10n ** 8n);
   await parts.wallet.creditDeposit(`${email}-btc`, user.userId, "BTC", 10n ** 8n);
+  await parts.wallet.creditDeposit(`${email}-eth`, user.userId, "ETH", 10n ** 18n);
   return { userId: user.userId, ...key };
 }
 
@@ -40,8 +41,8 @@ async function signed(method: string, path: string, key: Key, params: Record<str
 
 const get = async (path: string) => (await (await fetch(`${base}${path}`)).json()) as Record<string, unknown>;
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "edge-avg-price-"));
+/** The whole exchange on `dataDir` (again, after a stop: a restart). */
+async function start(): Promise<void> {
   exchange = await startExchange(
     { service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
     { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false" },
@@ -49,6 +50,11 @@ beforeAll(async () => {
   base = exchange.listening.http1Url;
   auth = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
   parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "edge-avg-price-"));
+  await start();
 });
 
 afterAll(async () => {
@@ -102,5 +108,25 @@ describe("NOTIONAL of a MARKET order at the average price", () => {
     } finally {
       await stream.close();
     }
+  });
+
+  it("after a restart judges at the average of the trades before it, loaded from the store", async () => {
+    const maker = await trader("eth-maker@example.com");
+    const taker = await trader("eth-taker@example.com");
+    const limit = { symbol: "ETHUSDT", type: "LIMIT", timeInForce: "GTC", quantity: "0.01" };
+    for (const price of ["2000", "3000"]) {
+      expect((await signed("POST", "/api/v3/order", maker, { ...limit, side: "SELL", price })).status).toBe(200);
+      expect((await signed("POST", "/api/v3/order", taker, { ...limit, side: "BUY", price })).body).toMatchObject({ status: "FILLED" });
+    }
+    expect((await signed("POST", "/api/v3/order", maker, { ...limit, side: "BUY", price: "2500" })).status).toBe(200);
+    await exchange.stop();
+    await start();
+
+    // Average 2500, last 3000 (step 0.0001 ETH): 0.0019 is 4.75 at the average, 5.70 at the last price; an empty
+    // window (nothing loaded) would judge a sell at nothing and take it.
+    await until(async () => (await get("/api/v3/avgPrice?symbol=ETHUSDT")).price === "2500.00000000");
+    const sell = (quantity: string) => signed("POST", "/api/v3/order", taker, { symbol: "ETHUSDT", side: "SELL", type: "MARKET", quantity });
+    expect(await sell("0.0019")).toEqual({ status: 400, body: { code: -1013, msg: "Filter failure: NOTIONAL" } });
+    expect((await sell("0.0020")).body).toMatchObject({ status: "FILLED", executedQty: "0.002000000000000000", cummulativeQuoteQty: "5.00000000" });
   });
 });
