@@ -2,7 +2,8 @@ import { Code, ConnectError, createContextKey, type HandlerContext, type Interce
 import type { Principal } from "#gen/exchange/auth/v1/auth_pb.js";
 import { toConnectError } from "#kit/errors/connect-errors.js";
 import { DomainError } from "#kit/errors/domain-error.js";
-import type { RateLimiter } from "../rate-limit/rate-limiter.js";
+import { placedNothing, type OrderAdmission, type RateLimiter } from "../rate-limit/rate-limiter.js";
+import { restErrorOf } from "../rest/http.js";
 import type { EdgeServices } from "../rest/services.js";
 import { PUBLIC_METHODS, permissionFor } from "./public-methods.js";
 
@@ -78,6 +79,12 @@ function withRetryAfter(connect: ConnectError, error: DomainError): ConnectError
   return connect;
 }
 
+/** A call that placed nothing leaves the order counters as they were (Binance counts successful placements); a counter that cannot be corrected keeps the count. */
+async function giveBack(orders: OrderAdmission, headers: Record<string, string>): Promise<void> {
+  const after = await orders.giveBack().catch(() => undefined);
+  if (after) Object.assign(headers, after.headers);
+}
+
 export interface CallerDeps {
   readonly services: EdgeServices;
   readonly limiter: RateLimiter;
@@ -103,13 +110,15 @@ export function assertWithdrawalsUnlocked(principal: Principal, now: number): vo
 /**
  * Admits each call: the IP's request weight; for RPCs that are not public, a bearer token that
  * auth's Authenticate accepts with the permission the RPC needs, then the user's request weight
- * and, for new orders, the order-rate limits. Puts the principal in the context (callerKey).
+ * and, for new orders, the order-rate limits (given back when the call placed nothing). Puts the
+ * principal in the context (callerKey).
  */
 export function callerInterceptor(deps: CallerDeps): Interceptor {
   return (next) => async (request) => {
     const policy = PUBLIC_METHODS.get(`${request.service.typeName}/${request.method.name}`);
     if (!policy) throw new ConnectError(`${request.method.name} is not served by the public API`, Code.Unimplemented);
     const headers: Record<string, string> = {};
+    let orders: OrderAdmission | undefined;
     const ip = await deps.limiter.admitIp(request.contextValues.get(clientIpKey), policy.weight);
     Object.assign(headers, ip.headers);
     if (ip.refused) throw ip.refused;
@@ -124,13 +133,23 @@ export function callerInterceptor(deps: CallerDeps): Interceptor {
       if (policy.withdrawalLock) assertWithdrawalsUnlocked(principal, deps.now?.() ?? Date.now());
       if (policy.placesOrder) {
         const count = policy.placesOrder === true || request.stream ? 1 : policy.placesOrder(request.message);
-        const orders = await deps.limiter.admitOrder(principal.userId, count);
+        orders = await deps.limiter.admitOrder(principal.userId, count);
         Object.assign(headers, orders.headers);
-        if (orders.refused) throw orders.refused;
+        if (orders.refused) {
+          await giveBack(orders, headers);
+          throw orders.refused;
+        }
       }
       request.contextValues.set(callerKey, principal);
     }
-    const response = await next(request);
+    let response: Awaited<ReturnType<typeof next>>;
+    try {
+      response = await next(request);
+    } catch (error) {
+      if (orders && placedNothing(restErrorOf(error).status)) await giveBack(orders, headers);
+      throw error;
+    }
+    if (orders && !response.stream && policy.placed && !policy.placed(response.message)) await giveBack(orders, headers);
     for (const [name, value] of Object.entries(headers)) response.header.set(name, value);
     return response;
   };

@@ -11,7 +11,8 @@ import {
 } from "#gen/exchange/order/v1/order_pb.js";
 import type { Principal } from "#gen/exchange/auth/v1/auth_pb.js";
 import { errorStatusOf } from "#kit/errors/connect-errors.js";
-import type { RateLimiter } from "../rate-limit/rate-limiter.js";
+import { httpStatusForCode } from "#kit/errors/error-table.js";
+import { placedNothing, type OrderAdmission, type RateLimiter } from "../rate-limit/rate-limiter.js";
 import type { EdgeServices } from "../rest/services.js";
 import { callerOf, clientIpOf, toPublicError } from "./caller.js";
 import { FrozenAccountCheck } from "./frozen-account.js";
@@ -20,8 +21,10 @@ import { FrozenAccountCheck } from "./frozen-account.js";
 // request is then admitted on its own: its account forced to the caller's, refused while an operator
 // has frozen the account (frozen-account.ts: auth asked again, as PlaceOrder and CancelOrder ask it
 // at authentication), its weight counted against the IP and the user, and a place counted as a new
-// order, as PlaceOrder and CancelOrder are. A refused request is acknowledged here, in its turn, and the stream goes on; admitted ones
-// go on to order in request order, and order's acks are renumbered to the client's requests.
+// order, as PlaceOrder and CancelOrder are (and given back when its ack says it placed nothing, as
+// for a refused PlaceOrder). A refused request is acknowledged here, in its turn, and the stream
+// goes on; admitted ones go on to order in request order, and order's acks are renumbered to the
+// client's requests.
 
 /** Requests read and not yet acknowledged; the edge stops reading at this many (order's own window). */
 const WINDOW = 1024;
@@ -31,6 +34,14 @@ const MAX_QUEUED = 4096;
 interface Slot {
   readonly index: number;
   ack?: OrderEntryAck;
+  /** A place's count toward the order-rate limits, given back if order refuses it. */
+  counted?: OrderAdmission;
+}
+
+/** A request admitted by the edge: what goes to order, and the place's count toward the order-rate limits. */
+interface Admitted {
+  readonly request: StreamOrderEntryRequest;
+  readonly counted?: OrderAdmission;
 }
 
 /** The account a stream's request may name (the caller's), as ownAccount in public.routes. */
@@ -44,18 +55,26 @@ export function orderEntryThroughEdge(services: EdgeServices, limiter: RateLimit
     const frozen = new FrozenAccountCheck(services.auth, principal.userId, context.signal);
 
     /** Why the request may not go on, if so; else the request for order, with the caller's account. */
-    const admit = async (message: StreamOrderEntryRequest): Promise<StreamOrderEntryRequest> => {
+    const admit = async (message: StreamOrderEntryRequest): Promise<Admitted> => {
       const { action } = message;
-      if (action.case === undefined) return message; // order refuses it (-1102)
+      if (action.case === undefined) return { request: message }; // order refuses it (-1102)
       const accountId = ownAccount(principal, action.value.accountId, `${action.case}.account_id`);
       await frozen.assertNotFrozen();
+      let counted: OrderAdmission | undefined;
       if (limiter) {
-        for (const admission of [() => limiter.admitIp(ip, 1), () => limiter.admitApiKey(`user:${principal.userId}`, 1), ...(action.case === "place" ? [() => limiter.admitOrder(principal.userId)] : [])]) {
+        for (const admission of [() => limiter.admitIp(ip, 1), () => limiter.admitApiKey(`user:${principal.userId}`, 1)]) {
           const { refused } = await admission();
           if (refused) throw refused;
         }
+        if (action.case === "place") {
+          counted = await limiter.admitOrder(principal.userId);
+          if (counted.refused) {
+            await giveBack(counted);
+            throw counted.refused;
+          }
+        }
       }
-      return create(StreamOrderEntryRequestSchema, { action: { case: action.case, value: { ...action.value, accountId } } as StreamOrderEntryRequest["action"] });
+      return { request: create(StreamOrderEntryRequestSchema, { action: { case: action.case, value: { ...action.value, accountId } } as StreamOrderEntryRequest["action"] }), counted };
     };
 
     const upstream = services.order.streamOrderEntry(session.forwarded(), { signal: context.signal });
@@ -86,7 +105,7 @@ class EntryRelay {
   private waiters: (() => void)[] = [];
 
   /** Reads the client's requests, admits each (in parallel), and forwards or refuses them in request order. */
-  async read(requests: AsyncIterable<StreamOrderEntryRequest>, admit: (message: StreamOrderEntryRequest) => Promise<StreamOrderEntryRequest>): Promise<void> {
+  async read(requests: AsyncIterable<StreamOrderEntryRequest>, admit: (message: StreamOrderEntryRequest) => Promise<Admitted>): Promise<void> {
     let turn = Promise.resolve();
     let index = 0;
     try {
@@ -98,7 +117,9 @@ class EntryRelay {
         admitted.catch(() => undefined);
         turn = turn.then(async () => {
           try {
-            this.toOrder.push(await admitted);
+            const { request, counted } = await admitted;
+            slot.counted = counted;
+            this.toOrder.push(request);
             this.awaitingUpstream.push(slot);
           } catch (error) {
             slot.ack = refusedAck(slot.index, message, error);
@@ -139,7 +160,10 @@ class EntryRelay {
         if (response.event.case === "ack") {
           const slot = this.awaitingUpstream.shift();
           if (!slot) throw new Error("order acknowledged a request the edge did not send");
-          slot.ack = publicAck({ ...response.event.value, requestIndex: BigInt(slot.index) });
+          const ack = response.event.value;
+          // Corrected before the client sees the ack, so its next place finds the count as it stands.
+          if (slot.counted && ack.result.case === "error" && placedNothing(httpStatusForCode(ack.result.value.code))) await giveBack(slot.counted);
+          slot.ack = publicAck({ ...ack, requestIndex: BigInt(slot.index) });
           this.flush();
         } else {
           this.out.push(response);
@@ -201,6 +225,11 @@ class EntryRelay {
     this.waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** A place that placed nothing leaves the order counters as they were; a counter that cannot be corrected keeps the count. */
+async function giveBack(counted: OrderAdmission): Promise<void> {
+  await counted.giveBack().catch(() => undefined);
 }
 
 function refusedAck(index: number, message: StreamOrderEntryRequest, error: unknown): OrderEntryAck {

@@ -1,7 +1,7 @@
 import { AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { MarketDataService } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { NotifierService } from "#gen/exchange/notifier/v1/notifier_pb.js";
-import { OrderService, type PlaceOrderListRequest } from "#gen/exchange/order/v1/order_pb.js";
+import { OperationResult, OrderService, type CancelReplaceOrderResponse, type PlaceOrderListRequest } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 
 // The public Connect API's allow-list: every RPC a browser or SDK may call through the edge, who
@@ -16,6 +16,8 @@ export interface MethodPolicy {
   readonly weight: number;
   /** Counts as new orders for the order-rate limits: one, or as many as the request places (an order list's). */
   readonly placesOrder?: true | ((message: unknown) => number);
+  /** Whether an answered call placed its orders (absent: it did); one that did not stops counting, as a refused one. */
+  readonly placed?: (response: unknown) => boolean;
   /** A stream of requests admitted one by one (weight 1 each, a place as a new order); `weight` is for opening it. */
   readonly admitsEachMessage?: boolean;
   /** auth's account RPCs check the bearer token themselves: the edge forwards it. */
@@ -35,7 +37,7 @@ export const PUBLIC_METHODS: ReadonlyMap<string, MethodPolicy> = new Map<string,
   [`${order}/GetExchangeInfo`, { access: "public", weight: 20 }],
   [`${order}/PlaceOrder`, { access: "trade", weight: 1, placesOrder: true }],
   [`${order}/CancelOrder`, { access: "trade", weight: 1 }],
-  [`${order}/CancelReplaceOrder`, { access: "trade", weight: 1, placesOrder: true }],
+  [`${order}/CancelReplaceOrder`, { access: "trade", weight: 1, placesOrder: true, placed: (response) => (response as CancelReplaceOrderResponse).newOrderResult === OperationResult.SUCCESS }],
   [`${order}/AmendOrder`, { access: "trade", weight: 4 }],
   [`${order}/CancelAllOrders`, { access: "trade", weight: 1 }],
   [`${order}/GetOrder`, { access: "read", weight: 4 }],

@@ -4,7 +4,9 @@ import { DomainError } from "#kit/errors/domain-error.js";
 
 // Binance's limits, on the kit's Cache port (memory embedded, Redis shared by replicas: fallback-cache.ts):
 // request weight per IP and per API key in fixed one-minute windows (what X-MBX-USED-WEIGHT-1M
-// reports), and new orders per account per 10 s and per day (X-MBX-ORDER-COUNT-10S / -1D).
+// reports), and new orders per account per 10 s and per day (X-MBX-ORDER-COUNT-10S / -1D). As on
+// Binance only successful placements count toward ORDERS: a placement is counted when admitted (so
+// racing ones cannot overshoot the limit), and given back when it placed nothing.
 // An IP that keeps going after 429s is banned for a while (418 with Retry-After), as on Binance:
 // its refusals are counted per minute and the ban is a key with a TTL, in the same cache, so
 // every replica sharing the cache bans it.
@@ -61,6 +63,23 @@ function refuse(what: string, decision: RateLimitDecision): DomainError {
   return new DomainError("TOO_MANY_REQUESTS", `Too many requests; current limit of ${what} is ${decision.limit}. Please use WebSocket Streams for live updates to avoid polling the API.`, [], {
     retryAfterMs: String(retryAfterMs),
   });
+}
+
+/** New orders counted for a request, which can be taken out of the counts again. */
+export interface OrderAdmission extends Admission {
+  /**
+   * The request placed nothing (refused, the -1015 itself included): its orders leave the windows
+   * they were counted in; the headers and counters after that.
+   */
+  giveBack(): Promise<Admission>;
+}
+
+/**
+ * Whether a failed placement surely placed nothing, so that it does not count: the service refused
+ * it (a 4xx). A 5xx (timeout, unavailable) may have placed it and still counts.
+ */
+export function placedNothing(httpStatus: number): boolean {
+  return httpStatus < 500;
 }
 
 /** Binance's -1015: the account placed as many new orders as the interval allows. */
@@ -145,17 +164,19 @@ export class RateLimiter {
   }
 
   /** Counts `orders` new orders of the account (10 s and 1 day windows): 1, or an order list's orders. */
-  admitOrder(userId: string, orders = 1): Promise<Admission> {
-    return this.countOrders(userId, orders);
+  async admitOrder(userId: string, orders = 1): Promise<OrderAdmission> {
+    const now = this.now();
+    const admission = await this.countOrders(userId, orders, now);
+    return { ...admission, giveBack: () => this.countOrders(userId, -orders, now) };
   }
 
   /** The account's order counters as they stand, counting nothing (account.rateLimits.orders). */
   async orderUsage(userId: string): Promise<readonly RateLimitUsage[]> {
-    return (await this.countOrders(userId, 0)).usage;
+    return (await this.countOrders(userId, 0, this.now())).usage;
   }
 
-  private async countOrders(userId: string, weight: number): Promise<Admission> {
-    const now = this.now();
+  /** Adds `weight` (negative: gives back) to the windows `now` falls in. */
+  private async countOrders(userId: string, weight: number, now: number): Promise<Admission> {
     // Two counters, each one atomic increment; sent together so the order waits one round trip.
     const [short, day] = await Promise.all([
       fixedWindowRateLimit(this.cache, { key: `edge:orders:${userId}`, limit: this.limits.ordersPer10s, windowMs: 10_000, weight }, now),

@@ -1,6 +1,7 @@
 import { ContingencyType, OrderStatus, OrderType, SelfTradePreventionMode, Side, SymbolStatus, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
 import type { AggTrade, GetBookTickerResponse, Kline, PublicTrade, Ticker24h } from "#gen/exchange/marketdata/v1/marketdata_pb.js";
 import { ListOrderStatus, ListStatusType, type Order, type OrderList, type SymbolInfo, type Trade } from "#gen/exchange/order/v1/order_pb.js";
+import { DEFAULT_AVG_PRICE_MINS } from "#kit/money/average-price.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import { idNumber } from "./http.js";
 
@@ -155,9 +156,9 @@ export function symbolResponse(info: SymbolInfo) {
           { filterType: "PRICE_FILTER", minPrice: f.minPrice, maxPrice: f.maxPrice, tickSize: f.tickSize },
           { filterType: "LOT_SIZE", minQty: f.minQty, maxQty: f.maxQty, stepSize: f.stepSize },
           ...(f.icebergParts > 0 ? [{ filterType: "ICEBERG_PARTS", limit: f.icebergParts }] : []),
-          { filterType: "NOTIONAL", minNotional: f.minNotional, applyMinToMarket: true, maxNotional: f.maxNotional, applyMaxToMarket: false, avgPriceMins: 0 },
+          { filterType: "NOTIONAL", minNotional: f.minNotional, applyMinToMarket: true, maxNotional: f.maxNotional, applyMaxToMarket: false, avgPriceMins: f.avgPriceMins ?? DEFAULT_AVG_PRICE_MINS },
           ...(f.bidMultiplierUp !== ""
-            ? [{ filterType: "PERCENT_PRICE_BY_SIDE", bidMultiplierUp: f.bidMultiplierUp, bidMultiplierDown: f.bidMultiplierDown, askMultiplierUp: f.askMultiplierUp, askMultiplierDown: f.askMultiplierDown, avgPriceMins: 0 }]
+            ? [{ filterType: "PERCENT_PRICE_BY_SIDE", bidMultiplierUp: f.bidMultiplierUp, bidMultiplierDown: f.bidMultiplierDown, askMultiplierUp: f.askMultiplierUp, askMultiplierDown: f.askMultiplierDown, avgPriceMins: f.avgPriceMins ?? DEFAULT_AVG_PRICE_MINS }]
             : []),
           ...(f.maxTrailingDelta > 0
             ? [{ filterType: "TRAILING_DELTA", minTrailingAboveDelta: f.minTrailingDelta, maxTrailingAboveDelta: f.maxTrailingDelta, minTrailingBelowDelta: f.minTrailingDelta, maxTrailingBelowDelta: f.maxTrailingDelta }]

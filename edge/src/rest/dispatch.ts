@@ -1,6 +1,6 @@
 import { Permission, type Principal } from "#gen/exchange/auth/v1/auth_pb.js";
-import type { RateLimitUsage, RateLimiter } from "../rate-limit/rate-limiter.js";
-import type { RestRequest } from "./http.js";
+import { placedNothing, type OrderAdmission, type RateLimitUsage, type RateLimiter } from "../rate-limit/rate-limiter.js";
+import { restErrorOf, type RestRequest } from "./http.js";
 import { Params } from "./params.js";
 import type { Route } from "./router.js";
 import type { EdgeServices } from "./services.js";
@@ -8,7 +8,9 @@ import type { EdgeServices } from "./services.js";
 // One call of a Binance route, whichever door it came through (REST /api/v3 or the WebSocket API):
 // the IP's weight, then the caller's credentials as the route's security asks, the API key's
 // weight, the order counters, then the route itself. Each door only says how its caller proves
-// who it is (Credentials) and how the answer is written.
+// who it is (Credentials) and how the answer is written. A placement that placed nothing (refused
+// by the order counters, a filter, the balance...) is taken out of the order counters again, as
+// Binance counts only successful ones; the answer's headers and counters say so.
 
 /** How a call proves who it is; each is asked only when the route's security needs it. */
 export interface Credentials {
@@ -38,6 +40,8 @@ export function weightOf(route: Route, params: Params): number {
 export async function dispatch(route: Route, request: RestRequest, credentials: Credentials, deps: DispatchDeps): Promise<Outcome> {
   const headers: Record<string, string> = {};
   const usage: RateLimitUsage[] = [];
+  let orders: OrderAdmission | undefined;
+  let orderUsage: readonly RateLimitUsage[] = [];
   try {
     const params = new Params(request.params);
     const weight = weightOf(route, params);
@@ -57,16 +61,24 @@ export async function dispatch(route: Route, request: RestRequest, credentials: 
       const key = await deps.limiter.admitApiKey(principal.apiKey, weight);
       if (key.refused) throw key.refused;
       if (route.placesOrder) {
-        const orders = await deps.limiter.admitOrder(principal.userId, route.placesOrder);
+        orders = await deps.limiter.admitOrder(principal.userId, route.placesOrder);
         Object.assign(headers, orders.headers);
-        usage.unshift(...orders.usage);
+        orderUsage = orders.usage;
         if (orders.refused && !route.orderLimitToRoute) throw orders.refused;
         ordersRefused = orders.refused;
       }
     }
     const body = await route.handle({ request, params, services: deps.services, principal, now: deps.now, ordersRefused });
-    return { ok: true, body, headers, usage };
+    return { ok: true, body, headers, usage: [...orderUsage, ...usage] };
   } catch (error) {
-    return { ok: false, error, headers, usage };
+    if (orders && !(route.placedDespite?.(error) ?? !placedNothing(restErrorOf(error).status))) {
+      // A counter that cannot be corrected keeps the count: the refusal is still the answer.
+      const after = await orders.giveBack().catch(() => undefined);
+      if (after) {
+        Object.assign(headers, after.headers);
+        orderUsage = after.usage;
+      }
+    }
+    return { ok: false, error, headers, usage: [...orderUsage, ...usage] };
   }
 }

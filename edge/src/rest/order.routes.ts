@@ -5,6 +5,7 @@ import { DomainError } from "#kit/errors/domain-error.js";
 import { cancelOrderResponse, newOrderResponse, queryOrderResponse, sideName, statusName, stpName, timeInForceName, typeName, workingTimeOf, type NewOrderRespType } from "./binance.mapper.js";
 import { idNumber, RestAnswerError, restErrorOf } from "./http.js";
 import type { Params } from "./params.js";
+import { placedNothing } from "../rate-limit/rate-limiter.js";
 import { principalOf, type Route, type RouteContext } from "./router.js";
 
 // Orders: place, cancel, query, open orders, all orders. The account is always the
@@ -163,6 +164,12 @@ async function cancelReplace(context: RouteContext) {
   throw new RestAnswerError(400, { code: -2022, msg: "Order cancel-replace failed.", data: body });
 }
 
+/** A failed cancelReplace whose new order was placed all the same (-2021: the cancel failed, the order went in), or whose outcome is unknown (5xx). */
+function newOrderPlaced(error: unknown): boolean {
+  if (!(error instanceof RestAnswerError)) return !placedNothing(restErrorOf(error).status);
+  return (error.body as { data?: { newOrderResult?: string } }).data?.newOrderResult === "SUCCESS";
+}
+
 /**
  * cancelReplace with orderRateLimitExceededMode=CANCEL_ONLY over the order-rate limit: the cancel
  * alone (its restriction checked on the order as stored), answered 429 with Binance's -2021 (cancel
@@ -254,7 +261,7 @@ export function orderRoutes(): Route[] {
   return [
     { method: "POST", path: "/api/v3/order", security: "TRADE", weight: 1, placesOrder: 1, handle: (context) => place(context, false) },
     { method: "POST", path: "/api/v3/order/test", security: "TRADE", weight: 1, handle: (context) => place(context, true) },
-    { method: "POST", path: "/api/v3/order/cancelReplace", security: "TRADE", weight: 1, placesOrder: 1, orderLimitToRoute: true, handle: cancelReplace },
+    { method: "POST", path: "/api/v3/order/cancelReplace", security: "TRADE", weight: 1, placesOrder: 1, orderLimitToRoute: true, placedDespite: newOrderPlaced, handle: cancelReplace },
     { method: "PUT", path: "/api/v3/order/amend/keepPriority", security: "TRADE", weight: 4, handle: amendKeepPriority },
     {
       method: "DELETE",

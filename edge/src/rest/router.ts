@@ -36,6 +36,11 @@ export interface Route {
   readonly placesOrder?: number;
   /** An order-rate refusal is handed to the route (ordersRefused) rather than answered: cancelReplace's orderRateLimitExceededMode. */
   readonly orderLimitToRoute?: boolean;
+  /**
+   * Whether a call that failed still placed its order (it keeps counting toward ORDERS); absent: it
+   * did when the failure is a 5xx (unknown outcome), not when it is a 4xx refusal.
+   */
+  readonly placedDespite?: (error: unknown) => boolean;
   handle(context: RouteContext): Promise<unknown>;
 }
 

@@ -154,12 +154,15 @@ describe("listing and delisting", () => {
   it("refuses filters whose tick x lot is not a whole number of quote units, and unknown assets", async () => {
     expect((await failure(ops.addSymbol({ symbol: "ETHBTC", baseAsset: "ETH", quoteAsset: "BTC", filters: { ...filters, stepSize: "0.0001" }, reason: "listing" }))).code).toBe(Code.InvalidArgument);
     expect((await failure(ops.addSymbol({ symbol: "DOGEBTC", baseAsset: "DOGE", quoteAsset: "BTC", filters, reason: "listing" }))).code).toBe(Code.InvalidArgument);
+    expect((await failure(ops.addSymbol({ symbol: "ETHBTC", baseAsset: "ETH", quoteAsset: "BTC", filters: { ...filters, avgPriceMins: 61 }, reason: "listing" }))).code).toBe(Code.InvalidArgument);
     expect((await ops.listSymbols({})).symbols.some((s) => s.symbol === "ETHBTC")).toBe(false);
   });
 
   it("lists a symbol halted, opens it, and it trades through the edge", async () => {
-    const added = await ops.addSymbol({ symbol: "ETHBTC", baseAsset: "ETH", quoteAsset: "BTC", filters, reason: "listing ETHBTC" });
-    expect(added.symbol).toMatchObject({ symbol: "ETHBTC", status: SymbolStatus.HALT, baseAssetPrecision: 18, quoteAssetPrecision: 8 });
+    const added = await ops.addSymbol({ symbol: "ETHBTC", baseAsset: "ETH", quoteAsset: "BTC", filters: { ...filters, avgPriceMins: 1 }, reason: "listing ETHBTC" });
+    expect(added.symbol).toMatchObject({ symbol: "ETHBTC", status: SymbolStatus.HALT, baseAssetPrecision: 18, quoteAssetPrecision: 8, filters: { avgPriceMins: 1 } });
+    // A symbol listed without it averages Binance's 5 minutes.
+    expect((await ops.listSymbols({})).symbols.find((s) => s.symbol === "BTCUSDT")?.filters?.avgPriceMins).toBe(5);
     expect(added.audit).toMatchObject({ action: "symbol.add", target: "ETHBTC", beforeJson: "" });
     expect((await failure(ops.addSymbol({ symbol: "ETHBTC", baseAsset: "ETH", quoteAsset: "BTC", filters, reason: "again" }))).code).toBe(Code.AlreadyExists);
     const order = createClient(OrderService, trader.edge);
@@ -171,6 +174,12 @@ describe("listing and delisting", () => {
     expect(bought.executedQty).toBe("1.000000000000000000");
     expect((await createClient(OrderService, seller.edge).getOrder({ symbol: "ETHBTC", orderId: sell.orderId })).order?.status).toBe(OrderStatus.FILLED);
     await untilRestStatus("ETHBTC", "TRADING");
+    // exchangeInfo reports the symbol's window on the filters that use it.
+    const info = (await (await fetch(`${env.exchange.listening.http1Url}/api/v3/exchangeInfo?symbol=ETHBTC`)).json()) as { symbols: { filters: { filterType: string; avgPriceMins?: number }[] }[] };
+    expect(info.symbols[0]!.filters.filter((f) => f.avgPriceMins !== undefined).map((f) => [f.filterType, f.avgPriceMins])).toEqual([
+      ["NOTIONAL", 1],
+      ["PERCENT_PRICE_BY_SIDE", 1],
+    ]);
   });
 
   it("delists: open orders are canceled and their funds released, then nothing is accepted", async () => {

@@ -83,6 +83,8 @@ afterAll(async () => {
 /** erin's order before and after the first replacement (the second stays open throughout). */
 let oldId: number;
 let newId: number;
+/** frank's day count of orders once ALLOW_FAILURE placed one. */
+let frankOrders: string;
 
 describe("POST /api/v3/order/cancelReplace", () => {
 
@@ -136,7 +138,8 @@ describe("POST /api/v3/order/cancelReplace", () => {
     expect(await openOrders(frank)).toEqual([]);
   });
 
-  it("ALLOW_FAILURE places the new order although the cancel failed: 409 -2021", async () => {
+  it("ALLOW_FAILURE places the new order although the cancel failed: 409 -2021, counted as an order", async () => {
+    const before = ((await signed("GET", "/api/v3/rateLimit/order", frank, {})).body as unknown as { interval: string; count: number }[]).find((l) => l.interval === "DAY")!.count;
     const allowed = await signed("POST", "/api/v3/order/cancelReplace", frank, { ...buy("0.01", "20000", "frank-allow"), cancelReplaceMode: "ALLOW_FAILURE", cancelOrderId: "987654", newOrderRespType: "RESULT" });
     expect(allowed).toMatchObject({
       status: 409,
@@ -147,15 +150,18 @@ describe("POST /api/v3/order/cancelReplace", () => {
       },
     });
     expect(await usdt(frank)).toMatchObject({ free: "800.00000000", locked: "200.00000000" });
+    frankOrders = String(before + 1);
+    expect(allowed.headers.get("x-mbx-order-count-1d")).toBe(frankOrders);
   });
 
-  it("a new order failing after a successful cancel: 409 -2021, the old order canceled and its hold released", async () => {
+  it("a new order failing after a successful cancel: 409 -2021, the old order canceled and its hold released, not counted", async () => {
     const [open] = await openOrders(frank);
     const partial = await signed("POST", "/api/v3/order/cancelReplace", frank, { ...buy("1", "20000", "frank-too-big"), cancelReplaceMode: "STOP_ON_FAILURE", cancelOrderId: String(open!.orderId) });
     expect(partial).toMatchObject({
       status: 409,
       body: { code: -2021, data: { cancelResult: "SUCCESS", newOrderResult: "FAILURE", cancelResponse: { orderId: open!.orderId, status: "CANCELED" }, newOrderResponse: { code: -2010 } } },
     });
+    expect(partial.headers.get("x-mbx-order-count-1d")).toBe(frankOrders);
     expect(await usdt(frank)).toMatchObject({ free: "1000.00000000", locked: "0.00000000" });
     expect(await openOrders(frank)).toEqual([]);
   });
@@ -163,6 +169,7 @@ describe("POST /api/v3/order/cancelReplace", () => {
   it("ALLOW_FAILURE with both halves failing: 400 -2022", async () => {
     const both = await signed("POST", "/api/v3/order/cancelReplace", frank, { ...buy("1", "20000", "frank-both"), cancelReplaceMode: "ALLOW_FAILURE", cancelOrderId: "987654" });
     expect(both).toMatchObject({ status: 400, body: { code: -2022, data: { cancelResult: "FAILURE", newOrderResult: "FAILURE", cancelResponse: { code: -2011 }, newOrderResponse: { code: -2010 } } } });
+    expect(both.headers.get("x-mbx-order-count-1d")).toBe(frankOrders);
     expect(await usdt(frank)).toMatchObject({ free: "1000.00000000", locked: "0.00000000" });
   });
 

@@ -105,7 +105,7 @@ describe("conditional orders end to end", () => {
     expect(btc.orderTypes).toEqual(expect.arrayContaining(["STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]));
     expect(btc.filters).toEqual(
       expect.arrayContaining([
-        { filterType: "PERCENT_PRICE_BY_SIDE", bidMultiplierUp: "5", bidMultiplierDown: "0.2", askMultiplierUp: "5", askMultiplierDown: "0.2", avgPriceMins: 0 },
+        { filterType: "PERCENT_PRICE_BY_SIDE", bidMultiplierUp: "5", bidMultiplierDown: "0.2", askMultiplierUp: "5", askMultiplierDown: "0.2", avgPriceMins: 5 },
         { filterType: "ICEBERG_PARTS", limit: 10 },
         { filterType: "TRAILING_DELTA", minTrailingAboveDelta: 10, maxTrailingAboveDelta: 2000, minTrailingBelowDelta: 10, maxTrailingBelowDelta: 2000 },
         { filterType: "MAX_NUM_ORDERS", maxNumOrders: 200 },
@@ -226,7 +226,7 @@ describe("conditional orders end to end", () => {
     expect(await ws.next(reportOf(id, "TRADE"))).toMatchObject({ X: "FILLED", z: "0.00500000" });
   });
 
-  it("refuses a sixth open stop (MAX_NUM_ALGO_ORDERS), a price far from the last (PERCENT_PRICE_BY_SIDE), a trailingDelta below 10 (TRAILING_DELTA), changing nothing", async () => {
+  it("refuses a sixth open stop (MAX_NUM_ALGO_ORDERS), a price far from the average (PERCENT_PRICE_BY_SIDE), a trailingDelta below 10 (TRAILING_DELTA), changing nothing", async () => {
     const ids: unknown[] = [];
     for (let i = 0; i < 5; i += 1) {
       const stop = await place(trader, { side: "SELL", type: "STOP_LOSS", quantity: "0.001", stopPrice: String(20_000 + i) });
@@ -246,8 +246,8 @@ describe("conditional orders end to end", () => {
     const again = await place(trader, { side: "SELL", type: "STOP_LOSS", quantity: "0.001", stopPrice: "20010" });
     expect(again.status, JSON.stringify(again.body)).toBe(200);
 
-    // Last price about 33000: a bid below 6600 (0.2 x) is a fat finger.
-    const far = await place(trader, { side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.002", price: "6500" });
+    // Every trade so far at 30000 or more, so their 5-minute average too: a bid below 6000 (0.2 x) is a fat finger.
+    const far = await place(trader, { side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.002", price: "5999.99" });
     expect(far).toEqual({ status: 400, body: { code: -1013, msg: "Filter failure: PERCENT_PRICE_BY_SIDE" } });
     const shallow = await place(trader, { side: "SELL", type: "STOP_LOSS", quantity: "0.001", trailingDelta: "5" });
     expect(shallow).toEqual({ status: 400, body: { code: -1013, msg: "Filter failure: TRAILING_DELTA" } });

@@ -224,14 +224,17 @@ describe("authentication", () => {
     try {
       const transport = (token = "") => createConnectTransport({ baseUrl: `${short.listening.http1Url}/connect`, interceptors: token ? [bearer(() => token)] : [] });
       const auth = createClient(AuthService, transport());
-      await auth.signUp({ email: "dave@example.com", password: PASSWORD });
+      const { userId } = await auth.signUp({ email: "dave@example.com", password: PASSWORD });
       const { tokens } = await auth.signIn({ email: "dave@example.com", password: PASSWORD });
+      const shortParts = (short.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
       const wallet = createClient(WalletService, transport(tokens!.accessToken));
       await wallet.getBalances({});
       const order = createClient(OrderService, transport(tokens!.accessToken));
-      // The first order counts whatever the order service answers (dave has no funds); the second is refused at the edge.
-      const first = await order.placeOrder(sell("30000.00")).then(() => undefined, (e: unknown) => ConnectError.from(e));
-      expect(first?.code).not.toBe(Code.ResourceExhausted);
+      // Only a placed order counts: one refused for want of funds does not, one placed does; the next is refused at the edge.
+      const unfunded = await failure(order.placeOrder(sell("30000.00")));
+      expect(unfunded.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-2010");
+      await shortParts.wallet.creditDeposit("dave-btc", userId, "BTC", 10n ** 8n);
+      expect((await order.placeOrder(sell("30000.00"))).order?.status).toBeDefined();
       const limited = await failure(order.placeOrder(sell("30000.00")));
       expect(limited.code).toBe(Code.ResourceExhausted);
       const info = limited.findDetails(ErrorInfoSchema)[0];

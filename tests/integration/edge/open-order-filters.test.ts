@@ -79,7 +79,7 @@ describe("open-order filters over REST", () => {
     expect(info.symbols[0]!.filters).toEqual(
       expect.arrayContaining([
         { filterType: "ICEBERG_PARTS", limit: 10 },
-        { filterType: "PERCENT_PRICE_BY_SIDE", bidMultiplierUp: "5", bidMultiplierDown: "0.2", askMultiplierUp: "5", askMultiplierDown: "0.2", avgPriceMins: 0 },
+        { filterType: "PERCENT_PRICE_BY_SIDE", bidMultiplierUp: "5", bidMultiplierDown: "0.2", askMultiplierUp: "5", askMultiplierDown: "0.2", avgPriceMins: 5 },
         { filterType: "MAX_NUM_ORDERS", maxNumOrders: 200 },
         { filterType: "MAX_NUM_ICEBERG_ORDERS", maxNumIcebergOrders: 100 },
       ]),

@@ -144,6 +144,27 @@ describe("StreamOrderEntry through the edge", () => {
   });
 });
 
+describe("StreamOrderEntry and the ORDERS counters", () => {
+  it("a place order refuses (a filter failure in its ack) does not count: the day's quota still holds every accepted one", async () => {
+    const dave = await signUpAndIn("dave@example.com");
+    const parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
+    await parts.wallet.creditDeposit("fund-dave", dave.userId, "BTC", 10n ** 8n);
+    const stream = new EntryStream(client(dave.token));
+    stream.send(sell("d-bad", "70000.001"), { action: { case: "place", value: { ...sell("d-poor", "70000").action.value, quantity: "5" } } });
+    const refused = await stream.untilAcks(2);
+    expect(refused.map((ack) => (ack.result.case === "error" ? ack.result.value.binanceCode : "placed"))).toEqual([-1013, -2010]);
+    // Had the two refusals counted, only ORDERS_PER_DAY - 2 of these would be placed.
+    for (let i = 0; i <= ORDERS_PER_DAY; i++) stream.send(sell(`d-${i}`, String(70_000 + i)));
+    const acks = (await stream.untilAcks(ORDERS_PER_DAY + 3)).slice(2);
+    expect(acks.map((ack) => `${ack.clientOrderId} ${ack.result.case === "order" ? OrderStatus[ack.result.value.status] : ack.result.value!.binanceCode}`)).toEqual([
+      ...Array.from({ length: ORDERS_PER_DAY }, (_, i) => `d-${i} NEW`),
+      `d-${ORDERS_PER_DAY} -1015`,
+    ]);
+    await stream.end();
+    expect(stream.error).toBeUndefined();
+  });
+});
+
 /** The back office's account admin (order's internal port, the root path) as an operator. */
 async function operatorAdmin() {
   const operator = await signUpAndIn("operator@example.com");

@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient, type Client } from "@connectrpc/connect";
+import { ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport } from "@connectrpc/connect-web";
 import { AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 import { hmacKey, signUp, type Key } from "./api-keys.js";
@@ -12,9 +15,11 @@ import { WsApiClient } from "./ws-api-client.js";
 
 // The ORDERS limit refused as Binance refuses it: 429 with -1015 "Too many new orders; current
 // limit is <n> orders per <TEN_SECONDS|DAY>." and Retry-After, on REST and on the WebSocket API,
-// while the request weight is far from its limit (that one stays -1003). The exchange allows two
-// new orders per account per day: a window that does not roll during the test. (The public
-// Connect API's refusal is in connect-public.test.ts and order-entry.test.ts.)
+// while the request weight is far from its limit (that one stays -1003). Only successful placements
+// count (Binance: "Every successful request to place an order adds to the unfilled order count"):
+// a refused one, -1015 included, leaves the counters as they were. The exchange allows two new
+// orders per account per day: a window that does not roll during the test. (The public Connect
+// API's refusal is in connect-public.test.ts and order-entry.test.ts.)
 
 const ORDERS_PER_DAY = 2;
 const REFUSAL = `Too many new orders; current limit is ${ORDERS_PER_DAY} orders per DAY.`;
@@ -68,8 +73,8 @@ describe("over the ORDERS limit", () => {
     const retryAfter = Number(refused.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(86_400);
-    // The order count refused it, not the request weight.
-    expect(refused.headers.get("x-mbx-order-count-1d")).toBe("3");
+    // The order count refused it, not the request weight; the refusal itself is not counted.
+    expect(refused.headers.get("x-mbx-order-count-1d")).toBe("2");
     expect(Number(refused.headers.get("x-mbx-used-weight-1m"))).toBeLessThan(6000);
     const open = await signed("GET", "/api/v3/openOrders", erin, { symbol: "BTCUSDT" });
     expect((open.body as unknown as { price: string }[]).map((o) => o.price)).toEqual(["50000.00000000", "50001.00000000"]);
@@ -90,7 +95,7 @@ describe("over the ORDERS limit", () => {
       expect(retryAfter).toBeLessThanOrEqual(before + 86_400_000 + 5_000);
       expect(refused.rateLimits).toEqual(
         expect.arrayContaining([
-          { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: ORDERS_PER_DAY, count: 3 },
+          { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: ORDERS_PER_DAY, count: 2 },
           { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: 6000, count: expect.any(Number) },
         ]),
       );
@@ -99,5 +104,77 @@ describe("over the ORDERS limit", () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe("refused placements and the ORDERS counters", () => {
+  /** The day's count a REST answer reports (the 10 s one is the same here), or "none". */
+  const counts = (answer: { headers: Headers }) => [answer.headers.get("x-mbx-order-count-10s") ?? "none", answer.headers.get("x-mbx-order-count-1d") ?? "none"];
+
+  it("REST: a refused order leaves X-MBX-ORDER-COUNT-* as they were; an accepted one adds one", async () => {
+    const grace = await seller("grace@example.com");
+    const accepted = await signed("POST", "/api/v3/order", grace, sell("50100"));
+    expect([accepted.status, ...counts(accepted)]).toEqual([200, "1", "1"]);
+    // A filter failure (-1013), too little balance (-2010), an unknown symbol (-1121): placed nothing, counted nothing.
+    for (const [params, code] of [
+      [sell("50100.001"), -1013],
+      [{ ...sell("50101"), quantity: "5" }, -2010],
+      [{ ...sell("50101"), symbol: "NOPEUSDT" }, -1121],
+    ] as const) {
+      const refused = await signed("POST", "/api/v3/order", grace, params);
+      expect([refused.status, refused.body.code, ...counts(refused)]).toEqual([400, code, "1", "1"]);
+    }
+    // So the day's second order still fits (it would be refused -1015 had the refusals counted), and the third does not.
+    const second = await signed("POST", "/api/v3/order", grace, sell("50102"));
+    expect([second.status, ...counts(second)]).toEqual([200, "2", "2"]);
+    const over = await signed("POST", "/api/v3/order", grace, sell("50103"));
+    expect([over.status, over.body.code, ...counts(over)]).toEqual([429, -1015, "2", "2"]);
+    const usage = await signed("GET", "/api/v3/rateLimit/order", grace, {});
+    expect(usage.body).toEqual(expect.arrayContaining([expect.objectContaining({ rateLimitType: "ORDERS", interval: "DAY", count: 2 })]));
+  });
+
+  it("WebSocket API: a refused order.place reports the ORDERS counts unchanged in rateLimits", async () => {
+    const heidi = await seller("heidi@example.com");
+    const client = await WsApiClient.open(`${base.replace(/^http/, "ws")}/ws-api/v3`);
+    const day = (answer: { rateLimits?: { rateLimitType: string; interval: string; count: number }[] }) => answer.rateLimits?.find((l) => l.rateLimitType === "ORDERS" && l.interval === "DAY")?.count;
+    try {
+      const first = await client.signedCall("order.place", heidi, sell("50200"));
+      expect([first.status, day(first)]).toEqual([200, 1]);
+      const refused = await client.signedCall("order.place", heidi, sell("50200.001"));
+      expect([refused.status, refused.error?.code, day(refused)]).toEqual([400, -1013, 1]);
+      const second = await client.signedCall("order.place", heidi, sell("50201"));
+      expect([second.status, day(second)]).toEqual([200, 2]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("Connect: a refused PlaceOrder does not count; the next accepted one's headers go up by one", async () => {
+    await seller("ivan@example.com");
+    const { tokens } = await auth.signIn({ email: "ivan@example.com", password: "correct horse battery staple" });
+    const order = createClient(
+      OrderService,
+      createConnectTransport({
+        baseUrl: `${base}/connect`,
+        interceptors: [
+          (next) => (request) => {
+            request.header.set("authorization", `Bearer ${tokens!.accessToken}`);
+            return next(request);
+          },
+        ],
+      }),
+    );
+    const place = (price: string) => ({ symbol: "BTCUSDT", side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, quantity: "0.001", price });
+    let headers: Headers | undefined;
+    await order.placeOrder(place("50300"), { onHeader: (h) => (headers = h) });
+    expect(headers?.get("x-mbx-order-count-1d")).toBe("1");
+    const refused = await order.placeOrder(place("50300.001")).then(
+      () => undefined,
+      (error: unknown) => ConnectError.from(error),
+    );
+    expect(refused?.rawMessage).toBe("Filter failure: PRICE_FILTER");
+    await order.placeOrder(place("50301"), { onHeader: (h) => (headers = h) });
+    expect(headers?.get("x-mbx-order-count-1d")).toBe("2");
+    expect((await order.listOpenOrders({ symbol: "BTCUSDT" })).orders).toHaveLength(2);
   });
 });

@@ -422,7 +422,8 @@ describe("two edges on one Redis", () => {
       ["Connect A", true, "4", "4"],
     ]);
     expect(restRefused).toMatchObject({ ok: false, binance: -1015 });
-    expect(restRefused.headers.get("x-mbx-order-count-10s")).toBe("5");
+    // The refusal is not counted (Binance counts successful placements only).
+    expect(restRefused.headers.get("x-mbx-order-count-10s")).toBe("4");
     expect(connectRefused).toMatchObject({ ok: false, binance: -1015 });
     for (const refused of [restRefused, connectRefused]) {
       expect(refused.retryAfter).toBeGreaterThanOrEqual(1);

@@ -11,7 +11,7 @@ import { openDatabase, type Database } from "#kit/db/database.js";
 import { migrate } from "#kit/db/migrate.js";
 import { SqlMarketDataStore, marketDataMigrations, type MarketDataTables } from "../../../services/marketdata/src/adapters/market-data-store.sql.js";
 import { freshPgSchema } from "../../support/postgres.js";
-import { Matching, Projection } from "./support.js";
+import { Matching, orderSymbols, Projection } from "./support.js";
 
 // The projection end to end on each engine: a real matching engine (commands stamped with the
 // times the test chooses), marketdata following its event stream into the SQL store, and the
@@ -225,14 +225,35 @@ describe.each(engines)("marketdata projection on $name", ({ open }) => {
     expect((await reasonOf(projection.client.getTicker24h({ symbol: "BTCUSDT", windowMs: 7n * 86_400_000n + 1n }))).code).toBe(Code.InvalidArgument);
   });
 
-  it("averages the last 5 minutes' price by volume", async () => {
-    clock.set(at("2024-03-11T00:01:00Z"));
+  it("averages by volume the trades of every minute that overlaps the last avgPriceMins (5) minutes, else gives the last price", async () => {
+    clock.set(at("2024-03-11T00:01:00Z")); // from 23:56: all four trades
     expect(await projection.client.getAvgPrice({ symbol: "BTCUSDT" })).toMatchObject({ mins: 5, price: "29988.50000000", closeTime: BigInt(at("2024-03-11T00:00:40Z")) });
-    clock.set(at("2024-03-11T00:05:20Z")); // 00:00:20 on: only trade 4
-    expect(await projection.client.getAvgPrice({ symbol: "BTCUSDT" })).toMatchObject({ price: "30050.50000000" });
-    clock.set(at("2024-03-11T01:00:00Z"));
-    expect(await projection.client.getAvgPrice({ symbol: "BTCUSDT" })).toMatchObject({ price: "", closeTime: 0n });
+    clock.set(at("2024-03-11T00:05:59.999Z")); // from 00:00: trades 3 and 4, 10472.525 / 0.35
+    expect(await projection.client.getAvgPrice({ symbol: "BTCUSDT" })).toMatchObject({ price: "29921.50000000" });
+    // No trade since 00:01: the last trade's price, and its time.
+    for (const now of ["2024-03-11T00:06:00Z", "2024-03-11T01:00:00Z"]) {
+      clock.set(at(now));
+      expect(await projection.client.getAvgPrice({ symbol: "BTCUSDT" })).toMatchObject({ mins: 5, price: "30050.50000000", closeTime: BigInt(at("2024-03-11T00:00:40Z")) });
+    }
+    // A symbol with no trade has no average.
+    expect(await projection.client.getAvgPrice({ symbol: "ETHUSDT" })).toMatchObject({ price: "", closeTime: 0n });
   });
+
+  it("takes each symbol's avgPriceMins from the registry, changes included (0: the last price)", async () => {
+    try {
+      clock.set(at("2024-03-11T00:01:00Z"));
+      orderSymbols.avgPriceMins.set("BTCUSDT", 1); // from 00:00: trades 3 and 4
+      await projection.marketData.loadSymbols();
+      expect(await projection.client.getAvgPrice({ symbol: "BTCUSDT" })).toMatchObject({ mins: 1, price: "29921.50000000" });
+      orderSymbols.avgPriceMins.set("BTCUSDT", 0);
+      await projection.marketData.loadSymbols();
+      expect(await projection.client.getAvgPrice({ symbol: "BTCUSDT" })).toMatchObject({ mins: 0, price: "30050.50000000", closeTime: BigInt(at("2024-03-11T00:00:40Z")) });
+    } finally {
+      orderSymbols.avgPriceMins.clear();
+      await projection.marketData.loadSymbols();
+    }
+  });
+
 
   it("reads depth and the best prices from matching's book", async () => {
     const depth = await projection.client.getDepth({ symbol: "BTCUSDT", limit: 5 });

@@ -9,13 +9,16 @@ import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { SqlMarketDataStore, type MarketDataTables } from "../../../services/marketdata/src/adapters/market-data-store.sql.js";
 import { ConnectMatchingFeed } from "../../../services/marketdata/src/adapters/matching-feed.connect.js";
 import { MarketData } from "../../../services/marketdata/src/domain/market-data.use-case.js";
+import type { SymbolScales } from "../../../services/marketdata/src/domain/market-symbol.js";
 import { marketDataRoutes } from "../../../services/marketdata/src/rpc/marketdata.routes.js";
 import { createMatchingModule } from "../../../services/matching/src/main.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 
-/** The symbols order seeds a fresh exchange with, as its GetExchangeInfo reports them. */
+/** The symbols order seeds a fresh exchange with, as its GetExchangeInfo reports them; a test may change a symbol's avgPriceMins. */
 export const orderSymbols = {
-  list: async () => DEFAULT_SYMBOLS.map((s) => ({ symbol: s.symbol, baseScale: s.baseScale, quoteScale: s.quoteScale, tickSize: s.tickSize, stepSize: s.stepSize })),
+  avgPriceMins: new Map<string, number>(),
+  list: async (): Promise<SymbolScales[]> =>
+    DEFAULT_SYMBOLS.map((s) => ({ symbol: s.symbol, baseScale: s.baseScale, quoteScale: s.quoteScale, tickSize: s.tickSize, stepSize: s.stepSize, avgPriceMins: orderSymbols.avgPriceMins.get(s.symbol) })),
 };
 
 /** A real matching engine in this process; commands carry the timestamps the test chooses. */

@@ -324,14 +324,23 @@ export function orderStoreContract(name: string, makeStore: () => OrderStore): v
       expect((await store.listOpen("alice", symbol)).length).toBe(0);
     });
 
-    it("answers the price of a symbol's latest trade, whoever's, and nothing before the first", async () => {
+    it("answers a symbol's recent trades, whoever's, once each and oldest first, and its latest one however old", async () => {
       const { store, symbol } = fresh();
-      expect(await store.lastTradePriceTicks(symbol)).toBeUndefined();
-      await store.applyBatch(symbol, 1, [], [{ ...trade(symbol, 1, 1, true), priceTicks: 300n }, { ...trade(symbol, 1, 2, false), priceTicks: 300n }]);
-      await store.applyBatch(symbol, 2, [], [{ ...trade(symbol, 9, 3, true), accountId: "bob", priceTicks: 250n }, { ...trade(symbol, 2, 1, false), priceTicks: 310n }]);
-      expect(await store.lastTradePriceTicks(symbol)).toBe(250n);
-      expect(await store.lastTradePriceTicks(`${symbol}Z`)).toBeUndefined();
+      expect(await store.recentTrades(symbol, 0)).toEqual([]);
+      const at = (tradeId: number, time: number, priceTicks: bigint, isMaker: boolean, accountId = "alice") => ({ ...trade(symbol, tradeId, tradeId, isMaker), accountId, time, priceTicks, quantityLots: BigInt(tradeId) });
+      await store.applyBatch(symbol, 1, [], [at(1, 1_000, 300n, true), at(1, 1_000, 300n, false)]);
+      // Only the latest trade, however old, when none is recent.
+      expect(await store.recentTrades(symbol, 5_000)).toEqual([{ tradeId: 1, time: 1_000, priceTicks: 300n, quantityLots: 1n }]);
+      // Enough trades for several pages of the read, one side of some only (another account's).
+      const many = Array.from({ length: 1_200 }, (_, i) => i + 2).flatMap((id) => (id % 3 === 0 ? [at(id, 2_000 + id, 250n, true, "bob")] : [at(id, 2_000 + id, 250n, false), at(id, 2_000 + id, 250n, true, "bob")]));
+      await store.applyBatch(symbol, 2, [], many);
+      const recent = await store.recentTrades(symbol, 2_500);
+      expect(recent.map((t) => t.tradeId)).toEqual(Array.from({ length: 702 }, (_, i) => i + 500));
+      expect(recent[0]).toEqual({ tradeId: 500, time: 2_500, priceTicks: 250n, quantityLots: 500n });
+      expect((await store.recentTrades(symbol, 0)).length).toBe(1_201);
+      expect(await store.recentTrades(`${symbol}Z`, 0)).toEqual([]);
     });
+
 
     it("lets exactly one of several concurrent writers (replicas) apply a batch, and never an older batch over a newer one", async () => {
       const { store, symbol } = fresh();

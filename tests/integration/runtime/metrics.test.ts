@@ -126,10 +126,11 @@ describe("/metrics after real trading", () => {
   });
 
   it("counts rate-limit refusals by the limit hit", async () => {
-    // EDGE_ORDERS_PER_10S=3: bob placed one order above, so some of these four go over the limit.
+    // EDGE_ORDERS_PER_10S=3: bob placed one order above, so some of these four go over the limit (bids
+    // that rest: only placed orders count, and a price outside PERCENT_PRICE_BY_SIDE would not be).
     const before = (await scrape()).value("exchange_edge_rate_limit_refusals_total", { limit: "orders_10s" }) ?? 0;
     let refused = 0;
-    for (let i = 0; i < 4; i++) if ((await order(bob, { side: "BUY", quantity: "0.001", price: "1000" })).status === 429) refused++;
+    for (let i = 0; i < 4; i++) if ((await order(bob, { side: "BUY", quantity: "0.001", price: "29000" })).status === 429) refused++;
     expect(refused).toBeGreaterThan(0);
     expect((await scrape()).value("exchange_edge_rate_limit_refusals_total", { limit: "orders_10s" })).toBe(before + refused);
   });

@@ -56,4 +56,21 @@ describe("rate limiter", () => {
     const another = await limiter.admitOrder("u", 2);
     expect(another.refused?.spec.binance).toBe(-1015);
   });
+
+  it("gives a placement's orders back to the windows it was counted in, even once the clock has moved to the next", async () => {
+    let now = 10_000 * 1000 + 9_000;
+    const limiter = new RateLimiter(new MemoryCache({ now: () => now, sweepMs: 0 }), { ipWeightPerMinute: 10, apiKeyWeightPerMinute: 10, ordersPer10s: 3, ordersPerDay: 100 }, () => now);
+    await limiter.admitOrder("u");
+    const refused = await limiter.admitOrder("u", 2);
+    expect(refused.headers).toEqual({ "X-MBX-ORDER-COUNT-10S": "3", "X-MBX-ORDER-COUNT-1D": "3" });
+    expect((await refused.giveBack()).headers).toEqual({ "X-MBX-ORDER-COUNT-10S": "1", "X-MBX-ORDER-COUNT-1D": "1" });
+    // Over the limit: counted, refused -1015, and given back like any refusal.
+    const over = await limiter.admitOrder("u", 3);
+    expect(over.refused?.spec.binance).toBe(-1015);
+    const late = await limiter.admitOrder("u");
+    now += 2_000; // the next 10 s window: the give-back still lands in the one it was counted in
+    expect((await over.giveBack()).usage.map((u) => u.count)).toEqual([2, 2]);
+    expect((await late.giveBack()).usage.map((u) => u.count)).toEqual([1, 1]);
+    expect((await limiter.orderUsage("u")).map((u) => u.count)).toEqual([0, 1]);
+  });
 });

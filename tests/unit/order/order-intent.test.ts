@@ -6,6 +6,7 @@ import { formatUnits } from "#kit/money/decimal.js";
 import { orderIntent, type PlaceRequest } from "../../../services/order/src/domain/order-intent.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import { SymbolUnits } from "../../../services/order/src/domain/symbol-units.js";
+import type { MarketReference } from "../../../services/order/src/domain/trade-prices.js";
 
 const btc = DEFAULT_SYMBOLS.find((s) => s.symbol === "BTCUSDT")!;
 const eth = DEFAULT_SYMBOLS.find((s) => s.symbol === "ETHUSDT")!;
@@ -87,19 +88,24 @@ describe("order intent", () => {
     expect(orderIntent(request({ type: OrderType.STOP_LOSS, timeInForce: TimeInForce.UNSPECIFIED, quantity: "0.1", stopPrice: "31000" }), btc, units, 3_000_000n).budget).toBe(3_255_000n * 10_000n);
   });
 
-  it("judges a market order's notional at the last price, as Binance with avgPriceMins 0, whatever the book", () => {
+  it("judges a market order's notional at the average price (avgPriceMins), whatever the book", () => {
     const market = (side: Side, quantity: string) => request({ side, type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quantity });
-    const lastPrice = 3_000_000n; // 30000.00
+    const at30000: MarketReference = { lastPriceTicks: 3_000_000n, averagePriceUnits: 30_000n * 10n ** 8n, lastTradeTime: 0 };
     // 0.00001 BTC x 30000 = 0.30 USDT < 5: dust, on either side, even with no ask (a sell) or a far ask (a buy).
-    expect(key(() => orderIntent(market(Side.SELL, "0.00001"), btc, units, undefined, lastPrice))).toBe("FILTER_FAILURE");
-    expect(key(() => orderIntent(market(Side.BUY, "0.00001"), btc, units, 100_000_000n, lastPrice))).toBe("FILTER_FAILURE");
-    // 0.00017 x 30000 = 5.10: allowed; the buy's budget still follows the ask's band, not the last price.
-    expect(key(() => orderIntent(market(Side.SELL, "0.00017"), btc, units, undefined, lastPrice))).toBe("ok");
-    expect(orderIntent(market(Side.BUY, "0.00017"), btc, units, 3_000_001n, lastPrice).budget).toBe(3_150_002n * 17n);
+    expect(key(() => orderIntent(market(Side.SELL, "0.00001"), btc, units, undefined, at30000))).toBe("FILTER_FAILURE");
+    expect(key(() => orderIntent(market(Side.BUY, "0.00001"), btc, units, 100_000_000n, at30000))).toBe("FILTER_FAILURE");
+    // 0.00017 x 30000 = 5.10: allowed; the buy's budget still follows the ask's band, not the average.
+    expect(key(() => orderIntent(market(Side.SELL, "0.00017"), btc, units, undefined, at30000))).toBe("ok");
+    expect(orderIntent(market(Side.BUY, "0.00017"), btc, units, 3_000_001n, at30000).budget).toBe(3_150_002n * 17n);
+    // The average, not the last price: last 30000 but average 29411.76470588; 0.00017 x it = 4.99999999 < 5.
+    const averaged = { ...at30000, averagePriceUnits: 2_941_176_470_588n };
+    expect(key(() => orderIntent(market(Side.SELL, "0.00017"), btc, units, undefined, averaged))).toBe("FILTER_FAILURE");
+    expect(key(() => orderIntent(market(Side.SELL, "0.00017"), btc, units, undefined, { ...averaged, averagePriceUnits: 2_941_176_470_589n }))).toBe("ok");
     // Without any trade yet a buy is judged at its protected price; a sell cannot be judged and passes.
     expect(key(() => orderIntent(market(Side.BUY, "0.00001"), btc, units, 3_000_000n, undefined))).toBe("FILTER_FAILURE");
     expect(key(() => orderIntent(market(Side.SELL, "0.00001"), btc, units, undefined, undefined))).toBe("ok");
   });
+
 
   it("holds a market buy by quote amount down to whole notional units", () => {
     const intent = orderIntent(request({ type: OrderType.MARKET, timeInForce: TimeInForce.UNSPECIFIED, quoteOrderQty: "100.00000005" }), btc, units, undefined);

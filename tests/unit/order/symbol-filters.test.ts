@@ -6,12 +6,14 @@ import { orderIntent, type PlaceRequest } from "../../../services/order/src/doma
 import { countsOf, DEFAULT_SYMBOL_FILTERS, symbolFilters, type OpenOrderCounts } from "../../../services/order/src/domain/symbol-filters.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import { SymbolUnits } from "../../../services/order/src/domain/symbol-units.js";
+import type { MarketReference } from "../../../services/order/src/domain/trade-prices.js";
 
 const embedded = DEFAULT_SYMBOLS.find((s) => s.symbol === "BTCUSDT")!;
 /** BTCUSDT as seeded: Binance's default filters. */
 const btc = embedded;
 const units = new SymbolUnits(btc);
-const LAST = 3_000_000n; // 30000.00 in ticks
+/** Trades at 30000.00 only: the last price and the average alike. */
+const LAST: MarketReference = { lastPriceTicks: 3_000_000n, averagePriceUnits: 30_000n * 10n ** 8n, lastTradeTime: 0 };
 
 const request = (overrides: Partial<PlaceRequest>): PlaceRequest => ({
   side: Side.BUY,
@@ -39,7 +41,7 @@ const failure = (fn: () => unknown): string => {
 };
 
 describe("PERCENT_PRICE_BY_SIDE", () => {
-  it("holds a priced order within the last price times its side's multipliers (5 and 0.2), bounds included", () => {
+  it("holds a priced order within the average price times its side's multipliers (5 and 0.2), bounds included", () => {
     const at = (side: Side, price: string) => failure(() => orderIntent(request({ side, price }), btc, units, undefined, LAST));
     expect(at(Side.BUY, "150000")).toBe("ok");
     expect(at(Side.BUY, "150000.01")).toBe("FILTER_FAILURE: Filter failure: PERCENT_PRICE_BY_SIDE");
@@ -52,6 +54,18 @@ describe("PERCENT_PRICE_BY_SIDE", () => {
       "FILTER_FAILURE: Filter failure: PERCENT_PRICE_BY_SIDE",
     );
     expect(failure(() => orderIntent(request({ price: "200000" }), btc, units, undefined, undefined))).toBe("ok");
+  });
+
+  it("judges at the average price (avgPriceMins), not the last price, exactly in quote units", () => {
+    // Last trade 30000, but the window's average 20000.123456 (not a whole tick): 5 x = 100000.61728, 0.2 x = 4000.0246912.
+    const reference = { ...LAST, averagePriceUnits: 2_000_012_345_600n };
+    const at = (side: Side, price: string) => failure(() => orderIntent(request({ side, price, quantity: "1" }), btc, units, undefined, reference));
+    expect(at(Side.BUY, "100000.61")).toBe("ok");
+    expect(at(Side.BUY, "100000.62")).toMatch(/PERCENT_PRICE_BY_SIDE/);
+    expect(at(Side.SELL, "4000.03")).toBe("ok");
+    expect(at(Side.SELL, "4000.02")).toMatch(/PERCENT_PRICE_BY_SIDE/);
+    // 5999.99 is far inside the band around 20000.12, though below 0.2 x the last price.
+    expect(at(Side.SELL, "5999.99")).toBe("ok");
   });
 
   it("uses the symbol's own multipliers, by side", () => {

@@ -24,6 +24,7 @@ export class ConnectSymbolSource implements SymbolSource {
         quoteScale: info.quoteAssetPrecision,
         tickSize: info.filters!.tickSize,
         stepSize: info.filters!.stepSize,
+        avgPriceMins: info.filters!.avgPriceMins,
       }));
   }
 }

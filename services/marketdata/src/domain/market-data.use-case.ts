@@ -3,6 +3,7 @@ import type { EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { inGroups, untilDone } from "#kit/lifecycle/in-groups.js";
+import { averageWindowStart, DEFAULT_AVG_PRICE_MINS } from "#kit/money/average-price.js";
 import type { MarketDataStore } from "../ports/market-data-store.port.js";
 import type { BookSnapshot, MatchingFeed } from "../ports/matching-feed.port.js";
 import type { SymbolSource } from "../ports/symbol-source.port.js";
@@ -22,7 +23,6 @@ export interface MarketDataDeps {
 }
 
 export const DAY_MS = 24 * 60 * MINUTE_MS;
-export const AVG_PRICE_MINS = 5;
 /** Binance's aggTrades: startTime and endTime at most an hour apart. */
 export const AGG_TRADES_WINDOW_MS = 60 * MINUTE_MS;
 /** Trades a StreamTrades subscriber (or updates a StreamDepth subscriber) may fall behind by before its stream is ended. */
@@ -146,6 +146,8 @@ export function klinesOf(trades: readonly PublicTrade[]): Kline[] {
  */
 export class MarketData {
   private readonly markets = new Map<string, MarketSymbol>();
+  /** Each symbol's avgPriceMins as the registry last said (it may change while the symbol trades). */
+  private readonly avgPriceMins = new Map<string, number>();
   private readonly applied = new Map<string, number>();
   /** Per symbol, the last applied batch that changed the book (or where the consumer started): the next update's U - 1. */
   private readonly lastBookChange = new Map<string, number>();
@@ -162,6 +164,7 @@ export class MarketData {
     const list = await this.deps.symbols.list();
     const added: MarketSymbol[] = [];
     for (const scales of list) {
+      this.avgPriceMins.set(scales.symbol, scales.avgPriceMins ?? DEFAULT_AVG_PRICE_MINS);
       if (this.markets.has(scales.symbol)) continue;
       const market = new MarketSymbol(scales);
       this.markets.set(scales.symbol, market);
@@ -382,13 +385,20 @@ export class MarketData {
     };
   }
 
-  /** Binance's avgPrice: the volume-weighted price of the last 5 minutes' trades. */
+  /**
+   * Binance's avgPrice over the symbol's avgPriceMins, as NOTIONAL and PERCENT_PRICE_BY_SIDE judge
+   * at (kit/money/average-price.ts): the volume-weighted price of the trades of every minute that
+   * overlaps the last `mins` minutes (their 1m klines); none in them, or mins 0: the last trade's
+   * price; no trade at all: none. `closeTime` is the last trade's time.
+   */
   async avgPrice(symbol: string): Promise<{ market: MarketSymbol; mins: number; price: bigint | undefined; closeTime: number }> {
     const market = await this.symbol(symbol);
+    const mins = this.avgPriceMins.get(symbol) ?? DEFAULT_AVG_PRICE_MINS;
     const now = this.deps.clock.now();
-    const { stats, last } = await this.window(symbol, now - AVG_PRICE_MINS * MINUTE_MS, now);
-    if (!stats || !last) return { market, mins: AVG_PRICE_MINS, price: undefined, closeTime: 0 };
-    return { market, mins: AVG_PRICE_MINS, price: weightedAverage(stats.quoteVolume, stats.volume, market.scales.baseScale), closeTime: last.time };
+    const { stats, last } = mins > 0 ? await this.window(symbol, averageWindowStart(now, mins), now) : { stats: undefined, last: (await this.deps.store.latestTrades(symbol, 1))[0] };
+    if (!last) return { market, mins, price: undefined, closeTime: 0 };
+    const price = stats && stats.volume > 0n ? weightedAverage(stats.quoteVolume, stats.volume, market.scales.baseScale) : last.price;
+    return { market, mins, price, closeTime: last.time };
   }
 
   async depth(symbol: string, limit: number): Promise<{ market: MarketSymbol; book: BookSnapshot }> {

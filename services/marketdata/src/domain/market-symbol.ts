@@ -11,6 +11,8 @@ export interface SymbolScales {
   /** Decimal strings, e.g. "0.01" and "0.00001". */
   readonly tickSize: string;
   readonly stepSize: string;
+  /** Binance's avgPriceMins of the symbol's filters (GetAvgPrice's window; 0: the last price); absent: 5. */
+  readonly avgPriceMins?: number;
 }
 
 export class MarketSymbol {

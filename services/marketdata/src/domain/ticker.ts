@@ -1,6 +1,7 @@
 // Rolling-window statistics in bigint. Rounding is half away from zero everywhere here, at a
 // fixed number of decimals, so the same trades always give the same strings.
 
+import { weightedAveragePrice } from "#kit/money/average-price.js";
 import { formatUnits } from "#kit/money/decimal.js";
 
 /** a / b rounded half away from zero (b > 0). */
@@ -23,10 +24,7 @@ export function percentChange(open: bigint, last: bigint, decimals = 3): string 
 
 /**
  * Volume-weighted average price in quote units per whole base unit: quoteVolume x 10^baseScale /
- * volume, rounded half up (both are non-negative) to the quote asset's smallest unit. Zero
- * without volume.
+ * volume, rounded half up to the quote asset's smallest unit; zero without volume. The same
+ * arithmetic as the average price the filters judge at (kit/money/average-price.ts).
  */
-export function weightedAverage(quoteVolume: bigint, volume: bigint, baseScale: number): bigint {
-  if (volume === 0n) return 0n;
-  return divRound(quoteVolume * 10n ** BigInt(baseScale), volume);
-}
+export const weightedAverage = weightedAveragePrice;

@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql, type Kysely, type Migration, type Selectable } from "kysely";
 import type { Order, UserTrade } from "../domain/order.js";
+import type { TradePrint } from "../domain/trade-prices.js";
 import type { OpenOrderCounts } from "../domain/symbol-filters.js";
 import type { OrderList, OrderListQuery } from "../domain/order-list.js";
 import { scanOf, type OrderQuery, type TradeQuery } from "../domain/order-history.js";
@@ -166,6 +167,9 @@ const ALGO_TYPES = new Set([4, 5, 6, 7]); // STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PR
 function kindOf(order: Order): number {
   return ALGO_TYPES.has(order.type) ? KIND_ALGO : order.icebergLots > 0n ? KIND_ICEBERG : KIND_PLAIN;
 }
+
+/** Trade rows per read when the recent trades are loaded. */
+const RECENT_PAGE = 1_000;
 
 /** Orders per INSERT statement when a batch is stored. */
 const INSERT_CHUNK = 500;
@@ -497,10 +501,32 @@ export class SqlOrderStore implements OrderStore {
     return row ? Number(row.last_sequence) : 0;
   }
 
-  async lastTradePriceTicks(symbol: string): Promise<bigint | undefined> {
-    // The primary key (symbol, trade_id, is_maker) read backwards: one row.
-    const row = await this.db.selectFrom("order_trades").select("body").where("symbol", "=", symbol).orderBy("trade_id", "desc").limit(1).executeTakeFirst();
-    return row ? decode<UserTrade>(row.body).priceTicks : undefined;
+  async recentTrades(symbol: string, since: number): Promise<TradePrint[]> {
+    // The primary key (symbol, trade_id, is_maker) read backwards a page at a time, down to the
+    // first trade before `since`: a few minutes of trades, whatever the table holds.
+    const out: TradePrint[] = [];
+    let below: number | undefined;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom("order_trades")
+        .select(["trade_id", "time", "body"])
+        .where("symbol", "=", symbol)
+        .$if(below !== undefined, (q) => q.where("trade_id", "<", below!))
+        .orderBy("trade_id", "desc")
+        .orderBy("is_maker", "desc")
+        .limit(RECENT_PAGE)
+        .execute();
+      for (const row of rows) {
+        const tradeId = Number(row.trade_id);
+        // A trade's two sides (buyer and seller) are two rows: take it once.
+        if (out.length > 0 && out[out.length - 1]!.tradeId === tradeId) continue;
+        if (out.length > 0 && Number(row.time) < since) return out.reverse();
+        const trade = decode<UserTrade>(row.body);
+        out.push({ tradeId, time: Number(row.time), priceTicks: trade.priceTicks, quantityLots: trade.quantityLots });
+      }
+      if (rows.length < RECENT_PAGE) return out.reverse();
+      below = out[out.length - 1]!.tradeId;
+    }
   }
 
   async applyBatch(

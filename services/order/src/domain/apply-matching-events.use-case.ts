@@ -7,7 +7,6 @@ import type { OrderStore } from "../ports/order-store.port.js";
 import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
 import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
-import type { LastPrices } from "./last-prices.js";
 import type { FundPendingOrders } from "./fund-pending-orders.use-case.js";
 import { holdOf, tradeIdOf, type Order, type UserTrade } from "./order.js";
 import { DONE_STATUSES } from "./order-status.js";
@@ -16,6 +15,7 @@ import type { ExecutionType, OrderUpdate } from "./order-update.event.js";
 import { orderNotices } from "./order-notices.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
 import type { SymbolSpec } from "./symbol.js";
+import type { TradePrint, TradePrices } from "./trade-prices.js";
 
 export interface ApplyMatchingEventsDeps {
   readonly store: OrderStore;
@@ -62,7 +62,7 @@ export class ApplyMatchingEvents {
     private readonly deps: ApplyMatchingEventsDeps,
     private readonly symbols: SymbolCatalog,
     private readonly progress: AppliedSequences,
-    private readonly lastPrices?: LastPrices,
+    private readonly prices?: TradePrices,
     private readonly funding?: FundPendingOrders,
   ) {}
 
@@ -205,7 +205,8 @@ export class ApplyMatchingEvents {
     const reports: { sequence: number; time: number; drafts: Draft[]; finals: Map<number, OrderStatus | undefined> }[] = [];
     /** Per list, its orders matching rejected at placement (PENDING_NEW) in this group. */
     const rejectedNew = new Map<number, Set<number>>();
-    let lastTradeTicks: bigint | undefined;
+    /** Every trade of the group, whoever's, at its batch's time (the average price's window). */
+    const prints: TradePrint[] = [];
     /** Matching's time of each batch with trades. */
     const tradeTimes: number[] = [];
     for (const batch of batches) {
@@ -239,6 +240,7 @@ export class ApplyMatchingEvents {
           }
           case "trade": {
             const trade = event.kind.value;
+            prints.push({ tradeId: Number(trade.tradeId), time, priceTicks: BigInt(trade.priceTicks), quantityLots: BigInt(trade.quantityLots) });
             const maker = await load(trade.makerOrderId);
             const taker = await load(trade.takerOrderId);
             if (!maker || !taker) break;
@@ -246,7 +248,6 @@ export class ApplyMatchingEvents {
             const [buyer, seller] = takerBuys ? [taker, maker] : [maker, taker];
             const lots = BigInt(trade.quantityLots);
             const ticks = BigInt(trade.priceTicks);
-            lastTradeTicks = ticks;
             const base = units.baseOf(lots);
             const quote = units.quoteOf(ticks, lots);
             settlements.push({
@@ -320,8 +321,6 @@ export class ApplyMatchingEvents {
       if (drafts.some((d) => d.fill)) tradeTimes.push(time);
       reports.push({ sequence, time, drafts, finals: new Map(drafts.map((d) => [d.order.orderId, touched.get(d.order.orderId)?.status])) });
     }
-    // Every replica sees every trade here, whichever stores it: the last price stays current on all.
-    if (lastTradeTicks !== undefined) this.lastPrices?.record(symbol, lastTradeTicks);
     // OTO / OTOCO working orders filled in this group: their pending orders' funds are held (or refused) now, after
     // the fill's trades settled and the group's finished orders released their holds (what the account has then
     // counts, the proceeds included, as on Binance), and the decision is stored with the batch
@@ -358,6 +357,9 @@ export class ApplyMatchingEvents {
     if (stored) for (const { list } of fundings) void this.funding!.deliver(symbol, list.orderIds[0]!, list.orderIds.slice(1));
     // What this process wrote is what its placements answer with; another replica's write is read back.
     if (stored) this.progress.stored(symbol, orders);
+    // Every replica sees every trade here, whichever stored it: prices stay current on all, and a
+    // placement answered after this group is judged with its trades.
+    this.prices?.record(symbol, prints);
     this.progress.mark(symbol, last);
     if (stored && tradeTimes.length > 0) this.deps.settled?.(symbol, tradeTimes);
     if (stored && notices && notices.length > 0) this.deps.onNoticesStored?.();

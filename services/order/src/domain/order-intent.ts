@@ -4,6 +4,7 @@ import { divCeil } from "#kit/money/decimal.js";
 import type { SymbolSpec } from "./symbol.js";
 import { checkIcebergParts, checkPercentPriceBySide, checkTrailingDelta, symbolFilters } from "./symbol-filters.js";
 import { filterFailure, type SymbolUnits } from "./symbol-units.js";
+import type { MarketReference } from "./trade-prices.js";
 
 /** A placement request as the user sent it (decimal strings; "" = absent). */
 export interface PlaceRequest {
@@ -61,12 +62,12 @@ function withBand(ticks: bigint, bps: number): bigint {
 /**
  * Checks a placement against the symbol's filters and works out its budget (see the budget
  * rules in ARCHITECTURE.md). `bestAskTicks` is the touch a market or stop buy is protected
- * against when it has no price of its own. `lastPriceTicks` is the symbol's last trade price,
- * which a MARKET order's notional is judged at (Binance's NOTIONAL with avgPriceMins 0), not
- * the book: a sell into an empty ask side is no exception; a priced order's price is held to
- * PERCENT_PRICE_BY_SIDE around it (symbol-filters.ts). Pure: no I/O.
+ * against when it has no price of its own. `reference` is the symbol's average price over its
+ * avgPriceMins (trade-prices.ts; undefined before its first trade): a MARKET order's notional is
+ * judged at it, not at the book (a sell into an empty ask side is no exception), and a priced
+ * order's price is held to PERCENT_PRICE_BY_SIDE around it (symbol-filters.ts). Pure: no I/O.
  */
-export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: SymbolUnits, bestAskTicks: bigint | undefined, lastPriceTicks?: bigint): OrderIntent {
+export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: SymbolUnits, bestAskTicks: bigint | undefined, reference?: MarketReference): OrderIntent {
   const { type, side } = request;
   // Binance's codes for an enum out of range (a gRPC caller can send any number).
   if (side !== Side.BUY && side !== Side.SELL) throw new DomainError("INVALID_SIDE", undefined, [{ field: "side", description: "BUY or SELL" }]);
@@ -112,7 +113,7 @@ export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: Symb
     }
   }
   const filters = symbolFilters(spec);
-  checkPercentPriceBySide(filters, side, priceTicks, lastPriceTicks);
+  checkPercentPriceBySide(filters, side, priceTicks, reference?.averagePriceUnits, units.tickUnits);
   checkTrailingDelta(filters, request.trailingDelta);
   if (icebergLots !== 0n) {
     if (!(type === OrderType.LIMIT || type === OrderType.LIMIT_MAKER) || timeInForce !== TimeInForce.GTC) throw notAllowed("icebergQty", "only GTC LIMIT and LIMIT_MAKER orders can be icebergs");
@@ -135,12 +136,16 @@ export function orderIntent(request: PlaceRequest, spec: SymbolSpec, units: Symb
   }
   const minNotional = units.quoteUnits("minNotional", spec.minNotional);
   const maxNotional = units.quoteUnits("maxNotional", spec.maxNotional);
-  // A market order by quantity is judged at the last price; with no trade yet, at its protected price (a buy) or not at all (a sell).
-  const notionalTicks = type === OrderType.MARKET && lastPriceTicks !== undefined && lastPriceTicks !== 0n ? lastPriceTicks : referenceTicks;
-  const notionalQuote = request.quoteOrderQty !== "" ? quoteOrderUnits : units.quoteOf(notionalTicks, quantityLots);
-  if (notionalTicks !== 0n || request.quoteOrderQty !== "") {
-    if (notionalQuote < minNotional) throw filterFailure("NOTIONAL", "quantity", `notional below ${spec.minNotional} ${spec.quoteAsset}`);
-    if (notionalQuote > maxNotional) throw filterFailure("NOTIONAL", "quantity", `notional above ${spec.maxNotional} ${spec.quoteAsset}`);
+  // Notional x 10^baseScale, exact: a MARKET order by quantity at the average price (as
+  // /api/v3/avgPrice shows it); with no trade yet, at its protected price (a buy) or not at all (a
+  // sell); a quoteOrderQty order at its amount; any other order at its own price.
+  const one = 10n ** BigInt(spec.baseScale);
+  const average = type === OrderType.MARKET && request.quoteOrderQty === "" ? reference?.averagePriceUnits : undefined;
+  const scaledNotional =
+    request.quoteOrderQty !== "" ? quoteOrderUnits * one : average ? average * units.baseOf(quantityLots) : referenceTicks !== 0n ? units.quoteOf(referenceTicks, quantityLots) * one : undefined;
+  if (scaledNotional !== undefined) {
+    if (scaledNotional < minNotional * one) throw filterFailure("NOTIONAL", "quantity", `notional below ${spec.minNotional} ${spec.quoteAsset}`);
+    if (scaledNotional > maxNotional * one) throw filterFailure("NOTIONAL", "quantity", `notional above ${spec.maxNotional} ${spec.quoteAsset}`);
   }
 
   let budget: bigint;

@@ -3,6 +3,7 @@ import { DomainError } from "#kit/errors/domain-error.js";
 import { orderIntent, type OrderIntent, type PlaceRequest } from "./order-intent.js";
 import type { SymbolSpec } from "./symbol.js";
 import type { SymbolUnits } from "./symbol-units.js";
+import type { MarketReference } from "./trade-prices.js";
 
 /** One order of a list request, with its client order id ("" = generate one). */
 export interface ListLegRequest extends PlaceRequest {
@@ -33,7 +34,7 @@ export function orderListIntent(
   spec: SymbolSpec,
   units: SymbolUnits,
   bestAskTicks: bigint | undefined,
-  lastPriceTicks: bigint | undefined,
+  reference: MarketReference | undefined,
 ): OrderListIntent {
   const count = LEGS[contingency];
   if (count === undefined) throw invalid("contingency_type", "must be OCO, OTO or OTOCO");
@@ -47,10 +48,10 @@ export function orderListIntent(
     if (legs.slice(1).some((leg) => leg.type === OrderType.MARKET && leg.quoteOrderQty !== "")) throw invalid("pendingQuoteOrderQty", "a pending MARKET order takes quantity, not quoteOrderQty");
   }
   if (pair) checkOcoShape(legs[pair[0]]!, legs[pair[1]]!);
-  const intents = legs.map((leg) => orderIntent(leg, spec, units, bestAskTicks, lastPriceTicks));
+  const intents = legs.map((leg) => orderIntent(leg, spec, units, bestAskTicks, reference));
   if (!pair) return { legs: intents };
   const [above, below] = [intents[pair[0]]!, intents[pair[1]]!];
-  checkOcoPrices(above, below, lastPriceTicks);
+  checkOcoPrices(above, below, reference?.lastPriceTicks);
   // One hold for the pair: what the dearer order needs (a buy's stop may hold more than its limit).
   const shared = above.budget >= below.budget ? above : below;
   const both = intents.map((intent, index) => (index === pair[0] || index === pair[1] ? { ...intent, budget: shared.budget, holdUnits: shared.holdUnits } : intent));

@@ -12,7 +12,7 @@ import { ApplyMatchingEvents } from "./apply-matching-events.use-case.js";
 import { cancelRejected } from "./matching-reasons.js";
 import type { Order, UserTrade } from "./order.js";
 import type { OrderQuery, TradeQuery } from "./order-history.js";
-import { LastPrices } from "./last-prices.js";
+import { TradePrices } from "./trade-prices.js";
 import type { PlaceRequest } from "./order-intent.js";
 import { DONE_STATUSES } from "./order-status.js";
 import { FundPendingOrders } from "./fund-pending-orders.use-case.js";
@@ -71,12 +71,12 @@ export class Orders {
   constructor(private readonly deps: OrdersDeps) {
     this.symbols = new SymbolCatalog(deps.symbols);
     this.progress = new AppliedSequences(deps.waitMs);
-    const lastPrices = new LastPrices();
+    const prices = new TradePrices();
     const listLimits = new OpenOrderLimits((accountId, symbol) => deps.store.openOrderCounts(accountId, symbol));
-    this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress, lastPrices);
+    this.placing = new PlaceOrder(deps, this.symbols, this.queue, this.progress, prices);
     this.funding = new FundPendingOrders(deps, this.symbols, this.queue);
-    this.events = new ApplyMatchingEvents(deps, this.symbols, this.progress, lastPrices, this.funding);
-    this.placingLists = new PlaceOrderList(deps, this.symbols, this.queue, this.progress, (symbol) => this.placing.lastPriceTicks(symbol), listLimits);
+    this.events = new ApplyMatchingEvents(deps, this.symbols, this.progress, prices, this.funding);
+    this.placingLists = new PlaceOrderList(deps, this.symbols, this.queue, this.progress, (symbol) => this.placing.referenceOf(symbol), listLimits);
     this.cancelingLists = new CancelOrderList(deps, this.symbols, this.queue, this.progress);
     this.orderLists = new QueryOrderLists(deps.store);
     this.cancelReplacing = new CancelReplaceOrder(deps, this.symbols, this.progress, this.placing, {

@@ -18,6 +18,7 @@ import { OpenOrderLimits } from "./open-order-limits.js";
 import type { SerialQueue } from "./serial-queue.js";
 import { addCounts, countsOf, symbolFilters } from "./symbol-filters.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
+import type { MarketReference } from "./trade-prices.js";
 
 export interface PlaceOrderListDeps {
   readonly store: OrderStore;
@@ -58,7 +59,7 @@ export class PlaceOrderList {
     private readonly symbols: SymbolCatalog,
     private readonly queue: SerialQueue,
     private readonly progress: AppliedSequences,
-    private readonly lastPrice: (symbol: string) => Promise<bigint | undefined>,
+    private readonly referenceOf: (symbol: string) => Promise<MarketReference | undefined>,
     private readonly limits: OpenOrderLimits = new OpenOrderLimits((accountId, symbol) => deps.store.openOrderCounts(accountId, symbol)),
   ) {}
 
@@ -77,8 +78,8 @@ export class PlaceOrderList {
     const needsTouch = request.orders.some((leg) => leg.side === Side.BUY && leg.type !== OrderType.LIMIT && leg.type !== OrderType.LIMIT_MAKER && leg.quoteOrderQty === "" && leg.price === "");
     const bestAsk = needsTouch ? await this.deps.matching.bestAskTicks(symbol) : undefined;
     const filters = symbolFilters(spec);
-    const [lastPrice, open] = await Promise.all([this.lastPrice(symbol), this.limits.read(accountId, symbol, filters)]);
-    const intent = orderListIntent(request.contingency, request.orders, spec, units, bestAsk, lastPrice);
+    const [reference, open] = await Promise.all([this.referenceOf(symbol), this.limits.read(accountId, symbol, filters)]);
+    const intent = orderListIntent(request.contingency, request.orders, spec, units, bestAsk, reference);
     const admitted = this.limits.admit(accountId, symbol, filters, open, intent.legs.map(countsOf).reduce(addCounts));
     try {
       return await this.placeChecked(request, intent);

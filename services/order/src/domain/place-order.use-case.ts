@@ -3,6 +3,7 @@ import { OrderStatus, OrderType, Side } from "#gen/exchange/common/v1/common_pb.
 import { CancelReplaceCommandSchema, CommandSchema, PlaceCommandSchema, type Command, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import { DomainError, isDomainError } from "#kit/errors/domain-error.js";
+import { averageWindowStart } from "#kit/money/average-price.js";
 import { formatUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderStore } from "../ports/order-store.port.js";
@@ -10,13 +11,13 @@ import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
 import type { HoldRequest, WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
 import { placementRejected } from "./matching-reasons.js";
-import type { LastPrices } from "./last-prices.js";
 import { holdIdOf, type Order } from "./order.js";
 import { orderIntent, type OrderIntent, type PlaceRequest } from "./order-intent.js";
 import { admitGroup, limitsOpenOrders } from "./open-order-limits.js";
 import type { SerialQueue } from "./serial-queue.js";
 import { checkOpenOrderLimits, countsOf, symbolFilters, type OpenOrderCounts } from "./symbol-filters.js";
 import type { SymbolCatalog } from "./symbol-catalog.js";
+import type { MarketReference, TradePrices } from "./trade-prices.js";
 
 export interface PlaceOrderDeps {
   readonly store: OrderStore;
@@ -70,30 +71,50 @@ export class PlaceOrder {
   private readonly forming = new Set<string>();
   /** Placements of this process stored and not yet answered, by symbol:orderId: a retry waits for its answer. */
   private readonly inFlight = new Map<string, Promise<Order>>();
+  /** Loads of a symbol's recent trades in flight (trade-prices.ts). */
+  private readonly loading = new Map<string, Promise<void>>();
 
   constructor(
     private readonly deps: PlaceOrderDeps,
     private readonly symbols: SymbolCatalog,
     private readonly queue: SerialQueue,
     private readonly progress: AppliedSequences,
-    private readonly lastPrices: LastPrices,
+    private readonly prices: TradePrices,
   ) {}
 
   /**
-   * The symbol's last trade price, for a market order's notional: from memory (the consumer keeps
-   * it), read from the store once per symbol after a start. LIMIT orders never ask.
+   * The symbol's last price and average price at this moment (undefined: no trade yet), which
+   * NOTIONAL and PERCENT_PRICE_BY_SIDE judge at: from memory (the consumer records every trade),
+   * its minutes loaded from the store once after a start.
    */
-  async lastPriceTicks(symbol: string): Promise<bigint | undefined> {
-    const known = this.lastPrices.get(symbol) ?? this.lastPrices.seed(symbol, await this.deps.store.lastTradePriceTicks(symbol));
-    return known ?? undefined;
+  async referenceOf(symbol: string): Promise<MarketReference | undefined> {
+    const { spec, units } = this.symbols.get(symbol);
+    const mins = symbolFilters(spec).avgPriceMins;
+    while (this.prices.needsLoad(symbol, mins)) {
+      const loading = this.loading.get(symbol) ?? this.loadPrices(symbol, mins);
+      await loading;
+    }
+    return this.prices.at(symbol, this.deps.clock.now(), mins, units);
+  }
+
+  /** Loads the symbol's recent trades into `prices`, one load per symbol at a time. */
+  private loadPrices(symbol: string, mins: number): Promise<void> {
+    this.prices.beginLoad(symbol);
+    const since = averageWindowStart(this.deps.clock.now(), mins);
+    const loading = this.deps.store
+      .recentTrades(symbol, since)
+      .then((trades) => this.prices.load(symbol, mins, trades))
+      .finally(() => this.loading.delete(symbol));
+    this.loading.set(symbol, loading);
+    return loading;
   }
 
   /** The request checked (filters, units) and converted, as a placement takes it; throws before anything changes. */
   async intentOf(symbol: string, request: PlaceRequest): Promise<OrderIntent> {
     const { spec, units } = this.symbols.get(symbol);
     const needsTouch = request.side === Side.BUY && request.type !== OrderType.LIMIT && request.type !== OrderType.LIMIT_MAKER && request.quoteOrderQty === "" && request.price === "";
-    const [bestAsk, lastPrice] = await Promise.all([needsTouch ? this.deps.matching.bestAskTicks(symbol) : undefined, this.lastPriceTicks(symbol)]);
-    return orderIntent(request, spec, units, bestAsk, lastPrice);
+    const [bestAsk, reference] = await Promise.all([needsTouch ? this.deps.matching.bestAskTicks(symbol) : undefined, this.referenceOf(symbol)]);
+    return orderIntent(request, spec, units, bestAsk, reference);
   }
 
   async place(accountId: string, symbol: string, request: PlaceRequest, clientOrderId: string): Promise<Order> {

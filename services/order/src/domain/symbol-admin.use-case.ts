@@ -3,6 +3,7 @@ import { SelfTradePreventionMode, SymbolStatus } from "#gen/exchange/common/v1/c
 import { CommandSchema } from "#gen/exchange/matching/v1/matching_pb.js";
 import type { Clock } from "#kit/clock/clock.js";
 import { DomainError } from "#kit/errors/domain-error.js";
+import { MAX_AVG_PRICE_MINS } from "#kit/money/average-price.js";
 import type { AuditEntry, AuditRecord } from "#kit/ports/audit-log.port.js";
 import type { Operator } from "#kit/ports/operator-gate.port.js";
 import type { AssetScales } from "../ports/asset-scales.port.js";
@@ -39,6 +40,8 @@ export interface SymbolFiltersInput {
   readonly minNotional: string;
   readonly maxNotional: string;
   readonly marketBandBps: number;
+  /** Binance's avgPriceMins (0..60; 0: the last price); absent: 5. */
+  readonly avgPriceMins?: number;
 }
 
 export interface AddSymbolInput {
@@ -106,6 +109,7 @@ export class SymbolAdmin {
       maxNotional: f.maxNotional,
       marketBandBps: f.marketBandBps,
       defaultStpMode: SelfTradePreventionMode.EXPIRE_MAKER,
+      ...(f.avgPriceMins === undefined ? {} : { avgPriceMins: f.avgPriceMins }),
     };
     checkFilters(spec);
     // The book opens in matching with the status it is listed with (a new book would otherwise trade).
@@ -193,4 +197,6 @@ function checkFilters(spec: SymbolSpec): void {
   if (qty("min_qty", spec.minQty) > qty("max_qty", spec.maxQty)) throw invalid("filters.max_qty", "must not be below min_qty");
   if (price("min_notional", spec.minNotional) > price("max_notional", spec.maxNotional)) throw invalid("filters.max_notional", "must not be below min_notional");
   if (!Number.isInteger(spec.marketBandBps) || spec.marketBandBps < 0 || spec.marketBandBps > 10_000) throw invalid("filters.market_band_bps", "must be 0..10000");
+  const mins = spec.avgPriceMins;
+  if (mins !== undefined && (!Number.isInteger(mins) || mins < 0 || mins > MAX_AVG_PRICE_MINS)) throw invalid("filters.avg_price_mins", `must be 0..${MAX_AVG_PRICE_MINS}`);
 }

@@ -1,4 +1,5 @@
 import { OrderType, Side } from "#gen/exchange/common/v1/common_pb.js";
+import { DEFAULT_AVG_PRICE_MINS } from "#kit/money/average-price.js";
 import { parseUnits } from "#kit/money/decimal.js";
 import type { PercentPriceBySide, SymbolSpec } from "./symbol.js";
 import { filterFailure } from "./symbol-units.js";
@@ -8,8 +9,8 @@ import { filterFailure } from "./symbol-units.js";
  * and NOTIONAL (order-intent.ts):
  * - MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS, MAX_NUM_ICEBERG_ORDERS: open orders an account may have
  *   on the symbol: all of them, its stop and take-profit ("algo") orders, its icebergs; 0 = none.
- * - PERCENT_PRICE_BY_SIDE: a priced order's price within the last trade price times the side's
- *   multipliers (avgPriceMins 0: the last price; no trade yet, no check).
+ * - PERCENT_PRICE_BY_SIDE: a priced order's price within the average price (avgPriceMins, as
+ *   /api/v3/avgPrice reports it; 0: the last price) times the side's multipliers; no trade yet, no check.
  * - TRAILING_DELTA: trailingDelta within [min, max] basis points.
  * - ICEBERG_PARTS: an iceberg's parts, ceil(quantity / icebergQty), at most the limit.
  * Failures are -1013 with Binance's exact text, "Filter failure: <FILTER>".
@@ -22,6 +23,8 @@ export interface SymbolFilters {
   readonly minTrailingDelta: number;
   readonly maxTrailingDelta: number;
   readonly icebergParts: number;
+  /** Minutes averaged for NOTIONAL (MARKET orders) and PERCENT_PRICE_BY_SIDE; 0: the last price. */
+  readonly avgPriceMins: number;
 }
 
 /** Binance's values for its large spot symbols. */
@@ -33,6 +36,7 @@ export const DEFAULT_SYMBOL_FILTERS: SymbolFilters = {
   minTrailingDelta: 10,
   maxTrailingDelta: 2000,
   icebergParts: 10,
+  avgPriceMins: DEFAULT_AVG_PRICE_MINS,
 };
 
 export function symbolFilters(spec: SymbolSpec): SymbolFilters {
@@ -45,6 +49,7 @@ export function symbolFilters(spec: SymbolSpec): SymbolFilters {
     minTrailingDelta: spec.minTrailingDelta ?? d.minTrailingDelta,
     maxTrailingDelta: spec.maxTrailingDelta ?? d.maxTrailingDelta,
     icebergParts: spec.icebergParts ?? d.icebergParts,
+    avgPriceMins: spec.avgPriceMins ?? d.avgPriceMins,
   };
 }
 
@@ -85,13 +90,17 @@ function fraction(text: string): [bigint, bigint] {
   return [parseUnits(text, scale), 10n ** BigInt(scale)];
 }
 
-/** PERCENT_PRICE_BY_SIDE for a priced order (price in ticks); off without a last price. Exact in bigint. */
-export function checkPercentPriceBySide(filters: SymbolFilters, side: Side, priceTicks: bigint, lastPriceTicks: bigint | undefined): void {
-  if (priceTicks === 0n || lastPriceTicks === undefined || lastPriceTicks === 0n) return;
+/**
+ * PERCENT_PRICE_BY_SIDE for a priced order (price in ticks) against the average price (quote units
+ * per whole base unit); off without one. Exact in bigint.
+ */
+export function checkPercentPriceBySide(filters: SymbolFilters, side: Side, priceTicks: bigint, averagePriceUnits: bigint | undefined, tickUnits: bigint): void {
+  if (priceTicks === 0n || averagePriceUnits === undefined || averagePriceUnits === 0n) return;
   const m = filters.percentPriceBySide;
   const [upN, upD] = fraction(side === Side.BUY ? m.bidMultiplierUp : m.askMultiplierUp);
   const [downN, downD] = fraction(side === Side.BUY ? m.bidMultiplierDown : m.askMultiplierDown);
-  if (priceTicks * upD > lastPriceTicks * upN || priceTicks * downD < lastPriceTicks * downN) throw filterFailure("PERCENT_PRICE_BY_SIDE", "price", "outside the last price times the side's multipliers");
+  const price = priceTicks * tickUnits;
+  if (price * upD > averagePriceUnits * upN || price * downD < averagePriceUnits * downN) throw filterFailure("PERCENT_PRICE_BY_SIDE", "price", "outside the average price times the side's multipliers");
 }
 
 /** TRAILING_DELTA: a trailing order's delta within the symbol's range. */

@@ -34,9 +34,14 @@ export interface SymbolSpec {
   readonly maxTrailingDelta?: number;
   /** Binance's ICEBERG_PARTS. */
   readonly icebergParts?: number;
+  /**
+   * Binance's avgPriceMins: the minutes of trades averaged for NOTIONAL (a MARKET order) and
+   * PERCENT_PRICE_BY_SIDE; 0: the last price. Absent: 5.
+   */
+  readonly avgPriceMins?: number;
 }
 
-/** PERCENT_PRICE_BY_SIDE's multipliers of the last trade price, decimal strings. */
+/** PERCENT_PRICE_BY_SIDE's multipliers of the average price, decimal strings. */
 export interface PercentPriceBySide {
   readonly bidMultiplierUp: string;
   readonly bidMultiplierDown: string;

@@ -1,6 +1,7 @@
 import type { NotificationEvent } from "#kit/ports/notifier.port.js";
 import type { OpenOrderCounts } from "../domain/symbol-filters.js";
 import type { Order, UserTrade } from "../domain/order.js";
+import type { TradePrint } from "../domain/trade-prices.js";
 import type { OrderQuery, TradeQuery } from "../domain/order-history.js";
 import type { OrderList, OrderListQuery } from "../domain/order-list.js";
 
@@ -71,8 +72,11 @@ export interface OrderStore {
   openLists(accountId: string): Promise<OrderList[]>;
   /** Last matching sequence applied for a symbol (0 = none). */
   lastSequence(symbol: string): Promise<number>;
-  /** The price of the symbol's latest stored trade, in ticks (undefined: none yet). */
-  lastTradePriceTicks(symbol: string): Promise<bigint | undefined>;
+  /**
+   * The symbol's trades at or after `since` (ms), and its latest one however old, oldest first,
+   * one per trade (whoever's): what the average price is loaded from after a start.
+   */
+  recentTrades(symbol: string, since: number): Promise<TradePrint[]>;
   /**
    * Applies the effects of matching's batches firstSequence..sequence (default: the one batch
    * `sequence`) and moves the symbol's sequence to `sequence`, atomically; false (nothing

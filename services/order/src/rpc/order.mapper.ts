@@ -74,6 +74,7 @@ export function toSymbolInfo(spec: SymbolSpec): SymbolInfo {
       minTrailingDelta: f.minTrailingDelta,
       maxTrailingDelta: f.maxTrailingDelta,
       icebergParts: f.icebergParts,
+      avgPriceMins: f.avgPriceMins,
     },
     allowedSelfTradePreventionModes: STP_MODES,
     defaultSelfTradePreventionMode: spec.defaultStpMode,

@@ -40,6 +40,7 @@ export function symbolAdminRoutes(deps: SymbolAdminRoutesDeps) {
             minNotional: f.minNotional,
             maxNotional: f.maxNotional,
             marketBandBps: f.marketBandBps,
+            avgPriceMins: f.avgPriceMins,
           },
         });
         return { symbol: toSymbolInfo(spec), audit: toAuditMessage(audit) };

@@ -430,8 +430,8 @@ type SymbolFilters struct {
 	MaxNumOrders        uint32 `protobuf:"varint,10,opt,name=max_num_orders,json=maxNumOrders,proto3" json:"max_num_orders,omitempty"`
 	MaxNumAlgoOrders    uint32 `protobuf:"varint,11,opt,name=max_num_algo_orders,json=maxNumAlgoOrders,proto3" json:"max_num_algo_orders,omitempty"`
 	MaxNumIcebergOrders uint32 `protobuf:"varint,12,opt,name=max_num_iceberg_orders,json=maxNumIcebergOrders,proto3" json:"max_num_iceberg_orders,omitempty"`
-	// PERCENT_PRICE_BY_SIDE: a priced order's price within the last trade price times these
-	// multipliers (decimal strings; empty: the filter is off), by side.
+	// PERCENT_PRICE_BY_SIDE: a priced order's price within the average price (avg_price_mins) times
+	// these multipliers (decimal strings; empty: the filter is off), by side.
 	BidMultiplierUp   string `protobuf:"bytes,13,opt,name=bid_multiplier_up,json=bidMultiplierUp,proto3" json:"bid_multiplier_up,omitempty"`
 	BidMultiplierDown string `protobuf:"bytes,14,opt,name=bid_multiplier_down,json=bidMultiplierDown,proto3" json:"bid_multiplier_down,omitempty"`
 	AskMultiplierUp   string `protobuf:"bytes,15,opt,name=ask_multiplier_up,json=askMultiplierUp,proto3" json:"ask_multiplier_up,omitempty"`
@@ -440,7 +440,11 @@ type SymbolFilters struct {
 	MinTrailingDelta uint32 `protobuf:"varint,17,opt,name=min_trailing_delta,json=minTrailingDelta,proto3" json:"min_trailing_delta,omitempty"`
 	MaxTrailingDelta uint32 `protobuf:"varint,18,opt,name=max_trailing_delta,json=maxTrailingDelta,proto3" json:"max_trailing_delta,omitempty"`
 	// ICEBERG_PARTS: an iceberg shows at most this many parts, ceil(quantity / icebergQty); 0: no icebergs.
-	IcebergParts  uint32 `protobuf:"varint,19,opt,name=iceberg_parts,json=icebergParts,proto3" json:"iceberg_parts,omitempty"`
+	IcebergParts uint32 `protobuf:"varint,19,opt,name=iceberg_parts,json=icebergParts,proto3" json:"iceberg_parts,omitempty"`
+	// Binance's avgPriceMins: NOTIONAL judges a MARKET order, and PERCENT_PRICE_BY_SIDE a price, at the
+	// volume-weighted price of the trades of the last this many minutes (whole minutes; no trade in
+	// them: the last price), as GetAvgPrice reports it; 0: the last price. Unset when listing: 5.
+	AvgPriceMins  *uint32 `protobuf:"varint,20,opt,name=avg_price_mins,json=avgPriceMins,proto3,oneof" json:"avg_price_mins,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -604,6 +608,13 @@ func (x *SymbolFilters) GetMaxTrailingDelta() uint32 {
 func (x *SymbolFilters) GetIcebergParts() uint32 {
 	if x != nil {
 		return x.IcebergParts
+	}
+	return 0
+}
+
+func (x *SymbolFilters) GetAvgPriceMins() uint32 {
+	if x != nil && x.AvgPriceMins != nil {
+		return *x.AvgPriceMins
 	}
 	return 0
 }
@@ -4186,7 +4197,7 @@ var File_exchange_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\n" +
-	"\x1dexchange/order/v1/order.proto\x12\x11exchange.order.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fexchange/common/v1/common.proto\x1a\x1egoogle/rpc/error_details.proto\"\xe6\x05\n" +
+	"\x1dexchange/order/v1/order.proto\x12\x11exchange.order.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fexchange/common/v1/common.proto\x1a\x1egoogle/rpc/error_details.proto\"\xad\x06\n" +
 	"\rSymbolFilters\x12\x1b\n" +
 	"\tmin_price\x18\x01 \x01(\tR\bminPrice\x12\x1b\n" +
 	"\tmax_price\x18\x02 \x01(\tR\bmaxPrice\x12\x1b\n" +
@@ -4207,7 +4218,9 @@ const file_exchange_order_v1_order_proto_rawDesc = "" +
 	"\x13ask_multiplier_down\x18\x10 \x01(\tR\x11askMultiplierDown\x12,\n" +
 	"\x12min_trailing_delta\x18\x11 \x01(\rR\x10minTrailingDelta\x12,\n" +
 	"\x12max_trailing_delta\x18\x12 \x01(\rR\x10maxTrailingDelta\x12#\n" +
-	"\riceberg_parts\x18\x13 \x01(\rR\ficebergParts\"\xc5\x06\n" +
+	"\riceberg_parts\x18\x13 \x01(\rR\ficebergParts\x122\n" +
+	"\x0eavg_price_mins\x18\x14 \x01(\rB\a\xbaH\x04*\x02\x18<H\x00R\favgPriceMins\x88\x01\x01B\x11\n" +
+	"\x0f_avg_price_mins\"\xc5\x06\n" +
 	"\n" +
 	"SymbolInfo\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x128\n" +
@@ -4791,6 +4804,7 @@ func file_exchange_order_v1_order_proto_init() {
 	if File_exchange_order_v1_order_proto != nil {
 		return
 	}
+	file_exchange_order_v1_order_proto_msgTypes[0].OneofWrappers = []any{}
 	file_exchange_order_v1_order_proto_msgTypes[21].OneofWrappers = []any{}
 	file_exchange_order_v1_order_proto_msgTypes[24].OneofWrappers = []any{}
 	file_exchange_order_v1_order_proto_msgTypes[29].OneofWrappers = []any{

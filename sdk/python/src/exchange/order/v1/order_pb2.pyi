@@ -92,7 +92,7 @@ LIST_ORDER_STATUS_ALL_DONE: ListOrderStatus
 LIST_ORDER_STATUS_REJECT: ListOrderStatus
 
 class SymbolFilters(_message.Message):
-    __slots__ = ("min_price", "max_price", "tick_size", "min_qty", "max_qty", "step_size", "min_notional", "max_notional", "market_band_bps", "max_num_orders", "max_num_algo_orders", "max_num_iceberg_orders", "bid_multiplier_up", "bid_multiplier_down", "ask_multiplier_up", "ask_multiplier_down", "min_trailing_delta", "max_trailing_delta", "iceberg_parts")
+    __slots__ = ("min_price", "max_price", "tick_size", "min_qty", "max_qty", "step_size", "min_notional", "max_notional", "market_band_bps", "max_num_orders", "max_num_algo_orders", "max_num_iceberg_orders", "bid_multiplier_up", "bid_multiplier_down", "ask_multiplier_up", "ask_multiplier_down", "min_trailing_delta", "max_trailing_delta", "iceberg_parts", "avg_price_mins")
     MIN_PRICE_FIELD_NUMBER: _ClassVar[int]
     MAX_PRICE_FIELD_NUMBER: _ClassVar[int]
     TICK_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -112,6 +112,7 @@ class SymbolFilters(_message.Message):
     MIN_TRAILING_DELTA_FIELD_NUMBER: _ClassVar[int]
     MAX_TRAILING_DELTA_FIELD_NUMBER: _ClassVar[int]
     ICEBERG_PARTS_FIELD_NUMBER: _ClassVar[int]
+    AVG_PRICE_MINS_FIELD_NUMBER: _ClassVar[int]
     min_price: str
     max_price: str
     tick_size: str
@@ -131,7 +132,8 @@ class SymbolFilters(_message.Message):
     min_trailing_delta: int
     max_trailing_delta: int
     iceberg_parts: int
-    def __init__(self, min_price: _Optional[str] = ..., max_price: _Optional[str] = ..., tick_size: _Optional[str] = ..., min_qty: _Optional[str] = ..., max_qty: _Optional[str] = ..., step_size: _Optional[str] = ..., min_notional: _Optional[str] = ..., max_notional: _Optional[str] = ..., market_band_bps: _Optional[int] = ..., max_num_orders: _Optional[int] = ..., max_num_algo_orders: _Optional[int] = ..., max_num_iceberg_orders: _Optional[int] = ..., bid_multiplier_up: _Optional[str] = ..., bid_multiplier_down: _Optional[str] = ..., ask_multiplier_up: _Optional[str] = ..., ask_multiplier_down: _Optional[str] = ..., min_trailing_delta: _Optional[int] = ..., max_trailing_delta: _Optional[int] = ..., iceberg_parts: _Optional[int] = ...) -> None: ...
+    avg_price_mins: int
+    def __init__(self, min_price: _Optional[str] = ..., max_price: _Optional[str] = ..., tick_size: _Optional[str] = ..., min_qty: _Optional[str] = ..., max_qty: _Optional[str] = ..., step_size: _Optional[str] = ..., min_notional: _Optional[str] = ..., max_notional: _Optional[str] = ..., market_band_bps: _Optional[int] = ..., max_num_orders: _Optional[int] = ..., max_num_algo_orders: _Optional[int] = ..., max_num_iceberg_orders: _Optional[int] = ..., bid_multiplier_up: _Optional[str] = ..., bid_multiplier_down: _Optional[str] = ..., ask_multiplier_up: _Optional[str] = ..., ask_multiplier_down: _Optional[str] = ..., min_trailing_delta: _Optional[int] = ..., max_trailing_delta: _Optional[int] = ..., iceberg_parts: _Optional[int] = ..., avg_price_mins: _Optional[int] = ...) -> None: ...
 
 class SymbolInfo(_message.Message):
     __slots__ = ("symbol", "status", "base_asset", "quote_asset", "base_asset_precision", "quote_asset_precision", "order_types", "iceberg_allowed", "cancel_replace_allowed", "filters", "allowed_self_trade_prevention_modes", "default_self_trade_prevention_mode", "oco_allowed", "oto_allowed", "allow_trailing_stop")
