@@ -51,7 +51,8 @@ async function* mappedErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
   }
 }
 
-function outgoingError(error: unknown): unknown {
+/** An error as a server sends it on: a domain error with its details, a callee's error without the callee's headers. */
+export function outgoingError(error: unknown): unknown {
   if (error instanceof DomainError) return toConnectError(error);
   if (error instanceof ConnectError && [...error.metadata.keys()].length > 0) {
     return new ConnectError(error.rawMessage, error.code, undefined, error.details as ConstructorParameters<typeof ConnectError>[3], error.cause);

@@ -4,7 +4,12 @@ import type { Operator, OperatorGate } from "../ports/operator-gate.port.js";
 
 /** The bearer token of a request's `Authorization` header, if it has one. */
 export function bearerOf(context: HandlerContext): string | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(context.requestHeader.get("authorization") ?? "");
+  return bearerIn(context.requestHeader);
+}
+
+/** The bearer token of an `Authorization` header among `headers`, if there is one. */
+export function bearerIn(headers: Headers): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "");
   return match?.[1];
 }
 
