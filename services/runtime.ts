@@ -3,13 +3,17 @@ import { resolve } from "node:path";
 import { ConfigError } from "#kit/config/config-error.js";
 import { envInt, envString, type Env } from "#kit/config/env.js";
 import { HealthRegistry } from "#kit/health/health.routes.js";
+import { AuthOperatorGate } from "#kit/adapters/operator-gate.auth.js";
+import { asCaller, callerGuard, guardGaps } from "#kit/rpc/caller-guard.js";
 import { inProcessTransport } from "#kit/rpc/in-process.js";
+import { presentServiceKey, readServiceKeys } from "#kit/rpc/service-keys.js";
 import { buildHandler, listen, type Listening } from "#kit/rpc/server.js";
 import { grpcDirectory, lazyTransport, type ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
 import { createLogger, type Logger } from "#kit/telemetry/logger.js";
 import { createMetrics, metricsEndpoint, metricsInterceptor } from "#kit/telemetry/metrics.js";
 import { clientTracingInterceptors, serverTracingInterceptors, startTracing } from "#kit/telemetry/tracing.js";
+import { CALLER_POLICY } from "./callers.js";
 import { SERVICE_FACTORIES, SERVICE_NAMES, type ServiceFactory, type ServiceName } from "./registry.js";
 
 export interface RuntimeConfig {
@@ -57,19 +61,26 @@ export async function startExchange(config: RuntimeConfig, env: Env, logger: Log
     health.routes(router);
     for (const module of modules) module.routes(router);
   };
-  // Services in this process call each other in-process (through the same interceptors);
-  // others over gRPC at <NAME>_ADDR.
-  const local = lazyTransport(() => inProcessTransport(routes, serverTracingInterceptors()));
-  const directory: ServiceDirectory = grpcDirectory(env, (service) => ((names as readonly string[]).includes(service) ? local : undefined), clientTracingInterceptors());
+  // Guarded RPCs (services/callers.ts) admit only the callers their rule names, in process and over the network.
+  const keys = readServiceKeys(env);
+  const presented = keys.own && config.service !== "all" ? [presentServiceKey(config.service, keys.own, CALLER_POLICY)] : [];
+  const guard = callerGuard({ policy: CALLER_POLICY, keys, operators: new AuthOperatorGate(lazyTransport(() => directoryFor("runtime").transport("auth"))) });
+  // Services in this process call each other in-process (through the same interceptors), each call naming the
+  // module making it; others over gRPC at <NAME>_ADDR, with this service's key where its name is admitted.
+  const local = lazyTransport(() => inProcessTransport(routes, [...serverTracingInterceptors(), guard]));
+  const directoryFor = (caller: string): ServiceDirectory =>
+    grpcDirectory(env, (service) => ((names as readonly string[]).includes(service) ? asCaller(local, caller) : undefined), [...clientTracingInterceptors(), ...presented]);
   for (const name of names) {
     const factory: ServiceFactory = SERVICE_FACTORIES[name];
-    modules.push(await factory(env, config.dataDir, directory, { metrics: metrics.registry, logger, colocated: names }));
+    modules.push(await factory(env, config.dataDir, directoryFor(name), { metrics: metrics.registry, logger, colocated: names }));
   }
+  const served = modules.flatMap((module) => module.serviceNames);
+  for (const gap of guardGaps(CALLER_POLICY, { served, colocated: names, caller: config.service === "all" ? undefined : config.service, keys })) logger.warn({ service: config.service }, gap);
 
   const handler = buildHandler({
     routes,
     // Inside the server span, so each latency observation carries its trace id as an exemplar.
-    interceptors: [...serverTracingInterceptors(), metricsInterceptor(metrics)],
+    interceptors: [...serverTracingInterceptors(), metricsInterceptor(metrics), guard],
     metrics: metricsEndpoint(metrics),
     fallback: async (request, response) => {
       for (const module of modules) if (module.httpRoute && (await module.httpRoute(request, response))) return true;

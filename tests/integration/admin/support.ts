@@ -17,6 +17,8 @@ const PASSWORD = "correct horse battery staple";
 
 export interface Person {
   readonly userId: string;
+  /** This person's access token. */
+  readonly token: string;
   /** The services' internal port, with this person's bearer token. */
   readonly internal: Transport;
   /** The edge's public Connect API, with this person's bearer token. */
@@ -32,7 +34,7 @@ export interface Embedded {
   readonly anonymous: Transport;
 }
 
-function bearer(token: string): Interceptor {
+export function bearer(token: string): Interceptor {
   return (next) => (request) => {
     request.header.set("authorization", `Bearer ${token}`);
     return next(request);
@@ -59,7 +61,7 @@ export async function startEmbedded(prefix: string, env: Record<string, string> 
       if (roles) await auth.auth.accounts.setRoles(userId, roles);
       const { tokens } = await publicAuth.signIn({ email, password: PASSWORD });
       const interceptors = [bearer(tokens!.accessToken)];
-      return { userId, internal: createConnectTransport({ baseUrl: root, interceptors }), edge: createConnectTransport({ baseUrl: `${root}/connect`, interceptors }) };
+      return { userId, token: tokens!.accessToken, internal: createConnectTransport({ baseUrl: root, interceptors }), edge: createConnectTransport({ baseUrl: `${root}/connect`, interceptors }) };
     },
   };
 }

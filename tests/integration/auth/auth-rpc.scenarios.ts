@@ -10,6 +10,8 @@ import { hmacSha256Hex } from "../../../services/auth/src/domain/request-signing
 
 export interface RpcHarness {
   transport(): Transport;
+  /** A transport as order calls auth (SetAccountFrozen admits order alone), when the runtime guards the routes. */
+  asOrder?(): Transport;
   setRoles(userId: string, roles: DomainRole[]): Promise<void>;
   now(): number;
 }
@@ -154,9 +156,17 @@ export function authRpcScenarios(harness: RpcHarness): void {
     const security = await client().getAccountSecurity({ userId: alice.userId });
     expect(security).toMatchObject({ mfaEnabled: false, withdrawalLockedUntil: 0n, antiPhishingCode: "Blue42", frozenAt: 0n });
     // A freeze shows there (the edge and wallet ask it before trading and sending withdrawals), and goes away.
-    await client().setAccountFrozen({ userId: alice.userId, frozen: true });
+    const order = createClient(AuthService, (harness.asOrder ?? harness.transport)());
+    if (harness.asOrder) {
+      // Only order may freeze: nobody else, not even the account's owner, and nothing changes.
+      const anonymous = await wireError(client().setAccountFrozen({ userId: alice.userId, frozen: true }));
+      const owner = await wireError(client().setAccountFrozen({ userId: alice.userId, frozen: true }, bearer(alice.token)));
+      expect([anonymous.code, anonymous.reason, owner.code, owner.reason]).toEqual([Code.Unauthenticated, "-1002", Code.PermissionDenied, "-2015"]);
+      expect((await client().getAccountSecurity({ userId: alice.userId })).frozenAt).toBe(0n);
+    }
+    await order.setAccountFrozen({ userId: alice.userId, frozen: true });
     expect((await client().getAccountSecurity({ userId: alice.userId })).frozenAt).toBeGreaterThan(0n);
-    await client().setAccountFrozen({ userId: alice.userId, frozen: false });
+    await order.setAccountFrozen({ userId: alice.userId, frozen: false });
     expect((await client().getAccountSecurity({ userId: alice.userId })).frozenAt).toBe(0n);
     expect((await client().verifyMfa({ userId: alice.userId, code: "123456" })).result).toBe(MfaResult.NOT_ENROLLED);
   });

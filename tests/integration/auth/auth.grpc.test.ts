@@ -10,6 +10,7 @@ import { createLocalJWKSet, jwtVerify } from "jose";
 import { AuthService } from "#gen/exchange/auth/v1/auth_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
 import { buildHandler, listen, type Listening } from "#kit/rpc/server.js";
+import { withServiceKey } from "#kit/rpc/service-keys.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { AuthModule } from "../../../services/auth/src/main.js";
 import { authRpcScenarios } from "./auth-rpc.scenarios.js";
@@ -17,6 +18,9 @@ import { AWS_ENDPOINT, AWS_REGION, freshPgSchema } from "./support.js";
 
 // auth as `npm start --service=auth` runs it in distributed mode: PostgreSQL store, master key in
 // Secrets Manager (moto), served over HTTP/2 (gRPC) by the runtime.
+
+/** Order's service key, which auth admits for SetAccountFrozen. */
+const ORDER_KEY = "order-key-for-auth-grpc-test-0123456789abc";
 
 let exchange: RunningExchange;
 let dataDir: string;
@@ -36,6 +40,7 @@ beforeAll(async () => {
     AWS_REGION,
     AUTH_ARGON2_MEMORY_KIB: "256",
     AUTH_ARGON2_TIME_COST: "1",
+    EXCHANGE_CALLER_KEY_ORDER: ORDER_KEY,
   };
   exchange = await startExchange({ service: "auth", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, env);
   auth = exchange.modules.find((m) => m.name === "auth") as AuthModule;
@@ -51,6 +56,7 @@ afterAll(async () => {
 describe("auth.v1 over gRPC (HTTP/2), PostgreSQL + Secrets Manager", () => {
   authRpcScenarios({
     transport: () => createGrpcTransport({ baseUrl: exchange.listening.http2Url }),
+    asOrder: () => createGrpcTransport({ baseUrl: exchange.listening.http2Url, interceptors: [withServiceKey(ORDER_KEY)] }),
     setRoles: (userId, roles) => auth.auth.accounts.setRoles(userId, roles),
     now: () => Date.now(),
   });

@@ -5,12 +5,15 @@ import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
+import { withServiceKey } from "#kit/rpc/service-keys.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 
 // The wallet's operator calls (ApproveWithdrawal, RejectWithdrawal, ListWithdrawalApprovals,
-// CreditAccount) are internal: the wallet serves them to the other services and operators inside
-// the cluster, and the edge, the public door, serves none of them. Laid out as in Kubernetes: the
-// wallet in one process, the edge in another calling it at WALLET_ADDR.
+// CreditAccount) are internal: the wallet serves them to operators inside the cluster (a token with
+// the role, or the tooling's service key), and the edge, the public door, serves none of them. Laid
+// out as in Kubernetes: the wallet in one process, the edge in another calling it at WALLET_ADDR.
+
+const OPS_KEY = "ops-key-for-operator-rpcs-test-0123456789";
 
 let dataDir: string;
 let wallet: RunningExchange;
@@ -19,7 +22,7 @@ let edge: RunningExchange;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "edge-operator-"));
   const quiet = { LOG_LEVEL: "warn" };
-  wallet = await startExchange({ service: "wallet", dataDir: join(dataDir, "wallet"), host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, { ...quiet, WALLET_SIMULATED_CHAIN_FAUCET: "false" });
+  wallet = await startExchange({ service: "wallet", dataDir: join(dataDir, "wallet"), host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, { ...quiet, WALLET_SIMULATED_CHAIN_FAUCET: "false", EXCHANGE_CALLER_KEY_OPS: OPS_KEY });
   edge = await startExchange({ service: "edge", dataDir: join(dataDir, "edge"), host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, {
     ...quiet,
     WALLET_ADDR: wallet.listening.http2Url,
@@ -67,7 +70,11 @@ describe("the edge does not expose the wallet's operator calls", () => {
     }
     const direct = createClient(WalletService, createGrpcTransport({ baseUrl: wallet.listening.http2Url }));
     expect((await direct.getBalances({ accountId: "mallory" })).balances).toEqual([]);
-    // Inside, where operators call it, the wallet serves it.
-    expect((await direct.creditAccount({ ...credit, creditId: "operator-1", reason: "ticket 7" })).duplicate).toBe(false);
+    // Inside, the wallet serves it to operators: not to a caller without a credential.
+    const anonymous = ConnectError.from(await direct.creditAccount({ ...credit, creditId: "operator-1" }).then(() => new Error("expected an error"), (e: unknown) => e));
+    expect(anonymous.code).toBe(Code.Unauthenticated);
+    expect((await direct.getBalances({ accountId: "mallory" })).balances).toEqual([]);
+    const tooling = createClient(WalletService, createGrpcTransport({ baseUrl: wallet.listening.http2Url, interceptors: [withServiceKey(OPS_KEY)] }));
+    expect((await tooling.creditAccount({ ...credit, creditId: "operator-1", reason: "ticket 7" })).duplicate).toBe(false);
   });
 });

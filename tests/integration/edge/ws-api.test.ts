@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { withServiceKey } from "#kit/rpc/service-keys.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 import { ed25519Key, hmacKey, signUp } from "./api-keys.js";
@@ -13,6 +14,9 @@ import { WsApiClient, type ApiAnswer, type SigningKey } from "./ws-api-client.js
 
 // The WebSocket API (/ws-api/v3) end to end: the whole exchange in one process, users with real
 // HMAC and Ed25519 keys from auth, and a client that speaks only Binance's documented frames.
+
+/** Order's service key: auth's SetAccountFrozen admits order alone. */
+const ORDER_KEY = "order-key-for-ws-api-test-0123456789abcdef";
 
 let dataDir: string;
 let exchange: RunningExchange;
@@ -31,7 +35,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "edge-ws-api-"));
   exchange = await startExchange(
     { service: "all", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
-    { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false" },
+    { LOG_LEVEL: "warn", AUTH_ARGON2_MEMORY_KIB: "256", AUTH_ARGON2_TIME_COST: "1", WALLET_SIMULATED_CHAIN_FAUCET: "false", EXCHANGE_CALLER_KEY_ORDER: ORDER_KEY },
   );
   base = exchange.listening.http1Url;
   wsUrl = `${base.replace(/^http/, "ws")}/ws-api/v3`;
@@ -274,14 +278,15 @@ describe("sessions and user data", () => {
     const bid = (id: string) => ({ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.001", price: "20000", newClientOrderId: id, timestamp: Date.now() });
     try {
       expect((await client.signedCall("session.logon", erin)).status).toBe(200);
-      // What the back office's FreezeAccount sets in auth (it then cancels open orders: erin has none).
-      await auth.setAccountFrozen({ userId: e.userId, frozen: true });
+      // What the back office's FreezeAccount sets in auth (it then cancels open orders: erin has none), with order's key.
+      const asOrder = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url, interceptors: [withServiceKey(ORDER_KEY)] }));
+      await asOrder.setAccountFrozen({ userId: e.userId, frozen: true });
       expect(await client.call("order.place", bid("erin-1"))).toMatchObject({ status: 400, error: { code: -2010, msg: "This action is disabled on this account." } });
       // Reading stays allowed on the session, and nothing was placed.
       const open = await client.call("openOrders.status", { symbol: "BTCUSDT", timestamp: Date.now() });
       expect(open).toMatchObject({ status: 200, result: [] });
 
-      await auth.setAccountFrozen({ userId: e.userId, frozen: false });
+      await asOrder.setAccountFrozen({ userId: e.userId, frozen: false });
       const placed = await client.call("order.place", bid("erin-2"));
       expect(placed, JSON.stringify(placed)).toMatchObject({ status: 200, result: { clientOrderId: "erin-2", status: "NEW" } });
       await client.call("openOrders.cancelAll", { symbol: "BTCUSDT", timestamp: Date.now() });

@@ -9,6 +9,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
+import { withServiceKey } from "#kit/rpc/service-keys.js";
 import { freePort } from "../../support/free-port.js";
 
 // One order's trace across processes, in a real trace backend: every service in a process of its own (as in
@@ -23,6 +24,14 @@ const OTLP = process.env.EXCHANGE_JAEGER_OTLP_URL ?? "http://127.0.0.1:54318";
 const QUERY = process.env.EXCHANGE_JAEGER_QUERY_URL ?? "http://127.0.0.1:56686";
 const SERVICES = ["auth", "wallet", "matching", "order", "marketdata", "edge"] as const;
 const KAFKA = process.env.EXCHANGE_KAFKA_BROKERS ?? "127.0.0.1:59092";
+// Service keys, as the Helm chart hands them out: order's (holds, settlements, freezes) and the tooling's (credits).
+const ORDER_KEY = "order-key-for-order-trace-test-0123456789";
+const OPS_KEY = "ops-key-for-order-trace-test-0123456789ab";
+const KEYS: Partial<Record<string, Record<string, string>>> = {
+  order: { EXCHANGE_SERVICE_KEY: ORDER_KEY },
+  wallet: { EXCHANGE_CALLER_KEY_ORDER: ORDER_KEY, EXCHANGE_CALLER_KEY_OPS: OPS_KEY },
+  auth: { EXCHANGE_CALLER_KEY_ORDER: ORDER_KEY },
+};
 type Service = (typeof SERVICES)[number];
 
 interface Running {
@@ -98,6 +107,7 @@ beforeAll(async () => {
       // A command topic of this run's own: a book replays its whole partition.
       ...(name === "matching" ? { MATCHING_JOURNAL: "kafka", MATCHING_COMMANDS_TOPIC: `exchange.matching.commands.trace-${runId}` } : {}),
       ...(name === "order" ? { ORDER_UPDATES: "kafka" } : {}),
+      ...KEYS[name],
     };
     const child = spawn(process.execPath, ["--import", "tsx", "services/main.ts"], { cwd: REPO, env, stdio: ["ignore", out, out], detached: true });
     closeSync(out);
@@ -182,7 +192,7 @@ describe("an order's trace", () => {
   it("runs from the edge through order and matching to wallet's settlement, as one trace", async () => {
     const alice = await trader("alice@example.com");
     const bob = await trader("bob@example.com");
-    const wallet = createClient(WalletService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${processes.get("wallet")!.grpc}` }));
+    const wallet = createClient(WalletService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${processes.get("wallet")!.grpc}`, interceptors: [withServiceKey(OPS_KEY)] }));
     await wallet.creditAccount({ creditId: "fund-alice", accountId: alice.userId, asset: "BTC", amount: "2", reason: "test" });
     await wallet.creditAccount({ creditId: "fund-bob", accountId: bob.userId, asset: "USDT", amount: "100000", reason: "test" });
 

@@ -7,12 +7,20 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { BalanceUpdateReason, HoldState, TransferStatus, WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { inProcessTransport } from "#kit/rpc/in-process.js";
+import { presentServiceKey } from "#kit/rpc/service-keys.js";
+import { WALLET_CALLERS } from "../../../services/wallet/src/rpc/wallet.callers.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { EmbeddedMfaVerifier } from "../../../services/wallet/src/adapters/mfa-verifier.embedded.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 
 // wallet.v1 through its real router: in-process and over HTTP/2 (gRPC), mounted by the runtime
-// exactly as `npm start` mounts it.
+// exactly as `npm start` mounts it. Over gRPC the client presents order's key on holds and
+// settlements and the tooling's key on operator calls, as the callers that may make them would
+// (who may call what: tests/integration/admin/internal-rpcs.test.ts).
+
+const ORDER_KEY = "order-key-for-wallet-rpc-test-0123456789ab";
+const OPS_KEY = "ops-key-for-wallet-rpc-test-0123456789abcd";
+const keyed = [presentServiceKey("order", ORDER_KEY, WALLET_CALLERS), presentServiceKey("ops", OPS_KEY, WALLET_CALLERS)];
 
 let exchange: RunningExchange;
 let dataDir: string;
@@ -20,7 +28,7 @@ let parts: WalletParts;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "wallet-rpc-"));
-  exchange = await startExchange({ service: "wallet", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, {});
+  exchange = await startExchange({ service: "wallet", dataDir, host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, { EXCHANGE_CALLER_KEY_ORDER: ORDER_KEY, EXCHANGE_CALLER_KEY_OPS: OPS_KEY });
   parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
 });
 
@@ -38,7 +46,7 @@ for (const transport of ["in-process", "gRPC over HTTP/2"] as const) {
     const buyer = `${tag}-buyer`;
     const seller = `${tag}-seller`;
     beforeAll(async () => {
-      client = createClient(WalletService, transport === "in-process" ? inProcessTransport(exchange.routes) : createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+      client = createClient(WalletService, transport === "in-process" ? inProcessTransport(exchange.routes) : createGrpcTransport({ baseUrl: exchange.listening.http2Url, interceptors: keyed }));
       await parts.wallet.creditDeposit(`${tag}-fund-usdt`, buyer, "USDT", 100_000n * 10n ** 8n);
       await parts.wallet.creditDeposit(`${tag}-fund-btc`, seller, "BTC", 2n * 10n ** 8n);
     });

@@ -9,7 +9,8 @@ import { apiKeyTypeFromPb, permissionFromPb, roleFromPb, toPbApiKey, toPbLoginEv
 /**
  * auth.v1 over the use cases. Open RPCs: SignUp, SignIn, RefreshSession, GetJwks; internal ones
  * called by other services behind the edge (never routed by it): Authenticate, VerifyMfa,
- * GetAccountSecurity. Every other RPC needs a bearer token, and the caller must be allowed to act
+ * GetAccountSecurity, and SetAccountFrozen, which the runtime's caller guard admits from order alone
+ * (auth.callers.ts). Every other RPC needs a bearer token, and the caller must be allowed to act
  * on the account named in the request (assertCanAct: owner, support read-only, admin).
  */
 export function authRoutes(auth: Auth) {
