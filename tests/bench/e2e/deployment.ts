@@ -1,6 +1,7 @@
 // Starting what the bench measures, each as its own process: the exchange (embedded: every
 // service in one process, as `npm start` runs it) and the plain HTTP/2 ceiling server.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -36,6 +37,8 @@ export interface Deployment {
   readonly ledger: { readonly url: string; readonly awsEndpoint?: string; readonly auditWhileRunning: boolean };
   /** Where its logs are, for a failure report. */
   readonly logs: string;
+  /** The operator tooling's service key (`ops`), which wallet admits for CreditAccount: how the bench funds accounts. */
+  readonly opsKey: string;
   stop(): Promise<void>;
 }
 
@@ -94,9 +97,10 @@ export async function startEmbedded(options: DeploymentOptions): Promise<Deploym
   const httpPort = await freePort();
   const log = createWriteStream(options.logFile);
   const profile = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.cpuProfDir)}`] : [];
+  const opsKey = randomBytes(32).toString("base64url");
   const child = spawn(process.execPath, ["--max-semi-space-size=64", ...profile, "--import", "tsx", join("services", "main.ts")], {
     cwd: options.repoRoot,
-    env: { ...process.env, ...options.env, EXCHANGE_DATA_DIR: options.dataDir, EXCHANGE_GRPC_PORT: String(grpcPort), EXCHANGE_HTTP_PORT: String(httpPort) },
+    env: { ...process.env, ...options.env, EXCHANGE_DATA_DIR: options.dataDir, EXCHANGE_GRPC_PORT: String(grpcPort), EXCHANGE_HTTP_PORT: String(httpPort), EXCHANGE_CALLER_KEY_OPS: opsKey },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.pipe(log);
@@ -116,6 +120,7 @@ export async function startEmbedded(options: DeploymentOptions): Promise<Deploym
     connections: 1,
     ledger: { url: `sqlite:${join(options.dataDir, "wallet.sqlite")}`, auditWhileRunning: false },
     logs: options.logFile,
+    opsKey,
     stop: once(() => stopChild(child)),
   };
 }
@@ -145,6 +150,7 @@ export async function startDistributed(options: DeploymentOptions, onProgress: (
     connections: replicas,
     ledger: { url: exchange.stores.secrets["wallet-ledger-url"], awsEndpoint: engines.awsEndpoint, auditWhileRunning: true },
     logs: join(exchange.runDir, "logs"),
+    opsKey: exchange.stores.secrets["service-key-ops"]!,
     stop: once(() => exchange.stop()),
   };
 }

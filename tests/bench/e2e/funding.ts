@@ -1,11 +1,12 @@
 // The bench's traders: N users signed up through auth, each with an HMAC API key (for REST) and
-// credited through the wallet's CreditAccount (an operator credit, recorded as a deposit), so the
-// ledger knows exactly how much came in.
+// credited through the wallet's CreditAccount (an operator credit, recorded as a deposit, which the
+// wallet admits with the operator tooling's service key), so the ledger knows exactly how much came in.
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { parseUnits } from "#kit/money/decimal.js";
+import { withServiceKey } from "#kit/rpc/service-keys.js";
 import type { BenchAccount } from "./protocol.js";
 
 export interface Credit {
@@ -24,9 +25,9 @@ export interface Credited {
 
 const PASSWORD = "bench correct horse battery staple";
 
-export async function fundAccounts(urls: { auth: string; wallet: string }, count: number, credits: readonly Credit[], runTag: string, onProgress: (done: number) => void): Promise<{ accounts: BenchAccount[]; credited: Credited }> {
+export async function fundAccounts(urls: { auth: string; wallet: string }, opsKey: string, count: number, credits: readonly Credit[], runTag: string, onProgress: (done: number) => void): Promise<{ accounts: BenchAccount[]; credited: Credited }> {
   const auth = createClient(AuthService, createGrpcTransport({ baseUrl: urls.auth }));
-  const wallet = createClient(WalletService, createGrpcTransport({ baseUrl: urls.wallet }));
+  const wallet = createClient(WalletService, createGrpcTransport({ baseUrl: urls.wallet, interceptors: [withServiceKey(opsKey)] }));
   const scale = new Map((await wallet.listAssets({})).assets.map((asset) => [asset.asset, asset.scale]));
   for (const credit of credits) if (!scale.has(credit.asset)) throw new Error(`the wallet does not know asset ${credit.asset}`);
   const accounts: BenchAccount[] = new Array(count);

@@ -301,7 +301,7 @@ async function main(): Promise<number> {
     if (!symbol || symbol.status !== SymbolStatus.TRADING) throw new Error(`${SYMBOL} is not trading on the exchange`);
 
     const fundingStarted = performance.now();
-    const { accounts, credited } = await fundAccounts(deployment.urls, options.accounts, CREDITS, runTag, (done) => progress.update("funding", done / options.accounts, `${done}/${options.accounts} accounts signed up, keyed and credited`));
+    const { accounts, credited } = await fundAccounts(deployment.urls, deployment.opsKey, options.accounts, CREDITS, runTag, (done) => progress.update("funding", done / options.accounts, `${done}/${options.accounts} accounts signed up, keyed and credited`));
     progress.done(`funded ${accounts.length} accounts in ${((performance.now() - fundingStarted) / 1000).toFixed(1)} s (${CREDITS.map((credit) => `${credit.amount} ${credit.asset}`).join(" + ")} each)`);
 
     const load = await startLoad();

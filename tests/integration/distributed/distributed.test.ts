@@ -12,6 +12,7 @@ import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/h
 import { generate } from "otplib";
 import { openDatabase } from "#kit/db/database.js";
 import { SqlUserStore, type AuthDb } from "../../../services/auth/src/adapters/user-store.sql.js";
+import { withServiceKey } from "#kit/rpc/service-keys.js";
 import { engines } from "../../support/engines.js";
 import { startDistributed, type Distributed } from "../../support/distributed/launch.js";
 import { StreamClient, type Msg } from "../edge/ws-client.js";
@@ -20,7 +21,7 @@ import { EdgeUser, publicGet, units, type Json } from "./edge-client.js";
 import { trade, withRetries, type Outcomes } from "./trader.js";
 
 let exchange: Distributed;
-/** The wallet's internal API through its Service stand-in: the operator's door (deposits, the fee account). */
+/** The wallet's internal API through its Service stand-in, with the operator tooling's key: the operator's door (deposits, the fee account). */
 let walletOps: Client<typeof WalletService>;
 /** This run's client address (X-Forwarded-For), derived from the run id. */
 let clientIp: string;
@@ -29,7 +30,7 @@ let clientIp: string;
 function withStack(options: { walletLedger: "dynamodb" | "postgres" }) {
   beforeAll(async () => {
     exchange = await startDistributed({ ...options, onProgress: (line) => console.log(`[distributed] ${line}`) });
-    walletOps = createClient(WalletService, createGrpcTransport({ baseUrl: exchange.grpcUrls.wallet! }));
+    walletOps = createClient(WalletService, createGrpcTransport({ baseUrl: exchange.grpcUrls.wallet!, interceptors: [withServiceKey(exchange.stores.secrets["service-key-ops"]!)] }));
     const hash = createHash("sha256").update(exchange.runId).digest();
     clientIp = `10.${hash[0]}.${hash[1]}.${1 + (hash[2]! % 250)}`;
   }, 300_000);
@@ -110,6 +111,20 @@ describe("distributed mode from the chart", () => {
     for (const c of ["matching", "order", "marketdata"]) expect(envOf(c)).toMatchObject({ MATCHING_EVENTS: "event-log", MATCHING_EVENTS_TOPIC: exchange.stores.eventsTopic });
     expect(envOf("notifier")).toMatchObject({ NOTIFIER_DATABASE_URL: exchange.stores.secrets["notifier-database-url"], EXCHANGE_NOTIFIER: "sns-sqs", EXCHANGE_AWS_ENDPOINT: engines.awsEndpoint });
     expect(envOf("edge")).toMatchObject({ EDGE_LISTEN_KEY_REDIS_URL: engines.redisUrl, EDGE_RATE_LIMIT_REDIS_URL: engines.redisUrl, EDGE_TRUST_FORWARDED_FOR: "true" });
+    // Service keys from the Secret: order presents its own, wallet and auth admit it, the tooling's where tests use it.
+    const [orderKey, opsKey] = [exchange.stores.secrets["service-key-order"], exchange.stores.secrets["service-key-ops"]];
+    expect(envOf("order")).toMatchObject({ EXCHANGE_SERVICE_KEY: orderKey, EXCHANGE_CALLER_KEY_OPS: opsKey });
+    expect(envOf("wallet")).toMatchObject({ EXCHANGE_CALLER_KEY_ORDER: orderKey, EXCHANGE_CALLER_KEY_OPS: opsKey });
+    expect(envOf("auth")).toMatchObject({ EXCHANGE_CALLER_KEY_ORDER: orderKey });
+    for (const c of ["edge", "marketdata", "matching", "notifier"]) expect(Object.keys(envOf(c)).filter((name) => name.startsWith("EXCHANGE_") && name.includes("_KEY")), c).toEqual([]);
+  });
+
+  it("refuses wallet's operator and hold RPCs to a caller without the key they need, and changes nothing", async () => {
+    const anonymous = createClient(WalletService, createGrpcTransport({ baseUrl: exchange.grpcUrls.wallet! }));
+    const failure = (call: Promise<unknown>) => call.then(() => expect.fail("expected a refusal"), (e: unknown) => ConnectError.from(e).code);
+    expect(await failure(anonymous.creditAccount({ creditId: "no-key", accountId: "mallory", asset: BTC, amount: "1000", reason: "free money" }))).toBe(Code.Unauthenticated);
+    expect(await failure(walletOps.createHold({ holdId: "no-order", accountId: "mallory", asset: BTC, amount: "1" }))).toBe(Code.PermissionDenied);
+    expect((await walletOps.getBalances({ accountId: "mallory" })).balances).toEqual([]);
   });
 
   it("answers grpc.health.v1 SERVING on every process, and through every Service stand-in", async () => {

@@ -188,6 +188,22 @@ describe("helm chart helm/exchange", () => {
       for (const d of docs) if (d.kind === "Secret") expect(file).not.toContain("hardened"); // only the dev and loopback fixtures render one
     });
 
+    it("hands out service keys from the Secret: order presents its own, wallet and auth admit it, no one else holds one", () => {
+      const keyRef = (c: Component, variable: string) => envOf(c).get(variable)?.valueFrom?.secretKeyRef;
+      expect(keyRef("order", "EXCHANGE_SERVICE_KEY")).toMatchObject({ key: "service-key-order" });
+      for (const c of ["wallet", "auth"] as const) expect(keyRef(c, "EXCHANGE_CALLER_KEY_ORDER"), c).toMatchObject({ key: "service-key-order" });
+      // The operator tooling's key only where a fixture adds it (the loopback harness credits accounts with it).
+      const tooling = file.includes("loopback") ? ["order", "wallet"] : [];
+      for (const c of COMPONENTS) expect(keyRef(c, "EXCHANGE_CALLER_KEY_OPS")?.key, c).toBe(tooling.includes(c) ? "service-key-ops" : undefined);
+      const holders: Record<Component, string[]> = { auth: ["EXCHANGE_CALLER_KEY_ORDER"], edge: [], marketdata: [], matching: [], notifier: [], order: ["EXCHANGE_SERVICE_KEY"], wallet: ["EXCHANGE_CALLER_KEY_ORDER"] };
+      for (const c of COMPONENTS) {
+        const keys = [...envOf(c).keys()].filter((name) => /^EXCHANGE_(SERVICE_KEY|CALLER_KEY_)/.test(name) && name !== "EXCHANGE_CALLER_KEY_OPS");
+        expect(keys.sort(), c).toEqual(holders[c]);
+      }
+      const secret = docs.find((d) => d.kind === "Secret");
+      if (secret) expect(secret.stringData["service-key-order"].length).toBeGreaterThanOrEqual(32);
+    });
+
     it("gives auth's replicas one shared replay cache: AUTH_REPLAY_CACHE_URL from the ConfigMap's Redis", () => {
       expect(workloadOf("auth").spec.replicas ?? find("HorizontalPodAutoscaler", `${prefix}-auth`)?.spec.minReplicas).toBeGreaterThan(1);
       // Kubernetes expands $(VAR) from envFrom (the ConfigMap) as well as from earlier env entries.

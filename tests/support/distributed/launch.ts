@@ -91,7 +91,7 @@ export interface Distributed {
   readonly grpcUrls: Readonly<Record<string, string>>;
   /** The edge's HTTP port behind one Service stand-in: a single address for a user or a load generator. */
   readonly edgeServiceUrl: string;
-  /** The run's stores: PostgreSQL URLs (with their schema) by secret key, the ledger table, the command-log topic. */
+  /** The run's stores: PostgreSQL URLs (with their schema) and service keys by secret key, the ledger table, the command-log topic. */
   readonly stores: { readonly secrets: Readonly<Record<string, string>>; readonly ledgerTable: string; readonly commandsTopic: string; readonly eventsTopic: string };
   /** Processes of one component. */
   replicas(component: string): ServiceProcess[];
@@ -180,6 +180,9 @@ export async function startDistributed(options: DistributedOptions = {}): Promis
   const commandsTopic = `exchange.matching.commands.${runId}`;
   const eventsTopic = `exchange.matching.events.${runId}`;
   const secrets = {
+    // The service keys (docs/auth.md): order's, and the operator tooling's that tests and the bench credit accounts with.
+    "service-key-order": randomBytes(32).toString("base64url"),
+    "service-key-ops": randomBytes(32).toString("base64url"),
     "auth-database-url": schemas[0]!.url,
     "order-database-url": schemas[1]!.url,
     "marketdata-database-url": schemas[2]!.url,
