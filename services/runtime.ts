@@ -74,8 +74,6 @@ export async function startExchange(config: RuntimeConfig, env: Env, logger: Log
     const factory: ServiceFactory = SERVICE_FACTORIES[name];
     modules.push(await factory(env, config.dataDir, directoryFor(name), { metrics: metrics.registry, logger, colocated: names }));
   }
-  const served = modules.flatMap((module) => module.serviceNames);
-  for (const gap of guardGaps(CALLER_POLICY, { served, colocated: names, caller: config.service === "all" ? undefined : config.service, keys })) logger.warn({ service: config.service }, gap);
 
   const handler = buildHandler({
     routes,
@@ -99,6 +97,9 @@ export async function startExchange(config: RuntimeConfig, env: Env, logger: Log
     logger.info({ service: module.name }, "service started");
   }
   health.set("", true);
+  // Once serving (a process that fails to start says only why): guarded calls its setup will refuse.
+  const served = modules.flatMap((module) => module.serviceNames);
+  for (const gap of guardGaps(CALLER_POLICY, { served, colocated: names, caller: config.service === "all" ? undefined : config.service, keys })) logger.warn({ service: config.service }, gap);
 
   return {
     listening,
