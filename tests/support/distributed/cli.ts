@@ -23,6 +23,7 @@ console.log(
     "",
     `Edge for clients: ${exchange.edgeServiceUrl}   (REST /api/v3, WebSocket /ws, Connect /connect; each replica: ${exchange.edgeUrls.join(", ")})`,
     `  try: curl -s ${exchange.edgeServiceUrl}/api/v3/exchangeInfo?symbol=BTCUSDT`,
+    `Operator tooling's service key (wallet's CreditAccount, withdrawal approvals; header x-exchange-service-key): ${exchange.stores.secrets["service-key-ops"]}`,
     "",
     "Ctrl-C stops every process" + (process.argv.includes("--keep-data") ? "." : " and drops the run's schemas, tables and topic (--keep-data keeps them)."),
   ].join("\n"),
