@@ -52,6 +52,7 @@ const transport = (door: Door, interceptors: Interceptor[] = []): Transport =>
 /** Each guarded RPC, called with a request it would carry out for a caller it admits. */
 const GUARDED: { rpc: string; admits: "order" | "operators"; call(t: Transport): Promise<unknown> }[] = [
   { rpc: "CreateHold", admits: "order", call: (t) => createClient(WalletService, t).createHold({ holdId: "probe-hold", accountId: alice.userId, asset: "USDT", amount: "10" }) },
+  { rpc: "CreateHolds", admits: "order", call: (t) => createClient(WalletService, t).createHolds({ holds: [{ holdId: "probe-holds", accountId: alice.userId, asset: "USDT", amount: "10" }] }) },
   { rpc: "VoidHold", admits: "order", call: (t) => createClient(WalletService, t).voidHold({ holdId: "held" }) },
   { rpc: "ReduceHold", admits: "order", call: (t) => createClient(WalletService, t).reduceHold({ holdId: "held", requestId: "probe-reduce", amount: "10" }) },
   {
@@ -66,6 +67,7 @@ const GUARDED: { rpc: string; admits: "order" | "operators"; call(t: Transport):
     call: (t) =>
       createClient(WalletService, t).settleTrades({ trades: [{ tradeId: "BTCUSDT:probe:2:0", symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT", buyerAccountId: alice.userId, sellerAccountId: mallory.userId, buyerHoldId: "held", baseAmount: "1", quoteAmount: "1" }] }),
   },
+  { rpc: "SettleTrades (voids)", admits: "order", call: (t) => createClient(WalletService, t).settleTrades({ voidHoldIds: ["held"] }) },
   { rpc: "Transfer", admits: "operators", call: (t) => createClient(WalletService, t).transfer({ transferId: "probe-transfer", fromAccountId: alice.userId, toAccountId: mallory.userId, asset: "USDT", amount: "500" }) },
   { rpc: "CreditAccount", admits: "operators", call: (t) => createClient(WalletService, t).creditAccount({ creditId: "probe-credit", accountId: mallory.userId, asset: "BTC", amount: "1000", reason: "free money" }) },
   { rpc: "ApproveWithdrawal", admits: "operators", call: (t) => createClient(WalletService, t).approveWithdrawal({ withdrawalId: "big-1" }) },

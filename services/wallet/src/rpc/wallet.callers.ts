@@ -9,6 +9,7 @@ const OPERATORS: CallerRule = { services: [OPS], operators: true };
 /** wallet.v1's guarded RPCs (docs/auth.md, "Who may call internal RPCs"); the others act for the account named. */
 export const WALLET_CALLERS = callerPolicy(WalletService, {
   createHold: ORDER,
+  createHolds: ORDER,
   voidHold: ORDER,
   reduceHold: ORDER,
   settleTrade: ORDER,
