@@ -21,6 +21,7 @@ import {
 import { addressKey, splitAddressKey } from "./plan.js";
 import { BatchHolds, type HoldOutcome } from "./batch-holds.use-case.js";
 import { requireAmount, requireUserAccount } from "./request-checks.js";
+import { Holds } from "./holds.use-case.js";
 import { SendWithdrawal } from "./send-withdrawal.use-case.js";
 import { SettleTrades, type TradeSettlement } from "./settle-trades.use-case.js";
 import { invalidField, mfaRequired, notFound, withdrawalsLocked } from "./wallet.errors.js";
@@ -53,6 +54,7 @@ export interface Executed {
 export class Wallet {
   private readonly fees: FeeSchedule;
   private readonly sending: SendWithdrawal;
+  private readonly holds: Holds;
   private readonly settling: SettleTrades;
   /** Holds taken and voided by the batch (an order group's). */
   readonly batchHolds: BatchHolds;
@@ -62,6 +64,7 @@ export class Wallet {
     this.batchHolds = new BatchHolds({ executor: deps.executor, assets: deps.assets, clock: deps.clock });
     this.settling = new SettleTrades({ executor: deps.executor, assets: deps.assets, clock: deps.clock, tiers: deps.tiers, fees: this.fees, holds: this.batchHolds });
     this.sending = new SendWithdrawal({ wallet: this, store: deps.store, chain: deps.chain, security: deps.mfa, clock: deps.clock });
+    this.holds = new Holds({ wallet: this, store: deps.store, executor: deps.executor, assets: deps.assets, clock: deps.clock });
   }
 
   get assets(): AssetRegistry {
@@ -89,42 +92,26 @@ export class Wallet {
     return assets.length === 0 ? rows : rows.filter((row) => assets.includes(row.asset));
   }
 
-  async createHold(request: { holdId: string; account: string; asset: string; amount: bigint; timeoutMs: number }): Promise<HoldDoc> {
-    this.requireAsset(request.asset, "asset");
-    requireUserAccount(request.account, "account_id");
-    requireAmount(request.amount, "amount");
-    await this.run(`hold:${request.holdId}`, { kind: "hold", ...request });
-    return this.hold(request.holdId);
+  createHold(request: { holdId: string; account: string; asset: string; amount: bigint; timeoutMs: number }): Promise<HoldDoc> {
+    return this.holds.create(request);
   }
 
-  async voidHold(holdId: string): Promise<HoldDoc> {
-    await this.run(`void:${holdId}`, { kind: "void", holdId, expire: false });
-    return this.hold(holdId);
+  voidHold(holdId: string): Promise<HoldDoc> {
+    return this.holds.void(holdId);
   }
 
   /** Releases `amount` of a pending hold (an order reduced in place); the rest stays held. */
-  async reduceHold(holdId: string, requestId: string, amount: bigint): Promise<HoldDoc> {
-    requireAmount(amount, "amount");
-    await this.run(`reduce:${holdId}:${requestId}`, { kind: "reduce", holdId, amount });
-    return this.hold(holdId);
+  reduceHold(holdId: string, requestId: string, amount: bigint): Promise<HoldDoc> {
+    return this.holds.reduce(holdId, requestId, amount);
   }
 
-  async hold(holdId: string): Promise<HoldDoc> {
-    const found = await this.deps.store.doc(docIds.hold(holdId));
-    if (!found || found.doc.type !== "hold") throw notFound("hold", holdId);
-    return found.doc;
+  hold(holdId: string): Promise<HoldDoc> {
+    return this.holds.get(holdId);
   }
 
   /** Voids every pending hold whose timeout has passed on the ledger's clock. Returns how many. */
-  async expireHolds(limit = 1000): Promise<number> {
-    const due = await this.deps.store.dueDocs("hold", this.deps.clock.now(), limit);
-    let expired = 0;
-    for (const doc of due) {
-      if (doc.type !== "hold") continue;
-      const [outcome] = await this.deps.executor.execute([makeCommand(`expire:${doc.id}`, this.deps.clock.now(), { kind: "void", holdId: doc.id.slice("hold:".length), expire: true })]);
-      if (outcome!.ok && !outcome!.duplicate) expired += 1;
-    }
-    return expired;
+  expireHolds(limit = 1000): Promise<number> {
+    return this.holds.expire(limit);
   }
 
   // ------------------------------------------------------------ trades and transfers
