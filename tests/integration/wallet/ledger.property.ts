@@ -8,7 +8,7 @@ import type { LedgerStore } from "../../../services/wallet/src/ports/ledger-stor
 import { walletOver } from "./ledger-store.contract.js";
 
 // The funds invariant under random concurrent load, for any LedgerStore: after N random
-// operations run by C concurrent workers, for every asset the sum over all accounts (fee account
+// operations (holds voided whole or in part into another hold among them) run by C concurrent workers, for every asset the sum over all accounts (fee account
 // included, once) of available + locked + pending == deposits credited - withdrawals completed
 // + manual adjustments applied (the audit's own term, checked against what the run applied),
 // no balance is negative, replaying settlements changes nothing, and overdrafts are refused with
@@ -21,6 +21,7 @@ type Op =
   | { t: "deposit"; account: number; asset: number; amount: number }
   | { t: "hold"; account: number; asset: number; amount: number }
   | { t: "void"; hold: number }
+  | { t: "move"; from: number; to: number; amount: number }
   | { t: "settle"; buyerHold: number; sellerHold: number; base: number; quote: number; maker: boolean }
   | { t: "transfer"; from: number; to: number; asset: number; amount: number }
   | { t: "withdraw"; account: number; asset: number; amount: number; decide: number }
@@ -36,6 +37,7 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant("deposit" as const), account, asset, amount: fc.integer({ min: 1, max: 50_000_000 }) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant("hold" as const), account, asset, amount }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("void" as const), hold: index }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("move" as const), from: index, to: index, amount }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant("settle" as const), buyerHold: index, sellerHold: index, base: amount, quote: amount, maker: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("transfer" as const), from: account, to: account, asset, amount }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("withdraw" as const), account, asset, amount: fc.integer({ min: 1, max: 20_000_000 }), decide: fc.nat({ max: 2 }) }) },
@@ -63,7 +65,7 @@ export async function checkFundsInvariant(store: LedgerStore, options: Invariant
   const run = `p${options.seed.toString(36)}${Date.now().toString(36)}`;
   const user = (n: number) => `${run}-u${n}`;
 
-  const holds: { id: string; asset: string }[] = [];
+  const holds: { id: string; account: string; asset: string }[] = [];
   const trades: Parameters<typeof wallet.settleTrade>[0][] = [];
   const credited = new Map<string, bigint>();
   const withdrawn = new Map<string, bigint>();
@@ -86,12 +88,21 @@ export async function checkFundsInvariant(store: LedgerStore, options: Invariant
         const a = ASSETS[op.asset]!;
         const id = `${run}-h${next()}`;
         await wallet.createHold({ holdId: id, account: user(op.account), asset: a, amount: BigInt(op.amount), timeoutMs: 0 });
-        holds.push({ id, asset: a });
+        holds.push({ id, account: user(op.account), asset: a });
         return;
       }
       case "void": {
         if (holds.length === 0) return;
         await wallet.voidHold(holds[op.hold % holds.length]!.id);
+        return;
+      }
+      case "move": {
+        // A void that hands part of the hold to another of the same account and asset (a cancel-replace's funds).
+        if (holds.length === 0) return;
+        const from = holds[op.from % holds.length]!;
+        const others = holds.filter((hold) => hold.account === from.account && hold.asset === from.asset && hold.id !== from.id);
+        if (others.length === 0) return;
+        await wallet.voidHold(from.id, { holdId: others[op.to % others.length]!.id, amount: BigInt(op.amount) });
         return;
       }
       case "settle": {

@@ -35,7 +35,8 @@ export class BatchHolds {
     return this.run(requests.map((request) => () => {
       if (!this.deps.assets.get(request.asset)) throw invalidField("asset", `unknown asset ${request.asset}`);
       requireUserAccount(request.account, "account_id");
-      requireAmount(request.amount, "amount");
+      // zero, as CreateHold allows it (Holds.create)
+      if (request.amount !== 0n) requireAmount(request.amount, "amount");
       return makeCommand(`hold:${request.holdId}`, now, { kind: "hold", ...request });
     }));
   }

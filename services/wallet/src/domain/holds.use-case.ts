@@ -22,16 +22,26 @@ export interface HoldsDeps {
 export class Holds {
   constructor(private readonly deps: HoldsDeps) {}
 
+  /**
+   * A hold of zero is allowed: a cancel-replace's new order paid for entirely by the order it cancels holds nothing
+   * until that order's void moves its funds in (see void).
+   */
   async create(request: { holdId: string; account: string; asset: string; amount: bigint; timeoutMs: number }): Promise<HoldDoc> {
     if (!this.deps.assets.get(request.asset)) throw invalidField("asset", `unknown asset ${request.asset}`);
     requireUserAccount(request.account, "account_id");
-    requireAmount(request.amount, "amount");
+    if (request.amount !== 0n) requireAmount(request.amount, "amount");
     await this.deps.wallet.run(`hold:${request.holdId}`, { kind: "hold", ...request });
     return this.get(request.holdId);
   }
 
-  async void(holdId: string): Promise<HoldDoc> {
-    await this.deps.wallet.run(`void:${holdId}`, { kind: "void", holdId, expire: false });
+  /**
+   * Ends a pending hold, returning what remains to available; with `moveTo`, `moveTo.amount` of it goes to another
+   * pending hold of the same account and asset instead (a cancel-replace's new order taking the funds of the order
+   * it cancels), in the same command. Once per hold whichever way: the command id is the hold's void.
+   */
+  async void(holdId: string, moveTo?: { readonly holdId: string; readonly amount: bigint }): Promise<HoldDoc> {
+    if (moveTo) requireAmount(moveTo.amount, "move_amount");
+    await this.deps.wallet.run(`void:${holdId}`, moveTo ? { kind: "void", holdId, expire: false, moveTo } : { kind: "void", holdId, expire: false });
     return this.get(holdId);
   }
 

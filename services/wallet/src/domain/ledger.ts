@@ -289,7 +289,16 @@ export type CommandBody =
       readonly reason?: string;
     }
   | { readonly kind: "hold"; readonly holdId: string; readonly account: string; readonly asset: string; readonly amount: Units; readonly timeoutMs: number }
-  | { readonly kind: "void"; readonly holdId: string; readonly expire: boolean }
+  | {
+      readonly kind: "void";
+      readonly holdId: string;
+      readonly expire: boolean;
+      /**
+       * Hands `amount` of what remains to another pending hold of the same account and asset (it stays locked) and
+       * releases only the rest. Left out (not undefined) otherwise, so other voids' fingerprints stay as they were.
+       */
+      readonly moveTo?: { readonly holdId: string; readonly amount: Units };
+    }
   | { readonly kind: "reduce"; readonly holdId: string; readonly amount: Units }
   | { readonly kind: "settle"; readonly trade: SettleTrade; readonly buyerFeeBps: number; readonly sellerFeeBps: number }
   | { readonly kind: "transfer"; readonly from: string; readonly to: string; readonly asset: string; readonly amount: Units }

@@ -103,6 +103,23 @@ function payFromHold(effects: EffectsBuilder, holdId: string, account: string, a
   effects.move(account, asset, 0n, -amount);
 }
 
+/**
+ * Adds `amount` of the ending hold `from` to the pending hold `toId` (same account and asset): both amounts stay
+ * locked, so no balance changes. Answers the amount moved.
+ */
+function moveInto(effects: EffectsBuilder, from: HoldDoc, toId: string, amount: Units, now: number): Units {
+  const id = docIds.hold(toId);
+  if (id === from.id) throw invalidField("move_to_hold_id", "must be another hold");
+  const to = effects.doc(id);
+  if (!to || to.type !== "hold") throw invalidField("move_to_hold_id", `hold ${toId} does not exist`);
+  if (to.account !== from.account || to.asset !== from.asset) throw invalidField("move_to_hold_id", `hold ${toId} belongs to ${to.account} in ${to.asset}, not ${from.account} in ${from.asset}`);
+  if (to.state !== "pending" || (to.expiresAt > 0 && now >= to.expiresAt)) throw invalidField("move_to_hold_id", `hold ${toId} is not pending`);
+  if (amount <= 0n) throw invalidField("move_amount", "must be greater than zero");
+  if (amount > from.remaining) throw insufficientBalance(from.asset, "hold");
+  effects.put({ ...to, amount: to.amount + amount, remaining: to.remaining + amount });
+  return amount;
+}
+
 function planBody(effects: EffectsBuilder, body: CommandBody, command: Command): void {
   const now = command.time;
   switch (body.kind) {
@@ -161,10 +178,12 @@ function planBody(effects: EffectsBuilder, body: CommandBody, command: Command):
       if (!hold || hold.type !== "hold") throw notFound("hold", body.holdId);
       if (hold.state !== "pending") throw holdNotPending(body.holdId, hold.state);
       if (body.expire && !(hold.expiresAt > 0 && now >= hold.expiresAt)) throw holdNotPending(body.holdId, "not yet due");
-      effects.move(hold.account, hold.asset, hold.remaining, -hold.remaining);
+      const moved = body.moveTo ? moveInto(effects, hold, body.moveTo.holdId, body.moveTo.amount, now) : 0n;
+      const released = hold.remaining - moved;
+      effects.move(hold.account, hold.asset, released, -released);
       const state: HoldDoc["state"] = body.expire ? "expired" : hold.settled > 0n ? "posted" : "voided";
       effects.put({ ...hold, remaining: 0n, state });
-      effects.result = { released: hold.remaining.toString(), state };
+      effects.result = body.moveTo ? { released: released.toString(), moved: moved.toString(), state } : { released: released.toString(), state };
       return;
     }
     case "reduce": {

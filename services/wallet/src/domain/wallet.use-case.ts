@@ -96,8 +96,9 @@ export class Wallet {
     return this.holds.create(request);
   }
 
-  voidHold(holdId: string): Promise<HoldDoc> {
-    return this.holds.void(holdId);
+  /** Ends a hold; with `moveTo`, part of what remains goes to another hold of the same account and asset (Holds.void). */
+  voidHold(holdId: string, moveTo?: { readonly holdId: string; readonly amount: bigint }): Promise<HoldDoc> {
+    return this.holds.void(holdId, moveTo);
   }
 
   /** Releases `amount` of a pending hold (an order reduced in place); the rest stays held. */

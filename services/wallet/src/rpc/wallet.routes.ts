@@ -101,7 +101,14 @@ export function walletRoutes(deps: WalletRoutesDeps) {
         return { results: parsed.map((hold) => toHoldResult(isDomainError(hold) ? { ok: false, error: hold } : taken[next++]!)) };
       },
       async voidHold(request) {
-        return { hold: toHoldMessage(assets, await wallet.voidHold(request.holdId)) };
+        if (request.moveToHoldId === "") {
+          if (request.moveAmount !== "") throw invalidField("move_amount", "only with move_to_hold_id");
+          return { hold: toHoldMessage(assets, await wallet.voidHold(request.holdId)) };
+        }
+        if (request.moveAmount === "") throw invalidField("move_amount", "required with move_to_hold_id");
+        const { asset } = await wallet.hold(request.holdId);
+        const moveTo = { holdId: request.moveToHoldId, amount: toUnits(assets, asset, request.moveAmount, "move_amount") };
+        return { hold: toHoldMessage(assets, await wallet.voidHold(request.holdId, moveTo)) };
       },
       async reduceHold(request) {
         const { asset } = await wallet.hold(request.holdId);

@@ -1004,8 +1004,14 @@ func (*HoldResult_Done) isHoldResult_Result() {}
 func (*HoldResult_Error) isHoldResult_Result() {}
 
 type VoidHoldRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	HoldId        string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	HoldId string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
+	// When set: move_amount of what remains goes to this other pending hold of the same account and
+	// asset (it stays locked) and only the rest returns to available, in the same command (a
+	// cancel-replace's new order taking the funds of the order it cancels).
+	MoveToHoldId string `protobuf:"bytes,2,opt,name=move_to_hold_id,json=moveToHoldId,proto3" json:"move_to_hold_id,omitempty"`
+	// In the hold's asset; required with move_to_hold_id, at most what remains.
+	MoveAmount    string `protobuf:"bytes,3,opt,name=move_amount,json=moveAmount,proto3" json:"move_amount,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1043,6 +1049,20 @@ func (*VoidHoldRequest) Descriptor() ([]byte, []int) {
 func (x *VoidHoldRequest) GetHoldId() string {
 	if x != nil {
 		return x.HoldId
+	}
+	return ""
+}
+
+func (x *VoidHoldRequest) GetMoveToHoldId() string {
+	if x != nil {
+		return x.MoveToHoldId
+	}
+	return ""
+}
+
+func (x *VoidHoldRequest) GetMoveAmount() string {
+	if x != nil {
+		return x.MoveAmount
 	}
 	return ""
 }
@@ -4035,9 +4055,12 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"HoldResult\x12\x14\n" +
 	"\x04done\x18\x01 \x01(\bH\x00R\x04done\x12<\n" +
 	"\x05error\x18\x02 \x01(\v2$.exchange.wallet.v1.SettleTradeErrorH\x00R\x05errorB\b\n" +
-	"\x06result\"3\n" +
+	"\x06result\"\xa4\x01\n" +
 	"\x0fVoidHoldRequest\x12 \n" +
-	"\ahold_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06holdId\"@\n" +
+	"\ahold_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06holdId\x12%\n" +
+	"\x0fmove_to_hold_id\x18\x02 \x01(\tR\fmoveToHoldId\x12H\n" +
+	"\vmove_amount\x18\x03 \x01(\tB'\xbaH$r\"2 ^([0-9]{1,30}(\\.[0-9]{1,18})?)?$R\n" +
+	"moveAmount\"@\n" +
 	"\x10VoidHoldResponse\x12,\n" +
 	"\x04hold\x18\x01 \x01(\v2\x18.exchange.wallet.v1.HoldR\x04hold\"\x9b\x01\n" +
 	"\x11ReduceHoldRequest\x12 \n" +

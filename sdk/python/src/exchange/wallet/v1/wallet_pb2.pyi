@@ -172,10 +172,14 @@ class HoldResult(_message.Message):
     def __init__(self, done: _Optional[bool] = ..., error: _Optional[_Union[SettleTradeError, _Mapping]] = ...) -> None: ...
 
 class VoidHoldRequest(_message.Message):
-    __slots__ = ("hold_id",)
+    __slots__ = ("hold_id", "move_to_hold_id", "move_amount")
     HOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    MOVE_TO_HOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    MOVE_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     hold_id: str
-    def __init__(self, hold_id: _Optional[str] = ...) -> None: ...
+    move_to_hold_id: str
+    move_amount: str
+    def __init__(self, hold_id: _Optional[str] = ..., move_to_hold_id: _Optional[str] = ..., move_amount: _Optional[str] = ...) -> None: ...
 
 class VoidHoldResponse(_message.Message):
     __slots__ = ("hold",)

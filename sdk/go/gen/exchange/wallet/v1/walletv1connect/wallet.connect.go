@@ -118,7 +118,8 @@ type WalletServiceClient interface {
 	// (insufficient balance, unknown asset...) fails alone, with its error in its result. Committed
 	// together. Only a malformed batch (empty, too big) fails the whole call.
 	CreateHolds(context.Context, *connect.Request[v1.CreateHoldsRequest]) (*connect.Response[v1.CreateHoldsResponse], error)
-	// Returns what is left of a hold to available. Resolves the hold at most once.
+	// Returns what is left of a hold to available, or hands part of it to another hold (see
+	// VoidHoldRequest.move_to_hold_id). Resolves the hold at most once.
 	VoidHold(context.Context, *connect.Request[v1.VoidHoldRequest]) (*connect.Response[v1.VoidHoldResponse], error)
 	// Returns part of a pending hold to available (an order reduced in place); the hold stays
 	// pending with the rest. Idempotent by request_id.
@@ -500,7 +501,8 @@ type WalletServiceHandler interface {
 	// (insufficient balance, unknown asset...) fails alone, with its error in its result. Committed
 	// together. Only a malformed batch (empty, too big) fails the whole call.
 	CreateHolds(context.Context, *connect.Request[v1.CreateHoldsRequest]) (*connect.Response[v1.CreateHoldsResponse], error)
-	// Returns what is left of a hold to available. Resolves the hold at most once.
+	// Returns what is left of a hold to available, or hands part of it to another hold (see
+	// VoidHoldRequest.move_to_hold_id). Resolves the hold at most once.
 	VoidHold(context.Context, *connect.Request[v1.VoidHoldRequest]) (*connect.Response[v1.VoidHoldResponse], error)
 	// Returns part of a pending hold to available (an order reduced in place); the hold stays
 	// pending with the rest. Idempotent by request_id.
