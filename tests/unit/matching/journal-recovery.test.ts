@@ -140,7 +140,7 @@ describe("command codec v2 (varints, raw f64 for anything else)", () => {
       const cmds: Command[] = [
         { type: "PLACE", ts: v, orderId: v, userId: v, side: "BUY", orderType: "LIMIT", price: v, qty: v, budget: v, icebergQty: v, stp: "EXPIRE_BOTH" },
         { type: "AMEND", ts: 1, orderId: v, newQty: v, newPrice: v, budgetDelta: v },
-        { type: "CANCEL_REPLACE", ts: v, cancelOrderId: v, mode: "ALLOW_FAILURE", order: { orderId: v, userId: 2, side: "SELL", orderType: "MARKET", quoteQty: v, budget: v } },
+        { type: "CANCEL_REPLACE", ts: v, cancelOrderId: v, mode: "ALLOW_FAILURE", order: { orderId: v, userId: 2, side: "SELL", orderType: "MARKET", quoteQty: v, budget: v }, budgetFromCanceled: v },
       ];
       for (const c of cmds) {
         const d = decodeCommand(buf, 0, encodeCommand(c, buf, 0));

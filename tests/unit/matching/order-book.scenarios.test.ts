@@ -3,7 +3,7 @@ import { OrderBook, type MatchingBook } from "../../../services/matching/src/dom
 import { ReferenceOrderBook } from "../../../services/matching/src/domain/order-book.reference.js";
 import { CollectingSink, type MatchingEvent, type TradeEvent, type OrderUpdateEvent } from "../../../services/matching/src/domain/events.js";
 import type { Command, PlaceOrder } from "../../../services/matching/src/domain/commands.js";
-import { SELL } from "../../../services/matching/src/domain/rules.js";
+import { BUY as BUY_SIDE, SELL } from "../../../services/matching/src/domain/rules.js";
 
 type P = Omit<PlaceOrder, "type" | "ts">;
 let ts = 0;
@@ -246,6 +246,94 @@ describe("matching scenarios", () => {
     expect(r.events[3].filter((e) => e.kind === "ORDER_UPDATE").map((e) => (e as OrderUpdateEvent).orderId)).toEqual([1, 3]);
     expect(r.events[4].map((e) => e.kind)).toEqual(["REJECTED", "REJECTED"]);
     expect(r.book.depth(1, 5)).toEqual([[99, 1]]);
+  });
+
+  describe("cancel-replace taking budget from the canceled order", () => {
+    // alice (1) buys 10 at 100 with all she has (budget 1000); she moves it to 10 at 103, holding 30 herself.
+    const replaceBuy = (from: number, mode?: "STOP_ON_FAILURE" | "ALLOW_FAILURE", over: Partial<P> = {}): Command => ({
+      type: "CANCEL_REPLACE",
+      ts: ++ts,
+      cancelOrderId: 1,
+      mode,
+      order: { orderId: 9, userId: 1, side: "BUY", orderType: "LIMIT", price: 103, qty: 10, budget: 30, ...over },
+      budgetFromCanceled: from,
+    });
+    const accepted = (ev: MatchingEvent[], id: number) => ev.some((e) => e.kind === "ACCEPTED" && e.orderId === id);
+    const rejected = (ev: MatchingEvent[], id: number) => ev.find((e) => e.kind === "REJECTED" && e.orderId === id);
+
+    it("the cancel, then the new order with both budgets, in one batch; it trades on them at once", () => {
+      const { events, book } = both([place({ orderId: 1, side: "BUY", price: 100, qty: 10 }), place({ orderId: 2, side: "SELL", price: 102, qty: 4, userId: 2 }), replaceBuy(1000)]);
+      const batch = events[2];
+      expect(batch.map((e) => e.kind)).toEqual(["ORDER_UPDATE", "BOOK_DELTA", "ACCEPTED", "TRADE", "ORDER_UPDATE", "BOOK_DELTA", "ORDER_UPDATE", "BOOK_DELTA"]);
+      expect(upd(batch, 1)).toEqual([expect.objectContaining({ status: "CANCELED", canceledQty: 10, remainingBudget: 1000 })]);
+      expect(trades(batch).map((t) => [t.makerOrderId, t.takerOrderId, t.price, t.qty])).toEqual([[2, 9, 102, 4]]);
+      // 1030 held in all, 408 spent: the rest (6 at 103) is funded exactly.
+      expect(upd(batch, 9).at(-1)).toMatchObject({ status: "PARTIALLY_FILLED", openQty: 6, remainingBudget: 1030 - 408 });
+      expect(book.depth(BUY_SIDE, 5)).toEqual([[103, 6]]);
+    });
+
+    it("a target partly filled since: what it still holds covers the need or the new order is refused for budget, the cancel standing", () => {
+      const fill = place({ orderId: 2, side: "SELL", price: 100, qty: 3, userId: 2 });
+      // 7 left at 100 = 700: enough for 690, not for 701.
+      const enough = both([place({ orderId: 1, side: "BUY", price: 100, qty: 10 }), fill, replaceBuy(690, undefined, { qty: 7, price: 103, budget: 31 })]);
+      expect(accepted(enough.events[2], 9)).toBe(true);
+      expect(upd(enough.events[2], 9).at(-1)).toMatchObject({ status: "NEW", remainingBudget: 721 });
+      const short = both([place({ orderId: 1, side: "BUY", price: 100, qty: 10 }), fill, replaceBuy(701, undefined, { qty: 7, price: 103, budget: 20 })]);
+      expect(upd(short.events[2], 1)).toEqual([expect.objectContaining({ status: "CANCELED", filledQty: 3, remainingBudget: 700 })]);
+      expect(rejected(short.events[2], 9)).toMatchObject({ reason: "INSUFFICIENT_BUDGET" });
+      expect(accepted(short.events[2], 9)).toBe(false);
+      expect(short.book.depth(BUY_SIDE, 5)).toEqual([]);
+    });
+
+    it("what an amendment released is not the target's to give: only its price x the lots left counts", () => {
+      // amended from 10 to 4 lots: 600 released upstream, 400 still held although matching's budget says 1000.
+      const amend: Command = { type: "AMEND", ts: ++ts, orderId: 1, newQty: 4 };
+      const r = both([place({ orderId: 1, side: "BUY", price: 100, qty: 10 }), amend, replaceBuy(401, undefined, { qty: 4, budget: 11 })]);
+      expect(rejected(r.events[2], 9)).toMatchObject({ reason: "INSUFFICIENT_BUDGET" });
+      const ok = both([place({ orderId: 1, side: "BUY", price: 100, qty: 10 }), amend, replaceBuy(400, undefined, { qty: 4, budget: 12 })]);
+      expect(accepted(ok.events[2], 9)).toBe(true);
+    });
+
+    it("a failed cancel: STOP_ON_FAILURE rejects as before; ALLOW_FAILURE places only a new order that needs nothing from it", () => {
+      const filled = [place({ orderId: 1, side: "BUY", price: 100, qty: 10 }), place({ orderId: 2, side: "SELL", price: 100, qty: 10, userId: 2 })];
+      const stop = both([...filled, replaceBuy(1000, "STOP_ON_FAILURE")]);
+      expect(stop.events[2].map((e) => [e.kind, (e as { orderId: number }).orderId, (e as { reason?: string }).reason])).toEqual([
+        ["REJECTED", 1, "UNKNOWN_ORDER"],
+        ["REJECTED", 9, "UNKNOWN_ORDER"],
+      ]);
+      const allowed = both([...filled, replaceBuy(1000, "ALLOW_FAILURE")]);
+      expect(allowed.events[2].map((e) => [e.kind, (e as { orderId: number }).orderId, (e as { reason?: string }).reason])).toEqual([
+        ["REJECTED", 1, "UNKNOWN_ORDER"],
+        ["REJECTED", 9, "INSUFFICIENT_BUDGET"],
+      ]);
+      const own = both([...filled, replaceBuy(0, "ALLOW_FAILURE", { budget: 1030 })]);
+      expect(accepted(own.events[2], 9)).toBe(true);
+    });
+
+    it("another side, another user's order or a bad amount never funds it", () => {
+      const sell = both([place({ orderId: 1, side: "SELL", price: 200, qty: 10 }), replaceBuy(1000)]);
+      expect(upd(sell.events[1], 1)).toEqual([expect.objectContaining({ status: "CANCELED" })]);
+      expect(rejected(sell.events[1], 9)).toMatchObject({ reason: "INSUFFICIENT_BUDGET" });
+      const theirs = both([place({ orderId: 1, side: "BUY", price: 100, qty: 10, userId: 2 }), replaceBuy(1000)]);
+      expect(theirs.events[1].map((e) => [e.kind, (e as { reason?: string }).reason])).toEqual([
+        ["REJECTED", "NOT_OWNER"],
+        ["REJECTED", "NOT_OWNER"],
+      ]);
+      for (const bad of [-1, 1.5, Number.NaN]) {
+        const r = both([place({ orderId: 1, side: "BUY", price: 100, qty: 10 }), replaceBuy(bad)]);
+        expect(r.events[1].map((e) => [e.kind, (e as { reason?: string }).reason])).toEqual([
+          ["REJECTED", "INVALID_FIELD"],
+          ["REJECTED", "INVALID_FIELD"],
+        ]);
+      }
+    });
+
+    it("a parked stop gives its whole budget", () => {
+      const stop = place({ orderId: 1, side: "BUY", orderType: "STOP_LOSS_LIMIT", stopPrice: 120, price: 121, qty: 10, budget: 1210 });
+      const r = both([place({ orderId: 5, side: "SELL", price: 110, qty: 1, userId: 2 }), place({ orderId: 6, side: "BUY", price: 110, qty: 1, userId: 3 }), stop, replaceBuy(1000)]);
+      expect(upd(r.events[3], 1)).toEqual([expect.objectContaining({ status: "CANCELED", remainingBudget: 1210 })]);
+      expect(accepted(r.events[3], 9)).toBe(true);
+    });
   });
 
   it("sequence ids are per command and gap-free, including rejected commands", () => {

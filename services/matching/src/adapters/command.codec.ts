@@ -6,7 +6,7 @@
  *
  * - head: bits 0-2 = type code (0 = unknown type), bit 7 = a raw mask follows.
  * - presence mask: bit i = NUM_FIELDS[i] is present (not undefined). Only the fields a command type reads are
- *   written (PLACE: order fields; CANCEL_REPLACE: ts, cancelOrderId + its order's fields; ...), so the decoded
+ *   written (PLACE: order fields; CANCEL_REPLACE: ts, cancelOrderId, budgetFromCanceled + its order's fields; ...), so the decoded
  *   command behaves exactly like the original.
  * - values: a non-negative safe integer (the normal case: ids, ticks, lots, budgets) is an unsigned LEB128 varint
  *   (1-8 bytes); anything else (negative, fractional, -0, NaN, > 2^53, or not a number at all, stored as NaN) is a
@@ -48,6 +48,7 @@ const NUM_FIELDS = [
   "newQty",
   "newPrice",
   "budgetDelta",
+  "budgetFromCanceled",
 ] as const;
 const F_TS = 0;
 const F_ORDER_ID = 1;
@@ -63,6 +64,7 @@ const F_CANCEL_ORDER_ID = 10;
 const F_NEW_QTY = 11;
 const F_NEW_PRICE = 12;
 const F_BUDGET_DELTA = 13;
+const F_BUDGET_FROM_CANCELED = 14;
 
 const ENUMS: Array<[string, readonly string[]]> = [
   ["side", ["BUY", "SELL"]],
@@ -290,9 +292,11 @@ function encodePlain(cmd: Command, buf: Buffer, off: number): number {
       break;
     }
     case T_CANCEL_REPLACE: {
-      const c = cmd as unknown as { cancelOrderId?: unknown; order?: OrderFields | null };
+      const c = cmd as unknown as { cancelOrderId?: unknown; order?: OrderFields | null; budgetFromCanceled?: unknown };
       orderNums(c.order ?? {});
       if (c.cancelOrderId !== undefined) putNum(F_CANCEL_ORDER_ID, c.cancelOrderId);
+      // absent in journals written before it existed: they decode as before
+      if (c.budgetFromCanceled !== undefined) putNum(F_BUDGET_FROM_CANCELED, c.budgetFromCanceled);
       break;
     }
     case T_CANCEL_ALL: {

@@ -71,6 +71,13 @@ export interface AmendOrder {
   budgetDelta?: number;
 }
 
+/**
+ * Cancel one order and place another in one step. `order.budget` is what is held for the new order itself;
+ * `budgetFromCanceled` (> 0) is more budget the new order takes from the canceled order (upstream, its hold moves
+ * with it): the new order is then placed only when the cancel succeeded and the canceled order, of the same side
+ * and in no list, still covers it (rules.ts budgetCovers), with budget `order.budget + budgetFromCanceled`;
+ * otherwise it is rejected INSUFFICIENT_BUDGET (ALLOW_FAILURE included), the cancel standing if it succeeded.
+ */
 export interface CancelReplace {
   type: "CANCEL_REPLACE";
   ts: number;
@@ -78,6 +85,7 @@ export interface CancelReplace {
   /** STOP_ON_FAILURE: if the cancel fails, the new order is rejected too. ALLOW_FAILURE: place anyway. */
   mode?: "STOP_ON_FAILURE" | "ALLOW_FAILURE";
   order: Omit<PlaceOrder, "type" | "ts">;
+  budgetFromCanceled?: number;
 }
 
 export interface CancelAll {

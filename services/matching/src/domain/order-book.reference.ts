@@ -447,11 +447,20 @@ export class ReferenceOrderBook implements MatchingBook {
       sink.rejected(nid, blocked);
       return;
     }
-    if (cid === 0 || !c.order || (c.mode !== undefined && c.mode !== "STOP_ON_FAILURE" && c.mode !== "ALLOW_FAILURE")) {
+    const from = c.budgetFromCanceled;
+    if (cid === 0 || !c.order || (c.mode !== undefined && c.mode !== "STOP_ON_FAILURE" && c.mode !== "ALLOW_FAILURE") || (from !== undefined && !(safe(from) && from >= 0))) {
       sink.rejected(cid, RJ_INVALID_FIELD);
       sink.rejected(nid, RJ_INVALID_FIELD);
       return;
     }
+    // what the order to cancel leaves for the new one, judged before it goes
+    const want = c.order.side === "BUY" ? BUY : c.order.side === "SELL" ? SELL : -1;
+    const o = this.find(cid);
+    const s = this.stops.find((x) => x.orderId === cid);
+    // kept upstream: the budget less what amendments released (canceled lots, at the price for a buy), in bigint
+    const kept = o ? BigInt(o.budget) - BigInt(o.canceled) * (o.side === BUY ? BigInt(o.price) : 1n) : s ? BigInt(s.budget) : -1n;
+    const side = o ? o.side : s ? s.side : -2;
+    const covered = from !== undefined && from > 0 && side === want && kept >= BigInt(from);
     const r = this.cancelOne(cid, c.order.userId, sink);
     if (r >= 0) {
       sink.rejected(cid, r);
@@ -460,7 +469,9 @@ export class ReferenceOrderBook implements MatchingBook {
         return;
       }
     }
-    this.place(c.order, sink, false);
+    if (from === undefined || from === 0) return this.place(c.order, sink, false);
+    if (r >= 0 || !covered) return sink.rejected(nid, RJ_INSUFFICIENT_BUDGET);
+    this.place({ ...c.order, budget: c.order.budget + from }, sink, false);
   }
 
   state(): BookState {

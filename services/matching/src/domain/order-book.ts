@@ -60,6 +60,7 @@ import {
   STP_EXPIRE_BOTH,
   floorDiv,
   productExceeds,
+  budgetCovers,
   validatePlace,
   validateFields,
   isStopType,
@@ -836,11 +837,19 @@ export class OrderBook implements MatchingBook {
       sink.rejected(nid, s);
       return;
     }
-    if (cid === 0 || !c.order || (c.mode !== undefined && c.mode !== "STOP_ON_FAILURE" && c.mode !== "ALLOW_FAILURE")) {
+    if (
+      cid === 0 ||
+      !c.order ||
+      (c.mode !== undefined && c.mode !== "STOP_ON_FAILURE" && c.mode !== "ALLOW_FAILURE") ||
+      (c.budgetFromCanceled !== undefined && !nonNeg(c.budgetFromCanceled))
+    ) {
       sink.rejected(cid, RJ_INVALID_FIELD);
       sink.rejected(nid, RJ_INVALID_FIELD);
       return;
     }
+    const from = c.budgetFromCanceled ?? 0;
+    // judged before the cancel frees the order's record
+    const covered = from > 0 && this.covers(cid, c.order.side, from);
     const r = this.cancelById(cid, c.order.userId, sink);
     if (r >= 0) {
       sink.rejected(cid, r);
@@ -848,7 +857,22 @@ export class OrderBook implements MatchingBook {
     }
     // the canceled order's list ends before the new order can meet its siblings
     if (this.lists.active()) this.settleLists(sink);
-    this.place(c.order, sink, false);
+    if (from === 0) return this.place(c.order, sink, false);
+    if (r >= 0 || !covered) return sink.rejected(nid, RJ_INSUFFICIENT_BUDGET);
+    this.place({ ...c.order, budget: c.order.budget + from }, sink, false);
+  }
+
+  /** Whether a live order of `side`, in no list, leaves `need` budget units for a replacement (budgetCovers). */
+  private covers(id: number, side: unknown, need: number): boolean {
+    if (this.lists.isLeg(id) || this.lists.knows(id)) return false;
+    const want = side === "BUY" ? BUY : side === "SELL" ? SELL : -1;
+    const m = this.ids.get(id);
+    if (m >= 0) {
+      const s = this.ord[(m << 4) + O_SIDE];
+      return s === want && budgetCovers(s, this.ord[(m << 4) + O_PRICE], this.ord[(m << 4) + O_BUDGET], this.ord[(m << 4) + O_CANCELED], need);
+    }
+    const st = this.stopIds.size === 0 ? undefined : this.stopIds.get(id);
+    return st !== undefined && st.side === want && budgetCovers(st.side, st.price, st.budget, 0, need);
   }
 
   // ======================================================================== order lists

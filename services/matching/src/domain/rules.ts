@@ -72,6 +72,18 @@ export function productExceeds(a: number, b: number, limit: number): boolean {
   return a * b > limit;
 }
 
+/**
+ * Whether an order canceled by a cancel-replace leaves `need` budget units for the new order: its remaining budget
+ * less what keep-priority amendments released upstream (canceled lots at its price for a buy, canceled lots for a
+ * sell), which is exactly what wallet still holds for it once every earlier event is applied. `canceled` is what
+ * was canceled before this cancel.
+ */
+export function budgetCovers(side: number, price: number, budget: number, canceled: number, need: number): boolean {
+  const left = budget - need;
+  if (left < 0) return false;
+  return side === BUY ? !productExceeds(canceled, price, left) : canceled <= left;
+}
+
 /** floor(a/b) exactly for safe integers a >= 0, b > 0. */
 export function floorDiv(a: number, b: number): number {
   if (a + b <= Number.MAX_SAFE_INTEGER) return Math.floor(a / b);

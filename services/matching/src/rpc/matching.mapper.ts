@@ -115,6 +115,7 @@ export async function toDomainCommand(message: CommandMessage, accounts: Account
         cancelOrderId: orderId("cancel_replace.cancel_order_id", kind.value.cancelOrderId),
         mode: kind.value.allowFailure ? "ALLOW_FAILURE" : "STOP_ON_FAILURE",
         order: await toOrder(place, accounts),
+        ...(kind.value.budgetFromCanceled === "" ? {} : { budgetFromCanceled: safeInteger("cancel_replace.budget_from_canceled", kind.value.budgetFromCanceled) }),
       };
     }
     case "placeList": {

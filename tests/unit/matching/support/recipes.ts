@@ -35,8 +35,11 @@ export function build(recipes: Recipe[]): Command[] {
   let ts = 1_000;
   const out: Command[] = [];
   const stpOf = (r: Recipe): StpMode | undefined => (r.c < 5 ? undefined : STPS[r.c % 4]);
+  /** Who placed each order, and on which side (a cancel-replace moving budget mostly targets its own). */
+  const owners = new Map<number, { user: number; buy: boolean }>();
   const limit = (r: Recipe, id: number, orderType: OrderType, tif?: TimeInForce): Omit<PlaceOrder, "type" | "ts"> => {
     const side = r.buy ? "BUY" : "SELL";
+    owners.set(id, { user: r.user, buy: r.buy });
     // buyers lean below mid, sellers above, with overlap so orders cross
     const price = MID + r.off + (r.buy ? -1 : 1);
     const o: Omit<PlaceOrder, "type" | "ts"> = { orderId: id, userId: r.user, side, orderType, price, qty: r.qty, budget: r.buy ? price * r.qty + (r.b % 3) * 7 : r.qty, stp: stpOf(r) };
@@ -97,8 +100,17 @@ export function build(recipes: Recipe[]): Command[] {
     } else if (k < 91) {
       const id = next++;
       ids.push(id);
-      const o = limit(r, id, "LIMIT");
-      out.push({ type: "CANCEL_REPLACE", ts, cancelOrderId: pickId(), mode: r.c < 7 ? "STOP_ON_FAILURE" : "ALLOW_FAILURE", order: o });
+      const mode = r.c < 7 ? "STOP_ON_FAILURE" : "ALLOW_FAILURE";
+      if (r.a < 5) out.push({ type: "CANCEL_REPLACE", ts, cancelOrderId: pickId(), mode, order: limit(r, id, "LIMIT") });
+      else {
+        // part of the new order's budget taken from the canceled order: mostly its owner's, on its side (enough or
+        // not, after fills and amendments), sometimes another side or user
+        const target = pickId();
+        const owner = r.a < 8 ? owners.get(target) : undefined;
+        const o = limit(owner ? { ...r, ...owner } : r, id, "LIMIT");
+        const from = Math.min(o.budget, o.side === "BUY" ? (r.b + 1) * 60 : 1 + (r.b % r.qty));
+        out.push({ type: "CANCEL_REPLACE", ts, cancelOrderId: target, mode, order: { ...o, budget: o.budget - from }, budgetFromCanceled: from });
+      }
     } else if (k < 93) {
       out.push({ type: "CANCEL_ALL", ts, userId: r.user });
     } else if (k < 95) {
