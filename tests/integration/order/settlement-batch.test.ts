@@ -31,7 +31,7 @@ import { limitRequest } from "../../support/place-request.js";
 const BTC = 10n ** 8n;
 const SYMBOL = "BTCUSDT";
 
-type Call = { op: "hold" | "release" | "reduce" | "settle"; ids: string[]; releases?: string[] };
+type Call = { op: "hold" | "release" | "reduce" | "move" | "settle"; ids: string[]; releases?: string[] };
 
 /** The real adapter, logging each call; can lose the answer of one settlement (after wallet applied it). */
 class LoggingWallet implements WalletGateway {
@@ -68,6 +68,15 @@ class LoggingWallet implements WalletGateway {
   reduce(holdId: string, requestId: string, amount: string) {
     this.calls.push({ op: "reduce", ids: [holdId] });
     return this.inner.reduce(holdId, requestId, amount);
+  }
+
+  moveHold(holdId: string, toHoldId: string, amount: string) {
+    this.calls.push({ op: "move", ids: [holdId, toHoldId] });
+    return this.inner.moveHold(holdId, toHoldId, amount);
+  }
+
+  available(accountId: string, asset: string) {
+    return this.inner.available(accountId, asset);
   }
 
   async settleMany(trades: readonly TradeSettlement[]) {

@@ -31,8 +31,10 @@ import { limitRequest } from "../../support/place-request.js";
 // Orders.cancelReplace with the real matching engine and the real wallet (SQLite) in process, the real
 // SQLite order store and its consumer: the cancel and the new order are ONE matching command
 // (CANCEL_REPLACE), so no other order can trade between them; matching applies STOP_ON_FAILURE /
-// ALLOW_FAILURE; a replacement that needs the old order's funds falls back to cancel, then place; an
-// undelivered cancel-replace is only ever delivered whole. Funds are checked to the unit after each.
+// ALLOW_FAILURE; a replacement that needs the old order's funds takes them in that same command (the old
+// hold moved in wallet when the consumer applies the cancel), or is refused for balance when too little is
+// left; an undelivered cancel-replace is only ever delivered whole, and moves the hold once however often
+// it is delivered or applied. Funds are checked to the unit after each.
 
 const SYMBOL = "BTCUSDT";
 const usdt = (text: string) => parseUnits(text, 8);
@@ -45,6 +47,8 @@ const btc = (text: string) => parseUnits(text, 8);
 class ObservedMatching implements MatchingGateway {
   readonly sent: string[] = [];
   down = false;
+  /** The next submission reaches matching but its answer is lost. */
+  loseNextAnswer = false;
   private paused = false;
   private resume: () => void = () => undefined;
   private resumed: Promise<void> = Promise.resolve();
@@ -78,7 +82,13 @@ class ObservedMatching implements MatchingGateway {
   async submitBatch(symbol: string, commands: readonly Command[]): Promise<SubmitOutcome[]> {
     if (this.down) throw new ConnectError("matching is unreachable", Code.Unavailable);
     for (const command of commands) this.record(command);
-    return this.inner.submitBatch(symbol, commands);
+    const outcomes = await this.inner.submitBatch(symbol, commands);
+    if (this.loseNextAnswer) {
+      // matching journaled and applied it; the connection broke before its answer
+      this.loseNextAnswer = false;
+      throw new ConnectError("connection reset before the answer", Code.Unavailable);
+    }
+    return outcomes;
   }
 
   async *events(symbol: string, fromSequence: number, signal: AbortSignal): AsyncIterable<EventBatch> {
@@ -357,38 +367,205 @@ describe("cancelReplace is one matching command", () => {
     expect(consumerErrors).toEqual([]);
   });
 
-  it("a replacement that needs the old order's funds falls back to cancel, then place, and still replaces", async () => {
-    // carol has exactly 3000 USDT: 0.1 x 30000 fits only once X's 2900 are released.
+  it("a trader with exactly enough for one order moves it: one command, the old hold pays, nothing trades between", async () => {
+    // carol has 3000 USDT: X holds 2900 of it, the replacement 1425, of which X pays all but the 100 free.
     const x = await orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "29000"), "x");
-    const sent = matching.sent.length;
-    const outcome = await orders.cancelReplace(replace("carol", x, limit(Side.BUY, "0.1", "30000"), "x2"));
+    expect(await balance("carol", "USDT")).toEqual({ available: usdt("100"), locked: usdt("2900") });
+    let replaced = false;
+    const stream = (async () => {
+      const sells: Order[] = [];
+      for (let after = 0; after < 3 && sells.length < 40; after += replaced ? 1 : 0) sells.push(await orders.place("bob", SYMBOL, limit(Side.SELL, "0.002", "29000"), `s${sells.length}`));
+      return sells;
+    })();
+    await until(() => matching.sent.length >= 4);
+    const outcome = await orders.cancelReplace(replace("carol", x, limit(Side.BUY, "0.05", "28500"), "x2"));
+    replaced = true;
+    const sells = await stream;
+
+    expect(outcome.cancelError).toBeUndefined();
+    expect(outcome.placeError).toBeUndefined();
     expect(outcome.canceled).toMatchObject({ orderId: x.orderId, status: OrderStatus.CANCELED });
-    expect(outcome.placed).toMatchObject({ clientOrderId: "x2", status: OrderStatus.NEW });
-    // Two commands: the cancel, then the stored new order alone (no longer marked as replacing).
-    expect(matching.sent.slice(sent)).toEqual([`cancel ${x.orderId}`, `place ${outcome.placed!.orderId}`]);
-    expect(outcome.placed!.replaces).toBeUndefined();
-    expect(await balance("carol", "USDT")).toEqual({ available: 0n, locked: usdt("3000") });
-    expect((await orders.listOpen("carol", SYMBOL)).map((o) => o.orderId)).toEqual([outcome.placed!.orderId]);
+    expect(outcome.placed).toMatchObject({ clientOrderId: "x2", status: OrderStatus.NEW, replaces: { orderId: x.orderId, fundedByTarget: usdt("1325") } });
+    const x2 = outcome.placed!.orderId;
+    expect(matching.sent.filter((sent) => !sent.startsWith("place "))).toEqual([`cancelReplace ${x.orderId} ${x2} STOP_ON_FAILURE`]);
+    const batches = await matchingBatches();
+    const at = batches.findIndex((batch) => canceledIn(batch, x.orderId));
+    expect(acceptedIn(batches[at]!, x2)).toBe(true);
+    const xTrades = batches.flatMap((batch, index) => tradesOf(batch).filter((t) => Number(t.makerOrderId) === x.orderId).map(() => index));
+    expect(xTrades.length).toBeGreaterThanOrEqual(3);
+    expect(xTrades.every((index) => index < at)).toBe(true);
+    expect(batches.slice(at + 1).flatMap(tradesOf)).toEqual([]);
+    expect(sells.filter((s) => s.status === OrderStatus.NEW).length).toBeGreaterThanOrEqual(3);
+
+    // Funds: X's fills paid from its hold, 1325 of what it had left moved to X2 with its cancel, the rest released.
+    await until(async () => orders.appliedSequence(SYMBOL) >= (await matching.inner.headSequence(SYMBOL)));
+    const carol = await tradeTotals("carol");
+    expect(carol.count).toBe(xTrades.length);
+    expect(await balance("carol", "USDT")).toEqual({ available: usdt("3000") - carol.quotePaid - usdt("1425"), locked: usdt("1425") });
+    expect(await balance("carol", "BTC")).toEqual({ available: carol.baseBought - carol.fees, locked: 0n });
+    expect(await parts.wallet.hold(`${SYMBOL}:${x.orderId}`)).toMatchObject({ state: "posted", remaining: 0n, settled: carol.quotePaid });
+    expect(await parts.wallet.hold(`${SYMBOL}:${x2}`)).toMatchObject({ state: "pending", amount: usdt("1425"), remaining: usdt("1425") });
     expect(consumerErrors).toEqual([]);
   });
 
-  it("the relay rejecting the stored order during the fallback's cancel: the fallback answers that rejection, never overwrites it", async () => {
+  it("all of it in the order: the replacement holds nothing itself, trades at once on the moved funds, settled after the move", async () => {
+    const x = await orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "30000"), "x");
+    expect(await balance("carol", "USDT")).toEqual({ available: 0n, locked: usdt("3000") });
+    await orders.place("bob", SYMBOL, limit(Side.SELL, "0.04", "31000"), "ask");
+    // 0.09 at 31000 = 2790 from X's 3000; it takes the 0.04 ask at once (1240) and rests with 0.05.
+    const outcome = await orders.cancelReplace(replace("carol", x, limit(Side.BUY, "0.09", "31000"), "x2"));
+    expect(outcome.placed).toMatchObject({ status: OrderStatus.PARTIALLY_FILLED, filledLots: 4_000n, replaces: { fundedByTarget: usdt("2790") } });
+    expect(outcome.canceled?.status).toBe(OrderStatus.CANCELED);
+    const carol = await tradeTotals("carol");
+    expect(carol.quotePaid).toBe(usdt("1240"));
+    expect(await balance("carol", "USDT")).toEqual({ available: usdt("210"), locked: usdt("1550") });
+    expect(await balance("carol", "BTC")).toEqual({ available: btc("0.04") - carol.fees, locked: 0n });
+    expect(await parts.wallet.hold(`${SYMBOL}:${outcome.placed!.orderId}`)).toMatchObject({ amount: usdt("2790"), remaining: usdt("1550"), settled: usdt("1240") });
+    expect(consumerErrors).toEqual([]);
+  });
+
+  it("the old order partly filled before: what its hold still has pays, price improvement included, and only that is moved", async () => {
+    // X buys 0.04 as a taker at 28000 (1120 of its 2900 spent, 1780 left for 0.06 lots at 29000) and rests.
+    await orders.place("bob", SYMBOL, limit(Side.SELL, "0.04", "28000"), "ask");
     const x = await orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "29000"), "x");
-    matching.pause(); // the fallback's cancel is in matching, its release not yet applied
-    const replacing = orders.cancelReplace(replace("carol", x, limit(Side.BUY, "0.1", "30000"), "x2"));
-    await until(() => matching.sent.includes(`cancel ${x.orderId}`));
-    // The relay finds the marked row undelivered: its hold is refused (X's funds are not released yet), so it is rejected.
-    await orders.relay(SYMBOL);
-    const x2 = (await store.getByClientId("carol", "x2"))!;
-    expect(x2.status).toBe(OrderStatus.REJECTED);
+    expect(x).toMatchObject({ status: OrderStatus.PARTIALLY_FILLED, filledLots: 4_000n });
+    // 0.06 at 30000 = 1800: 100 free, 1700 of X's 1780; 80 released.
+    const outcome = await orders.cancelReplace(replace("carol", x, limit(Side.BUY, "0.06", "30000"), "x2", { restriction: "ONLY_PARTIALLY_FILLED" }));
+    expect(outcome.canceled).toMatchObject({ status: OrderStatus.CANCELED, filledLots: 4_000n });
+    expect(outcome.placed).toMatchObject({ status: OrderStatus.NEW, replaces: { fundedByTarget: usdt("1700") } });
+    expect(await balance("carol", "USDT")).toEqual({ available: usdt("80"), locked: usdt("1800") });
+    const carol = await tradeTotals("carol");
+    expect(await balance("carol", "BTC")).toEqual({ available: btc("0.04") - carol.fees, locked: 0n });
+    expect(consumerErrors).toEqual([]);
+  });
+
+  it("the old order fills in matching meanwhile: what it still holds covers the replacement or it is refused -2010, the cancel done", async () => {
+    const x = await orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "29000"), "x");
+    // bob fills half of X in matching; the consumer has not applied it when carol asks.
+    matching.pause();
+    const head = await matching.inner.headSequence(SYMBOL);
+    const fill = orders.place("bob", SYMBOL, limit(Side.SELL, "0.05", "29000"), "fill");
+    await until(async () => (await matching.inner.headSequence(SYMBOL)) > head);
+    // 0.1 at 29500 = 2950: 2850 from X, which has 1450 left.
+    const replacing = orders.cancelReplace(replace("carol", x, limit(Side.BUY, "0.1", "29500"), "x2"));
+    await until(() => matching.sent.some((sent) => sent.startsWith("cancelReplace")));
     matching.unpause();
     const outcome = await replacing;
-    expect(outcome.canceled).toMatchObject({ orderId: x.orderId, status: OrderStatus.CANCELED });
-    expect(operationError(outcome.placeError)).toEqual({ code: -2010, message: "Order was rejected." });
+    await fill;
+    expect(outcome.canceled).toMatchObject({ orderId: x.orderId, status: OrderStatus.CANCELED, filledLots: 5_000n });
+    expect(outcome.placeAttempted).toBe(true);
+    expect(operationError(outcome.placeError)).toEqual({ code: -2010, message: "Account has insufficient balance for requested action." });
     expect((await store.getByClientId("carol", "x2"))!.status).toBe(OrderStatus.REJECTED);
-    expect(matching.sent.filter((sent) => sent.endsWith(` ${x2.orderId}`) || sent.includes(` ${x2.orderId} `))).toEqual([]);
-    expect(await balance("carol", "USDT")).toEqual({ available: usdt("3000"), locked: 0n });
+    let carol = await tradeTotals("carol");
+    expect(await balance("carol", "USDT")).toEqual({ available: usdt("1550"), locked: 0n });
+
+    // The same race with a replacement X's rest covers: 0.05 at 29000 = 1450, 1350 from Y's 1450 left.
+    const y = await orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "15500"), "y");
+    expect(await balance("carol", "USDT")).toEqual({ available: 0n, locked: usdt("1550") });
+    matching.pause();
+    const again = await matching.inner.headSequence(SYMBOL);
+    const half = orders.place("bob", SYMBOL, limit(Side.SELL, "0.05", "15500"), "half");
+    await until(async () => (await matching.inner.headSequence(SYMBOL)) > again);
+    const covered = orders.cancelReplace(replace("carol", y, limit(Side.BUY, "0.05", "15000"), "y2"));
+    await until(() => matching.sent.filter((sent) => sent.startsWith("cancelReplace")).length === 2);
+    matching.unpause();
+    const ok = await covered;
+    await half;
+    expect(ok.canceled).toMatchObject({ status: OrderStatus.CANCELED, filledLots: 5_000n });
+    expect(ok.placed).toMatchObject({ status: OrderStatus.NEW, replaces: { fundedByTarget: usdt("750") } });
+    // Y paid 775 for its half, 750 of its 775 left moved to Y2 (which holds 750), 25 released.
+    carol = await tradeTotals("carol");
+    expect(carol.quotePaid).toBe(usdt("1450") + usdt("775"));
+    expect(await balance("carol", "USDT")).toEqual({ available: usdt("25"), locked: usdt("750") });
+    expect(await balance("carol", "BTC")).toEqual({ available: btc("0.1") - carol.fees, locked: 0n });
     expect(consumerErrors).toEqual([]);
+  });
+
+  it("the old order filled meanwhile, its funds needed: STOP_ON_FAILURE places nothing; ALLOW_FAILURE refuses the new order -2010", async () => {
+    for (const mode of ["STOP_ON_FAILURE", "ALLOW_FAILURE"] as const) {
+      // dave's only order takes all his 300 USDT and is filled in matching before his replacement arrives.
+      const dave = `dave-${mode}`;
+      await parts.wallet.creditDeposit(`${dave}-usdt`, dave, "USDT", usdt("300"));
+      const x = await orders.place(dave, SYMBOL, limit(Side.BUY, "0.01", "30000"), "x");
+      matching.pause();
+      const head = await matching.inner.headSequence(SYMBOL);
+      const fill = orders.place("bob", SYMBOL, limit(Side.SELL, "0.01", "29000"), `fill-${mode}`);
+      await until(async () => (await matching.inner.headSequence(SYMBOL)) > head);
+      // 0.01 at 29000 = 290, nothing free: all of it was to come from X.
+      const replacing = orders.cancelReplace(replace(dave, x, limit(Side.BUY, "0.01", "29000"), "x2", { mode }));
+      await until(() => matching.sent.some((sent) => sent.startsWith(`cancelReplace ${x.orderId} `)));
+      matching.unpause();
+      const outcome = await replacing;
+      await fill;
+      expect(operationError(outcome.cancelError)).toEqual({ code: -2011, message: "Unknown order sent." });
+      const x2 = (await store.getByClientId(dave, "x2"))!;
+      expect(x2).toMatchObject({ status: OrderStatus.REJECTED, replaces: { fundedByTarget: usdt("290") } });
+      const batch = (await matchingBatches()).find((b) => b.events.some((e) => e.kind.case === "rejected" && Number(e.kind.value.orderId) === x2.orderId))!;
+      const rejections = batch.events.flatMap((e) => (e.kind.case === "rejected" ? [[Number(e.kind.value.orderId), e.kind.value.reason]] : []));
+      if (mode === "STOP_ON_FAILURE") {
+        expect(outcome.placeAttempted).toBe(false);
+        expect(rejections).toEqual([[x.orderId, "UNKNOWN_ORDER"], [x2.orderId, "UNKNOWN_ORDER"]]);
+      } else {
+        expect(outcome.placeAttempted).toBe(true);
+        expect(operationError(outcome.placeError)).toEqual({ code: -2010, message: "Account has insufficient balance for requested action." });
+        expect(rejections).toEqual([[x.orderId, "UNKNOWN_ORDER"], [x2.orderId, "INSUFFICIENT_BUDGET"]]);
+      }
+      // X bought 0.01 for all 300; the replacement's hold of nothing was released; nothing moved.
+      const bought = await orders.listTrades(dave, SYMBOL, 10, "");
+      expect(bought.items.map((t) => [t.quoteUnits, t.isBuyer])).toEqual([[usdt("300"), true]]);
+      expect(await balance(dave, "USDT")).toEqual({ available: 0n, locked: 0n });
+      expect(await balance(dave, "BTC")).toEqual({ available: btc("0.01") - bought.items[0]!.commissionUnits, locked: 0n });
+      expect(await parts.wallet.hold(`${SYMBOL}:${x2.orderId}`)).toMatchObject({ amount: 0n, state: "voided" });
+    }
+    expect(consumerErrors).toEqual([]);
+  });
+
+  it("a target that cannot pay (another asset) and too little free: the new order fails -2010, the target canceled alone", async () => {
+    await parts.wallet.creditDeposit("carol-btc", "carol", "BTC", btc("0.1"));
+    const x = await orders.place("carol", SYMBOL, limit(Side.SELL, "0.1", "40000"), "x");
+    const sent = matching.sent.length;
+    const outcome = await orders.cancelReplace(replace("carol", x, limit(Side.BUY, "0.2", "20000"), "x2"));
+    expect(outcome.canceled).toMatchObject({ orderId: x.orderId, status: OrderStatus.CANCELED });
+    expect(operationError(outcome.placeError)).toEqual({ code: -2010, message: "Account has insufficient balance for requested action." });
+    const x2 = (await store.getByClientId("carol", "x2"))!;
+    expect(x2).toMatchObject({ status: OrderStatus.REJECTED, submitted: true });
+    expect(x2.replaces?.fundedByTarget).toBeUndefined();
+    expect(matching.sent.slice(sent)).toEqual([`cancel ${x.orderId}`]);
+    expect(await balance("carol", "USDT")).toEqual({ available: usdt("3000"), locked: 0n });
+    expect(await balance("carol", "BTC")).toEqual({ available: btc("0.1"), locked: 0n });
+    expect(consumerErrors).toEqual([]);
+  });
+
+  it("an answer lost and the command delivered again, and its batch applied twice: the hold moves once", async () => {
+    const x = await orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "29000"), "x");
+    // The consumer is held back so the row stays undelivered while the command is sent again.
+    matching.pause();
+    matching.loseNextAnswer = true;
+    await expect(orders.cancelReplace(replace("carol", x, limit(Side.BUY, "0.1", "30000"), "x2"))).rejects.toBeInstanceOf(ConnectError);
+    const x2 = (await store.getByClientId("carol", "x2"))!;
+    expect(x2).toMatchObject({ status: OrderStatus.PENDING_NEW, submitted: false, replaces: { orderId: x.orderId, fundedByTarget: usdt("2900") } });
+    // The relay and a client's retry deliver it again: matching answers both as duplicates.
+    await orders.relay(SYMBOL);
+    const retried = orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "30000"), "x2");
+    await until(() => matching.sent.filter((sent) => sent === `cancelReplace ${x.orderId} ${x2.orderId} STOP_ON_FAILURE`).length === 3);
+    // The first application dies between wallet and the order store: the group is applied again.
+    const applyBatch = store.applyBatch.bind(store);
+    let crashes = 1;
+    store.applyBatch = async (...args) => {
+      if (crashes-- > 0) throw new Error("killed between wallet and the order store");
+      return applyBatch(...args);
+    };
+    matching.unpause();
+    // Matching had it: the retry answers with the order as stored then, like any duplicate placement.
+    expect((await retried).orderId).toBe(x2.orderId);
+    await until(async () => orders.appliedSequence(SYMBOL) >= (await matching.inner.headSequence(SYMBOL)));
+    expect((await orders.get("carol", SYMBOL, BigInt(x2.orderId), "")).status).toBe(OrderStatus.NEW);
+    expect((await orders.get("carol", SYMBOL, BigInt(x.orderId), "")).status).toBe(OrderStatus.CANCELED);
+    expect((await matchingBatches()).filter((batch) => acceptedIn(batch, x2.orderId))).toHaveLength(1);
+    expect(await balance("carol", "USDT")).toEqual({ available: 0n, locked: usdt("3000") });
+    expect(await parts.wallet.hold(`${SYMBOL}:${x.orderId}`)).toMatchObject({ state: "voided", remaining: 0n });
+    expect(await parts.wallet.hold(`${SYMBOL}:${x2.orderId}`)).toMatchObject({ amount: usdt("3000"), remaining: usdt("3000") });
+    expect(consumerErrors.map((error) => (error as Error).message)).toEqual(["killed between wallet and the order store"]);
   });
 
   it("an undelivered cancel-replace is delivered whole (one CANCEL_REPLACE) by a retry or the relay, never as a plain placement", async () => {

@@ -69,13 +69,16 @@ const request = (cancelOrderId: number, place: PlaceRequest, clientOrderId: stri
 });
 
 describe("Orders.cancelReplace", () => {
-  it("releases the old hold before taking the new one, so the replacement may use the same funds", async () => {
+  it("the old order's hold pays what the free balance does not: one command, its hold moved when matching cancels it", async () => {
     const old = await orders.place("carol", SYMBOL, buy("0.1", "29000"), "old");
     const outcome = await orders.cancelReplace(request(old.orderId, buy("0.1", "30000"), "new"));
     expect(outcome.canceled).toMatchObject({ orderId: old.orderId, status: OrderStatus.CANCELED });
-    expect(outcome.placed).toMatchObject({ clientOrderId: "new", status: OrderStatus.NEW });
-    expect(wallet.calls).toEqual([`hold ${SYMBOL}:${old.orderId} 2900`, `release ${SYMBOL}:${old.orderId}`, `hold ${SYMBOL}:${outcome.placed!.orderId} 3000`]);
-    expect(matching.commands).toEqual(["place", "cancel", "place"]);
+    expect(outcome.placed).toMatchObject({ clientOrderId: "new", status: OrderStatus.NEW, replaces: { orderId: old.orderId, fundedByTarget: 290_000_000_000n } });
+    const placed = outcome.placed!.orderId;
+    // 100 free held by the new order itself, 2900 moved from the old hold in the cancel's release: nothing else.
+    expect(wallet.calls).toEqual([`hold ${SYMBOL}:${old.orderId} 2900`, `hold ${SYMBOL}:${placed} 100`, `move ${SYMBOL}:${old.orderId} ${SYMBOL}:${placed} 2900.00000000`]);
+    expect(matching.commands).toEqual(["place", "cancelReplace"]);
+    expect(wallet.free).toBe(0);
   });
 
   it("a retry with the same client order id sends nothing to matching or wallet", async () => {
@@ -117,11 +120,14 @@ describe("Orders.cancelReplace", () => {
     expect((await orders.get("carol", SYMBOL, BigInt(old.orderId), "")).status).toBe(OrderStatus.NEW);
   });
 
-  it("matching unreachable during the cancel: the call fails, nothing is placed", async () => {
+  it("matching unreachable: the call fails, nothing is canceled or placed, the new order waits undelivered holding only its own part", async () => {
     const old = await orders.place("carol", SYMBOL, buy("0.1", "29000"), "old");
     matching.down = true;
     await expect(orders.cancelReplace(request(old.orderId, buy("0.1", "30000"), "new", { mode: "ALLOW_FAILURE" }))).rejects.toBeInstanceOf(ConnectError);
-    expect(wallet.calls).toEqual([`hold ${SYMBOL}:${old.orderId} 2900`]);
+    const pending = (await orders.get("carol", SYMBOL, 0n, "new"))!;
+    expect(pending).toMatchObject({ status: OrderStatus.PENDING_NEW, submitted: false });
+    expect(wallet.calls).toEqual([`hold ${SYMBOL}:${old.orderId} 2900`, `hold ${SYMBOL}:${pending.orderId} 100`]);
+    expect((await orders.get("carol", SYMBOL, BigInt(old.orderId), "")).status).toBe(OrderStatus.NEW);
   });
 
   it("another account's order is a failed cancel exactly like a missing one", async () => {

@@ -257,6 +257,13 @@ class Wallet implements WalletGateway {
   async hold(): Promise<void> {}
   async release(): Promise<void> {}
   async reduce(): Promise<void> {}
+
+  async moveHold(): Promise<void> {}
+
+  /** Plenty free: no replacement here draws on the order it replaces. */
+  async available(): Promise<string> {
+    return "1000000000";
+  }
   async settleMany(trades: readonly unknown[]): Promise<TradeFees[]> {
     return trades.map(() => ({ buyerFee: "0", sellerFee: "0" }));
   }

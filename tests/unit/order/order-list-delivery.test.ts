@@ -332,6 +332,8 @@ describe("an OTO's pending order, funded once its working order filled", () => {
       holdAll: (holds) => wallet.holdAll(holds),
       release: (holdId) => wallet.release(holdId),
       reduce: (...args) => wallet.reduce(...args),
+      moveHold: (...args) => wallet.moveHold(...args),
+      available: (...args) => wallet.available(...args),
       settleMany: (trades) => wallet.settleMany(trades),
       settleAndRelease: (trades, releaseHoldIds) => wallet.settleAndRelease(trades, releaseHoldIds),
     };

@@ -100,6 +100,13 @@ class Wallet implements WalletGateway {
 
   async reduce(): Promise<void> {}
 
+  async moveHold(): Promise<void> {}
+
+  /** Plenty free: no replacement here draws on the order it replaces. */
+  async available(): Promise<string> {
+    return "1000000000";
+  }
+
   async settleMany(trades: readonly TradeSettlement[]): Promise<TradeFees[]> {
     return trades.map((t) => ({ buyerFee: formatUnits((parseUnits(t.baseAmount, 8) * 10n) / 10_000n, 8), sellerFee: formatUnits((parseUnits(t.quoteAmount, 8) * 10n) / 10_000n, 8) }));
   }

@@ -16,6 +16,8 @@ export class ScriptedMatching implements MatchingGateway {
   readonly open = new Set<bigint>();
   /** Placed order ids, with their account: a placement delivered again is answered "duplicate", as matching does. */
   private readonly placed = new Map<bigint, string>();
+  /** Each open order's budget, as matching keeps it (no fills here). */
+  private readonly budgets = new Map<bigint, bigint>();
   down = false;
   private sequence = 0;
 
@@ -27,6 +29,7 @@ export class ScriptedMatching implements MatchingGateway {
       const orderId = command.kind.value.orderId;
       this.open.add(orderId);
       this.placed.set(orderId, command.kind.value.accountId);
+      this.budgets.set(orderId, BigInt(command.kind.value.budget));
       events.push({ kind: { case: "accepted", value: { orderId } } }, { kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.NEW, filledLots: "0", remainingLots: command.kind.value.quantityLots } } });
     } else if (command.kind.case === "cancel") {
       const orderId = command.kind.value.orderId;
@@ -34,13 +37,19 @@ export class ScriptedMatching implements MatchingGateway {
       else events.push({ kind: { case: "rejected", value: { orderId, reason: "UNKNOWN_ORDER" } } });
     } else if (command.kind.case === "cancelReplace") {
       // One command: the cancel, then (unless it failed in STOP_ON_FAILURE mode) the placement.
-      const { cancelOrderId, allowFailure, place } = command.kind.value;
+      // A new order funded by the canceled one: placed only after a successful cancel of an order whose budget covers it.
+      const { cancelOrderId, allowFailure, place, budgetFromCanceled } = command.kind.value;
       const orderId = place!.orderId;
+      const from = budgetFromCanceled === "" ? 0n : BigInt(budgetFromCanceled);
+      const covered = (this.budgets.get(cancelOrderId) ?? 0n) >= from;
       this.placed.set(orderId, place!.accountId);
       if (this.open.delete(cancelOrderId)) events.push({ kind: { case: "orderUpdated", value: { orderId: cancelOrderId, status: OrderStatus.CANCELED, filledLots: "0", remainingLots: "0" } } });
       else events.push({ kind: { case: "rejected", value: { orderId: cancelOrderId, reason: "UNKNOWN_ORDER" } } });
-      if (events[0]!.kind!.case === "rejected" && !allowFailure) events.push({ kind: { case: "rejected", value: { orderId, reason: "UNKNOWN_ORDER" } } });
+      const failed = events[0]!.kind!.case === "rejected";
+      if (failed && !allowFailure) events.push({ kind: { case: "rejected", value: { orderId, reason: "UNKNOWN_ORDER" } } });
+      else if ((failed && from > 0n) || !covered) events.push({ kind: { case: "rejected", value: { orderId, reason: "INSUFFICIENT_BUDGET" } } });
       else {
+        this.budgets.set(orderId, BigInt(place!.budget) + from);
         this.open.add(orderId);
         events.push({ kind: { case: "accepted", value: { orderId } } }, { kind: { case: "orderUpdated", value: { orderId, status: OrderStatus.NEW, filledLots: "0", remainingLots: place!.quantityLots } } });
       }
@@ -111,6 +120,18 @@ export class RecordingWallet implements WalletGateway {
     this.free += this.holds.get(holdId) ?? 0;
     this.holds.set(holdId, 0);
     this.calls.push(`release ${holdId}`);
+  }
+
+  async moveHold(holdId: string, toHoldId: string, amount: string): Promise<void> {
+    const remaining = this.holds.get(holdId) ?? 0;
+    this.free += remaining - Number(amount);
+    this.holds.set(holdId, 0);
+    this.holds.set(toHoldId, (this.holds.get(toHoldId) ?? 0) + Number(amount));
+    this.calls.push(`move ${holdId} ${toHoldId} ${amount}`);
+  }
+
+  async available(): Promise<string> {
+    return String(this.free);
   }
 
   async reduce(holdId: string, requestId: string, amount: string): Promise<void> {

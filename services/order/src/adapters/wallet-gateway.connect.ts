@@ -98,6 +98,15 @@ export class ConnectWalletGateway implements WalletGateway {
     }
   }
 
+  async moveHold(holdId: string, toHoldId: string, amount: string): Promise<void> {
+    await this.client.voidHold({ holdId, moveToHoldId: toHoldId, moveAmount: amount });
+  }
+
+  async available(accountId: string, asset: string): Promise<string> {
+    const { balances } = await this.client.getBalances({ accountId, assets: [asset] });
+    return balances.find((balance) => balance.asset === asset)?.free ?? "0";
+  }
+
   async reduce(holdId: string, requestId: string, amount: string): Promise<void> {
     await this.client.reduceHold({ holdId, requestId, amount });
   }

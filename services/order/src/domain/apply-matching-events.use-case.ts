@@ -166,7 +166,10 @@ export class ApplyMatchingEvents {
    * last sequence in one transaction. The trades settle in one wallet call, in event order; the
    * holds the events release are released after that call, so no hold is released before the
    * trades that draw on it have settled (matching reports a maker's fill right after its trade,
-   * before the taker's next trade). Any wallet failure throws before anything is stored: the
+   * before the taker's next trade). A cancel-replace whose new order its target funds splits the
+   * call: the trades before it settle, then the target's hold ends into the new order's (one
+   * wallet command, the target's release), then the trades after it, the new order's among them.
+   * Any wallet failure throws before anything is stored: the
    * batches are applied again later, and wallet answers the trades already settled as duplicates
    * with their original fees. When another replica stored part of the group first, each batch is
    * applied on its own again, so the store claims them one by one.
@@ -201,6 +204,11 @@ export class ApplyMatchingEvents {
     const releases: string[] = [];
     /** Parts of holds freed by amendments that lowered a resting order's quantity (idempotent per batch). */
     const reductions: { holdId: string; requestId: string; amount: string }[] = [];
+    /**
+     * Holds a cancel-replace ended by moving part of them into its new order's (instead of releasing them), each
+     * after the settlements and reductions that precede it in event order, before those that follow.
+     */
+    const moves: { settlements: number; reductions: number; holdId: string; toHoldId: string; amount: string }[] = [];
     /** Per batch: what to report once stored, and each reported order's status at the batch's end. */
     const reports: { sequence: number; time: number; drafts: Draft[]; finals: Map<number, OrderStatus | undefined> }[] = [];
     /** Per list, its orders matching rejected at placement (PENDING_NEW) in this group. */
@@ -214,6 +222,8 @@ export class ApplyMatchingEvents {
       const time = Number(batch.timestamp);
       /** What each touched order has filled so far in this batch (matching reports a taker's total only at its end). */
       const filledSoFar = new Map<number, bigint>();
+      /** The orders this batch canceled (a cancel-replace's target among them). */
+      const canceled = new Set<number>();
       const drafts: Draft[] = [];
       const draft = (order: Order, executionType: ExecutionType, rejectReason = "NONE", patch: Partial<Order> = {}, fill?: Draft["fill"], expiryReason?: string) =>
         drafts.push({ order: { ...order, updatedAt: time, ...patch }, executionType, rejectReason, fill, ...(expiryReason ? { expiryReason } : {}) });
@@ -221,6 +231,18 @@ export class ApplyMatchingEvents {
         switch (event.kind.case) {
           case "accepted": {
             const order = await load(event.kind.value.orderId);
+            // Whatever its stored status (another replica may have stored the batch), so every application moves the same.
+            const funded = order?.replaces?.fundedByTarget ?? 0n;
+            if (order && funded > 0n) {
+              // Matching accepts a replacement funded by its target only once this command canceled the target.
+              const target = canceled.has(order.replaces!.orderId) ? await load(BigInt(order.replaces!.orderId)) : null;
+              if (!target) throw new Error(`${symbol}:${order.orderId} was accepted without the cancel of ${order.replaces!.orderId} that funds it (sequence ${sequence})`);
+              const holdId = holdOf(target);
+              const at = releases.lastIndexOf(holdId);
+              if (at >= 0) releases.splice(at, 1);
+              const scale = order.holdAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale;
+              moves.push({ settlements: settlements.length, reductions: reductions.length, holdId, toHoldId: holdOf(order), amount: formatUnits(funded, scale) });
+            }
             if (order && order.status === OrderStatus.PENDING_NEW) {
               order.status = OrderStatus.NEW;
               draft(order, "NEW");
@@ -297,6 +319,7 @@ export class ApplyMatchingEvents {
               }
             }
             if (update.status !== OrderStatus.UNSPECIFIED) order.status = update.status;
+            if (update.status === OrderStatus.CANCELED) canceled.add(order.orderId);
             order.updatedAt = time;
             filledSoFar.set(order.orderId, order.filledLots);
             if (DONE_STATUSES.has(order.status) && (await this.lastOfHold(order, load))) releases.push(holdOf(order));
@@ -325,7 +348,7 @@ export class ApplyMatchingEvents {
     // the fill's trades settled and the group's finished orders released their holds (what the account has then
     // counts, the proceeds included, as on Binance), and the decision is stored with the batch
     const fundings = this.funding ? await this.fillsToFund(symbol, touched) : [];
-    const fees = await this.settleAndRelease(settlements, reductions, releases);
+    const fees = await this.settleAndRelease(settlements, reductions, moves, releases);
     const decidedAt = reports[reports.length - 1]!.time;
     for (const funding of fundings) {
       const held = await this.funding!.hold(funding.pending);
@@ -375,13 +398,32 @@ export class ApplyMatchingEvents {
   /**
    * Wallet's part of a group in one call: the trades settled, in order, then, once every one settled, the finished
    * orders' holds released. Amendments that lowered a resting order's hold go between the two, in their own calls,
-   * since a reduction must not follow its hold's release.
+   * since a reduction must not follow its hold's release. A cancel-replace whose target funds its new order splits
+   * the trades: those before it settle (and the reductions before it apply), then the target's hold ends into the new
+   * order's, then the rest, the new order's own trades among them, which draw on what was moved.
    */
-  private async settleAndRelease(settlements: readonly TradeSettlement[], reductions: readonly { holdId: string; requestId: string; amount: string }[], releases: readonly string[]): Promise<TradeFees[]> {
+  private async settleAndRelease(
+    settlements: readonly TradeSettlement[],
+    reductions: readonly { holdId: string; requestId: string; amount: string }[],
+    moves: readonly { settlements: number; reductions: number; holdId: string; toHoldId: string; amount: string }[],
+    releases: readonly string[],
+  ): Promise<TradeFees[]> {
     const wallet = this.deps.wallet;
-    if (reductions.length === 0) return wallet.settleAndRelease(settlements, releases);
-    const fees = settlements.length > 0 ? await wallet.settleMany(settlements) : [];
-    for (const { holdId, requestId, amount } of reductions) await wallet.reduce(holdId, requestId, amount);
+    const fees: TradeFees[] = [];
+    let reduced = 0;
+    for (const move of moves) {
+      if (move.settlements > fees.length) fees.push(...(await wallet.settleMany(settlements.slice(fees.length, move.settlements))));
+      for (; reduced < move.reductions; reduced += 1) {
+        const { holdId, requestId, amount } = reductions[reduced]!;
+        await wallet.reduce(holdId, requestId, amount);
+      }
+      await wallet.moveHold(move.holdId, move.toHoldId, move.amount);
+    }
+    const trades = settlements.slice(fees.length);
+    const rest = reductions.slice(reduced);
+    if (rest.length === 0) return [...fees, ...(await wallet.settleAndRelease(trades, releases))];
+    if (trades.length > 0) fees.push(...(await wallet.settleMany(trades)));
+    for (const { holdId, requestId, amount } of rest) await wallet.reduce(holdId, requestId, amount);
     await wallet.settleAndRelease([], releases);
     return fees;
   }

@@ -1,10 +1,12 @@
-import { OrderStatus } from "#gen/exchange/common/v1/common_pb.js";
+import { OrderStatus, Side } from "#gen/exchange/common/v1/common_pb.js";
 import { DomainError, isDomainError } from "#kit/errors/domain-error.js";
+import { parseUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
 import type { OrderStore } from "../ports/order-store.port.js";
+import type { WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
 import type { Order } from "./order.js";
-import type { PlaceRequest } from "./order-intent.js";
+import type { OrderIntent, PlaceRequest } from "./order-intent.js";
 import { cancelRejected } from "./matching-reasons.js";
 import { DONE_STATUSES } from "./order-status.js";
 import type { PlaceOrder } from "./place-order.use-case.js";
@@ -41,7 +43,7 @@ export interface CancelReplaceOutcome {
   readonly placeError?: unknown;
 }
 
-/** How long a cancel-replace waits for its command's events (or the fallback's cancel, its hold released) to be applied. */
+/** How long a cancel-replace waits for its command's events (or a lone cancel's) to be applied. */
 export const CANCEL_SETTLE_MS = 10_000;
 
 /** Matching's reasons for refusing a whole CANCEL_REPLACE because the market takes no new orders (a cancel alone it takes). */
@@ -50,6 +52,7 @@ const MARKET_CLOSED = new Set(["SYMBOL_HALTED", "CANCEL_ONLY"]);
 export interface CancelReplaceDeps {
   readonly store: OrderStore;
   readonly matching: MatchingGateway;
+  readonly wallet: Pick<WalletGateway, "available">;
 }
 
 /** What cancel-replace borrows from the order lifecycle: finding an order, and canceling it in matching. */
@@ -83,10 +86,11 @@ export class CancelReplaceOrder {
    * halves are answered from that command's events, once the consumer applied them.
    *
    * Funds: the new order's hold must be taken before matching sees it, while the target still
-   * holds its own. When wallet refuses the hold (the free balance does not cover it: typically the
-   * funds are the target's), the request falls back to two commands: cancel, wait until the
-   * consumer applied it (the target's hold released), then place the same stored order alone. In
-   * that fallback another order can trade between the cancel and the place.
+   * holds its own. What the free balance does not cover the target pays (fundedByTarget): the new
+   * order holds the rest itself, matching gives it that much of the target's budget when it
+   * cancels the target (or refuses it for balance when too little is left), and the consumer
+   * moves that much of the target's hold to the new order's in the same wallet command as the
+   * target's release (docs/architecture.md, "Cancel-replace funded by the order it cancels").
    *
    * Retries: a request whose clientOrderId already names an order of the account on this symbol
    * cancels and places nothing again; it answers with the cancel target's and that order's
@@ -117,7 +121,8 @@ export class CancelReplaceOrder {
       if (request.mode === "STOP_ON_FAILURE") return { cancelError: error, placeAttempted: false };
       return this.placeAlone(request, error);
     }
-    const { order, created } = await this.placing.storeReplacement(accountId, request.clientOrderId, intent, target, request.mode === "ALLOW_FAILURE");
+    const funded = await this.fundedByTarget(accountId, intent, target);
+    const { order, created } = await this.placing.storeReplacement(accountId, request.clientOrderId, intent, target, request.mode === "ALLOW_FAILURE", funded);
     // The client order id was stored meanwhile (a retry racing its first attempt).
     if (!created) return this.replayedCancelReplace(request, order);
     try {
@@ -125,9 +130,25 @@ export class CancelReplaceOrder {
     } catch (error) {
       // No answer: the hold may exist. The order stays undelivered (the relay delivers it as the same CANCEL_REPLACE).
       if (isDomainError(error) && error.key === "DISCONNECTED") throw error;
-      return this.cancelThenPlace(request, target, order);
+      return this.holdRefused(request, target, order, error);
     }
     return this.atomically(request, target, order);
+  }
+
+  /**
+   * What of the new order's hold the target pays, in the hold asset's smallest units: nothing when the account's
+   * free balance covers the new order, or when the target cannot pay (it holds the other asset; or it belongs to an
+   * order list, whose hold is shared); otherwise all but the free balance rounded down to a whole budget unit (one
+   * notional unit for a buy, one lot for a sell), which the new order holds itself (possibly nothing).
+   */
+  private async fundedByTarget(accountId: string, intent: OrderIntent, target: Order): Promise<bigint> {
+    if (target.holdAsset !== intent.holdAsset || target.orderListId !== undefined || target.sharedHold !== undefined) return 0n;
+    const { spec, units } = this.symbols.get(target.symbol);
+    const scale = intent.holdAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale;
+    const free = parseUnits(await this.deps.wallet.available(accountId, intent.holdAsset), scale);
+    if (free >= intent.holdUnits) return 0n;
+    const unit = intent.side === Side.SELL ? units.lotUnits : units.notionalUnits;
+    return intent.holdUnits - (free / unit) * unit;
   }
 
   /** The target canceled and the new order placed by one CANCEL_REPLACE command; both halves read from its events. */
@@ -175,41 +196,15 @@ export class CancelReplaceOrder {
   }
 
   /**
-   * The fallback when wallet refused the new order's hold: cancel, wait until the consumer applied
-   * the cancel (the target's hold released), then hold and place the stored new order alone (no
-   * longer marked as replacing: its cancel is done). STOP_ON_FAILURE with a failed cancel rejects
-   * the stored order without placing it.
+   * Wallet refused the new order's own hold (the free balance fell since it was read, or the target could not pay):
+   * the new order fails for its balance without being delivered (stored REJECTED; unless a relay delivered it
+   * meanwhile, whose command is then answered as it went), and the target is canceled alone: Binance's order,
+   * a cancel, then a new order the balance does not cover.
    */
-  private async cancelThenPlace(request: CancelReplaceRequest, target: Order, order: Order): Promise<CancelReplaceOutcome> {
-    const { symbol } = request;
-    let canceled: Order | undefined;
-    let cancelError: unknown;
-    try {
-      const sequence = await this.canceling.submitCancel(target);
-      await this.progress.settleWithin(symbol, sequence, CANCEL_SETTLE_MS);
-      canceled = (await this.deps.store.get(symbol, target.orderId))!;
-    } catch (error) {
-      // Not a refusal (matching unreachable): unknown, the caller's error; the row stays for the relay.
-      if (!(error instanceof DomainError)) throw error;
-      cancelError = error;
-    }
-    // Under the symbol's queue: the relay may have delivered the stored order (as the cancel-replace) meanwhile.
-    try {
-      if (cancelError !== undefined && request.mode === "STOP_ON_FAILURE") {
-        await this.placing.whileUndelivered(order, CANCEL_SETTLE_MS, (stored) => this.placing.rejectUndelivered(stored, "CANCEL_FAILED"));
-        return { cancelError, placeAttempted: false };
-      }
-      const stored = await this.placing.whileUndelivered(order, CANCEL_SETTLE_MS, async (stored) => {
-        stored.replaces = undefined;
-        await this.deps.store.update(stored);
-      });
-      if (stored.replaces === undefined) return { canceled, cancelError, placeAttempted: true, placed: await this.placing.redeliver(stored) };
-      // Delivered meanwhile as the cancel-replace: answered as it stands.
-      if (stored.status === OrderStatus.REJECTED) throw new DomainError("NEW_ORDER_REJECTED", "Order was rejected.");
-      return { canceled, cancelError, placeAttempted: true, placed: stored };
-    } catch (error) {
-      return { canceled, cancelError, placeAttempted: true, placeError: error };
-    }
+  private async holdRefused(request: CancelReplaceRequest, target: Order, order: Order, holdError: unknown): Promise<CancelReplaceOutcome> {
+    const stored = await this.placing.whileUndelivered(order, CANCEL_SETTLE_MS, (undelivered) => this.placing.rejectUndelivered(undelivered, "HOLD_REFUSED"));
+    if (stored.status !== OrderStatus.REJECTED) return this.atomically(request, target, stored);
+    return this.cancelAlone(request, target, holdError);
   }
 
   /** ALLOW_FAILURE with no order to cancel: the new order is placed as any placement. */

@@ -58,9 +58,9 @@ export interface Order {
    */
   pendingFunds?: { readonly held: boolean; readonly at: number };
   /**
-   * A cancel-replace's new order while it is not yet delivered: matching is to cancel this order
-   * and place the new one in one command (CANCEL_REPLACE), never the new one alone. Absent: a
-   * plain placement (also once a cancel-replace fell back to cancel, then place).
+   * A cancel-replace's new order: every delivery of it is one command (CANCEL_REPLACE) that cancels
+   * this order and places the new one, never the new one alone; kept once delivered, as the
+   * consumer reads what the new order takes from it. Absent: a plain placement.
    */
   replaces?: Replacing;
 }
@@ -69,6 +69,11 @@ export interface Order {
 export interface Replacing {
   readonly orderId: number;
   readonly allowFailure: boolean;
+  /**
+   * The part of the new order's hold (holdUnits) the replaced order pays: moved from its hold when matching cancels
+   * it, in the same command; the new order holds only the rest itself. Absent: none.
+   */
+  readonly fundedByTarget?: bigint;
 }
 
 export interface UserTrade {

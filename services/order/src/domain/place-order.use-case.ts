@@ -51,6 +51,8 @@ interface Held {
   readonly order: Order;
   readonly budget: bigint;
   readonly quoteNotional: bigint;
+  /** Of `budget`, what a cancel-replace's target pays (matching moves it when it cancels the target); 0 otherwise. */
+  readonly fromTarget: bigint;
 }
 
 /**
@@ -205,7 +207,7 @@ export class PlaceOrder {
     const held: { entry: Entry; item: Held }[] = [];
     for (const [index, { entry, order }] of fresh.entries()) {
       const refusal = refusals[index];
-      if (refusal === undefined) held.push({ entry, item: { order, budget: entry.intent.budget, quoteNotional: entry.intent.quoteNotional } });
+      if (refusal === undefined) held.push({ entry, item: { order, budget: entry.intent.budget, quoteNotional: entry.intent.quoteNotional, fromTarget: 0n } });
       else entry.done(this.firstHoldFailed(order, refusal));
     }
     if (held.length === 0) return;
@@ -255,9 +257,18 @@ export class PlaceOrder {
    * Stores a cancel-replace's new order as a placement stores it (PENDING_NEW, its own id and client order id, the
    * row is the outbox), marked as replacing `target`: every delivery of it (this one, a retry's, the relay's) is one
    * CANCEL_REPLACE command. MAX_NUM_* filters count the account's open orders without the target, which the same
-   * command cancels. Answers the stored order instead (created false) when the client order id is taken.
+   * command cancels. `fundedByTarget` (hold units) is the part of the new order's hold the target pays (see
+   * Replacing); stored before anything is held, so every delivery holds and sends the same. Answers the stored order
+   * instead (created false) when the client order id is taken.
    */
-  async storeReplacement(accountId: string, clientOrderId: string, intent: OrderIntent, target: Order, allowFailure: boolean): Promise<{ order: Order; created: boolean }> {
+  async storeReplacement(
+    accountId: string,
+    clientOrderId: string,
+    intent: OrderIntent,
+    target: Order,
+    allowFailure: boolean,
+    fundedByTarget = 0n,
+  ): Promise<{ order: Order; created: boolean }> {
     const { symbol } = target;
     const filters = symbolFilters(this.symbols.get(symbol).spec);
     if (limitsOpenOrders(filters)) {
@@ -267,12 +278,18 @@ export class PlaceOrder {
     }
     const now = this.deps.clock.now();
     const [stored] = await this.deps.store.insertNew(symbol, 1, (first) => [
-      { ...this.newOrder(symbol, first, { accountId, clientOrderId, intent }, now), replaces: { orderId: target.orderId, allowFailure } },
+      {
+        ...this.newOrder(symbol, first, { accountId, clientOrderId, intent }, now),
+        replaces: fundedByTarget > 0n ? { orderId: target.orderId, allowFailure, fundedByTarget } : { orderId: target.orderId, allowFailure },
+      },
     ]);
     return stored!;
   }
 
-  /** Takes an order's hold in wallet (idempotent by the order's hold id); see WalletGateway.hold for its errors. */
+  /**
+   * Takes an order's hold in wallet (idempotent by the order's hold id); see WalletGateway.hold for its errors. A
+   * cancel-replace's new order holds only what its target does not pay (possibly zero).
+   */
   hold(order: Order): Promise<void> {
     const { holdId, accountId, asset, amount } = this.holdRequestOf(order);
     return this.deps.wallet.hold(holdId, accountId, asset, amount);
@@ -286,7 +303,9 @@ export class PlaceOrder {
   private holdRequestOf(order: Order): HoldRequest {
     const { spec } = this.symbols.get(order.symbol);
     const scale = order.holdAsset === spec.baseAsset ? spec.baseScale : spec.quoteScale;
-    return { holdId: holdIdOf(order.symbol, order.orderId), accountId: order.accountId, asset: order.holdAsset, amount: formatUnits(order.holdUnits, scale) };
+    // a cancel-replace's new order holds only what its target does not pay
+    const own = order.holdUnits - (order.replaces?.fundedByTarget ?? 0n);
+    return { holdId: holdIdOf(order.symbol, order.orderId), accountId: order.accountId, asset: order.holdAsset, amount: formatUnits(own, scale) };
   }
 
   /**
@@ -341,7 +360,7 @@ export class PlaceOrder {
   private async deliver(symbol: string, items: readonly Held[]): Promise<DeliveryOutcome[]> {
     const own = await this.deps.matching.submitBatch(
       symbol,
-      items.map(({ order, budget, quoteNotional }) => commandOf(order, budget, quoteNotional)),
+      items.map((item) => commandOf(item)),
     );
     return Promise.all(
       own.map(async (outcome, index): Promise<DeliveryOutcome> => {
@@ -378,8 +397,7 @@ export class PlaceOrder {
    * and delivered again, both idempotent by the order id (matching answers a second delivery as a duplicate), and
    * answered as a placement is. Answering the stored PENDING_NEW order instead would acknowledge an order matching
    * may not have: a cancel-all that follows would miss it, and the relay would put it on the book afterwards.
-   * Also how a cancel-replace's fallback places its stored order once the cancel is done. A cancel-replace's order
-   * still marked is delivered as its CANCEL_REPLACE (see commandOf), never alone.
+   * A cancel-replace's new order is delivered as its CANCEL_REPLACE (see commandOf), never alone.
    */
   async redeliver(order: Order): Promise<Order> {
     const { units } = this.symbols.get(order.symbol);
@@ -457,20 +475,36 @@ function undelivered(order: Order): boolean {
 }
 
 /** A stored order with the budget and quote notional matching needs, from its stored units. */
-function heldOf(order: Order, units: { readonly notionalUnits: bigint }): Held {
+function heldOf(order: Order, units: { readonly notionalUnits: bigint; readonly lotUnits: bigint }): Held {
   const buy = order.side === Side.BUY;
-  return { order, budget: buy ? order.holdUnits / units.notionalUnits : order.quantityLots, quoteNotional: order.quoteOrderUnits === 0n ? 0n : order.quoteOrderUnits / units.notionalUnits };
+  const funded = order.replaces?.fundedByTarget ?? 0n;
+  return {
+    order,
+    budget: buy ? order.holdUnits / units.notionalUnits : order.quantityLots,
+    quoteNotional: order.quoteOrderUnits === 0n ? 0n : order.quoteOrderUnits / units.notionalUnits,
+    // whole budget units: the order service rounds the part the new order holds itself down to one
+    fromTarget: buy ? funded / units.notionalUnits : funded / units.lotUnits,
+  };
 }
 
 /**
  * The command that delivers an order: its placement, or, for a cancel-replace's new order, one CANCEL_REPLACE (the
  * cancel and the placement in one matching command; matching knows it by the new order's id, so a second delivery is
- * a duplicate).
+ * a duplicate). The part of the budget the target pays travels as budget_from_canceled, the rest as the order's own.
  */
-function commandOf(order: Order, budget: bigint, quoteNotional: bigint): Command {
-  const place = placeOf(order, budget, quoteNotional);
-  const kind: Command["kind"] = order.replaces
-    ? { case: "cancelReplace", value: create(CancelReplaceCommandSchema, { cancelOrderId: BigInt(order.replaces.orderId), allowFailure: order.replaces.allowFailure, place }) }
+function commandOf({ order, budget, quoteNotional, fromTarget }: Held): Command {
+  const place = placeOf(order, budget - fromTarget, quoteNotional);
+  const replaces = order.replaces;
+  const kind: Command["kind"] = replaces
+    ? {
+        case: "cancelReplace",
+        value: create(CancelReplaceCommandSchema, {
+          cancelOrderId: BigInt(replaces.orderId),
+          allowFailure: replaces.allowFailure,
+          place,
+          budgetFromCanceled: fromTarget > 0n ? String(fromTarget) : "",
+        }),
+      }
     : { case: "place", value: place };
   return create(CommandSchema, { symbol: order.symbol, timestamp: BigInt(order.createdAt), kind });
 }

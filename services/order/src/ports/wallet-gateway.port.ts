@@ -53,6 +53,14 @@ export interface WalletGateway {
   holdAll(holds: readonly HoldRequest[]): Promise<(Error | undefined)[]>;
   /** Releases what is left of a hold (order done). */
   release(holdId: string): Promise<void>;
+  /**
+   * Ends hold `holdId` as release does, but moves `amount` of what is left into the pending hold `toHoldId` of the
+   * same account and asset (a cancel-replace's new order taking the canceled order's funds), releasing the rest; one
+   * wallet command, the hold's release, so it happens once.
+   */
+  moveHold(holdId: string, toHoldId: string, amount: string): Promise<void>;
+  /** The account's available (free) balance of an asset, as a decimal string. */
+  available(accountId: string, asset: string): Promise<string>;
   /** Releases part of a hold (order reduced in place); idempotent by (holdId, requestId). */
   reduce(holdId: string, requestId: string, amount: string): Promise<void>;
   /**
