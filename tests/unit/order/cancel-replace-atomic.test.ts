@@ -457,9 +457,10 @@ describe("cancelReplace is one matching command", () => {
     expect(operationError(outcome.placeError)).toEqual({ code: -2010, message: "Account has insufficient balance for requested action." });
     expect((await store.getByClientId("carol", "x2"))!.status).toBe(OrderStatus.REJECTED);
     let carol = await tradeTotals("carol");
+    expect(carol.quotePaid).toBe(usdt("1450"));
     expect(await balance("carol", "USDT")).toEqual({ available: usdt("1550"), locked: 0n });
 
-    // The same race with a replacement X's rest covers: 0.05 at 29000 = 1450, 1350 from Y's 1450 left.
+    // The same race with a replacement the rest covers: Y holds all 1550, half fills (775 left), 0.05 at 15000 = 750.
     const y = await orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "15500"), "y");
     expect(await balance("carol", "USDT")).toEqual({ available: 0n, locked: usdt("1550") });
     matching.pause();
