@@ -6,17 +6,22 @@ import { join } from "node:path";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ApiKeyType, AuthService, Permission } from "#gen/exchange/auth/v1/auth_pb.js";
+import { OrderStatus } from "#gen/exchange/common/v1/common_pb.js";
+import { MatchingService, type EventBatch } from "#gen/exchange/matching/v1/matching_pb.js";
 import { startExchange, type RunningExchange } from "../../../services/runtime.js";
 import type { WalletParts } from "../../../services/wallet/src/main.js";
 
 // POST /api/v3/order/cancelReplace end to end: the whole exchange in one process, users with
 // real HMAC keys, Binance's answers for every outcome (200; 409 -2021 and 400 -2022 with
 // `data`), exact balances, retries, another user's order, and bad parameters that change nothing.
+// A replacement needing the funds of the order it cancels is still one matching command: the
+// cancel and the new order's acceptance share one batch of matching's events.
 
 let dataDir: string;
 let exchange: RunningExchange;
 let base: string;
 let auth: Client<typeof AuthService>;
+let matching: Client<typeof MatchingService>;
 let parts: WalletParts;
 
 interface Key {
@@ -59,6 +64,27 @@ async function openOrders(key: Key) {
 
 const buy = (quantity: string, price: string, newClientOrderId: string) => ({ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity, price, newClientOrderId });
 
+async function balanceOf(key: Key, asset: string) {
+  const account = await signed("GET", "/api/v3/account", key);
+  const balances = account.body.balances as { asset: string; free: string; locked: string }[];
+  return balances.find((b) => b.asset === asset) ?? { asset, free: "0", locked: "0" };
+}
+
+/** The batch of matching's events in which `orderId` was canceled (read from the start of the symbol's stream). */
+async function cancelBatch(orderId: number): Promise<EventBatch> {
+  const abort = new AbortController();
+  try {
+    for await (const { batch } of matching.streamEvents({ symbol: "BTCUSDT", fromSequence: 1n }, { signal: abort.signal })) {
+      if (batch?.events.some((e) => e.kind.case === "orderUpdated" && Number(e.kind.value.orderId) === orderId && e.kind.value.status === OrderStatus.CANCELED)) return batch;
+    }
+    throw new Error(`no batch canceled ${orderId}`);
+  } finally {
+    abort.abort();
+  }
+}
+
+const acceptedIn = (batch: EventBatch, orderId: number) => batch.events.some((e) => e.kind.case === "accepted" && Number(e.kind.value.orderId) === orderId);
+
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "edge-cancel-replace-"));
   exchange = await startExchange(
@@ -67,6 +93,7 @@ beforeAll(async () => {
   );
   base = exchange.listening.http1Url;
   auth = createClient(AuthService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
+  matching = createClient(MatchingService, createGrpcTransport({ baseUrl: exchange.listening.http2Url }));
   parts = (exchange.modules.find((module) => module.name === "wallet") as unknown as { parts: WalletParts }).parts;
   erin = await user("erin@example.com");
   frank = await user("frank@example.com");
@@ -105,6 +132,8 @@ describe("POST /api/v3/order/cancelReplace", () => {
     });
     newId = (replaced.body.newOrderResponse as { orderId: number }).orderId;
     expect(newId).toBeGreaterThan(oldId);
+    // 100 free was not enough: the old order's 2900 paid the rest, in the one command that canceled it.
+    expect(acceptedIn(await cancelBatch(oldId), newId)).toBe(true);
     expect(await usdt(erin)).toMatchObject({ free: "0.00000000", locked: "3000.00000000" });
     expect((await openOrders(erin)).map((o) => o.orderId)).toEqual([newId]);
   });
@@ -171,6 +200,53 @@ describe("POST /api/v3/order/cancelReplace", () => {
     expect(both).toMatchObject({ status: 400, body: { code: -2022, data: { cancelResult: "FAILURE", newOrderResult: "FAILURE", cancelResponse: { code: -2011 }, newOrderResponse: { code: -2010 } } } });
     expect(both.headers.get("x-mbx-order-count-1d")).toBe(frankOrders);
     expect(await usdt(frank)).toMatchObject({ free: "1000.00000000", locked: "0.00000000" });
+  });
+
+  it("the old order partly filled: what its hold has left pays the rest in one command; 200, balances exact", async () => {
+    const gina = await user("gina@example.com");
+    const hank = await user("hank@example.com");
+    await parts.wallet.creditDeposit("cr-gina-usdt", gina.userId, "USDT", 3_200n * 10n ** 8n);
+    await parts.wallet.creditDeposit("cr-hank-btc", hank.userId, "BTC", 10n ** 8n);
+    // Above erin's bid, so hank's sells meet gina's orders only.
+    const old = await signed("POST", "/api/v3/order", gina, buy("0.1", "31000", "gina-old"));
+    const sold = await signed("POST", "/api/v3/order", hank, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.04", price: "31000" });
+    expect(sold.body).toMatchObject({ status: "FILLED" });
+    // 1240 paid, 1860 left in the old hold, 100 free; the replacement needs 1920.
+    expect(await balanceOf(gina, "USDT")).toMatchObject({ free: "100.00000000", locked: "1860.00000000" });
+    const replaced = await signed("POST", "/api/v3/order/cancelReplace", gina, {
+      ...buy("0.06", "32000", "gina-new"),
+      cancelReplaceMode: "STOP_ON_FAILURE",
+      cancelRestrictions: "ONLY_PARTIALLY_FILLED",
+      cancelOrderId: String(old.body.orderId),
+    });
+    expect(replaced.status, JSON.stringify(replaced.body)).toBe(200);
+    expect(replaced.body).toMatchObject({
+      cancelResult: "SUCCESS",
+      newOrderResult: "SUCCESS",
+      cancelResponse: { orderId: old.body.orderId, status: "CANCELED", executedQty: "0.04000000", cummulativeQuoteQty: "1240.00000000" },
+      newOrderResponse: { clientOrderId: "gina-new", status: "NEW", origQty: "0.06000000" },
+    });
+    const giNew = (replaced.body.newOrderResponse as { orderId: number }).orderId;
+    expect(acceptedIn(await cancelBatch(old.body.orderId as number), giNew)).toBe(true);
+    expect(await balanceOf(gina, "USDT")).toMatchObject({ free: "40.00000000", locked: "1920.00000000" });
+    expect(await balanceOf(gina, "BTC")).toMatchObject({ free: "0.03996000", locked: "0.00000000" });
+
+    // Filled since: a replacement needing its funds cannot have them. STOP_ON_FAILURE attempts nothing; ALLOW_FAILURE
+    // tries the new order on the free balance alone and fails it -2010. Nothing changes either way.
+    const fill = await signed("POST", "/api/v3/order", hank, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.06", price: "32000" });
+    expect(fill.body).toMatchObject({ status: "FILLED" });
+    expect(await balanceOf(gina, "USDT")).toMatchObject({ free: "40.00000000", locked: "0.00000000" });
+    const again = { ...buy("0.002", "31000", "gina-late"), cancelOrderId: String(giNew) };
+    const stopped = await signed("POST", "/api/v3/order/cancelReplace", gina, { ...again, cancelReplaceMode: "STOP_ON_FAILURE" });
+    expect(stopped).toMatchObject({ status: 400, body: { code: -2022, data: { cancelResult: "FAILURE", newOrderResult: "NOT_ATTEMPTED", newOrderResponse: null } } });
+    const allowed = await signed("POST", "/api/v3/order/cancelReplace", gina, { ...again, cancelReplaceMode: "ALLOW_FAILURE" });
+    expect(allowed).toMatchObject({
+      status: 400,
+      body: { code: -2022, data: { cancelResult: "FAILURE", newOrderResult: "FAILURE", cancelResponse: { code: -2011 }, newOrderResponse: { code: -2010 } } },
+    });
+    expect(await balanceOf(gina, "USDT")).toMatchObject({ free: "40.00000000", locked: "0.00000000" });
+    expect(await balanceOf(gina, "BTC")).toMatchObject({ free: "0.09990000", locked: "0.00000000" });
+    expect(await openOrders(gina)).toEqual([]);
   });
 
   it("bad parameters answer Binance's codes and change nothing", async () => {
