@@ -6,10 +6,13 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
-import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
+import type { Kysely } from "kysely";
+import { OrderStatus, OrderType, Side, TimeInForce } from "#gen/exchange/common/v1/common_pb.js";
+import { CancelReplaceMode, OperationResult, OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
-import { parseUnits } from "#kit/money/decimal.js";
+import { openDatabase } from "#kit/db/database.js";
+import { formatUnits, parseUnits } from "#kit/money/decimal.js";
+import type { OrderTables } from "../../../services/order/src/adapters/order-store.sql.js";
 import { prng } from "../../support/prng.js";
 import { reconcileClosedBook } from "./support.js";
 
@@ -20,7 +23,10 @@ import { reconcileClosedBook } from "./support.js";
 // and fees: no trade lost or settled twice, no hold left behind. Twice: with matching's events
 // reaching order over its stream (the embedded default), and over the event backbone (the file
 // event log, MATCHING_EVENTS=event-log), where a kill also lands between matching's journal and its
-// publisher and between order's store and its group's commit.
+// publisher and between order's store and its group's commit. Among the placements are
+// cancel-replaces of the trader's own orders asking for more than the free balance, so the new order
+// takes the old one's funds (its hold moved in the cancel's release): a kill mid-replace leaves a
+// command for the relay to deliver again, or a batch to apply again, and the hold moves once.
 
 const ACCOUNTS = ["k1", "k2", "k3", "k4"];
 const KILLS = 4;
@@ -64,6 +70,7 @@ describe.each(["stream", "event-log"])("the whole exchange under kill -9 (MATCHI
     dirs.push(dir);
     const random = prng(2024);
     const acknowledged = new Map<string, { accountId: string; orderId: bigint }>();
+    let replaced = 0;
     let sequence = 0;
     for (let round = 0; round <= KILLS; round++) {
       const { child, url } = await startChild(dir, events);
@@ -97,6 +104,34 @@ describe.each(["stream", "event-log"])("the whole exchange under kill -9 (MATCHI
           const side = random() < 0.5 ? Side.BUY : Side.SELL;
           const cents = 2_999_500 + Math.floor(random() * 1_000);
           const lots = 1_000 + Math.floor(random() * 20_000);
+          const price = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+          if (random() < 0.3) {
+            // Replace one of its open orders by one on the same side needing its free balance and about half of what
+            // the old order still holds: the old hold pays the rest.
+            try {
+              const open = (await orders.listOpenOrders({ accountId, symbol: "BTCUSDT" })).orders;
+              if (open.length === 0) continue;
+              const target = open[Math.floor(random() * open.length)]!;
+              const buy = target.side === Side.BUY;
+              const { balances } = await wallet.getBalances({ accountId, assets: [buy ? "USDT" : "BTC"] });
+              const free = parseUnits(balances[0]?.free ?? "0", 8);
+              // a lot is 0.00001 BTC (1000 units); at `cents` it costs cents x 10 USDT units
+              const freeLots = buy ? free / (BigInt(cents) * 10n) : free / 1000n;
+              const left = (parseUnits(target.origQty, 8) - parseUnits(target.executedQty, 8)) / 1000n;
+              const wanted = freeLots + left / 2n + 1n;
+              const outcome = await orders.cancelReplaceOrder({
+                cancel: { accountId, symbol: "BTCUSDT", orderId: target.orderId },
+                place: { accountId, symbol: "BTCUSDT", side: target.side, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, price, quantity: formatUnits(wanted * 1000n, 8), clientOrderId },
+                mode: random() < 0.5 ? CancelReplaceMode.STOP_ON_FAILURE : CancelReplaceMode.ALLOW_FAILURE,
+              });
+              if (outcome.placed) acknowledged.set(clientOrderId, { accountId, orderId: outcome.placed.orderId });
+              if (outcome.cancelResult === OperationResult.SUCCESS && outcome.newOrderResult === OperationResult.SUCCESS) replaced += 1;
+            } catch (error) {
+              if (stop) return; // the kill cut this call: whatever it did is checked after the restart
+              throw error;
+            }
+            continue;
+          }
           try {
             const { order } = await orders.placeOrder({
               accountId,
@@ -104,7 +139,7 @@ describe.each(["stream", "event-log"])("the whole exchange under kill -9 (MATCHI
               side,
               type: OrderType.LIMIT,
               timeInForce: TimeInForce.GTC,
-              price: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`,
+              price,
               quantity: `0.${String(lots).padStart(5, "0")}`,
               clientOrderId,
             });
@@ -123,5 +158,15 @@ describe.each(["stream", "event-log"])("the whole exchange under kill -9 (MATCHI
       await Promise.allSettled(traders);
     }
     expect(acknowledged.size).toBeGreaterThan(50);
+    expect(replaced).toBeGreaterThan(5);
+    // Some replacements took their old order's funds (and were placed): the path the kills had to keep exact.
+    const database = openDatabase<OrderTables>(`sqlite:${join(dir, "order.sqlite")}`);
+    try {
+      const rows = await (database.db as Kysely<OrderTables>).selectFrom("order_orders").select(["body", "status"]).execute();
+      const funded = rows.filter((row) => row.status !== OrderStatus.REJECTED && /"fundedByTarget":"[1-9][0-9]*n"/.test(row.body));
+      expect(funded.length).toBeGreaterThan(0);
+    } finally {
+      await database.close();
+    }
   }, 180_000);
 });
