@@ -255,21 +255,21 @@ export function ledgerStoreContract(name: string, factory: () => Promise<LedgerS
       await wallet.createHold({ holdId: replacement, account, asset: "USDT", amount: USDT("100"), timeoutMs: 0 });
       expect(await balanceOf(store, account, "USDT")).toEqual({ available: 0n, locked: USDT("1550"), pending: 0n });
       // Refusals change nothing: more than remains, a hold of another account, the hold itself, a missing one.
-      expect((await failure(wallet.voidHold(old, { holdId: replacement, amount: USDT("1450.00000001") }))).key).toBe("INSUFFICIENT_BALANCE");
+      expect((await failure(wallet.moveHold(old, replacement, USDT("1450.00000001")))).key).toBe("INSUFFICIENT_BALANCE");
       const stranger = await funded(wallet, "USDT", USDT("1"));
       const theirs = uid("h");
       await wallet.createHold({ holdId: theirs, account: stranger, asset: "USDT", amount: USDT("1"), timeoutMs: 0 });
-      expect((await failure(wallet.voidHold(old, { holdId: theirs, amount: USDT("1") }))).key).toBe("INVALID_PARAMETER");
-      expect((await failure(wallet.voidHold(old, { holdId: old, amount: USDT("1") }))).key).toBe("INVALID_PARAMETER");
-      expect((await failure(wallet.voidHold(old, { holdId: uid("missing"), amount: USDT("1") }))).key).toBe("INVALID_PARAMETER");
+      expect((await failure(wallet.moveHold(old, theirs, USDT("1")))).key).toBe("INVALID_PARAMETER");
+      expect((await failure(wallet.moveHold(old, old, USDT("1")))).key).toBe("INVALID_PARAMETER");
+      expect((await failure(wallet.moveHold(old, uid("missing"), USDT("1")))).key).toBe("INVALID_PARAMETER");
       expect(await wallet.hold(old)).toMatchObject({ state: "pending", remaining: USDT("1450") });
 
-      const ended = await wallet.voidHold(old, { holdId: replacement, amount: USDT("1400") });
-      expect(ended).toMatchObject({ state: "posted", remaining: 0n, settled: USDT("1450") });
+      const ended = await wallet.moveHold(old, replacement, USDT("1400"));
+      expect(ended.hold).toMatchObject({ state: "posted", remaining: 0n, settled: USDT("1450") });
       expect(await wallet.hold(replacement)).toMatchObject({ state: "pending", amount: USDT("1500"), remaining: USDT("1500") });
       expect(await balanceOf(store, account, "USDT")).toEqual({ available: USDT("50"), locked: USDT("1500"), pending: 0n });
       // The same command again is a duplicate; a plain void of the old hold now is another request under its id.
-      await wallet.voidHold(old, { holdId: replacement, amount: USDT("1400") });
+      await wallet.moveHold(old, replacement, USDT("1400"));
       expect((await failure(wallet.voidHold(old))).key).toBe("DUPLICATE_REQUEST");
       expect(await wallet.hold(replacement)).toMatchObject({ remaining: USDT("1500") });
       expect(await balanceOf(store, account, "USDT")).toEqual({ available: USDT("50"), locked: USDT("1500"), pending: 0n });
@@ -277,7 +277,7 @@ export function ledgerStoreContract(name: string, factory: () => Promise<LedgerS
       const empty = uid("h");
       await wallet.createHold({ holdId: empty, account, asset: "USDT", amount: 0n, timeoutMs: 0 });
       expect(await wallet.hold(empty)).toMatchObject({ state: "pending", amount: 0n, remaining: 0n });
-      await wallet.voidHold(replacement, { holdId: empty, amount: USDT("1500") });
+      await wallet.moveHold(replacement, empty, USDT("1500"));
       expect(await wallet.hold(empty)).toMatchObject({ state: "pending", remaining: USDT("1500") });
       await wallet.voidHold(empty);
       expect(await balanceOf(store, account, "USDT")).toEqual({ available: USDT("1550"), locked: 0n, pending: 0n });

@@ -102,7 +102,7 @@ export async function checkFundsInvariant(store: LedgerStore, options: Invariant
         const from = holds[op.from % holds.length]!;
         const others = holds.filter((hold) => hold.account === from.account && hold.asset === from.asset && hold.id !== from.id);
         if (others.length === 0) return;
-        await wallet.voidHold(from.id, { holdId: others[op.to % others.length]!.id, amount: BigInt(op.amount) });
+        await wallet.moveHold(from.id, others[op.to % others.length]!.id, BigInt(op.amount));
         return;
       }
       case "settle": {

@@ -89,26 +89,30 @@ for (const transport of ["in-process", "gRPC over HTTP/2"] as const) {
       expect((await client.getBalances({ accountId: buyer, assets: ["USDT"] })).balances[0]).toMatchObject({ free: "72876.55000000", locked: "0.00000000" });
     });
 
-    it("voids a hold into another: the moved part stays locked in the other hold, the rest returns; bad move fields change nothing", async () => {
+    it("MoveHold ends a hold into another: the moved part stays locked there, the rest returns; bad requests change nothing", async () => {
       const account = `${tag}-mover`;
       await parts.wallet.creditDeposit(`${tag}-mover-fund`, account, "USDT", 3_000n * 10n ** 8n);
       await client.createHold({ holdId: `${tag}-m-old`, accountId: account, asset: "USDT", amount: "2900" });
       const zero = await client.createHold({ holdId: `${tag}-m-new`, accountId: account, asset: "USDT", amount: "0" });
       expect(zero.hold).toMatchObject({ state: HoldState.PENDING, amount: "0.00000000" });
       const before = await client.getBalances({ accountId: account });
-      const noAmount = await errorOf(client.voidHold({ holdId: `${tag}-m-old`, moveToHoldId: `${tag}-m-new` }));
-      expect(noAmount.code).toBe(Code.InvalidArgument);
-      expect(noAmount.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["move_amount"]);
-      const noTarget = await errorOf(client.voidHold({ holdId: `${tag}-m-old`, moveAmount: "1" }));
-      expect(noTarget.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["move_amount"]);
-      const tooMuch = await errorOf(client.voidHold({ holdId: `${tag}-m-old`, moveToHoldId: `${tag}-m-new`, moveAmount: "2900.00000001" }));
+      const noTarget = await errorOf(client.moveHold({ holdId: `${tag}-m-old`, amount: "1" }));
+      expect(noTarget.code).toBe(Code.InvalidArgument);
+      expect(noTarget.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["to_hold_id"]);
+      const zeroAmount = await errorOf(client.moveHold({ holdId: `${tag}-m-old`, toHoldId: `${tag}-m-new`, amount: "0" }));
+      expect(zeroAmount.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["amount"]);
+      const tooMuch = await errorOf(client.moveHold({ holdId: `${tag}-m-old`, toHoldId: `${tag}-m-new`, amount: "2900.00000001" }));
       expect(tooMuch.code).toBe(Code.FailedPrecondition);
       expect(tooMuch.findDetails(ErrorInfoSchema)[0]?.reason).toBe("-2010");
       expect(await client.getBalances({ accountId: account })).toEqual(before);
 
-      const moved = await client.voidHold({ holdId: `${tag}-m-old`, moveToHoldId: `${tag}-m-new`, moveAmount: "2899.5" });
+      const moved = await client.moveHold({ holdId: `${tag}-m-old`, toHoldId: `${tag}-m-new`, amount: "2899.5" });
       expect(moved.hold).toMatchObject({ state: HoldState.VOIDED, remaining: "0.00000000" });
+      expect(moved.to).toMatchObject({ state: HoldState.PENDING, amount: "2899.50000000", remaining: "2899.50000000" });
       expect((await client.getBalances({ accountId: account, assets: ["USDT"] })).balances[0]).toMatchObject({ free: "100.50000000", locked: "2899.50000000" });
+      // The same request again changes nothing; a plain void of the ended hold is another request under its id.
+      await client.moveHold({ holdId: `${tag}-m-old`, toHoldId: `${tag}-m-new`, amount: "2899.5" });
+      expect((await errorOf(client.voidHold({ holdId: `${tag}-m-old` }))).code).toBe(Code.AlreadyExists);
       const released = await client.voidHold({ holdId: `${tag}-m-new` });
       expect(released.hold).toMatchObject({ amount: "2899.50000000", state: HoldState.VOIDED });
       expect((await client.getBalances({ accountId: account, assets: ["USDT"] })).balances[0]).toMatchObject({ free: "3000.00000000", locked: "0.00000000" });

@@ -99,7 +99,8 @@ export class ConnectWalletGateway implements WalletGateway {
   }
 
   async moveHold(holdId: string, toHoldId: string, amount: string): Promise<void> {
-    await this.client.voidHold({ holdId, moveToHoldId: toHoldId, moveAmount: amount });
+    // A wallet without MoveHold answers Unimplemented: the consumer waits for it, nothing released meanwhile.
+    await this.client.moveHold({ holdId, toHoldId, amount });
   }
 
   async available(accountId: string, asset: string): Promise<string> {

@@ -34,15 +34,20 @@ export class Holds {
     return this.get(request.holdId);
   }
 
-  /**
-   * Ends a pending hold, returning what remains to available; with `moveTo`, `moveTo.amount` of it goes to another
-   * pending hold of the same account and asset instead (a cancel-replace's new order taking the funds of the order
-   * it cancels), in the same command. Once per hold whichever way: the command id is the hold's void.
-   */
-  async void(holdId: string, moveTo?: { readonly holdId: string; readonly amount: bigint }): Promise<HoldDoc> {
-    if (moveTo) requireAmount(moveTo.amount, "move_amount");
-    await this.deps.wallet.run(`void:${holdId}`, moveTo ? { kind: "void", holdId, expire: false, moveTo } : { kind: "void", holdId, expire: false });
+  async void(holdId: string): Promise<HoldDoc> {
+    await this.deps.wallet.run(`void:${holdId}`, { kind: "void", holdId, expire: false });
     return this.get(holdId);
+  }
+
+  /**
+   * Ends a pending hold as void does, but `amount` of what remains goes to another pending hold of the same account
+   * and asset (a cancel-replace's new order taking the funds of the order it cancels) and only the rest returns to
+   * available, in the same command. Once per hold whichever way it ends: the command id is the hold's void.
+   */
+  async move(holdId: string, toHoldId: string, amount: bigint): Promise<{ hold: HoldDoc; to: HoldDoc }> {
+    requireAmount(amount, "amount");
+    await this.deps.wallet.run(`void:${holdId}`, { kind: "void", holdId, expire: false, moveTo: { holdId: toHoldId, amount } });
+    return { hold: await this.get(holdId), to: await this.get(toHoldId) };
   }
 
   /** Releases `amount` of a pending hold (an order reduced in place); the rest stays held. */

@@ -109,12 +109,12 @@ function payFromHold(effects: EffectsBuilder, holdId: string, account: string, a
  */
 function moveInto(effects: EffectsBuilder, from: HoldDoc, toId: string, amount: Units, now: number): Units {
   const id = docIds.hold(toId);
-  if (id === from.id) throw invalidField("move_to_hold_id", "must be another hold");
+  if (id === from.id) throw invalidField("to_hold_id", "must be another hold");
   const to = effects.doc(id);
-  if (!to || to.type !== "hold") throw invalidField("move_to_hold_id", `hold ${toId} does not exist`);
-  if (to.account !== from.account || to.asset !== from.asset) throw invalidField("move_to_hold_id", `hold ${toId} belongs to ${to.account} in ${to.asset}, not ${from.account} in ${from.asset}`);
-  if (to.state !== "pending" || (to.expiresAt > 0 && now >= to.expiresAt)) throw invalidField("move_to_hold_id", `hold ${toId} is not pending`);
-  if (amount <= 0n) throw invalidField("move_amount", "must be greater than zero");
+  if (!to || to.type !== "hold") throw invalidField("to_hold_id", `hold ${toId} does not exist`);
+  if (to.account !== from.account || to.asset !== from.asset) throw invalidField("to_hold_id", `hold ${toId} belongs to ${to.account} in ${to.asset}, not ${from.account} in ${from.asset}`);
+  if (to.state !== "pending" || (to.expiresAt > 0 && now >= to.expiresAt)) throw invalidField("to_hold_id", `hold ${toId} is not pending`);
+  if (amount <= 0n) throw invalidField("amount", "must be greater than zero");
   if (amount > from.remaining) throw insufficientBalance(from.asset, "hold");
   effects.put({ ...to, amount: to.amount + amount, remaining: to.remaining + amount });
   return amount;

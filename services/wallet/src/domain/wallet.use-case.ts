@@ -96,9 +96,13 @@ export class Wallet {
     return this.holds.create(request);
   }
 
-  /** Ends a hold; with `moveTo`, part of what remains goes to another hold of the same account and asset (Holds.void). */
-  voidHold(holdId: string, moveTo?: { readonly holdId: string; readonly amount: bigint }): Promise<HoldDoc> {
-    return this.holds.void(holdId, moveTo);
+  voidHold(holdId: string): Promise<HoldDoc> {
+    return this.holds.void(holdId);
+  }
+
+  /** Ends a hold, handing `amount` of what remains to another hold of the same account and asset (Holds.move). */
+  moveHold(holdId: string, toHoldId: string, amount: bigint): Promise<{ hold: HoldDoc; to: HoldDoc }> {
+    return this.holds.move(holdId, toHoldId, amount);
   }
 
   /** Releases `amount` of a pending hold (an order reduced in place); the rest stays held. */

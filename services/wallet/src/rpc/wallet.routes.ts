@@ -101,14 +101,12 @@ export function walletRoutes(deps: WalletRoutesDeps) {
         return { results: parsed.map((hold) => toHoldResult(isDomainError(hold) ? { ok: false, error: hold } : taken[next++]!)) };
       },
       async voidHold(request) {
-        if (request.moveToHoldId === "") {
-          if (request.moveAmount !== "") throw invalidField("move_amount", "only with move_to_hold_id");
-          return { hold: toHoldMessage(assets, await wallet.voidHold(request.holdId)) };
-        }
-        if (request.moveAmount === "") throw invalidField("move_amount", "required with move_to_hold_id");
+        return { hold: toHoldMessage(assets, await wallet.voidHold(request.holdId)) };
+      },
+      async moveHold(request) {
         const { asset } = await wallet.hold(request.holdId);
-        const moveTo = { holdId: request.moveToHoldId, amount: toUnits(assets, asset, request.moveAmount, "move_amount") };
-        return { hold: toHoldMessage(assets, await wallet.voidHold(request.holdId, moveTo)) };
+        const { hold, to } = await wallet.moveHold(request.holdId, request.toHoldId, toUnits(assets, asset, request.amount, "amount"));
+        return { hold: toHoldMessage(assets, hold), to: toHoldMessage(assets, to) };
       },
       async reduceHold(request) {
         const { asset } = await wallet.hold(request.holdId);

@@ -1004,14 +1004,8 @@ func (*HoldResult_Done) isHoldResult_Result() {}
 func (*HoldResult_Error) isHoldResult_Result() {}
 
 type VoidHoldRequest struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	HoldId string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
-	// When set: move_amount of what remains goes to this other pending hold of the same account and
-	// asset (it stays locked) and only the rest returns to available, in the same command (a
-	// cancel-replace's new order taking the funds of the order it cancels).
-	MoveToHoldId string `protobuf:"bytes,2,opt,name=move_to_hold_id,json=moveToHoldId,proto3" json:"move_to_hold_id,omitempty"`
-	// In the hold's asset; required with move_to_hold_id, at most what remains.
-	MoveAmount    string `protobuf:"bytes,3,opt,name=move_amount,json=moveAmount,proto3" json:"move_amount,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	HoldId        string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1049,20 +1043,6 @@ func (*VoidHoldRequest) Descriptor() ([]byte, []int) {
 func (x *VoidHoldRequest) GetHoldId() string {
 	if x != nil {
 		return x.HoldId
-	}
-	return ""
-}
-
-func (x *VoidHoldRequest) GetMoveToHoldId() string {
-	if x != nil {
-		return x.MoveToHoldId
-	}
-	return ""
-}
-
-func (x *VoidHoldRequest) GetMoveAmount() string {
-	if x != nil {
-		return x.MoveAmount
 	}
 	return ""
 }
@@ -1111,6 +1091,122 @@ func (x *VoidHoldResponse) GetHold() *Hold {
 	return nil
 }
 
+type MoveHoldRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	HoldId string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
+	// Another pending hold of the same account and asset.
+	ToHoldId string `protobuf:"bytes,2,opt,name=to_hold_id,json=toHoldId,proto3" json:"to_hold_id,omitempty"`
+	// In the hold's asset; more than zero, at most what remains.
+	Amount        string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveHoldRequest) Reset() {
+	*x = MoveHoldRequest{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveHoldRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveHoldRequest) ProtoMessage() {}
+
+func (x *MoveHoldRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveHoldRequest.ProtoReflect.Descriptor instead.
+func (*MoveHoldRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *MoveHoldRequest) GetHoldId() string {
+	if x != nil {
+		return x.HoldId
+	}
+	return ""
+}
+
+func (x *MoveHoldRequest) GetToHoldId() string {
+	if x != nil {
+		return x.ToHoldId
+	}
+	return ""
+}
+
+func (x *MoveHoldRequest) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+type MoveHoldResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The hold ended.
+	Hold *Hold `protobuf:"bytes,1,opt,name=hold,proto3" json:"hold,omitempty"`
+	// The hold that received `amount`.
+	To            *Hold `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveHoldResponse) Reset() {
+	*x = MoveHoldResponse{}
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveHoldResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveHoldResponse) ProtoMessage() {}
+
+func (x *MoveHoldResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveHoldResponse.ProtoReflect.Descriptor instead.
+func (*MoveHoldResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *MoveHoldResponse) GetHold() *Hold {
+	if x != nil {
+		return x.Hold
+	}
+	return nil
+}
+
+func (x *MoveHoldResponse) GetTo() *Hold {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
 type ReduceHoldRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	HoldId string                 `protobuf:"bytes,1,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
@@ -1124,7 +1220,7 @@ type ReduceHoldRequest struct {
 
 func (x *ReduceHoldRequest) Reset() {
 	*x = ReduceHoldRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[15]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1136,7 +1232,7 @@ func (x *ReduceHoldRequest) String() string {
 func (*ReduceHoldRequest) ProtoMessage() {}
 
 func (x *ReduceHoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[15]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1149,7 +1245,7 @@ func (x *ReduceHoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceHoldRequest.ProtoReflect.Descriptor instead.
 func (*ReduceHoldRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{15}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ReduceHoldRequest) GetHoldId() string {
@@ -1182,7 +1278,7 @@ type ReduceHoldResponse struct {
 
 func (x *ReduceHoldResponse) Reset() {
 	*x = ReduceHoldResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[16]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1194,7 +1290,7 @@ func (x *ReduceHoldResponse) String() string {
 func (*ReduceHoldResponse) ProtoMessage() {}
 
 func (x *ReduceHoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[16]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1207,7 +1303,7 @@ func (x *ReduceHoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceHoldResponse.ProtoReflect.Descriptor instead.
 func (*ReduceHoldResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{16}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ReduceHoldResponse) GetHold() *Hold {
@@ -1237,7 +1333,7 @@ type SettleTradeRequest struct {
 
 func (x *SettleTradeRequest) Reset() {
 	*x = SettleTradeRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[17]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1249,7 +1345,7 @@ func (x *SettleTradeRequest) String() string {
 func (*SettleTradeRequest) ProtoMessage() {}
 
 func (x *SettleTradeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[17]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1262,7 +1358,7 @@ func (x *SettleTradeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradeRequest.ProtoReflect.Descriptor instead.
 func (*SettleTradeRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{17}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SettleTradeRequest) GetTradeId() string {
@@ -1355,7 +1451,7 @@ type SettleTradeResponse struct {
 
 func (x *SettleTradeResponse) Reset() {
 	*x = SettleTradeResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[18]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1367,7 +1463,7 @@ func (x *SettleTradeResponse) String() string {
 func (*SettleTradeResponse) ProtoMessage() {}
 
 func (x *SettleTradeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[18]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1380,7 +1476,7 @@ func (x *SettleTradeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradeResponse.ProtoReflect.Descriptor instead.
 func (*SettleTradeResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{18}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SettleTradeResponse) GetBuyerFee() string {
@@ -1418,7 +1514,7 @@ type SettleTradesRequest struct {
 
 func (x *SettleTradesRequest) Reset() {
 	*x = SettleTradesRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[19]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1430,7 +1526,7 @@ func (x *SettleTradesRequest) String() string {
 func (*SettleTradesRequest) ProtoMessage() {}
 
 func (x *SettleTradesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[19]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1443,7 +1539,7 @@ func (x *SettleTradesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradesRequest.ProtoReflect.Descriptor instead.
 func (*SettleTradesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{19}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SettleTradesRequest) GetTrades() []*SettleTradeRequest {
@@ -1472,7 +1568,7 @@ type SettleTradesResponse struct {
 
 func (x *SettleTradesResponse) Reset() {
 	*x = SettleTradesResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[20]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1580,7 @@ func (x *SettleTradesResponse) String() string {
 func (*SettleTradesResponse) ProtoMessage() {}
 
 func (x *SettleTradesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[20]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1593,7 @@ func (x *SettleTradesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradesResponse.ProtoReflect.Descriptor instead.
 func (*SettleTradesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{20}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SettleTradesResponse) GetResults() []*SettleTradesResult {
@@ -1527,7 +1623,7 @@ type SettleTradesResult struct {
 
 func (x *SettleTradesResult) Reset() {
 	*x = SettleTradesResult{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[21]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1539,7 +1635,7 @@ func (x *SettleTradesResult) String() string {
 func (*SettleTradesResult) ProtoMessage() {}
 
 func (x *SettleTradesResult) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[21]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1552,7 +1648,7 @@ func (x *SettleTradesResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradesResult.ProtoReflect.Descriptor instead.
 func (*SettleTradesResult) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{21}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SettleTradesResult) GetResult() isSettleTradesResult_Result {
@@ -1610,7 +1706,7 @@ type SettleTradeError struct {
 
 func (x *SettleTradeError) Reset() {
 	*x = SettleTradeError{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[22]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1622,7 +1718,7 @@ func (x *SettleTradeError) String() string {
 func (*SettleTradeError) ProtoMessage() {}
 
 func (x *SettleTradeError) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[22]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1635,7 +1731,7 @@ func (x *SettleTradeError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleTradeError.ProtoReflect.Descriptor instead.
 func (*SettleTradeError) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{22}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SettleTradeError) GetCode() string {
@@ -1665,7 +1761,7 @@ type TransferRequest struct {
 
 func (x *TransferRequest) Reset() {
 	*x = TransferRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[23]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1677,7 +1773,7 @@ func (x *TransferRequest) String() string {
 func (*TransferRequest) ProtoMessage() {}
 
 func (x *TransferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[23]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1690,7 +1786,7 @@ func (x *TransferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferRequest.ProtoReflect.Descriptor instead.
 func (*TransferRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{23}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *TransferRequest) GetTransferId() string {
@@ -1737,7 +1833,7 @@ type TransferResponse struct {
 
 func (x *TransferResponse) Reset() {
 	*x = TransferResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[24]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1749,7 +1845,7 @@ func (x *TransferResponse) String() string {
 func (*TransferResponse) ProtoMessage() {}
 
 func (x *TransferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[24]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1762,7 +1858,7 @@ func (x *TransferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferResponse.ProtoReflect.Descriptor instead.
 func (*TransferResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{24}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *TransferResponse) GetDuplicate() bool {
@@ -1783,7 +1879,7 @@ type GetDepositAddressRequest struct {
 
 func (x *GetDepositAddressRequest) Reset() {
 	*x = GetDepositAddressRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[25]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1795,7 +1891,7 @@ func (x *GetDepositAddressRequest) String() string {
 func (*GetDepositAddressRequest) ProtoMessage() {}
 
 func (x *GetDepositAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[25]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1808,7 +1904,7 @@ func (x *GetDepositAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDepositAddressRequest.ProtoReflect.Descriptor instead.
 func (*GetDepositAddressRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{25}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetDepositAddressRequest) GetAccountId() string {
@@ -1842,7 +1938,7 @@ type GetDepositAddressResponse struct {
 
 func (x *GetDepositAddressResponse) Reset() {
 	*x = GetDepositAddressResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[26]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1854,7 +1950,7 @@ func (x *GetDepositAddressResponse) String() string {
 func (*GetDepositAddressResponse) ProtoMessage() {}
 
 func (x *GetDepositAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[26]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1867,7 +1963,7 @@ func (x *GetDepositAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDepositAddressResponse.ProtoReflect.Descriptor instead.
 func (*GetDepositAddressResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{26}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetDepositAddressResponse) GetAddress() string {
@@ -1900,7 +1996,7 @@ type Deposit struct {
 
 func (x *Deposit) Reset() {
 	*x = Deposit{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[27]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1912,7 +2008,7 @@ func (x *Deposit) String() string {
 func (*Deposit) ProtoMessage() {}
 
 func (x *Deposit) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[27]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1925,7 +2021,7 @@ func (x *Deposit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deposit.ProtoReflect.Descriptor instead.
 func (*Deposit) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{27}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Deposit) GetDepositId() string {
@@ -1994,7 +2090,7 @@ type ListDepositsRequest struct {
 
 func (x *ListDepositsRequest) Reset() {
 	*x = ListDepositsRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[28]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2006,7 +2102,7 @@ func (x *ListDepositsRequest) String() string {
 func (*ListDepositsRequest) ProtoMessage() {}
 
 func (x *ListDepositsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[28]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2019,7 +2115,7 @@ func (x *ListDepositsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDepositsRequest.ProtoReflect.Descriptor instead.
 func (*ListDepositsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{28}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListDepositsRequest) GetAccountId() string {
@@ -2046,7 +2142,7 @@ type ListDepositsResponse struct {
 
 func (x *ListDepositsResponse) Reset() {
 	*x = ListDepositsResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[29]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2058,7 +2154,7 @@ func (x *ListDepositsResponse) String() string {
 func (*ListDepositsResponse) ProtoMessage() {}
 
 func (x *ListDepositsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[29]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2071,7 +2167,7 @@ func (x *ListDepositsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDepositsResponse.ProtoReflect.Descriptor instead.
 func (*ListDepositsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{29}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListDepositsResponse) GetDeposits() []*Deposit {
@@ -2108,7 +2204,7 @@ type Withdrawal struct {
 
 func (x *Withdrawal) Reset() {
 	*x = Withdrawal{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[30]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2120,7 +2216,7 @@ func (x *Withdrawal) String() string {
 func (*Withdrawal) ProtoMessage() {}
 
 func (x *Withdrawal) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[30]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2133,7 +2229,7 @@ func (x *Withdrawal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Withdrawal.ProtoReflect.Descriptor instead.
 func (*Withdrawal) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{30}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Withdrawal) GetWithdrawalId() string {
@@ -2230,7 +2326,7 @@ type RequestWithdrawalRequest struct {
 
 func (x *RequestWithdrawalRequest) Reset() {
 	*x = RequestWithdrawalRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[31]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2242,7 +2338,7 @@ func (x *RequestWithdrawalRequest) String() string {
 func (*RequestWithdrawalRequest) ProtoMessage() {}
 
 func (x *RequestWithdrawalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[31]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2255,7 +2351,7 @@ func (x *RequestWithdrawalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestWithdrawalRequest.ProtoReflect.Descriptor instead.
 func (*RequestWithdrawalRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{31}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RequestWithdrawalRequest) GetWithdrawalId() string {
@@ -2323,7 +2419,7 @@ type RequestWithdrawalResponse struct {
 
 func (x *RequestWithdrawalResponse) Reset() {
 	*x = RequestWithdrawalResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[32]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2335,7 +2431,7 @@ func (x *RequestWithdrawalResponse) String() string {
 func (*RequestWithdrawalResponse) ProtoMessage() {}
 
 func (x *RequestWithdrawalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[32]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2348,7 +2444,7 @@ func (x *RequestWithdrawalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestWithdrawalResponse.ProtoReflect.Descriptor instead.
 func (*RequestWithdrawalResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{32}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RequestWithdrawalResponse) GetWithdrawal() *Withdrawal {
@@ -2367,7 +2463,7 @@ type ApproveWithdrawalRequest struct {
 
 func (x *ApproveWithdrawalRequest) Reset() {
 	*x = ApproveWithdrawalRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[33]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2379,7 +2475,7 @@ func (x *ApproveWithdrawalRequest) String() string {
 func (*ApproveWithdrawalRequest) ProtoMessage() {}
 
 func (x *ApproveWithdrawalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[33]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2392,7 +2488,7 @@ func (x *ApproveWithdrawalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveWithdrawalRequest.ProtoReflect.Descriptor instead.
 func (*ApproveWithdrawalRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{33}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ApproveWithdrawalRequest) GetWithdrawalId() string {
@@ -2411,7 +2507,7 @@ type ApproveWithdrawalResponse struct {
 
 func (x *ApproveWithdrawalResponse) Reset() {
 	*x = ApproveWithdrawalResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[34]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2423,7 +2519,7 @@ func (x *ApproveWithdrawalResponse) String() string {
 func (*ApproveWithdrawalResponse) ProtoMessage() {}
 
 func (x *ApproveWithdrawalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[34]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2436,7 +2532,7 @@ func (x *ApproveWithdrawalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveWithdrawalResponse.ProtoReflect.Descriptor instead.
 func (*ApproveWithdrawalResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{34}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ApproveWithdrawalResponse) GetWithdrawal() *Withdrawal {
@@ -2456,7 +2552,7 @@ type RejectWithdrawalRequest struct {
 
 func (x *RejectWithdrawalRequest) Reset() {
 	*x = RejectWithdrawalRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[35]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2468,7 +2564,7 @@ func (x *RejectWithdrawalRequest) String() string {
 func (*RejectWithdrawalRequest) ProtoMessage() {}
 
 func (x *RejectWithdrawalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[35]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2481,7 +2577,7 @@ func (x *RejectWithdrawalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectWithdrawalRequest.ProtoReflect.Descriptor instead.
 func (*RejectWithdrawalRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{35}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *RejectWithdrawalRequest) GetWithdrawalId() string {
@@ -2507,7 +2603,7 @@ type RejectWithdrawalResponse struct {
 
 func (x *RejectWithdrawalResponse) Reset() {
 	*x = RejectWithdrawalResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[36]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2519,7 +2615,7 @@ func (x *RejectWithdrawalResponse) String() string {
 func (*RejectWithdrawalResponse) ProtoMessage() {}
 
 func (x *RejectWithdrawalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[36]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2532,7 +2628,7 @@ func (x *RejectWithdrawalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectWithdrawalResponse.ProtoReflect.Descriptor instead.
 func (*RejectWithdrawalResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{36}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RejectWithdrawalResponse) GetWithdrawal() *Withdrawal {
@@ -2552,7 +2648,7 @@ type ListWithdrawalsRequest struct {
 
 func (x *ListWithdrawalsRequest) Reset() {
 	*x = ListWithdrawalsRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2564,7 +2660,7 @@ func (x *ListWithdrawalsRequest) String() string {
 func (*ListWithdrawalsRequest) ProtoMessage() {}
 
 func (x *ListWithdrawalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[37]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2577,7 +2673,7 @@ func (x *ListWithdrawalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWithdrawalsRequest.ProtoReflect.Descriptor instead.
 func (*ListWithdrawalsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{37}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListWithdrawalsRequest) GetAccountId() string {
@@ -2604,7 +2700,7 @@ type ListWithdrawalsResponse struct {
 
 func (x *ListWithdrawalsResponse) Reset() {
 	*x = ListWithdrawalsResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2616,7 +2712,7 @@ func (x *ListWithdrawalsResponse) String() string {
 func (*ListWithdrawalsResponse) ProtoMessage() {}
 
 func (x *ListWithdrawalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[38]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2629,7 +2725,7 @@ func (x *ListWithdrawalsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWithdrawalsResponse.ProtoReflect.Descriptor instead.
 func (*ListWithdrawalsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{38}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListWithdrawalsResponse) GetWithdrawals() []*Withdrawal {
@@ -2662,7 +2758,7 @@ type LedgerEntry struct {
 
 func (x *LedgerEntry) Reset() {
 	*x = LedgerEntry{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2674,7 +2770,7 @@ func (x *LedgerEntry) String() string {
 func (*LedgerEntry) ProtoMessage() {}
 
 func (x *LedgerEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[39]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2687,7 +2783,7 @@ func (x *LedgerEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerEntry.ProtoReflect.Descriptor instead.
 func (*LedgerEntry) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{39}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *LedgerEntry) GetTransferId() string {
@@ -2750,7 +2846,7 @@ type StreamBalanceUpdatesRequest struct {
 
 func (x *StreamBalanceUpdatesRequest) Reset() {
 	*x = StreamBalanceUpdatesRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2762,7 +2858,7 @@ func (x *StreamBalanceUpdatesRequest) String() string {
 func (*StreamBalanceUpdatesRequest) ProtoMessage() {}
 
 func (x *StreamBalanceUpdatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[40]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2775,7 +2871,7 @@ func (x *StreamBalanceUpdatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamBalanceUpdatesRequest.ProtoReflect.Descriptor instead.
 func (*StreamBalanceUpdatesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{40}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *StreamBalanceUpdatesRequest) GetAccountId() string {
@@ -2809,7 +2905,7 @@ type BalanceUpdate struct {
 
 func (x *BalanceUpdate) Reset() {
 	*x = BalanceUpdate{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2821,7 +2917,7 @@ func (x *BalanceUpdate) String() string {
 func (*BalanceUpdate) ProtoMessage() {}
 
 func (x *BalanceUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[41]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2834,7 +2930,7 @@ func (x *BalanceUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BalanceUpdate.ProtoReflect.Descriptor instead.
 func (*BalanceUpdate) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{41}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *BalanceUpdate) GetAccountId() string {
@@ -2891,7 +2987,7 @@ type StreamBalanceUpdatesResponse struct {
 
 func (x *StreamBalanceUpdatesResponse) Reset() {
 	*x = StreamBalanceUpdatesResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2903,7 +2999,7 @@ func (x *StreamBalanceUpdatesResponse) String() string {
 func (*StreamBalanceUpdatesResponse) ProtoMessage() {}
 
 func (x *StreamBalanceUpdatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[42]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2916,7 +3012,7 @@ func (x *StreamBalanceUpdatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamBalanceUpdatesResponse.ProtoReflect.Descriptor instead.
 func (*StreamBalanceUpdatesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{42}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *StreamBalanceUpdatesResponse) GetCursor() string {
@@ -2944,7 +3040,7 @@ type ListLedgerEntriesRequest struct {
 
 func (x *ListLedgerEntriesRequest) Reset() {
 	*x = ListLedgerEntriesRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2956,7 +3052,7 @@ func (x *ListLedgerEntriesRequest) String() string {
 func (*ListLedgerEntriesRequest) ProtoMessage() {}
 
 func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[43]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2969,7 +3065,7 @@ func (x *ListLedgerEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{43}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ListLedgerEntriesRequest) GetAccountId() string {
@@ -3003,7 +3099,7 @@ type ListLedgerEntriesResponse struct {
 
 func (x *ListLedgerEntriesResponse) Reset() {
 	*x = ListLedgerEntriesResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3015,7 +3111,7 @@ func (x *ListLedgerEntriesResponse) String() string {
 func (*ListLedgerEntriesResponse) ProtoMessage() {}
 
 func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[44]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3028,7 +3124,7 @@ func (x *ListLedgerEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{44}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ListLedgerEntriesResponse) GetEntries() []*LedgerEntry {
@@ -3056,7 +3152,7 @@ type AllowListEntry struct {
 
 func (x *AllowListEntry) Reset() {
 	*x = AllowListEntry{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3068,7 +3164,7 @@ func (x *AllowListEntry) String() string {
 func (*AllowListEntry) ProtoMessage() {}
 
 func (x *AllowListEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[45]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3081,7 +3177,7 @@ func (x *AllowListEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllowListEntry.ProtoReflect.Descriptor instead.
 func (*AllowListEntry) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{45}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *AllowListEntry) GetAddress() string {
@@ -3110,7 +3206,7 @@ type SetWithdrawalAllowListRequest struct {
 
 func (x *SetWithdrawalAllowListRequest) Reset() {
 	*x = SetWithdrawalAllowListRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3122,7 +3218,7 @@ func (x *SetWithdrawalAllowListRequest) String() string {
 func (*SetWithdrawalAllowListRequest) ProtoMessage() {}
 
 func (x *SetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[46]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3135,7 +3231,7 @@ func (x *SetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetWithdrawalAllowListRequest.ProtoReflect.Descriptor instead.
 func (*SetWithdrawalAllowListRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{46}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *SetWithdrawalAllowListRequest) GetAccountId() string {
@@ -3176,7 +3272,7 @@ type SetWithdrawalAllowListResponse struct {
 
 func (x *SetWithdrawalAllowListResponse) Reset() {
 	*x = SetWithdrawalAllowListResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3188,7 +3284,7 @@ func (x *SetWithdrawalAllowListResponse) String() string {
 func (*SetWithdrawalAllowListResponse) ProtoMessage() {}
 
 func (x *SetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[47]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3201,7 +3297,7 @@ func (x *SetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetWithdrawalAllowListResponse.ProtoReflect.Descriptor instead.
 func (*SetWithdrawalAllowListResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{47}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SetWithdrawalAllowListResponse) GetEnabled() bool {
@@ -3227,7 +3323,7 @@ type GetWithdrawalAllowListRequest struct {
 
 func (x *GetWithdrawalAllowListRequest) Reset() {
 	*x = GetWithdrawalAllowListRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3239,7 +3335,7 @@ func (x *GetWithdrawalAllowListRequest) String() string {
 func (*GetWithdrawalAllowListRequest) ProtoMessage() {}
 
 func (x *GetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[48]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3252,7 +3348,7 @@ func (x *GetWithdrawalAllowListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWithdrawalAllowListRequest.ProtoReflect.Descriptor instead.
 func (*GetWithdrawalAllowListRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{48}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *GetWithdrawalAllowListRequest) GetAccountId() string {
@@ -3272,7 +3368,7 @@ type GetWithdrawalAllowListResponse struct {
 
 func (x *GetWithdrawalAllowListResponse) Reset() {
 	*x = GetWithdrawalAllowListResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3284,7 +3380,7 @@ func (x *GetWithdrawalAllowListResponse) String() string {
 func (*GetWithdrawalAllowListResponse) ProtoMessage() {}
 
 func (x *GetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[49]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3297,7 +3393,7 @@ func (x *GetWithdrawalAllowListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWithdrawalAllowListResponse.ProtoReflect.Descriptor instead.
 func (*GetWithdrawalAllowListResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{49}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *GetWithdrawalAllowListResponse) GetEnabled() bool {
@@ -3323,7 +3419,7 @@ type GetFeeRatesRequest struct {
 
 func (x *GetFeeRatesRequest) Reset() {
 	*x = GetFeeRatesRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3335,7 +3431,7 @@ func (x *GetFeeRatesRequest) String() string {
 func (*GetFeeRatesRequest) ProtoMessage() {}
 
 func (x *GetFeeRatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[50]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3348,7 +3444,7 @@ func (x *GetFeeRatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFeeRatesRequest.ProtoReflect.Descriptor instead.
 func (*GetFeeRatesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{50}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *GetFeeRatesRequest) GetAccountId() string {
@@ -3370,7 +3466,7 @@ type GetFeeRatesResponse struct {
 
 func (x *GetFeeRatesResponse) Reset() {
 	*x = GetFeeRatesResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3382,7 +3478,7 @@ func (x *GetFeeRatesResponse) String() string {
 func (*GetFeeRatesResponse) ProtoMessage() {}
 
 func (x *GetFeeRatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[51]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3395,7 +3491,7 @@ func (x *GetFeeRatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFeeRatesResponse.ProtoReflect.Descriptor instead.
 func (*GetFeeRatesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{51}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *GetFeeRatesResponse) GetTier() int32 {
@@ -3428,7 +3524,7 @@ type ListWithdrawalApprovalsRequest struct {
 
 func (x *ListWithdrawalApprovalsRequest) Reset() {
 	*x = ListWithdrawalApprovalsRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3440,7 +3536,7 @@ func (x *ListWithdrawalApprovalsRequest) String() string {
 func (*ListWithdrawalApprovalsRequest) ProtoMessage() {}
 
 func (x *ListWithdrawalApprovalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[52]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3453,7 +3549,7 @@ func (x *ListWithdrawalApprovalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWithdrawalApprovalsRequest.ProtoReflect.Descriptor instead.
 func (*ListWithdrawalApprovalsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{52}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListWithdrawalApprovalsRequest) GetPage() *v1.PageRequest {
@@ -3474,7 +3570,7 @@ type ListWithdrawalApprovalsResponse struct {
 
 func (x *ListWithdrawalApprovalsResponse) Reset() {
 	*x = ListWithdrawalApprovalsResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3486,7 +3582,7 @@ func (x *ListWithdrawalApprovalsResponse) String() string {
 func (*ListWithdrawalApprovalsResponse) ProtoMessage() {}
 
 func (x *ListWithdrawalApprovalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[53]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3499,7 +3595,7 @@ func (x *ListWithdrawalApprovalsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWithdrawalApprovalsResponse.ProtoReflect.Descriptor instead.
 func (*ListWithdrawalApprovalsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{53}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ListWithdrawalApprovalsResponse) GetWithdrawals() []*Withdrawal {
@@ -3531,7 +3627,7 @@ type CreditAccountRequest struct {
 
 func (x *CreditAccountRequest) Reset() {
 	*x = CreditAccountRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3543,7 +3639,7 @@ func (x *CreditAccountRequest) String() string {
 func (*CreditAccountRequest) ProtoMessage() {}
 
 func (x *CreditAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[54]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3556,7 +3652,7 @@ func (x *CreditAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditAccountRequest.ProtoReflect.Descriptor instead.
 func (*CreditAccountRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{54}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *CreditAccountRequest) GetCreditId() string {
@@ -3606,7 +3702,7 @@ type CreditAccountResponse struct {
 
 func (x *CreditAccountResponse) Reset() {
 	*x = CreditAccountResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3618,7 +3714,7 @@ func (x *CreditAccountResponse) String() string {
 func (*CreditAccountResponse) ProtoMessage() {}
 
 func (x *CreditAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[55]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3631,7 +3727,7 @@ func (x *CreditAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditAccountResponse.ProtoReflect.Descriptor instead.
 func (*CreditAccountResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{55}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *CreditAccountResponse) GetDeposit() *Deposit {
@@ -3661,7 +3757,7 @@ type RequestAccountStatementRequest struct {
 
 func (x *RequestAccountStatementRequest) Reset() {
 	*x = RequestAccountStatementRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[56]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3673,7 +3769,7 @@ func (x *RequestAccountStatementRequest) String() string {
 func (*RequestAccountStatementRequest) ProtoMessage() {}
 
 func (x *RequestAccountStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[56]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3686,7 +3782,7 @@ func (x *RequestAccountStatementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestAccountStatementRequest.ProtoReflect.Descriptor instead.
 func (*RequestAccountStatementRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{56}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *RequestAccountStatementRequest) GetAccountId() string {
@@ -3723,7 +3819,7 @@ type RequestAccountStatementResponse struct {
 
 func (x *RequestAccountStatementResponse) Reset() {
 	*x = RequestAccountStatementResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[57]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3735,7 +3831,7 @@ func (x *RequestAccountStatementResponse) String() string {
 func (*RequestAccountStatementResponse) ProtoMessage() {}
 
 func (x *RequestAccountStatementResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[57]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3748,7 +3844,7 @@ func (x *RequestAccountStatementResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestAccountStatementResponse.ProtoReflect.Descriptor instead.
 func (*RequestAccountStatementResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{57}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *RequestAccountStatementResponse) GetUrl() string {
@@ -3782,7 +3878,7 @@ type ArchiveLedgerDayRequest struct {
 
 func (x *ArchiveLedgerDayRequest) Reset() {
 	*x = ArchiveLedgerDayRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[58]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3794,7 +3890,7 @@ func (x *ArchiveLedgerDayRequest) String() string {
 func (*ArchiveLedgerDayRequest) ProtoMessage() {}
 
 func (x *ArchiveLedgerDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[58]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3807,7 +3903,7 @@ func (x *ArchiveLedgerDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveLedgerDayRequest.ProtoReflect.Descriptor instead.
 func (*ArchiveLedgerDayRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{58}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ArchiveLedgerDayRequest) GetDate() string {
@@ -3828,7 +3924,7 @@ type ArchiveLedgerDayResponse struct {
 
 func (x *ArchiveLedgerDayResponse) Reset() {
 	*x = ArchiveLedgerDayResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[59]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3840,7 +3936,7 @@ func (x *ArchiveLedgerDayResponse) String() string {
 func (*ArchiveLedgerDayResponse) ProtoMessage() {}
 
 func (x *ArchiveLedgerDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[59]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3853,7 +3949,7 @@ func (x *ArchiveLedgerDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveLedgerDayResponse.ProtoReflect.Descriptor instead.
 func (*ArchiveLedgerDayResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{59}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ArchiveLedgerDayResponse) GetKey() string {
@@ -3886,7 +3982,7 @@ type VerifyLedgerArchiveRequest struct {
 
 func (x *VerifyLedgerArchiveRequest) Reset() {
 	*x = VerifyLedgerArchiveRequest{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[60]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3898,7 +3994,7 @@ func (x *VerifyLedgerArchiveRequest) String() string {
 func (*VerifyLedgerArchiveRequest) ProtoMessage() {}
 
 func (x *VerifyLedgerArchiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[60]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3911,7 +4007,7 @@ func (x *VerifyLedgerArchiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyLedgerArchiveRequest.ProtoReflect.Descriptor instead.
 func (*VerifyLedgerArchiveRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{60}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *VerifyLedgerArchiveRequest) GetDate() string {
@@ -3936,7 +4032,7 @@ type VerifyLedgerArchiveResponse struct {
 
 func (x *VerifyLedgerArchiveResponse) Reset() {
 	*x = VerifyLedgerArchiveResponse{}
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[61]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3948,7 +4044,7 @@ func (x *VerifyLedgerArchiveResponse) String() string {
 func (*VerifyLedgerArchiveResponse) ProtoMessage() {}
 
 func (x *VerifyLedgerArchiveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[61]
+	mi := &file_exchange_wallet_v1_wallet_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3961,7 +4057,7 @@ func (x *VerifyLedgerArchiveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyLedgerArchiveResponse.ProtoReflect.Descriptor instead.
 func (*VerifyLedgerArchiveResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{61}
+	return file_exchange_wallet_v1_wallet_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *VerifyLedgerArchiveResponse) GetEqual() bool {
@@ -4055,14 +4151,19 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"HoldResult\x12\x14\n" +
 	"\x04done\x18\x01 \x01(\bH\x00R\x04done\x12<\n" +
 	"\x05error\x18\x02 \x01(\v2$.exchange.wallet.v1.SettleTradeErrorH\x00R\x05errorB\b\n" +
-	"\x06result\"\xa4\x01\n" +
+	"\x06result\"3\n" +
 	"\x0fVoidHoldRequest\x12 \n" +
-	"\ahold_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06holdId\x12%\n" +
-	"\x0fmove_to_hold_id\x18\x02 \x01(\tR\fmoveToHoldId\x12H\n" +
-	"\vmove_amount\x18\x03 \x01(\tB'\xbaH$r\"2 ^([0-9]{1,30}(\\.[0-9]{1,18})?)?$R\n" +
-	"moveAmount\"@\n" +
+	"\ahold_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06holdId\"@\n" +
 	"\x10VoidHoldResponse\x12,\n" +
-	"\x04hold\x18\x01 \x01(\v2\x18.exchange.wallet.v1.HoldR\x04hold\"\x9b\x01\n" +
+	"\x04hold\x18\x01 \x01(\v2\x18.exchange.wallet.v1.HoldR\x04hold\"\x98\x01\n" +
+	"\x0fMoveHoldRequest\x12 \n" +
+	"\ahold_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06holdId\x12%\n" +
+	"\n" +
+	"to_hold_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\btoHoldId\x12<\n" +
+	"\x06amount\x18\x03 \x01(\tB$\xbaH!r\x1f2\x1d^[0-9]{1,30}(\\.[0-9]{1,18})?$R\x06amount\"j\n" +
+	"\x10MoveHoldResponse\x12,\n" +
+	"\x04hold\x18\x01 \x01(\v2\x18.exchange.wallet.v1.HoldR\x04hold\x12(\n" +
+	"\x02to\x18\x02 \x01(\v2\x18.exchange.wallet.v1.HoldR\x02to\"\x9b\x01\n" +
 	"\x11ReduceHoldRequest\x12 \n" +
 	"\ahold_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06holdId\x12&\n" +
 	"\n" +
@@ -4310,7 +4411,7 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	" BALANCE_UPDATE_REASON_ADJUSTMENT\x10\x05*M\n" +
 	"\x0fStatementFormat\x12 \n" +
 	"\x1cSTATEMENT_FORMAT_UNSPECIFIED\x10\x00\x12\x18\n" +
-	"\x14STATEMENT_FORMAT_CSV\x10\x012\x93\x15\n" +
+	"\x14STATEMENT_FORMAT_CSV\x10\x012\xea\x15\n" +
 	"\rWalletService\x12[\n" +
 	"\n" +
 	"ListAssets\x12%.exchange.wallet.v1.ListAssetsRequest\x1a&.exchange.wallet.v1.ListAssetsResponse\x12^\n" +
@@ -4318,7 +4419,8 @@ const file_exchange_wallet_v1_wallet_proto_rawDesc = "" +
 	"\n" +
 	"CreateHold\x12%.exchange.wallet.v1.CreateHoldRequest\x1a&.exchange.wallet.v1.CreateHoldResponse\x12^\n" +
 	"\vCreateHolds\x12&.exchange.wallet.v1.CreateHoldsRequest\x1a'.exchange.wallet.v1.CreateHoldsResponse\x12U\n" +
-	"\bVoidHold\x12#.exchange.wallet.v1.VoidHoldRequest\x1a$.exchange.wallet.v1.VoidHoldResponse\x12[\n" +
+	"\bVoidHold\x12#.exchange.wallet.v1.VoidHoldRequest\x1a$.exchange.wallet.v1.VoidHoldResponse\x12U\n" +
+	"\bMoveHold\x12#.exchange.wallet.v1.MoveHoldRequest\x1a$.exchange.wallet.v1.MoveHoldResponse\x12[\n" +
 	"\n" +
 	"ReduceHold\x12%.exchange.wallet.v1.ReduceHoldRequest\x1a&.exchange.wallet.v1.ReduceHoldResponse\x12^\n" +
 	"\vSettleTrade\x12&.exchange.wallet.v1.SettleTradeRequest\x1a'.exchange.wallet.v1.SettleTradeResponse\x12a\n" +
@@ -4355,7 +4457,7 @@ func file_exchange_wallet_v1_wallet_proto_rawDescGZIP() []byte {
 }
 
 var file_exchange_wallet_v1_wallet_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_exchange_wallet_v1_wallet_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
+var file_exchange_wallet_v1_wallet_proto_msgTypes = make([]protoimpl.MessageInfo, 64)
 var file_exchange_wallet_v1_wallet_proto_goTypes = []any{
 	(HoldState)(0),                          // 0: exchange.wallet.v1.HoldState
 	(TransferStatus)(0),                     // 1: exchange.wallet.v1.TransferStatus
@@ -4376,55 +4478,57 @@ var file_exchange_wallet_v1_wallet_proto_goTypes = []any{
 	(*HoldResult)(nil),                      // 16: exchange.wallet.v1.HoldResult
 	(*VoidHoldRequest)(nil),                 // 17: exchange.wallet.v1.VoidHoldRequest
 	(*VoidHoldResponse)(nil),                // 18: exchange.wallet.v1.VoidHoldResponse
-	(*ReduceHoldRequest)(nil),               // 19: exchange.wallet.v1.ReduceHoldRequest
-	(*ReduceHoldResponse)(nil),              // 20: exchange.wallet.v1.ReduceHoldResponse
-	(*SettleTradeRequest)(nil),              // 21: exchange.wallet.v1.SettleTradeRequest
-	(*SettleTradeResponse)(nil),             // 22: exchange.wallet.v1.SettleTradeResponse
-	(*SettleTradesRequest)(nil),             // 23: exchange.wallet.v1.SettleTradesRequest
-	(*SettleTradesResponse)(nil),            // 24: exchange.wallet.v1.SettleTradesResponse
-	(*SettleTradesResult)(nil),              // 25: exchange.wallet.v1.SettleTradesResult
-	(*SettleTradeError)(nil),                // 26: exchange.wallet.v1.SettleTradeError
-	(*TransferRequest)(nil),                 // 27: exchange.wallet.v1.TransferRequest
-	(*TransferResponse)(nil),                // 28: exchange.wallet.v1.TransferResponse
-	(*GetDepositAddressRequest)(nil),        // 29: exchange.wallet.v1.GetDepositAddressRequest
-	(*GetDepositAddressResponse)(nil),       // 30: exchange.wallet.v1.GetDepositAddressResponse
-	(*Deposit)(nil),                         // 31: exchange.wallet.v1.Deposit
-	(*ListDepositsRequest)(nil),             // 32: exchange.wallet.v1.ListDepositsRequest
-	(*ListDepositsResponse)(nil),            // 33: exchange.wallet.v1.ListDepositsResponse
-	(*Withdrawal)(nil),                      // 34: exchange.wallet.v1.Withdrawal
-	(*RequestWithdrawalRequest)(nil),        // 35: exchange.wallet.v1.RequestWithdrawalRequest
-	(*RequestWithdrawalResponse)(nil),       // 36: exchange.wallet.v1.RequestWithdrawalResponse
-	(*ApproveWithdrawalRequest)(nil),        // 37: exchange.wallet.v1.ApproveWithdrawalRequest
-	(*ApproveWithdrawalResponse)(nil),       // 38: exchange.wallet.v1.ApproveWithdrawalResponse
-	(*RejectWithdrawalRequest)(nil),         // 39: exchange.wallet.v1.RejectWithdrawalRequest
-	(*RejectWithdrawalResponse)(nil),        // 40: exchange.wallet.v1.RejectWithdrawalResponse
-	(*ListWithdrawalsRequest)(nil),          // 41: exchange.wallet.v1.ListWithdrawalsRequest
-	(*ListWithdrawalsResponse)(nil),         // 42: exchange.wallet.v1.ListWithdrawalsResponse
-	(*LedgerEntry)(nil),                     // 43: exchange.wallet.v1.LedgerEntry
-	(*StreamBalanceUpdatesRequest)(nil),     // 44: exchange.wallet.v1.StreamBalanceUpdatesRequest
-	(*BalanceUpdate)(nil),                   // 45: exchange.wallet.v1.BalanceUpdate
-	(*StreamBalanceUpdatesResponse)(nil),    // 46: exchange.wallet.v1.StreamBalanceUpdatesResponse
-	(*ListLedgerEntriesRequest)(nil),        // 47: exchange.wallet.v1.ListLedgerEntriesRequest
-	(*ListLedgerEntriesResponse)(nil),       // 48: exchange.wallet.v1.ListLedgerEntriesResponse
-	(*AllowListEntry)(nil),                  // 49: exchange.wallet.v1.AllowListEntry
-	(*SetWithdrawalAllowListRequest)(nil),   // 50: exchange.wallet.v1.SetWithdrawalAllowListRequest
-	(*SetWithdrawalAllowListResponse)(nil),  // 51: exchange.wallet.v1.SetWithdrawalAllowListResponse
-	(*GetWithdrawalAllowListRequest)(nil),   // 52: exchange.wallet.v1.GetWithdrawalAllowListRequest
-	(*GetWithdrawalAllowListResponse)(nil),  // 53: exchange.wallet.v1.GetWithdrawalAllowListResponse
-	(*GetFeeRatesRequest)(nil),              // 54: exchange.wallet.v1.GetFeeRatesRequest
-	(*GetFeeRatesResponse)(nil),             // 55: exchange.wallet.v1.GetFeeRatesResponse
-	(*ListWithdrawalApprovalsRequest)(nil),  // 56: exchange.wallet.v1.ListWithdrawalApprovalsRequest
-	(*ListWithdrawalApprovalsResponse)(nil), // 57: exchange.wallet.v1.ListWithdrawalApprovalsResponse
-	(*CreditAccountRequest)(nil),            // 58: exchange.wallet.v1.CreditAccountRequest
-	(*CreditAccountResponse)(nil),           // 59: exchange.wallet.v1.CreditAccountResponse
-	(*RequestAccountStatementRequest)(nil),  // 60: exchange.wallet.v1.RequestAccountStatementRequest
-	(*RequestAccountStatementResponse)(nil), // 61: exchange.wallet.v1.RequestAccountStatementResponse
-	(*ArchiveLedgerDayRequest)(nil),         // 62: exchange.wallet.v1.ArchiveLedgerDayRequest
-	(*ArchiveLedgerDayResponse)(nil),        // 63: exchange.wallet.v1.ArchiveLedgerDayResponse
-	(*VerifyLedgerArchiveRequest)(nil),      // 64: exchange.wallet.v1.VerifyLedgerArchiveRequest
-	(*VerifyLedgerArchiveResponse)(nil),     // 65: exchange.wallet.v1.VerifyLedgerArchiveResponse
-	(*v1.PageRequest)(nil),                  // 66: exchange.common.v1.PageRequest
-	(*v1.PageResponse)(nil),                 // 67: exchange.common.v1.PageResponse
+	(*MoveHoldRequest)(nil),                 // 19: exchange.wallet.v1.MoveHoldRequest
+	(*MoveHoldResponse)(nil),                // 20: exchange.wallet.v1.MoveHoldResponse
+	(*ReduceHoldRequest)(nil),               // 21: exchange.wallet.v1.ReduceHoldRequest
+	(*ReduceHoldResponse)(nil),              // 22: exchange.wallet.v1.ReduceHoldResponse
+	(*SettleTradeRequest)(nil),              // 23: exchange.wallet.v1.SettleTradeRequest
+	(*SettleTradeResponse)(nil),             // 24: exchange.wallet.v1.SettleTradeResponse
+	(*SettleTradesRequest)(nil),             // 25: exchange.wallet.v1.SettleTradesRequest
+	(*SettleTradesResponse)(nil),            // 26: exchange.wallet.v1.SettleTradesResponse
+	(*SettleTradesResult)(nil),              // 27: exchange.wallet.v1.SettleTradesResult
+	(*SettleTradeError)(nil),                // 28: exchange.wallet.v1.SettleTradeError
+	(*TransferRequest)(nil),                 // 29: exchange.wallet.v1.TransferRequest
+	(*TransferResponse)(nil),                // 30: exchange.wallet.v1.TransferResponse
+	(*GetDepositAddressRequest)(nil),        // 31: exchange.wallet.v1.GetDepositAddressRequest
+	(*GetDepositAddressResponse)(nil),       // 32: exchange.wallet.v1.GetDepositAddressResponse
+	(*Deposit)(nil),                         // 33: exchange.wallet.v1.Deposit
+	(*ListDepositsRequest)(nil),             // 34: exchange.wallet.v1.ListDepositsRequest
+	(*ListDepositsResponse)(nil),            // 35: exchange.wallet.v1.ListDepositsResponse
+	(*Withdrawal)(nil),                      // 36: exchange.wallet.v1.Withdrawal
+	(*RequestWithdrawalRequest)(nil),        // 37: exchange.wallet.v1.RequestWithdrawalRequest
+	(*RequestWithdrawalResponse)(nil),       // 38: exchange.wallet.v1.RequestWithdrawalResponse
+	(*ApproveWithdrawalRequest)(nil),        // 39: exchange.wallet.v1.ApproveWithdrawalRequest
+	(*ApproveWithdrawalResponse)(nil),       // 40: exchange.wallet.v1.ApproveWithdrawalResponse
+	(*RejectWithdrawalRequest)(nil),         // 41: exchange.wallet.v1.RejectWithdrawalRequest
+	(*RejectWithdrawalResponse)(nil),        // 42: exchange.wallet.v1.RejectWithdrawalResponse
+	(*ListWithdrawalsRequest)(nil),          // 43: exchange.wallet.v1.ListWithdrawalsRequest
+	(*ListWithdrawalsResponse)(nil),         // 44: exchange.wallet.v1.ListWithdrawalsResponse
+	(*LedgerEntry)(nil),                     // 45: exchange.wallet.v1.LedgerEntry
+	(*StreamBalanceUpdatesRequest)(nil),     // 46: exchange.wallet.v1.StreamBalanceUpdatesRequest
+	(*BalanceUpdate)(nil),                   // 47: exchange.wallet.v1.BalanceUpdate
+	(*StreamBalanceUpdatesResponse)(nil),    // 48: exchange.wallet.v1.StreamBalanceUpdatesResponse
+	(*ListLedgerEntriesRequest)(nil),        // 49: exchange.wallet.v1.ListLedgerEntriesRequest
+	(*ListLedgerEntriesResponse)(nil),       // 50: exchange.wallet.v1.ListLedgerEntriesResponse
+	(*AllowListEntry)(nil),                  // 51: exchange.wallet.v1.AllowListEntry
+	(*SetWithdrawalAllowListRequest)(nil),   // 52: exchange.wallet.v1.SetWithdrawalAllowListRequest
+	(*SetWithdrawalAllowListResponse)(nil),  // 53: exchange.wallet.v1.SetWithdrawalAllowListResponse
+	(*GetWithdrawalAllowListRequest)(nil),   // 54: exchange.wallet.v1.GetWithdrawalAllowListRequest
+	(*GetWithdrawalAllowListResponse)(nil),  // 55: exchange.wallet.v1.GetWithdrawalAllowListResponse
+	(*GetFeeRatesRequest)(nil),              // 56: exchange.wallet.v1.GetFeeRatesRequest
+	(*GetFeeRatesResponse)(nil),             // 57: exchange.wallet.v1.GetFeeRatesResponse
+	(*ListWithdrawalApprovalsRequest)(nil),  // 58: exchange.wallet.v1.ListWithdrawalApprovalsRequest
+	(*ListWithdrawalApprovalsResponse)(nil), // 59: exchange.wallet.v1.ListWithdrawalApprovalsResponse
+	(*CreditAccountRequest)(nil),            // 60: exchange.wallet.v1.CreditAccountRequest
+	(*CreditAccountResponse)(nil),           // 61: exchange.wallet.v1.CreditAccountResponse
+	(*RequestAccountStatementRequest)(nil),  // 62: exchange.wallet.v1.RequestAccountStatementRequest
+	(*RequestAccountStatementResponse)(nil), // 63: exchange.wallet.v1.RequestAccountStatementResponse
+	(*ArchiveLedgerDayRequest)(nil),         // 64: exchange.wallet.v1.ArchiveLedgerDayRequest
+	(*ArchiveLedgerDayResponse)(nil),        // 65: exchange.wallet.v1.ArchiveLedgerDayResponse
+	(*VerifyLedgerArchiveRequest)(nil),      // 66: exchange.wallet.v1.VerifyLedgerArchiveRequest
+	(*VerifyLedgerArchiveResponse)(nil),     // 67: exchange.wallet.v1.VerifyLedgerArchiveResponse
+	(*v1.PageRequest)(nil),                  // 68: exchange.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                 // 69: exchange.common.v1.PageResponse
 }
 var file_exchange_wallet_v1_wallet_proto_depIdxs = []int32{
 	5,  // 0: exchange.wallet.v1.Asset.networks:type_name -> exchange.wallet.v1.Network
@@ -4434,93 +4538,97 @@ var file_exchange_wallet_v1_wallet_proto_depIdxs = []int32{
 	12, // 4: exchange.wallet.v1.CreateHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
 	11, // 5: exchange.wallet.v1.CreateHoldsRequest.holds:type_name -> exchange.wallet.v1.CreateHoldRequest
 	16, // 6: exchange.wallet.v1.CreateHoldsResponse.results:type_name -> exchange.wallet.v1.HoldResult
-	26, // 7: exchange.wallet.v1.HoldResult.error:type_name -> exchange.wallet.v1.SettleTradeError
+	28, // 7: exchange.wallet.v1.HoldResult.error:type_name -> exchange.wallet.v1.SettleTradeError
 	12, // 8: exchange.wallet.v1.VoidHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	12, // 9: exchange.wallet.v1.ReduceHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
-	21, // 10: exchange.wallet.v1.SettleTradesRequest.trades:type_name -> exchange.wallet.v1.SettleTradeRequest
-	25, // 11: exchange.wallet.v1.SettleTradesResponse.results:type_name -> exchange.wallet.v1.SettleTradesResult
-	16, // 12: exchange.wallet.v1.SettleTradesResponse.voids:type_name -> exchange.wallet.v1.HoldResult
-	22, // 13: exchange.wallet.v1.SettleTradesResult.settled:type_name -> exchange.wallet.v1.SettleTradeResponse
-	26, // 14: exchange.wallet.v1.SettleTradesResult.error:type_name -> exchange.wallet.v1.SettleTradeError
-	1,  // 15: exchange.wallet.v1.Deposit.status:type_name -> exchange.wallet.v1.TransferStatus
-	66, // 16: exchange.wallet.v1.ListDepositsRequest.page:type_name -> exchange.common.v1.PageRequest
-	31, // 17: exchange.wallet.v1.ListDepositsResponse.deposits:type_name -> exchange.wallet.v1.Deposit
-	67, // 18: exchange.wallet.v1.ListDepositsResponse.page:type_name -> exchange.common.v1.PageResponse
-	1,  // 19: exchange.wallet.v1.Withdrawal.status:type_name -> exchange.wallet.v1.TransferStatus
-	34, // 20: exchange.wallet.v1.RequestWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	34, // 21: exchange.wallet.v1.ApproveWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	34, // 22: exchange.wallet.v1.RejectWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
-	66, // 23: exchange.wallet.v1.ListWithdrawalsRequest.page:type_name -> exchange.common.v1.PageRequest
-	34, // 24: exchange.wallet.v1.ListWithdrawalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
-	67, // 25: exchange.wallet.v1.ListWithdrawalsResponse.page:type_name -> exchange.common.v1.PageResponse
-	2,  // 26: exchange.wallet.v1.BalanceUpdate.reason:type_name -> exchange.wallet.v1.BalanceUpdateReason
-	45, // 27: exchange.wallet.v1.StreamBalanceUpdatesResponse.update:type_name -> exchange.wallet.v1.BalanceUpdate
-	66, // 28: exchange.wallet.v1.ListLedgerEntriesRequest.page:type_name -> exchange.common.v1.PageRequest
-	43, // 29: exchange.wallet.v1.ListLedgerEntriesResponse.entries:type_name -> exchange.wallet.v1.LedgerEntry
-	67, // 30: exchange.wallet.v1.ListLedgerEntriesResponse.page:type_name -> exchange.common.v1.PageResponse
-	49, // 31: exchange.wallet.v1.SetWithdrawalAllowListRequest.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	49, // 32: exchange.wallet.v1.SetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	49, // 33: exchange.wallet.v1.GetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
-	66, // 34: exchange.wallet.v1.ListWithdrawalApprovalsRequest.page:type_name -> exchange.common.v1.PageRequest
-	34, // 35: exchange.wallet.v1.ListWithdrawalApprovalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
-	67, // 36: exchange.wallet.v1.ListWithdrawalApprovalsResponse.page:type_name -> exchange.common.v1.PageResponse
-	31, // 37: exchange.wallet.v1.CreditAccountResponse.deposit:type_name -> exchange.wallet.v1.Deposit
-	3,  // 38: exchange.wallet.v1.RequestAccountStatementRequest.format:type_name -> exchange.wallet.v1.StatementFormat
-	6,  // 39: exchange.wallet.v1.WalletService.ListAssets:input_type -> exchange.wallet.v1.ListAssetsRequest
-	9,  // 40: exchange.wallet.v1.WalletService.GetBalances:input_type -> exchange.wallet.v1.GetBalancesRequest
-	11, // 41: exchange.wallet.v1.WalletService.CreateHold:input_type -> exchange.wallet.v1.CreateHoldRequest
-	14, // 42: exchange.wallet.v1.WalletService.CreateHolds:input_type -> exchange.wallet.v1.CreateHoldsRequest
-	17, // 43: exchange.wallet.v1.WalletService.VoidHold:input_type -> exchange.wallet.v1.VoidHoldRequest
-	19, // 44: exchange.wallet.v1.WalletService.ReduceHold:input_type -> exchange.wallet.v1.ReduceHoldRequest
-	21, // 45: exchange.wallet.v1.WalletService.SettleTrade:input_type -> exchange.wallet.v1.SettleTradeRequest
-	23, // 46: exchange.wallet.v1.WalletService.SettleTrades:input_type -> exchange.wallet.v1.SettleTradesRequest
-	27, // 47: exchange.wallet.v1.WalletService.Transfer:input_type -> exchange.wallet.v1.TransferRequest
-	29, // 48: exchange.wallet.v1.WalletService.GetDepositAddress:input_type -> exchange.wallet.v1.GetDepositAddressRequest
-	32, // 49: exchange.wallet.v1.WalletService.ListDeposits:input_type -> exchange.wallet.v1.ListDepositsRequest
-	35, // 50: exchange.wallet.v1.WalletService.RequestWithdrawal:input_type -> exchange.wallet.v1.RequestWithdrawalRequest
-	37, // 51: exchange.wallet.v1.WalletService.ApproveWithdrawal:input_type -> exchange.wallet.v1.ApproveWithdrawalRequest
-	39, // 52: exchange.wallet.v1.WalletService.RejectWithdrawal:input_type -> exchange.wallet.v1.RejectWithdrawalRequest
-	41, // 53: exchange.wallet.v1.WalletService.ListWithdrawals:input_type -> exchange.wallet.v1.ListWithdrawalsRequest
-	47, // 54: exchange.wallet.v1.WalletService.ListLedgerEntries:input_type -> exchange.wallet.v1.ListLedgerEntriesRequest
-	50, // 55: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:input_type -> exchange.wallet.v1.SetWithdrawalAllowListRequest
-	52, // 56: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:input_type -> exchange.wallet.v1.GetWithdrawalAllowListRequest
-	54, // 57: exchange.wallet.v1.WalletService.GetFeeRates:input_type -> exchange.wallet.v1.GetFeeRatesRequest
-	56, // 58: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:input_type -> exchange.wallet.v1.ListWithdrawalApprovalsRequest
-	58, // 59: exchange.wallet.v1.WalletService.CreditAccount:input_type -> exchange.wallet.v1.CreditAccountRequest
-	60, // 60: exchange.wallet.v1.WalletService.RequestAccountStatement:input_type -> exchange.wallet.v1.RequestAccountStatementRequest
-	62, // 61: exchange.wallet.v1.WalletService.ArchiveLedgerDay:input_type -> exchange.wallet.v1.ArchiveLedgerDayRequest
-	64, // 62: exchange.wallet.v1.WalletService.VerifyLedgerArchive:input_type -> exchange.wallet.v1.VerifyLedgerArchiveRequest
-	44, // 63: exchange.wallet.v1.WalletService.StreamBalanceUpdates:input_type -> exchange.wallet.v1.StreamBalanceUpdatesRequest
-	7,  // 64: exchange.wallet.v1.WalletService.ListAssets:output_type -> exchange.wallet.v1.ListAssetsResponse
-	10, // 65: exchange.wallet.v1.WalletService.GetBalances:output_type -> exchange.wallet.v1.GetBalancesResponse
-	13, // 66: exchange.wallet.v1.WalletService.CreateHold:output_type -> exchange.wallet.v1.CreateHoldResponse
-	15, // 67: exchange.wallet.v1.WalletService.CreateHolds:output_type -> exchange.wallet.v1.CreateHoldsResponse
-	18, // 68: exchange.wallet.v1.WalletService.VoidHold:output_type -> exchange.wallet.v1.VoidHoldResponse
-	20, // 69: exchange.wallet.v1.WalletService.ReduceHold:output_type -> exchange.wallet.v1.ReduceHoldResponse
-	22, // 70: exchange.wallet.v1.WalletService.SettleTrade:output_type -> exchange.wallet.v1.SettleTradeResponse
-	24, // 71: exchange.wallet.v1.WalletService.SettleTrades:output_type -> exchange.wallet.v1.SettleTradesResponse
-	28, // 72: exchange.wallet.v1.WalletService.Transfer:output_type -> exchange.wallet.v1.TransferResponse
-	30, // 73: exchange.wallet.v1.WalletService.GetDepositAddress:output_type -> exchange.wallet.v1.GetDepositAddressResponse
-	33, // 74: exchange.wallet.v1.WalletService.ListDeposits:output_type -> exchange.wallet.v1.ListDepositsResponse
-	36, // 75: exchange.wallet.v1.WalletService.RequestWithdrawal:output_type -> exchange.wallet.v1.RequestWithdrawalResponse
-	38, // 76: exchange.wallet.v1.WalletService.ApproveWithdrawal:output_type -> exchange.wallet.v1.ApproveWithdrawalResponse
-	40, // 77: exchange.wallet.v1.WalletService.RejectWithdrawal:output_type -> exchange.wallet.v1.RejectWithdrawalResponse
-	42, // 78: exchange.wallet.v1.WalletService.ListWithdrawals:output_type -> exchange.wallet.v1.ListWithdrawalsResponse
-	48, // 79: exchange.wallet.v1.WalletService.ListLedgerEntries:output_type -> exchange.wallet.v1.ListLedgerEntriesResponse
-	51, // 80: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:output_type -> exchange.wallet.v1.SetWithdrawalAllowListResponse
-	53, // 81: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:output_type -> exchange.wallet.v1.GetWithdrawalAllowListResponse
-	55, // 82: exchange.wallet.v1.WalletService.GetFeeRates:output_type -> exchange.wallet.v1.GetFeeRatesResponse
-	57, // 83: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:output_type -> exchange.wallet.v1.ListWithdrawalApprovalsResponse
-	59, // 84: exchange.wallet.v1.WalletService.CreditAccount:output_type -> exchange.wallet.v1.CreditAccountResponse
-	61, // 85: exchange.wallet.v1.WalletService.RequestAccountStatement:output_type -> exchange.wallet.v1.RequestAccountStatementResponse
-	63, // 86: exchange.wallet.v1.WalletService.ArchiveLedgerDay:output_type -> exchange.wallet.v1.ArchiveLedgerDayResponse
-	65, // 87: exchange.wallet.v1.WalletService.VerifyLedgerArchive:output_type -> exchange.wallet.v1.VerifyLedgerArchiveResponse
-	46, // 88: exchange.wallet.v1.WalletService.StreamBalanceUpdates:output_type -> exchange.wallet.v1.StreamBalanceUpdatesResponse
-	64, // [64:89] is the sub-list for method output_type
-	39, // [39:64] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	12, // 9: exchange.wallet.v1.MoveHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
+	12, // 10: exchange.wallet.v1.MoveHoldResponse.to:type_name -> exchange.wallet.v1.Hold
+	12, // 11: exchange.wallet.v1.ReduceHoldResponse.hold:type_name -> exchange.wallet.v1.Hold
+	23, // 12: exchange.wallet.v1.SettleTradesRequest.trades:type_name -> exchange.wallet.v1.SettleTradeRequest
+	27, // 13: exchange.wallet.v1.SettleTradesResponse.results:type_name -> exchange.wallet.v1.SettleTradesResult
+	16, // 14: exchange.wallet.v1.SettleTradesResponse.voids:type_name -> exchange.wallet.v1.HoldResult
+	24, // 15: exchange.wallet.v1.SettleTradesResult.settled:type_name -> exchange.wallet.v1.SettleTradeResponse
+	28, // 16: exchange.wallet.v1.SettleTradesResult.error:type_name -> exchange.wallet.v1.SettleTradeError
+	1,  // 17: exchange.wallet.v1.Deposit.status:type_name -> exchange.wallet.v1.TransferStatus
+	68, // 18: exchange.wallet.v1.ListDepositsRequest.page:type_name -> exchange.common.v1.PageRequest
+	33, // 19: exchange.wallet.v1.ListDepositsResponse.deposits:type_name -> exchange.wallet.v1.Deposit
+	69, // 20: exchange.wallet.v1.ListDepositsResponse.page:type_name -> exchange.common.v1.PageResponse
+	1,  // 21: exchange.wallet.v1.Withdrawal.status:type_name -> exchange.wallet.v1.TransferStatus
+	36, // 22: exchange.wallet.v1.RequestWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	36, // 23: exchange.wallet.v1.ApproveWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	36, // 24: exchange.wallet.v1.RejectWithdrawalResponse.withdrawal:type_name -> exchange.wallet.v1.Withdrawal
+	68, // 25: exchange.wallet.v1.ListWithdrawalsRequest.page:type_name -> exchange.common.v1.PageRequest
+	36, // 26: exchange.wallet.v1.ListWithdrawalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
+	69, // 27: exchange.wallet.v1.ListWithdrawalsResponse.page:type_name -> exchange.common.v1.PageResponse
+	2,  // 28: exchange.wallet.v1.BalanceUpdate.reason:type_name -> exchange.wallet.v1.BalanceUpdateReason
+	47, // 29: exchange.wallet.v1.StreamBalanceUpdatesResponse.update:type_name -> exchange.wallet.v1.BalanceUpdate
+	68, // 30: exchange.wallet.v1.ListLedgerEntriesRequest.page:type_name -> exchange.common.v1.PageRequest
+	45, // 31: exchange.wallet.v1.ListLedgerEntriesResponse.entries:type_name -> exchange.wallet.v1.LedgerEntry
+	69, // 32: exchange.wallet.v1.ListLedgerEntriesResponse.page:type_name -> exchange.common.v1.PageResponse
+	51, // 33: exchange.wallet.v1.SetWithdrawalAllowListRequest.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	51, // 34: exchange.wallet.v1.SetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	51, // 35: exchange.wallet.v1.GetWithdrawalAllowListResponse.entries:type_name -> exchange.wallet.v1.AllowListEntry
+	68, // 36: exchange.wallet.v1.ListWithdrawalApprovalsRequest.page:type_name -> exchange.common.v1.PageRequest
+	36, // 37: exchange.wallet.v1.ListWithdrawalApprovalsResponse.withdrawals:type_name -> exchange.wallet.v1.Withdrawal
+	69, // 38: exchange.wallet.v1.ListWithdrawalApprovalsResponse.page:type_name -> exchange.common.v1.PageResponse
+	33, // 39: exchange.wallet.v1.CreditAccountResponse.deposit:type_name -> exchange.wallet.v1.Deposit
+	3,  // 40: exchange.wallet.v1.RequestAccountStatementRequest.format:type_name -> exchange.wallet.v1.StatementFormat
+	6,  // 41: exchange.wallet.v1.WalletService.ListAssets:input_type -> exchange.wallet.v1.ListAssetsRequest
+	9,  // 42: exchange.wallet.v1.WalletService.GetBalances:input_type -> exchange.wallet.v1.GetBalancesRequest
+	11, // 43: exchange.wallet.v1.WalletService.CreateHold:input_type -> exchange.wallet.v1.CreateHoldRequest
+	14, // 44: exchange.wallet.v1.WalletService.CreateHolds:input_type -> exchange.wallet.v1.CreateHoldsRequest
+	17, // 45: exchange.wallet.v1.WalletService.VoidHold:input_type -> exchange.wallet.v1.VoidHoldRequest
+	19, // 46: exchange.wallet.v1.WalletService.MoveHold:input_type -> exchange.wallet.v1.MoveHoldRequest
+	21, // 47: exchange.wallet.v1.WalletService.ReduceHold:input_type -> exchange.wallet.v1.ReduceHoldRequest
+	23, // 48: exchange.wallet.v1.WalletService.SettleTrade:input_type -> exchange.wallet.v1.SettleTradeRequest
+	25, // 49: exchange.wallet.v1.WalletService.SettleTrades:input_type -> exchange.wallet.v1.SettleTradesRequest
+	29, // 50: exchange.wallet.v1.WalletService.Transfer:input_type -> exchange.wallet.v1.TransferRequest
+	31, // 51: exchange.wallet.v1.WalletService.GetDepositAddress:input_type -> exchange.wallet.v1.GetDepositAddressRequest
+	34, // 52: exchange.wallet.v1.WalletService.ListDeposits:input_type -> exchange.wallet.v1.ListDepositsRequest
+	37, // 53: exchange.wallet.v1.WalletService.RequestWithdrawal:input_type -> exchange.wallet.v1.RequestWithdrawalRequest
+	39, // 54: exchange.wallet.v1.WalletService.ApproveWithdrawal:input_type -> exchange.wallet.v1.ApproveWithdrawalRequest
+	41, // 55: exchange.wallet.v1.WalletService.RejectWithdrawal:input_type -> exchange.wallet.v1.RejectWithdrawalRequest
+	43, // 56: exchange.wallet.v1.WalletService.ListWithdrawals:input_type -> exchange.wallet.v1.ListWithdrawalsRequest
+	49, // 57: exchange.wallet.v1.WalletService.ListLedgerEntries:input_type -> exchange.wallet.v1.ListLedgerEntriesRequest
+	52, // 58: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:input_type -> exchange.wallet.v1.SetWithdrawalAllowListRequest
+	54, // 59: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:input_type -> exchange.wallet.v1.GetWithdrawalAllowListRequest
+	56, // 60: exchange.wallet.v1.WalletService.GetFeeRates:input_type -> exchange.wallet.v1.GetFeeRatesRequest
+	58, // 61: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:input_type -> exchange.wallet.v1.ListWithdrawalApprovalsRequest
+	60, // 62: exchange.wallet.v1.WalletService.CreditAccount:input_type -> exchange.wallet.v1.CreditAccountRequest
+	62, // 63: exchange.wallet.v1.WalletService.RequestAccountStatement:input_type -> exchange.wallet.v1.RequestAccountStatementRequest
+	64, // 64: exchange.wallet.v1.WalletService.ArchiveLedgerDay:input_type -> exchange.wallet.v1.ArchiveLedgerDayRequest
+	66, // 65: exchange.wallet.v1.WalletService.VerifyLedgerArchive:input_type -> exchange.wallet.v1.VerifyLedgerArchiveRequest
+	46, // 66: exchange.wallet.v1.WalletService.StreamBalanceUpdates:input_type -> exchange.wallet.v1.StreamBalanceUpdatesRequest
+	7,  // 67: exchange.wallet.v1.WalletService.ListAssets:output_type -> exchange.wallet.v1.ListAssetsResponse
+	10, // 68: exchange.wallet.v1.WalletService.GetBalances:output_type -> exchange.wallet.v1.GetBalancesResponse
+	13, // 69: exchange.wallet.v1.WalletService.CreateHold:output_type -> exchange.wallet.v1.CreateHoldResponse
+	15, // 70: exchange.wallet.v1.WalletService.CreateHolds:output_type -> exchange.wallet.v1.CreateHoldsResponse
+	18, // 71: exchange.wallet.v1.WalletService.VoidHold:output_type -> exchange.wallet.v1.VoidHoldResponse
+	20, // 72: exchange.wallet.v1.WalletService.MoveHold:output_type -> exchange.wallet.v1.MoveHoldResponse
+	22, // 73: exchange.wallet.v1.WalletService.ReduceHold:output_type -> exchange.wallet.v1.ReduceHoldResponse
+	24, // 74: exchange.wallet.v1.WalletService.SettleTrade:output_type -> exchange.wallet.v1.SettleTradeResponse
+	26, // 75: exchange.wallet.v1.WalletService.SettleTrades:output_type -> exchange.wallet.v1.SettleTradesResponse
+	30, // 76: exchange.wallet.v1.WalletService.Transfer:output_type -> exchange.wallet.v1.TransferResponse
+	32, // 77: exchange.wallet.v1.WalletService.GetDepositAddress:output_type -> exchange.wallet.v1.GetDepositAddressResponse
+	35, // 78: exchange.wallet.v1.WalletService.ListDeposits:output_type -> exchange.wallet.v1.ListDepositsResponse
+	38, // 79: exchange.wallet.v1.WalletService.RequestWithdrawal:output_type -> exchange.wallet.v1.RequestWithdrawalResponse
+	40, // 80: exchange.wallet.v1.WalletService.ApproveWithdrawal:output_type -> exchange.wallet.v1.ApproveWithdrawalResponse
+	42, // 81: exchange.wallet.v1.WalletService.RejectWithdrawal:output_type -> exchange.wallet.v1.RejectWithdrawalResponse
+	44, // 82: exchange.wallet.v1.WalletService.ListWithdrawals:output_type -> exchange.wallet.v1.ListWithdrawalsResponse
+	50, // 83: exchange.wallet.v1.WalletService.ListLedgerEntries:output_type -> exchange.wallet.v1.ListLedgerEntriesResponse
+	53, // 84: exchange.wallet.v1.WalletService.SetWithdrawalAllowList:output_type -> exchange.wallet.v1.SetWithdrawalAllowListResponse
+	55, // 85: exchange.wallet.v1.WalletService.GetWithdrawalAllowList:output_type -> exchange.wallet.v1.GetWithdrawalAllowListResponse
+	57, // 86: exchange.wallet.v1.WalletService.GetFeeRates:output_type -> exchange.wallet.v1.GetFeeRatesResponse
+	59, // 87: exchange.wallet.v1.WalletService.ListWithdrawalApprovals:output_type -> exchange.wallet.v1.ListWithdrawalApprovalsResponse
+	61, // 88: exchange.wallet.v1.WalletService.CreditAccount:output_type -> exchange.wallet.v1.CreditAccountResponse
+	63, // 89: exchange.wallet.v1.WalletService.RequestAccountStatement:output_type -> exchange.wallet.v1.RequestAccountStatementResponse
+	65, // 90: exchange.wallet.v1.WalletService.ArchiveLedgerDay:output_type -> exchange.wallet.v1.ArchiveLedgerDayResponse
+	67, // 91: exchange.wallet.v1.WalletService.VerifyLedgerArchive:output_type -> exchange.wallet.v1.VerifyLedgerArchiveResponse
+	48, // 92: exchange.wallet.v1.WalletService.StreamBalanceUpdates:output_type -> exchange.wallet.v1.StreamBalanceUpdatesResponse
+	67, // [67:93] is the sub-list for method output_type
+	41, // [41:67] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_exchange_wallet_v1_wallet_proto_init() }
@@ -4532,7 +4640,7 @@ func file_exchange_wallet_v1_wallet_proto_init() {
 		(*HoldResult_Done)(nil),
 		(*HoldResult_Error)(nil),
 	}
-	file_exchange_wallet_v1_wallet_proto_msgTypes[21].OneofWrappers = []any{
+	file_exchange_wallet_v1_wallet_proto_msgTypes[23].OneofWrappers = []any{
 		(*SettleTradesResult_Settled)(nil),
 		(*SettleTradesResult_Error)(nil),
 	}
@@ -4542,7 +4650,7 @@ func file_exchange_wallet_v1_wallet_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_wallet_v1_wallet_proto_rawDesc), len(file_exchange_wallet_v1_wallet_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   62,
+			NumMessages:   64,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

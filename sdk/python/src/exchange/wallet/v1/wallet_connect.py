@@ -32,6 +32,9 @@ class WalletService(Protocol):
     async def void_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def move_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
     async def reduce_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ReduceHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ReduceHoldResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
@@ -147,6 +150,16 @@ class WalletServiceASGIApplication(ConnectASGIApplication[WalletService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.void_hold,
+                ),
+                "/exchange.wallet.v1.WalletService/MoveHold": Endpoint.unary(
+                    method=MethodInfo(
+                        name="MoveHold",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.move_hold,
                 ),
                 "/exchange.wallet.v1.WalletService/ReduceHold": Endpoint.unary(
                     method=MethodInfo(
@@ -455,6 +468,26 @@ class WalletServiceClient(ConnectClient):
                 service_name="exchange.wallet.v1.WalletService",
                 input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldRequest,
                 output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def move_hold(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="MoveHold",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,
@@ -873,6 +906,8 @@ class WalletServiceSync(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def void_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def move_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def reduce_hold(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.ReduceHoldRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.ReduceHoldResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def settle_trade(self, request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.SettleTradeRequest, ctx: RequestContext) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.SettleTradeResponse:
@@ -968,6 +1003,16 @@ class WalletServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.void_hold,
+                ),
+                "/exchange.wallet.v1.WalletService/MoveHold": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="MoveHold",
+                        service_name="exchange.wallet.v1.WalletService",
+                        input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldRequest,
+                        output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.move_hold,
                 ),
                 "/exchange.wallet.v1.WalletService/ReduceHold": EndpointSync.unary(
                     method=MethodInfo(
@@ -1276,6 +1321,26 @@ class WalletServiceClientSync(ConnectClientSync):
                 service_name="exchange.wallet.v1.WalletService",
                 input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldRequest,
                 output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.VoidHoldResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def move_hold(
+        self,
+        request: exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="MoveHold",
+                service_name="exchange.wallet.v1.WalletService",
+                input=exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldRequest,
+                output=exchange_dot_wallet_dot_v1_dot_wallet__pb2.MoveHoldResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

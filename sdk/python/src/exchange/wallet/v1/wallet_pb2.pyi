@@ -172,20 +172,34 @@ class HoldResult(_message.Message):
     def __init__(self, done: _Optional[bool] = ..., error: _Optional[_Union[SettleTradeError, _Mapping]] = ...) -> None: ...
 
 class VoidHoldRequest(_message.Message):
-    __slots__ = ("hold_id", "move_to_hold_id", "move_amount")
+    __slots__ = ("hold_id",)
     HOLD_ID_FIELD_NUMBER: _ClassVar[int]
-    MOVE_TO_HOLD_ID_FIELD_NUMBER: _ClassVar[int]
-    MOVE_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     hold_id: str
-    move_to_hold_id: str
-    move_amount: str
-    def __init__(self, hold_id: _Optional[str] = ..., move_to_hold_id: _Optional[str] = ..., move_amount: _Optional[str] = ...) -> None: ...
+    def __init__(self, hold_id: _Optional[str] = ...) -> None: ...
 
 class VoidHoldResponse(_message.Message):
     __slots__ = ("hold",)
     HOLD_FIELD_NUMBER: _ClassVar[int]
     hold: Hold
     def __init__(self, hold: _Optional[_Union[Hold, _Mapping]] = ...) -> None: ...
+
+class MoveHoldRequest(_message.Message):
+    __slots__ = ("hold_id", "to_hold_id", "amount")
+    HOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_HOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    hold_id: str
+    to_hold_id: str
+    amount: str
+    def __init__(self, hold_id: _Optional[str] = ..., to_hold_id: _Optional[str] = ..., amount: _Optional[str] = ...) -> None: ...
+
+class MoveHoldResponse(_message.Message):
+    __slots__ = ("hold", "to")
+    HOLD_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    hold: Hold
+    to: Hold
+    def __init__(self, hold: _Optional[_Union[Hold, _Mapping]] = ..., to: _Optional[_Union[Hold, _Mapping]] = ...) -> None: ...
 
 class ReduceHoldRequest(_message.Message):
     __slots__ = ("hold_id", "request_id", "amount")

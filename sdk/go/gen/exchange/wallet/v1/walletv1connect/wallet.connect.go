@@ -47,6 +47,8 @@ const (
 	WalletServiceCreateHoldsProcedure = "/exchange.wallet.v1.WalletService/CreateHolds"
 	// WalletServiceVoidHoldProcedure is the fully-qualified name of the WalletService's VoidHold RPC.
 	WalletServiceVoidHoldProcedure = "/exchange.wallet.v1.WalletService/VoidHold"
+	// WalletServiceMoveHoldProcedure is the fully-qualified name of the WalletService's MoveHold RPC.
+	WalletServiceMoveHoldProcedure = "/exchange.wallet.v1.WalletService/MoveHold"
 	// WalletServiceReduceHoldProcedure is the fully-qualified name of the WalletService's ReduceHold
 	// RPC.
 	WalletServiceReduceHoldProcedure = "/exchange.wallet.v1.WalletService/ReduceHold"
@@ -118,9 +120,14 @@ type WalletServiceClient interface {
 	// (insufficient balance, unknown asset...) fails alone, with its error in its result. Committed
 	// together. Only a malformed batch (empty, too big) fails the whole call.
 	CreateHolds(context.Context, *connect.Request[v1.CreateHoldsRequest]) (*connect.Response[v1.CreateHoldsResponse], error)
-	// Returns what is left of a hold to available, or hands part of it to another hold (see
-	// VoidHoldRequest.move_to_hold_id). Resolves the hold at most once.
+	// Returns what is left of a hold to available. Resolves the hold at most once.
 	VoidHold(context.Context, *connect.Request[v1.VoidHoldRequest]) (*connect.Response[v1.VoidHoldResponse], error)
+	// Ends a hold as VoidHold does, but hands `amount` of what remains to another pending hold of the
+	// same account and asset (it stays locked) and returns only the rest to available, in one
+	// command: the hold's void, so at most once. A cancel-replace's new order takes the funds of the
+	// order it cancels this way. Its own call, so that a wallet that does not know it refuses it
+	// (Unimplemented) rather than voiding the whole hold.
+	MoveHold(context.Context, *connect.Request[v1.MoveHoldRequest]) (*connect.Response[v1.MoveHoldResponse], error)
 	// Returns part of a pending hold to available (an order reduced in place); the hold stays
 	// pending with the rest. Idempotent by request_id.
 	ReduceHold(context.Context, *connect.Request[v1.ReduceHoldRequest]) (*connect.Response[v1.ReduceHoldResponse], error)
@@ -212,6 +219,12 @@ func NewWalletServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			httpClient,
 			baseURL+WalletServiceVoidHoldProcedure,
 			connect.WithSchema(walletServiceMethods.ByName("VoidHold")),
+			connect.WithClientOptions(opts...),
+		),
+		moveHold: connect.NewClient[v1.MoveHoldRequest, v1.MoveHoldResponse](
+			httpClient,
+			baseURL+WalletServiceMoveHoldProcedure,
+			connect.WithSchema(walletServiceMethods.ByName("MoveHold")),
 			connect.WithClientOptions(opts...),
 		),
 		reduceHold: connect.NewClient[v1.ReduceHoldRequest, v1.ReduceHoldResponse](
@@ -344,6 +357,7 @@ type walletServiceClient struct {
 	createHold              *connect.Client[v1.CreateHoldRequest, v1.CreateHoldResponse]
 	createHolds             *connect.Client[v1.CreateHoldsRequest, v1.CreateHoldsResponse]
 	voidHold                *connect.Client[v1.VoidHoldRequest, v1.VoidHoldResponse]
+	moveHold                *connect.Client[v1.MoveHoldRequest, v1.MoveHoldResponse]
 	reduceHold              *connect.Client[v1.ReduceHoldRequest, v1.ReduceHoldResponse]
 	settleTrade             *connect.Client[v1.SettleTradeRequest, v1.SettleTradeResponse]
 	settleTrades            *connect.Client[v1.SettleTradesRequest, v1.SettleTradesResponse]
@@ -389,6 +403,11 @@ func (c *walletServiceClient) CreateHolds(ctx context.Context, req *connect.Requ
 // VoidHold calls exchange.wallet.v1.WalletService.VoidHold.
 func (c *walletServiceClient) VoidHold(ctx context.Context, req *connect.Request[v1.VoidHoldRequest]) (*connect.Response[v1.VoidHoldResponse], error) {
 	return c.voidHold.CallUnary(ctx, req)
+}
+
+// MoveHold calls exchange.wallet.v1.WalletService.MoveHold.
+func (c *walletServiceClient) MoveHold(ctx context.Context, req *connect.Request[v1.MoveHoldRequest]) (*connect.Response[v1.MoveHoldResponse], error) {
+	return c.moveHold.CallUnary(ctx, req)
 }
 
 // ReduceHold calls exchange.wallet.v1.WalletService.ReduceHold.
@@ -501,9 +520,14 @@ type WalletServiceHandler interface {
 	// (insufficient balance, unknown asset...) fails alone, with its error in its result. Committed
 	// together. Only a malformed batch (empty, too big) fails the whole call.
 	CreateHolds(context.Context, *connect.Request[v1.CreateHoldsRequest]) (*connect.Response[v1.CreateHoldsResponse], error)
-	// Returns what is left of a hold to available, or hands part of it to another hold (see
-	// VoidHoldRequest.move_to_hold_id). Resolves the hold at most once.
+	// Returns what is left of a hold to available. Resolves the hold at most once.
 	VoidHold(context.Context, *connect.Request[v1.VoidHoldRequest]) (*connect.Response[v1.VoidHoldResponse], error)
+	// Ends a hold as VoidHold does, but hands `amount` of what remains to another pending hold of the
+	// same account and asset (it stays locked) and returns only the rest to available, in one
+	// command: the hold's void, so at most once. A cancel-replace's new order takes the funds of the
+	// order it cancels this way. Its own call, so that a wallet that does not know it refuses it
+	// (Unimplemented) rather than voiding the whole hold.
+	MoveHold(context.Context, *connect.Request[v1.MoveHoldRequest]) (*connect.Response[v1.MoveHoldResponse], error)
 	// Returns part of a pending hold to available (an order reduced in place); the hold stays
 	// pending with the rest. Idempotent by request_id.
 	ReduceHold(context.Context, *connect.Request[v1.ReduceHoldRequest]) (*connect.Response[v1.ReduceHoldResponse], error)
@@ -591,6 +615,12 @@ func NewWalletServiceHandler(svc WalletServiceHandler, opts ...connect.HandlerOp
 		WalletServiceVoidHoldProcedure,
 		svc.VoidHold,
 		connect.WithSchema(walletServiceMethods.ByName("VoidHold")),
+		connect.WithHandlerOptions(opts...),
+	)
+	walletServiceMoveHoldHandler := connect.NewUnaryHandler(
+		WalletServiceMoveHoldProcedure,
+		svc.MoveHold,
+		connect.WithSchema(walletServiceMethods.ByName("MoveHold")),
 		connect.WithHandlerOptions(opts...),
 	)
 	walletServiceReduceHoldHandler := connect.NewUnaryHandler(
@@ -725,6 +755,8 @@ func NewWalletServiceHandler(svc WalletServiceHandler, opts ...connect.HandlerOp
 			walletServiceCreateHoldsHandler.ServeHTTP(w, r)
 		case WalletServiceVoidHoldProcedure:
 			walletServiceVoidHoldHandler.ServeHTTP(w, r)
+		case WalletServiceMoveHoldProcedure:
+			walletServiceMoveHoldHandler.ServeHTTP(w, r)
 		case WalletServiceReduceHoldProcedure:
 			walletServiceReduceHoldHandler.ServeHTTP(w, r)
 		case WalletServiceSettleTradeProcedure:
@@ -792,6 +824,10 @@ func (UnimplementedWalletServiceHandler) CreateHolds(context.Context, *connect.R
 
 func (UnimplementedWalletServiceHandler) VoidHold(context.Context, *connect.Request[v1.VoidHoldRequest]) (*connect.Response[v1.VoidHoldResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.wallet.v1.WalletService.VoidHold is not implemented"))
+}
+
+func (UnimplementedWalletServiceHandler) MoveHold(context.Context, *connect.Request[v1.MoveHoldRequest]) (*connect.Response[v1.MoveHoldResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("exchange.wallet.v1.WalletService.MoveHold is not implemented"))
 }
 
 func (UnimplementedWalletServiceHandler) ReduceHold(context.Context, *connect.Request[v1.ReduceHoldRequest]) (*connect.Response[v1.ReduceHoldResponse], error) {
