@@ -54,6 +54,7 @@ const GUARDED: { rpc: string; admits: "order" | "operators"; call(t: Transport):
   { rpc: "CreateHold", admits: "order", call: (t) => createClient(WalletService, t).createHold({ holdId: "probe-hold", accountId: alice.userId, asset: "USDT", amount: "10" }) },
   { rpc: "CreateHolds", admits: "order", call: (t) => createClient(WalletService, t).createHolds({ holds: [{ holdId: "probe-holds", accountId: alice.userId, asset: "USDT", amount: "10" }] }) },
   { rpc: "VoidHold", admits: "order", call: (t) => createClient(WalletService, t).voidHold({ holdId: "held" }) },
+  { rpc: "MoveHold", admits: "order", call: (t) => createClient(WalletService, t).moveHold({ holdId: "held", toHoldId: "probe-to", amount: "1" }) },
   { rpc: "ReduceHold", admits: "order", call: (t) => createClient(WalletService, t).reduceHold({ holdId: "held", requestId: "probe-reduce", amount: "10" }) },
   {
     rpc: "SettleTrade",

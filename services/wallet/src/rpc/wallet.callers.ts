@@ -11,6 +11,7 @@ export const WALLET_CALLERS = callerPolicy(WalletService, {
   createHold: ORDER,
   createHolds: ORDER,
   voidHold: ORDER,
+  moveHold: ORDER,
   reduceHold: ORDER,
   settleTrade: ORDER,
   settleTrades: ORDER,
