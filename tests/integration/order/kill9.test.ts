@@ -18,9 +18,9 @@ import { reconcileClosedBook } from "./support.js";
 // before a kill is still there with the same id afterwards; funds are conserved at every
 // restart; and once all orders are closed, every account reconciles exactly to its own trades
 // and fees: no trade lost or settled twice, no hold left behind. Twice: with matching's events
-// reaching order over its stream (the embedded default), and over the event backbone (the file
-// event log, MATCHING_EVENTS=event-log), where a kill also lands between matching's journal and its
-// publisher and between order's store and its group's commit.
+// reaching order over the event backbone (the embedded default: the data dir's file event log),
+// where a kill also lands between matching's journal and its publisher and between order's store
+// and its group's commit, and over matching's stream (MATCHING_EVENTS=stream).
 
 const ACCOUNTS = ["k1", "k2", "k3", "k4"];
 const KILLS = 4;
@@ -58,7 +58,7 @@ async function totals(wallet: Client<typeof WalletService>): Promise<Map<string,
   return sums;
 }
 
-describe.each(["stream", "event-log"])("the whole exchange under kill -9 (MATCHING_EVENTS=%s)", (events) => {
+describe.each(["event-log", "stream"])("the whole exchange under kill -9 (MATCHING_EVENTS=%s)", (events) => {
   it(`keeps every acknowledged order, conserves funds and settles exactly once across ${KILLS} kills`, async () => {
     const dir = mkdtempSync(join(tmpdir(), "exchange-kill9-"));
     dirs.push(dir);
