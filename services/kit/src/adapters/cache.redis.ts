@@ -1,7 +1,8 @@
 /**
  * Cache on Redis (ioredis): works with ElastiCache / MemoryDB (pass a `rediss://` URL for TLS).
- * increment is one Lua script (INCRBY, then PEXPIRE only if the key has no expiry yet): one round trip, atomic,
- * so clients on several processes sharing one counter never lose a count.
+ * increment and compareAndSet are one Lua script each (INCRBY, then PEXPIRE only if the key has no expiry yet; GET,
+ * then SET only if it matched): one round trip, atomic, so clients on several processes sharing one key never lose a
+ * count or overwrite a newer value.
  * `keyPrefix` namespaces every key (one Redis shared by several services or test runs).
  */
 import { Redis } from "ioredis";
@@ -30,12 +31,24 @@ end
 return {value, ttl}
 `;
 
-type RedisWithIncrement = Redis & {
+// ARGV: expected, value, TTL in ms ('' for none).
+const COMPARE_AND_SET = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] == '' then
+  redis.call('SET', KEYS[1], ARGV[2])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 1
+`;
+
+type RedisWithScripts = Redis & {
   exchangeIncrement(key: string, by: number, ttlMs: number): Promise<[number, number]>;
+  exchangeCompareAndSet(key: string, expected: string, value: string, ttlMs: number | ""): Promise<number>;
 };
 
 export class RedisCache implements Cache {
-  private readonly redis: RedisWithIncrement;
+  private readonly redis: RedisWithScripts;
   private readonly failFast: boolean;
 
   constructor(options: RedisCacheOptions) {
@@ -48,16 +61,19 @@ export class RedisCache implements Cache {
         : { maxRetriesPerRequest: 3 }),
     });
     redis.defineCommand("exchangeIncrement", { numberOfKeys: 1, lua: INCREMENT });
+    redis.defineCommand("exchangeCompareAndSet", { numberOfKeys: 1, lua: COMPARE_AND_SET });
     if (options.onError) redis.on("error", options.onError);
-    this.redis = redis as RedisWithIncrement;
+    this.redis = redis as RedisWithScripts;
   }
 
   async get(key: string): Promise<string | undefined> {
+    this.assertReachable();
     return (await this.redis.get(key)) ?? undefined;
   }
 
   async set(key: string, value: string, options?: CacheSetOptions): Promise<void> {
     const ttl = ttlOf(options);
+    this.assertReachable();
     if (ttl === undefined) await this.redis.set(key, value);
     else await this.redis.set(key, value, "PX", ttl);
   }
@@ -69,7 +85,14 @@ export class RedisCache implements Cache {
     return result === "OK";
   }
 
+  async compareAndSet(key: string, expected: string, value: string, options?: CacheSetOptions): Promise<boolean> {
+    const ttl = ttlOf(options);
+    this.assertReachable();
+    return (await this.redis.exchangeCompareAndSet(key, expected, value, ttl ?? "")) === 1;
+  }
+
   async delete(key: string): Promise<boolean> {
+    this.assertReachable();
     return (await this.redis.del(key)) > 0;
   }
 
@@ -96,7 +119,7 @@ export class RedisCache implements Cache {
     else await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  /** Fail-fast mode: no waiting on a connection known to be down (it reconnects in the background). */
+  /** Fail-fast mode: no command waits on a connection known to be down (it reconnects in the background). */
   private assertReachable(): void {
     if (!this.failFast) return;
     const status = this.redis.status;
