@@ -124,25 +124,21 @@ export async function openLedgerStore(url: string, awsEndpoint?: string): Promis
 /** Puts the optional shared balance cache (the kit's RedisCache at `cacheUrl`) in front of the store's balance reads. */
 export async function withBalanceCache(store: LedgerStore, config: Pick<WalletConfig, "cacheUrl" | "cacheTtlMs" | "metrics" | "logger">): Promise<LedgerStore> {
   if (!config.cacheUrl) return store;
-  const [{ RedisCache }, { CacheBalanceCache }, { CachedLedgerStore }] = await Promise.all([
+  const [{ RedisCache }, { throttledReporter }, { CacheBalanceCache }, { CachedLedgerStore }] = await Promise.all([
     import("#kit/adapters/cache.redis.js"),
+    import("#kit/adapters/redis-connection.js"),
     import("./adapters/balance-cache.cache.js"),
     import("./adapters/ledger-store.cached.js"),
   ]);
   const logger = config.logger;
-  // ioredis reports every reconnect attempt: one line per 10 s.
-  let lastReport = Number.NEGATIVE_INFINITY;
   const cache = new CacheBalanceCache({
     // Fail fast (250 ms, at once while reconnecting): a read that cannot use the cache reads the store.
     cache: new RedisCache({
       url: config.cacheUrl,
       keyPrefix: "wallet:",
       commandTimeoutMs: 250,
-      onError: (error) => {
-        if (Date.now() - lastReport < 10_000) return;
-        lastReport = Date.now();
-        logger?.warn({ err: error }, "wallet balance cache: Redis unreachable; reading the store");
-      },
+      // ioredis reports every reconnect attempt: one line per 10 s.
+      onError: throttledReporter((error) => logger?.warn({ err: error }, "wallet balance cache: Redis unreachable; reading the store")),
     }),
     ttlMs: config.cacheTtlMs,
   });

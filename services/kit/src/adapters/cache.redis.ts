@@ -5,21 +5,12 @@
  * count or overwrite a newer value.
  * `keyPrefix` namespaces every key (one Redis shared by several services or test runs).
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Cache, CacheSetOptions, Counter } from "../ports/cache.port.js";
+import { assertConnected, closeRedis, openRedis, type RedisConnectionOptions } from "./redis-connection.js";
 
-export interface RedisCacheOptions {
-  readonly url: string;
-  readonly keyPrefix?: string;
-  /**
-   * For callers on a request path: a command that takes longer fails (ms), none is retried, and
-   * while the connection is known to be down a command fails at once instead of waiting for the
-   * reconnect. Unset: commands wait for the connection (3 retries), as before.
-   */
-  readonly commandTimeoutMs?: number;
-  /** Connection and command errors (ioredis keeps reconnecting); unset: ioredis prints them. */
-  readonly onError?: (error: Error) => void;
-}
+/** `commandTimeoutMs` set: fail fast, for callers on a request path (redis-connection.ts). */
+export type RedisCacheOptions = RedisConnectionOptions;
 
 const INCREMENT = `
 local value = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -53,16 +44,9 @@ export class RedisCache implements Cache {
 
   constructor(options: RedisCacheOptions) {
     this.failFast = options.commandTimeoutMs !== undefined;
-    const redis = new Redis(options.url, {
-      keyPrefix: options.keyPrefix,
-      lazyConnect: false,
-      ...(this.failFast
-        ? { maxRetriesPerRequest: 0, commandTimeout: options.commandTimeoutMs, connectTimeout: 2_000, retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000) }
-        : { maxRetriesPerRequest: 3 }),
-    });
+    const redis = openRedis(options);
     redis.defineCommand("exchangeIncrement", { numberOfKeys: 1, lua: INCREMENT });
     redis.defineCommand("exchangeCompareAndSet", { numberOfKeys: 1, lua: COMPARE_AND_SET });
-    if (options.onError) redis.on("error", options.onError);
     this.redis = redis as RedisWithScripts;
   }
 
@@ -113,17 +97,13 @@ export class RedisCache implements Cache {
     }
   }
 
-  async close(): Promise<void> {
-    // Not connected: drop at once (a QUIT would wait for a reconnect that may never come).
-    if (this.redis.status !== "ready") this.redis.disconnect();
-    else await this.redis.quit().catch(() => this.redis.disconnect());
+  close(): Promise<void> {
+    return closeRedis(this.redis);
   }
 
   /** Fail-fast mode: no command waits on a connection known to be down (it reconnects in the background). */
   private assertReachable(): void {
-    if (!this.failFast) return;
-    const status = this.redis.status;
-    if (status === "reconnecting" || status === "close" || status === "end") throw new Error(`redis is ${status}`);
+    if (this.failFast) assertConnected(this.redis);
   }
 }
 
