@@ -362,7 +362,7 @@ export class FileEventLog implements EventLog {
       throw new Error(`group "${options.group}" already has a member here (one member per group in embedded mode)`);
     }
     const partitions = options.topics.flatMap((t) => this.partitions(t));
-    const committed = await this.readGroup(options.group);
+    const committed = options.commit === false ? {} : await this.readGroup(options.group);
     const positions = new Map<Partition, number>();
     for (const p of partitions) {
       const stored = committed[p.topic]?.[p.index];
@@ -438,8 +438,10 @@ class FileSubscription implements Subscription {
         }
         const next = from + records.length;
         this.positions.set(partition, next);
-        (this.committed[partition.topic] ??= {})[partition.index] = next;
-        await this.log.writeGroup(this.options.group, this.committed);
+        if (this.options.commit !== false) {
+          (this.committed[partition.topic] ??= {})[partition.index] = next;
+          await this.log.writeGroup(this.options.group, this.committed);
+        }
         delivered = true;
       }
     }

@@ -175,7 +175,7 @@ export class KafkaEventLog implements EventLog {
       allowAutoTopicCreation: false,
       retry: { retries: 8, initialRetryTime: 100 },
     });
-    const subscription = new KafkaSubscription(consumer, options, () => this.subscriptions.delete(subscription));
+    const subscription = new KafkaSubscription(consumer, options, await this.startPositions(options), () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     try {
       await subscription.start();
@@ -184,6 +184,24 @@ export class KafkaEventLog implements EventLog {
       throw error;
     }
     return subscription;
+  }
+
+  /**
+   * Where the subscription seeks its partitions at each join, "topic/partition" -> offset: with start=latest, the
+   * end offsets now (kafkajs would resolve "latest" at its first fetch, after subscribe resolved, missing what was
+   * appended in between) for the partitions the group has not committed; without commits, those of every partition.
+   */
+  private async startPositions(options: SubscribeOptions): Promise<Map<string, bigint>> {
+    const positions = new Map<string, bigint>();
+    if ((options.start ?? "earliest") !== "latest") return positions;
+    for (const topic of options.topics) {
+      const ends = await this.endOffsets(topic);
+      const committed = options.commit === false ? [] : await this.committedOffsets(options.group, topic);
+      ends.forEach((end, partition) => {
+        if ((committed[partition] ?? -1n) < 0n) positions.set(`${topic}/${partition}`, end);
+      });
+    }
+    return positions;
   }
 
   async endOffsets(topic: string): Promise<bigint[]> {
@@ -229,10 +247,24 @@ class KafkaSubscription implements Subscription {
   constructor(
     private readonly consumer: Consumer,
     private readonly options: SubscribeOptions,
+    /**
+     * Where to seek at each join, "topic/partition" -> offset: the start positions until a commit takes over, and
+     * without commits the next offset to deliver (a rejoin goes on from there, not from `start` again).
+     */
+    private readonly positions: Map<string, bigint>,
     private readonly onClosed: () => void,
   ) {}
 
   async start(): Promise<void> {
+    // Before the first fetch of each (re)join.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const offset = this.positions.get(`${topic}/${partition}`);
+          if (offset !== undefined) this.consumer.seek({ topic, partition, offset: offset.toString() });
+        }
+      }
+    });
     const joined = new Promise<void>((resolve) => {
       const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
         off();
@@ -264,7 +296,13 @@ class KafkaSubscription implements Subscription {
           throw error; // kafkajs retries the batch from the uncommitted offset
         }
         const last = batch.messages[batch.messages.length - 1].offset;
-        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        const id = `${batch.topic}/${batch.partition}`;
+        if (this.options.commit === false) {
+          this.positions.set(id, BigInt(last) + 1n);
+        } else {
+          await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          this.positions.delete(id); // the committed offset is the group's position now
+        }
         resolveOffset(last);
         await heartbeat();
       },
