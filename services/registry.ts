@@ -9,6 +9,7 @@ import type { Logger } from "#kit/telemetry/logger.js";
 import type { Registry } from "prom-client";
 import { createMarketDataModule } from "./marketdata/src/main.js";
 import { createOrderModule } from "./order/src/main.js";
+import { USER_DATA_TOPIC } from "./order/src/adapters/order-updates.event-log.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
 import { acquireEventLog, acquireNotifier } from "./shared-ports.js";
 import { openObjectStore, openSearchIndex, readPortsConfig } from "#kit/adapters/ports.config.js";
@@ -75,6 +76,8 @@ async function withNotifications<M extends ServiceModule>(
  * reads, when matching and order or marketdata run here: embedded mode), else the stream (a service alone in its
  * process without Kafka, as the container smoke test runs them).
  */
+const EVENTS_TOPIC = "exchange.matching.events.v1";
+
 function matchingEvents(env: Env, dataDir: string, telemetry: ServiceTelemetry | undefined, consumer?: "order" | "marketdata") {
   const engine = readPortsConfig({ ...env, EXCHANGE_DATA_DIR: dataDir }).eventLog.engine;
   const here = telemetry?.colocated ?? [];
@@ -86,16 +89,33 @@ function matchingEvents(env: Env, dataDir: string, telemetry: ServiceTelemetry |
     throw new ConfigError("MATCHING_EVENTS", `MATCHING_EVENTS=event-log on the file event log needs ${other} in this process too (the data dir's event-log/ is this process's own); use EXCHANGE_EVENT_LOG=kafka, or MATCHING_EVENTS=stream`);
   }
   const lease = acquireEventLog(env, dataDir);
-  const topic = envString(env, "MATCHING_EVENTS_TOPIC", "exchange.matching.events.v1");
+  const topic = envString(env, "MATCHING_EVENTS_TOPIC", EVENTS_TOPIC);
   // A file log has one reader, this process, so its groups keep one name across hosts (a container's host name
   // changes with each container); on Kafka a group per replica (the pod's or host's name).
   const member = envString(env, "MATCHING_EVENTS_GROUP", engine === "file" ? "embedded" : env.POD_NAME || hostname());
   return {
     log: lease.log,
     topic,
-    partitions: lease.partitions,
+    partitions: lease.partitionsOf(EVENTS_TOPIC),
     // Named after the topic too: releases (or test runs) sharing a cluster with a topic each never share a group.
     group: `${topic}.${consumer ?? "matching"}.${member}`,
+    release: () => lease.release(),
+  };
+}
+
+/**
+ * Where order updates go between order replicas (ORDER_UPDATES): `memory`, this process's emitter, or `kafka`, the
+ * user-data topic on Kafka (EXCHANGE_KAFKA_BROKERS) through the kit's EventLog port, needed with more than one
+ * replica. Kafka whatever EXCHANGE_EVENT_LOG says: replicas share it, and a file log is one process's own.
+ */
+function orderUpdates(env: Env, dataDir: string) {
+  if (envOneOf(env, "ORDER_UPDATES", ["memory", "kafka"], "memory") === "memory") return undefined;
+  const lease = acquireEventLog({ ...env, EXCHANGE_EVENT_LOG: "kafka" }, dataDir);
+  return {
+    log: lease.log,
+    topic: USER_DATA_TOPIC,
+    partitions: lease.partitionsOf(USER_DATA_TOPIC),
+    engine: lease.config.engine,
     release: () => lease.release(),
   };
 }
@@ -131,14 +151,7 @@ export const SERVICE_FACTORIES = {
       directory,
       logger: telemetry?.logger.child({ service: "order" }),
       metrics: telemetry?.metrics,
-      userDataKafka:
-        envOneOf(env, "ORDER_UPDATES", ["memory", "kafka"], "memory") === "kafka"
-          ? {
-              brokers: envString(env, "EXCHANGE_KAFKA_BROKERS", "127.0.0.1:59092").split(","),
-              partitions: envInt(env, "EXCHANGE_TOPIC_PARTITIONS", 12),
-              replicationFactor: envInt(env, "EXCHANGE_KAFKA_REPLICATION_FACTOR", 1),
-            }
-          : undefined,
+      userData: orderUpdates(env, dataDir),
     })),
   marketdata: (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     createMarketDataModule({

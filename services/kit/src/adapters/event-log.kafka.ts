@@ -6,6 +6,8 @@
  * Works against MSK: pass `ssl` / `sasl` as kafkajs takes them.
  */
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer, type IHeaders } from "kafkajs";
+import { unreachable } from "../config/config-error.js";
+import { retryingKafka } from "./kafka-retry.js";
 import {
   partitionForKey,
   type AppendRecord,
@@ -52,21 +54,36 @@ export class KafkaEventLog implements EventLog {
   }
 
   private getAdmin(): Promise<Admin> {
-    this.admin ??= (async () => {
+    if (!this.admin) {
       const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })();
+      const connecting = (this.admin = this.connect(admin));
+      // Not kept when it failed: the next call connects again (the brokers may be back).
+      connecting.catch(() => {
+        if (this.admin === connecting) this.admin = null;
+      });
+    }
     return this.admin;
   }
 
   private getProducer(): Promise<Producer> {
-    this.producer ??= (async () => {
+    if (!this.producer) {
       const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await producer.connect();
-      return producer;
-    })();
+      const connecting = (this.producer = this.connect(producer));
+      connecting.catch(() => {
+        if (this.producer === connecting) this.producer = null;
+      });
+    }
     return this.producer;
+  }
+
+  /** A first connection that fails is the broker list's fault: the error names it (EXCHANGE_KAFKA_BROKERS at start). */
+  private async connect<T extends Admin | Producer>(client: T): Promise<T> {
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      throw unreachable("Kafka", this.options.brokers.join(","), error);
+    }
   }
 
   async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
@@ -75,7 +92,8 @@ export class KafkaEventLog implements EventLog {
       waitForLeaders: true,
       topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: this.options.replicationFactor ?? 1 })),
     });
-    const meta = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+    // Another client may have just created a topic: its partitions get leaders a moment later.
+    const meta = await retryingKafka(() => admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) }));
     const grow: { topic: string; count: number }[] = [];
     for (const spec of topics) {
       const found = meta.topics.find((t) => t.name === spec.name);
@@ -206,7 +224,7 @@ export class KafkaEventLog implements EventLog {
 
   async endOffsets(topic: string): Promise<bigint[]> {
     const admin = await this.getAdmin();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await retryingKafka(() => admin.fetchTopicOffsets(topic));
     const out: bigint[] = [];
     for (const o of offsets) out[o.partition] = BigInt(o.high);
     return out;
@@ -228,7 +246,8 @@ export class KafkaEventLog implements EventLog {
     const admin = this.admin;
     this.producer = null;
     this.admin = null;
-    await Promise.all([producer?.then((p) => p.disconnect()), admin?.then((a) => a.disconnect())]);
+    // A client that never connected has nothing to disconnect.
+    await Promise.all([producer?.then((p) => p.disconnect(), () => undefined), admin?.then((a) => a.disconnect(), () => undefined)]);
   }
 }
 
