@@ -11,6 +11,7 @@ import { OrderService } from "#gen/exchange/order/v1/order_pb.js";
 import { WalletService } from "#gen/exchange/wallet/v1/wallet_pb.js";
 import { parseUnits } from "#kit/money/decimal.js";
 import { prng } from "../../support/prng.js";
+import { until } from "../../support/until.js";
 import { reconcileClosedBook } from "./support.js";
 
 // The whole embedded exchange (order + wallet + matching in one process) is SIGKILLed while
@@ -116,11 +117,15 @@ describe.each(["event-log", "stream"])("the whole exchange under kill -9 (MATCHI
           }
         }
       };
+      const before = acknowledged.size;
       const traders = Array.from({ length: 4 }, trader);
       await new Promise((resolve) => setTimeout(resolve, 1_000 + random() * 1_500));
+      // Enough trading in every round however loaded the machine is (the kill still lands mid-flight).
+      await until(() => acknowledged.size - before >= 13, 60_000);
       stop = true;
       await killHard(child);
-      await Promise.allSettled(traders);
+      // A trader that failed before the kill (anything but a refused hold) fails the test.
+      for (const result of await Promise.allSettled(traders)) if (result.status === "rejected") throw result.reason;
     }
     expect(acknowledged.size).toBeGreaterThan(50);
   }, 180_000);
