@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Env } from "#kit/config/env.js";
+import { ConfigError } from "#kit/config/config-error.js";
 import { envBool, envInt, envOneOf, envString } from "#kit/config/env.js";
 import type { ServiceDirectory } from "#kit/rpc/service-directory.js";
 import type { ServiceModule } from "#kit/rpc/service-module.js";
@@ -8,6 +9,7 @@ import type { Logger } from "#kit/telemetry/logger.js";
 import type { Registry } from "prom-client";
 import { createMarketDataModule } from "./marketdata/src/main.js";
 import { createOrderModule } from "./order/src/main.js";
+import { USER_DATA_TOPIC } from "./order/src/adapters/order-updates.event-log.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
 import { acquireEventLog, acquireNotifier } from "./shared-ports.js";
 import { openObjectStore, openSearchIndex, readPortsConfig } from "#kit/adapters/ports.config.js";
@@ -67,20 +69,53 @@ async function withNotifications<M extends ServiceModule>(
 }
 
 /**
- * The event backbone (MATCHING_EVENTS=event-log; default `stream`, matching's gRPC stream): matching publishes its
- * batches to MATCHING_EVENTS_TOPIC on the shared event log (EXCHANGE_EVENT_LOG) and `consumer` services read them as
- * consumer group <topic>.<service>.<MATCHING_EVENTS_GROUP> (default the pod's or host's name: a group per replica).
+ * How matching's batches reach order and marketdata (MATCHING_EVENTS). `event-log`, the event backbone: matching
+ * publishes them to MATCHING_EVENTS_TOPIC on the shared event log (EXCHANGE_EVENT_LOG) and `consumer` services read
+ * them as consumer group <topic>.<service>.<MATCHING_EVENTS_GROUP>. `stream`: matching's gRPC StreamEvents.
+ * Unset: the event log wherever it joins both ends (Kafka; or the data dir's file log, which only this process
+ * reads, when matching and order or marketdata run here: embedded mode), else the stream (a service alone in its
+ * process without Kafka, as the container smoke test runs them).
  */
-function matchingEvents(env: Env, dataDir: string, consumer?: string) {
-  if (envOneOf(env, "MATCHING_EVENTS", ["stream", "event-log"], "stream") !== "event-log") return undefined;
+const EVENTS_TOPIC = "exchange.matching.events.v1";
+
+function matchingEvents(env: Env, dataDir: string, telemetry: ServiceTelemetry | undefined, consumer?: "order" | "marketdata") {
+  const engine = readPortsConfig({ ...env, EXCHANGE_DATA_DIR: dataDir }).eventLog.engine;
+  const here = telemetry?.colocated ?? [];
+  const joined = engine === "kafka" || (consumer ? here.includes("matching") : here.includes("order") || here.includes("marketdata"));
+  const mode = env.MATCHING_EVENTS ? envOneOf(env, "MATCHING_EVENTS", ["stream", "event-log"], "stream") : joined ? "event-log" : "stream";
+  if (mode === "stream") return undefined;
+  if (!joined) {
+    const other = consumer ? "matching" : "order or marketdata";
+    throw new ConfigError("MATCHING_EVENTS", `MATCHING_EVENTS=event-log on the file event log needs ${other} in this process too (the data dir's event-log/ is this process's own); use EXCHANGE_EVENT_LOG=kafka, or MATCHING_EVENTS=stream`);
+  }
   const lease = acquireEventLog(env, dataDir);
-  const topic = envString(env, "MATCHING_EVENTS_TOPIC", "exchange.matching.events.v1");
+  const topic = envString(env, "MATCHING_EVENTS_TOPIC", EVENTS_TOPIC);
+  // A file log has one reader, this process, so its groups keep one name across hosts (a container's host name
+  // changes with each container); on Kafka a group per replica (the pod's or host's name).
+  const member = envString(env, "MATCHING_EVENTS_GROUP", engine === "file" ? "embedded" : env.POD_NAME || hostname());
   return {
     log: lease.log,
     topic,
-    partitions: lease.partitions,
+    partitions: lease.partitionsOf(EVENTS_TOPIC),
     // Named after the topic too: releases (or test runs) sharing a cluster with a topic each never share a group.
-    group: `${topic}.${consumer ?? "matching"}.${envString(env, "MATCHING_EVENTS_GROUP", env.POD_NAME || hostname())}`,
+    group: `${topic}.${consumer ?? "matching"}.${member}`,
+    release: () => lease.release(),
+  };
+}
+
+/**
+ * Where order updates go between order replicas (ORDER_UPDATES): `memory`, this process's emitter, or `kafka`, the
+ * user-data topic on Kafka (EXCHANGE_KAFKA_BROKERS) through the kit's EventLog port, needed with more than one
+ * replica. Kafka whatever EXCHANGE_EVENT_LOG says: replicas share it, and a file log is one process's own.
+ */
+function orderUpdates(env: Env, dataDir: string) {
+  if (envOneOf(env, "ORDER_UPDATES", ["memory", "kafka"], "memory") === "memory") return undefined;
+  const lease = acquireEventLog({ ...env, EXCHANGE_EVENT_LOG: "kafka" }, dataDir);
+  return {
+    log: lease.log,
+    topic: USER_DATA_TOPIC,
+    partitions: lease.partitionsOf(USER_DATA_TOPIC),
+    engine: lease.config.engine,
     release: () => lease.release(),
   };
 }
@@ -112,18 +147,11 @@ export const SERVICE_FACTORIES = {
       archives: envBool(env, "EXCHANGE_ARCHIVES", true) ? { objects: archiveStore(env, dataDir), everyMs: envInt(env, "ORDER_ARCHIVE_EVERY_MS", 3_600_000) } : undefined,
       databaseUrl: envString(env, "ORDER_DATABASE_URL", `sqlite:${join(dataDir, "order.sqlite")}`),
       symbolPollMs: envInt(env, "ORDER_SYMBOL_POLL_MS", 5_000),
-      matchingEvents: matchingEvents(env, dataDir, "order"),
+      matchingEvents: matchingEvents(env, dataDir, telemetry, "order"),
       directory,
       logger: telemetry?.logger.child({ service: "order" }),
       metrics: telemetry?.metrics,
-      userDataKafka:
-        envOneOf(env, "ORDER_UPDATES", ["memory", "kafka"], "memory") === "kafka"
-          ? {
-              brokers: envString(env, "EXCHANGE_KAFKA_BROKERS", "127.0.0.1:59092").split(","),
-              partitions: envInt(env, "EXCHANGE_TOPIC_PARTITIONS", 12),
-              replicationFactor: envInt(env, "EXCHANGE_KAFKA_REPLICATION_FACTOR", 1),
-            }
-          : undefined,
+      userData: orderUpdates(env, dataDir),
     })),
   marketdata: (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) =>
     createMarketDataModule({
@@ -132,7 +160,7 @@ export const SERVICE_FACTORIES = {
       logger: telemetry?.logger.child({ service: "marketdata" }),
       metrics: telemetry?.metrics,
       symbolPollMs: envInt(env, "MARKETDATA_SYMBOL_POLL_MS", 10_000),
-      matchingEvents: matchingEvents(env, dataDir, "marketdata"),
+      matchingEvents: matchingEvents(env, dataDir, telemetry, "marketdata"),
       // Market history (EXCHANGE_SEARCH_INDEX: the data dir's market-history.sqlite, or OpenSearch).
       history: envBool(env, "MARKETDATA_HISTORY", true) ? openSearchIndex(readPortsConfig({ ...env, EXCHANGE_DATA_DIR: dataDir })) : undefined,
       historyIndexMs: envInt(env, "MARKETDATA_HISTORY_INDEX_MS", 1_000),
@@ -149,7 +177,7 @@ export const SERVICE_FACTORIES = {
           ? { databaseUrl: env.MATCHING_LEASE_DATABASE_URL, holder: envString(env, "MATCHING_REPLICA", `${hostname()}-${process.pid}`), ttlMs: envInt(env, "MATCHING_LEASE_TTL_MS", 5_000), partitions: envInt(env, "EXCHANGE_TOPIC_PARTITIONS", 12) }
           : undefined,
         archive: envBool(env, "MATCHING_ARCHIVE", true) ? { objects: archiveStore(env, dataDir), prefix: envString(env, "MATCHING_ARCHIVE_PREFIX", "matching") } : undefined,
-        events: matchingEvents(env, dataDir),
+        events: matchingEvents(env, dataDir, telemetry),
       }),
     ),
   wallet: async (env: Env, dataDir: string, directory: ServiceDirectory, telemetry?: ServiceTelemetry) => {

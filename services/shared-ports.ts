@@ -1,7 +1,7 @@
 // Ports that several services of one process share: in embedded mode auth, order, wallet and the notifier must
 // publish to and consume from the same embedded notifier, so it is made once per process and data dir and closed
 // when its last user stops.
-import type { Env } from "#kit/config/env.js";
+import { envInt, type Env } from "#kit/config/env.js";
 import { openEventLog, openNotifier, readPortsConfig, type PortsConfig } from "#kit/adapters/ports.config.js";
 import type { EventLog } from "#kit/ports/event-log.port.js";
 import type { Notifier } from "#kit/ports/notifier.port.js";
@@ -51,7 +51,8 @@ const eventLogs = new Map<string, SharedLog>();
 export interface EventLogLease {
   readonly log: EventLog;
   readonly config: PortsConfig["eventLog"];
-  readonly partitions: number;
+  /** A topic's partitions as configured (EXCHANGE_TOPICS, else EXCHANGE_TOPIC_PARTITIONS), for ensureTopics. */
+  partitionsOf(topic: string): number;
   release(): Promise<void>;
 }
 
@@ -69,7 +70,7 @@ export function acquireEventLog(env: Env, dataDir: string): EventLogLease {
   return {
     log: shared.log,
     config: ports.eventLog,
-    partitions: ports.topics.find((t) => t.name === "exchange.matching.events.v1")?.partitions ?? 12,
+    partitionsOf: (topic) => ports.topics.find((t) => t.name === topic)?.partitions ?? envInt(env, "EXCHANGE_TOPIC_PARTITIONS", 12),
     release: async () => {
       if (released) return;
       released = true;

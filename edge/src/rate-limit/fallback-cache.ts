@@ -38,6 +38,10 @@ export class FallbackCache implements Cache {
     return this.use((cache) => cache.setIfAbsent(key, value, options));
   }
 
+  compareAndSet(key: string, expected: string, value: string, options?: CacheSetOptions): Promise<boolean> {
+    return this.use((cache) => cache.compareAndSet(key, expected, value, options));
+  }
+
   delete(key: string): Promise<boolean> {
     return this.use((cache) => cache.delete(key));
   }

@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { assertConnected, closeRedis, openRedis, throttledReporter } from "#kit/adapters/redis-connection.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import type { ListenKeyEnd, ListenKeyEndListener, ListenKeyStore } from "./listen-key-store.port.js";
 
@@ -14,6 +15,12 @@ import type { ListenKeyEnd, ListenKeyEndListener, ListenKeyStore } from "./liste
  * script, so no delete goes unannounced), and every `checkIntervalMs` each replica reads the keys it
  * watches (one MGET) and reports the ones gone as expired. A replica that missed a message (its
  * subscription was reconnecting) still sees the key gone at its next check, as expired.
+ *
+ * Why not the kit's Cache port: "one live key per user" and "only the owner may keep alive or delete" are
+ * check-and-act over two keys (user -> key and key -> user) that two replicas race on; the Cache port's operations
+ * are atomic on one key each, so without a script two POSTs of one user could both succeed. And a DELETE must reach
+ * every replica's sockets (pub/sub), which no kit port carries. The connection itself is the kit's (redis-connection.ts);
+ * the in-memory store and the contract suite keep the port honest on both engines.
  */
 export interface RedisListenKeyStoreOptions {
   readonly url: string;
@@ -79,28 +86,21 @@ export class RedisListenKeyStore implements ListenKeyStore {
   private readonly checker: NodeJS.Timeout;
   private checking = false;
   private listener: ListenKeyEndListener = () => {};
-  private lastErrorReport = Number.NEGATIVE_INFINITY;
+  private readonly report: (error: Error) => void;
 
-  constructor(private readonly options: RedisListenKeyStoreOptions) {
+  constructor(options: RedisListenKeyStoreOptions) {
     this.prefix = options.keyPrefix ?? DEFAULT_LISTEN_KEY_PREFIX;
     this.channel = `${this.prefix}ended`;
-    const redis = new Redis(options.url, {
-      keyPrefix: this.prefix,
-      // No retries of a command and a short timeout: a request waits at most commandTimeoutMs, then
-      // fails (-1001, try again). ioredis keeps reconnecting in the background.
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 1_000,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-    });
+    this.report = throttledReporter(options.onError);
+    // No retries of a command and a short timeout: a request waits at most commandTimeoutMs, then
+    // fails (-1001, try again). ioredis keeps reconnecting in the background.
+    const redis = openRedis({ url: options.url, keyPrefix: this.prefix, commandTimeoutMs: options.commandTimeoutMs ?? 1_000, onError: this.report });
     redis.defineCommand("listenKeyOpen", { numberOfKeys: 2, lua: OPEN });
     redis.defineCommand("listenKeyKeepAlive", { numberOfKeys: 2, lua: KEEP_ALIVE });
     redis.defineCommand("listenKeyDelete", { numberOfKeys: 2, lua: DELETE });
-    redis.on("error", (error: Error) => this.report(error));
     this.redis = redis as Scripted;
     // A connection of its own (one in subscriber mode runs no other command); it resubscribes after a reconnect.
-    this.subscriber = new Redis(options.url, { connectTimeout: 2_000, retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
-    this.subscriber.on("error", (error: Error) => this.report(error));
+    this.subscriber = openRedis({ url: options.url, onError: this.report });
     this.subscriber.on("message", (channel: string, message: string) => {
       if (channel === this.channel) this.announced(message);
     });
@@ -173,7 +173,7 @@ export class RedisListenKeyStore implements ListenKeyStore {
   async close(): Promise<void> {
     clearInterval(this.checker);
     this.watched.clear();
-    await Promise.all([quit(this.subscriber), quit(this.redis)]);
+    await Promise.all([closeRedis(this.subscriber), closeRedis(this.redis)]);
   }
 
   private announced(message: string): void {
@@ -194,32 +194,15 @@ export class RedisListenKeyStore implements ListenKeyStore {
   }
 
   private async call<T>(command: () => Promise<T>): Promise<T> {
-    const status = this.redis.status;
     try {
       // Known to be down: fail now rather than after a timeout.
-      if (status === "reconnecting" || status === "close" || status === "end") throw new Error(`redis is ${status}`);
+      assertConnected(this.redis);
       return await command();
     } catch (error) {
       this.report(asError(error));
       throw new DomainError("DISCONNECTED", "Listen keys are unavailable; please try again.", [], { cause: "listen_key_store_unavailable" });
     }
   }
-
-  private report(error: Error): void {
-    const now = Date.now();
-    if (now - this.lastErrorReport < 10_000) return;
-    this.lastErrorReport = now;
-    this.options.onError?.(error);
-  }
-}
-
-/** QUIT when connected; otherwise drop the connection at once (a QUIT would wait for a reconnect). */
-async function quit(redis: Redis): Promise<void> {
-  if (redis.status !== "ready") {
-    redis.disconnect();
-    return;
-  }
-  await redis.quit().catch(() => redis.disconnect());
 }
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

@@ -34,7 +34,7 @@ import { ORDER_AUDIT_LOG, SqlSymbolStore, orderMigrations, type OrderDb } from "
 import { ConnectAssetScales } from "./adapters/asset-scales.connect.js";
 import { SymbolAdmin } from "./domain/symbol-admin.use-case.js";
 import { symbolAdminRoutes } from "./rpc/symbol-admin.routes.js";
-import { KafkaOrderUpdates, type KafkaOrderUpdatesOptions } from "./adapters/order-updates.kafka.js";
+import { EventLogOrderUpdates, type EventLogOrderUpdatesOptions } from "./adapters/order-updates.event-log.js";
 import { MemoryOrderUpdates } from "./adapters/order-updates.memory.js";
 import { traceMatchingGroups } from "./adapters/matching-events.tracing.js";
 import { settlementLag } from "./adapters/settlement.metrics.js";
@@ -54,10 +54,11 @@ export interface OrderConfig {
   /** The process's Prometheus registry (served at /metrics). */
   readonly metrics?: Registry;
   /**
-   * Distributed mode with several replicas: order updates go through Kafka (exchange.order.user-data.v1) so
-   * every replica's StreamOrderUpdates hears every replica's. Absent: the in-process emitter.
+   * Distributed mode with several replicas: order updates go through this EventLog (exchange.order.user-data.v1 on
+   * Kafka, ORDER_UPDATES=kafka) so every replica's StreamOrderUpdates hears every replica's; `release` is called
+   * at stop. Absent: the in-process emitter.
    */
-  readonly userDataKafka?: Omit<KafkaOrderUpdatesOptions, "onError">;
+  readonly userData?: Omit<EventLogOrderUpdatesOptions, "onError"> & { readonly release?: () => Promise<void> };
   /**
    * Daily Parquet archives of the trades (trades/date=YYYY-MM-DD/symbol=S/) in this object store; yesterday (UTC)
    * is archived every `everyMs` unless its manifests exist (0: only on request).
@@ -78,7 +79,7 @@ export interface OrderConfig {
 
 export interface OrderModule extends ServiceModule {
   readonly orders: Orders;
-  /** The order changes stored, per account (StreamOrderUpdates): this process's, or every replica's through Kafka. */
+  /** The order changes stored, per account (StreamOrderUpdates): this process's, or every replica's through the log. */
   readonly updates: OrderUpdateFeed & OrderUpdatePublisher;
   /** Publishes the notifications outbox, when notifications are on. */
   readonly relay?: OutboxRelay;
@@ -97,10 +98,10 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
   const symbols = new SqlSymbolStore(database.db as unknown as Kysely<OrderDb>);
   await symbols.seed(DEFAULT_SYMBOLS);
   const specs: SymbolSpec[] = await symbols.list();
-  const kafkaUpdates = config.userDataKafka
-    ? new KafkaOrderUpdates({ ...config.userDataKafka, onError: (error) => config.logger?.warn({ err: error }, "order update stream message lost") })
+  const sharedUpdates = config.userData
+    ? new EventLogOrderUpdates({ ...config.userData, onError: (error) => config.logger?.warn({ err: error }, "order update stream message lost") })
     : undefined;
-  const updates = kafkaUpdates ?? new MemoryOrderUpdates();
+  const updates = sharedUpdates ?? new MemoryOrderUpdates();
   const clock = config.clock ?? systemClock;
   const relay = config.notifications
     ? new OutboxRelay({
@@ -219,7 +220,7 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
         archiving.unref();
       }
       // Joined before the consumers run, so no update this replica stores is appended before it listens.
-      await kafkaUpdates?.start();
+      await sharedUpdates?.start();
       await fromLog?.start();
       started = true;
       for (const spec of [...specs]) {
@@ -245,7 +246,8 @@ export async function createOrderModule(config: OrderConfig): Promise<OrderModul
       await Promise.allSettled(running);
       await fromLog?.stop();
       await eventsConfig?.release?.();
-      await kafkaUpdates?.stop();
+      await sharedUpdates?.stop();
+      await config.userData?.release?.();
       clearInterval(archiving);
       await relay?.stop();
       await config.archives?.objects.close();

@@ -121,15 +121,26 @@ export async function openLedgerStore(url: string, awsEndpoint?: string): Promis
   return SqlLedgerStore.open(openDatabase<WalletDb>(url));
 }
 
-/** Puts the optional shared balance cache in front of the store's balance reads. */
+/** Puts the optional shared balance cache (the kit's RedisCache at `cacheUrl`) in front of the store's balance reads. */
 export async function withBalanceCache(store: LedgerStore, config: Pick<WalletConfig, "cacheUrl" | "cacheTtlMs" | "metrics" | "logger">): Promise<LedgerStore> {
   if (!config.cacheUrl) return store;
-  const [{ RedisBalanceCache }, { CachedLedgerStore }] = await Promise.all([import("./adapters/balance-cache.redis.js"), import("./adapters/ledger-store.cached.js")]);
+  const [{ RedisCache }, { throttledReporter }, { CacheBalanceCache }, { CachedLedgerStore }] = await Promise.all([
+    import("#kit/adapters/cache.redis.js"),
+    import("#kit/adapters/redis-connection.js"),
+    import("./adapters/balance-cache.cache.js"),
+    import("./adapters/ledger-store.cached.js"),
+  ]);
   const logger = config.logger;
-  const cache = new RedisBalanceCache({
-    url: config.cacheUrl,
+  const cache = new CacheBalanceCache({
+    // Fail fast (250 ms, at once while reconnecting): a read that cannot use the cache reads the store.
+    cache: new RedisCache({
+      url: config.cacheUrl,
+      keyPrefix: "wallet:",
+      commandTimeoutMs: 250,
+      // ioredis reports every reconnect attempt: one line per 10 s.
+      onError: throttledReporter((error) => logger?.warn({ err: error }, "wallet balance cache: Redis unreachable; reading the store")),
+    }),
     ttlMs: config.cacheTtlMs,
-    onConnectionError: (error) => logger?.warn({ err: error }, "wallet balance cache: Redis unreachable; reading the store"),
   });
   return new CachedLedgerStore({ store, cache, ttlMs: cache.ttlMs, registry: config.metrics, logger });
 }

@@ -127,6 +127,14 @@ describe.concurrent("a process with bad configuration ends with one line naming 
     );
   });
 
+  it("order alone asked to read matching's events from the file event log, which only its own process writes", async () => {
+    await expectOneLine(
+      { EXCHANGE_SERVICE: "order", MATCHING_ADDR: "http://matching:8080", WALLET_ADDR: "http://wallet:8080", MATCHING_EVENTS: "event-log" },
+      "MATCHING_EVENTS",
+      "MATCHING_EVENTS=event-log on the file event log needs matching in this process too (the data dir's event-log/ is this process's own); use EXCHANGE_EVENT_LOG=kafka, or MATCHING_EVENTS=stream",
+    );
+  });
+
   it("marketdata without ORDER_ADDR, and with a MARKETDATA_DATABASE_URL where no PostgreSQL listens", async () => {
     await expectOneLine({ EXCHANGE_SERVICE: "marketdata", MATCHING_ADDR: "http://matching:8080" }, "ORDER_ADDR", "ORDER_ADDR is not set and order does not run in this process");
     await expectOneLine(

@@ -60,6 +60,13 @@ export class MemoryCache implements Cache {
     return true;
   }
 
+  async compareAndSet(key: string, expected: string, value: string, options?: CacheSetOptions): Promise<boolean> {
+    const expiresAt = this.expiry(options);
+    if (this.live(key)?.value !== expected) return false;
+    this.entries.set(key, { value, expiresAt });
+    return true;
+  }
+
   async delete(key: string): Promise<boolean> {
     const existed = this.live(key) !== undefined;
     this.entries.delete(key);

@@ -1,24 +1,16 @@
 /**
  * Cache on Redis (ioredis): works with ElastiCache / MemoryDB (pass a `rediss://` URL for TLS).
- * increment is one Lua script (INCRBY, then PEXPIRE only if the key has no expiry yet): one round trip, atomic,
- * so clients on several processes sharing one counter never lose a count.
+ * increment and compareAndSet are one Lua script each (INCRBY, then PEXPIRE only if the key has no expiry yet; GET,
+ * then SET only if it matched): one round trip, atomic, so clients on several processes sharing one key never lose a
+ * count or overwrite a newer value.
  * `keyPrefix` namespaces every key (one Redis shared by several services or test runs).
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Cache, CacheSetOptions, Counter } from "../ports/cache.port.js";
+import { assertConnected, closeRedis, openRedis, type RedisConnectionOptions } from "./redis-connection.js";
 
-export interface RedisCacheOptions {
-  readonly url: string;
-  readonly keyPrefix?: string;
-  /**
-   * For callers on a request path: a command that takes longer fails (ms), none is retried, and
-   * while the connection is known to be down a command fails at once instead of waiting for the
-   * reconnect. Unset: commands wait for the connection (3 retries), as before.
-   */
-  readonly commandTimeoutMs?: number;
-  /** Connection and command errors (ioredis keeps reconnecting); unset: ioredis prints them. */
-  readonly onError?: (error: Error) => void;
-}
+/** `commandTimeoutMs` set: fail fast, for callers on a request path (redis-connection.ts). */
+export type RedisCacheOptions = RedisConnectionOptions;
 
 const INCREMENT = `
 local value = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -30,34 +22,42 @@ end
 return {value, ttl}
 `;
 
-type RedisWithIncrement = Redis & {
+// ARGV: expected, value, TTL in ms ('' for none).
+const COMPARE_AND_SET = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] == '' then
+  redis.call('SET', KEYS[1], ARGV[2])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 1
+`;
+
+type RedisWithScripts = Redis & {
   exchangeIncrement(key: string, by: number, ttlMs: number): Promise<[number, number]>;
+  exchangeCompareAndSet(key: string, expected: string, value: string, ttlMs: number | ""): Promise<number>;
 };
 
 export class RedisCache implements Cache {
-  private readonly redis: RedisWithIncrement;
+  private readonly redis: RedisWithScripts;
   private readonly failFast: boolean;
 
   constructor(options: RedisCacheOptions) {
     this.failFast = options.commandTimeoutMs !== undefined;
-    const redis = new Redis(options.url, {
-      keyPrefix: options.keyPrefix,
-      lazyConnect: false,
-      ...(this.failFast
-        ? { maxRetriesPerRequest: 0, commandTimeout: options.commandTimeoutMs, connectTimeout: 2_000, retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000) }
-        : { maxRetriesPerRequest: 3 }),
-    });
+    const redis = openRedis(options);
     redis.defineCommand("exchangeIncrement", { numberOfKeys: 1, lua: INCREMENT });
-    if (options.onError) redis.on("error", options.onError);
-    this.redis = redis as RedisWithIncrement;
+    redis.defineCommand("exchangeCompareAndSet", { numberOfKeys: 1, lua: COMPARE_AND_SET });
+    this.redis = redis as RedisWithScripts;
   }
 
   async get(key: string): Promise<string | undefined> {
+    this.assertReachable();
     return (await this.redis.get(key)) ?? undefined;
   }
 
   async set(key: string, value: string, options?: CacheSetOptions): Promise<void> {
     const ttl = ttlOf(options);
+    this.assertReachable();
     if (ttl === undefined) await this.redis.set(key, value);
     else await this.redis.set(key, value, "PX", ttl);
   }
@@ -69,7 +69,14 @@ export class RedisCache implements Cache {
     return result === "OK";
   }
 
+  async compareAndSet(key: string, expected: string, value: string, options?: CacheSetOptions): Promise<boolean> {
+    const ttl = ttlOf(options);
+    this.assertReachable();
+    return (await this.redis.exchangeCompareAndSet(key, expected, value, ttl ?? "")) === 1;
+  }
+
   async delete(key: string): Promise<boolean> {
+    this.assertReachable();
     return (await this.redis.del(key)) > 0;
   }
 
@@ -90,17 +97,13 @@ export class RedisCache implements Cache {
     }
   }
 
-  async close(): Promise<void> {
-    // Not connected: drop at once (a QUIT would wait for a reconnect that may never come).
-    if (this.redis.status !== "ready") this.redis.disconnect();
-    else await this.redis.quit().catch(() => this.redis.disconnect());
+  close(): Promise<void> {
+    return closeRedis(this.redis);
   }
 
-  /** Fail-fast mode: no waiting on a connection known to be down (it reconnects in the background). */
+  /** Fail-fast mode: no command waits on a connection known to be down (it reconnects in the background). */
   private assertReachable(): void {
-    if (!this.failFast) return;
-    const status = this.redis.status;
-    if (status === "reconnecting" || status === "close" || status === "end") throw new Error(`redis is ${status}`);
+    if (this.failFast) assertConnected(this.redis);
   }
 }
 

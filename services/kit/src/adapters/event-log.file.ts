@@ -13,6 +13,8 @@
  * partition and one fdatasync per touched file, then resolves all of them. Consumers only see flushed records.
  * Opening scans the segments: the first record that is short, fails its checksum or breaks offset continuity is a torn
  * tail; it and everything after it is truncated away (it was never acknowledged).
+ * Retention deletes closed segments from the oldest on (enforceRetention): once every group reading their topic
+ * committed past them, or once older than `retentionMs`; a reader behind the oldest segment left goes on from it.
  * One process owns a data directory (no cross-process coordination).
  */
 import { promises as fsp, constants } from "node:fs";
@@ -44,6 +46,15 @@ export interface FileEventLogOptions {
   readonly retryMs?: number;
   /** max records per handler call (default 500) */
   readonly maxBatch?: number;
+  /**
+   * Closed segments are deleted once every group reading their topic has committed past them (a group that has not
+   * committed for this long does not count, nor holds anything), or once their last record is this old (default
+   * 7 days, Kafka's retention.ms); never while a subscription of this process is still before their end. 0 keeps
+   * everything.
+   */
+  readonly retentionMs?: number;
+  /** How often retention runs, besides at open and after a segment rolls (default 60 s). */
+  readonly retentionCheckMs?: number;
 }
 
 interface Segment {
@@ -85,9 +96,13 @@ export class FileEventLog implements EventLog {
   private closed = false;
   /** a failed write leaves offsets reserved but not written: the log refuses appends until reopened */
   private failure: unknown = null;
+  private readonly retentionMs: number;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private retaining: Promise<number> | null = null;
 
   constructor(readonly options: FileEventLogOptions) {
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.retentionMs = options.retentionMs ?? 7 * 24 * 60 * 60 * 1000;
   }
 
   /** Loads existing topics (and truncates torn tails). Called by every other method; call it to recover eagerly. */
@@ -110,6 +125,12 @@ export class FileEventLog implements EventLog {
       }
       await this.loadTopic(decodeURIComponent(name), partitions);
     }
+    if (this.retentionMs > 0) {
+      // Not awaited: it waits for this load to finish.
+      void this.enforceRetention().catch(() => undefined);
+      this.retentionTimer = setInterval(() => void this.enforceRetention().catch(() => undefined), this.options.retentionCheckMs ?? 60_000);
+      this.retentionTimer.unref();
+    }
   }
 
   private topicDir(topic: string): string {
@@ -131,6 +152,8 @@ export class FileEventLog implements EventLog {
     for (const name of names) {
       const file = path.join(dir, name);
       const base = Number(name.slice(0, 20));
+      // Retention deleted the segments before the first one left.
+      if (partition.segments.length === 0 && !broken) partition.next = base;
       if (broken || base !== partition.next) {
         // after a torn record nothing is valid; a segment that does not continue the log is garbage too
         broken = true;
@@ -256,11 +279,13 @@ export class FileEventLog implements EventLog {
       else byPartition.set(item.partition, [...item.frames]);
     }
     const touched = new Set<Segment>();
+    let rolled = false;
     for (const [partition, frames] of byPartition) {
       let segment = partition.segments[partition.segments.length - 1];
       if (segment.size >= this.segmentBytes) {
         if (this.options.fsync !== false) await segment.fh.datasync();
         segment = await this.roll(partition, segment.base + segment.positions.length);
+        rolled = true;
       }
       const data = Buffer.concat(frames);
       let written = 0;
@@ -281,6 +306,59 @@ export class FileEventLog implements EventLog {
       const last = partition.segments[partition.segments.length - 1];
       partition.durable = last.base + last.positions.length;
     }
+    if (rolled) void this.enforceRetention().catch(() => undefined);
+  }
+
+  /**
+   * Deletes the closed segments retention allows (FileEventLogOptions.retentionMs), oldest first; resolves with how
+   * many. Runs at open, after a segment rolls and every `retentionCheckMs`.
+   */
+  enforceRetention(): Promise<number> {
+    this.retaining ??= this.retain().finally(() => (this.retaining = null));
+    return this.retaining;
+  }
+
+  private async retain(): Promise<number> {
+    await this.open();
+    if (this.closed || this.retentionMs <= 0) return 0;
+    const now = Date.now();
+    const groups = await this.liveGroups(now);
+    let deleted = 0;
+    for (const [topic, partitions] of this.topics) {
+      const readers = groups.filter((group) => group[topic] !== undefined);
+      for (const partition of partitions) {
+        // The last segment is the one appended to: never deleted.
+        while (partition.segments.length > 1 && !this.closed) {
+          const segment = partition.segments[0];
+          const end = segment.base + segment.positions.length;
+          if ([...this.subscriptions].some((subscription) => subscription.before(partition, end))) break;
+          const consumed = readers.length > 0 && readers.every((group) => (group[topic]?.[partition.index] ?? 0) >= end);
+          if (!consumed && now - (await fsp.stat(segment.file)).mtimeMs <= this.retentionMs) break;
+          partition.segments.shift();
+          await segment.fh.close();
+          await fsp.rm(segment.file, { force: true });
+          deleted++;
+        }
+      }
+    }
+    return deleted;
+  }
+
+  /** The committed offsets of the groups that committed within the retention time. */
+  private async liveGroups(now: number): Promise<GroupOffsets[]> {
+    const dir = path.join(this.options.dir, "groups");
+    const live: GroupOffsets[] = [];
+    for (const name of await fsp.readdir(dir)) {
+      if (!name.endsWith(".json")) continue;
+      try {
+        const file = path.join(dir, name);
+        if (now - (await fsp.stat(file)).mtimeMs > this.retentionMs) continue;
+        live.push(JSON.parse(await fsp.readFile(file, "utf8")) as GroupOffsets);
+      } catch {
+        // written over or removed meanwhile: read again next time
+      }
+    }
+    return live;
   }
 
   private wake(): void {
@@ -293,8 +371,9 @@ export class FileEventLog implements EventLog {
   }
 
 
-  /** Reads up to `max` durable records of a partition starting at `from`. */
+  /** Reads up to `max` durable records of a partition starting at `from`, or at its oldest record if retention deleted `from`. */
   async read(partition: Partition, from: number, max: number): Promise<LogRecord[]> {
+    from = Math.max(from, partition.segments[0]?.base ?? 0);
     const end = Math.min(partition.durable, from + max);
     const out: LogRecord[] = [];
     let offset = from;
@@ -362,7 +441,7 @@ export class FileEventLog implements EventLog {
       throw new Error(`group "${options.group}" already has a member here (one member per group in embedded mode)`);
     }
     const partitions = options.topics.flatMap((t) => this.partitions(t));
-    const committed = await this.readGroup(options.group);
+    const committed = options.commit === false ? {} : await this.readGroup(options.group);
     const positions = new Map<Partition, number>();
     for (const p of partitions) {
       const stored = committed[p.topic]?.[p.index];
@@ -380,6 +459,8 @@ export class FileEventLog implements EventLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.retentionTimer);
+    await this.retaining;
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     while (this.flushing) await this.flushing;
     for (const partitions of this.topics.values()) {
@@ -436,14 +517,22 @@ class FileSubscription implements Subscription {
           delivered = true;
           continue;
         }
-        const next = from + records.length;
+        const next = Number(records[records.length - 1].offset) + 1;
         this.positions.set(partition, next);
-        (this.committed[partition.topic] ??= {})[partition.index] = next;
-        await this.log.writeGroup(this.options.group, this.committed);
+        if (this.options.commit !== false) {
+          (this.committed[partition.topic] ??= {})[partition.index] = next;
+          await this.log.writeGroup(this.options.group, this.committed);
+        }
         delivered = true;
       }
     }
     return delivered;
+  }
+
+  /** Whether this subscription still has to read offsets of `partition` below `end`. */
+  before(partition: Partition, end: number): boolean {
+    const position = this.positions.get(partition);
+    return position !== undefined && position < end;
   }
 
   async close(): Promise<void> {

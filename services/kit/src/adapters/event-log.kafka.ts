@@ -6,6 +6,8 @@
  * Works against MSK: pass `ssl` / `sasl` as kafkajs takes them.
  */
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer, type IHeaders } from "kafkajs";
+import { unreachable } from "../config/config-error.js";
+import { retryingKafka } from "./kafka-retry.js";
 import {
   partitionForKey,
   type AppendRecord,
@@ -52,21 +54,36 @@ export class KafkaEventLog implements EventLog {
   }
 
   private getAdmin(): Promise<Admin> {
-    this.admin ??= (async () => {
+    if (!this.admin) {
       const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })();
+      const connecting = (this.admin = this.connect(admin));
+      // Not kept when it failed: the next call connects again (the brokers may be back).
+      connecting.catch(() => {
+        if (this.admin === connecting) this.admin = null;
+      });
+    }
     return this.admin;
   }
 
   private getProducer(): Promise<Producer> {
-    this.producer ??= (async () => {
+    if (!this.producer) {
       const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await producer.connect();
-      return producer;
-    })();
+      const connecting = (this.producer = this.connect(producer));
+      connecting.catch(() => {
+        if (this.producer === connecting) this.producer = null;
+      });
+    }
     return this.producer;
+  }
+
+  /** A first connection that fails is the broker list's fault: the error names it (EXCHANGE_KAFKA_BROKERS at start). */
+  private async connect<T extends Admin | Producer>(client: T): Promise<T> {
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      throw unreachable("Kafka", this.options.brokers.join(","), error);
+    }
   }
 
   async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
@@ -75,7 +92,8 @@ export class KafkaEventLog implements EventLog {
       waitForLeaders: true,
       topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: this.options.replicationFactor ?? 1 })),
     });
-    const meta = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+    // Another client may have just created a topic: its partitions get leaders a moment later.
+    const meta = await retryingKafka(() => admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) }));
     const grow: { topic: string; count: number }[] = [];
     for (const spec of topics) {
       const found = meta.topics.find((t) => t.name === spec.name);
@@ -175,7 +193,7 @@ export class KafkaEventLog implements EventLog {
       allowAutoTopicCreation: false,
       retry: { retries: 8, initialRetryTime: 100 },
     });
-    const subscription = new KafkaSubscription(consumer, options, () => this.subscriptions.delete(subscription));
+    const subscription = new KafkaSubscription(consumer, options, await this.startPositions(options), () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     try {
       await subscription.start();
@@ -186,9 +204,27 @@ export class KafkaEventLog implements EventLog {
     return subscription;
   }
 
+  /**
+   * Where the subscription seeks its partitions at each join, "topic/partition" -> offset: with start=latest, the
+   * end offsets now (kafkajs would resolve "latest" at its first fetch, after subscribe resolved, missing what was
+   * appended in between) for the partitions the group has not committed; without commits, those of every partition.
+   */
+  private async startPositions(options: SubscribeOptions): Promise<Map<string, bigint>> {
+    const positions = new Map<string, bigint>();
+    if ((options.start ?? "earliest") !== "latest") return positions;
+    for (const topic of options.topics) {
+      const ends = await this.endOffsets(topic);
+      const committed = options.commit === false ? [] : await this.committedOffsets(options.group, topic);
+      ends.forEach((end, partition) => {
+        if ((committed[partition] ?? -1n) < 0n) positions.set(`${topic}/${partition}`, end);
+      });
+    }
+    return positions;
+  }
+
   async endOffsets(topic: string): Promise<bigint[]> {
     const admin = await this.getAdmin();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await retryingKafka(() => admin.fetchTopicOffsets(topic));
     const out: bigint[] = [];
     for (const o of offsets) out[o.partition] = BigInt(o.high);
     return out;
@@ -210,7 +246,8 @@ export class KafkaEventLog implements EventLog {
     const admin = this.admin;
     this.producer = null;
     this.admin = null;
-    await Promise.all([producer?.then((p) => p.disconnect()), admin?.then((a) => a.disconnect())]);
+    // A client that never connected has nothing to disconnect.
+    await Promise.all([producer?.then((p) => p.disconnect(), () => undefined), admin?.then((a) => a.disconnect(), () => undefined)]);
   }
 }
 
@@ -229,10 +266,24 @@ class KafkaSubscription implements Subscription {
   constructor(
     private readonly consumer: Consumer,
     private readonly options: SubscribeOptions,
+    /**
+     * Where to seek at each join, "topic/partition" -> offset: the start positions until a commit takes over, and
+     * without commits the next offset to deliver (a rejoin goes on from there, not from `start` again).
+     */
+    private readonly positions: Map<string, bigint>,
     private readonly onClosed: () => void,
   ) {}
 
   async start(): Promise<void> {
+    // Before the first fetch of each (re)join.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const offset = this.positions.get(`${topic}/${partition}`);
+          if (offset !== undefined) this.consumer.seek({ topic, partition, offset: offset.toString() });
+        }
+      }
+    });
     const joined = new Promise<void>((resolve) => {
       const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
         off();
@@ -264,7 +315,13 @@ class KafkaSubscription implements Subscription {
           throw error; // kafkajs retries the batch from the uncommitted offset
         }
         const last = batch.messages[batch.messages.length - 1].offset;
-        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        const id = `${batch.topic}/${batch.partition}`;
+        if (this.options.commit === false) {
+          this.positions.set(id, BigInt(last) + 1n);
+        } else {
+          await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          this.positions.delete(id); // the committed offset is the group's position now
+        }
         resolveOffset(last);
         await heartbeat();
       },

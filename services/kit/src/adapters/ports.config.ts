@@ -57,7 +57,8 @@ export function readPortsConfig(env: Env = process.env): PortsConfig {
     eventLog: {
       engine: envOneOf(env, "EXCHANGE_EVENT_LOG", ["file", "kafka"], "file"),
       dir: path.join(dataDir, "event-log"),
-      brokers: envString(env, "EXCHANGE_KAFKA_BROKERS", "127.0.0.1:9092").split(","),
+      // The same default as matching's command log (tests/infra's broker); deployments set it.
+      brokers: envString(env, "EXCHANGE_KAFKA_BROKERS", "127.0.0.1:59092").split(","),
       replicationFactor: envInt(env, "EXCHANGE_KAFKA_REPLICATION_FACTOR", 1),
     },
     topics,

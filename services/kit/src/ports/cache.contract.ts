@@ -51,6 +51,30 @@ export function cacheContract(engine: string, makeHarness: () => CacheHarness): 
       expect(await c.get("once")).toBe("c");
     });
 
+    it("compareAndSet replaces only the expected live value, with the new TTL; an absent or expired key never matches", async () => {
+      const c = await open();
+      expect(await c.compareAndSet("cas", "", "x")).toBe(false);
+      expect(await c.get("cas")).toBeUndefined();
+      await c.set("cas", "g1");
+      expect(await c.compareAndSet("cas", "g0", "g0 rows")).toBe(false);
+      expect(await c.get("cas")).toBe("g1");
+      expect(await c.compareAndSet("cas", "g1", "g1 rows", { ttlMs: 150 })).toBe(true);
+      expect(await c.get("cas")).toBe("g1 rows");
+      expect(await c.compareAndSet("cas", "g1", "g1 again")).toBe(false); // the value moved on
+      await sleep(300);
+      expect(await c.get("cas")).toBeUndefined();
+      expect(await c.compareAndSet("cas", "g1 rows", "late")).toBe(false);
+      await c.set("kept", "a", { ttlMs: 150 });
+      expect(await c.compareAndSet("kept", "a", "b")).toBe(true); // no TTL given: no expiry
+      await sleep(300);
+      expect(await c.get("kept")).toBe("b");
+      // Under concurrency exactly one of the writers that read the same value wins.
+      await c.set("race", "v0");
+      const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => c.compareAndSet("race", "v0", `v${i + 1}`)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(await c.get("race")).toBe(`v${wins.indexOf(true) + 1}`);
+    });
+
     it("increments atomically under concurrency, keeps the first expiry, and starts over after it", async () => {
       const c = await open();
       const results = await Promise.all(Array.from({ length: 50 }, () => c.increment("hits", 400)));

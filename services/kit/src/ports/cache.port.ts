@@ -20,6 +20,12 @@ export interface Cache {
   set(key: string, value: string, options?: CacheSetOptions): Promise<void>;
   /** Sets only if the key is absent (or expired); true if it was set. For dedupe marks and locks. */
   setIfAbsent(key: string, value: string, options?: CacheSetOptions): Promise<boolean>;
+  /**
+   * Replaces the value only while the key holds `expected` (live); true if replaced. The new value gets the new TTL
+   * (none: no expiry). For an update that must not overwrite a change made since the caller read the key (a fill
+   * that loses to an invalidation). An absent key never matches.
+   */
+  compareAndSet(key: string, expected: string, value: string, options?: CacheSetOptions): Promise<boolean>;
   /** true if a key was removed */
   delete(key: string): Promise<boolean>;
   /**

@@ -239,7 +239,7 @@ export function eventLogContract(engine: string, makeHarness: () => EventLogHarn
       expect(await log.endOffsets(topic)).toEqual([15n]);
     });
 
-    it("starts a new group at the end with start=latest", async () => {
+    it("starts a new group at the end with start=latest: the end when subscribe was called", async () => {
       harness = makeHarness();
       const log = await open();
       const topic = harness.name("latest");
@@ -247,10 +247,47 @@ export function eventLogContract(engine: string, makeHarness: () => EventLogHarn
       await log.append(topic, [{ key: "k", value: value("old") }]);
       const got: string[] = [];
       subs.push(await log.subscribe({ group: harness.name("g-latest"), topics: [topic], start: "latest", handler: async (rs) => void got.push(...rs.map(str)) }));
-      await new Promise((r) => setTimeout(r, 300));
+      // At once: an append right after subscribe resolved is delivered (no waiting for the first fetch).
       await log.append(topic, [{ key: "k", value: value("new") }]);
       await waitFor(() => got.length >= 1, 30_000, "new record");
-      expect(got).toEqual(["new"]);
+      await log.append(topic, [{ key: "k", value: value("newer") }]);
+      await waitFor(() => got.length >= 2, 30_000, "newer record");
+      expect(got).toEqual(["new", "newer"]);
+    });
+
+    it("commit=false reads from `start` each time, keeps its position in memory and commits nothing", async () => {
+      harness = makeHarness();
+      let log = await open();
+      const topic = harness.name("uncommitted");
+      const group = harness.name("g-uncommitted");
+      const keys = keysForPartitions(2);
+      await log.ensureTopics([{ name: topic, partitions: 2 }]);
+      await log.append(topic, [{ key: keys[0], value: value("before") }]);
+      const first: string[] = [];
+      const a = await log.subscribe({ group, topics: [topic], start: "latest", commit: false, handler: async (rs) => void first.push(...rs.map(str)) });
+      await log.append(topic, [{ key: keys[0], value: value("a0") }, { key: keys[1], value: value("a1") }]);
+      await waitFor(() => first.length >= 2, 30_000, "first subscription");
+      await log.append(topic, [{ key: keys[0], value: value("b0") }]);
+      await waitFor(() => first.length >= 3, 30_000, "its next record");
+      expect(first.sort()).toEqual(["a0", "a1", "b0"]);
+      expect(await log.committedOffsets(group, topic)).toEqual([-1n, -1n]);
+      await a.close();
+      await log.close();
+
+      // A restart: the same group starts at the end again, not where the last one was.
+      log = await open();
+      await log.append(topic, [{ key: keys[1], value: value("missed") }]);
+      const second: string[] = [];
+      subs.push(await log.subscribe({ group, topics: [topic], start: "latest", commit: false, handler: async (rs) => void second.push(...rs.map(str)) }));
+      await log.append(topic, [{ key: keys[1], value: value("c1") }]);
+      await waitFor(() => second.length >= 1, 30_000, "second subscription");
+      expect(second).toEqual(["c1"]);
+      // From the beginning with start=earliest, every time.
+      const all: string[] = [];
+      subs.push(await log.subscribe({ group: harness.name("g-uncommitted-earliest"), topics: [topic], commit: false, handler: async (rs) => void all.push(...rs.map(str)) }));
+      await waitFor(() => all.length >= 6, 30_000, "whole topic");
+      expect(all.sort()).toEqual(["a0", "a1", "b0", "before", "c1", "missed"]);
+      expect(await log.committedOffsets(group, topic)).toEqual([-1n, -1n]);
     });
   });
 }

@@ -46,8 +46,17 @@ export type BatchHandler = (records: readonly LogRecord[]) => Promise<void>;
 export interface SubscribeOptions {
   readonly group: string;
   readonly topics: readonly string[];
-  /** where a group with no committed offset starts (default "earliest") */
+  /**
+   * Where a group with no committed offset starts (default "earliest"). "latest": the end of each partition when
+   * subscribe was called, so every record appended after the call is delivered.
+   */
   readonly start?: "earliest" | "latest";
+  /**
+   * false: the subscription keeps its position in memory and commits nothing, so it starts at `start` each time and
+   * leaves no offsets behind (a reader of its own per process, e.g. every replica reading the whole topic; one
+   * member per such group). Default true.
+   */
+  readonly commit?: boolean;
   readonly handler: BatchHandler;
   /**
    * How many partitions' batches may be in the handler at once (default 1). Batches of one partition are always

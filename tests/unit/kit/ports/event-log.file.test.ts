@@ -1,5 +1,5 @@
 import { describe, it, expect, afterAll } from "vitest";
-import { mkdtempSync, rmSync, readdirSync, statSync, appendFileSync, truncateSync } from "node:fs";
+import { mkdtempSync, rmSync, readdirSync, statSync, appendFileSync, truncateSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
@@ -105,6 +105,99 @@ describe("FileEventLog on disk", () => {
     const all = await readAll(log, "t");
     expect(all.map((r) => Number(r.offset))).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(new TextDecoder().decode(all[29].value)).toBe("record-29");
+    await log.close();
+  });
+
+  it("retention deletes the closed segments every group committed past; a restart goes on from the oldest left", async () => {
+    const dir = tempDir();
+    const text = (r: LogRecord) => new TextDecoder().decode(r.value);
+    const append = async (log: EventLog, from: number, to: number) => {
+      for (let i = from; i < to; i++) await log.append("t", [{ key: "k", value: new TextEncoder().encode(`record-${i}`) }]);
+    };
+    let log = new FileEventLog({ dir, segmentBytes: 200, pollMs: 20 });
+    await log.ensureTopics([{ name: "t", partitions: 1 }]);
+    await append(log, 0, 30);
+    const segments = segmentFiles(dir, "t", 0).length;
+    expect(segments).toBeGreaterThan(3);
+    // Nobody has read the topic: everything stays.
+    expect(await log.enforceRetention()).toBe(0);
+
+    const a: string[] = [];
+    const b: string[] = [];
+    const first = await log.subscribe({ group: "a", topics: ["t"], handler: async (rs) => void a.push(...rs.map(text)) });
+    await waitFor(() => a.length >= 30, 10_000, "group a");
+    await first.close();
+    // Group b is live and behind: what it has not read stays, while a subscription of it runs and after.
+    let held = true;
+    const slow = await log.subscribe({ group: "b", topics: ["t"], handler: async (rs) => {
+      b.push(...rs.map(text));
+      if (held) throw new Error("not yet");
+    } });
+    await waitFor(() => b.length > 0, 10_000, "group b's first batch");
+    expect(await log.enforceRetention()).toBe(0);
+    held = false;
+    await waitFor(async () => (await log.committedOffsets("b", "t"))[0] === 30n, 10_000, "group b's commit");
+    await slow.close();
+    // Both past every closed segment: all of them go, the open one stays.
+    expect(await log.enforceRetention()).toBe(segments - 1);
+    expect(segmentFiles(dir, "t", 0)).toHaveLength(1);
+    await log.close();
+
+    // After a restart the offsets go on, each group resumes where it was, a new group starts at the oldest left.
+    log = new FileEventLog({ dir, segmentBytes: 200, pollMs: 20 });
+    const oldest = Number(path.basename(segmentFiles(dir, "t", 0)[0]!, ".log"));
+    expect(oldest).toBeGreaterThan(0);
+    expect(await log.endOffsets("t")).toEqual([30n]);
+    await append(log, 30, 32);
+    const resumed: LogRecord[] = [];
+    const again = await log.subscribe({ group: "a", topics: ["t"], handler: async (rs) => void resumed.push(...rs) });
+    await waitFor(() => resumed.length >= 2, 10_000, "group a resumed");
+    await again.close();
+    expect(resumed.map(text)).toEqual(["record-30", "record-31"]);
+    const fresh: LogRecord[] = [];
+    const newcomer = await log.subscribe({ group: "new", topics: ["t"], handler: async (rs) => void fresh.push(...rs) });
+    await waitFor(() => fresh.length >= 32 - oldest, 10_000, "the records left");
+    await newcomer.close();
+    expect(fresh.map((r) => Number(r.offset))).toEqual(Array.from({ length: 32 - oldest }, (_, i) => oldest + i));
+    await log.close();
+  });
+
+  it("retention deletes segments older than retentionMs unread, and does not wait for a group idle that long", async () => {
+    const hour = 60 * 60 * 1000;
+    const past = new Date(Date.now() - 2 * hour);
+    const fill = async (dir: string) => {
+      const log = new FileEventLog({ dir, segmentBytes: 200, retentionMs: hour, maxBatch: 1 });
+      await log.ensureTopics([{ name: "t", partitions: 1 }]);
+      for (let i = 0; i < 30; i++) await log.append("t", [{ key: "k", value: new TextEncoder().encode(`record-${i}`) }]);
+      return log;
+    };
+
+    // Nobody reads: the two segments written two hours ago go, the others stay.
+    const unread = tempDir();
+    await (await fill(unread)).close();
+    const files = segmentFiles(unread, "t", 0);
+    for (const file of files.slice(0, 2)) utimesSync(file, past, past);
+    let log = new FileEventLog({ dir: unread, segmentBytes: 200, retentionMs: hour });
+    expect(await log.enforceRetention()).toBe(2);
+    expect(segmentFiles(unread, "t", 0)).toEqual(files.slice(2));
+    await log.close();
+
+    // A group that read one record and has not committed for two hours holds nothing back from one that read all.
+    const idle = tempDir();
+    log = await fill(idle);
+    let taken = 0;
+    const stale = await log.subscribe({ group: "stale", topics: ["t"], handler: async () => {
+      if (taken++ > 0) throw new Error("stops after one record");
+    } });
+    await waitFor(async () => (await log.committedOffsets("stale", "t"))[0] === 1n, 10_000, "the stale group's commit");
+    await stale.close();
+    const all = await log.subscribe({ group: "live", topics: ["t"], handler: async () => undefined });
+    await waitFor(async () => (await log.committedOffsets("live", "t"))[0] === 30n, 10_000, "the live group's commit");
+    await all.close();
+    const closed = segmentFiles(idle, "t", 0).length - 1;
+    expect(await log.enforceRetention()).toBe(0); // both count while the stale one is recent
+    utimesSync(path.join(idle, "groups", "stale.json"), past, past);
+    expect(await log.enforceRetention()).toBe(closed);
     await log.close();
   });
 

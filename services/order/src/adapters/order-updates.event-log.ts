@@ -1,12 +1,13 @@
 /**
- * Order updates shared by every order replica through one Kafka topic (`exchange.order.user-data.v1`).
+ * Order updates shared by every order replica through one topic (`exchange.order.user-data.v1`) of the kit's
+ * EventLog port (Kafka distributed; the file log in one process works too, for tests).
  *
  * - publish() appends the updates of a batch this process stored, keyed by account (so one account's updates share a
  *   partition), then an end-of-batch marker keyed by symbol. It runs after the batch is stored and never blocks the
  *   caller: a failed append loses stream messages only (the stored orders are the record; Binance's user data stream
  *   is best-effort as well).
  * - Every replica reads the whole topic from where it was when the adapter started (its own consumer group, nothing
- *   committed) and hands each update to its in-process emitter, which serves StreamOrderUpdates. The replica that
+ *   committed: `start: "latest", commit: false`) and hands each update to its in-process emitter, which serves StreamOrderUpdates. The replica that
  *   appended an update hears it back like the others and does not emit it otherwise, so each replica emits it once.
  * - A symbol's batches may be stored by different replicas (whichever applies matching's batch first). Before
  *   appending batch N, a replica whose previous batch of the symbol was stored elsewhere waits (bounded) for that
@@ -17,9 +18,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { retryingKafka } from "#kit/adapters/kafka-retry.js";
-import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from "kafkajs";
-import { unreachable } from "#kit/config/config-error.js";
+import type { AppendRecord, EventLog, LogRecord, Subscription } from "#kit/ports/event-log.port.js";
 import { contextFromHeaders, currentTraceParent, tracingEnabled, withSpan } from "#kit/telemetry/tracing.js";
 import { SpanKind } from "@opentelemetry/api";
 import type { Order } from "../domain/order.js";
@@ -29,20 +28,18 @@ import { MemoryOrderUpdates, ORDER_UPDATE_BACKLOG } from "./order-updates.memory
 
 export const USER_DATA_TOPIC = "exchange.order.user-data.v1";
 
-export interface KafkaOrderUpdatesOptions {
-  readonly brokers: readonly string[];
+export interface EventLogOrderUpdatesOptions {
+  /** The log every replica shares (not closed by this adapter). */
+  readonly log: EventLog;
   readonly topic?: string;
   /** Partitions when this adapter creates the topic (migrate normally has). */
   readonly partitions?: number;
-  readonly replicationFactor?: number;
-  readonly clientId?: string;
+  /** The log's engine, for the delivery span's `messaging.system` (default "kafka"). */
+  readonly engine?: string;
   /** How long a batch waits for the previous batch's marker from another replica (default 2000 ms). */
   readonly markerWaitMs?: number;
   /** Updates a local subscriber may fall behind by (default 10000). */
   readonly backlog?: number;
-  /** Consumer group timings (short values make tests join quickly). */
-  readonly sessionTimeoutMs?: number;
-  readonly heartbeatIntervalMs?: number;
   /** Appends that failed, and records that could not be read: the stream loses them. */
   readonly onError?: (error: unknown) => void;
 }
@@ -68,10 +65,10 @@ interface SymbolChain {
   draining: Promise<void> | null;
 }
 
-export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed {
+export class EventLogOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed {
   /** This replica's id: the consumer group and the origin header of what it appends. */
   readonly origin = `${hostname()}-${randomUUID()}`;
-  private readonly kafka: Kafka;
+  private readonly log: EventLog;
   private readonly topic: string;
   private readonly local: MemoryOrderUpdates;
   private readonly chains = new Map<string, SymbolChain>();
@@ -81,60 +78,39 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
   /** Per partition: the next offset to deliver, and per symbol the last batch delivered (sequence, origin). */
   private readonly nextOffset = new Map<number, bigint>();
   private readonly delivered = new Map<number, Map<string, { sequence: number; origin: string }>>();
-  private admin: Admin | null = null;
-  private producer: Producer | null = null;
-  private consumer: Consumer | null = null;
+  private subscription: Subscription | null = null;
+  private started = false;
   private stopped = false;
 
-  constructor(private readonly options: KafkaOrderUpdatesOptions) {
-    this.kafka = new Kafka({ clientId: options.clientId ?? "order-updates", brokers: [...options.brokers], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+  constructor(private readonly options: EventLogOrderUpdatesOptions) {
+    this.log = options.log;
     this.topic = options.topic ?? USER_DATA_TOPIC;
     this.local = new MemoryOrderUpdates(options.backlog ?? ORDER_UPDATE_BACKLOG);
   }
 
   /**
-   * Creates the topic if missing, connects the producer and joins this replica's consumer group. Resolves once
-   * assigned: everything appended after start() was called is delivered.
+   * Creates the topic if missing and subscribes this replica's own group at the topic's end. Resolves once
+   * consuming: everything appended after start() was called is delivered.
    */
   async start(): Promise<void> {
-    const admin = (this.admin = this.kafka.admin());
-    // The first connection: failing here is the broker list's fault (EXCHANGE_KAFKA_BROKERS at start).
-    await admin.connect().catch((error: unknown) => {
-      throw unreachable("Kafka", this.options.brokers.join(","), error);
-    });
-    if (!(await admin.listTopics()).includes(this.topic)) {
-      // false when another replica created it first: fine, it exists either way.
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.options.partitions ?? 12, replicationFactor: this.options.replicationFactor ?? -1 }] });
-    }
-    // Another replica may have just created the topic: its partitions get leaders a moment later.
-    for (const { partition, offset } of await retryingKafka(() => admin.fetchTopicOffsets(this.topic))) this.nextOffset.set(partition, BigInt(offset));
-    const producer = (this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
-    await producer.connect();
-    const consumer = (this.consumer = this.kafka.consumer({
-      groupId: `order-user-data-${this.origin}`,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: this.options.heartbeatIntervalMs ?? 1_000,
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-    }));
-    // Seek before the first fetch of each (re)join: from the offsets read above, or past what was delivered.
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      for (const [partition, offset] of this.nextOffset) consumer.seek({ topic: this.topic, partition, offset: offset.toString() });
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [this.topic], fromBeginning: false });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) {
+    await this.log.ensureTopics([{ name: this.topic, partitions: this.options.partitions ?? 12 }]);
+    this.subscription = await this.log.subscribe({
+      group: `order-user-data-${this.origin}`,
+      topics: [this.topic],
+      start: "latest",
+      commit: false,
+      handler: async (records) => {
+        for (const record of records) {
           try {
-            this.receive(batch.partition, BigInt(message.offset), message.headers, message.value);
+            this.receive(record);
           } catch (error) {
             this.options.onError?.(error);
           }
         }
       },
+      onError: this.options.onError,
     });
+    this.started = true;
   }
 
   publish(updates: readonly OrderUpdate[], batch?: BatchRef): void {
@@ -164,7 +140,7 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
     this.stopped = true;
     for (const waiter of this.markerWaiters) waiter.resolve();
     await Promise.allSettled([...this.chains.values()].map((chain) => chain.draining));
-    await Promise.allSettled([this.consumer?.disconnect(), this.producer?.disconnect(), this.admin?.disconnect()]);
+    await this.subscription?.close();
   }
 
   private chainOf(symbol: string): SymbolChain {
@@ -192,11 +168,10 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
     }
   }
 
-  /** The items' updates (acknowledged by every in-sync replica), then the marker of their last batch. */
+  /** The items' updates (durable: acknowledged by every in-sync replica), then the marker of their last batch. */
   private async append(symbol: string, items: readonly Pending[]): Promise<void> {
-    const producer = this.producer;
-    if (!producer) throw new Error("KafkaOrderUpdates: start() first");
-    const messages = items.flatMap((item) =>
+    if (!this.started) throw new Error("EventLogOrderUpdates: start() first");
+    const records: AppendRecord[] = items.flatMap((item) =>
       item.updates.map((update) => ({
         key: update.order.accountId,
         value: encodeUpdate(update),
@@ -209,14 +184,10 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
         },
       })),
     );
-    if (messages.length > 0) await producer.send({ topic: this.topic, acks: -1, messages });
+    if (records.length > 0) await this.log.append(this.topic, records);
     const last = items.findLast((item) => item.batch)?.batch;
     if (last) {
-      await producer.send({
-        topic: this.topic,
-        acks: -1,
-        messages: [{ key: symbol, value: null, headers: { [KIND]: "batch-end", [SYMBOL]: symbol, [SEQUENCE]: String(last.sequence), [ORIGIN]: this.origin } }],
-      });
+      await this.log.append(this.topic, [{ key: symbol, value: new Uint8Array(), headers: { [KIND]: "batch-end", [SYMBOL]: symbol, [SEQUENCE]: String(last.sequence), [ORIGIN]: this.origin } }]);
     }
   }
 
@@ -237,21 +208,21 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
     });
   }
 
-  private receive(partition: number, offset: bigint, headers: IHeaders | undefined, value: Buffer | null): void {
+  private receive({ partition, offset, headers, value }: LogRecord): void {
     if (offset < (this.nextOffset.get(partition) ?? 0n)) return; // delivered before a rejoin
     this.nextOffset.set(partition, offset + 1n);
-    const kind = header(headers, KIND);
-    const symbol = header(headers, SYMBOL) ?? "";
-    const sequenceText = header(headers, SEQUENCE);
+    const kind = headers[KIND];
+    const symbol = headers[SYMBOL] ?? "";
+    const sequenceText = headers[SEQUENCE];
     const sequence = sequenceText === undefined ? undefined : Number(sequenceText);
     if (kind === "batch-end" && sequence !== undefined) {
       if (sequence > (this.markers.get(symbol) ?? -1)) this.markers.set(symbol, sequence);
       for (const waiter of this.markerWaiters) if (waiter.symbol === symbol && waiter.sequence <= sequence) waiter.resolve();
       return;
     }
-    if (kind !== "update" || !value) return;
+    if (kind !== "update" || value.length === 0) return;
     if (sequence !== undefined) {
-      const origin = header(headers, ORIGIN) ?? "";
+      const origin = headers[ORIGIN] ?? "";
       let bySymbol = this.delivered.get(partition);
       if (!bySymbol) this.delivered.set(partition, (bySymbol = new Map()));
       const last = bySymbol.get(symbol);
@@ -265,25 +236,22 @@ export class KafkaOrderUpdates implements OrderUpdatePublisher, OrderUpdateFeed 
       return;
     }
     // The publishing replica's trace goes on here, on every replica that delivers the update to its streams.
-    const attributes = { "messaging.system": "kafka", "messaging.destination.name": this.topic, "messaging.kafka.destination.partition": partition, "exchange.symbol": symbol };
+    const attributes = { "messaging.system": this.options.engine ?? "kafka", "messaging.destination.name": this.topic, "messaging.destination.partition.id": String(partition), "exchange.symbol": symbol };
     withSpan(`${this.topic} process`, attributes, async () => this.local.publish([update]), { kind: SpanKind.CONSUMER, parent: contextFromHeaders(headers) }).catch((error: unknown) => this.options.onError?.(error));
   }
 }
 
-function header(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
-}
-
 /** JSON with bigints as {"$bigint": "<digits>"}. */
-export function encodeUpdate(update: OrderUpdate): Buffer {
-  return Buffer.from(JSON.stringify(update, (_key, value: unknown) => (typeof value === "bigint" ? { $bigint: value.toString() } : value)));
+export function encodeUpdate(update: OrderUpdate): Uint8Array {
+  return utf8.encode(JSON.stringify(update, (_key, value: unknown) => (typeof value === "bigint" ? { $bigint: value.toString() } : value)));
 }
 
-export function decodeUpdate(value: Buffer): OrderUpdate {
-  return JSON.parse(value.toString("utf8"), (_key, field: unknown) => {
+export function decodeUpdate(value: Uint8Array): OrderUpdate {
+  return JSON.parse(fromUtf8.decode(value), (_key, field: unknown) => {
     if (field && typeof field === "object" && "$bigint" in field && typeof field.$bigint === "string") return BigInt(field.$bigint);
     return field;
   }) as OrderUpdate & { order: Order };
 }
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
