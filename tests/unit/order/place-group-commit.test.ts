@@ -13,6 +13,7 @@ import { toConnectError } from "#kit/errors/connect-errors.js";
 import { DomainError } from "#kit/errors/domain-error.js";
 import { SqlOrderStore, orderStoreMigrations, type OrderTables } from "../../../services/order/src/adapters/order-store.sql.js";
 import type { PlaceRequest } from "../../../services/order/src/domain/order-intent.js";
+import { holdIdOf } from "../../../services/order/src/domain/order.js";
 import { Orders } from "../../../services/order/src/domain/orders.use-case.js";
 import { DEFAULT_SYMBOLS } from "../../../services/order/src/domain/symbol.js";
 import type { MatchingGateway, SubmitOutcome } from "../../../services/order/src/ports/matching-gateway.port.js";
@@ -33,6 +34,8 @@ class RecordingMatching implements MatchingGateway {
   readonly answerLost = new Set<bigint>();
   /** Placements matching refuses as malformed. */
   readonly invalid = new Set<bigint>();
+  /** Placements matching journals as rejected (a LIMIT_MAKER that would take). */
+  readonly wouldTake = new Set<bigint>();
   /** Another replica (same store) that applies the batches of these placements first. */
   replica?: { orders: Orders; placements: Set<bigint> };
   private sequence = 0;
@@ -48,6 +51,9 @@ class RecordingMatching implements MatchingGateway {
       const { orderId, quantityLots } = command.kind.value;
       if (this.duplicates.has(orderId)) return "duplicate";
       if (this.invalid.has(orderId)) return { invalid: "price_ticks: not an integer" };
+      if (this.wouldTake.has(orderId)) {
+        return create(EventBatchSchema, { symbol, sequence: BigInt(++this.sequence), timestamp: command.timestamp, events: [{ kind: { case: "rejected", value: { orderId, reason: "WOULD_TAKE" } } }] });
+      }
       return create(EventBatchSchema, {
         symbol,
         sequence: BigInt(++this.sequence),
@@ -69,7 +75,8 @@ class RecordingMatching implements MatchingGateway {
       () =>
         void (async () => {
           for (const batch of batches) {
-            if (replica && batch.events.some((event) => event.kind.case === "accepted" && replica.placements.has(event.kind.value.orderId))) await replica.orders.apply(symbol, batch);
+            if (replica && batch.events.some((event) => (event.kind.case === "accepted" || event.kind.case === "rejected") && replica.placements.has(event.kind.value.orderId)))
+              await replica.orders.apply(symbol, batch);
             await this.orders.apply(symbol, batch);
           }
         })(),
@@ -99,13 +106,16 @@ class Wallet implements WalletGateway {
   }
 
   readonly holds: string[] = [];
+  readonly released: string[] = [];
 
   async hold(holdId: string, accountId: string): Promise<void> {
     this.holds.push(holdId);
     if (accountId === "broke") throw toConnectError(new DomainError("INSUFFICIENT_BALANCE"));
   }
 
-  async release(): Promise<void> {}
+  async release(holdId: string): Promise<void> {
+    this.released.push(holdId);
+  }
 
   async reduce(): Promise<void> {}
 
@@ -275,6 +285,33 @@ describe("placing orders in groups", () => {
     expect(matching.calls.flat()).toEqual([1n, 2n, 3n]);
     expect((await store.get(SYMBOL, 2))?.status).toBe(OrderStatus.REJECTED);
     expect((await store.get(SYMBOL, 3))?.status).toBe(OrderStatus.NEW);
+  });
+
+  it("a lone placement matching rejects leaves no row, frees its client order id and still answers the rejection, whichever replica stores it", async () => {
+    const updates = vi.fn();
+    orders = new Orders({ store, matching, wallet, clock: systemClock, symbols: DEFAULT_SYMBOLS, waitMs: 5_000, updates: { publish: updates } });
+    matching.orders = orders;
+    matching.wouldTake.add(2n);
+    const results = await Promise.allSettled([1, 2, 3].map((i) => orders.place("alice", SYMBOL, buy(String(20_000 + i)), `t-${i}`)));
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ key: "NEW_ORDER_REJECTED", message: "Order would immediately match and take." });
+    expect(await store.get(SYMBOL, 2)).toBeUndefined();
+    expect(await store.getByClientId("alice", "t-2")).toBeUndefined();
+    expect(await store.undelivered(SYMBOL)).toEqual([]);
+    expect(wallet.released).toContain(holdIdOf(SYMBOL, 2));
+    const reported = updates.mock.calls.flatMap(([batch]) => batch as { order: { orderId: number } }[]).map((update) => update.order.orderId);
+    expect(reported).toContain(1);
+    expect(reported).not.toContain(2);
+    // the id is free again: a retry is a new order
+    const retried = await orders.place("alice", SYMBOL, buy("20002"), "t-2");
+    expect(retried.orderId).toBe(4);
+    expect(retried.status).toBe(OrderStatus.NEW);
+    // another replica stores the rejecting batch first (and removes the row): the placement still gets matching's reason
+    const replica = new Orders({ store, matching, wallet, clock: systemClock, symbols: DEFAULT_SYMBOLS, waitMs: 5_000 });
+    matching.replica = { orders: replica, placements: new Set([5n]) };
+    matching.wouldTake.add(5n);
+    await expect(orders.place("alice", SYMBOL, buy("20005"), "t-5")).rejects.toMatchObject({ key: "NEW_ORDER_REJECTED", message: "Order would immediately match and take." });
+    expect(await store.get(SYMBOL, 5)).toBeUndefined();
   });
 
   it("admits a burst up to MAX_NUM_ORDERS exactly, refuses the next, and answers a retry at the limit with its order", async () => {

@@ -4,7 +4,7 @@ import type { TradePrint } from "../domain/trade-prices.js";
 import type { OpenOrderCounts } from "../domain/symbol-filters.js";
 import type { OrderList, OrderListQuery } from "../domain/order-list.js";
 import { scanOf, type OrderQuery, type TradeQuery } from "../domain/order-history.js";
-import type { DiscardedList, OrderPage, OrderStore } from "../ports/order-store.port.js";
+import type { DiscardedOrders, OrderPage, OrderStore } from "../ports/order-store.port.js";
 import { preparedQuery } from "#kit/db/prepared-query.js";
 import { SqlOutbox, outboxMigration } from "#kit/outbox/outbox.sql.js";
 import type { NotificationEvent } from "#kit/ports/notifier.port.js";
@@ -536,7 +536,7 @@ export class SqlOrderStore implements OrderStore {
     trades: readonly UserTrade[],
     firstSequence = sequence,
     notices: readonly NotificationEvent[] = [],
-    discarded: readonly DiscardedList[] = [],
+    discarded: readonly DiscardedOrders[] = [],
   ): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       // Claim the batch first: moving the symbol's sequence forward locks its row, so of several
@@ -574,9 +574,9 @@ export class SqlOrderStore implements OrderStore {
           .onConflict((conflict) => conflict.columns(["symbol", "trade_id", "is_maker"]).doNothing())
           .execute();
       }
-      for (const list of discarded) {
-        if (list.orderIds.length > 0) await tx.deleteFrom("order_orders").where("symbol", "=", symbol).where("order_id", "in", [...list.orderIds]).execute();
-        await tx.deleteFrom("order_lists").where("order_list_id", "=", list.orderListId).execute();
+      for (const { orderIds, orderListId } of discarded) {
+        if (orderIds.length > 0) await tx.deleteFrom("order_orders").where("symbol", "=", symbol).where("order_id", "in", [...orderIds]).execute();
+        if (orderListId !== undefined) await tx.deleteFrom("order_lists").where("order_list_id", "=", orderListId).execute();
       }
       await SqlOutbox.insert(tx as never, ORDER_OUTBOX, notices, Date.now());
       return true;

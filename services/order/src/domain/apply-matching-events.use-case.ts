@@ -3,7 +3,7 @@ import { UpdateReason, type EventBatch } from "#gen/exchange/matching/v1/matchin
 import { inGroups, untilDone } from "#kit/lifecycle/in-groups.js";
 import { formatUnits, parseUnits } from "#kit/money/decimal.js";
 import type { MatchingGateway } from "../ports/matching-gateway.port.js";
-import type { OrderStore } from "../ports/order-store.port.js";
+import type { DiscardedOrders, OrderStore } from "../ports/order-store.port.js";
 import type { OrderUpdatePublisher } from "../ports/order-updates.port.js";
 import type { TradeFees, TradeSettlement, WalletGateway } from "../ports/wallet-gateway.port.js";
 import type { AppliedSequences } from "./applied-sequences.js";
@@ -213,6 +213,8 @@ export class ApplyMatchingEvents {
     const reports: { sequence: number; time: number; drafts: Draft[]; finals: Map<number, OrderStatus | undefined> }[] = [];
     /** Per list, its orders matching rejected at placement (PENDING_NEW) in this group. */
     const rejectedNew = new Map<number, Set<number>>();
+    /** Lone placements (no list, no cancel-replace) matching rejected at placement in this group. */
+    const refusedAlone: number[] = [];
     /** Every trade of the group, whoever's, at its batch's time (the average price's window). */
     const prints: TradePrint[] = [];
     /** Matching's time of each batch with trades. */
@@ -255,8 +257,14 @@ export class ApplyMatchingEvents {
               order.status = OrderStatus.REJECTED;
               this.progress.rejected(symbol, order.orderId, event.kind.value.reason);
               if (order.orderListId !== undefined) rejectedNew.set(order.orderListId, (rejectedNew.get(order.orderListId) ?? new Set()).add(order.orderId));
+              // a cancel-replace's new order stays REJECTED and reported, as on Binance
+              else if (order.replaces === undefined) refusedAlone.push(order.orderId);
               if (await this.lastOfHold(order, load)) releases.push(holdOf(order));
               draft(order, "REJECTED", event.kind.value.reason);
+            } else if (!order) {
+              // Another replica stored the batch first and removed the refused order: its placement, if it waits
+              // here, still learns why.
+              this.progress.rejected(symbol, Number(event.kind.value.orderId), event.kind.value.reason);
             }
             break;
           }
@@ -358,9 +366,11 @@ export class ApplyMatchingEvents {
       { ...buyer, commissionUnits: parseUnits(fees[index]!.buyerFee, spec.baseScale) },
       { ...seller, commissionUnits: parseUnits(fees[index]!.sellerFee, spec.quoteScale) },
     ]);
-    // A list matching refused whole at placement leaves no trace, as on Binance: its rows go, nothing is reported.
+    // A lone order or a list matching refused whole at placement leaves no trace, as on Binance: its rows go, nothing
+    // is reported (its hold is released above all the same).
     const refused = await this.refusedLists(rejectedNew);
-    const gone = new Set(refused.flatMap((list) => list.orderIds));
+    const discarded: DiscardedOrders[] = [...refused.map((list) => ({ orderIds: list.orderIds, orderListId: list.orderListId })), ...(refusedAlone.length > 0 ? [{ orderIds: refusedAlone }] : [])];
+    const gone = new Set(discarded.flatMap((entry) => entry.orderIds));
     if (gone.size > 0) for (const report of reports) report.drafts = report.drafts.filter((d) => !gone.has(d.order.orderId));
     const orders = [...[...touched.values()].filter((order): order is Order => order !== null && !gone.has(order.orderId)), ...fundings.flatMap((funding) => funding.pending)];
     const first = reports[0]!.sequence;
@@ -370,7 +380,7 @@ export class ApplyMatchingEvents {
     const produced =
       updates || this.deps.notices ? reports.map(({ time, drafts, finals }) => (drafts.length > 0 ? updatesOf(drafts, fees, spec, (orderId) => finals.get(orderId), time) : [])) : undefined;
     const notices = this.deps.notices && produced ? reports.flatMap(({ sequence }, index) => orderNotices(symbol, sequence, produced[index]!, units)) : undefined;
-    const stored = await this.deps.store.applyBatch(symbol, last, orders, trades, first, notices, refused.length > 0 ? refused.map((list) => ({ orderIds: list.orderIds, orderListId: list.orderListId })) : undefined);
+    const stored = await this.deps.store.applyBatch(symbol, last, orders, trades, first, notices, discarded.length > 0 ? discarded : undefined);
     if (!stored && batches.length > 1) {
       for (const batch of batches) await this.applyGroup(symbol, [batch]);
       return;

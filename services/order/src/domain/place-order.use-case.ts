@@ -383,13 +383,16 @@ export class PlaceOrder {
 
   /**
    * Waits (bounded) until the consumer applied `sequence`, then answers with the stored order (as
-   * this process's consumer stored it, else read back) or its rejection.
+   * this process's consumer stored it, else read back) or its rejection. A lone order matching
+   * rejected is removed with its batch (Binance keeps nothing of it): gone, it was rejected.
    */
   async settled(symbol: string, sequence: number | undefined, orderId: number): Promise<Order> {
     if (sequence !== undefined) await this.progress.waitFor(symbol, sequence);
     const rejection = this.progress.takeRejection(symbol, orderId);
     if (rejection !== undefined) throw placementRejected(rejection);
-    return this.progress.storedOrder(symbol, orderId) ?? (await this.deps.store.get(symbol, orderId))!;
+    const order = this.progress.storedOrder(symbol, orderId) ?? (await this.deps.store.get(symbol, orderId));
+    if (!order) throw new DomainError("NEW_ORDER_REJECTED", "New order rejected.");
+    return order;
   }
 
   /**

@@ -5,9 +5,12 @@ import type { TradePrint } from "../domain/trade-prices.js";
 import type { OrderQuery, TradeQuery } from "../domain/order-history.js";
 import type { OrderList, OrderListQuery } from "../domain/order-list.js";
 
-/** A list and its orders to remove: matching refused it whole, so nothing of it is kept or shown. */
-export interface DiscardedList {
-  readonly orderListId: number;
+/**
+ * Orders to remove, with their list if any: matching refused them at placement (a lone order, or a list whole), so
+ * nothing of them is kept or shown.
+ */
+export interface DiscardedOrders {
+  readonly orderListId?: number;
   readonly orderIds: readonly number[];
 }
 
@@ -81,8 +84,8 @@ export interface OrderStore {
    * Applies the effects of matching's batches firstSequence..sequence (default: the one batch
    * `sequence`) and moves the symbol's sequence to `sequence`, atomically; false (nothing
    * written) when the applied sequence is already at or past `firstSequence`. `notices` go to the
-   * outbox in the same transaction, and the `discarded` lists (refused whole by matching) are removed
-   * with their orders.
+   * outbox in the same transaction, and the `discarded` orders (a lone order or a list matching refused at
+   * placement) are removed, with their lists.
    */
   applyBatch(
     symbol: string,
@@ -91,6 +94,6 @@ export interface OrderStore {
     trades: readonly UserTrade[],
     firstSequence?: number,
     notices?: readonly NotificationEvent[],
-    discarded?: readonly DiscardedList[],
+    discarded?: readonly DiscardedOrders[],
   ): Promise<boolean>;
 }
