@@ -221,7 +221,7 @@ describe("user data streams", () => {
     await until(() => edge.userStreams.stats().feeds === 0 && order.updates.subscribers(alice.userId) === 0);
   });
 
-  it("reports amendments (REPLACED), expiries and rejections; a listen key's sockets share one upstream call", async () => {
+  it("reports amendments (REPLACED) and expiries, and nothing of a placement matching refuses; a listen key's sockets share one upstream call", async () => {
     const first = await connect(alice);
     const second = await openStream(`/ws/${await listenKeyOf(alice)}`);
     await until(() => edge.userStreams.stats().connections === 2);
@@ -233,24 +233,55 @@ describe("user data streams", () => {
     const amend = await signed("PUT", "/api/v3/order/amend/keepPriority", alice, { symbol: "BTCUSDT", orderId: String(restId), newQty: "0.4" });
     expect(amend.status, JSON.stringify(amend.body)).toBe(200);
     const maker = await signed("POST", "/api/v3/order", alice, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT_MAKER", quantity: "0.01", price: "40000" });
-    expect(maker.body).toMatchObject({ code: -2010 }); // it would take (her own ask): a REJECTED report
+    expect(maker.body).toMatchObject({ code: -2010 }); // it would take (her own ask): refused, reported as nothing
     const ioc = await signed("POST", "/api/v3/order", alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "IOC", quantity: "0.1", price: "50000" });
     expect(ioc.body).toMatchObject({ status: "EXPIRED" });
     await signed("DELETE", "/api/v3/order", alice, { symbol: "BTCUSDT", orderId: String(restId) });
 
     for (const client of [first, second]) {
       const seen: Msg[] = [];
-      for (let i = 0; i < 6; i += 1) seen.push(await client.next(reports));
+      for (let i = 0; i < 5; i += 1) seen.push(await client.next(reports));
       expect(seen.map((m) => [m.i, m.x, m.X, m.q, m.r])).toEqual([
         [restId, "NEW", "NEW", "0.50000000", "NONE"],
         [restId, "REPLACED", "NEW", "0.40000000", "NONE"],
-        [expect.any(Number), "REJECTED", "REJECTED", "0.01000000", "WOULD_TAKE"],
         [ioc.body.orderId, "NEW", "NEW", "0.10000000", "NONE"],
         [ioc.body.orderId, "EXPIRED", "EXPIRED", "0.10000000", "NONE"],
         [restId, "CANCELED", "CANCELED", "0.40000000", "NONE"],
       ]);
     }
     await Promise.all([first.close(), second.close()]);
+  });
+
+  it("a LIMIT_MAKER that would take gets -2010 and leaves no order, report or balance change; its client order id is free again", async () => {
+    const stream = await connect(alice);
+    const balances = async () => ((await signed("GET", "/api/v3/account", alice, {})).body.balances as Msg[]).filter((b) => b.asset === "BTC" || b.asset === "USDT");
+    const ask = await signed("POST", "/api/v3/order", alice, { symbol: "BTCUSDT", side: "SELL", type: "LIMIT", timeInForce: "GTC", quantity: "0.2", price: "31000" });
+    expect(ask.body).toMatchObject({ status: "NEW" });
+    const before = await balances();
+    // bob's LIMIT_MAKER bid above alice's ask would take: matching refuses it against the book
+    const bobStream = await connect(bob);
+    const bobBefore = ((await signed("GET", "/api/v3/account", bob, {})).body.balances as Msg[]).filter((b) => b.asset === "USDT");
+    const refused = await signed("POST", "/api/v3/order", bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT_MAKER", quantity: "0.01", price: "32000", newClientOrderId: "bob-would-take" });
+    expect(refused).toEqual({ status: 400, body: { code: -2010, msg: "Order would immediately match and take." } });
+    expect(((await signed("GET", "/api/v3/account", bob, {})).body.balances as Msg[]).filter((b) => b.asset === "USDT")).toEqual(bobBefore);
+    expect((await signed("GET", "/api/v3/order", bob, { symbol: "BTCUSDT", origClientOrderId: "bob-would-take" })).body).toMatchObject({ code: -2013 });
+    expect(((await signed("GET", "/api/v3/allOrders", bob, { symbol: "BTCUSDT" })).body as unknown as Msg[]).some((o) => o.clientOrderId === "bob-would-take")).toBe(false);
+    expect((await signed("GET", "/api/v3/openOrders", bob, { symbol: "BTCUSDT" })).body).toEqual([]);
+    // the same client order id again, now at a price that rests: a new order (the refused one's id stays used)
+    const retry = await signed("POST", "/api/v3/order", bob, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT_MAKER", quantity: "0.01", price: "20000", newClientOrderId: "bob-would-take", newOrderRespType: "RESULT" });
+    expect(retry.body).toMatchObject({ status: "NEW", clientOrderId: "bob-would-take" });
+    const refusedId = (retry.body.orderId as number) - 1;
+    expect((await signed("GET", "/api/v3/order", bob, { symbol: "BTCUSDT", orderId: String(refusedId) })).body).toMatchObject({ code: -2013 });
+    expect(((await signed("GET", "/api/v3/allOrders", bob, { symbol: "BTCUSDT" })).body as unknown as Msg[]).map((o) => o.orderId)).not.toContain(refusedId);
+    // bob's stream: the retry's report is the first, nothing came of the refusal; alice's order and balances are untouched
+    expect(await bobStream.next(reports)).toMatchObject({ i: retry.body.orderId, x: "NEW", c: "bob-would-take" });
+    expect(await balances()).toEqual(before);
+    await signed("DELETE", "/api/v3/order", bob, { symbol: "BTCUSDT", orderId: String(retry.body.orderId) });
+    await signed("DELETE", "/api/v3/order", alice, { symbol: "BTCUSDT", orderId: String(ask.body.orderId) });
+    expect(await stream.next(reports)).toMatchObject({ i: ask.body.orderId, x: "NEW" });
+    expect(await stream.next(reports)).toMatchObject({ i: ask.body.orderId, x: "CANCELED" });
+    expect(((await signed("GET", "/api/v3/account", bob, {})).body.balances as Msg[]).filter((b) => b.asset === "USDT")).toEqual(bobBefore);
+    await Promise.all([stream.close(), bobStream.close()]);
   });
 
   it("listen keys: POST with the API key alone (the user's live key again), PUT and DELETE only by its own user", async () => {

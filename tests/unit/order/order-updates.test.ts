@@ -222,11 +222,11 @@ describe("Orders' updates", () => {
     expect((await orders.get("alice", SYMBOL, BigInt(sell.orderId), "")).filledLots).toBe(LOTS("0.3"));
   });
 
-  it("reports rejections: matching's (LIMIT_MAKER that would take), a refused hold, an IOC's expiry and self-trade prevention", async () => {
+  it("reports an IOC's expiry and self-trade prevention, and nothing of a placement matching or wallet refused", async () => {
     const carol = collect("carol");
     await settle();
     matching.script.push((c) => [{ kind: { case: "rejected", value: { orderId: (c.kind.value as { orderId: bigint }).orderId, reason: "WOULD_TAKE" } } }]);
-    await expect(orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "30000", OrderType.LIMIT_MAKER), "")).rejects.toThrow();
+    await expect(orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "30000", OrderType.LIMIT_MAKER), "")).rejects.toThrow("Order would immediately match and take.");
     wallet.refuse = true;
     await expect(orders.place("carol", SYMBOL, limit(Side.BUY, "0.1", "30000"), "")).rejects.toThrow();
     wallet.refuse = false;
@@ -243,8 +243,8 @@ describe("Orders' updates", () => {
     await settle();
     await carol.stop();
     expect(carol.seen.map((u) => [u.executionType, OrderStatus[u.order.status], u.rejectReason, u.balancesChanged])).toEqual([
-      ["REJECTED", "REJECTED", "WOULD_TAKE", true],
-      // the order whose hold wallet refused reports nothing: it was never placed (as on Binance)
+      // neither the LIMIT_MAKER that would take nor the order whose hold wallet refused reports anything: neither was
+      // placed (as on Binance)
       ["NEW", "NEW", "NONE", true],
       ["EXPIRED", "EXPIRED", "NONE", true],
       ["NEW", "NEW", "NONE", true],
