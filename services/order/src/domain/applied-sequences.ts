@@ -5,6 +5,9 @@ import type { Order } from "./order.js";
  * a placement or cancel answers once its own events are applied (bounded by a wait), and a
  * placement matching rejected learns why from the consumer.
  */
+/** Rejection reasons kept at most (see rejected). */
+const MAX_REJECTIONS = 10_000;
+
 export class AppliedSequences {
   private readonly applied = new Map<string, number>();
   private readonly waiters = new Map<string, { sequence: number; resolve: () => void }[]>();
@@ -49,8 +52,14 @@ export class AppliedSequences {
     while (this.head(symbol) < sequence && Date.now() < deadline) await this.waitFor(symbol, sequence);
   }
 
+  /**
+   * Matching's reason for rejecting a placement, kept for its caller. Reasons nobody takes (a placement another
+   * replica is answering) are forgotten oldest first beyond MAX_REJECTIONS; a waiting caller takes its own as soon
+   * as the consumer records it.
+   */
   rejected(symbol: string, orderId: number, reason: string): void {
     this.rejections.set(`${symbol}:${orderId}`, reason);
+    if (this.rejections.size > MAX_REJECTIONS) this.rejections.delete(this.rejections.keys().next().value!);
   }
 
   /** Matching's reason for rejecting the placement, once (then forgotten). */
