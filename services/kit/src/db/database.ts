@@ -73,6 +73,9 @@ export function openDatabase<DB>(url: string, options: DatabaseOptions = {}): Da
   } else if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     // int8 and numeric come back as strings, so no value is squeezed through a double.
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection the server ends (a restart, an Aurora failover, an administrator) leaves the pool, and the
+    // next query opens another; without a listener its error would end the whole process.
+    pool.on("error", () => undefined);
     // Set per connection (the URL's own options, e.g. a search_path, stay as they are).
     if (rebuildable) pool.on("connect", (client) => void client.query("SET synchronous_commit = off").catch(() => undefined));
     // A connection that cannot be made (refused, unknown host, bad password, no such database) names

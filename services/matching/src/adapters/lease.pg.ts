@@ -12,6 +12,8 @@ export class PgLeaseStore implements LeaseStore {
 
   constructor(url: string) {
     this.pool = new pg.Pool({ connectionString: url, max: 2 });
+    // An idle connection the server ends leaves the pool (the next query opens another) instead of ending the process.
+    this.pool.on("error", () => undefined);
   }
 
   private migrate(): Promise<unknown> {
