@@ -16,6 +16,7 @@ import { EventLogOrderUpdates } from "../../../services/order/src/adapters/order
 import type { Order } from "../../../services/order/src/domain/order.js";
 import type { ExecutionType, OrderUpdate } from "../../../services/order/src/domain/order-update.event.js";
 import { engines } from "../../support/engines.js";
+import { until } from "../../support/until.js";
 
 interface Engine {
   readonly engine: string;
@@ -110,14 +111,6 @@ describe.each(ENGINES)("EventLogOrderUpdates on $engine", ({ open }) => {
     return { heard, ended, ids: () => heard.map((u) => `${u.order.orderId}:${u.executionType}`) };
   }
 
-  async function until(check: () => boolean, timeoutMs = 8_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error("timed out");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
   beforeAll(async () => {
     await a.start(); // creates the topic
     await Promise.all([b.start(), impatient.start()]);
@@ -188,7 +181,8 @@ describe.each(ENGINES)("EventLogOrderUpdates on $engine", ({ open }) => {
       b.publish(batch, { symbol: "SOLUSDT", sequence: 20 });
       const next = update("dave", "CANCELED", "SOLUSDT");
       a.publish([next], { symbol: "SOLUSDT", sequence: 21 });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The late copy comes once both replicas delivered 20 and 21.
+      await until(() => onA.heard.length >= 2 && onB.heard.length >= 2);
       b.publish([update("dave", "TRADE", "SOLUSDT")], { symbol: "SOLUSDT", sequence: 21 }); // a late copy of 21
 
       const expected = [`${batch[0].order.orderId}:NEW`, `${next.order.orderId}:CANCELED`];
